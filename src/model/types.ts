@@ -1,0 +1,314 @@
+// Plain data shared by every stage of the pipeline. Field names follow Karmada's API
+// (policy.karmada.io/v1alpha1, cluster.karmada.io/v1alpha1) so its documentation serves our users.
+
+/** Where a document starts: file relative to the fleet root (posix separators), 1-based line/column. */
+export interface ManifestSource {
+  file: string;
+  /** 0-based index of the YAML document inside the file. */
+  docIndex: number;
+  line: number;
+  column: number;
+}
+
+/** A path to a field inside a manifest, e.g. ['spec', 'placement', 'clusterAffinity']. */
+export type FieldPath = ReadonlyArray<string | number>;
+
+/** One parsed Kubernetes-style document. `namespace` is '' for cluster-scoped objects. */
+export interface Manifest {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace: string;
+  object: Record<string, unknown>;
+  source: ManifestSource;
+}
+
+export interface ResourceRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+}
+
+// ---------------------------------------------------------------- selectors
+
+export type SelectorOperator = 'In' | 'NotIn' | 'Exists' | 'DoesNotExist' | 'Gt' | 'Lt';
+
+export interface SelectorRequirement {
+  key: string;
+  operator: string;
+  values?: string[];
+}
+
+/** metav1.LabelSelector. */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: SelectorRequirement[];
+}
+
+/** policyv1alpha1.FieldSelector: NodeSelectorRequirements over provider/region/zone. */
+export interface FieldSelector {
+  matchExpressions?: SelectorRequirement[];
+}
+
+/** flotilla extension (SEMANTICS.md): preferred affinity adds `weight` to matching clusters' score. */
+export interface PreferredClusterTerm {
+  weight: number;
+  preference: LabelSelector;
+}
+
+export interface ClusterAffinity {
+  labelSelector?: LabelSelector;
+  fieldSelector?: FieldSelector;
+  clusterNames?: string[];
+  exclude?: string[];
+  preferredDuringSchedulingIgnoredDuringExecution?: PreferredClusterTerm[];
+}
+
+export interface ClusterAffinityTerm extends ClusterAffinity {
+  affinityName: string;
+  overflowAffinities?: Array<ClusterAffinity & { affinityName: string }>;
+}
+
+// ---------------------------------------------------------------- clusters
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: TaintEffect;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Equal' | 'Exists';
+  value?: string;
+  effect?: TaintEffect | '';
+  tolerationSeconds?: number;
+}
+
+export interface APIEnablement {
+  groupVersion: string;
+  resources: Array<{ name: string; kind: string }>;
+}
+
+/** Quantities as Kubernetes strings ("4", "500m", "16Gi"). */
+export type ResourceList = Record<string, string | number>;
+
+export interface ResourceSummary {
+  allocatable?: ResourceList;
+  allocating?: ResourceList;
+  allocated?: ResourceList;
+}
+
+/** A member cluster, merged from every declaration of the same name. */
+export interface Cluster {
+  name: string;
+  labels: Record<string, string>;
+  provider: string;
+  region: string;
+  zones: string[];
+  taints: Taint[];
+  ready: boolean;
+  deleting: boolean;
+  /** undefined: the cluster declares none, so it is treated as serving every API. */
+  apiEnablements?: APIEnablement[];
+  /** undefined: no capacity declared. */
+  resourceSummary?: ResourceSummary;
+  /** Kurator fleets this cluster belongs to. */
+  fleets: string[];
+  /** AttachedCluster kubeconfig secret reference, used by the reconciler to find credentials. */
+  secretRef?: { namespace: string; name: string };
+  sources: ManifestSource[];
+}
+
+// ---------------------------------------------------------------- policies
+
+export interface ResourceSelector {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name?: string;
+  labelSelector?: LabelSelector;
+}
+
+export type SpreadField = 'cluster' | 'region' | 'zone' | 'provider';
+
+export interface SpreadConstraint {
+  spreadByField?: SpreadField;
+  spreadByLabel?: string;
+  maxGroups: number;
+  minGroups: number;
+  /** flotilla extension: group totals differ by at most maxSkew (Divided only). */
+  maxSkew?: number;
+}
+
+export interface StaticClusterWeight {
+  targetCluster: ClusterAffinity;
+  weight: number;
+}
+
+export interface ReplicaSchedulingStrategy {
+  replicaSchedulingType: 'Duplicated' | 'Divided';
+  replicaDivisionPreference?: 'Aggregated' | 'Weighted';
+  weightPreference?: {
+    staticWeightList?: StaticClusterWeight[];
+    dynamicWeight?: string;
+  };
+}
+
+export interface Placement {
+  clusterAffinity?: ClusterAffinity;
+  clusterAffinities?: ClusterAffinityTerm[];
+  clusterTolerations: Toleration[];
+  spreadConstraints: SpreadConstraint[];
+  /** undefined ⇒ Duplicated (Karmada's Placement.ReplicaSchedulingType()). */
+  replicaScheduling?: ReplicaSchedulingStrategy;
+}
+
+export interface PolicyRef {
+  kind: 'PropagationPolicy' | 'ClusterPropagationPolicy' | 'Fleet';
+  namespace: string;
+  name: string;
+}
+
+export interface PropagationPolicy {
+  kind: 'PropagationPolicy' | 'ClusterPropagationPolicy';
+  name: string;
+  /** '' for ClusterPropagationPolicy. */
+  namespace: string;
+  priority: number;
+  preemption: 'Always' | 'Never';
+  resourceSelectors: ResourceSelector[];
+  placement: Placement;
+  source: ManifestSource;
+}
+
+/** Kurator Fleet: its member clusters and (flotilla extension) a default placement. */
+export interface Fleet {
+  name: string;
+  namespace: string;
+  clusters: string[];
+  placement?: Placement;
+  source: ManifestSource;
+}
+
+export interface ImageOverrider {
+  predicate?: { path: string };
+  component: 'Registry' | 'Repository' | 'Tag';
+  operator: 'add' | 'remove' | 'replace';
+  value?: string;
+}
+
+export interface CommandArgsOverrider {
+  containerName: string;
+  operator: 'add' | 'remove';
+  value?: string[];
+}
+
+export interface LabelAnnotationOverrider {
+  operator: 'add' | 'remove' | 'replace';
+  value?: Record<string, string>;
+}
+
+export interface PlaintextOverrider {
+  path: string;
+  operator: 'add' | 'remove' | 'replace';
+  value?: unknown;
+}
+
+export interface FieldOverrider {
+  fieldPath: string;
+  json?: Array<{ subPath: string; operator: 'add' | 'remove' | 'replace'; value?: unknown }>;
+  yaml?: Array<{ subPath: string; operator: 'add' | 'remove' | 'replace'; value?: unknown }>;
+}
+
+export interface Overriders {
+  imageOverrider?: ImageOverrider[];
+  commandOverrider?: CommandArgsOverrider[];
+  argsOverrider?: CommandArgsOverrider[];
+  labelsOverrider?: LabelAnnotationOverrider[];
+  annotationsOverrider?: LabelAnnotationOverrider[];
+  fieldOverrider?: FieldOverrider[];
+  plaintext?: PlaintextOverrider[];
+}
+
+export interface OverrideRule {
+  /** undefined ⇒ every cluster. */
+  targetCluster?: ClusterAffinity;
+  overriders: Overriders;
+  /** Where the rule sits in its policy, for diagnostics. */
+  path: FieldPath;
+}
+
+export interface OverridePolicy {
+  kind: 'OverridePolicy' | 'ClusterOverridePolicy';
+  name: string;
+  namespace: string;
+  /** Empty ⇒ matches every resource. */
+  resourceSelectors: ResourceSelector[];
+  rules: OverrideRule[];
+  source: ManifestSource;
+}
+
+/** The seed's KarmadaConfig: flotilla's own tuning, never propagated. */
+export interface Tuning {
+  parallelism: number;
+  estimatorTimeoutSeconds: number;
+}
+
+/** Everything a revision of the fleet repository declares. */
+export interface FleetModel {
+  clusters: Cluster[];
+  fleets: Fleet[];
+  propagationPolicies: PropagationPolicy[];
+  clusterPropagationPolicies: PropagationPolicy[];
+  overridePolicies: OverridePolicy[];
+  clusterOverridePolicies: OverridePolicy[];
+  /** Everything to propagate, sorted by apiVersion, kind, namespace, name. */
+  resources: Manifest[];
+  tuning: Tuning;
+}
+
+// ---------------------------------------------------------------- scheduling results
+
+export interface TargetCluster {
+  name: string;
+  /** Per-cluster replicas for workloads; null for everything else. */
+  replicas: number | null;
+}
+
+/** The previous result of one resource (status branch or `render --previous`). */
+export interface PreviousPlacement {
+  clusters: TargetCluster[];
+  /** Karmada's status.schedulerObservedAffinityName. */
+  affinityName?: string | null;
+}
+
+/** Per-cluster record of why a cluster was (not) chosen, for `explain`. */
+export interface ClusterVerdict {
+  name: string;
+  /** Passed every filter. */
+  feasible: boolean;
+  /** Why it was filtered out, or why it was/was not selected after filtering. */
+  reasons: string[];
+  score: number;
+  availableReplicas: number | null;
+  selected: boolean;
+  replicas: number | null;
+}
+
+export interface PlacementResult {
+  resource: ResourceRef;
+  policy: PolicyRef | null;
+  /** Desired replicas of the workload, null for non-workloads. */
+  replicas: number | null;
+  clusters: TargetCluster[];
+  error: string | null;
+  /** Karmada's status.schedulerObservedAffinityName, when clusterAffinities is used. */
+  affinityName?: string | null;
+  /** Human-readable steps: which filters ran, the division arithmetic. */
+  explanation: string[];
+  verdicts: ClusterVerdict[];
+}
