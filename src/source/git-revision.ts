@@ -1,0 +1,340 @@
+// Reading a fleet repository at a Git revision, straight from the object database: no checkout,
+// no work tree, so `render --ref` and `plan --base/--head` see exactly what is committed and
+// never what happens to be on disk. I/O edge module: it reads the repository through node:fs
+// with isomorphic-git; everything downstream is pure.
+import fs from 'node:fs';
+import path from 'node:path';
+import git from 'isomorphic-git';
+import { FlotillaError } from '../model/diagnostics.js';
+
+/** One YAML file at a revision; `tooLarge` files carry no text, only their size. */
+export interface RevisionFile {
+  /** Posix path relative to the repository root, as the file is named in the repository. */
+  path: string;
+  text: string;
+  tooLarge?: boolean;
+  bytes?: number;
+}
+
+/** One path that differs between two revisions. A rename is a delete plus an add. */
+export interface ChangedPath {
+  path: string;
+  op: 'add' | 'modify' | 'delete';
+}
+
+/** Where a repository's objects and refs live. */
+interface RepositoryLocation {
+  /** The directory the user named, for messages. */
+  dir: string;
+  /** The (common) git directory: objects, refs, packed-refs. */
+  gitdir: string;
+  /** Where this work tree's own HEAD lives; differs from gitdir only in a linked worktree. */
+  headGitdir: string;
+}
+
+const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+const SYMLINK_MODE = 0o120000;
+const FULL_OID = /^[0-9a-f]{40}$/;
+const SHORT_OID = /^[0-9a-f]{4,39}$/;
+/** `base` followed by any number of `~N`, `^` or `^N` steps, as in git rev-parse. */
+const ANCESTRY = /^(.*?)((?:~\d*|\^\d*)*)$/;
+
+/** Resolves a branch, tag, HEAD, remote ref (`origin/main`), full or ≥4-hex short oid to a 40-hex commit. */
+export async function resolveRevision(opts: { dir: string; ref: string; cache?: object }): Promise<string> {
+  const location = await locateRepository(opts.dir);
+  return resolveIn(location, opts.ref, opts.cache ?? {});
+}
+
+/**
+ * Every `*.yaml`/`*.yml` blob of a commit under `subpath`, sorted by path. Paths stay relative to
+ * the repository root so diagnostics name files as they are in the repository. Dot-directories
+ * and node_modules below `subpath` are skipped (CONTRACT.md "Input"); symlinks and submodules are
+ * skipped because they have no content of their own at the revision.
+ */
+export async function readRevisionFiles(opts: {
+  dir: string;
+  commit: string;
+  subpath?: string;
+  cache?: object;
+  maxFileBytes?: number;
+}): Promise<RevisionFile[]> {
+  const sub = normalizeSubpath(opts.subpath);
+  const cache = opts.cache ?? {};
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const location = await locateRepository(opts.dir);
+  const commit = await resolveIn(location, opts.commit, cache);
+  const files: RevisionFile[] = [];
+  await walkOrExplain(location, commit, () =>
+    git.walk({
+      fs,
+      gitdir: location.gitdir,
+      cache,
+      trees: [git.TREE({ ref: commit })],
+      // Returning null prunes: the walk then never reads the subtree's objects.
+      map: async (filepath, [entry]) => {
+        if (filepath === '.' || !entry) return filepath === '.' ? undefined : null;
+        const type = await entry.type();
+        if (type === 'tree') return wantsDirectory(filepath, sub) ? undefined : null;
+        if (type !== 'blob' || !isInside(filepath, sub) || !isYamlName(filepath)) return null;
+        if ((await entry.mode()) === SYMLINK_MODE) return null;
+        // isomorphic-git has no size-only read, so the blob is inflated, but never decoded or parsed.
+        const content = await entry.content();
+        const bytes = content?.byteLength ?? 0;
+        if (bytes > maxFileBytes) files.push({ path: filepath, text: '', tooLarge: true, bytes });
+        else files.push({ path: filepath, text: content ? Buffer.from(content).toString('utf8') : '' });
+        return null;
+      },
+    }),
+  );
+  return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/**
+ * Paths whose content differs between two revisions, sorted by path. Subtrees with equal oids are
+ * not descended, so the cost follows the size of the change, not of the repository.
+ */
+export async function changedPaths(opts: { dir: string; from: string; to: string; cache?: object }): Promise<ChangedPath[]> {
+  const cache = opts.cache ?? {};
+  const location = await locateRepository(opts.dir);
+  const from = await resolveIn(location, opts.from, cache);
+  const to = await resolveIn(location, opts.to, cache);
+  const changes: ChangedPath[] = [];
+  await walkOrExplain(location, `${from}..${to}`, () =>
+    git.walk({
+      fs,
+      gitdir: location.gitdir,
+      cache,
+      trees: [git.TREE({ ref: from }), git.TREE({ ref: to })],
+      map: async (filepath, [before, after]) => {
+        if (filepath === '.') return undefined;
+        const [oldOid, newOid] = [await before?.oid(), await after?.oid()];
+        if (oldOid === newOid) return null;
+        const oldIsTree = (await before?.type()) === 'tree';
+        const newIsTree = (await after?.type()) === 'tree';
+        // A file that became a directory (or back) is a delete plus adds below it; the walk
+        // descends into whichever side is a tree and reports its files as added or deleted.
+        if (before && !oldIsTree) changes.push({ path: filepath, op: after && !newIsTree ? 'modify' : 'delete' });
+        else if (after && !newIsTree) changes.push({ path: filepath, op: 'add' });
+        return undefined;
+      },
+    }),
+  );
+  return changes.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+// ---------------------------------------------------------------- repository discovery
+
+/** Finds the git directory of a work tree (`.git` dir or file) or accepts a bare git directory. */
+async function locateRepository(dir: string): Promise<RepositoryLocation> {
+  const root = path.resolve(dir);
+  const dotgit = path.join(root, '.git');
+  const stat = await fs.promises.stat(dotgit).catch(() => null);
+  let gitdir: string;
+  if (stat?.isDirectory()) {
+    gitdir = dotgit;
+  } else if (stat?.isFile()) {
+    // Submodules and linked worktrees: `.git` is a file holding `gitdir: <path>`.
+    const text = await fs.promises.readFile(dotgit, 'utf8');
+    const match = /^gitdir:\s*(.+?)\s*$/m.exec(text);
+    if (!match) throw notARepository(dir, `${dotgit} does not name a git directory`);
+    gitdir = path.resolve(root, match[1]!);
+  } else if (await isGitDirectory(root)) {
+    gitdir = root;
+  } else {
+    throw notARepository(dir, 'no .git directory and not a bare repository');
+  }
+  if (!(await isGitDirectory(gitdir, true))) throw notARepository(dir, `${gitdir} is not a git directory`);
+  // A linked worktree keeps only HEAD (and the index) in its own gitdir; objects and refs live in
+  // the common directory that `commondir` names. isomorphic-git does not follow it, so we do.
+  const commondir = await fs.promises.readFile(path.join(gitdir, 'commondir'), 'utf8').catch(() => null);
+  if (commondir !== null) {
+    return { dir, gitdir: path.resolve(gitdir, commondir.trim()), headGitdir: gitdir };
+  }
+  return { dir, gitdir, headGitdir: gitdir };
+}
+
+/** git's own test (setup.c is_git_directory): a HEAD file and an objects directory. */
+async function isGitDirectory(candidate: string, linkedWorktree = false): Promise<boolean> {
+  const head = await fs.promises.stat(path.join(candidate, 'HEAD')).catch(() => null);
+  if (!head?.isFile()) return false;
+  if (linkedWorktree && (await fs.promises.stat(path.join(candidate, 'commondir')).catch(() => null))) return true;
+  const objects = await fs.promises.stat(path.join(candidate, 'objects')).catch(() => null);
+  return objects?.isDirectory() ?? false;
+}
+
+function notARepository(dir: string, why: string): FlotillaError {
+  return new FlotillaError('NOT_A_REPOSITORY', `not a git repository: ${dir} (${why})`, { dir });
+}
+
+// ---------------------------------------------------------------- revision resolution
+
+/** Resolves `ref` in a located repository, following `~N`/`^N` steps to a commit. */
+async function resolveIn(location: RepositoryLocation, ref: string, cache: object): Promise<string> {
+  const [, base = '', steps = ''] = ANCESTRY.exec(ref.trim())!;
+  if (!isPlausibleRefName(base)) throw unknownRef(location, ref);
+  let commit = await peelToCommit(location, ref, await resolveBase(location, ref, base, cache), cache);
+  for (const step of steps.match(/[~^]\d*/g) ?? []) {
+    const n = step.length > 1 ? Number(step.slice(1)) : 1;
+    // `~N` walks N first parents; `^N` takes the N-th parent (`^0` is the commit itself).
+    const hops = step[0] === '~' ? Array.from({ length: n }, () => 1) : [n];
+    for (const parentIndex of hops) {
+      if (parentIndex === 0) continue;
+      const parent = (await readCommitOrNull(location, commit, cache))?.parent[parentIndex - 1];
+      if (!parent) throw unknownRef(location, ref);
+      commit = parent;
+    }
+  }
+  // A shallow clone lists parents whose objects it does not have: such a parent is unknown here.
+  if (steps !== '' && !(await readCommitOrNull(location, commit, cache))) throw unknownRef(location, ref);
+  return commit;
+}
+
+async function readCommitOrNull(location: RepositoryLocation, oid: string, cache: object) {
+  try {
+    return (await git.readCommit({ fs, gitdir: location.gitdir, oid, cache })).commit;
+  } catch (err) {
+    if (isGitError(err, 'NotFoundError')) return null;
+    throw err;
+  }
+}
+
+/**
+ * The object a revision name points at, in git rev-parse's order (object-name.c get_oid_basic):
+ * a full oid is taken as an oid; otherwise ref names win (`refs/<x>`, tags, heads, remotes),
+ * and only then is a hex string tried as an abbreviated oid.
+ */
+async function resolveBase(location: RepositoryLocation, ref: string, base: string, cache: object): Promise<string> {
+  const name = base === '@' ? 'HEAD' : base;
+  if (FULL_OID.test(name)) {
+    if (!(await objectExists(location, name, cache))) throw unknownRef(location, ref);
+    return name;
+  }
+  try {
+    if (name === 'HEAD' && location.headGitdir !== location.gitdir) return await resolveWorktreeHead(location);
+    return await git.resolveRef({ fs, gitdir: location.gitdir, ref: name });
+  } catch (err) {
+    if (!isGitError(err, 'NotFoundError')) throw err;
+  }
+  if (SHORT_OID.test(name)) {
+    try {
+      return await git.expandOid({ fs, gitdir: location.gitdir, oid: name, cache });
+    } catch (err) {
+      if (isGitError(err, 'AmbiguousError')) {
+        const matches = ((err as { data?: { matches?: string[] } }).data?.matches ?? []).slice().sort();
+        throw new FlotillaError(
+          'AMBIGUOUS_REF',
+          `ambiguous revision "${ref}" in ${location.dir}: matches ${matches.join(', ')}`,
+          { dir: location.dir, ref, matches },
+        );
+      }
+      if (!isGitError(err, 'NotFoundError')) throw err;
+    }
+  }
+  throw unknownRef(location, ref);
+}
+
+/** HEAD of a linked worktree: its own HEAD file, pointing into the common refs. */
+async function resolveWorktreeHead(location: RepositoryLocation): Promise<string> {
+  const head = (await fs.promises.readFile(path.join(location.headGitdir, 'HEAD'), 'utf8')).trim();
+  if (head.startsWith('ref: ')) return git.resolveRef({ fs, gitdir: location.gitdir, ref: head.slice(5).trim() });
+  return head;
+}
+
+/** Annotated tags point at other objects; follow them to the commit a revision means. */
+async function peelToCommit(location: RepositoryLocation, ref: string, oid: string, cache: object): Promise<string> {
+  let current = oid;
+  for (let depth = 0; depth < 16; depth++) {
+    const { type, object } = await git.readObject({ fs, gitdir: location.gitdir, oid: current, cache, format: 'parsed' });
+    if (type === 'commit') return current;
+    if (type !== 'tag') {
+      throw new FlotillaError('UNKNOWN_REF', `revision "${ref}" in ${location.dir} is a ${type}, not a commit`, {
+        dir: location.dir,
+        ref,
+      });
+    }
+    current = (object as { object: string }).object;
+  }
+  throw unknownRef(location, ref);
+}
+
+async function objectExists(location: RepositoryLocation, oid: string, cache: object): Promise<boolean> {
+  try {
+    await git.readObject({ fs, gitdir: location.gitdir, oid, cache, format: 'deflated' });
+    return true;
+  } catch (err) {
+    if (isGitError(err, 'NotFoundError')) return false;
+    throw err;
+  }
+}
+
+/**
+ * Rejects names git's check-ref-format would refuse before they reach the file system: a ref
+ * name is read as a file under the git directory, so `..` or an absolute path must never pass.
+ */
+function isPlausibleRefName(name: string): boolean {
+  if (name === '' || name.startsWith('/') || name.endsWith('/') || name.endsWith('.lock')) return false;
+  if (name.includes('..') || name.includes('//') || name.includes('@{')) return false;
+  // eslint-disable-next-line no-control-regex
+  return !/[\x00-\x20\x7f~^:?*[\\]/.test(name);
+}
+
+function unknownRef(location: RepositoryLocation, ref: string): FlotillaError {
+  return new FlotillaError('UNKNOWN_REF', `unknown revision "${ref}" in ${location.dir}`, { dir: location.dir, ref });
+}
+
+// ---------------------------------------------------------------- tree walking
+
+/** Runs a walk, turning isomorphic-git's missing-object errors into a message that names the revision. */
+async function walkOrExplain(location: RepositoryLocation, revision: string, run: () => Promise<unknown>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    if (err instanceof FlotillaError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new FlotillaError('GIT_READ_FAILED', `cannot read revision ${revision} in ${location.dir}: ${message}`, {
+      dir: location.dir,
+      revision,
+      cause: (err as { code?: string }).code ?? null,
+    });
+  }
+}
+
+/** Normalizes `--path` to a posix path relative to the root ('' = whole repository). */
+function normalizeSubpath(subpath: string | undefined): string {
+  if (subpath === undefined || subpath === '' || subpath === '.') return '';
+  const normalized = path.posix.normalize(subpath).replace(/\/+$/, '');
+  if (path.posix.isAbsolute(subpath) || normalized === '..' || normalized.startsWith('../')) {
+    throw new FlotillaError('PATH_OUTSIDE_REPO', `path "${subpath}" is outside the repository`, { path: subpath });
+  }
+  return normalized === '.' ? '' : normalized;
+}
+
+/** True when `filepath` is `sub` itself or below it. */
+function isInside(filepath: string, sub: string): boolean {
+  return sub === '' || filepath === sub || filepath.startsWith(sub + '/');
+}
+
+/**
+ * Whether to descend into a directory: it must lead to `sub` or lie inside it, and below `sub` it
+ * must not be a dot-directory or node_modules. Directories on the way to `sub` are the user's
+ * explicit choice (`--path .fleet` is allowed), so they are never skipped.
+ */
+function wantsDirectory(dir: string, sub: string): boolean {
+  if (dir === sub || sub.startsWith(dir + '/')) return true;
+  if (!isInside(dir, sub)) return false;
+  const name = dir.slice(dir.lastIndexOf('/') + 1);
+  return !name.startsWith('.') && name !== 'node_modules';
+}
+
+function isYamlName(filepath: string): boolean {
+  return filepath.endsWith('.yaml') || filepath.endsWith('.yml');
+}
+
+/** Code-unit order: independent of locale, same on every machine. */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function isGitError(err: unknown, code: string): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === code;
+}
