@@ -1,0 +1,98 @@
+// Reading a fleet repository's YAML files from disk: the one I/O adapter of the load stage.
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { FlotillaError, type DiagnosticSink } from '../model/diagnostics.js';
+import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from './parse.js';
+
+export interface ReadFleetOptions {
+  /** Files over this size are returned with `size` set and empty `text` (parse reports FILE_TOO_LARGE). */
+  maxFileBytes?: number;
+  /** Receives a warning for every symlink that is not followed. */
+  sink?: DiagnosticSink;
+}
+
+const YAML_FILE = /\.ya?ml$/;
+
+/** True when `child` is `parent` or inside it (both absolute, normalised). */
+function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** Reads every *.yaml / *.yml under root/subpath (recursively, skipping dot-directories and node_modules), sorted by path. */
+export async function readFleetDirectory(root: string, subpath = '.', opts: ReadFleetOptions = {}): Promise<SourceFile[]> {
+  const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const rootAbs = path.resolve(root);
+  const start = path.resolve(rootAbs, subpath);
+  if (!isInside(rootAbs, start)) {
+    throw new FlotillaError('PATH_OUTSIDE_REPO', `path "${subpath}" is outside the repository ${root}`, { root, path: subpath });
+  }
+  let rootReal: string;
+  let startReal: string;
+  try {
+    rootReal = await realpath(rootAbs);
+    startReal = await realpath(start);
+  } catch {
+    throw new FlotillaError('PATH_NOT_FOUND', `path "${subpath}" does not exist in ${root}`, { root, path: subpath });
+  }
+  // A subpath that is itself a symlink out of the repository is refused like "../x".
+  if (!isInside(rootReal, startReal)) {
+    throw new FlotillaError('PATH_OUTSIDE_REPO', `path "${subpath}" resolves outside the repository ${root}`, { root, path: subpath });
+  }
+  if (!(await stat(startReal)).isDirectory()) {
+    throw new FlotillaError('PATH_NOT_FOUND', `path "${subpath}" is not a directory`, { root, path: subpath });
+  }
+
+  const files: SourceFile[] = [];
+  const visitedDirs = new Set<string>();
+  const toPosix = (abs: string) => path.relative(rootAbs, abs).split(path.sep).join('/');
+
+  const readOne = async (abs: string, real: string) => {
+    const size = (await stat(real)).size;
+    if (size > maxBytes) {
+      files.push({ path: toPosix(abs), text: '', size });
+      return;
+    }
+    files.push({ path: toPosix(abs), text: await readFile(real, 'utf8') });
+  };
+
+  const walk = async (dirAbs: string, dirReal: string): Promise<void> => {
+    // Symlinked directories can form loops; each real directory is read once.
+    if (visitedDirs.has(dirReal)) return;
+    visitedDirs.add(dirReal);
+    const entries = await readdir(dirAbs, { withFileTypes: true });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      const abs = path.join(dirAbs, entry.name);
+      if (entry.isSymbolicLink()) {
+        let real: string;
+        try {
+          real = await realpath(abs);
+        } catch {
+          opts.sink?.warn('SYMLINK_SKIPPED', `symlink ${toPosix(abs)} is broken; it is skipped`, { file: toPosix(abs) });
+          continue;
+        }
+        if (!isInside(rootReal, real)) {
+          opts.sink?.warn('SYMLINK_SKIPPED', `symlink ${toPosix(abs)} points outside the repository; it is not followed`, { file: toPosix(abs) });
+          continue;
+        }
+        const target = await stat(real);
+        if (target.isDirectory()) {
+          if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(abs, real);
+        } else if (target.isFile() && YAML_FILE.test(entry.name)) {
+          await readOne(abs, real);
+        }
+        continue;
+      }
+      if (entry.isDirectory()) {
+        if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+        await walk(abs, path.join(dirReal, entry.name));
+      } else if (entry.isFile() && YAML_FILE.test(entry.name)) {
+        await readOne(abs, path.join(dirReal, entry.name));
+      }
+    }
+  };
+  await walk(start, startReal);
+  // Sorted by the posix path with plain code-unit order, independent of locale and directory order.
+  return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}

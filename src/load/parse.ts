@@ -1,0 +1,224 @@
+// Turning the fleet repository's YAML files into Manifests. Every problem becomes a diagnostic at
+// file:line:column and loading goes on with the next document, so one run reports everything.
+import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import type { DiagnosticSink, FieldLocator } from '../model/diagnostics.js';
+import type { FieldPath, Manifest, ManifestSource } from '../model/types.js';
+import { dns1123LabelProblem, objectNameProblem } from './names.js';
+import { apiGroup, clusterScopedKindOfCrd, isClusterScoped } from './scope.js';
+import { documentStart, locateInDocument, YAML_PARSE_OPTIONS, type Position } from './yaml-position.js';
+
+/** One file of the fleet repository. */
+export interface SourceFile {
+  /** Posix path relative to the fleet root. */
+  path: string;
+  text: string;
+  /**
+   * Size in bytes when known without the text: readFleetDirectory sets it (and leaves `text` empty)
+   * for files over the size limit so they are never read into memory.
+   */
+  size?: number;
+}
+
+export interface ParseOptions {
+  /** Files larger than this many bytes are skipped with FILE_TOO_LARGE. Default 10 MiB. */
+  maxFileBytes?: number;
+}
+
+/** Default size limit of one YAML file: larger ones are almost certainly not hand-written manifests. */
+export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+/** yaml's alias expansion limit (LIBRARIES.md §3: 100 is the library default; never -1). */
+const MAX_ALIAS_COUNT = 100;
+
+/** A YAML document that parsed into a JS value. */
+interface ParsedDocument {
+  file: string;
+  docIndex: number;
+  doc: Document;
+  lineCounter: LineCounter;
+  start: Position;
+  value: unknown;
+}
+
+/** Parses every file and returns the manifests in file order, reporting problems to `sink`. */
+export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSink, options: ParseOptions = {}): Manifest[] {
+  const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const parsed: ParsedDocument[] = [];
+  for (const file of files) {
+    const size = file.size ?? Buffer.byteLength(file.text, 'utf8');
+    if (size > maxBytes) {
+      sink.error('FILE_TOO_LARGE', `file is ${size} bytes, over the ${maxBytes}-byte limit; it was not read`, { file: file.path, line: 1, column: 1 });
+      continue;
+    }
+    parsed.push(...parseDocuments(file, sink));
+  }
+
+  // CRDs anywhere in the repository decide the scope of their kinds everywhere, so collect them first.
+  const customClusterScoped = new Set<string>();
+  for (const d of parsed) {
+    if (!isPlainObject(d.value)) continue;
+    const { apiVersion, kind } = d.value;
+    if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
+    const key = clusterScopedKindOfCrd(apiVersion, kind, d.value);
+    if (key) customClusterScoped.add(key);
+  }
+
+  const manifests: Manifest[] = [];
+  const firstByIdentity = new Map<string, Manifest>();
+  for (const d of parsed) {
+    const m = toManifest(d, customClusterScoped, sink);
+    if (!m) continue;
+    // Identity is group+kind+namespace+name: apps/v1 and apps/v1beta1 Deployments are the same object.
+    const identity = [apiGroup(m.apiVersion), m.kind, m.namespace, m.name].join('\u0000');
+    const first = firstByIdentity.get(identity);
+    if (first) {
+      sink.error(
+        'DUPLICATE_RESOURCE',
+        `${m.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name} is already declared at ${first.source.file}:${first.source.line}; this declaration is ignored`,
+        { source: m.source },
+      );
+      continue;
+    }
+    firstByIdentity.set(identity, m);
+    manifests.push(m);
+  }
+  return manifests;
+}
+
+/** Parses one file into its non-empty documents; YAML errors are reported and their documents skipped. */
+function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[] {
+  const lineCounter = new LineCounter();
+  const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
+  const docs = parseAllDocuments(text, { ...YAML_PARSE_OPTIONS, lineCounter });
+  const out: ParsedDocument[] = [];
+  docs.forEach((doc, docIndex) => {
+    const start = documentStart(doc, lineCounter);
+    if (doc.errors.length > 0) {
+      for (const e of doc.errors) {
+        const pos = lineCounter.linePos(e.pos[0]);
+        const code = e.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_PARSE';
+        sink.error(code, `${e.code}: ${e.message}`, { file: file.path, line: Math.max(pos.line, 1), column: Math.max(pos.col, 1) });
+      }
+      return;
+    }
+    for (const w of doc.warnings) {
+      const pos = lineCounter.linePos(w.pos[0]);
+      sink.warn('YAML_WARNING', `${w.code}: ${w.message}`, { file: file.path, line: Math.max(pos.line, 1), column: Math.max(pos.col, 1) });
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const aliasLimit = err instanceof ReferenceError && /alias/i.test(message);
+      sink.error(aliasLimit ? 'YAML_ALIAS_LIMIT' : 'YAML_PARSE', aliasLimit ? `too many alias expansions (limit ${MAX_ALIAS_COUNT}): ${message}` : message, {
+        file: file.path,
+        line: start.line,
+        column: start.column,
+      });
+      return;
+    }
+    // Empty and comment-only documents (`---` alone, trailing separators) are not manifests.
+    if (value === null || value === undefined) return;
+    out.push({ file: file.path, docIndex, doc, lineCounter, start, value });
+  });
+  return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Position of a field, falling back to the document start. */
+function positionOf(d: ParsedDocument, path: FieldPath): Position {
+  return locateInDocument(d.doc, d.lineCounter, path) ?? d.start;
+}
+
+/** Checks the identity fields of one document and builds its Manifest, or reports why it cannot. */
+function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>, sink: DiagnosticSink): Manifest | null {
+  const source: ManifestSource = { file: d.file, docIndex: d.docIndex, line: d.start.line, column: d.start.column };
+  const at = (path: FieldPath) => ({ file: d.file, ...positionOf(d, path) });
+  const obj = d.value;
+  if (!isPlainObject(obj)) {
+    sink.error('MANIFEST_NOT_OBJECT', `a manifest must be a mapping, found ${Array.isArray(obj) ? 'a list' : `a ${typeof obj}`}`, at([]));
+    return null;
+  }
+
+  let ok = true;
+  const requireString = (path: FieldPath, value: unknown): string => {
+    if (typeof value === 'string' && value !== '') return value;
+    ok = false;
+    const name = path.join('.');
+    const problem = value === undefined ? 'is missing' : value === '' ? 'is empty' : `must be a string, found ${describe(value)}`;
+    sink.error('MANIFEST_MISSING_FIELD', `${name} ${problem}`, at(path));
+    return '';
+  };
+  const apiVersion = requireString(['apiVersion'], obj.apiVersion);
+  const kind = requireString(['kind'], obj.kind);
+  const metadata = obj.metadata;
+  if (metadata !== undefined && !isPlainObject(metadata)) {
+    sink.error('MANIFEST_MISSING_FIELD', `metadata must be a mapping, found ${describe(metadata)}`, at(['metadata']));
+    return null;
+  }
+  // A kustomization.yaml has no metadata.name; it is not a manifest flotilla can place.
+  if (ok && apiGroup(apiVersion) === 'kustomize.config.k8s.io') {
+    sink.warn('UNSUPPORTED_KIND', `${kind} (${apiVersion}) is not built by flotilla; the file is ignored`, at(['kind']));
+    return null;
+  }
+  const name = requireString(['metadata', 'name'], metadata?.name);
+  if (!ok) return null;
+
+  const nameProblem = objectNameProblem(kind, name);
+  if (nameProblem) {
+    sink.error('INVALID_NAME', `${kind} name "${name}" ${nameProblem}`, at(['metadata', 'name']));
+    return null;
+  }
+
+  let namespace = '';
+  const rawNamespace = metadata?.namespace;
+  if (rawNamespace !== undefined && rawNamespace !== null && typeof rawNamespace !== 'string') {
+    sink.error('INVALID_FIELD_TYPE', `metadata.namespace must be a string, found ${describe(rawNamespace)}`, at(['metadata', 'namespace']));
+    return null;
+  }
+  if (!isClusterScoped(apiVersion, kind, customClusterScoped)) {
+    // kubectl's behaviour: a namespaced object without a namespace goes to 'default'.
+    namespace = rawNamespace || 'default';
+    const nsProblem = dns1123LabelProblem(namespace);
+    if (nsProblem) {
+      sink.error('INVALID_NAME', `namespace "${namespace}" ${nsProblem}`, at(['metadata', 'namespace']));
+      return null;
+    }
+  }
+  return { apiVersion, kind, name, namespace, object: obj, source };
+}
+
+/** A short description of a YAML value's type for messages. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * A FieldLocator over `files`: re-parses a file the first time one of its fields is asked for
+ * (memoized), then resolves the path inside document `docIndex`.
+ */
+export function makeFieldLocator(files: readonly SourceFile[]): FieldLocator {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const cache = new Map<string, { docs: Document[]; lineCounter: LineCounter }>();
+  return (source, path) => {
+    let parsed = cache.get(source.file);
+    if (!parsed) {
+      const file = byPath.get(source.file);
+      if (!file) return null;
+      const lineCounter = new LineCounter();
+      const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
+      parsed = { docs: parseAllDocuments(text, { ...YAML_PARSE_OPTIONS, lineCounter }) as Document[], lineCounter };
+      cache.set(source.file, parsed);
+    }
+    const doc = parsed.docs[source.docIndex];
+    return doc ? locateInDocument(doc, parsed.lineCounter, path) : null;
+  };
+}
