@@ -7,13 +7,19 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { FlotillaError } from '../model/diagnostics.js';
 
-/** One YAML file at a revision; `tooLarge` files carry no text, only their size. */
+/**
+ * One YAML file at a revision; `tooLarge` files carry no text, only their size. The shape is a
+ * load/parse.ts SourceFile (`size` set ⇒ parseFleetFiles reports FILE_TOO_LARGE), so files read at
+ * a revision and files read from a work tree go through the same parser.
+ */
 export interface RevisionFile {
   /** Posix path relative to the repository root, as the file is named in the repository. */
   path: string;
   text: string;
   tooLarge?: boolean;
+  /** Size in bytes, set only when tooLarge; `size` is the same number under SourceFile's name. */
   bytes?: number;
+  size?: number;
 }
 
 /** One path that differs between two revisions. A rename is a delete plus an add. */
@@ -80,7 +86,7 @@ export async function readRevisionFiles(opts: {
         // isomorphic-git has no size-only read, so the blob is inflated, but never decoded or parsed.
         const content = await entry.content();
         const bytes = content?.byteLength ?? 0;
-        if (bytes > maxFileBytes) files.push({ path: filepath, text: '', tooLarge: true, bytes });
+        if (bytes > maxFileBytes) files.push({ path: filepath, text: '', tooLarge: true, bytes, size: bytes });
         else files.push({ path: filepath, text: content ? Buffer.from(content).toString('utf8') : '' });
         return null;
       },

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlotillaError } from '../../src/model/diagnostics.js';
+import { parseFleetFiles } from '../../src/load/parse.js';
+import { DiagnosticSink, FlotillaError } from '../../src/model/diagnostics.js';
 import { changedPaths, readRevisionFiles, resolveRevision } from '../../src/source/git-revision.js';
 import { cleanupRepos, commitFiles, git, gitEnv, makeBareClone, makeRepo, makeTempDir } from '../helpers/git.js';
 
@@ -209,9 +210,17 @@ describe('readRevisionFiles', () => {
   it('a file over maxFileBytes (20 > 16) is flagged tooLarge with its size and no text; 16 bytes passes', async () => {
     const { dir: repo, commit } = await makeRepo({ 'big.yaml': 'x'.repeat(20), 'edge.yaml': 'y'.repeat(16) });
     expect(await readRevisionFiles({ dir: repo, commit, maxFileBytes: 16 })).toEqual([
-      { path: 'big.yaml', text: '', tooLarge: true, bytes: 20 },
+      { path: 'big.yaml', text: '', tooLarge: true, bytes: 20, size: 20 },
       { path: 'edge.yaml', text: 'y'.repeat(16) },
     ]);
+  });
+
+  it('the load stage reports an oversize file read at a revision as FILE_TOO_LARGE', async () => {
+    const { dir: repo, commit } = await makeRepo({ 'big.yaml': 'kind: ConfigMap\n' + '#'.repeat(40) + '\n' });
+    const sink = new DiagnosticSink();
+    const files = await readRevisionFiles({ dir: repo, commit, maxFileBytes: 32 });
+    expect(parseFleetFiles(files, sink, { maxFileBytes: 32 })).toEqual([]);
+    expect(sink.items.map((d) => [d.code, d.file])).toEqual([['FILE_TOO_LARGE', 'big.yaml']]);
   });
 
   it('UTF-8 content survives byte for byte', async () => {
@@ -346,3 +355,13 @@ async function gitStdin(dir: string, input: Buffer, ...args: string[]): Promise<
     child.stdin.end(input);
   });
 }
+
+describe('test helper makeRepo', () => {
+  it('the same files give the same commit id in two fresh repositories (fixed identity and dates)', async () => {
+    const a = await makeRepo({ 'x.yaml': 'x: 1\n' });
+    const b = await makeRepo({ 'x.yaml': 'x: 1\n' });
+    expect(a.commit).toBe(b.commit);
+    expect(await commitFiles(a.dir, { 'x.yaml': null }, 'rm')).toBe(await commitFiles(b.dir, { 'x.yaml': null }, 'rm'));
+    expect(await git(a.dir, 'log', '-1', '--format=%at %an')).toBe('1704067201 Flotilla Test');
+  });
+});
