@@ -165,6 +165,11 @@ export interface Placement {
   spreadConstraints: SpreadConstraint[];
   /** undefined ⇒ Duplicated (Karmada's Placement.ReplicaSchedulingType()). */
   replicaScheduling?: ReplicaSchedulingStrategy;
+  /**
+   * flotilla extension: maxSkew limits kept aside when the loader had to replace spread constraints
+   * Karmada would reject (e.g. region/zone without a cluster constraint).
+   */
+  skewConstraints?: Array<{ field: SpreadField; maxSkew: number }>;
 }
 
 export interface PolicyRef {

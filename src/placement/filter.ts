@@ -1,0 +1,116 @@
+// Karmada's default filter plugins (SEMANTICS.md §3.1), one function each. A filter returns null
+// when the cluster passes, or the reason it fails in Karmada's histogram wording.
+import type { Cluster, ClusterAffinity, Placement, ResourceRef, Taint, Toleration } from '../model/types.js';
+import { clusterMatches, clusterMismatchReason } from './selector.js';
+
+export interface FilterContext {
+  resource: ResourceRef;
+  /** Affinity in force: the placement's clusterAffinity or the observed clusterAffinities term. */
+  affinity?: ClusterAffinity;
+  /** Overflow affinities of the observed term, OR-ed in for workloads (§3.8). */
+  overflow: readonly ClusterAffinity[];
+  placement: Placement;
+  /** Clusters in the previous result: taint and API filters let them stay (§3.1). */
+  previous: ReadonlySet<string>;
+}
+
+export interface FilterFailure {
+  plugin: 'ClusterAffinity' | 'TaintToleration' | 'APIEnablement' | 'SpreadConstraint';
+  /** Histogram bucket, as Karmada prints it after "N cluster(s) ...". */
+  bucket: string;
+  /** Detailed reason for `explain`. */
+  detail: string;
+}
+
+/** k8s toleration matching: empty key + Exists tolerates all; empty effect matches every effect. */
+export function toleratesTaint(t: Toleration, taint: Taint): boolean {
+  if (t.effect && t.effect !== taint.effect) return false;
+  const op = t.operator ?? 'Equal';
+  if (!t.key) return op === 'Exists';
+  if (t.key !== taint.key) return false;
+  if (op === 'Exists') return true;
+  return (t.value ?? '') === (taint.value ?? '');
+}
+
+function taintText(t: Taint): string {
+  return `{${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}}`;
+}
+
+/** ClusterAffinity plugin: the affinity in force, or any overflow affinity for workloads. */
+export function filterClusterAffinity(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
+  if (!ctx.affinity) return null;
+  if (clusterMatches(cluster, ctx.affinity)) return null;
+  if (ctx.overflow.some((a) => clusterMatches(cluster, a))) return null;
+  return {
+    plugin: 'ClusterAffinity',
+    bucket: 'cluster(s) did not match the placement cluster affinity constraint',
+    detail: clusterMismatchReason(cluster, ctx.affinity) ?? 'does not match the cluster affinity',
+  };
+}
+
+/** TaintToleration plugin: NoSchedule/NoExecute taints must be tolerated, unless already placed there. */
+export function filterTaintToleration(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
+  if (ctx.previous.has(cluster.name)) return null;
+  for (const taint of cluster.taints) {
+    if (taint.effect !== 'NoSchedule' && taint.effect !== 'NoExecute') continue;
+    if (ctx.placement.clusterTolerations.some((t) => toleratesTaint(t, taint))) continue;
+    return {
+      plugin: 'TaintToleration',
+      bucket: `cluster(s) had untolerated taint ${taintText(taint)}`,
+      detail: `has taint ${taintText(taint)} that placement.clusterTolerations does not tolerate`,
+    };
+  }
+  return null;
+}
+
+/** APIEnablement plugin; a cluster that declares no apiEnablements serves every API (flotilla default). */
+export function filterAPIEnablement(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
+  if (!cluster.apiEnablements || ctx.previous.has(cluster.name)) return null;
+  const { apiVersion, kind } = ctx.resource;
+  const served = cluster.apiEnablements.some(
+    (e) => e.groupVersion === apiVersion && e.resources.some((r) => r.kind === kind),
+  );
+  if (served) return null;
+  return {
+    plugin: 'APIEnablement',
+    bucket: 'cluster(s) did not have the API resource',
+    detail: `status.apiEnablements does not list ${apiVersion} ${kind}`,
+  };
+}
+
+/** SpreadConstraint plugin: spreading by provider/region/zone needs that field on the cluster. */
+export function filterSpreadConstraint(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
+  for (const c of ctx.placement.spreadConstraints) {
+    const missing =
+      (c.spreadByField === 'provider' && !cluster.provider) ||
+      (c.spreadByField === 'region' && !cluster.region) ||
+      (c.spreadByField === 'zone' && cluster.zones.length === 0);
+    if (missing) {
+      return {
+        plugin: 'SpreadConstraint',
+        bucket: `cluster(s) did not have ${c.spreadByField} property`,
+        detail: `spreadConstraints spread by ${c.spreadByField}, and the cluster declares no ${c.spreadByField}`,
+      };
+    }
+  }
+  return null;
+}
+
+const FILTERS = [filterAPIEnablement, filterTaintToleration, filterClusterAffinity, filterSpreadConstraint];
+
+/** Runs every filter in Karmada's registry order; the first failure is the cluster's reason. */
+export function filterCluster(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
+  for (const f of FILTERS) {
+    const failure = f(cluster, ctx);
+    if (failure) return failure;
+  }
+  return null;
+}
+
+/** Karmada's FitError text: "0/3 clusters are available: 1 cluster(s) had ..., 2 cluster(s) ...". */
+export function fitErrorMessage(total: number, failures: readonly FilterFailure[]): string {
+  const counts = new Map<string, number>();
+  for (const f of failures) counts.set(f.bucket, (counts.get(f.bucket) ?? 0) + 1);
+  const parts = [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([bucket, n]) => `${n} ${bucket}`);
+  return `0/${total} clusters are available: ${parts.join(', ')}.`;
+}

@@ -1,0 +1,275 @@
+// Karmada's scheduling pipeline for one resource (SEMANTICS.md §3, generic_scheduler.go):
+// filter → score → select (spread constraints) → assign replicas, keeping per-cluster reasons.
+import type {
+  Cluster,
+  ClusterAffinity,
+  ClusterVerdict,
+  Manifest,
+  Placement,
+  PlacementResult,
+  PolicyRef,
+  PreviousPlacement,
+  ResourceRef,
+  TargetCluster,
+} from '../model/types.js';
+import { sortCandidates, ScheduleError, type Candidate } from './candidate.js';
+import { divideByAvailability, divideByStaticWeight, divideDuplicated, divideWithOverflow, enforceMaxSkew, type DivisionResult } from './division.js';
+import { estimateAllocatableReplicas, podRequestsOf } from './estimator.js';
+import { filterCluster, fitErrorMessage, type FilterContext, type FilterFailure } from './filter.js';
+import { matchesLabelSelector, clusterMatches } from './selector.js';
+import { selectClusters } from './spread.js';
+import { replicasOf } from './workload.js';
+
+export interface ScheduleInput {
+  resource: Manifest;
+  placement: Placement;
+  policy: PolicyRef;
+  /** Every cluster the placement may use (a fleet's members for its default placement). */
+  clusters: readonly Cluster[];
+  previous?: PreviousPlacement;
+}
+
+/** Karmada's ClusterLocality score for clusters already in the previous result. */
+const LOCALITY_SCORE = 100;
+/** Karmada's MaxInt32 stand-in for "no estimate" (non-workloads). */
+const UNLIMITED = 2147483647;
+
+/** The identity of a manifest as the contract prints it. */
+export function refOf(m: Manifest): ResourceRef {
+  return { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name };
+}
+
+function uidOf(m: Manifest): string {
+  const uid = (m.object.metadata as { uid?: unknown } | undefined)?.uid;
+  return typeof uid === 'string' ? uid : '';
+}
+
+/** Labels a preference can match: the cluster's labels, plus provider/region/zone from its fields. */
+function preferenceLabels(c: Cluster): Record<string, string> {
+  const extra: Record<string, string> = {};
+  if (c.provider) extra.provider = c.provider;
+  if (c.region) extra.region = c.region;
+  if (c.zones.length === 1) extra.zone = c.zones[0]!;
+  return { ...extra, ...c.labels };
+}
+
+interface Attempt {
+  clusters: TargetCluster[];
+  verdicts: ClusterVerdict[];
+  explanation: string[];
+}
+
+class AttemptError extends Error {
+  constructor(
+    readonly failure: ScheduleError,
+    readonly verdicts: ClusterVerdict[],
+    readonly explanation: string[],
+  ) {
+    super(failure.message);
+  }
+}
+
+/** Schedules one resource; never throws for scheduling failures (they become `error`). */
+export function scheduleResource(input: ScheduleInput): PlacementResult {
+  const { resource, placement } = input;
+  const replicas = replicasOf(resource);
+  const base = { resource: refOf(resource), policy: input.policy, replicas };
+  const terms = placement.clusterAffinities ?? [];
+
+  if (terms.length === 0) {
+    try {
+      const a = attempt(input, placement.clusterAffinity, [], null);
+      return { ...base, clusters: a.clusters, error: null, affinityName: null, explanation: a.explanation, verdicts: a.verdicts };
+    } catch (e) {
+      if (!(e instanceof AttemptError)) throw e;
+      return { ...base, clusters: [], error: e.failure.message, affinityName: null, explanation: e.explanation, verdicts: e.verdicts };
+    }
+  }
+
+  // §3.7: start at the observed term, try the following ones in order, never go back on our own.
+  const observed = input.previous?.affinityName ?? null;
+  let start = terms.findIndex((t) => t.affinityName === observed);
+  if (start < 0) start = 0;
+  const explanation: string[] = [];
+  let first: AttemptError | null = null;
+  for (let i = start; i < terms.length; i++) {
+    const term = terms[i]!;
+    try {
+      const a = attempt(input, term, term.overflowAffinities ?? [], term.affinityName);
+      explanation.push(...a.explanation);
+      return { ...base, clusters: a.clusters, error: null, affinityName: term.affinityName, explanation, verdicts: a.verdicts };
+    } catch (e) {
+      if (!(e instanceof AttemptError)) throw e;
+      explanation.push(...e.explanation, `clusterAffinities term "${term.affinityName}" failed: ${e.failure.message}`);
+      first ??= e;
+    }
+  }
+  const err = first!;
+  return { ...base, clusters: [], error: err.failure.message, affinityName: observed, explanation, verdicts: err.verdicts };
+}
+
+function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, overflow: readonly ClusterAffinity[], termName: string | null): Attempt {
+  const { resource, placement, previous } = input;
+  const replicas = replicasOf(resource);
+  const requests = podRequestsOf(resource.object);
+  const isWorkload = replicas !== null && (replicas > 0 || requests !== undefined);
+  const prevReplicas = new Map((previous?.clusters ?? []).map((c) => [c.name, c.replicas ?? 0]));
+  const ctx: FilterContext = {
+    resource: refOf(resource),
+    affinity,
+    overflow: isWorkload ? overflow : [],
+    placement,
+    previous: new Set(prevReplicas.keys()),
+  };
+  const explanation: string[] = [];
+  if (termName) explanation.push(`using clusterAffinities term "${termName}"`);
+
+  const verdicts = new Map<string, ClusterVerdict>();
+  const failures: FilterFailure[] = [];
+  const feasible: Cluster[] = [];
+  const clusters = [...input.clusters].sort((a, b) => (a.name < b.name ? -1 : 1));
+  let live = 0;
+  for (const c of clusters) {
+    const v: ClusterVerdict = { name: c.name, feasible: false, reasons: [], score: 0, availableReplicas: null, selected: false, replicas: null };
+    verdicts.set(c.name, v);
+    if (c.deleting) {
+      v.reasons.push('cluster is being deleted (metadata.deletionTimestamp)');
+      continue;
+    }
+    live++;
+    const f = filterCluster(c, ctx);
+    if (f) {
+      failures.push(f);
+      v.reasons.push(`filtered out by ${f.plugin}: ${f.detail}`);
+      continue;
+    }
+    v.feasible = true;
+    feasible.push(c);
+  }
+  const list = () => [...verdicts.values()];
+  if (feasible.length === 0) {
+    const msg = live === 0 ? 'no clusters available to schedule' : fitErrorMessage(live, failures);
+    throw new AttemptError(new ScheduleError('NoClusterFit', msg), list(), [...explanation, msg]);
+  }
+  explanation.push(`${feasible.length}/${live} clusters passed the filters: ${feasible.map((c) => c.name).join(', ')}`);
+
+  const preferred = affinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+  const candidates: Candidate[] = feasible.map((c) => {
+    let score = prevReplicas.has(c.name) ? LOCALITY_SCORE : 0;
+    for (const p of preferred) if (matchesLabelSelector(p.preference, preferenceLabels(c))) score += p.weight;
+    const allocatable = isWorkload ? estimateAllocatableReplicas(c, requests, replicas!) : UNLIMITED;
+    const tier = overflowTier(c, affinity, overflow, termName);
+    const v = verdicts.get(c.name)!;
+    v.score = score;
+    v.availableReplicas = isWorkload ? allocatable + (prevReplicas.get(c.name) ?? 0) : null;
+    return { cluster: c, score, allocatableReplicas: allocatable, availableReplicas: allocatable + (prevReplicas.get(c.name) ?? 0), overflowTier: tier };
+  });
+  const sorted = sortCandidates(candidates);
+  if (preferred.length > 0 || prevReplicas.size > 0) {
+    explanation.push(`scores: ${sorted.map((c) => `${c.cluster.name} ${c.score}`).join(', ')}`);
+  }
+
+  let selected: Candidate[];
+  try {
+    const selection = selectClusters(sorted, placement, replicas ?? 0);
+    explanation.push(...selection.steps);
+    for (const [name, why] of selection.dropped) verdicts.get(name)?.reasons.push(why);
+    selected = selection.selected;
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e;
+    throw new AttemptError(e, list(), [...explanation, e.message]);
+  }
+  if (selected.length === 0) {
+    const e = new ScheduleError('Unschedulable', 'no clusters available to schedule');
+    throw new AttemptError(e, list(), [...explanation, e.message]);
+  }
+
+  let division: DivisionResult;
+  try {
+    division = assignReplicas(input, selected, replicas, isWorkload, termName !== null && overflow.length > 0);
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e;
+    throw new AttemptError(e, list(), [...explanation, e.message]);
+  }
+  explanation.push(...division.steps);
+  for (const t of division.clusters) {
+    const v = verdicts.get(t.name)!;
+    v.selected = true;
+    v.replicas = t.replicas;
+  }
+  for (const c of selected) {
+    const v = verdicts.get(c.cluster.name)!;
+    if (!v.selected) v.reasons.push('selected, but received 0 replicas');
+  }
+  return { clusters: division.clusters, verdicts: list(), explanation };
+}
+
+function overflowTier(c: Cluster, affinity: ClusterAffinity | undefined, overflow: readonly ClusterAffinity[], termName: string | null): number {
+  if (termName === null) return 1000;
+  if (!affinity || clusterMatches(c, affinity)) return 0;
+  const k = overflow.findIndex((a) => clusterMatches(c, a));
+  return k < 0 ? 1000 : k + 1;
+}
+
+/** §4: the division strategy; non-workloads go whole to every selected cluster. */
+function assignReplicas(input: ScheduleInput, selected: readonly Candidate[], replicas: number | null, isWorkload: boolean, overflowActive: boolean): DivisionResult {
+  const byName = (a: TargetCluster, b: TargetCluster) => (a.name < b.name ? -1 : 1);
+  if (!isWorkload) {
+    return {
+      clusters: selected.map((c) => ({ name: c.cluster.name, replicas })).sort(byName),
+      steps: [replicas === null ? `not a workload: sent whole to ${selected.length} cluster(s)` : `0 replicas: sent to ${selected.length} cluster(s) with replicas 0`],
+    };
+  }
+  const n = replicas!;
+  const rs = input.placement.replicaScheduling;
+  const uid = uidOf(input.resource);
+  const previous = input.previous?.clusters ?? [];
+  if (!rs || rs.replicaSchedulingType === 'Duplicated') return divideDuplicated(n, selected);
+  if (rs.replicaSchedulingType !== 'Divided') {
+    throw new ScheduleError('InvalidStrategy', `unsupported replica scheduling strategy, replicaSchedulingType: ${String(rs.replicaSchedulingType)}`);
+  }
+  const preference = rs.replicaDivisionPreference ?? 'Weighted';
+  const dynamic = !!rs.weightPreference?.dynamicWeight;
+  let result: DivisionResult;
+  if (overflowActive && (preference === 'Aggregated' || dynamic)) {
+    result = divideWithOverflow(preference === 'Aggregated' ? 'Aggregated' : 'DynamicWeight', n, selected, previous, uid);
+  } else if (preference === 'Aggregated') {
+    result = divideByAvailability('Aggregated', n, selected, previous, uid);
+  } else if (preference === 'Weighted' && dynamic) {
+    result = divideByAvailability('DynamicWeight', n, selected, previous, uid);
+  } else if (preference === 'Weighted') {
+    result = divideByStaticWeight(n, selected, rs.weightPreference?.staticWeightList, uid);
+  } else {
+    throw new ScheduleError('InvalidStrategy', `unsupported replica scheduling strategy, replicaDivisionPreference: ${String(preference)}`);
+  }
+  return applySkewLimits(result, input.placement, selected);
+}
+
+/** flotilla extension: maxSkew on region/zone/provider/cluster spread constraints of Divided placements. */
+function applySkewLimits(result: DivisionResult, placement: Placement, selected: readonly Candidate[]): DivisionResult {
+  const rules = [
+    ...placement.spreadConstraints.filter((c) => c.maxSkew !== undefined && c.spreadByField).map((c) => ({ field: c.spreadByField!, maxSkew: c.maxSkew! })),
+    ...(placement.skewConstraints ?? []),
+  ];
+  const byName = new Map(selected.map((c) => [c.cluster.name, c.cluster]));
+  let out = result;
+  for (const rule of rules) {
+    const groupOf = (name: string): string => {
+      const c = byName.get(name);
+      if (!c) return name;
+      switch (rule.field) {
+        case 'region':
+          return c.region;
+        case 'zone':
+          return c.zones[0] ?? '';
+        case 'provider':
+          return c.provider;
+        default:
+          return c.name;
+      }
+    };
+    const skewed = enforceMaxSkew(out.clusters, groupOf, rule.maxSkew, rule.field);
+    out = { clusters: skewed.clusters, steps: [...out.steps, ...skewed.steps] };
+  }
+  return out;
+}
