@@ -113,9 +113,10 @@ const REASONS: Record<string, string> = {
 };
 
 /**
- * Applies `ops` to a copy of `doc` (the input is never modified unless `inPlace`, and no value of
- * `ops` ends up shared with the result). Every op must be add/remove/replace over a safe pointer; the first
- * failing op is reported with its pointer and reason, as evanphx/json-patch aborts there too.
+ * Applies `ops` in order and returns the patched document. `doc` is copied first unless `inPlace`,
+ * and no value of `ops` ends up shared with the result. Every op must be add/remove/replace over a
+ * safe pointer; the first failing op is reported with its pointer and reason (evanphx/json-patch
+ * aborts there too).
  */
 export function applyPatchOps(
   doc: unknown,
@@ -146,22 +147,24 @@ export function applyPatchOps(
     }
   }
   if (ops.length === 0) return { ok: true, doc };
-  const copies = ops.map((o) => (o.op === 'remove' ? { op: o.op, path: o.path } : { op: o.op, path: o.path, value: cloneValue(o.value) }));
-  try {
-    // validate=true: a replace/remove of a missing path fails instead of creating it;
-    // mutate=false: fast-json-patch works on its own deep copy; banPrototypeModifications stays on.
-    const result = jsonpatch.applyPatch(doc, copies as Operation[], true, inPlace, true);
-    return { ok: true, doc: result.newDocument };
-  } catch (e) {
-    const err = e as { name?: string; message?: string; index?: number };
-    const index = typeof err.index === 'number' && err.index < copies.length ? err.index : 0;
-    const failed = copies[index]!;
-    const reason = (err.name && REASONS[err.name]) ?? err.message ?? String(e);
-    return {
-      ok: false,
-      issue: { severity: 'error', code: OverrideCode.Failed, path: pathOf(index), message: `${what}: ${failed.op} ${failed.path} failed: ${reason}` },
-    };
+  let current: unknown = inPlace ? doc : structuredClone(doc);
+  for (const [i, o] of ops.entries()) {
+    // One op at a time: fast-json-patch's validation errors do not carry the op's index.
+    const copy = o.op === 'remove' ? { op: o.op, path: o.path } : { op: o.op, path: o.path, value: cloneValue(o.value) };
+    try {
+      // validate=true: a replace/remove of a missing path fails instead of creating it;
+      // banPrototypeModifications stays on as a second line of defence.
+      current = jsonpatch.applyOperation(current, copy as Operation, true, true, true, i).newDocument;
+    } catch (e) {
+      const err = e as { name?: string; message?: string };
+      const reason = (err.name && REASONS[err.name]) ?? err.message ?? String(e);
+      return {
+        ok: false,
+        issue: { severity: 'error', code: OverrideCode.Failed, path: pathOf(i), message: `${what}: ${o.op} ${o.path} failed: ${reason}` },
+      };
+    }
   }
+  return { ok: true, doc: current };
 }
 
 function cloneValue(v: unknown): unknown {
