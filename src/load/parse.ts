@@ -2,6 +2,7 @@
 // file:line:column and loading goes on with the next document, so one run reports everything.
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { DiagnosticSink, FieldLocator } from '../model/diagnostics.js';
+import { describeValue } from '../model/build/fields.js';
 import type { FieldPath, Manifest, ManifestSource } from '../model/types.js';
 import { dns1123LabelProblem, objectNameProblem } from './names.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped } from './scope.js';
@@ -149,7 +150,7 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
     if (typeof value === 'string' && value !== '') return value;
     ok = false;
     const name = path.join('.');
-    const problem = value === undefined ? 'is missing' : value === '' ? 'is empty' : `must be a string, found ${describe(value)}`;
+    const problem = value === undefined ? 'is missing' : value === '' ? 'is empty' : `must be a string, found ${describeValue(value)}`;
     sink.error('MANIFEST_MISSING_FIELD', `${name} ${problem}`, at(path));
     return '';
   };
@@ -157,7 +158,7 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
   const kind = requireString(['kind'], obj.kind);
   const metadata = obj.metadata;
   if (metadata !== undefined && !isPlainObject(metadata)) {
-    sink.error('MANIFEST_MISSING_FIELD', `metadata must be a mapping, found ${describe(metadata)}`, at(['metadata']));
+    sink.error('MANIFEST_MISSING_FIELD', `metadata must be a mapping, found ${describeValue(metadata)}`, at(['metadata']));
     return null;
   }
   // A kustomization.yaml has no metadata.name; it is not a manifest flotilla can place.
@@ -177,7 +178,7 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
   let namespace = '';
   const rawNamespace = metadata?.namespace;
   if (rawNamespace !== undefined && rawNamespace !== null && typeof rawNamespace !== 'string') {
-    sink.error('INVALID_FIELD_TYPE', `metadata.namespace must be a string, found ${describe(rawNamespace)}`, at(['metadata', 'namespace']));
+    sink.error('INVALID_FIELD_TYPE', `metadata.namespace must be a string, found ${describeValue(rawNamespace)}`, at(['metadata', 'namespace']));
     return null;
   }
   if (!isClusterScoped(apiVersion, kind, customClusterScoped)) {
@@ -190,15 +191,6 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
     }
   }
   return { apiVersion, kind, name, namespace, object: obj, source };
-}
-
-/** A short description of a YAML value's type for messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
-  return `${typeof value} ${String(value)}`;
 }
 
 /**
