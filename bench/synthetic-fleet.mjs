@@ -1,0 +1,147 @@
+// A synthetic fleet for benchmarks: C clusters over 5 regions, W workloads each with a ConfigMap,
+// and a mix of policies (Duplicated, static weights, dynamic weights, Aggregated, region spread).
+// Deterministic: the same (clusters, workloads) always gives the same files.
+
+const REGIONS = ['asia-east', 'asia-south', 'eu-central', 'us-east', 'us-west'];
+const STRATEGIES = ['duplicated', 'static', 'dynamic', 'aggregated', 'spread'];
+
+/** Files of a synthetic fleet: [{ path, text }]. */
+export function syntheticFleet(clusters, workloads) {
+  const files = [];
+  const clusterDocs = [];
+  for (let i = 0; i < clusters; i++) {
+    const region = REGIONS[i % REGIONS.length];
+    const tainted = i % 17 === 0;
+    clusterDocs.push(`apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: member-${String(i).padStart(3, '0')}
+  labels:
+    tier: ${i % 3 === 0 ? 'gold' : 'silver'}
+    env: production
+spec:
+  provider: ${i % 2 === 0 ? 'aws' : 'gcp'}
+  region: ${region}
+  zones: [${region}-${(i % 3) + 1}]
+${tainted ? '  taints:\n  - key: maintenance\n    effect: NoSchedule\n' : ''}status:
+  resourceSummary:
+    allocatable: {cpu: "${64 + (i % 7) * 16}", memory: 256Gi, pods: "${110 * (1 + (i % 4))}"}
+    allocated: {cpu: "${(i % 5) * 4}", memory: 16Gi, pods: "${(i % 9) * 3}"}
+`);
+  }
+  files.push({ path: 'clusters/members.yaml', text: clusterDocs.join('---\n') });
+
+  const policies = [];
+  STRATEGIES.forEach((s, k) => {
+    const placement = {
+      duplicated: `    clusterAffinity:
+      labelSelector:
+        matchLabels: {tier: gold}
+`,
+      static: `    clusterAffinity:
+      fieldSelector:
+        matchExpressions:
+        - {key: region, operator: In, values: [asia-east, eu-central]}
+    replicaScheduling:
+      replicaSchedulingType: Divided
+      replicaDivisionPreference: Weighted
+      weightPreference:
+        staticWeightList:
+        - targetCluster: {fieldSelector: {matchExpressions: [{key: region, operator: In, values: [asia-east]}]}}
+          weight: 2
+        - targetCluster: {fieldSelector: {matchExpressions: [{key: region, operator: In, values: [eu-central]}]}}
+          weight: 1
+`,
+      dynamic: `    clusterAffinity:
+      labelSelector:
+        matchLabels: {env: production}
+    replicaScheduling:
+      replicaSchedulingType: Divided
+      replicaDivisionPreference: Weighted
+      weightPreference:
+        dynamicWeight: AvailableReplicas
+`,
+      aggregated: `    clusterAffinity:
+      labelSelector:
+        matchLabels: {tier: silver}
+    replicaScheduling:
+      replicaSchedulingType: Divided
+      replicaDivisionPreference: Aggregated
+`,
+      spread: `    spreadConstraints:
+    - spreadByField: region
+      maxGroups: 3
+      minGroups: 2
+    - spreadByField: cluster
+      maxGroups: 6
+      minGroups: 3
+    replicaScheduling:
+      replicaSchedulingType: Divided
+      replicaDivisionPreference: Weighted
+      weightPreference:
+        dynamicWeight: AvailableReplicas
+`,
+    }[s];
+    policies.push(`apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata:
+  name: strategy-${s}
+spec:
+  resourceSelectors:
+  - apiVersion: apps/v1
+    kind: Deployment
+    labelSelector:
+      matchLabels: {strategy: ${s}}
+  - apiVersion: v1
+    kind: ConfigMap
+    labelSelector:
+      matchLabels: {strategy: ${s}}
+  placement:
+${placement}`);
+    void k;
+  });
+  files.push({ path: 'policies/strategies.yaml', text: policies.join('---\n') });
+
+  for (let w = 0; w < workloads; w++) {
+    const s = STRATEGIES[w % STRATEGIES.length];
+    const ns = `team-${w % 20}`;
+    const name = `app-${String(w).padStart(5, '0')}`;
+    files.push({
+      path: `apps/${ns}/${name}.yaml`,
+      text: `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: ${ns}
+  labels: {app: ${name}, strategy: ${s}}
+spec:
+  replicas: ${1 + (w % 24)}
+  selector:
+    matchLabels: {app: ${name}}
+  template:
+    metadata:
+      labels: {app: ${name}}
+    spec:
+      containers:
+      - name: main
+        image: registry.example.com/${name}:1.${w % 10}
+        resources:
+          requests: {cpu: ${100 + (w % 8) * 50}m, memory: ${128 + (w % 4) * 128}Mi}
+        env:
+        - {name: MODE, value: production}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}-config
+  namespace: ${ns}
+  labels: {app: ${name}, strategy: ${s}}
+data:
+  settings.yaml: |
+    logLevel: info
+    featureFlags: [a, b, c]
+`,
+    });
+  }
+  return files;
+}

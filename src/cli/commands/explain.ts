@@ -1,0 +1,79 @@
+// flotilla explain KIND/NAMESPACE/NAME: why each cluster was chosen or filtered out, and how the
+// replicas were computed (Karmada's "0/7 clusters are available: ..." plus the arithmetic).
+import { FlotillaError } from '../../model/diagnostics.js';
+import type { PlacementResult } from '../../model/types.js';
+import { placementJson } from '../../render/contract.js';
+import { renderFromOptions } from '../input.js';
+import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
+
+const USAGE = 'flotilla explain KIND/NAMESPACE/NAME [--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE] [--format text|json]';
+
+/** Finds the placement a KIND/NS/NAME (or KIND/NAME) argument names; kind is case-insensitive. */
+export function findPlacement(placements: readonly PlacementResult[], target: string): PlacementResult {
+  const parts = target.split('/');
+  if (parts.length < 2 || parts.length > 3 || parts.some((p, i) => p === '' && !(parts.length === 3 && i === 1))) {
+    throw new FlotillaError('USAGE', `expected KIND/NAMESPACE/NAME or KIND/NAME, got "${target}"\nusage: ${USAGE}`);
+  }
+  const [kind, ns, name] = parts.length === 3 ? parts : [parts[0], undefined, parts[1]];
+  const kindMatches = (p: PlacementResult) => {
+    const k = kind!.toLowerCase();
+    const group = p.resource.apiVersion.includes('/') ? p.resource.apiVersion.split('/')[0] : '';
+    return p.resource.kind.toLowerCase() === k || `${p.resource.kind}.${group}`.toLowerCase() === k;
+  };
+  const found = placements.filter((p) => kindMatches(p) && p.resource.name === name && (ns === undefined || p.resource.namespace === ns));
+  if (found.length === 0) throw new FlotillaError('NOT_FOUND', `no resource ${target} in the fleet`);
+  if (found.length > 1) {
+    const names = found.map((p) => `${p.resource.kind}.${p.resource.apiVersion}/${p.resource.namespace}/${p.resource.name}`).join(', ');
+    throw new FlotillaError('AMBIGUOUS', `${target} matches ${found.length} resources: ${names}; add the namespace or the API group (KIND.GROUP)`);
+  }
+  return found[0]!;
+}
+
+/** The text report of one placement. */
+export function explainText(p: PlacementResult): string {
+  const r = p.resource;
+  const lines: string[] = [];
+  lines.push(`${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name} (${r.apiVersion})`);
+  lines.push(`policy:   ${p.policy ? `${p.policy.kind} ${p.policy.namespace ? p.policy.namespace + '/' : ''}${p.policy.name}` : '(none)'}`);
+  if (p.replicas !== null) lines.push(`replicas: ${p.replicas}`);
+  if (p.affinityName) lines.push(`affinity: ${p.affinityName}`);
+  const result = p.clusters.length === 0 ? '(no cluster)' : p.clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ');
+  lines.push(`result:   ${result}`);
+  if (p.error) lines.push(`error:    ${p.error}`);
+  lines.push('', 'steps:');
+  for (const s of p.explanation) lines.push(`  - ${s}`);
+  if (p.verdicts.length > 0) {
+    lines.push('', 'clusters:');
+    const width = Math.max(...p.verdicts.map((v) => v.name.length));
+    for (const v of p.verdicts) {
+      const mark = v.selected ? '✓' : '✗';
+      const facts: string[] = [];
+      if (v.selected && v.replicas !== null) facts.push(`${v.replicas} replica${v.replicas === 1 ? '' : 's'}`);
+      if (v.feasible) facts.push(`score ${v.score}`);
+      if (v.feasible && v.availableReplicas !== null) facts.push(`available ${v.availableReplicas}`);
+      const head = `  ${mark} ${v.name.padEnd(width)}  ${v.selected ? 'selected' : v.feasible ? 'feasible, not selected' : 'filtered out'}${facts.length ? ` (${facts.join(', ')})` : ''}`;
+      lines.push(head);
+      for (const reason of v.reasons) lines.push(`      ${reason}`);
+    }
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Prints the explanation; exit 1 when the resource is unschedulable. */
+export const explainCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseFlags(
+    argv,
+    { repo: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, previous: { type: 'string' }, format: { type: 'string' } },
+    USAGE,
+  );
+  const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
+  if (positionals.length !== 1) throw new FlotillaError('USAGE', `explain takes one KIND/NAMESPACE/NAME\nusage: ${USAGE}`);
+  const result = await renderFromOptions(values);
+  const p = findPlacement(result.placements, positionals[0]!);
+  if (format === 'json') {
+    io.stdout(JSON.stringify({ ...placementJson(p), explanation: p.explanation, verdicts: p.verdicts }, null, 2) + '\n');
+  } else {
+    io.stdout(explainText(p));
+  }
+  return p.error ? Exit.ERRORS : Exit.OK;
+};

@@ -1,0 +1,38 @@
+// What a command may touch of the outside world: output streams. Tests pass their own.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { FlotillaError } from '../model/diagnostics.js';
+
+export interface CommandIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** Colour and tables for people; plain text for pipes. */
+  isTTY: boolean;
+}
+
+export type Command = (argv: string[], io: CommandIO) => Promise<number>;
+
+/** Exit statuses of CONTRACT.md. */
+export const Exit = { OK: 0, ERRORS: 1, CHANGES: 2 } as const;
+
+/** node:util parseArgs, with unknown flags and bad values turned into a FlotillaError USAGE. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new FlotillaError('USAGE', `${(e as Error).message}\nusage: ${usage}`);
+  }
+}
+
+/** Checks a --format value against the formats a command supports. */
+export function checkFormat<F extends string>(value: string | undefined, allowed: readonly F[], fallback: F): F {
+  const v = (value ?? fallback) as F;
+  if (!allowed.includes(v)) throw new FlotillaError('USAGE', `--format must be one of ${allowed.join(', ')} (got "${value}")`);
+  return v;
+}
+
+/** Left-aligned columns for `get` tables. */
+export function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}

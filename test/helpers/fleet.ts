@@ -1,0 +1,39 @@
+// Loading fixture fleets for tests, with in-memory edits for scenario variants.
+import path from 'node:path';
+import { readFleetDirectory } from '../../src/load/files.js';
+import type { SourceFile } from '../../src/load/parse.js';
+import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
+
+export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
+
+/** Reads a fixture fleet directory (relative to fixtures/). */
+export async function fixtureFiles(name: string): Promise<SourceFile[]> {
+  return readFleetDirectory(path.join(FIXTURES, name));
+}
+
+/** Replaces text in one file of a fleet (throws if the text is not there, so edits cannot silently miss). */
+export function editFile(files: readonly SourceFile[], file: string, from: string, to: string): SourceFile[] {
+  return files.map((f) => {
+    if (f.path !== file) return f;
+    if (!f.text.includes(from)) throw new Error(`${file} does not contain ${JSON.stringify(from)}`);
+    return { ...f, text: f.text.replace(from, to) };
+  });
+}
+
+/** Renders files as a worktree revision. */
+export function render(files: readonly SourceFile[]): RenderResult {
+  return renderFleet({ files, revision: 'worktree' });
+}
+
+/** name → replicas of one placement, for compact assertions. */
+export function split(r: RenderResult, kind: string, name: string, namespace = 'default'): Record<string, number | null> {
+  const p = r.placements.find((x) => x.resource.kind === kind && x.resource.name === name && x.resource.namespace === namespace);
+  if (!p) throw new Error(`no placement for ${kind} ${namespace}/${name}`);
+  if (p.error) throw new Error(`${kind} ${name} failed to schedule: ${p.error}`);
+  return Object.fromEntries(p.clusters.map((c) => [c.name, c.replicas]));
+}
+
+/** The rendered object of a resource on a cluster. */
+export function manifestOn(r: RenderResult, cluster: string, kind: string, name: string): Record<string, any> | undefined {
+  return r.manifests[cluster]?.find((o) => o.kind === kind && (o.metadata as { name?: string })?.name === name) as Record<string, any> | undefined;
+}
