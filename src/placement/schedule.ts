@@ -12,6 +12,7 @@ import type {
   ResourceRef,
   TargetCluster,
 } from '../model/types.js';
+import { FlotillaError } from '../model/diagnostics.js';
 import { sortCandidates, ScheduleError, type Candidate } from './candidate.js';
 import { divideByAvailability, divideByStaticWeight, divideDuplicated, divideWithOverflow, enforceMaxSkew, type DivisionResult } from './division.js';
 import { estimateAllocatableReplicas, podRequestsOf } from './estimator.js';
@@ -157,7 +158,7 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
   const candidates: Candidate[] = feasible.map((c) => {
     let score = prevReplicas.has(c.name) ? LOCALITY_SCORE : 0;
     for (const p of preferred) if (matchesLabelSelector(p.preference, preferenceLabels(c))) score += p.weight;
-    const allocatable = isWorkload ? estimateAllocatableReplicas(c, requests, replicas!) : UNLIMITED;
+    const allocatable = isWorkload ? estimate(c, requests, replicas!, list, explanation) : UNLIMITED;
     const tier = overflowTier(c, affinity, overflow, termName);
     const v = verdicts.get(c.name)!;
     v.score = score;
@@ -191,6 +192,7 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
     if (!(e instanceof ScheduleError)) throw e;
     throw new AttemptError(e, list(), [...explanation, e.message]);
   }
+  division = { ...division, clusters: division.clusters.filter((c) => c.replicas === null || c.replicas > 0 || !isWorkload) };
   explanation.push(...division.steps);
   for (const t of division.clusters) {
     const v = verdicts.get(t.name)!;
@@ -202,6 +204,16 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
     if (!v.selected) v.reasons.push('selected, but received 0 replicas');
   }
   return { clusters: division.clusters, verdicts: list(), explanation };
+}
+
+function estimate(c: Cluster, requests: Record<string, number> | undefined, replicas: number, list: () => ClusterVerdict[], explanation: string[]): number {
+  try {
+    return estimateAllocatableReplicas(c, requests, replicas);
+  } catch (e) {
+    if (!(e instanceof FlotillaError)) throw e;
+    const err = new ScheduleError('Unschedulable', `cannot estimate the capacity of cluster ${c.name}: ${e.message}`);
+    throw new AttemptError(err, list(), [...explanation, err.message]);
+  }
 }
 
 function overflowTier(c: Cluster, affinity: ClusterAffinity | undefined, overflow: readonly ClusterAffinity[], termName: string | null): number {
@@ -268,7 +280,10 @@ function applySkewLimits(result: DivisionResult, placement: Placement, selected:
           return c.name;
       }
     };
-    const skewed = enforceMaxSkew(out.clusters, groupOf, rule.maxSkew, rule.field);
+    // Selected clusters that got 0 replicas take part, so their group can receive some.
+    const have = new Set(out.clusters.map((c) => c.name));
+    const all = [...out.clusters, ...selected.filter((c) => !have.has(c.cluster.name)).map((c) => ({ name: c.cluster.name, replicas: 0 }))];
+    const skewed = enforceMaxSkew(all, groupOf, rule.maxSkew, rule.field);
     out = { clusters: skewed.clusters, steps: [...out.steps, ...skewed.steps] };
   }
   return out;
