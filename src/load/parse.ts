@@ -151,7 +151,8 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
     ok = false;
     const name = path.join('.');
     const problem = value === undefined ? 'is missing' : value === '' ? 'is empty' : `must be a string, found ${describeValue(value)}`;
-    sink.error('MANIFEST_MISSING_FIELD', `${name} ${problem}`, at(path));
+    // A key present with a bad value is reported at its line; a missing one at the document start.
+    sink.error('MANIFEST_MISSING_FIELD', `${name} ${problem}`, value === undefined ? { file: d.file, ...d.start } : at(path));
     return '';
   };
   const apiVersion = requireString(['apiVersion'], obj.apiVersion);
