@@ -78,10 +78,16 @@ describe('PropagationPolicy defaults (Karmada mutating webhook, SEMANTICS.md §1
   });
 
   it('a cluster constraint with only maxSkew keeps maxGroups 0 and its maxSkew (the scheduler reads that as unlimited)', () => {
-    const { model, diags } = build(pp('spreadConstraints: [{spreadByField: cluster, maxSkew: 1}]'));
+    const { model, diags } = build(pp('spreadConstraints: [{spreadByField: cluster, maxSkew: 1}]\nreplicaScheduling: {replicaSchedulingType: Divided}'));
     expect(diags).toEqual([]);
     expect(model.propagationPolicies[0]!.placement.spreadConstraints).toEqual([{ spreadByField: 'cluster', minGroups: 1, maxGroups: 0, maxSkew: 1 }]);
     expect(model.propagationPolicies[0]!.placement.skewConstraints).toBeUndefined();
+  });
+
+  it('maxSkew on a Duplicated placement (no replicaScheduling) is a MAXSKEW_NOT_APPLICABLE warning at each maxSkew', () => {
+    const { model, diags } = build(pp('spreadConstraints:\n  - {spreadByField: region, maxSkew: 1}\n  - {spreadByField: cluster, maxSkew: 2}'));
+    expect(diags).toEqual(['warning MAXSKEW_NOT_APPLICABLE f0.yaml:12', 'warning MAXSKEW_NOT_APPLICABLE f0.yaml:13']);
+    expect(model.propagationPolicies).toHaveLength(1);
   });
 
   it('region + cluster constraints are valid as written and not replaced', () => {

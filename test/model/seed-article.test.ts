@@ -69,6 +69,10 @@ describe('seed article YAML', () => {
     ]);
   });
 
+  it('hierarchical-scheduling is Duplicated, so both maxSkew values are MAXSKEW_NOT_APPLICABLE warnings (lines 17 and 19)', () => {
+    expect(at('MAXSKEW_NOT_APPLICABLE')).toEqual(['09-propagation-hierarchical-scheduling.yaml:17', '09-propagation-hierarchical-scheduling.yaml:19']);
+  });
+
   it('hierarchical-scheduling: `tolerations` is read as clusterTolerations with a FIELD_ALIAS warning at line 20', () => {
     const p = model.propagationPolicies.find((x) => x.name === 'hierarchical-scheduling')!;
     expect(p.placement.clusterTolerations).toEqual([{ key: 'dedicated', operator: 'Equal', value: 'special', effect: 'NoSchedule' }]);

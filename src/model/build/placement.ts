@@ -52,6 +52,12 @@ export function parsePlacement(r: ManifestReader, value: unknown, path: FieldPat
   const spread = parseSpreadConstraints(r, obj.spreadConstraints, [...path, 'spreadConstraints']);
   placement.spreadConstraints = spread.constraints;
   if (spread.skewConstraints) placement.skewConstraints = spread.skewConstraints;
+  if (!replicaScheduling || replicaScheduling.replicaSchedulingType === 'Duplicated') {
+    // maxSkew balances divided replicas; Duplicated gives every cluster all of them (SEMANTICS.md extensions).
+    for (const skewPath of spread.maxSkewPaths) {
+      r.warn('MAXSKEW_NOT_APPLICABLE', `${formatPath(skewPath)} has no effect: replicas are Duplicated (no replicaScheduling, or type Duplicated), so there is nothing to balance`, skewPath);
+    }
+  }
   return placement;
 }
 
@@ -166,15 +172,18 @@ function parseTolerationList(r: ManifestReader, value: unknown, path: FieldPath)
 
 interface ParsedSpread {
   constraints: SpreadConstraint[];
+  /** Where each maxSkew is written, for MAXSKEW_NOT_APPLICABLE. */
+  maxSkewPaths: FieldPath[];
   skewConstraints?: Array<{ field: SpreadField; maxSkew: number }>;
 }
 
 /** Spread constraints with SetDefaultSpreadConstraints applied and ValidateSpreadConstraint's checks. */
 function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPath): ParsedSpread {
   const items = r.list(value, path);
-  if (!items) return { constraints: [] };
+  if (!items) return { constraints: [], maxSkewPaths: [] };
   const errorsBefore = r.errors;
   const constraints: SpreadConstraint[] = [];
+  const maxSkewPaths: FieldPath[] = [];
   const fieldsSeen = new Set<SpreadField>();
   items.forEach((item, i) => {
     const p = [...path, i];
@@ -212,7 +221,10 @@ function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPa
     const c: SpreadConstraint = { maxGroups, minGroups: effectiveMin };
     if (spreadByField) c.spreadByField = spreadByField;
     if (label) c.spreadByLabel = label;
-    if (maxSkew !== undefined) c.maxSkew = maxSkew;
+    if (maxSkew !== undefined) {
+      c.maxSkew = maxSkew;
+      maxSkewPaths.push([...p, 'maxSkew']);
+    }
     constraints.push(c);
   });
 
@@ -228,10 +240,11 @@ function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPa
     const skewConstraints = constraints.filter((c) => c.spreadByField && c.maxSkew !== undefined).map((c) => ({ field: c.spreadByField!, maxSkew: c.maxSkew! }));
     return {
       constraints: [{ spreadByField: 'cluster', minGroups: 1, maxGroups: UNLIMITED_GROUPS }],
+      maxSkewPaths,
       ...(skewConstraints.length > 0 ? { skewConstraints } : {}),
     };
   }
-  return { constraints };
+  return { constraints, maxSkewPaths };
 }
 
 /** replicaScheduling: present with empty type ⇒ Divided; Divided with empty preference ⇒ Weighted. */
