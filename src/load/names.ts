@@ -26,6 +26,15 @@ export function dns1035LabelProblem(value: string): string | null {
   return null;
 }
 
+/**
+ * Karmada's ValidateClusterName (pkg/apis/cluster/validation): a DNS-1123 label of at most 48
+ * characters, because Karmada derives the `karmada-es-<cluster>` namespace from it.
+ */
+export function clusterNameProblem(value: string): string | null {
+  if (value.length > 48) return 'must be no more than 48 characters';
+  return dns1123LabelProblem(value);
+}
+
 /** apimachinery's IsValidPathSegmentName: the minimum every object name must satisfy. */
 export function pathSegmentProblem(value: string): string | null {
   if (value === '.' || value === '..') return `may not be '${value}'`;

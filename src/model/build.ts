@@ -1,6 +1,7 @@
 // Builds the typed FleetModel from parsed manifests: clusters first (every other kind refers to
 // them), then fleets, policies and tuning; everything else is a resource to propagate. Problems are
 // diagnostics at the field's line; objects Karmada would reject are left out of the model.
+import { clusterNameProblem } from '../load/names.js';
 import type { DiagnosticSink } from './diagnostics.js';
 import type { Fleet, FleetModel, Manifest, OverridePolicy, PropagationPolicy, Tuning } from './types.js';
 import { mergeClusters, readAttachedCluster, readKarmadaCluster, readKuratorCluster, type ClusterDeclaration } from './build/clusters.js';
@@ -38,9 +39,22 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
     fleetMembers.push({ manifest: m, members });
     declarations.push(...members.declarations);
   }
-  for (const m of of('AttachedCluster')) declarations.push(readAttachedCluster(new ManifestReader(m, sink)));
-  for (const m of of('KuratorCluster')) declarations.push(readKuratorCluster(new ManifestReader(m, sink)));
-  for (const m of of('KarmadaCluster')) declarations.push(readKarmadaCluster(new ManifestReader(m, sink)));
+  const readers = [
+    ['AttachedCluster', readAttachedCluster],
+    ['KuratorCluster', readKuratorCluster],
+    ['KarmadaCluster', readKarmadaCluster],
+  ] as const;
+  for (const [role, read] of readers) {
+    for (const m of of(role)) {
+      const r = new ManifestReader(m, sink);
+      const problem = clusterNameProblem(m.name);
+      if (problem) {
+        r.error('INVALID_NAME', `cluster name "${m.name}" ${problem}`, ['metadata', 'name']);
+        continue;
+      }
+      declarations.push(read(r));
+    }
+  }
   const declared = new Set(declarations.map((d) => d.name));
   const clusters = mergeClusters(declarations, sink);
 

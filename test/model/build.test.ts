@@ -269,6 +269,20 @@ spec:
     expect(model.clusters[0]!.zones).toEqual([]);
   });
 
+  it('cluster names follow Karmada ValidateClusterName: "eu.west" (a dot) and a 49-character name are INVALID_NAME; 48 characters is fine', () => {
+    const cluster = (name: string) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\n`;
+    expect(build(cluster('eu.west')).diags).toEqual(['error INVALID_NAME f0.yaml:4']);
+    expect(build(cluster('c'.repeat(49))).diags).toEqual(['error INVALID_NAME f0.yaml:4']);
+    expect(build(cluster('c'.repeat(48))).model.clusters).toHaveLength(1);
+    expect(build(FLEET.replace('- name: b', '- name: b.c')).diags).toEqual(['error INVALID_NAME f0.yaml:10']);
+  });
+
+  it('Karmada Cluster spec: zone with zones is INVALID_CLUSTER; a provider that is not a label value is INVALID_CLUSTER', () => {
+    const spec = (body: string) => build(`apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: m\nspec:\n${body}`).diags;
+    expect(spec('  zone: z1\n  zones: [z1]\n')).toEqual(['error INVALID_CLUSTER f0.yaml:6']);
+    expect(spec('  provider: "amazon web services"\n')).toEqual(['error INVALID_CLUSTER f0.yaml:6']);
+  });
+
   it('an invalid cluster label key is INVALID_CLUSTER and the label is dropped', () => {
     const { model, diags } = build(FLEET.replace('labels: {region: east}', 'labels: {region: east, "bad key": x}'));
     expect(diags).toEqual(['error INVALID_CLUSTER f0.yaml:9']);

@@ -177,13 +177,21 @@ export function readKarmadaCluster(r: ManifestReader): ClusterDeclaration {
   const spec = r.record(m.object.spec, ['spec']);
   if (spec) {
     r.knownFields(spec, ['spec'], KARMADA_CLUSTER_SPEC_FIELDS);
-    const provider = r.string(spec.provider, ['spec', 'provider']);
+    // ValidateClusterSpec: provider, region and zones are label values (they are matched as labels).
+    const labelValue = (value: string | undefined, path: FieldPath): string | undefined => {
+      if (value === undefined || value === '') return undefined;
+      if (value.length <= 63 && LABEL_VALUE.test(value)) return value;
+      r.error('INVALID_CLUSTER', `${formatPath(path)} "${value}" is not a valid label value`, path);
+      return undefined;
+    };
+    const provider = labelValue(r.string(spec.provider, ['spec', 'provider']), ['spec', 'provider']);
     if (provider) decl.provider = provider;
-    const region = r.string(spec.region, ['spec', 'region']);
+    const region = labelValue(r.string(spec.region, ['spec', 'region']), ['spec', 'region']);
     if (region) decl.region = region;
-    const zones = r.stringList(spec.zones, ['spec', 'zones'])?.filter((z) => z !== '');
-    if (zones && zones.length > 0) decl.zones = zones;
-    if (has(spec, 'zone')) {
+    const zones = (r.stringList(spec.zones, ['spec', 'zones']) ?? []).flatMap((z, i) => labelValue(z, ['spec', 'zones', i]) ?? []);
+    if (zones.length > 0) decl.zones = zones;
+    if (has(spec, 'zone') && has(spec, 'zones')) r.error('INVALID_CLUSTER', 'spec.zone and spec.zones cannot co-exist', ['spec', 'zone']);
+    else if (has(spec, 'zone')) {
       // Karmada's field selectors and zone spreading read spec.zones only (SEMANTICS.md §1.3).
       r.info('NOT_APPLICABLE', 'spec.zone is deprecated and not used for matching or spreading; use spec.zones', ['spec', 'zone']);
     }

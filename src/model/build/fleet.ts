@@ -1,7 +1,7 @@
 // Kurator Fleet: the seed's inline form (`spec.clusters[].name/labels` declares clusters) and
 // Kurator's reference form (`spec.clusters[]{name, kind}` names an AttachedCluster/Cluster declared
 // elsewhere); `spec.placement` is flotilla's default placement for the fleet (SEMANTICS.md extensions).
-import { dns1123SubdomainProblem } from '../../load/names.js';
+import { clusterNameProblem } from '../../load/names.js';
 import type { FieldPath, Fleet } from '../types.js';
 import { newDeclaration, readClusterLabels, type ClusterDeclaration } from './clusters.js';
 import { formatPath, has, isRecord, type ManifestReader } from './fields.js';
@@ -48,7 +48,7 @@ export function readFleetMembers(r: ManifestReader): FleetMembers {
       else if (name === '') r.error('INVALID_NAME', `${formatPath([...p, 'name'])} is empty`, [...p, 'name']);
       return;
     }
-    const problem = dns1123SubdomainProblem(name);
+    const problem = clusterNameProblem(name);
     if (problem) {
       r.error('INVALID_NAME', `cluster name "${name}" ${problem}`, [...p, 'name']);
       return;
