@@ -90,7 +90,14 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
 function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[] {
   const lineCounter = new LineCounter();
   const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
-  const docs = parseAllDocuments(text, { ...YAML_PARSE_OPTIONS, lineCounter });
+  let docs: Document[];
+  try {
+    docs = parseAllDocuments(text, { ...YAML_PARSE_OPTIONS, lineCounter }) as Document[];
+  } catch (err) {
+    // yaml reports resource exhaustion as document errors; anything thrown is still the file's fault.
+    sink.error('YAML_PARSE', err instanceof Error ? err.message : String(err), { file: file.path, line: 1, column: 1 });
+    return [];
+  }
   const out: ParsedDocument[] = [];
   docs.forEach((doc, docIndex) => {
     const start = documentStart(doc, lineCounter);
