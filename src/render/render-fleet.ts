@@ -5,7 +5,7 @@ import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagn
 import type { Cluster, FleetModel, Manifest, OverridePolicy, PlacementResult, PolicyRef, PreviousPlacement, ResourceRef } from '../model/types.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../model/build.js';
-import { buildClaimIndex, claimResource } from '../placement/claim.js';
+import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../placement/claim.js';
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
@@ -68,39 +68,22 @@ export function renderFleet(input: RenderInput): RenderResult {
   const sink = new DiagnosticSink(makeFieldLocator(input.files));
   const manifests = parseFleetFiles(input.files, sink);
   const model = buildFleetModel(manifests, sink);
-  const index = buildClaimIndex(model);
-  const clusterByName = new Map(model.clusters.map((c) => [c.name, c]));
+  const ctx = placementContext(model);
   const previous = input.previous ?? new Map<string, PreviousPlacement>();
 
   const placements = new Map<string, PlacementResult>();
   const followers: Manifest[] = [];
   for (const resource of model.resources) {
-    const claim = claimResource(index, resource);
-    const ref = refOf(resource);
-    if (claim.kind !== 'policy' && isFollowingHpa(resource)) {
+    const claim = claimResource(ctx.index, resource);
+    if (isHpaFollower(resource, claim)) {
       followers.push(resource);
       continue;
     }
-    let result: PlacementResult;
-    if (claim.kind === 'none') {
-      result = { resource: ref, policy: null, replicas: null, clusters: [], error: null, explanation: [`not propagated: ${claim.reason}`], verdicts: [] };
-    } else {
-      const policy: PolicyRef =
-        claim.kind === 'policy'
-          ? { kind: claim.policy.kind, namespace: claim.policy.namespace, name: claim.policy.name }
-          : { kind: 'Fleet', namespace: claim.fleet.namespace, name: claim.fleet.name };
-      const placement = claim.kind === 'policy' ? claim.policy.placement : claim.fleet.placement!;
-      const universe = claim.kind === 'fleet' ? claim.fleet.clusters.map((n) => clusterByName.get(n)).filter((c): c is Cluster => !!c) : model.clusters;
-      result = scheduleResource({ resource, placement, policy, clusters: universe, previous: previous.get(resourceKey(ref)) });
-      result.explanation.unshift(
-        claim.kind === 'policy' ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})` : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
-      );
-      if (result.error) sink.error('SCHEDULE_FAILED', `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name} cannot be scheduled: ${result.error}`, { source: resource.source });
-    }
-    placements.set(resourceKey(ref), result);
+    const key = resourceKey(refOf(resource));
+    placements.set(key, placeResource(ctx, resource, claim, previous.get(key), sink));
   }
 
-  const hpaBounds = new Map<string, Map<string, { minReplicas: number; maxReplicas: number }>>();
+  const hpaBounds = new Map<string, HpaBounds>();
   for (const hpa of followers) {
     const { result, bounds } = followTarget(hpa, placements, sink);
     placements.set(resourceKey(result.resource), result);
@@ -110,24 +93,80 @@ export function renderFleet(input: RenderInput): RenderResult {
   const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
   checkVirtualServices(model, sortedPlacements, sink);
 
-  const rendered = renderManifests(model, sortedPlacements, hpaBounds, input.revision, sink);
+  const rctx = renderContext(model);
+  const rendered: RenderedObject[] = [];
+  for (const p of sortedPlacements) {
+    if (p.clusters.length === 0) continue;
+    const key = resourceKey(p.resource);
+    const resource = rctx.byKey.get(key)!;
+    rendered.push(...renderPlacement(rctx, resource, p, overridesFor(rctx, resource), hpaBounds.get(key), input.revision, sink));
+  }
 
   return {
     revision: input.revision,
-    clusters: model.clusters.map((c) => ({ name: c.name, labels: c.labels, ready: c.ready, provider: c.provider, region: c.region, zones: c.zones, fleets: c.fleets })),
+    clusters: clusterSummaries(model),
     placements: sortedPlacements,
-    manifests: rendered,
+    manifests: assembleManifests(rctx, rendered, input.revision),
     diagnostics: sortDiagnostics(sink.items),
     model,
   };
 }
+
+/** The clusters section of a render result. */
+export function clusterSummaries(model: FleetModel): ClusterSummary[] {
+  return model.clusters.map((c) => ({ name: c.name, labels: c.labels, ready: c.ready, provider: c.provider, region: c.region, zones: c.zones, fleets: c.fleets }));
+}
+
+/** What scheduling one resource needs from the revision's model, built once per revision. */
+export interface PlacementContext {
+  index: ClaimIndex;
+  clusters: readonly Cluster[];
+  clusterByName: ReadonlyMap<string, Cluster>;
+}
+
+/** Builds the per-revision scheduling context. */
+export function placementContext(model: FleetModel): PlacementContext {
+  return { index: buildClaimIndex(model), clusters: model.clusters, clusterByName: new Map(model.clusters.map((c) => [c.name, c])) };
+}
+
+/** An HPA that no policy claims follows its scale target instead of being scheduled itself. */
+export function isHpaFollower(resource: Manifest, claim: Claim): boolean {
+  return claim.kind !== 'policy' && isFollowingHpa(resource);
+}
+
+/**
+ * The placement of one claimed (or unclaimed) resource: the claim's placement scheduled over its
+ * universe of clusters (a fleet's members for its default placement). A failure is reported as
+ * SCHEDULE_FAILED at the resource's document.
+ */
+export function placeResource(ctx: PlacementContext, resource: Manifest, claim: Claim, previous: PreviousPlacement | undefined, sink: DiagnosticSink): PlacementResult {
+  const ref = refOf(resource);
+  if (claim.kind === 'none') {
+    return { resource: ref, policy: null, replicas: null, clusters: [], error: null, explanation: [`not propagated: ${claim.reason}`], verdicts: [] };
+  }
+  const policy: PolicyRef =
+    claim.kind === 'policy'
+      ? { kind: claim.policy.kind, namespace: claim.policy.namespace, name: claim.policy.name }
+      : { kind: 'Fleet', namespace: claim.fleet.namespace, name: claim.fleet.name };
+  const placement = claim.kind === 'policy' ? claim.policy.placement : claim.fleet.placement!;
+  const universe = claim.kind === 'fleet' ? claim.fleet.clusters.map((n) => ctx.clusterByName.get(n)).filter((c): c is Cluster => !!c) : ctx.clusters;
+  const result = scheduleResource({ resource, placement, policy, clusters: universe, previous });
+  result.explanation.unshift(
+    claim.kind === 'policy' ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})` : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
+  );
+  if (result.error) sink.error('SCHEDULE_FAILED', `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name} cannot be scheduled: ${result.error}`, { source: resource.source });
+  return result;
+}
+
+/** Per-cluster HPA bounds of a following HPA. */
+export type HpaBounds = ReadonlyMap<string, { minReplicas: number; maxReplicas: number }>;
 
 function isFollowingHpa(m: Manifest): boolean {
   return m.apiVersion === HPA_API && m.kind === 'HorizontalPodAutoscaler';
 }
 
 /** flotilla extension: an HPA no policy selects follows the workload it scales, its bounds divided. */
-function followTarget(
+export function followTarget(
   hpa: Manifest,
   placements: ReadonlyMap<string, PlacementResult>,
   sink: DiagnosticSink,
@@ -172,6 +211,7 @@ function sanitize(object: Record<string, unknown>): Record<string, unknown> {
   return copy;
 }
 
+/** Adds flotilla's tracking label and annotations for one cluster at one revision. */
 function withTracking(object: Record<string, unknown>, cluster: string, revision: string, policy: PolicyRef | null, sourceFile: string): Record<string, unknown> {
   const meta = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
   meta.labels = { ...((meta.labels as Record<string, string> | undefined) ?? {}), [MANAGED_LABEL]: MANAGED_VALUE };
@@ -196,62 +236,112 @@ function objectRef(o: Record<string, unknown>): ResourceRef {
   return { apiVersion: String(o.apiVersion), kind: String(o.kind), namespace: meta.namespace ?? '', name: meta.name ?? '' };
 }
 
-function renderManifests(
-  model: FleetModel,
-  placements: readonly PlacementResult[],
-  hpaBounds: ReadonlyMap<string, ReadonlyMap<string, { minReplicas: number; maxReplicas: number }>>,
-  revision: string,
-  sink: DiagnosticSink,
-): Record<string, Record<string, unknown>[]> {
-  const byKey = new Map(model.resources.map((m) => [resourceKey(refOf(m)), m]));
-  const clusters = new Map(model.clusters.map((c) => [c.name, c]));
+/** What rendering needs from the revision's model, built once per revision. */
+export interface RenderContext {
+  byKey: ReadonlyMap<string, Manifest>;
+  clusters: ReadonlyMap<string, Cluster>;
+  clusterOverridePolicies: readonly OverridePolicy[];
+  overridesByNamespace: ReadonlyMap<string, OverridePolicy[]>;
+}
+
+/** Builds the per-revision render context. */
+export function renderContext(model: FleetModel): RenderContext {
   const overridesByNamespace = new Map<string, OverridePolicy[]>();
   for (const op of model.overridePolicies) {
     const list = overridesByNamespace.get(op.namespace) ?? [];
     list.push(op);
     overridesByNamespace.set(op.namespace, list);
   }
+  return {
+    byKey: new Map(model.resources.map((m) => [resourceKey(refOf(m)), m])),
+    clusters: new Map(model.clusters.map((c) => [c.name, c])),
+    clusterOverridePolicies: model.clusterOverridePolicies,
+    overridesByNamespace,
+  };
+}
+
+/** The (Cluster)OverridePolicies that apply to a resource, in application order. */
+export function overridesFor(ctx: RenderContext, resource: Manifest): OverridePolicy[] {
+  return matchingOverridePolicies(resource, ctx.clusterOverridePolicies, ctx.overridesByNamespace.get(resource.namespace) ?? []);
+}
+
+/** One rendered object and where it goes; `namespace` is the resource's ('' if cluster-scoped), which the cluster then needs. */
+export interface RenderedObject {
+  cluster: string;
+  namespace: string;
+  object: Record<string, unknown>;
+}
+
+/**
+ * Renders one placed resource for each of its clusters: replicas, HPA bounds, overrides, tracking.
+ * Override problems are reported once per resource (errors once per cluster too); a cluster whose
+ * overrides fail gets nothing, as Karmada creates no Work for it.
+ */
+export function renderPlacement(
+  ctx: RenderContext,
+  resource: Manifest,
+  p: PlacementResult,
+  policies: readonly OverridePolicy[],
+  hpaBounds: HpaBounds | undefined,
+  revision: string,
+  sink: DiagnosticSink,
+): RenderedObject[] {
+  const out: RenderedObject[] = [];
+  if (p.clusters.length === 0) return out;
+  const key = resourceKey(p.resource);
+  const base = sanitize(resource.object);
+  // Problem ids carry the resource key, so de-duplicating per resource equals de-duplicating per revision.
+  const reported = new Set<string>();
+  for (const target of p.clusters) {
+    const cluster = ctx.clusters.get(target.name);
+    if (!cluster) continue;
+    let object = target.replicas !== null ? withReplicas(resource.apiVersion, resource.kind, base, target.replicas) : base;
+    const bounds = hpaBounds?.get(target.name);
+    if (bounds) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), ...bounds } };
+    if (policies.length > 0) {
+      const o = applyOverrides(resource, object, cluster, policies);
+      let failed = false;
+      for (const problem of o.problems) {
+        if (problem.severity === 'error') failed = true;
+        const id = `${problem.code}|${problem.policy.kind}|${problem.policy.namespace}|${problem.policy.name}|${problem.path.join('/')}|${key}|${problem.severity === 'error' ? target.name : ''}`;
+        if (reported.has(id)) continue;
+        reported.add(id);
+        const where = problem.severity === 'error' ? ` on cluster ${target.name}` : '';
+        sink.report(problem.severity, problem.code, `${problem.policy.kind} ${problem.policy.name} → ${p.resource.kind} ${p.resource.name}${where}: ${problem.message}`, {
+          source: problem.policy.source,
+          path: problem.path,
+        });
+      }
+      if (failed) continue; // Karmada creates no Work for a cluster whose overrides fail.
+      object = o.object;
+    }
+    out.push({ cluster: target.name, namespace: resource.namespace, object: withTracking(object, target.name, revision, p.policy, resource.source.file) });
+  }
+  return out;
+}
+
+/** A rendered object as it would be rendered at another revision: only the revision annotation differs. */
+export function atRevision(object: Record<string, unknown>, revision: string): Record<string, unknown> {
+  const meta = object.metadata as Record<string, unknown>;
+  // The annotation already exists (withTracking set it), so assigning keeps its key order.
+  return { ...object, metadata: { ...meta, annotations: { ...(meta.annotations as Record<string, string>), [REVISION_ANNOTATION]: revision } } };
+}
+
+/**
+ * The per-cluster manifests from rendered objects given in placement order: every namespace a
+ * cluster's objects live in is added, then each cluster's list is put in apply order.
+ */
+export function assembleManifests(ctx: RenderContext, rendered: Iterable<RenderedObject>, revision: string): Record<string, Record<string, unknown>[]> {
   const out = new Map<string, Record<string, unknown>[]>();
   const namespacesNeeded = new Map<string, Set<string>>();
-  const reported = new Set<string>();
-
-  for (const p of placements) {
-    if (p.clusters.length === 0) continue;
-    const key = resourceKey(p.resource);
-    const resource = byKey.get(key)!;
-    const base = sanitize(resource.object);
-    const policies = matchingOverridePolicies(resource, model.clusterOverridePolicies, overridesByNamespace.get(resource.namespace) ?? []);
-    for (const target of p.clusters) {
-      const cluster = clusters.get(target.name);
-      if (!cluster) continue;
-      let object = target.replicas !== null ? withReplicas(resource.apiVersion, resource.kind, base, target.replicas) : base;
-      const bounds = hpaBounds.get(key)?.get(target.name);
-      if (bounds) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), ...bounds } };
-      if (policies.length > 0) {
-        const o = applyOverrides(resource, object, cluster, policies);
-        let failed = false;
-        for (const problem of o.problems) {
-          if (problem.severity === 'error') failed = true;
-          const id = `${problem.code}|${problem.policy.kind}|${problem.policy.namespace}|${problem.policy.name}|${problem.path.join('/')}|${key}|${problem.severity === 'error' ? target.name : ''}`;
-          if (reported.has(id)) continue;
-          reported.add(id);
-          const where = problem.severity === 'error' ? ` on cluster ${target.name}` : '';
-          sink.report(problem.severity, problem.code, `${problem.policy.kind} ${problem.policy.name} → ${p.resource.kind} ${p.resource.name}${where}: ${problem.message}`, {
-            source: problem.policy.source,
-            path: problem.path,
-          });
-        }
-        if (failed) continue; // Karmada creates no Work for a cluster whose overrides fail.
-        object = o.object;
-      }
-      const list = out.get(target.name) ?? [];
-      list.push(withTracking(object, target.name, revision, p.policy, resource.source.file));
-      out.set(target.name, list);
-      if (resource.namespace) {
-        const set = namespacesNeeded.get(target.name) ?? new Set<string>();
-        set.add(resource.namespace);
-        namespacesNeeded.set(target.name, set);
-      }
+  for (const r of rendered) {
+    const list = out.get(r.cluster) ?? [];
+    list.push(r.object);
+    out.set(r.cluster, list);
+    if (r.namespace) {
+      const set = namespacesNeeded.get(r.cluster) ?? new Set<string>();
+      set.add(r.namespace);
+      namespacesNeeded.set(r.cluster, set);
     }
   }
 
@@ -262,7 +352,7 @@ function renderManifests(
     const present = new Set(list.filter((o) => applyRank(o) === 0).map((o) => objectRef(o).name));
     for (const ns of [...needed].sort()) {
       if (present.has(ns) || BUILTIN_NAMESPACES.has(ns)) continue;
-      const declared = byKey.get(resourceKey({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns }));
+      const declared = ctx.byKey.get(resourceKey({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns }));
       const object = declared ? sanitize(declared.object) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
       list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)'));
     }
