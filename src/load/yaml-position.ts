@@ -2,6 +2,7 @@
 // edit rather than at the start of the document.
 import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
 import type { FieldPath } from '../model/types.js';
+import { kubernetesYamlTags } from './kubernetes-yaml.js';
 
 /** 1-based line and column. */
 export interface Position {
@@ -10,7 +11,7 @@ export interface Position {
 }
 
 /** The parse options every flotilla YAML read uses (LIBRARIES.md §3: YAML 1.1 like kubectl). */
-export const YAML_PARSE_OPTIONS = { version: '1.1', uniqueKeys: true, prettyErrors: false, logLevel: 'error' } as const;
+export const YAML_PARSE_OPTIONS = { version: '1.1', customTags: kubernetesYamlTags, uniqueKeys: true, prettyErrors: false, logLevel: 'error' } as const;
 
 /** Position of a byte offset. */
 export function offsetPosition(lineCounter: LineCounter, offset: number): Position {

@@ -1,19 +1,9 @@
 // fieldOverrider (Karmada overridemanager.go applyFieldOverriders, SEMANTICS.md §5.2): edit a JSON or
 // YAML document embedded in a string field (typically a ConfigMap's data) with RFC 6902 ops.
-import { parseDocument, stringify, type Tags } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
+import { kubernetesYamlTags } from '../load/kubernetes-yaml.js';
 import type { FieldOverrider, FieldPath } from '../model/types.js';
 import { OverrideCode, applyPatchOps, describe, resolvePointer, unsafePointerSegment, type PatchOp, type PatchPlan } from './json-patch.js';
-
-// Karmada parses with sigs.k8s.io/yaml (go-yaml v2, YAML 1.1 booleans and octals) but decoding into
-// interface{} keeps timestamps and "1:20"-style sexagesimal numbers as strings, so those YAML 1.1
-// tags of the `yaml` package are dropped.
-function kubernetesYamlTags(tags: Tags): Tags {
-  return tags.filter((t) => {
-    if (typeof t === 'string') return t !== 'timestamp' && t !== 'intTime' && t !== 'floatTime';
-    if (t.tag === 'tag:yaml.org,2002:timestamp') return false;
-    return !((t.tag === 'tag:yaml.org,2002:int' || t.tag === 'tag:yaml.org,2002:float') && t.format === 'TIME');
-  });
-}
 
 /** Parses one YAML document the way Kubernetes tooling reads it. */
 export function parseKubernetesYaml(text: string): { ok: true; value: unknown } | { ok: false; reason: string } {

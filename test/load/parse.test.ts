@@ -38,6 +38,11 @@ describe('parseFleetFiles: documents', () => {
     expect(manifests[0]!.object.data).toEqual({ a: true, b: 8, c: 1000 });
   });
 
+  it('like kubectl, timestamps and "22:22" stay strings (not a Date, not sexagesimal 1342)', () => {
+    const { manifests } = parse({ 'a.yaml': cm('x', 'data:\n  port: 22:22\n  when: 2001-12-14\n  t: 1:30.5\n') });
+    expect(manifests[0]!.object.data).toEqual({ port: '22:22', when: '2001-12-14', t: '1:30.5' });
+  });
+
   it('an unknown tag is a YAML_WARNING and the document still loads', () => {
     const { manifests, diags } = parse({ 'a.yaml': cm('x', 'data:\n  a: !custom v\n') });
     expect(diags).toEqual(['warning YAML_WARNING a.yaml:6:6']);
