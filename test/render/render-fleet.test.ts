@@ -1,0 +1,157 @@
+// The render pipeline end to end on small fleets: scheduling and override failures become
+// diagnostics at the right file:line, and nothing half-renders silently.
+import { describe, expect, it } from 'vitest';
+import { renderFleet } from '../../src/render/render-fleet.js';
+
+const CLUSTERS = `apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: east
+spec:
+  region: us-east
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: west
+spec:
+  region: us-west
+`;
+
+const DEPLOYMENT = (name: string, replicas = 4, extra = '') => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: main
+        image: ${name}:1${extra}
+`;
+
+const policy = (placement: string, name = 'web') => `apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata:
+  name: ${name}
+spec:
+  resourceSelectors:
+  - apiVersion: apps/v1
+    kind: Deployment
+    name: ${name}
+  placement:
+${placement}`;
+
+function render(files: Record<string, string>) {
+  return renderFleet({ files: Object.entries(files).map(([path, text]) => ({ path, text })), revision: 'worktree' });
+}
+
+const diag = (r: ReturnType<typeof render>, code: string) => r.diagnostics.find((d) => d.code === code);
+
+describe('renderFleet: scheduling failures are errors at the resource', () => {
+  it('minGroups 3 with 2 clusters → SCHEDULE_FAILED "the number of feasible clusters is less than spreadConstraint.MinGroups"', () => {
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': DEPLOYMENT('web'),
+      'policy.yaml': policy('    spreadConstraints:\n    - spreadByField: cluster\n      minGroups: 3\n      maxGroups: 3\n'),
+    });
+    expect(diag(r, 'SCHEDULE_FAILED')).toMatchObject({ severity: 'error', file: 'web.yaml', line: 1 });
+    expect(diag(r, 'SCHEDULE_FAILED')!.message).toMatch(/less than spreadConstraint.MinGroups/);
+    expect(r.placements[0]!.clusters).toEqual([]);
+    expect(r.manifests).toEqual({});
+  });
+
+  it('every cluster tainted NoSchedule → "0/2 clusters are available: 2 cluster(s) had untolerated taint {gpu:NoSchedule}."', () => {
+    const tainted = CLUSTERS.replace(/region: (us-\w+)/g, 'region: $1\n  taints:\n  - {key: gpu, effect: NoSchedule}');
+    const r = render({ 'clusters.yaml': tainted, 'web.yaml': DEPLOYMENT('web'), 'policy.yaml': policy('    clusterAffinity: {}\n') });
+    expect(r.placements[0]!.error).toBe('0/2 clusters are available: 2 cluster(s) had untolerated taint {gpu:NoSchedule}.');
+    expect(diag(r, 'SCHEDULE_FAILED')!.severity).toBe('error');
+  });
+
+  it('Aggregated 30 replicas over clusters with room for 10+8 → "Clusters available replicas 18 are not enough to schedule."', () => {
+    const withCapacity = CLUSTERS.replace('region: us-east', 'region: us-east\nstatus:\n  resourceSummary:\n    allocatable: {pods: "10"}').replace(
+      'region: us-west',
+      'region: us-west\nstatus:\n  resourceSummary:\n    allocatable: {pods: "8"}',
+    );
+    const r = render({
+      'clusters.yaml': withCapacity,
+      'web.yaml': DEPLOYMENT('web', 30),
+      'policy.yaml': policy('    replicaScheduling:\n      replicaSchedulingType: Divided\n      replicaDivisionPreference: Aggregated\n'),
+    });
+    expect(r.placements[0]!.error).toBe('Clusters available replicas 18 are not enough to schedule.');
+  });
+
+  it('a Deployment no policy selects, without a fleet → policy null, clusters [], nothing rendered, no error', () => {
+    const r = render({ 'clusters.yaml': CLUSTERS, 'web.yaml': DEPLOYMENT('web') });
+    expect(r.placements[0]).toMatchObject({ policy: null, clusters: [], error: null });
+    expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('renderFleet: override failures', () => {
+  const override = (rule: string) => `apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata:
+  name: tweak
+spec:
+  resourceSelectors:
+  - {apiVersion: apps/v1, kind: Deployment, name: web}
+  overrideRules:
+  - targetCluster: {clusterNames: [east]}
+    overriders:
+${rule}`;
+
+  it('a commandOverrider naming no container → warning OVERRIDE_NO_CONTAINER at containerName, object still rendered', () => {
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': DEPLOYMENT('web'),
+      'policy.yaml': policy('    clusterAffinity: {}\n'),
+      'override.yaml': override('      commandOverrider:\n      - containerName: sidecar\n        operator: add\n        value: ["--x"]\n'),
+    });
+    expect(diag(r, 'OVERRIDE_NO_CONTAINER')).toMatchObject({ severity: 'warning', file: 'override.yaml', line: 12 });
+    expect(r.manifests.east).toHaveLength(1);
+    expect(r.diagnostics.filter((d) => d.code === 'OVERRIDE_NO_CONTAINER')).toHaveLength(1);
+  });
+
+  it('a plaintext replace of a missing path → error OVERRIDE_FAILED; not rendered on east, still on west', () => {
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': DEPLOYMENT('web'),
+      'policy.yaml': policy('    clusterAffinity: {}\n'),
+      'override.yaml': override('      plaintext:\n      - path: /spec/missing/field\n        operator: replace\n        value: 1\n'),
+    });
+    expect(diag(r, 'OVERRIDE_FAILED')).toMatchObject({ severity: 'error', file: 'override.yaml' });
+    expect(diag(r, 'OVERRIDE_FAILED')!.message).toMatch(/on cluster east/);
+    expect(r.manifests.east).toBeUndefined();
+    expect(r.manifests.west).toHaveLength(1);
+  });
+});
+
+describe('renderFleet: HPA and namespaces', () => {
+  it('an HPA whose target is not in the repository → warning HPA_TARGET_NOT_FOUND at scaleTargetRef, not propagated', () => {
+    const hpa = `apiVersion: autoscaling/v2
+kind: HorizontalPodAutoscaler
+metadata:
+  name: lonely
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: missing}
+  minReplicas: 1
+  maxReplicas: 3
+`;
+    const r = render({ 'clusters.yaml': CLUSTERS, 'hpa.yaml': hpa });
+    expect(diag(r, 'HPA_TARGET_NOT_FOUND')).toMatchObject({ severity: 'warning', file: 'hpa.yaml', line: 6 });
+    expect(r.placements[0]!.clusters).toEqual([]);
+  });
+
+  it('objects in namespace team-a bring a Namespace team-a to each cluster, first in apply order', () => {
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': DEPLOYMENT('web').replace('  name: web\n', '  name: web\n  namespace: team-a\n'),
+      'policy.yaml': policy('    clusterAffinity: {clusterNames: [west]}\n').replace('  name: web\nspec', '  name: web\n  namespace: team-a\nspec'),
+    });
+    expect(r.manifests.west!.map((o) => `${o.kind}/${(o.metadata as any).name}`)).toEqual(['Namespace/team-a', 'Deployment/web']);
+  });
+});
