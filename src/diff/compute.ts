@@ -1,0 +1,110 @@
+// `flotilla diff`'s core: desired objects (a render) against observed ones (the status branch),
+// one unified diff per object, both sides normalized and Secret values redacted.
+import type { Diagnostic } from '../model/diagnostics.js';
+import { layoutManifests } from '../render/layout.js';
+import { toStableYaml } from '../render/serialize.js';
+import { CLUSTER_ANNOTATION } from '../render/tracking.js';
+import { identityKey, normalizeObject, redactSecret } from './normalize.js';
+import { unifiedDiff } from './unified.js';
+import type { LiveState } from './live-state.js';
+
+/** One object that differs. Paths are in the render layout (`<cluster>/<ns>/<kind>-<name>.yaml`). */
+export interface ObjectDiff {
+  cluster: string;
+  change: 'added' | 'removed' | 'changed';
+  livePath: string | null;
+  desiredPath: string | null;
+  /** Unified diff, `--- live/<path>` / `+++ desired/<path>` (`/dev/null` for a missing side). */
+  diff: string;
+}
+
+/** Where the observed state came from. */
+export interface LiveSource {
+  /** The ref that was read (`flotilla-status` or `origin/flotilla-status`). */
+  ref: string;
+  commit: string;
+}
+
+/** Everything `flotilla diff` reports. */
+export interface DiffReport {
+  desiredRevision: string;
+  live: (LiveSource & { sourceRevision: string | null }) | null;
+  /** Set when there is no observed state to compare with. */
+  note: string | null;
+  objects: ObjectDiff[];
+  summary: { added: number; removed: number; changed: number; clusters: number; unchanged: number };
+  /** Status-branch files that could not be read. */
+  liveProblems: string[];
+  diagnostics: Diagnostic[];
+}
+
+/** The text both sides are compared as: normalized, Secret values redacted, stable YAML. */
+export function comparableYaml(object: Record<string, unknown>): string {
+  return toStableYaml(redactSecret(normalizeObject(object)));
+}
+
+function clusterFromPath(path: string): string {
+  return path.slice(0, path.indexOf('/'));
+}
+
+/**
+ * Diffs desired manifests (per cluster) against the observed state; `live` null means no status
+ * branch yet, so every desired object is "added" and a note says why.
+ */
+export function computeDiff(input: {
+  desiredRevision: string;
+  desired: Record<string, ReadonlyArray<Record<string, unknown>>>;
+  diagnostics: Diagnostic[];
+  live: { source: LiveSource; state: LiveState } | null;
+  /** Name of the status branch, for the note when it does not exist. */
+  statusBranch?: string;
+}): DiffReport {
+  const desired = new Map<string, { cluster: string; path: string; object: Record<string, unknown> }>();
+  for (const { path, object } of layoutManifests(input.desired)) {
+    const meta = (object.metadata ?? {}) as { annotations?: Record<string, string> };
+    desired.set(`${clusterFromPath(path)}|${identityKey(object)}`, { cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? clusterFromPath(path), path, object });
+  }
+  const live = new Map<string, { cluster: string; path: string; object: Record<string, unknown> }>();
+  for (const o of input.live?.state.objects ?? []) {
+    const meta = (o.object.metadata ?? {}) as { annotations?: Record<string, string> };
+    live.set(`${o.clusterSegment}|${identityKey(o.object)}`, { cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? o.clusterSegment, path: o.path, object: o.object });
+  }
+
+  const objects: ObjectDiff[] = [];
+  let unchanged = 0;
+  for (const key of [...new Set([...desired.keys(), ...live.keys()])]) {
+    const d = desired.get(key);
+    const l = live.get(key);
+    const before = l ? comparableYaml(l.object) : '';
+    const after = d ? comparableYaml(d.object) : '';
+    if (d && l && before === after) {
+      unchanged++;
+      continue;
+    }
+    const diff = unifiedDiff(l ? `live/${l.path}` : '/dev/null', d ? `desired/${d.path}` : '/dev/null', before, after);
+    objects.push({ cluster: (d ?? l)!.cluster, change: !l ? 'added' : !d ? 'removed' : 'changed', livePath: l?.path ?? null, desiredPath: d?.path ?? null, diff });
+  }
+  const pathOf = (o: ObjectDiff) => o.desiredPath ?? o.livePath ?? '';
+  objects.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
+  return {
+    desiredRevision: input.desiredRevision,
+    live: input.live ? { ...input.live.source, sourceRevision: input.live.state.sourceRevision } : null,
+    note: input.live ? null : `no status branch${input.statusBranch ? ` ${input.statusBranch} (nor origin/${input.statusBranch})` : ''} yet: nothing has been recorded as applied, so every desired object is new`,
+    objects,
+    summary: {
+      added: objects.filter((o) => o.change === 'added').length,
+      removed: objects.filter((o) => o.change === 'removed').length,
+      changed: objects.filter((o) => o.change === 'changed').length,
+      clusters: new Set(objects.map((o) => o.cluster)).size,
+      unchanged,
+    },
+    liveProblems: input.live?.state.problems ?? [],
+    diagnostics: input.diagnostics,
+  };
+}
+
+/** CONTRACT.md's exit status: 1 when desired has errors, 2 when anything differs, else 0. */
+export function diffExitCode(report: DiffReport): 0 | 1 | 2 {
+  if (report.diagnostics.some((d) => d.severity === 'error')) return 1;
+  return report.objects.length > 0 ? 2 : 0;
+}
