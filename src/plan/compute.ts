@@ -1,0 +1,94 @@
+// `flotilla plan`'s core: two renders in, one plain report out. No I/O; the CLI reads the
+// revisions, renders them and prints the report with one of the formatters.
+import { resourceKey, type RenderResult } from '../render/render-fleet.js';
+import type { PreviousPlacement } from '../model/types.js';
+import { clusterDeclarationChanges, overrideChanges, policyChanges } from './declarations.js';
+import { objectChanges } from './objects.js';
+import { placementChanges } from './placements.js';
+import { assessRisks } from './risks.js';
+import type { PlanDiagnostic, PlanReport, RevisionSummary } from './types.js';
+
+export interface PlanOptions {
+  /** Share (0..1) of a workload's replicas that may move at once before a LARGE_MOVE warning; default 0.5. */
+  maxMove?: number;
+  /** Field changes listed per object or declaration; default 5. */
+  maxFields?: number;
+  /** Whether head was scheduled with base's placements as previous (recorded in the report). */
+  headScheduledOnBase?: boolean;
+}
+
+/** Default --max-move: more than half of a workload's replicas moving at once is a warning. */
+export const DEFAULT_MAX_MOVE = 0.5;
+
+function revisionSummary(r: RenderResult): RevisionSummary {
+  return {
+    revision: r.revision,
+    errors: r.diagnostics.filter((d) => d.severity === 'error').length,
+    warnings: r.diagnostics.filter((d) => d.severity === 'warning').length,
+  };
+}
+
+/**
+ * Base's placements as Karmada's previous result for scheduling head: what the reconciler holds
+ * once base is applied, so head's plan shows Karmada's scale-up/down and taint rules (§3.1, §4)
+ * rather than a fresh schedule.
+ */
+export function previousFromRender(base: RenderResult): Map<string, PreviousPlacement> {
+  return new Map(base.placements.filter((p) => !p.error).map((p) => [resourceKey(p.resource), { clusters: p.clusters, affinityName: p.affinityName ?? null }]));
+}
+
+/** Compares two renders of the fleet: placements, per-cluster objects, declarations, risks, head diagnostics. */
+export function computePlan(base: RenderResult, head: RenderResult, options: PlanOptions = {}): PlanReport {
+  const maxMove = options.maxMove ?? DEFAULT_MAX_MOVE;
+  const maxFields = options.maxFields ?? 5;
+  const workloads = placementChanges(base, head, options.headScheduledOnBase ?? false);
+  const objects = objectChanges(base.manifests, head.manifests, maxFields);
+  const policies = policyChanges(base.model, head.model, maxFields);
+  const overrides = overrideChanges(base.model, head.model, maxFields);
+  const clusterDeclarations = clusterDeclarationChanges(base.model, head.model, maxFields);
+  const risks = assessRisks(base, head, workloads, maxMove);
+
+  const known = new Set(base.diagnostics.map((d) => `${d.severity}|${d.code}|${d.message}`));
+  const diagnostics: PlanDiagnostic[] = head.diagnostics.map((d) => ({ ...d, isNew: !known.has(`${d.severity}|${d.code}|${d.message}`) }));
+  const headInfo = revisionSummary(head);
+
+  const objectsAdded = objects.reduce((n, c) => n + c.added.length, 0);
+  const objectsRemoved = objects.reduce((n, c) => n + c.removed.length, 0);
+  const objectsChanged = objects.reduce((n, c) => n + c.changed.length, 0);
+  const changed = workloads.length + objects.length + policies.length + overrides.length + clusterDeclarations.length > 0;
+
+  return {
+    base: revisionSummary(base),
+    head: headInfo,
+    headScheduledOnBase: options.headScheduledOnBase ?? false,
+    maxMove,
+    summary: {
+      changed,
+      workloadsChanged: workloads.length,
+      replicasMoved: workloads.reduce((n, w) => n + w.moved, 0),
+      objectsAdded,
+      objectsRemoved,
+      objectsChanged,
+      clustersAffected: objects.length,
+      policiesChanged: policies.length,
+      overridesChanged: overrides.length,
+      clusterDeclarationsChanged: clusterDeclarations.length,
+      risks: risks.length,
+      headErrors: headInfo.errors,
+    },
+    clusters: [...new Set([...base.clusters.map((c) => c.name), ...head.clusters.map((c) => c.name)])].sort(),
+    workloads,
+    objects,
+    policies,
+    overrides,
+    clusterDeclarations,
+    risks,
+    diagnostics,
+  };
+}
+
+/** CONTRACT.md's exit status: 1 when head has errors, 2 when anything changes, else 0. */
+export function planExitCode(report: PlanReport): 0 | 1 | 2 {
+  if (report.head.errors > 0) return 1;
+  return report.summary.changed ? 2 : 0;
+}
