@@ -1,0 +1,71 @@
+// flotilla plan --base REF [--head REF]: the pull-request view. Renders both revisions (head on top
+// of base's placements, as the reconciler would schedule it) and prints what merging changes.
+import path from 'node:path';
+import { FlotillaError } from '../../model/diagnostics.js';
+import { readFleetDirectory } from '../../load/files.js';
+import type { SourceFile } from '../../load/parse.js';
+import { readRevisionFiles, resolveRevision } from '../../source/git-revision.js';
+import { renderFleet } from '../../render/render-fleet.js';
+import { computePlan, DEFAULT_MAX_MOVE, planExitCode, previousFromRender } from '../../plan/compute.js';
+import { formatPlanJson } from '../../plan/format-json.js';
+import { formatPlanMarkdown } from '../../plan/format-markdown.js';
+import { formatPlanText } from '../../plan/format-text.js';
+import { checkFormat, parseFlags, type Command } from '../io.js';
+
+const USAGE = 'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh]';
+
+/** `--max-move 30` or `30%` → 0.3; anything else outside 0..100 is a usage error. */
+export function parseMaxMove(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_MAX_MOVE;
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(value);
+  const pct = m ? Number(m[1]) : NaN;
+  if (!(pct >= 0 && pct <= 100)) throw new FlotillaError('USAGE', `--max-move must be a percentage between 0 and 100 (got "${value}")\nusage: ${USAGE}`);
+  return pct / 100;
+}
+
+/** Reads one side: a Git revision (flag names the side in errors), or the working tree when ref is undefined. */
+async function readSide(dir: string, ref: string | undefined, subpath: string | undefined, flag: string, cache: object): Promise<{ files: SourceFile[]; revision: string }> {
+  if (ref === undefined) return { files: await readFleetDirectory(dir, subpath), revision: 'worktree' };
+  try {
+    const commit = await resolveRevision({ dir, ref, cache });
+    return { files: await readRevisionFiles({ dir, commit, subpath, cache }), revision: commit };
+  } catch (e) {
+    if (e instanceof FlotillaError) throw new FlotillaError(e.code, `${flag} ${ref}: ${e.message}`, e.data);
+    throw e;
+  }
+}
+
+/** Prints the plan; exit 0 no change, 2 changes, 1 head has errors (or a revision cannot be read). */
+export const planCommand: Command = async (argv, io) => {
+  const { values, positionals } = parseFlags(
+    argv,
+    {
+      base: { type: 'string' },
+      head: { type: 'string' },
+      repo: { type: 'string' },
+      path: { type: 'string' },
+      format: { type: 'string' },
+      'max-move': { type: 'string' },
+      fresh: { type: 'boolean' },
+    },
+    USAGE,
+  );
+  if (positionals.length > 0) throw new FlotillaError('USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
+  if (!values.base) throw new FlotillaError('USAGE', `--base is required (the revision the pull request merges into)\nusage: ${USAGE}`);
+  const format = checkFormat(values.format, ['markdown', 'text', 'json'] as const, 'text');
+  const maxMove = parseMaxMove(values['max-move']);
+  const dir = path.resolve(values.repo ?? '.');
+  const cache = {};
+
+  const baseSource = await readSide(dir, values.base, values.path, '--base', cache);
+  const headSource = await readSide(dir, values.head, values.path, '--head', cache);
+  const base = renderFleet(baseSource);
+  const onBase = !values.fresh;
+  const head = renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined });
+  const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });
+
+  if (format === 'json') io.stdout(formatPlanJson(report));
+  else if (format === 'markdown') io.stdout(formatPlanMarkdown(report));
+  else io.stdout(formatPlanText(report, { color: io.isTTY }));
+  return planExitCode(report);
+};
