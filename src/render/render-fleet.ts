@@ -201,13 +201,15 @@ export function followTarget(
 }
 
 /** Server-populated fields never belong in a rendered manifest. */
-function sanitize(object: Record<string, unknown>): Record<string, unknown> {
+function sanitize(object: Record<string, unknown>, namespace = ''): Record<string, unknown> {
   const copy = structuredClone(object);
   delete copy.status;
-  const meta = copy.metadata as Record<string, unknown> | undefined;
-  if (meta) {
-    for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp']) delete meta[k];
-  }
+  const meta = (copy.metadata ?? {}) as Record<string, unknown>;
+  for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp']) delete meta[k];
+  // The namespace is explicit in what we render ('default' when the manifest left it out), so an
+  // apply never depends on a kubeconfig's current namespace.
+  if (namespace) meta.namespace = namespace;
+  copy.metadata = meta;
   return copy;
 }
 
@@ -289,7 +291,7 @@ export function renderPlacement(
   const out: RenderedObject[] = [];
   if (p.clusters.length === 0) return out;
   const key = resourceKey(p.resource);
-  const base = sanitize(resource.object);
+  const base = sanitize(resource.object, resource.namespace);
   // Problem ids carry the resource key, so de-duplicating per resource equals de-duplicating per revision.
   const reported = new Set<string>();
   for (const target of p.clusters) {
