@@ -1,5 +1,7 @@
 // Field-level differences between two JSON values: the short "what changed" of `plan`, e.g.
-// `spec.replicas: 6 → 5`. Deterministic: keys are visited in sorted order, arrays by index.
+// `spec.replicas: 6 → 5`. Deterministic: keys are visited in sorted order, arrays by index (lists of
+// scalars by a longest common subsequence, so removing one cluster name is one change).
+import { diffLines } from './unified.js';
 
 /** One changed leaf (or whole subtree, when a side is missing or the types differ). */
 export interface FieldChange {
@@ -37,6 +39,8 @@ export function fieldChanges(before: unknown, after: unknown, path = ''): FieldC
     return out;
   }
   if (Array.isArray(before) && Array.isArray(after)) {
+    // Lists of scalars (cluster names, command arguments) read best as items removed and added.
+    if ([...before, ...after].every((v) => v === null || typeof v !== 'object')) return scalarListChanges(before, after, path);
     const out: FieldChange[] = [];
     for (let i = 0; i < Math.max(before.length, after.length); i++) {
       const p = join(path, i);
@@ -50,8 +54,24 @@ export function fieldChanges(before: unknown, after: unknown, path = ''): FieldC
   return [{ path: path === '' ? '(whole object)' : path, op: 'replace', before, after }];
 }
 
+/** Items removed from and added to a list of scalars, by a longest common subsequence (indices of each side). */
+function scalarListChanges(before: readonly unknown[], after: readonly unknown[], path: string): FieldChange[] {
+  const script = diffLines(before.map((v) => JSON.stringify(v)), after.map((v) => JSON.stringify(v)));
+  const out: FieldChange[] = [];
+  let i = 0;
+  let j = 0;
+  for (const l of script) {
+    if (l.op === ' ') {
+      i++;
+      j++;
+    } else if (l.op === '-') out.push({ path: join(path, i), op: 'remove', before: before[i++] });
+    else out.push({ path: join(path, j), op: 'add', after: after[j++] });
+  }
+  return out;
+}
+
 /** A value shortened for one line of a report. */
-export function shortValue(v: unknown, max = 40): string {
+export function shortValue(v: unknown, max = 80): string {
   const text = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? 'undefined';
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

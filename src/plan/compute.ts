@@ -51,6 +51,20 @@ export function computePlan(base: RenderResult, head: RenderResult, options: Pla
   const known = new Set(base.diagnostics.map((d) => `${d.severity}|${d.code}|${d.message}`));
   const diagnostics: PlanDiagnostic[] = head.diagnostics.map((d) => ({ ...d, isNew: !known.has(`${d.severity}|${d.code}|${d.message}`) }));
   const headInfo = revisionSummary(head);
+  const notes: string[] = [];
+  if (options.headScheduledOnBase) {
+    // §3.1: Karmada's TaintToleration filter passes clusters of the previous result, so a new
+    // taint only keeps new placements away; say so, or the quiet plan would look like a bug.
+    const baseTaints = new Map(base.model.clusters.map((c) => [c.name, new Set(c.taints.map((t) => JSON.stringify(t)))]));
+    for (const c of head.model.clusters) {
+      const before = baseTaints.get(c.name);
+      if (!before) continue;
+      const added = c.taints.filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !before.has(JSON.stringify(t)));
+      if (added.length === 0) continue;
+      const text = added.map((t) => `{${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}}`).join(', ');
+      notes.push(`cluster ${c.name} gains taint ${text}: what is already placed there stays (the taint filter passes clusters of the previous result, as in Karmada’s scheduler), only new placements avoid it; \`flotilla plan --fresh\` shows a schedule from scratch`);
+    }
+  }
 
   const objectsAdded = objects.reduce((n, c) => n + c.added.length, 0);
   const objectsRemoved = objects.reduce((n, c) => n + c.removed.length, 0);
@@ -83,6 +97,7 @@ export function computePlan(base: RenderResult, head: RenderResult, options: Pla
     overrides,
     clusterDeclarations,
     risks,
+    notes,
     diagnostics,
   };
 }

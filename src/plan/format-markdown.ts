@@ -49,6 +49,7 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
     if (errors.length > 10) lines.push(`> - … and ${errors.length - 10} more`);
     essential.push(`> [!CAUTION]\n> **Head has ${plural(report.head.errors, 'error')}**: flotilla will not apply it; what could be computed is shown below.\n${lines.join('\n')}\n`);
   }
+  if (report.notes.length > 0) essential.push(`> [!NOTE]\n${report.notes.map((n) => `> ${md(n)}`).join('\n>\n')}\n`);
   if (report.risks.length > 0) {
     const lines = report.risks.slice(0, SUMMARY_RISKS).map((r) => `> - **${r.code}** ${md(r.message)}`);
     if (report.risks.length > SUMMARY_RISKS) lines.push(`> - … and ${report.risks.length - SUMMARY_RISKS} more (\`flotilla plan --format json\` lists them all)`);

@@ -24,6 +24,7 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
   );
   if (report.head.errors > 0) out.push(paint('red', `head has ${plural(report.head.errors, 'error')}: flotilla will not apply it; what could be computed follows`));
 
+  for (const n of report.notes) out.push(paint('dim', `note: ${n}`));
   if (report.risks.length > 0) {
     out.push('', paint('bold', `warnings (${report.risks.length}):`));
     for (const r of report.risks) out.push(paint('yellow', `  ! ${r.code}: ${r.message}`));

@@ -139,5 +139,7 @@ export interface PlanReport {
   overrides: DeclarationChange[];
   clusterDeclarations: DeclarationChange[];
   risks: Risk[];
+  /** Things a reviewer should know that are not changes (e.g. a new taint that placed workloads survive). */
+  notes: string[];
   diagnostics: PlanDiagnostic[];
 }
