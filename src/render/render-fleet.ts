@@ -330,39 +330,36 @@ export function atRevision(object: Record<string, unknown>, revision: string): R
 }
 
 /**
- * The per-cluster manifests from rendered objects given in placement order: every namespace a
- * cluster's objects live in is added, then each cluster's list is put in apply order.
+ * The per-cluster manifests from rendered objects given in placement order, clusters sorted by
+ * name; a cluster with no object has no entry.
  */
 export function assembleManifests(ctx: RenderContext, rendered: Iterable<RenderedObject>, revision: string): Record<string, Record<string, unknown>[]> {
-  const out = new Map<string, Record<string, unknown>[]>();
-  const namespacesNeeded = new Map<string, Set<string>>();
+  const byCluster = new Map<string, RenderedObject[]>();
   for (const r of rendered) {
-    const list = out.get(r.cluster) ?? [];
-    list.push(r.object);
-    out.set(r.cluster, list);
-    if (r.namespace) {
-      const set = namespacesNeeded.get(r.cluster) ?? new Set<string>();
-      set.add(r.namespace);
-      namespacesNeeded.set(r.cluster, set);
-    }
+    const list = byCluster.get(r.cluster);
+    if (list) list.push(r);
+    else byCluster.set(r.cluster, [r]);
   }
-
-  // Every namespace a cluster's objects live in is rendered too: the declared Namespace when the
-  // repository has one, else a bare one.
-  for (const [cluster, needed] of namespacesNeeded) {
-    const list = out.get(cluster)!;
-    const present = new Set(list.filter((o) => applyRank(o) === 0).map((o) => objectRef(o).name));
-    for (const ns of [...needed].sort()) {
-      if (present.has(ns) || BUILTIN_NAMESPACES.has(ns)) continue;
-      const declared = ctx.byKey.get(resourceKey({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns }));
-      const object = declared ? sanitize(declared.object) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
-      list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)'));
-    }
-  }
-
   const result: Record<string, Record<string, unknown>[]> = {};
-  for (const name of [...out.keys()].sort()) {
-    result[name] = out.get(name)!.sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(objectRef(a), objectRef(b)));
-  }
+  for (const name of [...byCluster.keys()].sort()) result[name] = assembleCluster(ctx, name, byCluster.get(name)!, revision);
   return result;
+}
+
+/**
+ * One cluster's manifests in apply order from its rendered objects (in placement order): every
+ * namespace they live in is added — the declared Namespace when the repository has one, else a
+ * bare one — then Namespaces, CRDs and everything else, each by identity.
+ */
+export function assembleCluster(ctx: RenderContext, cluster: string, rendered: readonly RenderedObject[], revision: string): Record<string, unknown>[] {
+  const list = rendered.map((r) => r.object);
+  const needed = new Set<string>();
+  for (const r of rendered) if (r.namespace) needed.add(r.namespace);
+  const present = new Set(list.filter((o) => applyRank(o) === 0).map((o) => objectRef(o).name));
+  for (const ns of [...needed].sort()) {
+    if (present.has(ns) || BUILTIN_NAMESPACES.has(ns)) continue;
+    const declared = ctx.byKey.get(resourceKey({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns }));
+    const object = declared ? sanitize(declared.object) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
+    list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)'));
+  }
+  return list.sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(objectRef(a), objectRef(b)));
 }
