@@ -1,20 +1,12 @@
 import { afterAll, describe, it, expect } from 'vitest';
 import { planCommand } from '../../src/cli/commands/plan.js';
-import type { CommandIO } from '../../src/cli/io.js';
 import { cleanupRepos } from '../helpers/git.js';
 import { expectGolden } from '../helpers/golden.js';
-import { PLAN_SCENARIOS, scenarioRepo } from '../plan/scenarios.js';
+import { PLAN_SCENARIOS, runCommand, scenarioRepo } from '../plan/scenarios.js';
 
 afterAll(cleanupRepos);
 
-/** Runs the command with captured output. */
-export async function run(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CommandIO = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), isTTY: false };
-  const code = await planCommand(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[]) => runCommand(planCommand, argv);
 
 const EXPECTED_EXIT: Record<string, number> = {
   'weight-change': 2,

@@ -2,6 +2,7 @@
 // over it (files there replace or add seed files), each committed to a real repository.
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Command, CommandIO } from '../../src/cli/io.js';
 import { commitFiles, makeRepo, type FileSpec } from '../helpers/git.js';
 import { FIXTURES } from '../helpers/fleet.js';
 
@@ -34,4 +35,13 @@ export async function scenarioRepo(name: string): Promise<{ dir: string; base: s
   const { dir, commit: base } = await makeRepo(seedFiles(), { message: 'seed fleet' });
   const head = await commitFiles(dir, scenarioOverlay(name), `plan scenario ${name}`);
   return { dir, base, head };
+}
+
+/** Runs a command function with captured output, as main would with a non-TTY. */
+export async function runCommand(command: Command, argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CommandIO = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), isTTY: false };
+  const code = await command(argv, io);
+  return { code, stdout, stderr };
 }
