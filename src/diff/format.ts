@@ -1,7 +1,7 @@
 // `flotilla diff` output: a unified diff for people and patch viewers, JSON for tools, and GitHub
 // workflow commands (diagnostics as annotations on file:line, one collapsible group per cluster).
 import { createHash } from 'node:crypto';
-import { formatDiagnosticsGithub, formatDiagnosticsText, summarizeDiagnostics } from '../cli/diagnostics-format.js';
+import { formatDiagnosticsGithub, summarizeDiagnostics } from '../cli/diagnostics-format.js';
 import type { DiffReport, ObjectDiff } from './compute.js';
 
 function plural(n: number, word: string): string {
@@ -44,7 +44,7 @@ function colorDiff(diff: string): string {
     .join('\n');
 }
 
-/** Unified diffs grouped by cluster (`# cluster …` lines between them), then diagnostics and the summary. */
+/** Unified diffs grouped by cluster (`# cluster …` lines between them) and a `# summary` line; diagnostics go to stderr. */
 export function formatDiffText(report: DiffReport, options: { color?: boolean } = {}): string {
   const out: string[] = [];
   if (report.note) out.push(`# note: ${report.note}`);
@@ -53,8 +53,7 @@ export function formatDiffText(report: DiffReport, options: { color?: boolean } 
     out.push(`# ${clusterHeader(cluster, list)}`);
     for (const o of list) out.push(options.color ? colorDiff(o.diff).replace(/\n$/, '') : o.diff.replace(/\n$/, ''));
   }
-  let text = out.length > 0 ? out.join('\n') + '\n' : '';
-  if (report.diagnostics.length > 0) text += formatDiagnosticsText(report.diagnostics);
+  const text = out.length > 0 ? out.join('\n') + '\n' : '';
   return text + `# ${diffSummary(report)}; ${summarizeDiagnostics(report.diagnostics)}\n`;
 }
 

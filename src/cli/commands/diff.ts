@@ -8,6 +8,7 @@ import { renderFleet } from '../../render/render-fleet.js';
 import { computeDiff, diffExitCode, type LiveSource } from '../../diff/compute.js';
 import { liveStateFromFiles, type LiveState } from '../../diff/live-state.js';
 import { formatDiffGithub, formatDiffJson, formatDiffText } from '../../diff/format.js';
+import { formatDiagnosticsText } from '../diagnostics-format.js';
 import { readFleetSource } from '../input.js';
 import { checkFormat, parseFlags, type Command } from '../io.js';
 
@@ -66,6 +67,10 @@ export const diffCommand: Command = async (argv, io) => {
 
   if (format === 'json') io.stdout(formatDiffJson(report, code));
   else if (format === 'github') io.stdout(formatDiffGithub(report));
-  else io.stdout(formatDiffText(report, { color: io.isTTY }));
+  else {
+    // stdout stays a patch any diff viewer reads; diagnostics go beside it.
+    io.stdout(formatDiffText(report, { color: io.isTTY }));
+    if (report.diagnostics.length > 0) io.stderr(formatDiagnosticsText(report.diagnostics));
+  }
   return code;
 };
