@@ -128,6 +128,27 @@ export async function changedPaths(opts: { dir: string; from: string; to: string
   return changes.sort((a, b) => compareStrings(a.path, b.path));
 }
 
+/**
+ * Whether `filepath` (posix, relative to the root) is a file readRevisionFiles would return under
+ * `subpath`, symlinks aside: a *.yaml/*.yml inside `subpath`, below no dot-directory or
+ * node_modules. The reconciler filters a commit's changed paths with it, so an incremental sync
+ * reads exactly the files a full read would.
+ */
+export function isFleetFilePath(filepath: string, subpath?: string): boolean {
+  const sub = normalizeSubpath(subpath);
+  if (!isInside(filepath, sub) || !isYamlName(filepath)) return false;
+  const parts = filepath.split('/');
+  for (let i = 1; i < parts.length; i++) {
+    if (!wantsDirectory(parts.slice(0, i).join('/'), sub)) return false;
+  }
+  return true;
+}
+
+/** The git directory holding a repository's objects and refs: `.git` of a work tree, or a bare repository itself. */
+export async function locateGitDirectory(dir: string): Promise<string> {
+  return (await locateRepository(dir)).gitdir;
+}
+
 // ---------------------------------------------------------------- repository discovery
 
 /** Finds the git directory of a work tree (`.git` dir or file) or accepts a bare git directory. */

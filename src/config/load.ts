@@ -1,0 +1,334 @@
+// Reading and validating the reconciler's config file once, at the boundary (STYLE.md: config is
+// validated once, collecting *all* errors with dot-paths, as changesets does). Everything after
+// this point works with a complete ReconcileConfig and never re-checks it.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import cron from 'node-cron';
+import { parseDocument } from 'yaml';
+import { FlotillaError } from '../model/diagnostics.js';
+import {
+  DEFAULT_AUTHOR,
+  DEFAULT_MAX_DELETE_PERCENT,
+  DEFAULT_RETRY,
+  DEFAULT_SCHEDULE,
+  DEFAULT_STATUS_BRANCH,
+  DEFAULT_TIMEOUT_SECONDS,
+  TOKEN_USERNAME,
+  type ReconcileConfig,
+  type SourceConfig,
+  type SourceCredentials,
+  type TargetConfig,
+} from './schema.js';
+
+/** One problem in the config file, at a dot-path such as `targets[1].git.branch`. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+}
+
+export interface LoadedConfig {
+  config: ReconcileConfig;
+  /** null when the source is anonymous. */
+  credentials: SourceCredentials | null;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Reads and validates a config file; relative paths in it resolve against its directory. */
+export async function readConfigFile(file: string, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new FlotillaError('CONFIG_NOT_FOUND', `cannot read config file ${file}: ${(e as Error).message}`, { file });
+  }
+  return parseConfig(text, { file, env, baseDir: path.dirname(path.resolve(file)) });
+}
+
+/**
+ * Validates a config text. Throws FlotillaError INVALID_CONFIG listing every problem (data.problems),
+ * so one run shows the user all they must fix.
+ */
+export function parseConfig(text: string, opts: { file?: string; env: NodeJS.ProcessEnv; baseDir: string }): LoadedConfig {
+  const file = opts.file ?? '';
+  const problems: ConfigProblem[] = [];
+  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+  for (const e of doc.errors) problems.push({ path: '(file)', message: `YAML: ${e.message.split('\n')[0]}` });
+  const raw = problems.length === 0 ? (doc.toJS({ maxAliasCount: 100 }) as unknown) : undefined;
+  const v = new Validator(problems);
+
+  let config: ReconcileConfig | null = null;
+  let credentials: SourceCredentials | null = null;
+  if (problems.length === 0) {
+    const root = v.object(raw, '', true) ?? {};
+    v.known(root, '', ['source', 'status', 'targets', 'safety', 'log']);
+    const source = readSource(v, v.object(root.source, 'source', true) ?? {}, opts.baseDir);
+    credentials = source ? readCredentials(v, source, opts.env) : null;
+    const statusRaw = v.object(root.status, 'status', false) ?? {};
+    v.known(statusRaw, 'status', ['branch', 'author']);
+    const authorRaw = v.object(statusRaw.author, 'status.author', false) ?? {};
+    v.known(authorRaw, 'status.author', ['name', 'email']);
+    const status = {
+      branch: v.branch(statusRaw.branch, 'status.branch') ?? DEFAULT_STATUS_BRANCH,
+      author: {
+        name: v.string(authorRaw.name, 'status.author.name') ?? DEFAULT_AUTHOR.name,
+        email: v.string(authorRaw.email, 'status.author.email') ?? DEFAULT_AUTHOR.email,
+      },
+    };
+    const targets = readTargets(v, root.targets, opts.baseDir);
+    for (const [i, t] of targets.entries()) {
+      if (t.type === 'git' && (t.branch === status.branch || t.branch === source?.branch)) {
+        v.fail(`targets[${i}].git.branch`, `"${t.branch}" is already the ${t.branch === status.branch ? 'status' : 'source'} branch; rendered manifests need a branch of their own`);
+      }
+    }
+    if (source && status.branch === source.branch) v.fail('status.branch', `"${status.branch}" is the source branch; status commits need a branch of their own`);
+    const safetyRaw = v.object(root.safety, 'safety', false) ?? {};
+    v.known(safetyRaw, 'safety', ['maxDeletePercent']);
+    const maxDeletePercent = v.number(safetyRaw.maxDeletePercent, 'safety.maxDeletePercent', 0, 100) ?? DEFAULT_MAX_DELETE_PERCENT;
+    const logRaw = v.object(root.log, 'log', false) ?? {};
+    v.known(logRaw, 'log', ['level']);
+    const level = v.oneOf(logRaw.level, 'log.level', LOG_LEVELS) ?? 'info';
+    if (source) config = { file, source, status, targets, safety: { maxDeletePercent }, log: { level } };
+  }
+  if (problems.length > 0 || !config) {
+    const where = file ? `${file}: ` : '';
+    const list = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
+    throw new FlotillaError('INVALID_CONFIG', `${where}invalid config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${list}`, { file, problems });
+  }
+  return { config, credentials };
+}
+
+function readSource(v: Validator, raw: Record<string, unknown>, baseDir: string): SourceConfig | null {
+  v.known(raw, 'source', ['url', 'branch', 'path', 'schedule', 'auth', 'timeoutSeconds', 'retry', 'cacheDir']);
+  const url = v.string(raw.url, 'source.url', true);
+  let transport: SourceConfig['transport'] = 'local';
+  let localPath: string | null = null;
+  if (url !== undefined) {
+    if (/^https?:\/\//i.test(url)) {
+      transport = 'http';
+      try {
+        const parsed = new URL(url);
+        // A secret in the URL would end up in logs, in .git/config and in error messages.
+        if (parsed.username || parsed.password) v.fail('source.url', 'must not contain credentials; name environment variables in source.auth instead');
+      } catch {
+        v.fail('source.url', `not a valid URL: ${url}`);
+      }
+    } else if (/^file:\/\//i.test(url)) {
+      localPath = path.resolve(baseDir, decodeURIComponent(url.replace(/^file:\/\//i, '')));
+    } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^:]+:/.test(url)) {
+      v.fail('source.url', `only http(s) URLs and local paths are supported (got "${url}"); ssh is not`);
+    } else {
+      localPath = path.resolve(baseDir, url);
+    }
+  }
+  const branch = v.branch(raw.branch, 'source.branch') ?? 'main';
+  const subpath = v.string(raw.path, 'source.path') ?? '.';
+  const normalized = path.posix.normalize(subpath.replace(/\\/g, '/')).replace(/\/+$/, '');
+  if (path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) v.fail('source.path', `must stay inside the repository (got "${subpath}")`);
+  const schedule = v.string(raw.schedule, 'source.schedule') ?? DEFAULT_SCHEDULE;
+  const detail = cron.validateDetailed(schedule);
+  if (!detail.valid) {
+    const why = detail.errors.map((e) => e.message).join('; ');
+    v.fail('source.schedule', `invalid cron expression "${schedule}"${why ? `: ${why}` : ''}`);
+  }
+  let auth: SourceConfig['auth'] = null;
+  const authRaw = v.object(raw.auth, 'source.auth', false);
+  if (authRaw) {
+    v.known(authRaw, 'source.auth', ['usernameEnv', 'passwordEnv', 'tokenEnv']);
+    auth = {
+      usernameEnv: v.envName(authRaw.usernameEnv, 'source.auth.usernameEnv'),
+      passwordEnv: v.envName(authRaw.passwordEnv, 'source.auth.passwordEnv'),
+      tokenEnv: v.envName(authRaw.tokenEnv, 'source.auth.tokenEnv'),
+    };
+    if (!auth.passwordEnv && !auth.tokenEnv) v.fail('source.auth', 'name passwordEnv (with usernameEnv) or tokenEnv');
+    if (auth.passwordEnv && auth.tokenEnv) v.fail('source.auth', 'name either passwordEnv or tokenEnv, not both');
+    if (transport === 'local' && url !== undefined) v.fail('source.auth', 'credentials apply to http(s) sources only');
+  }
+  const timeoutSeconds = v.number(raw.timeoutSeconds, 'source.timeoutSeconds', 0.001, 3600) ?? DEFAULT_TIMEOUT_SECONDS;
+  const retryRaw = v.object(raw.retry, 'source.retry', false) ?? {};
+  v.known(retryRaw, 'source.retry', ['attempts', 'initialDelayMs', 'maxDelayMs']);
+  const retry = {
+    attempts: v.integer(retryRaw.attempts, 'source.retry.attempts', 1, 100) ?? DEFAULT_RETRY.attempts,
+    initialDelayMs: v.number(retryRaw.initialDelayMs, 'source.retry.initialDelayMs', 0, 3_600_000) ?? DEFAULT_RETRY.initialDelayMs,
+    maxDelayMs: v.number(retryRaw.maxDelayMs, 'source.retry.maxDelayMs', 0, 3_600_000) ?? DEFAULT_RETRY.maxDelayMs,
+  };
+  const cacheDir = path.resolve(baseDir, v.string(raw.cacheDir, 'source.cacheDir') ?? '.flotilla-cache');
+  if (url === undefined) return null;
+  return {
+    url,
+    transport,
+    localPath,
+    branch,
+    path: normalized === '.' ? '' : normalized,
+    schedule,
+    auth,
+    timeoutSeconds,
+    retry,
+    cacheDir,
+  };
+}
+
+/** Reads the named environment variables; a named but unset variable is a config problem. */
+function readCredentials(v: Validator, source: SourceConfig, env: NodeJS.ProcessEnv): SourceCredentials | null {
+  const auth = source.auth;
+  if (!auth) return null;
+  const read = (name: string | null, at: string): string | undefined => {
+    if (!name) return undefined;
+    const value = env[name];
+    if (value === undefined || value === '') {
+      v.fail(at, `environment variable ${name} is not set`);
+      return undefined;
+    }
+    return value;
+  };
+  if (auth.tokenEnv) {
+    const token = read(auth.tokenEnv, 'source.auth.tokenEnv');
+    const username = read(auth.usernameEnv, 'source.auth.usernameEnv') ?? TOKEN_USERNAME;
+    return token === undefined ? null : { username, password: token };
+  }
+  const username = read(auth.usernameEnv, 'source.auth.usernameEnv') ?? 'git';
+  const password = read(auth.passwordEnv, 'source.auth.passwordEnv');
+  return password === undefined ? null : { username, password };
+}
+
+function readTargets(v: Validator, raw: unknown, baseDir: string): TargetConfig[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) {
+    v.fail('targets', 'must be a list (each item one of kubernetes, git, directory)');
+    return [];
+  }
+  const out: TargetConfig[] = [];
+  const directories = new Map<string, number>();
+  raw.forEach((item, i) => {
+    const at = `targets[${i}]`;
+    const obj = v.object(item, at, true);
+    if (!obj) return;
+    const keys = Object.keys(obj);
+    if (keys.length !== 1 || !['kubernetes', 'git', 'directory'].includes(keys[0]!)) {
+      v.fail(at, `must have exactly one of kubernetes, git, directory (got ${keys.length ? keys.join(', ') : 'nothing'})`);
+      return;
+    }
+    const kind = keys[0]!;
+    const body = v.object(obj[kind], `${at}.${kind}`, true) ?? {};
+    if (kind === 'directory') {
+      v.known(body, `${at}.directory`, ['path']);
+      const p = v.string(body.path, `${at}.directory.path`, true);
+      if (p === undefined) return;
+      const abs = path.resolve(baseDir, p);
+      if (directories.has(abs)) v.fail(`${at}.directory.path`, `same directory as targets[${directories.get(abs)}]`);
+      directories.set(abs, i);
+      out.push({ type: 'directory', path: abs });
+    } else if (kind === 'git') {
+      v.known(body, `${at}.git`, ['branch']);
+      const branch = v.branch(body.branch, `${at}.git.branch`, true);
+      if (branch !== undefined) out.push({ type: 'git', branch });
+    } else {
+      // Accepted here so the config file is valid; the reconciler refuses it at start
+      // (NOT_IMPLEMENTED) instead of silently skipping a target the user asked for.
+      v.known(body, `${at}.kubernetes`, ['kubeconfig', 'contexts']);
+      const kubeconfig = v.string(body.kubeconfig, `${at}.kubernetes.kubeconfig`);
+      out.push({ type: 'kubernetes', kubeconfig: kubeconfig === undefined ? null : path.resolve(baseDir, kubeconfig) });
+    }
+  });
+  return out;
+}
+
+/** Type checks that record a problem and return undefined instead of throwing. */
+class Validator {
+  constructor(private readonly problems: ConfigProblem[]) {}
+
+  fail(at: string, message: string): void {
+    this.problems.push({ path: at || '(root)', message });
+  }
+
+  object(value: unknown, at: string, required: boolean): Record<string, unknown> | undefined {
+    if (value === undefined || value === null) {
+      if (required) this.fail(at, 'required');
+      return undefined;
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) {
+      this.fail(at, `must be a mapping (got ${describe(value)})`);
+      return undefined;
+    }
+    return value as Record<string, unknown>;
+  }
+
+  /** Unknown keys are errors: a typo such as `shedule` must not silently fall back to a default. */
+  known(obj: Record<string, unknown>, at: string, keys: readonly string[]): void {
+    for (const k of Object.keys(obj)) {
+      if (!keys.includes(k)) this.fail(at ? `${at}.${k}` : k, `unknown field (expected one of ${keys.join(', ')})`);
+    }
+  }
+
+  string(value: unknown, at: string, required = false): string | undefined {
+    if (value === undefined || value === null) {
+      if (required) this.fail(at, 'required');
+      return undefined;
+    }
+    if (typeof value !== 'string' || value === '') {
+      this.fail(at, `must be a non-empty string (got ${describe(value)})`);
+      return undefined;
+    }
+    return value;
+  }
+
+  number(value: unknown, at: string, min: number, max: number): number | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      this.fail(at, `must be a number from ${min} to ${max} (got ${describe(value)})`);
+      return undefined;
+    }
+    return value;
+  }
+
+  integer(value: unknown, at: string, min: number, max: number): number | undefined {
+    const n = this.number(value, at, min, max);
+    if (n !== undefined && !Number.isInteger(n)) {
+      this.fail(at, `must be a whole number (got ${n})`);
+      return undefined;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(value: unknown, at: string, allowed: readonly T[]): T | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' || !allowed.includes(value as T)) {
+      this.fail(at, `must be one of ${allowed.join(', ')} (got ${describe(value)})`);
+      return undefined;
+    }
+    return value as T;
+  }
+
+  /** A branch name git's check-ref-format accepts (short form, no refs/heads/). */
+  branch(value: unknown, at: string, required = false): string | undefined {
+    const s = this.string(value, at, required);
+    if (s === undefined) return undefined;
+    const name = s.replace(/^refs\/heads\//, '');
+    // eslint-disable-next-line no-control-regex
+    if (/[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.includes('..') || name.includes('//') || name.includes('@{') || name.startsWith('-') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.lock') || name.endsWith('.')) {
+      this.fail(at, `not a valid branch name: "${s}"`);
+      return undefined;
+    }
+    return name;
+  }
+
+  envName(value: unknown, at: string): string | null {
+    const s = this.string(value, at);
+    if (s === undefined) return null;
+    if (!ENV_NAME.test(s)) {
+      // Most likely the secret itself was pasted here: say so without echoing it.
+      this.fail(at, 'must be the NAME of an environment variable (letters, digits, _), not its value');
+      return null;
+    }
+    return s;
+  }
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `"${value.length > 40 ? value.slice(0, 40) + '…' : value}"`;
+  return String(value);
+}

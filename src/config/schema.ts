@@ -1,0 +1,68 @@
+// The reconciler's configuration (CONTRACT.md "flotilla reconcile"), after validation: every
+// default filled in, every relative path resolved against the config file's directory. Plain
+// data with no secrets in it, so it can be logged and printed by `doctor`; the credentials the
+// config names live apart, in SourceCredentials.
+
+/** Where the fleet repository is and how to reach it. */
+export interface SourceConfig {
+  /** The URL or path as written in the config (never with credentials: validation refuses them). */
+  url: string;
+  /** `http` for http(s) URLs (cloned into the cache), `local` for a path or file:// URL (read in place). */
+  transport: 'http' | 'local';
+  /** Absolute path of a local repository (transport `local` only). */
+  localPath: string | null;
+  branch: string;
+  /** Fleet folder inside the repository ('' = root). */
+  path: string;
+  /** node-cron expression (5 fields, or 6 with seconds). */
+  schedule: string;
+  /** Names of the environment variables that hold the credentials; null = anonymous. */
+  auth: { usernameEnv: string | null; passwordEnv: string | null; tokenEnv: string | null } | null;
+  /** Upper bound of every network call (clone, fetch, push), seconds. */
+  timeoutSeconds: number;
+  /** Retries of transient failures (5xx, 429, timeouts, connection errors) with exponential backoff. */
+  retry: { attempts: number; initialDelayMs: number; maxDelayMs: number };
+  /** Where the clone and the reconciler's restart state live. */
+  cacheDir: string;
+}
+
+export interface StatusConfig {
+  branch: string;
+  /** Author and committer of status and rendered-branch commits. */
+  author: { name: string; email: string };
+}
+
+export type TargetConfig =
+  | { type: 'directory'; path: string }
+  | { type: 'git'; branch: string }
+  | { type: 'kubernetes'; kubeconfig: string | null };
+
+export interface SafetyConfig {
+  /** A commit that deletes more than this share (0–100) of all rendered objects is held back. */
+  maxDeletePercent: number;
+}
+
+export interface ReconcileConfig {
+  /** The config file (for messages); '' when the config did not come from a file. */
+  file: string;
+  source: SourceConfig;
+  status: StatusConfig;
+  targets: TargetConfig[];
+  safety: SafetyConfig;
+  log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+}
+
+/** Credentials read from the environment variables the config names. Never logged, never written. */
+export interface SourceCredentials {
+  username: string;
+  password: string;
+}
+
+export const DEFAULT_SCHEDULE = '*/30 * * * * *';
+export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
+export const DEFAULT_MAX_DELETE_PERCENT = 50;
+export const DEFAULT_TIMEOUT_SECONDS = 60;
+export const DEFAULT_RETRY = { attempts: 4, initialDelayMs: 500, maxDelayMs: 10_000 } as const;
+export const DEFAULT_AUTHOR = { name: 'flotilla', email: 'flotilla@localhost' } as const;
+/** Username sent with a bare token (`auth.tokenEnv`): GitHub, GitLab and Gitea accept it. */
+export const TOKEN_USERNAME = 'x-access-token';

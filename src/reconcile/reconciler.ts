@@ -1,0 +1,465 @@
+// The reconciler: one pass reads top to bottom as its stages (STYLE.md, after Flux) — fetch the
+// source branch, load the changed files, place and render, diff against the applied state, write
+// the targets, commit status — and a failure in any stage ends the pass with that stage and its
+// own reason in the status. The core steps (render, diff, safety, status composition) are pure;
+// everything outside comes in through the adapters { git, fs, clock, log }.
+//
+// State that makes the next pass incremental: the renderer's file set (in memory), the applied
+// state (objects with their layout path and blob oid; restored from the status branch's
+// manifests/ after a restart) and the last good placements (Karmada's scale up/down base,
+// restored from status.yaml).
+import type { Logger } from 'pino';
+import type { ReconcileConfig } from '../config/schema.js';
+import { FlotillaError, type Diagnostic } from '../model/diagnostics.js';
+import type { PreviousPlacement } from '../model/types.js';
+import { placementJson, previousFromJson } from '../render/contract.js';
+import type { RenderResult } from '../render/render-fleet.js';
+import { EMPTY_TREE, type Signature } from '../source/objects.js';
+import { summarize, type SourceRepository } from '../source/remote.js';
+import { commitStatus, readAppliedState, readStatusAt } from '../status/branch.js';
+import { sameStatus, STATUS_API_VERSION, STATUS_KIND, type ClusterStatus, type Phase, type ReconcileStatus, type Stage, type TargetStatus } from '../status/document.js';
+import { createTargets } from '../targets/create.js';
+import type { TargetFs } from '../targets/fs.js';
+import type { Target, TargetReport } from '../targets/target.js';
+import { diffDesired, type AppliedObject, type ClusterCounts, type DesiredDiff, type IdentityCache } from './desired.js';
+import { createFleetRenderer, type FileChange, type FleetRenderer, type RenderStats } from './renderer.js';
+import { checkDeletions, type DeletionCheck } from './safety.js';
+import { isFleetFilePath } from '../source/git-revision.js';
+import { safeSegment } from '../render/layout.js';
+
+/** Time and waiting, passed in so tests control both. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+export interface ReconcilerAdapters {
+  git: SourceRepository;
+  fs: TargetFs;
+  clock: Clock;
+  log: Logger;
+  /** Defaults to createFleetRenderer(); a fresh one is made whenever its state may be stale. */
+  renderer?: () => FleetRenderer;
+}
+
+/** What one pass did. */
+export interface ReconcileOutcome {
+  /** The source commit looked at (null when even the fetch failed before any was known). */
+  revision: string | null;
+  phase: Phase;
+  stage: Stage | null;
+  reason: string | null;
+  message: string;
+  /** Nothing new since the last pass: no render, no write, no status commit. */
+  skipped: boolean;
+  /** The status commit written by this pass, if any. */
+  statusCommit: string | null;
+  counts: ClusterCounts;
+  renderStats: RenderStats | null;
+  targets: TargetStatus[];
+  diagnostics: Diagnostic[];
+  durationMs: number;
+}
+
+const NO_COUNTS: ClusterCounts = { created: 0, configured: 0, unchanged: 0, deleted: 0 };
+
+/** Stage and reason of a revision's error diagnostics: which step of the pipeline found them. */
+function invalidStage(diagnostics: readonly Diagnostic[]): Stage {
+  const codes = diagnostics.filter((d) => d.severity === 'error').map((d) => d.code);
+  if (codes.some((c) => c.startsWith('YAML') || c.startsWith('FILE_') || c === 'DUPLICATE_RESOURCE')) return 'load';
+  if (codes.every((c) => c === 'SCHEDULE_FAILED')) return 'place';
+  return 'render';
+}
+
+export class Reconciler {
+  private readonly targets: Target[];
+  private readonly makeRenderer: () => FleetRenderer;
+  private renderer: FleetRenderer;
+  /** The revision the renderer's file set is at (null: empty renderer, next pass reads everything). */
+  private renderedRevision: string | null = null;
+  private applied = new Map<string, AppliedObject>();
+  private readonly identity: IdentityCache = new WeakMap();
+  private manifestsTree: string | null = null;
+  private lastGood: { revision: string; placements: Array<Record<string, unknown>>; previous: Map<string, PreviousPlacement> } | null = null;
+  private lastStatus: ReconcileStatus | null = null;
+  private statusTip: string | null = null;
+  private loaded = false;
+  /** The last revision fully handled (status recorded, all targets written): polls skip it. */
+  private settledRevision: string | null = null;
+  /** The status of a pass whose status commit failed, retried on the next pass. */
+  private pendingStatus: ReconcileStatus | null = null;
+  /** Targets that must compare everything with their own records (first pass, or after a failure). */
+  private readonly needFull = new Set<Target>();
+  private running: Promise<ReconcileOutcome> | null = null;
+
+  constructor(
+    private readonly config: ReconcileConfig,
+    private readonly adapters: ReconcilerAdapters,
+  ) {
+    this.targets = createTargets(config.targets, { git: adapters.git, fs: adapters.fs, author: () => this.author() });
+    for (const t of this.targets) this.needFull.add(t);
+    this.makeRenderer = adapters.renderer ?? createFleetRenderer;
+    this.renderer = this.makeRenderer();
+  }
+
+  private get log(): Logger {
+    return this.adapters.log;
+  }
+
+  private author(): Signature {
+    return { ...this.config.status.author, timestamp: Math.floor(this.adapters.clock.now() / 1000) };
+  }
+
+  /** The last status this reconciler knows (read from the branch or written by it). */
+  get status(): ReconcileStatus | null {
+    return this.pendingStatus ?? this.lastStatus;
+  }
+
+  /** One pass. Never throws for anything the outside world does: failures come back as the outcome. */
+  reconcileOnce(): Promise<ReconcileOutcome> {
+    if (!this.running) {
+      this.running = this.pass().finally(() => {
+        this.running = null;
+      });
+    }
+    return this.running;
+  }
+
+  private async pass(): Promise<ReconcileOutcome> {
+    const started = this.adapters.clock.now();
+    const done = (o: Omit<ReconcileOutcome, 'durationMs'>): ReconcileOutcome => {
+      const outcome = { ...o, durationMs: this.adapters.clock.now() - started };
+      const level = o.phase === 'Synced' ? 'info' : o.phase === 'Invalid' || o.phase === 'Degraded' ? 'warn' : 'error';
+      if (!o.skipped) this.log[level]({ revision: o.revision, phase: o.phase, stage: o.stage, reason: o.reason, counts: o.counts, durationMs: outcome.durationMs }, o.message);
+      return outcome;
+    };
+    try {
+      return done(await this.stages());
+    } catch (e) {
+      // A bug, not the outside world: still never crash the loop; report it as a failed pass.
+      this.log.error({ err: e }, 'internal error in reconcile (please report it)');
+      this.resetRenderer();
+      return done(this.outcome(this.renderedRevision, 'Failed', 'status', 'InternalError', `internal error: ${(e as Error)?.message ?? String(e)}`));
+    }
+  }
+
+  private outcome(revision: string | null, phase: Phase, stage: Stage | null, reason: string | null, message: string, extra: Partial<ReconcileOutcome> = {}): Omit<ReconcileOutcome, 'durationMs'> {
+    return { revision, phase, stage, reason, message, skipped: false, statusCommit: null, counts: NO_COUNTS, renderStats: null, targets: [], diagnostics: [], ...extra };
+  }
+
+  private async stages(): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
+    const { git } = this.adapters;
+
+    // ---- fetch
+    let head: string;
+    try {
+      head = await git.fetchSource();
+      if (!this.loaded) await this.loadState();
+    } catch (e) {
+      return this.failed('fetch', e instanceof FlotillaError && e.code === 'AUTH_FAILED' ? 'AuthenticationFailed' : 'FetchFailed', e);
+    }
+    const log = this.log.child({ revision: head.slice(0, 12) });
+    if (head === this.settledRevision && this.pendingStatus === null && this.needFull.size === 0) {
+      return { ...this.outcome(head, this.lastStatus?.phase ?? 'Synced', null, null, `nothing new at ${head}`), skipped: true };
+    }
+    if (this.pendingStatus && head === this.pendingStatus.sourceRevision && this.needFull.size === 0) {
+      // Only the status commit of the last pass is missing.
+      return this.recordStatus(this.pendingStatus, log, this.outcome(head, this.pendingStatus.phase, this.pendingStatus.stage, this.pendingStatus.reason, this.pendingStatus.message));
+    }
+
+    // ---- load
+    let changes: FileChange[];
+    try {
+      changes = await this.readChanges(head);
+    } catch (e) {
+      this.resetRenderer();
+      return this.failed('load', 'LoadFailed', e, head);
+    }
+
+    // ---- place + render
+    let result: RenderResult & { stats: RenderStats };
+    try {
+      result = this.renderer.update({ revision: head, changes, previous: this.lastGood?.previous });
+      this.renderedRevision = head;
+    } catch (e) {
+      this.resetRenderer();
+      return this.failed('render', 'RenderFailed', e, head);
+    }
+    log.debug({ changedFiles: changes.length, stats: result.stats }, 'rendered');
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length > 0) {
+      // Safety: the last good desired state stays in force; no target is touched.
+      const stage = invalidStage(result.diagnostics);
+      const first = errors[0]!;
+      const message = `revision ${head} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; first: ${first.file ?? ''}${first.line ? `:${first.line}` : ''} ${first.code}: ${first.message}); revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
+      const status = this.composeStatus({ head, phase: 'Invalid', stage, reason: 'InvalidRevision', message, result, diff: null, reports: null, held: null });
+      this.settledRevision = head;
+      return this.recordStatus(status, log, this.outcome(head, 'Invalid', stage, 'InvalidRevision', message, { renderStats: result.stats, diagnostics: result.diagnostics }));
+    }
+
+    // ---- diff
+    const diff = diffDesired({ previous: this.applied, manifests: result.manifests, identity: this.identity });
+    const guard = checkDeletions(diff, this.applied.size, this.config.safety.maxDeletePercent);
+    if (guard.held) {
+      const message = `revision ${head} would delete ${guard.deleted} of ${guard.total} objects (${guard.percent}%), over safety.maxDeletePercent ${guard.limitPercent}%: held back; revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
+      const status = this.composeStatus({ head, phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, diff: null, reports: null, held: guard });
+      this.settledRevision = head;
+      return this.recordStatus(status, log, this.outcome(head, 'Degraded', 'diff', 'DeletionHeldBack', message, { renderStats: result.stats, diagnostics: result.diagnostics }));
+    }
+
+    // ---- write: the desired state into the object database, then every target
+    let manifestsTree: string | null;
+    try {
+      manifestsTree = await this.writeDesiredTree(diff);
+    } catch (e) {
+      return this.failed('write', 'ObjectWriteFailed', e, head);
+    }
+    const previousManifestsTree = this.manifestsTree;
+    const files = lazy(() => new Map([...diff.next.values()].map((o) => [o.path, o.oid])));
+    const clusterBySegment = new Map([...diff.next.values(), ...this.applied.values()].map((o) => [safeSegment(o.cluster), o.cluster]));
+    const reports = new Map<Target, TargetReport>();
+    for (const target of this.targets) {
+      const full = this.needFull.has(target);
+      const report = await target
+        .apply({
+          revision: head,
+          changes: diff.changes,
+          files,
+          manifestsTree,
+          previousManifestsTree,
+          readText: (oid) => git.objects.readBlobText(oid),
+          full,
+          clusterOf: (p) => clusterBySegment.get(p.split('/')[0]!) ?? p.split('/')[0]!,
+        })
+        .catch((e: unknown): TargetReport => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, failed: diff.next.size, failedClusters: [...diff.perCluster.keys()], ok: false, message: summarize(e).message }));
+      reports.set(target, report);
+      if (report.ok) this.needFull.delete(target);
+      else {
+        this.needFull.add(target);
+        log.error({ target: target.name, failedClusters: report.failedClusters }, report.message ?? 'target failed');
+      }
+    }
+    // The desired state is now the applied one (targets that failed catch up from it next pass).
+    this.applied = diff.next;
+    this.manifestsTree = manifestsTree;
+    this.lastGood = { revision: head, placements: result.placements.map(placementJson), previous: previousPlacements(result) };
+
+    const failedTargets = [...reports.values()].filter((r) => !r.ok);
+    let phase: Phase = 'Synced';
+    let reason: string | null = null;
+    let stage: Stage | null = null;
+    let message = `revision ${head} applied: ${diff.counts.created} created, ${diff.counts.configured} configured, ${diff.counts.deleted} deleted, ${diff.counts.unchanged} unchanged`;
+    if (failedTargets.length > 0) {
+      phase = failedTargets.length === this.targets.length ? 'Failed' : 'Degraded';
+      stage = 'write';
+      reason = 'TargetWriteFailed';
+      message = `revision ${head}: ${failedTargets.length} of ${this.targets.length} target${this.targets.length === 1 ? '' : 's'} failed: ${failedTargets.map((r) => r.message).join('; ')}`;
+    }
+    const status = this.composeStatus({ head, phase, stage, reason, message, result, diff, reports, held: null });
+    if (failedTargets.length === 0) this.settledRevision = head;
+    else this.settledRevision = null;
+    const outcome = this.outcome(head, phase, stage, reason, message, { counts: diff.counts, renderStats: result.stats, diagnostics: result.diagnostics, targets: status.targets });
+    const recorded = await this.recordStatus(status, log, outcome);
+    await git.maintain().catch((e) => log.warn({ err: summarize(e) }, 'cache maintenance failed'));
+    return recorded;
+  }
+
+  /** Reads the status branch: last status, applied state (manifests/), last good placements. */
+  private async loadState(): Promise<void> {
+    const { git } = this.adapters;
+    const tip = await git.fetchBranch(this.config.status.branch);
+    this.statusTip = tip;
+    if (tip) {
+      const snapshot = await readStatusAt(git.objects, tip);
+      this.lastStatus = snapshot.status;
+      this.manifestsTree = snapshot.manifestsTree;
+      this.applied = await readAppliedState(git.objects, snapshot.manifestsTree, (m) => this.log.warn(m));
+      this.lastStatusTree = snapshot.manifestsTree;
+      const s = snapshot.status;
+      if (s?.lastGoodRevision) {
+        this.lastGood = { revision: s.lastGoodRevision, placements: s.placements, previous: previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml') };
+      }
+      this.log.info({ statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: this.applied.size }, 'restored state from the status branch');
+    }
+    else this.lastStatusTree = null;
+    this.loaded = true;
+  }
+
+  /** The changed fleet files since the renderer's revision (all files for an empty renderer). */
+  private async readChanges(head: string): Promise<FileChange[]> {
+    const { git } = this.adapters;
+    const sub = this.config.source.path;
+    if (this.renderedRevision === head) return [];
+    if (this.renderedRevision !== null) {
+      try {
+        const changed = (await git.changedPaths(this.renderedRevision, head)).map((c) => c.path).filter((p) => isFleetFilePath(p, sub));
+        const files = await git.objects.readFleetFilesAt(head, changed, sub);
+        return changed.map((p, i) => {
+          const f = files[i];
+          return f ? (f.size === undefined ? { path: p, text: f.text } : { path: p, text: f.text, size: f.size }) : { path: p, text: null };
+        });
+      } catch (e) {
+        // The old revision may be gone (history rewritten, cache repacked): start over from all files.
+        this.log.warn({ err: summarize(e), from: this.renderedRevision }, 'cannot list changed files; reading the whole revision');
+        this.resetRenderer();
+      }
+    }
+    const files = await git.readFleetFiles(head, sub);
+    return files.map((f) => (f.size === undefined ? { path: f.path, text: f.text } : { path: f.path, text: f.text, size: f.size }));
+  }
+
+  private resetRenderer(): void {
+    this.renderer = this.makeRenderer();
+    this.renderedRevision = null;
+  }
+
+  /** Writes the blobs of changed objects and returns the desired state's tree. */
+  private async writeDesiredTree(diff: DesiredDiff): Promise<string | null> {
+    const { objects } = this.adapters.git;
+    const edits = new Map<string, string | null>();
+    for (const c of diff.changes) {
+      if (c.previousPath !== undefined) edits.set(c.previousPath, null);
+      if (c.action === 'deleted') {
+        if (!edits.has(c.path)) edits.set(c.path, null);
+        continue;
+      }
+      const oid = await objects.writeBlob(c.text!);
+      if (oid !== c.oid) throw new FlotillaError('INTERNAL', `blob oid mismatch for ${c.path}: ${oid} != ${c.oid}`);
+      edits.set(c.path, oid);
+    }
+    if (edits.size === 0 && this.manifestsTree !== null) return this.manifestsTree;
+    const tree = await objects.editTree(this.manifestsTree, edits);
+    return tree === EMPTY_TREE ? null : tree;
+  }
+
+  /** A failed stage: status records it (when a status can be written), the outcome reports it. */
+  private async failed(stage: Stage, reason: string, error: unknown, revision?: string): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
+    const message = `${stage} failed: ${error instanceof FlotillaError ? error.message : summarize(error).message}`;
+    const head = revision ?? this.lastStatus?.sourceRevision ?? this.renderedRevision ?? null;
+    const outcome = this.outcome(head, 'Failed', stage, reason, message);
+    if (!head || !this.loaded) return outcome; // nothing fetched yet: nowhere to record it
+    const status = this.composeStatus({ head, phase: 'Failed', stage, reason, message, result: null, diff: null, reports: null, held: null });
+    this.settledRevision = null;
+    return this.recordStatus(status, this.log, outcome);
+  }
+
+  /** Commits a status when it says something new; a failed commit is retried next pass. */
+  private async recordStatus(status: ReconcileStatus, log: Logger, outcome: Omit<ReconcileOutcome, 'durationMs'>): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
+    const committedTree = this.lastStatusTree;
+    if (sameStatus(status, this.lastStatus) && committedTree === this.manifestsTree) {
+      this.pendingStatus = null;
+      return outcome;
+    }
+    try {
+      const commit = await commitStatus({
+        repo: this.adapters.git,
+        branch: this.config.status.branch,
+        tip: this.statusTip,
+        status,
+        manifestsTree: this.manifestsTree,
+        author: this.author(),
+        onRetry: (attempt, tip) => log.warn({ attempt, tip }, `status branch ${this.config.status.branch} moved; rebuilding the status commit on the new tip`),
+      });
+      this.statusTip = commit;
+      this.lastStatus = status;
+      this.lastStatusTree = this.manifestsTree;
+      this.pendingStatus = null;
+      log.info({ statusCommit: commit, phase: status.phase }, `status committed to ${this.config.status.branch}`);
+      return { ...outcome, statusCommit: commit };
+    } catch (e) {
+      this.pendingStatus = status;
+      this.settledRevision = null;
+      log.error({ err: summarize(e) }, `could not commit status to ${this.config.status.branch}`);
+      if (outcome.phase === 'Failed') return outcome;
+      return { ...outcome, phase: 'Failed', stage: 'status', reason: 'StatusWriteFailed', message: `${outcome.message}; status commit failed: ${summarize(e).message}` };
+    }
+  }
+
+  private lastStatusTree: string | null | undefined = undefined;
+
+  /** The status document of a pass (pure composition of what the stages found). */
+  private composeStatus(p: {
+    head: string;
+    phase: Phase;
+    stage: Stage | null;
+    reason: string | null;
+    message: string;
+    result: RenderResult | null;
+    diff: DesiredDiff | null;
+    reports: Map<Target, TargetReport> | null;
+    held: DeletionCheck | null;
+  }): ReconcileStatus {
+    const inForce = new Map<string, number>();
+    for (const o of this.applied.values()) inForce.set(o.cluster, (inForce.get(o.cluster) ?? 0) + 1);
+    const clusterNames = new Set<string>([...inForce.keys(), ...(p.result?.clusters.map((c) => c.name) ?? Object.keys(this.lastStatus?.clusters ?? {}))]);
+    const failedBy = new Map<string, number>();
+    const unreachable = new Set<string>();
+    for (const r of p.reports?.values() ?? []) {
+      for (const c of r.failedClusters) {
+        failedBy.set(c, (failedBy.get(c) ?? 0) + (inForce.get(c) ?? 0));
+        if (p.reports!.size > 0 && [...p.reports!.values()].every((x) => x.failedClusters.includes(c))) unreachable.add(c);
+      }
+    }
+    const clusters: Record<string, ClusterStatus> = {};
+    for (const name of [...clusterNames].sort()) {
+      const counts = p.diff?.perCluster.get(name);
+      clusters[name] = {
+        reachable: !unreachable.has(name),
+        applied: counts ? counts.created + counts.configured : 0,
+        unchanged: counts ? counts.unchanged : inForce.get(name) ?? 0,
+        deleted: counts ? counts.deleted : 0,
+        failed: failedBy.get(name) ?? 0,
+      };
+    }
+    const targets: TargetStatus[] = this.targets.map((t) => {
+      const r = p.reports?.get(t);
+      if (!r) return { name: t.name, type: t.type, phase: 'Skipped', created: 0, configured: 0, unchanged: 0, deleted: 0, failed: 0, message: p.phase === 'Synced' ? null : 'not touched: the revision was not applied' };
+      const phase = !r.ok ? 'Failed' : r.created + r.configured + r.deleted > 0 ? 'Applied' : 'Unchanged';
+      return { name: t.name, type: t.type, phase, created: r.created, configured: r.configured, unchanged: r.unchanged, deleted: r.deleted, failed: r.failed, message: r.message };
+    });
+    const counts = p.diff?.counts ?? { ...NO_COUNTS, unchanged: this.applied.size };
+    return {
+      apiVersion: STATUS_API_VERSION,
+      kind: STATUS_KIND,
+      source: { url: this.adapters.git.displayUrl, branch: this.config.source.branch, path: this.config.source.path },
+      sourceRevision: p.head,
+      phase: p.phase,
+      stage: p.stage,
+      reason: p.reason,
+      message: p.message,
+      lastGoodRevision: this.lastGood?.revision ?? null,
+      reconciledAt: new Date(this.adapters.clock.now()).toISOString(),
+      objects: { total: this.applied.size, ...counts },
+      clusters,
+      targets,
+      heldBack: p.held,
+      placements: this.lastGood?.placements ?? [],
+      diagnostics: p.result ? p.result.diagnostics : (this.lastStatus?.diagnostics ?? []),
+    };
+  }
+}
+
+/** The placements of a render as the `previous` input of the next one. */
+function previousPlacements(result: RenderResult): Map<string, PreviousPlacement> {
+  return previousFromJson(JSON.stringify({ placements: result.placements.map(placementJson) }), 'render');
+}
+
+/** A value computed on first use. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  let made = false;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value as T;
+  };
+}

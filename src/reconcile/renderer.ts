@@ -1,0 +1,51 @@
+// The render stage as the reconciler sees it: a stateful renderer fed each revision's changed
+// files. The incremental render engine (src/render/incremental.ts) re-parses and re-schedules only
+// what a change affects; until it lands, FullRenderer gives the same results by rendering the
+// whole file set every time.
+import type { SourceFile } from '../load/parse.js';
+import type { PreviousPlacement } from '../model/types.js';
+import { renderFleet, type RenderResult } from '../render/render-fleet.js';
+
+/** One file of a new revision; `text: null` means the file is gone. (Same shape as the engine's.) */
+export interface FileChange {
+  path: string;
+  text: string | null;
+  size?: number;
+}
+
+export interface RenderStats {
+  reparsedFiles: number;
+  rescheduled: number;
+  rerenderedObjects: number;
+  full: boolean;
+}
+
+/** What the reconciler needs of a renderer. */
+export interface FleetRenderer {
+  update(input: { revision: string; changes: readonly FileChange[]; previous?: ReadonlyMap<string, import('../model/types.js').PreviousPlacement> }): RenderResult & { stats: RenderStats };
+  files(): SourceFile[];
+}
+
+/** Renders the whole current file set on every update: correct, not incremental. */
+export class FullRenderer implements FleetRenderer {
+  private readonly current = new Map<string, SourceFile>();
+
+  update(input: { revision: string; changes: readonly FileChange[]; previous?: ReadonlyMap<string, PreviousPlacement> }): RenderResult & { stats: RenderStats } {
+    for (const c of input.changes) {
+      if (c.text === null) this.current.delete(c.path);
+      else this.current.set(c.path, c.size === undefined ? { path: c.path, text: c.text } : { path: c.path, text: c.text, size: c.size });
+    }
+    const result = renderFleet({ files: this.files(), revision: input.revision, previous: input.previous });
+    const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);
+    return { ...result, stats: { reparsedFiles: this.current.size, rescheduled: result.placements.length, rerenderedObjects: objects, full: true } };
+  }
+
+  files(): SourceFile[] {
+    return [...this.current.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+}
+
+/** The renderer the reconciler uses. */
+export function createFleetRenderer(): FleetRenderer {
+  return new FullRenderer();
+}

@@ -1,0 +1,25 @@
+// Wiring a reconciler from a validated config: the real git adapter for the configured source,
+// the real file system for directory targets unless one is passed. The CLI and the tests both
+// start reconcilers here.
+import type { Logger } from 'pino';
+import type { LoadedConfig } from '../config/load.js';
+import { openSourceRepository, type SourceRepository } from '../source/remote.js';
+import { assertTargetsSupported } from '../targets/create.js';
+import { nodeTargetFs, type TargetFs } from '../targets/fs.js';
+import { Reconciler, systemClock, type Clock } from './reconciler.js';
+import type { FleetRenderer } from './renderer.js';
+
+/** Opens the source and builds the reconciler (throws NOT_IMPLEMENTED for a kubernetes target). */
+export async function startReconciler(
+  loaded: LoadedConfig,
+  opts: { log: Logger; fs?: TargetFs; clock?: Clock; renderer?: () => FleetRenderer; git?: SourceRepository },
+): Promise<{ reconciler: Reconciler; git: SourceRepository }> {
+  const clock = opts.clock ?? systemClock;
+  // Fail on an unsupported target before touching the network.
+  assertTargetsSupported(loaded.config.targets);
+  const git =
+    opts.git ??
+    (await openSourceRepository({ source: loaded.config.source, credentials: loaded.credentials, log: opts.log.child({ stage: 'fetch' }), sleep: (ms) => clock.sleep(ms) }));
+  const reconciler = new Reconciler(loaded.config, { git, fs: opts.fs ?? nodeTargetFs, clock, log: opts.log, renderer: opts.renderer });
+  return { reconciler, git };
+}

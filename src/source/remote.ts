@@ -1,0 +1,374 @@
+// The fleet repository as the reconciler reaches it: an http(s) remote cloned into a cache
+// directory (no work tree) and fetched incrementally, or a local repository read in place. Both
+// offer the same operations — fetch the source branch, read and fetch other branches, publish a
+// commit to a branch without ever forcing — so the reconciler does not care which it has.
+//
+// LIBRARIES.md §1: fetch and clone take no signal, so every request gets a timeout through a
+// wrapped http client; a later fetch never passes `depth` (that re-sends the whole snapshot);
+// packs pile up (isomorphic-git has no gc), so the cache is repacked with the git CLI.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import git from 'isomorphic-git';
+import http from 'isomorphic-git/http/node';
+import type { Logger } from 'pino';
+import type { SourceConfig, SourceCredentials } from '../config/schema.js';
+import { FlotillaError } from '../model/diagnostics.js';
+import { changedPaths as listChangedPaths, locateGitDirectory, readRevisionFiles, type ChangedPath } from './git-revision.js';
+import { ObjectStore } from './objects.js';
+import { httpStatusOf, isTransient, withRetry } from './retry.js';
+import type { SourceFile } from '../load/parse.js';
+
+/** What the reconciler needs from the fleet repository. */
+export interface SourceRepository {
+  /** The URL or path for messages; never carries a secret. */
+  readonly displayUrl: string;
+  readonly objects: ObjectStore;
+  /** Clones when needed, fetches the source branch; returns its tip commit. */
+  fetchSource(): Promise<string>;
+  /** Fetches `branch` of the repository; its tip, or null when it does not exist. */
+  fetchBranch(branch: string): Promise<string | null>;
+  /** The last fetched tip of `branch` without any network call (null when unknown). */
+  knownTip(branch: string): Promise<string | null>;
+  /**
+   * Moves `branch` to `commit`, which must descend from `expected` (its tip as last seen; null
+   * for a new branch). Never forces: throws FlotillaError NON_FAST_FORWARD when the branch moved.
+   */
+  publish(branch: string, commit: string, expected: string | null): Promise<void>;
+  changedPaths(from: string, to: string): Promise<ChangedPath[]>;
+  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]>;
+  /** Housekeeping after a reconcile (repack the cache). */
+  maintain(): Promise<void>;
+  /** Branch tips on the server: one cheap request, for `doctor` (reachability and auth). */
+  probe(): Promise<Map<string, string>>;
+}
+
+export interface OpenOptions {
+  source: SourceConfig;
+  credentials: SourceCredentials | null;
+  log: Logger;
+  sleep(ms: number): Promise<void>;
+  /** Repack once the cache holds more packs than this (default 8). */
+  maxPacks?: number;
+}
+
+/** Opens the configured source: a cached clone for http(s), the repository itself for a path. */
+export async function openSourceRepository(opts: OpenOptions): Promise<SourceRepository> {
+  if (opts.source.transport === 'local') return LocalRepository.open(opts);
+  return new HttpRepository(opts);
+}
+
+/** The cache folder of one source: the same URL and branch always map to the same folder. */
+export function cacheFolder(source: SourceConfig): string {
+  const id = createHash('sha256').update(`${source.url}\n${source.branch}`).digest('hex').slice(0, 16);
+  const name = source.url.replace(/^[a-z]+:\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-40);
+  return path.join(source.cacheDir, `${name}-${id}`);
+}
+
+/** Removes credentials and query strings from a URL before it appears in a message. */
+export function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
+class HttpRepository implements SourceRepository {
+  readonly displayUrl: string;
+  readonly objects: ObjectStore;
+  private readonly gitdir: string;
+  private readonly http: { request: typeof http.request };
+  private cloned = false;
+
+  constructor(private readonly opts: OpenOptions) {
+    this.displayUrl = displayUrl(opts.source.url);
+    this.gitdir = path.join(cacheFolder(opts.source), 'repo.git');
+    this.objects = new ObjectStore(this.gitdir);
+    const ms = opts.source.timeoutSeconds * 1000;
+    this.http = { request: (r) => http.request({ ...r, signal: r.signal ?? AbortSignal.timeout(ms) }) };
+  }
+
+  private get onAuth() {
+    const c = this.opts.credentials;
+    return c ? () => ({ username: c.username, password: c.password }) : undefined;
+  }
+
+  /** Runs one network operation with retries, mapping its final failure to a FlotillaError. */
+  private async network<T>(what: string, op: () => Promise<T>): Promise<T> {
+    try {
+      return await withRetry(op, this.opts.source.retry, {
+        sleep: this.opts.sleep,
+        onRetry: (attempt, error, delayMs) =>
+          this.opts.log.warn({ op: what, attempt, delayMs, err: summarize(error) }, `${what} failed, retrying in ${delayMs} ms`),
+      });
+    } catch (e) {
+      throw explainGitError(e, what, this.displayUrl, this.opts.source, this.opts.credentials !== null);
+    }
+  }
+
+  async fetchSource(): Promise<string> {
+    const { branch } = this.opts.source;
+    if (!this.cloned) this.cloned = await this.hasClone();
+    if (!this.cloned) {
+      await this.network(`clone ${this.displayUrl}`, () => this.cloneFresh());
+      this.cloned = true;
+    } else {
+      await this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
+        git.fetch({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.source.url, ref: branch, singleBranch: true, tags: false, onAuth: this.onAuth, cache: this.objects.packCache }),
+      );
+    }
+    const tip = await this.knownTip(branch);
+    if (!tip) throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch });
+    return tip;
+  }
+
+  /** A clone is usable when its remote-tracking ref of the source branch resolves. */
+  private async hasClone(): Promise<boolean> {
+    return (await this.knownTip(this.opts.source.branch)) !== null;
+  }
+
+  /** Clones into a fresh folder, then renames it into place, so an interrupted clone never counts. */
+  private async cloneFresh(): Promise<void> {
+    const folder = path.dirname(this.gitdir);
+    await fs.promises.mkdir(folder, { recursive: true });
+    const temp = await fs.promises.mkdtemp(path.join(folder, 'clone-'));
+    try {
+      await git.clone({
+        fs,
+        http: this.http,
+        dir: temp,
+        gitdir: temp,
+        url: this.opts.source.url,
+        ref: this.opts.source.branch,
+        singleBranch: true,
+        noCheckout: true,
+        noTags: true,
+        depth: 1,
+        onAuth: this.onAuth,
+        cache: {},
+      });
+      await fs.promises.rm(this.gitdir, { recursive: true, force: true });
+      await fs.promises.rename(temp, this.gitdir);
+      this.objects.resetCache();
+    } catch (e) {
+      await fs.promises.rm(temp, { recursive: true, force: true });
+      if ((e as { code?: string }).code === 'NotFoundError') {
+        throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${this.opts.source.branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch: this.opts.source.branch });
+      }
+      throw e;
+    }
+  }
+
+  async fetchBranch(branch: string): Promise<string | null> {
+    if (!this.cloned) await this.fetchSource();
+    const exists = await this.network(`look up ${branch} on ${this.displayUrl}`, async () => {
+      const refs = await git.listServerRefs({ http: this.http, url: this.opts.source.url, prefix: `refs/heads/${branch}`, onAuth: this.onAuth });
+      return refs.some((r) => r.ref === `refs/heads/${branch}`);
+    });
+    if (!exists) {
+      await git.deleteRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}` }).catch(() => undefined);
+      return null;
+    }
+    await this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
+      git.fetch({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.source.url, ref: branch, singleBranch: true, tags: false, onAuth: this.onAuth, cache: this.objects.packCache }),
+    );
+    return this.knownTip(branch);
+  }
+
+  async knownTip(branch: string): Promise<string | null> {
+    try {
+      return await git.resolveRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}` });
+    } catch {
+      return null;
+    }
+  }
+
+  async publish(branch: string, commit: string, expected: string | null): Promise<void> {
+    if (expected !== null && !(await this.objects.isAncestor(expected, commit))) {
+      throw nonFastForward(branch, this.displayUrl);
+    }
+    await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
+    try {
+      await this.network(`push ${branch} to ${this.displayUrl}`, async () => {
+        const result = await git.push({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.source.url, ref: branch, remoteRef: branch, force: false, onAuth: this.onAuth, cache: this.objects.packCache });
+        const refResult = result.refs?.[`refs/heads/${branch}`];
+        if (!result.ok || (refResult && !refResult.ok)) {
+          throw Object.assign(new Error(refResult?.error ?? result.error ?? 'push rejected'), { code: 'GitPushError', data: { reason: refResult?.error ?? result.error } });
+        }
+      });
+    } catch (e) {
+      if (isNonFastForward(e)) throw nonFastForward(branch, this.displayUrl);
+      throw e;
+    }
+    await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}`, value: commit, force: true });
+  }
+
+  changedPaths(from: string, to: string): Promise<ChangedPath[]> {
+    return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
+  }
+
+  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache });
+  }
+
+  async maintain(): Promise<void> {
+    const packDir = path.join(this.gitdir, 'objects', 'pack');
+    const packs = (await fs.promises.readdir(packDir).catch(() => [] as string[])).filter((f) => f.endsWith('.pack'));
+    if (packs.length <= (this.opts.maxPacks ?? 8)) return;
+    try {
+      await run('git', ['repack', '-a', '-d', '-q'], this.gitdir, this.opts.source.timeoutSeconds * 1000);
+      this.objects.resetCache();
+      this.opts.log.info({ packs: packs.length }, 'repacked the cache');
+    } catch (e) {
+      this.opts.log.warn({ err: summarize(e) }, 'could not repack the cache (is the git CLI installed?); packs keep piling up');
+    }
+  }
+
+  async probe(): Promise<Map<string, string>> {
+    const refs = await this.network(`list branches of ${this.displayUrl}`, () =>
+      git.listServerRefs({ http: this.http, url: this.opts.source.url, prefix: 'refs/heads/', onAuth: this.onAuth }),
+    );
+    return new Map(refs.map((r) => [r.ref.replace(/^refs\/heads\//, ''), r.oid]));
+  }
+}
+
+/** A repository on this machine, read in place; branches are updated with git's own ref lock. */
+class LocalRepository implements SourceRepository {
+  readonly displayUrl: string;
+  readonly objects: ObjectStore;
+
+  private constructor(
+    private readonly opts: OpenOptions,
+    private readonly gitdir: string,
+  ) {
+    this.displayUrl = opts.source.localPath ?? opts.source.url;
+    this.objects = new ObjectStore(gitdir);
+  }
+
+  static async open(opts: OpenOptions): Promise<LocalRepository> {
+    const dir = opts.source.localPath ?? opts.source.url;
+    let gitdir: string;
+    try {
+      gitdir = await locateGitDirectory(dir);
+    } catch (e) {
+      if (e instanceof FlotillaError) throw new FlotillaError('SOURCE_UNREACHABLE', `source ${dir} is not a git repository: ${e.message}`, { url: dir });
+      throw e;
+    }
+    return new LocalRepository(opts, gitdir);
+  }
+
+  async fetchSource(): Promise<string> {
+    const tip = await this.knownTip(this.opts.source.branch);
+    if (!tip) throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${this.opts.source.branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch: this.opts.source.branch });
+    return tip;
+  }
+
+  fetchBranch(branch: string): Promise<string | null> {
+    return this.knownTip(branch);
+  }
+
+  async knownTip(branch: string): Promise<string | null> {
+    try {
+      return await git.resolveRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}` });
+    } catch {
+      return null;
+    }
+  }
+
+  async publish(branch: string, commit: string, expected: string | null): Promise<void> {
+    // git's protocol (refs.c): create `<ref>.lock` exclusively, compare, write, rename into place.
+    // Another flotilla or a `git` command holding the lock makes this attempt a non-fast-forward.
+    const refFile = path.join(this.gitdir, 'refs', 'heads', ...branch.split('/'));
+    await fs.promises.mkdir(path.dirname(refFile), { recursive: true });
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(`${refFile}.lock`, 'wx');
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EEXIST') throw nonFastForward(branch, this.displayUrl);
+      throw e;
+    }
+    try {
+      const current = await this.knownTip(branch);
+      if (current !== expected || (expected !== null && !(await this.objects.isAncestor(expected, commit)))) {
+        throw nonFastForward(branch, this.displayUrl);
+      }
+      await handle.writeFile(`${commit}\n`);
+      await handle.close();
+      await fs.promises.rename(`${refFile}.lock`, refFile);
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      await fs.promises.rm(`${refFile}.lock`, { force: true });
+      throw e;
+    }
+  }
+
+  changedPaths(from: string, to: string): Promise<ChangedPath[]> {
+    return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
+  }
+
+  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache });
+  }
+
+  async maintain(): Promise<void> {
+    // The user's own repository: its housekeeping is theirs (git gc), not ours.
+  }
+
+  async probe(): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const b of await git.listBranches({ fs, gitdir: this.gitdir })) {
+      const tip = await this.knownTip(b);
+      if (tip) out.set(b, tip);
+    }
+    return out;
+  }
+}
+
+function nonFastForward(branch: string, url: string): FlotillaError {
+  return new FlotillaError('NON_FAST_FORWARD', `branch ${branch} of ${url} moved while flotilla was writing to it`, { branch, url });
+}
+
+function isNonFastForward(e: unknown): boolean {
+  const err = e as { code?: string; data?: { reason?: string } } | null;
+  if (!err) return false;
+  if (err.code === 'PushRejectedError') return err.data?.reason === 'not-fast-forward';
+  if (err.code === 'GitPushError') return /non-fast-forward|fetch first|stale info|failed to lock|cannot lock/i.test(String(err.data?.reason ?? JSON.stringify(err.data ?? {})));
+  return false;
+}
+
+/** Maps a failed git operation to an error that says what the user must do (STYLE.md 5). */
+export function explainGitError(e: unknown, what: string, url: string, source: SourceConfig, hasCredentials: boolean): FlotillaError {
+  if (e instanceof FlotillaError) return e;
+  const status = httpStatusOf(e);
+  if (status === 401 || status === 403) {
+    const names = source.auth ? [source.auth.usernameEnv, source.auth.passwordEnv, source.auth.tokenEnv].filter(Boolean).map((n) => `$${n}`).join(' and ') : '';
+    const hint = hasCredentials ? `check the credentials in ${names}` : 'the server wants credentials: name them in source.auth';
+    return new FlotillaError('AUTH_FAILED', `authentication failed for ${url} (HTTP ${status}): ${hint}`, { url, status, retryable: false });
+  }
+  if (status === 404) return new FlotillaError('REPOSITORY_NOT_FOUND', `no git repository at ${url} (HTTP 404)`, { url, status, retryable: false });
+  const message = summarize(e).message;
+  if (isTransient(e)) {
+    return new FlotillaError('SOURCE_UNREACHABLE', `${what} failed after ${source.retry.attempts} attempt${source.retry.attempts === 1 ? '' : 's'}: ${message}`, { url, status, retryable: true });
+  }
+  return new FlotillaError('GIT_FAILED', `${what} failed: ${message}`, { url, status, retryable: false });
+}
+
+/** A short, secret-free summary of an error for logs. */
+export function summarize(e: unknown): { code: string | null; message: string } {
+  const err = e as { code?: string; message?: string; name?: string } | null;
+  const code = err?.code ?? err?.name ?? null;
+  const message = (err?.message ?? String(e)).split('\n')[0]!;
+  return { code, message };
+}
+
+function run(cmd: string, args: string[], cwd: string, timeout: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { cwd, timeout, env: { ...process.env, GIT_DIR: cwd } }, (err) => (err ? reject(err) : resolve()));
+  });
+}

@@ -1,0 +1,137 @@
+// status.yaml of the status branch (CONTRACT.md "The status branch"): what the last reconcile
+// did, per stage, cluster and target, plus the placements in force and the diagnostics. Pure:
+// compose, serialise, parse, compare.
+import { parse } from 'yaml';
+import type { Diagnostic } from '../model/diagnostics.js';
+import { toStableYaml, sortKeysDeep } from '../render/serialize.js';
+import type { DeletionCheck } from '../reconcile/safety.js';
+
+export const STATUS_API_VERSION = 'flotilla.dev/v1alpha1';
+export const STATUS_KIND = 'ReconcileStatus';
+export const STATUS_FILE = 'status.yaml';
+export const README_FILE = 'README.md';
+/** Folder of the status branch holding the last good desired state, in the `render --out` layout. */
+export const MANIFESTS_DIR = 'manifests';
+
+export type Phase = 'Synced' | 'Progressing' | 'Degraded' | 'Failed' | 'Invalid';
+/** The reconcile stages (STYLE.md): each failure names the one that broke. */
+export type Stage = 'fetch' | 'load' | 'place' | 'render' | 'diff' | 'write' | 'status';
+
+export interface ClusterStatus {
+  /** Every target wrote this cluster's objects (no live clusters yet: directory and git targets). */
+  reachable: boolean;
+  /** Objects created or changed by this reconcile. */
+  applied: number;
+  unchanged: number;
+  deleted: number;
+  /** Objects a target failed to write. */
+  failed: number;
+}
+
+export interface TargetStatus {
+  name: string;
+  type: string;
+  phase: 'Applied' | 'Unchanged' | 'Failed' | 'Skipped';
+  created: number;
+  configured: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+  message: string | null;
+}
+
+export interface ReconcileStatus {
+  apiVersion: string;
+  kind: string;
+  source: { url: string; branch: string; path: string };
+  /** The 40-hex commit this reconcile looked at. */
+  sourceRevision: string;
+  phase: Phase;
+  /** The stage that failed or held the revision back; null when Synced. */
+  stage: Stage | null;
+  reason: string | null;
+  message: string;
+  /** The newest revision whose desired state is in force (in manifests/ and the targets). */
+  lastGoodRevision: string | null;
+  reconciledAt: string;
+  objects: { total: number; created: number; configured: number; unchanged: number; deleted: number };
+  clusters: Record<string, ClusterStatus>;
+  targets: TargetStatus[];
+  /** The mass-deletion guard's numbers when it held the revision back. */
+  heldBack: DeletionCheck | null;
+  /** Placements in force (CONTRACT.md render shape), the base of Karmada's scale up/down. */
+  placements: Array<Record<string, unknown>>;
+  diagnostics: Diagnostic[];
+}
+
+/** Above this many placements they are written one JSON line each (valid YAML, and fast). */
+const FLOW_PLACEMENTS_ABOVE = 500;
+
+/** status.yaml text: stable key order; large placement lists as one flow mapping per line. */
+export function serializeStatus(s: ReconcileStatus): string {
+  const { placements, ...rest } = s;
+  const head = toStableYaml(sortKeysDeep(orderedStatus(rest)));
+  if (placements.length <= FLOW_PLACEMENTS_ABOVE) return head + toStableYaml({ placements: sortKeysDeep(placements) });
+  // JSON is YAML's flow style: every parser reads the same data, and it is 100× faster to write.
+  return head + 'placements:\n' + placements.map((p) => `  - ${JSON.stringify(sortKeysDeep(p))}\n`).join('');
+}
+
+/** The fields of status.yaml in reading order (stable YAML sorts keys anyway; this only filters). */
+function orderedStatus(s: Omit<ReconcileStatus, 'placements'>): Record<string, unknown> {
+  return { ...s };
+}
+
+/** Reads status.yaml; tolerant of missing fields (older or hand-edited files), strict about the kind. */
+export function parseStatus(text: string): ReconcileStatus | null {
+  let doc: unknown;
+  try {
+    doc = parse(text, { version: '1.1', maxAliasCount: 100 });
+  } catch {
+    return null;
+  }
+  if (!doc || typeof doc !== 'object' || (doc as { kind?: unknown }).kind !== STATUS_KIND) return null;
+  const d = doc as Partial<ReconcileStatus>;
+  return {
+    apiVersion: d.apiVersion ?? STATUS_API_VERSION,
+    kind: STATUS_KIND,
+    source: d.source ?? { url: '', branch: '', path: '' },
+    sourceRevision: String(d.sourceRevision ?? ''),
+    phase: d.phase ?? 'Failed',
+    stage: d.stage ?? null,
+    reason: d.reason ?? null,
+    message: d.message ?? '',
+    lastGoodRevision: d.lastGoodRevision ?? null,
+    reconciledAt: d.reconciledAt ?? '',
+    objects: d.objects ?? { total: 0, created: 0, configured: 0, unchanged: 0, deleted: 0 },
+    clusters: d.clusters ?? {},
+    targets: d.targets ?? [],
+    heldBack: d.heldBack ?? null,
+    placements: Array.isArray(d.placements) ? d.placements : [],
+    diagnostics: Array.isArray(d.diagnostics) ? d.diagnostics : [],
+  };
+}
+
+/**
+ * Whether two statuses say the same thing. The time and this reconcile's change counts are left
+ * out: a poll that finds nothing new must not add a commit (the branch records changes, not polls).
+ */
+export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null): boolean {
+  if (!a || !b) return a === b;
+  const strip = (s: ReconcileStatus) => ({
+    ...s,
+    reconciledAt: '',
+    objects: { total: s.objects.total },
+    clusters: Object.fromEntries(Object.entries(s.clusters).map(([k, c]) => [k, { reachable: c.reachable, failed: c.failed }])),
+    targets: s.targets.map((t) => ({ name: t.name, phase: t.phase === 'Unchanged' ? 'Applied' : t.phase, failed: t.failed, message: t.phase === 'Failed' ? t.message : null })),
+  });
+  return JSON.stringify(sortKeysDeep(strip(a))) === JSON.stringify(sortKeysDeep(strip(b)));
+}
+
+/** The commit message of a status commit: names the phase and the full source revision. */
+export function statusCommitMessage(s: ReconcileStatus): string {
+  const head = `flotilla: ${s.phase} at ${s.sourceRevision}`;
+  const lines = [s.message];
+  if (s.lastGoodRevision && s.lastGoodRevision !== s.sourceRevision) lines.push(`Last good revision: ${s.lastGoodRevision}`);
+  lines.push(`Objects: ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.deleted} deleted)`);
+  return `${head}\n\n${lines.filter(Boolean).join('\n')}\n`;
+}

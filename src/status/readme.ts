@@ -1,0 +1,75 @@
+// README.md of the status branch: the status for people browsing the branch on a Git host —
+// phase first, then clusters × sync state, targets, placements and diagnostics as tables.
+import type { ReconcileStatus } from './document.js';
+
+const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
+/** Long tables are cut here; status.yaml always has everything. */
+const MAX_ROWS = 200;
+
+/** Escapes text for a Markdown table cell. */
+function cell(s: string): string {
+  return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function tableOf(header: string[], rows: string[][]): string[] {
+  const out = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const r of rows.slice(0, MAX_ROWS)) out.push(`| ${r.map(cell).join(' | ')} |`);
+  if (rows.length > MAX_ROWS) out.push('', `…and ${rows.length - MAX_ROWS} more (see status.yaml).`);
+  return out;
+}
+
+/** The Markdown summary of a status. */
+export function statusReadme(s: ReconcileStatus): string {
+  const short = (rev: string | null) => (rev ? rev.slice(0, 12) : '—');
+  const lines: string[] = [];
+  lines.push(`# flotilla status: ${PHASE_MARK[s.phase] ?? ''} ${s.phase}`, '');
+  lines.push(`| | |`, `|---|---|`);
+  lines.push(`| Source | ${cell(s.source.url)} \`${cell(s.source.branch)}\`${s.source.path ? ` (path \`${cell(s.source.path)}\`)` : ''} |`);
+  lines.push(`| Revision | \`${s.sourceRevision}\` |`);
+  lines.push(`| Last good revision | \`${s.lastGoodRevision ?? '—'}\` |`);
+  lines.push(`| Reconciled at | ${s.reconciledAt} |`);
+  if (s.stage) lines.push(`| Failed stage | ${s.stage} (${cell(s.reason ?? '')}) |`);
+  lines.push(`| Objects | ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted) |`);
+  lines.push('', cell(s.message), '');
+  if (s.heldBack) {
+    lines.push('## Held back', '');
+    lines.push(`This revision would delete ${s.heldBack.deleted} of ${s.heldBack.total} objects (${s.heldBack.percent}%), more than the limit of ${s.heldBack.limitPercent}% (\`safety.maxDeletePercent\`). Nothing was applied; revision \`${short(s.lastGoodRevision)}\` stays in force.`, '');
+  }
+  lines.push('## Clusters', '');
+  const clusterNames = Object.keys(s.clusters).sort();
+  if (clusterNames.length === 0) lines.push('No clusters.');
+  else
+    lines.push(
+      ...tableOf(
+        ['Cluster', 'Sync', 'Applied', 'Unchanged', 'Deleted', 'Failed'],
+        clusterNames.map((n) => {
+          const c = s.clusters[n]!;
+          const sync = !c.reachable ? '❌ unreachable' : c.failed > 0 ? '⚠️ partly failed' : s.phase === 'Invalid' || s.heldBack ? '⏸ held' : '✅ synced';
+          return [n, sync, String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed)];
+        }),
+      ),
+    );
+  lines.push('', '## Targets', '');
+  if (s.targets.length === 0) lines.push('No targets: status only.');
+  else lines.push(...tableOf(['Target', 'Result', 'Created', 'Configured', 'Unchanged', 'Deleted', 'Failed', 'Message'], s.targets.map((t) => [t.name, t.phase, String(t.created), String(t.configured), String(t.unchanged), String(t.deleted), String(t.failed), t.message ?? ''])));
+  lines.push('', '## Placements', '');
+  if (s.placements.length === 0) lines.push('No placements.');
+  else
+    lines.push(
+      ...tableOf(
+        ['Resource', 'Policy', 'Replicas', 'Clusters'],
+        s.placements.map((p) => {
+          const r = p.resource as { kind: string; namespace: string; name: string };
+          const pol = p.policy as { kind: string; name: string } | null;
+          const clusters = (p.clusters as Array<{ name: string; replicas: number | null }>) ?? [];
+          const where = p.error ? `error: ${String(p.error)}` : clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ') || '—';
+          return [`${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name}`, pol ? `${pol.kind}/${pol.name}` : '—', p.replicas === null || p.replicas === undefined ? '—' : String(p.replicas), where];
+        }),
+      ),
+    );
+  lines.push('', '## Diagnostics', '');
+  if (s.diagnostics.length === 0) lines.push('None.');
+  else lines.push(...tableOf(['Severity', 'Code', 'Where', 'Message'], s.diagnostics.map((d) => [d.severity, d.code, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}` : '—', d.message])));
+  lines.push('', `_The rendered manifests of revision \`${short(s.lastGoodRevision)}\` are in [\`manifests/\`](manifests/)._`, '');
+  return lines.join('\n');
+}
