@@ -18,7 +18,7 @@ export function diffSummary(report: DiffReport): string {
   const against = report.live ? `${report.live.ref} at ${short(report.live.commit)}${report.live.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : ''}` : 'no status branch';
   if (report.objects.length === 0) return `no differences: desired ${short(report.desiredRevision)} matches ${against} (${plural(s.unchanged, 'object')})`;
   const parts = [s.added ? `${s.added} added` : '', s.removed ? `${s.removed} removed` : '', s.changed ? `${s.changed} changed` : ''].filter(Boolean).join(', ');
-  return `${plural(report.objects.length, 'object')} differ on ${plural(s.clusters, 'cluster')}: ${parts}; ${s.unchanged} unchanged (desired ${short(report.desiredRevision)} against ${against})`;
+  return `${plural(report.objects.length, 'object')} ${report.objects.length === 1 ? 'differs' : 'differ'} on ${plural(s.clusters, 'cluster')}: ${parts}; ${s.unchanged} unchanged (desired ${short(report.desiredRevision)} against ${against})`;
 }
 
 function byCluster(objects: readonly ObjectDiff[]): Map<string, ObjectDiff[]> {
