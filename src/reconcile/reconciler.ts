@@ -255,7 +255,8 @@ export class Reconciler {
     let phase: Phase = 'Synced';
     let reason: string | null = null;
     let stage: Stage | null = null;
-    let message = `revision ${head} applied: ${diff.counts.created} created, ${diff.counts.configured} configured, ${diff.counts.deleted} deleted, ${diff.counts.unchanged} unchanged`;
+    // No counts in the message: a pass that changes nothing must compose the same status (sameStatus).
+    let message = `revision ${head} is in force: ${diff.next.size} objects on ${new Set([...diff.next.values()].map((o) => o.cluster)).size} clusters`;
     if (failedTargets.length > 0) {
       phase = failedTargets.length === this.targets.length ? 'Failed' : 'Degraded';
       stage = 'write';

@@ -194,18 +194,19 @@ class HttpRepository implements SourceRepository {
       throw nonFastForward(branch, this.displayUrl);
     }
     await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
-    try {
-      await this.network(`push ${branch} to ${this.displayUrl}`, async () => {
+    await this.network(`push ${branch} to ${this.displayUrl}`, async () => {
+      try {
         const result = await git.push({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.source.url, ref: branch, remoteRef: branch, force: false, onAuth: this.onAuth, cache: this.objects.packCache });
         const refResult = result.refs?.[`refs/heads/${branch}`];
         if (!result.ok || (refResult && !refResult.ok)) {
           throw Object.assign(new Error(refResult?.error ?? result.error ?? 'push rejected'), { code: 'GitPushError', data: { reason: refResult?.error ?? result.error } });
         }
-      });
-    } catch (e) {
-      if (isNonFastForward(e)) throw nonFastForward(branch, this.displayUrl);
-      throw e;
-    }
+      } catch (e) {
+        // Not retried here: the caller must rebuild its commit on the new tip first.
+        if (isNonFastForward(e)) throw nonFastForward(branch, this.displayUrl);
+        throw e;
+      }
+    });
     await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}`, value: commit, force: true });
   }
 

@@ -1,0 +1,89 @@
+// Shared set-up of the reconciler tests: configs, a clock that never really sleeps, a file
+// system that counts writes, a logger that keeps its lines.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { parseConfig, type LoadedConfig } from '../../src/config/load.js';
+import { createLogger, type Logger } from '../../src/log/logger.js';
+import type { Clock } from '../../src/reconcile/reconciler.js';
+import { startReconciler } from '../../src/reconcile/start.js';
+import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
+import { INVENTORY_FILE } from '../../src/targets/directory.js';
+
+/** A clock at a fixed start that advances by what it is asked to sleep, plus 1 s per reading step. */
+export function fakeClock(start = Date.UTC(2024, 0, 1)): Clock & { slept: number[] } {
+  let now = start;
+  const slept: number[] = [];
+  return {
+    slept,
+    now: () => (now += 1000),
+    sleep: async (ms) => {
+      slept.push(ms);
+      now += ms;
+    },
+  };
+}
+
+/** The real file system, counting manifest writes and deletes (the inventory file aside). */
+export function countingFs(): TargetFs & { writes: string[]; removals: string[]; reset(): void } {
+  const writes: string[] = [];
+  const removals: string[] = [];
+  return {
+    writes,
+    removals,
+    reset() {
+      writes.length = 0;
+      removals.length = 0;
+    },
+    ...nodeTargetFs,
+    async writeFile(file, text) {
+      if (!file.includes(INVENTORY_FILE)) writes.push(file);
+      await nodeTargetFs.writeFile(file, text);
+    },
+    async removeFile(file) {
+      removals.push(file);
+      await nodeTargetFs.removeFile(file);
+    },
+  };
+}
+
+/** A logger whose JSON lines are kept in `lines`. */
+export function captureLogger(secrets: string[] = []): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { log: createLogger({ json: true, write: (l) => lines.push(l), secrets, level: 'debug' }), lines };
+}
+
+/** Parses a config given as YAML text; relative paths resolve against `baseDir`. */
+export function configFrom(text: string, baseDir: string, env: NodeJS.ProcessEnv = {}): LoadedConfig {
+  return parseConfig(text, { env, baseDir });
+}
+
+/** A reconciler over `config`, with the fake clock and counting fs. */
+export async function reconcilerFor(loaded: LoadedConfig, extra: { clock?: Clock; fs?: TargetFs; log?: Logger } = {}) {
+  const clock = extra.clock ?? fakeClock();
+  const fsAdapter = extra.fs ?? countingFs();
+  const log = extra.log ?? captureLogger().log;
+  const { reconciler, git } = await startReconciler(loaded, { log, fs: fsAdapter, clock });
+  return { reconciler, git, clock, fs: fsAdapter, log };
+}
+
+/** Every file under `dir` (relative posix paths → text), the inventory left out. */
+export async function readTree(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const walk = async (d: string) => {
+    for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
+      const abs = path.join(d, e.name);
+      if (e.isDirectory()) await walk(abs);
+      else if (e.name !== INVENTORY_FILE) out[path.relative(dir, abs).split(path.sep).join('/')] = await fs.readFile(abs, 'utf8');
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+/** The seed fleet's files (fixtures/seed) as a path → text map for commitFiles. */
+export async function seedFiles(): Promise<Record<string, string>> {
+  const dir = path.resolve(import.meta.dirname, '../../fixtures/seed');
+  const out: Record<string, string> = {};
+  for (const name of (await fs.readdir(dir)).sort()) out[name] = await fs.readFile(path.join(dir, name), 'utf8');
+  return out;
+}
