@@ -322,13 +322,6 @@ export function renderPlacement(
   return out;
 }
 
-/** A rendered object as it would be rendered at another revision: only the revision annotation differs. */
-export function atRevision(object: Record<string, unknown>, revision: string): Record<string, unknown> {
-  const meta = object.metadata as Record<string, unknown>;
-  // The annotation already exists (withTracking set it), so assigning keeps its key order.
-  return { ...object, metadata: { ...meta, annotations: { ...(meta.annotations as Record<string, string>), [REVISION_ANNOTATION]: revision } } };
-}
-
 /**
  * The per-cluster manifests from rendered objects given in placement order, clusters sorted by
  * name; a cluster with no object has no entry.

@@ -1,0 +1,362 @@
+// Incremental rendering for the reconciler (issue 3, "incremental sync"): a new revision's changed
+// files in, the same RenderResult renderFleet gives for the whole file set out — recomputing only
+// what the change can reach. It shares every step with renderFleet (render-fleet.ts) and only
+// decides what to reuse:
+//   - files: each changed file is parsed on its own (SourceCache); unchanged files keep their
+//     manifests, and with them their identity, which is how later stages see "unchanged";
+//   - the model (clusters, fleets, policies) is small and rebuilt every time, with its diagnostics;
+//   - a resource is rescheduled when its manifest, its claim (the claiming policy before or after,
+//     by content), its previous placement, or any cluster / fleet / KarmadaConfig changed;
+//   - it is re-rendered when its manifest, its placement's clusters and policy, its HPA bounds, the
+//     override policies that select it (before or after, by content and file) or any cluster changed;
+//   - the revision annotation, which changes every commit, is set in place on reused objects;
+//   - HPA followers, VirtualService checks, Namespaces and the per-cluster order are recomputed.
+// When unsure it recomputes: whatever is not provably unchanged is redone.
+import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
+import { buildFleetModel } from '../model/build.js';
+import type { Manifest, OverridePolicy, PlacementResult, PreviousPlacement, PropagationPolicy } from '../model/types.js';
+import type { SourceFile } from '../load/parse.js';
+import { claimResource, type Claim } from '../placement/claim.js';
+import { refOf } from '../placement/schedule.js';
+import { checkVirtualServices } from '../validate/virtual-service.js';
+import { REVISION_ANNOTATION } from './tracking.js';
+import {
+  assembleCluster,
+  clusterSummaries,
+  compareRefs,
+  followTarget,
+  isHpaFollower,
+  overridesFor,
+  placeResource,
+  placementContext,
+  renderContext,
+  renderPlacement,
+  resourceKey,
+  type HpaBounds,
+  type RenderContext,
+  type RenderedObject,
+  type RenderResult,
+} from './render-fleet.js';
+import { SourceCache, type FileChange } from './incremental/sources.js';
+
+export type { FileChange } from './incremental/sources.js';
+
+/** What one update recomputed. */
+export interface IncrementalStats {
+  /** Files parsed (all of them when the revision had to be parsed whole). */
+  reparsedFiles: number;
+  /** Resources scheduled again (HPA followers, recomputed every time, are not counted). */
+  rescheduled: number;
+  /** Per-cluster objects rendered again (reused ones only get the new revision annotation). */
+  rerenderedObjects: number;
+  /** Nothing was reused: the first update, after reset(), or a revision parsed whole. */
+  full: boolean;
+}
+
+/** Input of one update. */
+export interface IncrementalUpdate {
+  revision: string;
+  /** Files that differ from the previous update's file set (every file on the first update). */
+  changes: readonly FileChange[];
+  /** Previous placements by resourceKey(); treated as immutable values, compared by reference then content. */
+  previous?: ReadonlyMap<string, PreviousPlacement>;
+}
+
+/** One resource's claim and placement, kept while its inputs stay the same. */
+interface ScheduleEntry {
+  manifest: Manifest;
+  /** The last update that saw the resource; older entries are dropped. */
+  generation: number;
+  claimEpoch: number;
+  claimSig: string;
+  follower: boolean;
+  clusterEpoch: number;
+  previous: PreviousPlacement | undefined;
+  /** null: to be scheduled (followers are placed after their targets at every update). */
+  result: PlacementResult | null;
+  diagnostics: Diagnostic[];
+}
+
+/** One placed resource's rendered objects, kept while its inputs stay the same. */
+interface RenderEntry {
+  manifest: Manifest;
+  generation: number;
+  clusterEpoch: number;
+  placement: PlacementResult | null;
+  placementSig: string;
+  boundsSig: string;
+  overrideEpoch: number;
+  overrideSig: string;
+  /** Shared with the results: their revision annotation follows the latest update. */
+  objects: RenderedObject[];
+  diagnostics: Diagnostic[];
+  /** An input changed: render again. */
+  stale: boolean;
+}
+
+const NO_PREVIOUS: ReadonlyMap<string, PreviousPlacement> = new Map();
+
+/** A policy as scheduling sees it: everything but where it is declared (scheduling never reports at a policy). */
+function propagationFingerprint(p: PropagationPolicy): string {
+  const { source: _source, ...rest } = p;
+  return JSON.stringify(rest);
+}
+
+/** What a claim contributes to a placement: the policy (by content) or fleet, or why there is none. */
+function claimSignature(claim: Claim, fingerprints: ReadonlyMap<PropagationPolicy, string>): string {
+  switch (claim.kind) {
+    case 'policy':
+      return `policy\u0000${claim.policy.kind}/${claim.policy.namespace}/${claim.policy.name}\u0000${fingerprints.get(claim.policy)}`;
+    case 'fleet':
+      return `fleet\u0000${claim.fleet.namespace}/${claim.fleet.name}`;
+    default:
+      return `none\u0000${claim.reason}`;
+  }
+}
+
+/**
+ * Moves a rendered object to another revision in place. withTracking always sets the annotation,
+ * so assigning keeps its key order and the object equals a fresh render at `revision`.
+ */
+function setRevision(object: Record<string, unknown>, revision: string): void {
+  const annotations = (object.metadata as { annotations: Record<string, string> }).annotations;
+  if (annotations[REVISION_ANNOTATION] !== revision) annotations[REVISION_ANNOTATION] = revision;
+}
+
+function samePrevious(a: PreviousPlacement | undefined, b: PreviousPlacement | undefined): boolean {
+  return a === b || JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Bumps an epoch counter when a signature changes; entries remember the epoch they were computed in. */
+class Epoch {
+  private sig: string | null = null;
+  value = 0;
+  observe(sig: string): void {
+    if (sig !== this.sig) {
+      this.sig = sig;
+      this.value++;
+    }
+  }
+}
+
+/**
+ * Renders successive revisions of a fleet repository from their changed files. Results equal
+ * renderFleet over files() byte for byte (JSON.stringify), `stats` aside. Results share their
+ * objects with the renderer's cache and with earlier results: treat them as read-only, and know
+ * that the next update sets the flotilla.dev/source-revision annotation of the rendered objects
+ * it keeps to its own revision, in place (the one annotation comparisons ignore, VOLATILE_ANNOTATIONS);
+ * deep-copy a result to keep it exactly as it was.
+ */
+export class IncrementalRenderer {
+  private sources = new SourceCache();
+  private schedules = new Map<string, ScheduleEntry>();
+  private renders = new Map<string, RenderEntry>();
+  private clusters = new Epoch();
+  private claims = new Epoch();
+  private overrides = new Epoch();
+  private started = false;
+  private generation = 0;
+  /** The last result's manifests per cluster, and the Namespace manifests they were assembled with. */
+  private outputs = new Map<string, Record<string, unknown>[]>();
+  private namespaces: Manifest[] = [];
+
+  /** Forgets everything: the next update must carry every file. */
+  reset(): void {
+    this.sources = new SourceCache();
+    this.schedules = new Map();
+    this.renders = new Map();
+    this.clusters = new Epoch();
+    this.claims = new Epoch();
+    this.overrides = new Epoch();
+    this.started = false;
+    this.outputs = new Map();
+    this.namespaces = [];
+  }
+
+  /** The current full file set (for fallbacks and tests), sorted by path. */
+  files(): SourceFile[] {
+    return this.sources.files();
+  }
+
+  /**
+   * Applies the changed files of a new revision and returns the same RenderResult renderFleet would
+   * give for the whole new file set, plus what was recomputed. The first call (or after reset) gets every file.
+   */
+  update(input: IncrementalUpdate): RenderResult & { stats: IncrementalStats } {
+    const first = !this.started;
+    this.started = true;
+    let reparsedFiles = this.sources.apply(input.changes);
+    const loaded = this.sources.load();
+    if (loaded.whole) reparsedFiles = this.sources.files().length;
+    const locate = this.sources.locate;
+    const sink = new DiagnosticSink(locate);
+    const model = buildFleetModel(loaded.manifests, sink);
+
+    // Whole-revision inputs, compared by content. Clusters and fleets are every resource's
+    // candidates; tuning is included because a KarmadaConfig change reschedules everything.
+    this.clusters.observe(JSON.stringify([model.clusters, model.fleets, model.tuning]));
+    const policyPrints = new Map<PropagationPolicy, string>();
+    for (const p of [...model.propagationPolicies, ...model.clusterPropagationPolicies]) policyPrints.set(p, propagationFingerprint(p));
+    this.claims.observe(JSON.stringify([[...policyPrints.values()], model.fleets]));
+    // Override problems are located in the policy's file, so its version is part of its content.
+    const overridePrints = new Map<OverridePolicy, string>();
+    for (const op of [...model.clusterOverridePolicies, ...model.overridePolicies]) overridePrints.set(op, `${JSON.stringify(op)}@${this.sources.version(op.source.file)}`);
+    this.overrides.observe([...overridePrints.values()].join('\n'));
+
+    const ctx = placementContext(model);
+    const placements = new Map<string, PlacementResult>();
+    const followers: Manifest[] = [];
+    const extra: Diagnostic[][] = [];
+    const generation = ++this.generation;
+    let rescheduled = 0;
+    for (const resource of model.resources) {
+      const key = resourceKey(refOf(resource));
+      const prev = (input.previous ?? NO_PREVIOUS).get(key);
+      let entry = this.schedules.get(key);
+      if (entry === undefined || entry.manifest !== resource) {
+        entry = { manifest: resource, generation, claimEpoch: -1, claimSig: '', follower: false, clusterEpoch: -1, previous: prev, result: null, diagnostics: [] };
+        this.schedules.set(key, entry);
+      }
+      entry.generation = generation;
+      let claim: Claim | null = null;
+      if (entry.claimEpoch !== this.claims.value) {
+        claim = claimResource(ctx.index, resource);
+        const claimSig = claimSignature(claim, policyPrints);
+        if (claimSig !== entry.claimSig) entry.result = null;
+        entry.claimEpoch = this.claims.value;
+        entry.claimSig = claimSig;
+        entry.follower = isHpaFollower(resource, claim);
+      }
+      if (entry.follower) {
+        entry.result = null;
+        followers.push(resource);
+        continue;
+      }
+      if (entry.clusterEpoch !== this.clusters.value || !samePrevious(entry.previous, prev)) entry.result = null;
+      if (entry.result === null) {
+        const rs = new DiagnosticSink(locate);
+        entry.result = placeResource(ctx, resource, claim ?? claimResource(ctx.index, resource), prev, rs);
+        entry.diagnostics = rs.items;
+        entry.clusterEpoch = this.clusters.value;
+        entry.previous = prev;
+        rescheduled++;
+      }
+      placements.set(key, entry.result);
+      extra.push(entry.diagnostics);
+    }
+    for (const [key, entry] of this.schedules) if (entry.generation !== generation) this.schedules.delete(key);
+
+    const hpaBounds = new Map<string, HpaBounds>();
+    for (const hpa of followers) {
+      const { result, bounds } = followTarget(hpa, placements, sink);
+      placements.set(resourceKey(result.resource), result);
+      if (bounds) hpaBounds.set(resourceKey(result.resource), bounds);
+    }
+
+    const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
+    checkVirtualServices(model, sortedPlacements, sink);
+
+    const rctx = renderContext(model);
+    /** Clusters whose list of objects changed (beyond the revision annotation). */
+    const dirty = new Set<string>();
+    let rerenderedObjects = 0;
+    for (const p of sortedPlacements) {
+      if (p.clusters.length === 0) continue;
+      const key = resourceKey(p.resource);
+      const resource = rctx.byKey.get(key)!;
+      let entry = this.renders.get(key);
+      if (entry === undefined || entry.manifest !== resource) {
+        for (const r of entry?.objects ?? []) dirty.add(r.cluster);
+        entry = { manifest: resource, generation, clusterEpoch: -1, placement: null, placementSig: '', boundsSig: '', overrideEpoch: -1, overrideSig: '', objects: [], diagnostics: [], stale: true };
+        this.renders.set(key, entry);
+      }
+      entry.generation = generation;
+      if (entry.overrideEpoch !== this.overrides.value) {
+        const overrideSig = overridesFor(rctx, resource)
+          .map((op) => overridePrints.get(op))
+          .join('\n');
+        if (overrideSig !== entry.overrideSig) entry.stale = true;
+        entry.overrideEpoch = this.overrides.value;
+        entry.overrideSig = overrideSig;
+      }
+      if (entry.placement !== p) {
+        const placementSig = JSON.stringify([p.policy, p.clusters]);
+        if (placementSig !== entry.placementSig) entry.stale = true;
+        entry.placement = p;
+        entry.placementSig = placementSig;
+      }
+      const bounds = hpaBounds.get(key);
+      const boundsSig = bounds ? JSON.stringify([...bounds]) : '';
+      if (boundsSig !== entry.boundsSig || entry.clusterEpoch !== this.clusters.value) entry.stale = true;
+      if (entry.stale) {
+        for (const r of entry.objects) dirty.add(r.cluster);
+        const rs = new DiagnosticSink(locate);
+        entry.objects = renderPlacement(rctx, resource, p, overridesFor(rctx, resource), bounds, input.revision, rs);
+        entry.diagnostics = rs.items;
+        entry.boundsSig = boundsSig;
+        entry.clusterEpoch = this.clusters.value;
+        entry.stale = false;
+        rerenderedObjects += entry.objects.length;
+        for (const r of entry.objects) dirty.add(r.cluster);
+      }
+      extra.push(entry.diagnostics);
+    }
+    for (const [key, entry] of this.renders) {
+      if (entry.generation === generation) continue;
+      for (const r of entry.objects) dirty.add(r.cluster);
+      this.renders.delete(key);
+    }
+
+    // Declared Namespaces stand in for the namespaces every cluster needs: a change there touches them all.
+    const namespaces = model.resources.filter((m) => m.kind === 'Namespace' && m.apiVersion === 'v1');
+    const sameNamespaces = namespaces.length === this.namespaces.length && namespaces.every((m, i) => m === this.namespaces[i]);
+    this.namespaces = namespaces;
+    const manifests = this.assemble(rctx, sortedPlacements, sameNamespaces ? dirty : null, input.revision);
+
+    const diagnostics = [...loaded.diagnostics, ...sink.items];
+    for (const list of extra) for (const d of list) diagnostics.push(d);
+    return {
+      revision: input.revision,
+      clusters: clusterSummaries(model),
+      placements: sortedPlacements,
+      manifests,
+      diagnostics: sortDiagnostics(diagnostics),
+      model,
+      stats: { reparsedFiles, rescheduled, rerenderedObjects, full: first || loaded.whole },
+    };
+  }
+
+  /**
+   * The per-cluster manifests: clusters in `dirty` (all of them when null) are assembled again from
+   * the render entries in placement order; the others are the last result's lists. Every object
+   * then gets the new revision annotation, in place.
+   */
+  private assemble(rctx: RenderContext, placements: readonly PlacementResult[], dirty: ReadonlySet<string> | null, revision: string): Record<string, Record<string, unknown>[]> {
+    const gathered = new Map<string, RenderedObject[]>();
+    if (dirty === null || dirty.size > 0) {
+      for (const p of placements) {
+        const entry = this.renders.get(resourceKey(p.resource));
+        if (!entry) continue;
+        for (const r of entry.objects) {
+          if (dirty !== null && !dirty.has(r.cluster)) continue;
+          const list = gathered.get(r.cluster);
+          if (list) list.push(r);
+          else gathered.set(r.cluster, [r]);
+        }
+      }
+    }
+    const names = new Set(gathered.keys());
+    if (dirty !== null) for (const name of this.outputs.keys()) if (!dirty.has(name)) names.add(name);
+    const result: Record<string, Record<string, unknown>[]> = {};
+    const outputs = new Map<string, Record<string, unknown>[]>();
+    for (const name of [...names].sort()) {
+      const gatheredList = gathered.get(name);
+      const list = gatheredList ? assembleCluster(rctx, name, gatheredList, revision) : this.outputs.get(name)!;
+      for (const o of list) setRevision(o, revision);
+      outputs.set(name, list);
+      result[name] = list.slice();
+    }
+    this.outputs = outputs;
+    return result;
+  }
+}

@@ -1,0 +1,198 @@
+// The load stage of incremental rendering: the current file set, each file parsed on its own and
+// cached until it changes, and the rule that says when per-file results are not what parsing the
+// whole revision at once (parseFleetFiles over every file) would give.
+import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../../load/parse.js';
+import { apiGroup, clusterScopedKindOfCrd } from '../../load/scope.js';
+import { DiagnosticSink, type Diagnostic, type FieldLocator } from '../../model/diagnostics.js';
+import type { Manifest } from '../../model/types.js';
+
+/** One file of a new revision; `text: null` means the file was deleted. */
+export interface FileChange {
+  path: string;
+  /** null = deleted. */
+  text: string | null;
+  /** Size in bytes when the text was not read (over the size limit), as SourceFile.size. */
+  size?: number;
+}
+
+/** A file parsed on its own. */
+interface ParsedFile {
+  file: SourceFile;
+  /** Bumped on every change of the file, so anything located in it can tell it is stale. */
+  version: number;
+  manifests: Manifest[];
+  diagnostics: Diagnostic[];
+  /** "group/Kind" of the cluster-scoped kinds its CRDs declare. */
+  scopes: ReadonlySet<string>;
+  /**
+   * True when every diagnostic of the file is about a document that could not have become a
+   * manifest (broken YAML, alias bombs, oversize files, kustomizations). Any other problem — a
+   * missing name, a bad namespace, a duplicate inside the file — drops a document that a whole
+   * parse would still read for CRD scopes, so it forces a whole parse.
+   */
+  selfContained: boolean;
+}
+
+/** Diagnostic codes of parseFleetFiles for documents never considered for CRD scopes (parse.ts). */
+const SELF_CONTAINED_CODES = new Set(['YAML_PARSE', 'YAML_DUPLICATE_KEY', 'YAML_ALIAS_LIMIT', 'YAML_WARNING', 'FILE_TOO_LARGE', 'UNSUPPORTED_KIND']);
+
+/** The manifests of the current revision, in file order, and the load stage's diagnostics. */
+export interface LoadedRevision {
+  manifests: Manifest[];
+  diagnostics: Diagnostic[];
+  /** The files were parsed together because per-file results would differ (CRD scopes, duplicates). */
+  whole: boolean;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The current file set of a fleet repository, parsed file by file. */
+export class SourceCache {
+  private readonly entries = new Map<string, ParsedFile>();
+  private readonly locators = new Map<string, { version: number; locate: FieldLocator }>();
+  /** Cross-file duplicate checks by the versions of the files involved. */
+  private duplicateChecks = new Map<string, boolean>();
+  private sortedPaths: string[] | null = [];
+  private nextVersion = 1;
+
+  /** Applies a revision's changed files; returns how many files were parsed. */
+  apply(changes: readonly FileChange[]): number {
+    let parsed = 0;
+    for (const change of changes) {
+      const old = this.entries.get(change.path);
+      if (change.text === null) {
+        if (old) {
+          this.entries.delete(change.path);
+          this.sortedPaths = null;
+        }
+        continue;
+      }
+      if (old && old.file.text === change.text && old.file.size === change.size) continue;
+      const file: SourceFile = change.size === undefined ? { path: change.path, text: change.text } : { path: change.path, text: change.text, size: change.size };
+      this.entries.set(change.path, parseOne(file, this.nextVersion++));
+      if (!old) this.sortedPaths = null;
+      parsed++;
+    }
+    return parsed;
+  }
+
+  /** The current files, sorted by path like readFleetDirectory and readRevisionFiles. */
+  files(): SourceFile[] {
+    return this.paths().map((p) => this.entries.get(p)!.file);
+  }
+
+  /** The version of a file (0 if absent): changes whenever its text does. */
+  version(path: string): number {
+    return this.entries.get(path)?.version ?? 0;
+  }
+
+  /** A FieldLocator over the current files; each file is re-parsed for positions at most once per version. */
+  readonly locate: FieldLocator = (source, path) => {
+    const entry = this.entries.get(source.file);
+    if (!entry) return null;
+    let cached = this.locators.get(source.file);
+    if (!cached || cached.version !== entry.version) {
+      cached = { version: entry.version, locate: makeFieldLocator([entry.file]) };
+      this.locators.set(source.file, cached);
+    }
+    return cached.locate(source, path);
+  };
+
+  /** Every manifest of the revision, exactly as parseFleetFiles over all files would return them. */
+  load(): LoadedRevision {
+    for (const path of this.locators.keys()) if (!this.entries.has(path)) this.locators.delete(path);
+    const ordered = this.paths().map((p) => this.entries.get(p)!);
+    if (this.needsWholeParse(ordered)) {
+      const sink = new DiagnosticSink();
+      const manifests = parseFleetFiles(
+        ordered.map((e) => e.file),
+        sink,
+      );
+      return { manifests, diagnostics: sink.items, whole: true };
+    }
+    const manifests: Manifest[] = [];
+    const diagnostics: Diagnostic[] = [];
+    for (const e of ordered) {
+      for (const m of e.manifests) manifests.push(m);
+      for (const d of e.diagnostics) diagnostics.push(d);
+    }
+    return { manifests, diagnostics, whole: false };
+  }
+
+  private paths(): string[] {
+    this.sortedPaths ??= [...this.entries.keys()].sort(compareStrings);
+    return this.sortedPaths;
+  }
+
+  /**
+   * parseFleetFiles has two rules that cross files: CRDs anywhere decide the scope of their kinds
+   * everywhere, and the first declaration of an identity wins over later files. Per-file results
+   * are exact unless one of them applies.
+   */
+  private needsWholeParse(ordered: readonly ParsedFile[]): boolean {
+    const scopes = new Set<string>();
+    for (const e of ordered) {
+      if (!e.selfContained) return true;
+      for (const s of e.scopes) scopes.add(s);
+    }
+    // A kind made cluster-scoped by another file's CRD was parsed here as namespaced.
+    if (scopes.size > 0) {
+      for (const e of ordered) {
+        for (const m of e.manifests) {
+          const key = `${apiGroup(m.apiVersion)}/${m.kind}`;
+          if (scopes.has(key) && !e.scopes.has(key)) return true;
+        }
+      }
+    }
+    // Candidates for cross-file duplicates by kind/namespace/name (coarser than parse.ts's identity,
+    // which also has the API group); parseFleetFiles itself decides whether they are duplicates.
+    const firstFile = new Map<string, ParsedFile>();
+    const groups = new Map<string, Set<ParsedFile>>();
+    for (const e of ordered) {
+      for (const m of e.manifests) {
+        const key = `${m.kind}\u0000${m.namespace}\u0000${m.name}`;
+        const first = firstFile.get(key);
+        if (!first) {
+          firstFile.set(key, e);
+        } else if (first !== e) {
+          const group = groups.get(key) ?? new Set([first]);
+          group.add(e);
+          groups.set(key, group);
+        }
+      }
+    }
+    const checks = new Map<string, boolean>();
+    let duplicate = false;
+    for (const group of groups.values()) {
+      const files = [...group].sort((a, b) => compareStrings(a.file.path, b.file.path));
+      const id = files.map((f) => `${f.file.path}@${f.version}`).join('\u0000');
+      let dup = checks.get(id) ?? this.duplicateChecks.get(id);
+      if (dup === undefined) {
+        const sink = new DiagnosticSink();
+        parseFleetFiles(
+          files.map((f) => f.file),
+          sink,
+        );
+        dup = sink.items.some((d) => d.code === 'DUPLICATE_RESOURCE');
+      }
+      checks.set(id, dup);
+      duplicate ||= dup;
+    }
+    this.duplicateChecks = checks;
+    return duplicate;
+  }
+}
+
+/** Parses one file on its own. */
+function parseOne(file: SourceFile, version: number): ParsedFile {
+  const sink = new DiagnosticSink();
+  const manifests = parseFleetFiles([file], sink);
+  const scopes = new Set<string>();
+  for (const m of manifests) {
+    const key = clusterScopedKindOfCrd(m.apiVersion, m.kind, m.object);
+    if (key) scopes.add(key);
+  }
+  return { file, version, manifests, diagnostics: sink.items, scopes, selfContained: sink.items.every((d) => SELF_CONTAINED_CODES.has(d.code)) };
+}
