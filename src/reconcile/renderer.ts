@@ -1,9 +1,11 @@
 // The render stage as the reconciler sees it: a stateful renderer fed each revision's changed
 // files. The incremental render engine (src/render/incremental.ts) re-parses and re-schedules only
-// what a change affects; until it lands, FullRenderer gives the same results by rendering the
-// whole file set every time.
+// what a change affects, and keeps the object identity of everything it did not re-render (the
+// diff stage skips those without comparing). FullRenderer renders the whole file set every time:
+// the reference the property tests compare against.
 import type { SourceFile } from '../load/parse.js';
 import type { PreviousPlacement } from '../model/types.js';
+import { IncrementalRenderer } from '../render/incremental.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 
 /** One file of a new revision; `text: null` means the file is gone. (Same shape as the engine's.) */
@@ -45,7 +47,7 @@ export class FullRenderer implements FleetRenderer {
   }
 }
 
-/** The renderer the reconciler uses. */
+/** The renderer the reconciler uses: the incremental engine. */
 export function createFleetRenderer(): FleetRenderer {
-  return new FullRenderer();
+  return new IncrementalRenderer();
 }

@@ -1,0 +1,107 @@
+// flotilla doctor --config FILE: is the reconciler set up to work? The config parses, the
+// schedule is valid, every target is supported, the source answers, the credentials work, the
+// branch exists, and what the last reconcile recorded. One line per check; exit 1 on any failure.
+import { execFile } from 'node:child_process';
+import { readConfigFile } from '../../config/load.js';
+import { silentLogger } from '../../log/logger.js';
+import { FlotillaError } from '../../model/diagnostics.js';
+import { systemClock, type Clock } from '../../reconcile/reconciler.js';
+import { openSourceRepository } from '../../source/remote.js';
+import { readStatusAt } from '../../status/branch.js';
+import { assertTargetsSupported } from '../../targets/create.js';
+import { Exit, parseFlags, type Command, type CommandIO } from '../io.js';
+
+const USAGE = 'flotilla doctor --config FILE';
+
+type Mark = 'ok' | 'warn' | 'fail' | 'skip';
+const MARKS: Record<Mark, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
+
+/** The doctor command with its environment and clock passed in. */
+export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock }): Command {
+  return async (argv: string[], io: CommandIO) => {
+    const { values } = parseFlags(argv, { config: { type: 'string' } }, USAGE);
+    if (!values.config) throw new FlotillaError('USAGE', `doctor needs --config FILE\nusage: ${USAGE}`);
+    const clock = deps.clock ?? systemClock;
+    let failed = false;
+    const report = (mark: Mark, check: string, detail: string) => {
+      if (mark === 'fail') failed = true;
+      io.stdout(`${MARKS[mark]} ${check}: ${detail}\n`);
+    };
+
+    let loaded;
+    try {
+      loaded = await readConfigFile(values.config, deps.env);
+    } catch (e) {
+      if (!(e instanceof FlotillaError)) throw e;
+      report('fail', 'config', e.message);
+      return Exit.ERRORS;
+    }
+    const { config } = loaded;
+    report('ok', 'config', `${values.config} is valid`);
+    report('ok', 'schedule', `"${config.source.schedule}" is a valid cron expression`);
+    try {
+      assertTargetsSupported(config.targets);
+      report('ok', 'targets', config.targets.length === 0 ? 'none (status only)' : config.targets.map((t) => (t.type === 'directory' ? `directory ${t.path}` : t.type === 'git' ? `git branch ${t.branch}` : t.type)).join(', '));
+    } catch (e) {
+      report('fail', 'targets', (e as Error).message);
+    }
+
+    const repo = await openSourceRepository({ source: config.source, credentials: loaded.credentials, log: silentLogger(), sleep: clock.sleep }).catch((e: unknown) => e as Error);
+    if (repo instanceof Error) {
+      report('fail', 'git reachable', repo.message);
+      return Exit.ERRORS;
+    }
+    let branches: Map<string, string> | null = null;
+    try {
+      branches = await repo.probe();
+      report('ok', 'git reachable', `${repo.displayUrl} answers (${branches.size} branch${branches.size === 1 ? '' : 'es'})`);
+      report(config.source.transport === 'local' ? 'skip' : 'ok', 'auth', config.source.transport === 'local' ? 'local repository, no credentials needed' : loaded.credentials ? 'the credentials are accepted' : 'anonymous access works');
+    } catch (e) {
+      const err = e as FlotillaError;
+      if (err.code === 'AUTH_FAILED') {
+        report('ok', 'git reachable', `${repo.displayUrl} answers`);
+        report('fail', 'auth', err.message);
+      } else {
+        report('fail', 'git reachable', err.message);
+        report('skip', 'auth', 'not checked');
+      }
+    }
+    if (branches) {
+      const tip = branches.get(config.source.branch);
+      report(tip ? 'ok' : 'fail', 'source branch', tip ? `${config.source.branch} at ${tip}` : `branch ${config.source.branch} does not exist`);
+      if (!branches.has(config.status.branch)) {
+        report('warn', 'last reconcile', `no status branch ${config.status.branch} yet: the reconciler has not run against this repository`);
+      } else {
+        try {
+          if (config.source.transport === 'http') await repo.fetchSource();
+          const statusTip = await repo.fetchBranch(config.status.branch);
+          const snapshot = await readStatusAt(repo.objects, statusTip!);
+          const s = snapshot.status;
+          if (!s) report('fail', 'last reconcile', `status branch ${config.status.branch} has no readable status.yaml`);
+          else {
+            const age = s.reconciledAt ? ` (${describeAge(clock.now() - Date.parse(s.reconciledAt))} ago)` : '';
+            const mark: Mark = s.phase === 'Synced' ? 'ok' : s.phase === 'Degraded' || s.phase === 'Progressing' ? 'warn' : 'fail';
+            report(mark, 'last reconcile', `${s.reconciledAt}${age}: ${s.phase} at ${s.sourceRevision}${s.stage ? `, stage ${s.stage} (${s.reason})` : ''}${s.phase === 'Synced' ? '' : `: ${s.message}`}`);
+          }
+        } catch (e) {
+          report('fail', 'last reconcile', `cannot read status branch ${config.status.branch}: ${(e as Error).message}`);
+        }
+      }
+    }
+    const gitCli = await new Promise<string | null>((resolve) => execFile('git', ['--version'], (err, out) => resolve(err ? null : String(out).trim())));
+    if (config.source.transport === 'http') report(gitCli ? 'ok' : 'warn', 'git CLI', gitCli ? `${gitCli} (used to repack the cache)` : 'not found: the cache is never repacked, packs pile up');
+    return failed ? Exit.ERRORS : Exit.OK;
+  };
+}
+
+function describeAge(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return 'in the future?';
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  if (s < 172800) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86400)} days`;
+}
+
+/** `flotilla doctor`. */
+export const doctorCommand: Command = (argv, io) => makeDoctorCommand({ env: process.env })(argv, io);

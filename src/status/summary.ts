@@ -1,0 +1,40 @@
+// The status for a terminal: what `flotilla status`, `reconcile --once` and the demo print.
+import type { ReconcileStatus } from './document.js';
+
+function table(rows: string[][]): string {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n') + '\n';
+}
+
+/** A few lines and two tables: phase, revisions, clusters, targets, error diagnostics. */
+export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | null } = {}): string {
+  const lines: string[] = [];
+  lines.push(`phase:          ${s.phase}${s.stage ? ` (stage ${s.stage}: ${s.reason})` : ''}`);
+  lines.push(`revision:       ${s.sourceRevision}`);
+  lines.push(`last good:      ${s.lastGoodRevision ?? '(none)'}`);
+  lines.push(`reconciled at:  ${s.reconciledAt}`);
+  if (opts.commit) lines.push(`status commit:  ${opts.commit}`);
+  lines.push(`objects:        ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted)`);
+  lines.push(`message:        ${s.message}`);
+  const out = [lines.join('\n'), ''];
+  const names = Object.keys(s.clusters).sort();
+  if (names.length > 0) {
+    const rows = [['CLUSTER', 'REACHABLE', 'APPLIED', 'UNCHANGED', 'DELETED', 'FAILED']];
+    for (const n of names) {
+      const c = s.clusters[n]!;
+      rows.push([n, c.reachable ? 'yes' : 'no', String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed)]);
+    }
+    out.push(table(rows));
+  }
+  if (s.targets.length > 0) {
+    const rows = [['TARGET', 'RESULT', 'CREATED', 'CONFIGURED', 'DELETED', 'FAILED', 'MESSAGE']];
+    for (const t of s.targets) rows.push([t.name, t.phase, String(t.created), String(t.configured), String(t.deleted), String(t.failed), t.message ?? '']);
+    out.push(table(rows));
+  }
+  const errors = s.diagnostics.filter((d) => d.severity === 'error');
+  const warnings = s.diagnostics.length - errors.length;
+  out.push(`diagnostics: ${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} other`);
+  for (const d of errors) out.push(`  ${d.file ?? ''}${d.line ? `:${d.line}` : ''}${d.file ? ': ' : ''}${d.code}: ${d.message}`);
+  return out.join('\n') + '\n';
+}
