@@ -1,8 +1,10 @@
 // The one place that turns errors into messages and exit statuses (CONTRACT.md).
 import { FlotillaError } from '../model/diagnostics.js';
 import { demoCommand } from './commands/demo.js';
+import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { getCommand } from './commands/get.js';
+import { planCommand } from './commands/plan.js';
 import { renderCommand } from './commands/render.js';
 import { validateCommand } from './commands/validate.js';
 import { Exit, type Command, type CommandIO } from './io.js';
@@ -13,6 +15,8 @@ const COMMANDS: Record<string, Command> = {
   explain: explainCommand,
   get: getCommand,
   demo: demoCommand,
+  diff: diffCommand,
+  plan: planCommand,
 };
 
 const HELP = `flotilla: GitOps for a fleet of Kubernetes clusters, with Karmada's placement semantics
