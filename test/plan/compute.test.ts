@@ -101,6 +101,16 @@ describe('computePlan', () => {
   });
 });
 
+describe('formatPlanText', () => {
+  it('colours only on a TTY: red for the cell losing a replica, green for the one gaining', () => {
+    const r = plan(nginx5050);
+    expect(formatPlanText(r)).not.toContain('\x1b[');
+    const tty = formatPlanText(r, { color: true });
+    expect(tty).toMatch(/\x1b\[31m {4}cluster-hangzhou +6→5 +-1/);
+    expect(tty).toMatch(/\x1b\[32m {4}cluster-shanghai +4→5 +\+1/);
+  });
+});
+
 describe('formatPlanMarkdown', () => {
   it('starts with the comment marker and has a before→after matrix', () => {
     const md = formatPlanMarkdown(plan(nginx5050));
