@@ -2,7 +2,8 @@
 // For each size it runs a child process (so peak RSS is that size's own) that measures, in one run:
 //   parse floor  — parsing the same YAML with the same options, nothing else;
 //   full render  — renderFleet: load, model, claim, schedule, override, render;
-//   scheduling   — scheduleResource over every resource of the built model, per workload.
+//   scheduling   — scheduleResource over every resource of the built model, per workload;
+//   peak RSS     — a separate process that renders once, as `flotilla render` does.
 // Prints a table and the ratios; results go to BENCHMARKS.md by hand with the command.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -78,24 +79,35 @@ async function measure(clusters, workloads) {
     renderMs: +median(renderTimes).toFixed(0),
     renderOverParse: +(median(renderTimes) / median(parseTimes)).toFixed(2),
     scheduleMsPerResource: +(median(scheduleTimes) / schedulable).toFixed(4),
-    peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(0),
   };
+}
+
+/** Peak RSS of one render, in a process that does nothing else. */
+async function peak(clusters, workloads) {
+  const { renderFleet } = await import('../dist/render/render-fleet.js');
+  const files = syntheticFleet(clusters, workloads);
+  const result = renderFleet({ files, revision: 'worktree' });
+  return { peakRssMiB: +(process.resourceUsage().maxRSS / 1024).toFixed(0), placements: result.placements.length };
+}
+
+function child(mode, s) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), mode, String(s.clusters), String(s.workloads)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) {
+    process.stderr.write(r.stderr);
+    process.exit(1);
+  }
+  return JSON.parse(r.stdout.trim().split('\n').pop());
 }
 
 if (process.argv[2] === '--child') {
   const [clusters, workloads] = process.argv.slice(3).map(Number);
   console.log(JSON.stringify(await measure(clusters, workloads)));
+} else if (process.argv[2] === '--peak') {
+  const [clusters, workloads] = process.argv.slice(3).map(Number);
+  console.log(JSON.stringify(await peak(clusters, workloads)));
 } else {
-  const self = fileURLToPath(import.meta.url);
   const rows = [];
-  for (const s of SIZES) {
-    const r = spawnSync(process.execPath, [self, '--child', String(s.clusters), String(s.workloads)], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (r.status !== 0) {
-      process.stderr.write(r.stderr);
-      process.exit(1);
-    }
-    rows.push(JSON.parse(r.stdout.trim().split('\n').pop()));
-  }
+  for (const s of SIZES) rows.push({ ...child('--child', s), ...child('--peak', s) });
   console.log(`render benchmark (node ${process.version}, median of ${ROUNDS} rounds per size, each size in its own process)\n`);
   console.log('| clusters × workloads | files | MiB | placements | objects rendered | parse floor ms | full render ms | render / parse | schedule ms per resource | peak RSS MiB |');
   console.log('|---|---|---|---|---|---|---|---|---|---|');

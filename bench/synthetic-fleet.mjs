@@ -1,16 +1,20 @@
-// A synthetic fleet for benchmarks: C clusters over 5 regions, W workloads each with a ConfigMap,
-// and a mix of policies (Duplicated, static weights, dynamic weights, Aggregated, region spread).
+// A synthetic fleet for benchmarks: C clusters over 5 regions and 20 slots (label `slot`), W
+// workloads each with a ConfigMap, and 20 ClusterPropagationPolicies, one per workload group, each
+// placing its group on the clusters of two slots (10 of 100 clusters) with one of five strategies:
+// Duplicated, static weights, dynamic weights, Aggregated, region spread. Like a real fleet, every
+// workload is scheduled against all clusters but lands on a few of them.
 // Deterministic: the same (clusters, workloads) always gives the same files.
 
 const REGIONS = ['asia-east', 'asia-south', 'eu-central', 'us-east', 'us-west'];
 const STRATEGIES = ['duplicated', 'static', 'dynamic', 'aggregated', 'spread'];
+const SLOTS = 20;
 
 /** Files of a synthetic fleet: [{ path, text }]. */
 export function syntheticFleet(clusters, workloads) {
   const files = [];
   const clusterDocs = [];
   for (let i = 0; i < clusters; i++) {
-    const region = REGIONS[i % REGIONS.length];
+    const region = REGIONS[Math.floor(i / SLOTS) % REGIONS.length];
     const tainted = i % 17 === 0;
     clusterDocs.push(`apiVersion: cluster.karmada.io/v1alpha1
 kind: Cluster
@@ -18,6 +22,7 @@ metadata:
   name: member-${String(i).padStart(3, '0')}
   labels:
     tier: ${i % 3 === 0 ? 'gold' : 'silver'}
+    slot: s${i % SLOTS}
     env: production
 spec:
   provider: ${i % 2 === 0 ? 'aws' : 'gcp'}
@@ -32,39 +37,32 @@ ${tainted ? '  taints:\n  - key: maintenance\n    effect: NoSchedule\n' : ''}sta
   files.push({ path: 'clusters/members.yaml', text: clusterDocs.join('---\n') });
 
   const policies = [];
-  STRATEGIES.forEach((s, k) => {
-    const placement = {
-      duplicated: `    clusterAffinity:
+  for (let k = 0; k < SLOTS; k++) {
+    const s = STRATEGIES[k % STRATEGIES.length];
+    const affinity = `    clusterAffinity:
       labelSelector:
-        matchLabels: {tier: gold}
-`,
-      static: `    clusterAffinity:
-      fieldSelector:
         matchExpressions:
-        - {key: region, operator: In, values: [asia-east, eu-central]}
-    replicaScheduling:
+        - {key: slot, operator: In, values: [s${k}, s${(k + 1) % SLOTS}]}
+`;
+    const strategy = {
+      duplicated: '',
+      static: `    replicaScheduling:
       replicaSchedulingType: Divided
       replicaDivisionPreference: Weighted
       weightPreference:
         staticWeightList:
-        - targetCluster: {fieldSelector: {matchExpressions: [{key: region, operator: In, values: [asia-east]}]}}
+        - targetCluster: {labelSelector: {matchLabels: {tier: gold}}}
           weight: 2
-        - targetCluster: {fieldSelector: {matchExpressions: [{key: region, operator: In, values: [eu-central]}]}}
+        - targetCluster: {labelSelector: {matchLabels: {tier: silver}}}
           weight: 1
 `,
-      dynamic: `    clusterAffinity:
-      labelSelector:
-        matchLabels: {env: production}
-    replicaScheduling:
+      dynamic: `    replicaScheduling:
       replicaSchedulingType: Divided
       replicaDivisionPreference: Weighted
       weightPreference:
         dynamicWeight: AvailableReplicas
 `,
-      aggregated: `    clusterAffinity:
-      labelSelector:
-        matchLabels: {tier: silver}
-    replicaScheduling:
+      aggregated: `    replicaScheduling:
       replicaSchedulingType: Divided
       replicaDivisionPreference: Aggregated
 `,
@@ -73,8 +71,8 @@ ${tainted ? '  taints:\n  - key: maintenance\n    effect: NoSchedule\n' : ''}sta
       maxGroups: 3
       minGroups: 2
     - spreadByField: cluster
-      maxGroups: 6
-      minGroups: 3
+      maxGroups: 4
+      minGroups: 2
     replicaScheduling:
       replicaSchedulingType: Divided
       replicaDivisionPreference: Weighted
@@ -85,25 +83,24 @@ ${tainted ? '  taints:\n  - key: maintenance\n    effect: NoSchedule\n' : ''}sta
     policies.push(`apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterPropagationPolicy
 metadata:
-  name: strategy-${s}
+  name: group-${k}-${s}
 spec:
   resourceSelectors:
   - apiVersion: apps/v1
     kind: Deployment
     labelSelector:
-      matchLabels: {strategy: ${s}}
+      matchLabels: {group: g${k}}
   - apiVersion: v1
     kind: ConfigMap
     labelSelector:
-      matchLabels: {strategy: ${s}}
+      matchLabels: {group: g${k}}
   placement:
-${placement}`);
-    void k;
-  });
+${affinity}${strategy}`);
+  }
   files.push({ path: 'policies/strategies.yaml', text: policies.join('---\n') });
 
   for (let w = 0; w < workloads; w++) {
-    const s = STRATEGIES[w % STRATEGIES.length];
+    const group = `g${w % SLOTS}`;
     const ns = `team-${w % 20}`;
     const name = `app-${String(w).padStart(5, '0')}`;
     files.push({
@@ -113,7 +110,7 @@ kind: Deployment
 metadata:
   name: ${name}
   namespace: ${ns}
-  labels: {app: ${name}, strategy: ${s}}
+  labels: {app: ${name}, group: ${group}}
 spec:
   replicas: ${1 + (w % 24)}
   selector:
@@ -135,7 +132,7 @@ kind: ConfigMap
 metadata:
   name: ${name}-config
   namespace: ${ns}
-  labels: {app: ${name}, strategy: ${s}}
+  labels: {app: ${name}, group: ${group}}
 data:
   settings.yaml: |
     logLevel: info

@@ -75,10 +75,20 @@ export function podRequestsOf(workload: Record<string, unknown>): Record<string,
   return Object.keys(result).length > 0 ? result : undefined;
 }
 
+// A cluster's declared capacity is parsed once, not once per workload: scheduling 10,000 workloads
+// over 100 clusters otherwise spends most of its time re-parsing the same quantity strings.
+const parsedQuantities = new WeakMap<ResourceList, Map<string, QuantityRational>>();
+
 function quantityIn(cluster: Cluster, list: ResourceList | undefined, field: string, key: string): QuantityRational | undefined {
   if (!list || !Object.prototype.hasOwnProperty.call(list, key)) return undefined;
+  let cache = parsedQuantities.get(list);
+  const hit = cache?.get(key);
+  if (hit) return hit;
   try {
-    return parseQuantityExact(list[key]!);
+    const q = parseQuantityExact(list[key]!);
+    if (!cache) parsedQuantities.set(list, (cache = new Map()));
+    cache.set(key, q);
+    return q;
   } catch (e) {
     if (e instanceof FlotillaError) {
       throw new FlotillaError(

@@ -131,20 +131,18 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
   const clusters = [...input.clusters].sort((a, b) => (a.name < b.name ? -1 : 1));
   let live = 0;
   for (const c of clusters) {
-    const v: ClusterVerdict = { name: c.name, feasible: false, reasons: [], score: 0, availableReplicas: null, selected: false, replicas: null };
-    verdicts.set(c.name, v);
     if (c.deleting) {
-      v.reasons.push('cluster is being deleted (metadata.deletionTimestamp)');
+      verdicts.set(c.name, rejectedVerdict(c, '', 'cluster is being deleted (metadata.deletionTimestamp)'));
       continue;
     }
     live++;
     const f = filterCluster(c, ctx);
     if (f) {
       failures.push(f);
-      v.reasons.push(`filtered out by ${f.plugin}: ${f.detail}`);
+      verdicts.set(c.name, rejectedVerdict(c, f.plugin, f.detail));
       continue;
     }
-    v.feasible = true;
+    verdicts.set(c.name, { name: c.name, feasible: true, reasons: [], score: 0, availableReplicas: null, selected: false, replicas: null });
     feasible.push(c);
   }
   const list = () => [...verdicts.values()];
@@ -204,6 +202,25 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
     if (!v.selected) v.reasons.push('selected, but received 0 replicas');
   }
   return { clusters: division.clusters, verdicts: list(), explanation };
+}
+
+// Most clusters are filtered out of most placements for the same reason (an affinity, a taint), so
+// their verdicts are shared, frozen objects: a 10,000-resource × 100-cluster fleet keeps one per
+// (cluster, reason) instead of a million copies. Keyed by the Cluster object, they go with the model.
+const rejectedVerdicts = new WeakMap<Cluster, Map<string, Map<string, ClusterVerdict>>>();
+
+function rejectedVerdict(c: Cluster, plugin: string, detail: string): ClusterVerdict {
+  let byPlugin = rejectedVerdicts.get(c);
+  if (!byPlugin) rejectedVerdicts.set(c, (byPlugin = new Map()));
+  let byDetail = byPlugin.get(plugin);
+  if (!byDetail) byPlugin.set(plugin, (byDetail = new Map()));
+  let v = byDetail.get(detail);
+  if (!v) {
+    const reason = plugin ? `filtered out by ${plugin}: ${detail}` : detail;
+    v = Object.freeze({ name: c.name, feasible: false, reasons: Object.freeze([reason]) as unknown as string[], score: 0, availableReplicas: null, selected: false, replicas: null });
+    byDetail.set(detail, v);
+  }
+  return v;
 }
 
 function estimate(c: Cluster, requests: Record<string, number> | undefined, replicas: number, list: () => ClusterVerdict[], explanation: string[]): number {

@@ -14,8 +14,20 @@ export function isValidLabelKey(key: string): boolean {
   return prefix.length > 0 && prefix.length <= 253 && DNS_SUBDOMAIN.test(prefix) && LABEL_NAME.test(name);
 }
 
+// Selectors come from parsed policies and are matched against every cluster for every resource;
+// validating each one once keeps matching cheap.
+const selectorProblems = new WeakMap<LabelSelector, string | null>();
+
 /** Why a selector is invalid, or null. Mirrors metav1.LabelSelectorAsSelector's validation. */
 export function labelSelectorProblem(sel: LabelSelector): string | null {
+  const cached = selectorProblems.get(sel);
+  if (cached !== undefined) return cached;
+  const problem = findSelectorProblem(sel);
+  selectorProblems.set(sel, problem);
+  return problem;
+}
+
+function findSelectorProblem(sel: LabelSelector): string | null {
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
     if (!isValidLabelKey(k)) return `invalid label key "${k}"`;
     if (typeof v !== 'string' || (v !== '' && !LABEL_NAME.test(v))) return `invalid label value "${String(v)}" for key "${k}"`;
