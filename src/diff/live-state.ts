@@ -17,6 +17,7 @@ export interface LiveObject {
 
 /** What the status branch says: the source revision it records and the objects. */
 export interface LiveState {
+  /** The revision whose objects manifests/ records: status.yaml's lastGoodRevision, else its sourceRevision. */
   sourceRevision: string | null;
   objects: LiveObject[];
   /** Files that could not be read as objects (reported, never silently dropped). */
@@ -43,7 +44,11 @@ export function liveStateFromFiles(files: readonly LiveFile[]): LiveState {
     if (f.path === 'status.yaml') {
       try {
         const doc = parse(f.text, { version: '1.1' }) as unknown;
-        if (isObject(doc) && typeof doc.sourceRevision === 'string') sourceRevision = doc.sourceRevision;
+        // manifests/ hold the last good revision's objects (an Invalid revision is never applied).
+        if (isObject(doc)) {
+          const revision = typeof doc.lastGoodRevision === 'string' ? doc.lastGoodRevision : doc.sourceRevision;
+          if (typeof revision === 'string') sourceRevision = revision;
+        }
       } catch (e) {
         problems.push(`status.yaml: ${(e as Error).message.split('\n')[0]}`);
       }

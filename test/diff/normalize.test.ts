@@ -65,4 +65,8 @@ describe('liveStateFromFiles', () => {
     expect(state.problems).toHaveLength(1);
     expect(state.problems[0]).toMatch(/^manifests\/c1\/default\/broken.yaml: /);
   });
+
+  it('after an Invalid revision, manifests/ hold lastGoodRevision, which is the revision reported', () => {
+    expect(liveStateFromFiles([{ path: 'status.yaml', text: 'sourceRevision: bad\nlastGoodRevision: good\nphase: Invalid\n' }]).sourceRevision).toBe('good');
+  });
 });
