@@ -128,7 +128,7 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
   const verdicts = new Map<string, ClusterVerdict>();
   const failures: FilterFailure[] = [];
   const feasible: Cluster[] = [];
-  const clusters = [...input.clusters].sort((a, b) => (a.name < b.name ? -1 : 1));
+  const clusters = sortedByName(input.clusters);
   let live = 0;
   for (const c of clusters) {
     if (c.deleting) {
@@ -221,6 +221,14 @@ function rejectedVerdict(c: Cluster, plugin: string, detail: string): ClusterVer
     byDetail.set(detail, v);
   }
   return v;
+}
+
+/** The clusters in name order; the model's list already is, so usually no copy is made. */
+function sortedByName(clusters: readonly Cluster[]): readonly Cluster[] {
+  for (let i = 1; i < clusters.length; i++) {
+    if (clusters[i - 1]!.name > clusters[i]!.name) return [...clusters].sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+  return clusters;
 }
 
 function estimate(c: Cluster, requests: Record<string, number> | undefined, replicas: number, list: () => ClusterVerdict[], explanation: string[]): number {
