@@ -27,6 +27,8 @@ usage: flotilla <command> [flags]
   explain    why each cluster was chosen or filtered out: explain KIND/NAMESPACE/NAME
   validate   load and schedule, print diagnostics (--format text|json|github)
   get        get clusters | get placements
+  plan       pull-request review: where replicas go, base → head (--base REF --head REF, --format markdown|text|json)
+  diff       CI dry run: desired state against the last state on the status branch (unified diff)
   demo       render and explain the bundled seed fleet
 
 common flags: --repo DIR (default .)  --ref REF (a Git revision instead of the working tree)
