@@ -163,6 +163,11 @@ export class IncrementalRenderer {
   /** Forgets everything: the next update must carry every file. */
   reset(): void {
     this.sources = new SourceCache();
+    this.forgetDerived();
+  }
+
+  /** Drops everything computed from the files (not the files): the next update recomputes it all. */
+  private forgetDerived(): void {
     this.schedules = new Map();
     this.renders = new Map();
     this.clusters = new Epoch();
@@ -183,6 +188,16 @@ export class IncrementalRenderer {
    * give for the whole new file set, plus what was recomputed. The first call (or after reset) gets every file.
    */
   update(input: IncrementalUpdate): RenderResult & { stats: IncrementalStats } {
+    try {
+      return this.apply(input);
+    } catch (e) {
+      // A half-applied update leaves caches that disagree with each other; the files stay applied.
+      this.forgetDerived();
+      throw e;
+    }
+  }
+
+  private apply(input: IncrementalUpdate): RenderResult & { stats: IncrementalStats } {
     const first = !this.started;
     this.started = true;
     let reparsedFiles = this.sources.apply(input.changes);
