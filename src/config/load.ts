@@ -53,7 +53,9 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
 export function parseConfig(text: string, opts: { file?: string; env: NodeJS.ProcessEnv; baseDir: string }): LoadedConfig {
   const file = opts.file ?? '';
   const problems: ConfigProblem[] = [];
-  const doc = parseDocument(text, { version: '1.1', uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
+  // YAML 1.2 here, unlike fleet manifests (read as 1.1 like kubectl): under 1.1, CONTRACT.md's own
+  // `path: .` would be read as a float (NaN) and `branch: no` as false.
+  const doc = parseDocument(text, { version: '1.2', uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   for (const e of doc.errors) problems.push({ path: '(file)', message: `YAML: ${e.message.split('\n')[0]}` });
   const raw = problems.length === 0 ? (doc.toJS({ maxAliasCount: 100 }) as unknown) : undefined;
   const v = new Validator(problems);
@@ -63,7 +65,8 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
   if (problems.length === 0) {
     const root = v.object(raw, '', true) ?? {};
     v.known(root, '', ['source', 'status', 'targets', 'safety', 'log']);
-    const source = readSource(v, v.object(root.source, 'source', true) ?? {}, opts.baseDir);
+    const sourceRaw = v.object(root.source, 'source', true);
+    const source = sourceRaw ? readSource(v, sourceRaw, opts.baseDir) : null;
     credentials = source ? readCredentials(v, source, opts.env) : null;
     const statusRaw = v.object(root.status, 'status', false) ?? {};
     v.known(statusRaw, 'status', ['branch', 'author']);

@@ -1,0 +1,131 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { FlotillaError } from '../../src/model/diagnostics.js';
+
+const base = '/etc/flotilla';
+const load = (text: string, env: NodeJS.ProcessEnv = {}) => parseConfig(text, { env, baseDir: base, file: 'flotilla.yaml' });
+const problemsOf = (text: string, env: NodeJS.ProcessEnv = {}): Array<{ path: string; message: string }> => {
+  try {
+    load(text, env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(FlotillaError);
+    expect((e as FlotillaError).code).toBe('INVALID_CONFIG');
+    return (e as FlotillaError).data.problems as Array<{ path: string; message: string }>;
+  }
+  throw new Error('expected INVALID_CONFIG');
+};
+
+describe('reconcile config', () => {
+  it("CONTRACT.md's example loads, with its credentials from the environment", () => {
+    const { config, credentials } = load(
+      `source:
+  url: https://git.example.com/platform/fleet.git
+  branch: main
+  path: .
+  schedule: "*/30 * * * * *"
+  auth: {usernameEnv: GIT_USER, passwordEnv: GIT_TOKEN}
+status:
+  branch: flotilla-status
+targets:
+  - kubernetes: {kubeconfig: /etc/flotilla/kubeconfig}
+  - git: {branch: flotilla-rendered}
+  - directory: {path: ./rendered}
+`,
+      { GIT_USER: 'bot', GIT_TOKEN: 'tok-123' },
+    );
+    expect(config.source).toMatchObject({ url: 'https://git.example.com/platform/fleet.git', transport: 'http', branch: 'main', path: '', schedule: '*/30 * * * * *' });
+    expect(config.source.auth).toEqual({ usernameEnv: 'GIT_USER', passwordEnv: 'GIT_TOKEN', tokenEnv: null });
+    expect(credentials).toEqual({ username: 'bot', password: 'tok-123' });
+    expect(config.targets).toEqual([
+      { type: 'kubernetes', kubeconfig: '/etc/flotilla/kubeconfig' },
+      { type: 'git', branch: 'flotilla-rendered' },
+      { type: 'directory', path: path.join(base, 'rendered') },
+    ]);
+    // The config itself holds no secret: it can be logged.
+    expect(JSON.stringify(config)).not.toContain('tok-123');
+  });
+
+  it('defaults: branch main, root path, every 30 s, status branch flotilla-status, 50% delete guard, cache next to the config', () => {
+    const { config, credentials } = load('source: {url: ../fleet}\n');
+    expect(config.source).toMatchObject({ transport: 'local', localPath: '/etc/fleet', branch: 'main', path: '', schedule: '*/30 * * * * *', timeoutSeconds: 60, cacheDir: '/etc/flotilla/.flotilla-cache' });
+    expect(config.source.retry).toEqual({ attempts: 4, initialDelayMs: 500, maxDelayMs: 10000 });
+    expect(config.status).toEqual({ branch: 'flotilla-status', author: { name: 'flotilla', email: 'flotilla@localhost' } });
+    expect(config.targets).toEqual([]);
+    expect(config.safety.maxDeletePercent).toBe(50);
+    expect(credentials).toBeNull();
+  });
+
+  it('a token alone authenticates as x-access-token', () => {
+    const { credentials } = load('source: {url: "https://h/x.git", auth: {tokenEnv: TOKEN}}\n', { TOKEN: 'ghp_abc' });
+    expect(credentials).toEqual({ username: 'x-access-token', password: 'ghp_abc' });
+  });
+
+  it('collects every problem with its dot-path in one error', () => {
+    const problems = problemsOf(`source:
+  url: https://git.example.com/fleet.git
+  branch: "bad..branch"
+  path: ../outside
+  shedule: "*/5 * * * *"
+  schedule: "61 * * * *"
+  auth: {usernameEnv: GIT_USER, passwordEnv: GIT_TOKEN}
+  retry: {attempts: 0}
+status: {branch: main}
+targets:
+  - git: {}
+  - directory: {path: out}
+  - directory: {path: ./out}
+  - s3: {bucket: x}
+  - {git: {branch: a}, directory: {path: b}}
+safety: {maxDeletePercent: 150}
+log: {level: loud}
+`);
+    const paths = problems.map((p) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'source.branch',
+        'source.path',
+        'source.shedule',
+        'source.schedule',
+        'source.retry.attempts',
+        'source.auth.usernameEnv',
+        'source.auth.passwordEnv',
+        'status.branch',
+        'targets[0].git.branch',
+        'targets[2].directory.path',
+        'targets[3]',
+        'targets[4]',
+        'safety.maxDeletePercent',
+        'log.level',
+      ]),
+    );
+    expect(problems.find((p) => p.path === 'source.schedule')!.message).toContain('61 is a invalid expression for minute');
+    expect(problems.find((p) => p.path === 'source.auth.passwordEnv')!.message).toBe('environment variable GIT_TOKEN is not set');
+    expect(problems.find((p) => p.path === 'source.shedule')!.message).toMatch(/^unknown field/);
+  });
+
+  it('refuses credentials in the URL without echoing them', () => {
+    const problems = problemsOf('source: {url: "https://bot:hunter2@git.example.com/fleet.git"}\n');
+    expect(problems).toEqual([{ path: 'source.url', message: 'must not contain credentials; name environment variables in source.auth instead' }]);
+  });
+
+  it('an env var NAME that looks like a pasted secret is refused without echoing it', () => {
+    const problems = problemsOf('source: {url: "https://h/x.git", auth: {passwordEnv: "ghp-1234/abcd+xyz"}}\n');
+    expect(problems.map((p) => p.path)).toContain('source.auth.passwordEnv');
+    expect(JSON.stringify(problems)).not.toContain('ghp-1234');
+  });
+
+  it('ssh URLs are refused (http(s) and local paths only)', () => {
+    expect(problemsOf('source: {url: "git@github.com:org/fleet.git"}\n').map((p) => p.path)).toEqual(['source.url']);
+    expect(problemsOf('source: {url: "ssh://git@host/fleet.git"}\n').map((p) => p.path)).toEqual(['source.url']);
+  });
+
+  it('the git target must not reuse the source or status branch', () => {
+    expect(problemsOf('source: {url: ., branch: main}\ntargets:\n  - git: {branch: flotilla-status}\n  - git: {branch: main}\n').map((p) => p.path)).toEqual(['targets[0].git.branch', 'targets[1].git.branch']);
+  });
+
+  it('broken YAML and a missing source are reported too', () => {
+    expect(problemsOf('source: [\n')[0]!.path).toBe('(file)');
+    expect(problemsOf('targets: []\n')).toEqual([{ path: 'source', message: 'required' }]);
+  });
+});
