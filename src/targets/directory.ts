@@ -73,11 +73,13 @@ export class DirectoryTarget implements Target {
     let deleted = 0;
     let changed = false;
     const total = desired ? desired.size : plan.files().size;
+    const done = new Set<string>();
     try {
       for (const [p, w] of writes) {
         const existed = inventory.has(p);
         await this.fs.writeFile(this.abs(p), w.text ?? (await plan.readText(w.oid)));
         inventory.set(p, w.oid);
+        done.add(p);
         changed = true;
         if (existed) configured++;
         else created++;
@@ -88,6 +90,7 @@ export class DirectoryTarget implements Target {
         if (!inventory.has(p)) continue;
         await this.fs.removeFile(this.abs(p));
         inventory.delete(p);
+        done.add(p);
         changed = true;
         deleted++;
         folders.add(path.posix.dirname(p));
@@ -96,14 +99,14 @@ export class DirectoryTarget implements Target {
     } catch (e) {
       if (changed) await this.saveInventory(plan.revision).catch(() => undefined);
       this.inventory = null; // re-read next time; the next apply runs in full
-      const cluster = (e as { cluster?: string }).cluster;
+      const left = [...[...writes.keys()].filter((p) => !done.has(p)), ...[...deletes].filter((p) => inventory.has(p))];
       return {
         created,
         configured,
         deleted,
         unchanged: 0,
-        failed: writes.size + deletes.size - created - configured - deleted,
-        failedClusters: cluster ? [cluster] : [...new Set([...writes.keys(), ...deletes].map((p) => plan.clusterOf(p)))].sort(),
+        failed: left.length,
+        failedClusters: [...new Set(left.map((p) => plan.clusterOf(p)))].sort(),
         ok: false,
         message: `writing ${this.root} failed: ${(e as Error).message}`,
       };

@@ -1,0 +1,81 @@
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js';
+import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
+import type { TargetPlan } from '../../src/targets/target.js';
+import { blobOid, type ObjectChange } from '../../src/reconcile/desired.js';
+import { cleanupRepos, makeTempDir } from '../helpers/git.js';
+
+afterAll(cleanupRepos);
+
+const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' };
+/** A plan whose desired state is `files` (path → text), reached from the previous state by `changes`. */
+function plan(files: Record<string, string>, changes: ObjectChange[], full = false): TargetPlan {
+  const oids = new Map(Object.entries(files).map(([p, t]) => [p, blobOid(t)]));
+  const texts = new Map(Object.values(files).map((t) => [blobOid(t), t]));
+  return {
+    revision: 'r',
+    changes,
+    files: () => oids,
+    manifestsTree: null,
+    previousManifestsTree: null,
+    readText: async (oid) => texts.get(oid)!,
+    full,
+    clusterOf: (p) => p.split('/')[0]!,
+  };
+}
+const write = (p: string, text: string, action: 'created' | 'configured' = 'created'): ObjectChange => ({ action, id: p, cluster: p.split('/')[0]!, ref, path: p, text, oid: blobOid(text) });
+const del = (p: string): ObjectChange => ({ action: 'deleted', id: p, cluster: p.split('/')[0]!, ref, path: p });
+
+describe('directory target', () => {
+  it('writes, records an inventory, and deletes only what it wrote (never a file a person added)', async () => {
+    const root = await makeTempDir();
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    const r1 = await target.apply(plan({ 'a/default/x.yaml': 'x: 1\n', 'a/default/y.yaml': 'y: 1\n' }, [write('a/default/x.yaml', 'x: 1\n'), write('a/default/y.yaml', 'y: 1\n')], true));
+    expect(r1).toMatchObject({ ok: true, created: 2, configured: 0, deleted: 0 });
+    const inventory = JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8'));
+    expect(inventory.files).toEqual({ 'a/default/x.yaml': blobOid('x: 1\n'), 'a/default/y.yaml': blobOid('y: 1\n') });
+    await fs.writeFile(path.join(root, 'a/default/notes.yaml'), 'mine\n');
+    // A change set that (wrongly) names a file flotilla never wrote: it stays.
+    const r2 = await target.apply(plan({ 'a/default/x.yaml': 'x: 1\n' }, [del('a/default/y.yaml'), del('a/default/notes.yaml')]));
+    expect(r2).toMatchObject({ ok: true, deleted: 1 });
+    expect((await fs.readdir(path.join(root, 'a/default'))).sort()).toEqual(['notes.yaml', 'x.yaml']);
+  });
+
+  it('full mode after a restart: restores a file deleted by hand, removes files that left the state, prunes empty folders', async () => {
+    const root = await makeTempDir();
+    await new DirectoryTarget(root, nodeTargetFs).apply(plan({ 'a/default/x.yaml': 'x\n', 'b/default/y.yaml': 'y\n' }, [write('a/default/x.yaml', 'x\n'), write('b/default/y.yaml', 'y\n')], true));
+    await fs.rm(path.join(root, 'a/default/x.yaml'));
+    const restarted = new DirectoryTarget(root, nodeTargetFs);
+    const r = await restarted.apply(plan({ 'a/default/x.yaml': 'x\n' }, [], true));
+    expect(r).toMatchObject({ ok: true, created: 0, configured: 1, deleted: 1 });
+    expect(await fs.readFile(path.join(root, 'a/default/x.yaml'), 'utf8')).toBe('x\n');
+    await expect(fs.stat(path.join(root, 'b'))).rejects.toThrow();
+  });
+
+  it('a failing write reports the target Failed with its cluster, keeps what was written, and never throws', async () => {
+    const root = await makeTempDir();
+    const failing: TargetFs = { ...nodeTargetFs, writeFile: async (f, t) => (f.includes('/b/') ? Promise.reject(new Error('disk full')) : nodeTargetFs.writeFile(f, t)) };
+    const r = await new DirectoryTarget(root, failing).apply(plan({ 'a/n/x.yaml': 'x\n', 'b/n/y.yaml': 'y\n' }, [write('a/n/x.yaml', 'x\n'), write('b/n/y.yaml', 'y\n')]));
+    expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['b'] });
+    expect(r.message).toContain('disk full');
+    expect(JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files).toEqual({ 'a/n/x.yaml': blobOid('x\n') });
+  });
+
+  it('refuses paths that climb out of the directory, even from a tampered inventory', async () => {
+    const root = await makeTempDir();
+    await fs.writeFile(path.join(root, INVENTORY_FILE), JSON.stringify({ files: { '../outside.yaml': 'x', 'a/../../evil': 'y' } }));
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    expect([...(await target.readInventory()).keys()]).toEqual([]);
+    const r = await target.apply(plan({ '../escape.yaml': 'x\n' }, [write('../escape.yaml', 'x\n')]));
+    expect(r.ok).toBe(false);
+    await expect(fs.stat(path.join(root, '..', 'escape.yaml'))).rejects.toThrow();
+  });
+
+  it('a corrupt inventory is an error that says how to recover, not a silent "delete nothing"', async () => {
+    const root = await makeTempDir();
+    await fs.writeFile(path.join(root, INVENTORY_FILE), '{not json');
+    await expect(new DirectoryTarget(root, nodeTargetFs).readInventory()).rejects.toMatchObject({ code: 'INVENTORY_CORRUPT' });
+  });
+});
