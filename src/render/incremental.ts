@@ -18,13 +18,11 @@ import type { Manifest, OverridePolicy, PlacementResult, PreviousPlacement, Prop
 import type { SourceFile } from '../load/parse.js';
 import { claimResource, type Claim } from '../placement/claim.js';
 import { refOf } from '../placement/schedule.js';
-import { checkVirtualServices } from '../validate/virtual-service.js';
 import { REVISION_ANNOTATION } from './tracking.js';
 import {
   assembleCluster,
   clusterSummaries,
-  compareRefs,
-  followTarget,
+  completePlacements,
   isHpaFollower,
   overridesFor,
   placeResource,
@@ -32,7 +30,6 @@ import {
   renderContext,
   renderPlacement,
   resourceKey,
-  type HpaBounds,
   type RenderContext,
   type RenderedObject,
   type RenderResult,
@@ -261,15 +258,7 @@ export class IncrementalRenderer {
     }
     for (const [key, entry] of this.schedules) if (entry.generation !== generation) this.schedules.delete(key);
 
-    const hpaBounds = new Map<string, HpaBounds>();
-    for (const hpa of followers) {
-      const { result, bounds } = followTarget(hpa, placements, sink);
-      placements.set(resourceKey(result.resource), result);
-      if (bounds) hpaBounds.set(resourceKey(result.resource), bounds);
-    }
-
-    const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
-    checkVirtualServices(model, sortedPlacements, sink);
+    const { sortedPlacements, hpaBounds } = completePlacements(model, placements, followers, sink);
 
     const rctx = renderContext(model);
     /** Clusters whose list of objects changed (beyond the revision annotation). */

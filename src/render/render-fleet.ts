@@ -83,15 +83,7 @@ export function renderFleet(input: RenderInput): RenderResult {
     placements.set(key, placeResource(ctx, resource, claim, previous.get(key), sink));
   }
 
-  const hpaBounds = new Map<string, HpaBounds>();
-  for (const hpa of followers) {
-    const { result, bounds } = followTarget(hpa, placements, sink);
-    placements.set(resourceKey(result.resource), result);
-    if (bounds) hpaBounds.set(resourceKey(result.resource), bounds);
-  }
-
-  const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
-  checkVirtualServices(model, sortedPlacements, sink);
+  const { sortedPlacements, hpaBounds } = completePlacements(model, placements, followers, sink);
 
   const rctx = renderContext(model);
   const rendered: RenderedObject[] = [];
@@ -163,6 +155,27 @@ export type HpaBounds = ReadonlyMap<string, { minReplicas: number; maxReplicas: 
 
 function isFollowingHpa(m: Manifest): boolean {
   return m.apiVersion === HPA_API && m.kind === 'HorizontalPodAutoscaler';
+}
+
+/**
+ * The placement steps after scheduling, shared by the full and the incremental render: HPAs follow
+ * their targets, placements are sorted (CONTRACT.md order) and VirtualServices are checked.
+ */
+export function completePlacements(
+  model: FleetModel,
+  placements: Map<string, PlacementResult>,
+  followers: readonly Manifest[],
+  sink: DiagnosticSink,
+): { sortedPlacements: PlacementResult[]; hpaBounds: Map<string, HpaBounds> } {
+  const hpaBounds = new Map<string, HpaBounds>();
+  for (const hpa of followers) {
+    const { result, bounds } = followTarget(hpa, placements, sink);
+    placements.set(resourceKey(result.resource), result);
+    if (bounds) hpaBounds.set(resourceKey(result.resource), bounds);
+  }
+  const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
+  checkVirtualServices(model, sortedPlacements, sink);
+  return { sortedPlacements, hpaBounds };
 }
 
 /** flotilla extension: an HPA no policy selects follows the workload it scales, its bounds divided. */
