@@ -30,7 +30,35 @@ export interface AppliedObject {
   object: Record<string, unknown>;
 }
 
-export type AppliedState = ReadonlyMap<string, AppliedObject>;
+/**
+ * The applied state: cluster → (object id → object). A diff shares the inner map of every cluster
+ * it did not change with the state it started from, so a pass that touches two clusters of a
+ * hundred copies two maps, not the whole fleet.
+ */
+export type AppliedState = ReadonlyMap<string, ReadonlyMap<string, AppliedObject>>;
+
+/** Number of objects in a state. */
+export function stateSize(state: AppliedState): number {
+  let n = 0;
+  for (const inner of state.values()) n += inner.size;
+  return n;
+}
+
+/** Every object of a state. */
+export function* stateObjects(state: AppliedState): Generator<AppliedObject> {
+  for (const inner of state.values()) yield* inner.values();
+}
+
+/** A state holding `objects`. */
+export function stateFromObjects(objects: Iterable<AppliedObject>): Map<string, Map<string, AppliedObject>> {
+  const state = new Map<string, Map<string, AppliedObject>>();
+  for (const o of objects) {
+    let inner = state.get(o.cluster);
+    if (!inner) state.set(o.cluster, (inner = new Map()));
+    inner.set(o.id, o);
+  }
+  return state;
+}
 
 export type ChangeAction = 'created' | 'configured' | 'deleted' | 'moved';
 
@@ -61,7 +89,9 @@ export interface ClusterCounts {
 export interface DesiredDiff {
   changes: ObjectChange[];
   /** The state after applying `changes`. */
-  next: Map<string, AppliedObject>;
+  next: AppliedState;
+  /** The rendered lists `next` was computed from, per cluster: the next diff's fast path. */
+  lists: Map<string, ReadonlyArray<Record<string, unknown>>>;
   counts: ClusterCounts;
   perCluster: Map<string, ClusterCounts>;
 }
@@ -105,11 +135,71 @@ export type IdentityCache = WeakMap<object, AppliedObject>;
  * Compares the rendered manifests with the applied state. Layout paths follow layoutManifests
  * exactly: an object's file name carries its API group when another object of the same cluster
  * would get the same (case-insensitive) path.
+ *
+ * Two shortcuts make a pass cost what the change costs: a cluster whose rendered list holds the
+ * very objects of the last applied pass (`previousLists`, compared by reference) is unchanged as
+ * a whole, and an object the renderer reused (`identity`) is unchanged without comparing. The
+ * incremental renderer only ever reuses an object whose content it did not change, bar the
+ * volatile revision annotation.
  */
-export function diffDesired(input: { previous: AppliedState; manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>; identity?: IdentityCache }): DesiredDiff {
+export function diffDesired(input: {
+  previous: AppliedState;
+  manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;
+  identity?: IdentityCache;
+  previousLists?: ReadonlyMap<string, ReadonlyArray<Record<string, unknown>>>;
+}): DesiredDiff {
   const { previous, identity } = input;
+  const next = new Map<string, ReadonlyMap<string, AppliedObject>>();
+  const lists = new Map<string, ReadonlyArray<Record<string, unknown>>>();
+  const changes: ObjectChange[] = [];
+  const perCluster = new Map<string, ClusterCounts>();
+  const counts: ClusterCounts = { created: 0, configured: 0, unchanged: 0, deleted: 0 };
+  const countsOf = (cluster: string) => {
+    let c = perCluster.get(cluster);
+    if (!c) perCluster.set(cluster, (c = { created: 0, configured: 0, unchanged: 0, deleted: 0 }));
+    return c;
+  };
+  const empty: ReadonlyMap<string, AppliedObject> = new Map();
+
+  for (const cluster of Object.keys(input.manifests).sort()) {
+    const list = input.manifests[cluster]!;
+    const before = previous.get(cluster) ?? empty;
+    const beforeList = input.previousLists?.get(cluster);
+    lists.set(cluster, list);
+    if (beforeList && beforeList.length === list.length && before.size === list.length && list.every((o, i) => o === beforeList[i])) {
+      next.set(cluster, before);
+      countsOf(cluster).unchanged += before.size;
+      continue;
+    }
+    const inner = diffCluster(cluster, list, before, identity, changes, countsOf(cluster));
+    if (inner.size > 0) next.set(cluster, inner);
+  }
+  for (const [cluster, before] of previous) {
+    if (cluster in input.manifests) continue;
+    const c = countsOf(cluster);
+    for (const p of [...before.values()].sort(byPath)) {
+      changes.push({ action: 'deleted', id: p.id, cluster, ref: p.ref, path: p.path });
+      c.deleted++;
+    }
+  }
+  for (const c of perCluster.values()) for (const k of Object.keys(counts) as Array<keyof ClusterCounts>) counts[k] += c[k];
+  return { changes, next, lists, counts, perCluster };
+}
+
+function byPath(a: AppliedObject, b: AppliedObject): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** The diff of one cluster's objects: pushes its changes, returns its next objects. */
+function diffCluster(
+  cluster: string,
+  list: ReadonlyArray<Record<string, unknown>>,
+  before: ReadonlyMap<string, AppliedObject>,
+  identity: IdentityCache | undefined,
+  changes: ObjectChange[],
+  counts: ClusterCounts,
+): Map<string, AppliedObject> {
   interface Item {
-    cluster: string;
     object: Record<string, unknown>;
     same: AppliedObject | null;
     ref: ResourceRef;
@@ -118,41 +208,31 @@ export function diffDesired(input: { previous: AppliedState; manifests: Readonly
   }
   const items: Item[] = [];
   const clashCounts = new Map<string, number>();
-  for (const cluster of Object.keys(input.manifests).sort()) {
-    for (const object of input.manifests[cluster]!) {
-      const cached = identity?.get(object);
-      let item: Item;
-      if (cached && cached.cluster === cluster && previous.get(cached.id) === cached) {
-        item = { cluster, object, same: cached, ref: cached.ref, id: cached.id, base: manifestPathKey(cached) };
-      } else {
-        const ref = refOfObject(object);
-        item = { cluster, object, same: null, ref, id: objectId(cluster, ref), base: manifestPath(cluster, ref).toLowerCase() };
-      }
-      clashCounts.set(item.base, (clashCounts.get(item.base) ?? 0) + 1);
-      items.push(item);
+  for (const object of list) {
+    const cached = identity?.get(object);
+    let item: Item;
+    if (cached && cached.cluster === cluster && before.get(cached.id) === cached) {
+      item = { object, same: cached, ref: cached.ref, id: cached.id, base: manifestPathKey(cached) };
+    } else {
+      const ref = refOfObject(object);
+      item = { object, same: null, ref, id: objectId(cluster, ref), base: manifestPath(cluster, ref).toLowerCase() };
     }
+    clashCounts.set(item.base, (clashCounts.get(item.base) ?? 0) + 1);
+    items.push(item);
   }
 
   const next = new Map<string, AppliedObject>();
-  const changes: ObjectChange[] = [];
-  const perCluster = new Map<string, ClusterCounts>();
-  const count = (cluster: string, key: keyof ClusterCounts) => {
-    let c = perCluster.get(cluster);
-    if (!c) perCluster.set(cluster, (c = { created: 0, configured: 0, unchanged: 0, deleted: 0 }));
-    c[key]++;
-  };
-
   for (const item of items) {
     if (next.has(item.id)) continue; // a renderer never emits one identity twice per cluster; keep the first
     const qualified = clashCounts.get(item.base)! > 1;
-    const prev = item.same ?? previous.get(item.id) ?? null;
-    const path = prev && prev.qualified === qualified ? prev.path : manifestPath(item.cluster, item.ref, qualified);
+    const prev = item.same ?? before.get(item.id) ?? null;
+    const path = prev && prev.qualified === qualified ? prev.path : manifestPath(cluster, item.ref, qualified);
     if (prev && (item.same || objectPatch(prev.object, item.object).length === 0)) {
       if (prev.path === path) {
         const entry = prev.object === item.object ? prev : { ...prev, object: item.object };
         next.set(item.id, entry);
-        identity?.set(item.object, entry);
-        count(item.cluster, 'unchanged');
+        if (entry !== prev || !item.same) identity?.set(item.object, entry);
+        counts.unchanged++;
         continue;
       }
       // Same content, new file name: the written file moves (and gets this revision's text).
@@ -160,32 +240,29 @@ export function diffDesired(input: { previous: AppliedState; manifests: Readonly
       const entry: AppliedObject = { ...prev, path, qualified, oid: blobOid(text), object: item.object };
       next.set(item.id, entry);
       identity?.set(item.object, entry);
-      changes.push({ action: 'moved', id: item.id, cluster: item.cluster, ref: item.ref, path, previousPath: prev.path, text, oid: entry.oid });
-      count(item.cluster, 'configured');
+      changes.push({ action: 'moved', id: item.id, cluster, ref: item.ref, path, previousPath: prev.path, text, oid: entry.oid });
+      counts.configured++;
       continue;
     }
     const text = toStableYaml(item.object);
-    const entry: AppliedObject = { id: item.id, cluster: item.cluster, ref: item.ref, path, qualified, oid: blobOid(text), object: item.object };
+    const entry: AppliedObject = { id: item.id, cluster, ref: item.ref, path, qualified, oid: blobOid(text), object: item.object };
     next.set(item.id, entry);
     identity?.set(item.object, entry);
     if (prev) {
-      const change: ObjectChange = { action: 'configured', id: item.id, cluster: item.cluster, ref: item.ref, path, text, oid: entry.oid, patch: objectPatch(prev.object, item.object) };
+      const change: ObjectChange = { action: 'configured', id: item.id, cluster, ref: item.ref, path, text, oid: entry.oid, patch: objectPatch(prev.object, item.object) };
       if (prev.path !== path) change.previousPath = prev.path;
       changes.push(change);
-      count(item.cluster, 'configured');
+      counts.configured++;
     } else {
-      changes.push({ action: 'created', id: item.id, cluster: item.cluster, ref: item.ref, path, text, oid: entry.oid });
-      count(item.cluster, 'created');
+      changes.push({ action: 'created', id: item.id, cluster, ref: item.ref, path, text, oid: entry.oid });
+      counts.created++;
     }
   }
-  const deleted = [...previous.values()].filter((p) => !next.has(p.id)).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-  for (const p of deleted) {
-    changes.push({ action: 'deleted', id: p.id, cluster: p.cluster, ref: p.ref, path: p.path });
-    count(p.cluster, 'deleted');
+  for (const p of [...before.values()].filter((o) => !next.has(o.id)).sort(byPath)) {
+    changes.push({ action: 'deleted', id: p.id, cluster, ref: p.ref, path: p.path });
+    counts.deleted++;
   }
-  const counts: ClusterCounts = { created: 0, configured: 0, unchanged: 0, deleted: 0 };
-  for (const c of perCluster.values()) for (const k of Object.keys(counts) as Array<keyof ClusterCounts>) counts[k] += c[k];
-  return { changes, next, counts, perCluster };
+  return next;
 }
 
 /** The case-folded unqualified layout path of an applied object (the key of layoutManifests' clash check). */
@@ -195,5 +272,7 @@ function manifestPathKey(o: AppliedObject): string {
 
 /** Every file of a state as path → blob oid. */
 export function stateFiles(state: AppliedState): Map<string, string> {
-  return new Map([...state.values()].map((o) => [o.path, o.oid]));
+  const files = new Map<string, string>();
+  for (const o of stateObjects(state)) files.set(o.path, o.oid);
+  return files;
 }

@@ -11,9 +11,9 @@
 import type { Logger } from 'pino';
 import type { ReconcileConfig } from '../config/schema.js';
 import { FlotillaError, type Diagnostic } from '../model/diagnostics.js';
-import type { PreviousPlacement } from '../model/types.js';
+import type { PlacementResult, PreviousPlacement } from '../model/types.js';
 import { placementJson, previousFromJson } from '../render/contract.js';
-import type { RenderResult } from '../render/render-fleet.js';
+import { resourceKey, type RenderResult } from '../render/render-fleet.js';
 import { EMPTY_TREE, type Signature } from '../source/objects.js';
 import { summarize, type SourceRepository } from '../source/remote.js';
 import { commitStatus, readAppliedState, readStatusAt } from '../status/branch.js';
@@ -21,7 +21,7 @@ import { sameStatus, STATUS_API_VERSION, STATUS_KIND, type ClusterStatus, type P
 import { createTargets } from '../targets/create.js';
 import type { TargetFs } from '../targets/fs.js';
 import type { Target, TargetReport } from '../targets/target.js';
-import { diffDesired, type AppliedObject, type ClusterCounts, type DesiredDiff, type IdentityCache } from './desired.js';
+import { diffDesired, stateFiles, stateFromObjects, stateSize, type AppliedState, type ClusterCounts, type DesiredDiff, type IdentityCache } from './desired.js';
 import { createFleetRenderer, type FileChange, type FleetRenderer, type RenderStats } from './renderer.js';
 import { checkDeletions, type DeletionCheck } from './safety.js';
 import { isFleetFilePath } from '../source/git-revision.js';
@@ -63,6 +63,8 @@ export interface ReconcileOutcome {
   statusCommit: string | null;
   counts: ClusterCounts;
   renderStats: RenderStats | null;
+  /** Wall-clock milliseconds per stage of this pass (measurement only, never in the status). */
+  timings: Partial<Record<Stage, number>>;
   targets: TargetStatus[];
   diagnostics: Diagnostic[];
   durationMs: number;
@@ -84,7 +86,9 @@ export class Reconciler {
   private renderer: FleetRenderer;
   /** The revision the renderer's file set is at (null: empty renderer, next pass reads everything). */
   private renderedRevision: string | null = null;
-  private applied = new Map<string, AppliedObject>();
+  private applied: AppliedState = new Map();
+  /** The rendered per-cluster lists `applied` was diffed from (the diff's fast path). */
+  private appliedLists = new Map<string, ReadonlyArray<Record<string, unknown>>>();
   private readonly identity: IdentityCache = new WeakMap();
   private manifestsTree: string | null = null;
   private lastGood: { revision: string; placements: Array<Record<string, unknown>>; previous: Map<string, PreviousPlacement> } | null = null;
@@ -151,11 +155,22 @@ export class Reconciler {
   }
 
   private outcome(revision: string | null, phase: Phase, stage: Stage | null, reason: string | null, message: string, extra: Partial<ReconcileOutcome> = {}): Omit<ReconcileOutcome, 'durationMs'> {
-    return { revision, phase, stage, reason, message, skipped: false, statusCommit: null, counts: NO_COUNTS, renderStats: null, targets: [], diagnostics: [], ...extra };
+    return { revision, phase, stage, reason, message, skipped: false, statusCommit: null, counts: NO_COUNTS, renderStats: null, timings: { ...this.timings }, targets: [], diagnostics: [], ...extra };
+  }
+
+  /** Stage timings of the running pass. */
+  private timings: Partial<Record<Stage, number>> = {};
+  private stageStart = 0;
+  private mark(stage: Stage): void {
+    const now = performance.now();
+    this.timings[stage] = Math.round((now - this.stageStart) * 10) / 10;
+    this.stageStart = now;
   }
 
   private async stages(): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
     const { git } = this.adapters;
+    this.timings = {};
+    this.stageStart = performance.now();
 
     // ---- fetch
     let head: string;
@@ -165,6 +180,7 @@ export class Reconciler {
     } catch (e) {
       return this.failed('fetch', e instanceof FlotillaError && e.code === 'AUTH_FAILED' ? 'AuthenticationFailed' : 'FetchFailed', e);
     }
+    this.mark('fetch');
     const log = this.log.child({ revision: head.slice(0, 12) });
     if (head === this.settledRevision && this.pendingStatus === null && this.needFull.size === 0) {
       return { ...this.outcome(head, this.lastStatus?.phase ?? 'Synced', null, null, `nothing new at ${head}`), skipped: true };
@@ -183,6 +199,8 @@ export class Reconciler {
       return this.failed('load', 'LoadFailed', e, head);
     }
 
+    this.mark('load');
+
     // ---- place + render
     let result: RenderResult & { stats: RenderStats };
     try {
@@ -192,6 +210,7 @@ export class Reconciler {
       this.resetRenderer();
       return this.failed('render', 'RenderFailed', e, head);
     }
+    this.mark('render');
     log.debug({ changedFiles: changes.length, stats: result.stats }, 'rendered');
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     if (errors.length > 0) {
@@ -205,8 +224,10 @@ export class Reconciler {
     }
 
     // ---- diff
-    const diff = diffDesired({ previous: this.applied, manifests: result.manifests, identity: this.identity });
-    const guard = checkDeletions(diff, this.applied.size, this.config.safety.maxDeletePercent);
+    const diff = diffDesired({ previous: this.applied, manifests: result.manifests, identity: this.identity, previousLists: this.appliedLists });
+    const total = stateSize(diff.next);
+    const guard = checkDeletions(diff, stateSize(this.applied), this.config.safety.maxDeletePercent);
+    this.mark('diff');
     if (guard.held) {
       const message = `revision ${head} would delete ${guard.deleted} of ${guard.total} objects (${guard.percent}%), over safety.maxDeletePercent ${guard.limitPercent}%: held back; revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
       const status = this.composeStatus({ head, phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, diff: null, reports: null, held: guard });
@@ -222,8 +243,8 @@ export class Reconciler {
       return this.failed('write', 'ObjectWriteFailed', e, head);
     }
     const previousManifestsTree = this.manifestsTree;
-    const files = lazy(() => new Map([...diff.next.values()].map((o) => [o.path, o.oid])));
-    const clusterBySegment = new Map([...diff.next.values(), ...this.applied.values()].map((o) => [safeSegment(o.cluster), o.cluster]));
+    const files = lazy(() => stateFiles(diff.next));
+    const clusterBySegment = new Map([...diff.next.keys(), ...this.applied.keys()].map((c) => [safeSegment(c), c]));
     const reports = new Map<Target, TargetReport>();
     for (const target of this.targets) {
       const full = this.needFull.has(target);
@@ -232,13 +253,14 @@ export class Reconciler {
           revision: head,
           changes: diff.changes,
           files,
+          total,
           manifestsTree,
           previousManifestsTree,
           readText: (oid) => git.objects.readBlobText(oid),
           full,
           clusterOf: (p) => clusterBySegment.get(p.split('/')[0]!) ?? p.split('/')[0]!,
         })
-        .catch((e: unknown): TargetReport => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, failed: diff.next.size, failedClusters: [...diff.perCluster.keys()], ok: false, message: summarize(e).message }));
+        .catch((e: unknown): TargetReport => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, failed: total, failedClusters: [...diff.perCluster.keys()], ok: false, message: summarize(e).message }));
       reports.set(target, report);
       if (report.ok) this.needFull.delete(target);
       else {
@@ -246,17 +268,19 @@ export class Reconciler {
         log.error({ target: target.name, failedClusters: report.failedClusters }, report.message ?? 'target failed');
       }
     }
+    this.mark('write');
     // The desired state is now the applied one (targets that failed catch up from it next pass).
     this.applied = diff.next;
+    this.appliedLists = diff.lists;
     this.manifestsTree = manifestsTree;
-    this.lastGood = { revision: head, placements: result.placements.map(placementJson), previous: previousPlacements(result) };
+    this.lastGood = { revision: head, placements: this.placementRecords(result), previous: this.previousPlacements(result) };
 
     const failedTargets = [...reports.values()].filter((r) => !r.ok);
     let phase: Phase = 'Synced';
     let reason: string | null = null;
     let stage: Stage | null = null;
     // No counts in the message: a pass that changes nothing must compose the same status (sameStatus).
-    let message = `revision ${head} is in force: ${diff.next.size} objects on ${new Set([...diff.next.values()].map((o) => o.cluster)).size} clusters`;
+    let message = `revision ${head} is in force: ${total} objects on ${diff.next.size} clusters`;
     if (failedTargets.length > 0) {
       phase = failedTargets.length === this.targets.length ? 'Failed' : 'Degraded';
       stage = 'write';
@@ -268,8 +292,37 @@ export class Reconciler {
     else this.settledRevision = null;
     const outcome = this.outcome(head, phase, stage, reason, message, { counts: diff.counts, renderStats: result.stats, diagnostics: result.diagnostics, targets: status.targets });
     const recorded = await this.recordStatus(status, log, outcome);
+    this.mark('status');
+    recorded.timings = { ...this.timings };
     await git.maintain().catch((e) => log.warn({ err: summarize(e) }, 'cache maintenance failed'));
     return recorded;
+  }
+
+  private readonly recordOf = new WeakMap<PlacementResult, Record<string, unknown>>();
+  private readonly previousOf = new WeakMap<PlacementResult, PreviousPlacement>();
+
+  /**
+   * The placements of a render in the contract's shape. The incremental renderer keeps the
+   * PlacementResult of every resource it did not reschedule, so their records are reused: status
+   * composition and comparison then cost what the change costs.
+   */
+  private placementRecords(result: RenderResult): Array<Record<string, unknown>> {
+    return result.placements.map((p) => {
+      let record = this.recordOf.get(p);
+      if (!record) this.recordOf.set(p, (record = placementJson(p)));
+      return record;
+    });
+  }
+
+  /** The placements of a render as the `previous` input of the next one (previousFromJson's shape), reused per PlacementResult. */
+  private previousPlacements(result: RenderResult): Map<string, PreviousPlacement> {
+    const out = new Map<string, PreviousPlacement>();
+    for (const p of result.placements) {
+      let prev = this.previousOf.get(p);
+      if (!prev) this.previousOf.set(p, (prev = { clusters: p.clusters.map((c) => ({ name: c.name, replicas: c.replicas })), affinityName: p.affinityName ?? null }));
+      out.set(resourceKey(p.resource), prev);
+    }
+    return out;
   }
 
   /** Reads the status branch: last status, applied state (manifests/), last good placements. */
@@ -281,13 +334,14 @@ export class Reconciler {
       const snapshot = await readStatusAt(git.objects, tip);
       this.lastStatus = snapshot.status;
       this.manifestsTree = snapshot.manifestsTree;
-      this.applied = await readAppliedState(git.objects, snapshot.manifestsTree, (m) => this.log.warn(m));
+      this.applied = stateFromObjects((await readAppliedState(git.objects, snapshot.manifestsTree, (m) => this.log.warn(m))).values());
+      this.appliedLists = new Map();
       this.lastStatusTree = snapshot.manifestsTree;
       const s = snapshot.status;
       if (s?.lastGoodRevision) {
         this.lastGood = { revision: s.lastGoodRevision, placements: s.placements, previous: previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml') };
       }
-      this.log.info({ statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: this.applied.size }, 'restored state from the status branch');
+      this.log.info({ statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: stateSize(this.applied) }, 'restored state from the status branch');
     }
     else this.lastStatusTree = null;
     this.loaded = true;
@@ -398,7 +452,7 @@ export class Reconciler {
     held: DeletionCheck | null;
   }): ReconcileStatus {
     const inForce = new Map<string, number>();
-    for (const o of this.applied.values()) inForce.set(o.cluster, (inForce.get(o.cluster) ?? 0) + 1);
+    for (const [cluster, inner] of this.applied) inForce.set(cluster, inner.size);
     const clusterNames = new Set<string>([...inForce.keys(), ...(p.result?.clusters.map((c) => c.name) ?? Object.keys(this.lastStatus?.clusters ?? {}))]);
     const failedBy = new Map<string, number>();
     const unreachable = new Set<string>();
@@ -425,7 +479,8 @@ export class Reconciler {
       const phase = !r.ok ? 'Failed' : r.created + r.configured + r.deleted > 0 ? 'Applied' : 'Unchanged';
       return { name: t.name, type: t.type, phase, created: r.created, configured: r.configured, unchanged: r.unchanged, deleted: r.deleted, failed: r.failed, message: r.message };
     });
-    const counts = p.diff?.counts ?? { ...NO_COUNTS, unchanged: this.applied.size };
+    const total = stateSize(this.applied);
+    const counts = p.diff?.counts ?? { ...NO_COUNTS, unchanged: total };
     return {
       apiVersion: STATUS_API_VERSION,
       kind: STATUS_KIND,
@@ -437,7 +492,7 @@ export class Reconciler {
       message: p.message,
       lastGoodRevision: this.lastGood?.revision ?? null,
       reconciledAt: new Date(this.adapters.clock.now()).toISOString(),
-      objects: { total: this.applied.size, ...counts },
+      objects: { total, ...counts },
       clusters,
       targets,
       heldBack: p.held,
@@ -447,10 +502,6 @@ export class Reconciler {
   }
 }
 
-/** The placements of a render as the `previous` input of the next one. */
-function previousPlacements(result: RenderResult): Map<string, PreviousPlacement> {
-  return previousFromJson(JSON.stringify({ placements: result.placements.map(placementJson) }), 'render');
-}
 
 /** A value computed on first use. */
 function lazy<T>(make: () => T): () => T {

@@ -73,7 +73,19 @@ export function serializeStatus(s: ReconcileStatus): string {
   const head = toStableYaml(sortKeysDeep(orderedStatus(rest)));
   if (placements.length <= FLOW_PLACEMENTS_ABOVE) return head + toStableYaml({ placements: sortKeysDeep(placements) });
   // JSON is YAML's flow style: every parser reads the same data, and it is 100× faster to write.
-  return head + 'placements:\n' + placements.map((p) => `  - ${JSON.stringify(sortKeysDeep(p))}\n`).join('');
+  return head + 'placements:\n' + placements.map((p) => `  - ${flowLine(p)}\n`).join('');
+}
+
+/**
+ * Memo of flowLine, a pure function of an object treated as immutable: the reconciler passes the
+ * same placement records from pass to pass, so only re-placed resources are serialised again.
+ */
+const flowLines = new WeakMap<object, string>();
+
+function flowLine(p: Record<string, unknown>): string {
+  let line = flowLines.get(p);
+  if (line === undefined) flowLines.set(p, (line = JSON.stringify(sortKeysDeep(p))));
+  return line;
 }
 
 /** The fields of status.yaml in reading order (stable YAML sorts keys anyway; this only filters). */
@@ -117,8 +129,16 @@ export function parseStatus(text: string): ReconcileStatus | null {
  */
 export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null): boolean {
   if (!a || !b) return a === b;
+  if (a.placements.length !== b.placements.length) return false;
+  // Placements by reference first: the reconciler reuses the records of resources it did not re-place.
+  for (let i = 0; i < a.placements.length; i++) {
+    const pa = a.placements[i]!;
+    const pb = b.placements[i]!;
+    if (pa !== pb && flowLine(pa) !== flowLine(pb)) return false;
+  }
   const strip = (s: ReconcileStatus) => ({
     ...s,
+    placements: [],
     reconciledAt: '',
     objects: { total: s.objects.total },
     clusters: Object.fromEntries(Object.entries(s.clusters).map(([k, c]) => [k, { reachable: c.reachable, failed: c.failed }])),

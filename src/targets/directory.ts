@@ -72,7 +72,7 @@ export class DirectoryTarget implements Target {
     let configured = 0;
     let deleted = 0;
     let changed = false;
-    const total = desired ? desired.size : plan.files().size;
+    const total = plan.total;
     const done = new Set<string>();
     try {
       for (const [p, w] of writes) {

@@ -33,7 +33,7 @@ export class GitBranchTarget implements Target {
         configured: 0,
         deleted: 0,
         unchanged: 0,
-        failed: plan.files().size,
+        failed: plan.total,
         failedClusters: [...new Set([...plan.files().keys()].map((p) => plan.clusterOf(p)))].sort(),
         ok: false,
         message: `updating branch ${this.branch} failed: ${(e as Error).message}`,
@@ -48,7 +48,7 @@ export class GitBranchTarget implements Target {
     this.fetched = true;
     for (let attempt = 1; ; attempt++) {
       const tipTree = tip ? (await this.repo.objects.readCommit(tip)).tree : null;
-      const total = plan.files().size;
+      const total = plan.total;
       if (tipTree === tree || (tipTree === null && tree === empty && total === 0)) {
         return { created: 0, configured: 0, deleted: 0, unchanged: total, failed: 0, failedClusters: [], ok: true, message: null };
       }

@@ -11,6 +11,8 @@ export interface TargetPlan {
   changes: readonly ObjectChange[];
   /** The whole desired state: layout path → blob oid. */
   files(): ReadonlyMap<string, string>;
+  /** Number of objects in the desired state (files().size without building it). */
+  total: number;
   /** The desired state's root tree in the repository's object database (null = no objects). */
   manifestsTree: string | null;
   /** The previous applied state's tree, which `changes` lead from. */

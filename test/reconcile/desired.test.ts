@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blobOid, diffDesired, normalizeForDiff, type AppliedObject } from '../../src/reconcile/desired.js';
+import { blobOid, diffDesired, normalizeForDiff, stateObjects, type AppliedState } from '../../src/reconcile/desired.js';
 import { checkDeletions } from '../../src/reconcile/safety.js';
 import { layoutManifests } from '../../src/render/layout.js';
 import { toStableYaml } from '../../src/render/serialize.js';
@@ -13,7 +13,7 @@ const obj = (kind: string, name: string, extra: Record<string, unknown> = {}, re
   ...extra,
 });
 
-function apply(manifests: Record<string, Array<Record<string, unknown>>>, previous: Map<string, AppliedObject> = new Map()) {
+function apply(manifests: Record<string, Array<Record<string, unknown>>>, previous: AppliedState = new Map()) {
   return diffDesired({ previous, manifests });
 }
 
@@ -33,7 +33,7 @@ describe('diffDesired', () => {
     expect(second.changes).toEqual([]);
     expect(second.counts.unchanged).toBe(1);
     // The file keeps the text it was written with.
-    expect([...second.next.values()][0]!.oid).toBe([...first.next.values()][0]!.oid);
+    expect([...stateObjects(second.next)][0]!.oid).toBe([...stateObjects(first.next)][0]!.oid);
   });
 
   it('replicas 2 → 3 on one of two clusters: 1 configured with the JSON patch, 1 unchanged', () => {
@@ -49,7 +49,7 @@ describe('diffDesired', () => {
     const first = apply({ east: [obj('ConfigMap', 'a'), obj('ConfigMap', 'b')] });
     const second = apply({ east: [obj('ConfigMap', 'a')] }, first.next);
     expect(second.changes).toEqual([expect.objectContaining({ action: 'deleted', path: 'east/default/configmap-b.yaml' })]);
-    expect([...second.next.keys()]).toHaveLength(1);
+    expect([...stateObjects(second.next)]).toHaveLength(1);
   });
 
   it('a name clash appearing moves the first object to its group-qualified name', () => {
@@ -60,13 +60,28 @@ describe('diffDesired', () => {
     expect(byAction.created).toMatchObject({ path: 'east/default/deployment.example.com-web.yaml' });
   });
 
+  it('a cluster whose rendered list holds the same objects is unchanged as a whole (shared, not copied)', () => {
+    const list = [obj('ConfigMap', 'a'), obj('ConfigMap', 'b')];
+    const first = diffDesired({ previous: new Map(), manifests: { east: list, west: [obj('ConfigMap', 'c')] } });
+    const second = diffDesired({ previous: first.next, manifests: { east: [...list], west: [obj('ConfigMap', 'c', { data: { k: 'v' } })] }, previousLists: first.lists });
+    expect(second.next.get('east')).toBe(first.next.get('east'));
+    expect(second.counts).toEqual({ created: 0, configured: 1, unchanged: 2, deleted: 0 });
+  });
+
+  it('a cluster that disappears: all its objects are deleted', () => {
+    const first = apply({ east: [obj('ConfigMap', 'a')], west: [obj('ConfigMap', 'b')] });
+    const second = apply({ east: [obj('ConfigMap', 'a')] }, first.next);
+    expect(second.changes).toEqual([expect.objectContaining({ action: 'deleted', cluster: 'west', path: 'west/default/configmap-b.yaml' })]);
+    expect([...second.next.keys()]).toEqual(['east']);
+  });
+
   it('identity cache: an object the renderer reuses is unchanged without comparing', () => {
     const identity = new WeakMap();
     const web = obj('Deployment', 'web', { spec: { replicas: 2 } });
     const first = diffDesired({ previous: new Map(), manifests: { east: [web] }, identity });
     const second = diffDesired({ previous: first.next, manifests: { east: [web] }, identity });
     expect(second.changes).toEqual([]);
-    expect(second.next.get([...first.next.keys()][0]!)).toBe(first.next.get([...first.next.keys()][0]!));
+    expect([...stateObjects(second.next)][0]).toBe([...stateObjects(first.next)][0]);
   });
 
   it('normalizeForDiff drops only the volatile annotation', () => {
@@ -98,15 +113,15 @@ describe('diffDesired', () => {
         const manifests = toManifests(b);
         const second = apply(manifests, first.next);
         const expected = layoutManifests(manifests).map((e) => e.path).sort();
-        expect([...second.next.values()].map((o) => o.path).sort()).toEqual(expected);
+        expect([...stateObjects(second.next)].map((o) => o.path).sort()).toEqual(expected);
         // Applying the changes to the first state's files gives exactly the second state's files.
-        const files = new Map([...first.next.values()].map((o) => [o.path, o.oid]));
+        const files = new Map([...stateObjects(first.next)].map((o) => [o.path, o.oid]));
         for (const c of second.changes) {
           if (c.previousPath) files.delete(c.previousPath);
           if (c.action === 'deleted') files.delete(c.path);
         }
         for (const c of second.changes) if (c.action !== 'deleted') files.set(c.path, c.oid!);
-        expect(new Map([...files].sort())).toEqual(new Map([...second.next.values()].map((o) => [o.path, o.oid] as [string, string]).sort()));
+        expect(new Map([...files].sort())).toEqual(new Map([...stateObjects(second.next)].map((o) => [o.path, o.oid] as [string, string]).sort()));
       }),
     );
   });

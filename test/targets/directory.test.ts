@@ -18,6 +18,7 @@ function plan(files: Record<string, string>, changes: ObjectChange[], full = fal
     revision: 'r',
     changes,
     files: () => oids,
+    total: oids.size,
     manifestsTree: null,
     previousManifestsTree: null,
     readText: async (oid) => texts.get(oid)!,
