@@ -1,0 +1,116 @@
+// Where each member cluster's API server is and how to authenticate — only from the operator's
+// side, never from the fleet repository (issue 4, "Connections"). In order:
+//   1. the config's `contexts` mapping (cluster name → context of the kubeconfig);
+//   2. a context of the kubeconfig named like the cluster;
+//   3. an AttachedCluster's `spec.kubeconfig.secretRef`, resolved in the configured secrets
+//      directory: `<dir>/<namespace>/<name>` or `<dir>/<name>`, holding a kubeconfig or the Secret
+//      manifest itself (its `value` key, as Kurator stores it, or the only key).
+// A cluster none of these names has no connection: it is reported, never silently skipped.
+import { KubeConfig } from '@kubernetes/client-node';
+import { parse } from 'yaml';
+
+export interface ConnectionSettings {
+  /** The kubeconfig's text (null: none configured). */
+  kubeconfigText: string | null;
+  /** Folder the kubeconfig's relative paths (certificate files) resolve against. */
+  kubeconfigDir: string | null;
+  /** cluster → context of the kubeconfig. */
+  contexts: Readonly<Record<string, string>>;
+  /** Directory of kubeconfig files named by secret (null: not configured). */
+  secretsDir: string | null;
+}
+
+export interface ClusterEndpoint {
+  cluster: string;
+  /** Only the connection's `name` part is ever logged, never the kubeconfig. */
+  via: string;
+  kubeConfig: KubeConfig;
+}
+
+export type ConnectionResult = { ok: true; endpoint: ClusterEndpoint } | { ok: false; cluster: string; error: string };
+
+/** Reads a file's text, or null when it does not exist (adapter: tests pass a map). */
+export type ReadTextFile = (path: string) => string | null;
+
+const SAFE_SEGMENT = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+function loadKubeConfig(text: string, dir: string | null): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromString(text);
+  if (dir) kc.makePathsAbsolute(dir);
+  return kc;
+}
+
+/** A copy of `base` whose current context is `context`. */
+function withContext(base: KubeConfig, context: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: base.clusters, users: base.users, contexts: base.contexts, currentContext: context });
+  return kc;
+}
+
+/** The kubeconfig text inside a secret file: the file itself, or a Secret manifest's data. */
+export function kubeconfigFromSecretFile(text: string): string {
+  let doc: unknown;
+  try {
+    doc = parse(text, { maxAliasCount: 100 });
+  } catch {
+    return text;
+  }
+  if (!doc || typeof doc !== 'object' || (doc as { kind?: unknown }).kind !== 'Secret') return text;
+  const s = doc as { data?: Record<string, unknown>; stringData?: Record<string, unknown> };
+  const pick = (m: Record<string, unknown> | undefined) => (m ? (m.value ?? m.kubeconfig ?? (Object.keys(m).length === 1 ? Object.values(m)[0] : undefined)) : undefined);
+  const plain = pick(s.stringData);
+  if (typeof plain === 'string') return plain;
+  const encoded = pick(s.data);
+  if (typeof encoded === 'string') return Buffer.from(encoded, 'base64').toString('utf8');
+  throw new Error('the Secret has no "value" (or single) key holding a kubeconfig');
+}
+
+/** Resolves every cluster's connection; problems come back per cluster, never thrown. */
+export function resolveConnections(
+  clusters: ReadonlyArray<{ name: string; secretRef?: { namespace: string; name: string } }>,
+  settings: ConnectionSettings,
+  readFile: ReadTextFile,
+): ConnectionResult[] {
+  let base: KubeConfig | null = null;
+  let baseError: string | null = null;
+  if (settings.kubeconfigText !== null) {
+    try {
+      base = loadKubeConfig(settings.kubeconfigText, settings.kubeconfigDir);
+    } catch (e) {
+      baseError = `the kubeconfig cannot be read: ${(e as Error).message}`;
+    }
+  }
+  const contextNames = new Set(base?.getContexts().map((c) => c.name) ?? []);
+  return [...clusters]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((c): ConnectionResult => {
+      const mapped = settings.contexts[c.name];
+      if (mapped !== undefined) {
+        if (!base) return { ok: false, cluster: c.name, error: baseError ?? `contexts maps ${c.name} to "${mapped}" but no kubeconfig is configured` };
+        if (!contextNames.has(mapped)) return { ok: false, cluster: c.name, error: `contexts maps ${c.name} to "${mapped}", which the kubeconfig does not define` };
+        return { ok: true, endpoint: { cluster: c.name, via: `context ${mapped}`, kubeConfig: withContext(base, mapped) } };
+      }
+      if (base && contextNames.has(c.name)) return { ok: true, endpoint: { cluster: c.name, via: `context ${c.name}`, kubeConfig: withContext(base, c.name) } };
+      if (c.secretRef && settings.secretsDir) {
+        const { namespace, name } = c.secretRef;
+        if (!SAFE_SEGMENT.test(name) || (namespace && !SAFE_SEGMENT.test(namespace))) return { ok: false, cluster: c.name, error: `secretRef ${namespace}/${name} is not a valid secret name` };
+        const candidates = [...(namespace ? [`${settings.secretsDir}/${namespace}/${name}`] : []), `${settings.secretsDir}/${name}`];
+        for (const file of candidates) {
+          const text = readFile(file);
+          if (text === null) continue;
+          try {
+            const kc = loadKubeConfig(kubeconfigFromSecretFile(text), null);
+            const current = kc.getCurrentContext() || kc.getContexts()[0]?.name;
+            if (!current) return { ok: false, cluster: c.name, error: `${file} defines no context` };
+            return { ok: true, endpoint: { cluster: c.name, via: `secret ${namespace ? `${namespace}/` : ''}${name}`, kubeConfig: withContext(kc, current) } };
+          } catch (e) {
+            return { ok: false, cluster: c.name, error: `${file} is not a kubeconfig: ${(e as Error).message}` };
+          }
+        }
+        return { ok: false, cluster: c.name, error: `no kubeconfig for secret ${namespace ? `${namespace}/` : ''}${name} in ${settings.secretsDir} (looked for ${candidates.join(', ')})` };
+      }
+      if (baseError) return { ok: false, cluster: c.name, error: baseError };
+      return { ok: false, cluster: c.name, error: `no connection: the kubeconfig has no context named ${c.name}${c.secretRef ? ` and no secrets directory is configured for its secretRef ${c.secretRef.name}` : ''}; add one, or map it in the kubernetes target's contexts` };
+    });
+}

@@ -1,0 +1,118 @@
+// Many clusters at once: each cluster's pass runs on its own (a limit of `parallelism` at a time,
+// the KarmadaConfig's scheduler.parallelism or the target's setting), and one cluster failing —
+// unreachable, throttling, rejecting objects — never blocks or fails the others. The
+// mass-deletion guard is fleet-wide, like the reconciler's (reconcile/safety.ts): a revision that
+// would delete more than the limit of everything flotilla has applied is held back everywhere.
+import type { KubeApi } from './api.js';
+import { Discovery } from './discovery.js';
+import type { HealthStatus } from './health.js';
+import { rollUpHealth } from './health.js';
+import { mapLimit } from './limit.js';
+import { observeCluster, type ClusterObservation } from './observe.js';
+import { syncCluster, type ClusterSyncResult, type DesiredObject, type InventoryEntry, type ObjectAction, type SyncOptions } from './sync.js';
+
+/** A connected cluster: its API client and cached discovery (kept between passes). */
+export interface ClusterClient {
+  api: KubeApi;
+  discovery: Discovery;
+}
+
+/** One cluster's work for a pass. */
+export interface ClusterWork {
+  cluster: string;
+  desired: DesiredObject[];
+  inventory: InventoryEntry[];
+}
+
+export interface PruneGuard {
+  /** True when pruning runs this pass. */
+  allowed: boolean;
+  /** Objects of the inventory that left the desired state, fleet-wide. */
+  leaving: number;
+  total: number;
+  reason: string | null;
+}
+
+export interface FleetSyncResult {
+  clusters: ClusterSyncResult[];
+  prune: PruneGuard;
+  health: { status: HealthStatus; counts: Record<HealthStatus, number> };
+  counts: Record<ObjectAction, number>;
+  writes: number;
+}
+
+/**
+ * Whether objects may be deleted: never while the revision has error diagnostics, never past the
+ * mass-deletion guard (percentage of all inventoried objects, fleet-wide).
+ */
+export function pruneGuard(work: readonly ClusterWork[], opts: { maxDeletePercent: number; revisionHasErrors: boolean }): PruneGuard {
+  let total = 0;
+  let leaving = 0;
+  for (const w of work) {
+    const ids = new Set(w.desired.map((d) => d.id));
+    total += w.inventory.length;
+    leaving += w.inventory.filter((e) => !ids.has(e.id)).length;
+  }
+  if (leaving === 0) return { allowed: true, leaving, total, reason: null };
+  if (opts.revisionHasErrors) return { allowed: false, leaving, total, reason: 'the revision has error diagnostics' };
+  const percent = total === 0 ? 0 : (leaving / total) * 100;
+  if (percent > opts.maxDeletePercent) {
+    return { allowed: false, leaving, total, reason: `${leaving} of ${total} objects (${Math.round(percent * 100) / 100}%) would be deleted, over the mass-deletion limit of ${opts.maxDeletePercent}%` };
+  }
+  return { allowed: true, leaving, total, reason: null };
+}
+
+/** The result for a cluster flotilla cannot even try (no connection). */
+export function unavailableCluster(w: ClusterWork, error: string, code: string): ClusterSyncResult {
+  const objects = w.desired.map((d) => ({ id: d.id, ref: d.ref, action: 'skipped' as const, drift: [], message: error, code, health: null }));
+  return {
+    cluster: w.cluster,
+    reachable: false,
+    error,
+    errorCode: code,
+    objects,
+    inventory: [...w.inventory],
+    counts: { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: objects.length, failed: 0 },
+    health: rollUpHealth([]),
+    writes: 0,
+    pruneHeld: null,
+  };
+}
+
+/** Syncs every cluster of `work`, `parallelism` at a time; results sorted by cluster name. */
+export async function syncFleet(input: {
+  work: readonly ClusterWork[];
+  client(cluster: string): ClusterClient | { error: string };
+  parallelism: number;
+  options: SyncOptions;
+  maxDeletePercent: number;
+  revisionHasErrors: boolean;
+}): Promise<FleetSyncResult> {
+  const prune = pruneGuard(input.work, input);
+  const sorted = [...input.work].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  const clusters = await mapLimit(sorted, input.parallelism, async (w) => {
+    const c = input.client(w.cluster);
+    if ('error' in c) return unavailableCluster(w, c.error, 'NO_CONNECTION');
+    try {
+      return await syncCluster({ api: c.api, discovery: c.discovery, desired: w.desired, inventory: w.inventory, pruneAllowed: prune.allowed, ...(prune.reason ? { pruneHeldReason: prune.reason } : {}), options: input.options });
+    } catch (e) {
+      // A bug or an unexpected answer in one cluster must not take the others down.
+      return unavailableCluster(w, `internal error: ${(e as Error).message}`, 'INTERNAL');
+    }
+  });
+  const counts: Record<ObjectAction, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 };
+  for (const c of clusters) for (const k of Object.keys(counts) as ObjectAction[]) counts[k] += c.counts[k];
+  return {
+    clusters,
+    prune,
+    health: rollUpHealth(clusters.filter((c) => c.objects.some((o) => o.health)).map((c) => c.health.status)),
+    counts,
+    writes: clusters.reduce((n, c) => n + c.writes, 0),
+  };
+}
+
+/** Probes (and reads the capacity of) every connected cluster, `parallelism` at a time. */
+export async function observeFleet(clients: ReadonlyMap<string, ClusterClient>, opts: { parallelism: number; probeTimeoutMs: number; capacity: boolean }): Promise<ClusterObservation[]> {
+  const names = [...clients.keys()].sort();
+  return mapLimit(names, opts.parallelism, (name) => observeCluster(clients.get(name)!.api, opts));
+}

@@ -1,0 +1,356 @@
+// One cluster's apply stage, top to bottom as Flux's kustomize-controller does it: observe (list
+// flotilla's objects by its label, get the others by name), compare (normalize.ts: only the fields
+// flotilla sends), apply what differs with server-side apply in order (Namespaces and CRDs first,
+// webhooks last), prune what left the desired state (inventory diff), read health. Every object
+// ends with one action of the change set: created | configured | unchanged | deleted | skipped |
+// failed. Nothing that is equal is sent, so a resync with no change makes no write request.
+//
+// Conflicts (409) with another field manager: on an object flotilla already manages (its field
+// manager is on it), the other manager changed a field flotilla owns — drift — and the apply is
+// forced so the repository wins, as Flux does. On an object flotilla never applied, someone else
+// owns it: the conflict is reported and not forced unless `force` is configured.
+import { identityKey } from '../diff/normalize.js';
+import { MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../render/tracking.js';
+import type { KubeApi, KubeObject } from './api.js';
+import { resourcePath, type Discovery, type ResourceMapping } from './discovery.js';
+import { KubeApiError } from './errors.js';
+import { objectHealth, rollUpHealth, type Health, type HealthStatus } from './health.js';
+import { mapLimit } from './limit.js';
+import { compareWithLive } from './normalize.js';
+import { applyPhase, sortForApply, sortForDelete } from './order.js';
+
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  /** '' for cluster-scoped objects. */
+  namespace: string;
+  name: string;
+}
+
+/** An object flotilla applied to a cluster and has not deleted: the inventory prune works from. */
+export interface InventoryEntry extends ObjectRef {
+  /** identityKey: group|kind|namespace|name (an apiVersion bump is the same object). */
+  id: string;
+}
+
+export interface DesiredObject {
+  id: string;
+  ref: ObjectRef;
+  object: KubeObject;
+  /** The repository changed this object in the revision being applied (so a difference is not drift). */
+  changed: boolean;
+}
+
+export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
+
+export interface ObjectResult {
+  id: string;
+  ref: ObjectRef;
+  action: ObjectAction;
+  /** Fields whose live value differed although the repository did not change them (corrected by this apply). */
+  drift: string[];
+  /** Why it failed or was skipped. */
+  message: string | null;
+  /** KubeApiError code of a failure. */
+  code: string | null;
+  /** Health of the live object after this pass (null for deleted, skipped and failed objects). */
+  health: Health | null;
+}
+
+export interface SyncOptions {
+  fieldManager: string;
+  /** Force conflicts with other field managers even on objects flotilla never applied. */
+  force: boolean;
+  /** Server-side dry run (dryRun=All): nothing is persisted, the inventory does not change. */
+  dryRun: boolean;
+  /** Objects of one cluster applied at once (within an apply phase). */
+  objectConcurrency: number;
+}
+
+export const DEFAULT_SYNC_OPTIONS: SyncOptions = { fieldManager: MANAGED_VALUE, force: false, dryRun: false, objectConcurrency: 8 };
+
+export interface ClusterSyncResult {
+  cluster: string;
+  /** False when the cluster did not answer (the whole pass for it was abandoned). */
+  reachable: boolean;
+  /** Set when the cluster's pass as a whole failed (unreachable, forbidden). */
+  error: string | null;
+  errorCode: string | null;
+  objects: ObjectResult[];
+  /** The inventory after this pass. */
+  inventory: InventoryEntry[];
+  counts: Record<ObjectAction, number>;
+  health: { status: HealthStatus; counts: Record<HealthStatus, number> };
+  /** Write requests sent (apply and delete, retries included). */
+  writes: number;
+  /** Why pruning did not run, when it did not. */
+  pruneHeld: string | null;
+}
+
+/** The ref and id of an object. */
+export function refOf(object: KubeObject): { id: string; ref: ObjectRef } {
+  const meta = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+  const ref: ObjectRef = {
+    apiVersion: String(object.apiVersion ?? ''),
+    kind: String(object.kind ?? ''),
+    namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
+    name: typeof meta.name === 'string' ? meta.name : '',
+  };
+  return { id: identityKey(object), ref };
+}
+
+/** `Kind namespace/name` for messages. */
+export function describeRef(r: ObjectRef): string {
+  return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Whether flotilla's field manager has applied this live object before. */
+export function managedBy(live: KubeObject, manager: string): boolean {
+  const entries = isMap(live.metadata) && Array.isArray(live.metadata.managedFields) ? live.metadata.managedFields : [];
+  return entries.some((e) => isMap(e) && e.manager === manager && e.operation === 'Apply');
+}
+
+/** Whether a live object carries flotilla's tracking label (flotilla created or adopted it). */
+export function carriesManagedLabel(live: KubeObject): boolean {
+  const labels = isMap(live.metadata) && isMap(live.metadata.labels) ? live.metadata.labels : {};
+  return labels[MANAGED_LABEL] === MANAGED_VALUE;
+}
+
+/** Whether a live object opted out of pruning (annotation flotilla.dev/prune: disabled). */
+export function pruneDisabled(live: KubeObject): boolean {
+  const annotations = isMap(live.metadata) && isMap(live.metadata.annotations) ? live.metadata.annotations : {};
+  return annotations[PRUNE_ANNOTATION] === 'disabled';
+}
+
+/** The group and kind a CRD object defines, or null when it is not a CRD. */
+function crdDefines(o: KubeObject): { group: string; kind: string } | null {
+  if (o.kind !== 'CustomResourceDefinition') return null;
+  const spec = isMap(o.spec) ? o.spec : {};
+  const names = isMap(spec.names) ? spec.names : {};
+  return typeof spec.group === 'string' && typeof names.kind === 'string' ? { group: spec.group, kind: names.kind } : null;
+}
+
+function groupOf(apiVersion: string): string {
+  return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+}
+
+const EMPTY_COUNTS = (): Record<ObjectAction, number> => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 });
+
+/** Errors that mean the cluster itself is not usable now: stop instead of failing object after object. */
+function isClusterWide(e: unknown): e is KubeApiError {
+  return e instanceof KubeApiError && (e.code === 'KUBE_UNREACHABLE' || e.code === 'KUBE_FORBIDDEN' && e.status === 401);
+}
+
+class ClusterAbort extends Error {
+  constructor(override readonly cause: KubeApiError) {
+    super(cause.message);
+  }
+}
+
+/**
+ * Syncs one cluster to its desired objects. Never throws for what the cluster does: an unreachable
+ * cluster comes back with reachable false and every object skipped; one object's failure (422, 409)
+ * fails that object only. `pruneAllowed` false (revision with errors, mass-deletion guard) keeps
+ * every object that left the desired state, and says why in `pruneHeld`.
+ */
+export async function syncCluster(input: {
+  api: KubeApi;
+  discovery: Discovery;
+  desired: readonly DesiredObject[];
+  inventory: readonly InventoryEntry[];
+  pruneAllowed: boolean;
+  pruneHeldReason?: string;
+  options: SyncOptions;
+}): Promise<ClusterSyncResult> {
+  const { api, discovery, options } = input;
+  const writesBefore = api.writes;
+  const results = new Map<string, ObjectResult>();
+  const liveAfter = new Map<string, KubeObject | null>();
+  const desiredIds = new Set(input.desired.map((d) => d.id));
+  const liveBefore = new Map<string, KubeObject | null>();
+  const mappings = new Map<string, ResourceMapping | null>();
+  const setResult = (d: { id: string; ref: ObjectRef } | InventoryEntry, action: ObjectAction, extra: Partial<ObjectResult> = {}) => {
+    const ref: ObjectRef = 'ref' in d ? d.ref : { apiVersion: d.apiVersion, kind: d.kind, namespace: d.namespace, name: d.name };
+    results.set(d.id, { id: d.id, ref, action, drift: [], message: null, code: null, health: null, ...extra });
+  };
+
+  const mappingOf = async (ref: ObjectRef): Promise<ResourceMapping | null> => {
+    const key = `${ref.apiVersion}|${ref.kind}`;
+    if (!mappings.has(key)) mappings.set(key, await discovery.lookup(ref.apiVersion, ref.kind));
+    return mappings.get(key)!;
+  };
+  const pathOf = (m: ResourceMapping, ref: ObjectRef) => resourcePath(m, ref.namespace, ref.name);
+
+  let pruneHeld: string | null = null;
+  const keep = new Set<string>();
+  try {
+    // ---- observe: flotilla's objects by label, one list per kind; the rest by name.
+    const kinds = new Map<string, ObjectRef>();
+    for (const r of [...input.desired.map((d) => d.ref), ...input.inventory]) kinds.set(`${r.apiVersion}|${r.kind}`, r);
+    const listed = new Map<string, KubeObject>();
+    for (const key of [...kinds.keys()].sort()) {
+      const ref = kinds.get(key)!;
+      const m = await guard(() => mappingOf(ref));
+      if (!m) continue;
+      const items = await guard(() => api.list(resourcePath(m, ''), { labelSelector: `${MANAGED_LABEL}=${MANAGED_VALUE}`, apiVersion: m.apiVersion, kind: m.kind }));
+      for (const item of items) listed.set(refOf(item).id, item);
+    }
+    const definedByDesiredCrds = new Set(input.desired.flatMap((d) => (crdDefines(d.object) ? [`${crdDefines(d.object)!.group}|${crdDefines(d.object)!.kind}`] : [])));
+    await mapLimit(input.desired, options.objectConcurrency, async (d) => {
+      if (listed.has(d.id)) {
+        liveBefore.set(d.id, listed.get(d.id)!);
+        return;
+      }
+      const m = await guard(() => mappingOf(d.ref));
+      if (!m) return; // unknown kind: decided below
+      liveBefore.set(d.id, await guard(() => api.get(pathOf(m, d.ref))));
+    });
+
+    // ---- apply, phase by phase
+    const ordered = sortForApply(input.desired, (d) => d.ref);
+    for (const phase of [0, 1, 2] as const) {
+      const items = ordered.filter((d) => applyPhase(d.ref.apiVersion, d.ref.kind) === phase);
+      const run = async (d: DesiredObject) => {
+        let m = await guard(() => mappingOf(d.ref));
+        if (!m && definedByDesiredCrds.has(`${groupOf(d.ref.apiVersion)}|${d.ref.kind}`)) {
+          // Its CRD was applied in phase 0 of this pass: ask discovery again.
+          mappings.delete(`${d.ref.apiVersion}|${d.ref.kind}`);
+          m = await guard(() => mappingOf(d.ref));
+          if (m && !liveBefore.has(d.id)) liveBefore.set(d.id, await guard(() => api.get(pathOf(m!, d.ref))));
+        }
+        if (!m) {
+          setResult(d, 'failed', { code: 'KUBE_UNKNOWN_KIND', message: `the cluster does not serve ${d.ref.apiVersion} ${d.ref.kind} (is its CRD installed?)` });
+          return;
+        }
+        const live = liveBefore.get(d.id) ?? null;
+        let drift: string[] = [];
+        if (live) {
+          const cmp = compareWithLive(d.object, live, options.fieldManager);
+          if (!cmp.differs) {
+            setResult(d, 'unchanged', { health: objectHealth(live) });
+            liveAfter.set(d.id, live);
+            return;
+          }
+          if (!d.changed) drift = cmp.fields;
+        }
+        const ours = live ? managedBy(live, options.fieldManager) : false;
+        try {
+          const after = await api.apply(pathOf(m, d.ref), d.object, { fieldManager: options.fieldManager, force: options.force || ours, dryRun: options.dryRun });
+          liveAfter.set(d.id, after);
+          setResult(d, live ? 'configured' : 'created', { drift, health: objectHealth(after) });
+          const defines = crdDefines(d.object);
+          if (defines && !options.dryRun) discovery.invalidate(defines.group);
+        } catch (e) {
+          if (isClusterWide(e)) throw new ClusterAbort(e);
+          const err = e instanceof KubeApiError ? e : null;
+          let message = err ? err.message : String(e);
+          if (err?.code === 'KUBE_CONFLICT') message = `${message} — another field manager owns these fields; flotilla does not take over objects it never applied unless the kubernetes target sets force: true`;
+          setResult(d, 'failed', { code: err?.code ?? 'KUBE_API', message, drift });
+        }
+      };
+      // Namespaces and CRDs one by one (later ones may depend on earlier ones); the rest in parallel.
+      await mapLimit(items, phase === 0 ? 1 : options.objectConcurrency, run);
+    }
+
+    // ---- prune: inventory entries that left the desired state
+    const leaving = input.inventory.filter((e) => !desiredIds.has(e.id));
+    if (leaving.length > 0 && !input.pruneAllowed) {
+      pruneHeld = input.pruneHeldReason ?? 'pruning held back';
+      for (const e of leaving) {
+        setResult(e, 'skipped', { message: `not deleted: ${pruneHeld}` });
+        keep.add(e.id);
+      }
+    } else {
+      for (const e of sortForDelete(leaving, (x) => x)) {
+        const m = await guard(() => mappingOf(e));
+        if (!m) {
+          setResult(e, 'skipped', { message: `the cluster no longer serves ${e.apiVersion} ${e.kind}; nothing to delete` });
+          continue;
+        }
+        const live = listed.get(e.id) ?? (await guard(() => api.get(pathOf(m, e))));
+        if (!live) continue; // already gone: nothing to do, and it leaves the inventory
+        if (!carriesManagedLabel(live)) {
+          setResult(e, 'skipped', { message: `not deleted: it does not carry ${MANAGED_LABEL}=${MANAGED_VALUE}, so flotilla did not create it` });
+          continue;
+        }
+        if (pruneDisabled(live)) {
+          setResult(e, 'skipped', { message: `not deleted: annotated ${PRUNE_ANNOTATION}: disabled` });
+          continue;
+        }
+        try {
+          await api.delete(pathOf(m, e), { dryRun: options.dryRun });
+          setResult(e, 'deleted');
+        } catch (err) {
+          if (isClusterWide(err)) throw new ClusterAbort(err);
+          setResult(e, 'failed', { code: err instanceof KubeApiError ? err.code : 'KUBE_API', message: `delete failed: ${(err as Error).message}` });
+          keep.add(e.id);
+        }
+      }
+    }
+  } catch (e) {
+    if (!(e instanceof ClusterAbort)) throw e;
+    for (const d of input.desired) if (!results.has(d.id)) setResult(d, 'skipped', { message: 'cluster unavailable' });
+    return finish(false, e.cause);
+  }
+  return finish(true, null);
+
+  function finish(reachable: boolean, error: KubeApiError | null): ClusterSyncResult {
+    const objects = sortForApply([...results.values()], (r) => r.ref);
+    const counts = EMPTY_COUNTS();
+    for (const r of objects) counts[r.action]++;
+    return {
+      cluster: api.cluster,
+      reachable: reachable || (error !== null && error.code !== 'KUBE_UNREACHABLE'),
+      error: error ? error.message : null,
+      errorCode: error ? error.code : null,
+      objects,
+      inventory: options.dryRun ? [...input.inventory] : nextInventory(input.inventory, input.desired, results, liveBefore, keep, !reachable || error !== null),
+      counts,
+      health: rollUpHealth(objects.filter((o) => o.health).map((o) => o.health!.status)),
+      writes: api.writes - writesBefore,
+      pruneHeld,
+    };
+  }
+}
+
+/** Runs a read; a cluster-wide failure (unreachable, unauthorized) aborts the cluster's pass. */
+async function guard<T>(op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (e) {
+    if (isClusterWide(e) || (e instanceof KubeApiError && e.transient)) throw new ClusterAbort(e as KubeApiError);
+    throw e;
+  }
+}
+
+/**
+ * The inventory after a pass: desired objects that exist on the cluster (applied, unchanged, or
+ * failed but already there), plus objects that left the desired state and were not deleted for a
+ * reason that may pass (`keep`: held back, delete failed). Objects found gone, not flotilla's, or
+ * opted out leave it. After an aborted pass nothing previously recorded is forgotten.
+ */
+function nextInventory(
+  previous: readonly InventoryEntry[],
+  desired: readonly DesiredObject[],
+  results: ReadonlyMap<string, ObjectResult>,
+  liveBefore: ReadonlyMap<string, KubeObject | null>,
+  keep: ReadonlySet<string>,
+  aborted: boolean,
+): InventoryEntry[] {
+  const out = new Map<string, InventoryEntry>();
+  const prevIds = new Set(previous.map((e) => e.id));
+  for (const d of desired) {
+    const action = results.get(d.id)?.action;
+    const exists = action === 'created' || action === 'configured' || action === 'unchanged' || Boolean(liveBefore.get(d.id));
+    if (exists || (aborted && prevIds.has(d.id))) out.set(d.id, { id: d.id, ...d.ref });
+  }
+  for (const e of previous) {
+    if (out.has(e.id)) continue;
+    if (keep.has(e.id) || (aborted && results.get(e.id)?.action !== 'deleted')) out.set(e.id, e);
+  }
+  return [...out.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}

@@ -1,0 +1,109 @@
+// HTTP to one cluster's API server, with the kubeconfig used only for where to connect and how to
+// authenticate (LIBRARIES.md §2: client-node's generic object API drops unknown fields and CRD
+// schema extensions, so flotilla sends its own requests and reads plain JSON back). This is the
+// only module of src/kube that does network I/O; everything above it takes a KubeTransport, so tests
+// can pass a fake one.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { FlotillaError } from '../model/diagnostics.js';
+
+export interface KubeHttpRequest {
+  method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT';
+  /** Path below the server URL, e.g. /apis/apps/v1/namespaces/default/deployments/web. */
+  path: string;
+  query?: Record<string, string>;
+  body?: string;
+  contentType?: string;
+  timeoutMs: number;
+}
+
+export interface KubeHttpResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  /** Parsed JSON, or the text when the answer is not JSON. */
+  body: unknown;
+}
+
+/** Sends one request; throws only when no answer came (network error, timeout). */
+export interface KubeTransport {
+  /** The server URL, for messages. */
+  readonly server: string;
+  send(req: KubeHttpRequest): Promise<KubeHttpResponse>;
+  /** Frees pooled connections. */
+  close(): void;
+}
+
+/** How long authentication headers (which may come from an exec plugin with expiring tokens) are reused. */
+const AUTH_REFRESH_MS = 60_000;
+
+/**
+ * A transport for the current context of `kc`: TLS material and credentials from the kubeconfig
+ * (client-node's applyToHTTPSOptions), one keep-alive connection pool per cluster.
+ */
+export function kubeconfigTransport(kc: KubeConfig, opts: { now?: () => number } = {}): KubeTransport {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) throw new FlotillaError('KUBECONFIG_INVALID', `kubeconfig context "${kc.getCurrentContext()}" names no cluster`);
+  const server = cluster.server.replace(/\/+$/, '');
+  const now = opts.now ?? Date.now;
+  let auth: { at: number; headers: Record<string, string>; agent: http.Agent } | null = null;
+  let agent: http.Agent | null = null;
+
+  async function prepare(): Promise<{ headers: Record<string, string>; agent: http.Agent }> {
+    if (auth && now() - auth.at < AUTH_REFRESH_MS) return auth;
+    const o: https.RequestOptions = { headers: {} };
+    await kc.applyToHTTPSOptions(o);
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(o.headers ?? {})) if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
+    if (o.auth) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
+    if (!agent) {
+      if (cluster!.proxyUrl) agent = o.agent as http.Agent; // the kubeconfig's proxy agent
+      else if (server.startsWith('http:')) agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+      else agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, servername: o.servername, ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}) });
+    } else {
+      (o.agent as http.Agent | undefined)?.destroy?.();
+    }
+    auth = { at: now(), headers, agent: agent! };
+    return auth;
+  }
+
+  return {
+    server,
+    async send(req) {
+      const { headers, agent: a } = await prepare();
+      const url = new URL(server + req.path);
+      for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+      const h: Record<string, string> = { ...headers, Accept: 'application/json' };
+      if (req.body !== undefined) {
+        h['Content-Type'] = req.contentType ?? 'application/json';
+        h['Content-Length'] = String(Buffer.byteLength(req.body));
+      }
+      return new Promise<KubeHttpResponse>((resolve, reject) => {
+        const lib = url.protocol === 'https:' ? https : http;
+        const r = lib.request(url, { method: req.method, headers: h, agent: a }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('error', reject);
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            let body: unknown = text;
+            if (text && /json/.test(String(res.headers['content-type'] ?? 'application/json'))) {
+              try {
+                body = JSON.parse(text);
+              } catch {
+                body = text;
+              }
+            }
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          });
+        });
+        r.setTimeout(req.timeoutMs, () => r.destroy(Object.assign(new Error(`timed out after ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+        r.on('error', reject);
+        r.end(req.body);
+      });
+    },
+    close() {
+      agent?.destroy();
+    },
+  };
+}
