@@ -2,7 +2,10 @@
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupRepos, git, makeTempDir } from '../helpers/git.js';
+import fsp from 'node:fs/promises';
 import { ReconcileLoop } from '../../src/reconcile/loop.js';
+import { cacheFolder, openSourceRepository } from '../../src/source/remote.js';
+import { silentLogger } from '../../src/log/logger.js';
 import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor, seedFiles } from './harness.js';
 import { ENV, PASSWORD, remoteConfig, serveFleet, type ServedFleet } from './remote-harness.js';
 
@@ -46,6 +49,28 @@ describe('reconcile over HTTP', () => {
     const files = await readTree(out);
     expect(Object.keys(files).filter((f) => f.endsWith('configmap-extra.yaml')).sort()).toEqual(['cluster-hangzhou/default/configmap-extra.yaml', 'cluster-shanghai/default/configmap-extra.yaml']);
     expect(await git(fleet.bare, 'ls-tree', '-r', '--name-only', 'flotilla-status', 'manifests/cluster-hangzhou/default/')).toContain('manifests/cluster-hangzhou/default/configmap-extra.yaml');
+    // The credentials are nowhere on the status branch.
+    await expect(git(fleet.bare, 'grep', '-q', PASSWORD, 'flotilla-status')).rejects.toThrow();
+  });
+
+  it('fetches add packs; past the limit the cache is repacked into one and still reads', async () => {
+    const fleet = await serveFleet(await seedFiles());
+    servers.push(fleet);
+    const base = await makeTempDir('flotilla-run-');
+    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
+    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined, maxPacks: 2 });
+    await repo.fetchSource();
+    let tip = '';
+    for (let i = 0; i < 3; i++) {
+      tip = await fleet.push({ [`pack-${i}.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: pack-${i}}\n` }, `pack ${i}`);
+      expect(await repo.fetchSource()).toBe(tip);
+    }
+    const packDir = path.join(cacheFolder(config.source), 'repo.git', 'objects', 'pack');
+    const packs = async () => (await fsp.readdir(packDir)).filter((f) => f.endsWith('.pack')).length;
+    expect(await packs()).toBe(4);
+    await repo.maintain();
+    expect(await packs()).toBe(1);
+    expect((await repo.readFleetFiles(tip, '')).map((f) => f.path)).toContain('pack-2.yaml');
   });
 
   it('editing a policy rewrites only the outputs it places (nginx 60/40 → 70/30: 2 files)', async () => {
