@@ -99,6 +99,13 @@ function dropWithin(set: FieldSet, path: FieldPath): void {
   for (const [key, p] of set) if (isWithin(p, path)) set.delete(key);
 }
 
+/** Is the path a key field of a list item (`…k:{"name":"a"}.f:name`)? */
+function isKeyField(path: FieldPath): boolean {
+  const parent = path[path.length - 2];
+  const last = path[path.length - 1]!;
+  return parent !== undefined && parent.startsWith('k:') && last.startsWith('f:') && last.slice(2) in (JSON.parse(parent.slice(2)) as object);
+}
+
 /** Merges an applied configuration into a live value: maps by field, keyed lists by key, the rest replaced. */
 function mergeApplied(live: unknown, applied: unknown, fieldName: string): unknown {
   if (isPlainObject(applied) && isPlainObject(live)) {
@@ -162,10 +169,11 @@ export function serverSideApply(request: ApplyRequest): KubeObject {
 
   // Fields this manager applied before and omits now go, unless someone else still owns them.
   const previous = self ? [...self.set.values()] : [];
-  const omitted = previous.filter((p) => !appliedSet.has(pathKey(p))).sort((a, b) => b.length - a.length);
+  // Shortest first: a list item goes as a whole; its key fields stay while the item does.
+  const omitted = previous.filter((p) => !appliedSet.has(pathKey(p))).sort((a, b) => a.length - b.length);
   for (const path of omitted) {
     const stillOwned = others.some((o) => [...o.set.values()].some((p) => isWithin(p, path)));
-    if (!stillOwned) removeAt(live, path);
+    if (!stillOwned && !isKeyField(path)) removeAt(live, path);
   }
 
   const merged = mergeApplied(live, appliedContent, '') as KubeObject;
