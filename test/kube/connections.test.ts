@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { kubeconfigFromSecretFile, resolveConnections, type ConnectionSettings } from '../../src/kube/connections.js';
+
+const kubeconfig = (names: string[], current = names[0]) =>
+  stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': current,
+    clusters: names.map((n) => ({ name: n, cluster: { server: `https://${n}.example:6443` } })),
+    users: names.map((n) => ({ name: n, user: { token: `t-${n}` } })),
+    contexts: names.map((n) => ({ name: n, context: { cluster: n, user: n } })),
+  });
+const settings = (over: Partial<ConnectionSettings> = {}): ConnectionSettings => ({ kubeconfigText: kubeconfig(['east', 'west', 'prod-eu']), kubeconfigDir: null, contexts: {}, secretsDir: null, ...over });
+const server = (r: ReturnType<typeof resolveConnections>[number]) => (r.ok ? r.endpoint.kubeConfig.getCurrentCluster()!.server : `error: ${r.error}`);
+
+describe('connections: context per cluster, mapping, secretRef directory', () => {
+  it('context name = cluster name', () => {
+    const [east] = resolveConnections([{ name: 'east' }], settings(), () => null);
+    expect(server(east!)).toBe('https://east.example:6443');
+  });
+  it('a mapping wins over a same-named context', () => {
+    const [east] = resolveConnections([{ name: 'east' }], settings({ contexts: { east: 'prod-eu' } }), () => null);
+    expect(server(east!)).toBe('https://prod-eu.example:6443');
+  });
+  it('a mapping to a context the kubeconfig lacks is an error naming both', () => {
+    const [r] = resolveConnections([{ name: 'east' }], settings({ contexts: { east: 'nope' } }), () => null);
+    expect(r!.ok).toBe(false);
+    expect(server(r!)).toContain('"nope"');
+  });
+  it('AttachedCluster secretRef kurator-system/cluster-01-kubeconfig → <dir>/kurator-system/cluster-01-kubeconfig', () => {
+    const files = new Map([['/secrets/kurator-system/cluster-01-kubeconfig', kubeconfig(['attached'])]]);
+    const [r] = resolveConnections([{ name: 'production-cluster-01', secretRef: { namespace: 'kurator-system', name: 'cluster-01-kubeconfig' } }], settings({ secretsDir: '/secrets' }), (p) => files.get(p) ?? null);
+    expect(server(r!)).toBe('https://attached.example:6443');
+    expect(r!.ok && r!.endpoint.via).toBe('secret kurator-system/cluster-01-kubeconfig');
+  });
+  it('the secret file may be the Secret manifest itself (data.value, base64)', () => {
+    const secret = stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { value: Buffer.from(kubeconfig(['inside'])).toString('base64') } });
+    expect(kubeconfigFromSecretFile(secret)).toContain('https://inside.example:6443');
+  });
+  it('a secret name with a path in it is refused, never read', () => {
+    const read: string[] = [];
+    const [r] = resolveConnections([{ name: 'x', secretRef: { namespace: 'ns', name: '../etc' } }], settings({ secretsDir: '/secrets' }), (p) => (read.push(p), null));
+    expect(r!.ok).toBe(false);
+    expect(read).toEqual([]);
+  });
+  it('a cluster nothing names gets an error that says what to add; results sorted by cluster', () => {
+    const rs = resolveConnections([{ name: 'zeta' }, { name: 'west' }], settings(), () => null);
+    expect(rs.map((r) => (r.ok ? r.endpoint.cluster : r.cluster))).toEqual(['west', 'zeta']);
+    expect(server(rs[1]!)).toMatch(/no context named zeta.*contexts/);
+  });
+  it('each connection is independent: its current context is its own', () => {
+    const [a, b] = resolveConnections([{ name: 'east' }, { name: 'west' }], settings(), () => null);
+    expect([a, b].map((r) => r!.ok && r!.endpoint.kubeConfig.getCurrentContext())).toEqual(['east', 'west']);
+  });
+});
