@@ -211,6 +211,7 @@ export async function syncCluster(input: {
     });
 
     // ---- apply, phase by phase
+    const namespacesCreated = new Set<string>();
     const ordered = sortForApply(input.desired, (d) => d.ref);
     for (const phase of [0, 1, 2] as const) {
       const items = ordered.filter((d) => applyPhase(d.ref.apiVersion, d.ref.kind) === phase);
@@ -242,11 +243,17 @@ export async function syncCluster(input: {
           const after = await api.apply(pathOf(m, d.ref), d.object, { fieldManager: options.fieldManager, force: options.force || ours, dryRun: options.dryRun });
           liveAfter.set(d.id, after);
           setResult(d, live ? 'configured' : 'created', { drift, health: objectHealth(after) });
+          if (!live && d.ref.kind === 'Namespace' && d.ref.apiVersion === 'v1') namespacesCreated.add(d.ref.name);
           const defines = crdDefines(d.object);
           if (defines && !options.dryRun) discovery.invalidate(defines.group);
         } catch (e) {
           if (isClusterWide(e)) throw new ClusterAbort(e);
           const err = e instanceof KubeApiError ? e : null;
+          if (options.dryRun && err?.code === 'KUBE_NOT_FOUND' && d.ref.namespace && namespacesCreated.has(d.ref.namespace)) {
+            // A dry run persists nothing, so the Namespace created earlier in this pass is not there.
+            setResult(d, 'created', { message: `dry run: namespace ${d.ref.namespace} would be created first` });
+            return;
+          }
           let message = err ? err.message : String(e);
           if (err?.code === 'KUBE_CONFLICT') message = `${message} — another field manager owns these fields; flotilla does not take over objects it never applied unless the kubernetes target sets force: true`;
           setResult(d, 'failed', { code: err?.code ?? 'KUBE_API', message, drift });
@@ -265,6 +272,7 @@ export async function syncCluster(input: {
         keep.add(e.id);
       }
     } else {
+      const keptIn = new Set<string>();
       for (const e of sortForDelete(leaving, (x) => x)) {
         const m = await guard(() => mappingOf(e));
         if (!m) {
@@ -279,6 +287,12 @@ export async function syncCluster(input: {
         }
         if (pruneDisabled(live)) {
           setResult(e, 'skipped', { message: `not deleted: annotated ${PRUNE_ANNOTATION}: disabled` });
+          keptIn.add(e.namespace);
+          continue;
+        }
+        // Deleting a Namespace deletes everything in it: never while it holds an object kept above.
+        if (e.kind === 'Namespace' && e.apiVersion === 'v1' && keptIn.has(e.name)) {
+          setResult(e, 'skipped', { message: `not deleted: it holds objects annotated ${PRUNE_ANNOTATION}: disabled` });
           continue;
         }
         try {
