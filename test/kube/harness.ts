@@ -44,7 +44,11 @@ export class PlanMaker {
 
   /** Renders `files` and returns the plan from the last applied state to it (which becomes applied). */
   next(files: readonly SourceFile[], opts: { revision?: string; full?: boolean } = {}): { plan: TargetPlan; render: RenderResult } {
-    const render = renderFleet({ files, revision: opts.revision ?? 'worktree' });
+    return this.fromRender(renderFleet({ files, revision: opts.revision ?? 'worktree' }), opts);
+  }
+
+  /** The plan from the last applied state to an already computed render (which becomes applied). */
+  fromRender(render: RenderResult, opts: { full?: boolean } = {}): { plan: TargetPlan; render: RenderResult } {
     const diff = diffDesired({ previous: this.applied, manifests: render.manifests });
     for (const c of diff.changes) if (c.text !== undefined && c.oid) this.texts.set(c.oid, c.text);
     for (const o of stateObjects(diff.next)) this.segments.set(safeSegment(o.cluster), o.cluster);
