@@ -104,10 +104,29 @@ describe('discovery and health', () => {
     }
   });
 
-  it('watch is answered with a clear 405 rather than a hanging stream', async () => {
-    const answer = await call(server, 'GET', '/api/v1/namespaces/default/configmaps?watch=true');
-    expect(answer.status).toBe(405);
-    expect(answer.body.message).toMatch(/watch is not supported/);
+  it('watch streams ADDED for current objects, then MODIFIED and DELETED as JSON lines', async () => {
+    server.putObject(configMap('a', { app: 'x' }));
+    const controller = new AbortController();
+    const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=true&labelSelector=app%3Dx`, { headers: { authorization: `Bearer ${server.token}` }, signal: controller.signal });
+    const reader = res.body!.getReader();
+    const events: { type: string; name: string }[] = [];
+    let buffered = '';
+    const next = async (count: number) => {
+      while (events.length < count) {
+        const { value } = await reader.read();
+        buffered += new TextDecoder().decode(value);
+        const lines = buffered.split('\n');
+        buffered = lines.pop()!;
+        for (const line of lines) if (line) events.push({ type: JSON.parse(line).type, name: JSON.parse(line).object.metadata.name });
+      }
+    };
+    await next(1);
+    server.putObject(configMap('b', { app: 'y' })); // not selected
+    server.putObject(configMap('a', { app: 'x' }, { a: '2' }));
+    server.deleteObject('v1', 'ConfigMap', 'default', 'a');
+    await next(3);
+    controller.abort();
+    expect(events).toEqual([{ type: 'ADDED', name: 'a' }, { type: 'MODIFIED', name: 'a' }, { type: 'DELETED', name: 'a' }]);
   });
 });
 
@@ -144,13 +163,19 @@ describe('CRUD', () => {
     expect((await call(server, 'GET', '/api/v1/namespaces/default/configmaps/cfg')).status).toBe(404);
   });
 
-  it('creating in a missing namespace → 404; deleting a namespace removes its objects', async () => {
+  it('creating in a missing namespace → 404; a deleted namespace is Terminating, then goes with its objects', async () => {
     expect((await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('cfg', {}, {}, 'shop') })).body).toMatchObject({ code: 404, message: 'namespaces "shop" not found' });
     await call(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } } });
     expect((await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('cfg', {}, {}, 'shop') })).status).toBe(201);
     expect((await call(server, 'GET', '/api/v1/namespaces/shop')).body.status).toEqual({ phase: 'Active' });
-    await call(server, 'DELETE', '/api/v1/namespaces/shop');
+    const deleted = await call(server, 'DELETE', '/api/v1/namespaces/shop');
+    expect(deleted.body).toMatchObject({ metadata: { deletionTimestamp: expect.any(String) }, status: { phase: 'Terminating' } });
+    // Terminating: existing objects are still there, new ones are refused.
+    expect((await call(server, 'GET', '/api/v1/namespaces/shop/configmaps/cfg')).status).toBe(200);
+    expect((await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('new', {}, {}, 'shop') })).body).toMatchObject({ code: 403, reason: 'Forbidden' });
+    await new Promise((resolve) => setTimeout(resolve, 150)); // namespaceDeletionDelayMs defaults to 100
     expect((await call(server, 'GET', '/api/v1/namespaces/shop/configmaps/cfg')).status).toBe(404);
+    expect((await call(server, 'GET', '/api/v1/namespaces/shop')).status).toBe(404);
     expect(server.listObjects('v1', 'ConfigMap', 'shop')).toEqual([]);
   });
 

@@ -39,6 +39,11 @@ export interface ApiOptions {
   requireNamespace: boolean;
   /** Reported by /version. */
   version: { major: string; minor: string };
+  /**
+   * A deleted Namespace stays Terminating this long before it and its objects are removed (a real
+   * namespace controller takes seconds); 0 removes at once.
+   */
+  namespaceDeletionDelayMs: number;
   /** host:port, for /api's serverAddressByClientCIDRs. */
   serverAddress: () => string;
   now: () => Date;
@@ -51,6 +56,17 @@ interface Target {
   name?: string;
   subresource?: string;
 }
+
+/** One change, as a watch streams it. */
+export interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  resource: ResourceType;
+  object: KubeObject;
+  resourceVersion: number;
+}
+
+/** How many past events a watch from an older resourceVersion can replay. */
+const HISTORY_LIMIT = 10000;
 
 /** Kinds whose status a real server resets on create (controllers fill it in later). */
 const STATUS_KEPT_ON_CREATE = new Set(['Pod', 'Node', 'Service']);
@@ -92,6 +108,9 @@ function age(created: string | undefined, now: Date): string {
 export class KubeApi {
   readonly registry = new Registry();
   readonly store = new ObjectStore();
+  private readonly history: WatchEvent[] = [];
+  private readonly watchers = new Set<(event: WatchEvent) => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(readonly options: ApiOptions) {
     for (const name of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) {
@@ -106,13 +125,72 @@ export class KubeApi {
       const discovery = this.discovery(parts);
       if (discovery) return { status: 200, body: discovery };
     }
+    return this.resourceRequest(this.resolve(parts), request);
+  }
+
+  /** Is this request a watch (GET ?watch=true)? */
+  static isWatch(method: string, query: URLSearchParams): boolean {
+    return method === 'GET' && (query.get('watch') === 'true' || query.get('watch') === '1');
+  }
+
+  /**
+   * Opens a watch: checks the request (throwing ApiError), then returns a function that starts
+   * streaming events to `send` and returns a function that stops it. Without resourceVersion (or
+   * with "0") the current objects come first as ADDED; with a resourceVersion, later events are
+   * replayed from the recent history.
+   */
+  openWatch(request: ApiRequest): (send: (event: { type: string; object: KubeObject }) => void) => () => void {
+    const parts = request.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const target = this.resolve(parts);
+    const { type, namespace, name } = target;
+    if (type.namespaced && name !== undefined && namespace === undefined) throw NOT_FOUND;
+    const labels = parseLabelSelector(request.query.get('labelSelector'));
+    const fields = parseFieldSelector(request.query.get('fieldSelector'));
+    const matches = (event: WatchEvent): boolean =>
+      event.resource.group === type.group &&
+      event.resource.resource === type.resource &&
+      (namespace === undefined || event.object.metadata?.namespace === namespace) &&
+      (name === undefined || event.object.metadata?.name === name) &&
+      labels(event.object) &&
+      fields(event.object);
+    const since = request.query.get('resourceVersion');
+    return (send) => {
+      const deliver = (event: WatchEvent) => {
+        if (matches(event)) send({ type: event.type, object: this.served(type, event.object) });
+      };
+      if (!since || since === '0') {
+        for (const obj of this.store.list(type, namespace)) {
+          deliver({ type: 'ADDED', resource: type, object: obj, resourceVersion: Number(obj.metadata?.resourceVersion) });
+        }
+      } else for (const event of this.history) if (event.resourceVersion > Number(since)) deliver(event);
+      this.watchers.add(deliver);
+      return () => this.watchers.delete(deliver);
+    };
+  }
+
+  /** Cancels pending namespace removals (the server is closing). */
+  dispose(): void {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    this.watchers.clear();
+  }
+
+  private emit(type: WatchEvent['type'], resource: ResourceType, object: KubeObject): void {
+    const event: WatchEvent = { type, resource, object: clone(object), resourceVersion: Number(object.metadata?.resourceVersion) };
+    this.history.push(event);
+    if (this.history.length > HISTORY_LIMIT) this.history.shift();
+    for (const watcher of this.watchers) watcher(event);
+  }
+
+  /** The resource a path addresses (after discovery paths are ruled out). */
+  private resolve(parts: string[]): Target {
     let group: string;
     let version: string;
     let rest: string[];
     if (parts[0] === 'api' && parts[1] === 'v1') [group, version, rest] = ['', 'v1', parts.slice(2)];
     else if (parts[0] === 'apis' && parts.length >= 4) [group, version, rest] = [parts[1]!, parts[2]!, parts.slice(3)];
     else throw NOT_FOUND;
-    return this.resourceRequest(this.target(group, version, rest), request);
+    return this.target(group, version, rest);
   }
 
   /** Discovery documents and /version, or undefined when the path is not one. */
@@ -158,9 +236,6 @@ export class KubeApi {
     if (dryRun.some((d) => d !== 'All')) throw badRequest(`unsupported dry run value: ${dryRun.join(',')}`);
     const isDryRun = dryRun.length > 0;
     if (type.namespaced && name !== undefined && namespace === undefined) throw NOT_FOUND;
-    if (method === 'GET' && (query.get('watch') === 'true' || query.get('watch') === '1')) {
-      throw new ApiError(405, 'MethodNotAllowed', 'watch is not supported by the flotilla test API server (a test double)', {});
-    }
     if (method === 'GET' && name !== undefined) return { status: 200, body: this.asTable(request, type, [this.get(target)], false) };
     if (method === 'GET') return { status: 200, body: this.asTable(request, type, this.list(target, query), true) };
     if (method === 'POST' && name === undefined) return this.create(target, this.parseBody(request), request, isDryRun);
@@ -264,7 +339,14 @@ export class KubeApi {
   private namespaceMustExist(type: ResourceType, namespace: string | undefined): void {
     if (!type.namespaced || !this.options.requireNamespace) return;
     const nsType = this.registry.find('', 'v1', 'namespaces')!;
-    if (!this.store.get(nsType, undefined, namespace!)) throw notFound('namespaces', '', namespace!);
+    const ns = this.store.get(nsType, undefined, namespace!);
+    if (!ns) throw notFound('namespaces', '', namespace!);
+    if (ns.metadata?.deletionTimestamp) {
+      throw new ApiError(403, 'Forbidden', `${type.resource} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
+        kind: type.resource,
+        causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+      });
+    }
   }
 
   /** Fills in namespace from the URL (400 when the body disagrees). */
@@ -316,7 +398,7 @@ export class KubeApi {
 
   /** Status the server itself maintains: Namespace phase, CRD conditions, autoReady rollouts. */
   private systemStatus(type: ResourceType, obj: KubeObject): void {
-    if (type.kind === 'Namespace' && type.group === '') obj.status = { phase: 'Active' };
+    if (type.kind === 'Namespace' && type.group === '') obj.status = { phase: obj.metadata?.deletionTimestamp ? 'Terminating' : 'Active' };
     if (type.kind === 'CustomResourceDefinition') {
       const spec = obj.spec as Record<string, unknown>;
       const when = obj.metadata!.creationTimestamp;
@@ -340,9 +422,11 @@ export class KubeApi {
   /** Stores a finished object (unless dry run) with a fresh resourceVersion; CRDs (re)register their kinds. */
   private commit(type: ResourceType, obj: KubeObject, dryRun: boolean): KubeObject {
     if (dryRun) return this.served(type, obj);
+    const isNew = !this.store.get(type, obj.metadata?.namespace, obj.metadata!.name!);
     obj.metadata!.resourceVersion = this.store.nextResourceVersion();
     this.store.put(type, obj);
     if (type.kind === 'CustomResourceDefinition') this.registry.registerCrd(obj);
+    this.emit(isNew ? 'ADDED' : 'MODIFIED', type, obj);
     return this.served(type, obj);
   }
 
@@ -365,7 +449,10 @@ export class KubeApi {
       }
     }
     const metadata = obj.metadata!;
-    for (const key of ['uid', 'creationTimestamp', 'namespace', 'name'] as const) metadata[key] = existing.metadata?.[key];
+    for (const key of ['uid', 'creationTimestamp', 'deletionTimestamp', 'namespace', 'name'] as const) {
+      if (existing.metadata?.[key] === undefined) delete metadata[key];
+      else (metadata as Record<string, unknown>)[key] = existing.metadata[key];
+    }
     if (!type.namespaced) delete metadata.namespace;
     metadata.generation = existing.metadata?.generation ?? 1;
     if (!jsonEqual(specContent(existing), specContent(obj))) metadata.generation += 1;
@@ -491,8 +578,36 @@ export class KubeApi {
   private delete(target: Target, request: ApiRequest, dryRun: boolean): KubeObject {
     const existing = this.existing(target);
     this.checkDeletePreconditions(target.type, existing, request);
-    if (!dryRun) this.removeObject(target.type, existing);
+    if (dryRun) return this.served(target.type, existing);
+    if (target.type.kind === 'Namespace' && target.type.group === '') return this.terminateNamespace(target.type, existing);
+    this.removeObject(target.type, existing);
     return this.served(target.type, existing);
+  }
+
+  /**
+   * A deleted Namespace turns Terminating (deletionTimestamp, phase Terminating; new content is
+   * refused) and is removed with its objects after namespaceDeletionDelayMs — so `kubectl delete -f`
+   * of a namespace and its objects can still delete the objects, as against a real cluster.
+   */
+  private terminateNamespace(type: ResourceType, existing: KubeObject): KubeObject {
+    if (existing.metadata?.deletionTimestamp) return this.served(type, existing);
+    const obj = clone(existing);
+    obj.metadata!.deletionTimestamp = timestamp(this.options.now());
+    obj.status = { phase: 'Terminating' };
+    const result = this.commit(type, obj, false);
+    const finalize = () => {
+      const current = this.store.get(type, undefined, obj.metadata!.name!);
+      if (current && current.metadata?.uid === obj.metadata!.uid) this.removeObject(type, current);
+    };
+    if (this.options.namespaceDeletionDelayMs <= 0) finalize();
+    else {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        finalize();
+      }, this.options.namespaceDeletionDelayMs);
+      this.timers.add(timer);
+    }
+    return result;
   }
 
   private deleteCollection(target: Target, request: ApiRequest, dryRun: boolean): unknown {
@@ -502,21 +617,29 @@ export class KubeApi {
   }
 
   /**
-   * Deletes at once (no finalizers, no Terminating phase): a Namespace takes its objects with it,
-   * a CRD its kinds and custom resources.
+   * Deletes at once (no finalizers): a Namespace takes its objects with it, a CRD its kinds and
+   * custom resources. Each removal is a DELETED event with a new resourceVersion.
    */
   private removeObject(type: ResourceType, obj: KubeObject): void {
     const name = obj.metadata!.name!;
-    this.store.remove(type, obj.metadata?.namespace, name);
-    this.store.nextResourceVersion();
     if (type.kind === 'Namespace' && type.group === '') {
       for (const t of this.registry.all()) {
-        if (t.namespaced) for (const o of this.store.list(t, name)) this.store.remove(t, name, o.metadata!.name!);
+        if (t.namespaced && t.version === this.storageVersion(t)) for (const o of this.store.list(t, name)) this.removeObject(t, o);
       }
     }
     if (type.kind === 'CustomResourceDefinition') {
-      for (const t of this.registry.unregisterCrd(name)) this.store.dropResource(t);
+      const types = this.registry.unregisterCrd(name);
+      for (const t of types) if (t.version === types[0]!.version) for (const o of this.store.list(t)) this.removeObject(t, o);
     }
+    this.store.remove(type, obj.metadata?.namespace, name);
+    const gone = clone(obj);
+    gone.metadata!.resourceVersion = this.store.nextResourceVersion();
+    this.emit('DELETED', type, gone);
+  }
+
+  /** One version per stored resource, so objects shared by a CRD's versions are visited once. */
+  private storageVersion(type: ResourceType): string {
+    return this.registry.all().find((t) => t.group === type.group && t.resource === type.resource)!.version;
   }
 
   /** Creates or replaces an object directly (test set-up): same checks and bookkeeping as a PUT/POST. */

@@ -40,6 +40,8 @@ export interface TestApiServerOptions {
    * to send the bearer token: client-go drops credentials for http servers.
    */
   tls?: boolean;
+  /** A deleted Namespace stays Terminating this long before it and its objects go (default 100; 0 = at once). */
+  namespaceDeletionDelayMs?: number;
   /** Fixed port (default: a free one). */
   port?: number;
   /** Reported by /version (default 1.32). */
@@ -121,6 +123,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
   const api = new KubeApi({
     autoReady: options.autoReady ?? false,
     requireNamespace: options.requireNamespace ?? true,
+    namespaceDeletionDelayMs: options.namespaceDeletionDelayMs ?? 100,
     version: options.version ?? { major: '1', minor: '32' },
     serverAddress: () => `127.0.0.1:${port}`,
     now: options.now ?? (() => new Date()),
@@ -175,16 +178,30 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       send(res, record, 200, 'ok');
       return;
     }
+    const request = {
+      method,
+      path: url.pathname,
+      query: url.searchParams,
+      contentType: record.contentType,
+      accept: req.headers.accept ?? '',
+      body: Buffer.concat(chunks).toString('utf8'),
+      userAgent: req.headers['user-agent'] ?? '',
+    };
     try {
-      const answer = api.handle({
-        method,
-        path: url.pathname,
-        query: url.searchParams,
-        contentType: record.contentType,
-        accept: req.headers.accept ?? '',
-        body: Buffer.concat(chunks).toString('utf8'),
-        userAgent: req.headers['user-agent'] ?? '',
-      });
+      if (KubeApi.isWatch(method, url.searchParams)) {
+        const start = api.openWatch(request);
+        record.status = 200;
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+        const stop = start((event) => res.write(JSON.stringify(event) + '\n'));
+        const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+        const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+        res.on('close', () => {
+          stop();
+          if (timer) clearTimeout(timer);
+        });
+        return;
+      }
+      const answer = api.handle(request);
       send(res, record, answer.status, answer.body);
     } catch (error) {
       if (error instanceof ApiError) sendError(res, record, error);
@@ -277,6 +294,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       if (down) return;
       down = true;
       await stop();
+      // Let in-process clients see their pooled keep-alive sockets close, so their next request
+      // is refused (ECONNREFUSED) rather than written into a dying socket (ECONNRESET).
+      await new Promise((resolve) => setTimeout(resolve, 10));
     },
     comeBack: async () => {
       if (!down) return;
@@ -287,6 +307,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       return down;
     },
     close: async () => {
+      api.dispose();
       if (down) return;
       down = true;
       await stop();
