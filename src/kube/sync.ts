@@ -142,7 +142,7 @@ const EMPTY_COUNTS = (): Record<ObjectAction, number> => ({ created: 0, configur
 
 /** Errors that mean the cluster itself is not usable now: stop instead of failing object after object. */
 function isClusterWide(e: unknown): e is KubeApiError {
-  return e instanceof KubeApiError && (e.code === 'KUBE_UNREACHABLE' || e.code === 'KUBE_FORBIDDEN' && e.status === 401);
+  return e instanceof KubeApiError && (e.code === 'KUBE_UNREACHABLE' || (e.code === 'KUBE_FORBIDDEN' && e.status === 401));
 }
 
 class ClusterAbort extends Error {
