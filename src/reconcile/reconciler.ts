@@ -379,15 +379,18 @@ export class Reconciler {
   private async writeDesiredTree(diff: DesiredDiff): Promise<string | null> {
     const { objects } = this.adapters.git;
     const edits = new Map<string, string | null>();
+    const written = diff.changes.filter((c) => c.action !== 'deleted');
+    const oids = await objects.writeBlobs(written.map((c) => c.text!));
+    written.forEach((c, i) => {
+      if (oids[i] !== c.oid) throw new FlotillaError('INTERNAL', `blob oid mismatch for ${c.path}: ${oids[i]} != ${c.oid}`);
+    });
     for (const c of diff.changes) {
       if (c.previousPath !== undefined) edits.set(c.previousPath, null);
       if (c.action === 'deleted') {
         if (!edits.has(c.path)) edits.set(c.path, null);
         continue;
       }
-      const oid = await objects.writeBlob(c.text!);
-      if (oid !== c.oid) throw new FlotillaError('INTERNAL', `blob oid mismatch for ${c.path}: ${oid} != ${c.oid}`);
-      edits.set(c.path, oid);
+      edits.set(c.path, c.oid!);
     }
     if (edits.size === 0 && this.manifestsTree !== null) return this.manifestsTree;
     const tree = await objects.editTree(this.manifestsTree, edits);

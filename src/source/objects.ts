@@ -3,13 +3,17 @@
 // reads of a commit's changed files all go through here. Tree edits touch only the folders on
 // the path of a change, so a one-object change rewrites a handful of trees, however large the
 // tree is (isomorphic-git's writeTree writes one level at a time).
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { isFleetFilePath } from './git-revision.js';
 
 const SYMLINK_MODE = '120000';
+/** Suffix of temporary object files: unique within this process. */
+let tempCounter = 0;
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 /** Author/committer of commits flotilla writes. */
@@ -36,10 +40,45 @@ export class ObjectStore {
     return this.cache;
   }
 
-  /** Writes a blob; returns its oid (the same text always gives the same oid). */
+  /**
+   * Writes a blob as a loose object; returns its oid (the same text always gives the same oid).
+   * Written here rather than with isomorphic-git's writeBlob, which took ~0.85 ms per blob (a full
+   * reconcile writes one per rendered object): the format is git's documented loose object —
+   * zlib("blob <size>\0<bytes>") at objects/<2 hex>/<38 hex> — written to a temporary file and
+   * renamed into place, so a crash never leaves a truncated object. An existing object is kept.
+   */
   async writeBlob(text: string | Uint8Array): Promise<string> {
-    const blob = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
-    return git.writeBlob({ fs, gitdir: this.gitdir, blob });
+    const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
+    const header = Buffer.from(`blob ${body.byteLength}\0`);
+    const oid = createHash('sha1').update(header).update(body).digest('hex');
+    const dir = path.join(this.gitdir, 'objects', oid.slice(0, 2));
+    const file = path.join(dir, oid.slice(2));
+    if (await fs.promises.access(file).then(() => true, () => false)) return oid;
+    const data = deflateSync(Buffer.concat([header, body]), { level: 1 });
+    const temp = path.join(this.gitdir, 'objects', `tmp_obj_${process.pid}_${(tempCounter = (tempCounter + 1) % 1e9)}`);
+    await fs.promises.writeFile(temp, data, { mode: 0o444 });
+    try {
+      await fs.promises.rename(temp, file);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+      await fs.promises.mkdir(dir, { recursive: true });
+      await fs.promises.rename(temp, file);
+    }
+    return oid;
+  }
+
+  /** Writes many blobs, a few at a time (file-system latency overlaps); oids in input order. */
+  async writeBlobs(texts: readonly string[], concurrency = 4): Promise<string[]> {
+    const out = new Array<string>(texts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < texts.length) {
+        const i = next++;
+        out[i] = await this.writeBlob(texts[i]!);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, texts.length) }, worker));
+    return out;
   }
 
   /** The text of a blob. */

@@ -27,8 +27,15 @@ export const nodeTargetFs: TargetFs = {
     }
   },
   async writeFile(file, text) {
-    await mkdir(path.dirname(file), { recursive: true });
-    await writeFile(file, text);
+    // Folders are created only when missing: most writes go to an existing folder, and a
+    // mkdir per file doubled the cost of a full reconcile.
+    try {
+      await writeFile(file, text);
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+      await mkdir(path.dirname(file), { recursive: true });
+      await writeFile(file, text);
+    }
   },
   rename: (from, to) => rename(from, to),
   removeFile: (file) => rm(file, { force: true }),
