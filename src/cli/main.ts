@@ -1,6 +1,10 @@
 // The one place that turns errors into messages and exit statuses (CONTRACT.md).
 import { FlotillaError } from '../model/diagnostics.js';
-import { demoCommand } from './commands/demo.js';
+import { demoRenderCommand } from './commands/demo.js';
+import { demoReconcileCommand } from './commands/demo-reconcile.js';
+import { doctorCommand } from './commands/doctor.js';
+import { reconcileCommand } from './commands/reconcile.js';
+import { statusCommand } from './commands/status.js';
 import { diffCommand } from './commands/diff.js';
 import { explainCommand } from './commands/explain.js';
 import { getCommand } from './commands/get.js';
@@ -9,14 +13,25 @@ import { renderCommand } from './commands/render.js';
 import { validateCommand } from './commands/validate.js';
 import { Exit, type Command, type CommandIO } from './io.js';
 
+/** `npm run demo`: the reconciler once over the bundled fleet, then how it placed things and why. */
+const demoCommand: Command = async (argv, io) => {
+  const reconciled = await demoReconcileCommand(argv, io);
+  io.stdout('\n');
+  const rendered = await demoRenderCommand([], io);
+  return Math.max(reconciled, rendered);
+};
+
 const COMMANDS: Record<string, Command> = {
-  render: renderCommand,
-  validate: validateCommand,
-  explain: explainCommand,
-  get: getCommand,
   demo: demoCommand,
   diff: diffCommand,
+  doctor: doctorCommand,
+  explain: explainCommand,
+  get: getCommand,
   plan: planCommand,
+  reconcile: reconcileCommand,
+  render: renderCommand,
+  status: statusCommand,
+  validate: validateCommand,
 };
 
 const HELP = `flotilla: GitOps for a fleet of Kubernetes clusters, with Karmada's placement semantics
@@ -29,7 +44,10 @@ usage: flotilla <command> [flags]
   get        get clusters | get placements
   plan       pull-request review: where replicas go, base → head (--base REF --head REF, --format markdown|text|json)
   diff       CI dry run: desired state against the last state on the status branch (unified diff)
-  demo       render and explain the bundled seed fleet
+  reconcile  the reconciler: reconcile --config FILE [--once]
+  status     the last reconcile, read from the status branch (--repo DIR or --config FILE)
+  doctor     checks git access, auth, the schedule and the last reconcile (--config FILE)
+  demo       reconcile the bundled seed fleet once into a directory, then explain its placements
 
 common flags: --repo DIR (default .)  --ref REF (a Git revision instead of the working tree)
               --path SUBDIR  --previous FILE (last render JSON, for scale up/down)

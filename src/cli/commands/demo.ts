@@ -13,7 +13,7 @@ export function bundledFleet(): string {
 }
 
 /** Prints clusters, placements, one explanation and the diagnostics of the bundled fleet. */
-export const demoCommand: Command = async (argv, io) => {
+export const demoRenderCommand: Command = async (argv, io) => {
   const { values } = parseFlags(argv, { repo: { type: 'string' }, explain: { type: 'string' } }, 'flotilla demo [--repo DIR] [--explain KIND/NS/NAME]');
   const repo = values.repo ?? bundledFleet();
   const result = await renderFromOptions({ repo });
