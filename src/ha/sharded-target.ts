@@ -1,0 +1,135 @@
+// A target split over replicas: each cluster has its own inner target (its own connection,
+// inventory and prune guard), and a replica applies only the clusters of the shards it holds,
+// asking the gate right before each batch. One inner target per cluster — not one for the whole
+// fleet with a filter — because a fleet-wide target prunes every cluster of its inventory that is
+// missing from the plan: after a shard moved away, it would empty clusters another replica now
+// applies. Clusters of other replicas are neither applied nor counted here.
+//
+// Fleet-wide targets (a git branch, a directory) cannot be split by cluster: LeaderOnlyTarget
+// writes them from the leader (the holder of shard 0) only.
+import type { Logger } from 'pino';
+import { mapLimit } from '../kube/limit.js';
+import type { Target, TargetPlan, TargetReport } from '../targets/target.js';
+import type { ClusterGate } from './shards.js';
+
+/** What one cluster's apply did, for metrics. */
+export interface ClusterApplyReport {
+  cluster: string;
+  report: TargetReport;
+  /** Objects whose live state had drifted (when the inner target tells; 0 otherwise). */
+  drifted: number;
+}
+
+export interface ShardedTargetOptions {
+  name: string;
+  type: Target['type'];
+  gate: ClusterGate;
+  /** Makes the inner target of one cluster (called once per cluster, on first use). */
+  clusterTarget(cluster: string): Target;
+  /** Clusters applied at once. */
+  parallelism: number;
+  log: Logger;
+  onCluster?(r: ClusterApplyReport): void;
+}
+
+/** The drift count of a kubernetes target's last result, when the target has one. */
+function driftOf(target: Target): number {
+  const result = (target as { lastResult?: { clusters?: Array<{ objects?: Array<{ drift?: unknown[] }> }> } | null }).lastResult;
+  let n = 0;
+  for (const c of result?.clusters ?? []) for (const o of c.objects ?? []) if ((o.drift?.length ?? 0) > 0) n++;
+  return n;
+}
+
+/** The part of `plan` that concerns `cluster`. */
+export function clusterPlan(plan: TargetPlan, cluster: string, files: ReadonlyMap<string, string>, full: boolean): TargetPlan {
+  const changes = plan.changes.filter((c) => c.cluster === cluster);
+  return { ...plan, changes, files: () => files, total: files.size, full: plan.full || full };
+}
+
+export class ShardedTarget implements Target {
+  readonly name: string;
+  readonly type: Target['type'];
+  private readonly inner = new Map<string, Target>();
+  /** Clusters applied by this replica in the last batch (a cluster new to it gets a full compare). */
+  private mine = new Set<string>();
+  /** Clusters the last batch left to other replicas. */
+  others: string[] = [];
+
+  constructor(private readonly opts: ShardedTargetOptions) {
+    this.name = opts.name;
+    this.type = opts.type;
+  }
+
+  async apply(plan: TargetPlan): Promise<TargetReport> {
+    const filesByCluster = new Map<string, Map<string, string>>();
+    for (const [path, oid] of plan.files()) {
+      const c = plan.clusterOf(path);
+      let m = filesByCluster.get(c);
+      if (!m) filesByCluster.set(c, (m = new Map()));
+      m.set(path, oid);
+    }
+    const fleet = new Set<string>([...filesByCluster.keys(), ...plan.changes.map((c) => c.cluster), ...this.inner.keys()]);
+    const batch = await this.opts.gate.acquireBatch([...fleet]);
+    this.others = batch.others;
+    const reports: ClusterApplyReport[] = [];
+    try {
+      await mapLimit(batch.clusters, this.opts.parallelism, async (cluster) => {
+        if (!batch.stillOwns(cluster)) {
+          this.opts.log.warn({ cluster }, `shard lease of ${cluster} ran out before its apply started; left to the replica that takes it over`);
+          return;
+        }
+        let target = this.inner.get(cluster);
+        if (!target) this.inner.set(cluster, (target = this.opts.clusterTarget(cluster)));
+        const sub = clusterPlan(plan, cluster, filesByCluster.get(cluster) ?? new Map(), !this.mine.has(cluster));
+        const report = await target.apply(sub).catch(
+          (e: unknown): TargetReport => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, failed: sub.total, failedClusters: [cluster], ok: false, message: `${cluster}: ${(e as Error)?.message ?? String(e)}` }),
+        );
+        const r = { cluster, report, drifted: driftOf(target) };
+        reports.push(r);
+        this.opts.onCluster?.(r);
+      });
+    } finally {
+      batch.done();
+    }
+    this.mine = new Set(reports.map((r) => r.cluster));
+    return combine(reports, batch.others.length);
+  }
+}
+
+/** One report for the batch: counts summed, failed clusters listed, messages joined. */
+export function combine(reports: readonly ClusterApplyReport[], elsewhere: number): TargetReport {
+  const sorted = [...reports].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  const sum = (k: 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed') => sorted.reduce((n, r) => n + r.report[k], 0);
+  const failedClusters = [...new Set(sorted.flatMap((r) => r.report.failedClusters))].sort();
+  const messages = sorted.filter((r) => r.report.message).map((r) => r.report.message!);
+  if (elsewhere > 0) messages.push(`${elsewhere} cluster${elsewhere === 1 ? '' : 's'} applied by other replicas`);
+  return {
+    created: sum('created'),
+    configured: sum('configured'),
+    unchanged: sum('unchanged'),
+    deleted: sum('deleted'),
+    failed: sum('failed'),
+    failedClusters,
+    ok: sorted.every((r) => r.report.ok),
+    message: messages.length > 0 ? messages.join('; ') : null,
+  };
+}
+
+/** A fleet-wide target written by the leader only; the others report it untouched. */
+export class LeaderOnlyTarget implements Target {
+  readonly name: string;
+  readonly type: Target['type'];
+
+  constructor(
+    private readonly inner: Target,
+    private readonly isLeader: () => boolean,
+  ) {
+    this.name = inner.name;
+    this.type = inner.type;
+  }
+
+  apply(plan: TargetPlan): Promise<TargetReport> {
+    if (this.isLeader()) return this.inner.apply({ ...plan, full: true });
+    return Promise.resolve({ created: 0, configured: 0, unchanged: plan.total, deleted: 0, failed: 0, failedClusters: [], ok: true, message: 'written by the leader replica' });
+  }
+}
