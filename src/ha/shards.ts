@@ -70,6 +70,7 @@ export class ShardManager implements ClusterGate {
   private ticking: Promise<void> | null = null;
   private ticks = 0;
   private stopped = false;
+  private draining = false;
   private lastOwned: number[] = [];
   /** Live replicas counted at the last tick (this one included). */
   liveReplicas = 1;
@@ -203,7 +204,7 @@ export class ShardManager implements ClusterGate {
       others: names.filter((c) => !mine.has(assignment.get(c)!)),
       stillOwns: (c) => {
         const s = assignment.get(c);
-        return s !== undefined && mine.has(s) && this.locks[s]!.held();
+        return s !== undefined && mine.has(s) && !this.draining && this.locks[s]!.held();
       },
       done: () => {
         if (!open) return;
@@ -211,6 +212,14 @@ export class ShardManager implements ClusterGate {
         for (const i of mine) this.busy.set(i, (this.busy.get(i) ?? 1) - 1);
       },
     };
+  }
+
+  /**
+   * Shutting down: clusters of a running batch that have not started are left alone (the replica
+   * that takes the shard over applies them); leases are still renewed until stop().
+   */
+  drain(): void {
+    this.draining = true;
   }
 
   /** Stops ticking, waits for a running tick, releases every shard and the member lease. */

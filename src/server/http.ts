@@ -1,0 +1,164 @@
+// The HTTP side of `flotilla reconcile` running as a service: /healthz (the process answers),
+// /readyz (ready once a fetch has succeeded, and no longer while shutting down, so the Service
+// stops routing webhooks to a replica that is leaving), /metrics (Prometheus text), and
+// /hooks/git (push webhooks → an immediate reconcile of the source branch). Node's http server,
+// no framework: four routes do not need one.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { ReconcileOutcome } from '../reconcile/reconciler.js';
+import type { FlotillaMetrics } from './metrics.js';
+import { parseEvent, providerOf, RateLimiter, verifyRequest, type WebhookSettings } from './webhook.js';
+
+/** Whether the replica is ready: a fetch has succeeded and it is not shutting down. */
+export class Readiness {
+  private fetched = false;
+  private stopping = false;
+
+  /** Takes a pass's outcome into account (pass it as the loop's onOutcome). */
+  observe(outcome: Pick<ReconcileOutcome, 'revision' | 'stage'>): void {
+    if (outcome.revision !== null && outcome.stage !== 'fetch') this.fetched = true;
+  }
+
+  shutdown(): void {
+    this.stopping = true;
+  }
+
+  get ready(): boolean {
+    return this.fetched && !this.stopping;
+  }
+
+  get reason(): string {
+    return this.stopping ? 'shutting down' : this.fetched ? 'ok' : 'waiting for the first successful fetch';
+  }
+}
+
+export interface ServerOptions {
+  /** Address to listen on (port 0: a free one). */
+  listen: { host: string; port: number };
+  /** What a verified push triggers (ReconcileLoop.trigger). */
+  trigger(): Promise<unknown>;
+  readiness: Readiness;
+  metrics: FlotillaMetrics;
+  /** null: /hooks/git answers 404. */
+  webhook: WebhookSettings | null;
+  log: Logger;
+  now?: () => number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Starts the server; resolves once it listens. */
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const limiter = opts.webhook ? new RateLimiter(opts.webhook.rateLimit, opts.now) : null;
+  const { log, metrics } = opts;
+
+  const reply = (res: http.ServerResponse, status: number, body: string | Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Cache-Control': 'no-store', ...headers });
+    res.end(text);
+  };
+
+  const hook = async (req: http.IncomingMessage, res: http.ServerResponse, settings: WebhookSettings) => {
+    const provider = providerOf(req.headers);
+    const count = (result: string) => metrics.recordWebhook(provider, result);
+    if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' }, { Allow: 'POST' });
+    const wait = limiter!.take();
+    if (wait > 0) {
+      count('rate_limited');
+      req.resume();
+      return reply(res, 429, { error: 'too many webhook requests' }, { 'Retry-After': String(wait) });
+    }
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > settings.maxBodyBytes) {
+      count('too_large');
+      req.resume();
+      return reply(res, 413, { error: `payload over ${settings.maxBodyBytes} bytes` }, { Connection: 'close' });
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > settings.maxBodyBytes) {
+        count('too_large');
+        reply(res, 413, { error: `payload over ${settings.maxBodyBytes} bytes` }, { Connection: 'close' });
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const body = Buffer.concat(chunks);
+    const verified = verifyRequest(provider, req.headers, body, settings.secret);
+    if (!verified.ok) {
+      count('unauthorized');
+      log.warn({ provider, reason: verified.reason, remote: req.socket.remoteAddress }, 'webhook refused');
+      return reply(res, 401, { error: 'unauthorized' });
+    }
+    let event;
+    try {
+      event = parseEvent(provider, req.headers, body);
+    } catch (e) {
+      count('bad_request');
+      return reply(res, 400, { error: (e as Error).message });
+    }
+    if (event.kind === 'ping') {
+      count('ignored');
+      return reply(res, 200, { status: 'pong' });
+    }
+    if (event.kind === 'other') {
+      count('ignored');
+      return reply(res, 202, { status: 'ignored', reason: `event ${event.event} is not a push` });
+    }
+    if (event.branch !== settings.branch) {
+      count('ignored');
+      return reply(res, 202, { status: 'ignored', reason: `push to ${event.ref ?? event.branch ?? '(no ref)'}, not to ${settings.branch}` });
+    }
+    count('accepted');
+    log.info({ provider, branch: event.branch }, 'push webhook: reconciling now');
+    opts.trigger().catch((e: unknown) => log.error({ err: e }, 'reconcile after webhook threw'));
+    return reply(res, 202, { status: 'accepted', branch: event.branch });
+  };
+
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    if (path === '/healthz' || path === '/livez') return reply(res, 200, 'ok');
+    if (path === '/readyz') return opts.readiness.ready ? reply(res, 200, 'ok') : reply(res, 503, opts.readiness.reason);
+    if (path === '/metrics') return reply(res, 200, await metrics.text(), { 'Content-Type': metrics.contentType });
+    if (path === '/hooks/git' && opts.webhook) return hook(req, res, opts.webhook);
+    req.resume();
+    return reply(res, 404, { error: 'not found' });
+  };
+
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      log.error({ err: e }, 'http handler failed');
+      if (!res.headersSent) reply(res, 500, { error: 'internal error' });
+      else res.destroy();
+    });
+  });
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.listen.port, opts.listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;
+  log.info({ port, host: opts.listen.host, webhook: opts.webhook !== null }, 'http server listening (/healthz, /readyz, /metrics' + (opts.webhook ? ', /hooks/git)' : ')'));
+  return {
+    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

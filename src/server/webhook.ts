@@ -1,0 +1,129 @@
+// Push webhooks from GitHub, GitLab and anything else that can sign a request. Verification is
+// timing-safe and refuses unsigned requests whenever a secret is configured:
+//   GitHub  — X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the raw body with the secret>
+//             (docs.github.com "Validating webhook deliveries"); X-GitHub-Event: push | ping.
+//   GitLab  — X-Gitlab-Token: <the secret token> (GitLab sends the token itself, no HMAC);
+//             X-Gitlab-Event: Push Hook.
+//   generic — X-Hub-Signature-256 or X-Flotilla-Signature-256 as GitHub's, or
+//             Authorization: Bearer <secret>; body {"ref": "refs/heads/main"} or {"branch": "main"}.
+// A verified push triggers a reconcile only when it names the configured source branch.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+export type WebhookProvider = 'github' | 'gitlab' | 'generic';
+
+export interface WebhookSettings {
+  /** The shared secret (HMAC key or token); null accepts unsigned requests (allowUnsigned only). */
+  secret: string | null;
+  /** The source branch: pushes to other branches are ignored. */
+  branch: string;
+  /** Larger bodies are refused with 413 (default 1 MiB). */
+  maxBodyBytes: number;
+  /** Token bucket: `burst` requests at once, refilled at `perSecond`. */
+  rateLimit: { burst: number; perSecond: number };
+}
+
+export const DEFAULT_WEBHOOK_LIMITS = { maxBodyBytes: 1024 * 1024, rateLimit: { burst: 10, perSecond: 1 } } as const;
+
+type Headers = Record<string, string | string[] | undefined>;
+
+function header(headers: Headers, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** Which sender a request comes from, by its headers. */
+export function providerOf(headers: Headers): WebhookProvider {
+  if (header(headers, 'x-github-event') !== undefined) return 'github';
+  if (header(headers, 'x-gitlab-event') !== undefined || header(headers, 'x-gitlab-token') !== undefined) return 'gitlab';
+  return 'generic';
+}
+
+/** Equal strings, compared in constant time (both hashed first, so lengths leak nothing). */
+export function safeEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** `sha256=<hex>` of the body, as GitHub signs it. */
+export function signBody(secret: string, body: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** Whether a `sha256=<hex>` signature matches the body (timing-safe). */
+export function verifySignature(secret: string, body: Buffer, signature: string | undefined): boolean {
+  if (!signature || !/^sha256=[0-9a-fA-F]{64}$/.test(signature)) return false;
+  const expected = createHmac('sha256', secret).update(body).digest();
+  return timingSafeEqual(expected, Buffer.from(signature.slice(7), 'hex'));
+}
+
+export type Verification = { ok: true } | { ok: false; reason: string };
+
+/** Checks a request's signature or token for its provider. */
+export function verifyRequest(provider: WebhookProvider, headers: Headers, body: Buffer, secret: string | null): Verification {
+  if (secret === null) return { ok: true };
+  if (provider === 'gitlab') {
+    const token = header(headers, 'x-gitlab-token');
+    if (token === undefined) return { ok: false, reason: 'missing X-Gitlab-Token' };
+    return safeEqual(token, secret) ? { ok: true } : { ok: false, reason: 'wrong X-Gitlab-Token' };
+  }
+  const signature = header(headers, 'x-hub-signature-256') ?? (provider === 'generic' ? header(headers, 'x-flotilla-signature-256') : undefined);
+  if (signature !== undefined) return verifySignature(secret, body, signature) ? { ok: true } : { ok: false, reason: 'signature does not match' };
+  const auth = provider === 'generic' ? header(headers, 'authorization') : undefined;
+  if (auth !== undefined) {
+    const m = /^Bearer (.+)$/.exec(auth);
+    return m && safeEqual(m[1]!, secret) ? { ok: true } : { ok: false, reason: 'wrong bearer token' };
+  }
+  return { ok: false, reason: provider === 'github' ? 'missing X-Hub-Signature-256' : 'missing signature or bearer token' };
+}
+
+export type WebhookEvent = { kind: 'push'; branch: string | null; ref: string | null } | { kind: 'ping' } | { kind: 'other'; event: string };
+
+/** What a verified request asks for: a push (with its branch), a ping, or something else. */
+export function parseEvent(provider: WebhookProvider, headers: Headers, body: Buffer): WebhookEvent {
+  if (provider === 'github') {
+    const event = header(headers, 'x-github-event') ?? '';
+    if (event === 'ping') return { kind: 'ping' };
+    if (event !== 'push') return { kind: 'other', event };
+  }
+  if (provider === 'gitlab') {
+    const event = header(headers, 'x-gitlab-event') ?? '';
+    if (event !== 'Push Hook' && event !== '') return { kind: 'other', event };
+  }
+  let payload: Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as unknown;
+    payload = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+  } catch {
+    throw new SyntaxError('the body is not JSON');
+  }
+  const ref = typeof payload.ref === 'string' ? payload.ref : null;
+  const branch = ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : typeof payload.branch === 'string' ? payload.branch : null;
+  return { kind: 'push', branch, ref };
+}
+
+/** A token bucket (one per server): `burst` at once, `perSecond` sustained. */
+export class RateLimiter {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly limit: { burst: number; perSecond: number },
+    private readonly now: () => number = Date.now,
+  ) {
+    this.tokens = limit.burst;
+    this.at = now();
+  }
+
+  /** Takes a token; returns 0 when allowed, else the seconds to wait (Retry-After). */
+  take(): number {
+    const now = this.now();
+    this.tokens = Math.min(this.limit.burst, this.tokens + ((now - this.at) / 1000) * this.limit.perSecond);
+    this.at = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.max(1, Math.ceil((1 - this.tokens) / this.limit.perSecond));
+  }
+}
