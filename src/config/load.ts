@@ -8,6 +8,8 @@ import { parseDocument } from 'yaml';
 import { FlotillaError } from '../model/diagnostics.js';
 import {
   DEFAULT_AUTHOR,
+  DEFAULT_KUBE_FAILOVER,
+  DEFAULT_KUBE_TIMEOUT_SECONDS,
   DEFAULT_MAX_DELETE_PERCENT,
   DEFAULT_RETRY,
   DEFAULT_SCHEDULE,
@@ -17,6 +19,7 @@ import {
   type ReconcileConfig,
   type SourceConfig,
   type SourceCredentials,
+  type KubernetesTargetConfig,
   type TargetConfig,
 } from './schema.js';
 
@@ -203,6 +206,7 @@ function readTargets(v: Validator, raw: unknown, baseDir: string): TargetConfig[
   }
   const out: TargetConfig[] = [];
   const directories = new Map<string, number>();
+  const kube: number[] = [];
   raw.forEach((item, i) => {
     const at = `targets[${i}]`;
     const obj = v.object(item, at, true);
@@ -227,14 +231,47 @@ function readTargets(v: Validator, raw: unknown, baseDir: string): TargetConfig[
       const branch = v.branch(body.branch, `${at}.git.branch`, true);
       if (branch !== undefined) out.push({ type: 'git', branch });
     } else {
-      // Accepted here so the config file is valid; the reconciler refuses it at start
-      // (NOT_IMPLEMENTED) instead of silently skipping a target the user asked for.
-      v.known(body, `${at}.kubernetes`, ['kubeconfig', 'contexts']);
-      const kubeconfig = v.string(body.kubeconfig, `${at}.kubernetes.kubeconfig`);
-      out.push({ type: 'kubernetes', kubeconfig: kubeconfig === undefined ? null : path.resolve(baseDir, kubeconfig) });
+      kube.push(i);
+      out.push(readKubernetesTarget(v, body, `${at}.kubernetes`, baseDir));
     }
   });
+  // One set of live clusters: two kubernetes targets would probe, fail over and prune the same
+  // clusters twice with different views of them.
+  for (const i of kube.slice(1)) v.fail(`targets[${i}].kubernetes`, `only one kubernetes target is allowed (targets[${kube[0]}] is one); map every cluster in its contexts or secretsDir`);
   return out;
+}
+
+const KUBE_FIELDS = ['kubeconfig', 'contexts', 'secretsDir', 'dryRun', 'force', 'parallelism', 'timeoutSeconds', 'failover'] as const;
+const FAILOVER_FIELDS = ['failureThresholdSeconds', 'tolerationSeconds', 'recoveryThresholdSeconds'] as const;
+
+/** The kubernetes target's settings; paths resolve against the config file's directory. */
+function readKubernetesTarget(v: Validator, body: Record<string, unknown>, at: string, baseDir: string): KubernetesTargetConfig {
+  v.known(body, at, KUBE_FIELDS);
+  const kubeconfig = v.string(body.kubeconfig, `${at}.kubeconfig`);
+  const secretsDir = v.string(body.secretsDir, `${at}.secretsDir`);
+  const contexts: Record<string, string> = {};
+  const contextsRaw = v.object(body.contexts, `${at}.contexts`, false) ?? {};
+  for (const cluster of Object.keys(contextsRaw).sort()) {
+    const context = v.string(contextsRaw[cluster], `${at}.contexts.${cluster}`, true);
+    if (context !== undefined) contexts[cluster] = context;
+  }
+  if (kubeconfig === undefined && secretsDir === undefined) v.fail(at, 'name a kubeconfig or a secretsDir: flotilla takes cluster credentials only from them');
+  if (Object.keys(contexts).length > 0 && kubeconfig === undefined) v.fail(`${at}.contexts`, 'names contexts but no kubeconfig is configured');
+  const failoverRaw = v.object(body.failover, `${at}.failover`, false) ?? {};
+  v.known(failoverRaw, `${at}.failover`, FAILOVER_FIELDS);
+  const failover: KubernetesTargetConfig['failover'] = { ...DEFAULT_KUBE_FAILOVER };
+  for (const k of FAILOVER_FIELDS) failover[k] = v.number(failoverRaw[k], `${at}.failover.${k}`, 0, 86_400) ?? DEFAULT_KUBE_FAILOVER[k];
+  return {
+    type: 'kubernetes',
+    kubeconfig: kubeconfig === undefined ? null : path.resolve(baseDir, kubeconfig),
+    contexts,
+    secretsDir: secretsDir === undefined ? null : path.resolve(baseDir, secretsDir),
+    dryRun: v.boolean(body.dryRun, `${at}.dryRun`) ?? false,
+    force: v.boolean(body.force, `${at}.force`) ?? false,
+    parallelism: v.integer(body.parallelism, `${at}.parallelism`, 1, 1000) ?? null,
+    timeoutSeconds: v.number(body.timeoutSeconds, `${at}.timeoutSeconds`, 0.001, 3600) ?? DEFAULT_KUBE_TIMEOUT_SECONDS,
+    failover,
+  };
 }
 
 /** Type checks that record a problem and return undefined instead of throwing. */
@@ -280,6 +317,15 @@ class Validator {
     if (value === undefined || value === null) return undefined;
     if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
       this.fail(at, `must be a number from ${min} to ${max} (got ${describe(value)})`);
+      return undefined;
+    }
+    return value;
+  }
+
+  boolean(value: unknown, at: string): boolean | undefined {
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'boolean') {
+      this.fail(at, `must be true or false (got ${describe(value)})`);
       return undefined;
     }
     return value;

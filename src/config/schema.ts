@@ -35,7 +35,28 @@ export interface StatusConfig {
 export type TargetConfig =
   | { type: 'directory'; path: string }
   | { type: 'git'; branch: string }
-  | { type: 'kubernetes'; kubeconfig: string | null };
+  | KubernetesTargetConfig;
+
+/** Live clusters (issue 4): server-side apply to every member cluster the kubeconfig or secrets reach. */
+export interface KubernetesTargetConfig {
+  type: 'kubernetes';
+  /** Absolute path of the kubeconfig (null: none; clusters then need secretsDir). */
+  kubeconfig: string | null;
+  /** Cluster name → context of the kubeconfig, for contexts not named like the cluster. */
+  contexts: Record<string, string>;
+  /** Directory of kubeconfig files named by an AttachedCluster's secretRef (absolute; null: none). */
+  secretsDir: string | null;
+  /** Server-side dry run (dryRun=All): nothing changes on the clusters. */
+  dryRun: boolean;
+  /** Take over fields other managers own on objects flotilla never applied (409 conflicts). */
+  force: boolean;
+  /** Clusters applied at once; null = the fleet's KarmadaConfig parallelism. */
+  parallelism: number | null;
+  /** Per-request timeout, seconds. */
+  timeoutSeconds: number;
+  /** Karmada's cluster failover timings (--cluster-failure-threshold and friends), seconds. */
+  failover: { failureThresholdSeconds: number; tolerationSeconds: number; recoveryThresholdSeconds: number };
+}
 
 export interface SafetyConfig {
   /** A commit that deletes more than this share (0–100) of all rendered objects is held back. */
@@ -62,6 +83,10 @@ export const DEFAULT_SCHEDULE = '*/30 * * * * *';
 export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
 export const DEFAULT_MAX_DELETE_PERCENT = 50;
 export const DEFAULT_TIMEOUT_SECONDS = 60;
+/** Per-request timeout of the kubernetes target (a cluster that takes longer is failing). */
+export const DEFAULT_KUBE_TIMEOUT_SECONDS = 10;
+/** Karmada's defaults: 30 s of failed probes → NotReady, 300 s NotReady → eviction, 30 s of answers → Ready. */
+export const DEFAULT_KUBE_FAILOVER = { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30 } as const;
 export const DEFAULT_RETRY = { attempts: 4, initialDelayMs: 500, maxDelayMs: 10_000 } as const;
 export const DEFAULT_AUTHOR = { name: 'flotilla', email: 'flotilla@localhost' } as const;
 /** Username sent with a bare token (`auth.tokenEnv`): GitHub, GitLab and Gitea accept it. */

@@ -8,6 +8,12 @@
 // state (objects with their layout path and blob oid; restored from the status branch's
 // manifests/ after a restart) and the last good placements (Karmada's scale up/down base,
 // restored from status.yaml).
+//
+// With a kubernetes target (live clusters) every poll runs, not only new commits: the clusters
+// are observed (readiness for failover, capacity for the estimator) and their observed-clusters
+// file joins the render's files, so failover re-places replicas as Karmada would; the live state
+// is compared with the desired one, so drift is corrected without a commit. The status branch
+// still gets a commit only when the status says something new.
 import type { Logger } from 'pino';
 import type { ReconcileConfig } from '../config/schema.js';
 import { FlotillaError, type Diagnostic } from '../model/diagnostics.js';
@@ -26,6 +32,10 @@ import { createFleetRenderer, type FileChange, type FleetRenderer, type RenderSt
 import { checkDeletions, type DeletionCheck } from './safety.js';
 import { isFleetFilePath } from '../source/git-revision.js';
 import { safeSegment } from '../render/layout.js';
+import { evictFromPrevious, type ClusterCondition, type FailoverEvent } from '../kube/failover.js';
+import type { FleetSyncResult } from '../kube/fleet.js';
+import { KubernetesTarget, type FleetInfo, type FleetObservation } from '../targets/kubernetes.js';
+import { failoverUnschedulable, keptDiagnostics, livePhase, liveClusterStatus, recentEvents, withKeptObjects, type KeptPlacement } from './live.js';
 
 /** Time and waiting, passed in so tests control both. */
 export interface Clock {
@@ -102,12 +112,35 @@ export class Reconciler {
   /** Targets that must compare everything with their own records (first pass, or after a failure). */
   private readonly needFull = new Set<Target>();
   private running: Promise<ReconcileOutcome> | null = null;
+  /** The kubernetes target, when configured (the config allows one). */
+  private readonly kube: KubernetesTarget | null;
+  /** The observed-clusters file in the renderer's file set (null: none yet). */
+  private observedText: string | null = null;
+  /** Clusters evicted in the `previous` the renderer's last update was given. */
+  private renderedEvicted: string[] = [];
+  /** The last render and what it was computed from (reused by polls that change nothing). */
+  private lastRender: { result: RenderResult & { stats: RenderStats }; lastGood: Reconciler['lastGood']; evicted: string } | null = null;
+  /** The last render's fleet, for the kubernetes target (secretRefs, parallelism). */
+  private fleetInfo: FleetInfo | null = null;
+  /** Failover events recorded on the status branch (the newest, oldest first). */
+  private failoverEvents: FailoverEvent[] = [];
+  /** The last observation of the live clusters. */
+  private observation: FleetObservation | null = null;
 
   constructor(
     private readonly config: ReconcileConfig,
     private readonly adapters: ReconcilerAdapters,
   ) {
-    this.targets = createTargets(config.targets, { git: adapters.git, fs: adapters.fs, author: () => this.author() });
+    this.targets = createTargets(config.targets, {
+      git: adapters.git,
+      fs: adapters.fs,
+      author: () => this.author(),
+      clock: adapters.clock,
+      cacheDir: config.source.cacheDir,
+      fleet: () => this.fleetInfo,
+      maxDeletePercent: config.safety.maxDeletePercent,
+    });
+    this.kube = (this.targets.find((t) => t instanceof KubernetesTarget) as KubernetesTarget | undefined) ?? null;
     for (const t of this.targets) this.needFull.add(t);
     this.makeRenderer = adapters.renderer ?? createFleetRenderer;
     this.renderer = this.makeRenderer();
@@ -138,9 +171,10 @@ export class Reconciler {
 
   private async pass(): Promise<ReconcileOutcome> {
     const started = this.adapters.clock.now();
+    this.quiet = false;
     const done = (o: Omit<ReconcileOutcome, 'durationMs'>): ReconcileOutcome => {
       const outcome = { ...o, durationMs: this.adapters.clock.now() - started };
-      const level = o.phase === 'Synced' ? 'info' : o.phase === 'Invalid' || o.phase === 'Degraded' ? 'warn' : 'error';
+      const level = this.quiet ? 'debug' : o.phase === 'Synced' ? 'info' : o.phase === 'Invalid' || o.phase === 'Degraded' || o.phase === 'Progressing' ? 'warn' : 'error';
       if (!o.skipped) this.log[level]({ revision: o.revision, phase: o.phase, stage: o.stage, reason: o.reason, counts: o.counts, durationMs: outcome.durationMs }, o.message);
       return outcome;
     };
@@ -182,10 +216,13 @@ export class Reconciler {
     }
     this.mark('fetch');
     const log = this.log.child({ revision: head.slice(0, 12) });
-    if (head === this.settledRevision && this.pendingStatus === null && this.needFull.size === 0) {
+    // Live clusters are compared on every poll (drift, failover); other targets only on news.
+    const live = this.kube !== null;
+    const newRevision = head !== this.settledRevision;
+    if (!live && !newRevision && this.pendingStatus === null && this.needFull.size === 0) {
       return { ...this.outcome(head, this.lastStatus?.phase ?? 'Synced', null, null, `nothing new at ${head}`), skipped: true };
     }
-    if (this.pendingStatus && head === this.pendingStatus.sourceRevision && this.needFull.size === 0) {
+    if (!live && this.pendingStatus && head === this.pendingStatus.sourceRevision && this.needFull.size === 0) {
       // Only the status commit of the last pass is missing.
       return this.recordStatus(this.pendingStatus, log, this.outcome(head, this.pendingStatus.phase, this.pendingStatus.stage, this.pendingStatus.reason, this.pendingStatus.message));
     }
@@ -201,18 +238,47 @@ export class Reconciler {
 
     this.mark('load');
 
-    // ---- place + render
+    // ---- place + render (and, with live clusters, observe them and render again if they changed)
     let result: RenderResult & { stats: RenderStats };
     try {
-      result = this.renderer.update({ revision: head, changes, previous: this.lastGood?.previous });
-      this.renderedRevision = head;
+      result = this.render(head, changes, this.renderedEvicted);
     } catch (e) {
       this.resetRenderer();
       return this.failed('render', 'RenderFailed', e, head);
     }
+    if (this.kube) {
+      let obs: FleetObservation;
+      try {
+        obs = await this.kube.observe(result.model.clusters.map((c) => c.name));
+      } catch (e) {
+        return this.failed('observe', 'ObserveFailed', e, head);
+      }
+      this.observation = obs;
+      this.failoverEvents = recentEvents(this.failoverEvents, obs.events);
+      for (const e of obs.events) log.warn({ cluster: e.cluster, event: e.type }, e.message);
+      if (obs.file.text !== this.observedText || obs.evicted.join(',') !== this.renderedEvicted.join(',')) {
+        try {
+          const observed = obs.file.text !== this.observedText ? [{ path: obs.file.path, text: obs.file.text }] : [];
+          this.observedText = obs.file.text;
+          result = this.render(head, observed, obs.evicted);
+        } catch (e) {
+          this.resetRenderer();
+          return this.failed('render', 'RenderFailed', e, head);
+        }
+      }
+    }
     this.mark('render');
     log.debug({ changedFiles: changes.length, stats: result.stats }, 'rendered');
-    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    let errors = result.diagnostics.filter((d) => d.severity === 'error');
+    // Failover may leave a resource nowhere to go; that alone does not make the revision Invalid (live.ts).
+    const kept: KeptPlacement[] = (live && failoverUnschedulable(result, this.lastGood?.previous)) || [];
+    const diagnostics = kept.length > 0 ? keptDiagnostics(result.diagnostics, kept) : result.diagnostics;
+    if (kept.length > 0) errors = [];
+    this.fleetInfo = {
+      clusters: result.model.clusters.map((c) => (c.secretRef ? { name: c.name, secretRef: c.secretRef } : { name: c.name })),
+      parallelism: result.model.tuning.parallelism,
+      revisionHasErrors: errors.length > 0,
+    };
     if (errors.length > 0) {
       // Safety: the last good desired state stays in force; no target is touched.
       const stage = invalidStage(result.diagnostics);
@@ -220,11 +286,12 @@ export class Reconciler {
       const message = `revision ${head} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; first: ${first.file ?? ''}${first.line ? `:${first.line}` : ''} ${first.code}: ${first.message}); revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
       const status = this.composeStatus({ head, phase: 'Invalid', stage, reason: 'InvalidRevision', message, result, diff: null, reports: null, held: null });
       this.settledRevision = head;
-      return this.recordStatus(status, log, this.outcome(head, 'Invalid', stage, 'InvalidRevision', message, { renderStats: result.stats, diagnostics: result.diagnostics }));
+      return this.recordStatus(status, log, this.outcome(head, 'Invalid', stage, 'InvalidRevision', message, { renderStats: result.stats, diagnostics: result.diagnostics }), !newRevision);
     }
 
     // ---- diff
-    const diff = diffDesired({ previous: this.applied, manifests: result.manifests, identity: this.identity, previousLists: this.appliedLists });
+    const manifests = kept.length > 0 ? withKeptObjects(result.manifests, this.applied, kept) : result.manifests;
+    const diff = diffDesired({ previous: this.applied, manifests, identity: this.identity, previousLists: this.appliedLists });
     const total = stateSize(diff.next);
     const guard = checkDeletions(diff, stateSize(this.applied), this.config.safety.maxDeletePercent);
     this.mark('diff');
@@ -232,7 +299,7 @@ export class Reconciler {
       const message = `revision ${head} would delete ${guard.deleted} of ${guard.total} objects (${guard.percent}%), over safety.maxDeletePercent ${guard.limitPercent}%: held back; revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
       const status = this.composeStatus({ head, phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, diff: null, reports: null, held: guard });
       this.settledRevision = head;
-      return this.recordStatus(status, log, this.outcome(head, 'Degraded', 'diff', 'DeletionHeldBack', message, { renderStats: result.stats, diagnostics: result.diagnostics }));
+      return this.recordStatus(status, log, this.outcome(head, 'Degraded', 'diff', 'DeletionHeldBack', message, { renderStats: result.stats, diagnostics: result.diagnostics }), !newRevision);
     }
 
     // ---- write: the desired state into the object database, then every target
@@ -248,6 +315,11 @@ export class Reconciler {
     const reports = new Map<Target, TargetReport>();
     for (const target of this.targets) {
       const full = this.needFull.has(target);
+      if (target !== this.kube && !full && diff.changes.length === 0) {
+        // Nothing new for a target that only writes what changed (a live poll without a commit).
+        reports.set(target, { created: 0, configured: 0, unchanged: total, deleted: 0, failed: 0, failedClusters: [], ok: true, message: null });
+        continue;
+      }
       const report = await target
         .apply({
           revision: head,
@@ -273,29 +345,63 @@ export class Reconciler {
     this.applied = diff.next;
     this.appliedLists = diff.lists;
     this.manifestsTree = manifestsTree;
-    this.lastGood = { revision: head, placements: this.placementRecords(result), previous: this.previousPlacements(result) };
+    const previous = this.previousPlacements(result);
+    // A kept placement stays the base of the next schedule, so it returns where it was.
+    for (const k of kept) previous.set(resourceKey(k.placement.resource), k.previous);
+    this.lastGood = { revision: head, placements: this.placementRecords(result), previous };
+    if (this.lastRender) this.lastRender.lastGood = this.lastGood;
 
     const failedTargets = [...reports.values()].filter((r) => !r.ok);
+    // A target that works per cluster and applied some of them is degraded, not down.
+    const downTargets = failedTargets.filter((r) => r.clusters === undefined || r.failedClusters.length >= r.clusters);
     let phase: Phase = 'Synced';
     let reason: string | null = null;
     let stage: Stage | null = null;
     // No counts in the message: a pass that changes nothing must compose the same status (sameStatus).
     let message = `revision ${head} is in force: ${total} objects on ${diff.next.size} clusters`;
     if (failedTargets.length > 0) {
-      phase = failedTargets.length === this.targets.length ? 'Failed' : 'Degraded';
+      phase = downTargets.length === this.targets.length ? 'Failed' : 'Degraded';
       stage = 'write';
       reason = 'TargetWriteFailed';
       message = `revision ${head}: ${failedTargets.length} of ${this.targets.length} target${this.targets.length === 1 ? '' : 's'} failed: ${failedTargets.map((r) => r.message).join('; ')}`;
     }
-    const status = this.composeStatus({ head, phase, stage, reason, message, result, diff, reports, held: null });
+    const sync = this.kube?.lastResult && reports.has(this.kube) ? this.kube.lastResult : null;
+    if (this.kube && sync) {
+      const drifted = sync.clusters.reduce((n, c) => n + c.objects.filter((o) => o.drift.length > 0).length, 0);
+      const lp = livePhase({ kept: kept.length, drifted, health: sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : null });
+      if (lp.note) message += `; ${lp.note}`;
+      if (phase === 'Synced' && lp.phase !== 'Synced') {
+        phase = lp.phase;
+        reason = lp.reason;
+      }
+    }
+    const status = this.composeStatus({ head, phase, stage, reason, message, result, diff, reports, held: null, sync, diagnostics });
     if (failedTargets.length === 0) this.settledRevision = head;
     else this.settledRevision = null;
-    const outcome = this.outcome(head, phase, stage, reason, message, { counts: diff.counts, renderStats: result.stats, diagnostics: result.diagnostics, targets: status.targets });
-    const recorded = await this.recordStatus(status, log, outcome);
+    const outcome = this.outcome(head, phase, stage, reason, message, { counts: diff.counts, renderStats: result.stats, diagnostics, targets: status.targets });
+    const quiet = !newRevision && diff.changes.length === 0 && (sync?.writes ?? 0) === 0;
+    const recorded = await this.recordStatus(status, log, outcome, quiet);
     this.mark('status');
     recorded.timings = { ...this.timings };
     await git.maintain().catch((e) => log.warn({ err: summarize(e) }, 'cache maintenance failed'));
     return recorded;
+  }
+
+  /**
+   * Renders `changes` at `head` with the last good placements (less the evicted clusters) as
+   * Karmada's previous result. A poll that changes nothing reuses the last render.
+   */
+  private render(head: string, changes: readonly FileChange[], evicted: readonly string[]): RenderResult & { stats: RenderStats } {
+    const key = evicted.join(',');
+    const last = this.lastRender;
+    if (changes.length === 0 && last && this.renderedRevision === head && last.lastGood === this.lastGood && last.evicted === key) return last.result;
+    const base = this.lastGood?.previous;
+    const previous = base && evicted.length > 0 ? evictFromPrevious(base, evicted) : base;
+    const result = this.renderer.update({ revision: head, changes, previous });
+    this.renderedRevision = head;
+    this.renderedEvicted = [...evicted];
+    this.lastRender = { result, lastGood: this.lastGood, evicted: key };
+    return result;
   }
 
   private readonly recordOf = new WeakMap<PlacementResult, Record<string, unknown>>();
@@ -338,6 +444,11 @@ export class Reconciler {
       this.appliedLists = new Map();
       this.lastStatusTree = snapshot.manifestsTree;
       const s = snapshot.status;
+      if (this.kube && s?.failover) {
+        // Failover's clocks survive a restart: a cluster down before it stays down, its toleration running.
+        this.kube.restoreConditions(s.failover.conditions as ClusterCondition[]);
+        this.failoverEvents = s.failover.events.filter((e): e is FailoverEvent => e.type === 'NotReady' || e.type === 'Evicting' || e.type === 'Ready');
+      }
       if (s?.lastGoodRevision) {
         this.lastGood = { revision: s.lastGoodRevision, placements: s.placements, previous: previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml') };
       }
@@ -373,6 +484,9 @@ export class Reconciler {
   private resetRenderer(): void {
     this.renderer = this.makeRenderer();
     this.renderedRevision = null;
+    this.observedText = null;
+    this.renderedEvicted = [];
+    this.lastRender = null;
   }
 
   /** Writes the blobs of changed objects and returns the desired state's tree. */
@@ -409,10 +523,12 @@ export class Reconciler {
   }
 
   /** Commits a status when it says something new; a failed commit is retried next pass. */
-  private async recordStatus(status: ReconcileStatus, log: Logger, outcome: Omit<ReconcileOutcome, 'durationMs'>): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
+  private async recordStatus(status: ReconcileStatus, log: Logger, outcome: Omit<ReconcileOutcome, 'durationMs'>, quiet = false): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
     const committedTree = this.lastStatusTree;
     if (sameStatus(status, this.lastStatus) && committedTree === this.manifestsTree) {
       this.pendingStatus = null;
+      // A live poll that found nothing new is logged at debug level, not every 30 s at info.
+      this.quiet = quiet;
       return outcome;
     }
     try {
@@ -423,6 +539,7 @@ export class Reconciler {
         status,
         manifestsTree: this.manifestsTree,
         author: this.author(),
+        ...(this.kube ? { observed: this.observedText } : {}),
         onRetry: (attempt, tip) => log.warn({ attempt, tip }, `status branch ${this.config.status.branch} moved; rebuilding the status commit on the new tip`),
       });
       this.statusTip = commit;
@@ -441,6 +558,8 @@ export class Reconciler {
   }
 
   private lastStatusTree: string | null | undefined = undefined;
+  /** The running pass changed nothing and recorded nothing (its log line goes to debug). */
+  private quiet = false;
 
   /** The status document of a pass (pure composition of what the stages found). */
   private composeStatus(p: {
@@ -453,6 +572,10 @@ export class Reconciler {
     diff: DesiredDiff | null;
     reports: Map<Target, TargetReport> | null;
     held: DeletionCheck | null;
+    /** The kubernetes target's sync of this pass (null: not applied this pass). */
+    sync?: FleetSyncResult | null;
+    /** The diagnostics to record (the render's, with failover-kept errors downgraded). */
+    diagnostics?: Diagnostic[];
   }): ReconcileStatus {
     const inForce = new Map<string, number>();
     for (const [cluster, inner] of this.applied) inForce.set(cluster, inner.size);
@@ -465,16 +588,20 @@ export class Reconciler {
         if (p.reports!.size > 0 && [...p.reports!.values()].every((x) => x.failedClusters.includes(c))) unreachable.add(c);
       }
     }
+    const syncByCluster = new Map((p.sync?.clusters ?? []).map((c) => [c.cluster, c]));
+    for (const c of syncByCluster.keys()) clusterNames.add(c);
+    const conditions = new Map<string, ClusterCondition>((this.observation?.conditions ?? []).map((c) => [c.cluster, c]));
     const clusters: Record<string, ClusterStatus> = {};
     for (const name of [...clusterNames].sort()) {
       const counts = p.diff?.perCluster.get(name);
-      clusters[name] = {
+      const base: ClusterStatus = {
         reachable: !unreachable.has(name),
         applied: counts ? counts.created + counts.configured : 0,
         unchanged: counts ? counts.unchanged : inForce.get(name) ?? 0,
         deleted: counts ? counts.deleted : 0,
         failed: failedBy.get(name) ?? 0,
       };
+      clusters[name] = this.kube ? liveClusterStatus(base, syncByCluster.get(name), { condition: conditions.get(name) ?? null, connectionError: this.kube.connectionError(name) }) : base;
     }
     const targets: TargetStatus[] = this.targets.map((t) => {
       const r = p.reports?.get(t);
@@ -500,8 +627,16 @@ export class Reconciler {
       targets,
       heldBack: p.held,
       placements: this.lastGood?.placements ?? [],
-      diagnostics: p.result ? p.result.diagnostics : (this.lastStatus?.diagnostics ?? []),
+      diagnostics: p.diagnostics ?? (p.result ? p.result.diagnostics : (this.lastStatus?.diagnostics ?? [])),
+      ...(this.kube ? this.liveStatusFields(p.sync ?? null) : {}),
     };
+  }
+
+  /** health and failover of status.yaml (kubernetes target only). */
+  private liveStatusFields(sync: FleetSyncResult | null): Pick<ReconcileStatus, 'health' | 'failover'> {
+    const health = sync && sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : (this.lastStatus?.health ?? null);
+    const conditions = [...(this.kube?.clusterConditions ?? [])];
+    return { health, failover: { conditions, events: this.failoverEvents.map((e) => ({ ...e })) } };
   }
 }
 

@@ -4,19 +4,19 @@
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import { openSourceRepository, type SourceRepository } from '../source/remote.js';
-import { assertTargetsSupported } from '../targets/create.js';
+import { kubernetesSettings } from '../targets/create.js';
 import { nodeTargetFs, type TargetFs } from '../targets/fs.js';
 import { Reconciler, systemClock, type Clock } from './reconciler.js';
 import type { FleetRenderer } from './renderer.js';
 
-/** Opens the source and builds the reconciler (throws NOT_IMPLEMENTED for a kubernetes target). */
+/** Opens the source and builds the reconciler (throws KUBECONFIG_UNREADABLE when a kubernetes target's kubeconfig is missing). */
 export async function startReconciler(
   loaded: LoadedConfig,
   opts: { log: Logger; fs?: TargetFs; clock?: Clock; renderer?: () => FleetRenderer; git?: SourceRepository },
 ): Promise<{ reconciler: Reconciler; git: SourceRepository }> {
   const clock = opts.clock ?? systemClock;
-  // Fail on an unsupported target before touching the network.
-  assertTargetsSupported(loaded.config.targets);
+  // Fail on an unreadable kubeconfig before touching the network.
+  for (const t of loaded.config.targets) if (t.type === 'kubernetes') kubernetesSettings(t, loaded.config.safety.maxDeletePercent);
   const git =
     opts.git ??
     (await openSourceRepository({ source: loaded.config.source, credentials: loaded.credentials, log: opts.log.child({ stage: 'fetch' }), sleep: (ms) => clock.sleep(ms) }));

@@ -1,6 +1,6 @@
 // Reading and writing the status branch without a work tree (LIBRARIES.md §1: writeBlob,
-// writeTree, writeCommit, push). A status commit changes only status.yaml, README.md and
-// manifests/ of the branch's current tree, with the current tip as its only parent: history stays
+// writeTree, writeCommit, push). A status commit changes only status.yaml, README.md,
+// manifests/ (and, with live clusters, observed-clusters.yaml) of the branch's current tree, with the current tip as its only parent: history stays
 // linear and is never rewritten. When another writer moved the branch, the commit is rebuilt on
 // the new tip and pushed again.
 import { parse } from 'yaml';
@@ -10,7 +10,7 @@ import { CLUSTER_ANNOTATION } from '../render/tracking.js';
 import { objectId, refOfObject, type AppliedObject } from '../reconcile/desired.js';
 import { EMPTY_TREE, type ObjectStore, type Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
-import { MANIFESTS_DIR, parseStatus, README_FILE, serializeStatus, STATUS_FILE, statusCommitMessage, type ReconcileStatus } from './document.js';
+import { MANIFESTS_DIR, OBSERVED_FILE, parseStatus, README_FILE, serializeStatus, STATUS_FILE, statusCommitMessage, type ReconcileStatus } from './document.js';
 import { statusReadme } from './readme.js';
 
 /** How often a status commit is rebuilt on a moving branch before the attempt fails. */
@@ -71,12 +71,15 @@ export async function commitStatus(opts: {
   status: ReconcileStatus;
   manifestsTree: string | null;
   author: Signature;
+  /** The observed-clusters file the render used (kubernetes target); undefined leaves the branch's copy as it is. */
+  observed?: string | null;
   onRetry?: (attempt: number, newTip: string | null) => void;
 }): Promise<string> {
   const { repo, branch } = opts;
   const statusBlob = await repo.objects.writeBlob(serializeStatus(opts.status));
   const readmeBlob = await repo.objects.writeBlob(statusReadme(opts.status));
   const manifests = opts.manifestsTree && opts.manifestsTree !== EMPTY_TREE ? { tree: opts.manifestsTree } : null;
+  const observedBlob = typeof opts.observed === 'string' ? await repo.objects.writeBlob(opts.observed) : opts.observed;
   let tip = opts.tip;
   for (let attempt = 1; ; attempt++) {
     const base = tip ? (await repo.objects.readCommit(tip)).tree : null;
@@ -86,6 +89,7 @@ export async function commitStatus(opts: {
         [STATUS_FILE, statusBlob],
         [README_FILE, readmeBlob],
         [MANIFESTS_DIR, manifests],
+        ...(observedBlob !== undefined ? [[OBSERVED_FILE, observedBlob] as [string, string | null]] : []),
       ]),
     );
     const commit = await repo.objects.writeCommit({ tree, parents: tip ? [tip] : [], message: statusCommitMessage(opts.status), author: opts.author });

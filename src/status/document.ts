@@ -15,10 +15,16 @@ export const MANIFESTS_DIR = 'manifests';
 
 export type Phase = 'Synced' | 'Progressing' | 'Degraded' | 'Failed' | 'Invalid';
 /** The reconcile stages (STYLE.md): each failure names the one that broke. */
-export type Stage = 'fetch' | 'load' | 'place' | 'render' | 'diff' | 'write' | 'status';
+export type Stage = 'fetch' | 'load' | 'observe' | 'place' | 'render' | 'diff' | 'write' | 'status';
+
+/** File of the status branch holding the observed-clusters file the last recorded render used. */
+export const OBSERVED_FILE = 'observed-clusters.yaml';
 
 export interface ClusterStatus {
-  /** Every target wrote this cluster's objects (no live clusters yet: directory and git targets). */
+  /**
+   * With a kubernetes target: flotilla connected to the cluster and it answered. Otherwise: every
+   * target wrote this cluster's objects.
+   */
   reachable: boolean;
   /** Objects created or changed by this reconcile. */
   applied: number;
@@ -26,6 +32,21 @@ export interface ClusterStatus {
   deleted: number;
   /** Objects a target failed to write. */
   failed: number;
+  /** Live clusters only: failover's Ready condition (null: not probed, no connection). */
+  ready?: boolean | null;
+  /** Live clusters only: health roll-up of the objects applied to it (null: none read). */
+  health?: string | null;
+  /** Live clusters only: objects changed behind flotilla's back, corrected by this reconcile. */
+  drifted?: number;
+  /** Live clusters only: why the cluster failed, is not ready or cannot be connected. */
+  message?: string | null;
+}
+
+/** Failover's state kept between passes and restarts (kubernetes target only). */
+export interface FailoverStatus {
+  conditions: Array<{ cluster: string; ready: boolean; transitionAt: number | null; streakSince: number | null; lastProbeAt: number; lastError: string | null }>;
+  /** The newest events, oldest first; `at` in ms since the epoch. */
+  events: Array<{ cluster: string; at: number; type: string; message: string }>;
 }
 
 export interface TargetStatus {
@@ -62,6 +83,10 @@ export interface ReconcileStatus {
   /** Placements in force (CONTRACT.md render shape), the base of Karmada's scale up/down. */
   placements: Array<Record<string, unknown>>;
   diagnostics: Diagnostic[];
+  /** Fleet-wide health roll-up of the live clusters (kubernetes target only). */
+  health?: string | null;
+  /** Failover conditions and events (kubernetes target only). */
+  failover?: FailoverStatus | null;
 }
 
 /** Above this many placements they are written one JSON line each (valid YAML, and fast). */
@@ -120,6 +145,10 @@ export function parseStatus(text: string): ReconcileStatus | null {
     heldBack: d.heldBack ?? null,
     placements: Array.isArray(d.placements) ? d.placements : [],
     diagnostics: Array.isArray(d.diagnostics) ? d.diagnostics : [],
+    ...(d.health !== undefined ? { health: d.health } : {}),
+    ...(d.failover && typeof d.failover === 'object'
+      ? { failover: { conditions: Array.isArray(d.failover.conditions) ? d.failover.conditions : [], events: Array.isArray(d.failover.events) ? d.failover.events : [] } }
+      : {}),
   };
 }
 
@@ -141,7 +170,10 @@ export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null)
     placements: [],
     reconciledAt: '',
     objects: { total: s.objects.total },
-    clusters: Object.fromEntries(Object.entries(s.clusters).map(([k, c]) => [k, { reachable: c.reachable, failed: c.failed }])),
+    // Live fields that say something about the cluster (not its probe times) count as news.
+    clusters: Object.fromEntries(Object.entries(s.clusters).map(([k, c]) => [k, { reachable: c.reachable, failed: c.failed, ready: c.ready ?? null, health: c.health ?? null, drifted: c.drifted ?? 0, message: c.message ?? null }])),
+    failover: s.failover ? { conditions: s.failover.conditions.map((c) => ({ cluster: c.cluster, ready: c.ready, transitionAt: c.transitionAt })), events: s.failover.events } : null,
+    health: s.health ?? null,
     targets: s.targets.map((t) => ({ name: t.name, phase: t.phase === 'Unchanged' ? 'Applied' : t.phase, failed: t.failed, message: t.phase === 'Failed' ? t.message : null })),
   });
   return JSON.stringify(sortKeysDeep(strip(a))) === JSON.stringify(sortKeysDeep(strip(b)));

@@ -250,6 +250,11 @@ export class KubernetesTarget implements Target {
     return { at: now, clusters, conditions, events, evicted: evictedClusters(conditions, now, this.settings.failover), file: observedClustersFile(clusters) };
   }
 
+  /** Why the cluster has no connection (null: connected, or never asked for). */
+  connectionError(cluster: string): string | null {
+    return this.clients.has(cluster) ? null : (this.connectionErrors.get(cluster) ?? null);
+  }
+
   /** Closes every cluster connection. */
   close(): void {
     for (const c of this.clients.values()) c.api.close();
@@ -286,6 +291,7 @@ export function reportOf(result: FleetSyncResult, dryRun = false): TargetReport 
     deleted: result.counts.deleted,
     failed: result.counts.failed + result.clusters.filter((c) => c.error).reduce((n, c) => n + c.counts.skipped, 0),
     failedClusters,
+    clusters: result.clusters.length,
     ok: failedClusters.length === 0,
     message,
   };

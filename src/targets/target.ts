@@ -34,6 +34,11 @@ export interface TargetReport {
   failedClusters: string[];
   /** Objects not written. */
   failed: number;
+  /**
+   * Clusters the target worked on, when it works per cluster (kubernetes): a target whose failed
+   * clusters are fewer than this applied the others, and the pass is Degraded, not Failed.
+   */
+  clusters?: number;
   message: string | null;
   /** False when the target failed; `message` says why. */
   ok: boolean;

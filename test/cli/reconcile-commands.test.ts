@@ -62,9 +62,9 @@ describe('flotilla reconcile', () => {
     expect(io.out).toMatch(/broken\.yaml:\d+: YAML_PARSE/);
   });
 
-  it('a kubernetes target fails the start with NOT_IMPLEMENTED instead of being skipped', async () => {
-    const { dir, config } = await localSetup('  - kubernetes: {kubeconfig: /etc/kubeconfig}\n  - directory: {path: rendered}');
-    await expect(makeReconcileCommand({ env: {} })(['--config', config, '--once'], fakeIO())).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED', message: expect.stringContaining('targets[0].kubernetes') });
+  it('a kubernetes target whose kubeconfig cannot be read fails the start, before anything is reconciled', async () => {
+    const { dir, config } = await localSetup('  - kubernetes: {kubeconfig: /nonexistent/kubeconfig}\n  - directory: {path: rendered}');
+    await expect(makeReconcileCommand({ env: {} })(['--config', config, '--once'], fakeIO())).rejects.toMatchObject({ code: 'KUBECONFIG_UNREADABLE', message: expect.stringContaining('/nonexistent/kubeconfig') });
     await expect(git(dir, 'rev-parse', '--verify', '-q', 'flotilla-status')).rejects.toThrow();
   });
 

@@ -38,7 +38,7 @@ targets:
     expect(config.source.auth).toEqual({ usernameEnv: 'GIT_USER', passwordEnv: 'GIT_TOKEN', tokenEnv: null });
     expect(credentials).toEqual({ username: 'bot', password: 'tok-123' });
     expect(config.targets).toEqual([
-      { type: 'kubernetes', kubeconfig: '/etc/flotilla/kubeconfig' },
+      { type: 'kubernetes', kubeconfig: '/etc/flotilla/kubeconfig', contexts: {}, secretsDir: null, dryRun: false, force: false, parallelism: null, timeoutSeconds: 10, failover: { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30 } },
       { type: 'git', branch: 'flotilla-rendered' },
       { type: 'directory', path: path.join(base, 'rendered') },
     ]);
@@ -54,6 +54,63 @@ targets:
     expect(config.targets).toEqual([]);
     expect(config.safety.maxDeletePercent).toBe(50);
     expect(credentials).toBeNull();
+  });
+
+  it('kubernetes target: contexts, secretsDir, dryRun, force, parallelism, timeout and failover are kept; relative paths resolve against the config', () => {
+    const { config } = load(`source: {url: ../fleet}
+targets:
+  - kubernetes:
+      kubeconfig: kube/config
+      contexts: {cluster-hangzhou: prod-hz, cluster-shanghai: prod-sh}
+      secretsDir: secrets
+      dryRun: true
+      force: true
+      parallelism: 3
+      timeoutSeconds: 2.5
+      failover: {tolerationSeconds: 1}
+`);
+    expect(config.targets).toEqual([
+      {
+        type: 'kubernetes',
+        kubeconfig: '/etc/flotilla/kube/config',
+        contexts: { 'cluster-hangzhou': 'prod-hz', 'cluster-shanghai': 'prod-sh' },
+        secretsDir: '/etc/flotilla/secrets',
+        dryRun: true,
+        force: true,
+        parallelism: 3,
+        timeoutSeconds: 2.5,
+        // Unset failover timings keep Karmada's defaults (30 s failure threshold, 30 s recovery).
+        failover: { failureThresholdSeconds: 30, tolerationSeconds: 1, recoveryThresholdSeconds: 30 },
+      },
+    ]);
+  });
+
+  it('kubernetes target problems are all reported with dot-paths', () => {
+    const problems = problemsOf(`source: {url: ../fleet}
+targets:
+  - kubernetes:
+      contexts: {cluster-a: 7, cluster-b: ""}
+      dryRun: "yes"
+      parallelism: 0.5
+      timeoutSeconds: -1
+      failover: {tolerationSecond: 1, failureThresholdSeconds: -5}
+      kubeconfg: x
+  - kubernetes: {kubeconfig: other}
+`);
+    expect(problems.map((p) => p.path)).toEqual([
+      'targets[0].kubernetes.kubeconfg',
+      'targets[0].kubernetes.contexts.cluster-a',
+      'targets[0].kubernetes.contexts.cluster-b',
+      'targets[0].kubernetes',
+      'targets[0].kubernetes.failover.tolerationSecond',
+      'targets[0].kubernetes.failover.failureThresholdSeconds',
+      'targets[0].kubernetes.dryRun',
+      'targets[0].kubernetes.parallelism',
+      'targets[0].kubernetes.timeoutSeconds',
+      'targets[1].kubernetes',
+    ]);
+    expect(problems[3]!.message).toContain('name a kubeconfig or a secretsDir');
+    expect(problems.at(-1)!.message).toContain('only one kubernetes target is allowed');
   });
 
   it('a token alone authenticates as x-access-token', () => {

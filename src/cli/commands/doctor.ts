@@ -1,5 +1,5 @@
 // flotilla doctor --config FILE: is the reconciler set up to work? The config parses, the
-// schedule is valid, every target is supported, the source answers, the credentials work, the
+// schedule is valid, every target is usable (a kubernetes target's kubeconfig is readable), the source answers, the credentials work, the
 // branch exists, and what the last reconcile recorded. One line per check; exit 1 on any failure.
 import { execFile } from 'node:child_process';
 import { readConfigFile } from '../../config/load.js';
@@ -8,7 +8,7 @@ import { FlotillaError } from '../../model/diagnostics.js';
 import { systemClock, type Clock } from '../../reconcile/reconciler.js';
 import { openSourceRepository } from '../../source/remote.js';
 import { readStatusAt } from '../../status/branch.js';
-import { assertTargetsSupported } from '../../targets/create.js';
+import { kubernetesSettings } from '../../targets/create.js';
 import { Exit, parseFlags, type Command, type CommandIO } from '../io.js';
 
 const USAGE = 'flotilla doctor --config FILE';
@@ -40,8 +40,8 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     report('ok', 'config', `${values.config} is valid`);
     report('ok', 'schedule', `"${config.source.schedule}" is a valid cron expression`);
     try {
-      assertTargetsSupported(config.targets);
-      report('ok', 'targets', config.targets.length === 0 ? 'none (status only)' : config.targets.map((t) => (t.type === 'directory' ? `directory ${t.path}` : t.type === 'git' ? `git branch ${t.branch}` : t.type)).join(', '));
+      for (const t of config.targets) if (t.type === 'kubernetes') kubernetesSettings(t, config.safety.maxDeletePercent);
+      report('ok', 'targets', config.targets.length === 0 ? 'none (status only)' : config.targets.map((t) => (t.type === 'directory' ? `directory ${t.path}` : t.type === 'git' ? `git branch ${t.branch}` : `kubernetes ${t.kubeconfig ?? t.secretsDir}`)).join(', '));
     } catch (e) {
       report('fail', 'targets', (e as Error).message);
     }
