@@ -35,6 +35,7 @@ import { safeSegment } from '../render/layout.js';
 import { evictFromPrevious, type ClusterCondition, type FailoverEvent } from '../kube/failover.js';
 import type { FleetSyncResult } from '../kube/fleet.js';
 import { KubernetesTarget, type FleetInfo, type FleetObservation } from '../targets/kubernetes.js';
+import { OBSERVED_CLUSTERS_FILE, overlayObserved } from '../kube/observed.js';
 import { failoverUnschedulable, keptDiagnostics, livePhase, liveClusterStatus, recentEvents, withKeptObjects, type KeptPlacement } from './live.js';
 
 /** Time and waiting, passed in so tests control both. */
@@ -116,6 +117,10 @@ export class Reconciler {
   private readonly kube: KubernetesTarget | null;
   /** The observed-clusters file in the renderer's file set (null: none yet). */
   private observedText: string | null = null;
+  /** Repository files the renderer holds with the observation written into them. */
+  private overlaid = new Map<string, { original: string; patched: string }>();
+  /** Every observed cluster as one file, recorded on the status branch. */
+  private observedRecord: string | null = null;
   /** Clusters evicted in the `previous` the renderer's last update was given. */
   private renderedEvicted: string[] = [];
   /** The last render and what it was computed from (reused by polls that change nothing). */
@@ -256,11 +261,10 @@ export class Reconciler {
       this.observation = obs;
       this.failoverEvents = recentEvents(this.failoverEvents, obs.events);
       for (const e of obs.events) log.warn({ cluster: e.cluster, event: e.type }, e.message);
-      if (obs.file.text !== this.observedText || obs.evicted.join(',') !== this.renderedEvicted.join(',')) {
+      const observedChanges = this.observedChanges(obs);
+      if (observedChanges.length > 0 || obs.evicted.join(',') !== this.renderedEvicted.join(',')) {
         try {
-          const observed = obs.file.text !== this.observedText ? [{ path: obs.file.path, text: obs.file.text }] : [];
-          this.observedText = obs.file.text;
-          result = this.render(head, observed, obs.evicted);
+          result = this.render(head, observedChanges, obs.evicted);
         } catch (e) {
           this.resetRenderer();
           return this.failed('render', 'RenderFailed', e, head);
@@ -388,6 +392,34 @@ export class Reconciler {
   }
 
   /**
+   * The render input changes an observation makes: the observed-clusters file, and repository
+   * files whose Karmada Cluster documents carry the observation (overlayObserved). Remembers what
+   * it gave the renderer, so a file the source changed gets the observation again.
+   */
+  private observedChanges(obs: FleetObservation): FileChange[] {
+    const current = new Map(this.renderer.files().map((f) => [f.path, f.text]));
+    current.delete(OBSERVED_CLUSTERS_FILE);
+    const repoFiles = [...current].map(([path, text]) => {
+      const o = this.overlaid.get(path);
+      return { path, text: o && o.patched === text ? o.original : text };
+    });
+    const overlay = overlayObserved(repoFiles, obs.clusters);
+    const changes: FileChange[] = [];
+    if (overlay.file.text !== this.observedText) changes.push({ path: overlay.file.path, text: overlay.file.text });
+    const next = new Map<string, { original: string; patched: string }>();
+    for (const f of repoFiles) {
+      const patched = overlay.patched.get(f.path);
+      if (patched !== undefined) next.set(f.path, { original: f.text, patched });
+      const want = patched ?? f.text;
+      if ((patched !== undefined || this.overlaid.has(f.path)) && current.get(f.path) !== want) changes.push({ path: f.path, text: want });
+    }
+    this.overlaid = next;
+    this.observedText = overlay.file.text;
+    this.observedRecord = obs.file.text;
+    return changes;
+  }
+
+  /**
    * Renders `changes` at `head` with the last good placements (less the evicted clusters) as
    * Karmada's previous result. A poll that changes nothing reuses the last render.
    */
@@ -485,6 +517,7 @@ export class Reconciler {
     this.renderer = this.makeRenderer();
     this.renderedRevision = null;
     this.observedText = null;
+    this.overlaid = new Map();
     this.renderedEvicted = [];
     this.lastRender = null;
   }
@@ -539,7 +572,7 @@ export class Reconciler {
         status,
         manifestsTree: this.manifestsTree,
         author: this.author(),
-        ...(this.kube ? { observed: this.observedText } : {}),
+        ...(this.kube && this.observedRecord !== null ? { observed: this.observedRecord } : {}),
         onRetry: (attempt, tip) => log.warn({ attempt, tip }, `status branch ${this.config.status.branch} moved; rebuilding the status commit on the new tip`),
       });
       this.statusTip = commit;
