@@ -278,11 +278,7 @@ export class Reconciler {
     const kept: KeptPlacement[] = (live && failoverUnschedulable(result, this.lastGood?.previous)) || [];
     const diagnostics = kept.length > 0 ? keptDiagnostics(result.diagnostics, kept) : result.diagnostics;
     if (kept.length > 0) errors = [];
-    this.fleetInfo = {
-      clusters: result.model.clusters.map((c) => (c.secretRef ? { name: c.name, secretRef: c.secretRef } : { name: c.name })),
-      parallelism: result.model.tuning.parallelism,
-      revisionHasErrors: errors.length > 0,
-    };
+    this.fleetInfo = { ...this.fleetInfo!, revisionHasErrors: errors.length > 0 };
     if (errors.length > 0) {
       // Safety: the last good desired state stays in force; no target is touched.
       const stage = invalidStage(result.diagnostics);
@@ -433,6 +429,12 @@ export class Reconciler {
     this.renderedRevision = head;
     this.renderedEvicted = [...evicted];
     this.lastRender = { result, lastGood: this.lastGood, evicted: key };
+    // The kubernetes target connects through the fleet's AttachedCluster secretRefs: known before it observes.
+    this.fleetInfo = {
+      clusters: result.model.clusters.map((c) => (c.secretRef ? { name: c.name, secretRef: c.secretRef } : { name: c.name })),
+      parallelism: result.model.tuning.parallelism,
+      revisionHasErrors: result.diagnostics.some((d) => d.severity === 'error'),
+    };
     return result;
   }
 

@@ -37,18 +37,26 @@ export function statusReadme(s: ReconcileStatus): string {
   }
   lines.push('## Clusters', '');
   const clusterNames = Object.keys(s.clusters).sort();
+  // Live clusters (kubernetes target) add readiness, health, drift and why a cluster is failing.
+  const live = clusterNames.some((n) => s.clusters[n]!.ready !== undefined);
   if (clusterNames.length === 0) lines.push('No clusters.');
   else
     lines.push(
       ...tableOf(
-        ['Cluster', 'Sync', 'Applied', 'Unchanged', 'Deleted', 'Failed'],
+        ['Cluster', 'Sync', 'Applied', 'Unchanged', 'Deleted', 'Failed', ...(live ? ['Ready', 'Health', 'Drifted', 'Message'] : [])],
         clusterNames.map((n) => {
           const c = s.clusters[n]!;
           const sync = !c.reachable ? '❌ unreachable' : c.failed > 0 ? '⚠️ partly failed' : s.phase === 'Invalid' || s.heldBack ? '⏸ held' : '✅ synced';
-          return [n, sync, String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed)];
+          const extra = live ? [c.ready === null || c.ready === undefined ? '—' : c.ready ? 'yes' : 'no', c.health ?? '—', String(c.drifted ?? 0), c.message ?? ''] : [];
+          return [n, sync, String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed), ...extra];
         }),
       ),
     );
+  const events = s.failover?.events ?? [];
+  if (events.length > 0) {
+    lines.push('', '## Failover', '');
+    lines.push(...tableOf(['When', 'Cluster', 'Event', 'Message'], [...events].reverse().map((e) => [new Date(e.at).toISOString(), e.cluster, e.type, e.message])));
+  }
   lines.push('', '## Targets', '');
   if (s.targets.length === 0) lines.push('No targets: status only.');
   else lines.push(...tableOf(['Target', 'Result', 'Created', 'Configured', 'Unchanged', 'Deleted', 'Failed', 'Message'], s.targets.map((t) => [t.name, t.phase, String(t.created), String(t.configured), String(t.unchanged), String(t.deleted), String(t.failed), t.message ?? ''])));

@@ -19,13 +19,22 @@ export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | n
   lines.push(`message:        ${s.message}`);
   const out = [lines.join('\n'), ''];
   const names = Object.keys(s.clusters).sort();
+  // Live clusters (kubernetes target) carry readiness, health and drift as well.
+  const live = names.some((n) => s.clusters[n]!.ready !== undefined);
   if (names.length > 0) {
-    const rows = [['CLUSTER', 'REACHABLE', 'APPLIED', 'UNCHANGED', 'DELETED', 'FAILED']];
+    const rows = [['CLUSTER', 'REACHABLE', 'APPLIED', 'UNCHANGED', 'DELETED', 'FAILED', ...(live ? ['READY', 'HEALTH', 'DRIFTED', 'MESSAGE'] : [])]];
     for (const n of names) {
       const c = s.clusters[n]!;
-      rows.push([n, c.reachable ? 'yes' : 'no', String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed)]);
+      const extra = live ? [c.ready === null || c.ready === undefined ? '-' : c.ready ? 'yes' : 'no', c.health ?? '-', String(c.drifted ?? 0), c.message ?? ''] : [];
+      rows.push([n, c.reachable ? 'yes' : 'no', String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed), ...extra]);
     }
     out.push(table(rows));
+  }
+  const events = s.failover?.events ?? [];
+  if (events.length > 0) {
+    out.push('failover events:');
+    for (const e of events.slice(-5)) out.push(`  ${new Date(e.at).toISOString()} ${e.cluster} ${e.type}: ${e.message}`);
+    out.push('');
   }
   if (s.targets.length > 0) {
     const rows = [['TARGET', 'RESULT', 'CREATED', 'CONFIGURED', 'DELETED', 'FAILED', 'MESSAGE']];
