@@ -65,6 +65,8 @@ export class LeaseLock {
   /** Local time at which the last successful acquire/renew request started; null: not held. */
   private renewedAt: number | null = null;
   private current: StoredLease | null = null;
+  /** Calls on this lock run one at a time: a renewal racing another renewal of the same replica would 409 itself out. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly client: LeaseClient,
@@ -91,7 +93,21 @@ export class LeaseLock {
    * `known` is a fresh read of the lease (saves a GET); undefined reads it now. Returns whether
    * the lease is held afterwards. Never throws: a failed call leaves `held()` to run out.
    */
-  async tryAcquireOrRenew(known?: StoredLease | null): Promise<boolean> {
+  tryAcquireOrRenew(known?: StoredLease | null): Promise<boolean> {
+    // A read made before a queued call ran may be stale by then: read again.
+    return this.serial(() => this.attempt(this.queueDepth > 1 ? undefined : known));
+  }
+
+  private queueDepth = 0;
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    this.queueDepth++;
+    const run = this.queue.then(fn).finally(() => this.queueDepth--);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async attempt(known?: StoredLease | null): Promise<boolean> {
     const started = this.now();
     try {
       const lease = known === undefined ? await this.client.get(this.name) : known;
@@ -129,7 +145,11 @@ export class LeaseLock {
   }
 
   /** Gives the lease up at once (client-go's release: holder '', duration 1 s) so others need not wait. */
-  async release(): Promise<void> {
+  release(): Promise<void> {
+    return this.serial(() => this.giveUp());
+  }
+
+  private async giveUp(): Promise<void> {
     const wasHeld = this.renewedAt !== null;
     this.renewedAt = null;
     if (!wasHeld) return;

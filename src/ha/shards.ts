@@ -167,7 +167,8 @@ export class ShardManager implements ClusterGate {
         for (const i of byPreference) {
           if (held.length >= fair) break;
           const lock = this.locks[i]!;
-          if (lock.held() || !this.observer.isFree(lock.name, this.now())) continue;
+          // A lease still recorded as ours (a renewal that failed on the network) may be renewed too.
+          if (lock.held() || (!this.observer.isFree(lock.name, this.now()) && this.observer.holder(lock.name) !== identity)) continue;
           if (await lock.tryAcquireOrRenew(leases.get(lock.name) ?? null)) {
             held.push(i);
             log.info({ shard: i, previousHolder: leases.get(lock.name)?.record.holderIdentity || null }, `acquired shard ${i}`);

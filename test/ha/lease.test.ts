@@ -100,6 +100,15 @@ describe('LeaseLock (client-go leader election on coordination.k8s.io/v1 Leases)
     await expect(client.update(stale, { ...stale.record, holderIdentity: 'thief' })).rejects.toMatchObject({ code: 'KUBE_CONFLICT' });
   });
 
+  it('two renewals of the same replica at once (the tick and an apply batch) do not 409 each other out', async () => {
+    const clock = manualClock();
+    const { a } = pair(clock);
+    await a.tryAcquireOrRenew();
+    clock.advance(2_000);
+    expect(await Promise.all([a.tryAcquireOrRenew(), a.tryAcquireOrRenew(), a.tryAcquireOrRenew()])).toEqual([true, true, true]);
+    expect(a.held()).toBe(true);
+  });
+
   it('writes MicroTime with six fractional digits, as the API server stores it', () => {
     expect(microTime(Date.parse('2026-01-01T00:00:00.123Z'))).toBe('2026-01-01T00:00:00.123000Z');
   });
