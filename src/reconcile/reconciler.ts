@@ -129,6 +129,8 @@ export class Reconciler {
   private fleetInfo: FleetInfo | null = null;
   /** Failover events recorded on the status branch (the newest, oldest first). */
   private failoverEvents: FailoverEvent[] = [];
+  /** The source revision of the last pass that fetched one. */
+  private lastHead: string | null = null;
   /** The last observation of the live clusters. */
   private observation: FleetObservation | null = null;
 
@@ -224,6 +226,8 @@ export class Reconciler {
     // Live clusters are compared on every poll (drift, failover); other targets only on news.
     const live = this.kube !== null;
     const newRevision = head !== this.settledRevision;
+    const previousHead = this.lastHead;
+    this.lastHead = head;
     if (!live && !newRevision && this.pendingStatus === null && this.needFull.size === 0) {
       return { ...this.outcome(head, this.lastStatus?.phase ?? 'Synced', null, null, `nothing new at ${head}`), skipped: true };
     }
@@ -286,7 +290,7 @@ export class Reconciler {
       const message = `revision ${head} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; first: ${first.file ?? ''}${first.line ? `:${first.line}` : ''} ${first.code}: ${first.message}); revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
       const status = this.composeStatus({ head, phase: 'Invalid', stage, reason: 'InvalidRevision', message, result, diff: null, reports: null, held: null });
       this.settledRevision = head;
-      return this.recordStatus(status, log, this.outcome(head, 'Invalid', stage, 'InvalidRevision', message, { renderStats: result.stats, diagnostics: result.diagnostics }), !newRevision);
+      return this.recordStatus(status, log, this.outcome(head, 'Invalid', stage, 'InvalidRevision', message, { renderStats: result.stats, diagnostics: result.diagnostics }), head === previousHead);
     }
 
     // ---- diff
@@ -299,7 +303,7 @@ export class Reconciler {
       const message = `revision ${head} would delete ${guard.deleted} of ${guard.total} objects (${guard.percent}%), over safety.maxDeletePercent ${guard.limitPercent}%: held back; revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
       const status = this.composeStatus({ head, phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, diff: null, reports: null, held: guard });
       this.settledRevision = head;
-      return this.recordStatus(status, log, this.outcome(head, 'Degraded', 'diff', 'DeletionHeldBack', message, { renderStats: result.stats, diagnostics: result.diagnostics }), !newRevision);
+      return this.recordStatus(status, log, this.outcome(head, 'Degraded', 'diff', 'DeletionHeldBack', message, { renderStats: result.stats, diagnostics: result.diagnostics }), head === previousHead);
     }
 
     // ---- write: the desired state into the object database, then every target
@@ -379,7 +383,7 @@ export class Reconciler {
     if (failedTargets.length === 0) this.settledRevision = head;
     else this.settledRevision = null;
     const outcome = this.outcome(head, phase, stage, reason, message, { counts: diff.counts, renderStats: result.stats, diagnostics, targets: status.targets });
-    const quiet = !newRevision && diff.changes.length === 0 && (sync?.writes ?? 0) === 0;
+    const quiet = head === previousHead && diff.changes.length === 0 && (sync?.writes ?? 0) === 0;
     const recorded = await this.recordStatus(status, log, outcome, quiet);
     this.mark('status');
     recorded.timings = { ...this.timings };

@@ -40,6 +40,7 @@ describe('reconcile into live clusters (5 test API servers)', () => {
   let seed: Record<string, string>;
   let reconciler: Reconciler;
   let clock: ReturnType<typeof manualClock>;
+  let logLines: string[];
 
   beforeEach(async () => {
     fleet = await startSeedFleet();
@@ -57,7 +58,9 @@ targets:
 `,
       base,
     );
-    ({ reconciler } = await reconcilerFor(config, { clock, log: captureLogger().log }));
+    const logger = captureLogger();
+    logLines = logger.lines;
+    ({ reconciler } = await reconcilerFor(config, { clock, log: logger.log }));
   });
   afterEach(async () => {
     await fleet?.close();
@@ -95,6 +98,9 @@ targets:
     expect(writes(fleet)).toEqual([]);
     expect(fleet.servers.get('cluster-hangzhou')!.requests.length).toBeGreaterThan(0);
     expect(await statusCommits(dir)).toBe(commits);
+    // …and says so at debug level only (a poll every 30 s must not flood the log).
+    const passLines = logLines.map((l) => JSON.parse(l)).filter((l) => l.phase !== undefined && l.durationMs !== undefined);
+    expect(passLines.map((l) => l.level)).toEqual([40, 20]);
   });
 
   it('a live edit is drift: corrected on the next poll without a commit, and the status branch says so', async () => {
