@@ -166,6 +166,11 @@ export class Reconciler {
     return this.pendingStatus ?? this.lastStatus;
   }
 
+  /** Closes the live clusters' connections (after the last pass). */
+  close(): void {
+    this.kube?.close();
+  }
+
   /** One pass. Never throws for anything the outside world does: failures come back as the outcome. */
   reconcileOnce(): Promise<ReconcileOutcome> {
     if (!this.running) {

@@ -61,6 +61,28 @@ describe('status.yaml', () => {
     expect(sameStatus(status(), status({ sourceRevision: 'b'.repeat(40) }))).toBe(false);
   });
 
+  it('live clusters: a new probe time is not news; a cluster turning not ready, drift or a failover event is', () => {
+    const cond = (lastProbeAt: number, ready = true) => ({ cluster: 'east', ready, transitionAt: null, streakSince: null, lastProbeAt, lastError: null });
+    const live = (over: Partial<ReconcileStatus> = {}, east: Record<string, unknown> = {}) =>
+      status({
+        clusters: { east: { reachable: true, applied: 2, unchanged: 0, deleted: 0, failed: 0, ready: true, health: 'Healthy', drifted: 0, message: null, ...east } },
+        health: 'Healthy',
+        failover: { conditions: [cond(1000)], events: [] },
+        ...over,
+      });
+    const a = live();
+    expect(sameStatus(a, live({ failover: { conditions: [cond(31_000)], events: [] } }))).toBe(true);
+    expect(sameStatus(a, live({}, { ready: false, message: 'not ready: ECONNREFUSED' }))).toBe(false);
+    expect(sameStatus(a, live({}, { drifted: 1 }))).toBe(false);
+    expect(sameStatus(a, live({ failover: { conditions: [cond(2000)], events: [{ cluster: 'east', at: 2000, type: 'NotReady', message: 'down' }] } }))).toBe(false);
+    // And it all reads back from status.yaml, the README shows the live columns and the events.
+    const withEvent = live({ failover: { conditions: [cond(2000, false)], events: [{ cluster: 'east', at: Date.parse('2026-03-01T10:00:00Z'), type: 'NotReady', message: 'cluster east stopped answering' }] } }, { ready: false });
+    expect(parseStatus(serializeStatus(withEvent))).toEqual(withEvent);
+    const md = statusReadme(withEvent);
+    expect(md).toContain('| Cluster | Sync | Applied | Unchanged | Deleted | Failed | Ready | Health | Drifted | Message |');
+    expect(md).toContain('| 2026-03-01T10:00:00.000Z | east | NotReady | cluster east stopped answering |');
+  });
+
   it('the commit message names the phase and the full source revision', () => {
     expect(statusCommitMessage(status()).split('\n')[0]).toBe(`flotilla: Synced at ${REV}`);
   });

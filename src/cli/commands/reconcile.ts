@@ -48,6 +48,7 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
 
     if (values.once) {
       const outcome = await reconciler.reconcileOnce();
+      reconciler.close();
       const status = reconciler.status;
       if (status) io.stdout(formatStatusText(status, { commit: outcome.statusCommit }));
       else io.stdout(`phase: ${outcome.phase}${outcome.stage ? ` (stage ${outcome.stage}: ${outcome.reason})` : ''}\nmessage: ${outcome.message}\n`);
@@ -60,6 +61,7 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
     await (deps.stopSignal ?? processStopSignal)();
     log.info('stopping: waiting for the running pass');
     await loop.stop();
+    reconciler.close();
     return Exit.OK;
   };
 }
