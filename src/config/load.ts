@@ -6,6 +6,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import { FlotillaError } from '../model/diagnostics.js';
+import { readServiceSections } from '../server/config.js';
 import {
   DEFAULT_AUTHOR,
   DEFAULT_KUBE_FAILOVER,
@@ -33,6 +34,8 @@ export interface LoadedConfig {
   config: ReconcileConfig;
   /** null when the source is anonymous. */
   credentials: SourceCredentials | null;
+  /** The push webhook's shared secret, read from `server.webhook.secretEnv` (null: none). Never logged. */
+  webhookSecret: string | null;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -65,9 +68,10 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
 
   let config: ReconcileConfig | null = null;
   let credentials: SourceCredentials | null = null;
+  let webhookSecret: string | null = null;
   if (problems.length === 0) {
     const root = v.object(raw, '', true) ?? {};
-    v.known(root, '', ['source', 'status', 'targets', 'safety', 'log']);
+    v.known(root, '', ['source', 'status', 'targets', 'safety', 'log', 'server', 'ha']);
     const sourceRaw = v.object(root.source, 'source', true);
     const source = sourceRaw ? readSource(v, sourceRaw, opts.baseDir) : null;
     credentials = source ? readCredentials(v, source, opts.env) : null;
@@ -95,14 +99,17 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
     const logRaw = v.object(root.log, 'log', false) ?? {};
     v.known(logRaw, 'log', ['level']);
     const level = v.oneOf(logRaw.level, 'log.level', LOG_LEVELS) ?? 'info';
-    if (source) config = { file, source, status, targets, safety: { maxDeletePercent }, log: { level } };
+    // The service sections validate themselves (same dot-path problems, secrets by env name only).
+    const service = readServiceSections({ server: root.server ?? undefined, ha: root.ha ?? undefined }, { env: opts.env, resolve: (p) => path.resolve(opts.baseDir, p) }, problems);
+    webhookSecret = service.webhookSecret;
+    if (source) config = { file, source, status, targets, safety: { maxDeletePercent }, log: { level }, server: service.server, ha: service.ha };
   }
   if (problems.length > 0 || !config) {
     const where = file ? `${file}: ` : '';
     const list = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
     throw new FlotillaError('INVALID_CONFIG', `${where}invalid config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${list}`, { file, problems });
   }
-  return { config, credentials };
+  return { config, credentials, webhookSecret };
 }
 
 function readSource(v: Validator, raw: Record<string, unknown>, baseDir: string): SourceConfig | null {

@@ -2,6 +2,7 @@
 // default filled in, every relative path resolved against the config file's directory. Plain
 // data with no secrets in it, so it can be logged and printed by `doctor`; the credentials the
 // config names live apart, in SourceCredentials.
+import type { HaConfig, ServerConfig } from '../server/config.js';
 
 /** Where the fleet repository is and how to reach it. */
 export interface SourceConfig {
@@ -71,6 +72,10 @@ export interface ReconcileConfig {
   targets: TargetConfig[];
   safety: SafetyConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
+  /** The HTTP server of `flotilla reconcile` as a service (null: none; src/server/config.ts). */
+  server: ServerConfig | null;
+  /** Leader election and cluster sharding over Leases (null: a single replica; src/server/config.ts). */
+  ha: HaConfig | null;
 }
 
 /** Credentials read from the environment variables the config names. Never logged, never written. */

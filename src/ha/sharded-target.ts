@@ -8,7 +8,10 @@
 // Fleet-wide targets (a git branch, a directory) cannot be split by cluster: LeaderOnlyTarget
 // writes them from the leader (the holder of shard 0) only.
 import type { Logger } from 'pino';
+import type { FleetSyncResult } from '../kube/fleet.js';
+import { rollUpHealth } from '../kube/health.js';
 import { mapLimit } from '../kube/limit.js';
+import type { ClusterSyncResult, ObjectAction } from '../kube/sync.js';
 import type { Target, TargetPlan, TargetReport } from '../targets/target.js';
 import type { ClusterGate } from './shards.js';
 
@@ -32,9 +35,14 @@ export interface ShardedTargetOptions {
   onCluster?(r: ClusterApplyReport): void;
 }
 
+/** A kubernetes target's last sync result, when the target has one. */
+function syncOf(target: Target): FleetSyncResult | null {
+  return (target as { lastResult?: FleetSyncResult | null }).lastResult ?? null;
+}
+
 /** The drift count of a kubernetes target's last result, when the target has one. */
 function driftOf(target: Target): number {
-  const result = (target as { lastResult?: { clusters?: Array<{ objects?: Array<{ drift?: unknown[] }> }> } | null }).lastResult;
+  const result = syncOf(target);
   let n = 0;
   for (const c of result?.clusters ?? []) for (const o of c.objects ?? []) if ((o.drift?.length ?? 0) > 0) n++;
   return n;
@@ -54,6 +62,8 @@ export class ShardedTarget implements Target {
   private mine = new Set<string>();
   /** Clusters the last batch left to other replicas. */
   others: string[] = [];
+  /** The sync results of the clusters this replica applied in its last batch, as one (null before any). */
+  lastResult: FleetSyncResult | null = null;
 
   constructor(private readonly opts: ShardedTargetOptions) {
     this.name = opts.name;
@@ -92,8 +102,29 @@ export class ShardedTarget implements Target {
       batch.done();
     }
     this.mine = new Set(reports.map((r) => r.cluster));
+    this.lastResult = mergeSyncResults([...this.mine].flatMap((c) => syncOf(this.inner.get(c)!)?.clusters ?? []));
     return combine(reports, batch.others.length);
   }
+
+  /** Closes the connections of every inner target (those that have any). */
+  close(): void {
+    for (const t of this.inner.values()) (t as { close?(): void }).close?.();
+  }
+}
+
+/** One fleet sync result from the per-cluster ones (clusters sorted; counts, writes and health rolled up). */
+export function mergeSyncResults(clusters: readonly ClusterSyncResult[]): FleetSyncResult {
+  const sorted = [...clusters].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  const counts: Record<ObjectAction, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 };
+  for (const c of sorted) for (const k of Object.keys(counts) as ObjectAction[]) counts[k] += c.counts[k];
+  return {
+    clusters: sorted,
+    // Each cluster's guard is off (the reconciler's fleet-wide guard ran before the targets).
+    prune: { allowed: true, leaving: 0, total: 0, reason: null },
+    health: rollUpHealth(sorted.filter((c) => c.objects.some((o) => o.health)).map((c) => c.health.status)),
+    counts,
+    writes: sorted.reduce((n, c) => n + c.writes, 0),
+  };
 }
 
 /** One report for the batch: counts summed, failed clusters listed, messages joined. */
@@ -110,6 +141,8 @@ export function combine(reports: readonly ClusterApplyReport[], elsewhere: numbe
     deleted: sum('deleted'),
     failed: sum('failed'),
     failedClusters,
+    // Per cluster: a batch where some clusters failed applied the others (Degraded, not Failed).
+    clusters: sorted.length,
     ok: sorted.every((r) => r.report.ok),
     message: messages.length > 0 ? messages.join('; ') : null,
   };

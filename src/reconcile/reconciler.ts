@@ -14,8 +14,9 @@
 // file joins the render's files, so failover re-places replicas as Karmada would; the live state
 // is compared with the desired one, so drift is corrected without a commit. The status branch
 // still gets a commit only when the status says something new.
+import path from 'node:path';
 import type { Logger } from 'pino';
-import type { ReconcileConfig } from '../config/schema.js';
+import type { KubernetesTargetConfig, ReconcileConfig } from '../config/schema.js';
 import { FlotillaError, type Diagnostic } from '../model/diagnostics.js';
 import type { PlacementResult, PreviousPlacement } from '../model/types.js';
 import { placementJson, previousFromJson } from '../render/contract.js';
@@ -24,7 +25,7 @@ import { EMPTY_TREE, type Signature } from '../source/objects.js';
 import { summarize, type SourceRepository } from '../source/remote.js';
 import { commitStatus, readAppliedState, readStatusAt } from '../status/branch.js';
 import { sameStatus, STATUS_API_VERSION, STATUS_KIND, type ClusterStatus, type Phase, type ReconcileStatus, type Stage, type TargetStatus } from '../status/document.js';
-import { createTargets } from '../targets/create.js';
+import { createTargets, type TargetDeps } from '../targets/create.js';
 import type { TargetFs } from '../targets/fs.js';
 import type { Target, TargetReport } from '../targets/target.js';
 import { diffDesired, stateFiles, stateFromObjects, stateSize, type AppliedState, type ClusterCounts, type DesiredDiff, type IdentityCache } from './desired.js';
@@ -58,7 +59,21 @@ export interface ReconcilerAdapters {
   log: Logger;
   /** Defaults to createFleetRenderer(); a fresh one is made whenever its state may be stale. */
   renderer?: () => FleetRenderer;
+  /**
+   * Replaces the configured targets by the ones the passes write (e.g. sharding over replicas:
+   * src/server/start-service.ts shardTargets). `makeClusterTarget` makes a kubernetes target for
+   * one cluster alone: its own connection and inventory (cache/clusters/<cluster>/), no prune
+   * guard of its own (the pass's fleet-wide safety.maxDeletePercent still holds). The configured
+   * kubernetes target keeps observing the whole fleet either way.
+   */
+  wrapTargets?(targets: Target[], makeClusterTarget: (cluster: string) => Target): Target[];
 }
+
+/** Folder of a cluster's own inventory, for per-cluster kubernetes targets (sharding). */
+export const CLUSTER_CACHE_FOLDER = 'clusters';
+
+/** A target that can tell what its last apply did on the live clusters (kubernetes, sharded or not). */
+type LiveTarget = Target & { readonly lastResult?: FleetSyncResult | null; close?(): void };
 
 /** What one pass did. */
 export interface ReconcileOutcome {
@@ -93,6 +108,8 @@ function invalidStage(diagnostics: readonly Diagnostic[]): Stage {
 
 export class Reconciler {
   private readonly targets: Target[];
+  /** The target that writes the live clusters (the kubernetes target, or what wrapTargets made of it). */
+  private readonly liveTarget: LiveTarget | null;
   private readonly makeRenderer: () => FleetRenderer;
   private renderer: FleetRenderer;
   /** The revision the renderer's file set is at (null: empty renderer, next pass reads everything). */
@@ -138,7 +155,7 @@ export class Reconciler {
     private readonly config: ReconcileConfig,
     private readonly adapters: ReconcilerAdapters,
   ) {
-    this.targets = createTargets(config.targets, {
+    const deps: TargetDeps = {
       git: adapters.git,
       fs: adapters.fs,
       author: () => this.author(),
@@ -146,8 +163,12 @@ export class Reconciler {
       cacheDir: config.source.cacheDir,
       fleet: () => this.fleetInfo,
       maxDeletePercent: config.safety.maxDeletePercent,
-    });
-    this.kube = (this.targets.find((t) => t instanceof KubernetesTarget) as KubernetesTarget | undefined) ?? null;
+    };
+    const created = createTargets(config.targets, deps);
+    this.kube = (created.find((t) => t instanceof KubernetesTarget) as KubernetesTarget | undefined) ?? null;
+    const kubeConfig = config.targets.find((t): t is KubernetesTargetConfig => t.type === 'kubernetes') ?? null;
+    this.targets = adapters.wrapTargets ? adapters.wrapTargets(created, (cluster) => this.clusterTarget(kubeConfig, deps, cluster)) : created;
+    this.liveTarget = (this.targets.find((t) => t.type === 'kubernetes') as LiveTarget | undefined) ?? null;
     for (const t of this.targets) this.needFull.add(t);
     this.makeRenderer = adapters.renderer ?? createFleetRenderer;
     this.renderer = this.makeRenderer();
@@ -169,6 +190,26 @@ export class Reconciler {
   /** Closes the live clusters' connections (after the last pass). */
   close(): void {
     this.kube?.close();
+    if (this.liveTarget !== this.kube) this.liveTarget?.close?.();
+  }
+
+  /**
+   * A kubernetes target for one cluster (wrapTargets): the fleet it sees is that cluster alone, its
+   * inventory is its own file, and its prune guard is off (100%) because the pass's fleet-wide
+   * guard (checkDeletions) already held back any mass deletion before the targets run.
+   */
+  private clusterTarget(config: KubernetesTargetConfig | null, deps: TargetDeps, cluster: string): Target {
+    if (!config) throw new FlotillaError('INTERNAL', `no kubernetes target is configured to apply cluster ${cluster}`);
+    const [target] = createTargets([config], {
+      ...deps,
+      cacheDir: deps.cacheDir ? path.join(deps.cacheDir, CLUSTER_CACHE_FOLDER, safeSegment(cluster)) : null,
+      maxDeletePercent: 100,
+      fleet: () => {
+        const f = this.fleetInfo;
+        return f && { ...f, clusters: f.clusters.filter((c) => c.name === cluster) };
+      },
+    });
+    return target!;
   }
 
   /** One pass. Never throws for anything the outside world does: failures come back as the outcome. */
@@ -324,7 +365,7 @@ export class Reconciler {
     const reports = new Map<Target, TargetReport>();
     for (const target of this.targets) {
       const full = this.needFull.has(target);
-      if (target !== this.kube && !full && diff.changes.length === 0) {
+      if (target.type !== 'kubernetes' && !full && diff.changes.length === 0) {
         // Nothing new for a target that only writes what changed (a live poll without a commit).
         reports.set(target, { created: 0, configured: 0, unchanged: total, deleted: 0, failed: 0, failedClusters: [], ok: true, message: null });
         continue;
@@ -374,7 +415,7 @@ export class Reconciler {
       reason = 'TargetWriteFailed';
       message = `revision ${head}: ${failedTargets.length} of ${this.targets.length} target${this.targets.length === 1 ? '' : 's'} failed: ${failedTargets.map((r) => r.message).join('; ')}`;
     }
-    const sync = this.kube?.lastResult && reports.has(this.kube) ? this.kube.lastResult : null;
+    const sync = this.liveTarget?.lastResult && reports.has(this.liveTarget) ? this.liveTarget.lastResult : null;
     if (this.kube && sync) {
       const drifted = sync.clusters.reduce((n, c) => n + c.objects.filter((o) => o.drift.length > 0).length, 0);
       const lp = livePhase({ kept: kept.length, drifted, health: sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : null });

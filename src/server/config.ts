@@ -6,6 +6,8 @@ import { DEFAULT_WEBHOOK_LIMITS } from './webhook.js';
 export interface ServerConfig {
   host: string;
   port: number;
+  /** Upper bound of a graceful shutdown (below the pod's terminationGracePeriodSeconds). */
+  shutdownTimeoutSeconds: number;
   /** null: /hooks/git is off. */
   webhook: { secretEnv: string | null; allowUnsigned: boolean; maxBodyBytes: number; rateLimit: { burst: number; perSecond: number } } | null;
 }
@@ -30,6 +32,9 @@ export interface ServiceSections {
   /** The webhook secret read from `server.webhook.secretEnv` (never logged, never in the config). */
   webhookSecret: string | null;
 }
+
+/** 25 s: under Kubernetes' default terminationGracePeriodSeconds of 30. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25;
 
 type Problem = { path: string; message: string };
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -64,7 +69,7 @@ export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opt
   if (raw.server !== undefined) {
     if (!isObject(raw.server)) fail('server', 'must be a mapping');
     else {
-      known(raw.server, 'server', ['listen', 'webhook']);
+      known(raw.server, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook']);
       const listen = str(raw.server.listen, 'server.listen') ?? '0.0.0.0:8080';
       const m = /^(.*):(\d{1,5})$/.exec(listen);
       const port = m ? Number(m[2]) : NaN;
@@ -96,7 +101,8 @@ export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opt
           };
         }
       }
-      server = { host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0', port: Number.isFinite(port) ? port : 8080, webhook };
+      const shutdownTimeoutSeconds = num(raw.server.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+      server = { host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0', port: Number.isFinite(port) ? port : 8080, shutdownTimeoutSeconds, webhook };
     }
   }
 

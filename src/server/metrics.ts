@@ -59,7 +59,7 @@ export function createMetrics(opts: { perClusterFromStatus?: boolean; defaultMet
       duration.observe({ stage: 'total' }, outcome.durationMs / 1000);
       if (outcome.phase === 'Synced') lastSuccess.set(now);
       if (perClusterFromStatus && status && !outcome.skipped) {
-        for (const [cluster, c] of Object.entries(status.clusters)) recordCluster(cluster, { applied: c.applied, failed: c.failed, pruned: c.deleted });
+        for (const [cluster, c] of Object.entries(status.clusters)) recordCluster(cluster, { applied: c.applied, failed: c.failed, drifted: c.drifted ?? 0, pruned: c.deleted });
       }
     },
     recordCluster,

@@ -100,6 +100,7 @@ export async function serveReconciler(opts: {
     server: sections.server ? { listen: { host: sections.server.host, port: sections.server.port }, webhook } : null,
     shards: opts.shards,
     stopSignal: opts.stopSignal,
+    ...(sections.server ? { shutdownTimeoutMs: sections.server.shutdownTimeoutSeconds * 1000 } : {}),
     log: opts.log,
   });
 }

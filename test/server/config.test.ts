@@ -8,10 +8,10 @@ const read = (raw: { server?: unknown; ha?: unknown }, env: NodeJS.ProcessEnv = 
 };
 
 describe('server: and ha: config sections', () => {
-  it('defaults: listen 0.0.0.0:8080, 1 MiB, 10 burst at 1/s; ha 1 shard, 15/10/2 s, POD_NAME', () => {
+  it('defaults: listen 0.0.0.0:8080, shutdown bound 25 s, 1 MiB, 10 burst at 1/s; ha 1 shard, 15/10/2 s, POD_NAME', () => {
     const { sections, problems } = read({ server: { webhook: { secretEnv: 'HOOK' } }, ha: {} }, { HOOK: 'a-secret-of-16-chars' });
     expect(problems).toEqual([]);
-    expect(sections.server).toEqual({ host: '0.0.0.0', port: 8080, webhook: { secretEnv: 'HOOK', allowUnsigned: false, maxBodyBytes: 1048576, rateLimit: { burst: 10, perSecond: 1 } } });
+    expect(sections.server).toEqual({ host: '0.0.0.0', port: 8080, shutdownTimeoutSeconds: 25, webhook: { secretEnv: 'HOOK', allowUnsigned: false, maxBodyBytes: 1048576, rateLimit: { burst: 10, perSecond: 1 } } });
     expect(sections.webhookSecret).toBe('a-secret-of-16-chars');
     expect(sections.ha).toMatchObject({ shards: 1, leaseNamespace: 'flotilla-system', leaseName: 'flotilla', identityEnv: 'POD_NAME', kubeconfig: null, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
   });
@@ -34,5 +34,10 @@ describe('server: and ha: config sections', () => {
     expect(sections.webhookSecret).toBeNull();
     expect(sections.server!.port).toBe(9090);
     expect(sections.ha!.kubeconfig).toBe('/base/mgmt.kubeconfig');
+  });
+
+  it('server.shutdownTimeoutSeconds: 8 is kept; 0 is refused with its path', () => {
+    expect(read({ server: { shutdownTimeoutSeconds: 8 } }).sections.server!.shutdownTimeoutSeconds).toBe(8);
+    expect(read({ server: { shutdownTimeoutSeconds: 0 } }).problems.map((p) => p.path)).toEqual(['server.shutdownTimeoutSeconds']);
   });
 });
