@@ -15,7 +15,7 @@ export { constraintsByField, defaultedConstraint, type EffectiveConstraint } fro
 
 /** The clusters kept by the spread constraints, with the reasoning for `flotilla explain`. */
 export interface SelectionResult {
-  /** In candidate order. */
+  /** In the order Karmada's selection produces (candidate order when nothing was selected by spread). */
   selected: Candidate[];
   steps: string[];
   /** Cluster name → why this feasible candidate was not selected. */
@@ -66,11 +66,6 @@ export function selectClusters(candidates: readonly Candidate[], placement: Plac
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function inCandidateOrder(candidates: readonly Candidate[], chosen: readonly Candidate[]): Candidate[] {
-  const set = new Set(chosen);
-  return candidates.filter((c) => set.has(c));
-}
-
 function maxGroupsText(c: EffectiveConstraint): string {
   return c.unlimitedBySkew ? 'no maxGroups (maxSkew given)' : `maxGroups ${c.declaredMaxGroups}`;
 }
@@ -99,7 +94,10 @@ function selectByCluster(candidates: readonly Candidate[], constraint: Effective
     );
   }
 
-  const selected = inCandidateOrder(candidates, pick.selected);
+  // Karmada hands the clusters to replica assignment in the order selection produced them (best
+  // cluster per region first, or the capacity-swapped list); its stable availability sort and
+  // Aggregated's shortest prefix break ties by that order, so it is kept.
+  const selected = [...pick.selected];
   const kept = new Set(selected);
   // The last swap that took a cluster out explains why it is out (it may have come back later).
   const swappedOut = new Map(pick.swaps.map((s) => [s.out, s]));
@@ -164,7 +162,10 @@ function selectByRegion(
         : ''),
   );
 
-  const selected = inCandidateOrder(candidates, pick.selected);
+  // Karmada hands the clusters to replica assignment in the order selection produced them (best
+  // cluster per region first, or the capacity-swapped list); its stable availability sort and
+  // Aggregated's shortest prefix break ties by that order, so it is kept.
+  const selected = [...pick.selected];
   const kept = new Set(selected);
   const regionOf = new Map(pick.regions.map((r) => [r.name, r]));
   const extra = pick.selected.length - heads.length;

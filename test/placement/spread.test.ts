@@ -283,7 +283,7 @@ describe('selectClusters by region (select_clusters_by_region.go)', () => {
     expect(names(r.selected)).toEqual(['a', 'b']);
   });
 
-  it('selected clusters come back in candidate order, not region order', () => {
+  it('selected clusters come back in Karmada\'s region order (best of R1, best of R2, then the fill), which division tie-breaks depend on', () => {
     const candidates = [
       cand('x', { region: 'R2', score: 100, available: 1 }),
       cand('y', { region: 'R1', score: 0, available: 1 }),
@@ -291,7 +291,7 @@ describe('selectClusters by region (select_clusters_by_region.go)', () => {
     ];
     // Duplicated 1: R1 = 2000, R2 = 1100; both chosen (min 2), R1 first in Karmada's order.
     const r = selectClusters(candidates, placement([spread('region', 2, 2), spread('cluster', 2, 3)], duplicated), 1);
-    expect(names(r.selected)).toEqual(['x', 'y', 'z']);
+    expect(names(r.selected)).toEqual(['y', 'x', 'z']);
   });
 });
 

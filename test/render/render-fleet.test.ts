@@ -155,3 +155,18 @@ spec:
     expect(r.manifests.west!.map((o) => `${o.kind}/${(o.metadata as any).name}`)).toEqual(['Namespace/team-a', 'Deployment/web']);
   });
 });
+
+describe('renderFleet: Karmada tie-breaks that depend on selection order', () => {
+  it('Aggregated 5 over two regions with equal room → zz (best of region r-a, chosen first), not aa', () => {
+    const cluster = (name: string, region: string) =>
+      `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${name}}\nspec: {region: ${region}}\nstatus: {resourceSummary: {allocatable: {pods: '10'}}}\n---\n`;
+    const r = render({
+      'clusters.yaml': cluster('aa', 'r-b') + cluster('zz', 'r-a'),
+      'web.yaml': DEPLOYMENT('web', 5),
+      'policy.yaml': policy(
+        '    spreadConstraints:\n    - {spreadByField: region, minGroups: 2, maxGroups: 2}\n    - {spreadByField: cluster, minGroups: 2, maxGroups: 2}\n    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}\n',
+      ),
+    });
+    expect(r.placements[0]!.clusters).toEqual([{ name: 'zz', replicas: 5 }]);
+  });
+});
