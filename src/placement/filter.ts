@@ -88,7 +88,7 @@ export function filterSpreadConstraint(cluster: Cluster, ctx: FilterContext): Fi
     if (missing) {
       return {
         plugin: 'SpreadConstraint',
-        bucket: `cluster(s) did not have ${c.spreadByField} property`,
+        bucket: `cluster(s) did not have ${c.spreadByField === 'zone' ? 'zones' : c.spreadByField} property`,
         detail: `spreadConstraints spread by ${c.spreadByField}, and the cluster declares no ${c.spreadByField}`,
       };
     }
@@ -107,10 +107,14 @@ export function filterCluster(cluster: Cluster, ctx: FilterContext): FilterFailu
   return null;
 }
 
-/** Karmada's FitError text: "0/3 clusters are available: 1 cluster(s) had ..., 2 cluster(s) ...". */
+/**
+ * Karmada's FitError text (framework/types.go): "0/3 clusters are available: 1 cluster(s) had ...,
+ * 2 cluster(s) ...", the "N reason" strings sorted as whole strings, and "no cluster exists" when
+ * no cluster was examined.
+ */
 export function fitErrorMessage(total: number, failures: readonly FilterFailure[]): string {
   const counts = new Map<string, number>();
   for (const f of failures) counts.set(f.bucket, (counts.get(f.bucket) ?? 0) + 1);
-  const parts = [...counts.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([bucket, n]) => `${n} ${bucket}`);
-  return `0/${total} clusters are available: ${parts.join(', ')}.`;
+  const parts = [...counts.entries()].map(([bucket, n]) => `${n} ${bucket}`).sort();
+  return `0/${total} clusters are available: ${parts.length > 0 ? parts.join(', ') : 'no cluster exists'}.`;
 }

@@ -147,7 +147,8 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
   }
   const list = () => [...verdicts.values()];
   if (feasible.length === 0) {
-    const msg = live === 0 ? 'no clusters available to schedule' : fitErrorMessage(live, failures);
+    // Karmada counts every cluster of the snapshot, those being deleted included.
+    const msg = fitErrorMessage(clusters.length, failures);
     throw new AttemptError(new ScheduleError('NoClusterFit', msg), list(), [...explanation, msg]);
   }
   explanation.push(`${feasible.length}/${live} clusters passed the filters: ${feasible.map((c) => c.name).join(', ')}`);

@@ -1,27 +1,55 @@
-// What makes a resource a workload with replicas, after Karmada's default resource interpreter:
-// Deployment, StatefulSet and ReplicaSet carry spec.replicas (default 1), a Job spec.parallelism.
-import type { Manifest } from '../model/types.js';
+// What makes a resource a workload with replicas, after Karmada's default resource interpreter
+// (pkg/resourceinterpreter/default/native/replica.go): Deployment, StatefulSet and ReplicaSet carry
+// spec.replicas (default 1); a Job's replicas are min(parallelism, completions), parallelism
+// defaulting to 1 and completions to parallelism, and each cluster's share is written to parallelism.
+import type { FieldPath, Manifest } from '../model/types.js';
 
-const REPLICA_FIELD: Record<string, { field: 'replicas' | 'parallelism' }> = {
-  'apps/v1/Deployment': { field: 'replicas' },
-  'apps/v1/StatefulSet': { field: 'replicas' },
-  'apps/v1/ReplicaSet': { field: 'replicas' },
-  'batch/v1/Job': { field: 'parallelism' },
+/** Kubernetes replica counts are int32: the API server rejects anything larger. */
+export const MAX_REPLICAS = 2147483647;
+
+const REPLICA_FIELD: Record<string, 'replicas' | 'parallelism'> = {
+  'apps/v1/Deployment': 'replicas',
+  'apps/v1/StatefulSet': 'replicas',
+  'apps/v1/ReplicaSet': 'replicas',
+  'batch/v1/Job': 'parallelism',
 };
 
-/** The spec field holding the replica count, or null for non-workloads. */
+/** The spec field holding (and receiving) the replica count, or null for non-workloads. */
 export function replicaField(apiVersion: string, kind: string): 'replicas' | 'parallelism' | null {
-  return REPLICA_FIELD[`${apiVersion}/${kind}`]?.field ?? null;
+  return REPLICA_FIELD[`${apiVersion}/${kind}`] ?? null;
 }
 
-/** Desired replicas of a workload (Kubernetes' default 1 when unset), or null for non-workloads. */
-export function replicasOf(m: Manifest): number | null {
+function specOf(m: Manifest): Record<string, unknown> {
+  const spec = m.object.spec;
+  return spec && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_REPLICAS;
+
+/** The replica fields of a workload that the API server would reject (not an int32 ≥ 0), with their paths. */
+export function replicaProblem(m: Manifest): { path: FieldPath; message: string } | null {
   const field = replicaField(m.apiVersion, m.kind);
   if (!field) return null;
-  const spec = m.object.spec as Record<string, unknown> | undefined;
-  const v = spec?.[field];
-  if (v === undefined || v === null) return 1;
-  return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : null;
+  const spec = specOf(m);
+  const fields = field === 'parallelism' ? ['parallelism', 'completions'] : ['replicas'];
+  for (const f of fields) {
+    const v = spec[f];
+    if (v === undefined || v === null || isCount(v)) continue;
+    return { path: ['spec', f], message: `spec.${f} must be an integer from 0 to ${MAX_REPLICAS}, got ${JSON.stringify(v)}` };
+  }
+  return null;
+}
+
+/** Desired replicas of a workload, or null for non-workloads (and for invalid counts: see replicaProblem). */
+export function replicasOf(m: Manifest): number | null {
+  const field = replicaField(m.apiVersion, m.kind);
+  if (!field || replicaProblem(m)) return null;
+  const spec = specOf(m);
+  if (field === 'parallelism') {
+    const parallelism = isCount(spec.parallelism) ? spec.parallelism : 1;
+    return isCount(spec.completions) ? Math.min(parallelism, spec.completions) : parallelism;
+  }
+  return isCount(spec.replicas) ? spec.replicas : 1;
 }
 
 /** A copy of the object with its replica field set (the object passed in is not changed). */

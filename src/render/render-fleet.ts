@@ -9,7 +9,7 @@ import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
-import { withReplicas } from '../placement/workload.js';
+import { replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
 import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, POLICY_ANNOTATION, REVISION_ANNOTATION, SOURCE_ANNOTATION } from './tracking.js';
 
@@ -142,6 +142,12 @@ export function placeResource(ctx: PlacementContext, resource: Manifest, claim: 
       : { kind: 'Fleet', namespace: claim.fleet.namespace, name: claim.fleet.name };
   const placement = claim.kind === 'policy' ? claim.policy.placement : claim.fleet.placement!;
   const universe = claim.kind === 'fleet' ? claim.fleet.clusters.map((n) => ctx.clusterByName.get(n)).filter((c): c is Cluster => !!c) : ctx.clusters;
+  const invalid = replicaProblem(resource);
+  if (invalid) {
+    // The API server would reject it; scheduling it as a non-workload would copy it whole to every cluster.
+    sink.error('INVALID_FIELD_TYPE', `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name}: ${invalid.message}`, { source: resource.source, path: invalid.path });
+    return { resource: ref, policy, replicas: null, clusters: [], error: invalid.message, explanation: [`not scheduled: ${invalid.message}`], verdicts: [] };
+  }
   const result = scheduleResource({ resource, placement, policy, clusters: universe, previous });
   result.explanation.unshift(
     claim.kind === 'policy' ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})` : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,

@@ -26,10 +26,11 @@ function subsetSelector(model: FleetModel, vs: Manifest, host: string, subset: s
   const short = host.split('.')[0]!;
   for (const dr of model.resources) {
     if (dr.kind !== 'DestinationRule' || !dr.apiVersion.startsWith('networking.istio.io/')) continue;
-    const spec = dr.object.spec as { host?: string; subsets?: Array<{ name?: string; labels?: Record<string, string> }> } | undefined;
-    if (!spec?.host || (spec.host !== host && spec.host.split('.')[0] !== short) || (dr.namespace !== vs.namespace && spec.host !== host)) continue;
-    const s = spec.subsets?.find((x) => x.name === subset);
-    if (s?.labels) return s.labels;
+    const spec = dr.object.spec as { host?: unknown; subsets?: unknown } | undefined;
+    if (typeof spec?.host !== 'string' || (spec.host !== host && spec.host.split('.')[0] !== short) || (dr.namespace !== vs.namespace && spec.host !== host)) continue;
+    const subsets = Array.isArray(spec.subsets) ? (spec.subsets as Array<{ name?: unknown; labels?: unknown } | null>) : [];
+    const s = subsets.find((x) => x?.name === subset);
+    if (s?.labels && typeof s.labels === 'object' && !Array.isArray(s.labels)) return s.labels as Record<string, string>;
   }
   return { app: short, version: subset };
 }
@@ -48,8 +49,13 @@ export function checkVirtualServices(model: FleetModel, placements: readonly Pla
       routes.forEach((r: unknown, i: number) => {
         const route = (r as { route?: unknown })?.route;
         if (!Array.isArray(route)) return;
-        const dests = route as Destination[];
         const path = ['spec', routeKind, i, 'route'];
+        const notObject = route.findIndex((d) => !d || typeof d !== 'object' || Array.isArray(d));
+        if (notObject >= 0) {
+          sink.error('VS_INVALID_ROUTE', `VirtualService ${vs.name}: ${routeKind}[${i}].route[${notObject}] must be a destination object`, { source: vs.source, path: [...path, notObject] });
+          return;
+        }
+        const dests = route as Destination[];
         if (dests.length > 1 || dests.some((d) => d.weight !== undefined)) {
           const bad = dests.findIndex((d) => d.weight !== undefined && (typeof d.weight !== 'number' || !Number.isInteger(d.weight) || d.weight < 0));
           if (bad >= 0) {
@@ -65,6 +71,7 @@ export function checkVirtualServices(model: FleetModel, placements: readonly Pla
         dests.forEach((d, j) => {
           const host = d.destination?.host;
           const subset = d.destination?.subset;
+          if (typeof host !== 'string' || typeof subset !== 'string') return;
           const weight = dests.length === 1 ? (d.weight ?? 100) : (d.weight ?? 0);
           if (!host || !subset || weight <= 0) return;
           const selector = subsetSelector(model, vs, host, subset);

@@ -161,7 +161,7 @@ describe('flotilla explain / validate / get / demo', () => {
     writeFileSync(path.join(fleet, '09-hierarchical-scheduling.yaml'), readFileSync(path.join(fleet, '09-hierarchical-scheduling.yaml'), 'utf8').replace(/    tolerations:[\s\S]*?effect: NoSchedule\n/, ''));
     const r = await flotilla(['explain', 'deployment/default/large-scale-app', '--repo', fleet]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/0\/8 clusters are available: 7 cluster\(s\) did not match the placement cluster affinity constraint, 1 cluster\(s\) had untolerated taint \{dedicated=special:NoSchedule\}\./);
+    expect(r.stdout).toMatch(/0\/8 clusters are available: 1 cluster\(s\) had untolerated taint \{dedicated=special:NoSchedule\}, 7 cluster\(s\) did not match the placement cluster affinity constraint\./);
   });
 
   it('explain of a missing resource exits 1 naming it', async () => {

@@ -170,3 +170,60 @@ describe('renderFleet: Karmada tie-breaks that depend on selection order', () =>
     expect(r.placements[0]!.clusters).toEqual([{ name: 'zz', replicas: 5 }]);
   });
 });
+
+describe('renderFleet: invalid input that must not crash or half-render', () => {
+  it.each([
+    ['"4" (a string)', '"4"'],
+    ['-1', '-1'],
+    ['2.5', '2.5'],
+    ['2147483648 (over int32)', '2147483648'],
+  ])('spec.replicas %s → error INVALID_FIELD_TYPE at spec.replicas (line 6), not copied whole to every cluster', (_, value) => {
+    const r = render({ 'clusters.yaml': CLUSTERS, 'web.yaml': DEPLOYMENT('web').replace('replicas: 4', `replicas: ${value}`), 'policy.yaml': policy('    replicaScheduling: {replicaSchedulingType: Divided}\n') });
+    expect(diag(r, 'INVALID_FIELD_TYPE')).toMatchObject({ severity: 'error', file: 'web.yaml', line: 6 });
+    expect(r.placements[0]!.clusters).toEqual([]);
+    expect(r.manifests).toEqual({});
+  });
+
+  it('a Job with parallelism 4 and completions 1 has 1 replica (Karmada: min(parallelism, completions)) → one cluster', () => {
+    const job = `apiVersion: batch/v1
+kind: Job
+metadata: {name: once}
+spec:
+  parallelism: 4
+  completions: 1
+  template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}
+`;
+    const jobPolicy = policy('    replicaScheduling: {replicaSchedulingType: Divided}\n', 'once').replace('apps/v1\n    kind: Deployment', 'batch/v1\n    kind: Job');
+    const r = render({ 'clusters.yaml': CLUSTERS, 'job.yaml': job, 'policy.yaml': jobPolicy });
+    expect(r.placements[0]).toMatchObject({ replicas: 1 });
+    expect(r.placements[0]!.clusters.reduce((n, c) => n + (c.replicas ?? 0), 0)).toBe(1);
+  });
+
+  it('a VirtualService route entry that is null → error VS_INVALID_ROUTE at that entry, no crash; a numeric host is skipped', () => {
+    const vs = (routes: string) => `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: vs}
+spec:
+  hosts: [reviews]
+  http:
+  - route:
+${routes}`;
+    const vsPolicy = `apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: vs}
+spec:
+  resourceSelectors: [{apiVersion: networking.istio.io/v1beta1, kind: VirtualService}]
+  placement: {}
+`;
+    const nullEntry = render({ 'clusters.yaml': CLUSTERS, 'vs.yaml': vs('    - null\n    - destination: {host: reviews, subset: v1}\n      weight: 100\n'), 'p.yaml': vsPolicy });
+    expect(diag(nullEntry, 'VS_INVALID_ROUTE')).toMatchObject({ severity: 'error', file: 'vs.yaml', line: 8 });
+    const numericHost = render({ 'clusters.yaml': CLUSTERS, 'vs.yaml': vs('    - destination: {host: 123, subset: v1}\n      weight: 100\n'), 'p.yaml': vsPolicy });
+    expect(numericHost.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  });
+
+  it('FitError lists its reasons as Karmada sorts them (whole "N reason" strings) and counts every cluster', () => {
+    const clusters = CLUSTERS.replace('region: us-east', 'region: us-east\n  taints:\n  - {key: k, effect: NoSchedule}');
+    const r = render({ 'clusters.yaml': clusters, 'web.yaml': DEPLOYMENT('web'), 'policy.yaml': policy('    clusterAffinity: {clusterNames: [east]}\n') });
+    expect(r.placements[0]!.error).toBe('0/2 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint, 1 cluster(s) had untolerated taint {k:NoSchedule}.');
+  });
+});
