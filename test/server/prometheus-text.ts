@@ -6,7 +6,9 @@ export interface Sample {
   value: number;
 }
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|\+Inf|-Inf|NaN))( -?\d+)?$/;
+// NaN in any case: Prometheus reads values with Go's strconv.ParseFloat, which does, and prom-client
+// writes "Nan" (its event-loop lag before the first sample).
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (-?(?:[0-9.]+(?:e[+-]?[0-9]+)?|\+Inf|-Inf|[Nn][Aa][Nn]))( -?\d+)?$/;
 const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:\\.|[^"\\])*)"(,|$)/y;
 
 /** Parses the exposition; throws on the first malformed line. */
@@ -33,7 +35,7 @@ export function parsePrometheusText(text: string): Sample[] {
         labels[l[1]!] = l[2]!;
       }
     }
-    out.push({ name: m[1]!, labels, value: m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : Number(m[4]) });
+    out.push({ name: m[1]!, labels, value: m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : /^nan$/i.test(m[4]!) ? NaN : Number(m[4]) });
   }
   return out;
 }
