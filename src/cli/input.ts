@@ -1,39 +1,135 @@
-// Reads the fleet a command works on: the working tree of --repo, or a Git revision of it.
+// Reads the fleet a command works on: the working tree of --repo, or a Git revision of it — and,
+// to reproduce the reconciler's split in CI, what it observed on the live clusters (--observed)
+// and the placements it recorded (--previous auto), both read from its status branch.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFleetDirectory } from '../load/files.js';
 import type { SourceFile } from '../load/parse.js';
-import { readRevisionFiles, resolveRevision } from '../source/git-revision.js';
+import { FlotillaError } from '../model/diagnostics.js';
+import { evictFromPrevious } from '../kube/failover.js';
+import { evictedByObservation, OBSERVED_CLUSTERS_FILE, overlayObserved, parseObservedClusters, type ObservedCluster } from '../kube/observed.js';
+import { locateGitDirectory, readRevisionFiles, resolveRevision } from '../source/git-revision.js';
+import { ObjectStore } from '../source/objects.js';
+import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../status/document.js';
 import { previousFromJson } from '../render/contract.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 import type { PreviousPlacement } from '../model/types.js';
+
+/** The reconciler's status branch (CONTRACT.md). */
+export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
 
 export interface FleetSourceOptions {
   repo?: string;
   ref?: string;
   path?: string;
+  /** `auto` (the status branch's observed-clusters.yaml, nothing when there is none) or a file of observed Karmada Clusters. */
+  observed?: string;
+  /** Status branch for `auto` (default flotilla-status, then origin/<name>). */
+  statusBranch?: string;
 }
 
-/** Files and revision of the fleet: a commit (40-hex) when --ref is given, else "worktree". */
-export async function readFleetSource(opts: FleetSourceOptions): Promise<{ files: SourceFile[]; revision: string }> {
+/** Where an observation came from and what it says. */
+export interface ObservedInput {
+  from: string;
+  clusters: ObservedCluster[];
+}
+
+/**
+ * Files and revision of the fleet: a commit (40-hex) when --ref is given, else "worktree". With
+ * `observed`, the observation is laid over the files exactly as the reconciler does
+ * (overlayObserved: the observed-clusters file added, repository Karmada Clusters carrying it).
+ */
+export async function readFleetSource(opts: FleetSourceOptions): Promise<{ files: SourceFile[]; revision: string; observed: ObservedInput | null }> {
   const dir = path.resolve(opts.repo ?? '.');
+  let files: SourceFile[];
+  let revision: string;
   if (opts.ref) {
     const commit = await resolveRevision({ dir, ref: opts.ref });
-    const files = await readRevisionFiles({ dir, commit, subpath: opts.path });
-    return { files, revision: commit };
+    files = await readRevisionFiles({ dir, commit, subpath: opts.path });
+    revision = commit;
+  } else {
+    files = await readFleetDirectory(dir, opts.path);
+    revision = 'worktree';
   }
-  const files = await readFleetDirectory(dir, opts.path);
-  return { files, revision: 'worktree' };
+  const observed = opts.observed ? await readObserved(opts.observed, dir, opts.statusBranch) : null;
+  if (observed) files = withObservation(files, observed.clusters);
+  return { files, revision, observed };
 }
 
-/** Reads `--previous FILE`. */
-export async function readPrevious(file: string | undefined): Promise<Map<string, PreviousPlacement> | undefined> {
-  if (!file) return undefined;
-  return previousFromJson(await readFile(file, 'utf8'), file);
+/** The files with the observation laid over them, as the reconciler renders them. */
+export function withObservation(files: readonly SourceFile[], clusters: readonly ObservedCluster[]): SourceFile[] {
+  const repo = files.filter((f) => f.path !== OBSERVED_CLUSTERS_FILE);
+  const overlay = overlayObserved(
+    repo.map((f) => ({ path: f.path, text: f.text })),
+    clusters,
+  );
+  return [...repo.map((f) => (overlay.patched.has(f.path) ? { ...f, text: overlay.patched.get(f.path)! } : f)), { path: overlay.file.path, text: overlay.file.text }];
+}
+
+/** The status branch's tip (local, then origin/<name>) and its object store; null when there is none. */
+export async function statusBranchTip(dir: string, branch = DEFAULT_STATUS_BRANCH): Promise<{ ref: string; commit: string; objects: ObjectStore } | null> {
+  const cache = {};
+  for (const ref of [branch, `origin/${branch}`]) {
+    try {
+      const commit = await resolveRevision({ dir, ref, cache });
+      return { ref, commit, objects: new ObjectStore(await locateGitDirectory(dir)) };
+    } catch (e) {
+      if (e instanceof FlotillaError && e.code === 'UNKNOWN_REF') continue;
+      throw e;
+    }
+  }
+  return null;
+}
+
+/** `--observed auto|FILE`: auto reads the status branch and is silently nothing without one. */
+export async function readObserved(value: string, repo: string, statusBranch?: string): Promise<ObservedInput | null> {
+  if (value === 'auto') {
+    const tip = await statusBranchTip(repo, statusBranch);
+    if (!tip) return null;
+    const text = await tip.objects.readTextAt(tip.commit, OBSERVED_FILE);
+    if (text === null) return null;
+    return { from: `${tip.ref}:${OBSERVED_FILE}`, clusters: parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`) };
+  }
+  let text: string;
+  try {
+    text = await readFile(value, 'utf8');
+  } catch (e) {
+    throw new FlotillaError('USAGE', `--observed ${value}: ${(e as Error).message}`);
+  }
+  return { from: value, clusters: parseObservedText(text, value) };
+}
+
+function parseObservedText(text: string, from: string): ObservedCluster[] {
+  try {
+    return parseObservedClusters(text);
+  } catch (e) {
+    throw new FlotillaError('INVALID_OBSERVED', `${from}: ${(e as Error).message}`);
+  }
+}
+
+/**
+ * `--previous FILE|auto`: auto reads the placements the reconciler recorded in the status branch's
+ * status.yaml (nothing when there is none). With an observation, clusters it shows evicted
+ * (NoExecute) are taken out, as the reconciler does before it schedules.
+ */
+export async function readPrevious(value: string | undefined, opts: { repo?: string; statusBranch?: string; observed?: ObservedInput | null } = {}): Promise<Map<string, PreviousPlacement> | undefined> {
+  if (!value) return undefined;
+  let previous: Map<string, PreviousPlacement> | undefined;
+  if (value === 'auto') {
+    const tip = await statusBranchTip(path.resolve(opts.repo ?? '.'), opts.statusBranch);
+    const text = tip ? await tip.objects.readTextAt(tip.commit, STATUS_FILE) : null;
+    const status = text === null ? null : parseStatus(text);
+    if (!status) return undefined;
+    previous = previousFromJson(JSON.stringify({ placements: status.placements }), `${tip!.ref}:${STATUS_FILE}`);
+  } else {
+    previous = previousFromJson(await readFile(value, 'utf8'), value);
+  }
+  const evicted = opts.observed ? evictedByObservation(opts.observed.clusters) : [];
+  return evicted.length > 0 ? evictFromPrevious(previous, evicted) : previous;
 }
 
 /** Reads and renders in one step, as most commands need. */
 export async function renderFromOptions(opts: FleetSourceOptions & { previous?: string }): Promise<RenderResult> {
-  const { files, revision } = await readFleetSource(opts);
-  return renderFleet({ files, revision, previous: await readPrevious(opts.previous) });
+  const { files, revision, observed } = await readFleetSource(opts);
+  return renderFleet({ files, revision, previous: await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed }) });
 }

@@ -36,6 +36,10 @@ export interface DiffReport {
   /** Status-branch files that could not be read. */
   liveProblems: string[];
   diagnostics: Diagnostic[];
+  /** Against live clusters (`--kubeconfig`): every cluster with work, reached or why not. */
+  liveClusters?: Array<{ cluster: string; reachable: boolean; via: string | null; error: string | null }>;
+  /** Against live clusters: objects the server's dry run refused (conflict, invalid, unknown kind). */
+  liveFailures?: Array<{ cluster: string; object: string; message: string }>;
 }
 
 /** The text both sides are compared as: normalized, Secret values redacted, stable YAML. */
@@ -103,8 +107,12 @@ export function computeDiff(input: {
   };
 }
 
-/** CONTRACT.md's exit status: 1 when desired has errors, 2 when anything differs, else 0. */
+/**
+ * CONTRACT.md's exit status: 1 when desired has errors (or, against live clusters, a cluster could
+ * not be reached or an object's dry run failed), 2 when anything differs, else 0.
+ */
 export function diffExitCode(report: DiffReport): 0 | 1 | 2 {
   if (report.diagnostics.some((d) => d.severity === 'error')) return 1;
+  if (report.liveClusters?.some((c) => c.error !== null) || (report.liveFailures?.length ?? 0) > 0) return 1;
   return report.objects.length > 0 ? 2 : 0;
 }

@@ -15,10 +15,24 @@ function short(revision: string): string {
 /** "2 objects differ on 1 cluster: 1 added, 1 changed; 12 unchanged". */
 export function diffSummary(report: DiffReport): string {
   const s = report.summary;
-  const against = report.live ? `${report.live.ref} at ${short(report.live.commit)}${report.live.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : ''}` : 'no status branch';
+  const against = report.liveClusters ? liveAgainst(report.liveClusters) : report.live ? `${report.live.ref} at ${short(report.live.commit)}${report.live.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : ''}` : 'no status branch';
   if (report.objects.length === 0) return `no differences: desired ${short(report.desiredRevision)} matches ${against} (${plural(s.unchanged, 'object')})`;
   const parts = [s.added ? `${s.added} added` : '', s.removed ? `${s.removed} removed` : '', s.changed ? `${s.changed} changed` : ''].filter(Boolean).join(', ');
   return `${plural(report.objects.length, 'object')} ${report.objects.length === 1 ? 'differs' : 'differ'} on ${plural(s.clusters, 'cluster')}: ${parts}; ${s.unchanged} unchanged (desired ${short(report.desiredRevision)} against ${against})`;
+}
+
+/** "live clusters (3 of 4 reachable)". */
+function liveAgainst(clusters: NonNullable<DiffReport['liveClusters']>): string {
+  const reached = clusters.filter((c) => c.error === null).length;
+  return `live clusters (${reached} of ${plural(clusters.length, 'cluster')} reached, server-side dry run)`;
+}
+
+/** Clusters and objects a live diff could not compute: each one an error line. */
+function liveErrors(report: DiffReport): string[] {
+  return [
+    ...(report.liveClusters ?? []).filter((c) => c.error !== null).map((c) => `cluster ${c.cluster} not diffed: ${c.error}`),
+    ...(report.liveFailures ?? []).map((f) => `cluster ${f.cluster}: ${f.object}: dry run failed: ${f.message}`),
+  ];
 }
 
 function byCluster(objects: readonly ObjectDiff[]): Map<string, ObjectDiff[]> {
@@ -49,6 +63,7 @@ export function formatDiffText(report: DiffReport, options: { color?: boolean } 
   const out: string[] = [];
   if (report.note) out.push(`# note: ${report.note}`);
   for (const p of report.liveProblems) out.push(`# warning: status branch file skipped: ${p}`);
+  for (const e of liveErrors(report)) out.push(`# error: ${e}`);
   for (const [cluster, list] of byCluster(report.objects)) {
     out.push(`# ${clusterHeader(cluster, list)}`);
     for (const o of list) out.push(options.color ? colorDiff(o.diff).replace(/\n$/, '') : o.diff.replace(/\n$/, ''));
@@ -71,6 +86,7 @@ export function formatDiffGithub(report: DiffReport): string {
   let text = formatDiagnosticsGithub(report.diagnostics);
   if (report.note) text += `::notice title=flotilla diff::${escapeData(report.note)}\n`;
   for (const p of report.liveProblems) text += `::warning title=flotilla diff::${escapeData(`status branch file skipped: ${p}`)}\n`;
+  for (const e of liveErrors(report)) text += `::error title=flotilla diff::${escapeData(e)}\n`;
   text += `::notice title=flotilla diff::${escapeData(diffSummary(report))}\n`;
   for (const [cluster, list] of byCluster(report.objects)) {
     text += `::group::${escapeData(clusterHeader(cluster, list))}\n`;

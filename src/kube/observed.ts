@@ -124,3 +124,36 @@ export function overlayObserved(files: readonly FleetFileText[], clusters: reado
   }
   return { file: observedClustersFile(clusters.filter((c) => !declared.has(c.name))), patched };
 }
+
+/**
+ * The observed clusters back from an observed-clusters file (the status branch's
+ * `observed-clusters.yaml`, written by observedClustersFile): readiness from the Ready condition,
+ * failover's taints, capacity. Documents that are not Karmada Clusters are skipped.
+ */
+export function parseObservedClusters(text: string): ObservedCluster[] {
+  const out: ObservedCluster[] = [];
+  for (const doc of parseAllDocuments(text, { version: '1.1', logLevel: 'silent' }) as Document[]) {
+    if (doc.errors.length > 0) throw new Error(`observed clusters: ${doc.errors[0]!.message.split('\n')[0]}`);
+    const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+    if (!isMap(value) || value.kind !== 'Cluster' || !isMap(value.metadata) || typeof value.metadata.name !== 'string') continue;
+    const spec = isMap(value.spec) ? value.spec : {};
+    const status = isMap(value.status) ? value.status : {};
+    const ready = (Array.isArray(status.conditions) ? status.conditions : []).find((c) => isMap(c) && c.type === 'Ready') as Record<string, unknown> | undefined;
+    const taints: Taint[] = (Array.isArray(spec.taints) ? spec.taints : []).flatMap((t) =>
+      isMap(t) && typeof t.key === 'string' && typeof t.effect === 'string' ? [{ key: t.key, ...(typeof t.value === 'string' ? { value: t.value } : {}), effect: t.effect as Taint['effect'] }] : [],
+    );
+    out.push({
+      name: value.metadata.name,
+      ready: ready ? ready.status === 'True' : true,
+      message: ready && typeof ready.message === 'string' ? ready.message : null,
+      taints,
+      resourceSummary: isMap(status.resourceSummary) ? (status.resourceSummary as unknown as ResourceSummary) : null,
+    });
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Clusters whose observation carries failover's NoExecute taint: the reconciler evicts them from the previous placements. */
+export function evictedByObservation(clusters: readonly ObservedCluster[]): string[] {
+  return clusters.filter((c) => c.taints.some((t) => t.key === NOT_READY_TAINT_KEY && t.effect === 'NoExecute')).map((c) => c.name).sort();
+}

@@ -55,6 +55,10 @@ export interface ObjectResult {
   code: string | null;
   /** Health of the live object after this pass (null for deleted, skipped and failed objects). */
   health: Health | null;
+  /** With `keepObjects`: the live object before the pass (null: none), as read from the cluster. */
+  live?: KubeObject | null;
+  /** With `keepObjects`: the object as the server returned it from the apply (a dry run's result), null when nothing was applied. */
+  applied?: KubeObject | null;
 }
 
 export interface SyncOptions {
@@ -65,6 +69,8 @@ export interface SyncOptions {
   dryRun: boolean;
   /** Objects of one cluster applied at once (within an apply phase). */
   objectConcurrency: number;
+  /** Keep each object's live copy and apply result on its ObjectResult (`flotilla diff` shows them). */
+  keepObjects?: boolean;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = { fieldManager: MANAGED_VALUE, force: false, dryRun: false, objectConcurrency: 8 };
@@ -187,6 +193,7 @@ export async function syncCluster(input: {
 
   let pruneHeld: string | null = null;
   const keep = new Set<string>();
+  const liveOfLeaving = new Map<string, KubeObject>();
   try {
     // ---- observe: flotilla's objects by label, one list per kind; the rest by name.
     const kinds = new Map<string, ObjectRef>();
@@ -281,6 +288,7 @@ export async function syncCluster(input: {
         }
         const live = listed.get(e.id) ?? (await guard(() => api.get(pathOf(m, e))));
         if (!live) continue; // already gone: nothing to do, and it leaves the inventory
+        liveOfLeaving.set(e.id, live);
         if (!carriesManagedLabel(live)) {
           setResult(e, 'skipped', { message: `not deleted: it does not carry ${MANAGED_LABEL}=${MANAGED_VALUE}, so flotilla did not create it` });
           continue;
@@ -313,6 +321,12 @@ export async function syncCluster(input: {
   return finish(true, null);
 
   function finish(reachable: boolean, error: KubeApiError | null): ClusterSyncResult {
+    if (options.keepObjects) {
+      for (const r of results.values()) {
+        r.live = liveBefore.get(r.id) ?? liveOfLeaving.get(r.id) ?? null;
+        r.applied = r.action === 'created' || r.action === 'configured' ? (liveAfter.get(r.id) ?? null) : null;
+      }
+    }
     const objects = sortForApply([...results.values()], (r) => r.ref);
     const counts = EMPTY_COUNTS();
     for (const r of objects) counts[r.action]++;

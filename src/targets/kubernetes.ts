@@ -7,16 +7,16 @@ import { parse } from 'yaml';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { identityKey } from '../diff/normalize.js';
 import type { ResourceRef } from '../model/types.js';
-import { KubeApi, DEFAULT_KUBE_API_OPTIONS, type KubeApiOptions } from '../kube/api.js';
-import { resolveConnections, type ConnectionSettings, type ReadTextFile } from '../kube/connections.js';
-import { Discovery } from '../kube/discovery.js';
+import { DEFAULT_KUBE_API_OPTIONS, type KubeApiOptions } from '../kube/api.js';
+import { openClusterClients } from '../kube/clients.js';
+import type { ConnectionSettings, ReadTextFile } from '../kube/connections.js';
 import { DEFAULT_FAILOVER, failoverTaints, nextCondition, evictedClusters, type ClusterCondition, type FailoverEvent, type FailoverSettings } from '../kube/failover.js';
 import { observeFleet, syncFleet, type ClusterClient, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
 import { memoryInventoryStore, type FleetInventory, type InventoryStore } from '../kube/inventory.js';
 import { observedClustersFile, type ObservedCluster } from '../kube/observed.js';
 import { DEFAULT_KUBE_RETRY, type KubeRetryPolicy } from '../kube/retry.js';
 import { refOf, type DesiredObject, type InventoryEntry, type SyncOptions } from '../kube/sync.js';
-import { kubeconfigTransport, type KubeTransport } from '../kube/transport.js';
+import type { KubeTransport } from '../kube/transport.js';
 import { MANAGED_VALUE } from '../render/tracking.js';
 import type { Target, TargetPlan, TargetReport } from './target.js';
 
@@ -143,19 +143,9 @@ export class KubernetesTarget implements Target {
       now: this.deps.now,
       ...(this.deps.onRetry ? { onRetry: this.deps.onRetry } : {}),
     };
-    for (const r of resolveConnections(missing, this.settings, this.deps.readFile)) {
-      if (!r.ok) {
-        this.connectionErrors.set(r.cluster, r.error);
-        continue;
-      }
-      try {
-        const transport = (this.deps.transport ?? ((kc) => kubeconfigTransport(kc, { now: this.deps.now })))(r.endpoint.kubeConfig, r.endpoint.cluster);
-        const api = new KubeApi(r.endpoint.cluster, transport, apiOptions);
-        this.clients.set(r.endpoint.cluster, { api, discovery: new Discovery(api) });
-      } catch (e) {
-        this.connectionErrors.set(r.endpoint.cluster, `${r.endpoint.via}: ${(e as Error).message}`);
-      }
-    }
+    const opened = openClusterClients(missing, this.settings, { readFile: this.deps.readFile, apiOptions, now: this.deps.now, ...(this.deps.transport ? { transport: this.deps.transport } : {}) });
+    for (const [name, client] of opened.clients) this.clients.set(name, client);
+    for (const [name, error] of opened.errors) this.connectionErrors.set(name, error);
   }
 
   private parallelism(): number {

@@ -92,10 +92,6 @@ describe('flotilla diff against the status branch', () => {
     expectGolden('diff/invalid-head.github.txt', r.stdout);
   });
 
-  it('--kubeconfig fails clearly with NOT_IMPLEMENTED, never silently', async () => {
-    await expect(run(['--kubeconfig', '/tmp/kubeconfig'])).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED', message: expect.stringContaining('not implemented yet') });
-  });
-
   it('unknown --ref → UNKNOWN_REF', async () => {
     const { dir } = await makeRepo(seedFiles());
     await expect(run(['--repo', dir, '--ref', 'nope'])).rejects.toMatchObject({ code: 'UNKNOWN_REF' });

@@ -1,21 +1,27 @@
-// flotilla diff: desired state (working tree or --ref) against the last state recorded on the status
-// branch — the CI dry run. Live clusters (--kubeconfig) belong to the Kubernetes stage and are
-// refused until it exists, never silently ignored.
+// flotilla diff: desired state (working tree or --ref) against observed state — the last state
+// recorded on the status branch (the CI dry run), or with --kubeconfig the live clusters through a
+// server-side dry run (diff/live-clusters.ts).
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { readRevisionFiles, resolveRevision } from '../../source/git-revision.js';
 import { renderFleet } from '../../render/render-fleet.js';
-import { computeDiff, diffExitCode, type LiveSource } from '../../diff/compute.js';
+import { computeDiff, diffExitCode, type DiffReport, type LiveSource } from '../../diff/compute.js';
+import { dryRunLiveClusters, liveDiffReport, liveDiffWork } from '../../diff/live-clusters.js';
 import { liveStateFromFiles, type LiveState } from '../../diff/live-state.js';
 import { formatDiffGithub, formatDiffJson, formatDiffText } from '../../diff/format.js';
+import { DEFAULT_KUBE_API_OPTIONS } from '../../kube/api.js';
+import { closeClusterClients, openClusterClients, readTextFileOrNull } from '../../kube/clients.js';
+import type { RenderResult } from '../../render/render-fleet.js';
 import { formatDiagnosticsText } from '../diagnostics-format.js';
-import { readFleetSource } from '../input.js';
+import { DEFAULT_STATUS_BRANCH, readFleetSource, readPrevious } from '../input.js';
 import { checkFormat, parseFlags, type Command } from '../io.js';
 
-const USAGE = 'flotilla diff [--repo DIR] [--ref REF] [--path SUBDIR] [--status-branch NAME] [--format text|json|github]';
+const USAGE =
+  'flotilla diff [--repo DIR] [--ref REF] [--path SUBDIR] [--status-branch NAME] [--format text|json|github] [--observed FILE|auto] [--previous FILE|auto]\n' +
+  '              [--kubeconfig FILE [--context-map CLUSTER=CONTEXT,…] [--secrets-dir DIR] [--timeout SECONDS]]';
 
-/** Default name of the status branch (CONTRACT.md). */
-export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
+export { DEFAULT_STATUS_BRANCH };
 
 /** The status branch's tip, local branch first, then `origin/<name>`; null when neither exists. */
 export async function readStatusBranch(dir: string, branch: string): Promise<{ source: LiveSource; state: LiveState } | null> {
@@ -34,7 +40,46 @@ export async function readStatusBranch(dir: string, branch: string): Promise<{ s
   return null;
 }
 
-/** Prints the diff; exit 0 no difference, 2 differences, 1 errors in the desired state. */
+/** `--context-map a=ctx-a,b=ctx-b` (repeatable) → {a: 'ctx-a', b: 'ctx-b'}. */
+export function parseContextMap(values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of (values ?? []).flatMap((v) => v.split(','))) {
+    if (item.trim() === '') continue;
+    const m = /^\s*([^=\s]+)\s*=\s*([^=\s]+)\s*$/.exec(item);
+    if (!m) throw new FlotillaError('USAGE', `--context-map wants CLUSTER=CONTEXT pairs (got "${item}")\nusage: ${USAGE}`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
+/** The desired state against the live clusters: server-side dry runs, per cluster, each on its own. */
+async function diffLive(input: { desired: RenderResult; recorded: { source: LiveSource; state: LiveState } | null; kubeconfig: string; contexts: Record<string, string>; secretsDir: string | null; timeoutSeconds: number }): Promise<DiffReport> {
+  let kubeconfigText: string;
+  try {
+    kubeconfigText = await readFile(input.kubeconfig, 'utf8');
+  } catch (e) {
+    throw new FlotillaError('KUBECONFIG_UNREADABLE', `cannot read the kubeconfig ${input.kubeconfig}: ${(e as Error).message}`);
+  }
+  const { desired } = input;
+  const { work, paths } = liveDiffWork(desired.manifests, input.recorded?.state ?? null);
+  const secretRefs = new Map(desired.model.clusters.map((c) => [c.name, c.secretRef]));
+  const clients = openClusterClients(
+    work.map((w) => {
+      const ref = secretRefs.get(w.cluster);
+      return ref ? { name: w.cluster, secretRef: ref } : { name: w.cluster };
+    }),
+    { kubeconfigText, kubeconfigDir: path.dirname(path.resolve(input.kubeconfig)), contexts: input.contexts, secretsDir: input.secretsDir },
+    { readFile: readTextFileOrNull, apiOptions: { ...DEFAULT_KUBE_API_OPTIONS, timeoutMs: input.timeoutSeconds * 1000 } },
+  );
+  try {
+    const sync = await dryRunLiveClusters({ work, clients, parallelism: desired.model.tuning.parallelism, revisionHasErrors: desired.diagnostics.some((d) => d.severity === 'error') });
+    return liveDiffReport({ desiredRevision: desired.revision, diagnostics: desired.diagnostics, sync, work, paths, via: clients.via, liveProblems: input.recorded?.state.problems ?? [] });
+  } finally {
+    closeClusterClients(clients);
+  }
+}
+
+/** Prints the diff; exit 0 no difference, 2 differences, 1 errors (in the desired state, or a cluster that could not be diffed). */
 export const diffCommand: Command = async (argv, io) => {
   const { values, positionals } = parseFlags(
     argv,
@@ -44,25 +89,33 @@ export const diffCommand: Command = async (argv, io) => {
       path: { type: 'string' },
       'status-branch': { type: 'string' },
       format: { type: 'string' },
+      observed: { type: 'string' },
+      previous: { type: 'string' },
       kubeconfig: { type: 'string' },
+      'context-map': { type: 'string', multiple: true },
+      'secrets-dir': { type: 'string' },
+      timeout: { type: 'string' },
     },
     USAGE,
   );
   if (positionals.length > 0) throw new FlotillaError('USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
-  if (values.kubeconfig !== undefined) {
-    throw new FlotillaError(
-      'NOT_IMPLEMENTED',
-      'diff against live clusters (--kubeconfig, server-side dry-run) is not implemented yet; without --kubeconfig, flotilla diff compares with the state recorded on the status branch',
-    );
-  }
   const format = checkFormat(values.format, ['text', 'json', 'github'] as const, 'text');
+  if (values.kubeconfig === undefined && (values['context-map'] || values['secrets-dir'] || values.timeout)) {
+    throw new FlotillaError('USAGE', `--context-map, --secrets-dir and --timeout go with --kubeconfig\nusage: ${USAGE}`);
+  }
+  const timeoutSeconds = values.timeout === undefined ? 10 : Number(values.timeout);
+  if (!(timeoutSeconds > 0 && timeoutSeconds <= 600)) throw new FlotillaError('USAGE', `--timeout must be a number of seconds between 0 and 600 (got "${values.timeout}")`);
+  const contexts = parseContextMap(values['context-map']);
   const dir = path.resolve(values.repo ?? '.');
   const branch = values['status-branch'] ?? DEFAULT_STATUS_BRANCH;
 
-  const source = await readFleetSource({ repo: dir, ref: values.ref, path: values.path });
-  const desired = renderFleet(source);
-  const live = await readStatusBranch(dir, branch);
-  const report = computeDiff({ desiredRevision: desired.revision, desired: desired.manifests, diagnostics: desired.diagnostics, live, statusBranch: branch });
+  const source = await readFleetSource({ repo: dir, ref: values.ref, path: values.path, observed: values.observed, statusBranch: branch });
+  const desired = renderFleet({ files: source.files, revision: source.revision, previous: await readPrevious(values.previous, { repo: dir, statusBranch: branch, observed: source.observed }) });
+  const recorded = await readStatusBranch(dir, branch);
+  const report =
+    values.kubeconfig !== undefined
+      ? await diffLive({ desired, recorded, kubeconfig: values.kubeconfig, contexts, secretsDir: values['secrets-dir'] ? path.resolve(values['secrets-dir']) : null, timeoutSeconds })
+      : computeDiff({ desiredRevision: desired.revision, desired: desired.manifests, diagnostics: desired.diagnostics, live: recorded, statusBranch: branch });
   const code = diffExitCode(report);
 
   if (format === 'json') io.stdout(formatDiffJson(report, code));

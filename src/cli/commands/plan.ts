@@ -10,9 +10,10 @@ import { computePlan, DEFAULT_MAX_MOVE, planExitCode, previousFromRender } from 
 import { formatPlanJson } from '../../plan/format-json.js';
 import { formatPlanMarkdown } from '../../plan/format-markdown.js';
 import { formatPlanText } from '../../plan/format-text.js';
+import { readObserved, readPrevious, withObservation } from '../input.js';
 import { checkFormat, parseFlags, type Command } from '../io.js';
 
-const USAGE = 'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh]';
+const USAGE = 'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh] [--observed FILE|auto] [--previous FILE|auto]';
 
 /** `--max-move 30` or `30%` → 0.3; anything else outside 0..100 is a usage error. */
 export function parseMaxMove(value: string | undefined): number {
@@ -47,6 +48,8 @@ export const planCommand: Command = async (argv, io) => {
       format: { type: 'string' },
       'max-move': { type: 'string' },
       fresh: { type: 'boolean' },
+      observed: { type: 'string' },
+      previous: { type: 'string' },
     },
     USAGE,
   );
@@ -57,9 +60,15 @@ export const planCommand: Command = async (argv, io) => {
   const dir = path.resolve(values.repo ?? '.');
   const cache = {};
 
-  const baseSource = await readSide(dir, values.base, values.path, '--base', cache);
-  const headSource = await readSide(dir, values.head, values.path, '--head', cache);
-  const base = renderFleet(baseSource);
+  let baseSource = await readSide(dir, values.base, values.path, '--base', cache);
+  let headSource = await readSide(dir, values.head, values.path, '--head', cache);
+  // The reconciler's view of the live clusters (capacity, failover) and its placements, for both sides.
+  const observed = values.observed ? await readObserved(values.observed, dir) : null;
+  if (observed) {
+    baseSource = { ...baseSource, files: withObservation(baseSource.files, observed.clusters) };
+    headSource = { ...headSource, files: withObservation(headSource.files, observed.clusters) };
+  }
+  const base = renderFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) });
   const onBase = !values.fresh;
   const head = renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined });
   const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });

@@ -6,17 +6,18 @@ import { formatDiagnosticsText, summarizeDiagnostics } from '../diagnostics-form
 import { renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
 
-const USAGE = 'flotilla render [--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE] [--out DIR] [--format yaml|json]';
+const USAGE = 'flotilla render [--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE|auto] [--observed FILE|auto] [--status-branch NAME] [--out DIR] [--format yaml|json]';
 
 /** Renders and prints (or writes with --out); exit 1 when any error diagnostic exists. */
 export const renderCommand: Command = async (argv, io) => {
   const { values } = parseFlags(
     argv,
-    { repo: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, previous: { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } },
+    { repo: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, previous: { type: 'string' }, observed: { type: 'string' }, 'status-branch': { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } },
     USAGE,
   );
   const format = checkFormat(values.format, ['yaml', 'json'] as const, 'yaml');
-  const result = await renderFromOptions(values);
+  // --observed / --previous auto: the reconciler's observation and placements, so CI renders its split.
+  const result = await renderFromOptions({ ...values, statusBranch: values['status-branch'] });
   const hasErrors = result.diagnostics.some((d) => d.severity === 'error');
 
   if (values.out) {
