@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { renderFleet } from '../../src/render/render-fleet.js';
-import { observedClustersFile, overlayObserved } from '../../src/kube/observed.js';
+import { evictedByObservation, observedClustersFile, overlayObserved, parseObservedClusters, type ObservedCluster } from '../../src/kube/observed.js';
 import { NOT_READY_TAINT_KEY } from '../../src/kube/failover.js';
 import { fixtureFiles } from '../helpers/fleet.js';
 
@@ -85,5 +85,16 @@ describe('overlayObserved: the observation for clusters the repository declares 
     expect(r.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(r.model.clusters.find((c) => c.name === 'spot-cluster')!.taints).toEqual([]);
     expect(r.placements.find((p) => p.resource.name === 'cost-sensitive-app')!.clusters).toEqual([{ name: 'ondemand-cluster', replicas: 2 }, { name: 'spot-cluster', replicas: 8 }]);
+  });
+
+  it('the recorded file reads back into the same observation (render in CI overlays it like the reconciler); NoExecute means evicted', () => {
+    const clusters: ObservedCluster[] = [
+      { name: 'b', ready: false, message: 'dial tcp: ECONNREFUSED', taints: [{ key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' }, { key: NOT_READY_TAINT_KEY, effect: 'NoExecute' }], resourceSummary: null },
+      { name: 'a', ready: true, message: null, taints: [], resourceSummary: { allocatable: { cpu: '8', pods: '110' }, allocated: { cpu: '1', pods: '3' } } },
+      { name: 'c', ready: false, message: null, taints: [{ key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' }], resourceSummary: null },
+    ];
+    const back = parseObservedClusters(observedClustersFile(clusters).text);
+    expect(back).toEqual([...clusters].sort((x, y) => (x.name < y.name ? -1 : 1)));
+    expect(evictedByObservation(back)).toEqual(['b']);
   });
 });
