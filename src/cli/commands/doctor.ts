@@ -1,6 +1,8 @@
 // flotilla doctor --config FILE: is the reconciler set up to work? The config parses, the
 // schedule is valid, every target is usable (a kubernetes target's kubeconfig is readable), the source answers, the credentials work, the
-// branch exists, and what the last reconcile recorded. One line per check; exit 1 on any failure.
+// branch exists, and what the last reconcile recorded. With a kubernetes target, every member
+// cluster of the fleet: credentials resolvable, and /readyz answering within a short timeout
+// (each cluster on its own). One line per check; exit 1 on any failure.
 import { execFile } from 'node:child_process';
 import { readConfigFile } from '../../config/load.js';
 import { silentLogger } from '../../log/logger.js';
@@ -9,6 +11,10 @@ import { systemClock, type Clock } from '../../reconcile/reconciler.js';
 import { openSourceRepository } from '../../source/remote.js';
 import { readStatusAt } from '../../status/branch.js';
 import { kubernetesSettings } from '../../targets/create.js';
+import type { KubernetesTargetSettings } from '../../targets/kubernetes.js';
+import { checkClusters, describeClusterCheck } from '../../kube/check.js';
+import { renderFleet } from '../../render/render-fleet.js';
+import type { SourceRepository } from '../../source/remote.js';
 import { Exit, parseFlags, type Command, type CommandIO } from '../io.js';
 
 const USAGE = 'flotilla doctor --config FILE';
@@ -39,8 +45,9 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     const { config } = loaded;
     report('ok', 'config', `${values.config} is valid`);
     report('ok', 'schedule', `"${config.source.schedule}" is a valid cron expression`);
+    let kube: KubernetesTargetSettings | null = null;
     try {
-      for (const t of config.targets) if (t.type === 'kubernetes') kubernetesSettings(t, config.safety.maxDeletePercent);
+      for (const t of config.targets) if (t.type === 'kubernetes') kube = kubernetesSettings(t, config.safety.maxDeletePercent);
       report('ok', 'targets', config.targets.length === 0 ? 'none (status only)' : config.targets.map((t) => (t.type === 'directory' ? `directory ${t.path}` : t.type === 'git' ? `git branch ${t.branch}` : `kubernetes ${t.kubeconfig ?? t.secretsDir}`)).join(', '));
     } catch (e) {
       report('fail', 'targets', (e as Error).message);
@@ -88,10 +95,41 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
         }
       }
     }
+    if (kube) {
+      if (!branches?.get(config.source.branch)) report('skip', 'clusters', 'not checked: the fleet (its member clusters) could not be read');
+      else await checkLiveClusters(repo, config.source.path, kube, report);
+    }
     const gitCli = await new Promise<string | null>((resolve) => execFile('git', ['--version'], (err, out) => resolve(err ? null : String(out).trim())));
     if (config.source.transport === 'http') report(gitCli ? 'ok' : 'warn', 'git CLI', gitCli ? `${gitCli} (used to repack the cache)` : 'not found: the cache is never repacked, packs pile up');
     return failed ? Exit.ERRORS : Exit.OK;
   };
+}
+
+/** Short enough that a dead cluster does not stall doctor; never longer than the target's own timeout. */
+const PROBE_TIMEOUT_SECONDS = 5;
+
+/** One line per member cluster of the fleet at the source branch's tip: credentials, then /readyz. */
+async function checkLiveClusters(repo: SourceRepository, subpath: string, kube: KubernetesTargetSettings, report: (mark: Mark, check: string, detail: string) => void): Promise<void> {
+  let clusters: Array<{ name: string; secretRef?: { namespace: string; name: string } }>;
+  try {
+    const head = await repo.fetchSource();
+    const model = renderFleet({ files: await repo.readFleetFiles(head, subpath), revision: head }).model;
+    clusters = model.clusters.map((c) => (c.secretRef ? { name: c.name, secretRef: c.secretRef } : { name: c.name }));
+  } catch (e) {
+    report('fail', 'clusters', `cannot read the fleet's clusters: ${(e as Error).message}`);
+    return;
+  }
+  if (clusters.length === 0) {
+    report('warn', 'clusters', 'the fleet declares no member clusters');
+    return;
+  }
+  const checks = await checkClusters(clusters, kube, { probeTimeoutMs: Math.min(kube.timeoutSeconds, PROBE_TIMEOUT_SECONDS) * 1000, parallelism: kube.parallelism ?? 10 });
+  for (const c of checks) {
+    const { ok, text } = describeClusterCheck(c);
+    report(ok ? 'ok' : 'fail', `cluster ${c.cluster}`, text);
+  }
+  const reachable = checks.filter((c) => c.reachable).length;
+  report(reachable === checks.length ? 'ok' : reachable === 0 ? 'fail' : 'warn', 'clusters', `${reachable} of ${checks.length} reachable`);
 }
 
 function describeAge(ms: number): string {
