@@ -28,6 +28,11 @@ export interface ReconcileCommandDeps {
   fs?: TargetFs;
   /** Log lines to stderr as JSON (default: unless io.isTTY). */
   json?: boolean;
+  /**
+   * Called when the shutdown bound ran out with a pass unfinished: the process must not linger
+   * past the bound finishing it (the real command exits; tests observe the call).
+   */
+  abandon?: (code: number) => void;
 }
 
 /** Waits for SIGINT or SIGTERM. */
@@ -103,9 +108,20 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
     } finally {
       reconciler.close();
     }
-    return result.clean ? Exit.OK : Exit.ERRORS;
+    if (result.clean) return Exit.OK;
+    deps.abandon?.(Exit.ERRORS);
+    return Exit.ERRORS;
   };
 }
 
+/**
+ * Ends the process shortly after an unclean shutdown: the abandoned pass's requests would otherwise
+ * keep it alive past the bound. The short delay lets the last log lines reach stderr; the status
+ * branch is safe either way (a status commit is one ref update).
+ */
+function exitSoon(code: number): void {
+  setTimeout(() => process.exit(code), 200).unref();
+}
+
 /** `flotilla reconcile`, reading credentials from the process environment. */
-export const reconcileCommand: Command = (argv, io) => makeReconcileCommand({ env: process.env })(argv, io);
+export const reconcileCommand: Command = (argv, io) => makeReconcileCommand({ env: process.env, abandon: exitSoon })(argv, io);
