@@ -265,9 +265,10 @@ function readKubernetesTarget(v: Validator, body: Record<string, unknown>, at: s
   if (kubeconfig === undefined && secretsDir === undefined) v.fail(at, 'name a kubeconfig or a secretsDir: flotilla takes cluster credentials only from them');
   if (Object.keys(contexts).length > 0 && kubeconfig === undefined) v.fail(`${at}.contexts`, 'names contexts but no kubeconfig is configured');
   const failoverRaw = v.object(body.failover, `${at}.failover`, false) ?? {};
-  v.known(failoverRaw, `${at}.failover`, FAILOVER_FIELDS);
+  v.known(failoverRaw, `${at}.failover`, [...FAILOVER_FIELDS, 'rebalanceOnRecovery']);
   const failover: KubernetesTargetConfig['failover'] = { ...DEFAULT_KUBE_FAILOVER };
   for (const k of FAILOVER_FIELDS) failover[k] = v.number(failoverRaw[k], `${at}.failover.${k}`, 0, 86_400) ?? DEFAULT_KUBE_FAILOVER[k];
+  failover.rebalanceOnRecovery = v.boolean(failoverRaw.rebalanceOnRecovery, `${at}.failover.rebalanceOnRecovery`) ?? DEFAULT_KUBE_FAILOVER.rebalanceOnRecovery;
   return {
     type: 'kubernetes',
     kubeconfig: kubeconfig === undefined ? null : path.resolve(baseDir, kubeconfig),

@@ -56,7 +56,7 @@ export interface KubernetesTargetConfig {
   /** Per-request timeout, seconds. */
   timeoutSeconds: number;
   /** Karmada's cluster failover timings (--cluster-failure-threshold and friends), seconds. */
-  failover: { failureThresholdSeconds: number; tolerationSeconds: number; recoveryThresholdSeconds: number };
+  failover: { failureThresholdSeconds: number; tolerationSeconds: number; recoveryThresholdSeconds: number; rebalanceOnRecovery: boolean };
 }
 
 export interface SafetyConfig {
@@ -91,7 +91,7 @@ export const DEFAULT_TIMEOUT_SECONDS = 60;
 /** Per-request timeout of the kubernetes target (a cluster that takes longer is failing). */
 export const DEFAULT_KUBE_TIMEOUT_SECONDS = 10;
 /** Karmada's defaults: 30 s of failed probes → NotReady, 300 s NotReady → eviction, 30 s of answers → Ready. */
-export const DEFAULT_KUBE_FAILOVER = { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30 } as const;
+export const DEFAULT_KUBE_FAILOVER = { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false } as const;
 export const DEFAULT_RETRY = { attempts: 4, initialDelayMs: 500, maxDelayMs: 10_000 } as const;
 export const DEFAULT_AUTHOR = { name: 'flotilla', email: 'flotilla@localhost' } as const;
 /** Username sent with a bare token (`auth.tokenEnv`): GitHub, GitLab and Gitea accept it. */

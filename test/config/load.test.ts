@@ -38,7 +38,7 @@ targets:
     expect(config.source.auth).toEqual({ usernameEnv: 'GIT_USER', passwordEnv: 'GIT_TOKEN', tokenEnv: null });
     expect(credentials).toEqual({ username: 'bot', password: 'tok-123' });
     expect(config.targets).toEqual([
-      { type: 'kubernetes', kubeconfig: '/etc/flotilla/kubeconfig', contexts: {}, secretsDir: null, dryRun: false, force: false, parallelism: null, timeoutSeconds: 10, failover: { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30 } },
+      { type: 'kubernetes', kubeconfig: '/etc/flotilla/kubeconfig', contexts: {}, secretsDir: null, dryRun: false, force: false, parallelism: null, timeoutSeconds: 10, failover: { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false } },
       { type: 'git', branch: 'flotilla-rendered' },
       { type: 'directory', path: path.join(base, 'rendered') },
     ]);
@@ -80,7 +80,7 @@ targets:
         parallelism: 3,
         timeoutSeconds: 2.5,
         // Unset failover timings keep Karmada's defaults (30 s failure threshold, 30 s recovery).
-        failover: { failureThresholdSeconds: 30, tolerationSeconds: 1, recoveryThresholdSeconds: 30 },
+        failover: { failureThresholdSeconds: 30, tolerationSeconds: 1, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false },
       },
     ]);
   });
