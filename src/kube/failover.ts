@@ -21,6 +21,12 @@ export interface FailoverSettings {
   tolerationSeconds: number;
   /** How long probes must succeed before a NotReady cluster is Ready again (0 = the first success). */
   recoveryThresholdSeconds: number;
+  /**
+   * When an evicted cluster is Ready again, reschedule the workloads failover moved off it afresh
+   * (Karmada's Fresh mode, as a WorkloadRebalancer triggers) so dynamic weights and Aggregated
+   * spread back; false (default, Karmada's behaviour without a rebalancer) keeps where they are.
+   */
+  rebalanceOnRecovery?: boolean;
 }
 
 /** Karmada's defaults. */

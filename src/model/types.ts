@@ -289,6 +289,11 @@ export interface PreviousPlacement {
   clusters: TargetCluster[];
   /** Karmada's status.schedulerObservedAffinityName. */
   affinityName?: string | null;
+  /**
+   * A reschedule was triggered (Karmada's spec.rescheduleTriggeredAt, as WorkloadRebalancer sets
+   * it): dynamic weights and Aggregated divide in Fresh mode (SEMANTICS.md §4.3), not on top of `clusters`.
+   */
+  fresh?: boolean;
 }
 
 /** Per-cluster record of why a cluster was (not) chosen, for `explain`. */

@@ -262,6 +262,8 @@ function assignReplicas(input: ScheduleInput, selected: readonly Candidate[], re
   const rs = input.placement.replicaScheduling;
   const uid = uidOf(input.resource);
   const previous = input.previous?.clusters ?? [];
+  // A triggered reschedule: Karmada's Fresh mode (SEMANTICS.md §4.3); static weights ignore the previous result anyway.
+  const fresh = input.previous?.fresh === true;
   if (!rs || rs.replicaSchedulingType === 'Duplicated') return divideDuplicated(n, selected);
   if (rs.replicaSchedulingType !== 'Divided') {
     throw new ScheduleError('InvalidStrategy', `unsupported replica scheduling strategy, replicaSchedulingType: ${String(rs.replicaSchedulingType)}`);
@@ -270,11 +272,11 @@ function assignReplicas(input: ScheduleInput, selected: readonly Candidate[], re
   const dynamic = !!rs.weightPreference?.dynamicWeight;
   let result: DivisionResult;
   if (overflowActive && (preference === 'Aggregated' || dynamic)) {
-    result = divideWithOverflow(preference === 'Aggregated' ? 'Aggregated' : 'DynamicWeight', n, selected, previous, uid);
+    result = divideWithOverflow(preference === 'Aggregated' ? 'Aggregated' : 'DynamicWeight', n, selected, previous, uid, fresh);
   } else if (preference === 'Aggregated') {
-    result = divideByAvailability('Aggregated', n, selected, previous, uid);
+    result = divideByAvailability('Aggregated', n, selected, previous, uid, fresh);
   } else if (preference === 'Weighted' && dynamic) {
-    result = divideByAvailability('DynamicWeight', n, selected, previous, uid);
+    result = divideByAvailability('DynamicWeight', n, selected, previous, uid, fresh);
   } else if (preference === 'Weighted') {
     result = divideByStaticWeight(n, selected, rs.weightPreference?.staticWeightList, uid);
   } else {

@@ -127,3 +127,28 @@ export function livePhase(input: { kept: number; drifted: number; health: Health
 export function recentEvents(before: readonly FailoverEvent[], added: readonly FailoverEvent[], limit = 20): FailoverEvent[] {
   return [...before, ...added].slice(-limit);
 }
+
+/**
+ * Per evicted cluster, the resources (resourceKey) of `previous` that had replicas there: the
+ * workloads failover is about to move off it, which rebalanceOnRecovery may move back later.
+ */
+export function displacedBy(previous: ReadonlyMap<string, PreviousPlacement>, evicted: readonly string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const cluster of evicted) {
+    const keys = [...previous].filter(([, p]) => p.clusters.some((c) => c.name === cluster && (c.replicas ?? 0) > 0)).map(([k]) => k).sort();
+    if (keys.length > 0) out.set(cluster, keys);
+  }
+  return out;
+}
+
+/**
+ * The previous placements with `keys` marked for a fresh schedule (Karmada's Fresh mode, what a
+ * WorkloadRebalancer triggers): dynamic weights and Aggregated then divide by allocatable plus
+ * what each cluster holds, instead of keeping the previous split. Static weights and Duplicated
+ * ignore the previous result either way. Other placements are returned as they are.
+ */
+export function markFresh(previous: ReadonlyMap<string, PreviousPlacement>, keys: ReadonlySet<string>): Map<string, PreviousPlacement> {
+  const out = new Map<string, PreviousPlacement>();
+  for (const [key, p] of previous) out.set(key, keys.has(key) ? { ...p, fresh: true } : p);
+  return out;
+}

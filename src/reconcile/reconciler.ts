@@ -474,7 +474,8 @@ export class Reconciler {
     const last = this.lastRender;
     if (changes.length === 0 && last && this.renderedRevision === head && last.lastGood === this.lastGood && last.evicted === key) return last.result;
     const base = this.lastGood?.previous;
-    const previous = base && evicted.length > 0 ? evictFromPrevious(base, evicted) : base;
+    // With live clusters the kubernetes target also marks workloads to rebalance after a recovery (failover.rebalanceOnRecovery).
+    const previous = this.kube ? this.kube.previousForRender(base, evicted) : base && evicted.length > 0 ? evictFromPrevious(base, evicted) : base;
     const result = this.renderer.update({ revision: head, changes, previous });
     this.renderedRevision = head;
     this.renderedEvicted = [...evicted];

@@ -6,11 +6,12 @@
 import { parse } from 'yaml';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { identityKey } from '../diff/normalize.js';
-import type { ResourceRef } from '../model/types.js';
+import type { PreviousPlacement, ResourceRef } from '../model/types.js';
+import { displacedBy, markFresh } from '../reconcile/live.js';
 import { DEFAULT_KUBE_API_OPTIONS, type KubeApiOptions } from '../kube/api.js';
 import { openClusterClients } from '../kube/clients.js';
 import type { ConnectionSettings, ReadTextFile } from '../kube/connections.js';
-import { DEFAULT_FAILOVER, failoverTaints, nextCondition, evictedClusters, type ClusterCondition, type FailoverEvent, type FailoverSettings } from '../kube/failover.js';
+import { DEFAULT_FAILOVER, evictFromPrevious, failoverTaints, nextCondition, evictedClusters, type ClusterCondition, type FailoverEvent, type FailoverSettings } from '../kube/failover.js';
 import { observeFleet, syncFleet, type ClusterClient, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
 import { memoryInventoryStore, type FleetInventory, type InventoryStore } from '../kube/inventory.js';
 import { observedClustersFile, type ObservedCluster } from '../kube/observed.js';
@@ -94,6 +95,12 @@ export class KubernetesTarget implements Target {
   private readonly store: InventoryStore;
   private conditions = new Map<string, ClusterCondition>();
   private summaries = new Map<string, ObservedCluster['resourceSummary']>();
+  /** Per evicted cluster, the resources failover moved off it (forgotten when it recovers). */
+  private readonly displaced = new Map<string, Set<string>>();
+  /** Resources to schedule afresh in the next render (rebalanceOnRecovery), until a render carrying them is applied. */
+  private readonly rebalancing = new Set<string>();
+  /** The base (last good placements) the last fresh marks were rendered on, and the marks. */
+  private rebalanceRendered: { base: ReadonlyMap<string, PreviousPlacement>; keys: Set<string> } | null = null;
   /** The last apply's full result (per object actions, drift, health), for status and tests. */
   lastResult: FleetSyncResult | null = null;
 
@@ -231,6 +238,16 @@ export class KubernetesTarget implements Target {
       this.conditions.set(o.cluster, condition);
       events.push(...e);
       if (o.resourceSummary) this.summaries.set(o.cluster, o.resourceSummary);
+      for (const ev of e) {
+        if (ev.type !== 'Ready') continue;
+        // Recovered: what failover moved off it moves back only when the config asks (issue 4).
+        const moved = this.displaced.get(ev.cluster);
+        this.displaced.delete(ev.cluster);
+        if (moved && this.settings.failover.rebalanceOnRecovery) {
+          for (const key of moved) this.rebalancing.add(key);
+          ev.message += `; rebalanceOnRecovery: ${moved.size} workload${moved.size === 1 ? '' : 's'} moved off it scheduled afresh`;
+        }
+      }
     }
     const clusters: ObservedCluster[] = observations.map((o) => {
       const c = this.conditions.get(o.cluster)!;
@@ -238,6 +255,38 @@ export class KubernetesTarget implements Target {
     });
     const conditions = clusterNames.flatMap((n) => (this.conditions.has(n) ? [this.conditions.get(n)!] : []));
     return { at: now, clusters, conditions, events, evicted: evictedClusters(conditions, now, this.settings.failover), file: observedClustersFile(clusters) };
+  }
+
+  /**
+   * Karmada's previous result for the next render: the last good placements less the evicted
+   * clusters (the taint manager's eviction), remembering which workloads each eviction displaces;
+   * after a recovery with `failover.rebalanceOnRecovery`, those workloads are marked for a fresh
+   * schedule (Karmada's Fresh mode) until a render carrying them becomes the last good state. Without it they
+   * keep their current placement: dynamic weights and Aggregated keep their split (steady mode
+   * with unchanged replicas), while static weights, which never read the previous result, move
+   * back — as in Karmada.
+   */
+  previousForRender(base: ReadonlyMap<string, PreviousPlacement> | undefined, evicted: readonly string[]): ReadonlyMap<string, PreviousPlacement> | undefined {
+    if (!base) return base;
+    // A new base means the render carrying the marks became the last good state (whichever target
+    // applied it): the rebalance is done, its result is the previous from now on. An Invalid
+    // revision leaves the base as it was, so the marks wait for a good one.
+    if (this.rebalanceRendered && this.rebalanceRendered.base !== base) {
+      for (const key of this.rebalanceRendered.keys) this.rebalancing.delete(key);
+      this.rebalanceRendered = null;
+    }
+    for (const [cluster, keys] of displacedBy(base, evicted)) {
+      const set = this.displaced.get(cluster) ?? new Set<string>();
+      for (const k of keys) set.add(k);
+      this.displaced.set(cluster, set);
+    }
+    let previous: ReadonlyMap<string, PreviousPlacement> = evicted.length > 0 ? evictFromPrevious(base, evicted) : base;
+    const marks = new Set([...this.rebalancing].filter((k) => previous.has(k)));
+    if (marks.size > 0) {
+      previous = markFresh(previous, marks);
+      this.rebalanceRendered = { base, keys: marks };
+    }
+    return previous;
   }
 
   /** Why the cluster has no connection (null: connected, or never asked for). */
