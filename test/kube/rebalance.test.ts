@@ -9,7 +9,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock, Reconciler } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
-import { configFrom, reconcilerFor } from '../reconcile/harness.js';
+import { configFrom, reconcilerFor, seedFiles } from '../reconcile/harness.js';
+import { startSeedFleet } from './harness.js';
 import { displacedBy, markFresh } from '../../src/reconcile/live.js';
 
 afterAll(cleanupRepos);
@@ -142,5 +143,28 @@ targets:
     const marked = markFresh(previous, new Set(['a']));
     expect(marked.get('a')).toEqual({ clusters: previous.get('a')!.clusters, fresh: true });
     expect(marked.get('b')).toBe(previous.get('b'));
+  });
+
+  it('static weights ignore the previous result, so they move back by default as in Karmada: seed nginx hangzhou 10 → 6/4 after shanghai recovers', async () => {
+    fleet = await startSeedFleet();
+    const { dir } = await makeRepo(await seedFiles());
+    const clock = manualClock();
+    const config = configFrom(
+      `source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2, failover: {failureThresholdSeconds: 0, tolerationSeconds: 1, recoveryThresholdSeconds: 0}}\n`,
+      await makeTempDir('flotilla-rebalance-static-'),
+    );
+    ({ reconciler } = await reconcilerFor(config, { clock }));
+    const nginx = (c: string) => (fleet.servers.get(c)!.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj | undefined)?.spec?.replicas;
+    await reconciler.reconcileOnce();
+    await fleet.servers.get('cluster-shanghai')!.goDown();
+    clock.advance(30_000);
+    await reconciler.reconcileOnce();
+    clock.advance(1_000);
+    await reconciler.reconcileOnce();
+    expect(nginx('cluster-hangzhou')).toBe(10);
+    await fleet.servers.get('cluster-shanghai')!.comeBack();
+    clock.advance(30_000);
+    await reconciler.reconcileOnce();
+    expect([nginx('cluster-hangzhou'), nginx('cluster-shanghai')]).toEqual([6, 4]);
   });
 });
