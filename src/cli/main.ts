@@ -43,7 +43,7 @@ usage: flotilla <command> [flags]
   validate   load and schedule, print diagnostics (--format text|json|github)
   get        get clusters | get placements
   plan       pull-request review: where replicas go, base → head (--base REF --head REF, --format markdown|text|json)
-  diff       CI dry run: desired state against the last state on the status branch (unified diff)
+  diff       CI dry run: desired state against the status branch, or live clusters (--kubeconfig), as a unified diff
   reconcile  the reconciler: reconcile --config FILE [--once]
   status     the last reconcile, read from the status branch (--repo DIR or --config FILE)
   doctor     checks git access, auth, the schedule and the last reconcile (--config FILE)
