@@ -51,6 +51,22 @@ function clusterFromPath(path: string): string {
   return path.slice(0, path.indexOf('/'));
 }
 
+/** Objects sorted by cluster then path, and the counts of the report's summary (both diff sources). */
+export function sortedWithSummary(objects: ObjectDiff[], unchanged: number): { objects: ObjectDiff[]; summary: DiffReport['summary'] } {
+  const pathOf = (o: ObjectDiff) => o.desiredPath ?? o.livePath ?? '';
+  objects.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
+  return {
+    objects,
+    summary: {
+      added: objects.filter((o) => o.change === 'added').length,
+      removed: objects.filter((o) => o.change === 'removed').length,
+      changed: objects.filter((o) => o.change === 'changed').length,
+      clusters: new Set(objects.map((o) => o.cluster)).size,
+      unchanged,
+    },
+  };
+}
+
 /**
  * Diffs desired manifests (per cluster) against the observed state; `live` null means no status
  * branch yet, so every desired object is "added" and a note says why.
@@ -88,20 +104,11 @@ export function computeDiff(input: {
     const diff = unifiedDiff(l ? `live/${l.path}` : '/dev/null', d ? `desired/${d.path}` : '/dev/null', before, after);
     objects.push({ cluster: (d ?? l)!.cluster, change: !l ? 'added' : !d ? 'removed' : 'changed', livePath: l?.path ?? null, desiredPath: d?.path ?? null, diff });
   }
-  const pathOf = (o: ObjectDiff) => o.desiredPath ?? o.livePath ?? '';
-  objects.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
   return {
     desiredRevision: input.desiredRevision,
     live: input.live ? { ...input.live.source, sourceRevision: input.live.state.sourceRevision } : null,
     note: input.live ? null : `no status branch${input.statusBranch ? ` ${input.statusBranch} (nor origin/${input.statusBranch})` : ''} yet: nothing has been recorded as applied, so every desired object is new`,
-    objects,
-    summary: {
-      added: objects.filter((o) => o.change === 'added').length,
-      removed: objects.filter((o) => o.change === 'removed').length,
-      changed: objects.filter((o) => o.change === 'changed').length,
-      clusters: new Set(objects.map((o) => o.cluster)).size,
-      unchanged,
-    },
+    ...sortedWithSummary(objects, unchanged),
     liveProblems: input.live?.state.problems ?? [],
     diagnostics: input.diagnostics,
   };

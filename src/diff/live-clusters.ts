@@ -13,7 +13,7 @@ import { normalizeLive } from '../kube/normalize.js';
 import { describeRef, refOf, type InventoryEntry, type ObjectResult } from '../kube/sync.js';
 import { layoutManifests, manifestPath } from '../render/layout.js';
 import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../render/tracking.js';
-import { comparableYaml, type DiffReport, type ObjectDiff } from './compute.js';
+import { comparableYaml, sortedWithSummary, type DiffReport, type ObjectDiff } from './compute.js';
 import type { LiveState } from './live-state.js';
 import { unifiedDiff } from './unified.js';
 
@@ -118,20 +118,11 @@ export function liveDiffReport(input: {
       } else objects.push(one);
     }
   }
-  const pathOf = (o: ObjectDiff) => o.desiredPath ?? o.livePath ?? '';
-  objects.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
   return {
     desiredRevision: input.desiredRevision,
     live: null,
     note: notes.length > 0 ? notes.join('; ') : null,
-    objects,
-    summary: {
-      added: objects.filter((o) => o.change === 'added').length,
-      removed: objects.filter((o) => o.change === 'removed').length,
-      changed: objects.filter((o) => o.change === 'changed').length,
-      clusters: new Set(objects.map((o) => o.cluster)).size,
-      unchanged,
-    },
+    ...sortedWithSummary(objects, unchanged),
     liveProblems: input.liveProblems ?? [],
     diagnostics: input.diagnostics,
     liveClusters: clusters,

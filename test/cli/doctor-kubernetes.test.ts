@@ -6,18 +6,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeDoctorCommand } from '../../src/cli/commands/doctor.js';
-import type { CommandIO } from '../../src/cli/io.js';
+import { fakeIO } from '../helpers/cli.js';
 import { cleanupRepos, makeRepo, makeTempDir } from '../helpers/git.js';
 import { fleetKubeconfig } from '../helpers/kube.js';
 import { SEED_CLUSTERS, startSeedFleet } from '../kube/harness.js';
 import { seedFiles } from '../reconcile/harness.js';
 
 afterAll(cleanupRepos);
-
-function fakeIO(): CommandIO & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
-  return io;
-}
 
 describe('flotilla doctor with a kubernetes target', () => {
   it('reports every cluster: reachable, down (ECONNREFUSED), hanging (timeout), no credentials; by context, mapping and secretRef; exit 1', async () => {

@@ -6,15 +6,10 @@ import { makeReconcileCommand } from '../../src/cli/commands/reconcile.js';
 import { makeStatusCommand } from '../../src/cli/commands/status.js';
 import { makeDoctorCommand } from '../../src/cli/commands/doctor.js';
 import { demoReconcileCommand } from '../../src/cli/commands/demo-reconcile.js';
-import type { CommandIO } from '../../src/cli/io.js';
+import { fakeIO } from '../helpers/cli.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { seedFiles } from '../reconcile/harness.js';
 import { ENV, PASSWORD, remoteConfig, serveFleet, type ServedFleet } from '../reconcile/remote-harness.js';
-
-function fakeIO(isTTY = false): CommandIO & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
-  return io;
-}
 
 const servers: ServedFleet[] = [];
 afterEach(async () => {

@@ -7,18 +7,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeReconcileCommand } from '../../src/cli/commands/reconcile.js';
 import { makeStatusCommand } from '../../src/cli/commands/status.js';
-import type { CommandIO } from '../../src/cli/io.js';
+import { fakeIO } from '../helpers/cli.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { fleetKubeconfig } from '../helpers/kube.js';
 import { SEED_CLUSTERS, startSeedFleet, writes } from '../kube/harness.js';
 import { seedFiles } from '../reconcile/harness.js';
 
 afterAll(cleanupRepos);
-
-function fakeIO(): CommandIO & { out: string; err: string } {
-  const io = { out: '', err: '', isTTY: false, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
-  return io;
-}
 
 describe('flotilla reconcile --once with a kubernetes target', () => {
   it('applies the seed fleet to 8 clusters (contexts, a context mapping, a secretRef), exits 0 Synced, and a second run writes nothing', async () => {

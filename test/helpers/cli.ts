@@ -1,5 +1,6 @@
 // Runs the real CLI (`node bin/flotilla.js`, built by `npm test`'s tsc step) as a user would.
 import { execFile } from 'node:child_process';
+import type { CommandIO } from '../../src/cli/io.js';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -19,4 +20,10 @@ export function flotilla(args: string[], cwd = ROOT): Promise<CliResult> {
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** A CommandIO that keeps what a command printed, for calling Command functions directly. */
+export function fakeIO(isTTY = false): CommandIO & { out: string; err: string } {
+  const io = { out: '', err: '', isTTY, stdout: (s: string) => void (io.out += s), stderr: (s: string) => void (io.err += s) };
+  return io;
 }
