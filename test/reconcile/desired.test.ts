@@ -96,7 +96,7 @@ describe('diffDesired', () => {
     // case within the core group, which the API server never accepts anyway.
     const kinds = fc.constantFrom(['apps/v1', 'Deployment'], ['example.com/v1', 'Deployment'], ['other.io/v2', 'Deployment'], ['v1', 'ConfigMap']);
     const objects = fc.array(fc.record({ k: kinds, name: fc.constantFrom('a', 'b'), cluster: fc.constantFrom('east', 'west') }), { maxLength: 8 });
-    const toManifests = (list: Array<{ k: string[]; name: string; cluster: string }>) => {
+    const toManifests = (list: Array<{ k: readonly string[]; name: string; cluster: string }>) => {
       const m: Record<string, Array<Record<string, unknown>>> = {};
       const seen = new Set<string>();
       for (const o of list) {

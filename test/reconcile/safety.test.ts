@@ -14,7 +14,7 @@ async function setup(extra = '') {
   const fs = countingFs();
   const loaded = configFrom(`source: {url: ${dir}}\n${extra}targets:\n  - directory: {path: out}\n`, base);
   const run = await reconcilerFor(loaded, { fs });
-  return { dir, seed, base, fs, ...run, out: path.join(base, 'out') };
+  return { ...run, dir, seed, base, fs, out: path.join(base, 'out') };
 }
 
 describe('mass-deletion guard', () => {
