@@ -5,7 +5,7 @@
 // folder are never touched.
 import path from 'node:path';
 import { FlotillaError } from '../model/diagnostics.js';
-import type { TargetFs } from './fs.js';
+import type { EntryKind, TargetFs } from './fs.js';
 import type { Target, TargetPlan, TargetReport } from './target.js';
 
 export const INVENTORY_FILE = '.flotilla-inventory.json';
@@ -23,6 +23,8 @@ export class DirectoryTarget implements Target {
   readonly name: string;
   private readonly root: string;
   private inventory: Map<string, string> | null = null;
+  /** Folders (layout paths) found by lstat to be real folders during the current apply. */
+  private readonly safeFolders = new Set<string>();
 
   constructor(
     root: string,
@@ -50,12 +52,13 @@ export class DirectoryTarget implements Target {
   async apply(plan: TargetPlan): Promise<TargetReport> {
     if (plan.full || !this.inventory) this.inventory = await this.readInventory();
     const inventory = this.inventory;
+    this.safeFolders.clear(); // a folder checked in an earlier pass may have been replaced since
     const writes = new Map<string, { oid: string; text?: string }>();
     const deletes = new Set<string>();
     const desired = plan.full ? plan.files() : null;
     if (desired) {
       for (const [p, oid] of desired) {
-        if (inventory.get(p) !== oid || !(await this.fs.exists(this.abs(p)))) writes.set(p, { oid });
+        if (inventory.get(p) !== oid || !this.inside(p) || (await this.fs.entryKind(path.join(this.root, p))) !== 'file') writes.set(p, { oid });
       }
       for (const p of inventory.keys()) if (!desired.has(p)) deletes.add(p);
       for (const c of plan.changes) if (c.text !== undefined && writes.has(c.path)) writes.set(c.path, { oid: c.oid!, text: c.text });
@@ -74,10 +77,34 @@ export class DirectoryTarget implements Target {
     let changed = false;
     const total = plan.total;
     const done = new Set<string>();
+    // Objects refused one by one (a symbolic link on the way, a file flotilla did not write):
+    // the others are still written, and the target reports these as failed.
+    const refused: { path: string; reason: string }[] = [];
+    let refusedWrites = 0;
     try {
       for (const [p, w] of writes) {
+        const text = w.text ?? (await plan.readText(w.oid));
+        const at = await this.inspect(p);
+        let reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
+        if (reason === null && !inventory.has(p) && at.kind === 'file') {
+          // Not in the inventory, yet something is there: a person's file (README: never touched).
+          // Adopting it is harmless only when it already holds exactly what flotilla would write.
+          const bytes = await this.fs.readBytes(this.abs(p));
+          if (bytes !== null && Buffer.from(text, 'utf8').equals(bytes)) {
+            inventory.set(p, w.oid);
+            done.add(p);
+            changed = true;
+            continue;
+          }
+          reason = `a file flotilla did not write is already there (it is not in ${INVENTORY_FILE}); move it away to let flotilla write this object`;
+        }
+        if (reason !== null) {
+          refused.push({ path: p, reason });
+          refusedWrites++;
+          continue;
+        }
         const existed = inventory.has(p);
-        await this.fs.writeFile(this.abs(p), w.text ?? (await plan.readText(w.oid)));
+        await this.fs.writeFile(this.abs(p), text);
         inventory.set(p, w.oid);
         done.add(p);
         changed = true;
@@ -88,7 +115,13 @@ export class DirectoryTarget implements Target {
       for (const p of [...deletes].sort()) {
         // Only what this target wrote: a path missing from the inventory is someone else's file.
         if (!inventory.has(p)) continue;
-        await this.fs.removeFile(this.abs(p));
+        const at = await this.inspect(p);
+        const reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
+        if (reason !== null) {
+          refused.push({ path: p, reason: `not deleting: ${reason}` });
+          continue;
+        }
+        if (at.kind === 'file') await this.fs.removeFile(this.abs(p));
         inventory.delete(p);
         done.add(p);
         changed = true;
@@ -99,7 +132,8 @@ export class DirectoryTarget implements Target {
     } catch (e) {
       if (changed) await this.saveInventory(plan.revision).catch(() => undefined);
       this.inventory = null; // re-read next time; the next apply runs in full
-      const left = [...[...writes.keys()].filter((p) => !done.has(p)), ...[...deletes].filter((p) => inventory.has(p))];
+      const refusedPaths = new Set(refused.map((r) => r.path));
+      const left = [...[...writes.keys()].filter((p) => !done.has(p) && !refusedPaths.has(p)), ...[...deletes].filter((p) => inventory.has(p) && !refusedPaths.has(p)), ...refusedPaths];
       return {
         created,
         configured,
@@ -108,11 +142,15 @@ export class DirectoryTarget implements Target {
         failed: left.length,
         failedClusters: [...new Set(left.map((p) => plan.clusterOf(p)))].sort(),
         ok: false,
-        message: `writing ${this.root} failed: ${(e as Error).message}`,
+        message: `writing ${this.root} failed: ${(e as Error).message}${refused.length > 0 ? `; ${describeRefused(refused)}` : ''}`,
       };
     }
     if (changed || plan.full) await this.saveInventory(plan.revision);
-    return { created, configured, deleted, unchanged: Math.max(0, total - created - configured), failed: 0, failedClusters: [], ok: true, message: null };
+    const unchanged = Math.max(0, total - created - configured - refusedWrites);
+    if (refused.length > 0) {
+      return { created, configured, deleted, unchanged, failed: refused.length, failedClusters: [...new Set(refused.map((r) => plan.clusterOf(r.path)))].sort(), ok: false, message: `${this.root}: ${describeRefused(refused)}` };
+    }
+    return { created, configured, deleted, unchanged, failed: 0, failedClusters: [], ok: true, message: null };
   }
 
   /** Removes folders that became empty, deepest first, never the root itself. */
@@ -120,7 +158,9 @@ export class DirectoryTarget implements Target {
     const all = new Set<string>();
     for (const f of folders) for (let d = f; d !== '.' && d !== ''; d = path.posix.dirname(d)) all.add(d);
     for (const d of [...all].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1))) {
-      await this.fs.removeEmptyDir(this.abs(d));
+      // Only a real folder inside the root: rmdir through a linked parent would act outside it.
+      const at = await this.inspect(d);
+      if (at.refusal === null && at.kind === 'directory') await this.fs.removeEmptyDir(this.abs(d));
     }
   }
 
@@ -133,6 +173,29 @@ export class DirectoryTarget implements Target {
     await this.fs.rename(`${target}.tmp`, target);
   }
 
+  /**
+   * What is at layout path `p`, checked segment by segment with lstat from the root down: a
+   * refusal when the text climbs out of the root, or when an existing segment is a symbolic link
+   * (it could point anywhere — writing or deleting through it would act outside the root) or a
+   * parent is not a folder. The root itself is taken as configured: the operator chose it.
+   */
+  private async inspect(p: string): Promise<{ kind: EntryKind | null; refusal: string | null }> {
+    if (!this.inside(p)) return { kind: null, refusal: `it resolves outside ${this.root}` };
+    const segments = p.split('/');
+    let rel = '';
+    for (let i = 0; i < segments.length; i++) {
+      rel = rel === '' ? segments[i]! : `${rel}/${segments[i]}`;
+      const last = i === segments.length - 1;
+      if (!last && this.safeFolders.has(rel)) continue;
+      const kind = await this.fs.entryKind(path.join(this.root, rel));
+      if (kind === 'symlink') return { kind: 'symlink', refusal: `${rel} is a symbolic link; flotilla never writes or deletes through one (it may point outside ${this.root})` };
+      if (last || kind === null) return { kind: last ? kind : null, refusal: null };
+      if (kind !== 'directory') return { kind: null, refusal: `${rel} is not a folder` };
+      this.safeFolders.add(rel);
+    }
+    return { kind: null, refusal: null };
+  }
+
   private inside(p: string): boolean {
     const abs = path.resolve(this.root, p);
     return abs.startsWith(this.root + path.sep) && !p.split('/').some((s) => s === '..' || s === '');
@@ -143,4 +206,11 @@ export class DirectoryTarget implements Target {
     if (!this.inside(p)) throw new FlotillaError('PATH_OUTSIDE_OUTPUT', `refusing to touch ${p}: it resolves outside ${this.root}`);
     return path.resolve(this.root, p);
   }
+}
+
+/** One line naming the refused objects and why (the first few; a count for the rest). */
+function describeRefused(refused: readonly { path: string; reason: string }[]): string {
+  const shown = refused.slice(0, 3).map((r) => `${r.path}: ${r.reason}`);
+  const more = refused.length > shown.length ? `; and ${refused.length - shown.length} more` : '';
+  return `refused ${refused.length} object(s): ${shown.join('; ')}${more}`;
 }

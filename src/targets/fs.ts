@@ -1,20 +1,35 @@
 // The file-system adapter of the directory target: the few operations it needs, so tests can
 // count writes or inject failures, and nothing else of node:fs leaks into the target.
-import { mkdir, readFile, rename, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+
+/** What a path names, without following a symbolic link there. */
+export type EntryKind = 'file' | 'directory' | 'symlink' | 'other';
 
 export interface TargetFs {
   /** The file's text, or null when it does not exist. */
   readFile(file: string): Promise<string | null>;
-  /** Writes a file, creating its folders. */
+  /** The file's bytes, or null when it does not exist (to compare contents exactly). */
+  readBytes(file: string): Promise<Uint8Array | null>;
+  /** Writes a file, creating its folders; never writes through a symbolic link at `file`. */
   writeFile(file: string, text: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
-  /** Removes a file; a missing file is not an error. */
+  /** Removes a file (a symbolic link itself, never what it points to); a missing file is not an error. */
   removeFile(file: string): Promise<void>;
   /** Removes a folder only when it is empty. */
   removeEmptyDir(dir: string): Promise<boolean>;
   exists(file: string): Promise<boolean>;
+  /** What is at `file` without following a symbolic link (lstat), or null when nothing is. */
+  entryKind(file: string): Promise<EntryKind | null>;
 }
+
+// O_NOFOLLOW makes the open fail (ELOOP) when the last path segment is a symbolic link, so a
+// link planted where flotilla writes can never redirect the write. It is 0 where the platform
+// lacks it (Windows); the directory target checks every segment with lstat before writing anyway.
+const WRITE_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
+
+const missing = (e: unknown) => (e as { code?: string }).code === 'ENOENT';
 
 /** The real file system. */
 export const nodeTargetFs: TargetFs = {
@@ -22,7 +37,15 @@ export const nodeTargetFs: TargetFs = {
     try {
       return await readFile(file, 'utf8');
     } catch (e) {
-      if ((e as { code?: string }).code === 'ENOENT') return null;
+      if (missing(e)) return null;
+      throw e;
+    }
+  },
+  async readBytes(file) {
+    try {
+      return await readFile(file);
+    } catch (e) {
+      if (missing(e)) return null;
       throw e;
     }
   },
@@ -30,15 +53,22 @@ export const nodeTargetFs: TargetFs = {
     // Folders are created only when missing: most writes go to an existing folder, and a
     // mkdir per file doubled the cost of a full reconcile.
     try {
-      await writeFile(file, text);
+      await writeFile(file, text, { flag: WRITE_NOFOLLOW });
     } catch (e) {
-      if ((e as { code?: string }).code !== 'ENOENT') throw e;
+      if (!missing(e)) throw e;
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text);
+      await writeFile(file, text, { flag: WRITE_NOFOLLOW });
     }
   },
   rename: (from, to) => rename(from, to),
-  removeFile: (file) => rm(file, { force: true }),
+  async removeFile(file) {
+    // unlink removes a link itself and never follows it (rm would too, but say so explicitly).
+    try {
+      await unlink(file);
+    } catch (e) {
+      if (!missing(e)) throw e;
+    }
+  },
   async removeEmptyDir(dir) {
     try {
       await rmdir(dir);
@@ -52,5 +82,14 @@ export const nodeTargetFs: TargetFs = {
       () => true,
       () => false,
     );
+  },
+  async entryKind(file) {
+    try {
+      const s = await lstat(file);
+      return s.isSymbolicLink() ? 'symlink' : s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+    } catch (e) {
+      if (missing(e) || (e as { code?: string }).code === 'ENOTDIR') return null;
+      throw e;
+    }
   },
 };
