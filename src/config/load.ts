@@ -112,6 +112,22 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
   return { config, credentials, webhookSecret };
 }
 
+/** Query parameter names that carry a secret (GitLab's private_token, OAuth's access_token, api keys, …). */
+const SECRET_QUERY_PARAM = /token|pass|pwd|secret|key|credential|auth|sig/i;
+
+/**
+ * A source URL as it may appear in a message: without `user:password@` (everything before the
+ * last `@` of the authority, in case the password itself holds one), query string or fragment.
+ * Text-based, because the URLs it serves are often ones `new URL` refused.
+ */
+export function redactUrl(url: string): string {
+  const bare = url.replace(/[?#][\s\S]*$/, '');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(bare)?.[0] ?? '';
+  const rest = bare.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  return at < 0 ? bare : `${scheme}***@${rest.slice(at + 1)}`;
+}
+
 function readSource(v: Validator, raw: Record<string, unknown>, baseDir: string): SourceConfig | null {
   v.known(raw, 'source', ['url', 'branch', 'path', 'schedule', 'auth', 'timeoutSeconds', 'retry', 'cacheDir']);
   const url = v.string(raw.url, 'source.url', true);
@@ -120,17 +136,22 @@ function readSource(v: Validator, raw: Record<string, unknown>, baseDir: string)
   if (url !== undefined) {
     if (/^https?:\/\//i.test(url)) {
       transport = 'http';
+      let parsed: URL | null = null;
       try {
-        const parsed = new URL(url);
-        // A secret in the URL would end up in logs, in .git/config and in error messages.
-        if (parsed.username || parsed.password) v.fail('source.url', 'must not contain credentials; name environment variables in source.auth instead');
+        parsed = new URL(url);
       } catch {
-        v.fail('source.url', `not a valid URL: ${url}`);
+        // Never echo the URL as written: it may carry `user:token@` or `?access_token=`.
+        v.fail('source.url', `not a valid URL: ${redactUrl(url)}`);
       }
+      // A secret in the URL would end up in logs, in the status README, in the cache folder's
+      // name and in error messages; only the environment (source.auth) may hold one.
+      if (parsed && (parsed.username || parsed.password)) v.fail('source.url', 'must not contain credentials; name environment variables in source.auth instead');
+      const secretParams = parsed ? [...new Set([...parsed.searchParams.keys()].filter((k) => SECRET_QUERY_PARAM.test(k)))].sort() : [];
+      if (secretParams.length > 0) v.fail('source.url', `must not carry a secret in its query string (${secretParams.map((k) => `"${k}"`).join(', ')}); name environment variables in source.auth instead`);
     } else if (/^file:\/\//i.test(url)) {
       localPath = path.resolve(baseDir, decodeURIComponent(url.replace(/^file:\/\//i, '')));
     } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^:]+:/.test(url)) {
-      v.fail('source.url', `only http(s) URLs and local paths are supported (got "${url}"); ssh is not`);
+      v.fail('source.url', `only http(s) URLs and local paths are supported (got "${redactUrl(url)}"); ssh is not`);
     } else {
       localPath = path.resolve(baseDir, url);
     }

@@ -62,7 +62,11 @@ export async function openSourceRepository(opts: OpenOptions): Promise<SourceRep
 /** The cache folder of one source: the same URL and branch always map to the same folder. */
 export function cacheFolder(source: SourceConfig): string {
   const id = createHash('sha256').update(`${source.url}\n${source.branch}`).digest('hex').slice(0, 16);
-  const name = source.url.replace(/^[a-z]+:\/\//i, '').replace(/[^A-Za-z0-9._-]+/g, '_').slice(-40);
+  // The readable part names host and path only: a query string, a fragment or a `user@` would
+  // put whatever they carry into a folder name that `ls` and logs show (the hash tells apart
+  // URLs that differ only there).
+  const bare = source.url.replace(/[?#][\s\S]*$/, '').replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^/]*@/, '');
+  const name = bare.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-40);
   return path.join(source.cacheDir, `${name}-${id}`);
 }
 
