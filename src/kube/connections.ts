@@ -14,6 +14,8 @@ export interface ConnectionSettings {
   kubeconfigText: string | null;
   /** Folder the kubeconfig's relative paths (certificate files) resolve against. */
   kubeconfigDir: string | null;
+  /** The kubeconfig's file, only to name it in errors (absent: "the kubeconfig"). */
+  kubeconfigFile?: string | null;
   /** cluster → context of the kubeconfig. */
   contexts: Readonly<Record<string, string>>;
   /** Directory of kubeconfig files named by secret (null: not configured). */
@@ -33,6 +35,23 @@ export type ConnectionResult = { ok: true; endpoint: ClusterEndpoint } | { ok: f
 export type ReadTextFile = (path: string) => string | null;
 
 const SAFE_SEGMENT = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+/**
+ * Why a kubeconfig could not be loaded, without its content. YAML parsers put a code frame of the
+ * source into their messages (js-yaml's `mark.snippet`, yaml's `linePos` frame), and the lines
+ * around a syntax error are often `token:` or `client-key-data:` — so a parse error says only where
+ * (1-based line and column); other errors (client-node's "users[0].name is missing") keep their
+ * first line, which names fields, never values.
+ */
+export function kubeconfigErrorText(e: unknown): string {
+  const err = (e ?? {}) as { name?: unknown; message?: unknown; mark?: { line?: unknown; column?: unknown }; linePos?: Array<{ line?: unknown; col?: unknown }> };
+  if (err.mark && typeof err.mark.line === 'number' && typeof err.mark.column === 'number') return `YAML syntax error at line ${err.mark.line + 1}, column ${err.mark.column + 1}`;
+  const pos = Array.isArray(err.linePos) ? err.linePos[0] : undefined;
+  if (pos && typeof pos.line === 'number' && typeof pos.col === 'number') return `YAML syntax error at line ${pos.line}, column ${pos.col}`;
+  if (typeof err.name === 'string' && /yaml/i.test(err.name)) return 'YAML syntax error';
+  const message = typeof err.message === 'string' ? err.message : String(e);
+  return message.split('\n')[0]!;
+}
 
 function loadKubeConfig(text: string, dir: string | null): KubeConfig {
   const kc = new KubeConfig();
@@ -78,7 +97,7 @@ export function resolveConnections(
     try {
       base = loadKubeConfig(settings.kubeconfigText, settings.kubeconfigDir);
     } catch (e) {
-      baseError = `the kubeconfig cannot be read: ${(e as Error).message}`;
+      baseError = `${settings.kubeconfigFile ? `the kubeconfig ${settings.kubeconfigFile}` : 'the kubeconfig'} cannot be read: ${kubeconfigErrorText(e)}`;
     }
   }
   const contextNames = new Set(base?.getContexts().map((c) => c.name) ?? []);
@@ -105,7 +124,7 @@ export function resolveConnections(
             if (!current) return { ok: false, cluster: c.name, error: `${file} defines no context` };
             return { ok: true, endpoint: { cluster: c.name, via: `secret ${namespace ? `${namespace}/` : ''}${name}`, kubeConfig: withContext(kc, current) } };
           } catch (e) {
-            return { ok: false, cluster: c.name, error: `${file} is not a kubeconfig: ${(e as Error).message}` };
+            return { ok: false, cluster: c.name, error: `${file} is not a kubeconfig: ${kubeconfigErrorText(e)}` };
           }
         }
         return { ok: false, cluster: c.name, error: `no kubeconfig for secret ${namespace ? `${namespace}/` : ''}${name} in ${settings.secretsDir} (looked for ${candidates.join(', ')})` };

@@ -52,3 +52,33 @@ describe('connections: context per cluster, mapping, secretRef directory', () =>
     expect([a, b].map((r) => r!.ok && r!.endpoint.kubeConfig.getCurrentContext())).toEqual(['east', 'west']);
   });
 });
+
+describe('connections: a kubeconfig that is not valid YAML never shows its content', () => {
+  // line 6 is indented one space too far: js-yaml's message would quote lines 3-6, token included
+  const broken = 'apiVersion: v1\nusers:\n- name: east\n  user:\n    token: SUPERSECRET-TOKEN\n   x: y\n';
+  it('the operator kubeconfig: "cannot be read: YAML syntax error at line 6, column 4", no token', () => {
+    const rs = resolveConnections([{ name: 'east' }, { name: 'west' }], settings({ kubeconfigText: broken }), () => null);
+    for (const r of rs) {
+      expect(r.ok).toBe(false);
+      expect(server(r)).toBe('error: the kubeconfig cannot be read: YAML syntax error at line 6, column 4');
+    }
+  });
+  it('names the kubeconfig file when it is known; an unterminated quote after the token reports where, not what', () => {
+    const [r] = resolveConnections([{ name: 'east' }], settings({ kubeconfigText: 'users:\n- name: east\n  user:\n    token: "SUPERSECRET-TOKEN\n', kubeconfigFile: '/etc/flotilla/kubeconfig' }), () => null);
+    expect(server(r!)).toMatch(/^error: the kubeconfig \/etc\/flotilla\/kubeconfig cannot be read: YAML syntax error at line \d+, column \d+$/);
+    expect(server(r!)).not.toContain('SUPERSECRET');
+  });
+  it('a secret file (a Secret manifest whose data.value is the broken kubeconfig) → its path, line and column, no token', () => {
+    const secret = stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { value: Buffer.from(broken).toString('base64') } });
+    const files = new Map([['/secrets/ns/s', secret], ['/secrets/plain', broken]]);
+    const rs = resolveConnections([{ name: 'a', secretRef: { namespace: 'ns', name: 's' } }, { name: 'b', secretRef: { namespace: '', name: 'plain' } }], settings({ kubeconfigText: null, secretsDir: '/secrets' }), (p) => files.get(p) ?? null);
+    expect(rs.map(server)).toEqual([
+      'error: /secrets/ns/s is not a kubeconfig: YAML syntax error at line 6, column 4',
+      'error: /secrets/plain is not a kubeconfig: YAML syntax error at line 6, column 4',
+    ]);
+  });
+  it('a kubeconfig that is YAML but not a kubeconfig keeps client-node\'s field message ("users[0].name is missing")', () => {
+    const [r] = resolveConnections([{ name: 'east' }], settings({ kubeconfigText: 'users:\n- user:\n    token: SUPERSECRET-TOKEN\n' }), () => null);
+    expect(server(r!)).toBe('error: the kubeconfig cannot be read: users[0].name is missing');
+  });
+});
