@@ -71,6 +71,12 @@ export interface SyncOptions {
   objectConcurrency: number;
   /** Keep each object's live copy and apply result on its ObjectResult (`flotilla diff` shows them). */
   keepObjects?: boolean;
+  /**
+   * Asked before every write (apply, delete): false stops the cluster's pass there — the rest is
+   * skipped and the inventory keeps what it had. Sharding passes "this replica still holds the
+   * cluster's shard lease", so a replica that lost it stops writing (src/ha/sharded-target.ts).
+   */
+  shouldContinue?: () => boolean;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = { fieldManager: MANAGED_VALUE, force: false, dryRun: false, objectConcurrency: 8 };
@@ -219,6 +225,7 @@ export async function syncCluster(input: {
 
     // ---- apply, phase by phase
     const namespacesCreated = new Set<string>();
+    let stopped = false;
     const ordered = sortForApply(input.desired, (d) => d.ref);
     for (const phase of [0, 1, 2] as const) {
       const items = ordered.filter((d) => applyPhase(d.ref.apiVersion, d.ref.kind) === phase);
@@ -246,6 +253,11 @@ export async function syncCluster(input: {
           if (!d.changed) drift = cmp.fields;
         }
         const ours = live ? managedBy(live, options.fieldManager) : false;
+        // Stopped: no more writes; the writes already sent finish before the pass ends (inventory).
+        if (stopped || (options.shouldContinue && !options.shouldContinue())) {
+          stopped = true;
+          return;
+        }
         try {
           const after = await api.apply(pathOf(m, d.ref), d.object, { fieldManager: options.fieldManager, force: options.force || ours, dryRun: options.dryRun });
           liveAfter.set(d.id, after);
@@ -268,6 +280,7 @@ export async function syncCluster(input: {
       };
       // Namespaces and CRDs one by one (later ones may depend on earlier ones); the rest in parallel.
       await mapLimit(items, phase === 0 ? 1 : options.objectConcurrency, run);
+      if (stopped) throw new ClusterAbort(stoppedError());
     }
 
     // ---- prune: inventory entries that left the desired state
@@ -303,6 +316,7 @@ export async function syncCluster(input: {
           setResult(e, 'skipped', { message: `not deleted: it holds objects annotated ${PRUNE_ANNOTATION}: disabled` });
           continue;
         }
+        if (options.shouldContinue && !options.shouldContinue()) throw new ClusterAbort(stoppedError());
         try {
           await api.delete(pathOf(m, e), { dryRun: options.dryRun });
           setResult(e, 'deleted');
@@ -315,7 +329,9 @@ export async function syncCluster(input: {
     }
   } catch (e) {
     if (!(e instanceof ClusterAbort)) throw e;
-    for (const d of input.desired) if (!results.has(d.id)) setResult(d, 'skipped', { message: 'cluster unavailable' });
+    const stopped = e.cause.reason === STOPPED_REASON;
+    for (const d of input.desired) if (!results.has(d.id)) setResult(d, 'skipped', { message: stopped ? e.cause.message : 'cluster unavailable' });
+    if (stopped) for (const x of input.inventory) if (!desiredIds.has(x.id) && !results.has(x.id)) setResult(x, 'skipped', { message: e.cause.message });
     return finish(false, e.cause);
   }
   return finish(true, null);
@@ -343,6 +359,13 @@ export async function syncCluster(input: {
       pruneHeld,
     };
   }
+}
+
+const STOPPED_REASON = 'PassStopped';
+
+/** Why a pass stopped when SyncOptions.shouldContinue said no. */
+function stoppedError(): KubeApiError {
+  return new KubeApiError('KUBE_API', 'stopped before writing: this replica no longer holds the lease of the cluster\'s shard', null, STOPPED_REASON);
 }
 
 /** Runs a read; a cluster-wide failure (unreachable, unauthorized) aborts the cluster's pass. */

@@ -103,6 +103,8 @@ export class KubernetesTarget implements Target {
   private rebalanceRendered: { base: ReadonlyMap<string, PreviousPlacement>; keys: Set<string> } | null = null;
   /** The last apply's full result (per object actions, drift, health), for status and tests. */
   lastResult: FleetSyncResult | null = null;
+  /** Timeout and retries replacing the settings' for connections opened from now on (limitRequests). */
+  private requestLimits: { timeoutMs: number; retry: KubeRetryPolicy } | null = null;
 
   constructor(
     private readonly settings: KubernetesTargetSettings,
@@ -136,6 +138,16 @@ export class KubernetesTarget implements Target {
     return { error: this.connectionErrors.get(cluster) ?? `no connection for cluster ${cluster}` };
   }
 
+  /** Timeout and retries of this target's requests (what limitRequests may cut down). */
+  requestPolicy(): { timeoutMs: number; retry: KubeRetryPolicy } {
+    return this.requestLimits ?? { timeoutMs: this.settings.timeoutSeconds * 1000, retry: this.settings.retry };
+  }
+
+  /** Bounds every request of connections opened later (sharding: one write must end before the shard lease can move). */
+  limitRequests(p: { timeoutMs: number; retry: KubeRetryPolicy }): void {
+    this.requestLimits = p;
+  }
+
   /** Resolves connections of clusters not connected yet. */
   private connect(names: Iterable<string>): void {
     const missing = this.fleetClusters(names).filter((c) => !this.clients.has(c.name));
@@ -143,8 +155,7 @@ export class KubernetesTarget implements Target {
     this.connectionErrors.clear();
     const apiOptions: KubeApiOptions = {
       ...DEFAULT_KUBE_API_OPTIONS,
-      timeoutMs: this.settings.timeoutSeconds * 1000,
-      retry: this.settings.retry,
+      ...this.requestPolicy(),
       sleep: this.deps.sleep,
       random: this.deps.random,
       now: this.deps.now,
@@ -183,7 +194,8 @@ export class KubernetesTarget implements Target {
     return out;
   }
 
-  async apply(plan: TargetPlan): Promise<TargetReport> {
+  /** Applies `plan`; `control.shouldContinue` is asked before every write (false: that cluster's pass stops). */
+  async apply(plan: TargetPlan, control: { shouldContinue?(): boolean } = {}): Promise<TargetReport> {
     if (this.inventory === null) this.inventory = (await this.store.load()) ?? {};
     const inventory = this.inventory;
     const desired = await this.desiredByCluster(plan);
@@ -203,7 +215,7 @@ export class KubernetesTarget implements Target {
       for (const e of recorded.get(cluster) ?? []) if (!entries.has(e.id)) entries.set(e.id, e);
       return { cluster, desired: desired.get(cluster) ?? [], inventory: [...entries.values()] };
     });
-    const options: SyncOptions = { fieldManager: this.settings.fieldManager, force: this.settings.force, dryRun: this.settings.dryRun, objectConcurrency: 8 };
+    const options: SyncOptions = { fieldManager: this.settings.fieldManager, force: this.settings.force, dryRun: this.settings.dryRun, objectConcurrency: 8, ...(control.shouldContinue ? { shouldContinue: () => control.shouldContinue!() } : {}) };
     const result = await syncFleet({
       work,
       client: (c) => this.client(c),
