@@ -27,10 +27,16 @@ export interface ObjectRef {
   name: string;
 }
 
-/** An object flotilla applied to a cluster and has not deleted: the inventory prune works from. */
+/**
+ * An object flotilla owns on a cluster and has not deleted: the inventory prune works from. Only
+ * objects flotilla created, or applied with its field manager (its Apply entry in managedFields),
+ * are recorded — never one it merely found there.
+ */
 export interface InventoryEntry extends ObjectRef {
   /** identityKey: group|kind|namespace|name (an apiVersion bump is the same object). */
   id: string;
+  /** 'created': flotilla created it; 'adopted': it was already there and flotilla took it over by applying it. Absent in older inventories. */
+  origin?: 'created' | 'adopted';
 }
 
 export interface DesiredObject {
@@ -296,7 +302,10 @@ export async function syncCluster(input: {
       for (const e of sortForDelete(leaving, (x) => x)) {
         const m = await guard(() => mappingOf(e));
         if (!m) {
-          setResult(e, 'skipped', { message: `the cluster no longer serves ${e.apiVersion} ${e.kind}; nothing to delete` });
+          // Not served now (a CRD being reinstalled, an aggregated API down): the object may still be
+          // there, so the entry stays and is pruned once the API is back.
+          setResult(e, 'skipped', { message: `not deleted: the cluster does not serve ${e.apiVersion} ${e.kind} now; kept in the inventory until it does` });
+          keep.add(e.id);
           continue;
         }
         const live = listed.get(e.id) ?? (await guard(() => api.get(pathOf(m, e))));
@@ -304,6 +313,11 @@ export async function syncCluster(input: {
         liveOfLeaving.set(e.id, live);
         if (!carriesManagedLabel(live)) {
           setResult(e, 'skipped', { message: `not deleted: it does not carry ${MANAGED_LABEL}=${MANAGED_VALUE}, so flotilla did not create it` });
+          continue;
+        }
+        // The label can be copied with a manifest; flotilla's own server-side apply entry cannot.
+        if (!managedBy(live, options.fieldManager)) {
+          setResult(e, 'skipped', { message: `not deleted: flotilla never applied it (no Apply entry by field manager ${options.fieldManager} in its managedFields), so it is not flotilla's` });
           continue;
         }
         if (pruneDisabled(live)) {
@@ -314,6 +328,17 @@ export async function syncCluster(input: {
         // Deleting a Namespace deletes everything in it: never while it holds an object kept above.
         if (e.kind === 'Namespace' && e.apiVersion === 'v1' && keptIn.has(e.name)) {
           setResult(e, 'skipped', { message: `not deleted: it holds objects annotated ${PRUNE_ANNOTATION}: disabled` });
+          continue;
+        }
+        // Deleting a Namespace or a CRD takes its contents or custom resources with it: only when all
+        // of those are flotilla's own and deleted in this pass; otherwise the entry waits.
+        const prunedIds = new Set([...results.values()].filter((r) => r.action === 'deleted').map((r) => r.id));
+        const pruned = { ids: prunedIds, uids: new Set([...prunedIds].map((id) => uidOf(liveOfLeaving.get(id))).filter((u): u is string => u !== null)) };
+        const alsoListed = [...mappings.values()].filter((x): x is ResourceMapping => x !== null && x.namespaced);
+        const held = await cascadeHold(api, discovery, e, live, pruned, alsoListed);
+        if (held) {
+          setResult(e, 'skipped', { message: `not deleted: ${held}` });
+          keep.add(e.id);
           continue;
         }
         if (options.shouldContinue && !options.shouldContinue()) throw new ClusterAbort(stoppedError());
@@ -352,7 +377,7 @@ export async function syncCluster(input: {
       error: error ? error.message : null,
       errorCode: error ? error.code : null,
       objects,
-      inventory: options.dryRun ? [...input.inventory] : nextInventory(input.inventory, input.desired, results, liveBefore, keep, !reachable || error !== null),
+      inventory: options.dryRun ? [...input.inventory] : nextInventory(input.inventory, input.desired, results, liveBefore, keep, !reachable || error !== null, liveAfter, options.fieldManager),
       counts,
       health: rollUpHealth(objects.filter((o) => o.health).map((o) => o.health!.status)),
       writes: api.writes - writesBefore,
@@ -378,11 +403,99 @@ async function guard<T>(op: () => Promise<T>): Promise<T> {
   }
 }
 
+function uidOf(o: KubeObject | undefined): string | null {
+  return o && isMap(o.metadata) && typeof o.metadata.uid === 'string' ? o.metadata.uid : null;
+}
+
+/** `A, B, C and 2 more` for messages. */
+function listSome(items: readonly string[], max = 5): string {
+  return items.length <= max ? items.join(', ') : `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
+}
+
+/** Objects every namespace holds without anyone applying them (made by Kubernetes' own controllers). */
+function madeByKubernetes(o: KubeObject, all: readonly KubeObject[]): boolean {
+  const { ref } = refOf(o);
+  if (ref.kind === 'Event' && (ref.apiVersion === 'v1' || ref.apiVersion.startsWith('events.k8s.io/'))) return true;
+  if (ref.apiVersion === 'v1' && ref.kind === 'ConfigMap' && ref.name === 'kube-root-ca.crt') return true;
+  if (ref.apiVersion === 'v1' && ref.kind === 'ServiceAccount' && ref.name === 'default') return true;
+  // The endpoints controller's Endpoints follow the Service of the same name.
+  if (ref.apiVersion === 'v1' && ref.kind === 'Endpoints') return all.some((x) => x.apiVersion === 'v1' && x.kind === 'Service' && refOf(x).ref.name === ref.name);
+  return false;
+}
+
 /**
- * The inventory after a pass: desired objects that exist on the cluster (applied, unchanged, or
- * failed but already there), plus objects that left the desired state and were not deleted for a
- * reason that may pass (`keep`: held back, delete failed). Objects found gone, not flotilla's, or
- * opted out leave it. After an aborted pass nothing previously recorded is forgotten.
+ * Why deleting inventory entry `e` (live copy `live`) would take objects flotilla does not prune
+ * with it, or null when it would not. A Namespace's deletion deletes everything in it, a CRD's every
+ * custom resource of its kinds — foreign ones included (the namespace controller and the
+ * apiextensions finalizer do not ask whose they are). So every namespaced kind discovery lists
+ * (plus `alsoListed`, the kinds flotilla itself uses) is listed in the Namespace, every custom
+ * resource of the CRD cluster-wide; each object found must be one this pass deleted, already being
+ * deleted, owned (ownerReferences) by an object found, or one Kubernetes puts in every namespace.
+ * A list that fails holds the deletion too: what cannot be seen cannot be called flotilla's.
+ */
+async function cascadeHold(
+  api: KubeApi,
+  discovery: Discovery,
+  e: InventoryEntry,
+  live: KubeObject,
+  pruned: { ids: ReadonlySet<string>; uids: ReadonlySet<string> },
+  alsoListed: readonly ResourceMapping[],
+): Promise<string | null> {
+  let found: KubeObject[] = [];
+  let subject: string;
+  try {
+    if (e.kind === 'Namespace' && e.apiVersion === 'v1') {
+      subject = 'deleting the Namespace deletes everything in it';
+      const kinds = new Map<string, ResourceMapping>();
+      for (const m of [...(await guard(() => discovery.namespacedListableKinds())), ...alsoListed]) kinds.set(`${groupOf(m.apiVersion)}|${m.resource}`, m);
+      for (const key of [...kinds.keys()].sort()) {
+        const m = kinds.get(key)!;
+        found.push(...(await guard(() => api.list(resourcePath(m, e.name), { apiVersion: m.apiVersion, kind: m.kind }))));
+      }
+    } else if (e.kind === 'CustomResourceDefinition' && groupOf(e.apiVersion) === 'apiextensions.k8s.io') {
+      const spec = isMap(live.spec) ? live.spec : {};
+      const names = isMap(spec.names) ? spec.names : {};
+      const versions = Array.isArray(spec.versions) ? spec.versions.filter(isMap) : [];
+      const served = versions.find((v) => v.served === true && typeof v.name === 'string');
+      if (typeof spec.group !== 'string' || typeof names.plural !== 'string' || typeof names.kind !== 'string') return null; // defines nothing
+      subject = `deleting the CRD deletes every ${names.kind}`;
+      if (!served) return `${subject}, and with no version served flotilla cannot see whose they are`;
+      const m: ResourceMapping = { apiVersion: `${spec.group}/${String(served.name)}`, kind: names.kind, resource: names.plural, namespaced: spec.scope === 'Namespaced' };
+      found = await guard(() => api.list(resourcePath(m, ''), { apiVersion: m.apiVersion, kind: m.kind }));
+    } else {
+      return null;
+    }
+  } catch (err) {
+    if (err instanceof ClusterAbort) throw err;
+    return `it may hold objects flotilla does not own, and listing them failed: ${(err as Error).message}`;
+  }
+  // Owners: what is found here, and what this pass deleted (the garbage collector takes their dependents).
+  const uids = new Set([...pruned.uids, ...found.map(uidOf).filter((u): u is string => u !== null)]);
+  const others = found.filter((o) => {
+    const meta = isMap(o.metadata) ? o.metadata : {};
+    if (meta.deletionTimestamp) return false; // already on its way out
+    if (pruned.ids.has(refOf(o).id)) return false;
+    // Dependents go with their owner, and the owner (found here too) is what is judged.
+    if (Array.isArray(meta.ownerReferences) && meta.ownerReferences.some((r) => isMap(r) && typeof r.uid === 'string' && uids.has(r.uid))) return false;
+    return !madeByKubernetes(o, found);
+  });
+  if (others.length === 0) return null;
+  const named = others.map((o) => describeRef(refOf(o).ref)).sort();
+  if (e.kind === 'Namespace') return `${subject}, and it holds ${others.length} object${others.length === 1 ? '' : 's'} flotilla is not pruning: ${listSome(named)}; kept in the inventory until they are gone`;
+  const crs = others.map((o) => { const r = refOf(o).ref; return r.namespace ? `${r.namespace}/${r.name}` : r.name; }).sort();
+  const kind = refOf(others[0]!).ref.kind;
+  return `${subject}, and ${others.length} ${kind} flotilla is not pruning exist${others.length === 1 ? 's' : ''}: ${listSome(crs)}; kept in the inventory until they are gone`;
+}
+
+/**
+ * The inventory after a pass: desired objects that are flotilla's — created in this pass, or live
+ * with flotilla's Apply entry in managedFields (applied now or before) — plus objects that left the
+ * desired state and were not deleted for a reason that may pass (`keep`: held back, delete failed,
+ * API not served, a Namespace or CRD still holding foreign objects). A desired object that failed
+ * (409: someone else owns it) or that was already there with equal values and never applied is
+ * not recorded: it is not flotilla's to prune. Objects found gone, not flotilla's, or opted out
+ * leave it. An entry whose object could not be looked at (its kind not served now), and after an
+ * aborted pass anything previously recorded, is never forgotten.
  */
 function nextInventory(
   previous: readonly InventoryEntry[],
@@ -391,13 +504,22 @@ function nextInventory(
   liveBefore: ReadonlyMap<string, KubeObject | null>,
   keep: ReadonlySet<string>,
   aborted: boolean,
+  liveAfter: ReadonlyMap<string, KubeObject | null>,
+  fieldManager: string,
 ): InventoryEntry[] {
   const out = new Map<string, InventoryEntry>();
-  const prevIds = new Set(previous.map((e) => e.id));
+  const prev = new Map(previous.map((e) => [e.id, e]));
   for (const d of desired) {
     const action = results.get(d.id)?.action;
-    const exists = action === 'created' || action === 'configured' || action === 'unchanged' || Boolean(liveBefore.get(d.id));
-    if (exists || (aborted && prevIds.has(d.id))) out.set(d.id, { id: d.id, ...d.ref });
+    const live = liveAfter.get(d.id) ?? liveBefore.get(d.id) ?? null;
+    const created = action === 'created';
+    const ours = created || (live !== null && managedBy(live, fieldManager));
+    const unseen = !liveAfter.has(d.id) && !liveBefore.has(d.id);
+    const before = prev.get(d.id);
+    if (ours) {
+      const origin = created ? 'created' : (before?.origin ?? (before ? undefined : 'adopted'));
+      out.set(d.id, { id: d.id, ...d.ref, ...(origin ? { origin } : {}) });
+    } else if (before && (aborted || unseen)) out.set(d.id, before);
   }
   for (const e of previous) {
     if (out.has(e.id)) continue;

@@ -1,0 +1,256 @@
+// Prune deletes only what flotilla owns: objects it created or applied (its server-side-apply entry
+// in managedFields), never a foreign object that merely carries its label, never a Namespace or
+// CRD whose deletion would cascade to foreign objects, and it does not forget an inventoried kind
+// whose API is briefly not served. Driven against the test API server (test/kube/server).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
+import type { TestApiServer } from './server/index.js';
+import { KubeApi, DEFAULT_KUBE_API_OPTIONS, type KubeObject } from '../../src/kube/api.js';
+import { kubeconfigTransport } from '../../src/kube/transport.js';
+import { Discovery } from '../../src/kube/discovery.js';
+import { syncCluster, refOf, DEFAULT_SYNC_OPTIONS, type ClusterSyncResult, type DesiredObject, type InventoryEntry } from '../../src/kube/sync.js';
+import { MANAGED_LABEL, MANAGED_VALUE } from '../../src/render/tracking.js';
+
+let fleet: TestFleet;
+let server: TestApiServer;
+let api: KubeApi;
+let discovery: Discovery;
+
+beforeAll(async () => {
+  fleet = await startFleetApiServers(['c1'], { namespaceDeletionDelayMs: 0 });
+  server = fleet.servers.get('c1')!;
+  const kc = new KubeConfig();
+  kc.loadFromString(fleet.kubeconfigText);
+  kc.setCurrentContext('c1');
+  const retry = { attempts: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 };
+  api = new KubeApi('c1', kubeconfigTransport(kc), { ...DEFAULT_KUBE_API_OPTIONS, timeoutMs: 2000, retry });
+  discovery = new Discovery(api);
+});
+afterAll(async () => {
+  api.close();
+  await fleet.close();
+});
+
+const labels = { [MANAGED_LABEL]: MANAGED_VALUE };
+
+function desired(o: KubeObject, changed = true): DesiredObject {
+  const { id, ref } = refOf(o);
+  return { id, ref, object: o, changed };
+}
+
+function entryOf(o: KubeObject): InventoryEntry {
+  const { id, ref } = refOf(o);
+  return { id, ...ref };
+}
+
+function pass(d: DesiredObject[], inventory: readonly InventoryEntry[]): Promise<ClusterSyncResult> {
+  return syncCluster({ api, discovery, desired: d, inventory, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+}
+
+function actionOf(r: ClusterSyncResult, o: KubeObject): { action: string; message: string | null } | undefined {
+  const hit = r.objects.find((x) => x.id === refOf(o).id);
+  return hit && { action: hit.action, message: hit.message };
+}
+
+const ids = (inv: readonly InventoryEntry[]) => inv.map((e) => e.id);
+
+function namespace(name: string, withLabel = true): KubeObject {
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: withLabel ? { name, labels } : { name } };
+}
+
+function configMap(ns: string, name: string, data: Record<string, string>): KubeObject {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data };
+}
+
+function widgetCrd(group: string): KubeObject {
+  return {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `widgets.${group}`, labels },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  };
+}
+
+function widget(group: string, ns: string, name: string, withLabel = true): KubeObject {
+  return { apiVersion: `${group}/v1`, kind: 'Widget', metadata: withLabel ? { name, namespace: ns, labels } : { name, namespace: ns }, spec: { size: 1 } };
+}
+
+describe('foreign objects never enter the inventory', () => {
+  it('a labelled ConfigMap owned by helm: apply fails 409 → not recorded, and a later pass does not delete it', async () => {
+    server.putObject(namespace('team-a', false));
+    server.putObject(configMap('team-a', 'settings', { k: 'theirs' }), 'helm');
+    const ours = configMap('team-a', 'settings', { k: 'ours' });
+
+    const r1 = await pass([desired(ours)], []);
+    expect(actionOf(r1, ours)?.action).toBe('failed');
+    expect(ids(r1.inventory)).not.toContain(refOf(ours).id);
+
+    const r2 = await pass([], r1.inventory);
+    expect(r2.counts.deleted).toBe(0);
+    expect(server.getObject('v1', 'ConfigMap', 'team-a', 'settings')?.data).toEqual({ k: 'theirs' });
+  });
+
+  it('a labelled ConfigMap with identical values (adopted, never applied) → not recorded, not deleted', async () => {
+    server.putObject(namespace('team-b', false));
+    server.putObject(configMap('team-b', 'same', { k: 'v' }), 'helm');
+    const ours = configMap('team-b', 'same', { k: 'v' });
+
+    const r1 = await pass([desired(ours, false)], []);
+    expect(actionOf(r1, ours)?.action).toBe('unchanged');
+    expect(ids(r1.inventory)).not.toContain(refOf(ours).id);
+
+    const r2 = await pass([], r1.inventory);
+    expect(r2.counts.deleted).toBe(0);
+    expect(server.getObject('v1', 'ConfigMap', 'team-b', 'same')).toBeDefined();
+  });
+
+  it('an inventory entry for a labelled object flotilla never applied (no Apply entry by flotilla) is skipped, not deleted', async () => {
+    server.putObject(namespace('team-c', false));
+    const foreign = configMap('team-c', 'copied', { k: 'v' });
+    server.putObject(foreign, 'kubectl');
+
+    const r = await pass([], [entryOf(foreign)]);
+    expect(actionOf(r, foreign)?.action).toBe('skipped');
+    expect(actionOf(r, foreign)?.message).toMatch(/flotilla never applied it/);
+    expect(server.getObject('v1', 'ConfigMap', 'team-c', 'copied')).toBeDefined();
+    expect(ids(r.inventory)).not.toContain(refOf(foreign).id);
+  });
+
+  it('what flotilla created, or took over by applying it, is recorded (created / adopted) and pruned later', async () => {
+    server.putObject(namespace('team-d', false));
+    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'existing', namespace: 'team-d' }, data: { other: 'x' } }, 'kubectl');
+    const created = configMap('team-d', 'fresh', { k: 'v' });
+    const adopted = configMap('team-d', 'existing', { k: 'v' });
+
+    const r1 = await pass([desired(created), desired(adopted)], []);
+    expect(actionOf(r1, created)?.action).toBe('created');
+    expect(actionOf(r1, adopted)?.action).toBe('configured');
+    const origins = Object.fromEntries(r1.inventory.map((e) => [e.name, e.origin]));
+    expect(origins).toEqual({ fresh: 'created', existing: 'adopted' });
+
+    const r2 = await pass([], r1.inventory);
+    expect(r2.counts.deleted).toBe(2);
+    expect(server.getObject('v1', 'ConfigMap', 'team-d', 'fresh')).toBeUndefined();
+    expect(server.getObject('v1', 'ConfigMap', 'team-d', 'existing')).toBeUndefined();
+    expect(r2.inventory).toEqual([]);
+  });
+});
+
+describe('a Namespace is pruned only when nothing foreign is inside', () => {
+  it('Namespace holding a foreign ConfigMap → skipped with a reason, kept in the inventory; deleted once it is empty of foreign objects', async () => {
+    const ns = namespace('shared');
+    const cm = configMap('shared', 'ours', { a: '1' });
+    const r1 = await pass([desired(ns), desired(cm)], []);
+    expect(ids(r1.inventory)).toEqual([refOf(cm).id, refOf(ns).id].sort());
+    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'shared' }, data: { a: '1' } }, 'kubectl');
+
+    const r2 = await pass([], r1.inventory);
+    expect(actionOf(r2, cm)?.action).toBe('deleted');
+    expect(actionOf(r2, ns)?.action).toBe('skipped');
+    expect(actionOf(r2, ns)?.message).toMatch(/it holds 1 object flotilla is not pruning: ConfigMap shared\/someone-elses; kept in the inventory/);
+    expect(ids(r2.inventory)).toEqual([refOf(ns).id]);
+    expect(server.getObject('v1', 'Namespace', undefined, 'shared')).toBeDefined();
+    expect(server.getObject('v1', 'ConfigMap', 'shared', 'someone-elses')).toBeDefined();
+
+    server.deleteObject('v1', 'ConfigMap', 'shared', 'someone-elses');
+    const r3 = await pass([], r2.inventory);
+    expect(actionOf(r3, ns)?.action).toBe('deleted');
+    expect(r3.inventory).toEqual([]);
+  });
+
+  it('Namespace holding only flotilla objects, what they own (ownerReferences) and what Kubernetes puts in every namespace → deleted', async () => {
+    const ns = namespace('mine');
+    const cm = configMap('mine', 'ours', { a: '1' });
+    const r1 = await pass([desired(ns), desired(cm)], []);
+    const live = server.getObject('v1', 'ConfigMap', 'mine', 'ours')!;
+    const uid = (live.metadata as { uid: string }).uid;
+    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'child', namespace: 'mine', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ours', uid }] } }, 'controller');
+    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'mine' }, data: { 'ca.crt': 'x' } }, 'kube-controller-manager');
+    server.putObject({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'mine' } }, 'kube-controller-manager');
+
+    // Keep the owner: the Namespace's own deletion is what is checked.
+    const r2 = await pass([desired(cm)], r1.inventory);
+    expect(actionOf(r2, ns)?.action).toBe('skipped');
+    expect(actionOf(r2, ns)?.message).toMatch(/ConfigMap mine\/ours/); // still desired: deleting the Namespace would delete it
+
+    const r3 = await pass([], r2.inventory);
+    expect(actionOf(r3, cm)?.action).toBe('deleted');
+    expect(actionOf(r3, ns)).toEqual({ action: 'deleted', message: null });
+  });
+
+  it('a foreign custom resource inside the Namespace also holds it (kinds found by discovery, not only flotilla kinds)', async () => {
+    server.putObject(widgetCrd('ns-check.example.com'));
+    const ns = namespace('with-cr');
+    const r1 = await pass([desired(ns)], []);
+    server.putObject(widget('ns-check.example.com', 'with-cr', 'theirs', false), 'kubectl');
+
+    const r2 = await pass([], r1.inventory);
+    expect(actionOf(r2, ns)?.action).toBe('skipped');
+    expect(actionOf(r2, ns)?.message).toMatch(/Widget with-cr\/theirs/);
+    expect(server.getObject('ns-check.example.com/v1', 'Widget', 'with-cr', 'theirs')).toBeDefined();
+  });
+});
+
+describe('a CRD is pruned only when no foreign custom resource of its kinds exists', () => {
+  it('CRD with a foreign Widget → skipped, kept in the inventory; the Widget survives; deleted once it is gone', async () => {
+    const crd = widgetCrd('example.com');
+    const r1 = await pass([desired(crd)], []);
+    expect(ids(r1.inventory)).toEqual([refOf(crd).id]);
+    server.putObject(namespace('app', false));
+    server.putObject(widget('example.com', 'app', 'prod-data', false), 'kubectl');
+
+    const r2 = await pass([], r1.inventory);
+    expect(actionOf(r2, crd)?.action).toBe('skipped');
+    expect(actionOf(r2, crd)?.message).toMatch(/deleting the CRD deletes every Widget, and 1 Widget flotilla is not pruning exists: app\/prod-data/);
+    expect(ids(r2.inventory)).toEqual([refOf(crd).id]);
+    expect(server.getObject('example.com/v1', 'Widget', 'app', 'prod-data')).toBeDefined();
+
+    server.deleteObject('example.com/v1', 'Widget', 'app', 'prod-data');
+    const r3 = await pass([], r2.inventory);
+    expect(actionOf(r3, crd)?.action).toBe('deleted');
+    expect(r3.inventory).toEqual([]);
+  });
+
+  it('CRD whose only Widgets are flotilla objects leaving in the same pass → both deleted', async () => {
+    const crd = widgetCrd('own.example.com');
+    server.putObject(namespace('own', false));
+    const w = widget('own.example.com', 'own', 'w1');
+    const r1 = await pass([desired(crd), desired(w)], []);
+    expect(ids(r1.inventory).sort()).toEqual([refOf(crd).id, refOf(w).id].sort());
+
+    const r2 = await pass([], r1.inventory);
+    expect(actionOf(r2, w)?.action).toBe('deleted');
+    expect(actionOf(r2, crd)?.action).toBe('deleted');
+    expect(server.getObject('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'widgets.own.example.com')).toBeUndefined();
+  });
+});
+
+describe('an inventoried kind whose API is briefly not served', () => {
+  it('discovery 404 for its group version → skipped and kept in the inventory; pruned when the API is back', async () => {
+    const crd = widgetCrd('flaky.example.com');
+    server.putObject(crd);
+    server.putObject(namespace('flaky', false));
+    const w = widget('flaky.example.com', 'flaky', 'w1');
+    const r1 = await pass([desired(w)], []);
+    expect(ids(r1.inventory)).toEqual([refOf(w).id]);
+
+    server.addFault({ action: 'status', status: 404, method: 'GET', path: /^\/apis\/flaky\.example\.com\/v1$/ });
+    discovery.invalidate('flaky.example.com'); // as after a restart: the next lookup asks the cluster
+    const r2 = await pass([], r1.inventory);
+    server.clearFaults();
+    expect(actionOf(r2, w)?.action).toBe('skipped');
+    expect(ids(r2.inventory)).toEqual([refOf(w).id]);
+    expect(server.getObject('flaky.example.com/v1', 'Widget', 'flaky', 'w1')).toBeDefined();
+
+    const r3 = await pass([], r2.inventory);
+    expect(actionOf(r3, w)?.action).toBe('deleted');
+    expect(server.getObject('flaky.example.com/v1', 'Widget', 'flaky', 'w1')).toBeUndefined();
+    expect(r3.inventory).toEqual([]);
+  });
+});
