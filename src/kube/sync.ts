@@ -447,10 +447,10 @@ async function cascadeHold(
     if (e.kind === 'Namespace' && e.apiVersion === 'v1') {
       subject = 'deleting the Namespace deletes everything in it';
       const kinds = new Map<string, ResourceMapping>();
-      for (const m of [...(await guard(() => discovery.namespacedListableKinds())), ...alsoListed]) kinds.set(`${groupOf(m.apiVersion)}|${m.resource}`, m);
+      for (const m of [...(await discovery.namespacedListableKinds()), ...alsoListed]) kinds.set(`${groupOf(m.apiVersion)}|${m.resource}`, m);
       for (const key of [...kinds.keys()].sort()) {
         const m = kinds.get(key)!;
-        found.push(...(await guard(() => api.list(resourcePath(m, e.name), { apiVersion: m.apiVersion, kind: m.kind }))));
+        found.push(...(await api.list(resourcePath(m, e.name), { apiVersion: m.apiVersion, kind: m.kind })));
       }
     } else if (e.kind === 'CustomResourceDefinition' && groupOf(e.apiVersion) === 'apiextensions.k8s.io') {
       const spec = isMap(live.spec) ? live.spec : {};
@@ -461,12 +461,14 @@ async function cascadeHold(
       subject = `deleting the CRD deletes every ${names.kind}`;
       if (!served) return `${subject}, and with no version served flotilla cannot see whose they are`;
       const m: ResourceMapping = { apiVersion: `${spec.group}/${String(served.name)}`, kind: names.kind, resource: names.plural, namespaced: spec.scope === 'Namespaced' };
-      found = await guard(() => api.list(resourcePath(m, ''), { apiVersion: m.apiVersion, kind: m.kind }));
+      found = await api.list(resourcePath(m, ''), { apiVersion: m.apiVersion, kind: m.kind });
     } else {
       return null;
     }
   } catch (err) {
-    if (err instanceof ClusterAbort) throw err;
+    // Only a cluster that cannot be used at all stops the pass; one API that fails (an aggregated
+    // API down, 503) holds this deletion alone.
+    if (isClusterWide(err)) throw new ClusterAbort(err);
     return `it may hold objects flotilla does not own, and listing them failed: ${(err as Error).message}`;
   }
   // Owners: what is found here, and what this pass deleted (the garbage collector takes their dependents).

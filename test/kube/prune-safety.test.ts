@@ -195,6 +195,23 @@ describe('a Namespace is pruned only when nothing foreign is inside', () => {
     expect(actionOf(r2, ns)?.message).toMatch(/Widget with-cr\/theirs/);
     expect(server.getObject('ns-check.example.com/v1', 'Widget', 'with-cr', 'theirs')).toBeDefined();
   });
+
+  it('a discovery document that fails (an aggregated API down, 503) holds the Namespace, not the whole pass', async () => {
+    server.putObject(widgetCrd('down.example.com'));
+    const ns = namespace('blind');
+    server.putObject(namespace('side', false));
+    const cm = configMap('side', 'other', { k: 'v' });
+    const r1 = await pass([desired(ns)], []);
+    server.addFault({ action: 'status', status: 503, method: 'GET', path: /^\/apis\/down\.example\.com\/v1$/ });
+    const r2 = await pass([desired(cm)], r1.inventory);
+    server.clearFaults();
+    expect(r2.reachable).toBe(true);
+    expect(actionOf(r2, cm)?.action).toBe('created');
+    expect(actionOf(r2, ns)?.action).toBe('skipped');
+    expect(actionOf(r2, ns)?.message).toMatch(/listing them failed/);
+    expect(ids(r2.inventory)).toContain(refOf(ns).id);
+    server.deleteObject('apiextensions.k8s.io/v1', 'CustomResourceDefinition', undefined, 'widgets.down.example.com');
+  });
 });
 
 describe('a CRD is pruned only when no foreign custom resource of its kinds exists', () => {
