@@ -54,7 +54,12 @@ export interface RunningServer {
 
 /** Starts the server; resolves once it listens. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  // Verified pushes share one bucket; requests that fail verification are limited per remote
+  // address in buckets of their own, charged only after the check, so a flood of unsigned
+  // requests can never spend the tokens a genuine push needs. Nothing is refused before the
+  // check: behind an ingress every request has the same remote address, the genuine one too.
   const limiter = opts.webhook ? new RateLimiter(opts.webhook.rateLimit, opts.now) : null;
+  const unverified = opts.webhook ? new AddressLimiters(opts.webhook.rateLimit, opts.now ?? Date.now) : null;
   const { log, metrics } = opts;
 
   const reply = (res: http.ServerResponse, status: number, body: string | Record<string, unknown>, headers: Record<string, string> = {}) => {
@@ -67,12 +72,6 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const provider = providerOf(req.headers);
     const count = (result: string) => metrics.recordWebhook(provider, result);
     if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' }, { Allow: 'POST' });
-    const wait = limiter!.take();
-    if (wait > 0) {
-      count('rate_limited');
-      req.resume();
-      return reply(res, 429, { error: 'too many webhook requests' }, { 'Retry-After': String(wait) });
-    }
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > settings.maxBodyBytes) {
       count('too_large');
@@ -95,8 +94,17 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const verified = verifyRequest(provider, req.headers, body, settings.secret);
     if (!verified.ok) {
       count('unauthorized');
-      log.warn({ provider, reason: verified.reason, remote: req.socket.remoteAddress }, 'webhook refused');
+      const remote = req.socket.remoteAddress ?? 'unknown';
+      const backoff = unverified!.take(remote);
+      // Past its bucket an address gets 429 and no log line each: a flood must not flood the logs.
+      if (backoff > 0) return reply(res, 429, { error: 'too many unauthorized webhook requests' }, { 'Retry-After': String(backoff) });
+      log.warn({ provider, reason: verified.reason, remote }, 'webhook refused');
       return reply(res, 401, { error: 'unauthorized' });
+    }
+    const wait = limiter!.take();
+    if (wait > 0) {
+      count('rate_limited');
+      return reply(res, 429, { error: 'too many webhook requests' }, { 'Retry-After': String(wait) });
     }
     let event;
     try {
@@ -161,4 +169,44 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * One token bucket per remote address, for requests that failed verification. Bounded: an
+ * address idle long enough for its bucket to refill is forgotten (a new bucket is the same), and
+ * past MAX_ADDRESSES the least recently seen go first, so spoofed-looking address churn cannot
+ * grow memory without end.
+ */
+class AddressLimiters {
+  private static readonly MAX_ADDRESSES = 4096;
+  private readonly buckets = new Map<string, { limiter: RateLimiter; seen: number }>();
+
+  constructor(
+    private readonly limit: { burst: number; perSecond: number },
+    private readonly now: () => number,
+  ) {}
+
+  /** Takes a token for `address`; 0 when allowed, else the seconds to wait. */
+  take(address: string): number {
+    const now = this.now();
+    let entry = this.buckets.get(address);
+    if (entry) this.buckets.delete(address); // re-inserted below: Map order is least recently seen first
+    else {
+      this.forgetIdle(now);
+      entry = { limiter: new RateLimiter(this.limit, this.now), seen: now };
+    }
+    entry.seen = now;
+    this.buckets.set(address, entry);
+    return entry.limiter.take();
+  }
+
+  private forgetIdle(now: number): void {
+    if (this.buckets.size < AddressLimiters.MAX_ADDRESSES) return;
+    const refillMs = (this.limit.burst / this.limit.perSecond) * 1000;
+    for (const [address, { seen }] of this.buckets) if (now - seen >= refillMs) this.buckets.delete(address);
+    for (const address of this.buckets.keys()) {
+      if (this.buckets.size < AddressLimiters.MAX_ADDRESSES) break;
+      this.buckets.delete(address);
+    }
+  }
 }
