@@ -95,7 +95,9 @@ export class LeaseLock {
    */
   tryAcquireOrRenew(known?: StoredLease | null): Promise<boolean> {
     // A read made before a queued call ran may be stale by then: read again.
-    return this.serial(() => this.attempt(this.queueDepth > 1 ? undefined : known));
+    // So may one that predates this replica's own last write (a round's list racing a batch's
+    // renewal): renewing from it would 409 and drop a lease this replica still holds.
+    return this.serial(() => this.attempt(this.queueDepth > 1 || (known && this.current && known.resourceVersion !== this.current.resourceVersion) ? undefined : known));
   }
 
   private queueDepth = 0;

@@ -5,6 +5,12 @@
 // missing from the plan: after a shard moved away, it would empty clusters another replica now
 // applies. Clusters of other replicas are neither applied nor counted here.
 //
+// Every replica must compute the same cluster → shard assignment, so it is computed from the plan
+// alone (the desired state's clusters and those with deletions in it), never from what this
+// process happens to have applied before. Ownership is checked again before every write of a
+// cluster's pass (shouldContinue), and every request is bounded so that a write started while the
+// lease is held ends before another replica may take the lease (request-bound.ts).
+//
 // Fleet-wide targets (a git branch, a directory) cannot be split by cluster: LeaderOnlyTarget
 // writes them from the leader (the holder of shard 0) only.
 import type { Logger } from 'pino';
@@ -13,7 +19,15 @@ import { rollUpHealth } from '../kube/health.js';
 import { mapLimit } from '../kube/limit.js';
 import type { ClusterSyncResult, ObjectAction } from '../kube/sync.js';
 import type { Target, TargetPlan, TargetReport } from '../targets/target.js';
+import { fitRequestPolicy, type RequestPolicy } from './request-bound.js';
 import type { ClusterGate } from './shards.js';
+
+/** What a per-cluster target may offer beyond Target (the kubernetes target does). */
+interface StoppableTarget extends Target {
+  apply(plan: TargetPlan, control?: { shouldContinue?(): boolean }): Promise<TargetReport>;
+  requestPolicy?(): RequestPolicy;
+  limitRequests?(p: RequestPolicy): void;
+}
 
 /** What one cluster's apply did, for metrics. */
 export interface ClusterApplyReport {
@@ -57,7 +71,7 @@ export function clusterPlan(plan: TargetPlan, cluster: string, files: ReadonlyMa
 export class ShardedTarget implements Target {
   readonly name: string;
   readonly type: Target['type'];
-  private readonly inner = new Map<string, Target>();
+  private readonly inner = new Map<string, StoppableTarget>();
   /** Clusters applied by this replica in the last batch (a cluster new to it gets a full compare). */
   private mine = new Set<string>();
   /** Clusters the last batch left to other replicas. */
@@ -78,7 +92,7 @@ export class ShardedTarget implements Target {
       if (!m) filesByCluster.set(c, (m = new Map()));
       m.set(path, oid);
     }
-    const fleet = new Set<string>([...filesByCluster.keys(), ...plan.changes.map((c) => c.cluster), ...this.inner.keys()]);
+    const fleet = planClusters(plan, filesByCluster.keys());
     const batch = await this.opts.gate.acquireBatch([...fleet]);
     this.others = batch.others;
     const reports: ClusterApplyReport[] = [];
@@ -88,10 +102,10 @@ export class ShardedTarget implements Target {
           this.opts.log.warn({ cluster }, `shard lease of ${cluster} ran out before its apply started; left to the replica that takes it over`);
           return;
         }
-        let target = this.inner.get(cluster);
-        if (!target) this.inner.set(cluster, (target = this.opts.clusterTarget(cluster)));
+        const target = this.innerTarget(cluster);
         const sub = clusterPlan(plan, cluster, filesByCluster.get(cluster) ?? new Map(), !this.mine.has(cluster));
-        const report = await target.apply(sub).catch(
+        // Asked before every write: a long pass stops once the lease is past its renew deadline.
+        const report = await target.apply(sub, { shouldContinue: () => (batch.stillHolds ?? batch.stillOwns)(cluster) }).catch(
           (e: unknown): TargetReport => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, failed: sub.total, failedClusters: [cluster], ok: false, message: `${cluster}: ${(e as Error)?.message ?? String(e)}` }),
         );
         const r = { cluster, report, drifted: driftOf(target) };
@@ -103,13 +117,57 @@ export class ShardedTarget implements Target {
     }
     this.mine = new Set(reports.map((r) => r.cluster));
     this.lastResult = mergeSyncResults([...this.mine].flatMap((c) => syncOf(this.inner.get(c)!)?.clusters ?? []));
+    this.forgetDeparted(new Set(filesByCluster.keys()));
     return combine(reports, batch.others.length);
+  }
+
+  /** Clusters with an inner target (made on first use), for tests and metrics. */
+  get innerClusters(): string[] {
+    return [...this.inner.keys()].sort();
+  }
+
+  /** The inner target of `cluster`, made on first use with its requests bounded by the gate's budget. */
+  private innerTarget(cluster: string): StoppableTarget {
+    let target = this.inner.get(cluster);
+    if (target) return target;
+    target = this.opts.clusterTarget(cluster) as StoppableTarget;
+    const budget = this.opts.gate.requestBudgetMs;
+    if (budget !== undefined && target.requestPolicy && target.limitRequests) target.limitRequests(fitRequestPolicy(target.requestPolicy(), budget));
+    this.inner.set(cluster, target);
+    return target;
+  }
+
+  /**
+   * Drops the inner targets of clusters that left the desired state once their prune is done: by
+   * this replica in this batch (its inventory came out empty, no error), or by whichever replica
+   * owns them now. A target whose prune here was held back or failed is kept (with its inventory).
+   */
+  private forgetDeparted(desired: ReadonlySet<string>): void {
+    for (const [cluster, target] of [...this.inner]) {
+      if (desired.has(cluster)) continue;
+      const last = syncOf(target)?.clusters.find((c) => c.cluster === cluster);
+      if (this.mine.has(cluster) && last && (last.error !== null || last.inventory.length > 0)) continue;
+      (target as { close?(): void }).close?.();
+      this.inner.delete(cluster);
+      this.mine.delete(cluster);
+    }
   }
 
   /** Closes the connections of every inner target (those that have any). */
   close(): void {
     for (const t of this.inner.values()) (t as { close?(): void }).close?.();
   }
+}
+
+/**
+ * The clusters of a plan, the same on every replica given the same plan: those of the desired
+ * state and those with deletions in its changes (a cluster that left the fleet still has its
+ * objects pruned, by the replica that owns its shard in this assignment).
+ */
+export function planClusters(plan: TargetPlan, desired: Iterable<string>): string[] {
+  const out = new Set(desired);
+  for (const c of plan.changes) if (c.action === 'deleted') out.add(c.cluster);
+  return [...out].sort();
 }
 
 /** One fleet sync result from the per-cluster ones (clusters sorted; counts, writes and health rolled up). */

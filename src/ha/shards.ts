@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { assignShards, preference } from './consistent-hash.js';
 import { LEASE_GROUP_LABEL, type LeaseClient, type StoredLease } from './lease.js';
 import { DEFAULT_LEASE_TIMING, LeaseLock, LeaseObserver, type LeaseTiming } from './lease-lock.js';
+import { requestBudgetMs } from './request-bound.js';
 
 /** What an apply stage needs from sharding. */
 export interface ClusterGate {
@@ -19,6 +20,11 @@ export interface ClusterGate {
    * passes the same set) it may apply now. Shards of the batch stay held until done().
    */
   acquireBatch(clusters: readonly string[]): Promise<ClusterBatch>;
+  /**
+   * The longest one request to a cluster may take (request-bound.ts), when ownership can move
+   * between replicas; undefined: no bound (a single replica).
+   */
+  readonly requestBudgetMs?: number;
 }
 
 export interface ClusterBatch {
@@ -26,8 +32,13 @@ export interface ClusterBatch {
   clusters: string[];
   /** Clusters of the fleet that other replicas apply. */
   others: string[];
-  /** Whether the lease of `cluster`'s shard is still within its renew deadline (check before starting it). */
+  /** Whether `cluster` may be started: its shard's lease is within its renew deadline and no shutdown began. */
   stillOwns(cluster: string): boolean;
+  /**
+   * Whether the lease of `cluster`'s shard is still within its renew deadline (asked before every
+   * write; a shutdown lets started clusters finish, so it does not count here). Default: stillOwns.
+   */
+  stillHolds?(cluster: string): boolean;
   done(): void;
 }
 
@@ -82,6 +93,11 @@ export class ShardManager implements ClusterGate {
     const labels = { [LEASE_GROUP_LABEL]: opts.group };
     this.member = new LeaseLock(opts.client, `${opts.group}-member-${leaseNameSegment(opts.identity)}`, opts.identity, this.timing, labels, this.observer, this.now);
     this.locks = Array.from({ length: opts.shards }, (_, i) => new LeaseLock(opts.client, this.shardLeaseName(i), opts.identity, this.timing, labels, this.observer, this.now));
+  }
+
+  /** One request's bound: a write started while the lease is held ends before anyone may take it. */
+  get requestBudgetMs(): number {
+    return requestBudgetMs(this.timing);
   }
 
   get identity(): string {
@@ -206,6 +222,10 @@ export class ShardManager implements ClusterGate {
       stillOwns: (c) => {
         const s = assignment.get(c);
         return s !== undefined && mine.has(s) && !this.draining && this.locks[s]!.held();
+      },
+      stillHolds: (c) => {
+        const s = assignment.get(c);
+        return s !== undefined && mine.has(s) && this.locks[s]!.held();
       },
       done: () => {
         if (!open) return;
