@@ -1,5 +1,6 @@
-// coordination.k8s.io/v1 Leases in the management cluster: read, create, replace with a
-// resourceVersion precondition (compare-and-swap: a stale write is 409 Conflict), delete.
+// coordination.k8s.io/v1 Leases in the management cluster: read, list, create, replace with a
+// resourceVersion precondition (compare-and-swap: a stale write is 409 Conflict) — exactly the
+// verbs deploy/base/rbac.yaml grants (release clears the holder instead of deleting).
 // @kubernetes/client-node has no leader-election helper, so this follows client-go's
 // tools/leaderelection/resourcelock/leaselock.go: the lease spec is the election record
 // (holderIdentity, leaseDurationSeconds, acquireTime, renewTime, leaseTransitions). One attempt
@@ -119,13 +120,6 @@ export class LeaseClient {
       spec: specOf(record),
     };
     return stored((await this.send({ method: 'PUT', path: `${this.base()}/${encodeURIComponent(lease.name)}`, body: JSON.stringify(body) })).body);
-  }
-
-  /** Deletes the lease if it is still at `resourceVersion`; false when it was already gone. */
-  async delete(lease: StoredLease): Promise<boolean> {
-    const body = { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { resourceVersion: lease.resourceVersion } };
-    const res = await this.send({ method: 'DELETE', path: `${this.base()}/${encodeURIComponent(lease.name)}`, body: JSON.stringify(body) }, true);
-    return res.status !== 404;
   }
 }
 
