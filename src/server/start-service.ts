@@ -10,6 +10,8 @@ import { LeaseClient } from '../ha/lease.js';
 import { LeaderOnlyTarget, ShardedTarget } from '../ha/sharded-target.js';
 import { ShardManager } from '../ha/shards.js';
 import { kubeconfigTransport } from '../kube/transport.js';
+import { kubeconfigErrorText } from '../kube/connections.js';
+import { FlotillaError } from '../model/diagnostics.js';
 import { ReconcileLoop, type Reconcilable } from '../reconcile/loop.js';
 import type { ReconcileStatus } from '../status/document.js';
 import type { Target } from '../targets/target.js';
@@ -26,8 +28,14 @@ export function replicaIdentity(ha: HaConfig, env: NodeJS.ProcessEnv): string {
 /** The shard manager of `ha`, over the management cluster (ha.kubeconfig, else the pod's ServiceAccount). */
 export function shardManagerFromConfig(ha: HaConfig, opts: { env: NodeJS.ProcessEnv; log: Logger; metrics: FlotillaMetrics; onGained(): void }): ShardManager {
   const kc = new KubeConfig();
-  if (ha.kubeconfig) kc.loadFromFile(ha.kubeconfig);
-  else kc.loadFromCluster();
+  if (ha.kubeconfig) {
+    try {
+      kc.loadFromFile(ha.kubeconfig);
+    } catch (e) {
+      // The YAML parser's message quotes the file, tokens included: report only where it broke.
+      throw new FlotillaError('KUBECONFIG_UNREADABLE', `ha.kubeconfig ${ha.kubeconfig}: ${kubeconfigErrorText(e)}`);
+    }
+  } else kc.loadFromCluster();
   const client = new LeaseClient(kubeconfigTransport(kc), ha.leaseNamespace, Math.max(1000, ha.retryPeriodSeconds * 1000));
   const manager: ShardManager = new ShardManager({
     client,
