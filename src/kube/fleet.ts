@@ -22,6 +22,8 @@ export interface ClusterWork {
   cluster: string;
   desired: DesiredObject[];
   inventory: InventoryEntry[];
+  /** No inventory is kept for the cluster yet: adopt flotilla's live objects for it (syncCluster adoptLive). */
+  adoptLive?: boolean;
 }
 
 export interface PruneGuard {
@@ -79,6 +81,30 @@ export function unavailableCluster(w: ClusterWork, error: string, code: string):
   };
 }
 
+/**
+ * Per cluster, the ids other cluster names reaching the same API server (a renamed cluster, two
+ * contexts to one server) desire this pass, with the first such name: pruning them there would
+ * delete what the other name applies, whichever of the two runs first.
+ */
+function desiredOnSameServer(work: readonly ClusterWork[], client: (cluster: string) => ClusterClient | { error: string }): Map<string, Map<string, string>> {
+  const byServer = new Map<string, ClusterWork[]>();
+  for (const w of work) {
+    const c = client(w.cluster);
+    if ('error' in c) continue;
+    byServer.set(c.api.server, [...(byServer.get(c.api.server) ?? []), w]);
+  }
+  const out = new Map<string, Map<string, string>>();
+  for (const group of byServer.values()) {
+    if (group.length < 2) continue;
+    for (const w of group) {
+      const ids = new Map<string, string>();
+      for (const o of group) if (o !== w) for (const d of o.desired) if (!ids.has(d.id)) ids.set(d.id, o.cluster);
+      out.set(w.cluster, ids);
+    }
+  }
+  return out;
+}
+
 /** Syncs every cluster of `work`, `parallelism` at a time; results sorted by cluster name. */
 export async function syncFleet(input: {
   work: readonly ClusterWork[];
@@ -90,11 +116,12 @@ export async function syncFleet(input: {
 }): Promise<FleetSyncResult> {
   const prune = pruneGuard(input.work, input);
   const sorted = [...input.work].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
+  const elsewhere = desiredOnSameServer(sorted, input.client);
   const clusters = await mapLimit(sorted, input.parallelism, async (w) => {
     const c = input.client(w.cluster);
     if ('error' in c) return unavailableCluster(w, c.error, 'NO_CONNECTION');
     try {
-      return await syncCluster({ api: c.api, discovery: c.discovery, desired: w.desired, inventory: w.inventory, pruneAllowed: prune.allowed, ...(prune.reason ? { pruneHeldReason: prune.reason } : {}), options: input.options });
+      return await syncCluster({ api: c.api, discovery: c.discovery, desired: w.desired, inventory: w.inventory, ...(w.adoptLive ? { adoptLive: true } : {}), ...(elsewhere.has(w.cluster) ? { desiredElsewhere: elsewhere.get(w.cluster)! } : {}), pruneAllowed: prune.allowed, ...(prune.reason ? { pruneHeldReason: prune.reason } : {}), options: input.options });
     } catch (e) {
       // A bug or an unexpected answer in one cluster must not take the others down.
       return unavailableCluster(w, `internal error: ${(e as Error).message}`, 'INTERNAL');

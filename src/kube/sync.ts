@@ -10,7 +10,7 @@
 // forced so the repository wins, as Flux does. On an object flotilla never applied, someone else
 // owns it: the conflict is reported and not forced unless `force` is configured.
 import { identityKey } from '../diff/normalize.js';
-import { MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../render/tracking.js';
+import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../render/tracking.js';
 import type { KubeApi, KubeObject } from './api.js';
 import { resourcePath, type Discovery, type ResourceMapping } from './discovery.js';
 import { KubeApiError } from './errors.js';
@@ -138,6 +138,13 @@ export function carriesManagedLabel(live: KubeObject): boolean {
   return labels[MANAGED_LABEL] === MANAGED_VALUE;
 }
 
+/** The member cluster a live object was last applied for (its flotilla.dev/cluster annotation), or null. */
+export function appliedForCluster(live: KubeObject): string | null {
+  const annotations = isMap(live.metadata) && isMap(live.metadata.annotations) ? live.metadata.annotations : {};
+  const v = annotations[CLUSTER_ANNOTATION];
+  return typeof v === 'string' ? v : null;
+}
+
 /** Whether a live object opted out of pruning (annotation flotilla.dev/prune: disabled). */
 export function pruneDisabled(live: KubeObject): boolean {
   const annotations = isMap(live.metadata) && isMap(live.metadata.annotations) ? live.metadata.annotations : {};
@@ -182,6 +189,16 @@ export async function syncCluster(input: {
   inventory: readonly InventoryEntry[];
   pruneAllowed: boolean;
   pruneHeldReason?: string;
+  /**
+   * First pass of this cluster with no inventory kept for it (the cache was lost): record the listed
+   * live objects that are flotilla's for this cluster — its label, its Apply entry in managedFields
+   * and flotilla.dev/cluster equal to this cluster — and not desired, so an object applied by a pass
+   * whose record never landed is pruned on a later pass (through the mass-deletion guard) instead
+   * of being orphaned for good. Only kinds this pass lists (desired or inventoried kinds) are seen.
+   */
+  adoptLive?: boolean;
+  /** Ids desired this pass by another cluster name on the same API server → that name: never pruned here. */
+  desiredElsewhere?: ReadonlyMap<string, string>;
   options: SyncOptions;
 }): Promise<ClusterSyncResult> {
   const { api, discovery, options } = input;
@@ -206,6 +223,7 @@ export async function syncCluster(input: {
   let pruneHeld: string | null = null;
   const keep = new Set<string>();
   const liveOfLeaving = new Map<string, KubeObject>();
+  const adopted: InventoryEntry[] = [];
   try {
     // ---- observe: flotilla's objects by label, one list per kind; the rest by name.
     const kinds = new Map<string, ObjectRef>();
@@ -217,6 +235,15 @@ export async function syncCluster(input: {
       if (!m) continue;
       const items = await guard(() => api.list(resourcePath(m, ''), { labelSelector: `${MANAGED_LABEL}=${MANAGED_VALUE}`, apiVersion: m.apiVersion, kind: m.kind }));
       for (const item of items) listed.set(refOf(item).id, item);
+    }
+    if (input.adoptLive && !options.dryRun) {
+      const known = new Set([...desiredIds, ...input.inventory.map((e) => e.id)]);
+      for (const [id, live] of [...listed].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+        if (known.has(id) || !carriesManagedLabel(live) || !managedBy(live, options.fieldManager) || appliedForCluster(live) !== api.cluster || pruneDisabled(live)) continue;
+        const { ref } = refOf(live);
+        adopted.push({ id, ...ref, origin: 'adopted' });
+        setResult({ id, ref }, 'skipped', { message: `not deleted yet: found flotilla's on the cluster with no inventory kept for it; adopted into the inventory, pruned on a later pass` });
+      }
     }
     const definedByDesiredCrds = new Set(input.desired.flatMap((d) => (crdDefines(d.object) ? [`${crdDefines(d.object)!.group}|${crdDefines(d.object)!.kind}`] : [])));
     await mapLimit(input.desired, options.objectConcurrency, async (d) => {
@@ -320,6 +347,19 @@ export async function syncCluster(input: {
           setResult(e, 'skipped', { message: `not deleted: flotilla never applied it (no Apply entry by field manager ${options.fieldManager} in its managedFields), so it is not flotilla's` });
           continue;
         }
+        // Two cluster names on one API server (a renamed cluster, two contexts to one server): the
+        // other name may have just applied it. Only the cluster it was last applied for prunes it.
+        const appliedFor = appliedForCluster(live);
+        if (appliedFor !== api.cluster) {
+          setResult(e, 'skipped', { message: `not deleted: its ${CLUSTER_ANNOTATION} annotation is ${appliedFor === null ? 'missing' : `"${appliedFor}"`}, not "${api.cluster}" — it was last applied for another cluster name on the same API server; dropped from this cluster's inventory` });
+          continue;
+        }
+        // The other name may not have applied it yet in this pass (clusters run in parallel).
+        const other = input.desiredElsewhere?.get(e.id);
+        if (other !== undefined) {
+          setResult(e, 'skipped', { message: `not deleted: cluster ${other} reaches the same API server and applies it in this pass; dropped from this cluster's inventory` });
+          continue;
+        }
         if (pruneDisabled(live)) {
           setResult(e, 'skipped', { message: `not deleted: annotated ${PRUNE_ANNOTATION}: disabled` });
           keptIn.add(e.namespace);
@@ -377,7 +417,7 @@ export async function syncCluster(input: {
       error: error ? error.message : null,
       errorCode: error ? error.code : null,
       objects,
-      inventory: options.dryRun ? [...input.inventory] : nextInventory(input.inventory, input.desired, results, liveBefore, keep, !reachable || error !== null, liveAfter, options.fieldManager),
+      inventory: options.dryRun ? [...input.inventory] : withAdopted(nextInventory(input.inventory, input.desired, results, liveBefore, keep, !reachable || error !== null, liveAfter, options.fieldManager), adopted),
       counts,
       health: rollUpHealth(objects.filter((o) => o.health).map((o) => o.health!.status)),
       writes: api.writes - writesBefore,
@@ -487,6 +527,13 @@ async function cascadeHold(
   const crs = others.map((o) => { const r = refOf(o).ref; return r.namespace ? `${r.namespace}/${r.name}` : r.name; }).sort();
   const kind = refOf(others[0]!).ref.kind;
   return `${subject}, and ${others.length} ${kind} flotilla is not pruning exist${others.length === 1 ? 's' : ''}: ${listSome(crs)}; kept in the inventory until they are gone`;
+}
+
+/** `inventory` plus the adopted entries it does not hold, sorted by id. */
+function withAdopted(inventory: InventoryEntry[], adopted: readonly InventoryEntry[]): InventoryEntry[] {
+  if (adopted.length === 0) return inventory;
+  const ids = new Set(inventory.map((e) => e.id));
+  return [...inventory, ...adopted.filter((e) => !ids.has(e.id))].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**

@@ -92,6 +92,8 @@ export class KubernetesTarget implements Target {
   private readonly connectionErrors = new Map<string, string>();
   private readonly parsed = new Map<string, { id: string; ref: ResourceRef; object: Record<string, unknown> }>();
   private inventory: FleetInventory | null = null;
+  /** Clusters the kept inventory had an entry for, or synced by this process: no adoption for them. */
+  private readonly inventoried = new Set<string>();
   private readonly store: InventoryStore;
   private conditions = new Map<string, ClusterCondition>();
   private summaries = new Map<string, ObservedCluster['resourceSummary']>();
@@ -196,7 +198,10 @@ export class KubernetesTarget implements Target {
 
   /** Applies `plan`; `control.shouldContinue` is asked before every write (false: that cluster's pass stops). */
   async apply(plan: TargetPlan, control: { shouldContinue?(): boolean } = {}): Promise<TargetReport> {
-    if (this.inventory === null) this.inventory = (await this.store.load()) ?? {};
+    if (this.inventory === null) {
+      this.inventory = (await this.store.load()) ?? {};
+      for (const c of Object.keys(this.inventory)) this.inventoried.add(c);
+    }
     const inventory = this.inventory;
     const desired = await this.desiredByCluster(plan);
     // Objects the reconciler's record says were applied and are now gone from the desired state
@@ -213,7 +218,9 @@ export class KubernetesTarget implements Target {
     const work: ClusterWork[] = [...clusters].sort().map((cluster) => {
       const entries = new Map((inventory[cluster] ?? []).map((e) => [e.id, e]));
       for (const e of recorded.get(cluster) ?? []) if (!entries.has(e.id)) entries.set(e.id, e);
-      return { cluster, desired: desired.get(cluster) ?? [], inventory: [...entries.values()] };
+      // No inventory kept for it (first pass, cache lost): what an earlier pass applied but never
+      // recorded (crash, status commit that did not land) is adopted, so it can still be pruned.
+      return { cluster, desired: desired.get(cluster) ?? [], inventory: [...entries.values()], ...(this.inventoried.has(cluster) ? {} : { adoptLive: true }) };
     });
     const options: SyncOptions = { fieldManager: this.settings.fieldManager, force: this.settings.force, dryRun: this.settings.dryRun, objectConcurrency: 8, ...(control.shouldContinue ? { shouldContinue: () => control.shouldContinue!() } : {}) };
     const result = await syncFleet({
@@ -226,6 +233,7 @@ export class KubernetesTarget implements Target {
     });
     this.lastResult = result;
     if (!this.settings.dryRun) {
+      for (const c of result.clusters) if (c.reachable && c.error === null) this.inventoried.add(c.cluster);
       const next: FleetInventory = {};
       for (const c of result.clusters) if (c.inventory.length > 0) next[c.cluster] = c.inventory;
       this.inventory = next;

@@ -10,7 +10,7 @@ import { KubeApi, DEFAULT_KUBE_API_OPTIONS, type KubeObject } from '../../src/ku
 import { kubeconfigTransport } from '../../src/kube/transport.js';
 import { Discovery } from '../../src/kube/discovery.js';
 import { syncCluster, refOf, DEFAULT_SYNC_OPTIONS, type ClusterSyncResult, type DesiredObject, type InventoryEntry } from '../../src/kube/sync.js';
-import { MANAGED_LABEL, MANAGED_VALUE } from '../../src/render/tracking.js';
+import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE } from '../../src/render/tracking.js';
 
 let fleet: TestFleet;
 let server: TestApiServer;
@@ -33,6 +33,8 @@ afterAll(async () => {
 });
 
 const labels = { [MANAGED_LABEL]: MANAGED_VALUE };
+// Every rendered object names the member cluster it was rendered for (render-fleet.ts).
+const annotations = { [CLUSTER_ANNOTATION]: 'c1' };
 
 function desired(o: KubeObject, changed = true): DesiredObject {
   const { id, ref } = refOf(o);
@@ -56,18 +58,18 @@ function actionOf(r: ClusterSyncResult, o: KubeObject): { action: string; messag
 const ids = (inv: readonly InventoryEntry[]) => inv.map((e) => e.id);
 
 function namespace(name: string, withLabel = true): KubeObject {
-  return { apiVersion: 'v1', kind: 'Namespace', metadata: withLabel ? { name, labels } : { name } };
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: withLabel ? { name, labels, annotations } : { name } };
 }
 
 function configMap(ns: string, name: string, data: Record<string, string>): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels }, data };
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns, labels, annotations }, data };
 }
 
 function widgetCrd(group: string): KubeObject {
   return {
     apiVersion: 'apiextensions.k8s.io/v1',
     kind: 'CustomResourceDefinition',
-    metadata: { name: `widgets.${group}`, labels },
+    metadata: { name: `widgets.${group}`, labels, annotations },
     spec: {
       group,
       scope: 'Namespaced',
@@ -78,7 +80,7 @@ function widgetCrd(group: string): KubeObject {
 }
 
 function widget(group: string, ns: string, name: string, withLabel = true): KubeObject {
-  return { apiVersion: `${group}/v1`, kind: 'Widget', metadata: withLabel ? { name, namespace: ns, labels } : { name, namespace: ns }, spec: { size: 1 } };
+  return { apiVersion: `${group}/v1`, kind: 'Widget', metadata: withLabel ? { name, namespace: ns, labels, annotations } : { name, namespace: ns }, spec: { size: 1 } };
 }
 
 describe('foreign objects never enter the inventory', () => {
@@ -269,5 +271,73 @@ describe('an inventoried kind whose API is briefly not served', () => {
     expect(actionOf(r3, w)?.action).toBe('deleted');
     expect(server.getObject('flaky.example.com/v1', 'Widget', 'flaky', 'w1')).toBeUndefined();
     expect(r3.inventory).toEqual([]);
+  });
+});
+
+describe('two cluster names on one API server (a renamed cluster, two contexts to one server)', () => {
+  // "c1" renamed to "c1-eu" in the fleet, its kubeconfig context still c1: both names reach server c1.
+  function apiAs(name: string): { api: KubeApi; discovery: Discovery } {
+    const kc = new KubeConfig();
+    kc.loadFromString(fleet.kubeconfigText);
+    kc.setCurrentContext('c1');
+    const a = new KubeApi(name, kubeconfigTransport(kc), { ...DEFAULT_KUBE_API_OPTIONS, timeoutMs: 2000, retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+    return { api: a, discovery: new Discovery(a) };
+  }
+  function renderedFor(cluster: string, o: KubeObject): KubeObject {
+    const meta = o.metadata as Record<string, unknown>;
+    return { ...o, metadata: { ...meta, annotations: { [CLUSTER_ANNOTATION]: cluster } } };
+  }
+
+  it('c1 applies app; c1-eu applies it (flotilla.dev/cluster: c1-eu); c1 prunes its old entry → skipped, still live, dropped from c1 inventory; c1-eu prunes it later → deleted', async () => {
+    const eu = apiAs('c1-eu');
+    try {
+      server.putObject(namespace('renamed', false));
+      const app = configMap('renamed', 'app', { k: 'v' });
+      const r1 = await pass([desired(app)], []);
+      expect(ids(r1.inventory)).toEqual([refOf(app).id]);
+
+      const euPass = (d: DesiredObject[], inv: readonly InventoryEntry[]) => syncCluster({ ...eu, desired: d, inventory: inv, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+      const e1 = await euPass([desired(renderedFor('c1-eu', app))], []);
+      expect(actionOf(e1, app)?.action).toBe('configured');
+
+      const r2 = await pass([], r1.inventory);
+      expect(actionOf(r2, app)?.action).toBe('skipped');
+      expect(actionOf(r2, app)?.message).toMatch(/flotilla\.dev\/cluster annotation is "c1-eu", not "c1"/);
+      expect(server.getObject('v1', 'ConfigMap', 'renamed', 'app')).toBeDefined();
+      expect(r2.inventory).toEqual([]);
+
+      const e2 = await euPass([], e1.inventory);
+      expect(actionOf(e2, app)?.action).toBe('deleted');
+      expect(server.getObject('v1', 'ConfigMap', 'renamed', 'app')).toBeUndefined();
+    } finally {
+      eu.api.close();
+    }
+  });
+});
+
+describe('adopting flotilla objects on a cluster with no inventory kept (cache lost)', () => {
+  it('x applied, inventory lost; first pass with adoptLive records x (not deleted yet), not c1-eu\'s object nor a copied label; next pass prunes x only', async () => {
+    server.putObject(namespace('lost', false));
+    const keep = configMap('lost', 'keep', { k: 'v' });
+    const x = configMap('lost', 'x', { k: 'v' });
+    await pass([desired(keep), desired(x)], []); // its inventory never saved
+    const otherName = { ...configMap('lost', 'other', { k: 'v' }), metadata: { name: 'other', namespace: 'lost', labels, annotations: { [CLUSTER_ANNOTATION]: 'c1-eu' } } };
+    server.putObject(otherName, MANAGED_VALUE); // applied by flotilla for another cluster name
+    const copied = configMap('lost', 'copied', { k: 'v' });
+    server.putObject(copied, 'kubectl'); // label and annotation copied, never applied by flotilla
+
+    const r1 = await syncCluster({ api, discovery, desired: [desired(keep, false)], inventory: [], adoptLive: true, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+    expect(actionOf(r1, x)?.action).toBe('skipped');
+    expect(actionOf(r1, x)?.message).toMatch(/adopted into the inventory, pruned on a later pass/);
+    // (the list is cluster-wide: objects earlier tests left on c1 are adopted too; this test looks at its namespace)
+    expect(r1.inventory.filter((e) => e.namespace === 'lost').map((e) => `${e.name}:${e.origin}`).sort()).toEqual(['keep:adopted', 'x:adopted']);
+    expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeDefined();
+
+    const r2 = await pass([desired(keep, false)], r1.inventory);
+    expect(actionOf(r2, x)?.action).toBe('deleted');
+    expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeUndefined();
+    expect(server.getObject('v1', 'ConfigMap', 'lost', 'other')).toBeDefined();
+    expect(server.getObject('v1', 'ConfigMap', 'lost', 'copied')).toBeDefined();
+    expect(ids(r2.inventory.filter((e) => e.namespace === 'lost'))).toEqual([refOf(keep).id]);
   });
 });

@@ -3,14 +3,15 @@
 // policy commit touching only its objects, failover after the toleration, and an invalid commit
 // that touches nothing. The seed fleet also places objects on cluster-zone-a and cluster-zone-b,
 // which have no credentials here: they are reported per cluster and never fail the others.
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock, Reconciler } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
-import type { TestFleet } from '../helpers/kube.js';
+import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { clearRequests, startSeedFleet, writes } from '../kube/harness.js';
-import { captureLogger, configFrom, reconcilerFor, seedFiles } from './harness.js';
+import { captureLogger, configFrom, fakeClock, reconcilerFor, seedFiles } from './harness.js';
 
 afterAll(cleanupRepos);
 
@@ -211,6 +212,77 @@ describe('restarts', () => {
       const o = await two.reconciler.reconcileOnce();
       expect(writes(fleet)).toEqual([]);
       expect(o.statusCommit).toBeNull();
+    } finally {
+      await fleet.close();
+    }
+  });
+});
+
+describe('cluster names and lost records', () => {
+  const fleetYaml = (names: string[]) => `apiVersion: fleet.kurator.dev/v1alpha1
+kind: Fleet
+metadata: {name: f, namespace: default}
+spec:
+  clusters:
+${names.map((n) => `  - name: ${n}\n    labels: {env: prod}`).join('\n')}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: p, namespace: default}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+  placement:
+    clusterAffinity: {labelSelector: {matchLabels: {env: prod}}}
+    replicaScheduling: {replicaSchedulingType: Duplicated}
+`;
+  const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${n}, namespace: default}\ndata: {k: v}\n`;
+
+  it('cluster c renamed c-eu (contexts: {c-eu: c}, same API server): the app ConfigMap c-eu applied stays live on server c over two passes', async () => {
+    const fleet = await startFleetApiServers(['a', 'c']);
+    try {
+      const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a', 'c']), 'cm.yaml': cm('app') });
+      const base = await makeTempDir('flotilla-rename-');
+      const mk = async (contexts: string) => (await reconcilerFor(configFrom(`source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2${contexts}}\n`, base), { clock: fakeClock(), log: captureLogger().log })).reconciler;
+      let r = await mk('');
+      await r.reconcileOnce();
+      expect(fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'app')).toBeTruthy();
+      await commitFiles(dir, { 'fleet.yaml': fleetYaml(['a', 'c-eu']) }, 'rename c to c-eu');
+      r.close();
+      r = await mk(', contexts: {c-eu: c}');
+      clearRequests(fleet);
+      await r.reconcileOnce();
+      await r.reconcileOnce();
+      // c's old inventory entry meets the object c-eu applied: never deleted (c-eu's annotation)
+      expect(writes(fleet).filter((w) => w.method === 'DELETE')).toEqual([]);
+      const live = fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'app') as Obj | undefined;
+      expect(live?.metadata?.annotations?.['flotilla.dev/cluster']).toBe('c-eu');
+      r.close();
+    } finally {
+      await fleet.close();
+    }
+  });
+
+  it('x applied in a pass whose status commit failed, then the cache is lost (new emptyDir) and x removed: the first pass adopts x, the next prunes it; keep stays', async () => {
+    const fleet = await startFleetApiServers(['a']);
+    try {
+      const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a']), 'keep.yaml': cm('keep') });
+      const mk = async (cache: string) => (await reconcilerFor(configFrom(`source: {url: ${dir}, cacheDir: ${cache}}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2}\n`, await makeTempDir('flotilla-orphan-')), { clock: fakeClock(), log: captureLogger().log })).reconciler;
+      let r = await mk('cache1');
+      await r.reconcileOnce();
+      await commitFiles(dir, { 'x.yaml': cm('x') }, 'add x');
+      const lock = path.join(dir, '.git/refs/heads/flotilla-status.lock'); // the status commit cannot land
+      writeFileSync(lock, '');
+      await r.reconcileOnce();
+      expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'x')).toBeTruthy();
+      r.close();
+      rmSync(lock);
+      await commitFiles(dir, { 'x.yaml': null }, 'remove x');
+      r = await mk('cache2'); // pod restarted: the emptyDir cache is new
+      await r.reconcileOnce();
+      await r.reconcileOnce();
+      expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'x')).toBeUndefined();
+      expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'keep')).toBeTruthy();
+      r.close();
     } finally {
       await fleet.close();
     }
