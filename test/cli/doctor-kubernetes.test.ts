@@ -8,8 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeDoctorCommand } from '../../src/cli/commands/doctor.js';
 import { fakeIO } from '../helpers/cli.js';
 import { cleanupRepos, makeRepo, makeTempDir } from '../helpers/git.js';
-import { fleetKubeconfig } from '../helpers/kube.js';
-import { SEED_CLUSTERS, startSeedFleet } from '../kube/harness.js';
+import { SEED_CLUSTERS, startSeedFleet, writeFleetCredentials } from '../kube/harness.js';
 import { seedFiles } from '../reconcile/harness.js';
 
 afterAll(cleanupRepos);
@@ -22,10 +21,7 @@ describe('flotilla doctor with a kubernetes target', () => {
     try {
       const { dir } = await makeRepo(await seedFiles());
       const base = await makeTempDir('flotilla-doctor-kube-');
-      const prod = fleet.servers.get('prod-01')!;
-      await fs.writeFile(path.join(base, 'kubeconfig'), fleetKubeconfig([...fleet.servers.values()].filter((s) => s !== prod)));
-      await fs.mkdir(path.join(base, 'secrets/kurator-system'), { recursive: true });
-      await fs.writeFile(path.join(base, 'secrets/kurator-system/cluster-01-kubeconfig'), fleetKubeconfig([prod]));
+      await writeFleetCredentials(fleet, base);
       const config = path.join(base, 'flotilla.yaml');
       await fs.writeFile(
         config,

@@ -9,8 +9,7 @@ import { makeReconcileCommand } from '../../src/cli/commands/reconcile.js';
 import { makeStatusCommand } from '../../src/cli/commands/status.js';
 import { fakeIO } from '../helpers/cli.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
-import { fleetKubeconfig } from '../helpers/kube.js';
-import { SEED_CLUSTERS, startSeedFleet, writes } from '../kube/harness.js';
+import { SEED_CLUSTERS, startSeedFleet, writeFleetCredentials, writes } from '../kube/harness.js';
 import { seedFiles } from '../reconcile/harness.js';
 
 afterAll(cleanupRepos);
@@ -23,11 +22,7 @@ describe('flotilla reconcile --once with a kubernetes target', () => {
     try {
       const { dir, commit } = await makeRepo(await seedFiles());
       const base = await makeTempDir('flotilla-cli-kube-');
-      const prod = fleet.servers.get('prod-01')!;
-      const others = [...fleet.servers.values()].filter((s) => s !== prod);
-      await fs.writeFile(path.join(base, 'kubeconfig'), fleetKubeconfig(others));
-      await fs.mkdir(path.join(base, 'secrets/kurator-system'), { recursive: true });
-      await fs.writeFile(path.join(base, 'secrets/kurator-system/cluster-01-kubeconfig'), fleetKubeconfig([prod]));
+      await writeFleetCredentials(fleet, base);
       const config = path.join(base, 'flotilla.yaml');
       await fs.writeFile(
         config,
@@ -48,7 +43,7 @@ targets:
       expect(io.out).toMatch(/cluster-zone-a\s+yes\s+1\s+0\s+0\s+0\s+yes\s+Healthy/);
       expect(io.out).toMatch(/production-cluster-01\s+yes\s+0\s+0\s+0\s+0\s+yes\s+-/);
       expect((fleet.servers.get('edge-a')!.getObject('apps/v1', 'Deployment', 'default', 'large-scale-app') as { spec: { replicas: number } }).spec.replicas).toBe(4);
-      expect(prod.requests.some((r) => r.path === '/readyz')).toBe(true);
+      expect(fleet.servers.get('prod-01')!.requests.some((r) => r.path === '/readyz')).toBe(true);
       expect(await git(dir, 'log', '-1', '--format=%s', 'flotilla-status')).toBe(`flotilla: Synced at ${commit}`);
       const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml'));
       expect(status.health).toBe('Healthy');

@@ -10,7 +10,7 @@ import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import type { TestFleet } from '../helpers/kube.js';
 import { startSeedFleet } from '../kube/harness.js';
 import { runCommand } from '../plan/scenarios.js';
-import { configFrom, reconcilerFor, seedFiles } from '../reconcile/harness.js';
+import { configFrom, kubernetesConfigYaml, reconcilerFor, seedFiles } from '../reconcile/harness.js';
 
 afterAll(cleanupRepos);
 
@@ -37,13 +37,7 @@ describe('render --observed auto --previous auto (status branch of a real reconc
 
     const clock = manualClock();
     const config = configFrom(
-      `source: {url: ${dir}, cacheDir: cache}
-targets:
-  - kubernetes:
-      kubeconfig: ${fleet.kubeconfigPath}
-      timeoutSeconds: 2
-      failover: {failureThresholdSeconds: 0, tolerationSeconds: 1, recoveryThresholdSeconds: 0}
-`,
+      kubernetesConfigYaml(dir, fleet.kubeconfigPath),
       await makeTempDir('flotilla-render-observed-'),
     );
     const { reconciler } = await reconcilerFor(config, { clock });

@@ -7,7 +7,9 @@ import { safeSegment } from '../../src/render/layout.js';
 import type { SourceFile } from '../../src/load/parse.js';
 import type { TargetPlan } from '../../src/targets/target.js';
 import { KubernetesTarget, DEFAULT_KUBERNETES_SETTINGS, type KubernetesTargetSettings, type KubernetesTargetDeps } from '../../src/targets/kubernetes.js';
-import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fleetKubeconfig, startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import type { TestApiServer } from './server/index.js';
 
 /** The five connected clusters of the seed fleet (zone-a and zone-b have no credentials). */
@@ -108,4 +110,16 @@ export function writes(fleet: TestFleet): Array<{ cluster: string; method: strin
 
 export function clearRequests(fleet: TestFleet): void {
   for (const s of fleet.servers.values()) s.clearRequests();
+}
+
+/**
+ * Operator-side credentials for a seed fleet in `base`: `kubeconfig` with a context per server except
+ * `secretRefServer`, which is reachable only through production-cluster-01's AttachedCluster secretRef
+ * (`secrets/kurator-system/cluster-01-kubeconfig`).
+ */
+export async function writeFleetCredentials(fleet: TestFleet, base: string, secretRefServer = 'prod-01'): Promise<void> {
+  const attached = fleet.servers.get(secretRefServer)!;
+  await writeFile(path.join(base, 'kubeconfig'), fleetKubeconfig([...fleet.servers.values()].filter((s) => s !== attached)));
+  await mkdir(path.join(base, 'secrets/kurator-system'), { recursive: true });
+  await writeFile(path.join(base, 'secrets/kurator-system/cluster-01-kubeconfig'), fleetKubeconfig([attached]));
 }

@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock, Reconciler } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
-import { configFrom, reconcilerFor, seedFiles } from '../reconcile/harness.js';
+import { configFrom, kubernetesConfigYaml, reconcilerFor, seedFiles } from '../reconcile/harness.js';
 import { startSeedFleet } from './harness.js';
 import { displacedBy, markFresh } from '../../src/reconcile/live.js';
 
@@ -73,13 +73,7 @@ describe('failover.rebalanceOnRecovery (dynamic weights, 10 replicas over east/w
     const { dir } = await makeRepo({ 'fleet.yaml': FLEET, 'api.yaml': APP });
     const clock = manualClock();
     const config = configFrom(
-      `source: {url: ${dir}, cacheDir: cache}
-targets:
-  - kubernetes:
-      kubeconfig: ${fleet.kubeconfigPath}
-      timeoutSeconds: 2
-      failover: {failureThresholdSeconds: 0, tolerationSeconds: 1, recoveryThresholdSeconds: 0${rebalance === undefined ? '' : `, rebalanceOnRecovery: ${rebalance}`}}
-`,
+      kubernetesConfigYaml(dir, fleet.kubeconfigPath, rebalance === undefined ? '' : `rebalanceOnRecovery: ${rebalance}`),
       await makeTempDir('flotilla-rebalance-'),
     );
     ({ reconciler } = await reconcilerFor(config, { clock }));
@@ -150,7 +144,7 @@ targets:
     const { dir } = await makeRepo(await seedFiles());
     const clock = manualClock();
     const config = configFrom(
-      `source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2, failover: {failureThresholdSeconds: 0, tolerationSeconds: 1, recoveryThresholdSeconds: 0}}\n`,
+      kubernetesConfigYaml(dir, fleet.kubeconfigPath),
       await makeTempDir('flotilla-rebalance-static-'),
     );
     ({ reconciler } = await reconcilerFor(config, { clock }));

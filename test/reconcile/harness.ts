@@ -87,3 +87,18 @@ export async function seedFiles(): Promise<Record<string, string>> {
   for (const name of (await fs.readdir(dir)).sort()) out[name] = await fs.readFile(path.join(dir, name), 'utf8');
   return out;
 }
+
+/**
+ * A reconcile config for `dir` with one kubernetes target over `kubeconfig`: 2 s request timeouts and
+ * failover after a 1 s toleration, so failover tests run in seconds. `failoverExtra` is appended to
+ * the failover block (e.g. `rebalanceOnRecovery: true`).
+ */
+export function kubernetesConfigYaml(dir: string, kubeconfig: string, failoverExtra = ''): string {
+  return `source: {url: ${dir}, cacheDir: cache}
+targets:
+  - kubernetes:
+      kubeconfig: ${kubeconfig}
+      timeoutSeconds: 2
+      failover: {failureThresholdSeconds: 0, tolerationSeconds: 1, recoveryThresholdSeconds: 0${failoverExtra ? `, ${failoverExtra}` : ''}}
+`;
+}

@@ -11,7 +11,7 @@ import type { Clock, Reconciler } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { clearRequests, startSeedFleet, writes } from '../kube/harness.js';
-import { captureLogger, configFrom, fakeClock, reconcilerFor, seedFiles } from './harness.js';
+import { captureLogger, configFrom, fakeClock, kubernetesConfigYaml, reconcilerFor, seedFiles } from './harness.js';
 
 afterAll(cleanupRepos);
 
@@ -50,13 +50,7 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     const base = await makeTempDir('flotilla-kube-e2e-');
     clock = manualClock();
     const config = configFrom(
-      `source: {url: ${dir}, cacheDir: cache}
-targets:
-  - kubernetes:
-      kubeconfig: ${fleet.kubeconfigPath}
-      timeoutSeconds: 2
-      failover: {failureThresholdSeconds: 0, tolerationSeconds: 1, recoveryThresholdSeconds: 0}
-`,
+      kubernetesConfigYaml(dir, fleet.kubeconfigPath),
       base,
     );
     const logger = captureLogger();

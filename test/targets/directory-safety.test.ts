@@ -6,31 +6,12 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js';
 import { nodeTargetFs } from '../../src/targets/fs.js';
-import type { TargetPlan } from '../../src/targets/target.js';
-import { blobOid, type ObjectChange } from '../../src/reconcile/desired.js';
+import { blobOid } from '../../src/reconcile/desired.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
+import { del, plan, write } from './plan-fixtures.js';
 
 afterAll(cleanupRepos);
 
-const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' };
-/** A plan whose desired state is `files` (path → text), reached from the previous state by `changes`. */
-function plan(files: Record<string, string>, changes: ObjectChange[], full = false): TargetPlan {
-  const oids = new Map(Object.entries(files).map(([p, t]) => [p, blobOid(t)]));
-  const texts = new Map(Object.values(files).map((t) => [blobOid(t), t]));
-  return {
-    revision: 'r',
-    changes,
-    files: () => oids,
-    total: oids.size,
-    manifestsTree: null,
-    previousManifestsTree: null,
-    readText: async (oid) => texts.get(oid)!,
-    full,
-    clusterOf: (p) => p.split('/')[0]!,
-  };
-}
-const write = (p: string, text: string, action: 'created' | 'configured' = 'created'): ObjectChange => ({ action, id: p, cluster: p.split('/')[0]!, ref, path: p, text, oid: blobOid(text) });
-const del = (p: string): ObjectChange => ({ action: 'deleted', id: p, cluster: p.split('/')[0]!, ref, path: p });
 const inventoryOf = async (root: string) => JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files as Record<string, string>;
 
 /** An output root and, beside it, a victim folder holding a file that must never change. */

@@ -1,0 +1,27 @@
+// Hand-made target plans for the directory and git target tests.
+import { blobOid, type ObjectChange } from '../../src/reconcile/desired.js';
+import type { TargetPlan } from '../../src/targets/target.js';
+
+export const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' };
+
+/** A plan whose desired state is `files` (path → text), reached from the previous state by `changes`. */
+export function plan(files: Record<string, string>, changes: ObjectChange[], full = false): TargetPlan {
+  const oids = new Map(Object.entries(files).map(([p, t]) => [p, blobOid(t)]));
+  const texts = new Map(Object.values(files).map((t) => [blobOid(t), t]));
+  return {
+    revision: 'r',
+    changes,
+    files: () => oids,
+    total: oids.size,
+    manifestsTree: null,
+    previousManifestsTree: null,
+    readText: async (oid) => texts.get(oid)!,
+    full,
+    clusterOf: (p) => p.split('/')[0]!,
+  };
+}
+
+/** A created (or configured) object at `p`. */
+export const write = (p: string, text: string, action: 'created' | 'configured' = 'created'): ObjectChange => ({ action, id: p, cluster: p.split('/')[0]!, ref, path: p, text, oid: blobOid(text) });
+/** A deleted object at `p`. */
+export const del = (p: string): ObjectChange => ({ action: 'deleted', id: p, cluster: p.split('/')[0]!, ref, path: p });
