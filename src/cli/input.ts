@@ -18,6 +18,28 @@ import type { PreviousPlacement } from '../model/types.js';
 /** The reconciler's status branch (CONTRACT.md). */
 export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
 
+/**
+ * The flags every command that renders a revision takes, declared once so `render`, `validate`,
+ * `explain` and `get` always read the fleet the same way (and reproduce the reconciler's split alike).
+ */
+export const FLEET_FLAGS = {
+  repo: { type: 'string' },
+  ref: { type: 'string' },
+  path: { type: 'string' },
+  previous: { type: 'string' },
+  observed: { type: 'string' },
+  'status-branch': { type: 'string' },
+  format: { type: 'string' },
+} as const;
+
+/** The usage text of FLEET_FLAGS. */
+export const FLEET_FLAGS_USAGE = '[--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE|auto] [--observed FILE|auto] [--status-branch NAME]';
+
+/** FleetSourceOptions (and --previous) from parsed FLEET_FLAGS values. */
+export function fleetOptions(values: { repo?: string; ref?: string; path?: string; previous?: string; observed?: string; 'status-branch'?: string }): FleetSourceOptions & { previous?: string } {
+  return { repo: values.repo, ref: values.ref, path: values.path, previous: values.previous, observed: values.observed, statusBranch: values['status-branch'] };
+}
+
 export interface FleetSourceOptions {
   repo?: string;
   ref?: string;
@@ -66,7 +88,11 @@ export function withObservation(files: readonly SourceFile[], clusters: readonly
   return [...repo.map((f) => (overlay.patched.has(f.path) ? { ...f, text: overlay.patched.get(f.path)! } : f)), { path: overlay.file.path, text: overlay.file.text }];
 }
 
-/** The status branch's tip (local, then origin/<name>) and its object store; null when there is none. */
+/**
+ * The status branch's tip (local, then origin/<name>) and its object store; null when there is none,
+ * including when `dir` is not a Git repository at all (a plain folder has no status branch, so
+ * `--observed auto`, `--previous auto` and `diff` treat it like a repository never reconciled).
+ */
 export async function statusBranchTip(dir: string, branch = DEFAULT_STATUS_BRANCH): Promise<{ ref: string; commit: string; objects: ObjectStore } | null> {
   const cache = {};
   for (const ref of [branch, `origin/${branch}`]) {
@@ -75,6 +101,7 @@ export async function statusBranchTip(dir: string, branch = DEFAULT_STATUS_BRANC
       return { ref, commit, objects: new ObjectStore(await locateGitDirectory(dir)) };
     } catch (e) {
       if (e instanceof FlotillaError && e.code === 'UNKNOWN_REF') continue;
+      if (e instanceof FlotillaError && e.code === 'NOT_A_REPOSITORY') return null;
       throw e;
     }
   }

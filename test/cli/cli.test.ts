@@ -164,6 +164,20 @@ describe('flotilla explain / validate / get / demo', () => {
     expect(r.stdout).toMatch(/0\/8 clusters are available: 1 cluster\(s\) had untolerated taint \{dedicated=special:NoSchedule\}, 7 cluster\(s\) did not match the placement cluster affinity constraint\./);
   });
 
+  it('render, validate, explain and get take the same fleet flags; --observed/--previous auto on a plain folder mean "never reconciled"', async () => {
+    for (const args of [
+      ['render', '--format', 'json'],
+      ['validate'],
+      ['explain', 'Deployment/default/nginx'],
+      ['get', 'placements'],
+    ]) {
+      const r = await flotilla([...args, '--repo', SEED, '--observed', 'auto', '--previous', 'auto', '--status-branch', 'flotilla-status']);
+      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
+    }
+    const diff = await flotilla(['diff', '--repo', SEED]);
+    expect(diff.stdout).toMatch(/against no status branch/);
+  });
+
   it('explain of a missing resource exits 1 naming it', async () => {
     const r = await flotilla(['explain', 'Deployment/default/nope', '--repo', SEED]);
     expect(r.code).toBe(1);

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FlotillaError } from '../../model/diagnostics.js';
-import { readRevisionFiles, resolveRevision } from '../../source/git-revision.js';
+import { readRevisionFiles } from '../../source/git-revision.js';
 import { renderFleet } from '../../render/render-fleet.js';
 import { computeDiff, diffExitCode, type DiffReport, type LiveSource } from '../../diff/compute.js';
 import { dryRunLiveClusters, liveDiffReport, liveDiffWork } from '../../diff/live-clusters.js';
@@ -14,7 +14,7 @@ import { DEFAULT_KUBE_API_OPTIONS } from '../../kube/api.js';
 import { closeClusterClients, openClusterClients, readTextFileOrNull } from '../../kube/clients.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { formatDiagnosticsText } from '../diagnostics-format.js';
-import { DEFAULT_STATUS_BRANCH, readFleetSource, readPrevious } from '../input.js';
+import { DEFAULT_STATUS_BRANCH, readFleetSource, readPrevious, statusBranchTip } from '../input.js';
 import { checkFormat, parseFlags, type Command } from '../io.js';
 
 const USAGE =
@@ -23,21 +23,12 @@ const USAGE =
 
 export { DEFAULT_STATUS_BRANCH };
 
-/** The status branch's tip, local branch first, then `origin/<name>`; null when neither exists. */
+/** The status branch's recorded state (its tip, local branch first, then `origin/<name>`); null when there is none. */
 export async function readStatusBranch(dir: string, branch: string): Promise<{ source: LiveSource; state: LiveState } | null> {
-  const cache = {};
-  for (const ref of [branch, `origin/${branch}`]) {
-    let commit: string;
-    try {
-      commit = await resolveRevision({ dir, ref, cache });
-    } catch (e) {
-      if (e instanceof FlotillaError && e.code === 'UNKNOWN_REF') continue;
-      throw e;
-    }
-    const files = await readRevisionFiles({ dir, commit, cache });
-    return { source: { ref, commit }, state: liveStateFromFiles(files) };
-  }
-  return null;
+  const tip = await statusBranchTip(dir, branch);
+  if (!tip) return null;
+  const files = await readRevisionFiles({ dir, commit: tip.commit });
+  return { source: { ref: tip.ref, commit: tip.commit }, state: liveStateFromFiles(files) };
 }
 
 /** `--context-map a=ctx-a,b=ctx-b` (repeatable) → {a: 'ctx-a', b: 'ctx-b'}. */

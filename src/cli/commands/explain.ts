@@ -3,10 +3,10 @@
 import { FlotillaError } from '../../model/diagnostics.js';
 import type { PlacementResult } from '../../model/types.js';
 import { placementJson } from '../../render/contract.js';
-import { renderFromOptions } from '../input.js';
+import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
 
-const USAGE = 'flotilla explain KIND/NAMESPACE/NAME [--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE] [--format text|json]';
+const USAGE = `flotilla explain KIND/NAMESPACE/NAME ${FLEET_FLAGS_USAGE} [--format text|json]`;
 
 /** Finds the placement a KIND/NS/NAME (or KIND/NAME) argument names; kind is case-insensitive. */
 export function findPlacement(placements: readonly PlacementResult[], target: string): PlacementResult {
@@ -63,12 +63,12 @@ export function explainText(p: PlacementResult): string {
 export const explainCommand: Command = async (argv, io) => {
   const { values, positionals } = parseFlags(
     argv,
-    { repo: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, previous: { type: 'string' }, format: { type: 'string' } },
+    FLEET_FLAGS,
     USAGE,
   );
   const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
   if (positionals.length !== 1) throw new FlotillaError('USAGE', `explain takes one KIND/NAMESPACE/NAME\nusage: ${USAGE}`);
-  const result = await renderFromOptions(values);
+  const result = await renderFromOptions(fleetOptions(values));
   const p = findPlacement(result.placements, positionals[0]!);
   if (format === 'json') {
     io.stdout(JSON.stringify({ ...placementJson(p), explanation: p.explanation, verdicts: p.verdicts }, null, 2) + '\n');

@@ -2,10 +2,10 @@
 import { FlotillaError } from '../../model/diagnostics.js';
 import { placementJson } from '../../render/contract.js';
 import type { RenderResult } from '../../render/render-fleet.js';
-import { renderFromOptions } from '../input.js';
+import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, table, type Command } from '../io.js';
 
-const USAGE = 'flotilla get clusters|placements [--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE] [--format text|json]';
+const USAGE = `flotilla get clusters|placements ${FLEET_FLAGS_USAGE} [--format text|json]`;
 
 /** Table of clusters: name, readiness, provider/region/zones, fleets, labels. */
 export function clustersTable(r: RenderResult): string {
@@ -31,7 +31,7 @@ export function placementsTable(r: RenderResult): string {
 export const getCommand: Command = async (argv, io) => {
   const { values, positionals } = parseFlags(
     argv,
-    { repo: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, previous: { type: 'string' }, format: { type: 'string' } },
+    FLEET_FLAGS,
     USAGE,
   );
   const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
@@ -39,7 +39,7 @@ export const getCommand: Command = async (argv, io) => {
   if (positionals.length !== 1 || !['clusters', 'placements', 'cluster', 'placement', 'workload', 'workloads'].includes(what!)) {
     throw new FlotillaError('USAGE', `get takes "clusters" or "placements"\nusage: ${USAGE}`);
   }
-  const result = await renderFromOptions(values);
+  const result = await renderFromOptions(fleetOptions(values));
   const clusters = what!.startsWith('cluster');
   if (format === 'json') {
     io.stdout(JSON.stringify(clusters ? result.clusters : result.placements.map(placementJson), null, 2) + '\n');

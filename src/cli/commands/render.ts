@@ -3,21 +3,21 @@ import { renderJson } from '../../render/contract.js';
 import { toStableYaml } from '../../render/serialize.js';
 import { writeManifestTree } from '../../output/directory.js';
 import { formatDiagnosticsText, summarizeDiagnostics } from '../diagnostics-format.js';
-import { renderFromOptions } from '../input.js';
+import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
 
-const USAGE = 'flotilla render [--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE|auto] [--observed FILE|auto] [--status-branch NAME] [--out DIR] [--format yaml|json]';
+const USAGE = `flotilla render ${FLEET_FLAGS_USAGE} [--out DIR] [--format yaml|json]`;
 
 /** Renders and prints (or writes with --out); exit 1 when any error diagnostic exists. */
 export const renderCommand: Command = async (argv, io) => {
   const { values } = parseFlags(
     argv,
-    { repo: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, previous: { type: 'string' }, observed: { type: 'string' }, 'status-branch': { type: 'string' }, out: { type: 'string' }, format: { type: 'string' } },
+    { ...FLEET_FLAGS, out: { type: 'string' } },
     USAGE,
   );
   const format = checkFormat(values.format, ['yaml', 'json'] as const, 'yaml');
   // --observed / --previous auto: the reconciler's observation and placements, so CI renders its split.
-  const result = await renderFromOptions({ ...values, statusBranch: values['status-branch'] });
+  const result = await renderFromOptions(fleetOptions(values));
   const hasErrors = result.diagnostics.some((d) => d.severity === 'error');
 
   if (values.out) {

@@ -1,19 +1,19 @@
 // flotilla validate: load and schedule, print every diagnostic, exit 1 on any error.
 import { formatDiagnosticsGithub, formatDiagnosticsText, summarizeDiagnostics } from '../diagnostics-format.js';
-import { renderFromOptions } from '../input.js';
+import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
 
-const USAGE = 'flotilla validate [--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE] [--format text|json|github]';
+const USAGE = `flotilla validate ${FLEET_FLAGS_USAGE} [--format text|json|github]`;
 
 /** Prints diagnostics in the chosen format; exit 1 when any is an error. */
 export const validateCommand: Command = async (argv, io) => {
   const { values } = parseFlags(
     argv,
-    { repo: { type: 'string' }, ref: { type: 'string' }, path: { type: 'string' }, previous: { type: 'string' }, format: { type: 'string' } },
+    FLEET_FLAGS,
     USAGE,
   );
   const format = checkFormat(values.format, ['text', 'json', 'github'] as const, 'text');
-  const result = await renderFromOptions(values);
+  const result = await renderFromOptions(fleetOptions(values));
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   if (format === 'json') {
     io.stdout(JSON.stringify({ revision: result.revision, valid: errors === 0, diagnostics: result.diagnostics }, null, 2) + '\n');
