@@ -9,10 +9,10 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ClusterClients } from '../kube/clients.js';
 import { syncFleet, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
-import { normalizeLive } from '../kube/normalize.js';
 import { describeRef, refOf, type InventoryEntry, type ObjectResult } from '../kube/sync.js';
 import { layoutManifests, manifestPath } from '../render/layout.js';
 import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../render/tracking.js';
+import { normalizeObject } from './normalize.js';
 import { comparableYaml, sortedWithSummary, type DiffReport, type ObjectDiff } from './compute.js';
 import type { LiveState } from './live-state.js';
 import { unifiedDiff } from './unified.js';
@@ -84,7 +84,7 @@ export async function dryRunLiveClusters(input: { work: readonly ClusterWork[]; 
 
 /** A live object (or dry-run result) as the diff shows it: server-set fields dropped, Secret values redacted. */
 export function liveComparableYaml(object: Record<string, unknown>): string {
-  return comparableYaml(normalizeLive(object));
+  return comparableYaml(normalizeObject(object));
 }
 
 /** The diff report of a dry run: one unified diff per object that would change, per cluster. */

@@ -10,20 +10,26 @@ export const SERVER_METADATA_FIELDS: readonly string[] = ['managedFields', 'reso
 /** Annotations that never count as a difference: flotilla's per-commit revision, kubectl's client-side apply record. */
 export const IGNORED_ANNOTATIONS: readonly string[] = [...VOLATILE_ANNOTATIONS, 'kubectl.kubernetes.io/last-applied-configuration'];
 
-/** A copy without status, server-set metadata and volatile annotations; empty annotation maps are dropped. */
+/**
+ * A copy without status, server-set metadata and the annotations that never count; an annotation
+ * map left empty is dropped. Only the levels it changes are copied (the rest is shared, never
+ * mutated), since it runs on every live object of every resync.
+ */
 export function normalizeObject(object: Record<string, unknown>): Record<string, unknown> {
-  const copy = structuredClone(object);
+  const copy: Record<string, unknown> = { ...object };
   delete copy.status;
   const meta = copy.metadata;
   if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
-    const m = meta as Record<string, unknown>;
+    const m: Record<string, unknown> = { ...(meta as Record<string, unknown>) };
     for (const k of SERVER_METADATA_FIELDS) delete m[k];
     const annotations = m.annotations;
     if (annotations && typeof annotations === 'object' && !Array.isArray(annotations)) {
-      const a = annotations as Record<string, unknown>;
+      const a: Record<string, unknown> = { ...(annotations as Record<string, unknown>) };
       for (const k of IGNORED_ANNOTATIONS) delete a[k];
       if (Object.keys(a).length === 0) delete m.annotations;
+      else m.annotations = a;
     }
+    copy.metadata = m;
   }
   return copy;
 }

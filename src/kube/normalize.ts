@@ -5,30 +5,13 @@
 // difference; a field flotilla sends whose live value differs is one — and when nothing in the
 // repository changed it, it is drift. Pure.
 import { parseQuantityExact } from '../placement/quantity.js';
-import { IGNORED_ANNOTATIONS, SERVER_METADATA_FIELDS } from '../diff/normalize.js';
+import { normalizeObject } from '../diff/normalize.js';
 import { MANAGED_VALUE } from '../render/tracking.js';
 
 type Json = unknown;
 
 function isMap(v: Json): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** A copy without status, server-set metadata and annotations that never count (both sides). */
-export function normalizeLive(object: Record<string, unknown>): Record<string, unknown> {
-  const copy: Record<string, unknown> = { ...object };
-  delete copy.status;
-  if (isMap(copy.metadata)) {
-    const meta: Record<string, unknown> = { ...copy.metadata };
-    for (const k of SERVER_METADATA_FIELDS) delete meta[k];
-    if (isMap(meta.annotations)) {
-      const a = { ...meta.annotations };
-      for (const k of IGNORED_ANNOTATIONS) delete a[k];
-      meta.annotations = a;
-    }
-    copy.metadata = meta;
-  }
-  return copy;
 }
 
 /** Empty or absent: `{}`, `[]`, null and undefined all mean "nothing" to the API server. */
@@ -247,6 +230,6 @@ function walkOwnedItems(fields: Record<string, Json>, desired: readonly Json[], 
 
 /** What the live copy of a desired object needs: nothing, or an apply because of these fields. */
 export function compareWithLive(desired: Record<string, unknown>, live: Record<string, unknown>, manager = MANAGED_VALUE): { differs: boolean; fields: string[] } {
-  const fields = [...differingFields(normalizeLive(desired), normalizeLive(live)), ...ownedFieldsDropped(desired, live, manager)];
+  const fields = [...differingFields(normalizeObject(desired), normalizeObject(live)), ...ownedFieldsDropped(desired, live, manager)];
   return { differs: fields.length > 0, fields: [...new Set(fields)] };
 }

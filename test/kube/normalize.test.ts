@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareWithLive, differingFields, normalizeLive, ownedFieldsDropped } from '../../src/kube/normalize.js';
+import { normalizeObject } from '../../src/diff/normalize.js';
+import { compareWithLive, differingFields, ownedFieldsDropped } from '../../src/kube/normalize.js';
 
 const desired = {
   apiVersion: 'apps/v1',
@@ -134,8 +135,8 @@ describe('normalize and compare only the fields flotilla sends', () => {
     delete withoutReplicas.spec.replicas;
     expect(ownedFieldsDropped(withoutReplicas, other)).toEqual([]);
   });
-  it('normalizeLive drops status and server metadata, keeps what the user wrote', () => {
-    const n = normalizeLive(live) as Record<string, any>;
+  it('normalizeObject drops status and server metadata, keeps what the user wrote', () => {
+    const n = normalizeObject(live) as Record<string, any>;
     expect(n.status).toBeUndefined();
     expect(Object.keys(n.metadata).sort()).toEqual(['annotations', 'labels', 'name', 'namespace']);
     expect(n.metadata.annotations).toEqual({ 'deployment.kubernetes.io/revision': '2' });
