@@ -53,7 +53,7 @@ function editOne(work, file, round) {
   return git(work, 'rev-parse', 'HEAD');
 }
 
-/** Node http → `git http-backend` (CGI), as LIBRARIES.md §1; no auth, pushes allowed. */
+/** Node http → `git http-backend` (CGI), as docs/design/libraries.md §1; no auth, pushes allowed. */
 function serveGit(root) {
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');

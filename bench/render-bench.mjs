@@ -24,7 +24,7 @@ function median(xs) {
 async function measure(clusters, workloads) {
   const { renderFleet } = await import('../dist/render/render-fleet.js');
   const { parseFleetFiles, makeFieldLocator } = await import('../dist/load/parse.js');
-  const { buildFleetModel } = await import('../dist/model/build.js');
+  const { buildFleetModel } = await import('../dist/fleet/build.js');
   const { DiagnosticSink } = await import('../dist/model/diagnostics.js');
   const { buildClaimIndex, claimResource } = await import('../dist/placement/claim.js');
   const { scheduleResource } = await import('../dist/placement/schedule.js');

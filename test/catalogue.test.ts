@@ -8,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFleetDirectory } from '../src/load/files.js';
 import { makeFieldLocator, parseFleetFiles } from '../src/load/parse.js';
-import { buildFleetModel } from '../src/model/build.js';
+import { buildFleetModel } from '../src/fleet/build.js';
 import { DiagnosticSink, sortDiagnostics } from '../src/model/diagnostics.js';
 import type { FleetModel } from '../src/model/types.js';
 

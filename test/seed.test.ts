@@ -1,4 +1,4 @@
-// SCENARIOS.md: every example of the seed article, as the bundled fixture fleet, with its result.
+// docs/reference/scenarios.md: every example of the seed article, as the bundled fixture fleet, with its result.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SourceFile } from '../src/load/parse.js';
 import { renderJson } from '../src/render/contract.js';

@@ -6,16 +6,16 @@ import path from 'node:path';
 import { readFleetDirectory } from '../load/files.js';
 import type { SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { evictFromPrevious } from '../kube/failover.js';
-import { evictedByObservation, OBSERVED_CLUSTERS_FILE, overlayObserved, parseObservedClusters, type ObservedCluster } from '../kube/observed.js';
+import { evictFromPrevious } from '../live/failover.js';
+import { evictedByObservation, OBSERVED_CLUSTERS_FILE, overlayObserved, parseObservedClusters, type ObservedCluster } from '../live/observed.js';
 import { locateGitDirectory, readRevisionFiles, resolveRevision } from '../source/git-revision.js';
 import { ObjectStore } from '../source/objects.js';
-import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../status/document.js';
+import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 import type { PreviousPlacement } from '../model/types.js';
 
-/** The reconciler's status branch (CONTRACT.md). */
+/** The reconciler's status branch (docs/reference/contract.md). */
 export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
 
 /**

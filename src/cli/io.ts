@@ -11,7 +11,7 @@ export interface CommandIO {
 
 export type Command = (argv: string[], io: CommandIO) => Promise<number>;
 
-/** Exit statuses of CONTRACT.md. */
+/** Exit statuses of docs/reference/contract.md. */
 export const Exit = { OK: 0, ERRORS: 1, CHANGES: 2 } as const;
 
 /** node:util parseArgs, with unknown flags and bad values turned into a FlotillaError USAGE. */

@@ -1,4 +1,4 @@
-// The one place that turns errors into messages and exit statuses (CONTRACT.md).
+// The one place that turns errors into messages and exit statuses (docs/reference/contract.md).
 import { FlotillaError } from '../model/diagnostics.js';
 import { demoRenderCommand } from './commands/demo.js';
 import { demoReconcileCommand } from './commands/demo-reconcile.js';

@@ -1,4 +1,4 @@
-// Reading and validating the reconciler's config file once, at the boundary (STYLE.md: config is
+// Reading and validating the reconciler's config file once, at the boundary (docs/design/conventions.md: config is
 // validated once, collecting *all* errors with dot-paths, as changesets does). Everything after
 // this point works with a complete ReconcileConfig and never re-checks it.
 import { readFile } from 'node:fs/promises';
@@ -6,7 +6,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import { FlotillaError } from '../model/diagnostics.js';
-import { readServiceSections } from '../server/config.js';
+import { readServiceSections } from './service.js';
 import {
   DEFAULT_AUTHOR,
   DEFAULT_KUBE_FAILOVER,
@@ -59,7 +59,7 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
 export function parseConfig(text: string, opts: { file?: string; env: NodeJS.ProcessEnv; baseDir: string }): LoadedConfig {
   const file = opts.file ?? '';
   const problems: ConfigProblem[] = [];
-  // YAML 1.2 here, unlike fleet manifests (read as 1.1 like kubectl): under 1.1, CONTRACT.md's own
+  // YAML 1.2 here, unlike fleet manifests (read as 1.1 like kubectl): under 1.1, docs/reference/contract.md's own
   // `path: .` would be read as a float (NaN) and `branch: no` as false.
   const doc = parseDocument(text, { version: '1.2', uniqueKeys: true, prettyErrors: false, logLevel: 'error' });
   for (const e of doc.errors) problems.push({ path: '(file)', message: `YAML: ${e.message.split('\n')[0]}` });

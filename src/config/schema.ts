@@ -1,8 +1,8 @@
-// The reconciler's configuration (CONTRACT.md "flotilla reconcile"), after validation: every
+// The reconciler's configuration (docs/reference/contract.md "flotilla reconcile"), after validation: every
 // default filled in, every relative path resolved against the config file's directory. Plain
 // data with no secrets in it, so it can be logged and printed by `doctor`; the credentials the
 // config names live apart, in SourceCredentials.
-import type { HaConfig, ServerConfig } from '../server/config.js';
+import type { HaConfig, ServerConfig } from './service.js';
 
 /** Where the fleet repository is and how to reach it. */
 export interface SourceConfig {
@@ -72,9 +72,9 @@ export interface ReconcileConfig {
   targets: TargetConfig[];
   safety: SafetyConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
-  /** The HTTP server of `flotilla reconcile` as a service (null: none; src/server/config.ts). */
+  /** The HTTP server of `flotilla reconcile` as a service (null: none; config/service.ts). */
   server: ServerConfig | null;
-  /** Leader election and cluster sharding over Leases (null: a single replica; src/server/config.ts). */
+  /** Leader election and cluster sharding over Leases (null: a single replica; config/service.ts). */
   ha: HaConfig | null;
 }
 

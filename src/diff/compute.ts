@@ -2,11 +2,11 @@
 // one unified diff per object, both sides normalized and Secret values redacted.
 import type { Diagnostic } from '../model/diagnostics.js';
 import { layoutManifests } from '../render/layout.js';
-import { toStableYaml } from '../render/serialize.js';
-import { CLUSTER_ANNOTATION } from '../render/tracking.js';
-import { identityKey, normalizeObject, redactSecret } from './normalize.js';
+import { toStableYaml } from '../objects/serialize.js';
+import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
+import { identityKey, normalizeObject, redactSecret } from '../objects/normalize.js';
 import { unifiedDiff } from './unified.js';
-import type { LiveState } from './live-state.js';
+import type { LiveState } from '../state/applied-files.js';
 
 /** One object that differs. Paths are in the render layout (`<cluster>/<ns>/<kind>-<name>.yaml`). */
 export interface ObjectDiff {
@@ -115,7 +115,7 @@ export function computeDiff(input: {
 }
 
 /**
- * CONTRACT.md's exit status: 1 when desired has errors (or, against live clusters, a cluster could
+ * docs/reference/contract.md's exit status: 1 when desired has errors (or, against live clusters, a cluster could
  * not be reached or an object's dry run failed), 2 when anything differs, else 0.
  */
 export function diffExitCode(report: DiffReport): 0 | 1 | 2 {

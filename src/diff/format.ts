@@ -1,7 +1,7 @@
 // `flotilla diff` output: a unified diff for people and patch viewers, JSON for tools, and GitHub
 // workflow commands (diagnostics as annotations on file:line, one collapsible group per cluster).
 import { createHash } from 'node:crypto';
-import { formatDiagnosticsGithub, summarizeDiagnostics } from '../cli/diagnostics-format.js';
+import { formatDiagnosticsGithub, summarizeDiagnostics } from '../model/diagnostics-format.js';
 import type { DiffReport, ObjectDiff } from './compute.js';
 
 function plural(n: number, word: string): string {

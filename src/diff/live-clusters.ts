@@ -11,10 +11,10 @@ import type { ClusterClients } from '../kube/clients.js';
 import { syncFleet, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
 import { describeRef, refOf, type InventoryEntry, type ObjectResult } from '../kube/sync.js';
 import { layoutManifests, manifestPath } from '../render/layout.js';
-import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../render/tracking.js';
-import { normalizeObject } from './normalize.js';
+import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../objects/tracking.js';
+import { normalizeObject } from '../objects/normalize.js';
 import { comparableYaml, sortedWithSummary, type DiffReport, type ObjectDiff } from './compute.js';
-import type { LiveState } from './live-state.js';
+import type { LiveState } from '../state/applied-files.js';
 import { unifiedDiff } from './unified.js';
 
 /** Per cluster of a live diff: reached or not, and how it was found. */

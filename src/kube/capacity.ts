@@ -1,14 +1,14 @@
 // A cluster's capacity as Karmada's cluster status controller records it in
 // Cluster.status.resourceSummary (pkg/controllers/status/cluster_status_controller.go:
 // getClusterAllocatable, getAllocatedResource, getAllocatingResource), the input of the general
-// estimator (SEMANTICS.md §3.3) for dynamic weights and Aggregated division:
+// estimator (docs/reference/semantics.md §3.3) for dynamic weights and Aggregated division:
 //   allocatable = Σ nodes' status.allocatable
 //   allocated   = Σ requests of pods bound to a node and not finished, plus their count as `pods`
 //   allocating  = Σ requests of pods not yet bound to a node (and not being deleted), plus their count
 // A pod's request is Kubernetes' effective request: max(Σ containers, each init container) +
 // overhead. Pure: nodes and pods come in as plain objects. Quantities are summed exactly.
 import type { ResourceSummary, ResourceList } from '../model/types.js';
-import { parseQuantityExact, type QuantityRational } from '../placement/quantity.js';
+import { parseQuantityExact, type QuantityRational } from '../objects/quantity.js';
 
 type Obj = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-// Errors of the Kubernetes API, sorted by what the user must do (STYLE.md 5): retry later (the
+// Errors of the Kubernetes API, sorted by what the user must do (docs/design/conventions.md 5): retry later (the
 // cluster is down, overloaded or throttling: 5xx, 429, timeouts, dropped connections), fix
 // something (422 invalid object, 409 conflict with another field manager, 403 forbidden), or
 // nothing (404 handled by the caller). Callers branch on `code`, never on the message.

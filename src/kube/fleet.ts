@@ -1,7 +1,7 @@
 // Many clusters at once: each cluster's pass runs on its own (a limit of `parallelism` at a time,
 // the KarmadaConfig's scheduler.parallelism or the target's setting), and one cluster failing —
 // unreachable, throttling, rejecting objects — never blocks or fails the others. The
-// mass-deletion guard is fleet-wide, like the reconciler's (reconcile/safety.ts): a revision that
+// mass-deletion guard is fleet-wide, like the reconciler's (state/deletion-guard.ts): a revision that
 // would delete more than the limit of everything flotilla has applied is held back everywhere.
 import type { KubeApi } from './api.js';
 import { Discovery } from './discovery.js';

@@ -4,9 +4,9 @@
 // `strategy`, `clusterIP`; other managers' labels) is not flotilla's business and never a
 // difference; a field flotilla sends whose live value differs is one — and when nothing in the
 // repository changed it, it is drift. Pure.
-import { parseQuantityExact } from '../placement/quantity.js';
-import { normalizeObject } from '../diff/normalize.js';
-import { MANAGED_VALUE } from '../render/tracking.js';
+import { parseQuantityExact } from '../objects/quantity.js';
+import { normalizeObject } from '../objects/normalize.js';
+import { MANAGED_VALUE } from '../objects/tracking.js';
 
 type Json = unknown;
 

@@ -5,7 +5,12 @@ import type { ResourceSummary } from '../model/types.js';
 import type { KubeApi } from './api.js';
 import { resourceSummaryOf } from './capacity.js';
 import { KubeApiError } from './errors.js';
-import type { Probe } from './failover.js';
+
+export interface Probe {
+  ok: boolean;
+  /** Why the probe failed (timeout, refused, /readyz said no). */
+  error?: string;
+}
 
 export interface ClusterObservation {
   cluster: string;

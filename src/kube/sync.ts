@@ -9,8 +9,8 @@
 // manager is on it), the other manager changed a field flotilla owns — drift — and the apply is
 // forced so the repository wins, as Flux does. On an object flotilla never applied, someone else
 // owns it: the conflict is reported and not forced unless `force` is configured.
-import { identityKey } from '../diff/normalize.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../render/tracking.js';
+import { identityKey } from '../objects/normalize.js';
+import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../objects/tracking.js';
 import type { KubeApi, KubeObject } from './api.js';
 import { resourcePath, type Discovery, type ResourceMapping } from './discovery.js';
 import { KubeApiError } from './errors.js';

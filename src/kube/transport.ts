@@ -1,5 +1,5 @@
 // HTTP to one cluster's API server, with the kubeconfig used only for where to connect and how to
-// authenticate (LIBRARIES.md §2: client-node's generic object API drops unknown fields and CRD
+// authenticate (docs/design/libraries.md §2: client-node's generic object API drops unknown fields and CRD
 // schema extensions, so flotilla sends its own requests and reads plain JSON back). This is the
 // only module of src/kube that does network I/O; everything above it takes a KubeTransport, so tests
 // can pass a fake one.

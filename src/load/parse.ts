@@ -2,10 +2,10 @@
 // file:line:column and loading goes on with the next document, so one run reports everything.
 import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 import type { DiagnosticSink, FieldLocator } from '../model/diagnostics.js';
-import { describeValue } from '../model/build/fields.js';
+import { describeValue } from '../model/fields.js';
 import type { FieldPath, Manifest, ManifestSource } from '../model/types.js';
-import { dns1123LabelProblem, objectNameProblem } from './names.js';
-import { apiGroup, clusterScopedKindOfCrd, isClusterScoped } from './scope.js';
+import { dns1123LabelProblem, objectNameProblem } from '../objects/names.js';
+import { apiGroup, clusterScopedKindOfCrd, isClusterScoped } from '../objects/scope.js';
 import { documentStart, locateInDocument, YAML_PARSE_OPTIONS, type Position } from './yaml-position.js';
 
 /** One file of the fleet repository. */
@@ -28,7 +28,7 @@ export interface ParseOptions {
 /** Default size limit of one YAML file: larger ones are almost certainly not hand-written manifests. */
 export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 
-/** yaml's alias expansion limit (LIBRARIES.md §3: 100 is the library default; never -1). */
+/** yaml's alias expansion limit (docs/design/libraries.md §3: 100 is the library default; never -1). */
 const MAX_ALIAS_COUNT = 100;
 
 /** A YAML document that parsed into a JS value. */

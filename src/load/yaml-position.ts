@@ -10,7 +10,7 @@ export interface Position {
   column: number;
 }
 
-/** The parse options every flotilla YAML read uses (LIBRARIES.md §3: YAML 1.1 like kubectl). */
+/** The parse options every flotilla YAML read uses (docs/design/libraries.md §3: YAML 1.1 like kubectl). */
 export const YAML_PARSE_OPTIONS = { version: '1.1', customTags: kubernetesYamlTags, uniqueKeys: true, prettyErrors: false, logLevel: 'error' } as const;
 
 /** Position of a byte offset. */

@@ -1,4 +1,4 @@
-// The one logger (STYLE.md 10): created at start-up by the CLI and passed down as child loggers
+// The one logger (docs/design/conventions.md 10): created at start-up by the CLI and passed down as child loggers
 // bound to { revision, stage, target }. JSON lines when the output is not a terminal (a daemon's
 // log collector reads them); short human lines on a terminal. pino-pretty is not a dependency,
 // so the human form is formatted here. Credentials never reach the output: known secret-bearing

@@ -5,7 +5,7 @@ import type { FieldPath, ManifestSource } from './types.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
-/** The JSON shape of CONTRACT.md (`diagnostics[]`). */
+/** The JSON shape of docs/reference/contract.md (`diagnostics[]`). */
 export interface Diagnostic {
   severity: Severity;
   code: string;

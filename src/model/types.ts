@@ -51,7 +51,7 @@ export interface FieldSelector {
   matchExpressions?: SelectorRequirement[];
 }
 
-/** flotilla extension (SEMANTICS.md): preferred affinity adds `weight` to matching clusters' score. */
+/** flotilla extension (docs/reference/semantics.md): preferred affinity adds `weight` to matching clusters' score. */
 export interface PreferredClusterTerm {
   weight: number;
   preference: LabelSelector;
@@ -291,7 +291,7 @@ export interface PreviousPlacement {
   affinityName?: string | null;
   /**
    * A reschedule was triggered (Karmada's spec.rescheduleTriggeredAt, as WorkloadRebalancer sets
-   * it): dynamic weights and Aggregated divide in Fresh mode (SEMANTICS.md §4.3), not on top of `clusters`.
+   * it): dynamic weights and Aggregated divide in Fresh mode (docs/reference/semantics.md §4.3), not on top of `clusters`.
    */
   fresh?: boolean;
 }

@@ -4,7 +4,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FlotillaError } from '../model/diagnostics.js';
 import { layoutManifests } from '../render/layout.js';
-import { toStableYaml } from '../render/serialize.js';
+import { toStableYaml } from '../objects/serialize.js';
 
 /** Writes every object as YAML; returns the relative paths written. Never deletes anything. */
 export async function writeManifestTree(dir: string, manifests: Record<string, ReadonlyArray<Record<string, unknown>>>): Promise<string[]> {

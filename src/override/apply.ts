@@ -1,8 +1,8 @@
 // Which (Cluster)OverridePolicies apply to a resource, and what they make of it on one cluster
-// (Karmada pkg/util/overridemanager/overridemanager.go, SEMANTICS.md §5.1).
+// (Karmada pkg/util/overridemanager/overridemanager.go, docs/reference/semantics.md §5.1).
 import type { Cluster, FieldPath, Manifest, OverridePolicy, Overriders } from '../model/types.js';
-import { Priority, policyImplicitPriority, type ImplicitPriority } from '../model/resource-selector.js';
-import { clusterMatches } from '../placement/selector.js';
+import { Priority, policyImplicitPriority, type ImplicitPriority } from '../placement/resource-selector.js';
+import { clusterMatches } from '../objects/label-selector.js';
 import { commandArgsPatches } from './commandargs.js';
 import { fieldPatches } from './field.js';
 import { imagePatches } from './image.js';
@@ -69,7 +69,7 @@ function matchingOfKind(resource: Manifest, policies: readonly OverridePolicy[])
 /**
  * The override policies that apply to `resource`, in application order: ClusterOverridePolicies
  * first, then (namespaced resources only) the OverridePolicies of its namespace, each kind sorted by
- * implicit priority ascending then name (SEMANTICS.md §5.1 steps 1–2).
+ * implicit priority ascending then name (docs/reference/semantics.md §5.1 steps 1–2).
  */
 export function matchingOverridePolicies(
   resource: Manifest,

@@ -1,5 +1,5 @@
 // commandOverrider / argsOverrider (Karmada pkg/util/overridemanager/commandargsoverride.go,
-// SEMANTICS.md §5.2).
+// docs/reference/semantics.md §5.2).
 import type { CommandArgsOverrider, FieldPath } from '../model/types.js';
 import { OverrideCode, describe, resolvePointer, type PatchOp, type PatchPlan } from './json-patch.js';
 import { podSpecPointer } from './workload.js';

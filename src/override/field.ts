@@ -1,4 +1,4 @@
-// fieldOverrider (Karmada overridemanager.go applyFieldOverriders, SEMANTICS.md §5.2): edit a JSON or
+// fieldOverrider (Karmada overridemanager.go applyFieldOverriders, docs/reference/semantics.md §5.2): edit a JSON or
 // YAML document embedded in a string field (typically a ConfigMap's data) with RFC 6902 ops.
 import { parseDocument, stringify } from 'yaml';
 import { kubernetesYamlTags } from '../load/kubernetes-yaml.js';

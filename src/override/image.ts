@@ -1,4 +1,4 @@
-// imageOverrider (Karmada pkg/util/overridemanager/imageoverride.go, SEMANTICS.md §5.2).
+// imageOverrider (Karmada pkg/util/overridemanager/imageoverride.go, docs/reference/semantics.md §5.2).
 import type { FieldPath, ImageOverrider } from '../model/types.js';
 import {
   formatImageReference,

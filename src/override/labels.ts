@@ -1,5 +1,5 @@
 // labelsOverrider / annotationsOverrider (Karmada pkg/util/overridemanager/labelannotationoverrider.go,
-// SEMANTICS.md §5.2).
+// docs/reference/semantics.md §5.2).
 import type { FieldPath, LabelAnnotationOverrider } from '../model/types.js';
 import { OverrideCode, pointerOf, type PatchOp, type PatchPlan } from './json-patch.js';
 

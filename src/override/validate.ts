@@ -2,7 +2,7 @@
 // them (pkg/util/validation/validation.go ValidateOverrideRules), plus flotilla's prototype-safety
 // rule. The loader reports these so a bad policy is refused before any rendering.
 import type { FieldPath, OverridePolicy, OverrideRule } from '../model/types.js';
-import { isValidLabelKey, labelSelectorProblem } from '../placement/selector.js';
+import { isValidLabelKey, labelSelectorProblem } from '../objects/label-selector.js';
 import type { OverrideProblem } from './apply.js';
 import { OverrideCode, parsePointer, unsafePointerSegment } from './json-patch.js';
 

@@ -10,11 +10,11 @@ export interface Candidate {
   allocatableReplicas: number;
   /** allocatableReplicas + replicas previously assigned to this cluster (Karmada's AvailableReplicas). */
   availableReplicas: number;
-  /** 0 = primary affinity, k = k-th overflow affinity, 1000 = no clusterAffinities (SEMANTICS.md §3.4). */
+  /** 0 = primary affinity, k = k-th overflow affinity, 1000 = no clusterAffinities (docs/reference/semantics.md §3.4). */
   overflowTier: number;
 }
 
-/** Raised when a resource cannot be scheduled; `message` follows Karmada's wording (SEMANTICS.md §6). */
+/** Raised when a resource cannot be scheduled; `message` follows Karmada's wording (docs/reference/semantics.md §6). */
 export class ScheduleError extends Error {
   constructor(
     readonly reason: 'NoClusterFit' | 'Unschedulable' | 'SpreadConstraint' | 'InvalidStrategy',

@@ -1,7 +1,7 @@
-// Which policy claims a resource (SEMANTICS.md §2, Karmada pkg/detector/compare.go).
+// Which policy claims a resource (docs/reference/semantics.md §2, Karmada pkg/detector/compare.go).
 // flotilla recomputes claims at every revision: the repository is the truth, so Karmada's sticky
 // claims and preemption have nothing to hold on to (`plan` warns when a resource changes policy).
-import { labelsOf, policyImplicitPriority, Priority, type ImplicitPriority } from '../model/resource-selector.js';
+import { labelsOf, policyImplicitPriority, Priority, type ImplicitPriority } from './resource-selector.js';
 import type { Fleet, FleetModel, Manifest, PropagationPolicy } from '../model/types.js';
 
 /** The label that ties a resource to one Kurator fleet's default placement. */

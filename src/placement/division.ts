@@ -1,11 +1,11 @@
 // Replica assignment: how a workload's replicas are divided over the selected clusters
-// (Karmada pkg/scheduler/core/assignment.go, division_algorithm.go, common.go; SEMANTICS.md §3.8, §4),
+// (Karmada pkg/scheduler/core/assignment.go, division_algorithm.go, common.go; docs/reference/semantics.md §3.8, §4),
 // plus flotilla's maxSkew and HPA-bound extensions. Every function also returns the arithmetic as
 // human-readable steps for `flotilla explain`.
 import type { StaticClusterWeight, TargetCluster } from '../model/types.js';
 import { ScheduleError } from './candidate.js';
 import type { Candidate } from './candidate.js';
-import { clusterMatches } from './selector.js';
+import { clusterMatches } from '../objects/label-selector.js';
 import { allocateWebsterSeats, tieBreakerByUid } from './webster.js';
 import type { Party } from './webster.js';
 
@@ -75,7 +75,7 @@ export function divideDuplicated(replicas: number, selected: readonly Candidate[
 }
 
 /**
- * Static weights (assignByStaticWeightStrategy, SEMANTICS.md §4.2): a cluster's weight is the
+ * Static weights (assignByStaticWeightStrategy, docs/reference/semantics.md §4.2): a cluster's weight is the
  * highest weight among the rules whose targetCluster matches it; weight-0 clusters are left out;
  * no match at all ⇒ weight 1 each; Webster from zero seats — the previous result is ignored.
  */
@@ -164,7 +164,7 @@ function divideOverAvailability(
 }
 
 /**
- * Dynamic weight and Aggregated (assignByDynamicStrategy, SEMANTICS.md §4.3). Steady mode keeps
+ * Dynamic weight and Aggregated (assignByDynamicStrategy, docs/reference/semantics.md §4.3). Steady mode keeps
  * the previous result where it can: unchanged total ⇒ unchanged; scale down ⇒ re-divide by the
  * previous replicas; scale up / first schedule ⇒ divide the extra by AllocatableReplicas and add.
  * `fresh` (a triggered reschedule) re-divides everything by allocatable + previously held.
@@ -226,7 +226,7 @@ function tierName(tier: number): string {
 }
 
 /**
- * Overflow affinities (assignWorkloadReplicas, SEMANTICS.md §3.8): tiers by overflowTier ascending;
+ * Overflow affinities (assignWorkloadReplicas, docs/reference/semantics.md §3.8): tiers by overflowTier ascending;
  * each tier takes min(remaining, Σ its AvailableReplicas), divided inside the tier by `strategy` — a
  * dynamic mode (divideByAvailability with `uid`/`fresh`) or any TierDivision — which sees the whole
  * previous result, so a tier keeps what it held; later tiers only get the overflow.

@@ -1,9 +1,9 @@
-// Karmada's general replica estimator (pkg/estimator/client/general.go; SEMANTICS.md §3.3): how many
+// Karmada's general replica estimator (pkg/estimator/client/general.go; docs/reference/semantics.md §3.3): how many
 // more replicas of a workload fit on a cluster according to its declared status.resourceSummary.
 import type { Cluster, ResourceList } from '../model/types.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { parseQuantityExact, rationalMilliValue, rationalValue, subtractQuantities, toMilli, toValue } from './quantity.js';
-import type { QuantityRational } from './quantity.js';
+import { parseQuantityExact, rationalMilliValue, rationalValue, subtractQuantities, toMilli, toValue } from '../objects/quantity.js';
+import type { QuantityRational } from '../objects/quantity.js';
 
 const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job']);
 
@@ -103,7 +103,7 @@ function quantityIn(cluster: Cluster, list: ResourceList | undefined, field: str
 
 /**
  * How many replicas with the given per-replica `requests` still fit on `cluster` (Karmada's
- * AllocatableReplicas from the general estimator, SEMANTICS.md §3.3).
+ * AllocatableReplicas from the general estimator, docs/reference/semantics.md §3.3).
  *
  * Exactly as Karmada for a cluster that declares `status.resourceSummary`: allowed pods =
  * allocatable.pods − allocated.pods − allocating.pods (≤0 ⇒ 0); no requests ⇒ allowed pods;

@@ -1,7 +1,7 @@
-// Karmada's default filter plugins (SEMANTICS.md §3.1), one function each. A filter returns null
+// Karmada's default filter plugins (docs/reference/semantics.md §3.1), one function each. A filter returns null
 // when the cluster passes, or the reason it fails in Karmada's histogram wording.
 import type { Cluster, ClusterAffinity, Placement, ResourceRef, Taint, Toleration } from '../model/types.js';
-import { clusterMatches, clusterMismatchReason } from './selector.js';
+import { clusterMatches, clusterMismatchReason } from '../objects/label-selector.js';
 
 export interface FilterContext {
   resource: ResourceRef;

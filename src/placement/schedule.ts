@@ -1,4 +1,4 @@
-// Karmada's scheduling pipeline for one resource (SEMANTICS.md §3, generic_scheduler.go):
+// Karmada's scheduling pipeline for one resource (docs/reference/semantics.md §3, generic_scheduler.go):
 // filter → score → select (spread constraints) → assign replicas, keeping per-cluster reasons.
 import type {
   Cluster,
@@ -17,7 +17,7 @@ import { sortCandidates, ScheduleError, type Candidate } from './candidate.js';
 import { divideByAvailability, divideByStaticWeight, divideDuplicated, divideWithOverflow, enforceMaxSkew, type DivisionResult } from './division.js';
 import { estimateAllocatableReplicas, podRequestsOf } from './estimator.js';
 import { filterCluster, fitErrorMessage, type FilterContext, type FilterFailure } from './filter.js';
-import { matchesLabelSelector, clusterMatches } from './selector.js';
+import { matchesLabelSelector, clusterMatches } from '../objects/label-selector.js';
 import { selectClusters } from './spread.js';
 import { replicasOf } from './workload.js';
 
@@ -262,7 +262,7 @@ function assignReplicas(input: ScheduleInput, selected: readonly Candidate[], re
   const rs = input.placement.replicaScheduling;
   const uid = uidOf(input.resource);
   const previous = input.previous?.clusters ?? [];
-  // A triggered reschedule: Karmada's Fresh mode (SEMANTICS.md §4.3); static weights ignore the previous result anyway.
+  // A triggered reschedule: Karmada's Fresh mode (docs/reference/semantics.md §4.3); static weights ignore the previous result anyway.
   const fresh = input.previous?.fresh === true;
   if (!rs || rs.replicaSchedulingType === 'Duplicated') return divideDuplicated(n, selected);
   if (rs.replicaSchedulingType !== 'Divided') {

@@ -1,5 +1,5 @@
 // Cluster selection with spread constraints, after Karmada's pkg/scheduler/core/spreadconstraint
-// (select_clusters.go and friends; SEMANTICS.md §3.4–§3.6). Candidates arrive sorted by
+// (select_clusters.go and friends; docs/reference/semantics.md §3.4–§3.6). Candidates arrive sorted by
 // sortCandidates; the result keeps that order and says, per cluster left out, why.
 import type { Placement } from '../model/types.js';
 import { ScheduleError, type Candidate } from './candidate.js';
@@ -53,7 +53,7 @@ export function selectClusters(candidates: readonly Candidate[], placement: Plac
     const why =
       (placement.spreadConstraints ?? []).length === 0
         ? 'no spread constraints'
-        : 'spread constraints ignored for static weighted division (SEMANTICS.md §3.5)';
+        : 'spread constraints ignored for static weighted division (docs/reference/semantics.md §3.5)';
     return { selected: [...candidates], steps: [`${why}: all ${candidates.length} candidates selected`], dropped: new Map() };
   }
   const byField = constraintsByField(placement);
@@ -130,7 +130,7 @@ function selectByRegion(
   clusterConstraint: EffectiveConstraint | undefined,
 ): SelectionResult {
   // Karmada's validation requires a cluster constraint beside a region one; flotilla proceeds as if
-  // {spreadByField: cluster} without limits were given (SEMANTICS.md extension list).
+  // {spreadByField: cluster} without limits were given (docs/reference/semantics.md extension list).
   const cluster: EffectiveConstraint = clusterConstraint ?? {
     field: 'cluster',
     minGroups: 1,
@@ -144,7 +144,7 @@ function selectByRegion(
   const scored = [...regions]
     .sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((r) => `${r.name} ${r.score} (${plural(r.clusters.length, 'cluster')})`);
-  steps.push(`spread by region: ${plural(regions.length, 'region')} scored (SEMANTICS.md §3.6): ${scored.join(', ') || 'none'}`);
+  steps.push(`spread by region: ${plural(regions.length, 'region')} scored (docs/reference/semantics.md §3.6): ${scored.join(', ') || 'none'}`);
 
   const pick = selectBestClustersByRegion(regions, regionConstraint, cluster);
   const regionLimit = `minGroups ${regionConstraint.minGroups}, ${maxGroupsText(regionConstraint)}`;

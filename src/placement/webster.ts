@@ -1,5 +1,5 @@
 // Webster (Sainte-Laguë) apportionment, the arithmetic behind every Karmada replica division
-// (pkg/util/helper/webstermethod.go: AllocateWebsterSeats; SEMANTICS.md §4.1).
+// (pkg/util/helper/webstermethod.go: AllocateWebsterSeats; docs/reference/semantics.md §4.1).
 import { FlotillaError } from '../model/diagnostics.js';
 
 /** A party (cluster) and its votes (weight or available replicas). */
@@ -33,7 +33,7 @@ export const defaultTieBreak: WebsterTieBreak = (a, b) => a.seats - b.seats || b
 /**
  * Sign of priority(a) − priority(b) where priority = votes/(2·seats+1), compared as exact rationals
  * by cross-multiplication (Go compares float64 quotients; exact comparison only differs where two
- * different fractions round to the same float, which SEMANTICS.md §4.1 asks us to treat exactly).
+ * different fractions round to the same float, which docs/reference/semantics.md §4.1 asks us to treat exactly).
  */
 function comparePriority(a: Entry, b: Entry): number {
   const left = a.votes * (2 * b.seats + 1);

@@ -102,7 +102,7 @@ export function computePlan(base: RenderResult, head: RenderResult, options: Pla
   };
 }
 
-/** CONTRACT.md's exit status: 1 when head has errors, 2 when anything changes, else 0. */
+/** docs/reference/contract.md's exit status: 1 when head has errors, 2 when anything changes, else 0. */
 export function planExitCode(report: PlanReport): 0 | 1 | 2 {
   if (report.head.errors > 0) return 1;
   return report.summary.changed ? 2 : 0;

@@ -2,7 +2,7 @@
 // and changed, with a short field-level summary. Objects are compared normalized (no status,
 // server fields or per-commit annotations) and with Secret values redacted.
 import { describeFieldChange, fieldChanges } from '../diff/fields.js';
-import { identityKey, normalizeObject, objectIdentity, redactSecret } from '../diff/normalize.js';
+import { identityKey, normalizeObject, objectIdentity, redactSecret } from '../objects/normalize.js';
 import type { ClusterObjectChanges, ObjectChange, ObjectRef } from './types.js';
 
 type Manifests = Record<string, ReadonlyArray<Record<string, unknown>>>;

@@ -4,7 +4,7 @@
 // TaintToleration …" or "static weight 60 → 50" instead of bare numbers.
 import type { Cluster, ClusterVerdict, FleetModel, Placement, PlacementResult, PolicyRef, ResourceRef } from '../model/types.js';
 import { compareRefs, resourceKey, type RenderResult } from '../render/render-fleet.js';
-import { clusterMatches } from '../placement/selector.js';
+import { clusterMatches } from '../objects/label-selector.js';
 import { describeFieldChange, fieldChanges } from '../diff/fields.js';
 import type { ClusterMove, ReasonKind, WorkloadChange } from './types.js';
 

@@ -1,4 +1,4 @@
-// The reconciler: one pass reads top to bottom as its stages (STYLE.md, after Flux) — fetch the
+// The reconciler: one pass reads top to bottom as its stages (docs/design/conventions.md, after Flux) — fetch the
 // source branch, load the changed files, place and render, diff against the applied state, write
 // the targets, commit status — and a failure in any stage ends the pass with that stage and its
 // own reason in the status. The core steps (render, diff, safety, status composition) are pure;
@@ -23,21 +23,21 @@ import { placementJson, previousFromJson } from '../render/contract.js';
 import { resourceKey, type RenderResult } from '../render/render-fleet.js';
 import { EMPTY_TREE, type Signature } from '../source/objects.js';
 import { summarize, type SourceRepository } from '../source/remote.js';
-import { commitStatus, readAppliedState, readStatusAt } from '../status/branch.js';
-import { sameStatus, STATUS_API_VERSION, STATUS_KIND, type ClusterStatus, type Phase, type ReconcileStatus, type Stage, type TargetStatus } from '../status/document.js';
+import { commitStatus, readAppliedState, readStatusAt } from '../state/branch.js';
+import { sameStatus, STATUS_API_VERSION, STATUS_KIND, type ClusterStatus, type Phase, type ReconcileStatus, type Stage, type TargetStatus } from '../state/document.js';
 import { createTargets, type TargetDeps } from '../targets/create.js';
 import type { TargetFs } from '../targets/fs.js';
 import type { Target, TargetReport } from '../targets/target.js';
-import { diffDesired, stateFiles, stateFromObjects, stateSize, type AppliedState, type ClusterCounts, type DesiredDiff, type IdentityCache } from './desired.js';
+import { diffDesired, stateFiles, stateFromObjects, stateSize, type AppliedState, type ClusterCounts, type DesiredDiff, type IdentityCache } from '../state/change-set.js';
 import { createFleetRenderer, type FileChange, type FleetRenderer, type RenderStats } from './renderer.js';
-import { checkDeletions, type DeletionCheck } from './safety.js';
+import { checkDeletions, type DeletionCheck } from '../state/deletion-guard.js';
 import { isFleetFilePath } from '../source/git-revision.js';
 import { safeSegment } from '../render/layout.js';
-import { evictFromPrevious, type ClusterCondition, type FailoverEvent } from '../kube/failover.js';
+import { evictFromPrevious, type ClusterCondition, type FailoverEvent } from '../live/failover.js';
 import type { FleetSyncResult } from '../kube/fleet.js';
 import { KubernetesTarget, type FleetInfo, type FleetObservation } from '../targets/kubernetes.js';
-import { OBSERVED_CLUSTERS_FILE, overlayObserved } from '../kube/observed.js';
-import { failoverUnschedulable, keptDiagnostics, livePhase, liveClusterStatus, recentEvents, withKeptObjects, type KeptPlacement } from './live.js';
+import { OBSERVED_CLUSTERS_FILE, overlayObserved } from '../live/observed.js';
+import { failoverUnschedulable, keptDiagnostics, livePhase, liveClusterStatus, recentEvents, withKeptObjects, type KeptPlacement } from '../live/live-status.js';
 
 /** Time and waiting, passed in so tests control both. */
 export interface Clock {

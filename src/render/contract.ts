@@ -1,8 +1,8 @@
-// The JSON document of CONTRACT.md (`flotilla render --format json`), built from a RenderResult.
+// The JSON document of docs/reference/contract.md (`flotilla render --format json`), built from a RenderResult.
 import type { PlacementResult, PreviousPlacement } from '../model/types.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { resourceKey, type RenderResult } from './render-fleet.js';
-import { sortKeysDeep } from './serialize.js';
+import { sortKeysDeep } from '../objects/serialize.js';
 
 /** The contract's placement entry (plus `affinityName`, which `--previous` needs for clusterAffinities). */
 export function placementJson(p: PlacementResult): Record<string, unknown> {

@@ -13,12 +13,12 @@
 //   - HPA followers, VirtualService checks, Namespaces and the per-cluster order are recomputed.
 // When unsure it recomputes: whatever is not provably unchanged is redone.
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
-import { buildFleetModel } from '../model/build.js';
+import { buildFleetModel } from '../fleet/build.js';
 import type { Manifest, OverridePolicy, PlacementResult, PreviousPlacement, PropagationPolicy } from '../model/types.js';
 import type { SourceFile } from '../load/parse.js';
 import { claimResource, type Claim } from '../placement/claim.js';
 import { refOf } from '../placement/schedule.js';
-import { REVISION_ANNOTATION } from './tracking.js';
+import { REVISION_ANNOTATION } from '../objects/tracking.js';
 import {
   assembleCluster,
   clusterSummaries,

@@ -4,14 +4,14 @@
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
 import type { Cluster, FleetModel, Manifest, OverridePolicy, PlacementResult, PolicyRef, PreviousPlacement, ResourceRef } from '../model/types.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
-import { buildFleetModel } from '../model/build.js';
+import { buildFleetModel } from '../fleet/build.js';
 import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../placement/claim.js';
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, POLICY_ANNOTATION, REVISION_ANNOTATION, SOURCE_ANNOTATION } from './tracking.js';
+import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, POLICY_ANNOTATION, REVISION_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
 
 export interface RenderInput {
   files: readonly SourceFile[];
@@ -54,7 +54,7 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/** Orders placements as CONTRACT.md says: apiVersion, kind, namespace, name. */
+/** Orders placements as docs/reference/contract.md says: apiVersion, kind, namespace, name. */
 export function compareRefs(a: ResourceRef, b: ResourceRef): number {
   return compareStrings(a.apiVersion, b.apiVersion) || compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
 }
@@ -165,7 +165,7 @@ function isFollowingHpa(m: Manifest): boolean {
 
 /**
  * The placement steps after scheduling, shared by the full and the incremental render: HPAs follow
- * their targets, placements are sorted (CONTRACT.md order) and VirtualServices are checked.
+ * their targets, placements are sorted (docs/reference/contract.md order) and VirtualServices are checked.
  */
 export function completePlacements(
   model: FleetModel,

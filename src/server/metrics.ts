@@ -4,7 +4,7 @@
 // the cluster name (bounded by the fleet).
 import client from 'prom-client';
 import type { ReconcileOutcome } from '../reconcile/reconciler.js';
-import type { ReconcileStatus } from '../status/document.js';
+import type { ReconcileStatus } from '../state/document.js';
 
 export type ObjectResult = 'applied' | 'failed' | 'drifted' | 'pruned';
 

@@ -8,6 +8,7 @@
 //             Authorization: Bearer <secret>; body {"ref": "refs/heads/main"} or {"branch": "main"}.
 // A verified push triggers a reconcile only when it names the configured source branch.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { DEFAULT_WEBHOOK_LIMITS } from '../config/service.js';
 
 export type WebhookProvider = 'github' | 'gitlab' | 'generic';
 
@@ -22,7 +23,6 @@ export interface WebhookSettings {
   rateLimit: { burst: number; perSecond: number };
 }
 
-export const DEFAULT_WEBHOOK_LIMITS = { maxBodyBytes: 1024 * 1024, rateLimit: { burst: 10, perSecond: 1 } } as const;
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -127,3 +127,4 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((1 - this.tokens) / this.limit.perSecond));
   }
 }
+

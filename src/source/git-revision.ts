@@ -54,7 +54,7 @@ export async function resolveRevision(opts: { dir: string; ref: string; cache?: 
 /**
  * Every `*.yaml`/`*.yml` blob of a commit under `subpath`, sorted by path. Paths stay relative to
  * the repository root so diagnostics name files as they are in the repository. Dot-directories
- * and node_modules below `subpath` are skipped (CONTRACT.md "Input"); symlinks and submodules are
+ * and node_modules below `subpath` are skipped (docs/reference/contract.md "Input"); symlinks and submodules are
  * skipped because they have no content of their own at the revision.
  */
 export async function readRevisionFiles(opts: {

@@ -3,7 +3,7 @@
 // offer the same operations — fetch the source branch, read and fetch other branches, publish a
 // commit to a branch without ever forcing — so the reconciler does not care which it has.
 //
-// LIBRARIES.md §1: fetch and clone take no signal, so every request gets a timeout through a
+// docs/design/libraries.md §1: fetch and clone take no signal, so every request gets a timeout through a
 // wrapped http client; a later fetch never passes `depth` (that re-sends the whole snapshot);
 // packs pile up (isomorphic-git has no gc), so the cache is repacked with the git CLI.
 import { execFile } from 'node:child_process';
@@ -347,7 +347,7 @@ function isNonFastForward(e: unknown): boolean {
   return false;
 }
 
-/** Maps a failed git operation to an error that says what the user must do (STYLE.md 5). */
+/** Maps a failed git operation to an error that says what the user must do (docs/design/conventions.md 5). */
 export function explainGitError(e: unknown, what: string, url: string, source: SourceConfig, hasCredentials: boolean): FlotillaError {
   if (e instanceof FlotillaError) return e;
   const status = httpStatusOf(e);

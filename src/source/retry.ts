@@ -1,4 +1,4 @@
-// Retrying network calls (STYLE.md 5: "retry later" errors get backoff; "fix something" errors do
+// Retrying network calls (docs/design/conventions.md 5: "retry later" errors get backoff; "fix something" errors do
 // not). A call is retried only when the failure is transient: a 5xx/429/408 answer, a timeout, a
 // dropped or refused connection, or a response cut short. Authentication failures and everything
 // else surface at once.

@@ -1,24 +1,24 @@
-// The kubernetes target (CONTRACT.md `targets: - kubernetes`): the desired state of each member
+// The kubernetes target (docs/reference/contract.md `targets: - kubernetes`): the desired state of each member
 // cluster applied to the live cluster with server-side apply, pruned from the inventory, its
 // health read back — one cluster at a time up to the parallelism limit, each isolated
 // (src/kube/fleet.ts). It also observes the clusters for scheduling: readiness for failover and
 // capacity for the estimator (observe()).
 import { parse } from 'yaml';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { identityKey } from '../diff/normalize.js';
+import { identityKey } from '../objects/normalize.js';
 import type { PreviousPlacement, ResourceRef } from '../model/types.js';
-import { displacedBy, markFresh } from '../reconcile/live.js';
+import { displacedBy, markFresh } from '../live/live-status.js';
 import { DEFAULT_KUBE_API_OPTIONS, type KubeApiOptions } from '../kube/api.js';
 import { openClusterClients } from '../kube/clients.js';
 import type { ConnectionSettings, ReadTextFile } from '../kube/connections.js';
-import { DEFAULT_FAILOVER, evictFromPrevious, failoverTaints, nextCondition, evictedClusters, type ClusterCondition, type FailoverEvent, type FailoverSettings } from '../kube/failover.js';
+import { DEFAULT_FAILOVER, evictFromPrevious, failoverTaints, nextCondition, evictedClusters, type ClusterCondition, type FailoverEvent, type FailoverSettings } from '../live/failover.js';
 import { observeFleet, syncFleet, type ClusterClient, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
 import { memoryInventoryStore, type FleetInventory, type InventoryStore } from '../kube/inventory.js';
-import { observedClustersFile, type ObservedCluster } from '../kube/observed.js';
+import { observedClustersFile, type ObservedCluster } from '../live/observed.js';
 import { DEFAULT_KUBE_RETRY, type KubeRetryPolicy } from '../kube/retry.js';
 import { refOf, type DesiredObject, type InventoryEntry, type SyncOptions } from '../kube/sync.js';
 import type { KubeTransport } from '../kube/transport.js';
-import { MANAGED_VALUE } from '../render/tracking.js';
+import { MANAGED_VALUE } from '../objects/tracking.js';
 import type { Target, TargetPlan, TargetReport } from './target.js';
 
 export interface KubernetesTargetSettings extends ConnectionSettings {

@@ -2,7 +2,7 @@
 // gets the change set of the diff stage and the full desired state; it keeps its own record of
 // what it wrote, so it can catch up after a failure or a restart and never deletes what it did
 // not write.
-import type { ObjectChange } from '../reconcile/desired.js';
+import type { ObjectChange } from '../state/change-set.js';
 
 export interface TargetPlan {
   /** The source revision being applied. */

@@ -1,4 +1,4 @@
-// Istio VirtualService checks (SCENARIOS.md row 4): weighted routes must sum to 100, and a subset
+// Istio VirtualService checks (docs/reference/scenarios.md row 4): weighted routes must sum to 100, and a subset
 // that receives traffic should have replicas on some cluster the VirtualService reaches.
 import type { DiagnosticSink } from '../model/diagnostics.js';
 import type { FleetModel, Manifest, PlacementResult } from '../model/types.js';

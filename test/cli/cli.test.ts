@@ -1,4 +1,4 @@
-// The CLI end to end (CONTRACT.md): exit statuses, the render JSON contract, --out, --ref, explain,
+// The CLI end to end (docs/reference/contract.md): exit statuses, the render JSON contract, --out, --ref, explain,
 // validate formats and the demo.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import os from 'node:os';

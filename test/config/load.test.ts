@@ -17,7 +17,7 @@ const problemsOf = (text: string, env: NodeJS.ProcessEnv = {}): Array<{ path: st
 };
 
 describe('reconcile config', () => {
-  it("CONTRACT.md's example loads, with its credentials from the environment", () => {
+  it("docs/reference/contract.md's example loads, with its credentials from the environment", () => {
     const { config, credentials } = load(
       `source:
   url: https://git.example.com/platform/fleet.git

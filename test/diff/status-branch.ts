@@ -1,8 +1,8 @@
-// A status branch as the reconciler writes it (CONTRACT.md): status.yaml plus every applied object
+// A status branch as the reconciler writes it (docs/reference/contract.md): status.yaml plus every applied object
 // under manifests/ in the `render --out` layout, committed in its own history and fetched into the
 // fleet repository as `flotilla-status` (or as origin/flotilla-status).
 import { layoutManifests } from '../../src/render/layout.js';
-import { toStableYaml } from '../../src/render/serialize.js';
+import { toStableYaml } from '../../src/objects/serialize.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { git, makeRepo } from '../helpers/git.js';
 

@@ -11,7 +11,7 @@ import type { ClusterGate } from '../../src/ha/shards.js';
 import { DEFAULT_KUBE_RETRY } from '../../src/kube/retry.js';
 import { silentLogger } from '../../src/log/logger.js';
 import type { SourceFile } from '../../src/load/parse.js';
-import type { ObjectChange } from '../../src/reconcile/desired.js';
+import type { ObjectChange } from '../../src/state/change-set.js';
 import type { KubernetesTarget } from '../../src/targets/kubernetes.js';
 import type { Target, TargetPlan, TargetReport } from '../../src/targets/target.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';

@@ -1,5 +1,5 @@
 // A git smart-HTTP server for tests: Node's http server in front of `git http-backend` (CGI), as
-// in LIBRARIES.md §1. Pushes land in the served bare repositories (unlike git-http-mock-server,
+// in docs/design/libraries.md §1. Pushes land in the served bare repositories (unlike git-http-mock-server,
 // which writes to a temporary copy). Optional Basic auth, a log of requests, and fault injection
 // (an error status, a delay, or no answer at all) for the reconciler's retry and timeout tests.
 import { spawn, type ChildProcess } from 'node:child_process';

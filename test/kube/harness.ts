@@ -2,7 +2,7 @@
 // fleet rendered with renderFleet, diffed against the last applied state (diffDesired), as a
 // TargetPlan. Tests drive the target pass by pass and count requests from the servers' logs.
 import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
-import { diffDesired, stateObjects, type AppliedState } from '../../src/reconcile/desired.js';
+import { diffDesired, stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { safeSegment } from '../../src/render/layout.js';
 import type { SourceFile } from '../../src/load/parse.js';
 import type { TargetPlan } from '../../src/targets/target.js';

@@ -5,7 +5,7 @@ import { KubeApi, DEFAULT_KUBE_API_OPTIONS } from '../../src/kube/api.js';
 import { kubeconfigTransport } from '../../src/kube/transport.js';
 import { Discovery } from '../../src/kube/discovery.js';
 import { syncCluster, refOf, DEFAULT_SYNC_OPTIONS, type DesiredObject, type InventoryEntry } from '../../src/kube/sync.js';
-import { MANAGED_LABEL, MANAGED_VALUE } from '../../src/render/tracking.js';
+import { MANAGED_LABEL, MANAGED_VALUE } from '../../src/objects/tracking.js';
 
 // A resync against a cluster where another field manager (a service mesh's injector) added list
 // items flotilla never sends must write nothing and report no drift; a field flotilla does send,

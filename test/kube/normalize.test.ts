@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeObject } from '../../src/diff/normalize.js';
+import { normalizeObject } from '../../src/objects/normalize.js';
 import { compareWithLive, differingFields, ownedFieldsDropped } from '../../src/kube/normalize.js';
 
 const desired = {

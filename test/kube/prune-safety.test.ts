@@ -10,7 +10,7 @@ import { KubeApi, DEFAULT_KUBE_API_OPTIONS, type KubeObject } from '../../src/ku
 import { kubeconfigTransport } from '../../src/kube/transport.js';
 import { Discovery } from '../../src/kube/discovery.js';
 import { syncCluster, refOf, DEFAULT_SYNC_OPTIONS, type ClusterSyncResult, type DesiredObject, type InventoryEntry } from '../../src/kube/sync.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE } from '../../src/render/tracking.js';
+import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE } from '../../src/objects/tracking.js';
 
 let fleet: TestFleet;
 let server: TestApiServer;

@@ -11,7 +11,7 @@ import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { configFrom, kubernetesConfigYaml, reconcilerFor, seedFiles } from '../reconcile/harness.js';
 import { startSeedFleet } from './harness.js';
-import { displacedBy, markFresh } from '../../src/reconcile/live.js';
+import { displacedBy, markFresh } from '../../src/live/live-status.js';
 
 afterAll(cleanupRepos);
 

@@ -3,7 +3,7 @@ import type { OverridePolicy, Overriders } from '../../src/model/types.js';
 import { applyOverrides, matchingOverridePolicies } from '../../src/override/apply.js';
 import { cluster, manifest, policy } from './fixtures.js';
 
-// ------------------------------------------------------------------ SCENARIOS.md row 3
+// ------------------------------------------------------------------ docs/reference/scenarios.md row 3
 
 const globalApp = {
   apiVersion: 'apps/v1',

@@ -67,7 +67,7 @@ describe('divideDuplicated', () => {
   });
 });
 
-describe('divideByStaticWeight (SEMANTICS.md §4.2)', () => {
+describe('divideByStaticWeight (docs/reference/semantics.md §4.2)', () => {
   const four = [cand('A'), cand('B'), cand('C'), cand('D')];
   const w2111 = [weight(2, 'A'), weight(1, 'B'), weight(1, 'C'), weight(1, 'D')];
 
@@ -153,7 +153,7 @@ describe('divideByStaticWeight (SEMANTICS.md §4.2)', () => {
   });
 });
 
-describe('divideByAvailability — first schedule (SEMANTICS.md §4.3)', () => {
+describe('divideByAvailability — first schedule (docs/reference/semantics.md §4.3)', () => {
   const sel = () => [cand('m1', 6), cand('m2', 8), cand('m3', 10)];
 
   it('dynamic: 12 replicas over available 6/8/10 → 3/4/5', () => {
@@ -291,7 +291,7 @@ describe('divideByAvailability — fresh reschedule', () => {
   });
 });
 
-describe('divideWithOverflow (SEMANTICS.md §3.8)', () => {
+describe('divideWithOverflow (docs/reference/semantics.md §3.8)', () => {
   it('primary tier m1 holds 5 → 12 replicas aggregated: m1 5, overflow m2 7', () => {
     const sel = [cand('m1', 5, { tier: 0 }), cand('m2', 10, { tier: 1 })];
     const r = divideWithOverflow('Aggregated', 12, sel, [], '');

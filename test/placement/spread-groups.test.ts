@@ -57,7 +57,7 @@ describe('selectGroups (Karmada TestSelectGroups)', () => {
   });
 });
 
-describe('selectGroups quirks (SEMANTICS.md §3.5)', () => {
+describe('selectGroups quirks (docs/reference/semantics.md §3.5)', () => {
   it('a lighter combination that is a strict prefix of the heaviest wins: G1+G2+G3 (100) loses to G1+G2 (90)', () => {
     // value order G3(1) G1(2) G2(3): DFS records G3+G1+G2 (6 ≥ 5) first, then G1+G2 (5 ≥ 5).
     const groups = [g('G1', 2, 50), g('G2', 3, 40), g('G3', 1, 10)];

@@ -241,7 +241,7 @@ describe('selectClusters dispatch (select_clusters.go)', () => {
     const p = placement([spread('cluster', 2, 2), spread('region', 1, 1)], duplicated);
     const r = selectClusters(cs(), p, 50);
     expect(names(r.selected)).toEqual(['member2', 'member3']);
-    expect(r.steps[0]).toBe('spread by region: 2 regions scored (SEMANTICS.md §3.6): R1 2035 (3 clusters), R2 1060 (1 cluster)');
+    expect(r.steps[0]).toBe('spread by region: 2 regions scored (docs/reference/semantics.md §3.6): R1 2035 (3 clusters), R2 1060 (1 cluster)');
     expect(r.dropped.get('member4')).toMatch(/^region R2 not chosen by spreadConstraints \(region minGroups 1, maxGroups 1\): R1 chosen/);
     expect(r.dropped.get('member1')).toMatch(/^region R1 chosen, but not among the 1 more cluster allowed by cluster maxGroups 2/);
   });

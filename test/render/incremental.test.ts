@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { PreviousPlacement } from '../../src/model/types.js';
 import { IncrementalRenderer, type FileChange } from '../../src/render/incremental.js';
 import { renderFleet, resourceKey, type RenderResult } from '../../src/render/render-fleet.js';
-import { REVISION_ANNOTATION } from '../../src/render/tracking.js';
+import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
 import { applyEdit, changesBetween, fleetFiles, initialFleet, sourceFiles, type FleetEdit, type FleetState } from './incremental-fleet.js';
 
 /** A fleet under test: its state, files, engine and the last result. */

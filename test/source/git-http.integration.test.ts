@@ -14,7 +14,7 @@ const timedHttp = (ms: number) => ({
   request: (r: Parameters<typeof httpNode.request>[0]) => httpNode.request({ ...r, signal: r.signal ?? AbortSignal.timeout(ms) } as typeof r),
 });
 
-/** isomorphic-git's types demand `dir` for clone, but a gitdir-only clone with noCheckout works (LIBRARIES.md §1). */
+/** isomorphic-git's types demand `dir` for clone, but a gitdir-only clone with noCheckout works (docs/design/libraries.md §1). */
 const gitdirOnly = (args: Omit<Parameters<typeof git.clone>[0], 'dir'>) => args as Parameters<typeof git.clone>[0];
 
 let work: { dir: string; commit: string };

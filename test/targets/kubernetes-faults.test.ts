@@ -7,7 +7,7 @@ import type { TestFleet } from '../helpers/kube.js';
 import type { SourceFile } from '../../src/load/parse.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { placementJson, previousFromJson } from '../../src/render/contract.js';
-import { evictFromPrevious, NOT_READY_TAINT_KEY } from '../../src/kube/failover.js';
+import { evictFromPrevious, NOT_READY_TAINT_KEY } from '../../src/live/failover.js';
 import { PlanMaker, SEED_CLUSTERS, clearRequests, startSeedFleet, testTarget, writes } from '../kube/harness.js';
 import type { KubernetesTarget } from '../../src/targets/kubernetes.js';
 

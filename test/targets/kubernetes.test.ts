@@ -7,7 +7,7 @@ import type { TestFleet } from '../helpers/kube.js';
 import type { SourceFile } from '../../src/load/parse.js';
 import { PlanMaker, SEED_CLUSTERS, clearRequests, startSeedFleet, testTarget, writes } from '../kube/harness.js';
 import type { KubernetesTarget } from '../../src/targets/kubernetes.js';
-import { MANAGED_LABEL, PRUNE_ANNOTATION } from '../../src/render/tracking.js';
+import { MANAGED_LABEL, PRUNE_ANNOTATION } from '../../src/objects/tracking.js';
 
 const deployment = (fleet: TestFleet, cluster: string, name: string) => fleet.servers.get(cluster)!.getObject('apps/v1', 'Deployment', 'default', name) as Record<string, any> | undefined;
 const actions = (t: KubernetesTarget, action: string) =>

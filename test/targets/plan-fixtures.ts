@@ -1,5 +1,5 @@
 // Hand-made target plans for the directory and git target tests.
-import { blobOid, type ObjectChange } from '../../src/reconcile/desired.js';
+import { blobOid, type ObjectChange } from '../../src/state/change-set.js';
 import type { TargetPlan } from '../../src/targets/target.js';
 
 export const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' };

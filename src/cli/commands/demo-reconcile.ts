@@ -8,7 +8,7 @@ import git from 'isomorphic-git';
 import { parseConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import { startReconciler } from '../../reconcile/start.js';
-import { formatStatusText } from '../../status/summary.js';
+import { formatStatusText } from '../../state/summary.js';
 import { bundledFleet } from './demo.js';
 import { Exit, parseFlags, type Command } from '../io.js';
 

@@ -1,7 +1,7 @@
 // flotilla demo: the bundled seed fleet rendered and explained, with no cluster and no network.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { formatDiagnosticsText, summarizeDiagnostics } from '../diagnostics-format.js';
+import { formatDiagnosticsText, summarizeDiagnostics } from '../../model/diagnostics-format.js';
 import { renderFromOptions } from '../input.js';
 import { Exit, parseFlags, type Command } from '../io.js';
 import { explainText, findPlacement } from './explain.js';

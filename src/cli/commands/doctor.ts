@@ -9,7 +9,7 @@ import { silentLogger } from '../../log/logger.js';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { systemClock, type Clock } from '../../reconcile/reconciler.js';
 import { openSourceRepository } from '../../source/remote.js';
-import { readStatusAt } from '../../status/branch.js';
+import { readStatusAt } from '../../state/branch.js';
 import { kubernetesSettings } from '../../targets/create.js';
 import type { KubernetesTargetSettings } from '../../targets/kubernetes.js';
 import { checkClusters, describeClusterCheck } from '../../kube/check.js';

@@ -11,7 +11,7 @@ import { startReconciler } from '../../reconcile/start.js';
 import type { Clock, ReconcilerAdapters } from '../../reconcile/reconciler.js';
 import { serveReconciler, serviceMetrics, shardManagerFromConfig, shardTargets } from '../../server/start-service.js';
 import type { TargetFs } from '../../targets/fs.js';
-import { formatStatusText } from '../../status/summary.js';
+import { formatStatusText } from '../../state/summary.js';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { Exit, parseFlags, type Command, type CommandIO } from '../io.js';
 

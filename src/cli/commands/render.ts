@@ -1,8 +1,8 @@
-// flotilla render: placements and per-cluster manifests of a revision (CONTRACT.md).
+// flotilla render: placements and per-cluster manifests of a revision (docs/reference/contract.md).
 import { renderJson } from '../../render/contract.js';
-import { toStableYaml } from '../../render/serialize.js';
+import { toStableYaml } from '../../objects/serialize.js';
 import { writeManifestTree } from '../../output/directory.js';
-import { formatDiagnosticsText, summarizeDiagnostics } from '../diagnostics-format.js';
+import { formatDiagnosticsText, summarizeDiagnostics } from '../../model/diagnostics-format.js';
 import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
 

@@ -11,9 +11,9 @@ import { FlotillaError } from '../../model/diagnostics.js';
 import { locateGitDirectory } from '../../source/git-revision.js';
 import { ObjectStore } from '../../source/objects.js';
 import { openSourceRepository } from '../../source/remote.js';
-import { readStatusAt, type StatusSnapshot } from '../../status/branch.js';
-import { serializeStatus } from '../../status/document.js';
-import { formatStatusText } from '../../status/summary.js';
+import { readStatusAt, type StatusSnapshot } from '../../state/branch.js';
+import { serializeStatus } from '../../state/document.js';
+import { formatStatusText } from '../../state/summary.js';
 import { systemClock } from '../../reconcile/reconciler.js';
 import { checkFormat, Exit, parseFlags, type Command, type CommandIO } from '../io.js';
 

@@ -1,5 +1,5 @@
 // flotilla validate: load and schedule, print every diagnostic, exit 1 on any error.
-import { formatDiagnosticsGithub, formatDiagnosticsText, summarizeDiagnostics } from '../diagnostics-format.js';
+import { formatDiagnosticsGithub, formatDiagnosticsText, summarizeDiagnostics } from '../../model/diagnostics-format.js';
 import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
 

@@ -1,5 +1,5 @@
 // Selection by the cluster spread constraint alone, after selectBestClustersByCluster in Karmada's
-// pkg/scheduler/core/spreadconstraint/select_clusters_by_cluster.go (SEMANTICS.md §3.5, "By cluster").
+// pkg/scheduler/core/spreadconstraint/select_clusters_by_cluster.go (docs/reference/semantics.md §3.5, "By cluster").
 import { ScheduleError, type Candidate } from '../candidate.js';
 import type { EffectiveConstraint } from './constraints.js';
 

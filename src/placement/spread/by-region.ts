@@ -1,12 +1,12 @@
 // Selection by region, after selectBestClustersByRegion / selectRegions in Karmada's
-// pkg/scheduler/core/spreadconstraint/select_clusters_by_region.go (SEMANTICS.md §3.5, "By region").
+// pkg/scheduler/core/spreadconstraint/select_clusters_by_region.go (docs/reference/semantics.md §3.5, "By region").
 import type { Placement } from '../../model/types.js';
 import { ScheduleError, sortCandidates, type Candidate } from '../candidate.js';
 import type { EffectiveConstraint } from './constraints.js';
 import { calcGroupScore } from './group-score.js';
 import { selectGroups, sortByWeight, type GroupInfo } from './select-groups.js';
 
-/** A region: its score (SEMANTICS.md §3.6) and its clusters in candidate order. */
+/** A region: its score (docs/reference/semantics.md §3.6) and its clusters in candidate order. */
 export interface RegionGroup {
   name: string;
   score: number;

@@ -32,7 +32,7 @@ export function constraintsByField(placement: Placement): Map<SpreadField, Effec
   for (const raw of placement.spreadConstraints ?? []) {
     const c = defaultedConstraint(raw);
     if (!c.spreadByField) continue;
-    // flotilla extension (SEMANTICS.md, extension list): maxSkew without maxGroups does not limit groups.
+    // flotilla extension (docs/reference/semantics.md, extension list): maxSkew without maxGroups does not limit groups.
     const unlimitedBySkew = c.maxSkew !== undefined && c.maxGroups === 0;
     out.set(c.spreadByField, {
       field: c.spreadByField,

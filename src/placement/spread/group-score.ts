@@ -1,5 +1,5 @@
 // Scores of a topology group (a region), after calcGroupScore / calcGroupScoreForDuplicate in
-// Karmada's pkg/scheduler/core/spreadconstraint/group_clusters.go (SEMANTICS.md §3.6).
+// Karmada's pkg/scheduler/core/spreadconstraint/group_clusters.go (docs/reference/semantics.md §3.6).
 import type { Placement } from '../../model/types.js';
 import type { Candidate } from '../candidate.js';
 import { constraintsByField } from './constraints.js';

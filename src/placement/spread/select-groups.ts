@@ -1,5 +1,5 @@
 // Choosing a set of topology groups, after selectGroups in Karmada's
-// pkg/scheduler/core/spreadconstraint/select_groups.go (SEMANTICS.md §3.5, "By region", step 3).
+// pkg/scheduler/core/spreadconstraint/select_groups.go (docs/reference/semantics.md §3.5, "By region", step 3).
 
 /** A topology group as the search sees it: `value` counts toward the target, `weight` is its score. */
 export interface GroupInfo {

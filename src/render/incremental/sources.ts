@@ -2,7 +2,7 @@
 // cached until it changes, and the rule that says when per-file results are not what parsing the
 // whole revision at once (parseFleetFiles over every file) would give.
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../../load/parse.js';
-import { apiGroup, clusterScopedKindOfCrd } from '../../load/scope.js';
+import { apiGroup, clusterScopedKindOfCrd } from '../../objects/scope.js';
 import { DiagnosticSink, type Diagnostic, type FieldLocator } from '../../model/diagnostics.js';
 import type { Manifest } from '../../model/types.js';
 

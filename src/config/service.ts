@@ -1,0 +1,142 @@
+// The `server:` and `ha:` sections of flotilla.yaml, validated apart from the rest so the config
+// loader only has to hand them over. Same rules as the loader: every problem with its dot-path,
+// unknown keys are errors, secrets only by environment variable name (never in the file).
+
+/** Webhook limits where `server.webhook` leaves them out. */
+export const DEFAULT_WEBHOOK_LIMITS = { maxBodyBytes: 1024 * 1024, rateLimit: { burst: 10, perSecond: 1 } } as const;
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Upper bound of a graceful shutdown (below the pod's terminationGracePeriodSeconds). */
+  shutdownTimeoutSeconds: number;
+  /** null: /hooks/git is off. */
+  webhook: { secretEnv: string | null; allowUnsigned: boolean; maxBodyBytes: number; rateLimit: { burst: number; perSecond: number } } | null;
+}
+
+export interface HaConfig {
+  shards: number;
+  leaseNamespace: string;
+  /** Lease name prefix and group label (default "flotilla"). */
+  leaseName: string;
+  /** Environment variable with this replica's name (default POD_NAME, then HOSTNAME). */
+  identityEnv: string;
+  /** Kubeconfig of the management cluster (absolute); null: in-cluster ServiceAccount. */
+  kubeconfig: string | null;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+export interface ServiceSections {
+  server: ServerConfig | null;
+  ha: HaConfig | null;
+  /** The webhook secret read from `server.webhook.secretEnv` (never logged, never in the config). */
+  webhookSecret: string | null;
+}
+
+/** 25 s: under Kubernetes' default terminationGracePeriodSeconds of 30. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25;
+
+type Problem = { path: string; message: string };
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** Validates the two sections; `problems` gets one entry per mistake. */
+export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opts: { env: NodeJS.ProcessEnv; resolve(p: string): string }, problems: Problem[]): ServiceSections {
+  const fail = (path: string, message: string) => problems.push({ path, message });
+  const known = (o: Record<string, unknown>, at: string, keys: string[]) => {
+    for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${at}.${k}`, `unknown key (expected one of ${keys.join(', ')})`);
+  };
+  const num = (v: unknown, at: string, min: number, max: number, integer = false): number | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      fail(at, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+      return undefined;
+    }
+    return v;
+  };
+  const str = (v: unknown, at: string): string | undefined => {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') {
+      fail(at, 'must be a non-empty string');
+      return undefined;
+    }
+    return v;
+  };
+
+  let server: ServerConfig | null = null;
+  let webhookSecret: string | null = null;
+  if (raw.server !== undefined) {
+    if (!isObject(raw.server)) fail('server', 'must be a mapping');
+    else {
+      known(raw.server, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook']);
+      const listen = str(raw.server.listen, 'server.listen') ?? '0.0.0.0:8080';
+      const m = /^(.*):(\d{1,5})$/.exec(listen);
+      const port = m ? Number(m[2]) : NaN;
+      if (!m || port > 65535) fail('server.listen', `must be host:port, e.g. "0.0.0.0:8080" (got "${listen}")`);
+      let webhook: ServerConfig['webhook'] = null;
+      const w = raw.server.webhook;
+      if (w !== undefined) {
+        if (!isObject(w)) fail('server.webhook', 'must be a mapping');
+        else {
+          known(w, 'server.webhook', ['secretEnv', 'allowUnsigned', 'maxBodyBytes', 'rateLimit']);
+          const secretEnv = str(w.secretEnv, 'server.webhook.secretEnv') ?? null;
+          if (secretEnv !== null && !ENV_NAME.test(secretEnv)) fail('server.webhook.secretEnv', 'must be an environment variable name');
+          const allowUnsigned = w.allowUnsigned === undefined ? false : w.allowUnsigned === true ? true : (w.allowUnsigned === false ? false : (fail('server.webhook.allowUnsigned', 'must be true or false'), false));
+          if (secretEnv === null && !allowUnsigned) fail('server.webhook.secretEnv', 'required: name the environment variable holding the webhook secret (or set allowUnsigned: true)');
+          if (secretEnv !== null) {
+            const value = opts.env[secretEnv];
+            if (!value) fail('server.webhook.secretEnv', `environment variable ${secretEnv} is not set`);
+            else if (value.length < 16) fail('server.webhook.secretEnv', `the secret in ${secretEnv} is shorter than 16 characters`);
+            else webhookSecret = value;
+          }
+          const rl = isObject(w.rateLimit) ? w.rateLimit : {};
+          if (w.rateLimit !== undefined && !isObject(w.rateLimit)) fail('server.webhook.rateLimit', 'must be a mapping');
+          known(rl, 'server.webhook.rateLimit', ['burst', 'perSecond']);
+          webhook = {
+            secretEnv,
+            allowUnsigned,
+            maxBodyBytes: num(w.maxBodyBytes, 'server.webhook.maxBodyBytes', 1024, 26_214_400, true) ?? DEFAULT_WEBHOOK_LIMITS.maxBodyBytes,
+            rateLimit: { burst: num(rl.burst, 'server.webhook.rateLimit.burst', 1, 10_000, true) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.burst, perSecond: num(rl.perSecond, 'server.webhook.rateLimit.perSecond', 0.001, 10_000) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.perSecond },
+          };
+        }
+      }
+      const shutdownTimeoutSeconds = num(raw.server.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+      server = { host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0', port: Number.isFinite(port) ? port : 8080, shutdownTimeoutSeconds, webhook };
+    }
+  }
+
+  let ha: HaConfig | null = null;
+  if (raw.ha !== undefined) {
+    if (!isObject(raw.ha)) fail('ha', 'must be a mapping');
+    else {
+      const h = raw.ha;
+      known(h, 'ha', ['shards', 'leaseNamespace', 'leaseName', 'identityEnv', 'kubeconfig', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds']);
+      const leaseNamespace = str(h.leaseNamespace, 'ha.leaseNamespace') ?? 'flotilla-system';
+      if (!DNS_LABEL.test(leaseNamespace)) fail('ha.leaseNamespace', 'must be a namespace name');
+      const leaseName = str(h.leaseName, 'ha.leaseName') ?? 'flotilla';
+      if (!DNS_LABEL.test(leaseName) || leaseName.length > 40) fail('ha.leaseName', 'must be a DNS label of at most 40 characters');
+      const identityEnv = str(h.identityEnv, 'ha.identityEnv') ?? 'POD_NAME';
+      const kubeconfig = str(h.kubeconfig, 'ha.kubeconfig');
+      const leaseDurationSeconds = num(h.leaseDurationSeconds, 'ha.leaseDurationSeconds', 1, 3600) ?? 15;
+      const renewDeadlineSeconds = num(h.renewDeadlineSeconds, 'ha.renewDeadlineSeconds', 0.5, 3600) ?? 10;
+      const retryPeriodSeconds = num(h.retryPeriodSeconds, 'ha.retryPeriodSeconds', 0.1, 3600) ?? 2;
+      // client-go's checks: others must wait longer than the holder keeps acting.
+      if (leaseDurationSeconds <= renewDeadlineSeconds) fail('ha.leaseDurationSeconds', `must be greater than renewDeadlineSeconds (${renewDeadlineSeconds})`);
+      if (renewDeadlineSeconds <= 1.2 * retryPeriodSeconds) fail('ha.renewDeadlineSeconds', `must be greater than 1.2 × retryPeriodSeconds (${retryPeriodSeconds})`);
+      ha = {
+        shards: num(h.shards, 'ha.shards', 1, 1024, true) ?? 1,
+        leaseNamespace,
+        leaseName,
+        identityEnv,
+        kubeconfig: kubeconfig === undefined ? null : opts.resolve(kubeconfig),
+        leaseDurationSeconds,
+        renewDeadlineSeconds,
+        retryPeriodSeconds,
+      };
+    }
+  }
+  return { server, ha, webhookSecret };
+}

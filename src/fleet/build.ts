@@ -1,0 +1,117 @@
+// Builds the typed FleetModel from parsed manifests: clusters first (every other kind refers to
+// them), then fleets, policies and tuning; everything else is a resource to propagate. Problems are
+// diagnostics at the field's line; objects Karmada would reject are left out of the model.
+import { clusterNameProblem } from '../objects/names.js';
+import type { DiagnosticSink } from '../model/diagnostics.js';
+import type { Fleet, FleetModel, Manifest, OverridePolicy, PropagationPolicy, Tuning } from '../model/types.js';
+import { mergeClusters, readAttachedCluster, readKarmadaCluster, readKuratorCluster, type ClusterDeclaration } from './clusters.js';
+import { ManifestReader } from '../model/fields.js';
+import { readFleetMembers, resolveFleet, type FleetMembers } from './fleet.js';
+import { roleOf } from './kinds.js';
+import { parseOverridePolicy } from './overrides.js';
+import { parsePropagationPolicy } from './policies.js';
+import { DEFAULT_TUNING, readTuning } from './tuning.js';
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function byNamespaceName<T extends { namespace: string; name: string }>(a: T, b: T): number {
+  return compare(a.namespace, b.namespace) || compare(a.name, b.name);
+}
+
+/** Builds the fleet model; every problem goes to `sink` (construct it with makeFieldLocator for field lines). */
+export function buildFleetModel(manifests: readonly Manifest[], sink: DiagnosticSink): FleetModel {
+  const byRole = new Map<string, Manifest[]>();
+  for (const m of manifests) {
+    const role = roleOf(m);
+    const list = byRole.get(role) ?? [];
+    list.push(m);
+    byRole.set(role, list);
+  }
+  const of = (role: string) => byRole.get(role) ?? [];
+
+  // Pass 1: every cluster declaration, so references and affinities can be checked against them.
+  const declarations: ClusterDeclaration[] = [];
+  const fleetMembers: Array<{ manifest: Manifest; members: FleetMembers }> = [];
+  for (const m of of('Fleet')) {
+    const members = readFleetMembers(new ManifestReader(m, sink));
+    fleetMembers.push({ manifest: m, members });
+    declarations.push(...members.declarations);
+  }
+  const readers = [
+    ['AttachedCluster', readAttachedCluster],
+    ['KuratorCluster', readKuratorCluster],
+    ['KarmadaCluster', readKarmadaCluster],
+  ] as const;
+  for (const [role, read] of readers) {
+    for (const m of of(role)) {
+      const r = new ManifestReader(m, sink);
+      const problem = clusterNameProblem(m.name);
+      if (problem) {
+        r.error('INVALID_NAME', `cluster name "${m.name}" ${problem}`, ['metadata', 'name']);
+        continue;
+      }
+      declarations.push(read(r));
+    }
+  }
+  const declared = new Set(declarations.map((d) => d.name));
+  const clusters = mergeClusters(declarations, sink);
+
+  // Pass 2: fleets (membership, default placement) and policies, with UNKNOWN_CLUSTER checks.
+  const fleets: Fleet[] = fleetMembers.map(({ manifest, members }) => resolveFleet(new ManifestReader(manifest, sink, declared), members, declared));
+  fleets.sort(byNamespaceName);
+  const clusterByName = new Map(clusters.map((c) => [c.name, c]));
+  for (const fleet of fleets) {
+    for (const name of fleet.clusters) {
+      const c = clusterByName.get(name);
+      if (c && !c.fleets.includes(fleet.name)) c.fleets.push(fleet.name);
+    }
+  }
+  for (const c of clusters) c.fleets.sort(compare);
+
+  const propagationPolicies: PropagationPolicy[] = [];
+  const clusterPropagationPolicies: PropagationPolicy[] = [];
+  for (const m of of('PropagationPolicy')) {
+    const policy = parsePropagationPolicy(new ManifestReader(m, sink, declared));
+    if (!policy) continue;
+    (policy.kind === 'PropagationPolicy' ? propagationPolicies : clusterPropagationPolicies).push(policy);
+  }
+  const overridePolicies: OverridePolicy[] = [];
+  const clusterOverridePolicies: OverridePolicy[] = [];
+  for (const m of of('OverridePolicy')) {
+    const policy = parseOverridePolicy(new ManifestReader(m, sink, declared));
+    if (!policy) continue;
+    (policy.kind === 'OverridePolicy' ? overridePolicies : clusterOverridePolicies).push(policy);
+  }
+
+  let tuning: Tuning = { ...DEFAULT_TUNING };
+  of('KarmadaConfig').forEach((m, i) => {
+    const r = new ManifestReader(m, sink);
+    if (i === 0) {
+      tuning = readTuning(r);
+      return;
+    }
+    const first = of('KarmadaConfig')[0]!.source;
+    r.warn('DUPLICATE_TUNING', `only the first KarmadaConfig (${first.file}:${first.line}) is used; this one is ignored`, []);
+  });
+
+  for (const m of of('Unsupported')) {
+    new ManifestReader(m, sink).warn('UNSUPPORTED_KIND', `${m.apiVersion} ${m.kind} is not implemented by flotilla; it is neither applied nor propagated`, ['kind']);
+  }
+
+  const resources = [...of('Resource')].sort(
+    (a, b) => compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind) || compare(a.namespace, b.namespace) || compare(a.name, b.name),
+  );
+
+  return {
+    clusters,
+    fleets,
+    propagationPolicies: propagationPolicies.sort(byNamespaceName),
+    clusterPropagationPolicies: clusterPropagationPolicies.sort(byNamespaceName),
+    overridePolicies: overridePolicies.sort(byNamespaceName),
+    clusterOverridePolicies: clusterOverridePolicies.sort(byNamespaceName),
+    resources,
+    tuning,
+  };
+}

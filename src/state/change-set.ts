@@ -1,0 +1,278 @@
+// The diff stage: the new desired state (rendered manifests per cluster) against the last applied
+// one, object by object, as Flux's change set: created | configured | unchanged | deleted (plus
+// `moved`, when only an object's file name changes because a name clash appeared or went away).
+// Pure: the inputs are plain data, the result says what to write and what the next state is.
+//
+// Objects are compared with fast-json-patch after dropping the annotations that change with every
+// commit (tracking.ts VOLATILE_ANNOTATIONS): a commit that does not change an object leaves its
+// written file alone, so "edit one policy" rewrites only what that policy places.
+import { createHash } from 'node:crypto';
+import jsonpatch, { type Operation } from 'fast-json-patch';
+import type { ResourceRef } from '../model/types.js';
+import { resourceKey } from '../render/render-fleet.js';
+import { manifestPath } from '../render/layout.js';
+import { sortKeysDeep, toStableYaml } from '../objects/serialize.js';
+import { VOLATILE_ANNOTATIONS } from '../objects/tracking.js';
+
+/** One object of the applied state: where its file is and what it holds. */
+export interface AppliedObject {
+  /** `cluster` + NUL + resourceKey(ref). */
+  id: string;
+  cluster: string;
+  ref: ResourceRef;
+  /** Layout path (layoutManifests), relative to the manifests root. */
+  path: string;
+  /** Whether `path` carries the API group because of a name clash in its folder. */
+  qualified: boolean;
+  /** Git blob oid of the file's text (toStableYaml of the object as written). */
+  oid: string;
+  /** The desired object; equal to the written one up to volatile annotations. */
+  object: Record<string, unknown>;
+}
+
+/**
+ * The applied state: cluster → (object id → object). A diff shares the inner map of every cluster
+ * it did not change with the state it started from, so a pass that touches two clusters of a
+ * hundred copies two maps, not the whole fleet.
+ */
+export type AppliedState = ReadonlyMap<string, ReadonlyMap<string, AppliedObject>>;
+
+/** Number of objects in a state. */
+export function stateSize(state: AppliedState): number {
+  let n = 0;
+  for (const inner of state.values()) n += inner.size;
+  return n;
+}
+
+/** Every object of a state. */
+export function* stateObjects(state: AppliedState): Generator<AppliedObject> {
+  for (const inner of state.values()) yield* inner.values();
+}
+
+/** A state holding `objects`. */
+export function stateFromObjects(objects: Iterable<AppliedObject>): Map<string, Map<string, AppliedObject>> {
+  const state = new Map<string, Map<string, AppliedObject>>();
+  for (const o of objects) {
+    let inner = state.get(o.cluster);
+    if (!inner) state.set(o.cluster, (inner = new Map()));
+    inner.set(o.id, o);
+  }
+  return state;
+}
+
+export type ChangeAction = 'created' | 'configured' | 'deleted' | 'moved';
+
+/** One object to write or delete. */
+export interface ObjectChange {
+  action: ChangeAction;
+  id: string;
+  cluster: string;
+  ref: ResourceRef;
+  /** Where the object is now (deleted: where it was). */
+  path: string;
+  /** `moved`: the old path, to delete. */
+  previousPath?: string;
+  /** New file text and its blob oid (absent for deleted). */
+  text?: string;
+  oid?: string;
+  /** `configured`: what changed, as a JSON patch from the old object to the new. */
+  patch?: Operation[];
+}
+
+export interface ClusterCounts {
+  created: number;
+  configured: number;
+  unchanged: number;
+  deleted: number;
+}
+
+export interface DesiredDiff {
+  changes: ObjectChange[];
+  /** The state after applying `changes`. */
+  next: AppliedState;
+  /** The rendered lists `next` was computed from, per cluster: the next diff's fast path. */
+  lists: Map<string, ReadonlyArray<Record<string, unknown>>>;
+  counts: ClusterCounts;
+  perCluster: Map<string, ClusterCounts>;
+}
+
+/** Id of an object of a cluster. */
+export function objectId(cluster: string, ref: ResourceRef): string {
+  return `${cluster}\u0000${resourceKey(ref)}`;
+}
+
+/** The identity of a rendered object. */
+export function refOfObject(o: Record<string, unknown>): ResourceRef {
+  const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
+  return { apiVersion: String(o.apiVersion), kind: String(o.kind), namespace: meta.namespace ?? '', name: meta.name ?? '' };
+}
+
+/** Git's blob oid of a text: sha1 of "blob <bytes>\0<text>". Equal to what writeBlob returns. */
+export function blobOid(text: string): string {
+  const body = Buffer.from(text, 'utf8');
+  return createHash('sha1').update(`blob ${body.byteLength}\u0000`).update(body).digest('hex');
+}
+
+/** The object without the annotations that change on every commit. */
+export function normalizeForDiff(o: Record<string, unknown>): Record<string, unknown> {
+  const meta = o.metadata as { annotations?: Record<string, unknown> } | undefined;
+  const annotations = meta?.annotations;
+  if (!annotations || !VOLATILE_ANNOTATIONS.some((k) => k in annotations)) return o;
+  const kept: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(annotations)) if (!VOLATILE_ANNOTATIONS.includes(k)) kept[k] = v;
+  return { ...o, metadata: { ...meta, annotations: kept } };
+}
+
+/** The JSON patch from `before` to `after`, volatile annotations ignored (empty = unchanged). */
+export function objectPatch(before: Record<string, unknown>, after: Record<string, unknown>): Operation[] {
+  return jsonpatch.compare(sortKeysDeep(normalizeForDiff(before)), sortKeysDeep(normalizeForDiff(after)));
+}
+
+/** Caches, per rendered object, the applied entry it produced (a renderer that reuses objects skips the comparison). */
+export type IdentityCache = WeakMap<object, AppliedObject>;
+
+/**
+ * Compares the rendered manifests with the applied state. Layout paths follow layoutManifests
+ * exactly: an object's file name carries its API group when another object of the same cluster
+ * would get the same (case-insensitive) path.
+ *
+ * Two shortcuts make a pass cost what the change costs: a cluster whose rendered list holds the
+ * very objects of the last applied pass (`previousLists`, compared by reference) is unchanged as
+ * a whole, and an object the renderer reused (`identity`) is unchanged without comparing. The
+ * incremental renderer only ever reuses an object whose content it did not change, bar the
+ * volatile revision annotation.
+ */
+export function diffDesired(input: {
+  previous: AppliedState;
+  manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;
+  identity?: IdentityCache;
+  previousLists?: ReadonlyMap<string, ReadonlyArray<Record<string, unknown>>>;
+}): DesiredDiff {
+  const { previous, identity } = input;
+  const next = new Map<string, ReadonlyMap<string, AppliedObject>>();
+  const lists = new Map<string, ReadonlyArray<Record<string, unknown>>>();
+  const changes: ObjectChange[] = [];
+  const perCluster = new Map<string, ClusterCounts>();
+  const counts: ClusterCounts = { created: 0, configured: 0, unchanged: 0, deleted: 0 };
+  const countsOf = (cluster: string) => {
+    let c = perCluster.get(cluster);
+    if (!c) perCluster.set(cluster, (c = { created: 0, configured: 0, unchanged: 0, deleted: 0 }));
+    return c;
+  };
+  const empty: ReadonlyMap<string, AppliedObject> = new Map();
+
+  for (const cluster of Object.keys(input.manifests).sort()) {
+    const list = input.manifests[cluster]!;
+    const before = previous.get(cluster) ?? empty;
+    const beforeList = input.previousLists?.get(cluster);
+    lists.set(cluster, list);
+    if (beforeList && beforeList.length === list.length && before.size === list.length && list.every((o, i) => o === beforeList[i])) {
+      next.set(cluster, before);
+      countsOf(cluster).unchanged += before.size;
+      continue;
+    }
+    const inner = diffCluster(cluster, list, before, identity, changes, countsOf(cluster));
+    if (inner.size > 0) next.set(cluster, inner);
+  }
+  for (const [cluster, before] of previous) {
+    if (cluster in input.manifests) continue;
+    const c = countsOf(cluster);
+    for (const p of [...before.values()].sort(byPath)) {
+      changes.push({ action: 'deleted', id: p.id, cluster, ref: p.ref, path: p.path });
+      c.deleted++;
+    }
+  }
+  for (const c of perCluster.values()) for (const k of Object.keys(counts) as Array<keyof ClusterCounts>) counts[k] += c[k];
+  return { changes, next, lists, counts, perCluster };
+}
+
+function byPath(a: AppliedObject, b: AppliedObject): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** The diff of one cluster's objects: pushes its changes, returns its next objects. */
+function diffCluster(
+  cluster: string,
+  list: ReadonlyArray<Record<string, unknown>>,
+  before: ReadonlyMap<string, AppliedObject>,
+  identity: IdentityCache | undefined,
+  changes: ObjectChange[],
+  counts: ClusterCounts,
+): Map<string, AppliedObject> {
+  interface Item {
+    object: Record<string, unknown>;
+    same: AppliedObject | null;
+    ref: ResourceRef;
+    id: string;
+    base: string;
+  }
+  const items: Item[] = [];
+  const clashCounts = new Map<string, number>();
+  for (const object of list) {
+    const cached = identity?.get(object);
+    let item: Item;
+    if (cached && cached.cluster === cluster && before.get(cached.id) === cached) {
+      item = { object, same: cached, ref: cached.ref, id: cached.id, base: manifestPathKey(cached) };
+    } else {
+      const ref = refOfObject(object);
+      item = { object, same: null, ref, id: objectId(cluster, ref), base: manifestPath(cluster, ref).toLowerCase() };
+    }
+    clashCounts.set(item.base, (clashCounts.get(item.base) ?? 0) + 1);
+    items.push(item);
+  }
+
+  const next = new Map<string, AppliedObject>();
+  for (const item of items) {
+    if (next.has(item.id)) continue; // a renderer never emits one identity twice per cluster; keep the first
+    const qualified = clashCounts.get(item.base)! > 1;
+    const prev = item.same ?? before.get(item.id) ?? null;
+    const path = prev && prev.qualified === qualified ? prev.path : manifestPath(cluster, item.ref, qualified);
+    if (prev && (item.same || objectPatch(prev.object, item.object).length === 0)) {
+      if (prev.path === path) {
+        const entry = prev.object === item.object ? prev : { ...prev, object: item.object };
+        next.set(item.id, entry);
+        if (entry !== prev || !item.same) identity?.set(item.object, entry);
+        counts.unchanged++;
+        continue;
+      }
+      // Same content, new file name: the written file moves (and gets this revision's text).
+      const text = toStableYaml(item.object);
+      const entry: AppliedObject = { ...prev, path, qualified, oid: blobOid(text), object: item.object };
+      next.set(item.id, entry);
+      identity?.set(item.object, entry);
+      changes.push({ action: 'moved', id: item.id, cluster, ref: item.ref, path, previousPath: prev.path, text, oid: entry.oid });
+      counts.configured++;
+      continue;
+    }
+    const text = toStableYaml(item.object);
+    const entry: AppliedObject = { id: item.id, cluster, ref: item.ref, path, qualified, oid: blobOid(text), object: item.object };
+    next.set(item.id, entry);
+    identity?.set(item.object, entry);
+    if (prev) {
+      const change: ObjectChange = { action: 'configured', id: item.id, cluster, ref: item.ref, path, text, oid: entry.oid, patch: objectPatch(prev.object, item.object) };
+      if (prev.path !== path) change.previousPath = prev.path;
+      changes.push(change);
+      counts.configured++;
+    } else {
+      changes.push({ action: 'created', id: item.id, cluster, ref: item.ref, path, text, oid: entry.oid });
+      counts.created++;
+    }
+  }
+  for (const p of [...before.values()].filter((o) => !next.has(o.id)).sort(byPath)) {
+    changes.push({ action: 'deleted', id: p.id, cluster, ref: p.ref, path: p.path });
+    counts.deleted++;
+  }
+  return next;
+}
+
+/** The case-folded unqualified layout path of an applied object (the key of layoutManifests' clash check). */
+function manifestPathKey(o: AppliedObject): string {
+  return (o.qualified ? manifestPath(o.cluster, o.ref) : o.path).toLowerCase();
+}
+
+/** Every file of a state as path → blob oid. */
+export function stateFiles(state: AppliedState): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const o of stateObjects(state)) files.set(o.path, o.oid);
+  return files;
+}

@@ -1,0 +1,189 @@
+// status.yaml of the status branch (docs/reference/contract.md "The status branch"): what the last reconcile
+// did, per stage, cluster and target, plus the placements in force and the diagnostics. Pure:
+// compose, serialise, parse, compare.
+import { parse } from 'yaml';
+import type { Diagnostic } from '../model/diagnostics.js';
+import { toStableYaml, sortKeysDeep } from '../objects/serialize.js';
+import type { DeletionCheck } from './deletion-guard.js';
+
+export const STATUS_API_VERSION = 'flotilla.dev/v1alpha1';
+export const STATUS_KIND = 'ReconcileStatus';
+export const STATUS_FILE = 'status.yaml';
+export const README_FILE = 'README.md';
+/** Folder of the status branch holding the last good desired state, in the `render --out` layout. */
+export const MANIFESTS_DIR = 'manifests';
+
+export type Phase = 'Synced' | 'Progressing' | 'Degraded' | 'Failed' | 'Invalid';
+/** The reconcile stages (docs/design/conventions.md): each failure names the one that broke. */
+export type Stage = 'fetch' | 'load' | 'observe' | 'place' | 'render' | 'diff' | 'write' | 'status';
+
+/** File of the status branch holding the observed-clusters file the last recorded render used. */
+export const OBSERVED_FILE = 'observed-clusters.yaml';
+
+export interface ClusterStatus {
+  /**
+   * With a kubernetes target: flotilla connected to the cluster and it answered. Otherwise: every
+   * target wrote this cluster's objects.
+   */
+  reachable: boolean;
+  /** Objects created or changed by this reconcile. */
+  applied: number;
+  unchanged: number;
+  deleted: number;
+  /** Objects a target failed to write. */
+  failed: number;
+  /** Live clusters only: failover's Ready condition (null: not probed, no connection). */
+  ready?: boolean | null;
+  /** Live clusters only: health roll-up of the objects applied to it (null: none read). */
+  health?: string | null;
+  /** Live clusters only: objects changed behind flotilla's back, corrected by this reconcile. */
+  drifted?: number;
+  /** Live clusters only: why the cluster failed, is not ready or cannot be connected. */
+  message?: string | null;
+}
+
+/** Failover's state kept between passes and restarts (kubernetes target only). */
+export interface FailoverStatus {
+  conditions: Array<{ cluster: string; ready: boolean; transitionAt: number | null; streakSince: number | null; lastProbeAt: number; lastError: string | null }>;
+  /** The newest events, oldest first; `at` in ms since the epoch. */
+  events: Array<{ cluster: string; at: number; type: string; message: string }>;
+}
+
+export interface TargetStatus {
+  name: string;
+  type: string;
+  phase: 'Applied' | 'Unchanged' | 'Failed' | 'Skipped';
+  created: number;
+  configured: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+  message: string | null;
+}
+
+export interface ReconcileStatus {
+  apiVersion: string;
+  kind: string;
+  source: { url: string; branch: string; path: string };
+  /** The 40-hex commit this reconcile looked at. */
+  sourceRevision: string;
+  phase: Phase;
+  /** The stage that failed or held the revision back; null when Synced. */
+  stage: Stage | null;
+  reason: string | null;
+  message: string;
+  /** The newest revision whose desired state is in force (in manifests/ and the targets). */
+  lastGoodRevision: string | null;
+  reconciledAt: string;
+  objects: { total: number; created: number; configured: number; unchanged: number; deleted: number };
+  clusters: Record<string, ClusterStatus>;
+  targets: TargetStatus[];
+  /** The mass-deletion guard's numbers when it held the revision back. */
+  heldBack: DeletionCheck | null;
+  /** Placements in force (docs/reference/contract.md render shape), the base of Karmada's scale up/down. */
+  placements: Array<Record<string, unknown>>;
+  diagnostics: Diagnostic[];
+  /** Fleet-wide health roll-up of the live clusters (kubernetes target only). */
+  health?: string | null;
+  /** Failover conditions and events (kubernetes target only). */
+  failover?: FailoverStatus | null;
+}
+
+/** Above this many placements they are written one JSON line each (valid YAML, and fast). */
+const FLOW_PLACEMENTS_ABOVE = 500;
+
+/** status.yaml text: stable key order; large placement lists as one flow mapping per line. */
+export function serializeStatus(s: ReconcileStatus): string {
+  const { placements, ...rest } = s;
+  const head = toStableYaml(sortKeysDeep(orderedStatus(rest)));
+  if (placements.length <= FLOW_PLACEMENTS_ABOVE) return head + toStableYaml({ placements: sortKeysDeep(placements) });
+  // JSON is YAML's flow style: every parser reads the same data, and it is 100× faster to write.
+  return head + 'placements:\n' + placements.map((p) => `  - ${flowLine(p)}\n`).join('');
+}
+
+/**
+ * Memo of flowLine, a pure function of an object treated as immutable: the reconciler passes the
+ * same placement records from pass to pass, so only re-placed resources are serialised again.
+ */
+const flowLines = new WeakMap<object, string>();
+
+function flowLine(p: Record<string, unknown>): string {
+  let line = flowLines.get(p);
+  if (line === undefined) flowLines.set(p, (line = JSON.stringify(sortKeysDeep(p))));
+  return line;
+}
+
+/** The fields of status.yaml in reading order (stable YAML sorts keys anyway; this only filters). */
+function orderedStatus(s: Omit<ReconcileStatus, 'placements'>): Record<string, unknown> {
+  return { ...s };
+}
+
+/** Reads status.yaml; tolerant of missing fields (older or hand-edited files), strict about the kind. */
+export function parseStatus(text: string): ReconcileStatus | null {
+  let doc: unknown;
+  try {
+    doc = parse(text, { version: '1.1', maxAliasCount: 100 });
+  } catch {
+    return null;
+  }
+  if (!doc || typeof doc !== 'object' || (doc as { kind?: unknown }).kind !== STATUS_KIND) return null;
+  const d = doc as Partial<ReconcileStatus>;
+  return {
+    apiVersion: d.apiVersion ?? STATUS_API_VERSION,
+    kind: STATUS_KIND,
+    source: d.source ?? { url: '', branch: '', path: '' },
+    sourceRevision: String(d.sourceRevision ?? ''),
+    phase: d.phase ?? 'Failed',
+    stage: d.stage ?? null,
+    reason: d.reason ?? null,
+    message: d.message ?? '',
+    lastGoodRevision: d.lastGoodRevision ?? null,
+    reconciledAt: d.reconciledAt ?? '',
+    objects: d.objects ?? { total: 0, created: 0, configured: 0, unchanged: 0, deleted: 0 },
+    clusters: d.clusters ?? {},
+    targets: d.targets ?? [],
+    heldBack: d.heldBack ?? null,
+    placements: Array.isArray(d.placements) ? d.placements : [],
+    diagnostics: Array.isArray(d.diagnostics) ? d.diagnostics : [],
+    ...(d.health !== undefined ? { health: d.health } : {}),
+    ...(d.failover && typeof d.failover === 'object'
+      ? { failover: { conditions: Array.isArray(d.failover.conditions) ? d.failover.conditions : [], events: Array.isArray(d.failover.events) ? d.failover.events : [] } }
+      : {}),
+  };
+}
+
+/**
+ * Whether two statuses say the same thing. The time and this reconcile's change counts are left
+ * out: a poll that finds nothing new must not add a commit (the branch records changes, not polls).
+ */
+export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null): boolean {
+  if (!a || !b) return a === b;
+  if (a.placements.length !== b.placements.length) return false;
+  // Placements by reference first: the reconciler reuses the records of resources it did not re-place.
+  for (let i = 0; i < a.placements.length; i++) {
+    const pa = a.placements[i]!;
+    const pb = b.placements[i]!;
+    if (pa !== pb && flowLine(pa) !== flowLine(pb)) return false;
+  }
+  const strip = (s: ReconcileStatus) => ({
+    ...s,
+    placements: [],
+    reconciledAt: '',
+    objects: { total: s.objects.total },
+    // Live fields that say something about the cluster (not its probe times) count as news.
+    clusters: Object.fromEntries(Object.entries(s.clusters).map(([k, c]) => [k, { reachable: c.reachable, failed: c.failed, ready: c.ready ?? null, health: c.health ?? null, drifted: c.drifted ?? 0, message: c.message ?? null }])),
+    failover: s.failover ? { conditions: s.failover.conditions.map((c) => ({ cluster: c.cluster, ready: c.ready, transitionAt: c.transitionAt })), events: s.failover.events } : null,
+    health: s.health ?? null,
+    targets: s.targets.map((t) => ({ name: t.name, phase: t.phase === 'Unchanged' ? 'Applied' : t.phase, failed: t.failed, message: t.phase === 'Failed' ? t.message : null })),
+  });
+  return JSON.stringify(sortKeysDeep(strip(a))) === JSON.stringify(sortKeysDeep(strip(b)));
+}
+
+/** The commit message of a status commit: names the phase and the full source revision. */
+export function statusCommitMessage(s: ReconcileStatus): string {
+  const head = `flotilla: ${s.phase} at ${s.sourceRevision}`;
+  const lines = [s.message];
+  if (s.lastGoodRevision && s.lastGoodRevision !== s.sourceRevision) lines.push(`Last good revision: ${s.lastGoodRevision}`);
+  lines.push(`Objects: ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.deleted} deleted)`);
+  return `${head}\n\n${lines.filter(Boolean).join('\n')}\n`;
+}

@@ -1,0 +1,145 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { blobOid, diffDesired, normalizeForDiff, stateObjects, type AppliedState } from '../../src/state/change-set.js';
+import { checkDeletions } from '../../src/state/deletion-guard.js';
+import { layoutManifests } from '../../src/render/layout.js';
+import { toStableYaml } from '../../src/objects/serialize.js';
+import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
+
+const obj = (kind: string, name: string, extra: Record<string, unknown> = {}, revision = 'r1', apiVersion = kind === 'Deployment' ? 'apps/v1' : 'v1') => ({
+  apiVersion,
+  kind,
+  metadata: { name, namespace: 'default', annotations: { [REVISION_ANNOTATION]: revision } },
+  ...extra,
+});
+
+function apply(manifests: Record<string, Array<Record<string, unknown>>>, previous: AppliedState = new Map()) {
+  return diffDesired({ previous, manifests });
+}
+
+describe('diffDesired', () => {
+  it('first state: everything created, paths as layoutManifests, oids of the stable YAML', () => {
+    const d = apply({ east: [obj('Deployment', 'web', { spec: { replicas: 2 } }), obj('ConfigMap', 'cfg')] });
+    expect(d.counts).toEqual({ created: 2, configured: 0, unchanged: 0, deleted: 0 });
+    expect(d.changes.map((c) => c.path).sort()).toEqual(['east/default/configmap-cfg.yaml', 'east/default/deployment-web.yaml']);
+    const web = d.changes.find((c) => c.ref.name === 'web')!;
+    expect(web.text).toBe(toStableYaml(obj('Deployment', 'web', { spec: { replicas: 2 } })));
+    expect(web.oid).toBe(blobOid(web.text!));
+  });
+
+  it('a new revision that changes nothing but the revision annotation: 0 writes', () => {
+    const first = apply({ east: [obj('Deployment', 'web', { spec: { replicas: 2 } })] });
+    const second = apply({ east: [obj('Deployment', 'web', { spec: { replicas: 2 } }, 'r2')] }, first.next);
+    expect(second.changes).toEqual([]);
+    expect(second.counts.unchanged).toBe(1);
+    // The file keeps the text it was written with.
+    expect([...stateObjects(second.next)][0]!.oid).toBe([...stateObjects(first.next)][0]!.oid);
+  });
+
+  it('replicas 2 → 3 on one of two clusters: 1 configured with the JSON patch, 1 unchanged', () => {
+    const first = apply({ east: [obj('Deployment', 'web', { spec: { replicas: 2 } })], west: [obj('Deployment', 'web', { spec: { replicas: 2 } })] });
+    const second = apply({ east: [obj('Deployment', 'web', { spec: { replicas: 3 } }, 'r2')], west: [obj('Deployment', 'web', { spec: { replicas: 2 } }, 'r2')] }, first.next);
+    expect(second.counts).toEqual({ created: 0, configured: 1, unchanged: 1, deleted: 0 });
+    expect(second.changes).toHaveLength(1);
+    expect(second.changes[0]).toMatchObject({ action: 'configured', cluster: 'east', path: 'east/default/deployment-web.yaml', patch: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
+    expect(second.perCluster.get('west')).toEqual({ created: 0, configured: 0, unchanged: 1, deleted: 0 });
+  });
+
+  it('an object that leaves the desired state is deleted at the path it was written to', () => {
+    const first = apply({ east: [obj('ConfigMap', 'a'), obj('ConfigMap', 'b')] });
+    const second = apply({ east: [obj('ConfigMap', 'a')] }, first.next);
+    expect(second.changes).toEqual([expect.objectContaining({ action: 'deleted', path: 'east/default/configmap-b.yaml' })]);
+    expect([...stateObjects(second.next)]).toHaveLength(1);
+  });
+
+  it('a name clash appearing moves the first object to its group-qualified name', () => {
+    const first = apply({ east: [obj('Deployment', 'web')] });
+    const second = apply({ east: [obj('Deployment', 'web'), obj('Deployment', 'web', {}, 'r1', 'example.com/v1')] }, first.next);
+    const byAction = Object.fromEntries(second.changes.map((c) => [c.action, c]));
+    expect(byAction.moved).toMatchObject({ path: 'east/default/deployment.apps-web.yaml', previousPath: 'east/default/deployment-web.yaml' });
+    expect(byAction.created).toMatchObject({ path: 'east/default/deployment.example.com-web.yaml' });
+  });
+
+  it('a cluster whose rendered list holds the same objects is unchanged as a whole (shared, not copied)', () => {
+    const list = [obj('ConfigMap', 'a'), obj('ConfigMap', 'b')];
+    const first = diffDesired({ previous: new Map(), manifests: { east: list, west: [obj('ConfigMap', 'c')] } });
+    const second = diffDesired({ previous: first.next, manifests: { east: [...list], west: [obj('ConfigMap', 'c', { data: { k: 'v' } })] }, previousLists: first.lists });
+    expect(second.next.get('east')).toBe(first.next.get('east'));
+    expect(second.counts).toEqual({ created: 0, configured: 1, unchanged: 2, deleted: 0 });
+  });
+
+  it('a cluster that disappears: all its objects are deleted', () => {
+    const first = apply({ east: [obj('ConfigMap', 'a')], west: [obj('ConfigMap', 'b')] });
+    const second = apply({ east: [obj('ConfigMap', 'a')] }, first.next);
+    expect(second.changes).toEqual([expect.objectContaining({ action: 'deleted', cluster: 'west', path: 'west/default/configmap-b.yaml' })]);
+    expect([...second.next.keys()]).toEqual(['east']);
+  });
+
+  it('identity cache: an object the renderer reuses is unchanged without comparing', () => {
+    const identity = new WeakMap();
+    const web = obj('Deployment', 'web', { spec: { replicas: 2 } });
+    const first = diffDesired({ previous: new Map(), manifests: { east: [web] }, identity });
+    const second = diffDesired({ previous: first.next, manifests: { east: [web] }, identity });
+    expect(second.changes).toEqual([]);
+    expect([...stateObjects(second.next)][0]).toBe([...stateObjects(first.next)][0]);
+  });
+
+  it('normalizeForDiff drops only the volatile annotation', () => {
+    const o = obj('ConfigMap', 'a', {}, 'r9');
+    (o.metadata.annotations as Record<string, string>)['keep'] = 'me';
+    expect(normalizeForDiff(o).metadata).toEqual({ name: 'a', namespace: 'default', annotations: { keep: 'me' } });
+    expect(o.metadata.annotations[REVISION_ANNOTATION]).toBe('r9');
+  });
+
+  it('property: next-state paths equal layoutManifests of the new manifests, whatever the previous state', () => {
+    // Valid Kubernetes identities only: layoutManifests cannot tell apart names that differ only in
+    // case within the core group, which the API server never accepts anyway.
+    const kinds = fc.constantFrom(['apps/v1', 'Deployment'], ['example.com/v1', 'Deployment'], ['other.io/v2', 'Deployment'], ['v1', 'ConfigMap']);
+    const objects = fc.array(fc.record({ k: kinds, name: fc.constantFrom('a', 'b'), cluster: fc.constantFrom('east', 'west') }), { maxLength: 8 });
+    const toManifests = (list: Array<{ k: readonly string[]; name: string; cluster: string }>) => {
+      const m: Record<string, Array<Record<string, unknown>>> = {};
+      const seen = new Set<string>();
+      for (const o of list) {
+        const id = `${o.cluster}|${o.k.join('|')}|${o.name}`;
+        if (seen.has(id)) continue;
+        seen.add(id);
+        (m[o.cluster] ??= []).push({ apiVersion: o.k[0], kind: o.k[1], metadata: { name: o.name, namespace: 'default' } });
+      }
+      return m;
+    };
+    fc.assert(
+      fc.property(objects, objects, (a, b) => {
+        const first = apply(toManifests(a));
+        const manifests = toManifests(b);
+        const second = apply(manifests, first.next);
+        const expected = layoutManifests(manifests).map((e) => e.path).sort();
+        expect([...stateObjects(second.next)].map((o) => o.path).sort()).toEqual(expected);
+        // Applying the changes to the first state's files gives exactly the second state's files.
+        const files = new Map([...stateObjects(first.next)].map((o) => [o.path, o.oid]));
+        for (const c of second.changes) {
+          if (c.previousPath) files.delete(c.previousPath);
+          if (c.action === 'deleted') files.delete(c.path);
+        }
+        for (const c of second.changes) if (c.action !== 'deleted') files.set(c.path, c.oid!);
+        expect(new Map([...files].sort())).toEqual(new Map([...stateObjects(second.next)].map((o) => [o.path, o.oid] as [string, string]).sort()));
+      }),
+    );
+  });
+});
+
+describe('checkDeletions (mass-deletion guard)', () => {
+  const counts = (deleted: number) => ({ counts: { created: 0, configured: 0, unchanged: 0, deleted } });
+  it('6 of 10 deleted at the default 50% → held (60%)', () => {
+    expect(checkDeletions(counts(6), 10, 50)).toEqual({ held: true, deleted: 6, total: 10, percent: 60, limitPercent: 50 });
+  });
+  it('5 of 10 deleted → exactly 50%, not more: applied', () => {
+    expect(checkDeletions(counts(5), 10, 50).held).toBe(false);
+  });
+  it('nothing applied yet → nothing to protect', () => {
+    expect(checkDeletions(counts(0), 0, 50).held).toBe(false);
+  });
+  it('limit 100 never holds; limit 0 holds any deletion', () => {
+    expect(checkDeletions(counts(10), 10, 100).held).toBe(false);
+    expect(checkDeletions(counts(1), 10, 0).held).toBe(true);
+  });
+});
