@@ -68,7 +68,17 @@ function leaseStore() {
 
 const names = Array.from({ length: CLUSTERS }, (_, i) => `member-${String(i).padStart(3, '0')}`);
 const files = new Map(names.map((c) => [`${c}/default/configmap-app.yaml`, 'oid']));
-const plan = { revision: 'r1', changes: [], files: () => files, total: files.size, manifestsTree: null, previousManifestsTree: null, readText: async () => '', full: false, clusterOf: (p) => p.split('/')[0] };
+const plan = {
+  revision: 'r1',
+  changes: [],
+  files: () => files,
+  total: files.size,
+  manifestsTree: null,
+  previousManifestsTree: null,
+  readText: async () => '',
+  full: false,
+  clusterOf: (p) => p.split('/')[0],
+};
 
 const appliedBy = new Map(); // cluster → [{ replica, at }]
 let concurrentViolations = 0;
@@ -76,7 +86,13 @@ const inFlight = new Map();
 
 function replica(i, store) {
   const cut = { cut: false };
-  const manager = new ShardManager({ client: store(cut), group: 'flotilla', identity: `flotilla-${i}`, shards: SHARDS, log: silentLogger() });
+  const manager = new ShardManager({
+    client: store(cut),
+    group: 'flotilla',
+    identity: `flotilla-${i}`,
+    shards: SHARDS,
+    log: silentLogger(),
+  });
   const target = new ShardedTarget({
     name: 'kubernetes:sim',
     type: 'kubernetes',
@@ -149,7 +165,9 @@ await Promise.all(rs.slice(0, -1).map((r) => r.stop()));
 await victim.manager.stop().catch(() => undefined);
 
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms} ms`);
-console.log(`HA: ${CLUSTERS} clusters, ${SHARDS} shards, ${REPLICAS} replicas (simulated cluster applies 40–120 ms, parallelism 10 per replica; leases 15 s / 10 s / 2 s)`);
+console.log(
+  `HA: ${CLUSTERS} clusters, ${SHARDS} shards, ${REPLICAS} replicas (simulated cluster applies 40–120 ms, parallelism 10 per replica; leases 15 s / 10 s / 2 s)`,
+);
 console.log(`| measurement | value |`);
 console.log(`|---|---|`);
 console.log(`| time to first full sync (start → every cluster applied once) | ${fmt(firstSync)} |`);

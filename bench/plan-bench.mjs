@@ -14,8 +14,19 @@ const WORKLOADS = 1000;
 const ROUNDS = 3;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const env = { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))), GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid' };
-const git = (dir, ...args) => execFileSync('git', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))),
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid',
+};
+const git = (dir, ...args) =>
+  execFileSync('git', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    .toString()
+    .trim();
 
 function write(dir, files) {
   for (const f of files) {
@@ -42,9 +53,10 @@ try {
     .map((m) => ({ name: m[1], namespace: m[2] }));
   const taken = deployments.filter((_, i) => i % 3 === 0);
   const selectors = taken.map((d) => `  - {apiVersion: apps/v1, kind: Deployment, namespace: ${d.namespace}, name: ${d.name}}`).join('\n');
-  write(dir, [{
-    path: 'policies/zz-two-regions.yaml',
-    text: `apiVersion: policy.karmada.io/v1alpha1
+  write(dir, [
+    {
+      path: 'policies/zz-two-regions.yaml',
+      text: `apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterPropagationPolicy
 metadata:
   name: two-regions
@@ -61,11 +73,14 @@ ${selectors}
       replicaDivisionPreference: Weighted
       weightPreference: {dynamicWeight: AvailableReplicas}
 `,
-  }]);
+    },
+  ]);
   git(dir, 'add', '-A');
   git(dir, 'commit', '-q', '-m', `policy two-regions takes ${taken.length} of ${deployments.length} workloads`);
 
-  console.log(`plan benchmark (node ${process.version}, ${CLUSTERS} clusters × ${WORKLOADS} workloads, second commit: a policy taking every third workload; whole process, median of ${ROUNDS})\n`);
+  console.log(
+    `plan benchmark (node ${process.version}, ${CLUSTERS} clusters × ${WORKLOADS} workloads, second commit: a policy taking every third workload; whole process, median of ${ROUNDS})\n`,
+  );
   console.log('| format | exit | wall time ms | output KiB | resources changing placement | objects added / removed / changed |');
   console.log('|---|---|---|---|---|---|');
   for (const format of ['json', 'markdown', 'text']) {
@@ -73,7 +88,11 @@ ${selectors}
     let last;
     for (let i = 0; i < ROUNDS; i++) {
       const t = performance.now();
-      last = spawnSync(process.execPath, [path.join(ROOT, 'bin/flotilla.js'), 'plan', '--repo', dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format], { encoding: 'utf8', maxBuffer: 1 << 28 });
+      last = spawnSync(
+        process.execPath,
+        [path.join(ROOT, 'bin/flotilla.js'), 'plan', '--repo', dir, '--base', 'HEAD~1', '--head', 'HEAD', '--format', format],
+        { encoding: 'utf8', maxBuffer: 1 << 28 },
+      );
       times.push(performance.now() - t);
       if (last.status !== 2) {
         process.stderr.write(last.stderr);

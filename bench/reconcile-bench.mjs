@@ -20,13 +20,29 @@ const WORKLOADS = 5000;
 const FETCH_ROUNDS = 7;
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-const gitEnv = { ...process.env, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid' };
-const git = (cwd, ...args) => execFileSync('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 26 }).toString().trim();
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid',
+};
+const git = (cwd, ...args) =>
+  execFileSync('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 26 })
+    .toString()
+    .trim();
 /** The git CLI without blocking the event loop: needed whenever it talks to the server in this process. */
 const gitAsync = (cwd, ...args) =>
-  new Promise((resolve, reject) => execFile('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 26 }, (err, out, errOut) => (err ? reject(new Error(`git ${args.join(' ')}: ${errOut || err.message}`)) : resolve(String(out).trim()))));
+  new Promise((resolve, reject) =>
+    execFile('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 26 }, (err, out, errOut) =>
+      err ? reject(new Error(`git ${args.join(' ')}: ${errOut || err.message}`)) : resolve(String(out).trim()),
+    ),
+  );
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const ms = (x) => (x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`);
+const ms = (x) =>
+  x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`;
 
 /** A work tree holding the synthetic fleet, committed on main. */
 function makeFleetRepo(dir) {
@@ -57,7 +73,19 @@ function editOne(work, file, round) {
 function serveGit(root) {
   const server = http.createServer((req, res) => {
     const u = new URL(req.url, 'http://x');
-    const env = { ...gitEnv, GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1', REQUEST_METHOD: req.method, PATH_INFO: decodeURIComponent(u.pathname), QUERY_STRING: u.search.slice(1), CONTENT_TYPE: req.headers['content-type'] || '', REMOTE_USER: 'bench', REMOTE_ADDR: '127.0.0.1', HTTP_CONTENT_ENCODING: req.headers['content-encoding'] || '', GIT_PROTOCOL: req.headers['git-protocol'] || '' };
+    const env = {
+      ...gitEnv,
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: '1',
+      REQUEST_METHOD: req.method,
+      PATH_INFO: decodeURIComponent(u.pathname),
+      QUERY_STRING: u.search.slice(1),
+      CONTENT_TYPE: req.headers['content-type'] || '',
+      REMOTE_USER: 'bench',
+      REMOTE_ADDR: '127.0.0.1',
+      HTTP_CONTENT_ENCODING: req.headers['content-encoding'] || '',
+      GIT_PROTOCOL: req.headers['git-protocol'] || '',
+    };
     if (req.headers['content-length']) env.CONTENT_LENGTH = req.headers['content-length'];
     const cp = spawn('git', ['http-backend'], { env });
     req.pipe(cp.stdin);
@@ -98,7 +126,12 @@ async function fetchPart() {
     const { openSourceRepository } = await dist('source/remote.js');
     const { silentLogger } = await dist('log/logger.js');
     const { config } = parseConfig(`source: {url: "${url}", cacheDir: cache}\n`, { env: {}, baseDir: dir });
-    const repo = await openSourceRepository({ source: config.source, credentials: null, log: silentLogger(), sleep: (t) => new Promise((r) => setTimeout(r, t)) });
+    const repo = await openSourceRepository({
+      source: config.source,
+      credentials: null,
+      log: silentLogger(),
+      sleep: (t) => new Promise((r) => setTimeout(r, t)),
+    });
     let t = performance.now();
     await repo.fetchSource();
     const isoClone = performance.now() - t;
@@ -181,7 +214,11 @@ async function reconcilePart() {
 }
 
 function child(part) {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=6144', fileURLToPath(import.meta.url), '--child', part], { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, ['--max-old-space-size=6144', fileURLToPath(import.meta.url), '--child', part], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (r.status !== 0) throw new Error(`${part} benchmark failed (exit ${r.status})`);
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }
@@ -190,12 +227,19 @@ if (process.argv[2] === '--child') {
   const result = process.argv[3] === 'fetch' ? await fetchPart() : await reconcilePart();
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
-  console.log(`flotilla reconcile benchmark: syntheticFleet(${CLUSTERS}, ${WORKLOADS}), ${os.cpus().length} CPUs, Node ${process.version}\n`);
+  console.log(
+    `flotilla reconcile benchmark: syntheticFleet(${CLUSTERS}, ${WORKLOADS}), ${os.cpus().length} CPUs, Node ${process.version}\n`,
+  );
   const f = child('fetch');
   const r = child('reconcile');
   const rows = [
     ['measurement', 'time', 'ratio', 'target'],
-    ['clone (initial): isomorphic-git / git clone', `${ms(f.isoClone)} / ${ms(f.cliClone)}`, `${(f.isoClone / f.cliClone).toFixed(1)}×`, ''],
+    [
+      'clone (initial): isomorphic-git / git clone',
+      `${ms(f.isoClone)} / ${ms(f.cliClone)}`,
+      `${(f.isoClone / f.cliClone).toFixed(1)}×`,
+      '',
+    ],
     ['fetch 1 new commit: isomorphic-git', ms(f.iso), `${(f.iso / f.cli).toFixed(2)}× git fetch`, '≤ 3×'],
     ['fetch 1 new commit: git fetch', ms(f.cli), '', ''],
     [`reconcile full: ${r.objects} objects → ${r.rendered} rendered`, ms(r.full), '', ''],
@@ -207,10 +251,15 @@ if (process.argv[2] === '--child') {
     console.log(`| ${row.map((c, j) => c.padEnd(widths[j])).join(' | ')} |`);
     if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
   }
-  const stages = (t) => Object.entries(t).map(([k, v]) => `${k} ${ms(v)}`).join(', ');
+  const stages = (t) =>
+    Object.entries(t)
+      .map(([k, v]) => `${k} ${ms(v)}`)
+      .join(', ');
   console.log(`\nfull pass stages: ${stages(r.fullTimings)}`);
   console.log(`steady one-file pass stages: ${stages(r.steadyTimings)}`);
-  console.log(`steady one-file pass: ${r.steadyCounts.configured} objects rewritten; renderer reparsed ${r.steadyStats.reparsedFiles} file, rescheduled ${r.steadyStats.rescheduled}, re-rendered ${r.steadyStats.rerenderedObjects}`);
+  console.log(
+    `steady one-file pass: ${r.steadyCounts.configured} objects rewritten; renderer reparsed ${r.steadyStats.reparsedFiles} file, rescheduled ${r.steadyStats.rescheduled}, re-rendered ${r.steadyStats.rerenderedObjects}`,
+  );
   console.log(`first one-file pass: renderer rescheduled ${r.firstStats.rescheduled} (the placements became Karmada's previous)`);
   console.log(`peak RSS: fetch ${Math.round(f.rss / 2 ** 20)} MiB, reconcile ${Math.round(r.rss / 2 ** 20)} MiB`);
   const okFetch = f.iso / f.cli <= 3;

@@ -91,7 +91,10 @@ async function peak(clusters, workloads) {
 }
 
 function child(mode, s) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), mode, String(s.clusters), String(s.workloads)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), mode, String(s.clusters), String(s.workloads)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+  });
   if (r.status !== 0) {
     process.stderr.write(r.stderr);
     process.exit(1);
@@ -109,10 +112,14 @@ if (process.argv[2] === '--child') {
   const rows = [];
   for (const s of SIZES) rows.push({ ...child('--child', s), ...child('--peak', s) });
   console.log(`render benchmark (node ${process.version}, median of ${ROUNDS} rounds per size, each size in its own process)\n`);
-  console.log('| clusters × workloads | files | MiB | placements | objects rendered | parse floor ms | full render ms | render / parse | schedule ms per resource | peak RSS MiB |');
+  console.log(
+    '| clusters × workloads | files | MiB | placements | objects rendered | parse floor ms | full render ms | render / parse | schedule ms per resource | peak RSS MiB |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
-    console.log(`| ${r.clusters} × ${r.workloads} | ${r.files} | ${r.megabytes} | ${r.placements} | ${r.renderedObjects} | ${r.parseMs} | ${r.renderMs} | ${r.renderOverParse}× | ${r.scheduleMsPerResource} | ${r.peakRssMiB} |`);
+    console.log(
+      `| ${r.clusters} × ${r.workloads} | ${r.files} | ${r.megabytes} | ${r.placements} | ${r.renderedObjects} | ${r.parseMs} | ${r.renderMs} | ${r.renderOverParse}× | ${r.scheduleMsPerResource} | ${r.peakRssMiB} |`,
+    );
     if (r.errorDiagnostics) console.log(`\n!! ${r.errorDiagnostics} error diagnostics, first: ${r.firstError}`);
   }
 }

@@ -15,7 +15,7 @@ import type { FleetModel } from '../src/model/types.js';
 const BAD = path.resolve(import.meta.dirname, '../fixtures/bad');
 
 /** [severity, code, file:line] */
-type Expected = [('error' | 'warning'), string, string];
+type Expected = ['error' | 'warning', string, string];
 
 async function load(dir: string): Promise<{ sink: DiagnosticSink; model: FleetModel; seen: Expected[] }> {
   const files = await readFleetDirectory(dir);
@@ -87,7 +87,10 @@ const CASES: Record<string, Expected[]> = {
 describe('bad-input catalogue', () => {
   it('every fixtures/bad case is in the table and vice versa', async () => {
     const { readdir } = await import('node:fs/promises');
-    const dirs = (await readdir(BAD, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    const dirs = (await readdir(BAD, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
     expect(dirs).toEqual(Object.keys(CASES).sort());
   });
 
@@ -102,7 +105,10 @@ describe('bad-input catalogue', () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'flotilla-big-'));
     try {
       const line = 'key: value value value value value value value value value value value\n';
-      await writeFile(path.join(dir, 'big.yaml'), `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n${'  '.concat(line).repeat(Math.ceil(20_000_000 / (line.length + 2)))}`);
+      await writeFile(
+        path.join(dir, 'big.yaml'),
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n${'  '.concat(line).repeat(Math.ceil(20_000_000 / (line.length + 2)))}`,
+      );
       await writeFile(path.join(dir, 'small.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: small\n');
       const started = Date.now();
       const { seen, model } = await load(dir);

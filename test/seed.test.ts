@@ -104,7 +104,14 @@ describe('seed fleet', () => {
 
   it('row 9: the toleration lets both zone clusters in (4 replicas each); without it only zone-a', () => {
     expect(split(seed, 'Deployment', 'large-scale-app')).toEqual({ 'cluster-zone-a': 4, 'cluster-zone-b': 4 });
-    const without = render(editFile(files, '09-hierarchical-scheduling.yaml', '    tolerations:\n    - key: dedicated\n      operator: Equal\n      value: special\n      effect: NoSchedule\n', ''));
+    const without = render(
+      editFile(
+        files,
+        '09-hierarchical-scheduling.yaml',
+        '    tolerations:\n    - key: dedicated\n      operator: Equal\n      value: special\n      effect: NoSchedule\n',
+        '',
+      ),
+    );
     expect(split(without, 'Deployment', 'large-scale-app')).toEqual({ 'cluster-zone-a': 4 });
     const p = without.placements.find((x) => x.resource.name === 'large-scale-app')!;
     expect(p.verdicts.find((v) => v.name === 'cluster-zone-b')!.reasons.join(' ')).toMatch(/dedicated=special:NoSchedule/);
@@ -142,6 +149,12 @@ describe('seed fleet', () => {
   });
 
   it('warns exactly where the article itself is off: unbacked subset, ignored spread, tolerations alias, maxSkew, unsupported kind', () => {
-    expect([...new Set(codes(seed, 'warning'))].sort()).toEqual(['FIELD_ALIAS', 'MAXSKEW_NOT_APPLICABLE', 'SPREAD_CONSTRAINT_IGNORED', 'UNSUPPORTED_KIND', 'VS_SUBSET_UNBACKED']);
+    expect([...new Set(codes(seed, 'warning'))].sort()).toEqual([
+      'FIELD_ALIAS',
+      'MAXSKEW_NOT_APPLICABLE',
+      'SPREAD_CONSTRAINT_IGNORED',
+      'UNSUPPORTED_KIND',
+      'VS_SUBSET_UNBACKED',
+    ]);
   });
 });

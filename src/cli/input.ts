@@ -7,7 +7,13 @@ import { readFleetDirectory } from '../load/files.js';
 import type { SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { evictFromPrevious } from '../live/failover.js';
-import { evictedByObservation, OBSERVED_CLUSTERS_FILE, overlayObserved, parseObservedClusters, type ObservedCluster } from '../live/observed.js';
+import {
+  evictedByObservation,
+  OBSERVED_CLUSTERS_FILE,
+  overlayObserved,
+  parseObservedClusters,
+  type ObservedCluster,
+} from '../live/observed.js';
 import { locateGitDirectory, readRevisionFiles, resolveRevision } from '../source/git-revision.js';
 import { ObjectStore } from '../source/objects.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
@@ -33,11 +39,26 @@ export const FLEET_FLAGS = {
 } as const;
 
 /** The usage text of FLEET_FLAGS. */
-export const FLEET_FLAGS_USAGE = '[--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE|auto] [--observed FILE|auto] [--status-branch NAME]';
+export const FLEET_FLAGS_USAGE =
+  '[--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE|auto] [--observed FILE|auto] [--status-branch NAME]';
 
 /** FleetSourceOptions (and --previous) from parsed FLEET_FLAGS values. */
-export function fleetOptions(values: { repo?: string; ref?: string; path?: string; previous?: string; observed?: string; 'status-branch'?: string }): FleetSourceOptions & { previous?: string } {
-  return { repo: values.repo, ref: values.ref, path: values.path, previous: values.previous, observed: values.observed, statusBranch: values['status-branch'] };
+export function fleetOptions(values: {
+  repo?: string;
+  ref?: string;
+  path?: string;
+  previous?: string;
+  observed?: string;
+  'status-branch'?: string;
+}): FleetSourceOptions & { previous?: string } {
+  return {
+    repo: values.repo,
+    ref: values.ref,
+    path: values.path,
+    previous: values.previous,
+    observed: values.observed,
+    statusBranch: values['status-branch'],
+  };
 }
 
 export interface FleetSourceOptions {
@@ -61,7 +82,9 @@ export interface ObservedInput {
  * `observed`, the observation is laid over the files exactly as the reconciler does
  * (overlayObserved: the observed-clusters file added, repository Karmada Clusters carrying it).
  */
-export async function readFleetSource(opts: FleetSourceOptions): Promise<{ files: SourceFile[]; revision: string; observed: ObservedInput | null }> {
+export async function readFleetSource(
+  opts: FleetSourceOptions,
+): Promise<{ files: SourceFile[]; revision: string; observed: ObservedInput | null }> {
   const dir = path.resolve(opts.repo ?? '.');
   let files: SourceFile[];
   let revision: string;
@@ -85,7 +108,10 @@ export function withObservation(files: readonly SourceFile[], clusters: readonly
     repo.map((f) => ({ path: f.path, text: f.text })),
     clusters,
   );
-  return [...repo.map((f) => (overlay.patched.has(f.path) ? { ...f, text: overlay.patched.get(f.path)! } : f)), { path: overlay.file.path, text: overlay.file.text }];
+  return [
+    ...repo.map((f) => (overlay.patched.has(f.path) ? { ...f, text: overlay.patched.get(f.path)! } : f)),
+    { path: overlay.file.path, text: overlay.file.text },
+  ];
 }
 
 /**
@@ -93,7 +119,10 @@ export function withObservation(files: readonly SourceFile[], clusters: readonly
  * including when `dir` is not a Git repository at all (a plain folder has no status branch, so
  * `--observed auto`, `--previous auto` and `diff` treat it like a repository never reconciled).
  */
-export async function statusBranchTip(dir: string, branch = DEFAULT_STATUS_BRANCH): Promise<{ ref: string; commit: string; objects: ObjectStore } | null> {
+export async function statusBranchTip(
+  dir: string,
+  branch = DEFAULT_STATUS_BRANCH,
+): Promise<{ ref: string; commit: string; objects: ObjectStore } | null> {
   const cache = {};
   for (const ref of [branch, `origin/${branch}`]) {
     try {
@@ -139,7 +168,10 @@ function parseObservedText(text: string, from: string): ObservedCluster[] {
  * status.yaml (nothing when there is none). With an observation, clusters it shows evicted
  * (NoExecute) are taken out, as the reconciler does before it schedules.
  */
-export async function readPrevious(value: string | undefined, opts: { repo?: string; statusBranch?: string; observed?: ObservedInput | null } = {}): Promise<Map<string, PreviousPlacement> | undefined> {
+export async function readPrevious(
+  value: string | undefined,
+  opts: { repo?: string; statusBranch?: string; observed?: ObservedInput | null } = {},
+): Promise<Map<string, PreviousPlacement> | undefined> {
   if (!value) return undefined;
   let previous: Map<string, PreviousPlacement> | undefined;
   if (value === 'auto') {
@@ -158,5 +190,9 @@ export async function readPrevious(value: string | undefined, opts: { repo?: str
 /** Reads and renders in one step, as most commands need. */
 export async function renderFromOptions(opts: FleetSourceOptions & { previous?: string }): Promise<RenderResult> {
   const { files, revision, observed } = await readFleetSource(opts);
-  return renderFleet({ files, revision, previous: await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed }) });
+  return renderFleet({
+    files,
+    revision,
+    previous: await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed }),
+  });
 }

@@ -89,10 +89,14 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
     const targets = readTargets(v, root.targets, opts.baseDir);
     for (const [i, t] of targets.entries()) {
       if (t.type === 'git' && (t.branch === status.branch || t.branch === source?.branch)) {
-        v.fail(`targets[${i}].git.branch`, `"${t.branch}" is already the ${t.branch === status.branch ? 'status' : 'source'} branch; rendered manifests need a branch of their own`);
+        v.fail(
+          `targets[${i}].git.branch`,
+          `"${t.branch}" is already the ${t.branch === status.branch ? 'status' : 'source'} branch; rendered manifests need a branch of their own`,
+        );
       }
     }
-    if (source && status.branch === source.branch) v.fail('status.branch', `"${status.branch}" is the source branch; status commits need a branch of their own`);
+    if (source && status.branch === source.branch)
+      v.fail('status.branch', `"${status.branch}" is the source branch; status commits need a branch of their own`);
     const safetyRaw = v.object(root.safety, 'safety', false) ?? {};
     v.known(safetyRaw, 'safety', ['maxDeletePercent']);
     const maxDeletePercent = v.number(safetyRaw.maxDeletePercent, 'safety.maxDeletePercent', 0, 100) ?? DEFAULT_MAX_DELETE_PERCENT;
@@ -100,14 +104,23 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
     v.known(logRaw, 'log', ['level']);
     const level = v.oneOf(logRaw.level, 'log.level', LOG_LEVELS) ?? 'info';
     // The service sections validate themselves (same dot-path problems, secrets by env name only).
-    const service = readServiceSections({ server: root.server ?? undefined, ha: root.ha ?? undefined }, { env: opts.env, resolve: (p) => path.resolve(opts.baseDir, p) }, problems);
+    const service = readServiceSections(
+      { server: root.server ?? undefined, ha: root.ha ?? undefined },
+      { env: opts.env, resolve: (p) => path.resolve(opts.baseDir, p) },
+      problems,
+    );
     webhookSecret = service.webhookSecret;
-    if (source) config = { file, source, status, targets, safety: { maxDeletePercent }, log: { level }, server: service.server, ha: service.ha };
+    if (source)
+      config = { file, source, status, targets, safety: { maxDeletePercent }, log: { level }, server: service.server, ha: service.ha };
   }
   if (problems.length > 0 || !config) {
     const where = file ? `${file}: ` : '';
     const list = problems.map((p) => `  ${p.path}: ${p.message}`).join('\n');
-    throw new FlotillaError('INVALID_CONFIG', `${where}invalid config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${list}`, { file, problems });
+    throw new FlotillaError(
+      'INVALID_CONFIG',
+      `${where}invalid config (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${list}`,
+      { file, problems },
+    );
   }
   return { config, credentials, webhookSecret };
 }
@@ -145,9 +158,14 @@ function readSource(v: Validator, raw: Record<string, unknown>, baseDir: string)
       }
       // A secret in the URL would end up in logs, in the status README, in the cache folder's
       // name and in error messages; only the environment (source.auth) may hold one.
-      if (parsed && (parsed.username || parsed.password)) v.fail('source.url', 'must not contain credentials; name environment variables in source.auth instead');
+      if (parsed && (parsed.username || parsed.password))
+        v.fail('source.url', 'must not contain credentials; name environment variables in source.auth instead');
       const secretParams = parsed ? [...new Set([...parsed.searchParams.keys()].filter((k) => SECRET_QUERY_PARAM.test(k)))].sort() : [];
-      if (secretParams.length > 0) v.fail('source.url', `must not carry a secret in its query string (${secretParams.map((k) => `"${k}"`).join(', ')}); name environment variables in source.auth instead`);
+      if (secretParams.length > 0)
+        v.fail(
+          'source.url',
+          `must not carry a secret in its query string (${secretParams.map((k) => `"${k}"`).join(', ')}); name environment variables in source.auth instead`,
+        );
     } else if (/^file:\/\//i.test(url)) {
       localPath = path.resolve(baseDir, decodeURIComponent(url.replace(/^file:\/\//i, '')));
     } else if (/^[a-z][a-z0-9+.-]*:\/\//i.test(url) || /^[^/\\]+@[^:]+:/.test(url)) {
@@ -159,7 +177,8 @@ function readSource(v: Validator, raw: Record<string, unknown>, baseDir: string)
   const branch = v.branch(raw.branch, 'source.branch') ?? 'main';
   const subpath = v.string(raw.path, 'source.path') ?? '.';
   const normalized = path.posix.normalize(subpath.replace(/\\/g, '/')).replace(/\/+$/, '');
-  if (path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../')) v.fail('source.path', `must stay inside the repository (got "${subpath}")`);
+  if (path.posix.isAbsolute(normalized) || normalized === '..' || normalized.startsWith('../'))
+    v.fail('source.path', `must stay inside the repository (got "${subpath}")`);
   const schedule = v.string(raw.schedule, 'source.schedule') ?? DEFAULT_SCHEDULE;
   const detail = cron.validateDetailed(schedule);
   if (!detail.valid) {
@@ -265,7 +284,11 @@ function readTargets(v: Validator, raw: unknown, baseDir: string): TargetConfig[
   });
   // One set of live clusters: two kubernetes targets would probe, fail over and prune the same
   // clusters twice with different views of them.
-  for (const i of kube.slice(1)) v.fail(`targets[${i}].kubernetes`, `only one kubernetes target is allowed (targets[${kube[0]}] is one); map every cluster in its contexts or secretsDir`);
+  for (const i of kube.slice(1))
+    v.fail(
+      `targets[${i}].kubernetes`,
+      `only one kubernetes target is allowed (targets[${kube[0]}] is one); map every cluster in its contexts or secretsDir`,
+    );
   return out;
 }
 
@@ -283,13 +306,16 @@ function readKubernetesTarget(v: Validator, body: Record<string, unknown>, at: s
     const context = v.string(contextsRaw[cluster], `${at}.contexts.${cluster}`, true);
     if (context !== undefined) contexts[cluster] = context;
   }
-  if (kubeconfig === undefined && secretsDir === undefined) v.fail(at, 'name a kubeconfig or a secretsDir: flotilla takes cluster credentials only from them');
-  if (Object.keys(contexts).length > 0 && kubeconfig === undefined) v.fail(`${at}.contexts`, 'names contexts but no kubeconfig is configured');
+  if (kubeconfig === undefined && secretsDir === undefined)
+    v.fail(at, 'name a kubeconfig or a secretsDir: flotilla takes cluster credentials only from them');
+  if (Object.keys(contexts).length > 0 && kubeconfig === undefined)
+    v.fail(`${at}.contexts`, 'names contexts but no kubeconfig is configured');
   const failoverRaw = v.object(body.failover, `${at}.failover`, false) ?? {};
   v.known(failoverRaw, `${at}.failover`, [...FAILOVER_FIELDS, 'rebalanceOnRecovery']);
   const failover: KubernetesTargetConfig['failover'] = { ...DEFAULT_KUBE_FAILOVER };
   for (const k of FAILOVER_FIELDS) failover[k] = v.number(failoverRaw[k], `${at}.failover.${k}`, 0, 86_400) ?? DEFAULT_KUBE_FAILOVER[k];
-  failover.rebalanceOnRecovery = v.boolean(failoverRaw.rebalanceOnRecovery, `${at}.failover.rebalanceOnRecovery`) ?? DEFAULT_KUBE_FAILOVER.rebalanceOnRecovery;
+  failover.rebalanceOnRecovery =
+    v.boolean(failoverRaw.rebalanceOnRecovery, `${at}.failover.rebalanceOnRecovery`) ?? DEFAULT_KUBE_FAILOVER.rebalanceOnRecovery;
   return {
     type: 'kubernetes',
     kubeconfig: kubeconfig === undefined ? null : path.resolve(baseDir, kubeconfig),
@@ -384,7 +410,17 @@ class Validator {
     if (s === undefined) return undefined;
     const name = s.replace(/^refs\/heads\//, '');
     // eslint-disable-next-line no-control-regex
-    if (/[\x00-\x20\x7f~^:?*[\\]/.test(name) || name.includes('..') || name.includes('//') || name.includes('@{') || name.startsWith('-') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.lock') || name.endsWith('.')) {
+    if (
+      /[\x00-\x20\x7f~^:?*[\\]/.test(name) ||
+      name.includes('..') ||
+      name.includes('//') ||
+      name.includes('@{') ||
+      name.startsWith('-') ||
+      name.startsWith('/') ||
+      name.endsWith('/') ||
+      name.endsWith('.lock') ||
+      name.endsWith('.')
+    ) {
       this.fail(at, `not a valid branch name: "${s}"`);
       return undefined;
     }

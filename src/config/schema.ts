@@ -33,10 +33,7 @@ export interface StatusConfig {
   author: { name: string; email: string };
 }
 
-export type TargetConfig =
-  | { type: 'directory'; path: string }
-  | { type: 'git'; branch: string }
-  | KubernetesTargetConfig;
+export type TargetConfig = { type: 'directory'; path: string } | { type: 'git'; branch: string } | KubernetesTargetConfig;
 
 /** Live clusters (issue 4): server-side apply to every member cluster the kubeconfig or secrets reach. */
 export interface KubernetesTargetConfig {
@@ -91,7 +88,12 @@ export const DEFAULT_TIMEOUT_SECONDS = 60;
 /** Per-request timeout of the kubernetes target (a cluster that takes longer is failing). */
 export const DEFAULT_KUBE_TIMEOUT_SECONDS = 10;
 /** Karmada's defaults: 30 s of failed probes → NotReady, 300 s NotReady → eviction, 30 s of answers → Ready. */
-export const DEFAULT_KUBE_FAILOVER = { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false } as const;
+export const DEFAULT_KUBE_FAILOVER = {
+  failureThresholdSeconds: 30,
+  tolerationSeconds: 300,
+  recoveryThresholdSeconds: 30,
+  rebalanceOnRecovery: false,
+} as const;
 export const DEFAULT_RETRY = { attempts: 4, initialDelayMs: 500, maxDelayMs: 10_000 } as const;
 export const DEFAULT_AUTHOR = { name: 'flotilla', email: 'flotilla@localhost' } as const;
 /** Username sent with a bare token (`auth.tokenEnv`): GitHub, GitLab and Gitea accept it. */

@@ -11,7 +11,12 @@ export interface ServerConfig {
   /** Upper bound of a graceful shutdown (below the pod's terminationGracePeriodSeconds). */
   shutdownTimeoutSeconds: number;
   /** null: /hooks/git is off. */
-  webhook: { secretEnv: string | null; allowUnsigned: boolean; maxBodyBytes: number; rateLimit: { burst: number; perSecond: number } } | null;
+  webhook: {
+    secretEnv: string | null;
+    allowUnsigned: boolean;
+    maxBodyBytes: number;
+    rateLimit: { burst: number; perSecond: number };
+  } | null;
 }
 
 export interface HaConfig {
@@ -44,7 +49,11 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** Validates the two sections; `problems` gets one entry per mistake. */
-export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opts: { env: NodeJS.ProcessEnv; resolve(p: string): string }, problems: Problem[]): ServiceSections {
+export function readServiceSections(
+  raw: { server?: unknown; ha?: unknown },
+  opts: { env: NodeJS.ProcessEnv; resolve(p: string): string },
+  problems: Problem[],
+): ServiceSections {
   const fail = (path: string, message: string) => problems.push({ path, message });
   const known = (o: Record<string, unknown>, at: string, keys: string[]) => {
     for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${at}.${k}`, `unknown key (expected one of ${keys.join(', ')})`);
@@ -84,8 +93,19 @@ export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opt
           known(w, 'server.webhook', ['secretEnv', 'allowUnsigned', 'maxBodyBytes', 'rateLimit']);
           const secretEnv = str(w.secretEnv, 'server.webhook.secretEnv') ?? null;
           if (secretEnv !== null && !ENV_NAME.test(secretEnv)) fail('server.webhook.secretEnv', 'must be an environment variable name');
-          const allowUnsigned = w.allowUnsigned === undefined ? false : w.allowUnsigned === true ? true : (w.allowUnsigned === false ? false : (fail('server.webhook.allowUnsigned', 'must be true or false'), false));
-          if (secretEnv === null && !allowUnsigned) fail('server.webhook.secretEnv', 'required: name the environment variable holding the webhook secret (or set allowUnsigned: true)');
+          const allowUnsigned =
+            w.allowUnsigned === undefined
+              ? false
+              : w.allowUnsigned === true
+                ? true
+                : w.allowUnsigned === false
+                  ? false
+                  : (fail('server.webhook.allowUnsigned', 'must be true or false'), false);
+          if (secretEnv === null && !allowUnsigned)
+            fail(
+              'server.webhook.secretEnv',
+              'required: name the environment variable holding the webhook secret (or set allowUnsigned: true)',
+            );
           if (secretEnv !== null) {
             const value = opts.env[secretEnv];
             if (!value) fail('server.webhook.secretEnv', `environment variable ${secretEnv} is not set`);
@@ -99,12 +119,22 @@ export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opt
             secretEnv,
             allowUnsigned,
             maxBodyBytes: num(w.maxBodyBytes, 'server.webhook.maxBodyBytes', 1024, 26_214_400, true) ?? DEFAULT_WEBHOOK_LIMITS.maxBodyBytes,
-            rateLimit: { burst: num(rl.burst, 'server.webhook.rateLimit.burst', 1, 10_000, true) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.burst, perSecond: num(rl.perSecond, 'server.webhook.rateLimit.perSecond', 0.001, 10_000) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.perSecond },
+            rateLimit: {
+              burst: num(rl.burst, 'server.webhook.rateLimit.burst', 1, 10_000, true) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.burst,
+              perSecond:
+                num(rl.perSecond, 'server.webhook.rateLimit.perSecond', 0.001, 10_000) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.perSecond,
+            },
           };
         }
       }
-      const shutdownTimeoutSeconds = num(raw.server.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
-      server = { host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0', port: Number.isFinite(port) ? port : 8080, shutdownTimeoutSeconds, webhook };
+      const shutdownTimeoutSeconds =
+        num(raw.server.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+      server = {
+        host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0',
+        port: Number.isFinite(port) ? port : 8080,
+        shutdownTimeoutSeconds,
+        webhook,
+      };
     }
   }
 
@@ -113,7 +143,16 @@ export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opt
     if (!isObject(raw.ha)) fail('ha', 'must be a mapping');
     else {
       const h = raw.ha;
-      known(h, 'ha', ['shards', 'leaseNamespace', 'leaseName', 'identityEnv', 'kubeconfig', 'leaseDurationSeconds', 'renewDeadlineSeconds', 'retryPeriodSeconds']);
+      known(h, 'ha', [
+        'shards',
+        'leaseNamespace',
+        'leaseName',
+        'identityEnv',
+        'kubeconfig',
+        'leaseDurationSeconds',
+        'renewDeadlineSeconds',
+        'retryPeriodSeconds',
+      ]);
       const leaseNamespace = str(h.leaseNamespace, 'ha.leaseNamespace') ?? 'flotilla-system';
       if (!DNS_LABEL.test(leaseNamespace)) fail('ha.leaseNamespace', 'must be a namespace name');
       const leaseName = str(h.leaseName, 'ha.leaseName') ?? 'flotilla';
@@ -124,8 +163,10 @@ export function readServiceSections(raw: { server?: unknown; ha?: unknown }, opt
       const renewDeadlineSeconds = num(h.renewDeadlineSeconds, 'ha.renewDeadlineSeconds', 0.5, 3600) ?? 10;
       const retryPeriodSeconds = num(h.retryPeriodSeconds, 'ha.retryPeriodSeconds', 0.1, 3600) ?? 2;
       // client-go's checks: others must wait longer than the holder keeps acting.
-      if (leaseDurationSeconds <= renewDeadlineSeconds) fail('ha.leaseDurationSeconds', `must be greater than renewDeadlineSeconds (${renewDeadlineSeconds})`);
-      if (renewDeadlineSeconds <= 1.2 * retryPeriodSeconds) fail('ha.renewDeadlineSeconds', `must be greater than 1.2 × retryPeriodSeconds (${retryPeriodSeconds})`);
+      if (leaseDurationSeconds <= renewDeadlineSeconds)
+        fail('ha.leaseDurationSeconds', `must be greater than renewDeadlineSeconds (${renewDeadlineSeconds})`);
+      if (renewDeadlineSeconds <= 1.2 * retryPeriodSeconds)
+        fail('ha.renewDeadlineSeconds', `must be greater than 1.2 × retryPeriodSeconds (${retryPeriodSeconds})`);
       ha = {
         shards: num(h.shards, 'ha.shards', 1, 1024, true) ?? 1,
         leaseNamespace,

@@ -54,7 +54,9 @@ function clusterFromPath(path: string): string {
 /** Objects sorted by cluster then path, and the counts of the report's summary (both diff sources). */
 export function sortedWithSummary(objects: ObjectDiff[], unchanged: number): { objects: ObjectDiff[]; summary: DiffReport['summary'] } {
   const pathOf = (o: ObjectDiff) => o.desiredPath ?? o.livePath ?? '';
-  objects.sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0));
+  objects.sort((a, b) =>
+    a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : pathOf(a) < pathOf(b) ? -1 : pathOf(a) > pathOf(b) ? 1 : 0,
+  );
   return {
     objects,
     summary: {
@@ -82,12 +84,20 @@ export function computeDiff(input: {
   const desired = new Map<string, { cluster: string; path: string; object: Record<string, unknown> }>();
   for (const { path, object } of layoutManifests(input.desired)) {
     const meta = (object.metadata ?? {}) as { annotations?: Record<string, string> };
-    desired.set(`${clusterFromPath(path)}|${identityKey(object)}`, { cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? clusterFromPath(path), path, object });
+    desired.set(`${clusterFromPath(path)}|${identityKey(object)}`, {
+      cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? clusterFromPath(path),
+      path,
+      object,
+    });
   }
   const live = new Map<string, { cluster: string; path: string; object: Record<string, unknown> }>();
   for (const o of input.live?.state.objects ?? []) {
     const meta = (o.object.metadata ?? {}) as { annotations?: Record<string, string> };
-    live.set(`${o.clusterSegment}|${identityKey(o.object)}`, { cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? o.clusterSegment, path: o.path, object: o.object });
+    live.set(`${o.clusterSegment}|${identityKey(o.object)}`, {
+      cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? o.clusterSegment,
+      path: o.path,
+      object: o.object,
+    });
   }
 
   const objects: ObjectDiff[] = [];
@@ -102,12 +112,20 @@ export function computeDiff(input: {
       continue;
     }
     const diff = unifiedDiff(l ? `live/${l.path}` : '/dev/null', d ? `desired/${d.path}` : '/dev/null', before, after);
-    objects.push({ cluster: (d ?? l)!.cluster, change: !l ? 'added' : !d ? 'removed' : 'changed', livePath: l?.path ?? null, desiredPath: d?.path ?? null, diff });
+    objects.push({
+      cluster: (d ?? l)!.cluster,
+      change: !l ? 'added' : !d ? 'removed' : 'changed',
+      livePath: l?.path ?? null,
+      desiredPath: d?.path ?? null,
+      diff,
+    });
   }
   return {
     desiredRevision: input.desiredRevision,
     live: input.live ? { ...input.live.source, sourceRevision: input.live.state.sourceRevision } : null,
-    note: input.live ? null : `no status branch${input.statusBranch ? ` ${input.statusBranch} (nor origin/${input.statusBranch})` : ''} yet: nothing has been recorded as applied, so every desired object is new`,
+    note: input.live
+      ? null
+      : `no status branch${input.statusBranch ? ` ${input.statusBranch} (nor origin/${input.statusBranch})` : ''} yet: nothing has been recorded as applied, so every desired object is new`,
     ...sortedWithSummary(objects, unchanged),
     liveProblems: input.live?.state.problems ?? [],
     diagnostics: input.diagnostics,

@@ -56,7 +56,10 @@ export function fieldChanges(before: unknown, after: unknown, path = ''): FieldC
 
 /** Items removed from and added to a list of scalars, by a longest common subsequence (indices of each side). */
 function scalarListChanges(before: readonly unknown[], after: readonly unknown[], path: string): FieldChange[] {
-  const script = diffLines(before.map((v) => JSON.stringify(v)), after.map((v) => JSON.stringify(v)));
+  const script = diffLines(
+    before.map((v) => JSON.stringify(v)),
+    after.map((v) => JSON.stringify(v)),
+  );
   const out: FieldChange[] = [];
   let i = 0;
   let j = 0;
@@ -72,7 +75,7 @@ function scalarListChanges(before: readonly unknown[], after: readonly unknown[]
 
 /** A value shortened for one line of a report. */
 export function shortValue(v: unknown, max = 80): string {
-  const text = typeof v === 'string' ? JSON.stringify(v) : JSON.stringify(v) ?? 'undefined';
+  const text = typeof v === 'string' ? JSON.stringify(v) : (JSON.stringify(v) ?? 'undefined');
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 

@@ -15,9 +15,16 @@ function short(revision: string): string {
 /** "2 objects differ on 1 cluster: 1 added, 1 changed; 12 unchanged". */
 export function diffSummary(report: DiffReport): string {
   const s = report.summary;
-  const against = report.liveClusters ? liveAgainst(report.liveClusters) : report.live ? `${report.live.ref} at ${short(report.live.commit)}${report.live.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : ''}` : 'no status branch';
-  if (report.objects.length === 0) return `no differences: desired ${short(report.desiredRevision)} matches ${against} (${plural(s.unchanged, 'object')})`;
-  const parts = [s.added ? `${s.added} added` : '', s.removed ? `${s.removed} removed` : '', s.changed ? `${s.changed} changed` : ''].filter(Boolean).join(', ');
+  const against = report.liveClusters
+    ? liveAgainst(report.liveClusters)
+    : report.live
+      ? `${report.live.ref} at ${short(report.live.commit)}${report.live.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : ''}`
+      : 'no status branch';
+  if (report.objects.length === 0)
+    return `no differences: desired ${short(report.desiredRevision)} matches ${against} (${plural(s.unchanged, 'object')})`;
+  const parts = [s.added ? `${s.added} added` : '', s.removed ? `${s.removed} removed` : '', s.changed ? `${s.changed} changed` : '']
+    .filter(Boolean)
+    .join(', ');
   return `${plural(report.objects.length, 'object')} ${report.objects.length === 1 ? 'differs' : 'differ'} on ${plural(s.clusters, 'cluster')}: ${parts}; ${s.unchanged} unchanged (desired ${short(report.desiredRevision)} against ${against})`;
 }
 
@@ -43,7 +50,13 @@ function byCluster(objects: readonly ObjectDiff[]): Map<string, ObjectDiff[]> {
 
 function clusterHeader(cluster: string, list: readonly ObjectDiff[]): string {
   const n = (c: ObjectDiff['change']) => list.filter((o) => o.change === c).length;
-  const parts = [n('added') ? `${n('added')} added` : '', n('removed') ? `${n('removed')} removed` : '', n('changed') ? `${n('changed')} changed` : ''].filter(Boolean).join(', ');
+  const parts = [
+    n('added') ? `${n('added')} added` : '',
+    n('removed') ? `${n('removed')} removed` : '',
+    n('changed') ? `${n('changed')} changed` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   return `cluster ${cluster}: ${parts}`;
 }
 
@@ -53,7 +66,15 @@ function colorDiff(diff: string): string {
   return diff
     .split('\n')
     .map((l) =>
-      l.startsWith('---') || l.startsWith('+++') ? `${ANSI.bold}${l}${ANSI.reset}` : l.startsWith('@@') ? `${ANSI.cyan}${l}${ANSI.reset}` : l.startsWith('-') ? `${ANSI.red}${l}${ANSI.reset}` : l.startsWith('+') ? `${ANSI.green}${l}${ANSI.reset}` : l,
+      l.startsWith('---') || l.startsWith('+++')
+        ? `${ANSI.bold}${l}${ANSI.reset}`
+        : l.startsWith('@@')
+          ? `${ANSI.cyan}${l}${ANSI.reset}`
+          : l.startsWith('-')
+            ? `${ANSI.red}${l}${ANSI.reset}`
+            : l.startsWith('+')
+              ? `${ANSI.green}${l}${ANSI.reset}`
+              : l,
     )
     .join('\n');
 }

@@ -44,7 +44,10 @@ function clusterOf(object: Record<string, unknown>, fallback: string): string {
  * status branch records as applied there (what the reconciler would prune once they leave the
  * desired state). Paths are the render layout's, for the diff headers.
  */
-export function liveDiffWork(desired: Record<string, ReadonlyArray<Record<string, unknown>>>, recorded: LiveState | null): { work: ClusterWork[]; paths: Map<string, string> } {
+export function liveDiffWork(
+  desired: Record<string, ReadonlyArray<Record<string, unknown>>>,
+  recorded: LiveState | null,
+): { work: ClusterWork[]; paths: Map<string, string> } {
   const byCluster = new Map<string, ClusterWork>();
   const paths = new Map<string, string>();
   const workOf = (cluster: string) => {
@@ -71,10 +74,17 @@ export function liveDiffWork(desired: Record<string, ReadonlyArray<Record<string
 }
 
 /** Sends the dry runs: every cluster at once up to `parallelism`, each on its own (one down never hides the others). */
-export async function dryRunLiveClusters(input: { work: readonly ClusterWork[]; clients: ClusterClients; parallelism: number; revisionHasErrors: boolean; maxDeletePercent?: number }): Promise<FleetSyncResult> {
+export async function dryRunLiveClusters(input: {
+  work: readonly ClusterWork[];
+  clients: ClusterClients;
+  parallelism: number;
+  revisionHasErrors: boolean;
+  maxDeletePercent?: number;
+}): Promise<FleetSyncResult> {
   return syncFleet({
     work: input.work,
-    client: (cluster) => input.clients.clients.get(cluster) ?? { error: input.clients.errors.get(cluster) ?? `no connection for cluster ${cluster}` },
+    client: (cluster) =>
+      input.clients.clients.get(cluster) ?? { error: input.clients.errors.get(cluster) ?? `no connection for cluster ${cluster}` },
     parallelism: input.parallelism,
     options: { fieldManager: MANAGED_VALUE, force: false, dryRun: true, objectConcurrency: 8, keepObjects: true },
     maxDeletePercent: input.maxDeletePercent ?? 50,
@@ -131,21 +141,44 @@ export function liveDiffReport(input: {
 }
 
 /** One object's diff from its dry-run result; 'unchanged', or null when there is nothing to show (failed, skipped). */
-function objectDiff(cluster: string, path: string, o: ObjectResult, desired: Record<string, unknown> | null): ObjectDiff | 'unchanged' | null {
+function objectDiff(
+  cluster: string,
+  path: string,
+  o: ObjectResult,
+  desired: Record<string, unknown> | null,
+): ObjectDiff | 'unchanged' | null {
   if (o.action === 'unchanged') return 'unchanged';
   const created = o.applied ?? desired;
   if (o.action === 'created' && created) {
-    return { cluster, change: 'added', livePath: null, desiredPath: path, diff: unifiedDiff('/dev/null', `desired/${path}`, '', liveComparableYaml(created)) };
+    return {
+      cluster,
+      change: 'added',
+      livePath: null,
+      desiredPath: path,
+      diff: unifiedDiff('/dev/null', `desired/${path}`, '', liveComparableYaml(created)),
+    };
   }
   if (o.action === 'configured' && o.applied && o.live) {
     const before = liveComparableYaml(o.live);
     const after = liveComparableYaml(o.applied);
     // The fields flotilla sends differed, yet the server would store the same object (a quantity written differently).
     if (before === after) return 'unchanged';
-    return { cluster, change: 'changed', livePath: path, desiredPath: path, diff: unifiedDiff(`live/${path}`, `desired/${path}`, before, after) };
+    return {
+      cluster,
+      change: 'changed',
+      livePath: path,
+      desiredPath: path,
+      diff: unifiedDiff(`live/${path}`, `desired/${path}`, before, after),
+    };
   }
   if (o.action === 'deleted' && o.live) {
-    return { cluster, change: 'removed', livePath: path, desiredPath: null, diff: unifiedDiff(`live/${path}`, '/dev/null', liveComparableYaml(o.live), '') };
+    return {
+      cluster,
+      change: 'removed',
+      livePath: path,
+      desiredPath: null,
+      diff: unifiedDiff(`live/${path}`, '/dev/null', liveComparableYaml(o.live), ''),
+    };
   }
   return null;
 }

@@ -131,7 +131,9 @@ export function unifiedDiff(from: string, to: string, oldText: string, newText: 
     const body = lines.slice(from0, to0 + 1);
     const oldCount = body.filter((l) => l.op !== '+').length;
     const newCount = body.filter((l) => l.op !== '-').length;
-    out.push(`@@ -${range(oldCount === 0 ? oldLine - 1 : oldLine, oldCount)} +${range(newCount === 0 ? newLine - 1 : newLine, newCount)} @@`);
+    out.push(
+      `@@ -${range(oldCount === 0 ? oldLine - 1 : oldLine, oldCount)} +${range(newCount === 0 ? newLine - 1 : newLine, newCount)} @@`,
+    );
     for (const l of body) out.push(`${l.op}${l.text}`);
   }
   return out.join('\n') + '\n';

@@ -59,7 +59,9 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
   const clusters = mergeClusters(declarations, sink);
 
   // Pass 2: fleets (membership, default placement) and policies, with UNKNOWN_CLUSTER checks.
-  const fleets: Fleet[] = fleetMembers.map(({ manifest, members }) => resolveFleet(new ManifestReader(manifest, sink, declared), members, declared));
+  const fleets: Fleet[] = fleetMembers.map(({ manifest, members }) =>
+    resolveFleet(new ManifestReader(manifest, sink, declared), members, declared),
+  );
   fleets.sort(byNamespaceName);
   const clusterByName = new Map(clusters.map((c) => [c.name, c]));
   for (const fleet of fleets) {
@@ -97,11 +99,16 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
   });
 
   for (const m of of('Unsupported')) {
-    new ManifestReader(m, sink).warn('UNSUPPORTED_KIND', `${m.apiVersion} ${m.kind} is not implemented by flotilla; it is neither applied nor propagated`, ['kind']);
+    new ManifestReader(m, sink).warn(
+      'UNSUPPORTED_KIND',
+      `${m.apiVersion} ${m.kind} is not implemented by flotilla; it is neither applied nor propagated`,
+      ['kind'],
+    );
   }
 
   const resources = [...of('Resource')].sort(
-    (a, b) => compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind) || compare(a.namespace, b.namespace) || compare(a.name, b.name),
+    (a, b) =>
+      compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind) || compare(a.namespace, b.namespace) || compare(a.name, b.name),
   );
 
   return {

@@ -2,7 +2,16 @@
 // or Cluster, a Karmada Cluster) merged by name (docs/reference/contract.md "Input": labels union, explicit fields
 // win over labels; docs/reference/semantics.md: labels fill provider/region/zones).
 import { isValidLabelKey } from '../objects/label-selector.js';
-import type { APIEnablement, Cluster, FieldPath, ManifestSource, ResourceList, ResourceSummary, Taint, TaintEffect } from '../model/types.js';
+import type {
+  APIEnablement,
+  Cluster,
+  FieldPath,
+  ManifestSource,
+  ResourceList,
+  ResourceSummary,
+  Taint,
+  TaintEffect,
+} from '../model/types.js';
 import type { DiagnosticSink } from '../model/diagnostics.js';
 import { formatPath, has, isRecord, type ManifestReader } from '../model/fields.js';
 import { OBJECT_FIELDS } from './policies.js';
@@ -117,11 +126,19 @@ function readTaints(r: ManifestReader, value: unknown, path: FieldPath): Taint[]
     const value = r.string(obj.value, [...p, 'value']);
     const effect = r.string(obj.effect, [...p, 'effect']) ?? '';
     if (key === '' || !isValidLabelKey(key)) {
-      r.error('INVALID_CLUSTER', `${formatPath([...p, 'key'])} "${key}" is not a valid taint key; the taint is ignored`, has(obj, 'key') ? [...p, 'key'] : p);
+      r.error(
+        'INVALID_CLUSTER',
+        `${formatPath([...p, 'key'])} "${key}" is not a valid taint key; the taint is ignored`,
+        has(obj, 'key') ? [...p, 'key'] : p,
+      );
       return;
     }
     if (!TAINT_EFFECTS.includes(effect)) {
-      r.error('INVALID_CLUSTER', `${formatPath([...p, 'effect'])}: unsupported taint effect "${effect}", must be NoSchedule, PreferNoSchedule or NoExecute; the taint is ignored`, has(obj, 'effect') ? [...p, 'effect'] : p);
+      r.error(
+        'INVALID_CLUSTER',
+        `${formatPath([...p, 'effect'])}: unsupported taint effect "${effect}", must be NoSchedule, PreferNoSchedule or NoExecute; the taint is ignored`,
+        has(obj, 'effect') ? [...p, 'effect'] : p,
+      );
       return;
     }
     out.push({ key, ...(value !== undefined && value !== '' ? { value } : {}), effect: effect as TaintEffect });

@@ -34,7 +34,11 @@ export function readFleetMembers(r: ManifestReader): FleetMembers {
   if (!spec) return out;
   r.knownFields(spec, ['spec'], ['clusters', 'placement', 'plugin']);
   if (has(spec, 'plugin')) {
-    r.info('NOT_APPLICABLE', 'spec.plugin (Kurator fleet plugins: monitoring, policy, backup…) is not installed by flotilla; it is ignored', ['spec', 'plugin']);
+    r.info(
+      'NOT_APPLICABLE',
+      'spec.plugin (Kurator fleet plugins: monitoring, policy, backup…) is not installed by flotilla; it is ignored',
+      ['spec', 'plugin'],
+    );
   }
   const path: FieldPath = ['spec', 'clusters'];
   (r.list(spec.clusters, path) ?? []).forEach((item, i) => {
@@ -55,7 +59,10 @@ export function readFleetMembers(r: ManifestReader): FleetMembers {
     }
     const kind = r.string(obj.kind, [...p, 'kind']);
     if (kind && !MEMBER_KINDS.includes(kind)) {
-      r.warn('UNSUPPORTED_KIND', `${formatPath([...p, 'kind'])} "${kind}" is not a cluster kind (AttachedCluster or Cluster)`, [...p, 'kind']);
+      r.warn('UNSUPPORTED_KIND', `${formatPath([...p, 'kind'])} "${kind}" is not a cluster kind (AttachedCluster or Cluster)`, [
+        ...p,
+        'kind',
+      ]);
     }
     const reference = !!kind && !has(obj, 'labels');
     if (!reference) {
@@ -82,7 +89,11 @@ export function resolveFleet(r: ManifestReader, members: FleetMembers, declared:
   const clusters: string[] = [];
   for (const member of members.members) {
     if (member.reference && !declared.has(member.name)) {
-      r.warn('UNKNOWN_CLUSTER', `fleet member "${member.name}" refers to a cluster that no AttachedCluster or Cluster declares; it is not a member`, member.path);
+      r.warn(
+        'UNKNOWN_CLUSTER',
+        `fleet member "${member.name}" refers to a cluster that no AttachedCluster or Cluster declares; it is not a member`,
+        member.path,
+      );
       continue;
     }
     clusters.push(member.name);

@@ -18,10 +18,23 @@ import { formatPath, has, type ManifestReader } from '../model/fields.js';
 import { OBJECT_FIELDS, parseResourceSelectors } from './policies.js';
 import { parseClusterAffinityAt } from './selectors.js';
 
-const OVERRIDERS_FIELDS = ['imageOverrider', 'commandOverrider', 'argsOverrider', 'labelsOverrider', 'annotationsOverrider', 'fieldOverrider', 'plaintext'] as const;
+const OVERRIDERS_FIELDS = [
+  'imageOverrider',
+  'commandOverrider',
+  'argsOverrider',
+  'labelsOverrider',
+  'annotationsOverrider',
+  'fieldOverrider',
+  'plaintext',
+] as const;
 
 /** The entries of one overrider list, each a mapping with its path (wrong shapes reported). */
-function entries(r: ManifestReader, value: unknown, path: FieldPath, fields: readonly string[]): Array<{ obj: Record<string, unknown>; at: FieldPath }> {
+function entries(
+  r: ManifestReader,
+  value: unknown,
+  path: FieldPath,
+  fields: readonly string[],
+): Array<{ obj: Record<string, unknown>; at: FieldPath }> {
   const items = r.list(value, path) ?? [];
   const out: Array<{ obj: Record<string, unknown>; at: FieldPath }> = [];
   items.forEach((item, i) => {
@@ -46,17 +59,19 @@ function parseOverriders(r: ManifestReader, value: unknown, path: FieldPath): Ov
   const str = (o: Record<string, unknown>, at: FieldPath, key: string) => r.string(o[key], [...at, key]);
 
   if (has(obj, 'imageOverrider')) {
-    out.imageOverrider = entries(r, obj.imageOverrider, [...path, 'imageOverrider'], ['predicate', 'component', 'operator', 'value']).map(({ obj: o, at }) => {
-      const im = { component: str(o, at, 'component') ?? '', operator: str(o, at, 'operator') ?? '' } as ImageOverrider;
-      const v = str(o, at, 'value');
-      if (v !== undefined) im.value = v;
-      const predicate = r.record(o.predicate, [...at, 'predicate']);
-      if (predicate) {
-        r.knownFields(predicate, [...at, 'predicate'], ['path']);
-        im.predicate = { path: r.string(predicate.path, [...at, 'predicate', 'path']) ?? '' };
-      }
-      return im;
-    });
+    out.imageOverrider = entries(r, obj.imageOverrider, [...path, 'imageOverrider'], ['predicate', 'component', 'operator', 'value']).map(
+      ({ obj: o, at }) => {
+        const im = { component: str(o, at, 'component') ?? '', operator: str(o, at, 'operator') ?? '' } as ImageOverrider;
+        const v = str(o, at, 'value');
+        if (v !== undefined) im.value = v;
+        const predicate = r.record(o.predicate, [...at, 'predicate']);
+        if (predicate) {
+          r.knownFields(predicate, [...at, 'predicate'], ['path']);
+          im.predicate = { path: r.string(predicate.path, [...at, 'predicate', 'path']) ?? '' };
+        }
+        return im;
+      },
+    );
   }
   for (const field of ['commandOverrider', 'argsOverrider'] as const) {
     if (!has(obj, field)) continue;
@@ -77,18 +92,20 @@ function parseOverriders(r: ManifestReader, value: unknown, path: FieldPath): Ov
     });
   }
   if (has(obj, 'fieldOverrider')) {
-    out.fieldOverrider = entries(r, obj.fieldOverrider, [...path, 'fieldOverrider'], ['fieldPath', 'json', 'yaml']).map(({ obj: o, at }) => {
-      const f: FieldOverrider = { fieldPath: str(o, at, 'fieldPath') ?? '' };
-      for (const format of ['json', 'yaml'] as const) {
-        if (!has(o, format)) continue;
-        f[format] = entries(r, o[format], [...at, format], ['subPath', 'operator', 'value']).map(({ obj: op, at: opAt }) => ({
-          subPath: str(op, opAt, 'subPath') ?? '',
-          operator: (str(op, opAt, 'operator') ?? '') as 'add',
-          ...(has(op, 'value') ? { value: op.value } : {}),
-        }));
-      }
-      return f;
-    });
+    out.fieldOverrider = entries(r, obj.fieldOverrider, [...path, 'fieldOverrider'], ['fieldPath', 'json', 'yaml']).map(
+      ({ obj: o, at }) => {
+        const f: FieldOverrider = { fieldPath: str(o, at, 'fieldPath') ?? '' };
+        for (const format of ['json', 'yaml'] as const) {
+          if (!has(o, format)) continue;
+          f[format] = entries(r, o[format], [...at, format], ['subPath', 'operator', 'value']).map(({ obj: op, at: opAt }) => ({
+            subPath: str(op, opAt, 'subPath') ?? '',
+            operator: (str(op, opAt, 'operator') ?? '') as 'add',
+            ...(has(op, 'value') ? { value: op.value } : {}),
+          }));
+        }
+        return f;
+      },
+    );
   }
   if (has(obj, 'plaintext')) {
     out.plaintext = entries(r, obj.plaintext, [...path, 'plaintext'], ['path', 'operator', 'value']).map(({ obj: o, at }) => {
@@ -133,14 +150,27 @@ export function parseOverridePolicy(r: ManifestReader): OverridePolicy | null {
   const legacyTarget = parseClusterAffinityAt(r, spec.targetCluster, ['spec', 'targetCluster']);
   const legacyOverriders = parseOverriders(r, spec.overriders, ['spec', 'overriders']);
   if (ruleItems) {
-    if (has(spec, 'targetCluster')) r.error('INVALID_POLICY', "spec.overrideRules and spec.targetCluster can't co-exist", ['spec', 'targetCluster']);
-    if (hasAnyOverrider(legacyOverriders)) r.error('INVALID_POLICY', "spec.overrideRules and spec.overriders can't co-exist", ['spec', 'overriders']);
+    if (has(spec, 'targetCluster'))
+      r.error('INVALID_POLICY', "spec.overrideRules and spec.targetCluster can't co-exist", ['spec', 'targetCluster']);
+    if (hasAnyOverrider(legacyOverriders))
+      r.error('INVALID_POLICY', "spec.overrideRules and spec.overriders can't co-exist", ['spec', 'overriders']);
   } else if (has(spec, 'targetCluster') || has(spec, 'overriders')) {
-    r.info('DEPRECATED_FIELD', 'spec.targetCluster/spec.overriders are deprecated; use spec.overrideRules', has(spec, 'overriders') ? ['spec', 'overriders'] : ['spec', 'targetCluster']);
+    r.info(
+      'DEPRECATED_FIELD',
+      'spec.targetCluster/spec.overriders are deprecated; use spec.overrideRules',
+      has(spec, 'overriders') ? ['spec', 'overriders'] : ['spec', 'targetCluster'],
+    );
     rules.push({ ...(legacyTarget ? { targetCluster: legacyTarget } : {}), overriders: legacyOverriders, path: ['spec'] });
   }
 
-  const policy: OverridePolicy = { kind: m.kind as OverridePolicy['kind'], name: m.name, namespace: m.namespace, resourceSelectors, rules, source: m.source };
+  const policy: OverridePolicy = {
+    kind: m.kind as OverridePolicy['kind'],
+    name: m.name,
+    namespace: m.namespace,
+    resourceSelectors,
+    rules,
+    source: m.source,
+  };
   for (const problem of validateOverridePolicy(policy)) {
     // Target-cluster selectors were already checked (INVALID_SELECTOR) while parsing the affinity.
     if (problem.path.includes('targetCluster')) continue;

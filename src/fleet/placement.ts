@@ -22,7 +22,15 @@ import { affinityNameProblem, isEmptyClusterAffinity, parseClusterAffinity, pars
  */
 export const UNLIMITED_GROUPS = Number.MAX_SAFE_INTEGER;
 
-const PLACEMENT_FIELDS = ['clusterAffinity', 'clusterAffinities', 'clusterTolerations', 'tolerations', 'spreadConstraints', 'replicaScheduling', 'workloadAffinity'] as const;
+const PLACEMENT_FIELDS = [
+  'clusterAffinity',
+  'clusterAffinities',
+  'clusterTolerations',
+  'tolerations',
+  'spreadConstraints',
+  'replicaScheduling',
+  'workloadAffinity',
+] as const;
 const SPREAD_FIELDS: readonly SpreadField[] = ['cluster', 'region', 'zone', 'provider'];
 const TAINT_EFFECTS: readonly string[] = ['NoSchedule', 'PreferNoSchedule', 'NoExecute'];
 
@@ -33,7 +41,11 @@ export function parsePlacement(r: ManifestReader, value: unknown, path: FieldPat
   if (!obj) return placement;
   r.knownFields(obj, path, PLACEMENT_FIELDS);
   if (has(obj, 'workloadAffinity')) {
-    r.info('NOT_APPLICABLE', `${formatPath([...path, 'workloadAffinity'])} needs Karmada's WorkloadAffinity feature gate and is not implemented by flotilla; it is ignored`, [...path, 'workloadAffinity']);
+    r.info(
+      'NOT_APPLICABLE',
+      `${formatPath([...path, 'workloadAffinity'])} needs Karmada's WorkloadAffinity feature gate and is not implemented by flotilla; it is ignored`,
+      [...path, 'workloadAffinity'],
+    );
   }
 
   // replicaScheduling first: whether overflow affinities are allowed depends on it.
@@ -42,7 +54,12 @@ export function parsePlacement(r: ManifestReader, value: unknown, path: FieldPat
 
   const clusterAffinity = parseClusterAffinityAt(r, obj.clusterAffinity, [...path, 'clusterAffinity']);
   if (clusterAffinity) placement.clusterAffinity = clusterAffinity;
-  const clusterAffinities = parseClusterAffinities(r, obj.clusterAffinities, [...path, 'clusterAffinities'], overflowAllowed(replicaScheduling));
+  const clusterAffinities = parseClusterAffinities(
+    r,
+    obj.clusterAffinities,
+    [...path, 'clusterAffinities'],
+    overflowAllowed(replicaScheduling),
+  );
   if (clusterAffinities) placement.clusterAffinities = clusterAffinities;
   if (has(obj, 'clusterAffinity') && has(obj, 'clusterAffinities')) {
     r.error('INVALID_POLICY', 'clusterAffinities cannot co-exist with clusterAffinity', [...path, 'clusterAffinities']);
@@ -55,7 +72,11 @@ export function parsePlacement(r: ManifestReader, value: unknown, path: FieldPat
   if (!replicaScheduling || replicaScheduling.replicaSchedulingType === 'Duplicated') {
     // maxSkew balances divided replicas; Duplicated gives every cluster all of them (docs/reference/semantics.md extensions).
     for (const skewPath of spread.maxSkewPaths) {
-      r.warn('MAXSKEW_NOT_APPLICABLE', `${formatPath(skewPath)} has no effect: replicas are Duplicated (no replicaScheduling, or type Duplicated), so there is nothing to balance`, skewPath);
+      r.warn(
+        'MAXSKEW_NOT_APPLICABLE',
+        `${formatPath(skewPath)} has no effect: replicas are Duplicated (no replicaScheduling, or type Duplicated), so there is nothing to balance`,
+        skewPath,
+      );
     }
   }
   return placement;
@@ -68,7 +89,12 @@ function overflowAllowed(rs: ReplicaSchedulingStrategy | undefined): boolean {
   return rs.replicaDivisionPreference === 'Weighted' && !!rs.weightPreference?.dynamicWeight;
 }
 
-function parseClusterAffinities(r: ManifestReader, value: unknown, path: FieldPath, allowOverflow: boolean): ClusterAffinityTerm[] | undefined {
+function parseClusterAffinities(
+  r: ManifestReader,
+  value: unknown,
+  path: FieldPath,
+  allowOverflow: boolean,
+): ClusterAffinityTerm[] | undefined {
   const items = r.list(value, path);
   if (!items) return undefined;
   const terms: ClusterAffinityTerm[] = [];
@@ -80,8 +106,13 @@ function parseClusterAffinities(r: ManifestReader, value: unknown, path: FieldPa
     const affinity = parseClusterAffinity(r, obj, p, ['affinityName', 'overflowAffinities']);
     const affinityName = r.string(obj.affinityName, [...p, 'affinityName']) ?? '';
     const nameProblem = affinityNameProblem(affinityName);
-    if (nameProblem) r.error('INVALID_POLICY', `${formatPath([...p, 'affinityName'])} "${affinityName}" ${nameProblem}`, [...p, 'affinityName']);
-    else if (names.has(affinityName)) r.error('INVALID_POLICY', `each affinity term in a policy must have a unique name; "${affinityName}" is used twice`, [...p, 'affinityName']);
+    if (nameProblem)
+      r.error('INVALID_POLICY', `${formatPath([...p, 'affinityName'])} "${affinityName}" ${nameProblem}`, [...p, 'affinityName']);
+    else if (names.has(affinityName))
+      r.error('INVALID_POLICY', `each affinity term in a policy must have a unique name; "${affinityName}" is used twice`, [
+        ...p,
+        'affinityName',
+      ]);
     names.add(affinityName);
     const term: ClusterAffinityTerm = { ...affinity, affinityName };
 
@@ -89,7 +120,11 @@ function parseClusterAffinities(r: ManifestReader, value: unknown, path: FieldPa
     const overflowItems = r.list(obj.overflowAffinities, overflowPath);
     if (overflowItems) {
       if (!allowOverflow) {
-        r.error('INVALID_POLICY', 'overflowAffinities can only be used together with dynamic weight or aggregated scheduling', overflowPath);
+        r.error(
+          'INVALID_POLICY',
+          'overflowAffinities can only be used together with dynamic weight or aggregated scheduling',
+          overflowPath,
+        );
       }
       if (isEmptyClusterAffinity(affinity)) {
         r.error('INVALID_POLICY', 'overflowAffinities can only be used together with the inline ClusterAffinity', overflowPath);
@@ -105,7 +140,11 @@ function parseClusterAffinities(r: ManifestReader, value: unknown, path: FieldPa
         const oproblem = affinityNameProblem(oname);
         if (oproblem) r.error('INVALID_POLICY', `${formatPath([...op, 'affinityName'])} "${oname}" ${oproblem}`, [...op, 'affinityName']);
         else if (overflowNames.has(oname)) {
-          r.error('INVALID_POLICY', `overflow affinity name "${oname}" must be unique and must not duplicate the primary group's affinityName`, [...op, 'affinityName']);
+          r.error(
+            'INVALID_POLICY',
+            `overflow affinity name "${oname}" must be unique and must not duplicate the primary group's affinityName`,
+            [...op, 'affinityName'],
+          );
         }
         overflowNames.add(oname);
         term.overflowAffinities!.push({ ...oaffinity, affinityName: oname });
@@ -152,7 +191,11 @@ function parseTolerationList(r: ManifestReader, value: unknown, path: FieldPath)
     if (operator !== undefined && operator !== '') {
       // Karmada's validateClusterTolerations rejects Lt/Gt; anything else never matches a taint.
       if (operator !== 'Equal' && operator !== 'Exists') {
-        r.error('INVALID_POLICY', `${formatPath([...p, 'operator'])}: unsupported toleration operator "${operator}", must be Equal or Exists`, [...p, 'operator']);
+        r.error(
+          'INVALID_POLICY',
+          `${formatPath([...p, 'operator'])}: unsupported toleration operator "${operator}", must be Equal or Exists`,
+          [...p, 'operator'],
+        );
       } else t.operator = operator;
     }
     const val = r.string(obj.value, [...p, 'value']);
@@ -160,7 +203,11 @@ function parseTolerationList(r: ManifestReader, value: unknown, path: FieldPath)
     const effect = r.string(obj.effect, [...p, 'effect']);
     if (effect !== undefined) {
       if (effect !== '' && !TAINT_EFFECTS.includes(effect)) {
-        r.error('INVALID_POLICY', `${formatPath([...p, 'effect'])}: unsupported effect "${effect}", must be NoSchedule, PreferNoSchedule or NoExecute`, [...p, 'effect']);
+        r.error(
+          'INVALID_POLICY',
+          `${formatPath([...p, 'effect'])}: unsupported effect "${effect}", must be NoSchedule, PreferNoSchedule or NoExecute`,
+          [...p, 'effect'],
+        );
       } else t.effect = effect as TaintEffect | '';
     }
     const seconds = r.integer(obj.tolerationSeconds, [...p, 'tolerationSeconds']);
@@ -197,7 +244,11 @@ function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPa
     const maxSkew = r.integer(obj.maxSkew, [...p, 'maxSkew']);
 
     if (field && !SPREAD_FIELDS.includes(field as SpreadField)) {
-      r.error('INVALID_POLICY', `${formatPath([...p, 'spreadByField'])}: unsupported value "${field}", must be cluster, region, zone or provider`, [...p, 'spreadByField']);
+      r.error(
+        'INVALID_POLICY',
+        `${formatPath([...p, 'spreadByField'])}: unsupported value "${field}", must be cluster, region, zone or provider`,
+        [...p, 'spreadByField'],
+      );
     }
     if (field && label) r.error('INVALID_POLICY', 'spreadByLabel should not co-exist with spreadByField', [...p, 'spreadByLabel']);
     if (minGroups < 0) r.error('INVALID_POLICY', `minGroups lower than 0 is not allowed (found ${minGroups})`, [...p, 'minGroups']);
@@ -212,10 +263,16 @@ function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPa
     // helper.SetDefaultSpreadConstraints: neither field nor label ⇒ spread by cluster.
     const spreadByField = (field || (label ? undefined : 'cluster')) as SpreadField | undefined;
     if (field && SPREAD_FIELDS.includes(field as SpreadField)) {
-      if (fieldsSeen.has(field as SpreadField)) r.error('INVALID_POLICY', `multiple ${field} spread constraints are not allowed`, [...p, 'spreadByField']);
+      if (fieldsSeen.has(field as SpreadField))
+        r.error('INVALID_POLICY', `multiple ${field} spread constraints are not allowed`, [...p, 'spreadByField']);
       fieldsSeen.add(field as SpreadField);
     } else if (!field && !label) {
-      if (fieldsSeen.has('cluster')) r.error('INVALID_POLICY', 'multiple cluster spread constraints are not allowed (a constraint without spreadByField spreads by cluster)', p);
+      if (fieldsSeen.has('cluster'))
+        r.error(
+          'INVALID_POLICY',
+          'multiple cluster spread constraints are not allowed (a constraint without spreadByField spreads by cluster)',
+          p,
+        );
       fieldsSeen.add('cluster');
     }
     const c: SpreadConstraint = { maxGroups, minGroups: effectiveMin };
@@ -237,7 +294,9 @@ function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPa
       `${formatPath(path)} spread by ${fields} without a cluster constraint, which Karmada rejects; flotilla places as if {spreadByField: cluster} without limits were given${constraints.some((c) => c.maxSkew !== undefined) ? ' and keeps their maxSkew limits' : ''}`,
       path,
     );
-    const skewConstraints = constraints.filter((c) => c.spreadByField && c.maxSkew !== undefined).map((c) => ({ field: c.spreadByField!, maxSkew: c.maxSkew! }));
+    const skewConstraints = constraints
+      .filter((c) => c.spreadByField && c.maxSkew !== undefined)
+      .map((c) => ({ field: c.spreadByField!, maxSkew: c.maxSkew! }));
     return {
       constraints: [{ spreadByField: 'cluster', minGroups: 1, maxGroups: UNLIMITED_GROUPS }],
       maxSkewPaths,
@@ -293,9 +352,11 @@ function parseReplicaScheduling(r: ManifestReader, value: unknown, path: FieldPa
         const weight = r.integer(entry.weight, [...p, 'weight']);
         if (weight === undefined && !has(entry, 'weight')) r.error('INVALID_WEIGHT', `${formatPath([...p, 'weight'])} is required`, p);
         // The CRD declares `minimum: 1`: a weight of 0 or less is rejected by the API server.
-        if (weight !== undefined && weight < 1) r.error('INVALID_WEIGHT', `${formatPath([...p, 'weight'])} must be at least 1, found ${weight}`, [...p, 'weight']);
+        if (weight !== undefined && weight < 1)
+          r.error('INVALID_WEIGHT', `${formatPath([...p, 'weight'])} must be at least 1, found ${weight}`, [...p, 'weight']);
         const targetCluster = parseClusterAffinityAt(r, entry.targetCluster, [...p, 'targetCluster']);
-        if (!targetCluster && !has(entry, 'targetCluster')) r.error('INVALID_POLICY', `${formatPath([...p, 'targetCluster'])} is required`, p);
+        if (!targetCluster && !has(entry, 'targetCluster'))
+          r.error('INVALID_POLICY', `${formatPath([...p, 'targetCluster'])} is required`, p);
         list.push({ targetCluster: targetCluster ?? {}, weight: weight ?? 0 });
       });
       strategy.weightPreference.staticWeightList = list;

@@ -51,13 +51,18 @@ export function parseResourceSelectors(r: ManifestReader, value: unknown, path: 
     r.knownFields(obj, p, ['apiVersion', 'kind', 'namespace', 'name', 'labelSelector']);
     const apiVersion = r.string(obj.apiVersion, [...p, 'apiVersion']) ?? '';
     const kind = r.string(obj.kind, [...p, 'kind']) ?? '';
-    if (apiVersion === '') r.error('INVALID_POLICY', `${formatPath([...p, 'apiVersion'])} is required`, has(obj, 'apiVersion') ? [...p, 'apiVersion'] : p);
+    if (apiVersion === '')
+      r.error('INVALID_POLICY', `${formatPath([...p, 'apiVersion'])} is required`, has(obj, 'apiVersion') ? [...p, 'apiVersion'] : p);
     if (kind === '') r.error('INVALID_POLICY', `${formatPath([...p, 'kind'])} is required`, has(obj, 'kind') ? [...p, 'kind'] : p);
     const sel: ResourceSelector = { apiVersion, kind };
     const namespace = r.string(obj.namespace, [...p, 'namespace']) ?? '';
     if (policyNamespace !== '') {
       if (namespace !== '' && namespace !== policyNamespace) {
-        r.error('INVALID_POLICY', `namespace of resource selector ("${namespace}") must be the same as the namespace of the policy ("${policyNamespace}")`, [...p, 'namespace']);
+        r.error(
+          'INVALID_POLICY',
+          `namespace of resource selector ("${namespace}") must be the same as the namespace of the policy ("${policyNamespace}")`,
+          [...p, 'namespace'],
+        );
       }
       sel.namespace = policyNamespace;
     } else if (namespace !== '') {
@@ -90,7 +95,10 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
   const association = r.boolean(spec.association, ['spec', 'association']);
   if (propagateDeps || association) {
     const field = propagateDeps ? 'propagateDeps' : 'association';
-    r.info('NOT_APPLICABLE', `spec.${field} is accepted but dependencies are not propagated automatically; select them explicitly`, ['spec', field]);
+    r.info('NOT_APPLICABLE', `spec.${field} is accepted but dependencies are not propagated automatically; select them explicitly`, [
+      'spec',
+      field,
+    ]);
   }
   const schedulerName = r.string(spec.schedulerName, ['spec', 'schedulerName']);
   if (schedulerName && schedulerName !== 'default-scheduler') {
@@ -100,11 +108,16 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
   const selectorsPath: FieldPath = ['spec', 'resourceSelectors'];
   const resourceSelectors = parseResourceSelectors(r, spec.resourceSelectors, selectorsPath, m.namespace);
   if (!has(spec, 'resourceSelectors') || (Array.isArray(spec.resourceSelectors) && spec.resourceSelectors.length === 0)) {
-    r.error('INVALID_POLICY', 'spec.resourceSelectors must have at least one item', has(spec, 'resourceSelectors') ? selectorsPath : ['spec']);
+    r.error(
+      'INVALID_POLICY',
+      'spec.resourceSelectors must have at least one item',
+      has(spec, 'resourceSelectors') ? selectorsPath : ['spec'],
+    );
   }
 
   const priority = r.integer(spec.priority, ['spec', 'priority']) ?? 0;
-  if (priority < -2147483648 || priority > 2147483647) r.error('INVALID_POLICY', `spec.priority ${priority} is out of int32 range`, ['spec', 'priority']);
+  if (priority < -2147483648 || priority > 2147483647)
+    r.error('INVALID_POLICY', `spec.priority ${priority} is out of int32 range`, ['spec', 'priority']);
   const preemptionRaw = r.string(spec.preemption, ['spec', 'preemption']) || 'Never';
   if (preemptionRaw !== 'Always' && preemptionRaw !== 'Never') {
     r.error('INVALID_POLICY', `spec.preemption: unsupported value "${preemptionRaw}", must be Always or Never`, ['spec', 'preemption']);
@@ -113,7 +126,11 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
   if (preemption === 'Always') {
     resourceSelectors.forEach((sel, i) => {
       if (!sel.name) {
-        r.error('INVALID_POLICY', `${formatPath([...selectorsPath, i, 'name'])} cannot be empty if preemption is Always: an empty name may cause unexpected resources preemption`, [...selectorsPath, i]);
+        r.error(
+          'INVALID_POLICY',
+          `${formatPath([...selectorsPath, i, 'name'])} cannot be empty if preemption is Always: an empty name may cause unexpected resources preemption`,
+          [...selectorsPath, i],
+        );
       }
     });
   }

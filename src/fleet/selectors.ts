@@ -1,14 +1,27 @@
 // Label selectors, field selectors and cluster affinities as Karmada's API defines them
 // (policy.karmada.io/v1alpha1 ClusterAffinity, metav1.LabelSelector), with its validation.
 import { isValidLabelKey, labelSelectorProblem } from '../objects/label-selector.js';
-import type { ClusterAffinity, FieldPath, FieldSelector, LabelSelector, PreferredClusterTerm, SelectorRequirement } from '../model/types.js';
+import type {
+  ClusterAffinity,
+  FieldPath,
+  FieldSelector,
+  LabelSelector,
+  PreferredClusterTerm,
+  SelectorRequirement,
+} from '../model/types.js';
 import { formatPath, type ManifestReader } from '../model/fields.js';
 
 const LABEL_SELECTOR_FIELDS = ['matchLabels', 'matchExpressions'] as const;
 const REQUIREMENT_FIELDS = ['key', 'operator', 'values'] as const;
 
 /** Fields of a ClusterAffinity (plus flotilla's preferred-affinity extension). */
-export const CLUSTER_AFFINITY_FIELDS = ['labelSelector', 'fieldSelector', 'clusterNames', 'exclude', 'preferredDuringSchedulingIgnoredDuringExecution'] as const;
+export const CLUSTER_AFFINITY_FIELDS = [
+  'labelSelector',
+  'fieldSelector',
+  'clusterNames',
+  'exclude',
+  'preferredDuringSchedulingIgnoredDuringExecution',
+] as const;
 
 function parseRequirements(r: ManifestReader, value: unknown, path: FieldPath): SelectorRequirement[] | undefined {
   const items = r.list(value, path);
@@ -51,9 +64,17 @@ function parseFieldSelector(r: ManifestReader, value: unknown, path: FieldPath):
   const matchExpressions = parseRequirements(r, obj.matchExpressions, exprPath);
   matchExpressions?.forEach((req, i) => {
     if (!['provider', 'region', 'zone'].includes(req.key)) {
-      r.error('INVALID_SELECTOR', `${formatPath([...exprPath, i, 'key'])}: unsupported key "${req.key}", must be provider, region, or zone`, [...exprPath, i, 'key']);
+      r.error(
+        'INVALID_SELECTOR',
+        `${formatPath([...exprPath, i, 'key'])}: unsupported key "${req.key}", must be provider, region, or zone`,
+        [...exprPath, i, 'key'],
+      );
     } else if (req.operator !== 'In' && req.operator !== 'NotIn') {
-      r.error('INVALID_SELECTOR', `${formatPath([...exprPath, i, 'operator'])}: unsupported operator "${req.operator}", must be In or NotIn`, [...exprPath, i, 'operator']);
+      r.error(
+        'INVALID_SELECTOR',
+        `${formatPath([...exprPath, i, 'operator'])}: unsupported operator "${req.operator}", must be In or NotIn`,
+        [...exprPath, i, 'operator'],
+      );
     } else if (!req.values || req.values.length === 0) {
       r.error('INVALID_SELECTOR', `${formatPath([...exprPath, i])}: operator ${req.operator} needs at least one value`, [...exprPath, i]);
     }
@@ -90,7 +111,12 @@ function parsePreferred(r: ManifestReader, value: unknown, path: FieldPath): Pre
  * The ClusterAffinity fields of `obj` (a clusterAffinity, a clusterAffinities term, an overflow
  * affinity or a targetCluster). `extraFields` are the other keys allowed beside them.
  */
-export function parseClusterAffinity(r: ManifestReader, obj: Record<string, unknown>, path: FieldPath, extraFields: readonly string[] = []): ClusterAffinity {
+export function parseClusterAffinity(
+  r: ManifestReader,
+  obj: Record<string, unknown>,
+  path: FieldPath,
+  extraFields: readonly string[] = [],
+): ClusterAffinity {
   r.knownFields(obj, path, [...CLUSTER_AFFINITY_FIELDS, ...extraFields]);
   const affinity: ClusterAffinity = {};
   const labelSelector = parseLabelSelector(r, obj.labelSelector, [...path, 'labelSelector']);
@@ -107,7 +133,10 @@ export function parseClusterAffinity(r: ManifestReader, obj: Record<string, unkn
     affinity.exclude = exclude;
     r.checkClusterNames(exclude, [...path, 'exclude']);
   }
-  const preferred = parsePreferred(r, obj.preferredDuringSchedulingIgnoredDuringExecution, [...path, 'preferredDuringSchedulingIgnoredDuringExecution']);
+  const preferred = parsePreferred(r, obj.preferredDuringSchedulingIgnoredDuringExecution, [
+    ...path,
+    'preferredDuringSchedulingIgnoredDuringExecution',
+  ]);
   if (preferred) affinity.preferredDuringSchedulingIgnoredDuringExecution = preferred;
   return affinity;
 }
@@ -120,7 +149,7 @@ export function parseClusterAffinityAt(r: ManifestReader, value: unknown, path: 
 
 /** Karmada's emptyClusterAffinity: no selection criterion at all. */
 export function isEmptyClusterAffinity(a: ClusterAffinity): boolean {
-  return !a.labelSelector && !a.fieldSelector && !(a.clusterNames?.length) && !(a.exclude?.length);
+  return !a.labelSelector && !a.fieldSelector && !a.clusterNames?.length && !a.exclude?.length;
 }
 
 /** Karmada validates affinity names with content.IsLabelKey; the CRD limits them to 1..32 characters. */

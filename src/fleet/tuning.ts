@@ -7,7 +7,7 @@ import { formatPath, isRecord, type ManifestReader } from '../model/fields.js';
 /** Karmada-ish defaults: 10 parallel workers, a 3s estimator timeout. */
 export const DEFAULT_TUNING: Readonly<Tuning> = { parallelism: 10, estimatorTimeoutSeconds: 3 };
 
-const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-9, us: 1e-6, 'µs': 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
+const DURATION_UNITS: Readonly<Record<string, number>> = { ns: 1e-9, us: 1e-6, µs: 1e-6, ms: 1e-3, s: 1, m: 60, h: 3600 };
 
 /** Seconds of a Go duration string ("30s", "1m30s", "500ms"), or null when it is not one. */
 export function parseDurationSeconds(text: string): number | null {
@@ -43,7 +43,8 @@ export function readTuning(r: ManifestReader): Tuning {
   const parallelismPath = ['spec', 'scheduler', 'parallelism'];
   const parallelism = r.integer(scheduler.parallelism, parallelismPath);
   if (parallelism !== undefined) {
-    if (parallelism < 1) r.error('INVALID_CONFIG', `${formatPath(parallelismPath)} must be at least 1, found ${parallelism}`, parallelismPath);
+    if (parallelism < 1)
+      r.error('INVALID_CONFIG', `${formatPath(parallelismPath)} must be at least 1, found ${parallelism}`, parallelismPath);
     else tuning.parallelism = parallelism;
   }
 
@@ -53,7 +54,11 @@ export function readTuning(r: ManifestReader): Tuning {
   if (timeout !== undefined && timeout !== null) {
     const seconds = typeof timeout === 'number' ? timeout : typeof timeout === 'string' ? parseDurationSeconds(timeout) : null;
     if (seconds === null || !(seconds > 0)) {
-      r.error('INVALID_CONFIG', `${formatPath(timeoutPath)} must be a positive duration such as "30s", found ${JSON.stringify(timeout)}`, timeoutPath);
+      r.error(
+        'INVALID_CONFIG',
+        `${formatPath(timeoutPath)} must be a positive duration such as "30s", found ${JSON.stringify(timeout)}`,
+        timeoutPath,
+      );
     } else {
       tuning.estimatorTimeoutSeconds = seconds;
     }

@@ -22,7 +22,8 @@ export const DEFAULT_LEASE_TIMING: LeaseTiming = { leaseDurationMs: 15_000, rene
 /** Throws when the timings cannot keep holders apart (client-go's NewLeaderElector checks). */
 export function checkTiming(t: LeaseTiming): void {
   if (!(t.leaseDurationMs > t.renewDeadlineMs)) throw new RangeError('leaseDuration must be greater than renewDeadline');
-  if (!(t.renewDeadlineMs > 1.2 * t.retryPeriodMs)) throw new RangeError('renewDeadline must be greater than 1.2 × retryPeriod (client-go JitterFactor)');
+  if (!(t.renewDeadlineMs > 1.2 * t.retryPeriodMs))
+    throw new RangeError('renewDeadline must be greater than 1.2 × retryPeriod (client-go JitterFactor)');
   if (!(t.retryPeriodMs > 0)) throw new RangeError('retryPeriod must be positive');
 }
 
@@ -37,7 +38,8 @@ export class LeaseObserver {
       return;
     }
     const prev = this.seen.get(name);
-    if (!prev || prev.resourceVersion !== lease.resourceVersion) this.seen.set(name, { resourceVersion: lease.resourceVersion, record: lease.record, at: now });
+    if (!prev || prev.resourceVersion !== lease.resourceVersion)
+      this.seen.set(name, { resourceVersion: lease.resourceVersion, record: lease.record, at: now });
   }
 
   /** The holder as last seen ('' when released or unknown). */
@@ -97,7 +99,11 @@ export class LeaseLock {
     // A read made before a queued call ran may be stale by then: read again.
     // So may one that predates this replica's own last write (a round's list racing a batch's
     // renewal): renewing from it would 409 and drop a lease this replica still holds.
-    return this.serial(() => this.attempt(this.queueDepth > 1 || (known && this.current && known.resourceVersion !== this.current.resourceVersion) ? undefined : known));
+    return this.serial(() =>
+      this.attempt(
+        this.queueDepth > 1 || (known && this.current && known.resourceVersion !== this.current.resourceVersion) ? undefined : known,
+      ),
+    );
   }
 
   private queueDepth = 0;
@@ -116,7 +122,17 @@ export class LeaseLock {
       this.observer.observe(this.name, lease, started);
       const durationSeconds = Math.ceil(this.timing.leaseDurationMs / 1000);
       if (!lease) {
-        this.current = await this.client.create(this.name, { holderIdentity: this.identity, leaseDurationSeconds: durationSeconds, acquireTime: started, renewTime: started, leaseTransitions: 0 }, this.labels);
+        this.current = await this.client.create(
+          this.name,
+          {
+            holderIdentity: this.identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: started,
+            renewTime: started,
+            leaseTransitions: 0,
+          },
+          this.labels,
+        );
         this.renewedAt = started;
         this.observer.observe(this.name, this.current, started);
         return true;
@@ -159,7 +175,13 @@ export class LeaseLock {
       const lease = await this.client.get(this.name);
       if (!lease || lease.record.holderIdentity !== this.identity) return;
       const now = this.now();
-      await this.client.update(lease, { holderIdentity: '', leaseDurationSeconds: 1, acquireTime: now, renewTime: now, leaseTransitions: lease.record.leaseTransitions });
+      await this.client.update(lease, {
+        holderIdentity: '',
+        leaseDurationSeconds: 1,
+        acquireTime: now,
+        renewTime: now,
+        leaseTransitions: lease.record.leaseTransitions,
+      });
     } catch {
       // Not released: others take it when it expires.
     }

@@ -107,7 +107,12 @@ export class LeaseClient {
 
   /** Creates the lease; throws KUBE_CONFLICT (409 AlreadyExists) when someone created it first. */
   async create(name: string, record: LeaseRecord, labels: Record<string, string>): Promise<StoredLease> {
-    const body = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace: this.namespace, labels }, spec: specOf(record) };
+    const body = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name, namespace: this.namespace, labels },
+      spec: specOf(record),
+    };
     return stored((await this.send({ method: 'POST', path: this.base(), body: JSON.stringify(body) })).body);
   }
 
@@ -119,7 +124,9 @@ export class LeaseClient {
       metadata: { name: lease.name, namespace: this.namespace, resourceVersion: lease.resourceVersion, labels: lease.labels },
       spec: specOf(record),
     };
-    return stored((await this.send({ method: 'PUT', path: `${this.base()}/${encodeURIComponent(lease.name)}`, body: JSON.stringify(body) })).body);
+    return stored(
+      (await this.send({ method: 'PUT', path: `${this.base()}/${encodeURIComponent(lease.name)}`, body: JSON.stringify(body) })).body,
+    );
   }
 }
 

@@ -28,7 +28,8 @@ export function requestBudgetMs(t: LeaseTiming): number {
  */
 export function worstCaseMs(p: RequestPolicy): number {
   let total = p.retry.attempts * p.timeoutMs;
-  for (let k = 1; k < p.retry.attempts; k++) total += Math.max(Math.min(p.retry.maxDelayMs, p.retry.initialDelayMs * 2 ** (k - 1)), p.retry.maxRetryAfterMs);
+  for (let k = 1; k < p.retry.attempts; k++)
+    total += Math.max(Math.min(p.retry.maxDelayMs, p.retry.initialDelayMs * 2 ** (k - 1)), p.retry.maxRetryAfterMs);
   return total;
 }
 
@@ -40,7 +41,8 @@ export function fitRequestPolicy(p: RequestPolicy, budgetMs: number): RequestPol
   if (worstCaseMs(p) <= budgetMs) return p;
   const retry = { ...p.retry, maxRetryAfterMs: Math.min(p.retry.maxRetryAfterMs, p.retry.maxDelayMs) };
   const fitted: RequestPolicy = { timeoutMs: p.timeoutMs, retry };
-  while (fitted.retry.attempts > 1 && worstCaseMs(fitted) > budgetMs) fitted.retry = { ...fitted.retry, attempts: fitted.retry.attempts - 1 };
+  while (fitted.retry.attempts > 1 && worstCaseMs(fitted) > budgetMs)
+    fitted.retry = { ...fitted.retry, attempts: fitted.retry.attempts - 1 };
   if (worstCaseMs(fitted) > budgetMs) fitted.timeoutMs = Math.max(1, budgetMs);
   return fitted;
 }

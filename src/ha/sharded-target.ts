@@ -99,15 +99,27 @@ export class ShardedTarget implements Target {
     try {
       await mapLimit(batch.clusters, this.opts.parallelism, async (cluster) => {
         if (!batch.stillOwns(cluster)) {
-          this.opts.log.warn({ cluster }, `shard lease of ${cluster} ran out before its apply started; left to the replica that takes it over`);
+          this.opts.log.warn(
+            { cluster },
+            `shard lease of ${cluster} ran out before its apply started; left to the replica that takes it over`,
+          );
           return;
         }
         const target = this.innerTarget(cluster);
         const sub = clusterPlan(plan, cluster, filesByCluster.get(cluster) ?? new Map(), !this.mine.has(cluster));
         // Asked before every write: a long pass stops once the lease is past its renew deadline.
-        const report = await target.apply(sub, { shouldContinue: () => (batch.stillHolds ?? batch.stillOwns)(cluster) }).catch(
-          (e: unknown): TargetReport => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, failed: sub.total, failedClusters: [cluster], ok: false, message: `${cluster}: ${(e as Error)?.message ?? String(e)}` }),
-        );
+        const report = await target
+          .apply(sub, { shouldContinue: () => (batch.stillHolds ?? batch.stillOwns)(cluster) })
+          .catch((e: unknown): TargetReport => ({
+            created: 0,
+            configured: 0,
+            unchanged: 0,
+            deleted: 0,
+            failed: sub.total,
+            failedClusters: [cluster],
+            ok: false,
+            message: `${cluster}: ${(e as Error)?.message ?? String(e)}`,
+          }));
         const r = { cluster, report, drifted: driftOf(target) };
         reports.push(r);
         this.opts.onCluster?.(r);
@@ -132,7 +144,8 @@ export class ShardedTarget implements Target {
     if (target) return target;
     target = this.opts.clusterTarget(cluster) as StoppableTarget;
     const budget = this.opts.gate.requestBudgetMs;
-    if (budget !== undefined && target.requestPolicy && target.limitRequests) target.limitRequests(fitRequestPolicy(target.requestPolicy(), budget));
+    if (budget !== undefined && target.requestPolicy && target.limitRequests)
+      target.limitRequests(fitRequestPolicy(target.requestPolicy(), budget));
     this.inner.set(cluster, target);
     return target;
   }
@@ -221,6 +234,15 @@ export class LeaderOnlyTarget implements Target {
 
   apply(plan: TargetPlan): Promise<TargetReport> {
     if (this.isLeader()) return this.inner.apply({ ...plan, full: true });
-    return Promise.resolve({ created: 0, configured: 0, unchanged: plan.total, deleted: 0, failed: 0, failedClusters: [], ok: true, message: 'written by the leader replica' });
+    return Promise.resolve({
+      created: 0,
+      configured: 0,
+      unchanged: plan.total,
+      deleted: 0,
+      failed: 0,
+      failedClusters: [],
+      ok: true,
+      message: 'written by the leader replica',
+    });
   }
 }

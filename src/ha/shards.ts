@@ -66,7 +66,10 @@ export interface ShardManagerOptions {
 
 /** A lease name segment from an identity (DNS-1123: lower case, digits, '-'). */
 export function leaseNameSegment(identity: string): string {
-  const s = identity.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const s = identity
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '');
   return (s || 'replica').slice(0, 50);
 }
 
@@ -91,8 +94,19 @@ export class ShardManager implements ClusterGate {
     this.timing = opts.timing ?? DEFAULT_LEASE_TIMING;
     this.now = opts.now ?? Date.now;
     const labels = { [LEASE_GROUP_LABEL]: opts.group };
-    this.member = new LeaseLock(opts.client, `${opts.group}-member-${leaseNameSegment(opts.identity)}`, opts.identity, this.timing, labels, this.observer, this.now);
-    this.locks = Array.from({ length: opts.shards }, (_, i) => new LeaseLock(opts.client, this.shardLeaseName(i), opts.identity, this.timing, labels, this.observer, this.now));
+    this.member = new LeaseLock(
+      opts.client,
+      `${opts.group}-member-${leaseNameSegment(opts.identity)}`,
+      opts.identity,
+      this.timing,
+      labels,
+      this.observer,
+      this.now,
+    );
+    this.locks = Array.from(
+      { length: opts.shards },
+      (_, i) => new LeaseLock(opts.client, this.shardLeaseName(i), opts.identity, this.timing, labels, this.observer, this.now),
+    );
   }
 
   /** One request's bound: a write started while the lease is held ends before anyone may take it. */

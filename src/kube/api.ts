@@ -50,7 +50,10 @@ export class KubeApi {
     return this.transport.server;
   }
 
-  private async call(req: Omit<KubeHttpRequest, 'timeoutMs'>, opts: { timeoutMs?: number; allow404?: boolean; retry?: KubeRetryPolicy } = {}): Promise<KubeHttpResponse> {
+  private async call(
+    req: Omit<KubeHttpRequest, 'timeoutMs'>,
+    opts: { timeoutMs?: number; allow404?: boolean; retry?: KubeRetryPolicy } = {},
+  ): Promise<KubeHttpResponse> {
     const o = this.options;
     return withKubeRetry(
       async () => {
@@ -70,7 +73,8 @@ export class KubeApi {
       {
         sleep: o.sleep,
         random: o.random,
-        onRetry: (attempt, error, delayMs) => o.onRetry?.({ cluster: this.cluster, method: req.method, path: req.path, attempt, delayMs, error }),
+        onRetry: (attempt, error, delayMs) =>
+          o.onRetry?.({ cluster: this.cluster, method: req.method, path: req.path, attempt, delayMs, error }),
       },
     );
   }

@@ -80,7 +80,10 @@ function finished(pod: Obj): boolean {
 }
 
 /** The resourceSummary of a cluster from its nodes and pods. */
-export function resourceSummaryOf(nodes: readonly Obj[], pods: readonly Obj[]): Required<Pick<ResourceSummary, 'allocatable' | 'allocated' | 'allocating'>> {
+export function resourceSummaryOf(
+  nodes: readonly Obj[],
+  pods: readonly Obj[],
+): Required<Pick<ResourceSummary, 'allocatable' | 'allocated' | 'allocating'>> {
   const allocatable: Totals = new Map();
   for (const n of nodes) for (const [k, q] of quantities(map(n.status).allocatable)) add(allocatable, k, q);
   const allocated: Totals = new Map();

@@ -42,10 +42,27 @@ export async function checkClusters(
     const names = [...new Set(clusters.map((c) => c.name))].sort();
     return await mapLimit(names, opts.parallelism ?? 10, async (cluster): Promise<ClusterCheck> => {
       const client = opened.clients.get(cluster);
-      if (!client) return { cluster, via: null, credentialsError: opened.errors.get(cluster) ?? 'no connection', server: null, reachable: null, probeError: null, probeMs: null };
+      if (!client)
+        return {
+          cluster,
+          via: null,
+          credentialsError: opened.errors.get(cluster) ?? 'no connection',
+          server: null,
+          reachable: null,
+          probeError: null,
+          probeMs: null,
+        };
       const start = now();
       const probe = await client.api.readyz(opts.probeTimeoutMs);
-      return { cluster, via: opened.via.get(cluster) ?? null, credentialsError: null, server: client.api.server, reachable: probe.ok, probeError: probe.error, probeMs: Math.max(0, now() - start) };
+      return {
+        cluster,
+        via: opened.via.get(cluster) ?? null,
+        credentialsError: null,
+        server: client.api.server,
+        reachable: probe.ok,
+        probeError: probe.error,
+        probeMs: Math.max(0, now() - start),
+      };
     });
   } finally {
     closeClusterClients(opened);

@@ -44,8 +44,14 @@ const SAFE_SEGMENT = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
  * first line, which names fields, never values.
  */
 export function kubeconfigErrorText(e: unknown): string {
-  const err = (e ?? {}) as { name?: unknown; message?: unknown; mark?: { line?: unknown; column?: unknown }; linePos?: Array<{ line?: unknown; col?: unknown }> };
-  if (err.mark && typeof err.mark.line === 'number' && typeof err.mark.column === 'number') return `YAML syntax error at line ${err.mark.line + 1}, column ${err.mark.column + 1}`;
+  const err = (e ?? {}) as {
+    name?: unknown;
+    message?: unknown;
+    mark?: { line?: unknown; column?: unknown };
+    linePos?: Array<{ line?: unknown; col?: unknown }>;
+  };
+  if (err.mark && typeof err.mark.line === 'number' && typeof err.mark.column === 'number')
+    return `YAML syntax error at line ${err.mark.line + 1}, column ${err.mark.column + 1}`;
   const pos = Array.isArray(err.linePos) ? err.linePos[0] : undefined;
   if (pos && typeof pos.line === 'number' && typeof pos.col === 'number') return `YAML syntax error at line ${pos.line}, column ${pos.col}`;
   if (typeof err.name === 'string' && /yaml/i.test(err.name)) return 'YAML syntax error';
@@ -77,7 +83,8 @@ export function kubeconfigFromSecretFile(text: string): string {
   }
   if (!doc || typeof doc !== 'object' || (doc as { kind?: unknown }).kind !== 'Secret') return text;
   const s = doc as { data?: Record<string, unknown>; stringData?: Record<string, unknown> };
-  const pick = (m: Record<string, unknown> | undefined) => (m ? (m.value ?? m.kubeconfig ?? (Object.keys(m).length === 1 ? Object.values(m)[0] : undefined)) : undefined);
+  const pick = (m: Record<string, unknown> | undefined) =>
+    m ? (m.value ?? m.kubeconfig ?? (Object.keys(m).length === 1 ? Object.values(m)[0] : undefined)) : undefined;
   const plain = pick(s.stringData);
   if (typeof plain === 'string') return plain;
   const encoded = pick(s.data);
@@ -106,14 +113,22 @@ export function resolveConnections(
     .map((c): ConnectionResult => {
       const mapped = settings.contexts[c.name];
       if (mapped !== undefined) {
-        if (!base) return { ok: false, cluster: c.name, error: baseError ?? `contexts maps ${c.name} to "${mapped}" but no kubeconfig is configured` };
-        if (!contextNames.has(mapped)) return { ok: false, cluster: c.name, error: `contexts maps ${c.name} to "${mapped}", which the kubeconfig does not define` };
+        if (!base)
+          return {
+            ok: false,
+            cluster: c.name,
+            error: baseError ?? `contexts maps ${c.name} to "${mapped}" but no kubeconfig is configured`,
+          };
+        if (!contextNames.has(mapped))
+          return { ok: false, cluster: c.name, error: `contexts maps ${c.name} to "${mapped}", which the kubeconfig does not define` };
         return { ok: true, endpoint: { cluster: c.name, via: `context ${mapped}`, kubeConfig: withContext(base, mapped) } };
       }
-      if (base && contextNames.has(c.name)) return { ok: true, endpoint: { cluster: c.name, via: `context ${c.name}`, kubeConfig: withContext(base, c.name) } };
+      if (base && contextNames.has(c.name))
+        return { ok: true, endpoint: { cluster: c.name, via: `context ${c.name}`, kubeConfig: withContext(base, c.name) } };
       if (c.secretRef && settings.secretsDir) {
         const { namespace, name } = c.secretRef;
-        if (!SAFE_SEGMENT.test(name) || (namespace && !SAFE_SEGMENT.test(namespace))) return { ok: false, cluster: c.name, error: `secretRef ${namespace}/${name} is not a valid secret name` };
+        if (!SAFE_SEGMENT.test(name) || (namespace && !SAFE_SEGMENT.test(namespace)))
+          return { ok: false, cluster: c.name, error: `secretRef ${namespace}/${name} is not a valid secret name` };
         const candidates = [...(namespace ? [`${settings.secretsDir}/${namespace}/${name}`] : []), `${settings.secretsDir}/${name}`];
         for (const file of candidates) {
           const text = readFile(file);
@@ -122,14 +137,25 @@ export function resolveConnections(
             const kc = loadKubeConfig(kubeconfigFromSecretFile(text), null);
             const current = kc.getCurrentContext() || kc.getContexts()[0]?.name;
             if (!current) return { ok: false, cluster: c.name, error: `${file} defines no context` };
-            return { ok: true, endpoint: { cluster: c.name, via: `secret ${namespace ? `${namespace}/` : ''}${name}`, kubeConfig: withContext(kc, current) } };
+            return {
+              ok: true,
+              endpoint: { cluster: c.name, via: `secret ${namespace ? `${namespace}/` : ''}${name}`, kubeConfig: withContext(kc, current) },
+            };
           } catch (e) {
             return { ok: false, cluster: c.name, error: `${file} is not a kubeconfig: ${kubeconfigErrorText(e)}` };
           }
         }
-        return { ok: false, cluster: c.name, error: `no kubeconfig for secret ${namespace ? `${namespace}/` : ''}${name} in ${settings.secretsDir} (looked for ${candidates.join(', ')})` };
+        return {
+          ok: false,
+          cluster: c.name,
+          error: `no kubeconfig for secret ${namespace ? `${namespace}/` : ''}${name} in ${settings.secretsDir} (looked for ${candidates.join(', ')})`,
+        };
       }
       if (baseError) return { ok: false, cluster: c.name, error: baseError };
-      return { ok: false, cluster: c.name, error: `no connection: the kubeconfig has no context named ${c.name}${c.secretRef ? ` and no secrets directory is configured for its secretRef ${c.secretRef.name}` : ''}; add one, or map it in the kubernetes target's contexts` };
+      return {
+        ok: false,
+        cluster: c.name,
+        error: `no connection: the kubeconfig has no context named ${c.name}${c.secretRef ? ` and no secrets directory is configured for its secretRef ${c.secretRef.name}` : ''}; add one, or map it in the kubernetes target's contexts`,
+      };
     });
 }

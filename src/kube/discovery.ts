@@ -77,13 +77,17 @@ export class Discovery {
    * PodMetrics mirror pods and are not stored objects. Throws when a discovery document cannot be read.
    */
   async namespacedListableKinds(): Promise<ResourceMapping[]> {
-    const groups = (await this.api.getJson('/apis')) as { groups?: Array<{ name?: unknown; preferredVersion?: { groupVersion?: unknown } }> } | null;
+    const groups = (await this.api.getJson('/apis')) as {
+      groups?: Array<{ name?: unknown; preferredVersion?: { groupVersion?: unknown } }>;
+    } | null;
     const versions = ['v1'];
     for (const g of Array.isArray(groups?.groups) ? groups.groups : []) {
       const gv = g.preferredVersion?.groupVersion;
       if (typeof gv === 'string' && g.name !== 'metrics.k8s.io') versions.push(gv);
     }
-    const docs = await Promise.all(versions.map(async (gv) => mappingsFromDiscovery(gv, await this.api.getJson(gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`))));
+    const docs = await Promise.all(
+      versions.map(async (gv) => mappingsFromDiscovery(gv, await this.api.getJson(gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`))),
+    );
     return docs.flat().filter((m) => m.namespaced && (!m.verbs || m.verbs.includes('list')));
   }
 

@@ -67,17 +67,33 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
 }
 
 /** The error for a non-2xx answer: code by status, message from the Status object when there is one. */
-export function errorFromResponse(req: { method: string; path: string }, status: number, body: unknown, headers: Record<string, string | string[] | undefined>, now: number): KubeApiError {
+export function errorFromResponse(
+  req: { method: string; path: string },
+  status: number,
+  body: unknown,
+  headers: Record<string, string | string[] | undefined>,
+  now: number,
+): KubeApiError {
   const s = (body && typeof body === 'object' ? body : {}) as { message?: unknown; reason?: unknown; details?: unknown };
-  const message = typeof s.message === 'string' && s.message ? s.message : typeof body === 'string' && body ? body.slice(0, 300) : `HTTP ${status}`;
+  const message =
+    typeof s.message === 'string' && s.message ? s.message : typeof body === 'string' && body ? body.slice(0, 300) : `HTTP ${status}`;
   const reason = typeof s.reason === 'string' ? s.reason : null;
   const retryAfterMs = parseRetryAfter(headers['retry-after'], now);
-  return new KubeApiError(codeForStatus(status), `${req.method} ${req.path}: ${status}${reason ? ` ${reason}` : ''}: ${message}`, status, reason, retryAfterMs, s.details ? { details: s.details } : {});
+  return new KubeApiError(
+    codeForStatus(status),
+    `${req.method} ${req.path}: ${status}${reason ? ` ${reason}` : ''}: ${message}`,
+    status,
+    reason,
+    retryAfterMs,
+    s.details ? { details: s.details } : {},
+  );
 }
 
 /** The error for a request that got no answer (network failure or timeout). */
 export function unreachableError(req: { method: string; path: string; server: string }, cause: unknown): KubeApiError {
   const e = cause as { code?: string; message?: string } | null;
   const what = e?.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` ${e.message}` : ''}` : (e?.message ?? String(cause));
-  return new KubeApiError('KUBE_UNREACHABLE', `${req.method} ${req.server}${req.path}: no answer (${what})`, null, null, null, { cause: e?.code ?? null });
+  return new KubeApiError('KUBE_UNREACHABLE', `${req.method} ${req.server}${req.path}: no answer (${what})`, null, null, null, {
+    cause: e?.code ?? null,
+  });
 }

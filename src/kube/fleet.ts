@@ -9,7 +9,14 @@ import type { HealthStatus } from './health.js';
 import { rollUpHealth } from './health.js';
 import { mapLimit } from './limit.js';
 import { observeCluster, type ClusterObservation } from './observe.js';
-import { syncCluster, type ClusterSyncResult, type DesiredObject, type InventoryEntry, type ObjectAction, type SyncOptions } from './sync.js';
+import {
+  syncCluster,
+  type ClusterSyncResult,
+  type DesiredObject,
+  type InventoryEntry,
+  type ObjectAction,
+  type SyncOptions,
+} from './sync.js';
 
 /** A connected cluster: its API client and cached discovery (kept between passes). */
 export interface ClusterClient {
@@ -59,14 +66,27 @@ export function pruneGuard(work: readonly ClusterWork[], opts: { maxDeletePercen
   if (opts.revisionHasErrors) return { allowed: false, leaving, total, reason: 'the revision has error diagnostics' };
   const percent = total === 0 ? 0 : (leaving / total) * 100;
   if (percent > opts.maxDeletePercent) {
-    return { allowed: false, leaving, total, reason: `${leaving} of ${total} objects (${Math.round(percent * 100) / 100}%) would be deleted, over the mass-deletion limit of ${opts.maxDeletePercent}%` };
+    return {
+      allowed: false,
+      leaving,
+      total,
+      reason: `${leaving} of ${total} objects (${Math.round(percent * 100) / 100}%) would be deleted, over the mass-deletion limit of ${opts.maxDeletePercent}%`,
+    };
   }
   return { allowed: true, leaving, total, reason: null };
 }
 
 /** The result for a cluster flotilla cannot even try (no connection). */
 export function unavailableCluster(w: ClusterWork, error: string, code: string): ClusterSyncResult {
-  const objects = w.desired.map((d) => ({ id: d.id, ref: d.ref, action: 'skipped' as const, drift: [], message: error, code, health: null }));
+  const objects = w.desired.map((d) => ({
+    id: d.id,
+    ref: d.ref,
+    action: 'skipped' as const,
+    drift: [],
+    message: error,
+    code,
+    health: null,
+  }));
   return {
     cluster: w.cluster,
     reachable: false,
@@ -86,7 +106,10 @@ export function unavailableCluster(w: ClusterWork, error: string, code: string):
  * contexts to one server) desire this pass, with the first such name: pruning them there would
  * delete what the other name applies, whichever of the two runs first.
  */
-function desiredOnSameServer(work: readonly ClusterWork[], client: (cluster: string) => ClusterClient | { error: string }): Map<string, Map<string, string>> {
+function desiredOnSameServer(
+  work: readonly ClusterWork[],
+  client: (cluster: string) => ClusterClient | { error: string },
+): Map<string, Map<string, string>> {
   const byServer = new Map<string, ClusterWork[]>();
   for (const w of work) {
     const c = client(w.cluster);
@@ -121,7 +144,17 @@ export async function syncFleet(input: {
     const c = input.client(w.cluster);
     if ('error' in c) return unavailableCluster(w, c.error, 'NO_CONNECTION');
     try {
-      return await syncCluster({ api: c.api, discovery: c.discovery, desired: w.desired, inventory: w.inventory, ...(w.adoptLive ? { adoptLive: true } : {}), ...(elsewhere.has(w.cluster) ? { desiredElsewhere: elsewhere.get(w.cluster)! } : {}), pruneAllowed: prune.allowed, ...(prune.reason ? { pruneHeldReason: prune.reason } : {}), options: input.options });
+      return await syncCluster({
+        api: c.api,
+        discovery: c.discovery,
+        desired: w.desired,
+        inventory: w.inventory,
+        ...(w.adoptLive ? { adoptLive: true } : {}),
+        ...(elsewhere.has(w.cluster) ? { desiredElsewhere: elsewhere.get(w.cluster)! } : {}),
+        pruneAllowed: prune.allowed,
+        ...(prune.reason ? { pruneHeldReason: prune.reason } : {}),
+        options: input.options,
+      });
     } catch (e) {
       // A bug or an unexpected answer in one cluster must not take the others down.
       return unavailableCluster(w, `internal error: ${(e as Error).message}`, 'INTERNAL');
@@ -139,7 +172,10 @@ export async function syncFleet(input: {
 }
 
 /** Probes (and reads the capacity of) every connected cluster, `parallelism` at a time. */
-export async function observeFleet(clients: ReadonlyMap<string, ClusterClient>, opts: { parallelism: number; probeTimeoutMs: number; capacity: boolean }): Promise<ClusterObservation[]> {
+export async function observeFleet(
+  clients: ReadonlyMap<string, ClusterClient>,
+  opts: { parallelism: number; probeTimeoutMs: number; capacity: boolean },
+): Promise<ClusterObservation[]> {
   const names = [...clients.keys()].sort();
   return mapLimit(names, opts.parallelism, (name) => observeCluster(clients.get(name)!.api, opts));
 }

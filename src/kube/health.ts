@@ -45,7 +45,11 @@ export function deploymentHealth(obj: Obj): Health {
   const stale = notObserved(obj);
   if (stale) return stale;
   const deadline = conditions(status).find((c) => c.type === 'Progressing' && c.reason === 'ProgressDeadlineExceeded');
-  if (deadline) return { status: 'Degraded', message: `deployment exceeded its progress deadline${typeof deadline.message === 'string' ? `: ${deadline.message}` : ''}` };
+  if (deadline)
+    return {
+      status: 'Degraded',
+      message: `deployment exceeded its progress deadline${typeof deadline.message === 'string' ? `: ${deadline.message}` : ''}`,
+    };
   const replicas = num(spec.replicas, 1);
   const updated = num(status.updatedReplicas);
   const total = num(status.replicas);
@@ -62,18 +66,23 @@ export function statefulSetHealth(obj: Obj): Health {
   const status = map(obj.status);
   const stale = notObserved(obj);
   if (stale) return stale;
-  if (map(spec.updateStrategy).type === 'OnDelete') return { status: 'Healthy', message: 'OnDelete update strategy: pods update when deleted' };
+  if (map(spec.updateStrategy).type === 'OnDelete')
+    return { status: 'Healthy', message: 'OnDelete update strategy: pods update when deleted' };
   const replicas = num(spec.replicas, 1);
   const ready = num(status.readyReplicas);
   const partition = num(map(map(spec.updateStrategy).rollingUpdate).partition);
   if (ready < replicas) return { status: 'Progressing', message: `${ready} of ${replicas} replicas ready` };
   if (partition > 0) {
     const updated = num(status.updatedReplicas);
-    if (updated < replicas - partition) return { status: 'Progressing', message: `partitioned rollout: ${updated} of ${replicas - partition} replicas updated` };
+    if (updated < replicas - partition)
+      return { status: 'Progressing', message: `partitioned rollout: ${updated} of ${replicas - partition} replicas updated` };
     return { status: 'Healthy', message: `partitioned rollout complete: ${updated} replicas updated` };
   }
   if (status.updateRevision !== undefined && status.currentRevision !== status.updateRevision) {
-    return { status: 'Progressing', message: `rolling out revision ${String(status.updateRevision)}: ${num(status.updatedReplicas)} of ${replicas} updated` };
+    return {
+      status: 'Progressing',
+      message: `rolling out revision ${String(status.updateRevision)}: ${num(status.updatedReplicas)} of ${replicas} updated`,
+    };
   }
   return { status: 'Healthy', message: `${ready} of ${replicas} replicas ready` };
 }
@@ -84,7 +93,8 @@ export function daemonSetHealth(obj: Obj): Health {
   const status = map(obj.status);
   const stale = notObserved(obj);
   if (stale) return stale;
-  if (map(spec.updateStrategy).type === 'OnDelete') return { status: 'Healthy', message: 'OnDelete update strategy: pods update when deleted' };
+  if (map(spec.updateStrategy).type === 'OnDelete')
+    return { status: 'Healthy', message: 'OnDelete update strategy: pods update when deleted' };
   const desired = num(status.desiredNumberScheduled);
   const updated = num(status.updatedNumberScheduled);
   const available = num(status.numberAvailable);
@@ -98,7 +108,11 @@ export function jobHealth(obj: Obj): Health {
   const spec = map(obj.spec);
   const conds = conditions(map(obj.status));
   const failed = conds.find((c) => c.type === 'Failed' && c.status === 'True');
-  if (failed) return { status: 'Degraded', message: `job failed${typeof failed.message === 'string' ? `: ${failed.message}` : typeof failed.reason === 'string' ? `: ${failed.reason}` : ''}` };
+  if (failed)
+    return {
+      status: 'Degraded',
+      message: `job failed${typeof failed.message === 'string' ? `: ${failed.message}` : typeof failed.reason === 'string' ? `: ${failed.reason}` : ''}`,
+    };
   if (conds.some((c) => c.type === 'Complete' && c.status === 'True')) return { status: 'Healthy', message: 'job completed' };
   if (spec.suspend === true) return { status: 'Suspended', message: 'job is suspended' };
   const status = map(obj.status);

@@ -28,7 +28,14 @@ export function memoryInventoryStore(initial: FleetInventory | null = null): Inv
 
 function isEntry(v: unknown): v is InventoryEntry {
   const e = v as Partial<InventoryEntry> | null;
-  return !!e && typeof e.id === 'string' && typeof e.apiVersion === 'string' && typeof e.kind === 'string' && typeof e.namespace === 'string' && typeof e.name === 'string';
+  return (
+    !!e &&
+    typeof e.id === 'string' &&
+    typeof e.apiVersion === 'string' &&
+    typeof e.kind === 'string' &&
+    typeof e.namespace === 'string' &&
+    typeof e.name === 'string'
+  );
 }
 
 /** A JSON file (written to a temporary name, then renamed, so a crash never leaves half a file). */
@@ -44,7 +51,8 @@ export function fileInventoryStore(file: string): InventoryStore {
       try {
         const doc = JSON.parse(text) as { clusters?: Record<string, unknown[]> };
         const out: FleetInventory = {};
-        for (const [cluster, entries] of Object.entries(doc.clusters ?? {})) out[cluster] = Array.isArray(entries) ? entries.filter(isEntry) : [];
+        for (const [cluster, entries] of Object.entries(doc.clusters ?? {}))
+          out[cluster] = Array.isArray(entries) ? entries.filter(isEntry) : [];
         return out;
       } catch {
         return null; // unreadable: start from the reconciler's record alone
@@ -54,7 +62,10 @@ export function fileInventoryStore(file: string): InventoryStore {
       await mkdir(path.dirname(file), { recursive: true });
       const clusters: FleetInventory = {};
       for (const c of Object.keys(inventory).sort()) clusters[c] = inventory[c]!;
-      await writeFile(`${file}.tmp`, JSON.stringify({ apiVersion: 'flotilla.dev/v1alpha1', kind: 'KubernetesInventory', clusters }, null, 1) + '\n');
+      await writeFile(
+        `${file}.tmp`,
+        JSON.stringify({ apiVersion: 'flotilla.dev/v1alpha1', kind: 'KubernetesInventory', clusters }, null, 1) + '\n',
+      );
       await rename(`${file}.tmp`, file);
     },
   };

@@ -229,7 +229,11 @@ function walkOwnedItems(fields: Record<string, Json>, desired: readonly Json[], 
 }
 
 /** What the live copy of a desired object needs: nothing, or an apply because of these fields. */
-export function compareWithLive(desired: Record<string, unknown>, live: Record<string, unknown>, manager = MANAGED_VALUE): { differs: boolean; fields: string[] } {
+export function compareWithLive(
+  desired: Record<string, unknown>,
+  live: Record<string, unknown>,
+  manager = MANAGED_VALUE,
+): { differs: boolean; fields: string[] } {
   const fields = [...differingFields(normalizeObject(desired), normalizeObject(live)), ...ownedFieldsDropped(desired, live, manager)];
   return { differs: fields.length > 0, fields: [...new Set(fields)] };
 }

@@ -25,7 +25,13 @@ export interface ClusterObservation {
 export async function observeCluster(api: KubeApi, opts: { probeTimeoutMs: number; capacity: boolean }): Promise<ClusterObservation> {
   const ready = await api.readyz(opts.probeTimeoutMs);
   const probe = ready.ok ? { ok: true } : { ok: false, error: ready.error ?? 'not ready' };
-  if (!ready.ok || !opts.capacity) return { cluster: api.cluster, probe, resourceSummary: null, capacityError: ready.ok ? null : 'not probed: the cluster did not answer' };
+  if (!ready.ok || !opts.capacity)
+    return {
+      cluster: api.cluster,
+      probe,
+      resourceSummary: null,
+      capacityError: ready.ok ? null : 'not probed: the cluster did not answer',
+    };
   try {
     const nodes = await api.list('/api/v1/nodes', { apiVersion: 'v1', kind: 'Node' });
     const pods = await api.list('/api/v1/pods', { apiVersion: 'v1', kind: 'Pod' });

@@ -7,7 +7,14 @@
 export function applyPhase(apiVersion: string, kind: string): 0 | 1 | 2 {
   if (kind === 'Namespace' && apiVersion === 'v1') return 0;
   if (kind === 'CustomResourceDefinition' && apiVersion.startsWith('apiextensions.k8s.io/')) return 0;
-  if ((kind === 'MutatingWebhookConfiguration' || kind === 'ValidatingWebhookConfiguration' || kind === 'ValidatingAdmissionPolicy' || kind === 'ValidatingAdmissionPolicyBinding') && apiVersion.startsWith('admissionregistration.k8s.io/')) return 2;
+  if (
+    (kind === 'MutatingWebhookConfiguration' ||
+      kind === 'ValidatingWebhookConfiguration' ||
+      kind === 'ValidatingAdmissionPolicy' ||
+      kind === 'ValidatingAdmissionPolicyBinding') &&
+    apiVersion.startsWith('admissionregistration.k8s.io/')
+  )
+    return 2;
   return 1;
 }
 

@@ -233,19 +233,32 @@ export async function syncCluster(input: {
       const ref = kinds.get(key)!;
       const m = await guard(() => mappingOf(ref));
       if (!m) continue;
-      const items = await guard(() => api.list(resourcePath(m, ''), { labelSelector: `${MANAGED_LABEL}=${MANAGED_VALUE}`, apiVersion: m.apiVersion, kind: m.kind }));
+      const items = await guard(() =>
+        api.list(resourcePath(m, ''), { labelSelector: `${MANAGED_LABEL}=${MANAGED_VALUE}`, apiVersion: m.apiVersion, kind: m.kind }),
+      );
       for (const item of items) listed.set(refOf(item).id, item);
     }
     if (input.adoptLive && !options.dryRun) {
       const known = new Set([...desiredIds, ...input.inventory.map((e) => e.id)]);
       for (const [id, live] of [...listed].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-        if (known.has(id) || !carriesManagedLabel(live) || !managedBy(live, options.fieldManager) || appliedForCluster(live) !== api.cluster || pruneDisabled(live)) continue;
+        if (
+          known.has(id) ||
+          !carriesManagedLabel(live) ||
+          !managedBy(live, options.fieldManager) ||
+          appliedForCluster(live) !== api.cluster ||
+          pruneDisabled(live)
+        )
+          continue;
         const { ref } = refOf(live);
         adopted.push({ id, ...ref, origin: 'adopted' });
-        setResult({ id, ref }, 'skipped', { message: `not deleted yet: found flotilla's on the cluster with no inventory kept for it; adopted into the inventory, pruned on a later pass` });
+        setResult({ id, ref }, 'skipped', {
+          message: `not deleted yet: found flotilla's on the cluster with no inventory kept for it; adopted into the inventory, pruned on a later pass`,
+        });
       }
     }
-    const definedByDesiredCrds = new Set(input.desired.flatMap((d) => (crdDefines(d.object) ? [`${crdDefines(d.object)!.group}|${crdDefines(d.object)!.kind}`] : [])));
+    const definedByDesiredCrds = new Set(
+      input.desired.flatMap((d) => (crdDefines(d.object) ? [`${crdDefines(d.object)!.group}|${crdDefines(d.object)!.kind}`] : [])),
+    );
     await mapLimit(input.desired, options.objectConcurrency, async (d) => {
       if (listed.has(d.id)) {
         liveBefore.set(d.id, listed.get(d.id)!);
@@ -271,7 +284,10 @@ export async function syncCluster(input: {
           if (m && !liveBefore.has(d.id)) liveBefore.set(d.id, await guard(() => api.get(pathOf(m!, d.ref))));
         }
         if (!m) {
-          setResult(d, 'failed', { code: 'KUBE_UNKNOWN_KIND', message: `the cluster does not serve ${d.ref.apiVersion} ${d.ref.kind} (is its CRD installed?)` });
+          setResult(d, 'failed', {
+            code: 'KUBE_UNKNOWN_KIND',
+            message: `the cluster does not serve ${d.ref.apiVersion} ${d.ref.kind} (is its CRD installed?)`,
+          });
           return;
         }
         const live = liveBefore.get(d.id) ?? null;
@@ -292,7 +308,11 @@ export async function syncCluster(input: {
           return;
         }
         try {
-          const after = await api.apply(pathOf(m, d.ref), d.object, { fieldManager: options.fieldManager, force: options.force || ours, dryRun: options.dryRun });
+          const after = await api.apply(pathOf(m, d.ref), d.object, {
+            fieldManager: options.fieldManager,
+            force: options.force || ours,
+            dryRun: options.dryRun,
+          });
           liveAfter.set(d.id, after);
           setResult(d, live ? 'configured' : 'created', { drift, health: objectHealth(after) });
           if (!live && d.ref.kind === 'Namespace' && d.ref.apiVersion === 'v1') namespacesCreated.add(d.ref.name);
@@ -307,7 +327,8 @@ export async function syncCluster(input: {
             return;
           }
           let message = err ? err.message : String(e);
-          if (err?.code === 'KUBE_CONFLICT') message = `${message} — another field manager owns these fields; flotilla does not take over objects it never applied unless the kubernetes target sets force: true`;
+          if (err?.code === 'KUBE_CONFLICT')
+            message = `${message} — another field manager owns these fields; flotilla does not take over objects it never applied unless the kubernetes target sets force: true`;
           setResult(d, 'failed', { code: err?.code ?? 'KUBE_API', message, drift });
         }
       };
@@ -331,7 +352,9 @@ export async function syncCluster(input: {
         if (!m) {
           // Not served now (a CRD being reinstalled, an aggregated API down): the object may still be
           // there, so the entry stays and is pruned once the API is back.
-          setResult(e, 'skipped', { message: `not deleted: the cluster does not serve ${e.apiVersion} ${e.kind} now; kept in the inventory until it does` });
+          setResult(e, 'skipped', {
+            message: `not deleted: the cluster does not serve ${e.apiVersion} ${e.kind} now; kept in the inventory until it does`,
+          });
           keep.add(e.id);
           continue;
         }
@@ -339,25 +362,33 @@ export async function syncCluster(input: {
         if (!live) continue; // already gone: nothing to do, and it leaves the inventory
         liveOfLeaving.set(e.id, live);
         if (!carriesManagedLabel(live)) {
-          setResult(e, 'skipped', { message: `not deleted: it does not carry ${MANAGED_LABEL}=${MANAGED_VALUE}, so flotilla did not create it` });
+          setResult(e, 'skipped', {
+            message: `not deleted: it does not carry ${MANAGED_LABEL}=${MANAGED_VALUE}, so flotilla did not create it`,
+          });
           continue;
         }
         // The label can be copied with a manifest; flotilla's own server-side apply entry cannot.
         if (!managedBy(live, options.fieldManager)) {
-          setResult(e, 'skipped', { message: `not deleted: flotilla never applied it (no Apply entry by field manager ${options.fieldManager} in its managedFields), so it is not flotilla's` });
+          setResult(e, 'skipped', {
+            message: `not deleted: flotilla never applied it (no Apply entry by field manager ${options.fieldManager} in its managedFields), so it is not flotilla's`,
+          });
           continue;
         }
         // Two cluster names on one API server (a renamed cluster, two contexts to one server): the
         // other name may have just applied it. Only the cluster it was last applied for prunes it.
         const appliedFor = appliedForCluster(live);
         if (appliedFor !== api.cluster) {
-          setResult(e, 'skipped', { message: `not deleted: its ${CLUSTER_ANNOTATION} annotation is ${appliedFor === null ? 'missing' : `"${appliedFor}"`}, not "${api.cluster}" — it was last applied for another cluster name on the same API server; dropped from this cluster's inventory` });
+          setResult(e, 'skipped', {
+            message: `not deleted: its ${CLUSTER_ANNOTATION} annotation is ${appliedFor === null ? 'missing' : `"${appliedFor}"`}, not "${api.cluster}" — it was last applied for another cluster name on the same API server; dropped from this cluster's inventory`,
+          });
           continue;
         }
         // The other name may not have applied it yet in this pass (clusters run in parallel).
         const other = input.desiredElsewhere?.get(e.id);
         if (other !== undefined) {
-          setResult(e, 'skipped', { message: `not deleted: cluster ${other} reaches the same API server and applies it in this pass; dropped from this cluster's inventory` });
+          setResult(e, 'skipped', {
+            message: `not deleted: cluster ${other} reaches the same API server and applies it in this pass; dropped from this cluster's inventory`,
+          });
           continue;
         }
         if (pruneDisabled(live)) {
@@ -373,7 +404,10 @@ export async function syncCluster(input: {
         // Deleting a Namespace or a CRD takes its contents or custom resources with it: only when all
         // of those are flotilla's own and deleted in this pass; otherwise the entry waits.
         const prunedIds = new Set([...results.values()].filter((r) => r.action === 'deleted').map((r) => r.id));
-        const pruned = { ids: prunedIds, uids: new Set([...prunedIds].map((id) => uidOf(liveOfLeaving.get(id))).filter((u): u is string => u !== null)) };
+        const pruned = {
+          ids: prunedIds,
+          uids: new Set([...prunedIds].map((id) => uidOf(liveOfLeaving.get(id))).filter((u): u is string => u !== null)),
+        };
         const alsoListed = [...mappings.values()].filter((x): x is ResourceMapping => x !== null && x.namespaced);
         const held = await cascadeHold(api, discovery, e, live, pruned, alsoListed);
         if (held) {
@@ -387,7 +421,10 @@ export async function syncCluster(input: {
           setResult(e, 'deleted');
         } catch (err) {
           if (isClusterWide(err)) throw new ClusterAbort(err);
-          setResult(e, 'failed', { code: err instanceof KubeApiError ? err.code : 'KUBE_API', message: `delete failed: ${(err as Error).message}` });
+          setResult(e, 'failed', {
+            code: err instanceof KubeApiError ? err.code : 'KUBE_API',
+            message: `delete failed: ${(err as Error).message}`,
+          });
           keep.add(e.id);
         }
       }
@@ -395,8 +432,11 @@ export async function syncCluster(input: {
   } catch (e) {
     if (!(e instanceof ClusterAbort)) throw e;
     const stopped = e.cause.reason === STOPPED_REASON;
-    for (const d of input.desired) if (!results.has(d.id)) setResult(d, 'skipped', { message: stopped ? e.cause.message : 'cluster unavailable' });
-    if (stopped) for (const x of input.inventory) if (!desiredIds.has(x.id) && !results.has(x.id)) setResult(x, 'skipped', { message: e.cause.message });
+    for (const d of input.desired)
+      if (!results.has(d.id)) setResult(d, 'skipped', { message: stopped ? e.cause.message : 'cluster unavailable' });
+    if (stopped)
+      for (const x of input.inventory)
+        if (!desiredIds.has(x.id) && !results.has(x.id)) setResult(x, 'skipped', { message: e.cause.message });
     return finish(false, e.cause);
   }
   return finish(true, null);
@@ -417,7 +457,21 @@ export async function syncCluster(input: {
       error: error ? error.message : null,
       errorCode: error ? error.code : null,
       objects,
-      inventory: options.dryRun ? [...input.inventory] : withAdopted(nextInventory(input.inventory, input.desired, results, liveBefore, keep, !reachable || error !== null, liveAfter, options.fieldManager), adopted),
+      inventory: options.dryRun
+        ? [...input.inventory]
+        : withAdopted(
+            nextInventory(
+              input.inventory,
+              input.desired,
+              results,
+              liveBefore,
+              keep,
+              !reachable || error !== null,
+              liveAfter,
+              options.fieldManager,
+            ),
+            adopted,
+          ),
       counts,
       health: rollUpHealth(objects.filter((o) => o.health).map((o) => o.health!.status)),
       writes: api.writes - writesBefore,
@@ -430,7 +484,12 @@ const STOPPED_REASON = 'PassStopped';
 
 /** Why a pass stopped when SyncOptions.shouldContinue said no. */
 function stoppedError(): KubeApiError {
-  return new KubeApiError('KUBE_API', 'stopped before writing: this replica no longer holds the lease of the cluster\'s shard', null, STOPPED_REASON);
+  return new KubeApiError(
+    'KUBE_API',
+    "stopped before writing: this replica no longer holds the lease of the cluster's shard",
+    null,
+    STOPPED_REASON,
+  );
 }
 
 /** Runs a read; a cluster-wide failure (unreachable, unauthorized) aborts the cluster's pass. */
@@ -459,7 +518,8 @@ function madeByKubernetes(o: KubeObject, all: readonly KubeObject[]): boolean {
   if (ref.apiVersion === 'v1' && ref.kind === 'ConfigMap' && ref.name === 'kube-root-ca.crt') return true;
   if (ref.apiVersion === 'v1' && ref.kind === 'ServiceAccount' && ref.name === 'default') return true;
   // The endpoints controller's Endpoints follow the Service of the same name.
-  if (ref.apiVersion === 'v1' && ref.kind === 'Endpoints') return all.some((x) => x.apiVersion === 'v1' && x.kind === 'Service' && refOf(x).ref.name === ref.name);
+  if (ref.apiVersion === 'v1' && ref.kind === 'Endpoints')
+    return all.some((x) => x.apiVersion === 'v1' && x.kind === 'Service' && refOf(x).ref.name === ref.name);
   return false;
 }
 
@@ -487,7 +547,8 @@ async function cascadeHold(
     if (e.kind === 'Namespace' && e.apiVersion === 'v1') {
       subject = 'deleting the Namespace deletes everything in it';
       const kinds = new Map<string, ResourceMapping>();
-      for (const m of [...(await discovery.namespacedListableKinds()), ...alsoListed]) kinds.set(`${groupOf(m.apiVersion)}|${m.resource}`, m);
+      for (const m of [...(await discovery.namespacedListableKinds()), ...alsoListed])
+        kinds.set(`${groupOf(m.apiVersion)}|${m.resource}`, m);
       for (const key of [...kinds.keys()].sort()) {
         const m = kinds.get(key)!;
         found.push(...(await api.list(resourcePath(m, e.name), { apiVersion: m.apiVersion, kind: m.kind })));
@@ -500,7 +561,12 @@ async function cascadeHold(
       if (typeof spec.group !== 'string' || typeof names.plural !== 'string' || typeof names.kind !== 'string') return null; // defines nothing
       subject = `deleting the CRD deletes every ${names.kind}`;
       if (!served) return `${subject}, and with no version served flotilla cannot see whose they are`;
-      const m: ResourceMapping = { apiVersion: `${spec.group}/${String(served.name)}`, kind: names.kind, resource: names.plural, namespaced: spec.scope === 'Namespaced' };
+      const m: ResourceMapping = {
+        apiVersion: `${spec.group}/${String(served.name)}`,
+        kind: names.kind,
+        resource: names.plural,
+        namespaced: spec.scope === 'Namespaced',
+      };
       found = await api.list(resourcePath(m, ''), { apiVersion: m.apiVersion, kind: m.kind });
     } else {
       return null;
@@ -518,13 +584,20 @@ async function cascadeHold(
     if (meta.deletionTimestamp) return false; // already on its way out
     if (pruned.ids.has(refOf(o).id)) return false;
     // Dependents go with their owner, and the owner (found here too) is what is judged.
-    if (Array.isArray(meta.ownerReferences) && meta.ownerReferences.some((r) => isMap(r) && typeof r.uid === 'string' && uids.has(r.uid))) return false;
+    if (Array.isArray(meta.ownerReferences) && meta.ownerReferences.some((r) => isMap(r) && typeof r.uid === 'string' && uids.has(r.uid)))
+      return false;
     return !madeByKubernetes(o, found);
   });
   if (others.length === 0) return null;
   const named = others.map((o) => describeRef(refOf(o).ref)).sort();
-  if (e.kind === 'Namespace') return `${subject}, and it holds ${others.length} object${others.length === 1 ? '' : 's'} flotilla is not pruning: ${listSome(named)}; kept in the inventory until they are gone`;
-  const crs = others.map((o) => { const r = refOf(o).ref; return r.namespace ? `${r.namespace}/${r.name}` : r.name; }).sort();
+  if (e.kind === 'Namespace')
+    return `${subject}, and it holds ${others.length} object${others.length === 1 ? '' : 's'} flotilla is not pruning: ${listSome(named)}; kept in the inventory until they are gone`;
+  const crs = others
+    .map((o) => {
+      const r = refOf(o).ref;
+      return r.namespace ? `${r.namespace}/${r.name}` : r.name;
+    })
+    .sort();
   const kind = refOf(others[0]!).ref.kind;
   return `${subject}, and ${others.length} ${kind} flotilla is not pruning exist${others.length === 1 ? 's' : ''}: ${listSome(crs)}; kept in the inventory until they are gone`;
 }

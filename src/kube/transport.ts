@@ -57,9 +57,21 @@ export function kubeconfigTransport(kc: KubeConfig, opts: { now?: () => number }
     for (const [k, v] of Object.entries(o.headers ?? {})) if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
     if (o.auth) headers.Authorization = `Basic ${Buffer.from(o.auth).toString('base64')}`;
     if (!agent) {
-      if (cluster!.proxyUrl) agent = o.agent as http.Agent; // the kubeconfig's proxy agent
+      if (cluster!.proxyUrl)
+        agent = o.agent as http.Agent; // the kubeconfig's proxy agent
       else if (server.startsWith('http:')) agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-      else agent = new https.Agent({ keepAlive: true, maxSockets: 16, ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx, passphrase: o.passphrase, servername: o.servername, ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}) });
+      else
+        agent = new https.Agent({
+          keepAlive: true,
+          maxSockets: 16,
+          ca: o.ca,
+          cert: o.cert,
+          key: o.key,
+          pfx: o.pfx,
+          passphrase: o.passphrase,
+          servername: o.servername,
+          ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
+        });
     } else {
       (o.agent as http.Agent | undefined)?.destroy?.();
     }
@@ -100,7 +112,9 @@ export function kubeconfigTransport(kc: KubeConfig, opts: { now?: () => number }
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
           res.on('error', (e) => finish(() => reject(e)));
-          res.on('aborted', () => finish(() => reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }))));
+          res.on('aborted', () =>
+            finish(() => reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }))),
+          );
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8');
             let body: unknown = text;

@@ -53,8 +53,16 @@ export interface FailoverEvent {
 }
 
 /** The next condition of a cluster after one probe at `now`, and what changed. */
-export function nextCondition(prev: ClusterCondition | undefined, cluster: string, probe: Probe, now: number, settings: FailoverSettings): { condition: ClusterCondition; events: FailoverEvent[] } {
-  const state: ClusterCondition = prev ? { ...prev, lastProbeAt: now } : { cluster, ready: true, transitionAt: null, streakSince: null, lastProbeAt: now, lastError: null };
+export function nextCondition(
+  prev: ClusterCondition | undefined,
+  cluster: string,
+  probe: Probe,
+  now: number,
+  settings: FailoverSettings,
+): { condition: ClusterCondition; events: FailoverEvent[] } {
+  const state: ClusterCondition = prev
+    ? { ...prev, lastProbeAt: now }
+    : { cluster, ready: true, transitionAt: null, streakSince: null, lastProbeAt: now, lastError: null };
   const events: FailoverEvent[] = [];
   if (state.ready) {
     if (probe.ok) {
@@ -67,7 +75,12 @@ export function nextCondition(prev: ClusterCondition | undefined, cluster: strin
         state.ready = false;
         state.transitionAt = now;
         state.streakSince = null;
-        events.push({ cluster, at: now, type: 'NotReady', message: `cluster ${cluster} stopped answering (${state.lastError}): tainted ${NOT_READY_TAINT_KEY}:NoSchedule; its workloads move after ${settings.tolerationSeconds}s unless it returns` });
+        events.push({
+          cluster,
+          at: now,
+          type: 'NotReady',
+          message: `cluster ${cluster} stopped answering (${state.lastError}): tainted ${NOT_READY_TAINT_KEY}:NoSchedule; its workloads move after ${settings.tolerationSeconds}s unless it returns`,
+        });
       }
     }
   } else if (probe.ok) {
@@ -84,7 +97,8 @@ export function nextCondition(prev: ClusterCondition | undefined, cluster: strin
     state.lastError = probe.error ?? 'probe failed';
   }
   const before = prev ? evicting(prev, prev.lastProbeAt, settings) : false;
-  if (!before && evicting(state, now, settings)) events.push({ cluster, at: now, type: 'Evicting', message: evictionMessage(cluster, settings) });
+  if (!before && evicting(state, now, settings))
+    events.push({ cluster, at: now, type: 'Evicting', message: evictionMessage(cluster, settings) });
   return { condition: state, events };
 }
 
@@ -107,7 +121,10 @@ export function failoverTaints(c: ClusterCondition | undefined, now: number, set
 
 /** Clusters whose workloads are being evicted at `now`, sorted. */
 export function evictedClusters(conditions: Iterable<ClusterCondition>, now: number, settings: FailoverSettings): string[] {
-  return [...conditions].filter((c) => evicting(c, now, settings)).map((c) => c.cluster).sort();
+  return [...conditions]
+    .filter((c) => evicting(c, now, settings))
+    .map((c) => c.cluster)
+    .sort();
 }
 
 /**
@@ -116,7 +133,10 @@ export function evictedClusters(conditions: Iterable<ClusterCondition>, now: num
  * clusters (§4.3), static weights over the remaining feasible clusters, Duplicated ones simply lose
  * the cluster. Placements that do not mention an evicted cluster are returned as they are.
  */
-export function evictFromPrevious(previous: ReadonlyMap<string, PreviousPlacement>, evicted: readonly string[]): Map<string, PreviousPlacement> {
+export function evictFromPrevious(
+  previous: ReadonlyMap<string, PreviousPlacement>,
+  evicted: readonly string[],
+): Map<string, PreviousPlacement> {
   const gone = new Set(evicted);
   const out = new Map<string, PreviousPlacement>();
   for (const [key, p] of previous) {
@@ -125,4 +145,3 @@ export function evictFromPrevious(previous: ReadonlyMap<string, PreviousPlacemen
   }
   return out;
 }
-

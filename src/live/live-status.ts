@@ -38,7 +38,10 @@ function scheduleFailedPrefix(r: ResourceRef): string {
  * The placements failover made unschedulable, when they are the revision's only errors; null when
  * the revision has other errors (it is Invalid) or none of this kind.
  */
-export function failoverUnschedulable(result: Pick<RenderResult, 'diagnostics' | 'placements'>, previous: ReadonlyMap<string, PreviousPlacement> | undefined): KeptPlacement[] | null {
+export function failoverUnschedulable(
+  result: Pick<RenderResult, 'diagnostics' | 'placements'>,
+  previous: ReadonlyMap<string, PreviousPlacement> | undefined,
+): KeptPlacement[] | null {
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0 || errors.some((d) => d.code !== 'SCHEDULE_FAILED')) return null;
   const failing = result.placements.filter((p) => p.error !== null);
@@ -57,7 +60,11 @@ export function failoverUnschedulable(result: Pick<RenderResult, 'diagnostics' |
  * The rendered manifests plus, for every kept placement, its objects as last applied on every
  * cluster they were on. Lists of untouched clusters are returned as they are (the diff's fast path).
  */
-export function withKeptObjects(manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>, applied: AppliedState, kept: readonly KeptPlacement[]): Record<string, ReadonlyArray<Record<string, unknown>>> {
+export function withKeptObjects(
+  manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>,
+  applied: AppliedState,
+  kept: readonly KeptPlacement[],
+): Record<string, ReadonlyArray<Record<string, unknown>>> {
   const out: Record<string, ReadonlyArray<Record<string, unknown>>> = { ...manifests };
   const extra = new Map<string, Array<Record<string, unknown>>>();
   for (const o of stateObjects(applied)) {
@@ -95,11 +102,22 @@ export interface LiveCluster {
  * A cluster's status from the live sync (when the cluster had work this pass) and failover's view:
  * counts are what happened on the cluster, not in the desired state.
  */
-export function liveClusterStatus(base: ClusterStatus, sync: FleetSyncResult['clusters'][number] | undefined, live: LiveCluster): ClusterStatus {
+export function liveClusterStatus(
+  base: ClusterStatus,
+  sync: FleetSyncResult['clusters'][number] | undefined,
+  live: LiveCluster,
+): ClusterStatus {
   const ready = live.condition ? live.condition.ready : null;
   const notReady = live.condition && !live.condition.ready ? `not ready: ${live.condition.lastError ?? 'probe failed'}` : null;
   if (!sync) {
-    return { ...base, reachable: live.connectionError === null && ready !== false, ready, health: null, drifted: 0, message: live.connectionError ?? notReady };
+    return {
+      ...base,
+      reachable: live.connectionError === null && ready !== false,
+      ready,
+      health: null,
+      drifted: 0,
+      message: live.connectionError ?? notReady,
+    };
   }
   return {
     reachable: sync.reachable && live.connectionError === null,
@@ -110,16 +128,36 @@ export function liveClusterStatus(base: ClusterStatus, sync: FleetSyncResult['cl
     ready,
     health: sync.objects.some((o) => o.health) ? sync.health.status : null,
     drifted: sync.objects.filter((o) => o.drift.length > 0).length,
-    message: sync.error ?? (sync.counts.failed > 0 ? `${sync.counts.failed} object${sync.counts.failed === 1 ? '' : 's'} failed: ${sync.objects.find((o) => o.action === 'failed')?.message ?? ''}` : null) ?? notReady,
+    message:
+      sync.error ??
+      (sync.counts.failed > 0
+        ? `${sync.counts.failed} object${sync.counts.failed === 1 ? '' : 's'} failed: ${sync.objects.find((o) => o.action === 'failed')?.message ?? ''}`
+        : null) ??
+      notReady,
   };
 }
 
 /** The phase a live sync gives a pass that applied its revision without a failed target. */
-export function livePhase(input: { kept: number; drifted: number; health: HealthStatus | null }): { phase: Phase; reason: string | null; note: string | null } {
-  if (input.kept > 0) return { phase: 'Degraded', reason: 'FailoverUnschedulable', note: `${input.kept} resource${input.kept === 1 ? '' : 's'} cannot be placed while a cluster is not ready: kept where ${input.kept === 1 ? 'it was' : 'they were'}` };
-  if (input.drifted > 0) return { phase: 'Degraded', reason: 'DriftCorrected', note: `drift corrected on ${input.drifted} object${input.drifted === 1 ? '' : 's'}` };
+export function livePhase(input: { kept: number; drifted: number; health: HealthStatus | null }): {
+  phase: Phase;
+  reason: string | null;
+  note: string | null;
+} {
+  if (input.kept > 0)
+    return {
+      phase: 'Degraded',
+      reason: 'FailoverUnschedulable',
+      note: `${input.kept} resource${input.kept === 1 ? '' : 's'} cannot be placed while a cluster is not ready: kept where ${input.kept === 1 ? 'it was' : 'they were'}`,
+    };
+  if (input.drifted > 0)
+    return {
+      phase: 'Degraded',
+      reason: 'DriftCorrected',
+      note: `drift corrected on ${input.drifted} object${input.drifted === 1 ? '' : 's'}`,
+    };
   if (input.health === 'Degraded') return { phase: 'Degraded', reason: 'Unhealthy', note: 'some workloads are unhealthy' };
-  if (input.health === 'Progressing' || input.health === 'Missing') return { phase: 'Progressing', reason: 'RolloutInProgress', note: 'rollouts in progress' };
+  if (input.health === 'Progressing' || input.health === 'Missing')
+    return { phase: 'Progressing', reason: 'RolloutInProgress', note: 'rollouts in progress' };
   return { phase: 'Synced', reason: null, note: null };
 }
 
@@ -135,7 +173,10 @@ export function recentEvents(before: readonly FailoverEvent[], added: readonly F
 export function displacedBy(previous: ReadonlyMap<string, PreviousPlacement>, evicted: readonly string[]): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const cluster of evicted) {
-    const keys = [...previous].filter(([, p]) => p.clusters.some((c) => c.name === cluster && (c.replicas ?? 0) > 0)).map(([k]) => k).sort();
+    const keys = [...previous]
+      .filter(([, p]) => p.clusters.some((c) => c.name === cluster && (c.replicas ?? 0) > 0))
+      .map(([k]) => k)
+      .sort();
     if (keys.length > 0) out.set(cluster, keys);
   }
   return out;

@@ -31,7 +31,8 @@ export function observedClusterObjects(clusters: readonly ObservedCluster[]): Ar
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((c) => {
       const spec: Record<string, unknown> = {};
-      if (c.taints.length > 0) spec.taints = c.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect }));
+      if (c.taints.length > 0)
+        spec.taints = c.taints.map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect }));
       const status: Record<string, unknown> = {
         conditions: [{ type: 'Ready', status: c.ready ? 'True' : 'False', ...(c.message ? { message: c.message } : {}) }],
       };
@@ -43,7 +44,10 @@ export function observedClusterObjects(clusters: readonly ObservedCluster[]): Ar
 /** The observed-clusters file (multi-document YAML), ready to add to a render's files. */
 export function observedClustersFile(clusters: readonly ObservedCluster[]): { path: string; text: string } {
   const docs = observedClusterObjects(clusters).map((o) => toStableYaml(o));
-  return { path: OBSERVED_CLUSTERS_FILE, text: `# Observed by flotilla on the live clusters; generated, do not edit.\n${docs.join('---\n')}` };
+  return {
+    path: OBSERVED_CLUSTERS_FILE,
+    text: `# Observed by flotilla on the live clusters; generated, do not edit.\n${docs.join('---\n')}`,
+  };
 }
 
 /** A fleet file as the renderer reads it. */
@@ -92,7 +96,13 @@ export function overlayObserved(files: readonly FleetFileText[], clusters: reado
     for (const doc of docs) {
       if (doc.errors.length > 0) continue;
       const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
-      if (!isMap(value) || value.kind !== 'Cluster' || typeof value.apiVersion !== 'string' || value.apiVersion.split('/')[0] !== KARMADA_CLUSTER_GROUP) continue;
+      if (
+        !isMap(value) ||
+        value.kind !== 'Cluster' ||
+        typeof value.apiVersion !== 'string' ||
+        value.apiVersion.split('/')[0] !== KARMADA_CLUSTER_GROUP
+      )
+        continue;
       const name = isMap(value.metadata) ? value.metadata.name : undefined;
       if (typeof name !== 'string' || declared.has(name) || !doc.range) continue;
       declared.add(name);
@@ -138,9 +148,12 @@ export function parseObservedClusters(text: string): ObservedCluster[] {
     if (!isMap(value) || value.kind !== 'Cluster' || !isMap(value.metadata) || typeof value.metadata.name !== 'string') continue;
     const spec = isMap(value.spec) ? value.spec : {};
     const status = isMap(value.status) ? value.status : {};
-    const ready = (Array.isArray(status.conditions) ? status.conditions : []).find((c) => isMap(c) && c.type === 'Ready') as Record<string, unknown> | undefined;
+    const ready = (Array.isArray(status.conditions) ? status.conditions : []).find((c) => isMap(c) && c.type === 'Ready') as
+      Record<string, unknown> | undefined;
     const taints: Taint[] = (Array.isArray(spec.taints) ? spec.taints : []).flatMap((t) =>
-      isMap(t) && typeof t.key === 'string' && typeof t.effect === 'string' ? [{ key: t.key, ...(typeof t.value === 'string' ? { value: t.value } : {}), effect: t.effect as Taint['effect'] }] : [],
+      isMap(t) && typeof t.key === 'string' && typeof t.effect === 'string'
+        ? [{ key: t.key, ...(typeof t.value === 'string' ? { value: t.value } : {}), effect: t.effect as Taint['effect'] }]
+        : [],
     );
     out.push({
       name: value.metadata.name,
@@ -155,5 +168,8 @@ export function parseObservedClusters(text: string): ObservedCluster[] {
 
 /** Clusters whose observation carries failover's NoExecute taint: the reconciler evicts them from the previous placements. */
 export function evictedByObservation(clusters: readonly ObservedCluster[]): string[] {
-  return clusters.filter((c) => c.taints.some((t) => t.key === NOT_READY_TAINT_KEY && t.effect === 'NoExecute')).map((c) => c.name).sort();
+  return clusters
+    .filter((c) => c.taints.some((t) => t.key === NOT_READY_TAINT_KEY && t.effect === 'NoExecute'))
+    .map((c) => c.name)
+    .sort();
 }

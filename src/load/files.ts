@@ -73,7 +73,9 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
           continue;
         }
         if (!isInside(rootReal, real)) {
-          opts.sink?.warn('SYMLINK_SKIPPED', `symlink ${toPosix(abs)} points outside the repository; it is not followed`, { file: toPosix(abs) });
+          opts.sink?.warn('SYMLINK_SKIPPED', `symlink ${toPosix(abs)} points outside the repository; it is not followed`, {
+            file: toPosix(abs),
+          });
           continue;
         }
         const target = await stat(real);

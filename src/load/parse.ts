@@ -48,7 +48,11 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   for (const file of files) {
     const size = file.size ?? Buffer.byteLength(file.text, 'utf8');
     if (size > maxBytes) {
-      sink.error('FILE_TOO_LARGE', `file is ${size} bytes, over the ${maxBytes}-byte limit; it was not read`, { file: file.path, line: 1, column: 1 });
+      sink.error('FILE_TOO_LARGE', `file is ${size} bytes, over the ${maxBytes}-byte limit; it was not read`, {
+        file: file.path,
+        line: 1,
+        column: 1,
+      });
       continue;
     }
     parsed.push(...parseDocuments(file, sink));
@@ -119,11 +123,15 @@ function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const aliasLimit = err instanceof ReferenceError && /alias/i.test(message);
-      sink.error(aliasLimit ? 'YAML_ALIAS_LIMIT' : 'YAML_PARSE', aliasLimit ? `too many alias expansions (limit ${MAX_ALIAS_COUNT}): ${message}` : message, {
-        file: file.path,
-        line: start.line,
-        column: start.column,
-      });
+      sink.error(
+        aliasLimit ? 'YAML_ALIAS_LIMIT' : 'YAML_PARSE',
+        aliasLimit ? `too many alias expansions (limit ${MAX_ALIAS_COUNT}): ${message}` : message,
+        {
+          file: file.path,
+          line: start.line,
+          column: start.column,
+        },
+      );
       return;
     }
     // Empty and comment-only documents (`---` alone, trailing separators) are not manifests.
@@ -186,7 +194,11 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
   let namespace = '';
   const rawNamespace = metadata?.namespace;
   if (rawNamespace !== undefined && rawNamespace !== null && typeof rawNamespace !== 'string') {
-    sink.error('INVALID_FIELD_TYPE', `metadata.namespace must be a string, found ${describeValue(rawNamespace)}`, at(['metadata', 'namespace']));
+    sink.error(
+      'INVALID_FIELD_TYPE',
+      `metadata.namespace must be a string, found ${describeValue(rawNamespace)}`,
+      at(['metadata', 'namespace']),
+    );
     return null;
   }
   if (!isClusterScoped(apiVersion, kind, customClusterScoped)) {

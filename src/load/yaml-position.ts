@@ -11,7 +11,13 @@ export interface Position {
 }
 
 /** The parse options every flotilla YAML read uses (docs/design/libraries.md §3: YAML 1.1 like kubectl). */
-export const YAML_PARSE_OPTIONS = { version: '1.1', customTags: kubernetesYamlTags, uniqueKeys: true, prettyErrors: false, logLevel: 'error' } as const;
+export const YAML_PARSE_OPTIONS = {
+  version: '1.1',
+  customTags: kubernetesYamlTags,
+  uniqueKeys: true,
+  prettyErrors: false,
+  logLevel: 'error',
+} as const;
 
 /** Position of a byte offset. */
 export function offsetPosition(lineCounter: LineCounter, offset: number): Position {

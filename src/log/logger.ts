@@ -79,7 +79,12 @@ export function formatHumanLine(line: string): string {
   } catch {
     return line;
   }
-  const time = typeof entry.time === 'string' ? entry.time.slice(11, 19) : typeof entry.time === 'number' ? new Date(entry.time).toISOString().slice(11, 19) : '';
+  const time =
+    typeof entry.time === 'string'
+      ? entry.time.slice(11, 19)
+      : typeof entry.time === 'number'
+        ? new Date(entry.time).toISOString().slice(11, 19)
+        : '';
   const level = (LEVEL_NAMES[entry.level as number] ?? String(entry.level)).padEnd(5);
   const fields: string[] = [];
   let errorText = '';

@@ -24,7 +24,14 @@ export function formatDiagnosticsGithub(items: readonly Diagnostic[]): string {
   return items
     .map((d) => {
       const level = d.severity === 'error' ? 'error' : d.severity === 'warning' ? 'warning' : 'notice';
-      const props = [d.file ? `file=${escapeProperty(d.file)}` : '', d.line ? `line=${d.line}` : '', d.column ? `col=${d.column}` : '', `title=${escapeProperty(d.code)}`].filter(Boolean).join(',');
+      const props = [
+        d.file ? `file=${escapeProperty(d.file)}` : '',
+        d.line ? `line=${d.line}` : '',
+        d.column ? `col=${d.column}` : '',
+        `title=${escapeProperty(d.code)}`,
+      ]
+        .filter(Boolean)
+        .join(',');
       return `::${level} ${props}::${escapeData(d.message)}\n`;
     })
     .join('');

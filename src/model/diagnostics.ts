@@ -20,10 +20,7 @@ export type FieldLocator = (source: ManifestSource, path: FieldPath) => { line: 
 
 /** Where a diagnostic points: a document (and optionally a field in it), or a bare file/line. */
 export type Location =
-  | { source: ManifestSource; path?: FieldPath }
-  | { file: string; line?: number | null; column?: number | null }
-  | null
-  | undefined;
+  { source: ManifestSource; path?: FieldPath } | { file: string; line?: number | null; column?: number | null } | null | undefined;
 
 /** Collects diagnostics, resolving field paths to lines through the locator. */
 export class DiagnosticSink {

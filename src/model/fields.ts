@@ -148,7 +148,10 @@ export class ManifestReader {
     if (!names || !this.knownClusters) return;
     names.forEach((name, i) => {
       if (!this.knownClusters!.has(name)) {
-        this.warn('UNKNOWN_CLUSTER', `${formatPath(path)} names cluster "${name}", which no Fleet, AttachedCluster or Cluster declares`, [...path, i]);
+        this.warn('UNKNOWN_CLUSTER', `${formatPath(path)} names cluster "${name}", which no Fleet, AttachedCluster or Cluster declares`, [
+          ...path,
+          i,
+        ]);
       }
     });
   }

@@ -53,7 +53,8 @@ function requirementProblem(r: SelectorRequirement): string | null {
       return null;
     case 'Gt':
     case 'Lt':
-      if (values.length !== 1 || !/^-?\d+$/.test(values[0] ?? '')) return `operator ${r.operator} for key "${r.key}" needs one integer value`;
+      if (values.length !== 1 || !/^-?\d+$/.test(values[0] ?? ''))
+        return `operator ${r.operator} for key "${r.key}" needs one integer value`;
       return null;
     default:
       return `unknown operator "${String(r.operator)}" for key "${r.key}"`;
@@ -138,8 +139,11 @@ export function clusterMatches(cluster: Cluster, affinity: ClusterAffinity): boo
 /** Why a cluster does not match an affinity, for `explain`; null when it matches. */
 export function clusterMismatchReason(cluster: Cluster, affinity: ClusterAffinity): string | null {
   if (affinity.exclude?.includes(cluster.name)) return 'excluded by clusterAffinity.exclude';
-  if (affinity.labelSelector && !matchesLabelSelector(affinity.labelSelector, cluster.labels)) return 'labels do not match clusterAffinity.labelSelector';
-  if (affinity.fieldSelector && !matchesFieldSelector(affinity.fieldSelector, cluster)) return 'provider/region/zones do not match clusterAffinity.fieldSelector';
-  if (affinity.clusterNames && affinity.clusterNames.length > 0 && !affinity.clusterNames.includes(cluster.name)) return 'not in clusterAffinity.clusterNames';
+  if (affinity.labelSelector && !matchesLabelSelector(affinity.labelSelector, cluster.labels))
+    return 'labels do not match clusterAffinity.labelSelector';
+  if (affinity.fieldSelector && !matchesFieldSelector(affinity.fieldSelector, cluster))
+    return 'provider/region/zones do not match clusterAffinity.fieldSelector';
+  if (affinity.clusterNames && affinity.clusterNames.length > 0 && !affinity.clusterNames.includes(cluster.name))
+    return 'not in clusterAffinity.clusterNames';
   return null;
 }

@@ -8,14 +8,16 @@ const DNS1035_LABEL = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 /** Why `value` is not a DNS-1123 label (≤63 chars, lowercase alphanumerics and '-'), or null. */
 export function dns1123LabelProblem(value: string): string | null {
   if (value.length > 63) return 'must be no more than 63 characters';
-  if (!DNS1123_LABEL.test(value)) return "must be a lowercase RFC 1123 label (a-z, 0-9 and '-', starting and ending with an alphanumeric character)";
+  if (!DNS1123_LABEL.test(value))
+    return "must be a lowercase RFC 1123 label (a-z, 0-9 and '-', starting and ending with an alphanumeric character)";
   return null;
 }
 
 /** Why `value` is not a DNS-1123 subdomain (≤253 chars, dot-separated labels), or null. */
 export function dns1123SubdomainProblem(value: string): string | null {
   if (value.length > 253) return 'must be no more than 253 characters';
-  if (!DNS1123_SUBDOMAIN.test(value)) return "must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-' and '.', starting and ending with an alphanumeric character)";
+  if (!DNS1123_SUBDOMAIN.test(value))
+    return "must be a lowercase RFC 1123 subdomain (a-z, 0-9, '-' and '.', starting and ending with an alphanumeric character)";
   return null;
 }
 

@@ -5,7 +5,16 @@ import { createHash } from 'node:crypto';
 import { VOLATILE_ANNOTATIONS } from './tracking.js';
 
 /** metadata fields the API server owns. */
-export const SERVER_METADATA_FIELDS: readonly string[] = ['managedFields', 'resourceVersion', 'uid', 'generation', 'creationTimestamp', 'selfLink', 'deletionTimestamp', 'deletionGracePeriodSeconds'];
+export const SERVER_METADATA_FIELDS: readonly string[] = [
+  'managedFields',
+  'resourceVersion',
+  'uid',
+  'generation',
+  'creationTimestamp',
+  'selfLink',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+];
 
 /** Annotations that never count as a difference: flotilla's per-commit revision, kubectl's client-side apply record. */
 export const IGNORED_ANNOTATIONS: readonly string[] = [...VOLATILE_ANNOTATIONS, 'kubectl.kubernetes.io/last-applied-configuration'];
@@ -41,7 +50,7 @@ export function isSecret(object: Record<string, unknown>): boolean {
 
 /** `<redacted sha256:1a2b3c4d>`: hides the value, yet a changed value still shows as a changed line. */
 export function redactValue(value: unknown): string {
-  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
   return `<redacted sha256:${createHash('sha256').update(text).digest('hex').slice(0, 8)}>`;
 }
 
@@ -61,7 +70,13 @@ export function redactSecret(object: Record<string, unknown>): Record<string, un
 }
 
 /** Identity of an object across revisions and clusters: API group (not version), kind, namespace, name. */
-export function objectIdentity(object: Record<string, unknown>): { group: string; apiVersion: string; kind: string; namespace: string; name: string } {
+export function objectIdentity(object: Record<string, unknown>): {
+  group: string;
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+} {
   const apiVersion = String(object.apiVersion ?? '');
   const meta = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
   const i = apiVersion.indexOf('/');

@@ -112,7 +112,12 @@ function stepsOf(kind: string, overriders: Overriders, base: FieldPath): Step[] 
   const plaintext = overriders.plaintext ?? [];
   if (plaintext.length > 0) {
     const ops: PatchOp[] = plaintextOps(plaintext);
-    steps.push({ what: 'plaintext', at: [...base, 'plaintext'], plan: () => ({ ops, issues: [] }), opPath: (i) => [...base, 'plaintext', i] });
+    steps.push({
+      what: 'plaintext',
+      at: [...base, 'plaintext'],
+      plan: () => ({ ops, issues: [] }),
+      opPath: (i) => [...base, 'plaintext', i],
+    });
   }
   return steps;
 }
@@ -152,7 +157,12 @@ export function applyOverrides(
         if (!result.ok) return { object, applied: [], problems: [...problems, problemOf(policy, result.issue)] };
         if (!isObject(result.doc)) {
           // Only a plaintext op on the root path "" can replace the whole manifest.
-          const issue: OverriderIssue = { severity: 'error', code: OverrideCode.Failed, path: step.at, message: `${step.what}: the result is no longer an object` };
+          const issue: OverriderIssue = {
+            severity: 'error',
+            code: OverrideCode.Failed,
+            path: step.at,
+            message: `${step.what}: the result is no longer an object`,
+          };
           return { object, applied: [], problems: [...problems, problemOf(policy, issue)] };
         }
         working = result.doc;

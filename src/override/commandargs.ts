@@ -50,7 +50,8 @@ export function commandArgsPatches(
   let matched = false;
   for (let i = 0; i < containers.length; i++) {
     const c: unknown = containers[i];
-    if (c === null || typeof c !== 'object' || Array.isArray(c)) return fail(`${prefix}/containers/${i} is ${describe(c)}, not a container`);
+    if (c === null || typeof c !== 'object' || Array.isArray(c))
+      return fail(`${prefix}/containers/${i} is ${describe(c)}, not a container`);
     const container = c as Record<string, unknown>;
     if (container.name !== overrider.containerName) continue;
     matched = true;

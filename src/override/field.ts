@@ -36,7 +36,8 @@ export function fieldPatches(object: Record<string, unknown>, overrider: FieldOv
   });
   const fieldPath = overrider.fieldPath;
   const unsafe = unsafePointerSegment(fieldPath);
-  if (unsafe !== null) return fail(`fieldPath "${fieldPath}" goes through "${unsafe}"; refused`, OverrideCode.UnsafePath, [...at, 'fieldPath']);
+  if (unsafe !== null)
+    return fail(`fieldPath "${fieldPath}" goes through "${unsafe}"; refused`, OverrideCode.UnsafePath, [...at, 'fieldPath']);
   // Karmada's webhook requires exactly one of yaml/json; when both are set, its code uses yaml.
   const yamlOps = overrider.yaml ?? [];
   const jsonOps = overrider.json ?? [];
@@ -47,13 +48,17 @@ export function fieldPatches(object: Record<string, unknown>, overrider: FieldOv
   const found = resolvePointer(object, fieldPath);
   if (!found.found) return fail(`fieldPath "${fieldPath}" does not resolve: ${found.reason}`, OverrideCode.Failed, [...at, 'fieldPath']);
   if (typeof found.value !== 'string') {
-    return fail(`the value at fieldPath "${fieldPath}" is ${describe(found.value)}, not a string`, OverrideCode.Failed, [...at, 'fieldPath']);
+    return fail(`the value at fieldPath "${fieldPath}" is ${describe(found.value)}, not a string`, OverrideCode.Failed, [
+      ...at,
+      'fieldPath',
+    ]);
   }
   const text = found.value;
   let doc: unknown;
   if (format === 'yaml') {
     const parsed = parseKubernetesYaml(text);
-    if (!parsed.ok) return fail(`the value at "${fieldPath}" is not valid YAML: ${parsed.reason}`, OverrideCode.Failed, [...at, 'fieldPath']);
+    if (!parsed.ok)
+      return fail(`the value at "${fieldPath}" is not valid YAML: ${parsed.reason}`, OverrideCode.Failed, [...at, 'fieldPath']);
     doc = parsed.value;
   } else {
     try {

@@ -63,7 +63,8 @@ export function parseImageReference(image: string): { ok: true; ref: ImageRefere
     return { ok: false, reason: 'invalid reference format' };
   }
   const name = m[1]!;
-  if (name.length > NAME_TOTAL_LENGTH_MAX) return { ok: false, reason: `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters` };
+  if (name.length > NAME_TOTAL_LENGTH_MAX)
+    return { ok: false, reason: `repository name must not be more than ${NAME_TOTAL_LENGTH_MAX} characters` };
   const tag = m[2] ?? '';
   const digest = m[3] ?? '';
   if (digest) {

@@ -142,7 +142,12 @@ export function applyPatchOps(
     if (op.op !== 'add' && op.op !== 'remove' && op.op !== 'replace') {
       return {
         ok: false,
-        issue: { severity: 'error', code: OverrideCode.Failed, path: pathOf(i), message: `${what}: ${String(op.op)} ${op.path} failed: ${REASONS.OPERATION_OP_INVALID}` },
+        issue: {
+          severity: 'error',
+          code: OverrideCode.Failed,
+          path: pathOf(i),
+          message: `${what}: ${String(op.op)} ${op.path} failed: ${REASONS.OPERATION_OP_INVALID}`,
+        },
       };
     }
   }

@@ -5,5 +5,7 @@ import type { PatchOp } from './json-patch.js';
 
 /** The JSON-patch ops of a block of plaintext overriders, in order. */
 export function plaintextOps(overriders: readonly PlaintextOverrider[]): PatchOp[] {
-  return overriders.map((o) => (o.operator === 'remove' ? { op: o.operator, path: o.path } : { op: o.operator, path: o.path, value: o.value }));
+  return overriders.map((o) =>
+    o.operator === 'remove' ? { op: o.operator, path: o.path } : { op: o.operator, path: o.path, value: o.value },
+  );
 }

@@ -26,7 +26,8 @@ export function validateOverridePolicy(policy: OverridePolicy): OverrideProblem[
       return;
     }
     const unsafe = unsafePointerSegment(value);
-    if (unsafe !== null) report(path, OverrideCode.UnsafePath, `${what} "${value}" goes through "${unsafe}", which could change every object's prototype`);
+    if (unsafe !== null)
+      report(path, OverrideCode.UnsafePath, `${what} "${value}" goes through "${unsafe}", which could change every object's prototype`);
   };
   const operator = (path: FieldPath, value: unknown, allowed: readonly string[]): boolean => {
     if (typeof value === 'string' && allowed.includes(value)) return true;
@@ -49,7 +50,8 @@ export function validateOverridePolicy(policy: OverridePolicy): OverrideProblem[
 
     (o.imageOverrider ?? []).forEach((im, i) => {
       const at = [...base, 'imageOverrider', i];
-      if (!COMPONENTS.includes(im.component)) invalid([...at, 'component'], `component "${String(im.component ?? '')}" is not one of ${COMPONENTS.join(', ')}`);
+      if (!COMPONENTS.includes(im.component))
+        invalid([...at, 'component'], `component "${String(im.component ?? '')}" is not one of ${COMPONENTS.join(', ')}`);
       operator([...at, 'operator'], im.operator, OPERATORS);
       if (im.predicate !== undefined) pointer([...at, 'predicate', 'path'], im.predicate.path, 'predicate path', false);
     });

@@ -29,8 +29,7 @@ export function highestPriorityPolicy(
       !best ||
       policy.priority > best.policy.priority ||
       (policy.priority === best.policy.priority &&
-        (implicit > best.implicitPriority ||
-          (implicit === best.implicitPriority && compareName(policy.name, best.policy.name) < 0)))
+        (implicit > best.implicitPriority || (implicit === best.implicitPriority && compareName(policy.name, best.policy.name) < 0)))
     ) {
       best = { policy, implicitPriority: implicit };
     }
@@ -75,7 +74,10 @@ export function claimResource(index: ClaimIndex, resource: Manifest): Claim {
   }
   if (index.fleets.length === 1 && withPlacement.length === 1) return { kind: 'fleet', fleet: withPlacement[0]! };
   if (index.fleets.length > 1 && withPlacement.length > 0) {
-    return { kind: 'none', reason: `no policy selects it, and with ${index.fleets.length} fleets it needs a ${FLEET_LABEL} label to use a fleet's default placement` };
+    return {
+      kind: 'none',
+      reason: `no policy selects it, and with ${index.fleets.length} fleets it needs a ${FLEET_LABEL} label to use a fleet's default placement`,
+    };
   }
   return { kind: 'none', reason: 'no PropagationPolicy or ClusterPropagationPolicy selects it' };
 }

@@ -71,7 +71,10 @@ function webster(replicas: number, votes: readonly Count[], uid: string): Count[
 export function divideDuplicated(replicas: number, selected: readonly Candidate[]): DivisionResult {
   requireSelected(selected);
   const clusters = finish(selected.map((c) => ({ name: c.cluster.name, replicas })));
-  return { clusters, steps: [`duplicated: each of ${selected.length} selected cluster(s) gets all ${replicas} replicas → ${resultText(clusters)}`] };
+  return {
+    clusters,
+    steps: [`duplicated: each of ${selected.length} selected cluster(s) gets all ${replicas} replicas → ${resultText(clusters)}`],
+  };
 }
 
 /**
@@ -186,15 +189,15 @@ export function divideByAvailability(
   const assigned = sum(scheduled);
   const gone = previous.filter((p) => !candidateNames.has(p.name) && replicasOf(p) > 0);
   if (gone.length > 0 && !fresh) {
-    steps.push(
-      `previously on clusters no longer selected: ${gone.map((g) => `${g.name}:${replicasOf(g)}`).join(' ')} (placed again)`,
-    );
+    steps.push(`previously on clusters no longer selected: ${gone.map((g) => `${g.name}:${replicasOf(g)}`).join(' ')} (placed again)`);
   }
 
   let result: Count[];
   if (fresh) {
     const held = new Map(scheduled.map((s) => [s.name, s.replicas]));
-    const available = sortDescending(selected.map((c) => ({ name: c.cluster.name, replicas: c.allocatableReplicas + (held.get(c.cluster.name) ?? 0) })));
+    const available = sortDescending(
+      selected.map((c) => ({ name: c.cluster.name, replicas: c.allocatableReplicas + (held.get(c.cluster.name) ?? 0) })),
+    );
     steps.push(`${label}, fresh reschedule of ${replicas} replicas: availability = allocatable + previously held, ${listText(available)}`);
     result = divideOverAvailability(mode, replicas, available, [], uid, steps);
   } else if (assigned > replicas) {
@@ -255,7 +258,12 @@ export function divideWithOverflow(
     const members = tiers.get(tier)!;
     const capacity = members.reduce((s, c) => s + c.availableReplicas, 0);
     const share = Math.min(remaining, capacity);
-    steps.push(`${tierName(tier)} (${members.map((c) => c.cluster.name).sort(byName).join(', ')}): available ${capacity}, takes ${share} of ${remaining} remaining`);
+    steps.push(
+      `${tierName(tier)} (${members
+        .map((c) => c.cluster.name)
+        .sort(byName)
+        .join(', ')}): available ${capacity}, takes ${share} of ${remaining} remaining`,
+    );
     const part = divide(share, members, previous);
     steps.push(...part.steps.map((s) => `  ${s}`));
     results.push(...part.clusters);
@@ -335,9 +343,7 @@ export function enforceMaxSkew(
   if (moves.size === 0) {
     steps.unshift(`maxSkew ${skew} by ${field}: group totals ${totalsText} already within the limit`);
   } else {
-    const moveText = [...moves.values()]
-      .map((m) => `${m.n} from ${m.from} (${groupOf(m.from)}) to ${m.to} (${groupOf(m.to)})`)
-      .join('; ');
+    const moveText = [...moves.values()].map((m) => `${m.n} from ${m.from} (${groupOf(m.from)}) to ${m.to} (${groupOf(m.to)})`).join('; ');
     steps.unshift(`maxSkew ${skew} by ${field}: moved ${moveText} → group totals ${totalsText}`);
   }
   const result = finish([...counts].map(([name, replicas]) => ({ name, replicas })));

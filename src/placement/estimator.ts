@@ -91,11 +91,11 @@ function quantityIn(cluster: Cluster, list: ResourceList | undefined, field: str
     return q;
   } catch (e) {
     if (e instanceof FlotillaError) {
-      throw new FlotillaError(
-        'INVALID_QUANTITY',
-        `cluster ${cluster.name}: status.resourceSummary.${field}.${key}: ${e.message}`,
-        { ...e.data, cluster: cluster.name, field: `status.resourceSummary.${field}.${key}` },
-      );
+      throw new FlotillaError('INVALID_QUANTITY', `cluster ${cluster.name}: status.resourceSummary.${field}.${key}: ${e.message}`, {
+        ...e.data,
+        cluster: cluster.name,
+        field: `status.resourceSummary.${field}.${key}`,
+      });
     }
     throw e;
   }

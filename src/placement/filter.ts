@@ -67,9 +67,7 @@ export function filterTaintToleration(cluster: Cluster, ctx: FilterContext): Fil
 export function filterAPIEnablement(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
   if (!cluster.apiEnablements || ctx.previous.has(cluster.name)) return null;
   const { apiVersion, kind } = ctx.resource;
-  const served = cluster.apiEnablements.some(
-    (e) => e.groupVersion === apiVersion && e.resources.some((r) => r.kind === kind),
-  );
+  const served = cluster.apiEnablements.some((e) => e.groupVersion === apiVersion && e.resources.some((r) => r.kind === kind));
   if (served) return null;
   return {
     plugin: 'APIEnablement',

@@ -14,7 +14,14 @@ import type {
 } from '../model/types.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { sortCandidates, ScheduleError, type Candidate } from './candidate.js';
-import { divideByAvailability, divideByStaticWeight, divideDuplicated, divideWithOverflow, enforceMaxSkew, type DivisionResult } from './division.js';
+import {
+  divideByAvailability,
+  divideByStaticWeight,
+  divideDuplicated,
+  divideWithOverflow,
+  enforceMaxSkew,
+  type DivisionResult,
+} from './division.js';
 import { estimateAllocatableReplicas, podRequestsOf } from './estimator.js';
 import { filterCluster, fitErrorMessage, type FilterContext, type FilterFailure } from './filter.js';
 import { matchesLabelSelector, clusterMatches } from '../objects/label-selector.js';
@@ -109,7 +116,12 @@ export function scheduleResource(input: ScheduleInput): PlacementResult {
   return { ...base, clusters: [], error: err.failure.message, affinityName: observed, explanation, verdicts: err.verdicts };
 }
 
-function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, overflow: readonly ClusterAffinity[], termName: string | null): Attempt {
+function attempt(
+  input: ScheduleInput,
+  affinity: ClusterAffinity | undefined,
+  overflow: readonly ClusterAffinity[],
+  termName: string | null,
+): Attempt {
   const { resource, placement, previous } = input;
   const replicas = replicasOf(resource);
   const requests = podRequestsOf(resource.object);
@@ -162,7 +174,13 @@ function attempt(input: ScheduleInput, affinity: ClusterAffinity | undefined, ov
     const v = verdicts.get(c.name)!;
     v.score = score;
     v.availableReplicas = isWorkload ? allocatable + (prevReplicas.get(c.name) ?? 0) : null;
-    return { cluster: c, score, allocatableReplicas: allocatable, availableReplicas: allocatable + (prevReplicas.get(c.name) ?? 0), overflowTier: tier };
+    return {
+      cluster: c,
+      score,
+      allocatableReplicas: allocatable,
+      availableReplicas: allocatable + (prevReplicas.get(c.name) ?? 0),
+      overflowTier: tier,
+    };
   });
   const sorted = sortCandidates(candidates);
   if (preferred.length > 0 || prevReplicas.size > 0) {
@@ -218,7 +236,15 @@ function rejectedVerdict(c: Cluster, plugin: string, detail: string): ClusterVer
   let v = byDetail.get(detail);
   if (!v) {
     const reason = plugin ? `filtered out by ${plugin}: ${detail}` : detail;
-    v = Object.freeze({ name: c.name, feasible: false, reasons: Object.freeze([reason]) as unknown as string[], score: 0, availableReplicas: null, selected: false, replicas: null });
+    v = Object.freeze({
+      name: c.name,
+      feasible: false,
+      reasons: Object.freeze([reason]) as unknown as string[],
+      score: 0,
+      availableReplicas: null,
+      selected: false,
+      replicas: null,
+    });
     byDetail.set(detail, v);
   }
   return v;
@@ -232,7 +258,13 @@ function sortedByName(clusters: readonly Cluster[]): readonly Cluster[] {
   return clusters;
 }
 
-function estimate(c: Cluster, requests: Record<string, number> | undefined, replicas: number, list: () => ClusterVerdict[], explanation: string[]): number {
+function estimate(
+  c: Cluster,
+  requests: Record<string, number> | undefined,
+  replicas: number,
+  list: () => ClusterVerdict[],
+  explanation: string[],
+): number {
   try {
     return estimateAllocatableReplicas(c, requests, replicas);
   } catch (e) {
@@ -242,7 +274,12 @@ function estimate(c: Cluster, requests: Record<string, number> | undefined, repl
   }
 }
 
-function overflowTier(c: Cluster, affinity: ClusterAffinity | undefined, overflow: readonly ClusterAffinity[], termName: string | null): number {
+function overflowTier(
+  c: Cluster,
+  affinity: ClusterAffinity | undefined,
+  overflow: readonly ClusterAffinity[],
+  termName: string | null,
+): number {
   if (termName === null) return 1000;
   if (!affinity || clusterMatches(c, affinity)) return 0;
   const k = overflow.findIndex((a) => clusterMatches(c, a));
@@ -250,12 +287,22 @@ function overflowTier(c: Cluster, affinity: ClusterAffinity | undefined, overflo
 }
 
 /** §4: the division strategy; non-workloads go whole to every selected cluster. */
-function assignReplicas(input: ScheduleInput, selected: readonly Candidate[], replicas: number | null, isWorkload: boolean, overflowActive: boolean): DivisionResult {
+function assignReplicas(
+  input: ScheduleInput,
+  selected: readonly Candidate[],
+  replicas: number | null,
+  isWorkload: boolean,
+  overflowActive: boolean,
+): DivisionResult {
   const byName = (a: TargetCluster, b: TargetCluster) => (a.name < b.name ? -1 : 1);
   if (!isWorkload) {
     return {
       clusters: selected.map((c) => ({ name: c.cluster.name, replicas })).sort(byName),
-      steps: [replicas === null ? `not a workload: sent whole to ${selected.length} cluster(s)` : `0 replicas: sent to ${selected.length} cluster(s) with replicas 0`],
+      steps: [
+        replicas === null
+          ? `not a workload: sent whole to ${selected.length} cluster(s)`
+          : `0 replicas: sent to ${selected.length} cluster(s) with replicas 0`,
+      ],
     };
   }
   const n = replicas!;
@@ -266,7 +313,10 @@ function assignReplicas(input: ScheduleInput, selected: readonly Candidate[], re
   const fresh = input.previous?.fresh === true;
   if (!rs || rs.replicaSchedulingType === 'Duplicated') return divideDuplicated(n, selected);
   if (rs.replicaSchedulingType !== 'Divided') {
-    throw new ScheduleError('InvalidStrategy', `unsupported replica scheduling strategy, replicaSchedulingType: ${String(rs.replicaSchedulingType)}`);
+    throw new ScheduleError(
+      'InvalidStrategy',
+      `unsupported replica scheduling strategy, replicaSchedulingType: ${String(rs.replicaSchedulingType)}`,
+    );
   }
   const preference = rs.replicaDivisionPreference ?? 'Weighted';
   const dynamic = !!rs.weightPreference?.dynamicWeight;
@@ -288,7 +338,9 @@ function assignReplicas(input: ScheduleInput, selected: readonly Candidate[], re
 /** flotilla extension: maxSkew on region/zone/provider/cluster spread constraints of Divided placements. */
 function applySkewLimits(result: DivisionResult, placement: Placement, selected: readonly Candidate[]): DivisionResult {
   const rules = [
-    ...placement.spreadConstraints.filter((c) => c.maxSkew !== undefined && c.spreadByField).map((c) => ({ field: c.spreadByField!, maxSkew: c.maxSkew! })),
+    ...placement.spreadConstraints
+      .filter((c) => c.maxSkew !== undefined && c.spreadByField)
+      .map((c) => ({ field: c.spreadByField!, maxSkew: c.maxSkew! })),
     ...(placement.skewConstraints ?? []),
   ];
   const byName = new Map(selected.map((c) => [c.cluster.name, c.cluster]));

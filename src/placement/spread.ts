@@ -87,7 +87,9 @@ function selectByCluster(candidates: readonly Candidate[], constraint: Effective
   if (pick.swaps.length > 0) {
     const before = candidates.slice(0, n).reduce((s, c) => s + c.availableReplicas, 0);
     const after = pick.selected.reduce((s, c) => s + c.availableReplicas, 0);
-    const swaps = pick.swaps.map((s) => `${s.out.cluster.name} (${s.out.availableReplicas}) for ${s.in.cluster.name} (${s.in.availableReplicas})`);
+    const swaps = pick.swaps.map(
+      (s) => `${s.out.cluster.name} (${s.out.availableReplicas}) for ${s.in.cluster.name} (${s.in.availableReplicas})`,
+    );
     steps.push(
       `spread by cluster: the top ${n} hold ${before} available replicas, fewer than the ${needReplicas} needed; ` +
         `swapped ${swaps.join(', then ')} → ${after}`,
@@ -144,7 +146,9 @@ function selectByRegion(
   const scored = [...regions]
     .sort((a, b) => b.score - a.score || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .map((r) => `${r.name} ${r.score} (${plural(r.clusters.length, 'cluster')})`);
-  steps.push(`spread by region: ${plural(regions.length, 'region')} scored (docs/reference/semantics.md §3.6): ${scored.join(', ') || 'none'}`);
+  steps.push(
+    `spread by region: ${plural(regions.length, 'region')} scored (docs/reference/semantics.md §3.6): ${scored.join(', ') || 'none'}`,
+  );
 
   const pick = selectBestClustersByRegion(regions, regionConstraint, cluster);
   const regionLimit = `minGroups ${regionConstraint.minGroups}, ${maxGroupsText(regionConstraint)}`;

@@ -34,7 +34,11 @@ function revisionSummary(r: RenderResult): RevisionSummary {
  * rather than a fresh schedule.
  */
 export function previousFromRender(base: RenderResult): Map<string, PreviousPlacement> {
-  return new Map(base.placements.filter((p) => !p.error).map((p) => [resourceKey(p.resource), { clusters: p.clusters, affinityName: p.affinityName ?? null }]));
+  return new Map(
+    base.placements
+      .filter((p) => !p.error)
+      .map((p) => [resourceKey(p.resource), { clusters: p.clusters, affinityName: p.affinityName ?? null }]),
+  );
 }
 
 /** Compares two renders of the fleet: placements, per-cluster objects, declarations, risks, head diagnostics. */
@@ -62,7 +66,9 @@ export function computePlan(base: RenderResult, head: RenderResult, options: Pla
       const added = c.taints.filter((t) => (t.effect === 'NoSchedule' || t.effect === 'NoExecute') && !before.has(JSON.stringify(t)));
       if (added.length === 0) continue;
       const text = added.map((t) => `{${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}}`).join(', ');
-      notes.push(`cluster ${c.name} gains taint ${text}: what is already placed there stays (the taint filter passes clusters of the previous result, as in Karmada’s scheduler), only new placements avoid it; \`flotilla plan --fresh\` shows a schedule from scratch`);
+      notes.push(
+        `cluster ${c.name} gains taint ${text}: what is already placed there stays (the taint filter passes clusters of the previous result, as in Karmada’s scheduler), only new placements avoid it; \`flotilla plan --fresh\` shows a schedule from scratch`,
+      );
     }
   }
 

@@ -34,7 +34,14 @@ function compareDeclared(base: readonly Declared[], head: readonly Declared[], m
     }
     const changes = fieldChanges(b.content, a.content);
     if (changes.length === 0) continue;
-    out.push({ kind: d.kind, namespace: d.namespace, name: d.name, change: 'changed', fields: changes.slice(0, maxFields).map(describeFieldChange), moreFields: Math.max(0, changes.length - maxFields) });
+    out.push({
+      kind: d.kind,
+      namespace: d.namespace,
+      name: d.name,
+      change: 'changed',
+      fields: changes.slice(0, maxFields).map(describeFieldChange),
+      moreFields: Math.max(0, changes.length - maxFields),
+    });
   }
   return out;
 }
@@ -42,7 +49,12 @@ function compareDeclared(base: readonly Declared[], head: readonly Declared[], m
 /** PropagationPolicies and ClusterPropagationPolicies added, removed or edited (priority, selectors, placement). */
 export function policyChanges(base: FleetModel, head: FleetModel, maxFields = 5): DeclarationChange[] {
   const list = (m: FleetModel): Declared[] =>
-    [...m.propagationPolicies, ...m.clusterPropagationPolicies].map((p) => ({ kind: p.kind, namespace: p.namespace, name: p.name, content: content(p, ['source', 'kind', 'name', 'namespace']) }));
+    [...m.propagationPolicies, ...m.clusterPropagationPolicies].map((p) => ({
+      kind: p.kind,
+      namespace: p.namespace,
+      name: p.name,
+      content: content(p, ['source', 'kind', 'name', 'namespace']),
+    }));
   return compareDeclared(list(base), list(head), maxFields);
 }
 

@@ -41,18 +41,25 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   essential.push(`${PLAN_COMMENT_MARKER}\n### flotilla plan: \`${shortRevision(report.base)}\` → \`${shortRevision(report.head)}\`\n`);
   essential.push(`**${md(summaryParts(report).join(' · '))}**\n`);
   const diag = `head: ${plural(report.head.errors, 'error')}, ${plural(report.head.warnings, 'warning')}`;
-  const schedule = report.headScheduledOnBase ? 'head scheduled on top of base’s placements, as the reconciler will' : 'head scheduled from scratch';
+  const schedule = report.headScheduledOnBase
+    ? 'head scheduled on top of base’s placements, as the reconciler will'
+    : 'head scheduled from scratch';
   essential.push(`<sub>${diag} · ${schedule} · max move ${Math.round(report.maxMove * 100)}%</sub>\n`);
   if (report.head.errors > 0) {
     const errors = report.diagnostics.filter((d) => d.severity === 'error');
-    const lines = errors.slice(0, 10).map((d) => `> - ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**: ${md(d.message)}`);
+    const lines = errors
+      .slice(0, 10)
+      .map((d) => `> - ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**: ${md(d.message)}`);
     if (errors.length > 10) lines.push(`> - … and ${errors.length - 10} more`);
-    essential.push(`> [!CAUTION]\n> **Head has ${plural(report.head.errors, 'error')}**: flotilla will not apply it; what could be computed is shown below.\n${lines.join('\n')}\n`);
+    essential.push(
+      `> [!CAUTION]\n> **Head has ${plural(report.head.errors, 'error')}**: flotilla will not apply it; what could be computed is shown below.\n${lines.join('\n')}\n`,
+    );
   }
   if (report.notes.length > 0) essential.push(`> [!NOTE]\n${report.notes.map((n) => `> ${md(n)}`).join('\n>\n')}\n`);
   if (report.risks.length > 0) {
     const lines = report.risks.slice(0, SUMMARY_RISKS).map((r) => `> - **${r.code}** ${md(r.message)}`);
-    if (report.risks.length > SUMMARY_RISKS) lines.push(`> - … and ${report.risks.length - SUMMARY_RISKS} more (\`flotilla plan --format json\` lists them all)`);
+    if (report.risks.length > SUMMARY_RISKS)
+      lines.push(`> - … and ${report.risks.length - SUMMARY_RISKS} more (\`flotilla plan --format json\` lists them all)`);
     essential.push(`> [!WARNING]\n> **${plural(report.risks.length, 'risky move')}**\n${lines.join('\n')}\n`);
   }
 
@@ -74,7 +81,9 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
     const why: string[] = [];
     for (const w of report.workloads) {
       const cells = w.clusters.filter((c) => c.reason).map((c) => `  - ${md(c.cluster)} ${cellText(c)}: ${md(c.reason!)}`);
-      why.push(`- **${md(resourceText(w.resource))}** (${md(policyText(w.policy.after ?? w.policy.before))})${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`);
+      why.push(
+        `- **${md(resourceText(w.resource))}** (${md(policyText(w.policy.after ?? w.policy.before))})${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`,
+      );
     }
     blocks.push(`\n<details><summary>Why each cell changed</summary>\n\n${why.join('\n')}\n\n</details>\n`);
   }
@@ -89,7 +98,9 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
     const icon = { added: '➕', removed: '➖', changed: '✏️' } as const;
     for (const { d } of declarations) {
       const fields = d.fields.map((f) => code(f)).join(', ') + (d.moreFields ? ` and ${d.moreFields} more` : '');
-      blocks.push(`- ${icon[d.change]} ${d.change} **${md(`${d.kind} ${d.namespace ? d.namespace + '/' : ''}${d.name}`)}**${fields ? `: ${fields}` : ''}`);
+      blocks.push(
+        `- ${icon[d.change]} ${d.change} **${md(`${d.kind} ${d.namespace ? d.namespace + '/' : ''}${d.name}`)}**${fields ? `: ${fields}` : ''}`,
+      );
     }
     blocks.push('');
   }
@@ -97,12 +108,20 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   if (report.objects.length > 0) {
     blocks.push(`#### Objects per cluster\n`);
     for (const c of report.objects) {
-      const counts = [c.added.length ? `${c.added.length} added` : '', c.removed.length ? `${c.removed.length} removed` : '', c.changed.length ? `${c.changed.length} changed` : ''].filter(Boolean).join(', ');
+      const counts = [
+        c.added.length ? `${c.added.length} added` : '',
+        c.removed.length ? `${c.removed.length} removed` : '',
+        c.changed.length ? `${c.changed.length} changed` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       const state = c.state === 'drops-out' ? ' — ⚠️ drops out: everything on it is deleted' : c.state === 'new' ? ' — new' : '';
       const lines = [
         ...c.removed.map((o) => `- ➖ delete ${code(objectText(o))}`),
         ...c.added.map((o) => `- ➕ create ${code(objectText(o))}`),
-        ...c.changed.map((o) => `- ✏️ update ${code(objectText(o))}: ${o.fields.map(code).join(', ')}${o.moreFields ? ` and ${o.moreFields} more` : ''}`),
+        ...c.changed.map(
+          (o) => `- ✏️ update ${code(objectText(o))}: ${o.fields.map(code).join(', ')}${o.moreFields ? ` and ${o.moreFields} more` : ''}`,
+        ),
       ];
       blocks.push(`<details><summary><b>${md(c.cluster)}</b>: ${counts}${state}</summary>\n\n${lines.join('\n')}\n\n</details>\n`);
     }
@@ -111,8 +130,13 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   if (report.diagnostics.length > 0) {
     const fresh = report.diagnostics.filter((d) => d.isNew).length;
     const icon = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
-    const lines = report.diagnostics.map((d) => `- ${icon[d.severity]} ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**${d.isNew ? ' 🆕' : ''}: ${md(d.message)}`);
-    blocks.push(`<details><summary>Diagnostics of ${diag}${fresh ? `, ${fresh} new` : ''}</summary>\n\n${lines.join('\n')}\n\n</details>\n`);
+    const lines = report.diagnostics.map(
+      (d) =>
+        `- ${icon[d.severity]} ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**${d.isNew ? ' 🆕' : ''}: ${md(d.message)}`,
+    );
+    blocks.push(
+      `<details><summary>Diagnostics of ${diag}${fresh ? `, ${fresh} new` : ''}</summary>\n\n${lines.join('\n')}\n\n</details>\n`,
+    );
   }
 
   const head = essential.join('\n');

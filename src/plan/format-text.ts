@@ -18,11 +18,14 @@ function objectText(o: ObjectRef): string {
 export function formatPlanText(report: PlanReport, options: TextOptions = {}): string {
   const paint = (color: keyof typeof ANSI, s: string) => (options.color ? `${ANSI[color]}${s}${ANSI.reset}` : s);
   const out: string[] = [];
-  out.push(paint('bold', `flotilla plan ${shortRevision(report.base)} → ${shortRevision(report.head)}: ${summaryParts(report).join('; ')}`));
+  out.push(
+    paint('bold', `flotilla plan ${shortRevision(report.base)} → ${shortRevision(report.head)}: ${summaryParts(report).join('; ')}`),
+  );
   out.push(
     `head: ${plural(report.head.errors, 'error')}, ${plural(report.head.warnings, 'warning')}; ${report.headScheduledOnBase ? "head scheduled on top of base's placements" : 'head scheduled from scratch'}; max move ${Math.round(report.maxMove * 100)}%`,
   );
-  if (report.head.errors > 0) out.push(paint('red', `head has ${plural(report.head.errors, 'error')}: flotilla will not apply it; what could be computed follows`));
+  if (report.head.errors > 0)
+    out.push(paint('red', `head has ${plural(report.head.errors, 'error')}: flotilla will not apply it; what could be computed follows`));
 
   for (const n of report.notes) out.push(paint('dim', `note: ${n}`));
   if (report.risks.length > 0) {
@@ -40,7 +43,8 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
       const cellWidth = Math.max(...w.clusters.map((c) => cellText(c).length), 0);
       for (const c of w.clusters) {
         const delta = deltaText(c);
-        const line = `    ${c.cluster.padEnd(width)}  ${cellText(c).padEnd(cellWidth)}  ${delta.padEnd(4)}${c.reason ? `  ${c.reason}` : ''}`.trimEnd();
+        const line =
+          `    ${c.cluster.padEnd(width)}  ${cellText(c).padEnd(cellWidth)}  ${delta.padEnd(4)}${c.reason ? `  ${c.reason}` : ''}`.trimEnd();
         out.push(c.reason ? paint(c.delta < 0 || (c.placedBefore && !c.placedAfter) ? 'red' : 'green', line) : line);
       }
     }
@@ -61,7 +65,13 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
   if (report.objects.length > 0) {
     out.push('', paint('bold', 'objects per cluster:'));
     for (const c of report.objects) {
-      const counts = [c.added.length ? `${c.added.length} added` : '', c.removed.length ? `${c.removed.length} removed` : '', c.changed.length ? `${c.changed.length} changed` : ''].filter(Boolean).join(', ');
+      const counts = [
+        c.added.length ? `${c.added.length} added` : '',
+        c.removed.length ? `${c.removed.length} removed` : '',
+        c.changed.length ? `${c.changed.length} changed` : '',
+      ]
+        .filter(Boolean)
+        .join(', ');
       const state = c.state === 'drops-out' ? '; drops out: everything on it is deleted' : c.state === 'new' ? '; new' : '';
       out.push(`  ${c.cluster} (${counts}${state})`);
       for (const o of c.removed) out.push(paint('red', `    - delete ${objectText(o)}`));

@@ -38,7 +38,11 @@ export function objectChanges(base: Manifests, head: Manifests, maxFields = 5): 
       }
       const fields = fieldChanges(redactSecret(normalizeObject(o)), redactSecret(normalizeObject(next)));
       if (fields.length === 0) continue;
-      changed.push({ ...refOf(next), fields: fields.slice(0, maxFields).map(describeFieldChange), moreFields: Math.max(0, fields.length - maxFields) });
+      changed.push({
+        ...refOf(next),
+        fields: fields.slice(0, maxFields).map(describeFieldChange),
+        moreFields: Math.max(0, fields.length - maxFields),
+      });
     }
     if (added.length + removed.length + changed.length === 0) continue;
     const hadObjects = before.size > 0;

@@ -44,7 +44,12 @@ function staticWeight(placement: Placement | undefined, cluster: Cluster | undef
   return weight;
 }
 
-const PLUGIN_KINDS: Record<string, ReasonKind> = { ClusterAffinity: 'affinity', TaintToleration: 'taint', APIEnablement: 'api', SpreadConstraint: 'spread' };
+const PLUGIN_KINDS: Record<string, ReasonKind> = {
+  ClusterAffinity: 'affinity',
+  TaintToleration: 'taint',
+  APIEnablement: 'api',
+  SpreadConstraint: 'spread',
+};
 
 /** The kind of a verdict reason: which filter, or spread selection, or division. */
 function kindOfVerdictReason(reason: string): ReasonKind {
@@ -106,7 +111,10 @@ function cellReason(
     const was = firstReason(bv);
     if (was) {
       const kind = kindOfVerdictReason(was);
-      return { reason: kind === 'division' || kind === 'spread' ? `now selected (was: ${was})` : `now passes the filters (was: ${was})`, kind };
+      return {
+        reason: kind === 'division' || kind === 'spread' ? `now selected (was: ${was})` : `now passes the filters (was: ${was})`,
+        kind,
+      };
     }
     return { reason: 'now a candidate of the placement', kind: 'placement' };
   }
@@ -138,7 +146,13 @@ function cellReason(
   return { reason: causes.map((c) => c.reason).join('; '), kind: causes[0]!.kind };
 }
 
-function movesOf(before: PlacementResult | undefined, after: PlacementResult | undefined, base: Side, head: Side, policyChanged: boolean): ClusterMove[] {
+function movesOf(
+  before: PlacementResult | undefined,
+  after: PlacementResult | undefined,
+  base: Side,
+  head: Side,
+  policyChanged: boolean,
+): ClusterMove[] {
   const b = new Map((before?.clusters ?? []).map((c) => [c.name, c.replicas]));
   const a = new Map((after?.clusters ?? []).map((c) => [c.name, c.replicas]));
   const names = [...new Set([...b.keys(), ...a.keys()])].sort();

@@ -41,7 +41,11 @@ export function assessRisks(base: RenderResult, head: RenderResult, workloads: r
     if (w.replicas.before === null || w.change === 'added') continue;
     for (const c of w.clusters) {
       if ((c.before ?? 0) > 0 && (c.after ?? 0) === 0) {
-        risks.push({ code: 'CLUSTER_TO_ZERO', message: `${name}: ${c.cluster} goes from ${c.before} to 0 replicas${c.reason ? ` (${c.reason})` : ''}`, resource: w.resource });
+        risks.push({
+          code: 'CLUSTER_TO_ZERO',
+          message: `${name}: ${c.cluster} goes from ${c.before} to 0 replicas${c.reason ? ` (${c.reason})` : ''}`,
+          resource: w.resource,
+        });
       }
     }
     const regionBefore = new Map<string, number>();
@@ -71,14 +75,22 @@ export function assessRisks(base: RenderResult, head: RenderResult, workloads: r
   const clusterAfter = totals(head, (c) => c);
   for (const [cluster, n] of [...clusterBefore].sort()) {
     if (n > 0 && (clusterAfter.get(cluster) ?? 0) === 0) {
-      risks.push({ code: 'FLEET_CLUSTER_TO_ZERO', message: `cluster ${cluster} loses all its replicas (${n} → 0) across the fleet`, resource: null });
+      risks.push({
+        code: 'FLEET_CLUSTER_TO_ZERO',
+        message: `cluster ${cluster} loses all its replicas (${n} → 0) across the fleet`,
+        resource: null,
+      });
     }
   }
   const regionBefore = totals(base, (c) => baseRegion.get(c) ?? '');
   const regionAfter = totals(head, (c) => headRegion.get(c) ?? '');
   for (const [region, n] of [...regionBefore].sort()) {
     if (n > 0 && (regionAfter.get(region) ?? 0) === 0) {
-      risks.push({ code: 'FLEET_REGION_TO_ZERO', message: `region ${region} loses all its replicas (${n} → 0) across the fleet`, resource: null });
+      risks.push({
+        code: 'FLEET_REGION_TO_ZERO',
+        message: `region ${region} loses all its replicas (${n} → 0) across the fleet`,
+        resource: null,
+      });
     }
   }
 
@@ -86,7 +98,11 @@ export function assessRisks(base: RenderResult, head: RenderResult, workloads: r
   const known = new Set(base.diagnostics.filter((d) => d.code === 'VS_SUBSET_UNBACKED').map((d) => d.message));
   for (const d of head.diagnostics) {
     if (d.code !== 'VS_SUBSET_UNBACKED' || known.has(d.message)) continue;
-    risks.push({ code: 'VS_SUBSET_UNBACKED', message: `VirtualService weights no longer backed by replicas: ${d.message}${d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : ''}`, resource: null });
+    risks.push({
+      code: 'VS_SUBSET_UNBACKED',
+      message: `VirtualService weights no longer backed by replicas: ${d.message}${d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : ''}`,
+      resource: null,
+    });
   }
   return risks;
 }

@@ -17,7 +17,9 @@ export function summaryParts(report: PlanReport): string[] {
   if (!s.changed) return ['no changes'];
   const parts: string[] = [];
   if (s.workloadsChanged > 0) {
-    parts.push(`${plural(s.workloadsChanged, 'resource changes', 'resources change')} placement${s.replicasMoved > 0 ? ` (${plural(s.replicasMoved, 'replica moves', 'replicas move')})` : ''}`);
+    parts.push(
+      `${plural(s.workloadsChanged, 'resource changes', 'resources change')} placement${s.replicasMoved > 0 ? ` (${plural(s.replicasMoved, 'replica moves', 'replicas move')})` : ''}`,
+    );
   }
   const objects = [
     s.objectsAdded ? `${s.objectsAdded} added` : '',
@@ -27,7 +29,8 @@ export function summaryParts(report: PlanReport): string[] {
   if (objects.length > 0) parts.push(`objects ${objects.join(', ')} on ${plural(s.clustersAffected, 'cluster')}`);
   if (s.policiesChanged) parts.push(`${plural(s.policiesChanged, 'policy', 'policies')} changed`);
   if (s.overridesChanged) parts.push(`${plural(s.overridesChanged, 'override policy', 'override policies')} changed`);
-  if (s.clusterDeclarationsChanged) parts.push(`${plural(s.clusterDeclarationsChanged, 'cluster or fleet declaration', 'cluster or fleet declarations')} changed`);
+  if (s.clusterDeclarationsChanged)
+    parts.push(`${plural(s.clusterDeclarationsChanged, 'cluster or fleet declaration', 'cluster or fleet declarations')} changed`);
   return parts;
 }
 

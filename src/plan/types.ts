@@ -97,7 +97,14 @@ export interface DeclarationChange {
 
 /** A risky consequence a reviewer should look at before merging. */
 export interface Risk {
-  code: 'CLUSTER_TO_ZERO' | 'REGION_TO_ZERO' | 'FLEET_CLUSTER_TO_ZERO' | 'FLEET_REGION_TO_ZERO' | 'UNSCHEDULABLE' | 'LARGE_MOVE' | 'VS_SUBSET_UNBACKED';
+  code:
+    | 'CLUSTER_TO_ZERO'
+    | 'REGION_TO_ZERO'
+    | 'FLEET_CLUSTER_TO_ZERO'
+    | 'FLEET_REGION_TO_ZERO'
+    | 'UNSCHEDULABLE'
+    | 'LARGE_MOVE'
+    | 'VS_SUBSET_UNBACKED';
   message: string;
   resource: ResourceRef | null;
 }

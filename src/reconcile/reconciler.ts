@@ -24,11 +24,29 @@ import { resourceKey, type RenderResult } from '../render/render-fleet.js';
 import { EMPTY_TREE, type Signature } from '../source/objects.js';
 import { summarize, type SourceRepository } from '../source/remote.js';
 import { commitStatus, readAppliedState, readStatusAt } from '../state/branch.js';
-import { sameStatus, STATUS_API_VERSION, STATUS_KIND, type ClusterStatus, type Phase, type ReconcileStatus, type Stage, type TargetStatus } from '../state/document.js';
+import {
+  sameStatus,
+  STATUS_API_VERSION,
+  STATUS_KIND,
+  type ClusterStatus,
+  type Phase,
+  type ReconcileStatus,
+  type Stage,
+  type TargetStatus,
+} from '../state/document.js';
 import { createTargets, type TargetDeps } from '../targets/create.js';
 import type { TargetFs } from '../targets/fs.js';
 import type { Target, TargetReport } from '../targets/target.js';
-import { diffDesired, stateFiles, stateFromObjects, stateSize, type AppliedState, type ClusterCounts, type DesiredDiff, type IdentityCache } from '../state/change-set.js';
+import {
+  diffDesired,
+  stateFiles,
+  stateFromObjects,
+  stateSize,
+  type AppliedState,
+  type ClusterCounts,
+  type DesiredDiff,
+  type IdentityCache,
+} from '../state/change-set.js';
 import { createFleetRenderer, type FileChange, type FleetRenderer, type RenderStats } from './renderer.js';
 import { checkDeletions, type DeletionCheck } from '../state/deletion-guard.js';
 import { isFleetFilePath } from '../source/git-revision.js';
@@ -37,7 +55,15 @@ import { evictFromPrevious, type ClusterCondition, type FailoverEvent } from '..
 import type { FleetSyncResult } from '../kube/fleet.js';
 import { KubernetesTarget, type FleetInfo, type FleetObservation } from '../targets/kubernetes.js';
 import { OBSERVED_CLUSTERS_FILE, overlayObserved } from '../live/observed.js';
-import { failoverUnschedulable, keptDiagnostics, livePhase, liveClusterStatus, recentEvents, withKeptObjects, type KeptPlacement } from '../live/live-status.js';
+import {
+  failoverUnschedulable,
+  keptDiagnostics,
+  livePhase,
+  liveClusterStatus,
+  recentEvents,
+  withKeptObjects,
+  type KeptPlacement,
+} from '../live/live-status.js';
 
 /** Time and waiting, passed in so tests control both. */
 export interface Clock {
@@ -119,7 +145,8 @@ export class Reconciler {
   private appliedLists = new Map<string, ReadonlyArray<Record<string, unknown>>>();
   private readonly identity: IdentityCache = new WeakMap();
   private manifestsTree: string | null = null;
-  private lastGood: { revision: string; placements: Array<Record<string, unknown>>; previous: Map<string, PreviousPlacement> } | null = null;
+  private lastGood: { revision: string; placements: Array<Record<string, unknown>>; previous: Map<string, PreviousPlacement> } | null =
+    null;
   private lastStatus: ReconcileStatus | null = null;
   private statusTip: string | null = null;
   private loaded = false;
@@ -167,7 +194,9 @@ export class Reconciler {
     const created = createTargets(config.targets, deps);
     this.kube = (created.find((t) => t instanceof KubernetesTarget) as KubernetesTarget | undefined) ?? null;
     const kubeConfig = config.targets.find((t): t is KubernetesTargetConfig => t.type === 'kubernetes') ?? null;
-    this.targets = adapters.wrapTargets ? adapters.wrapTargets(created, (cluster) => this.clusterTarget(kubeConfig, deps, cluster)) : created;
+    this.targets = adapters.wrapTargets
+      ? adapters.wrapTargets(created, (cluster) => this.clusterTarget(kubeConfig, deps, cluster))
+      : created;
     this.liveTarget = (this.targets.find((t) => t.type === 'kubernetes') as LiveTarget | undefined) ?? null;
     for (const t of this.targets) this.needFull.add(t);
     this.makeRenderer = adapters.renderer ?? createFleetRenderer;
@@ -227,8 +256,18 @@ export class Reconciler {
     this.quiet = false;
     const done = (o: Omit<ReconcileOutcome, 'durationMs'>): ReconcileOutcome => {
       const outcome = { ...o, durationMs: this.adapters.clock.now() - started };
-      const level = this.quiet ? 'debug' : o.phase === 'Synced' ? 'info' : o.phase === 'Invalid' || o.phase === 'Degraded' || o.phase === 'Progressing' ? 'warn' : 'error';
-      if (!o.skipped) this.log[level]({ revision: o.revision, phase: o.phase, stage: o.stage, reason: o.reason, counts: o.counts, durationMs: outcome.durationMs }, o.message);
+      const level = this.quiet
+        ? 'debug'
+        : o.phase === 'Synced'
+          ? 'info'
+          : o.phase === 'Invalid' || o.phase === 'Degraded' || o.phase === 'Progressing'
+            ? 'warn'
+            : 'error';
+      if (!o.skipped)
+        this.log[level](
+          { revision: o.revision, phase: o.phase, stage: o.stage, reason: o.reason, counts: o.counts, durationMs: outcome.durationMs },
+          o.message,
+        );
       return outcome;
     };
     try {
@@ -237,12 +276,35 @@ export class Reconciler {
       // A bug, not the outside world: still never crash the loop; report it as a failed pass.
       this.log.error({ err: e }, 'internal error in reconcile (please report it)');
       this.resetRenderer();
-      return done(this.outcome(this.renderedRevision, 'Failed', 'status', 'InternalError', `internal error: ${(e as Error)?.message ?? String(e)}`));
+      return done(
+        this.outcome(this.renderedRevision, 'Failed', 'status', 'InternalError', `internal error: ${(e as Error)?.message ?? String(e)}`),
+      );
     }
   }
 
-  private outcome(revision: string | null, phase: Phase, stage: Stage | null, reason: string | null, message: string, extra: Partial<ReconcileOutcome> = {}): Omit<ReconcileOutcome, 'durationMs'> {
-    return { revision, phase, stage, reason, message, skipped: false, statusCommit: null, counts: NO_COUNTS, renderStats: null, timings: { ...this.timings }, targets: [], diagnostics: [], ...extra };
+  private outcome(
+    revision: string | null,
+    phase: Phase,
+    stage: Stage | null,
+    reason: string | null,
+    message: string,
+    extra: Partial<ReconcileOutcome> = {},
+  ): Omit<ReconcileOutcome, 'durationMs'> {
+    return {
+      revision,
+      phase,
+      stage,
+      reason,
+      message,
+      skipped: false,
+      statusCommit: null,
+      counts: NO_COUNTS,
+      renderStats: null,
+      timings: { ...this.timings },
+      targets: [],
+      diagnostics: [],
+      ...extra,
+    };
   }
 
   /** Stage timings of the running pass. */
@@ -279,7 +341,11 @@ export class Reconciler {
     }
     if (!live && this.pendingStatus && head === this.pendingStatus.sourceRevision && this.needFull.size === 0) {
       // Only the status commit of the last pass is missing.
-      return this.recordStatus(this.pendingStatus, log, this.outcome(head, this.pendingStatus.phase, this.pendingStatus.stage, this.pendingStatus.reason, this.pendingStatus.message));
+      return this.recordStatus(
+        this.pendingStatus,
+        log,
+        this.outcome(head, this.pendingStatus.phase, this.pendingStatus.stage, this.pendingStatus.reason, this.pendingStatus.message),
+      );
     }
 
     // ---- load
@@ -334,9 +400,24 @@ export class Reconciler {
       const stage = invalidStage(result.diagnostics);
       const first = errors[0]!;
       const message = `revision ${head} is invalid (${errors.length} error${errors.length === 1 ? '' : 's'}; first: ${first.file ?? ''}${first.line ? `:${first.line}` : ''} ${first.code}: ${first.message}); revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
-      const status = this.composeStatus({ head, phase: 'Invalid', stage, reason: 'InvalidRevision', message, result, diff: null, reports: null, held: null });
+      const status = this.composeStatus({
+        head,
+        phase: 'Invalid',
+        stage,
+        reason: 'InvalidRevision',
+        message,
+        result,
+        diff: null,
+        reports: null,
+        held: null,
+      });
       this.settledRevision = head;
-      return this.recordStatus(status, log, this.outcome(head, 'Invalid', stage, 'InvalidRevision', message, { renderStats: result.stats, diagnostics: result.diagnostics }), head === previousHead);
+      return this.recordStatus(
+        status,
+        log,
+        this.outcome(head, 'Invalid', stage, 'InvalidRevision', message, { renderStats: result.stats, diagnostics: result.diagnostics }),
+        head === previousHead,
+      );
     }
 
     // ---- diff
@@ -347,9 +428,24 @@ export class Reconciler {
     this.mark('diff');
     if (guard.held) {
       const message = `revision ${head} would delete ${guard.deleted} of ${guard.total} objects (${guard.percent}%), over safety.maxDeletePercent ${guard.limitPercent}%: held back; revision ${this.lastGood?.revision ?? '(none)'} stays in force`;
-      const status = this.composeStatus({ head, phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, diff: null, reports: null, held: guard });
+      const status = this.composeStatus({
+        head,
+        phase: 'Degraded',
+        stage: 'diff',
+        reason: 'DeletionHeldBack',
+        message,
+        result,
+        diff: null,
+        reports: null,
+        held: guard,
+      });
       this.settledRevision = head;
-      return this.recordStatus(status, log, this.outcome(head, 'Degraded', 'diff', 'DeletionHeldBack', message, { renderStats: result.stats, diagnostics: result.diagnostics }), head === previousHead);
+      return this.recordStatus(
+        status,
+        log,
+        this.outcome(head, 'Degraded', 'diff', 'DeletionHeldBack', message, { renderStats: result.stats, diagnostics: result.diagnostics }),
+        head === previousHead,
+      );
     }
 
     // ---- write: the desired state into the object database, then every target
@@ -367,7 +463,16 @@ export class Reconciler {
       const full = this.needFull.has(target);
       if (target.type !== 'kubernetes' && !full && diff.changes.length === 0) {
         // Nothing new for a target that only writes what changed (a live poll without a commit).
-        reports.set(target, { created: 0, configured: 0, unchanged: total, deleted: 0, failed: 0, failedClusters: [], ok: true, message: null });
+        reports.set(target, {
+          created: 0,
+          configured: 0,
+          unchanged: total,
+          deleted: 0,
+          failed: 0,
+          failedClusters: [],
+          ok: true,
+          message: null,
+        });
         continue;
       }
       const report = await target
@@ -382,7 +487,16 @@ export class Reconciler {
           full,
           clusterOf: (p) => clusterBySegment.get(p.split('/')[0]!) ?? p.split('/')[0]!,
         })
-        .catch((e: unknown): TargetReport => ({ created: 0, configured: 0, unchanged: 0, deleted: 0, failed: total, failedClusters: [...diff.perCluster.keys()], ok: false, message: summarize(e).message }));
+        .catch((e: unknown): TargetReport => ({
+          created: 0,
+          configured: 0,
+          unchanged: 0,
+          deleted: 0,
+          failed: total,
+          failedClusters: [...diff.perCluster.keys()],
+          ok: false,
+          message: summarize(e).message,
+        }));
       reports.set(target, report);
       if (report.ok) this.needFull.delete(target);
       else {
@@ -418,7 +532,11 @@ export class Reconciler {
     const sync = this.liveTarget?.lastResult && reports.has(this.liveTarget) ? this.liveTarget.lastResult : null;
     if (this.kube && sync) {
       const drifted = sync.clusters.reduce((n, c) => n + c.objects.filter((o) => o.drift.length > 0).length, 0);
-      const lp = livePhase({ kept: kept.length, drifted, health: sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : null });
+      const lp = livePhase({
+        kept: kept.length,
+        drifted,
+        health: sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : null,
+      });
       if (lp.note) message += `; ${lp.note}`;
       if (phase === 'Synced' && lp.phase !== 'Synced') {
         phase = lp.phase;
@@ -428,7 +546,12 @@ export class Reconciler {
     const status = this.composeStatus({ head, phase, stage, reason, message, result, diff, reports, held: null, sync, diagnostics });
     if (failedTargets.length === 0) this.settledRevision = head;
     else this.settledRevision = null;
-    const outcome = this.outcome(head, phase, stage, reason, message, { counts: diff.counts, renderStats: result.stats, diagnostics, targets: status.targets });
+    const outcome = this.outcome(head, phase, stage, reason, message, {
+      counts: diff.counts,
+      renderStats: result.stats,
+      diagnostics,
+      targets: status.targets,
+    });
     const quiet = head === previousHead && diff.changes.length === 0 && (sync?.writes ?? 0) === 0;
     const recorded = await this.recordStatus(status, log, outcome, quiet);
     this.mark('status');
@@ -472,10 +595,15 @@ export class Reconciler {
   private render(head: string, changes: readonly FileChange[], evicted: readonly string[]): RenderResult & { stats: RenderStats } {
     const key = evicted.join(',');
     const last = this.lastRender;
-    if (changes.length === 0 && last && this.renderedRevision === head && last.lastGood === this.lastGood && last.evicted === key) return last.result;
+    if (changes.length === 0 && last && this.renderedRevision === head && last.lastGood === this.lastGood && last.evicted === key)
+      return last.result;
     const base = this.lastGood?.previous;
     // With live clusters the kubernetes target also marks workloads to rebalance after a recovery (failover.rebalanceOnRecovery).
-    const previous = this.kube ? this.kube.previousForRender(base, evicted) : base && evicted.length > 0 ? evictFromPrevious(base, evicted) : base;
+    const previous = this.kube
+      ? this.kube.previousForRender(base, evicted)
+      : base && evicted.length > 0
+        ? evictFromPrevious(base, evicted)
+        : base;
     const result = this.renderer.update({ revision: head, changes, previous });
     this.renderedRevision = head;
     this.renderedEvicted = [...evicted];
@@ -510,7 +638,11 @@ export class Reconciler {
     const out = new Map<string, PreviousPlacement>();
     for (const p of result.placements) {
       let prev = this.previousOf.get(p);
-      if (!prev) this.previousOf.set(p, (prev = { clusters: p.clusters.map((c) => ({ name: c.name, replicas: c.replicas })), affinityName: p.affinityName ?? null }));
+      if (!prev)
+        this.previousOf.set(
+          p,
+          (prev = { clusters: p.clusters.map((c) => ({ name: c.name, replicas: c.replicas })), affinityName: p.affinityName ?? null }),
+        );
       out.set(resourceKey(p.resource), prev);
     }
     return out;
@@ -532,14 +664,22 @@ export class Reconciler {
       if (this.kube && s?.failover) {
         // Failover's clocks survive a restart: a cluster down before it stays down, its toleration running.
         this.kube.restoreConditions(s.failover.conditions as ClusterCondition[]);
-        this.failoverEvents = s.failover.events.filter((e): e is FailoverEvent => e.type === 'NotReady' || e.type === 'Evicting' || e.type === 'Ready');
+        this.failoverEvents = s.failover.events.filter(
+          (e): e is FailoverEvent => e.type === 'NotReady' || e.type === 'Evicting' || e.type === 'Ready',
+        );
       }
       if (s?.lastGoodRevision) {
-        this.lastGood = { revision: s.lastGoodRevision, placements: s.placements, previous: previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml') };
+        this.lastGood = {
+          revision: s.lastGoodRevision,
+          placements: s.placements,
+          previous: previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml'),
+        };
       }
-      this.log.info({ statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: stateSize(this.applied) }, 'restored state from the status branch');
-    }
-    else this.lastStatusTree = null;
+      this.log.info(
+        { statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: stateSize(this.applied) },
+        'restored state from the status branch',
+      );
+    } else this.lastStatusTree = null;
     this.loaded = true;
   }
 
@@ -603,13 +743,28 @@ export class Reconciler {
     const head = revision ?? this.lastStatus?.sourceRevision ?? this.renderedRevision ?? null;
     const outcome = this.outcome(head, 'Failed', stage, reason, message);
     if (!head || !this.loaded) return outcome; // nothing fetched yet: nowhere to record it
-    const status = this.composeStatus({ head, phase: 'Failed', stage, reason, message, result: null, diff: null, reports: null, held: null });
+    const status = this.composeStatus({
+      head,
+      phase: 'Failed',
+      stage,
+      reason,
+      message,
+      result: null,
+      diff: null,
+      reports: null,
+      held: null,
+    });
     this.settledRevision = null;
     return this.recordStatus(status, this.log, outcome);
   }
 
   /** Commits a status when it says something new; a failed commit is retried next pass. */
-  private async recordStatus(status: ReconcileStatus, log: Logger, outcome: Omit<ReconcileOutcome, 'durationMs'>, quiet = false): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
+  private async recordStatus(
+    status: ReconcileStatus,
+    log: Logger,
+    outcome: Omit<ReconcileOutcome, 'durationMs'>,
+    quiet = false,
+  ): Promise<Omit<ReconcileOutcome, 'durationMs'>> {
     const committedTree = this.lastStatusTree;
     if (sameStatus(status, this.lastStatus) && committedTree === this.manifestsTree) {
       this.pendingStatus = null;
@@ -626,7 +781,8 @@ export class Reconciler {
         manifestsTree: this.manifestsTree,
         author: this.author(),
         ...(this.kube && this.observedRecord !== null ? { observed: this.observedRecord } : {}),
-        onRetry: (attempt, tip) => log.warn({ attempt, tip }, `status branch ${this.config.status.branch} moved; rebuilding the status commit on the new tip`),
+        onRetry: (attempt, tip) =>
+          log.warn({ attempt, tip }, `status branch ${this.config.status.branch} moved; rebuilding the status commit on the new tip`),
       });
       this.statusTip = commit;
       this.lastStatus = status;
@@ -639,7 +795,13 @@ export class Reconciler {
       this.settledRevision = null;
       log.error({ err: summarize(e) }, `could not commit status to ${this.config.status.branch}`);
       if (outcome.phase === 'Failed') return outcome;
-      return { ...outcome, phase: 'Failed', stage: 'status', reason: 'StatusWriteFailed', message: `${outcome.message}; status commit failed: ${summarize(e).message}` };
+      return {
+        ...outcome,
+        phase: 'Failed',
+        stage: 'status',
+        reason: 'StatusWriteFailed',
+        message: `${outcome.message}; status commit failed: ${summarize(e).message}`,
+      };
     }
   }
 
@@ -665,7 +827,10 @@ export class Reconciler {
   }): ReconcileStatus {
     const inForce = new Map<string, number>();
     for (const [cluster, inner] of this.applied) inForce.set(cluster, inner.size);
-    const clusterNames = new Set<string>([...inForce.keys(), ...(p.result?.clusters.map((c) => c.name) ?? Object.keys(this.lastStatus?.clusters ?? {}))]);
+    const clusterNames = new Set<string>([
+      ...inForce.keys(),
+      ...(p.result?.clusters.map((c) => c.name) ?? Object.keys(this.lastStatus?.clusters ?? {})),
+    ]);
     const failedBy = new Map<string, number>();
     const unreachable = new Set<string>();
     for (const r of p.reports?.values() ?? []) {
@@ -683,17 +848,43 @@ export class Reconciler {
       const base: ClusterStatus = {
         reachable: !unreachable.has(name),
         applied: counts ? counts.created + counts.configured : 0,
-        unchanged: counts ? counts.unchanged : inForce.get(name) ?? 0,
+        unchanged: counts ? counts.unchanged : (inForce.get(name) ?? 0),
         deleted: counts ? counts.deleted : 0,
         failed: failedBy.get(name) ?? 0,
       };
-      clusters[name] = this.kube ? liveClusterStatus(base, syncByCluster.get(name), { condition: conditions.get(name) ?? null, connectionError: this.kube.connectionError(name) }) : base;
+      clusters[name] = this.kube
+        ? liveClusterStatus(base, syncByCluster.get(name), {
+            condition: conditions.get(name) ?? null,
+            connectionError: this.kube.connectionError(name),
+          })
+        : base;
     }
     const targets: TargetStatus[] = this.targets.map((t) => {
       const r = p.reports?.get(t);
-      if (!r) return { name: t.name, type: t.type, phase: 'Skipped', created: 0, configured: 0, unchanged: 0, deleted: 0, failed: 0, message: p.phase === 'Synced' ? null : 'not touched: the revision was not applied' };
+      if (!r)
+        return {
+          name: t.name,
+          type: t.type,
+          phase: 'Skipped',
+          created: 0,
+          configured: 0,
+          unchanged: 0,
+          deleted: 0,
+          failed: 0,
+          message: p.phase === 'Synced' ? null : 'not touched: the revision was not applied',
+        };
       const phase = !r.ok ? 'Failed' : r.created + r.configured + r.deleted > 0 ? 'Applied' : 'Unchanged';
-      return { name: t.name, type: t.type, phase, created: r.created, configured: r.configured, unchanged: r.unchanged, deleted: r.deleted, failed: r.failed, message: r.message };
+      return {
+        name: t.name,
+        type: t.type,
+        phase,
+        created: r.created,
+        configured: r.configured,
+        unchanged: r.unchanged,
+        deleted: r.deleted,
+        failed: r.failed,
+        message: r.message,
+      };
     });
     const total = stateSize(this.applied);
     const counts = p.diff?.counts ?? { ...NO_COUNTS, unchanged: total };
@@ -720,12 +911,12 @@ export class Reconciler {
 
   /** health and failover of status.yaml (kubernetes target only). */
   private liveStatusFields(sync: FleetSyncResult | null): Pick<ReconcileStatus, 'health' | 'failover'> {
-    const health = sync && sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : (this.lastStatus?.health ?? null);
+    const health =
+      sync && sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : (this.lastStatus?.health ?? null);
     const conditions = [...(this.kube?.clusterConditions ?? [])];
     return { health, failover: { conditions, events: this.failoverEvents.map((e) => ({ ...e })) } };
   }
 }
-
 
 /** A value computed on first use. */
 function lazy<T>(make: () => T): () => T {

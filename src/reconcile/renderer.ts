@@ -24,7 +24,11 @@ export interface RenderStats {
 
 /** What the reconciler needs of a renderer. */
 export interface FleetRenderer {
-  update(input: { revision: string; changes: readonly FileChange[]; previous?: ReadonlyMap<string, import('../model/types.js').PreviousPlacement> }): RenderResult & { stats: RenderStats };
+  update(input: {
+    revision: string;
+    changes: readonly FileChange[];
+    previous?: ReadonlyMap<string, import('../model/types.js').PreviousPlacement>;
+  }): RenderResult & { stats: RenderStats };
   files(): SourceFile[];
 }
 
@@ -32,14 +36,21 @@ export interface FleetRenderer {
 export class FullRenderer implements FleetRenderer {
   private readonly current = new Map<string, SourceFile>();
 
-  update(input: { revision: string; changes: readonly FileChange[]; previous?: ReadonlyMap<string, PreviousPlacement> }): RenderResult & { stats: RenderStats } {
+  update(input: {
+    revision: string;
+    changes: readonly FileChange[];
+    previous?: ReadonlyMap<string, PreviousPlacement>;
+  }): RenderResult & { stats: RenderStats } {
     for (const c of input.changes) {
       if (c.text === null) this.current.delete(c.path);
       else this.current.set(c.path, c.size === undefined ? { path: c.path, text: c.text } : { path: c.path, text: c.text, size: c.size });
     }
     const result = renderFleet({ files: this.files(), revision: input.revision, previous: input.previous });
     const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);
-    return { ...result, stats: { reparsedFiles: this.current.size, rescheduled: result.placements.length, rerenderedObjects: objects, full: true } };
+    return {
+      ...result,
+      stats: { reparsedFiles: this.current.size, rescheduled: result.placements.length, rerenderedObjects: objects, full: true },
+    };
   }
 
   files(): SourceFile[] {

@@ -12,14 +12,26 @@ import type { FleetRenderer } from './renderer.js';
 /** Opens the source and builds the reconciler (throws KUBECONFIG_UNREADABLE when a kubernetes target's kubeconfig is missing). */
 export async function startReconciler(
   loaded: LoadedConfig,
-  opts: { log: Logger; fs?: TargetFs; clock?: Clock; renderer?: () => FleetRenderer; git?: SourceRepository; wrapTargets?: ReconcilerAdapters['wrapTargets'] },
+  opts: {
+    log: Logger;
+    fs?: TargetFs;
+    clock?: Clock;
+    renderer?: () => FleetRenderer;
+    git?: SourceRepository;
+    wrapTargets?: ReconcilerAdapters['wrapTargets'];
+  },
 ): Promise<{ reconciler: Reconciler; git: SourceRepository }> {
   const clock = opts.clock ?? systemClock;
   // Fail on an unreadable kubeconfig before touching the network.
   for (const t of loaded.config.targets) if (t.type === 'kubernetes') kubernetesSettings(t, loaded.config.safety.maxDeletePercent);
   const git =
     opts.git ??
-    (await openSourceRepository({ source: loaded.config.source, credentials: loaded.credentials, log: opts.log.child({ stage: 'fetch' }), sleep: (ms) => clock.sleep(ms) }));
+    (await openSourceRepository({
+      source: loaded.config.source,
+      credentials: loaded.credentials,
+      log: opts.log.child({ stage: 'fetch' }),
+      sleep: (ms) => clock.sleep(ms),
+    }));
   const reconciler = new Reconciler(loaded.config, {
     git,
     fs: opts.fs ?? nodeTargetFs,

@@ -21,7 +21,15 @@ export function placementJson(p: PlacementResult): Record<string, unknown> {
 export function renderJson(r: RenderResult): Record<string, unknown> {
   return {
     revision: r.revision,
-    clusters: r.clusters.map((c) => ({ name: c.name, labels: sortKeysDeep(c.labels), ready: c.ready, provider: c.provider, region: c.region, zones: c.zones, fleets: c.fleets })),
+    clusters: r.clusters.map((c) => ({
+      name: c.name,
+      labels: sortKeysDeep(c.labels),
+      ready: c.ready,
+      provider: c.provider,
+      region: c.region,
+      zones: c.zones,
+      fleets: c.fleets,
+    })),
     placements: r.placements.map(placementJson),
     manifests: sortKeysDeep(r.manifests),
     diagnostics: r.diagnostics,
@@ -37,12 +45,19 @@ export function previousFromJson(text: string, file: string): Map<string, Previo
     throw new FlotillaError('INVALID_PREVIOUS', `${file}: not JSON: ${(e as Error).message}`);
   }
   const placements = (doc as { placements?: unknown })?.placements;
-  if (!Array.isArray(placements)) throw new FlotillaError('INVALID_PREVIOUS', `${file}: expected an object with a "placements" array (the output of flotilla render --format json)`);
+  if (!Array.isArray(placements))
+    throw new FlotillaError(
+      'INVALID_PREVIOUS',
+      `${file}: expected an object with a "placements" array (the output of flotilla render --format json)`,
+    );
   const out = new Map<string, PreviousPlacement>();
   placements.forEach((p: any, i: number) => {
     const r = p?.resource;
     if (!r || typeof r.kind !== 'string' || typeof r.name !== 'string' || !Array.isArray(p.clusters)) {
-      throw new FlotillaError('INVALID_PREVIOUS', `${file}: placements[${i}] needs resource {apiVersion, kind, namespace, name} and clusters[]`);
+      throw new FlotillaError(
+        'INVALID_PREVIOUS',
+        `${file}: placements[${i}] needs resource {apiVersion, kind, namespace, name} and clusters[]`,
+      );
     }
     const clusters = p.clusters.map((c: any) => ({ name: String(c?.name), replicas: typeof c?.replicas === 'number' ? c.replicas : null }));
     out.set(resourceKey({ apiVersion: String(r.apiVersion ?? ''), kind: r.kind, namespace: String(r.namespace ?? ''), name: r.name }), {

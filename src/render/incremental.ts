@@ -212,7 +212,8 @@ export class IncrementalRenderer {
     this.claims.observe(JSON.stringify([[...policyPrints.values()], model.fleets]));
     // Override problems are located in the policy's file, so its version is part of its content.
     const overridePrints = new Map<OverridePolicy, string>();
-    for (const op of [...model.clusterOverridePolicies, ...model.overridePolicies]) overridePrints.set(op, `${JSON.stringify(op)}@${this.sources.version(op.source.file)}`);
+    for (const op of [...model.clusterOverridePolicies, ...model.overridePolicies])
+      overridePrints.set(op, `${JSON.stringify(op)}@${this.sources.version(op.source.file)}`);
     this.overrides.observe([...overridePrints.values()].join('\n'));
 
     const ctx = placementContext(model);
@@ -226,7 +227,17 @@ export class IncrementalRenderer {
       const prev = (input.previous ?? NO_PREVIOUS).get(key);
       let entry = this.schedules.get(key);
       if (entry === undefined || entry.manifest !== resource) {
-        entry = { manifest: resource, generation, claimEpoch: -1, claimSig: '', follower: false, clusterEpoch: -1, previous: prev, result: null, diagnostics: [] };
+        entry = {
+          manifest: resource,
+          generation,
+          claimEpoch: -1,
+          claimSig: '',
+          follower: false,
+          clusterEpoch: -1,
+          previous: prev,
+          result: null,
+          diagnostics: [],
+        };
         this.schedules.set(key, entry);
       }
       entry.generation = generation;
@@ -271,7 +282,19 @@ export class IncrementalRenderer {
       let entry = this.renders.get(key);
       if (entry === undefined || entry.manifest !== resource) {
         for (const r of entry?.objects ?? []) dirty.add(r.cluster);
-        entry = { manifest: resource, generation, clusterEpoch: -1, placement: null, placementSig: '', boundsSig: '', overrideEpoch: -1, overrideSig: '', objects: [], diagnostics: [], stale: true };
+        entry = {
+          manifest: resource,
+          generation,
+          clusterEpoch: -1,
+          placement: null,
+          placementSig: '',
+          boundsSig: '',
+          overrideEpoch: -1,
+          overrideSig: '',
+          objects: [],
+          diagnostics: [],
+          stale: true,
+        };
         this.renders.set(key, entry);
       }
       entry.generation = generation;
@@ -335,7 +358,12 @@ export class IncrementalRenderer {
    * the render entries in placement order; the others are the last result's lists. Every object
    * then gets the new revision annotation, in place.
    */
-  private assemble(rctx: RenderContext, placements: readonly PlacementResult[], dirty: ReadonlySet<string> | null, revision: string): Record<string, Record<string, unknown>[]> {
+  private assemble(
+    rctx: RenderContext,
+    placements: readonly PlacementResult[],
+    dirty: ReadonlySet<string> | null,
+    revision: string,
+  ): Record<string, Record<string, unknown>[]> {
     const gathered = new Map<string, RenderedObject[]>();
     if (dirty === null || dirty.size > 0) {
       for (const p of placements) {

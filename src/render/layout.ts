@@ -8,7 +8,9 @@ const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** A path segment that cannot be '.', '..', empty or contain a separator; odd characters are %-encoded. */
 export function safeSegment(s: string): string {
   if (SAFE.test(s) && s !== '.' && s !== '..') return s;
-  const encoded = [...s].map((ch) => (/[A-Za-z0-9._-]/.test(ch) ? ch : '%' + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(2, '0'))).join('');
+  const encoded = [...s]
+    .map((ch) => (/[A-Za-z0-9._-]/.test(ch) ? ch : '%' + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(2, '0')))
+    .join('');
   return encoded === '' || /^\.+$/.test(encoded) || !/^[A-Za-z0-9]/.test(encoded) ? `_${encoded.replace(/\./g, '%2E')}` : encoded;
 }
 
@@ -27,17 +29,25 @@ export function manifestPath(cluster: string, ref: ResourceRef, qualified = fals
 }
 
 /** Paths for every object of every cluster; objects whose kind-name clash in a folder get group-qualified names. */
-export function layoutManifests(manifests: Record<string, ReadonlyArray<Record<string, unknown>>>): Array<{ path: string; object: Record<string, unknown> }> {
+export function layoutManifests(
+  manifests: Record<string, ReadonlyArray<Record<string, unknown>>>,
+): Array<{ path: string; object: Record<string, unknown> }> {
   const out: Array<{ path: string; object: Record<string, unknown> }> = [];
   for (const cluster of Object.keys(manifests).sort()) {
     const entries = manifests[cluster]!.map((object) => {
       const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
-      const ref = { apiVersion: String(object.apiVersion), kind: String(object.kind), namespace: meta.namespace ?? '', name: meta.name ?? '' };
+      const ref = {
+        apiVersion: String(object.apiVersion),
+        kind: String(object.kind),
+        namespace: meta.namespace ?? '',
+        name: meta.name ?? '',
+      };
       return { ref, object, path: manifestPath(cluster, ref) };
     });
     const counts = new Map<string, number>();
     for (const e of entries) counts.set(e.path.toLowerCase(), (counts.get(e.path.toLowerCase()) ?? 0) + 1);
-    for (const e of entries) out.push({ path: (counts.get(e.path.toLowerCase())! > 1 ? manifestPath(cluster, e.ref, true) : e.path), object: e.object });
+    for (const e of entries)
+      out.push({ path: counts.get(e.path.toLowerCase())! > 1 ? manifestPath(cluster, e.ref, true) : e.path, object: e.object });
   }
   return out;
 }

@@ -2,7 +2,16 @@
 // diagnostics out. The CLI, the reconciler and `plan` all call this, so a dry run computes exactly
 // what the reconciler would do.
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
-import type { Cluster, FleetModel, Manifest, OverridePolicy, PlacementResult, PolicyRef, PreviousPlacement, ResourceRef } from '../model/types.js';
+import type {
+  Cluster,
+  FleetModel,
+  Manifest,
+  OverridePolicy,
+  PlacementResult,
+  PolicyRef,
+  PreviousPlacement,
+  ResourceRef,
+} from '../model/types.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../fleet/build.js';
 import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../placement/claim.js';
@@ -11,7 +20,14 @@ import { divideHpaBounds } from '../placement/division.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, POLICY_ANNOTATION, REVISION_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
+import {
+  CLUSTER_ANNOTATION,
+  MANAGED_LABEL,
+  MANAGED_VALUE,
+  POLICY_ANNOTATION,
+  REVISION_ANNOTATION,
+  SOURCE_ANNOTATION,
+} from '../objects/tracking.js';
 
 export interface RenderInput {
   files: readonly SourceFile[];
@@ -56,7 +72,12 @@ function compareStrings(a: string, b: string): number {
 
 /** Orders placements as docs/reference/contract.md says: apiVersion, kind, namespace, name. */
 export function compareRefs(a: ResourceRef, b: ResourceRef): number {
-  return compareStrings(a.apiVersion, b.apiVersion) || compareStrings(a.kind, b.kind) || compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
+  return (
+    compareStrings(a.apiVersion, b.apiVersion) ||
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.namespace, b.namespace) ||
+    compareStrings(a.name, b.name)
+  );
 }
 
 const HPA_API = 'autoscaling/v2';
@@ -106,7 +127,15 @@ export function renderFleet(input: RenderInput): RenderResult {
 
 /** The clusters section of a render result. */
 export function clusterSummaries(model: FleetModel): ClusterSummary[] {
-  return model.clusters.map((c) => ({ name: c.name, labels: c.labels, ready: c.ready, provider: c.provider, region: c.region, zones: c.zones, fleets: c.fleets }));
+  return model.clusters.map((c) => ({
+    name: c.name,
+    labels: c.labels,
+    ready: c.ready,
+    provider: c.provider,
+    region: c.region,
+    zones: c.zones,
+    fleets: c.fleets,
+  }));
 }
 
 /** What scheduling one resource needs from the revision's model, built once per revision. */
@@ -131,28 +160,61 @@ export function isHpaFollower(resource: Manifest, claim: Claim): boolean {
  * universe of clusters (a fleet's members for its default placement). A failure is reported as
  * SCHEDULE_FAILED at the resource's document.
  */
-export function placeResource(ctx: PlacementContext, resource: Manifest, claim: Claim, previous: PreviousPlacement | undefined, sink: DiagnosticSink): PlacementResult {
+export function placeResource(
+  ctx: PlacementContext,
+  resource: Manifest,
+  claim: Claim,
+  previous: PreviousPlacement | undefined,
+  sink: DiagnosticSink,
+): PlacementResult {
   const ref = refOf(resource);
   if (claim.kind === 'none') {
-    return { resource: ref, policy: null, replicas: null, clusters: [], error: null, explanation: [`not propagated: ${claim.reason}`], verdicts: [] };
+    return {
+      resource: ref,
+      policy: null,
+      replicas: null,
+      clusters: [],
+      error: null,
+      explanation: [`not propagated: ${claim.reason}`],
+      verdicts: [],
+    };
   }
   const policy: PolicyRef =
     claim.kind === 'policy'
       ? { kind: claim.policy.kind, namespace: claim.policy.namespace, name: claim.policy.name }
       : { kind: 'Fleet', namespace: claim.fleet.namespace, name: claim.fleet.name };
   const placement = claim.kind === 'policy' ? claim.policy.placement : claim.fleet.placement!;
-  const universe = claim.kind === 'fleet' ? claim.fleet.clusters.map((n) => ctx.clusterByName.get(n)).filter((c): c is Cluster => !!c) : ctx.clusters;
+  const universe =
+    claim.kind === 'fleet' ? claim.fleet.clusters.map((n) => ctx.clusterByName.get(n)).filter((c): c is Cluster => !!c) : ctx.clusters;
   const invalid = replicaProblem(resource);
   if (invalid) {
     // The API server would reject it; scheduling it as a non-workload would copy it whole to every cluster.
-    sink.error('INVALID_FIELD_TYPE', `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name}: ${invalid.message}`, { source: resource.source, path: invalid.path });
-    return { resource: ref, policy, replicas: null, clusters: [], error: invalid.message, explanation: [`not scheduled: ${invalid.message}`], verdicts: [] };
+    sink.error('INVALID_FIELD_TYPE', `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name}: ${invalid.message}`, {
+      source: resource.source,
+      path: invalid.path,
+    });
+    return {
+      resource: ref,
+      policy,
+      replicas: null,
+      clusters: [],
+      error: invalid.message,
+      explanation: [`not scheduled: ${invalid.message}`],
+      verdicts: [],
+    };
   }
   const result = scheduleResource({ resource, placement, policy, clusters: universe, previous });
   result.explanation.unshift(
-    claim.kind === 'policy' ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})` : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
+    claim.kind === 'policy'
+      ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})`
+      : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
   );
-  if (result.error) sink.error('SCHEDULE_FAILED', `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name} cannot be scheduled: ${result.error}`, { source: resource.source });
+  if (result.error)
+    sink.error(
+      'SCHEDULE_FAILED',
+      `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name} cannot be scheduled: ${result.error}`,
+      { source: resource.source },
+    );
   return result;
 }
 
@@ -191,30 +253,68 @@ export function followTarget(
   sink: DiagnosticSink,
 ): { result: PlacementResult; bounds?: Map<string, { minReplicas: number; maxReplicas: number }> } {
   const ref = refOf(hpa);
-  const spec = (hpa.object.spec ?? {}) as { scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string }; minReplicas?: number; maxReplicas?: number };
+  const spec = (hpa.object.spec ?? {}) as {
+    scaleTargetRef?: { apiVersion?: string; kind?: string; name?: string };
+    minReplicas?: number;
+    maxReplicas?: number;
+  };
   const target = spec.scaleTargetRef ?? {};
   const targetRef = { apiVersion: target.apiVersion ?? '', kind: target.kind ?? '', namespace: hpa.namespace, name: target.name ?? '' };
   const targetPlacement = placements.get(resourceKey(targetRef));
   if (!targetPlacement) {
-    sink.warn('HPA_TARGET_NOT_FOUND', `HorizontalPodAutoscaler ${ref.namespace}/${ref.name} scales ${targetRef.kind} ${targetRef.name}, which is not in the repository, and no policy selects the HPA: not propagated`, {
-      source: hpa.source,
-      path: ['spec', 'scaleTargetRef'],
-    });
-    return { result: { resource: ref, policy: null, replicas: null, clusters: [], error: null, explanation: ['not propagated: its scale target is not in the repository'], verdicts: [] } };
+    sink.warn(
+      'HPA_TARGET_NOT_FOUND',
+      `HorizontalPodAutoscaler ${ref.namespace}/${ref.name} scales ${targetRef.kind} ${targetRef.name}, which is not in the repository, and no policy selects the HPA: not propagated`,
+      {
+        source: hpa.source,
+        path: ['spec', 'scaleTargetRef'],
+      },
+    );
+    return {
+      result: {
+        resource: ref,
+        policy: null,
+        replicas: null,
+        clusters: [],
+        error: null,
+        explanation: ['not propagated: its scale target is not in the repository'],
+        verdicts: [],
+      },
+    };
   }
   const targetText = `${targetRef.kind}/${targetRef.namespace}/${targetRef.name}`;
   const explanation = [`no policy selects it: follows the placement of its scale target ${targetText}`];
   if (targetPlacement.clusters.length === 0) {
-    return { result: { resource: ref, policy: targetPlacement.policy, replicas: null, clusters: [], error: null, explanation: [...explanation, 'its target is placed on no cluster'], verdicts: [] } };
+    return {
+      result: {
+        resource: ref,
+        policy: targetPlacement.policy,
+        replicas: null,
+        clusters: [],
+        error: null,
+        explanation: [...explanation, 'its target is placed on no cluster'],
+        verdicts: [],
+      },
+    };
   }
   const min = typeof spec.minReplicas === 'number' ? spec.minReplicas : 1;
   const max = typeof spec.maxReplicas === 'number' ? spec.maxReplicas : min;
   const split = targetPlacement.clusters.map((c) => ({ name: c.name, replicas: c.replicas ?? 1 }));
   const divided = divideHpaBounds(min, max, split, '');
   const bounds = new Map(divided.map((d) => [d.name, { minReplicas: d.minReplicas, maxReplicas: d.maxReplicas }]));
-  explanation.push(`minReplicas ${min} / maxReplicas ${max} divided in proportion to the target's replicas: ${divided.map((d) => `${d.name} ${d.minReplicas}..${d.maxReplicas}`).join(', ')}`);
+  explanation.push(
+    `minReplicas ${min} / maxReplicas ${max} divided in proportion to the target's replicas: ${divided.map((d) => `${d.name} ${d.minReplicas}..${d.maxReplicas}`).join(', ')}`,
+  );
   return {
-    result: { resource: ref, policy: targetPlacement.policy, replicas: null, clusters: targetPlacement.clusters.map((c) => ({ name: c.name, replicas: null })), error: null, explanation, verdicts: [] },
+    result: {
+      resource: ref,
+      policy: targetPlacement.policy,
+      replicas: null,
+      clusters: targetPlacement.clusters.map((c) => ({ name: c.name, replicas: null })),
+      error: null,
+      explanation,
+      verdicts: [],
+    },
     bounds,
   };
 }
@@ -224,7 +324,8 @@ function sanitize(object: Record<string, unknown>, namespace = ''): Record<strin
   const copy = structuredClone(object);
   delete copy.status;
   const meta = (copy.metadata ?? {}) as Record<string, unknown>;
-  for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp']) delete meta[k];
+  for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp'])
+    delete meta[k];
   // The namespace is explicit in what we render ('default' when the manifest left it out), so an
   // apply never depends on a kubeconfig's current namespace.
   if (namespace) meta.namespace = namespace;
@@ -233,7 +334,13 @@ function sanitize(object: Record<string, unknown>, namespace = ''): Record<strin
 }
 
 /** Adds flotilla's tracking label and annotations for one cluster at one revision. */
-function withTracking(object: Record<string, unknown>, cluster: string, revision: string, policy: PolicyRef | null, sourceFile: string): Record<string, unknown> {
+function withTracking(
+  object: Record<string, unknown>,
+  cluster: string,
+  revision: string,
+  policy: PolicyRef | null,
+  sourceFile: string,
+): Record<string, unknown> {
   const meta = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
   meta.labels = { ...((meta.labels as Record<string, string> | undefined) ?? {}), [MANAGED_LABEL]: MANAGED_VALUE };
   const annotations: Record<string, string> = { ...((meta.annotations as Record<string, string> | undefined) ?? {}) };
@@ -328,15 +435,24 @@ export function renderPlacement(
         if (reported.has(id)) continue;
         reported.add(id);
         const where = problem.severity === 'error' ? ` on cluster ${target.name}` : '';
-        sink.report(problem.severity, problem.code, `${problem.policy.kind} ${problem.policy.name} → ${p.resource.kind} ${p.resource.name}${where}: ${problem.message}`, {
-          source: problem.policy.source,
-          path: problem.path,
-        });
+        sink.report(
+          problem.severity,
+          problem.code,
+          `${problem.policy.kind} ${problem.policy.name} → ${p.resource.kind} ${p.resource.name}${where}: ${problem.message}`,
+          {
+            source: problem.policy.source,
+            path: problem.path,
+          },
+        );
       }
       if (failed) continue; // Karmada creates no Work for a cluster whose overrides fail.
       object = o.object;
     }
-    out.push({ cluster: target.name, namespace: resource.namespace, object: withTracking(object, target.name, revision, p.policy, resource.source.file) });
+    out.push({
+      cluster: target.name,
+      namespace: resource.namespace,
+      object: withTracking(object, target.name, revision, p.policy, resource.source.file),
+    });
   }
   return out;
 }
@@ -345,7 +461,11 @@ export function renderPlacement(
  * The per-cluster manifests from rendered objects given in placement order, clusters sorted by
  * name; a cluster with no object has no entry.
  */
-export function assembleManifests(ctx: RenderContext, rendered: Iterable<RenderedObject>, revision: string): Record<string, Record<string, unknown>[]> {
+export function assembleManifests(
+  ctx: RenderContext,
+  rendered: Iterable<RenderedObject>,
+  revision: string,
+): Record<string, Record<string, unknown>[]> {
   const byCluster = new Map<string, RenderedObject[]>();
   for (const r of rendered) {
     const list = byCluster.get(r.cluster);
@@ -362,7 +482,12 @@ export function assembleManifests(ctx: RenderContext, rendered: Iterable<Rendere
  * namespace they live in is added — the declared Namespace when the repository has one, else a
  * bare one — then Namespaces, CRDs and everything else, each by identity.
  */
-export function assembleCluster(ctx: RenderContext, cluster: string, rendered: readonly RenderedObject[], revision: string): Record<string, unknown>[] {
+export function assembleCluster(
+  ctx: RenderContext,
+  cluster: string,
+  rendered: readonly RenderedObject[],
+  revision: string,
+): Record<string, unknown>[] {
   const list = rendered.map((r) => r.object);
   const needed = new Set<string>();
   for (const r of rendered) if (r.namespace) needed.add(r.namespace);

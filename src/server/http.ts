@@ -62,9 +62,18 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const unverified = opts.webhook ? new AddressLimiters(opts.webhook.rateLimit, opts.now ?? Date.now) : null;
   const { log, metrics } = opts;
 
-  const reply = (res: http.ServerResponse, status: number, body: string | Record<string, unknown>, headers: Record<string, string> = {}) => {
+  const reply = (
+    res: http.ServerResponse,
+    status: number,
+    body: string | Record<string, unknown>,
+    headers: Record<string, string> = {},
+  ) => {
     const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'Cache-Control': 'no-store', ...headers });
+    res.writeHead(status, {
+      'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+      'Cache-Control': 'no-store',
+      ...headers,
+    });
     res.end(text);
   };
 
@@ -123,7 +132,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     }
     if (event.branch !== settings.branch) {
       count('ignored');
-      return reply(res, 202, { status: 'ignored', reason: `push to ${event.ref ?? event.branch ?? '(no ref)'}, not to ${settings.branch}` });
+      return reply(res, 202, {
+        status: 'ignored',
+        reason: `push to ${event.ref ?? event.branch ?? '(no ref)'}, not to ${settings.branch}`,
+      });
     }
     count('accepted');
     log.info({ provider, branch: event.branch }, 'push webhook: reconciling now');
@@ -159,7 +171,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;
-  log.info({ port, host: opts.listen.host, webhook: opts.webhook !== null }, 'http server listening (/healthz, /readyz, /metrics' + (opts.webhook ? ', /hooks/git)' : ')'));
+  log.info(
+    { port, host: opts.listen.host, webhook: opts.webhook !== null },
+    'http server listening (/healthz, /readyz, /metrics' + (opts.webhook ? ', /hooks/git)' : ')'),
+  );
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`,
     port,
@@ -190,7 +205,8 @@ class AddressLimiters {
   take(address: string): number {
     const now = this.now();
     let entry = this.buckets.get(address);
-    if (entry) this.buckets.delete(address); // re-inserted below: Map order is least recently seen first
+    if (entry)
+      this.buckets.delete(address); // re-inserted below: Map order is least recently seen first
     else {
       this.forgetIdle(now);
       entry = { limiter: new RateLimiter(this.limit, this.now), seen: now };

@@ -32,15 +32,58 @@ const STAGE_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 
 export function createMetrics(opts: { perClusterFromStatus?: boolean; defaultMetrics?: boolean } = {}): FlotillaMetrics {
   const registry = new client.Registry();
   if (opts.defaultMetrics ?? true) client.collectDefaultMetrics({ register: registry, prefix: 'flotilla_' });
-  const duration = new client.Histogram({ name: 'flotilla_reconcile_duration_seconds', help: 'Time spent per reconcile stage (fetch, load, render, diff, write, status) and for the whole pass (stage="total").', labelNames: ['stage'], buckets: STAGE_BUCKETS, registers: [registry] });
-  const passes = new client.Counter({ name: 'flotilla_reconcile_total', help: 'Reconcile passes by resulting phase (skipped: nothing new).', labelNames: ['phase'], registers: [registry] });
-  const lastSuccess = new client.Gauge({ name: 'flotilla_last_successful_reconcile_timestamp_seconds', help: 'Unix time of the last pass that ended Synced.', registers: [registry] });
-  const lastFetch = new client.Gauge({ name: 'flotilla_last_successful_fetch_timestamp_seconds', help: 'Unix time of the last pass whose fetch succeeded.', registers: [registry] });
-  const fetch = new client.Histogram({ name: 'flotilla_git_fetch_duration_seconds', help: 'Duration of the fetch stage (clone or incremental fetch of the source branch).', buckets: STAGE_BUCKETS, registers: [registry] });
-  const objects = new client.Counter({ name: 'flotilla_objects_total', help: 'Objects per cluster by result: applied (created or configured), failed, drifted (live change corrected), pruned (deleted).', labelNames: ['cluster', 'result'], registers: [registry] });
-  const webhooks = new client.Counter({ name: 'flotilla_webhook_events_total', help: 'Webhook requests by provider (github, gitlab, generic, unknown) and result (accepted, ignored, unauthorized, too_large, rate_limited, bad_request).', labelNames: ['provider', 'result'], registers: [registry] });
-  const shardOwned = new client.Gauge({ name: 'flotilla_shard_owned', help: '1 when this replica holds the shard lease, 0 otherwise.', labelNames: ['shard'], registers: [registry] });
-  const replicas = new client.Gauge({ name: 'flotilla_replicas_live', help: 'Live replicas this replica counts (member leases not expired).', registers: [registry] });
+  const duration = new client.Histogram({
+    name: 'flotilla_reconcile_duration_seconds',
+    help: 'Time spent per reconcile stage (fetch, load, render, diff, write, status) and for the whole pass (stage="total").',
+    labelNames: ['stage'],
+    buckets: STAGE_BUCKETS,
+    registers: [registry],
+  });
+  const passes = new client.Counter({
+    name: 'flotilla_reconcile_total',
+    help: 'Reconcile passes by resulting phase (skipped: nothing new).',
+    labelNames: ['phase'],
+    registers: [registry],
+  });
+  const lastSuccess = new client.Gauge({
+    name: 'flotilla_last_successful_reconcile_timestamp_seconds',
+    help: 'Unix time of the last pass that ended Synced.',
+    registers: [registry],
+  });
+  const lastFetch = new client.Gauge({
+    name: 'flotilla_last_successful_fetch_timestamp_seconds',
+    help: 'Unix time of the last pass whose fetch succeeded.',
+    registers: [registry],
+  });
+  const fetch = new client.Histogram({
+    name: 'flotilla_git_fetch_duration_seconds',
+    help: 'Duration of the fetch stage (clone or incremental fetch of the source branch).',
+    buckets: STAGE_BUCKETS,
+    registers: [registry],
+  });
+  const objects = new client.Counter({
+    name: 'flotilla_objects_total',
+    help: 'Objects per cluster by result: applied (created or configured), failed, drifted (live change corrected), pruned (deleted).',
+    labelNames: ['cluster', 'result'],
+    registers: [registry],
+  });
+  const webhooks = new client.Counter({
+    name: 'flotilla_webhook_events_total',
+    help: 'Webhook requests by provider (github, gitlab, generic, unknown) and result (accepted, ignored, unauthorized, too_large, rate_limited, bad_request).',
+    labelNames: ['provider', 'result'],
+    registers: [registry],
+  });
+  const shardOwned = new client.Gauge({
+    name: 'flotilla_shard_owned',
+    help: '1 when this replica holds the shard lease, 0 otherwise.',
+    labelNames: ['shard'],
+    registers: [registry],
+  });
+  const replicas = new client.Gauge({
+    name: 'flotilla_replicas_live',
+    help: 'Live replicas this replica counts (member leases not expired).',
+    registers: [registry],
+  });
   const perClusterFromStatus = opts.perClusterFromStatus ?? true;
 
   const recordCluster = (cluster: string, counts: Partial<Record<ObjectResult, number>>) => {
@@ -59,7 +102,8 @@ export function createMetrics(opts: { perClusterFromStatus?: boolean; defaultMet
       duration.observe({ stage: 'total' }, outcome.durationMs / 1000);
       if (outcome.phase === 'Synced') lastSuccess.set(now);
       if (perClusterFromStatus && status && !outcome.skipped) {
-        for (const [cluster, c] of Object.entries(status.clusters)) recordCluster(cluster, { applied: c.applied, failed: c.failed, drifted: c.drifted ?? 0, pruned: c.deleted });
+        for (const [cluster, c] of Object.entries(status.clusters))
+          recordCluster(cluster, { applied: c.applied, failed: c.failed, drifted: c.drifted ?? 0, pruned: c.deleted });
       }
     },
     recordCluster,

@@ -45,7 +45,14 @@ export interface ServiceResult {
 export async function runService(opts: ServiceOptions): Promise<ServiceResult> {
   const { log } = opts;
   let server: RunningServer | null = null;
-  if (opts.server) server = await startServer({ ...opts.server, trigger: () => opts.loop.trigger(), readiness: opts.readiness, metrics: opts.metrics, log });
+  if (opts.server)
+    server = await startServer({
+      ...opts.server,
+      trigger: () => opts.loop.trigger(),
+      readiness: opts.readiness,
+      metrics: opts.metrics,
+      log,
+    });
   opts.shards?.start();
   opts.loop.startSchedule();
   await opts.stopSignal;
@@ -62,7 +69,11 @@ export async function runService(opts: ServiceOptions): Promise<ServiceResult> {
   })();
   const clean = await Promise.race([graceful, new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), bound)))]);
   clearTimeout(timer);
-  if (!clean) log.error({ boundMs: bound }, 'shutdown bound ran out; exiting with the pass unfinished (the next start catches up from the status branch)');
+  if (!clean)
+    log.error(
+      { boundMs: bound },
+      'shutdown bound ran out; exiting with the pass unfinished (the next start catches up from the status branch)',
+    );
   await server?.close();
   const shutdownMs = Date.now() - started;
   log.info({ shutdownMs, clean }, 'stopped');

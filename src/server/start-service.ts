@@ -26,7 +26,10 @@ export function replicaIdentity(ha: HaConfig, env: NodeJS.ProcessEnv): string {
 }
 
 /** The shard manager of `ha`, over the management cluster (ha.kubeconfig, else the pod's ServiceAccount). */
-export function shardManagerFromConfig(ha: HaConfig, opts: { env: NodeJS.ProcessEnv; log: Logger; metrics: FlotillaMetrics; onGained(): void }): ShardManager {
+export function shardManagerFromConfig(
+  ha: HaConfig,
+  opts: { env: NodeJS.ProcessEnv; log: Logger; metrics: FlotillaMetrics; onGained(): void },
+): ShardManager {
   const kc = new KubeConfig();
   if (ha.kubeconfig) {
     try {
@@ -42,7 +45,11 @@ export function shardManagerFromConfig(ha: HaConfig, opts: { env: NodeJS.Process
     group: ha.leaseName,
     identity: replicaIdentity(ha, opts.env),
     shards: ha.shards,
-    timing: { leaseDurationMs: ha.leaseDurationSeconds * 1000, renewDeadlineMs: ha.renewDeadlineSeconds * 1000, retryPeriodMs: ha.retryPeriodSeconds * 1000 },
+    timing: {
+      leaseDurationMs: ha.leaseDurationSeconds * 1000,
+      renewDeadlineMs: ha.renewDeadlineSeconds * 1000,
+      retryPeriodMs: ha.retryPeriodSeconds * 1000,
+    },
     log: opts.log.child({ component: 'shards' }),
     onChange: (owned, gained) => {
       opts.metrics.recordShards(owned, ha.shards, manager.liveReplicas);
@@ -58,7 +65,10 @@ export function shardManagerFromConfig(ha: HaConfig, opts: { env: NodeJS.Process
  * with one inner target per cluster (`makeClusterTarget`, each with its own inventory), every other
  * target is written by the leader only.
  */
-export function shardTargets(targets: readonly Target[], opts: { manager: ShardManager; makeClusterTarget(cluster: string): Target; parallelism: number; metrics: FlotillaMetrics; log: Logger }): Target[] {
+export function shardTargets(
+  targets: readonly Target[],
+  opts: { manager: ShardManager; makeClusterTarget(cluster: string): Target; parallelism: number; metrics: FlotillaMetrics; log: Logger },
+): Target[] {
   return targets.map((t) =>
     t.type === 'kubernetes'
       ? new ShardedTarget({
@@ -68,7 +78,13 @@ export function shardTargets(targets: readonly Target[], opts: { manager: ShardM
           clusterTarget: opts.makeClusterTarget,
           parallelism: opts.parallelism,
           log: opts.log,
-          onCluster: (r) => opts.metrics.recordCluster(r.cluster, { applied: r.report.created + r.report.configured, failed: r.report.failed, drifted: r.drifted, pruned: r.report.deleted }),
+          onCluster: (r) =>
+            opts.metrics.recordCluster(r.cluster, {
+              applied: r.report.created + r.report.configured,
+              failed: r.report.failed,
+              drifted: r.drifted,
+              pruned: r.report.deleted,
+            }),
         })
       : new LeaderOnlyTarget(t, () => opts.manager.isLeader()),
   );
@@ -99,7 +115,12 @@ export async function serveReconciler(opts: {
   });
   opts.onLoop?.(loop);
   const webhook = sections.server?.webhook
-    ? { secret: sections.webhookSecret, branch: opts.branch, maxBodyBytes: sections.server.webhook.maxBodyBytes, rateLimit: sections.server.webhook.rateLimit }
+    ? {
+        secret: sections.webhookSecret,
+        branch: opts.branch,
+        maxBodyBytes: sections.server.webhook.maxBodyBytes,
+        rateLimit: sections.server.webhook.rateLimit,
+      }
     : null;
   return runService({
     loop,

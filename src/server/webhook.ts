@@ -23,7 +23,6 @@ export interface WebhookSettings {
   rateLimit: { burst: number; perSecond: number };
 }
 
-
 type Headers = Record<string, string | string[] | undefined>;
 
 function header(headers: Headers, name: string): string | undefined {
@@ -67,8 +66,10 @@ export function verifyRequest(provider: WebhookProvider, headers: Headers, body:
     if (token === undefined) return { ok: false, reason: 'missing X-Gitlab-Token' };
     return safeEqual(token, secret) ? { ok: true } : { ok: false, reason: 'wrong X-Gitlab-Token' };
   }
-  const signature = header(headers, 'x-hub-signature-256') ?? (provider === 'generic' ? header(headers, 'x-flotilla-signature-256') : undefined);
-  if (signature !== undefined) return verifySignature(secret, body, signature) ? { ok: true } : { ok: false, reason: 'signature does not match' };
+  const signature =
+    header(headers, 'x-hub-signature-256') ?? (provider === 'generic' ? header(headers, 'x-flotilla-signature-256') : undefined);
+  if (signature !== undefined)
+    return verifySignature(secret, body, signature) ? { ok: true } : { ok: false, reason: 'signature does not match' };
   const auth = provider === 'generic' ? header(headers, 'authorization') : undefined;
   if (auth !== undefined) {
     const m = /^Bearer (.+)$/.exec(auth);
@@ -77,7 +78,8 @@ export function verifyRequest(provider: WebhookProvider, headers: Headers, body:
   return { ok: false, reason: provider === 'github' ? 'missing X-Hub-Signature-256' : 'missing signature or bearer token' };
 }
 
-export type WebhookEvent = { kind: 'push'; branch: string | null; ref: string | null } | { kind: 'ping' } | { kind: 'other'; event: string };
+export type WebhookEvent =
+  { kind: 'push'; branch: string | null; ref: string | null } | { kind: 'ping' } | { kind: 'other'; event: string };
 
 /** What a verified request asks for: a push (with its branch), a ping, or something else. */
 export function parseEvent(provider: WebhookProvider, headers: Headers, body: Buffer): WebhookEvent {
@@ -98,7 +100,11 @@ export function parseEvent(provider: WebhookProvider, headers: Headers, body: Bu
     throw new SyntaxError('the body is not JSON');
   }
   const ref = typeof payload.ref === 'string' ? payload.ref : null;
-  const branch = ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : typeof payload.branch === 'string' ? payload.branch : null;
+  const branch = ref?.startsWith('refs/heads/')
+    ? ref.slice('refs/heads/'.length)
+    : typeof payload.branch === 'string'
+      ? payload.branch
+      : null;
   return { kind: 'push', branch, ref };
 }
 
@@ -127,4 +133,3 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((1 - this.tokens) / this.limit.perSecond));
   }
 }
-

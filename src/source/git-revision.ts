@@ -248,11 +248,11 @@ async function resolveBase(location: RepositoryLocation, ref: string, base: stri
     } catch (err) {
       if (isGitError(err, 'AmbiguousError')) {
         const matches = ((err as { data?: { matches?: string[] } }).data?.matches ?? []).slice().sort();
-        throw new FlotillaError(
-          'AMBIGUOUS_REF',
-          `ambiguous revision "${ref}" in ${location.dir}: matches ${matches.join(', ')}`,
-          { dir: location.dir, ref, matches },
-        );
+        throw new FlotillaError('AMBIGUOUS_REF', `ambiguous revision "${ref}" in ${location.dir}: matches ${matches.join(', ')}`, {
+          dir: location.dir,
+          ref,
+          matches,
+        });
       }
       if (!isGitError(err, 'NotFoundError')) throw err;
     }

@@ -53,7 +53,13 @@ export class ObjectStore {
     const oid = createHash('sha1').update(header).update(body).digest('hex');
     const dir = path.join(this.gitdir, 'objects', oid.slice(0, 2));
     const file = path.join(dir, oid.slice(2));
-    if (await fs.promises.access(file).then(() => true, () => false)) return oid;
+    if (
+      await fs.promises.access(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      return oid;
     const data = deflateSync(Buffer.concat([header, body]), { level: 1 });
     const temp = path.join(this.gitdir, 'objects', `tmp_obj_${process.pid}_${(tempCounter = (tempCounter + 1) % 1e9)}`);
     await fs.promises.writeFile(temp, data, { mode: 0o444 });
@@ -136,11 +142,17 @@ export class ObjectStore {
    * that end up empty disappear, as in git.
    */
   async editTree(base: string | null, edits: ReadonlyMap<string, string | { tree: string } | null>): Promise<string> {
-    const root = await this.editLevel(base, [...edits.entries()].map(([p, v]) => ({ parts: p.split('/'), value: v })));
+    const root = await this.editLevel(
+      base,
+      [...edits.entries()].map(([p, v]) => ({ parts: p.split('/'), value: v })),
+    );
     return root ?? (await git.writeTree({ fs, gitdir: this.gitdir, tree: [] }));
   }
 
-  private async editLevel(base: string | null, edits: Array<{ parts: string[]; value: string | { tree: string } | null }>): Promise<string | null> {
+  private async editLevel(
+    base: string | null,
+    edits: Array<{ parts: string[]; value: string | { tree: string } | null }>,
+  ): Promise<string | null> {
     const entries = new Map<string, { mode: string; oid: string; type: 'blob' | 'tree' | 'commit' }>();
     if (base) {
       const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: base, cache: this.cache });
@@ -191,7 +203,13 @@ export class ObjectStore {
     return git.writeCommit({
       fs,
       gitdir: this.gitdir,
-      commit: { message: spec.message.endsWith('\n') ? spec.message : spec.message + '\n', tree: spec.tree, parent: spec.parents, author: who, committer: who },
+      commit: {
+        message: spec.message.endsWith('\n') ? spec.message : spec.message + '\n',
+        tree: spec.tree,
+        parent: spec.parents,
+        author: who,
+        committer: who,
+      },
     });
   }
 
@@ -210,7 +228,12 @@ export class ObjectStore {
    * The fleet files among `paths` at `commit`: a path that is gone, a symlink, or not a fleet
    * file (isFleetFilePath) gives null — for the reconciler, "not in the fleet at this commit".
    */
-  async readFleetFilesAt(commit: string, paths: readonly string[], subpath: string, maxFileBytes = DEFAULT_MAX_FILE_BYTES): Promise<Array<SourceFile | null>> {
+  async readFleetFilesAt(
+    commit: string,
+    paths: readonly string[],
+    subpath: string,
+    maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+  ): Promise<Array<SourceFile | null>> {
     const folders = new Map<string, Map<string, { mode: string; oid: string; type: string }> | null>();
     const folder = async (dir: string) => {
       if (!folders.has(dir)) {

@@ -65,7 +65,10 @@ export function cacheFolder(source: SourceConfig): string {
   // The readable part names host and path only: a query string, a fragment or a `user@` would
   // put whatever they carry into a folder name that `ls` and logs show (the hash tells apart
   // URLs that differ only there).
-  const bare = source.url.replace(/[?#][\s\S]*$/, '').replace(/^[a-z][a-z0-9+.-]*:\/\//i, '').replace(/^[^/]*@/, '');
+  const bare = source.url
+    .replace(/[?#][\s\S]*$/, '')
+    .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+    .replace(/^[^/]*@/, '');
   const name = bare.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-40);
   return path.join(source.cacheDir, `${name}-${id}`);
 }
@@ -124,11 +127,22 @@ class HttpRepository implements SourceRepository {
       this.cloned = true;
     } else {
       await this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
-        git.fetch({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.source.url, ref: branch, singleBranch: true, tags: false, onAuth: this.onAuth, cache: this.objects.packCache }),
+        git.fetch({
+          fs,
+          http: this.http,
+          gitdir: this.gitdir,
+          url: this.opts.source.url,
+          ref: branch,
+          singleBranch: true,
+          tags: false,
+          onAuth: this.onAuth,
+          cache: this.objects.packCache,
+        }),
       );
     }
     const tip = await this.knownTip(branch);
-    if (!tip) throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch });
+    if (!tip)
+      throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch });
     return tip;
   }
 
@@ -163,7 +177,10 @@ class HttpRepository implements SourceRepository {
     } catch (e) {
       await fs.promises.rm(temp, { recursive: true, force: true });
       if ((e as { code?: string }).code === 'NotFoundError') {
-        throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${this.opts.source.branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch: this.opts.source.branch });
+        throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${this.opts.source.branch}" not found in ${this.displayUrl}`, {
+          url: this.displayUrl,
+          branch: this.opts.source.branch,
+        });
       }
       throw e;
     }
@@ -172,7 +189,12 @@ class HttpRepository implements SourceRepository {
   async fetchBranch(branch: string): Promise<string | null> {
     if (!this.cloned) await this.fetchSource();
     const exists = await this.network(`look up ${branch} on ${this.displayUrl}`, async () => {
-      const refs = await git.listServerRefs({ http: this.http, url: this.opts.source.url, prefix: `refs/heads/${branch}`, onAuth: this.onAuth });
+      const refs = await git.listServerRefs({
+        http: this.http,
+        url: this.opts.source.url,
+        prefix: `refs/heads/${branch}`,
+        onAuth: this.onAuth,
+      });
       return refs.some((r) => r.ref === `refs/heads/${branch}`);
     });
     if (!exists) {
@@ -180,7 +202,17 @@ class HttpRepository implements SourceRepository {
       return null;
     }
     await this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
-      git.fetch({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.source.url, ref: branch, singleBranch: true, tags: false, onAuth: this.onAuth, cache: this.objects.packCache }),
+      git.fetch({
+        fs,
+        http: this.http,
+        gitdir: this.gitdir,
+        url: this.opts.source.url,
+        ref: branch,
+        singleBranch: true,
+        tags: false,
+        onAuth: this.onAuth,
+        cache: this.objects.packCache,
+      }),
     );
     return this.knownTip(branch);
   }
@@ -200,10 +232,23 @@ class HttpRepository implements SourceRepository {
     await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
     await this.network(`push ${branch} to ${this.displayUrl}`, async () => {
       try {
-        const result = await git.push({ fs, http: this.http, gitdir: this.gitdir, url: this.opts.source.url, ref: branch, remoteRef: branch, force: false, onAuth: this.onAuth, cache: this.objects.packCache });
+        const result = await git.push({
+          fs,
+          http: this.http,
+          gitdir: this.gitdir,
+          url: this.opts.source.url,
+          ref: branch,
+          remoteRef: branch,
+          force: false,
+          onAuth: this.onAuth,
+          cache: this.objects.packCache,
+        });
         const refResult = result.refs?.[`refs/heads/${branch}`];
         if (!result.ok || (refResult && !refResult.ok)) {
-          throw Object.assign(new Error(refResult?.error ?? result.error ?? 'push rejected'), { code: 'GitPushError', data: { reason: refResult?.error ?? result.error } });
+          throw Object.assign(new Error(refResult?.error ?? result.error ?? 'push rejected'), {
+            code: 'GitPushError',
+            data: { reason: refResult?.error ?? result.error },
+          });
         }
       } catch (e) {
         // Not retried here: the caller must rebuild its commit on the new tip first.
@@ -262,7 +307,8 @@ class LocalRepository implements SourceRepository {
     try {
       gitdir = await locateGitDirectory(dir);
     } catch (e) {
-      if (e instanceof FlotillaError) throw new FlotillaError('SOURCE_UNREACHABLE', `source ${dir} is not a git repository: ${e.message}`, { url: dir });
+      if (e instanceof FlotillaError)
+        throw new FlotillaError('SOURCE_UNREACHABLE', `source ${dir} is not a git repository: ${e.message}`, { url: dir });
       throw e;
     }
     return new LocalRepository(opts, gitdir);
@@ -270,7 +316,11 @@ class LocalRepository implements SourceRepository {
 
   async fetchSource(): Promise<string> {
     const tip = await this.knownTip(this.opts.source.branch);
-    if (!tip) throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${this.opts.source.branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch: this.opts.source.branch });
+    if (!tip)
+      throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${this.opts.source.branch}" not found in ${this.displayUrl}`, {
+        url: this.displayUrl,
+        branch: this.opts.source.branch,
+      });
     return tip;
   }
 
@@ -343,7 +393,10 @@ function isNonFastForward(e: unknown): boolean {
   const err = e as { code?: string; data?: { reason?: string } } | null;
   if (!err) return false;
   if (err.code === 'PushRejectedError') return err.data?.reason === 'not-fast-forward';
-  if (err.code === 'GitPushError') return /non-fast-forward|fetch first|stale info|failed to lock|cannot lock/i.test(String(err.data?.reason ?? JSON.stringify(err.data ?? {})));
+  if (err.code === 'GitPushError')
+    return /non-fast-forward|fetch first|stale info|failed to lock|cannot lock/i.test(
+      String(err.data?.reason ?? JSON.stringify(err.data ?? {})),
+    );
   return false;
 }
 
@@ -352,14 +405,28 @@ export function explainGitError(e: unknown, what: string, url: string, source: S
   if (e instanceof FlotillaError) return e;
   const status = httpStatusOf(e);
   if (status === 401 || status === 403) {
-    const names = source.auth ? [source.auth.usernameEnv, source.auth.passwordEnv, source.auth.tokenEnv].filter(Boolean).map((n) => `$${n}`).join(' and ') : '';
+    const names = source.auth
+      ? [source.auth.usernameEnv, source.auth.passwordEnv, source.auth.tokenEnv]
+          .filter(Boolean)
+          .map((n) => `$${n}`)
+          .join(' and ')
+      : '';
     const hint = hasCredentials ? `check the credentials in ${names}` : 'the server wants credentials: name them in source.auth';
-    return new FlotillaError('AUTH_FAILED', `authentication failed for ${url} (HTTP ${status}): ${hint}`, { url, status, retryable: false });
+    return new FlotillaError('AUTH_FAILED', `authentication failed for ${url} (HTTP ${status}): ${hint}`, {
+      url,
+      status,
+      retryable: false,
+    });
   }
-  if (status === 404) return new FlotillaError('REPOSITORY_NOT_FOUND', `no git repository at ${url} (HTTP 404)`, { url, status, retryable: false });
+  if (status === 404)
+    return new FlotillaError('REPOSITORY_NOT_FOUND', `no git repository at ${url} (HTTP 404)`, { url, status, retryable: false });
   const message = summarize(e).message;
   if (isTransient(e)) {
-    return new FlotillaError('SOURCE_UNREACHABLE', `${what} failed after ${source.retry.attempts} attempt${source.retry.attempts === 1 ? '' : 's'}: ${message}`, { url, status, retryable: true });
+    return new FlotillaError(
+      'SOURCE_UNREACHABLE',
+      `${what} failed after ${source.retry.attempts} attempt${source.retry.attempts === 1 ? '' : 's'}: ${message}`,
+      { url, status, retryable: true },
+    );
   }
   return new FlotillaError('GIT_FAILED', `${what} failed: ${message}`, { url, status, retryable: false });
 }

@@ -10,7 +10,16 @@ import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
 import { objectId, refOfObject, type AppliedObject } from './change-set.js';
 import { EMPTY_TREE, type ObjectStore, type Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
-import { MANIFESTS_DIR, OBSERVED_FILE, parseStatus, README_FILE, serializeStatus, STATUS_FILE, statusCommitMessage, type ReconcileStatus } from './document.js';
+import {
+  MANIFESTS_DIR,
+  OBSERVED_FILE,
+  parseStatus,
+  README_FILE,
+  serializeStatus,
+  STATUS_FILE,
+  statusCommitMessage,
+  type ReconcileStatus,
+} from './document.js';
 import { statusReadme } from './readme.js';
 
 /** How often a status commit is rebuilt on a moving branch before the attempt fails. */
@@ -35,7 +44,11 @@ export async function readStatusAt(objects: ObjectStore, commit: string): Promis
  * one its tracking annotation names (the folder name may be %-encoded); files that do not parse
  * are skipped with a warning, and the next reconcile writes them again.
  */
-export async function readAppliedState(objects: ObjectStore, manifestsTree: string | null, warn: (message: string) => void = () => undefined): Promise<Map<string, AppliedObject>> {
+export async function readAppliedState(
+  objects: ObjectStore,
+  manifestsTree: string | null,
+  warn: (message: string) => void = () => undefined,
+): Promise<Map<string, AppliedObject>> {
   const state = new Map<string, AppliedObject>();
   if (!manifestsTree) return state;
   for (const [path, oid] of await objects.listTree(manifestsTree)) {
@@ -51,7 +64,10 @@ export async function readAppliedState(objects: ObjectStore, manifestsTree: stri
       warn(`${MANIFESTS_DIR}/${path}: not a Kubernetes object; it will be rewritten`);
       continue;
     }
-    const annotations = ((object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<string, string>;
+    const annotations = ((object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<
+      string,
+      string
+    >;
     const cluster = annotations[CLUSTER_ANNOTATION] ?? path.split('/')[0]!;
     const ref = refOfObject(object);
     const id = objectId(cluster, ref);
@@ -92,7 +108,12 @@ export async function commitStatus(opts: {
         ...(observedBlob !== undefined ? [[OBSERVED_FILE, observedBlob] as [string, string | null]] : []),
       ]),
     );
-    const commit = await repo.objects.writeCommit({ tree, parents: tip ? [tip] : [], message: statusCommitMessage(opts.status), author: opts.author });
+    const commit = await repo.objects.writeCommit({
+      tree,
+      parents: tip ? [tip] : [],
+      message: statusCommitMessage(opts.status),
+      author: opts.author,
+    });
     try {
       await repo.publish(branch, commit, tip);
       return commit;

@@ -249,7 +249,16 @@ function diffCluster(
     next.set(item.id, entry);
     identity?.set(item.object, entry);
     if (prev) {
-      const change: ObjectChange = { action: 'configured', id: item.id, cluster, ref: item.ref, path, text, oid: entry.oid, patch: objectPatch(prev.object, item.object) };
+      const change: ObjectChange = {
+        action: 'configured',
+        id: item.id,
+        cluster,
+        ref: item.ref,
+        path,
+        text,
+        oid: entry.oid,
+        patch: objectPatch(prev.object, item.object),
+      };
       if (prev.path !== path) change.previousPath = prev.path;
       changes.push(change);
       counts.configured++;

@@ -44,7 +44,14 @@ export interface ClusterStatus {
 
 /** Failover's state kept between passes and restarts (kubernetes target only). */
 export interface FailoverStatus {
-  conditions: Array<{ cluster: string; ready: boolean; transitionAt: number | null; streakSince: number | null; lastProbeAt: number; lastError: string | null }>;
+  conditions: Array<{
+    cluster: string;
+    ready: boolean;
+    transitionAt: number | null;
+    streakSince: number | null;
+    lastProbeAt: number;
+    lastError: string | null;
+  }>;
   /** The newest events, oldest first; `at` in ms since the epoch. */
   events: Array<{ cluster: string; at: number; type: string; message: string }>;
 }
@@ -147,7 +154,12 @@ export function parseStatus(text: string): ReconcileStatus | null {
     diagnostics: Array.isArray(d.diagnostics) ? d.diagnostics : [],
     ...(d.health !== undefined ? { health: d.health } : {}),
     ...(d.failover && typeof d.failover === 'object'
-      ? { failover: { conditions: Array.isArray(d.failover.conditions) ? d.failover.conditions : [], events: Array.isArray(d.failover.events) ? d.failover.events : [] } }
+      ? {
+          failover: {
+            conditions: Array.isArray(d.failover.conditions) ? d.failover.conditions : [],
+            events: Array.isArray(d.failover.events) ? d.failover.events : [],
+          },
+        }
       : {}),
   };
 }
@@ -171,10 +183,32 @@ export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null)
     reconciledAt: '',
     objects: { total: s.objects.total },
     // Live fields that say something about the cluster (not its probe times) count as news.
-    clusters: Object.fromEntries(Object.entries(s.clusters).map(([k, c]) => [k, { reachable: c.reachable, failed: c.failed, ready: c.ready ?? null, health: c.health ?? null, drifted: c.drifted ?? 0, message: c.message ?? null }])),
-    failover: s.failover ? { conditions: s.failover.conditions.map((c) => ({ cluster: c.cluster, ready: c.ready, transitionAt: c.transitionAt })), events: s.failover.events } : null,
+    clusters: Object.fromEntries(
+      Object.entries(s.clusters).map(([k, c]) => [
+        k,
+        {
+          reachable: c.reachable,
+          failed: c.failed,
+          ready: c.ready ?? null,
+          health: c.health ?? null,
+          drifted: c.drifted ?? 0,
+          message: c.message ?? null,
+        },
+      ]),
+    ),
+    failover: s.failover
+      ? {
+          conditions: s.failover.conditions.map((c) => ({ cluster: c.cluster, ready: c.ready, transitionAt: c.transitionAt })),
+          events: s.failover.events,
+        }
+      : null,
     health: s.health ?? null,
-    targets: s.targets.map((t) => ({ name: t.name, phase: t.phase === 'Unchanged' ? 'Applied' : t.phase, failed: t.failed, message: t.phase === 'Failed' ? t.message : null })),
+    targets: s.targets.map((t) => ({
+      name: t.name,
+      phase: t.phase === 'Unchanged' ? 'Applied' : t.phase,
+      failed: t.failed,
+      message: t.phase === 'Failed' ? t.message : null,
+    })),
   });
   return JSON.stringify(sortKeysDeep(strip(a))) === JSON.stringify(sortKeysDeep(strip(b)));
 }
@@ -184,6 +218,8 @@ export function statusCommitMessage(s: ReconcileStatus): string {
   const head = `flotilla: ${s.phase} at ${s.sourceRevision}`;
   const lines = [s.message];
   if (s.lastGoodRevision && s.lastGoodRevision !== s.sourceRevision) lines.push(`Last good revision: ${s.lastGoodRevision}`);
-  lines.push(`Objects: ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.deleted} deleted)`);
+  lines.push(
+    `Objects: ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.deleted} deleted)`,
+  );
   return `${head}\n\n${lines.filter(Boolean).join('\n')}\n`;
 }

@@ -29,11 +29,16 @@ export function statusReadme(s: ReconcileStatus): string {
   lines.push(`| Last good revision | \`${s.lastGoodRevision ?? '—'}\` |`);
   lines.push(`| Reconciled at | ${s.reconciledAt} |`);
   if (s.stage) lines.push(`| Failed stage | ${s.stage} (${cell(s.reason ?? '')}) |`);
-  lines.push(`| Objects | ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted) |`);
+  lines.push(
+    `| Objects | ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted) |`,
+  );
   lines.push('', cell(s.message), '');
   if (s.heldBack) {
     lines.push('## Held back', '');
-    lines.push(`This revision would delete ${s.heldBack.deleted} of ${s.heldBack.total} objects (${s.heldBack.percent}%), more than the limit of ${s.heldBack.limitPercent}% (\`safety.maxDeletePercent\`). Nothing was applied; revision \`${short(s.lastGoodRevision)}\` stays in force.`, '');
+    lines.push(
+      `This revision would delete ${s.heldBack.deleted} of ${s.heldBack.total} objects (${s.heldBack.percent}%), more than the limit of ${s.heldBack.limitPercent}% (\`safety.maxDeletePercent\`). Nothing was applied; revision \`${short(s.lastGoodRevision)}\` stays in force.`,
+      '',
+    );
   }
   lines.push('## Clusters', '');
   const clusterNames = Object.keys(s.clusters).sort();
@@ -46,8 +51,21 @@ export function statusReadme(s: ReconcileStatus): string {
         ['Cluster', 'Sync', 'Applied', 'Unchanged', 'Deleted', 'Failed', ...(live ? ['Ready', 'Health', 'Drifted', 'Message'] : [])],
         clusterNames.map((n) => {
           const c = s.clusters[n]!;
-          const sync = !c.reachable ? '❌ unreachable' : c.failed > 0 ? '⚠️ partly failed' : s.phase === 'Invalid' || s.heldBack ? '⏸ held' : '✅ synced';
-          const extra = live ? [c.ready === null || c.ready === undefined ? '—' : c.ready ? 'yes' : 'no', c.health ?? '—', String(c.drifted ?? 0), c.message ?? ''] : [];
+          const sync = !c.reachable
+            ? '❌ unreachable'
+            : c.failed > 0
+              ? '⚠️ partly failed'
+              : s.phase === 'Invalid' || s.heldBack
+                ? '⏸ held'
+                : '✅ synced';
+          const extra = live
+            ? [
+                c.ready === null || c.ready === undefined ? '—' : c.ready ? 'yes' : 'no',
+                c.health ?? '—',
+                String(c.drifted ?? 0),
+                c.message ?? '',
+              ]
+            : [];
           return [n, sync, String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed), ...extra];
         }),
       ),
@@ -55,11 +73,31 @@ export function statusReadme(s: ReconcileStatus): string {
   const events = s.failover?.events ?? [];
   if (events.length > 0) {
     lines.push('', '## Failover', '');
-    lines.push(...tableOf(['When', 'Cluster', 'Event', 'Message'], [...events].reverse().map((e) => [new Date(e.at).toISOString(), e.cluster, e.type, e.message])));
+    lines.push(
+      ...tableOf(
+        ['When', 'Cluster', 'Event', 'Message'],
+        [...events].reverse().map((e) => [new Date(e.at).toISOString(), e.cluster, e.type, e.message]),
+      ),
+    );
   }
   lines.push('', '## Targets', '');
   if (s.targets.length === 0) lines.push('No targets: status only.');
-  else lines.push(...tableOf(['Target', 'Result', 'Created', 'Configured', 'Unchanged', 'Deleted', 'Failed', 'Message'], s.targets.map((t) => [t.name, t.phase, String(t.created), String(t.configured), String(t.unchanged), String(t.deleted), String(t.failed), t.message ?? ''])));
+  else
+    lines.push(
+      ...tableOf(
+        ['Target', 'Result', 'Created', 'Configured', 'Unchanged', 'Deleted', 'Failed', 'Message'],
+        s.targets.map((t) => [
+          t.name,
+          t.phase,
+          String(t.created),
+          String(t.configured),
+          String(t.unchanged),
+          String(t.deleted),
+          String(t.failed),
+          t.message ?? '',
+        ]),
+      ),
+    );
   lines.push('', '## Placements', '');
   if (s.placements.length === 0) lines.push('No placements.');
   else
@@ -70,14 +108,27 @@ export function statusReadme(s: ReconcileStatus): string {
           const r = p.resource as { kind: string; namespace: string; name: string };
           const pol = p.policy as { kind: string; name: string } | null;
           const clusters = (p.clusters as Array<{ name: string; replicas: number | null }>) ?? [];
-          const where = p.error ? `error: ${String(p.error)}` : clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ') || '—';
-          return [`${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name}`, pol ? `${pol.kind}/${pol.name}` : '—', p.replicas === null || p.replicas === undefined ? '—' : String(p.replicas), where];
+          const where = p.error
+            ? `error: ${String(p.error)}`
+            : clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ') || '—';
+          return [
+            `${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name}`,
+            pol ? `${pol.kind}/${pol.name}` : '—',
+            p.replicas === null || p.replicas === undefined ? '—' : String(p.replicas),
+            where,
+          ];
         }),
       ),
     );
   lines.push('', '## Diagnostics', '');
   if (s.diagnostics.length === 0) lines.push('None.');
-  else lines.push(...tableOf(['Severity', 'Code', 'Where', 'Message'], s.diagnostics.map((d) => [d.severity, d.code, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}` : '—', d.message])));
+  else
+    lines.push(
+      ...tableOf(
+        ['Severity', 'Code', 'Where', 'Message'],
+        s.diagnostics.map((d) => [d.severity, d.code, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}` : '—', d.message]),
+      ),
+    );
   lines.push('', `_The rendered manifests of revision \`${short(s.lastGoodRevision)}\` are in [\`manifests/\`](manifests/)._`, '');
   return lines.join('\n');
 }

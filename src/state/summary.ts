@@ -15,17 +15,28 @@ export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | n
   lines.push(`last good:      ${s.lastGoodRevision ?? '(none)'}`);
   lines.push(`reconciled at:  ${s.reconciledAt}`);
   if (opts.commit) lines.push(`status commit:  ${opts.commit}`);
-  lines.push(`objects:        ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted)`);
+  lines.push(
+    `objects:        ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted)`,
+  );
   lines.push(`message:        ${s.message}`);
   const out = [lines.join('\n'), ''];
   const names = Object.keys(s.clusters).sort();
   // Live clusters (kubernetes target) carry readiness, health and drift as well.
   const live = names.some((n) => s.clusters[n]!.ready !== undefined);
   if (names.length > 0) {
-    const rows = [['CLUSTER', 'REACHABLE', 'APPLIED', 'UNCHANGED', 'DELETED', 'FAILED', ...(live ? ['READY', 'HEALTH', 'DRIFTED', 'MESSAGE'] : [])]];
+    const rows = [
+      ['CLUSTER', 'REACHABLE', 'APPLIED', 'UNCHANGED', 'DELETED', 'FAILED', ...(live ? ['READY', 'HEALTH', 'DRIFTED', 'MESSAGE'] : [])],
+    ];
     for (const n of names) {
       const c = s.clusters[n]!;
-      const extra = live ? [c.ready === null || c.ready === undefined ? '-' : c.ready ? 'yes' : 'no', c.health ?? '-', String(c.drifted ?? 0), c.message ?? ''] : [];
+      const extra = live
+        ? [
+            c.ready === null || c.ready === undefined ? '-' : c.ready ? 'yes' : 'no',
+            c.health ?? '-',
+            String(c.drifted ?? 0),
+            c.message ?? '',
+          ]
+        : [];
       rows.push([n, c.reachable ? 'yes' : 'no', String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed), ...extra]);
     }
     out.push(table(rows));
@@ -38,7 +49,8 @@ export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | n
   }
   if (s.targets.length > 0) {
     const rows = [['TARGET', 'RESULT', 'CREATED', 'CONFIGURED', 'DELETED', 'FAILED', 'MESSAGE']];
-    for (const t of s.targets) rows.push([t.name, t.phase, String(t.created), String(t.configured), String(t.deleted), String(t.failed), t.message ?? '']);
+    for (const t of s.targets)
+      rows.push([t.name, t.phase, String(t.created), String(t.configured), String(t.deleted), String(t.failed), t.message ?? '']);
     out.push(table(rows));
   }
   const errors = s.diagnostics.filter((d) => d.severity === 'error');

@@ -48,7 +48,10 @@ export function kubernetesSettings(t: KubernetesTargetConfig, maxDeletePercent: 
   if (t.kubeconfig !== null) {
     kubeconfigText = readTextOrNull(t.kubeconfig);
     // Failing the start beats reporting every cluster unreachable on every poll.
-    if (kubeconfigText === null) throw new FlotillaError('KUBECONFIG_UNREADABLE', `kubernetes target: cannot read the kubeconfig ${t.kubeconfig}`, { file: t.kubeconfig });
+    if (kubeconfigText === null)
+      throw new FlotillaError('KUBECONFIG_UNREADABLE', `kubernetes target: cannot read the kubeconfig ${t.kubeconfig}`, {
+        file: t.kubeconfig,
+      });
   }
   return {
     ...DEFAULT_KUBERNETES_SETTINGS,

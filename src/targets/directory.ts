@@ -42,7 +42,10 @@ export class DirectoryTarget implements Target {
     try {
       doc = JSON.parse(text) as InventoryDoc;
     } catch (e) {
-      throw new FlotillaError('INVENTORY_CORRUPT', `${path.join(this.root, INVENTORY_FILE)} is not valid JSON (${(e as Error).message}); fix or delete it (flotilla then deletes nothing it wrote before)`);
+      throw new FlotillaError(
+        'INVENTORY_CORRUPT',
+        `${path.join(this.root, INVENTORY_FILE)} is not valid JSON (${(e as Error).message}); fix or delete it (flotilla then deletes nothing it wrote before)`,
+      );
     }
     const files = new Map<string, string>();
     for (const [p, oid] of Object.entries(doc.files ?? {})) if (typeof oid === 'string' && this.inside(p)) files.set(p, oid);
@@ -58,7 +61,8 @@ export class DirectoryTarget implements Target {
     const desired = plan.full ? plan.files() : null;
     if (desired) {
       for (const [p, oid] of desired) {
-        if (inventory.get(p) !== oid || !this.inside(p) || (await this.fs.entryKind(path.join(this.root, p))) !== 'file') writes.set(p, { oid });
+        if (inventory.get(p) !== oid || !this.inside(p) || (await this.fs.entryKind(path.join(this.root, p))) !== 'file')
+          writes.set(p, { oid });
       }
       for (const p of inventory.keys()) if (!desired.has(p)) deletes.add(p);
       for (const c of plan.changes) if (c.text !== undefined && writes.has(c.path)) writes.set(c.path, { oid: c.oid!, text: c.text });
@@ -133,7 +137,11 @@ export class DirectoryTarget implements Target {
       if (changed) await this.saveInventory(plan.revision).catch(() => undefined);
       this.inventory = null; // re-read next time; the next apply runs in full
       const refusedPaths = new Set(refused.map((r) => r.path));
-      const left = [...[...writes.keys()].filter((p) => !done.has(p) && !refusedPaths.has(p)), ...[...deletes].filter((p) => inventory.has(p) && !refusedPaths.has(p)), ...refusedPaths];
+      const left = [
+        ...[...writes.keys()].filter((p) => !done.has(p) && !refusedPaths.has(p)),
+        ...[...deletes].filter((p) => inventory.has(p) && !refusedPaths.has(p)),
+        ...refusedPaths,
+      ];
       return {
         created,
         configured,
@@ -148,7 +156,16 @@ export class DirectoryTarget implements Target {
     if (changed || plan.full) await this.saveInventory(plan.revision);
     const unchanged = Math.max(0, total - created - configured - refusedWrites);
     if (refused.length > 0) {
-      return { created, configured, deleted, unchanged, failed: refused.length, failedClusters: [...new Set(refused.map((r) => plan.clusterOf(r.path)))].sort(), ok: false, message: `${this.root}: ${describeRefused(refused)}` };
+      return {
+        created,
+        configured,
+        deleted,
+        unchanged,
+        failed: refused.length,
+        failedClusters: [...new Set(refused.map((r) => plan.clusterOf(r.path)))].sort(),
+        ok: false,
+        message: `${this.root}: ${describeRefused(refused)}`,
+      };
     }
     return { created, configured, deleted, unchanged, failed: 0, failedClusters: [], ok: true, message: null };
   }
@@ -188,7 +205,11 @@ export class DirectoryTarget implements Target {
       const last = i === segments.length - 1;
       if (!last && this.safeFolders.has(rel)) continue;
       const kind = await this.fs.entryKind(path.join(this.root, rel));
-      if (kind === 'symlink') return { kind: 'symlink', refusal: `${rel} is a symbolic link; flotilla never writes or deletes through one (it may point outside ${this.root})` };
+      if (kind === 'symlink')
+        return {
+          kind: 'symlink',
+          refusal: `${rel} is a symbolic link; flotilla never writes or deletes through one (it may point outside ${this.root})`,
+        };
       if (last || kind === null) return { kind: last ? kind : null, refusal: null };
       if (kind !== 'directory') return { kind: null, refusal: `${rel} is not a folder` };
       this.safeFolders.add(rel);

@@ -52,7 +52,10 @@ export class GitBranchTarget implements Target {
       if (tipTree === tree || (tipTree === null && tree === empty && total === 0)) {
         return { created: 0, configured: 0, deleted: 0, unchanged: total, failed: 0, failedClusters: [], ok: true, message: null };
       }
-      const counts = tipTree !== null && tipTree === plan.previousManifestsTree ? countChanges(plan.changes, total) : await this.compareTrees(tipTree, plan);
+      const counts =
+        tipTree !== null && tipTree === plan.previousManifestsTree
+          ? countChanges(plan.changes, total)
+          : await this.compareTrees(tipTree, plan);
       const message = `flotilla: render ${plan.revision}\n\n${counts.created} created, ${counts.configured} configured, ${counts.deleted} deleted, ${counts.unchanged} unchanged.\n`;
       const commit = await this.repo.objects.writeCommit({ tree, parents: tip ? [tip] : [], message, author: this.author() });
       try {
@@ -67,7 +70,10 @@ export class GitBranchTarget implements Target {
   }
 
   /** Counts against whatever the branch holds when it is not the previous applied state. */
-  private async compareTrees(tipTree: string | null, plan: TargetPlan): Promise<Pick<TargetReport, 'created' | 'configured' | 'deleted' | 'unchanged'>> {
+  private async compareTrees(
+    tipTree: string | null,
+    plan: TargetPlan,
+  ): Promise<Pick<TargetReport, 'created' | 'configured' | 'deleted' | 'unchanged'>> {
     const before = tipTree ? await this.repo.objects.listTree(tipTree) : new Map<string, string>();
     const after = plan.files();
     let created = 0;

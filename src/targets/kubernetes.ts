@@ -11,7 +11,16 @@ import { displacedBy, markFresh } from '../live/live-status.js';
 import { DEFAULT_KUBE_API_OPTIONS, type KubeApiOptions } from '../kube/api.js';
 import { openClusterClients } from '../kube/clients.js';
 import type { ConnectionSettings, ReadTextFile } from '../kube/connections.js';
-import { DEFAULT_FAILOVER, evictFromPrevious, failoverTaints, nextCondition, evictedClusters, type ClusterCondition, type FailoverEvent, type FailoverSettings } from '../live/failover.js';
+import {
+  DEFAULT_FAILOVER,
+  evictFromPrevious,
+  failoverTaints,
+  nextCondition,
+  evictedClusters,
+  type ClusterCondition,
+  type FailoverEvent,
+  type FailoverSettings,
+} from '../live/failover.js';
 import { observeFleet, syncFleet, type ClusterClient, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
 import { memoryInventoryStore, type FleetInventory, type InventoryStore } from '../kube/inventory.js';
 import { observedClustersFile, type ObservedCluster } from '../live/observed.js';
@@ -163,7 +172,12 @@ export class KubernetesTarget implements Target {
       now: this.deps.now,
       ...(this.deps.onRetry ? { onRetry: this.deps.onRetry } : {}),
     };
-    const opened = openClusterClients(missing, this.settings, { readFile: this.deps.readFile, apiOptions, now: this.deps.now, ...(this.deps.transport ? { transport: this.deps.transport } : {}) });
+    const opened = openClusterClients(missing, this.settings, {
+      readFile: this.deps.readFile,
+      apiOptions,
+      now: this.deps.now,
+      ...(this.deps.transport ? { transport: this.deps.transport } : {}),
+    });
     for (const [name, client] of opened.clients) this.clients.set(name, client);
     for (const [name, error] of opened.errors) this.connectionErrors.set(name, error);
   }
@@ -213,16 +227,31 @@ export class KubernetesTarget implements Target {
       list.push({ id: refIdentity(c.ref), apiVersion: c.ref.apiVersion, kind: c.ref.kind, namespace: c.ref.namespace, name: c.ref.name });
       recorded.set(c.cluster, list);
     }
-    const clusters = new Set([...desired.keys(), ...Object.keys(inventory).filter((c) => (inventory[c]?.length ?? 0) > 0), ...recorded.keys()]);
+    const clusters = new Set([
+      ...desired.keys(),
+      ...Object.keys(inventory).filter((c) => (inventory[c]?.length ?? 0) > 0),
+      ...recorded.keys(),
+    ]);
     this.connect(clusters);
     const work: ClusterWork[] = [...clusters].sort().map((cluster) => {
       const entries = new Map((inventory[cluster] ?? []).map((e) => [e.id, e]));
       for (const e of recorded.get(cluster) ?? []) if (!entries.has(e.id)) entries.set(e.id, e);
       // No inventory kept for it (first pass, cache lost): what an earlier pass applied but never
       // recorded (crash, status commit that did not land) is adopted, so it can still be pruned.
-      return { cluster, desired: desired.get(cluster) ?? [], inventory: [...entries.values()], ...(this.inventoried.has(cluster) ? {} : { adoptLive: true }) };
+      return {
+        cluster,
+        desired: desired.get(cluster) ?? [],
+        inventory: [...entries.values()],
+        ...(this.inventoried.has(cluster) ? {} : { adoptLive: true }),
+      };
     });
-    const options: SyncOptions = { fieldManager: this.settings.fieldManager, force: this.settings.force, dryRun: this.settings.dryRun, objectConcurrency: 8, ...(control.shouldContinue ? { shouldContinue: () => control.shouldContinue!() } : {}) };
+    const options: SyncOptions = {
+      fieldManager: this.settings.fieldManager,
+      force: this.settings.force,
+      dryRun: this.settings.dryRun,
+      objectConcurrency: 8,
+      ...(control.shouldContinue ? { shouldContinue: () => control.shouldContinue!() } : {}),
+    };
     const result = await syncFleet({
       work,
       client: (c) => this.client(c),
@@ -247,10 +276,17 @@ export class KubernetesTarget implements Target {
    * `now`, and returns what the next render needs: the observed-clusters file (taints, readiness,
    * capacity) and the clusters to evict from the previous placements.
    */
-  async observe(clusterNames: readonly string[], opts: { capacity: boolean; probeTimeoutMs?: number } = { capacity: true }): Promise<FleetObservation> {
+  async observe(
+    clusterNames: readonly string[],
+    opts: { capacity: boolean; probeTimeoutMs?: number } = { capacity: true },
+  ): Promise<FleetObservation> {
     this.connect(clusterNames);
     const connected = new Map([...this.clients].filter(([name]) => clusterNames.includes(name)));
-    const observations = await observeFleet(connected, { parallelism: this.parallelism(), probeTimeoutMs: opts.probeTimeoutMs ?? this.settings.timeoutSeconds * 1000, capacity: opts.capacity });
+    const observations = await observeFleet(connected, {
+      parallelism: this.parallelism(),
+      probeTimeoutMs: opts.probeTimeoutMs ?? this.settings.timeoutSeconds * 1000,
+      capacity: opts.capacity,
+    });
     const now = this.deps.now();
     const events: FailoverEvent[] = [];
     for (const o of observations) {
@@ -271,10 +307,23 @@ export class KubernetesTarget implements Target {
     }
     const clusters: ObservedCluster[] = observations.map((o) => {
       const c = this.conditions.get(o.cluster)!;
-      return { name: o.cluster, ready: c.ready, message: c.ready ? null : c.lastError, taints: failoverTaints(c, now, this.settings.failover), resourceSummary: this.summaries.get(o.cluster) ?? null };
+      return {
+        name: o.cluster,
+        ready: c.ready,
+        message: c.ready ? null : c.lastError,
+        taints: failoverTaints(c, now, this.settings.failover),
+        resourceSummary: this.summaries.get(o.cluster) ?? null,
+      };
     });
     const conditions = clusterNames.flatMap((n) => (this.conditions.has(n) ? [this.conditions.get(n)!] : []));
-    return { at: now, clusters, conditions, events, evicted: evictedClusters(conditions, now, this.settings.failover), file: observedClustersFile(clusters) };
+    return {
+      at: now,
+      clusters,
+      conditions,
+      events,
+      evicted: evictedClusters(conditions, now, this.settings.failover),
+      file: observedClustersFile(clusters),
+    };
   }
 
   /**
@@ -286,7 +335,10 @@ export class KubernetesTarget implements Target {
    * with unchanged replicas), while static weights, which never read the previous result, move
    * back — as in Karmada.
    */
-  previousForRender(base: ReadonlyMap<string, PreviousPlacement> | undefined, evicted: readonly string[]): ReadonlyMap<string, PreviousPlacement> | undefined {
+  previousForRender(
+    base: ReadonlyMap<string, PreviousPlacement> | undefined,
+    evicted: readonly string[],
+  ): ReadonlyMap<string, PreviousPlacement> | undefined {
     if (!base) return base;
     // A new base means the render carrying the marks became the last good state (whichever target
     // applied it): the rebalance is done, its result is the previous from now on. An Invalid
@@ -334,7 +386,9 @@ export function reportOf(result: FleetSyncResult, dryRun = false): TargetReport 
     if (c.error) problems.push(`${c.cluster}: ${c.error}`);
     else if (c.counts.failed > 0) {
       const first = c.objects.find((o) => o.action === 'failed')!;
-      problems.push(`${c.cluster}: ${c.counts.failed} object${c.counts.failed === 1 ? '' : 's'} failed (first: ${first.ref.kind} ${first.ref.namespace ? `${first.ref.namespace}/` : ''}${first.ref.name}: ${first.message})`);
+      problems.push(
+        `${c.cluster}: ${c.counts.failed} object${c.counts.failed === 1 ? '' : 's'} failed (first: ${first.ref.kind} ${first.ref.namespace ? `${first.ref.namespace}/` : ''}${first.ref.name}: ${first.message})`,
+      );
     }
   }
   const drifted = result.clusters.reduce((n, c) => n + c.objects.filter((o) => o.drift.length > 0).length, 0);
@@ -342,7 +396,13 @@ export function reportOf(result: FleetSyncResult, dryRun = false): TargetReport 
   if (dryRun) notes.push('dry run (dryRun=All): nothing was changed');
   if (drifted > 0) notes.push(`drift corrected on ${drifted} object${drifted === 1 ? '' : 's'}`);
   if (result.prune.reason && result.prune.leaving > 0) notes.push(`pruning held back: ${result.prune.reason}`);
-  const message = [...(problems.length > 0 ? [`${failedClusters.length} cluster${failedClusters.length === 1 ? '' : 's'} failed: ${problems.join('; ')}`] : []), ...notes].join('; ') || null;
+  const message =
+    [
+      ...(problems.length > 0
+        ? [`${failedClusters.length} cluster${failedClusters.length === 1 ? '' : 's'} failed: ${problems.join('; ')}`]
+        : []),
+      ...notes,
+    ].join('; ') || null;
   return {
     created: result.counts.created,
     configured: result.counts.configured,

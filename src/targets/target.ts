@@ -52,7 +52,10 @@ export interface Target {
 }
 
 /** Counts per action of a change set, as a target that applied it exactly would report them. */
-export function countChanges(changes: readonly ObjectChange[], total: number): Pick<TargetReport, 'created' | 'configured' | 'deleted' | 'unchanged'> {
+export function countChanges(
+  changes: readonly ObjectChange[],
+  total: number,
+): Pick<TargetReport, 'created' | 'configured' | 'deleted' | 'unchanged'> {
   let created = 0;
   let configured = 0;
   let deleted = 0;

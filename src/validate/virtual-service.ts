@@ -27,7 +27,12 @@ function subsetSelector(model: FleetModel, vs: Manifest, host: string, subset: s
   for (const dr of model.resources) {
     if (dr.kind !== 'DestinationRule' || !dr.apiVersion.startsWith('networking.istio.io/')) continue;
     const spec = dr.object.spec as { host?: unknown; subsets?: unknown } | undefined;
-    if (typeof spec?.host !== 'string' || (spec.host !== host && spec.host.split('.')[0] !== short) || (dr.namespace !== vs.namespace && spec.host !== host)) continue;
+    if (
+      typeof spec?.host !== 'string' ||
+      (spec.host !== host && spec.host.split('.')[0] !== short) ||
+      (dr.namespace !== vs.namespace && spec.host !== host)
+    )
+      continue;
     const subsets = Array.isArray(spec.subsets) ? (spec.subsets as Array<{ name?: unknown; labels?: unknown } | null>) : [];
     const s = subsets.find((x) => x?.name === subset);
     if (s?.labels && typeof s.labels === 'object' && !Array.isArray(s.labels)) return s.labels as Record<string, string>;
@@ -52,19 +57,30 @@ export function checkVirtualServices(model: FleetModel, placements: readonly Pla
         const path = ['spec', routeKind, i, 'route'];
         const notObject = route.findIndex((d) => !d || typeof d !== 'object' || Array.isArray(d));
         if (notObject >= 0) {
-          sink.error('VS_INVALID_ROUTE', `VirtualService ${vs.name}: ${routeKind}[${i}].route[${notObject}] must be a destination object`, { source: vs.source, path: [...path, notObject] });
+          sink.error('VS_INVALID_ROUTE', `VirtualService ${vs.name}: ${routeKind}[${i}].route[${notObject}] must be a destination object`, {
+            source: vs.source,
+            path: [...path, notObject],
+          });
           return;
         }
         const dests = route as Destination[];
         if (dests.length > 1 || dests.some((d) => d.weight !== undefined)) {
-          const bad = dests.findIndex((d) => d.weight !== undefined && (typeof d.weight !== 'number' || !Number.isInteger(d.weight) || d.weight < 0));
+          const bad = dests.findIndex(
+            (d) => d.weight !== undefined && (typeof d.weight !== 'number' || !Number.isInteger(d.weight) || d.weight < 0),
+          );
           if (bad >= 0) {
-            sink.error('VS_WEIGHTS', `VirtualService ${vs.name}: ${routeKind}[${i}].route[${bad}].weight must be a non-negative integer`, { source: vs.source, path: [...path, bad, 'weight'] });
+            sink.error('VS_WEIGHTS', `VirtualService ${vs.name}: ${routeKind}[${i}].route[${bad}].weight must be a non-negative integer`, {
+              source: vs.source,
+              path: [...path, bad, 'weight'],
+            });
             return;
           }
           const sum = dests.reduce((s, d) => s + (d.weight ?? 0), 0);
           if (dests.length > 1 && sum !== 100) {
-            sink.error('VS_WEIGHTS', `VirtualService ${vs.name}: the weights of ${routeKind}[${i}].route sum to ${sum}, not 100`, { source: vs.source, path });
+            sink.error('VS_WEIGHTS', `VirtualService ${vs.name}: the weights of ${routeKind}[${i}].route sum to ${sum}, not 100`, {
+              source: vs.source,
+              path,
+            });
           }
         }
         if (reach.size === 0) return;
@@ -80,12 +96,21 @@ export function checkVirtualServices(model: FleetModel, placements: readonly Pla
             (placementByKey.get(key(refOf(w)))?.clusters ?? []).some((c) => reach.has(c.name) && (c.replicas ?? 0) > 0),
           );
           if (!onReach) {
-            const labels = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-            const why = backing.length === 0 ? `no workload in the repository has pod labels ${labels}` : `its workloads (${backing.map((w) => w.name).join(', ')}) have no replicas there`;
-            sink.warn('VS_SUBSET_UNBACKED', `VirtualService ${vs.name} sends ${weight}% of ${routeKind}[${i}] to subset ${subset} of ${host}, but no cluster it reaches (${[...reach].sort().join(', ')}) runs that subset: ${why}`, {
-              source: vs.source,
-              path: [...path, j],
-            });
+            const labels = Object.entries(selector)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(',');
+            const why =
+              backing.length === 0
+                ? `no workload in the repository has pod labels ${labels}`
+                : `its workloads (${backing.map((w) => w.name).join(', ')}) have no replicas there`;
+            sink.warn(
+              'VS_SUBSET_UNBACKED',
+              `VirtualService ${vs.name} sends ${weight}% of ${routeKind}[${i}] to subset ${subset} of ${host}, but no cluster it reaches (${[...reach].sort().join(', ')}) runs that subset: ${why}`,
+              {
+                source: vs.source,
+                path: [...path, j],
+              },
+            );
           }
         });
       });

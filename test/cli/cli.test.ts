@@ -33,7 +33,10 @@ describe('flotilla render', () => {
       resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'nginx' },
       policy: { kind: 'PropagationPolicy', namespace: 'default', name: 'nginx-propagation' },
       replicas: 10,
-      clusters: [{ name: 'cluster-hangzhou', replicas: 6 }, { name: 'cluster-shanghai', replicas: 4 }],
+      clusters: [
+        { name: 'cluster-hangzhou', replicas: 6 },
+        { name: 'cluster-shanghai', replicas: 4 },
+      ],
       error: null,
     });
     const keys = doc.placements.map((p: any) => [p.resource.apiVersion, p.resource.kind, p.resource.namespace, p.resource.name].join('|'));
@@ -85,7 +88,10 @@ spec: {}
   it('an invalid revision writes nothing with --out and exits 1 with file:line diagnostics', async () => {
     const fleet = path.join(tmp, 'broken');
     cpSync(SEED, fleet, { recursive: true });
-    writeFileSync(path.join(fleet, '05-nginx.yaml'), readFileSync(path.join(SEED, '05-nginx.yaml'), 'utf8').replace('weight: 40', 'weight: 0'));
+    writeFileSync(
+      path.join(fleet, '05-nginx.yaml'),
+      readFileSync(path.join(SEED, '05-nginx.yaml'), 'utf8').replace('weight: 40', 'weight: 0'),
+    );
     const out = path.join(tmp, 'broken-out');
     const r = await flotilla(['render', '--repo', fleet, '--out', out]);
     expect(r.code).toBe(1);
@@ -102,8 +108,14 @@ spec: {}
     const now = JSON.parse((await flotilla(['render', '--repo', dir, '--ref', 'main', '--format', 'json'])).stdout);
     expect(old.revision).toBe(first);
     expect(now.revision).toMatch(/^[0-9a-f]{40}$/);
-    expect(old.placements.find((p: any) => p.resource.name === 'nginx').clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 6 }, { name: 'cluster-shanghai', replicas: 4 }]);
-    expect(now.placements.find((p: any) => p.resource.name === 'nginx').clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 12 }, { name: 'cluster-shanghai', replicas: 8 }]);
+    expect(old.placements.find((p: any) => p.resource.name === 'nginx').clusters).toEqual([
+      { name: 'cluster-hangzhou', replicas: 6 },
+      { name: 'cluster-shanghai', replicas: 4 },
+    ]);
+    expect(now.placements.find((p: any) => p.resource.name === 'nginx').clusters).toEqual([
+      { name: 'cluster-hangzhou', replicas: 12 },
+      { name: 'cluster-shanghai', replicas: 8 },
+    ]);
     const missing = await flotilla(['render', '--repo', dir, '--ref', 'no-such-branch']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/unknown revision "no-such-branch"/);
@@ -134,7 +146,9 @@ spec: {replicas: ${replicas}, selector: {matchLabels: {app: a}}, template: {meta
     writeFileSync(path.join(tmp, 'previous.json'), first.stdout);
     writeFileSync(path.join(fleet, 'fleet.yaml'), app(15));
     const fresh = JSON.parse((await flotilla(['render', '--repo', fleet, '--format', 'json'])).stdout);
-    const stepped = JSON.parse((await flotilla(['render', '--repo', fleet, '--format', 'json', '--previous', path.join(tmp, 'previous.json')])).stdout);
+    const stepped = JSON.parse(
+      (await flotilla(['render', '--repo', fleet, '--format', 'json', '--previous', path.join(tmp, 'previous.json')])).stdout,
+    );
     const sum = (s: Record<string, number>) => Object.values(s).reduce((a, b) => a + b, 0);
     expect(sum(split(stepped))).toBe(15);
     // Scale-up keeps what each cluster had and adds the 3 new replicas on top.
@@ -158,19 +172,19 @@ describe('flotilla explain / validate / get / demo', () => {
       path.join(fleet, '09-hierarchical-scheduling.yaml'),
       readFileSync(path.join(SEED, '09-hierarchical-scheduling.yaml'), 'utf8').replace('        - cluster-zone-a\n', ''),
     );
-    writeFileSync(path.join(fleet, '09-hierarchical-scheduling.yaml'), readFileSync(path.join(fleet, '09-hierarchical-scheduling.yaml'), 'utf8').replace(/    tolerations:[\s\S]*?effect: NoSchedule\n/, ''));
+    writeFileSync(
+      path.join(fleet, '09-hierarchical-scheduling.yaml'),
+      readFileSync(path.join(fleet, '09-hierarchical-scheduling.yaml'), 'utf8').replace(/    tolerations:[\s\S]*?effect: NoSchedule\n/, ''),
+    );
     const r = await flotilla(['explain', 'deployment/default/large-scale-app', '--repo', fleet]);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/0\/8 clusters are available: 1 cluster\(s\) had untolerated taint \{dedicated=special:NoSchedule\}, 7 cluster\(s\) did not match the placement cluster affinity constraint\./);
+    expect(r.stdout).toMatch(
+      /0\/8 clusters are available: 1 cluster\(s\) had untolerated taint \{dedicated=special:NoSchedule\}, 7 cluster\(s\) did not match the placement cluster affinity constraint\./,
+    );
   });
 
   it('render, validate, explain and get take the same fleet flags; --observed/--previous auto on a plain folder mean "never reconciled"', async () => {
-    for (const args of [
-      ['render', '--format', 'json'],
-      ['validate'],
-      ['explain', 'Deployment/default/nginx'],
-      ['get', 'placements'],
-    ]) {
+    for (const args of [['render', '--format', 'json'], ['validate'], ['explain', 'Deployment/default/nginx'], ['get', 'placements']]) {
       const r = await flotilla([...args, '--repo', SEED, '--observed', 'auto', '--previous', 'auto', '--status-branch', 'flotilla-status']);
       expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
     }
@@ -191,7 +205,9 @@ describe('flotilla explain / validate / get / demo', () => {
     const bad = await flotilla(['validate', '--repo', path.join(ROOT, 'fixtures/bad/weight-zero'), '--format', 'github']);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^::error file=policy\.yaml,line=19,col=\d+,title=INVALID_WEIGHT::/m);
-    const json = JSON.parse((await flotilla(['validate', '--repo', path.join(ROOT, 'fixtures/bad/weight-zero'), '--format', 'json'])).stdout);
+    const json = JSON.parse(
+      (await flotilla(['validate', '--repo', path.join(ROOT, 'fixtures/bad/weight-zero'), '--format', 'json'])).stdout,
+    );
     expect(json.valid).toBe(false);
   });
 

@@ -13,7 +13,8 @@ afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 const ALL_CLUSTERS = [...SEED_CLUSTERS, 'cluster-zone-a', 'cluster-zone-b'].sort();
-const SECRET = (v: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: kurator-system\ntype: Opaque\ndata:\n  password: ${v}\n`;
+const SECRET = (v: string) =>
+  `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: kurator-system\ntype: Opaque\ndata:\n  password: ${v}\n`;
 
 const run = (argv: string[]) => runCommand(diffCommand, argv);
 
@@ -45,7 +46,9 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
 
   it('freshly applied fleet → "no differences", exit 0: status, managedFields, uid, defaults and the revision annotation never show; nothing written', async () => {
     const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath]);
-    expect(r.stdout).toMatch(/# no differences: desired worktree matches live clusters \(7 of 7 clusters reached, server-side dry run\) \(\d+ objects\)/);
+    expect(r.stdout).toMatch(
+      /# no differences: desired worktree matches live clusters \(7 of 7 clusters reached, server-side dry run\) \(\d+ objects\)/,
+    );
     expect(r.code).toBe(0);
     // Equal objects are not even sent as dry runs, and nothing at all is stored.
     const writes = [...fleet.servers.values()].flatMap((s) => s.writeRequests());
@@ -54,10 +57,16 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
 
   it('a policy change (nginx 60/40 → 50/50) shows replicas 6→5 and 4→5 only, as live/… +++ desired/…; exit 2; the dry run stores nothing', async () => {
     const nginx = files['05-nginx.yaml']!;
-    await commitFiles(dir, { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50') }, 'nginx 50/50');
+    await commitFiles(
+      dir,
+      { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50') },
+      'nginx 50/50',
+    );
     const r = await run(['--repo', dir, '--ref', 'HEAD', '--kubeconfig', fleet.kubeconfigPath]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('--- live/cluster-hangzhou/default/deployment-nginx.yaml\n+++ desired/cluster-hangzhou/default/deployment-nginx.yaml\n');
+    expect(r.stdout).toContain(
+      '--- live/cluster-hangzhou/default/deployment-nginx.yaml\n+++ desired/cluster-hangzhou/default/deployment-nginx.yaml\n',
+    );
     expect(r.stdout).toContain('# cluster cluster-shanghai: 1 changed');
     expect(changedLines(r.stdout)).toEqual(['-  replicas: 6', '+  replicas: 5', '-  replicas: 4', '+  replicas: 5']);
     const writes = [...fleet.servers.values()].flatMap((s) => s.writeRequests().map((w) => `${s.name} ${w.method} dryRun=${w.dryRun}`));
@@ -72,7 +81,9 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
     const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--format', 'json']);
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout);
-    expect(doc.objects.map((o: Obj) => `${o.cluster} ${o.change} ${o.desiredPath}`)).toEqual(['cluster-hangzhou changed cluster-hangzhou/default/deployment-nginx.yaml']);
+    expect(doc.objects.map((o: Obj) => `${o.cluster} ${o.change} ${o.desiredPath}`)).toEqual([
+      'cluster-hangzhou changed cluster-hangzhou/default/deployment-nginx.yaml',
+    ]);
     expect(changedLines(doc.objects[0].diff)).toEqual(['-  replicas: 2', '+  replicas: 6']);
     expect(doc.liveClusters).toHaveLength(7);
     expect(doc.liveClusters[0]).toEqual({ cluster: 'cluster-frankfurt', reachable: true, via: 'context cluster-frankfurt', error: null });
@@ -80,7 +91,11 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
 
   it('one cluster down → reported (exit 1) while the other clusters’ diffs still show', async () => {
     const nginx = files['05-nginx.yaml']!;
-    await commitFiles(dir, { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50') }, 'nginx 50/50');
+    await commitFiles(
+      dir,
+      { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50') },
+      'nginx 50/50',
+    );
     await fleet.servers.get('cluster-shanghai')!.goDown();
     const r = await run(['--repo', dir, '--ref', 'HEAD', '--kubeconfig', fleet.kubeconfigPath, '--timeout', '2']);
     expect(r.code).toBe(1);
@@ -108,8 +123,17 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
   it('a cluster without a context is reported, never skipped silently; --context-map maps it to another context', async () => {
     const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--context-map', 'cluster-zone-a=nope']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('# error: cluster cluster-zone-a not diffed: contexts maps cluster-zone-a to "nope", which the kubeconfig does not define');
-    const ok = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--context-map', 'cluster-zone-a=cluster-zone-a,cluster-zone-b=cluster-zone-b']);
+    expect(r.stdout).toContain(
+      '# error: cluster cluster-zone-a not diffed: contexts maps cluster-zone-a to "nope", which the kubeconfig does not define',
+    );
+    const ok = await run([
+      '--repo',
+      dir,
+      '--kubeconfig',
+      fleet.kubeconfigPath,
+      '--context-map',
+      'cluster-zone-a=cluster-zone-a,cluster-zone-b=cluster-zone-b',
+    ]);
     expect(ok.code).toBe(0);
   });
 

@@ -31,7 +31,9 @@ describe('flotilla diff against the status branch', () => {
     const r = await run(['--repo', dir, '--ref', 'HEAD']);
     const changed = r.stdout.split('\n').filter((l) => /^[-+][^-+]/.test(l));
     expect(changed).toEqual(['-  replicas: 6', '+  replicas: 5', '-  replicas: 4', '+  replicas: 5']);
-    expect(r.stdout).toContain('--- live/cluster-hangzhou/default/deployment-nginx.yaml\n+++ desired/cluster-hangzhou/default/deployment-nginx.yaml\n');
+    expect(r.stdout).toContain(
+      '--- live/cluster-hangzhou/default/deployment-nginx.yaml\n+++ desired/cluster-hangzhou/default/deployment-nginx.yaml\n',
+    );
   });
 
   it('status branch equal to desired → "no differences", exit 0; found as origin/flotilla-status too', async () => {
@@ -39,14 +41,20 @@ describe('flotilla diff against the status branch', () => {
     await writeStatusBranch(dir, statusFiles(seedFiles(), commit), 'refs/remotes/origin/flotilla-status');
     const r = await run(['--repo', dir]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/# no differences: desired worktree matches origin\/flotilla-status at \w{7} \(applied \w{7}\) \(28 objects\)/);
+    expect(r.stdout).toMatch(
+      /# no differences: desired worktree matches origin\/flotilla-status at \w{7} \(applied \w{7}\) \(28 objects\)/,
+    );
   });
 
   it('live objects carrying server fields (status, uid, managedFields, resourceVersion) show no difference', async () => {
     const { dir, commit } = await makeRepo(seedFiles());
     const files = statusFiles(seedFiles(), commit);
     const p = 'manifests/cluster-hangzhou/default/deployment-nginx.yaml';
-    files[p] = files[p]!.replace('metadata:\n', 'metadata:\n  uid: 1234\n  resourceVersion: "99"\n  generation: 3\n  creationTimestamp: "2024-01-01T00:00:00Z"\n  managedFields: [{manager: kubectl}]\n') + 'status:\n  readyReplicas: 6\n';
+    files[p] =
+      files[p]!.replace(
+        'metadata:\n',
+        'metadata:\n  uid: 1234\n  resourceVersion: "99"\n  generation: 3\n  creationTimestamp: "2024-01-01T00:00:00Z"\n  managedFields: [{manager: kubectl}]\n',
+      ) + 'status:\n  readyReplicas: 6\n';
     await writeStatusBranch(dir, files);
     const r = await run(['--repo', dir, '--format', 'json']);
     expect(JSON.parse(r.stdout).objects).toEqual([]);
@@ -71,7 +79,8 @@ describe('flotilla diff against the status branch', () => {
   });
 
   it('Secret values are redacted on both sides, yet a changed value shows as a changed line', async () => {
-    const secret = (v: string) => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: kurator-system\ntype: Opaque\ndata:\n  password: ${v}\nstringData:\n  user: admin\n`;
+    const secret = (v: string) =>
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: kurator-system\ntype: Opaque\ndata:\n  password: ${v}\nstringData:\n  user: admin\n`;
     const { dir, commit } = await makeRepo({ ...seedFiles(), 'zz-secret.yaml': secret('c2VjcmV0MQ==') });
     await writeStatusBranch(dir, statusFiles({ ...seedFiles(), 'zz-secret.yaml': secret('c2VjcmV0MQ==') }, commit));
     await commitFiles(dir, { 'zz-secret.yaml': secret('c2VjcmV0Mg==') }, 'rotate');
@@ -96,5 +105,4 @@ describe('flotilla diff against the status branch', () => {
     const { dir } = await makeRepo(seedFiles());
     await expect(run(['--repo', dir, '--ref', 'nope'])).rejects.toMatchObject({ code: 'UNKNOWN_REF' });
   });
-
 });

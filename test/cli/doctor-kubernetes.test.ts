@@ -40,13 +40,21 @@ targets:
       expect(Date.now() - started).toBeLessThan(5_000);
       const lines = io.out.split('\n').filter((l) => l.includes(' cluster ') || l.includes('clusters:'));
       expect(lines).toEqual([
-        expect.stringMatching(/^✓ cluster cluster-frankfurt: credentials from context cluster-frankfurt; http:\/\/127\.0\.0\.1:\d+ answers \/readyz \(\d+ ms\)$/),
+        expect.stringMatching(
+          /^✓ cluster cluster-frankfurt: credentials from context cluster-frankfurt; http:\/\/127\.0\.0\.1:\d+ answers \/readyz \(\d+ ms\)$/,
+        ),
         expect.stringMatching(/^✓ cluster cluster-hangzhou: credentials from context cluster-hangzhou; .* answers \/readyz/),
-        expect.stringMatching(/^✗ cluster cluster-shanghai: credentials from context cluster-shanghai; http:\/\/127\.0\.0\.1:\d+ unreachable: .*ECONNREFUSED/),
+        expect.stringMatching(
+          /^✗ cluster cluster-shanghai: credentials from context cluster-shanghai; http:\/\/127\.0\.0\.1:\d+ unreachable: .*ECONNREFUSED/,
+        ),
         expect.stringMatching(/^✓ cluster cluster-zone-a: credentials from context edge-a; .* answers \/readyz/),
-        expect.stringMatching(/^✗ cluster cluster-zone-b: no credentials: no connection: the kubeconfig has no context named cluster-zone-b/),
+        expect.stringMatching(
+          /^✗ cluster cluster-zone-b: no credentials: no connection: the kubeconfig has no context named cluster-zone-b/,
+        ),
         expect.stringMatching(/^✓ cluster ondemand-cluster: credentials from context ondemand-cluster; /),
-        expect.stringMatching(/^✓ cluster production-cluster-01: credentials from secret kurator-system\/cluster-01-kubeconfig; .* answers \/readyz/),
+        expect.stringMatching(
+          /^✓ cluster production-cluster-01: credentials from secret kurator-system\/cluster-01-kubeconfig; .* answers \/readyz/,
+        ),
         expect.stringMatching(/^✗ cluster spot-cluster: credentials from context spot-cluster; .* unreachable: .*timed out after 1000 ms/),
         '! clusters: 5 of 8 reachable',
       ]);

@@ -24,7 +24,9 @@ interface Step {
   with?: { script?: string };
 }
 
-const workflow = parse(readFileSync(path.join(ROOT, 'deploy/ci/github-actions.yml'), 'utf8')) as { jobs: { plan: { steps: Step[]; env: Record<string, string> } } };
+const workflow = parse(readFileSync(path.join(ROOT, 'deploy/ci/github-actions.yml'), 'utf8')) as {
+  jobs: { plan: { steps: Step[]; env: Record<string, string> } };
+};
 const steps = workflow.jobs.plan.steps;
 const step = (id: string) => steps.find((s) => s.id === id)!;
 
@@ -38,11 +40,21 @@ function bash(script: string, cwd: string, env: Record<string, string>): Promise
 }
 
 function outputs(file: string): Record<string, string> {
-  return Object.fromEntries(readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => l.split('=', 2) as [string, string]));
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => l.split('=', 2) as [string, string]),
+  );
 }
 
 /** The github-script step, run with a fake GitHub API that records comments. */
-async function postComment(script: string, env: Record<string, string>, comments: Array<{ id: number; body: string; user: { type: string } }>) {
+async function postComment(
+  script: string,
+  env: Record<string, string>,
+  comments: Array<{ id: number; body: string; user: { type: string } }>,
+) {
   const AsyncFunction = Object.getPrototypeOf(async () => {}).constructor;
   const github = {
     paginate: async () => comments,
@@ -50,7 +62,8 @@ async function postComment(script: string, env: Record<string, string>, comments
       issues: {
         listComments: {},
         createComment: async ({ body }: { body: string }) => void comments.push({ id: comments.length + 1, body, user: { type: 'Bot' } }),
-        updateComment: async ({ comment_id, body }: { comment_id: number; body: string }) => void (comments.find((c) => c.id === comment_id)!.body = body),
+        updateComment: async ({ comment_id, body }: { comment_id: number; body: string }) =>
+          void (comments.find((c) => c.id === comment_id)!.body = body),
       },
     },
   };
@@ -68,11 +81,21 @@ async function postComment(script: string, env: Record<string, string>, comments
 async function runGithubWorkflow(scenario: string) {
   const { dir, base } = await scenarioRepo(scenario);
   const temp = mkdtempSync(path.join(os.tmpdir(), 'flotilla-ci-'));
-  const env = { FLOTILLA, BASE_SHA: base, RUNNER_TEMP: temp, GITHUB_OUTPUT: path.join(temp, 'validate.out'), GITHUB_STEP_SUMMARY: path.join(temp, 'summary.md') };
+  const env = {
+    FLOTILLA,
+    BASE_SHA: base,
+    RUNNER_TEMP: temp,
+    GITHUB_OUTPUT: path.join(temp, 'validate.out'),
+    GITHUB_STEP_SUMMARY: path.join(temp, 'summary.md'),
+  };
   const validate = await bash(step('validate').run!, dir, env);
   const plan = await bash(step('plan').run!, dir, { ...env, GITHUB_OUTPUT: path.join(temp, 'plan.out') });
   const out = { validate: outputs(path.join(temp, 'validate.out')), plan: outputs(path.join(temp, 'plan.out')) };
-  const check = await bash(step('check').run!, dir, { ...env, VALIDATE_EXIT: out.validate['exit-code']!, PLAN_EXIT: out.plan['exit-code']! });
+  const check = await bash(step('check').run!, dir, {
+    ...env,
+    VALIDATE_EXIT: out.validate['exit-code']!,
+    PLAN_EXIT: out.plan['exit-code']!,
+  });
   return { dir, temp, env, validate, plan, out, check, markdown: readFileSync(path.join(temp, 'flotilla-plan.md'), 'utf8') };
 }
 
@@ -110,11 +133,20 @@ describe('deploy/ci/github-actions.yml', () => {
 });
 
 describe('deploy/ci/gitlab-ci.yml', () => {
-  const job = (parse(readFileSync(path.join(ROOT, 'deploy/ci/gitlab-ci.yml'), 'utf8')) as Record<string, { script: string[]; variables: Record<string, string> }>)['flotilla-plan']!;
+  const job = (
+    parse(readFileSync(path.join(ROOT, 'deploy/ci/gitlab-ci.yml'), 'utf8')) as Record<
+      string,
+      { script: string[]; variables: Record<string, string> }
+    >
+  )['flotilla-plan']!;
 
   async function runGitlab(scenario: string) {
     const { dir, base } = await scenarioRepo(scenario);
-    const r = await bash(job.script.join('\n'), dir, { FLOTILLA, PLAN_FILE: job.variables.PLAN_FILE!, CI_MERGE_REQUEST_DIFF_BASE_SHA: base });
+    const r = await bash(job.script.join('\n'), dir, {
+      FLOTILLA,
+      PLAN_FILE: job.variables.PLAN_FILE!,
+      CI_MERGE_REQUEST_DIFF_BASE_SHA: base,
+    });
     return { ...r, dir };
   }
 
@@ -132,4 +164,3 @@ describe('deploy/ci/gitlab-ci.yml', () => {
     expect(r.stdout).toContain('has errors (validate exit 1, plan exit 1)');
   });
 });
-

@@ -26,7 +26,11 @@ describe('plan golden outputs on fixture pairs (seed → scenario)', () => {
   for (const name of PLAN_SCENARIOS) {
     it(`${name}: markdown, text and json match test/golden/plan/${name}.*; exit ${EXPECTED_EXIT[name]}`, async () => {
       const { dir, base, head } = await scenarioRepo(name);
-      for (const [format, ext] of [['markdown', 'md'], ['text', 'txt'], ['json', 'json']] as const) {
+      for (const [format, ext] of [
+        ['markdown', 'md'],
+        ['text', 'txt'],
+        ['json', 'json'],
+      ] as const) {
         const r = await run(['--repo', dir, '--base', base, '--head', head, '--format', format]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(EXPECTED_EXIT[name]);

@@ -12,12 +12,18 @@ afterAll(cleanupRepos);
 describe('flotilla plan: command line and bad input', () => {
   it('unknown --base ref → FlotillaError UNKNOWN_REF naming the flag and the ref (main prints it, exit 1)', async () => {
     const { dir } = await makeRepo(seedFiles());
-    await expect(run(['--repo', dir, '--base', 'no-such-branch'])).rejects.toMatchObject({ code: 'UNKNOWN_REF', message: expect.stringContaining('--base no-such-branch: unknown revision "no-such-branch"') });
+    await expect(run(['--repo', dir, '--base', 'no-such-branch'])).rejects.toMatchObject({
+      code: 'UNKNOWN_REF',
+      message: expect.stringContaining('--base no-such-branch: unknown revision "no-such-branch"'),
+    });
   });
 
   it('unknown --head ref names --head', async () => {
     const { dir, commit } = await makeRepo(seedFiles());
-    await expect(run(['--repo', dir, '--base', commit, '--head', 'deadbeef'])).rejects.toMatchObject({ code: 'UNKNOWN_REF', message: expect.stringContaining('--head deadbeef') });
+    await expect(run(['--repo', dir, '--base', commit, '--head', 'deadbeef'])).rejects.toMatchObject({
+      code: 'UNKNOWN_REF',
+      message: expect.stringContaining('--head deadbeef'),
+    });
   });
 
   it('--base is required; --format and --max-move are checked', async () => {
@@ -37,7 +43,10 @@ describe('flotilla plan: command line and bad input', () => {
 
   it('--head omitted plans the working tree (uncommitted weight edit → exit 2)', async () => {
     const { dir, commit } = await makeRepo(seedFiles());
-    writeFileSync(path.join(dir, '05-nginx.yaml'), seedFiles()['05-nginx.yaml']!.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50'));
+    writeFileSync(
+      path.join(dir, '05-nginx.yaml'),
+      seedFiles()['05-nginx.yaml']!.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50'),
+    );
     const r = await run(['--repo', dir, '--base', commit, '--format', 'json']);
     expect(r.code).toBe(2);
     const doc = JSON.parse(r.stdout);
@@ -57,7 +66,11 @@ describe('flotilla plan: command line and bad input', () => {
   it('--path limits both revisions to a folder', async () => {
     const files = Object.fromEntries(Object.entries(seedFiles()).map(([k, v]) => [`fleet/${k}`, v]));
     const { dir, commit } = await makeRepo({ ...files, 'other/broken.yaml': 'a: [' });
-    const next = await commitFiles(dir, { 'fleet/05-nginx.yaml': files['fleet/05-nginx.yaml']!.replace('replicas: 10', 'replicas: 20') }, 'scale nginx');
+    const next = await commitFiles(
+      dir,
+      { 'fleet/05-nginx.yaml': files['fleet/05-nginx.yaml']!.replace('replicas: 10', 'replicas: 20') },
+      'scale nginx',
+    );
     const r = await run(['--repo', dir, '--base', commit, '--head', next, '--path', 'fleet']);
     expect(r.code).toBe(2);
     expect(r.stdout).toContain('cluster-hangzhou  6→12');

@@ -59,18 +59,25 @@ describe('flotilla reconcile', () => {
 
   it('a kubernetes target whose kubeconfig cannot be read fails the start, before anything is reconciled', async () => {
     const { dir, config } = await localSetup('  - kubernetes: {kubeconfig: /nonexistent/kubeconfig}\n  - directory: {path: rendered}');
-    await expect(makeReconcileCommand({ env: {} })(['--config', config, '--once'], fakeIO())).rejects.toMatchObject({ code: 'KUBECONFIG_UNREADABLE', message: expect.stringContaining('/nonexistent/kubeconfig') });
+    await expect(makeReconcileCommand({ env: {} })(['--config', config, '--once'], fakeIO())).rejects.toMatchObject({
+      code: 'KUBECONFIG_UNREADABLE',
+      message: expect.stringContaining('/nonexistent/kubeconfig'),
+    });
     await expect(git(dir, 'rev-parse', '--verify', '-q', 'flotilla-status')).rejects.toThrow();
   });
 
   it('an invalid config: every problem with its dot-path in one INVALID_CONFIG error', async () => {
     const base = await makeTempDir('flotilla-cli-');
     const config = path.join(base, 'bad.yaml');
-    await fs.writeFile(config, 'source:\n  url: https://git.example.com/fleet.git\n  schedule: "61 * * * *"\n  auth: {passwordEnv: NOPE_UNSET}\ntargets:\n  - git: {}\n  - bogus: {}\nsafety: {maxDeletePercent: 150}\n');
+    await fs.writeFile(
+      config,
+      'source:\n  url: https://git.example.com/fleet.git\n  schedule: "61 * * * *"\n  auth: {passwordEnv: NOPE_UNSET}\ntargets:\n  - git: {}\n  - bogus: {}\nsafety: {maxDeletePercent: 150}\n',
+    );
     const err = await makeReconcileCommand({ env: {} })(['--config', config, '--once'], fakeIO()).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_CONFIG' });
     const message = (err as Error).message;
-    for (const p of ['source.schedule', 'source.auth.passwordEnv', 'targets[0].git.branch', 'targets[1]', 'safety.maxDeletePercent']) expect(message).toContain(`  ${p}: `);
+    for (const p of ['source.schedule', 'source.auth.passwordEnv', 'targets[0].git.branch', 'targets[1]', 'safety.maxDeletePercent'])
+      expect(message).toContain(`  ${p}: `);
   });
 
   it('daemon mode polls on the schedule until stopped', async () => {
@@ -83,8 +90,17 @@ describe('flotilla reconcile', () => {
     const waitFor = async (pred: () => Promise<boolean>) => {
       for (let i = 0; i < 100 && !(await pred()); i++) await new Promise((r) => setTimeout(r, 50));
     };
-    await waitFor(() => git(dir, 'rev-parse', '--verify', '-q', 'flotilla-status').then(() => true, () => false));
-    const next = await commitFiles(dir, { 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\n' }, 'extra');
+    await waitFor(() =>
+      git(dir, 'rev-parse', '--verify', '-q', 'flotilla-status').then(
+        () => true,
+        () => false,
+      ),
+    );
+    const next = await commitFiles(
+      dir,
+      { 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\n' },
+      'extra',
+    );
     await waitFor(() => git(dir, 'log', '-1', '--format=%s', 'flotilla-status').then((s) => s.includes(next)));
     stop();
     expect(await running).toBe(0);

@@ -42,7 +42,10 @@ targets:
       expect(io.out).toMatch(/cluster-hangzhou\s+yes\s+10\s+0\s+0\s+0\s+yes\s+Healthy\s+0/);
       expect(io.out).toMatch(/cluster-zone-a\s+yes\s+1\s+0\s+0\s+0\s+yes\s+Healthy/);
       expect(io.out).toMatch(/production-cluster-01\s+yes\s+0\s+0\s+0\s+0\s+yes\s+-/);
-      expect((fleet.servers.get('edge-a')!.getObject('apps/v1', 'Deployment', 'default', 'large-scale-app') as { spec: { replicas: number } }).spec.replicas).toBe(4);
+      expect(
+        (fleet.servers.get('edge-a')!.getObject('apps/v1', 'Deployment', 'default', 'large-scale-app') as { spec: { replicas: number } })
+          .spec.replicas,
+      ).toBe(4);
       expect(fleet.servers.get('prod-01')!.requests.some((r) => r.path === '/readyz')).toBe(true);
       expect(await git(dir, 'log', '-1', '--format=%s', 'flotilla-status')).toBe(`flotilla: Synced at ${commit}`);
       const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml'));

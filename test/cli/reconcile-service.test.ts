@@ -101,8 +101,17 @@ async function startReplica(name: string): Promise<Replica> {
       }
     }
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })));
-  const url = await Promise.race([listening, exited.then((e) => Promise.reject(new Error(`${name} exited (${e.code ?? e.signal}) before listening:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`)))]);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal, at: Date.now() })),
+  );
+  const url = await Promise.race([
+    listening,
+    exited.then((e) =>
+      Promise.reject(
+        new Error(`${name} exited (${e.code ?? e.signal}) before listening:\n${logs.map((l) => JSON.stringify(l)).join('\n')}`),
+      ),
+    ),
+  ]);
   const r = { name, child, url, logs, exited };
   replicas.push(r);
   return r;
@@ -115,7 +124,11 @@ async function metricsOf(r: Replica): Promise<Sample[]> {
   return parsePrometheusText(await res.text());
 }
 
-const ownedShards = (m: Sample[]) => m.filter((s) => s.name === 'flotilla_shard_owned' && s.value === 1).map((s) => Number(s.labels.shard)).sort();
+const ownedShards = (m: Sample[]) =>
+  m
+    .filter((s) => s.name === 'flotilla_shard_owned' && s.value === 1)
+    .map((s) => Number(s.labels.shard))
+    .sort();
 const sum = (m: Sample[], name: string, labels: Record<string, string> = {}) =>
   m.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
 
@@ -124,7 +137,12 @@ function push(r: Replica, secret: string | null): Promise<Response> {
   const body = JSON.stringify({ ref: 'refs/heads/main', after: 'x', repository: { full_name: 'platform/fleet' } });
   return fetch(`${r.url}/hooks/git`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': 'test', ...(secret ? { 'X-Hub-Signature-256': signBody(secret, body) } : {}) },
+    headers: {
+      'Content-Type': 'application/json',
+      'X-GitHub-Event': 'push',
+      'X-GitHub-Delivery': 'test',
+      ...(secret ? { 'X-Hub-Signature-256': signBody(secret, body) } : {}),
+    },
     body,
   });
 }
@@ -143,27 +161,41 @@ async function until<T>(what: string, check: () => T | false | Promise<T | false
 async function settled(rs: Replica[], quietMs = 1_500): Promise<void> {
   let last = -1;
   let since = Date.now();
-  await until('passes settle', async () => {
-    const n = (await Promise.all(rs.map(metricsOf))).reduce((t, m) => t + sum(m, 'flotilla_reconcile_total'), 0);
-    if (n !== last) [last, since] = [n, Date.now()];
-    return Date.now() - since >= quietMs;
-  }, 20_000);
+  await until(
+    'passes settle',
+    async () => {
+      const n = (await Promise.all(rs.map(metricsOf))).reduce((t, m) => t + sum(m, 'flotilla_reconcile_total'), 0);
+      if (n !== last) [last, since] = [n, Date.now()];
+      return Date.now() - since >= quietMs;
+    },
+    20_000,
+  );
 }
 
 /** The ConfigMap version on a member cluster (undefined: not applied). */
-const versionOn = (cluster: string) => (members.servers.get(cluster)!.getObject('v1', 'ConfigMap', 'default', 'app-config') as { data?: { version?: string } } | undefined)?.data?.version;
+const versionOn = (cluster: string) =>
+  (members.servers.get(cluster)!.getObject('v1', 'ConfigMap', 'default', 'app-config') as { data?: { version?: string } } | undefined)?.data
+    ?.version;
 
 /** Holder of every shard lease, from the management cluster. */
 function holders(): string[] {
   const server = management.servers.get('management')!;
-  return Array.from({ length: SHARDS }, (_, i) => ((server.getObject('coordination.k8s.io/v1', 'Lease', 'flotilla-system', `flotilla-shard-${i}`) as { spec?: { holderIdentity?: string } } | undefined)?.spec?.holderIdentity ?? ''));
+  return Array.from(
+    { length: SHARDS },
+    (_, i) =>
+      (
+        server.getObject('coordination.k8s.io/v1', 'Lease', 'flotilla-system', `flotilla-shard-${i}`) as
+          { spec?: { holderIdentity?: string } } | undefined
+      )?.spec?.holderIdentity ?? '',
+  );
 }
 
 /** Clusters per replica, by the shard assignment every replica computes and the leases' holders. */
 function clustersByReplica(): Map<string, string[]> {
   const owner = holders();
   const out = new Map<string, string[]>();
-  for (const [cluster, shard] of [...assignShards(NAMES, SHARDS)].sort()) out.set(owner[shard]!, [...(out.get(owner[shard]!) ?? []), cluster]);
+  for (const [cluster, shard] of [...assignShards(NAMES, SHARDS)].sort())
+    out.set(owner[shard]!, [...(out.get(owner[shard]!) ?? []), cluster]);
   return out;
 }
 
@@ -188,112 +220,158 @@ afterAll(async () => {
 });
 
 describe('flotilla reconcile: 3 processes sharding 9 clusters over 6 shard Leases', () => {
-  it('spread 2/2/2 and apply each cluster once; webhook within 1 s (bad signature: 401, nothing); /metrics moves; kill -9 → takeover within the lease duration, applied once; SIGTERM mid-apply → clean exit, consistent status', { timeout: 90_000 }, async () => {
-    const [a, b, c] = await Promise.all(['flotilla-0', 'flotilla-1', 'flotilla-2'].map(startReplica));
+  it(
+    'spread 2/2/2 and apply each cluster once; webhook within 1 s (bad signature: 401, nothing); /metrics moves; kill -9 → takeover within the lease duration, applied once; SIGTERM mid-apply → clean exit, consistent status',
+    { timeout: 90_000 },
+    async () => {
+      const [a, b, c] = await Promise.all(['flotilla-0', 'flotilla-1', 'flotilla-2'].map(startReplica));
 
-    // ---- shards spread over the 3; every cluster gets v1 exactly once
-    await until('each replica holds 2 shards', async () => (await Promise.all([a, b, c].map(metricsOf))).every((m) => ownedShards(m).length === 2), 20_000);
-    await until('v1 on every cluster', () => NAMES.every((n) => versionOn(n) === 'v1'), 15_000);
-    let owners = clustersByReplica();
-    expect([...owners.keys()].sort()).toEqual([a.name, b.name, c.name]);
-    // Bounded-load hashing puts 9 clusters on the 6 shards as 2 2 0 1 2 2: every pair of shards holds ≥ 1.
-    for (const r of [a, b, c]) expect(owners.get(r.name)!.length, r.name).toBeGreaterThanOrEqual(1);
-    const first = writesByCluster();
-    for (const n of NAMES) expect(first.get(n), n).toEqual([CONFIGMAP]);
-    await until('every replica ready (a fetch succeeded)', async () => (await Promise.all([a, b, c].map((r) => fetch(`${r.url}/readyz`)))).every((res) => res.status === 200), 10_000);
+      // ---- shards spread over the 3; every cluster gets v1 exactly once
+      await until(
+        'each replica holds 2 shards',
+        async () => (await Promise.all([a, b, c].map(metricsOf))).every((m) => ownedShards(m).length === 2),
+        20_000,
+      );
+      await until('v1 on every cluster', () => NAMES.every((n) => versionOn(n) === 'v1'), 15_000);
+      let owners = clustersByReplica();
+      expect([...owners.keys()].sort()).toEqual([a.name, b.name, c.name]);
+      // Bounded-load hashing puts 9 clusters on the 6 shards as 2 2 0 1 2 2: every pair of shards holds ≥ 1.
+      for (const r of [a, b, c]) expect(owners.get(r.name)!.length, r.name).toBeGreaterThanOrEqual(1);
+      const first = writesByCluster();
+      for (const n of NAMES) expect(first.get(n), n).toEqual([CONFIGMAP]);
+      await until(
+        'every replica ready (a fetch succeeded)',
+        async () => (await Promise.all([a, b, c].map((r) => fetch(`${r.url}/readyz`)))).every((res) => res.status === 200),
+        10_000,
+      );
 
-    // ---- a bad signature: 401, counted, no pass, no write anywhere
-    await settled([a, b, c]);
-    clearRequests(members);
-    const v2 = await repo.push(filesOf('v2'), 'v2');
-    const passesBefore = sum(await metricsOf(b), 'flotilla_reconcile_total');
-    expect((await push(b, 'not-the-secret-at-all-0000')).status).toBe(401);
-    expect((await push(b, null)).status).toBe(401);
-    await new Promise((r) => setTimeout(r, 1_000));
-    expect(writesByCluster().size).toBe(0);
-    const mb = await metricsOf(b);
-    expect(sampleValue(mb, 'flotilla_webhook_events_total', { provider: 'github', result: 'unauthorized' })).toBe(2);
-    expect(sum(mb, 'flotilla_reconcile_total')).toBe(passesBefore);
+      // ---- a bad signature: 401, counted, no pass, no write anywhere
+      await settled([a, b, c]);
+      clearRequests(members);
+      const v2 = await repo.push(filesOf('v2'), 'v2');
+      const passesBefore = sum(await metricsOf(b), 'flotilla_reconcile_total');
+      expect((await push(b, 'not-the-secret-at-all-0000')).status).toBe(401);
+      expect((await push(b, null)).status).toBe(401);
+      await new Promise((r) => setTimeout(r, 1_000));
+      expect(writesByCluster().size).toBe(0);
+      const mb = await metricsOf(b);
+      expect(sampleValue(mb, 'flotilla_webhook_events_total', { provider: 'github', result: 'unauthorized' })).toBe(2);
+      expect(sum(mb, 'flotilla_reconcile_total')).toBe(passesBefore);
 
-    // ---- a signed push: the receiving replica applies its clusters within 1 s; its metrics move
-    const before = await metricsOf(a);
-    const mine = owners.get(a.name)!;
-    const sent = Date.now();
-    const accepted = await push(a, SECRET);
-    expect(accepted.status).toBe(202);
-    const took = await until('v2 on the receiving replica\'s clusters', () => (mine.every((n) => versionOn(n) === 'v2') ? Date.now() - sent : false), 5_000);
-    expect(took).toBeLessThan(1_000);
-    await until('the pass is recorded', async () => sum(await metricsOf(a), 'flotilla_reconcile_total') > sum(before, 'flotilla_reconcile_total'), 5_000);
-    const after = await metricsOf(a);
-    expect(sampleValue(after, 'flotilla_webhook_events_total', { provider: 'github', result: 'accepted' })).toBe(1);
-    for (const n of mine) expect(sampleValue(after, 'flotilla_objects_total', { cluster: n, result: 'applied' }) - sampleValue(before, 'flotilla_objects_total', { cluster: n, result: 'applied' }), n).toBe(1);
-    expect(sum(after, 'flotilla_git_fetch_duration_seconds_count')).toBeGreaterThan(sum(before, 'flotilla_git_fetch_duration_seconds_count'));
-    expect(sampleValue(after, 'flotilla_reconcile_duration_seconds_count', { stage: 'write' })).toBeGreaterThan(sampleValue(before, 'flotilla_reconcile_duration_seconds_count', { stage: 'write' }));
-    expect(sampleValue(after, 'flotilla_last_successful_reconcile_timestamp_seconds')).toBeGreaterThanOrEqual(Math.floor(sent / 1000));
-    expect(sampleValue(after, 'flotilla_replicas_live')).toBe(3);
-    // The other replicas' clusters wait for their own webhook (or poll).
-    for (const n of NAMES.filter((x) => !mine.includes(x))) expect(versionOn(n), n).toBe('v1');
-    for (const r of [b, c]) expect((await push(r, SECRET)).status).toBe(202);
-    await until('v2 everywhere', () => NAMES.every((n) => versionOn(n) === 'v2'), 5_000);
-    for (const n of NAMES) expect(writesByCluster().get(n), n).toEqual([CONFIGMAP]);
-    expect(await git(repo.bare, 'rev-parse', 'main')).toBe(v2);
+      // ---- a signed push: the receiving replica applies its clusters within 1 s; its metrics move
+      const before = await metricsOf(a);
+      const mine = owners.get(a.name)!;
+      const sent = Date.now();
+      const accepted = await push(a, SECRET);
+      expect(accepted.status).toBe(202);
+      const took = await until(
+        "v2 on the receiving replica's clusters",
+        () => (mine.every((n) => versionOn(n) === 'v2') ? Date.now() - sent : false),
+        5_000,
+      );
+      expect(took).toBeLessThan(1_000);
+      await until(
+        'the pass is recorded',
+        async () => sum(await metricsOf(a), 'flotilla_reconcile_total') > sum(before, 'flotilla_reconcile_total'),
+        5_000,
+      );
+      const after = await metricsOf(a);
+      expect(sampleValue(after, 'flotilla_webhook_events_total', { provider: 'github', result: 'accepted' })).toBe(1);
+      for (const n of mine)
+        expect(
+          sampleValue(after, 'flotilla_objects_total', { cluster: n, result: 'applied' }) -
+            sampleValue(before, 'flotilla_objects_total', { cluster: n, result: 'applied' }),
+          n,
+        ).toBe(1);
+      expect(sum(after, 'flotilla_git_fetch_duration_seconds_count')).toBeGreaterThan(
+        sum(before, 'flotilla_git_fetch_duration_seconds_count'),
+      );
+      expect(sampleValue(after, 'flotilla_reconcile_duration_seconds_count', { stage: 'write' })).toBeGreaterThan(
+        sampleValue(before, 'flotilla_reconcile_duration_seconds_count', { stage: 'write' }),
+      );
+      expect(sampleValue(after, 'flotilla_last_successful_reconcile_timestamp_seconds')).toBeGreaterThanOrEqual(Math.floor(sent / 1000));
+      expect(sampleValue(after, 'flotilla_replicas_live')).toBe(3);
+      // The other replicas' clusters wait for their own webhook (or poll).
+      for (const n of NAMES.filter((x) => !mine.includes(x))) expect(versionOn(n), n).toBe('v1');
+      for (const r of [b, c]) expect((await push(r, SECRET)).status).toBe(202);
+      await until('v2 everywhere', () => NAMES.every((n) => versionOn(n) === 'v2'), 5_000);
+      for (const n of NAMES) expect(writesByCluster().get(n), n).toEqual([CONFIGMAP]);
+      expect(await git(repo.bare, 'rev-parse', 'main')).toBe(v2);
 
-    // ---- kill -9 one replica: survivors take its shards within the lease duration and apply its clusters once
-    owners = clustersByReplica();
-    const orphaned = owners.get(c.name)!;
-    clearRequests(members);
-    c.child.kill('SIGKILL');
-    const killedAt = Date.now();
-    await c.exited;
-    await repo.push(filesOf('v3'), 'v3');
-    for (const r of [a, b]) expect((await push(r, SECRET)).status).toBe(202);
-    const survivorsClusters = NAMES.filter((n) => !orphaned.includes(n));
-    await until('v3 on the survivors\' own clusters', () => survivorsClusters.every((n) => versionOn(n) === 'v3'), 5_000);
-    for (const n of orphaned) expect(writesByCluster().get(n), `${n} before the takeover`).toBeUndefined();
-    await until('survivors hold 3 shards each', async () => (await Promise.all([a, b].map(metricsOf))).every((m) => ownedShards(m).length === 3), (LEASE.duration + 4 * LEASE.retry) * 1000 + 3_000);
-    // Within the lease duration (+ the rounds that notice it) of the last renewal before the kill.
-    expect(Date.now() - killedAt).toBeLessThanOrEqual((LEASE.duration + 3 * LEASE.retry) * 1000 + 1_500);
-    await until('v3 on the orphaned clusters', () => orphaned.every((n) => versionOn(n) === 'v3'), 5_000);
-    const takeover = writesByCluster();
-    for (const n of NAMES) expect(takeover.get(n), n).toEqual([CONFIGMAP]);
-    expect(new Set(holders())).toEqual(new Set([a.name, b.name]));
+      // ---- kill -9 one replica: survivors take its shards within the lease duration and apply its clusters once
+      owners = clustersByReplica();
+      const orphaned = owners.get(c.name)!;
+      clearRequests(members);
+      c.child.kill('SIGKILL');
+      const killedAt = Date.now();
+      await c.exited;
+      await repo.push(filesOf('v3'), 'v3');
+      for (const r of [a, b]) expect((await push(r, SECRET)).status).toBe(202);
+      const survivorsClusters = NAMES.filter((n) => !orphaned.includes(n));
+      await until("v3 on the survivors' own clusters", () => survivorsClusters.every((n) => versionOn(n) === 'v3'), 5_000);
+      for (const n of orphaned) expect(writesByCluster().get(n), `${n} before the takeover`).toBeUndefined();
+      await until(
+        'survivors hold 3 shards each',
+        async () => (await Promise.all([a, b].map(metricsOf))).every((m) => ownedShards(m).length === 3),
+        (LEASE.duration + 4 * LEASE.retry) * 1000 + 3_000,
+      );
+      // Within the lease duration (+ the rounds that notice it) of the last renewal before the kill.
+      expect(Date.now() - killedAt).toBeLessThanOrEqual((LEASE.duration + 3 * LEASE.retry) * 1000 + 1_500);
+      await until('v3 on the orphaned clusters', () => orphaned.every((n) => versionOn(n) === 'v3'), 5_000);
+      const takeover = writesByCluster();
+      for (const n of NAMES) expect(takeover.get(n), n).toEqual([CONFIGMAP]);
+      expect(new Set(holders())).toEqual(new Set([a.name, b.name]));
 
-    // ---- SIGTERM while the replica's applies are in flight: they finish, status is written, exit 0 in the bound
-    owners = clustersByReplica();
-    const leaving = owners.get(a.name)!;
-    clearRequests(members);
-    for (const n of leaving) members.servers.get(n)!.setLatency(300);
-    const v4 = await repo.push(filesOf('v4'), 'v4');
-    expect((await push(a, SECRET)).status).toBe(202);
-    await until('a PATCH in flight on the leaving replica\'s clusters', () => leaving.some((n) => members.servers.get(n)!.requests.some((q) => q.method === 'PATCH' && q.status === 0)), 10_000);
-    const inFlight = leaving.filter((n) => members.servers.get(n)!.requests.some((q) => q.method === 'PATCH'));
-    const termAt = Date.now();
-    a.child.kill('SIGTERM');
-    const exit = await a.exited;
-    expect(exit.code).toBe(0);
-    expect(exit.at - termAt).toBeLessThan(SHUTDOWN_BOUND_S * 1000);
-    for (const n of leaving) members.servers.get(n)!.setLatency(0);
-    // Every apply that had started finished (none cut in half), and the status commit was written.
-    for (const n of inFlight) expect(versionOn(n), n).toBe('v4');
-    expect(a.logs.some((l) => l.msg === 'stopped' && l.clean === true)).toBe(true);
-    // The pass that was applying when SIGTERM came wrote its status commit (of v4) before the process left.
-    const stopping = a.logs.findIndex((l) => String(l.msg).startsWith('stopping'));
-    expect(a.logs.slice(stopping).filter((l) => String(l.msg).startsWith('status committed')).map((l) => l.revision)).toEqual([v4.slice(0, 12)]);
-    // Released leases: the last replica takes every shard at once (not after the lease duration) and applies v4 everywhere.
-    await until('the last replica holds all shards', async () => ownedShards(await metricsOf(b)).length === SHARDS, 3_000 + LEASE.duration * 1000);
-    expect((await push(b, SECRET)).status).toBe(202);
-    await until('v4 everywhere', () => NAMES.every((n) => versionOn(n) === 'v4'), 8_000);
-    for (const n of NAMES) expect(writesByCluster().get(n), n).toEqual([CONFIGMAP]);
+      // ---- SIGTERM while the replica's applies are in flight: they finish, status is written, exit 0 in the bound
+      owners = clustersByReplica();
+      const leaving = owners.get(a.name)!;
+      clearRequests(members);
+      for (const n of leaving) members.servers.get(n)!.setLatency(300);
+      const v4 = await repo.push(filesOf('v4'), 'v4');
+      expect((await push(a, SECRET)).status).toBe(202);
+      await until(
+        "a PATCH in flight on the leaving replica's clusters",
+        () => leaving.some((n) => members.servers.get(n)!.requests.some((q) => q.method === 'PATCH' && q.status === 0)),
+        10_000,
+      );
+      const inFlight = leaving.filter((n) => members.servers.get(n)!.requests.some((q) => q.method === 'PATCH'));
+      const termAt = Date.now();
+      a.child.kill('SIGTERM');
+      const exit = await a.exited;
+      expect(exit.code).toBe(0);
+      expect(exit.at - termAt).toBeLessThan(SHUTDOWN_BOUND_S * 1000);
+      for (const n of leaving) members.servers.get(n)!.setLatency(0);
+      // Every apply that had started finished (none cut in half), and the status commit was written.
+      for (const n of inFlight) expect(versionOn(n), n).toBe('v4');
+      expect(a.logs.some((l) => l.msg === 'stopped' && l.clean === true)).toBe(true);
+      // The pass that was applying when SIGTERM came wrote its status commit (of v4) before the process left.
+      const stopping = a.logs.findIndex((l) => String(l.msg).startsWith('stopping'));
+      expect(
+        a.logs
+          .slice(stopping)
+          .filter((l) => String(l.msg).startsWith('status committed'))
+          .map((l) => l.revision),
+      ).toEqual([v4.slice(0, 12)]);
+      // Released leases: the last replica takes every shard at once (not after the lease duration) and applies v4 everywhere.
+      await until(
+        'the last replica holds all shards',
+        async () => ownedShards(await metricsOf(b)).length === SHARDS,
+        3_000 + LEASE.duration * 1000,
+      );
+      expect((await push(b, SECRET)).status).toBe(202);
+      await until('v4 everywhere', () => NAMES.every((n) => versionOn(n) === 'v4'), 8_000);
+      for (const n of NAMES) expect(writesByCluster().get(n), n).toEqual([CONFIGMAP]);
 
-    // Stop the last one, then read the status branch: linear, and its last commit complete and consistent.
-    b.child.kill('SIGTERM');
-    expect((await b.exited).code).toBe(0);
-    expect(await git(repo.bare, 'rev-list', '--min-parents=2', 'flotilla-status')).toBe('');
-    const status = parse(await git(repo.bare, 'show', 'flotilla-status:status.yaml'));
-    expect(status).toMatchObject({ kind: 'ReconcileStatus', sourceRevision: v4, lastGoodRevision: v4, objects: { total: NAMES.length } });
-    const manifests = (await git(repo.bare, 'ls-tree', '-r', '--name-only', 'flotilla-status', 'manifests/')).split('\n').filter(Boolean);
-    expect(manifests).toHaveLength(NAMES.length);
-    for (const f of manifests) expect(parse(await git(repo.bare, 'show', `flotilla-status:${f}`)).data, f).toEqual({ version: 'v4' });
-    expect(Object.keys(status.clusters).sort()).toEqual(NAMES);
-  });
+      // Stop the last one, then read the status branch: linear, and its last commit complete and consistent.
+      b.child.kill('SIGTERM');
+      expect((await b.exited).code).toBe(0);
+      expect(await git(repo.bare, 'rev-list', '--min-parents=2', 'flotilla-status')).toBe('');
+      const status = parse(await git(repo.bare, 'show', 'flotilla-status:status.yaml'));
+      expect(status).toMatchObject({ kind: 'ReconcileStatus', sourceRevision: v4, lastGoodRevision: v4, objects: { total: NAMES.length } });
+      const manifests = (await git(repo.bare, 'ls-tree', '-r', '--name-only', 'flotilla-status', 'manifests/')).split('\n').filter(Boolean);
+      expect(manifests).toHaveLength(NAMES.length);
+      for (const f of manifests) expect(parse(await git(repo.bare, 'show', `flotilla-status:${f}`)).data, f).toEqual({ version: 'v4' });
+      expect(Object.keys(status.clusters).sort()).toEqual(NAMES);
+    },
+  );
 });

@@ -34,11 +34,27 @@ targets:
 `,
       { GIT_USER: 'bot', GIT_TOKEN: 'tok-123' },
     );
-    expect(config.source).toMatchObject({ url: 'https://git.example.com/platform/fleet.git', transport: 'http', branch: 'main', path: '', schedule: '*/30 * * * * *' });
+    expect(config.source).toMatchObject({
+      url: 'https://git.example.com/platform/fleet.git',
+      transport: 'http',
+      branch: 'main',
+      path: '',
+      schedule: '*/30 * * * * *',
+    });
     expect(config.source.auth).toEqual({ usernameEnv: 'GIT_USER', passwordEnv: 'GIT_TOKEN', tokenEnv: null });
     expect(credentials).toEqual({ username: 'bot', password: 'tok-123' });
     expect(config.targets).toEqual([
-      { type: 'kubernetes', kubeconfig: '/etc/flotilla/kubeconfig', contexts: {}, secretsDir: null, dryRun: false, force: false, parallelism: null, timeoutSeconds: 10, failover: { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false } },
+      {
+        type: 'kubernetes',
+        kubeconfig: '/etc/flotilla/kubeconfig',
+        contexts: {},
+        secretsDir: null,
+        dryRun: false,
+        force: false,
+        parallelism: null,
+        timeoutSeconds: 10,
+        failover: { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false },
+      },
       { type: 'git', branch: 'flotilla-rendered' },
       { type: 'directory', path: path.join(base, 'rendered') },
     ]);
@@ -48,7 +64,15 @@ targets:
 
   it('defaults: branch main, root path, every 30 s, status branch flotilla-status, 50% delete guard, cache next to the config', () => {
     const { config, credentials } = load('source: {url: ../fleet}\n');
-    expect(config.source).toMatchObject({ transport: 'local', localPath: '/etc/fleet', branch: 'main', path: '', schedule: '*/30 * * * * *', timeoutSeconds: 60, cacheDir: '/etc/flotilla/.flotilla-cache' });
+    expect(config.source).toMatchObject({
+      transport: 'local',
+      localPath: '/etc/fleet',
+      branch: 'main',
+      path: '',
+      schedule: '*/30 * * * * *',
+      timeoutSeconds: 60,
+      cacheDir: '/etc/flotilla/.flotilla-cache',
+    });
     expect(config.source.retry).toEqual({ attempts: 4, initialDelayMs: 500, maxDelayMs: 10000 });
     expect(config.status).toEqual({ branch: 'flotilla-status', author: { name: 'flotilla', email: 'flotilla@localhost' } });
     expect(config.targets).toEqual([]);
@@ -163,7 +187,9 @@ log: {level: loud}
 
   it('refuses credentials in the URL without echoing them', () => {
     const problems = problemsOf('source: {url: "https://bot:hunter2@git.example.com/fleet.git"}\n');
-    expect(problems).toEqual([{ path: 'source.url', message: 'must not contain credentials; name environment variables in source.auth instead' }]);
+    expect(problems).toEqual([
+      { path: 'source.url', message: 'must not contain credentials; name environment variables in source.auth instead' },
+    ]);
   });
 
   it('an env var NAME that looks like a pasted secret is refused without echoing it', () => {
@@ -178,7 +204,11 @@ log: {level: loud}
   });
 
   it('the git target must not reuse the source or status branch', () => {
-    expect(problemsOf('source: {url: ., branch: main}\ntargets:\n  - git: {branch: flotilla-status}\n  - git: {branch: main}\n').map((p) => p.path)).toEqual(['targets[0].git.branch', 'targets[1].git.branch']);
+    expect(
+      problemsOf('source: {url: ., branch: main}\ntargets:\n  - git: {branch: flotilla-status}\n  - git: {branch: main}\n').map(
+        (p) => p.path,
+      ),
+    ).toEqual(['targets[0].git.branch', 'targets[1].git.branch']);
   });
 
   it('broken YAML and a missing source are reported too', () => {

@@ -11,15 +11,41 @@ describe('server: and ha: config sections', () => {
   it('defaults: listen 0.0.0.0:8080, shutdown bound 25 s, 1 MiB, 10 burst at 1/s; ha 1 shard, 15/10/2 s, POD_NAME', () => {
     const { sections, problems } = read({ server: { webhook: { secretEnv: 'HOOK' } }, ha: {} }, { HOOK: 'a-secret-of-16-chars' });
     expect(problems).toEqual([]);
-    expect(sections.server).toEqual({ host: '0.0.0.0', port: 8080, shutdownTimeoutSeconds: 25, webhook: { secretEnv: 'HOOK', allowUnsigned: false, maxBodyBytes: 1048576, rateLimit: { burst: 10, perSecond: 1 } } });
+    expect(sections.server).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      shutdownTimeoutSeconds: 25,
+      webhook: { secretEnv: 'HOOK', allowUnsigned: false, maxBodyBytes: 1048576, rateLimit: { burst: 10, perSecond: 1 } },
+    });
     expect(sections.webhookSecret).toBe('a-secret-of-16-chars');
-    expect(sections.ha).toMatchObject({ shards: 1, leaseNamespace: 'flotilla-system', leaseName: 'flotilla', identityEnv: 'POD_NAME', kubeconfig: null, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
+    expect(sections.ha).toMatchObject({
+      shards: 1,
+      leaseNamespace: 'flotilla-system',
+      leaseName: 'flotilla',
+      identityEnv: 'POD_NAME',
+      kubeconfig: null,
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+    });
   });
 
   it('every problem with its path: no secret env, unset variable, bad listen, unknown key, renewDeadline ≥ leaseDuration', () => {
-    const { problems } = read({ server: { listen: 'localhost', webhook: { secretEnv: 'MISSING', extra: 1 } }, ha: { shards: 0, leaseDurationSeconds: 10, renewDeadlineSeconds: 10 } });
-    expect(problems.map((p) => p.path).sort()).toEqual(['ha.leaseDurationSeconds', 'ha.shards', 'server.listen', 'server.webhook.extra', 'server.webhook.secretEnv']);
-    expect(read({ server: { webhook: {} } }).problems[0]).toMatchObject({ path: 'server.webhook.secretEnv', message: expect.stringContaining('required') });
+    const { problems } = read({
+      server: { listen: 'localhost', webhook: { secretEnv: 'MISSING', extra: 1 } },
+      ha: { shards: 0, leaseDurationSeconds: 10, renewDeadlineSeconds: 10 },
+    });
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'ha.leaseDurationSeconds',
+      'ha.shards',
+      'server.listen',
+      'server.webhook.extra',
+      'server.webhook.secretEnv',
+    ]);
+    expect(read({ server: { webhook: {} } }).problems[0]).toMatchObject({
+      path: 'server.webhook.secretEnv',
+      message: expect.stringContaining('required'),
+    });
     expect(read({ server: { webhook: { secretEnv: 'S' } } }, { S: 'short' }).problems[0]!.message).toContain('shorter than 16');
   });
 
@@ -29,7 +55,10 @@ describe('server: and ha: config sections', () => {
   });
 
   it('allowUnsigned: true without a secret is accepted (webhookSecret null); ha.kubeconfig resolves against the config file', () => {
-    const { sections, problems } = read({ server: { listen: '127.0.0.1:9090', webhook: { allowUnsigned: true } }, ha: { kubeconfig: 'mgmt.kubeconfig', shards: 12 } });
+    const { sections, problems } = read({
+      server: { listen: '127.0.0.1:9090', webhook: { allowUnsigned: true } },
+      ha: { kubeconfig: 'mgmt.kubeconfig', shards: 12 },
+    });
     expect(problems).toEqual([]);
     expect(sections.webhookSecret).toBeNull();
     expect(sections.server!.port).toBe(9090);

@@ -14,7 +14,10 @@ function refusal(text: string): { message: string; problems: Array<{ path: strin
   } catch (e) {
     expect(e).toBeInstanceOf(FlotillaError);
     expect((e as FlotillaError).code).toBe('INVALID_CONFIG');
-    return { message: (e as FlotillaError).message, problems: (e as FlotillaError).data.problems as Array<{ path: string; message: string }> };
+    return {
+      message: (e as FlotillaError).message,
+      problems: (e as FlotillaError).data.problems as Array<{ path: string; message: string }>,
+    };
   }
   throw new Error('expected INVALID_CONFIG');
 }
@@ -38,14 +41,24 @@ describe('source.url secrets', () => {
     expect(redactUrl('https://host/x.git')).toBe('https://host/x.git');
   });
 
-  it.each(['access_token', 'private_token', 'token', 'password', 'key', 'secret', 'api_key', 'X-Auth'])('a token in the query string (?%s=…) is refused like a password in the URL, naming the parameter, not the value', (name) => {
-    const r = refusal(`source: {url: "https://git.example.com/fleet.git?ref=1&${name}=${SECRET}"}\n`);
-    expect(r.problems).toEqual([{ path: 'source.url', message: `must not carry a secret in its query string ("${name}"); name environment variables in source.auth instead` }]);
-    expect(r.message).not.toContain(SECRET);
-  });
+  it.each(['access_token', 'private_token', 'token', 'password', 'key', 'secret', 'api_key', 'X-Auth'])(
+    'a token in the query string (?%s=…) is refused like a password in the URL, naming the parameter, not the value',
+    (name) => {
+      const r = refusal(`source: {url: "https://git.example.com/fleet.git?ref=1&${name}=${SECRET}"}\n`);
+      expect(r.problems).toEqual([
+        {
+          path: 'source.url',
+          message: `must not carry a secret in its query string ("${name}"); name environment variables in source.auth instead`,
+        },
+      ]);
+      expect(r.message).not.toContain(SECRET);
+    },
+  );
 
   it('a query string without a secret-looking parameter is accepted', () => {
-    expect(load('source: {url: "https://git.example.com/fleet.git?ref=main"}\n').config.source.url).toBe('https://git.example.com/fleet.git?ref=main');
+    expect(load('source: {url: "https://git.example.com/fleet.git?ref=main"}\n').config.source.url).toBe(
+      'https://git.example.com/fleet.git?ref=main',
+    );
   });
 
   it('an ssh URL with a token as its user is refused without echoing the token', () => {
@@ -57,7 +70,10 @@ describe('source.url secrets', () => {
 });
 
 describe('cache folder name', () => {
-  const source = (url: string) => ({ ...load('source: {url: "https://git.example.com/fleet.git", cacheDir: /var/cache/flotilla}\n').config.source, url });
+  const source = (url: string) => ({
+    ...load('source: {url: "https://git.example.com/fleet.git", cacheDir: /var/cache/flotilla}\n').config.source,
+    url,
+  });
 
   it('keeps host and path, drops the query string and any user@ (the hash still tells the URLs apart)', () => {
     const plain = cacheFolder(source('https://git.example.com/fleet.git'));

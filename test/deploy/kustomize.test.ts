@@ -19,15 +19,22 @@ function kubectlAvailable(): boolean {
   }
 }
 const HAS_KUBECTL = kubectlAvailable();
-if (!HAS_KUBECTL) console.warn('test/deploy: kubectl not found; the kustomize overlays are not rendered (install kubectl to run these tests)');
+if (!HAS_KUBECTL)
+  console.warn('test/deploy: kubectl not found; the kustomize overlays are not rendered (install kubectl to run these tests)');
 
 function render(overlay: string): Obj[] {
   const text = execFileSync('kubectl', ['kustomize', path.join(ROOT, overlay)], { encoding: 'utf8' });
-  return parseAllDocuments(text).map((d) => d.toJS() as Obj).filter(Boolean);
+  return parseAllDocuments(text)
+    .map((d) => d.toJS() as Obj)
+    .filter(Boolean);
 }
-const find = (objs: Obj[], kind: string, name?: string) => objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+const find = (objs: Obj[], kind: string, name?: string) =>
+  objs.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
 
-const overlays = fs.readdirSync(ROOT).filter((d) => fs.existsSync(path.join(ROOT, d, 'kustomization.yaml'))).sort();
+const overlays = fs
+  .readdirSync(ROOT)
+  .filter((d) => fs.existsSync(path.join(ROOT, d, 'kustomization.yaml')))
+  .sort();
 
 describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
   it('the overlays are base and ha', () => {
@@ -42,14 +49,18 @@ describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
       const container = pod?.containers[0];
 
       it('every namespaced object is in flotilla-system; Namespace, ServiceAccount, Role, RoleBinding, Deployment, Service and ConfigMap are there', () => {
-        for (const kind of ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ConfigMap']) expect(find(objs, kind), kind).toBeDefined();
-        for (const o of objs) if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('flotilla-system');
+        for (const kind of ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ConfigMap'])
+          expect(find(objs, kind), kind).toBeDefined();
+        for (const o of objs)
+          if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('flotilla-system');
       });
 
       it('RBAC is least privilege: no ClusterRole, one rule — Leases of its own namespace, get/list/create/update only (no watch, no delete, no Secrets)', () => {
         expect(objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
         const role = find(objs, 'Role')!;
-        expect(role.rules).toEqual([{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] }]);
+        expect(role.rules).toEqual([
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] },
+        ]);
         const binding = find(objs, 'RoleBinding')!;
         expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'flotilla', namespace: 'flotilla-system' }]);
       });
@@ -64,9 +75,19 @@ describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
         expect(pod.serviceAccountName).toBe('flotilla');
         expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
         expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-        expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, capabilities: { drop: ['ALL'] } });
+        expect(container.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          privileged: false,
+          capabilities: { drop: ['ALL'] },
+        });
         // The only writable paths are volumes: the cache and /tmp.
-        expect(container.volumeMounts.filter((m: any) => !m.readOnly).map((m: any) => m.mountPath).sort()).toEqual(['/tmp', '/var/cache/flotilla']);
+        expect(
+          container.volumeMounts
+            .filter((m: any) => !m.readOnly)
+            .map((m: any) => m.mountPath)
+            .sort(),
+        ).toEqual(['/tmp', '/var/cache/flotilla']);
       });
 
       it('probes: liveness /healthz, readiness /readyz; resources requested; grace period above the 25 s shutdown bound', () => {

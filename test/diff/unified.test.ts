@@ -21,7 +21,9 @@ function apply(a: string[], script: ReturnType<typeof diffLines>): string[] {
 /** Length of the longest common subsequence, by dynamic programming, to check minimality. */
 function lcs(a: string[], b: string[]): number {
   const dp = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
-  for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) dp[i]![j] = a[i - 1] === b[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++)
+      dp[i]![j] = a[i - 1] === b[j - 1] ? dp[i - 1]![j - 1]! + 1 : Math.max(dp[i - 1]![j]!, dp[i]![j - 1]!);
   return dp[a.length]![b.length]!;
 }
 
@@ -36,8 +38,16 @@ describe('diffLines (Myers)', () => {
   });
 
   it('empty → 2 lines is two insertions; 2 lines → empty is two deletions', () => {
-    expect(diffLines([], ['a', 'b']).map((l) => l.op).join('')).toBe('++');
-    expect(diffLines(['a', 'b'], []).map((l) => l.op).join('')).toBe('--');
+    expect(
+      diffLines([], ['a', 'b'])
+        .map((l) => l.op)
+        .join(''),
+    ).toBe('++');
+    expect(
+      diffLines(['a', 'b'], [])
+        .map((l) => l.op)
+        .join(''),
+    ).toBe('--');
   });
 
   it('ABCABBA → CBABAC needs 5 edits (Myers’ paper example: D = 5)', () => {
@@ -65,7 +75,18 @@ describe('unifiedDiff', () => {
   });
 
   it('replicas 6 → 5 in a 9-line file: one hunk with 3 lines of context each side', () => {
-    const before = ['apiVersion: apps/v1', 'kind: Deployment', 'metadata:', '  name: nginx', 'spec:', '  replicas: 6', '  selector:', '    matchLabels:', '      app: nginx'].join('\n') + '\n';
+    const before =
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: nginx',
+        'spec:',
+        '  replicas: 6',
+        '  selector:',
+        '    matchLabels:',
+        '      app: nginx',
+      ].join('\n') + '\n';
     const after = before.replace('replicas: 6', 'replicas: 5');
     expect(unifiedDiff('live/c/default/deployment-nginx.yaml', 'desired/c/default/deployment-nginx.yaml', before, after)).toBe(
       [
@@ -86,7 +107,9 @@ describe('unifiedDiff', () => {
   });
 
   it('a new file is one hunk @@ -0,0 +1,N @@ from /dev/null', () => {
-    expect(unifiedDiff('/dev/null', 'desired/a.yaml', '', 'a: 1\nb: 2\n')).toBe('--- /dev/null\n+++ desired/a.yaml\n@@ -0,0 +1,2 @@\n+a: 1\n+b: 2\n');
+    expect(unifiedDiff('/dev/null', 'desired/a.yaml', '', 'a: 1\nb: 2\n')).toBe(
+      '--- /dev/null\n+++ desired/a.yaml\n@@ -0,0 +1,2 @@\n+a: 1\n+b: 2\n',
+    );
   });
 
   it('a deleted single-line file is @@ -1 +0,0 @@', () => {

@@ -66,32 +66,47 @@ describe('PropagationPolicy defaults (Karmada mutating webhook, docs/reference/s
     const rs = (body: string) => build(pp(`replicaScheduling: ${body}`)).model.propagationPolicies[0]!.placement.replicaScheduling;
     expect(rs('{}')).toEqual({ replicaSchedulingType: 'Divided', replicaDivisionPreference: 'Weighted' });
     expect(rs('{replicaSchedulingType: Divided}')).toEqual({ replicaSchedulingType: 'Divided', replicaDivisionPreference: 'Weighted' });
-    expect(rs('{replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}')).toEqual({ replicaSchedulingType: 'Divided', replicaDivisionPreference: 'Aggregated' });
+    expect(rs('{replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}')).toEqual({
+      replicaSchedulingType: 'Divided',
+      replicaDivisionPreference: 'Aggregated',
+    });
     expect(rs('{replicaSchedulingType: Duplicated}')).toEqual({ replicaSchedulingType: 'Duplicated' });
   });
 
   it('spread constraints: {} ⇒ cluster with minGroups 1, maxGroups 0; minGroups 0 ⇒ 1 (TestSetDefaultSpreadConstraints)', () => {
     const sc = (body: string) => build(pp(`spreadConstraints: ${body}`)).model.propagationPolicies[0]!.placement.spreadConstraints;
     expect(sc('[{}]')).toEqual([{ spreadByField: 'cluster', minGroups: 1, maxGroups: 0 }]);
-    expect(sc('[{spreadByField: cluster, minGroups: 0, maxGroups: 3}]')).toEqual([{ spreadByField: 'cluster', minGroups: 1, maxGroups: 3 }]);
+    expect(sc('[{spreadByField: cluster, minGroups: 0, maxGroups: 3}]')).toEqual([
+      { spreadByField: 'cluster', minGroups: 1, maxGroups: 3 },
+    ]);
     expect(sc('[{spreadByLabel: team, maxGroups: 2}]')).toEqual([{ spreadByLabel: 'team', minGroups: 1, maxGroups: 2 }]);
   });
 
   it('a cluster constraint with only maxSkew keeps maxGroups 0 and its maxSkew (the scheduler reads that as unlimited)', () => {
-    const { model, diags } = build(pp('spreadConstraints: [{spreadByField: cluster, maxSkew: 1}]\nreplicaScheduling: {replicaSchedulingType: Divided}'));
+    const { model, diags } = build(
+      pp('spreadConstraints: [{spreadByField: cluster, maxSkew: 1}]\nreplicaScheduling: {replicaSchedulingType: Divided}'),
+    );
     expect(diags).toEqual([]);
-    expect(model.propagationPolicies[0]!.placement.spreadConstraints).toEqual([{ spreadByField: 'cluster', minGroups: 1, maxGroups: 0, maxSkew: 1 }]);
+    expect(model.propagationPolicies[0]!.placement.spreadConstraints).toEqual([
+      { spreadByField: 'cluster', minGroups: 1, maxGroups: 0, maxSkew: 1 },
+    ]);
     expect(model.propagationPolicies[0]!.placement.skewConstraints).toBeUndefined();
   });
 
   it('maxSkew on a Duplicated placement (no replicaScheduling) is a MAXSKEW_NOT_APPLICABLE warning at each maxSkew', () => {
-    const { model, diags } = build(pp('spreadConstraints:\n  - {spreadByField: region, maxSkew: 1}\n  - {spreadByField: cluster, maxSkew: 2}'));
+    const { model, diags } = build(
+      pp('spreadConstraints:\n  - {spreadByField: region, maxSkew: 1}\n  - {spreadByField: cluster, maxSkew: 2}'),
+    );
     expect(diags).toEqual(['warning MAXSKEW_NOT_APPLICABLE f0.yaml:12', 'warning MAXSKEW_NOT_APPLICABLE f0.yaml:13']);
     expect(model.propagationPolicies).toHaveLength(1);
   });
 
   it('region + cluster constraints are valid as written and not replaced', () => {
-    const { model, diags } = build(pp('spreadConstraints:\n  - {spreadByField: region, minGroups: 2, maxGroups: 2}\n  - {spreadByField: cluster, minGroups: 2, maxGroups: 4}'));
+    const { model, diags } = build(
+      pp(
+        'spreadConstraints:\n  - {spreadByField: region, minGroups: 2, maxGroups: 2}\n  - {spreadByField: cluster, minGroups: 2, maxGroups: 4}',
+      ),
+    );
     expect(diags).toEqual([]);
     expect(model.propagationPolicies[0]!.placement.spreadConstraints.map((c) => c.spreadByField)).toEqual(['region', 'cluster']);
   });
@@ -120,7 +135,9 @@ replicaScheduling:
 
   it('clusterTolerations are read with their operator and effect', () => {
     const { model } = build(pp('clusterTolerations:\n  - {key: gpu, operator: Exists, effect: NoExecute, tolerationSeconds: 30}'));
-    expect(model.propagationPolicies[0]!.placement.clusterTolerations).toEqual([{ key: 'gpu', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }]);
+    expect(model.propagationPolicies[0]!.placement.clusterTolerations).toEqual([
+      { key: 'gpu', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 },
+    ]);
   });
 
   it('`tolerations` together with clusterTolerations: both lists are used, with a FIELD_ALIAS warning', () => {
@@ -137,10 +154,18 @@ replicaScheduling:
       - affinityName: burst
         clusterNames: [b]
 `;
-    const aggregated = build(FLEET, pp(terms + 'replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}'));
+    const aggregated = build(
+      FLEET,
+      pp(terms + 'replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}'),
+    );
     expect(aggregated.diags).toEqual([]);
-    expect(aggregated.model.propagationPolicies[0]!.placement.clusterAffinities![0]!.overflowAffinities).toEqual([{ affinityName: 'burst', clusterNames: ['b'] }]);
-    const dynamic = build(FLEET, pp(terms + 'replicaScheduling: {replicaSchedulingType: Divided, weightPreference: {dynamicWeight: AvailableReplicas}}'));
+    expect(aggregated.model.propagationPolicies[0]!.placement.clusterAffinities![0]!.overflowAffinities).toEqual([
+      { affinityName: 'burst', clusterNames: ['b'] },
+    ]);
+    const dynamic = build(
+      FLEET,
+      pp(terms + 'replicaScheduling: {replicaSchedulingType: Divided, weightPreference: {dynamicWeight: AvailableReplicas}}'),
+    );
     expect(dynamic.diags).toEqual([]);
     const staticWeighted = build(FLEET, pp(terms + 'replicaScheduling: {replicaSchedulingType: Divided}'));
     expect(errors(staticWeighted.diags)).toEqual(['error INVALID_POLICY f1.yaml:14']);
@@ -149,23 +174,63 @@ replicaScheduling:
 
 describe('PropagationPolicy validation (Karmada TestValidatePropagationSpec, re-expressed)', () => {
   const cases: Array<[string, string, string]> = [
-    ['fieldSelector with unsupported key foo', 'clusterAffinity:\n  fieldSelector:\n    matchExpressions: [{key: foo, operator: In, values: [x]}]', 'INVALID_SELECTOR'],
-    ['fieldSelector with operator Exists', 'clusterAffinity:\n  fieldSelector:\n    matchExpressions: [{key: region, operator: Exists}]', 'INVALID_SELECTOR'],
-    ['clusterAffinities term fieldSelector with unsupported key', 'clusterAffinities:\n  - affinityName: g1\n    fieldSelector:\n      matchExpressions: [{key: foo, operator: In, values: [x]}]', 'INVALID_SELECTOR'],
+    [
+      'fieldSelector with unsupported key foo',
+      'clusterAffinity:\n  fieldSelector:\n    matchExpressions: [{key: foo, operator: In, values: [x]}]',
+      'INVALID_SELECTOR',
+    ],
+    [
+      'fieldSelector with operator Exists',
+      'clusterAffinity:\n  fieldSelector:\n    matchExpressions: [{key: region, operator: Exists}]',
+      'INVALID_SELECTOR',
+    ],
+    [
+      'clusterAffinities term fieldSelector with unsupported key',
+      'clusterAffinities:\n  - affinityName: g1\n    fieldSelector:\n      matchExpressions: [{key: foo, operator: In, values: [x]}]',
+      'INVALID_SELECTOR',
+    ],
     ['spreadByLabel together with spreadByField', 'spreadConstraints: [{spreadByField: cluster, spreadByLabel: team}]', 'INVALID_POLICY'],
     ['maxGroups 1 lower than minGroups 2', 'spreadConstraints: [{spreadByField: cluster, minGroups: 2, maxGroups: 1}]', 'INVALID_POLICY'],
     ['maxGroups lower than 0', 'spreadConstraints: [{spreadByField: cluster, maxGroups: -1}]', 'INVALID_POLICY'],
-    ['two region constraints', 'spreadConstraints:\n  - {spreadByField: region}\n  - {spreadByField: region}\n  - {spreadByField: cluster}', 'INVALID_POLICY'],
-    ['a default (field-less) constraint plus an explicit cluster one', 'spreadConstraints:\n  - {maxGroups: 2}\n  - {spreadByField: cluster}', 'INVALID_POLICY'],
+    [
+      'two region constraints',
+      'spreadConstraints:\n  - {spreadByField: region}\n  - {spreadByField: region}\n  - {spreadByField: cluster}',
+      'INVALID_POLICY',
+    ],
+    [
+      'a default (field-less) constraint plus an explicit cluster one',
+      'spreadConstraints:\n  - {maxGroups: 2}\n  - {spreadByField: cluster}',
+      'INVALID_POLICY',
+    ],
     ['affinityName that is not a label key', 'clusterAffinities:\n  - affinityName: "bad name"', 'INVALID_POLICY'],
-    ['overflow name equal to the primary name', 'clusterAffinities:\n  - affinityName: g\n    clusterNames: [a]\n    overflowAffinities: [{affinityName: g, clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}', 'INVALID_POLICY'],
-    ['overflow without an inline affinity', 'clusterAffinities:\n  - affinityName: g\n    overflowAffinities: [{affinityName: o, clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}', 'INVALID_POLICY'],
+    [
+      'overflow name equal to the primary name',
+      'clusterAffinities:\n  - affinityName: g\n    clusterNames: [a]\n    overflowAffinities: [{affinityName: g, clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}',
+      'INVALID_POLICY',
+    ],
+    [
+      'overflow without an inline affinity',
+      'clusterAffinities:\n  - affinityName: g\n    overflowAffinities: [{affinityName: o, clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}',
+      'INVALID_POLICY',
+    ],
     ['replicaDivisionPreference Random', 'replicaScheduling: {replicaDivisionPreference: Random}', 'INVALID_POLICY'],
     ['dynamicWeight other than AvailableReplicas', 'replicaScheduling: {weightPreference: {dynamicWeight: Cost}}', 'INVALID_POLICY'],
     ['toleration effect NoWay', 'clusterTolerations: [{key: a, effect: NoWay}]', 'INVALID_POLICY'],
-    ['weight as a string', 'replicaScheduling:\n  weightPreference:\n    staticWeightList: [{targetCluster: {clusterNames: [a]}, weight: "2"}]', 'INVALID_FIELD_TYPE'],
-    ['static weight without targetCluster', 'replicaScheduling:\n  weightPreference:\n    staticWeightList: [{weight: 2}]', 'INVALID_POLICY'],
-    ['preferred weight 101', 'clusterAffinity:\n  preferredDuringSchedulingIgnoredDuringExecution: [{weight: 101, preference: {}}]', 'INVALID_WEIGHT'],
+    [
+      'weight as a string',
+      'replicaScheduling:\n  weightPreference:\n    staticWeightList: [{targetCluster: {clusterNames: [a]}, weight: "2"}]',
+      'INVALID_FIELD_TYPE',
+    ],
+    [
+      'static weight without targetCluster',
+      'replicaScheduling:\n  weightPreference:\n    staticWeightList: [{weight: 2}]',
+      'INVALID_POLICY',
+    ],
+    [
+      'preferred weight 101',
+      'clusterAffinity:\n  preferredDuringSchedulingIgnoredDuringExecution: [{weight: 101, preference: {}}]',
+      'INVALID_WEIGHT',
+    ],
     ['matchLabels with a non-string value', 'clusterAffinity:\n  labelSelector: {matchLabels: {enabled: true}}', 'INVALID_FIELD_TYPE'],
     ['spreadConstraints as a mapping', 'spreadConstraints: {spreadByField: cluster}', 'INVALID_FIELD_TYPE'],
   ];
@@ -180,11 +245,15 @@ describe('PropagationPolicy validation (Karmada TestValidatePropagationSpec, re-
   it('spec-level: priority as a string, preemption Sometimes, missing spec', () => {
     expect(errors(build(pp('{}', '  priority: high\n')).diags)).toEqual(['error INVALID_FIELD_TYPE f0.yaml:10']);
     expect(errors(build(pp('{}', '  preemption: Sometimes\n')).diags)).toEqual(['error INVALID_POLICY f0.yaml:10']);
-    expect(errors(build('apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata:\n  name: p\n').diags)).toEqual(['error INVALID_POLICY f0.yaml:1']);
+    expect(errors(build('apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata:\n  name: p\n').diags)).toEqual([
+      'error INVALID_POLICY f0.yaml:1',
+    ]);
   });
 
   it('accepted-but-inert Karmada fields are info NOT_APPLICABLE, not warnings, and the policy stays', () => {
-    const { model, sink } = build(pp('{}', '  failover: {cluster: {purgeMode: Directly}}\n  propagateDeps: true\n  conflictResolution: Overwrite\n'));
+    const { model, sink } = build(
+      pp('{}', '  failover: {cluster: {purgeMode: Directly}}\n  propagateDeps: true\n  conflictResolution: Overwrite\n'),
+    );
     expect(sink.items.map((d) => `${d.severity} ${d.code}`)).toEqual(['info NOT_APPLICABLE', 'info NOT_APPLICABLE', 'info NOT_APPLICABLE']);
     expect(model.propagationPolicies).toHaveLength(1);
   });
@@ -241,7 +310,18 @@ status:
 
   it('a cluster with no Ready condition is ready; no apiEnablements/resourceSummary stay undefined', () => {
     const c = build(FLEET).model.clusters[0]!;
-    expect(c).toEqual({ name: 'a', labels: { region: 'east' }, provider: '', region: 'east', zones: [], taints: [], ready: true, deleting: false, fleets: ['fleet'], sources: [c.sources[0]] });
+    expect(c).toEqual({
+      name: 'a',
+      labels: { region: 'east' },
+      provider: '',
+      region: 'east',
+      zones: [],
+      taints: [],
+      ready: true,
+      deleting: false,
+      fleets: ['fleet'],
+      sources: [c.sources[0]],
+    });
   });
 
   it('Kurator reference form: a {name, kind} entry resolves to an AttachedCluster; fleets are recorded on the cluster', () => {
@@ -264,7 +344,9 @@ spec:
   });
 
   it('unknown fields in a Karmada Cluster spec are warned; spec.zone is an info note and does not fill zones', () => {
-    const { model, sink } = build('apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: m\nspec:\n  zone: z1\n  regoin: x\n');
+    const { model, sink } = build(
+      'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: m\nspec:\n  zone: z1\n  regoin: x\n',
+    );
     expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual(['warning UNKNOWN_FIELD 7', 'info NOT_APPLICABLE 6']);
     expect(model.clusters[0]!.zones).toEqual([]);
   });
@@ -278,7 +360,8 @@ spec:
   });
 
   it('Karmada Cluster spec: zone with zones is INVALID_CLUSTER; a provider that is not a label value is INVALID_CLUSTER', () => {
-    const spec = (body: string) => build(`apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: m\nspec:\n${body}`).diags;
+    const spec = (body: string) =>
+      build(`apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: m\nspec:\n${body}`).diags;
     expect(spec('  zone: z1\n  zones: [z1]\n')).toEqual(['error INVALID_CLUSTER f0.yaml:6']);
     expect(spec('  provider: "amazon web services"\n')).toEqual(['error INVALID_CLUSTER f0.yaml:6']);
   });
@@ -301,7 +384,13 @@ spec:
     labelsOverrider: [{operator: add, value: {tier: web}}]
 `);
     expect(sink.items.map((d) => `${d.severity} ${d.code}`)).toEqual(['warning UNKNOWN_CLUSTER', 'info DEPRECATED_FIELD']);
-    expect(model.clusterOverridePolicies[0]!.rules).toEqual([{ targetCluster: { clusterNames: ['a'] }, overriders: { labelsOverrider: [{ operator: 'add', value: { tier: 'web' } }] }, path: ['spec'] }]);
+    expect(model.clusterOverridePolicies[0]!.rules).toEqual([
+      {
+        targetCluster: { clusterNames: ['a'] },
+        overriders: { labelsOverrider: [{ operator: 'add', value: { tier: 'web' } }] },
+        path: ['spec'],
+      },
+    ]);
     expect(model.clusterOverridePolicies[0]!.resourceSelectors).toEqual([]);
   });
 
@@ -315,7 +404,9 @@ spec:
         plaintext: [{path: /spec/replicas, operator: replace, value: 3}]
 `);
     expect(diags).toEqual([]);
-    expect(model.overridePolicies[0]!.rules).toEqual([{ overriders: { plaintext: [{ path: '/spec/replicas', operator: 'replace', value: 3 }] }, path: ['spec', 'overrideRules', 0] }]);
+    expect(model.overridePolicies[0]!.rules).toEqual([
+      { overriders: { plaintext: [{ path: '/spec/replicas', operator: 'replace', value: 3 }] }, path: ['spec', 'overrideRules', 0] },
+    ]);
   });
 
   it('a plaintext add without value is rejected (OVERRIDE_INVALID) and the policy left out', () => {
@@ -335,20 +426,24 @@ spec:
 
 describe('tuning, unsupported kinds and resources', () => {
   it('Go durations: 30s → 30, 1m30s → 90, 500ms → 0.5, 1h → 3600; "soon" and "" are not durations', () => {
-    expect([parseDurationSeconds('30s'), parseDurationSeconds('1m30s'), parseDurationSeconds('500ms'), parseDurationSeconds('1h')]).toEqual([30, 90, 0.5, 3600]);
+    expect([parseDurationSeconds('30s'), parseDurationSeconds('1m30s'), parseDurationSeconds('500ms'), parseDurationSeconds('1h')]).toEqual(
+      [30, 90, 0.5, 3600],
+    );
     expect([parseDurationSeconds('soon'), parseDurationSeconds(''), parseDurationSeconds('30')]).toEqual([null, null, null]);
   });
 
   it('no KarmadaConfig ⇒ parallelism 10, estimator timeout 3 s; a second KarmadaConfig is a DUPLICATE_TUNING warning', () => {
     expect(build(FLEET).model.tuning).toEqual({ parallelism: 10, estimatorTimeoutSeconds: 3 });
-    const kc = (n: string, p: number) => `apiVersion: config.karmada.io/v1alpha1\nkind: KarmadaConfig\nmetadata: {name: ${n}}\nspec:\n  scheduler: {parallelism: ${p}}\n`;
+    const kc = (n: string, p: number) =>
+      `apiVersion: config.karmada.io/v1alpha1\nkind: KarmadaConfig\nmetadata: {name: ${n}}\nspec:\n  scheduler: {parallelism: ${p}}\n`;
     const { model, diags } = build(kc('one', 4), kc('two', 8));
     expect(model.tuning.parallelism).toBe(4);
     expect(diags).toEqual(['warning DUPLICATE_TUNING f1.yaml:1']);
   });
 
   it('karmada.io / kurator.dev kinds flotilla does not implement are UNSUPPORTED_KIND; other groups are resources, sorted', () => {
-    const doc = (api: string, kind: string, name: string, ns = '') => `apiVersion: ${api}\nkind: ${kind}\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}`;
+    const doc = (api: string, kind: string, name: string, ns = '') =>
+      `apiVersion: ${api}\nkind: ${kind}\nmetadata:\n  name: ${name}\n${ns ? `  namespace: ${ns}\n` : ''}`;
     const { model, diags } = build(
       [
         doc('work.karmada.io/v1alpha2', 'ResourceBinding', 'rb'),

@@ -70,7 +70,10 @@ describe('seed article YAML', () => {
   });
 
   it('hierarchical-scheduling is Duplicated, so both maxSkew values are MAXSKEW_NOT_APPLICABLE warnings (lines 17 and 19)', () => {
-    expect(at('MAXSKEW_NOT_APPLICABLE')).toEqual(['09-propagation-hierarchical-scheduling.yaml:17', '09-propagation-hierarchical-scheduling.yaml:19']);
+    expect(at('MAXSKEW_NOT_APPLICABLE')).toEqual([
+      '09-propagation-hierarchical-scheduling.yaml:17',
+      '09-propagation-hierarchical-scheduling.yaml:19',
+    ]);
   });
 
   it('hierarchical-scheduling: `tolerations` is read as clusterTolerations with a FIELD_ALIAS warning at line 20', () => {
@@ -114,6 +117,8 @@ describe('seed article YAML', () => {
       ['spec', 'overrideRules', 0],
       ['spec', 'overrideRules', 1],
     ]);
-    expect(op.rules[1]!.overriders.commandOverrider).toEqual([{ containerName: 'app', operator: 'add', value: ['--region=eu-central', '--compliance=gdpr'] }]);
+    expect(op.rules[1]!.overriders.commandOverrider).toEqual([
+      { containerName: 'app', operator: 'add', value: ['--region=eu-central', '--compliance=gdpr'] },
+    ]);
   });
 });

@@ -37,25 +37,33 @@ describe('assignShards (consistent hashing with bounded loads)', () => {
 
   it('minimal movement: N → N+1 shards moves at most 2 × clusters/(N+1) + 2 clusters (ideal: clusters/(N+1))', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.stringMatching(/^c-[a-z0-9]{1,12}$/), { minLength: 50, maxLength: 400 }), fc.integer({ min: 2, max: 10 }), (clusters, n) => {
-        const before = assignShards(clusters, n);
-        const after = assignShards(clusters, n + 1);
-        const moved = clusters.filter((c) => before.get(c) !== after.get(c)).length;
-        expect(moved).toBeLessThanOrEqual(Math.ceil((2 * clusters.length) / (n + 1)) + 2);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^c-[a-z0-9]{1,12}$/), { minLength: 50, maxLength: 400 }),
+        fc.integer({ min: 2, max: 10 }),
+        (clusters, n) => {
+          const before = assignShards(clusters, n);
+          const after = assignShards(clusters, n + 1);
+          const moved = clusters.filter((c) => before.get(c) !== after.get(c)).length;
+          expect(moved).toBeLessThanOrEqual(Math.ceil((2 * clusters.length) / (n + 1)) + 2);
+        },
+      ),
       { numRuns: 60 },
     );
   });
 
   it('minimal movement: adding one cluster moves few of the others (≤ 5% + 3)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.stringMatching(/^c-[a-z0-9]{1,12}$/), { minLength: 50, maxLength: 400 }), fc.integer({ min: 2, max: 10 }), (clusters, n) => {
-        const [extra, ...rest] = clusters;
-        const before = assignShards(rest, n);
-        const after = assignShards([...rest, extra!], n);
-        const moved = rest.filter((c) => before.get(c) !== after.get(c)).length;
-        expect(moved).toBeLessThanOrEqual(Math.ceil(rest.length * 0.05) + 3);
-      }),
+      fc.property(
+        fc.uniqueArray(fc.stringMatching(/^c-[a-z0-9]{1,12}$/), { minLength: 50, maxLength: 400 }),
+        fc.integer({ min: 2, max: 10 }),
+        (clusters, n) => {
+          const [extra, ...rest] = clusters;
+          const before = assignShards(rest, n);
+          const after = assignShards([...rest, extra!], n);
+          const moved = rest.filter((c) => before.get(c) !== after.get(c)).length;
+          expect(moved).toBeLessThanOrEqual(Math.ceil(rest.length * 0.05) + 3);
+        },
+      ),
       { numRuns: 60 },
     );
   });

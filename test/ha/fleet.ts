@@ -8,7 +8,12 @@ export function clusterNames(n: number): string[] {
 
 /** The fleet files; `version` goes into the ConfigMap so a new version changes one object per cluster. */
 export function duplicatedFleet(names: readonly string[], version: string): SourceFile[] {
-  const clusters = names.map((n) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}, labels: {env: prod}}\nspec: {provider: test, region: r1}\n`).join('---\n');
+  const clusters = names
+    .map(
+      (n) =>
+        `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}, labels: {env: prod}}\nspec: {provider: test, region: r1}\n`,
+    )
+    .join('---\n');
   const policy = `apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterPropagationPolicy
 metadata: {name: everywhere}

@@ -126,7 +126,9 @@ describe('LeaseLock (client-go leader election on coordination.k8s.io/v1 Leases)
   });
 
   it('refuses timings that cannot keep holders apart (renewDeadline ≥ leaseDuration)', () => {
-    expect(() => checkTiming({ leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 })).toThrow(/greater than renewDeadline/);
+    expect(() => checkTiming({ leaseDurationMs: 10_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 })).toThrow(
+      /greater than renewDeadline/,
+    );
     expect(() => checkTiming(timing)).not.toThrow();
   });
 });

@@ -36,7 +36,8 @@ function cuttable(inner: KubeTransport): KubeTransport & { cut: boolean } {
   const t = {
     cut: false,
     server: inner.server,
-    send: (req: Parameters<KubeTransport['send']>[0]) => (t.cut ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) : inner.send(req)),
+    send: (req: Parameters<KubeTransport['send']>[0]) =>
+      t.cut ? Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) : inner.send(req),
     close: () => inner.close(),
   };
   return t;
@@ -48,7 +49,15 @@ function replica(identity: string) {
   kc.setCurrentContext('management');
   const transport = cuttable(kubeconfigTransport(kc));
   const metrics = createMetrics({ perClusterFromStatus: false, defaultMetrics: false });
-  const manager = new ShardManager({ client: new LeaseClient(transport, 'flotilla-system', 1_000), group: 'flotilla', identity, shards: 6, timing: TIMING, log: silentLogger(), onChange: (owned) => metrics.recordShards(owned, 6, manager.liveReplicas) });
+  const manager = new ShardManager({
+    client: new LeaseClient(transport, 'flotilla-system', 1_000),
+    group: 'flotilla',
+    identity,
+    shards: 6,
+    timing: TIMING,
+    log: silentLogger(),
+    onChange: (owned) => metrics.recordShards(owned, 6, manager.liveReplicas),
+  });
   const target = new ShardedTarget({
     name: 'kubernetes:test',
     type: 'kubernetes',
@@ -56,7 +65,13 @@ function replica(identity: string) {
     clusterTarget: () => testTarget(clusters),
     parallelism: 4,
     log: silentLogger(),
-    onCluster: (r) => metrics.recordCluster(r.cluster, { applied: r.report.created + r.report.configured, failed: r.report.failed, drifted: r.drifted, pruned: r.report.deleted }),
+    onCluster: (r) =>
+      metrics.recordCluster(r.cluster, {
+        applied: r.report.created + r.report.configured,
+        failed: r.report.failed,
+        drifted: r.drifted,
+        pruned: r.report.deleted,
+      }),
   });
   const plans = new PlanMaker();
   const applied: string[][] = [];
@@ -126,14 +141,18 @@ describe('3 replicas sharding 12 clusters over 6 shard leases', () => {
       // The dead replica stops acting on its shards after the renew deadline…
       await until(() => dead.manager.ownedShards().length === 0, TIMING.renewDeadlineMs + 300);
       // …and the survivors hold all 6 within lease duration + 2 retry periods of its last renewal.
-      const takeover = await until(() => survivors.every((r) => r.manager.ownedShards().length === 3), TIMING.leaseDurationMs + 3 * TIMING.retryPeriodMs);
+      const takeover = await until(
+        () => survivors.every((r) => r.manager.ownedShards().length === 3),
+        TIMING.leaseDurationMs + 3 * TIMING.retryPeriodMs,
+      );
       expect(Date.now() - killedAt).toBeLessThanOrEqual(TIMING.leaseDurationMs + 2 * TIMING.retryPeriodMs + 200);
       expect(takeover).toBeGreaterThan(0);
       // The next pass of each survivor applies the orphaned clusters: once each, and no other writes.
       await Promise.all(survivors.map((r) => r.apply('v2')));
       const after = writesByCluster();
       for (const c of NAMES) expect(after.get(c), c).toEqual(['PATCH /api/v1/namespaces/default/configmaps/app-config']);
-      for (const c of NAMES) expect(clusters.servers.get(c)!.getObject('v1', 'ConfigMap', 'default', 'app-config')!.data).toEqual({ version: 'v2' });
+      for (const c of NAMES)
+        expect(clusters.servers.get(c)!.getObject('v1', 'ConfigMap', 'default', 'app-config')!.data).toEqual({ version: 'v2' });
       const last = survivors.map((r) => r.applied.at(-1)!);
       expect(last.flat().sort()).toEqual(NAMES);
     } finally {

@@ -23,8 +23,25 @@ const OK: TargetReport = { created: 0, configured: 0, unchanged: 1, deleted: 0, 
 /** A plan over `clusters` (one object each) with deletions on `deleting`. */
 function plan(clusters: readonly string[], deleting: readonly string[] = []): TargetPlan {
   const files = new Map(clusters.map((c) => [`${c}/v1/configmap/default/app.yaml`, `oid-${c}`]));
-  const changes = deleting.map((c) => ({ cluster: c, action: 'deleted', ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'app' } }) as unknown as ObjectChange);
-  return { revision: 'r', changes, files: () => files, total: files.size, manifestsTree: null, previousManifestsTree: null, readText: async () => '', full: false, clusterOf: (p) => p.split('/')[0]! };
+  const changes = deleting.map(
+    (c) =>
+      ({
+        cluster: c,
+        action: 'deleted',
+        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'app' },
+      }) as unknown as ObjectChange,
+  );
+  return {
+    revision: 'r',
+    changes,
+    files: () => files,
+    total: files.size,
+    manifestsTree: null,
+    previousManifestsTree: null,
+    readText: async () => '',
+    full: false,
+    clusterOf: (p) => p.split('/')[0]!,
+  };
 }
 
 /** A gate over 2 shards holding `owned`, assigning with the real consistent hash. */
@@ -33,7 +50,12 @@ function gate(owned: Set<number>): ClusterGate {
     async acquireBatch(clusters) {
       const a = assignShards(clusters, 2);
       const names = [...a.keys()].sort();
-      return { clusters: names.filter((c) => owned.has(a.get(c)!)), others: names.filter((c) => !owned.has(a.get(c)!)), stillOwns: () => true, done: () => undefined };
+      return {
+        clusters: names.filter((c) => owned.has(a.get(c)!)),
+        others: names.filter((c) => !owned.has(a.get(c)!)),
+        stillOwns: () => true,
+        done: () => undefined,
+      };
     },
   };
 }
@@ -69,7 +91,7 @@ describe('the fleet a sharded replica assigns', () => {
     expect([...a.target.others, ...b.target.others].sort()).toEqual(base);
   });
 
-  it('a cluster with deletions in the plan is in the fleet (pruned once, by its shard\'s owner); its inner targets are dropped once the prune is done', async () => {
+  it("a cluster with deletions in the plan is in the fleet (pruned once, by its shard's owner); its inner targets are dropped once the prune is done", async () => {
     const gone = departed[0]!;
     const a = replica(new Set([0]));
     const b = replica(new Set([1]));
@@ -91,7 +113,13 @@ describe('ownership checked before every write (test API server)', () => {
 
   const files = (version: string): SourceFile[] => [
     ...duplicatedFleet(['c00'], version),
-    ...['two', 'three'].map((n) => ({ path: `${n}.yaml`, text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${n}, namespace: default}\ndata: {version: "${version}"}\n` }) as SourceFile),
+    ...['two', 'three'].map(
+      (n) =>
+        ({
+          path: `${n}.yaml`,
+          text: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${n}, namespace: default}\ndata: {version: "${version}"}\n`,
+        }) as SourceFile,
+    ),
   ];
 
   it('3 ConfigMaps, lease lost after the 1st write → 1 write, 2 skipped, cluster failed; next pass with the lease writes the 2 others only', async () => {
@@ -101,7 +129,14 @@ describe('ownership checked before every write (test API server)', () => {
     const target = new ShardedTarget({
       name: 'kubernetes:test',
       type: 'kubernetes',
-      gate: { acquireBatch: async (clusters) => ({ clusters: [...clusters], others: [], stillOwns: () => ++checks <= allowed, done: () => undefined }) },
+      gate: {
+        acquireBatch: async (clusters) => ({
+          clusters: [...clusters],
+          others: [],
+          stillOwns: () => ++checks <= allowed,
+          done: () => undefined,
+        }),
+      },
       clusterTarget: () => testTarget(fleet),
       parallelism: 1,
       log: silentLogger(),
@@ -140,7 +175,10 @@ describe('one request fits between renew deadline and lease duration', () => {
   });
 
   it('3 attempts × 1 s, backoff ≤ 100 ms, Retry-After ≤ 5 s, budget 4 s → Retry-After capped at 100 ms, 3 attempts kept (3.2 s)', () => {
-    const fitted = fitRequestPolicy({ timeoutMs: 1_000, retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 100, maxRetryAfterMs: 5_000 } }, 4_000);
+    const fitted = fitRequestPolicy(
+      { timeoutMs: 1_000, retry: { attempts: 3, initialDelayMs: 50, maxDelayMs: 100, maxRetryAfterMs: 5_000 } },
+      4_000,
+    );
     expect(fitted.retry).toMatchObject({ attempts: 3, maxRetryAfterMs: 100 });
     expect(worstCaseMs(fitted)).toBe(3_200);
   });
@@ -150,7 +188,10 @@ describe('one request fits between renew deadline and lease duration', () => {
     const target = new ShardedTarget({
       name: 'kubernetes:test',
       type: 'kubernetes',
-      gate: { requestBudgetMs: requestBudgetMs({ leaseDurationMs: 2_000, renewDeadlineMs: 1_400, retryPeriodMs: 250 }), acquireBatch: async (c) => ({ clusters: [...c], others: [], stillOwns: () => true, done: () => undefined }) },
+      gate: {
+        requestBudgetMs: requestBudgetMs({ leaseDurationMs: 2_000, renewDeadlineMs: 1_400, retryPeriodMs: 250 }),
+        acquireBatch: async (c) => ({ clusters: [...c], others: [], stillOwns: () => true, done: () => undefined }),
+      },
       clusterTarget: () => (made = testTarget({ kubeconfigText: '' } as TestFleet)),
       parallelism: 1,
       log: silentLogger(),

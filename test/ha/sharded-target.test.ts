@@ -5,8 +5,25 @@ import { describe, expect, it } from 'vitest';
 import { combine, mergeSyncResults, type ClusterApplyReport } from '../../src/ha/sharded-target.js';
 import type { ClusterSyncResult } from '../../src/kube/sync.js';
 
-const ok = (cluster: string, created: number): ClusterApplyReport => ({ cluster, drifted: 0, report: { created, configured: 0, unchanged: 1, deleted: 0, failed: 0, failedClusters: [], ok: true, message: null } });
-const failed = (cluster: string): ClusterApplyReport => ({ cluster, drifted: 0, report: { created: 0, configured: 0, unchanged: 0, deleted: 0, failed: 2, failedClusters: [cluster], ok: false, message: `${cluster}: connection refused` } });
+const ok = (cluster: string, created: number): ClusterApplyReport => ({
+  cluster,
+  drifted: 0,
+  report: { created, configured: 0, unchanged: 1, deleted: 0, failed: 0, failedClusters: [], ok: true, message: null },
+});
+const failed = (cluster: string): ClusterApplyReport => ({
+  cluster,
+  drifted: 0,
+  report: {
+    created: 0,
+    configured: 0,
+    unchanged: 0,
+    deleted: 0,
+    failed: 2,
+    failedClusters: [cluster],
+    ok: false,
+    message: `${cluster}: connection refused`,
+  },
+});
 
 function synced(cluster: string, created: number, writes: number, health: 'Healthy' | 'Progressing'): ClusterSyncResult {
   return {
@@ -14,10 +31,29 @@ function synced(cluster: string, created: number, writes: number, health: 'Healt
     reachable: true,
     error: null,
     errorCode: null,
-    objects: [{ id: `|ConfigMap|default|app-${cluster}`, ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'app' }, action: 'created', drift: [], message: null, code: null, health: { status: health, message: null } as never }],
+    objects: [
+      {
+        id: `|ConfigMap|default|app-${cluster}`,
+        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'app' },
+        action: 'created',
+        drift: [],
+        message: null,
+        code: null,
+        health: { status: health, message: null } as never,
+      },
+    ],
     inventory: [],
     counts: { created, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 },
-    health: { status: health, counts: { Healthy: health === 'Healthy' ? 1 : 0, Suspended: 0, Progressing: health === 'Progressing' ? 1 : 0, Missing: 0, Degraded: 0 } },
+    health: {
+      status: health,
+      counts: {
+        Healthy: health === 'Healthy' ? 1 : 0,
+        Suspended: 0,
+        Progressing: health === 'Progressing' ? 1 : 0,
+        Missing: 0,
+        Degraded: 0,
+      },
+    },
     writes,
     pruneHeld: null,
   };

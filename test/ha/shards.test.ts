@@ -13,7 +13,11 @@ afterAll(() => fleet.close());
 
 function replicas(count: number, shards: number, clock: { now: () => number }) {
   const g = `grp${group++}`;
-  return Array.from({ length: count }, (_, i) => new ShardManager({ client: leaseClient(fleet), group: g, identity: `flotilla-${i}`, shards, now: clock.now, log: silentLogger() }));
+  return Array.from(
+    { length: count },
+    (_, i) =>
+      new ShardManager({ client: leaseClient(fleet), group: g, identity: `flotilla-${i}`, shards, now: clock.now, log: silentLogger() }),
+  );
 }
 
 /** Every replica ticks once, in order, `rounds` times, the clock moving one retry period per round. */
@@ -60,7 +64,12 @@ describe('ShardManager', () => {
     expect(counts(alive)).toEqual([4, 4]);
     await rounds(alive, 3, clock); // 18 s after its last renewal
     expect(counts(alive)).toEqual([6, 6]);
-    expect(alive.flatMap((m) => m.ownedShards()).filter((s) => orphaned.includes(s)).sort((a, b) => a - b)).toEqual(orphaned);
+    expect(
+      alive
+        .flatMap((m) => m.ownedShards())
+        .filter((s) => orphaned.includes(s))
+        .sort((a, b) => a - b),
+    ).toEqual(orphaned);
     noShardTwice(alive);
   });
 

@@ -35,5 +35,6 @@ export function split(r: RenderResult, kind: string, name: string, namespace = '
 
 /** The rendered object of a resource on a cluster. */
 export function manifestOn(r: RenderResult, cluster: string, kind: string, name: string): Record<string, any> | undefined {
-  return r.manifests[cluster]?.find((o) => o.kind === kind && (o.metadata as { name?: string })?.name === name) as Record<string, any> | undefined;
+  return r.manifests[cluster]?.find((o) => o.kind === kind && (o.metadata as { name?: string })?.name === name) as
+    Record<string, any> | undefined;
 }

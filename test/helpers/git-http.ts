@@ -45,8 +45,7 @@ export async function startGitHttpServer(
   const children = new Set<ChildProcess>();
   const timers = new Set<NodeJS.Timeout>();
   let fault: GitHttpFault | null = opts.fault ?? null;
-  const expectedAuth =
-    opts.user === undefined ? null : 'Basic ' + Buffer.from(`${opts.user}:${opts.password ?? ''}`).toString('base64');
+  const expectedAuth = opts.user === undefined ? null : 'Basic ' + Buffer.from(`${opts.user}:${opts.password ?? ''}`).toString('base64');
 
   /** The fault that applies to this request, counting down `times`. */
   const takeFault = (requestPath: string): GitHttpFault | null => {

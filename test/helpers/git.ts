@@ -56,10 +56,7 @@ export async function makeTempDir(prefix = 'flotilla-git-'): Promise<string> {
 }
 
 /** Creates a repository on branch main holding `files` in one commit (message "initial"). */
-export async function makeRepo(
-  files: Record<string, FileSpec>,
-  opts: { message?: string } = {},
-): Promise<{ dir: string; commit: string }> {
+export async function makeRepo(files: Record<string, FileSpec>, opts: { message?: string } = {}): Promise<{ dir: string; commit: string }> {
   const dir = await makeTempDir('flotilla-repo-');
   await git(dir, 'init', '-q', '-b', 'main');
   await git(dir, 'config', 'user.name', 'Flotilla Test');

@@ -4,13 +4,22 @@ import { kubeconfigFromSecretFile, resolveConnections, type ConnectionSettings }
 
 const kubeconfig = (names: string[], current = names[0]) =>
   stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': current,
+    apiVersion: 'v1',
+    kind: 'Config',
+    'current-context': current,
     clusters: names.map((n) => ({ name: n, cluster: { server: `https://${n}.example:6443` } })),
     users: names.map((n) => ({ name: n, user: { token: `t-${n}` } })),
     contexts: names.map((n) => ({ name: n, context: { cluster: n, user: n } })),
   });
-const settings = (over: Partial<ConnectionSettings> = {}): ConnectionSettings => ({ kubeconfigText: kubeconfig(['east', 'west', 'prod-eu']), kubeconfigDir: null, contexts: {}, secretsDir: null, ...over });
-const server = (r: ReturnType<typeof resolveConnections>[number]) => (r.ok ? r.endpoint.kubeConfig.getCurrentCluster()!.server : `error: ${r.error}`);
+const settings = (over: Partial<ConnectionSettings> = {}): ConnectionSettings => ({
+  kubeconfigText: kubeconfig(['east', 'west', 'prod-eu']),
+  kubeconfigDir: null,
+  contexts: {},
+  secretsDir: null,
+  ...over,
+});
+const server = (r: ReturnType<typeof resolveConnections>[number]) =>
+  r.ok ? r.endpoint.kubeConfig.getCurrentCluster()!.server : `error: ${r.error}`;
 
 describe('connections: context per cluster, mapping, secretRef directory', () => {
   it('context name = cluster name', () => {
@@ -28,17 +37,30 @@ describe('connections: context per cluster, mapping, secretRef directory', () =>
   });
   it('AttachedCluster secretRef kurator-system/cluster-01-kubeconfig → <dir>/kurator-system/cluster-01-kubeconfig', () => {
     const files = new Map([['/secrets/kurator-system/cluster-01-kubeconfig', kubeconfig(['attached'])]]);
-    const [r] = resolveConnections([{ name: 'production-cluster-01', secretRef: { namespace: 'kurator-system', name: 'cluster-01-kubeconfig' } }], settings({ secretsDir: '/secrets' }), (p) => files.get(p) ?? null);
+    const [r] = resolveConnections(
+      [{ name: 'production-cluster-01', secretRef: { namespace: 'kurator-system', name: 'cluster-01-kubeconfig' } }],
+      settings({ secretsDir: '/secrets' }),
+      (p) => files.get(p) ?? null,
+    );
     expect(server(r!)).toBe('https://attached.example:6443');
     expect(r!.ok && r!.endpoint.via).toBe('secret kurator-system/cluster-01-kubeconfig');
   });
   it('the secret file may be the Secret manifest itself (data.value, base64)', () => {
-    const secret = stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { value: Buffer.from(kubeconfig(['inside'])).toString('base64') } });
+    const secret = stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { value: Buffer.from(kubeconfig(['inside'])).toString('base64') },
+    });
     expect(kubeconfigFromSecretFile(secret)).toContain('https://inside.example:6443');
   });
   it('a secret name with a path in it is refused, never read', () => {
     const read: string[] = [];
-    const [r] = resolveConnections([{ name: 'x', secretRef: { namespace: 'ns', name: '../etc' } }], settings({ secretsDir: '/secrets' }), (p) => (read.push(p), null));
+    const [r] = resolveConnections(
+      [{ name: 'x', secretRef: { namespace: 'ns', name: '../etc' } }],
+      settings({ secretsDir: '/secrets' }),
+      (p) => (read.push(p), null),
+    );
     expect(r!.ok).toBe(false);
     expect(read).toEqual([]);
   });
@@ -64,21 +86,49 @@ describe('connections: a kubeconfig that is not valid YAML never shows its conte
     }
   });
   it('names the kubeconfig file when it is known; an unterminated quote after the token reports where, not what', () => {
-    const [r] = resolveConnections([{ name: 'east' }], settings({ kubeconfigText: 'users:\n- name: east\n  user:\n    token: "SUPERSECRET-TOKEN\n', kubeconfigFile: '/etc/flotilla/kubeconfig' }), () => null);
-    expect(server(r!)).toMatch(/^error: the kubeconfig \/etc\/flotilla\/kubeconfig cannot be read: YAML syntax error at line \d+, column \d+$/);
+    const [r] = resolveConnections(
+      [{ name: 'east' }],
+      settings({
+        kubeconfigText: 'users:\n- name: east\n  user:\n    token: "SUPERSECRET-TOKEN\n',
+        kubeconfigFile: '/etc/flotilla/kubeconfig',
+      }),
+      () => null,
+    );
+    expect(server(r!)).toMatch(
+      /^error: the kubeconfig \/etc\/flotilla\/kubeconfig cannot be read: YAML syntax error at line \d+, column \d+$/,
+    );
     expect(server(r!)).not.toContain('SUPERSECRET');
   });
   it('a secret file (a Secret manifest whose data.value is the broken kubeconfig) → its path, line and column, no token', () => {
-    const secret = stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data: { value: Buffer.from(broken).toString('base64') } });
-    const files = new Map([['/secrets/ns/s', secret], ['/secrets/plain', broken]]);
-    const rs = resolveConnections([{ name: 'a', secretRef: { namespace: 'ns', name: 's' } }, { name: 'b', secretRef: { namespace: '', name: 'plain' } }], settings({ kubeconfigText: null, secretsDir: '/secrets' }), (p) => files.get(p) ?? null);
+    const secret = stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 's' },
+      data: { value: Buffer.from(broken).toString('base64') },
+    });
+    const files = new Map([
+      ['/secrets/ns/s', secret],
+      ['/secrets/plain', broken],
+    ]);
+    const rs = resolveConnections(
+      [
+        { name: 'a', secretRef: { namespace: 'ns', name: 's' } },
+        { name: 'b', secretRef: { namespace: '', name: 'plain' } },
+      ],
+      settings({ kubeconfigText: null, secretsDir: '/secrets' }),
+      (p) => files.get(p) ?? null,
+    );
     expect(rs.map(server)).toEqual([
       'error: /secrets/ns/s is not a kubeconfig: YAML syntax error at line 6, column 4',
       'error: /secrets/plain is not a kubeconfig: YAML syntax error at line 6, column 4',
     ]);
   });
   it('a kubeconfig that is YAML but not a kubeconfig keeps client-node\'s field message ("users[0].name is missing")', () => {
-    const [r] = resolveConnections([{ name: 'east' }], settings({ kubeconfigText: 'users:\n- user:\n    token: SUPERSECRET-TOKEN\n' }), () => null);
+    const [r] = resolveConnections(
+      [{ name: 'east' }],
+      settings({ kubeconfigText: 'users:\n- user:\n    token: SUPERSECRET-TOKEN\n' }),
+      () => null,
+    );
     expect(server(r!)).toBe('error: the kubeconfig cannot be read: users[0].name is missing');
   });
 });

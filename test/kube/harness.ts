@@ -6,7 +6,12 @@ import { diffDesired, stateObjects, type AppliedState } from '../../src/state/ch
 import { safeSegment } from '../../src/render/layout.js';
 import type { SourceFile } from '../../src/load/parse.js';
 import type { TargetPlan } from '../../src/targets/target.js';
-import { KubernetesTarget, DEFAULT_KUBERNETES_SETTINGS, type KubernetesTargetSettings, type KubernetesTargetDeps } from '../../src/targets/kubernetes.js';
+import {
+  KubernetesTarget,
+  DEFAULT_KUBERNETES_SETTINGS,
+  type KubernetesTargetSettings,
+  type KubernetesTargetDeps,
+} from '../../src/targets/kubernetes.js';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fleetKubeconfig, startFleetApiServers, type TestFleet } from '../helpers/kube.js';
@@ -23,10 +28,26 @@ export const VIRTUAL_SERVICE_CRD = {
   spec: {
     group: 'networking.istio.io',
     scope: 'Namespaced',
-    names: { plural: 'virtualservices', singular: 'virtualservice', kind: 'VirtualService', listKind: 'VirtualServiceList', shortNames: ['vs'] },
+    names: {
+      plural: 'virtualservices',
+      singular: 'virtualservice',
+      kind: 'VirtualService',
+      listKind: 'VirtualServiceList',
+      shortNames: ['vs'],
+    },
     versions: [
-      { name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
-      { name: 'v1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+      {
+        name: 'v1beta1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+      {
+        name: 'v1',
+        served: true,
+        storage: false,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
     ],
   },
 };
@@ -99,13 +120,19 @@ export function testDeps(over: Partial<KubernetesTargetDeps> = {}): KubernetesTa
 }
 
 /** A target over a test fleet. */
-export function testTarget(fleet: TestFleet, over: Partial<KubernetesTargetSettings> = {}, deps: Partial<KubernetesTargetDeps> = {}): KubernetesTarget {
+export function testTarget(
+  fleet: TestFleet,
+  over: Partial<KubernetesTargetSettings> = {},
+  deps: Partial<KubernetesTargetDeps> = {},
+): KubernetesTarget {
   return new KubernetesTarget(testSettings(fleet, over), testDeps(deps));
 }
 
 /** Write requests (not dry runs) of every server since the last clear. */
 export function writes(fleet: TestFleet): Array<{ cluster: string; method: string; path: string; dryRun: boolean }> {
-  return [...fleet.servers.values()].flatMap((s: TestApiServer) => s.writeRequests().map((r) => ({ cluster: s.name, method: r.method, path: r.path, dryRun: r.dryRun })));
+  return [...fleet.servers.values()].flatMap((s: TestApiServer) =>
+    s.writeRequests().map((r) => ({ cluster: s.name, method: r.method, path: r.path, dryRun: r.dryRun })),
+  );
 }
 
 export function clearRequests(fleet: TestFleet): void {

@@ -5,10 +5,17 @@ import { describe, expect, it } from 'vitest';
 import { objectHealth, rollUpHealth, worstHealth, type HealthStatus } from '../../src/kube/health.js';
 
 const DIR = path.resolve(import.meta.dirname, '../../fixtures/health');
-const STATES: Record<string, HealthStatus> = { healthy: 'Healthy', progressing: 'Progressing', degraded: 'Degraded', suspended: 'Suspended' };
+const STATES: Record<string, HealthStatus> = {
+  healthy: 'Healthy',
+  progressing: 'Progressing',
+  degraded: 'Degraded',
+  suspended: 'Suspended',
+};
 
 describe('health per kind: fixtures/health/<kind>-<state>[-detail].yaml', () => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort();
   it('has golden inputs for Deployment, StatefulSet, DaemonSet, Job and a kind without rollout', () => {
     expect(new Set(files.map((f) => f.split('-')[0]))).toEqual(new Set(['deployment', 'statefulset', 'daemonset', 'job', 'configmap']));
   });
@@ -34,6 +41,9 @@ describe('roll-up', () => {
     expect(worstHealth([])).toBe('Healthy');
   });
   it('counts per status: 2 Healthy, 1 Missing → Missing', () => {
-    expect(rollUpHealth(['Healthy', 'Missing', 'Healthy'])).toEqual({ status: 'Missing', counts: { Healthy: 2, Suspended: 0, Progressing: 0, Missing: 1, Degraded: 0 } });
+    expect(rollUpHealth(['Healthy', 'Missing', 'Healthy'])).toEqual({
+      status: 'Missing',
+      counts: { Healthy: 2, Suspended: 0, Progressing: 0, Missing: 1, Degraded: 0 },
+    });
   });
 });

@@ -127,7 +127,9 @@ describe.skipIf(!HAVE_KUBECTL)('kubectl against the test API server', () => {
     const east = fleet.servers.get('east')!;
     const web = east.getObject('apps/v1', 'Deployment', 'shop', 'web')!;
     expect(web.metadata?.managedFields?.map((e) => [e.manager, e.operation])).toEqual([['kubectl', 'Apply']]);
-    expect(east.writeRequests().map((r) => [r.method, r.contentType, r.manager])).toEqual(Array(4).fill(['PATCH', 'application/apply-patch+yaml', 'kubectl']));
+    expect(east.writeRequests().map((r) => [r.method, r.contentType, r.manager])).toEqual(
+      Array(4).fill(['PATCH', 'application/apply-patch+yaml', 'kubectl']),
+    );
     expect(fleet.servers.get('west')!.getObject('apps/v1', 'Deployment', 'shop', 'web')).toBeUndefined();
   });
 
@@ -135,8 +137,17 @@ describe.skipIf(!HAVE_KUBECTL)('kubectl against the test API server', () => {
     const run = await kubectl('east', 'get', 'deploy', 'web', '-n', 'shop', '-o', 'yaml', '--show-managed-fields');
     expect(run.code).toBe(0);
     const web = YAML.parse(run.stdout);
-    expect(web).toMatchObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop', generation: 1 }, spec: { replicas: 2 } });
-    expect(web.spec.template.spec.containers[0]).toMatchObject({ name: 'web', image: 'nginx:1.27', env: [{ name: 'MODE', value: 'prod' }] });
+    expect(web).toMatchObject({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web', namespace: 'shop', generation: 1 },
+      spec: { replicas: 2 },
+    });
+    expect(web.spec.template.spec.containers[0]).toMatchObject({
+      name: 'web',
+      image: 'nginx:1.27',
+      env: [{ name: 'MODE', value: 'prod' }],
+    });
     expect(web.metadata.managedFields[0]).toMatchObject({ manager: 'kubectl', operation: 'Apply', fieldsType: 'FieldsV1' });
     expect(web.metadata.managedFields[0].fieldsV1['f:spec']['f:replicas']).toEqual({});
   });
@@ -147,27 +158,43 @@ describe.skipIf(!HAVE_KUBECTL)('kubectl against the test API server', () => {
     const lines = run.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^NAME\s+AGE$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['settings']);
-    expect((await kubectl('east', 'get', 'cm', '-A', '-l', 'app', '-o', 'name')).stdout.trim().split('\n')).toEqual(['configmap/other', 'configmap/settings']);
+    expect((await kubectl('east', 'get', 'cm', '-A', '-l', 'app', '-o', 'name')).stdout.trim().split('\n')).toEqual([
+      'configmap/other',
+      'configmap/settings',
+    ]);
   });
 
-  it('a conflicting apply by another field manager fails with kubectl\'s conflict error; --force-conflicts takes the field', async () => {
+  it("a conflicting apply by another field manager fails with kubectl's conflict error; --force-conflicts takes the field", async () => {
     const changed = await file('scaled.yaml', MANIFESTS.replace('replicas: 2', 'replicas: 5'));
     const run = await kubectl('east', 'apply', '--server-side', '--validate=false', '--field-manager=autoscaler', '-f', changed);
     expect(run.code).not.toBe(0);
     expect(run.stderr).toContain('Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
     expect(run.stderr).toContain('Please review the fields above--they currently have other managers');
     expect(fleet.servers.get('east')!.getObject('apps/v1', 'Deployment', 'shop', 'web')?.spec).toMatchObject({ replicas: 2 });
-    const forced = await kubectl('east', 'apply', '--server-side', '--validate=false', '--field-manager=autoscaler', '--force-conflicts', '-f', changed);
+    const forced = await kubectl(
+      'east',
+      'apply',
+      '--server-side',
+      '--validate=false',
+      '--field-manager=autoscaler',
+      '--force-conflicts',
+      '-f',
+      changed,
+    );
     expect(forced.code).toBe(0);
     const web = YAML.parse((await kubectl('east', 'get', 'deploy', 'web', '-n', 'shop', '-o', 'yaml', '--show-managed-fields')).stdout);
     expect(web.spec.replicas).toBe(5);
-    const replicasOwners = web.metadata.managedFields.filter((e: { fieldsV1: { 'f:spec'?: Record<string, unknown> } }) => e.fieldsV1['f:spec']?.['f:replicas']).map((e: { manager: string }) => e.manager);
+    const replicasOwners = web.metadata.managedFields
+      .filter((e: { fieldsV1: { 'f:spec'?: Record<string, unknown> } }) => e.fieldsV1['f:spec']?.['f:replicas'])
+      .map((e: { manager: string }) => e.manager);
     expect(replicasOwners).toEqual(['autoscaler']);
   });
 
   it('apply --server-side of a CRD, then of a custom resource of it in a later invocation', async () => {
     const crd = await kubectl('east', 'apply', '--server-side', '--validate=false', '-f', await file('crd.yaml', CRD));
-    expect(crd.stdout.trim()).toBe('customresourcedefinition.apiextensions.k8s.io/propagationpolicies.policy.karmada.io serverside-applied');
+    expect(crd.stdout.trim()).toBe(
+      'customresourcedefinition.apiextensions.k8s.io/propagationpolicies.policy.karmada.io serverside-applied',
+    );
     const cr = await kubectl('east', 'apply', '--server-side', '--validate=false', '-f', await file('policy.yaml', POLICY));
     expect(cr.stderr).toBe('');
     expect(cr.stdout.trim()).toBe('propagationpolicy.policy.karmada.io/web serverside-applied');
@@ -190,8 +217,11 @@ describe.skipIf(!HAVE_KUBECTL)('kubectl against the test API server', () => {
     const plain = await startFleetApiServers(['plain']);
     try {
       const run = await new Promise<Run>((resolve) =>
-        execFile('kubectl', ['--kubeconfig', plain.kubeconfigPath, '--context', 'plain', '--cache-dir', path.join(dir, 'cache'), 'get', 'cm'], { env: { ...process.env, HOME: dir }, timeout: 10000 }, (error, stdout, stderr) =>
-          resolve({ code: error ? 1 : 0, stdout, stderr }),
+        execFile(
+          'kubectl',
+          ['--kubeconfig', plain.kubeconfigPath, '--context', 'plain', '--cache-dir', path.join(dir, 'cache'), 'get', 'cm'],
+          { env: { ...process.env, HOME: dir }, timeout: 10000 },
+          (error, stdout, stderr) => resolve({ code: error ? 1 : 0, stdout, stderr }),
         ),
       );
       expect(run.code).toBe(1);

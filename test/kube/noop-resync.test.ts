@@ -33,25 +33,54 @@ function desired(o: Record<string, unknown>, changed = false): DesiredObject {
   return { id, ref, object: o, changed };
 }
 const deployment = () => ({
-  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default', labels },
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'web', namespace: 'default', labels },
   spec: {
-    replicas: 2, selector: { matchLabels: { app: 'web' } },
-    template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }] }] } },
+    replicas: 2,
+    selector: { matchLabels: { app: 'web' } },
+    template: {
+      metadata: { labels: { app: 'web' } },
+      spec: { containers: [{ name: 'web', image: 'nginx:1', ports: [{ containerPort: 80 }], env: [{ name: 'A', value: '1' }] }] },
+    },
   },
 });
-const resync = (inventory: InventoryEntry[]) => syncCluster({ api, discovery, desired: [desired(deployment())], inventory, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+const resync = (inventory: InventoryEntry[]) =>
+  syncCluster({ api, discovery, desired: [desired(deployment())], inventory, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
 
-describe('no-op resync with another manager\'s list items', () => {
+describe("no-op resync with another manager's list items", () => {
   let inventory: InventoryEntry[] = [];
 
   it('an injected sidecar container, env var and port → 3 resyncs write 0 times and report no drift', async () => {
     fleet.servers.get('c1')!.putObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
-    const first = await syncCluster({ api, discovery, desired: [desired(deployment(), true)], inventory, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+    const first = await syncCluster({
+      api,
+      discovery,
+      desired: [desired(deployment(), true)],
+      inventory,
+      pruneAllowed: true,
+      options: DEFAULT_SYNC_OPTIONS,
+    });
     inventory = first.inventory;
-    await api.apply(path, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
-      spec: { template: { spec: { containers: [{ name: 'web', env: [{ name: 'INJECTED', value: 'x' }], ports: [{ containerPort: 15090, name: 'envoy-prom' }] }, { name: 'sidecar', image: 'envoy:1' }] } } },
-    }, { fieldManager: 'mesh-injector', force: false, dryRun: false });
+    await api.apply(
+      path,
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: {
+          template: {
+            spec: {
+              containers: [
+                { name: 'web', env: [{ name: 'INJECTED', value: 'x' }], ports: [{ containerPort: 15090, name: 'envoy-prom' }] },
+                { name: 'sidecar', image: 'envoy:1' },
+              ],
+            },
+          },
+        },
+      },
+      { fieldManager: 'mesh-injector', force: false, dryRun: false },
+    );
 
     for (let i = 0; i < 3; i++) {
       const r = await resync(inventory);
@@ -62,11 +91,17 @@ describe('no-op resync with another manager\'s list items', () => {
     expect(live.spec.template.spec.containers[0].env.map((e: any) => e.name)).toEqual(['A', 'INJECTED']);
   });
 
-  it('the same injector forcing web\'s image to nginx:2 → drift at containers[0].image, one write puts nginx:1 back', async () => {
-    await api.apply(path, {
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'default' },
-      spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } },
-    }, { fieldManager: 'mesh-injector', force: true, dryRun: false });
+  it("the same injector forcing web's image to nginx:2 → drift at containers[0].image, one write puts nginx:1 back", async () => {
+    await api.apply(
+      path,
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web', namespace: 'default' },
+        spec: { template: { spec: { containers: [{ name: 'web', image: 'nginx:2' }] } } },
+      },
+      { fieldManager: 'mesh-injector', force: true, dryRun: false },
+    );
     const r = await resync(inventory);
     expect(r.objects.map((o) => [o.action, o.drift])).toEqual([['configured', ['spec.template.spec.containers[0].image']]]);
     expect(r.writes).toBeGreaterThan(0);

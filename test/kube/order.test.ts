@@ -13,10 +13,24 @@ const items = [
 
 describe('apply order', () => {
   it('CRDs, then Namespaces, then everything else by apiVersion/kind/name, webhooks last', () => {
-    expect(sortForApply(items, (x) => x).map((x) => x.kind)).toEqual(['CustomResourceDefinition', 'Namespace', 'Deployment', 'VirtualService', 'ConfigMap', 'ValidatingWebhookConfiguration']);
+    expect(sortForApply(items, (x) => x).map((x) => x.kind)).toEqual([
+      'CustomResourceDefinition',
+      'Namespace',
+      'Deployment',
+      'VirtualService',
+      'ConfigMap',
+      'ValidatingWebhookConfiguration',
+    ]);
   });
   it('delete order is the reverse: webhooks first, Namespaces and CRDs last', () => {
-    expect(sortForDelete(items, (x) => x).map((x) => x.kind)).toEqual(['ValidatingWebhookConfiguration', 'ConfigMap', 'VirtualService', 'Deployment', 'Namespace', 'CustomResourceDefinition']);
+    expect(sortForDelete(items, (x) => x).map((x) => x.kind)).toEqual([
+      'ValidatingWebhookConfiguration',
+      'ConfigMap',
+      'VirtualService',
+      'Deployment',
+      'Namespace',
+      'CustomResourceDefinition',
+    ]);
   });
   it('only the real kinds are special: a CRD-defined kind named Namespace is an ordinary object', () => {
     expect(applyPhase('example.com/v1', 'Namespace')).toBe(1);

@@ -9,7 +9,14 @@ import type { TestApiServer } from './server/index.js';
 import { KubeApi, DEFAULT_KUBE_API_OPTIONS, type KubeObject } from '../../src/kube/api.js';
 import { kubeconfigTransport } from '../../src/kube/transport.js';
 import { Discovery } from '../../src/kube/discovery.js';
-import { syncCluster, refOf, DEFAULT_SYNC_OPTIONS, type ClusterSyncResult, type DesiredObject, type InventoryEntry } from '../../src/kube/sync.js';
+import {
+  syncCluster,
+  refOf,
+  DEFAULT_SYNC_OPTIONS,
+  type ClusterSyncResult,
+  type DesiredObject,
+  type InventoryEntry,
+} from '../../src/kube/sync.js';
 import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE } from '../../src/objects/tracking.js';
 
 let fleet: TestFleet;
@@ -74,13 +81,25 @@ function widgetCrd(group: string): KubeObject {
       group,
       scope: 'Namespaced',
       names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
     },
   };
 }
 
 function widget(group: string, ns: string, name: string, withLabel = true): KubeObject {
-  return { apiVersion: `${group}/v1`, kind: 'Widget', metadata: withLabel ? { name, namespace: ns, labels, annotations } : { name, namespace: ns }, spec: { size: 1 } };
+  return {
+    apiVersion: `${group}/v1`,
+    kind: 'Widget',
+    metadata: withLabel ? { name, namespace: ns, labels, annotations } : { name, namespace: ns },
+    spec: { size: 1 },
+  };
 }
 
 describe('foreign objects never enter the inventory', () => {
@@ -126,7 +145,10 @@ describe('foreign objects never enter the inventory', () => {
 
   it('what flotilla created, or took over by applying it, is recorded (created / adopted) and pruned later', async () => {
     server.putObject(namespace('team-d', false));
-    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'existing', namespace: 'team-d' }, data: { other: 'x' } }, 'kubectl');
+    server.putObject(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'existing', namespace: 'team-d' }, data: { other: 'x' } },
+      'kubectl',
+    );
     const created = configMap('team-d', 'fresh', { k: 'v' });
     const adopted = configMap('team-d', 'existing', { k: 'v' });
 
@@ -150,12 +172,17 @@ describe('a Namespace is pruned only when nothing foreign is inside', () => {
     const cm = configMap('shared', 'ours', { a: '1' });
     const r1 = await pass([desired(ns), desired(cm)], []);
     expect(ids(r1.inventory)).toEqual([refOf(cm).id, refOf(ns).id].sort());
-    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'shared' }, data: { a: '1' } }, 'kubectl');
+    server.putObject(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'shared' }, data: { a: '1' } },
+      'kubectl',
+    );
 
     const r2 = await pass([], r1.inventory);
     expect(actionOf(r2, cm)?.action).toBe('deleted');
     expect(actionOf(r2, ns)?.action).toBe('skipped');
-    expect(actionOf(r2, ns)?.message).toMatch(/it holds 1 object flotilla is not pruning: ConfigMap shared\/someone-elses; kept in the inventory/);
+    expect(actionOf(r2, ns)?.message).toMatch(
+      /it holds 1 object flotilla is not pruning: ConfigMap shared\/someone-elses; kept in the inventory/,
+    );
     expect(ids(r2.inventory)).toEqual([refOf(ns).id]);
     expect(server.getObject('v1', 'Namespace', undefined, 'shared')).toBeDefined();
     expect(server.getObject('v1', 'ConfigMap', 'shared', 'someone-elses')).toBeDefined();
@@ -172,9 +199,22 @@ describe('a Namespace is pruned only when nothing foreign is inside', () => {
     const r1 = await pass([desired(ns), desired(cm)], []);
     const live = server.getObject('v1', 'ConfigMap', 'mine', 'ours')!;
     const uid = (live.metadata as { uid: string }).uid;
-    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'child', namespace: 'mine', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ours', uid }] } }, 'controller');
-    server.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'mine' }, data: { 'ca.crt': 'x' } }, 'kube-controller-manager');
-    server.putObject({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'mine' } }, 'kube-controller-manager');
+    server.putObject(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'child', namespace: 'mine', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ours', uid }] },
+      },
+      'controller',
+    );
+    server.putObject(
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'mine' }, data: { 'ca.crt': 'x' } },
+      'kube-controller-manager',
+    );
+    server.putObject(
+      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'mine' } },
+      'kube-controller-manager',
+    );
 
     // Keep the owner: the Namespace's own deletion is what is checked.
     const r2 = await pass([desired(cm)], r1.inventory);
@@ -226,7 +266,9 @@ describe('a CRD is pruned only when no foreign custom resource of its kinds exis
 
     const r2 = await pass([], r1.inventory);
     expect(actionOf(r2, crd)?.action).toBe('skipped');
-    expect(actionOf(r2, crd)?.message).toMatch(/deleting the CRD deletes every Widget, and 1 Widget flotilla is not pruning exists: app\/prod-data/);
+    expect(actionOf(r2, crd)?.message).toMatch(
+      /deleting the CRD deletes every Widget, and 1 Widget flotilla is not pruning exists: app\/prod-data/,
+    );
     expect(ids(r2.inventory)).toEqual([refOf(crd).id]);
     expect(server.getObject('example.com/v1', 'Widget', 'app', 'prod-data')).toBeDefined();
 
@@ -280,7 +322,11 @@ describe('two cluster names on one API server (a renamed cluster, two contexts t
     const kc = new KubeConfig();
     kc.loadFromString(fleet.kubeconfigText);
     kc.setCurrentContext('c1');
-    const a = new KubeApi(name, kubeconfigTransport(kc), { ...DEFAULT_KUBE_API_OPTIONS, timeoutMs: 2000, retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 } });
+    const a = new KubeApi(name, kubeconfigTransport(kc), {
+      ...DEFAULT_KUBE_API_OPTIONS,
+      timeoutMs: 2000,
+      retry: { attempts: 1, initialDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+    });
     return { api: a, discovery: new Discovery(a) };
   }
   function renderedFor(cluster: string, o: KubeObject): KubeObject {
@@ -296,7 +342,8 @@ describe('two cluster names on one API server (a renamed cluster, two contexts t
       const r1 = await pass([desired(app)], []);
       expect(ids(r1.inventory)).toEqual([refOf(app).id]);
 
-      const euPass = (d: DesiredObject[], inv: readonly InventoryEntry[]) => syncCluster({ ...eu, desired: d, inventory: inv, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+      const euPass = (d: DesiredObject[], inv: readonly InventoryEntry[]) =>
+        syncCluster({ ...eu, desired: d, inventory: inv, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
       const e1 = await euPass([desired(renderedFor('c1-eu', app))], []);
       expect(actionOf(e1, app)?.action).toBe('configured');
 
@@ -316,21 +363,37 @@ describe('two cluster names on one API server (a renamed cluster, two contexts t
 });
 
 describe('adopting flotilla objects on a cluster with no inventory kept (cache lost)', () => {
-  it('x applied, inventory lost; first pass with adoptLive records x (not deleted yet), not c1-eu\'s object nor a copied label; next pass prunes x only', async () => {
+  it("x applied, inventory lost; first pass with adoptLive records x (not deleted yet), not c1-eu's object nor a copied label; next pass prunes x only", async () => {
     server.putObject(namespace('lost', false));
     const keep = configMap('lost', 'keep', { k: 'v' });
     const x = configMap('lost', 'x', { k: 'v' });
     await pass([desired(keep), desired(x)], []); // its inventory never saved
-    const otherName = { ...configMap('lost', 'other', { k: 'v' }), metadata: { name: 'other', namespace: 'lost', labels, annotations: { [CLUSTER_ANNOTATION]: 'c1-eu' } } };
+    const otherName = {
+      ...configMap('lost', 'other', { k: 'v' }),
+      metadata: { name: 'other', namespace: 'lost', labels, annotations: { [CLUSTER_ANNOTATION]: 'c1-eu' } },
+    };
     server.putObject(otherName, MANAGED_VALUE); // applied by flotilla for another cluster name
     const copied = configMap('lost', 'copied', { k: 'v' });
     server.putObject(copied, 'kubectl'); // label and annotation copied, never applied by flotilla
 
-    const r1 = await syncCluster({ api, discovery, desired: [desired(keep, false)], inventory: [], adoptLive: true, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+    const r1 = await syncCluster({
+      api,
+      discovery,
+      desired: [desired(keep, false)],
+      inventory: [],
+      adoptLive: true,
+      pruneAllowed: true,
+      options: DEFAULT_SYNC_OPTIONS,
+    });
     expect(actionOf(r1, x)?.action).toBe('skipped');
     expect(actionOf(r1, x)?.message).toMatch(/adopted into the inventory, pruned on a later pass/);
     // (the list is cluster-wide: objects earlier tests left on c1 are adopted too; this test looks at its namespace)
-    expect(r1.inventory.filter((e) => e.namespace === 'lost').map((e) => `${e.name}:${e.origin}`).sort()).toEqual(['keep:adopted', 'x:adopted']);
+    expect(
+      r1.inventory
+        .filter((e) => e.namespace === 'lost')
+        .map((e) => `${e.name}:${e.origin}`)
+        .sort(),
+    ).toEqual(['keep:adopted', 'x:adopted']);
     expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeDefined();
 
     const r2 = await pass([desired(keep, false)], r1.inventory);

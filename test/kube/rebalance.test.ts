@@ -67,7 +67,9 @@ describe('failover.rebalanceOnRecovery (dynamic weights, 10 replicas over east/w
   });
 
   /** Reconciles 5/5, fails west over (east 10), brings it back; returns the split after the recovery. */
-  async function failAndRecover(rebalance: boolean | undefined): Promise<{ dir: string; replicas: () => Record<string, number | undefined> }> {
+  async function failAndRecover(
+    rebalance: boolean | undefined,
+  ): Promise<{ dir: string; replicas: () => Record<string, number | undefined> }> {
     fleet = await startFleetApiServers(['east', 'west'], { autoReady: true });
     for (const s of fleet.servers.values()) s.seedNode('n1', { cpu: '20', memory: '64Gi', pods: '110' });
     const { dir } = await makeRepo({ 'fleet.yaml': FLEET, 'api.yaml': APP });
@@ -77,7 +79,13 @@ describe('failover.rebalanceOnRecovery (dynamic weights, 10 replicas over east/w
       await makeTempDir('flotilla-rebalance-'),
     );
     ({ reconciler } = await reconcilerFor(config, { clock }));
-    const replicas = () => Object.fromEntries([...fleet.servers].map(([name, s]) => [name, (s.getObject('apps/v1', 'Deployment', 'default', 'api') as Obj | undefined)?.spec?.replicas]));
+    const replicas = () =>
+      Object.fromEntries(
+        [...fleet.servers].map(([name, s]) => [
+          name,
+          (s.getObject('apps/v1', 'Deployment', 'default', 'api') as Obj | undefined)?.spec?.replicas,
+        ]),
+      );
 
     await reconciler.reconcileOnce();
     expect(replicas()).toEqual({ east: 5, west: 5 });
@@ -117,19 +125,33 @@ describe('failover.rebalanceOnRecovery (dynamic weights, 10 replicas over east/w
     const { dir, replicas } = await failAndRecover(true);
     expect(replicas()).toEqual({ east: 5, west: 5 });
     const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
-    expect(status.placements.find((p: Obj) => p.resource.name === 'api').clusters).toEqual([{ name: 'east', replicas: 5 }, { name: 'west', replicas: 5 }]);
+    expect(status.placements.find((p: Obj) => p.resource.name === 'api').clusters).toEqual([
+      { name: 'east', replicas: 5 },
+      { name: 'west', replicas: 5 },
+    ]);
     expect(status.failover.events[2].message).toContain('rebalanceOnRecovery: 1 workload moved off it scheduled afresh');
   });
 
   it('rebalanceOnRecovery must be a boolean (the config names the path)', async () => {
     expect(() =>
-      configFrom(`source: {url: /tmp/x}\ntargets:\n  - kubernetes: {kubeconfig: /tmp/k, failover: {rebalanceOnRecovery: "yes please"}}\n`, '/tmp'),
+      configFrom(
+        `source: {url: /tmp/x}\ntargets:\n  - kubernetes: {kubeconfig: /tmp/k, failover: {rebalanceOnRecovery: "yes please"}}\n`,
+        '/tmp',
+      ),
     ).toThrow(/targets\[0\]\.kubernetes\.failover\.rebalanceOnRecovery/);
   });
 
   it('displacedBy: per evicted cluster the workloads with replicas there (0 replicas do not count); markFresh marks only those', () => {
     const previous = new Map([
-      ['a', { clusters: [{ name: 'east', replicas: 5 }, { name: 'west', replicas: 5 }] }],
+      [
+        'a',
+        {
+          clusters: [
+            { name: 'east', replicas: 5 },
+            { name: 'west', replicas: 5 },
+          ],
+        },
+      ],
       ['b', { clusters: [{ name: 'east', replicas: 3 }] }],
       ['c', { clusters: [{ name: 'west', replicas: 0 }] }],
     ]);
@@ -143,12 +165,10 @@ describe('failover.rebalanceOnRecovery (dynamic weights, 10 replicas over east/w
     fleet = await startSeedFleet();
     const { dir } = await makeRepo(await seedFiles());
     const clock = manualClock();
-    const config = configFrom(
-      kubernetesConfigYaml(dir, fleet.kubeconfigPath),
-      await makeTempDir('flotilla-rebalance-static-'),
-    );
+    const config = configFrom(kubernetesConfigYaml(dir, fleet.kubeconfigPath), await makeTempDir('flotilla-rebalance-static-'));
     ({ reconciler } = await reconcilerFor(config, { clock }));
-    const nginx = (c: string) => (fleet.servers.get(c)!.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj | undefined)?.spec?.replicas;
+    const nginx = (c: string) =>
+      (fleet.servers.get(c)!.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj | undefined)?.spec?.replicas;
     await reconciler.reconcileOnce();
     await fleet.servers.get('cluster-shanghai')!.goDown();
     clock.advance(30_000);

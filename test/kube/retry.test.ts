@@ -3,12 +3,25 @@ import { codeForStatus, errorFromResponse, KubeApiError, parseRetryAfter } from 
 import { backoffWithJitter, retryDelay, withKubeRetry, type KubeRetryPolicy } from '../../src/kube/retry.js';
 
 const policy: KubeRetryPolicy = { attempts: 4, initialDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 10_000 };
-const err = (status: number, headers: Record<string, string> = {}) => errorFromResponse({ method: 'PATCH', path: '/x' }, status, { kind: 'Status', reason: 'R', message: 'm' }, headers, 0);
+const err = (status: number, headers: Record<string, string> = {}) =>
+  errorFromResponse({ method: 'PATCH', path: '/x' }, status, { kind: 'Status', reason: 'R', message: 'm' }, headers, 0);
 
 describe('errors by what the user must do', () => {
   it('5xx, 429 and 408 are retry-later; 409 conflict; 400/422 invalid; 401/403 forbidden', () => {
-    expect([500, 503, 429, 408].map(codeForStatus)).toEqual(['KUBE_RETRY_LATER', 'KUBE_RETRY_LATER', 'KUBE_RETRY_LATER', 'KUBE_RETRY_LATER']);
-    expect([409, 422, 400, 401, 403, 404].map(codeForStatus)).toEqual(['KUBE_CONFLICT', 'KUBE_INVALID', 'KUBE_INVALID', 'KUBE_FORBIDDEN', 'KUBE_FORBIDDEN', 'KUBE_NOT_FOUND']);
+    expect([500, 503, 429, 408].map(codeForStatus)).toEqual([
+      'KUBE_RETRY_LATER',
+      'KUBE_RETRY_LATER',
+      'KUBE_RETRY_LATER',
+      'KUBE_RETRY_LATER',
+    ]);
+    expect([409, 422, 400, 401, 403, 404].map(codeForStatus)).toEqual([
+      'KUBE_CONFLICT',
+      'KUBE_INVALID',
+      'KUBE_INVALID',
+      'KUBE_FORBIDDEN',
+      'KUBE_FORBIDDEN',
+      'KUBE_NOT_FOUND',
+    ]);
   });
   it('Retry-After in seconds or as an HTTP date; unreadable → null', () => {
     expect(parseRetryAfter('3', 0)).toBe(3000);
@@ -46,17 +59,30 @@ describe('backoff with jitter', () => {
   it('withKubeRetry: two 503s then success → 3 attempts, waits 75 and 150 ms (random 0.5)', async () => {
     const waits: number[] = [];
     let n = 0;
-    const out = await withKubeRetry(async () => {
-      if (++n < 3) throw err(503);
-      return 'ok';
-    }, policy, { sleep: async (ms) => void waits.push(ms), random: () => 0.5 });
+    const out = await withKubeRetry(
+      async () => {
+        if (++n < 3) throw err(503);
+        return 'ok';
+      },
+      policy,
+      { sleep: async (ms) => void waits.push(ms), random: () => 0.5 },
+    );
     expect(out).toBe('ok');
     expect(n).toBe(3);
     expect(waits).toEqual([75, 150]);
   });
   it('withKubeRetry gives up after `attempts` and rethrows the last error', async () => {
     let n = 0;
-    await expect(withKubeRetry(async () => { n++; throw err(500); }, policy, { sleep: async () => {}, random: () => 0 })).rejects.toBeInstanceOf(KubeApiError);
+    await expect(
+      withKubeRetry(
+        async () => {
+          n++;
+          throw err(500);
+        },
+        policy,
+        { sleep: async () => {}, random: () => 0 },
+      ),
+    ).rejects.toBeInstanceOf(KubeApiError);
     expect(n).toBe(4);
   });
 });

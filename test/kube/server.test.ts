@@ -12,7 +12,12 @@ interface Answer {
 }
 
 /** One HTTP request to a test server, with its bearer token unless `token` says otherwise. */
-async function call(server: TestApiServer, method: string, path: string, opts: { body?: unknown; type?: string; token?: string | null; accept?: string; signal?: AbortSignal } = {}): Promise<Answer> {
+async function call(
+  server: TestApiServer,
+  method: string,
+  path: string,
+  opts: { body?: unknown; type?: string; token?: string | null; accept?: string; signal?: AbortSignal } = {},
+): Promise<Answer> {
   const headers: Record<string, string> = {};
   const token = opts.token === undefined ? server.token : opts.token;
   if (token) headers.authorization = `Bearer ${token}`;
@@ -31,7 +36,13 @@ async function call(server: TestApiServer, method: string, path: string, opts: {
 }
 
 /** Server-side apply as flotilla sends it: PATCH application/apply-patch+yaml with a field manager. */
-function apply(server: TestApiServer, path: string, obj: object, manager: string, opts: { force?: boolean; dryRun?: boolean } = {}): Promise<Answer> {
+function apply(
+  server: TestApiServer,
+  path: string,
+  obj: object,
+  manager: string,
+  opts: { force?: boolean; dryRun?: boolean } = {},
+): Promise<Answer> {
   const q = new URLSearchParams({ fieldManager: manager });
   if (opts.force) q.set('force', 'true');
   if (opts.dryRun) q.set('dryRun', 'All');
@@ -41,7 +52,9 @@ function apply(server: TestApiServer, path: string, obj: object, manager: string
 const DEPLOY_PATH = '/apis/apps/v1/namespaces/default/deployments/web';
 
 /** A Deployment as a user writes it. */
-function deployment(opts: { replicas?: number; image?: string; env?: { name: string; value: string }[]; labels?: Record<string, string> } = {}): KubeObject {
+function deployment(
+  opts: { replicas?: number; image?: string; env?: { name: string; value: string }[]; labels?: Record<string, string> } = {},
+): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -51,13 +64,22 @@ function deployment(opts: { replicas?: number; image?: string; env?: { name: str
       selector: { matchLabels: { app: 'web' } },
       template: {
         metadata: { labels: { app: 'web' } },
-        spec: { containers: [{ name: 'web', image: opts.image ?? 'nginx:1.27', ports: [{ containerPort: 80 }], ...(opts.env ? { env: opts.env } : {}) }] },
+        spec: {
+          containers: [
+            { name: 'web', image: opts.image ?? 'nginx:1.27', ports: [{ containerPort: 80 }], ...(opts.env ? { env: opts.env } : {}) },
+          ],
+        },
       },
     },
   };
 }
 
-function configMap(name: string, labels: Record<string, string> = {}, data: Record<string, string> = { a: '1' }, namespace = 'default'): KubeObject {
+function configMap(
+  name: string,
+  labels: Record<string, string> = {},
+  data: Record<string, string> = { a: '1' },
+  namespace = 'default',
+): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace, labels }, data };
 }
 
@@ -82,10 +104,26 @@ describe('discovery and health', () => {
     const groups = (await call(server, 'GET', '/apis')).body;
     expect(groups.kind).toBe('APIGroupList');
     expect(groups.groups.map((g: { name: string }) => g.name)).toEqual(
-      expect.arrayContaining(['apps', 'batch', 'autoscaling', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'coordination.k8s.io', 'apiextensions.k8s.io']),
+      expect.arrayContaining([
+        'apps',
+        'batch',
+        'autoscaling',
+        'networking.k8s.io',
+        'rbac.authorization.k8s.io',
+        'coordination.k8s.io',
+        'apiextensions.k8s.io',
+      ]),
     );
     const apps = (await call(server, 'GET', '/apis/apps/v1')).body;
-    expect(apps.resources).toContainEqual(expect.objectContaining({ name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: expect.arrayContaining(['get', 'list', 'create', 'update', 'patch', 'delete']) }));
+    expect(apps.resources).toContainEqual(
+      expect.objectContaining({
+        name: 'deployments',
+        singularName: 'deployment',
+        namespaced: true,
+        kind: 'Deployment',
+        verbs: expect.arrayContaining(['get', 'list', 'create', 'update', 'patch', 'delete']),
+      }),
+    );
     const core = (await call(server, 'GET', '/api/v1')).body;
     expect(core.resources).toContainEqual(expect.objectContaining({ name: 'nodes', namespaced: false, kind: 'Node' }));
     expect((await call(server, 'GET', '/apis/coordination.k8s.io/v1')).body.resources[0]).toMatchObject({ name: 'leases', kind: 'Lease' });
@@ -93,7 +131,8 @@ describe('discovery and health', () => {
   });
 
   it('/readyz, /livez and /healthz answer ok without a token', async () => {
-    for (const path of ['/readyz', '/livez', '/healthz']) expect(await call(server, 'GET', path, { token: null })).toMatchObject({ status: 200, body: 'ok' });
+    for (const path of ['/readyz', '/livez', '/healthz'])
+      expect(await call(server, 'GET', path, { token: null })).toMatchObject({ status: 200, body: 'ok' });
   });
 
   it('a missing or wrong bearer token is 401 Unauthorized as a metav1.Status', async () => {
@@ -107,7 +146,10 @@ describe('discovery and health', () => {
   it('watch streams ADDED for current objects, then MODIFIED and DELETED as JSON lines', async () => {
     server.putObject(configMap('a', { app: 'x' }));
     const controller = new AbortController();
-    const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=true&labelSelector=app%3Dx`, { headers: { authorization: `Bearer ${server.token}` }, signal: controller.signal });
+    const res = await fetch(`${server.url}/api/v1/namespaces/default/configmaps?watch=true&labelSelector=app%3Dx`, {
+      headers: { authorization: `Bearer ${server.token}` },
+      signal: controller.signal,
+    });
     const reader = res.body!.getReader();
     const events: { type: string; name: string }[] = [];
     let buffered = '';
@@ -126,7 +168,11 @@ describe('discovery and health', () => {
     server.deleteObject('v1', 'ConfigMap', 'default', 'a');
     await next(3);
     controller.abort();
-    expect(events).toEqual([{ type: 'ADDED', name: 'a' }, { type: 'MODIFIED', name: 'a' }, { type: 'DELETED', name: 'a' }]);
+    expect(events).toEqual([
+      { type: 'ADDED', name: 'a' },
+      { type: 'MODIFIED', name: 'a' },
+      { type: 'DELETED', name: 'a' },
+    ]);
   });
 });
 
@@ -134,10 +180,23 @@ describe('CRUD', () => {
   it('create → 201 with uid, resourceVersion, generation 1 and creationTimestamp; again → 409 AlreadyExists', async () => {
     const created = await call(server, 'POST', '/api/v1/namespaces/default/configmaps', { body: configMap('cfg') });
     expect(created.status).toBe(201);
-    expect(created.body.metadata).toMatchObject({ name: 'cfg', namespace: 'default', generation: 1, uid: expect.stringMatching(/^[0-9a-f-]{36}$/), resourceVersion: expect.stringMatching(/^\d+$/), creationTimestamp: expect.stringMatching(/Z$/) });
+    expect(created.body.metadata).toMatchObject({
+      name: 'cfg',
+      namespace: 'default',
+      generation: 1,
+      uid: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      resourceVersion: expect.stringMatching(/^\d+$/),
+      creationTimestamp: expect.stringMatching(/Z$/),
+    });
     const again = await call(server, 'POST', '/api/v1/namespaces/default/configmaps', { body: configMap('cfg') });
     expect(again.status).toBe(409);
-    expect(again.body).toMatchObject({ kind: 'Status', reason: 'AlreadyExists', code: 409, message: 'configmaps "cfg" already exists', details: { name: 'cfg', kind: 'configmaps' } });
+    expect(again.body).toMatchObject({
+      kind: 'Status',
+      reason: 'AlreadyExists',
+      code: 409,
+      message: 'configmaps "cfg" already exists',
+      details: { name: 'cfg', kind: 'configmaps' },
+    });
   });
 
   it('PUT with the current resourceVersion → 200 and a higher resourceVersion; with a stale one → 409 Conflict', async () => {
@@ -153,18 +212,29 @@ describe('CRUD', () => {
 
   it('GET of a missing object → 404 NotFound naming the resource and group', async () => {
     const answer = await call(server, 'GET', DEPLOY_PATH);
-    expect(answer.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'NotFound', code: 404, message: 'deployments.apps "web" not found', details: { name: 'web', group: 'apps', kind: 'deployments' } });
+    expect(answer.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'NotFound',
+      code: 404,
+      message: 'deployments.apps "web" not found',
+      details: { name: 'web', group: 'apps', kind: 'deployments' },
+    });
   });
 
   it('DELETE accepts propagationPolicy and returns the object; the object is gone', async () => {
     await call(server, 'POST', '/api/v1/namespaces/default/configmaps', { body: configMap('cfg') });
-    const deleted = await call(server, 'DELETE', '/api/v1/namespaces/default/configmaps/cfg', { body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' } });
+    const deleted = await call(server, 'DELETE', '/api/v1/namespaces/default/configmaps/cfg', {
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Background' },
+    });
     expect(deleted).toMatchObject({ status: 200, body: { metadata: { name: 'cfg' } } });
     expect((await call(server, 'GET', '/api/v1/namespaces/default/configmaps/cfg')).status).toBe(404);
   });
 
   it('creating in a missing namespace → 404; a deleted namespace is Terminating, then goes with its objects', async () => {
-    expect((await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('cfg', {}, {}, 'shop') })).body).toMatchObject({ code: 404, message: 'namespaces "shop" not found' });
+    expect(
+      (await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('cfg', {}, {}, 'shop') })).body,
+    ).toMatchObject({ code: 404, message: 'namespaces "shop" not found' });
     await call(server, 'POST', '/api/v1/namespaces', { body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop' } } });
     expect((await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('cfg', {}, {}, 'shop') })).status).toBe(201);
     expect((await call(server, 'GET', '/api/v1/namespaces/shop')).body.status).toEqual({ phase: 'Active' });
@@ -172,7 +242,9 @@ describe('CRUD', () => {
     expect(deleted.body).toMatchObject({ metadata: { deletionTimestamp: expect.any(String) }, status: { phase: 'Terminating' } });
     // Terminating: existing objects are still there, new ones are refused.
     expect((await call(server, 'GET', '/api/v1/namespaces/shop/configmaps/cfg')).status).toBe(200);
-    expect((await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('new', {}, {}, 'shop') })).body).toMatchObject({ code: 403, reason: 'Forbidden' });
+    expect(
+      (await call(server, 'POST', '/api/v1/namespaces/shop/configmaps', { body: configMap('new', {}, {}, 'shop') })).body,
+    ).toMatchObject({ code: 403, reason: 'Forbidden' });
     await new Promise((resolve) => setTimeout(resolve, 150)); // namespaceDeletionDelayMs defaults to 100
     expect((await call(server, 'GET', '/api/v1/namespaces/shop/configmaps/cfg')).status).toBe(404);
     expect((await call(server, 'GET', '/api/v1/namespaces/shop')).status).toBe(404);
@@ -190,23 +262,39 @@ describe('CRUD', () => {
   it('status subresource: PUT …/status changes only status, and main-resource writes keep status', async () => {
     const created = (await apply(server, DEPLOY_PATH, deployment(), 'flotilla')).body;
     expect(created.status).toBeUndefined();
-    const withStatus = await call(server, 'PUT', `${DEPLOY_PATH}/status`, { body: { ...created, spec: { ...created.spec, replicas: 9 }, status: { readyReplicas: 2, observedGeneration: 1 } } });
+    const withStatus = await call(server, 'PUT', `${DEPLOY_PATH}/status`, {
+      body: { ...created, spec: { ...created.spec, replicas: 9 }, status: { readyReplicas: 2, observedGeneration: 1 } },
+    });
     expect(withStatus.body.status).toEqual({ readyReplicas: 2, observedGeneration: 1 });
     expect(withStatus.body.spec.replicas).toBe(2);
-    const mainWrite = await call(server, 'PUT', DEPLOY_PATH, { body: { ...withStatus.body, spec: { ...withStatus.body.spec, replicas: 4 }, status: {} } });
+    const mainWrite = await call(server, 'PUT', DEPLOY_PATH, {
+      body: { ...withStatus.body, spec: { ...withStatus.body.spec, replicas: 4 }, status: {} },
+    });
     expect(mainWrite.body.status).toEqual({ readyReplicas: 2, observedGeneration: 1 });
-    expect(mainWrite.body.metadata.managedFields.map((e: { manager: string; subresource?: string }) => [e.manager, e.subresource ?? ''])).toContainEqual(['node', 'status']);
+    expect(
+      mainWrite.body.metadata.managedFields.map((e: { manager: string; subresource?: string }) => [e.manager, e.subresource ?? '']),
+    ).toContainEqual(['node', 'status']);
   });
 
   it('422 Invalid for a missing name, a bad name and a selector that does not match the template; 400 for a wrong kind', async () => {
-    const noName = await call(server, 'POST', '/api/v1/namespaces/default/configmaps', { body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} } });
-    expect(noName.body).toMatchObject({ reason: 'Invalid', code: 422, details: { causes: [{ type: 'FieldValueRequired', field: 'metadata.name' }] } });
+    const noName = await call(server, 'POST', '/api/v1/namespaces/default/configmaps', {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: {} },
+    });
+    expect(noName.body).toMatchObject({
+      reason: 'Invalid',
+      code: 422,
+      details: { causes: [{ type: 'FieldValueRequired', field: 'metadata.name' }] },
+    });
     expect(noName.body.message).toContain('metadata.name: Required value: name or generateName is required');
     const badName = await call(server, 'POST', '/api/v1/namespaces/default/configmaps', { body: configMap('Bad_Name') });
     expect(badName.body).toMatchObject({ code: 422, details: { causes: [{ type: 'FieldValueInvalid', field: 'metadata.name' }] } });
     const mismatch = deployment();
     (mismatch.spec as { selector: unknown }).selector = { matchLabels: { app: 'other' } };
-    expect((await apply(server, DEPLOY_PATH, mismatch, 'flotilla')).body).toMatchObject({ code: 422, reason: 'Invalid', message: expect.stringContaining('`selector` does not match template `labels`') });
+    expect((await apply(server, DEPLOY_PATH, mismatch, 'flotilla')).body).toMatchObject({
+      code: 422,
+      reason: 'Invalid',
+      message: expect.stringContaining('`selector` does not match template `labels`'),
+    });
     const wrongKind = await call(server, 'POST', '/api/v1/namespaces/default/configmaps', { body: { ...configMap('x'), kind: 'Secret' } });
     expect(wrongKind).toMatchObject({ status: 400, body: { reason: 'BadRequest' } });
   });
@@ -219,7 +307,8 @@ describe('lists and selectors', () => {
     server.putObject(configMap('b', { app: 'y', tier: 'back' }));
     server.putObject(configMap('c', { app: 'x' }, {}, 'shop'));
   });
-  const names = async (path: string): Promise<string[]> => (await call(server, 'GET', path)).body.items.map((i: KubeObject) => i.metadata?.name);
+  const names = async (path: string): Promise<string[]> =>
+    (await call(server, 'GET', path)).body.items.map((i: KubeObject) => i.metadata?.name);
 
   it('namespaced and all-namespaces lists, with the list resourceVersion', async () => {
     expect(await names('/api/v1/namespaces/default/configmaps')).toEqual(['a', 'b']);
@@ -254,7 +343,11 @@ describe('lists and selectors', () => {
   });
 
   it('a Table is served when asked for (kubectl get)', async () => {
-    const table = (await call(server, 'GET', '/api/v1/namespaces/default/configmaps', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json' })).body;
+    const table = (
+      await call(server, 'GET', '/api/v1/namespaces/default/configmaps', {
+        accept: 'application/json;as=Table;v=v1;g=meta.k8s.io,application/json',
+      })
+    ).body;
     expect(table.kind).toBe('Table');
     expect(table.rows.map((r: { cells: unknown[] }) => r.cells[0])).toEqual(['a', 'b']);
   });
@@ -263,14 +356,29 @@ describe('lists and selectors', () => {
 describe('patches', () => {
   it('merge patch, strategic merge patch (as merge) and JSON patch', async () => {
     server.putObject(configMap('cfg', { app: 'x' }, { a: '1', b: '2' }));
-    const merged = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', { body: { data: { a: null, c: '3' } }, type: 'application/merge-patch+json' });
+    const merged = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', {
+      body: { data: { a: null, c: '3' } },
+      type: 'application/merge-patch+json',
+    });
     expect(merged.body.data).toEqual({ b: '2', c: '3' });
-    const strategic = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', { body: { metadata: { labels: { tier: 'front' } } }, type: 'application/strategic-merge-patch+json' });
+    const strategic = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', {
+      body: { metadata: { labels: { tier: 'front' } } },
+      type: 'application/strategic-merge-patch+json',
+    });
     expect(strategic.body.metadata.labels).toEqual({ app: 'x', tier: 'front' });
-    const json = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', { body: [{ op: 'replace', path: '/data/b', value: '20' }, { op: 'remove', path: '/metadata/labels/app' }], type: 'application/json-patch+json' });
+    const json = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', {
+      body: [
+        { op: 'replace', path: '/data/b', value: '20' },
+        { op: 'remove', path: '/metadata/labels/app' },
+      ],
+      type: 'application/json-patch+json',
+    });
     expect(json.body.data).toEqual({ b: '20', c: '3' });
     expect(json.body.metadata.labels).toEqual({ tier: 'front' });
-    const failedTest = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', { body: [{ op: 'test', path: '/data/b', value: 'nope' }], type: 'application/json-patch+json' });
+    const failedTest = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg', {
+      body: [{ op: 'test', path: '/data/b', value: 'nope' }],
+      type: 'application/json-patch+json',
+    });
     expect(failedTest.status).toBe(422);
   });
 });
@@ -284,7 +392,10 @@ describe('server-side apply', () => {
     const containers = entry.fieldsV1['f:spec']['f:template']['f:spec']['f:containers'];
     expect(containers['k:{"name":"web"}']['.']).toEqual({});
     expect(containers['k:{"name":"web"}']['f:env']['k:{"name":"A"}']).toEqual({ '.': {}, 'f:name': {}, 'f:value': {} });
-    expect(containers['k:{"name":"web"}']['f:ports']['k:{"containerPort":80,"protocol":"TCP"}']).toEqual({ '.': {}, 'f:containerPort': {} });
+    expect(containers['k:{"name":"web"}']['f:ports']['k:{"containerPort":80,"protocol":"TCP"}']).toEqual({
+      '.': {},
+      'f:containerPort': {},
+    });
     expect(owned(created.body, 'flotilla')).toContain('.spec.template.spec.containers[name="web"].image');
   });
 
@@ -299,7 +410,9 @@ describe('server-side apply', () => {
     const answer = await apply(server, DEPLOY_PATH, deployment({ replicas: 5, image: 'nginx:1.28' }), 'hpa-tuner');
     expect(answer.status).toBe(409);
     expect(answer.body).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Conflict', code: 409 });
-    expect(answer.body.message).toBe('Apply failed with 2 conflicts: conflicts with "flotilla":\n- .spec.replicas\n- .spec.template.spec.containers[name="web"].image');
+    expect(answer.body.message).toBe(
+      'Apply failed with 2 conflicts: conflicts with "flotilla":\n- .spec.replicas\n- .spec.template.spec.containers[name="web"].image',
+    );
     expect(answer.body.details.causes).toEqual([
       { type: 'FieldManagerConflict', message: 'conflict with "flotilla"', field: '.spec.replicas' },
       { type: 'FieldManagerConflict', message: 'conflict with "flotilla"', field: '.spec.template.spec.containers[name="web"].image' },
@@ -309,7 +422,12 @@ describe('server-side apply', () => {
 
   it('applying the same value as the owner is not a conflict: the field becomes co-owned', async () => {
     await apply(server, DEPLOY_PATH, deployment(), 'flotilla');
-    const answer = await apply(server, DEPLOY_PATH, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2 } }, 'hpa-tuner');
+    const answer = await apply(
+      server,
+      DEPLOY_PATH,
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2 } },
+      'hpa-tuner',
+    );
     expect(answer.status).toBe(200);
     expect(owned(answer.body, 'hpa-tuner')).toEqual(['.spec.replicas']);
     expect(owned(answer.body, 'flotilla')).toContain('.spec.replicas');
@@ -317,18 +435,37 @@ describe('server-side apply', () => {
 
   it('force=true takes the conflicting fields over: the old owner no longer owns them', async () => {
     await apply(server, DEPLOY_PATH, deployment(), 'flotilla');
-    const answer = await apply(server, DEPLOY_PATH, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 7 } }, 'hpa-tuner', { force: true });
+    const answer = await apply(
+      server,
+      DEPLOY_PATH,
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 7 } },
+      'hpa-tuner',
+      { force: true },
+    );
     expect(answer.status).toBe(200);
     expect(answer.body.spec.replicas).toBe(7);
     expect(owned(answer.body, 'hpa-tuner')).toEqual(['.spec.replicas']);
     expect(owned(answer.body, 'flotilla')).not.toContain('.spec.replicas');
     // flotilla re-applying replicas: 2 now conflicts with hpa-tuner.
     const back = await apply(server, DEPLOY_PATH, deployment(), 'flotilla');
-    expect(back.body.details.causes).toEqual([{ type: 'FieldManagerConflict', message: 'conflict with "hpa-tuner"', field: '.spec.replicas' }]);
+    expect(back.body.details.causes).toEqual([
+      { type: 'FieldManagerConflict', message: 'conflict with "hpa-tuner"', field: '.spec.replicas' },
+    ]);
   });
 
   it('fields a manager stops applying are removed (label, env entry, container port) when nobody else owns them', async () => {
-    await apply(server, DEPLOY_PATH, deployment({ labels: { app: 'web', tier: 'front' }, env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }] }), 'flotilla');
+    await apply(
+      server,
+      DEPLOY_PATH,
+      deployment({
+        labels: { app: 'web', tier: 'front' },
+        env: [
+          { name: 'A', value: '1' },
+          { name: 'B', value: '2' },
+        ],
+      }),
+      'flotilla',
+    );
     const next = deployment({ env: [{ name: 'A', value: '1' }] });
     const containers = (next.spec as any).template.spec.containers; // eslint-disable-line @typescript-eslint/no-explicit-any
     delete containers[0].ports;
@@ -340,14 +477,21 @@ describe('server-side apply', () => {
 
   it('a field another manager also owns stays when one manager stops applying it', async () => {
     await apply(server, '/api/v1/namespaces/default/configmaps/cfg', configMap('cfg', {}, { a: '1', b: '2' }), 'flotilla');
-    await apply(server, '/api/v1/namespaces/default/configmaps/cfg', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { b: '2' } }, 'other');
+    await apply(
+      server,
+      '/api/v1/namespaces/default/configmaps/cfg',
+      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg' }, data: { b: '2' } },
+      'other',
+    );
     const answer = await apply(server, '/api/v1/namespaces/default/configmaps/cfg', configMap('cfg', {}, {}), 'flotilla');
     expect(answer.body.data).toEqual({ b: '2' });
   });
 
   it('a PUT by another writer takes the fields it changed (operation Update); a later apply conflicts with it', async () => {
     const created = (await apply(server, DEPLOY_PATH, deployment(), 'flotilla')).body;
-    const edited = await call(server, 'PUT', `${DEPLOY_PATH}?fieldManager=kubectl-edit`, { body: { ...created, spec: { ...created.spec, replicas: 3 } } });
+    const edited = await call(server, 'PUT', `${DEPLOY_PATH}?fieldManager=kubectl-edit`, {
+      body: { ...created, spec: { ...created.spec, replicas: 3 } },
+    });
     expect(owned(edited.body, 'kubectl-edit')).toEqual(['.spec.replicas']);
     expect(owned(edited.body, 'flotilla')).not.toContain('.spec.replicas');
     const answer = await apply(server, DEPLOY_PATH, deployment(), 'flotilla');
@@ -355,7 +499,10 @@ describe('server-side apply', () => {
   });
 
   it('fieldManager is required; a body for another kind or name is 400', async () => {
-    const noManager = await call(server, 'PATCH', DEPLOY_PATH, { body: YAML.stringify(deployment()), type: 'application/apply-patch+yaml' });
+    const noManager = await call(server, 'PATCH', DEPLOY_PATH, {
+      body: YAML.stringify(deployment()),
+      type: 'application/apply-patch+yaml',
+    });
     expect(noManager.status).toBe(400);
     expect((await apply(server, '/apis/apps/v1/namespaces/default/deployments/other', deployment(), 'flotilla')).status).toBe(400);
   });
@@ -372,12 +519,17 @@ describe('dryRun=All', () => {
     expect(server.getObject('apps/v1', 'Deployment', 'default', 'web')).toBeUndefined();
     expect(server.api.store.resourceVersion).toBe(before);
     server.putObject(configMap('cfg'));
-    const patched = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg?dryRun=All', { body: { data: { a: '9' } }, type: 'application/merge-patch+json' });
+    const patched = await call(server, 'PATCH', '/api/v1/namespaces/default/configmaps/cfg?dryRun=All', {
+      body: { data: { a: '9' } },
+      type: 'application/merge-patch+json',
+    });
     expect(patched.body.data).toEqual({ a: '9' });
     expect((await call(server, 'DELETE', '/api/v1/namespaces/default/configmaps/cfg?dryRun=All')).status).toBe(200);
     expect(server.getObject('v1', 'ConfigMap', 'default', 'cfg')?.data).toEqual({ a: '1' });
     // Invalid objects fail a dry run the same way.
-    expect((await call(server, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { body: configMap('Bad_Name') })).status).toBe(422);
+    expect((await call(server, 'POST', '/api/v1/namespaces/default/configmaps?dryRun=All', { body: configMap('Bad_Name') })).status).toBe(
+      422,
+    );
   });
 });
 
@@ -391,8 +543,18 @@ describe('CustomResourceDefinitions', () => {
       names: { plural: 'virtualservices', singular: 'virtualservice', kind: 'VirtualService', shortNames: ['vs'] },
       scope: 'Namespaced',
       versions: [
-        { name: 'v1beta1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
-        { name: 'v1', served: true, storage: false, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } },
+        {
+          name: 'v1beta1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+        {
+          name: 'v1',
+          served: true,
+          storage: false,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
         { name: 'v1alpha3', served: false, storage: false },
       ],
     },
@@ -402,29 +564,56 @@ describe('CustomResourceDefinitions', () => {
     expect((await call(server, 'GET', '/apis/networking.istio.io/v1beta1')).status).toBe(404);
     const created = await apply(server, `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`, crd, 'flotilla');
     expect(created.body.status.conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }));
-    expect((await call(server, 'GET', '/apis/networking.istio.io')).body).toMatchObject({ preferredVersion: { version: 'v1' }, versions: [{ version: 'v1' }, { version: 'v1beta1' }] });
+    expect((await call(server, 'GET', '/apis/networking.istio.io')).body).toMatchObject({
+      preferredVersion: { version: 'v1' },
+      versions: [{ version: 'v1' }, { version: 'v1beta1' }],
+    });
     expect((await call(server, 'GET', '/apis/networking.istio.io/v1alpha3')).status).toBe(404);
-    expect((await call(server, 'GET', '/apis/networking.istio.io/v1beta1')).body.resources).toContainEqual(expect.objectContaining({ name: 'virtualservices', kind: 'VirtualService', namespaced: true, shortNames: ['vs'] }));
-    const vs = { apiVersion: 'networking.istio.io/v1beta1', kind: 'VirtualService', metadata: { name: 'web', namespace: 'default' }, spec: { hosts: ['web'] } };
-    expect((await apply(server, '/apis/networking.istio.io/v1beta1/namespaces/default/virtualservices/web', vs, 'flotilla')).status).toBe(201);
-    expect((await call(server, 'GET', '/apis/networking.istio.io/v1/namespaces/default/virtualservices/web')).body).toMatchObject({ apiVersion: 'networking.istio.io/v1', spec: { hosts: ['web'] } });
+    expect((await call(server, 'GET', '/apis/networking.istio.io/v1beta1')).body.resources).toContainEqual(
+      expect.objectContaining({ name: 'virtualservices', kind: 'VirtualService', namespaced: true, shortNames: ['vs'] }),
+    );
+    const vs = {
+      apiVersion: 'networking.istio.io/v1beta1',
+      kind: 'VirtualService',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { hosts: ['web'] },
+    };
+    expect((await apply(server, '/apis/networking.istio.io/v1beta1/namespaces/default/virtualservices/web', vs, 'flotilla')).status).toBe(
+      201,
+    );
+    expect((await call(server, 'GET', '/apis/networking.istio.io/v1/namespaces/default/virtualservices/web')).body).toMatchObject({
+      apiVersion: 'networking.istio.io/v1',
+      spec: { hosts: ['web'] },
+    });
     await call(server, 'DELETE', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${crd.metadata.name}`);
     expect((await call(server, 'GET', '/apis/networking.istio.io/v1beta1/namespaces/default/virtualservices/web')).status).toBe(404);
     expect((await call(server, 'GET', '/apis')).body.groups.map((g: { name: string }) => g.name)).not.toContain('networking.istio.io');
   });
 
   it('a cluster-scoped CRD (policy.karmada.io ClusterPropagationPolicy) serves cluster-scoped objects', async () => {
-    await apply(server, '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterpropagationpolicies.policy.karmada.io', {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'clusterpropagationpolicies.policy.karmada.io' },
-      spec: { group: 'policy.karmada.io', names: { plural: 'clusterpropagationpolicies', kind: 'ClusterPropagationPolicy' }, scope: 'Cluster', versions: [{ name: 'v1alpha1', served: true, storage: true }] },
-    }, 'flotilla');
+    await apply(
+      server,
+      '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/clusterpropagationpolicies.policy.karmada.io',
+      {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'clusterpropagationpolicies.policy.karmada.io' },
+        spec: {
+          group: 'policy.karmada.io',
+          names: { plural: 'clusterpropagationpolicies', kind: 'ClusterPropagationPolicy' },
+          scope: 'Cluster',
+          versions: [{ name: 'v1alpha1', served: true, storage: true }],
+        },
+      },
+      'flotilla',
+    );
     const resources = (await call(server, 'GET', '/apis/policy.karmada.io/v1alpha1')).body.resources;
     expect(resources[0]).toMatchObject({ name: 'clusterpropagationpolicies', namespaced: false });
     const obj = { apiVersion: 'policy.karmada.io/v1alpha1', kind: 'ClusterPropagationPolicy', metadata: { name: 'all' }, spec: {} };
     expect((await apply(server, '/apis/policy.karmada.io/v1alpha1/clusterpropagationpolicies/all', obj, 'flotilla')).status).toBe(201);
-    expect((await call(server, 'GET', '/apis/policy.karmada.io/v1alpha1/namespaces/default/clusterpropagationpolicies/all')).status).toBe(404);
+    expect((await call(server, 'GET', '/apis/policy.karmada.io/v1alpha1/namespaces/default/clusterpropagationpolicies/all')).status).toBe(
+      404,
+    );
   });
 
   it('a malformed CRD (name not plural.group, no storage version) is 422', async () => {
@@ -441,7 +630,9 @@ describe('autoReady, leases, nodes and pods', () => {
     expect(deploy.status).toMatchObject({ observedGeneration: 1, replicas: 3, updatedReplicas: 3, readyReplicas: 3, availableReplicas: 3 });
     const scaled = (await apply(server, DEPLOY_PATH, deployment({ replicas: 4 }), 'flotilla')).body;
     expect(scaled.status).toMatchObject({ observedGeneration: 2, readyReplicas: 4 });
-    const job = await call(server, 'POST', '/apis/batch/v1/namespaces/default/jobs', { body: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once' }, spec: { template: { spec: { containers: [] } } } } });
+    const job = await call(server, 'POST', '/apis/batch/v1/namespaces/default/jobs', {
+      body: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'once' }, spec: { template: { spec: { containers: [] } } } },
+    });
     expect(job.body.status.conditions[0]).toMatchObject({ type: 'Complete', status: 'True' });
   });
 
@@ -450,11 +641,20 @@ describe('autoReady, leases, nodes and pods', () => {
   });
 
   it('a Lease is a compare-and-swap on resourceVersion (leader election): the stale holder gets 409', async () => {
-    const lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: 'flotilla', namespace: 'kube-system' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15 } };
+    const lease = {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: 'flotilla', namespace: 'kube-system' },
+      spec: { holderIdentity: 'a', leaseDurationSeconds: 15 },
+    };
     const created = (await call(server, 'POST', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases', { body: lease })).body;
-    const takenByB = await call(server, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/flotilla', { body: { ...created, spec: { ...created.spec, holderIdentity: 'b' } } });
+    const takenByB = await call(server, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/flotilla', {
+      body: { ...created, spec: { ...created.spec, holderIdentity: 'b' } },
+    });
     expect(takenByB.status).toBe(200);
-    const renewByA = await call(server, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/flotilla', { body: { ...created, spec: { ...created.spec, renewTime: '2025-01-01T00:00:00.000000Z' } } });
+    const renewByA = await call(server, 'PUT', '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/flotilla', {
+      body: { ...created, spec: { ...created.spec, renewTime: '2025-01-01T00:00:00.000000Z' } },
+    });
     expect(renewByA.body.reason).toBe('Conflict');
   });
 
@@ -469,14 +669,20 @@ describe('autoReady, leases, nodes and pods', () => {
       ['n2', { cpu: '8', memory: '32Gi', pods: '110' }],
     ]);
     const onN1 = (await call(server, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1')).body.items;
-    expect(onN1.map((p: any) => [p.metadata.name, p.spec.containers[0].resources.requests, p.status.phase])).toEqual([['p1', { cpu: '500m', memory: '1Gi' }, 'Running']]); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(onN1.map((p: any) => [p.metadata.name, p.spec.containers[0].resources.requests, p.status.phase])).toEqual([
+      ['p1', { cpu: '500m', memory: '1Gi' }, 'Running'],
+    ]); // eslint-disable-line @typescript-eslint/no-explicit-any
   });
 });
 
 describe('faults and the request log', () => {
   it('fail next 2 requests with 503, then serve again', async () => {
     server.failNext(2, 503);
-    expect((await call(server, 'GET', '/api/v1/namespaces')).body).toMatchObject({ kind: 'Status', reason: 'ServiceUnavailable', code: 503 });
+    expect((await call(server, 'GET', '/api/v1/namespaces')).body).toMatchObject({
+      kind: 'Status',
+      reason: 'ServiceUnavailable',
+      code: 503,
+    });
     expect((await call(server, 'GET', '/readyz')).status).toBe(503);
     expect((await call(server, 'GET', '/api/v1/namespaces')).status).toBe(200);
   });
@@ -511,7 +717,10 @@ describe('faults and the request log', () => {
     await expect(call(server, 'GET', '/api/v1/namespaces')).rejects.toThrow();
     server.addFault({ action: 'hang', times: 1 });
     await expect(call(server, 'GET', '/api/v1/namespaces', { signal: AbortSignal.timeout(200) })).rejects.toThrow();
-    expect(server.requests.slice(-2).map((r) => [r.fault, r.status])).toEqual([['drop', 0], ['hang', 0]]);
+    expect(server.requests.slice(-2).map((r) => [r.fault, r.status])).toEqual([
+      ['drop', 0],
+      ['hang', 0],
+    ]);
     expect((await call(server, 'GET', '/api/v1/namespaces')).status).toBe(200);
   });
 
@@ -531,8 +740,24 @@ describe('faults and the request log', () => {
     await call(server, 'GET', DEPLOY_PATH);
     await apply(server, DEPLOY_PATH, deployment(), 'flotilla', { dryRun: true });
     expect(server.writeRequests()).toEqual([
-      { method: 'PATCH', path: DEPLOY_PATH, query: { fieldManager: 'flotilla' }, contentType: 'application/apply-patch+yaml', status: 201, manager: 'flotilla', dryRun: false },
-      { method: 'PATCH', path: DEPLOY_PATH, query: { fieldManager: 'flotilla', dryRun: 'All' }, contentType: 'application/apply-patch+yaml', status: 200, manager: 'flotilla', dryRun: true },
+      {
+        method: 'PATCH',
+        path: DEPLOY_PATH,
+        query: { fieldManager: 'flotilla' },
+        contentType: 'application/apply-patch+yaml',
+        status: 201,
+        manager: 'flotilla',
+        dryRun: false,
+      },
+      {
+        method: 'PATCH',
+        path: DEPLOY_PATH,
+        query: { fieldManager: 'flotilla', dryRun: 'All' },
+        contentType: 'application/apply-patch+yaml',
+        status: 200,
+        manager: 'flotilla',
+        dryRun: true,
+      },
     ]);
     server.clearRequests();
     expect(server.requests).toEqual([]);

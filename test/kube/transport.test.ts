@@ -63,12 +63,17 @@ describe('transport: a wall-clock deadline per request', () => {
   it('through KubeApi the deadline is a transient KUBE_UNREACHABLE: 2 attempts, 1 retry, then the error', async () => {
     const retries: number[] = [];
     const api = new KubeApi('c', kubeconfigTransport(kc), {
-      ...DEFAULT_KUBE_API_OPTIONS, timeoutMs: 300,
+      ...DEFAULT_KUBE_API_OPTIONS,
+      timeoutMs: 300,
       retry: { ...DEFAULT_KUBE_API_OPTIONS.retry, attempts: 2 },
-      sleep: async () => {}, random: () => 0,
+      sleep: async () => {},
+      random: () => 0,
       onRetry: (info) => retries.push(info.attempt),
     });
-    const error = await api.get('/api/v1/namespaces/default/configmaps/x').then(() => null, (e: unknown) => e);
+    const error = await api.get('/api/v1/namespaces/default/configmaps/x').then(
+      () => null,
+      (e: unknown) => e,
+    );
     api.close();
     expect(error).toBeInstanceOf(KubeApiError);
     expect((error as KubeApiError).code).toBe('KUBE_UNREACHABLE');

@@ -67,7 +67,10 @@ describe('readFleetDirectory', () => {
     const sink = new DiagnosticSink();
     const files = await readFleetDirectory(root, '.', { sink });
     expect(files.map((f) => f.path)).toEqual(['alias.yaml', 'real/a.yaml']);
-    expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.file}`)).toEqual(['warning SYMLINK_SKIPPED leak.yaml', 'warning SYMLINK_SKIPPED leakdir']);
+    expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.file}`)).toEqual([
+      'warning SYMLINK_SKIPPED leak.yaml',
+      'warning SYMLINK_SKIPPED leakdir',
+    ]);
   });
 
   it('a symlink loop (dir → its parent) terminates', async () => {

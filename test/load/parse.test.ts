@@ -57,7 +57,15 @@ describe('parseFleetFiles: documents', () => {
 
   it('an alias bomb is YAML_ALIAS_LIMIT at the document start, in milliseconds', () => {
     let text = cm('bomb') + 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
-    for (const [n, p] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd'], ['f', 'e'], ['g', 'f'], ['h', 'g']]) {
+    for (const [n, p] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+      ['g', 'f'],
+      ['h', 'g'],
+    ]) {
       text += `${n}: &${n} [${Array(10).fill(`*${p}`).join(', ')}]\n`;
     }
     const started = Date.now();
@@ -95,8 +103,12 @@ describe('parseFleetFiles: identity fields', () => {
   });
 
   it('an empty kind is reported at the key (line 2), a non-string name at its key (line 4, column 3)', () => {
-    expect(parse({ 'a.yaml': 'apiVersion: v1\nkind: ""\nmetadata:\n  name: x\n' }).diags).toEqual(['error MANIFEST_MISSING_FIELD a.yaml:2:1']);
-    expect(parse({ 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x]\n' }).diags).toEqual(['error MANIFEST_MISSING_FIELD a.yaml:4:3']);
+    expect(parse({ 'a.yaml': 'apiVersion: v1\nkind: ""\nmetadata:\n  name: x\n' }).diags).toEqual([
+      'error MANIFEST_MISSING_FIELD a.yaml:2:1',
+    ]);
+    expect(parse({ 'a.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: [x]\n' }).diags).toEqual([
+      'error MANIFEST_MISSING_FIELD a.yaml:4:3',
+    ]);
   });
 
   it('names: `../x` and `Web` are INVALID_NAME; a ClusterRole may be `system:aggregate-to-view`; a Service must start with a letter', () => {
@@ -122,7 +134,12 @@ describe('parseFleetFiles: identity fields', () => {
         'apiVersion: cluster.kurator.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: member\n',
       ].join('---\n'),
     });
-    expect(manifests.map((m) => `${m.kind}:${m.namespace}`)).toEqual(['Namespace:', 'ClusterPropagationPolicy:', 'Cluster:', 'Cluster:default']);
+    expect(manifests.map((m) => `${m.kind}:${m.namespace}`)).toEqual([
+      'Namespace:',
+      'ClusterPropagationPolicy:',
+      'Cluster:',
+      'Cluster:default',
+    ]);
   });
 
   it('a CRD with scope Cluster makes its kind cluster-scoped, even when the CRD comes later in file order', () => {
@@ -140,21 +157,32 @@ describe('parseFleetFiles: identity fields', () => {
     const gw = 'apiVersion: example.com/v1\nkind: Gateway\nmetadata:\n  name: edge\n';
     const other = 'apiVersion: other.com/v1\nkind: Gateway\nmetadata:\n  name: edge\n';
     const { manifests } = parse({ 'a.yaml': gw + '---\n' + other, 'z-crd.yaml': crd });
-    expect(manifests.map((m) => `${m.apiVersion}:${m.namespace}`)).toEqual(['example.com/v1:', 'other.com/v1:default', 'apiextensions.k8s.io/v1:']);
+    expect(manifests.map((m) => `${m.apiVersion}:${m.namespace}`)).toEqual([
+      'example.com/v1:',
+      'other.com/v1:default',
+      'apiextensions.k8s.io/v1:',
+    ]);
   });
 
   it('same group+kind+namespace+name under two versions is DUPLICATE_RESOURCE at the second; other groups or namespaces are distinct', () => {
     const d = (api: string, ns: string) => `apiVersion: ${api}\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\n`;
-    const { manifests, diags, sink } = parse({ 'a.yaml': d('apps/v1', 'shop'), 'b.yaml': `${d('apps/v1beta1', 'shop')}---\n${d('extensions/v1beta1', 'shop')}---\n${d('apps/v1', 'other')}` });
+    const { manifests, diags, sink } = parse({
+      'a.yaml': d('apps/v1', 'shop'),
+      'b.yaml': `${d('apps/v1beta1', 'shop')}---\n${d('extensions/v1beta1', 'shop')}---\n${d('apps/v1', 'other')}`,
+    });
     expect(diags).toEqual(['error DUPLICATE_RESOURCE b.yaml:1:1']);
     expect(sink.items[0]!.message).toContain('a.yaml:1');
-    expect(manifests.map((m) => `${m.source.file}:${m.apiVersion}:${m.namespace}`)).toEqual(['a.yaml:apps/v1:shop', 'b.yaml:extensions/v1beta1:shop', 'b.yaml:apps/v1:other']);
+    expect(manifests.map((m) => `${m.source.file}:${m.apiVersion}:${m.namespace}`)).toEqual([
+      'a.yaml:apps/v1:shop',
+      'b.yaml:extensions/v1beta1:shop',
+      'b.yaml:apps/v1:other',
+    ]);
   });
 
   it('a kustomization.yaml is an UNSUPPORTED_KIND warning, not a missing-name error', () => {
-    expect(parse({ 'kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n' }).diags).toEqual([
-      'warning UNSUPPORTED_KIND kustomization.yaml:2:1',
-    ]);
+    expect(
+      parse({ 'kustomization.yaml': 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: [a.yaml]\n' }).diags,
+    ).toEqual(['warning UNSUPPORTED_KIND kustomization.yaml:2:1']);
   });
 });
 

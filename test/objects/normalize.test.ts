@@ -8,16 +8,32 @@ describe('normalizeObject', () => {
     const o = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
-      metadata: { name: 'a', uid: 'u', resourceVersion: '1', generation: 2, creationTimestamp: 't', managedFields: [], annotations: { 'flotilla.dev/source-revision': 'abc', 'flotilla.dev/policy': 'p' } },
+      metadata: {
+        name: 'a',
+        uid: 'u',
+        resourceVersion: '1',
+        generation: 2,
+        creationTimestamp: 't',
+        managedFields: [],
+        annotations: { 'flotilla.dev/source-revision': 'abc', 'flotilla.dev/policy': 'p' },
+      },
       spec: { replicas: 3 },
       status: { readyReplicas: 3 },
     };
-    expect(normalizeObject(o)).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'a', annotations: { 'flotilla.dev/policy': 'p' } }, spec: { replicas: 3 } });
+    expect(normalizeObject(o)).toEqual({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'a', annotations: { 'flotilla.dev/policy': 'p' } },
+      spec: { replicas: 3 },
+    });
     expect(o.metadata.uid).toBe('u'); // the input is not modified
   });
 
   it('an annotation map left empty is dropped, so {} and no annotations compare equal', () => {
-    expect(normalizeObject({ kind: 'X', metadata: { name: 'a', annotations: { 'flotilla.dev/source-revision': 'x' } } })).toEqual({ kind: 'X', metadata: { name: 'a' } });
+    expect(normalizeObject({ kind: 'X', metadata: { name: 'a', annotations: { 'flotilla.dev/source-revision': 'x' } } })).toEqual({
+      kind: 'X',
+      metadata: { name: 'a' },
+    });
   });
 });
 
@@ -43,7 +59,10 @@ describe('identityKey', () => {
 
 describe('fieldChanges', () => {
   it('replicas 6 → 5 and a label added, in path order', () => {
-    const changes = fieldChanges({ spec: { replicas: 6 }, metadata: { labels: {} } }, { spec: { replicas: 5 }, metadata: { labels: { 'app.kubernetes.io/name': 'x' } } });
+    const changes = fieldChanges(
+      { spec: { replicas: 6 }, metadata: { labels: {} } },
+      { spec: { replicas: 5 }, metadata: { labels: { 'app.kubernetes.io/name': 'x' } } },
+    );
     expect(changes.map(describeFieldChange)).toEqual(['metadata.labels["app.kubernetes.io/name"]: added "x"', 'spec.replicas: 6 → 5']);
   });
 
@@ -67,6 +86,8 @@ describe('liveStateFromFiles', () => {
   });
 
   it('after an Invalid revision, manifests/ hold lastGoodRevision, which is the revision reported', () => {
-    expect(liveStateFromFiles([{ path: 'status.yaml', text: 'sourceRevision: bad\nlastGoodRevision: good\nphase: Invalid\n' }]).sourceRevision).toBe('good');
+    expect(
+      liveStateFromFiles([{ path: 'status.yaml', text: 'sourceRevision: bad\nlastGoodRevision: good\nphase: Invalid\n' }]).sourceRevision,
+    ).toBe('good');
   });
 });

@@ -87,24 +87,39 @@ describe('scenario 3: OverridePolicy cross-cloud-config on Deployment global-app
 
 // ------------------------------------------------------------------ matching and order (§5.1)
 
-const deploymentTest = manifest({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'test', namespace: 'default', labels: { app: 'test' } } });
+const deploymentTest = manifest({
+  apiVersion: 'apps/v1',
+  kind: 'Deployment',
+  metadata: { name: 'test', namespace: 'default', labels: { app: 'test' } },
+});
 const annotate = (value: string): Overriders => ({ annotationsOverrider: [{ operator: 'add', value: { order: value } }] });
 
 describe('matchingOverridePolicies (Karmada TestGetMatchingOverridePolicies)', () => {
-  const byName = policy('overridePolicy1', [{ overriders: annotate('1') }], { resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'test' }] });
+  const byName = policy('overridePolicy1', [{ overriders: annotate('1') }], {
+    resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'test' }],
+  });
   const matchAll = policy('overridePolicy2', [{ overriders: annotate('2') }]);
   const byLabel = policy('overridePolicy0', [{ overriders: annotate('0') }], {
     resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', labelSelector: { matchLabels: { app: 'test' } } }],
   });
-  const otherName = policy('a-other', [{ overriders: annotate('x') }], { resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'other' }] });
+  const otherName = policy('a-other', [{ overriders: annotate('x') }], {
+    resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'other' }],
+  });
   const otherNamespace = policy('b-elsewhere', [{ overriders: annotate('y') }], { namespace: 'kube-system' });
 
   it('name (MatchName) after empty selectors (MatchAll): [overridePolicy1, overridePolicy2] → [overridePolicy2, overridePolicy1]', () => {
-    expect(matchingOverridePolicies(deploymentTest, [], [byName, matchAll]).map((p) => p.name)).toEqual(['overridePolicy2', 'overridePolicy1']);
+    expect(matchingOverridePolicies(deploymentTest, [], [byName, matchAll]).map((p) => p.name)).toEqual([
+      'overridePolicy2',
+      'overridePolicy1',
+    ]);
   });
 
   it('MatchAll < MatchLabelSelector < MatchName regardless of names: → [overridePolicy2, overridePolicy0, overridePolicy1]', () => {
-    expect(matchingOverridePolicies(deploymentTest, [], [byName, byLabel, matchAll]).map((p) => p.name)).toEqual(['overridePolicy2', 'overridePolicy0', 'overridePolicy1']);
+    expect(matchingOverridePolicies(deploymentTest, [], [byName, byLabel, matchAll]).map((p) => p.name)).toEqual([
+      'overridePolicy2',
+      'overridePolicy0',
+      'overridePolicy1',
+    ]);
   });
 
   it('equal priority sorts by name: zeta, alpha (both MatchAll) → alpha, zeta', () => {
@@ -114,12 +129,20 @@ describe('matchingOverridePolicies (Karmada TestGetMatchingOverridePolicies)', (
   });
 
   it('policies selecting something else, or in another namespace, are dropped', () => {
-    expect(matchingOverridePolicies(deploymentTest, [], [otherName, otherNamespace, matchAll]).map((p) => p.name)).toEqual(['overridePolicy2']);
+    expect(matchingOverridePolicies(deploymentTest, [], [otherName, otherNamespace, matchAll]).map((p) => p.name)).toEqual([
+      'overridePolicy2',
+    ]);
   });
 
   it('ClusterOverridePolicies come first, even a more specific one: [OP matchAll] + [COP byName] → [COP, OP]', () => {
-    const cop = policy('cop', [{ overriders: annotate('cop') }], { kind: 'ClusterOverridePolicy', resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'test' }] });
-    expect(matchingOverridePolicies(deploymentTest, [cop], [matchAll]).map((p) => `${p.kind}/${p.name}`)).toEqual(['ClusterOverridePolicy/cop', 'OverridePolicy/overridePolicy2']);
+    const cop = policy('cop', [{ overriders: annotate('cop') }], {
+      kind: 'ClusterOverridePolicy',
+      resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'test' }],
+    });
+    expect(matchingOverridePolicies(deploymentTest, [cop], [matchAll]).map((p) => `${p.kind}/${p.name}`)).toEqual([
+      'ClusterOverridePolicy/cop',
+      'OverridePolicy/overridePolicy2',
+    ]);
   });
 
   it('a cluster-scoped resource gets only ClusterOverridePolicies: ClusterRole test2 → [COP test2]', () => {
@@ -137,13 +160,18 @@ describe('applyOverrides: rules per cluster and order of application', () => {
   const overriders1: Overriders = { plaintext: [{ path: '/metadata/annotations/o1', operator: 'add', value: 'foo: bar' }] };
   const overriders2: Overriders = { plaintext: [{ path: '/metadata/annotations/o2', operator: 'add', value: 'aaa: bbb' }] };
   const overriders3: Overriders = { plaintext: [{ path: '/metadata/annotations/o3', operator: 'add', value: 'hello: world' }] };
-  const p1 = policy('overridePolicy1', [
-    { targetCluster: { clusterNames: ['cluster1', 'cluster2'] }, overriders: overriders1 },
-    { targetCluster: { clusterNames: ['cluster2'] }, overriders: overriders2 },
-  ], { resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'test' }] });
+  const p1 = policy(
+    'overridePolicy1',
+    [
+      { targetCluster: { clusterNames: ['cluster1', 'cluster2'] }, overriders: overriders1 },
+      { targetCluster: { clusterNames: ['cluster2'] }, overriders: overriders2 },
+    ],
+    { resourceSelectors: [{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'test' }] },
+  );
   const p2 = policy('overridePolicy2', [{ targetCluster: { clusterNames: ['cluster1', 'cluster2'] }, overriders: overriders3 }]);
   const object = () => ({ ...structuredClone(deploymentTest.object), metadata: { name: 'test', namespace: 'default', annotations: {} } });
-  const run = (clusterName: string) => applyOverrides(deploymentTest, object(), cluster(clusterName), matchingOverridePolicies(deploymentTest, [], [p1, p2]));
+  const run = (clusterName: string) =>
+    applyOverrides(deploymentTest, object(), cluster(clusterName), matchingOverridePolicies(deploymentTest, [], [p1, p2]));
 
   it('cluster1 → overridePolicy2 rule 0, then overridePolicy1 rule 0', () => {
     const r = run('cluster1');
@@ -164,7 +192,10 @@ describe('applyOverrides: rules per cluster and order of application', () => {
   it('a rule without targetCluster applies everywhere; a labelSelector targetCluster matches cluster labels', () => {
     const p = policy('p', [
       { overriders: annotate('all') },
-      { targetCluster: { labelSelector: { matchLabels: { region: 'eu' } } }, overriders: { labelsOverrider: [{ operator: 'add', value: { eu: 'true' } }] } },
+      {
+        targetCluster: { labelSelector: { matchLabels: { region: 'eu' } } },
+        overriders: { labelsOverrider: [{ operator: 'add', value: { eu: 'true' } }] },
+      },
     ]);
     const eu = applyOverrides(deploymentTest, deploymentTest.object, cluster('c-eu', { region: 'eu' }), [p]);
     const us = applyOverrides(deploymentTest, deploymentTest.object, cluster('c-us', { region: 'us' }), [p]);
@@ -173,7 +204,9 @@ describe('applyOverrides: rules per cluster and order of application', () => {
   });
 
   it('later policies win conflicts: COP sets tier=cop, OP sets tier=op → tier=op', () => {
-    const cop = policy('cop', [{ overriders: { labelsOverrider: [{ operator: 'add', value: { tier: 'cop' } }] } }], { kind: 'ClusterOverridePolicy' });
+    const cop = policy('cop', [{ overriders: { labelsOverrider: [{ operator: 'add', value: { tier: 'cop' } }] } }], {
+      kind: 'ClusterOverridePolicy',
+    });
     const op = policy('op', [{ overriders: { labelsOverrider: [{ operator: 'add', value: { tier: 'op' } }] } }]);
     const r = applyOverrides(deploymentTest, deploymentTest.object, cluster('c'), matchingOverridePolicies(deploymentTest, [cop], [op]));
     expect((r.object.metadata as any).labels.tier).toBe('op');
@@ -210,7 +243,11 @@ describe('applyOverrides: any failure aborts the whole override on that cluster 
     expect(r.applied).toEqual([]);
     expect(r.problems).toHaveLength(1);
     expect(r.problems[0]!.policy).toBe(bad);
-    expect(r.problems[0]).toMatchObject({ severity: 'error', code: 'OVERRIDE_FAILED', path: ['spec', 'overrideRules', 1, 'overriders', 'plaintext', 0] });
+    expect(r.problems[0]).toMatchObject({
+      severity: 'error',
+      code: 'OVERRIDE_FAILED',
+      path: ['spec', 'overrideRules', 1, 'overriders', 'plaintext', 0],
+    });
     expect(r.problems[0]!.message).toContain('/spec/nothing');
   });
 
@@ -221,8 +258,20 @@ describe('applyOverrides: any failure aborts the whole override on that cluster 
   });
 
   it('warnings found before the failure are kept alongside the error', () => {
-    const workload = manifest({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'w', namespace: 'default' }, spec: { template: { spec: { containers: [{ name: 'web', image: 'web:1' }] } } } });
-    const p = policy('p', [{ overriders: { commandOverrider: [{ containerName: 'app', operator: 'add', value: ['-x'] }], plaintext: [{ path: '/nope', operator: 'remove' }] } }]);
+    const workload = manifest({
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'w', namespace: 'default' },
+      spec: { template: { spec: { containers: [{ name: 'web', image: 'web:1' }] } } },
+    });
+    const p = policy('p', [
+      {
+        overriders: {
+          commandOverrider: [{ containerName: 'app', operator: 'add', value: ['-x'] }],
+          plaintext: [{ path: '/nope', operator: 'remove' }],
+        },
+      },
+    ]);
     const r = applyOverrides(workload, workload.object, cluster('c'), [p]);
     expect(r.problems.map((x) => `${x.severity}:${x.code}`)).toEqual(['warning:OVERRIDE_NO_CONTAINER', 'error:OVERRIDE_FAILED']);
   });

@@ -6,7 +6,12 @@ type Target = 'command' | 'args';
 
 function workload(kind: string, containers: Array<Record<string, unknown>>): Record<string, unknown> {
   const apiVersion = kind === 'Pod' ? 'v1' : kind === 'Job' ? 'batch/v1' : 'apps/v1';
-  return { apiVersion, kind, metadata: { name: 'nginx', namespace: 'default' }, spec: kind === 'Pod' ? { containers } : { template: { spec: { containers } } } };
+  return {
+    apiVersion,
+    kind,
+    metadata: { name: 'nginx', namespace: 'default' },
+    spec: kind === 'Pod' ? { containers } : { template: { spec: { containers } } },
+  };
 }
 
 function containersOf(object: Record<string, unknown>): Array<Record<string, unknown>> {
@@ -21,15 +26,39 @@ function run(kind: string, target: Target, containers: Array<Record<string, unkn
 // Karmada commandargsoverride_test.go, as before → after.
 describe('commandOverrider / argsOverrider', () => {
   const cases: Array<[string, Target, string[] | undefined, CommandArgsOverrider, string[] | undefined]> = [
-    ['Deployment', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'add', value: ["&& echo 'hello karmada'"] }, ['nginx', '-v', '-t', "&& echo 'hello karmada'"]],
+    [
+      'Deployment',
+      'command',
+      ['nginx', '-v', '-t'],
+      { containerName: 'nginx', operator: 'add', value: ["&& echo 'hello karmada'"] },
+      ['nginx', '-v', '-t', "&& echo 'hello karmada'"],
+    ],
     ['Deployment', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'remove', value: ['-t'] }, ['nginx', '-v']],
     ['Deployment', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'remove', value: [] }, ['nginx', '-v', '-t']],
-    ['Pod', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'add', value: ["echo 'hello karmada'"] }, ['nginx', '-v', '-t', "echo 'hello karmada'"]],
-    ['StatefulSet', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'add', value: ["echo 'hello karmada'"] }, ['nginx', '-v', '-t', "echo 'hello karmada'"]],
+    [
+      'Pod',
+      'command',
+      ['nginx', '-v', '-t'],
+      { containerName: 'nginx', operator: 'add', value: ["echo 'hello karmada'"] },
+      ['nginx', '-v', '-t', "echo 'hello karmada'"],
+    ],
+    [
+      'StatefulSet',
+      'command',
+      ['nginx', '-v', '-t'],
+      { containerName: 'nginx', operator: 'add', value: ["echo 'hello karmada'"] },
+      ['nginx', '-v', '-t', "echo 'hello karmada'"],
+    ],
     ['ReplicaSet', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'remove', value: ['-t'] }, ['nginx', '-v']],
     ['DaemonSet', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'remove', value: ['-t'] }, ['nginx', '-v']],
     ['Job', 'command', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'remove', value: ['-t'] }, ['nginx', '-v']],
-    ['Deployment', 'args', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'add', value: ["&& echo 'hello karmada'"] }, ['nginx', '-v', '-t', "&& echo 'hello karmada'"]],
+    [
+      'Deployment',
+      'args',
+      ['nginx', '-v', '-t'],
+      { containerName: 'nginx', operator: 'add', value: ["&& echo 'hello karmada'"] },
+      ['nginx', '-v', '-t', "&& echo 'hello karmada'"],
+    ],
     ['Deployment', 'args', ['nginx', '-v', '-t'], { containerName: 'nginx', operator: 'remove', value: ['-t'] }, ['nginx', '-v']],
     ['Deployment', 'args', undefined, { containerName: 'nginx', operator: 'add', value: ['-t'] }, ['-t']],
     ['Deployment', 'args', ['-a', '-b', '-a'], { containerName: 'nginx', operator: 'remove', value: ['-a'] }, ['-b']],
@@ -47,10 +76,15 @@ describe('commandOverrider / argsOverrider', () => {
   }
 
   it('only the named container changes: nginx [nginx -v -t] + "x" → [... x]; sidecar [sidecar] unchanged', () => {
-    const r = run('Deployment', 'command', [
-      { name: 'nginx', image: 'nginx:1', command: ['nginx', '-v', '-t'] },
-      { name: 'sidecar', image: 'sidecar:1', command: ['sidecar'] },
-    ], { containerName: 'nginx', operator: 'add', value: ['x'] });
+    const r = run(
+      'Deployment',
+      'command',
+      [
+        { name: 'nginx', image: 'nginx:1', command: ['nginx', '-v', '-t'] },
+        { name: 'sidecar', image: 'sidecar:1', command: ['sidecar'] },
+      ],
+      { containerName: 'nginx', operator: 'add', value: ['x'] },
+    );
     expect(containersOf(r.object).map((c) => c.command)).toEqual([['nginx', '-v', '-t', 'x'], ['sidecar']]);
   });
 

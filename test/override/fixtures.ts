@@ -36,7 +36,11 @@ export function policy(
     name,
     namespace: kind === 'ClusterOverridePolicy' ? '' : (opts.namespace ?? 'default'),
     resourceSelectors: opts.resourceSelectors ?? [],
-    rules: rules.map((r, i) => ({ ...(r.targetCluster ? { targetCluster: r.targetCluster } : {}), overriders: r.overriders, path: ['spec', 'overrideRules', i] })),
+    rules: rules.map((r, i) => ({
+      ...(r.targetCluster ? { targetCluster: r.targetCluster } : {}),
+      overriders: r.overriders,
+      path: ['spec', 'overrideRules', i],
+    })),
     source,
   };
 }
@@ -47,7 +51,11 @@ export function deployment(containers: Array<Record<string, unknown>>, metadata:
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name: 'nginx', namespace: 'default', ...metadata },
-    spec: { replicas: 1, selector: { matchLabels: { app: 'nginx' } }, template: { metadata: { labels: { app: 'nginx' } }, spec: { containers } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: 'nginx' } },
+      template: { metadata: { labels: { app: 'nginx' } }, spec: { containers } },
+    },
   };
 }
 

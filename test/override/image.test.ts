@@ -21,29 +21,131 @@ function overrideImages(kind: string, containerImages: string[], overrider: Imag
 // Karmada imageoverride_test.go TestParseJSONPatchesByImageOverrider, as before → after.
 describe('imageOverrider without predicate', () => {
   const cases: Array<[string, string, string, ImageOverrider, string]> = [
-    ['Job', 'perl:5.34.0', 'Registry add', { component: 'Registry', operator: 'add', value: 'registry.k8s.io' }, 'registry.k8s.io/perl:5.34.0'],
-    ['Deployment', REGISTRY_IMAGE, 'Registry add', { component: 'Registry', operator: 'add', value: '.test' }, 'fictional.registry.example.test/imagename:v1.0.0'],
-    ['Deployment', REGISTRY_IMAGE, 'Registry replace', { component: 'Registry', operator: 'replace', value: 'fictional.registry.us' }, 'fictional.registry.us/imagename:v1.0.0'],
-    ['Deployment', REGISTRY_IMAGE, 'Registry remove', { component: 'Registry', operator: 'remove', value: 'fictional.registry.us' }, 'imagename:v1.0.0'],
-    ['Deployment', REGISTRY_IMAGE, 'Repository add', { component: 'Repository', operator: 'add', value: '/nginx' }, 'fictional.registry.example/imagename/nginx:v1.0.0'],
-    ['Deployment', REGISTRY_IMAGE, 'Repository replace', { component: 'Repository', operator: 'replace', value: 'nginx' }, 'fictional.registry.example/nginx:v1.0.0'],
-    ['Deployment', REGISTRY_IMAGE, 'Repository remove', { component: 'Repository', operator: 'remove', value: 'nginx' }, 'fictional.registry.example/:v1.0.0'],
+    [
+      'Job',
+      'perl:5.34.0',
+      'Registry add',
+      { component: 'Registry', operator: 'add', value: 'registry.k8s.io' },
+      'registry.k8s.io/perl:5.34.0',
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Registry add',
+      { component: 'Registry', operator: 'add', value: '.test' },
+      'fictional.registry.example.test/imagename:v1.0.0',
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Registry replace',
+      { component: 'Registry', operator: 'replace', value: 'fictional.registry.us' },
+      'fictional.registry.us/imagename:v1.0.0',
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Registry remove',
+      { component: 'Registry', operator: 'remove', value: 'fictional.registry.us' },
+      'imagename:v1.0.0',
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Repository add',
+      { component: 'Repository', operator: 'add', value: '/nginx' },
+      'fictional.registry.example/imagename/nginx:v1.0.0',
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Repository replace',
+      { component: 'Repository', operator: 'replace', value: 'nginx' },
+      'fictional.registry.example/nginx:v1.0.0',
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Repository remove',
+      { component: 'Repository', operator: 'remove', value: 'nginx' },
+      'fictional.registry.example/:v1.0.0',
+    ],
     // "v1.0.0" + "sha256:…" is neither a valid tag nor a valid digest, so nothing changes.
-    ['Deployment', REGISTRY_IMAGE, 'Tag add with a digest value (silently does nothing)', { component: 'Tag', operator: 'add', value: DIGEST }, REGISTRY_IMAGE],
-    ['Deployment', REGISTRY_IMAGE, 'Tag replace with a digest', { component: 'Tag', operator: 'replace', value: DIGEST }, `fictional.registry.example/imagename@${DIGEST}`],
-    ['Deployment', REGISTRY_IMAGE, 'Tag remove', { component: 'Tag', operator: 'remove', value: DIGEST }, 'fictional.registry.example/imagename'],
-    ['Pod', REGISTRY_IMAGE, 'Repository replace', { component: 'Repository', operator: 'replace', value: 'nginx' }, 'fictional.registry.example/nginx:v1.0.0'],
-    ['StatefulSet', REGISTRY_IMAGE, 'Repository replace', { component: 'Repository', operator: 'replace', value: 'nginx' }, 'fictional.registry.example/nginx:v1.0.0'],
-    ['ReplicaSet', REGISTRY_IMAGE, 'Repository replace', { component: 'Repository', operator: 'replace', value: 'nginx' }, 'fictional.registry.example/nginx:v1.0.0'],
-    ['DaemonSet', REGISTRY_IMAGE, 'Repository replace', { component: 'Repository', operator: 'replace', value: 'nginx' }, 'fictional.registry.example/nginx:v1.0.0'],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Tag add with a digest value (silently does nothing)',
+      { component: 'Tag', operator: 'add', value: DIGEST },
+      REGISTRY_IMAGE,
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Tag replace with a digest',
+      { component: 'Tag', operator: 'replace', value: DIGEST },
+      `fictional.registry.example/imagename@${DIGEST}`,
+    ],
+    [
+      'Deployment',
+      REGISTRY_IMAGE,
+      'Tag remove',
+      { component: 'Tag', operator: 'remove', value: DIGEST },
+      'fictional.registry.example/imagename',
+    ],
+    [
+      'Pod',
+      REGISTRY_IMAGE,
+      'Repository replace',
+      { component: 'Repository', operator: 'replace', value: 'nginx' },
+      'fictional.registry.example/nginx:v1.0.0',
+    ],
+    [
+      'StatefulSet',
+      REGISTRY_IMAGE,
+      'Repository replace',
+      { component: 'Repository', operator: 'replace', value: 'nginx' },
+      'fictional.registry.example/nginx:v1.0.0',
+    ],
+    [
+      'ReplicaSet',
+      REGISTRY_IMAGE,
+      'Repository replace',
+      { component: 'Repository', operator: 'replace', value: 'nginx' },
+      'fictional.registry.example/nginx:v1.0.0',
+    ],
+    [
+      'DaemonSet',
+      REGISTRY_IMAGE,
+      'Repository replace',
+      { component: 'Repository', operator: 'replace', value: 'nginx' },
+      'fictional.registry.example/nginx:v1.0.0',
+    ],
     ['Deployment', 'nginx', 'Tag add on an untagged image', { component: 'Tag', operator: 'add', value: 'v2' }, 'nginx:v2'],
     ['Deployment', 'nginx:v1', 'Tag add a suffix', { component: 'Tag', operator: 'add', value: '-debug' }, 'nginx:v1-debug'],
     ['Deployment', 'nginx:v1', 'Tag replace', { component: 'Tag', operator: 'replace', value: 'v2' }, 'nginx:v2'],
-    ['Deployment', 'nginx:v1', 'Tag replace with an invalid tag (unchanged)', { component: 'Tag', operator: 'replace', value: 'not a tag' }, 'nginx:v1'],
-    ['Deployment', `nginx@${DIGEST}`, 'Tag replace a digest with a tag', { component: 'Tag', operator: 'replace', value: 'v3' }, 'nginx:v3'],
+    [
+      'Deployment',
+      'nginx:v1',
+      'Tag replace with an invalid tag (unchanged)',
+      { component: 'Tag', operator: 'replace', value: 'not a tag' },
+      'nginx:v1',
+    ],
+    [
+      'Deployment',
+      `nginx@${DIGEST}`,
+      'Tag replace a digest with a tag',
+      { component: 'Tag', operator: 'replace', value: 'v3' },
+      'nginx:v3',
+    ],
     ['Deployment', `nginx@${DIGEST}`, 'Tag remove a digest', { component: 'Tag', operator: 'remove' }, 'nginx'],
     ['Deployment', 'nginx:v1', 'Repository remove on an image with no registry', { component: 'Repository', operator: 'remove' }, ':v1'],
-    ['Deployment', 'global-app:2.3', 'Registry replace', { component: 'Registry', operator: 'replace', value: 'registry.x/company' }, 'registry.x/company/global-app:2.3'],
+    [
+      'Deployment',
+      'global-app:2.3',
+      'Registry replace',
+      { component: 'Registry', operator: 'replace', value: 'registry.x/company' },
+      'registry.x/company/global-app:2.3',
+    ],
   ];
   for (const [kind, before, what, overrider, after] of cases) {
     it(`${kind} ${what}: ${before} → ${after}`, () => {
@@ -52,10 +154,13 @@ describe('imageOverrider without predicate', () => {
   }
 
   it('every container is rewritten: imagename:v1.0.0 & registry.k8s.io/nginx-slim:0.8, Repository replace nginx → …/nginx:v1.0.0 & registry.k8s.io/nginx:0.8', () => {
-    expect(overrideImages('Deployment', [REGISTRY_IMAGE, 'registry.k8s.io/nginx-slim:0.8'], { component: 'Repository', operator: 'replace', value: 'nginx' })).toEqual([
-      'fictional.registry.example/nginx:v1.0.0',
-      'registry.k8s.io/nginx:0.8',
-    ]);
+    expect(
+      overrideImages('Deployment', [REGISTRY_IMAGE, 'registry.k8s.io/nginx-slim:0.8'], {
+        component: 'Repository',
+        operator: 'replace',
+        value: 'nginx',
+      }),
+    ).toEqual(['fictional.registry.example/nginx:v1.0.0', 'registry.k8s.io/nginx:0.8']);
   });
 
   it('init containers are not touched: initContainers busybox:1 stays busybox:1', () => {
@@ -67,7 +172,12 @@ describe('imageOverrider without predicate', () => {
   });
 
   it('a kind without containers is left alone, without a problem: CronJob unchanged', () => {
-    const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'app:1' }] } } } } } };
+    const cronJob = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'c' },
+      spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'app:1' }] } } } } },
+    };
     const r = override(cronJob, { imageOverrider: [{ component: 'Registry', operator: 'replace', value: 'r.example.com' }] });
     expect(r.problems).toEqual([]);
     expect(r.object).toEqual(cronJob);
@@ -87,7 +197,11 @@ describe('imageOverrider without predicate', () => {
     const obj = workload('Deployment', ['Nginx:1']);
     const r = override(obj, { imageOverrider: [{ component: 'Tag', operator: 'replace', value: 'v2' }] });
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]).toMatchObject({ severity: 'error', code: 'OVERRIDE_FAILED', path: ['spec', 'overrideRules', 0, 'overriders', 'imageOverrider', 0] });
+    expect(r.problems[0]).toMatchObject({
+      severity: 'error',
+      code: 'OVERRIDE_FAILED',
+      path: ['spec', 'overrideRules', 0, 'overriders', 'imageOverrider', 0],
+    });
     expect(r.problems[0]!.message).toMatch(/Nginx:1.*lowercase/);
     expect(r.object).toBe(obj);
   });
@@ -117,9 +231,21 @@ describe('imageOverrider with predicate', () => {
   });
 
   it('a predicate reaches images elsewhere: CronJob jobTemplate image app:1 → r.io/app:1', () => {
-    const cronJob = { apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name: 'c' }, spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'app:1' }] } } } } } };
+    const cronJob = {
+      apiVersion: 'batch/v1',
+      kind: 'CronJob',
+      metadata: { name: 'c' },
+      spec: { jobTemplate: { spec: { template: { spec: { containers: [{ name: 'c', image: 'app:1' }] } } } } },
+    };
     const r = override(cronJob, {
-      imageOverrider: [{ predicate: { path: '/spec/jobTemplate/spec/template/spec/containers/0/image' }, component: 'Registry', operator: 'replace', value: 'r.io' }],
+      imageOverrider: [
+        {
+          predicate: { path: '/spec/jobTemplate/spec/template/spec/containers/0/image' },
+          component: 'Registry',
+          operator: 'replace',
+          value: 'r.io',
+        },
+      ],
     });
     expect(r.problems).toEqual([]);
     expect((r.object.spec as any).jobTemplate.spec.template.spec.containers[0].image).toBe('r.io/app:1');

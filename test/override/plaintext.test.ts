@@ -22,7 +22,9 @@ describe('plaintext overriders (RFC 6902 on the whole object)', () => {
   });
 
   it('add to a list end with "-": containers [app] → [app, sidecar]', () => {
-    const r = override(app(), { plaintext: [{ path: '/spec/template/spec/containers/-', operator: 'add', value: { name: 'sidecar', image: 'sc:1' } }] });
+    const r = override(app(), {
+      plaintext: [{ path: '/spec/template/spec/containers/-', operator: 'add', value: { name: 'sidecar', image: 'sc:1' } }],
+    });
     expect((r.object.spec as any).template.spec.containers.map((c: any) => c.name)).toEqual(['app', 'sidecar']);
   });
 
@@ -58,9 +60,27 @@ describe('plaintext overriders (RFC 6902 on the whole object)', () => {
   });
 
   const failures: Array<[string, Overriders['plaintext'], RegExp, number]> = [
-    ['replace of a missing path', [{ path: '/spec/missing', operator: 'replace', value: 1 }], /replace \/spec\/missing failed: the path does not exist/, 0],
-    ['remove of a missing path', [{ path: '/metadata/labels/nope', operator: 'remove' }], /remove \/metadata\/labels\/nope failed: the path does not exist/, 0],
-    ['add under a missing parent (2nd entry)', [{ path: '/spec/paused', operator: 'add', value: true }, { path: '/spec/a/b', operator: 'add', value: 1 }], /add \/spec\/a\/b failed: the parent of the path does not exist/, 1],
+    [
+      'replace of a missing path',
+      [{ path: '/spec/missing', operator: 'replace', value: 1 }],
+      /replace \/spec\/missing failed: the path does not exist/,
+      0,
+    ],
+    [
+      'remove of a missing path',
+      [{ path: '/metadata/labels/nope', operator: 'remove' }],
+      /remove \/metadata\/labels\/nope failed: the path does not exist/,
+      0,
+    ],
+    [
+      'add under a missing parent (2nd entry)',
+      [
+        { path: '/spec/paused', operator: 'add', value: true },
+        { path: '/spec/a/b', operator: 'add', value: 1 },
+      ],
+      /add \/spec\/a\/b failed: the parent of the path does not exist/,
+      1,
+    ],
     ['add without a value', [{ path: '/spec/x', operator: 'add' }], /add \/spec\/x failed: a value is required/, 0],
     ['add past the end of a list', [{ path: '/spec/template/spec/containers/5', operator: 'add', value: {} }], /out of bounds/, 0],
   ];
@@ -70,7 +90,11 @@ describe('plaintext overriders (RFC 6902 on the whole object)', () => {
       const before = structuredClone(obj);
       const r = override(obj, { plaintext });
       expect(r.problems).toHaveLength(1);
-      expect(r.problems[0]).toMatchObject({ severity: 'error', code: 'OVERRIDE_FAILED', path: ['spec', 'overrideRules', 0, 'overriders', 'plaintext', index] });
+      expect(r.problems[0]).toMatchObject({
+        severity: 'error',
+        code: 'OVERRIDE_FAILED',
+        path: ['spec', 'overrideRules', 0, 'overriders', 'plaintext', index],
+      });
       expect(r.problems[0]!.message).toMatch(message);
       expect(r.object).toBe(obj);
       expect(obj).toEqual(before);
@@ -85,14 +109,55 @@ describe('prototype pollution is refused (OVERRIDE_UNSAFE_PATH)', () => {
   });
 
   const attempts: Array<[string, Overriders, Array<string | number>]> = [
-    ['plaintext add /__proto__/polluted', { plaintext: [{ path: '/__proto__/polluted', operator: 'add', value: 'yes' }] }, ['plaintext', 0]],
-    ['plaintext add /constructor/prototype/polluted', { plaintext: [{ path: '/constructor/prototype/polluted', operator: 'add', value: 'yes' }] }, ['plaintext', 0]],
-    ['plaintext replace /metadata/__proto__', { plaintext: [{ path: '/metadata/__proto__', operator: 'replace', value: { polluted: 'yes' } }] }, ['plaintext', 0]],
-    ['plaintext (2nd entry) add /spec/prototype/polluted', { plaintext: [{ path: '/spec/paused', operator: 'add', value: true }, { path: '/spec/prototype/polluted', operator: 'add', value: 'yes' }] }, ['plaintext', 1]],
-    ['fieldOverrider subPath /__proto__/polluted', { fieldOverrider: [{ fieldPath: '/metadata/annotations/cfg', json: [{ subPath: '/__proto__/polluted', operator: 'add', value: 'yes' }] }] }, ['fieldOverrider', 0, 'json', 0]],
-    ['fieldOverrider fieldPath /__proto__/polluted', { fieldOverrider: [{ fieldPath: '/__proto__/polluted', json: [{ subPath: '/a', operator: 'add', value: 'yes' }] }] }, ['fieldOverrider', 0, 'fieldPath']],
-    ['labels add key __proto__', { labelsOverrider: [{ operator: 'add', value: JSON.parse('{"__proto__": "yes"}') }] }, ['labelsOverrider', 0]],
-    ['imageOverrider predicate /constructor/prototype', { imageOverrider: [{ predicate: { path: '/constructor/prototype/polluted' }, component: 'Tag', operator: 'replace', value: 'v1' }] }, ['imageOverrider', 0]],
+    [
+      'plaintext add /__proto__/polluted',
+      { plaintext: [{ path: '/__proto__/polluted', operator: 'add', value: 'yes' }] },
+      ['plaintext', 0],
+    ],
+    [
+      'plaintext add /constructor/prototype/polluted',
+      { plaintext: [{ path: '/constructor/prototype/polluted', operator: 'add', value: 'yes' }] },
+      ['plaintext', 0],
+    ],
+    [
+      'plaintext replace /metadata/__proto__',
+      { plaintext: [{ path: '/metadata/__proto__', operator: 'replace', value: { polluted: 'yes' } }] },
+      ['plaintext', 0],
+    ],
+    [
+      'plaintext (2nd entry) add /spec/prototype/polluted',
+      {
+        plaintext: [
+          { path: '/spec/paused', operator: 'add', value: true },
+          { path: '/spec/prototype/polluted', operator: 'add', value: 'yes' },
+        ],
+      },
+      ['plaintext', 1],
+    ],
+    [
+      'fieldOverrider subPath /__proto__/polluted',
+      {
+        fieldOverrider: [
+          { fieldPath: '/metadata/annotations/cfg', json: [{ subPath: '/__proto__/polluted', operator: 'add', value: 'yes' }] },
+        ],
+      },
+      ['fieldOverrider', 0, 'json', 0],
+    ],
+    [
+      'fieldOverrider fieldPath /__proto__/polluted',
+      { fieldOverrider: [{ fieldPath: '/__proto__/polluted', json: [{ subPath: '/a', operator: 'add', value: 'yes' }] }] },
+      ['fieldOverrider', 0, 'fieldPath'],
+    ],
+    [
+      'labels add key __proto__',
+      { labelsOverrider: [{ operator: 'add', value: JSON.parse('{"__proto__": "yes"}') }] },
+      ['labelsOverrider', 0],
+    ],
+    [
+      'imageOverrider predicate /constructor/prototype',
+      { imageOverrider: [{ predicate: { path: '/constructor/prototype/polluted' }, component: 'Tag', operator: 'replace', value: 'v1' }] },
+      ['imageOverrider', 0],
+    ],
   ];
   for (const [what, overriders, tail] of attempts) {
     it(`${what} → error OVERRIDE_UNSAFE_PATH, object unchanged, ({}).polluted still undefined`, () => {

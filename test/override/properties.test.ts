@@ -27,7 +27,18 @@ describe('properties', () => {
   });
 
   it('no plaintext patch, however hostile, mutates the input or Object.prototype', () => {
-    const segment = fc.constantFrom('__proto__', 'constructor', 'prototype', 'spec', 'metadata', 'labels', 'polluted', '0', '-', 'template');
+    const segment = fc.constantFrom(
+      '__proto__',
+      'constructor',
+      'prototype',
+      'spec',
+      'metadata',
+      'labels',
+      'polluted',
+      '0',
+      '-',
+      'template',
+    );
     const op: fc.Arbitrary<PlaintextOverrider> = fc.record({
       path: fc.array(segment, { minLength: 1, maxLength: 4 }).map((s) => '/' + s.join('/')),
       operator: fc.constantFrom('add', 'remove', 'replace'),

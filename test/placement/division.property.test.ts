@@ -42,7 +42,18 @@ const scenario: fc.Arbitrary<Scenario> = fc
     selected: clusters
       .filter((c) => c.selected)
       .map((c) => ({
-        cluster: { name: c.name, labels: {}, provider: '', region: '', zones: [], taints: [], ready: true, deleting: false, fleets: [], sources: [] },
+        cluster: {
+          name: c.name,
+          labels: {},
+          provider: '',
+          region: '',
+          zones: [],
+          taints: [],
+          ready: true,
+          deleting: false,
+          fleets: [],
+          sources: [],
+        },
         score: 0,
         allocatableReplicas: c.allocatable,
         availableReplicas: c.allocatable + c.held,
@@ -112,7 +123,8 @@ describe('Divided strategies (properties)', () => {
   it('static weights never give replicas to a weight-0 cluster (when some selected cluster has weight > 0)', () => {
     fc.assert(
       fc.property(scenario, weightsArb, (s, w) => {
-        const weightOf = (name: string) => Math.max(0, ...w.filter((r) => r.targetCluster.clusterNames!.includes(name)).map((r) => r.weight));
+        const weightOf = (name: string) =>
+          Math.max(0, ...w.filter((r) => r.targetCluster.clusterNames!.includes(name)).map((r) => r.weight));
         const anyWeighted = s.selected.some((c) => weightOf(c.cluster.name) > 0);
         const result = divideByStaticWeight(s.replicas, s.selected, w, s.uid);
         if (anyWeighted) for (const c of result.clusters) expect(weightOf(c.name)).toBeGreaterThan(0);
@@ -158,7 +170,9 @@ describe('Divided strategies (properties)', () => {
   it('steady scale up never takes replicas away from a cluster that keeps being selected', () => {
     fc.assert(
       fc.property(scenario, (s) => {
-        const held = new Map(s.previous.filter((p) => s.selected.some((c) => c.cluster.name === p.name)).map((p) => [p.name, p.replicas ?? 0]));
+        const held = new Map(
+          s.previous.filter((p) => s.selected.some((c) => c.cluster.name === p.name)).map((p) => [p.name, p.replicas ?? 0]),
+        );
         const total = [...held.values()].reduce((a, b) => a + b, 0);
         if (total > s.replicas) return;
         const result = attempt(() => divideByAvailability('DynamicWeight', s.replicas, s.selected, s.previous, s.uid));
@@ -173,7 +187,10 @@ describe('Divided strategies (properties)', () => {
 
 describe('enforceMaxSkew (properties)', () => {
   const arb = fc.record({
-    counts: fc.uniqueArray(fc.record({ name: fc.constantFrom(...NAMES), replicas: fc.integer({ min: 0, max: 30 }) }), { selector: (c) => c.name, minLength: 1 }),
+    counts: fc.uniqueArray(fc.record({ name: fc.constantFrom(...NAMES), replicas: fc.integer({ min: 0, max: 30 }) }), {
+      selector: (c) => c.name,
+      minLength: 1,
+    }),
     groups: fc.func(fc.constantFrom('east', 'west', 'north')),
     maxSkew: fc.integer({ min: 0, max: 5 }),
   });
@@ -202,7 +219,10 @@ describe('divideHpaBounds (properties)', () => {
   it('each cluster gets 1 ≤ min ≤ max, and the totals are max(bound, #clusters)', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.record({ name: fc.constantFrom(...NAMES), replicas: fc.integer({ min: 0, max: 50 }) }), { selector: (c) => c.name, minLength: 1 }),
+        fc.uniqueArray(fc.record({ name: fc.constantFrom(...NAMES), replicas: fc.integer({ min: 0, max: 50 }) }), {
+          selector: (c) => c.name,
+          minLength: 1,
+        }),
         fc.integer({ min: 1, max: 40 }),
         fc.integer({ min: 0, max: 60 }),
         fc.constantFrom('', 'uid-a', 'uid-b'),

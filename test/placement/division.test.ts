@@ -161,12 +161,24 @@ describe('divideByAvailability — first schedule (docs/reference/semantics.md �
   });
 
   it('dynamic: 12 replicas over available 8/8/10 → 4/4/4', () => {
-    expect(counts(divideByAvailability('DynamicWeight', 12, [cand('m1', 8), cand('m2', 8), cand('m3', 10)], [], ''))).toEqual({ m1: 4, m2: 4, m3: 4 });
+    expect(counts(divideByAvailability('DynamicWeight', 12, [cand('m1', 8), cand('m2', 8), cand('m3', 10)], [], ''))).toEqual({
+      m1: 4,
+      m2: 4,
+      m3: 4,
+    });
   });
 
   it('dynamic: 12 over 18:12:6 → 6:4:2; over 6:12:6 → 3:6:3', () => {
-    expect(counts(divideByAvailability('DynamicWeight', 12, [cand('m1', 18), cand('m2', 12), cand('m3', 6)], [], ''))).toEqual({ m1: 6, m2: 4, m3: 2 });
-    expect(counts(divideByAvailability('DynamicWeight', 12, [cand('m1', 6), cand('m2', 12), cand('m3', 6)], [], ''))).toEqual({ m1: 3, m2: 6, m3: 3 });
+    expect(counts(divideByAvailability('DynamicWeight', 12, [cand('m1', 18), cand('m2', 12), cand('m3', 6)], [], ''))).toEqual({
+      m1: 6,
+      m2: 4,
+      m3: 2,
+    });
+    expect(counts(divideByAvailability('DynamicWeight', 12, [cand('m1', 6), cand('m2', 12), cand('m3', 6)], [], ''))).toEqual({
+      m1: 3,
+      m2: 6,
+      m3: 3,
+    });
   });
 
   it('aggregated: 12 over available 6/8/10 → the two largest, m2 5, m3 7', () => {

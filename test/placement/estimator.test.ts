@@ -20,7 +20,12 @@ function cluster(name: string, resourceSummary?: ResourceSummary): Cluster {
 }
 
 function deployment(containers: unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 3, template: { spec: { containers, ...extra } } } };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web' },
+    spec: { replicas: 3, template: { spec: { containers, ...extra } } },
+  };
 }
 
 describe('podRequestsOf', () => {
@@ -52,7 +57,9 @@ describe('podRequestsOf', () => {
 
   it('a kind without a pod template (ConfigMap, CRD) → undefined', () => {
     expect(podRequestsOf({ kind: 'ConfigMap', data: {} })).toBeUndefined();
-    expect(podRequestsOf({ kind: 'Rollout', spec: { template: { spec: { containers: [{ resources: { requests: { cpu: 1 } } }] } } } })).toBeUndefined();
+    expect(
+      podRequestsOf({ kind: 'Rollout', spec: { template: { spec: { containers: [{ resources: { requests: { cpu: 1 } } }] } } } }),
+    ).toBeUndefined();
   });
 
   it('limits stand in for missing requests (cpu limit 2 with memory request only → cpu 2000)', () => {

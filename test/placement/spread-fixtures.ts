@@ -34,7 +34,12 @@ export function cand(
 }
 
 /** A spread constraint the way the loader hands it over (defaults applied). */
-export function spread(field: SpreadConstraint['spreadByField'], minGroups: number, maxGroups: number, extra: Partial<SpreadConstraint> = {}): SpreadConstraint {
+export function spread(
+  field: SpreadConstraint['spreadByField'],
+  minGroups: number,
+  maxGroups: number,
+  extra: Partial<SpreadConstraint> = {},
+): SpreadConstraint {
   return { spreadByField: field, minGroups, maxGroups, ...extra };
 }
 

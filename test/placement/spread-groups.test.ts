@@ -1,13 +1,7 @@
 // Ports of Karmada's select_groups_test.go (TestSelectGroups) and group_clusters_test.go
 // (Test_CalcGroupScore, Test_CalcGroupScoreForDuplicate), plus the worked examples in its comments.
 import { describe, it, expect } from 'vitest';
-import {
-  calcGroupScore,
-  calcGroupScoreForDuplicate,
-  findFeasiblePaths,
-  selectGroups,
-  type GroupInfo,
-} from '../../src/placement/spread.js';
+import { calcGroupScore, calcGroupScoreForDuplicate, findFeasiblePaths, selectGroups, type GroupInfo } from '../../src/placement/spread.js';
 import type { Candidate } from '../../src/placement/candidate.js';
 import { aggregated, cand, defaultDivided, duplicated, dynamicWeight, placement, spread } from './spread-fixtures.js';
 

@@ -100,8 +100,12 @@ describe('selectClusters by cluster (Karmada TestSelectBestClusters)', () => {
     const r = selectClusters(karmadaClusters(), placement(top2, aggregated), 120);
     expect(names(r.selected)).toEqual(['member4', 'member3']);
     expect(r.dropped.get('member2')).toMatch(/swapped out for member3 \(80 available replicas > 60\)/);
-    expect(r.dropped.get('member1')).toBe('not among the top 2 clusters allowed by spreadConstraints maxGroups 2 (score 20, 3 ranked higher)');
-    expect(r.steps.join('\n')).toMatch(/110 available replicas, fewer than the 120 needed; swapped member2 \(60\) for member3 \(80\) → 130/);
+    expect(r.dropped.get('member1')).toBe(
+      'not among the top 2 clusters allowed by spreadConstraints maxGroups 2 (score 20, 3 ranked higher)',
+    );
+    expect(r.steps.join('\n')).toMatch(
+      /110 available replicas, fewer than the 120 needed; swapped member2 \(60\) for member3 \(80\) → 130/,
+    );
   });
 
   it('Divided 200 replicas: no pair holds 200 → Unschedulable "no enough resource when selecting 2 clusters"', () => {
@@ -202,7 +206,11 @@ describe('selectClusters: maxGroups 0 and the maxSkew extension', () => {
   });
 
   it('maxSkew without maxGroups on the region constraint allows every region: 3 regions of 1 cluster, 3 clusters needed', () => {
-    const cs = [cand('a', { region: 'r1', available: 5 }), cand('b', { region: 'r2', available: 5 }), cand('c', { region: 'r3', available: 5 })];
+    const cs = [
+      cand('a', { region: 'r1', available: 5 }),
+      cand('b', { region: 'r2', available: 5 }),
+      cand('c', { region: 'r3', available: 5 }),
+    ];
     const p = placement([spread('region', 1, 0, { maxSkew: 1 }), spread('cluster', 3, 3)], aggregated);
     expect(names(selectClusters(cs, p, 3).selected)).toEqual(['a', 'b', 'c']);
     // Without maxSkew, region maxGroups 0 allows no region at all.
@@ -241,7 +249,9 @@ describe('selectClusters dispatch (select_clusters.go)', () => {
     const p = placement([spread('cluster', 2, 2), spread('region', 1, 1)], duplicated);
     const r = selectClusters(cs(), p, 50);
     expect(names(r.selected)).toEqual(['member2', 'member3']);
-    expect(r.steps[0]).toBe('spread by region: 2 regions scored (docs/reference/semantics.md §3.6): R1 2035 (3 clusters), R2 1060 (1 cluster)');
+    expect(r.steps[0]).toBe(
+      'spread by region: 2 regions scored (docs/reference/semantics.md §3.6): R1 2035 (3 clusters), R2 1060 (1 cluster)',
+    );
     expect(r.dropped.get('member4')).toMatch(/^region R2 not chosen by spreadConstraints \(region minGroups 1, maxGroups 1\): R1 chosen/);
     expect(r.dropped.get('member1')).toMatch(/^region R1 chosen, but not among the 1 more cluster allowed by cluster maxGroups 2/);
   });
@@ -277,13 +287,17 @@ describe('selectClusters by region (select_clusters_by_region.go)', () => {
   });
 
   it('region constraint without a cluster one: flotilla proceeds as if the cluster constraint had no limits', () => {
-    const candidates = [cand('a', { region: 'R1', available: 1 }), cand('b', { region: 'R1', available: 1 }), cand('c', { region: 'R2', available: 1 })];
+    const candidates = [
+      cand('a', { region: 'R1', available: 1 }),
+      cand('b', { region: 'R1', available: 1 }),
+      cand('c', { region: 'R2', available: 1 }),
+    ];
     const r = selectClusters(candidates, placement([spread('region', 1, 1)], duplicated), 1);
     // R1: 2 fitting clusters (2000) beats R2 (1000); every cluster of R1 is kept.
     expect(names(r.selected)).toEqual(['a', 'b']);
   });
 
-  it('selected clusters come back in Karmada\'s region order (best of R1, best of R2, then the fill), which division tie-breaks depend on', () => {
+  it("selected clusters come back in Karmada's region order (best of R1, best of R2, then the fill), which division tie-breaks depend on", () => {
     const candidates = [
       cand('x', { region: 'R2', score: 100, available: 1 }),
       cand('y', { region: 'R1', score: 0, available: 1 }),

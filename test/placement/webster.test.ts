@@ -37,8 +37,14 @@ describe('allocateWebsterSeats', () => {
   it('Sainte-Laguë textbook 100000:80000:30000:20000 with 8 seats → 3,3,1,1, seat by seat', () => {
     const parties = votes({ north: 100000, east: 80000, south: 30000, west: 20000 });
     const expected = [
-      [1, 0, 0, 0], [1, 1, 0, 0], [2, 1, 0, 0], [2, 1, 1, 0],
-      [2, 2, 1, 0], [2, 2, 1, 1], [3, 2, 1, 1], [3, 3, 1, 1],
+      [1, 0, 0, 0],
+      [1, 1, 0, 0],
+      [2, 1, 0, 0],
+      [2, 1, 1, 0],
+      [2, 2, 1, 0],
+      [2, 2, 1, 1],
+      [3, 2, 1, 1],
+      [3, 3, 1, 1],
     ];
     expected.forEach(([n, e, s, w], i) => {
       expect(seatsOf(allocateWebsterSeats(i + 1, parties))).toEqual({ east: e, north: n, south: s, west: w });
@@ -104,14 +110,41 @@ describe('allocateWebsterSeats', () => {
   it('compares exact rationals: (3·2^51+2)/3 beats (3·2^51+1)/3 although the float quotients are equal', () => {
     const q = 2 ** 51;
     expect((3 * q + 1) / 3).toBe((3 * q + 2) / 3); // float64 (Go) would call this a tie and pick name "a"
-    const result = seatsOf(allocateWebsterSeats(1, [{ name: 'a', votes: 3 * q + 1 }, { name: 'b', votes: 3 * q + 2 }], { a: 1, b: 1 }));
+    const result = seatsOf(
+      allocateWebsterSeats(
+        1,
+        [
+          { name: 'a', votes: 3 * q + 1 },
+          { name: 'b', votes: 3 * q + 2 },
+        ],
+        { a: 1, b: 1 },
+      ),
+    );
     expect(result).toEqual({ a: 1, b: 2 });
   });
 
   it('compares exactly beyond 2^53 products: 6e15+1 over 3 beats 6e15 over 3', () => {
-    const result = seatsOf(allocateWebsterSeats(1, [{ name: 'a', votes: 6e15 }, { name: 'b', votes: 6e15 + 1 }], { a: 1, b: 1 }));
+    const result = seatsOf(
+      allocateWebsterSeats(
+        1,
+        [
+          { name: 'a', votes: 6e15 },
+          { name: 'b', votes: 6e15 + 1 },
+        ],
+        { a: 1, b: 1 },
+      ),
+    );
     expect(result).toEqual({ a: 1, b: 2 });
-    const tie = seatsOf(allocateWebsterSeats(1, [{ name: 'a', votes: 6e15 }, { name: 'b', votes: 6e15 }], { a: 1, b: 1 }));
+    const tie = seatsOf(
+      allocateWebsterSeats(
+        1,
+        [
+          { name: 'a', votes: 6e15 },
+          { name: 'b', votes: 6e15 },
+        ],
+        { a: 1, b: 1 },
+      ),
+    );
     expect(tie).toEqual({ a: 2, b: 1 });
   });
 
@@ -123,7 +156,7 @@ describe('allocateWebsterSeats', () => {
   });
 
   it('100 parties × 10,000 seats takes well under 50 ms and hands out every seat', () => {
-    const parties = Array.from({ length: 100 }, (_, i) => ({ name: `c${String(i).padStart(3, '0')}`, votes: (i * 7919) % 1000 + 1 }));
+    const parties = Array.from({ length: 100 }, (_, i) => ({ name: `c${String(i).padStart(3, '0')}`, votes: ((i * 7919) % 1000) + 1 }));
     allocateWebsterSeats(10_000, parties); // warm-up
     const start = performance.now();
     const result = allocateWebsterSeats(10_000, parties);
@@ -194,8 +227,16 @@ describe('tieBreakerByUid', () => {
   });
 
   it('weights 170:110:60 with 5 → 2,2,1 and with 6 → 3,2,1', () => {
-    expect(seatsOf(allocateWebsterSeats(5, votes({ A: 170, B: 110, C: 60 }), undefined, tieBreakerByUid('')))).toEqual({ A: 2, B: 2, C: 1 });
-    expect(seatsOf(allocateWebsterSeats(6, votes({ A: 170, B: 110, C: 60 }), undefined, tieBreakerByUid('')))).toEqual({ A: 3, B: 2, C: 1 });
+    expect(seatsOf(allocateWebsterSeats(5, votes({ A: 170, B: 110, C: 60 }), undefined, tieBreakerByUid('')))).toEqual({
+      A: 2,
+      B: 2,
+      C: 1,
+    });
+    expect(seatsOf(allocateWebsterSeats(6, votes({ A: 170, B: 110, C: 60 }), undefined, tieBreakerByUid('')))).toEqual({
+      A: 3,
+      B: 2,
+      C: 1,
+    });
   });
 
   it('scale up from 1:2:3 by weights 1:2:3: +6 → 2,4,6; +3 → 2,3,4; +2 → 1,3,4', () => {

@@ -10,7 +10,11 @@ const seed = await fixtureFiles('seed');
 
 function plan(head: readonly SourceFile[], opts: { maxMove?: number; fresh?: boolean } = {}) {
   const base = renderFleet({ files: seed, revision: 'a'.repeat(40) });
-  const h: RenderResult = renderFleet({ files: head, revision: 'b'.repeat(40), previous: opts.fresh ? undefined : previousFromRender(base) });
+  const h: RenderResult = renderFleet({
+    files: head,
+    revision: 'b'.repeat(40),
+    previous: opts.fresh ? undefined : previousFromRender(base),
+  });
   return computePlan(base, h, { maxMove: opts.maxMove, headScheduledOnBase: !opts.fresh });
 }
 
@@ -50,7 +54,13 @@ describe('computePlan', () => {
   });
 
   it('fresh schedule with a shanghai taint: reviews-v2 (only on shanghai) becomes unschedulable, head errors → exit 1', () => {
-    const head = [...seed, { path: 'zz-taint.yaml', text: 'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n' }];
+    const head = [
+      ...seed,
+      {
+        path: 'zz-taint.yaml',
+        text: 'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n',
+      },
+    ];
     const r = plan(head, { fresh: true });
     expect(planExitCode(r)).toBe(1);
     const codes = r.risks.map((x) => x.code);
@@ -67,7 +77,13 @@ describe('computePlan', () => {
   });
 
   it('on base placements the same taint moves nothing and the plan says why', () => {
-    const head = [...seed, { path: 'zz-taint.yaml', text: 'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n' }];
+    const head = [
+      ...seed,
+      {
+        path: 'zz-taint.yaml',
+        text: 'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n',
+      },
+    ];
     const r = plan(head);
     expect(r.workloads).toEqual([]);
     expect(r.notes[0]).toContain('cluster-shanghai gains taint {maintenance:NoSchedule}');
@@ -75,7 +91,12 @@ describe('computePlan', () => {
   });
 
   it('a region leaving a workload: global-app on frankfurt only removed → REGION_TO_ZERO eu-central and fleet-wide', () => {
-    const head = editFile(seed, '03-cross-cloud-config.yaml', '        - cluster-shanghai\n        - cluster-frankfurt\n---', '        - cluster-shanghai\n---');
+    const head = editFile(
+      seed,
+      '03-cross-cloud-config.yaml',
+      '        - cluster-shanghai\n        - cluster-frankfurt\n---',
+      '        - cluster-shanghai\n---',
+    );
     const r = plan(head);
     const messages = r.risks.map((x) => `${x.code} ${x.message}`);
     expect(messages).toContain('REGION_TO_ZERO Deployment default/global-app: region eu-central goes from 2 to 0 replicas');
@@ -86,12 +107,18 @@ describe('computePlan', () => {
   it('spec.replicas 10 → 20 on nginx: cells 6→12, 4→8 with the reason, no replicas moved', () => {
     const head = editFile(seed, '05-nginx.yaml', 'replicas: 10', 'replicas: 20');
     const w = plan(head).workloads[0]!;
-    expect(w.clusters.map((c) => `${c.before}→${c.after} ${c.reason}`)).toEqual(['6→12 spec.replicas 10 → 20', '4→8 spec.replicas 10 → 20']);
+    expect(w.clusters.map((c) => `${c.before}→${c.after} ${c.reason}`)).toEqual([
+      '6→12 spec.replicas 10 → 20',
+      '4→8 spec.replicas 10 → 20',
+    ]);
     expect(w.moved).toBe(0);
   });
 
   it('a Secret change is summarized with redacted values, never the value itself', () => {
-    const secret = (v: string) => ({ path: 'zz-secret.yaml', text: `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels: {fleet.kurator.dev/name: global-production}\ndata:\n  password: ${v}\n` });
+    const secret = (v: string) => ({
+      path: 'zz-secret.yaml',
+      text: `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels: {fleet.kurator.dev/name: global-production}\ndata:\n  password: ${v}\n`,
+    });
     const base = renderFleet({ files: [...seed, secret('c2VjcmV0MQ==')], revision: 'worktree' });
     const head = renderFleet({ files: [...seed, secret('c2VjcmV0Mg==')], revision: 'worktree', previous: previousFromRender(base) });
     const r = computePlan(base, head);
@@ -144,6 +171,6 @@ describe('formatPlanMarkdown', () => {
     const head = editFile(seed, '05-nginx.yaml', 'image: nginx:1.25', 'image: "nginx:<img src=x>1.26"');
     const md = formatPlanMarkdown(plan(head));
     expect(md).toContain('`spec.template.spec.containers[0].image: "nginx:1.25" → "nginx:<img src=x>1.26"`');
-    expect(md.replace(/`[^`]*`/g, '')).not.toContain("<img");
+    expect(md.replace(/`[^`]*`/g, '')).not.toContain('<img');
   });
 });

@@ -35,7 +35,10 @@ describe('reconcile over HTTP', () => {
     const { fleet, reconciler, out } = await setup();
     const first = await reconciler.reconcileOnce();
     expect(first.phase).toBe('Synced');
-    const pushed = await fleet.push({ 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\ndata: {k: v}\n' }, 'add extra config');
+    const pushed = await fleet.push(
+      { 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\ndata: {k: v}\n' },
+      'add extra config',
+    );
     const second = await reconciler.reconcileOnce();
     expect(second.revision).toBe(pushed);
     expect(second.phase).toBe('Synced');
@@ -47,8 +50,14 @@ describe('reconcile over HTTP', () => {
     expect(status).toContain('phase: Synced');
     // The fleet default duplicates the ConfigMap to the two asia-east clusters.
     const files = await readTree(out);
-    expect(Object.keys(files).filter((f) => f.endsWith('configmap-extra.yaml')).sort()).toEqual(['cluster-hangzhou/default/configmap-extra.yaml', 'cluster-shanghai/default/configmap-extra.yaml']);
-    expect(await git(fleet.bare, 'ls-tree', '-r', '--name-only', 'flotilla-status', 'manifests/cluster-hangzhou/default/')).toContain('manifests/cluster-hangzhou/default/configmap-extra.yaml');
+    expect(
+      Object.keys(files)
+        .filter((f) => f.endsWith('configmap-extra.yaml'))
+        .sort(),
+    ).toEqual(['cluster-hangzhou/default/configmap-extra.yaml', 'cluster-shanghai/default/configmap-extra.yaml']);
+    expect(await git(fleet.bare, 'ls-tree', '-r', '--name-only', 'flotilla-status', 'manifests/cluster-hangzhou/default/')).toContain(
+      'manifests/cluster-hangzhou/default/configmap-extra.yaml',
+    );
     // The credentials are nowhere on the status branch.
     await expect(git(fleet.bare, 'grep', '-q', PASSWORD, 'flotilla-status')).rejects.toThrow();
   });
@@ -58,7 +67,13 @@ describe('reconcile over HTTP', () => {
     servers.push(fleet);
     const base = await makeTempDir('flotilla-run-');
     const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
-    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined, maxPacks: 2 });
+    const repo = await openSourceRepository({
+      source: config.source,
+      credentials,
+      log: silentLogger(),
+      sleep: async () => undefined,
+      maxPacks: 2,
+    });
     await repo.fetchSource();
     let tip = '';
     for (let i = 0; i < 3; i++) {
@@ -99,7 +114,10 @@ describe('reconcile over HTTP', () => {
     const before = await readTree(out);
     const manifestsBefore = await git(fleet.bare, 'rev-parse', 'flotilla-status:manifests');
     (fs as ReturnType<typeof countingFs>).reset();
-    const broken = await fleet.push({ '05-nginx.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx\n   namespace: default\n' }, 'break nginx');
+    const broken = await fleet.push(
+      { '05-nginx.yaml': 'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: nginx\n   namespace: default\n' },
+      'break nginx',
+    );
     const o = await reconciler.reconcileOnce();
     expect(o.phase).toBe('Invalid');
     expect(o.stage).toBe('load');
@@ -107,7 +125,10 @@ describe('reconcile over HTTP', () => {
     expect((fs as ReturnType<typeof countingFs>).removals).toEqual([]);
     expect(await readTree(out)).toEqual(before);
     const log = await statusLog(fleet);
-    expect(log.map((l) => l.split(' ').slice(1).join(' '))).toEqual([`flotilla: Invalid at ${broken}`, `flotilla: Synced at ${good.revision}`]);
+    expect(log.map((l) => l.split(' ').slice(1).join(' '))).toEqual([
+      `flotilla: Invalid at ${broken}`,
+      `flotilla: Synced at ${good.revision}`,
+    ]);
     expect(await git(fleet.bare, 'rev-parse', 'flotilla-status:manifests')).toBe(manifestsBefore);
     const status = await git(fleet.bare, 'show', 'flotilla-status:status.yaml');
     expect(status).toContain('phase: Invalid');
@@ -121,12 +142,15 @@ describe('reconcile over HTTP', () => {
     await reconciler.reconcileOnce();
     // Another writer (a person, another flotilla) adds a commit to the status branch.
     const other = await makeTempDir('flotilla-other-');
-    const pushUrl = (await git(fleet.work, 'remote', 'get-url', 'origin'));
+    const pushUrl = await git(fleet.work, 'remote', 'get-url', 'origin');
     await git(other, 'clone', '-q', '-b', 'flotilla-status', pushUrl, 'st');
     await git(path.join(other, 'st'), 'commit', '-q', '--allow-empty', '-m', 'someone else was here');
     await git(path.join(other, 'st'), 'push', '-q', 'origin', 'flotilla-status');
     const foreign = await git(path.join(other, 'st'), 'rev-parse', 'HEAD');
-    const pushed = await fleet.push({ 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\n' }, 'add extra');
+    const pushed = await fleet.push(
+      { 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\n' },
+      'add extra',
+    );
     const o = await reconciler.reconcileOnce();
     expect(o.phase).toBe('Synced');
     expect(o.statusCommit).not.toBeNull();
@@ -192,7 +216,11 @@ describe('reconcile over HTTP', () => {
     const { fleet, reconciler, log } = await setup();
     await reconciler.reconcileOnce();
     let newest = '';
-    for (let i = 1; i <= 5; i++) newest = await fleet.push({ [`burst-${i}.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: burst-${i}, namespace: default}\n` }, `burst ${i}`);
+    for (let i = 1; i <= 5; i++)
+      newest = await fleet.push(
+        { [`burst-${i}.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: burst-${i}, namespace: default}\n` },
+        `burst ${i}`,
+      );
     let passes = 0;
     const loop = new ReconcileLoop({ reconcileOnce: () => (passes++, reconciler.reconcileOnce()) }, { schedule: '* * * * *', log });
     const outcomes = await Promise.all([1, 2, 3, 4, 5].map(() => loop.trigger()));
@@ -219,9 +247,15 @@ describe('reconcile over HTTP', () => {
     expect(await statusLog(fleet)).toEqual(statusBefore);
     expect(await readTree(out)).toEqual(before);
     // The clone in the cache is reused: one fetch, no second clone.
-    await fleet.push({ '08-network-config.yaml': (await seedFiles())['08-network-config.yaml']!.replace(/\n$/, '\n  extra: "1"\n') }, 'network config');
+    await fleet.push(
+      { '08-network-config.yaml': (await seedFiles())['08-network-config.yaml']!.replace(/\n$/, '\n  extra: "1"\n') },
+      'network config',
+    );
     const o2 = await restarted.reconciler.reconcileOnce();
     expect(o2.counts.configured).toBe(2);
-    expect(fs2.writes.map((w) => path.relative(out, w)).sort()).toEqual(['cluster-hangzhou/kurator-system/configmap-network-config.yaml', 'cluster-shanghai/kurator-system/configmap-network-config.yaml']);
+    expect(fs2.writes.map((w) => path.relative(out, w)).sort()).toEqual([
+      'cluster-hangzhou/kurator-system/configmap-network-config.yaml',
+      'cluster-shanghai/kurator-system/configmap-network-config.yaml',
+    ]);
   });
 });

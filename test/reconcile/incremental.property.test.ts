@@ -51,7 +51,9 @@ const pick = (files: Files, n: number, prefix = ''): string | undefined => {
   return keys.length ? keys[n % keys.length] : undefined;
 };
 const opArb: fc.Arbitrary<{ name: string; op: Op }> = fc.oneof(
-  fc.record({ k: fc.nat(5), g: fc.nat(1), r: fc.integer({ min: 0, max: 9 }) }).map(({ k, g, r }) => ({ name: `set d${k} g${g} ×${r}`, op: (f: Files) => void f.set(`apps/d${k}.yaml`, deployment(k, g, r)) })),
+  fc
+    .record({ k: fc.nat(5), g: fc.nat(1), r: fc.integer({ min: 0, max: 9 }) })
+    .map(({ k, g, r }) => ({ name: `set d${k} g${g} ×${r}`, op: (f: Files) => void f.set(`apps/d${k}.yaml`, deployment(k, g, r)) })),
   fc.nat(20).map((n) => ({ name: `delete #${n}`, op: (f: Files) => void f.delete(pick(f, n, 'apps/') ?? '') })),
   fc.nat(20).map((n) => ({
     name: `rename #${n}`,
@@ -63,18 +65,28 @@ const opArb: fc.Arbitrary<{ name: string; op: Op }> = fc.oneof(
       f.set(from.replace(/\.yaml$/, `-moved.yaml`).replace(/^([^/]+)\//, 'moved/$1-'), text);
     },
   })),
-  fc.record({ j: fc.nat(1), tier: fc.constantFrom('gold', 'silver'), divided: fc.boolean(), w0: fc.integer({ min: 1, max: 4 }), w1: fc.integer({ min: 1, max: 4 }) }).map(({ j, tier, divided, w0, w1 }) => ({
-    name: `policy p${j} ${tier} ${divided ? `${w0}:${w1}` : 'dup'}`,
-    op: (f: Files) => {
-      const existing = pick(f, 0, `policies/p${j}`) ?? `policies/p${j}.yaml`;
-      f.set(existing, policy(j, tier, divided, w0, w1));
-    },
-  })),
+  fc
+    .record({
+      j: fc.nat(1),
+      tier: fc.constantFrom('gold', 'silver'),
+      divided: fc.boolean(),
+      w0: fc.integer({ min: 1, max: 4 }),
+      w1: fc.integer({ min: 1, max: 4 }),
+    })
+    .map(({ j, tier, divided, w0, w1 }) => ({
+      name: `policy p${j} ${tier} ${divided ? `${w0}:${w1}` : 'dup'}`,
+      op: (f: Files) => {
+        const existing = pick(f, 0, `policies/p${j}`) ?? `policies/p${j}.yaml`;
+        f.set(existing, policy(j, tier, divided, w0, w1));
+      },
+    })),
   fc.record({ i: fc.nat(4), tier: fc.constantFrom('gold', 'silver', 'bronze'), remove: fc.boolean() }).map(({ i, tier, remove }) => ({
     name: `${remove ? 'remove' : 'set'} cluster c${i} ${tier}`,
     op: (f: Files) => (remove ? void f.delete(`clusters/c${i}.yaml`) : void f.set(`clusters/c${i}.yaml`, cluster(i, tier))),
   })),
-  fc.constantFrom('1.2', '2.0', '3.1').map((tag) => ({ name: `override tag ${tag}`, op: (f: Files) => void f.set('overrides/o0.yaml', override(tag)) })),
+  fc
+    .constantFrom('1.2', '2.0', '3.1')
+    .map((tag) => ({ name: `override tag ${tag}`, op: (f: Files) => void f.set('overrides/o0.yaml', override(tag)) })),
   fc.nat(20).map((n) => ({ name: `break #${n}`, op: (f: Files) => void f.set(`broken/b${n % 2}.yaml`, 'kind: [unclosed\n') })),
   fc.nat(1).map((n) => ({ name: `fix b${n}`, op: (f: Files) => void f.delete(`broken/b${n}.yaml`) })),
 );
@@ -84,7 +96,12 @@ async function commitAll(store: ObjectStore, files: Files, parent: string | null
   const edits = new Map<string, string | null>();
   for (const [p, text] of files) edits.set(p, await store.writeBlob(text));
   const tree = await store.editTree(null, edits);
-  const commit = await store.writeCommit({ tree, parents: parent ? [parent] : [], message: `commit ${n}`, author: { name: 't', email: 't@t', timestamp: 1704067200 + n } });
+  const commit = await store.writeCommit({
+    tree,
+    parents: parent ? [parent] : [],
+    message: `commit ${n}`,
+    author: { name: 't', email: 't@t', timestamp: 1704067200 + n },
+  });
   await git.writeRef({ fs, gitdir: store.gitdir, ref: 'refs/heads/main', value: commit, force: true });
   return commit;
 }
@@ -98,7 +115,8 @@ function expectedLayout(manifests: Record<string, Record<string, unknown>[]>): R
 
 function actualLayout(tree: Record<string, string>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [p, text] of Object.entries(tree)) out[p] = sortKeysDeep(normalizeForDiff(parse(text, { version: '1.1' }) as Record<string, unknown>));
+  for (const [p, text] of Object.entries(tree))
+    out[p] = sortKeysDeep(normalizeForDiff(parse(text, { version: '1.1' }) as Record<string, unknown>));
   return out;
 }
 
@@ -110,7 +128,10 @@ describe('incremental reconcile == full render', () => {
         const gitdir = path.join(base, 'fleet.git');
         await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
         const store = new ObjectStore(gitdir);
-        const loaded = configFrom(`source: {url: fleet.git, branch: main}\nsafety: {maxDeletePercent: 100}\ntargets:\n  - directory: {path: out}\n`, base);
+        const loaded = configFrom(
+          `source: {url: fleet.git, branch: main}\nsafety: {maxDeletePercent: 100}\ntargets:\n  - directory: {path: out}\n`,
+          base,
+        );
         const { reconciler } = await reconcilerFor(loaded, { log: captureLogger().log });
         const files = initialFleet();
         let parent: string | null = null;
@@ -129,7 +150,9 @@ describe('incremental reconcile == full render', () => {
           if (valid) {
             lastGood = expectedLayout(full.manifests);
             previous = previousFromJson(JSON.stringify({ placements: full.placements.map(placementJson) }), 'full');
-            expect(JSON.parse(JSON.stringify(reconciler.status!.placements)), step).toEqual(JSON.parse(JSON.stringify(full.placements.map(placementJson))));
+            expect(JSON.parse(JSON.stringify(reconciler.status!.placements)), step).toEqual(
+              JSON.parse(JSON.stringify(full.placements.map(placementJson))),
+            );
           }
           expect(actualLayout(await readTree(path.join(base, 'out'))), step).toEqual(lastGood);
         }

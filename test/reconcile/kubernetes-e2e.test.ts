@@ -49,10 +49,7 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     ({ dir } = await makeRepo(seed));
     const base = await makeTempDir('flotilla-kube-e2e-');
     clock = manualClock();
-    const config = configFrom(
-      kubernetesConfigYaml(dir, fleet.kubeconfigPath),
-      base,
-    );
+    const config = configFrom(kubernetesConfigYaml(dir, fleet.kubeconfigPath), base);
     const logger = captureLogger();
     logLines = logger.lines;
     ({ reconciler } = await reconcilerFor(config, { clock, log: logger.log }));
@@ -73,13 +70,40 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     expect(first.message).toContain('cluster-zone-a: no connection');
     const status = await statusAt(dir);
     expect(status.sourceRevision).toBe(first.revision);
-    expect(status.clusters['cluster-hangzhou']).toEqual({ reachable: true, ready: true, health: 'Healthy', applied: 10, unchanged: 0, deleted: 0, failed: 0, drifted: 0, message: null });
+    expect(status.clusters['cluster-hangzhou']).toEqual({
+      reachable: true,
+      ready: true,
+      health: 'Healthy',
+      applied: 10,
+      unchanged: 0,
+      deleted: 0,
+      failed: 0,
+      drifted: 0,
+      message: null,
+    });
     expect(status.clusters['cluster-shanghai']).toMatchObject({ reachable: true, ready: true, applied: 11, failed: 0 });
-    expect(status.clusters['cluster-zone-a']).toMatchObject({ reachable: false, ready: null, applied: 0, failed: 1, message: expect.stringContaining('no connection: the kubeconfig has no context named cluster-zone-a') });
+    expect(status.clusters['cluster-zone-a']).toMatchObject({
+      reachable: false,
+      ready: null,
+      applied: 0,
+      failed: 1,
+      message: expect.stringContaining('no connection: the kubeconfig has no context named cluster-zone-a'),
+    });
     // A cluster with nothing placed on it and no credentials is still reported.
-    expect(status.clusters['production-cluster-01']).toMatchObject({ reachable: false, applied: 0, failed: 0, message: expect.stringContaining('secretRef cluster-01-kubeconfig') });
+    expect(status.clusters['production-cluster-01']).toMatchObject({
+      reachable: false,
+      applied: 0,
+      failed: 0,
+      message: expect.stringContaining('secretRef cluster-01-kubeconfig'),
+    });
     expect(status.health).toBe('Healthy');
-    expect(status.failover.conditions.map((c: Obj) => `${c.cluster}=${c.ready}`)).toEqual(['cluster-frankfurt=true', 'cluster-hangzhou=true', 'cluster-shanghai=true', 'ondemand-cluster=true', 'spot-cluster=true']);
+    expect(status.failover.conditions.map((c: Obj) => `${c.cluster}=${c.ready}`)).toEqual([
+      'cluster-frankfurt=true',
+      'cluster-hangzhou=true',
+      'cluster-shanghai=true',
+      'ondemand-cluster=true',
+      'spot-cluster=true',
+    ]);
     // The observed clusters (readiness, capacity) the render used are on the branch for `render` in CI.
     expect(await git(dir, 'show', 'flotilla-status:observed-clusters.yaml')).toContain('name: cluster-hangzhou');
     expect(await git(dir, 'show', 'flotilla-status:README.md')).toContain('| cluster-zone-a |');
@@ -108,7 +132,9 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     clock.advance(30_000);
     const o = await reconciler.reconcileOnce();
     expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(6);
-    expect(writes(fleet).map((w) => `${w.cluster} ${w.method} ${w.path}`)).toEqual(['cluster-hangzhou PATCH /apis/apps/v1/namespaces/default/deployments/nginx']);
+    expect(writes(fleet).map((w) => `${w.cluster} ${w.method} ${w.path}`)).toEqual([
+      'cluster-hangzhou PATCH /apis/apps/v1/namespaces/default/deployments/nginx',
+    ]);
     expect(o.message).toContain('drift corrected on 1 object');
     expect(o.statusCommit).not.toBeNull();
     expect(await statusCommits(dir)).toBe(commits + 1);
@@ -127,13 +153,24 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     clearRequests(fleet);
     const nginx = seed['05-nginx.yaml']!;
     expect(nginx).toContain('weight: 60');
-    const head = await commitFiles(dir, { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: X').replace('weight: 40', 'weight: 60').replace('weight: X', 'weight: 40') }, 'nginx: 40:60 instead of 60:40');
+    const head = await commitFiles(
+      dir,
+      { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: X').replace('weight: 40', 'weight: 60').replace('weight: X', 'weight: 40') },
+      'nginx: 40:60 instead of 60:40',
+    );
     const o = await reconciler.reconcileOnce();
     expect(o.revision).toBe(head);
     // 10 replicas at 40:60 (hangzhou:shanghai) → 4/6 (was 60:40 → 6/4).
     expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(4);
     expect(replicasOf(fleet, 'cluster-shanghai', 'nginx')).toBe(6);
-    expect(writes(fleet).map((w) => `${w.cluster} ${w.path}`).sort()).toEqual(['cluster-hangzhou /apis/apps/v1/namespaces/default/deployments/nginx', 'cluster-shanghai /apis/apps/v1/namespaces/default/deployments/nginx']);
+    expect(
+      writes(fleet)
+        .map((w) => `${w.cluster} ${w.path}`)
+        .sort(),
+    ).toEqual([
+      'cluster-hangzhou /apis/apps/v1/namespaces/default/deployments/nginx',
+      'cluster-shanghai /apis/apps/v1/namespaces/default/deployments/nginx',
+    ]);
     const status = await statusAt(dir);
     expect(status.sourceRevision).toBe(head);
     expect(status.clusters['cluster-hangzhou']).toMatchObject({ applied: 1, unchanged: 9, drifted: 0 });
@@ -159,7 +196,10 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     expect(evicted.phase).toBe('Degraded');
     expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(10);
     status = await statusAt(dir);
-    expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai NotReady', 'cluster-shanghai Evicting']);
+    expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual([
+      'cluster-shanghai NotReady',
+      'cluster-shanghai Evicting',
+    ]);
     expect(status.failover.events[1].message).toContain('its replicas move to the remaining eligible clusters');
     const nginx = status.placements.find((p: Obj) => p.resource.name === 'nginx');
     expect(nginx.clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
@@ -168,8 +208,12 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     expect(warning).toMatchObject({ severity: 'warning', message: expect.stringContaining('reviews-v2 cannot be scheduled') });
     expect(warning.message).toContain('kept where it was');
     expect(evicted.message).toContain('1 resource cannot be placed while a cluster is not ready');
-    expect(await git(dir, 'show', 'flotilla-status:manifests/cluster-shanghai/default/deployment-reviews-v2.yaml')).toContain('name: reviews-v2');
-    expect(await git(dir, 'show', 'flotilla-status:observed-clusters.yaml')).toMatch(/key: cluster.karmada.io\/not-ready\n\s+effect: NoExecute|effect: NoExecute\n\s+key: cluster.karmada.io\/not-ready/);
+    expect(await git(dir, 'show', 'flotilla-status:manifests/cluster-shanghai/default/deployment-reviews-v2.yaml')).toContain(
+      'name: reviews-v2',
+    );
+    expect(await git(dir, 'show', 'flotilla-status:observed-clusters.yaml')).toMatch(
+      /key: cluster.karmada.io\/not-ready\n\s+effect: NoExecute|effect: NoExecute\n\s+key: cluster.karmada.io\/not-ready/,
+    );
     expect(await git(dir, 'log', '-1', '--format=%B', 'flotilla-status')).toContain('flotilla: Degraded at');
   });
 
@@ -200,7 +244,9 @@ describe('restarts', () => {
       const clock = manualClock();
       const one = await reconcilerFor(configFrom(text, base), { clock });
       await one.reconciler.reconcileOnce();
-      expect(await import('node:fs/promises').then((fs) => fs.readFile(path.join(base, 'cache/kubernetes-inventory.json'), 'utf8'))).toContain('cluster-hangzhou');
+      expect(
+        await import('node:fs/promises').then((fs) => fs.readFile(path.join(base, 'cache/kubernetes-inventory.json'), 'utf8')),
+      ).toContain('cluster-hangzhou');
       clearRequests(fleet);
       const two = await reconcilerFor(configFrom(text, base), { clock });
       const o = await two.reconciler.reconcileOnce();
@@ -236,7 +282,16 @@ spec:
     try {
       const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a', 'c']), 'cm.yaml': cm('app') });
       const base = await makeTempDir('flotilla-rename-');
-      const mk = async (contexts: string) => (await reconcilerFor(configFrom(`source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2${contexts}}\n`, base), { clock: fakeClock(), log: captureLogger().log })).reconciler;
+      const mk = async (contexts: string) =>
+        (
+          await reconcilerFor(
+            configFrom(
+              `source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2${contexts}}\n`,
+              base,
+            ),
+            { clock: fakeClock(), log: captureLogger().log },
+          )
+        ).reconciler;
       let r = await mk('');
       await r.reconcileOnce();
       expect(fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'app')).toBeTruthy();
@@ -260,7 +315,16 @@ spec:
     const fleet = await startFleetApiServers(['a']);
     try {
       const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a']), 'keep.yaml': cm('keep') });
-      const mk = async (cache: string) => (await reconcilerFor(configFrom(`source: {url: ${dir}, cacheDir: ${cache}}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2}\n`, await makeTempDir('flotilla-orphan-')), { clock: fakeClock(), log: captureLogger().log })).reconciler;
+      const mk = async (cache: string) =>
+        (
+          await reconcilerFor(
+            configFrom(
+              `source: {url: ${dir}, cacheDir: ${cache}}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2}\n`,
+              await makeTempDir('flotilla-orphan-'),
+            ),
+            { clock: fakeClock(), log: captureLogger().log },
+          )
+        ).reconciler;
       let r = await mk('cache1');
       await r.reconcileOnce();
       await commitFiles(dir, { 'x.yaml': cm('x') }, 'add x');

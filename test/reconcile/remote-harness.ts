@@ -47,7 +47,10 @@ export async function serveFleet(files: Record<string, FileSpec>, opts: { auth?:
 }
 
 /** The config text for a served fleet. */
-export function remoteConfig(url: string, extra: { targets?: string; retry?: string; timeoutSeconds?: number; auth?: boolean; cacheDir?: string } = {}): string {
+export function remoteConfig(
+  url: string,
+  extra: { targets?: string; retry?: string; timeoutSeconds?: number; auth?: boolean; cacheDir?: string } = {},
+): string {
   return [
     'source:',
     `  url: ${url}`,

@@ -45,9 +45,30 @@ export interface FleetState {
 /** The starting fleet: one policy per group, two apps per group. */
 export function initialFleet(): FleetState {
   const policies: Policy[] = [
-    { name: 'place-g0', kind: 'ClusterPropagationPolicy', group: 'g0', mode: 'duplicated', clusterNames: ['member-a', 'member-b'], weights: [1, 1] },
-    { name: 'place-g1', kind: 'PropagationPolicy', group: 'g1', mode: 'static', clusterNames: ['member-a', 'member-b', 'member-c'], weights: [2, 1, 1] },
-    { name: 'place-g2', kind: 'ClusterPropagationPolicy', group: 'g2', mode: 'dynamic', clusterNames: [...CLUSTERS], weights: [1, 1, 1, 1] },
+    {
+      name: 'place-g0',
+      kind: 'ClusterPropagationPolicy',
+      group: 'g0',
+      mode: 'duplicated',
+      clusterNames: ['member-a', 'member-b'],
+      weights: [1, 1],
+    },
+    {
+      name: 'place-g1',
+      kind: 'PropagationPolicy',
+      group: 'g1',
+      mode: 'static',
+      clusterNames: ['member-a', 'member-b', 'member-c'],
+      weights: [2, 1, 1],
+    },
+    {
+      name: 'place-g2',
+      kind: 'ClusterPropagationPolicy',
+      group: 'g2',
+      mode: 'dynamic',
+      clusterNames: [...CLUSTERS],
+      weights: [1, 1, 1, 1],
+    },
   ];
   const apps: App[] = [];
   let n = 0;
@@ -58,7 +79,15 @@ export function initialFleet(): FleetState {
       n++;
     }
   }
-  return { taints: [false, false, false, false], policies, apps, overrideRegistry: 'registry.example.com', overrideCluster: 'member-b', broken: [], serial: n };
+  return {
+    taints: [false, false, false, false],
+    policies,
+    apps,
+    overrideRegistry: 'registry.example.com',
+    overrideCluster: 'member-b',
+    broken: [],
+    serial: n,
+  };
 }
 
 function clustersYaml(s: FleetState): string {
@@ -234,7 +263,14 @@ export function applyEdit(state: FleetState, edit: FleetEdit): FleetState {
     case 'add': {
       const namespace = NAMESPACES[edit.namespace % NAMESPACES.length]!;
       const name = `app-${s.serial++}`;
-      s.apps.push({ name, namespace, group: GROUPS[edit.group % GROUPS.length]!, replicas: edit.replicas, path: `apps/${namespace}/${name}.yaml`, hpa: edit.hpa });
+      s.apps.push({
+        name,
+        namespace,
+        group: GROUPS[edit.group % GROUPS.length]!,
+        replicas: edit.replicas,
+        path: `apps/${namespace}/${name}.yaml`,
+        hpa: edit.hpa,
+      });
       break;
     }
     case 'delete': {

@@ -10,15 +10,33 @@ import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFi
 
 const edit: fc.Arbitrary<FleetEdit> = fc.oneof(
   fc.record({ op: fc.constant('replicas' as const), app: fc.nat(40), replicas: fc.integer({ min: 0, max: 12 }) }),
-  fc.record({ op: fc.constant('add' as const), namespace: fc.nat(1), group: fc.nat(2), replicas: fc.integer({ min: 1, max: 9 }), hpa: fc.boolean() }),
+  fc.record({
+    op: fc.constant('add' as const),
+    namespace: fc.nat(1),
+    group: fc.nat(2),
+    replicas: fc.integer({ min: 1, max: 9 }),
+    hpa: fc.boolean(),
+  }),
   fc.record({ op: fc.constant('delete' as const), app: fc.nat(40) }),
   fc.record({ op: fc.constant('rename' as const), app: fc.nat(40) }),
   fc.record({ op: fc.constant('relabel' as const), app: fc.nat(40), group: fc.nat(2) }),
-  fc.record({ op: fc.constant('weights' as const), policy: fc.nat(2), weights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 4, maxLength: 4 }) }),
+  fc.record({
+    op: fc.constant('weights' as const),
+    policy: fc.nat(2),
+    weights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 4, maxLength: 4 }),
+  }),
   fc.record({ op: fc.constant('clusterNames' as const), policy: fc.nat(2), mask: fc.integer({ min: 1, max: 15 }) }),
-  fc.record({ op: fc.constant('mode' as const), policy: fc.nat(2), mode: fc.constantFrom('duplicated' as const, 'static' as const, 'dynamic' as const) }),
+  fc.record({
+    op: fc.constant('mode' as const),
+    policy: fc.nat(2),
+    mode: fc.constantFrom('duplicated' as const, 'static' as const, 'dynamic' as const),
+  }),
   fc.record({ op: fc.constant('taint' as const), cluster: fc.nat(CLUSTERS.length - 1) }),
-  fc.record({ op: fc.constant('override' as const), registry: fc.constantFrom('registry.example.com', 'mirror.example.org', 'eu.example.net'), cluster: fc.nat(3) }),
+  fc.record({
+    op: fc.constant('override' as const),
+    registry: fc.constantFrom('registry.example.com', 'mirror.example.org', 'eu.example.net'),
+    cluster: fc.nat(3),
+  }),
   fc.record({ op: fc.constant('break' as const), app: fc.nat(40) }),
   fc.record({ op: fc.constant('fix' as const) }),
 );
@@ -41,7 +59,8 @@ function firstDifference(a: unknown, b: unknown, path = '$'): string | null {
   if (a && b && typeof a === 'object' && typeof b === 'object') {
     const keysA = Object.keys(a);
     const keysB = Object.keys(b);
-    if (keysA.join('\u0000') !== keysB.join('\u0000')) return `${path}: keys ${JSON.stringify(keysA).slice(0, 300)} vs ${JSON.stringify(keysB).slice(0, 300)}`;
+    if (keysA.join('\u0000') !== keysB.join('\u0000'))
+      return `${path}: keys ${JSON.stringify(keysA).slice(0, 300)} vs ${JSON.stringify(keysB).slice(0, 300)}`;
     for (const k of keysA) {
       const d = firstDifference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`);
       if (d) return d;

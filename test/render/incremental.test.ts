@@ -52,9 +52,11 @@ function expectSame(incremental: RenderResult & { stats: unknown }, full: Render
   expect(JSON.stringify(rest) === JSON.stringify(full)).toBe(true);
 }
 
-const nonFollowers = (r: RenderResult) => r.placements.filter((p) => !(p.resource.kind === 'HorizontalPodAutoscaler' && !p.explanation[0]?.startsWith('claimed'))).length;
+const nonFollowers = (r: RenderResult) =>
+  r.placements.filter((p) => !(p.resource.kind === 'HorizontalPodAutoscaler' && !p.explanation[0]?.startsWith('claimed'))).length;
 const objectCount = (r: RenderResult) => Object.values(r.manifests).reduce((n, l) => n + l.length, 0);
-const placedBy = (r: RenderResult, policy: string) => r.placements.filter((p) => p.policy?.name === policy && p.resource.kind !== 'HorizontalPodAutoscaler');
+const placedBy = (r: RenderResult, policy: string) =>
+  r.placements.filter((p) => p.policy?.name === policy && p.resource.kind !== 'HorizontalPodAutoscaler');
 
 describe('IncrementalRenderer', () => {
   it('first update parses all 11 files, schedules every resource and equals renderFleet', () => {
@@ -71,7 +73,8 @@ describe('IncrementalRenderer', () => {
     const before = h.last.manifests['member-a']![0]!;
     const r = h.commitChanges([]);
     expect(r.stats).toEqual({ reparsedFiles: 0, rescheduled: 0, rerenderedObjects: 0, full: false });
-    for (const list of Object.values(r.manifests)) for (const o of list) expect((o.metadata as { annotations: Record<string, string> }).annotations[REVISION_ANNOTATION]).toBe('rev-1');
+    for (const list of Object.values(r.manifests))
+      for (const o of list) expect((o.metadata as { annotations: Record<string, string> }).annotations[REVISION_ANNOTATION]).toBe('rev-1');
     // Untouched objects keep their identity (the reconciler's diff skips them without comparing).
     expect(r.manifests['member-a']![0]).toBe(before);
   });
@@ -112,7 +115,11 @@ describe('IncrementalRenderer', () => {
     const h = new Harness();
     const r = h.commit([{ op: 'override', registry: 'mirror.example.org', cluster: 1 }]);
     expect(r.stats).toMatchObject({ reparsedFiles: 1, rescheduled: 0, rerenderedObjects: 3 });
-    const image = (r.manifests['member-b']!.find((o) => (o.metadata as { name: string }).name === 'app-2') as { spec: { template: { spec: { containers: Array<{ image: string }> } } } }).spec.template.spec.containers[0]!.image;
+    const image = (
+      r.manifests['member-b']!.find((o) => (o.metadata as { name: string }).name === 'app-2') as {
+        spec: { template: { spec: { containers: Array<{ image: string }> } } };
+      }
+    ).spec.template.spec.containers[0]!.image;
     expect(image).toBe('mirror.example.org/library/app-2:1.0');
   });
 
@@ -135,7 +142,13 @@ describe('IncrementalRenderer', () => {
     const renamed = h.commit([{ op: 'rename', app: 0 }]);
     const path = h.state.apps.find((a) => a.name === 'app-0')!.path;
     expect(renamed.stats.reparsedFiles).toBe(1);
-    expect((renamed.manifests['member-a']!.find((o) => (o.metadata as { name: string }).name === 'app-0')!.metadata as { annotations: Record<string, string> }).annotations['flotilla.dev/source-path']).toBe(path);
+    expect(
+      (
+        renamed.manifests['member-a']!.find((o) => (o.metadata as { name: string }).name === 'app-0')!.metadata as {
+          annotations: Record<string, string>;
+        }
+      ).annotations['flotilla.dev/source-path'],
+    ).toBe(path);
   });
 
   it('broken YAML drops the file with a YAML_PARSE error at its line; the fix brings it back', () => {
@@ -188,7 +201,9 @@ spec:
 
   it('declaring Namespace team-a with labels replaces the generated one on every cluster', () => {
     const h = new Harness();
-    const r = h.commitChanges([{ path: 'namespaces.yaml', text: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {owner: team-a}}\n' }]);
+    const r = h.commitChanges([
+      { path: 'namespaces.yaml', text: 'apiVersion: v1\nkind: Namespace\nmetadata: {name: team-a, labels: {owner: team-a}}\n' },
+    ]);
     const ns = r.manifests['member-c']!.find((o) => o.kind === 'Namespace' && (o.metadata as { name: string }).name === 'team-a')!;
     expect((ns.metadata as { labels: Record<string, string> }).labels.owner).toBe('team-a');
     h.commitChanges([{ path: 'namespaces.yaml', text: null }]);

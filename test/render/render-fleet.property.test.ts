@@ -9,8 +9,14 @@ import type { SourceFile } from '../../src/load/parse.js';
 const REGIONS = ['east', 'west', 'north'];
 
 const clusterArb = (i: number) =>
-  fc.record({ region: fc.constantFrom(...REGIONS), tainted: fc.boolean(), pods: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }) }).map(
-    (c) => `apiVersion: cluster.karmada.io/v1alpha1
+  fc
+    .record({
+      region: fc.constantFrom(...REGIONS),
+      tainted: fc.boolean(),
+      pods: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
+    })
+    .map(
+      (c) => `apiVersion: cluster.karmada.io/v1alpha1
 kind: Cluster
 metadata:
   name: c${i}
@@ -18,18 +24,22 @@ metadata:
 spec:
   region: ${c.region}
 ${c.tainted ? '  taints:\n  - {key: maint, effect: NoSchedule}\n' : ''}${c.pods !== undefined ? `status:\n  resourceSummary:\n    allocatable: {pods: "${c.pods}"}\n` : ''}`,
-  );
+    );
 
 const strategyArb = fc.oneof(
   fc.constant(''),
   fc.constant('    replicaScheduling: {replicaSchedulingType: Duplicated}\n'),
-  fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 }).map(
-    (ws) =>
-      `    replicaScheduling:\n      replicaSchedulingType: Divided\n      weightPreference:\n        staticWeightList:\n${ws
-        .map((w, i) => `        - targetCluster: {clusterNames: [c${i}]}\n          weight: ${w}\n`)
-        .join('')}`,
+  fc
+    .array(fc.integer({ min: 1, max: 5 }), { minLength: 1, maxLength: 4 })
+    .map(
+      (ws) =>
+        `    replicaScheduling:\n      replicaSchedulingType: Divided\n      weightPreference:\n        staticWeightList:\n${ws
+          .map((w, i) => `        - targetCluster: {clusterNames: [c${i}]}\n          weight: ${w}\n`)
+          .join('')}`,
+    ),
+  fc.constant(
+    '    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted, weightPreference: {dynamicWeight: AvailableReplicas}}\n',
   ),
-  fc.constant('    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted, weightPreference: {dynamicWeight: AvailableReplicas}}\n'),
   fc.constant('    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}\n'),
 );
 
@@ -72,7 +82,9 @@ spec:
     spec:
       containers: [{name: main, image: "w${i}:1"}]
 ` +
-      (w.configMap ? `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w${i}-config\n  labels: {team: t${w.team}}\ndata: {k: v}\n` : ''),
+      (w.configMap
+        ? `---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w${i}-config\n  labels: {team: t${w.team}}\ndata: {k: v}\n`
+        : ''),
   );
 
 /** A random fleet as files: clusters in one file, policies in one, each workload in its own. */
@@ -96,13 +108,18 @@ const bytes = (files: readonly SourceFile[]) => JSON.stringify(renderJson(render
 
 describe('render invariants', () => {
   it('the same input always gives the same bytes', () => {
-    fc.assert(fc.property(fleetArb, (files) => bytes(files) === bytes(files)), { numRuns: 60 });
+    fc.assert(
+      fc.property(fleetArb, (files) => bytes(files) === bytes(files)),
+      { numRuns: 60 },
+    );
   });
 
   it('shuffling the order of files changes nothing', () => {
     fc.assert(
       fc.property(
-        fleetArb.chain((files) => fc.tuple(fc.constant(files), fc.shuffledSubarray(files, { minLength: files.length, maxLength: files.length }))),
+        fleetArb.chain((files) =>
+          fc.tuple(fc.constant(files), fc.shuffledSubarray(files, { minLength: files.length, maxLength: files.length })),
+        ),
         ([files, shuffled]) => {
           expect(bytes(shuffled)).toBe(bytes(files));
         },

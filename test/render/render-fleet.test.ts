@@ -72,10 +72,10 @@ describe('renderFleet: scheduling failures are errors at the resource', () => {
   });
 
   it('Aggregated 30 replicas over clusters with room for 10+8 → "Clusters available replicas 18 are not enough to schedule."', () => {
-    const withCapacity = CLUSTERS.replace('region: us-east', 'region: us-east\nstatus:\n  resourceSummary:\n    allocatable: {pods: "10"}').replace(
-      'region: us-west',
-      'region: us-west\nstatus:\n  resourceSummary:\n    allocatable: {pods: "8"}',
-    );
+    const withCapacity = CLUSTERS.replace(
+      'region: us-east',
+      'region: us-east\nstatus:\n  resourceSummary:\n    allocatable: {pods: "10"}',
+    ).replace('region: us-west', 'region: us-west\nstatus:\n  resourceSummary:\n    allocatable: {pods: "8"}');
     const r = render({
       'clusters.yaml': withCapacity,
       'web.yaml': DEPLOYMENT('web', 30),
@@ -150,7 +150,10 @@ spec:
     const r = render({
       'clusters.yaml': CLUSTERS,
       'web.yaml': DEPLOYMENT('web').replace('  name: web\n', '  name: web\n  namespace: team-a\n'),
-      'policy.yaml': policy('    clusterAffinity: {clusterNames: [west]}\n').replace('  name: web\nspec', '  name: web\n  namespace: team-a\nspec'),
+      'policy.yaml': policy('    clusterAffinity: {clusterNames: [west]}\n').replace(
+        '  name: web\nspec',
+        '  name: web\n  namespace: team-a\nspec',
+      ),
     });
     expect(r.manifests.west!.map((o) => `${o.kind}/${(o.metadata as any).name}`)).toEqual(['Namespace/team-a', 'Deployment/web']);
   });
@@ -178,7 +181,11 @@ describe('renderFleet: invalid input that must not crash or half-render', () => 
     ['2.5', '2.5'],
     ['2147483648 (over int32)', '2147483648'],
   ])('spec.replicas %s → error INVALID_FIELD_TYPE at spec.replicas (line 6), not copied whole to every cluster', (_, value) => {
-    const r = render({ 'clusters.yaml': CLUSTERS, 'web.yaml': DEPLOYMENT('web').replace('replicas: 4', `replicas: ${value}`), 'policy.yaml': policy('    replicaScheduling: {replicaSchedulingType: Divided}\n') });
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': DEPLOYMENT('web').replace('replicas: 4', `replicas: ${value}`),
+      'policy.yaml': policy('    replicaScheduling: {replicaSchedulingType: Divided}\n'),
+    });
     expect(diag(r, 'INVALID_FIELD_TYPE')).toMatchObject({ severity: 'error', file: 'web.yaml', line: 6 });
     expect(r.placements[0]!.clusters).toEqual([]);
     expect(r.manifests).toEqual({});
@@ -193,7 +200,10 @@ spec:
   completions: 1
   template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}
 `;
-    const jobPolicy = policy('    replicaScheduling: {replicaSchedulingType: Divided}\n', 'once').replace('apps/v1\n    kind: Deployment', 'batch/v1\n    kind: Job');
+    const jobPolicy = policy('    replicaScheduling: {replicaSchedulingType: Divided}\n', 'once').replace(
+      'apps/v1\n    kind: Deployment',
+      'batch/v1\n    kind: Job',
+    );
     const r = render({ 'clusters.yaml': CLUSTERS, 'job.yaml': job, 'policy.yaml': jobPolicy });
     expect(r.placements[0]).toMatchObject({ replicas: 1 });
     expect(r.placements[0]!.clusters.reduce((n, c) => n + (c.replicas ?? 0), 0)).toBe(1);
@@ -215,15 +225,29 @@ spec:
   resourceSelectors: [{apiVersion: networking.istio.io/v1beta1, kind: VirtualService}]
   placement: {}
 `;
-    const nullEntry = render({ 'clusters.yaml': CLUSTERS, 'vs.yaml': vs('    - null\n    - destination: {host: reviews, subset: v1}\n      weight: 100\n'), 'p.yaml': vsPolicy });
+    const nullEntry = render({
+      'clusters.yaml': CLUSTERS,
+      'vs.yaml': vs('    - null\n    - destination: {host: reviews, subset: v1}\n      weight: 100\n'),
+      'p.yaml': vsPolicy,
+    });
     expect(diag(nullEntry, 'VS_INVALID_ROUTE')).toMatchObject({ severity: 'error', file: 'vs.yaml', line: 8 });
-    const numericHost = render({ 'clusters.yaml': CLUSTERS, 'vs.yaml': vs('    - destination: {host: 123, subset: v1}\n      weight: 100\n'), 'p.yaml': vsPolicy });
+    const numericHost = render({
+      'clusters.yaml': CLUSTERS,
+      'vs.yaml': vs('    - destination: {host: 123, subset: v1}\n      weight: 100\n'),
+      'p.yaml': vsPolicy,
+    });
     expect(numericHost.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
   });
 
   it('FitError lists its reasons as Karmada sorts them (whole "N reason" strings) and counts every cluster', () => {
     const clusters = CLUSTERS.replace('region: us-east', 'region: us-east\n  taints:\n  - {key: k, effect: NoSchedule}');
-    const r = render({ 'clusters.yaml': clusters, 'web.yaml': DEPLOYMENT('web'), 'policy.yaml': policy('    clusterAffinity: {clusterNames: [east]}\n') });
-    expect(r.placements[0]!.error).toBe('0/2 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint, 1 cluster(s) had untolerated taint {k:NoSchedule}.');
+    const r = render({
+      'clusters.yaml': clusters,
+      'web.yaml': DEPLOYMENT('web'),
+      'policy.yaml': policy('    clusterAffinity: {clusterNames: [east]}\n'),
+    });
+    expect(r.placements[0]!.error).toBe(
+      '0/2 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint, 1 cluster(s) had untolerated taint {k:NoSchedule}.',
+    );
   });
 });

@@ -22,7 +22,12 @@ async function loadOverlay(overlay: 'base' | 'ha', env: NodeJS.ProcessEnv = POD_
 describe('deploy/ ConfigMaps load with the config loader', () => {
   it('base: one replica, server on 0.0.0.0:8080 with the webhook secret from WEBHOOK_SECRET, no ha, the mounted kubeconfig', async () => {
     const loaded = await loadOverlay('base');
-    expect(loaded.config.server).toMatchObject({ host: '0.0.0.0', port: 8080, shutdownTimeoutSeconds: 25, webhook: { secretEnv: 'WEBHOOK_SECRET', allowUnsigned: false } });
+    expect(loaded.config.server).toMatchObject({
+      host: '0.0.0.0',
+      port: 8080,
+      shutdownTimeoutSeconds: 25,
+      webhook: { secretEnv: 'WEBHOOK_SECRET', allowUnsigned: false },
+    });
     expect(loaded.webhookSecret).toBe(POD_ENV.WEBHOOK_SECRET);
     expect(loaded.config.ha).toBeNull();
     expect(loaded.config.targets).toMatchObject([{ type: 'kubernetes', kubeconfig: '/etc/flotilla/kubeconfig/config' }]);
@@ -34,7 +39,16 @@ describe('deploy/ ConfigMaps load with the config loader', () => {
 
   it('ha: 12 shards on Leases in flotilla-system, identity from POD_NAME, client-go timing 15/10/2 s, in-cluster ServiceAccount', async () => {
     const { config } = await loadOverlay('ha');
-    expect(config.ha).toEqual({ shards: 12, leaseNamespace: 'flotilla-system', leaseName: 'flotilla', identityEnv: 'POD_NAME', kubeconfig: null, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 });
+    expect(config.ha).toEqual({
+      shards: 12,
+      leaseNamespace: 'flotilla-system',
+      leaseName: 'flotilla',
+      identityEnv: 'POD_NAME',
+      kubeconfig: null,
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+    });
     expect(config.server).toMatchObject({ port: 8080, webhook: { secretEnv: 'WEBHOOK_SECRET' } });
   });
 
@@ -45,7 +59,9 @@ describe('deploy/ ConfigMaps load with the config loader', () => {
     for (const overlay of ['base', 'ha'] as const) {
       const { config } = await loadOverlay(overlay);
       expect(config.server!.shutdownTimeoutSeconds).toBeLessThan(pod.terminationGracePeriodSeconds);
-      const used = [config.server!.webhook!.secretEnv, config.source.auth?.tokenEnv, config.ha?.identityEnv].filter((n): n is string => typeof n === 'string');
+      const used = [config.server!.webhook!.secretEnv, config.source.auth?.tokenEnv, config.ha?.identityEnv].filter(
+        (n): n is string => typeof n === 'string',
+      );
       for (const name of used) expect(envNames.has(name), `${overlay}: ${name}`).toBe(true);
     }
   });
@@ -54,6 +70,8 @@ describe('deploy/ ConfigMaps load with the config loader', () => {
     const { WEBHOOK_SECRET: _, ...withoutHook } = POD_ENV;
     const error = await loadOverlay('ha', withoutHook).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FlotillaError);
-    expect((error as FlotillaError).data.problems).toEqual([{ path: 'server.webhook.secretEnv', message: 'environment variable WEBHOOK_SECRET is not set' }]);
+    expect((error as FlotillaError).data.problems).toEqual([
+      { path: 'server.webhook.secretEnv', message: 'environment variable WEBHOOK_SECRET is not set' },
+    ]);
   });
 });

@@ -35,7 +35,11 @@ export function parsePrometheusText(text: string): Sample[] {
         labels[l[1]!] = l[2]!;
       }
     }
-    out.push({ name: m[1]!, labels, value: m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : /^nan$/i.test(m[4]!) ? NaN : Number(m[4]) });
+    out.push({
+      name: m[1]!,
+      labels,
+      value: m[4] === '+Inf' ? Infinity : m[4] === '-Inf' ? -Infinity : /^nan$/i.test(m[4]!) ? NaN : Number(m[4]),
+    });
   }
   return out;
 }

@@ -21,7 +21,10 @@ afterAll(cleanupRepos);
 async function setup(opts: { fs?: TargetFs } = {}) {
   const repo = await makeRepo(await seedFiles());
   const base = await makeTempDir('flotilla-svc-');
-  const loaded = configFrom(`source: {url: ${repo.dir}, branch: main, schedule: "0 0 1 1 *"}\ntargets:\n  - directory: {path: ./rendered}\n`, base);
+  const loaded = configFrom(
+    `source: {url: ${repo.dir}, branch: main, schedule: "0 0 1 1 *"}\ntargets:\n  - directory: {path: ./rendered}\n`,
+    base,
+  );
   const log = silentLogger();
   const { reconciler } = await startReconciler(loaded, { log, fs: opts.fs ?? nodeTargetFs });
   const readiness = new Readiness();
@@ -39,7 +42,8 @@ async function setup(opts: { fs?: TargetFs } = {}) {
   return { repo, base, out: path.join(base, 'rendered'), reconciler, readiness, metrics, loop, log, passes: () => passes };
 }
 
-const statusRevision = async (dir: string) => /sourceRevision: ([0-9a-f]{40})/.exec(await git(dir, 'show', 'flotilla-status:status.yaml'))?.[1];
+const statusRevision = async (dir: string) =>
+  /sourceRevision: ([0-9a-f]{40})/.exec(await git(dir, 'show', 'flotilla-status:status.yaml'))?.[1];
 
 async function waitFor<T>(check: () => Promise<T | undefined | false>, ms: number): Promise<T | undefined> {
   const end = Date.now() + ms;
@@ -58,7 +62,14 @@ function post(server: RunningServer, body: string, headers: Record<string, strin
 describe('flotilla service: endpoints, webhook, metrics', () => {
   it('readyz 503 until the first fetch; a signed GitHub push reconciles within 1 s; a bad signature gets 401 and changes nothing; /metrics moves', async () => {
     const s = await setup();
-    const server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, trigger: () => s.loop.trigger(), readiness: s.readiness, metrics: s.metrics, webhook: { secret: SECRET, branch: 'main', maxBodyBytes: 64 * 1024, rateLimit: { burst: 20, perSecond: 5 } }, log: s.log });
+    const server = await startServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      trigger: () => s.loop.trigger(),
+      readiness: s.readiness,
+      metrics: s.metrics,
+      webhook: { secret: SECRET, branch: 'main', maxBodyBytes: 64 * 1024, rateLimit: { burst: 20, perSecond: 5 } },
+      log: s.log,
+    });
     try {
       expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
       const notReady = await fetch(`${server.url}/readyz`);
@@ -75,7 +86,11 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
       expect(sampleValue(m0, 'flotilla_reconcile_duration_seconds_count', { stage: 'render' })).toBe(1);
 
       // A valid signature: reconciled within 1 s of the request.
-      const second = await commitFiles(s.repo.dir, { 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\ndata: {k: v}\n' }, 'extra');
+      const second = await commitFiles(
+        s.repo.dir,
+        { 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\ndata: {k: v}\n' },
+        'extra',
+      );
       const body = JSON.stringify({ ref: 'refs/heads/main', after: second });
       const sent = Date.now();
       const ok = await post(server, body, { 'x-github-event': 'push', 'x-hub-signature-256': signBody(SECRET, body) });
@@ -88,7 +103,9 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
       const passes = s.passes();
       const third = await commitFiles(s.repo.dir, { 'extra.yaml': null }, 'remove extra');
       const body3 = JSON.stringify({ ref: 'refs/heads/main', after: third });
-      expect((await post(server, body3, { 'x-github-event': 'push', 'x-hub-signature-256': signBody('wrong-secret', body3) })).status).toBe(401);
+      expect((await post(server, body3, { 'x-github-event': 'push', 'x-hub-signature-256': signBody('wrong-secret', body3) })).status).toBe(
+        401,
+      );
       expect((await post(server, body3, { 'x-github-event': 'push' })).status).toBe(401);
       expect((await post(server, body3, { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'guess' })).status).toBe(401);
       await new Promise((r) => setTimeout(r, 300));
@@ -105,7 +122,14 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
       expect(s.passes()).toBe(passes);
 
       // GitLab with the right token reconciles the third commit.
-      expect((await post(server, JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main' }), { 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': SECRET })).status).toBe(202);
+      expect(
+        (
+          await post(server, JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main' }), {
+            'x-gitlab-event': 'Push Hook',
+            'x-gitlab-token': SECRET,
+          })
+        ).status,
+      ).toBe(202);
       expect(await waitFor(async () => (await statusRevision(s.repo.dir)) === third, 1000)).toBe(true);
 
       const m1 = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
@@ -124,7 +148,14 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
 
   it('a payload over the limit gets 413 and a burst past the rate limit gets 429 with Retry-After', async () => {
     const s = await setup();
-    const server = await startServer({ listen: { host: '127.0.0.1', port: 0 }, trigger: () => s.loop.trigger(), readiness: s.readiness, metrics: s.metrics, webhook: { secret: SECRET, branch: 'main', maxBodyBytes: 1024, rateLimit: { burst: 3, perSecond: 0.1 } }, log: s.log });
+    const server = await startServer({
+      listen: { host: '127.0.0.1', port: 0 },
+      trigger: () => s.loop.trigger(),
+      readiness: s.readiness,
+      metrics: s.metrics,
+      webhook: { secret: SECRET, branch: 'main', maxBodyBytes: 1024, rateLimit: { burst: 3, perSecond: 0.1 } },
+      log: s.log,
+    });
     try {
       const big = JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(2000) });
       expect((await post(server, big, { 'x-github-event': 'push', 'x-hub-signature-256': signBody(SECRET, big) })).status).toBe(413);
@@ -158,7 +189,16 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
     const s = await setup({ fs: slowFs });
     let stop!: () => void;
     const stopSignal = new Promise<void>((r) => (stop = r));
-    const running = runService({ loop: s.loop, readiness: s.readiness, metrics: s.metrics, server: { listen: { host: '127.0.0.1', port: 0 }, webhook: null }, shards: null, stopSignal, shutdownTimeoutMs: 10_000, log: s.log });
+    const running = runService({
+      loop: s.loop,
+      readiness: s.readiness,
+      metrics: s.metrics,
+      server: { listen: { host: '127.0.0.1', port: 0 }, webhook: null },
+      shards: null,
+      stopSignal,
+      shutdownTimeoutMs: 10_000,
+      log: s.log,
+    });
     await waitFor(async () => writing > 2, 5000);
     stop();
     const result = await running;
@@ -168,7 +208,10 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
     expect(result.shutdownMs).toBeLessThan(10_000);
     // The status names the revision, and its manifests/ are exactly what the target wrote.
     expect(await statusRevision(s.repo.dir)).toBe(s.repo.commit);
-    const onBranch = (await git(s.repo.dir, 'ls-tree', '-r', '--name-only', 'flotilla-status', 'manifests/')).split('\n').map((p) => p.slice('manifests/'.length)).sort();
+    const onBranch = (await git(s.repo.dir, 'ls-tree', '-r', '--name-only', 'flotilla-status', 'manifests/'))
+      .split('\n')
+      .map((p) => p.slice('manifests/'.length))
+      .sort();
     expect(Object.keys(await readTree(s.out)).sort()).toEqual(onBranch);
     expect(await git(s.repo.dir, 'show', 'flotilla-status:status.yaml')).toContain('phase: Synced');
   });

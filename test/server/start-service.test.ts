@@ -14,10 +14,24 @@ describe('shardManagerFromConfig', () => {
   it('a malformed ha.kubeconfig fails with KUBECONFIG_UNREADABLE naming the file and line, never the token', () => {
     const file = path.join(dir, 'kubeconfig');
     writeFileSync(file, 'apiVersion: v1\nusers:\n- name: admin\n  user:\n    token: SUPERSECRETTOKEN123\n   bad: [indent\n');
-    const ha = { shards: 3, leaseNamespace: 'flotilla', leaseName: 'flotilla', identityEnv: 'POD_NAME', kubeconfig: file, leaseDurationSeconds: 15, renewDeadlineSeconds: 10, retryPeriodSeconds: 2 };
+    const ha = {
+      shards: 3,
+      leaseNamespace: 'flotilla',
+      leaseName: 'flotilla',
+      identityEnv: 'POD_NAME',
+      kubeconfig: file,
+      leaseDurationSeconds: 15,
+      renewDeadlineSeconds: 10,
+      retryPeriodSeconds: 2,
+    };
     let error: unknown;
     try {
-      shardManagerFromConfig(ha, { env: {}, log: createLogger({ json: true, write: () => {}, level: 'error' }), metrics: createMetrics(), onGained: () => {} });
+      shardManagerFromConfig(ha, {
+        env: {},
+        log: createLogger({ json: true, write: () => {}, level: 'error' }),
+        metrics: createMetrics(),
+        onGained: () => {},
+      });
     } catch (e) {
       error = e;
     }

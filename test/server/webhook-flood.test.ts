@@ -25,8 +25,15 @@ async function serve() {
     log: logger.log,
     now: () => t,
   });
-  const post = (headers: Record<string, string>) => fetch(`${server.url}/hooks/git`, { method: 'POST', body: push, headers }).then((r) => r.status);
-  return { server, post, triggers: () => triggers, advance: (ms: number) => void (t += ms), warnings: () => logger.lines.filter((l) => l.includes('webhook refused')).length };
+  const post = (headers: Record<string, string>) =>
+    fetch(`${server.url}/hooks/git`, { method: 'POST', body: push, headers }).then((r) => r.status);
+  return {
+    server,
+    post,
+    triggers: () => triggers,
+    advance: (ms: number) => void (t += ms),
+    warnings: () => logger.lines.filter((l) => l.includes('webhook refused')).length,
+  };
 }
 
 describe('webhook rate limit: verify first', () => {

@@ -7,7 +7,7 @@ const GITHUB_DOC_SECRET = "It's a Secret to Everybody";
 const GITHUB_DOC_SIGNATURE = 'sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
 
 describe('webhook verification', () => {
-  it("GitHub's documented example signature verifies (\"Hello, World!\" with \"It's a Secret to Everybody\")", () => {
+  it('GitHub\'s documented example signature verifies ("Hello, World!" with "It\'s a Secret to Everybody")', () => {
     expect(verifySignature(GITHUB_DOC_SECRET, Buffer.from('Hello, World!'), GITHUB_DOC_SIGNATURE)).toBe(true);
     expect(signBody(GITHUB_DOC_SECRET, 'Hello, World!')).toBe(GITHUB_DOC_SIGNATURE);
   });
@@ -25,8 +25,14 @@ describe('webhook verification', () => {
 
   it('with a secret configured, an unsigned request from any provider is refused', () => {
     const body = Buffer.from('{}');
-    expect(verifyRequest('github', { 'x-github-event': 'push' }, body, SECRET)).toEqual({ ok: false, reason: 'missing X-Hub-Signature-256' });
-    expect(verifyRequest('gitlab', { 'x-gitlab-event': 'Push Hook' }, body, SECRET)).toEqual({ ok: false, reason: 'missing X-Gitlab-Token' });
+    expect(verifyRequest('github', { 'x-github-event': 'push' }, body, SECRET)).toEqual({
+      ok: false,
+      reason: 'missing X-Hub-Signature-256',
+    });
+    expect(verifyRequest('gitlab', { 'x-gitlab-event': 'Push Hook' }, body, SECRET)).toEqual({
+      ok: false,
+      reason: 'missing X-Gitlab-Token',
+    });
     expect(verifyRequest('generic', {}, body, SECRET)).toEqual({ ok: false, reason: 'missing signature or bearer token' });
     expect(verifyRequest('generic', {}, body, null)).toEqual({ ok: true });
   });
@@ -56,15 +62,28 @@ describe('webhook events', () => {
   });
 
   it('GitHub push to refs/heads/main → branch main; ping → ping; issues → other; tag push → no branch', () => {
-    expect(parseEvent('github', { 'x-github-event': 'push' }, Buffer.from('{"ref":"refs/heads/main","after":"abc"}'))).toEqual({ kind: 'push', branch: 'main', ref: 'refs/heads/main' });
+    expect(parseEvent('github', { 'x-github-event': 'push' }, Buffer.from('{"ref":"refs/heads/main","after":"abc"}'))).toEqual({
+      kind: 'push',
+      branch: 'main',
+      ref: 'refs/heads/main',
+    });
     expect(parseEvent('github', { 'x-github-event': 'ping' }, Buffer.from('{}'))).toEqual({ kind: 'ping' });
     expect(parseEvent('github', { 'x-github-event': 'issues' }, Buffer.from('{}'))).toEqual({ kind: 'other', event: 'issues' });
-    expect(parseEvent('github', { 'x-github-event': 'push' }, Buffer.from('{"ref":"refs/tags/v1"}'))).toEqual({ kind: 'push', branch: null, ref: 'refs/tags/v1' });
+    expect(parseEvent('github', { 'x-github-event': 'push' }, Buffer.from('{"ref":"refs/tags/v1"}'))).toEqual({
+      kind: 'push',
+      branch: null,
+      ref: 'refs/tags/v1',
+    });
   });
 
   it('GitLab Push Hook and a generic {"branch": "main"} body', () => {
-    expect(parseEvent('gitlab', { 'x-gitlab-event': 'Push Hook' }, Buffer.from('{"object_kind":"push","ref":"refs/heads/release"}'))).toMatchObject({ kind: 'push', branch: 'release' });
-    expect(parseEvent('gitlab', { 'x-gitlab-event': 'Merge Request Hook' }, Buffer.from('{}'))).toEqual({ kind: 'other', event: 'Merge Request Hook' });
+    expect(
+      parseEvent('gitlab', { 'x-gitlab-event': 'Push Hook' }, Buffer.from('{"object_kind":"push","ref":"refs/heads/release"}')),
+    ).toMatchObject({ kind: 'push', branch: 'release' });
+    expect(parseEvent('gitlab', { 'x-gitlab-event': 'Merge Request Hook' }, Buffer.from('{}'))).toEqual({
+      kind: 'other',
+      event: 'Merge Request Hook',
+    });
     expect(parseEvent('generic', {}, Buffer.from('{"branch":"main"}'))).toMatchObject({ kind: 'push', branch: 'main' });
     expect(() => parseEvent('generic', {}, Buffer.from('not json'))).toThrow(/not JSON/);
   });

@@ -11,7 +11,8 @@ import { cleanupRepos, commitFiles, git as gitCli, makeBareClone, makeRepo, make
 
 /** isomorphic-git's node client with a whole-request timeout, as the reconciler will wrap it. */
 const timedHttp = (ms: number) => ({
-  request: (r: Parameters<typeof httpNode.request>[0]) => httpNode.request({ ...r, signal: r.signal ?? AbortSignal.timeout(ms) } as typeof r),
+  request: (r: Parameters<typeof httpNode.request>[0]) =>
+    httpNode.request({ ...r, signal: r.signal ?? AbortSignal.timeout(ms) } as typeof r),
 });
 
 /** isomorphic-git's types demand `dir` for clone, but a gitdir-only clone with noCheckout works (docs/design/libraries.md §1). */
@@ -52,7 +53,9 @@ describe('git http server (integration)', () => {
 
   it('isomorphic-git clones into a bare gitdir that readRevisionFiles reads at origin/main', async () => {
     const gitdir = path.join(await makeTempDir(), 'fleet.git');
-    await git.clone(gitdirOnly({ fs, http: httpNode, gitdir, url: `${server.url}/fleet.git`, ref: 'main', singleBranch: true, noCheckout: true }));
+    await git.clone(
+      gitdirOnly({ fs, http: httpNode, gitdir, url: `${server.url}/fleet.git`, ref: 'main', singleBranch: true, noCheckout: true }),
+    );
     const commit = await resolveRevision({ dir: gitdir, ref: 'origin/main' });
     expect(commit).toBe(work.commit);
     expect(await readRevisionFiles({ dir: gitdir, commit })).toEqual([
@@ -78,9 +81,9 @@ describe('git http server (integration)', () => {
     expect(await gitCli(ok, 'rev-parse', 'HEAD')).toBe(work.commit);
 
     const bad = path.join(await makeTempDir(), 'bad');
-    await expect(
-      gitCli(path.dirname(bad), 'clone', '-q', secured.url.replace('//', '//bot:wrong@') + '/fleet.git', bad),
-    ).rejects.toThrow(/Authentication failed|401/);
+    await expect(gitCli(path.dirname(bad), 'clone', '-q', secured.url.replace('//', '//bot:wrong@') + '/fleet.git', bad)).rejects.toThrow(
+      /Authentication failed|401/,
+    );
     expect(secured.requests.some((r) => r.status === 401)).toBe(true);
 
     const gitdir = path.join(await makeTempDir(), 'iso.git');
@@ -96,20 +99,25 @@ describe('git http server (integration)', () => {
           onAuthFailure: () => ({ cancel: true }),
         }),
       )
-      .then(() => null, (e: unknown) => e as { code?: string });
+      .then(
+        () => null,
+        (e: unknown) => e as { code?: string },
+      );
     expect(err?.code).toBe('UserCanceledError');
-    const noAuth = await git
-      .listServerRefs({ http: httpNode, url: `${secured.url}/fleet.git` })
-      .then(() => null, (e: unknown) => e as { code?: string; data?: { statusCode?: number } });
+    const noAuth = await git.listServerRefs({ http: httpNode, url: `${secured.url}/fleet.git` }).then(
+      () => null,
+      (e: unknown) => e as { code?: string; data?: { statusCode?: number } },
+    );
     expect(noAuth?.code).toBe('HttpError');
     expect(noAuth?.data?.statusCode).toBe(401);
   });
 
   it('a 503 fault reaches the client, and clears after `times: 1` so the retry succeeds', async () => {
     server.setFault({ status: 503 });
-    const err = await git
-      .listServerRefs({ http: httpNode, url: `${server.url}/fleet.git` })
-      .then(() => null, (e: unknown) => e as { code?: string; data?: { statusCode?: number } });
+    const err = await git.listServerRefs({ http: httpNode, url: `${server.url}/fleet.git` }).then(
+      () => null,
+      (e: unknown) => e as { code?: string; data?: { statusCode?: number } },
+    );
     expect(err?.data?.statusCode).toBe(503);
     await expect(gitCli(root, 'ls-remote', `${server.url}/fleet.git`)).rejects.toThrow(/503/);
 

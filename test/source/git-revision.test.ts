@@ -196,9 +196,7 @@ describe('readRevisionFiles', () => {
   });
 
   it('a subpath naming a dot-directory is read, since the user asked for it', async () => {
-    expect(paths(await readRevisionFiles({ dir, commit: newer, subpath: '.github' }))).toEqual([
-      '.github/workflows/ci.yaml',
-    ]);
+    expect(paths(await readRevisionFiles({ dir, commit: newer, subpath: '.github' }))).toEqual(['.github/workflows/ci.yaml']);
   });
 
   it('a subpath escaping the root is PATH_OUTSIDE_REPO', async () => {
@@ -238,9 +236,7 @@ describe('readRevisionFiles', () => {
     const bare = await makeBareClone(dir);
     const cache = {};
     expect(await resolveRevision({ dir: bare, ref: 'main', cache })).toBe(newer);
-    expect(await readRevisionFiles({ dir: bare, commit: newer, cache })).toEqual(
-      await readRevisionFiles({ dir, commit: newer }),
-    );
+    expect(await readRevisionFiles({ dir: bare, commit: newer, cache })).toEqual(await readRevisionFiles({ dir, commit: newer }));
     expect(await readRevisionFiles({ dir: bare, commit: older, cache })).toHaveLength(2);
   });
 });
@@ -257,7 +253,7 @@ describe('changedPaths', () => {
       'apps/api/deploy.yaml': 'replicas: 2\n',
       'stable/a/b/c.yaml': 'untouched\n',
       'old-name.yaml': 'kind: ConfigMap\n',
-      'thing': 'a file that becomes a directory\n',
+      thing: 'a file that becomes a directory\n',
     }));
   });
 
@@ -330,9 +326,7 @@ describe('changedPaths', () => {
       await gitStdin(copy, data, 'unpack-objects', '-q');
     }
     for (const oid of [stableA, stableB, blob]) await fs.rm(path.join(copy, 'objects', oid.slice(0, 2), oid.slice(2)));
-    expect(await changedPaths({ dir: copy, from: base, to: head })).toEqual([
-      { path: 'apps/api/deploy.yaml', op: 'modify' },
-    ]);
+    expect(await changedPaths({ dir: copy, from: base, to: head })).toEqual([{ path: 'apps/api/deploy.yaml', op: 'modify' }]);
     // Proof that the objects are really gone: reading the whole tree now fails.
     expect((await rejection(readRevisionFiles({ dir: copy, commit: head }))).code).toBe('GIT_READ_FAILED');
     await git(dir, 'reset', '-q', '--hard', base);

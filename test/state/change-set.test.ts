@@ -6,7 +6,13 @@ import { layoutManifests } from '../../src/render/layout.js';
 import { toStableYaml } from '../../src/objects/serialize.js';
 import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
 
-const obj = (kind: string, name: string, extra: Record<string, unknown> = {}, revision = 'r1', apiVersion = kind === 'Deployment' ? 'apps/v1' : 'v1') => ({
+const obj = (
+  kind: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+  revision = 'r1',
+  apiVersion = kind === 'Deployment' ? 'apps/v1' : 'v1',
+) => ({
   apiVersion,
   kind,
   metadata: { name, namespace: 'default', annotations: { [REVISION_ANNOTATION]: revision } },
@@ -37,11 +43,25 @@ describe('diffDesired', () => {
   });
 
   it('replicas 2 → 3 on one of two clusters: 1 configured with the JSON patch, 1 unchanged', () => {
-    const first = apply({ east: [obj('Deployment', 'web', { spec: { replicas: 2 } })], west: [obj('Deployment', 'web', { spec: { replicas: 2 } })] });
-    const second = apply({ east: [obj('Deployment', 'web', { spec: { replicas: 3 } }, 'r2')], west: [obj('Deployment', 'web', { spec: { replicas: 2 } }, 'r2')] }, first.next);
+    const first = apply({
+      east: [obj('Deployment', 'web', { spec: { replicas: 2 } })],
+      west: [obj('Deployment', 'web', { spec: { replicas: 2 } })],
+    });
+    const second = apply(
+      {
+        east: [obj('Deployment', 'web', { spec: { replicas: 3 } }, 'r2')],
+        west: [obj('Deployment', 'web', { spec: { replicas: 2 } }, 'r2')],
+      },
+      first.next,
+    );
     expect(second.counts).toEqual({ created: 0, configured: 1, unchanged: 1, deleted: 0 });
     expect(second.changes).toHaveLength(1);
-    expect(second.changes[0]).toMatchObject({ action: 'configured', cluster: 'east', path: 'east/default/deployment-web.yaml', patch: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
+    expect(second.changes[0]).toMatchObject({
+      action: 'configured',
+      cluster: 'east',
+      path: 'east/default/deployment-web.yaml',
+      patch: [{ op: 'replace', path: '/spec/replicas', value: 3 }],
+    });
     expect(second.perCluster.get('west')).toEqual({ created: 0, configured: 0, unchanged: 1, deleted: 0 });
   });
 
@@ -56,14 +76,21 @@ describe('diffDesired', () => {
     const first = apply({ east: [obj('Deployment', 'web')] });
     const second = apply({ east: [obj('Deployment', 'web'), obj('Deployment', 'web', {}, 'r1', 'example.com/v1')] }, first.next);
     const byAction = Object.fromEntries(second.changes.map((c) => [c.action, c]));
-    expect(byAction.moved).toMatchObject({ path: 'east/default/deployment.apps-web.yaml', previousPath: 'east/default/deployment-web.yaml' });
+    expect(byAction.moved).toMatchObject({
+      path: 'east/default/deployment.apps-web.yaml',
+      previousPath: 'east/default/deployment-web.yaml',
+    });
     expect(byAction.created).toMatchObject({ path: 'east/default/deployment.example.com-web.yaml' });
   });
 
   it('a cluster whose rendered list holds the same objects is unchanged as a whole (shared, not copied)', () => {
     const list = [obj('ConfigMap', 'a'), obj('ConfigMap', 'b')];
     const first = diffDesired({ previous: new Map(), manifests: { east: list, west: [obj('ConfigMap', 'c')] } });
-    const second = diffDesired({ previous: first.next, manifests: { east: [...list], west: [obj('ConfigMap', 'c', { data: { k: 'v' } })] }, previousLists: first.lists });
+    const second = diffDesired({
+      previous: first.next,
+      manifests: { east: [...list], west: [obj('ConfigMap', 'c', { data: { k: 'v' } })] },
+      previousLists: first.lists,
+    });
     expect(second.next.get('east')).toBe(first.next.get('east'));
     expect(second.counts).toEqual({ created: 0, configured: 1, unchanged: 2, deleted: 0 });
   });
@@ -71,7 +98,9 @@ describe('diffDesired', () => {
   it('a cluster that disappears: all its objects are deleted', () => {
     const first = apply({ east: [obj('ConfigMap', 'a')], west: [obj('ConfigMap', 'b')] });
     const second = apply({ east: [obj('ConfigMap', 'a')] }, first.next);
-    expect(second.changes).toEqual([expect.objectContaining({ action: 'deleted', cluster: 'west', path: 'west/default/configmap-b.yaml' })]);
+    expect(second.changes).toEqual([
+      expect.objectContaining({ action: 'deleted', cluster: 'west', path: 'west/default/configmap-b.yaml' }),
+    ]);
     expect([...second.next.keys()]).toEqual(['east']);
   });
 
@@ -94,8 +123,15 @@ describe('diffDesired', () => {
   it('property: next-state paths equal layoutManifests of the new manifests, whatever the previous state', () => {
     // Valid Kubernetes identities only: layoutManifests cannot tell apart names that differ only in
     // case within the core group, which the API server never accepts anyway.
-    const kinds = fc.constantFrom(['apps/v1', 'Deployment'], ['example.com/v1', 'Deployment'], ['other.io/v2', 'Deployment'], ['v1', 'ConfigMap']);
-    const objects = fc.array(fc.record({ k: kinds, name: fc.constantFrom('a', 'b'), cluster: fc.constantFrom('east', 'west') }), { maxLength: 8 });
+    const kinds = fc.constantFrom(
+      ['apps/v1', 'Deployment'],
+      ['example.com/v1', 'Deployment'],
+      ['other.io/v2', 'Deployment'],
+      ['v1', 'ConfigMap'],
+    );
+    const objects = fc.array(fc.record({ k: kinds, name: fc.constantFrom('a', 'b'), cluster: fc.constantFrom('east', 'west') }), {
+      maxLength: 8,
+    });
     const toManifests = (list: Array<{ k: readonly string[]; name: string; cluster: string }>) => {
       const m: Record<string, Array<Record<string, unknown>>> = {};
       const seen = new Set<string>();
@@ -112,7 +148,9 @@ describe('diffDesired', () => {
         const first = apply(toManifests(a));
         const manifests = toManifests(b);
         const second = apply(manifests, first.next);
-        const expected = layoutManifests(manifests).map((e) => e.path).sort();
+        const expected = layoutManifests(manifests)
+          .map((e) => e.path)
+          .sort();
         expect([...stateObjects(second.next)].map((o) => o.path).sort()).toEqual(expected);
         // Applying the changes to the first state's files gives exactly the second state's files.
         const files = new Map([...stateObjects(first.next)].map((o) => [o.path, o.oid]));
@@ -121,7 +159,9 @@ describe('diffDesired', () => {
           if (c.action === 'deleted') files.delete(c.path);
         }
         for (const c of second.changes) if (c.action !== 'deleted') files.set(c.path, c.oid!);
-        expect(new Map([...files].sort())).toEqual(new Map([...stateObjects(second.next)].map((o) => [o.path, o.oid] as [string, string]).sort()));
+        expect(new Map([...files].sort())).toEqual(
+          new Map([...stateObjects(second.next)].map((o) => [o.path, o.oid] as [string, string]).sort()),
+        );
       }),
     );
   });

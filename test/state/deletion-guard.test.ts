@@ -24,7 +24,15 @@ describe('mass-deletion guard', () => {
     const before = await readTree(out);
     fs.reset();
     const keep = ['01-fleet-global-production.yaml', '05-nginx.yaml', '07-attached-cluster.yaml'];
-    const gone = await commitFiles(dir, Object.fromEntries(Object.keys(seed).filter((f) => !keep.includes(f)).map((f) => [f, null])), 'remove most of the fleet');
+    const gone = await commitFiles(
+      dir,
+      Object.fromEntries(
+        Object.keys(seed)
+          .filter((f) => !keep.includes(f))
+          .map((f) => [f, null]),
+      ),
+      'remove most of the fleet',
+    );
     const o = await reconciler.reconcileOnce();
     expect(o).toMatchObject({ phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', revision: gone });
     expect(o.message).toContain('would delete 26 of 28 objects (92.86%), over safety.maxDeletePercent 50%');
@@ -49,11 +57,23 @@ describe('mass-deletion guard', () => {
     await mkdir(path.join(out, 'cluster-hangzhou/default'), { recursive: true });
     await writeFile(path.join(out, 'cluster-hangzhou/default/my-notes.yaml'), 'mine\n');
     fs.reset();
-    await commitFiles(dir, Object.fromEntries(Object.keys(seed).filter((f) => f !== '01-fleet-global-production.yaml' && f !== '05-nginx.yaml').map((f) => [f, null])), 'remove most');
+    await commitFiles(
+      dir,
+      Object.fromEntries(
+        Object.keys(seed)
+          .filter((f) => f !== '01-fleet-global-production.yaml' && f !== '05-nginx.yaml')
+          .map((f) => [f, null]),
+      ),
+      'remove most',
+    );
     const o = await reconciler.reconcileOnce();
     expect(o.phase).toBe('Synced');
     expect(o.counts.deleted).toBe(26);
-    expect(Object.keys(await readTree(out)).sort()).toEqual(['cluster-hangzhou/default/deployment-nginx.yaml', 'cluster-hangzhou/default/my-notes.yaml', 'cluster-shanghai/default/deployment-nginx.yaml']);
+    expect(Object.keys(await readTree(out)).sort()).toEqual([
+      'cluster-hangzhou/default/deployment-nginx.yaml',
+      'cluster-hangzhou/default/my-notes.yaml',
+      'cluster-shanghai/default/deployment-nginx.yaml',
+    ]);
   });
 });
 
@@ -78,6 +98,8 @@ describe('invalid revisions', () => {
     const fixed = await reconciler.reconcileOnce();
     expect(fixed.phase).toBe('Synced');
     expect(fs.writes).toEqual([]);
-    expect(await git(dir, 'log', '--format=%s', 'flotilla-status')).toMatch(/^flotilla: Synced at [0-9a-f]{40}\nflotilla: Invalid at [0-9a-f]{40}\nflotilla: Synced at [0-9a-f]{40}$/);
+    expect(await git(dir, 'log', '--format=%s', 'flotilla-status')).toMatch(
+      /^flotilla: Synced at [0-9a-f]{40}\nflotilla: Invalid at [0-9a-f]{40}\nflotilla: Synced at [0-9a-f]{40}$/,
+    );
   });
 });

@@ -25,11 +25,35 @@ function status(over: Partial<ReconcileStatus> = {}): ReconcileStatus {
     lastGoodRevision: REV,
     reconciledAt: '2024-01-01T00:00:00.000Z',
     objects: { total: 3, created: 3, configured: 0, unchanged: 0, deleted: 0 },
-    clusters: { east: { reachable: true, applied: 2, unchanged: 0, deleted: 0, failed: 0 }, west: { reachable: true, applied: 1, unchanged: 0, deleted: 0, failed: 0 } },
-    targets: [{ name: 'directory:out', type: 'directory', phase: 'Applied', created: 3, configured: 0, unchanged: 0, deleted: 0, failed: 0, message: null }],
+    clusters: {
+      east: { reachable: true, applied: 2, unchanged: 0, deleted: 0, failed: 0 },
+      west: { reachable: true, applied: 1, unchanged: 0, deleted: 0, failed: 0 },
+    },
+    targets: [
+      {
+        name: 'directory:out',
+        type: 'directory',
+        phase: 'Applied',
+        created: 3,
+        configured: 0,
+        unchanged: 0,
+        deleted: 0,
+        failed: 0,
+        message: null,
+      },
+    ],
     heldBack: null,
     placements: [
-      { resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web' }, policy: { kind: 'PropagationPolicy', namespace: 'default', name: 'web' }, replicas: 3, clusters: [{ name: 'east', replicas: 2 }, { name: 'west', replicas: 1 }], error: null },
+      {
+        resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web' },
+        policy: { kind: 'PropagationPolicy', namespace: 'default', name: 'web' },
+        replicas: 3,
+        clusters: [
+          { name: 'east', replicas: 2 },
+          { name: 'west', replicas: 1 },
+        ],
+        error: null,
+      },
     ],
     diagnostics: [{ severity: 'error', code: 'YAML_PARSE', message: 'bad | pipe', file: 'apps/web.yaml', line: 7, column: 3 }],
     ...over,
@@ -41,8 +65,13 @@ describe('status.yaml', () => {
     const s = status();
     const text = serializeStatus(s);
     const doc = parse(text) as Record<string, unknown>;
-    expect(Object.keys(doc)).toEqual(expect.arrayContaining(['sourceRevision', 'phase', 'clusters', 'placements', 'diagnostics', 'lastGoodRevision']));
-    expect(doc.clusters).toEqual({ east: { reachable: true, applied: 2, unchanged: 0, deleted: 0, failed: 0 }, west: { reachable: true, applied: 1, unchanged: 0, deleted: 0, failed: 0 } });
+    expect(Object.keys(doc)).toEqual(
+      expect.arrayContaining(['sourceRevision', 'phase', 'clusters', 'placements', 'diagnostics', 'lastGoodRevision']),
+    );
+    expect(doc.clusters).toEqual({
+      east: { reachable: true, applied: 2, unchanged: 0, deleted: 0, failed: 0 },
+      west: { reachable: true, applied: 1, unchanged: 0, deleted: 0, failed: 0 },
+    });
     expect(parseStatus(text)).toEqual(s);
   });
 
@@ -56,16 +85,41 @@ describe('status.yaml', () => {
   });
 
   it('sameStatus ignores the time and change counts, not the phase or revision', () => {
-    expect(sameStatus(status(), status({ reconciledAt: '2030-01-01T00:00:00Z', objects: { total: 3, created: 0, configured: 0, unchanged: 3, deleted: 0 } }))).toBe(true);
+    expect(
+      sameStatus(
+        status(),
+        status({ reconciledAt: '2030-01-01T00:00:00Z', objects: { total: 3, created: 0, configured: 0, unchanged: 3, deleted: 0 } }),
+      ),
+    ).toBe(true);
     expect(sameStatus(status(), status({ phase: 'Failed' }))).toBe(false);
     expect(sameStatus(status(), status({ sourceRevision: 'b'.repeat(40) }))).toBe(false);
   });
 
   it('live clusters: a new probe time is not news; a cluster turning not ready, drift or a failover event is', () => {
-    const cond = (lastProbeAt: number, ready = true) => ({ cluster: 'east', ready, transitionAt: null, streakSince: null, lastProbeAt, lastError: null });
+    const cond = (lastProbeAt: number, ready = true) => ({
+      cluster: 'east',
+      ready,
+      transitionAt: null,
+      streakSince: null,
+      lastProbeAt,
+      lastError: null,
+    });
     const live = (over: Partial<ReconcileStatus> = {}, east: Record<string, unknown> = {}) =>
       status({
-        clusters: { east: { reachable: true, applied: 2, unchanged: 0, deleted: 0, failed: 0, ready: true, health: 'Healthy', drifted: 0, message: null, ...east } },
+        clusters: {
+          east: {
+            reachable: true,
+            applied: 2,
+            unchanged: 0,
+            deleted: 0,
+            failed: 0,
+            ready: true,
+            health: 'Healthy',
+            drifted: 0,
+            message: null,
+            ...east,
+          },
+        },
         health: 'Healthy',
         failover: { conditions: [cond(1000)], events: [] },
         ...over,
@@ -74,9 +128,24 @@ describe('status.yaml', () => {
     expect(sameStatus(a, live({ failover: { conditions: [cond(31_000)], events: [] } }))).toBe(true);
     expect(sameStatus(a, live({}, { ready: false, message: 'not ready: ECONNREFUSED' }))).toBe(false);
     expect(sameStatus(a, live({}, { drifted: 1 }))).toBe(false);
-    expect(sameStatus(a, live({ failover: { conditions: [cond(2000)], events: [{ cluster: 'east', at: 2000, type: 'NotReady', message: 'down' }] } }))).toBe(false);
+    expect(
+      sameStatus(
+        a,
+        live({ failover: { conditions: [cond(2000)], events: [{ cluster: 'east', at: 2000, type: 'NotReady', message: 'down' }] } }),
+      ),
+    ).toBe(false);
     // And it all reads back from status.yaml, the README shows the live columns and the events.
-    const withEvent = live({ failover: { conditions: [cond(2000, false)], events: [{ cluster: 'east', at: Date.parse('2026-03-01T10:00:00Z'), type: 'NotReady', message: 'cluster east stopped answering' }] } }, { ready: false });
+    const withEvent = live(
+      {
+        failover: {
+          conditions: [cond(2000, false)],
+          events: [
+            { cluster: 'east', at: Date.parse('2026-03-01T10:00:00Z'), type: 'NotReady', message: 'cluster east stopped answering' },
+          ],
+        },
+      },
+      { ready: false },
+    );
     expect(parseStatus(serializeStatus(withEvent))).toEqual(withEvent);
     const md = statusReadme(withEvent);
     expect(md).toContain('| Cluster | Sync | Applied | Unchanged | Deleted | Failed | Ready | Health | Drifted | Message |');
@@ -104,16 +173,40 @@ describe('tree edits without a work tree', () => {
     const store = new ObjectStore(gitdir);
     const a = await store.writeBlob('a\n');
     const b = await store.writeBlob('b\n');
-    const t1 = await store.editTree(null, new Map([['x/y/a.yaml', a], ['x/y/b.yaml', b], ['z/c.yaml', a], ['top.md', b]]));
-    expect([...(await store.listTree(t1))].sort()).toEqual([['top.md', b], ['x/y/a.yaml', a], ['x/y/b.yaml', b], ['z/c.yaml', a]]);
+    const t1 = await store.editTree(
+      null,
+      new Map([
+        ['x/y/a.yaml', a],
+        ['x/y/b.yaml', b],
+        ['z/c.yaml', a],
+        ['top.md', b],
+      ]),
+    );
+    expect([...(await store.listTree(t1))].sort()).toEqual([
+      ['top.md', b],
+      ['x/y/a.yaml', a],
+      ['x/y/b.yaml', b],
+      ['z/c.yaml', a],
+    ]);
     const zBefore = (await git.readTree({ fs, gitdir, oid: t1, filepath: 'z' })).oid;
-    const t2 = await store.editTree(t1, new Map([['x/y/a.yaml', null], ['x/y/b.yaml', null], ['x/new.yaml', a]]));
+    const t2 = await store.editTree(
+      t1,
+      new Map([
+        ['x/y/a.yaml', null],
+        ['x/y/b.yaml', null],
+        ['x/new.yaml', a],
+      ]),
+    );
     expect([...(await store.listTree(t2)).keys()].sort()).toEqual(['top.md', 'x/new.yaml', 'z/c.yaml']);
     expect((await git.readTree({ fs, gitdir, oid: t2, filepath: 'z' })).oid).toBe(zBefore);
     expect(await store.editTree(t2, new Map([['z/c.yaml', a]]))).toBe(t2);
     const commit = await store.writeCommit({ tree: t2, parents: [], message: 'm', author: { name: 'n', email: 'e@x', timestamp: 1 } });
     await git.writeRef({ fs, gitdir, ref: 'refs/heads/main', value: commit });
-    const out = await new Promise<string>((resolve, reject) => execFile('git', ['--git-dir', gitdir, 'fsck', '--strict', '--no-dangling'], (e, so, se) => (e ? reject(new Error(se)) : resolve(String(so) + String(se)))));
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile('git', ['--git-dir', gitdir, 'fsck', '--strict', '--no-dangling'], (e, so, se) =>
+        e ? reject(new Error(se)) : resolve(String(so) + String(se)),
+      ),
+    );
     expect(out.trim()).toBe('');
   });
 });

@@ -12,7 +12,8 @@ import { del, plan, write } from './plan-fixtures.js';
 
 afterAll(cleanupRepos);
 
-const inventoryOf = async (root: string) => JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files as Record<string, string>;
+const inventoryOf = async (root: string) =>
+  JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files as Record<string, string>;
 
 /** An output root and, beside it, a victim folder holding a file that must never change. */
 async function rootAndVictim() {
@@ -28,7 +29,10 @@ describe('directory target: symbolic links never lead it outside its root', () =
     await fs.mkdir(path.join(root, 'hz'));
     await fs.symlink(victim, path.join(root, 'hz/kurator-system'));
     const r = await new DirectoryTarget(root, nodeTargetFs).apply(
-      plan({ 'hz/kurator-system/cm.yaml': 'x: 1\n', 'sh/default/cm.yaml': 'y: 1\n' }, [write('hz/kurator-system/cm.yaml', 'x: 1\n'), write('sh/default/cm.yaml', 'y: 1\n')]),
+      plan({ 'hz/kurator-system/cm.yaml': 'x: 1\n', 'sh/default/cm.yaml': 'y: 1\n' }, [
+        write('hz/kurator-system/cm.yaml', 'x: 1\n'),
+        write('sh/default/cm.yaml', 'y: 1\n'),
+      ]),
     );
     expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['hz'] });
     expect(r.message).toContain('hz/kurator-system is a symbolic link');
@@ -78,7 +82,7 @@ describe('directory target: symbolic links never lead it outside its root', () =
     expect((await fs.readdir(victim)).sort()).toEqual(['cm.yaml', 'ns']);
   });
 
-  it('a link planted at the inventory\'s temporary file is not written through', async () => {
+  it("a link planted at the inventory's temporary file is not written through", async () => {
     const { root, victim } = await rootAndVictim();
     await fs.symlink(path.join(victim, 'cm.yaml'), path.join(root, `${INVENTORY_FILE}.tmp`));
     await new DirectoryTarget(root, nodeTargetFs).apply(plan({ 'a/n/x.yaml': 'x\n' }, [write('a/n/x.yaml', 'x\n')])).catch(() => null);
@@ -93,7 +97,13 @@ describe('directory target: files a person put in the folder are never touched',
       await fs.mkdir(path.join(root, 'a/default'), { recursive: true });
       await fs.writeFile(path.join(root, 'a/default/cm.yaml'), 'mine\n');
       const target = new DirectoryTarget(root, nodeTargetFs);
-      const r = await target.apply(plan({ 'a/default/cm.yaml': 'x: 1\n', 'b/default/cm.yaml': 'y: 1\n' }, [write('a/default/cm.yaml', 'x: 1\n'), write('b/default/cm.yaml', 'y: 1\n')], full));
+      const r = await target.apply(
+        plan(
+          { 'a/default/cm.yaml': 'x: 1\n', 'b/default/cm.yaml': 'y: 1\n' },
+          [write('a/default/cm.yaml', 'x: 1\n'), write('b/default/cm.yaml', 'y: 1\n')],
+          full,
+        ),
+      );
       expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['a'] });
       expect(r.message).toContain('a/default/cm.yaml: a file flotilla did not write is already there');
       expect(await fs.readFile(path.join(root, 'a/default/cm.yaml'), 'utf8')).toBe('mine\n');
@@ -121,7 +131,9 @@ describe('directory target: files a person put in the folder are never touched',
   it('a folder standing where an object file goes is refused, not an error for the whole pass', async () => {
     const root = await makeTempDir();
     await fs.mkdir(path.join(root, 'a/default/cm.yaml'), { recursive: true });
-    const r = await new DirectoryTarget(root, nodeTargetFs).apply(plan({ 'a/default/cm.yaml': 'x\n', 'b/n/y.yaml': 'y\n' }, [write('a/default/cm.yaml', 'x\n'), write('b/n/y.yaml', 'y\n')]));
+    const r = await new DirectoryTarget(root, nodeTargetFs).apply(
+      plan({ 'a/default/cm.yaml': 'x\n', 'b/n/y.yaml': 'y\n' }, [write('a/default/cm.yaml', 'x\n'), write('b/n/y.yaml', 'y\n')]),
+    );
     expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['a'] });
     expect(r.message).toContain('something other than a file is there');
   });

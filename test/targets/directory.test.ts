@@ -13,7 +13,13 @@ describe('directory target', () => {
   it('writes, records an inventory, and deletes only what it wrote (never a file a person added)', async () => {
     const root = await makeTempDir();
     const target = new DirectoryTarget(root, nodeTargetFs);
-    const r1 = await target.apply(plan({ 'a/default/x.yaml': 'x: 1\n', 'a/default/y.yaml': 'y: 1\n' }, [write('a/default/x.yaml', 'x: 1\n'), write('a/default/y.yaml', 'y: 1\n')], true));
+    const r1 = await target.apply(
+      plan(
+        { 'a/default/x.yaml': 'x: 1\n', 'a/default/y.yaml': 'y: 1\n' },
+        [write('a/default/x.yaml', 'x: 1\n'), write('a/default/y.yaml', 'y: 1\n')],
+        true,
+      ),
+    );
     expect(r1).toMatchObject({ ok: true, created: 2, configured: 0, deleted: 0 });
     const inventory = JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8'));
     expect(inventory.files).toEqual({ 'a/default/x.yaml': blobOid('x: 1\n'), 'a/default/y.yaml': blobOid('y: 1\n') });
@@ -26,7 +32,13 @@ describe('directory target', () => {
 
   it('full mode after a restart: restores a file deleted by hand, removes files that left the state, prunes empty folders', async () => {
     const root = await makeTempDir();
-    await new DirectoryTarget(root, nodeTargetFs).apply(plan({ 'a/default/x.yaml': 'x\n', 'b/default/y.yaml': 'y\n' }, [write('a/default/x.yaml', 'x\n'), write('b/default/y.yaml', 'y\n')], true));
+    await new DirectoryTarget(root, nodeTargetFs).apply(
+      plan(
+        { 'a/default/x.yaml': 'x\n', 'b/default/y.yaml': 'y\n' },
+        [write('a/default/x.yaml', 'x\n'), write('b/default/y.yaml', 'y\n')],
+        true,
+      ),
+    );
     await fs.rm(path.join(root, 'a/default/x.yaml'));
     const restarted = new DirectoryTarget(root, nodeTargetFs);
     const r = await restarted.apply(plan({ 'a/default/x.yaml': 'x\n' }, [], true));
@@ -37,8 +49,13 @@ describe('directory target', () => {
 
   it('a failing write reports the target Failed with its cluster, keeps what was written, and never throws', async () => {
     const root = await makeTempDir();
-    const failing: TargetFs = { ...nodeTargetFs, writeFile: async (f, t) => (f.includes('/b/') ? Promise.reject(new Error('disk full')) : nodeTargetFs.writeFile(f, t)) };
-    const r = await new DirectoryTarget(root, failing).apply(plan({ 'a/n/x.yaml': 'x\n', 'b/n/y.yaml': 'y\n' }, [write('a/n/x.yaml', 'x\n'), write('b/n/y.yaml', 'y\n')]));
+    const failing: TargetFs = {
+      ...nodeTargetFs,
+      writeFile: async (f, t) => (f.includes('/b/') ? Promise.reject(new Error('disk full')) : nodeTargetFs.writeFile(f, t)),
+    };
+    const r = await new DirectoryTarget(root, failing).apply(
+      plan({ 'a/n/x.yaml': 'x\n', 'b/n/y.yaml': 'y\n' }, [write('a/n/x.yaml', 'x\n'), write('b/n/y.yaml', 'y\n')]),
+    );
     expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['b'] });
     expect(r.message).toContain('disk full');
     expect(JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files).toEqual({ 'a/n/x.yaml': blobOid('x\n') });

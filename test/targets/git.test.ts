@@ -16,7 +16,13 @@ describe('git target', () => {
     expect(o.targets).toEqual([expect.objectContaining({ name: 'git:flotilla-rendered', phase: 'Applied', created: 28 })]);
     expect(await git(dir, 'log', '--format=%s', 'flotilla-rendered')).toBe(`flotilla: render ${commit}`);
     expect((await git(dir, 'ls-tree', '--name-only', 'flotilla-rendered')).split('\n')).toEqual([
-      'cluster-frankfurt', 'cluster-hangzhou', 'cluster-shanghai', 'cluster-zone-a', 'cluster-zone-b', 'ondemand-cluster', 'spot-cluster',
+      'cluster-frankfurt',
+      'cluster-hangzhou',
+      'cluster-shanghai',
+      'cluster-zone-a',
+      'cluster-zone-b',
+      'ondemand-cluster',
+      'spot-cluster',
     ]);
     expect(await git(dir, 'rev-parse', 'flotilla-rendered^{tree}')).toBe(await git(dir, 'rev-parse', 'flotilla-status:manifests'));
     expect(await git(dir, 'show', 'flotilla-rendered:cluster-hangzhou/default/deployment-nginx.yaml')).toContain('replicas: 6');
@@ -31,7 +37,9 @@ describe('git target', () => {
     const changed = await commitFiles(dir, { '05-nginx.yaml': nginx }, 'nginx 20');
     const c = await reconciler.reconcileOnce();
     expect(c.targets[0]).toMatchObject({ phase: 'Applied', configured: 2, created: 0, deleted: 0 });
-    expect(await git(dir, 'log', '-1', '--format=%B', 'flotilla-rendered')).toContain(`flotilla: render ${changed}\n\n0 created, 2 configured, 0 deleted, 26 unchanged.`);
+    expect(await git(dir, 'log', '-1', '--format=%B', 'flotilla-rendered')).toContain(
+      `flotilla: render ${changed}\n\n0 created, 2 configured, 0 deleted, 26 unchanged.`,
+    );
     expect(await git(dir, 'rev-list', '--merges', 'flotilla-rendered')).toBe('');
     expect(await git(dir, 'fsck', '--strict', '--no-dangling')).toBe('');
     void path;

@@ -11,7 +11,12 @@ import { evictFromPrevious, NOT_READY_TAINT_KEY } from '../../src/live/failover.
 import { PlanMaker, SEED_CLUSTERS, clearRequests, startSeedFleet, testTarget, writes } from '../kube/harness.js';
 import type { KubernetesTarget } from '../../src/targets/kubernetes.js';
 
-const byCluster = (t: KubernetesTarget) => Object.fromEntries(t.lastResult!.clusters.filter((c) => !c.cluster.includes('zone')).map((c) => [c.cluster, { error: c.errorCode, created: c.counts.created, reachable: c.reachable }]));
+const byCluster = (t: KubernetesTarget) =>
+  Object.fromEntries(
+    t
+      .lastResult!.clusters.filter((c) => !c.cluster.includes('zone'))
+      .map((c) => [c.cluster, { error: c.errorCode, created: c.counts.created, reachable: c.reachable }]),
+  );
 
 describe('one cluster failing never blocks the others', () => {
   let fleet: TestFleet;
@@ -54,7 +59,9 @@ describe('one cluster failing never blocks the others', () => {
     try {
       await target.apply(new PlanMaker().next(seed, { full: true }).plan);
       expect(waits).toEqual([1000, 1000]);
-      expect(hz.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('deployments/nginx')).map((r) => r.status)).toEqual([429, 429, 201]);
+      expect(hz.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith('deployments/nginx')).map((r) => r.status)).toEqual([
+        429, 429, 201,
+      ]);
       expect(byCluster(target)['cluster-hangzhou']!.error).toBeNull();
     } finally {
       target.close();
@@ -64,7 +71,10 @@ describe('one cluster failing never blocks the others', () => {
   it('a cluster that stops answering (requests hang) times out alone; a cluster that is down fails alone; both recover', async () => {
     fleet.servers.get('cluster-frankfurt')!.addFault({ action: 'hang' });
     await fleet.servers.get('spot-cluster')!.goDown();
-    const target = testTarget(fleet, { timeoutSeconds: 0.3, retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 1000 } });
+    const target = testTarget(fleet, {
+      timeoutSeconds: 0.3,
+      retry: { attempts: 2, initialDelayMs: 10, maxDelayMs: 20, maxRetryAfterMs: 1000 },
+    });
     const maker = new PlanMaker();
     try {
       const started = Date.now();
@@ -80,7 +90,11 @@ describe('one cluster failing never blocks the others', () => {
       clearRequests(fleet);
       const report = await target.apply(maker.next(seed).plan);
       expect(report.created).toBe(3);
-      expect(writes(fleet).map((w) => w.cluster).sort()).toEqual(['cluster-frankfurt', 'spot-cluster', 'spot-cluster']);
+      expect(
+        writes(fleet)
+          .map((w) => w.cluster)
+          .sort(),
+      ).toEqual(['cluster-frankfurt', 'spot-cluster', 'spot-cluster']);
     } finally {
       target.close();
     }
@@ -110,19 +124,28 @@ describe('failover: a cluster going down moves its replicas after the toleration
       // Poll 1: every cluster answers; capacity is read.
       let obs = await target.observe(SEED_CLUSTERS);
       expect(obs.events).toEqual([]);
-      expect(obs.clusters.find((c) => c.name === 'cluster-hangzhou')!.resourceSummary).toEqual({ allocatable: { cpu: '8', memory: String(32 * 2 ** 30), pods: '110' }, allocated: { cpu: '2', memory: String(4 * 2 ** 30), pods: '1' }, allocating: {} });
+      expect(obs.clusters.find((c) => c.name === 'cluster-hangzhou')!.resourceSummary).toEqual({
+        allocatable: { cpu: '8', memory: String(32 * 2 ** 30), pods: '110' },
+        allocated: { cpu: '2', memory: String(4 * 2 ** 30), pods: '1' },
+        allocating: {},
+      });
 
       // Poll 2: shanghai is down.
       await fleet.servers.get('cluster-shanghai')!.goDown();
       now += 30_000;
       obs = await target.observe(SEED_CLUSTERS);
       expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai NotReady']);
-      expect(obs.events[0]!.message).toMatch(/cluster-shanghai stopped answering \(.*(ECONNREFUSED|ECONNRESET).*\): tainted cluster.karmada.io\/not-ready:NoSchedule/);
+      expect(obs.events[0]!.message).toMatch(
+        /cluster-shanghai stopped answering \(.*(ECONNREFUSED|ECONNRESET).*\): tainted cluster.karmada.io\/not-ready:NoSchedule/,
+      );
       expect(obs.clusters.find((c) => c.name === 'cluster-shanghai')!.taints).toEqual([{ key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' }]);
       expect(obs.evicted).toEqual([]);
       // NoSchedule alone moves nothing: shanghai is in the previous result, so the taint filter passes it.
       let render = renderFleet({ files: [...seed, obs.file], revision: 'worktree', previous });
-      expect(render.placements.find((p) => p.resource.name === 'nginx')!.clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 6 }, { name: 'cluster-shanghai', replicas: 4 }]);
+      expect(render.placements.find((p) => p.resource.name === 'nginx')!.clusters).toEqual([
+        { name: 'cluster-hangzhou', replicas: 6 },
+        { name: 'cluster-shanghai', replicas: 4 },
+      ]);
 
       // Poll 3, one toleration period (1 s) later: eviction.
       now += 1_000;
@@ -133,7 +156,9 @@ describe('failover: a cluster going down moves its replicas after the toleration
       render = renderFleet({ files: [...seed, obs.file], revision: 'worktree', previous: evictFromPrevious(previous, obs.evicted) });
       expect(render.placements.find((p) => p.resource.name === 'nginx')!.clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
       // A workload that may only run on shanghai has nowhere to go, and says why.
-      expect(render.placements.find((p) => p.resource.name === 'reviews-v2')!.error).toContain('untolerated taint {cluster.karmada.io/not-ready:NoSchedule}');
+      expect(render.placements.find((p) => p.resource.name === 'reviews-v2')!.error).toContain(
+        'untolerated taint {cluster.karmada.io/not-ready:NoSchedule}',
+      );
 
       // Applying the new split: hangzhou gets 10; shanghai fails alone (down).
       const report = await target.apply(maker.fromRender(render).plan);

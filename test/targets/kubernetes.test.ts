@@ -9,9 +9,14 @@ import { PlanMaker, SEED_CLUSTERS, clearRequests, startSeedFleet, testTarget, wr
 import type { KubernetesTarget } from '../../src/targets/kubernetes.js';
 import { MANAGED_LABEL, PRUNE_ANNOTATION } from '../../src/objects/tracking.js';
 
-const deployment = (fleet: TestFleet, cluster: string, name: string) => fleet.servers.get(cluster)!.getObject('apps/v1', 'Deployment', 'default', name) as Record<string, any> | undefined;
+const deployment = (fleet: TestFleet, cluster: string, name: string) =>
+  fleet.servers.get(cluster)!.getObject('apps/v1', 'Deployment', 'default', name) as Record<string, any> | undefined;
 const actions = (t: KubernetesTarget, action: string) =>
-  t.lastResult!.clusters.flatMap((c) => c.objects.filter((o) => o.action === action).map((o) => `${c.cluster} ${o.ref.kind}/${o.ref.name}`)).sort();
+  t
+    .lastResult!.clusters.flatMap((c) =>
+      c.objects.filter((o) => o.action === action).map((o) => `${c.cluster} ${o.ref.kind}/${o.ref.name}`),
+    )
+    .sort();
 
 describe('kubernetes target: the seed fleet on five clusters', () => {
   let fleet: TestFleet;
@@ -32,7 +37,13 @@ describe('kubernetes target: the seed fleet on five clusters', () => {
 
   it('first sync: 26 objects created with one server-side apply each; the 2 clusters without credentials are reported', async () => {
     const report = await target.apply(maker.next(seed, { full: true }).plan);
-    expect(report).toMatchObject({ created: 26, configured: 0, deleted: 0, failedClusters: ['cluster-zone-a', 'cluster-zone-b'], ok: false });
+    expect(report).toMatchObject({
+      created: 26,
+      configured: 0,
+      deleted: 0,
+      failedClusters: ['cluster-zone-a', 'cluster-zone-b'],
+      ok: false,
+    });
     expect(report.message).toContain('cluster-zone-a: no connection: the kubeconfig has no context named cluster-zone-a');
     const w = writes(fleet);
     expect(w).toHaveLength(26);
@@ -42,10 +53,17 @@ describe('kubernetes target: the seed fleet on five clusters', () => {
     // Karmada's split, live: nginx 6/4 by static weights 60/40; the Namespace before the ConfigMap in it.
     expect(deployment(fleet, 'cluster-hangzhou', 'nginx')!.spec.replicas).toBe(6);
     expect(deployment(fleet, 'cluster-shanghai', 'nginx')!.spec.replicas).toBe(4);
-    const hz = fleet.servers.get('cluster-hangzhou')!.requests.filter((r) => r.method === 'PATCH').map((r) => r.path);
-    expect(hz.indexOf('/api/v1/namespaces/kurator-system')).toBeLessThan(hz.indexOf('/api/v1/namespaces/kurator-system/configmaps/network-config'));
+    const hz = fleet.servers
+      .get('cluster-hangzhou')!
+      .requests.filter((r) => r.method === 'PATCH')
+      .map((r) => r.path);
+    expect(hz.indexOf('/api/v1/namespaces/kurator-system')).toBeLessThan(
+      hz.indexOf('/api/v1/namespaces/kurator-system/configmaps/network-config'),
+    );
     // The VirtualService (a CRD kind) went through unchanged, every field kept.
-    const vs = fleet.servers.get('cluster-hangzhou')!.getObject('networking.istio.io/v1beta1', 'VirtualService', 'default', 'cross-cluster-route') as Record<string, any>;
+    const vs = fleet.servers
+      .get('cluster-hangzhou')!
+      .getObject('networking.istio.io/v1beta1', 'VirtualService', 'default', 'cross-cluster-route') as Record<string, any>;
     expect(vs.spec.http[0].retries).toEqual({ attempts: 3, perTryTimeout: '1s' });
     expect(vs.metadata.labels[MANAGED_LABEL]).toBe('flotilla');
     // Health: workloads become ready on the double; everything connected is Healthy.
@@ -70,7 +88,11 @@ describe('kubernetes target: the seed fleet on five clusters', () => {
     seed = editFile(seed, '05-nginx.yaml', 'weight: 40', 'weight: 30');
     const report = await target.apply(maker.next(seed).plan);
     expect(report).toMatchObject({ created: 0, configured: 2, unchanged: 24 });
-    expect(writes(fleet).map((w) => `${w.cluster} ${w.path}`).sort()).toEqual([
+    expect(
+      writes(fleet)
+        .map((w) => `${w.cluster} ${w.path}`)
+        .sort(),
+    ).toEqual([
       'cluster-hangzhou /apis/apps/v1/namespaces/default/deployments/nginx',
       'cluster-shanghai /apis/apps/v1/namespaces/default/deployments/nginx',
     ]);
@@ -89,7 +111,9 @@ describe('kubernetes target: the seed fleet on five clusters', () => {
     const report = await target.apply(maker.next(seed).plan);
     expect(report.configured).toBe(1);
     expect(report.message).toContain('drift corrected on 1 object');
-    const drifted = target.lastResult!.clusters.flatMap((c) => c.objects.filter((o) => o.drift.length > 0).map((o) => ({ cluster: c.cluster, name: o.ref.name, drift: o.drift })));
+    const drifted = target.lastResult!.clusters.flatMap((c) =>
+      c.objects.filter((o) => o.drift.length > 0).map((o) => ({ cluster: c.cluster, name: o.ref.name, drift: o.drift })),
+    );
     expect(drifted).toEqual([{ cluster: 'cluster-hangzhou', name: 'nginx', drift: ['spec.replicas'] }]);
     expect(deployment(fleet, 'cluster-hangzhou', 'nginx')!.spec.replicas).toBe(7);
     // The correction took the field back from kubectl-edit (a forced apply on flotilla's own object).
@@ -119,11 +143,18 @@ describe('kubernetes target: the seed fleet on five clusters', () => {
   it('a removed resource is pruned from every cluster, except where annotated prune: disabled', async () => {
     const sh = fleet.servers.get('cluster-shanghai')!;
     const api = sh.getObject('apps/v1', 'Deployment', 'default', 'api-v1') as Record<string, any>;
-    sh.putObject({ ...api, metadata: { ...api.metadata, annotations: { ...api.metadata.annotations, [PRUNE_ANNOTATION]: 'disabled' } } }, 'kubectl-annotate');
+    sh.putObject(
+      { ...api, metadata: { ...api.metadata, annotations: { ...api.metadata.annotations, [PRUNE_ANNOTATION]: 'disabled' } } },
+      'kubectl-annotate',
+    );
     clearRequests(fleet);
     const without = seed.filter((f) => f.path !== '04-cross-cluster-route.yaml');
     const report = await target.apply(maker.next(without).plan);
-    expect(actions(target, 'deleted')).toEqual(['cluster-hangzhou Deployment/api-v1', 'cluster-hangzhou VirtualService/cross-cluster-route', 'cluster-shanghai VirtualService/cross-cluster-route']);
+    expect(actions(target, 'deleted')).toEqual([
+      'cluster-hangzhou Deployment/api-v1',
+      'cluster-hangzhou VirtualService/cross-cluster-route',
+      'cluster-shanghai VirtualService/cross-cluster-route',
+    ]);
     expect(actions(target, 'skipped').filter((a) => !a.includes('zone'))).toEqual(['cluster-shanghai Deployment/api-v1']);
     expect(report.deleted).toBe(3);
     expect(writes(fleet).every((w) => w.method === 'DELETE')).toBe(true);
@@ -140,9 +171,33 @@ describe('kubernetes target: the seed fleet on five clusters', () => {
   it('objects flotilla did not create (no tracking label) are never deleted, even when named in its record', async () => {
     // The reconciler's record says web-frontend was applied to frankfurt; it was not flotilla's.
     const fr = fleet.servers.get('cluster-frankfurt')!;
-    fr.putObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web-frontend', namespace: 'default', labels: { app: 'w' } }, spec: { replicas: 1, selector: { matchLabels: { app: 'w' } }, template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'w', image: 'w' }] } } } }, 'helm');
+    fr.putObject(
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web-frontend', namespace: 'default', labels: { app: 'w' } },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'w' } },
+          template: { metadata: { labels: { app: 'w' } }, spec: { containers: [{ name: 'w', image: 'w' }] } },
+        },
+      },
+      'helm',
+    );
     const plan = maker.next(seed).plan;
-    const forged = { ...plan, changes: [...plan.changes, { action: 'deleted' as const, id: 'x', cluster: 'cluster-frankfurt', ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web-frontend' }, path: 'cluster-frankfurt/default/Deployment-web-frontend.yaml' }] };
+    const forged = {
+      ...plan,
+      changes: [
+        ...plan.changes,
+        {
+          action: 'deleted' as const,
+          id: 'x',
+          cluster: 'cluster-frankfurt',
+          ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'web-frontend' },
+          path: 'cluster-frankfurt/default/Deployment-web-frontend.yaml',
+        },
+      ],
+    };
     await target.apply(forged);
     expect(actions(target, 'skipped').filter((a) => !a.includes('zone'))).toEqual(['cluster-frankfurt Deployment/web-frontend']);
     expect(deployment(fleet, 'cluster-frankfurt', 'web-frontend')).toBeDefined();
@@ -205,13 +260,32 @@ describe('kubernetes target: conflicts and dry runs', () => {
   it('409: an object another manager created is reported, not taken over; with force: true it is', async () => {
     const hz = fleet.servers.get('cluster-hangzhou')!;
     hz.putObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kurator-system' } }, 'helm');
-    hz.putObject({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'network-config', namespace: 'kurator-system' }, data: { config: 'networkType: calico\n' } }, 'helm');
+    hz.putObject(
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'network-config', namespace: 'kurator-system' },
+        data: { config: 'networkType: calico\n' },
+      },
+      'helm',
+    );
     const files = await fixtureFiles('seed');
     const t = testTarget(fleet);
     try {
       const report = await t.apply(new PlanMaker().next(files, { full: true }).plan);
-      const failed = t.lastResult!.clusters.flatMap((c) => c.objects.filter((o) => o.action === 'failed').map((o) => ({ cluster: c.cluster, name: o.ref.name, code: o.code, message: o.message })));
-      expect(failed).toEqual([{ cluster: 'cluster-hangzhou', name: 'network-config', code: 'KUBE_CONFLICT', message: expect.stringContaining('another field manager owns these fields') }]);
+      const failed = t.lastResult!.clusters.flatMap((c) =>
+        c.objects
+          .filter((o) => o.action === 'failed')
+          .map((o) => ({ cluster: c.cluster, name: o.ref.name, code: o.code, message: o.message })),
+      );
+      expect(failed).toEqual([
+        {
+          cluster: 'cluster-hangzhou',
+          name: 'network-config',
+          code: 'KUBE_CONFLICT',
+          message: expect.stringContaining('another field manager owns these fields'),
+        },
+      ]);
       expect(report.failedClusters).toContain('cluster-hangzhou');
       expect((hz.getObject('v1', 'ConfigMap', 'kurator-system', 'network-config') as any).data.config).toBe('networkType: calico\n');
     } finally {

@@ -22,6 +22,14 @@ export function plan(files: Record<string, string>, changes: ObjectChange[], ful
 }
 
 /** A created (or configured) object at `p`. */
-export const write = (p: string, text: string, action: 'created' | 'configured' = 'created'): ObjectChange => ({ action, id: p, cluster: p.split('/')[0]!, ref, path: p, text, oid: blobOid(text) });
+export const write = (p: string, text: string, action: 'created' | 'configured' = 'created'): ObjectChange => ({
+  action,
+  id: p,
+  cluster: p.split('/')[0]!,
+  ref,
+  path: p,
+  text,
+  oid: blobOid(text),
+});
 /** A deleted object at `p`. */
 export const del = (p: string): ObjectChange => ({ action: 'deleted', id: p, cluster: p.split('/')[0]!, ref, path: p });

@@ -38,7 +38,17 @@ export const demoReconcileCommand: Command = async (argv, io) => {
   io.stdout(`flotilla demo: reconciling ${path.relative(process.cwd(), fleet) || '.'} once (no cluster, no network)\n`);
   io.stdout(`  fleet repository: ${repo} (main at ${commit.slice(0, 12)})\n  directory target: ${rendered}\n\n`);
 
-  const loaded = parseConfig(['source:', `  url: ${JSON.stringify(repo)}`, '  branch: main', 'targets:', `  - directory: {path: ${JSON.stringify(rendered)}}`, ''].join('\n'), { env: {}, baseDir: work });
+  const loaded = parseConfig(
+    [
+      'source:',
+      `  url: ${JSON.stringify(repo)}`,
+      '  branch: main',
+      'targets:',
+      `  - directory: {path: ${JSON.stringify(rendered)}}`,
+      '',
+    ].join('\n'),
+    { env: {}, baseDir: work },
+  );
   const log = createLogger({ json: !io.isTTY, write: io.stderr, level: values.verbose ? 'debug' : 'warn' });
   const { reconciler } = await startReconciler(loaded, { log });
   const outcome = await reconciler.reconcileOnce();

@@ -14,15 +14,23 @@ export function bundledFleet(): string {
 
 /** Prints clusters, placements, one explanation and the diagnostics of the bundled fleet. */
 export const demoRenderCommand: Command = async (argv, io) => {
-  const { values } = parseFlags(argv, { repo: { type: 'string' }, explain: { type: 'string' } }, 'flotilla demo [--repo DIR] [--explain KIND/NS/NAME]');
+  const { values } = parseFlags(
+    argv,
+    { repo: { type: 'string' }, explain: { type: 'string' } },
+    'flotilla demo [--repo DIR] [--explain KIND/NS/NAME]',
+  );
   const repo = values.repo ?? bundledFleet();
   const result = await renderFromOptions({ repo });
   const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);
   io.stdout(`flotilla demo: rendering ${path.relative(process.cwd(), repo) || '.'} (no cluster, no network)\n\n`);
   io.stdout(`== clusters ==\n${clustersTable(result)}\n`);
   io.stdout(`== placements ==\n${placementsTable(result)}\n`);
-  io.stdout(`== explain ${values.explain ?? 'Deployment/default/nginx'} ==\n${explainText(findPlacement(result.placements, values.explain ?? 'Deployment/default/nginx'))}\n`);
+  io.stdout(
+    `== explain ${values.explain ?? 'Deployment/default/nginx'} ==\n${explainText(findPlacement(result.placements, values.explain ?? 'Deployment/default/nginx'))}\n`,
+  );
   io.stdout(`== diagnostics (${summarizeDiagnostics(result.diagnostics)}) ==\n${formatDiagnosticsText(result.diagnostics)}\n`);
-  io.stdout(`${objects} objects rendered for ${Object.keys(result.manifests).length} clusters. Write them with: npx flotilla render --repo ${path.relative(process.cwd(), repo) || '.'} --out rendered/\n`);
+  io.stdout(
+    `${objects} objects rendered for ${Object.keys(result.manifests).length} clusters. Write them with: npx flotilla render --repo ${path.relative(process.cwd(), repo) || '.'} --out rendered/\n`,
+  );
   return result.diagnostics.some((d) => d.severity === 'error') ? Exit.ERRORS : Exit.OK;
 };

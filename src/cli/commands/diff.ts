@@ -44,7 +44,14 @@ export function parseContextMap(values: readonly string[] | undefined): Record<s
 }
 
 /** The desired state against the live clusters: server-side dry runs, per cluster, each on its own. */
-async function diffLive(input: { desired: RenderResult; recorded: { source: LiveSource; state: LiveState } | null; kubeconfig: string; contexts: Record<string, string>; secretsDir: string | null; timeoutSeconds: number }): Promise<DiffReport> {
+async function diffLive(input: {
+  desired: RenderResult;
+  recorded: { source: LiveSource; state: LiveState } | null;
+  kubeconfig: string;
+  contexts: Record<string, string>;
+  secretsDir: string | null;
+  timeoutSeconds: number;
+}): Promise<DiffReport> {
   let kubeconfigText: string;
   try {
     kubeconfigText = await readFile(input.kubeconfig, 'utf8');
@@ -63,8 +70,21 @@ async function diffLive(input: { desired: RenderResult; recorded: { source: Live
     { readFile: readTextFileOrNull, apiOptions: { ...DEFAULT_KUBE_API_OPTIONS, timeoutMs: input.timeoutSeconds * 1000 } },
   );
   try {
-    const sync = await dryRunLiveClusters({ work, clients, parallelism: desired.model.tuning.parallelism, revisionHasErrors: desired.diagnostics.some((d) => d.severity === 'error') });
-    return liveDiffReport({ desiredRevision: desired.revision, diagnostics: desired.diagnostics, sync, work, paths, via: clients.via, liveProblems: input.recorded?.state.problems ?? [] });
+    const sync = await dryRunLiveClusters({
+      work,
+      clients,
+      parallelism: desired.model.tuning.parallelism,
+      revisionHasErrors: desired.diagnostics.some((d) => d.severity === 'error'),
+    });
+    return liveDiffReport({
+      desiredRevision: desired.revision,
+      diagnostics: desired.diagnostics,
+      sync,
+      work,
+      paths,
+      via: clients.via,
+      liveProblems: input.recorded?.state.problems ?? [],
+    });
   } finally {
     closeClusterClients(clients);
   }
@@ -95,18 +115,36 @@ export const diffCommand: Command = async (argv, io) => {
     throw new FlotillaError('USAGE', `--context-map, --secrets-dir and --timeout go with --kubeconfig\nusage: ${USAGE}`);
   }
   const timeoutSeconds = values.timeout === undefined ? 10 : Number(values.timeout);
-  if (!(timeoutSeconds > 0 && timeoutSeconds <= 600)) throw new FlotillaError('USAGE', `--timeout must be a number of seconds between 0 and 600 (got "${values.timeout}")`);
+  if (!(timeoutSeconds > 0 && timeoutSeconds <= 600))
+    throw new FlotillaError('USAGE', `--timeout must be a number of seconds between 0 and 600 (got "${values.timeout}")`);
   const contexts = parseContextMap(values['context-map']);
   const dir = path.resolve(values.repo ?? '.');
   const branch = values['status-branch'] ?? DEFAULT_STATUS_BRANCH;
 
   const source = await readFleetSource({ repo: dir, ref: values.ref, path: values.path, observed: values.observed, statusBranch: branch });
-  const desired = renderFleet({ files: source.files, revision: source.revision, previous: await readPrevious(values.previous, { repo: dir, statusBranch: branch, observed: source.observed }) });
+  const desired = renderFleet({
+    files: source.files,
+    revision: source.revision,
+    previous: await readPrevious(values.previous, { repo: dir, statusBranch: branch, observed: source.observed }),
+  });
   const recorded = await readStatusBranch(dir, branch);
   const report =
     values.kubeconfig !== undefined
-      ? await diffLive({ desired, recorded, kubeconfig: values.kubeconfig, contexts, secretsDir: values['secrets-dir'] ? path.resolve(values['secrets-dir']) : null, timeoutSeconds })
-      : computeDiff({ desiredRevision: desired.revision, desired: desired.manifests, diagnostics: desired.diagnostics, live: recorded, statusBranch: branch });
+      ? await diffLive({
+          desired,
+          recorded,
+          kubeconfig: values.kubeconfig,
+          contexts,
+          secretsDir: values['secrets-dir'] ? path.resolve(values['secrets-dir']) : null,
+          timeoutSeconds,
+        })
+      : computeDiff({
+          desiredRevision: desired.revision,
+          desired: desired.manifests,
+          diagnostics: desired.diagnostics,
+          live: recorded,
+          statusBranch: branch,
+        });
   const code = diffExitCode(report);
 
   if (format === 'json') io.stdout(formatDiffJson(report, code));

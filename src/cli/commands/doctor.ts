@@ -48,12 +48,31 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     let kube: KubernetesTargetSettings | null = null;
     try {
       for (const t of config.targets) if (t.type === 'kubernetes') kube = kubernetesSettings(t, config.safety.maxDeletePercent);
-      report('ok', 'targets', config.targets.length === 0 ? 'none (status only)' : config.targets.map((t) => (t.type === 'directory' ? `directory ${t.path}` : t.type === 'git' ? `git branch ${t.branch}` : `kubernetes ${t.kubeconfig ?? t.secretsDir}`)).join(', '));
+      report(
+        'ok',
+        'targets',
+        config.targets.length === 0
+          ? 'none (status only)'
+          : config.targets
+              .map((t) =>
+                t.type === 'directory'
+                  ? `directory ${t.path}`
+                  : t.type === 'git'
+                    ? `git branch ${t.branch}`
+                    : `kubernetes ${t.kubeconfig ?? t.secretsDir}`,
+              )
+              .join(', '),
+      );
     } catch (e) {
       report('fail', 'targets', (e as Error).message);
     }
 
-    const repo = await openSourceRepository({ source: config.source, credentials: loaded.credentials, log: silentLogger(), sleep: clock.sleep }).catch((e: unknown) => e as Error);
+    const repo = await openSourceRepository({
+      source: config.source,
+      credentials: loaded.credentials,
+      log: silentLogger(),
+      sleep: clock.sleep,
+    }).catch((e: unknown) => e as Error);
     if (repo instanceof Error) {
       report('fail', 'git reachable', repo.message);
       return Exit.ERRORS;
@@ -62,7 +81,15 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     try {
       branches = await repo.probe();
       report('ok', 'git reachable', `${repo.displayUrl} answers (${branches.size} branch${branches.size === 1 ? '' : 'es'})`);
-      report(config.source.transport === 'local' ? 'skip' : 'ok', 'auth', config.source.transport === 'local' ? 'local repository, no credentials needed' : loaded.credentials ? 'the credentials are accepted' : 'anonymous access works');
+      report(
+        config.source.transport === 'local' ? 'skip' : 'ok',
+        'auth',
+        config.source.transport === 'local'
+          ? 'local repository, no credentials needed'
+          : loaded.credentials
+            ? 'the credentials are accepted'
+            : 'anonymous access works',
+      );
     } catch (e) {
       const err = e as FlotillaError;
       if (err.code === 'AUTH_FAILED') {
@@ -75,9 +102,17 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     }
     if (branches) {
       const tip = branches.get(config.source.branch);
-      report(tip ? 'ok' : 'fail', 'source branch', tip ? `${config.source.branch} at ${tip}` : `branch ${config.source.branch} does not exist`);
+      report(
+        tip ? 'ok' : 'fail',
+        'source branch',
+        tip ? `${config.source.branch} at ${tip}` : `branch ${config.source.branch} does not exist`,
+      );
       if (!branches.has(config.status.branch)) {
-        report('warn', 'last reconcile', `no status branch ${config.status.branch} yet: the reconciler has not run against this repository`);
+        report(
+          'warn',
+          'last reconcile',
+          `no status branch ${config.status.branch} yet: the reconciler has not run against this repository`,
+        );
       } else {
         try {
           if (config.source.transport === 'http') await repo.fetchSource();
@@ -88,7 +123,11 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
           else {
             const age = s.reconciledAt ? ` (${describeAge(clock.now() - Date.parse(s.reconciledAt))} ago)` : '';
             const mark: Mark = s.phase === 'Synced' ? 'ok' : s.phase === 'Degraded' || s.phase === 'Progressing' ? 'warn' : 'fail';
-            report(mark, 'last reconcile', `${s.reconciledAt}${age}: ${s.phase} at ${s.sourceRevision}${s.stage ? `, stage ${s.stage} (${s.reason})` : ''}${s.phase === 'Synced' ? '' : `: ${s.message}`}`);
+            report(
+              mark,
+              'last reconcile',
+              `${s.reconciledAt}${age}: ${s.phase} at ${s.sourceRevision}${s.stage ? `, stage ${s.stage} (${s.reason})` : ''}${s.phase === 'Synced' ? '' : `: ${s.message}`}`,
+            );
           }
         } catch (e) {
           report('fail', 'last reconcile', `cannot read status branch ${config.status.branch}: ${(e as Error).message}`);
@@ -96,11 +135,19 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
       }
     }
     if (kube) {
-      if (!branches?.get(config.source.branch)) report('skip', 'clusters', 'not checked: the fleet (its member clusters) could not be read');
+      if (!branches?.get(config.source.branch))
+        report('skip', 'clusters', 'not checked: the fleet (its member clusters) could not be read');
       else await checkLiveClusters(repo, config.source.path, kube, report);
     }
-    const gitCli = await new Promise<string | null>((resolve) => execFile('git', ['--version'], (err, out) => resolve(err ? null : String(out).trim())));
-    if (config.source.transport === 'http') report(gitCli ? 'ok' : 'warn', 'git CLI', gitCli ? `${gitCli} (used to repack the cache)` : 'not found: the cache is never repacked, packs pile up');
+    const gitCli = await new Promise<string | null>((resolve) =>
+      execFile('git', ['--version'], (err, out) => resolve(err ? null : String(out).trim())),
+    );
+    if (config.source.transport === 'http')
+      report(
+        gitCli ? 'ok' : 'warn',
+        'git CLI',
+        gitCli ? `${gitCli} (used to repack the cache)` : 'not found: the cache is never repacked, packs pile up',
+      );
     return failed ? Exit.ERRORS : Exit.OK;
   };
 }
@@ -109,7 +156,12 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
 const PROBE_TIMEOUT_SECONDS = 5;
 
 /** One line per member cluster of the fleet at the source branch's tip: credentials, then /readyz. */
-async function checkLiveClusters(repo: SourceRepository, subpath: string, kube: KubernetesTargetSettings, report: (mark: Mark, check: string, detail: string) => void): Promise<void> {
+async function checkLiveClusters(
+  repo: SourceRepository,
+  subpath: string,
+  kube: KubernetesTargetSettings,
+  report: (mark: Mark, check: string, detail: string) => void,
+): Promise<void> {
   let clusters: Array<{ name: string; secretRef?: { namespace: string; name: string } }>;
   try {
     const head = await repo.fetchSource();
@@ -123,7 +175,10 @@ async function checkLiveClusters(repo: SourceRepository, subpath: string, kube: 
     report('warn', 'clusters', 'the fleet declares no member clusters');
     return;
   }
-  const checks = await checkClusters(clusters, kube, { probeTimeoutMs: Math.min(kube.timeoutSeconds, PROBE_TIMEOUT_SECONDS) * 1000, parallelism: kube.parallelism ?? 10 });
+  const checks = await checkClusters(clusters, kube, {
+    probeTimeoutMs: Math.min(kube.timeoutSeconds, PROBE_TIMEOUT_SECONDS) * 1000,
+    parallelism: kube.parallelism ?? 10,
+  });
   for (const c of checks) {
     const { ok, text } = describeClusterCheck(c);
     report(ok ? 'ok' : 'fail', `cluster ${c.cluster}`, text);

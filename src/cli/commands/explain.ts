@@ -24,7 +24,10 @@ export function findPlacement(placements: readonly PlacementResult[], target: st
   if (found.length === 0) throw new FlotillaError('NOT_FOUND', `no resource ${target} in the fleet`);
   if (found.length > 1) {
     const names = found.map((p) => `${p.resource.kind}.${p.resource.apiVersion}/${p.resource.namespace}/${p.resource.name}`).join(', ');
-    throw new FlotillaError('AMBIGUOUS', `${target} matches ${found.length} resources: ${names}; add the namespace or the API group (KIND.GROUP)`);
+    throw new FlotillaError(
+      'AMBIGUOUS',
+      `${target} matches ${found.length} resources: ${names}; add the namespace or the API group (KIND.GROUP)`,
+    );
   }
   return found[0]!;
 }
@@ -37,7 +40,8 @@ export function explainText(p: PlacementResult): string {
   lines.push(`policy:   ${p.policy ? `${p.policy.kind} ${p.policy.namespace ? p.policy.namespace + '/' : ''}${p.policy.name}` : '(none)'}`);
   if (p.replicas !== null) lines.push(`replicas: ${p.replicas}`);
   if (p.affinityName) lines.push(`affinity: ${p.affinityName}`);
-  const result = p.clusters.length === 0 ? '(no cluster)' : p.clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ');
+  const result =
+    p.clusters.length === 0 ? '(no cluster)' : p.clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ');
   lines.push(`result:   ${result}`);
   if (p.error) lines.push(`error:    ${p.error}`);
   lines.push('', 'steps:');
@@ -61,11 +65,7 @@ export function explainText(p: PlacementResult): string {
 
 /** Prints the explanation; exit 1 when the resource is unschedulable. */
 export const explainCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(
-    argv,
-    FLEET_FLAGS,
-    USAGE,
-  );
+  const { values, positionals } = parseFlags(argv, FLEET_FLAGS, USAGE);
   const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
   if (positionals.length !== 1) throw new FlotillaError('USAGE', `explain takes one KIND/NAMESPACE/NAME\nusage: ${USAGE}`);
   const result = await renderFromOptions(fleetOptions(values));

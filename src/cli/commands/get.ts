@@ -11,8 +11,19 @@ const USAGE = `flotilla get clusters|placements ${FLEET_FLAGS_USAGE} [--format t
 export function clustersTable(r: RenderResult): string {
   const rows = [['NAME', 'READY', 'PROVIDER', 'REGION', 'ZONES', 'FLEETS', 'LABELS']];
   for (const c of r.clusters) {
-    const labels = Object.keys(c.labels).sort().map((k) => `${k}=${c.labels[k]}`).join(',');
-    rows.push([c.name, c.ready ? 'True' : 'False', c.provider || '-', c.region || '-', c.zones.join(',') || '-', c.fleets.join(',') || '-', labels || '-']);
+    const labels = Object.keys(c.labels)
+      .sort()
+      .map((k) => `${k}=${c.labels[k]}`)
+      .join(',');
+    rows.push([
+      c.name,
+      c.ready ? 'True' : 'False',
+      c.provider || '-',
+      c.region || '-',
+      c.zones.join(',') || '-',
+      c.fleets.join(',') || '-',
+      labels || '-',
+    ]);
   }
   return table(rows);
 }
@@ -21,19 +32,24 @@ export function clustersTable(r: RenderResult): string {
 export function placementsTable(r: RenderResult): string {
   const rows = [['KIND', 'NAMESPACE', 'NAME', 'POLICY', 'REPLICAS', 'CLUSTERS']];
   for (const p of r.placements) {
-    const where = p.error ? `ERROR: ${p.error}` : p.clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(',') || '-';
-    rows.push([p.resource.kind, p.resource.namespace || '-', p.resource.name, p.policy ? `${p.policy.kind}/${p.policy.name}` : '-', p.replicas === null ? '-' : String(p.replicas), where]);
+    const where = p.error
+      ? `ERROR: ${p.error}`
+      : p.clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(',') || '-';
+    rows.push([
+      p.resource.kind,
+      p.resource.namespace || '-',
+      p.resource.name,
+      p.policy ? `${p.policy.kind}/${p.policy.name}` : '-',
+      p.replicas === null ? '-' : String(p.replicas),
+      where,
+    ]);
   }
   return table(rows);
 }
 
 /** `get clusters` or `get placements`. */
 export const getCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(
-    argv,
-    FLEET_FLAGS,
-    USAGE,
-  );
+  const { values, positionals } = parseFlags(argv, FLEET_FLAGS, USAGE);
   const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
   const what = positionals[0];
   if (positionals.length !== 1 || !['clusters', 'placements', 'cluster', 'placement', 'workload', 'workloads'].includes(what!)) {

@@ -13,19 +13,27 @@ import { formatPlanText } from '../../plan/format-text.js';
 import { readObserved, readPrevious, withObservation } from '../input.js';
 import { checkFormat, parseFlags, type Command } from '../io.js';
 
-const USAGE = 'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh] [--observed FILE|auto] [--previous FILE|auto]';
+const USAGE =
+  'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh] [--observed FILE|auto] [--previous FILE|auto]';
 
 /** `--max-move 30` or `30%` → 0.3; anything else outside 0..100 is a usage error. */
 export function parseMaxMove(value: string | undefined): number {
   if (value === undefined) return DEFAULT_MAX_MOVE;
   const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(value);
   const pct = m ? Number(m[1]) : NaN;
-  if (!(pct >= 0 && pct <= 100)) throw new FlotillaError('USAGE', `--max-move must be a percentage between 0 and 100 (got "${value}")\nusage: ${USAGE}`);
+  if (!(pct >= 0 && pct <= 100))
+    throw new FlotillaError('USAGE', `--max-move must be a percentage between 0 and 100 (got "${value}")\nusage: ${USAGE}`);
   return pct / 100;
 }
 
 /** Reads one side: a Git revision (flag names the side in errors), or the working tree when ref is undefined. */
-async function readSide(dir: string, ref: string | undefined, subpath: string | undefined, flag: string, cache: object): Promise<{ files: SourceFile[]; revision: string }> {
+async function readSide(
+  dir: string,
+  ref: string | undefined,
+  subpath: string | undefined,
+  flag: string,
+  cache: object,
+): Promise<{ files: SourceFile[]; revision: string }> {
   if (ref === undefined) return { files: await readFleetDirectory(dir, subpath), revision: 'worktree' };
   try {
     const commit = await resolveRevision({ dir, ref, cache });

@@ -51,11 +51,20 @@ function processStopSignal(): Promise<void> {
 /** The reconcile command with its outside world passed in (tests pass env and a stop signal). */
 export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
   return async (argv: string[], io: CommandIO) => {
-    const { values, positionals } = parseFlags(argv, { config: { type: 'string' }, once: { type: 'boolean' }, 'log-level': { type: 'string' } }, USAGE);
+    const { values, positionals } = parseFlags(
+      argv,
+      { config: { type: 'string' }, once: { type: 'boolean' }, 'log-level': { type: 'string' } },
+      USAGE,
+    );
     if (!values.config || positionals.length > 0) throw new FlotillaError('USAGE', `reconcile needs --config FILE\nusage: ${USAGE}`);
     const loaded = await readConfigFile(values.config, deps.env);
     const secrets = [...(loaded.credentials ? [loaded.credentials.password] : []), ...(loaded.webhookSecret ? [loaded.webhookSecret] : [])];
-    const log = createLogger({ json: deps.json ?? !io.isTTY, write: io.stderr, secrets, level: values['log-level'] ?? loaded.config.log.level });
+    const log = createLogger({
+      json: deps.json ?? !io.isTTY,
+      write: io.stderr,
+      secrets,
+      level: values['log-level'] ?? loaded.config.log.level,
+    });
 
     if (values.once) {
       // One pass applies everything it is given: no leases, no server (a one-off run or CI job).
@@ -64,7 +73,10 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
       reconciler.close();
       const status = reconciler.status;
       if (status) io.stdout(formatStatusText(status, { commit: outcome.statusCommit }));
-      else io.stdout(`phase: ${outcome.phase}${outcome.stage ? ` (stage ${outcome.stage}: ${outcome.reason})` : ''}\nmessage: ${outcome.message}\n`);
+      else
+        io.stdout(
+          `phase: ${outcome.phase}${outcome.stage ? ` (stage ${outcome.stage}: ${outcome.reason})` : ''}\nmessage: ${outcome.message}\n`,
+        );
       return outcome.phase === 'Synced' ? Exit.OK : Exit.ERRORS;
     }
 
@@ -85,11 +97,19 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
     const kube = config.targets.find((t) => t.type === 'kubernetes');
     const parallelism = (kube?.type === 'kubernetes' ? kube.parallelism : null) ?? DEFAULT_SHARD_PARALLELISM;
     const wrapTargets: ReconcilerAdapters['wrapTargets'] = shards
-      ? (targets, makeClusterTarget) => shardTargets(targets, { manager: shards, makeClusterTarget, parallelism, metrics, log: log.child({ component: 'shards' }) })
+      ? (targets, makeClusterTarget) =>
+          shardTargets(targets, { manager: shards, makeClusterTarget, parallelism, metrics, log: log.child({ component: 'shards' }) })
       : undefined;
     const { reconciler } = await startReconciler(loaded, { log, clock: deps.clock, fs: deps.fs, wrapTargets });
     log.info(
-      { schedule: config.source.schedule, source: config.source.url, branch: config.source.branch, server: config.server ? `${config.server.host}:${config.server.port}` : null, shards: config.ha?.shards ?? null, identity: shards?.identity ?? null },
+      {
+        schedule: config.source.schedule,
+        source: config.source.url,
+        branch: config.source.branch,
+        server: config.server ? `${config.server.host}:${config.server.port}` : null,
+        shards: config.ha?.shards ?? null,
+        identity: shards?.identity ?? null,
+      },
       'reconciler started',
     );
     let result;

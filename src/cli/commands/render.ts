@@ -10,11 +10,7 @@ const USAGE = `flotilla render ${FLEET_FLAGS_USAGE} [--out DIR] [--format yaml|j
 
 /** Renders and prints (or writes with --out); exit 1 when any error diagnostic exists. */
 export const renderCommand: Command = async (argv, io) => {
-  const { values } = parseFlags(
-    argv,
-    { ...FLEET_FLAGS, out: { type: 'string' } },
-    USAGE,
-  );
+  const { values } = parseFlags(argv, { ...FLEET_FLAGS, out: { type: 'string' } }, USAGE);
   const format = checkFormat(values.format, ['yaml', 'json'] as const, 'yaml');
   // --observed / --previous auto: the reconciler's observation and placements, so CI renders its split.
   const result = await renderFromOptions(fleetOptions(values));

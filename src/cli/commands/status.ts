@@ -27,29 +27,50 @@ export async function readLocalStatus(dir: string, branch: string): Promise<Stat
     const tip = await git.resolveRef({ fs, gitdir, ref }).catch(() => null);
     if (tip) return readStatusAt(objects, tip);
   }
-  throw new FlotillaError('STATUS_NOT_FOUND', `no status branch "${branch}" in ${dir} (has \`flotilla reconcile\` run against it? fetch it with: git fetch origin ${branch})`, { dir, branch });
+  throw new FlotillaError(
+    'STATUS_NOT_FOUND',
+    `no status branch "${branch}" in ${dir} (has \`flotilla reconcile\` run against it? fetch it with: git fetch origin ${branch})`,
+    { dir, branch },
+  );
 }
 
 /** The status command with its environment passed in. */
 export function makeStatusCommand(deps: { env: NodeJS.ProcessEnv }): Command {
   return async (argv: string[], io: CommandIO) => {
-    const { values } = parseFlags(argv, { repo: { type: 'string' }, config: { type: 'string' }, branch: { type: 'string' }, format: { type: 'string' } }, USAGE);
+    const { values } = parseFlags(
+      argv,
+      { repo: { type: 'string' }, config: { type: 'string' }, branch: { type: 'string' }, format: { type: 'string' } },
+      USAGE,
+    );
     const format = checkFormat(values.format, ['text', 'json', 'yaml'] as const, 'text');
     if (values.repo && values.config) throw new FlotillaError('USAGE', `give --repo or --config, not both\nusage: ${USAGE}`);
     let snapshot: StatusSnapshot;
     if (values.config) {
       const loaded = await readConfigFile(values.config, deps.env);
       const branch = values.branch ?? loaded.config.status.branch;
-      const repo = await openSourceRepository({ source: loaded.config.source, credentials: loaded.credentials, log: silentLogger(), sleep: systemClock.sleep });
+      const repo = await openSourceRepository({
+        source: loaded.config.source,
+        credentials: loaded.credentials,
+        log: silentLogger(),
+        sleep: systemClock.sleep,
+      });
       await repo.fetchSource();
       const tip = await repo.fetchBranch(branch);
-      if (!tip) throw new FlotillaError('STATUS_NOT_FOUND', `no status branch "${branch}" in ${repo.displayUrl} (has \`flotilla reconcile\` run?)`, { branch });
+      if (!tip)
+        throw new FlotillaError(
+          'STATUS_NOT_FOUND',
+          `no status branch "${branch}" in ${repo.displayUrl} (has \`flotilla reconcile\` run?)`,
+          { branch },
+        );
       snapshot = await readStatusAt(repo.objects, tip);
     } else {
       snapshot = await readLocalStatus(path.resolve(values.repo ?? '.'), values.branch ?? DEFAULT_STATUS_BRANCH);
     }
     const status = snapshot.status;
-    if (!status) throw new FlotillaError('STATUS_UNREADABLE', `the status branch at ${snapshot.commit} has no readable status.yaml`, { commit: snapshot.commit });
+    if (!status)
+      throw new FlotillaError('STATUS_UNREADABLE', `the status branch at ${snapshot.commit} has no readable status.yaml`, {
+        commit: snapshot.commit,
+      });
     if (format === 'json') io.stdout(JSON.stringify({ commit: snapshot.commit, ...status }, null, 2) + '\n');
     else if (format === 'yaml') io.stdout(serializeStatus(status));
     else io.stdout(formatStatusText(status, { commit: snapshot.commit }));

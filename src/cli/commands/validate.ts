@@ -7,11 +7,7 @@ const USAGE = `flotilla validate ${FLEET_FLAGS_USAGE} [--format text|json|github
 
 /** Prints diagnostics in the chosen format; exit 1 when any is an error. */
 export const validateCommand: Command = async (argv, io) => {
-  const { values } = parseFlags(
-    argv,
-    FLEET_FLAGS,
-    USAGE,
-  );
+  const { values } = parseFlags(argv, FLEET_FLAGS, USAGE);
   const format = checkFormat(values.format, ['text', 'json', 'github'] as const, 'text');
   const result = await renderFromOptions(fleetOptions(values));
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
@@ -22,7 +18,9 @@ export const validateCommand: Command = async (argv, io) => {
   } else {
     io.stdout(formatDiagnosticsText(result.diagnostics));
     const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);
-    io.stdout(`${errors === 0 ? 'valid' : 'invalid'}: ${result.placements.length} resources, ${result.clusters.length} clusters, ${objects} rendered objects; ${summarizeDiagnostics(result.diagnostics)}\n`);
+    io.stdout(
+      `${errors === 0 ? 'valid' : 'invalid'}: ${result.placements.length} resources, ${result.clusters.length} clusters, ${objects} rendered objects; ${summarizeDiagnostics(result.diagnostics)}\n`,
+    );
   }
   return errors > 0 ? Exit.ERRORS : Exit.OK;
 };

@@ -30,12 +30,7 @@ export function sortByWeight(groups: readonly GroupInfo[]): GroupInfo[] {
  * is recorded the moment it qualifies and is not extended further. Karmada's quirk is kept: when
  * there are exactly minGroups groups, the search stops backtracking after the first branch.
  */
-export function findFeasiblePaths(
-  groups: readonly GroupInfo[],
-  minGroups: number,
-  maxGroups: number,
-  target: number,
-): FeasiblePath[] {
+export function findFeasiblePaths(groups: readonly GroupInfo[], minGroups: number, maxGroups: number, target: number): FeasiblePath[] {
   const ordered = [...groups].sort((a, b) => a.value - b.value || b.weight - a.weight || byName(a.name, b.name));
   const paths: FeasiblePath[] = [];
   const path: GroupInfo[] = [];

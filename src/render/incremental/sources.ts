@@ -34,7 +34,14 @@ interface ParsedFile {
 }
 
 /** Diagnostic codes of parseFleetFiles for documents never considered for CRD scopes (parse.ts). */
-const SELF_CONTAINED_CODES = new Set(['YAML_PARSE', 'YAML_DUPLICATE_KEY', 'YAML_ALIAS_LIMIT', 'YAML_WARNING', 'FILE_TOO_LARGE', 'UNSUPPORTED_KIND']);
+const SELF_CONTAINED_CODES = new Set([
+  'YAML_PARSE',
+  'YAML_DUPLICATE_KEY',
+  'YAML_ALIAS_LIMIT',
+  'YAML_WARNING',
+  'FILE_TOO_LARGE',
+  'UNSUPPORTED_KIND',
+]);
 
 /** The manifests of the current revision, in file order, and the load stage's diagnostics. */
 export interface LoadedRevision {
@@ -70,7 +77,8 @@ export class SourceCache {
         continue;
       }
       if (old && old.file.text === change.text && old.file.size === change.size) continue;
-      const file: SourceFile = change.size === undefined ? { path: change.path, text: change.text } : { path: change.path, text: change.text, size: change.size };
+      const file: SourceFile =
+        change.size === undefined ? { path: change.path, text: change.text } : { path: change.path, text: change.text, size: change.size };
       this.entries.set(change.path, parseOne(file, this.nextVersion++));
       if (!old) this.sortedPaths = null;
       parsed++;
@@ -194,5 +202,12 @@ function parseOne(file: SourceFile, version: number): ParsedFile {
     const key = clusterScopedKindOfCrd(m.apiVersion, m.kind, m.object);
     if (key) scopes.add(key);
   }
-  return { file, version, manifests, diagnostics: sink.items, scopes, selfContained: sink.items.every((d) => SELF_CONTAINED_CODES.has(d.code)) };
+  return {
+    file,
+    version,
+    manifests,
+    diagnostics: sink.items,
+    scopes,
+    selfContained: sink.items.every((d) => SELF_CONTAINED_CODES.has(d.code)),
+  };
 }

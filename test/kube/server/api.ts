@@ -120,7 +120,10 @@ export class KubeApi {
 
   /** Answers one request; throws ApiError for failures. */
   handle(request: ApiRequest): ApiResponse {
-    const parts = request.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = request.path
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     if (request.method === 'GET') {
       const discovery = this.discovery(parts);
       if (discovery) return { status: 200, body: discovery };
@@ -140,7 +143,10 @@ export class KubeApi {
    * replayed from the recent history.
    */
   openWatch(request: ApiRequest): (send: (event: { type: string; object: KubeObject }) => void) => () => void {
-    const parts = request.path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const parts = request.path
+      .split('/')
+      .filter((p) => p !== '')
+      .map(decodeURIComponent);
     const target = this.resolve(parts);
     const { type, namespace, name } = target;
     if (type.namespaced && name !== undefined && namespace === undefined) throw NOT_FOUND;
@@ -199,15 +205,41 @@ export class KubeApi {
     const { major, minor } = this.options.version;
     if (parts.length === 1 && a === 'version') {
       const gitVersion = `v${major}.${minor}.0-flotilla-test-double`;
-      return { major, minor, gitVersion, gitCommit: '0000000000000000000000000000000000000000', gitTreeState: 'clean', buildDate: '2025-01-01T00:00:00Z', goVersion: 'go1.23.0', compiler: 'gc', platform: 'linux/amd64' };
+      return {
+        major,
+        minor,
+        gitVersion,
+        gitCommit: '0000000000000000000000000000000000000000',
+        gitTreeState: 'clean',
+        buildDate: '2025-01-01T00:00:00Z',
+        goVersion: 'go1.23.0',
+        compiler: 'gc',
+        platform: 'linux/amd64',
+      };
     }
     if (parts.length === 1 && a === 'api') {
-      return { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: this.options.serverAddress() }] };
+      return {
+        kind: 'APIVersions',
+        versions: ['v1'],
+        serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: this.options.serverAddress() }],
+      };
     }
     if (parts.length === 2 && a === 'api' && b === 'v1') return this.registry.apiResourceList('', 'v1');
     if (parts.length === 1 && a === 'apis') return this.registry.apiGroupList();
-    if (parts.length === 2 && a === 'apis') return this.registry.apiGroup(b!) ?? (() => { throw NOT_FOUND; })();
-    if (parts.length === 3 && a === 'apis') return this.registry.apiResourceList(b!, c!) ?? (() => { throw NOT_FOUND; })();
+    if (parts.length === 2 && a === 'apis')
+      return (
+        this.registry.apiGroup(b!) ??
+        (() => {
+          throw NOT_FOUND;
+        })()
+      );
+    if (parts.length === 3 && a === 'apis')
+      return (
+        this.registry.apiResourceList(b!, c!) ??
+        (() => {
+          throw NOT_FOUND;
+        })()
+      );
     return undefined;
   }
 
@@ -312,7 +344,10 @@ export class KubeApi {
         remaining = objects.length - start - limit;
       }
     }
-    const metadata = { resourceVersion: this.store.resourceVersion, ...(continueToken ? { continue: continueToken, remainingItemCount: remaining } : {}) };
+    const metadata = {
+      resourceVersion: this.store.resourceVersion,
+      ...(continueToken ? { continue: continueToken, remainingItemCount: remaining } : {}),
+    };
     if (!/as=Table/.test(request.accept)) {
       if (!isList) return items[0];
       return { kind: `${type.kind}List`, apiVersion: groupVersion(type.group, type.version), metadata, items };
@@ -331,7 +366,9 @@ export class KubeApi {
         cells: [obj.metadata?.name, age(obj.metadata?.creationTimestamp, now)],
         ...(include === 'None'
           ? {}
-          : { object: include === 'Object' ? obj : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata } }),
+          : {
+              object: include === 'Object' ? obj : { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: obj.metadata },
+            }),
       })),
     };
   }
@@ -342,10 +379,15 @@ export class KubeApi {
     const ns = this.store.get(nsType, undefined, namespace!);
     if (!ns) throw notFound('namespaces', '', namespace!);
     if (ns.metadata?.deletionTimestamp) {
-      throw new ApiError(403, 'Forbidden', `${type.resource} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`, {
-        kind: type.resource,
-        causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
-      });
+      throw new ApiError(
+        403,
+        'Forbidden',
+        `${type.resource} is forbidden: unable to create new content in namespace ${namespace} because it is being terminated`,
+        {
+          kind: type.resource,
+          causes: [{ type: 'NamespaceTerminating', message: `namespace ${namespace} is being terminated`, field: 'metadata.namespace' }],
+        },
+      );
     }
   }
 
@@ -373,7 +415,14 @@ export class KubeApi {
   }
 
   /** Creates an object (by POST or by an apply that found nothing): system metadata, checks, store. */
-  private createObject(type: ResourceType, obj: KubeObject, manager: string, dryRun: boolean, scope: Scope, applied: KubeObject | undefined): KubeObject {
+  private createObject(
+    type: ResourceType,
+    obj: KubeObject,
+    manager: string,
+    dryRun: boolean,
+    scope: Scope,
+    applied: KubeObject | undefined,
+  ): KubeObject {
     const metadata = (obj.metadata = obj.metadata ?? {});
     const causes = validateObject(type, obj);
     if (causes.length > 0) throw invalid(type.kind, type.group, metadata.name ?? '', causes);
@@ -391,7 +440,15 @@ export class KubeApi {
     if (type.statusSubresource && !STATUS_KEPT_ON_CREATE.has(type.kind)) delete obj.status;
     this.systemStatus(type, obj);
     if (!applied) {
-      metadata.managedFields = trackUpdate({ before: undefined, after: obj, manager, apiVersion: obj.apiVersion, scope, hasStatusSubresource: type.statusSubresource, now });
+      metadata.managedFields = trackUpdate({
+        before: undefined,
+        after: obj,
+        manager,
+        apiVersion: obj.apiVersion,
+        scope,
+        hasStatusSubresource: type.statusSubresource,
+        now,
+      });
     } else metadata.managedFields = appliedFields;
     return this.commit(type, obj, dryRun);
   }
@@ -407,7 +464,13 @@ export class KubeApi {
         storedVersions: (spec.versions as Record<string, unknown>[]).filter((v) => v.storage === true).map((v) => v.name),
         conditions: [
           { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found', lastTransitionTime: when },
-          { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted', lastTransitionTime: when },
+          {
+            type: 'Established',
+            status: 'True',
+            reason: 'InitialNamesAccepted',
+            message: 'the initial names have been accepted',
+            lastTransitionTime: when,
+          },
         ],
       };
     }
@@ -434,7 +497,15 @@ export class KubeApi {
    * Finishes a write to an existing object: status kept or taken per scope, generation, managedFields,
    * validation; an unchanged result is not written (no new resourceVersion), as on a real server.
    */
-  private updateObject(type: ResourceType, existing: KubeObject, next: KubeObject, scope: Scope, managed: 'update' | 'applied', manager: string, dryRun: boolean): KubeObject {
+  private updateObject(
+    type: ResourceType,
+    existing: KubeObject,
+    next: KubeObject,
+    scope: Scope,
+    managed: 'update' | 'applied',
+    manager: string,
+    dryRun: boolean,
+  ): KubeObject {
     const now = timestamp(this.options.now());
     let obj: KubeObject;
     if (scope === 'status') {
@@ -459,7 +530,15 @@ export class KubeApi {
     obj.apiVersion = existing.apiVersion;
     obj.kind = existing.kind;
     if (managed === 'update') {
-      metadata.managedFields = trackUpdate({ before: existing, after: obj, manager, apiVersion: groupVersion(type.group, type.version), scope, hasStatusSubresource: type.statusSubresource, now });
+      metadata.managedFields = trackUpdate({
+        before: existing,
+        after: obj,
+        manager,
+        apiVersion: groupVersion(type.group, type.version),
+        scope,
+        hasStatusSubresource: type.statusSubresource,
+        now,
+      });
     }
     if (scope === 'main') this.systemStatus(type, obj);
     const causes = validateObject(type, obj);
@@ -511,7 +590,13 @@ export class KubeApi {
     if (contentType === 'application/merge-patch+json' || contentType === 'application/strategic-merge-patch+json') {
       next = mergePatch(existing, patch);
     } else if (contentType === 'application/json-patch+json') next = jsonPatch(existing, patch);
-    else throw new ApiError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`, {});
+    else
+      throw new ApiError(
+        415,
+        'UnsupportedMediaType',
+        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+        {},
+      );
     if (!isPlainObject(next)) throw new ApiError(422, 'Invalid', 'the patched object is not an object', {});
     const patched = next as KubeObject;
     this.checkResourceVersion(type, existing, patched.metadata?.resourceVersion);
@@ -567,10 +652,15 @@ export class KubeApi {
     }
     const policy = options.propagationPolicy ?? request.query.get('propagationPolicy');
     if (policy !== undefined && policy !== null && !['Orphan', 'Background', 'Foreground'].includes(String(policy))) {
-      throw invalid('DeleteOptions', '', '', [{ type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}` }]);
+      throw invalid('DeleteOptions', '', '', [
+        { type: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: ${JSON.stringify(policy)}` },
+      ]);
     }
     const pre = isPlainObject(options.preconditions) ? options.preconditions : {};
-    if ((pre.uid !== undefined && pre.uid !== existing.metadata?.uid) || (pre.resourceVersion !== undefined && pre.resourceVersion !== existing.metadata?.resourceVersion)) {
+    if (
+      (pre.uid !== undefined && pre.uid !== existing.metadata?.uid) ||
+      (pre.resourceVersion !== undefined && pre.resourceVersion !== existing.metadata?.resourceVersion)
+    ) {
       throw staleConflict(type.resource, type.group, existing.metadata!.name!);
     }
   }
@@ -612,8 +702,14 @@ export class KubeApi {
 
   private deleteCollection(target: Target, request: ApiRequest, dryRun: boolean): unknown {
     const items = this.list(target, request.query);
-    if (!dryRun) for (const obj of items) this.removeObject(target.type, this.store.get(target.type, obj.metadata?.namespace, obj.metadata!.name!)!);
-    return { kind: `${target.type.kind}List`, apiVersion: groupVersion(target.type.group, target.type.version), metadata: { resourceVersion: this.store.resourceVersion }, items };
+    if (!dryRun)
+      for (const obj of items) this.removeObject(target.type, this.store.get(target.type, obj.metadata?.namespace, obj.metadata!.name!)!);
+    return {
+      kind: `${target.type.kind}List`,
+      apiVersion: groupVersion(target.type.group, target.type.version),
+      metadata: { resourceVersion: this.store.resourceVersion },
+      items,
+    };
   }
 
   /**

@@ -33,7 +33,9 @@ export class FaultList {
 
   /** The rule that applies to a request (counting down its `times`), or undefined. */
   take(method: string, path: string): KubeFault | undefined {
-    const index = this.faults.findIndex((f) => (f.method === undefined || f.method.toUpperCase() === method) && (f.path === undefined || f.path.test(path)));
+    const index = this.faults.findIndex(
+      (f) => (f.method === undefined || f.method.toUpperCase() === method) && (f.path === undefined || f.path.test(path)),
+    );
     if (index < 0) return undefined;
     const fault = this.faults[index]!;
     if (fault.times !== undefined) {

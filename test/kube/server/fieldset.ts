@@ -129,7 +129,13 @@ export function pathString(path: FieldPath): string {
       if (element.startsWith('f:')) return '.' + element.slice(2);
       if (element.startsWith('k:')) {
         const key = JSON.parse(element.slice(2)) as Record<string, unknown>;
-        return '[' + Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',') + ']';
+        return (
+          '[' +
+          Object.entries(key)
+            .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+            .join(',') +
+          ']'
+        );
       }
       return element;
     })

@@ -78,9 +78,7 @@ function readOwners(obj: KubeObject | undefined): Owner[] {
 }
 
 function writeOwners(owners: Owner[]): ManagedFieldsEntry[] {
-  return owners
-    .filter((o) => o.set.size > 0)
-    .map((o) => ({ ...o.entry, fieldsType: 'FieldsV1' as const, fieldsV1: toFieldsV1(o.set) }));
+  return owners.filter((o) => o.set.size > 0).map((o) => ({ ...o.entry, fieldsType: 'FieldsV1' as const, fieldsV1: toFieldsV1(o.set) }));
 }
 
 function sameManager(entry: ManagedFieldsEntry, manager: string, operation: 'Apply' | 'Update', scope: Scope): boolean {
@@ -103,7 +101,9 @@ function dropWithin(set: FieldSet, path: FieldPath): void {
 function isKeyField(path: FieldPath): boolean {
   const parent = path[path.length - 2];
   const last = path[path.length - 1]!;
-  return parent !== undefined && parent.startsWith('k:') && last.startsWith('f:') && last.slice(2) in (JSON.parse(parent.slice(2)) as object);
+  return (
+    parent !== undefined && parent.startsWith('k:') && last.startsWith('f:') && last.slice(2) in (JSON.parse(parent.slice(2)) as object)
+  );
 }
 
 /** Merges an applied configuration into a live value: maps by field, keyed lists by key, the rest replaced. */
@@ -178,7 +178,10 @@ export function serverSideApply(request: ApplyRequest): KubeObject {
 
   const merged = mergeApplied(live, appliedContent, '') as KubeObject;
   if (!self) {
-    self = { entry: { manager, operation: 'Apply', apiVersion: request.apiVersion, time: request.now, fieldsType: 'FieldsV1', fieldsV1: {} }, set: new Map() };
+    self = {
+      entry: { manager, operation: 'Apply', apiVersion: request.apiVersion, time: request.now, fieldsType: 'FieldsV1', fieldsV1: {} },
+      set: new Map(),
+    };
     if (scope === 'status') self.entry.subresource = 'status';
     owners.push(self);
   }
@@ -234,7 +237,11 @@ export function trackUpdate(request: UpdateRequest): ManagedFieldsEntry[] {
   const afterSet = fieldSetOf(afterContent);
   const changed = fieldSet(
     [...afterSet.entries()]
-      .filter(([key, path]) => !beforeSet.has(key) || (!path[path.length - 1]!.startsWith('k:') && !jsonEqual(valueAt(beforeContent, path), valueAt(afterContent, path))))
+      .filter(
+        ([key, path]) =>
+          !beforeSet.has(key) ||
+          (!path[path.length - 1]!.startsWith('k:') && !jsonEqual(valueAt(beforeContent, path), valueAt(afterContent, path))),
+      )
       .map(([, path]) => path),
   );
   const removed = [...beforeSet.entries()].filter(([key]) => !afterSet.has(key)).map(([, p]) => p);
@@ -246,7 +253,17 @@ export function trackUpdate(request: UpdateRequest): ManagedFieldsEntry[] {
   }
   if (changed.size > 0) {
     if (!self) {
-      self = { entry: { manager: request.manager, operation: 'Update', apiVersion: request.apiVersion, time: request.now, fieldsType: 'FieldsV1', fieldsV1: {} }, set: new Map() };
+      self = {
+        entry: {
+          manager: request.manager,
+          operation: 'Update',
+          apiVersion: request.apiVersion,
+          time: request.now,
+          fieldsType: 'FieldsV1',
+          fieldsV1: {},
+        },
+        set: new Map(),
+      };
       if (scope === 'status') self.entry.subresource = 'status';
       owners.push(self);
     }

@@ -18,7 +18,12 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 /** Decodes one RFC 6901 pointer into its reference tokens. */
 function pointer(path: unknown): string[] {
   if (typeof path !== 'string' || (path !== '' && !path.startsWith('/'))) throw badRequest(`invalid JSON pointer ${JSON.stringify(path)}`);
-  return path === '' ? [] : path.slice(1).split('/').map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path === ''
+    ? []
+    : path
+        .slice(1)
+        .split('/')
+        .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 /** The container a pointer's last token refers into, and that token. */
@@ -28,7 +33,8 @@ function parentOf(doc: unknown, tokens: string[]): { parent: Record<string, unkn
     node = Array.isArray(node) ? node[Number(token)] : isPlainObject(node) ? node[token] : undefined;
     if (node === undefined) throw new ApiError(422, 'Invalid', `json patch: path /${tokens.join('/')} does not exist`);
   }
-  if (!Array.isArray(node) && !isPlainObject(node)) throw new ApiError(422, 'Invalid', `json patch: path /${tokens.join('/')} does not exist`);
+  if (!Array.isArray(node) && !isPlainObject(node))
+    throw new ApiError(422, 'Invalid', `json patch: path /${tokens.join('/')} does not exist`);
   return { parent: node, key: tokens[tokens.length - 1]! };
 }
 

@@ -21,19 +21,50 @@ export function readyStatus(obj: KubeObject, now: string, nodeCount: number): Re
         readyReplicas: n,
         availableReplicas: n,
         conditions: [
-          { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
-          { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: 'ReplicaSet has successfully progressed.', lastUpdateTime: now, lastTransitionTime: now },
+          {
+            type: 'Available',
+            status: 'True',
+            reason: 'MinimumReplicasAvailable',
+            message: 'Deployment has minimum availability.',
+            lastUpdateTime: now,
+            lastTransitionTime: now,
+          },
+          {
+            type: 'Progressing',
+            status: 'True',
+            reason: 'NewReplicaSetAvailable',
+            message: 'ReplicaSet has successfully progressed.',
+            lastUpdateTime: now,
+            lastTransitionTime: now,
+          },
         ],
       };
     }
     case 'StatefulSet': {
       const n = desiredReplicas(obj);
       const revision = `${obj.metadata?.name ?? 'sts'}-${generation}`;
-      return { observedGeneration: generation, replicas: n, readyReplicas: n, currentReplicas: n, updatedReplicas: n, availableReplicas: n, currentRevision: revision, updateRevision: revision };
+      return {
+        observedGeneration: generation,
+        replicas: n,
+        readyReplicas: n,
+        currentReplicas: n,
+        updatedReplicas: n,
+        availableReplicas: n,
+        currentRevision: revision,
+        updateRevision: revision,
+      };
     }
     case 'DaemonSet': {
       const n = Math.max(nodeCount, 1);
-      return { observedGeneration: generation, desiredNumberScheduled: n, currentNumberScheduled: n, numberReady: n, updatedNumberScheduled: n, numberAvailable: n, numberMisscheduled: 0 };
+      return {
+        observedGeneration: generation,
+        desiredNumberScheduled: n,
+        currentNumberScheduled: n,
+        numberReady: n,
+        updatedNumberScheduled: n,
+        numberAvailable: n,
+        numberMisscheduled: 0,
+      };
     }
     case 'Job': {
       const spec = isPlainObject(obj.spec) ? obj.spec : {};

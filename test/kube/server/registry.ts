@@ -33,7 +33,16 @@ export function splitApiVersion(apiVersion: string): { group: string; version: s
   return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
 }
 
-type Builtin = [group: string, version: string, resource: string, kind: string, namespaced: boolean, shortNames: string[], status: boolean, all?: boolean];
+type Builtin = [
+  group: string,
+  version: string,
+  resource: string,
+  kind: string,
+  namespaced: boolean,
+  shortNames: string[],
+  status: boolean,
+  all?: boolean,
+];
 
 const BUILTINS: Builtin[] = [
   ['', 'v1', 'namespaces', 'Namespace', false, ['ns'], true],
@@ -160,7 +169,13 @@ export class Registry {
         ...(t.shortNames.length > 0 ? { shortNames: t.shortNames } : {}),
         ...(t.categories.length > 0 ? { categories: t.categories } : {}),
       };
-      const status = { name: `${t.resource}/status`, singularName: '', namespaced: t.namespaced, kind: t.kind, verbs: ['get', 'patch', 'update'] };
+      const status = {
+        name: `${t.resource}/status`,
+        singularName: '',
+        namespaced: t.namespaced,
+        kind: t.kind,
+        verbs: ['get', 'patch', 'update'],
+      };
       return t.statusSubresource ? [main, status] : [main];
     });
     return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: groupVersion(group, version), resources };

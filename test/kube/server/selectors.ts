@@ -38,7 +38,9 @@ function parseLabelRequirement(text: string): Requirement {
     const key = m[1]!;
     const values = new Set(m[3]!.split(',').map((v) => v.trim()));
     // `notin` also matches objects without the label, as in apimachinery.
-    return m[2] === 'in' ? (labels) => key in labels && values.has(labels[key]!) : (labels) => !(key in labels) || !values.has(labels[key]!);
+    return m[2] === 'in'
+      ? (labels) => key in labels && values.has(labels[key]!)
+      : (labels) => !(key in labels) || !values.has(labels[key]!);
   }
   m = /^([A-Za-z0-9._/-]+)\s*(==|=|!=)\s*([A-Za-z0-9._-]*)$/.exec(text);
   if (m) {

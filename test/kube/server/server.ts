@@ -129,7 +129,13 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     now: options.now ?? (() => new Date()),
   });
 
-  const send = (res: http.ServerResponse, record: KubeRequestRecord, status: number, body: unknown, headers: Record<string, string> = {}): void => {
+  const send = (
+    res: http.ServerResponse,
+    record: KubeRequestRecord,
+    status: number,
+    body: unknown,
+    headers: Record<string, string> = {},
+  ): void => {
     record.status = status;
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...headers });
@@ -166,7 +172,11 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       if (fault.action === 'hang') return; // the socket stays open until the client or goDown() ends it
       const status = fault.status ?? 500;
       const details = fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {};
-      sendError(res, record, new ApiError(status, reasonForCode(status), fault.message ?? `injected fault: ${status} ${reasonForCode(status)}`, details));
+      sendError(
+        res,
+        record,
+        new ApiError(status, reasonForCode(status), fault.message ?? `injected fault: ${status} ${reasonForCode(status)}`, details),
+      );
       return;
     }
     const auth = req.headers.authorization;
@@ -205,7 +215,8 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       send(res, record, answer.status, answer.body);
     } catch (error) {
       if (error instanceof ApiError) sendError(res, record, error);
-      else sendError(res, record, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).stack ?? String(error)}`));
+      else
+        sendError(res, record, new ApiError(500, 'InternalError', `Internal error occurred: ${(error as Error).stack ?? String(error)}`));
     }
   };
 
@@ -233,7 +244,10 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     });
   await listen();
 
-  const match = (m?: { method?: string; path?: RegExp }) => ({ ...(m?.method ? { method: m.method } : {}), ...(m?.path ? { path: m.path } : {}) });
+  const match = (m?: { method?: string; path?: RegExp }) => ({
+    ...(m?.method ? { method: m.method } : {}),
+    ...(m?.path ? { path: m.path } : {}),
+  });
 
   return {
     name,
@@ -262,7 +276,11 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
           kind: 'Node',
           metadata: { name: nodeName, labels: { 'kubernetes.io/hostname': nodeName, ...(seed.labels ?? {}) } },
           spec: {},
-          status: { capacity: resources, allocatable: resources, conditions: [{ type: 'Ready', status: seed.ready === false ? 'False' : 'True', reason: 'KubeletReady' }] },
+          status: {
+            capacity: resources,
+            allocatable: resources,
+            conditions: [{ type: 'Ready', status: seed.ready === false ? 'False' : 'True', reason: 'KubeletReady' }],
+          },
         },
         'test-setup',
       );
@@ -274,7 +292,10 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
           apiVersion: 'v1',
           kind: 'Pod',
           metadata: { name: podName, namespace, ...(seed.labels ? { labels: seed.labels } : {}) },
-          spec: { ...(seed.nodeName ? { nodeName: seed.nodeName } : {}), containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10', resources: { requests: requestsOf } }] },
+          spec: {
+            ...(seed.nodeName ? { nodeName: seed.nodeName } : {}),
+            containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10', resources: { requests: requestsOf } }],
+          },
           status: { phase: seed.phase ?? 'Running' },
         },
         'test-setup',
@@ -288,7 +309,15 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     },
     addFault: (fault) => faults.add(fault),
     failNext: (times, status, m) => faults.add({ action: 'status', status, times, ...match(m) }),
-    throttleNext: (times, retryAfterSeconds, m) => faults.add({ action: 'status', status: 429, retryAfterSeconds, message: 'Too many requests, please try again later.', times, ...match(m) }),
+    throttleNext: (times, retryAfterSeconds, m) =>
+      faults.add({
+        action: 'status',
+        status: 429,
+        retryAfterSeconds,
+        message: 'Too many requests, please try again later.',
+        times,
+        ...match(m),
+      }),
     clearFaults: () => faults.clear(),
     goDown: async () => {
       if (down) return;

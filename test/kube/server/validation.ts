@@ -39,10 +39,16 @@ function labelProblems(labels: unknown): StatusCause[] {
     const slash = key.lastIndexOf('/');
     const [prefix, name] = slash < 0 ? ['', key] : [key.slice(0, slash), key.slice(slash + 1)];
     if (name === '' || name.length > 63 || !LABEL_VALUE.test(name) || (slash >= 0 && !DNS_SUBDOMAIN.test(prefix))) {
-      causes.push(invalidValue('metadata.labels', key, 'name part must consist of alphanumeric characters, \'-\', \'_\' or \'.\''));
+      causes.push(invalidValue('metadata.labels', key, "name part must consist of alphanumeric characters, '-', '_' or '.'"));
     }
     if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
-      causes.push(invalidValue('metadata.labels', value, "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'"));
+      causes.push(
+        invalidValue(
+          'metadata.labels',
+          value,
+          "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.'",
+        ),
+      );
     }
   }
   return causes;
@@ -75,12 +81,15 @@ function crdProblems(obj: KubeObject): StatusCause[] {
   if (!spec.group) causes.push(required('spec.group', ''));
   if (!names.plural) causes.push(required('spec.names.plural', ''));
   if (!names.kind) causes.push(required('spec.names.kind', ''));
-  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster') causes.push(invalidValue('spec.scope', spec.scope ?? '', 'must be either Namespaced or Cluster'));
+  if (spec.scope !== 'Namespaced' && spec.scope !== 'Cluster')
+    causes.push(invalidValue('spec.scope', spec.scope ?? '', 'must be either Namespaced or Cluster'));
   const versions = Array.isArray(spec.versions) ? spec.versions.filter(isPlainObject) : [];
   if (versions.length === 0) causes.push(required('spec.versions', 'must have exactly one version marked as storage version'));
-  else if (versions.filter((v) => v.storage === true).length !== 1) causes.push(invalidValue('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
+  else if (versions.filter((v) => v.storage === true).length !== 1)
+    causes.push(invalidValue('spec.versions', versions.length, 'must have exactly one version marked as storage version'));
   const expected = `${String(names.plural ?? '')}.${String(spec.group ?? '')}`;
-  if (obj.metadata?.name !== expected) causes.push(invalidValue('metadata.name', obj.metadata?.name, `must be spec.names.plural+"."+spec.group`));
+  if (obj.metadata?.name !== expected)
+    causes.push(invalidValue('metadata.name', obj.metadata?.name, `must be spec.names.plural+"."+spec.group`));
   return causes;
 }
 
