@@ -5,8 +5,15 @@ import { FlotillaError } from '../model/diagnostics.js';
 export interface CommandIO {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Colour and tables for people; plain text for pipes. */
+  /** Tables and human log lines for people; plain text and JSON for pipes. */
   isTTY: boolean;
+  /** Colour (default: isTTY); main() turns it off for --no-color and NO_COLOR. */
+  color?: boolean;
+}
+
+/** Whether a command may print colour. */
+export function useColor(io: CommandIO): boolean {
+  return io.color ?? io.isTTY;
 }
 
 export type Command = (argv: string[], io: CommandIO) => Promise<number>;

@@ -11,7 +11,9 @@ import { getCommand } from './commands/get.js';
 import { planCommand } from './commands/plan.js';
 import { renderCommand } from './commands/render.js';
 import { validateCommand } from './commands/validate.js';
+import { commandHelp, completionScript, generalHelp } from './help.js';
 import { Exit, type Command, type CommandIO } from './io.js';
+import { readFileSync } from 'node:fs';
 
 /** `npm run demo`: the reconciler once over the bundled fleet, then how it placed things and why. */
 const demoCommand: Command = async (argv, io) => {
@@ -34,51 +36,115 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
 };
 
-const HELP = `flotilla: GitOps for a fleet of Kubernetes clusters, with Karmada's placement semantics
-
-usage: flotilla <command> [flags]
-
-  render     placements and per-cluster manifests of a revision (--format yaml|json, --out DIR)
-  explain    why each cluster was chosen or filtered out: explain KIND/NAMESPACE/NAME
-  validate   load and schedule, print diagnostics (--format text|json|github)
-  get        get clusters | get placements
-  plan       pull-request review: where replicas go, base → head (--base REF --head REF, --format markdown|text|json)
-  diff       CI dry run: desired state against the status branch, or live clusters (--kubeconfig), as a unified diff
-  reconcile  the reconciler: reconcile --config FILE [--once]
-  status     the last reconcile, read from the status branch (--repo DIR or --config FILE)
-  doctor     checks git access, auth, the schedule and the last reconcile (--config FILE)
-  demo       reconcile the bundled seed fleet once into a directory, then explain its placements
-
-common flags: --repo DIR (default .)  --ref REF (a Git revision instead of the working tree)
-              --path SUBDIR  --previous FILE (last render JSON, for scale up/down)
-`;
-
 const processIO: CommandIO = {
   stdout: (s) => void process.stdout.write(s),
   stderr: (s) => void process.stderr.write(s),
   isTTY: !!process.stdout.isTTY,
 };
 
-/** Runs one command line; returns the exit status. */
-export async function main(argv: string[], io: CommandIO = processIO): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === 'help' || name === '--help' || name === '-h') {
-    io.stdout(HELP);
-    return name ? Exit.OK : Exit.ERRORS;
+/** The package's version: package.json sits two folders above this module in src/ and in dist/. */
+export function flotillaVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
   }
+}
+
+/** Words for the system errors people meet at the command line. */
+const SYSTEM_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'not a directory',
+  EISDIR: 'is a directory',
+  EEXIST: 'already exists',
+  EROFS: 'read-only file system',
+  ENOSPC: 'no space left on device',
+  ENAMETOOLONG: 'file name too long',
+  EMFILE: 'too many open files',
+};
+
+interface SystemError {
+  code: string;
+  syscall?: string;
+  path?: string;
+  dest?: string;
+}
+
+function isSystemError(e: unknown): e is SystemError {
+  return typeof e === 'object' && e !== null && typeof (e as SystemError).code === 'string' && /^E[A-Z]+$/.test((e as SystemError).code);
+}
+
+/** One line for an operating-system error: what was done to which path, and why it failed. */
+export function systemErrorMessage(e: SystemError): string {
+  const what = e.syscall ? `cannot ${e.syscall}` : 'failed';
+  const where = e.path ? ` ${e.path}${e.dest ? ` → ${e.dest}` : ''}` : '';
+  return `${what}${where}: ${SYSTEM_ERRORS[e.code] ?? 'system error'} (${e.code})`;
+}
+
+/** Help, version and completion: the words that are not commands. */
+function metaCommand(name: string, rest: string[], io: CommandIO): number | null {
+  if (name === '--version' || name === '-V' || name === 'version') {
+    io.stdout(`flotilla ${flotillaVersion()}\n`);
+    return Exit.OK;
+  }
+  if (name === 'help' || name === '--help' || name === '-h') {
+    const topic = rest.find((a) => !a.startsWith('-'));
+    if (!topic) {
+      io.stdout(generalHelp(flotillaVersion()));
+      return Exit.OK;
+    }
+    const text = commandHelp(topic);
+    if (text) io.stdout(text);
+    else io.stderr(`flotilla: no command "${topic}"\n\n${generalHelp(flotillaVersion())}`);
+    return text ? Exit.OK : Exit.ERRORS;
+  }
+  if (!(name in COMMANDS) && name !== 'completion') return null;
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(commandHelp(name)!);
+    return Exit.OK;
+  }
+  if (name === 'completion') {
+    const script = completionScript(rest[0] ?? '');
+    if (script) io.stdout(script);
+    else io.stderr(`flotilla completion: give bash or zsh\nusage: ${'flotilla completion bash|zsh'}\n`);
+    return script ? Exit.OK : Exit.ERRORS;
+  }
+  return null;
+}
+
+/** Colour only for a terminal, and never with --no-color or a non-empty NO_COLOR (no-color.org). */
+function withColorChoice(argv: string[], io: CommandIO, env: NodeJS.ProcessEnv): { argv: string[]; io: CommandIO } {
+  const off = argv.includes('--no-color') || (env.NO_COLOR ?? '') !== '';
+  return { argv: argv.filter((a) => a !== '--no-color'), io: { ...io, color: !off && (io.color ?? io.isTTY) } };
+}
+
+/** Runs one command line; returns the exit status. */
+export async function main(argv: string[], io: CommandIO = processIO, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  ({ argv, io } = withColorChoice(argv, io, env));
+  const [name, ...rest] = argv;
+  if (!name) {
+    io.stderr(generalHelp(flotillaVersion()));
+    return Exit.ERRORS;
+  }
+  const meta = metaCommand(name, rest, io);
+  if (meta !== null) return meta;
   const command = COMMANDS[name];
   if (!command) {
-    io.stderr(`flotilla: unknown command "${name}"\n\n${HELP}`);
+    io.stderr(`flotilla: unknown command "${name}" (flotilla help lists them)\n`);
     return Exit.ERRORS;
   }
   try {
     return await command(rest, io);
   } catch (e) {
-    if (e instanceof FlotillaError) {
-      io.stderr(`flotilla ${name}: ${e.message} [${e.code}]\n`);
-      return Exit.ERRORS;
+    if (e instanceof FlotillaError) io.stderr(`flotilla ${name}: ${e.message} [${e.code}]\n`);
+    else if (isSystemError(e)) io.stderr(`flotilla ${name}: ${systemErrorMessage(e)}\n`);
+    else {
+      // A bug: one line for the user, the stack only when asked for.
+      const detail = env.FLOTILLA_DEBUG ? `\n${(e as Error)?.stack ?? String(e)}` : ' (FLOTILLA_DEBUG=1 prints the stack)';
+      io.stderr(`flotilla ${name}: internal error, please report it: ${(e as Error)?.message ?? String(e)}${detail}\n`);
     }
-    io.stderr(`flotilla ${name}: internal error (please report it): ${(e as Error)?.stack ?? String(e)}\n`);
     return Exit.ERRORS;
   }
 }

@@ -15,7 +15,7 @@ import { closeClusterClients, openClusterClients, readTextFileOrNull } from '../
 import type { RenderResult } from '../../render/render-fleet.js';
 import { formatDiagnosticsText } from '../../model/diagnostics-format.js';
 import { DEFAULT_STATUS_BRANCH, readFleetSource, readPrevious, statusBranchTip } from '../input.js';
-import { checkFormat, parseFlags, type Command } from '../io.js';
+import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
 const USAGE =
   'flotilla diff [--repo DIR] [--ref REF] [--path SUBDIR] [--status-branch NAME] [--format text|json|github] [--observed FILE|auto] [--previous FILE|auto]\n' +
@@ -151,7 +151,7 @@ export const diffCommand: Command = async (argv, io) => {
   else if (format === 'github') io.stdout(formatDiffGithub(report));
   else {
     // stdout stays a patch any diff viewer reads; diagnostics go beside it.
-    io.stdout(formatDiffText(report, { color: io.isTTY }));
+    io.stdout(formatDiffText(report, { color: useColor(io) }));
     if (report.diagnostics.length > 0) io.stderr(formatDiagnosticsText(report.diagnostics));
   }
   return code;

@@ -11,7 +11,7 @@ import { formatPlanJson } from '../../plan/format-json.js';
 import { formatPlanMarkdown } from '../../plan/format-markdown.js';
 import { formatPlanText } from '../../plan/format-text.js';
 import { readObserved, readPrevious, withObservation } from '../input.js';
-import { checkFormat, parseFlags, type Command } from '../io.js';
+import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
 const USAGE =
   'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh] [--observed FILE|auto] [--previous FILE|auto]';
@@ -83,6 +83,6 @@ export const planCommand: Command = async (argv, io) => {
 
   if (format === 'json') io.stdout(formatPlanJson(report));
   else if (format === 'markdown') io.stdout(formatPlanMarkdown(report));
-  else io.stdout(formatPlanText(report, { color: io.isTTY }));
+  else io.stdout(formatPlanText(report, { color: useColor(io) }));
   return planExitCode(report);
 };
