@@ -86,6 +86,26 @@ export function displayUrl(url: string): string {
   }
 }
 
+/**
+ * git.fetch of one branch that survives a remote whose HEAD is unborn (`git init --bare`, then
+ * users push main while HEAD still names master). isomorphic-git writes the fetched refs and
+ * objects first, then looks the remote's HEAD up for clone's sake and throws NotFoundError when
+ * the server advertises none; for a single-branch fetch that lookup is all that failed.
+ */
+async function fetchBranchRefs(args: Parameters<typeof git.fetch>[0] & { ref: string }): Promise<void> {
+  try {
+    await git.fetch(args);
+  } catch (e) {
+    const err = e as { code?: string; data?: { what?: string } };
+    if (!(args.singleBranch && err.code === 'NotFoundError' && err.data?.what === 'HEAD')) throw e;
+    const tracking = `refs/remotes/${args.remote ?? 'origin'}/${args.ref}`;
+    // Still an error when the branch itself did not arrive.
+    await git.resolveRef({ fs: args.fs, gitdir: args.gitdir, ref: tracking }).catch(() => {
+      throw e;
+    });
+  }
+}
+
 class HttpRepository implements SourceRepository {
   readonly displayUrl: string;
   readonly objects: ObjectStore;
@@ -127,7 +147,7 @@ class HttpRepository implements SourceRepository {
       this.cloned = true;
     } else {
       await this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
-        git.fetch({
+        fetchBranchRefs({
           fs,
           http: this.http,
           gitdir: this.gitdir,
@@ -151,22 +171,27 @@ class HttpRepository implements SourceRepository {
     return (await this.knownTip(this.opts.source.branch)) !== null;
   }
 
-  /** Clones into a fresh folder, then renames it into place, so an interrupted clone never counts. */
+  /**
+   * Clones into a fresh folder, then renames it into place, so an interrupted clone never counts.
+   * init + fetch of the one branch rather than git.clone: clone follows the remote's HEAD, which
+   * may name a branch nobody pushed (`git init --bare`, then users push main; HEAD says master).
+   */
   private async cloneFresh(): Promise<void> {
     const folder = path.dirname(this.gitdir);
     await fs.promises.mkdir(folder, { recursive: true });
     const temp = await fs.promises.mkdtemp(path.join(folder, 'clone-'));
+    const { url, branch } = this.opts.source;
     try {
-      await git.clone({
+      await git.init({ fs, gitdir: temp, bare: true, defaultBranch: branch });
+      await git.addRemote({ fs, gitdir: temp, remote: 'origin', url });
+      await fetchBranchRefs({
         fs,
         http: this.http,
-        dir: temp,
         gitdir: temp,
-        url: this.opts.source.url,
-        ref: this.opts.source.branch,
+        remote: 'origin',
+        ref: branch,
         singleBranch: true,
-        noCheckout: true,
-        noTags: true,
+        tags: false,
         depth: 1,
         onAuth: this.onAuth,
         cache: {},
@@ -177,10 +202,7 @@ class HttpRepository implements SourceRepository {
     } catch (e) {
       await fs.promises.rm(temp, { recursive: true, force: true });
       if ((e as { code?: string }).code === 'NotFoundError') {
-        throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${this.opts.source.branch}" not found in ${this.displayUrl}`, {
-          url: this.displayUrl,
-          branch: this.opts.source.branch,
-        });
+        throw new FlotillaError('BRANCH_NOT_FOUND', `branch "${branch}" not found in ${this.displayUrl}`, { url: this.displayUrl, branch });
       }
       throw e;
     }

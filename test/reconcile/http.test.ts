@@ -88,6 +88,19 @@ describe('reconcile over HTTP', () => {
     expect((await repo.readFleetFiles(tip, '')).map((f) => f.path)).toContain('pack-2.yaml');
   });
 
+  it('a remote whose HEAD is unborn (git init --bare, users push main; HEAD names master) is cloned by its branch', async () => {
+    const fleet = await serveFleet(await seedFiles());
+    servers.push(fleet);
+    await git(fleet.bare, 'symbolic-ref', 'HEAD', 'refs/heads/master');
+    const main = await git(fleet.bare, 'rev-parse', 'refs/heads/main');
+    const base = await makeTempDir('flotilla-run-');
+    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
+    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined });
+    expect(await repo.fetchSource()).toBe(main);
+    const next = await fleet.push({ 'later.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\n' }, 'later');
+    expect(await repo.fetchSource()).toBe(next);
+  });
+
   it('editing a policy rewrites only the outputs it places (nginx 60/40 → 70/30: 2 files)', async () => {
     const { fleet, reconciler, fs, out } = await setup();
     await reconciler.reconcileOnce();
