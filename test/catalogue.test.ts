@@ -29,7 +29,8 @@ async function load(dir: string): Promise<{ sink: DiagnosticSink; model: FleetMo
 
 const CASES: Record<string, Expected[]> = {
   // YAML syntax: the document is skipped, loading goes on.
-  'broken-yaml': [['error', 'YAML_PARSE', 'apps/web.yaml:7']],
+  'broken-yaml': [['error', 'YAML_PARSE', 'apps/web.yaml:6']], // the line the bracket opened on
+  'unterminated-quote': [['error', 'YAML_PARSE', 'web.yaml:7']], // not the end of the file, where yaml noticed
   'bad-indent': [['error', 'YAML_PARSE', 'web.yaml:5']],
   'duplicate-key': [['error', 'YAML_DUPLICATE_KEY', 'web.yaml:7']],
   'tab-indent': [['error', 'YAML_PARSE', 'web.yaml:4']],

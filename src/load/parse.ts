@@ -6,7 +6,14 @@ import { describeValue } from '../model/fields.js';
 import type { FieldPath, Manifest, ManifestSource } from '../model/types.js';
 import { dns1123LabelProblem, objectNameProblem } from '../objects/names.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped } from '../objects/scope.js';
-import { documentStart, locateInDocument, YAML_PARSE_OPTIONS, type Position } from './yaml-position.js';
+import {
+  documentStart,
+  locateInDocument,
+  isUnclosedError,
+  unclosedOpenerOffset,
+  YAML_PARSE_OPTIONS,
+  type Position,
+} from './yaml-position.js';
 
 /** One file of the fleet repository. */
 export interface SourceFile {
@@ -107,7 +114,8 @@ function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[
     const start = documentStart(doc, lineCounter);
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const pos = lineCounter.linePos(e.pos[0]);
+        const opener = isUnclosedError(e.code, e.message) ? unclosedOpenerOffset(text) : null;
+        const pos = lineCounter.linePos(opener !== null && opener < e.pos[0] ? opener : e.pos[0]);
         const code = e.code === 'DUPLICATE_KEY' ? 'YAML_DUPLICATE_KEY' : 'YAML_PARSE';
         sink.error(code, `${e.code}: ${e.message}`, { file: file.path, line: Math.max(pos.line, 1), column: Math.max(pos.col, 1) });
       }

@@ -1,6 +1,6 @@
 // Positions of fields inside a parsed YAML document, so diagnostics point at the line a user must
 // edit rather than at the start of the document.
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type LineCounter, type Node } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, Parser, type Document, type LineCounter, type Node } from 'yaml';
 import type { FieldPath } from '../model/types.js';
 import { kubernetesYamlTags } from './kubernetes-yaml.js';
 
@@ -23,6 +23,38 @@ export const YAML_PARSE_OPTIONS = {
 export function offsetPosition(lineCounter: LineCounter, offset: number): Position {
   const p = lineCounter.linePos(offset);
   return { line: Math.max(p.line, 1), column: Math.max(p.col, 1) };
+}
+
+/**
+ * Where a quoted scalar or a flow collection (`[a, b`, `{a: 1`) that never closes begins. yaml
+ * reports the missing quote or bracket where it gave up — the next line, or the end of the file
+ * when a quote swallowed the rest — but the line to fix is where it opened.
+ */
+export function unclosedOpenerOffset(text: string): number | null {
+  let found: number | null = null;
+  const check = (v: CST.Token | undefined): void => {
+    if (found !== null || !v) return;
+    if (v.type === 'double-quoted-scalar' || v.type === 'single-quoted-scalar') {
+      const body = v.source.trimEnd();
+      if (body.length < 2 || body[body.length - 1] !== v.source[0]) found = v.offset;
+    } else if (v.type === 'flow-collection') {
+      if (!v.end.some((t) => t.type === 'flow-map-end' || t.type === 'flow-seq-end')) found = v.start.offset;
+    }
+  };
+  for (const token of new Parser().parse(text)) {
+    if (token.type !== 'document') continue;
+    CST.visit(token, (item) => {
+      check(item.key ?? undefined);
+      check(item.value);
+    });
+    if (found !== null) break;
+  }
+  return found;
+}
+
+/** A yaml error about a quote or a flow collection left open, whose cause lies where it opened. */
+export function isUnclosedError(code: string, message: string): boolean {
+  return (code === 'MISSING_CHAR' || code === 'BAD_INDENT' || code === 'UNEXPECTED_TOKEN') && /quote|flow|[\]}]/i.test(message);
 }
 
 /** Where a document's content starts (its first key), or its `---` marker when it has no content. */

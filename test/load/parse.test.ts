@@ -24,7 +24,7 @@ describe('parseFleetFiles: documents', () => {
 
   it('a YAML error skips only its document: the next document of the file and the next file still load', () => {
     const { manifests, diags } = parse({ 'a.yaml': `${cm('bad')}data: [x\n---\n${cm('good')}`, 'b.yaml': cm('other') });
-    expect(diags).toEqual(['error YAML_PARSE a.yaml:6:1']);
+    expect(diags).toEqual(['error YAML_PARSE a.yaml:5:7']); // where the bracket opened, not where yaml gave up
     expect(manifests.map((m) => m.name)).toEqual(['good', 'other']);
   });
 
