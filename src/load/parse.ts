@@ -1,6 +1,6 @@
 // Turning the fleet repository's YAML files into Manifests. Every problem becomes a diagnostic at
 // file:line:column and loading goes on with the next document, so one run reports everything.
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { Composer, LineCounter, Parser, type Document } from 'yaml';
 import type { DiagnosticSink, FieldLocator } from '../model/diagnostics.js';
 import { describeValue } from '../model/fields.js';
 import type { FieldPath, Manifest, ManifestSource } from '../model/types.js';
@@ -97,14 +97,47 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   return manifests;
 }
 
+/**
+ * Documents per file, bounded: a 700 KB file of `--- {}` lines is 100,000 documents, each worth
+ * three diagnostics, enough to exhaust the heap and the status branch. Real files (CRD bundles,
+ * rendered charts) hold hundreds.
+ */
+export const MAX_DOCUMENTS_PER_FILE = 10_000;
+
+class TooManyDocuments extends Error {
+  constructor(readonly offset: number) {
+    super('too many documents');
+  }
+}
+
+/** yaml's parseAllDocuments, one document at a time, stopping past the limit. */
+function composeDocuments(text: string, lineCounter: LineCounter): Document[] {
+  const composer = new Composer({ ...YAML_PARSE_OPTIONS, lineCounter });
+  const docs: Document[] = [];
+  for (const doc of composer.compose(new Parser(lineCounter.addNewLine).parse(text))) {
+    if (docs.length === MAX_DOCUMENTS_PER_FILE) throw new TooManyDocuments(doc.range[0]);
+    docs.push(doc as Document);
+  }
+  return docs;
+}
+
 /** Parses one file into its non-empty documents; YAML errors are reported and their documents skipped. */
 function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[] {
   const lineCounter = new LineCounter();
   const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
   let docs: Document[];
   try {
-    docs = parseAllDocuments(text, { ...YAML_PARSE_OPTIONS, lineCounter }) as Document[];
+    docs = composeDocuments(text, lineCounter);
   } catch (err) {
+    if (err instanceof TooManyDocuments) {
+      const at = lineCounter.linePos(err.offset);
+      sink.error(
+        'YAML_TOO_MANY_DOCUMENTS',
+        `more than ${MAX_DOCUMENTS_PER_FILE} YAML documents in one file: nothing of it is loaded (split the file)`,
+        { file: file.path, line: Math.max(at.line, 1), column: 1 },
+      );
+      return [];
+    }
     // yaml reports resource exhaustion as document errors; anything thrown is still the file's fault.
     sink.error('YAML_PARSE', err instanceof Error ? err.message : String(err), { file: file.path, line: 1, column: 1 });
     return [];
@@ -235,7 +268,13 @@ export function makeFieldLocator(files: readonly SourceFile[]): FieldLocator {
       if (!file) return null;
       const lineCounter = new LineCounter();
       const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
-      parsed = { docs: parseAllDocuments(text, { ...YAML_PARSE_OPTIONS, lineCounter }) as Document[], lineCounter };
+      let docs: Document[] = [];
+      try {
+        docs = composeDocuments(text, lineCounter);
+      } catch {
+        // Too many documents: the file was not loaded, so nothing in it is located.
+      }
+      parsed = { docs, lineCounter };
       cache.set(source.file, parsed);
     }
     const doc = parsed.docs[source.docIndex];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../../src/load/parse.js';
+import { makeFieldLocator, MAX_DOCUMENTS_PER_FILE, parseFleetFiles, type SourceFile } from '../../src/load/parse.js';
 import { DiagnosticSink } from '../../src/model/diagnostics.js';
 
 function parse(files: Record<string, string>, maxFileBytes?: number) {
@@ -20,6 +20,16 @@ describe('parseFleetFiles: documents', () => {
       ['one', 1, 4],
       ['two', 3, 10],
     ]);
+  });
+
+  it(`more than ${MAX_DOCUMENTS_PER_FILE} documents in a file: one error at the first document past the limit, nothing of it loaded`, () => {
+    const many = parse({ 'a.yaml': '--- {}\n'.repeat(MAX_DOCUMENTS_PER_FILE + 1), 'b.yaml': cm('other') });
+    expect(many.diags).toEqual([`error YAML_TOO_MANY_DOCUMENTS a.yaml:${MAX_DOCUMENTS_PER_FILE + 1}:1`]);
+    expect(many.manifests.map((m) => m.name)).toEqual(['other']);
+    // At the limit the file loads, document by document.
+    const limit = parse({ 'a.yaml': `${cm('one')}\n${'---\n'.repeat(MAX_DOCUMENTS_PER_FILE - 2)}---\n${cm('two')}` });
+    expect(limit.diags).toEqual([]);
+    expect(limit.manifests.map((m) => m.name)).toEqual(['one', 'two']);
   });
 
   it('a YAML error skips only its document: the next document of the file and the next file still load', () => {
