@@ -28,6 +28,9 @@ const NOT_CODES: ReadonlyMap<string, string> = new Map([
   ['UND_ERR_SOCKET', "undici's code for a broken socket (retried as transient)"],
   ['UND_ERR_CONNECT_TIMEOUT', "undici's code for a connect timeout (retried as transient)"],
   ['DUPLICATE_KEY', "the yaml library's error code, reported as YAML_DUPLICATE_KEY"],
+  ['MISSING_CHAR', "the yaml library's error code, reported as YAML_PARSE"],
+  ['BAD_INDENT', "the yaml library's error code, reported as YAML_PARSE"],
+  ['UNEXPECTED_TOKEN', "the yaml library's error code, reported as YAML_PARSE"],
   ['POD_NAME', 'the default of ha.identityEnv: an environment variable name'],
 ]);
 /** Single-word errno names (ECONNRESET, ENOENT, …) are Node's, never flotilla's. */
