@@ -2,6 +2,7 @@
 // /readyz, discovery documents — each with retries of transient failures (retry.ts) and errors by
 // what the user must do (errors.ts). Counts reads and writes, so a no-op resync can prove it wrote
 // nothing.
+import { isMap } from '../objects/json.js';
 import { errorFromResponse, KubeApiError, unreachableError } from './errors.js';
 import { DEFAULT_KUBE_RETRY, withKubeRetry, type KubeRetryPolicy } from './retry.js';
 import type { KubeHttpRequest, KubeHttpResponse, KubeTransport } from './transport.js';
@@ -143,6 +144,6 @@ export class KubeApi {
 }
 
 function asObject(body: unknown, path: string): KubeObject {
-  if (body && typeof body === 'object' && !Array.isArray(body)) return body as KubeObject;
+  if (isMap(body)) return body as KubeObject;
   throw new KubeApiError('KUBE_API', `${path}: the server did not answer with a JSON object`, null, null);
 }

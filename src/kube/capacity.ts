@@ -8,12 +8,13 @@
 // A pod's request is Kubernetes' effective request: max(Σ containers, each init container) +
 // overhead. Pure: nodes and pods come in as plain objects. Quantities are summed exactly.
 import type { ResourceSummary, ResourceList } from '../model/types.js';
+import { isMap } from '../objects/json.js';
 import { parseQuantityExact, type QuantityRational } from '../objects/quantity.js';
 
 type Obj = Record<string, unknown>;
 
 function map(v: unknown): Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {};
+  return isMap(v) ? v : {};
 }
 
 function list(v: unknown): Obj[] {

@@ -104,7 +104,8 @@ export function resolveConnections(
     try {
       base = loadKubeConfig(settings.kubeconfigText, settings.kubeconfigDir);
     } catch (e) {
-      baseError = `${settings.kubeconfigFile ? `the kubeconfig ${settings.kubeconfigFile}` : 'the kubeconfig'} cannot be read: ${kubeconfigErrorText(e)}`;
+      const which = settings.kubeconfigFile ? `the kubeconfig ${settings.kubeconfigFile}` : 'the kubeconfig';
+      baseError = `${which} cannot be read: ${kubeconfigErrorText(e)}`;
     }
   }
   const contextNames = new Set(base?.getContexts().map((c) => c.name) ?? []);
@@ -148,14 +149,19 @@ export function resolveConnections(
         return {
           ok: false,
           cluster: c.name,
-          error: `no kubeconfig for secret ${namespace ? `${namespace}/` : ''}${name} in ${settings.secretsDir} (looked for ${candidates.join(', ')})`,
+          error:
+            `no kubeconfig for secret ${namespace ? `${namespace}/` : ''}${name} in ${settings.secretsDir} ` +
+            `(looked for ${candidates.join(', ')})`,
         };
       }
       if (baseError) return { ok: false, cluster: c.name, error: baseError };
       return {
         ok: false,
         cluster: c.name,
-        error: `no connection: the kubeconfig has no context named ${c.name}${c.secretRef ? ` and no secrets directory is configured for its secretRef ${c.secretRef.name}` : ''}; add one, or map it in the kubernetes target's contexts`,
+        error:
+          `no connection: the kubeconfig has no context named ${c.name}` +
+          (c.secretRef ? ` and no secrets directory is configured for its secretRef ${c.secretRef.name}` : '') +
+          "; add one, or map it in the kubernetes target's contexts",
       };
     });
 }

@@ -4,6 +4,7 @@
 // installed yet, an aggregated API that is down) is not cached: the next lookup asks again, so an
 // API that comes back is found (and what flotilla recorded of it can be pruned). `invalidate` forgets
 // what was cached — called after flotilla applies a CRD.
+import { isMap } from '../objects/json.js';
 import type { KubeApi } from './api.js';
 
 export interface ResourceMapping {
@@ -32,7 +33,7 @@ export function resourcePath(m: ResourceMapping, namespace: string, name = ''): 
 
 /** Mappings of one discovery document (APIResourceList), subresources left out. */
 export function mappingsFromDiscovery(apiVersion: string, doc: unknown): ResourceMapping[] {
-  const resources = (doc && typeof doc === 'object' ? (doc as { resources?: unknown }).resources : undefined) ?? [];
+  const resources = (isMap(doc) ? doc.resources : undefined) ?? [];
   if (!Array.isArray(resources)) return [];
   const out: ResourceMapping[] = [];
   for (const r of resources as ApiResource[]) {

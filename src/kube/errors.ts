@@ -3,6 +3,7 @@
 // something (422 invalid object, 409 conflict with another field manager, 403 forbidden), or
 // nothing (404 handled by the caller). Callers branch on `code`, never on the message.
 import { FlotillaError } from '../model/diagnostics.js';
+import { isMap } from '../objects/json.js';
 
 export type KubeErrorCode =
   /** No answer: connection refused/reset, DNS, timeout. Retry later. */
@@ -74,7 +75,7 @@ export function errorFromResponse(
   headers: Record<string, string | string[] | undefined>,
   now: number,
 ): KubeApiError {
-  const s = (body && typeof body === 'object' ? body : {}) as { message?: unknown; reason?: unknown; details?: unknown };
+  const s = (isMap(body) ? body : {}) as { message?: unknown; reason?: unknown; details?: unknown };
   const message =
     typeof s.message === 'string' && s.message ? s.message : typeof body === 'string' && body ? body.slice(0, 300) : `HTTP ${status}`;
   const reason = typeof s.reason === 'string' ? s.reason : null;

@@ -2,6 +2,7 @@
 // kstatus read rollout status. A status written for an older generation says nothing about the
 // current spec, so every workload first checks observedGeneration. Kinds without a rollout are
 // healthy by existing. Rolled up per cluster (and fleet) as the worst state.
+import { isMap } from '../objects/json.js';
 
 export type HealthStatus = 'Healthy' | 'Suspended' | 'Progressing' | 'Missing' | 'Degraded';
 
@@ -16,7 +17,7 @@ const SEVERITY: readonly HealthStatus[] = ['Healthy', 'Suspended', 'Progressing'
 type Obj = Record<string, unknown>;
 
 function map(v: unknown): Obj {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : {};
+  return isMap(v) ? v : {};
 }
 
 function num(v: unknown, dflt = 0): number {
@@ -103,6 +104,12 @@ export function daemonSetHealth(obj: Obj): Health {
   return { status: 'Healthy', message: `${available} of ${desired} nodes available` };
 }
 
+/** `: message` (or `: reason`) of a Job's Failed condition, '' when it has neither. */
+function jobFailureDetail(failed: { message?: unknown; reason?: unknown }): string {
+  if (typeof failed.message === 'string') return `: ${failed.message}`;
+  return typeof failed.reason === 'string' ? `: ${failed.reason}` : '';
+}
+
 /** Job: Complete is healthy, Failed degraded, suspended suspended, anything else still running. */
 export function jobHealth(obj: Obj): Health {
   const spec = map(obj.spec);
@@ -111,7 +118,7 @@ export function jobHealth(obj: Obj): Health {
   if (failed)
     return {
       status: 'Degraded',
-      message: `job failed${typeof failed.message === 'string' ? `: ${failed.message}` : typeof failed.reason === 'string' ? `: ${failed.reason}` : ''}`,
+      message: `job failed${jobFailureDetail(failed)}`,
     };
   if (conds.some((c) => c.type === 'Complete' && c.status === 'True')) return { status: 'Healthy', message: 'job completed' };
   if (spec.suspend === true) return { status: 'Suspended', message: 'job is suspended' };

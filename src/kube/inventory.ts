@@ -3,9 +3,13 @@
 // status branch (manifests/) already lists what each revision put on each cluster, and its
 // `deleted` changes feed pruning across restarts; this store additionally remembers what a failed
 // or held-back deletion left behind, so it is retried on a later pass. Stored as one JSON file.
+// `nextInventory`, the last stage of a cluster's sync pass, computes a cluster's inventory from
+// what the pass did (pure).
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { InventoryEntry } from './sync.js';
+import type { KubeObject } from './api.js';
+import { managedBy } from './live-object.js';
+import type { DesiredObject, InventoryEntry, ObjectResult } from './sync-types.js';
 
 export type FleetInventory = Record<string, InventoryEntry[]>;
 
@@ -69,4 +73,59 @@ export function fileInventoryStore(file: string): InventoryStore {
       await rename(`${file}.tmp`, file);
     },
   };
+}
+
+function byId(a: InventoryEntry, b: InventoryEntry): number {
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/**
+ * The inventory after a pass: desired objects that are flotilla's — created in this pass, or live
+ * with flotilla's Apply entry in managedFields (applied now or before) — plus objects that left the
+ * desired state and were not deleted for a reason that may pass (`keep`: held back, delete failed,
+ * API not served, a Namespace or CRD still holding foreign objects). A desired object that failed
+ * (409: someone else owns it) or that was already there with equal values and never applied is
+ * not recorded: it is not flotilla's to prune. Objects found gone, not flotilla's, or opted out
+ * leave it. An entry whose object could not be looked at (its kind not served now), and after an
+ * aborted pass anything previously recorded, is never forgotten. Entries `adopted` in this pass
+ * are added. Sorted by id.
+ */
+export function nextInventory(pass: {
+  previous: readonly InventoryEntry[];
+  desired: readonly DesiredObject[];
+  results: ReadonlyMap<string, ObjectResult>;
+  liveBefore: ReadonlyMap<string, KubeObject | null>;
+  liveAfter: ReadonlyMap<string, KubeObject | null>;
+  keep: ReadonlySet<string>;
+  aborted: boolean;
+  adopted: readonly InventoryEntry[];
+  fieldManager: string;
+}): InventoryEntry[] {
+  const { previous, results, liveBefore, liveAfter, aborted } = pass;
+  const out = new Map<string, InventoryEntry>();
+  const prev = new Map(previous.map((e) => [e.id, e]));
+  for (const d of pass.desired) {
+    const action = results.get(d.id)?.action;
+    const live = liveAfter.get(d.id) ?? liveBefore.get(d.id) ?? null;
+    const created = action === 'created';
+    const ours = created || (live !== null && managedBy(live, pass.fieldManager));
+    const unseen = !liveAfter.has(d.id) && !liveBefore.has(d.id);
+    const before = prev.get(d.id);
+    if (ours) {
+      const origin = created ? 'created' : (before?.origin ?? (before ? undefined : 'adopted'));
+      out.set(d.id, { id: d.id, ...d.ref, ...(origin ? { origin } : {}) });
+    } else if (before && (aborted || unseen)) out.set(d.id, before);
+  }
+  for (const e of previous) {
+    if (out.has(e.id)) continue;
+    if (pass.keep.has(e.id) || (aborted && results.get(e.id)?.action !== 'deleted')) out.set(e.id, e);
+  }
+  return withAdopted([...out.values()].sort(byId), pass.adopted);
+}
+
+/** `inventory` plus the adopted entries it does not hold, sorted by id. */
+function withAdopted(inventory: InventoryEntry[], adopted: readonly InventoryEntry[]): InventoryEntry[] {
+  if (adopted.length === 0) return inventory;
+  const ids = new Set(inventory.map((e) => e.id));
+  return [...inventory, ...adopted.filter((e) => !ids.has(e.id))].sort(byId);
 }

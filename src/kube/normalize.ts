@@ -4,15 +4,12 @@
 // `strategy`, `clusterIP`; other managers' labels) is not flotilla's business and never a
 // difference; a field flotilla sends whose live value differs is one — and when nothing in the
 // repository changed it, it is drift. Pure.
+import { isMap } from '../objects/json.js';
 import { parseQuantityExact } from '../objects/quantity.js';
 import { normalizeObject } from '../objects/normalize.js';
 import { MANAGED_VALUE } from '../objects/tracking.js';
 
 type Json = unknown;
-
-function isMap(v: Json): v is Record<string, Json> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Empty or absent: `{}`, `[]`, null and undefined all mean "nothing" to the API server. */
 function isEmpty(v: Json): boolean {
