@@ -91,3 +91,32 @@ describe('transport: a wall-clock deadline per request', () => {
     expect(res.body).toEqual({ kind: 'Status', status: 'Success' });
   });
 });
+
+describe('transport: plain http servers, as kubectl treats them', () => {
+  it('http without insecure-skip-tls-verify is reached (kubectl proxy), and no credentials are sent in the clear', async () => {
+    const { startFleetApiServers } = await import('../helpers/kube.js');
+    const fleet = await startFleetApiServers(['proxy'], { token: null });
+    try {
+      const s = fleet.servers.get('proxy')!;
+      const plain = new KubeConfig();
+      plain.loadFromOptions({
+        clusters: [{ name: 'proxy', server: s.url }],
+        users: [{ name: 'u', token: 'a-secret-token' }],
+        contexts: [{ name: 'proxy', cluster: 'proxy', user: 'u' }],
+        currentContext: 'proxy',
+      });
+      const api = new KubeApi('proxy', kubeconfigTransport(plain), DEFAULT_KUBE_API_OPTIONS);
+      try {
+        expect(await api.readyz(2000)).toMatchObject({ ok: true });
+        const list = await api.list('/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap' });
+        expect(Array.isArray(list)).toBe(true);
+      } finally {
+        api.close();
+      }
+      expect(s.requests.length).toBeGreaterThan(0);
+      expect(s.requests.every((r) => !r.credentials)).toBe(true);
+    } finally {
+      await fleet.close();
+    }
+  });
+});

@@ -23,6 +23,8 @@ export interface KubeRequestRecord {
   dryRun: boolean;
   /** The injected fault that answered it, if any. */
   fault?: KubeFault['action'];
+  /** Whether the request carried credentials (an Authorization header). */
+  credentials: boolean;
 }
 
 /** Options of one test API server. */
@@ -159,6 +161,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       status: 0,
       ...(url.searchParams.get('fieldManager') ? { manager: url.searchParams.get('fieldManager')! } : {}),
       dryRun: url.searchParams.get('dryRun') === 'All',
+      credentials: req.headers.authorization !== undefined,
     };
     requests.push(record);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
