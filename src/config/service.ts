@@ -54,130 +54,159 @@ export function readServiceSections(
   opts: { env: NodeJS.ProcessEnv; resolve(p: string): string },
   problems: Problem[],
 ): ServiceSections {
-  const fail = (path: string, message: string) => problems.push({ path, message });
-  const known = (o: Record<string, unknown>, at: string, keys: string[]) => {
-    for (const k of Object.keys(o)) if (!keys.includes(k)) fail(`${at}.${k}`, `unknown key (expected one of ${keys.join(', ')})`);
-  };
-  const num = (v: unknown, at: string, min: number, max: number, integer = false): number | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
-      fail(at, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
-      return undefined;
-    }
-    return v;
-  };
-  const str = (v: unknown, at: string): string | undefined => {
-    if (v === undefined) return undefined;
-    if (typeof v !== 'string' || v === '') {
-      fail(at, 'must be a non-empty string');
-      return undefined;
-    }
-    return v;
-  };
-
+  const check = new Checker(problems);
   let server: ServerConfig | null = null;
   let webhookSecret: string | null = null;
   if (raw.server !== undefined) {
-    if (!isObject(raw.server)) fail('server', 'must be a mapping');
-    else {
-      known(raw.server, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook']);
-      const listen = str(raw.server.listen, 'server.listen') ?? '0.0.0.0:8080';
-      const m = /^(.*):(\d{1,5})$/.exec(listen);
-      const port = m ? Number(m[2]) : NaN;
-      if (!m || port > 65535) fail('server.listen', `must be host:port, e.g. "0.0.0.0:8080" (got "${listen}")`);
-      let webhook: ServerConfig['webhook'] = null;
-      const w = raw.server.webhook;
-      if (w !== undefined) {
-        if (!isObject(w)) fail('server.webhook', 'must be a mapping');
-        else {
-          known(w, 'server.webhook', ['secretEnv', 'allowUnsigned', 'maxBodyBytes', 'rateLimit']);
-          const secretEnv = str(w.secretEnv, 'server.webhook.secretEnv') ?? null;
-          if (secretEnv !== null && !ENV_NAME.test(secretEnv)) fail('server.webhook.secretEnv', 'must be an environment variable name');
-          const allowUnsigned =
-            w.allowUnsigned === undefined
-              ? false
-              : w.allowUnsigned === true
-                ? true
-                : w.allowUnsigned === false
-                  ? false
-                  : (fail('server.webhook.allowUnsigned', 'must be true or false'), false);
-          if (secretEnv === null && !allowUnsigned)
-            fail(
-              'server.webhook.secretEnv',
-              'required: name the environment variable holding the webhook secret (or set allowUnsigned: true)',
-            );
-          if (secretEnv !== null) {
-            const value = opts.env[secretEnv];
-            if (!value) fail('server.webhook.secretEnv', `environment variable ${secretEnv} is not set`);
-            else if (value.length < 16) fail('server.webhook.secretEnv', `the secret in ${secretEnv} is shorter than 16 characters`);
-            else webhookSecret = value;
-          }
-          const rl = isObject(w.rateLimit) ? w.rateLimit : {};
-          if (w.rateLimit !== undefined && !isObject(w.rateLimit)) fail('server.webhook.rateLimit', 'must be a mapping');
-          known(rl, 'server.webhook.rateLimit', ['burst', 'perSecond']);
-          webhook = {
-            secretEnv,
-            allowUnsigned,
-            maxBodyBytes: num(w.maxBodyBytes, 'server.webhook.maxBodyBytes', 1024, 26_214_400, true) ?? DEFAULT_WEBHOOK_LIMITS.maxBodyBytes,
-            rateLimit: {
-              burst: num(rl.burst, 'server.webhook.rateLimit.burst', 1, 10_000, true) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.burst,
-              perSecond:
-                num(rl.perSecond, 'server.webhook.rateLimit.perSecond', 0.001, 10_000) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.perSecond,
-            },
-          };
-        }
-      }
-      const shutdownTimeoutSeconds =
-        num(raw.server.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
-      server = {
-        host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0',
-        port: Number.isFinite(port) ? port : 8080,
-        shutdownTimeoutSeconds,
-        webhook,
-      };
-    }
+    if (!isObject(raw.server)) check.fail('server', 'must be a mapping');
+    else ({ server, webhookSecret } = readServer(raw.server, check, opts.env));
   }
-
   let ha: HaConfig | null = null;
   if (raw.ha !== undefined) {
-    if (!isObject(raw.ha)) fail('ha', 'must be a mapping');
-    else {
-      const h = raw.ha;
-      known(h, 'ha', [
-        'shards',
-        'leaseNamespace',
-        'leaseName',
-        'identityEnv',
-        'kubeconfig',
-        'leaseDurationSeconds',
-        'renewDeadlineSeconds',
-        'retryPeriodSeconds',
-      ]);
-      const leaseNamespace = str(h.leaseNamespace, 'ha.leaseNamespace') ?? 'flotilla-system';
-      if (!DNS_LABEL.test(leaseNamespace)) fail('ha.leaseNamespace', 'must be a namespace name');
-      const leaseName = str(h.leaseName, 'ha.leaseName') ?? 'flotilla';
-      if (!DNS_LABEL.test(leaseName) || leaseName.length > 40) fail('ha.leaseName', 'must be a DNS label of at most 40 characters');
-      const identityEnv = str(h.identityEnv, 'ha.identityEnv') ?? 'POD_NAME';
-      const kubeconfig = str(h.kubeconfig, 'ha.kubeconfig');
-      const leaseDurationSeconds = num(h.leaseDurationSeconds, 'ha.leaseDurationSeconds', 1, 3600) ?? 15;
-      const renewDeadlineSeconds = num(h.renewDeadlineSeconds, 'ha.renewDeadlineSeconds', 0.5, 3600) ?? 10;
-      const retryPeriodSeconds = num(h.retryPeriodSeconds, 'ha.retryPeriodSeconds', 0.1, 3600) ?? 2;
-      // client-go's checks: others must wait longer than the holder keeps acting.
-      if (leaseDurationSeconds <= renewDeadlineSeconds)
-        fail('ha.leaseDurationSeconds', `must be greater than renewDeadlineSeconds (${renewDeadlineSeconds})`);
-      if (renewDeadlineSeconds <= 1.2 * retryPeriodSeconds)
-        fail('ha.renewDeadlineSeconds', `must be greater than 1.2 × retryPeriodSeconds (${retryPeriodSeconds})`);
-      ha = {
-        shards: num(h.shards, 'ha.shards', 1, 1024, true) ?? 1,
-        leaseNamespace,
-        leaseName,
-        identityEnv,
-        kubeconfig: kubeconfig === undefined ? null : opts.resolve(kubeconfig),
-        leaseDurationSeconds,
-        renewDeadlineSeconds,
-        retryPeriodSeconds,
-      };
-    }
+    if (!isObject(raw.ha)) check.fail('ha', 'must be a mapping');
+    else ha = readHa(raw.ha, check, (p) => opts.resolve(p));
   }
   return { server, ha, webhookSecret };
+}
+
+/** Typed reads of config values: a wrong value is a problem at its dot-path and reads as undefined. */
+class Checker {
+  constructor(private readonly problems: Problem[]) {}
+
+  fail(path: string, message: string): void {
+    this.problems.push({ path, message });
+  }
+
+  /** Every key of `o` (at `at`) must be one of `keys`. */
+  known(o: Record<string, unknown>, at: string, keys: string[]): void {
+    for (const k of Object.keys(o)) if (!keys.includes(k)) this.fail(`${at}.${k}`, `unknown key (expected one of ${keys.join(', ')})`);
+  }
+
+  num(v: unknown, at: string, min: number, max: number, integer = false): number | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+      this.fail(at, `must be ${integer ? 'an integer' : 'a number'} from ${min} to ${max}`);
+      return undefined;
+    }
+    return v;
+  }
+
+  str(v: unknown, at: string): string | undefined {
+    if (v === undefined) return undefined;
+    if (typeof v !== 'string' || v === '') {
+      this.fail(at, 'must be a non-empty string');
+      return undefined;
+    }
+    return v;
+  }
+}
+
+/** The `server:` section: listen address, shutdown timeout, and the webhook with its secret. */
+function readServer(
+  s: Record<string, unknown>,
+  check: Checker,
+  env: NodeJS.ProcessEnv,
+): { server: ServerConfig; webhookSecret: string | null } {
+  check.known(s, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook']);
+  const listen = check.str(s.listen, 'server.listen') ?? '0.0.0.0:8080';
+  const m = /^(.*):(\d{1,5})$/.exec(listen);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) check.fail('server.listen', `must be host:port, e.g. "0.0.0.0:8080" (got "${listen}")`);
+  let webhook: ServerConfig['webhook'] = null;
+  let webhookSecret: string | null = null;
+  if (s.webhook !== undefined) {
+    if (!isObject(s.webhook)) check.fail('server.webhook', 'must be a mapping');
+    else ({ webhook, webhookSecret } = readWebhook(s.webhook, check, env));
+  }
+  const shutdownTimeoutSeconds =
+    check.num(s.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+  const server = {
+    host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0',
+    port: Number.isFinite(port) ? port : 8080,
+    shutdownTimeoutSeconds,
+    webhook,
+  };
+  return { server, webhookSecret };
+}
+
+/** `server.webhook`: the secret's environment variable (read here) or allowUnsigned, and the limits. */
+function readWebhook(
+  w: Record<string, unknown>,
+  check: Checker,
+  env: NodeJS.ProcessEnv,
+): { webhook: NonNullable<ServerConfig['webhook']>; webhookSecret: string | null } {
+  check.known(w, 'server.webhook', ['secretEnv', 'allowUnsigned', 'maxBodyBytes', 'rateLimit']);
+  const secretEnv = check.str(w.secretEnv, 'server.webhook.secretEnv') ?? null;
+  if (secretEnv !== null && !ENV_NAME.test(secretEnv)) check.fail('server.webhook.secretEnv', 'must be an environment variable name');
+  const allowUnsigned =
+    w.allowUnsigned === undefined
+      ? false
+      : w.allowUnsigned === true
+        ? true
+        : w.allowUnsigned === false
+          ? false
+          : (check.fail('server.webhook.allowUnsigned', 'must be true or false'), false);
+  if (secretEnv === null && !allowUnsigned)
+    check.fail(
+      'server.webhook.secretEnv',
+      'required: name the environment variable holding the webhook secret (or set allowUnsigned: true)',
+    );
+  let webhookSecret: string | null = null;
+  if (secretEnv !== null) {
+    const value = env[secretEnv];
+    if (!value) check.fail('server.webhook.secretEnv', `environment variable ${secretEnv} is not set`);
+    else if (value.length < 16) check.fail('server.webhook.secretEnv', `the secret in ${secretEnv} is shorter than 16 characters`);
+    else webhookSecret = value;
+  }
+  const rl = isObject(w.rateLimit) ? w.rateLimit : {};
+  if (w.rateLimit !== undefined && !isObject(w.rateLimit)) check.fail('server.webhook.rateLimit', 'must be a mapping');
+  check.known(rl, 'server.webhook.rateLimit', ['burst', 'perSecond']);
+  const webhook = {
+    secretEnv,
+    allowUnsigned,
+    maxBodyBytes: check.num(w.maxBodyBytes, 'server.webhook.maxBodyBytes', 1024, 26_214_400, true) ?? DEFAULT_WEBHOOK_LIMITS.maxBodyBytes,
+    rateLimit: {
+      burst: check.num(rl.burst, 'server.webhook.rateLimit.burst', 1, 10_000, true) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.burst,
+      perSecond: check.num(rl.perSecond, 'server.webhook.rateLimit.perSecond', 0.001, 10_000) ?? DEFAULT_WEBHOOK_LIMITS.rateLimit.perSecond,
+    },
+  };
+  return { webhook, webhookSecret };
+}
+
+/** The `ha:` section: shards and the leader-election lease, with client-go's timing rules. */
+function readHa(h: Record<string, unknown>, check: Checker, resolve: (p: string) => string): HaConfig {
+  check.known(h, 'ha', [
+    'shards',
+    'leaseNamespace',
+    'leaseName',
+    'identityEnv',
+    'kubeconfig',
+    'leaseDurationSeconds',
+    'renewDeadlineSeconds',
+    'retryPeriodSeconds',
+  ]);
+  const leaseNamespace = check.str(h.leaseNamespace, 'ha.leaseNamespace') ?? 'flotilla-system';
+  if (!DNS_LABEL.test(leaseNamespace)) check.fail('ha.leaseNamespace', 'must be a namespace name');
+  const leaseName = check.str(h.leaseName, 'ha.leaseName') ?? 'flotilla';
+  if (!DNS_LABEL.test(leaseName) || leaseName.length > 40) check.fail('ha.leaseName', 'must be a DNS label of at most 40 characters');
+  const identityEnv = check.str(h.identityEnv, 'ha.identityEnv') ?? 'POD_NAME';
+  const kubeconfig = check.str(h.kubeconfig, 'ha.kubeconfig');
+  const leaseDurationSeconds = check.num(h.leaseDurationSeconds, 'ha.leaseDurationSeconds', 1, 3600) ?? 15;
+  const renewDeadlineSeconds = check.num(h.renewDeadlineSeconds, 'ha.renewDeadlineSeconds', 0.5, 3600) ?? 10;
+  const retryPeriodSeconds = check.num(h.retryPeriodSeconds, 'ha.retryPeriodSeconds', 0.1, 3600) ?? 2;
+  // client-go's checks: others must wait longer than the holder keeps acting.
+  if (leaseDurationSeconds <= renewDeadlineSeconds)
+    check.fail('ha.leaseDurationSeconds', `must be greater than renewDeadlineSeconds (${renewDeadlineSeconds})`);
+  if (renewDeadlineSeconds <= 1.2 * retryPeriodSeconds)
+    check.fail('ha.renewDeadlineSeconds', `must be greater than 1.2 × retryPeriodSeconds (${retryPeriodSeconds})`);
+  return {
+    shards: check.num(h.shards, 'ha.shards', 1, 1024, true) ?? 1,
+    leaseNamespace,
+    leaseName,
+    identityEnv,
+    kubeconfig: kubeconfig === undefined ? null : resolve(kubeconfig),
+    leaseDurationSeconds,
+    renewDeadlineSeconds,
+    retryPeriodSeconds,
+  };
 }

@@ -5,7 +5,7 @@ import { layoutManifests } from '../render/layout.js';
 import { toStableYaml } from '../objects/serialize.js';
 import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
 import { identityKey, normalizeObject, redactSecret } from '../objects/normalize.js';
-import { unifiedDiff } from './unified.js';
+import { unifiedDiff } from './text-diff.js';
 import type { LiveState } from '../state/applied-files.js';
 
 /** One object that differs. Paths are in the render layout (`<cluster>/<ns>/<kind>-<name>.yaml`). */

@@ -1,7 +1,7 @@
 // Field-level differences between two JSON values: the short "what changed" of `plan`, e.g.
 // `spec.replicas: 6 → 5`. Deterministic: keys are visited in sorted order, arrays by index (lists of
 // scalars by a longest common subsequence, so removing one cluster name is one change).
-import { diffLines } from './unified.js';
+import { diffArrays } from 'diff';
 
 /** One changed leaf (or whole subtree, when a side is missing or the types differ). */
 export interface FieldChange {
@@ -56,19 +56,22 @@ export function fieldChanges(before: unknown, after: unknown, path = ''): FieldC
 
 /** Items removed from and added to a list of scalars, by a longest common subsequence (indices of each side). */
 function scalarListChanges(before: readonly unknown[], after: readonly unknown[], path: string): FieldChange[] {
-  const script = diffLines(
+  const script = diffArrays(
     before.map((v) => JSON.stringify(v)),
     after.map((v) => JSON.stringify(v)),
   );
   const out: FieldChange[] = [];
   let i = 0;
   let j = 0;
-  for (const l of script) {
-    if (l.op === ' ') {
-      i++;
-      j++;
-    } else if (l.op === '-') out.push({ path: join(path, i), op: 'remove', before: before[i++] });
-    else out.push({ path: join(path, j), op: 'add', after: after[j++] });
+  for (const change of script) {
+    for (let n = 0; n < change.count; n++) {
+      if (change.removed) out.push({ path: join(path, i), op: 'remove', before: before[i++] });
+      else if (change.added) out.push({ path: join(path, j), op: 'add', after: after[j++] });
+      else {
+        i++;
+        j++;
+      }
+    }
   }
   return out;
 }

@@ -15,7 +15,7 @@ import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../objects/tracking.js';
 import { normalizeObject } from '../objects/normalize.js';
 import { comparableYaml, sortedWithSummary, type DiffReport, type ObjectDiff } from './compute.js';
 import type { LiveState } from '../state/applied-files.js';
-import { unifiedDiff } from './unified.js';
+import { unifiedDiff } from './text-diff.js';
 
 /** Per cluster of a live diff: reached or not, and how it was found. */
 export interface LiveClusterReport {

@@ -3,7 +3,7 @@
 // diagnostics at the field's line; objects Karmada would reject are left out of the model.
 import { clusterNameProblem } from '../objects/names.js';
 import type { DiagnosticSink } from '../model/diagnostics.js';
-import type { Fleet, FleetModel, Manifest, OverridePolicy, PropagationPolicy, Tuning } from '../model/types.js';
+import type { Cluster, Fleet, FleetModel, Manifest, OverridePolicy, PropagationPolicy, Tuning } from '../model/types.js';
 import { mergeClusters, readAttachedCluster, readKarmadaCluster, readKuratorCluster, type ClusterDeclaration } from './clusters.js';
 import { ManifestReader } from '../model/fields.js';
 import { readFleetMembers, resolveFleet, type FleetMembers } from './fleet.js';
@@ -29,9 +29,39 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
     list.push(m);
     byRole.set(role, list);
   }
-  const of = (role: string) => byRole.get(role) ?? [];
+  const of: ManifestsOf = (role) => byRole.get(role) ?? [];
 
   // Pass 1: every cluster declaration, so references and affinities can be checked against them.
+  const { declarations, fleetMembers } = readClusterDeclarations(of, sink);
+  const declared = new Set(declarations.map((d) => d.name));
+  const clusters = mergeClusters(declarations, sink);
+
+  // Pass 2: fleets (membership, default placement) and policies, with UNKNOWN_CLUSTER checks.
+  const fleets = resolveFleets(fleetMembers, clusters, declared, sink);
+  const policies = readPolicies(of, declared, sink);
+  const tuning = readFirstTuning(of('KarmadaConfig'), sink);
+  for (const m of of('Unsupported')) {
+    new ManifestReader(m, sink).warn(
+      'UNSUPPORTED_KIND',
+      `${m.apiVersion} ${m.kind} is not implemented by flotilla; it is neither applied nor propagated`,
+      ['kind'],
+    );
+  }
+  const resources = [...of('Resource')].sort(
+    (a, b) =>
+      compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind) || compare(a.namespace, b.namespace) || compare(a.name, b.name),
+  );
+  return { clusters, fleets, ...policies, resources, tuning };
+}
+
+/** The manifests of one role (roleOf), in input order. */
+type ManifestsOf = (role: string) => Manifest[];
+
+/** Every cluster declaration: the members fleets declare inline, then the cluster kinds (a bad name is left out). */
+function readClusterDeclarations(
+  of: ManifestsOf,
+  sink: DiagnosticSink,
+): { declarations: ClusterDeclaration[]; fleetMembers: Array<{ manifest: Manifest; members: FleetMembers }> } {
   const declarations: ClusterDeclaration[] = [];
   const fleetMembers: Array<{ manifest: Manifest; members: FleetMembers }> = [];
   for (const m of of('Fleet')) {
@@ -55,10 +85,16 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
       declarations.push(read(r));
     }
   }
-  const declared = new Set(declarations.map((d) => d.name));
-  const clusters = mergeClusters(declarations, sink);
+  return { declarations, fleetMembers };
+}
 
-  // Pass 2: fleets (membership, default placement) and policies, with UNKNOWN_CLUSTER checks.
+/** The fleets, sorted; each member cluster learns (sorted) which fleets it is in. */
+function resolveFleets(
+  fleetMembers: ReadonlyArray<{ manifest: Manifest; members: FleetMembers }>,
+  clusters: readonly Cluster[],
+  declared: ReadonlySet<string>,
+  sink: DiagnosticSink,
+): Fleet[] {
   const fleets: Fleet[] = fleetMembers.map(({ manifest, members }) =>
     resolveFleet(new ManifestReader(manifest, sink, declared), members, declared),
   );
@@ -71,7 +107,15 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
     }
   }
   for (const c of clusters) c.fleets.sort(compare);
+  return fleets;
+}
 
+/** Propagation and override policies, namespaced and cluster-scoped apart, each list sorted; invalid ones are left out. */
+function readPolicies(
+  of: ManifestsOf,
+  declared: ReadonlySet<string>,
+  sink: DiagnosticSink,
+): Pick<FleetModel, 'propagationPolicies' | 'clusterPropagationPolicies' | 'overridePolicies' | 'clusterOverridePolicies'> {
   const propagationPolicies: PropagationPolicy[] = [];
   const clusterPropagationPolicies: PropagationPolicy[] = [];
   for (const m of of('PropagationPolicy')) {
@@ -86,39 +130,25 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
     if (!policy) continue;
     (policy.kind === 'OverridePolicy' ? overridePolicies : clusterOverridePolicies).push(policy);
   }
+  return {
+    propagationPolicies: propagationPolicies.sort(byNamespaceName),
+    clusterPropagationPolicies: clusterPropagationPolicies.sort(byNamespaceName),
+    overridePolicies: overridePolicies.sort(byNamespaceName),
+    clusterOverridePolicies: clusterOverridePolicies.sort(byNamespaceName),
+  };
+}
 
+/** The first KarmadaConfig's tuning (the defaults without one); later ones are warned about and ignored. */
+function readFirstTuning(configs: readonly Manifest[], sink: DiagnosticSink): Tuning {
   let tuning: Tuning = { ...DEFAULT_TUNING };
-  of('KarmadaConfig').forEach((m, i) => {
+  configs.forEach((m, i) => {
     const r = new ManifestReader(m, sink);
     if (i === 0) {
       tuning = readTuning(r);
       return;
     }
-    const first = of('KarmadaConfig')[0]!.source;
+    const first = configs[0]!.source;
     r.warn('DUPLICATE_TUNING', `only the first KarmadaConfig (${first.file}:${first.line}) is used; this one is ignored`, []);
   });
-
-  for (const m of of('Unsupported')) {
-    new ManifestReader(m, sink).warn(
-      'UNSUPPORTED_KIND',
-      `${m.apiVersion} ${m.kind} is not implemented by flotilla; it is neither applied nor propagated`,
-      ['kind'],
-    );
-  }
-
-  const resources = [...of('Resource')].sort(
-    (a, b) =>
-      compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind) || compare(a.namespace, b.namespace) || compare(a.name, b.name),
-  );
-
-  return {
-    clusters,
-    fleets,
-    propagationPolicies: propagationPolicies.sort(byNamespaceName),
-    clusterPropagationPolicies: clusterPropagationPolicies.sort(byNamespaceName),
-    overridePolicies: overridePolicies.sort(byNamespaceName),
-    clusterOverridePolicies: clusterOverridePolicies.sort(byNamespaceName),
-    resources,
-    tuning,
-  };
+  return tuning;
 }

@@ -116,6 +116,30 @@ export function scheduleResource(input: ScheduleInput): PlacementResult {
   return { ...base, clusters: [], error: err.failure.message, affinityName: observed, explanation, verdicts: err.verdicts };
 }
 
+/** One attempt's per-cluster verdicts and explanation so far; an AttemptError carries both. */
+interface AttemptRecord {
+  verdicts: Map<string, ClusterVerdict>;
+  explanation: string[];
+}
+
+/** Ends the attempt with `error`, the verdicts so far and the explanation followed by the error's message. */
+function failAttempt(record: AttemptRecord, error: ScheduleError): never {
+  throw new AttemptError(error, [...record.verdicts.values()], [...record.explanation, error.message]);
+}
+
+/** What the replica estimate and the overflow tiers of one attempt need to know about the resource. */
+interface ScoringInput {
+  affinity: ClusterAffinity | undefined;
+  overflow: readonly ClusterAffinity[];
+  termName: string | null;
+  /** Replicas per cluster in the previous placement. */
+  prevReplicas: ReadonlyMap<string, number>;
+  isWorkload: boolean;
+  requests: Record<string, number> | undefined;
+  replicas: number | null;
+}
+
+/** One pass of the pipeline with one affinity term: filter, score, select, assign replicas. */
 function attempt(
   input: ScheduleInput,
   affinity: ClusterAffinity | undefined,
@@ -134,13 +158,40 @@ function attempt(
     placement,
     previous: new Set(prevReplicas.keys()),
   };
-  const explanation: string[] = [];
-  if (termName) explanation.push(`using clusterAffinities term "${termName}"`);
+  const record: AttemptRecord = { verdicts: new Map(), explanation: [] };
+  if (termName) record.explanation.push(`using clusterAffinities term "${termName}"`);
 
-  const verdicts = new Map<string, ClusterVerdict>();
+  const feasible = filterFeasible(input.clusters, ctx, record);
+  const scoring: ScoringInput = { affinity, overflow, termName, prevReplicas, isWorkload, requests, replicas };
+  const sorted = scoreCandidates(feasible, scoring, record);
+  const selected = selectCandidates(sorted, placement, replicas, record);
+  let division: DivisionResult;
+  try {
+    division = assignReplicas(input, selected, replicas, isWorkload, termName !== null && overflow.length > 0);
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e;
+    failAttempt(record, e);
+  }
+  division = { ...division, clusters: division.clusters.filter((c) => c.replicas === null || c.replicas > 0 || !isWorkload) };
+  record.explanation.push(...division.steps);
+  for (const t of division.clusters) {
+    const v = record.verdicts.get(t.name)!;
+    v.selected = true;
+    v.replicas = t.replicas;
+  }
+  for (const c of selected) {
+    const v = record.verdicts.get(c.cluster.name)!;
+    if (!v.selected) v.reasons.push('selected, but received 0 replicas');
+  }
+  return { clusters: division.clusters, verdicts: [...record.verdicts.values()], explanation: record.explanation };
+}
+
+/** The clusters that pass the filters, in name order; each cluster gets a verdict. None passing fails the attempt. */
+function filterFeasible(candidates: readonly Cluster[], ctx: FilterContext, record: AttemptRecord): Cluster[] {
+  const { verdicts } = record;
   const failures: FilterFailure[] = [];
   const feasible: Cluster[] = [];
-  const clusters = sortedByName(input.clusters);
+  const clusters = sortedByName(candidates);
   let live = 0;
   for (const c of clusters) {
     if (c.deleting) {
@@ -157,70 +208,52 @@ function attempt(
     verdicts.set(c.name, { name: c.name, feasible: true, reasons: [], score: 0, availableReplicas: null, selected: false, replicas: null });
     feasible.push(c);
   }
-  const list = () => [...verdicts.values()];
-  if (feasible.length === 0) {
-    // Karmada counts every cluster of the snapshot, those being deleted included.
-    const msg = fitErrorMessage(clusters.length, failures);
-    throw new AttemptError(new ScheduleError('NoClusterFit', msg), list(), [...explanation, msg]);
-  }
-  explanation.push(`${feasible.length}/${live} clusters passed the filters: ${feasible.map((c) => c.name).join(', ')}`);
+  // Karmada counts every cluster of the snapshot, those being deleted included.
+  if (feasible.length === 0) failAttempt(record, new ScheduleError('NoClusterFit', fitErrorMessage(clusters.length, failures)));
+  record.explanation.push(`${feasible.length}/${live} clusters passed the filters: ${feasible.map((c) => c.name).join(', ')}`);
+  return feasible;
+}
 
-  const preferred = affinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
+/** The feasible clusters as candidates, sorted: locality and preference scores, estimated replicas, overflow tier. */
+function scoreCandidates(feasible: readonly Cluster[], s: ScoringInput, record: AttemptRecord): Candidate[] {
+  const preferred = s.affinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [];
   const candidates: Candidate[] = feasible.map((c) => {
-    let score = prevReplicas.has(c.name) ? LOCALITY_SCORE : 0;
+    let score = s.prevReplicas.has(c.name) ? LOCALITY_SCORE : 0;
     for (const p of preferred) if (matchesLabelSelector(p.preference, preferenceLabels(c))) score += p.weight;
-    const allocatable = isWorkload ? estimate(c, requests, replicas!, list, explanation) : UNLIMITED;
-    const tier = overflowTier(c, affinity, overflow, termName);
-    const v = verdicts.get(c.name)!;
+    const allocatable = s.isWorkload ? estimate(c, s.requests, s.replicas!, record) : UNLIMITED;
+    const tier = overflowTier(c, s.affinity, s.overflow, s.termName);
+    const v = record.verdicts.get(c.name)!;
     v.score = score;
-    v.availableReplicas = isWorkload ? allocatable + (prevReplicas.get(c.name) ?? 0) : null;
+    v.availableReplicas = s.isWorkload ? allocatable + (s.prevReplicas.get(c.name) ?? 0) : null;
     return {
       cluster: c,
       score,
       allocatableReplicas: allocatable,
-      availableReplicas: allocatable + (prevReplicas.get(c.name) ?? 0),
+      availableReplicas: allocatable + (s.prevReplicas.get(c.name) ?? 0),
       overflowTier: tier,
     };
   });
   const sorted = sortCandidates(candidates);
-  if (preferred.length > 0 || prevReplicas.size > 0) {
-    explanation.push(`scores: ${sorted.map((c) => `${c.cluster.name} ${c.score}`).join(', ')}`);
+  if (preferred.length > 0 || s.prevReplicas.size > 0) {
+    record.explanation.push(`scores: ${sorted.map((c) => `${c.cluster.name} ${c.score}`).join(', ')}`);
   }
+  return sorted;
+}
 
+/** The candidates the spread constraints select (the dropped ones say why); selecting none fails the attempt. */
+function selectCandidates(sorted: Candidate[], placement: Placement, replicas: number | null, record: AttemptRecord): Candidate[] {
   let selected: Candidate[];
   try {
     const selection = selectClusters(sorted, placement, replicas ?? 0);
-    explanation.push(...selection.steps);
-    for (const [name, why] of selection.dropped) verdicts.get(name)?.reasons.push(why);
+    record.explanation.push(...selection.steps);
+    for (const [name, why] of selection.dropped) record.verdicts.get(name)?.reasons.push(why);
     selected = selection.selected;
   } catch (e) {
     if (!(e instanceof ScheduleError)) throw e;
-    throw new AttemptError(e, list(), [...explanation, e.message]);
+    failAttempt(record, e);
   }
-  if (selected.length === 0) {
-    const e = new ScheduleError('Unschedulable', 'no clusters available to schedule');
-    throw new AttemptError(e, list(), [...explanation, e.message]);
-  }
-
-  let division: DivisionResult;
-  try {
-    division = assignReplicas(input, selected, replicas, isWorkload, termName !== null && overflow.length > 0);
-  } catch (e) {
-    if (!(e instanceof ScheduleError)) throw e;
-    throw new AttemptError(e, list(), [...explanation, e.message]);
-  }
-  division = { ...division, clusters: division.clusters.filter((c) => c.replicas === null || c.replicas > 0 || !isWorkload) };
-  explanation.push(...division.steps);
-  for (const t of division.clusters) {
-    const v = verdicts.get(t.name)!;
-    v.selected = true;
-    v.replicas = t.replicas;
-  }
-  for (const c of selected) {
-    const v = verdicts.get(c.cluster.name)!;
-    if (!v.selected) v.reasons.push('selected, but received 0 replicas');
-  }
-  return { clusters: division.clusters, verdicts: list(), explanation };
+  if (selected.length === 0) failAttempt(record, new ScheduleError('Unschedulable', 'no clusters available to schedule'));
+  return selected;
 }
 
 // Most clusters are filtered out of most placements for the same reason (an affinity, a taint), so
@@ -258,19 +291,12 @@ function sortedByName(clusters: readonly Cluster[]): readonly Cluster[] {
   return clusters;
 }
 
-function estimate(
-  c: Cluster,
-  requests: Record<string, number> | undefined,
-  replicas: number,
-  list: () => ClusterVerdict[],
-  explanation: string[],
-): number {
+function estimate(c: Cluster, requests: Record<string, number> | undefined, replicas: number, record: AttemptRecord): number {
   try {
     return estimateAllocatableReplicas(c, requests, replicas);
   } catch (e) {
     if (!(e instanceof FlotillaError)) throw e;
-    const err = new ScheduleError('Unschedulable', `cannot estimate the capacity of cluster ${c.name}: ${e.message}`);
-    throw new AttemptError(err, list(), [...explanation, err.message]);
+    failAttempt(record, new ScheduleError('Unschedulable', `cannot estimate the capacity of cluster ${c.name}: ${e.message}`));
   }
 }
 

@@ -33,18 +33,25 @@ function objectText(o: ObjectRef): string {
 
 /** The whole comment; `limit` keeps it under the host's cap (summary always included). */
 export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions = {}): string {
-  const limit = options.limit ?? MARKDOWN_LIMIT;
-  const essential: string[] = [];
-  const blocks: string[] = [];
-  const s = report.summary;
+  const head = summaryBlocks(report).join('\n');
+  const blocks = [...placementBlocks(report), ...declarationBlocks(report), ...objectBlocks(report), ...diagnosticBlocks(report)];
+  return fitToLimit(head, blocks, options.limit ?? MARKDOWN_LIMIT);
+}
 
+/** "head: 1 error, 2 warnings". */
+function headDiagnosticsText(report: PlanReport): string {
+  return `head: ${plural(report.head.errors, 'error')}, ${plural(report.head.warnings, 'warning')}`;
+}
+
+/** The part that always stays: title, summary line, head's errors, notes and risky moves. */
+function summaryBlocks(report: PlanReport): string[] {
+  const essential: string[] = [];
   essential.push(`${PLAN_COMMENT_MARKER}\n### flotilla plan: \`${shortRevision(report.base)}\` → \`${shortRevision(report.head)}\`\n`);
   essential.push(`**${md(summaryParts(report).join(' · '))}**\n`);
-  const diag = `head: ${plural(report.head.errors, 'error')}, ${plural(report.head.warnings, 'warning')}`;
   const schedule = report.headScheduledOnBase
     ? 'head scheduled on top of base’s placements, as the reconciler will'
     : 'head scheduled from scratch';
-  essential.push(`<sub>${diag} · ${schedule} · max move ${Math.round(report.maxMove * 100)}%</sub>\n`);
+  essential.push(`<sub>${headDiagnosticsText(report)} · ${schedule} · max move ${Math.round(report.maxMove * 100)}%</sub>\n`);
   if (report.head.errors > 0) {
     const errors = report.diagnostics.filter((d) => d.severity === 'error');
     const lines = errors
@@ -62,84 +69,95 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
       lines.push(`> - … and ${report.risks.length - SUMMARY_RISKS} more (\`flotilla plan --format json\` lists them all)`);
     essential.push(`> [!WARNING]\n> **${plural(report.risks.length, 'risky move')}**\n${lines.join('\n')}\n`);
   }
+  return essential;
+}
 
-  if (report.workloads.length > 0) {
-    const columns = [...new Set(report.workloads.flatMap((w) => w.clusters.map((c) => c.cluster)))].sort();
-    blocks.push(`#### Placement (${plural(report.workloads.length, 'resource')})\n`);
-    blocks.push(`| resource | ${columns.map(md).join(' | ')} |\n|---|${columns.map(() => ':---:').join('|')}|`);
-    for (const w of report.workloads) {
-      const byCluster = new Map(w.clusters.map((c) => [c.cluster, c]));
-      const cells = columns.map((name) => {
-        const m = byCluster.get(name);
-        if (!m) return '';
-        const t = cellText(m);
-        return m.reason ? `**${t}**` : t;
-      });
-      const tag = w.change === 'added' ? ' 🆕' : w.change === 'removed' ? ' 🗑️' : w.error.after ? ' ❌' : '';
-      blocks.push(`| ${md(resourceText(w.resource))}${tag} | ${cells.join(' | ')} |`);
-    }
-    const why: string[] = [];
-    for (const w of report.workloads) {
-      const cells = w.clusters.filter((c) => c.reason).map((c) => `  - ${md(c.cluster)} ${cellText(c)}: ${md(c.reason!)}`);
-      why.push(
-        `- **${md(resourceText(w.resource))}** (${md(policyText(w.policy.after ?? w.policy.before))})${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`,
-      );
-    }
-    blocks.push(`\n<details><summary>Why each cell changed</summary>\n\n${why.join('\n')}\n\n</details>\n`);
+/** The placement table (a resource per row, a cluster per column) and why each changed cell changed. */
+function placementBlocks(report: PlanReport): string[] {
+  if (report.workloads.length === 0) return [];
+  const blocks: string[] = [];
+  const columns = [...new Set(report.workloads.flatMap((w) => w.clusters.map((c) => c.cluster)))].sort();
+  blocks.push(`#### Placement (${plural(report.workloads.length, 'resource')})\n`);
+  blocks.push(`| resource | ${columns.map(md).join(' | ')} |\n|---|${columns.map(() => ':---:').join('|')}|`);
+  for (const w of report.workloads) {
+    const byCluster = new Map(w.clusters.map((c) => [c.cluster, c]));
+    const cells = columns.map((name) => {
+      const m = byCluster.get(name);
+      if (!m) return '';
+      const t = cellText(m);
+      return m.reason ? `**${t}**` : t;
+    });
+    const tag = w.change === 'added' ? ' 🆕' : w.change === 'removed' ? ' 🗑️' : w.error.after ? ' ❌' : '';
+    blocks.push(`| ${md(resourceText(w.resource))}${tag} | ${cells.join(' | ')} |`);
   }
-
-  const declarations = [
-    ...report.policies.map((d) => ({ d, what: 'policy' })),
-    ...report.overrides.map((d) => ({ d, what: 'override' })),
-    ...report.clusterDeclarations.map((d) => ({ d, what: 'cluster' })),
-  ];
-  if (declarations.length > 0) {
-    blocks.push(`#### Policies, overrides and clusters\n`);
-    const icon = { added: '➕', removed: '➖', changed: '✏️' } as const;
-    for (const { d } of declarations) {
-      const fields = d.fields.map((f) => code(f)).join(', ') + (d.moreFields ? ` and ${d.moreFields} more` : '');
-      blocks.push(
-        `- ${icon[d.change]} ${d.change} **${md(`${d.kind} ${d.namespace ? d.namespace + '/' : ''}${d.name}`)}**${fields ? `: ${fields}` : ''}`,
-      );
-    }
-    blocks.push('');
-  }
-
-  if (report.objects.length > 0) {
-    blocks.push(`#### Objects per cluster\n`);
-    for (const c of report.objects) {
-      const counts = [
-        c.added.length ? `${c.added.length} added` : '',
-        c.removed.length ? `${c.removed.length} removed` : '',
-        c.changed.length ? `${c.changed.length} changed` : '',
-      ]
-        .filter(Boolean)
-        .join(', ');
-      const state = c.state === 'drops-out' ? ' — ⚠️ drops out: everything on it is deleted' : c.state === 'new' ? ' — new' : '';
-      const lines = [
-        ...c.removed.map((o) => `- ➖ delete ${code(objectText(o))}`),
-        ...c.added.map((o) => `- ➕ create ${code(objectText(o))}`),
-        ...c.changed.map(
-          (o) => `- ✏️ update ${code(objectText(o))}: ${o.fields.map(code).join(', ')}${o.moreFields ? ` and ${o.moreFields} more` : ''}`,
-        ),
-      ];
-      blocks.push(`<details><summary><b>${md(c.cluster)}</b>: ${counts}${state}</summary>\n\n${lines.join('\n')}\n\n</details>\n`);
-    }
-  }
-
-  if (report.diagnostics.length > 0) {
-    const fresh = report.diagnostics.filter((d) => d.isNew).length;
-    const icon = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
-    const lines = report.diagnostics.map(
-      (d) =>
-        `- ${icon[d.severity]} ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**${d.isNew ? ' 🆕' : ''}: ${md(d.message)}`,
+  const why: string[] = [];
+  for (const w of report.workloads) {
+    const cells = w.clusters.filter((c) => c.reason).map((c) => `  - ${md(c.cluster)} ${cellText(c)}: ${md(c.reason!)}`);
+    why.push(
+      `- **${md(resourceText(w.resource))}** (${md(policyText(w.policy.after ?? w.policy.before))})${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`,
     );
+  }
+  blocks.push(`\n<details><summary>Why each cell changed</summary>\n\n${why.join('\n')}\n\n</details>\n`);
+  return blocks;
+}
+
+/** Policies, overrides and clusters added, removed or changed, with their changed fields. */
+function declarationBlocks(report: PlanReport): string[] {
+  const declarations = [...report.policies, ...report.overrides, ...report.clusterDeclarations];
+  if (declarations.length === 0) return [];
+  const blocks: string[] = [`#### Policies, overrides and clusters\n`];
+  const icon = { added: '➕', removed: '➖', changed: '✏️' } as const;
+  for (const d of declarations) {
+    const fields = d.fields.map((f) => code(f)).join(', ') + (d.moreFields ? ` and ${d.moreFields} more` : '');
     blocks.push(
-      `<details><summary>Diagnostics of ${diag}${fresh ? `, ${fresh} new` : ''}</summary>\n\n${lines.join('\n')}\n\n</details>\n`,
+      `- ${icon[d.change]} ${d.change} **${md(`${d.kind} ${d.namespace ? d.namespace + '/' : ''}${d.name}`)}**${fields ? `: ${fields}` : ''}`,
     );
   }
+  blocks.push('');
+  return blocks;
+}
 
-  const head = essential.join('\n');
+/** One collapsible list per cluster of the objects it creates, updates and deletes. */
+function objectBlocks(report: PlanReport): string[] {
+  if (report.objects.length === 0) return [];
+  const blocks: string[] = [`#### Objects per cluster\n`];
+  for (const c of report.objects) {
+    const counts = [
+      c.added.length ? `${c.added.length} added` : '',
+      c.removed.length ? `${c.removed.length} removed` : '',
+      c.changed.length ? `${c.changed.length} changed` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    const state = c.state === 'drops-out' ? ' — ⚠️ drops out: everything on it is deleted' : c.state === 'new' ? ' — new' : '';
+    const lines = [
+      ...c.removed.map((o) => `- ➖ delete ${code(objectText(o))}`),
+      ...c.added.map((o) => `- ➕ create ${code(objectText(o))}`),
+      ...c.changed.map(
+        (o) => `- ✏️ update ${code(objectText(o))}: ${o.fields.map(code).join(', ')}${o.moreFields ? ` and ${o.moreFields} more` : ''}`,
+      ),
+    ];
+    blocks.push(`<details><summary><b>${md(c.cluster)}</b>: ${counts}${state}</summary>\n\n${lines.join('\n')}\n\n</details>\n`);
+  }
+  return blocks;
+}
+
+/** Every diagnostic of the head, collapsed, new ones marked. */
+function diagnosticBlocks(report: PlanReport): string[] {
+  if (report.diagnostics.length === 0) return [];
+  const fresh = report.diagnostics.filter((d) => d.isNew).length;
+  const icon = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
+  const lines = report.diagnostics.map(
+    (d) =>
+      `- ${icon[d.severity]} ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**${d.isNew ? ' 🆕' : ''}: ${md(d.message)}`,
+  );
+  return [
+    `<details><summary>Diagnostics of ${headDiagnosticsText(report)}${fresh ? `, ${fresh} new` : ''}</summary>\n\n${lines.join('\n')}\n\n</details>\n`,
+  ];
+}
+
+/** The head and as many whole blocks as fit under `limit`, then a note saying what was cut. */
+function fitToLimit(head: string, blocks: readonly string[], limit: number): string {
   const full = [head, ...blocks].join('\n') + '\n';
   if (full.length <= limit) return full;
   // Cut at a block boundary, leaving room for the note.

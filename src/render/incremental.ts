@@ -14,7 +14,7 @@
 // When unsure it recomputes: whatever is not provably unchanged is redone.
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
 import { buildFleetModel } from '../fleet/build.js';
-import type { Manifest, OverridePolicy, PlacementResult, PreviousPlacement, PropagationPolicy } from '../model/types.js';
+import type { FleetModel, Manifest, OverridePolicy, PlacementResult, PreviousPlacement, PropagationPolicy } from '../model/types.js';
 import type { SourceFile } from '../load/parse.js';
 import { claimResource, type Claim } from '../placement/claim.js';
 import { refOf } from '../placement/schedule.js';
@@ -30,6 +30,7 @@ import {
   renderContext,
   renderPlacement,
   resourceKey,
+  type HpaBounds,
   type RenderContext,
   type RenderedObject,
   type RenderResult,
@@ -200,12 +201,49 @@ export class IncrementalRenderer {
     let reparsedFiles = this.sources.apply(input.changes);
     const loaded = this.sources.load();
     if (loaded.whole) reparsedFiles = this.sources.files().length;
-    const locate = this.sources.locate;
-    const sink = new DiagnosticSink(locate);
+    const sink = new DiagnosticSink(this.sources.locate);
     const model = buildFleetModel(loaded.manifests, sink);
+    const { policyPrints, overridePrints } = this.observeRevisionInputs(model);
+    const generation = ++this.generation;
 
-    // Whole-revision inputs, compared by content. Clusters and fleets are every resource's
-    // candidates; tuning is included because a KarmadaConfig change reschedules everything.
+    const scheduled = this.scheduleResources(model, policyPrints, input.previous ?? NO_PREVIOUS, generation);
+    const { sortedPlacements, hpaBounds } = completePlacements(model, scheduled.placements, scheduled.followers, sink);
+    const rctx = renderContext(model);
+    const rendered = this.renderPlacements(rctx, sortedPlacements, hpaBounds, overridePrints, input.revision, generation);
+
+    // Declared Namespaces stand in for the namespaces every cluster needs: a change there touches them all.
+    const namespaces = model.resources.filter((m) => m.kind === 'Namespace' && m.apiVersion === 'v1');
+    const sameNamespaces = namespaces.length === this.namespaces.length && namespaces.every((m, i) => m === this.namespaces[i]);
+    this.namespaces = namespaces;
+    const manifests = this.assemble(rctx, sortedPlacements, sameNamespaces ? rendered.dirty : null, input.revision);
+
+    const diagnostics = [...loaded.diagnostics, ...sink.items];
+    for (const list of [...scheduled.diagnostics, ...rendered.diagnostics]) for (const d of list) diagnostics.push(d);
+    return {
+      revision: input.revision,
+      clusters: clusterSummaries(model),
+      placements: sortedPlacements,
+      manifests,
+      diagnostics: sortDiagnostics(diagnostics),
+      model,
+      stats: {
+        reparsedFiles,
+        rescheduled: scheduled.rescheduled,
+        rerenderedObjects: rendered.rerenderedObjects,
+        full: first || loaded.whole,
+      },
+    };
+  }
+
+  /**
+   * Fingerprints the whole-revision inputs, compared by content, and bumps the epochs whose
+   * fingerprint changed. Clusters and fleets are every resource's candidates; tuning is included
+   * because a KarmadaConfig change reschedules everything.
+   */
+  private observeRevisionInputs(model: FleetModel): {
+    policyPrints: Map<PropagationPolicy, string>;
+    overridePrints: Map<OverridePolicy, string>;
+  } {
     this.clusters.observe(JSON.stringify([model.clusters, model.fleets, model.tuning]));
     const policyPrints = new Map<PropagationPolicy, string>();
     for (const p of [...model.propagationPolicies, ...model.clusterPropagationPolicies]) policyPrints.set(p, propagationFingerprint(p));
@@ -215,32 +253,29 @@ export class IncrementalRenderer {
     for (const op of [...model.clusterOverridePolicies, ...model.overridePolicies])
       overridePrints.set(op, `${JSON.stringify(op)}@${this.sources.version(op.source.file)}`);
     this.overrides.observe([...overridePrints.values()].join('\n'));
+    return { policyPrints, overridePrints };
+  }
 
+  /**
+   * Claims and schedules every resource whose inputs changed, reusing the others' placements; HPA
+   * followers are only collected (they are placed after their targets). Drops entries of resources
+   * this generation did not see.
+   */
+  private scheduleResources(
+    model: FleetModel,
+    policyPrints: ReadonlyMap<PropagationPolicy, string>,
+    previous: ReadonlyMap<string, PreviousPlacement>,
+    generation: number,
+  ): { placements: Map<string, PlacementResult>; followers: Manifest[]; diagnostics: Diagnostic[][]; rescheduled: number } {
     const ctx = placementContext(model);
     const placements = new Map<string, PlacementResult>();
     const followers: Manifest[] = [];
-    const extra: Diagnostic[][] = [];
-    const generation = ++this.generation;
+    const diagnostics: Diagnostic[][] = [];
     let rescheduled = 0;
     for (const resource of model.resources) {
       const key = resourceKey(refOf(resource));
-      const prev = (input.previous ?? NO_PREVIOUS).get(key);
-      let entry = this.schedules.get(key);
-      if (entry === undefined || entry.manifest !== resource) {
-        entry = {
-          manifest: resource,
-          generation,
-          claimEpoch: -1,
-          claimSig: '',
-          follower: false,
-          clusterEpoch: -1,
-          previous: prev,
-          result: null,
-          diagnostics: [],
-        };
-        this.schedules.set(key, entry);
-      }
-      entry.generation = generation;
+      const prev = previous.get(key);
+      const entry = this.scheduleEntry(key, resource, prev, generation);
       let claim: Claim | null = null;
       if (entry.claimEpoch !== this.claims.value) {
         claim = claimResource(ctx.index, resource);
@@ -257,7 +292,7 @@ export class IncrementalRenderer {
       }
       if (entry.clusterEpoch !== this.clusters.value || !samePrevious(entry.previous, prev)) entry.result = null;
       if (entry.result === null) {
-        const rs = new DiagnosticSink(locate);
+        const rs = new DiagnosticSink(this.sources.locate);
         entry.result = placeResource(ctx, resource, claim ?? claimResource(ctx.index, resource), prev, rs);
         entry.diagnostics = rs.items;
         entry.clusterEpoch = this.clusters.value;
@@ -265,60 +300,60 @@ export class IncrementalRenderer {
         rescheduled++;
       }
       placements.set(key, entry.result);
-      extra.push(entry.diagnostics);
+      diagnostics.push(entry.diagnostics);
     }
     for (const [key, entry] of this.schedules) if (entry.generation !== generation) this.schedules.delete(key);
+    return { placements, followers, diagnostics, rescheduled };
+  }
 
-    const { sortedPlacements, hpaBounds } = completePlacements(model, placements, followers, sink);
+  /** The resource's schedule entry, new when the resource is new or its manifest changed; marked as seen in `generation`. */
+  private scheduleEntry(key: string, resource: Manifest, prev: PreviousPlacement | undefined, generation: number): ScheduleEntry {
+    let entry = this.schedules.get(key);
+    if (entry === undefined || entry.manifest !== resource) {
+      entry = {
+        manifest: resource,
+        generation,
+        claimEpoch: -1,
+        claimSig: '',
+        follower: false,
+        clusterEpoch: -1,
+        previous: prev,
+        result: null,
+        diagnostics: [],
+      };
+      this.schedules.set(key, entry);
+    }
+    entry.generation = generation;
+    return entry;
+  }
 
-    const rctx = renderContext(model);
-    /** Clusters whose list of objects changed (beyond the revision annotation). */
+  /**
+   * Renders every placement whose inputs changed, reusing the others' objects, and drops entries of
+   * resources no longer placed. `dirty` holds the clusters whose list of objects changed (beyond the
+   * revision annotation).
+   */
+  private renderPlacements(
+    rctx: RenderContext,
+    placements: readonly PlacementResult[],
+    hpaBounds: ReadonlyMap<string, HpaBounds>,
+    overridePrints: ReadonlyMap<OverridePolicy, string>,
+    revision: string,
+    generation: number,
+  ): { dirty: Set<string>; diagnostics: Diagnostic[][]; rerenderedObjects: number } {
     const dirty = new Set<string>();
+    const diagnostics: Diagnostic[][] = [];
     let rerenderedObjects = 0;
-    for (const p of sortedPlacements) {
+    for (const p of placements) {
       if (p.clusters.length === 0) continue;
       const key = resourceKey(p.resource);
       const resource = rctx.byKey.get(key)!;
-      let entry = this.renders.get(key);
-      if (entry === undefined || entry.manifest !== resource) {
-        for (const r of entry?.objects ?? []) dirty.add(r.cluster);
-        entry = {
-          manifest: resource,
-          generation,
-          clusterEpoch: -1,
-          placement: null,
-          placementSig: '',
-          boundsSig: '',
-          overrideEpoch: -1,
-          overrideSig: '',
-          objects: [],
-          diagnostics: [],
-          stale: true,
-        };
-        this.renders.set(key, entry);
-      }
-      entry.generation = generation;
-      if (entry.overrideEpoch !== this.overrides.value) {
-        const overrideSig = overridesFor(rctx, resource)
-          .map((op) => overridePrints.get(op))
-          .join('\n');
-        if (overrideSig !== entry.overrideSig) entry.stale = true;
-        entry.overrideEpoch = this.overrides.value;
-        entry.overrideSig = overrideSig;
-      }
-      if (entry.placement !== p) {
-        const placementSig = JSON.stringify([p.policy, p.clusters]);
-        if (placementSig !== entry.placementSig) entry.stale = true;
-        entry.placement = p;
-        entry.placementSig = placementSig;
-      }
+      const entry = this.renderEntry(key, resource, generation, dirty);
       const bounds = hpaBounds.get(key);
-      const boundsSig = bounds ? JSON.stringify([...bounds]) : '';
-      if (boundsSig !== entry.boundsSig || entry.clusterEpoch !== this.clusters.value) entry.stale = true;
+      const boundsSig = this.markStaleRender(entry, rctx, p, bounds, overridePrints);
       if (entry.stale) {
         for (const r of entry.objects) dirty.add(r.cluster);
-        const rs = new DiagnosticSink(locate);
-        entry.objects = renderPlacement(rctx, resource, p, overridesFor(rctx, resource), bounds, input.revision, rs);
+        const rs = new DiagnosticSink(this.sources.locate);
+        entry.objects = renderPlacement(rctx, resource, p, overridesFor(rctx, resource), bounds, revision, rs);
         entry.diagnostics = rs.items;
         entry.boundsSig = boundsSig;
         entry.clusterEpoch = this.clusters.value;
@@ -326,31 +361,72 @@ export class IncrementalRenderer {
         rerenderedObjects += entry.objects.length;
         for (const r of entry.objects) dirty.add(r.cluster);
       }
-      extra.push(entry.diagnostics);
+      diagnostics.push(entry.diagnostics);
     }
     for (const [key, entry] of this.renders) {
       if (entry.generation === generation) continue;
       for (const r of entry.objects) dirty.add(r.cluster);
       this.renders.delete(key);
     }
+    return { dirty, diagnostics, rerenderedObjects };
+  }
 
-    // Declared Namespaces stand in for the namespaces every cluster needs: a change there touches them all.
-    const namespaces = model.resources.filter((m) => m.kind === 'Namespace' && m.apiVersion === 'v1');
-    const sameNamespaces = namespaces.length === this.namespaces.length && namespaces.every((m, i) => m === this.namespaces[i]);
-    this.namespaces = namespaces;
-    const manifests = this.assemble(rctx, sortedPlacements, sameNamespaces ? dirty : null, input.revision);
+  /**
+   * The resource's render entry, new (and stale) when the resource is new or its manifest changed,
+   * in which case the clusters of the old entry's objects are dirty; marked as seen in `generation`.
+   */
+  private renderEntry(key: string, resource: Manifest, generation: number, dirty: Set<string>): RenderEntry {
+    let entry = this.renders.get(key);
+    if (entry === undefined || entry.manifest !== resource) {
+      for (const r of entry?.objects ?? []) dirty.add(r.cluster);
+      entry = {
+        manifest: resource,
+        generation,
+        clusterEpoch: -1,
+        placement: null,
+        placementSig: '',
+        boundsSig: '',
+        overrideEpoch: -1,
+        overrideSig: '',
+        objects: [],
+        diagnostics: [],
+        stale: true,
+      };
+      this.renders.set(key, entry);
+    }
+    entry.generation = generation;
+    return entry;
+  }
 
-    const diagnostics = [...loaded.diagnostics, ...sink.items];
-    for (const list of extra) for (const d of list) diagnostics.push(d);
-    return {
-      revision: input.revision,
-      clusters: clusterSummaries(model),
-      placements: sortedPlacements,
-      manifests,
-      diagnostics: sortDiagnostics(diagnostics),
-      model,
-      stats: { reparsedFiles, rescheduled, rerenderedObjects, full: first || loaded.whole },
-    };
+  /**
+   * Marks the entry stale when the overrides selecting its resource, its placement, its HPA bounds or
+   * the clusters changed; records the new override and placement signatures. Returns the bounds'
+   * signature, recorded only once the entry is rendered again.
+   */
+  private markStaleRender(
+    entry: RenderEntry,
+    rctx: RenderContext,
+    p: PlacementResult,
+    bounds: HpaBounds | undefined,
+    overridePrints: ReadonlyMap<OverridePolicy, string>,
+  ): string {
+    if (entry.overrideEpoch !== this.overrides.value) {
+      const overrideSig = overridesFor(rctx, entry.manifest)
+        .map((op) => overridePrints.get(op))
+        .join('\n');
+      if (overrideSig !== entry.overrideSig) entry.stale = true;
+      entry.overrideEpoch = this.overrides.value;
+      entry.overrideSig = overrideSig;
+    }
+    if (entry.placement !== p) {
+      const placementSig = JSON.stringify([p.policy, p.clusters]);
+      if (placementSig !== entry.placementSig) entry.stale = true;
+      entry.placement = p;
+      entry.placementSig = placementSig;
+    }
+    const boundsSig = bounds ? JSON.stringify([...bounds]) : '';
+    if (boundsSig !== entry.boundsSig || entry.clusterEpoch !== this.clusters.value) entry.stale = true;
+    return boundsSig;
   }
 
   /**

@@ -54,107 +54,10 @@ export interface RunningServer {
 
 /** Starts the server; resolves once it listens. */
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  // Verified pushes share one bucket; requests that fail verification are limited per remote
-  // address in buckets of their own, charged only after the check, so a flood of unsigned
-  // requests can never spend the tokens a genuine push needs. Nothing is refused before the
-  // check: behind an ingress every request has the same remote address, the genuine one too.
-  const limiter = opts.webhook ? new RateLimiter(opts.webhook.rateLimit, opts.now) : null;
-  const unverified = opts.webhook ? new AddressLimiters(opts.webhook.rateLimit, opts.now ?? Date.now) : null;
-  const { log, metrics } = opts;
-
-  const reply = (
-    res: http.ServerResponse,
-    status: number,
-    body: string | Record<string, unknown>,
-    headers: Record<string, string> = {},
-  ) => {
-    const text = typeof body === 'string' ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
-      'Cache-Control': 'no-store',
-      ...headers,
-    });
-    res.end(text);
-  };
-
-  const hook = async (req: http.IncomingMessage, res: http.ServerResponse, settings: WebhookSettings) => {
-    const provider = providerOf(req.headers);
-    const count = (result: string) => metrics.recordWebhook(provider, result);
-    if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' }, { Allow: 'POST' });
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > settings.maxBodyBytes) {
-      count('too_large');
-      req.resume();
-      return reply(res, 413, { error: `payload over ${settings.maxBodyBytes} bytes` }, { Connection: 'close' });
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > settings.maxBodyBytes) {
-        count('too_large');
-        reply(res, 413, { error: `payload over ${settings.maxBodyBytes} bytes` }, { Connection: 'close' });
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const body = Buffer.concat(chunks);
-    const verified = verifyRequest(provider, req.headers, body, settings.secret);
-    if (!verified.ok) {
-      count('unauthorized');
-      const remote = req.socket.remoteAddress ?? 'unknown';
-      const backoff = unverified!.take(remote);
-      // Past its bucket an address gets 429 and no log line each: a flood must not flood the logs.
-      if (backoff > 0) return reply(res, 429, { error: 'too many unauthorized webhook requests' }, { 'Retry-After': String(backoff) });
-      log.warn({ provider, reason: verified.reason, remote }, 'webhook refused');
-      return reply(res, 401, { error: 'unauthorized' });
-    }
-    const wait = limiter!.take();
-    if (wait > 0) {
-      count('rate_limited');
-      return reply(res, 429, { error: 'too many webhook requests' }, { 'Retry-After': String(wait) });
-    }
-    let event;
-    try {
-      event = parseEvent(provider, req.headers, body);
-    } catch (e) {
-      count('bad_request');
-      return reply(res, 400, { error: (e as Error).message });
-    }
-    if (event.kind === 'ping') {
-      count('ignored');
-      return reply(res, 200, { status: 'pong' });
-    }
-    if (event.kind === 'other') {
-      count('ignored');
-      return reply(res, 202, { status: 'ignored', reason: `event ${event.event} is not a push` });
-    }
-    if (event.branch !== settings.branch) {
-      count('ignored');
-      return reply(res, 202, {
-        status: 'ignored',
-        reason: `push to ${event.ref ?? event.branch ?? '(no ref)'}, not to ${settings.branch}`,
-      });
-    }
-    count('accepted');
-    log.info({ provider, branch: event.branch }, 'push webhook: reconciling now');
-    opts.trigger().catch((e: unknown) => log.error({ err: e }, 'reconcile after webhook threw'));
-    return reply(res, 202, { status: 'accepted', branch: event.branch });
-  };
-
-  const handle = async (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    if (path === '/healthz' || path === '/livez') return reply(res, 200, 'ok');
-    if (path === '/readyz') return opts.readiness.ready ? reply(res, 200, 'ok') : reply(res, 503, opts.readiness.reason);
-    if (path === '/metrics') return reply(res, 200, await metrics.text(), { 'Content-Type': metrics.contentType });
-    if (path === '/hooks/git' && opts.webhook) return hook(req, res, opts.webhook);
-    req.resume();
-    return reply(res, 404, { error: 'not found' });
-  };
-
+  const { log } = opts;
+  const gate = opts.webhook ? webhookGate(opts.webhook, opts.now) : null;
   const server = http.createServer((req, res) => {
-    handle(req, res).catch((e: unknown) => {
+    route(req, res, opts, gate).catch((e: unknown) => {
       log.error({ err: e }, 'http handler failed');
       if (!res.headersSent) reply(res, 500, { error: 'internal error' });
       else res.destroy();
@@ -184,6 +87,141 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+/** The webhook's settings and the rate limits that guard it. */
+interface WebhookGate {
+  settings: WebhookSettings;
+  /** The one bucket verified pushes share. */
+  verified: RateLimiter;
+  /** A bucket per remote address for requests that fail verification. */
+  unverified: AddressLimiters;
+}
+
+/**
+ * Verified pushes share one bucket; requests that fail verification are limited per remote
+ * address in buckets of their own, charged only after the check, so a flood of unsigned
+ * requests can never spend the tokens a genuine push needs. Nothing is refused before the
+ * check: behind an ingress every request has the same remote address, the genuine one too.
+ */
+function webhookGate(settings: WebhookSettings, now: (() => number) | undefined): WebhookGate {
+  return {
+    settings,
+    verified: new RateLimiter(settings.rateLimit, now),
+    unverified: new AddressLimiters(settings.rateLimit, now ?? Date.now),
+  };
+}
+
+function reply(
+  res: http.ServerResponse,
+  status: number,
+  body: string | Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, {
+    'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json',
+    'Cache-Control': 'no-store',
+    ...headers,
+  });
+  res.end(text);
+}
+
+/** Sends a request to its route: the probes, the metrics, the webhook (when configured), else 404. */
+async function route(req: http.IncomingMessage, res: http.ServerResponse, opts: ServerOptions, gate: WebhookGate | null): Promise<void> {
+  const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (path === '/healthz' || path === '/livez') return reply(res, 200, 'ok');
+  if (path === '/readyz') return opts.readiness.ready ? reply(res, 200, 'ok') : reply(res, 503, opts.readiness.reason);
+  if (path === '/metrics') return reply(res, 200, await opts.metrics.text(), { 'Content-Type': opts.metrics.contentType });
+  if (path === '/hooks/git' && gate) return pushWebhook(req, res, gate, opts);
+  req.resume();
+  return reply(res, 404, { error: 'not found' });
+}
+
+/** /hooks/git: verifies, rate-limits and parses a push event; a push to the source branch triggers a reconcile. */
+async function pushWebhook(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  gate: WebhookGate,
+  opts: Pick<ServerOptions, 'trigger' | 'metrics' | 'log'>,
+): Promise<void> {
+  const { settings } = gate;
+  const { log } = opts;
+  const provider = providerOf(req.headers);
+  const count = (result: string) => opts.metrics.recordWebhook(provider, result);
+  if (req.method !== 'POST') return reply(res, 405, { error: 'POST only' }, { Allow: 'POST' });
+  const body = await readBody(req, res, settings.maxBodyBytes, count);
+  if (body === null) return;
+  const verified = verifyRequest(provider, req.headers, body, settings.secret);
+  if (!verified.ok) {
+    count('unauthorized');
+    const remote = req.socket.remoteAddress ?? 'unknown';
+    const backoff = gate.unverified.take(remote);
+    // Past its bucket an address gets 429 and no log line each: a flood must not flood the logs.
+    if (backoff > 0) return reply(res, 429, { error: 'too many unauthorized webhook requests' }, { 'Retry-After': String(backoff) });
+    log.warn({ provider, reason: verified.reason, remote }, 'webhook refused');
+    return reply(res, 401, { error: 'unauthorized' });
+  }
+  const wait = gate.verified.take();
+  if (wait > 0) {
+    count('rate_limited');
+    return reply(res, 429, { error: 'too many webhook requests' }, { 'Retry-After': String(wait) });
+  }
+  let event;
+  try {
+    event = parseEvent(provider, req.headers, body);
+  } catch (e) {
+    count('bad_request');
+    return reply(res, 400, { error: (e as Error).message });
+  }
+  if (event.kind === 'ping') {
+    count('ignored');
+    return reply(res, 200, { status: 'pong' });
+  }
+  if (event.kind === 'other') {
+    count('ignored');
+    return reply(res, 202, { status: 'ignored', reason: `event ${event.event} is not a push` });
+  }
+  if (event.branch !== settings.branch) {
+    count('ignored');
+    return reply(res, 202, {
+      status: 'ignored',
+      reason: `push to ${event.ref ?? event.branch ?? '(no ref)'}, not to ${settings.branch}`,
+    });
+  }
+  count('accepted');
+  log.info({ provider, branch: event.branch }, 'push webhook: reconciling now');
+  opts.trigger().catch((e: unknown) => log.error({ err: e }, 'reconcile after webhook threw'));
+  return reply(res, 202, { status: 'accepted', branch: event.branch });
+}
+
+/** The request's body, or null when it is over `maxBodyBytes` (declared or sent), after answering 413. */
+async function readBody(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  maxBodyBytes: number,
+  count: (result: string) => void,
+): Promise<Buffer | null> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > maxBodyBytes) {
+    count('too_large');
+    req.resume();
+    reply(res, 413, { error: `payload over ${maxBodyBytes} bytes` }, { Connection: 'close' });
+    return null;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBodyBytes) {
+      count('too_large');
+      reply(res, 413, { error: `payload over ${maxBodyBytes} bytes` }, { Connection: 'close' });
+      req.destroy();
+      return null;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
 }
 
 /**

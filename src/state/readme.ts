@@ -18,9 +18,27 @@ function tableOf(header: string[], rows: string[][]): string[] {
   return out;
 }
 
+function shortRevision(rev: string | null): string {
+  return rev ? rev.slice(0, 12) : '—';
+}
+
 /** The Markdown summary of a status. */
 export function statusReadme(s: ReconcileStatus): string {
-  const short = (rev: string | null) => (rev ? rev.slice(0, 12) : '—');
+  return [
+    ...overviewSection(s),
+    ...clustersSection(s),
+    ...failoverSection(s),
+    ...targetsSection(s),
+    ...placementsSection(s),
+    ...diagnosticsSection(s),
+    '',
+    `_The rendered manifests of revision \`${shortRevision(s.lastGoodRevision)}\` are in [\`manifests/\`](manifests/)._`,
+    '',
+  ].join('\n');
+}
+
+/** Title with the phase, the source, revisions and object counts, the message, and why a revision was held back. */
+function overviewSection(s: ReconcileStatus): string[] {
   const lines: string[] = [];
   lines.push(`# flotilla status: ${PHASE_MARK[s.phase] ?? ''} ${s.phase}`, '');
   lines.push(`| | |`, `|---|---|`);
@@ -36,13 +54,17 @@ export function statusReadme(s: ReconcileStatus): string {
   if (s.heldBack) {
     lines.push('## Held back', '');
     lines.push(
-      `This revision would delete ${s.heldBack.deleted} of ${s.heldBack.total} objects (${s.heldBack.percent}%), more than the limit of ${s.heldBack.limitPercent}% (\`safety.maxDeletePercent\`). Nothing was applied; revision \`${short(s.lastGoodRevision)}\` stays in force.`,
+      `This revision would delete ${s.heldBack.deleted} of ${s.heldBack.total} objects (${s.heldBack.percent}%), more than the limit of ${s.heldBack.limitPercent}% (\`safety.maxDeletePercent\`). Nothing was applied; revision \`${shortRevision(s.lastGoodRevision)}\` stays in force.`,
       '',
     );
   }
-  lines.push('## Clusters', '');
+  return lines;
+}
+
+/** One row per cluster with its sync state; live clusters (kubernetes target) add readiness, health, drift and why a cluster is failing. */
+function clustersSection(s: ReconcileStatus): string[] {
+  const lines = ['## Clusters', ''];
   const clusterNames = Object.keys(s.clusters).sort();
-  // Live clusters (kubernetes target) add readiness, health, drift and why a cluster is failing.
   const live = clusterNames.some((n) => s.clusters[n]!.ready !== undefined);
   if (clusterNames.length === 0) lines.push('No clusters.');
   else
@@ -70,17 +92,26 @@ export function statusReadme(s: ReconcileStatus): string {
         }),
       ),
     );
+  return lines;
+}
+
+/** Failover events, newest first; nothing when there were none. */
+function failoverSection(s: ReconcileStatus): string[] {
   const events = s.failover?.events ?? [];
-  if (events.length > 0) {
-    lines.push('', '## Failover', '');
-    lines.push(
-      ...tableOf(
-        ['When', 'Cluster', 'Event', 'Message'],
-        [...events].reverse().map((e) => [new Date(e.at).toISOString(), e.cluster, e.type, e.message]),
-      ),
-    );
-  }
-  lines.push('', '## Targets', '');
+  if (events.length === 0) return [];
+  return [
+    '',
+    '## Failover',
+    '',
+    ...tableOf(
+      ['When', 'Cluster', 'Event', 'Message'],
+      [...events].reverse().map((e) => [new Date(e.at).toISOString(), e.cluster, e.type, e.message]),
+    ),
+  ];
+}
+
+function targetsSection(s: ReconcileStatus): string[] {
+  const lines = ['', '## Targets', ''];
   if (s.targets.length === 0) lines.push('No targets: status only.');
   else
     lines.push(
@@ -98,7 +129,11 @@ export function statusReadme(s: ReconcileStatus): string {
         ]),
       ),
     );
-  lines.push('', '## Placements', '');
+  return lines;
+}
+
+function placementsSection(s: ReconcileStatus): string[] {
+  const lines = ['', '## Placements', ''];
   if (s.placements.length === 0) lines.push('No placements.');
   else
     lines.push(
@@ -120,7 +155,11 @@ export function statusReadme(s: ReconcileStatus): string {
         }),
       ),
     );
-  lines.push('', '## Diagnostics', '');
+  return lines;
+}
+
+function diagnosticsSection(s: ReconcileStatus): string[] {
+  const lines = ['', '## Diagnostics', ''];
   if (s.diagnostics.length === 0) lines.push('None.');
   else
     lines.push(
@@ -129,6 +168,5 @@ export function statusReadme(s: ReconcileStatus): string {
         s.diagnostics.map((d) => [d.severity, d.code, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}` : '—', d.message]),
       ),
     );
-  lines.push('', `_The rendered manifests of revision \`${short(s.lastGoodRevision)}\` are in [\`manifests/\`](manifests/)._`, '');
-  return lines.join('\n');
+  return lines;
 }

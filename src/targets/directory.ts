@@ -18,6 +18,27 @@ interface InventoryDoc {
   files: Record<string, string>;
 }
 
+/** A file to write: its blob oid, and its text when the plan carries it (else read by oid). */
+interface PendingWrite {
+  oid: string;
+  text?: string;
+}
+
+/** What one apply did so far; an apply that throws part-way reports from it. */
+interface ApplyProgress {
+  created: number;
+  configured: number;
+  deleted: number;
+  /** Whether the inventory changed (and must be saved). */
+  changed: boolean;
+  /** Paths written, adopted or deleted. */
+  done: Set<string>;
+  /** Objects refused one by one, with why. */
+  refused: { path: string; reason: string }[];
+  /** How many of the refused were writes (they count as neither created, configured nor unchanged). */
+  refusedWrites: number;
+}
+
 export class DirectoryTarget implements Target {
   readonly type = 'directory' as const;
   readonly name: string;
@@ -56,7 +77,51 @@ export class DirectoryTarget implements Target {
     if (plan.full || !this.inventory) this.inventory = await this.readInventory();
     const inventory = this.inventory;
     this.safeFolders.clear(); // a folder checked in an earlier pass may have been replaced since
-    const writes = new Map<string, { oid: string; text?: string }>();
+    const { writes, deletes } = await this.pendingWork(plan, inventory);
+    const progress: ApplyProgress = {
+      created: 0,
+      configured: 0,
+      deleted: 0,
+      changed: false,
+      done: new Set(),
+      refused: [],
+      refusedWrites: 0,
+    };
+    try {
+      await this.writeFiles(plan, writes, inventory, progress);
+      await this.deleteFiles(deletes, inventory, progress);
+    } catch (e) {
+      if (progress.changed) await this.saveInventory(plan.revision).catch(() => undefined);
+      this.inventory = null; // re-read next time; the next apply runs in full
+      return this.interruptedReport(plan, writes, deletes, inventory, progress, e as Error);
+    }
+    if (progress.changed || plan.full) await this.saveInventory(plan.revision);
+    const { created, configured, deleted, refused } = progress;
+    const unchanged = Math.max(0, plan.total - created - configured - progress.refusedWrites);
+    if (refused.length > 0) {
+      return {
+        created,
+        configured,
+        deleted,
+        unchanged,
+        failed: refused.length,
+        failedClusters: [...new Set(refused.map((r) => plan.clusterOf(r.path)))].sort(),
+        ok: false,
+        message: `${this.root}: ${describeRefused(refused)}`,
+      };
+    }
+    return { created, configured, deleted, unchanged, failed: 0, failedClusters: [], ok: true, message: null };
+  }
+
+  /**
+   * The files to write (with their text when the plan carries it) and to delete. A full plan is
+   * compared with the inventory and the disk; otherwise the plan's changes are trusted.
+   */
+  private async pendingWork(
+    plan: TargetPlan,
+    inventory: ReadonlyMap<string, string>,
+  ): Promise<{ writes: Map<string, PendingWrite>; deletes: Set<string> }> {
+    const writes = new Map<string, PendingWrite>();
     const deletes = new Set<string>();
     const desired = plan.full ? plan.files() : null;
     if (desired) {
@@ -74,100 +139,98 @@ export class DirectoryTarget implements Target {
       }
       for (const p of writes.keys()) deletes.delete(p);
     }
+    return { writes, deletes };
+  }
 
-    let created = 0;
-    let configured = 0;
-    let deleted = 0;
-    let changed = false;
-    const total = plan.total;
-    const done = new Set<string>();
-    // Objects refused one by one (a symbolic link on the way, a file flotilla did not write):
-    // the others are still written, and the target reports these as failed.
-    const refused: { path: string; reason: string }[] = [];
-    let refusedWrites = 0;
-    try {
-      for (const [p, w] of writes) {
-        const text = w.text ?? (await plan.readText(w.oid));
-        const at = await this.inspect(p);
-        let reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
-        if (reason === null && !inventory.has(p) && at.kind === 'file') {
-          // Not in the inventory, yet something is there: a person's file (README: never touched).
-          // Adopting it is harmless only when it already holds exactly what flotilla would write.
-          const bytes = await this.fs.readBytes(this.abs(p));
-          if (bytes !== null && Buffer.from(text, 'utf8').equals(bytes)) {
-            inventory.set(p, w.oid);
-            done.add(p);
-            changed = true;
-            continue;
-          }
-          reason = `a file flotilla did not write is already there (it is not in ${INVENTORY_FILE}); move it away to let flotilla write this object`;
-        }
-        if (reason !== null) {
-          refused.push({ path: p, reason });
-          refusedWrites++;
+  /**
+   * Writes each file, or refuses it one by one (a symbolic link on the way, a file flotilla did not
+   * write): the others are still written, and the target reports the refused ones as failed.
+   */
+  private async writeFiles(
+    plan: TargetPlan,
+    writes: ReadonlyMap<string, PendingWrite>,
+    inventory: Map<string, string>,
+    progress: ApplyProgress,
+  ): Promise<void> {
+    for (const [p, w] of writes) {
+      const text = w.text ?? (await plan.readText(w.oid));
+      const at = await this.inspect(p);
+      let reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
+      if (reason === null && !inventory.has(p) && at.kind === 'file') {
+        // Not in the inventory, yet something is there: a person's file (README: never touched).
+        // Adopting it is harmless only when it already holds exactly what flotilla would write.
+        const bytes = await this.fs.readBytes(this.abs(p));
+        if (bytes !== null && Buffer.from(text, 'utf8').equals(bytes)) {
+          inventory.set(p, w.oid);
+          progress.done.add(p);
+          progress.changed = true;
           continue;
         }
-        const existed = inventory.has(p);
-        await this.fs.writeFile(this.abs(p), text);
-        inventory.set(p, w.oid);
-        done.add(p);
-        changed = true;
-        if (existed) configured++;
-        else created++;
+        reason = `a file flotilla did not write is already there (it is not in ${INVENTORY_FILE}); move it away to let flotilla write this object`;
       }
-      const folders = new Set<string>();
-      for (const p of [...deletes].sort()) {
-        // Only what this target wrote: a path missing from the inventory is someone else's file.
-        if (!inventory.has(p)) continue;
-        const at = await this.inspect(p);
-        const reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
-        if (reason !== null) {
-          refused.push({ path: p, reason: `not deleting: ${reason}` });
-          continue;
-        }
-        if (at.kind === 'file') await this.fs.removeFile(this.abs(p));
-        inventory.delete(p);
-        done.add(p);
-        changed = true;
-        deleted++;
-        folders.add(path.posix.dirname(p));
+      if (reason !== null) {
+        progress.refused.push({ path: p, reason });
+        progress.refusedWrites++;
+        continue;
       }
-      await this.pruneEmptyFolders(folders);
-    } catch (e) {
-      if (changed) await this.saveInventory(plan.revision).catch(() => undefined);
-      this.inventory = null; // re-read next time; the next apply runs in full
-      const refusedPaths = new Set(refused.map((r) => r.path));
-      const left = [
-        ...[...writes.keys()].filter((p) => !done.has(p) && !refusedPaths.has(p)),
-        ...[...deletes].filter((p) => inventory.has(p) && !refusedPaths.has(p)),
-        ...refusedPaths,
-      ];
-      return {
-        created,
-        configured,
-        deleted,
-        unchanged: 0,
-        failed: left.length,
-        failedClusters: [...new Set(left.map((p) => plan.clusterOf(p)))].sort(),
-        ok: false,
-        message: `writing ${this.root} failed: ${(e as Error).message}${refused.length > 0 ? `; ${describeRefused(refused)}` : ''}`,
-      };
+      const existed = inventory.has(p);
+      await this.fs.writeFile(this.abs(p), text);
+      inventory.set(p, w.oid);
+      progress.done.add(p);
+      progress.changed = true;
+      if (existed) progress.configured++;
+      else progress.created++;
     }
-    if (changed || plan.full) await this.saveInventory(plan.revision);
-    const unchanged = Math.max(0, total - created - configured - refusedWrites);
-    if (refused.length > 0) {
-      return {
-        created,
-        configured,
-        deleted,
-        unchanged,
-        failed: refused.length,
-        failedClusters: [...new Set(refused.map((r) => plan.clusterOf(r.path)))].sort(),
-        ok: false,
-        message: `${this.root}: ${describeRefused(refused)}`,
-      };
+  }
+
+  /** Deletes the files this target wrote (never anyone else's), then the folders that became empty. */
+  private async deleteFiles(deletes: ReadonlySet<string>, inventory: Map<string, string>, progress: ApplyProgress): Promise<void> {
+    const folders = new Set<string>();
+    for (const p of [...deletes].sort()) {
+      // Only what this target wrote: a path missing from the inventory is someone else's file.
+      if (!inventory.has(p)) continue;
+      const at = await this.inspect(p);
+      const reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
+      if (reason !== null) {
+        progress.refused.push({ path: p, reason: `not deleting: ${reason}` });
+        continue;
+      }
+      if (at.kind === 'file') await this.fs.removeFile(this.abs(p));
+      inventory.delete(p);
+      progress.done.add(p);
+      progress.changed = true;
+      progress.deleted++;
+      folders.add(path.posix.dirname(p));
     }
-    return { created, configured, deleted, unchanged, failed: 0, failedClusters: [], ok: true, message: null };
+    await this.pruneEmptyFolders(folders);
+  }
+
+  /** The report of an apply that threw part-way: what was left undone (or refused) failed. */
+  private interruptedReport(
+    plan: TargetPlan,
+    writes: ReadonlyMap<string, PendingWrite>,
+    deletes: ReadonlySet<string>,
+    inventory: ReadonlyMap<string, string>,
+    progress: ApplyProgress,
+    error: Error,
+  ): TargetReport {
+    const { created, configured, deleted, done, refused } = progress;
+    const refusedPaths = new Set(refused.map((r) => r.path));
+    const left = [
+      ...[...writes.keys()].filter((p) => !done.has(p) && !refusedPaths.has(p)),
+      ...[...deletes].filter((p) => inventory.has(p) && !refusedPaths.has(p)),
+      ...refusedPaths,
+    ];
+    return {
+      created,
+      configured,
+      deleted,
+      unchanged: 0,
+      failed: left.length,
+      failedClusters: [...new Set(left.map((p) => plan.clusterOf(p)))].sort(),
+      ok: false,
+      message: `writing ${this.root} failed: ${error.message}${refused.length > 0 ? `; ${describeRefused(refused)}` : ''}`,
+    };
   }
 
   /** Removes folders that became empty, deepest first, never the root itself. */

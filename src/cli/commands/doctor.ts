@@ -4,7 +4,8 @@
 // cluster of the fleet: credentials resolvable, and /readyz answering within a short timeout
 // (each cluster on its own). One line per check; exit 1 on any failure.
 import { execFile } from 'node:child_process';
-import { readConfigFile } from '../../config/load.js';
+import { readConfigFile, type LoadedConfig } from '../../config/load.js';
+import type { ReconcileConfig } from '../../config/schema.js';
 import { silentLogger } from '../../log/logger.js';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { systemClock, type Clock } from '../../reconcile/reconciler.js';
@@ -22,6 +23,9 @@ const USAGE = 'flotilla doctor --config FILE';
 type Mark = 'ok' | 'warn' | 'fail' | 'skip';
 const MARKS: Record<Mark, string> = { ok: '✓', warn: '!', fail: '✗', skip: '-' };
 
+/** Prints one check's line; a failure makes doctor exit 1. */
+type Report = (mark: Mark, check: string, detail: string) => void;
+
 /** The doctor command with its environment and clock passed in. */
 export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock }): Command {
   return async (argv: string[], io: CommandIO) => {
@@ -29,7 +33,7 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     if (!values.config) throw new FlotillaError('USAGE', `doctor needs --config FILE\nusage: ${USAGE}`);
     const clock = deps.clock ?? systemClock;
     let failed = false;
-    const report = (mark: Mark, check: string, detail: string) => {
+    const report: Report = (mark, check, detail) => {
       if (mark === 'fail') failed = true;
       io.stdout(`${MARKS[mark]} ${check}: ${detail}\n`);
     };
@@ -45,27 +49,7 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     const { config } = loaded;
     report('ok', 'config', `${values.config} is valid`);
     report('ok', 'schedule', `"${config.source.schedule}" is a valid cron expression`);
-    let kube: KubernetesTargetSettings | null = null;
-    try {
-      for (const t of config.targets) if (t.type === 'kubernetes') kube = kubernetesSettings(t, config.safety.maxDeletePercent);
-      report(
-        'ok',
-        'targets',
-        config.targets.length === 0
-          ? 'none (status only)'
-          : config.targets
-              .map((t) =>
-                t.type === 'directory'
-                  ? `directory ${t.path}`
-                  : t.type === 'git'
-                    ? `git branch ${t.branch}`
-                    : `kubernetes ${t.kubeconfig ?? t.secretsDir}`,
-              )
-              .join(', '),
-      );
-    } catch (e) {
-      report('fail', 'targets', (e as Error).message);
-    }
+    const kube = checkTargets(config, report);
 
     const repo = await openSourceRepository({
       source: config.source,
@@ -77,29 +61,7 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
       report('fail', 'git reachable', repo.message);
       return Exit.ERRORS;
     }
-    let branches: Map<string, string> | null = null;
-    try {
-      branches = await repo.probe();
-      report('ok', 'git reachable', `${repo.displayUrl} answers (${branches.size} branch${branches.size === 1 ? '' : 'es'})`);
-      report(
-        config.source.transport === 'local' ? 'skip' : 'ok',
-        'auth',
-        config.source.transport === 'local'
-          ? 'local repository, no credentials needed'
-          : loaded.credentials
-            ? 'the credentials are accepted'
-            : 'anonymous access works',
-      );
-    } catch (e) {
-      const err = e as FlotillaError;
-      if (err.code === 'AUTH_FAILED') {
-        report('ok', 'git reachable', `${repo.displayUrl} answers`);
-        report('fail', 'auth', err.message);
-      } else {
-        report('fail', 'git reachable', err.message);
-        report('skip', 'auth', 'not checked');
-      }
-    }
+    const branches = await checkGitAccess(repo, loaded, report);
     if (branches) {
       const tip = branches.get(config.source.branch);
       report(
@@ -107,61 +69,122 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
         'source branch',
         tip ? `${config.source.branch} at ${tip}` : `branch ${config.source.branch} does not exist`,
       );
-      if (!branches.has(config.status.branch)) {
-        report(
-          'warn',
-          'last reconcile',
-          `no status branch ${config.status.branch} yet: the reconciler has not run against this repository`,
-        );
-      } else {
-        try {
-          if (config.source.transport === 'http') await repo.fetchSource();
-          const statusTip = await repo.fetchBranch(config.status.branch);
-          const snapshot = await readStatusAt(repo.objects, statusTip!);
-          const s = snapshot.status;
-          if (!s) report('fail', 'last reconcile', `status branch ${config.status.branch} has no readable status.yaml`);
-          else {
-            const age = s.reconciledAt ? ` (${describeAge(clock.now() - Date.parse(s.reconciledAt))} ago)` : '';
-            const mark: Mark = s.phase === 'Synced' ? 'ok' : s.phase === 'Degraded' || s.phase === 'Progressing' ? 'warn' : 'fail';
-            report(
-              mark,
-              'last reconcile',
-              `${s.reconciledAt}${age}: ${s.phase} at ${s.sourceRevision}${s.stage ? `, stage ${s.stage} (${s.reason})` : ''}${s.phase === 'Synced' ? '' : `: ${s.message}`}`,
-            );
-          }
-        } catch (e) {
-          report('fail', 'last reconcile', `cannot read status branch ${config.status.branch}: ${(e as Error).message}`);
-        }
-      }
+      await checkLastReconcile(repo, config, branches, clock, report);
     }
     if (kube) {
       if (!branches?.get(config.source.branch))
         report('skip', 'clusters', 'not checked: the fleet (its member clusters) could not be read');
       else await checkLiveClusters(repo, config.source.path, kube, report);
     }
-    const gitCli = await new Promise<string | null>((resolve) =>
-      execFile('git', ['--version'], (err, out) => resolve(err ? null : String(out).trim())),
-    );
-    if (config.source.transport === 'http')
-      report(
-        gitCli ? 'ok' : 'warn',
-        'git CLI',
-        gitCli ? `${gitCli} (used to repack the cache)` : 'not found: the cache is never repacked, packs pile up',
-      );
+    if (config.source.transport === 'http') await checkGitCli(report);
     return failed ? Exit.ERRORS : Exit.OK;
   };
+}
+
+/** Lists the targets; returns the kubernetes target's settings (null: none), which the cluster checks need. */
+function checkTargets(config: ReconcileConfig, report: Report): KubernetesTargetSettings | null {
+  let kube: KubernetesTargetSettings | null = null;
+  try {
+    for (const t of config.targets) if (t.type === 'kubernetes') kube = kubernetesSettings(t, config.safety.maxDeletePercent);
+    report(
+      'ok',
+      'targets',
+      config.targets.length === 0
+        ? 'none (status only)'
+        : config.targets
+            .map((t) =>
+              t.type === 'directory'
+                ? `directory ${t.path}`
+                : t.type === 'git'
+                  ? `git branch ${t.branch}`
+                  : `kubernetes ${t.kubeconfig ?? t.secretsDir}`,
+            )
+            .join(', '),
+    );
+  } catch (e) {
+    report('fail', 'targets', (e as Error).message);
+  }
+  return kube;
+}
+
+/** Whether the source answers and accepts the credentials; returns its branches and their tips (null: not reachable). */
+async function checkGitAccess(repo: SourceRepository, loaded: LoadedConfig, report: Report): Promise<Map<string, string> | null> {
+  const { config } = loaded;
+  try {
+    const branches = await repo.probe();
+    report('ok', 'git reachable', `${repo.displayUrl} answers (${branches.size} branch${branches.size === 1 ? '' : 'es'})`);
+    report(
+      config.source.transport === 'local' ? 'skip' : 'ok',
+      'auth',
+      config.source.transport === 'local'
+        ? 'local repository, no credentials needed'
+        : loaded.credentials
+          ? 'the credentials are accepted'
+          : 'anonymous access works',
+    );
+    return branches;
+  } catch (e) {
+    const err = e as FlotillaError;
+    if (err.code === 'AUTH_FAILED') {
+      report('ok', 'git reachable', `${repo.displayUrl} answers`);
+      report('fail', 'auth', err.message);
+    } else {
+      report('fail', 'git reachable', err.message);
+      report('skip', 'auth', 'not checked');
+    }
+    return null;
+  }
+}
+
+/** What the status branch says about the last reconcile: Synced is ok, Degraded or Progressing a warning, else a failure. */
+async function checkLastReconcile(
+  repo: SourceRepository,
+  config: ReconcileConfig,
+  branches: ReadonlyMap<string, string>,
+  clock: Clock,
+  report: Report,
+): Promise<void> {
+  if (!branches.has(config.status.branch)) {
+    report('warn', 'last reconcile', `no status branch ${config.status.branch} yet: the reconciler has not run against this repository`);
+    return;
+  }
+  try {
+    if (config.source.transport === 'http') await repo.fetchSource();
+    const statusTip = await repo.fetchBranch(config.status.branch);
+    const snapshot = await readStatusAt(repo.objects, statusTip!);
+    const s = snapshot.status;
+    if (!s) report('fail', 'last reconcile', `status branch ${config.status.branch} has no readable status.yaml`);
+    else {
+      const age = s.reconciledAt ? ` (${describeAge(clock.now() - Date.parse(s.reconciledAt))} ago)` : '';
+      const mark: Mark = s.phase === 'Synced' ? 'ok' : s.phase === 'Degraded' || s.phase === 'Progressing' ? 'warn' : 'fail';
+      report(
+        mark,
+        'last reconcile',
+        `${s.reconciledAt}${age}: ${s.phase} at ${s.sourceRevision}${s.stage ? `, stage ${s.stage} (${s.reason})` : ''}${s.phase === 'Synced' ? '' : `: ${s.message}`}`,
+      );
+    }
+  } catch (e) {
+    report('fail', 'last reconcile', `cannot read status branch ${config.status.branch}: ${(e as Error).message}`);
+  }
+}
+
+/** An http source's cache is repacked with the git CLI: without it packs pile up. */
+async function checkGitCli(report: Report): Promise<void> {
+  const gitCli = await new Promise<string | null>((resolve) =>
+    execFile('git', ['--version'], (err, out) => resolve(err ? null : String(out).trim())),
+  );
+  report(
+    gitCli ? 'ok' : 'warn',
+    'git CLI',
+    gitCli ? `${gitCli} (used to repack the cache)` : 'not found: the cache is never repacked, packs pile up',
+  );
 }
 
 /** Short enough that a dead cluster does not stall doctor; never longer than the target's own timeout. */
 const PROBE_TIMEOUT_SECONDS = 5;
 
 /** One line per member cluster of the fleet at the source branch's tip: credentials, then /readyz. */
-async function checkLiveClusters(
-  repo: SourceRepository,
-  subpath: string,
-  kube: KubernetesTargetSettings,
-  report: (mark: Mark, check: string, detail: string) => void,
-): Promise<void> {
+async function checkLiveClusters(repo: SourceRepository, subpath: string, kube: KubernetesTargetSettings, report: Report): Promise<void> {
   let clusters: Array<{ name: string; secretRef?: { namespace: string; name: string } }>;
   try {
     const head = await repo.fetchSource();
