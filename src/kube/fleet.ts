@@ -3,12 +3,12 @@
 // unreachable, throttling, rejecting objects — never blocks or fails the others. The
 // mass-deletion guard is fleet-wide, like the reconciler's (state/deletion-guard.ts): a revision that
 // would delete more than the limit of everything flotilla has applied is held back everywhere.
+// Applying only: probing the clusters for failover and capacity is src/live/'s (live-fleet.ts).
 import type { KubeApi } from './api.js';
 import { Discovery } from './discovery.js';
 import type { HealthStatus } from './health.js';
 import { rollUpHealth } from './health.js';
 import { mapLimit } from './limit.js';
-import { observeCluster, type ClusterObservation } from './observe.js';
 import {
   syncCluster,
   type ClusterSyncResult,
@@ -70,7 +70,9 @@ export function pruneGuard(work: readonly ClusterWork[], opts: { maxDeletePercen
       allowed: false,
       leaving,
       total,
-      reason: `${leaving} of ${total} objects (${Math.round(percent * 100) / 100}%) would be deleted, over the mass-deletion limit of ${opts.maxDeletePercent}%`,
+      reason:
+        `${leaving} of ${total} objects (${Math.round(percent * 100) / 100}%) would be deleted, ` +
+        `over the mass-deletion limit of ${opts.maxDeletePercent}%`,
     };
   }
   return { allowed: true, leaving, total, reason: null };
@@ -169,13 +171,4 @@ export async function syncFleet(input: {
     counts,
     writes: clusters.reduce((n, c) => n + c.writes, 0),
   };
-}
-
-/** Probes (and reads the capacity of) every connected cluster, `parallelism` at a time. */
-export async function observeFleet(
-  clients: ReadonlyMap<string, ClusterClient>,
-  opts: { parallelism: number; probeTimeoutMs: number; capacity: boolean },
-): Promise<ClusterObservation[]> {
-  const names = [...clients.keys()].sort();
-  return mapLimit(names, opts.parallelism, (name) => observeCluster(clients.get(name)!.api, opts));
 }

@@ -1,6 +1,7 @@
 // What flotilla reads from a cluster for scheduling (not for applying): whether it answers
 // (/readyz, with a timeout — failover's probe) and its capacity from nodes and pods (capacity.ts).
-// A cluster that does not answer has no capacity reading; the caller keeps the last one.
+// A cluster that does not answer has no capacity reading; the caller keeps the last one. One
+// cluster's reading only: the fleet's, and what failover makes of it, are src/live/live-fleet.ts's.
 import type { ResourceSummary } from '../model/types.js';
 import type { KubeApi } from './api.js';
 import { resourceSummaryOf } from './capacity.js';

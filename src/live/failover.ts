@@ -79,7 +79,9 @@ export function nextCondition(
           cluster,
           at: now,
           type: 'NotReady',
-          message: `cluster ${cluster} stopped answering (${state.lastError}): tainted ${NOT_READY_TAINT_KEY}:NoSchedule; its workloads move after ${settings.tolerationSeconds}s unless it returns`,
+          message:
+            `cluster ${cluster} stopped answering (${state.lastError}): tainted ${NOT_READY_TAINT_KEY}:NoSchedule; ` +
+            `its workloads move after ${settings.tolerationSeconds}s unless it returns`,
         });
       }
     }
@@ -103,7 +105,10 @@ export function nextCondition(
 }
 
 function evictionMessage(cluster: string, settings: FailoverSettings): string {
-  return `cluster ${cluster} has been NotReady for ${settings.tolerationSeconds}s: tainted ${NOT_READY_TAINT_KEY}:NoExecute; its replicas move to the remaining eligible clusters`;
+  return (
+    `cluster ${cluster} has been NotReady for ${settings.tolerationSeconds}s: tainted ${NOT_READY_TAINT_KEY}:NoExecute; ` +
+    'its replicas move to the remaining eligible clusters'
+  );
 }
 
 /** Whether the not-ready toleration has run out at `now`. */

@@ -131,23 +131,33 @@ export function liveClusterStatus(
     message:
       sync.error ??
       (sync.counts.failed > 0
-        ? `${sync.counts.failed} object${sync.counts.failed === 1 ? '' : 's'} failed: ${sync.objects.find((o) => o.action === 'failed')?.message ?? ''}`
+        ? `${sync.counts.failed} object${sync.counts.failed === 1 ? '' : 's'} failed: ` +
+          (sync.objects.find((o) => o.action === 'failed')?.message ?? '')
         : null) ??
       notReady,
   };
 }
 
-/** The phase a live sync gives a pass that applied its revision without a failed target. */
-export function livePhase(input: { kept: number; drifted: number; health: HealthStatus | null }): {
+/** Why live clusters hold a pass that applied its revision below Synced. */
+export const LIVE_REASONS = ['FailoverUnschedulable', 'DriftCorrected', 'Unhealthy', 'RolloutInProgress'] as const;
+export type LiveReason = (typeof LIVE_REASONS)[number];
+
+/** What the live clusters say about a pass: its phase, why, and a note for the message. */
+export interface LivePhase {
   phase: Phase;
-  reason: string | null;
+  reason: LiveReason | null;
   note: string | null;
-} {
+}
+
+/** The phase a live sync gives a pass that applied its revision without a failed target. */
+export function livePhase(input: { kept: number; drifted: number; health: HealthStatus | null }): LivePhase {
   if (input.kept > 0)
     return {
       phase: 'Degraded',
       reason: 'FailoverUnschedulable',
-      note: `${input.kept} resource${input.kept === 1 ? '' : 's'} cannot be placed while a cluster is not ready: kept where ${input.kept === 1 ? 'it was' : 'they were'}`,
+      note:
+        `${input.kept} resource${input.kept === 1 ? '' : 's'} cannot be placed while a cluster is not ready: ` +
+        `kept where ${input.kept === 1 ? 'it was' : 'they were'}`,
     };
   if (input.drifted > 0)
     return {

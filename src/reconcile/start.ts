@@ -1,12 +1,15 @@
 // Wiring a reconciler from a validated config: the real git adapter for the configured source,
-// the real file system for directory targets unless one is passed. The CLI and the tests both
-// start reconcilers here.
+// the real file system for directory targets unless one is passed, the targets (wrapped when
+// asked, e.g. sharded over replicas) and, with a kubernetes target, the live fleet the reconciler
+// receives as its port. The CLI and the tests both start reconcilers here.
 import type { Logger } from 'pino';
 import type { LoadedConfig } from '../config/load.js';
 import { openSourceRepository, type SourceRepository } from '../source/remote.js';
-import { kubernetesSettings } from '../targets/create.js';
+import { checkTargetConfigs, createTargetSet, type WrapTargets } from '../targets/create.js';
 import { nodeTargetFs, type TargetFs } from '../targets/fs.js';
-import { Reconciler, systemClock, type Clock, type ReconcilerAdapters } from './reconciler.js';
+import type { FleetInfo } from '../targets/target.js';
+import { authorAt } from './context.js';
+import { Reconciler, systemClock, type Clock } from './reconciler.js';
 import type { FleetRenderer } from './renderer.js';
 
 /** Opens the source and builds the reconciler (throws KUBECONFIG_UNREADABLE when a kubernetes target's kubeconfig is missing). */
@@ -18,27 +21,45 @@ export async function startReconciler(
     clock?: Clock;
     renderer?: () => FleetRenderer;
     git?: SourceRepository;
-    wrapTargets?: ReconcilerAdapters['wrapTargets'];
+    /** Replaces the configured targets by the ones the passes write (sharding: src/server/start-service.ts shardTargets). */
+    wrapTargets?: WrapTargets;
   },
 ): Promise<{ reconciler: Reconciler; git: SourceRepository }> {
+  const { config } = loaded;
   const clock = opts.clock ?? systemClock;
   // Fail on an unreadable kubeconfig before touching the network.
-  for (const t of loaded.config.targets) if (t.type === 'kubernetes') kubernetesSettings(t, loaded.config.safety.maxDeletePercent);
+  checkTargetConfigs(config.targets, config.safety.maxDeletePercent);
   const git =
     opts.git ??
     (await openSourceRepository({
-      source: loaded.config.source,
+      source: config.source,
       credentials: loaded.credentials,
       log: opts.log.child({ stage: 'fetch' }),
       sleep: (ms) => clock.sleep(ms),
     }));
-  const reconciler = new Reconciler(loaded.config, {
+  // The fleet as last rendered: the kubernetes targets connect through its AttachedCluster secretRefs.
+  let fleet: FleetInfo | null = null;
+  const { targets, live } = createTargetSet(
+    config.targets,
+    {
+      git,
+      fs: opts.fs ?? nodeTargetFs,
+      author: () => authorAt(config, clock),
+      clock,
+      cacheDir: config.source.cacheDir,
+      fleet: () => fleet,
+      maxDeletePercent: config.safety.maxDeletePercent,
+    },
+    opts.wrapTargets,
+  );
+  const reconciler = new Reconciler(config, {
     git,
-    fs: opts.fs ?? nodeTargetFs,
     clock,
     log: opts.log,
     renderer: opts.renderer,
-    ...(opts.wrapTargets ? { wrapTargets: opts.wrapTargets } : {}),
+    targets,
+    live,
+    publishFleet: (f) => (fleet = f),
   });
   return { reconciler, git };
 }

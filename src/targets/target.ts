@@ -1,7 +1,9 @@
 // What every target (directory, git branch, later Kubernetes) receives and reports. A target
 // gets the change set of the diff stage and the full desired state; it keeps its own record of
 // what it wrote, so it can catch up after a failure or a restart and never deletes what it did
-// not write.
+// not write. A target over live clusters also reports what its last apply did there (lastResult):
+// the reconciler writes such a target on every pass, since it compares with the live state.
+import type { FleetSyncResult } from '../kube/fleet.js';
 import type { ObjectChange } from '../state/change-set.js';
 
 export interface TargetPlan {
@@ -44,11 +46,34 @@ export interface TargetReport {
   ok: boolean;
 }
 
+/** What targets that connect to the clusters need to know about the fleet beyond the plan: AttachedCluster secretRefs and tuning. */
+export interface FleetInfo {
+  clusters: ReadonlyArray<{ name: string; secretRef?: { namespace: string; name: string } }>;
+  parallelism: number;
+  /** The revision being applied has error diagnostics (pruning is then never allowed). */
+  revisionHasErrors?: boolean;
+}
+
 export interface Target {
   /** For status and logs, e.g. `directory:./rendered` or `git:flotilla-rendered`. */
   readonly name: string;
   readonly type: 'directory' | 'git' | 'kubernetes';
   apply(plan: TargetPlan): Promise<TargetReport>;
+  /**
+   * Targets over live clusters only (kubernetes, sharded or not): what the last apply did there
+   * (null before the first). Other targets leave it undefined.
+   */
+  readonly lastResult?: FleetSyncResult | null;
+  /** Closes what the target holds open (cluster connections). */
+  close?(): void;
+}
+
+/**
+ * Whether a target writes live clusters: it is written on every pass, changes or not, because it
+ * compares with the live state (drift is corrected without a commit).
+ */
+export function writesLiveClusters(target: Target): boolean {
+  return target.lastResult !== undefined;
 }
 
 /** Counts per action of a change set, as a target that applied it exactly would report them. */

@@ -10,6 +10,7 @@ import { placementJson, previousFromJson } from '../../src/render/contract.js';
 import { evictFromPrevious, NOT_READY_TAINT_KEY } from '../../src/live/failover.js';
 import { PlanMaker, SEED_CLUSTERS, clearRequests, startSeedFleet, testTarget, writes } from '../kube/harness.js';
 import type { KubernetesTarget } from '../../src/targets/kubernetes.js';
+import { liveFleetOf } from '../../src/targets/create.js';
 
 const byCluster = (t: KubernetesTarget) =>
   Object.fromEntries(
@@ -112,6 +113,7 @@ describe('failover: a cluster going down moves its replicas after the toleration
     const seed = await fixtureFiles('seed');
     let now = Date.parse('2026-03-01T10:00:00Z');
     const target = testTarget(fleet, {}, { now: () => now });
+    const live = liveFleetOf(target, () => now);
     const maker = new PlanMaker();
     try {
       const first = maker.next(seed, { full: true });
@@ -122,7 +124,7 @@ describe('failover: a cluster going down moves its replicas after the toleration
       hz.seedPod('default', 'busy', { nodeName: 'node-1', requests: { cpu: '2', memory: '4Gi' } });
 
       // Poll 1: every cluster answers; capacity is read.
-      let obs = await target.observe(SEED_CLUSTERS);
+      let obs = await live.observe(SEED_CLUSTERS);
       expect(obs.events).toEqual([]);
       expect(obs.clusters.find((c) => c.name === 'cluster-hangzhou')!.resourceSummary).toEqual({
         allocatable: { cpu: '8', memory: String(32 * 2 ** 30), pods: '110' },
@@ -133,7 +135,7 @@ describe('failover: a cluster going down moves its replicas after the toleration
       // Poll 2: shanghai is down.
       await fleet.servers.get('cluster-shanghai')!.goDown();
       now += 30_000;
-      obs = await target.observe(SEED_CLUSTERS);
+      obs = await live.observe(SEED_CLUSTERS);
       expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai NotReady']);
       expect(obs.events[0]!.message).toMatch(
         /cluster-shanghai stopped answering \(.*(ECONNREFUSED|ECONNRESET).*\): tainted cluster.karmada.io\/not-ready:NoSchedule/,
@@ -149,7 +151,7 @@ describe('failover: a cluster going down moves its replicas after the toleration
 
       // Poll 3, one toleration period (1 s) later: eviction.
       now += 1_000;
-      obs = await target.observe(SEED_CLUSTERS);
+      obs = await live.observe(SEED_CLUSTERS);
       expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai Evicting']);
       expect(obs.events[0]!.message).toContain('its replicas move to the remaining eligible clusters');
       expect(obs.evicted).toEqual(['cluster-shanghai']);
@@ -168,10 +170,10 @@ describe('failover: a cluster going down moves its replicas after the toleration
       // Shanghai returns: Ready again, taints removed.
       await fleet.servers.get('cluster-shanghai')!.comeBack();
       now += 10_000;
-      obs = await target.observe(SEED_CLUSTERS);
+      obs = await live.observe(SEED_CLUSTERS);
       expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai Ready']);
       expect(obs.clusters.every((c) => c.taints.length === 0)).toBe(true);
-      expect(target.clusterConditions.find((c) => c.cluster === 'cluster-shanghai')!.ready).toBe(true);
+      expect(live.clusterConditions.find((c) => c.cluster === 'cluster-shanghai')!.ready).toBe(true);
     } finally {
       target.close();
     }

@@ -8,8 +8,9 @@ import { readConfigFile } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import type { ReconcileLoop } from '../../reconcile/loop.js';
 import { startReconciler } from '../../reconcile/start.js';
-import type { Clock, ReconcilerAdapters } from '../../reconcile/reconciler.js';
+import type { Clock } from '../../reconcile/reconciler.js';
 import { serveReconciler, serviceMetrics, shardManagerFromConfig, shardTargets } from '../../server/start-service.js';
+import type { WrapTargets } from '../../targets/create.js';
 import type { TargetFs } from '../../targets/fs.js';
 import { formatStatusText } from '../../state/summary.js';
 import { FlotillaError } from '../../model/diagnostics.js';
@@ -96,7 +97,7 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
       : null;
     const kube = config.targets.find((t) => t.type === 'kubernetes');
     const parallelism = (kube?.type === 'kubernetes' ? kube.parallelism : null) ?? DEFAULT_SHARD_PARALLELISM;
-    const wrapTargets: ReconcilerAdapters['wrapTargets'] = shards
+    const wrapTargets: WrapTargets | undefined = shards
       ? (targets, makeClusterTarget) =>
           shardTargets(targets, { manager: shards, makeClusterTarget, parallelism, metrics, log: log.child({ component: 'shards' }) })
       : undefined;

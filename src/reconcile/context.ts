@@ -1,0 +1,174 @@
+// What the stages of a pass share. The context is what a pass works with and never changes: the
+// config, the adapters (git, clock, log), the targets and the optional live fleet. The state is
+// what one pass leaves to the next: the revision record, the applied state, the renderer and the
+// targets that must compare everything. A stage is a function (context, state, input) → result:
+// its value, or a StageFailure / StageStop that ends the pass with the stage and a typed reason.
+import type { Logger } from 'pino';
+import type { ReconcileConfig } from '../config/schema.js';
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { LiveFleet } from '../live/live-fleet.js';
+import type { RenderResult } from '../render/render-fleet.js';
+import type { Signature } from '../source/objects.js';
+import type { SourceRepository } from '../source/remote.js';
+import type { AppliedState, ClusterCounts, IdentityCache } from '../state/change-set.js';
+import type { DeletionCheck } from '../state/deletion-guard.js';
+import type { Phase, Stage, TargetStatus } from '../state/document.js';
+import type { FleetInfo, Target } from '../targets/target.js';
+import type { PassReason } from './reasons.js';
+import type { FleetRenderer, RenderStats } from './renderer.js';
+import type { RevisionRecord } from './revisions.js';
+import type { RenderState } from './stages/render.js';
+
+/** Time and waiting, passed in so tests control both. */
+export interface Clock {
+  /** Milliseconds since the epoch. */
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** The real clock. */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** What one pass did. */
+export interface ReconcileOutcome {
+  /** The source commit looked at (null when even the fetch failed before any was known). */
+  revision: string | null;
+  phase: Phase;
+  stage: Stage | null;
+  reason: PassReason | null;
+  message: string;
+  /** Nothing new since the last pass: no render, no write, no status commit. */
+  skipped: boolean;
+  /** The status commit written by this pass, if any. */
+  statusCommit: string | null;
+  counts: ClusterCounts;
+  renderStats: RenderStats | null;
+  /** Wall-clock milliseconds per stage of this pass (measurement only, never in the status). */
+  timings: Partial<Record<Stage, number>>;
+  targets: TargetStatus[];
+  diagnostics: Diagnostic[];
+  durationMs: number;
+}
+
+/** A pass's outcome before its duration is known. */
+export type PassOutcome = Omit<ReconcileOutcome, 'durationMs'>;
+
+export const NO_COUNTS: ClusterCounts = { created: 0, configured: 0, unchanged: 0, deleted: 0 };
+
+/** What a pass works with. */
+export interface ReconcilerContext {
+  config: ReconcileConfig;
+  git: SourceRepository;
+  clock: Clock;
+  log: Logger;
+  /** The targets every pass writes, in order. */
+  targets: readonly Target[];
+  /** The live clusters (null: none; the observe stage does nothing, and only news makes a pass). */
+  live: LiveFleet | null;
+  makeRenderer(): FleetRenderer;
+  /** Tells the targets the fleet of the last render (secretRefs, parallelism, whether it has errors). */
+  publishFleet(fleet: FleetInfo): void;
+}
+
+/** The context of one pass once its head is known. */
+export interface PassContext extends ReconcilerContext {
+  head: string;
+  /** The head of the pass before (a pass at the same head that changes nothing is quiet). */
+  previousHead: string | null;
+  /** The logger bound to the revision. */
+  revisionLog: Logger;
+  meter: PassMeter;
+}
+
+/** The desired state last written, and what makes the next diff cheap. */
+export interface AppliedRecord {
+  state: AppliedState;
+  /** The rendered per-cluster lists `state` was diffed from (the diff's fast path). */
+  lists: Map<string, ReadonlyArray<Record<string, unknown>>>;
+  identity: IdentityCache;
+}
+
+/** What one pass leaves to the next. */
+export interface ReconcilerState {
+  revisions: RevisionRecord;
+  applied: AppliedRecord;
+  render: RenderState;
+  /** Targets that must compare everything with their own records (first pass, or after a failure). */
+  needFull: Set<Target>;
+}
+
+/** A stage could not do its work: the pass ends Failed with this stage and reason. */
+export interface StageFailure<R extends PassReason = PassReason> {
+  ok: false;
+  kind: 'failure';
+  stage: Stage;
+  reason: R;
+  error: unknown;
+}
+
+/** A stage ends the pass without failing: the revision is Invalid, or its deletions are held back. */
+export interface StageStop<R extends PassReason = PassReason> {
+  ok: false;
+  kind: 'stop';
+  phase: Phase;
+  stage: Stage;
+  reason: R;
+  message: string;
+  result: RenderResult & { stats: RenderStats };
+  held: DeletionCheck | null;
+}
+
+/** A stage's value, or why the pass ends there. */
+export type StageResult<T, R extends PassReason> = ({ ok: true } & T) | StageFailure<R> | StageStop<R>;
+
+export function stageFailure<R extends PassReason>(stage: Stage, reason: R, error: unknown): StageFailure<R> {
+  return { ok: false, kind: 'failure', stage, reason, error };
+}
+
+/** What a pass measures about itself: stage timings, and whether it changed and recorded nothing. */
+export class PassMeter {
+  readonly timings: Partial<Record<Stage, number>> = {};
+  /** The pass found nothing new (its log line goes to debug, not every 30 s at info). */
+  quiet = false;
+  private start = performance.now();
+
+  mark(stage: Stage): void {
+    const now = performance.now();
+    this.timings[stage] = Math.round((now - this.start) * 10) / 10;
+    this.start = now;
+  }
+
+  /** An outcome with this pass's timings so far. */
+  outcome(
+    revision: string | null,
+    phase: Phase,
+    stage: Stage | null,
+    reason: PassReason | null,
+    message: string,
+    extra: Partial<PassOutcome> = {},
+  ): PassOutcome {
+    return {
+      revision,
+      phase,
+      stage,
+      reason,
+      message,
+      skipped: false,
+      statusCommit: null,
+      counts: NO_COUNTS,
+      renderStats: null,
+      timings: { ...this.timings },
+      targets: [],
+      diagnostics: [],
+      ...extra,
+    };
+  }
+}
+
+/** The status commits' author, stamped with the clock's now. */
+export function authorAt(config: ReconcileConfig, clock: Clock): Signature {
+  return { ...config.status.author, timestamp: Math.floor(clock.now() / 1000) };
+}

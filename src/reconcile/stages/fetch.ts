@@ -1,0 +1,62 @@
+// The fetch stage: the source branch's head, and on the first pass the state the status branch
+// kept (last status, applied state from manifests/, last good placements, failover's clocks).
+// Then whether the head needs a pass at all: without live clusters, a head already settled with
+// nothing pending is skipped; with a live fleet every poll runs (drift, failover).
+import { FlotillaError } from '../../model/diagnostics.js';
+import { previousFromJson } from '../../render/contract.js';
+import { readAppliedState, readStatusAt } from '../../state/branch.js';
+import { stateFromObjects, stateSize } from '../../state/change-set.js';
+import type { ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
+import { stageFailure } from '../context.js';
+import type { FetchReason } from '../reasons.js';
+import { restored, statusRead, tipFetched, type LastGood } from '../revisions.js';
+
+/** Reads the status branch: last status, applied state (manifests/), last good placements, failover. */
+async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Promise<void> {
+  const { git } = ctx;
+  const tip = await git.fetchBranch(ctx.config.status.branch);
+  state.revisions = tipFetched(state.revisions, tip);
+  let lastGood: LastGood | null = null;
+  if (tip) {
+    const snapshot = await readStatusAt(git.objects, tip);
+    const s = snapshot.status;
+    state.revisions = statusRead(state.revisions, s, snapshot.manifestsTree);
+    const applied = await readAppliedState(git.objects, snapshot.manifestsTree, (m) => ctx.log.warn(m));
+    state.applied = { ...state.applied, state: stateFromObjects(applied.values()), lists: new Map() };
+    // Failover's clocks survive a restart: a cluster down before it stays down, its toleration running.
+    ctx.live?.restore(s?.failover);
+    if (s?.lastGoodRevision) {
+      const previous = previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml');
+      lastGood = { revision: s.lastGoodRevision, placements: s.placements, previous };
+    }
+    ctx.log.info(
+      { statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: stateSize(state.applied.state) },
+      'restored state from the status branch',
+    );
+  }
+  state.revisions = restored(state.revisions, lastGood);
+}
+
+/** Fetches the source head (and restores from the status branch on the first pass). */
+export async function fetchStage(ctx: ReconcilerContext, state: ReconcilerState): Promise<StageResult<{ head: string }, FetchReason>> {
+  try {
+    const head = await ctx.git.fetchSource();
+    if (!state.revisions.restored) await restoreState(ctx, state);
+    return { ok: true, head };
+  } catch (e) {
+    return stageFailure('fetch', e instanceof FlotillaError && e.code === 'AUTH_FAILED' ? 'AuthenticationFailed' : 'FetchFailed', e);
+  }
+}
+
+/** What a fetched head calls for: nothing, only the status commit the last pass could not make, or a pass. */
+export type PollDecision = 'skip' | 'recordPending' | 'run';
+
+/** Without live clusters only news makes a pass; live clusters are compared on every poll (drift, failover). */
+export function pollDecision(ctx: ReconcilerContext, state: ReconcilerState, head: string): PollDecision {
+  if (ctx.live) return 'run';
+  const { settled, pendingStatus } = state.revisions;
+  if (state.needFull.size > 0) return 'run';
+  if (head === settled && pendingStatus === null) return 'skip';
+  if (pendingStatus && head === pendingStatus.sourceRevision) return 'recordPending';
+  return 'run';
+}

@@ -1,0 +1,48 @@
+// The load stage: the fleet files that changed between the revision the renderer is at and the
+// head (every fleet file for an empty renderer). When the old revision cannot be compared (history
+// rewritten, cache repacked) the renderer starts over from the whole revision.
+import { isFleetFilePath } from '../../source/git-revision.js';
+import { summarize } from '../../source/remote.js';
+import type { PassContext, ReconcilerState, StageResult } from '../context.js';
+import { stageFailure } from '../context.js';
+import type { LoadReason } from '../reasons.js';
+import type { FileChange } from '../renderer.js';
+import { resetRender } from './render.js';
+
+/** A fleet file as the renderer takes it. */
+function fileChange(path: string, f: { text: string; size?: number }): FileChange {
+  return f.size === undefined ? { path, text: f.text } : { path, text: f.text, size: f.size };
+}
+
+/** The changed fleet files since the renderer's revision (all files for an empty renderer). */
+async function readChanges(ctx: PassContext, state: ReconcilerState): Promise<FileChange[]> {
+  const { git, head } = ctx;
+  const sub = ctx.config.source.path;
+  const from = state.revisions.rendered;
+  if (from === head) return [];
+  if (from !== null) {
+    try {
+      const changed = (await git.changedPaths(from, head)).map((c) => c.path).filter((p) => isFleetFilePath(p, sub));
+      const files = await git.objects.readFleetFilesAt(head, changed, sub);
+      return changed.map((p, i) => {
+        const f = files[i];
+        return f ? fileChange(p, f) : { path: p, text: null };
+      });
+    } catch (e) {
+      // The old revision may be gone (history rewritten, cache repacked): start over from all files.
+      ctx.log.warn({ err: summarize(e), from }, 'cannot list changed files; reading the whole revision');
+      resetRender(ctx, state);
+    }
+  }
+  const files = await git.readFleetFiles(head, sub);
+  return files.map((f) => fileChange(f.path, f));
+}
+
+export async function loadStage(ctx: PassContext, state: ReconcilerState): Promise<StageResult<{ changes: FileChange[] }, LoadReason>> {
+  try {
+    return { ok: true, changes: await readChanges(ctx, state) };
+  } catch (e) {
+    resetRender(ctx, state);
+    return stageFailure('load', 'LoadFailed', e);
+  }
+}

@@ -1,0 +1,130 @@
+// The write stage: the desired state's changed blobs and tree into the object database, then every
+// target in order. A target that writes files only is skipped when nothing changed and it owes no
+// full compare; a target over live clusters is written every pass (drift). A failed target is
+// reported, not thrown, and compares everything next pass. adoptDesired then makes the desired
+// state the applied one and its placements the last good ones.
+import { FlotillaError } from '../../model/diagnostics.js';
+import { resourceKey } from '../../render/render-fleet.js';
+import { safeSegment } from '../../render/layout.js';
+import { EMPTY_TREE } from '../../source/objects.js';
+import { summarize } from '../../source/remote.js';
+import { stateFiles, type DesiredDiff } from '../../state/change-set.js';
+import { writesLiveClusters, type Target, type TargetPlan, type TargetReport } from '../../targets/target.js';
+import type { PassContext, ReconcilerState, StageResult } from '../context.js';
+import { stageFailure } from '../context.js';
+import type { WriteReason } from '../reasons.js';
+import { appliedAt } from '../revisions.js';
+import type { CheckedRevision, Diffed } from './diff.js';
+import { placementRecords, previousPlacements } from './render.js';
+
+/** Writes the blobs of changed objects and returns the desired state's tree. */
+async function writeDesiredTree(ctx: PassContext, state: ReconcilerState, diff: DesiredDiff): Promise<string | null> {
+  const { objects } = ctx.git;
+  const current = state.revisions.manifestsTree;
+  const edits = new Map<string, string | null>();
+  const written = diff.changes.filter((c) => c.action !== 'deleted');
+  const oids = await objects.writeBlobs(written.map((c) => c.text!));
+  written.forEach((c, i) => {
+    if (oids[i] !== c.oid) throw new FlotillaError('INTERNAL', `blob oid mismatch for ${c.path}: ${oids[i]} != ${c.oid}`);
+  });
+  for (const c of diff.changes) {
+    if (c.previousPath !== undefined) edits.set(c.previousPath, null);
+    if (c.action === 'deleted') {
+      if (!edits.has(c.path)) edits.set(c.path, null);
+      continue;
+    }
+    edits.set(c.path, c.oid!);
+  }
+  if (edits.size === 0 && current !== null) return current;
+  const tree = await objects.editTree(current, edits);
+  return tree === EMPTY_TREE ? null : tree;
+}
+
+/** A value computed on first use. */
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  let made = false;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value as T;
+  };
+}
+
+/** What a target that had nothing to write reports. */
+function untouched(total: number): TargetReport {
+  return { created: 0, configured: 0, unchanged: total, deleted: 0, failed: 0, failedClusters: [], ok: true, message: null };
+}
+
+/** What a target that threw reports: everything failed on every cluster of the diff. */
+function thrown(diff: DesiredDiff, total: number, e: unknown): TargetReport {
+  const failedClusters = [...diff.perCluster.keys()];
+  return { created: 0, configured: 0, unchanged: 0, deleted: 0, failed: total, failedClusters, ok: false, message: summarize(e).message };
+}
+
+/** Every target in order, each with the plan from the applied state to the desired one. */
+async function applyTargets(ctx: PassContext, state: ReconcilerState, diffed: Diffed, manifestsTree: string | null) {
+  const { diff, total } = diffed;
+  const plan: Omit<TargetPlan, 'full'> = {
+    revision: ctx.head,
+    changes: diff.changes,
+    files: lazy(() => stateFiles(diff.next)),
+    total,
+    manifestsTree,
+    previousManifestsTree: state.revisions.manifestsTree,
+    readText: (oid) => ctx.git.objects.readBlobText(oid),
+    clusterOf: clusterOfPath([...diff.next.keys(), ...state.applied.state.keys()]),
+  };
+  const reports = new Map<Target, TargetReport>();
+  for (const target of ctx.targets) {
+    const full = state.needFull.has(target);
+    if (!writesLiveClusters(target) && !full && diff.changes.length === 0) {
+      // Nothing new for a target that only writes what changed (a live poll without a commit).
+      reports.set(target, untouched(total));
+      continue;
+    }
+    const report = await target.apply({ ...plan, full }).catch((e: unknown) => thrown(diff, total, e));
+    reports.set(target, report);
+    if (report.ok) state.needFull.delete(target);
+    else {
+      state.needFull.add(target);
+      ctx.revisionLog.error({ target: target.name, failedClusters: report.failedClusters }, report.message ?? 'target failed');
+    }
+  }
+  return reports;
+}
+
+/** Cluster of a layout path: its first segment maps back to the cluster name. */
+function clusterOfPath(clusters: readonly string[]): (path: string) => string {
+  const bySegment = new Map(clusters.map((c) => [safeSegment(c), c]));
+  return (p) => bySegment.get(p.split('/')[0]!) ?? p.split('/')[0]!;
+}
+
+export interface Written {
+  manifestsTree: string | null;
+  reports: Map<Target, TargetReport>;
+}
+
+/** The write stage: the desired tree, then every target. */
+export async function writeStage(ctx: PassContext, state: ReconcilerState, diffed: Diffed): Promise<StageResult<Written, WriteReason>> {
+  let manifestsTree: string | null;
+  try {
+    manifestsTree = await writeDesiredTree(ctx, state, diffed.diff);
+  } catch (e) {
+    return stageFailure('write', 'ObjectWriteFailed', e);
+  }
+  return { ok: true, manifestsTree, reports: await applyTargets(ctx, state, diffed, manifestsTree) };
+}
+
+/** The desired state is now the applied one (targets that failed catch up from it next pass), its placements the last good. */
+export function adoptDesired(ctx: PassContext, state: ReconcilerState, checked: CheckedRevision, diffed: Diffed, written: Written): void {
+  state.applied = { ...state.applied, state: diffed.diff.next, lists: diffed.diff.lists };
+  const previous = previousPlacements(state.render, checked.result);
+  // A kept placement stays the base of the next schedule, so it returns where it was.
+  for (const k of checked.kept) previous.set(resourceKey(k.placement.resource), k.previous);
+  const lastGood = { revision: ctx.head, placements: placementRecords(state.render, checked.result), previous };
+  state.revisions = appliedAt(state.revisions, written.manifestsTree, lastGood);
+  if (state.render.last) state.render.last.lastGood = lastGood;
+}

@@ -1,0 +1,163 @@
+// The status document of a pass, composed from what the stages found (pure: the context, the
+// state and the stage results come in, the document goes out), and the phase of a pass that
+// applied its revision: Failed or Degraded by its targets, then what the live fleet says (kept
+// placements, drift, health) for a pass whose targets all succeeded.
+import type { Diagnostic } from '../model/diagnostics.js';
+import type { FleetSyncResult } from '../kube/fleet.js';
+import type { RenderResult } from '../render/render-fleet.js';
+import { stateSize, type DesiredDiff } from '../state/change-set.js';
+import type { DeletionCheck } from '../state/deletion-guard.js';
+import {
+  STATUS_API_VERSION,
+  STATUS_KIND,
+  type ClusterStatus,
+  type Phase,
+  type ReconcileStatus,
+  type Stage,
+  type TargetStatus,
+} from '../state/document.js';
+import { writesLiveClusters, type Target, type TargetReport } from '../targets/target.js';
+import { NO_COUNTS, type PassContext, type ReconcilerContext, type ReconcilerState } from './context.js';
+import type { PassReason } from './reasons.js';
+
+/** What a pass found, for its status document. */
+export interface StatusInput {
+  head: string;
+  phase: Phase;
+  stage: Stage | null;
+  reason: PassReason | null;
+  message: string;
+  result: RenderResult | null;
+  diff: DesiredDiff | null;
+  reports: Map<Target, TargetReport> | null;
+  held: DeletionCheck | null;
+  /** The live targets' sync of this pass (null: not applied this pass). */
+  sync?: FleetSyncResult | null;
+  /** The diagnostics to record (the render's, with failover-kept errors downgraded). */
+  diagnostics?: Diagnostic[];
+}
+
+/** Per cluster: counts from the diff (or what is in force), failures from the targets, and the live fleet's view. */
+function clusterStatuses(ctx: ReconcilerContext, state: ReconcilerState, p: StatusInput): Record<string, ClusterStatus> {
+  const inForce = new Map<string, number>();
+  for (const [cluster, inner] of state.applied.state) inForce.set(cluster, inner.size);
+  const clusterNames = new Set<string>([
+    ...inForce.keys(),
+    ...(p.result?.clusters.map((c) => c.name) ?? Object.keys(state.revisions.lastStatus?.clusters ?? {})),
+  ]);
+  const failedBy = new Map<string, number>();
+  const unreachable = new Set<string>();
+  for (const r of p.reports?.values() ?? []) {
+    for (const c of r.failedClusters) {
+      failedBy.set(c, (failedBy.get(c) ?? 0) + (inForce.get(c) ?? 0));
+      if (p.reports!.size > 0 && [...p.reports!.values()].every((x) => x.failedClusters.includes(c))) unreachable.add(c);
+    }
+  }
+  const syncByCluster = new Map((p.sync?.clusters ?? []).map((c) => [c.cluster, c]));
+  for (const c of syncByCluster.keys()) clusterNames.add(c);
+  const clusters: Record<string, ClusterStatus> = {};
+  for (const name of [...clusterNames].sort()) {
+    const counts = p.diff?.perCluster.get(name);
+    const base: ClusterStatus = {
+      reachable: !unreachable.has(name),
+      applied: counts ? counts.created + counts.configured : 0,
+      unchanged: counts ? counts.unchanged : (inForce.get(name) ?? 0),
+      deleted: counts ? counts.deleted : 0,
+      failed: failedBy.get(name) ?? 0,
+    };
+    clusters[name] = ctx.live?.clusterStatus(name, base, syncByCluster.get(name)) ?? base;
+  }
+  return clusters;
+}
+
+/** Per target: its report, or Skipped when the pass did not reach it. */
+function targetStatuses(targets: readonly Target[], p: StatusInput): TargetStatus[] {
+  return targets.map((t) => {
+    const r = p.reports?.get(t);
+    const counts = r ?? { created: 0, configured: 0, unchanged: 0, deleted: 0, failed: 0 };
+    const phase = !r ? 'Skipped' : !r.ok ? 'Failed' : r.created + r.configured + r.deleted > 0 ? 'Applied' : 'Unchanged';
+    const message = r ? r.message : p.phase === 'Synced' ? null : 'not touched: the revision was not applied';
+    return {
+      name: t.name,
+      type: t.type,
+      phase,
+      created: counts.created,
+      configured: counts.configured,
+      unchanged: counts.unchanged,
+      deleted: counts.deleted,
+      failed: counts.failed,
+      message,
+    };
+  });
+}
+
+/** The status document of a pass. */
+export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p: StatusInput): ReconcileStatus {
+  const { lastStatus, lastGood } = state.revisions;
+  const total = stateSize(state.applied.state);
+  const counts = p.diff?.counts ?? { ...NO_COUNTS, unchanged: total };
+  return {
+    apiVersion: STATUS_API_VERSION,
+    kind: STATUS_KIND,
+    source: { url: ctx.git.displayUrl, branch: ctx.config.source.branch, path: ctx.config.source.path },
+    sourceRevision: p.head,
+    phase: p.phase,
+    stage: p.stage,
+    reason: p.reason,
+    message: p.message,
+    lastGoodRevision: lastGood?.revision ?? null,
+    reconciledAt: new Date(ctx.clock.now()).toISOString(),
+    objects: { total, ...counts },
+    clusters: clusterStatuses(ctx, state, p),
+    targets: targetStatuses(ctx.targets, p),
+    heldBack: p.held,
+    placements: lastGood?.placements ?? [],
+    diagnostics: p.diagnostics ?? (p.result ? p.result.diagnostics : (lastStatus?.diagnostics ?? [])),
+    ...(ctx.live?.statusFields(p.sync ?? null, lastStatus) ?? {}),
+  };
+}
+
+/** The live targets' sync of this pass: the first target over live clusters, if it was written. */
+export function liveSync(targets: readonly Target[], reports: ReadonlyMap<Target, TargetReport>): FleetSyncResult | null {
+  const live = targets.find(writesLiveClusters);
+  return live?.lastResult && reports.has(live) ? live.lastResult : null;
+}
+
+export interface AppliedPhase {
+  phase: Phase;
+  stage: Stage | null;
+  reason: PassReason | null;
+  message: string;
+}
+
+/** The phase of a pass that wrote its revision: by its targets, then by what the live fleet says. */
+export function appliedPhase(
+  ctx: PassContext,
+  written: { total: number; clusters: number; reports: ReadonlyMap<Target, TargetReport>; kept: number; sync: FleetSyncResult | null },
+): AppliedPhase {
+  const n = ctx.targets.length;
+  const failed = [...written.reports.values()].filter((r) => !r.ok);
+  // A target that works per cluster and applied some of them is degraded, not down.
+  const down = failed.filter((r) => r.clusters === undefined || r.failedClusters.length >= r.clusters);
+  // No counts in the message: a pass that changes nothing must compose the same status (sameStatus).
+  let out: AppliedPhase = {
+    phase: 'Synced',
+    stage: null,
+    reason: null,
+    message: `revision ${ctx.head} is in force: ${written.total} objects on ${written.clusters} clusters`,
+  };
+  if (failed.length > 0) {
+    out = {
+      phase: down.length === n ? 'Failed' : 'Degraded',
+      stage: 'write',
+      reason: 'TargetWriteFailed',
+      message:
+        `revision ${ctx.head}: ${failed.length} of ${n} target${n === 1 ? '' : 's'} failed: ` + failed.map((r) => r.message).join('; '),
+    };
+  }
+  const lp = written.sync && ctx.live?.passPhase(written.kept, written.sync);
+  if (!lp) return out;
+  if (lp.note) out.message += `; ${lp.note}`;
+  if (out.phase === 'Synced' && lp.phase !== 'Synced') out = { ...out, phase: lp.phase, reason: lp.reason };
+  return out;
+}
