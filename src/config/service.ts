@@ -1,6 +1,7 @@
 // The `server:` and `ha:` sections of flotilla.yaml, validated apart from the rest so the config
 // loader only has to hand them over. Same rules as the loader: every problem with its dot-path,
 // unknown keys are errors, secrets only by environment variable name (never in the file).
+import { isMap } from '../objects/json.js';
 
 /** Webhook limits where `server.webhook` leaves them out. */
 export const DEFAULT_WEBHOOK_LIMITS = { maxBodyBytes: 1024 * 1024, rateLimit: { burst: 10, perSecond: 1 } } as const;
@@ -44,7 +45,6 @@ export interface ServiceSections {
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25;
 
 type Problem = { path: string; message: string };
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -78,7 +78,7 @@ export function readServiceSections(
   let server: ServerConfig | null = null;
   let webhookSecret: string | null = null;
   if (raw.server !== undefined) {
-    if (!isObject(raw.server)) fail('server', 'must be a mapping');
+    if (!isMap(raw.server)) fail('server', 'must be a mapping');
     else {
       known(raw.server, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook']);
       const listen = str(raw.server.listen, 'server.listen') ?? '0.0.0.0:8080';
@@ -88,7 +88,7 @@ export function readServiceSections(
       let webhook: ServerConfig['webhook'] = null;
       const w = raw.server.webhook;
       if (w !== undefined) {
-        if (!isObject(w)) fail('server.webhook', 'must be a mapping');
+        if (!isMap(w)) fail('server.webhook', 'must be a mapping');
         else {
           known(w, 'server.webhook', ['secretEnv', 'allowUnsigned', 'maxBodyBytes', 'rateLimit']);
           const secretEnv = str(w.secretEnv, 'server.webhook.secretEnv') ?? null;
@@ -112,8 +112,8 @@ export function readServiceSections(
             else if (value.length < 16) fail('server.webhook.secretEnv', `the secret in ${secretEnv} is shorter than 16 characters`);
             else webhookSecret = value;
           }
-          const rl = isObject(w.rateLimit) ? w.rateLimit : {};
-          if (w.rateLimit !== undefined && !isObject(w.rateLimit)) fail('server.webhook.rateLimit', 'must be a mapping');
+          const rl = isMap(w.rateLimit) ? w.rateLimit : {};
+          if (w.rateLimit !== undefined && !isMap(w.rateLimit)) fail('server.webhook.rateLimit', 'must be a mapping');
           known(rl, 'server.webhook.rateLimit', ['burst', 'perSecond']);
           webhook = {
             secretEnv,
@@ -140,7 +140,7 @@ export function readServiceSections(
 
   let ha: HaConfig | null = null;
   if (raw.ha !== undefined) {
-    if (!isObject(raw.ha)) fail('ha', 'must be a mapping');
+    if (!isMap(raw.ha)) fail('ha', 'must be a mapping');
     else {
       const h = raw.ha;
       known(h, 'ha', [

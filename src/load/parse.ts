@@ -7,6 +7,7 @@ import type { FieldPath, Manifest, ManifestSource } from '../model/types.js';
 import { dns1123LabelProblem, objectNameProblem } from '../objects/names.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped } from '../objects/scope.js';
 import { documentStart, locateInDocument, YAML_PARSE_OPTIONS, type Position } from './yaml-position.js';
+import { isMap } from '../objects/json.js';
 
 /** One file of the fleet repository. */
 export interface SourceFile {
@@ -61,7 +62,7 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   // CRDs anywhere in the repository decide the scope of their kinds everywhere, so collect them first.
   const customClusterScoped = new Set<string>();
   for (const d of parsed) {
-    if (!isPlainObject(d.value)) continue;
+    if (!isMap(d.value)) continue;
     const { apiVersion, kind } = d.value;
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
     const key = clusterScopedKindOfCrd(apiVersion, kind, d.value);
@@ -141,10 +142,6 @@ function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[
   return out;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Position of a field, falling back to the document start. */
 function positionOf(d: ParsedDocument, path: FieldPath): Position {
   return locateInDocument(d.doc, d.lineCounter, path) ?? d.start;
@@ -155,7 +152,7 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
   const source: ManifestSource = { file: d.file, docIndex: d.docIndex, line: d.start.line, column: d.start.column };
   const at = (path: FieldPath) => ({ file: d.file, ...positionOf(d, path) });
   const obj = d.value;
-  if (!isPlainObject(obj)) {
+  if (!isMap(obj)) {
     sink.error('MANIFEST_NOT_OBJECT', `a manifest must be a mapping, found ${Array.isArray(obj) ? 'a list' : `a ${typeof obj}`}`, at([]));
     return null;
   }
@@ -173,7 +170,7 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
   const apiVersion = requireString(['apiVersion'], obj.apiVersion);
   const kind = requireString(['kind'], obj.kind);
   const metadata = obj.metadata;
-  if (metadata !== undefined && !isPlainObject(metadata)) {
+  if (metadata !== undefined && !isMap(metadata)) {
     sink.error('MANIFEST_MISSING_FIELD', `metadata must be a mapping, found ${describeValue(metadata)}`, at(['metadata']));
     return null;
   }

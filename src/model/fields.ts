@@ -19,11 +19,6 @@ export function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** True for a YAML mapping. */
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Own, enumerable keys only: YAML may legitimately produce a `__proto__` own property. */
 export function has(obj: Record<string, unknown>, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(obj, key) && obj[key] !== undefined && obj[key] !== null;
@@ -71,7 +66,8 @@ export class ManifestReader {
   /** A mapping, or undefined when absent or of the wrong type (reported). */
   record(value: unknown, path: FieldPath): Record<string, unknown> | undefined {
     if (value === undefined || value === null) return undefined;
-    if (isRecord(value)) return value;
+    // objects/json.ts isMap, written out: model/ is the leaf objects/ builds on.
+    if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
     this.typeError(path, 'a mapping', value);
     return undefined;
   }

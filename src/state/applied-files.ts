@@ -2,6 +2,7 @@
 // object last applied, in the `render --out` layout (docs/reference/contract.md "The status branch"). Pure: it
 // takes the branch's files, already read from Git.
 import { parse, parseAllDocuments } from 'yaml';
+import { isMap } from '../objects/json.js';
 
 /** Where the status branch keeps the last applied objects. */
 export const MANIFESTS_DIR = 'manifests/';
@@ -31,10 +32,6 @@ export interface LiveFile {
   tooLarge?: boolean;
 }
 
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Reads the status branch's files into objects per cluster folder; YAML 1.1 as the files are written. */
 export function liveStateFromFiles(files: readonly LiveFile[]): LiveState {
   let sourceRevision: string | null = null;
@@ -45,7 +42,7 @@ export function liveStateFromFiles(files: readonly LiveFile[]): LiveState {
       try {
         const doc = parse(f.text, { version: '1.1' }) as unknown;
         // manifests/ hold the last good revision's objects (an Invalid revision is never applied).
-        if (isObject(doc)) {
+        if (isMap(doc)) {
           const revision = typeof doc.lastGoodRevision === 'string' ? doc.lastGoodRevision : doc.sourceRevision;
           if (typeof revision === 'string') sourceRevision = revision;
         }
@@ -72,7 +69,7 @@ export function liveStateFromFiles(files: readonly LiveFile[]): LiveState {
         if (d.errors.length > 0) throw d.errors[0];
         const value = d.toJS({ maxAliasCount: 100 }) as unknown;
         if (value === null || value === undefined) continue;
-        if (!isObject(value) || typeof value.kind !== 'string') {
+        if (!isMap(value) || typeof value.kind !== 'string') {
           problems.push(`${f.path}: not a Kubernetes object`);
           continue;
         }

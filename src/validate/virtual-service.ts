@@ -4,6 +4,7 @@ import type { DiagnosticSink } from '../model/diagnostics.js';
 import type { FleetModel, Manifest, PlacementResult } from '../model/types.js';
 import { refOf } from '../placement/schedule.js';
 import { replicaField } from '../placement/workload.js';
+import { isMap } from '../objects/json.js';
 
 interface Destination {
   destination?: { host?: string; subset?: string };
@@ -35,7 +36,8 @@ function subsetSelector(model: FleetModel, vs: Manifest, host: string, subset: s
       continue;
     const subsets = Array.isArray(spec.subsets) ? (spec.subsets as Array<{ name?: unknown; labels?: unknown } | null>) : [];
     const s = subsets.find((x) => x?.name === subset);
-    if (s?.labels && typeof s.labels === 'object' && !Array.isArray(s.labels)) return s.labels as Record<string, string>;
+    const labels = s?.labels;
+    if (isMap(labels)) return labels as Record<string, string>;
   }
   return { app: short, version: subset };
 }
