@@ -8,6 +8,7 @@ import { dns1123LabelProblem, objectNameProblem } from '../objects/names.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped } from '../objects/scope.js';
 import { documentStart, locateInDocument, YAML_PARSE_OPTIONS, type Position } from './yaml-position.js';
 import { isMap } from '../objects/json.js';
+import { describeRef, objectKey } from '../objects/identity.js';
 
 /** One file of the fleet repository. */
 export interface SourceFile {
@@ -74,13 +75,13 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   for (const d of parsed) {
     const m = toManifest(d, customClusterScoped, sink);
     if (!m) continue;
-    // Identity is group+kind+namespace+name: apps/v1 and apps/v1beta1 Deployments are the same object.
-    const identity = [apiGroup(m.apiVersion), m.kind, m.namespace, m.name].join('\u0000');
+    // Kubernetes identity: apps/v1 and apps/v1beta1 Deployments are the same object.
+    const identity = objectKey(m);
     const first = firstByIdentity.get(identity);
     if (first) {
       sink.error(
         'DUPLICATE_RESOURCE',
-        `${m.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name} is already declared at ${first.source.file}:${first.source.line}; this declaration is ignored`,
+        `${describeRef(m)} is already declared at ${first.source.file}:${first.source.line}; this declaration is ignored`,
         { source: m.source },
       );
       continue;

@@ -70,28 +70,5 @@ export function redactSecret(object: Record<string, unknown>): Record<string, un
   return copy;
 }
 
-/** Identity of an object across revisions and clusters: API group (not version), kind, namespace, name. */
-export function objectIdentity(object: Record<string, unknown>): {
-  group: string;
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-} {
-  const apiVersion = String(object.apiVersion ?? '');
-  const meta = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
-  const i = apiVersion.indexOf('/');
-  return {
-    group: i < 0 ? '' : apiVersion.slice(0, i),
-    apiVersion,
-    kind: String(object.kind ?? ''),
-    namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
-    name: typeof meta.name === 'string' ? meta.name : '',
-  };
-}
-
-/** `group|kind|namespace|name`: an apiVersion bump (v1beta1 → v1) is the same object, as in Kubernetes. */
-export function identityKey(object: Record<string, unknown>): string {
-  const id = objectIdentity(object);
-  return `${id.group}|${id.kind}|${id.namespace}|${id.name}`;
-}
+/** @deprecated objects/identity.ts identityKey; kept for kube/sync.ts and targets/kubernetes.ts until their rewrite lands. */
+export { identityKey } from './identity.js';

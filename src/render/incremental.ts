@@ -19,6 +19,7 @@ import type { SourceFile } from '../load/parse.js';
 import { claimResource, type Claim } from '../placement/claim.js';
 import { refOf } from '../placement/schedule.js';
 import { REVISION_ANNOTATION } from '../objects/tracking.js';
+import { versionedKey } from '../objects/identity.js';
 import {
   assembleCluster,
   clusterSummaries,
@@ -29,7 +30,6 @@ import {
   placementContext,
   renderContext,
   renderPlacement,
-  resourceKey,
   type RenderContext,
   type RenderedObject,
   type RenderResult,
@@ -55,7 +55,7 @@ export interface IncrementalUpdate {
   revision: string;
   /** Files that differ from the previous update's file set (every file on the first update). */
   changes: readonly FileChange[];
-  /** Previous placements by resourceKey(); treated as immutable values, compared by reference then content. */
+  /** Previous placements by versionedKey(); treated as immutable values, compared by reference then content. */
   previous?: ReadonlyMap<string, PreviousPlacement>;
 }
 
@@ -223,7 +223,7 @@ export class IncrementalRenderer {
     const generation = ++this.generation;
     let rescheduled = 0;
     for (const resource of model.resources) {
-      const key = resourceKey(refOf(resource));
+      const key = versionedKey(refOf(resource));
       const prev = (input.previous ?? NO_PREVIOUS).get(key);
       let entry = this.schedules.get(key);
       if (entry === undefined || entry.manifest !== resource) {
@@ -277,7 +277,7 @@ export class IncrementalRenderer {
     let rerenderedObjects = 0;
     for (const p of sortedPlacements) {
       if (p.clusters.length === 0) continue;
-      const key = resourceKey(p.resource);
+      const key = versionedKey(p.resource);
       const resource = rctx.byKey.get(key)!;
       let entry = this.renders.get(key);
       if (entry === undefined || entry.manifest !== resource) {
@@ -367,7 +367,7 @@ export class IncrementalRenderer {
     const gathered = new Map<string, RenderedObject[]>();
     if (dirty === null || dirty.size > 0) {
       for (const p of placements) {
-        const entry = this.renders.get(resourceKey(p.resource));
+        const entry = this.renders.get(versionedKey(p.resource));
         if (!entry) continue;
         for (const r of entry.objects) {
           if (dirty !== null && !dirty.has(r.cluster)) continue;

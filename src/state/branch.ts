@@ -7,7 +7,8 @@ import { parse } from 'yaml';
 import { FlotillaError } from '../model/diagnostics.js';
 import { manifestPath } from '../render/layout.js';
 import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
-import { objectId, refOfObject, type AppliedObject } from './change-set.js';
+import { clusterObjectId, refOfObject } from '../objects/identity.js';
+import type { AppliedObject } from './change-set.js';
 import { EMPTY_TREE, type ObjectStore, type Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
 import {
@@ -70,7 +71,7 @@ export async function readAppliedState(
     >;
     const cluster = annotations[CLUSTER_ANNOTATION] ?? path.split('/')[0]!;
     const ref = refOfObject(object);
-    const id = objectId(cluster, ref);
+    const id = clusterObjectId(cluster, ref);
     state.set(id, { id, cluster, ref, path, qualified: path !== manifestPath(cluster, ref), oid, object });
   }
   return state;

@@ -1,6 +1,7 @@
 // README.md of the status branch: the status for people browsing the branch on a Git host —
 // phase first, then clusters × sync state, targets, placements and diagnostics as tables.
 import type { ReconcileStatus } from './document.js';
+import { describeRef } from '../objects/identity.js';
 
 const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
 /** Long tables are cut here; status.yaml always has everything. */
@@ -112,7 +113,7 @@ export function statusReadme(s: ReconcileStatus): string {
             ? `error: ${String(p.error)}`
             : clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ') || '—';
           return [
-            `${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name}`,
+            describeRef(r),
             pol ? `${pol.kind}/${pol.name}` : '—',
             p.replicas === null || p.replicas === undefined ? '—' : String(p.replicas),
             where,
