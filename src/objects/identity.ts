@@ -11,9 +11,9 @@
 // - Revision identity (versionedKey, clusterObjectId): the whole apiVersion. What the compiler and
 //   the status branch key by: placements (status.yaml and `--previous` record them with their
 //   apiVersion), a revision's resource templates, and the applied state under manifests/. There a
-//   version bump is a new resource template: it is scheduled afresh (no previous placement to
-//   scale from, as Karmada binds one template) and its manifests/ file is deleted and written
-//   anew. Keying these by group would change placements and status commits, not just names.
+//   version bump counts as a new resource template: it is scheduled afresh (no previous placement
+//   to scale from) and its manifests/ file is deleted and written anew. Keying these by group
+//   would change placements and status commits, so it would be a decision of its own, not a rename.
 import type { ObjectRef } from '../model/types.js';
 import { apiGroup } from './scope.js';
 
@@ -21,7 +21,7 @@ import { apiGroup } from './scope.js';
 // declared there; this module owns what it means.
 export type { ObjectRef };
 
-/** The ref of a parsed object; a missing or non-string field reads as ''. */
+/** The ref of a parsed object: a missing field reads as '', and so does a namespace or name that is not a string. */
 export function refOfObject(object: Record<string, unknown>): ObjectRef {
   const meta = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
   return {
