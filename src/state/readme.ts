@@ -1,6 +1,6 @@
 // README.md of the status branch: the status for people browsing the branch on a Git host —
 // phase first, then clusters × sync state, targets, placements and diagnostics as tables.
-import type { ReconcileStatus } from './document.js';
+import { MANIFESTS_DIR, type ReconcileStatus } from './document.js';
 import { describeRef } from '../objects/identity.js';
 
 const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
@@ -130,6 +130,10 @@ export function statusReadme(s: ReconcileStatus): string {
         s.diagnostics.map((d) => [d.severity, d.code, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}` : '—', d.message]),
       ),
     );
-  lines.push('', `_The rendered manifests of revision \`${short(s.lastGoodRevision)}\` are in [\`manifests/\`](manifests/)._`, '');
+  lines.push(
+    '',
+    `_The rendered manifests of revision \`${short(s.lastGoodRevision)}\` are in [\`${MANIFESTS_DIR}/\`](${MANIFESTS_DIR}/)._`,
+    '',
+  );
   return lines.join('\n');
 }
