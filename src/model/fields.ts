@@ -1,6 +1,6 @@
 // Typed, diagnosed access to the fields of one manifest. Every read names the field path, so a
 // wrong type or an unknown key is reported at the exact line (through the sink's FieldLocator).
-import type { DiagnosticSink } from './diagnostics.js';
+import type { DiagnosticCode, DiagnosticSink } from './diagnostics.js';
 import type { FieldPath, Manifest } from './types.js';
 
 /** `spec.placement.spreadConstraints[0].maxGroups` for messages. */
@@ -38,18 +38,18 @@ export class ManifestReader {
   ) {}
 
   /** Reports an error at a field; counts towards rejecting the object. */
-  error(code: string, message: string, path: FieldPath): void {
+  error(code: DiagnosticCode, message: string, path: FieldPath): void {
     this.errors++;
     this.sink.error(code, `${this.what()}: ${message}`, { source: this.manifest.source, path });
   }
 
   /** Reports a warning at a field. */
-  warn(code: string, message: string, path: FieldPath): void {
+  warn(code: DiagnosticCode, message: string, path: FieldPath): void {
     this.sink.warn(code, `${this.what()}: ${message}`, { source: this.manifest.source, path });
   }
 
   /** Reports an informational note at a field. */
-  info(code: string, message: string, path: FieldPath): void {
+  info(code: DiagnosticCode, message: string, path: FieldPath): void {
     this.sink.report('info', code, `${this.what()}: ${message}`, { source: this.manifest.source, path });
   }
 

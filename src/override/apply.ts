@@ -23,7 +23,7 @@ export interface OverrideProblem {
   policy: OverridePolicy;
   path: FieldPath;
   severity: 'error' | 'warning';
-  code: string;
+  code: OverrideCode;
   message: string;
 }
 

@@ -47,7 +47,7 @@ export function overrideImage(image: string, overrider: ImageOverrider): { ok: t
  * the string at `predicate.path`, which must exist.
  */
 export function imagePatches(object: Record<string, unknown>, kind: string, overrider: ImageOverrider, at: FieldPath): PatchPlan {
-  const fail = (message: string, code: string = OverrideCode.Failed): PatchPlan => ({
+  const fail = (message: string, code: OverrideCode = OverrideCode.Failed): PatchPlan => ({
     ops: [],
     issues: [{ severity: 'error', code, path: at, message: `imageOverrider: ${message}` }],
   });

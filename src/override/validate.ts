@@ -14,7 +14,7 @@ const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** Every static problem of `policy`, in field order. */
 export function validateOverridePolicy(policy: OverridePolicy): OverrideProblem[] {
   const problems: OverrideProblem[] = [];
-  const report = (path: FieldPath, code: string, message: string): void => {
+  const report = (path: FieldPath, code: OverrideCode, message: string): void => {
     problems.push({ policy, path, severity: 'error', code, message });
   };
   const invalid = (path: FieldPath, message: string): void => report(path, OverrideCode.Invalid, message);
