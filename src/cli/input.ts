@@ -14,15 +14,16 @@ import {
   parseObservedClusters,
   type ObservedCluster,
 } from '../live/observed.js';
-import { locateGitDirectory, readRevisionFiles, resolveRevision } from '../source/git-revision.js';
-import { ObjectStore } from '../source/objects.js';
+import { readRevisionFiles, resolveRevision } from '../source/git-revision.js';
+import { DEFAULT_STATUS_BRANCH } from '../config/schema.js';
+import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 import type { PreviousPlacement } from '../model/types.js';
 
 /** The reconciler's status branch (docs/reference/contract.md). */
-export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
+export { DEFAULT_STATUS_BRANCH };
 
 /**
  * The flags every command that renders a revision takes, declared once so `render`, `validate`,
@@ -114,33 +115,10 @@ export function withObservation(files: readonly SourceFile[], clusters: readonly
   ];
 }
 
-/**
- * The status branch's tip (local, then origin/<name>) and its object store; null when there is none,
- * including when `dir` is not a Git repository at all (a plain folder has no status branch, so
- * `--observed auto`, `--previous auto` and `diff` treat it like a repository never reconciled).
- */
-export async function statusBranchTip(
-  dir: string,
-  branch = DEFAULT_STATUS_BRANCH,
-): Promise<{ ref: string; commit: string; objects: ObjectStore } | null> {
-  const cache = {};
-  for (const ref of [branch, `origin/${branch}`]) {
-    try {
-      const commit = await resolveRevision({ dir, ref, cache });
-      return { ref, commit, objects: new ObjectStore(await locateGitDirectory(dir)) };
-    } catch (e) {
-      if (e instanceof FlotillaError && e.code === 'UNKNOWN_REF') continue;
-      if (e instanceof FlotillaError && e.code === 'NOT_A_REPOSITORY') return null;
-      throw e;
-    }
-  }
-  return null;
-}
-
 /** `--observed auto|FILE`: auto reads the status branch and is silently nothing without one. */
 export async function readObserved(value: string, repo: string, statusBranch?: string): Promise<ObservedInput | null> {
   if (value === 'auto') {
-    const tip = await statusBranchTip(repo, statusBranch);
+    const tip = await statusBranchTip(repo, statusBranch ?? DEFAULT_STATUS_BRANCH);
     if (!tip) return null;
     const text = await tip.objects.readTextAt(tip.commit, OBSERVED_FILE);
     if (text === null) return null;
@@ -175,7 +153,7 @@ export async function readPrevious(
   if (!value) return undefined;
   let previous: Map<string, PreviousPlacement> | undefined;
   if (value === 'auto') {
-    const tip = await statusBranchTip(path.resolve(opts.repo ?? '.'), opts.statusBranch);
+    const tip = await statusBranchTip(path.resolve(opts.repo ?? '.'), opts.statusBranch ?? DEFAULT_STATUS_BRANCH);
     const text = tip ? await tip.objects.readTextAt(tip.commit, STATUS_FILE) : null;
     const status = text === null ? null : parseStatus(text);
     if (!status) return undefined;

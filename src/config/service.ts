@@ -1,6 +1,7 @@
 // The `server:` and `ha:` sections of flotilla.yaml, validated apart from the rest so the config
 // loader only has to hand them over. Same rules as the loader: every problem with its dot-path,
 // unknown keys are errors, secrets only by environment variable name (never in the file).
+import { isMap } from '../objects/json.js';
 
 /** Webhook limits where `server.webhook` leaves them out. */
 export const DEFAULT_WEBHOOK_LIMITS = { maxBodyBytes: 1024 * 1024, rateLimit: { burst: 10, perSecond: 1 } } as const;
@@ -44,7 +45,6 @@ export interface ServiceSections {
 export const DEFAULT_SHUTDOWN_TIMEOUT_SECONDS = 25;
 
 type Problem = { path: string; message: string };
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
@@ -58,12 +58,12 @@ export function readServiceSections(
   let server: ServerConfig | null = null;
   let webhookSecret: string | null = null;
   if (raw.server !== undefined) {
-    if (!isObject(raw.server)) check.fail('server', 'must be a mapping');
+    if (!isMap(raw.server)) check.fail('server', 'must be a mapping');
     else ({ server, webhookSecret } = readServer(raw.server, check, opts.env));
   }
   let ha: HaConfig | null = null;
   if (raw.ha !== undefined) {
-    if (!isObject(raw.ha)) check.fail('ha', 'must be a mapping');
+    if (!isMap(raw.ha)) check.fail('ha', 'must be a mapping');
     else ha = readHa(raw.ha, check, (p) => opts.resolve(p));
   }
   return { server, ha, webhookSecret };
@@ -115,7 +115,7 @@ function readServer(
   let webhook: ServerConfig['webhook'] = null;
   let webhookSecret: string | null = null;
   if (s.webhook !== undefined) {
-    if (!isObject(s.webhook)) check.fail('server.webhook', 'must be a mapping');
+    if (!isMap(s.webhook)) check.fail('server.webhook', 'must be a mapping');
     else ({ webhook, webhookSecret } = readWebhook(s.webhook, check, env));
   }
   const shutdownTimeoutSeconds =
@@ -158,8 +158,8 @@ function readWebhook(
     else if (value.length < 16) check.fail('server.webhook.secretEnv', `the secret in ${secretEnv} is shorter than 16 characters`);
     else webhookSecret = value;
   }
-  const rl = isObject(w.rateLimit) ? w.rateLimit : {};
-  if (w.rateLimit !== undefined && !isObject(w.rateLimit)) check.fail('server.webhook.rateLimit', 'must be a mapping');
+  const rl = isMap(w.rateLimit) ? w.rateLimit : {};
+  if (w.rateLimit !== undefined && !isMap(w.rateLimit)) check.fail('server.webhook.rateLimit', 'must be a mapping');
   check.known(rl, 'server.webhook.rateLimit', ['burst', 'perSecond']);
   const webhook = {
     secretEnv,

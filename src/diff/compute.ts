@@ -4,7 +4,8 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import { layoutManifests } from '../render/layout.js';
 import { toStableYaml } from '../objects/serialize.js';
 import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
-import { identityKey, normalizeObject, redactSecret } from '../objects/normalize.js';
+import { identityKey } from '../objects/identity.js';
+import { normalizeObject, redactSecret } from '../objects/normalize.js';
 import { unifiedDiff } from './text-diff.js';
 import type { LiveState } from '../state/applied-files.js';
 

@@ -2,6 +2,7 @@
 // `spec.replicas: 6 → 5`. Deterministic: keys are visited in sorted order, arrays by index (lists of
 // scalars by a longest common subsequence, so removing one cluster name is one change).
 import { diffArrays } from 'diff';
+import { isMap } from '../objects/json.js';
 
 /** One changed leaf (or whole subtree, when a side is missing or the types differ). */
 export interface FieldChange {
@@ -20,14 +21,10 @@ function join(path: string, key: string | number): string {
   return `${path}[${JSON.stringify(key)}]`;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Every changed field between `before` and `after`, in path order. */
 export function fieldChanges(before: unknown, after: unknown, path = ''): FieldChange[] {
   if (before === after) return [];
-  if (isPlainObject(before) && isPlainObject(after)) {
+  if (isMap(before) && isMap(after)) {
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     const out: FieldChange[] = [];
     for (const k of keys) {

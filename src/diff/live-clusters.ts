@@ -9,7 +9,8 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ClusterClients } from '../kube/clients.js';
 import { syncFleet, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
-import { describeRef, refOf, type InventoryEntry, type ObjectResult } from '../kube/sync.js';
+import { refOf, type InventoryEntry, type ObjectResult } from '../kube/sync.js';
+import { describeRef } from '../objects/identity.js';
 import { layoutManifests, manifestPath } from '../render/layout.js';
 import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../objects/tracking.js';
 import { normalizeObject } from '../objects/normalize.js';

@@ -13,7 +13,8 @@ import type {
   TaintEffect,
 } from '../model/types.js';
 import type { DiagnosticSink } from '../model/diagnostics.js';
-import { formatPath, has, isRecord, type ManifestReader } from '../model/fields.js';
+import { formatPath, has, type ManifestReader } from '../model/fields.js';
+import { isMap } from '../objects/json.js';
 import { OBJECT_FIELDS } from './policies.js';
 
 /** One declaration of a cluster; several merge into one Cluster. */
@@ -79,7 +80,7 @@ export function newDeclaration(name: string, source: ManifestSource): ClusterDec
 }
 
 function metadataOf(r: ManifestReader): Record<string, unknown> {
-  return isRecord(r.manifest.object.metadata) ? r.manifest.object.metadata : {};
+  return isMap(r.manifest.object.metadata) ? r.manifest.object.metadata : {};
 }
 
 /** Kurator AttachedCluster: labels in spec.labels (the seed) or metadata.labels; kubeconfig secret in its namespace. */

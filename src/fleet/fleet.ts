@@ -4,7 +4,8 @@
 import { clusterNameProblem } from '../objects/names.js';
 import type { FieldPath, Fleet } from '../model/types.js';
 import { newDeclaration, readClusterLabels, type ClusterDeclaration } from './clusters.js';
-import { formatPath, has, isRecord, type ManifestReader } from '../model/fields.js';
+import { formatPath, has, type ManifestReader } from '../model/fields.js';
+import { isMap } from '../objects/json.js';
 import { parsePlacement } from './placement.js';
 import { OBJECT_FIELDS } from './policies.js';
 
@@ -100,7 +101,7 @@ export function resolveFleet(r: ManifestReader, members: FleetMembers, declared:
   }
   const fleet: Fleet = { name: m.name, namespace: m.namespace, clusters: clusters.sort(), source: m.source };
   const spec = m.object.spec;
-  if (isRecord(spec) && has(spec, 'placement')) {
+  if (isMap(spec) && has(spec, 'placement')) {
     const before = r.errors;
     const placement = parsePlacement(r, spec.placement, ['spec', 'placement']);
     if (r.errors === before) fleet.placement = placement;

@@ -2,7 +2,8 @@
 // `spec.scheduler.parallelism` = clusters applied at once; `spec.estimator.timeout` = capacity
 // query timeout; everything else is accepted and reported as not applicable.
 import type { FieldPath, Tuning } from '../model/types.js';
-import { formatPath, isRecord, type ManifestReader } from '../model/fields.js';
+import { formatPath, type ManifestReader } from '../model/fields.js';
+import { isMap } from '../objects/json.js';
 
 /** Karmada-ish defaults: 10 parallel workers, a 3s estimator timeout. */
 export const DEFAULT_TUNING: Readonly<Tuning> = { parallelism: 10, estimatorTimeoutSeconds: 3 };
@@ -25,7 +26,7 @@ export function parseDurationSeconds(text: string): number | null {
 
 /** Leaf field paths of a mapping, for the NOT_APPLICABLE listing. */
 function leafPaths(value: unknown, path: FieldPath, out: FieldPath[]): void {
-  if (isRecord(value) && Object.keys(value).length > 0) {
+  if (isMap(value) && Object.keys(value).length > 0) {
     for (const key of Object.keys(value).sort()) leafPaths(value[key], [...path, key], out);
   } else {
     out.push(path);
@@ -39,7 +40,7 @@ export function readTuning(r: ManifestReader): Tuning {
   if (!spec) return tuning;
   const used = new Set(['spec.scheduler.parallelism', 'spec.estimator.timeout']);
 
-  const scheduler = isRecord(spec.scheduler) ? spec.scheduler : {};
+  const scheduler = isMap(spec.scheduler) ? spec.scheduler : {};
   const parallelismPath = ['spec', 'scheduler', 'parallelism'];
   const parallelism = r.integer(scheduler.parallelism, parallelismPath);
   if (parallelism !== undefined) {
@@ -48,7 +49,7 @@ export function readTuning(r: ManifestReader): Tuning {
     else tuning.parallelism = parallelism;
   }
 
-  const estimator = isRecord(spec.estimator) ? spec.estimator : {};
+  const estimator = isMap(spec.estimator) ? spec.estimator : {};
   const timeoutPath = ['spec', 'estimator', 'timeout'];
   const timeout = estimator.timeout;
   if (timeout !== undefined && timeout !== null) {

@@ -1,7 +1,7 @@
 // The vocabulary of one cluster's sync pass, shared by its stages (cluster-observe.ts, apply.ts,
 // prune.ts, inventory.ts) and their callers: what is desired, what flotilla owns (the inventory),
 // what happened to each object, and the options of a pass.
-import { identityKey } from '../objects/normalize.js';
+import { identityKey } from '../objects/identity.js';
 import { MANAGED_VALUE } from '../objects/tracking.js';
 import type { KubeObject } from './api.js';
 import type { Health, HealthStatus } from './health.js';

@@ -12,11 +12,12 @@
 // the same: a binding the scheduler cannot place keeps its last schedule result. Any other error,
 // or a failover failure together with any other error, keeps the whole revision Invalid.
 import type { Diagnostic } from '../model/diagnostics.js';
-import type { PlacementResult, PreviousPlacement, ResourceRef } from '../model/types.js';
+import type { PlacementResult, PreviousPlacement } from '../model/types.js';
+import { versionedKey, type ObjectRef } from '../objects/identity.js';
 import { NOT_READY_TAINT_KEY, type ClusterCondition, type FailoverEvent } from './failover.js';
 import type { FleetSyncResult } from '../kube/fleet.js';
 import type { HealthStatus } from '../kube/health.js';
-import { resourceKey, type RenderResult } from '../render/render-fleet.js';
+import type { RenderResult } from '../render/render-fleet.js';
 import type { ClusterStatus, Phase } from '../state/document.js';
 import { stateObjects, type AppliedState } from '../state/change-set.js';
 
@@ -26,11 +27,11 @@ export interface KeptPlacement {
   previous: PreviousPlacement;
 }
 
-function sameRef(a: ResourceRef, b: ResourceRef): boolean {
+function sameRef(a: ObjectRef, b: ObjectRef): boolean {
   return a.apiVersion === b.apiVersion && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 }
 
-function scheduleFailedPrefix(r: ResourceRef): string {
+function scheduleFailedPrefix(r: ObjectRef): string {
   return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} cannot be scheduled:`;
 }
 
@@ -47,7 +48,7 @@ export function failoverUnschedulable(
   const failing = result.placements.filter((p) => p.error !== null);
   const kept: KeptPlacement[] = [];
   for (const p of failing) {
-    const before = previous?.get(resourceKey(p.resource));
+    const before = previous?.get(versionedKey(p.resource));
     if (!before || before.clusters.length === 0 || !p.error!.includes(NOT_READY_TAINT_KEY)) return null;
     kept.push({ placement: p, previous: before });
   }
@@ -177,7 +178,7 @@ export function recentEvents(before: readonly FailoverEvent[], added: readonly F
 }
 
 /**
- * Per evicted cluster, the resources (resourceKey) of `previous` that had replicas there: the
+ * Per evicted cluster, the resources (versionedKey) of `previous` that had replicas there: the
  * workloads failover is about to move off it, which rebalanceOnRecovery may move back later.
  */
 export function displacedBy(previous: ReadonlyMap<string, PreviousPlacement>, evicted: readonly string[]): Map<string, string[]> {

@@ -14,6 +14,8 @@ import {
   YAML_PARSE_OPTIONS,
   type Position,
 } from './yaml-position.js';
+import { isMap } from '../objects/json.js';
+import { describeRef, objectKey } from '../objects/identity.js';
 
 /** One file of the fleet repository. */
 export interface SourceFile {
@@ -68,7 +70,7 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   // CRDs anywhere in the repository decide the scope of their kinds everywhere, so collect them first.
   const customClusterScoped = new Set<string>();
   for (const d of parsed) {
-    if (!isPlainObject(d.value)) continue;
+    if (!isMap(d.value)) continue;
     const { apiVersion, kind } = d.value;
     if (typeof apiVersion !== 'string' || typeof kind !== 'string') continue;
     const key = clusterScopedKindOfCrd(apiVersion, kind, d.value);
@@ -80,13 +82,13 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   for (const d of parsed) {
     const m = toManifest(d, customClusterScoped, sink);
     if (!m) continue;
-    // Identity is group+kind+namespace+name: apps/v1 and apps/v1beta1 Deployments are the same object.
-    const identity = [apiGroup(m.apiVersion), m.kind, m.namespace, m.name].join('\u0000');
+    // Kubernetes identity: apps/v1 and apps/v1beta1 Deployments are the same object.
+    const identity = objectKey(m);
     const first = firstByIdentity.get(identity);
     if (first) {
       sink.error(
         'DUPLICATE_RESOURCE',
-        `${m.kind} ${m.namespace ? `${m.namespace}/` : ''}${m.name} is already declared at ${first.source.file}:${first.source.line}; this declaration is ignored`,
+        `${describeRef(m)} is already declared at ${first.source.file}:${first.source.line}; this declaration is ignored`,
         { source: m.source },
       );
       continue;
@@ -182,10 +184,6 @@ function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[
   return out;
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /** Position of a field, falling back to the document start. */
 function positionOf(d: ParsedDocument, path: FieldPath): Position {
   return locateInDocument(d.doc, d.lineCounter, path) ?? d.start;
@@ -196,7 +194,7 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
   const source: ManifestSource = { file: d.file, docIndex: d.docIndex, line: d.start.line, column: d.start.column };
   const at = (path: FieldPath) => ({ file: d.file, ...positionOf(d, path) });
   const obj = d.value;
-  if (!isPlainObject(obj)) {
+  if (!isMap(obj)) {
     sink.error('MANIFEST_NOT_OBJECT', `a manifest must be a mapping, found ${Array.isArray(obj) ? 'a list' : `a ${typeof obj}`}`, at([]));
     return null;
   }
@@ -214,7 +212,7 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
   const apiVersion = requireString(['apiVersion'], obj.apiVersion);
   const kind = requireString(['kind'], obj.kind);
   const metadata = obj.metadata;
-  if (metadata !== undefined && !isPlainObject(metadata)) {
+  if (metadata !== undefined && !isMap(metadata)) {
     sink.error('MANIFEST_MISSING_FIELD', `metadata must be a mapping, found ${describeValue(metadata)}`, at(['metadata']));
     return null;
   }

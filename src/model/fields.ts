@@ -1,6 +1,6 @@
 // Typed, diagnosed access to the fields of one manifest. Every read names the field path, so a
 // wrong type or an unknown key is reported at the exact line (through the sink's FieldLocator).
-import type { DiagnosticSink } from './diagnostics.js';
+import type { DiagnosticCode, DiagnosticSink } from './diagnostics.js';
 import type { FieldPath, Manifest } from './types.js';
 
 /** `spec.placement.spreadConstraints[0].maxGroups` for messages. */
@@ -17,11 +17,6 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
   return `${typeof value} ${String(value)}`;
-}
-
-/** True for a YAML mapping. */
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** Own, enumerable keys only: YAML may legitimately produce a `__proto__` own property. */
@@ -43,18 +38,18 @@ export class ManifestReader {
   ) {}
 
   /** Reports an error at a field; counts towards rejecting the object. */
-  error(code: string, message: string, path: FieldPath): void {
+  error(code: DiagnosticCode, message: string, path: FieldPath): void {
     this.errors++;
     this.sink.error(code, `${this.what()}: ${message}`, { source: this.manifest.source, path });
   }
 
   /** Reports a warning at a field. */
-  warn(code: string, message: string, path: FieldPath): void {
+  warn(code: DiagnosticCode, message: string, path: FieldPath): void {
     this.sink.warn(code, `${this.what()}: ${message}`, { source: this.manifest.source, path });
   }
 
   /** Reports an informational note at a field. */
-  info(code: string, message: string, path: FieldPath): void {
+  info(code: DiagnosticCode, message: string, path: FieldPath): void {
     this.sink.report('info', code, `${this.what()}: ${message}`, { source: this.manifest.source, path });
   }
 
@@ -71,7 +66,8 @@ export class ManifestReader {
   /** A mapping, or undefined when absent or of the wrong type (reported). */
   record(value: unknown, path: FieldPath): Record<string, unknown> | undefined {
     if (value === undefined || value === null) return undefined;
-    if (isRecord(value)) return value;
+    // objects/json.ts isMap, written out: model/ is the leaf objects/ builds on.
+    if (typeof value === 'object' && !Array.isArray(value)) return value as Record<string, unknown>;
     this.typeError(path, 'a mapping', value);
     return undefined;
   }

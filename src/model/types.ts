@@ -23,9 +23,11 @@ export interface Manifest {
   source: ManifestSource;
 }
 
-export interface ResourceRef {
+/** What names an object. Which of its fields make an object's identity: objects/identity.ts. */
+export interface ObjectRef {
   apiVersion: string;
   kind: string;
+  /** '' for cluster-scoped kinds. */
   namespace: string;
   name: string;
 }
@@ -310,7 +312,7 @@ export interface ClusterVerdict {
 }
 
 export interface PlacementResult {
-  resource: ResourceRef;
+  resource: ObjectRef;
   policy: PolicyRef | null;
   /** Desired replicas of the workload, null for non-workloads. */
   replicas: number | null;

@@ -3,6 +3,7 @@
 // and Secret values must never be printed.
 import { createHash } from 'node:crypto';
 import { VOLATILE_ANNOTATIONS } from './tracking.js';
+import { isMap } from './json.js';
 
 /** metadata fields the API server owns. */
 export const SERVER_METADATA_FIELDS: readonly string[] = [
@@ -28,12 +29,12 @@ export function normalizeObject(object: Record<string, unknown>): Record<string,
   const copy: Record<string, unknown> = { ...object };
   delete copy.status;
   const meta = copy.metadata;
-  if (meta && typeof meta === 'object' && !Array.isArray(meta)) {
-    const m: Record<string, unknown> = { ...(meta as Record<string, unknown>) };
+  if (isMap(meta)) {
+    const m: Record<string, unknown> = { ...meta };
     for (const k of SERVER_METADATA_FIELDS) delete m[k];
     const annotations = m.annotations;
-    if (annotations && typeof annotations === 'object' && !Array.isArray(annotations)) {
-      const a: Record<string, unknown> = { ...(annotations as Record<string, unknown>) };
+    if (isMap(annotations)) {
+      const a: Record<string, unknown> = { ...annotations };
       for (const k of IGNORED_ANNOTATIONS) delete a[k];
       if (Object.keys(a).length === 0) delete m.annotations;
       else m.annotations = a;
@@ -60,37 +61,11 @@ export function redactSecret(object: Record<string, unknown>): Record<string, un
   const copy = { ...object };
   for (const field of ['data', 'stringData']) {
     const values = copy[field];
-    if (values && typeof values === 'object' && !Array.isArray(values)) {
-      copy[field] = Object.fromEntries(Object.entries(values as Record<string, unknown>).map(([k, v]) => [k, redactValue(v)]));
+    if (isMap(values)) {
+      copy[field] = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, redactValue(v)]));
     } else if (values !== undefined && values !== null) {
       copy[field] = redactValue(values);
     }
   }
   return copy;
-}
-
-/** Identity of an object across revisions and clusters: API group (not version), kind, namespace, name. */
-export function objectIdentity(object: Record<string, unknown>): {
-  group: string;
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-} {
-  const apiVersion = String(object.apiVersion ?? '');
-  const meta = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
-  const i = apiVersion.indexOf('/');
-  return {
-    group: i < 0 ? '' : apiVersion.slice(0, i),
-    apiVersion,
-    kind: String(object.kind ?? ''),
-    namespace: typeof meta.namespace === 'string' ? meta.namespace : '',
-    name: typeof meta.name === 'string' ? meta.name : '',
-  };
-}
-
-/** `group|kind|namespace|name`: an apiVersion bump (v1beta1 → v1) is the same object, as in Kubernetes. */
-export function identityKey(object: Record<string, unknown>): string {
-  const id = objectIdentity(object);
-  return `${id.group}|${id.kind}|${id.namespace}|${id.name}`;
 }

@@ -9,6 +9,7 @@ import { imagePatches } from './image.js';
 import { OverrideCode, applyPatchOps, type OverriderIssue, type PatchOp, type PatchPlan } from './json-patch.js';
 import { labelAnnotationPatches } from './labels.js';
 import { plaintextOps } from './plaintext.js';
+import { isMap } from '../objects/json.js';
 
 /** Identifies an (Cluster)OverridePolicy in results and messages. */
 export interface OverridePolicyRef {
@@ -22,7 +23,7 @@ export interface OverrideProblem {
   policy: OverridePolicy;
   path: FieldPath;
   severity: 'error' | 'warning';
-  code: string;
+  code: OverrideCode;
   message: string;
 }
 
@@ -43,10 +44,6 @@ export interface OverrideResult {
 /** The reference of a policy. */
 export function overridePolicyRef(policy: OverridePolicy): OverridePolicyRef {
   return { kind: policy.kind, namespace: policy.namespace, name: policy.name };
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function compareNames(a: string, b: string): number {
@@ -155,7 +152,7 @@ export function applyOverrides(
         // `working` is this function's own copy, so the patch may edit it in place.
         const result = applyPatchOps(working, plan.ops, step.opPath ?? step.at, step.what, true);
         if (!result.ok) return { object, applied: [], problems: [...problems, problemOf(policy, result.issue)] };
-        if (!isObject(result.doc)) {
+        if (!isMap(result.doc)) {
           // Only a plaintext op on the root path "" can replace the whole manifest.
           const issue: OverriderIssue = {
             severity: 'error',

@@ -30,7 +30,7 @@ export function stringifyKubernetesYaml(value: unknown): string {
  * JSON, or re-marshalled YAML so formatting and comments are not kept).
  */
 export function fieldPatches(object: Record<string, unknown>, overrider: FieldOverrider, at: FieldPath): PatchPlan {
-  const fail = (message: string, code: string = OverrideCode.Failed, path: FieldPath = at): PatchPlan => ({
+  const fail = (message: string, code: OverrideCode = OverrideCode.Failed, path: FieldPath = at): PatchPlan => ({
     ops: [],
     issues: [{ severity: 'error', code, path, message: `fieldOverrider: ${message}` }],
   });

@@ -10,6 +10,7 @@ import {
 } from './image-reference.js';
 import { OverrideCode, describe, resolvePointer, unsafePointerSegment, type PatchOp, type PatchPlan } from './json-patch.js';
 import { podSpecPointer } from './workload.js';
+import { isMap } from '../objects/json.js';
 
 /** The image after one overrider, or why it cannot be computed (Karmada's overrideImage). */
 export function overrideImage(image: string, overrider: ImageOverrider): { ok: true; image: string } | { ok: false; reason: string } {
@@ -46,7 +47,7 @@ export function overrideImage(image: string, overrider: ImageOverrider): { ok: t
  * the string at `predicate.path`, which must exist.
  */
 export function imagePatches(object: Record<string, unknown>, kind: string, overrider: ImageOverrider, at: FieldPath): PatchPlan {
-  const fail = (message: string, code: string = OverrideCode.Failed): PatchPlan => ({
+  const fail = (message: string, code: OverrideCode = OverrideCode.Failed): PatchPlan => ({
     ops: [],
     issues: [{ severity: 'error', code, path: at, message: `imageOverrider: ${message}` }],
   });
@@ -66,7 +67,7 @@ export function imagePatches(object: Record<string, unknown>, kind: string, over
     if (!containers.found || containers.value === null) return { ops: [], issues: [] };
     if (!Array.isArray(containers.value)) return fail(`${prefix}/containers is ${describe(containers.value)}, not a list`);
     containers.value.forEach((c, i) => {
-      const image = c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Record<string, unknown>).image : undefined;
+      const image = isMap(c) ? c.image : undefined;
       // Karmada reads containers through the typed PodSpec, so a missing image is "" (which then
       // fails to parse) and a non-string image fails the conversion.
       targets.push({ pointer: `${prefix}/containers/${i}/image`, image: image === undefined ? '' : image });

@@ -5,6 +5,7 @@
 // policy it came from.
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
+import type { DiagnosticCode } from '../model/diagnostics.js';
 import type { FieldPath } from '../model/types.js';
 
 /** Stable codes of the problems overriders report. */
@@ -17,12 +18,13 @@ export const OverrideCode = {
   NoContainer: 'OVERRIDE_NO_CONTAINER',
   /** A static check of Karmada's webhook/CRD schema fails. */
   Invalid: 'OVERRIDE_INVALID',
-} as const;
+} as const satisfies Record<string, DiagnosticCode>;
+export type OverrideCode = (typeof OverrideCode)[keyof typeof OverrideCode];
 
 /** One problem found by an overrider; `path` points into the policy manifest. */
 export interface OverriderIssue {
   severity: 'error' | 'warning';
-  code: string;
+  code: OverrideCode;
   message: string;
   path: FieldPath;
 }

@@ -2,13 +2,10 @@
 // docs/reference/semantics.md §5.2).
 import type { FieldPath, LabelAnnotationOverrider } from '../model/types.js';
 import { OverrideCode, pointerOf, type PatchOp, type PatchPlan } from './json-patch.js';
+import { isMap } from '../objects/json.js';
 
 /** Which metadata map an overrider edits. */
 export type LabelAnnotationTarget = 'labels' | 'annotations';
-
-function isMap(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 /**
  * The patch one labels/annotations overrider makes to `metadata.<target>`: add sets every key

@@ -24,7 +24,7 @@ class PolicyChecker {
 
   constructor(private readonly policy: OverridePolicy) {}
 
-  report(path: FieldPath, code: string, message: string): void {
+  report(path: FieldPath, code: OverrideCode, message: string): void {
     this.problems.push({ policy: this.policy, path, severity: 'error', code, message });
   }
 

@@ -4,12 +4,9 @@ import type { Cluster, ResourceList } from '../model/types.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { parseQuantityExact, rationalMilliValue, rationalValue, subtractQuantities, toMilli, toValue } from '../objects/quantity.js';
 import type { QuantityRational } from '../objects/quantity.js';
+import { isMap } from '../objects/json.js';
 
 const TEMPLATE_KINDS = new Set(['Deployment', 'StatefulSet', 'ReplicaSet', 'DaemonSet', 'Job']);
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * Resources that Karmada's util.Resource keeps (native cpu/memory/ephemeral-storage/pods plus
@@ -25,9 +22,9 @@ function isEstimatedResource(name: string): boolean {
 /** One container's effective requests: limits stand in for missing requests (util.AddPodTemplateRequest). */
 function containerRequests(container: unknown): Record<string, number> {
   const out: Record<string, number> = {};
-  if (!isRecord(container) || !isRecord(container.resources)) return out;
-  const requests = isRecord(container.resources.requests) ? container.resources.requests : {};
-  const limits = isRecord(container.resources.limits) ? container.resources.limits : {};
+  if (!isMap(container) || !isMap(container.resources)) return out;
+  const requests = isMap(container.resources.requests) ? container.resources.requests : {};
+  const limits = isMap(container.resources.limits) ? container.resources.limits : {};
   const merged: Record<string, unknown> = { ...limits, ...requests };
   for (const name of Object.keys(merged).sort()) {
     if (!isEstimatedResource(name)) continue;
@@ -41,10 +38,10 @@ function containerRequests(container: unknown): Record<string, number> {
 function podSpecOf(workload: Record<string, unknown>): Record<string, unknown> | undefined {
   const kind = workload.kind;
   const spec = workload.spec;
-  if (!isRecord(spec)) return undefined;
+  if (!isMap(spec)) return undefined;
   if (kind === 'Pod') return spec;
   if (typeof kind === 'string' && TEMPLATE_KINDS.has(kind)) {
-    return isRecord(spec.template) && isRecord(spec.template.spec) ? spec.template.spec : undefined;
+    return isMap(spec.template) && isMap(spec.template.spec) ? spec.template.spec : undefined;
   }
   return undefined;
 }
@@ -65,7 +62,7 @@ export function podRequestsOf(workload: Record<string, unknown>): Record<string,
   for (const c of Array.isArray(podSpec.initContainers) ? podSpec.initContainers : []) {
     for (const [k, v] of Object.entries(containerRequests(c))) total[k] = Math.max(total[k] ?? 0, v);
   }
-  if (isRecord(podSpec.overhead)) {
+  if (isMap(podSpec.overhead)) {
     for (const [k, v] of Object.entries(containerRequests({ resources: { requests: podSpec.overhead } }))) {
       total[k] = (total[k] ?? 0) + v;
     }

@@ -1,10 +1,11 @@
 // Karmada's default filter plugins (docs/reference/semantics.md §3.1), one function each. A filter returns null
 // when the cluster passes, or the reason it fails in Karmada's histogram wording.
-import type { Cluster, ClusterAffinity, Placement, ResourceRef, Taint, Toleration } from '../model/types.js';
+import type { Cluster, ClusterAffinity, Placement, Taint, Toleration } from '../model/types.js';
+import type { ObjectRef } from '../objects/identity.js';
 import { clusterMatches, clusterMismatchReason } from '../objects/label-selector.js';
 
 export interface FilterContext {
-  resource: ResourceRef;
+  resource: ObjectRef;
   /** Affinity in force: the placement's clusterAffinity or the observed clusterAffinities term. */
   affinity?: ClusterAffinity;
   /** Overflow affinities of the observed term, OR-ed in for workloads (§3.8). */

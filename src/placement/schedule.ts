@@ -9,9 +9,9 @@ import type {
   PlacementResult,
   PolicyRef,
   PreviousPlacement,
-  ResourceRef,
   TargetCluster,
 } from '../model/types.js';
+import type { ObjectRef } from '../objects/identity.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { sortCandidates, ScheduleError, type Candidate } from './candidate.js';
 import {
@@ -43,7 +43,7 @@ const LOCALITY_SCORE = 100;
 const UNLIMITED = 2147483647;
 
 /** The identity of a manifest as the contract prints it. */
-export function refOf(m: Manifest): ResourceRef {
+export function refOf(m: Manifest): ObjectRef {
   return { apiVersion: m.apiVersion, kind: m.kind, namespace: m.namespace, name: m.name };
 }
 

@@ -3,6 +3,7 @@
 // spec.replicas (default 1); a Job's replicas are min(parallelism, completions), parallelism
 // defaulting to 1 and completions to parallelism, and each cluster's share is written to parallelism.
 import type { FieldPath, Manifest } from '../model/types.js';
+import { isMap } from '../objects/json.js';
 
 /** Kubernetes replica counts are int32: the API server rejects anything larger. */
 export const MAX_REPLICAS = 2147483647;
@@ -21,7 +22,7 @@ export function replicaField(apiVersion: string, kind: string): 'replicas' | 'pa
 
 function specOf(m: Manifest): Record<string, unknown> {
   const spec = m.object.spec;
-  return spec && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
+  return isMap(spec) ? spec : {};
 }
 
 const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= MAX_REPLICAS;

@@ -1,6 +1,7 @@
 // `flotilla plan`'s core: two renders in, one plain report out. No I/O; the CLI reads the
 // revisions, renders them and prints the report with one of the formatters.
-import { resourceKey, type RenderResult } from '../render/render-fleet.js';
+import { versionedKey } from '../objects/identity.js';
+import { type RenderResult } from '../render/render-fleet.js';
 import type { PreviousPlacement } from '../model/types.js';
 import { clusterDeclarationChanges, overrideChanges, policyChanges } from './declarations.js';
 import { objectChanges } from './objects.js';
@@ -37,7 +38,7 @@ export function previousFromRender(base: RenderResult): Map<string, PreviousPlac
   return new Map(
     base.placements
       .filter((p) => !p.error)
-      .map((p) => [resourceKey(p.resource), { clusters: p.clusters, affinityName: p.affinityName ?? null }]),
+      .map((p) => [versionedKey(p.resource), { clusters: p.clusters, affinityName: p.affinityName ?? null }]),
   );
 }
 

@@ -1,9 +1,10 @@
 // The plan as a pull-request comment. GitHub caps a comment at 65,536 characters, so the text is
 // built from blocks and cut at a block boundary (never inside a table row or a <details>) below
 // the limit; the summary and the warnings always stay, followed by a note saying what was cut.
-import type { ObjectRef, PlanReport } from './types.js';
-import { policyText, resourceText } from './placements.js';
+import type { PlanReport } from './types.js';
+import { policyText } from './placements.js';
 import { cellText, plural, shortRevision, summaryParts } from './summary.js';
+import { describeRef } from '../objects/identity.js';
 
 /** Marks the comment so CI updates it instead of adding a new one on every push. */
 export const PLAN_COMMENT_MARKER = '<!-- flotilla-plan -->';
@@ -25,10 +26,6 @@ function md(s: string): string {
 function code(s: string): string {
   const t = s.replace(/\r?\n/g, ' ');
   return t.includes('`') ? `\`\` ${t} \`\`` : `\`${t}\``;
-}
-
-function objectText(o: ObjectRef): string {
-  return `${o.kind} ${o.namespace ? o.namespace + '/' : ''}${o.name}`;
 }
 
 /** The whole comment; `limit` keeps it under the host's cap (summary always included). */
@@ -88,13 +85,13 @@ function placementBlocks(report: PlanReport): string[] {
       return m.reason ? `**${t}**` : t;
     });
     const tag = w.change === 'added' ? ' 🆕' : w.change === 'removed' ? ' 🗑️' : w.error.after ? ' ❌' : '';
-    blocks.push(`| ${md(resourceText(w.resource))}${tag} | ${cells.join(' | ')} |`);
+    blocks.push(`| ${md(describeRef(w.resource))}${tag} | ${cells.join(' | ')} |`);
   }
   const why: string[] = [];
   for (const w of report.workloads) {
     const cells = w.clusters.filter((c) => c.reason).map((c) => `  - ${md(c.cluster)} ${cellText(c)}: ${md(c.reason!)}`);
     why.push(
-      `- **${md(resourceText(w.resource))}** (${md(policyText(w.policy.after ?? w.policy.before))})${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`,
+      `- **${md(describeRef(w.resource))}** (${md(policyText(w.policy.after ?? w.policy.before))})${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`,
     );
   }
   blocks.push(`\n<details><summary>Why each cell changed</summary>\n\n${why.join('\n')}\n\n</details>\n`);
@@ -131,10 +128,10 @@ function objectBlocks(report: PlanReport): string[] {
       .join(', ');
     const state = c.state === 'drops-out' ? ' — ⚠️ drops out: everything on it is deleted' : c.state === 'new' ? ' — new' : '';
     const lines = [
-      ...c.removed.map((o) => `- ➖ delete ${code(objectText(o))}`),
-      ...c.added.map((o) => `- ➕ create ${code(objectText(o))}`),
+      ...c.removed.map((o) => `- ➖ delete ${code(describeRef(o))}`),
+      ...c.added.map((o) => `- ➕ create ${code(describeRef(o))}`),
       ...c.changed.map(
-        (o) => `- ✏️ update ${code(objectText(o))}: ${o.fields.map(code).join(', ')}${o.moreFields ? ` and ${o.moreFields} more` : ''}`,
+        (o) => `- ✏️ update ${code(describeRef(o))}: ${o.fields.map(code).join(', ')}${o.moreFields ? ` and ${o.moreFields} more` : ''}`,
       ),
     ];
     blocks.push(`<details><summary><b>${md(c.cluster)}</b>: ${counts}${state}</summary>\n\n${lines.join('\n')}\n\n</details>\n`);

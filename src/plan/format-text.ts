@@ -1,7 +1,8 @@
 // The plan for a terminal or a CI log: the same sections as the markdown, coloured on a TTY.
-import type { ObjectRef, PlanReport } from './types.js';
-import { policyText, resourceText } from './placements.js';
+import type { PlanReport } from './types.js';
+import { policyText } from './placements.js';
 import { cellText, deltaText, plural, shortRevision, summaryParts } from './summary.js';
+import { describeRef } from '../objects/identity.js';
 
 export interface TextOptions {
   /** ANSI colours (for a TTY). */
@@ -9,10 +10,6 @@ export interface TextOptions {
 }
 
 const ANSI = { red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', bold: '\x1b[1m', dim: '\x1b[2m', reset: '\x1b[0m' } as const;
-
-function objectText(o: ObjectRef): string {
-  return `${o.kind} ${o.namespace ? o.namespace + '/' : ''}${o.name}`;
-}
 
 /** The plan as plain text (no truncation: logs have no size limit worth cutting for). */
 export function formatPlanText(report: PlanReport, options: TextOptions = {}): string {
@@ -37,7 +34,7 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
     out.push('', paint('bold', `placement (${plural(report.workloads.length, 'resource')}):`));
     for (const w of report.workloads) {
       const tag = w.change === 'added' ? ' [new]' : w.change === 'removed' ? ' [removed]' : w.error.after ? ' [unschedulable]' : '';
-      out.push(`  ${resourceText(w.resource)}${tag}  (${policyText(w.policy.after ?? w.policy.before)})`);
+      out.push(`  ${describeRef(w.resource)}${tag}  (${policyText(w.policy.after ?? w.policy.before)})`);
       for (const r of w.reasons) out.push(paint('dim', `    · ${r}`));
       const width = Math.max(...w.clusters.map((c) => c.cluster.length), 0);
       const cellWidth = Math.max(...w.clusters.map((c) => cellText(c).length), 0);
@@ -56,7 +53,7 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
     const mark = { added: '+', removed: '-', changed: '~' } as const;
     const color = { added: 'green', removed: 'red', changed: 'yellow' } as const;
     for (const d of declarations) {
-      out.push(paint(color[d.change], `  ${mark[d.change]} ${d.kind} ${d.namespace ? d.namespace + '/' : ''}${d.name} (${d.change})`));
+      out.push(paint(color[d.change], `  ${mark[d.change]} ${describeRef(d)} (${d.change})`));
       for (const f of d.fields) out.push(`      ${f}`);
       if (d.moreFields) out.push(`      … ${d.moreFields} more`);
     }
@@ -74,10 +71,10 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
         .join(', ');
       const state = c.state === 'drops-out' ? '; drops out: everything on it is deleted' : c.state === 'new' ? '; new' : '';
       out.push(`  ${c.cluster} (${counts}${state})`);
-      for (const o of c.removed) out.push(paint('red', `    - delete ${objectText(o)}`));
-      for (const o of c.added) out.push(paint('green', `    + create ${objectText(o)}`));
+      for (const o of c.removed) out.push(paint('red', `    - delete ${describeRef(o)}`));
+      for (const o of c.added) out.push(paint('green', `    + create ${describeRef(o)}`));
       for (const o of c.changed) {
-        out.push(paint('yellow', `    ~ update ${objectText(o)}`));
+        out.push(paint('yellow', `    ~ update ${describeRef(o)}`));
         for (const f of o.fields) out.push(`        ${f}`);
         if (o.moreFields) out.push(`        … ${o.moreFields} more`);
       }

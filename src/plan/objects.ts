@@ -2,15 +2,11 @@
 // and changed, with a short field-level summary. Objects are compared normalized (no status,
 // server fields or per-commit annotations) and with Secret values redacted.
 import { describeFieldChange, fieldChanges } from '../diff/fields.js';
-import { identityKey, normalizeObject, objectIdentity, redactSecret } from '../objects/normalize.js';
-import type { ClusterObjectChanges, ObjectChange, ObjectRef } from './types.js';
+import { identityKey, refOfObject, type ObjectRef } from '../objects/identity.js';
+import { normalizeObject, redactSecret } from '../objects/normalize.js';
+import type { ClusterObjectChanges, ObjectChange } from './types.js';
 
 type Manifests = Record<string, ReadonlyArray<Record<string, unknown>>>;
-
-function refOf(o: Record<string, unknown>): ObjectRef {
-  const id = objectIdentity(o);
-  return { apiVersion: id.apiVersion, kind: id.kind, namespace: id.namespace, name: id.name };
-}
 
 function compareObjectRefs(a: ObjectRef, b: ObjectRef): number {
   const ka = [a.kind, a.namespace, a.name, a.apiVersion];
@@ -29,17 +25,17 @@ export function objectChanges(base: Manifests, head: Manifests, maxFields = 5): 
     const added: ObjectRef[] = [];
     const removed: ObjectRef[] = [];
     const changed: ObjectChange[] = [];
-    for (const [key, o] of after) if (!before.has(key)) added.push(refOf(o));
+    for (const [key, o] of after) if (!before.has(key)) added.push(refOfObject(o));
     for (const [key, o] of before) {
       const next = after.get(key);
       if (!next) {
-        removed.push(refOf(o));
+        removed.push(refOfObject(o));
         continue;
       }
       const fields = fieldChanges(redactSecret(normalizeObject(o)), redactSecret(normalizeObject(next)));
       if (fields.length === 0) continue;
       changed.push({
-        ...refOf(next),
+        ...refOfObject(next),
         fields: fields.slice(0, maxFields).map(describeFieldChange),
         moreFields: Math.max(0, fields.length - maxFields),
       });

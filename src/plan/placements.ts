@@ -2,8 +2,9 @@
 // Reasons come from the verdicts the scheduler already records (filter plugin, spread selection,
 // availability) and from the policies of both revisions, so a reviewer reads "filtered out by
 // TaintToleration …" or "static weight 60 → 50" instead of bare numbers.
-import type { Cluster, ClusterVerdict, FleetModel, Placement, PlacementResult, PolicyRef, ResourceRef } from '../model/types.js';
-import { compareRefs, resourceKey, type RenderResult } from '../render/render-fleet.js';
+import type { Cluster, ClusterVerdict, FleetModel, Placement, PlacementResult, PolicyRef } from '../model/types.js';
+import { versionedKey } from '../objects/identity.js';
+import { compareRefs, type RenderResult } from '../render/render-fleet.js';
 import { clusterMatches } from '../objects/label-selector.js';
 import { describeFieldChange, fieldChanges } from '../diff/fields.js';
 import type { ClusterMove, ReasonKind, WorkloadChange } from './types.js';
@@ -12,11 +13,6 @@ import type { ClusterMove, ReasonKind, WorkloadChange } from './types.js';
 export function policyText(p: PolicyRef | null): string {
   if (!p) return '(none)';
   return p.namespace ? `${p.kind}/${p.namespace}/${p.name}` : `${p.kind}/${p.name}`;
-}
-
-/** `Deployment default/nginx`. */
-export function resourceText(r: ResourceRef): string {
-  return `${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name}`;
 }
 
 function samePolicy(a: PolicyRef | null, b: PolicyRef | null): boolean {
@@ -205,8 +201,8 @@ function placementEqual(a: PlacementResult, b: PlacementResult): boolean {
 export function placementChanges(base: RenderResult, head: RenderResult, headScheduledOnBase = false): WorkloadChange[] {
   const b = side(base, false);
   const h = side(head, headScheduledOnBase);
-  const before = new Map(base.placements.map((p) => [resourceKey(p.resource), p]));
-  const after = new Map(head.placements.map((p) => [resourceKey(p.resource), p]));
+  const before = new Map(base.placements.map((p) => [versionedKey(p.resource), p]));
+  const after = new Map(head.placements.map((p) => [versionedKey(p.resource), p]));
   const keys = [...new Set([...before.keys(), ...after.keys()])];
   const out: WorkloadChange[] = [];
   for (const key of keys) {

@@ -1,7 +1,7 @@
 // Warnings for risky moves: what a reviewer must not miss even in a long plan.
 import type { RenderResult } from '../render/render-fleet.js';
-import { resourceText } from './placements.js';
 import type { Risk, WorkloadChange } from './types.js';
+import { describeRef } from '../objects/identity.js';
 
 function regionMap(r: RenderResult): Map<string, string> {
   return new Map(r.clusters.map((c) => [c.name, c.region]));
@@ -33,7 +33,7 @@ export function assessRisks(base: RenderResult, head: RenderResult, workloads: r
 
   for (const w of workloads) {
     if (w.change === 'removed') continue; // deleting a workload is the intent, not a risk of it
-    const name = resourceText(w.resource);
+    const name = describeRef(w.resource);
     if (w.error.after && !w.error.before) {
       risks.push({ code: 'UNSCHEDULABLE', message: `${name} becomes unschedulable: ${w.error.after}`, resource: w.resource });
       continue;

@@ -1,7 +1,8 @@
 // The plain-data report of `flotilla plan`: what merging head onto base changes. computePlan builds
 // it; the markdown, text and JSON formatters only print it.
 import type { Diagnostic } from '../model/diagnostics.js';
-import type { PolicyRef, ResourceRef } from '../model/types.js';
+import type { PolicyRef } from '../model/types.js';
+import type { ObjectRef } from '../objects/identity.js';
 
 /** A revision as the report names it, with its diagnostic counts. */
 export interface RevisionSummary {
@@ -46,7 +47,7 @@ export interface ClusterMove {
 
 /** A resource whose placement changed (policy, clusters, replicas or schedulability). */
 export interface WorkloadChange {
-  resource: ResourceRef;
+  resource: ObjectRef;
   change: 'added' | 'removed' | 'changed';
   policy: { before: PolicyRef | null; after: PolicyRef | null };
   replicas: { before: number | null; after: number | null };
@@ -57,14 +58,6 @@ export interface WorkloadChange {
   reasons: string[];
   /** Replicas leaving clusters: Σ max(0, before − after). */
   moved: number;
-}
-
-/** An object in a cluster's rendered manifests. */
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
 }
 
 /** A changed object with its field-level summary. */
@@ -106,7 +99,7 @@ export interface Risk {
     | 'LARGE_MOVE'
     | 'VS_SUBSET_UNBACKED';
   message: string;
-  resource: ResourceRef | null;
+  resource: ObjectRef | null;
 }
 
 /** A head diagnostic, marked when base did not have it. */

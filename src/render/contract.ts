@@ -1,7 +1,8 @@
 // The JSON document of docs/reference/contract.md (`flotilla render --format json`), built from a RenderResult.
 import type { PlacementResult, PreviousPlacement } from '../model/types.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { resourceKey, type RenderResult } from './render-fleet.js';
+import type { RenderResult } from './render-fleet.js';
+import { versionedKey } from '../objects/identity.js';
 import { sortKeysDeep } from '../objects/serialize.js';
 
 /** The contract's placement entry (plus `affinityName`, which `--previous` needs for clusterAffinities). */
@@ -60,7 +61,7 @@ export function previousFromJson(text: string, file: string): Map<string, Previo
       );
     }
     const clusters = p.clusters.map((c: any) => ({ name: String(c?.name), replicas: typeof c?.replicas === 'number' ? c.replicas : null }));
-    out.set(resourceKey({ apiVersion: String(r.apiVersion ?? ''), kind: r.kind, namespace: String(r.namespace ?? ''), name: r.name }), {
+    out.set(versionedKey({ apiVersion: String(r.apiVersion ?? ''), kind: r.kind, namespace: String(r.namespace ?? ''), name: r.name }), {
       clusters,
       affinityName: typeof p.affinityName === 'string' ? p.affinityName : null,
     });

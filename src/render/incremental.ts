@@ -19,6 +19,7 @@ import type { SourceFile } from '../load/parse.js';
 import { claimResource, type Claim } from '../placement/claim.js';
 import { refOf } from '../placement/schedule.js';
 import { REVISION_ANNOTATION } from '../objects/tracking.js';
+import { versionedKey } from '../objects/identity.js';
 import {
   assembleCluster,
   clusterSummaries,
@@ -29,7 +30,6 @@ import {
   placementContext,
   renderContext,
   renderPlacement,
-  resourceKey,
   type HpaBounds,
   type RenderContext,
   type RenderedObject,
@@ -56,7 +56,7 @@ export interface IncrementalUpdate {
   revision: string;
   /** Files that differ from the previous update's file set (every file on the first update). */
   changes: readonly FileChange[];
-  /** Previous placements by resourceKey(); treated as immutable values, compared by reference then content. */
+  /** Previous placements by versionedKey(); treated as immutable values, compared by reference then content. */
   previous?: ReadonlyMap<string, PreviousPlacement>;
 }
 
@@ -273,7 +273,7 @@ export class IncrementalRenderer {
     const diagnostics: Diagnostic[][] = [];
     let rescheduled = 0;
     for (const resource of model.resources) {
-      const key = resourceKey(refOf(resource));
+      const key = versionedKey(refOf(resource));
       const prev = previous.get(key);
       const entry = this.scheduleEntry(key, resource, prev, generation);
       let claim: Claim | null = null;
@@ -345,7 +345,7 @@ export class IncrementalRenderer {
     let rerenderedObjects = 0;
     for (const p of placements) {
       if (p.clusters.length === 0) continue;
-      const key = resourceKey(p.resource);
+      const key = versionedKey(p.resource);
       const resource = rctx.byKey.get(key)!;
       const entry = this.renderEntry(key, resource, generation, dirty);
       const bounds = hpaBounds.get(key);
@@ -443,7 +443,7 @@ export class IncrementalRenderer {
     const gathered = new Map<string, RenderedObject[]>();
     if (dirty === null || dirty.size > 0) {
       for (const p of placements) {
-        const entry = this.renders.get(resourceKey(p.resource));
+        const entry = this.renders.get(versionedKey(p.resource));
         if (!entry) continue;
         for (const r of entry.objects) {
           if (dirty !== null && !dirty.has(r.cluster)) continue;

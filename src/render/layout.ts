@@ -1,7 +1,8 @@
 // Where each rendered object lives on disk: <cluster>/<namespace or _cluster>/<kind>-<name>.yaml.
 // Names come from the fleet repository, so every segment is made safe: nothing can climb out of
 // the output directory, whatever a manifest says.
-import type { ResourceRef } from '../model/types.js';
+import { refOfObject, type ObjectRef } from '../objects/identity.js';
+import { apiGroup } from '../objects/scope.js';
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -14,16 +15,10 @@ export function safeSegment(s: string): string {
   return encoded === '' || /^\.+$/.test(encoded) || !/^[A-Za-z0-9]/.test(encoded) ? `_${encoded.replace(/\./g, '%2E')}` : encoded;
 }
 
-/** The group of an apiVersion ('' for the core group). */
-function groupOf(apiVersion: string): string {
-  const i = apiVersion.indexOf('/');
-  return i < 0 ? '' : apiVersion.slice(0, i);
-}
-
 /** Relative path of one object in the `--out` layout. `qualified` adds the API group (used on name clashes). */
-export function manifestPath(cluster: string, ref: ResourceRef, qualified = false): string {
+export function manifestPath(cluster: string, ref: ObjectRef, qualified = false): string {
   const ns = ref.namespace ? safeSegment(ref.namespace) : '_cluster';
-  const group = groupOf(ref.apiVersion);
+  const group = apiGroup(ref.apiVersion);
   const kind = ref.kind.toLowerCase() + (qualified && group ? `.${group}` : '');
   return `${safeSegment(cluster)}/${ns}/${safeSegment(`${kind}-${ref.name}`)}.yaml`;
 }
@@ -35,13 +30,7 @@ export function layoutManifests(
   const out: Array<{ path: string; object: Record<string, unknown> }> = [];
   for (const cluster of Object.keys(manifests).sort()) {
     const entries = manifests[cluster]!.map((object) => {
-      const meta = (object.metadata ?? {}) as { name?: string; namespace?: string };
-      const ref = {
-        apiVersion: String(object.apiVersion),
-        kind: String(object.kind),
-        namespace: meta.namespace ?? '',
-        name: meta.name ?? '',
-      };
+      const ref = refOfObject(object);
       return { ref, object, path: manifestPath(cluster, ref) };
     });
     const counts = new Map<string, number>();

@@ -2,16 +2,8 @@
 // diagnostics out. The CLI, the reconciler and `plan` all call this, so a dry run computes exactly
 // what the reconciler would do.
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
-import type {
-  Cluster,
-  FleetModel,
-  Manifest,
-  OverridePolicy,
-  PlacementResult,
-  PolicyRef,
-  PreviousPlacement,
-  ResourceRef,
-} from '../model/types.js';
+import type { Cluster, FleetModel, Manifest, OverridePolicy, PlacementResult, PolicyRef, PreviousPlacement } from '../model/types.js';
+import { describeRef, refOfObject, versionedKey, type ObjectRef } from '../objects/identity.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../fleet/build.js';
 import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../placement/claim.js';
@@ -33,7 +25,7 @@ export interface RenderInput {
   files: readonly SourceFile[];
   /** 40-hex commit, or "worktree". */
   revision: string;
-  /** Previous placements by resourceKey(), the base for Karmada's scale-up/down rules. */
+  /** Previous placements by versionedKey(), the base for Karmada's scale-up/down rules. */
   previous?: ReadonlyMap<string, PreviousPlacement>;
 }
 
@@ -57,11 +49,6 @@ export interface RenderResult {
   model: FleetModel;
 }
 
-/** Stable key of a resource identity, used to look up previous placements. */
-export function resourceKey(r: ResourceRef): string {
-  return `${r.apiVersion}|${r.kind}|${r.namespace}|${r.name}`;
-}
-
 function policyRefText(p: PolicyRef): string {
   return `${p.kind}/${p.namespace}/${p.name}`;
 }
@@ -71,7 +58,7 @@ function compareStrings(a: string, b: string): number {
 }
 
 /** Orders placements as docs/reference/contract.md says: apiVersion, kind, namespace, name. */
-export function compareRefs(a: ResourceRef, b: ResourceRef): number {
+export function compareRefs(a: ObjectRef, b: ObjectRef): number {
   return (
     compareStrings(a.apiVersion, b.apiVersion) ||
     compareStrings(a.kind, b.kind) ||
@@ -100,7 +87,7 @@ export function renderFleet(input: RenderInput): RenderResult {
       followers.push(resource);
       continue;
     }
-    const key = resourceKey(refOf(resource));
+    const key = versionedKey(refOf(resource));
     placements.set(key, placeResource(ctx, resource, claim, previous.get(key), sink));
   }
 
@@ -110,7 +97,7 @@ export function renderFleet(input: RenderInput): RenderResult {
   const rendered: RenderedObject[] = [];
   for (const p of sortedPlacements) {
     if (p.clusters.length === 0) continue;
-    const key = resourceKey(p.resource);
+    const key = versionedKey(p.resource);
     const resource = rctx.byKey.get(key)!;
     rendered.push(...renderPlacement(rctx, resource, p, overridesFor(rctx, resource), hpaBounds.get(key), input.revision, sink));
   }
@@ -189,7 +176,7 @@ export function placeResource(
   const invalid = replicaProblem(resource);
   if (invalid) {
     // The API server would reject it; scheduling it as a non-workload would copy it whole to every cluster.
-    sink.error('INVALID_FIELD_TYPE', `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name}: ${invalid.message}`, {
+    sink.error('INVALID_FIELD_TYPE', `${describeRef(ref)}: ${invalid.message}`, {
       source: resource.source,
       path: invalid.path,
     });
@@ -209,12 +196,7 @@ export function placeResource(
       ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})`
       : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
   );
-  if (result.error)
-    sink.error(
-      'SCHEDULE_FAILED',
-      `${ref.kind} ${ref.namespace ? ref.namespace + '/' : ''}${ref.name} cannot be scheduled: ${result.error}`,
-      { source: resource.source },
-    );
+  if (result.error) sink.error('SCHEDULE_FAILED', `${describeRef(ref)} cannot be scheduled: ${result.error}`, { source: resource.source });
   return result;
 }
 
@@ -238,8 +220,8 @@ export function completePlacements(
   const hpaBounds = new Map<string, HpaBounds>();
   for (const hpa of followers) {
     const { result, bounds } = followTarget(hpa, placements, sink);
-    placements.set(resourceKey(result.resource), result);
-    if (bounds) hpaBounds.set(resourceKey(result.resource), bounds);
+    placements.set(versionedKey(result.resource), result);
+    if (bounds) hpaBounds.set(versionedKey(result.resource), bounds);
   }
   const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
   checkVirtualServices(model, sortedPlacements, sink);
@@ -260,7 +242,7 @@ export function followTarget(
   };
   const target = spec.scaleTargetRef ?? {};
   const targetRef = { apiVersion: target.apiVersion ?? '', kind: target.kind ?? '', namespace: hpa.namespace, name: target.name ?? '' };
-  const targetPlacement = placements.get(resourceKey(targetRef));
+  const targetPlacement = placements.get(versionedKey(targetRef));
   if (!targetPlacement) {
     sink.warn(
       'HPA_TARGET_NOT_FOUND',
@@ -359,11 +341,6 @@ function applyRank(o: Record<string, unknown>): number {
   return 2;
 }
 
-function objectRef(o: Record<string, unknown>): ResourceRef {
-  const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
-  return { apiVersion: String(o.apiVersion), kind: String(o.kind), namespace: meta.namespace ?? '', name: meta.name ?? '' };
-}
-
 /** What rendering needs from the revision's model, built once per revision. */
 export interface RenderContext {
   byKey: ReadonlyMap<string, Manifest>;
@@ -381,7 +358,7 @@ export function renderContext(model: FleetModel): RenderContext {
     overridesByNamespace.set(op.namespace, list);
   }
   return {
-    byKey: new Map(model.resources.map((m) => [resourceKey(refOf(m)), m])),
+    byKey: new Map(model.resources.map((m) => [versionedKey(refOf(m)), m])),
     clusters: new Map(model.clusters.map((c) => [c.name, c])),
     clusterOverridePolicies: model.clusterOverridePolicies,
     overridesByNamespace,
@@ -416,7 +393,7 @@ export function renderPlacement(
 ): RenderedObject[] {
   const out: RenderedObject[] = [];
   if (p.clusters.length === 0) return out;
-  const key = resourceKey(p.resource);
+  const key = versionedKey(p.resource);
   const base = sanitize(resource.object, resource.namespace);
   // Problem ids carry the resource key, so de-duplicating per resource equals de-duplicating per revision.
   const reported = new Set<string>();
@@ -491,12 +468,12 @@ export function assembleCluster(
   const list = rendered.map((r) => r.object);
   const needed = new Set<string>();
   for (const r of rendered) if (r.namespace) needed.add(r.namespace);
-  const present = new Set(list.filter((o) => applyRank(o) === 0).map((o) => objectRef(o).name));
+  const present = new Set(list.filter((o) => applyRank(o) === 0).map((o) => refOfObject(o).name));
   for (const ns of [...needed].sort()) {
     if (present.has(ns) || BUILTIN_NAMESPACES.has(ns)) continue;
-    const declared = ctx.byKey.get(resourceKey({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns }));
+    const declared = ctx.byKey.get(versionedKey({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns }));
     const object = declared ? sanitize(declared.object) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
     list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)'));
   }
-  return list.sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(objectRef(a), objectRef(b)));
+  return list.sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(refOfObject(a), refOfObject(b)));
 }

@@ -8,7 +8,7 @@
 //             Authorization: Bearer <secret>; body {"ref": "refs/heads/main"} or {"branch": "main"}.
 // A verified push triggers a reconcile only when it names the configured source branch.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { DEFAULT_WEBHOOK_LIMITS } from '../config/service.js';
+import { isMap } from '../objects/json.js';
 
 export type WebhookProvider = 'github' | 'gitlab' | 'generic';
 
@@ -95,7 +95,7 @@ export function parseEvent(provider: WebhookProvider, headers: Headers, body: Bu
   let payload: Record<string, unknown>;
   try {
     const parsed = JSON.parse(body.toString('utf8')) as unknown;
-    payload = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    payload = isMap(parsed) ? parsed : {};
   } catch {
     throw new SyntaxError('the body is not JSON');
   }

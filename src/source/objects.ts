@@ -16,6 +16,22 @@ const SYMLINK_MODE = '120000';
 let tempCounter = 0;
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
+/** Git's loose-object bytes of a blob: the header "blob <bytes>\0" and the body. */
+function blobParts(text: string | Uint8Array): { header: Buffer; body: Buffer } {
+  const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
+  return { header: Buffer.from(`blob ${body.byteLength}\0`), body };
+}
+
+function hashBlob(header: Buffer, body: Buffer): string {
+  return createHash('sha1').update(header).update(body).digest('hex');
+}
+
+/** Git's blob oid of a text: what writeBlob returns for it, computed without writing (the change set's file oids). */
+export function blobOid(text: string | Uint8Array): string {
+  const { header, body } = blobParts(text);
+  return hashBlob(header, body);
+}
+
 /** Author/committer of commits flotilla writes. */
 export interface Signature {
   name: string;
@@ -48,9 +64,8 @@ export class ObjectStore {
    * renamed into place, so a crash never leaves a truncated object. An existing object is kept.
    */
   async writeBlob(text: string | Uint8Array): Promise<string> {
-    const body = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
-    const header = Buffer.from(`blob ${body.byteLength}\0`);
-    const oid = createHash('sha1').update(header).update(body).digest('hex');
+    const { header, body } = blobParts(text);
+    const oid = hashBlob(header, body);
     const dir = path.join(this.gitdir, 'objects', oid.slice(0, 2));
     const file = path.join(dir, oid.slice(2));
     if (

@@ -1,14 +1,14 @@
 // Reading and writing the status branch without a work tree (docs/design/libraries.md §1: writeBlob,
-// writeTree, writeCommit, push). A status commit changes only status.yaml, README.md,
-// manifests/ (and, with live clusters, observed-clusters.yaml) of the branch's current tree, with the current tip as its only parent: history stays
-// linear and is never rewritten. When another writer moved the branch, the commit is rebuilt on
-// the new tip and pushed again.
-import { parse } from 'yaml';
+// writeTree, writeCommit, push): where its tip is, what it records, and the one writer of its
+// commits. A status commit changes only status.yaml, README.md, manifests/ (and, with live
+// clusters, observed-clusters.yaml) of the branch's current tree, with the current tip as its only
+// parent: history stays linear and is never rewritten. When another writer moved the branch, the
+// commit is rebuilt on the new tip and pushed again.
 import { FlotillaError } from '../model/diagnostics.js';
-import { manifestPath } from '../render/layout.js';
-import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
-import { objectId, refOfObject, type AppliedObject } from './change-set.js';
-import { EMPTY_TREE, type ObjectStore, type Signature } from '../source/objects.js';
+import { appliedObjectOf } from './applied-files.js';
+import type { AppliedObject, ObjectChange } from './change-set.js';
+import { locateGitDirectory, resolveRevision } from '../source/git-revision.js';
+import { EMPTY_TREE, ObjectStore, type Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
 import {
   MANIFESTS_DIR,
@@ -39,10 +39,38 @@ export async function readStatusAt(objects: ObjectStore, commit: string): Promis
   return { commit, status: text === null ? null : parseStatus(text), manifestsTree: await objects.treeOf(commit, MANIFESTS_DIR) };
 }
 
+/** A status branch tip in a local repository, and the object store to read it with. */
+export interface StatusBranchTip {
+  /** The ref it was found at: `<branch>` or `origin/<branch>`. */
+  ref: string;
+  commit: string;
+  objects: ObjectStore;
+}
+
 /**
- * The applied state recorded under manifests/: every object file parsed back. Its cluster is the
- * one its tracking annotation names (the folder name may be %-encoded); files that do not parse
- * are skipped with a warning, and the next reconcile writes them again.
+ * The status branch's tip in a local repository for the read-only commands: `<branch>`, else
+ * `origin/<branch>` (what the last fetch saw), each resolved as `git rev-parse` would. Null when
+ * neither exists, and when `dir` is not a Git repository at all: a plain folder has no status
+ * branch, like a repository never reconciled.
+ */
+export async function statusBranchTip(dir: string, branch: string): Promise<StatusBranchTip | null> {
+  const cache = {};
+  for (const ref of [branch, `origin/${branch}`]) {
+    try {
+      const commit = await resolveRevision({ dir, ref, cache });
+      return { ref, commit, objects: new ObjectStore(await locateGitDirectory(dir)) };
+    } catch (e) {
+      if (e instanceof FlotillaError && e.code === 'UNKNOWN_REF') continue;
+      if (e instanceof FlotillaError && e.code === 'NOT_A_REPOSITORY') return null;
+      throw e;
+    }
+  }
+  return null;
+}
+
+/**
+ * The applied state recorded under manifests/, read back with applied-files.ts appliedObjectOf;
+ * files that are not one object are skipped with a warning, and the next reconcile writes them again.
  */
 export async function readAppliedState(
   objects: ObjectStore,
@@ -52,28 +80,50 @@ export async function readAppliedState(
   const state = new Map<string, AppliedObject>();
   if (!manifestsTree) return state;
   for (const [path, oid] of await objects.listTree(manifestsTree)) {
-    const text = await objects.readBlobText(oid);
-    let object: Record<string, unknown>;
-    try {
-      object = parse(text, { version: '1.1', maxAliasCount: 100 }) as Record<string, unknown>;
-    } catch (e) {
-      warn(`${MANIFESTS_DIR}/${path}: not YAML (${(e as Error).message.split('\n')[0]}); it will be rewritten`);
-      continue;
-    }
-    if (!object || typeof object !== 'object' || typeof object.kind !== 'string') {
-      warn(`${MANIFESTS_DIR}/${path}: not a Kubernetes object; it will be rewritten`);
-      continue;
-    }
-    const annotations = ((object.metadata as { annotations?: Record<string, string> } | undefined)?.annotations ?? {}) as Record<
-      string,
-      string
-    >;
-    const cluster = annotations[CLUSTER_ANNOTATION] ?? path.split('/')[0]!;
-    const ref = refOfObject(object);
-    const id = objectId(cluster, ref);
-    state.set(id, { id, cluster, ref, path, qualified: path !== manifestPath(cluster, ref), oid, object });
+    const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
+    if ('problem' in entry) warn(entry.problem);
+    else state.set(entry.id, entry);
   }
   return state;
+}
+
+/**
+ * The edits that take manifests/ from the applied state a change set started from to the one it
+ * ends with: path → blob oid, or null to delete. A moved object's old path is deleted; a path
+ * both deleted and written (an apiVersion bump keeps the file name) keeps the new blob.
+ */
+export function manifestsEdits(changes: readonly ObjectChange[]): Map<string, string | null> {
+  const edits = new Map<string, string | null>();
+  for (const c of changes) {
+    if (c.previousPath !== undefined) edits.set(c.previousPath, null);
+    if (c.action === 'deleted') {
+      if (!edits.has(c.path)) edits.set(c.path, null);
+      continue;
+    }
+    edits.set(c.path, c.oid!);
+  }
+  return edits;
+}
+
+/**
+ * Writes the blobs of a change set and returns manifests/'s new tree (null when it is empty):
+ * `tree` edited in place, so a one-object change rewrites a handful of trees. Every blob's oid
+ * must be the one the change set computed, or the recorded state would not be what was written.
+ */
+export async function writeManifestsTree(
+  objects: ObjectStore,
+  tree: string | null,
+  changes: readonly ObjectChange[],
+): Promise<string | null> {
+  const written = changes.filter((c) => c.action !== 'deleted');
+  const oids = await objects.writeBlobs(written.map((c) => c.text!));
+  written.forEach((c, i) => {
+    if (oids[i] !== c.oid) throw new FlotillaError('INTERNAL', `blob oid mismatch for ${c.path}: ${oids[i]} != ${c.oid}`);
+  });
+  const edits = manifestsEdits(changes);
+  if (edits.size === 0 && tree !== null) return tree;
+  const next = await objects.editTree(tree, edits);
+  return next === EMPTY_TREE ? null : next;
 }
 
 /**

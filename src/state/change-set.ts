@@ -6,20 +6,19 @@
 // Objects are compared with fast-json-patch after dropping the annotations that change with every
 // commit (tracking.ts VOLATILE_ANNOTATIONS): a commit that does not change an object leaves its
 // written file alone, so "edit one policy" rewrites only what that policy places.
-import { createHash } from 'node:crypto';
 import jsonpatch, { type Operation } from 'fast-json-patch';
-import type { ResourceRef } from '../model/types.js';
-import { resourceKey } from '../render/render-fleet.js';
+import { clusterObjectId, refOfObject, type ObjectRef } from '../objects/identity.js';
 import { manifestPath } from '../render/layout.js';
+import { blobOid } from '../source/objects.js';
 import { sortKeysDeep, toStableYaml } from '../objects/serialize.js';
 import { VOLATILE_ANNOTATIONS } from '../objects/tracking.js';
 
 /** One object of the applied state: where its file is and what it holds. */
 export interface AppliedObject {
-  /** `cluster` + NUL + resourceKey(ref). */
+  /** clusterObjectId(cluster, ref): revision identity, so an apiVersion bump deletes the file and writes it anew. */
   id: string;
   cluster: string;
-  ref: ResourceRef;
+  ref: ObjectRef;
   /** Layout path (layoutManifests), relative to the manifests root. */
   path: string;
   /** Whether `path` carries the API group because of a name clash in its folder. */
@@ -67,7 +66,7 @@ export interface ObjectChange {
   action: ChangeAction;
   id: string;
   cluster: string;
-  ref: ResourceRef;
+  ref: ObjectRef;
   /** Where the object is now (deleted: where it was). */
   path: string;
   /** `moved`: the old path, to delete. */
@@ -94,23 +93,6 @@ export interface DesiredDiff {
   lists: Map<string, ReadonlyArray<Record<string, unknown>>>;
   counts: ClusterCounts;
   perCluster: Map<string, ClusterCounts>;
-}
-
-/** Id of an object of a cluster. */
-export function objectId(cluster: string, ref: ResourceRef): string {
-  return `${cluster}\u0000${resourceKey(ref)}`;
-}
-
-/** The identity of a rendered object. */
-export function refOfObject(o: Record<string, unknown>): ResourceRef {
-  const meta = (o.metadata ?? {}) as { name?: string; namespace?: string };
-  return { apiVersion: String(o.apiVersion), kind: String(o.kind), namespace: meta.namespace ?? '', name: meta.name ?? '' };
-}
-
-/** Git's blob oid of a text: sha1 of "blob <bytes>\0<text>". Equal to what writeBlob returns. */
-export function blobOid(text: string): string {
-  const body = Buffer.from(text, 'utf8');
-  return createHash('sha1').update(`blob ${body.byteLength}\u0000`).update(body).digest('hex');
 }
 
 /** The object without the annotations that change on every commit. */
@@ -202,7 +184,7 @@ function diffCluster(
   interface Item {
     object: Record<string, unknown>;
     same: AppliedObject | null;
-    ref: ResourceRef;
+    ref: ObjectRef;
     id: string;
     base: string;
   }
@@ -215,7 +197,7 @@ function diffCluster(
       item = { object, same: cached, ref: cached.ref, id: cached.id, base: manifestPathKey(cached) };
     } else {
       const ref = refOfObject(object);
-      item = { object, same: null, ref, id: objectId(cluster, ref), base: manifestPath(cluster, ref).toLowerCase() };
+      item = { object, same: null, ref, id: clusterObjectId(cluster, ref), base: manifestPath(cluster, ref).toLowerCase() };
     }
     clashCounts.set(item.base, (clashCounts.get(item.base) ?? 0) + 1);
     items.push(item);

@@ -1,6 +1,7 @@
 // README.md of the status branch: the status for people browsing the branch on a Git host —
 // phase first, then clusters × sync state, targets, placements and diagnostics as tables.
-import type { ReconcileStatus } from './document.js';
+import { MANIFESTS_DIR, type ReconcileStatus } from './document.js';
+import { describeRef } from '../objects/identity.js';
 
 const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
 /** Long tables are cut here; status.yaml always has everything. */
@@ -32,7 +33,7 @@ export function statusReadme(s: ReconcileStatus): string {
     ...placementsSection(s),
     ...diagnosticsSection(s),
     '',
-    `_The rendered manifests of revision \`${shortRevision(s.lastGoodRevision)}\` are in [\`manifests/\`](manifests/)._`,
+    `_The rendered manifests of revision \`${shortRevision(s.lastGoodRevision)}\` are in [\`${MANIFESTS_DIR}/\`](${MANIFESTS_DIR}/)._`,
     '',
   ].join('\n');
 }
@@ -147,7 +148,7 @@ function placementsSection(s: ReconcileStatus): string[] {
             ? `error: ${String(p.error)}`
             : clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ') || '—';
           return [
-            `${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name}`,
+            describeRef(r),
             pol ? `${pol.kind}/${pol.name}` : '—',
             p.replicas === null || p.replicas === undefined ? '—' : String(p.replicas),
             where,

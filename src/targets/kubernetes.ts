@@ -5,8 +5,8 @@
 // clusters and failover are the live fleet's (src/live/live-fleet.ts), which shares the target's
 // ClusterPool so a cluster has one connection.
 import { parse } from 'yaml';
-import { identityKey } from '../objects/normalize.js';
-import type { ResourceRef } from '../model/types.js';
+import { identityKey } from '../objects/identity.js';
+import type { ObjectRef } from '../objects/identity.js';
 import type { KubeApiOptions } from '../kube/api.js';
 import { ClusterPool, type ClusterPoolDeps, type RequestPolicy } from '../kube/cluster-pool.js';
 import type { ConnectionSettings } from '../kube/connections.js';
@@ -63,7 +63,7 @@ export class KubernetesTarget implements Target {
   readonly name: string;
   /** The clusters' connections (the live fleet observes through the same ones). */
   readonly pool: ClusterPool;
-  private readonly parsed = new Map<string, { id: string; ref: ResourceRef; object: Record<string, unknown> }>();
+  private readonly parsed = new Map<string, { id: string; ref: ObjectRef; object: Record<string, unknown> }>();
   private inventory: FleetInventory | null = null;
   /** Clusters the kept inventory had an entry for, or synced by this process: no adoption for them. */
   private readonly inventoried = new Set<string>();
@@ -187,7 +187,7 @@ export class KubernetesTarget implements Target {
 }
 
 /** group|kind|namespace|name of a ref (identityKey of the object it names). */
-function refIdentity(ref: ResourceRef): string {
+function refIdentity(ref: ObjectRef): string {
   return identityKey({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { namespace: ref.namespace, name: ref.name } });
 }
 

@@ -4,6 +4,8 @@ import type { DiagnosticSink } from '../model/diagnostics.js';
 import type { FleetModel, Manifest, PlacementResult } from '../model/types.js';
 import { refOf } from '../placement/schedule.js';
 import { replicaField } from '../placement/workload.js';
+import { isMap } from '../objects/json.js';
+import { versionedKey } from '../objects/identity.js';
 
 interface Destination {
   destination?: { host?: string; subset?: string };
@@ -11,10 +13,6 @@ interface Destination {
 }
 
 const ROUTE_KINDS = ['http', 'tcp', 'tls'] as const;
-
-function key(m: { apiVersion: string; kind: string; namespace: string; name: string }): string {
-  return `${m.apiVersion}|${m.kind}|${m.namespace}|${m.name}`;
-}
 
 function templateLabels(m: Manifest): Record<string, string> {
   const spec = m.object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
@@ -35,19 +33,20 @@ function subsetSelector(model: FleetModel, vs: Manifest, host: string, subset: s
       continue;
     const subsets = Array.isArray(spec.subsets) ? (spec.subsets as Array<{ name?: unknown; labels?: unknown } | null>) : [];
     const s = subsets.find((x) => x?.name === subset);
-    if (s?.labels && typeof s.labels === 'object' && !Array.isArray(s.labels)) return s.labels as Record<string, string>;
+    const labels = s?.labels;
+    if (isMap(labels)) return labels as Record<string, string>;
   }
   return { app: short, version: subset };
 }
 
 /** Checks every VirtualService of the revision; reports through the sink. */
 export function checkVirtualServices(model: FleetModel, placements: readonly PlacementResult[], sink: DiagnosticSink): void {
-  const placementByKey = new Map(placements.map((p) => [key(p.resource), p]));
+  const placementByKey = new Map(placements.map((p) => [versionedKey(p.resource), p]));
   const workloads = model.resources.filter((m) => replicaField(m.apiVersion, m.kind) !== null);
   for (const vs of model.resources) {
     if (vs.kind !== 'VirtualService' || !vs.apiVersion.startsWith('networking.istio.io/')) continue;
     const spec = (vs.object.spec ?? {}) as Record<string, unknown>;
-    const reach = new Set((placementByKey.get(key(refOf(vs))) ?? { clusters: [] }).clusters.map((c) => c.name));
+    const reach = new Set((placementByKey.get(versionedKey(refOf(vs))) ?? { clusters: [] }).clusters.map((c) => c.name));
     for (const routeKind of ROUTE_KINDS) {
       const routes = spec[routeKind];
       if (!Array.isArray(routes)) continue;
@@ -93,7 +92,7 @@ export function checkVirtualServices(model: FleetModel, placements: readonly Pla
           const selector = subsetSelector(model, vs, host, subset);
           const backing = workloads.filter((w) => Object.entries(selector).every(([k, v]) => templateLabels(w)[k] === v));
           const onReach = backing.some((w) =>
-            (placementByKey.get(key(refOf(w)))?.clusters ?? []).some((c) => reach.has(c.name) && (c.replicas ?? 0) > 0),
+            (placementByKey.get(versionedKey(refOf(w)))?.clusters ?? []).some((c) => reach.has(c.name) && (c.replicas ?? 0) > 0),
           );
           if (!onReach) {
             const labels = Object.entries(selector)

@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import { NOT_READY_TAINT_KEY } from '../../src/live/failover.js';
 import { failoverUnschedulable, keptDiagnostics, livePhase, recentEvents, withKeptObjects } from '../../src/live/live-status.js';
-import { stateFromObjects, objectId, type AppliedObject } from '../../src/state/change-set.js';
+import { stateFromObjects, type AppliedObject } from '../../src/state/change-set.js';
+import { clusterObjectId as objectId } from '../../src/objects/identity.js';
 import type { Diagnostic } from '../../src/model/diagnostics.js';
 import type { PlacementResult, PreviousPlacement } from '../../src/model/types.js';
 

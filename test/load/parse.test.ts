@@ -264,8 +264,8 @@ describe('makeFieldLocator', () => {
 
   it('the sink turns a field path into the field line, and falls back to the document start', () => {
     const sink = new DiagnosticSink(locate);
-    sink.error('X', 'm', { source, path: ['spec', 'placement'] });
-    sink.error('Y', 'm', { source, path: ['nothing'] });
-    expect(sink.items.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(['X 11:3', 'Y 6:1']);
+    sink.error('INVALID_POLICY', 'm', { source, path: ['spec', 'placement'] });
+    sink.error('UNKNOWN_FIELD', 'm', { source, path: ['nothing'] });
+    expect(sink.items.map((d) => `${d.code} ${d.line}:${d.column}`)).toEqual(['INVALID_POLICY 11:3', 'UNKNOWN_FIELD 6:1']);
   });
 });

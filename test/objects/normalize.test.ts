@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { identityKey, normalizeObject, redactSecret } from '../../src/objects/normalize.js';
+import { normalizeObject, redactSecret } from '../../src/objects/normalize.js';
+import { identityKey } from '../../src/objects/identity.js';
 import { fieldChanges, describeFieldChange } from '../../src/diff/fields.js';
 import { liveStateFromFiles } from '../../src/state/applied-files.js';
 

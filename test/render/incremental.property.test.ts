@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PreviousPlacement } from '../../src/model/types.js';
 import { IncrementalRenderer } from '../../src/render/incremental.js';
-import { renderFleet, resourceKey, type RenderResult } from '../../src/render/render-fleet.js';
+import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
+import { versionedKey as resourceKey } from '../../src/objects/identity.js';
 import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFiles, type FleetEdit } from './incremental-fleet.js';
 
 const edit: fc.Arbitrary<FleetEdit> = fc.oneof(

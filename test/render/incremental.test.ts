@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import type { PreviousPlacement } from '../../src/model/types.js';
 import { IncrementalRenderer, type FileChange } from '../../src/render/incremental.js';
-import { renderFleet, resourceKey, type RenderResult } from '../../src/render/render-fleet.js';
+import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
+import { versionedKey as resourceKey } from '../../src/objects/identity.js';
 import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
 import { applyEdit, changesBetween, fleetFiles, initialFleet, sourceFiles, type FleetEdit, type FleetState } from './incremental-fleet.js';
 

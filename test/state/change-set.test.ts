@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { blobOid, diffDesired, normalizeForDiff, stateObjects, type AppliedState } from '../../src/state/change-set.js';
+import { diffDesired, normalizeForDiff, stateObjects, type AppliedState } from '../../src/state/change-set.js';
+import { blobOid } from '../../src/source/objects.js';
 import { checkDeletions } from '../../src/state/deletion-guard.js';
 import { layoutManifests } from '../../src/render/layout.js';
 import { toStableYaml } from '../../src/objects/serialize.js';

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js';
 import { nodeTargetFs } from '../../src/targets/fs.js';
-import { blobOid } from '../../src/state/change-set.js';
+import { blobOid } from '../../src/source/objects.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
 import { del, plan, write } from './plan-fixtures.js';
 

@@ -1,5 +1,6 @@
 // Hand-made target plans for the directory and git target tests.
-import { blobOid, type ObjectChange } from '../../src/state/change-set.js';
+import type { ObjectChange } from '../../src/state/change-set.js';
+import { blobOid } from '../../src/source/objects.js';
 import type { TargetPlan } from '../../src/targets/target.js';
 
 export const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' };

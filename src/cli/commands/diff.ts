@@ -9,12 +9,13 @@ import { renderFleet } from '../../render/render-fleet.js';
 import { computeDiff, diffExitCode, type DiffReport, type LiveSource } from '../../diff/compute.js';
 import { dryRunLiveClusters, liveDiffReport, liveDiffWork } from '../../diff/live-clusters.js';
 import { liveStateFromFiles, type LiveState } from '../../state/applied-files.js';
+import { statusBranchTip } from '../../state/branch.js';
 import { formatDiffGithub, formatDiffJson, formatDiffText } from '../../diff/format.js';
 import { DEFAULT_KUBE_API_OPTIONS } from '../../kube/api.js';
 import { closeClusterClients, openClusterClients, readTextFileOrNull } from '../../kube/clients.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { formatDiagnosticsText } from '../../model/diagnostics-format.js';
-import { DEFAULT_STATUS_BRANCH, readFleetSource, readPrevious, statusBranchTip } from '../input.js';
+import { DEFAULT_STATUS_BRANCH, readFleetSource, readPrevious } from '../input.js';
 import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
 const USAGE =

@@ -5,6 +5,7 @@ import type { PlacementResult } from '../../model/types.js';
 import { placementJson } from '../../render/contract.js';
 import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
+import { describeRef } from '../../objects/identity.js';
 
 const USAGE = `flotilla explain KIND/NAMESPACE/NAME ${FLEET_FLAGS_USAGE} [--format text|json]`;
 
@@ -36,7 +37,7 @@ export function findPlacement(placements: readonly PlacementResult[], target: st
 export function explainText(p: PlacementResult): string {
   const r = p.resource;
   const lines: string[] = [];
-  lines.push(`${r.kind} ${r.namespace ? r.namespace + '/' : ''}${r.name} (${r.apiVersion})`);
+  lines.push(`${describeRef(r)} (${r.apiVersion})`);
   lines.push(`policy:   ${p.policy ? `${p.policy.kind} ${p.policy.namespace ? p.policy.namespace + '/' : ''}${p.policy.name}` : '(none)'}`);
   if (p.replicas !== null) lines.push(`replicas: ${p.replicas}`);
   if (p.affinityName) lines.push(`affinity: ${p.affinityName}`);

@@ -1,17 +1,14 @@
 // flotilla status: the last reconcile as recorded on the status branch — of a local repository
-// (--repo DIR, reading refs/heads/<branch> or else origin/<branch>) or of the configured source
+// (--repo DIR, reading <branch> or else origin/<branch>) or of the configured source
 // (--config FILE, fetching the branch). Exit 0 when Synced, 1 otherwise.
 import path from 'node:path';
-import git from 'isomorphic-git';
-import fs from 'node:fs';
 import { readConfigFile } from '../../config/load.js';
 import { DEFAULT_STATUS_BRANCH } from '../../config/schema.js';
 import { silentLogger } from '../../log/logger.js';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { locateGitDirectory } from '../../source/git-revision.js';
-import { ObjectStore } from '../../source/objects.js';
 import { openSourceRepository } from '../../source/remote.js';
-import { readStatusAt, type StatusSnapshot } from '../../state/branch.js';
+import { readStatusAt, statusBranchTip, type StatusSnapshot } from '../../state/branch.js';
 import { serializeStatus } from '../../state/document.js';
 import { formatStatusText } from '../../state/summary.js';
 import { systemClock } from '../../reconcile/reconciler.js';
@@ -21,12 +18,9 @@ const USAGE = 'flotilla status [--repo DIR | --config FILE] [--branch BRANCH] [-
 
 /** Reads the status branch of a local repository: the local branch, else its origin/ copy. */
 export async function readLocalStatus(dir: string, branch: string): Promise<StatusSnapshot> {
-  const gitdir = await locateGitDirectory(dir);
-  const objects = new ObjectStore(gitdir);
-  for (const ref of [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`]) {
-    const tip = await git.resolveRef({ fs, gitdir, ref }).catch(() => null);
-    if (tip) return readStatusAt(objects, tip);
-  }
+  await locateGitDirectory(dir); // a plain folder is NOT_A_REPOSITORY here, where the `auto` inputs read it as never reconciled
+  const tip = await statusBranchTip(dir, branch);
+  if (tip) return readStatusAt(tip.objects, tip.commit);
   throw new FlotillaError(
     'STATUS_NOT_FOUND',
     `no status branch "${branch}" in ${dir} (has \`flotilla reconcile\` run against it? fetch it with: git fetch origin ${branch})`,

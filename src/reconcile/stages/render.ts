@@ -5,7 +5,8 @@
 // stage resets it, so the next pass reads the whole revision again.
 import type { PlacementResult, PreviousPlacement } from '../../model/types.js';
 import { placementJson } from '../../render/contract.js';
-import { resourceKey, type RenderResult } from '../../render/render-fleet.js';
+import type { RenderResult } from '../../render/render-fleet.js';
+import { versionedKey } from '../../objects/identity.js';
 import type { FleetInfo } from '../../targets/target.js';
 import type { PassContext, ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
@@ -129,7 +130,7 @@ export function previousPlacements(r: RenderState, result: RenderResult): Map<st
         p,
         (prev = { clusters: p.clusters.map((c) => ({ name: c.name, replicas: c.replicas })), affinityName: p.affinityName ?? null }),
       );
-    out.set(resourceKey(p.resource), prev);
+    out.set(versionedKey(p.resource), prev);
   }
   return out;
 }

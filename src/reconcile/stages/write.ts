@@ -3,42 +3,18 @@
 // full compare; a target over live clusters is written every pass (drift). A failed target is
 // reported, not thrown, and compares everything next pass. adoptDesired then makes the desired
 // state the applied one and its placements the last good ones.
-import { FlotillaError } from '../../model/diagnostics.js';
-import { resourceKey } from '../../render/render-fleet.js';
+import { versionedKey } from '../../objects/identity.js';
 import { safeSegment } from '../../render/layout.js';
-import { EMPTY_TREE } from '../../source/objects.js';
 import { summarize } from '../../source/remote.js';
 import { stateFiles, type DesiredDiff } from '../../state/change-set.js';
 import { writesLiveClusters, type Target, type TargetPlan, type TargetReport } from '../../targets/target.js';
 import type { PassContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
+import { writeManifestsTree } from '../../state/branch.js';
 import type { WriteReason } from '../reasons.js';
 import { appliedAt } from '../revisions.js';
 import type { CheckedRevision, Diffed } from './diff.js';
 import { placementRecords, previousPlacements } from './render.js';
-
-/** Writes the blobs of changed objects and returns the desired state's tree. */
-async function writeDesiredTree(ctx: PassContext, state: ReconcilerState, diff: DesiredDiff): Promise<string | null> {
-  const { objects } = ctx.git;
-  const current = state.revisions.manifestsTree;
-  const edits = new Map<string, string | null>();
-  const written = diff.changes.filter((c) => c.action !== 'deleted');
-  const oids = await objects.writeBlobs(written.map((c) => c.text!));
-  written.forEach((c, i) => {
-    if (oids[i] !== c.oid) throw new FlotillaError('INTERNAL', `blob oid mismatch for ${c.path}: ${oids[i]} != ${c.oid}`);
-  });
-  for (const c of diff.changes) {
-    if (c.previousPath !== undefined) edits.set(c.previousPath, null);
-    if (c.action === 'deleted') {
-      if (!edits.has(c.path)) edits.set(c.path, null);
-      continue;
-    }
-    edits.set(c.path, c.oid!);
-  }
-  if (edits.size === 0 && current !== null) return current;
-  const tree = await objects.editTree(current, edits);
-  return tree === EMPTY_TREE ? null : tree;
-}
 
 /** A value computed on first use. */
 function lazy<T>(make: () => T): () => T {
@@ -111,7 +87,7 @@ export interface Written {
 export async function writeStage(ctx: PassContext, state: ReconcilerState, diffed: Diffed): Promise<StageResult<Written, WriteReason>> {
   let manifestsTree: string | null;
   try {
-    manifestsTree = await writeDesiredTree(ctx, state, diffed.diff);
+    manifestsTree = await writeManifestsTree(ctx.git.objects, state.revisions.manifestsTree, diffed.diff.changes);
   } catch (e) {
     return stageFailure('write', 'ObjectWriteFailed', e);
   }
@@ -123,7 +99,7 @@ export function adoptDesired(ctx: PassContext, state: ReconcilerState, checked: 
   state.applied = { ...state.applied, state: diffed.diff.next, lists: diffed.diff.lists };
   const previous = previousPlacements(state.render, checked.result);
   // A kept placement stays the base of the next schedule, so it returns where it was.
-  for (const k of checked.kept) previous.set(resourceKey(k.placement.resource), k.previous);
+  for (const k of checked.kept) previous.set(versionedKey(k.placement.resource), k.previous);
   const lastGood = { revision: ctx.head, placements: placementRecords(state.render, checked.result), previous };
   state.revisions = appliedAt(state.revisions, written.manifestsTree, lastGood);
   if (state.render.last) state.render.last.lastGood = lastGood;

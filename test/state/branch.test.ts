@@ -1,0 +1,78 @@
+// The status branch's one tip resolver, its manifests/ writer and reader: what the writer writes,
+// the restore reads back unchanged.
+import fs from 'node:fs';
+import path from 'node:path';
+import isoGit from 'isomorphic-git';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLUSTER_ANNOTATION } from '../../src/objects/tracking.js';
+import { ObjectStore } from '../../src/source/objects.js';
+import { appliedObjectOf } from '../../src/state/applied-files.js';
+import { manifestsEdits, readAppliedState, statusBranchTip, writeManifestsTree } from '../../src/state/branch.js';
+import { diffDesired, stateFromObjects, stateObjects, type ObjectChange } from '../../src/state/change-set.js';
+import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
+
+afterAll(cleanupRepos);
+
+/** A ConfigMap as the renderer emits it for `cluster`: its tracking annotation names the cluster. */
+const cm = (cluster: string, name: string) => ({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name, namespace: 'default', annotations: { [CLUSTER_ANNOTATION]: cluster } },
+});
+
+describe('statusBranchTip', () => {
+  it('the local branch first, then origin/<branch>; null without either and for a plain folder', async () => {
+    const { dir, commit } = await makeRepo({ 'a.yaml': 'a: 1\n' });
+    await git(dir, 'update-ref', 'refs/remotes/origin/flotilla-status', commit);
+    expect(await statusBranchTip(dir, 'flotilla-status')).toMatchObject({ ref: 'origin/flotilla-status', commit });
+    await git(dir, 'branch', 'flotilla-status', commit);
+    expect(await statusBranchTip(dir, 'flotilla-status')).toMatchObject({ ref: 'flotilla-status', commit });
+    expect(await statusBranchTip(dir, 'elsewhere')).toBeNull();
+    expect(await statusBranchTip(await makeTempDir(), 'flotilla-status')).toBeNull();
+  });
+});
+
+describe('manifests/ written and read back', () => {
+  it('the applied state the restore reads is the one the change set wrote', async () => {
+    const gitdir = path.join(await makeTempDir(), 'r.git');
+    await isoGit.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+    const store = new ObjectStore(gitdir);
+    const first = diffDesired({
+      previous: new Map(),
+      manifests: { east: [cm('east', 'a'), cm('east', 'b')], 'we st': [cm('we st', 'a')] },
+    });
+    const tree = await writeManifestsTree(store, null, first.changes);
+    const restored = await readAppliedState(store, tree);
+    expect(stateFromObjects(restored.values())).toEqual(first.next);
+
+    const second = diffDesired({ previous: first.next, manifests: { east: [cm('east', 'a')] } });
+    const tree2 = await writeManifestsTree(store, tree, second.changes);
+    expect([...(await readAppliedState(store, tree2)).values()]).toEqual([...stateObjects(second.next)]);
+    expect(await writeManifestsTree(store, tree2, diffDesired({ previous: second.next, manifests: {} }).changes)).toBeNull();
+  });
+
+  it('an apiVersion bump deletes and writes the same path: the path keeps the new blob', () => {
+    const change = (action: ObjectChange['action'], oid?: string): ObjectChange =>
+      ({
+        action,
+        id: action,
+        cluster: 'c',
+        ref: { apiVersion: 'v1', kind: 'X', namespace: '', name: 'x' },
+        path: 'c/_cluster/x-x.yaml',
+        oid,
+      }) as ObjectChange;
+    expect(manifestsEdits([change('created', 'new'), change('deleted')])).toEqual(new Map([['c/_cluster/x-x.yaml', 'new']]));
+  });
+
+  it('the restore takes one object per file, its cluster from the tracking annotation', () => {
+    const annotated = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    ' + `${CLUSTER_ANNOTATION}: we st\n`;
+    expect(appliedObjectOf('we%20st/_cluster/configmap-a.yaml', 'oid', annotated)).toMatchObject({ cluster: 'we st', oid: 'oid' });
+    expect(appliedObjectOf('c/x.yaml', 'o', 'kind: A\n---\nkind: B\n')).toEqual({
+      problem: 'manifests/c/x.yaml: 2 documents, not one object; it will be rewritten',
+    });
+    expect(appliedObjectOf('c/x.yaml', 'o', '')).toEqual({ problem: 'manifests/c/x.yaml: not a Kubernetes object; it will be rewritten' });
+    expect(appliedObjectOf('c/x.yaml', 'o', 'a: [')).toMatchObject({
+      problem: expect.stringMatching(/^manifests\/c\/x.yaml: not YAML \(/),
+    });
+  });
+});
