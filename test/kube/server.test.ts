@@ -735,7 +735,7 @@ describe('faults and the request log', () => {
     expect((await call(server, 'GET', '/api/v1/namespaces/default/configmaps/cfg')).status).toBe(200);
   });
 
-  it('the request log counts writes with method, path, content type, status and manager', async () => {
+  it('the request log counts writes with method, path, content type, status, manager and whether credentials came', async () => {
     await apply(server, DEPLOY_PATH, deployment(), 'flotilla');
     await call(server, 'GET', DEPLOY_PATH);
     await apply(server, DEPLOY_PATH, deployment(), 'flotilla', { dryRun: true });
@@ -748,6 +748,7 @@ describe('faults and the request log', () => {
         status: 201,
         manager: 'flotilla',
         dryRun: false,
+        credentials: true,
       },
       {
         method: 'PATCH',
@@ -757,6 +758,7 @@ describe('faults and the request log', () => {
         status: 200,
         manager: 'flotilla',
         dryRun: true,
+        credentials: true,
       },
     ]);
     server.clearRequests();
