@@ -20,6 +20,7 @@ import { divideHpaBounds } from '../placement/division.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
+import { checkBuiltinKinds } from '../validate/builtin-schema.js';
 import {
   CLUSTER_ANNOTATION,
   MANAGED_LABEL,
@@ -227,7 +228,7 @@ function isFollowingHpa(m: Manifest): boolean {
 
 /**
  * The placement steps after scheduling, shared by the full and the incremental render: HPAs follow
- * their targets, placements are sorted (docs/reference/contract.md order) and VirtualServices are checked.
+ * their targets, placements are sorted (docs/reference/contract.md order), VirtualServices and built-in kinds are checked.
  */
 export function completePlacements(
   model: FleetModel,
@@ -243,6 +244,7 @@ export function completePlacements(
   }
   const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
   checkVirtualServices(model, sortedPlacements, sink);
+  checkBuiltinKinds(model.resources, sink, (m) => placements.get(resourceKey(refOf(m)))?.error != null);
   return { sortedPlacements, hpaBounds };
 }
 
