@@ -35,6 +35,8 @@ export type Shape =
 export interface Model {
   /** The class name, e.g. V1Container. */
   name: string;
+  /** Without its version: Container. */
+  type: string;
   fields: ReadonlyMap<string, Shape>;
 }
 
@@ -120,9 +122,10 @@ export function modelNamed(className: string): Model | null {
   if (model === undefined) {
     const attributes = attributesOf(className);
     if (attributes) {
-      const quantities = new Set(QUANTITY_FIELDS[unversionedName(className)] ?? []);
+      const type = unversionedName(className);
+      const quantities = new Set(QUANTITY_FIELDS[type] ?? []);
       const fields = new Map(attributes.map((a) => [a.baseName, shapeOf(a.type, a.format, quantities.has(a.baseName))]));
-      model = { name: className, fields };
+      model = { name: className, type, fields };
     } else model = null;
     modelCache.set(className, model);
   }

@@ -317,6 +317,22 @@ describe('every path sees them', () => {
     ]);
   });
 
+  it('a later incremental update that leaves the bad file alone still reports it, at the same line', () => {
+    const engine = new IncrementalRenderer();
+    const cm = { path: 'cm.yaml', text: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata:\n  a: 1\n' };
+    const web = { path: 'web.yaml', text: deployment('  replicas: 2') };
+    const schema = (r: { diagnostics: Array<{ code: string; file: string | null; line: number | null }> }) =>
+      r.diagnostics.filter((d) => d.code.startsWith('SCHEMA_')).map((d) => `${d.code} ${d.file}:${d.line}`);
+    expect(schema(engine.update({ revision: 'a', changes: [{ path: 'clusters.yaml', text: CLUSTERS }, cm, web] }))).toEqual([
+      'SCHEMA_TYPE cm.yaml:5',
+    ]);
+    const edited = { path: 'web.yaml', text: deployment('  replicas: nine') };
+    expect(schema(engine.update({ revision: 'b', changes: [edited] }))).toEqual(['SCHEMA_TYPE cm.yaml:5', 'SCHEMA_TYPE web.yaml:6']);
+    expect(schema(engine.update({ revision: 'c', changes: [{ path: 'cm.yaml', text: cm.text.replace('a: 1', 'a: "1"') }] }))).toEqual([
+      'SCHEMA_TYPE web.yaml:6',
+    ]);
+  });
+
   it('the seed fleets stay clean: no schema diagnostic', async () => {
     for (const dir of ['fixtures/seed', 'fixtures/seed-article']) {
       const files = await readFleetDirectory(path.join(ROOT, dir));
