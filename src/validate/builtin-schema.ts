@@ -9,6 +9,8 @@
 // The schema is @kubernetes/client-node's (builtin-registry.ts). `status` is never checked, `null`
 // is absent (as in the API server's JSON decoding) and kinds the library does not know — custom
 // resources, removed API versions — are skipped: CustomResourceDefinitions are checked elsewhere.
+// The schema is that of the library's Kubernetes version (1.34 for client-node 1.4.0): a field added
+// in a later release is unknown until the library is upgraded.
 import type { DiagnosticSink } from '../model/diagnostics.js';
 import { describeValue, formatPath, isRecord } from '../model/fields.js';
 import type { FieldPath, Manifest } from '../model/types.js';

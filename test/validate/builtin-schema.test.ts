@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { readFleetDirectory } from '../../src/load/files.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { IncrementalRenderer } from '../../src/render/incremental.js';
-import { apiClasses, kindRegistry, modelNamed, QUANTITY_FIELDS, unversionedName } from '../../src/validate/builtin-registry.js';
+import { apiClasses, kindRegistry, modelNamed, QUANTITY_FIELDS, shapeOf, unversionedName } from '../../src/validate/builtin-registry.js';
 import { API_SERVER_RULES } from '../../src/validate/builtin-rules.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -99,6 +99,26 @@ describe('the registry: built-in kinds from @kubernetes/client-node, derived, no
       await new Api(config).getAPIResources().catch(() => undefined);
       expect(urls.pop(), api.className).toBe(`http://server/${api.group ? `apis/${api.group}` : 'api'}/${api.version}`);
     }
+  });
+
+  it('every type reachable from a registered kind is understood: only `any` and `object` accept anything', () => {
+    const seen = new Set<string>();
+    const loose: string[] = [];
+    const pending = [...kindRegistry().values()];
+    while (pending.length > 0) {
+      const name = pending.pop()!;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const attributes = (k8s as unknown as Record<string, { getAttributeTypeMap(): Array<{ baseName: string; type: string }> }>)[name]!;
+      for (const a of attributes.getAttributeTypeMap()) {
+        const inner = a.type.replace(/^Array<(.+)>$/, '$1').replace(/^\{ \[key: string\]: (.+); \}$/, '$1');
+        if (modelNamed(inner)) pending.push(inner);
+        else if (JSON.stringify(shapeOf(inner, '')) === '{"kind":"any"}' && inner !== 'any' && inner !== 'object')
+          loose.push(`${name}.${a.baseName}: ${a.type}`);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(500);
+    expect(loose).toEqual([]);
   });
 
   it('every quantity field names a string-typed field of the library (in some version)', () => {
@@ -250,6 +270,12 @@ describe('types as the API server decodes them', () => {
     expect(schemaDiagnostics({ 'web.yaml': strategy('1.5') })).toEqual(['error SCHEMA_TYPE web.yaml:7']);
     expect(schemaDiagnostics({ 'pod.yaml': pod('    env: [{name: PORT, value: 8080}]\n') })).toEqual(['error SCHEMA_TYPE pod.yaml:8']);
     expect(schemaDiagnostics({ 'pod.yaml': pod('    stdin: yes\n    tty: "true"\n') })).toEqual(['error SCHEMA_TYPE pod.yaml:9']);
+  });
+
+  it('a Lease renewTime (metav1.MicroTime) is a date-time string', () => {
+    const lease = (t: string) => `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: l}\nspec:\n  renewTime: ${t}\n`;
+    expect(schemaDiagnostics({ 'lease.yaml': lease('"2024-01-01T00:00:00.000000Z"') })).toEqual([]);
+    expect(schemaDiagnostics({ 'lease.yaml': lease('12') })).toEqual(['error SCHEMA_TYPE lease.yaml:5']);
   });
 
   it('Secret data must be base64; stringData is any string', () => {
