@@ -8,7 +8,8 @@
 //   - SCHEMA_INVALID: a cross-field rule of the API server's validation (builtin-rules.ts).
 // The schema is @kubernetes/client-node's (builtin-registry.ts). `status` is never checked, `null`
 // is absent (as in the API server's JSON decoding) and kinds the library does not know — custom
-// resources, removed API versions — are skipped: CustomResourceDefinitions are checked elsewhere.
+// resources, removed API versions — are skipped: a custom resource is for a check against its
+// CustomResourceDefinition (a CustomResourceDefinition itself is a built-in kind, checked here).
 // The schema is that of the library's Kubernetes version (1.34 for client-node 1.4.0): a field added
 // in a later release is unknown until the library is upgraded.
 import type { DiagnosticSink } from '../model/diagnostics.js';
