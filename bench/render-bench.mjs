@@ -3,6 +3,7 @@
 //   parse floor  — parsing the same YAML with the same options, nothing else;
 //   full render  — renderFleet: load, model, claim, schedule, override, render;
 //   scheduling   — scheduleResource over every resource of the built model, per workload;
+//   schema check — checkBuiltinKinds (part of the full render) alone, over every resource of the model;
 //   peak RSS     — a separate process that renders once, as `flotilla render` does.
 // Prints a table and the ratios; results go to BENCHMARKS.md by hand with the command.
 import { spawnSync } from 'node:child_process';
@@ -28,12 +29,14 @@ async function measure(clusters, workloads) {
   const { DiagnosticSink } = await import('../dist/model/diagnostics.js');
   const { buildClaimIndex, claimResource } = await import('../dist/placement/claim.js');
   const { scheduleResource } = await import('../dist/placement/schedule.js');
+  const { checkBuiltinKinds } = await import('../dist/validate/builtin-schema.js');
 
   const files = syntheticFleet(clusters, workloads);
   const bytes = files.reduce((n, f) => n + f.text.length, 0);
   const parseTimes = [];
   const renderTimes = [];
   const scheduleTimes = [];
+  const schemaTimes = [];
   let result;
   for (let round = 0; round < ROUNDS; round++) {
     let t = performance.now();
@@ -61,11 +64,16 @@ async function measure(clusters, workloads) {
       scheduleResource({ resource, placement: claim.policy.placement, policy: claim.policy, clusters: model.clusters });
     }
     scheduleTimes.push(performance.now() - t);
+
+    t = performance.now();
+    checkBuiltinKinds(model.resources, new DiagnosticSink());
+    schemaTimes.push(performance.now() - t);
     void docs;
   }
   const errors = result.diagnostics.filter((d) => d.severity === 'error');
   const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);
   const schedulable = result.placements.length;
+  const resources = result.model.resources.length;
   return {
     clusters,
     workloads,
@@ -79,6 +87,8 @@ async function measure(clusters, workloads) {
     renderMs: +median(renderTimes).toFixed(0),
     renderOverParse: +(median(renderTimes) / median(parseTimes)).toFixed(2),
     scheduleMsPerResource: +(median(scheduleTimes) / schedulable).toFixed(4),
+    schemaMs: +median(schemaTimes).toFixed(0),
+    schemaMsPerResource: +(median(schemaTimes) / resources).toFixed(4),
   };
 }
 
@@ -113,12 +123,12 @@ if (process.argv[2] === '--child') {
   for (const s of SIZES) rows.push({ ...child('--child', s), ...child('--peak', s) });
   console.log(`render benchmark (node ${process.version}, median of ${ROUNDS} rounds per size, each size in its own process)\n`);
   console.log(
-    '| clusters × workloads | files | MiB | placements | objects rendered | parse floor ms | full render ms | render / parse | schedule ms per resource | peak RSS MiB |',
+    '| clusters × workloads | files | MiB | placements | objects rendered | parse floor ms | full render ms | render / parse | schedule ms per resource | schema check ms (per resource) | peak RSS MiB |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.clusters} × ${r.workloads} | ${r.files} | ${r.megabytes} | ${r.placements} | ${r.renderedObjects} | ${r.parseMs} | ${r.renderMs} | ${r.renderOverParse}× | ${r.scheduleMsPerResource} | ${r.peakRssMiB} |`,
+      `| ${r.clusters} × ${r.workloads} | ${r.files} | ${r.megabytes} | ${r.placements} | ${r.renderedObjects} | ${r.parseMs} | ${r.renderMs} | ${r.renderOverParse}× | ${r.scheduleMsPerResource} | ${r.schemaMs} (${r.schemaMsPerResource}) | ${r.peakRssMiB} |`,
     );
     if (r.errorDiagnostics) console.log(`\n!! ${r.errorDiagnostics} error diagnostics, first: ${r.firstError}`);
   }

@@ -1,5 +1,6 @@
 // The bad-input catalogue (fixtures/bad/README.md): each case is a tiny fleet directory driven
-// through readFleetDirectory → parseFleetFiles → buildFleetModel. For each, the exact diagnostics a
+// through readFleetDirectory → parseFleetFiles → buildFleetModel, and its resources through the
+// built-in schema check (render runs it on every resource). For each, the exact diagnostics a
 // user sees: code, severity (error where Karmada or the API server would reject, warning where it
 // accepts but it is likely a mistake) and file:line. Info notes are not part of the assertion.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -11,6 +12,7 @@ import { makeFieldLocator, parseFleetFiles } from '../src/load/parse.js';
 import { buildFleetModel } from '../src/fleet/build.js';
 import { DiagnosticSink, sortDiagnostics } from '../src/model/diagnostics.js';
 import type { FleetModel } from '../src/model/types.js';
+import { checkBuiltinKinds } from '../src/validate/builtin-schema.js';
 
 const BAD = path.resolve(import.meta.dirname, '../fixtures/bad');
 
@@ -21,6 +23,7 @@ async function load(dir: string): Promise<{ sink: DiagnosticSink; model: FleetMo
   const files = await readFleetDirectory(dir);
   const sink = new DiagnosticSink(makeFieldLocator(files));
   const model = buildFleetModel(parseFleetFiles(files, sink), sink);
+  checkBuiltinKinds(model.resources, sink);
   const seen = sortDiagnostics(sink.items)
     .filter((d) => d.severity !== 'info')
     .map((d): Expected => [d.severity as 'error' | 'warning', d.code, `${d.file}:${d.line}`]);
@@ -51,6 +54,10 @@ const CASES: Record<string, Expected[]> = {
   'invalid-taint-effect': [['error', 'INVALID_CLUSTER', 'cluster.yaml:10']],
   'unknown-fleet-reference': [['warning', 'UNKNOWN_CLUSTER', 'fleet.yaml:10']],
   'cluster-label-conflict': [['warning', 'CLUSTER_LABEL_CONFLICT', 'zz-cluster.yaml:6']],
+  // Built-in kinds against the Kubernetes schema and the API server's cross-field rules.
+  'hpa-min-greater-than-max': [['error', 'SCHEMA_INVALID', 'web.yaml:26']],
+  'configmap-value-not-string': [['error', 'SCHEMA_TYPE', 'settings.yaml:7']],
+  'container-field-typo': [['error', 'SCHEMA_UNKNOWN_FIELD', 'web.yaml:16']],
   // PropagationPolicy placement.
   'wrong-field-type': [['error', 'INVALID_FIELD_TYPE', 'policy.yaml:12']],
   'unknown-cluster': [['warning', 'UNKNOWN_CLUSTER', 'policy.yaml:14']],

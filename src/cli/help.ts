@@ -49,9 +49,9 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   validate: {
     summary: 'load and schedule the fleet, print its diagnostics',
-    usage: 'flotilla validate [fleet flags] [--format text|json|github]',
-    description: 'Exit 0 without errors, 1 with errors. github prints workflow annotations on file:line.',
-    flags: [...FLEET, format('text|json|github', 'text')],
+    usage: 'flotilla validate [fleet flags] [--format text|json|github] [--strict]',
+    description: 'Exit 0 without errors, 1 with errors (or, with --strict, warnings). github prints workflow annotations on file:line.',
+    flags: [...FLEET, format('text|json|github', 'text'), { flag: '--strict', text: 'warnings are errors too (exit 1), for CI' }],
   },
   get: {
     summary: 'tables of clusters or placements',

@@ -12,6 +12,7 @@ import { divideHpaBounds } from '../placement/division.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
+import { checkBuiltinKinds } from '../validate/builtin-schema.js';
 import {
   CLUSTER_ANNOTATION,
   MANAGED_LABEL,
@@ -209,7 +210,7 @@ function isFollowingHpa(m: Manifest): boolean {
 
 /**
  * The placement steps after scheduling, shared by the full and the incremental render: HPAs follow
- * their targets, placements are sorted (docs/reference/contract.md order) and VirtualServices are checked.
+ * their targets, placements are sorted (docs/reference/contract.md order), VirtualServices and built-in kinds are checked.
  */
 export function completePlacements(
   model: FleetModel,
@@ -225,6 +226,7 @@ export function completePlacements(
   }
   const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
   checkVirtualServices(model, sortedPlacements, sink);
+  checkBuiltinKinds(model.resources, sink, (m) => placements.get(versionedKey(refOf(m)))?.error != null);
   return { sortedPlacements, hpaBounds };
 }
 
