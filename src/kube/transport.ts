@@ -6,7 +6,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { identityFor, impersonationHeaders, type Identity, type Impersonation } from '../config/scope.js';
 import { FlotillaError } from '../model/diagnostics.js';
+import { isMap } from '../objects/json.js';
+import { SOURCE_ANNOTATION } from '../objects/tracking.js';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT';
@@ -37,11 +40,44 @@ export interface KubeTransport {
 /** How long authentication headers (which may come from an exec plugin with expiring tokens) are reused. */
 const AUTH_REFRESH_MS = 60_000;
 
+/** The repository file a request's body was rendered from (its flotilla.dev/source-path), or null. */
+function sourcePathOfBody(body: string): string | null {
+  let object: unknown;
+  try {
+    object = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const meta = isMap(object) && isMap(object.metadata) ? object.metadata : null;
+  const file = meta && isMap(meta.annotations) ? meta.annotations[SOURCE_ANNOTATION] : undefined;
+  // Namespaces flotilla adds for its objects ("(generated)") belong to no path.
+  return typeof file === 'string' && file !== '(generated)' ? file : null;
+}
+
+/**
+ * Who a request acts as (docs/guide/live-clusters.md "Impersonation"): a write carrying an object
+ * rendered from a scope path with its own identity is sent as that identity; every other request
+ * (reads, discovery, probes, deletes, and the objects of other paths) as the target's. The
+ * source-path annotation is flotilla's own: render sets it after overrides, so the repository
+ * cannot choose another path's identity.
+ */
+export function requestIdentity(imp: Impersonation | null, req: Pick<KubeHttpRequest, 'method' | 'body'>): Identity | null {
+  if (!imp) return null;
+  if (req.body === undefined || req.method === 'GET' || req.method === 'DELETE' || imp.paths.every((p) => p.identity === null))
+    return imp.identity;
+  return identityFor(imp, sourcePathOfBody(req.body));
+}
+
 /**
  * A transport for the current context of `kc`: TLS material and credentials from the kubeconfig
- * (client-node's applyToHTTPSOptions), one keep-alive connection pool per cluster.
+ * (client-node's applyToHTTPSOptions), one keep-alive connection pool per cluster. With
+ * `impersonation`, every request carries the Impersonate-User (and -Group) headers of its identity,
+ * so the member cluster's RBAC decides what flotilla may do.
  */
-export function kubeconfigTransport(kc: KubeConfig, opts: { now?: () => number } = {}): KubeTransport {
+export function kubeconfigTransport(
+  kc: KubeConfig,
+  opts: { now?: () => number; impersonation?: Impersonation | null } = {},
+): KubeTransport {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new FlotillaError('KUBECONFIG_INVALID', `kubeconfig context "${kc.getCurrentContext()}" names no cluster`);
   const server = cluster.server.replace(/\/+$/, '');
@@ -95,7 +131,11 @@ export function kubeconfigTransport(kc: KubeConfig, opts: { now?: () => number }
       const { headers, agent: a } = await prepare();
       const url = new URL(server + req.path);
       for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-      const h: Record<string, string> = { ...headers, Accept: 'application/json' };
+      const h: Record<string, string | string[]> = {
+        ...headers,
+        ...impersonationHeaders(requestIdentity(opts.impersonation ?? null, req)),
+        Accept: 'application/json',
+      };
       if (req.body !== undefined) {
         h['Content-Type'] = req.contentType ?? 'application/json';
         h['Content-Length'] = String(Buffer.byteLength(req.body));

@@ -1,13 +1,15 @@
 // Scope and impersonation in the reconciler (issue 11), against real git repositories and test API
 // servers (test doubles of kube-apiserver): a revision with an object outside the scope is Invalid
 // before anything is written, with SCOPE_DENIED at its file:line in the status and not one request
-// to the clusters for it.
+// to the clusters for it; with impersonation every request carries its identity and the member
+// cluster's RBAC (the server's stand-in) refuses what that identity may not write.
 import { parse } from 'yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { clearRequests, writes } from '../kube/harness.js';
+import type { TestApiServerOptions } from '../kube/server/index.js';
 import { configFrom, reconcilerFor } from './harness.js';
 
 afterAll(cleanupRepos);
@@ -54,14 +56,14 @@ afterEach(async () => {
 });
 
 /** A repository with `files`, test API servers east and west, and a reconciler with `extra` config appended. */
-async function setup(files: Record<string, string>, extra = '') {
-  fleet = await startFleetApiServers(['east', 'west'], { autoReady: true, namespaceDeletionDelayMs: 0 });
+async function setup(files: Record<string, string>, extra = '', kube = '', server: Omit<TestApiServerOptions, 'name'> = {}) {
+  fleet = await startFleetApiServers(['east', 'west'], { autoReady: true, namespaceDeletionDelayMs: 0, ...server });
   const { dir } = await makeRepo(files);
   const text = `source: {url: ${dir}, cacheDir: cache}
 targets:
   - kubernetes:
       kubeconfig: ${fleet.kubeconfigPath}
-      timeoutSeconds: 2
+      timeoutSeconds: 2${kube}
 ${extra}`;
   const { reconciler } = await reconcilerFor(configFrom(text, await makeTempDir('flotilla-scope-')), { clock: manualClock() });
   return { dir, reconciler, fleet };
@@ -130,5 +132,59 @@ describe('scope in the reconciler', () => {
       'teams/payments/orders.yaml:2 ConfigMap orders/steal is outside the scope: namespace orders is not in ' +
         'scope.paths[0].namespaces.allow [payments]',
     ]);
+  });
+});
+
+describe('impersonation in the reconciler', () => {
+  it("every request carries its identity; a path's identity writes its objects; the cluster refuses writes outside", async () => {
+    const { reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        'apps/web.yaml': configMap('default', 'web', 'v1'),
+        'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
+        'teams/payments/cache.yaml': configMap('shared', 'cache', 'v1'),
+      },
+      `scope:
+  paths:
+    - path: teams/payments
+      namespaces: {allow: [payments, shared]}
+      impersonate: {user: payments-deployer}
+`,
+      '\n      impersonate: {user: flotilla-deployer, groups: [flotilla]}',
+      {
+        // The member clusters' RBAC: only impersonated writes, each identity in its namespaces.
+        impersonation: {
+          require: true,
+          rules: [
+            { user: 'flotilla-deployer', namespaces: ['default'], clusterScoped: true },
+            { user: 'payments-deployer', namespaces: ['payments'] },
+          ],
+        },
+      },
+    );
+    const o = await reconciler.reconcileOnce();
+    // The one refused object fails its cluster's apply; the others are written.
+    expect(o).toMatchObject({ phase: 'Failed', reason: 'TargetWriteFailed' });
+    for (const server of fleet.servers.values()) {
+      expect(server.requests.length).toBeGreaterThan(0);
+      expect(server.requests.filter((r) => r.impersonate === undefined)).toEqual([]);
+      const writesBy = server
+        .writeRequests()
+        .filter((r) => !r.dryRun)
+        .map((r) => `${r.method} ${r.path} ${r.status} as ${r.impersonate!.user}`)
+        .sort();
+      expect(writesBy).toEqual([
+        'PATCH /api/v1/namespaces/default/configmaps/web 201 as flotilla-deployer',
+        // Namespaces flotilla generates for the objects are the target identity's.
+        'PATCH /api/v1/namespaces/payments 201 as flotilla-deployer',
+        'PATCH /api/v1/namespaces/payments/configmaps/app 201 as payments-deployer',
+        'PATCH /api/v1/namespaces/shared 201 as flotilla-deployer',
+        'PATCH /api/v1/namespaces/shared/configmaps/cache 403 as payments-deployer',
+      ]);
+      expect(server.getObject('v1', 'ConfigMap', 'shared', 'cache')).toBeUndefined();
+    }
+    expect(valueOn(fleet, 'east', 'payments', 'app')).toBe('v1');
+    expect(valueOn(fleet, 'west', 'default', 'web')).toBe('v1');
+    expect(o.message).toContain('User "payments-deployer" cannot patch resource "configmaps" in API group "" in the namespace "shared"');
   });
 });
