@@ -140,50 +140,55 @@ export function kubeconfigTransport(
         h['Content-Type'] = req.contentType ?? 'application/json';
         h['Content-Length'] = String(Buffer.byteLength(req.body));
       }
-      return new Promise<KubeHttpResponse>((resolve, reject) => {
-        const lib = url.protocol === 'https:' ? https : http;
-        // A wall-clock deadline over the whole exchange (connect, headers, body). A socket idle
-        // timeout alone never fires for a server that trickles a byte now and then, and the
-        // reconcile loop would wait on that cluster forever. ETIMEDOUT makes it a transient
-        // "no answer" (errors.ts unreachableError), which the retry policy retries.
-        let settled = false;
-        const finish = (fn: () => void) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(deadline);
-          fn();
-        };
-        const deadline = setTimeout(() => {
-          const err = Object.assign(new Error(`timed out after ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' });
-          finish(() => reject(err));
-          r.destroy(err);
-        }, req.timeoutMs);
-        const r = lib.request(url, { method: req.method, headers: h, agent: a }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => finish(() => reject(e)));
-          res.on('aborted', () =>
-            finish(() => reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }))),
-          );
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            if (text && /json/.test(String(res.headers['content-type'] ?? 'application/json'))) {
-              try {
-                body = JSON.parse(text);
-              } catch {
-                body = text;
-              }
-            }
-            finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-          });
-        });
-        r.on('error', (e) => finish(() => reject(e)));
-        r.end(req.body);
-      });
+      return exchange(url, { method: req.method, headers: h, agent: a }, req.body, req.timeoutMs);
     },
     close() {
       agent?.destroy();
     },
   };
+}
+
+/** One HTTP exchange under a wall-clock deadline; resolves with the answer, rejects when none came. */
+function exchange(url: URL, options: http.RequestOptions, payload: string | undefined, timeoutMs: number): Promise<KubeHttpResponse> {
+  return new Promise<KubeHttpResponse>((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    // A wall-clock deadline over the whole exchange (connect, headers, body). A socket idle
+    // timeout alone never fires for a server that trickles a byte now and then, and the
+    // reconcile loop would wait on that cluster forever. ETIMEDOUT makes it a transient
+    // "no answer" (errors.ts unreachableError), which the retry policy retries.
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      fn();
+    };
+    const deadline = setTimeout(() => {
+      const err = Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+      finish(() => reject(err));
+      r.destroy(err);
+    }, timeoutMs);
+    const r = lib.request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (e) => finish(() => reject(e)));
+      res.on('aborted', () =>
+        finish(() => reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }))),
+      );
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        if (text && /json/.test(String(res.headers['content-type'] ?? 'application/json'))) {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = text;
+          }
+        }
+        finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+    });
+    r.on('error', (e) => finish(() => reject(e)));
+    r.end(payload);
+  });
 }
