@@ -285,6 +285,7 @@ function checkKindPattern(p: string): string | null {
   const parts = p.split('/');
   if (parts.length > 2) return `"${p}": write group/Kind without the version (e.g. apps/Deployment; core kinds as Kind or v1/Kind)`;
   const [group, kind] = parts.length === 2 ? [parts[0]!, parts[1]!] : ['', parts[0]!];
+  if (group === 'core') return `"${p}": the core group has no name; write "${kind}" or "v1/${kind}"`;
   if (group !== '' && !GROUP_GLOB.test(group)) return `"${p}": "${group}" is not an API group or a glob of one`;
   if (!KIND_GLOB.test(kind)) return `"${p}": "${kind}" is not a kind or a glob of one`;
   const home = GROUP_OF_KIND[kind];

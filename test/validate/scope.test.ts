@@ -174,7 +174,11 @@ describe('config validation of scope: and impersonate: (every problem with its d
   it('reports wrong shapes, unknown keys, bad globs and kind patterns that would silently match nothing', () => {
     expect(
       problems({
-        default: { namespaces: { allow: ['Payments'] }, kinds: { deny: ['ClusterRoleBinding', 'apps/v1/Deployment'] }, typo: 1 },
+        default: {
+          namespaces: { allow: ['Payments'] },
+          kinds: { deny: ['ClusterRoleBinding', 'apps/v1/Deployment', 'core/Secret'] },
+          typo: 1,
+        },
         paths: [
           { path: '../outside' },
           { path: 'teams/a', clusterScoped: 'no', allowProtected: ['everything'] },
@@ -190,6 +194,7 @@ describe('config validation of scope: and impersonate: (every problem with its d
         '"rbac.authorization.k8s.io/ClusterRoleBinding" (or "*/ClusterRoleBinding" for every group)',
       'scope.default.kinds.deny[1]: "apps/v1/Deployment": write group/Kind without the version (e.g. apps/Deployment; core kinds as ' +
         'Kind or v1/Kind)',
+      'scope.default.kinds.deny[2]: "core/Secret": the core group has no name; write "Secret" or "v1/Secret"',
       'scope.paths[0].path: must be a folder or file inside the repository, relative to its root (got "../outside"); scope.default ' +
         'covers the whole repository',
       'scope.paths[1].clusterScoped: must be true or false',
