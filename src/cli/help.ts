@@ -23,6 +23,7 @@ const FLEET: readonly FlagHelp[] = [
   { flag: '--previous FILE|auto', text: "last placements (render --format json), or auto: the status branch's" },
   { flag: '--observed FILE|auto', text: "observed clusters (readiness, capacity), or auto: the status branch's" },
   { flag: '--status-branch NAME', text: 'the status branch that auto reads (default: flotilla-status)' },
+  { flag: '--config FILE', text: "the reconciler's flotilla.yaml: judge the fleet by its scope (default: the safe defaults)" },
 ];
 
 const format = (values: string, fallback: string): FlagHelp => ({
@@ -72,6 +73,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       { flag: '--fresh', text: 'schedule the head from scratch instead of on top of the base’s placements' },
       { flag: '--observed FILE|auto', text: 'observed clusters, as for render' },
       { flag: '--previous FILE|auto', text: 'placements the base is scheduled on top of, as for render' },
+      { flag: '--config FILE', text: "the reconciler's flotilla.yaml: judge both sides by its scope" },
     ],
   },
   diff: {
@@ -81,7 +83,7 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     flags: [
       ...FLEET,
       format('text|json|github', 'text'),
-      { flag: '--kubeconfig FILE', text: 'compare with the live clusters by server-side dry run' },
+      { flag: '--kubeconfig FILE', text: "compare with the live clusters by server-side dry run (as --config's target impersonates)" },
       { flag: '--context-map CLUSTER=CONTEXT,…', text: 'kubeconfig context of each cluster (repeatable)' },
       { flag: '--secrets-dir DIR', text: 'kubeconfigs of AttachedClusters, by secret name' },
       { flag: '--timeout SECONDS', text: 'per-request timeout for live clusters' },

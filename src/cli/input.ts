@@ -15,7 +15,10 @@ import {
   type ObservedCluster,
 } from '../live/observed.js';
 import { readRevisionFiles, resolveRevision } from '../source/git-revision.js';
-import { DEFAULT_STATUS_BRANCH } from '../config/schema.js';
+import { readConfigFile } from '../config/load.js';
+import { DEFAULT_STATUS_BRANCH, type ReconcileConfig } from '../config/schema.js';
+import { defaultScope, type ScopeConfig } from '../config/scope.js';
+import { withScope } from '../validate/scope.js';
 import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
@@ -37,11 +40,12 @@ export const FLEET_FLAGS = {
   observed: { type: 'string' },
   'status-branch': { type: 'string' },
   format: { type: 'string' },
+  config: { type: 'string' },
 } as const;
 
 /** The usage text of FLEET_FLAGS. */
 export const FLEET_FLAGS_USAGE =
-  '[--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE|auto] [--observed FILE|auto] [--status-branch NAME]';
+  '[--repo DIR] [--ref REF] [--path SUBDIR] [--previous FILE|auto] [--observed FILE|auto] [--status-branch NAME] [--config FILE]';
 
 /** FleetSourceOptions (and --previous) from parsed FLEET_FLAGS values. */
 export function fleetOptions(values: {
@@ -51,7 +55,8 @@ export function fleetOptions(values: {
   previous?: string;
   observed?: string;
   'status-branch'?: string;
-}): FleetSourceOptions & { previous?: string } {
+  config?: string;
+}): FleetSourceOptions & { previous?: string; config?: string } {
   return {
     repo: values.repo,
     ref: values.ref,
@@ -59,7 +64,21 @@ export function fleetOptions(values: {
     previous: values.previous,
     observed: values.observed,
     statusBranch: values['status-branch'],
+    config: values.config,
   };
+}
+
+/**
+ * `--config FILE`: the reconciler's flotilla.yaml, read for what the rendering commands need (its
+ * scope, the kubernetes target) without its secrets, so CI needs none of them. Null without the flag.
+ */
+export async function readConfigFlag(file: string | undefined): Promise<ReconcileConfig | null> {
+  return file === undefined ? null : (await readConfigFile(file, null)).config;
+}
+
+/** The scope `--config FILE` sets, or the safe defaults without one (docs/guide/configuration.md "scope"). */
+export async function readScopeFlag(file: string | undefined): Promise<ScopeConfig> {
+  return (await readConfigFlag(file))?.scope ?? defaultScope();
 }
 
 export interface FleetSourceOptions {
@@ -165,12 +184,14 @@ export async function readPrevious(
   return evicted.length > 0 ? evictFromPrevious(previous, evicted) : previous;
 }
 
-/** Reads and renders in one step, as most commands need. */
-export async function renderFromOptions(opts: FleetSourceOptions & { previous?: string }): Promise<RenderResult> {
+/** Reads and renders in one step, as most commands need, judged by the scope of `config` (the defaults without). */
+export async function renderFromOptions(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<RenderResult> {
+  const scope = await readScopeFlag(opts.config);
   const { files, revision, observed } = await readFleetSource(opts);
-  return renderFleet({
+  const result = renderFleet({
     files,
     revision,
     previous: await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed }),
   });
+  return withScope(result, scope);
 }

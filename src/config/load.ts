@@ -6,6 +6,7 @@ import path from 'node:path';
 import cron from 'node-cron';
 import { parseDocument } from 'yaml';
 import { FlotillaError } from '../model/diagnostics.js';
+import { impersonationOf, readImpersonate, readScope } from './scope.js';
 import { readServiceSections } from './service.js';
 import {
   DEFAULT_AUTHOR,
@@ -41,8 +42,15 @@ export interface LoadedConfig {
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+export interface ParseOptions {
+  file?: string;
+  /** Where `*Env` names are read; null: secrets are not read (credentials and webhook secret null, unset variables no problem). */
+  env: NodeJS.ProcessEnv | null;
+  baseDir: string;
+}
+
 /** Reads and validates a config file; relative paths in it resolve against its directory. */
-export async function readConfigFile(file: string, env: NodeJS.ProcessEnv): Promise<LoadedConfig> {
+export async function readConfigFile(file: string, env: NodeJS.ProcessEnv | null): Promise<LoadedConfig> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -54,9 +62,10 @@ export async function readConfigFile(file: string, env: NodeJS.ProcessEnv): Prom
 
 /**
  * Validates a config text. Throws FlotillaError INVALID_CONFIG listing every problem (data.problems),
- * so one run shows the user all they must fix.
+ * so one run shows the user all they must fix. With `env: null` (the rendering commands' --config,
+ * which need only the scope) no secret is read.
  */
-export function parseConfig(text: string, opts: { file?: string; env: NodeJS.ProcessEnv; baseDir: string }): LoadedConfig {
+export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   const file = opts.file ?? '';
   const problems: ConfigProblem[] = [];
   // YAML 1.2 here, unlike fleet manifests (read as 1.1 like kubectl): under 1.1, docs/reference/contract.md's own
@@ -71,10 +80,10 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
   let webhookSecret: string | null = null;
   if (problems.length === 0) {
     const root = v.object(raw, '', true) ?? {};
-    v.known(root, '', ['source', 'status', 'targets', 'safety', 'log', 'server', 'ha']);
+    v.known(root, '', ['source', 'status', 'targets', 'safety', 'scope', 'log', 'server', 'ha']);
     const sourceRaw = v.object(root.source, 'source', true);
     const source = sourceRaw ? readSource(v, sourceRaw, opts.baseDir) : null;
-    credentials = source ? readCredentials(v, source, opts.env) : null;
+    credentials = source && opts.env ? readCredentials(v, source, opts.env) : null;
     const statusRaw = v.object(root.status, 'status', false) ?? {};
     v.known(statusRaw, 'status', ['branch', 'author']);
     const authorRaw = v.object(statusRaw.author, 'status.author', false) ?? {};
@@ -86,7 +95,10 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
         email: v.string(authorRaw.email, 'status.author.email') ?? DEFAULT_AUTHOR.email,
       },
     };
-    const targets = readTargets(v, root.targets, opts.baseDir);
+    const scope = readScope(root.scope, (at, message) => v.fail(at, message));
+    const targets = readTargets(v, root.targets, opts.baseDir).map((t) =>
+      t.type === 'kubernetes' ? { ...t, impersonation: impersonationOf(t.impersonate, scope) } : t,
+    );
     for (const [i, t] of targets.entries()) {
       if (t.type === 'git' && (t.branch === status.branch || t.branch === source?.branch)) {
         v.fail(
@@ -111,7 +123,17 @@ export function parseConfig(text: string, opts: { file?: string; env: NodeJS.Pro
     );
     webhookSecret = service.webhookSecret;
     if (source)
-      config = { file, source, status, targets, safety: { maxDeletePercent }, log: { level }, server: service.server, ha: service.ha };
+      config = {
+        file,
+        source,
+        status,
+        targets,
+        safety: { maxDeletePercent },
+        scope,
+        log: { level },
+        server: service.server,
+        ha: service.ha,
+      };
   }
   if (problems.length > 0 || !config) {
     const where = file ? `${file}: ` : '';
@@ -292,7 +314,17 @@ function readTargets(v: Validator, raw: unknown, baseDir: string): TargetConfig[
   return out;
 }
 
-const KUBE_FIELDS = ['kubeconfig', 'contexts', 'secretsDir', 'dryRun', 'force', 'parallelism', 'timeoutSeconds', 'failover'] as const;
+const KUBE_FIELDS = [
+  'kubeconfig',
+  'contexts',
+  'secretsDir',
+  'dryRun',
+  'force',
+  'parallelism',
+  'timeoutSeconds',
+  'failover',
+  'impersonate',
+] as const;
 const FAILOVER_FIELDS = ['failureThresholdSeconds', 'tolerationSeconds', 'recoveryThresholdSeconds'] as const;
 
 /** The kubernetes target's settings; paths resolve against the config file's directory. */
@@ -316,6 +348,7 @@ function readKubernetesTarget(v: Validator, body: Record<string, unknown>, at: s
   for (const k of FAILOVER_FIELDS) failover[k] = v.number(failoverRaw[k], `${at}.failover.${k}`, 0, 86_400) ?? DEFAULT_KUBE_FAILOVER[k];
   failover.rebalanceOnRecovery =
     v.boolean(failoverRaw.rebalanceOnRecovery, `${at}.failover.rebalanceOnRecovery`) ?? DEFAULT_KUBE_FAILOVER.rebalanceOnRecovery;
+  const impersonate = readImpersonate(body.impersonate, `${at}.impersonate`, (where, message) => v.fail(where, message));
   return {
     type: 'kubernetes',
     kubeconfig: kubeconfig === undefined ? null : path.resolve(baseDir, kubeconfig),
@@ -326,6 +359,9 @@ function readKubernetesTarget(v: Validator, body: Record<string, unknown>, at: s
     parallelism: v.integer(body.parallelism, `${at}.parallelism`, 1, 1000) ?? null,
     timeoutSeconds: v.number(body.timeoutSeconds, `${at}.timeoutSeconds`, 0.001, 3600) ?? DEFAULT_KUBE_TIMEOUT_SECONDS,
     failover,
+    impersonate,
+    // Filled in with the scope paths' identities once the whole file is read (parseConfig).
+    impersonation: { identity: impersonate, paths: [] },
   };
 }
 

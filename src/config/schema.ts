@@ -2,6 +2,7 @@
 // default filled in, every relative path resolved against the config file's directory. Plain
 // data with no secrets in it, so it can be logged and printed by `doctor`; the credentials the
 // config names live apart, in SourceCredentials.
+import type { Identity, Impersonation, ScopeConfig } from './scope.js';
 import type { HaConfig, ServerConfig } from './service.js';
 
 /** Where the fleet repository is and how to reach it. */
@@ -54,6 +55,10 @@ export interface KubernetesTargetConfig {
   timeoutSeconds: number;
   /** Karmada's cluster failover timings (--cluster-failure-threshold and friends), seconds. */
   failover: { failureThresholdSeconds: number; tolerationSeconds: number; recoveryThresholdSeconds: number; rebalanceOnRecovery: boolean };
+  /** `impersonate:` as written (null: the kubeconfig's own user writes). */
+  impersonate: Identity | null;
+  /** The identities every request to the clusters carries: the target's, and per scope path (config/scope.ts). */
+  impersonation: Impersonation;
 }
 
 export interface SafetyConfig {
@@ -68,6 +73,8 @@ export interface ReconcileConfig {
   status: StatusConfig;
   targets: TargetConfig[];
   safety: SafetyConfig;
+  /** What the fleet repository may place, per folder (config/scope.ts); the safe defaults without `scope:`. */
+  scope: ScopeConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** The HTTP server of `flotilla reconcile` as a service (null: none; config/service.ts). */
   server: ServerConfig | null;

@@ -51,7 +51,8 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 /** Validates the two sections; `problems` gets one entry per mistake. */
 export function readServiceSections(
   raw: { server?: unknown; ha?: unknown },
-  opts: { env: NodeJS.ProcessEnv; resolve(p: string): string },
+  /** env null: the secret is not read (the rendering commands read a config for its scope only). */
+  opts: { env: NodeJS.ProcessEnv | null; resolve(p: string): string },
   problems: Problem[],
 ): ServiceSections {
   const check = new Checker(problems);
@@ -105,7 +106,7 @@ class Checker {
 function readServer(
   s: Record<string, unknown>,
   check: Checker,
-  env: NodeJS.ProcessEnv,
+  env: NodeJS.ProcessEnv | null,
 ): { server: ServerConfig; webhookSecret: string | null } {
   check.known(s, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook']);
   const listen = check.str(s.listen, 'server.listen') ?? '0.0.0.0:8080';
@@ -133,7 +134,7 @@ function readServer(
 function readWebhook(
   w: Record<string, unknown>,
   check: Checker,
-  env: NodeJS.ProcessEnv,
+  env: NodeJS.ProcessEnv | null,
 ): { webhook: NonNullable<ServerConfig['webhook']>; webhookSecret: string | null } {
   check.known(w, 'server.webhook', ['secretEnv', 'allowUnsigned', 'maxBodyBytes', 'rateLimit']);
   const secretEnv = check.str(w.secretEnv, 'server.webhook.secretEnv') ?? null;
@@ -152,7 +153,7 @@ function readWebhook(
       'required: name the environment variable holding the webhook secret (or set allowUnsigned: true)',
     );
   let webhookSecret: string | null = null;
-  if (secretEnv !== null) {
+  if (secretEnv !== null && env !== null) {
     const value = env[secretEnv];
     if (!value) check.fail('server.webhook.secretEnv', `environment variable ${secretEnv} is not set`);
     else if (value.length < 16) check.fail('server.webhook.secretEnv', `the secret in ${secretEnv} is shorter than 16 characters`);

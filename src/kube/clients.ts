@@ -34,10 +34,9 @@ export function openClusterClients(
       continue;
     }
     try {
-      const transport = (opts.transport ?? ((kc) => kubeconfigTransport(kc, { now: opts.now ?? Date.now })))(
-        r.endpoint.kubeConfig,
-        r.endpoint.cluster,
-      );
+      const transport = (
+        opts.transport ?? ((kc) => kubeconfigTransport(kc, { now: opts.now ?? Date.now, impersonation: settings.impersonation ?? null }))
+      )(r.endpoint.kubeConfig, r.endpoint.cluster);
       const api = new KubeApi(r.endpoint.cluster, transport, opts.apiOptions);
       out.clients.set(r.endpoint.cluster, { api, discovery: new Discovery(api) });
       out.via.set(r.endpoint.cluster, r.endpoint.via);

@@ -8,6 +8,7 @@
 // A cluster none of these names has no connection: it is reported, never silently skipped.
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
+import type { Impersonation } from '../config/scope.js';
 
 export interface ConnectionSettings {
   /** The kubeconfig's text (null: none configured). */
@@ -20,6 +21,12 @@ export interface ConnectionSettings {
   contexts: Readonly<Record<string, string>>;
   /** Directory of kubeconfig files named by secret (null: not configured). */
   secretsDir: string | null;
+  /**
+   * Whom every request impersonates, whichever way the cluster was found (the target's identity,
+   * and the scope paths' for their objects: transport.ts requestIdentity). Absent or null: the
+   * kubeconfig's user acts as itself.
+   */
+  impersonation?: Impersonation | null;
 }
 
 export interface ClusterEndpoint {

@@ -6,7 +6,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { identityFor, impersonationHeaders, type Identity, type Impersonation } from '../config/scope.js';
 import { FlotillaError } from '../model/diagnostics.js';
+import { isMap } from '../objects/json.js';
+import { SOURCE_ANNOTATION } from '../objects/tracking.js';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT';
@@ -37,11 +40,44 @@ export interface KubeTransport {
 /** How long authentication headers (which may come from an exec plugin with expiring tokens) are reused. */
 const AUTH_REFRESH_MS = 60_000;
 
+/** The repository file a request's body was rendered from (its flotilla.dev/source-path), or null. */
+function sourcePathOfBody(body: string): string | null {
+  let object: unknown;
+  try {
+    object = JSON.parse(body);
+  } catch {
+    return null;
+  }
+  const meta = isMap(object) && isMap(object.metadata) ? object.metadata : null;
+  const file = meta && isMap(meta.annotations) ? meta.annotations[SOURCE_ANNOTATION] : undefined;
+  // Namespaces flotilla adds for its objects ("(generated)") belong to no path.
+  return typeof file === 'string' && file !== '(generated)' ? file : null;
+}
+
+/**
+ * Who a request acts as (docs/guide/live-clusters.md "Impersonation"): a write carrying an object
+ * rendered from a scope path with its own identity is sent as that identity; every other request
+ * (reads, discovery, probes, deletes, and the objects of other paths) as the target's. The
+ * source-path annotation is flotilla's own: render sets it after overrides, so the repository
+ * cannot choose another path's identity.
+ */
+export function requestIdentity(imp: Impersonation | null, req: Pick<KubeHttpRequest, 'method' | 'body'>): Identity | null {
+  if (!imp) return null;
+  if (req.body === undefined || req.method === 'GET' || req.method === 'DELETE' || imp.paths.every((p) => p.identity === null))
+    return imp.identity;
+  return identityFor(imp, sourcePathOfBody(req.body));
+}
+
 /**
  * A transport for the current context of `kc`: TLS material and credentials from the kubeconfig
- * (client-node's applyToHTTPSOptions), one keep-alive connection pool per cluster.
+ * (client-node's applyToHTTPSOptions), one keep-alive connection pool per cluster. With
+ * `impersonation`, every request carries the Impersonate-User (and -Group) headers of its identity,
+ * so the member cluster's RBAC decides what flotilla may do.
  */
-export function kubeconfigTransport(kc: KubeConfig, opts: { now?: () => number } = {}): KubeTransport {
+export function kubeconfigTransport(
+  kc: KubeConfig,
+  opts: { now?: () => number; impersonation?: Impersonation | null } = {},
+): KubeTransport {
   const cluster = kc.getCurrentCluster();
   if (!cluster) throw new FlotillaError('KUBECONFIG_INVALID', `kubeconfig context "${kc.getCurrentContext()}" names no cluster`);
   const server = cluster.server.replace(/\/+$/, '');
@@ -95,55 +131,64 @@ export function kubeconfigTransport(kc: KubeConfig, opts: { now?: () => number }
       const { headers, agent: a } = await prepare();
       const url = new URL(server + req.path);
       for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-      const h: Record<string, string> = { ...headers, Accept: 'application/json' };
+      const h: Record<string, string | string[]> = {
+        ...headers,
+        ...impersonationHeaders(requestIdentity(opts.impersonation ?? null, req)),
+        Accept: 'application/json',
+      };
       if (req.body !== undefined) {
         h['Content-Type'] = req.contentType ?? 'application/json';
         h['Content-Length'] = String(Buffer.byteLength(req.body));
       }
-      return new Promise<KubeHttpResponse>((resolve, reject) => {
-        const lib = url.protocol === 'https:' ? https : http;
-        // A wall-clock deadline over the whole exchange (connect, headers, body). A socket idle
-        // timeout alone never fires for a server that trickles a byte now and then, and the
-        // reconcile loop would wait on that cluster forever. ETIMEDOUT makes it a transient
-        // "no answer" (errors.ts unreachableError), which the retry policy retries.
-        let settled = false;
-        const finish = (fn: () => void) => {
-          if (settled) return;
-          settled = true;
-          clearTimeout(deadline);
-          fn();
-        };
-        const deadline = setTimeout(() => {
-          const err = Object.assign(new Error(`timed out after ${req.timeoutMs} ms`), { code: 'ETIMEDOUT' });
-          finish(() => reject(err));
-          r.destroy(err);
-        }, req.timeoutMs);
-        const r = lib.request(url, { method: req.method, headers: h, agent: a }, (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('error', (e) => finish(() => reject(e)));
-          res.on('aborted', () =>
-            finish(() => reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }))),
-          );
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            let body: unknown = text;
-            if (text && /json/.test(String(res.headers['content-type'] ?? 'application/json'))) {
-              try {
-                body = JSON.parse(text);
-              } catch {
-                body = text;
-              }
-            }
-            finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-          });
-        });
-        r.on('error', (e) => finish(() => reject(e)));
-        r.end(req.body);
-      });
+      return exchange(url, { method: req.method, headers: h, agent: a }, req.body, req.timeoutMs);
     },
     close() {
       agent?.destroy();
     },
   };
+}
+
+/** One HTTP exchange under a wall-clock deadline; resolves with the answer, rejects when none came. */
+function exchange(url: URL, options: http.RequestOptions, payload: string | undefined, timeoutMs: number): Promise<KubeHttpResponse> {
+  return new Promise<KubeHttpResponse>((resolve, reject) => {
+    const lib = url.protocol === 'https:' ? https : http;
+    // A wall-clock deadline over the whole exchange (connect, headers, body). A socket idle
+    // timeout alone never fires for a server that trickles a byte now and then, and the
+    // reconcile loop would wait on that cluster forever. ETIMEDOUT makes it a transient
+    // "no answer" (errors.ts unreachableError), which the retry policy retries.
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      fn();
+    };
+    const deadline = setTimeout(() => {
+      const err = Object.assign(new Error(`timed out after ${timeoutMs} ms`), { code: 'ETIMEDOUT' });
+      finish(() => reject(err));
+      r.destroy(err);
+    }, timeoutMs);
+    const r = lib.request(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', (e) => finish(() => reject(e)));
+      res.on('aborted', () =>
+        finish(() => reject(Object.assign(new Error('the connection closed before the answer was complete'), { code: 'ECONNRESET' }))),
+      );
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: unknown = text;
+        if (text && /json/.test(String(res.headers['content-type'] ?? 'application/json'))) {
+          try {
+            body = JSON.parse(text);
+          } catch {
+            body = text;
+          }
+        }
+        finish(() => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      });
+    });
+    r.on('error', (e) => finish(() => reject(e)));
+    r.end(payload);
+  });
 }

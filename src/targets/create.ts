@@ -67,6 +67,7 @@ export function kubernetesSettings(t: KubernetesTargetConfig, maxDeletePercent: 
     kubeconfigDir: t.kubeconfig === null ? null : path.dirname(t.kubeconfig),
     contexts: t.contexts,
     secretsDir: t.secretsDir,
+    impersonation: t.impersonation,
     dryRun: t.dryRun,
     force: t.force,
     parallelism: t.parallelism,

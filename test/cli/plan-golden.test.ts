@@ -16,6 +16,8 @@ const EXPECTED_EXIT: Record<string, number> = {
   'priority-takeover': 2,
   'override-change': 2,
   'invalid-head': 1,
+  // The safe defaults refuse a binding to cluster-admin (SCOPE_DENIED): the head is invalid.
+  'cluster-admin-binding': 1,
 };
 
 describe('plan golden outputs on fixture pairs (seed → scenario)', () => {

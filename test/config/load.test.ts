@@ -54,6 +54,9 @@ targets:
         parallelism: null,
         timeoutSeconds: 10,
         failover: { failureThresholdSeconds: 30, tolerationSeconds: 300, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false },
+        // No impersonate: the kubeconfig's user writes as itself.
+        impersonate: null,
+        impersonation: { identity: null, paths: [] },
       },
       { type: 'git', branch: 'flotilla-rendered' },
       { type: 'directory', path: path.join(base, 'rendered') },
@@ -105,6 +108,8 @@ targets:
         timeoutSeconds: 2.5,
         // Unset failover timings keep Karmada's defaults (30 s failure threshold, 30 s recovery).
         failover: { failureThresholdSeconds: 30, tolerationSeconds: 1, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false },
+        impersonate: null,
+        impersonation: { identity: null, paths: [] },
       },
     ]);
   });

@@ -15,11 +15,14 @@ import { DEFAULT_KUBE_API_OPTIONS } from '../../kube/api.js';
 import { closeClusterClients, openClusterClients, readTextFileOrNull } from '../../kube/clients.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { formatDiagnosticsText } from '../../model/diagnostics-format.js';
-import { DEFAULT_STATUS_BRANCH, readFleetSource, readPrevious } from '../input.js';
+import { defaultScope, type Impersonation } from '../../config/scope.js';
+import { withScope } from '../../validate/scope.js';
+import { DEFAULT_STATUS_BRANCH, readConfigFlag, readFleetSource, readPrevious } from '../input.js';
 import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
 const USAGE =
-  'flotilla diff [--repo DIR] [--ref REF] [--path SUBDIR] [--status-branch NAME] [--format text|json|github] [--observed FILE|auto] [--previous FILE|auto]\n' +
+  'flotilla diff [--repo DIR] [--ref REF] [--path SUBDIR] [--status-branch NAME] [--format text|json|github]\n' +
+  '              [--observed FILE|auto] [--previous FILE|auto] [--config FILE]\n' +
   '              [--kubeconfig FILE [--context-map CLUSTER=CONTEXT,…] [--secrets-dir DIR] [--timeout SECONDS]]';
 
 export { DEFAULT_STATUS_BRANCH };
@@ -52,6 +55,8 @@ async function diffLive(input: {
   contexts: Record<string, string>;
   secretsDir: string | null;
   timeoutSeconds: number;
+  /** The identities of --config's kubernetes target (null: the kubeconfig's user). */
+  impersonation: Impersonation | null;
 }): Promise<DiffReport> {
   let kubeconfigText: string;
   try {
@@ -67,7 +72,13 @@ async function diffLive(input: {
       const ref = secretRefs.get(w.cluster);
       return ref ? { name: w.cluster, secretRef: ref } : { name: w.cluster };
     }),
-    { kubeconfigText, kubeconfigDir: path.dirname(path.resolve(input.kubeconfig)), contexts: input.contexts, secretsDir: input.secretsDir },
+    {
+      kubeconfigText,
+      kubeconfigDir: path.dirname(path.resolve(input.kubeconfig)),
+      contexts: input.contexts,
+      secretsDir: input.secretsDir,
+      ...(input.impersonation ? { impersonation: input.impersonation } : {}),
+    },
     { readFile: readTextFileOrNull, apiOptions: { ...DEFAULT_KUBE_API_OPTIONS, timeoutMs: input.timeoutSeconds * 1000 } },
   );
   try {
@@ -107,6 +118,7 @@ export const diffCommand: Command = async (argv, io) => {
       'context-map': { type: 'string', multiple: true },
       'secrets-dir': { type: 'string' },
       timeout: { type: 'string' },
+      config: { type: 'string' },
     },
     USAGE,
   );
@@ -121,13 +133,19 @@ export const diffCommand: Command = async (argv, io) => {
   const contexts = parseContextMap(values['context-map']);
   const dir = path.resolve(values.repo ?? '.');
   const branch = values['status-branch'] ?? DEFAULT_STATUS_BRANCH;
+  const config = await readConfigFlag(values.config);
 
   const source = await readFleetSource({ repo: dir, ref: values.ref, path: values.path, observed: values.observed, statusBranch: branch });
-  const desired = renderFleet({
-    files: source.files,
-    revision: source.revision,
-    previous: await readPrevious(values.previous, { repo: dir, statusBranch: branch, observed: source.observed }),
-  });
+  // Refused objects are reported and never sent, not even as a dry run.
+  const desired = withScope(
+    renderFleet({
+      files: source.files,
+      revision: source.revision,
+      previous: await readPrevious(values.previous, { repo: dir, statusBranch: branch, observed: source.observed }),
+    }),
+    config?.scope ?? defaultScope(),
+  );
+  const kubeTarget = config?.targets.find((t) => t.type === 'kubernetes');
   const recorded = await readStatusBranch(dir, branch);
   const report =
     values.kubeconfig !== undefined
@@ -138,6 +156,7 @@ export const diffCommand: Command = async (argv, io) => {
           contexts,
           secretsDir: values['secrets-dir'] ? path.resolve(values['secrets-dir']) : null,
           timeoutSeconds,
+          impersonation: kubeTarget?.type === 'kubernetes' ? kubeTarget.impersonation : null,
         })
       : computeDiff({
           desiredRevision: desired.revision,

@@ -10,11 +10,13 @@ import { computePlan, DEFAULT_MAX_MOVE, planExitCode, previousFromRender } from 
 import { formatPlanJson } from '../../plan/format-json.js';
 import { formatPlanMarkdown } from '../../plan/format-markdown.js';
 import { formatPlanText } from '../../plan/format-text.js';
-import { readObserved, readPrevious, withObservation } from '../input.js';
+import { withScope } from '../../validate/scope.js';
+import { readObserved, readPrevious, readScopeFlag, withObservation } from '../input.js';
 import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
 const USAGE =
-  'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh] [--observed FILE|auto] [--previous FILE|auto]';
+  'flotilla plan --base REF [--head REF] [--repo DIR] [--path SUBDIR] [--format markdown|text|json] [--max-move PCT] [--fresh]\n' +
+  '              [--observed FILE|auto] [--previous FILE|auto] [--config FILE]';
 
 /** `--max-move 30` or `30%` → 0.3; anything else outside 0..100 is a usage error. */
 export function parseMaxMove(value: string | undefined): number {
@@ -58,6 +60,7 @@ export const planCommand: Command = async (argv, io) => {
       fresh: { type: 'boolean' },
       observed: { type: 'string' },
       previous: { type: 'string' },
+      config: { type: 'string' },
     },
     USAGE,
   );
@@ -67,6 +70,8 @@ export const planCommand: Command = async (argv, io) => {
   const maxMove = parseMaxMove(values['max-move']);
   const dir = path.resolve(values.repo ?? '.');
   const cache = {};
+  // Both sides under the operator's scope: a pull request that steps out of its lane shows SCOPE_DENIED at file:line.
+  const scope = await readScopeFlag(values.config);
 
   let baseSource = await readSide(dir, values.base, values.path, '--base', cache);
   let headSource = await readSide(dir, values.head, values.path, '--head', cache);
@@ -76,9 +81,9 @@ export const planCommand: Command = async (argv, io) => {
     baseSource = { ...baseSource, files: withObservation(baseSource.files, observed.clusters) };
     headSource = { ...headSource, files: withObservation(headSource.files, observed.clusters) };
   }
-  const base = renderFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) });
+  const base = withScope(renderFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) }), scope);
   const onBase = !values.fresh;
-  const head = renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined });
+  const head = withScope(renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }), scope);
   const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });
 
   if (format === 'json') io.stdout(formatPlanJson(report));

@@ -8,6 +8,7 @@ import { placementJson } from '../../render/contract.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { versionedKey } from '../../objects/identity.js';
 import type { FleetInfo } from '../../targets/target.js';
+import { withScope } from '../../validate/scope.js';
 import type { PassContext, ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
 import type { RenderReason } from '../reasons.js';
@@ -74,7 +75,8 @@ export function render(ctx: PassContext, state: ReconcilerState, changes: readon
   const base = lastGood?.previous;
   // The live fleet evicts and rebalances (failover.rebalanceOnRecovery); without one, nothing is ever evicted.
   const previous = ctx.live?.previousForRender(base, evicted) ?? base;
-  const result = r.renderer.update({ revision: head, changes, previous });
+  // The scope is judged before anything is written: a refused object makes the revision Invalid (checkRevision).
+  const result = withScope(r.renderer.update({ revision: head, changes, previous }), ctx.config.scope);
   state.revisions = renderedAt(state.revisions, head);
   r.evicted = [...evicted];
   r.last = { result, lastGood, evicted: key };

@@ -8,5 +8,6 @@ export {
   type PodSeed,
 } from './server.js';
 export type { KubeFault } from './faults.js';
+export type { ImpersonatedIdentity, ImpersonationPolicy, ImpersonationRule } from './impersonation.js';
 export type { KubeObject, ManagedFieldsEntry } from './types.js';
 export { fromFieldsV1, pathString, type FieldSet } from './fieldset.js';

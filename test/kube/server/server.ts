@@ -6,6 +6,7 @@ import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { KubeApi } from './api.js';
 import { FaultList, type KubeFault } from './faults.js';
+import { forbiddenWrite, impersonationOf, type ImpersonatedIdentity, type ImpersonationPolicy } from './impersonation.js';
 import { ApiError, reasonForCode } from './status.js';
 import { selfSignedCertificate } from './tls.js';
 import type { KubeObject } from './types.js';
@@ -25,6 +26,8 @@ export interface KubeRequestRecord {
   fault?: KubeFault['action'];
   /** Whether the request carried credentials (an Authorization header). */
   credentials: boolean;
+  /** The Impersonate-User and Impersonate-Group headers, when the request had them. */
+  impersonate?: ImpersonatedIdentity;
 }
 
 /** Options of one test API server. */
@@ -50,6 +53,8 @@ export interface TestApiServerOptions {
   version?: { major: string; minor: string };
   /** Clock (default: the real one). */
   now?: () => Date;
+  /** Plays the cluster's RBAC for impersonated writes (impersonation.ts); default: none, every write allowed. */
+  impersonation?: ImpersonationPolicy;
 }
 
 /** Capacity of a seeded node. */
@@ -93,6 +98,8 @@ export interface TestApiServer {
   /** Adds a Running Pod with one container requesting cpu/memory. */
   seedPod(namespace: string, name: string, seed: PodSeed): KubeObject;
   setAutoReady(on: boolean): void;
+  /** Replaces the impersonation policy (null: every write allowed again). */
+  setImpersonationPolicy(policy: ImpersonationPolicy | null): void;
   /** Delay every answer by this many milliseconds. */
   setLatency(ms: number): void;
   addFault(fault: KubeFault): void;
@@ -120,6 +127,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
   const faults = new FaultList();
   const sockets = new Set<Socket>();
   let latencyMs = 0;
+  let impersonationPolicy = options.impersonation ?? null;
   let port = options.port ?? 0;
   let down = false;
   const api = new KubeApi({
@@ -163,6 +171,8 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       dryRun: url.searchParams.get('dryRun') === 'All',
       credentials: req.headers.authorization !== undefined,
     };
+    const impersonate = impersonationOf(req);
+    if (impersonate) record.impersonate = impersonate;
     requests.push(record);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     const fault = faults.take(method, url.pathname);
@@ -189,6 +199,11 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     }
     if (/^\/(healthz|livez|readyz)(\/.*)?$/.test(url.pathname)) {
       send(res, record, 200, 'ok');
+      return;
+    }
+    const forbidden = forbiddenWrite(impersonationPolicy, impersonate, method, url.pathname);
+    if (forbidden) {
+      sendError(res, record, forbidden);
       return;
     }
     const request = {
@@ -306,6 +321,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     },
     setAutoReady: (on) => {
       api.options.autoReady = on;
+    },
+    setImpersonationPolicy: (policy) => {
+      impersonationPolicy = policy;
     },
     setLatency: (ms) => {
       latencyMs = ms;

@@ -1,0 +1,211 @@
+// Scope (issue 11): what the fleet repository may place on the member clusters, judged on the
+// rendered objects — after overrides, so an OverridePolicy cannot move an object out of its lane —
+// and reported at the template's file:line as SCOPE_DENIED, naming the rule that refused it. Pure:
+// `validate`, `render`, `plan`, `diff` and the reconciler's render stage all call withScope, so a
+// pull request shows exactly what the reconciler would refuse. The rules: docs/guide/configuration.md
+// "scope"; the config: src/config/scope.ts.
+import {
+  globMatch,
+  kindMatch,
+  scopeEntryFor,
+  SYSTEM_NAMESPACES,
+  type PatternRule,
+  type ProtectedCategory,
+  type ScopeConfig,
+} from '../config/scope.js';
+import { sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
+import type { Manifest } from '../model/types.js';
+import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
+import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
+import { SOURCE_ANNOTATION } from '../objects/tracking.js';
+
+/** A setting with the dot-path of the entry it came from (messages name the rule). */
+interface Setting<T> {
+  value: T;
+  at: string;
+}
+
+/** The rule of one file: its scope entry, with `scope.default`'s settings where the entry has none. */
+export interface EffectiveScope {
+  namespaces: PatternRule<Setting<readonly string[]>>;
+  kinds: PatternRule<Setting<readonly string[]>>;
+  clusterScoped: Setting<boolean>;
+  allowProtected: Setting<readonly ProtectedCategory[]>;
+}
+
+/** The rule for objects of `file` (repository-relative): the longest `scope.paths[]` entry containing it, else `scope.default`. */
+export function effectiveScope(scope: ScopeConfig, file: string): EffectiveScope {
+  const d = scope.default;
+  const i = scopeEntryFor(scope.paths, file);
+  const p = i < 0 ? null : scope.paths[i]!;
+  const pick = <T>(own: T | null | undefined, fallback: T, field: string): Setting<T> =>
+    own !== null && own !== undefined
+      ? { value: own, at: `scope.paths[${i}].${field}` }
+      : { value: fallback, at: `scope.default.${field}` };
+  return {
+    namespaces: {
+      allow: pick(p?.namespaces.allow, d.namespaces.allow, 'namespaces.allow'),
+      deny: pick(p?.namespaces.deny, d.namespaces.deny, 'namespaces.deny'),
+    },
+    kinds: { allow: pick(p?.kinds.allow, d.kinds.allow, 'kinds.allow'), deny: pick(p?.kinds.deny, d.kinds.deny, 'kinds.deny') },
+    clusterScoped: pick(p?.clusterScoped, d.clusterScoped, 'clusterScoped'),
+    allowProtected: pick(p?.allowProtected, d.allowProtected, 'allowProtected'),
+  };
+}
+
+const RBAC_GROUP = 'rbac.authorization.k8s.io';
+const ADMISSION_GROUP = 'admissionregistration.k8s.io';
+
+/** The protected category an object falls in (null: none), and how to say so. */
+export function protectedCategory(
+  object: Record<string, unknown>,
+  clusterScoped: boolean,
+): { category: ProtectedCategory; what: string } | null {
+  const ref = refOfObject(object);
+  const group = apiGroup(ref.apiVersion);
+  if (!clusterScoped && SYSTEM_NAMESPACES.includes(ref.namespace))
+    return { category: 'systemNamespaces', what: `it is in the system namespace ${ref.namespace}` };
+  if (group === '' && ref.kind === 'Namespace' && SYSTEM_NAMESPACES.includes(ref.name))
+    return { category: 'systemNamespaces', what: `it is the system namespace ${ref.name}` };
+  if (group === RBAC_GROUP && (ref.kind === 'ClusterRoleBinding' || ref.kind === 'RoleBinding')) {
+    const roleRef = (object.roleRef ?? {}) as { kind?: unknown; name?: unknown };
+    if (roleRef.name === 'cluster-admin' && (roleRef.kind === undefined || roleRef.kind === 'ClusterRole'))
+      return { category: 'clusterAdminBindings', what: 'it grants the cluster-admin ClusterRole' };
+  }
+  if (group === ADMISSION_GROUP && (ref.kind === 'ValidatingWebhookConfiguration' || ref.kind === 'MutatingWebhookConfiguration'))
+    return { category: 'admissionWebhooks', what: `it is an admission webhook configuration` };
+  return null;
+}
+
+const list = (patterns: readonly string[]) => `[${patterns.join(', ')}]`;
+
+/**
+ * Why `rule` refuses `object` (null: it may be placed). In order: the protected categories, cluster
+ * scope, namespaces (a Namespace is judged by its own name), kinds; deny beats allow.
+ * `clusterScoped`: whether the object's kind has no namespace (objects/scope.ts).
+ */
+export function scopeRefusal(rule: EffectiveScope, object: Record<string, unknown>, clusterScoped: boolean): string | null {
+  const ref = refOfObject(object);
+  const group = apiGroup(ref.apiVersion);
+  const kindText = group === '' ? ref.kind : `${group}/${ref.kind}`;
+  const prot = protectedCategory(object, clusterScoped);
+  if (prot && !rule.allowProtected.value.includes(prot.category))
+    return `${prot.what} (allowed only where ${rule.allowProtected.at} lists ${prot.category})`;
+  if (clusterScoped && !rule.clusterScoped.value) return `${kindText} is cluster-scoped and ${rule.clusterScoped.at} is false`;
+  const namespace = clusterScoped ? (group === '' && ref.kind === 'Namespace' ? ref.name : null) : ref.namespace;
+  if (namespace !== null) {
+    const denied = rule.namespaces.deny.value.find((p) => globMatch(p, namespace));
+    if (denied !== undefined) return `namespace ${namespace} matches ${rule.namespaces.deny.at} "${denied}"`;
+    if (!rule.namespaces.allow.value.some((p) => globMatch(p, namespace)))
+      return `namespace ${namespace} is not in ${rule.namespaces.allow.at} ${list(rule.namespaces.allow.value)}`;
+  }
+  const deniedKind = rule.kinds.deny.value.find((p) => kindMatch(p, group, ref.kind));
+  if (deniedKind !== undefined) return `kind ${kindText} matches ${rule.kinds.deny.at} "${deniedKind}"`;
+  if (!rule.kinds.allow.value.some((p) => kindMatch(p, group, ref.kind)))
+    return `kind ${kindText} is not in ${rule.kinds.allow.at} ${list(rule.kinds.allow.value)}`;
+  return null;
+}
+
+/** What the check reads: the rendered objects per cluster and the templates they came from. */
+export interface ScopeInput {
+  manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;
+  resources: readonly Manifest[];
+}
+
+export interface ScopeCheck {
+  /** One SCOPE_DENIED error per refused template (not per cluster), at its file:line. */
+  diagnostics: Diagnostic[];
+  /** The refused rendered objects. */
+  refused: ReadonlySet<Record<string, unknown>>;
+}
+
+/** The rendered object's source file, or null for what flotilla adds itself (bare Namespaces: `(generated)`). */
+function sourceFile(object: Record<string, unknown>): string | null {
+  const annotations = ((object.metadata ?? {}) as { annotations?: Record<string, unknown> }).annotations ?? {};
+  const file = annotations[SOURCE_ANNOTATION];
+  return typeof file === 'string' && file !== '(generated)' ? file : null;
+}
+
+/** The template a rendered object came from: same identity in its file, else same kind and name (an override renamed its namespace). */
+function templateOf(byFile: ReadonlyMap<string, Manifest[]>, file: string, object: Record<string, unknown>): Manifest | undefined {
+  const candidates = byFile.get(file) ?? [];
+  const ref = refOfObject(object);
+  const key = versionedKey(ref);
+  return (
+    candidates.find((m) => versionedKey(m) === key) ?? candidates.find((m) => m.kind === ref.kind && m.name === ref.name) ?? candidates[0]
+  );
+}
+
+/** Judges every rendered object by the rule of its source file. */
+export function checkScope(scope: ScopeConfig, input: ScopeInput): ScopeCheck {
+  const byFile = new Map<string, Manifest[]>();
+  const custom = new Set<string>();
+  for (const m of input.resources) {
+    const list = byFile.get(m.source.file);
+    if (list) list.push(m);
+    else byFile.set(m.source.file, [m]);
+    const crd = clusterScopedKindOfCrd(m.apiVersion, m.kind, m.object);
+    if (crd) custom.add(crd);
+  }
+  const rules = new Map<string, EffectiveScope>();
+  const refused = new Set<Record<string, unknown>>();
+  const reported = new Map<string, Diagnostic>();
+  for (const objects of Object.values(input.manifests)) {
+    for (const object of objects) {
+      const file = sourceFile(object);
+      if (file === null) continue;
+      let rule = rules.get(file);
+      if (!rule) rules.set(file, (rule = effectiveScope(scope, file)));
+      const why = scopeRefusal(rule, object, isClusterScopedObject(object, custom));
+      if (why === null) continue;
+      refused.add(object);
+      const template = templateOf(byFile, file, object);
+      const message = `${describeRef(refOfObject(object))} is outside the scope: ${why}`;
+      const d: Diagnostic = {
+        severity: 'error',
+        code: 'SCOPE_DENIED',
+        message,
+        file,
+        line: template?.source.line ?? null,
+        column: template?.source.column ?? null,
+      };
+      reported.set(`${file}|${d.line}|${message}`, d);
+    }
+  }
+  return { diagnostics: sortDiagnostics([...reported.values()]), refused };
+}
+
+/**
+ * Cluster-scoped by its kind (built-in or a CRD of the repository), or rendered without a
+ * namespace. An override writing metadata.namespace into a ClusterRoleBinding does not make it
+ * namespaced: the API server ignores that namespace.
+ */
+function isClusterScopedObject(object: Record<string, unknown>, custom: CustomScopes): boolean {
+  const ref = refOfObject(object);
+  return ref.namespace === '' || isClusterScoped(ref.apiVersion, ref.kind, custom);
+}
+
+/** What withScope needs of a render (RenderResult has it; render/ is not imported: it imports validate/). */
+export interface ScopedRender {
+  manifests: Record<string, Record<string, unknown>[]>;
+  diagnostics: Diagnostic[];
+  model: { resources: readonly Manifest[] };
+}
+
+/**
+ * The render judged by the scope: the same object when nothing is refused; otherwise the SCOPE_DENIED
+ * errors added (the revision is invalid) and the refused objects taken out of the manifests, with
+ * the bare Namespaces flotilla generated only for them, so not even a dry run sends them.
+ */
+export function withScope<T extends ScopedRender>(result: T, scope: ScopeConfig): T {
+  const check = checkScope(scope, { manifests: result.manifests, resources: result.model.resources });
+  if (check.diagnostics.length === 0) return result;
+  const manifests: Record<string, Record<string, unknown>[]> = {};
+  for (const [cluster, objects] of Object.entries(result.manifests)) {
+    const kept = objects.filter((o) => !check.refused.has(o));
+    const needed = new Set(kept.map((o) => refOfObject(o).namespace).filter((ns) => ns !== ''));
+    const list = kept.filter((o) => !(sourceFile(o) === null && o.kind === 'Namespace' && !needed.has(refOfObject(o).name)));
+    if (list.length > 0) manifests[cluster] = list;
+  }
+  return { ...result, manifests, diagnostics: sortDiagnostics([...result.diagnostics, ...check.diagnostics]) };
+}

@@ -1,0 +1,190 @@
+// Scope and impersonation in the reconciler (issue 11), against real git repositories and test API
+// servers (test doubles of kube-apiserver): a revision with an object outside the scope is Invalid
+// before anything is written, with SCOPE_DENIED at its file:line in the status and not one request
+// to the clusters for it; with impersonation every request carries its identity and the member
+// cluster's RBAC (the server's stand-in) refuses what that identity may not write.
+import { parse } from 'yaml';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/reconcile/reconciler.js';
+import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
+import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
+import { clearRequests, writes } from '../kube/harness.js';
+import type { TestApiServerOptions } from '../kube/server/index.js';
+import { configFrom, reconcilerFor } from './harness.js';
+
+afterAll(cleanupRepos);
+
+type Obj = Record<string, any>;
+
+const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
+kind: Fleet
+metadata: {name: pair, namespace: kurator-system}
+spec:
+  clusters:
+  - name: east
+  - name: west
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: everything}
+spec:
+  resourceSelectors:
+  - {apiVersion: v1, kind: ConfigMap}
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding}
+  placement:
+    clusterAffinity: {clusterNames: [east, west]}
+`;
+const configMap = (namespace: string, name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata: {value: "${value}"}\n`;
+const ADMIN = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: pwned}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: default, namespace: default}]
+---
+${configMap('kube-system', 'coredns', 'hijacked')}`;
+
+function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock {
+  let now = start;
+  return { now: () => (now += 1000), sleep: async () => undefined };
+}
+
+let fleet: TestFleet | null = null;
+afterEach(async () => {
+  await fleet?.close();
+  fleet = null;
+});
+
+/** A repository with `files`, test API servers east and west, and a reconciler with `extra` config appended. */
+async function setup(files: Record<string, string>, extra = '', kube = '', server: Omit<TestApiServerOptions, 'name'> = {}) {
+  fleet = await startFleetApiServers(['east', 'west'], { autoReady: true, namespaceDeletionDelayMs: 0, ...server });
+  const { dir } = await makeRepo(files);
+  const text = `source: {url: ${dir}, cacheDir: cache}
+targets:
+  - kubernetes:
+      kubeconfig: ${fleet.kubeconfigPath}
+      timeoutSeconds: 2${kube}
+${extra}`;
+  const { reconciler } = await reconcilerFor(configFrom(text, await makeTempDir('flotilla-scope-')), { clock: manualClock() });
+  return { dir, reconciler, fleet };
+}
+
+async function statusAt(dir: string): Promise<Obj> {
+  return parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
+}
+
+const valueOn = (f: TestFleet, cluster: string, ns: string, name: string) =>
+  (f.servers.get(cluster)!.getObject('v1', 'ConfigMap', ns, name) as Obj | undefined)?.data?.value;
+
+describe('scope in the reconciler', () => {
+  it('safe defaults: a cluster-admin binding and a kube-system ConfigMap make the revision Invalid, zero requests for them', async () => {
+    const { dir, reconciler, fleet } = await setup({ 'fleet.yaml': FLEET, 'apps/web.yaml': configMap('default', 'web', 'v1') });
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    expect(valueOn(fleet, 'east', 'default', 'web')).toBe('v1');
+    clearRequests(fleet);
+
+    const bad = await commitFiles(dir, { 'evil/admin.yaml': ADMIN, 'apps/web.yaml': configMap('default', 'web', 'v2') }, 'take over');
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ revision: bad, phase: 'Invalid', stage: 'render', reason: 'InvalidRevision' });
+    expect(o.message).toContain('evil/admin.yaml:1 SCOPE_DENIED: ClusterRoleBinding pwned is outside the scope');
+    // Nothing of the revision is applied — not the refused objects, not the harmless change beside them.
+    expect(writes(fleet)).toEqual([]);
+    const touched = [...fleet.servers.values()].flatMap((s) => s.requests.map((r) => r.path));
+    expect(touched.filter((p) => /clusterrolebindings|kube-system/.test(p))).toEqual([]);
+    expect(valueOn(fleet, 'west', 'default', 'web')).toBe('v1');
+    expect(fleet.servers.get('east')!.getObject('rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', undefined, 'pwned')).toBeUndefined();
+
+    const status = await statusAt(dir);
+    expect(status).toMatchObject({ phase: 'Invalid', sourceRevision: bad });
+    expect(status.diagnostics.filter((d: Obj) => d.code === 'SCOPE_DENIED').map((d: Obj) => `${d.file}:${d.line} ${d.message}`)).toEqual([
+      'evil/admin.yaml:1 ClusterRoleBinding pwned is outside the scope: it grants the cluster-admin ClusterRole (allowed only where ' +
+        'scope.default.allowProtected lists clusterAdminBindings)',
+      'evil/admin.yaml:7 ConfigMap kube-system/coredns is outside the scope: it is in the system namespace kube-system (allowed only ' +
+        'where scope.default.allowProtected lists systemNamespaces)',
+    ]);
+  });
+
+  it('the one-line opt-in lets the operator place kube-system objects', async () => {
+    const { reconciler, fleet } = await setup(
+      { 'fleet.yaml': FLEET, 'system/coredns.yaml': configMap('kube-system', 'coredns', 'ours') },
+      'scope: {default: {allowProtected: [systemNamespaces]}}\n',
+    );
+    fleet.servers.get('east')!.putObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
+    fleet.servers.get('west')!.putObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kube-system' } });
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    expect(valueOn(fleet, 'east', 'kube-system', 'coredns')).toBe('ours');
+  });
+
+  it('a scoped path writing outside its namespaces is refused at its file:line, naming the rule', async () => {
+    const { dir, reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        'teams/payments/app.yaml': configMap('payments', 'app', 'ok'),
+        'teams/payments/orders.yaml': `# the orders team's namespace\n${configMap('orders', 'steal', 'x')}`,
+      },
+      'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments]}, clusterScoped: false}\n',
+    );
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ phase: 'Invalid', reason: 'InvalidRevision' });
+    expect(writes(fleet)).toEqual([]);
+    const denied = (await statusAt(dir)).diagnostics.filter((d: Obj) => d.code === 'SCOPE_DENIED');
+    expect(denied.map((d: Obj) => `${d.file}:${d.line} ${d.message}`)).toEqual([
+      'teams/payments/orders.yaml:2 ConfigMap orders/steal is outside the scope: namespace orders is not in ' +
+        'scope.paths[0].namespaces.allow [payments]',
+    ]);
+  });
+});
+
+describe('impersonation in the reconciler', () => {
+  it("every request carries its identity; a path's identity writes its objects; the cluster refuses writes outside", async () => {
+    const { reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        'apps/web.yaml': configMap('default', 'web', 'v1'),
+        'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
+        'teams/payments/cache.yaml': configMap('shared', 'cache', 'v1'),
+      },
+      `scope:
+  paths:
+    - path: teams/payments
+      namespaces: {allow: [payments, shared]}
+      impersonate: {user: payments-deployer}
+`,
+      '\n      impersonate: {user: flotilla-deployer, groups: [flotilla]}',
+      {
+        // The member clusters' RBAC: only impersonated writes, each identity in its namespaces.
+        impersonation: {
+          require: true,
+          rules: [
+            { user: 'flotilla-deployer', namespaces: ['default'], clusterScoped: true },
+            { user: 'payments-deployer', namespaces: ['payments'] },
+          ],
+        },
+      },
+    );
+    const o = await reconciler.reconcileOnce();
+    // The one refused object fails its cluster's apply; the others are written.
+    expect(o).toMatchObject({ phase: 'Failed', reason: 'TargetWriteFailed' });
+    for (const server of fleet.servers.values()) {
+      expect(server.requests.length).toBeGreaterThan(0);
+      expect(server.requests.filter((r) => r.impersonate === undefined)).toEqual([]);
+      const writesBy = server
+        .writeRequests()
+        .filter((r) => !r.dryRun)
+        .map((r) => `${r.method} ${r.path} ${r.status} as ${r.impersonate!.user}`)
+        .sort();
+      expect(writesBy).toEqual([
+        'PATCH /api/v1/namespaces/default/configmaps/web 201 as flotilla-deployer',
+        // Namespaces flotilla generates for the objects are the target identity's.
+        'PATCH /api/v1/namespaces/payments 201 as flotilla-deployer',
+        'PATCH /api/v1/namespaces/payments/configmaps/app 201 as payments-deployer',
+        'PATCH /api/v1/namespaces/shared 201 as flotilla-deployer',
+        'PATCH /api/v1/namespaces/shared/configmaps/cache 403 as payments-deployer',
+      ]);
+      expect(server.getObject('v1', 'ConfigMap', 'shared', 'cache')).toBeUndefined();
+    }
+    expect(valueOn(fleet, 'east', 'payments', 'app')).toBe('v1');
+    expect(valueOn(fleet, 'west', 'default', 'web')).toBe('v1');
+    expect(o.message).toContain('User "payments-deployer" cannot patch resource "configmaps" in API group "" in the namespace "shared"');
+  });
+});

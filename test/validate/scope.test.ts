@@ -1,0 +1,301 @@
+// Scope (issue 11): which rendered objects a file of the fleet repository may place, judged by the
+// operator's scope (src/config/scope.ts) and reported as SCOPE_DENIED at the template's file:line.
+// The rule per object is a table; the render-level tests use renderFleet on small fleets.
+import { describe, expect, it } from 'vitest';
+import { defaultScope, readScope, type ScopeConfig } from '../../src/config/scope.js';
+import { renderFleet } from '../../src/render/render-fleet.js';
+import { checkScope, effectiveScope, scopeRefusal, withScope } from '../../src/validate/scope.js';
+
+type Obj = Record<string, unknown>;
+
+/** A scope from YAML-shaped data; a problem fails the test. */
+function scopeOf(raw: unknown): ScopeConfig {
+  const problems: string[] = [];
+  const scope = readScope(raw, (at, message) => problems.push(`${at}: ${message}`));
+  expect(problems).toEqual([]);
+  return scope;
+}
+
+const cm = (namespace: string, name = 'x'): Obj => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace } });
+const ns = (name: string): Obj => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+const deploy = (namespace: string): Obj => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace } });
+const binding = (kind: 'ClusterRoleBinding' | 'RoleBinding', role: string, namespace?: string): Obj => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1',
+  kind,
+  metadata: { name: 'b', ...(namespace ? { namespace } : {}) },
+  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+});
+const webhook = (kind: string): Obj => ({ apiVersion: 'admissionregistration.k8s.io/v1', kind, metadata: { name: 'w' } });
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRoleBinding', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']);
+
+/** Why `scope` refuses `object` from `file` (null: allowed). */
+function refusal(scope: ScopeConfig, object: Obj, file = 'apps/x.yaml'): string | null {
+  return scopeRefusal(effectiveScope(scope, file), object, CLUSTER_SCOPED.has(object.kind as string));
+}
+
+describe('safe defaults (no scope: section)', () => {
+  const scope = defaultScope();
+  const cases: Array<[string, Obj, RegExp | null]> = [
+    ['a ConfigMap in default', cm('default'), null],
+    ['a Deployment in payments', deploy('payments'), null],
+    [
+      'a ConfigMap in kube-system',
+      cm('kube-system'),
+      /system namespace kube-system .*scope\.default\.allowProtected lists systemNamespaces/,
+    ],
+    ['a ConfigMap in kube-public', cm('kube-public'), /system namespace kube-public/],
+    ['a ConfigMap in kube-node-lease', cm('kube-node-lease'), /system namespace kube-node-lease/],
+    ['the Namespace kube-system itself', ns('kube-system'), /it is the system namespace kube-system/],
+    ['a Namespace kube-flannel (not a system namespace)', ns('kube-flannel'), null],
+    [
+      'a ClusterRoleBinding to cluster-admin',
+      binding('ClusterRoleBinding', 'cluster-admin'),
+      /cluster-admin ClusterRole .*clusterAdminBindings/,
+    ],
+    ['a RoleBinding to cluster-admin', binding('RoleBinding', 'cluster-admin', 'team'), /cluster-admin ClusterRole/],
+    ['a ClusterRoleBinding to view', binding('ClusterRoleBinding', 'view'), null],
+    ['a ValidatingWebhookConfiguration', webhook('ValidatingWebhookConfiguration'), /admission webhook configuration .*admissionWebhooks/],
+    ['a MutatingWebhookConfiguration', webhook('MutatingWebhookConfiguration'), /admission webhook configuration/],
+  ];
+  for (const [what, object, expected] of cases) {
+    it(`${what} → ${expected ? 'refused' : 'allowed'}`, () => {
+      const why = refusal(scope, object);
+      if (expected) expect(why).toMatch(expected);
+      else expect(why).toBeNull();
+    });
+  }
+
+  it('one line opts in: allowProtected names a category (or "*" for all three)', () => {
+    const system = scopeOf({ default: { allowProtected: ['systemNamespaces'] } });
+    expect(refusal(system, cm('kube-system'))).toBeNull();
+    expect(refusal(system, binding('ClusterRoleBinding', 'cluster-admin'))).toMatch(/clusterAdminBindings/);
+    const all = scopeOf({ default: { allowProtected: ['*'] } });
+    for (const o of [cm('kube-system'), binding('ClusterRoleBinding', 'cluster-admin'), webhook('MutatingWebhookConfiguration')])
+      expect(refusal(all, o)).toBeNull();
+  });
+
+  it('a glob never opts in: namespaces.allow ["*"] or ["kube-*"] still refuses kube-system', () => {
+    const wide = scopeOf({ default: { namespaces: { allow: ['kube-*'] }, kinds: { allow: ['*'] } } });
+    expect(refusal(wide, cm('kube-system'))).toMatch(/systemNamespaces/);
+  });
+});
+
+describe('scope rules', () => {
+  const scope = scopeOf({
+    default: {
+      namespaces: { allow: ['*'], deny: ['kube-*'] },
+      kinds: { deny: ['rbac.authorization.k8s.io/ClusterRoleBinding'] },
+      clusterScoped: true,
+    },
+    paths: [
+      { path: 'teams/payments/', namespaces: { allow: ['payments-*'] }, clusterScoped: false },
+      { path: 'teams/payments/platform', clusterScoped: true, kinds: { allow: ['v1/*', 'apps/*'], deny: [] } },
+      { path: 'teams/search', kinds: { allow: ['ConfigMap'] } },
+    ],
+  });
+
+  it('the longest path prefix wins, by whole folders; other files get scope.default', () => {
+    expect(effectiveScope(scope, 'teams/payments/app.yaml').clusterScoped).toEqual({ value: false, at: 'scope.paths[0].clusterScoped' });
+    expect(effectiveScope(scope, 'teams/payments/platform/ns.yaml').clusterScoped).toEqual({
+      value: true,
+      at: 'scope.paths[1].clusterScoped',
+    });
+    // "teams/payments-old" is not inside "teams/payments".
+    expect(effectiveScope(scope, 'teams/payments-old/app.yaml').clusterScoped.at).toBe('scope.default.clusterScoped');
+  });
+
+  it('what a path leaves out it inherits from scope.default (so the default deny still holds)', () => {
+    const rule = effectiveScope(scope, 'teams/payments/app.yaml');
+    expect(rule.namespaces.allow).toEqual({ value: ['payments-*'], at: 'scope.paths[0].namespaces.allow' });
+    expect(rule.namespaces.deny).toEqual({ value: ['kube-*'], at: 'scope.default.namespaces.deny' });
+    expect(rule.kinds.deny.at).toBe('scope.default.kinds.deny');
+  });
+
+  const cases: Array<[string, string, Obj, string | null]> = [
+    ['payments in its namespace', 'teams/payments/app.yaml', deploy('payments-eu'), null],
+    [
+      'payments outside its namespaces',
+      'teams/payments/app.yaml',
+      deploy('orders'),
+      'namespace orders is not in scope.paths[0].namespaces.allow [payments-*]',
+    ],
+    [
+      'payments declaring a Namespace (cluster-scoped)',
+      'teams/payments/ns.yaml',
+      ns('payments-eu'),
+      'Namespace is cluster-scoped and scope.paths[0].clusterScoped is false',
+    ],
+    ['payments platform declaring its Namespace', 'teams/payments/platform/ns.yaml', ns('payments-eu'), null],
+    [
+      'payments platform: a Namespace is judged by its name',
+      'teams/payments/platform/ns.yaml',
+      ns('kube-flannel'),
+      'namespace kube-flannel matches scope.default.namespaces.deny "kube-*"',
+    ],
+    [
+      'payments platform: kinds.allow',
+      'teams/payments/platform/x.yaml',
+      { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'j', namespace: 'payments-a' } },
+      'kind batch/Job is not in scope.paths[1].kinds.allow [v1/*, apps/*]',
+    ],
+    ['default: deny glob', 'apps/x.yaml', cm('kube-flannel'), 'namespace kube-flannel matches scope.default.namespaces.deny "kube-*"'],
+    [
+      'default: kind deny',
+      'apps/x.yaml',
+      binding('ClusterRoleBinding', 'view'),
+      'kind rbac.authorization.k8s.io/ClusterRoleBinding matches scope.default.kinds.deny "rbac.authorization.k8s.io/ClusterRoleBinding"',
+    ],
+    ['search: a core kind as bare Kind', 'teams/search/cm.yaml', cm('search'), null],
+    [
+      'search: other kinds',
+      'teams/search/d.yaml',
+      deploy('search'),
+      'kind apps/Deployment is not in scope.paths[2].kinds.allow [ConfigMap]',
+    ],
+  ];
+  for (const [what, file, object, expected] of cases) {
+    it(`${what} → ${expected ?? 'allowed'}`, () => expect(refusal(scope, object, file)).toBe(expected));
+  }
+
+  it('the protected categories come first, and name the entry to widen', () => {
+    expect(refusal(scope, cm('kube-system'), 'teams/payments/x.yaml')).toBe(
+      'it is in the system namespace kube-system (allowed only where scope.default.allowProtected lists systemNamespaces)',
+    );
+  });
+});
+
+describe('config validation of scope: and impersonate: (every problem with its dot-path)', () => {
+  function problems(raw: unknown): string[] {
+    const out: string[] = [];
+    readScope(raw, (at, message) => out.push(`${at}: ${message}`));
+    return out;
+  }
+
+  it('reports wrong shapes, unknown keys, bad globs and kind patterns that would silently match nothing', () => {
+    expect(
+      problems({
+        default: {
+          namespaces: { allow: ['Payments'] },
+          kinds: { deny: ['ClusterRoleBinding', 'apps/v1/Deployment', 'core/Secret'] },
+          typo: 1,
+        },
+        paths: [
+          { path: '../outside' },
+          { path: 'teams/a', clusterScoped: 'no', allowProtected: ['everything'] },
+          { path: 'teams/a/' },
+          { path: 'teams/b', impersonate: { user: 'x', serviceAccount: 'ns/sa' } },
+          { path: 'teams/c', impersonate: { serviceAccount: 'not-a-ref' } },
+        ],
+      }),
+    ).toEqual([
+      'scope.default.typo: unknown field (expected one of namespaces, kinds, clusterScoped, allowProtected)',
+      'scope.default.namespaces.allow[0]: "Payments" is not a namespace or a glob of one (lower-case letters, digits, -, * and ?)',
+      'scope.default.kinds.deny[0]: "ClusterRoleBinding" names the core group, which has no ClusterRoleBinding: write ' +
+        '"rbac.authorization.k8s.io/ClusterRoleBinding" (or "*/ClusterRoleBinding" for every group)',
+      'scope.default.kinds.deny[1]: "apps/v1/Deployment": write group/Kind without the version (e.g. apps/Deployment; core kinds as ' +
+        'Kind or v1/Kind)',
+      'scope.default.kinds.deny[2]: "core/Secret": the core group has no name; write "Secret" or "v1/Secret"',
+      'scope.paths[0].path: must be a folder or file inside the repository, relative to its root (got "../outside"); scope.default ' +
+        'covers the whole repository',
+      'scope.paths[1].clusterScoped: must be true or false',
+      'scope.paths[1].allowProtected[0]: must be one of systemNamespaces, clusterAdminBindings, admissionWebhooks or "*" (got ' +
+        '"everything")',
+      'scope.paths[2].path: "teams/a" is already scope.paths[1]',
+      'scope.paths[3].impersonate: name either user or serviceAccount, not both',
+      'scope.paths[4].impersonate.serviceAccount: must be namespace/name of a ServiceAccount',
+    ]);
+  });
+});
+
+const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
+kind: Fleet
+metadata: {name: pair, namespace: kurator-system}
+spec:
+  clusters:
+  - name: east
+  - name: west
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: everything}
+spec:
+  resourceSelectors:
+  - {apiVersion: v1, kind: ConfigMap}
+  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding}
+  placement:
+    clusterAffinity: {clusterNames: [east, west]}
+`;
+const ADMIN = `apiVersion: v1
+kind: ConfigMap
+metadata: {name: fine, namespace: default}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: pwned}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: default, namespace: default}]
+`;
+
+describe('withScope on a render', () => {
+  const render = (files: Record<string, string>) =>
+    renderFleet({ files: Object.entries(files).map(([path, text]) => ({ path, text })), revision: 'worktree' });
+
+  it('refused: one SCOPE_DENIED per template at its file:line (not one per cluster), taken out of every cluster', () => {
+    const result = withScope(render({ 'fleet.yaml': FLEET, 'admin.yaml': ADMIN }), defaultScope());
+    expect(result.diagnostics.filter((d) => d.code === 'SCOPE_DENIED')).toEqual([
+      {
+        severity: 'error',
+        code: 'SCOPE_DENIED',
+        message:
+          'ClusterRoleBinding pwned is outside the scope: it grants the cluster-admin ClusterRole (allowed only where ' +
+          'scope.default.allowProtected lists clusterAdminBindings)',
+        file: 'admin.yaml',
+        line: 5,
+        column: 1,
+      },
+    ]);
+    for (const cluster of ['east', 'west'])
+      expect(result.manifests[cluster]!.map((o) => `${o.kind}/${(o.metadata as Obj).name}`)).toEqual(['ConfigMap/fine']);
+  });
+
+  it('nothing refused: the very same result (the reconciler keeps its caches)', () => {
+    const plain = render({ 'fleet.yaml': FLEET, 'admin.yaml': ADMIN.split('---')[0]! });
+    expect(withScope(plain, defaultScope())).toBe(plain);
+  });
+
+  it('an OverridePolicy moving an object into kube-system is judged after the override, at the template', () => {
+    const override = `apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {name: sneaky}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: fine}]
+  overrideRules:
+  - targetCluster: {clusterNames: [west]}
+    overriders:
+      plaintext: [{path: /metadata/namespace, operator: replace, value: kube-system}]
+`;
+    const raw = render({ 'fleet.yaml': FLEET, 'cm.yaml': ADMIN.split('---')[0]!, 'override.yaml': override });
+    const check = checkScope(defaultScope(), { manifests: raw.manifests, resources: raw.model.resources });
+    expect(check.diagnostics.map((d) => `${d.file}:${d.line} ${d.message.split(':')[0]}`)).toEqual([
+      'cm.yaml:1 ConfigMap kube-system/fine is outside the scope',
+    ]);
+    const result = withScope(raw, defaultScope());
+    expect(result.manifests.east!.map((o) => o.kind)).toEqual(['ConfigMap']);
+    expect(result.manifests.west).toBeUndefined();
+  });
+
+  it('a generated Namespace needed only by refused objects goes with them', () => {
+    const scope = scopeOf({ paths: [{ path: 'teams/a', namespaces: { allow: ['team-a'] } }] });
+    const files = {
+      'fleet.yaml': FLEET,
+      'teams/a/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: orders}\n',
+    };
+    const raw = render(files);
+    expect(raw.manifests.east!.map((o) => o.kind)).toEqual(['Namespace', 'ConfigMap']);
+    const result = withScope(raw, scope);
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line} ${d.message}`)).toEqual([
+      'teams/a/cm.yaml:1 ConfigMap orders/x is outside the scope: namespace orders is not in scope.paths[0].namespaces.allow [team-a]',
+    ]);
+    expect(result.manifests).toEqual({});
+  });
+});
