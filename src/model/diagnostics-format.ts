@@ -1,5 +1,5 @@
 // Diagnostics for people (text), machines (json) and GitHub Actions (workflow commands).
-import type { Diagnostic } from './diagnostics.js';
+import type { Diagnostic, Severity } from './diagnostics.js';
 
 function where(d: Diagnostic): string {
   if (!d.file) return '';
@@ -37,9 +37,21 @@ export function formatDiagnosticsGithub(items: readonly Diagnostic[]): string {
     .join('');
 }
 
-/** "2 errors, 1 warning". */
+/**
+ * How many errors, warnings and notes a list stands for: a DIAGNOSTICS_TRUNCATED summary counts as
+ * the diagnostics it left out, not as one more.
+ */
+export function countDiagnostics(items: readonly Diagnostic[]): Record<Severity, number> {
+  const counts: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const d of items) {
+    if (d.code === 'DIAGNOSTICS_TRUNCATED' && Array.isArray(d.omitted)) for (const o of d.omitted) counts[o.severity] += o.count;
+    else counts[d.severity]++;
+  }
+  return counts;
+}
+
+/** "2 errors, 1 warning", counting what a truncation summary left out. */
 export function summarizeDiagnostics(items: readonly Diagnostic[]): string {
-  const errors = items.filter((d) => d.severity === 'error').length;
-  const warnings = items.filter((d) => d.severity === 'warning').length;
+  const { error: errors, warning: warnings } = countDiagnostics(items);
   return `${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}`;
 }

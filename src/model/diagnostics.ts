@@ -13,6 +13,7 @@ export type Severity = 'error' | 'warning' | 'info';
 export const DIAGNOSTIC_CODES = [
   'CLUSTER_LABEL_CONFLICT',
   'DEPRECATED_FIELD',
+  'DIAGNOSTICS_TRUNCATED',
   'DUPLICATE_CLUSTER',
   'DUPLICATE_RESOURCE',
   'DUPLICATE_TUNING',
@@ -106,7 +107,27 @@ export interface Diagnostic {
   file: string | null;
   line: number | null;
   column: number | null;
+  /** Only on the DIAGNOSTICS_TRUNCATED summary: how many diagnostics of each severity and code were left out. */
+  omitted?: OmittedDiagnostics[];
 }
+
+/** One line of a truncation summary: `count` diagnostics of this severity and code were left out. */
+export interface OmittedDiagnostics {
+  severity: Severity;
+  code: string;
+  count: number;
+}
+
+/**
+ * Diagnostics kept per revision; the rest are counted in one DIAGNOSTICS_TRUNCATED summary. Nobody
+ * reads past the first thousand problems (they fix the pattern and run again), 1,000 diagnostics are
+ * about 200 KB of status.yaml or text, and it bounds memory and output whatever the repository holds:
+ * 20,000 broken files gave 20,000 diagnostics in every output, a status.yaml in the tens of MB.
+ */
+export const MAX_DIAGNOSTICS = 1000;
+
+const TRUNCATED: DiagnosticCode = 'DIAGNOSTICS_TRUNCATED';
+const SEVERITY_RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 
 /** Finds the position of a field inside a document; falls back to the document start. */
 export type FieldLocator = (source: ManifestSource, path: FieldPath) => { line: number; column: number } | null;
@@ -115,10 +136,42 @@ export type FieldLocator = (source: ManifestSource, path: FieldPath) => { line: 
 export type Location =
   { source: ManifestSource; path?: FieldPath } | { file: string; line?: number | null; column?: number | null } | null | undefined;
 
-/** Collects diagnostics, resolving field paths to lines through the locator. */
+/**
+ * Collects diagnostics, resolving field paths to lines through the locator. It keeps at most
+ * `limit`: errors first, then warnings, then notes, each by file, line, column, code — so which
+ * ones are kept never depends on discovery order — and counts the others by severity and code for
+ * one DIAGNOSTICS_TRUNCATED summary (its severity the worst left out: a revision whose errors were
+ * all left out is still invalid). Summaries added to a sink merge, so bounded parts combine exactly.
+ */
 export class DiagnosticSink {
-  readonly items: Diagnostic[] = [];
-  constructor(private readonly locate: FieldLocator = () => null) {}
+  /** Kept diagnostics with their report order; up to twice the limit between compactions. */
+  private kept: Array<{ d: Diagnostic; seq: number }> = [];
+  private seq = 0;
+  /** Left out, by `severity code`. */
+  private readonly dropped = new Map<string, OmittedDiagnostics>();
+
+  constructor(
+    private readonly locate: FieldLocator = () => null,
+    readonly limit: number = MAX_DIAGNOSTICS,
+  ) {}
+
+  /** The kept diagnostics in report order, then the truncation summary when some were left out. */
+  get items(): Diagnostic[] {
+    this.compact();
+    const out = [...this.kept].sort((a, b) => a.seq - b.seq).map((e) => e.d);
+    const summary = this.summary();
+    if (summary) out.push(summary);
+    return out;
+  }
+
+  /** The kept diagnostics sorted for output (sortDiagnostics), then the truncation summary. */
+  sorted(): Diagnostic[] {
+    this.compact();
+    const out = sortDiagnostics(this.kept.map((e) => e.d));
+    const summary = this.summary();
+    if (summary) out.push(summary);
+    return out;
+  }
 
   report(severity: Severity, code: DiagnosticCode, message: string, where?: Location): Diagnostic {
     const d: Diagnostic = { severity, code, message, file: null, line: null, column: null };
@@ -132,7 +185,7 @@ export class DiagnosticSink {
       d.line = where.line ?? null;
       d.column = where.column ?? null;
     }
-    this.items.push(d);
+    this.add(d);
     return d;
   }
 
@@ -144,23 +197,94 @@ export class DiagnosticSink {
     return this.report('warning', code, message, where);
   }
 
-  hasErrors(): boolean {
-    return this.items.some((d) => d.severity === 'error');
+  /** Adds a diagnostic made elsewhere; a truncation summary adds its counts to this sink's. */
+  add(d: Diagnostic): void {
+    if (d.code === TRUNCATED && Array.isArray(d.omitted)) {
+      for (const o of d.omitted) this.drop(o.severity, o.code, o.count);
+      return;
+    }
+    this.kept.push({ d, seq: this.seq++ });
+    if (this.kept.length >= 2 * this.limit) this.compact();
   }
+
+  hasErrors(): boolean {
+    return this.kept.some((e) => e.d.severity === 'error') || [...this.dropped.values()].some((o) => o.severity === 'error');
+  }
+
+  /** Whether a diagnostic with this code was reported, kept or not. */
+  has(code: DiagnosticCode): boolean {
+    return this.kept.some((e) => e.d.code === code) || [...this.dropped.values()].some((o) => o.code === code);
+  }
+
+  private drop(severity: Severity, code: string, count: number): void {
+    const key = `${severity} ${code}`;
+    const entry = this.dropped.get(key);
+    if (entry) entry.count += count;
+    else this.dropped.set(key, { severity, code, count });
+  }
+
+  /** Keeps the `limit` first by severity and position; counts the others. */
+  private compact(): void {
+    if (this.kept.length <= this.limit) return;
+    this.kept.sort((a, b) => SEVERITY_RANK[a.d.severity] - SEVERITY_RANK[b.d.severity] || compareDiagnostics(a.d, b.d));
+    for (const e of this.kept.splice(this.limit)) this.drop(e.d.severity, e.d.code, 1);
+  }
+
+  private summary(): Diagnostic | null {
+    if (this.dropped.size === 0) return null;
+    const omitted = [...this.dropped.values()]
+      .map((o) => ({ ...o }))
+      .sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+    const total = omitted.reduce((n, o) => n + o.count, 0);
+    const bySeverity = (['error', 'warning', 'info'] as const)
+      .map((severity) => {
+        const of = omitted.filter((o) => o.severity === severity);
+        if (of.length === 0) return '';
+        const n = of.reduce((sum, o) => sum + o.count, 0);
+        return `${plural(n, severity === 'info' ? 'note' : severity)} (${of.map((o) => `${o.count} ${o.code}`).join(', ')})`;
+      })
+      .filter(Boolean);
+    return {
+      severity: omitted[0]!.severity,
+      code: TRUNCATED,
+      message: `${plural(total, 'more diagnostic')} not shown (at most ${this.limit} are kept): ${bySeverity.join('; ')}`,
+      file: null,
+      line: null,
+      column: null,
+      omitted,
+    };
+  }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/**
+ * A revision's diagnostics as every output shows them: at most `limit` (MAX_DIAGNOSTICS), sorted by
+ * file, line, column, code, then one DIAGNOSTICS_TRUNCATED summary of the rest. Summaries among
+ * `items` (from bounded parts, or read back from status.yaml) are merged into it, so bounding twice
+ * changes nothing.
+ */
+export function boundDiagnostics(items: Iterable<Diagnostic>, limit = MAX_DIAGNOSTICS): Diagnostic[] {
+  const sink = new DiagnosticSink(undefined, limit);
+  for (const d of items) sink.add(d);
+  return sink.sorted();
+}
+
+function compareDiagnostics(a: Diagnostic, b: Diagnostic): number {
+  const ka = [a.file ?? '', a.line ?? 0, a.column ?? 0, a.code, a.message] as const;
+  const kb = [b.file ?? '', b.line ?? 0, b.column ?? 0, b.code, b.message] as const;
+  for (let i = 0; i < ka.length; i++) {
+    if (ka[i]! < kb[i]!) return -1;
+    if (ka[i]! > kb[i]!) return 1;
+  }
+  return 0;
 }
 
 /** Diagnostics sorted by file, line, column, code: output never depends on discovery order. */
 export function sortDiagnostics(items: readonly Diagnostic[]): Diagnostic[] {
-  const key = (d: Diagnostic) => [d.file ?? '', d.line ?? 0, d.column ?? 0, d.code, d.message] as const;
-  return [...items].sort((a, b) => {
-    const ka = key(a);
-    const kb = key(b);
-    for (let i = 0; i < ka.length; i++) {
-      if (ka[i]! < kb[i]!) return -1;
-      if (ka[i]! > kb[i]!) return 1;
-    }
-    return 0;
-  });
+  return [...items].sort(compareDiagnostics);
 }
 
 /** Typed error for failures outside the fleet's content (bad flags, unreadable repository, bugs). */

@@ -1,5 +1,6 @@
 // `flotilla plan`'s core: two renders in, one plain report out. No I/O; the CLI reads the
 // revisions, renders them and prints the report with one of the formatters.
+import { countDiagnostics } from '../model/diagnostics-format.js';
 import { versionedKey } from '../objects/identity.js';
 import { type RenderResult } from '../render/render-fleet.js';
 import type { PreviousPlacement } from '../model/types.js';
@@ -22,11 +23,8 @@ export interface PlanOptions {
 export const DEFAULT_MAX_MOVE = 0.5;
 
 function revisionSummary(r: RenderResult): RevisionSummary {
-  return {
-    revision: r.revision,
-    errors: r.diagnostics.filter((d) => d.severity === 'error').length,
-    warnings: r.diagnostics.filter((d) => d.severity === 'warning').length,
-  };
+  const counts = countDiagnostics(r.diagnostics); // a truncation summary counts as the diagnostics it left out
+  return { revision: r.revision, errors: counts.error, warnings: counts.warning };
 }
 
 /**

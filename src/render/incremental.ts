@@ -12,7 +12,7 @@
 //   - the revision annotation, which changes every commit, is set in place on reused objects;
 //   - HPA followers, VirtualService checks, Namespaces and the per-cluster order are recomputed.
 // When unsure it recomputes: whatever is not provably unchanged is redone.
-import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
+import { boundDiagnostics, DiagnosticSink, type Diagnostic } from '../model/diagnostics.js';
 import { buildFleetModel } from '../fleet/build.js';
 import type { FleetModel, Manifest, OverridePolicy, PlacementResult, PreviousPlacement, PropagationPolicy } from '../model/types.js';
 import type { SourceFile } from '../load/parse.js';
@@ -224,7 +224,7 @@ export class IncrementalRenderer {
       clusters: clusterSummaries(model),
       placements: sortedPlacements,
       manifests,
-      diagnostics: sortDiagnostics(diagnostics),
+      diagnostics: boundDiagnostics(diagnostics),
       model,
       stats: {
         reparsedFiles,

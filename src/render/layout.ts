@@ -1,13 +1,44 @@
 // Where each rendered object lives on disk: <cluster>/<namespace or _cluster>/<kind>-<name>.yaml.
 // Names come from the fleet repository, so every segment is made safe: nothing can climb out of
-// the output directory, whatever a manifest says.
+// the output directory, whatever a manifest says, and no segment is longer than a file system
+// takes (docs/reference/contract.md "flotilla render").
+import { createHash } from 'node:crypto';
 import { refOfObject, type ObjectRef } from '../objects/identity.js';
 import { apiGroup } from '../objects/scope.js';
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
-/** A path segment that cannot be '.', '..', empty or contain a separator; odd characters are %-encoded. */
+/**
+ * Longest path segment, in bytes: ext4, XFS, btrfs, APFS and NTFS all stop at 255. A valid object
+ * name has up to 253 characters, so `<kind>-<name>.yaml` can be longer. Segments that fit keep
+ * their names, so no layout that worked before moves.
+ */
+export const MAX_SEGMENT_BYTES = 255;
+/** Hex digits of SHA-256 that stand in for a shortened segment's tail: 64 bits, no collision in practice. */
+const HASH_CHARS = 16;
+
+/**
+ * `segment + suffix`, or when that is over MAX_SEGMENT_BYTES, a prefix of the segment, `~`, a hash
+ * of the whole segment, then the suffix. Encoded segments are ASCII (a character is a byte) and
+ * never contain `~` (safeSegment encodes it), so a shortened name cannot equal a name that fits.
+ */
+function boundedSegment(segment: string, suffix = ''): string {
+  if (segment.length + suffix.length <= MAX_SEGMENT_BYTES) return segment + suffix;
+  const hash = createHash('sha256').update(segment).digest('hex').slice(0, HASH_CHARS);
+  // A cut %-escape (two or more hex digits) would read as another character: end the prefix before it.
+  const prefix = segment.slice(0, MAX_SEGMENT_BYTES - suffix.length - HASH_CHARS - 1).replace(/%[0-9A-F]*$/, '');
+  return `${prefix}~${hash}${suffix}`;
+}
+
+/**
+ * A path segment that cannot be '.', '..', empty or contain a separator; odd characters are
+ * %-encoded; over MAX_SEGMENT_BYTES, shortened to a prefix and a hash.
+ */
 export function safeSegment(s: string): string {
+  return boundedSegment(encodeSegment(s));
+}
+
+function encodeSegment(s: string): string {
   if (SAFE.test(s) && s !== '.' && s !== '..') return s;
   const encoded = [...s]
     .map((ch) => (/[A-Za-z0-9._-]/.test(ch) ? ch : '%' + ch.codePointAt(0)!.toString(16).toUpperCase().padStart(2, '0')))
@@ -20,7 +51,7 @@ export function manifestPath(cluster: string, ref: ObjectRef, qualified = false)
   const ns = ref.namespace ? safeSegment(ref.namespace) : '_cluster';
   const group = apiGroup(ref.apiVersion);
   const kind = ref.kind.toLowerCase() + (qualified && group ? `.${group}` : '');
-  return `${safeSegment(cluster)}/${ns}/${safeSegment(`${kind}-${ref.name}`)}.yaml`;
+  return `${safeSegment(cluster)}/${ns}/${boundedSegment(encodeSegment(`${kind}-${ref.name}`), '.yaml')}`;
 }
 
 /** Paths for every object of every cluster; objects whose kind-name clash in a folder get group-qualified names. */

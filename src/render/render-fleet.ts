@@ -1,7 +1,7 @@
 // The whole render pipeline as one pure function: files in, placements + per-cluster manifests +
 // diagnostics out. The CLI, the reconciler and `plan` all call this, so a dry run computes exactly
 // what the reconciler would do.
-import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
+import { DiagnosticSink, type Diagnostic } from '../model/diagnostics.js';
 import type { Cluster, FleetModel, Manifest, OverridePolicy, PlacementResult, PolicyRef, PreviousPlacement } from '../model/types.js';
 import { describeRef, refOfObject, versionedKey, type ObjectRef } from '../objects/identity.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
@@ -108,7 +108,7 @@ export function renderFleet(input: RenderInput): RenderResult {
     clusters: clusterSummaries(model),
     placements: sortedPlacements,
     manifests: assembleManifests(rctx, rendered, input.revision),
-    diagnostics: sortDiagnostics(sink.items),
+    diagnostics: sink.sorted(),
     model,
   };
 }

@@ -2,7 +2,7 @@
 // did, per stage, cluster and target, plus the placements in force and the diagnostics. Pure:
 // compose, serialise, parse, compare.
 import { parse } from 'yaml';
-import type { Diagnostic } from '../model/diagnostics.js';
+import { boundDiagnostics, MAX_DIAGNOSTICS, type Diagnostic } from '../model/diagnostics.js';
 import { toStableYaml, sortKeysDeep } from '../objects/serialize.js';
 import type { DeletionCheck } from './deletion-guard.js';
 
@@ -99,9 +99,58 @@ export interface ReconcileStatus {
 /** Above this many placements they are written one JSON line each (valid YAML, and fast). */
 const FLOW_PLACEMENTS_ABOVE = 500;
 
-/** status.yaml text: stable key order; large placement lists as one flow mapping per line. */
+/**
+ * What status.yaml holds at most. A 41 MB status.yaml (300,000 diagnostics) crash-looped the daemon
+ * under its 1 Gi limit: the daemon parses and composes it whole. Lists that grow with what goes
+ * wrong are capped, with a summary of the rest; `placements` and `clusters` grow with the fleet and
+ * are kept whole, since the next pass schedules on them (Karmada's previous result).
+ */
+export const STATUS_LIMITS = {
+  /** Diagnostics, then one DIAGNOSTICS_TRUNCATED summary (the render keeps this many already). */
+  diagnostics: MAX_DIAGNOSTICS,
+  /** Failover events, the newest (failover itself keeps 20). */
+  events: 100,
+  /** Characters of one message (status, target, cluster, diagnostic, event), "… (N more characters)" included. */
+  text: 2000,
+} as const;
+
+/** At most STATUS_LIMITS.text characters, the cut marked; a text already cut stays as it is. */
+function boundText(text: string): string {
+  const max = STATUS_LIMITS.text;
+  if (text.length <= max) return text;
+  const cut = max - 40; // room for the marker, so the result is within the limit
+  return `${text.slice(0, cut)}… (${text.length - cut} more characters)`;
+}
+
+function boundMessage<T extends { message?: string | null }>(item: T): T {
+  return typeof item.message === 'string' && item.message.length > STATUS_LIMITS.text
+    ? { ...item, message: boundText(item.message) }
+    : item;
+}
+
+/** A status within STATUS_LIMITS: what status.yaml and the status README are written from. */
+export function boundStatus(s: ReconcileStatus): ReconcileStatus {
+  const failover = s.failover
+    ? {
+        conditions: s.failover.conditions.map((c) =>
+          c.lastError !== null && c.lastError.length > STATUS_LIMITS.text ? { ...c, lastError: boundText(c.lastError) } : c,
+        ),
+        events: s.failover.events.slice(-STATUS_LIMITS.events).map(boundMessage),
+      }
+    : s.failover;
+  return {
+    ...s,
+    message: boundText(s.message),
+    clusters: Object.fromEntries(Object.entries(s.clusters).map(([name, c]) => [name, boundMessage(c)])),
+    targets: s.targets.map(boundMessage),
+    diagnostics: boundDiagnostics(s.diagnostics, STATUS_LIMITS.diagnostics).map(boundMessage),
+    ...(s.failover !== undefined ? { failover } : {}),
+  };
+}
+
+/** status.yaml text: stable key order; large placement lists as one flow mapping per line; within STATUS_LIMITS. */
 export function serializeStatus(s: ReconcileStatus): string {
-  const { placements, ...rest } = s;
+  const { placements, ...rest } = boundStatus(s);
   const head = toStableYaml(sortKeysDeep(orderedStatus(rest)));
   if (placements.length <= FLOW_PLACEMENTS_ABOVE) return head + toStableYaml({ placements: sortKeysDeep(placements) });
   // JSON is YAML's flow style: every parser reads the same data, and it is 100× faster to write.

@@ -1,10 +1,10 @@
 // README.md of the status branch: the status for people browsing the branch on a Git host —
 // phase first, then clusters × sync state, targets, placements and diagnostics as tables.
-import { MANIFESTS_DIR, type ReconcileStatus } from './document.js';
+import { boundStatus, MANIFESTS_DIR, type ReconcileStatus } from './document.js';
 import { describeRef } from '../objects/identity.js';
 
 const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
-/** Long tables are cut here; status.yaml always has everything. */
+/** Long tables are cut here; status.yaml has more (up to document.ts STATUS_LIMITS). */
 const MAX_ROWS = 200;
 
 /** Escapes text for a Markdown table cell. */
@@ -23,8 +23,9 @@ function shortRevision(rev: string | null): string {
   return rev ? rev.slice(0, 12) : '—';
 }
 
-/** The Markdown summary of a status. */
-export function statusReadme(s: ReconcileStatus): string {
+/** The Markdown summary of a status, within the same bounds as status.yaml. */
+export function statusReadme(status: ReconcileStatus): string {
+  const s = boundStatus(status);
   return [
     ...overviewSection(s),
     ...clustersSection(s),

@@ -1,4 +1,5 @@
 // The status for a terminal: what `flotilla status`, `reconcile --once` and the demo print.
+import { countDiagnostics } from '../model/diagnostics-format.js';
 import type { ReconcileStatus } from './document.js';
 
 function table(rows: string[][]): string {
@@ -54,8 +55,9 @@ export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | n
     out.push(table(rows));
   }
   const errors = s.diagnostics.filter((d) => d.severity === 'error');
-  const warnings = s.diagnostics.length - errors.length;
-  out.push(`diagnostics: ${errors.length} error${errors.length === 1 ? '' : 's'}, ${warnings} other`);
+  const counts = countDiagnostics(s.diagnostics); // a truncation summary counts as what it left out
+  const others = counts.warning + counts.info;
+  out.push(`diagnostics: ${counts.error} error${counts.error === 1 ? '' : 's'}, ${others} other`);
   for (const d of errors) out.push(`  ${d.file ?? ''}${d.line ? `:${d.line}` : ''}${d.file ? ': ' : ''}${d.code}: ${d.message}`);
   return out.join('\n') + '\n';
 }

@@ -5,10 +5,13 @@
 // folder are never touched.
 import path from 'node:path';
 import { FlotillaError } from '../model/diagnostics.js';
+import { describeIoError } from '../output/directory.js';
 import type { EntryKind, TargetFs } from './fs.js';
 import type { Target, TargetPlan, TargetReport } from './target.js';
 
 export const INVENTORY_FILE = '.flotilla-inventory.json';
+/** Inventory entry of a file flotilla owns whose content is unknown (a write failed part-way): never equal to a blob oid. */
+const UNKNOWN_OID = '';
 
 interface InventoryDoc {
   apiVersion: string;
@@ -33,9 +36,9 @@ interface ApplyProgress {
   changed: boolean;
   /** Paths written, adopted or deleted. */
   done: Set<string>;
-  /** Objects refused one by one, with why. */
+  /** Objects that failed one by one, with why: refused (a link, someone else's file) or an I/O error of their own. */
   refused: { path: string; reason: string }[];
-  /** How many of the refused were writes (they count as neither created, configured nor unchanged). */
+  /** How many of the failed were writes (they count as neither created, configured nor unchanged). */
   refusedWrites: number;
 }
 
@@ -95,10 +98,19 @@ export class DirectoryTarget implements Target {
       this.inventory = null; // re-read next time; the next apply runs in full
       return this.interruptedReport(plan, writes, deletes, inventory, progress, e as Error);
     }
-    if (progress.changed || plan.full) await this.saveInventory(plan.revision);
+    let inventoryError: string | null = null;
+    if (progress.changed || plan.full) {
+      try {
+        await this.saveInventory(plan.revision);
+      } catch (e) {
+        // What was written stays written; the next (full) pass adopts it by content.
+        this.inventory = null;
+        inventoryError = `cannot record ${INVENTORY_FILE}: ${describeIoError(e)}`;
+      }
+    }
     const { created, configured, deleted, refused } = progress;
     const unchanged = Math.max(0, plan.total - created - configured - progress.refusedWrites);
-    if (refused.length > 0) {
+    if (refused.length > 0 || inventoryError !== null) {
       return {
         created,
         configured,
@@ -107,7 +119,7 @@ export class DirectoryTarget implements Target {
         failed: refused.length,
         failedClusters: [...new Set(refused.map((r) => plan.clusterOf(r.path)))].sort(),
         ok: false,
-        message: `${this.root}: ${describeRefused(refused)}`,
+        message: `${this.root}: ${[inventoryError, refused.length > 0 ? describeRefused(refused) : null].filter(Boolean).join('; ')}`,
       };
     }
     return { created, configured, deleted, unchanged, failed: 0, failedClusters: [], ok: true, message: null };
@@ -143,8 +155,9 @@ export class DirectoryTarget implements Target {
   }
 
   /**
-   * Writes each file, or refuses it one by one (a symbolic link on the way, a file flotilla did not
-   * write): the others are still written, and the target reports the refused ones as failed.
+   * Writes each file, or fails it one by one: refused (a symbolic link on the way, a file flotilla
+   * did not write) or an I/O error of its own (a folder where the file goes, no permission). The
+   * others are still written, and the target reports the failed ones.
    */
   private async writeFiles(
     plan: TargetPlan,
@@ -153,34 +166,66 @@ export class DirectoryTarget implements Target {
     progress: ApplyProgress,
   ): Promise<void> {
     for (const [p, w] of writes) {
+      // Reading the desired text is the repository's business: a failure there stops the pass.
       const text = w.text ?? (await plan.readText(w.oid));
-      const at = await this.inspect(p);
-      let reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
-      if (reason === null && !inventory.has(p) && at.kind === 'file') {
-        // Not in the inventory, yet something is there: a person's file (README: never touched).
-        // Adopting it is harmless only when it already holds exactly what flotilla would write.
-        const bytes = await this.fs.readBytes(this.abs(p));
-        if (bytes !== null && Buffer.from(text, 'utf8').equals(bytes)) {
-          inventory.set(p, w.oid);
-          progress.done.add(p);
-          progress.changed = true;
-          continue;
-        }
-        reason = `a file flotilla did not write is already there (it is not in ${INVENTORY_FILE}); move it away to let flotilla write this object`;
-      }
-      if (reason !== null) {
-        progress.refused.push({ path: p, reason });
+      try {
+        await this.writeOne(p, w.oid, text, inventory, progress);
+      } catch (e) {
+        progress.refused.push({ path: p, reason: `cannot write: ${describeIoError(e)}` });
         progress.refusedWrites++;
-        continue;
       }
-      const existed = inventory.has(p);
-      await this.fs.writeFile(this.abs(p), text);
-      inventory.set(p, w.oid);
-      progress.done.add(p);
-      progress.changed = true;
-      if (existed) progress.configured++;
-      else progress.created++;
     }
+  }
+
+  /** Writes (or adopts) one file; throws its I/O error. */
+  private async writeOne(p: string, oid: string, text: string, inventory: Map<string, string>, progress: ApplyProgress): Promise<void> {
+    const at = await this.inspect(p);
+    let reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
+    if (reason === null && !inventory.has(p) && at.kind === 'file') {
+      // Not in the inventory, yet something is there: a person's file (README: never touched).
+      // Adopting it is harmless only when it already holds exactly what flotilla would write.
+      const bytes = await this.fs.readBytes(this.abs(p));
+      if (bytes !== null && Buffer.from(text, 'utf8').equals(bytes)) {
+        inventory.set(p, oid);
+        progress.done.add(p);
+        progress.changed = true;
+        return;
+      }
+      reason =
+        `a file flotilla did not write is already there (it is not in ${INVENTORY_FILE}); ` +
+        'move it away to let flotilla write this object';
+    }
+    if (reason !== null) {
+      progress.refused.push({ path: p, reason });
+      progress.refusedWrites++;
+      return;
+    }
+    const existed = inventory.has(p);
+    try {
+      await this.fs.writeFile(this.abs(p), text);
+    } catch (e) {
+      await this.recordFailedWrite(p, existed, inventory, progress);
+      throw e;
+    }
+    inventory.set(p, oid);
+    progress.done.add(p);
+    progress.changed = true;
+    if (existed) progress.configured++;
+    else progress.created++;
+  }
+
+  /**
+   * Keeps the inventory truthful after a failed write, which may have truncated or created the
+   * file: a file there now is flotilla's (it was, or nothing was there before this write) with
+   * unknown content, recorded as UNKNOWN_OID so the next pass rewrites it and deletes it when its
+   * object goes; a file of flotilla's that is gone leaves the inventory.
+   */
+  private async recordFailedWrite(p: string, existed: boolean, inventory: Map<string, string>, progress: ApplyProgress): Promise<void> {
+    const now = await this.fs.entryKind(this.abs(p)).catch(() => undefined);
+    if (now === 'file') inventory.set(p, UNKNOWN_OID);
+    else if (now === null && existed) inventory.delete(p);
+    else return;
+    progress.changed = true;
   }
 
   /** Deletes the files this target wrote (never anyone else's), then the folders that became empty. */
@@ -189,13 +234,19 @@ export class DirectoryTarget implements Target {
     for (const p of [...deletes].sort()) {
       // Only what this target wrote: a path missing from the inventory is someone else's file.
       if (!inventory.has(p)) continue;
-      const at = await this.inspect(p);
-      const reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
-      if (reason !== null) {
-        progress.refused.push({ path: p, reason: `not deleting: ${reason}` });
+      try {
+        const at = await this.inspect(p);
+        const reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
+        if (reason !== null) {
+          progress.refused.push({ path: p, reason: `not deleting: ${reason}` });
+          continue;
+        }
+        if (at.kind === 'file') await this.fs.removeFile(this.abs(p));
+      } catch (e) {
+        // Still flotilla's and still there: it stays in the inventory, and a later pass deletes it.
+        progress.refused.push({ path: p, reason: `cannot delete: ${describeIoError(e)}` });
         continue;
       }
-      if (at.kind === 'file') await this.fs.removeFile(this.abs(p));
       inventory.delete(p);
       progress.done.add(p);
       progress.changed = true;
@@ -239,8 +290,8 @@ export class DirectoryTarget implements Target {
     for (const f of folders) for (let d = f; d !== '.' && d !== ''; d = path.posix.dirname(d)) all.add(d);
     for (const d of [...all].sort((a, b) => b.split('/').length - a.split('/').length || (a < b ? 1 : -1))) {
       // Only a real folder inside the root: rmdir through a linked parent would act outside it.
-      const at = await this.inspect(d);
-      if (at.refusal === null && at.kind === 'directory') await this.fs.removeEmptyDir(this.abs(d));
+      const at = await this.inspect(d).catch(() => null); // unreadable: left in place, like a folder that is not empty
+      if (at?.refusal === null && at.kind === 'directory') await this.fs.removeEmptyDir(this.abs(d));
     }
   }
 
@@ -292,9 +343,9 @@ export class DirectoryTarget implements Target {
   }
 }
 
-/** One line naming the refused objects and why (the first few; a count for the rest). */
+/** One line naming the failed objects and why (the first few; a count for the rest). */
 function describeRefused(refused: readonly { path: string; reason: string }[]): string {
   const shown = refused.slice(0, 3).map((r) => `${r.path}: ${r.reason}`);
   const more = refused.length > shown.length ? `; and ${refused.length - shown.length} more` : '';
-  return `refused ${refused.length} object(s): ${shown.join('; ')}${more}`;
+  return `${refused.length} object(s) failed: ${shown.join('; ')}${more}`;
 }

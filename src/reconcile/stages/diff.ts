@@ -4,6 +4,7 @@
 // diffStage compares the desired state with the applied one and holds back a revision that would
 // delete more than safety.maxDeletePercent of it.
 import type { Diagnostic } from '../../model/diagnostics.js';
+import { countDiagnostics } from '../../model/diagnostics-format.js';
 import type { KeptPlacement } from '../../live/live-status.js';
 import { keptDiagnostics, withKeptObjects } from '../../live/live-status.js';
 import { diffDesired, stateSize, type DesiredDiff } from '../../state/change-set.js';
@@ -41,7 +42,8 @@ export function checkRevision(ctx: PassContext, state: ReconcilerState, result: 
   const first = errors[0]!;
   const lastGood = state.revisions.lastGood?.revision ?? '(none)';
   const where = `${first.file ?? ''}${first.line ? `:${first.line}` : ''}`;
-  const count = `${errors.length} error${errors.length === 1 ? '' : 's'}`;
+  const n = countDiagnostics(errors).error; // a truncation summary counts as the errors it left out
+  const count = `${n} error${n === 1 ? '' : 's'}`;
   const message =
     `revision ${ctx.head} is invalid (${count}; first: ${where} ${first.code}: ${first.message}); ` + `revision ${lastGood} stays in force`;
   return {

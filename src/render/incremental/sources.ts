@@ -183,7 +183,7 @@ export class SourceCache {
           files.map((f) => f.file),
           sink,
         );
-        dup = sink.items.some((d) => d.code === 'DUPLICATE_RESOURCE');
+        dup = sink.has('DUPLICATE_RESOURCE');
       }
       checks.set(id, dup);
       duplicate ||= dup;
