@@ -9,6 +9,7 @@ import { Discovery } from './discovery.js';
 import type { HealthStatus } from './health.js';
 import { rollUpHealth } from './health.js';
 import { mapLimit } from './limit.js';
+import { emptyCounts } from './sync-types.js';
 import {
   syncCluster,
   type ClusterSyncResult,
@@ -96,7 +97,7 @@ export function unavailableCluster(w: ClusterWork, error: string, code: string):
     errorCode: code,
     objects,
     inventory: [...w.inventory],
-    counts: { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: objects.length, failed: 0 },
+    counts: { ...emptyCounts(), skipped: objects.length },
     health: rollUpHealth([]),
     writes: 0,
     pruneHeld: null,
@@ -162,7 +163,7 @@ export async function syncFleet(input: {
       return unavailableCluster(w, `internal error: ${(e as Error).message}`, 'INTERNAL');
     }
   });
-  const counts: Record<ObjectAction, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 };
+  const counts: Record<ObjectAction, number> = emptyCounts();
   for (const c of clusters) for (const k of Object.keys(counts) as ObjectAction[]) counts[k] += c.counts[k];
   return {
     clusters,

@@ -25,7 +25,7 @@ export interface KubernetesTargetSettings extends ConnectionSettings {
   label: string;
   /** Server-side dry run: every request carries dryRun=All; nothing changes, the inventory neither. */
   dryRun: boolean;
-  /** Take over objects other field managers own (409 conflicts) even when flotilla never applied them. */
+  /** Adopt objects already on a cluster that flotilla did not create, whatever the policy's conflictResolution says. */
   force: boolean;
   /** Clusters applied at once; null = the fleet's KarmadaConfig parallelism (default 10). */
   parallelism: number | null;
@@ -209,6 +209,8 @@ export function reportOf(result: FleetSyncResult, dryRun = false): TargetReport 
   const notes: string[] = [];
   if (dryRun) notes.push('dry run (dryRun=All): nothing was changed');
   if (drifted > 0) notes.push(`drift corrected on ${drifted} object${drifted === 1 ? '' : 's'}`);
+  const released = result.counts.released;
+  if (released > 0) notes.push(`${released} object${released === 1 ? '' : 's'} released (left on the clusters, no longer flotilla's)`);
   if (result.prune.reason && result.prune.leaving > 0) notes.push(`pruning held back: ${result.prune.reason}`);
   const message =
     [

@@ -257,7 +257,7 @@ describe('kubernetes target: conflicts and dry runs', () => {
     }
   });
 
-  it('409: an object another manager created is reported, not taken over; with force: true it is', async () => {
+  it('an object another manager created is refused (conflictResolution Abort) and named; with force: true it is adopted', async () => {
     const hz = fleet.servers.get('cluster-hangzhou')!;
     hz.putObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kurator-system' } }, 'helm');
     hz.putObject(
@@ -283,7 +283,10 @@ describe('kubernetes target: conflicts and dry runs', () => {
           cluster: 'cluster-hangzhou',
           name: 'network-config',
           code: 'KUBE_CONFLICT',
-          message: expect.stringContaining('another field manager owns these fields'),
+          message: expect.stringContaining(
+            'ConfigMap kurator-system/network-config already exists on cluster cluster-hangzhou and flotilla did not create it ' +
+              '(field managers: helm); conflictResolution Abort',
+          ),
         },
       ]);
       expect(report.failedClusters).toContain('cluster-hangzhou');
