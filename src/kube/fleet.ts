@@ -53,9 +53,13 @@ export interface FleetSyncResult {
 
 /**
  * Whether objects may be deleted: never while the revision has error diagnostics, never past the
- * mass-deletion guard (percentage of all inventoried objects, fleet-wide).
+ * mass-deletion guard (percentage of all inventoried objects, fleet-wide) unless the commit
+ * trailer Flotilla-Allow-Deletions allowed at least this many (`allowedLeaving`).
  */
-export function pruneGuard(work: readonly ClusterWork[], opts: { maxDeletePercent: number; revisionHasErrors: boolean }): PruneGuard {
+export function pruneGuard(
+  work: readonly ClusterWork[],
+  opts: { maxDeletePercent: number; revisionHasErrors: boolean; allowedLeaving?: number },
+): PruneGuard {
   let total = 0;
   let leaving = 0;
   for (const w of work) {
@@ -66,7 +70,7 @@ export function pruneGuard(work: readonly ClusterWork[], opts: { maxDeletePercen
   if (leaving === 0) return { allowed: true, leaving, total, reason: null };
   if (opts.revisionHasErrors) return { allowed: false, leaving, total, reason: 'the revision has error diagnostics' };
   const percent = total === 0 ? 0 : (leaving / total) * 100;
-  if (percent > opts.maxDeletePercent) {
+  if (percent > opts.maxDeletePercent && !(opts.allowedLeaving !== undefined && leaving <= opts.allowedLeaving)) {
     return {
       allowed: false,
       leaving,
@@ -139,6 +143,8 @@ export async function syncFleet(input: {
   options: SyncOptions;
   maxDeletePercent: number;
   revisionHasErrors: boolean;
+  /** Deletions the commit trailer Flotilla-Allow-Deletions allowed for this revision. */
+  allowedLeaving?: number;
 }): Promise<FleetSyncResult> {
   const prune = pruneGuard(input.work, input);
   const sorted = [...input.work].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
