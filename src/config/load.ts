@@ -12,7 +12,9 @@ import {
   DEFAULT_AUTHOR,
   DEFAULT_KUBE_FAILOVER,
   DEFAULT_KUBE_TIMEOUT_SECONDS,
+  DEFAULT_DELETION_WINDOW_MINUTES,
   DEFAULT_MAX_DELETE_PERCENT,
+  DEFAULT_MAX_DELETIONS,
   DEFAULT_RETRY,
   DEFAULT_SCHEDULE,
   DEFAULT_STATUS_BRANCH,
@@ -110,8 +112,13 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
     if (source && status.branch === source.branch)
       v.fail('status.branch', `"${status.branch}" is the source branch; status commits need a branch of their own`);
     const safetyRaw = v.object(root.safety, 'safety', false) ?? {};
-    v.known(safetyRaw, 'safety', ['maxDeletePercent']);
-    const maxDeletePercent = v.number(safetyRaw.maxDeletePercent, 'safety.maxDeletePercent', 0, 100) ?? DEFAULT_MAX_DELETE_PERCENT;
+    v.known(safetyRaw, 'safety', ['maxDeletePercent', 'maxDeletions', 'deletionWindowMinutes']);
+    const safety = {
+      maxDeletePercent: v.number(safetyRaw.maxDeletePercent, 'safety.maxDeletePercent', 0, 100) ?? DEFAULT_MAX_DELETE_PERCENT,
+      maxDeletions: v.integer(safetyRaw.maxDeletions, 'safety.maxDeletions', 0, 1_000_000_000) ?? DEFAULT_MAX_DELETIONS,
+      deletionWindowMinutes:
+        v.number(safetyRaw.deletionWindowMinutes, 'safety.deletionWindowMinutes', 0, 7 * 24 * 60) ?? DEFAULT_DELETION_WINDOW_MINUTES,
+    };
     const logRaw = v.object(root.log, 'log', false) ?? {};
     v.known(logRaw, 'log', ['level']);
     const level = v.oneOf(logRaw.level, 'log.level', LOG_LEVELS) ?? 'info';
@@ -128,7 +135,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
         source,
         status,
         targets,
-        safety: { maxDeletePercent },
+        safety,
         scope,
         log: { level },
         server: service.server,

@@ -62,8 +62,12 @@ export interface KubernetesTargetConfig {
 }
 
 export interface SafetyConfig {
-  /** A commit that deletes more than this share (0–100) of all rendered objects is held back. */
+  /** A commit whose deletions take those within the window past this share (0–100) of all objects is held back. */
   maxDeletePercent: number;
+  /** ... or past this many objects within the window, whatever their share. */
+  maxDeletions: number;
+  /** The rolling window the guard counts deletions in, minutes (0: each commit on its own). */
+  deletionWindowMinutes: number;
 }
 
 export interface ReconcileConfig {
@@ -91,6 +95,8 @@ export interface SourceCredentials {
 export const DEFAULT_SCHEDULE = '*/30 * * * * *';
 export const DEFAULT_STATUS_BRANCH = 'flotilla-status';
 export const DEFAULT_MAX_DELETE_PERCENT = 50;
+export const DEFAULT_MAX_DELETIONS = 500;
+export const DEFAULT_DELETION_WINDOW_MINUTES = 60;
 export const DEFAULT_TIMEOUT_SECONDS = 60;
 /** Per-request timeout of the kubernetes target (a cluster that takes longer is failing). */
 export const DEFAULT_KUBE_TIMEOUT_SECONDS = 10;

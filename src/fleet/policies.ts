@@ -32,8 +32,6 @@ const NOT_APPLICABLE_SPEC_FIELDS: Readonly<Record<string, string>> = {
   dependentOverrides: 'OverridePolicies always apply; there is no waiting for them',
   activationPreference: 'policies are re-evaluated at every revision',
   schedulePriority: 'scheduling priority has no meaning without a queue',
-  preserveResourcesOnDeletion: 'deletion is governed by the reconciler’s pruning',
-  conflictResolution: 'conflicts are resolved by server-side apply',
 };
 
 /**
@@ -136,6 +134,36 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
   }
 
   const placement = parsePlacement(r, spec.placement, ['spec', 'placement']);
+  const { conflictResolution, preserveResourcesOnDeletion } = parseOwnership(r, spec);
   if (r.errors > 0) return null;
-  return { kind, name: m.name, namespace: m.namespace, priority, preemption, resourceSelectors, placement, source: m.source };
+  return {
+    kind,
+    name: m.name,
+    namespace: m.namespace,
+    priority,
+    preemption,
+    resourceSelectors,
+    placement,
+    conflictResolution,
+    preserveResourcesOnDeletion,
+    source: m.source,
+  };
+}
+
+/**
+ * spec.conflictResolution (Karmada's enum Abort | Overwrite, default Abort) and
+ * spec.preserveResourcesOnDeletion (default false): what the apply engine may take over and delete.
+ */
+function parseOwnership(
+  r: ManifestReader,
+  spec: Record<string, unknown>,
+): Pick<PropagationPolicy, 'conflictResolution' | 'preserveResourcesOnDeletion'> {
+  const raw = r.string(spec.conflictResolution, ['spec', 'conflictResolution']) || 'Abort';
+  if (raw !== 'Abort' && raw !== 'Overwrite')
+    r.error('INVALID_POLICY', `spec.conflictResolution: unsupported value "${raw}", must be Abort or Overwrite`, [
+      'spec',
+      'conflictResolution',
+    ]);
+  const preserve = r.boolean(spec.preserveResourcesOnDeletion, ['spec', 'preserveResourcesOnDeletion']) ?? false;
+  return { conflictResolution: raw === 'Overwrite' ? 'Overwrite' : 'Abort', preserveResourcesOnDeletion: preserve };
 }

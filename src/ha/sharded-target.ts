@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import type { FleetSyncResult } from '../kube/fleet.js';
 import { rollUpHealth } from '../kube/health.js';
 import { mapLimit } from '../kube/limit.js';
+import { emptyCounts } from '../kube/sync-types.js';
 import type { ClusterSyncResult, ObjectAction } from '../kube/sync.js';
 import type { Target, TargetPlan, TargetReport } from '../targets/target.js';
 import { fitRequestPolicy, type RequestPolicy } from './request-bound.js';
@@ -186,7 +187,7 @@ export function planClusters(plan: TargetPlan, desired: Iterable<string>): strin
 /** One fleet sync result from the per-cluster ones (clusters sorted; counts, writes and health rolled up). */
 export function mergeSyncResults(clusters: readonly ClusterSyncResult[]): FleetSyncResult {
   const sorted = [...clusters].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
-  const counts: Record<ObjectAction, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 };
+  const counts: Record<ObjectAction, number> = emptyCounts();
   for (const c of sorted) for (const k of Object.keys(counts) as ObjectAction[]) counts[k] += c.counts[k];
   return {
     clusters: sorted,

@@ -1,7 +1,7 @@
-// The few API calls flotilla makes on a cluster — get, list by label, server-side apply, delete,
-// /readyz, discovery documents — each with retries of transient failures (retry.ts) and errors by
-// what the user must do (errors.ts). Counts reads and writes, so a no-op resync can prove it wrote
-// nothing.
+// The few API calls flotilla makes on a cluster — get, list by label, server-side apply, a merge
+// patch (releasing an object), delete, /readyz, discovery documents — each with retries of
+// transient failures (retry.ts) and errors by what the user must do (errors.ts). Counts reads
+// and writes, so a no-op resync can prove it wrote nothing.
 import { isMap } from '../objects/json.js';
 import { errorFromResponse, KubeApiError, unreachableError } from './errors.js';
 import { DEFAULT_KUBE_RETRY, withKubeRetry, type KubeRetryPolicy } from './retry.js';
@@ -35,6 +35,7 @@ export interface ApplyOptions {
 
 /** Media type of a server-side apply request (the body is JSON, which is valid YAML). */
 export const APPLY_PATCH_CONTENT_TYPE = 'application/apply-patch+yaml';
+export const MERGE_PATCH_CONTENT_TYPE = 'application/merge-patch+json';
 
 export class KubeApi {
   /** Requests sent that change state (apply, delete), dry runs included, retries included. */
@@ -117,6 +118,17 @@ export class KubeApi {
     if (opts.force) query.force = 'true';
     if (opts.dryRun) query.dryRun = 'All';
     const res = await this.call({ method: 'PATCH', path, query, body: JSON.stringify(object), contentType: APPLY_PATCH_CONTENT_TYPE });
+    return asObject(res.body, path);
+  }
+
+  /**
+   * A JSON merge patch of the object at `path` (a non-apply write: how a client rewrites
+   * metadata.managedFields); returns the object as the server now has it.
+   */
+  async mergePatch(path: string, patch: KubeObject, opts: { fieldManager: string; dryRun: boolean }): Promise<KubeObject> {
+    const query: Record<string, string> = { fieldManager: opts.fieldManager };
+    if (opts.dryRun) query.dryRun = 'All';
+    const res = await this.call({ method: 'PATCH', path, query, body: JSON.stringify(patch), contentType: MERGE_PATCH_CONTENT_TYPE });
     return asObject(res.body, path);
   }
 

@@ -3,20 +3,24 @@
 // apply — phase by phase (order.ts: Namespaces and CRDs first, one by one; webhooks last), the
 // rest of a phase in parallel. Nothing that is equal is sent.
 //
-// Conflicts (409) with another field manager: on an object flotilla already manages (its field
-// manager is on it), the other manager changed a field flotilla owns — drift — and the apply is
-// forced so the repository wins, as Flux does. On an object flotilla never applied, someone else
-// owns it: the conflict is reported and not forced unless `force` is configured.
+// Before anything is compared, takeOver (take-over.ts) decides whether the object is flotilla's to
+// apply at all: an object already on the cluster that flotilla did not create is not touched under
+// the claiming policy's conflictResolution Abort (Karmada's default) — its apply fails with a
+// conflict naming it, the rest of the cluster goes on — and is adopted under Overwrite. On an object
+// flotilla manages, a 409 conflict means another manager changed a field flotilla owns — drift —
+// and the apply is forced so the repository wins, as Flux does; an adopted object is forced too,
+// as Karmada's Overwrite overwrites.
 import type { KubeApi, KubeObject } from './api.js';
 import type { Discovery, ResourceMapping } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import { objectHealth } from './health.js';
 import { mapLimit } from './limit.js';
-import { crdDefines, groupOf, isNamespace, managedBy } from './live-object.js';
+import { crdDefines, groupOf, isNamespace } from './live-object.js';
 import { compareWithLive } from './normalize.js';
 import { applyPhase, sortForApply } from './order.js';
 import { abortCause, ClusterAbort, guard, isClusterWide, objectPath, stoppedError, toldToStop, type PassMappings } from './sync-pass.js';
-import { objectResult, type DesiredObject, type ResultsById, type SyncOptions } from './sync-types.js';
+import { describeRef, objectResult, type DesiredObject, type ResultsById, type SyncOptions } from './sync-types.js';
+import { takeOver, withOriginMark, type Origin } from './take-over.js';
 
 export interface Applied {
   /** One result per desired object handled (absent: not reached before the pass stopped). */
@@ -25,6 +29,8 @@ export interface Applied {
   liveAfter: Map<string, KubeObject | null>;
   /** Live copies read in this stage: objects whose kind only became served when their CRD was applied. */
   liveFound: Map<string, KubeObject | null>;
+  /** Whether flotilla created or adopted each desired object it applied or found its own (for the inventory). */
+  origins: Map<string, Origin>;
   /** Set when the pass stopped (the cluster became unusable, or shouldContinue said no). */
   abort: KubeApiError | null;
 }
@@ -36,6 +42,8 @@ interface ApplyInput {
   desired: readonly DesiredObject[];
   /** The observe stage's live copies by id. */
   liveBefore: ReadonlyMap<string, KubeObject | null>;
+  /** The inventory's origin of each entry that has one. */
+  recorded: ReadonlyMap<string, Origin>;
   options: SyncOptions;
 }
 
@@ -55,6 +63,7 @@ export async function applyDesired(input: ApplyInput): Promise<Applied> {
     results: new Map(),
     liveAfter: new Map(),
     liveFound: new Map(),
+    origins: new Map(),
     abort: null,
     definedByDesiredCrds: new Set(input.desired.flatMap((d) => (crdDefines(d.object) ? [keyOfDefined(crdDefines(d.object)!)] : []))),
     namespacesCreated: new Set(),
@@ -71,7 +80,7 @@ export async function applyDesired(input: ApplyInput): Promise<Applied> {
   } catch (e) {
     run.abort = abortCause(e);
   }
-  return { results: run.results, liveAfter: run.liveAfter, liveFound: run.liveFound, abort: run.abort };
+  return { results: run.results, liveAfter: run.liveAfter, liveFound: run.liveFound, origins: run.origins, abort: run.abort };
 }
 
 function keyOfDefined(k: { group: string; kind: string }): string {
@@ -107,28 +116,45 @@ async function applyOne(run: ApplyRun, d: DesiredObject): Promise<void> {
     return;
   }
   const live = run.input.liveBefore.get(d.id) ?? run.liveFound.get(d.id) ?? null;
+  const decision = takeOver({
+    live,
+    desired: d.object,
+    fieldManager: options.fieldManager,
+    recorded: run.input.recorded.get(d.id),
+    force: options.force,
+    describe: describeRef(d.ref),
+    cluster: run.input.api.cluster,
+  });
+  if (decision.action === 'refuse') {
+    run.results.set(d.id, objectResult(d, 'failed', { code: 'KUBE_CONFLICT', message: decision.message }));
+    return;
+  }
+  const origin: Origin = decision.action === 'update' ? decision.origin : decision.action === 'adopt' ? 'adopted' : 'created';
+  const sent = withOriginMark(d.object, origin);
   let drift: string[] = [];
   if (live) {
-    const cmp = compareWithLive(d.object, live, options.fieldManager);
+    const cmp = compareWithLive(sent, live, options.fieldManager);
     if (!cmp.differs) {
       run.results.set(d.id, objectResult(d, 'unchanged', { health: objectHealth(live) }));
       run.liveAfter.set(d.id, live);
+      run.origins.set(d.id, origin);
       return;
     }
-    if (!d.changed) drift = cmp.fields;
+    if (!d.changed && decision.action === 'update') drift = cmp.fields;
   }
-  const ours = live ? managedBy(live, options.fieldManager) : false;
   // Stopped: no more writes; the writes already sent finish before the pass ends (inventory).
   if (run.stopped || toldToStop(options)) {
     run.stopped = true;
     return;
   }
   try {
-    const after = await api.apply(objectPath(m, d.ref), d.object, {
+    // flotilla's own object: a conflict is drift, the repository wins; an adopted one is overwritten (Karmada's Overwrite).
+    const after = await api.apply(objectPath(m, d.ref), sent, {
       fieldManager: options.fieldManager,
-      force: options.force || ours,
+      force: decision.action !== 'create' || options.force,
       dryRun: options.dryRun,
     });
+    run.origins.set(d.id, origin);
     run.liveAfter.set(d.id, after);
     run.results.set(d.id, objectResult(d, live ? 'configured' : 'created', { drift, health: objectHealth(after) }));
     if (!live && isNamespace(d.ref)) run.namespacesCreated.add(d.ref.name);
@@ -147,10 +173,6 @@ function applyFailed(run: ApplyRun, d: DesiredObject, e: unknown, drift: string[
     run.results.set(d.id, objectResult(d, 'created', { message: `dry run: namespace ${d.ref.namespace} would be created first` }));
     return;
   }
-  let message = err ? err.message : String(e);
-  if (err?.code === 'KUBE_CONFLICT')
-    message =
-      `${message} — another field manager owns these fields; ` +
-      'flotilla does not take over objects it never applied unless the kubernetes target sets force: true';
+  const message = err ? err.message : String(e);
   run.results.set(d.id, objectResult(d, 'failed', { code: err?.code ?? 'KUBE_API', message, drift }));
 }

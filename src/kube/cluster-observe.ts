@@ -1,7 +1,8 @@
 // Observe, the first stage of a cluster's sync pass: flotilla's objects by its label, one list
 // per kind desired or inventoried; each desired object the lists did not return, by name. On a
 // first pass with no inventory kept for the cluster, flotilla's own listed objects for it are
-// adopted into the inventory (so what a lost pass applied is pruned later, not orphaned).
+// taken back into the inventory (so what a lost pass applied is pruned later, not orphaned), each
+// with the origin its flotilla.dev/adopted mark says.
 import { MANAGED_LABEL, MANAGED_VALUE } from '../objects/tracking.js';
 import type { KubeApi, KubeObject } from './api.js';
 import { resourcePath } from './discovery.js';
@@ -9,6 +10,7 @@ import type { KubeApiError } from './errors.js';
 import { mapLimit } from './limit.js';
 import { appliedForCluster, carriesManagedLabel, managedBy, pruneDisabled } from './live-object.js';
 import { abortCause, guard, objectPath, type PassMappings } from './sync-pass.js';
+import { carriesAdoptedMark } from './take-over.js';
 import {
   objectResult,
   refOf,
@@ -108,7 +110,8 @@ export function adoptable(
       pruneDisabled(live)
     )
       continue;
-    out.push({ id, ...refOf(live).ref, origin: 'adopted' });
+    // Its origin is on the object itself: flotilla.dev/adopted marks what flotilla did not create.
+    out.push({ id, ...refOf(live).ref, origin: carriesAdoptedMark(live) ? 'adopted' : 'created' });
   }
   return out;
 }

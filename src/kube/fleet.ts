@@ -9,6 +9,7 @@ import { Discovery } from './discovery.js';
 import type { HealthStatus } from './health.js';
 import { rollUpHealth } from './health.js';
 import { mapLimit } from './limit.js';
+import { emptyCounts } from './sync-types.js';
 import {
   syncCluster,
   type ClusterSyncResult,
@@ -52,9 +53,13 @@ export interface FleetSyncResult {
 
 /**
  * Whether objects may be deleted: never while the revision has error diagnostics, never past the
- * mass-deletion guard (percentage of all inventoried objects, fleet-wide).
+ * mass-deletion guard (percentage of all inventoried objects, fleet-wide) unless the commit
+ * trailer Flotilla-Allow-Deletions allowed at least this many (`allowedLeaving`).
  */
-export function pruneGuard(work: readonly ClusterWork[], opts: { maxDeletePercent: number; revisionHasErrors: boolean }): PruneGuard {
+export function pruneGuard(
+  work: readonly ClusterWork[],
+  opts: { maxDeletePercent: number; revisionHasErrors: boolean; allowedLeaving?: number },
+): PruneGuard {
   let total = 0;
   let leaving = 0;
   for (const w of work) {
@@ -65,7 +70,7 @@ export function pruneGuard(work: readonly ClusterWork[], opts: { maxDeletePercen
   if (leaving === 0) return { allowed: true, leaving, total, reason: null };
   if (opts.revisionHasErrors) return { allowed: false, leaving, total, reason: 'the revision has error diagnostics' };
   const percent = total === 0 ? 0 : (leaving / total) * 100;
-  if (percent > opts.maxDeletePercent) {
+  if (percent > opts.maxDeletePercent && !(opts.allowedLeaving !== undefined && leaving <= opts.allowedLeaving)) {
     return {
       allowed: false,
       leaving,
@@ -96,7 +101,7 @@ export function unavailableCluster(w: ClusterWork, error: string, code: string):
     errorCode: code,
     objects,
     inventory: [...w.inventory],
-    counts: { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: objects.length, failed: 0 },
+    counts: { ...emptyCounts(), skipped: objects.length },
     health: rollUpHealth([]),
     writes: 0,
     pruneHeld: null,
@@ -138,6 +143,8 @@ export async function syncFleet(input: {
   options: SyncOptions;
   maxDeletePercent: number;
   revisionHasErrors: boolean;
+  /** Deletions the commit trailer Flotilla-Allow-Deletions allowed for this revision. */
+  allowedLeaving?: number;
 }): Promise<FleetSyncResult> {
   const prune = pruneGuard(input.work, input);
   const sorted = [...input.work].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
@@ -162,7 +169,7 @@ export async function syncFleet(input: {
       return unavailableCluster(w, `internal error: ${(e as Error).message}`, 'INTERNAL');
     }
   });
-  const counts: Record<ObjectAction, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 };
+  const counts: Record<ObjectAction, number> = emptyCounts();
   for (const c of clusters) for (const k of Object.keys(counts) as ObjectAction[]) counts[k] += c.counts[k];
   return {
     clusters,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { KubeObject } from './api.js';
 import { managedBy } from './live-object.js';
 import type { DesiredObject, InventoryEntry, ObjectResult } from './sync-types.js';
+import type { Origin } from './take-over.js';
 
 export type FleetInventory = Record<string, InventoryEntry[]>;
 
@@ -38,7 +39,8 @@ function isEntry(v: unknown): v is InventoryEntry {
     typeof e.apiVersion === 'string' &&
     typeof e.kind === 'string' &&
     typeof e.namespace === 'string' &&
-    typeof e.name === 'string'
+    typeof e.name === 'string' &&
+    (e.origin === undefined || e.origin === 'created' || e.origin === 'adopted')
   );
 }
 
@@ -81,14 +83,15 @@ function byId(a: InventoryEntry, b: InventoryEntry): number {
 
 /**
  * The inventory after a pass: desired objects that are flotilla's — created in this pass, or live
- * with flotilla's Apply entry in managedFields (applied now or before) — plus objects that left the
- * desired state and were not deleted for a reason that may pass (`keep`: held back, delete failed,
- * API not served, a Namespace or CRD still holding foreign objects). A desired object that failed
- * (409: someone else owns it) or that was already there with equal values and never applied is
- * not recorded: it is not flotilla's to prune. Objects found gone, not flotilla's, or opted out
- * leave it. An entry whose object could not be looked at (its kind not served now), and after an
- * aborted pass anything previously recorded, is never forgotten. Entries `adopted` in this pass
- * are added. Sorted by id.
+ * with flotilla's Apply entry in managedFields (applied now or before) — each with its origin
+ * (created, or adopted: already there, taken over under conflictResolution Overwrite), plus
+ * objects that left the desired state and were not deleted or released for a reason that may pass
+ * (`keep`: held back, write failed, API not served, a Namespace or CRD still holding foreign
+ * objects). A desired object that was refused (already there, someone else's, conflictResolution
+ * Abort) or whose apply failed is not recorded: it is not flotilla's. Objects found gone, not
+ * flotilla's, opted out or released leave it. An entry whose object could not be looked at (its
+ * kind not served now), and after an aborted pass anything previously recorded, is never
+ * forgotten. Entries `adopted` in this pass (a lost inventory rebuilt) are added. Sorted by id.
  */
 export function nextInventory(pass: {
   previous: readonly InventoryEntry[];
@@ -96,6 +99,8 @@ export function nextInventory(pass: {
   results: ReadonlyMap<string, ObjectResult>;
   liveBefore: ReadonlyMap<string, KubeObject | null>;
   liveAfter: ReadonlyMap<string, KubeObject | null>;
+  /** The apply stage's origin of each desired object it made or found flotilla's. */
+  origins: ReadonlyMap<string, Origin>;
   keep: ReadonlySet<string>;
   aborted: boolean;
   adopted: readonly InventoryEntry[];
@@ -112,16 +117,19 @@ export function nextInventory(pass: {
     const unseen = !liveAfter.has(d.id) && !liveBefore.has(d.id);
     const before = prev.get(d.id);
     if (ours) {
-      const origin = created ? 'created' : (before?.origin ?? (before ? undefined : 'adopted'));
+      const origin = pass.origins.get(d.id) ?? before?.origin ?? (created ? 'created' : undefined);
       out.set(d.id, { id: d.id, ...d.ref, ...(origin ? { origin } : {}) });
     } else if (before && (aborted || unseen)) out.set(d.id, before);
   }
   for (const e of previous) {
     if (out.has(e.id)) continue;
-    if (pass.keep.has(e.id) || (aborted && results.get(e.id)?.action !== 'deleted')) out.set(e.id, e);
+    if (pass.keep.has(e.id) || (aborted && !FORGOTTEN_AFTER_ABORT.has(results.get(e.id)?.action ?? 'skipped'))) out.set(e.id, e);
   }
   return withAdopted([...out.values()].sort(byId), pass.adopted);
 }
+
+/** What a stopped pass already did to an entry that leaves the inventory anyway. */
+const FORGOTTEN_AFTER_ABORT: ReadonlySet<string> = new Set(['deleted', 'released']);
 
 /** `inventory` plus the adopted entries it does not hold, sorted by id. */
 function withAdopted(inventory: InventoryEntry[], adopted: readonly InventoryEntry[]): InventoryEntry[] {

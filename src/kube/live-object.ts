@@ -2,7 +2,7 @@
 // manager's Apply entry in managedFields, the member cluster it was applied for, the prune
 // opt-out) and, for a CRD, which kind it defines. Pure.
 import { isMap } from '../objects/json.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../objects/tracking.js';
+import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRESERVE_ANNOTATION, PRUNE_ANNOTATION } from '../objects/tracking.js';
 import type { KubeObject } from './api.js';
 
 /** Whether flotilla's field manager has applied this live object before. */
@@ -24,10 +24,32 @@ export function appliedForCluster(live: KubeObject): string | null {
   return typeof v === 'string' ? v : null;
 }
 
-/** Whether a live object opted out of pruning (annotation flotilla.dev/prune: disabled). */
+function annotationsOf(live: KubeObject): Record<string, unknown> {
+  return isMap(live.metadata) && isMap(live.metadata.annotations) ? live.metadata.annotations : {};
+}
+
+/** A live object's flotilla.dev/prune annotation: "true", "false", "disabled" (the older "false"), or null. */
+export function pruneSetting(live: KubeObject): 'true' | 'false' | 'disabled' | null {
+  const v = annotationsOf(live)[PRUNE_ANNOTATION];
+  return v === 'true' || v === 'false' || v === 'disabled' ? v : null;
+}
+
+/** Whether a live object opted out of pruning (flotilla.dev/prune: "false", or "disabled"). */
 export function pruneDisabled(live: KubeObject): boolean {
-  const annotations = isMap(live.metadata) && isMap(live.metadata.annotations) ? live.metadata.annotations : {};
-  return annotations[PRUNE_ANNOTATION] === 'disabled';
+  const v = pruneSetting(live);
+  return v === 'false' || v === 'disabled';
+}
+
+/** Whether the policy that last placed a live object said preserveResourcesOnDeletion. */
+export function preservedOnDeletion(live: KubeObject): boolean {
+  return annotationsOf(live)[PRESERVE_ANNOTATION] === 'true';
+}
+
+/** The Namespaces every cluster has; flotilla never deletes them, whoever created them. */
+export const PROTECTED_NAMESPACES: readonly string[] = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+export function isProtectedNamespace(name: string): boolean {
+  return PROTECTED_NAMESPACES.includes(name);
 }
 
 /** The group and kind a CRD object defines, or null when it is not a CRD. */

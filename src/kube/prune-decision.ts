@@ -1,18 +1,32 @@
-// The prune rule, the most safety-critical rule of the apply engine: whether one inventory entry
-// is deleted from the cluster, given what the caller read of its live object and of the pass.
-// Pure: no I/O, no clock, no mutation — the caller (prune.ts) reads the object and runs the
-// cascade check, and feeds what it found in. A fact the caller has not supplied yet (the live
-// object, the cascade check) is a reason to keep: the caller supplies it and asks again.
+// The prune rule, the most safety-critical rule of the apply engine: what happens to one inventory
+// entry that left the desired state — deleted, released or kept — given what the caller read of its
+// live object and of the pass. Pure: no I/O, no clock, no mutation — the caller (prune.ts) reads the
+// object and runs the cascade check, and feeds what it found in. A fact the caller has not supplied
+// yet (the live object, the cascade check) is a reason to keep: the caller supplies it and asks again.
 //
-// flotilla deletes only what is provably its own, for this cluster, now: an object that carries
-// its label, its field manager's Apply entry in managedFields (a label can be copied with a
-// manifest, that entry cannot), flotilla.dev/cluster naming this cluster, not desired by another
-// cluster name on the same API server this pass, not opted out, and — for a Namespace or a CRD —
-// whose deletion would take nothing foreign with it.
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../objects/tracking.js';
+// flotilla touches only what is provably its own, for this cluster, now: an object that carries its
+// label, its field manager's Apply entry in managedFields (a label can be copied with a manifest,
+// that entry cannot), flotilla.dev/cluster naming this cluster, not desired by another cluster name
+// on the same API server this pass, and not opted out (flotilla.dev/prune: "false"). Of those it
+// deletes only what it created: an object it adopted (conflictResolution Overwrite), one whose
+// policy said preserveResourcesOnDeletion, and the Namespaces every cluster has are released —
+// flotilla's field manager and tracking metadata removed, the object left as it is — unless the
+// object says flotilla.dev/prune: "true" (never for those Namespaces). And a Namespace or a CRD is
+// deleted only when that takes nothing foreign with it.
+import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRESERVE_ANNOTATION, PRUNE_ANNOTATION } from '../objects/tracking.js';
 import type { KubeObject } from './api.js';
-import { appliedForCluster, carriesManagedLabel, isCrd, isNamespace, managedBy, pruneDisabled } from './live-object.js';
+import {
+  appliedForCluster,
+  carriesManagedLabel,
+  isCrd,
+  isNamespace,
+  isProtectedNamespace,
+  managedBy,
+  preservedOnDeletion,
+  pruneSetting,
+} from './live-object.js';
 import type { InventoryEntry } from './sync-types.js';
+import { carriesAdoptedMark } from './take-over.js';
 
 /** What the caller read of an inventory entry's live object. */
 export type LiveView =
@@ -60,6 +74,7 @@ export const PRUNE_KEEP_REASONS = {
   'not-applied-by-flotilla': { reported: true, staysInInventory: false },
   'applied-for-other-cluster': { reported: true, staysInInventory: false },
   'desired-elsewhere': { reported: true, staysInInventory: false },
+  /** flotilla.dev/prune: "false" (or "disabled"): kept as it is and forgotten. */
   'prune-disabled': { reported: true, staysInInventory: false },
   'namespace-holds-opted-out': { reported: true, staysInInventory: false },
   'cascade-not-checked': { reported: true, staysInInventory: true },
@@ -68,10 +83,25 @@ export const PRUNE_KEEP_REASONS = {
 
 export type PruneKeepReason = keyof typeof PRUNE_KEEP_REASONS;
 
-export type PruneDecision = { action: 'delete' } | { action: 'keep'; reason: PruneKeepReason; message: string };
+/**
+ * Why an entry is released instead of deleted: it stays on the cluster, flotilla's field manager
+ * entry and tracking metadata are removed, and it leaves the inventory (kept there only when the
+ * release fails, to be tried again).
+ */
+export const PRUNE_RELEASE_REASONS = ['protected-namespace', 'preserve-on-deletion', 'adopted'] as const;
+export type PruneReleaseReason = (typeof PRUNE_RELEASE_REASONS)[number];
+
+export type PruneDecision =
+  | { action: 'delete' }
+  | { action: 'release'; reason: PruneReleaseReason; message: string }
+  | { action: 'keep'; reason: PruneKeepReason; message: string };
 
 function keep(reason: PruneKeepReason, message: string): PruneDecision {
   return { action: 'keep', reason, message };
+}
+
+function release(reason: PruneReleaseReason, message: string): PruneDecision {
+  return { action: 'release', reason, message };
 }
 
 /** Whether deleting the entry deletes other objects with it (a Namespace's contents, a CRD's custom resources). */
@@ -79,7 +109,10 @@ export function cascades(entry: InventoryEntry): boolean {
   return isNamespace(entry) || isCrd(entry);
 }
 
-/** Whether inventory entry `entry`, whose live object the caller read as `live`, is deleted. The rules apply in this order. */
+/**
+ * Whether inventory entry `entry`, whose live object the caller read as `live`, is deleted, released
+ * or kept. The rules apply in this order.
+ */
 export function pruneDecision(entry: InventoryEntry, live: LiveView, context: PruneContext): PruneDecision {
   if (context.desired.has(entry.id)) return keep('still-desired', 'still desired on this cluster');
   if (context.held !== null) return keep('prune-held', `not deleted: ${context.held}`);
@@ -91,7 +124,7 @@ export function pruneDecision(entry: InventoryEntry, live: LiveView, context: Pr
       `not deleted: the cluster does not serve ${entry.apiVersion} ${entry.kind} now; kept in the inventory until it does`,
     );
   if (live.state === 'gone') return keep('already-gone', 'already gone');
-  return ownership(entry, live.object, context) ?? cascade(entry, context) ?? { action: 'delete' };
+  return ownership(entry, live.object, context) ?? releaseInstead(entry, live.object) ?? cascade(entry, context) ?? { action: 'delete' };
 }
 
 /** Why the live object is not flotilla's to delete on this cluster now, or null when it is. */
@@ -122,7 +155,31 @@ function ownership(entry: InventoryEntry, object: KubeObject, context: PruneCont
       'desired-elsewhere',
       `not deleted: cluster ${other} reaches the same API server and applies it in this pass; dropped from this cluster's inventory`,
     );
-  if (pruneDisabled(object)) return keep('prune-disabled', `not deleted: annotated ${PRUNE_ANNOTATION}: disabled`);
+  const setting = pruneSetting(object);
+  if (setting === 'false' || setting === 'disabled')
+    return keep('prune-disabled', `not deleted: annotated ${PRUNE_ANNOTATION}: "${setting}"; left as it is and forgotten`);
+  return null;
+}
+
+/** Why flotilla releases the object instead of deleting it, or null when it deletes what it created. */
+function releaseInstead(entry: InventoryEntry, object: KubeObject): PruneDecision | null {
+  const leftAsItIs = "flotilla's field manager and tracking metadata are removed, the object stays";
+  // Deleting one of these takes the cluster down with it, whoever created it: no annotation overrides this.
+  if (isNamespace(entry) && isProtectedNamespace(entry.name))
+    return release('protected-namespace', `released, never deleted: Namespace ${entry.name} is one every cluster needs; ${leftAsItIs}`);
+  // The object's own word is the most specific: an opt-in to deletion beats the policy and the origin.
+  if (pruneSetting(object) === 'true') return null;
+  if (preservedOnDeletion(object))
+    return release(
+      'preserve-on-deletion',
+      `released, not deleted: its policy sets preserveResourcesOnDeletion (${PRESERVE_ANNOTATION}); ${leftAsItIs}`,
+    );
+  if (entry.origin === 'adopted' || carriesAdoptedMark(object))
+    return release(
+      'adopted',
+      `released, not deleted: flotilla adopted it (it was on the cluster before; conflictResolution Overwrite) and deletes only ` +
+        `what it created (annotate it ${PRUNE_ANNOTATION}: "true" to have it deleted); ${leftAsItIs}`,
+    );
   return null;
 }
 
@@ -130,7 +187,7 @@ function ownership(entry: InventoryEntry, object: KubeObject, context: PruneCont
 function cascade(entry: InventoryEntry, context: PruneContext): PruneDecision | null {
   // Deleting a Namespace deletes everything in it: never while it holds an object kept above.
   if (isNamespace(entry) && context.namespacesHoldingOptedOut.has(entry.name))
-    return keep('namespace-holds-opted-out', `not deleted: it holds objects annotated ${PRUNE_ANNOTATION}: disabled`);
+    return keep('namespace-holds-opted-out', `not deleted: it holds objects annotated ${PRUNE_ANNOTATION}: "false"`);
   // Deleting a Namespace or a CRD takes its contents or custom resources with it: only when all of
   // those are flotilla's own and deleted in this pass; otherwise the entry waits.
   if (typeof context.cascade === 'object') return keep('cascade-hold', `not deleted: ${context.cascade.hold}`);

@@ -1,13 +1,15 @@
 // Prune, the third stage of a cluster's sync pass: each inventory entry that left the desired
-// state is read, judged by pruneDecision (prune-decision.ts) and deleted when the rule says so —
-// in delete order (order.ts: the reverse of apply order, so a Namespace's or a CRD's contents go
-// before it). This stage does the I/O the rule needs: the live object, the cascade check.
+// state is read, judged by pruneDecision (prune-decision.ts) and deleted or released (release.ts:
+// left on the cluster, flotilla's claim on it removed) when the rule says so — in delete order
+// (order.ts: the reverse of apply order, so a Namespace's or a CRD's contents go before it). This
+// stage does the I/O the rule needs: the live object, the cascade check.
 import type { KubeApi, KubeObject } from './api.js';
 import { cascadeHold } from './cascade.js';
 import type { Discovery } from './discovery.js';
 import { KubeApiError } from './errors.js';
 import { uidOf } from './live-object.js';
 import { sortForDelete } from './order.js';
+import { releasePatch } from './release.js';
 import { PRUNE_KEEP_REASONS, pruneDecision, type LiveView, type PruneContext, type PruneDecision } from './prune-decision.js';
 import { abortCause, ClusterAbort, guard, isClusterWide, objectPath, stoppedError, toldToStop, type PassMappings } from './sync-pass.js';
 import { objectResult, type InventoryEntry, type ResultsById, type SyncOptions } from './sync-types.js';
@@ -57,6 +59,7 @@ export async function pruneLeaving(input: PruneInput): Promise<Pruned> {
     for (const e of sortForDelete(input.inventory, (x) => x)) {
       const { decision, path } = await decide(run, e);
       if (decision.action === 'delete') await deleteEntry(run, e, path!);
+      else if (decision.action === 'release') await releaseEntry(run, e, path!, decision.message);
       else keepEntry(run, e, decision);
     }
   } catch (e) {
@@ -119,14 +122,36 @@ async function deleteEntry(run: PruneRun, e: InventoryEntry, path: string): Prom
     await api.delete(path, { dryRun: options.dryRun });
     run.results.set(e.id, objectResult(e, 'deleted'));
   } catch (err) {
-    if (isClusterWide(err)) throw new ClusterAbort(err);
-    run.results.set(
-      e.id,
-      objectResult(e, 'failed', {
-        code: err instanceof KubeApiError ? err.code : 'KUBE_API',
-        message: `delete failed: ${(err as Error).message}`,
-      }),
-    );
-    run.keep.add(e.id);
+    writeFailed(run, e, 'delete', err);
   }
+}
+
+/** Leaves the object on the cluster and removes flotilla's claim on it (its field manager, label and annotations). */
+async function releaseEntry(run: PruneRun, e: InventoryEntry, path: string, message: string): Promise<void> {
+  const { api, options } = run.input;
+  const patch = releasePatch(run.liveOfLeaving.get(e.id)!, options.fieldManager);
+  if (patch === null) {
+    run.results.set(e.id, objectResult(e, 'released', { message }));
+    return;
+  }
+  if (toldToStop(options)) throw new ClusterAbort(stoppedError());
+  try {
+    await api.mergePatch(path, patch, { fieldManager: options.fieldManager, dryRun: options.dryRun });
+    run.results.set(e.id, objectResult(e, 'released', { message }));
+  } catch (err) {
+    writeFailed(run, e, 'release', err);
+  }
+}
+
+/** A delete or release the cluster refused: that entry fails, stays in the inventory and is tried again next pass. */
+function writeFailed(run: PruneRun, e: InventoryEntry, what: 'delete' | 'release', err: unknown): void {
+  if (isClusterWide(err)) throw new ClusterAbort(err);
+  run.results.set(
+    e.id,
+    objectResult(e, 'failed', {
+      code: err instanceof KubeApiError ? err.code : 'KUBE_API',
+      message: `${what} failed: ${(err as Error).message}`,
+    }),
+  );
+  run.keep.add(e.id);
 }

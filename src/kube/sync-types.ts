@@ -15,16 +15,18 @@ export interface ObjectRef {
 }
 
 /**
- * An object flotilla owns on a cluster and has not deleted: the inventory prune works from. Only
- * objects flotilla created, or applied with its field manager (its Apply entry in managedFields),
- * are recorded — never one it merely found there.
+ * An object flotilla owns on a cluster and has not deleted or released: the inventory prune works
+ * from. Only objects flotilla created, or applied with its field manager (its Apply entry in
+ * managedFields), are recorded — never one it merely found there.
  */
 export interface InventoryEntry extends ObjectRef {
   /** identityKey: group|kind|namespace|name (an apiVersion bump is the same object). */
   id: string;
   /**
-   * 'created': flotilla created it; 'adopted': it was already there and flotilla took it over by
-   * applying it. Absent in older inventories.
+   * 'created': flotilla created it (deleted when the repository drops it); 'adopted': it was already
+   * there and flotilla took it over under conflictResolution Overwrite (released, never deleted).
+   * Absent in older inventories and in entries known only from the status branch: the live
+   * object's flotilla.dev/adopted mark decides then.
    */
   origin?: 'created' | 'adopted';
 }
@@ -37,7 +39,8 @@ export interface DesiredObject {
   changed: boolean;
 }
 
-export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed';
+/** `released`: left on the cluster with flotilla's field manager and tracking metadata removed (it is no longer flotilla's). */
+export type ObjectAction = 'created' | 'configured' | 'unchanged' | 'deleted' | 'released' | 'skipped' | 'failed';
 
 export interface ObjectResult {
   id: string;
@@ -59,7 +62,10 @@ export interface ObjectResult {
 
 export interface SyncOptions {
   fieldManager: string;
-  /** Force conflicts with other field managers even on objects flotilla never applied. */
+  /**
+   * Adopt objects flotilla did not create whatever the claiming policy's conflictResolution says
+   * (every policy counts as Overwrite): the kubernetes target's force: true.
+   */
   force: boolean;
   /** Server-side dry run (dryRun=All): nothing is persisted, the inventory does not change. */
   dryRun: boolean;
@@ -131,5 +137,5 @@ export function objectResult(
 export type ResultsById = Map<string, ObjectResult>;
 
 export function emptyCounts(): Record<ObjectAction, number> {
-  return { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 };
+  return { created: 0, configured: 0, unchanged: 0, deleted: 0, released: 0, skipped: 0, failed: 0 };
 }

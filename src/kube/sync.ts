@@ -20,6 +20,7 @@ import { nextInventory } from './inventory.js';
 import { sortForApply } from './order.js';
 import { pruneLeaving, type Pruned } from './prune.js';
 import { PassMappings, STOPPED_REASON } from './sync-pass.js';
+import type { Origin } from './take-over.js';
 import {
   emptyCounts,
   objectResult,
@@ -65,7 +66,7 @@ export interface SyncClusterInput {
 }
 
 /** A stage not run because the pass stopped before it. */
-const notApplied = (): Applied => ({ results: new Map(), liveAfter: new Map(), liveFound: new Map(), abort: null });
+const notApplied = (): Applied => ({ results: new Map(), liveAfter: new Map(), liveFound: new Map(), origins: new Map(), abort: null });
 const notPruned = (): Pruned => ({ results: new Map(), keep: new Set(), liveOfLeaving: new Map(), pruneHeld: null, abort: null });
 
 /**
@@ -81,7 +82,15 @@ export async function syncCluster(input: SyncClusterInput): Promise<ClusterSyncR
   const observed = await observeForSync({ api, mappings, desired, inventory, adoptLive: input.adoptLive === true, options });
   const applied = observed.abort
     ? notApplied()
-    : await applyDesired({ api, discovery, mappings, desired, liveBefore: observed.liveBefore, options });
+    : await applyDesired({
+        api,
+        discovery,
+        mappings,
+        desired,
+        liveBefore: observed.liveBefore,
+        recorded: recordedOrigins(inventory),
+        options,
+      });
   const pruned =
     observed.abort || applied.abort
       ? notPruned()
@@ -104,6 +113,7 @@ export async function syncCluster(input: SyncClusterInput): Promise<ClusterSyncR
     results: new Map([...observed.results, ...applied.results, ...pruned.results]),
     liveBefore: new Map([...observed.liveBefore, ...applied.liveFound]),
     liveAfter: applied.liveAfter,
+    origins: applied.origins,
     liveOfLeaving: pruned.liveOfLeaving,
     keep: pruned.keep,
     adopted: observed.adopted,
@@ -117,11 +127,20 @@ interface PassRecord {
   results: Map<string, ObjectResult>;
   liveBefore: ReadonlyMap<string, KubeObject | null>;
   liveAfter: ReadonlyMap<string, KubeObject | null>;
+  /** Created or adopted, per desired object the apply stage found or made flotilla's. */
+  origins: ReadonlyMap<string, Origin>;
   liveOfLeaving: ReadonlyMap<string, KubeObject>;
   keep: ReadonlySet<string>;
   adopted: readonly InventoryEntry[];
   /** Why the pass stopped early, if it did. */
   abort: KubeApiError | null;
+}
+
+/** The inventory's origin of each entry that records one. */
+function recordedOrigins(inventory: readonly InventoryEntry[]): Map<string, Origin> {
+  const out = new Map<string, Origin>();
+  for (const e of inventory) if (e.origin) out.set(e.id, e.origin);
+  return out;
 }
 
 /** The cluster's result: every object's action (those a stopped pass did not reach, skipped), counts, health, inventory. */

@@ -189,8 +189,18 @@ export interface PropagationPolicy {
   preemption: 'Always' | 'Never';
   resourceSelectors: ResourceSelector[];
   placement: Placement;
+  /**
+   * What happens to an object that already exists on a member cluster and flotilla did not create
+   * (Karmada's spec.conflictResolution, default Abort): Abort leaves it alone and fails its apply,
+   * Overwrite adopts it (docs/reference/semantics.md §1.1).
+   */
+  conflictResolution: ConflictResolution;
+  /** Karmada's spec.preserveResourcesOnDeletion: objects the repository drops stay on the clusters (released). */
+  preserveResourcesOnDeletion: boolean;
   source: ManifestSource;
 }
+
+export type ConflictResolution = 'Abort' | 'Overwrite';
 
 /** Kurator Fleet: its member clusters and (flotilla extension) a default placement. */
 export interface Fleet {

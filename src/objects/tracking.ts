@@ -12,8 +12,37 @@ export const SOURCE_ANNOTATION = 'flotilla.dev/source-path';
 export const POLICY_ANNOTATION = 'flotilla.dev/policy';
 /** The member cluster the object was rendered for. */
 export const CLUSTER_ANNOTATION = 'flotilla.dev/cluster';
-/** Set on an object to make flotilla never delete it. */
+/**
+ * Set on an object (in the repository or on the cluster) to decide its deletion when the repository
+ * drops it: "false" (or "disabled", the older spelling) keeps it, "true" deletes it even when
+ * flotilla adopted it (docs/guide/live-clusters.md "Prune").
+ */
 export const PRUNE_ANNOTATION = 'flotilla.dev/prune';
+/**
+ * The claiming policy's spec.conflictResolution, set by the render when it is Overwrite: the apply
+ * engine may adopt an object already on the cluster that flotilla did not create (absent: Abort).
+ * Karmada carries the same per object (work.karmada.io/conflict-resolution on the Work's manifest).
+ */
+export const CONFLICT_RESOLUTION_ANNOTATION = 'flotilla.dev/conflict-resolution';
+/** The claiming policy's spec.preserveResourcesOnDeletion, set by the render when true: released, not deleted, when dropped. */
+export const PRESERVE_ANNOTATION = 'flotilla.dev/preserve-resources-on-deletion';
+/**
+ * Set by the apply engine (never the render) on an object it adopted: flotilla did not create it,
+ * so it is released, not deleted, when the repository drops it. On the object itself, so it
+ * survives a lost inventory.
+ */
+export const ADOPTED_ANNOTATION = 'flotilla.dev/adopted';
+
+/** The annotations only flotilla sets: a manifest's own values for them are dropped by the render. */
+export const OWNERSHIP_ANNOTATIONS: readonly string[] = [CONFLICT_RESOLUTION_ANNOTATION, PRESERVE_ANNOTATION, ADOPTED_ANNOTATION];
+/** Every annotation flotilla puts on an object: what a release removes. */
+export const TRACKING_ANNOTATIONS: readonly string[] = [
+  REVISION_ANNOTATION,
+  SOURCE_ANNOTATION,
+  POLICY_ANNOTATION,
+  CLUSTER_ANNOTATION,
+  ...OWNERSHIP_ANNOTATIONS,
+];
 
 /** Annotations that change with every commit, so comparisons of desired state ignore them. */
 export const VOLATILE_ANNOTATIONS: readonly string[] = [REVISION_ANNOTATION];

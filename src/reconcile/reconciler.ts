@@ -158,7 +158,7 @@ export class Reconciler {
     ctx.revisionLog.debug({ changedFiles: loaded.changes.length, stats: observed.result.stats }, 'rendered');
     const checked = checkRevision(ctx, state, observed.result);
     if (!checked.ok) return this.end(checked, meter, ctx);
-    const diffed = diffStage(ctx, state, checked);
+    const diffed = await diffStage(ctx, state, checked);
     meter.mark('diff');
     if (!diffed.ok) return this.end(diffed, meter, ctx);
     const written = await writeStage(ctx, state, diffed);

@@ -6,7 +6,7 @@ import type { Diagnostic } from '../model/diagnostics.js';
 import type { FleetSyncResult } from '../kube/fleet.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import { stateSize, type DesiredDiff } from '../state/change-set.js';
-import type { DeletionCheck } from '../state/deletion-guard.js';
+import type { DeletionCheck, DeletionRecord } from '../state/deletion-guard.js';
 import {
   STATUS_API_VERSION,
   STATUS_KIND,
@@ -31,6 +31,8 @@ export interface StatusInput {
   diff: DesiredDiff | null;
   reports: Map<Target, TargetReport> | null;
   held: DeletionCheck | null;
+  /** The deletion guard's window after this pass (absent: the newest status's, unchanged). */
+  deletions?: DeletionRecord[];
   /** The live targets' sync of this pass (null: not applied this pass). */
   sync?: FleetSyncResult | null;
   /** The diagnostics to record (the render's, with failover-kept errors downgraded). */
@@ -93,7 +95,8 @@ function targetStatuses(targets: readonly Target[], p: StatusInput): TargetStatu
 
 /** The status document of a pass. */
 export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p: StatusInput): ReconcileStatus {
-  const { lastStatus, lastGood } = state.revisions;
+  const { lastStatus, lastGood, pendingStatus } = state.revisions;
+  const deletions = p.deletions ?? (pendingStatus ?? lastStatus)?.deletions ?? [];
   const total = stateSize(state.applied.state);
   const counts = p.diff?.counts ?? { ...NO_COUNTS, unchanged: total };
   return {
@@ -111,6 +114,7 @@ export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p:
     clusters: clusterStatuses(ctx, state, p),
     targets: targetStatuses(ctx.targets, p),
     heldBack: p.held,
+    ...(deletions.length > 0 ? { deletions } : {}),
     placements: lastGood?.placements ?? [],
     diagnostics: p.diagnostics ?? (p.result ? p.result.diagnostics : (lastStatus?.diagnostics ?? [])),
     ...(ctx.live?.statusFields(p.sync ?? null, lastStatus) ?? {}),

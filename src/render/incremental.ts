@@ -26,6 +26,7 @@ import {
   completePlacements,
   isHpaFollower,
   overridesFor,
+  ownershipOf,
   placeResource,
   placementContext,
   renderContext,
@@ -419,7 +420,8 @@ export class IncrementalRenderer {
       entry.overrideSig = overrideSig;
     }
     if (entry.placement !== p) {
-      const placementSig = JSON.stringify([p.policy, p.clusters]);
+      // The policy's ownership settings are rendered as annotations: a change there renders again.
+      const placementSig = JSON.stringify([p.policy, p.clusters, ownershipOf(rctx, p.policy)]);
       if (placementSig !== entry.placementSig) entry.stale = true;
       entry.placement = p;
       entry.placementSig = placementSig;

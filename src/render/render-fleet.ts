@@ -2,7 +2,16 @@
 // diagnostics out. The CLI, the reconciler and `plan` all call this, so a dry run computes exactly
 // what the reconciler would do.
 import { DiagnosticSink, type Diagnostic } from '../model/diagnostics.js';
-import type { Cluster, FleetModel, Manifest, OverridePolicy, PlacementResult, PolicyRef, PreviousPlacement } from '../model/types.js';
+import type {
+  Cluster,
+  ConflictResolution,
+  FleetModel,
+  Manifest,
+  OverridePolicy,
+  PlacementResult,
+  PolicyRef,
+  PreviousPlacement,
+} from '../model/types.js';
 import { describeRef, refOfObject, versionedKey, type ObjectRef } from '../objects/identity.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../fleet/build.js';
@@ -15,9 +24,12 @@ import { checkVirtualServices } from '../validate/virtual-service.js';
 import { checkBuiltinKinds } from '../validate/builtin-schema.js';
 import {
   CLUSTER_ANNOTATION,
+  CONFLICT_RESOLUTION_ANNOTATION,
   MANAGED_LABEL,
   MANAGED_VALUE,
+  OWNERSHIP_ANNOTATIONS,
   POLICY_ANNOTATION,
+  PRESERVE_ANNOTATION,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
 } from '../objects/tracking.js';
@@ -317,23 +329,51 @@ function sanitize(object: Record<string, unknown>, namespace = ''): Record<strin
   return copy;
 }
 
-/** Adds flotilla's tracking label and annotations for one cluster at one revision. */
+/** What the claiming policy says about objects flotilla did not create and objects the repository drops. */
+export interface Ownership {
+  conflictResolution: ConflictResolution;
+  preserveResourcesOnDeletion: boolean;
+}
+
+/** Karmada's defaults: a Fleet's default placement, or no policy at all. */
+const DEFAULT_OWNERSHIP: Ownership = { conflictResolution: 'Abort', preserveResourcesOnDeletion: false };
+/**
+ * A Namespace flotilla adds because its objects need it: an existing one is adopted (and released,
+ * never deleted, when no object needs it any more) — a namespace created by someone else is the
+ * usual case, and refusing it would fail every object in it.
+ */
+const ADDED_NAMESPACE_OWNERSHIP: Ownership = { conflictResolution: 'Overwrite', preserveResourcesOnDeletion: false };
+
+/**
+ * Adds flotilla's tracking label and annotations for one cluster at one revision, and the claiming
+ * policy's ownership settings when they are not Karmada's defaults (a manifest's own values for
+ * those annotations are dropped: the policy decides).
+ */
 function withTracking(
   object: Record<string, unknown>,
   cluster: string,
   revision: string,
   policy: PolicyRef | null,
   sourceFile: string,
+  ownership: Ownership,
 ): Record<string, unknown> {
   const meta = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
   meta.labels = { ...((meta.labels as Record<string, string> | undefined) ?? {}), [MANAGED_LABEL]: MANAGED_VALUE };
   const annotations: Record<string, string> = { ...((meta.annotations as Record<string, string> | undefined) ?? {}) };
+  for (const k of OWNERSHIP_ANNOTATIONS) delete annotations[k];
   annotations[REVISION_ANNOTATION] = revision;
   annotations[SOURCE_ANNOTATION] = sourceFile;
   annotations[CLUSTER_ANNOTATION] = cluster;
   if (policy) annotations[POLICY_ANNOTATION] = policyRefText(policy);
+  if (ownership.conflictResolution === 'Overwrite') annotations[CONFLICT_RESOLUTION_ANNOTATION] = 'Overwrite';
+  if (ownership.preserveResourcesOnDeletion) annotations[PRESERVE_ANNOTATION] = 'true';
   meta.annotations = annotations;
   return { ...object, metadata: meta };
+}
+
+/** The ownership settings of the policy that placed an object (Karmada's defaults for a Fleet or none). */
+export function ownershipOf(ctx: RenderContext, policy: PolicyRef | null): Ownership {
+  return (policy && ctx.ownership.get(policyRefText(policy))) ?? DEFAULT_OWNERSHIP;
 }
 
 /** Apply order inside a cluster: Namespaces, CRDs, everything else; then by identity. */
@@ -349,6 +389,8 @@ export interface RenderContext {
   clusters: ReadonlyMap<string, Cluster>;
   clusterOverridePolicies: readonly OverridePolicy[];
   overridesByNamespace: ReadonlyMap<string, OverridePolicy[]>;
+  /** Each propagation policy's ownership settings, by `Kind/namespace/name`. */
+  ownership: ReadonlyMap<string, Ownership>;
 }
 
 /** Builds the per-revision render context. */
@@ -364,6 +406,12 @@ export function renderContext(model: FleetModel): RenderContext {
     clusters: new Map(model.clusters.map((c) => [c.name, c])),
     clusterOverridePolicies: model.clusterOverridePolicies,
     overridesByNamespace,
+    ownership: new Map(
+      [...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [
+        policyRefText(p),
+        { conflictResolution: p.conflictResolution, preserveResourcesOnDeletion: p.preserveResourcesOnDeletion },
+      ]),
+    ),
   };
 }
 
@@ -430,7 +478,7 @@ export function renderPlacement(
     out.push({
       cluster: target.name,
       namespace: resource.namespace,
-      object: withTracking(object, target.name, revision, p.policy, resource.source.file),
+      object: withTracking(object, target.name, revision, p.policy, resource.source.file, ownershipOf(ctx, p.policy)),
     });
   }
   return out;
@@ -475,7 +523,7 @@ export function assembleCluster(
     if (present.has(ns) || BUILTIN_NAMESPACES.has(ns)) continue;
     const declared = ctx.byKey.get(versionedKey({ apiVersion: 'v1', kind: 'Namespace', namespace: '', name: ns }));
     const object = declared ? sanitize(declared.object) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
-    list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)'));
+    list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)', ADDED_NAMESPACE_OWNERSHIP));
   }
   return list.sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(refOfObject(a), refOfObject(b)));
 }

@@ -4,7 +4,7 @@
 import { parse } from 'yaml';
 import { boundDiagnostics, MAX_DIAGNOSTICS, type Diagnostic } from '../model/diagnostics.js';
 import { toStableYaml, sortKeysDeep } from '../objects/serialize.js';
-import type { DeletionCheck } from './deletion-guard.js';
+import type { DeletionCheck, DeletionRecord } from './deletion-guard.js';
 
 export const STATUS_API_VERSION = 'flotilla.dev/v1alpha1';
 export const STATUS_KIND = 'ReconcileStatus';
@@ -87,6 +87,11 @@ export interface ReconcileStatus {
   targets: TargetStatus[];
   /** The mass-deletion guard's numbers when it held the revision back. */
   heldBack: DeletionCheck | null;
+  /**
+   * Deletions of the revisions applied within the guard's window, oldest first: the guard counts
+   * them after a restart too. Absent in older statuses.
+   */
+  deletions?: DeletionRecord[];
   /** Placements in force (docs/reference/contract.md render shape), the base of Karmada's scale up/down. */
   placements: Array<Record<string, unknown>>;
   diagnostics: Diagnostic[];
@@ -199,6 +204,7 @@ export function parseStatus(text: string): ReconcileStatus | null {
     clusters: d.clusters ?? {},
     targets: d.targets ?? [],
     heldBack: d.heldBack ?? null,
+    ...(Array.isArray(d.deletions) ? { deletions: d.deletions.filter(isDeletionRecord) } : {}),
     placements: Array.isArray(d.placements) ? d.placements : [],
     diagnostics: Array.isArray(d.diagnostics) ? d.diagnostics : [],
     ...(d.health !== undefined ? { health: d.health } : {}),
@@ -213,9 +219,16 @@ export function parseStatus(text: string): ReconcileStatus | null {
   };
 }
 
+function isDeletionRecord(r: unknown): r is DeletionRecord {
+  const x = r as Partial<DeletionRecord> | null;
+  return !!x && typeof x.at === 'string' && typeof x.revision === 'string' && typeof x.deleted === 'number' && x.deleted >= 0;
+}
+
 /**
- * Whether two statuses say the same thing. The time and this reconcile's change counts are left
- * out: a poll that finds nothing new must not add a commit (the branch records changes, not polls).
+ * Whether two statuses say the same thing. The time, this reconcile's change counts and the
+ * deletion window (it changes with the revisions that delete, and its entries age out by the clock)
+ * are left out: a poll that finds nothing new must not add a commit (the branch records changes,
+ * not polls).
  */
 export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null): boolean {
   if (!a || !b) return a === b;
@@ -230,6 +243,7 @@ export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null)
     ...s,
     placements: [],
     reconciledAt: '',
+    deletions: [],
     objects: { total: s.objects.total },
     // Live fields that say something about the cluster (not its probe times) count as news.
     clusters: Object.fromEntries(

@@ -1,5 +1,6 @@
 // README.md of the status branch: the status for people browsing the branch on a Git host —
 // phase first, then clusters × sync state, targets, placements and diagnostics as tables.
+import { ALLOW_DELETIONS_TRAILER, describeHeld, type DeletionCheck } from './deletion-guard.js';
 import { boundStatus, MANIFESTS_DIR, type ReconcileStatus } from './document.js';
 import { describeRef } from '../objects/identity.js';
 
@@ -17,6 +18,25 @@ function tableOf(header: string[], rows: string[][]): string[] {
   for (const r of rows.slice(0, MAX_ROWS)) out.push(`| ${r.map(cell).join(' | ')} |`);
   if (rows.length > MAX_ROWS) out.push('', `…and ${rows.length - MAX_ROWS} more (see status.yaml).`);
   return out;
+}
+
+/** What an older status's heldBack (before the window) lacks. */
+const HELD_DEFAULTS: DeletionCheck = {
+  held: true,
+  deleted: 0,
+  scaledToZero: 0,
+  windowDeleted: 0,
+  windowMinutes: 0,
+  total: 0,
+  percent: 0,
+  limitPercent: 0,
+  maxDeletions: Number.MAX_SAFE_INTEGER,
+  allowed: null,
+  approved: false,
+};
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function shortRevision(rev: string | null): string {
@@ -55,8 +75,13 @@ function overviewSection(s: ReconcileStatus): string[] {
   lines.push('', cell(s.message), '');
   if (s.heldBack) {
     lines.push('## Held back', '');
+    const held = { ...HELD_DEFAULTS, ...s.heldBack };
     lines.push(
-      `This revision would delete ${s.heldBack.deleted} of ${s.heldBack.total} objects (${s.heldBack.percent}%), more than the limit of ${s.heldBack.limitPercent}% (\`safety.maxDeletePercent\`). Nothing was applied; revision \`${shortRevision(s.lastGoodRevision)}\` stays in force.`,
+      `${cell(capitalized(describeHeld(held, `\`${shortRevision(s.sourceRevision)}\``)))}. Nothing was applied; revision ` +
+        `\`${shortRevision(s.lastGoodRevision)}\` stays in force.`,
+      '',
+      `To apply it anyway, push a commit (\`git commit --allow-empty\` works) whose message ends with the trailer ` +
+        `\`${ALLOW_DELETIONS_TRAILER}: ${held.deleted}\`.`,
       '',
     );
   }

@@ -25,7 +25,7 @@ export interface KubernetesTargetSettings extends ConnectionSettings {
   label: string;
   /** Server-side dry run: every request carries dryRun=All; nothing changes, the inventory neither. */
   dryRun: boolean;
-  /** Take over objects other field managers own (409 conflicts) even when flotilla never applied them. */
+  /** Adopt objects already on a cluster that flotilla did not create, whatever the policy's conflictResolution says. */
   force: boolean;
   /** Clusters applied at once; null = the fleet's KarmadaConfig parallelism (default 10). */
   parallelism: number | null;
@@ -70,6 +70,11 @@ export class KubernetesTarget implements Target {
   private readonly store: InventoryStore;
   /** The last apply's full result (per object actions, drift, health), for status and tests. */
   lastResult: FleetSyncResult | null = null;
+  /**
+   * The deletions the commit trailer allowed, for the revision it allowed them in: kept while that
+   * revision is in force, so a cluster that could not be pruned on the first pass is on the next.
+   */
+  private allowance: { revision: string; deletions: number } | null = null;
 
   constructor(
     readonly settings: KubernetesTargetSettings,
@@ -154,6 +159,8 @@ export class KubernetesTarget implements Target {
   /** Applies `plan`; `control.shouldContinue` is asked before every write (false: that cluster's pass stops). */
   async apply(plan: TargetPlan, control: { shouldContinue?(): boolean } = {}): Promise<TargetReport> {
     const work = await this.clusterWork(plan);
+    if (plan.deletionsAllowed !== undefined) this.allowance = { revision: plan.revision, deletions: plan.deletionsAllowed };
+    const allowedLeaving = this.allowance?.revision === plan.revision ? this.allowance.deletions : undefined;
     const options: SyncOptions = {
       fieldManager: this.settings.fieldManager,
       force: this.settings.force,
@@ -168,6 +175,7 @@ export class KubernetesTarget implements Target {
       options,
       maxDeletePercent: this.settings.maxDeletePercent,
       revisionHasErrors: this.deps.fleet?.()?.revisionHasErrors ?? false,
+      ...(allowedLeaving !== undefined ? { allowedLeaving } : {}),
     });
     this.lastResult = result;
     if (!this.settings.dryRun) {
@@ -209,6 +217,8 @@ export function reportOf(result: FleetSyncResult, dryRun = false): TargetReport 
   const notes: string[] = [];
   if (dryRun) notes.push('dry run (dryRun=All): nothing was changed');
   if (drifted > 0) notes.push(`drift corrected on ${drifted} object${drifted === 1 ? '' : 's'}`);
+  const released = result.counts.released;
+  if (released > 0) notes.push(`${released} object${released === 1 ? '' : 's'} released (left on the clusters, no longer flotilla's)`);
   if (result.prune.reason && result.prune.leaving > 0) notes.push(`pruning held back: ${result.prune.reason}`);
   const message =
     [

@@ -25,6 +25,11 @@ export interface TargetPlan {
   full: boolean;
   /** Cluster of a layout path (its first segment maps back to the cluster name). */
   clusterOf(path: string): string;
+  /**
+   * The commit trailer Flotilla-Allow-Deletions let this revision's deletions past the reconciler's
+   * guard: up to this many may go, and a target's own mass-deletion guard lets them (absent: none).
+   */
+  deletionsAllowed?: number;
 }
 
 export interface TargetReport {

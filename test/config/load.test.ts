@@ -79,7 +79,7 @@ targets:
     expect(config.source.retry).toEqual({ attempts: 4, initialDelayMs: 500, maxDelayMs: 10000 });
     expect(config.status).toEqual({ branch: 'flotilla-status', author: { name: 'flotilla', email: 'flotilla@localhost' } });
     expect(config.targets).toEqual([]);
-    expect(config.safety.maxDeletePercent).toBe(50);
+    expect(config.safety).toEqual({ maxDeletePercent: 50, maxDeletions: 500, deletionWindowMinutes: 60 });
     expect(credentials).toBeNull();
   });
 
@@ -163,7 +163,7 @@ targets:
   - directory: {path: ./out}
   - s3: {bucket: x}
   - {git: {branch: a}, directory: {path: b}}
-safety: {maxDeletePercent: 150}
+safety: {maxDeletePercent: 150, maxDeletions: 2.5, deletionWindowMinutes: -1}
 log: {level: loud}
 `);
     const paths = problems.map((p) => p.path);
@@ -182,6 +182,8 @@ log: {level: loud}
         'targets[3]',
         'targets[4]',
         'safety.maxDeletePercent',
+        'safety.maxDeletions',
+        'safety.deletionWindowMinutes',
         'log.level',
       ]),
     );

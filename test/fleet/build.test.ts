@@ -52,6 +52,7 @@ describe('PropagationPolicy defaults (Karmada mutating webhook, docs/reference/s
     expect(diags).toEqual([]);
     const p = model.propagationPolicies[0]!;
     expect(p).toMatchObject({ kind: 'PropagationPolicy', name: 'p', namespace: 'default', priority: 0, preemption: 'Never' });
+    expect(p).toMatchObject({ conflictResolution: 'Abort', preserveResourcesOnDeletion: false });
     expect(p.resourceSelectors).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' }]);
     expect(p.placement).toEqual({ clusterAffinity: { clusterNames: ['a'] }, clusterTolerations: [], spreadConstraints: [] });
   });
@@ -251,11 +252,20 @@ describe('PropagationPolicy validation (Karmada TestValidatePropagationSpec, re-
   });
 
   it('accepted-but-inert Karmada fields are info NOT_APPLICABLE, not warnings, and the policy stays', () => {
-    const { model, sink } = build(
-      pp('{}', '  failover: {cluster: {purgeMode: Directly}}\n  propagateDeps: true\n  conflictResolution: Overwrite\n'),
-    );
-    expect(sink.items.map((d) => `${d.severity} ${d.code}`)).toEqual(['info NOT_APPLICABLE', 'info NOT_APPLICABLE', 'info NOT_APPLICABLE']);
+    const { model, sink } = build(pp('{}', '  failover: {cluster: {purgeMode: Directly}}\n  propagateDeps: true\n'));
+    expect(sink.items.map((d) => `${d.severity} ${d.code}`)).toEqual(['info NOT_APPLICABLE', 'info NOT_APPLICABLE']);
     expect(model.propagationPolicies).toHaveLength(1);
+  });
+
+  it('conflictResolution and preserveResourcesOnDeletion are read (they govern adoption and deletion), silently', () => {
+    const { model, sink } = build(pp('{}', '  conflictResolution: Overwrite\n  preserveResourcesOnDeletion: true\n'));
+    expect(sink.items).toEqual([]);
+    expect(model.propagationPolicies[0]).toMatchObject({ conflictResolution: 'Overwrite', preserveResourcesOnDeletion: true });
+  });
+
+  it("conflictResolution outside Karmada's enum is INVALID_POLICY at its line; preserveResourcesOnDeletion must be a boolean", () => {
+    expect(errors(build(pp('{}', '  conflictResolution: overwrite\n')).diags)).toEqual(['error INVALID_POLICY f0.yaml:10']);
+    expect(errors(build(pp('{}', '  preserveResourcesOnDeletion: "yes"\n')).diags)).toEqual(['error INVALID_FIELD_TYPE f0.yaml:10']);
   });
 });
 

@@ -43,7 +43,7 @@ function synced(cluster: string, created: number, writes: number, health: 'Healt
       },
     ],
     inventory: [],
-    counts: { created, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0 },
+    counts: { created, configured: 0, unchanged: 0, deleted: 0, released: 0, skipped: 0, failed: 0 },
     health: {
       status: health,
       counts: {

@@ -1,18 +1,28 @@
 // The prune rule case by case: one row per rule and per combination that matters, each row an
 // inventory entry, what was read of its live object and the pass's context, and the decision —
-// delete, or keep with its reason. The rule is pure, so no cluster is needed (prune-safety.test.ts
-// drives the same rules end to end against the test API server).
+// delete, release (left on the cluster, flotilla's claim removed) or keep, with its reason. The
+// rule is pure, so no cluster is needed (prune-safety.test.ts and reconcile/ownership.test.ts
+// drive the same rules end to end against the test API server).
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/api.js';
 import {
   PRUNE_KEEP_REASONS,
+  PRUNE_RELEASE_REASONS,
   pruneDecision,
   type LiveView,
   type PruneContext,
   type PruneKeepReason,
+  type PruneReleaseReason,
 } from '../../src/kube/prune-decision.js';
 import { refOf, type InventoryEntry } from '../../src/kube/sync.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRUNE_ANNOTATION } from '../../src/objects/tracking.js';
+import {
+  ADOPTED_ANNOTATION,
+  CLUSTER_ANNOTATION,
+  MANAGED_LABEL,
+  MANAGED_VALUE,
+  PRESERVE_ANNOTATION,
+  PRUNE_ANNOTATION,
+} from '../../src/objects/tracking.js';
 
 interface Shape {
   label?: boolean;
@@ -21,6 +31,10 @@ interface Shape {
   /** flotilla.dev/cluster (null: none). */
   cluster?: string | null;
   prune?: string;
+  /** flotilla.dev/adopted: "true" (the apply engine's mark on what it adopted). */
+  adopted?: boolean;
+  /** flotilla.dev/preserve-resources-on-deletion: "true" (the policy's preserveResourcesOnDeletion). */
+  preserve?: boolean;
 }
 
 /** A live object; by default flotilla's own for cluster c1 (label, Apply entry, cluster annotation). */
@@ -29,6 +43,8 @@ function live(base: { apiVersion: string; kind: string; namespace?: string; name
   const annotations: Record<string, string> = {};
   if (cluster !== null) annotations[CLUSTER_ANNOTATION] = cluster;
   if (prune !== undefined) annotations[PRUNE_ANNOTATION] = prune;
+  if (shape.adopted) annotations[ADOPTED_ANNOTATION] = 'true';
+  if (shape.preserve) annotations[PRESERVE_ANNOTATION] = 'true';
   return {
     apiVersion: base.apiVersion,
     kind: base.kind,
@@ -49,9 +65,12 @@ const CRD_V1BETA1 = { ...CRD, apiVersion: 'apiextensions.k8s.io/v1beta1' };
 /** A custom kind that happens to be named Namespace: an ordinary object. */
 const FAKE_NAMESPACE = { apiVersion: 'example.com/v1', kind: 'Namespace', name: 'shop' };
 
-function entry(base: { apiVersion: string; kind: string; namespace?: string; name: string }): InventoryEntry {
+function entry(
+  base: { apiVersion: string; kind: string; namespace?: string; name: string },
+  origin?: 'created' | 'adopted',
+): InventoryEntry {
   const { id, ref } = refOf(live(base));
-  return { id, ...ref };
+  return { id, ...ref, ...(origin ? { origin } : {}) };
 }
 
 const found = (o: KubeObject): LiveView => ({ state: 'found', object: o });
@@ -71,15 +90,17 @@ interface Row {
   entry: InventoryEntry;
   live: LiveView;
   context?: Partial<PruneContext>;
-  /** 'delete', or the keep reason. */
-  expected: 'delete' | PruneKeepReason;
-  /** Part of the keep message (the reason the pass reports). */
+  /** 'delete', the keep reason, or `release:` and the release reason. */
+  expected: 'delete' | PruneKeepReason | `release:${PruneReleaseReason}`;
+  /** Part of the keep or release message (the reason the pass reports). */
   message?: string | RegExp;
 }
 
 const cm = entry(CONFIGMAP);
 const ns = entry(NAMESPACE);
 const crd = entry(CRD);
+const KUBE_SYSTEM = { apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' };
+const COREDNS = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'kube-system', name: 'coredns' };
 
 const ROWS: Row[] = [
   // Flotilla's own, for this cluster, nothing in the way.
@@ -112,9 +133,21 @@ const ROWS: Row[] = [
     expected: 'delete',
   },
   {
-    name: 'only "disabled" opts out: flotilla.dev/prune: "false" does not',
+    name: 'created by flotilla and annotated flotilla.dev/prune: "true": deleted as anything it created',
+    entry: entry(CONFIGMAP, 'created'),
+    live: found(live(CONFIGMAP, { prune: 'true' })),
+    expected: 'delete',
+  },
+  {
+    name: 'an unknown flotilla.dev/prune value changes nothing',
     entry: cm,
-    live: found(live(CONFIGMAP, { prune: 'false' })),
+    live: found(live(CONFIGMAP, { prune: 'maybe' })),
+    expected: 'delete',
+  },
+  {
+    name: 'a ConfigMap named like a protected Namespace, in it, is an ordinary object (coredns that flotilla created)',
+    entry: entry(COREDNS, 'created'),
+    live: found(live(COREDNS)),
     expected: 'delete',
   },
   {
@@ -219,11 +252,123 @@ const ROWS: Row[] = [
     message: "not deleted: cluster c1-eu reaches the same API server and applies it in this pass; dropped from this cluster's inventory",
   },
   {
-    name: 'opted out: flotilla.dev/prune: disabled',
+    name: 'opted out: flotilla.dev/prune: "false"',
+    entry: cm,
+    live: found(live(CONFIGMAP, { prune: 'false' })),
+    expected: 'prune-disabled',
+    message: `not deleted: annotated ${PRUNE_ANNOTATION}: "false"; left as it is and forgotten`,
+  },
+  {
+    name: 'opted out: flotilla.dev/prune: disabled (the older spelling of "false")',
     entry: cm,
     live: found(live(CONFIGMAP, { prune: 'disabled' })),
     expected: 'prune-disabled',
-    message: `not deleted: annotated ${PRUNE_ANNOTATION}: disabled`,
+    message: `not deleted: annotated ${PRUNE_ANNOTATION}: "disabled"`,
+  },
+
+  // Deleted only if flotilla created it: released otherwise.
+  {
+    name: 'adopted (the inventory says so): released, not deleted',
+    entry: entry(CONFIGMAP, 'adopted'),
+    live: found(live(CONFIGMAP)),
+    expected: 'release:adopted',
+    message: /released, not deleted: flotilla adopted it .*\(annotate it flotilla\.dev\/prune: "true" to have it deleted\)/,
+  },
+  {
+    name: 'adopted (no inventory origin, a restart without the cache): the flotilla.dev/adopted mark on the object says so',
+    entry: cm,
+    live: found(live(CONFIGMAP, { adopted: true })),
+    expected: 'release:adopted',
+  },
+  {
+    name: 'the mark wins over an inventory that says created (the safe side: released, never deleted)',
+    entry: entry(CONFIGMAP, 'created'),
+    live: found(live(CONFIGMAP, { adopted: true })),
+    expected: 'release:adopted',
+  },
+  {
+    name: 'adopted and annotated flotilla.dev/prune: "true": deleted',
+    entry: entry(CONFIGMAP, 'adopted'),
+    live: found(live(CONFIGMAP, { adopted: true, prune: 'true' })),
+    expected: 'delete',
+  },
+  {
+    name: 'adopted and annotated flotilla.dev/prune: "false": kept as it is (not even released)',
+    entry: entry(CONFIGMAP, 'adopted'),
+    live: found(live(CONFIGMAP, { adopted: true, prune: 'false' })),
+    expected: 'prune-disabled',
+  },
+  {
+    name: 'adopted, but pruning held back: nothing is written, released neither',
+    entry: entry(CONFIGMAP, 'adopted'),
+    live: found(live(CONFIGMAP, { adopted: true })),
+    context: { held: 'the revision has error diagnostics' },
+    expected: 'prune-held',
+  },
+  {
+    name: "adopted, but another manager applied it last with the label copied: not flotilla's to release",
+    entry: entry(CONFIGMAP, 'adopted'),
+    live: found(live(CONFIGMAP, { adopted: true, managers: ['kubectl:Apply'] })),
+    expected: 'not-applied-by-flotilla',
+  },
+  {
+    name: 'an adopted Namespace is released without a cascade check (nothing is deleted)',
+    entry: entry(NAMESPACE, 'adopted'),
+    live: found(live(NAMESPACE, { adopted: true })),
+    expected: 'release:adopted',
+  },
+  {
+    name: 'its policy said preserveResourcesOnDeletion: released, even though flotilla created it',
+    entry: entry(CONFIGMAP, 'created'),
+    live: found(live(CONFIGMAP, { preserve: true })),
+    expected: 'release:preserve-on-deletion',
+    message: /released, not deleted: its policy sets preserveResourcesOnDeletion/,
+  },
+  {
+    name: 'preserveResourcesOnDeletion and flotilla.dev/prune: "true": the object\'s own word wins, deleted',
+    entry: entry(CONFIGMAP, 'created'),
+    live: found(live(CONFIGMAP, { preserve: true, prune: 'true' })),
+    expected: 'delete',
+  },
+  {
+    name: 'preserveResourcesOnDeletion and flotilla.dev/prune: "false": kept as it is',
+    entry: entry(CONFIGMAP, 'created'),
+    live: found(live(CONFIGMAP, { preserve: true, prune: 'false' })),
+    expected: 'prune-disabled',
+  },
+  {
+    name: 'the kube-system Namespace, even created by flotilla: released, never deleted',
+    entry: entry(KUBE_SYSTEM, 'created'),
+    live: found(live(KUBE_SYSTEM)),
+    context: { cascade: 'clear' },
+    expected: 'release:protected-namespace',
+    message: /released, never deleted: Namespace kube-system is one every cluster needs/,
+  },
+  ...['default', 'kube-public', 'kube-node-lease'].map((name): Row => ({
+    name: `the ${name} Namespace annotated flotilla.dev/prune: "true": still released`,
+    entry: entry({ ...KUBE_SYSTEM, name }, 'created'),
+    live: found(live({ ...KUBE_SYSTEM, name }, { prune: 'true' })),
+    context: { cascade: 'clear' },
+    expected: 'release:protected-namespace',
+  })),
+  {
+    name: 'an adopted kube-system: the protected-Namespace reason speaks first',
+    entry: entry(KUBE_SYSTEM, 'adopted'),
+    live: found(live(KUBE_SYSTEM, { adopted: true })),
+    expected: 'release:protected-namespace',
+  },
+  {
+    name: "kube-system that is not flotilla's: not touched at all",
+    entry: entry(KUBE_SYSTEM),
+    live: found(live(KUBE_SYSTEM, { label: false, managers: ['kube-apiserver:Update'] })),
+    expected: 'no-managed-label',
+  },
+  {
+    name: 'a Namespace merely starting with kube- is not protected',
+    entry: entry({ ...KUBE_SYSTEM, name: 'kube-extra' }, 'created'),
+    live: found(live({ ...KUBE_SYSTEM, name: 'kube-extra' })),
+    context: { cascade: 'clear' },
+    expected: 'delete',
   },
 
   // Which rule speaks first when several apply.
@@ -290,7 +435,7 @@ const ROWS: Row[] = [
     live: found(live(NAMESPACE)),
     context: { namespacesHoldingOptedOut: new Set(['shop']), cascade: 'clear' },
     expected: 'namespace-holds-opted-out',
-    message: `not deleted: it holds objects annotated ${PRUNE_ANNOTATION}: disabled`,
+    message: `not deleted: it holds objects annotated ${PRUNE_ANNOTATION}: "false"`,
   },
   {
     name: 'Namespace holding opted-out objects: before the cascade check',
@@ -345,16 +490,18 @@ describe('pruneDecision', () => {
       expect(decision).toEqual({ action: 'delete' });
       return;
     }
-    expect(decision).toMatchObject({ action: 'keep', reason: row.expected });
-    if (row.message !== undefined && decision.action === 'keep') {
+    if (row.expected.startsWith('release:')) expect(decision).toMatchObject({ action: 'release', reason: row.expected.slice(8) });
+    else expect(decision).toMatchObject({ action: 'keep', reason: row.expected });
+    if (row.message !== undefined && decision.action !== 'delete') {
       if (typeof row.message === 'string') expect(decision.message).toContain(row.message);
       else expect(decision.message).toMatch(row.message);
     }
   });
 
-  it('every keep reason has a row', () => {
-    const covered = new Set(ROWS.map((r) => r.expected));
-    expect(Object.keys(PRUNE_KEEP_REASONS).filter((r) => !covered.has(r as PruneKeepReason))).toEqual([]);
+  it('every keep and release reason has a row', () => {
+    const covered = new Set<string>(ROWS.map((r) => r.expected));
+    expect(Object.keys(PRUNE_KEEP_REASONS).filter((r) => !covered.has(r))).toEqual([]);
+    expect(PRUNE_RELEASE_REASONS.filter((r) => !covered.has(`release:${r}`))).toEqual([]);
   });
 
   it('is pure: inputs frozen deep, the same answer every time', () => {

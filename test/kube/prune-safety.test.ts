@@ -17,7 +17,7 @@ import {
   type DesiredObject,
   type InventoryEntry,
 } from '../../src/kube/sync.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE } from '../../src/objects/tracking.js';
+import { CLUSTER_ANNOTATION, CONFLICT_RESOLUTION_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE } from '../../src/objects/tracking.js';
 
 let fleet: TestFleet;
 let server: TestApiServer;
@@ -117,13 +117,14 @@ describe('foreign objects never enter the inventory', () => {
     expect(server.getObject('v1', 'ConfigMap', 'team-a', 'settings')?.data).toEqual({ k: 'theirs' });
   });
 
-  it('a labelled ConfigMap with identical values (adopted, never applied) → not recorded, not deleted', async () => {
+  it('a labelled ConfigMap with identical values, never applied by flotilla → refused (Abort), not recorded, not deleted', async () => {
     server.putObject(namespace('team-b', false));
     server.putObject(configMap('team-b', 'same', { k: 'v' }), 'helm');
     const ours = configMap('team-b', 'same', { k: 'v' });
 
     const r1 = await pass([desired(ours, false)], []);
-    expect(actionOf(r1, ours)?.action).toBe('unchanged');
+    expect(actionOf(r1, ours)?.action).toBe('failed');
+    expect(actionOf(r1, ours)?.message).toMatch(/already exists on cluster c1 and flotilla did not create it \(field managers: helm\)/);
     expect(ids(r1.inventory)).not.toContain(refOf(ours).id);
 
     const r2 = await pass([], r1.inventory);
@@ -143,7 +144,7 @@ describe('foreign objects never enter the inventory', () => {
     expect(ids(r.inventory)).not.toContain(refOf(foreign).id);
   });
 
-  it('what flotilla created, or took over by applying it, is recorded (created / adopted) and pruned later', async () => {
+  it('created or adopted under Overwrite, recorded as such; dropped, the first is deleted and the second released', async () => {
     server.putObject(namespace('team-d', false));
     server.putObject(
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'existing', namespace: 'team-d' }, data: { other: 'x' } },
@@ -151,6 +152,10 @@ describe('foreign objects never enter the inventory', () => {
     );
     const created = configMap('team-d', 'fresh', { k: 'v' });
     const adopted = configMap('team-d', 'existing', { k: 'v' });
+    (adopted.metadata as { annotations: Record<string, string> }).annotations = {
+      ...annotations,
+      [CONFLICT_RESOLUTION_ANNOTATION]: 'Overwrite',
+    };
 
     const r1 = await pass([desired(created), desired(adopted)], []);
     expect(actionOf(r1, created)?.action).toBe('created');
@@ -159,9 +164,10 @@ describe('foreign objects never enter the inventory', () => {
     expect(origins).toEqual({ fresh: 'created', existing: 'adopted' });
 
     const r2 = await pass([], r1.inventory);
-    expect(r2.counts.deleted).toBe(2);
+    expect(r2.counts.deleted).toBe(1);
+    expect(r2.counts.released).toBe(1);
     expect(server.getObject('v1', 'ConfigMap', 'team-d', 'fresh')).toBeUndefined();
-    expect(server.getObject('v1', 'ConfigMap', 'team-d', 'existing')).toBeUndefined();
+    expect(server.getObject('v1', 'ConfigMap', 'team-d', 'existing')?.data).toEqual({ other: 'x', k: 'v' });
     expect(r2.inventory).toEqual([]);
   });
 });
@@ -387,13 +393,14 @@ describe('adopting flotilla objects on a cluster with no inventory kept (cache l
     });
     expect(actionOf(r1, x)?.action).toBe('skipped');
     expect(actionOf(r1, x)?.message).toMatch(/adopted into the inventory, pruned on a later pass/);
+    // Their origin is the object's own: no flotilla.dev/adopted mark, so flotilla created them and deletes them.
     // (the list is cluster-wide: objects earlier tests left on c1 are adopted too; this test looks at its namespace)
     expect(
       r1.inventory
         .filter((e) => e.namespace === 'lost')
         .map((e) => `${e.name}:${e.origin}`)
         .sort(),
-    ).toEqual(['keep:adopted', 'x:adopted']);
+    ).toEqual(['keep:created', 'x:created']);
     expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeDefined();
 
     const r2 = await pass([desired(keep, false)], r1.inventory);

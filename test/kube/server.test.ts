@@ -381,6 +381,44 @@ describe('patches', () => {
     });
     expect(failedTest.status).toBe(422);
   });
+
+  it('a merge patch may rewrite managedFields: one manager removed, its fields stay; [{}] clears all; [] changes nothing', async () => {
+    const path = '/api/v1/namespaces/default/configmaps/shared';
+    server.putObject(configMap('shared', {}, { a: '1' }), 'kubectl');
+    const applied = await apply(server, path, configMap('shared', { team: 'x' }, { a: '1', b: '2' }), 'flotilla', { force: true });
+    expect(applied.body.metadata.managedFields.map((e: { manager: string }) => e.manager)).toEqual(['kubectl', 'flotilla']);
+    const without = applied.body.metadata.managedFields.filter((e: { manager: string }) => e.manager !== 'flotilla');
+    const released = await call(server, 'PATCH', `${path}?fieldManager=flotilla`, {
+      body: { metadata: { resourceVersion: applied.body.metadata.resourceVersion, managedFields: without, labels: { team: null } } },
+      type: 'application/merge-patch+json',
+    });
+    expect(released.status).toBe(200);
+    // flotilla's entry is gone and the patch (which only removed a label) adds none; the data it applied stays.
+    expect(released.body.metadata.managedFields.map((e: { manager: string }) => e.manager)).toEqual(['kubectl']);
+    expect(released.body.data).toEqual({ a: '1', b: '2' });
+    expect(released.body.metadata.labels ?? {}).toEqual({});
+    // A stale resourceVersion is a 409: the rewrite never overwrites a newer managedFields.
+    const stale = await call(server, 'PATCH', `${path}?fieldManager=flotilla`, {
+      body: { metadata: { resourceVersion: applied.body.metadata.resourceVersion, managedFields: [{}] } },
+      type: 'application/merge-patch+json',
+    });
+    expect(stale.status).toBe(409);
+    const empty = await call(server, 'PATCH', path, { body: { metadata: { managedFields: [] } }, type: 'application/merge-patch+json' });
+    expect(empty.body.metadata.managedFields.map((e: { manager: string }) => e.manager)).toEqual(['kubectl']);
+    const cleared = await call(server, 'PATCH', path, {
+      body: { metadata: { managedFields: [{}] } },
+      type: 'application/merge-patch+json',
+    });
+    expect(cleared.body.metadata.managedFields ?? []).toEqual([]);
+    // A JSON patch does the same.
+    const again = await apply(server, path, configMap('shared', {}, { a: '1' }), 'flotilla');
+    expect(again.body.metadata.managedFields.map((e: { manager: string }) => e.manager)).toEqual(['flotilla']);
+    const json = await call(server, 'PATCH', path, {
+      body: [{ op: 'replace', path: '/metadata/managedFields', value: [{}] }],
+      type: 'application/json-patch+json',
+    });
+    expect(json.body.metadata.managedFields ?? []).toEqual([]);
+  });
 });
 
 describe('server-side apply', () => {

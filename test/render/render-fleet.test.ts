@@ -1,7 +1,8 @@
 // The render pipeline end to end on small fleets: scheduling and override failures become
 // diagnostics at the right file:line, and nothing half-renders silently.
 import { describe, expect, it } from 'vitest';
-import { renderFleet } from '../../src/render/render-fleet.js';
+import { IncrementalRenderer } from '../../src/render/incremental.js';
+import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
 
 const CLUSTERS = `apiVersion: cluster.karmada.io/v1alpha1
 kind: Cluster
@@ -249,5 +250,80 @@ spec:
     expect(r.placements[0]!.error).toBe(
       '0/2 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint, 1 cluster(s) had untolerated taint {k:NoSchedule}.',
     );
+  });
+});
+
+describe('renderFleet: the claiming policy’s ownership settings travel with each object', () => {
+  const CONFIG = (annotations = '') => `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: web
+  namespace: shop${annotations}
+data: {k: v}
+`;
+  const SHOP_POLICY = (spec = '') => `apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: web}]
+  placement: {clusterAffinity: {clusterNames: [east]}}
+${spec}`;
+  const annotationsOf = (r: RenderResult, kind: string) =>
+    (r.manifests.east!.find((o) => o.kind === kind)!.metadata as { annotations: Record<string, string> }).annotations;
+
+  it('Karmada’s defaults (Abort, not preserved) add nothing; Overwrite and preserveResourcesOnDeletion add one annotation each', () => {
+    const plain = render({ 'clusters.yaml': CLUSTERS, 'web.yaml': CONFIG(), 'policy.yaml': SHOP_POLICY() });
+    expect(Object.keys(annotationsOf(plain, 'ConfigMap')).sort()).toEqual([
+      'flotilla.dev/cluster',
+      'flotilla.dev/policy',
+      'flotilla.dev/source-path',
+      'flotilla.dev/source-revision',
+    ]);
+    const owned = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': CONFIG(),
+      'policy.yaml': SHOP_POLICY('  conflictResolution: Overwrite\n  preserveResourcesOnDeletion: true\n'),
+    });
+    expect(annotationsOf(owned, 'ConfigMap')).toMatchObject({
+      'flotilla.dev/conflict-resolution': 'Overwrite',
+      'flotilla.dev/preserve-resources-on-deletion': 'true',
+    });
+  });
+
+  it('a manifest cannot claim them itself: its own flotilla.dev/conflict-resolution, preserve and adopted annotations are dropped', () => {
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': CONFIG(
+        '\n  annotations: {flotilla.dev/conflict-resolution: Overwrite, flotilla.dev/preserve-resources-on-deletion: "true", ' +
+          'flotilla.dev/adopted: "true", team: shop}',
+      ),
+      'policy.yaml': SHOP_POLICY(),
+    });
+    const a = annotationsOf(r, 'ConfigMap');
+    expect(a.team).toBe('shop');
+    expect(Object.keys(a).filter((k) => /conflict-resolution|preserve|adopted/.test(k))).toEqual([]);
+  });
+
+  it('the Namespace flotilla adds for its objects adopts an existing one (Overwrite): refusing it would fail everything in it', () => {
+    const r = render({ 'clusters.yaml': CLUSTERS, 'web.yaml': CONFIG(), 'policy.yaml': SHOP_POLICY() });
+    expect(annotationsOf(r, 'Namespace')).toMatchObject({
+      'flotilla.dev/conflict-resolution': 'Overwrite',
+      'flotilla.dev/source-path': '(generated)',
+    });
+  });
+
+  it('the incremental renderer renders again when only the policy’s conflictResolution changes', () => {
+    const engine = new IncrementalRenderer();
+    const files = { 'clusters.yaml': CLUSTERS, 'web.yaml': CONFIG(), 'policy.yaml': SHOP_POLICY() };
+    engine.update({ revision: 'r1', changes: Object.entries(files).map(([path, text]) => ({ path, text })) });
+    const text = SHOP_POLICY('  conflictResolution: Overwrite\n');
+    const next = engine.update({ revision: 'r2', changes: [{ path: 'policy.yaml', text }] });
+    expect(annotationsOf(next, 'ConfigMap')['flotilla.dev/conflict-resolution']).toBe('Overwrite');
+    const full = renderFleet({
+      files: Object.entries({ ...files, 'policy.yaml': text }).map(([path, t]) => ({ path, text: t })),
+      revision: 'r2',
+    });
+    const { stats: _stats, ...rest } = next;
+    expect(JSON.stringify(rest)).toBe(JSON.stringify(full));
   });
 });

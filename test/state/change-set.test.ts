@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { diffDesired, normalizeForDiff, stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
-import { checkDeletions } from '../../src/state/deletion-guard.js';
 import { layoutManifests } from '../../src/render/layout.js';
 import { toStableYaml } from '../../src/objects/serialize.js';
 import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
@@ -165,22 +164,5 @@ describe('diffDesired', () => {
         );
       }),
     );
-  });
-});
-
-describe('checkDeletions (mass-deletion guard)', () => {
-  const counts = (deleted: number) => ({ counts: { created: 0, configured: 0, unchanged: 0, deleted } });
-  it('6 of 10 deleted at the default 50% → held (60%)', () => {
-    expect(checkDeletions(counts(6), 10, 50)).toEqual({ held: true, deleted: 6, total: 10, percent: 60, limitPercent: 50 });
-  });
-  it('5 of 10 deleted → exactly 50%, not more: applied', () => {
-    expect(checkDeletions(counts(5), 10, 50).held).toBe(false);
-  });
-  it('nothing applied yet → nothing to protect', () => {
-    expect(checkDeletions(counts(0), 0, 50).held).toBe(false);
-  });
-  it('limit 100 never holds; limit 0 holds any deletion', () => {
-    expect(checkDeletions(counts(10), 10, 100).held).toBe(false);
-    expect(checkDeletions(counts(1), 10, 0).held).toBe(true);
   });
 });

@@ -2,8 +2,11 @@
 // keep the last good state, and recover once fixed.
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
-import { configFrom, countingFs, readTree, reconcilerFor, seedFiles } from '../reconcile/harness.js';
+import { readdir } from 'node:fs/promises';
+import type { Clock } from '../../src/reconcile/reconciler.js';
+import { captureLogger, configFrom, countingFs, readTree, reconcilerFor, seedFiles } from '../reconcile/harness.js';
 
 afterAll(cleanupRepos);
 
@@ -35,13 +38,26 @@ describe('mass-deletion guard', () => {
     );
     const o = await reconciler.reconcileOnce();
     expect(o).toMatchObject({ phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', revision: gone });
-    expect(o.message).toContain('would delete 26 of 28 objects (92.86%), over safety.maxDeletePercent 50%');
+    expect(o.message).toContain('would delete 26 of 28 objects (92.86%), over safety.maxDeletePercent 50%: held back');
+    expect(o.message).toContain('to apply it anyway, push a commit (git commit --allow-empty works) whose message ends with the trailer');
     expect(fs.writes).toEqual([]);
     expect(fs.removals).toEqual([]);
     expect(await readTree(out)).toEqual(before);
     const status = await git(dir, 'show', 'flotilla-status:status.yaml');
     expect(status).toContain('phase: Degraded');
-    expect(status).toMatch(/heldBack:\n\s+deleted: 26\n\s+held: true\n\s+limitPercent: 50\n\s+percent: 92.86\n\s+total: 28/);
+    expect((parse(status) as { heldBack: unknown }).heldBack).toEqual({
+      held: true,
+      deleted: 26,
+      scaledToZero: 0,
+      windowDeleted: 0,
+      windowMinutes: 60,
+      total: 28,
+      percent: 92.86,
+      limitPercent: 50,
+      maxDeletions: 500,
+      allowed: null,
+      approved: false,
+    });
     expect(status).toContain(`lastGoodRevision: ${first.revision}`);
     expect(await git(dir, 'show', 'flotilla-status:README.md')).toContain('## Held back');
     // Polling again does not add commits while nothing changes.
@@ -100,6 +116,125 @@ describe('invalid revisions', () => {
     expect(fs.writes).toEqual([]);
     expect(await git(dir, 'log', '--format=%s', 'flotilla-status')).toMatch(
       /^flotilla: Synced at [0-9a-f]{40}\nflotilla: Invalid at [0-9a-f]{40}\nflotilla: Synced at [0-9a-f]{40}$/,
+    );
+  });
+});
+
+/** A clock the test moves by hand. */
+function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock & { advance(minutes: number): void } {
+  let now = start;
+  return { now: () => now, sleep: async () => undefined, advance: (minutes) => void (now += minutes * 60_000) };
+}
+
+const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
+kind: Fleet
+metadata: {name: fleet, namespace: kurator-system}
+spec:
+  clusters:
+  - name: east
+`;
+const POLICY = (kind: string) => `apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: all, namespace: default}
+spec:
+  resourceSelectors: [{apiVersion: ${kind === 'ConfigMap' ? 'v1' : 'apps/v1'}, kind: ${kind}}]
+  placement: {clusterAffinity: {clusterNames: [east]}}
+`;
+const configMap = (i: number) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm-${i}, namespace: default}\ndata: {i: "${i}"}\n`;
+const names = (from: number, to: number) => Array.from({ length: to - from }, (_, k) => `cm-${from + k}.yaml`);
+
+describe('the guard over time', () => {
+  async function fleetOf25(clock: Clock) {
+    const files: Record<string, string> = { 'fleet.yaml': FLEET, 'policy.yaml': POLICY('ConfigMap') };
+    for (let i = 0; i < 25; i++) files[`cm-${i}.yaml`] = configMap(i);
+    const { dir } = await makeRepo(files);
+    const start = async (clockNow: Clock) => {
+      const base = await makeTempDir('flotilla-window-');
+      const logger = captureLogger();
+      const cfg = configFrom(`source: {url: ${dir}}\ntargets:\n  - directory: {path: out}\n`, base);
+      const { reconciler } = await reconcilerFor(cfg, { clock: clockNow, log: logger.log });
+      return { reconciler, lines: logger.lines, out: path.join(base, 'out') };
+    };
+    return { dir, start, first: await start(clock) };
+  }
+  const drop = (list: string[]) => Object.fromEntries(list.map((f) => [f, null]));
+
+  it('three commits deleting 24% each: the third is held (72% within the hour), also after a restart; a trailer releases it', async () => {
+    const clock = manualClock();
+    const { dir, start, first } = await fleetOf25(clock);
+    const { reconciler } = first;
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+
+    clock.advance(10);
+    await commitFiles(dir, drop(names(0, 6)), 'retire six');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced'); // 6 of 25: 24%
+    clock.advance(10);
+    await commitFiles(dir, drop(names(6, 12)), 'retire six more');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced'); // 12 of 25 within the hour: 48%
+    let statusDoc = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as { deletions: unknown[] };
+    expect(statusDoc.deletions).toHaveLength(2);
+
+    clock.advance(10);
+    const third = await commitFiles(dir, drop(names(12, 18)), 'and six more');
+    const held = await reconciler.reconcileOnce();
+    expect(held).toMatchObject({ phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', revision: third });
+    expect(held.message).toContain(
+      `revision ${third} would delete 6 objects; with the 12 deleted in the last 60 minutes that is 18 of 25 objects (72%), ` +
+        'over safety.maxDeletePercent 50%: held back',
+    );
+    expect(held.message).toContain('whose message ends with the trailer "Flotilla-Allow-Deletions: 6"');
+    // The log says how to release it too.
+    expect(first.lines.some((l) => l.includes('DeletionHeldBack') && l.includes('Flotilla-Allow-Deletions: 6'))).toBe(true);
+    expect(await git(dir, 'show', 'flotilla-status:README.md')).toContain('`Flotilla-Allow-Deletions: 6`');
+    expect(await readdir(path.join(first.out, 'east/default'))).toHaveLength(13); // cm-12…cm-24 still there
+
+    // A restart does not reset the window: the status branch has it.
+    clock.advance(5);
+    const restarted = await start(clock);
+    const again = await restarted.reconciler.reconcileOnce();
+    expect(again).toMatchObject({ phase: 'Degraded', reason: 'DeletionHeldBack', revision: third });
+
+    // Released by a commit carrying the trailer.
+    clock.advance(5);
+    await commitFiles(dir, {}, 'Retire the old config maps\n\nFlotilla-Allow-Deletions: 6');
+    const released = await restarted.reconciler.reconcileOnce();
+    expect(released.phase).toBe('Synced');
+    expect(released.counts.deleted).toBe(6);
+    statusDoc = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as { deletions: unknown[] };
+    expect(statusDoc.deletions).toHaveLength(2); // approved deletions do not count against the next ones
+
+    // Within the hour another deletion is held; once the window has passed, a new commit applies it.
+    clock.advance(10);
+    const fourth = await commitFiles(dir, drop(names(18, 21)), 'three more');
+    expect(await restarted.reconciler.reconcileOnce()).toMatchObject({ reason: 'DeletionHeldBack', revision: fourth });
+    clock.advance(60);
+    await commitFiles(dir, {}, 'retry after the window');
+    expect((await restarted.reconciler.reconcileOnce()).phase).toBe('Synced'); // 3 of 7, nothing else in the window
+  });
+
+  it('scaling workloads to 0 replicas on every cluster counts as deleting them', async () => {
+    const deployment = (name: string, replicas: number) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ${name}, namespace: default}\nspec:\n  replicas: ${replicas}\n` +
+      `  selector: {matchLabels: {app: ${name}}}\n  template:\n    metadata: {labels: {app: ${name}}}\n` +
+      `    spec: {containers: [{name: main, image: "${name}:1"}]}\n`;
+    const files: Record<string, string> = { 'fleet.yaml': FLEET, 'policy.yaml': POLICY('Deployment') };
+    for (const n of ['a', 'b', 'c', 'd']) files[`${n}.yaml`] = deployment(n, 3);
+    const { dir } = await makeRepo(files);
+    const base = await makeTempDir('flotilla-zero-');
+    const { reconciler } = await reconcilerFor(configFrom(`source: {url: ${dir}}\ntargets:\n  - directory: {path: out}\n`, base), {
+      clock: manualClock(),
+    });
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    const zero = await commitFiles(
+      dir,
+      { 'a.yaml': deployment('a', 0), 'b.yaml': deployment('b', 0), 'c.yaml': deployment('c', 0) },
+      'scale down',
+    );
+    const held = await reconciler.reconcileOnce();
+    expect(held).toMatchObject({ phase: 'Degraded', reason: 'DeletionHeldBack', revision: zero });
+    expect(held.message).toContain(
+      'would delete 3 of 4 objects (75%) (3 of them workload objects scaled to 0 replicas on every cluster), ' +
+        'over safety.maxDeletePercent 50%',
     );
   });
 });

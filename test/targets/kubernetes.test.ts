@@ -217,6 +217,27 @@ describe('kubernetes target: the seed fleet on five clusters', () => {
     expect(writes(fleet)).toEqual([]);
   });
 
+  it('deletions the Flotilla-Allow-Deletions trailer allowed pass the guard, on this pass and the next of that revision', async () => {
+    const onlyClusters = seed.filter((f) => /fleet|attached/.test(f.path));
+    const { plan } = maker.next(onlyClusters, { revision: 'allowed-rev' });
+    // What the reconciler's guard counted and the trailer allowed: every deletion of the revision.
+    const leaving = plan.changes.filter((c) => c.action === 'deleted').length;
+    // Too few allowed: held as before.
+    const few = await target.apply({ ...plan, deletionsAllowed: leaving - 1 });
+    expect(few.deleted).toBe(0);
+    expect(few.message).toContain('pruning held back');
+    // Enough: pruned, the cluster that could not be pruned yet (its server down) is pruned at the next pass of that revision.
+    await fleet.servers.get('spot-cluster')!.goDown();
+    const allowed = await target.apply({ ...plan, deletionsAllowed: leaving });
+    expect(allowed.deleted).toBeGreaterThan(0);
+    expect(deployment(fleet, 'cluster-hangzhou', 'nginx')).toBeUndefined();
+    await fleet.servers.get('spot-cluster')!.comeBack();
+    const again = await target.apply({ ...plan, changes: [] });
+    expect(again.message ?? '').not.toContain('pruning held back');
+    expect(fleet.servers.get('spot-cluster')!.getObject('apps/v1', 'Deployment', 'default', 'cost-sensitive-app')).toBeUndefined();
+    await target.apply(maker.next(seed).plan);
+  });
+
   it('a revision with error diagnostics prunes nothing', async () => {
     const t = testTarget(fleet, {}, { fleet: () => ({ clusters: [], parallelism: 10, revisionHasErrors: true }) });
     try {
@@ -257,7 +278,7 @@ describe('kubernetes target: conflicts and dry runs', () => {
     }
   });
 
-  it('409: an object another manager created is reported, not taken over; with force: true it is', async () => {
+  it('an object another manager created is refused (conflictResolution Abort) and named; with force: true it is adopted', async () => {
     const hz = fleet.servers.get('cluster-hangzhou')!;
     hz.putObject({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kurator-system' } }, 'helm');
     hz.putObject(
@@ -283,7 +304,10 @@ describe('kubernetes target: conflicts and dry runs', () => {
           cluster: 'cluster-hangzhou',
           name: 'network-config',
           code: 'KUBE_CONFLICT',
-          message: expect.stringContaining('another field manager owns these fields'),
+          message: expect.stringContaining(
+            'ConfigMap kurator-system/network-config already exists on cluster cluster-hangzhou and flotilla did not create it ' +
+              '(field managers: helm); conflictResolution Abort',
+          ),
         },
       ]);
       expect(report.failedClusters).toContain('cluster-hangzhou');

@@ -1,14 +1,26 @@
 // The diff stage, in two steps. checkRevision judges the render: a revision with error diagnostics
 // is Invalid and the last good desired state stays in force — unless the live fleet says failover
 // alone left some resources nowhere to go, which keeps them where they were (kept placements).
-// diffStage compares the desired state with the applied one and holds back a revision that would
-// delete more than safety.maxDeletePercent of it.
+// diffStage compares the desired state with the applied one and holds back a revision whose
+// deletions (workloads scaled to 0 everywhere included) would take those of the rolling window past
+// safety.maxDeletePercent of the fleet or safety.maxDeletions (state/deletion-guard.ts), unless a
+// commit not yet applied carries the trailer Flotilla-Allow-Deletions: N covering them.
 import type { Diagnostic } from '../../model/diagnostics.js';
 import { countDiagnostics } from '../../model/diagnostics-format.js';
 import type { KeptPlacement } from '../../live/live-status.js';
 import { keptDiagnostics, withKeptObjects } from '../../live/live-status.js';
 import { diffDesired, stateSize, type DesiredDiff } from '../../state/change-set.js';
-import { checkDeletions } from '../../state/deletion-guard.js';
+import type { SafetyConfig } from '../../config/schema.js';
+import {
+  allowDeletionsTrailer,
+  checkDeletions,
+  countDeletions,
+  describeHeld,
+  releaseHint,
+  withinWindow,
+  type DeletionLimits,
+  type DeletionRecord,
+} from '../../state/deletion-guard.js';
 import type { Stage } from '../../state/document.js';
 import type { PassContext, ReconcilerState, StageResult } from '../context.js';
 import type { DiffReason, RenderReason } from '../reasons.js';
@@ -62,20 +74,67 @@ export interface Diffed {
   diff: DesiredDiff;
   /** Objects in the desired state. */
   total: number;
+  /** The guard's window once this revision is applied (recorded in the status: it outlives a restart). */
+  deletions: DeletionRecord[];
+  /** The trailer's allowance when it is what let this revision's deletions through (the targets' own guards honour it). */
+  deletionsAllowed: number | null;
 }
 
-/** The change set from the applied state to the checked render (kept placements' objects included). */
-export function diffStage(ctx: PassContext, state: ReconcilerState, checked: CheckedRevision): StageResult<Diffed, DiffReason> {
+function limitsOf(safety: SafetyConfig): DeletionLimits {
+  return { limitPercent: safety.maxDeletePercent, maxDeletions: safety.maxDeletions, windowMinutes: safety.deletionWindowMinutes };
+}
+
+/** The window as the newest status says it (a status whose commit failed is newer than the last committed one). */
+export function recordedDeletions(state: ReconcilerState): DeletionRecord[] {
+  return (state.revisions.pendingStatus ?? state.revisions.lastStatus)?.deletions ?? [];
+}
+
+/** How many commits back from the head the trailer is looked for (commits not yet applied). */
+const TRAILER_SEARCH_LIMIT = 100;
+
+/**
+ * The Flotilla-Allow-Deletions trailer of the newest commit that has one, among those from the head
+ * back to the revision in force (first parents; null: none). A commit that cannot be read ends the
+ * search (a shallow history).
+ */
+async function allowedDeletions(ctx: PassContext, state: ReconcilerState): Promise<number | null> {
+  const stop = state.revisions.lastGood?.revision ?? null;
+  let commit: string | null = ctx.head;
+  for (let i = 0; i < TRAILER_SEARCH_LIMIT && commit !== null && commit !== stop; i++) {
+    const read: { message: string; parents: string[] } | null = await ctx.git.objects.readCommit(commit).catch(() => null);
+    if (!read) return null;
+    const allowed = allowDeletionsTrailer(read.message);
+    if (allowed !== null) return allowed;
+    commit = read.parents[0] ?? null;
+  }
+  return null;
+}
+
+/** The change set from the applied state to the checked render (kept placements' objects included), through the deletion guard. */
+export async function diffStage(
+  ctx: PassContext,
+  state: ReconcilerState,
+  checked: CheckedRevision,
+): Promise<StageResult<Diffed, DiffReason>> {
   const { result, kept } = checked;
   const applied = state.applied;
   const manifests = kept.length > 0 ? withKeptObjects(result.manifests, applied.state, kept) : result.manifests;
   const diff = diffDesired({ previous: applied.state, manifests, identity: applied.identity, previousLists: applied.lists });
   const total = stateSize(diff.next);
-  const guard = checkDeletions(diff, stateSize(applied.state), ctx.config.safety.maxDeletePercent);
-  if (!guard.held) return { ok: true, diff, total };
+  const limits = limitsOf(ctx.config.safety);
+  const now = ctx.clock.now();
+  const window = withinWindow(recordedDeletions(state), now, limits.windowMinutes);
+  const input = { counted: countDeletions(applied.state, diff), totalBefore: stateSize(applied.state), window, limits };
+  let guard = checkDeletions({ ...input, allowed: null });
+  // The trailer is looked for only when it matters: reading commits costs a pass nothing otherwise.
+  if (guard.held) guard = checkDeletions({ ...input, allowed: await allowedDeletions(ctx, state) });
+  if (!guard.held) {
+    // Deletions the trailer approved were reviewed: they do not count against the next ones.
+    const record =
+      guard.deleted > 0 && !guard.approved ? [{ at: new Date(now).toISOString(), revision: ctx.head, deleted: guard.deleted }] : [];
+    return { ok: true, diff, total, deletions: [...window, ...record], deletionsAllowed: guard.approved ? guard.allowed : null };
+  }
   const lastGood = state.revisions.lastGood?.revision ?? '(none)';
-  const message =
-    `revision ${ctx.head} would delete ${guard.deleted} of ${guard.total} objects (${guard.percent}%), ` +
-    `over safety.maxDeletePercent ${guard.limitPercent}%: held back; revision ${lastGood} stays in force`;
+  const message = `${describeHeld(guard, ctx.head)}: held back; revision ${lastGood} stays in force; ${releaseHint(guard)}`;
   return { ok: false, kind: 'stop', phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, held: guard };
 }

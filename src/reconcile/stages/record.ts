@@ -114,7 +114,8 @@ export async function recordStage(
   const reports = written.reports;
   const sync = liveSync(ctx.targets, reports);
   const phase = appliedPhase(ctx, { total, clusters: diff.next.size, reports, kept: checked.kept.length, sync });
-  const status = composeStatus(ctx, state, { head, ...phase, result, diff, reports, held: null, sync, diagnostics });
+  const deletions = diffed.deletions;
+  const status = composeStatus(ctx, state, { head, ...phase, result, diff, reports, held: null, deletions, sync, diagnostics });
   // Settled only when every target took it (a failed target is the write stage's failure).
   state.revisions = settledAt(state.revisions, phase.stage === 'write' ? null : head);
   const outcome = meter.outcome(head, phase.phase, phase.stage, phase.reason, phase.message, {

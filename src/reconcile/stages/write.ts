@@ -52,6 +52,7 @@ async function applyTargets(ctx: PassContext, state: ReconcilerState, diffed: Di
     previousManifestsTree: state.revisions.manifestsTree,
     readText: (oid) => ctx.git.objects.readBlobText(oid),
     clusterOf: clusterOfPath([...diff.next.keys(), ...state.applied.state.keys()]),
+    ...(diffed.deletionsAllowed !== null ? { deletionsAllowed: diffed.deletionsAllowed } : {}),
   };
   const reports = new Map<Target, TargetReport>();
   for (const target of ctx.targets) {

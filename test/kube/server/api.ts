@@ -11,7 +11,7 @@ import { groupVersion, Registry, type ResourceType } from './registry.js';
 import { parseFieldSelector, parseLabelSelector } from './selectors.js';
 import { alreadyExists, ApiError, badRequest, invalid, notFound, staleConflict } from './status.js';
 import { ObjectStore } from './store.js';
-import { clone, isPlainObject, jsonEqual, type KubeObject } from './types.js';
+import { clone, isPlainObject, jsonEqual, type KubeObject, type ManagedFieldsEntry } from './types.js';
 import { validateObject } from './validation.js';
 
 /** One request as the REST layer sees it. */
@@ -92,6 +92,31 @@ function comparable(obj: KubeObject): unknown {
     copy.metadata.managedFields = (copy.metadata.managedFields ?? []).map((e) => ({ ...e, time: '' }));
   }
   return copy;
+}
+
+/** ObjectMeta's labels and annotations are `omitempty` maps: a write that empties one stores none. */
+function dropEmptyMetadataMaps(metadata: NonNullable<KubeObject['metadata']>): void {
+  for (const key of ['labels', 'annotations'] as const) {
+    const v: unknown = metadata[key];
+    if (isPlainObject(v) && Object.keys(v).length === 0) delete metadata[key];
+  }
+}
+
+/**
+ * The managedFields a non-apply write starts from. As on a real API server ("Clearing
+ * ManagedFields" in the server-side apply docs), a write may rewrite metadata.managedFields: a
+ * non-empty list that differs from the stored one replaces it (one empty entry `[{}]` clears them
+ * all), and the write's own changes are then tracked on top; an empty or unchanged list, or one
+ * that does not decode (an entry without manager and operation), leaves the stored ones.
+ */
+function ownersBefore(existing: KubeObject, next: KubeObject): KubeObject {
+  const given: unknown = next.metadata?.managedFields;
+  if (!Array.isArray(given) || given.length === 0 || jsonEqual(given, existing.metadata?.managedFields)) return existing;
+  const entries = given.filter((e) => !(isPlainObject(e) && Object.keys(e).length === 0));
+  const decodes = (e: unknown) =>
+    isPlainObject(e) && typeof e.manager === 'string' && (e.operation === 'Apply' || e.operation === 'Update') && isPlainObject(e.fieldsV1);
+  if (!entries.every(decodes)) return existing;
+  return { ...existing, metadata: { ...existing.metadata, managedFields: clone(entries) as ManagedFieldsEntry[] } };
 }
 
 /** Age as kubectl prints it: 5s, 3m, 2h, 4d. */
@@ -520,6 +545,7 @@ export class KubeApi {
       }
     }
     const metadata = obj.metadata!;
+    dropEmptyMetadataMaps(metadata);
     for (const key of ['uid', 'creationTimestamp', 'deletionTimestamp', 'namespace', 'name'] as const) {
       if (existing.metadata?.[key] === undefined) delete metadata[key];
       else (metadata as Record<string, unknown>)[key] = existing.metadata[key];
@@ -531,7 +557,7 @@ export class KubeApi {
     obj.kind = existing.kind;
     if (managed === 'update') {
       metadata.managedFields = trackUpdate({
-        before: existing,
+        before: scope === 'main' ? ownersBefore(existing, next) : existing,
         after: obj,
         manager,
         apiVersion: groupVersion(type.group, type.version),
