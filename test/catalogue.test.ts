@@ -65,7 +65,8 @@ const CASES: Record<string, Expected[]> = {
   'spread-without-cluster': [['warning', 'SPREAD_CONSTRAINT_IGNORED', 'policy.yaml:11']],
   'tolerations-alias': [['warning', 'FIELD_ALIAS', 'policy.yaml:11']],
   'invalid-toleration-operator': [['error', 'INVALID_POLICY', 'policy.yaml:13']],
-  'unknown-field': [['warning', 'UNKNOWN_FIELD', 'policy.yaml:11']],
+  'unknown-field': [['error', 'UNKNOWN_FIELD', 'policy.yaml:11']],
+  'suspended-policy': [['error', 'UNSAFE_FIELD', 'policy.yaml:10']],
   'overflow-with-duplicated': [['error', 'INVALID_POLICY', 'policy.yaml:14']],
   'duplicate-affinity-name': [['error', 'INVALID_POLICY', 'policy.yaml:14']],
   'invalid-replica-scheduling-type': [['error', 'INVALID_POLICY', 'policy.yaml:12']],
@@ -101,6 +102,14 @@ describe('bad-input catalogue', () => {
       expect(seen).toEqual(expected);
     });
   }
+
+  it('unknown-field names the field the typo meant, and the policy is left out', async () => {
+    const { sink, model } = await load(path.join(BAD, 'unknown-field'));
+    expect(sink.items[0]!.message).toBe(
+      'PropagationPolicy default/web: unknown field spec.placement.clusterAfinity; did you mean "clusterAffinity"?',
+    );
+    expect(model.propagationPolicies).toEqual([]);
+  });
 
   it('a 20 MB file is FILE_TOO_LARGE at big.yaml:1 without being parsed, and the other files still load', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'flotilla-big-'));
