@@ -1,8 +1,9 @@
 // The bad-input catalogue (fixtures/bad/README.md): each case is a tiny fleet directory driven
-// through readFleetDirectory → parseFleetFiles → buildFleetModel, and its resources through the
-// built-in schema check (render runs it on every resource). For each, the exact diagnostics a
-// user sees: code, severity (error where Karmada or the API server would reject, warning where it
-// accepts but it is likely a mistake) and file:line. Info notes are not part of the assertion.
+// through readFleetDirectory → parseFleetFiles → buildFleetModel and its resources through the
+// built-in schema check (render runs it on every resource); RENDERED cases go through the whole
+// renderFleet, for what only placing shows. For each, the exact diagnostics a user sees: code,
+// severity (error where Karmada or the API server would reject, warning where it accepts but it is
+// likely a mistake) and file:line. Info notes are not part of the assertion.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,9 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { readFleetDirectory } from '../src/load/files.js';
 import { makeFieldLocator, parseFleetFiles } from '../src/load/parse.js';
 import { buildFleetModel } from '../src/fleet/build.js';
-import { DiagnosticSink, sortDiagnostics } from '../src/model/diagnostics.js';
+import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../src/model/diagnostics.js';
 import type { FleetModel } from '../src/model/types.js';
 import { checkBuiltinKinds } from '../src/validate/builtin-schema.js';
+import { renderFleet } from '../src/render/render-fleet.js';
 
 const BAD = path.resolve(import.meta.dirname, '../fixtures/bad');
 
@@ -24,11 +26,17 @@ async function load(dir: string): Promise<{ sink: DiagnosticSink; model: FleetMo
   const sink = new DiagnosticSink(makeFieldLocator(files));
   const model = buildFleetModel(parseFleetFiles(files, sink), sink);
   checkBuiltinKinds(model.resources, sink);
-  const seen = sortDiagnostics(sink.items)
+  return { sink, model, seen: problems(sink.items) };
+}
+
+function problems(items: readonly Diagnostic[]): Expected[] {
+  return sortDiagnostics(items)
     .filter((d) => d.severity !== 'info')
     .map((d): Expected => [d.severity as 'error' | 'warning', d.code, `${d.file}:${d.line}`]);
-  return { sink, model, seen };
 }
+
+/** Cases whose mistake only placing shows (docs/reference/semantics.md §2.1): loaded through renderFleet. */
+const RENDERED = new Set(['unselected-resource', 'selector-matches-nothing', 'shadowed-policy']);
 
 const CASES: Record<string, Expected[]> = {
   // YAML syntax: the document is skipped, loading goes on.
@@ -72,7 +80,8 @@ const CASES: Record<string, Expected[]> = {
   'spread-without-cluster': [['warning', 'SPREAD_CONSTRAINT_IGNORED', 'policy.yaml:11']],
   'tolerations-alias': [['warning', 'FIELD_ALIAS', 'policy.yaml:11']],
   'invalid-toleration-operator': [['error', 'INVALID_POLICY', 'policy.yaml:13']],
-  'unknown-field': [['warning', 'UNKNOWN_FIELD', 'policy.yaml:11']],
+  'unknown-field': [['error', 'UNKNOWN_FIELD', 'policy.yaml:11']],
+  'suspended-policy': [['error', 'UNSAFE_FIELD', 'policy.yaml:10']],
   'overflow-with-duplicated': [['error', 'INVALID_POLICY', 'policy.yaml:14']],
   'duplicate-affinity-name': [['error', 'INVALID_POLICY', 'policy.yaml:14']],
   'invalid-replica-scheduling-type': [['error', 'INVALID_POLICY', 'policy.yaml:12']],
@@ -80,6 +89,10 @@ const CASES: Record<string, Expected[]> = {
   'selector-without-kind': [['error', 'INVALID_POLICY', 'policy.yaml:7']],
   'missing-resource-selectors': [['error', 'INVALID_POLICY', 'policy.yaml:5']],
   'selector-namespace-mismatch': [['error', 'INVALID_POLICY', 'policy.yaml:9']],
+  // Placing (RENDERED): what goes nowhere, or to another policy than the one written for it.
+  'unselected-resource': [['warning', 'NOT_PROPAGATED', 'web.yaml:1']],
+  'selector-matches-nothing': [['warning', 'SELECTOR_MATCHES_NOTHING', 'policy.yaml:7']],
+  'shadowed-policy': [['warning', 'POLICY_SHADOWED', 'policy-west.yaml:7']],
   // OverridePolicy.
   'proto-patch-path': [['error', 'OVERRIDE_UNSAFE_PATH', 'override.yaml:14']],
   'constructor-patch-path': [['error', 'OVERRIDE_UNSAFE_PATH', 'override.yaml:14']],
@@ -104,10 +117,27 @@ describe('bad-input catalogue', () => {
 
   for (const [name, expected] of Object.entries(CASES)) {
     it(`${name} → ${expected.map(([s, c, at]) => `${s} ${c} at ${at}`).join('; ')}`, async () => {
-      const { seen } = await load(path.join(BAD, name));
+      const dir = path.join(BAD, name);
+      const seen = RENDERED.has(name)
+        ? problems(renderFleet({ files: await readFleetDirectory(dir), revision: 'worktree' }).diagnostics)
+        : (await load(dir)).seen;
       expect(seen).toEqual(expected);
     });
   }
+
+  it('unknown-field names the field the typo meant, and the policy is left out', async () => {
+    const { sink, model } = await load(path.join(BAD, 'unknown-field'));
+    expect(sink.items[0]!.message).toBe(
+      'PropagationPolicy default/web: unknown field spec.placement.clusterAfinity; did you mean "clusterAffinity"?',
+    );
+    expect(model.propagationPolicies).toEqual([]);
+  });
+
+  it('selector-matches-nothing: the workload falls to the catch-all; the warning names the apiVersion in use', async () => {
+    const result = renderFleet({ files: await readFleetDirectory(path.join(BAD, 'selector-matches-nothing')), revision: 'worktree' });
+    expect(result.placements[0]!.policy).toEqual({ kind: 'ClusterPropagationPolicy', namespace: '', name: 'every-deployment' });
+    expect(result.diagnostics[0]!.message).toMatch(/have apiVersion apps\/v1$/);
+  });
 
   it('a 20 MB file is FILE_TOO_LARGE at big.yaml:1 without being parsed, and the other files still load', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'flotilla-big-'));

@@ -15,7 +15,7 @@ import type {
 import type { DiagnosticSink } from '../model/diagnostics.js';
 import { formatPath, has, type ManifestReader } from '../model/fields.js';
 import { isMap } from '../objects/json.js';
-import { OBJECT_FIELDS } from './policies.js';
+import { checkInside, checkObjectFields, KARMADA_CLUSTER_UNUSED_SPEC, KURATOR_CLUSTER_SPEC_FIELDS } from './known-fields.js';
 
 /** One declaration of a cluster; several merge into one Cluster. */
 export interface ClusterDeclaration {
@@ -33,7 +33,14 @@ export interface ClusterDeclaration {
   deleting?: boolean;
   apiEnablements?: APIEnablement[];
   resourceSummary?: ResourceSummary;
-  secretRef?: { namespace: string; name: string };
+  secretRef?: SecretKeyRef;
+}
+
+/** A reference to a Secret (in the cluster declaration's namespace) holding a kubeconfig; `key` names its data key. */
+export interface SecretKeyRef {
+  namespace: string;
+  name: string;
+  key?: string;
 }
 
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
@@ -83,10 +90,13 @@ function metadataOf(r: ManifestReader): Record<string, unknown> {
   return isMap(r.manifest.object.metadata) ? r.manifest.object.metadata : {};
 }
 
-/** Kurator AttachedCluster: labels in spec.labels (the seed) or metadata.labels; kubeconfig secret in its namespace. */
+/**
+ * Kurator AttachedCluster: labels in metadata.labels (Kurator's form) or spec.labels (the seed's);
+ * its kubeconfig Secret in its namespace.
+ */
 export function readAttachedCluster(r: ManifestReader): ClusterDeclaration {
   const m = r.manifest;
-  r.knownFields(m.object, [], OBJECT_FIELDS);
+  checkObjectFields(r);
   const decl = newDeclaration(m.name, m.source);
   readClusterLabels(r, metadataOf(r).labels, ['metadata', 'labels'], decl);
   const spec = r.record(m.object.spec, ['spec']);
@@ -94,21 +104,56 @@ export function readAttachedCluster(r: ManifestReader): ClusterDeclaration {
   r.knownFields(spec, ['spec'], ['kubeconfig', 'labels']);
   // spec.labels is read second so it wins over metadata.labels on the same key.
   readClusterLabels(r, spec.labels, ['spec', 'labels'], decl);
-  const kubeconfig = r.record(spec.kubeconfig, ['spec', 'kubeconfig']);
-  if (kubeconfig) {
-    r.knownFields(kubeconfig, ['spec', 'kubeconfig'], ['secretRef']);
-    const secretRef = r.record(kubeconfig.secretRef, ['spec', 'kubeconfig', 'secretRef']);
-    if (secretRef) {
-      r.knownFields(secretRef, ['spec', 'kubeconfig', 'secretRef'], ['name', 'key']);
-      const name = r.string(secretRef.name, ['spec', 'kubeconfig', 'secretRef', 'name']);
-      if (name) decl.secretRef = { namespace: m.namespace, name };
-    }
-  }
+  const secretRef = readKubeconfigRef(r, spec.kubeconfig);
+  if (secretRef) decl.secretRef = secretRef;
   return decl;
+}
+
+/**
+ * An AttachedCluster's kubeconfig Secret: Kurator's `spec.kubeconfig: {name, key}` (a SecretKeyRef,
+ * both required by its CRD) or the seed article's `spec.kubeconfig.secretRef: {name, key?}`.
+ */
+function readKubeconfigRef(r: ManifestReader, value: unknown): SecretKeyRef | undefined {
+  const path: FieldPath = ['spec', 'kubeconfig'];
+  const kubeconfig = r.record(value, path);
+  if (!kubeconfig) return undefined;
+  r.knownFields(kubeconfig, path, ['name', 'key', 'secretRef']);
+  const aliasPath: FieldPath = [...path, 'secretRef'];
+  const alias = r.record(kubeconfig.secretRef, aliasPath);
+  if (alias) r.knownFields(alias, aliasPath, ['name', 'key']);
+  const direct = has(kubeconfig, 'name') || has(kubeconfig, 'key');
+  if (direct && alias) {
+    r.error('INVALID_CLUSTER', 'spec.kubeconfig takes either {name, key} (Kurator) or secretRef (the seed article), not both', aliasPath);
+    return undefined;
+  }
+  const at = direct ? path : aliasPath;
+  const ref = direct ? kubeconfig : alias;
+  if (!ref) return undefined;
+  const name = r.string(ref.name, [...at, 'name']);
+  const key = r.string(ref.key, [...at, 'key']);
+  if (!name) {
+    r.error(
+      'INVALID_CLUSTER',
+      `${formatPath([...at, 'name'])} is required: the name of the Secret holding the kubeconfig`,
+      has(ref, 'name') ? [...at, 'name'] : at,
+    );
+    return undefined;
+  }
+  if (direct && !key) {
+    r.error(
+      'INVALID_CLUSTER',
+      `${formatPath([...at, 'key'])} is required: the key of Secret ${name} holding the kubeconfig`,
+      has(ref, 'key') ? [...at, 'key'] : at,
+    );
+  }
+  return { namespace: r.manifest.namespace, name, ...(key ? { key } : {}) };
 }
 
 /** Kurator's own (Cluster API) Cluster: only its name and metadata.labels matter for placement. */
 export function readKuratorCluster(r: ManifestReader): ClusterDeclaration {
+  checkObjectFields(r);
+  const spec = r.record(r.manifest.object.spec, ['spec']);
+  if (spec) r.knownFields(spec, ['spec'], KURATOR_CLUSTER_SPEC_FIELDS);
   const decl = newDeclaration(r.manifest.name, r.manifest.source);
   readClusterLabels(r, metadataOf(r).labels, ['metadata', 'labels'], decl);
   return decl;
@@ -183,10 +228,27 @@ function readApiEnablements(r: ManifestReader, value: unknown, path: FieldPath):
   return out;
 }
 
+/** One note for the Karmada Cluster fields flotilla reads nothing from (docs/reference/semantics.md §1.4). */
+function noteUnusedClusterSpec(r: ManifestReader, spec: Record<string, unknown>): void {
+  checkInside(r, spec, ['spec'], KARMADA_CLUSTER_UNUSED_SPEC);
+  const connection = ['apiEndpoint', 'secretRef', 'impersonatorSecretRef', 'insecureSkipTLSVerification', 'proxyURL', 'proxyHeader'];
+  const used = connection.filter((f) => has(spec, f));
+  if (used.length > 0) {
+    r.unsupported(
+      'info',
+      ['spec', used[0]!],
+      'flotilla connects to clusters through the kubernetes target’s kubeconfig, contexts or secretsDir, ' +
+        `never through spec.${used.join(', spec.')}`,
+    );
+  }
+  if (has(spec, 'resourceModels'))
+    r.unsupported('info', ['spec', 'resourceModels'], 'there is no resource-model estimation (semantics §3.3)');
+}
+
 /** Karmada Cluster (docs/reference/semantics.md §1.4): provider/region/zones/taints, readiness, API enablements, capacity. */
 export function readKarmadaCluster(r: ManifestReader): ClusterDeclaration {
   const m = r.manifest;
-  r.knownFields(m.object, [], OBJECT_FIELDS);
+  checkObjectFields(r);
   const decl = newDeclaration(m.name, m.source);
   const metadata = metadataOf(r);
   readClusterLabels(r, metadata.labels, ['metadata', 'labels'], decl);
@@ -195,6 +257,7 @@ export function readKarmadaCluster(r: ManifestReader): ClusterDeclaration {
   const spec = r.record(m.object.spec, ['spec']);
   if (spec) {
     r.knownFields(spec, ['spec'], KARMADA_CLUSTER_SPEC_FIELDS);
+    noteUnusedClusterSpec(r, spec);
     // ValidateClusterSpec: provider, region and zones are label values (they are matched as labels).
     const labelValue = (value: string | undefined, path: FieldPath): string | undefined => {
       if (value === undefined || value === '') return undefined;

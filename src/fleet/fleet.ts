@@ -7,7 +7,7 @@ import { newDeclaration, readClusterLabels, type ClusterDeclaration } from './cl
 import { formatPath, has, type ManifestReader } from '../model/fields.js';
 import { isMap } from '../objects/json.js';
 import { parsePlacement } from './placement.js';
-import { OBJECT_FIELDS } from './policies.js';
+import { checkObjectFields, FLEET_PLUGIN_FIELDS } from './known-fields.js';
 
 /** A member entry of a fleet, in list order. */
 export interface FleetMember {
@@ -29,16 +29,19 @@ const MEMBER_KINDS = ['AttachedCluster', 'Cluster'];
 /** First pass over a Fleet: member entries; inline entries (no `kind`, or with labels) declare clusters. */
 export function readFleetMembers(r: ManifestReader): FleetMembers {
   const m = r.manifest;
-  r.knownFields(m.object, [], OBJECT_FIELDS);
+  checkObjectFields(r);
   const out: FleetMembers = { members: [], declarations: [] };
   const spec = r.record(m.object.spec, ['spec']);
   if (!spec) return out;
   r.knownFields(spec, ['spec'], ['clusters', 'placement', 'plugin']);
   if (has(spec, 'plugin')) {
-    r.info(
-      'NOT_APPLICABLE',
-      'spec.plugin (Kurator fleet plugins: monitoring, policy, backup…) is not installed by flotilla; it is ignored',
+    const plugin = r.record(spec.plugin, ['spec', 'plugin']);
+    if (plugin) r.knownFields(plugin, ['spec', 'plugin'], FLEET_PLUGIN_FIELDS);
+    // Kurator's fleet manager installs plugins; the same Fleet may be served to it, so this is a note.
+    r.unsupported(
+      'info',
       ['spec', 'plugin'],
+      'Kurator fleet plugins (monitoring, policy, backup…) are installed by Kurator, not by flotilla',
     );
   }
   const path: FieldPath = ['spec', 'clusters'];

@@ -15,7 +15,8 @@ import type {
   PlaintextOverrider,
 } from '../model/types.js';
 import { formatPath, has, type ManifestReader } from '../model/fields.js';
-import { OBJECT_FIELDS, parseResourceSelectors } from './policies.js';
+import { checkObjectFields } from './known-fields.js';
+import { parseResourceSelectors } from './policies.js';
 import { parseClusterAffinityAt } from './selectors.js';
 
 const OVERRIDERS_FIELDS = [
@@ -124,7 +125,7 @@ function hasAnyOverrider(o: Overriders): boolean {
 /** Parses an OP or COP; returns null when Karmada would reject it (errors reported). */
 export function parseOverridePolicy(r: ManifestReader): OverridePolicy | null {
   const m = r.manifest;
-  r.knownFields(m.object, [], OBJECT_FIELDS);
+  checkObjectFields(r);
   const spec = r.record(m.object.spec, ['spec']);
   if (!spec) {
     if (!has(m.object, 'spec')) r.error('INVALID_POLICY', 'spec is required', []);

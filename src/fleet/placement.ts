@@ -13,6 +13,7 @@ import type {
   Toleration,
 } from '../model/types.js';
 import { formatPath, has, type ManifestReader } from '../model/fields.js';
+import { checkShape, WORKLOAD_AFFINITY_SHAPE } from './known-fields.js';
 import { affinityNameProblem, isEmptyClusterAffinity, parseClusterAffinity, parseClusterAffinityAt } from './selectors.js';
 
 /**
@@ -41,10 +42,13 @@ export function parsePlacement(r: ManifestReader, value: unknown, path: FieldPat
   if (!obj) return placement;
   r.knownFields(obj, path, PLACEMENT_FIELDS);
   if (has(obj, 'workloadAffinity')) {
-    r.info(
-      'NOT_APPLICABLE',
-      `${formatPath([...path, 'workloadAffinity'])} needs Karmada's WorkloadAffinity feature gate and is not implemented by flotilla; it is ignored`,
+    checkShape(r, obj.workloadAffinity, [...path, 'workloadAffinity'], WORKLOAD_AFFINITY_SHAPE);
+    // Ignoring co-location rules places workloads where Karmada would not: a warning, not a note.
+    r.unsupported(
+      'warning',
       [...path, 'workloadAffinity'],
+      'inter-workload affinity and anti-affinity (Karmada’s WorkloadAffinity feature gate) are not applied, ' +
+        'so workloads are placed as if it were absent',
     );
   }
 

@@ -2,11 +2,10 @@
 // checks of its validating webhook (pkg/util/validation/validation.go: ValidatePropagationSpec).
 import type { FieldPath, PropagationPolicy, ResourceSelector } from '../model/types.js';
 import { formatPath, has, type ManifestReader } from '../model/fields.js';
+import { isMap } from '../objects/json.js';
+import { checkInside, checkObjectFields, UNSUPPORTED_SPEC_SHAPES } from './known-fields.js';
 import { parsePlacement } from './placement.js';
 import { parseLabelSelector } from './selectors.js';
-
-/** Top-level keys every Kubernetes object may have. */
-export const OBJECT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
 
 const PROPAGATION_SPEC_FIELDS = [
   'resourceSelectors',
@@ -25,14 +24,75 @@ const PROPAGATION_SPEC_FIELDS = [
   'schedulePriority',
 ] as const;
 
-/** Karmada fields flotilla accepts but does not act on: said once, never silently dropped. */
-const NOT_APPLICABLE_SPEC_FIELDS: Readonly<Record<string, string>> = {
-  failover: 'failover is done by the reconciler from cluster readiness, not per policy',
-  suspension: 'suspension is not implemented',
-  dependentOverrides: 'OverridePolicies always apply; there is no waiting for them',
-  activationPreference: 'policies are re-evaluated at every revision',
-  schedulePriority: 'scheduling priority has no meaning without a queue',
-};
+/**
+ * The PropagationSpec fields flotilla does not implement, each reported at the severity its
+ * absence deserves (docs/reference/semantics.md §1.1): an error where flotilla would do what the
+ * field forbids (apply what is suspended), a warning where the
+ * result differs from what the field asks for, a note where nothing a user sees changes.
+ */
+function reportUnsupportedSpec(r: ManifestReader, spec: Record<string, unknown>): void {
+  checkInside(r, spec, ['spec'], UNSUPPORTED_SPEC_SHAPES);
+  if (has(spec, 'failover')) {
+    r.unsupported(
+      'warning',
+      ['spec', 'failover'],
+      'per-policy application and cluster failover (purgeMode, gracePeriodSeconds, statePreservation) is not done; ' +
+        'the reconciler moves replicas off clusters that stop answering, for every resource alike ' +
+        '(the kubernetes target’s failover settings)',
+    );
+  }
+  if (has(spec, 'suspension')) {
+    const s = isMap(spec.suspension) ? spec.suspension : {};
+    const on = isMap(s.dispatchingOnClusters) ? s.dispatchingOnClusters.clusterNames : undefined;
+    const holds = s.dispatching === true || (Array.isArray(on) && on.length > 0);
+    if (holds) {
+      r.unsupported(
+        'error',
+        ['spec', 'suspension'],
+        'flotilla cannot hold back dispatching and would go on applying what this policy suspends; ' +
+          'remove suspension to apply, or leave the revision unmerged',
+      );
+    } else r.unsupported('info', ['spec', 'suspension'], 'nothing is suspended by it');
+  }
+  if (has(spec, 'dependentOverrides')) {
+    r.unsupported(
+      'info',
+      ['spec', 'dependentOverrides'],
+      'the OverridePolicies of a revision always apply together, so there is nothing to wait for',
+    );
+  }
+  if (has(spec, 'activationPreference')) {
+    const lazy = spec.activationPreference === 'Lazy';
+    r.unsupported(
+      lazy ? 'warning' : 'info',
+      ['spec', 'activationPreference'],
+      lazy
+        ? 'Lazy activation is not done: a change to this policy moves its resources at the next revision, ' +
+            'not when each resource next changes'
+        : 'policies are re-evaluated at every revision',
+    );
+  }
+  if (has(spec, 'schedulePriority')) {
+    r.unsupported(
+      'info',
+      ['spec', 'schedulePriority'],
+      'it orders Karmada’s scheduling queue; flotilla schedules every resource of a revision',
+    );
+  }
+  for (const field of ['propagateDeps', 'association'] as const) {
+    if (r.boolean(spec[field], ['spec', field])) {
+      r.unsupported(
+        'warning',
+        ['spec', field],
+        'the ConfigMaps, Secrets and other objects its workloads reference are not propagated with them; select them with a policy',
+      );
+    }
+  }
+  const schedulerName = r.string(spec.schedulerName, ['spec', 'schedulerName']);
+  if (schedulerName && schedulerName !== 'default-scheduler') {
+    r.unsupported('info', ['spec', 'schedulerName'], `"${schedulerName}" is ignored: flotilla is the only scheduler`);
+  }
+}
 
 /**
  * resourceSelectors of a policy. For namespaced policies the mutating webhook fills an empty
@@ -79,29 +139,14 @@ export function parseResourceSelectors(r: ManifestReader, value: unknown, path: 
 export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | null {
   const m = r.manifest;
   const kind = m.kind as PropagationPolicy['kind'];
-  r.knownFields(m.object, [], OBJECT_FIELDS);
+  checkObjectFields(r);
   const spec = r.record(m.object.spec, ['spec']);
   if (!spec) {
     if (!has(m.object, 'spec')) r.error('INVALID_POLICY', 'spec is required', []);
     return null;
   }
   r.knownFields(spec, ['spec'], PROPAGATION_SPEC_FIELDS);
-  for (const [field, why] of Object.entries(NOT_APPLICABLE_SPEC_FIELDS)) {
-    if (has(spec, field)) r.info('NOT_APPLICABLE', `spec.${field} is accepted but has no effect in flotilla: ${why}`, ['spec', field]);
-  }
-  const propagateDeps = r.boolean(spec.propagateDeps, ['spec', 'propagateDeps']);
-  const association = r.boolean(spec.association, ['spec', 'association']);
-  if (propagateDeps || association) {
-    const field = propagateDeps ? 'propagateDeps' : 'association';
-    r.info('NOT_APPLICABLE', `spec.${field} is accepted but dependencies are not propagated automatically; select them explicitly`, [
-      'spec',
-      field,
-    ]);
-  }
-  const schedulerName = r.string(spec.schedulerName, ['spec', 'schedulerName']);
-  if (schedulerName && schedulerName !== 'default-scheduler') {
-    r.info('NOT_APPLICABLE', `spec.schedulerName "${schedulerName}" is ignored: flotilla is the only scheduler`, ['spec', 'schedulerName']);
-  }
+  reportUnsupportedSpec(r, spec);
 
   const selectorsPath: FieldPath = ['spec', 'resourceSelectors'];
   const resourceSelectors = parseResourceSelectors(r, spec.resourceSelectors, selectorsPath, m.namespace);

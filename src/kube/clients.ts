@@ -53,13 +53,16 @@ export function closeClusterClients(c: ClusterClients): void {
   c.clients.clear();
 }
 
-/** The file system adapter of resolveConnections: a file's text, or null when it does not exist. */
+/**
+ * The file system adapter of resolveConnections: a file's text, or null when there is no such file
+ * (nothing there, a directory, or a path through a file: `<dir>/<secret>/<key>` when the secret is a file).
+ */
 export function readTextFileOrNull(file: string): string | null {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EISDIR') return null;
+    if (code === 'ENOENT' || code === 'EISDIR' || code === 'ENOTDIR') return null;
     throw e;
   }
 }

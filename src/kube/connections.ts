@@ -2,9 +2,11 @@
 // side, never from the fleet repository (issue 4, "Connections"). In order:
 //   1. the config's `contexts` mapping (cluster name → context of the kubeconfig);
 //   2. a context of the kubeconfig named like the cluster;
-//   3. an AttachedCluster's `spec.kubeconfig.secretRef`, resolved in the configured secrets
-//      directory: `<dir>/<namespace>/<name>` or `<dir>/<name>`, holding a kubeconfig or the Secret
-//      manifest itself (its `value` key, as Kurator stores it, or the only key).
+//   3. an AttachedCluster's kubeconfig Secret (Kurator's `spec.kubeconfig: {name, key}` or the seed
+//      article's `spec.kubeconfig.secretRef`), resolved in the configured secrets directory:
+//      `<dir>/<namespace>/<name>/<key>` or `<dir>/<name>/<key>` (the Secret mounted as a volume, one
+//      file per key), else `<dir>/<namespace>/<name>` or `<dir>/<name>`, holding a kubeconfig or the
+//      Secret manifest itself (its `key`; without one its `value` key, as Kurator stores it, or the only key).
 // A cluster none of these names has no connection: it is reported, never silently skipped.
 import { KubeConfig } from '@kubernetes/client-node';
 import { parse } from 'yaml';
@@ -80,8 +82,18 @@ function withContext(base: KubeConfig, context: string): KubeConfig {
   return kc;
 }
 
-/** The kubeconfig text inside a secret file: the file itself, or a Secret manifest's data. */
-export function kubeconfigFromSecretFile(text: string): string {
+/** An AttachedCluster's kubeconfig Secret; `key` is the Secret's data key holding the kubeconfig. */
+export interface KubeconfigSecretRef {
+  namespace: string;
+  name: string;
+  key?: string;
+}
+
+/**
+ * The kubeconfig text inside a secret file: the file itself, or a Secret manifest's data at `key`
+ * (without one: `value`, `kubeconfig` or its only key).
+ */
+export function kubeconfigFromSecretFile(text: string, key?: string): string {
   let doc: unknown;
   try {
     doc = parse(text, { maxAliasCount: 100 });
@@ -90,18 +102,63 @@ export function kubeconfigFromSecretFile(text: string): string {
   }
   if (!doc || typeof doc !== 'object' || (doc as { kind?: unknown }).kind !== 'Secret') return text;
   const s = doc as { data?: Record<string, unknown>; stringData?: Record<string, unknown> };
-  const pick = (m: Record<string, unknown> | undefined) =>
-    m ? (m.value ?? m.kubeconfig ?? (Object.keys(m).length === 1 ? Object.values(m)[0] : undefined)) : undefined;
+  const pick = (m: Record<string, unknown> | undefined) => {
+    if (!m) return undefined;
+    if (key !== undefined) return Object.prototype.hasOwnProperty.call(m, key) ? m[key] : undefined;
+    return m.value ?? m.kubeconfig ?? (Object.keys(m).length === 1 ? Object.values(m)[0] : undefined);
+  };
   const plain = pick(s.stringData);
   if (typeof plain === 'string') return plain;
   const encoded = pick(s.data);
   if (typeof encoded === 'string') return Buffer.from(encoded, 'base64').toString('utf8');
-  throw new Error('the Secret has no "value" (or single) key holding a kubeconfig');
+  throw new Error(key !== undefined ? `the Secret has no key "${key}"` : 'the Secret has no "value" (or single) key holding a kubeconfig');
+}
+
+/** A Secret's data key: what Kubernetes allows, never a path. */
+const SECRET_KEY = /^[-._A-Za-z0-9]+$/;
+
+/** The files that may hold a secret's kubeconfig, most specific first. */
+function secretFiles(dir: string, ref: KubeconfigSecretRef): string[] {
+  const { namespace, name, key } = ref;
+  const bases = [...(namespace ? [`${dir}/${namespace}/${name}`] : []), `${dir}/${name}`];
+  return bases.flatMap((base) => (key !== undefined ? [`${base}/${key}`, base] : [base]));
+}
+
+/** A cluster's connection through its kubeconfig Secret in the secrets directory. */
+function connectThroughSecret(cluster: string, ref: KubeconfigSecretRef, dir: string, readFile: ReadTextFile): ConnectionResult {
+  const { namespace, name, key } = ref;
+  const what = `${namespace ? `${namespace}/` : ''}${name}${key !== undefined ? ` (key ${key})` : ''}`;
+  if (
+    !SAFE_SEGMENT.test(name) ||
+    (namespace && !SAFE_SEGMENT.test(namespace)) ||
+    (key !== undefined && !SECRET_KEY.test(key)) ||
+    key === '.' ||
+    key === '..'
+  )
+    return { ok: false, cluster, error: `secret ${what} is not a valid secret reference` };
+  const candidates = secretFiles(dir, ref);
+  for (const file of candidates) {
+    const text = readFile(file);
+    if (text === null) continue;
+    try {
+      // A file named by the key is that key's value; any other file may be the whole Secret.
+      const kc = loadKubeConfig(key !== undefined && file.endsWith(`/${key}`) ? text : kubeconfigFromSecretFile(text, key), null);
+      const current = kc.getCurrentContext() || kc.getContexts()[0]?.name;
+      if (!current) return { ok: false, cluster, error: `${file} defines no context` };
+      return {
+        ok: true,
+        endpoint: { cluster, via: `secret ${namespace ? `${namespace}/` : ''}${name}`, kubeConfig: withContext(kc, current) },
+      };
+    } catch (e) {
+      return { ok: false, cluster, error: `${file} is not a kubeconfig: ${kubeconfigErrorText(e)}` };
+    }
+  }
+  return { ok: false, cluster, error: `no kubeconfig for secret ${what} in ${dir} (looked for ${candidates.join(', ')})` };
 }
 
 /** Resolves every cluster's connection; problems come back per cluster, never thrown. */
 export function resolveConnections(
-  clusters: ReadonlyArray<{ name: string; secretRef?: { namespace: string; name: string } }>,
+  clusters: ReadonlyArray<{ name: string; secretRef?: KubeconfigSecretRef }>,
   settings: ConnectionSettings,
   readFile: ReadTextFile,
 ): ConnectionResult[] {
@@ -133,34 +190,7 @@ export function resolveConnections(
       }
       if (base && contextNames.has(c.name))
         return { ok: true, endpoint: { cluster: c.name, via: `context ${c.name}`, kubeConfig: withContext(base, c.name) } };
-      if (c.secretRef && settings.secretsDir) {
-        const { namespace, name } = c.secretRef;
-        if (!SAFE_SEGMENT.test(name) || (namespace && !SAFE_SEGMENT.test(namespace)))
-          return { ok: false, cluster: c.name, error: `secretRef ${namespace}/${name} is not a valid secret name` };
-        const candidates = [...(namespace ? [`${settings.secretsDir}/${namespace}/${name}`] : []), `${settings.secretsDir}/${name}`];
-        for (const file of candidates) {
-          const text = readFile(file);
-          if (text === null) continue;
-          try {
-            const kc = loadKubeConfig(kubeconfigFromSecretFile(text), null);
-            const current = kc.getCurrentContext() || kc.getContexts()[0]?.name;
-            if (!current) return { ok: false, cluster: c.name, error: `${file} defines no context` };
-            return {
-              ok: true,
-              endpoint: { cluster: c.name, via: `secret ${namespace ? `${namespace}/` : ''}${name}`, kubeConfig: withContext(kc, current) },
-            };
-          } catch (e) {
-            return { ok: false, cluster: c.name, error: `${file} is not a kubeconfig: ${kubeconfigErrorText(e)}` };
-          }
-        }
-        return {
-          ok: false,
-          cluster: c.name,
-          error:
-            `no kubeconfig for secret ${namespace ? `${namespace}/` : ''}${name} in ${settings.secretsDir} ` +
-            `(looked for ${candidates.join(', ')})`,
-        };
-      }
+      if (c.secretRef && settings.secretsDir) return connectThroughSecret(c.name, c.secretRef, settings.secretsDir, readFile);
       if (baseError) return { ok: false, cluster: c.name, error: baseError };
       return {
         ok: false,

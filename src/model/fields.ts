@@ -1,6 +1,6 @@
 // Typed, diagnosed access to the fields of one manifest. Every read names the field path, so a
 // wrong type or an unknown key is reported at the exact line (through the sink's FieldLocator).
-import type { DiagnosticCode, DiagnosticSink } from './diagnostics.js';
+import type { DiagnosticCode, DiagnosticSink, Severity } from './diagnostics.js';
 import type { FieldPath, Manifest } from './types.js';
 
 /** `spec.placement.spreadConstraints[0].maxGroups` for messages. */
@@ -17,6 +17,48 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') return `the string "${value.length > 40 ? `${value.slice(0, 40)}…` : value}"`;
   return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Optimal-string-alignment distance (Levenshtein plus adjacent transpositions, "clsuter"), on
+ * lower-cased names so a wrong capital counts as a near miss.
+ */
+export function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev2: number[] = [];
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) {
+      const cost = x[i - 1] === y[j - 1] ? 0 : 1;
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost);
+      if (i > 1 && j > 1 && x[i - 1] === y[j - 2] && x[i - 2] === y[j - 1]) d = Math.min(d, prev2[j - 2]! + 1);
+      row.push(d);
+    }
+    prev2 = prev;
+    prev = row;
+  }
+  return prev[y.length]!;
+}
+
+/**
+ * The known name a misspelt one most likely meant: the nearest within 1 edit for names up to 4
+ * characters, 2 beyond (close enough to be a typo, far enough not to pair unrelated short names);
+ * on a tie, the one that sorts first. Null when none is that close.
+ */
+export function closestName(name: string, known: readonly string[]): string | null {
+  const limit = name.length <= 4 ? 1 : 2;
+  let best: string | null = null;
+  let bestDistance = limit + 1;
+  for (const candidate of [...known].sort()) {
+    const d = editDistance(name, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
 }
 
 /** Own, enumerable keys only: YAML may legitimately produce a `__proto__` own property. */
@@ -132,11 +174,32 @@ export class ManifestReader {
     return out;
   }
 
-  /** Warns UNKNOWN_FIELD for every key of `obj` not in `known` (docs/reference/contract.md: never silently dropped). */
+  /**
+   * Rejects (UNKNOWN_FIELD, an error) every key of `obj` not in `known`, as kubectl's strict field
+   * validation does: a misspelt Karmada field silently dropped changes where a workload goes
+   * (docs/reference/semantics.md §1.6). The message names the closest known field.
+   */
   knownFields(obj: Record<string, unknown>, path: FieldPath, known: readonly string[]): void {
     for (const key of Object.keys(obj).sort()) {
-      if (!known.includes(key)) this.warn('UNKNOWN_FIELD', `unknown field ${formatPath([...path, key])}; it is ignored`, [...path, key]);
+      if (known.includes(key)) continue;
+      const near = closestName(key, known);
+      const where = path.length === 0 ? 'at the top level' : `in ${formatPath(path)}`;
+      const hint = near !== null ? `did you mean "${near}"?` : `the known fields ${where} are ${[...known].sort().join(', ')}`;
+      this.error('UNKNOWN_FIELD', `unknown field ${formatPath([...path, key])}; ${hint}`, [...path, key]);
     }
+  }
+
+  /**
+   * A real API field flotilla does not implement: an info note (NOT_APPLICABLE) when ignoring it
+   * cannot surprise, a warning (UNSUPPORTED_FIELD) when the placement differs from what the field
+   * asks for, an error (UNSAFE_FIELD) when acting without it would do what the field forbids
+   * (docs/reference/semantics.md §1.1).
+   */
+  unsupported(severity: Severity, path: FieldPath, why: string): void {
+    const message = `${formatPath(path)} is a Karmada/Kurator field flotilla does not implement: ${why}`;
+    if (severity === 'error') this.error('UNSAFE_FIELD', message, path);
+    else if (severity === 'warning') this.warn('UNSUPPORTED_FIELD', message, path);
+    else this.info('NOT_APPLICABLE', `${formatPath(path)} is accepted but has no effect in flotilla: ${why}`, path);
   }
 
   /** Warns UNKNOWN_CLUSTER for each name that no declaration in the repository defines. */

@@ -120,8 +120,11 @@ export interface Cluster {
   resourceSummary?: ResourceSummary;
   /** Kurator fleets this cluster belongs to. */
   fleets: string[];
-  /** AttachedCluster kubeconfig secret reference, used by the reconciler to find credentials. */
-  secretRef?: { namespace: string; name: string };
+  /**
+   * AttachedCluster kubeconfig Secret, used by the reconciler to find credentials; `key` is the
+   * Secret's data key holding the kubeconfig (Kurator's `spec.kubeconfig: {name, key}`).
+   */
+  secretRef?: { namespace: string; name: string; key?: string };
   sources: ManifestSource[];
 }
 

@@ -16,23 +16,27 @@ function compareName(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A policy that selects a resource, with how specifically its best selector matches. */
+export interface Claimant {
+  policy: PropagationPolicy;
+  implicitPriority: ImplicitPriority;
+}
+
+/** Karmada's precedence between two policies of one scope: explicit priority, then implicit, then name. Negative: `a` wins. */
+export function comparePrecedence(a: Claimant, b: Claimant): number {
+  if (a.policy.priority !== b.policy.priority) return b.policy.priority - a.policy.priority;
+  if (a.implicitPriority !== b.implicitPriority) return b.implicitPriority - a.implicitPriority;
+  return compareName(a.policy.name, b.policy.name);
+}
+
 /** Karmada's getHighestPriorityPropagationPolicy: explicit priority, then implicit, then name. */
-export function highestPriorityPolicy(
-  policies: readonly PropagationPolicy[],
-  resource: Manifest,
-): { policy: PropagationPolicy; implicitPriority: ImplicitPriority } | null {
-  let best: { policy: PropagationPolicy; implicitPriority: ImplicitPriority } | null = null;
+export function highestPriorityPolicy(policies: readonly PropagationPolicy[], resource: Manifest): Claimant | null {
+  let best: Claimant | null = null;
   for (const policy of policies) {
     const implicit = policyImplicitPriority(policy.resourceSelectors, resource);
     if (implicit === Priority.MisMatch) continue;
-    if (
-      !best ||
-      policy.priority > best.policy.priority ||
-      (policy.priority === best.policy.priority &&
-        (implicit > best.implicitPriority || (implicit === best.implicitPriority && compareName(policy.name, best.policy.name) < 0)))
-    ) {
-      best = { policy, implicitPriority: implicit };
-    }
+    const candidate = { policy, implicitPriority: implicit };
+    if (!best || comparePrecedence(candidate, best) < 0) best = candidate;
   }
   return best;
 }
@@ -80,4 +84,49 @@ export function claimResource(index: ClaimIndex, resource: Manifest): Claim {
     };
   }
   return { kind: 'none', reason: 'no PropagationPolicy or ClusterPropagationPolicy selects it' };
+}
+
+/**
+ * Every policy that selects the resource, in the order Karmada would pick them: the
+ * PropagationPolicies of its namespace by precedence, then the ClusterPropagationPolicies. The
+ * first one claims it (unless none does); `explain` lists the others with lossReason.
+ */
+export function claimants(index: ClaimIndex, resource: Manifest): Claimant[] {
+  const matching = (policies: readonly PropagationPolicy[]) =>
+    policies
+      .map((policy) => ({ policy, implicitPriority: policyImplicitPriority(policy.resourceSelectors, resource) }))
+      .filter((c) => c.implicitPriority !== Priority.MisMatch)
+      .sort(comparePrecedence);
+  const namespaced = resource.namespace ? matching(index.byNamespace.get(resource.namespace) ?? []) : [];
+  return [...namespaced, ...matching(index.cluster)];
+}
+
+const SPECIFICITY: Readonly<Record<ImplicitPriority, string>> = {
+  [Priority.MisMatch]: 'not at all',
+  [Priority.MatchAll]: 'by kind',
+  [Priority.MatchLabelSelector]: 'by label',
+  [Priority.MatchName]: 'by name',
+};
+
+/** How a selector of this implicit priority selects: "by name", "by label", "by kind". */
+export function specificityText(p: ImplicitPriority): string {
+  return SPECIFICITY[p];
+}
+
+/** "PropagationPolicy default/web" */
+export function policyText(p: { kind: string; namespace: string; name: string }): string {
+  return `${p.kind} ${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
+}
+
+/** Why `loser` does not claim a resource `winner` claims (docs/reference/semantics.md §2). */
+export function lossReason(winner: Claimant, loser: Claimant): string {
+  const w = winner.policy;
+  const l = loser.policy;
+  if (w.kind !== l.kind)
+    return `a PropagationPolicy of the resource's namespace (${w.name}) wins over every ClusterPropagationPolicy, whatever the priority`;
+  if (w.priority !== l.priority) return `lower priority (${l.priority} < ${w.priority})`;
+  const ws = specificityText(winner.implicitPriority);
+  const ls = specificityText(loser.implicitPriority);
+  if (ws !== ls) return `same priority ${w.priority}, but ${w.name} selects it ${ws}, more specifically than ${ls}`;
+  return `same priority ${w.priority} and both select it ${ws}: the name that sorts first wins ("${w.name}" < "${l.name}")`;
 }

@@ -18,6 +18,7 @@ import { buildFleetModel } from '../fleet/build.js';
 import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../placement/claim.js';
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
+import { checkMisplacement } from '../placement/misplacement.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
@@ -222,7 +223,8 @@ function isFollowingHpa(m: Manifest): boolean {
 
 /**
  * The placement steps after scheduling, shared by the full and the incremental render: HPAs follow
- * their targets, placements are sorted (docs/reference/contract.md order), VirtualServices and built-in kinds are checked.
+ * their targets, placements are sorted (docs/reference/contract.md order), VirtualServices and built-in kinds are checked
+ * and so is what goes nowhere or to the wrong policy (placement/misplacement.ts).
  */
 export function completePlacements(
   model: FleetModel,
@@ -239,6 +241,7 @@ export function completePlacements(
   const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
   checkVirtualServices(model, sortedPlacements, sink);
   checkBuiltinKinds(model.resources, sink, (m) => placements.get(versionedKey(refOf(m)))?.error != null);
+  checkMisplacement(model, sortedPlacements, sink);
   return { sortedPlacements, hpaBounds };
 }
 

@@ -251,10 +251,39 @@ describe('PropagationPolicy validation (Karmada TestValidatePropagationSpec, re-
     ]);
   });
 
-  it('accepted-but-inert Karmada fields are info NOT_APPLICABLE, not warnings, and the policy stays', () => {
-    const { model, sink } = build(pp('{}', '  failover: {cluster: {purgeMode: Directly}}\n  propagateDeps: true\n'));
-    expect(sink.items.map((d) => `${d.severity} ${d.code}`)).toEqual(['info NOT_APPLICABLE', 'info NOT_APPLICABLE']);
+  it('unimplemented Karmada fields: a warning where placement differs, a note where nothing changes; the policy stays', () => {
+    const { model, sink } = build(
+      pp(
+        '{}',
+        '  failover: {cluster: {purgeMode: Directly}}\n  propagateDeps: true\n' +
+          '  dependentOverrides: [o]\n' +
+          '  schedulePriority: {priorityClassSource: KubePriorityClass, priorityClassName: high}\n',
+      ),
+    );
+    expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual([
+      'warning UNSUPPORTED_FIELD 10',
+      'info NOT_APPLICABLE 12',
+      'info NOT_APPLICABLE 13',
+      'warning UNSUPPORTED_FIELD 11',
+    ]);
     expect(model.propagationPolicies).toHaveLength(1);
+  });
+
+  it('suspension holding dispatching is an error (flotilla would apply what it suspends)', () => {
+    const suspended = build(pp('{}', '  suspension: {dispatching: true}\n'));
+    expect(suspended.diags).toEqual(['error UNSAFE_FIELD f0.yaml:10']);
+    expect(suspended.sink.items[0]!.message).toMatch(/cannot hold back dispatching/);
+    expect(suspended.model.propagationPolicies).toEqual([]);
+    expect(build(pp('{}', '  suspension: {dispatchingOnClusters: {clusterNames: [a]}}\n')).diags).toEqual([
+      'error UNSAFE_FIELD f0.yaml:10',
+    ]);
+    expect(build(pp('{}', '  suspension: {dispatching: false}\n')).diags).toEqual(['info NOT_APPLICABLE f0.yaml:10']);
+  });
+
+  it('fields inside unimplemented structures are checked too: a typo in failover is UNKNOWN_FIELD', () => {
+    const { diags, sink } = build(pp('{}', '  failover:\n    cluster: {purgMode: Directly}\n'));
+    expect(errors(diags)).toEqual(['error UNKNOWN_FIELD f0.yaml:11']);
+    expect(sink.items.find((d) => d.code === 'UNKNOWN_FIELD')!.message).toContain('did you mean "purgeMode"?');
   });
 
   it('conflictResolution and preserveResourcesOnDeletion are read (they govern adoption and deletion), silently', () => {
@@ -314,7 +343,7 @@ status:
     expect([c.ready, c.deleting]).toEqual([false, true]);
     expect(c.apiEnablements).toEqual([{ groupVersion: 'apps/v1', resources: [{ name: 'deployments', kind: 'Deployment' }] }]);
     expect(c.resourceSummary).toEqual({ allocatable: { cpu: '8', memory: '16Gi', pods: 110 } });
-    expect(c.secretRef).toEqual({ namespace: 'kurator-system', name: 'a-kubeconfig' });
+    expect(c.secretRef).toEqual({ namespace: 'kurator-system', name: 'a-kubeconfig', key: 'value' });
     expect(c.sources.map((s) => s.file)).toEqual(['f0.yaml', 'f1.yaml']);
   });
 
@@ -353,11 +382,12 @@ spec:
     expect(build(fleet).model.clusters.map((c) => c.name)).toEqual(['alpha', 'zeta']);
   });
 
-  it('unknown fields in a Karmada Cluster spec are warned; spec.zone is an info note and does not fill zones', () => {
+  it('unknown fields in a Karmada Cluster spec are errors naming the near field; spec.zone is an info note and does not fill zones', () => {
     const { model, sink } = build(
       'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: m\nspec:\n  zone: z1\n  regoin: x\n',
     );
-    expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual(['warning UNKNOWN_FIELD 7', 'info NOT_APPLICABLE 6']);
+    expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual(['error UNKNOWN_FIELD 7', 'info NOT_APPLICABLE 6']);
+    expect(sink.items[0]!.message).toBe('Cluster m: unknown field spec.regoin; did you mean "region"?');
     expect(model.clusters[0]!.zones).toEqual([]);
   });
 

@@ -1,5 +1,9 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { readTextFileOrNull } from '../../src/kube/clients.js';
 import { kubeconfigFromSecretFile, resolveConnections, type ConnectionSettings } from '../../src/kube/connections.js';
 
 const kubeconfig = (names: string[], current = names[0]) =>
@@ -53,6 +57,67 @@ describe('connections: context per cluster, mapping, secretRef directory', () =>
       data: { value: Buffer.from(kubeconfig(['inside'])).toString('base64') },
     });
     expect(kubeconfigFromSecretFile(secret)).toContain('https://inside.example:6443');
+  });
+  it("Kurator's {name, key}: the Secret mounted as a directory, <dir>/<namespace>/<name>/<key>", () => {
+    const files = new Map([['/secrets/default/kurator-member1/kurator-member1.config', kubeconfig(['member1'])]]);
+    const read: string[] = [];
+    const [r] = resolveConnections(
+      [{ name: 'kurator-member1', secretRef: { namespace: 'default', name: 'kurator-member1', key: 'kurator-member1.config' } }],
+      settings({ kubeconfigText: null, secretsDir: '/secrets' }),
+      (p) => (read.push(p), files.get(p) ?? null),
+    );
+    expect(server(r!)).toBe('https://member1.example:6443');
+    expect(read).toEqual(['/secrets/default/kurator-member1/kurator-member1.config']);
+  });
+  it("Kurator's {name, key}: a Secret manifest file takes the kubeconfig from its key, never from another one", () => {
+    const secret = stringify({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'kurator-member2' },
+      data: {
+        value: Buffer.from(kubeconfig(['wrong'])).toString('base64'),
+        'kurator-member2.config': Buffer.from(kubeconfig(['member2'])).toString('base64'),
+      },
+    });
+    const files = new Map([['/secrets/kurator-member2', secret]]);
+    const ref = { namespace: 'default', name: 'kurator-member2', key: 'kurator-member2.config' };
+    const [r] = resolveConnections(
+      [{ name: 'm2', secretRef: ref }],
+      settings({ kubeconfigText: null, secretsDir: '/secrets' }),
+      (p) => files.get(p) ?? null,
+    );
+    expect(server(r!)).toBe('https://member2.example:6443');
+    const [missing] = resolveConnections(
+      [{ name: 'm2', secretRef: { ...ref, key: 'other.config' } }],
+      settings({ kubeconfigText: null, secretsDir: '/secrets' }),
+      (p) => files.get(p) ?? null,
+    );
+    expect(server(missing!)).toBe('error: /secrets/kurator-member2 is not a kubeconfig: the Secret has no key "other.config"');
+  });
+  it('real files: a key is looked for inside a secret that is a plain file (ENOTDIR) or a folder (EISDIR), then the file is read', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'flotilla-secrets-'));
+    try {
+      mkdirSync(path.join(dir, 'default', 'kurator-member1'), { recursive: true });
+      writeFileSync(path.join(dir, 'kurator-member1'), kubeconfig(['plain-file']));
+      const [r] = resolveConnections(
+        [{ name: 'm1', secretRef: { namespace: 'default', name: 'kurator-member1', key: 'kurator-member1.config' } }],
+        settings({ kubeconfigText: null, secretsDir: dir }),
+        readTextFileOrNull,
+      );
+      expect(server(r!)).toBe('https://plain-file.example:6443');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('a secret key with a path in it is refused, never read', () => {
+    const read: string[] = [];
+    const [r] = resolveConnections(
+      [{ name: 'x', secretRef: { namespace: 'ns', name: 's', key: '../../etc/passwd' } }],
+      settings({ secretsDir: '/secrets' }),
+      (p) => (read.push(p), null),
+    );
+    expect(server(r!)).toBe('error: secret ns/s (key ../../etc/passwd) is not a valid secret reference');
+    expect(read).toEqual([]);
   });
   it('a secret name with a path in it is refused, never read', () => {
     const read: string[] = [];

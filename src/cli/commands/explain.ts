@@ -1,11 +1,13 @@
 // flotilla explain KIND/NAMESPACE/NAME: why each cluster was chosen or filtered out, and how the
 // replicas were computed (Karmada's "0/7 clusters are available: ..." plus the arithmetic).
 import { FlotillaError } from '../../model/diagnostics.js';
-import type { PlacementResult } from '../../model/types.js';
+import type { FleetModel, PlacementResult } from '../../model/types.js';
+import { buildClaimIndex, claimants, lossReason, specificityText } from '../../placement/claim.js';
 import { placementJson } from '../../render/contract.js';
 import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
-import { describeRef } from '../../objects/identity.js';
+import { describeRef, versionedKey } from '../../objects/identity.js';
+import { refOf } from '../../placement/schedule.js';
 
 const USAGE = `flotilla explain KIND/NAMESPACE/NAME ${FLEET_FLAGS_USAGE} [--format text|json]`;
 
@@ -33,8 +35,41 @@ export function findPlacement(placements: readonly PlacementResult[], target: st
   return found[0]!;
 }
 
-/** The text report of one placement. */
-export function explainText(p: PlacementResult): string {
+/** A policy that selects the explained resource: the one that claims it, or one that lost it and why. */
+export interface PolicyContest {
+  kind: string;
+  namespace: string;
+  name: string;
+  priority: number;
+  /** How its best selector selects the resource: "by name", "by label", "by kind". */
+  selects: string;
+  claims: boolean;
+  /** Why it does not claim the resource (absent for the one that does). */
+  lostBecause?: string;
+}
+
+/**
+ * Every PropagationPolicy and ClusterPropagationPolicy that selects the placed resource, the
+ * claiming one first (docs/reference/semantics.md §2): a policy that loses has no effect on it, and
+ * `explain` says so instead of leaving it unmentioned.
+ */
+export function policyContest(model: FleetModel, p: PlacementResult): PolicyContest[] {
+  const resource = model.resources.find((m) => versionedKey(refOf(m)) === versionedKey(p.resource));
+  if (!resource) return [];
+  const all = claimants(buildClaimIndex(model), resource);
+  return all.map((c, i) => ({
+    kind: c.policy.kind,
+    namespace: c.policy.namespace,
+    name: c.policy.name,
+    priority: c.policy.priority,
+    selects: specificityText(c.implicitPriority),
+    claims: i === 0,
+    ...(i === 0 ? {} : { lostBecause: lossReason(all[0]!, c) }),
+  }));
+}
+
+/** The text report of one placement; `contest` (policyContest) adds the policies that lost it, when there are any. */
+export function explainText(p: PlacementResult, contest: readonly PolicyContest[] = []): string {
   const r = p.resource;
   const lines: string[] = [];
   lines.push(`${describeRef(r)} (${r.apiVersion})`);
@@ -45,6 +80,14 @@ export function explainText(p: PlacementResult): string {
     p.clusters.length === 0 ? '(no cluster)' : p.clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ');
   lines.push(`result:   ${result}`);
   if (p.error) lines.push(`error:    ${p.error}`);
+  if (contest.length > 1) {
+    lines.push('', 'policies:');
+    for (const c of contest) {
+      const name = `${c.kind} ${c.namespace ? `${c.namespace}/` : ''}${c.name}`;
+      lines.push(`  ${c.claims ? '✓' : '✗'} ${name} (priority ${c.priority}, selects it ${c.selects})${c.claims ? ': claims it' : ''}`);
+      if (c.lostBecause) lines.push(`      loses it: ${c.lostBecause}`);
+    }
+  }
   lines.push('', 'steps:');
   for (const s of p.explanation) lines.push(`  - ${s}`);
   if (p.verdicts.length > 0) {
@@ -71,10 +114,11 @@ export const explainCommand: Command = async (argv, io) => {
   if (positionals.length !== 1) throw new FlotillaError('USAGE', `explain takes one KIND/NAMESPACE/NAME\nusage: ${USAGE}`);
   const result = await renderFromOptions(fleetOptions(values));
   const p = findPlacement(result.placements, positionals[0]!);
+  const policies = policyContest(result.model, p);
   if (format === 'json') {
-    io.stdout(JSON.stringify({ ...placementJson(p), explanation: p.explanation, verdicts: p.verdicts }, null, 2) + '\n');
+    io.stdout(JSON.stringify({ ...placementJson(p), explanation: p.explanation, verdicts: p.verdicts, policies }, null, 2) + '\n');
   } else {
-    io.stdout(explainText(p));
+    io.stdout(explainText(p, policies));
   }
   return p.error ? Exit.ERRORS : Exit.OK;
 };
