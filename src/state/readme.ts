@@ -1,6 +1,6 @@
 // README.md of the status branch: the status for people browsing the branch on a Git host —
 // phase first, then clusters × sync state, targets, placements and diagnostics as tables.
-import { MANIFESTS_DIR, type ReconcileStatus } from './document.js';
+import { describeObjects, MANIFESTS_DIR, type ReconcileStatus } from './document.js';
 import { describeRef } from '../objects/identity.js';
 
 const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
@@ -48,9 +48,7 @@ function overviewSection(s: ReconcileStatus): string[] {
   lines.push(`| Last good revision | \`${s.lastGoodRevision ?? '—'}\` |`);
   lines.push(`| Reconciled at | ${s.reconciledAt} |`);
   if (s.stage) lines.push(`| Failed stage | ${s.stage} (${cell(s.reason ?? '')}) |`);
-  lines.push(
-    `| Objects | ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted) |`,
-  );
+  lines.push(`| Objects | ${describeObjects(s.objects)} |`);
   lines.push('', cell(s.message), '');
   if (s.heldBack) {
     lines.push('## Held back', '');

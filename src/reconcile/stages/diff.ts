@@ -11,6 +11,7 @@ import { checkDeletions } from '../../state/deletion-guard.js';
 import type { Stage } from '../../state/document.js';
 import type { PassContext, ReconcilerState, StageResult } from '../context.js';
 import type { DiffReason, RenderReason } from '../reasons.js';
+import { staysInForce } from '../revisions.js';
 import { publish, type Rendered } from './render.js';
 
 /** Stage of a revision's error diagnostics: which step of the pipeline found them. */
@@ -33,17 +34,16 @@ export interface CheckedRevision {
 export function checkRevision(ctx: PassContext, state: ReconcilerState, result: Rendered): StageResult<CheckedRevision, RenderReason> {
   let errors = result.diagnostics.filter((d) => d.severity === 'error');
   // Failover may leave a resource nowhere to go; that alone does not make the revision Invalid (live-status.ts).
-  const kept = ctx.live?.keptPlacements(result, state.revisions.lastGood?.previous) ?? [];
+  const kept = ctx.live?.keptPlacements(result, state.revisions.desired?.previous) ?? [];
   const diagnostics = kept.length > 0 ? keptDiagnostics(result.diagnostics, kept) : result.diagnostics;
   if (kept.length > 0) errors = [];
   publish(ctx, state, { ...state.render.fleet!, revisionHasErrors: errors.length > 0 });
   if (errors.length === 0) return { ok: true, result, kept, diagnostics };
   const first = errors[0]!;
-  const lastGood = state.revisions.lastGood?.revision ?? '(none)';
   const where = `${first.file ?? ''}${first.line ? `:${first.line}` : ''}`;
   const count = `${errors.length} error${errors.length === 1 ? '' : 's'}`;
-  const message =
-    `revision ${ctx.head} is invalid (${count}; first: ${where} ${first.code}: ${first.message}); ` + `revision ${lastGood} stays in force`;
+  const firstError = `${where} ${first.code}: ${first.message}`;
+  const message = `revision ${ctx.head} is invalid (${count}; first: ${firstError}); ${staysInForce(state.revisions)}`;
   return {
     ok: false,
     kind: 'stop',
@@ -71,9 +71,8 @@ export function diffStage(ctx: PassContext, state: ReconcilerState, checked: Che
   const total = stateSize(diff.next);
   const guard = checkDeletions(diff, stateSize(applied.state), ctx.config.safety.maxDeletePercent);
   if (!guard.held) return { ok: true, diff, total };
-  const lastGood = state.revisions.lastGood?.revision ?? '(none)';
   const message =
     `revision ${ctx.head} would delete ${guard.deleted} of ${guard.total} objects (${guard.percent}%), ` +
-    `over safety.maxDeletePercent ${guard.limitPercent}%: held back; revision ${lastGood} stays in force`;
+    `over safety.maxDeletePercent ${guard.limitPercent}%: held back; ${staysInForce(state.revisions)}`;
   return { ok: false, kind: 'stop', phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, held: guard };
 }
