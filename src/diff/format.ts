@@ -16,9 +16,8 @@ function short(revision: string): string {
 export function diffSummary(report: DiffReport): string {
   if (report.liveClusters) return liveSummary(report, report.liveClusters);
   const s = report.summary;
-  const against = report.live
-    ? `${report.live.ref} at ${short(report.live.commit)}${report.live.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : ''}`
-    : 'no status branch';
+  const applied = report.live?.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : '';
+  const against = report.live ? `${report.live.ref} at ${short(report.live.commit)}${applied}` : 'no status branch';
   if (report.objects.length === 0)
     return `no differences: desired ${short(report.desiredRevision)} matches ${against} (${plural(s.unchanged, 'object')})`;
   return `${differences(report)}; ${s.unchanged} unchanged (desired ${short(report.desiredRevision)} against ${against})`;
@@ -30,7 +29,8 @@ function differences(report: DiffReport): string {
   const parts = [s.added ? `${s.added} added` : '', s.removed ? `${s.removed} removed` : '', s.changed ? `${s.changed} changed` : '']
     .filter(Boolean)
     .join(', ');
-  return `${plural(report.objects.length, 'object')} ${report.objects.length === 1 ? 'differs' : 'differ'} on ${plural(s.clusters, 'cluster')}: ${parts}`;
+  const n = report.objects.length;
+  return `${plural(n, 'object')} ${n === 1 ? 'differs' : 'differ'} on ${plural(s.clusters, 'cluster')}: ${parts}`;
 }
 
 /**
@@ -47,9 +47,11 @@ function liveSummary(report: DiffReport, clusters: NonNullable<DiffReport['liveC
   const unchanged = plural(report.summary.unchanged, 'object');
   if (report.objects.length === 0) {
     if (missed.length === 0) return `no differences: desired ${desired} matches live clusters (${scope}) (${unchanged})`;
-    return `no differences on the ${plural(compared, 'cluster')} compared: desired ${desired} matches them (${scope}${notCompared}) (${unchanged})`;
+    const on = `no differences on the ${plural(compared, 'cluster')} compared`;
+    return `${on}: desired ${desired} matches them (${scope}${notCompared}) (${unchanged})`;
   }
-  return `${differences(report)}; ${report.summary.unchanged} unchanged (desired ${desired} against live clusters (${scope}${notCompared}))`;
+  const against = `live clusters (${scope}${notCompared})`;
+  return `${differences(report)}; ${report.summary.unchanged} unchanged (desired ${desired} against ${against})`;
 }
 
 /** Clusters and objects a live diff could not compute: each one an error line. */

@@ -52,8 +52,10 @@ function overviewSection(s: ReconcileStatus): string[] {
   lines.push('', cell(s.message), '');
   if (s.heldBack) {
     lines.push('## Held back', '');
+    const { deleted, total, percent, limitPercent } = s.heldBack;
     lines.push(
-      `This revision would delete ${s.heldBack.deleted} of ${s.heldBack.total} objects (${s.heldBack.percent}%), more than the limit of ${s.heldBack.limitPercent}% (\`safety.maxDeletePercent\`). Nothing was applied; revision \`${shortRevision(s.lastGoodRevision)}\` stays in force.`,
+      `This revision would delete ${deleted} of ${total} objects (${percent}%), more than the limit of ${limitPercent}% ` +
+        `(\`safety.maxDeletePercent\`). Nothing was applied; revision \`${shortRevision(s.lastGoodRevision)}\` stays in force.`,
       '',
     );
   }
