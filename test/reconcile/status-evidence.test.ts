@@ -154,6 +154,15 @@ describe('status is evidence (3 test API servers)', () => {
     expect(fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'two')).toBeTruthy();
   });
 
+  it('a kubernetes target with dryRun: true applies nothing, so no revision becomes the last good one', async () => {
+    reconciler.close();
+    const dryRun = config.replace('timeoutSeconds: 2}', 'timeoutSeconds: 2, dryRun: true}');
+    ({ reconciler } = await reconcilerFor(configFrom(dryRun, base), { clock: fakeClock(), log: captureLogger().log }));
+    await reconciler.reconcileOnce();
+    expect((await statusYaml(dir)).lastGoodRevision).toBeNull();
+    expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'one')).toBeUndefined();
+  });
+
   it('a pass after a failed one: the counts come from what the targets did and agree in the CLI, status.yaml, README, commit message and metrics', async () => {
     for (const s of fleet.servers.values()) await s.goDown();
     await reconciler.reconcileOnce();
