@@ -172,18 +172,19 @@ export function appliedPhase(
     phase: 'Synced',
     stage: null,
     reason: null,
-    message: `revision ${ctx.head} is in force: ${written.total} objects on ${written.clusters} clusters`,
+    message: `revision ${ctx.head} ${ctx.dryRun ? 'would be' : 'is'} in force: ${written.total} objects on ${written.clusters} clusters`,
   };
   if (failed.length > 0) {
     const none = down.length === n;
     const what = `${failed.length} of ${n} target${n === 1 ? '' : 's'} failed: ` + failed.map((r) => r.message).join('; ');
     const lastGood = record.lastGood?.revision ?? '(none)';
+    const verb = ctx.dryRun ? 'would be' : 'was';
     // Which clusters and why are in the targets' messages; the last good revision does not move.
     out = {
       phase: none ? 'Failed' : 'Degraded',
       stage: 'write',
       reason: 'TargetWriteFailed',
-      message: `revision ${ctx.head} was ${none ? 'not applied' : 'applied in part'} (${what}); last good revision ${lastGood}`,
+      message: `revision ${ctx.head} ${verb} ${none ? 'not applied' : 'applied in part'} (${what}); last good revision ${lastGood}`,
     };
   }
   const lp = written.sync && ctx.live?.passPhase(written.kept, written.sync);
