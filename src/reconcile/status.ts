@@ -165,8 +165,9 @@ export function appliedPhase(
 ): AppliedPhase {
   const n = ctx.targets.length;
   const failed = [...written.reports.values()].filter((r) => !r.ok);
-  // A target that works per cluster and applied some of them is degraded, not down.
-  const down = failed.filter((r) => r.clusters === undefined || r.failedClusters.length >= r.clusters);
+  // A failed target that applied (or found in place) some objects is degraded, not down: only a
+  // pass whose every target applied nothing is Failed.
+  const down = failed.filter((r) => r.created + r.configured + r.unchanged + r.deleted === 0);
   // No counts in the message: a pass that changes nothing must compose the same status (sameStatus).
   let out: AppliedPhase = {
     phase: 'Synced',

@@ -134,6 +134,17 @@ describe('status is evidence (3 test API servers)', () => {
     expect(await manifests(dir)).toContain('manifests/c/default/configmap-two.yaml');
   });
 
+  it('one object refused on every cluster: the others are applied, so the pass is Degraded (applied in part), not Failed', async () => {
+    await reconciler.reconcileOnce();
+    const r1 = await commitFiles(dir, { 'two.yaml': configMap('two') }, 'add two');
+    for (const srv of fleet.servers.values()) srv.addFault({ action: 'status', status: 422, path: /configmaps(\/two)?$/, method: 'PATCH' });
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
+    expect(o.message).toContain(`revision ${r1} was applied in part (1 of 1 target failed: 3 clusters failed`);
+    expect((await statusYaml(dir)).objects).toMatchObject({ unchanged: 3, failed: 3, created: 0 });
+    expect((await statusYaml(dir)).lastGoodRevision).toBe(r0);
+  });
+
   it('a reconciler restarted while a cluster is down keeps the last good revision, applies nothing twice, and catches the cluster up', async () => {
     await reconciler.reconcileOnce();
     const r1 = await commitFiles(dir, { 'two.yaml': configMap('two') }, 'add two');
