@@ -117,12 +117,12 @@ export function appliedInFull(ctx: PassContext, reports: ReadonlyMap<Target, Tar
   return ctx.targets.every((t) => reports.get(t)?.ok === true);
 }
 
-/** The objects a live sync applied or kept that are not Healthy yet. */
+/** The objects a live sync applied or kept that are not Healthy yet (a Suspended one is paused on purpose: not waited for). */
 export function unhealthyObjects(sync: FleetSyncResult | null): UnhealthyObject[] {
   const out: UnhealthyObject[] = [];
   for (const c of sync?.clusters ?? [])
     for (const o of c.objects)
-      if (o.health && o.health.status !== 'Healthy')
+      if (o.health && o.health.status !== 'Healthy' && o.health.status !== 'Suspended')
         out.push({ cluster: c.cluster, object: describeRef(o.ref), health: o.health.status, message: o.health.message });
   return out;
 }
