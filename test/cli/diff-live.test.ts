@@ -105,7 +105,7 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
     expect(r.stdout).toContain('6 of 7 clusters reached');
   });
 
-  it('every cluster down → no "no differences" summary: it says 0 of 7 clusters were compared and names each one not compared (exit 1)', async () => {
+  it('every cluster down → no "no differences" summary: it says 0 of 7 clusters were compared and names each (exit 1)', async () => {
     for (const s of fleet.servers.values()) await s.goDown();
     const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--timeout', '2']);
     expect(r.code).toBe(1);

@@ -69,7 +69,7 @@ describe('status is evidence (3 test API servers)', () => {
     await fleet?.close();
   });
 
-  it('every member cluster down → Failed with no created counts; lastGoodRevision and manifests/ stay; diff still shows the change', async () => {
+  it('every member cluster down → Failed, no created counts; lastGoodRevision and manifests/ stay; diff shows the change', async () => {
     expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
     expect((await statusYaml(dir)).lastGoodRevision).toBe(r0);
     const r1 = await commitFiles(dir, { 'two.yaml': configMap('two') }, 'add two');
@@ -145,7 +145,7 @@ describe('status is evidence (3 test API servers)', () => {
     expect((await statusYaml(dir)).lastGoodRevision).toBe(r0);
   });
 
-  it('a reconciler restarted while a cluster is down keeps the last good revision, applies nothing twice, and catches the cluster up', async () => {
+  it('restarted while a cluster is down: keeps the last good revision, applies nothing twice, catches the cluster up', async () => {
     await reconciler.reconcileOnce();
     const r1 = await commitFiles(dir, { 'two.yaml': configMap('two') }, 'add two');
     await fleet.servers.get('c')!.goDown();
@@ -174,7 +174,7 @@ describe('status is evidence (3 test API servers)', () => {
     expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'one')).toBeUndefined();
   });
 
-  it('a pass after a failed one: the counts come from what the targets did and agree in the CLI, status.yaml, README, commit message and metrics', async () => {
+  it('after a failed pass, counts come from what the targets did: CLI, status.yaml, README, commit message, metrics agree', async () => {
     for (const s of fleet.servers.values()) await s.goDown();
     await reconciler.reconcileOnce();
     for (const s of fleet.servers.values()) await s.comeBack();
