@@ -91,11 +91,16 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
   },
   reconcile: {
     summary: 'run the reconciler: poll Git, apply to the targets, commit status',
-    usage: 'flotilla reconcile --config FILE [--once] [--log-level LEVEL]',
-    description: 'Without --once it runs as a daemon on the configured schedule (and serves HTTP with server:).',
+    usage: 'flotilla reconcile --config FILE [--once [--wait[=DURATION]] | --dry-run] [--log-level LEVEL]',
+    description:
+      'Without --once or --dry-run it runs as a daemon on the configured schedule (and serves HTTP with server:).\n' +
+      'One pass (--once, --dry-run) exits 0 when the revision was applied (Synced, or Progressing while workloads roll out),\n' +
+      '1 when it failed or is invalid, 3 when it was applied with a problem (Degraded), 4 when --wait ran out.',
     flags: [
       { flag: '--config FILE', text: 'flotilla.yaml (required)' },
-      { flag: '--once', text: 'one pass, then exit' },
+      { flag: '--once', text: 'one pass, then exit with its phase (see above)' },
+      { flag: '--wait', text: 'with --once: reconcile until every applied workload is Healthy; --wait=DURATION (default 5m)' },
+      { flag: '--dry-run', text: 'one pass that writes nothing: what each target would apply and prune; no status commit' },
       { flag: '--log-level LEVEL', text: 'trace|debug|info|warn|error (default: info)' },
     ],
   },

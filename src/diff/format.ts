@@ -14,24 +14,44 @@ function short(revision: string): string {
 
 /** "2 objects differ on 1 cluster: 1 added, 1 changed; 12 unchanged". */
 export function diffSummary(report: DiffReport): string {
+  if (report.liveClusters) return liveSummary(report, report.liveClusters);
   const s = report.summary;
-  const against = report.liveClusters
-    ? liveAgainst(report.liveClusters)
-    : report.live
-      ? `${report.live.ref} at ${short(report.live.commit)}${report.live.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : ''}`
-      : 'no status branch';
+  const applied = report.live?.sourceRevision ? ` (applied ${short(report.live.sourceRevision)})` : '';
+  const against = report.live ? `${report.live.ref} at ${short(report.live.commit)}${applied}` : 'no status branch';
   if (report.objects.length === 0)
     return `no differences: desired ${short(report.desiredRevision)} matches ${against} (${plural(s.unchanged, 'object')})`;
+  return `${differences(report)}; ${s.unchanged} unchanged (desired ${short(report.desiredRevision)} against ${against})`;
+}
+
+/** "2 objects differ on 1 cluster: 1 added, 1 changed". */
+function differences(report: DiffReport): string {
+  const s = report.summary;
   const parts = [s.added ? `${s.added} added` : '', s.removed ? `${s.removed} removed` : '', s.changed ? `${s.changed} changed` : '']
     .filter(Boolean)
     .join(', ');
-  return `${plural(report.objects.length, 'object')} ${report.objects.length === 1 ? 'differs' : 'differ'} on ${plural(s.clusters, 'cluster')}: ${parts}; ${s.unchanged} unchanged (desired ${short(report.desiredRevision)} against ${against})`;
+  const n = report.objects.length;
+  return `${plural(n, 'object')} ${n === 1 ? 'differs' : 'differ'} on ${plural(s.clusters, 'cluster')}: ${parts}`;
 }
 
-/** "live clusters (3 of 4 reachable)". */
-function liveAgainst(clusters: NonNullable<DiffReport['liveClusters']>): string {
-  const reached = clusters.filter((c) => c.error === null).length;
-  return `live clusters (${reached} of ${plural(clusters.length, 'cluster')} reached, server-side dry run)`;
+/**
+ * Against live clusters the summary speaks only for the clusters it compared: how many of them, and
+ * which were not compared. "No differences" is never said over a cluster that was not reached.
+ */
+function liveSummary(report: DiffReport, clusters: NonNullable<DiffReport['liveClusters']>): string {
+  const desired = short(report.desiredRevision);
+  const missed = clusters.filter((c) => c.error !== null).map((c) => c.cluster);
+  const compared = clusters.length - missed.length;
+  const scope = `${compared} of ${plural(clusters.length, 'cluster')} reached, server-side dry run`;
+  const notCompared = missed.length > 0 ? `; not compared: ${missed.join(', ')}` : '';
+  if (compared === 0 && clusters.length > 0) return `nothing compared: desired ${desired} against live clusters (${scope}${notCompared})`;
+  const unchanged = plural(report.summary.unchanged, 'object');
+  if (report.objects.length === 0) {
+    if (missed.length === 0) return `no differences: desired ${desired} matches live clusters (${scope}) (${unchanged})`;
+    const on = `no differences on the ${plural(compared, 'cluster')} compared`;
+    return `${on}: desired ${desired} matches them (${scope}${notCompared}) (${unchanged})`;
+  }
+  const against = `live clusters (${scope}${notCompared})`;
+  return `${differences(report)}; ${report.summary.unchanged} unchanged (desired ${desired} against ${against})`;
 }
 
 /** Clusters and objects a live diff could not compute: each one an error line. */

@@ -12,7 +12,8 @@ import type { Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
 import type { AppliedState, ClusterCounts, IdentityCache } from '../state/change-set.js';
 import type { DeletionCheck } from '../state/deletion-guard.js';
-import type { Phase, Stage, TargetStatus } from '../state/document.js';
+import type { HealthStatus } from '../kube/health.js';
+import type { Phase, ReconcileStatus, Stage, TargetStatus } from '../state/document.js';
 import type { FleetInfo, Target } from '../targets/target.js';
 import type { PassReason } from './reasons.js';
 import type { FleetRenderer, RenderStats } from './renderer.js';
@@ -50,7 +51,23 @@ export interface ReconcileOutcome {
   timings: Partial<Record<Stage, number>>;
   targets: TargetStatus[];
   diagnostics: Diagnostic[];
+  /**
+   * The status this pass composed, committed or not (null: the pass composed none — skipped, or it
+   * failed before the status branch was read). Summaries and metrics read it, never an older one.
+   */
+  status: ReconcileStatus | null;
+  /** Live objects applied to the clusters this pass that are not Healthy (what `reconcile --wait` waits for). */
+  unhealthy: UnhealthyObject[];
   durationMs: number;
+}
+
+/** An object applied to a live cluster whose health is not Healthy yet. */
+export interface UnhealthyObject {
+  cluster: string;
+  /** `Kind namespace/name`. */
+  object: string;
+  health: HealthStatus;
+  message: string;
 }
 
 /** A pass's outcome before its duration is known. */
@@ -71,6 +88,8 @@ export interface ReconcilerContext {
   makeRenderer(): FleetRenderer;
   /** Tells the targets the fleet of the last render (secretRefs, parallelism, whether it has errors). */
   publishFleet(fleet: FleetInfo): void;
+  /** A dry run (`reconcile --dry-run`): the targets write nothing and no status is committed. */
+  dryRun: boolean;
 }
 
 /** The context of one pass once its head is known. */
@@ -163,6 +182,8 @@ export class PassMeter {
       timings: { ...this.timings },
       targets: [],
       diagnostics: [],
+      status: null,
+      unhealthy: [],
       ...extra,
     };
   }

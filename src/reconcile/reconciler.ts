@@ -54,6 +54,8 @@ export interface ReconcilerAdapters {
   live?: LiveFleet | null;
   /** Tells the targets the fleet of each render (AttachedCluster secretRefs, parallelism). */
   publishFleet?(fleet: FleetInfo): void;
+  /** A dry run: the targets given write nothing (start.ts makes them so), and no status is committed. */
+  dryRun?: boolean;
 }
 
 export class Reconciler {
@@ -72,6 +74,7 @@ export class Reconciler {
       live: adapters.live ?? null,
       makeRenderer,
       publishFleet: adapters.publishFleet ?? (() => undefined),
+      dryRun: adapters.dryRun ?? false,
     };
     this.state = {
       revisions: EMPTY_RECORD,

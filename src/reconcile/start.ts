@@ -7,8 +7,9 @@ import type { LoadedConfig } from '../config/load.js';
 import { openSourceRepository, type SourceRepository } from '../source/remote.js';
 import { checkTargetConfigs, createTargetSet, type WrapTargets } from '../targets/create.js';
 import { nodeTargetFs, type TargetFs } from '../targets/fs.js';
-import type { FleetInfo } from '../targets/target.js';
+import type { FleetInfo, Target } from '../targets/target.js';
 import { authorAt } from './context.js';
+import { dryRunConfig, planOnly } from './dry-run.js';
 import { Reconciler, systemClock, type Clock } from './reconciler.js';
 import type { FleetRenderer } from './renderer.js';
 
@@ -23,9 +24,12 @@ export async function startReconciler(
     git?: SourceRepository;
     /** Replaces the configured targets by the ones the passes write (sharding: src/server/start-service.ts shardTargets). */
     wrapTargets?: WrapTargets;
+    /** A dry run (dry-run.ts): kubernetes targets in server-side dry run, the others plan only, no status commit. */
+    dryRun?: boolean;
   },
-): Promise<{ reconciler: Reconciler; git: SourceRepository }> {
-  const { config } = loaded;
+): Promise<{ reconciler: Reconciler; git: SourceRepository; targets: readonly Target[] }> {
+  const dryRun = opts.dryRun ?? false;
+  const config = dryRun ? dryRunConfig(loaded.config) : loaded.config;
   const clock = opts.clock ?? systemClock;
   // Fail on an unreadable kubeconfig before touching the network.
   checkTargetConfigs(config.targets, config.safety.maxDeletePercent);
@@ -39,6 +43,9 @@ export async function startReconciler(
     }));
   // The fleet as last rendered: the kubernetes targets connect through its AttachedCluster secretRefs.
   let fleet: FleetInfo | null = null;
+  const wrap: WrapTargets | undefined = dryRun
+    ? (ts, cluster) => planOnly(opts.wrapTargets ? opts.wrapTargets(ts, cluster) : ts)
+    : opts.wrapTargets;
   const { targets, live } = createTargetSet(
     config.targets,
     {
@@ -50,7 +57,7 @@ export async function startReconciler(
       fleet: () => fleet,
       maxDeletePercent: config.safety.maxDeletePercent,
     },
-    opts.wrapTargets,
+    wrap,
   );
   const reconciler = new Reconciler(config, {
     git,
@@ -60,6 +67,7 @@ export async function startReconciler(
     targets,
     live,
     publishFleet: (f) => (fleet = f),
+    dryRun,
   });
-  return { reconciler, git };
+  return { reconciler, git, targets };
 }

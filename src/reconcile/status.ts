@@ -11,6 +11,7 @@ import {
   STATUS_API_VERSION,
   STATUS_KIND,
   type ClusterStatus,
+  type ObjectCounts,
   type Phase,
   type ReconcileStatus,
   type Stage,
@@ -19,6 +20,7 @@ import {
 import { writesLiveClusters, type Target, type TargetReport } from '../targets/target.js';
 import { NO_COUNTS, type PassContext, type ReconcilerContext, type ReconcilerState } from './context.js';
 import type { PassReason } from './reasons.js';
+import type { RevisionRecord } from './revisions.js';
 
 /** What a pass found, for its status document. */
 export interface StatusInput {
@@ -39,7 +41,11 @@ export interface StatusInput {
   diagnostics?: Diagnostic[];
 }
 
-/** Per cluster: counts from the diff (or what is in force), failures from the targets, and the live fleet's view. */
+/**
+ * Per cluster: counts from the change set (or what is in force), failures from the targets, and,
+ * for live clusters, what their sync did (live-status.ts: those counts replace the change set's).
+ * A cluster every target failed on applied nothing, whatever the change set planned for it.
+ */
 function clusterStatuses(ctx: ReconcilerContext, state: ReconcilerState, p: StatusInput): Record<string, ClusterStatus> {
   const inForce = new Map<string, number>();
   for (const [cluster, inner] of state.applied.state) inForce.set(cluster, inner.size);
@@ -49,17 +55,18 @@ function clusterStatuses(ctx: ReconcilerContext, state: ReconcilerState, p: Stat
   ]);
   const failedBy = new Map<string, number>();
   const unreachable = new Set<string>();
-  for (const r of p.reports?.values() ?? []) {
+  const reports = [...(p.reports?.values() ?? [])];
+  for (const r of reports) {
     for (const c of r.failedClusters) {
       failedBy.set(c, (failedBy.get(c) ?? 0) + (inForce.get(c) ?? 0));
-      if (p.reports!.size > 0 && [...p.reports!.values()].every((x) => x.failedClusters.includes(c))) unreachable.add(c);
+      if (reports.every((x) => x.failedClusters.includes(c))) unreachable.add(c);
     }
   }
   const syncByCluster = new Map((p.sync?.clusters ?? []).map((c) => [c.cluster, c]));
   for (const c of syncByCluster.keys()) clusterNames.add(c);
   const clusters: Record<string, ClusterStatus> = {};
   for (const name of [...clusterNames].sort()) {
-    const counts = p.diff?.perCluster.get(name);
+    const counts = unreachable.has(name) ? NO_COUNTS : p.diff?.perCluster.get(name);
     const base: ClusterStatus = {
       reachable: !unreachable.has(name),
       applied: counts ? counts.created + counts.configured : 0,
@@ -70,6 +77,27 @@ function clusterStatuses(ctx: ReconcilerContext, state: ReconcilerState, p: Stat
     clusters[name] = ctx.live?.clusterStatus(name, base, syncByCluster.get(name)) ?? base;
   }
   return clusters;
+}
+
+/**
+ * The pass's object counts, from one place — what the targets reported — so the summary, the
+ * README, the commit message and the target rows never disagree. With one target they are its
+ * counts; with several, each is the largest any target reported (targets apply the same desired
+ * state). A pass that wrote nothing counts what is in force as unchanged; with no targets at all,
+ * the change set is what was recorded (manifests/ on the status branch is then the only copy).
+ */
+export function objectCounts(total: number, diff: DesiredDiff | null, reports: ReadonlyMap<Target, TargetReport> | null): ObjectCounts {
+  if (!reports || !diff) return { total, ...NO_COUNTS, unchanged: total, failed: 0 };
+  if (reports.size === 0) return { total, ...diff.counts, failed: 0 };
+  const max = (pick: (r: TargetReport) => number) => Math.max(...[...reports.values()].map(pick));
+  return {
+    total,
+    created: max((r) => r.created),
+    configured: max((r) => r.configured),
+    unchanged: max((r) => r.unchanged),
+    deleted: max((r) => r.deleted),
+    failed: max((r) => r.failed),
+  };
 }
 
 /** Per target: its report, or Skipped when the pass did not reach it. */
@@ -95,10 +123,9 @@ function targetStatuses(targets: readonly Target[], p: StatusInput): TargetStatu
 
 /** The status document of a pass. */
 export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p: StatusInput): ReconcileStatus {
-  const { lastStatus, lastGood, pendingStatus } = state.revisions;
+  const { lastStatus, lastGood, desired, pendingStatus } = state.revisions;
   const deletions = p.deletions ?? (pendingStatus ?? lastStatus)?.deletions ?? [];
   const total = stateSize(state.applied.state);
-  const counts = p.diff?.counts ?? { ...NO_COUNTS, unchanged: total };
   return {
     apiVersion: STATUS_API_VERSION,
     kind: STATUS_KIND,
@@ -110,12 +137,12 @@ export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p:
     message: p.message,
     lastGoodRevision: lastGood?.revision ?? null,
     reconciledAt: new Date(ctx.clock.now()).toISOString(),
-    objects: { total, ...counts },
+    objects: objectCounts(total, p.diff, p.reports),
     clusters: clusterStatuses(ctx, state, p),
     targets: targetStatuses(ctx.targets, p),
     heldBack: p.held,
     ...(deletions.length > 0 ? { deletions } : {}),
-    placements: lastGood?.placements ?? [],
+    placements: desired?.placements ?? [],
     diagnostics: p.diagnostics ?? (p.result ? p.result.diagnostics : (lastStatus?.diagnostics ?? [])),
     ...(ctx.live?.statusFields(p.sync ?? null, lastStatus) ?? {}),
   };
@@ -137,26 +164,32 @@ export interface AppliedPhase {
 /** The phase of a pass that wrote its revision: by its targets, then by what the live fleet says. */
 export function appliedPhase(
   ctx: PassContext,
+  record: RevisionRecord,
   written: { total: number; clusters: number; reports: ReadonlyMap<Target, TargetReport>; kept: number; sync: FleetSyncResult | null },
 ): AppliedPhase {
   const n = ctx.targets.length;
   const failed = [...written.reports.values()].filter((r) => !r.ok);
-  // A target that works per cluster and applied some of them is degraded, not down.
-  const down = failed.filter((r) => r.clusters === undefined || r.failedClusters.length >= r.clusters);
+  // A failed target that applied (or found in place) some objects is degraded, not down: only a
+  // pass whose every target applied nothing is Failed.
+  const down = failed.filter((r) => r.created + r.configured + r.unchanged + r.deleted === 0);
   // No counts in the message: a pass that changes nothing must compose the same status (sameStatus).
   let out: AppliedPhase = {
     phase: 'Synced',
     stage: null,
     reason: null,
-    message: `revision ${ctx.head} is in force: ${written.total} objects on ${written.clusters} clusters`,
+    message: `revision ${ctx.head} ${ctx.dryRun ? 'would be' : 'is'} in force: ${written.total} objects on ${written.clusters} clusters`,
   };
   if (failed.length > 0) {
+    const none = down.length === n;
+    const what = `${failed.length} of ${n} target${n === 1 ? '' : 's'} failed: ` + failed.map((r) => r.message).join('; ');
+    const lastGood = record.lastGood?.revision ?? '(none)';
+    const verb = ctx.dryRun ? 'would be' : 'was';
+    // Which clusters and why are in the targets' messages; the last good revision does not move.
     out = {
-      phase: down.length === n ? 'Failed' : 'Degraded',
+      phase: none ? 'Failed' : 'Degraded',
       stage: 'write',
       reason: 'TargetWriteFailed',
-      message:
-        `revision ${ctx.head}: ${failed.length} of ${n} target${n === 1 ? '' : 's'} failed: ` + failed.map((r) => r.message).join('; '),
+      message: `revision ${ctx.head} ${verb} ${none ? 'not applied' : 'applied in part'} (${what}); last good revision ${lastGood}`,
     };
   }
   const lp = written.sync && ctx.live?.passPhase(written.kept, written.sync);

@@ -4,14 +4,16 @@
 // the cluster name (bounded by the fleet).
 import client from 'prom-client';
 import type { ReconcileOutcome } from '../reconcile/reconciler.js';
-import type { ReconcileStatus } from '../state/document.js';
 
 export type ObjectResult = 'applied' | 'failed' | 'drifted' | 'pruned';
 
 export interface FlotillaMetrics {
   readonly registry: client.Registry;
-  /** Records one reconcile pass (its stage timings, success time, and — with `status` — per-cluster counts). */
-  recordOutcome(outcome: ReconcileOutcome, status?: ReconcileStatus | null): void;
+  /**
+   * Records one reconcile pass: its stage timings, success time and the per-cluster counts of the
+   * status it composed (the same numbers as its status.yaml; never an earlier pass's status).
+   */
+  recordOutcome(outcome: ReconcileOutcome): void;
   /** Per-cluster object counts from an apply that knows them (the sharded kubernetes target). */
   recordCluster(cluster: string, counts: Partial<Record<ObjectResult, number>>): void;
   recordWebhook(provider: string, result: string): void;
@@ -69,7 +71,9 @@ export function createMetrics(opts: { perClusterFromStatus?: boolean; defaultMet
   });
   const webhooks = new client.Counter({
     name: 'flotilla_webhook_events_total',
-    help: 'Webhook requests by provider (github, gitlab, generic, unknown) and result (accepted, ignored, unauthorized, too_large, rate_limited, bad_request).',
+    help:
+      'Webhook requests by provider (github, gitlab, generic, unknown) ' +
+      'and result (accepted, ignored, unauthorized, too_large, rate_limited, bad_request).',
     labelNames: ['provider', 'result'],
     registers: [registry],
   });
@@ -93,7 +97,8 @@ export function createMetrics(opts: { perClusterFromStatus?: boolean; defaultMet
   return {
     registry,
     contentType: registry.contentType,
-    recordOutcome(outcome, status) {
+    recordOutcome(outcome) {
+      const status = outcome.status;
       passes.inc({ phase: outcome.skipped ? 'skipped' : outcome.phase });
       const now = Date.now() / 1000;
       if (outcome.stage !== 'fetch' && outcome.revision !== null) lastFetch.set(now);

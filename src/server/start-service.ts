@@ -110,7 +110,7 @@ export async function serveReconciler(opts: {
     log: opts.log,
     onOutcome: (o) => {
       readiness.observe(o);
-      metrics.recordOutcome(o, opts.reconciler.status);
+      metrics.recordOutcome(o);
     },
   });
   opts.onLoop?.(loop);

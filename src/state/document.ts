@@ -56,6 +56,19 @@ export interface FailoverStatus {
   events: Array<{ cluster: string; at: number; type: string; message: string }>;
 }
 
+/**
+ * What a pass did to the objects of its desired state, as its targets reported it (one target: its
+ * counts; several: the largest each reported). `failed`: objects a target could not write.
+ */
+export interface ObjectCounts {
+  total: number;
+  created: number;
+  configured: number;
+  unchanged: number;
+  deleted: number;
+  failed: number;
+}
+
 export interface TargetStatus {
   name: string;
   type: string;
@@ -79,10 +92,14 @@ export interface ReconcileStatus {
   stage: Stage | null;
   reason: string | null;
   message: string;
-  /** The newest revision whose desired state is in force (in manifests/ and the targets). */
+  /**
+   * The newest revision every target applied in full (a kubernetes target: on every cluster it had
+   * objects to apply or prune on); manifests/ holds its desired state. A pass that applied its
+   * revision in part, or not at all, leaves it where it was.
+   */
   lastGoodRevision: string | null;
   reconciledAt: string;
-  objects: { total: number; created: number; configured: number; unchanged: number; deleted: number };
+  objects: ObjectCounts;
   clusters: Record<string, ClusterStatus>;
   targets: TargetStatus[];
   /** The mass-deletion guard's numbers when it held the revision back. */
@@ -92,7 +109,11 @@ export interface ReconcileStatus {
    * them after a restart too. Absent in older statuses.
    */
   deletions?: DeletionRecord[];
-  /** Placements in force (docs/reference/contract.md render shape), the base of Karmada's scale up/down. */
+  /**
+   * The placements of the desired state the reconciler applies (docs/reference/contract.md render
+   * shape), the base of Karmada's scale up/down: the last good revision's, or of a newer revision
+   * applied in part.
+   */
   placements: Array<Record<string, unknown>>;
   diagnostics: Diagnostic[];
   /** Fleet-wide health roll-up of the live clusters (kubernetes target only). */
@@ -200,7 +221,7 @@ export function parseStatus(text: string): ReconcileStatus | null {
     message: d.message ?? '',
     lastGoodRevision: d.lastGoodRevision ?? null,
     reconciledAt: d.reconciledAt ?? '',
-    objects: d.objects ?? { total: 0, created: 0, configured: 0, unchanged: 0, deleted: 0 },
+    objects: { total: 0, created: 0, configured: 0, unchanged: 0, deleted: 0, failed: 0, ...d.objects },
     clusters: d.clusters ?? {},
     targets: d.targets ?? [],
     heldBack: d.heldBack ?? null,
@@ -276,13 +297,20 @@ export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null)
   return JSON.stringify(sortKeysDeep(strip(a))) === JSON.stringify(sortKeysDeep(strip(b)));
 }
 
+/**
+ * "12 (0 created, 0 configured, 0 unchanged, 0 deleted, 12 failed)": the one wording of a pass's
+ * object counts, shared by `flotilla status`, the status README and the status commit message.
+ */
+export function describeObjects(o: ObjectCounts): string {
+  const failed = o.failed > 0 ? `, ${o.failed} failed` : '';
+  return `${o.total} (${o.created} created, ${o.configured} configured, ${o.unchanged} unchanged, ${o.deleted} deleted${failed})`;
+}
+
 /** The commit message of a status commit: names the phase and the full source revision. */
 export function statusCommitMessage(s: ReconcileStatus): string {
   const head = `flotilla: ${s.phase} at ${s.sourceRevision}`;
   const lines = [s.message];
   if (s.lastGoodRevision && s.lastGoodRevision !== s.sourceRevision) lines.push(`Last good revision: ${s.lastGoodRevision}`);
-  lines.push(
-    `Objects: ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.deleted} deleted)`,
-  );
+  lines.push(`Objects: ${describeObjects(s.objects)}`);
   return `${head}\n\n${lines.filter(Boolean).join('\n')}\n`;
 }

@@ -1,7 +1,7 @@
 // README.md of the status branch: the status for people browsing the branch on a Git host —
 // phase first, then clusters × sync state, targets, placements and diagnostics as tables.
 import { ALLOW_DELETIONS_TRAILER, describeHeld, type DeletionCheck } from './deletion-guard.js';
-import { boundStatus, MANIFESTS_DIR, type ReconcileStatus } from './document.js';
+import { boundStatus, describeObjects, MANIFESTS_DIR, type ReconcileStatus } from './document.js';
 import { describeRef } from '../objects/identity.js';
 
 const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
@@ -69,9 +69,7 @@ function overviewSection(s: ReconcileStatus): string[] {
   lines.push(`| Last good revision | \`${s.lastGoodRevision ?? '—'}\` |`);
   lines.push(`| Reconciled at | ${s.reconciledAt} |`);
   if (s.stage) lines.push(`| Failed stage | ${s.stage} (${cell(s.reason ?? '')}) |`);
-  lines.push(
-    `| Objects | ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted) |`,
-  );
+  lines.push(`| Objects | ${describeObjects(s.objects)} |`);
   lines.push('', cell(s.message), '');
   if (s.heldBack) {
     lines.push('## Held back', '');

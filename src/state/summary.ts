@@ -1,6 +1,6 @@
 // The status for a terminal: what `flotilla status`, `reconcile --once` and the demo print.
 import { countDiagnostics } from '../model/diagnostics-format.js';
-import type { ReconcileStatus } from './document.js';
+import { describeObjects, type ReconcileStatus } from './document.js';
 
 function table(rows: string[][]): string {
   const widths: number[] = [];
@@ -16,9 +16,7 @@ export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | n
   lines.push(`last good:      ${s.lastGoodRevision ?? '(none)'}`);
   lines.push(`reconciled at:  ${s.reconciledAt}`);
   if (opts.commit) lines.push(`status commit:  ${opts.commit}`);
-  lines.push(
-    `objects:        ${s.objects.total} (${s.objects.created} created, ${s.objects.configured} configured, ${s.objects.unchanged} unchanged, ${s.objects.deleted} deleted)`,
-  );
+  lines.push(`objects:        ${describeObjects(s.objects)}`);
   lines.push(`message:        ${s.message}`);
   const out = [lines.join('\n'), ''];
   const names = Object.keys(s.clusters).sort();

@@ -105,6 +105,28 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
     expect(r.stdout).toContain('6 of 7 clusters reached');
   });
 
+  it('every cluster down → no "no differences" summary: it says 0 of 7 clusters were compared and names each (exit 1)', async () => {
+    for (const s of fleet.servers.values()) await s.goDown();
+    const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--timeout', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('no differences');
+    const summary = r.stdout.split('\n').find((l) => l.startsWith('# nothing compared'));
+    expect(summary).toContain('0 of 7 clusters reached');
+    expect(summary).toContain(`not compared: ${ALL_CLUSTERS.join(', ')}`);
+    const github = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--timeout', '2', '--format', 'github']);
+    expect(github.stdout).toContain('::notice title=flotilla diff::nothing compared');
+  });
+
+  it('one cluster down and nothing to change → "no differences" only for the 6 clusters compared, the 7th named (exit 1)', async () => {
+    await fleet.servers.get('cluster-shanghai')!.goDown();
+    const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--timeout', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).not.toContain('# no differences:');
+    expect(r.stdout).toMatch(
+      /# no differences on the 6 clusters compared: .*6 of 7 clusters reached, server-side dry run; not compared: cluster-shanghai\)/,
+    );
+  });
+
   it('Secret values are redacted on both sides of a live diff, yet a rotated value shows as a changed line', async () => {
     await commitFiles(dir, { 'zz-secret.yaml': SECRET('c2VjcmV0Mg==') }, 'rotate');
     const r = await run(['--repo', dir, '--ref', 'HEAD', '--kubeconfig', fleet.kubeconfigPath]);

@@ -164,7 +164,7 @@ describe('impersonation in the reconciler', () => {
     );
     const o = await reconciler.reconcileOnce();
     // The one refused object fails its cluster's apply; the others are written.
-    expect(o).toMatchObject({ phase: 'Failed', reason: 'TargetWriteFailed' });
+    expect(o).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
     for (const server of fleet.servers.values()) {
       expect(server.requests.length).toBeGreaterThan(0);
       expect(server.requests.filter((r) => r.impersonate === undefined)).toEqual([]);

@@ -36,7 +36,7 @@ async function setup(opts: { fs?: TargetFs } = {}) {
     onOutcome: (o) => {
       passes++;
       readiness.observe(o);
-      metrics.recordOutcome(o, reconciler.status);
+      metrics.recordOutcome(o);
     },
   });
   return { repo, base, out: path.join(base, 'rendered'), reconciler, readiness, metrics, loop, log, passes: () => passes };

@@ -199,7 +199,9 @@ describe('the guard over time', () => {
     await commitFiles(dir, {}, 'Retire the old config maps\n\nFlotilla-Allow-Deletions: 6');
     const released = await restarted.reconciler.reconcileOnce();
     expect(released.phase).toBe('Synced');
-    expect(released.counts.deleted).toBe(6);
+    // The restarted process writes a fresh directory: the revision in force is the one without the 6.
+    expect(await readdir(path.join(restarted.out, 'east/default'))).toHaveLength(7);
+    expect(await git(dir, 'show', 'flotilla-status:status.yaml')).toContain(`lastGoodRevision: ${await git(dir, 'rev-parse', 'HEAD')}`);
     statusDoc = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as { deletions: unknown[] };
     expect(statusDoc.deletions).toHaveLength(2); // approved deletions do not count against the next ones
 

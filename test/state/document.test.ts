@@ -24,7 +24,7 @@ function status(over: Partial<ReconcileStatus> = {}): ReconcileStatus {
     message: `revision ${REV} is in force`,
     lastGoodRevision: REV,
     reconciledAt: '2024-01-01T00:00:00.000Z',
-    objects: { total: 3, created: 3, configured: 0, unchanged: 0, deleted: 0 },
+    objects: { total: 3, created: 3, configured: 0, unchanged: 0, deleted: 0, failed: 0 },
     clusters: {
       east: { reachable: true, applied: 2, unchanged: 0, deleted: 0, failed: 0 },
       west: { reachable: true, applied: 1, unchanged: 0, deleted: 0, failed: 0 },
@@ -88,7 +88,10 @@ describe('status.yaml', () => {
     expect(
       sameStatus(
         status(),
-        status({ reconciledAt: '2030-01-01T00:00:00Z', objects: { total: 3, created: 0, configured: 0, unchanged: 3, deleted: 0 } }),
+        status({
+          reconciledAt: '2030-01-01T00:00:00Z',
+          objects: { total: 3, created: 0, configured: 0, unchanged: 3, deleted: 0, failed: 0 },
+        }),
       ),
     ).toBe(true);
     expect(sameStatus(status(), status({ phase: 'Failed' }))).toBe(false);

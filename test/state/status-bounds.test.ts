@@ -37,7 +37,7 @@ function hugeStatus(): ReconcileStatus {
     message: long,
     lastGoodRevision: null,
     reconciledAt: '2024-01-01T00:00:00.000Z',
-    objects: { total: 0, created: 0, configured: 0, unchanged: 0, deleted: 0 },
+    objects: { total: 0, created: 0, configured: 0, unchanged: 0, deleted: 0, failed: 0 },
     clusters: { east: { reachable: false, applied: 0, unchanged: 0, deleted: 0, failed: 3, ready: false, message: long } },
     targets: [
       {

@@ -1,14 +1,29 @@
-// flotilla reconcile --config FILE [--once]: the reconciler. With --once, one pass and a summary
-// (exit 0 when Synced, 1 otherwise); without, it runs as a service until SIGINT or SIGTERM: polls
-// on the config's schedule, serves /healthz, /readyz, /metrics and /hooks/git when `server:` is
-// configured, and with `ha:` shares the clusters with the other replicas over shard Leases. Its
-// exit status says whether the shutdown finished within its bound (0) or cut a pass short (1).
+// flotilla reconcile --config FILE [--once [--wait[=DURATION]] | --dry-run]: the reconciler. With
+// --once, one pass and a summary (exit 0 when the revision was applied — Synced, or Progressing
+// while workloads roll out — 1 when it failed or is invalid, 3 when it was applied with a problem
+// (Degraded); --wait keeps reconciling until every applied workload is Healthy, 4 when the time ran
+// out first). --dry-run renders, diffs and reports what each target would do, writing nothing and
+// committing no status (same exit statuses). Without either, it runs as a service until SIGINT or
+// SIGTERM: polls on the config's schedule, serves /healthz, /readyz, /metrics and /hooks/git when
+// `server:` is configured, and with `ha:` shares the clusters with the other replicas over shard
+// Leases. Its exit status says whether the shutdown finished within its bound (0) or cut a pass
+// short (1).
 // Logs go to stderr: JSON lines unless stderr is a terminal.
-import { readConfigFile } from '../../config/load.js';
+import type { Logger } from 'pino';
+import { readConfigFile, type LoadedConfig } from '../../config/load.js';
 import { createLogger } from '../../log/logger.js';
 import type { ReconcileLoop } from '../../reconcile/loop.js';
 import { startReconciler } from '../../reconcile/start.js';
-import type { Clock } from '../../reconcile/reconciler.js';
+import { systemClock, type Clock, type ReconcileOutcome } from '../../reconcile/reconciler.js';
+import { DRY_RUN_HEADER, formatDryRun } from '../../reconcile/dry-run.js';
+import {
+  DEFAULT_WAIT_MS,
+  formatDuration,
+  parseWaitDuration,
+  unhealthyLines,
+  waitForHealth,
+  type WaitResult,
+} from '../../reconcile/wait.js';
 import { serveReconciler, serviceMetrics, shardManagerFromConfig, shardTargets } from '../../server/start-service.js';
 import type { WrapTargets } from '../../targets/create.js';
 import type { TargetFs } from '../../targets/fs.js';
@@ -16,7 +31,10 @@ import { formatStatusText } from '../../state/summary.js';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { Exit, parseFlags, type Command, type CommandIO } from '../io.js';
 
-const USAGE = 'flotilla reconcile --config FILE [--once] [--log-level trace|debug|info|warn|error]';
+const USAGE = 'flotilla reconcile --config FILE [--once [--wait[=DURATION]] | --dry-run] [--log-level trace|debug|info|warn|error]';
+
+/** Exit statuses of one pass (docs/reference/contract.md): beyond Exit.OK and Exit.ERRORS. */
+export const ONCE_EXIT = { DEGRADED: 3, NOT_HEALTHY: 4 } as const;
 
 /** Clusters a sharded replica applies at once when the kubernetes target does not say (its own default). */
 const DEFAULT_SHARD_PARALLELISM = 10;
@@ -53,11 +71,19 @@ function processStopSignal(): Promise<void> {
 export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
   return async (argv: string[], io: CommandIO) => {
     const { values, positionals } = parseFlags(
-      argv,
-      { config: { type: 'string' }, once: { type: 'boolean' }, 'log-level': { type: 'string' } },
+      // A bare --wait takes the default duration (parseArgs wants a value for a string option).
+      argv.map((a) => (a === '--wait' ? `--wait=${formatDuration(DEFAULT_WAIT_MS)}` : a)),
+      {
+        config: { type: 'string' },
+        once: { type: 'boolean' },
+        'dry-run': { type: 'boolean' },
+        wait: { type: 'string' },
+        'log-level': { type: 'string' },
+      },
       USAGE,
     );
     if (!values.config || positionals.length > 0) throw new FlotillaError('USAGE', `reconcile needs --config FILE\nusage: ${USAGE}`);
+    const waitMs = waitFlag(values.wait, { once: values.once ?? false, dryRun: values['dry-run'] ?? false });
     const loaded = await readConfigFile(values.config, deps.env);
     const secrets = [...(loaded.credentials ? [loaded.credentials.password] : []), ...(loaded.webhookSecret ? [loaded.webhookSecret] : [])];
     const log = createLogger({
@@ -67,18 +93,9 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
       level: values['log-level'] ?? loaded.config.log.level,
     });
 
-    if (values.once) {
+    if (values.once || values['dry-run']) {
       // One pass applies everything it is given: no leases, no server (a one-off run or CI job).
-      const { reconciler } = await startReconciler(loaded, { log, clock: deps.clock, fs: deps.fs });
-      const outcome = await reconciler.reconcileOnce();
-      reconciler.close();
-      const status = reconciler.status;
-      if (status) io.stdout(formatStatusText(status, { commit: outcome.statusCommit }));
-      else
-        io.stdout(
-          `phase: ${outcome.phase}${outcome.stage ? ` (stage ${outcome.stage}: ${outcome.reason})` : ''}\nmessage: ${outcome.message}\n`,
-        );
-      return outcome.phase === 'Synced' ? Exit.OK : Exit.ERRORS;
+      return runOnce(loaded, io, { deps, log, dryRun: values['dry-run'] ?? false, waitMs });
     }
 
     const { config } = loaded;
@@ -133,6 +150,64 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
     deps.abandon?.(Exit.ERRORS);
     return Exit.ERRORS;
   };
+}
+
+/** --wait's duration in ms (null: no --wait); it goes with --once only. */
+function waitFlag(value: string | undefined, mode: { once: boolean; dryRun: boolean }): number | null {
+  if (value === undefined) return null;
+  if (mode.dryRun) throw new FlotillaError('USAGE', `--wait goes with --once, not --dry-run (a dry run applies nothing)\nusage: ${USAGE}`);
+  if (!mode.once) throw new FlotillaError('USAGE', `--wait goes with --once\nusage: ${USAGE}`);
+  const ms = parseWaitDuration(value);
+  if (ms === null) throw new FlotillaError('USAGE', `--wait wants a duration between 1s and 24h, e.g. 90s, 5m, 1h30m (got "${value}")`);
+  return ms;
+}
+
+/** The exit status of one pass: 0 applied (Synced or Progressing), 1 Failed or Invalid, 3 Degraded, 4 --wait ran out. */
+export function onceExitStatus(outcome: ReconcileOutcome, waited: WaitResult | null): number {
+  if (waited?.timedOut) return ONCE_EXIT.NOT_HEALTHY;
+  if (outcome.phase === 'Synced' || outcome.phase === 'Progressing') return Exit.OK;
+  return outcome.phase === 'Degraded' ? ONCE_EXIT.DEGRADED : Exit.ERRORS;
+}
+
+/** --once and --dry-run: one pass (and with --wait, the passes until the workloads are Healthy), then its summary. */
+async function runOnce(
+  loaded: LoadedConfig,
+  io: CommandIO,
+  opts: { deps: ReconcileCommandDeps; log: Logger; dryRun: boolean; waitMs: number | null },
+): Promise<number> {
+  const { deps, log, dryRun, waitMs } = opts;
+  const clock = deps.clock ?? systemClock;
+  const { reconciler, targets } = await startReconciler(loaded, { log, clock, fs: deps.fs, dryRun });
+  let outcome: ReconcileOutcome;
+  let waited: WaitResult | null = null;
+  try {
+    outcome = await reconciler.reconcileOnce();
+    if (waitMs !== null) {
+      waited = await waitForHealth(reconciler, outcome, { clock, timeoutMs: waitMs });
+      outcome = waited.outcome;
+    }
+  } finally {
+    reconciler.close();
+  }
+  const status = outcome.status ?? reconciler.status;
+  if (dryRun) io.stdout(DRY_RUN_HEADER + '\n\n');
+  if (status) io.stdout(formatStatusText(status, { commit: outcome.statusCommit }));
+  else
+    io.stdout(
+      `phase: ${outcome.phase}${outcome.stage ? ` (stage ${outcome.stage}: ${outcome.reason})` : ''}\nmessage: ${outcome.message}\n`,
+    );
+  if (dryRun) io.stdout('\n' + formatDryRun(targets));
+  if (waited) io.stdout('\n' + waitSummary(waited, waitMs!));
+  return onceExitStatus(outcome, waited);
+}
+
+/** What --wait found: every applied workload Healthy, or what was not when the time ran out. */
+function waitSummary(w: WaitResult, waitMs: number): string {
+  const after = `${formatDuration(w.waitedMs)}, ${w.passes} more pass${w.passes === 1 ? '' : 'es'}`;
+  if (w.timedOut)
+    return [`wait: not healthy after ${formatDuration(waitMs)} (${after}):`, ...unhealthyLines(w.outcome.unhealthy), ''].join('\n');
+  if (w.outcome.unhealthy.length === 0) return `wait: every applied workload is Healthy (${after})\n`;
+  return `wait: stopped at phase ${w.outcome.phase} (${after})\n`;
 }
 
 /**

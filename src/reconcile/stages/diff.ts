@@ -24,6 +24,7 @@ import {
 import type { Stage } from '../../state/document.js';
 import type { PassContext, ReconcilerState, StageResult } from '../context.js';
 import type { DiffReason, RenderReason } from '../reasons.js';
+import { staysInForce } from '../revisions.js';
 import { publish, type Rendered } from './render.js';
 
 /** Stage of a revision's error diagnostics: which step of the pipeline found them. */
@@ -46,18 +47,17 @@ export interface CheckedRevision {
 export function checkRevision(ctx: PassContext, state: ReconcilerState, result: Rendered): StageResult<CheckedRevision, RenderReason> {
   let errors = result.diagnostics.filter((d) => d.severity === 'error');
   // Failover may leave a resource nowhere to go; that alone does not make the revision Invalid (live-status.ts).
-  const kept = ctx.live?.keptPlacements(result, state.revisions.lastGood?.previous) ?? [];
+  const kept = ctx.live?.keptPlacements(result, state.revisions.desired?.previous) ?? [];
   const diagnostics = kept.length > 0 ? keptDiagnostics(result.diagnostics, kept) : result.diagnostics;
   if (kept.length > 0) errors = [];
   publish(ctx, state, { ...state.render.fleet!, revisionHasErrors: errors.length > 0 });
   if (errors.length === 0) return { ok: true, result, kept, diagnostics };
   const first = errors[0]!;
-  const lastGood = state.revisions.lastGood?.revision ?? '(none)';
   const where = `${first.file ?? ''}${first.line ? `:${first.line}` : ''}`;
   const n = countDiagnostics(errors).error; // a truncation summary counts as the errors it left out
   const count = `${n} error${n === 1 ? '' : 's'}`;
-  const message =
-    `revision ${ctx.head} is invalid (${count}; first: ${where} ${first.code}: ${first.message}); ` + `revision ${lastGood} stays in force`;
+  const firstError = `${where} ${first.code}: ${first.message}`;
+  const message = `revision ${ctx.head} is invalid (${count}; first: ${firstError}); ${staysInForce(state.revisions)}`;
   return {
     ok: false,
     kind: 'stop',
@@ -134,7 +134,6 @@ export async function diffStage(
       guard.deleted > 0 && !guard.approved ? [{ at: new Date(now).toISOString(), revision: ctx.head, deleted: guard.deleted }] : [];
     return { ok: true, diff, total, deletions: [...window, ...record], deletionsAllowed: guard.approved ? guard.allowed : null };
   }
-  const lastGood = state.revisions.lastGood?.revision ?? '(none)';
-  const message = `${describeHeld(guard, ctx.head)}: held back; revision ${lastGood} stays in force; ${releaseHint(guard)}`;
+  const message = `${describeHeld(guard, ctx.head)}: held back; ${staysInForce(state.revisions)}; ${releaseHint(guard)}`;
   return { ok: false, kind: 'stop', phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, held: guard };
 }

@@ -9,14 +9,19 @@ import { stateFromObjects, stateSize } from '../../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
 import type { FetchReason } from '../reasons.js';
-import { restored, statusRead, tipFetched, type LastGood } from '../revisions.js';
+import { restored, statusRead, tipFetched, type DesiredRecord } from '../revisions.js';
 
-/** Reads the status branch: last status, applied state (manifests/), last good placements, failover. */
+/**
+ * Reads the status branch: last status, the last good revision and its desired state (manifests/,
+ * which the next diff starts from), the desired placements (the next schedule's previous result,
+ * even when no revision was applied in full yet), failover's clocks.
+ */
 async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Promise<void> {
   const { git } = ctx;
   const tip = await git.fetchBranch(ctx.config.status.branch);
   state.revisions = tipFetched(state.revisions, tip);
-  let lastGood: LastGood | null = null;
+  let desired: DesiredRecord | null = null;
+  let lastGoodRevision: string | null = null;
   if (tip) {
     const snapshot = await readStatusAt(git.objects, tip);
     const s = snapshot.status;
@@ -25,16 +30,19 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
     state.applied = { ...state.applied, state: stateFromObjects(applied.values()), lists: new Map() };
     // Failover's clocks survive a restart: a cluster down before it stays down, its toleration running.
     ctx.live?.restore(s?.failover);
-    if (s?.lastGoodRevision) {
+    lastGoodRevision = s?.lastGoodRevision ?? null;
+    if (s && (s.lastGoodRevision || s.placements.length > 0)) {
       const previous = previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml');
-      lastGood = { revision: s.lastGoodRevision, placements: s.placements, previous };
+      // The placements are the last good revision's only when its pass applied everywhere; otherwise of one applied in part.
+      const revision = s.phase === 'Synced' || s.phase === 'Progressing' ? s.lastGoodRevision : null;
+      desired = { revision, placements: s.placements, previous };
     }
     ctx.log.info(
       { statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: stateSize(state.applied.state) },
       'restored state from the status branch',
     );
   }
-  state.revisions = restored(state.revisions, lastGood);
+  state.revisions = restored(state.revisions, desired, lastGoodRevision);
 }
 
 /** Fetches the source head (and restores from the status branch on the first pass). */

@@ -7,7 +7,10 @@ import type { Logger } from 'pino';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { summarize } from '../../source/remote.js';
 import { commitStatus } from '../../state/branch.js';
+import type { FleetSyncResult } from '../../kube/fleet.js';
+import { describeRef } from '../../objects/identity.js';
 import type { ReconcileStatus } from '../../state/document.js';
+import type { Target, TargetReport } from '../../targets/target.js';
 import {
   authorAt,
   type PassContext,
@@ -17,8 +20,9 @@ import {
   type ReconcilerState,
   type StageFailure,
   type StageStop,
+  type UnhealthyObject,
 } from '../context.js';
-import { commitFailed, committed, settledAt, statusIsNew, statusUnchanged } from '../revisions.js';
+import { appliedEverywhere, commitFailed, committed, recordedTree, settledAt, statusIsNew, statusUnchanged } from '../revisions.js';
 import { appliedPhase, composeStatus, liveSync } from '../status.js';
 import type { CheckedRevision, Diffed } from './diff.js';
 import type { Written } from './write.js';
@@ -30,8 +34,11 @@ export async function recordStatus(
   meter: PassMeter,
   record: { status: ReconcileStatus; log: Logger; outcome: PassOutcome; quiet?: boolean },
 ): Promise<PassOutcome> {
-  const { status, log, outcome } = record;
+  const { status, log } = record;
+  const outcome = { ...record.outcome, status };
   const branch = ctx.config.status.branch;
+  // A dry run reports the status it would record and commits nothing.
+  if (ctx.dryRun) return outcome;
   if (!statusIsNew(state.revisions, status)) {
     state.revisions = statusUnchanged(state.revisions);
     meter.quiet = record.quiet ?? false;
@@ -44,7 +51,7 @@ export async function recordStatus(
       branch,
       tip: state.revisions.statusTip,
       status,
-      manifestsTree: state.revisions.manifestsTree,
+      manifestsTree: recordedTree(state.revisions),
       author: authorAt(ctx.config, ctx.clock),
       ...(observed !== null ? { observed } : {}),
       onRetry: (attempt, tip) => log.warn({ attempt, tip }, `status branch ${branch} moved; rebuilding the status commit on the new tip`),
@@ -100,6 +107,26 @@ export async function recordStop(ctx: PassContext, state: ReconcilerState, stop:
   return recordStatus(ctx, state, meter, { status, log: ctx.revisionLog, outcome, quiet: head === ctx.previousHead });
 }
 
+/**
+ * Whether every target applied the revision in full — for a kubernetes target, on every cluster it
+ * had objects to apply or prune on. Only then is it the last good revision. A dry run (the
+ * command's, or a kubernetes target's dryRun setting) applies nothing.
+ */
+export function appliedInFull(ctx: PassContext, reports: ReadonlyMap<Target, TargetReport>): boolean {
+  if (ctx.dryRun || ctx.config.targets.some((t) => t.type === 'kubernetes' && t.dryRun)) return false;
+  return ctx.targets.every((t) => reports.get(t)?.ok === true);
+}
+
+/** The objects a live sync applied or kept that are not Healthy yet (a Suspended one is paused on purpose: not waited for). */
+export function unhealthyObjects(sync: FleetSyncResult | null): UnhealthyObject[] {
+  const out: UnhealthyObject[] = [];
+  for (const c of sync?.clusters ?? [])
+    for (const o of c.objects)
+      if (o.health && o.health.status !== 'Healthy' && o.health.status !== 'Suspended')
+        out.push({ cluster: c.cluster, object: describeRef(o.ref), health: o.health.status, message: o.health.message });
+  return out;
+}
+
 /** The record stage of a pass that wrote its revision: its phase (by the targets and the live fleet), status and commit. */
 export async function recordStage(
   ctx: PassContext,
@@ -113,16 +140,19 @@ export async function recordStage(
   const { diagnostics, result } = checked;
   const reports = written.reports;
   const sync = liveSync(ctx.targets, reports);
-  const phase = appliedPhase(ctx, { total, clusters: diff.next.size, reports, kept: checked.kept.length, sync });
+  const phase = appliedPhase(ctx, state.revisions, { total, clusters: diff.next.size, reports, kept: checked.kept.length, sync });
+  if (appliedInFull(ctx, reports)) state.revisions = appliedEverywhere(state.revisions);
   const deletions = diffed.deletions;
   const status = composeStatus(ctx, state, { head, ...phase, result, diff, reports, held: null, deletions, sync, diagnostics });
   // Settled only when every target took it (a failed target is the write stage's failure).
   state.revisions = settledAt(state.revisions, phase.stage === 'write' ? null : head);
+  const { created, configured, unchanged, deleted } = status.objects;
   const outcome = meter.outcome(head, phase.phase, phase.stage, phase.reason, phase.message, {
-    counts: diff.counts,
+    counts: { created, configured, unchanged, deleted },
     renderStats: result.stats,
     diagnostics,
     targets: status.targets,
+    unhealthy: unhealthyObjects(sync),
   });
   const quiet = head === ctx.previousHead && diff.changes.length === 0 && (sync?.writes ?? 0) === 0;
   return recordStatus(ctx, state, meter, { status, log: ctx.revisionLog, outcome, quiet });

@@ -1,4 +1,4 @@
-// The render stage: place and render the changed files at the head with the last good placements as
+// The render stage: place and render the changed files at the head with the desired placements as
 // Karmada's previous result (through the live fleet, which takes evicted clusters out and marks
 // rebalanced workloads). A poll that changes nothing reuses the last render. The renderer's state
 // (its file set, the observation written into it, the last render) lives in RenderState; a failed
@@ -13,7 +13,7 @@ import type { PassContext, ReconcilerContext, ReconcilerState, StageResult } fro
 import { stageFailure } from '../context.js';
 import type { RenderReason } from '../reasons.js';
 import type { FileChange, FleetRenderer, RenderStats } from '../renderer.js';
-import { renderedAt, type LastGood } from '../revisions.js';
+import { renderedAt, type DesiredRecord } from '../revisions.js';
 
 export type Rendered = RenderResult & { stats: RenderStats };
 
@@ -29,7 +29,7 @@ export interface RenderState {
   /** Clusters evicted in the `previous` the renderer's last update was given. */
   evicted: string[];
   /** The last render and what it was computed from (reused by polls that change nothing). */
-  last: { result: Rendered; lastGood: LastGood | null; evicted: string } | null;
+  last: { result: Rendered; desired: DesiredRecord | null; evicted: string } | null;
   observed: ObservedInput;
   /** The last render's fleet, as the targets see it. */
   fleet: FleetInfo | null;
@@ -61,25 +61,25 @@ export function resetRender(ctx: ReconcilerContext, state: ReconcilerState): voi
 }
 
 /**
- * Renders `changes` at the head with the last good placements (less the evicted clusters) as
+ * Renders `changes` at the head with the desired placements (less the evicted clusters) as
  * Karmada's previous result. A poll that changes nothing reuses the last render.
  */
 export function render(ctx: PassContext, state: ReconcilerState, changes: readonly FileChange[], evicted: readonly string[]): Rendered {
   const { head } = ctx;
   const r = state.render;
-  const lastGood = state.revisions.lastGood;
+  const desired = state.revisions.desired;
   const key = evicted.join(',');
   const last = r.last;
-  if (changes.length === 0 && last && state.revisions.rendered === head && last.lastGood === lastGood && last.evicted === key)
+  if (changes.length === 0 && last && state.revisions.rendered === head && last.desired === desired && last.evicted === key)
     return last.result;
-  const base = lastGood?.previous;
+  const base = desired?.previous;
   // The live fleet evicts and rebalances (failover.rebalanceOnRecovery); without one, nothing is ever evicted.
   const previous = ctx.live?.previousForRender(base, evicted) ?? base;
   // The scope is judged before anything is written: a refused object makes the revision Invalid (checkRevision).
   const result = withScope(r.renderer.update({ revision: head, changes, previous }), ctx.config.scope);
   state.revisions = renderedAt(state.revisions, head);
   r.evicted = [...evicted];
-  r.last = { result, lastGood, evicted: key };
+  r.last = { result, desired, evicted: key };
   // The kubernetes target connects through the fleet's AttachedCluster secretRefs: known before it observes.
   publish(ctx, state, {
     clusters: result.model.clusters.map((c) => (c.secretRef ? { name: c.name, secretRef: c.secretRef } : { name: c.name })),

@@ -2,7 +2,7 @@
 // target in order. A target that writes files only is skipped when nothing changed and it owes no
 // full compare; a target over live clusters is written every pass (drift). A failed target is
 // reported, not thrown, and compares everything next pass. adoptDesired then makes the desired
-// state the applied one and its placements the last good ones.
+// state the one the next pass starts from.
 import { versionedKey } from '../../objects/identity.js';
 import { safeSegment } from '../../render/layout.js';
 import { summarize } from '../../source/remote.js';
@@ -12,7 +12,7 @@ import type { PassContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
 import { writeManifestsTree } from '../../state/branch.js';
 import type { WriteReason } from '../reasons.js';
-import { appliedAt } from '../revisions.js';
+import { adopted } from '../revisions.js';
 import type { CheckedRevision, Diffed } from './diff.js';
 import { placementRecords, previousPlacements } from './render.js';
 
@@ -95,13 +95,17 @@ export async function writeStage(ctx: PassContext, state: ReconcilerState, diffe
   return { ok: true, manifestsTree, reports: await applyTargets(ctx, state, diffed, manifestsTree) };
 }
 
-/** The desired state is now the applied one (targets that failed catch up from it next pass), its placements the last good. */
+/**
+ * The desired state is now the one the next diff starts from (targets that failed catch up from it
+ * next pass) and its placements the next schedule's previous result. Whether it is the last good
+ * one is the record stage's to say, by what the targets report.
+ */
 export function adoptDesired(ctx: PassContext, state: ReconcilerState, checked: CheckedRevision, diffed: Diffed, written: Written): void {
   state.applied = { ...state.applied, state: diffed.diff.next, lists: diffed.diff.lists };
   const previous = previousPlacements(state.render, checked.result);
   // A kept placement stays the base of the next schedule, so it returns where it was.
   for (const k of checked.kept) previous.set(versionedKey(k.placement.resource), k.previous);
-  const lastGood = { revision: ctx.head, placements: placementRecords(state.render, checked.result), previous };
-  state.revisions = appliedAt(state.revisions, written.manifestsTree, lastGood);
-  if (state.render.last) state.render.last.lastGood = lastGood;
+  const desired = { revision: ctx.head, placements: placementRecords(state.render, checked.result), previous };
+  state.revisions = adopted(state.revisions, written.manifestsTree, desired);
+  if (state.render.last) state.render.last.desired = desired;
 }
