@@ -131,13 +131,16 @@ export function computeDiff(input: {
   return {
     desiredRevision: input.desiredRevision,
     live: input.live ? { ...input.live.source, sourceRevision: input.live.state.sourceRevision } : null,
-    note: input.live
-      ? null
-      : `no status branch${input.statusBranch ? ` ${input.statusBranch} (nor origin/${input.statusBranch})` : ''} yet: nothing has been recorded as applied, so every desired object is new`,
+    note: input.live ? null : noStatusBranchNote(input.statusBranch),
     ...sortedWithSummary(objects, unchanged),
     liveProblems: input.live?.state.problems ?? [],
     diagnostics: input.diagnostics,
   };
+}
+
+function noStatusBranchNote(statusBranch: string | undefined): string {
+  const which = statusBranch ? ` ${statusBranch} (nor origin/${statusBranch})` : '';
+  return `no status branch${which} yet: nothing has been recorded as applied, so every desired object is new`;
 }
 
 /**

@@ -97,7 +97,10 @@ export function liveDiffReport(input: {
   desiredRevision: string;
   diagnostics: Diagnostic[];
   sync: FleetSyncResult;
-  /** The work the dry run was given (its desired objects show when the server could not answer for one, e.g. in a namespace the dry run did not create). */
+  /**
+   * The work the dry run was given (its desired objects show when the server could not answer for
+   * one, e.g. in a namespace the dry run did not create).
+   */
   work: readonly ClusterWork[];
   paths: ReadonlyMap<string, string>;
   via: ReadonlyMap<string, string>;
