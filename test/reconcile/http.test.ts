@@ -174,7 +174,7 @@ describe('reconcile over HTTP', () => {
     expect(await git(fleet.bare, 'rev-parse', 'flotilla-status^')).toBe(foreign);
   });
 
-  it('a concurrent push landing between flotilla’s fetch and its push (the server refuses: "failed to update ref"): rebuilt and retried, linear', async () => {
+  it('a push landing between flotilla’s fetch and push (server: "failed to update ref"): rebuilt and retried, linear', async () => {
     const { fleet, reconciler, logs } = await setup();
     await reconciler.reconcileOnce();
     const before = await git(fleet.bare, 'rev-parse', 'flotilla-status');
@@ -195,7 +195,7 @@ describe('reconcile over HTTP', () => {
     expect(logs.lines.some((l) => l.includes('rebuilding the status commit on the new tip'))).toBe(true);
   });
 
-  it('a status branch that keeps moving: 5 attempts with backoff, then StatusWriteFailed naming the server’s reason; never forced', async () => {
+  it('a status branch that keeps moving: 5 attempts with backoff, then StatusWriteFailed with the server’s reason; no force', async () => {
     const { fleet, reconciler, clock } = await setup();
     await reconciler.reconcileOnce();
     await raceStatusPushes(fleet.bare, 100);

@@ -45,7 +45,7 @@ async function serve(replayWindow?: { maxEntries: number; seconds: number }) {
 }
 
 describe('webhook replay protection', () => {
-  it('a captured signed delivery replayed 50 times: one reconcile, 50 × "duplicate delivery, ignored"; new pushes still get the whole budget', async () => {
+  it('a captured signed delivery replayed 50 times: 1 reconcile, 50 × "duplicate delivery, ignored"; new pushes keep budget', async () => {
     const s = await serve();
     try {
       const captured = githubPush('a'.repeat(40), '72d3162e-cc78-11e3-81ab-4c9367dc0958');
