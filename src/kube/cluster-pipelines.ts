@@ -110,11 +110,6 @@ export class ClusterPipelines<R> {
     return this.running.has(cluster);
   }
 
-  /** Clusters with a run in progress. */
-  get busyClusters(): string[] {
-    return [...this.running.keys()].sort();
-  }
-
   /** Hands the pipelines a round of work and waits for it as the module comment says. */
   async round(tasks: readonly PipelineTask<R>[], opts: RoundOptions): Promise<RoundResult<R>> {
     let settle: () => void = () => undefined;
