@@ -92,7 +92,7 @@ describe('ClusterPipelines', () => {
       ],
       { revision: 'r2', deadlineMs: 5000, parallelism: 10 },
     );
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000); // the deadline is 5000
     expect(r.applying.has('slow')).toBe(true);
     second.done('quick now');
     await p.settle();
@@ -119,7 +119,7 @@ describe('ClusterPipelines', () => {
       ],
       { revision: null, deadlineMs: 5000, parallelism: 10, quorum: { factor: 3, minMs: 100 } },
     );
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeLessThan(3000); // the deadline is 5000
     expect([...r.finished.keys()].sort()).toEqual(['a', 'b']);
     expect(r.applying.has('c')).toBe(true);
     hang.done('c');
