@@ -5,7 +5,7 @@ import { layoutManifests } from '../render/layout.js';
 import { toStableYaml } from '../objects/serialize.js';
 import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
 import { identityKey } from '../objects/identity.js';
-import { normalizeObject, redactSecret } from '../objects/normalize.js';
+import { normalizeObject, redactSecretPair } from '../objects/normalize.js';
 import { unifiedDiff } from './text-diff.js';
 import type { LiveState } from '../state/applied-files.js';
 
@@ -43,9 +43,17 @@ export interface DiffReport {
   liveFailures?: Array<{ cluster: string; object: string; message: string }>;
 }
 
-/** The text both sides are compared as: normalized, Secret values redacted, stable YAML. */
-export function comparableYaml(object: Record<string, unknown>): string {
-  return toStableYaml(redactSecret(normalizeObject(object)));
+/**
+ * The texts the two sides are compared as: normalized, stable YAML, Secret values redacted as a
+ * pair (`<redacted>`, `<redacted, changed>` on the desired side where a value differs), so the
+ * output never depends on a value (docs/guide/ci-and-review.md). A missing side is ''.
+ */
+export function comparableYamlPair(
+  live: Record<string, unknown> | null,
+  desired: Record<string, unknown> | null,
+): { before: string; after: string } {
+  const r = redactSecretPair(live && normalizeObject(live), desired && normalizeObject(desired));
+  return { before: r.before ? toStableYaml(r.before) : '', after: r.after ? toStableYaml(r.after) : '' };
 }
 
 function clusterFromPath(path: string): string {
@@ -106,8 +114,7 @@ export function computeDiff(input: {
   for (const key of [...new Set([...desired.keys(), ...live.keys()])]) {
     const d = desired.get(key);
     const l = live.get(key);
-    const before = l ? comparableYaml(l.object) : '';
-    const after = d ? comparableYaml(d.object) : '';
+    const { before, after } = comparableYamlPair(l?.object ?? null, d?.object ?? null);
     if (d && l && before === after) {
       unchanged++;
       continue;
@@ -124,13 +131,16 @@ export function computeDiff(input: {
   return {
     desiredRevision: input.desiredRevision,
     live: input.live ? { ...input.live.source, sourceRevision: input.live.state.sourceRevision } : null,
-    note: input.live
-      ? null
-      : `no status branch${input.statusBranch ? ` ${input.statusBranch} (nor origin/${input.statusBranch})` : ''} yet: nothing has been recorded as applied, so every desired object is new`,
+    note: input.live ? null : noStatusBranchNote(input.statusBranch),
     ...sortedWithSummary(objects, unchanged),
     liveProblems: input.live?.state.problems ?? [],
     diagnostics: input.diagnostics,
   };
+}
+
+function noStatusBranchNote(statusBranch: string | undefined): string {
+  const which = statusBranch ? ` ${statusBranch} (nor origin/${statusBranch})` : '';
+  return `no status branch${which} yet: nothing has been recorded as applied, so every desired object is new`;
 }
 
 /**

@@ -13,8 +13,7 @@ import { refOf, type InventoryEntry, type ObjectResult } from '../kube/sync.js';
 import { describeRef } from '../objects/identity.js';
 import { layoutManifests, manifestPath } from '../render/layout.js';
 import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../objects/tracking.js';
-import { normalizeObject } from '../objects/normalize.js';
-import { comparableYaml, sortedWithSummary, type DiffReport, type ObjectDiff } from './compute.js';
+import { comparableYamlPair, sortedWithSummary, type DiffReport, type ObjectDiff } from './compute.js';
 import type { LiveState } from '../state/applied-files.js';
 import { unifiedDiff } from './text-diff.js';
 
@@ -93,17 +92,15 @@ export async function dryRunLiveClusters(input: {
   });
 }
 
-/** A live object (or dry-run result) as the diff shows it: server-set fields dropped, Secret values redacted. */
-export function liveComparableYaml(object: Record<string, unknown>): string {
-  return comparableYaml(normalizeObject(object));
-}
-
 /** The diff report of a dry run: one unified diff per object that would change, per cluster. */
 export function liveDiffReport(input: {
   desiredRevision: string;
   diagnostics: Diagnostic[];
   sync: FleetSyncResult;
-  /** The work the dry run was given (its desired objects show when the server could not answer for one, e.g. in a namespace the dry run did not create). */
+  /**
+   * The work the dry run was given (its desired objects show when the server could not answer for
+   * one, e.g. in a namespace the dry run did not create).
+   */
   work: readonly ClusterWork[];
   paths: ReadonlyMap<string, string>;
   via: ReadonlyMap<string, string>;
@@ -156,12 +153,11 @@ function objectDiff(
       change: 'added',
       livePath: null,
       desiredPath: path,
-      diff: unifiedDiff('/dev/null', `desired/${path}`, '', liveComparableYaml(created)),
+      diff: unifiedDiff('/dev/null', `desired/${path}`, '', comparableYamlPair(null, created).after),
     };
   }
   if (o.action === 'configured' && o.applied && o.live) {
-    const before = liveComparableYaml(o.live);
-    const after = liveComparableYaml(o.applied);
+    const { before, after } = comparableYamlPair(o.live, o.applied);
     // The fields flotilla sends differed, yet the server would store the same object (a quantity written differently).
     if (before === after) return 'unchanged';
     return {
@@ -178,7 +174,7 @@ function objectDiff(
       change: 'removed',
       livePath: path,
       desiredPath: null,
-      diff: unifiedDiff(`live/${path}`, '/dev/null', liveComparableYaml(o.live), ''),
+      diff: unifiedDiff(`live/${path}`, '/dev/null', comparableYamlPair(o.live, null).before, ''),
     };
   }
   return null;

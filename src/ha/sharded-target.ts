@@ -13,15 +13,21 @@
 //
 // Fleet-wide targets (a git branch, a directory) cannot be split by cluster: LeaderOnlyTarget
 // writes them from the leader (the holder of shard 0) only.
+//
+// Cluster isolation (applyInBackground, src/kube/cluster-pipelines.ts): a cluster still applying
+// at the pass deadline goes on in the background. Its writes still ask the lease first (the
+// shouldContinue of the batch that started it), and the batch's shards stay busy — never released
+// to another replica by rebalancing — until every run it started or queued has ended.
 import type { Logger } from 'pino';
-import type { FleetSyncResult } from '../kube/fleet.js';
+import { ClusterPipelines, type BackgroundOutcome, type RoundResult } from '../kube/cluster-pipelines.js';
+import { clusterReport, type FleetSyncResult } from '../kube/fleet.js';
 import { rollUpHealth } from '../kube/health.js';
-import { mapLimit } from '../kube/limit.js';
 import { emptyCounts } from '../kube/sync-types.js';
 import type { ClusterSyncResult, ObjectAction } from '../kube/sync.js';
+import type { ObjectChange } from '../state/change-set.js';
 import type { Target, TargetPlan, TargetReport } from '../targets/target.js';
 import { fitRequestPolicy, type RequestPolicy } from './request-bound.js';
-import type { ClusterGate } from './shards.js';
+import type { ClusterBatch, ClusterGate } from './shards.js';
 
 /** What a per-cluster target may offer beyond Target (the kubernetes target does). */
 interface StoppableTarget extends Target {
@@ -63,10 +69,21 @@ function driftOf(target: Target): number {
   return n;
 }
 
-/** The part of `plan` that concerns `cluster`. */
-export function clusterPlan(plan: TargetPlan, cluster: string, files: ReadonlyMap<string, string>, full: boolean): TargetPlan {
-  const changes = plan.changes.filter((c) => c.cluster === cluster);
+/** The part of `plan` that concerns `cluster` (`changes`: the cluster's, when they are known already). */
+export function clusterPlan(
+  plan: TargetPlan,
+  cluster: string,
+  files: ReadonlyMap<string, string>,
+  full: boolean,
+  changes: readonly ObjectChange[] = plan.changes.filter((c) => c.cluster === cluster),
+): TargetPlan {
   return { ...plan, changes, files: () => files, total: files.size, full: plan.full || full };
+}
+
+/** One cluster's run: its report, and the inner target's sync result of it (null: not applied, the lease ran out). */
+interface ClusterRun {
+  applied: ClusterApplyReport | null;
+  sync: ClusterSyncResult | null;
 }
 
 export class ShardedTarget implements Target {
@@ -79,10 +96,26 @@ export class ShardedTarget implements Target {
   others: string[] = [];
   /** The sync results of the clusters this replica applied in its last batch, as one (null before any). */
   lastResult: FleetSyncResult | null = null;
+  /** Cluster isolation: the pass deadline (null: a pass waits for every cluster). */
+  private deadlineMs: number | null = null;
+  private readonly pipelines = new ClusterPipelines<ClusterRun>({
+    now: () => Date.now(),
+    failed: () => ({ applied: null, sync: null }),
+  });
+  /** Per cluster, the changes of the plans it has not taken yet (it was busy): its next run gets them all. */
+  private readonly pending = new Map<string, ObjectChange[]>();
 
   constructor(private readonly opts: ShardedTargetOptions) {
     this.name = opts.name;
     this.type = opts.type;
+  }
+
+  applyInBackground(deadlineMs: number): void {
+    this.deadlineMs = deadlineMs;
+  }
+
+  settle(opts: { dropQueued?: boolean } = {}): Promise<void> {
+    return this.pipelines.settle(opts);
   }
 
   async apply(plan: TargetPlan): Promise<TargetReport> {
@@ -96,42 +129,92 @@ export class ShardedTarget implements Target {
     const fleet = planClusters(plan, filesByCluster.keys());
     const batch = await this.opts.gate.acquireBatch([...fleet]);
     this.others = batch.others;
-    const reports: ClusterApplyReport[] = [];
+    for (const cluster of batch.clusters)
+      this.pending.set(cluster, [...(this.pending.get(cluster) ?? []), ...plan.changes.filter((c) => c.cluster === cluster)]);
+    const tasks = batch.clusters.map((cluster) => ({
+      cluster,
+      run: () => this.applyCluster(plan, cluster, filesByCluster.get(cluster) ?? new Map(), batch),
+    }));
+    let round: RoundResult<ClusterRun>;
     try {
-      await mapLimit(batch.clusters, this.opts.parallelism, async (cluster) => {
-        if (!batch.stillOwns(cluster)) {
-          this.opts.log.warn(
-            { cluster },
-            `shard lease of ${cluster} ran out before its apply started; left to the replica that takes it over`,
-          );
-          return;
-        }
-        const target = this.innerTarget(cluster);
-        const sub = clusterPlan(plan, cluster, filesByCluster.get(cluster) ?? new Map(), !this.mine.has(cluster));
-        // Asked before every write: a long pass stops once the lease is past its renew deadline.
-        const report = await target
-          .apply(sub, { shouldContinue: () => (batch.stillHolds ?? batch.stillOwns)(cluster) })
-          .catch((e: unknown): TargetReport => ({
-            created: 0,
-            configured: 0,
-            unchanged: 0,
-            deleted: 0,
-            failed: sub.total,
-            failedClusters: [cluster],
-            ok: false,
-            message: `${cluster}: ${(e as Error)?.message ?? String(e)}`,
-          }));
-        const r = { cluster, report, drifted: driftOf(target) };
-        reports.push(r);
-        this.opts.onCluster?.(r);
+      round = await this.pipelines.round(tasks, {
+        revision: plan.revision,
+        deadlineMs: this.deadlineMs,
+        parallelism: this.opts.parallelism,
       });
-    } finally {
+    } catch (e) {
       batch.done();
+      throw e;
     }
-    this.mine = new Set(reports.map((r) => r.cluster));
-    this.lastResult = mergeSyncResults([...this.mine].flatMap((c) => syncOf(this.inner.get(c)!)?.clusters ?? []));
+    // The shards stay busy (not released by rebalancing) until every run of the batch has ended.
+    if (round.applying.size === 0) batch.done();
+    else void round.ended.then(() => batch.done());
+    const reports: ClusterApplyReport[] = [];
+    const syncs: ClusterSyncResult[] = [];
+    for (const cluster of [...new Set([...batch.clusters, ...round.background.keys()])].sort()) {
+      const one = this.clusterOutcome(cluster, round);
+      if (one.report) reports.push(one.report);
+      if (one.sync) syncs.push(one.sync);
+    }
+    this.mine = new Set(
+      [...round.finished]
+        .filter(([, r]) => r.applied)
+        .map(([c]) => c)
+        .concat([...round.applying.keys()]),
+    );
+    this.lastResult = mergeSyncResults(syncs);
     this.forgetDeparted(new Set(filesByCluster.keys()));
     return combine(reports, batch.others.length);
+  }
+
+  /** One cluster's run: its plan (and what it missed while busy) through its inner target, the lease asked before every write. */
+  private async applyCluster(
+    plan: TargetPlan,
+    cluster: string,
+    files: ReadonlyMap<string, string>,
+    batch: ClusterBatch,
+  ): Promise<ClusterRun> {
+    if (!batch.stillOwns(cluster)) {
+      this.opts.log.warn({ cluster }, `shard lease of ${cluster} ran out before its apply started; left to the replica that takes it over`);
+      return { applied: null, sync: null };
+    }
+    const target = this.innerTarget(cluster);
+    const sub = clusterPlan(plan, cluster, files, !this.mine.has(cluster), this.pending.get(cluster) ?? []);
+    this.pending.delete(cluster);
+    // Asked before every write: a long pass stops once the lease is past its renew deadline.
+    const report = await target
+      .apply(sub, { shouldContinue: () => (batch.stillHolds ?? batch.stillOwns)(cluster) })
+      .catch((e: unknown): TargetReport => ({
+        created: 0,
+        configured: 0,
+        unchanged: 0,
+        deleted: 0,
+        failed: sub.total,
+        failedClusters: [cluster],
+        ok: false,
+        message: `${cluster}: ${(e as Error)?.message ?? String(e)}`,
+      }));
+    const applied = { cluster, report, drifted: driftOf(target) };
+    this.opts.onCluster?.(applied);
+    return { applied, sync: syncOf(target)?.clusters.find((c) => c.cluster === cluster) ?? null };
+  }
+
+  /** What a pass reports for one cluster: its run of this round, or that it is still applying, with background runs added. */
+  private clusterOutcome(
+    cluster: string,
+    round: RoundResult<ClusterRun>,
+  ): { report: ClusterApplyReport | null; sync: ClusterSyncResult | null } {
+    const finished = round.finished.get(cluster) ?? null;
+    const applying = round.applying.get(cluster) ?? null;
+    const late = (round.background.get(cluster) ?? []).filter((o) => o.result.applied);
+    const lateSyncs = late.flatMap((o): BackgroundOutcome<ClusterSyncResult>[] => (o.result.sync ? [{ ...o, result: o.result.sync }] : []));
+    const sync = clusterReport(finished?.sync ?? null, applying, lateSyncs, []);
+    const reports = [...late.map((o) => o.result.applied!.report), ...(finished?.applied ? [finished.applied.report] : [])];
+    if (reports.length === 0 && !applying) return { report: null, sync };
+    const report = sumReports(reports, cluster);
+    if (applying) report.applying = [cluster];
+    const drifted = (finished?.applied?.drifted ?? 0) + late.reduce((n, o) => n + o.result.applied!.drifted, 0);
+    return { report: { cluster, report, drifted }, sync };
   }
 
   /** Clusters with an inner target (made on first use), for tests and metrics. */
@@ -158,7 +241,7 @@ export class ShardedTarget implements Target {
    */
   private forgetDeparted(desired: ReadonlySet<string>): void {
     for (const [cluster, target] of [...this.inner]) {
-      if (desired.has(cluster)) continue;
+      if (desired.has(cluster) || this.pipelines.busy(cluster)) continue;
       const last = syncOf(target)?.clusters.find((c) => c.cluster === cluster);
       if (this.mine.has(cluster) && last && (last.error !== null || last.inventory.length > 0)) continue;
       (target as { close?(): void }).close?.();
@@ -199,12 +282,33 @@ export function mergeSyncResults(clusters: readonly ClusterSyncResult[]): FleetS
   };
 }
 
+/** One cluster's reports (runs that ended in the background, then this pass's) as one. */
+function sumReports(reports: readonly TargetReport[], cluster: string): TargetReport {
+  const sum = (k: 'created' | 'configured' | 'deleted' | 'failed') => reports.reduce((n, r) => n + r[k], 0);
+  const messages = reports.filter((r) => r.message).map((r) => r.message!);
+  const failed = reports.length > 0 && !reports.at(-1)!.ok;
+  return {
+    created: sum('created'),
+    configured: sum('configured'),
+    // Objects the last run found as they should be (an earlier run's changes are counted above).
+    unchanged: reports.at(-1)?.unchanged ?? 0,
+    deleted: sum('deleted'),
+    failed: sum('failed'),
+    failedClusters: failed ? [cluster] : [],
+    ok: !failed,
+    message: messages.length > 0 ? messages.join('; ') : null,
+  };
+}
+
 /** One report for the batch: counts summed, failed clusters listed, messages joined. */
 export function combine(reports: readonly ClusterApplyReport[], elsewhere: number): TargetReport {
   const sorted = [...reports].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
   const sum = (k: 'created' | 'configured' | 'unchanged' | 'deleted' | 'failed') => sorted.reduce((n, r) => n + r.report[k], 0);
   const failedClusters = [...new Set(sorted.flatMap((r) => r.report.failedClusters))].sort();
+  const applying = sorted.flatMap((r) => r.report.applying ?? []);
   const messages = sorted.filter((r) => r.report.message).map((r) => r.report.message!);
+  if (applying.length > 0)
+    messages.push(`${applying.length} cluster${applying.length === 1 ? '' : 's'} still applying in the background: ${applying.join(', ')}`);
   if (elsewhere > 0) messages.push(`${elsewhere} cluster${elsewhere === 1 ? '' : 's'} applied by other replicas`);
   return {
     created: sum('created'),
@@ -216,6 +320,7 @@ export function combine(reports: readonly ClusterApplyReport[], elsewhere: numbe
     // Per cluster: a batch where some clusters failed applied the others (Degraded, not Failed).
     clusters: sorted.length,
     ok: sorted.every((r) => r.report.ok),
+    ...(applying.length > 0 ? { applying } : {}),
     message: messages.length > 0 ? messages.join('; ') : null,
   };
 }

@@ -4,12 +4,16 @@
 // mass-deletion guard is fleet-wide, like the reconciler's (state/deletion-guard.ts): a revision that
 // would delete more than the limit of everything flotilla has applied is held back everywhere.
 // Applying only: probing the clusters for failover and capacity is src/live/'s (live-fleet.ts).
+// With `background` (cluster-pipelines.ts), a cluster still applying at the pass deadline goes on
+// in the background and is reported as applying, its outcome by the next pass.
 import type { KubeApi } from './api.js';
 import { Discovery } from './discovery.js';
 import type { HealthStatus } from './health.js';
 import { rollUpHealth } from './health.js';
 import { mapLimit } from './limit.js';
 import { emptyCounts } from './sync-types.js';
+import type { BackgroundOutcome, ClusterPipelines, RoundResult, StillApplying } from './cluster-pipelines.js';
+import type { BackgroundNote } from './sync-types.js';
 import {
   syncCluster,
   type ClusterSyncResult,
@@ -135,6 +139,15 @@ function desiredOnSameServer(
   return out;
 }
 
+/** Cluster isolation for syncFleet: each cluster runs in its pipeline, and the pass waits up to a deadline. */
+export interface FleetBackground {
+  pipelines: ClusterPipelines<ClusterSyncResult>;
+  /** How long the pass waits for its clusters; null: until every one is done. */
+  deadlineMs: number | null;
+  /** The revision being applied, for the reports. */
+  revision: string | null;
+}
+
 /** Syncs every cluster of `work`, `parallelism` at a time; results sorted by cluster name. */
 export async function syncFleet(input: {
   work: readonly ClusterWork[];
@@ -145,11 +158,15 @@ export async function syncFleet(input: {
   revisionHasErrors: boolean;
   /** Deletions the commit trailer Flotilla-Allow-Deletions allowed for this revision. */
   allowedLeaving?: number;
+  background?: FleetBackground;
+  /** The cluster's work as it must be when its run starts (a run queued behind a busy one reads the inventory of then). */
+  atStart?(w: ClusterWork): ClusterWork;
 }): Promise<FleetSyncResult> {
   const prune = pruneGuard(input.work, input);
   const sorted = [...input.work].sort((a, b) => (a.cluster < b.cluster ? -1 : a.cluster > b.cluster ? 1 : 0));
   const elsewhere = desiredOnSameServer(sorted, input.client);
-  const clusters = await mapLimit(sorted, input.parallelism, async (w) => {
+  const syncOne = async (work: ClusterWork): Promise<ClusterSyncResult> => {
+    const w = input.atStart?.(work) ?? work;
     const c = input.client(w.cluster);
     if ('error' in c) return unavailableCluster(w, c.error, 'NO_CONNECTION');
     try {
@@ -168,7 +185,22 @@ export async function syncFleet(input: {
       // A bug or an unexpected answer in one cluster must not take the others down.
       return unavailableCluster(w, `internal error: ${(e as Error).message}`, 'INTERNAL');
     }
-  });
+  };
+  const bg = input.background;
+  const clusters = bg
+    ? roundReport(
+        sorted,
+        await bg.pipelines.round(
+          sorted.map((w) => ({ cluster: w.cluster, run: () => syncOne(w) })),
+          { revision: bg.revision, deadlineMs: bg.deadlineMs, parallelism: input.parallelism },
+        ),
+      )
+    : await mapLimit(sorted, input.parallelism, syncOne);
+  return fleetResult(clusters, prune);
+}
+
+/** The fleet's result from its clusters' (counts, writes and health rolled up). */
+export function fleetResult(clusters: ClusterSyncResult[], prune: PruneGuard): FleetSyncResult {
   const counts: Record<ObjectAction, number> = emptyCounts();
   for (const c of clusters) for (const k of Object.keys(counts) as ObjectAction[]) counts[k] += c.counts[k];
   return {
@@ -178,4 +210,112 @@ export async function syncFleet(input: {
     counts,
     writes: clusters.reduce((n, c) => n + c.writes, 0),
   };
+}
+
+const short = (revision: string | null) =>
+  revision === null ? 'unknown' : /^[0-9a-f]{40}$/.test(revision) ? revision.slice(0, 12) : revision;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The cluster results of a round: those that ended in it, the ones still applying, and background outcomes merged in. */
+export function roundReport(work: readonly ClusterWork[], round: RoundResult<ClusterSyncResult>): ClusterSyncResult[] {
+  const out: ClusterSyncResult[] = [];
+  const byName = new Map(work.map((w) => [w.cluster, w]));
+  for (const cluster of [...new Set([...byName.keys(), ...round.background.keys()])].sort()) {
+    const one = clusterReport(
+      round.finished.get(cluster) ?? null,
+      round.applying.get(cluster) ?? null,
+      round.background.get(cluster) ?? [],
+      byName.get(cluster)?.inventory ?? [],
+    );
+    if (one) out.push(one);
+  }
+  return out;
+}
+
+/**
+ * One cluster's result for a pass: the run that ended in it, else a shell for a run still going
+ * (nothing counted as applied), else the last background outcome; with the background outcomes
+ * merged in. Null when there is nothing to say. `inventory`: the cluster's before the pass.
+ */
+export function clusterReport(
+  finished: ClusterSyncResult | null,
+  applying: StillApplying | null,
+  background: readonly BackgroundOutcome<ClusterSyncResult>[],
+  inventory: readonly InventoryEntry[],
+): ClusterSyncResult | null {
+  const last = background.at(-1)?.result ?? null;
+  if (finished) return withBackground(finished, background, applying, background);
+  if (applying)
+    return withBackground(applyingResult(applying.cluster, last?.inventory ?? inventory, last), background, applying, background);
+  if (last) return withBackground(last, background.slice(0, -1), null, background);
+  return null;
+}
+
+/** A cluster whose run is still going: nothing applied is counted; inventory and health as last known. */
+function applyingResult(cluster: string, inventory: readonly InventoryEntry[], last: ClusterSyncResult | null): ClusterSyncResult {
+  return {
+    cluster,
+    reachable: true,
+    error: null,
+    errorCode: null,
+    objects: [],
+    inventory: [...inventory],
+    counts: emptyCounts(),
+    health: last?.health ?? rollUpHealth([]),
+    writes: 0,
+    pruneHeld: null,
+  };
+}
+
+/**
+ * `base` with the outcomes of earlier background runs added (their writes happened since the last
+ * report: counted as applied, deleted or failed; an object they changed is not "unchanged" here) and
+ * the note saying so. `merge` are the outcomes to add to `base`; `all` every one reported.
+ */
+function withBackground(
+  base: ClusterSyncResult,
+  merge: readonly BackgroundOutcome<ClusterSyncResult>[],
+  applying: StillApplying | null,
+  all: readonly BackgroundOutcome<ClusterSyncResult>[],
+): ClusterSyncResult {
+  if (!applying && all.length === 0) return base;
+  const counts = { ...base.counts };
+  const objects = new Map(base.objects.map((o) => [o.id, o]));
+  let writes = base.writes;
+  for (const { result } of merge) {
+    for (const k of ['created', 'configured', 'deleted', 'failed'] as const) counts[k] += result.counts[k];
+    for (const o of result.objects) {
+      const now = objects.get(o.id);
+      if (o.action !== 'unchanged' && (!now || now.action === 'unchanged')) {
+        if (now) counts.unchanged--;
+        objects.set(o.id, o);
+      }
+    }
+    writes += result.writes;
+  }
+  const note: BackgroundNote = {
+    applying,
+    included: all.map((o) => ({ revision: o.revision, startedAt: o.startedAt, finishedAt: o.finishedAt })),
+    message: backgroundMessage(applying, all),
+  };
+  return { ...base, counts, objects: [...objects.values()], writes, background: note };
+}
+
+function backgroundMessage(applying: StillApplying | null, all: readonly BackgroundOutcome<ClusterSyncResult>[]): string {
+  const parts: string[] = [];
+  if (applying) {
+    parts.push(
+      `still applying revision ${short(applying.revision)} in the background (since ${iso(applying.since)}): not counted as applied` +
+        (applying.queued !== null && applying.queued !== applying.revision ? `; revision ${short(applying.queued)} waits behind it` : ''),
+    );
+  }
+  for (const o of all) {
+    const r = o.result;
+    const failed = r.error ?? (r.counts.failed > 0 ? `${r.counts.failed} failed` : null);
+    parts.push(
+      `the background run of revision ${short(o.revision)} ended at ${iso(o.finishedAt)}` +
+        `${failed ? ` (${failed})` : ''}: its changes are counted here`,
+    );
+  }
+  return parts.join('; ');
 }

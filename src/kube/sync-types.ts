@@ -99,6 +99,20 @@ export interface ClusterSyncResult {
   writes: number;
   /** Why pruning did not run, when it did not. */
   pruneHeld: string | null;
+  /** Cluster isolation (fleet.ts): runs in the background this result reports on, when there are any. */
+  background?: BackgroundNote;
+}
+
+/**
+ * What a pass says about a cluster whose runs outlast passes (kube/cluster-pipelines.ts): the run
+ * still going when the pass ended (nothing of it is counted in the result), and the runs that
+ * ended in the background since the last pass (their counts are included).
+ */
+export interface BackgroundNote {
+  applying: { cluster: string; revision: string | null; since: number; queued: string | null } | null;
+  included: Array<{ revision: string | null; startedAt: number; finishedAt: number }>;
+  /** The same, for people: the status's cluster message. */
+  message: string;
 }
 
 /** The ref and id of an object. */

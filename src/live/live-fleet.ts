@@ -7,6 +7,7 @@
 import type { ClusterPool } from '../kube/cluster-pool.js';
 import type { ClusterClient, FleetSyncResult } from '../kube/fleet.js';
 import { mapLimit } from '../kube/limit.js';
+import { ClusterPipelines } from '../kube/cluster-pipelines.js';
 import { observeCluster, type ClusterObservation } from '../kube/observe.js';
 import type { ClusterSyncResult } from '../kube/sync.js';
 import type { PreviousPlacement } from '../model/types.js';
@@ -73,7 +74,18 @@ export interface LiveFleet {
   readonly clusterConditions: ClusterCondition[];
   /** Closes the clusters' connections. */
   close(): void;
+  /** Cluster isolation: observe() stops waiting for slow clusters (LiveClusters.applyInBackground). */
+  applyInBackground?(deadlineMs: number): void;
 }
+
+/**
+ * With cluster isolation, how long observe() waits for clusters it has observed before: a reading
+ * is three small requests, and one a pass late is harmless (capacity changes slowly, failover counts
+ * in tens of seconds), while waiting would hold every other cluster back.
+ */
+export const OBSERVE_WAIT_MS = 1000;
+/** ... and once half the clusters answered after T ms, at most max(250 ms, 3 × T) in all (cluster-pipelines.ts quorum). */
+const OBSERVE_QUORUM = { factor: 3, minMs: 250 };
 
 /** Probes (and reads the capacity of) every connected cluster, `parallelism` at a time. */
 export async function observeFleet(
@@ -105,6 +117,14 @@ export class LiveClusters implements LiveFleet {
   private events: FailoverEvent[] = [];
   private last: FleetObservation | null = null;
   private lastConditions = new Map<string, ClusterCondition>();
+  /** Cluster isolation (applyInBackground): one observation per cluster at a time, a slow one finishing in the background. */
+  private isolation: { firstMs: number; knownMs: number } | null = null;
+  private readonly observing = new ClusterPipelines<ClusterObservation>({
+    now: () => this.opts.now(),
+    failed: (cluster, e) => ({ cluster, probe: { ok: false, error: String(e) }, resourceSummary: null, capacityError: String(e) }),
+  });
+  /** Clusters observed at least once by this process. */
+  private readonly seen = new Set<string>();
 
   constructor(
     private readonly pool: ClusterPool,
@@ -130,21 +150,25 @@ export class LiveClusters implements LiveFleet {
     opts: { capacity: boolean; probeTimeoutMs?: number } = { capacity: true },
   ): Promise<FleetObservation> {
     this.pool.connect(clusterNames);
-    const observations = await observeFleet(this.pool.connected(clusterNames), {
+    const clients = this.pool.connected(clusterNames);
+    const observeOpts = {
       parallelism: this.pool.parallelism(),
       probeTimeoutMs: opts.probeTimeoutMs ?? this.opts.probeTimeoutMs,
       capacity: opts.capacity,
-    });
+    };
+    const observations = this.isolation ? await this.observeIsolated(clients, observeOpts) : await observeFleet(clients, observeOpts);
     const now = this.opts.now();
     const events = observations.flatMap((o) => this.advance(o, now));
-    const clusters: ObservedCluster[] = observations.map((o) => {
-      const c = this.conditions.get(o.cluster)!;
+    // Every connected cluster with a condition: one whose reading is still on its way keeps the last.
+    const observed = [...clients.keys()].filter((n) => this.conditions.has(n)).sort();
+    const clusters: ObservedCluster[] = observed.map((name) => {
+      const c = this.conditions.get(name)!;
       return {
-        name: o.cluster,
+        name,
         ready: c.ready,
         message: c.ready ? null : c.lastError,
         taints: failoverTaints(c, now, this.opts.failover),
-        resourceSummary: this.summaries.get(o.cluster) ?? null,
+        resourceSummary: this.summaries.get(name) ?? null,
       };
     });
     const conditions = clusterNames.flatMap((n) => (this.conditions.has(n) ? [this.conditions.get(n)!] : []));
@@ -160,6 +184,35 @@ export class LiveClusters implements LiveFleet {
     this.lastConditions = new Map(conditions.map((c) => [c.cluster, c]));
     this.events = recentEvents(this.events, events);
     return observation;
+  }
+
+  /** Observes with cluster isolation (applyInBackground): the readings that came in, this round's or a late one's. */
+  private async observeIsolated(
+    clients: ReadonlyMap<string, ClusterClient>,
+    opts: { parallelism: number; probeTimeoutMs: number; capacity: boolean },
+  ): Promise<ClusterObservation[]> {
+    const names = [...clients.keys()].sort();
+    // A cluster never observed yet is waited for (the render needs its first reading); afterwards a
+    // reading far slower than the others' comes in a pass late.
+    const known = names.every((n) => this.seen.has(n));
+    const round = await this.observing.round(
+      names.map((n) => ({ cluster: n, run: () => observeCluster(clients.get(n)!.api, opts) })),
+      {
+        revision: null,
+        deadlineMs: known ? this.isolation!.knownMs : this.isolation!.firstMs,
+        parallelism: opts.parallelism,
+        ...(known ? { quorum: OBSERVE_QUORUM } : {}),
+      },
+    );
+    const readings = new Map<string, ClusterObservation>();
+    for (const [cluster, late] of round.background) if (clients.has(cluster)) readings.set(cluster, late.at(-1)!.result);
+    for (const [cluster, o] of round.finished) readings.set(cluster, o);
+    for (const cluster of readings.keys()) this.seen.add(cluster);
+    return [...readings.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
+  }
+
+  applyInBackground(deadlineMs: number): void {
+    this.isolation = { firstMs: deadlineMs, knownMs: Math.min(deadlineMs, OBSERVE_WAIT_MS) };
   }
 
   /** One cluster's probe through failover's state machine; a recovery may mark what moved off it for a fresh schedule. */
@@ -231,7 +284,8 @@ export class LiveClusters implements LiveFleet {
   passPhase(kept: number, sync: FleetSyncResult): LivePhase {
     const drifted = sync.clusters.reduce((n, c) => n + c.objects.filter((o) => o.drift.length > 0).length, 0);
     const health = sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : null;
-    return livePhase({ kept, drifted, health });
+    const applying = sync.clusters.filter((c) => c.background?.applying).map((c) => c.cluster);
+    return livePhase({ kept, drifted, health, applying });
   }
 
   statusFields(sync: FleetSyncResult | null, last: ReconcileStatus | null): Pick<ReconcileStatus, 'health' | 'failover'> {

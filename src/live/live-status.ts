@@ -130,17 +130,25 @@ export function liveClusterStatus(
     health: sync.objects.some((o) => o.health) ? sync.health.status : null,
     drifted: sync.objects.filter((o) => o.drift.length > 0).length,
     message:
-      sync.error ??
-      (sync.counts.failed > 0
-        ? `${sync.counts.failed} object${sync.counts.failed === 1 ? '' : 's'} failed: ` +
-          (sync.objects.find((o) => o.action === 'failed')?.message ?? '')
-        : null) ??
-      notReady,
+      joinNotes(
+        sync.error ??
+          (sync.counts.failed > 0
+            ? `${sync.counts.failed} object${sync.counts.failed === 1 ? '' : 's'} failed: ` +
+              (sync.objects.find((o) => o.action === 'failed')?.message ?? '')
+            : null),
+        // Cluster isolation: a run still going, or runs that ended in the background (kube/fleet.ts).
+        sync.background?.message ?? null,
+      ) ?? notReady,
   };
 }
 
+function joinNotes(...notes: Array<string | null>): string | null {
+  const present = notes.filter((n): n is string => n !== null && n !== '');
+  return present.length > 0 ? present.join('; ') : null;
+}
+
 /** Why live clusters hold a pass that applied its revision below Synced. */
-export const LIVE_REASONS = ['FailoverUnschedulable', 'DriftCorrected', 'Unhealthy', 'RolloutInProgress'] as const;
+export const LIVE_REASONS = ['FailoverUnschedulable', 'DriftCorrected', 'Unhealthy', 'ApplyInProgress', 'RolloutInProgress'] as const;
 export type LiveReason = (typeof LIVE_REASONS)[number];
 
 /** What the live clusters say about a pass: its phase, why, and a note for the message. */
@@ -150,8 +158,11 @@ export interface LivePhase {
   note: string | null;
 }
 
-/** The phase a live sync gives a pass that applied its revision without a failed target. */
-export function livePhase(input: { kept: number; drifted: number; health: HealthStatus | null }): LivePhase {
+/**
+ * The phase a live sync gives a pass that applied its revision without a failed target. `applying`:
+ * clusters still applying in the background (cluster isolation): the revision is not in force there yet.
+ */
+export function livePhase(input: { kept: number; drifted: number; health: HealthStatus | null; applying?: readonly string[] }): LivePhase {
   if (input.kept > 0)
     return {
       phase: 'Degraded',
@@ -167,6 +178,13 @@ export function livePhase(input: { kept: number; drifted: number; health: Health
       note: `drift corrected on ${input.drifted} object${input.drifted === 1 ? '' : 's'}`,
     };
   if (input.health === 'Degraded') return { phase: 'Degraded', reason: 'Unhealthy', note: 'some workloads are unhealthy' };
+  const applying = input.applying ?? [];
+  if (applying.length > 0)
+    return {
+      phase: 'Progressing',
+      reason: 'ApplyInProgress',
+      note: `${applying.length} cluster${applying.length === 1 ? '' : 's'} still applying in the background: ${applying.join(', ')}`,
+    };
   if (input.health === 'Progressing' || input.health === 'Missing')
     return { phase: 'Progressing', reason: 'RolloutInProgress', note: 'rollouts in progress' };
   return { phase: 'Synced', reason: null, note: null };

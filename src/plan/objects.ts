@@ -3,7 +3,7 @@
 // server fields or per-commit annotations) and with Secret values redacted.
 import { describeFieldChange, fieldChanges } from '../diff/fields.js';
 import { identityKey, refOfObject, type ObjectRef } from '../objects/identity.js';
-import { normalizeObject, redactSecret } from '../objects/normalize.js';
+import { normalizeObject, redactSecretPair } from '../objects/normalize.js';
 import type { ClusterObjectChanges, ObjectChange } from './types.js';
 
 type Manifests = Record<string, ReadonlyArray<Record<string, unknown>>>;
@@ -32,7 +32,8 @@ export function objectChanges(base: Manifests, head: Manifests, maxFields = 5): 
         removed.push(refOfObject(o));
         continue;
       }
-      const fields = fieldChanges(redactSecret(normalizeObject(o)), redactSecret(normalizeObject(next)));
+      const shown = redactSecretPair(normalizeObject(o), normalizeObject(next));
+      const fields = fieldChanges(shown.before, shown.after);
       if (fields.length === 0) continue;
       changed.push({
         ...refOfObject(next),

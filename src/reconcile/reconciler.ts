@@ -89,6 +89,20 @@ export class Reconciler {
     return knownStatus(this.state.revisions);
   }
 
+  // Cluster isolation (docs/design/pass-stages.md "Slow clusters"): the service lets slow clusters
+  // go on applying in the background; these two calls only reach the targets that support it.
+
+  /** Passes wait for each live cluster at most `deadlineMs`; slower ones go on in the background. */
+  applyInBackground(deadlineMs: number): void {
+    for (const t of this.ctx.targets) t.applyInBackground?.(deadlineMs);
+    this.ctx.live?.applyInBackground?.(deadlineMs);
+  }
+
+  /** Resolves once no cluster applies in the background (`dropQueued` when shutting down: see Target.settle). */
+  async settle(opts: { dropQueued?: boolean } = {}): Promise<void> {
+    await Promise.all(this.ctx.targets.map((t) => t.settle?.(opts)));
+  }
+
   /** Closes the live clusters' connections (after the last pass). */
   close(): void {
     this.ctx.live?.close();

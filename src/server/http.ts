@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { ReconcileOutcome } from '../reconcile/reconciler.js';
 import type { FlotillaMetrics } from './metrics.js';
-import { parseEvent, providerOf, RateLimiter, verifyRequest, type WebhookSettings } from './webhook.js';
+import { DeliveryLog, deliveryKeys, parseEvent, providerOf, RateLimiter, verifyRequest, type WebhookSettings } from './webhook.js';
 
 /** Whether the replica is ready: a fetch has succeeded and it is not shutting down. */
 export class Readiness {
@@ -96,6 +96,8 @@ interface WebhookGate {
   verified: RateLimiter;
   /** A bucket per remote address for requests that fail verification. */
   unverified: AddressLimiters;
+  /** Verified deliveries already handled: a replay is answered without a trigger or a token. */
+  deliveries: DeliveryLog;
 }
 
 /**
@@ -109,6 +111,7 @@ function webhookGate(settings: WebhookSettings, now: (() => number) | undefined)
     settings,
     verified: new RateLimiter(settings.rateLimit, now),
     unverified: new AddressLimiters(settings.rateLimit, now ?? Date.now),
+    deliveries: new DeliveryLog(settings.replayWindow, now),
   };
 }
 
@@ -138,7 +141,7 @@ async function route(req: http.IncomingMessage, res: http.ServerResponse, opts: 
   return reply(res, 404, { error: 'not found' });
 }
 
-/** /hooks/git: verifies, rate-limits and parses a push event; a push to the source branch triggers a reconcile. */
+/** /hooks/git: verifies, drops replays, rate-limits and parses a push event; a push to the source branch triggers a reconcile. */
 async function pushWebhook(
   req: http.IncomingMessage,
   res: http.ServerResponse,
@@ -162,11 +165,19 @@ async function pushWebhook(
     log.warn({ provider, reason: verified.reason, remote }, 'webhook refused');
     return reply(res, 401, { error: 'unauthorized' });
   }
+  // A replay is checked before the bucket, so replays never spend the tokens genuine pushes need;
+  // a delivery is remembered only once it got a token, so one refused with 429 may be sent again.
+  const delivery = deliveryKeys(provider, req.headers, body, verified.signedBody);
+  if (gate.deliveries.has(delivery)) {
+    count('duplicate');
+    return reply(res, 200, { status: 'ignored', reason: 'duplicate delivery, ignored' });
+  }
   const wait = gate.verified.take();
   if (wait > 0) {
     count('rate_limited');
     return reply(res, 429, { error: 'too many webhook requests' }, { 'Retry-After': String(wait) });
   }
+  gate.deliveries.remember(delivery);
   let event;
   try {
     event = parseEvent(provider, req.headers, body);

@@ -72,8 +72,8 @@ export function createMetrics(opts: { perClusterFromStatus?: boolean; defaultMet
   const webhooks = new client.Counter({
     name: 'flotilla_webhook_events_total',
     help:
-      'Webhook requests by provider (github, gitlab, generic, unknown) ' +
-      'and result (accepted, ignored, unauthorized, too_large, rate_limited, bad_request).',
+      'Webhook requests by provider (github, gitlab, generic, unknown) and result ' +
+      '(accepted, ignored, duplicate, unauthorized, too_large, rate_limited, bad_request).',
     labelNames: ['provider', 'result'],
     registers: [registry],
   });

@@ -1,7 +1,8 @@
 // flotilla as a long-running service: the HTTP server, the shard leases and the reconcile loop
 // started together, and stopped in the order that leaves nothing half done (SIGTERM from the
 // kubelet): not ready (the Service stops sending webhooks) → no new cluster applies start →
-// the running pass finishes its in-flight applies and writes its status → leases released (the
+// the running pass finishes its in-flight applies and writes its status, cluster runs going on in
+// the background finish (cluster isolation: start-service.ts) → leases released (the
 // other replicas take the shards at once instead of after the lease duration) → server closed.
 // The whole shutdown is bounded, below the pod's terminationGracePeriodSeconds.
 import type { Logger } from 'pino';

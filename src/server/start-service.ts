@@ -90,9 +90,23 @@ export function shardTargets(
   );
 }
 
+/**
+ * How long a pass of the service waits for its live clusters: a cluster still applying then goes
+ * on in the background and the pass reports it as applying (docs/design/pass-stages.md "Slow
+ * clusters"). A one-off `reconcile --once` waits for every cluster instead.
+ */
+export const PASS_DEADLINE_MS = 30_000;
+
+/** What the service needs of the reconciler beyond its passes: cluster isolation and settling it before shutdown. */
+export interface ServedReconciler extends Reconcilable {
+  readonly status: ReconcileStatus | null;
+  applyInBackground?(deadlineMs: number): void;
+  settle?(opts?: { dropQueued?: boolean }): Promise<void>;
+}
+
 /** Runs the reconciler as a service until `stopSignal`; returns how the shutdown went. */
 export async function serveReconciler(opts: {
-  reconciler: Reconcilable & { readonly status: ReconcileStatus | null };
+  reconciler: ServedReconciler;
   schedule: string;
   branch: string;
   sections: ServiceSections;
@@ -102,9 +116,12 @@ export async function serveReconciler(opts: {
   log: Logger;
   /** Receives the loop once made (e.g. so the shard manager's onGained can trigger it). */
   onLoop?(loop: ReconcileLoop): void;
+  /** How long a pass waits for its clusters (default PASS_DEADLINE_MS). */
+  passDeadlineMs?: number;
 }): Promise<ServiceResult> {
   const { sections, metrics } = opts;
   const readiness = new Readiness();
+  opts.reconciler.applyInBackground?.(opts.passDeadlineMs ?? PASS_DEADLINE_MS);
   const loop = new ReconcileLoop(opts.reconciler, {
     schedule: opts.schedule,
     log: opts.log,
@@ -123,7 +140,17 @@ export async function serveReconciler(opts: {
       }
     : null;
   return runService({
-    loop,
+    // Stopping waits for the pass and then for cluster runs still going in the background: they
+    // finish (within the shutdown bound) before the leases are released; work queued behind them
+    // does not start (the next start, or the replica taking the shard, applies it).
+    loop: {
+      startSchedule: () => loop.startSchedule(),
+      trigger: () => loop.trigger(),
+      stop: async () => {
+        await loop.stop();
+        await opts.reconciler.settle?.({ dropQueued: true });
+      },
+    },
     readiness,
     metrics,
     server: sections.server ? { listen: { host: sections.server.host, port: sections.server.port }, webhook } : null,

@@ -7,6 +7,8 @@
 //   generic — X-Hub-Signature-256 or X-Flotilla-Signature-256 as GitHub's, or
 //             Authorization: Bearer <secret>; body {"ref": "refs/heads/main"} or {"branch": "main"}.
 // A verified push triggers a reconcile only when it names the configured source branch.
+// Replays: a delivery seen before (by its delivery header, and for a body signed with HMAC by the
+// body itself, since the header is not signed) is answered without triggering anything.
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { isMap } from '../objects/json.js';
 
@@ -21,7 +23,17 @@ export interface WebhookSettings {
   maxBodyBytes: number;
   /** Token bucket: `burst` requests at once, refilled at `perSecond`. */
   rateLimit: { burst: number; perSecond: number };
+  /** How many deliveries are remembered to recognise a replay, and for how long (default DEFAULT_REPLAY_WINDOW). */
+  replayWindow?: ReplayWindow;
 }
+
+export interface ReplayWindow {
+  maxEntries: number;
+  seconds: number;
+}
+
+/** 10,000 deliveries for 24 hours: at most about a megabyte, and longer than any sender's retries. */
+export const DEFAULT_REPLAY_WINDOW: ReplayWindow = { maxEntries: 10_000, seconds: 86_400 };
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -56,24 +68,25 @@ export function verifySignature(secret: string, body: Buffer, signature: string 
   return timingSafeEqual(expected, Buffer.from(signature.slice(7), 'hex'));
 }
 
-export type Verification = { ok: true } | { ok: false; reason: string };
+/** `signedBody`: the body itself was authenticated (an HMAC signature), not only the sender (a token). */
+export type Verification = { ok: true; signedBody: boolean } | { ok: false; reason: string };
 
 /** Checks a request's signature or token for its provider. */
 export function verifyRequest(provider: WebhookProvider, headers: Headers, body: Buffer, secret: string | null): Verification {
-  if (secret === null) return { ok: true };
+  if (secret === null) return { ok: true, signedBody: false };
   if (provider === 'gitlab') {
     const token = header(headers, 'x-gitlab-token');
     if (token === undefined) return { ok: false, reason: 'missing X-Gitlab-Token' };
-    return safeEqual(token, secret) ? { ok: true } : { ok: false, reason: 'wrong X-Gitlab-Token' };
+    return safeEqual(token, secret) ? { ok: true, signedBody: false } : { ok: false, reason: 'wrong X-Gitlab-Token' };
   }
   const signature =
     header(headers, 'x-hub-signature-256') ?? (provider === 'generic' ? header(headers, 'x-flotilla-signature-256') : undefined);
   if (signature !== undefined)
-    return verifySignature(secret, body, signature) ? { ok: true } : { ok: false, reason: 'signature does not match' };
+    return verifySignature(secret, body, signature) ? { ok: true, signedBody: true } : { ok: false, reason: 'signature does not match' };
   const auth = provider === 'generic' ? header(headers, 'authorization') : undefined;
   if (auth !== undefined) {
     const m = /^Bearer (.+)$/.exec(auth);
-    return m && safeEqual(m[1]!, secret) ? { ok: true } : { ok: false, reason: 'wrong bearer token' };
+    return m && safeEqual(m[1]!, secret) ? { ok: true, signedBody: false } : { ok: false, reason: 'wrong bearer token' };
   }
   return { ok: false, reason: provider === 'github' ? 'missing X-Hub-Signature-256' : 'missing signature or bearer token' };
 }
@@ -131,5 +144,72 @@ export class RateLimiter {
       return 0;
     }
     return Math.max(1, Math.ceil((1 - this.tokens) / this.limit.perSecond));
+  }
+}
+
+/** The header that names a delivery, per provider (generic senders may send X-Flotilla-Delivery). */
+export const DELIVERY_HEADERS: Readonly<Record<WebhookProvider, string>> = {
+  github: 'x-github-delivery',
+  gitlab: 'x-gitlab-event-uuid',
+  generic: 'x-flotilla-delivery',
+};
+
+const sha256 = (text: string | Buffer) => createHash('sha256').update(text).digest('hex');
+
+/**
+ * What identifies a verified delivery: its delivery header, and — when the body was signed with
+ * HMAC — the body. The header is not covered by the signature, so a captured GitHub delivery sent
+ * again under a new X-GitHub-Delivery is still recognised by its body (GitHub's push bodies differ
+ * for every push). Keys are hashes: a long header costs no more memory than a short one.
+ */
+export function deliveryKeys(provider: WebhookProvider, headers: Headers, body: Buffer, signedBody: boolean): string[] {
+  const keys: string[] = [];
+  const id = header(headers, DELIVERY_HEADERS[provider]);
+  if (id !== undefined && id !== '') keys.push(`id:${sha256(`${provider}\n${id}`)}`);
+  if (signedBody) keys.push(`body:${sha256(body)}`);
+  return keys;
+}
+
+/**
+ * The deliveries seen in the replay window: a Map in least-recently-seen order, bounded by
+ * `maxEntries` (the oldest go first) and by age (an entry older than the window is forgotten).
+ */
+export class DeliveryLog {
+  private readonly seenAt = new Map<string, number>();
+
+  constructor(
+    private readonly window: ReplayWindow = DEFAULT_REPLAY_WINDOW,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Whether any of `keys` was remembered within the window; a hit becomes the most recently seen. */
+  has(keys: readonly string[]): boolean {
+    const now = this.now();
+    let hit = false;
+    for (const key of keys) {
+      const at = this.seenAt.get(key);
+      if (at === undefined) continue;
+      this.seenAt.delete(key);
+      if (now - at >= this.window.seconds * 1000) continue;
+      this.seenAt.set(key, at);
+      hit = true;
+    }
+    return hit;
+  }
+
+  remember(keys: readonly string[]): void {
+    const now = this.now();
+    for (const key of keys) {
+      this.seenAt.delete(key);
+      this.seenAt.set(key, now);
+    }
+    for (const key of this.seenAt.keys()) {
+      if (this.seenAt.size <= this.window.maxEntries) break;
+      this.seenAt.delete(key);
+    }
+  }
+
+  get size(): number {
+    return this.seenAt.size;
   }
 }

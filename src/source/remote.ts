@@ -273,8 +273,11 @@ class HttpRepository implements SourceRepository {
           });
         }
       } catch (e) {
-        // Not retried here: the caller must rebuild its commit on the new tip first.
-        if (isNonFastForward(e)) throw nonFastForward(branch, this.displayUrl);
+        // Not retried here: the caller must rebuild its commit on the new tip first. Any refusal
+        // of the ref update counts, whatever the server's words ("failed to update ref" when a
+        // push landed between our ref discovery and our update, "cannot lock ref", "stale info"…).
+        const refusal = pushRefusal(e);
+        if (refusal !== null) throw nonFastForward(branch, this.displayUrl, refusal);
         throw e;
       }
     });
@@ -407,19 +410,24 @@ class LocalRepository implements SourceRepository {
   }
 }
 
-function nonFastForward(branch: string, url: string): FlotillaError {
-  return new FlotillaError('NON_FAST_FORWARD', `branch ${branch} of ${url} moved while flotilla was writing to it`, { branch, url });
+/** The branch moved (or the server refused our update of it): the caller re-reads the tip and rebuilds. */
+function nonFastForward(branch: string, url: string, serverReason?: string): FlotillaError {
+  const why = serverReason === undefined ? 'moved while flotilla was writing to it' : `was not updated (${serverReason})`;
+  return new FlotillaError('NON_FAST_FORWARD', `branch ${branch} of ${url} ${why}`, { branch, url });
 }
 
-function isNonFastForward(e: unknown): boolean {
-  const err = e as { code?: string; data?: { reason?: string } } | null;
-  if (!err) return false;
-  if (err.code === 'PushRejectedError') return err.data?.reason === 'not-fast-forward';
-  if (err.code === 'GitPushError')
-    return /non-fast-forward|fetch first|stale info|failed to lock|cannot lock/i.test(
-      String(err.data?.reason ?? JSON.stringify(err.data ?? {})),
-    );
-  return false;
+/**
+ * Why the server (or isomorphic-git's own fast-forward check) refused a push's ref update; null
+ * when the push failed some other way (network, authentication), which is not a refusal.
+ */
+function pushRefusal(e: unknown): string | null {
+  const err = e as { code?: string; data?: { reason?: string; prettyDetails?: string; result?: { refs?: object } } } | null;
+  if (!err) return null;
+  if (err.code === 'PushRejectedError') return err.data?.reason ?? 'rejected';
+  if (err.code !== 'GitPushError') return null;
+  const refs = Object.values(err.data?.result?.refs ?? {}) as Array<{ ok?: boolean; error?: string }>;
+  const reasons = refs.filter((r) => !r.ok && r.error).map((r) => r.error!);
+  return reasons.length > 0 ? reasons.join('; ') : (err.data?.reason ?? err.data?.prettyDetails?.trim() ?? 'push rejected');
 }
 
 /** Maps a failed git operation to an error that says what the user must do (docs/design/conventions.md 5). */

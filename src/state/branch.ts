@@ -2,8 +2,8 @@
 // writeTree, writeCommit, push): where its tip is, what it records, and the one writer of its
 // commits. A status commit changes only status.yaml, README.md, manifests/ (and, with live
 // clusters, observed-clusters.yaml) of the branch's current tree, with the current tip as its only
-// parent: history stays linear and is never rewritten. When another writer moved the branch, the
-// commit is rebuilt on the new tip and pushed again.
+// parent: history stays linear and is never rewritten. When another writer moved the branch (or the
+// server refused the push for any reason), the commit is rebuilt on the new tip and pushed again.
 import { FlotillaError } from '../model/diagnostics.js';
 import { appliedObjectOf } from './applied-files.js';
 import type { AppliedObject, ObjectChange } from './change-set.js';
@@ -22,8 +22,10 @@ import {
 } from './document.js';
 import { statusReadme } from './readme.js';
 
-/** How often a status commit is rebuilt on a moving branch before the attempt fails. */
-const MAX_PUBLISH_ATTEMPTS = 6;
+/** How often a status commit is pushed, rebuilt each time on the branch's new tip, before the attempt fails. */
+export const MAX_PUBLISH_ATTEMPTS = 5;
+/** Backoff between those attempts: 100 ms, doubling, at most 2 s (another writer gets to finish). */
+const PUBLISH_BACKOFF = { initialMs: 100, maxMs: 2000 };
 
 /** The status branch at one commit. */
 export interface StatusSnapshot {
@@ -127,8 +129,10 @@ export async function writeManifestsTree(
 }
 
 /**
- * Commits `status` (and manifests/ = `manifestsTree`) on top of `tip` and publishes it; on a
- * non-fast-forward, fetches the new tip and rebuilds. Returns the new tip.
+ * Commits `status` (and manifests/ = `manifestsTree`) on top of `tip` and publishes it without
+ * force. A refused push, whatever the server said, is taken for "the branch moved": after a
+ * backoff the branch is fetched again and the commit rebuilt on its new tip (other files there
+ * are kept), up to MAX_PUBLISH_ATTEMPTS pushes. Returns the new tip.
  */
 export async function commitStatus(opts: {
   repo: SourceRepository;
@@ -140,8 +144,11 @@ export async function commitStatus(opts: {
   /** The observed-clusters file the render used (kubernetes target); undefined leaves the branch's copy as it is. */
   observed?: string | null;
   onRetry?: (attempt: number, newTip: string | null) => void;
+  /** Waits between attempts (the reconciler's clock); real time by default. */
+  sleep?: (ms: number) => Promise<void>;
 }): Promise<string> {
   const { repo, branch } = opts;
+  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const statusBlob = await repo.objects.writeBlob(serializeStatus(opts.status));
   const readmeBlob = await repo.objects.writeBlob(statusReadme(opts.status));
   const manifests = opts.manifestsTree && opts.manifestsTree !== EMPTY_TREE ? { tree: opts.manifestsTree } : null;
@@ -168,7 +175,13 @@ export async function commitStatus(opts: {
       await repo.publish(branch, commit, tip);
       return commit;
     } catch (e) {
-      if (!(e instanceof FlotillaError && e.code === 'NON_FAST_FORWARD') || attempt >= MAX_PUBLISH_ATTEMPTS) throw e;
+      if (!(e instanceof FlotillaError && e.code === 'NON_FAST_FORWARD')) throw e;
+      if (attempt >= MAX_PUBLISH_ATTEMPTS) {
+        throw new FlotillaError('NON_FAST_FORWARD', `${e.message}; gave up after ${attempt} attempts, each rebuilt on the new tip`, {
+          branch,
+        });
+      }
+      await sleep(Math.min(PUBLISH_BACKOFF.maxMs, PUBLISH_BACKOFF.initialMs * 2 ** (attempt - 1)));
       tip = await repo.fetchBranch(branch);
       opts.onRetry?.(attempt, tip);
     }

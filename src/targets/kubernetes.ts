@@ -11,10 +11,11 @@ import type { KubeApiOptions } from '../kube/api.js';
 import { ClusterPool, type ClusterPoolDeps, type RequestPolicy } from '../kube/cluster-pool.js';
 import type { ConnectionSettings } from '../kube/connections.js';
 import { DEFAULT_FAILOVER, type FailoverSettings } from '../live/failover.js';
-import { syncFleet, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
+import { ClusterPipelines } from '../kube/cluster-pipelines.js';
+import { syncFleet, unavailableCluster, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
 import { memoryInventoryStore, type FleetInventory, type InventoryStore } from '../kube/inventory.js';
 import { DEFAULT_KUBE_RETRY, type KubeRetryPolicy } from '../kube/retry.js';
-import { refOf, type DesiredObject, type InventoryEntry, type SyncOptions } from '../kube/sync.js';
+import { refOf, type ClusterSyncResult, type DesiredObject, type InventoryEntry, type SyncOptions } from '../kube/sync.js';
 import { MANAGED_VALUE } from '../objects/tracking.js';
 import type { FleetInfo, Target, TargetPlan, TargetReport } from './target.js';
 
@@ -75,6 +76,17 @@ export class KubernetesTarget implements Target {
    * revision is in force, so a cluster that could not be pruned on the first pass is on the next.
    */
   private allowance: { revision: string; deletions: number } | null = null;
+  /** Cluster isolation (applyInBackground): the pass deadline; null: a pass waits for every cluster. */
+  private deadlineMs: number | null = null;
+  /** One pipeline per cluster: a cluster applies one run at a time, the next waits behind it. */
+  private readonly pipelines: ClusterPipelines<ClusterSyncResult>;
+  /**
+   * Per cluster, what changed since its last run started: objects the repository changed (not
+   * drift) and objects recorded as deleted (to prune), kept until a run takes them, so a revision
+   * a busy cluster skipped is not lost.
+   */
+  private readonly pending = new Map<string, { changed: Set<string>; deleted: Map<string, InventoryEntry> }>();
+  private saving: Promise<void> = Promise.resolve();
 
   constructor(
     readonly settings: KubernetesTargetSettings,
@@ -83,6 +95,34 @@ export class KubernetesTarget implements Target {
     this.name = `kubernetes:${settings.label}`;
     this.store = deps.inventory ?? memoryInventoryStore();
     this.pool = deps.pool ?? new ClusterPool(settings, deps);
+    this.pipelines = new ClusterPipelines<ClusterSyncResult>({
+      now: () => deps.now(),
+      failed: (cluster, e) =>
+        unavailableCluster(
+          { cluster, desired: [], inventory: this.inventory?.[cluster] ?? [] },
+          `internal error: ${String(e)}`,
+          'INTERNAL',
+        ),
+      onEnd: (cluster, result, inBackground) => {
+        this.recordRun(cluster, result);
+        // A failed save here is not lost: the next pass saves the whole inventory again, and fails loudly.
+        if (inBackground) this.saveInventory().catch(() => undefined);
+      },
+    });
+  }
+
+  /**
+   * Passes wait for clusters at most `deadlineMs`; a cluster still applying then goes on in the
+   * background (docs/design/pass-stages.md "Slow clusters"). The service turns this on; a single
+   * `--once` pass waits for every cluster.
+   */
+  applyInBackground(deadlineMs: number): void {
+    this.deadlineMs = deadlineMs;
+  }
+
+  /** Resolves once no cluster applies in the background (`dropQueued`: work waiting behind a busy cluster is dropped). */
+  settle(opts: { dropQueued?: boolean } = {}): Promise<void> {
+    return this.pipelines.settle(opts).then(() => this.saving);
   }
 
   /** Timeout and retries of this target's requests (what limitRequests may cut down). */
@@ -127,33 +167,63 @@ export class KubernetesTarget implements Target {
     }
     const inventory = this.inventory;
     const desired = await this.desiredByCluster(plan);
-    // Objects the reconciler's record says were applied and are now gone from the desired state
-    // (the status branch's manifests/): inventory entries even after a restart.
-    const recorded = new Map<string, InventoryEntry[]>();
     for (const c of plan.changes) {
-      if (c.action !== 'deleted') continue;
-      const list = recorded.get(c.cluster) ?? [];
-      list.push({ id: refIdentity(c.ref), apiVersion: c.ref.apiVersion, kind: c.ref.kind, namespace: c.ref.namespace, name: c.ref.name });
-      recorded.set(c.cluster, list);
+      const p = this.pendingOf(c.cluster);
+      p.changed.add(refIdentity(c.ref));
+      // Objects the reconciler's record says were applied and are now gone from the desired state
+      // (the status branch's manifests/): inventory entries even after a restart.
+      if (c.action === 'deleted') {
+        const id = refIdentity(c.ref);
+        p.deleted.set(id, { id, apiVersion: c.ref.apiVersion, kind: c.ref.kind, namespace: c.ref.namespace, name: c.ref.name });
+      }
     }
     const clusters = new Set([
       ...desired.keys(),
       ...Object.keys(inventory).filter((c) => (inventory[c]?.length ?? 0) > 0),
-      ...recorded.keys(),
+      ...[...this.pending].filter(([, p]) => p.deleted.size > 0).map(([c]) => c),
     ]);
     this.pool.connect(clusters);
     return [...clusters].sort().map((cluster) => {
-      const entries = new Map((inventory[cluster] ?? []).map((e) => [e.id, e]));
-      for (const e of recorded.get(cluster) ?? []) if (!entries.has(e.id)) entries.set(e.id, e);
-      // No inventory kept for it (first pass, cache lost): what an earlier pass applied but never
-      // recorded (crash, status commit that did not land) is adopted, so it can still be pruned.
-      return {
-        cluster,
-        desired: desired.get(cluster) ?? [],
-        inventory: [...entries.values()],
-        ...(this.inventoried.has(cluster) ? {} : { adoptLive: true }),
-      };
+      const changed = this.pending.get(cluster)?.changed ?? new Set<string>();
+      const objects = (desired.get(cluster) ?? []).map((d) => ({ ...d, changed: d.changed || changed.has(d.id) }));
+      return this.startingWork({ cluster, desired: objects, inventory: [] });
     });
+  }
+
+  private pendingOf(cluster: string): { changed: Set<string>; deleted: Map<string, InventoryEntry> } {
+    let p = this.pending.get(cluster);
+    if (!p) this.pending.set(cluster, (p = { changed: new Set(), deleted: new Map() }));
+    return p;
+  }
+
+  /**
+   * A cluster's work as its run starts: the inventory of now (a run queued behind a busy one must
+   * see what that one applied) plus the deletions recorded since its last run. No inventory kept
+   * for it (first pass, cache lost): what an earlier pass applied but never recorded (crash, status
+   * commit that did not land) is adopted, so it can still be pruned.
+   */
+  private startingWork(w: ClusterWork): ClusterWork {
+    const entries = new Map((this.inventory?.[w.cluster] ?? []).map((e) => [e.id, e]));
+    for (const [id, e] of this.pending.get(w.cluster)?.deleted ?? []) if (!entries.has(id)) entries.set(id, e);
+    return { ...w, inventory: [...entries.values()], ...(this.inventoried.has(w.cluster) ? {} : { adoptLive: true }) };
+  }
+
+  /** What a cluster's run leaves behind: its inventory (unless a dry run), and that it is known now. */
+  private recordRun(cluster: string, result: ClusterSyncResult): void {
+    if (this.settings.dryRun) return;
+    if (result.reachable && result.error === null) this.inventoried.add(cluster);
+    const inventory = (this.inventory ??= {});
+    if (result.inventory.length > 0) inventory[cluster] = result.inventory;
+    else delete inventory[cluster];
+  }
+
+  /** Saves the inventory after the saves before it (runs ending in the background save too). */
+  private saveInventory(): Promise<void> {
+    if (this.settings.dryRun || this.inventory === null) return this.saving;
+    const snapshot = { ...this.inventory };
+    const save = this.saving.then(() => this.store.save(snapshot));
+    this.saving = save.catch(() => undefined);
+    return save;
   }
 
   /** Applies `plan`; `control.shouldContinue` is asked before every write (false: that cluster's pass stops). */
@@ -176,15 +246,19 @@ export class KubernetesTarget implements Target {
       maxDeletePercent: this.settings.maxDeletePercent,
       revisionHasErrors: this.deps.fleet?.()?.revisionHasErrors ?? false,
       ...(allowedLeaving !== undefined ? { allowedLeaving } : {}),
+      // The run takes what is pending for its cluster: its result accounts for it from now on.
+      atStart: (w) => {
+        const starting = this.startingWork(w);
+        this.pending.delete(w.cluster);
+        return starting;
+      },
+      ...(this.deadlineMs !== null
+        ? { background: { pipelines: this.pipelines, deadlineMs: this.deadlineMs, revision: plan.revision } }
+        : {}),
     });
     this.lastResult = result;
-    if (!this.settings.dryRun) {
-      for (const c of result.clusters) if (c.reachable && c.error === null) this.inventoried.add(c.cluster);
-      const next: FleetInventory = {};
-      for (const c of result.clusters) if (c.inventory.length > 0) next[c.cluster] = c.inventory;
-      this.inventory = next;
-      await this.store.save(next);
-    }
+    if (this.deadlineMs === null) for (const c of result.clusters) this.recordRun(c.cluster, c);
+    await this.saveInventory();
     return reportOf(result, this.settings.dryRun);
   }
 
@@ -214,8 +288,11 @@ export function reportOf(result: FleetSyncResult, dryRun = false): TargetReport 
     }
   }
   const drifted = result.clusters.reduce((n, c) => n + c.objects.filter((o) => o.drift.length > 0).length, 0);
+  const applying = result.clusters.filter((c) => c.background?.applying).map((c) => c.cluster);
   const notes: string[] = [];
   if (dryRun) notes.push('dry run (dryRun=All): nothing was changed');
+  if (applying.length > 0)
+    notes.push(`${applying.length} cluster${applying.length === 1 ? '' : 's'} still applying in the background: ${applying.join(', ')}`);
   if (drifted > 0) notes.push(`drift corrected on ${drifted} object${drifted === 1 ? '' : 's'}`);
   const released = result.counts.released;
   if (released > 0) notes.push(`${released} object${released === 1 ? '' : 's'} released (left on the clusters, no longer flotilla's)`);
@@ -236,6 +313,7 @@ export function reportOf(result: FleetSyncResult, dryRun = false): TargetReport 
     failedClusters,
     clusters: result.clusters.length,
     ok: failedClusters.length === 0,
+    ...(applying.length > 0 ? { applying } : {}),
     message,
   };
 }

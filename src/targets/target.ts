@@ -46,6 +46,11 @@ export interface TargetReport {
    * clusters are fewer than this applied the others, and the pass is Degraded, not Failed.
    */
   clusters?: number;
+  /**
+   * Clusters still applying in the background when the pass ended (cluster isolation,
+   * src/kube/cluster-pipelines.ts): neither applied nor failed in this report.
+   */
+  applying?: string[];
   message: string | null;
   /** False when the target failed; `message` says why. */
   ok: boolean;
@@ -71,6 +76,16 @@ export interface Target {
   readonly lastResult?: FleetSyncResult | null;
   /** Closes what the target holds open (cluster connections). */
   close?(): void;
+  /**
+   * Targets over live clusters: passes wait for clusters at most `deadlineMs`, a slower cluster
+   * goes on applying in the background and is reported by a later pass (the service turns it on).
+   */
+  applyInBackground?(deadlineMs: number): void;
+  /**
+   * Resolves once nothing applies in the background any more; `dropQueued` (shutting down): work
+   * waiting behind a busy cluster never starts, only runs in progress are waited for.
+   */
+  settle?(opts?: { dropQueued?: boolean }): Promise<void>;
 }
 
 /**

@@ -132,15 +132,18 @@ const ownedShards = (m: Sample[]) =>
 const sum = (m: Sample[], name: string, labels: Record<string, string> = {}) =>
   m.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
 
-/** Sends a GitHub push event for main; `secret` signs it (null: unsigned). */
+let deliveries = 0;
+
+/** Sends a GitHub push event for main, a delivery of its own (a repeated one is a replay); `secret` signs it (null: unsigned). */
 function push(r: Replica, secret: string | null): Promise<Response> {
-  const body = JSON.stringify({ ref: 'refs/heads/main', after: 'x', repository: { full_name: 'platform/fleet' } });
+  const n = ++deliveries;
+  const body = JSON.stringify({ ref: 'refs/heads/main', after: String(n).padStart(40, '0'), repository: { full_name: 'platform/fleet' } });
   return fetch(`${r.url}/hooks/git`, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/json',
       'X-GitHub-Event': 'push',
-      'X-GitHub-Delivery': 'test',
+      'X-GitHub-Delivery': `test-${n}`,
       ...(secret ? { 'X-Hub-Signature-256': signBody(secret, body) } : {}),
     },
     body,

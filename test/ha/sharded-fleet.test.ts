@@ -161,6 +161,66 @@ describe('ownership checked before every write (test API server)', () => {
   });
 });
 
+describe('a cluster applying in the background under sharding (test API server trickling its answers)', () => {
+  let fleet: TestFleet;
+  beforeAll(async () => {
+    fleet = await startFleetApiServers(['c00'], { autoReady: true });
+  });
+  afterAll(() => fleet.close());
+
+  it('the pass ends at the deadline; the run asks the lease before each write, stops once it is lost; the shard stays busy till it ends', async () => {
+    let lost = false;
+    let done = 0;
+    let batches = 0;
+    const target = new ShardedTarget({
+      name: 'kubernetes:test',
+      type: 'kubernetes',
+      gate: {
+        acquireBatch: async (clusters) => {
+          batches++;
+          return {
+            clusters: [...clusters],
+            others: [],
+            stillOwns: () => !lost,
+            done: () => void done++,
+          };
+        },
+      },
+      clusterTarget: () => testTarget(fleet, { timeoutSeconds: 10 }),
+      parallelism: 1,
+      log: silentLogger(),
+    });
+    target.applyInBackground(150);
+    const plans = new PlanMaker();
+    await target.apply(plans.next(duplicatedFleet(['c00'], 'v1')).plan);
+    const server = fleet.servers.get('c00')!;
+    server.addFault({ action: 'trickle', bytesPerChunk: 32, intervalMs: 20 });
+    clearRequests(fleet);
+    const started = Date.now();
+    const report = await target.apply(plans.next(duplicatedFleet(['c00'], 'v2')).plan);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(report).toMatchObject({ ok: true, applying: ['c00'], configured: 0 });
+    expect(target.lastResult!.clusters[0]!.background?.applying).toMatchObject({ revision: expect.any(String) });
+    expect(done).toBe(1); // the first batch's; the second one's shard stays busy until its run ends
+    // The lease is lost while the run goes on in the background: it stops at its next write.
+    lost = true;
+    await target.settle();
+    expect(done).toBe(2);
+    server.clearFaults();
+    expect(writes(fleet).filter((w) => !w.dryRun)).toEqual([]);
+    // The lease is back: the next pass applies v2 and reports the background run the lease stopped.
+    lost = false;
+    const next = await target.apply(plans.next(duplicatedFleet(['c00'], 'v2')).plan);
+    const c00 = target.lastResult!.clusters[0]!;
+    expect(c00.background?.included).toHaveLength(1);
+    expect(c00.background?.message).toMatch(/no longer holds the lease/);
+    expect(next).toMatchObject({ configured: 1 });
+    expect(next.applying).toBeUndefined();
+    expect(writes(fleet).filter((w) => !w.dryRun)).toHaveLength(1);
+    expect(batches).toBe(3);
+  });
+});
+
 describe('one request fits between renew deadline and lease duration', () => {
   it('default timing 15 s / 10 s → budget 0.8 × 5 s = 4000 ms', () => {
     expect(requestBudgetMs(DEFAULT_LEASE_TIMING)).toBe(4_000);

@@ -143,6 +143,21 @@ describe('discovery and health', () => {
     }
   });
 
+  it('a trickle fault serves the right answer, 16 bytes every 20 ms: slow, complete, only for the requests it matches', async () => {
+    server.addFault({ action: 'trickle', bytesPerChunk: 16, intervalMs: 20, path: /^\/api\/v1\/namespaces$/ });
+    const started = Date.now();
+    const slow = await call(server, 'GET', '/api/v1/namespaces');
+    const took = Date.now() - started;
+    const length = JSON.stringify(slow.body).length;
+    expect(slow.status).toBe(200);
+    expect(slow.body.items.map((n: KubeObject) => n.metadata!.name)).toContain('kube-system');
+    expect(took).toBeGreaterThanOrEqual(Math.floor(length / 16) * 20 * 0.8);
+    expect(server.requests.at(-1)!.fault).toBe('trickle');
+    const fastStarted = Date.now();
+    expect((await call(server, 'GET', '/api/v1/namespaces/default')).status).toBe(200);
+    expect(Date.now() - fastStarted).toBeLessThan(took / 2);
+  });
+
   it('watch streams ADDED for current objects, then MODIFIED and DELETED as JSON lines', async () => {
     server.putObject(configMap('a', { app: 'x' }));
     const controller = new AbortController();

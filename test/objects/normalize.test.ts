@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { normalizeObject, redactSecret } from '../../src/objects/normalize.js';
+import { normalizeObject, redactSecret, redactSecretPair } from '../../src/objects/normalize.js';
 import { identityKey } from '../../src/objects/identity.js';
 import { fieldChanges, describeFieldChange } from '../../src/diff/fields.js';
 import { liveStateFromFiles } from '../../src/state/applied-files.js';
@@ -38,16 +38,39 @@ describe('normalizeObject', () => {
   });
 });
 
-describe('redactSecret', () => {
-  it('hides data and stringData values behind 8 hex of their sha256; equal values redact equally', () => {
-    const s = redactSecret({ apiVersion: 'v1', kind: 'Secret', data: { a: 'c2VjcmV0', b: 'c2VjcmV0' }, stringData: { c: 'plain' } });
-    expect(s.data).toEqual({ a: '<redacted sha256:1c1185e0>', b: '<redacted sha256:1c1185e0>' });
-    expect(JSON.stringify(s)).not.toContain('plain');
+describe('redactSecret, redactSecretPair', () => {
+  it('hides data and stringData values behind <redacted>: nothing shown is a function of the value', () => {
+    const s = redactSecret({ apiVersion: 'v1', kind: 'Secret', data: { a: 'c2VjcmV0', b: 'YQ==' }, stringData: { c: 'plain' } });
+    expect(s.data).toEqual({ a: '<redacted>', b: '<redacted>' });
+    expect(s.stringData).toEqual({ c: '<redacted>' });
+  });
+
+  it('a pair: unchanged values are <redacted> on both sides; a changed one is <redacted, changed> on the desired side only', () => {
+    const secret = (data: Record<string, string>) => ({ apiVersion: 'v1', kind: 'Secret', data });
+    const { before, after } = redactSecretPair(
+      secret({ same: 'YQ==', rotated: 'b2xk', gone: 'eA==' }),
+      secret({ same: 'YQ==', rotated: 'bmV3', added: 'eQ==' }),
+    );
+    expect(before!.data).toEqual({ same: '<redacted>', rotated: '<redacted>', gone: '<redacted>' });
+    expect(after!.data).toEqual({ same: '<redacted>', rotated: '<redacted, changed>', added: '<redacted>' });
+  });
+
+  it('two different Secrets with the same keys redact to the same text when compared with themselves', () => {
+    const a = redactSecretPair(
+      { apiVersion: 'v1', kind: 'Secret', data: { p: 'MQ==' } },
+      { apiVersion: 'v1', kind: 'Secret', data: { p: 'MQ==' } },
+    );
+    const b = redactSecretPair(
+      { apiVersion: 'v1', kind: 'Secret', data: { p: 'Mg==' } },
+      { apiVersion: 'v1', kind: 'Secret', data: { p: 'Mg==' } },
+    );
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
   });
 
   it('leaves ConfigMaps (and Secrets of other API groups) alone', () => {
     const cm = { apiVersion: 'v1', kind: 'ConfigMap', data: { a: 'x' } };
     expect(redactSecret(cm)).toBe(cm);
+    expect(redactSecretPair(cm, cm)).toEqual({ before: cm, after: cm });
   });
 });
 

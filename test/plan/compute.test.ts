@@ -123,7 +123,8 @@ describe('computePlan', () => {
     const head = renderFleet({ files: [...seed, secret('c2VjcmV0Mg==')], revision: 'worktree', previous: previousFromRender(base) });
     const r = computePlan(base, head);
     const text = formatPlanText(r);
-    expect(text).toContain('data.password: "<redacted sha256:');
+    expect(text).toContain('data.password: "<redacted>" → "<redacted, changed>"');
+    expect(text).not.toContain('sha256');
     expect(text).not.toContain('c2VjcmV0');
   });
 });

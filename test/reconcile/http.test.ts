@@ -7,7 +7,7 @@ import { ReconcileLoop } from '../../src/reconcile/loop.js';
 import { cacheFolder, openSourceRepository } from '../../src/source/remote.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor, seedFiles } from './harness.js';
-import { ENV, PASSWORD, remoteConfig, serveFleet, type ServedFleet } from './remote-harness.js';
+import { ENV, PASSWORD, raceStatusPushes, remoteConfig, serveFleet, type ServedFleet } from './remote-harness.js';
 
 const servers: ServedFleet[] = [];
 afterEach(async () => {
@@ -172,6 +172,50 @@ describe('reconcile over HTTP', () => {
     expect(log[1]).toContain(`${foreign} someone else was here`);
     expect(await git(fleet.bare, 'rev-list', '--merges', 'flotilla-status')).toBe('');
     expect(await git(fleet.bare, 'rev-parse', 'flotilla-status^')).toBe(foreign);
+  });
+
+  it('a push landing between flotilla’s fetch and push (server: "failed to update ref"): rebuilt and retried, linear', async () => {
+    const { fleet, reconciler, logs } = await setup();
+    await reconciler.reconcileOnce();
+    const before = await git(fleet.bare, 'rev-parse', 'flotilla-status');
+    await raceStatusPushes(fleet.bare, 1);
+    const pushed = await fleet.push(
+      { 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\n' },
+      'add extra',
+    );
+    const o = await reconciler.reconcileOnce();
+    expect(o.phase).toBe('Synced');
+    const log = await statusLog(fleet);
+    expect(log[0]).toContain(`flotilla: Synced at ${pushed}`);
+    expect(log[1]).toMatch(/ concurrent writer 1$/);
+    expect(log[2]).toMatch(new RegExp(`^${before} flotilla: Synced at `));
+    expect(await git(fleet.bare, 'rev-list', '--merges', 'flotilla-status')).toBe('');
+    expect(await git(fleet.bare, 'rev-parse', 'flotilla-status~2')).toBe(before);
+    expect(o.statusCommit).toBe(await git(fleet.bare, 'rev-parse', 'flotilla-status'));
+    expect(logs.lines.some((l) => l.includes('rebuilding the status commit on the new tip'))).toBe(true);
+  });
+
+  it('a status branch that keeps moving: 5 attempts with backoff, then StatusWriteFailed with the server’s reason; no force', async () => {
+    const { fleet, reconciler, clock } = await setup();
+    await reconciler.reconcileOnce();
+    await raceStatusPushes(fleet.bare, 100);
+    await fleet.push({ 'extra.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: extra, namespace: default}\n' }, 'add extra');
+    const slept = (clock as ReturnType<typeof fakeClock>).slept;
+    slept.length = 0;
+    const o = await reconciler.reconcileOnce();
+    expect(o.phase).toBe('Failed');
+    expect(o.reason).toBe('StatusWriteFailed');
+    expect(o.message).toContain('failed to update ref');
+    expect(slept).toEqual([100, 200, 400, 800]);
+    // Every concurrent commit is there, one after the other: nothing was overwritten.
+    const log = await statusLog(fleet);
+    expect(log.slice(0, 5).map((l) => l.split(' ').slice(1).join(' '))).toEqual([5, 4, 3, 2, 1].map((n) => `concurrent writer ${n}`));
+    expect(await git(fleet.bare, 'rev-list', '--merges', 'flotilla-status')).toBe('');
+    // The writer stops: the next pass commits its status on top.
+    await raceStatusPushes(fleet.bare, 0);
+    const next = await reconciler.reconcileOnce();
+    expect(next.phase).toBe('Synced');
+    expect((await statusLog(fleet))[1]).toMatch(/ concurrent writer 5$/);
   });
 
   it('server 503s: retries with backoff 100, 200 ms, then phase Failed at stage fetch; the next pass recovers', async () => {

@@ -1,5 +1,6 @@
 // A fleet repository served over smart HTTP (git http-backend, test/helpers/git-http.ts) with a
 // work tree that pushes to it with the git CLI, as a user would.
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { commitFiles, git, gitWithEnv, makeRepo, makeTempDir, type FileSpec } from '../helpers/git.js';
 import { startGitHttpServer, type GitHttpServer } from '../helpers/git-http.js';
@@ -67,3 +68,35 @@ export function remoteConfig(
 }
 
 export const ENV = { FLEET_USER: USER, FLEET_PASSWORD: PASSWORD };
+
+/**
+ * Makes the next `times` pushes to flotilla-status meet a concurrent writer: the served
+ * repository's pre-receive hook, run after flotilla's pack arrived and before the ref is updated,
+ * commits "concurrent writer N" on top of the branch, so the server refuses flotilla's update as
+ * real servers do when another push lands between a client's ref discovery and its update
+ * ("failed to update ref"). `times` 0 removes the writer.
+ */
+export async function raceStatusPushes(bare: string, times: number): Promise<void> {
+  const hook = path.join(bare, 'hooks', 'pre-receive');
+  if (times === 0) {
+    await fsp.rm(hook, { force: true });
+    return;
+  }
+  await fsp.writeFile(path.join(bare, 'race-left'), `${times}\n`);
+  await fsp.writeFile(path.join(bare, 'race-done'), '0\n');
+  const script = `#!/bin/sh
+while read old new ref; do
+  [ "$ref" = refs/heads/flotilla-status ] || continue
+  left=$(cat race-left); [ "$left" -gt 0 ] || continue
+  done=$(( $(cat race-done) + 1 ))
+  echo $(( left - 1 )) > race-left; echo $done > race-done
+  # Outside the push's quarantine, as another client's push would be.
+  unset GIT_QUARANTINE_PATH GIT_OBJECT_DIRECTORY GIT_ALTERNATE_OBJECT_DIRECTORIES
+  tip=$(git rev-parse refs/heads/flotilla-status)
+  commit=$(echo "concurrent writer $done" | git commit-tree "$tip^{tree}" -p "$tip")
+  git update-ref refs/heads/flotilla-status "$commit" "$tip"
+done
+exit 0
+`;
+  await fsp.writeFile(hook, script, { mode: 0o755 });
+}

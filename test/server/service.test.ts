@@ -159,13 +159,14 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
     try {
       const big = JSON.stringify({ ref: 'refs/heads/main', pad: 'x'.repeat(2000) });
       expect((await post(server, big, { 'x-github-event': 'push', 'x-hub-signature-256': signBody(SECRET, big) })).status).toBe(413);
-      const small = JSON.stringify({ ref: 'refs/heads/feature' });
-      const headers = { 'x-github-event': 'push', 'x-hub-signature-256': signBody(SECRET, small) };
+      // Four distinct pushes (the same signed body again would be a replay, answered without a token).
+      const small = (n: number) => JSON.stringify({ ref: 'refs/heads/feature', after: String(n).padStart(40, '0') });
+      const pushN = (n: number) => post(server, small(n), { 'x-github-event': 'push', 'x-hub-signature-256': signBody(SECRET, small(n)) });
       // The 413 could not be verified, so it spent none of the verified pushes' 3 tokens.
-      expect((await post(server, small, headers)).status).toBe(202);
-      expect((await post(server, small, headers)).status).toBe(202);
-      expect((await post(server, small, headers)).status).toBe(202);
-      const limited = await post(server, small, headers);
+      expect((await pushN(1)).status).toBe(202);
+      expect((await pushN(2)).status).toBe(202);
+      expect((await pushN(3)).status).toBe(202);
+      const limited = await pushN(4);
       expect(limited.status).toBe(429);
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
       expect((await fetch(`${server.url}/hooks/git`)).status).toBe(405);

@@ -25,11 +25,17 @@ async function serve() {
     log: logger.log,
     now: () => t,
   });
-  const post = (headers: Record<string, string>) =>
-    fetch(`${server.url}/hooks/git`, { method: 'POST', body: push, headers }).then((r) => r.status);
+  const post = (headers: Record<string, string>, body = push) =>
+    fetch(`${server.url}/hooks/git`, { method: 'POST', body, headers }).then((r) => r.status);
+  // A genuine push of its own: GitHub's bodies name the pushed commit, and a repeated signed body is a replay.
+  const postPush = (n: number) => {
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: String(n).padStart(40, '0') });
+    return post({ ...signed, 'x-hub-signature-256': signBody(SECRET, body) }, body);
+  };
   return {
     server,
     post,
+    postPush,
     triggers: () => triggers,
     advance: (ms: number) => void (t += ms),
     warnings: () => logger.lines.filter((l) => l.includes('webhook refused')).length,
@@ -57,7 +63,7 @@ describe('webhook rate limit: verify first', () => {
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 4; i++) {
-        statuses.push(await s.post(signed));
+        statuses.push(await s.postPush(i));
         await s.post(forged);
         await s.post(forged);
       }

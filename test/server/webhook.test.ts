@@ -34,7 +34,7 @@ describe('webhook verification', () => {
       reason: 'missing X-Gitlab-Token',
     });
     expect(verifyRequest('generic', {}, body, SECRET)).toEqual({ ok: false, reason: 'missing signature or bearer token' });
-    expect(verifyRequest('generic', {}, body, null)).toEqual({ ok: true });
+    expect(verifyRequest('generic', {}, body, null)).toEqual({ ok: true, signedBody: false });
   });
 
   it('GitLab: X-Gitlab-Token must equal the secret; generic: HMAC or Bearer token', () => {

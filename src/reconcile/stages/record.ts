@@ -55,6 +55,7 @@ export async function recordStatus(
       author: authorAt(ctx.config, ctx.clock),
       ...(observed !== null ? { observed } : {}),
       onRetry: (attempt, tip) => log.warn({ attempt, tip }, `status branch ${branch} moved; rebuilding the status commit on the new tip`),
+      sleep: (ms) => ctx.clock.sleep(ms),
     });
     state.revisions = committed(state.revisions, commit, status);
     log.info({ statusCommit: commit, phase: status.phase }, `status committed to ${branch}`);

@@ -2,8 +2,12 @@
 
 /** One injected fault; it applies to requests matching `method` and `path`, `times` times (or until cleared). */
 export interface KubeFault {
-  /** `status`: answer with a metav1.Status of that code; `drop`: destroy the socket; `hang`: never answer. */
-  action: 'status' | 'drop' | 'hang';
+  /**
+   * `status`: answer with a metav1.Status of that code; `drop`: destroy the socket; `hang`: never
+   * answer; `trickle`: serve the request, but send the answer's body `bytesPerChunk` bytes every
+   * `intervalMs` (a slow link or an overloaded server: the answer is right, it just takes long).
+   */
+  action: 'status' | 'drop' | 'hang' | 'trickle';
   /** HTTP status for `status` (default 500). */
   status?: number;
   /** Retry-After header and status.details.retryAfterSeconds (429 and 503 carry it on real servers). */
@@ -13,6 +17,10 @@ export interface KubeFault {
   method?: string;
   /** Only requests whose path (without query) matches. */
   path?: RegExp;
+  /** `trickle`: bytes per chunk (default 16). */
+  bytesPerChunk?: number;
+  /** `trickle`: milliseconds between chunks (default 50). */
+  intervalMs?: number;
   /** Only the next N matching requests; unlimited when omitted. */
   times?: number;
 }

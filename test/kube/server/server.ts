@@ -139,6 +139,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     now: options.now ?? (() => new Date()),
   });
 
+  /** Answers a trickle fault slows down, and the timers sending them (cleared when the server stops). */
+  const trickleOf = new WeakMap<http.ServerResponse, KubeFault>();
+  const timers = new Set<NodeJS.Timeout>();
   const send = (
     res: http.ServerResponse,
     record: KubeRequestRecord,
@@ -149,7 +152,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     record.status = status;
     const text = typeof body === 'string' ? body : JSON.stringify(body);
     res.writeHead(status, { 'Content-Type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...headers });
-    res.end(text);
+    const trickle = trickleOf.get(res);
+    if (trickle) trickleBody(res, Buffer.from(text), trickle, timers);
+    else res.end(text);
   };
   const sendError = (res: http.ServerResponse, record: KubeRequestRecord, error: ApiError): void => {
     const retry = error.details?.retryAfterSeconds;
@@ -176,13 +181,15 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     requests.push(record);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     const fault = faults.take(method, url.pathname);
-    if (fault) {
-      record.fault = fault.action;
-      if (fault.action === 'drop') {
-        req.socket.destroy();
-        return;
-      }
-      if (fault.action === 'hang') return; // the socket stays open until the client or goDown() ends it
+    if (fault) record.fault = fault.action;
+    if (fault?.action === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault?.action === 'hang') return; // the socket stays open until the client or goDown() ends it
+    if (fault?.action === 'trickle')
+      trickleOf.set(res, fault); // served as usual, answered slowly
+    else if (fault) {
       const status = fault.status ?? 500;
       const details = fault.retryAfterSeconds !== undefined ? { retryAfterSeconds: fault.retryAfterSeconds } : {};
       sendError(
@@ -257,6 +264,8 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     });
   const stop = () =>
     new Promise<void>((resolve) => {
+      for (const t of timers) clearInterval(t);
+      timers.clear();
       server.close(() => resolve());
       for (const socket of sockets) socket.destroy();
     });
@@ -363,4 +372,21 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       await stop();
     },
   };
+}
+
+/** Writes `body` `bytesPerChunk` bytes every `intervalMs`, then ends the answer (or stops when the client went away). */
+function trickleBody(res: http.ServerResponse, body: Buffer, fault: KubeFault, timers: Set<NodeJS.Timeout>): void {
+  const size = Math.max(1, fault.bytesPerChunk ?? 16);
+  let offset = 0;
+  const timer = setInterval(() => {
+    if (res.destroyed || offset >= body.length) {
+      clearInterval(timer);
+      timers.delete(timer);
+      if (!res.destroyed) res.end();
+      return;
+    }
+    res.write(body.subarray(offset, offset + size));
+    offset += size;
+  }, fault.intervalMs ?? 50);
+  timers.add(timer);
 }
