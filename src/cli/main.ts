@@ -36,8 +36,21 @@ const COMMANDS: Record<string, Command> = {
   validate: validateCommand,
 };
 
+/** A pipe takes writes asynchronously and buffers what its reader has not taken yet: wait until it has (or is gone). */
+function stdoutDrained(): Promise<void> {
+  if (!process.stdout.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done).off('close', done);
+      resolve();
+    };
+    process.stdout.on('drain', done).on('close', done);
+  });
+}
+
 const processIO: CommandIO = {
   stdout: (s) => void process.stdout.write(s),
+  stdoutDrained,
   stderr: (s) => void process.stderr.write(s),
   isTTY: !!process.stdout.isTTY,
 };
