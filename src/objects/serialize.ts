@@ -45,6 +45,7 @@ export function sortedKeys(object: object): string[] {
 }
 
 /** Characters JSON.stringify escapes in a string (quotes, backslashes, control characters, surrogates if lone). */
+// eslint-disable-next-line no-control-regex -- these control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 function quote(text: string): string {
