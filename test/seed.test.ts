@@ -1,7 +1,7 @@
 // docs/reference/scenarios.md: every example of the seed article, as the bundled fixture fleet, with its result.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SourceFile } from '../src/load/parse.js';
-import { renderJson } from '../src/render/contract.js';
+import { renderJson, renderJsonChunks } from '../src/render/contract.js';
 import type { RenderResult } from '../src/render/render-fleet.js';
 import { expectGolden } from './helpers/golden.js';
 import { editFile, fixtureFiles, manifestOn, render, split } from './helpers/fleet.js';
@@ -23,6 +23,10 @@ describe('seed fleet', () => {
 
   it('golden: the whole render document is byte-stable', () => {
     expectGolden('seed-render.json', JSON.stringify(renderJson(seed), null, 2) + '\n');
+  });
+
+  it('golden: the render document written piece by piece (as `render --format json` writes it) is the same bytes', () => {
+    expectGolden('seed-render.json', [...renderJsonChunks(seed)].join(''));
   });
 
   it('row 1: a Deployment with no policy (3 replicas) → Duplicated to hangzhou 3 and shanghai 3 by the fleet default', () => {

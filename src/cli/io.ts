@@ -4,6 +4,8 @@ import { FlotillaError } from '../model/diagnostics.js';
 
 export interface CommandIO {
   stdout(text: string): void;
+  /** Resolves when stdout can take more (a pipe's reader has caught up); a command streaming a large output awaits it. */
+  stdoutDrained?(): Promise<void>;
   stderr(text: string): void;
   /** Tables and human log lines for people; plain text and JSON for pipes. */
   isTTY: boolean;

@@ -1,43 +1,51 @@
 // The one place that turns errors into messages and exit statuses (docs/reference/contract.md).
 import { FlotillaError } from '../model/diagnostics.js';
-import { demoRenderCommand } from './commands/demo.js';
-import { demoReconcileCommand } from './commands/demo-reconcile.js';
-import { doctorCommand } from './commands/doctor.js';
-import { reconcileCommand } from './commands/reconcile.js';
-import { statusCommand } from './commands/status.js';
-import { diffCommand } from './commands/diff.js';
-import { explainCommand } from './commands/explain.js';
-import { getCommand } from './commands/get.js';
-import { planCommand } from './commands/plan.js';
-import { renderCommand } from './commands/render.js';
-import { validateCommand } from './commands/validate.js';
 import { commandHelp, completionScript, generalHelp } from './help.js';
 import { Exit, type Command, type CommandIO } from './io.js';
 import { readFileSync } from 'node:fs';
 
 /** `npm run demo`: the reconciler once over the bundled fleet, then how it placed things and why. */
 const demoCommand: Command = async (argv, io) => {
+  const { demoReconcileCommand } = await import('./commands/demo-reconcile.js');
+  const { demoRenderCommand } = await import('./commands/demo.js');
   const reconciled = await demoReconcileCommand(argv, io);
   io.stdout('\n');
   const rendered = await demoRenderCommand([], io);
   return Math.max(reconciled, rendered);
 };
 
-const COMMANDS: Record<string, Command> = {
-  demo: demoCommand,
-  diff: diffCommand,
-  doctor: doctorCommand,
-  explain: explainCommand,
-  get: getCommand,
-  plan: planCommand,
-  reconcile: reconcileCommand,
-  render: renderCommand,
-  status: statusCommand,
-  validate: validateCommand,
+/**
+ * Each command is loaded when it runs: the reconciler's dependencies (Kubernetes client, Git,
+ * metrics) take seconds to load on a busy machine, and `render` or `validate` needs none of them.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => demoCommand,
+  diff: async () => (await import('./commands/diff.js')).diffCommand,
+  doctor: async () => (await import('./commands/doctor.js')).doctorCommand,
+  explain: async () => (await import('./commands/explain.js')).explainCommand,
+  get: async () => (await import('./commands/get.js')).getCommand,
+  plan: async () => (await import('./commands/plan.js')).planCommand,
+  reconcile: async () => (await import('./commands/reconcile.js')).reconcileCommand,
+  render: async () => (await import('./commands/render.js')).renderCommand,
+  status: async () => (await import('./commands/status.js')).statusCommand,
+  validate: async () => (await import('./commands/validate.js')).validateCommand,
 };
+
+/** A pipe takes writes asynchronously and buffers what its reader has not taken yet: wait until it has (or is gone). */
+function stdoutDrained(): Promise<void> {
+  if (!process.stdout.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      process.stdout.off('drain', done).off('close', done);
+      resolve();
+    };
+    process.stdout.on('drain', done).on('close', done);
+  });
+}
 
 const processIO: CommandIO = {
   stdout: (s) => void process.stdout.write(s),
+  stdoutDrained,
   stderr: (s) => void process.stderr.write(s),
   isTTY: !!process.stdout.isTTY,
 };
@@ -130,12 +138,13 @@ export async function main(argv: string[], io: CommandIO = processIO, env: NodeJ
   }
   const meta = metaCommand(name, rest, io);
   if (meta !== null) return meta;
-  const command = COMMANDS[name];
-  if (!command) {
+  const load = COMMANDS[name];
+  if (!load) {
     io.stderr(`flotilla: unknown command "${name}" (flotilla help lists them)\n`);
     return Exit.ERRORS;
   }
   try {
+    const command = await load();
     return await command(rest, io);
   } catch (e) {
     if (e instanceof FlotillaError) io.stderr(`flotilla ${name}: ${e.message} [${e.code}]\n`);

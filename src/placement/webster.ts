@@ -52,10 +52,15 @@ function checkCount(value: number, what: string): number {
   return value;
 }
 
+/** Tie-breaks that put the party with fewer seats first, which the all-zero-votes jump relies on. */
+const FEWER_SEATS_FIRST = new WeakSet<WebsterTieBreak>([defaultTieBreak]);
+
 /**
  * Karmada's AllocateWebsterSeats: hands out `seats` one at a time to the party with the highest
  * votes/(2·seats+1); parties are the union of voters and initial-seat holders (the latter vote 0).
  * Ties go to `tieBreak`, else fewer seats then name ascending. Returns every party sorted by name.
+ * Large counts first jump to within a seat per party of the end (jumpAhead), then go seat by seat:
+ * the result is the one-seat-at-a-time result exactly, ties included.
  */
 export function allocateWebsterSeats(
   seats: number,
@@ -75,7 +80,15 @@ export function allocateWebsterSeats(
     else byKey.set(p.name, { name: p.name, votes, seats: 0 });
   }
   if (byKey.size === 0) return [];
+  const entries = [...byKey.values()];
+  // With no more seats than parties a jump cannot save anything: what is left after it is below one seat per party.
+  const jumped = seats > entries.length ? jumpAhead(entries, seats, tieBreak ?? defaultTieBreak) : 0;
+  seatBySeat(entries, seats - jumped, tieBreak);
+  return entries.map((e) => ({ name: e.name, seats: e.seats })).sort((a, b) => byName(a.name, b.name));
+}
 
+/** Hands out `seats` one at a time from the entries' current seats, by priority then tie-break (a heap). */
+function seatBySeat(heap: Entry[], seats: number, tieBreak: WebsterTieBreak | undefined): void {
   // Strict total order (names are unique), so the heap always yields the same winner as a linear scan.
   const wins = (a: Entry, b: Entry): boolean => {
     const p = comparePriority(a, b);
@@ -84,8 +97,6 @@ export function allocateWebsterSeats(
     if (t !== 0) return t < 0;
     return defaultTieBreak(a, b) < 0;
   };
-
-  const heap = [...byKey.values()];
   const siftDown = (start: number): void => {
     let i = start;
     for (;;) {
@@ -104,8 +115,73 @@ export function allocateWebsterSeats(
     heap[0]!.seats++;
     siftDown(0);
   }
+}
 
-  return heap.map((e) => ({ name: e.name, seats: e.seats })).sort((a, b) => byName(a.name, b.name));
+/**
+ * Gives the entries, in one step, the seats the one-seat process would have handed out first, and
+ * returns how many (at most `seats`, and fewer than one per party short of it).
+ *
+ * Think of party i's (k+1)-th seat as a slot worth votes/(2k+1). Seat by seat, the winner is always
+ * the most valuable slot left, so while a slot worth more than a threshold T is left, no slot worth
+ * T or less is taken, whatever the tie-break: after K steps, K = the number of slots worth more than
+ * T, the state is exactly "every slot above T taken". Ties only ever happen at or below T, and they
+ * are left to seatBySeat. T = V/(2M) (V the total votes) and the largest M whose K fits in `seats`
+ * is found by bisection over exact integers.
+ *
+ * All votes zero: every slot is worth 0 and only the tie-break decides; when it puts fewer seats
+ * first, the process levels the parties up, so every party below a level L reaches L first.
+ */
+function jumpAhead(entries: Entry[], seats: number, tieBreak: WebsterTieBreak): number {
+  const total = entries.reduce((s, e) => s + BigInt(e.votes), 0n);
+  if (total === 0n) return FEWER_SEATS_FIRST.has(tieBreak) ? levelUp(entries, seats) : 0;
+  const target = BigInt(seats);
+  const half = BigInt(Math.ceil(entries.length / 2));
+  const held = entries.reduce((s, e) => s + BigInt(e.seats), 0n);
+  // taken(M) lies within [M − n/2 − held, M + n/2], so the answer lies within these bounds, and taken(lo) ≤ seats < taken(hi).
+  let lo = target - half - 1n > 0n ? target - half - 1n : 0n;
+  let hi = target + held + half + 1n;
+  const added = (e: Entry, m: bigint): bigint => {
+    // Slots of e worth more than V/(2M): the k ≥ 0 with 2V·k < 2M·votes − V; those beyond the seats e already holds.
+    const numerator = 2n * m * BigInt(e.votes) - total;
+    if (numerator <= 0n) return 0n;
+    const slots = (numerator + 2n * total - 1n) / (2n * total);
+    const extra = slots - BigInt(e.seats);
+    return extra > 0n ? extra : 0n;
+  };
+  const taken = (m: bigint): bigint => entries.reduce((s, e) => s + added(e, m), 0n);
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (taken(mid) <= target) lo = mid;
+    else hi = mid;
+  }
+  let given = 0;
+  for (const e of entries) {
+    const extra = Number(added(e, lo));
+    e.seats += extra;
+    given += extra;
+  }
+  return given;
+}
+
+/** All votes zero, fewer seats first: raises every party to the highest level L the seats pay for in full. */
+function levelUp(entries: Entry[], seats: number): number {
+  const target = BigInt(seats);
+  const cost = (level: bigint): bigint => entries.reduce((s, e) => (level > BigInt(e.seats) ? s + level - BigInt(e.seats) : s), 0n);
+  const lowest = BigInt(entries.reduce((m, e) => Math.min(m, e.seats), Infinity));
+  let lo = lowest;
+  let hi = lowest + target + 1n;
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (cost(mid) <= target) lo = mid;
+    else hi = mid;
+  }
+  let given = 0;
+  for (const e of entries) {
+    const extra = lo > BigInt(e.seats) ? Number(lo - BigInt(e.seats)) : 0;
+    e.seats += extra;
+    given += extra;
+  }
+  return given;
 }
 
 /** 32-bit FNV-1a over the UTF-8 bytes of `s` (Go's hash/fnv New32a). */
@@ -125,5 +201,7 @@ export function fnv1a32(s: string): number {
  */
 export function tieBreakerByUid(uid: string): WebsterTieBreak {
   const descending = uid !== '' && (fnv1a32(uid) & 1) === 1;
-  return (a, b) => a.seats - b.seats || (descending ? byName(b.name, a.name) : byName(a.name, b.name));
+  const tieBreak: WebsterTieBreak = (a, b) => a.seats - b.seats || (descending ? byName(b.name, a.name) : byName(a.name, b.name));
+  FEWER_SEATS_FIRST.add(tieBreak);
+  return tieBreak;
 }

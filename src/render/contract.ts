@@ -1,9 +1,9 @@
 // The JSON document of docs/reference/contract.md (`flotilla render --format json`), built from a RenderResult.
 import type { PlacementResult, PreviousPlacement } from '../model/types.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import type { RenderResult } from './render-fleet.js';
+import type { ClusterSummary, RenderResult } from './render-fleet.js';
 import { versionedKey } from '../objects/identity.js';
-import { sortKeysDeep } from '../objects/serialize.js';
+import { sortKeysDeep, sortedJsonWriter, sortedKeys } from '../objects/serialize.js';
 
 /** The contract's placement entry (plus `affinityName`, which `--previous` needs for clusterAffinities). */
 export function placementJson(p: PlacementResult): Record<string, unknown> {
@@ -18,23 +18,66 @@ export function placementJson(p: PlacementResult): Record<string, unknown> {
   return out;
 }
 
-/** The whole render document; manifests keep their own (sorted) key order. */
+/** A cluster of the render document, its labels in sorted order from the start. */
+function clusterJson(c: ClusterSummary): Record<string, unknown> {
+  const labels: Record<string, string> = {};
+  for (const key of sortedKeys(c.labels)) labels[key] = c.labels[key]!;
+  return { name: c.name, labels, ready: c.ready, provider: c.provider, region: c.region, zones: c.zones, fleets: c.fleets };
+}
+
+/** The whole render document as a value; manifests with their keys sorted at every level. */
 export function renderJson(r: RenderResult): Record<string, unknown> {
   return {
     revision: r.revision,
-    clusters: r.clusters.map((c) => ({
-      name: c.name,
-      labels: sortKeysDeep(c.labels),
-      ready: c.ready,
-      provider: c.provider,
-      region: c.region,
-      zones: c.zones,
-      fleets: c.fleets,
-    })),
+    clusters: r.clusters.map(clusterJson),
     placements: r.placements.map(placementJson),
     manifests: sortKeysDeep(r.manifests),
     diagnostics: r.diagnostics,
   };
+}
+
+const GAP = '  ';
+
+/** JSON.stringify(value, null, 2) for a value written `depth` levels deep ("null" where JSON has no text for it). */
+function nestedJson(value: unknown, depth: number): string {
+  const text = JSON.stringify(value, null, 2) as string | undefined;
+  // JSON escapes every line break inside strings, so each newline of the text starts a line to indent.
+  return text === undefined ? 'null' : depth === 0 ? text : text.replaceAll('\n', `\n${GAP.repeat(depth)}`);
+}
+
+/** An array at `depth`, one chunk per item, laid out as JSON.stringify(…, null, 2) lays it out. */
+function* arrayChunks<T>(items: readonly T[], depth: number, itemJson: (item: T, depth: number) => string): Generator<string> {
+  if (items.length === 0) {
+    yield '[]';
+    return;
+  }
+  const inner = `\n${GAP.repeat(depth + 1)}`;
+  for (let i = 0; i < items.length; i++) yield `${i === 0 ? '[' : ','}${inner}${itemJson(items[i]!, depth + 1)}`;
+  yield `\n${GAP.repeat(depth)}]`;
+}
+
+/**
+ * The render document's text (docs/reference/contract.md), piece by piece — a cluster, a placement, a
+ * manifest at a time — so that a large fleet's document is written as it is made, never held whole.
+ * The pieces join to JSON.stringify(renderJson(r), null, 2) + "\n", byte for byte, without the
+ * sorted copy of every manifest: each object's keys are put in order as it is written.
+ */
+export function* renderJsonChunks(r: RenderResult): Generator<string> {
+  yield `{\n${GAP}"revision": ${nestedJson(r.revision, 1)},\n${GAP}"clusters": `;
+  yield* arrayChunks(r.clusters, 1, (c, depth) => nestedJson(clusterJson(c), depth));
+  yield `,\n${GAP}"placements": `;
+  yield* arrayChunks(r.placements, 1, (p, depth) => nestedJson(placementJson(p), depth));
+  yield `,\n${GAP}"manifests": `;
+  const clusters = sortedKeys(r.manifests);
+  const manifestJson = sortedJsonWriter();
+  for (let i = 0; i < clusters.length; i++) {
+    yield `${i === 0 ? '{' : ','}\n${GAP.repeat(2)}${JSON.stringify(clusters[i])}: `;
+    yield* arrayChunks(r.manifests[clusters[i]!]!, 2, (o, depth) => manifestJson(o, depth) ?? 'null');
+  }
+  yield clusters.length === 0 ? '{}' : `\n${GAP}}`;
+  yield `,\n${GAP}"diagnostics": `;
+  yield* arrayChunks(r.diagnostics, 1, (d, depth) => nestedJson(d, depth));
+  yield '\n}\n';
 }
 
 /** Reads the `placements` of a previous render document (`--previous FILE`). */

@@ -1,12 +1,16 @@
 // The CLI end to end (docs/reference/contract.md): exit statuses, the render JSON contract, --out, --ref, explain,
 // validate formats and the demo.
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { flotilla, ROOT } from '../helpers/cli.js';
 import { cleanupRepos, commitFiles, makeRepo } from '../helpers/git.js';
 import { expectGolden } from '../helpers/golden.js';
+import { render } from '../helpers/fleet.js';
+import { readFleetDirectory } from '../../src/load/files.js';
+import { renderJson } from '../../src/render/contract.js';
 
 const SEED = path.join(ROOT, 'fixtures/seed');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'flotilla-cli-'));
@@ -43,6 +47,46 @@ describe('flotilla render', () => {
     expect(keys).toEqual([...keys].sort());
     const b = await flotilla(['render', '--repo', SEED, '--format', 'json']);
     expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('--format json on the seed fleet prints exactly test/golden/seed-render.json', async () => {
+    const r = await flotilla(['render', '--repo', SEED, '--format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(readFileSync(path.join(ROOT, 'test/golden/seed-render.json'), 'utf8'));
+  });
+
+  it('--format json into a slowly read pipe: written as the reader takes it, the bytes of the document built whole', async () => {
+    const fleet = path.join(tmp, 'large-json');
+    mkdirSync(path.join(fleet, 'apps'), { recursive: true });
+    const clusters = ['east', 'north', 'west'].map(
+      (name) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${name}}\n`,
+    );
+    writeFileSync(path.join(fleet, 'clusters.yaml'), clusters.join('---\n'));
+    const policy = 'apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\nmetadata: {name: all}\n';
+    writeFileSync(path.join(fleet, 'policy.yaml'), `${policy}spec:\n  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment}]\n`);
+    for (let i = 0; i < 150; i++) {
+      writeFileSync(
+        path.join(fleet, 'apps', `app-${i}.yaml`),
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: app-${i}, labels: {team: t${i % 7}, app: app-${i}}}\n` +
+          `spec:\n  replicas: ${i % 9}\n  selector: {matchLabels: {app: app-${i}}}\n` +
+          `  template:\n    metadata: {labels: {app: app-${i}}}\n    spec:\n      containers:\n` +
+          `      - {name: main, image: "registry.example.com/app-${i}:1.${i}", env: [{name: Z, value: "1"}, {name: A, value: "2"}]}\n`,
+      );
+    }
+    const expected = JSON.stringify(renderJson(render(await readFleetDirectory(fleet))), null, 2) + '\n';
+    expect(expected.length).toBeGreaterThan(512 * 1024); // several times a pipe's buffer, so the writer has to wait
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/flotilla.js'), 'render', '--repo', fleet, '--format', 'json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const pieces: Buffer[] = [];
+    for await (const piece of child.stdout) {
+      pieces.push(piece as Buffer);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    const code = await new Promise((resolve) => (child.exitCode !== null ? resolve(child.exitCode) : child.once('exit', resolve)));
+    expect(code).toBe(0);
+    expect(pieces.length).toBeGreaterThan(4);
+    expect(Buffer.concat(pieces).toString('utf8')).toBe(expected);
   });
 
   it('--out writes <cluster>/<namespace or _cluster>/<kind>-<name>.yaml', async () => {

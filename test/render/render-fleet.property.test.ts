@@ -2,7 +2,7 @@
 // file and document order, replicas conserved for Divided, filtered clusters never chosen.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderJson } from '../../src/render/contract.js';
+import { renderJson, renderJsonChunks } from '../../src/render/contract.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import type { SourceFile } from '../../src/load/parse.js';
 
@@ -110,6 +110,16 @@ describe('render invariants', () => {
   it('the same input always gives the same bytes', () => {
     fc.assert(
       fc.property(fleetArb, (files) => bytes(files) === bytes(files)),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the streamed document is JSON.stringify(renderJson(r), null, 2) and a newline, byte for byte', () => {
+    fc.assert(
+      fc.property(fleetArb, (files) => {
+        const r = render(files);
+        expect([...renderJsonChunks(r)].join('')).toBe(JSON.stringify(renderJson(r), null, 2) + '\n');
+      }),
       { numRuns: 60 },
     );
   });

@@ -1,16 +1,32 @@
 // flotilla render: placements and per-cluster manifests of a revision (docs/reference/contract.md).
 import path from 'node:path';
-import { renderJson } from '../../render/contract.js';
+import { renderJsonChunks } from '../../render/contract.js';
 import { toStableYaml } from '../../objects/serialize.js';
 import { writeManifestTree } from '../../output/directory.js';
 import { formatDiagnosticsText, summarizeDiagnostics } from '../../model/diagnostics-format.js';
 import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
-import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
+import { checkFormat, Exit, parseFlags, type Command, type CommandIO } from '../io.js';
 
 /** Failed files printed one per line; the rest are counted. */
 const MAX_FAILURES_SHOWN = 20;
 
 const USAGE = `flotilla render ${FLEET_FLAGS_USAGE} [--out DIR] [--format yaml|json]`;
+
+/** Output is written in pieces of about this many characters: few writes, and never the whole document at once. */
+const WRITE_SIZE = 1 << 16;
+
+/** Writes `chunks` to stdout in pieces of about WRITE_SIZE, waiting for the reader whenever stdout asks to. */
+async function writeChunks(io: CommandIO, chunks: Iterable<string>): Promise<void> {
+  let piece = '';
+  for (const chunk of chunks) {
+    piece += chunk;
+    if (piece.length < WRITE_SIZE) continue;
+    io.stdout(piece);
+    piece = '';
+    await io.stdoutDrained?.();
+  }
+  if (piece) io.stdout(piece);
+}
 
 /** Renders and prints (or writes with --out); exit 1 when any error diagnostic exists or a file could not be written. */
 export const renderCommand: Command = async (argv, io) => {
@@ -36,7 +52,7 @@ export const renderCommand: Command = async (argv, io) => {
     }
   }
   if (format === 'json') {
-    io.stdout(JSON.stringify(renderJson(result), null, 2) + '\n');
+    await writeChunks(io, renderJsonChunks(result));
   } else if (!values.out) {
     const docs: string[] = [];
     for (const [cluster, objects] of Object.entries(result.manifests)) {

@@ -1,0 +1,99 @@
+// toSortedJson writes, without a sorted copy, the bytes JSON.stringify(sortKeysDeep(value), null, 2) wrote:
+// the render JSON document (docs/reference/contract.md) depends on it byte for byte.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { sortKeysDeep, sortedKeys, toSortedJson } from '../../src/objects/serialize.js';
+
+const reference = (value: unknown) => JSON.stringify(sortKeysDeep(value), null, 2) as string | undefined;
+
+/** Re-indents a reference text written at depth 0 as the lines of a value nested `depth` levels deep. */
+const nested = (text: string, depth: number) => text.replaceAll('\n', `\n${'  '.repeat(depth)}`);
+
+/** Keys that sort differently as strings and as array indices, or are no array index at all. */
+const awkwardKey = fc.constantFrom(
+  '0',
+  '1',
+  '2',
+  '9',
+  '10',
+  '01',
+  '-1',
+  '1.5',
+  '4294967294',
+  '4294967295',
+  '99999999999',
+  '',
+  ' ',
+  'a',
+  'B',
+  'b',
+  'é',
+  '😀',
+  '\u0000',
+  '"',
+  'toJSON',
+  '__proto__x',
+  '__proto__',
+  'apiVersion',
+  'metadata',
+);
+
+const leaf = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.boolean(),
+  fc.double(),
+  fc.integer(),
+  fc.constant(-0),
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.constant('\ud800 lone surrogate'),
+  fc.date({ noInvalidDate: true }),
+);
+
+const { value } = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small', withCrossShrink: true }, leaf, tie('array'), tie('object')),
+  array: fc.array(tie('value'), { maxLength: 5 }),
+  object: fc.dictionary(fc.oneof(awkwardKey, fc.string()), tie('value'), { maxKeys: 6 }),
+}));
+
+describe('toSortedJson', () => {
+  it('equals JSON.stringify(sortKeysDeep(value), null, 2) for any JSON-like value, at any depth (property)', () => {
+    fc.assert(
+      fc.property(value, fc.integer({ min: 0, max: 4 }), (v, depth) => {
+        const expected = reference(v);
+        expect(toSortedJson(v, depth)).toBe(expected === undefined ? undefined : nested(expected, depth));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('shares nothing between calls and leaves its input untouched (the same subtree under two parents)', () => {
+    const shared = { z: 1, a: [{ y: 2, b: 3 }] };
+    const doc = { second: shared, first: shared };
+    const before = JSON.stringify(doc);
+    expect(toSortedJson(doc)).toBe(reference(doc));
+    expect(JSON.stringify(doc)).toBe(before);
+  });
+
+  it('orders array-index keys first, numerically, as the sorted copy enumerates them', () => {
+    const object = { b: 1, '10': 2, a: 3, '9': 4, '01': 5, '4294967295': 6 };
+    expect(sortedKeys(object)).toEqual(['9', '10', '01', '4294967295', 'a', 'b']);
+    expect(toSortedJson(object)).toBe(reference(object));
+  });
+
+  it('writes a Date as {} and leaves out undefined members, like the sorted copy', () => {
+    const object = { when: new Date(0), gone: undefined, list: [undefined, () => 1] };
+    expect(toSortedJson(object)).toBe('{\n  "list": [\n    null,\n    null\n  ],\n  "when": {}\n}');
+    expect(toSortedJson(object)).toBe(reference(object));
+    expect(toSortedJson(undefined)).toBeUndefined();
+  });
+
+  it('leaves out an own __proto__ member (YAML can make one), which the sorted copy turned into a prototype', () => {
+    const object = { kind: 'ConfigMap' };
+    Object.defineProperty(object, '__proto__', { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
+    expect(Object.keys(object)).toEqual(['kind', '__proto__']);
+    expect(toSortedJson(object)).toBe('{\n  "kind": "ConfigMap"\n}');
+    expect(toSortedJson(object)).toBe(reference(object));
+  });
+});

@@ -1,0 +1,99 @@
+// The render JSON document (docs/reference/contract.md) written piece by piece: the same bytes as the
+// document built whole, whatever a manifest holds, and never one piece per document.
+import { describe, expect, it } from 'vitest';
+import { renderJson, renderJsonChunks } from '../../src/render/contract.js';
+import { render } from '../helpers/fleet.js';
+
+const CLUSTERS = `apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: "10"
+  labels: {zone: b, "2": two, "10": ten, app: x}
+spec: {region: east}
+---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: east-1
+spec: {region: east}
+`;
+
+/**
+ * A ConfigMap and a Deployment with what sorts awkwardly or serialises specially: array-index keys,
+ * unicode, escapes, a YAML 1.1 timestamp (loaded as a string), empty objects and lists.
+ */
+const AWKWARD = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: awkward
+  annotations: {"b": "1", "a": "2"}
+data:
+  "9": nine
+  "10": ten
+  "01": zero-one
+  zebra: "tab\\there \\"quoted\\" back\\\\slash"
+  émoji: "😀 and \\u2028"
+  Apple: upper
+binaryData: {}
+immutable: false
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: app
+spec:
+  replicas: 3
+  selector: {matchLabels: {app: app}}
+  template:
+    metadata:
+      labels: {app: app}
+      annotations: {deployed: 2001-12-14}
+    spec:
+      containers:
+      - {name: main, image: "app:1", args: [], env: [{value: "1.50", name: RATIO}], resources: {}}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata:
+  name: everywhere
+spec:
+  resourceSelectors:
+  - {apiVersion: v1, kind: ConfigMap}
+  - {apiVersion: apps/v1, kind: Deployment}
+  placement:
+    replicaScheduling: {replicaSchedulingType: Divided}
+`;
+
+describe('renderJsonChunks', () => {
+  it('joins to JSON.stringify(renderJson(r), null, 2) + newline for awkward manifests and cluster names', () => {
+    const r = render([
+      { path: 'clusters.yaml', text: CLUSTERS },
+      { path: 'apps.yaml', text: AWKWARD },
+    ]);
+    expect(Object.keys(r.manifests)).toEqual(['10', 'east-1']);
+    const expected = JSON.stringify(renderJson(r), null, 2) + '\n';
+    expect([...renderJsonChunks(r)].join('')).toBe(expected);
+    // The document really holds what makes this hard: index keys first, then sorted names, and escapes.
+    expect(expected).toMatch(/"9": "nine",\n\s+"10": "ten",\n\s+"01": "zero-one",\n\s+"Apple": "upper"/);
+    expect(expected).toContain('"zebra": "tab\\there \\"quoted\\" back\\\\slash"');
+  });
+
+  it('an empty fleet: empty lists and an empty manifests object', () => {
+    const r = render([]);
+    const text = [...renderJsonChunks(r)].join('');
+    expect(text).toBe(JSON.stringify(renderJson(r), null, 2) + '\n');
+    expect(text).toContain('"manifests": {}');
+  });
+
+  it('comes in pieces: one per cluster entry, placement and manifest, so the writer never holds the whole document', () => {
+    const r = render([
+      { path: 'clusters.yaml', text: CLUSTERS },
+      { path: 'apps.yaml', text: AWKWARD },
+    ]);
+    const chunks = [...renderJsonChunks(r)];
+    const objects = Object.values(r.manifests).reduce((n, list) => n + list.length, 0);
+    expect(chunks.length).toBeGreaterThanOrEqual(r.clusters.length + r.placements.length + objects);
+    const longest = Math.max(...chunks.map((c) => c.length));
+    expect(longest).toBeLessThan(chunks.join('').length / 4);
+  });
+});
