@@ -100,5 +100,5 @@ describe('incremental renderer equals the full render', () => {
       }),
       { numRuns: 50 },
     );
-  });
+  }, 90_000); // 50 sequences of 10 full-vs-incremental renders: about 15 s alone, more on a loaded 2-core machine
 });
