@@ -166,7 +166,8 @@ await victim.manager.stop().catch(() => undefined);
 
 const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms} ms`);
 console.log(
-  `HA: ${CLUSTERS} clusters, ${SHARDS} shards, ${REPLICAS} replicas (simulated cluster applies 40–120 ms, parallelism 10 per replica; leases 15 s / 10 s / 2 s)`,
+  `HA: ${CLUSTERS} clusters, ${SHARDS} shards, ${REPLICAS} replicas (simulated cluster ` +
+    `applies 40–120 ms, parallelism 10 per replica; leases 15 s / 10 s / 2 s)`,
 );
 console.log(`| measurement | value |`);
 console.log(`|---|---|`);

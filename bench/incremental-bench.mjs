@@ -77,7 +77,9 @@ if (process.argv[2] === '--child') {
   const ratio = median(rounds.map((r) => r.oneFileMs / r.fullMs));
   const policyRatio = median(rounds.map((r) => r.onePolicyMs / r.fullMs));
   console.log(
-    `incremental render benchmark (node ${process.version}, ${CLUSTERS} clusters × ${WORKLOADS} workloads: ${last.objects} objects, ${last.rendered} rendered; median of ${ROUNDS} rounds, each in its own process)\n`,
+    `incremental render benchmark (node ${process.version}, ${CLUSTERS} clusters × ` +
+      `${WORKLOADS} workloads: ${last.objects} objects, ${last.rendered} rendered; median of ` +
+      `${ROUNDS} rounds, each in its own process)\n`,
   );
   console.log('| update | ms | / full | parsed files | rescheduled | re-rendered objects |');
   console.log('|---|---|---|---|---|---|');
@@ -85,14 +87,18 @@ if (process.argv[2] === '--child') {
   console.log(`| full (first update) | ${full.toFixed(0)} | 100% | | | |`);
   const s1 = last.oneFileStats;
   console.log(
-    `| one-file commit (one Deployment's replicas) | ${oneFile.toFixed(0)} | ${(ratio * 100).toFixed(1)}% | ${s1.reparsedFiles} | ${s1.rescheduled} | ${s1.rerenderedObjects} |`,
+    `| one-file commit (one Deployment's replicas) | ${oneFile.toFixed(0)} | ` +
+      `${(ratio * 100).toFixed(1)}% | ${s1.reparsedFiles} | ${s1.rescheduled} | ${s1.rerenderedObjects} |`,
   );
   const s2 = last.onePolicyStats;
   console.log(
-    `| one-policy commit (a static weight) | ${onePolicy.toFixed(0)} | ${(policyRatio * 100).toFixed(1)}% | ${s2.reparsedFiles} | ${s2.rescheduled} | ${s2.rerenderedObjects} |`,
+    `| one-policy commit (a static weight) | ${onePolicy.toFixed(0)} | ` +
+      `${(policyRatio * 100).toFixed(1)}% | ${s2.reparsedFiles} | ${s2.rescheduled} | ` +
+      `${s2.rerenderedObjects} |`,
   );
   const ok = ratio <= 0.1 && oneFile < 1000;
   console.log(
-    `\none-file commit: ${(ratio * 100).toFixed(1)}% of full (target ≤ 10%), ${oneFile.toFixed(0)} ms (target < 1000 ms): ${ok ? 'met' : 'NOT MET'}`,
+    `\none-file commit: ${(ratio * 100).toFixed(1)}% of full (target ≤ 10%), ` +
+      `${oneFile.toFixed(0)} ms (target < 1000 ms): ${ok ? 'met' : 'NOT MET'}`,
   );
 }

@@ -48,7 +48,7 @@ try {
   // workload (selected by name, the most specific selector) and spreads it over two regions by
   // available replicas. Built from the workloads' names only, so it follows synthetic-fleet changes.
   const deployments = files
-    .map((f) => /kind: Deployment\nmetadata:\n  name: (\S+)\n  namespace: (\S+)/.exec(f.text))
+    .map((f) => /kind: Deployment\nmetadata:\n {2}name: (\S+)\n {2}namespace: (\S+)/.exec(f.text))
     .filter(Boolean)
     .map((m) => ({ name: m[1], namespace: m[2] }));
   const taken = deployments.filter((_, i) => i % 3 === 0);
@@ -79,7 +79,8 @@ ${selectors}
   git(dir, 'commit', '-q', '-m', `policy two-regions takes ${taken.length} of ${deployments.length} workloads`);
 
   console.log(
-    `plan benchmark (node ${process.version}, ${CLUSTERS} clusters × ${WORKLOADS} workloads, second commit: a policy taking every third workload; whole process, median of ${ROUNDS})\n`,
+    `plan benchmark (node ${process.version}, ${CLUSTERS} clusters × ${WORKLOADS} workloads, ` +
+      `second commit: a policy taking every third workload; whole process, median of ${ROUNDS})\n`,
   );
   console.log('| format | exit | wall time ms | output KiB | resources changing placement | objects added / removed / changed |');
   console.log('|---|---|---|---|---|---|');

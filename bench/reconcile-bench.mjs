@@ -258,7 +258,9 @@ if (process.argv[2] === '--child') {
   console.log(`\nfull pass stages: ${stages(r.fullTimings)}`);
   console.log(`steady one-file pass stages: ${stages(r.steadyTimings)}`);
   console.log(
-    `steady one-file pass: ${r.steadyCounts.configured} objects rewritten; renderer reparsed ${r.steadyStats.reparsedFiles} file, rescheduled ${r.steadyStats.rescheduled}, re-rendered ${r.steadyStats.rerenderedObjects}`,
+    `steady one-file pass: ${r.steadyCounts.configured} objects rewritten; renderer reparsed ` +
+      `${r.steadyStats.reparsedFiles} file, rescheduled ${r.steadyStats.rescheduled}, ` +
+      `re-rendered ${r.steadyStats.rerenderedObjects}`,
   );
   console.log(`first one-file pass: renderer rescheduled ${r.firstStats.rescheduled} (the placements became Karmada's previous)`);
   console.log(`peak RSS: fetch ${Math.round(f.rss / 2 ** 20)} MiB, reconcile ${Math.round(r.rss / 2 ** 20)} MiB`);

@@ -123,12 +123,16 @@ if (process.argv[2] === '--child') {
   for (const s of SIZES) rows.push({ ...child('--child', s), ...child('--peak', s) });
   console.log(`render benchmark (node ${process.version}, median of ${ROUNDS} rounds per size, each size in its own process)\n`);
   console.log(
-    '| clusters × workloads | files | MiB | placements | objects rendered | parse floor ms | full render ms | render / parse | schedule ms per resource | schema check ms (per resource) | peak RSS MiB |',
+    '| clusters × workloads | files | MiB | placements | objects rendered | parse floor ms | ' +
+      'full render ms | render / parse | schedule ms per resource | schema check ms (per ' +
+      'resource) | peak RSS MiB |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const r of rows) {
     console.log(
-      `| ${r.clusters} × ${r.workloads} | ${r.files} | ${r.megabytes} | ${r.placements} | ${r.renderedObjects} | ${r.parseMs} | ${r.renderMs} | ${r.renderOverParse}× | ${r.scheduleMsPerResource} | ${r.schemaMs} (${r.schemaMsPerResource}) | ${r.peakRssMiB} |`,
+      `| ${r.clusters} × ${r.workloads} | ${r.files} | ${r.megabytes} | ${r.placements} | ` +
+        `${r.renderedObjects} | ${r.parseMs} | ${r.renderMs} | ${r.renderOverParse}× | ` +
+        `${r.scheduleMsPerResource} | ${r.schemaMs} (${r.schemaMsPerResource}) | ${r.peakRssMiB} |`,
     );
     if (r.errorDiagnostics) console.log(`\n!! ${r.errorDiagnostics} error diagnostics, first: ${r.firstError}`);
   }

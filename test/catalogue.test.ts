@@ -145,7 +145,8 @@ describe('bad-input catalogue', () => {
       const line = 'key: value value value value value value value value value value value\n';
       await writeFile(
         path.join(dir, 'big.yaml'),
-        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n${'  '.concat(line).repeat(Math.ceil(20_000_000 / (line.length + 2)))}`,
+        `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ` +
+          `big\ndata:\n${'  '.concat(line).repeat(Math.ceil(20_000_000 / (line.length + 2)))}`,
       );
       await writeFile(path.join(dir, 'small.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: small\n');
       const started = Date.now();

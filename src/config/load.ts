@@ -105,7 +105,8 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
       if (t.type === 'git' && (t.branch === status.branch || t.branch === source?.branch)) {
         v.fail(
           `targets[${i}].git.branch`,
-          `"${t.branch}" is already the ${t.branch === status.branch ? 'status' : 'source'} branch; rendered manifests need a branch of their own`,
+          `"${t.branch}" is already the ${t.branch === status.branch ? 'status' : 'source'} branch; ` +
+            `rendered manifests need a branch of their own`,
         );
       }
     }
@@ -193,7 +194,8 @@ function readSource(v: Validator, raw: Record<string, unknown>, baseDir: string)
       if (secretParams.length > 0)
         v.fail(
           'source.url',
-          `must not carry a secret in its query string (${secretParams.map((k) => `"${k}"`).join(', ')}); name environment variables in source.auth instead`,
+          `must not carry a secret in its query string ` +
+            `(${secretParams.map((k) => `"${k}"`).join(', ')}); name environment variables in source.auth instead`,
         );
     } else if (/^file:\/\//i.test(url)) {
       localPath = path.resolve(baseDir, decodeURIComponent(url.replace(/^file:\/\//i, '')));
@@ -452,8 +454,9 @@ class Validator {
     const s = this.string(value, at, required);
     if (s === undefined) return undefined;
     const name = s.replace(/^refs\/heads\//, '');
-    // eslint-disable-next-line no-control-regex
+
     if (
+      // eslint-disable-next-line no-control-regex -- git's ref-name rules refuse control characters
       /[\x00-\x20\x7f~^:?*[\\]/.test(name) ||
       name.includes('..') ||
       name.includes('//') ||

@@ -182,7 +182,8 @@ function readTaints(r: ManifestReader, value: unknown, path: FieldPath): Taint[]
     if (!TAINT_EFFECTS.includes(effect)) {
       r.error(
         'INVALID_CLUSTER',
-        `${formatPath([...p, 'effect'])}: unsupported taint effect "${effect}", must be NoSchedule, PreferNoSchedule or NoExecute; the taint is ignored`,
+        `${formatPath([...p, 'effect'])}: unsupported taint effect "${effect}", must be ` +
+          `NoSchedule, PreferNoSchedule or NoExecute; the taint is ignored`,
         has(obj, 'effect') ? [...p, 'effect'] : p,
       );
       return;
@@ -349,7 +350,8 @@ export function mergeClusters(declarations: readonly ClusterDeclaration[], sink:
             const first = labelOrigin[key]!;
             sink.warn(
               'CLUSTER_LABEL_CONFLICT',
-              `cluster ${name}: label ${key}="${value}" conflicts with ${key}="${labels[key]}" declared at ${first.file}:${first.line}; the first declaration wins`,
+              `cluster ${name}: label ${key}="${value}" conflicts with ${key}="${labels[key]}" declared ` +
+                `at ${first.file}:${first.line}; the first declaration wins`,
               { source: d.source, path: d.labelPaths[key] ?? [] },
             );
           }

@@ -78,7 +78,8 @@ export function parsePlacement(r: ManifestReader, value: unknown, path: FieldPat
     for (const skewPath of spread.maxSkewPaths) {
       r.warn(
         'MAXSKEW_NOT_APPLICABLE',
-        `${formatPath(skewPath)} has no effect: replicas are Duplicated (no replicaScheduling, or type Duplicated), so there is nothing to balance`,
+        `${formatPath(skewPath)} has no effect: replicas are Duplicated (no replicaScheduling, or ` +
+          `type Duplicated), so there is nothing to balance`,
         skewPath,
       );
     }
@@ -295,7 +296,9 @@ function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPa
     const fields = [...fieldsSeen].join(', ');
     r.warn(
       'SPREAD_CONSTRAINT_IGNORED',
-      `${formatPath(path)} spread by ${fields} without a cluster constraint, which Karmada rejects; flotilla places as if {spreadByField: cluster} without limits were given${constraints.some((c) => c.maxSkew !== undefined) ? ' and keeps their maxSkew limits' : ''}`,
+      `${formatPath(path)} spread by ${fields} without a cluster constraint, which Karmada ` +
+        `rejects; flotilla places as if {spreadByField: cluster} without limits were ` +
+        `given${constraints.some((c) => c.maxSkew !== undefined) ? ' and keeps their maxSkew limits' : ''}`,
       path,
     );
     const skewConstraints = constraints

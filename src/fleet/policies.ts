@@ -171,7 +171,8 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
       if (!sel.name) {
         r.error(
           'INVALID_POLICY',
-          `${formatPath([...selectorsPath, i, 'name'])} cannot be empty if preemption is Always: an empty name may cause unexpected resources preemption`,
+          `${formatPath([...selectorsPath, i, 'name'])} cannot be empty if preemption is Always: an ` +
+            `empty name may cause unexpected resources preemption`,
           [...selectorsPath, i],
         );
       }

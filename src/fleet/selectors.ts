@@ -82,7 +82,10 @@ function parseFieldSelector(r: ManifestReader, value: unknown, path: FieldPath):
   return matchExpressions ? { matchExpressions } : {};
 }
 
-/** flotilla extension (docs/reference/semantics.md): preferred terms add `weight` (1..100, as Kubernetes' node affinity) to a cluster's score. */
+/**
+ * flotilla extension (docs/reference/semantics.md): preferred terms add `weight` (1..100, as
+ * Kubernetes' node affinity) to a cluster's score.
+ */
 function parsePreferred(r: ManifestReader, value: unknown, path: FieldPath): PreferredClusterTerm[] | undefined {
   const items = r.list(value, path);
   if (!items) return undefined;

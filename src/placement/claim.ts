@@ -80,7 +80,9 @@ export function claimResource(index: ClaimIndex, resource: Manifest): Claim {
   if (index.fleets.length > 1 && withPlacement.length > 0) {
     return {
       kind: 'none',
-      reason: `no policy selects it, and with ${index.fleets.length} fleets it needs a ${FLEET_LABEL} label to use a fleet's default placement`,
+      reason:
+        `no policy selects it, and with ${index.fleets.length} fleets it needs a ${FLEET_LABEL} ` +
+        `label to use a fleet's default placement`,
     };
   }
   return { kind: 'none', reason: 'no PropagationPolicy or ClusterPropagationPolicy selects it' };

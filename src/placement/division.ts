@@ -153,7 +153,8 @@ function divideOverAvailability(
       }
     }
     steps.push(
-      `aggregated: ${prior.size > 0 ? 'clusters already in use first, then ' : ''}the fewest clusters whose availability covers ${target}: ${listText(votes)}`,
+      `aggregated: ${prior.size > 0 ? 'clusters already in use first, then ' : ''}the fewest ` +
+        `clusters whose availability covers ${target}: ${listText(votes)}`,
     );
   }
   const added = webster(target, votes, uid);
@@ -210,7 +211,8 @@ export function divideByAvailability(
     steps.push(
       assigned === 0 && scheduled.length === 0
         ? `${label}, first schedule of ${replicas} replicas: availability (allocatable) ${listText(available)}`
-        : `${label}, scale up ${assigned} → ${replicas}: previous ${listText(scheduled)} kept, ${target} more by availability (allocatable) ${listText(available)}`,
+        : `${label}, scale up ${assigned} → ${replicas}: previous ${listText(scheduled)} kept, ` +
+            `${target} more by availability (allocatable) ${listText(available)}`,
     );
     result = divideOverAvailability(mode, target, available, scheduled, uid, steps);
   } else {

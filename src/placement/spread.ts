@@ -189,7 +189,8 @@ function selectByRegion(
     } else {
       const rank = pick.fillOrder.indexOf(c);
       why =
-        `region ${region} chosen, but not among the ${extra} more ${extra === 1 ? 'cluster' : 'clusters'} allowed by cluster ${clusterLimit} ` +
+        `region ${region} chosen, but not among the ${extra} more ` +
+        `${extra === 1 ? 'cluster' : 'clusters'} allowed by cluster ${clusterLimit} ` +
         `after the best cluster of each chosen region (score ${c.score}, ${c.availableReplicas} available, ${rank} ranked higher)`;
     }
     dropped.set(c.cluster.name, why);

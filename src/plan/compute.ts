@@ -66,7 +66,9 @@ export function computePlan(base: RenderResult, head: RenderResult, options: Pla
       if (added.length === 0) continue;
       const text = added.map((t) => `{${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}}`).join(', ');
       notes.push(
-        `cluster ${c.name} gains taint ${text}: what is already placed there stays (the taint filter passes clusters of the previous result, as in Karmada’s scheduler), only new placements avoid it; \`flotilla plan --fresh\` shows a schedule from scratch`,
+        `cluster ${c.name} gains taint ${text}: what is already placed there stays (the taint ` +
+          `filter passes clusters of the previous result, as in Karmada’s scheduler), only new ` +
+          `placements avoid it; \`flotilla plan --fresh\` shows a schedule from scratch`,
       );
     }
   }

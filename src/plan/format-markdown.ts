@@ -56,7 +56,8 @@ function summaryBlocks(report: PlanReport): string[] {
       .map((d) => `> - ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**: ${md(d.message)}`);
     if (errors.length > 10) lines.push(`> - … and ${errors.length - 10} more`);
     essential.push(
-      `> [!CAUTION]\n> **Head has ${plural(report.head.errors, 'error')}**: flotilla will not apply it; what could be computed is shown below.\n${lines.join('\n')}\n`,
+      `> [!CAUTION]\n> **Head has ${plural(report.head.errors, 'error')}**: flotilla will not ` +
+        `apply it; what could be computed is shown below.\n${lines.join('\n')}\n`,
     );
   }
   if (report.notes.length > 0) essential.push(`> [!NOTE]\n${report.notes.map((n) => `> ${md(n)}`).join('\n>\n')}\n`);
@@ -91,7 +92,9 @@ function placementBlocks(report: PlanReport): string[] {
   for (const w of report.workloads) {
     const cells = w.clusters.filter((c) => c.reason).map((c) => `  - ${md(c.cluster)} ${cellText(c)}: ${md(c.reason!)}`);
     why.push(
-      `- **${md(describeRef(w.resource))}** (${md(policyText(w.policy.after ?? w.policy.before))})${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`,
+      `- **${md(describeRef(w.resource))}** ` +
+        `(${md(policyText(w.policy.after ?? w.policy.before))})` +
+        `${w.reasons.length ? `: ${md(w.reasons.join('; '))}` : ''}\n${cells.join('\n')}`,
     );
   }
   blocks.push(`\n<details><summary>Why each cell changed</summary>\n\n${why.join('\n')}\n\n</details>\n`);
@@ -107,7 +110,8 @@ function declarationBlocks(report: PlanReport): string[] {
   for (const d of declarations) {
     const fields = d.fields.map((f) => code(f)).join(', ') + (d.moreFields ? ` and ${d.moreFields} more` : '');
     blocks.push(
-      `- ${icon[d.change]} ${d.change} **${md(`${d.kind} ${d.namespace ? d.namespace + '/' : ''}${d.name}`)}**${fields ? `: ${fields}` : ''}`,
+      `- ${icon[d.change]} ${d.change} ` +
+        `**${md(`${d.kind} ${d.namespace ? d.namespace + '/' : ''}${d.name}`)}**${fields ? `: ${fields}` : ''}`,
     );
   }
   blocks.push('');
@@ -146,10 +150,12 @@ function diagnosticBlocks(report: PlanReport): string[] {
   const icon = { error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
   const lines = report.diagnostics.map(
     (d) =>
-      `- ${icon[d.severity]} ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**${d.isNew ? ' 🆕' : ''}: ${md(d.message)}`,
+      `- ${icon[d.severity]} ${d.file ? `${code(`${d.file}${d.line ? `:${d.line}` : ''}`)} ` : ''}**${d.code}**${d.isNew ? ' 🆕' : ''}: ` +
+      `${md(d.message)}`,
   );
   return [
-    `<details><summary>Diagnostics of ${headDiagnosticsText(report)}${fresh ? `, ${fresh} new` : ''}</summary>\n\n${lines.join('\n')}\n\n</details>\n`,
+    `<details><summary>Diagnostics of ` +
+      `${headDiagnosticsText(report)}${fresh ? `, ${fresh} new` : ''}</summary>\n\n${lines.join('\n')}\n\n</details>\n`,
   ];
 }
 
@@ -162,7 +168,10 @@ function fitToLimit(head: string, blocks: readonly string[], limit: number): str
   let size = head.length + 1;
   let shown = 0;
   const noteFor = (n: number) =>
-    `\n> [!NOTE]\n> **Plan truncated** to stay under ${limit.toLocaleString('en-US')} characters: ${blocks.length - n} of ${blocks.length} parts left out (${full.length.toLocaleString('en-US')} characters in full). Run \`flotilla plan --format text\` or \`--format json\` for everything.\n`;
+    `\n> [!NOTE]\n> **Plan truncated** to stay under ${limit.toLocaleString('en-US')} ` +
+    `characters: ${blocks.length - n} of ${blocks.length} parts left out ` +
+    `(${full.length.toLocaleString('en-US')} characters in full). Run \`flotilla plan --format ` +
+    `text\` or \`--format json\` for everything.\n`;
   const reserve = noteFor(0).length + 64;
   for (const b of blocks) {
     if (size + b.length + 1 + reserve > limit) break;

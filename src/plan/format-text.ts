@@ -19,7 +19,9 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
     paint('bold', `flotilla plan ${shortRevision(report.base)} → ${shortRevision(report.head)}: ${summaryParts(report).join('; ')}`),
   );
   out.push(
-    `head: ${plural(report.head.errors, 'error')}, ${plural(report.head.warnings, 'warning')}; ${report.headScheduledOnBase ? "head scheduled on top of base's placements" : 'head scheduled from scratch'}; max move ${Math.round(report.maxMove * 100)}%`,
+    `head: ${plural(report.head.errors, 'error')}, ${plural(report.head.warnings, 'warning')}; ` +
+      `${report.headScheduledOnBase ? "head scheduled on top of base's placements" : 'head scheduled from scratch'}; ` +
+      `max move ${Math.round(report.maxMove * 100)}%`,
   );
   if (report.head.errors > 0)
     out.push(paint('red', `head has ${plural(report.head.errors, 'error')}: flotilla will not apply it; what could be computed follows`));
@@ -40,8 +42,9 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
       const cellWidth = Math.max(...w.clusters.map((c) => cellText(c).length), 0);
       for (const c of w.clusters) {
         const delta = deltaText(c);
-        const line =
-          `    ${c.cluster.padEnd(width)}  ${cellText(c).padEnd(cellWidth)}  ${delta.padEnd(4)}${c.reason ? `  ${c.reason}` : ''}`.trimEnd();
+        const line = (
+          `    ${c.cluster.padEnd(width)}  ${cellText(c).padEnd(cellWidth)}  ` + `${delta.padEnd(4)}${c.reason ? `  ${c.reason}` : ''}`
+        ).trimEnd();
         out.push(c.reason ? paint(c.delta < 0 || (c.placedBefore && !c.placedAfter) ? 'red' : 'green', line) : line);
       }
     }

@@ -65,7 +65,9 @@ export function assessRisks(base: RenderResult, head: RenderResult, workloads: r
     if (total > 0 && w.moved / total > maxMove) {
       risks.push({
         code: 'LARGE_MOVE',
-        message: `${name}: ${w.moved} of ${total} replicas (${Math.round((100 * w.moved) / total)}%) move at once, more than --max-move ${Math.round(maxMove * 100)}%`,
+        message:
+          `${name}: ${w.moved} of ${total} replicas (${Math.round((100 * w.moved) / total)}%) move ` +
+          `at once, more than --max-move ${Math.round(maxMove * 100)}%`,
         resource: w.resource,
       });
     }
@@ -100,7 +102,9 @@ export function assessRisks(base: RenderResult, head: RenderResult, workloads: r
     if (d.code !== 'VS_SUBSET_UNBACKED' || known.has(d.message)) continue;
     risks.push({
       code: 'VS_SUBSET_UNBACKED',
-      message: `VirtualService weights no longer backed by replicas: ${d.message}${d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : ''}`,
+      message:
+        `VirtualService weights no longer backed by replicas: ` +
+        `${d.message}${d.file ? ` (${d.file}${d.line ? `:${d.line}` : ''})` : ''}`,
       resource: null,
     });
   }

@@ -18,7 +18,8 @@ export function summaryParts(report: PlanReport): string[] {
   const parts: string[] = [];
   if (s.workloadsChanged > 0) {
     parts.push(
-      `${plural(s.workloadsChanged, 'resource changes', 'resources change')} placement${s.replicasMoved > 0 ? ` (${plural(s.replicasMoved, 'replica moves', 'replicas move')})` : ''}`,
+      `${plural(s.workloadsChanged, 'resource changes', 'resources change')} ` +
+        `placement${s.replicasMoved > 0 ? ` (${plural(s.replicasMoved, 'replica moves', 'replicas move')})` : ''}`,
     );
   }
   const objects = [

@@ -1,5 +1,6 @@
 // The JSON document of docs/reference/contract.md (`flotilla render --format json`), built from a RenderResult.
 import type { PlacementResult, PreviousPlacement } from '../model/types.js';
+import { isMap } from '../objects/json.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import type { ClusterSummary, RenderResult } from './render-fleet.js';
 import { versionedKey } from '../objects/identity.js';
@@ -95,15 +96,19 @@ export function previousFromJson(text: string, file: string): Map<string, Previo
       `${file}: expected an object with a "placements" array (the output of flotilla render --format json)`,
     );
   const out = new Map<string, PreviousPlacement>();
-  placements.forEach((p: any, i: number) => {
-    const r = p?.resource;
+  placements.forEach((entry: unknown, i: number) => {
+    const p = isMap(entry) ? entry : {};
+    const r = isMap(p.resource) ? p.resource : null;
     if (!r || typeof r.kind !== 'string' || typeof r.name !== 'string' || !Array.isArray(p.clusters)) {
       throw new FlotillaError(
         'INVALID_PREVIOUS',
         `${file}: placements[${i}] needs resource {apiVersion, kind, namespace, name} and clusters[]`,
       );
     }
-    const clusters = p.clusters.map((c: any) => ({ name: String(c?.name), replicas: typeof c?.replicas === 'number' ? c.replicas : null }));
+    const clusters = (p.clusters as unknown[]).map((item) => {
+      const c = isMap(item) ? item : {};
+      return { name: String(c.name), replicas: typeof c.replicas === 'number' ? c.replicas : null };
+    });
     out.set(versionedKey({ apiVersion: String(r.apiVersion ?? ''), kind: r.kind, namespace: String(r.namespace ?? ''), name: r.name }), {
       clusters,
       affinityName: typeof p.affinityName === 'string' ? p.affinityName : null,

@@ -263,7 +263,8 @@ export function followTarget(
   if (!targetPlacement) {
     sink.warn(
       'HPA_TARGET_NOT_FOUND',
-      `HorizontalPodAutoscaler ${ref.namespace}/${ref.name} scales ${targetRef.kind} ${targetRef.name}, which is not in the repository, and no policy selects the HPA: not propagated`,
+      `HorizontalPodAutoscaler ${ref.namespace}/${ref.name} scales ${targetRef.kind} ` +
+        `${targetRef.name}, which is not in the repository, and no policy selects the HPA: not propagated`,
       {
         source: hpa.source,
         path: ['spec', 'scaleTargetRef'],
@@ -302,7 +303,8 @@ export function followTarget(
   const divided = divideHpaBounds(min, max, split, '');
   const bounds = new Map(divided.map((d) => [d.name, { minReplicas: d.minReplicas, maxReplicas: d.maxReplicas }]));
   explanation.push(
-    `minReplicas ${min} / maxReplicas ${max} divided in proportion to the target's replicas: ${divided.map((d) => `${d.name} ${d.minReplicas}..${d.maxReplicas}`).join(', ')}`,
+    `minReplicas ${min} / maxReplicas ${max} divided in proportion to the target's replicas: ` +
+      `${divided.map((d) => `${d.name} ${d.minReplicas}..${d.maxReplicas}`).join(', ')}`,
   );
   return {
     result: {
@@ -461,7 +463,9 @@ export function renderPlacement(
       let failed = false;
       for (const problem of o.problems) {
         if (problem.severity === 'error') failed = true;
-        const id = `${problem.code}|${problem.policy.kind}|${problem.policy.namespace}|${problem.policy.name}|${problem.path.join('/')}|${key}|${problem.severity === 'error' ? target.name : ''}`;
+        const { code, policy, path, severity } = problem;
+        const where = severity === 'error' ? target.name : '';
+        const id = `${code}|${policy.kind}|${policy.namespace}|${policy.name}|${path.join('/')}|${key}|${where}`;
         if (reported.has(id)) continue;
         reported.add(id);
         const where = problem.severity === 'error' ? ` on cluster ${target.name}` : '';

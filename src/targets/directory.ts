@@ -68,7 +68,8 @@ export class DirectoryTarget implements Target {
     } catch (e) {
       throw new FlotillaError(
         'INVENTORY_CORRUPT',
-        `${path.join(this.root, INVENTORY_FILE)} is not valid JSON (${(e as Error).message}); fix or delete it (flotilla then deletes nothing it wrote before)`,
+        `${path.join(this.root, INVENTORY_FILE)} is not valid JSON (${(e as Error).message}); fix ` +
+          `or delete it (flotilla then deletes nothing it wrote before)`,
       );
     }
     const files = new Map<string, string>();

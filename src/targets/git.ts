@@ -56,7 +56,9 @@ export class GitBranchTarget implements Target {
         tipTree !== null && tipTree === plan.previousManifestsTree
           ? countChanges(plan.changes, total)
           : await this.compareTrees(tipTree, plan);
-      const message = `flotilla: render ${plan.revision}\n\n${counts.created} created, ${counts.configured} configured, ${counts.deleted} deleted, ${counts.unchanged} unchanged.\n`;
+      const message =
+        `flotilla: render ${plan.revision}\n\n${counts.created} created, ${counts.configured} ` +
+        `configured, ${counts.deleted} deleted, ${counts.unchanged} unchanged.\n`;
       const commit = await this.repo.objects.writeCommit({ tree, parents: tip ? [tip] : [], message, author: this.author() });
       try {
         await this.repo.publish(this.branch, commit, tip);

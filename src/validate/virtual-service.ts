@@ -104,7 +104,8 @@ export function checkVirtualServices(model: FleetModel, placements: readonly Pla
                 : `its workloads (${backing.map((w) => w.name).join(', ')}) have no replicas there`;
             sink.warn(
               'VS_SUBSET_UNBACKED',
-              `VirtualService ${vs.name} sends ${weight}% of ${routeKind}[${i}] to subset ${subset} of ${host}, but no cluster it reaches (${[...reach].sort().join(', ')}) runs that subset: ${why}`,
+              `VirtualService ${vs.name} sends ${weight}% of ${routeKind}[${i}] to subset ${subset} of ` +
+                `${host}, but no cluster it reaches (${[...reach].sort().join(', ')}) runs that subset: ${why}`,
               {
                 source: vs.source,
                 path: [...path, j],

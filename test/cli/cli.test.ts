@@ -169,19 +169,26 @@ spec: {}
     const fleet = path.join(tmp, 'dynamic');
     mkdirSync(fleet, { recursive: true });
     const cluster = (name: string, pods: number) =>
-      `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${name}}\nstatus:\n  resourceSummary:\n    allocatable: {pods: "${pods}"}\n---\n`;
+      `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ` +
+      `${name}}\nstatus:\n  resourceSummary:\n    allocatable: {pods: "${pods}"}\n---\n`;
     const app = (replicas: number) => `${cluster('m1', 6)}${cluster('m2', 8)}${cluster('m3', 10)}apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {name: app}
 spec:
   resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: app}]
   placement:
-    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted, weightPreference: {dynamicWeight: AvailableReplicas}}
+    replicaScheduling:
+      replicaSchedulingType: Divided
+      replicaDivisionPreference: Weighted
+      weightPreference: {dynamicWeight: AvailableReplicas}
 ---
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: app}
-spec: {replicas: ${replicas}, selector: {matchLabels: {app: a}}, template: {metadata: {labels: {app: a}}, spec: {containers: [{name: a, image: a}]}}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: a}}
+  template: {metadata: {labels: {app: a}}, spec: {containers: [{name: a, image: a}]}}
 `;
     writeFileSync(path.join(fleet, 'fleet.yaml'), app(12));
     const first = await flotilla(['render', '--repo', fleet, '--format', 'json']);
@@ -218,23 +225,40 @@ describe('flotilla explain / validate / get / demo', () => {
     );
     writeFileSync(
       path.join(fleet, '09-hierarchical-scheduling.yaml'),
-      readFileSync(path.join(fleet, '09-hierarchical-scheduling.yaml'), 'utf8').replace(/    tolerations:[\s\S]*?effect: NoSchedule\n/, ''),
+      readFileSync(path.join(fleet, '09-hierarchical-scheduling.yaml'), 'utf8').replace(/ {4}tolerations:[\s\S]*?effect: NoSchedule\n/, ''),
     );
     const r = await flotilla(['explain', 'deployment/default/large-scale-app', '--repo', fleet]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
-      /0\/8 clusters are available: 1 cluster\(s\) had untolerated taint \{dedicated=special:NoSchedule\}, 7 cluster\(s\) did not match the placement cluster affinity constraint\./,
+      new RegExp(
+        '0/8 clusters are available: 1 cluster\\(s\\) had untolerated taint \\{dedicated=special:NoSchedule\\}, ' +
+          '7 cluster\\(s\\) did not match the placement cluster affinity constraint\\.',
+      ),
     );
   });
 
-  it('render, validate, explain and get take the same fleet flags; --observed/--previous auto on a plain folder mean "never reconciled"', async () => {
-    for (const args of [['render', '--format', 'json'], ['validate'], ['explain', 'Deployment/default/nginx'], ['get', 'placements']]) {
-      const r = await flotilla([...args, '--repo', SEED, '--observed', 'auto', '--previous', 'auto', '--status-branch', 'flotilla-status']);
-      expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
-    }
-    const diff = await flotilla(['diff', '--repo', SEED]);
-    expect(diff.stdout).toMatch(/against no status branch/);
-  });
+  it(
+    'render, validate, explain and get take the same fleet flags; --observed/--previous auto on ' +
+      'a plain folder mean "never reconciled"',
+    async () => {
+      for (const args of [['render', '--format', 'json'], ['validate'], ['explain', 'Deployment/default/nginx'], ['get', 'placements']]) {
+        const r = await flotilla([
+          ...args,
+          '--repo',
+          SEED,
+          '--observed',
+          'auto',
+          '--previous',
+          'auto',
+          '--status-branch',
+          'flotilla-status',
+        ]);
+        expect(r.code, `${args[0]}: ${r.stderr}`).toBe(0);
+      }
+      const diff = await flotilla(['diff', '--repo', SEED]);
+      expect(diff.stdout).toMatch(/against no status branch/);
+    },
+  );
 
   it('explain of a missing resource exits 1 naming it', async () => {
     const r = await flotilla(['explain', 'Deployment/default/nope', '--repo', SEED]);

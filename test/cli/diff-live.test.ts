@@ -44,50 +44,62 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
     await fleet?.close();
   });
 
-  it('freshly applied fleet → "no differences", exit 0: status, managedFields, uid, defaults and the revision annotation never show; nothing written', async () => {
-    const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath]);
-    expect(r.stdout).toMatch(
-      /# no differences: desired worktree matches live clusters \(7 of 7 clusters reached, server-side dry run\) \(\d+ objects\)/,
-    );
-    expect(r.code).toBe(0);
-    // Equal objects are not even sent as dry runs, and nothing at all is stored.
-    const writes = [...fleet.servers.values()].flatMap((s) => s.writeRequests());
-    expect(writes).toEqual([]);
-  });
+  it(
+    'freshly applied fleet → "no differences", exit 0: status, managedFields, uid, defaults and ' +
+      'the revision annotation never show; nothing written',
+    async () => {
+      const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath]);
+      expect(r.stdout).toMatch(
+        /# no differences: desired worktree matches live clusters \(7 of 7 clusters reached, server-side dry run\) \(\d+ objects\)/,
+      );
+      expect(r.code).toBe(0);
+      // Equal objects are not even sent as dry runs, and nothing at all is stored.
+      const writes = [...fleet.servers.values()].flatMap((s) => s.writeRequests());
+      expect(writes).toEqual([]);
+    },
+  );
 
-  it('a policy change (nginx 60/40 → 50/50) shows replicas 6→5 and 4→5 only, as live/… +++ desired/…; exit 2; the dry run stores nothing', async () => {
-    const nginx = files['05-nginx.yaml']!;
-    await commitFiles(
-      dir,
-      { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50') },
-      'nginx 50/50',
-    );
-    const r = await run(['--repo', dir, '--ref', 'HEAD', '--kubeconfig', fleet.kubeconfigPath]);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toContain(
-      '--- live/cluster-hangzhou/default/deployment-nginx.yaml\n+++ desired/cluster-hangzhou/default/deployment-nginx.yaml\n',
-    );
-    expect(r.stdout).toContain('# cluster cluster-shanghai: 1 changed');
-    expect(changedLines(r.stdout)).toEqual(['-  replicas: 6', '+  replicas: 5', '-  replicas: 4', '+  replicas: 5']);
-    const writes = [...fleet.servers.values()].flatMap((s) => s.writeRequests().map((w) => `${s.name} ${w.method} dryRun=${w.dryRun}`));
-    expect(writes.sort()).toEqual(['cluster-hangzhou PATCH dryRun=true', 'cluster-shanghai PATCH dryRun=true']);
-    expect((fleet.servers.get('cluster-hangzhou')!.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj).spec.replicas).toBe(6);
-  });
+  it(
+    'a policy change (nginx 60/40 → 50/50) shows replicas 6→5 and 4→5 only, as live/… +++ ' +
+      'desired/…; exit 2; the dry run stores nothing',
+    async () => {
+      const nginx = files['05-nginx.yaml']!;
+      await commitFiles(
+        dir,
+        { '05-nginx.yaml': nginx.replace('weight: 60', 'weight: 50').replace('weight: 40', 'weight: 50') },
+        'nginx 50/50',
+      );
+      const r = await run(['--repo', dir, '--ref', 'HEAD', '--kubeconfig', fleet.kubeconfigPath]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toContain(
+        '--- live/cluster-hangzhou/default/deployment-nginx.yaml\n+++ desired/cluster-hangzhou/default/deployment-nginx.yaml\n',
+      );
+      expect(r.stdout).toContain('# cluster cluster-shanghai: 1 changed');
+      expect(changedLines(r.stdout)).toEqual(['-  replicas: 6', '+  replicas: 5', '-  replicas: 4', '+  replicas: 5']);
+      const writes = [...fleet.servers.values()].flatMap((s) => s.writeRequests().map((w) => `${s.name} ${w.method} dryRun=${w.dryRun}`));
+      expect(writes.sort()).toEqual(['cluster-hangzhou PATCH dryRun=true', 'cluster-shanghai PATCH dryRun=true']);
+      expect((fleet.servers.get('cluster-hangzhou')!.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj).spec.replicas).toBe(6);
+    },
+  );
 
-  it('a live edit behind flotilla’s back (replicas 6 → 2 by kubectl) shows as a difference to put right; JSON lists the clusters reached', async () => {
-    const hz = fleet.servers.get('cluster-hangzhou')!;
-    const live = hz.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj;
-    hz.putObject({ ...live, spec: { ...live.spec, replicas: 2 } }, 'kubectl-edit');
-    const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--format', 'json']);
-    expect(r.code).toBe(2);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.objects.map((o: Obj) => `${o.cluster} ${o.change} ${o.desiredPath}`)).toEqual([
-      'cluster-hangzhou changed cluster-hangzhou/default/deployment-nginx.yaml',
-    ]);
-    expect(changedLines(doc.objects[0].diff)).toEqual(['-  replicas: 2', '+  replicas: 6']);
-    expect(doc.liveClusters).toHaveLength(7);
-    expect(doc.liveClusters[0]).toEqual({ cluster: 'cluster-frankfurt', reachable: true, via: 'context cluster-frankfurt', error: null });
-  });
+  it(
+    'a live edit behind flotilla’s back (replicas 6 → 2 by kubectl) shows as a difference to ' +
+      'put right; JSON lists the clusters reached',
+    async () => {
+      const hz = fleet.servers.get('cluster-hangzhou')!;
+      const live = hz.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj;
+      hz.putObject({ ...live, spec: { ...live.spec, replicas: 2 } }, 'kubectl-edit');
+      const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--format', 'json']);
+      expect(r.code).toBe(2);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.objects.map((o: Obj) => `${o.cluster} ${o.change} ${o.desiredPath}`)).toEqual([
+        'cluster-hangzhou changed cluster-hangzhou/default/deployment-nginx.yaml',
+      ]);
+      expect(changedLines(doc.objects[0].diff)).toEqual(['-  replicas: 2', '+  replicas: 6']);
+      expect(doc.liveClusters).toHaveLength(7);
+      expect(doc.liveClusters[0]).toEqual({ cluster: 'cluster-frankfurt', reachable: true, via: 'context cluster-frankfurt', error: null });
+    },
+  );
 
   it('one cluster down → reported (exit 1) while the other clusters’ diffs still show', async () => {
     const nginx = files['05-nginx.yaml']!;
@@ -170,20 +182,24 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
     expect(ok.code).toBe(0);
   });
 
-  it('an object the status branch records as applied that left the desired state shows as removed (+++ /dev/null), its delete only dry-run', async () => {
-    const { commit } = await makeRepo(files);
-    await writeStatusBranch(dir, statusFiles(files, commit));
-    await commitFiles(dir, { 'zz-secret.yaml': null }, 'drop the secret');
-    const r = await run(['--repo', dir, '--ref', 'HEAD', '--kubeconfig', fleet.kubeconfigPath, '--format', 'json']);
-    expect(r.code).toBe(2);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.summary).toMatchObject({ removed: 2, added: 0, changed: 0 });
-    expect(doc.objects[0].diff).toMatch(/^--- live\/[\w-]+\/kurator-system\/secret-db\.yaml\n\+\+\+ \/dev\/null\n/);
-    expect(doc.objects[0].diff).not.toContain('c2VjcmV0');
-    const deletes = [...fleet.servers.values()].flatMap((s) => s.writeRequests().filter((w) => w.method === 'DELETE'));
-    expect(deletes.length).toBe(2);
-    expect(deletes.every((w) => w.dryRun)).toBe(true);
-  });
+  it(
+    'an object the status branch records as applied that left the desired state shows as ' +
+      'removed (+++ /dev/null), its delete only dry-run',
+    async () => {
+      const { commit } = await makeRepo(files);
+      await writeStatusBranch(dir, statusFiles(files, commit));
+      await commitFiles(dir, { 'zz-secret.yaml': null }, 'drop the secret');
+      const r = await run(['--repo', dir, '--ref', 'HEAD', '--kubeconfig', fleet.kubeconfigPath, '--format', 'json']);
+      expect(r.code).toBe(2);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.summary).toMatchObject({ removed: 2, added: 0, changed: 0 });
+      expect(doc.objects[0].diff).toMatch(/^--- live\/[\w-]+\/kurator-system\/secret-db\.yaml\n\+\+\+ \/dev\/null\n/);
+      expect(doc.objects[0].diff).not.toContain('c2VjcmV0');
+      const deletes = [...fleet.servers.values()].flatMap((s) => s.writeRequests().filter((w) => w.method === 'DELETE'));
+      expect(deletes.length).toBe(2);
+      expect(deletes.every((w) => w.dryRun)).toBe(true);
+    },
+  );
 
   it('an unreadable kubeconfig is KUBECONFIG_UNREADABLE; --context-map without --kubeconfig is a usage error', async () => {
     await expect(run(['--repo', dir, '--kubeconfig', '/nonexistent/kubeconfig'])).rejects.toMatchObject({ code: 'KUBECONFIG_UNREADABLE' });

@@ -53,7 +53,8 @@ describe('flotilla diff against the status branch', () => {
     files[p] =
       files[p]!.replace(
         'metadata:\n',
-        'metadata:\n  uid: 1234\n  resourceVersion: "99"\n  generation: 3\n  creationTimestamp: "2024-01-01T00:00:00Z"\n  managedFields: [{manager: kubectl}]\n',
+        'metadata:\n  uid: 1234\n  resourceVersion: "99"\n  generation: 3\n  creationTimestamp: ' +
+          '"2024-01-01T00:00:00Z"\n  managedFields: [{manager: kubectl}]\n',
       ) + 'status:\n  readyReplicas: 6\n';
     await writeStatusBranch(dir, files);
     const r = await run(['--repo', dir, '--format', 'json']);
@@ -80,7 +81,8 @@ describe('flotilla diff against the status branch', () => {
 
   it('Secret values are redacted on both sides (no function of the value), yet a changed value shows as a changed line', async () => {
     const secret = (v: string) =>
-      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: kurator-system\ntype: Opaque\ndata:\n  password: ${v}\nstringData:\n  user: admin\n`;
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  namespace: kurator-system\ntype: ` +
+      `Opaque\ndata:\n  password: ${v}\nstringData:\n  user: admin\n`;
     const { dir, commit } = await makeRepo({ ...seedFiles(), 'zz-secret.yaml': secret('c2VjcmV0MQ==') });
     await writeStatusBranch(dir, statusFiles({ ...seedFiles(), 'zz-secret.yaml': secret('c2VjcmV0MQ==') }, commit));
     await commitFiles(dir, { 'zz-secret.yaml': secret('c2VjcmV0Mg==') }, 'rotate');

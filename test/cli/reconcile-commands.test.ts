@@ -44,7 +44,7 @@ describe('flotilla reconcile', () => {
     const { config } = await localSetup();
     const io = fakeIO(true);
     await makeReconcileCommand({ env: {} })(['--config', config, '--once'], io);
-    expect(io.err).toMatch(/^\d\d:\d\d:\d\d INFO  /m);
+    expect(io.err).toMatch(/^\d\d:\d\d:\d\d INFO {2}/m);
     expect(io.err).not.toContain('{"level"');
   });
 
@@ -71,7 +71,8 @@ describe('flotilla reconcile', () => {
     const config = path.join(base, 'bad.yaml');
     await fs.writeFile(
       config,
-      'source:\n  url: https://git.example.com/fleet.git\n  schedule: "61 * * * *"\n  auth: {passwordEnv: NOPE_UNSET}\ntargets:\n  - git: {}\n  - bogus: {}\nsafety: {maxDeletePercent: 150}\n',
+      'source:\n  url: https://git.example.com/fleet.git\n  schedule: "61 * * * *"\n  auth: ' +
+        '{passwordEnv: NOPE_UNSET}\ntargets:\n  - git: {}\n  - bogus: {}\nsafety: {maxDeletePercent: 150}\n',
     );
     const err = await makeReconcileCommand({ env: {} })(['--config', config, '--once'], fakeIO()).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'INVALID_CONFIG' });

@@ -28,7 +28,7 @@ describe('logger', () => {
     const lines: string[] = [];
     const log = createLogger({ json: false, write: (l) => lines.push(l) });
     log.warn({ revision: 'abc', counts: { created: 1 } }, 'held back');
-    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN  held back {2}revision=abc counts=\{"created":1\}\n$/);
+    expect(lines[0]).toMatch(/^\d\d:\d\d:\d\d WARN {2}held back {2}revision=abc counts=\{"created":1\}\n$/);
     expect(formatHumanLine(JSON.stringify({ level: 50, time: 0, msg: 'boom', err: { message: 'disk full', code: 'ENOSPC' } }))).toBe(
       '00:00:00 ERROR boom\n    [ENOSPC] disk full\n',
     );

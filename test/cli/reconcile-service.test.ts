@@ -224,7 +224,9 @@ afterAll(async () => {
 
 describe('flotilla reconcile: 3 processes sharding 9 clusters over 6 shard Leases', () => {
   it(
-    'spread 2/2/2 and apply each cluster once; webhook within 1 s (bad signature: 401, nothing); /metrics moves; kill -9 → takeover within the lease duration, applied once; SIGTERM mid-apply → clean exit, consistent status',
+    'spread 2/2/2 and apply each cluster once; webhook within 1 s (bad signature: 401, ' +
+      'nothing); /metrics moves; kill -9 → takeover within the lease duration, applied once; ' +
+      'SIGTERM mid-apply → clean exit, consistent status',
     { timeout: 90_000 },
     async () => {
       const [a, b, c] = await Promise.all(['flotilla-0', 'flotilla-1', 'flotilla-2'].map(startReplica));

@@ -29,96 +29,100 @@ describe('render --observed auto --previous auto (status branch of a real reconc
     await fleet?.close();
   });
 
-  it('gives the placements the reconciler recorded (nginx hangzhou 10); without them render says 6/4; no status branch → silently the plain render', async () => {
-    fleet = await startSeedFleet();
-    const { dir } = await makeRepo(await seedFiles());
-    const plain = await runCommand(renderCommand, [
-      '--repo',
-      dir,
-      '--ref',
-      'HEAD',
-      '--observed',
-      'auto',
-      '--previous',
-      'auto',
-      '--format',
-      'json',
-    ]);
-    expect(nginxOf(JSON.parse(plain.stdout).placements)).toEqual([
-      { name: 'cluster-hangzhou', replicas: 6 },
-      { name: 'cluster-shanghai', replicas: 4 },
-    ]);
+  it(
+    'gives the placements the reconciler recorded (nginx hangzhou 10); without them render says ' +
+      '6/4; no status branch → silently the plain render',
+    async () => {
+      fleet = await startSeedFleet();
+      const { dir } = await makeRepo(await seedFiles());
+      const plain = await runCommand(renderCommand, [
+        '--repo',
+        dir,
+        '--ref',
+        'HEAD',
+        '--observed',
+        'auto',
+        '--previous',
+        'auto',
+        '--format',
+        'json',
+      ]);
+      expect(nginxOf(JSON.parse(plain.stdout).placements)).toEqual([
+        { name: 'cluster-hangzhou', replicas: 6 },
+        { name: 'cluster-shanghai', replicas: 4 },
+      ]);
 
-    const clock = manualClock();
-    const config = configFrom(kubernetesConfigYaml(dir, fleet.kubeconfigPath), await makeTempDir('flotilla-render-observed-'));
-    const { reconciler } = await reconcilerFor(config, { clock });
-    await reconciler.reconcileOnce();
-    await fleet.servers.get('cluster-shanghai')!.goDown();
-    clock.advance(30_000);
-    await reconciler.reconcileOnce();
-    clock.advance(1_000);
-    await reconciler.reconcileOnce();
-    reconciler.close();
-    const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
-    expect(nginxOf(status.placements)).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
+      const clock = manualClock();
+      const config = configFrom(kubernetesConfigYaml(dir, fleet.kubeconfigPath), await makeTempDir('flotilla-render-observed-'));
+      const { reconciler } = await reconcilerFor(config, { clock });
+      await reconciler.reconcileOnce();
+      await fleet.servers.get('cluster-shanghai')!.goDown();
+      clock.advance(30_000);
+      await reconciler.reconcileOnce();
+      clock.advance(1_000);
+      await reconciler.reconcileOnce();
+      reconciler.close();
+      const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
+      expect(nginxOf(status.placements)).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
 
-    const r = await runCommand(renderCommand, [
-      '--repo',
-      dir,
-      '--ref',
-      status.sourceRevision,
-      '--observed',
-      'auto',
-      '--previous',
-      'auto',
-      '--format',
-      'json',
-    ]);
-    const doc = JSON.parse(r.stdout);
-    expect(doc.placements).toEqual(status.placements);
-    // reviews-v2 may only run on shanghai: the reconciler keeps it (a warning there); render reports the error.
-    expect(r.code).toBe(1);
-    expect(doc.diagnostics.filter((d: Obj) => d.severity === 'error').map((d: Obj) => d.code)).toEqual(['SCHEDULE_FAILED']);
+      const r = await runCommand(renderCommand, [
+        '--repo',
+        dir,
+        '--ref',
+        status.sourceRevision,
+        '--observed',
+        'auto',
+        '--previous',
+        'auto',
+        '--format',
+        'json',
+      ]);
+      const doc = JSON.parse(r.stdout);
+      expect(doc.placements).toEqual(status.placements);
+      // reviews-v2 may only run on shanghai: the reconciler keeps it (a warning there); render reports the error.
+      expect(r.code).toBe(1);
+      expect(doc.diagnostics.filter((d: Obj) => d.severity === 'error').map((d: Obj) => d.code)).toEqual(['SCHEDULE_FAILED']);
 
-    // The observation alone (NoSchedule + NoExecute on shanghai) without the recorded placements also moves nginx.
-    const observedOnly = JSON.parse(
-      (await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--observed', 'auto', '--format', 'json'])).stdout,
-    );
-    expect(nginxOf(observedOnly.placements)).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
-    // Without the flags, render does not know about the live clusters.
-    const offline = JSON.parse((await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--format', 'json'])).stdout);
-    expect(nginxOf(offline.placements)).toEqual([
-      { name: 'cluster-hangzhou', replicas: 6 },
-      { name: 'cluster-shanghai', replicas: 4 },
-    ]);
+      // The observation alone (NoSchedule + NoExecute on shanghai) without the recorded placements also moves nginx.
+      const observedOnly = JSON.parse(
+        (await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--observed', 'auto', '--format', 'json'])).stdout,
+      );
+      expect(nginxOf(observedOnly.placements)).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
+      // Without the flags, render does not know about the live clusters.
+      const offline = JSON.parse((await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--format', 'json'])).stdout);
+      expect(nginxOf(offline.placements)).toEqual([
+        { name: 'cluster-hangzhou', replicas: 6 },
+        { name: 'cluster-shanghai', replicas: 4 },
+      ]);
 
-    // A file works too (the same file the status branch holds), and plan accepts it for both sides.
-    const file = `${await makeTempDir('flotilla-observed-file-')}/observed.yaml`;
-    await import('node:fs/promises').then((fs) =>
-      git(dir, 'show', 'flotilla-status:observed-clusters.yaml').then((t) => fs.writeFile(file, t)),
-    );
-    const fromFile = JSON.parse(
-      (await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--observed', file, '--previous', 'auto', '--format', 'json']))
-        .stdout,
-    );
-    expect(fromFile.placements).toEqual(status.placements);
-    const plan = await runCommand(planCommand, [
-      '--repo',
-      dir,
-      '--base',
-      'HEAD',
-      '--head',
-      'HEAD',
-      '--observed',
-      'auto',
-      '--previous',
-      'auto',
-      '--format',
-      'json',
-    ]);
-    expect(plan.code).toBe(1);
-    expect(JSON.parse(plan.stdout).summary).toBeDefined();
-  });
+      // A file works too (the same file the status branch holds), and plan accepts it for both sides.
+      const file = `${await makeTempDir('flotilla-observed-file-')}/observed.yaml`;
+      await import('node:fs/promises').then((fs) =>
+        git(dir, 'show', 'flotilla-status:observed-clusters.yaml').then((t) => fs.writeFile(file, t)),
+      );
+      const fromFile = JSON.parse(
+        (await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--observed', file, '--previous', 'auto', '--format', 'json']))
+          .stdout,
+      );
+      expect(fromFile.placements).toEqual(status.placements);
+      const plan = await runCommand(planCommand, [
+        '--repo',
+        dir,
+        '--base',
+        'HEAD',
+        '--head',
+        'HEAD',
+        '--observed',
+        'auto',
+        '--previous',
+        'auto',
+        '--format',
+        'json',
+      ]);
+      expect(plan.code).toBe(1);
+      expect(JSON.parse(plan.stdout).summary).toBeDefined();
+    },
+  );
 
   it('--observed with a file that does not exist is a usage error', async () => {
     const { dir } = await makeRepo(await seedFiles());

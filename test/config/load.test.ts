@@ -83,8 +83,11 @@ targets:
     expect(credentials).toBeNull();
   });
 
-  it('kubernetes target: contexts, secretsDir, dryRun, force, parallelism, timeout and failover are kept; relative paths resolve against the config', () => {
-    const { config } = load(`source: {url: ../fleet}
+  it(
+    'kubernetes target: contexts, secretsDir, dryRun, force, parallelism, timeout and failover ' +
+      'are kept; relative paths resolve against the config',
+    () => {
+      const { config } = load(`source: {url: ../fleet}
 targets:
   - kubernetes:
       kubeconfig: kube/config
@@ -96,23 +99,24 @@ targets:
       timeoutSeconds: 2.5
       failover: {tolerationSeconds: 1}
 `);
-    expect(config.targets).toEqual([
-      {
-        type: 'kubernetes',
-        kubeconfig: '/etc/flotilla/kube/config',
-        contexts: { 'cluster-hangzhou': 'prod-hz', 'cluster-shanghai': 'prod-sh' },
-        secretsDir: '/etc/flotilla/secrets',
-        dryRun: true,
-        force: true,
-        parallelism: 3,
-        timeoutSeconds: 2.5,
-        // Unset failover timings keep Karmada's defaults (30 s failure threshold, 30 s recovery).
-        failover: { failureThresholdSeconds: 30, tolerationSeconds: 1, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false },
-        impersonate: null,
-        impersonation: { identity: null, paths: [] },
-      },
-    ]);
-  });
+      expect(config.targets).toEqual([
+        {
+          type: 'kubernetes',
+          kubeconfig: '/etc/flotilla/kube/config',
+          contexts: { 'cluster-hangzhou': 'prod-hz', 'cluster-shanghai': 'prod-sh' },
+          secretsDir: '/etc/flotilla/secrets',
+          dryRun: true,
+          force: true,
+          parallelism: 3,
+          timeoutSeconds: 2.5,
+          // Unset failover timings keep Karmada's defaults (30 s failure threshold, 30 s recovery).
+          failover: { failureThresholdSeconds: 30, tolerationSeconds: 1, recoveryThresholdSeconds: 30, rebalanceOnRecovery: false },
+          impersonate: null,
+          impersonation: { identity: null, paths: [] },
+        },
+      ]);
+    },
+  );
 
   it('kubernetes target problems are all reported with dot-paths', () => {
     const problems = problemsOf(`source: {url: ../fleet}

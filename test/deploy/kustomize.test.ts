@@ -48,22 +48,30 @@ describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
       const pod = deployment?.spec.template.spec;
       const container = pod?.containers[0];
 
-      it('every namespaced object is in flotilla-system; Namespace, ServiceAccount, Role, RoleBinding, Deployment, Service and ConfigMap are there', () => {
-        for (const kind of ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ConfigMap'])
-          expect(find(objs, kind), kind).toBeDefined();
-        for (const o of objs)
-          if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('flotilla-system');
-      });
+      it(
+        'every namespaced object is in flotilla-system; Namespace, ServiceAccount, Role, ' +
+          'RoleBinding, Deployment, Service and ConfigMap are there',
+        () => {
+          for (const kind of ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ConfigMap'])
+            expect(find(objs, kind), kind).toBeDefined();
+          for (const o of objs)
+            if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('flotilla-system');
+        },
+      );
 
-      it('RBAC is least privilege: no ClusterRole, one rule — Leases of its own namespace, get/list/create/update only (no watch, no delete, no Secrets)', () => {
-        expect(objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
-        const role = find(objs, 'Role')!;
-        expect(role.rules).toEqual([
-          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] },
-        ]);
-        const binding = find(objs, 'RoleBinding')!;
-        expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'flotilla', namespace: 'flotilla-system' }]);
-      });
+      it(
+        'RBAC is least privilege: no ClusterRole, one rule — Leases of its own namespace, ' +
+          'get/list/create/update only (no watch, no delete, no Secrets)',
+        () => {
+          expect(objs.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
+          const role = find(objs, 'Role')!;
+          expect(role.rules).toEqual([
+            { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'create', 'update'] },
+          ]);
+          const binding = find(objs, 'RoleBinding')!;
+          expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'flotilla', namespace: 'flotilla-system' }]);
+        },
+      );
 
       it('the kubeconfig Secret reaches the pod as a read-only volume (the ServiceAccount cannot read it)', () => {
         const volume = pod.volumes.find((v: any) => v.secret?.secretName === 'flotilla-kubeconfigs');

@@ -47,15 +47,18 @@ ${placement
 const errors = (diags: string[]) => diags.filter((d) => d.startsWith('error'));
 
 describe('PropagationPolicy defaults (Karmada mutating webhook, docs/reference/semantics.md §1.1/§1.2)', () => {
-  it('priority 0, preemption Never, selector namespace filled with the policy namespace, no replicaScheduling ⇒ undefined (Duplicated)', () => {
-    const { model, diags } = build(FLEET, pp('clusterAffinity:\n  clusterNames: [a]'));
-    expect(diags).toEqual([]);
-    const p = model.propagationPolicies[0]!;
-    expect(p).toMatchObject({ kind: 'PropagationPolicy', name: 'p', namespace: 'default', priority: 0, preemption: 'Never' });
-    expect(p).toMatchObject({ conflictResolution: 'Abort', preserveResourcesOnDeletion: false });
-    expect(p.resourceSelectors).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' }]);
-    expect(p.placement).toEqual({ clusterAffinity: { clusterNames: ['a'] }, clusterTolerations: [], spreadConstraints: [] });
-  });
+  it(
+    'priority 0, preemption Never, selector namespace filled with the policy namespace, no ' + 'replicaScheduling ⇒ undefined (Duplicated)',
+    () => {
+      const { model, diags } = build(FLEET, pp('clusterAffinity:\n  clusterNames: [a]'));
+      expect(diags).toEqual([]);
+      const p = model.propagationPolicies[0]!;
+      expect(p).toMatchObject({ kind: 'PropagationPolicy', name: 'p', namespace: 'default', priority: 0, preemption: 'Never' });
+      expect(p).toMatchObject({ conflictResolution: 'Abort', preserveResourcesOnDeletion: false });
+      expect(p.resourceSelectors).toEqual([{ apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', namespace: 'default' }]);
+      expect(p.placement).toEqual({ clusterAffinity: { clusterNames: ['a'] }, clusterTolerations: [], spreadConstraints: [] });
+    },
+  );
 
   it('a ClusterPropagationPolicy keeps selectors without namespace', () => {
     const { model } = build(FLEET, pp('{}', '', 'ClusterPropagationPolicy'));
@@ -105,7 +108,8 @@ describe('PropagationPolicy defaults (Karmada mutating webhook, docs/reference/s
   it('region + cluster constraints are valid as written and not replaced', () => {
     const { model, diags } = build(
       pp(
-        'spreadConstraints:\n  - {spreadByField: region, minGroups: 2, maxGroups: 2}\n  - {spreadByField: cluster, minGroups: 2, maxGroups: 4}',
+        'spreadConstraints:\n  - {spreadByField: region, minGroups: 2, maxGroups: 2}\n  - ' +
+          '{spreadByField: cluster, minGroups: 2, maxGroups: 4}',
       ),
     );
     expect(diags).toEqual([]);
@@ -206,12 +210,14 @@ describe('PropagationPolicy validation (Karmada TestValidatePropagationSpec, re-
     ['affinityName that is not a label key', 'clusterAffinities:\n  - affinityName: "bad name"', 'INVALID_POLICY'],
     [
       'overflow name equal to the primary name',
-      'clusterAffinities:\n  - affinityName: g\n    clusterNames: [a]\n    overflowAffinities: [{affinityName: g, clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}',
+      'clusterAffinities:\n  - affinityName: g\n    clusterNames: [a]\n    overflowAffinities: ' +
+        '[{affinityName: g, clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}',
       'INVALID_POLICY',
     ],
     [
       'overflow without an inline affinity',
-      'clusterAffinities:\n  - affinityName: g\n    overflowAffinities: [{affinityName: o, clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}',
+      'clusterAffinities:\n  - affinityName: g\n    overflowAffinities: [{affinityName: o, ' +
+        'clusterNames: [b]}]\nreplicaScheduling: {replicaDivisionPreference: Aggregated}',
       'INVALID_POLICY',
     ],
     ['replicaDivisionPreference Random', 'replicaScheduling: {replicaDivisionPreference: Random}', 'INVALID_POLICY'],
@@ -391,13 +397,17 @@ spec:
     expect(model.clusters[0]!.zones).toEqual([]);
   });
 
-  it('cluster names follow Karmada ValidateClusterName: "eu.west" (a dot) and a 49-character name are INVALID_NAME; 48 characters is fine', () => {
-    const cluster = (name: string) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\n`;
-    expect(build(cluster('eu.west')).diags).toEqual(['error INVALID_NAME f0.yaml:4']);
-    expect(build(cluster('c'.repeat(49))).diags).toEqual(['error INVALID_NAME f0.yaml:4']);
-    expect(build(cluster('c'.repeat(48))).model.clusters).toHaveLength(1);
-    expect(build(FLEET.replace('- name: b', '- name: b.c')).diags).toEqual(['error INVALID_NAME f0.yaml:10']);
-  });
+  it(
+    'cluster names follow Karmada ValidateClusterName: "eu.west" (a dot) and a 49-character ' +
+      'name are INVALID_NAME; 48 characters is fine',
+    () => {
+      const cluster = (name: string) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\n`;
+      expect(build(cluster('eu.west')).diags).toEqual(['error INVALID_NAME f0.yaml:4']);
+      expect(build(cluster('c'.repeat(49))).diags).toEqual(['error INVALID_NAME f0.yaml:4']);
+      expect(build(cluster('c'.repeat(48))).model.clusters).toHaveLength(1);
+      expect(build(FLEET.replace('- name: b', '- name: b.c')).diags).toEqual(['error INVALID_NAME f0.yaml:10']);
+    },
+  );
 
   it('Karmada Cluster spec: zone with zones is INVALID_CLUSTER; a provider that is not a label value is INVALID_CLUSTER', () => {
     const spec = (body: string) =>

@@ -11,7 +11,8 @@ export function duplicatedFleet(names: readonly string[], version: string): Sour
   const clusters = names
     .map(
       (n) =>
-        `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}, labels: {env: prod}}\nspec: {provider: test, region: r1}\n`,
+        `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}, labels: ` +
+        `{env: prod}}\nspec: {provider: test, region: r1}\n`,
     )
     .join('---\n');
   const policy = `apiVersion: policy.karmada.io/v1alpha1

@@ -109,17 +109,20 @@ describe('LeaseLock (client-go leader election on coordination.k8s.io/v1 Leases)
     expect(a.held()).toBe(true);
   });
 
-  it('a tick renewing from a list read before the batch renewed (stale resourceVersion) keeps the lease instead of 409-ing it away', async () => {
-    const clock = manualClock();
-    const { name, a } = pair(clock);
-    await a.tryAcquireOrRenew();
-    const snapshot = await client.get(name); // the tick's list
-    clock.advance(500);
-    await a.tryAcquireOrRenew(); // the apply batch renews first
-    clock.advance(500);
-    expect(await a.tryAcquireOrRenew(snapshot)).toBe(true);
-    expect(a.held()).toBe(true);
-  });
+  it(
+    'a tick renewing from a list read before the batch renewed (stale resourceVersion) keeps ' + 'the lease instead of 409-ing it away',
+    async () => {
+      const clock = manualClock();
+      const { name, a } = pair(clock);
+      await a.tryAcquireOrRenew();
+      const snapshot = await client.get(name); // the tick's list
+      clock.advance(500);
+      await a.tryAcquireOrRenew(); // the apply batch renews first
+      clock.advance(500);
+      expect(await a.tryAcquireOrRenew(snapshot)).toBe(true);
+      expect(a.held()).toBe(true);
+    },
+  );
 
   it('writes MicroTime with six fractional digits, as the API server stores it', () => {
     expect(microTime(Date.parse('2026-01-01T00:00:00.123Z'))).toBe('2026-01-01T00:00:00.123000Z');

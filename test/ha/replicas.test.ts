@@ -107,57 +107,61 @@ function writesByCluster(): Map<string, string[]> {
 }
 
 describe('3 replicas sharding 12 clusters over 6 shard leases', () => {
-  it('shards spread 2/2/2, every cluster applied exactly once; kill one → its clusters taken over within the lease duration and applied exactly once', async () => {
-    const rs = ['flotilla-0', 'flotilla-1', 'flotilla-2'].map(replica);
-    for (const r of rs) r.manager.start();
-    try {
-      await until(() => rs.every((r) => r.manager.ownedShards().length === 2), 5_000);
-      const owned = rs.map((r) => r.manager.ownedShards());
-      expect(new Set(owned.flat()).size).toBe(6);
+  it(
+    'shards spread 2/2/2, every cluster applied exactly once; kill one → its clusters taken ' +
+      'over within the lease duration and applied exactly once',
+    async () => {
+      const rs = ['flotilla-0', 'flotilla-1', 'flotilla-2'].map(replica);
+      for (const r of rs) r.manager.start();
+      try {
+        await until(() => rs.every((r) => r.manager.ownedShards().length === 2), 5_000);
+        const owned = rs.map((r) => r.manager.ownedShards());
+        expect(new Set(owned.flat()).size).toBe(6);
 
-      // Revision v1 on every replica: each cluster gets its ConfigMap once, from one replica.
-      const reports = await Promise.all(rs.map((r) => r.apply('v1')));
-      const mine = rs.map((r) => r.applied[0]!);
-      expect(mine.flat().sort()).toEqual(NAMES);
-      expect(mine.every((m) => m.length >= 2)).toBe(true);
-      expect(reports.reduce((n, r) => n + r.created, 0)).toBe(12);
-      const first = writesByCluster();
-      for (const name of NAMES) expect(first.get(name), name).toEqual(['PATCH /api/v1/namespaces/default/configmaps/app-config']);
-      const m = parsePrometheusText(await rs[0]!.metrics.text());
-      expect(m.filter((s) => s.name === 'flotilla_shard_owned' && s.value === 1)).toHaveLength(2);
-      for (const c of mine[0]!) expect(sampleValue(m, 'flotilla_objects_total', { cluster: c, result: 'applied' })).toBe(1);
-      clearRequests(clusters);
+        // Revision v1 on every replica: each cluster gets its ConfigMap once, from one replica.
+        const reports = await Promise.all(rs.map((r) => r.apply('v1')));
+        const mine = rs.map((r) => r.applied[0]!);
+        expect(mine.flat().sort()).toEqual(NAMES);
+        expect(mine.every((m) => m.length >= 2)).toBe(true);
+        expect(reports.reduce((n, r) => n + r.created, 0)).toBe(12);
+        const first = writesByCluster();
+        for (const name of NAMES) expect(first.get(name), name).toEqual(['PATCH /api/v1/namespaces/default/configmaps/app-config']);
+        const m = parsePrometheusText(await rs[0]!.metrics.text());
+        expect(m.filter((s) => s.name === 'flotilla_shard_owned' && s.value === 1)).toHaveLength(2);
+        for (const c of mine[0]!) expect(sampleValue(m, 'flotilla_objects_total', { cluster: c, result: 'applied' })).toBe(1);
+        clearRequests(clusters);
 
-      // kill -9 flotilla-2: no renewals, no release, never applies again.
-      const dead = rs[2]!;
-      dead.transport.cut = true;
-      const orphaned = mine[2]!;
-      const killedAt = Date.now();
-      const survivors = rs.slice(0, 2);
-      // v2 right away: the survivors apply their own clusters; the dead one's wait for takeover.
-      await Promise.all(survivors.map((r) => r.apply('v2')));
-      const during = writesByCluster();
-      for (const c of orphaned) expect(during.get(c), c).toBeUndefined();
-      // The dead replica stops acting on its shards after the renew deadline…
-      await until(() => dead.manager.ownedShards().length === 0, TIMING.renewDeadlineMs + 300);
-      // …and the survivors hold all 6 within lease duration + 2 retry periods of its last renewal.
-      const takeover = await until(
-        () => survivors.every((r) => r.manager.ownedShards().length === 3),
-        TIMING.leaseDurationMs + 3 * TIMING.retryPeriodMs,
-      );
-      expect(Date.now() - killedAt).toBeLessThanOrEqual(TIMING.leaseDurationMs + 2 * TIMING.retryPeriodMs + 200);
-      expect(takeover).toBeGreaterThan(0);
-      // The next pass of each survivor applies the orphaned clusters: once each, and no other writes.
-      await Promise.all(survivors.map((r) => r.apply('v2')));
-      const after = writesByCluster();
-      for (const c of NAMES) expect(after.get(c), c).toEqual(['PATCH /api/v1/namespaces/default/configmaps/app-config']);
-      for (const c of NAMES)
-        expect(clusters.servers.get(c)!.getObject('v1', 'ConfigMap', 'default', 'app-config')!.data).toEqual({ version: 'v2' });
-      const last = survivors.map((r) => r.applied.at(-1)!);
-      expect(last.flat().sort()).toEqual(NAMES);
-    } finally {
-      await Promise.all(rs.slice(0, 2).map((r) => r.manager.stop()));
-      await rs[2]!.manager.stop();
-    }
-  });
+        // kill -9 flotilla-2: no renewals, no release, never applies again.
+        const dead = rs[2]!;
+        dead.transport.cut = true;
+        const orphaned = mine[2]!;
+        const killedAt = Date.now();
+        const survivors = rs.slice(0, 2);
+        // v2 right away: the survivors apply their own clusters; the dead one's wait for takeover.
+        await Promise.all(survivors.map((r) => r.apply('v2')));
+        const during = writesByCluster();
+        for (const c of orphaned) expect(during.get(c), c).toBeUndefined();
+        // The dead replica stops acting on its shards after the renew deadline…
+        await until(() => dead.manager.ownedShards().length === 0, TIMING.renewDeadlineMs + 300);
+        // …and the survivors hold all 6 within lease duration + 2 retry periods of its last renewal.
+        const takeover = await until(
+          () => survivors.every((r) => r.manager.ownedShards().length === 3),
+          TIMING.leaseDurationMs + 3 * TIMING.retryPeriodMs,
+        );
+        expect(Date.now() - killedAt).toBeLessThanOrEqual(TIMING.leaseDurationMs + 2 * TIMING.retryPeriodMs + 200);
+        expect(takeover).toBeGreaterThan(0);
+        // The next pass of each survivor applies the orphaned clusters: once each, and no other writes.
+        await Promise.all(survivors.map((r) => r.apply('v2')));
+        const after = writesByCluster();
+        for (const c of NAMES) expect(after.get(c), c).toEqual(['PATCH /api/v1/namespaces/default/configmaps/app-config']);
+        for (const c of NAMES)
+          expect(clusters.servers.get(c)!.getObject('v1', 'ConfigMap', 'default', 'app-config')!.data).toEqual({ version: 'v2' });
+        const last = survivors.map((r) => r.applied.at(-1)!);
+        expect(last.flat().sort()).toEqual(NAMES);
+      } finally {
+        await Promise.all(rs.slice(0, 2).map((r) => r.manager.stop()));
+        await rs[2]!.manager.stop();
+      }
+    },
+  );
 });

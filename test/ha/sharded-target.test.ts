@@ -60,13 +60,17 @@ function synced(cluster: string, created: number, writes: number, health: 'Healt
 }
 
 describe('sharded target reports', () => {
-  it('3 clusters applied here (1 failed), 4 elsewhere → clusters 3, failedClusters [c1], counts summed, the others named in the message', () => {
-    const r = combine([ok('c2', 1), failed('c1'), ok('c0', 2)], 4);
-    expect(r).toMatchObject({ created: 3, unchanged: 2, failed: 2, failedClusters: ['c1'], clusters: 3, ok: false });
-    expect(r.message).toBe('c1: connection refused; 4 clusters applied by other replicas');
-    // The reconciler's rule: fewer failed clusters than clusters worked on → Degraded, not Failed.
-    expect(r.failedClusters.length).toBeLessThan(r.clusters!);
-  });
+  it(
+    '3 clusters applied here (1 failed), 4 elsewhere → clusters 3, failedClusters [c1], counts ' +
+      'summed, the others named in the message',
+    () => {
+      const r = combine([ok('c2', 1), failed('c1'), ok('c0', 2)], 4);
+      expect(r).toMatchObject({ created: 3, unchanged: 2, failed: 2, failedClusters: ['c1'], clusters: 3, ok: false });
+      expect(r.message).toBe('c1: connection refused; 4 clusters applied by other replicas');
+      // The reconciler's rule: fewer failed clusters than clusters worked on → Degraded, not Failed.
+      expect(r.failedClusters.length).toBeLessThan(r.clusters!);
+    },
+  );
 
   it('merged sync result: clusters sorted, created 1+2 = 3, writes 1+2 = 3, health Healthy + Progressing → Progressing', () => {
     const m = mergeSyncResults([synced('c1', 2, 2, 'Progressing'), synced('c0', 1, 1, 'Healthy')]);

@@ -112,19 +112,23 @@ describe('ShardManager', () => {
     expect(b0.clusters.filter((c) => b1.clusters.includes(c))).toEqual([]);
   });
 
-  it('one replica, 2 shards, a batch of 4 clusters: drain → no new cluster starts but writes go on; 10 s renew deadline passes → writes stop', async () => {
-    const clock = manualClock();
-    const [m] = replicas(1, 2, clock);
-    await rounds([m!], 2, clock);
-    const batch = await m!.acquireBatch(['a', 'b', 'c', 'd']);
-    const c = batch.clusters[0]!;
-    expect(batch.stillOwns(c)).toBe(true);
-    m!.drain();
-    expect(batch.stillOwns(c)).toBe(false);
-    expect(batch.stillHolds!(c)).toBe(true);
-    clock.advance(10_000);
-    expect(batch.stillHolds!(c)).toBe(false);
-    batch.done();
-    expect(m!.requestBudgetMs).toBe(4_000);
-  });
+  it(
+    'one replica, 2 shards, a batch of 4 clusters: drain → no new cluster starts but writes go ' +
+      'on; 10 s renew deadline passes → writes stop',
+    async () => {
+      const clock = manualClock();
+      const [m] = replicas(1, 2, clock);
+      await rounds([m!], 2, clock);
+      const batch = await m!.acquireBatch(['a', 'b', 'c', 'd']);
+      const c = batch.clusters[0]!;
+      expect(batch.stillOwns(c)).toBe(true);
+      m!.drain();
+      expect(batch.stillOwns(c)).toBe(false);
+      expect(batch.stillHolds!(c)).toBe(true);
+      clock.advance(10_000);
+      expect(batch.stillHolds!(c)).toBe(false);
+      batch.done();
+      expect(m!.requestBudgetMs).toBe(4_000);
+    },
+  );
 });

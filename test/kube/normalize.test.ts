@@ -112,19 +112,22 @@ describe('normalize and compare only the fields flotilla sends', () => {
       }),
     ).toEqual([]);
   });
-  it('ports key by containerPort+protocol (TCP by default): 80 matches 80/TCP, an injected 15090 is ignored, 80/UDP is another port', () => {
-    const d = { ports: [{ containerPort: 80, name: 'http' }] };
-    expect(
-      differingFields(d, {
-        ports: [
-          { containerPort: 15090, protocol: 'TCP', name: 'envoy' },
-          { containerPort: 80, protocol: 'TCP', name: 'http' },
-        ],
-      }),
-    ).toEqual([]);
-    expect(differingFields(d, { ports: [{ containerPort: 80, protocol: 'UDP', name: 'http' }] })).toEqual(['ports[0]']);
-    expect(differingFields(d, { ports: [{ containerPort: 80, protocol: 'TCP', name: 'web' }] })).toEqual(['ports[0].name']);
-  });
+  it(
+    'ports key by containerPort+protocol (TCP by default): 80 matches 80/TCP, an injected 15090 ' + 'is ignored, 80/UDP is another port',
+    () => {
+      const d = { ports: [{ containerPort: 80, name: 'http' }] };
+      expect(
+        differingFields(d, {
+          ports: [
+            { containerPort: 15090, protocol: 'TCP', name: 'envoy' },
+            { containerPort: 80, protocol: 'TCP', name: 'http' },
+          ],
+        }),
+      ).toEqual([]);
+      expect(differingFields(d, { ports: [{ containerPort: 80, protocol: 'UDP', name: 'http' }] })).toEqual(['ports[0]']);
+      expect(differingFields(d, { ports: [{ containerPort: 80, protocol: 'TCP', name: 'web' }] })).toEqual(['ports[0].name']);
+    },
+  );
   it('Service ports key by port+protocol; volumeMounts by mountPath (one volume mounted at two paths)', () => {
     expect(
       differingFields(

@@ -173,64 +173,71 @@ describe('foreign objects never enter the inventory', () => {
 });
 
 describe('a Namespace is pruned only when nothing foreign is inside', () => {
-  it('Namespace holding a foreign ConfigMap → skipped with a reason, kept in the inventory; deleted once it is empty of foreign objects', async () => {
-    const ns = namespace('shared');
-    const cm = configMap('shared', 'ours', { a: '1' });
-    const r1 = await pass([desired(ns), desired(cm)], []);
-    expect(ids(r1.inventory)).toEqual([refOf(cm).id, refOf(ns).id].sort());
-    server.putObject(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'shared' }, data: { a: '1' } },
-      'kubectl',
-    );
+  it(
+    'Namespace holding a foreign ConfigMap → skipped with a reason, kept in the inventory; ' +
+      'deleted once it is empty of foreign objects',
+    async () => {
+      const ns = namespace('shared');
+      const cm = configMap('shared', 'ours', { a: '1' });
+      const r1 = await pass([desired(ns), desired(cm)], []);
+      expect(ids(r1.inventory)).toEqual([refOf(cm).id, refOf(ns).id].sort());
+      server.putObject(
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses', namespace: 'shared' }, data: { a: '1' } },
+        'kubectl',
+      );
 
-    const r2 = await pass([], r1.inventory);
-    expect(actionOf(r2, cm)?.action).toBe('deleted');
-    expect(actionOf(r2, ns)?.action).toBe('skipped');
-    expect(actionOf(r2, ns)?.message).toMatch(
-      /it holds 1 object flotilla is not pruning: ConfigMap shared\/someone-elses; kept in the inventory/,
-    );
-    expect(ids(r2.inventory)).toEqual([refOf(ns).id]);
-    expect(server.getObject('v1', 'Namespace', undefined, 'shared')).toBeDefined();
-    expect(server.getObject('v1', 'ConfigMap', 'shared', 'someone-elses')).toBeDefined();
+      const r2 = await pass([], r1.inventory);
+      expect(actionOf(r2, cm)?.action).toBe('deleted');
+      expect(actionOf(r2, ns)?.action).toBe('skipped');
+      expect(actionOf(r2, ns)?.message).toMatch(
+        /it holds 1 object flotilla is not pruning: ConfigMap shared\/someone-elses; kept in the inventory/,
+      );
+      expect(ids(r2.inventory)).toEqual([refOf(ns).id]);
+      expect(server.getObject('v1', 'Namespace', undefined, 'shared')).toBeDefined();
+      expect(server.getObject('v1', 'ConfigMap', 'shared', 'someone-elses')).toBeDefined();
 
-    server.deleteObject('v1', 'ConfigMap', 'shared', 'someone-elses');
-    const r3 = await pass([], r2.inventory);
-    expect(actionOf(r3, ns)?.action).toBe('deleted');
-    expect(r3.inventory).toEqual([]);
-  });
+      server.deleteObject('v1', 'ConfigMap', 'shared', 'someone-elses');
+      const r3 = await pass([], r2.inventory);
+      expect(actionOf(r3, ns)?.action).toBe('deleted');
+      expect(r3.inventory).toEqual([]);
+    },
+  );
 
-  it('Namespace holding only flotilla objects, what they own (ownerReferences) and what Kubernetes puts in every namespace → deleted', async () => {
-    const ns = namespace('mine');
-    const cm = configMap('mine', 'ours', { a: '1' });
-    const r1 = await pass([desired(ns), desired(cm)], []);
-    const live = server.getObject('v1', 'ConfigMap', 'mine', 'ours')!;
-    const uid = (live.metadata as { uid: string }).uid;
-    server.putObject(
-      {
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'child', namespace: 'mine', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ours', uid }] },
-      },
-      'controller',
-    );
-    server.putObject(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'mine' }, data: { 'ca.crt': 'x' } },
-      'kube-controller-manager',
-    );
-    server.putObject(
-      { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'mine' } },
-      'kube-controller-manager',
-    );
+  it(
+    'Namespace holding only flotilla objects, what they own (ownerReferences) and what ' + 'Kubernetes puts in every namespace → deleted',
+    async () => {
+      const ns = namespace('mine');
+      const cm = configMap('mine', 'ours', { a: '1' });
+      const r1 = await pass([desired(ns), desired(cm)], []);
+      const live = server.getObject('v1', 'ConfigMap', 'mine', 'ours')!;
+      const uid = (live.metadata as { uid: string }).uid;
+      server.putObject(
+        {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'child', namespace: 'mine', ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'ours', uid }] },
+        },
+        'controller',
+      );
+      server.putObject(
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'mine' }, data: { 'ca.crt': 'x' } },
+        'kube-controller-manager',
+      );
+      server.putObject(
+        { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'mine' } },
+        'kube-controller-manager',
+      );
 
-    // Keep the owner: the Namespace's own deletion is what is checked.
-    const r2 = await pass([desired(cm)], r1.inventory);
-    expect(actionOf(r2, ns)?.action).toBe('skipped');
-    expect(actionOf(r2, ns)?.message).toMatch(/ConfigMap mine\/ours/); // still desired: deleting the Namespace would delete it
+      // Keep the owner: the Namespace's own deletion is what is checked.
+      const r2 = await pass([desired(cm)], r1.inventory);
+      expect(actionOf(r2, ns)?.action).toBe('skipped');
+      expect(actionOf(r2, ns)?.message).toMatch(/ConfigMap mine\/ours/); // still desired: deleting the Namespace would delete it
 
-    const r3 = await pass([], r2.inventory);
-    expect(actionOf(r3, cm)?.action).toBe('deleted');
-    expect(actionOf(r3, ns)).toEqual({ action: 'deleted', message: null });
-  });
+      const r3 = await pass([], r2.inventory);
+      expect(actionOf(r3, cm)?.action).toBe('deleted');
+      expect(actionOf(r3, ns)).toEqual({ action: 'deleted', message: null });
+    },
+  );
 
   it('a foreign custom resource inside the Namespace also holds it (kinds found by discovery, not only flotilla kinds)', async () => {
     server.putObject(widgetCrd('ns-check.example.com'));
@@ -340,74 +347,82 @@ describe('two cluster names on one API server (a renamed cluster, two contexts t
     return { ...o, metadata: { ...meta, annotations: { [CLUSTER_ANNOTATION]: cluster } } };
   }
 
-  it('c1 applies app; c1-eu applies it (flotilla.dev/cluster: c1-eu); c1 prunes its old entry → skipped, still live, dropped from c1 inventory; c1-eu prunes it later → deleted', async () => {
-    const eu = apiAs('c1-eu');
-    try {
-      server.putObject(namespace('renamed', false));
-      const app = configMap('renamed', 'app', { k: 'v' });
-      const r1 = await pass([desired(app)], []);
-      expect(ids(r1.inventory)).toEqual([refOf(app).id]);
+  it(
+    'c1 applies app; c1-eu applies it (flotilla.dev/cluster: c1-eu); c1 prunes its old entry → ' +
+      'skipped, still live, dropped from c1 inventory; c1-eu prunes it later → deleted',
+    async () => {
+      const eu = apiAs('c1-eu');
+      try {
+        server.putObject(namespace('renamed', false));
+        const app = configMap('renamed', 'app', { k: 'v' });
+        const r1 = await pass([desired(app)], []);
+        expect(ids(r1.inventory)).toEqual([refOf(app).id]);
 
-      const euPass = (d: DesiredObject[], inv: readonly InventoryEntry[]) =>
-        syncCluster({ ...eu, desired: d, inventory: inv, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
-      const e1 = await euPass([desired(renderedFor('c1-eu', app))], []);
-      expect(actionOf(e1, app)?.action).toBe('configured');
+        const euPass = (d: DesiredObject[], inv: readonly InventoryEntry[]) =>
+          syncCluster({ ...eu, desired: d, inventory: inv, pruneAllowed: true, options: DEFAULT_SYNC_OPTIONS });
+        const e1 = await euPass([desired(renderedFor('c1-eu', app))], []);
+        expect(actionOf(e1, app)?.action).toBe('configured');
 
-      const r2 = await pass([], r1.inventory);
-      expect(actionOf(r2, app)?.action).toBe('skipped');
-      expect(actionOf(r2, app)?.message).toMatch(/flotilla\.dev\/cluster annotation is "c1-eu", not "c1"/);
-      expect(server.getObject('v1', 'ConfigMap', 'renamed', 'app')).toBeDefined();
-      expect(r2.inventory).toEqual([]);
+        const r2 = await pass([], r1.inventory);
+        expect(actionOf(r2, app)?.action).toBe('skipped');
+        expect(actionOf(r2, app)?.message).toMatch(/flotilla\.dev\/cluster annotation is "c1-eu", not "c1"/);
+        expect(server.getObject('v1', 'ConfigMap', 'renamed', 'app')).toBeDefined();
+        expect(r2.inventory).toEqual([]);
 
-      const e2 = await euPass([], e1.inventory);
-      expect(actionOf(e2, app)?.action).toBe('deleted');
-      expect(server.getObject('v1', 'ConfigMap', 'renamed', 'app')).toBeUndefined();
-    } finally {
-      eu.api.close();
-    }
-  });
+        const e2 = await euPass([], e1.inventory);
+        expect(actionOf(e2, app)?.action).toBe('deleted');
+        expect(server.getObject('v1', 'ConfigMap', 'renamed', 'app')).toBeUndefined();
+      } finally {
+        eu.api.close();
+      }
+    },
+  );
 });
 
 describe('adopting flotilla objects on a cluster with no inventory kept (cache lost)', () => {
-  it("x applied, inventory lost; first pass with adoptLive records x (not deleted yet), not c1-eu's object nor a copied label; next pass prunes x only", async () => {
-    server.putObject(namespace('lost', false));
-    const keep = configMap('lost', 'keep', { k: 'v' });
-    const x = configMap('lost', 'x', { k: 'v' });
-    await pass([desired(keep), desired(x)], []); // its inventory never saved
-    const otherName = {
-      ...configMap('lost', 'other', { k: 'v' }),
-      metadata: { name: 'other', namespace: 'lost', labels, annotations: { [CLUSTER_ANNOTATION]: 'c1-eu' } },
-    };
-    server.putObject(otherName, MANAGED_VALUE); // applied by flotilla for another cluster name
-    const copied = configMap('lost', 'copied', { k: 'v' });
-    server.putObject(copied, 'kubectl'); // label and annotation copied, never applied by flotilla
+  it(
+    'x applied, inventory lost; first pass with adoptLive records x (not deleted yet), not ' +
+      "c1-eu's object nor a copied label; next pass prunes x only",
+    async () => {
+      server.putObject(namespace('lost', false));
+      const keep = configMap('lost', 'keep', { k: 'v' });
+      const x = configMap('lost', 'x', { k: 'v' });
+      await pass([desired(keep), desired(x)], []); // its inventory never saved
+      const otherName = {
+        ...configMap('lost', 'other', { k: 'v' }),
+        metadata: { name: 'other', namespace: 'lost', labels, annotations: { [CLUSTER_ANNOTATION]: 'c1-eu' } },
+      };
+      server.putObject(otherName, MANAGED_VALUE); // applied by flotilla for another cluster name
+      const copied = configMap('lost', 'copied', { k: 'v' });
+      server.putObject(copied, 'kubectl'); // label and annotation copied, never applied by flotilla
 
-    const r1 = await syncCluster({
-      api,
-      discovery,
-      desired: [desired(keep, false)],
-      inventory: [],
-      adoptLive: true,
-      pruneAllowed: true,
-      options: DEFAULT_SYNC_OPTIONS,
-    });
-    expect(actionOf(r1, x)?.action).toBe('skipped');
-    expect(actionOf(r1, x)?.message).toMatch(/adopted into the inventory, pruned on a later pass/);
-    // Their origin is the object's own: no flotilla.dev/adopted mark, so flotilla created them and deletes them.
-    // (the list is cluster-wide: objects earlier tests left on c1 are adopted too; this test looks at its namespace)
-    expect(
-      r1.inventory
-        .filter((e) => e.namespace === 'lost')
-        .map((e) => `${e.name}:${e.origin}`)
-        .sort(),
-    ).toEqual(['keep:created', 'x:created']);
-    expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeDefined();
+      const r1 = await syncCluster({
+        api,
+        discovery,
+        desired: [desired(keep, false)],
+        inventory: [],
+        adoptLive: true,
+        pruneAllowed: true,
+        options: DEFAULT_SYNC_OPTIONS,
+      });
+      expect(actionOf(r1, x)?.action).toBe('skipped');
+      expect(actionOf(r1, x)?.message).toMatch(/adopted into the inventory, pruned on a later pass/);
+      // Their origin is the object's own: no flotilla.dev/adopted mark, so flotilla created them and deletes them.
+      // (the list is cluster-wide: objects earlier tests left on c1 are adopted too; this test looks at its namespace)
+      expect(
+        r1.inventory
+          .filter((e) => e.namespace === 'lost')
+          .map((e) => `${e.name}:${e.origin}`)
+          .sort(),
+      ).toEqual(['keep:created', 'x:created']);
+      expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeDefined();
 
-    const r2 = await pass([desired(keep, false)], r1.inventory);
-    expect(actionOf(r2, x)?.action).toBe('deleted');
-    expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeUndefined();
-    expect(server.getObject('v1', 'ConfigMap', 'lost', 'other')).toBeDefined();
-    expect(server.getObject('v1', 'ConfigMap', 'lost', 'copied')).toBeDefined();
-    expect(ids(r2.inventory.filter((e) => e.namespace === 'lost'))).toEqual([refOf(keep).id]);
-  });
+      const r2 = await pass([desired(keep, false)], r1.inventory);
+      expect(actionOf(r2, x)?.action).toBe('deleted');
+      expect(server.getObject('v1', 'ConfigMap', 'lost', 'x')).toBeUndefined();
+      expect(server.getObject('v1', 'ConfigMap', 'lost', 'other')).toBeDefined();
+      expect(server.getObject('v1', 'ConfigMap', 'lost', 'copied')).toBeDefined();
+      expect(ids(r2.inventory.filter((e) => e.namespace === 'lost'))).toEqual([refOf(keep).id]);
+    },
+  );
 });

@@ -111,26 +111,32 @@ describe('failover.rebalanceOnRecovery (dynamic weights, 10 replicas over east/w
     return { dir, replicas };
   }
 
-  it('default (false): the workload keeps its placement after west recovers — east 10, and west’s old copy is pruned once it answers', async () => {
-    const { dir, replicas } = await failAndRecover(undefined);
-    const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
-    const api = status.placements.find((p: Obj) => p.resource.name === 'api');
-    expect(api.clusters).toEqual([{ name: 'east', replicas: 10 }]);
-    expect(replicas()).toEqual({ east: 10, west: undefined });
-    expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual(['west NotReady', 'west Evicting', 'west Ready']);
-    expect(status.failover.events[2].message).not.toContain('rebalanceOnRecovery');
-  });
+  it(
+    'default (false): the workload keeps its placement after west recovers — east 10, and ' + 'west’s old copy is pruned once it answers',
+    async () => {
+      const { dir, replicas } = await failAndRecover(undefined);
+      const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
+      const api = status.placements.find((p: Obj) => p.resource.name === 'api');
+      expect(api.clusters).toEqual([{ name: 'east', replicas: 10 }]);
+      expect(replicas()).toEqual({ east: 10, west: undefined });
+      expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual(['west NotReady', 'west Evicting', 'west Ready']);
+      expect(status.failover.events[2].message).not.toContain('rebalanceOnRecovery');
+    },
+  );
 
-  it('rebalanceOnRecovery: true → scheduled afresh (allocatable + held: east 10+10, west 20) and spreads back 5/5; later polls keep it', async () => {
-    const { dir, replicas } = await failAndRecover(true);
-    expect(replicas()).toEqual({ east: 5, west: 5 });
-    const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
-    expect(status.placements.find((p: Obj) => p.resource.name === 'api').clusters).toEqual([
-      { name: 'east', replicas: 5 },
-      { name: 'west', replicas: 5 },
-    ]);
-    expect(status.failover.events[2].message).toContain('rebalanceOnRecovery: 1 workload moved off it scheduled afresh');
-  });
+  it(
+    'rebalanceOnRecovery: true → scheduled afresh (allocatable + held: east 10+10, west 20) and ' + 'spreads back 5/5; later polls keep it',
+    async () => {
+      const { dir, replicas } = await failAndRecover(true);
+      expect(replicas()).toEqual({ east: 5, west: 5 });
+      const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
+      expect(status.placements.find((p: Obj) => p.resource.name === 'api').clusters).toEqual([
+        { name: 'east', replicas: 5 },
+        { name: 'west', replicas: 5 },
+      ]);
+      expect(status.failover.events[2].message).toContain('rebalanceOnRecovery: 1 workload moved off it scheduled afresh');
+    },
+  );
 
   it('rebalanceOnRecovery must be a boolean (the config names the path)', async () => {
     expect(() =>
@@ -161,24 +167,28 @@ describe('failover.rebalanceOnRecovery (dynamic weights, 10 replicas over east/w
     expect(marked.get('b')).toBe(previous.get('b'));
   });
 
-  it('static weights ignore the previous result, so they move back by default as in Karmada: seed nginx hangzhou 10 → 6/4 after shanghai recovers', async () => {
-    fleet = await startSeedFleet();
-    const { dir } = await makeRepo(await seedFiles());
-    const clock = manualClock();
-    const config = configFrom(kubernetesConfigYaml(dir, fleet.kubeconfigPath), await makeTempDir('flotilla-rebalance-static-'));
-    ({ reconciler } = await reconcilerFor(config, { clock }));
-    const nginx = (c: string) =>
-      (fleet.servers.get(c)!.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj | undefined)?.spec?.replicas;
-    await reconciler.reconcileOnce();
-    await fleet.servers.get('cluster-shanghai')!.goDown();
-    clock.advance(30_000);
-    await reconciler.reconcileOnce();
-    clock.advance(1_000);
-    await reconciler.reconcileOnce();
-    expect(nginx('cluster-hangzhou')).toBe(10);
-    await fleet.servers.get('cluster-shanghai')!.comeBack();
-    clock.advance(30_000);
-    await reconciler.reconcileOnce();
-    expect([nginx('cluster-hangzhou'), nginx('cluster-shanghai')]).toEqual([6, 4]);
-  });
+  it(
+    'static weights ignore the previous result, so they move back by default as in Karmada: ' +
+      'seed nginx hangzhou 10 → 6/4 after shanghai recovers',
+    async () => {
+      fleet = await startSeedFleet();
+      const { dir } = await makeRepo(await seedFiles());
+      const clock = manualClock();
+      const config = configFrom(kubernetesConfigYaml(dir, fleet.kubeconfigPath), await makeTempDir('flotilla-rebalance-static-'));
+      ({ reconciler } = await reconcilerFor(config, { clock }));
+      const nginx = (c: string) =>
+        (fleet.servers.get(c)!.getObject('apps/v1', 'Deployment', 'default', 'nginx') as Obj | undefined)?.spec?.replicas;
+      await reconciler.reconcileOnce();
+      await fleet.servers.get('cluster-shanghai')!.goDown();
+      clock.advance(30_000);
+      await reconciler.reconcileOnce();
+      clock.advance(1_000);
+      await reconciler.reconcileOnce();
+      expect(nginx('cluster-hangzhou')).toBe(10);
+      await fleet.servers.get('cluster-shanghai')!.comeBack();
+      clock.advance(30_000);
+      await reconciler.reconcileOnce();
+      expect([nginx('cluster-hangzhou'), nginx('cluster-shanghai')]).toEqual([6, 4]);
+    },
+  );
 });

@@ -7,7 +7,7 @@ import { fromFieldsV1, pathString, startTestApiServer, type KubeObject, type Tes
 
 interface Answer {
   status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  body: any;
   headers: Headers;
 }
 
@@ -520,7 +520,7 @@ describe('server-side apply', () => {
       'flotilla',
     );
     const next = deployment({ env: [{ name: 'A', value: '1' }] });
-    const containers = (next.spec as any).template.spec.containers; // eslint-disable-line @typescript-eslint/no-explicit-any
+    const containers = (next.spec as any).template.spec.containers;
     delete containers[0].ports;
     const answer = await apply(server, DEPLOY_PATH, next, 'flotilla');
     expect(answer.body.metadata.labels).toEqual({ app: 'web' });
@@ -724,7 +724,7 @@ describe('autoReady, leases, nodes and pods', () => {
     const onN1 = (await call(server, 'GET', '/api/v1/pods?fieldSelector=spec.nodeName%3Dn1')).body.items;
     expect(onN1.map((p: any) => [p.metadata.name, p.spec.containers[0].resources.requests, p.status.phase])).toEqual([
       ['p1', { cpu: '500m', memory: '1Gi' }, 'Running'],
-    ]); // eslint-disable-line @typescript-eslint/no-explicit-any
+    ]);
   });
 });
 

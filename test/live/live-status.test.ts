@@ -10,7 +10,9 @@ import type { PlacementResult, PreviousPlacement } from '../../src/model/types.j
 
 const ref = (name: string) => ({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name });
 const key = (name: string) => `apps/v1|Deployment|default|${name}`;
-const TAINT_ERROR = `0/8 clusters are available: 7 cluster(s) did not match the placement cluster affinity constraint, 1 cluster(s) had untolerated taint {${NOT_READY_TAINT_KEY}:NoSchedule}`;
+const TAINT_ERROR =
+  `0/8 clusters are available: 7 cluster(s) did not match the placement cluster affinity ` +
+  `constraint, 1 cluster(s) had untolerated taint {${NOT_READY_TAINT_KEY}:NoSchedule}`;
 
 function placement(name: string, error: string | null): PlacementResult {
   return {

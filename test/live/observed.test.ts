@@ -33,7 +33,11 @@ describe('the observed-clusters file merges into the fleet model', () => {
     // has nowhere to go, and the scheduler says why.
     expect(r.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message)).toEqual([
       expect.stringMatching(
-        /reviews-v2 cannot be scheduled: 0\/8 clusters are available: .*1 cluster\(s\) had untolerated taint \{cluster\.karmada\.io\/not-ready:NoSchedule\}.*6 cluster\(s\) did not match the placement cluster affinity constraint/,
+        new RegExp(
+          'reviews-v2 cannot be scheduled: 0/8 clusters are available: .*' +
+            '1 cluster\\(s\\) had untolerated taint \\{cluster\\.karmada\\.io/not-ready:NoSchedule\\}.*' +
+            '6 cluster\\(s\\) did not match the placement cluster affinity constraint',
+        ),
       ),
     ]);
     const shanghai = r.model.clusters.find((c) => c.name === 'cluster-shanghai')!;
@@ -134,29 +138,32 @@ describe('overlayObserved: the observation for clusters the repository declares 
     ]);
   });
 
-  it('the recorded file reads back into the same observation (render in CI overlays it like the reconciler); NoExecute means evicted', () => {
-    const clusters: ObservedCluster[] = [
-      {
-        name: 'b',
-        ready: false,
-        message: 'dial tcp: ECONNREFUSED',
-        taints: [
-          { key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' },
-          { key: NOT_READY_TAINT_KEY, effect: 'NoExecute' },
-        ],
-        resourceSummary: null,
-      },
-      {
-        name: 'a',
-        ready: true,
-        message: null,
-        taints: [],
-        resourceSummary: { allocatable: { cpu: '8', pods: '110' }, allocated: { cpu: '1', pods: '3' } },
-      },
-      { name: 'c', ready: false, message: null, taints: [{ key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' }], resourceSummary: null },
-    ];
-    const back = parseObservedClusters(observedClustersFile(clusters).text);
-    expect(back).toEqual([...clusters].sort((x, y) => (x.name < y.name ? -1 : 1)));
-    expect(evictedByObservation(back)).toEqual(['b']);
-  });
+  it(
+    'the recorded file reads back into the same observation (render in CI overlays it like the ' + 'reconciler); NoExecute means evicted',
+    () => {
+      const clusters: ObservedCluster[] = [
+        {
+          name: 'b',
+          ready: false,
+          message: 'dial tcp: ECONNREFUSED',
+          taints: [
+            { key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' },
+            { key: NOT_READY_TAINT_KEY, effect: 'NoExecute' },
+          ],
+          resourceSummary: null,
+        },
+        {
+          name: 'a',
+          ready: true,
+          message: null,
+          taints: [],
+          resourceSummary: { allocatable: { cpu: '8', pods: '110' }, allocated: { cpu: '1', pods: '3' } },
+        },
+        { name: 'c', ready: false, message: null, taints: [{ key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' }], resourceSummary: null },
+      ];
+      const back = parseObservedClusters(observedClustersFile(clusters).text);
+      expect(back).toEqual([...clusters].sort((x, y) => (x.name < y.name ? -1 : 1)));
+      expect(evictedByObservation(back)).toEqual(['b']);
+    },
+  );
 });

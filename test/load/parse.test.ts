@@ -22,15 +22,18 @@ describe('parseFleetFiles: documents', () => {
     ]);
   });
 
-  it(`more than ${MAX_DOCUMENTS_PER_FILE} documents in a file: one error at the first document past the limit, nothing of it loaded`, () => {
-    const many = parse({ 'a.yaml': '--- {}\n'.repeat(MAX_DOCUMENTS_PER_FILE + 1), 'b.yaml': cm('other') });
-    expect(many.diags).toEqual([`error YAML_TOO_MANY_DOCUMENTS a.yaml:${MAX_DOCUMENTS_PER_FILE + 1}:1`]);
-    expect(many.manifests.map((m) => m.name)).toEqual(['other']);
-    // At the limit the file loads, document by document.
-    const limit = parse({ 'a.yaml': `${cm('one')}\n${'---\n'.repeat(MAX_DOCUMENTS_PER_FILE - 2)}---\n${cm('two')}` });
-    expect(limit.diags).toEqual([]);
-    expect(limit.manifests.map((m) => m.name)).toEqual(['one', 'two']);
-  });
+  it(
+    `more than ${MAX_DOCUMENTS_PER_FILE} documents in a file: one error at the first document ` + `past the limit, nothing of it loaded`,
+    () => {
+      const many = parse({ 'a.yaml': '--- {}\n'.repeat(MAX_DOCUMENTS_PER_FILE + 1), 'b.yaml': cm('other') });
+      expect(many.diags).toEqual([`error YAML_TOO_MANY_DOCUMENTS a.yaml:${MAX_DOCUMENTS_PER_FILE + 1}:1`]);
+      expect(many.manifests.map((m) => m.name)).toEqual(['other']);
+      // At the limit the file loads, document by document.
+      const limit = parse({ 'a.yaml': `${cm('one')}\n${'---\n'.repeat(MAX_DOCUMENTS_PER_FILE - 2)}---\n${cm('two')}` });
+      expect(limit.diags).toEqual([]);
+      expect(limit.manifests.map((m) => m.name)).toEqual(['one', 'two']);
+    },
+  );
 
   it('a YAML error skips only its document: the next document of the file and the next file still load', () => {
     const { manifests, diags } = parse({ 'a.yaml': `${cm('bad')}data: [x\n---\n${cm('good')}`, 'b.yaml': cm('other') });
@@ -121,14 +124,17 @@ describe('parseFleetFiles: identity fields', () => {
     ]);
   });
 
-  it('names: `../x` and `Web` are INVALID_NAME; a ClusterRole may be `system:aggregate-to-view`; a Service must start with a letter', () => {
-    expect(parse({ 'a.yaml': cm('../x') }).diags).toEqual(['error INVALID_NAME a.yaml:4:3']);
-    expect(parse({ 'a.yaml': cm('Web') }).diags).toEqual(['error INVALID_NAME a.yaml:4:3']);
-    const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: system:aggregate-to-view\n';
-    expect(parse({ 'a.yaml': role }).diags).toEqual([]);
-    const svc = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: 1web\n';
-    expect(parse({ 'a.yaml': svc }).diags).toEqual(['error INVALID_NAME a.yaml:4:3']);
-  });
+  it(
+    'names: `../x` and `Web` are INVALID_NAME; a ClusterRole may be `system:aggregate-to-view`; ' + 'a Service must start with a letter',
+    () => {
+      expect(parse({ 'a.yaml': cm('../x') }).diags).toEqual(['error INVALID_NAME a.yaml:4:3']);
+      expect(parse({ 'a.yaml': cm('Web') }).diags).toEqual(['error INVALID_NAME a.yaml:4:3']);
+      const role = 'apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: system:aggregate-to-view\n';
+      expect(parse({ 'a.yaml': role }).diags).toEqual([]);
+      const svc = 'apiVersion: v1\nkind: Service\nmetadata:\n  name: 1web\n';
+      expect(parse({ 'a.yaml': svc }).diags).toEqual(['error INVALID_NAME a.yaml:4:3']);
+    },
+  );
 
   it('namespaces: absent → default; Team_A → INVALID_NAME at the namespace key', () => {
     expect(parse({ 'a.yaml': cm('x') }).manifests[0]!.namespace).toBe('default');
@@ -174,20 +180,23 @@ describe('parseFleetFiles: identity fields', () => {
     ]);
   });
 
-  it('same group+kind+namespace+name under two versions is DUPLICATE_RESOURCE at the second; other groups or namespaces are distinct', () => {
-    const d = (api: string, ns: string) => `apiVersion: ${api}\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\n`;
-    const { manifests, diags, sink } = parse({
-      'a.yaml': d('apps/v1', 'shop'),
-      'b.yaml': `${d('apps/v1beta1', 'shop')}---\n${d('extensions/v1beta1', 'shop')}---\n${d('apps/v1', 'other')}`,
-    });
-    expect(diags).toEqual(['error DUPLICATE_RESOURCE b.yaml:1:1']);
-    expect(sink.items[0]!.message).toContain('a.yaml:1');
-    expect(manifests.map((m) => `${m.source.file}:${m.apiVersion}:${m.namespace}`)).toEqual([
-      'a.yaml:apps/v1:shop',
-      'b.yaml:extensions/v1beta1:shop',
-      'b.yaml:apps/v1:other',
-    ]);
-  });
+  it(
+    'same group+kind+namespace+name under two versions is DUPLICATE_RESOURCE at the second; ' + 'other groups or namespaces are distinct',
+    () => {
+      const d = (api: string, ns: string) => `apiVersion: ${api}\nkind: Deployment\nmetadata:\n  name: web\n  namespace: ${ns}\n`;
+      const { manifests, diags, sink } = parse({
+        'a.yaml': d('apps/v1', 'shop'),
+        'b.yaml': `${d('apps/v1beta1', 'shop')}---\n${d('extensions/v1beta1', 'shop')}---\n${d('apps/v1', 'other')}`,
+      });
+      expect(diags).toEqual(['error DUPLICATE_RESOURCE b.yaml:1:1']);
+      expect(sink.items[0]!.message).toContain('a.yaml:1');
+      expect(manifests.map((m) => `${m.source.file}:${m.apiVersion}:${m.namespace}`)).toEqual([
+        'a.yaml:apps/v1:shop',
+        'b.yaml:extensions/v1beta1:shop',
+        'b.yaml:apps/v1:other',
+      ]);
+    },
+  );
 
   it('a kustomization.yaml is an UNSUPPORTED_KIND warning, not a missing-name error', () => {
     expect(

@@ -44,27 +44,35 @@ describe('scenario 3: OverridePolicy cross-cloud-config on Deployment global-app
     expect(policies.map((p) => p.name)).toEqual(['cross-cloud-config']);
   });
 
-  it('hangzhou: global-app:2.3 → registry.cn-hangzhou.aliyuncs.com/company/global-app:2.3, [/app, serve] → [/app, serve, --region=asia-east]', () => {
-    const r = applyOverrides(resource, globalApp, cluster('cluster-hangzhou'), policies);
-    expect(r.problems).toEqual([]);
-    expect(appContainer(r.object)).toEqual({
-      name: 'app',
-      image: 'registry.cn-hangzhou.aliyuncs.com/company/global-app:2.3',
-      command: ['/app', 'serve', '--region=asia-east'],
-    });
-    expect(r.applied).toEqual([{ policy: { kind: 'OverridePolicy', namespace: 'default', name: 'cross-cloud-config' }, rule: 0 }]);
-  });
+  it(
+    'hangzhou: global-app:2.3 → registry.cn-hangzhou.aliyuncs.com/company/global-app:2.3, ' +
+      '[/app, serve] → [/app, serve, --region=asia-east]',
+    () => {
+      const r = applyOverrides(resource, globalApp, cluster('cluster-hangzhou'), policies);
+      expect(r.problems).toEqual([]);
+      expect(appContainer(r.object)).toEqual({
+        name: 'app',
+        image: 'registry.cn-hangzhou.aliyuncs.com/company/global-app:2.3',
+        command: ['/app', 'serve', '--region=asia-east'],
+      });
+      expect(r.applied).toEqual([{ policy: { kind: 'OverridePolicy', namespace: 'default', name: 'cross-cloud-config' }, rule: 0 }]);
+    },
+  );
 
-  it('frankfurt: global-app:2.3 → registry.eu-central.example.com/company/global-app:2.3, [/app, serve] → [/app, serve, --region=eu-central, --compliance=gdpr]', () => {
-    const r = applyOverrides(resource, globalApp, cluster('cluster-frankfurt'), policies);
-    expect(r.problems).toEqual([]);
-    expect(appContainer(r.object)).toEqual({
-      name: 'app',
-      image: 'registry.eu-central.example.com/company/global-app:2.3',
-      command: ['/app', 'serve', '--region=eu-central', '--compliance=gdpr'],
-    });
-    expect(r.applied).toEqual([{ policy: { kind: 'OverridePolicy', namespace: 'default', name: 'cross-cloud-config' }, rule: 1 }]);
-  });
+  it(
+    'frankfurt: global-app:2.3 → registry.eu-central.example.com/company/global-app:2.3, [/app, ' +
+      'serve] → [/app, serve, --region=eu-central, --compliance=gdpr]',
+    () => {
+      const r = applyOverrides(resource, globalApp, cluster('cluster-frankfurt'), policies);
+      expect(r.problems).toEqual([]);
+      expect(appContainer(r.object)).toEqual({
+        name: 'app',
+        image: 'registry.eu-central.example.com/company/global-app:2.3',
+        command: ['/app', 'serve', '--region=eu-central', '--compliance=gdpr'],
+      });
+      expect(r.applied).toEqual([{ policy: { kind: 'OverridePolicy', namespace: 'default', name: 'cross-cloud-config' }, rule: 1 }]);
+    },
+  );
 
   it('shanghai: unchanged (global-app:2.3, [/app, serve]), no rule applied', () => {
     const r = applyOverrides(resource, globalApp, cluster('cluster-shanghai'), policies);

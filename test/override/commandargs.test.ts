@@ -66,13 +66,17 @@ describe('commandOverrider / argsOverrider', () => {
     ['Deployment', 'args', undefined, { containerName: 'nginx', operator: 'remove', value: ['-t'] }, undefined],
   ];
   for (const [kind, target, before, overrider, after] of cases) {
-    it(`${kind} ${target} ${overrider.operator} ${JSON.stringify(overrider.value)}: ${JSON.stringify(before)} → ${JSON.stringify(after)}`, () => {
-      const container: Record<string, unknown> = { name: 'nginx', image: 'nginx:1' };
-      if (before) container[target] = before;
-      const r = run(kind, target, [container], overrider);
-      expect(r.problems).toEqual([]);
-      expect(containersOf(r.object)[0]![target]).toEqual(after);
-    });
+    it(
+      `${kind} ${target} ${overrider.operator} ${JSON.stringify(overrider.value)}: ` +
+        `${JSON.stringify(before)} → ${JSON.stringify(after)}`,
+      () => {
+        const container: Record<string, unknown> = { name: 'nginx', image: 'nginx:1' };
+        if (before) container[target] = before;
+        const r = run(kind, target, [container], overrider);
+        expect(r.problems).toEqual([]);
+        expect(containersOf(r.object)[0]![target]).toEqual(after);
+      },
+    );
   }
 
   it('only the named container changes: nginx [nginx -v -t] + "x" → [... x]; sidecar [sidecar] unchanged', () => {

@@ -153,15 +153,19 @@ describe('imageOverrider without predicate', () => {
     });
   }
 
-  it('every container is rewritten: imagename:v1.0.0 & registry.k8s.io/nginx-slim:0.8, Repository replace nginx → …/nginx:v1.0.0 & registry.k8s.io/nginx:0.8', () => {
-    expect(
-      overrideImages('Deployment', [REGISTRY_IMAGE, 'registry.k8s.io/nginx-slim:0.8'], {
-        component: 'Repository',
-        operator: 'replace',
-        value: 'nginx',
-      }),
-    ).toEqual(['fictional.registry.example/nginx:v1.0.0', 'registry.k8s.io/nginx:0.8']);
-  });
+  it(
+    'every container is rewritten: imagename:v1.0.0 & registry.k8s.io/nginx-slim:0.8, ' +
+      'Repository replace nginx → …/nginx:v1.0.0 & registry.k8s.io/nginx:0.8',
+    () => {
+      expect(
+        overrideImages('Deployment', [REGISTRY_IMAGE, 'registry.k8s.io/nginx-slim:0.8'], {
+          component: 'Repository',
+          operator: 'replace',
+          value: 'nginx',
+        }),
+      ).toEqual(['fictional.registry.example/nginx:v1.0.0', 'registry.k8s.io/nginx:0.8']);
+    },
+  );
 
   it('init containers are not touched: initContainers busybox:1 stays busybox:1', () => {
     const obj = workload('Deployment', ['app:1']);
@@ -208,16 +212,19 @@ describe('imageOverrider without predicate', () => {
 });
 
 describe('imageOverrider with predicate', () => {
-  it('Job, predicate /spec/template/spec/containers/0/image, Registry add registry.k8s.io: perl:5.34.0 → registry.k8s.io/perl:5.34.0', () => {
-    expect(
-      overrideImages('Job', ['perl:5.34.0'], {
-        predicate: { path: '/spec/template/spec/containers/0/image' },
-        component: 'Registry',
-        operator: 'add',
-        value: 'registry.k8s.io',
-      }),
-    ).toEqual(['registry.k8s.io/perl:5.34.0']);
-  });
+  it(
+    'Job, predicate /spec/template/spec/containers/0/image, Registry add registry.k8s.io: ' + 'perl:5.34.0 → registry.k8s.io/perl:5.34.0',
+    () => {
+      expect(
+        overrideImages('Job', ['perl:5.34.0'], {
+          predicate: { path: '/spec/template/spec/containers/0/image' },
+          component: 'Registry',
+          operator: 'add',
+          value: 'registry.k8s.io',
+        }),
+      ).toEqual(['registry.k8s.io/perl:5.34.0']);
+    },
+  );
 
   it('predicate on container 1 only: [imagename:v1.0.0, nginx-slim:0.8] → [unchanged, registry.k8s.io/nginx:0.8]', () => {
     expect(

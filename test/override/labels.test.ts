@@ -66,11 +66,15 @@ for (const target of ['labels', 'annotations'] as const) {
       ],
     ];
     for (const [what, before, overrider, after] of cases) {
-      it(`${what}: ${JSON.stringify(before ?? null)} ${overrider.operator} ${JSON.stringify(overrider.value)} → ${JSON.stringify(after)}`, () => {
-        const r = run(target, before, overrider);
-        expect(r.problems).toEqual([]);
-        expect((r.object.metadata as Record<string, unknown>)[target]).toEqual(after);
-      });
+      it(
+        `${what}: ${JSON.stringify(before ?? null)} ${overrider.operator} ` +
+          `${JSON.stringify(overrider.value)} → ${JSON.stringify(after)}`,
+        () => {
+          const r = run(target, before, overrider);
+          expect(r.problems).toEqual([]);
+          expect((r.object.metadata as Record<string, unknown>)[target]).toEqual(after);
+        },
+      );
     }
 
     it(`replace/remove on missing ${target} leave them missing`, () => {

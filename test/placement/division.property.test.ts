@@ -21,7 +21,10 @@ interface Scenario {
   uid: string;
 }
 
-/** Selected candidates with consistent numbers (available = allocatable + previously held), a previous result that may name unselected clusters. */
+/**
+ * Selected candidates with consistent numbers (available = allocatable + previously held), a
+ * previous result that may name unselected clusters.
+ */
 const scenario: fc.Arbitrary<Scenario> = fc
   .record({
     clusters: fc.uniqueArray(

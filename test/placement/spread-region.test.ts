@@ -85,11 +85,14 @@ describe('selectBestClustersByRegion (Karmada Test_selectBestClustersByRegion)',
     );
   });
 
-  it('1 region may be used but none holds 4 clusters → "the number of clusters is less than the cluster spreadConstraint.MinGroups"', () => {
-    expect(() => pick(twoRegions(), [1, 1], [4, 4])).toThrowError(
-      'the number of clusters is less than the cluster spreadConstraint.MinGroups',
-    );
-  });
+  it(
+    '1 region may be used but none holds 4 clusters → "the number of clusters is less than the ' + 'cluster spreadConstraint.MinGroups"',
+    () => {
+      expect(() => pick(twoRegions(), [1, 1], [4, 4])).toThrowError(
+        'the number of clusters is less than the cluster spreadConstraint.MinGroups',
+      );
+    },
+  );
 
   it('the only region has 2 clusters but 3 are needed → error', () => {
     const only = [

@@ -155,20 +155,23 @@ describe('selectClusters capacity swaps (select_clusters_by_cluster.go)', () => 
 });
 
 describe('selectClusters: the seed’s fleet default placement', () => {
-  it('spread {maxGroups 2, minGroups 1}, Duplicated: hangzhou (60), shanghai (60) selected; frankfurt (0) dropped naming maxGroups 2', () => {
-    const candidates = sortCandidates([
-      cand('frankfurt', { score: 0, available: 3, region: 'eu-central' }),
-      cand('shanghai', { score: 60, available: 3, region: 'cn-east' }),
-      cand('hangzhou', { score: 60, available: 3, region: 'cn-east' }),
-    ]);
-    // The loader defaults spreadByField to cluster; leave it out to check the defensive default too.
-    const r = selectClusters(candidates, placement([{ maxGroups: 2, minGroups: 1 }], duplicated), 3);
-    expect(names(r.selected)).toEqual(['hangzhou', 'shanghai']);
-    expect(Object.fromEntries(r.dropped)).toEqual({
-      frankfurt: 'not among the top 2 clusters allowed by spreadConstraints maxGroups 2 (score 0, 2 ranked higher)',
-    });
-    expect(r.steps).toEqual(['spread by cluster: maxGroups 2 keeps the top 2 of 3 candidates']);
-  });
+  it(
+    'spread {maxGroups 2, minGroups 1}, Duplicated: hangzhou (60), shanghai (60) selected; ' + 'frankfurt (0) dropped naming maxGroups 2',
+    () => {
+      const candidates = sortCandidates([
+        cand('frankfurt', { score: 0, available: 3, region: 'eu-central' }),
+        cand('shanghai', { score: 60, available: 3, region: 'cn-east' }),
+        cand('hangzhou', { score: 60, available: 3, region: 'cn-east' }),
+      ]);
+      // The loader defaults spreadByField to cluster; leave it out to check the defensive default too.
+      const r = selectClusters(candidates, placement([{ maxGroups: 2, minGroups: 1 }], duplicated), 3);
+      expect(names(r.selected)).toEqual(['hangzhou', 'shanghai']);
+      expect(Object.fromEntries(r.dropped)).toEqual({
+        frankfurt: 'not among the top 2 clusters allowed by spreadConstraints maxGroups 2 (score 0, 2 ranked higher)',
+      });
+      expect(r.steps).toEqual(['spread by cluster: maxGroups 2 keeps the top 2 of 3 candidates']);
+    },
+  );
 });
 
 describe('selectClusters: maxGroups 0 and the maxSkew extension', () => {
@@ -297,16 +300,20 @@ describe('selectClusters by region (select_clusters_by_region.go)', () => {
     expect(names(r.selected)).toEqual(['a', 'b']);
   });
 
-  it("selected clusters come back in Karmada's region order (best of R1, best of R2, then the fill), which division tie-breaks depend on", () => {
-    const candidates = [
-      cand('x', { region: 'R2', score: 100, available: 1 }),
-      cand('y', { region: 'R1', score: 0, available: 1 }),
-      cand('z', { region: 'R1', score: 0, available: 1 }),
-    ];
-    // Duplicated 1: R1 = 2000, R2 = 1100; both chosen (min 2), R1 first in Karmada's order.
-    const r = selectClusters(candidates, placement([spread('region', 2, 2), spread('cluster', 2, 3)], duplicated), 1);
-    expect(names(r.selected)).toEqual(['y', 'x', 'z']);
-  });
+  it(
+    "selected clusters come back in Karmada's region order (best of R1, best of R2, then the " +
+      'fill), which division tie-breaks depend on',
+    () => {
+      const candidates = [
+        cand('x', { region: 'R2', score: 100, available: 1 }),
+        cand('y', { region: 'R1', score: 0, available: 1 }),
+        cand('z', { region: 'R1', score: 0, available: 1 }),
+      ];
+      // Duplicated 1: R1 = 2000, R2 = 1100; both chosen (min 2), R1 first in Karmada's order.
+      const r = selectClusters(candidates, placement([spread('region', 2, 2), spread('cluster', 2, 3)], duplicated), 1);
+      expect(names(r.selected)).toEqual(['y', 'x', 'z']);
+    },
+  );
 });
 
 describe('sortCandidates (Karmada Test_sortClusters, Test_GroupClustersWithScore)', () => {

@@ -58,7 +58,9 @@ describe('computePlan', () => {
       ...seed,
       {
         path: 'zz-taint.yaml',
-        text: 'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n',
+        text:
+          'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ' +
+          'cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n',
       },
     ];
     const r = plan(head, { fresh: true });
@@ -81,7 +83,9 @@ describe('computePlan', () => {
       ...seed,
       {
         path: 'zz-taint.yaml',
-        text: 'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n',
+        text:
+          'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: ' +
+          'cluster-shanghai\nspec:\n  taints:\n  - {key: maintenance, effect: NoSchedule}\n',
       },
     ];
     const r = plan(head);
@@ -117,7 +121,9 @@ describe('computePlan', () => {
   it('a Secret change is summarized with redacted values, never the value itself', () => {
     const secret = (v: string) => ({
       path: 'zz-secret.yaml',
-      text: `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels: {fleet.kurator.dev/name: global-production}\ndata:\n  password: ${v}\n`,
+      text:
+        `apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\n  labels: {fleet.kurator.dev/name: ` +
+        `global-production}\ndata:\n  password: ${v}\n`,
     });
     const base = renderFleet({ files: [...seed, secret('c2VjcmV0MQ==')], revision: 'worktree' });
     const head = renderFleet({ files: [...seed, secret('c2VjcmV0Mg==')], revision: 'worktree', previous: previousFromRender(base) });
@@ -134,8 +140,10 @@ describe('formatPlanText', () => {
     const r = plan(nginx5050);
     expect(formatPlanText(r)).not.toContain('\x1b[');
     const tty = formatPlanText(r, { color: true });
-    expect(tty).toMatch(/\x1b\[31m {4}cluster-hangzhou +6→5 +-1/);
-    expect(tty).toMatch(/\x1b\[32m {4}cluster-shanghai +4→5 +\+1/);
+    expect(tty).toContain('\x1b[31m    cluster-hangzhou');
+    expect(tty).toMatch(/cluster-hangzhou +6→5 +-1/);
+    expect(tty).toContain('\x1b[32m    cluster-shanghai');
+    expect(tty).toMatch(/cluster-shanghai +4→5 +\+1/);
   });
 });
 
@@ -151,7 +159,9 @@ describe('formatPlanMarkdown', () => {
     // 300 new workloads each on two clusters, and a large move to warn about.
     const extra = Array.from({ length: 300 }, (_, i) => ({
       path: `zz-app-${String(i).padStart(3, '0')}.yaml`,
-      text: `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: 2\n  template:\n    spec:\n      containers:\n      - {name: main, image: "app:${i}"}\n`,
+      text:
+        `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app-${i}\nspec:\n  replicas: ` +
+        `2\n  template:\n    spec:\n      containers:\n      - {name: main, image: "app:${i}"}\n`,
     }));
     const r = plan([...nginx5050, ...extra], { maxMove: 0.05 });
     const full = formatPlanMarkdown(r, { limit: 10_000_000 });

@@ -23,16 +23,33 @@ afterAll(cleanupRepos);
 type Files = Map<string, string>;
 
 const cluster = (i: number, tier: string) =>
-  `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: c${i}\n  labels: {tier: ${tier}}\nspec:\n  provider: p${i % 2}\n  region: r${i % 2}\n`;
+  `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: c${i}\n  ` +
+  `labels: {tier: ${tier}}\nspec:\n  provider: p${i % 2}\n  region: r${i % 2}\n`;
 const deployment = (k: number, group: number, replicas: number) =>
-  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d${k}\n  namespace: ns${k % 2}\n  labels: {group: g${group}}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: d${k}}}\n  template:\n    metadata: {labels: {app: d${k}}}\n    spec:\n      containers: [{name: main, image: example.com/d${k}:1.0}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: d${k}-config, namespace: ns${k % 2}, labels: {group: g${group}}}\ndata: {k: "${k}"}\n`;
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d${k}\n  namespace: ` +
+  `ns${k % 2}\n  labels: {group: g${group}}\nspec:\n  replicas: ${replicas}\n  selector: ` +
+  `{matchLabels: {app: d${k}}}\n  template:\n    metadata: {labels: {app: d${k}}}\n    ` +
+  `spec:\n      containers: [{name: main, image: example.com/d${k}:1.0}]\n---\napiVersion: ` +
+  `v1\nkind: ConfigMap\nmetadata: {name: d${k}-config, namespace: ns${k % 2}, labels: ` +
+  `{group: g${group}}}\ndata: {k: "${k}"}\n`;
 const policy = (j: number, tier: string, divided: boolean, w0: number, w1: number) =>
-  `apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\nmetadata: {name: p${j}}\nspec:\n  resourceSelectors:\n  - {apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {group: g${j}}}}\n  - {apiVersion: v1, kind: ConfigMap, labelSelector: {matchLabels: {group: g${j}}}}\n  placement:\n    clusterAffinity: {labelSelector: {matchLabels: {tier: ${tier}}}}\n` +
+  `apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\nmetadata: {name: ` +
+  `p${j}}\nspec:\n  resourceSelectors:\n  - {apiVersion: apps/v1, kind: Deployment, ` +
+  `labelSelector: {matchLabels: {group: g${j}}}}\n  - {apiVersion: v1, kind: ConfigMap, ` +
+  `labelSelector: {matchLabels: {group: g${j}}}}\n  placement:\n    clusterAffinity: ` +
+  `{labelSelector: {matchLabels: {tier: ${tier}}}}\n` +
   (divided
-    ? `    replicaScheduling:\n      replicaSchedulingType: Divided\n      replicaDivisionPreference: Weighted\n      weightPreference:\n        staticWeightList:\n        - {targetCluster: {labelSelector: {matchLabels: {tier: gold}}}, weight: ${w0}}\n        - {targetCluster: {labelSelector: {matchLabels: {tier: silver}}}, weight: ${w1}}\n`
+    ? `    replicaScheduling:\n      replicaSchedulingType: Divided\n      ` +
+      `replicaDivisionPreference: Weighted\n      weightPreference:\n        staticWeightList:\n ` +
+      `       - {targetCluster: {labelSelector: {matchLabels: {tier: gold}}}, weight: ${w0}}\n   ` +
+      `     - {targetCluster: {labelSelector: {matchLabels: {tier: silver}}}, weight: ${w1}}\n`
     : '');
 const override = (tag: string) =>
-  `apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterOverridePolicy\nmetadata: {name: o0}\nspec:\n  resourceSelectors:\n  - {apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {group: g0}}}\n  overrideRules:\n  - targetCluster: {clusterNames: [c0]}\n    overriders:\n      imageOverrider:\n      - {component: Tag, operator: replace, value: "${tag}"}\n`;
+  `apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterOverridePolicy\nmetadata: {name: ` +
+  `o0}\nspec:\n  resourceSelectors:\n  - {apiVersion: apps/v1, kind: Deployment, ` +
+  `labelSelector: {matchLabels: {group: g0}}}\n  overrideRules:\n  - targetCluster: ` +
+  `{clusterNames: [c0]}\n    overriders:\n      imageOverrider:\n      - {component: Tag, ` +
+  `operator: replace, value: "${tag}"}\n`;
 
 function initialFleet(): Files {
   const files: Files = new Map();

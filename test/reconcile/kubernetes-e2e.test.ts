@@ -58,69 +58,73 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     await fleet?.close();
   });
 
-  it('first pass: nginx 6/4 live on hangzhou/shanghai, status per cluster; clusters without credentials fail alone; a resync writes nothing and commits nothing', async () => {
-    const first = await reconciler.reconcileOnce();
-    expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(6);
-    expect(replicasOf(fleet, 'cluster-shanghai', 'nginx')).toBe(4);
-    expect(replicasOf(fleet, 'spot-cluster', 'cost-sensitive-app')).toBe(8);
-    // 10 + 11 + 1 + 2 + 2 objects on the five connected clusters.
-    expect(writes(fleet).filter((w) => !w.dryRun)).toHaveLength(26);
-    // zone-a and zone-b hold one object each but have no context: the pass is Degraded, not Failed.
-    expect(first).toMatchObject({ phase: 'Degraded', stage: 'write', reason: 'TargetWriteFailed' });
-    expect(first.message).toContain('cluster-zone-a: no connection');
-    const status = await statusAt(dir);
-    expect(status.sourceRevision).toBe(first.revision);
-    expect(status.clusters['cluster-hangzhou']).toEqual({
-      reachable: true,
-      ready: true,
-      health: 'Healthy',
-      applied: 10,
-      unchanged: 0,
-      deleted: 0,
-      failed: 0,
-      drifted: 0,
-      message: null,
-    });
-    expect(status.clusters['cluster-shanghai']).toMatchObject({ reachable: true, ready: true, applied: 11, failed: 0 });
-    expect(status.clusters['cluster-zone-a']).toMatchObject({
-      reachable: false,
-      ready: null,
-      applied: 0,
-      failed: 1,
-      message: expect.stringContaining('no connection: the kubeconfig has no context named cluster-zone-a'),
-    });
-    // A cluster with nothing placed on it and no credentials is still reported.
-    expect(status.clusters['production-cluster-01']).toMatchObject({
-      reachable: false,
-      applied: 0,
-      failed: 0,
-      message: expect.stringContaining('secretRef cluster-01-kubeconfig'),
-    });
-    expect(status.health).toBe('Healthy');
-    expect(status.failover.conditions.map((c: Obj) => `${c.cluster}=${c.ready}`)).toEqual([
-      'cluster-frankfurt=true',
-      'cluster-hangzhou=true',
-      'cluster-shanghai=true',
-      'ondemand-cluster=true',
-      'spot-cluster=true',
-    ]);
-    // The observed clusters (readiness, capacity) the render used are on the branch for `render` in CI.
-    expect(await git(dir, 'show', 'flotilla-status:observed-clusters.yaml')).toContain('name: cluster-hangzhou');
-    expect(await git(dir, 'show', 'flotilla-status:README.md')).toContain('| cluster-zone-a |');
+  it(
+    'first pass: nginx 6/4 live on hangzhou/shanghai, status per cluster; clusters without ' +
+      'credentials fail alone; a resync writes nothing and commits nothing',
+    async () => {
+      const first = await reconciler.reconcileOnce();
+      expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(6);
+      expect(replicasOf(fleet, 'cluster-shanghai', 'nginx')).toBe(4);
+      expect(replicasOf(fleet, 'spot-cluster', 'cost-sensitive-app')).toBe(8);
+      // 10 + 11 + 1 + 2 + 2 objects on the five connected clusters.
+      expect(writes(fleet).filter((w) => !w.dryRun)).toHaveLength(26);
+      // zone-a and zone-b hold one object each but have no context: the pass is Degraded, not Failed.
+      expect(first).toMatchObject({ phase: 'Degraded', stage: 'write', reason: 'TargetWriteFailed' });
+      expect(first.message).toContain('cluster-zone-a: no connection');
+      const status = await statusAt(dir);
+      expect(status.sourceRevision).toBe(first.revision);
+      expect(status.clusters['cluster-hangzhou']).toEqual({
+        reachable: true,
+        ready: true,
+        health: 'Healthy',
+        applied: 10,
+        unchanged: 0,
+        deleted: 0,
+        failed: 0,
+        drifted: 0,
+        message: null,
+      });
+      expect(status.clusters['cluster-shanghai']).toMatchObject({ reachable: true, ready: true, applied: 11, failed: 0 });
+      expect(status.clusters['cluster-zone-a']).toMatchObject({
+        reachable: false,
+        ready: null,
+        applied: 0,
+        failed: 1,
+        message: expect.stringContaining('no connection: the kubeconfig has no context named cluster-zone-a'),
+      });
+      // A cluster with nothing placed on it and no credentials is still reported.
+      expect(status.clusters['production-cluster-01']).toMatchObject({
+        reachable: false,
+        applied: 0,
+        failed: 0,
+        message: expect.stringContaining('secretRef cluster-01-kubeconfig'),
+      });
+      expect(status.health).toBe('Healthy');
+      expect(status.failover.conditions.map((c: Obj) => `${c.cluster}=${c.ready}`)).toEqual([
+        'cluster-frankfurt=true',
+        'cluster-hangzhou=true',
+        'cluster-shanghai=true',
+        'ondemand-cluster=true',
+        'spot-cluster=true',
+      ]);
+      // The observed clusters (readiness, capacity) the render used are on the branch for `render` in CI.
+      expect(await git(dir, 'show', 'flotilla-status:observed-clusters.yaml')).toContain('name: cluster-hangzhou');
+      expect(await git(dir, 'show', 'flotilla-status:README.md')).toContain('| cluster-zone-a |');
 
-    // Second poll, no commit: every live object compared, none written, no status commit.
-    clearRequests(fleet);
-    const commits = await statusCommits(dir);
-    clock.advance(30_000);
-    const second = await reconciler.reconcileOnce();
-    expect(second).toMatchObject({ phase: 'Degraded', skipped: false, statusCommit: null });
-    expect(writes(fleet)).toEqual([]);
-    expect(fleet.servers.get('cluster-hangzhou')!.requests.length).toBeGreaterThan(0);
-    expect(await statusCommits(dir)).toBe(commits);
-    // …and says so at debug level only (a poll every 30 s must not flood the log).
-    const passLines = logLines.map((l) => JSON.parse(l)).filter((l) => l.phase !== undefined && l.durationMs !== undefined);
-    expect(passLines.map((l) => l.level)).toEqual([40, 20]);
-  });
+      // Second poll, no commit: every live object compared, none written, no status commit.
+      clearRequests(fleet);
+      const commits = await statusCommits(dir);
+      clock.advance(30_000);
+      const second = await reconciler.reconcileOnce();
+      expect(second).toMatchObject({ phase: 'Degraded', skipped: false, statusCommit: null });
+      expect(writes(fleet)).toEqual([]);
+      expect(fleet.servers.get('cluster-hangzhou')!.requests.length).toBeGreaterThan(0);
+      expect(await statusCommits(dir)).toBe(commits);
+      // …and says so at debug level only (a poll every 30 s must not flood the log).
+      const passLines = logLines.map((l) => JSON.parse(l)).filter((l) => l.phase !== undefined && l.durationMs !== undefined);
+      expect(passLines.map((l) => l.level)).toEqual([40, 20]);
+    },
+  );
 
   it('a live edit is drift: corrected on the next poll without a commit, and the status branch says so', async () => {
     await reconciler.reconcileOnce();
@@ -176,45 +180,49 @@ describe('reconcile into live clusters (5 test API servers)', () => {
     expect(status.clusters['cluster-hangzhou']).toMatchObject({ applied: 1, unchanged: 9, drifted: 0 });
   });
 
-  it('a cluster going down fails alone; after the 1 s toleration its replicas move (nginx → hangzhou 10) and the status branch records why', async () => {
-    await reconciler.reconcileOnce();
-    await fleet.servers.get('cluster-shanghai')!.goDown();
-    clearRequests(fleet);
-    clock.advance(30_000);
-    const down = await reconciler.reconcileOnce();
-    expect(down.phase).toBe('Degraded');
-    let status = await statusAt(dir);
-    expect(status.clusters['cluster-shanghai']).toMatchObject({ reachable: false, ready: false });
-    expect(status.clusters['cluster-hangzhou']).toMatchObject({ reachable: true, ready: true, failed: 0 });
-    expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai NotReady']);
-    // NoSchedule alone moves nothing: shanghai keeps its place in the previous result.
-    expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(6);
-    expect(writes(fleet)).toEqual([]);
+  it(
+    'a cluster going down fails alone; after the 1 s toleration its replicas move (nginx → ' +
+      'hangzhou 10) and the status branch records why',
+    async () => {
+      await reconciler.reconcileOnce();
+      await fleet.servers.get('cluster-shanghai')!.goDown();
+      clearRequests(fleet);
+      clock.advance(30_000);
+      const down = await reconciler.reconcileOnce();
+      expect(down.phase).toBe('Degraded');
+      let status = await statusAt(dir);
+      expect(status.clusters['cluster-shanghai']).toMatchObject({ reachable: false, ready: false });
+      expect(status.clusters['cluster-hangzhou']).toMatchObject({ reachable: true, ready: true, failed: 0 });
+      expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai NotReady']);
+      // NoSchedule alone moves nothing: shanghai keeps its place in the previous result.
+      expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(6);
+      expect(writes(fleet)).toEqual([]);
 
-    clock.advance(1_000);
-    const evicted = await reconciler.reconcileOnce();
-    expect(evicted.phase).toBe('Degraded');
-    expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(10);
-    status = await statusAt(dir);
-    expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual([
-      'cluster-shanghai NotReady',
-      'cluster-shanghai Evicting',
-    ]);
-    expect(status.failover.events[1].message).toContain('its replicas move to the remaining eligible clusters');
-    const nginx = status.placements.find((p: Obj) => p.resource.name === 'nginx');
-    expect(nginx.clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
-    // reviews-v2 may only run on shanghai: it is kept where it was (not Invalid, not pruned) and says why.
-    const warning = status.diagnostics.find((d: Obj) => d.code === 'SCHEDULE_FAILED');
-    expect(warning).toMatchObject({ severity: 'warning', message: expect.stringContaining('reviews-v2 cannot be scheduled') });
-    expect(warning.message).toContain('kept where it was');
-    expect(evicted.message).toContain('1 resource cannot be placed while a cluster is not ready');
-    // Not applied on every cluster (shanghai is down, zone-a and zone-b have no credentials): no last good revision.
-    expect(status.lastGoodRevision).toBeNull();
-    expect(await git(dir, 'show', 'flotilla-status:observed-clusters.yaml')).toMatch(
-      /key: cluster.karmada.io\/not-ready\n\s+effect: NoExecute|effect: NoExecute\n\s+key: cluster.karmada.io\/not-ready/,
-    );
-    expect(await git(dir, 'log', '-1', '--format=%B', 'flotilla-status')).toContain('flotilla: Degraded at');
-  });
+      clock.advance(1_000);
+      const evicted = await reconciler.reconcileOnce();
+      expect(evicted.phase).toBe('Degraded');
+      expect(replicasOf(fleet, 'cluster-hangzhou', 'nginx')).toBe(10);
+      status = await statusAt(dir);
+      expect(status.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual([
+        'cluster-shanghai NotReady',
+        'cluster-shanghai Evicting',
+      ]);
+      expect(status.failover.events[1].message).toContain('its replicas move to the remaining eligible clusters');
+      const nginx = status.placements.find((p: Obj) => p.resource.name === 'nginx');
+      expect(nginx.clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
+      // reviews-v2 may only run on shanghai: it is kept where it was (not Invalid, not pruned) and says why.
+      const warning = status.diagnostics.find((d: Obj) => d.code === 'SCHEDULE_FAILED');
+      expect(warning).toMatchObject({ severity: 'warning', message: expect.stringContaining('reviews-v2 cannot be scheduled') });
+      expect(warning.message).toContain('kept where it was');
+      expect(evicted.message).toContain('1 resource cannot be placed while a cluster is not ready');
+      // Not applied on every cluster (shanghai is down, zone-a and zone-b have no credentials): no last good revision.
+      expect(status.lastGoodRevision).toBeNull();
+      expect(await git(dir, 'show', 'flotilla-status:observed-clusters.yaml')).toMatch(
+        /key: cluster.karmada.io\/not-ready\n\s+effect: NoExecute|effect: NoExecute\n\s+key: cluster.karmada.io\/not-ready/,
+      );
+      expect(await git(dir, 'log', '-1', '--format=%B', 'flotilla-status')).toContain('flotilla: Degraded at');
+    },
+  );
 
   it('a broken YAML commit is Invalid: nothing applied, nothing pruned, and later polls keep it so', async () => {
     await reconciler.reconcileOnce();
@@ -239,7 +247,8 @@ describe('restarts', () => {
     try {
       const { dir } = await makeRepo(await seedFiles());
       const base = await makeTempDir('flotilla-kube-restart-');
-      const text = `source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2}\n`;
+      const text =
+        `source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ` + `${fleet.kubeconfigPath}, timeoutSeconds: 2}\n`;
       const clock = manualClock();
       const one = await reconcilerFor(configFrom(text, base), { clock });
       await one.reconciler.reconcileOnce();
@@ -276,72 +285,82 @@ spec:
 `;
   const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${n}, namespace: default}\ndata: {k: v}\n`;
 
-  it('cluster c renamed c-eu (contexts: {c-eu: c}, same API server): the app ConfigMap c-eu applied stays live on server c over two passes', async () => {
-    const fleet = await startFleetApiServers(['a', 'c']);
-    try {
-      const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a', 'c']), 'cm.yaml': cm('app') });
-      const base = await makeTempDir('flotilla-rename-');
-      const mk = async (contexts: string) =>
-        (
-          await reconcilerFor(
-            configFrom(
-              `source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2${contexts}}\n`,
-              base,
-            ),
-            { clock: fakeClock(), log: captureLogger().log },
-          )
-        ).reconciler;
-      let r = await mk('');
-      await r.reconcileOnce();
-      expect(fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'app')).toBeTruthy();
-      await commitFiles(dir, { 'fleet.yaml': fleetYaml(['a', 'c-eu']) }, 'rename c to c-eu');
-      r.close();
-      r = await mk(', contexts: {c-eu: c}');
-      clearRequests(fleet);
-      await r.reconcileOnce();
-      await r.reconcileOnce();
-      // c's old inventory entry meets the object c-eu applied: never deleted (c-eu's annotation)
-      expect(writes(fleet).filter((w) => w.method === 'DELETE')).toEqual([]);
-      const live = fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'app') as Obj | undefined;
-      expect(live?.metadata?.annotations?.['flotilla.dev/cluster']).toBe('c-eu');
-      r.close();
-    } finally {
-      await fleet.close();
-    }
-  });
+  it(
+    'cluster c renamed c-eu (contexts: {c-eu: c}, same API server): the app ConfigMap c-eu ' +
+      'applied stays live on server c over two passes',
+    async () => {
+      const fleet = await startFleetApiServers(['a', 'c']);
+      try {
+        const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a', 'c']), 'cm.yaml': cm('app') });
+        const base = await makeTempDir('flotilla-rename-');
+        const mk = async (contexts: string) =>
+          (
+            await reconcilerFor(
+              configFrom(
+                `source: {url: ${dir}, cacheDir: cache}\ntargets:\n  - kubernetes: {kubeconfig: ` +
+                  `${fleet.kubeconfigPath}, timeoutSeconds: 2${contexts}}\n`,
+                base,
+              ),
+              { clock: fakeClock(), log: captureLogger().log },
+            )
+          ).reconciler;
+        let r = await mk('');
+        await r.reconcileOnce();
+        expect(fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'app')).toBeTruthy();
+        await commitFiles(dir, { 'fleet.yaml': fleetYaml(['a', 'c-eu']) }, 'rename c to c-eu');
+        r.close();
+        r = await mk(', contexts: {c-eu: c}');
+        clearRequests(fleet);
+        await r.reconcileOnce();
+        await r.reconcileOnce();
+        // c's old inventory entry meets the object c-eu applied: never deleted (c-eu's annotation)
+        expect(writes(fleet).filter((w) => w.method === 'DELETE')).toEqual([]);
+        const live = fleet.servers.get('c')!.getObject('v1', 'ConfigMap', 'default', 'app') as Obj | undefined;
+        expect(live?.metadata?.annotations?.['flotilla.dev/cluster']).toBe('c-eu');
+        r.close();
+      } finally {
+        await fleet.close();
+      }
+    },
+  );
 
-  it('x applied in a pass whose status commit failed, then the cache is lost (new emptyDir) and x removed: the first pass adopts x, the next prunes it; keep stays', async () => {
-    const fleet = await startFleetApiServers(['a']);
-    try {
-      const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a']), 'keep.yaml': cm('keep') });
-      const mk = async (cache: string) =>
-        (
-          await reconcilerFor(
-            configFrom(
-              `source: {url: ${dir}, cacheDir: ${cache}}\ntargets:\n  - kubernetes: {kubeconfig: ${fleet.kubeconfigPath}, timeoutSeconds: 2}\n`,
-              await makeTempDir('flotilla-orphan-'),
-            ),
-            { clock: fakeClock(), log: captureLogger().log },
-          )
-        ).reconciler;
-      let r = await mk('cache1');
-      await r.reconcileOnce();
-      await commitFiles(dir, { 'x.yaml': cm('x') }, 'add x');
-      const lock = path.join(dir, '.git/refs/heads/flotilla-status.lock'); // the status commit cannot land
-      writeFileSync(lock, '');
-      await r.reconcileOnce();
-      expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'x')).toBeTruthy();
-      r.close();
-      rmSync(lock);
-      await commitFiles(dir, { 'x.yaml': null }, 'remove x');
-      r = await mk('cache2'); // pod restarted: the emptyDir cache is new
-      await r.reconcileOnce();
-      await r.reconcileOnce();
-      expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'x')).toBeUndefined();
-      expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'keep')).toBeTruthy();
-      r.close();
-    } finally {
-      await fleet.close();
-    }
-  });
+  it(
+    'x applied in a pass whose status commit failed, then the cache is lost (new emptyDir) and ' +
+      'x removed: the first pass adopts x, the next prunes it; keep stays',
+    async () => {
+      const fleet = await startFleetApiServers(['a']);
+      try {
+        const { dir } = await makeRepo({ 'fleet.yaml': fleetYaml(['a']), 'keep.yaml': cm('keep') });
+        const mk = async (cache: string) =>
+          (
+            await reconcilerFor(
+              configFrom(
+                `source: {url: ${dir}, cacheDir: ${cache}}\ntargets:\n  - kubernetes: {kubeconfig: ` +
+                  `${fleet.kubeconfigPath}, timeoutSeconds: 2}\n`,
+                await makeTempDir('flotilla-orphan-'),
+              ),
+              { clock: fakeClock(), log: captureLogger().log },
+            )
+          ).reconciler;
+        let r = await mk('cache1');
+        await r.reconcileOnce();
+        await commitFiles(dir, { 'x.yaml': cm('x') }, 'add x');
+        const lock = path.join(dir, '.git/refs/heads/flotilla-status.lock'); // the status commit cannot land
+        writeFileSync(lock, '');
+        await r.reconcileOnce();
+        expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'x')).toBeTruthy();
+        r.close();
+        rmSync(lock);
+        await commitFiles(dir, { 'x.yaml': null }, 'remove x');
+        r = await mk('cache2'); // pod restarted: the emptyDir cache is new
+        await r.reconcileOnce();
+        await r.reconcileOnce();
+        expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'x')).toBeUndefined();
+        expect(fleet.servers.get('a')!.getObject('v1', 'ConfigMap', 'default', 'keep')).toBeTruthy();
+        r.close();
+      } finally {
+        await fleet.close();
+      }
+    },
+  );
 });

@@ -142,14 +142,17 @@ describe('ownership on a live cluster (test API server)', () => {
   });
 
   // The second pass runs in a restarted reconciler with an empty cache: what was adopted is known from the objects alone.
-  it('Overwrite adopts; dropped: adopted and preserved objects released, prune "false" kept, prune "true" deleted, protected Namespaces kept', async () => {
-    east.deleteObject('v1', 'Namespace', undefined, 'kube-node-lease'); // so that flotilla creates it
-    east.putObject(
-      { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'kube-system' }, data: { k: 'v' } },
-      'kubectl',
-    );
-    const extra = {
-      documents: `---
+  it(
+    'Overwrite adopts; dropped: adopted and preserved objects released, prune "false" kept, ' +
+      'prune "true" deleted, protected Namespaces kept',
+    async () => {
+      east.deleteObject('v1', 'Namespace', undefined, 'kube-node-lease'); // so that flotilla creates it
+      east.putObject(
+        { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra', namespace: 'kube-system' }, data: { k: 'v' } },
+        'kubectl',
+      );
+      const extra = {
+        documents: `---
 apiVersion: v1
 kind: Namespace
 metadata: {name: kube-node-lease}
@@ -159,11 +162,11 @@ kind: ConfigMap
 metadata: {name: extra, namespace: kube-system, annotations: {flotilla.dev/prune: "true"}}
 data: {k: v}
 `,
-      selectors: `  - {apiVersion: v1, kind: Namespace, name: kube-node-lease}
+        selectors: `  - {apiVersion: v1, kind: Namespace, name: kube-node-lease}
   - {apiVersion: v1, kind: ConfigMap, namespace: kube-system, name: extra}
 `,
-    };
-    const keep = `apiVersion: v1
+      };
+      const keep = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: preserved, namespace: shop}
 data: {k: v}
@@ -181,60 +184,61 @@ spec:
   placement: {clusterAffinity: {clusterNames: [east]}}
   preserveResourcesOnDeletion: true
 `;
-    const { dir } = await makeRepo({
-      'fleet.yaml': FLEET,
-      'platform.yaml': platform('  conflictResolution: Overwrite\n', extra),
-      'shop.yaml': SHOP,
-      'keep.yaml': keep,
-    });
-    const base = await makeTempDir('flotilla-ownership-');
-    const first = await (
-      await reconcilerFor(configFrom(config(dir, fleet.kubeconfigPath, 'cache-1'), base), { clock: manualClock() })
-    ).reconciler.reconcileOnce();
-    expect(first.phase).toBe('Synced');
-    const adopted = east.getObject('v1', 'ConfigMap', 'kube-system', 'coredns');
-    expect(managers(adopted)).toEqual(['kubeadm', 'flotilla']);
-    expect(meta(adopted).annotations?.[ADOPTED_ANNOTATION]).toBe('true');
-    expect(meta(east.getObject('v1', 'Namespace', undefined, 'kube-system')).annotations?.[ADOPTED_ANNOTATION]).toBe('true');
-    // Created by flotilla: no mark.
-    expect(meta(east.getObject('v1', 'Namespace', undefined, 'kube-node-lease')).annotations?.[ADOPTED_ANNOTATION]).toBeUndefined();
+      const { dir } = await makeRepo({
+        'fleet.yaml': FLEET,
+        'platform.yaml': platform('  conflictResolution: Overwrite\n', extra),
+        'shop.yaml': SHOP,
+        'keep.yaml': keep,
+      });
+      const base = await makeTempDir('flotilla-ownership-');
+      const first = await (
+        await reconcilerFor(configFrom(config(dir, fleet.kubeconfigPath, 'cache-1'), base), { clock: manualClock() })
+      ).reconciler.reconcileOnce();
+      expect(first.phase).toBe('Synced');
+      const adopted = east.getObject('v1', 'ConfigMap', 'kube-system', 'coredns');
+      expect(managers(adopted)).toEqual(['kubeadm', 'flotilla']);
+      expect(meta(adopted).annotations?.[ADOPTED_ANNOTATION]).toBe('true');
+      expect(meta(east.getObject('v1', 'Namespace', undefined, 'kube-system')).annotations?.[ADOPTED_ANNOTATION]).toBe('true');
+      // Created by flotilla: no mark.
+      expect(meta(east.getObject('v1', 'Namespace', undefined, 'kube-node-lease')).annotations?.[ADOPTED_ANNOTATION]).toBeUndefined();
 
-    // The repository drops all of it; a restarted reconciler with an empty cache (no inventory) applies that.
-    await commitFiles(dir, { 'platform.yaml': null, 'keep.yaml': null }, 'drop everything but the shop');
-    clearRequests(fleet);
-    const restarted = (await reconcilerFor(configFrom(config(dir, fleet.kubeconfigPath, 'cache-2'), base), { clock: manualClock() }))
-      .reconciler;
-    const second = await restarted.reconcileOnce();
-    expect(second.phase).toBe('Synced');
-    expect(second.targets[0]!.message).toMatch(/4 objects released \(left on the clusters, no longer flotilla's\)/);
+      // The repository drops all of it; a restarted reconciler with an empty cache (no inventory) applies that.
+      await commitFiles(dir, { 'platform.yaml': null, 'keep.yaml': null }, 'drop everything but the shop');
+      clearRequests(fleet);
+      const restarted = (await reconcilerFor(configFrom(config(dir, fleet.kubeconfigPath, 'cache-2'), base), { clock: manualClock() }))
+        .reconciler;
+      const second = await restarted.reconcileOnce();
+      expect(second.phase).toBe('Synced');
+      expect(second.targets[0]!.message).toMatch(/4 objects released \(left on the clusters, no longer flotilla's\)/);
 
-    // Released: still there with their data, nothing of flotilla's left on them.
-    for (const [kind, ns, name] of [
-      ['ConfigMap', 'kube-system', 'coredns'],
-      ['Namespace', undefined, 'kube-system'],
-      ['Namespace', undefined, 'kube-node-lease'],
-      ['ConfigMap', 'shop', 'preserved'],
-    ] as const) {
-      const o = east.getObject('v1', kind, ns, name);
-      expect(o, `${kind} ${name}`).toBeDefined();
-      expect(managers(o), `${kind} ${name}`).not.toContain('flotilla');
-      expect(meta(o).labels?.[MANAGED_LABEL], `${kind} ${name}`).toBeUndefined();
-      expect(flotillaAnnotations(o), `${kind} ${name}`).toEqual([]);
-    }
-    expect(east.getObject('v1', 'ConfigMap', 'kube-system', 'coredns')?.data).toEqual({ Corefile: COREFILE });
-    expect(managers(east.getObject('v1', 'ConfigMap', 'kube-system', 'coredns'))).toEqual(['kubeadm']);
-    // prune "false": kept exactly as it was, flotilla's metadata included.
-    const pinned = east.getObject('v1', 'ConfigMap', 'shop', 'pinned');
-    expect(managers(pinned)).toContain('flotilla');
-    // prune "true" on an adopted object: deleted. It is the only DELETE; releases are merge patches.
-    expect(east.getObject('v1', 'ConfigMap', 'kube-system', 'extra')).toBeUndefined();
-    const w = writes(fleet);
-    expect(w.filter((x) => x.method === 'DELETE').map((x) => x.path)).toEqual(['/api/v1/namespaces/kube-system/configmaps/extra']);
-    expect(w.filter((x) => x.method === 'PATCH' && x.path.includes('/namespaces/kube-node-lease'))).toHaveLength(1);
+      // Released: still there with their data, nothing of flotilla's left on them.
+      for (const [kind, ns, name] of [
+        ['ConfigMap', 'kube-system', 'coredns'],
+        ['Namespace', undefined, 'kube-system'],
+        ['Namespace', undefined, 'kube-node-lease'],
+        ['ConfigMap', 'shop', 'preserved'],
+      ] as const) {
+        const o = east.getObject('v1', kind, ns, name);
+        expect(o, `${kind} ${name}`).toBeDefined();
+        expect(managers(o), `${kind} ${name}`).not.toContain('flotilla');
+        expect(meta(o).labels?.[MANAGED_LABEL], `${kind} ${name}`).toBeUndefined();
+        expect(flotillaAnnotations(o), `${kind} ${name}`).toEqual([]);
+      }
+      expect(east.getObject('v1', 'ConfigMap', 'kube-system', 'coredns')?.data).toEqual({ Corefile: COREFILE });
+      expect(managers(east.getObject('v1', 'ConfigMap', 'kube-system', 'coredns'))).toEqual(['kubeadm']);
+      // prune "false": kept exactly as it was, flotilla's metadata included.
+      const pinned = east.getObject('v1', 'ConfigMap', 'shop', 'pinned');
+      expect(managers(pinned)).toContain('flotilla');
+      // prune "true" on an adopted object: deleted. It is the only DELETE; releases are merge patches.
+      expect(east.getObject('v1', 'ConfigMap', 'kube-system', 'extra')).toBeUndefined();
+      const w = writes(fleet);
+      expect(w.filter((x) => x.method === 'DELETE').map((x) => x.path)).toEqual(['/api/v1/namespaces/kube-system/configmaps/extra']);
+      expect(w.filter((x) => x.method === 'PATCH' && x.path.includes('/namespaces/kube-node-lease'))).toHaveLength(1);
 
-    // The next poll leaves them alone: they are no longer flotilla's.
-    clearRequests(fleet);
-    await restarted.reconcileOnce();
-    expect(writes(fleet)).toEqual([]);
-  });
+      // The next poll leaves them alone: they are no longer flotilla's.
+      clearRequests(fleet);
+      await restarted.reconcileOnce();
+      expect(writes(fleet)).toEqual([]);
+    },
+  );
 });

@@ -77,28 +77,33 @@ function expectSameRender(incremental: RenderResult & { stats: unknown }, full: 
 }
 
 describe('incremental renderer equals the full render', () => {
-  it('after every commit of 50 random 10-commit sequences (edits, adds, deletes, renames, relabels, weights, clusterNames, taints, overrides, broken YAML)', () => {
-    fc.assert(
-      fc.property(fc.array(commit, { minLength: 10, maxLength: 10 }), (commits) => {
-        const engine = new IncrementalRenderer();
-        let state = initialFleet();
-        let files = fleetFiles(state);
-        let last = renderFleet({ files: sourceFiles(files), revision: 'rev-0' });
-        const first = engine.update({ revision: 'rev-0', changes: changesBetween(new Map(), files) });
-        expectSameRender(first, last);
-        commits.forEach((c, i) => {
-          for (const e of c.edits) state = applyEdit(state, e);
-          const next = fleetFiles(state);
-          const revision = `rev-${i + 1}`;
-          const previous = c.withPrevious ? previousOf(last) : undefined;
-          const got = engine.update({ revision, changes: changesBetween(files, next), previous });
-          files = next;
-          expect(engine.files()).toEqual(sourceFiles(files));
-          last = renderFleet({ files: sourceFiles(files), revision, previous });
-          expectSameRender(got, last);
-        });
-      }),
-      { numRuns: 50 },
-    );
-  }, 90_000); // 50 sequences of 10 full-vs-incremental renders: about 15 s alone, more on a loaded 2-core machine
+  it(
+    'after every commit of 50 random 10-commit sequences (edits, adds, deletes, renames, ' +
+      'relabels, weights, clusterNames, taints, overrides, broken YAML)',
+    () => {
+      fc.assert(
+        fc.property(fc.array(commit, { minLength: 10, maxLength: 10 }), (commits) => {
+          const engine = new IncrementalRenderer();
+          let state = initialFleet();
+          let files = fleetFiles(state);
+          let last = renderFleet({ files: sourceFiles(files), revision: 'rev-0' });
+          const first = engine.update({ revision: 'rev-0', changes: changesBetween(new Map(), files) });
+          expectSameRender(first, last);
+          commits.forEach((c, i) => {
+            for (const e of c.edits) state = applyEdit(state, e);
+            const next = fleetFiles(state);
+            const revision = `rev-${i + 1}`;
+            const previous = c.withPrevious ? previousOf(last) : undefined;
+            const got = engine.update({ revision, changes: changesBetween(files, next), previous });
+            files = next;
+            expect(engine.files()).toEqual(sourceFiles(files));
+            last = renderFleet({ files: sourceFiles(files), revision, previous });
+            expectSameRender(got, last);
+          });
+        }),
+        { numRuns: 50 },
+      );
+    },
+    90_000,
+  ); // 50 sequences of 10 full-vs-incremental renders: about 15 s alone, more on a loaded 2-core machine
 });

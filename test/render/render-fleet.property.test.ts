@@ -23,7 +23,9 @@ metadata:
   labels: {tier: ${i % 2 ? 'gold' : 'silver'}}
 spec:
   region: ${c.region}
-${c.tainted ? '  taints:\n  - {key: maint, effect: NoSchedule}\n' : ''}${c.pods !== undefined ? `status:\n  resourceSummary:\n    allocatable: {pods: "${c.pods}"}\n` : ''}`,
+${c.tainted ? '  taints:\n  - {key: maint, effect: NoSchedule}\n' : ''}${
+        c.pods !== undefined ? `status:\n  resourceSummary:\n    allocatable: {pods: "${c.pods}"}\n` : ''
+      }`,
     );
 
 const strategyArb = fc.oneof(
@@ -38,7 +40,8 @@ const strategyArb = fc.oneof(
           .join('')}`,
     ),
   fc.constant(
-    '    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted, weightPreference: {dynamicWeight: AvailableReplicas}}\n',
+    '    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: ' +
+      'Weighted, weightPreference: {dynamicWeight: AvailableReplicas}}\n',
   ),
   fc.constant('    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}\n'),
 );
@@ -61,9 +64,9 @@ spec:
   - {apiVersion: apps/v1, kind: Deployment, labelSelector: {matchLabels: {team: t${i}}}}
   - {apiVersion: v1, kind: ConfigMap, labelSelector: {matchLabels: {team: t${i}}}}
   placement:
-${p.names ? `    clusterAffinity: {clusterNames: [${p.names.join(', ')}]}\n` : ''}${p.tolerate ? '    clusterTolerations: [{key: maint, operator: Exists}]\n' : ''}${
-        p.spread ? `    spreadConstraints: [{spreadByField: cluster, minGroups: 1, maxGroups: ${p.spread}}]\n` : ''
-      }${p.strategy}`,
+${p.names ? `    clusterAffinity: {clusterNames: [${p.names.join(', ')}]}\n` : ''}${
+        p.tolerate ? '    clusterTolerations: [{key: maint, operator: Exists}]\n' : ''
+      }${p.spread ? `    spreadConstraints: [{spreadByField: cluster, minGroups: 1, maxGroups: ${p.spread}}]\n` : ''}${p.strategy}`,
     );
 
 const workloadArb = (i: number) =>

@@ -163,12 +163,15 @@ spec:
 describe('renderFleet: Karmada tie-breaks that depend on selection order', () => {
   it('Aggregated 5 over two regions with equal room → zz (best of region r-a, chosen first), not aa', () => {
     const cluster = (name: string, region: string) =>
-      `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${name}}\nspec: {region: ${region}}\nstatus: {resourceSummary: {allocatable: {pods: '10'}}}\n---\n`;
+      `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${name}}\nspec: ` +
+      `{region: ${region}}\nstatus: {resourceSummary: {allocatable: {pods: '10'}}}\n---\n`;
     const r = render({
       'clusters.yaml': cluster('aa', 'r-b') + cluster('zz', 'r-a'),
       'web.yaml': DEPLOYMENT('web', 5),
       'policy.yaml': policy(
-        '    spreadConstraints:\n    - {spreadByField: region, minGroups: 2, maxGroups: 2}\n    - {spreadByField: cluster, minGroups: 2, maxGroups: 2}\n    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}\n',
+        '    spreadConstraints:\n    - {spreadByField: region, minGroups: 2, maxGroups: 2}\n    - ' +
+          '{spreadByField: cluster, minGroups: 2, maxGroups: 2}\n    replicaScheduling: ' +
+          '{replicaSchedulingType: Divided, replicaDivisionPreference: Aggregated}\n',
       ),
     });
     expect(r.placements[0]!.clusters).toEqual([{ name: 'zz', replicas: 5 }]);
@@ -248,7 +251,8 @@ spec:
       'policy.yaml': policy('    clusterAffinity: {clusterNames: [east]}\n'),
     });
     expect(r.placements[0]!.error).toBe(
-      '0/2 clusters are available: 1 cluster(s) did not match the placement cluster affinity constraint, 1 cluster(s) had untolerated taint {k:NoSchedule}.',
+      '0/2 clusters are available: 1 cluster(s) did not match the placement cluster affinity ' +
+        'constraint, 1 cluster(s) had untolerated taint {k:NoSchedule}.',
     );
   });
 });

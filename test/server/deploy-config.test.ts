@@ -37,34 +37,40 @@ describe('deploy/ ConfigMaps load with the config loader', () => {
     expect(JSON.stringify(loaded.config)).not.toContain(POD_ENV.WEBHOOK_SECRET);
   });
 
-  it('ha: 12 shards on Leases in flotilla-system, identity from POD_NAME, client-go timing 15/10/2 s, in-cluster ServiceAccount', async () => {
-    const { config } = await loadOverlay('ha');
-    expect(config.ha).toEqual({
-      shards: 12,
-      leaseNamespace: 'flotilla-system',
-      leaseName: 'flotilla',
-      identityEnv: 'POD_NAME',
-      kubeconfig: null,
-      leaseDurationSeconds: 15,
-      renewDeadlineSeconds: 10,
-      retryPeriodSeconds: 2,
-    });
-    expect(config.server).toMatchObject({ port: 8080, webhook: { secretEnv: 'WEBHOOK_SECRET' } });
-  });
+  it(
+    'ha: 12 shards on Leases in flotilla-system, identity from POD_NAME, client-go timing ' + '15/10/2 s, in-cluster ServiceAccount',
+    async () => {
+      const { config } = await loadOverlay('ha');
+      expect(config.ha).toEqual({
+        shards: 12,
+        leaseNamespace: 'flotilla-system',
+        leaseName: 'flotilla',
+        identityEnv: 'POD_NAME',
+        kubeconfig: null,
+        leaseDurationSeconds: 15,
+        renewDeadlineSeconds: 10,
+        retryPeriodSeconds: 2,
+      });
+      expect(config.server).toMatchObject({ port: 8080, webhook: { secretEnv: 'WEBHOOK_SECRET' } });
+    },
+  );
 
-  it('the shutdown bound (25 s) stays under the pod grace period, and the env names the configs use are all set by the Deployment', async () => {
-    const deployment = parse(await readFile(path.join(DEPLOY, 'base/deployment.yaml'), 'utf8'));
-    const pod = deployment.spec.template.spec;
-    const envNames = new Set<string>(pod.containers[0].env.map((e: { name: string }) => e.name));
-    for (const overlay of ['base', 'ha'] as const) {
-      const { config } = await loadOverlay(overlay);
-      expect(config.server!.shutdownTimeoutSeconds).toBeLessThan(pod.terminationGracePeriodSeconds);
-      const used = [config.server!.webhook!.secretEnv, config.source.auth?.tokenEnv, config.ha?.identityEnv].filter(
-        (n): n is string => typeof n === 'string',
-      );
-      for (const name of used) expect(envNames.has(name), `${overlay}: ${name}`).toBe(true);
-    }
-  });
+  it(
+    'the shutdown bound (25 s) stays under the pod grace period, and the env names the configs ' + 'use are all set by the Deployment',
+    async () => {
+      const deployment = parse(await readFile(path.join(DEPLOY, 'base/deployment.yaml'), 'utf8'));
+      const pod = deployment.spec.template.spec;
+      const envNames = new Set<string>(pod.containers[0].env.map((e: { name: string }) => e.name));
+      for (const overlay of ['base', 'ha'] as const) {
+        const { config } = await loadOverlay(overlay);
+        expect(config.server!.shutdownTimeoutSeconds).toBeLessThan(pod.terminationGracePeriodSeconds);
+        const used = [config.server!.webhook!.secretEnv, config.source.auth?.tokenEnv, config.ha?.identityEnv].filter(
+          (n): n is string => typeof n === 'string',
+        );
+        for (const name of used) expect(envNames.has(name), `${overlay}: ${name}`).toBe(true);
+      }
+    },
+  );
 
   it('without the webhook Secret the pod refuses to start, naming the variable (never a secret value)', async () => {
     const { WEBHOOK_SECRET: _, ...withoutHook } = POD_ENV;

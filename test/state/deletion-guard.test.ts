@@ -102,7 +102,11 @@ describe('invalid revisions', () => {
       dir,
       {
         'zz-unplaceable.yaml':
-          'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: lonely, namespace: default}\nspec: {replicas: 1, template: {spec: {containers: [{name: a, image: a}]}}}\n---\napiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: lonely, namespace: default}\nspec:\n  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: lonely}]\n  placement: {clusterAffinity: {clusterNames: [no-such-cluster]}}\n',
+          'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: lonely, namespace: default}\nspec: ' +
+          '{replicas: 1, template: {spec: {containers: [{name: a, image: a}]}}}\n---\napiVersion: ' +
+          'policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: lonely, namespace: ' +
+          'default}\nspec:\n  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: ' +
+          'lonely}]\n  placement: {clusterAffinity: {clusterNames: [no-such-cluster]}}\n',
       },
       'unplaceable',
     );

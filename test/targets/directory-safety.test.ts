@@ -24,22 +24,26 @@ async function rootAndVictim() {
 }
 
 describe('directory target: symbolic links never lead it outside its root', () => {
-  it('a linked namespace folder (hz/kurator-system → victim): the write is refused, the victim file keeps its text, other clusters are written', async () => {
-    const { root, victim } = await rootAndVictim();
-    await fs.mkdir(path.join(root, 'hz'));
-    await fs.symlink(victim, path.join(root, 'hz/kurator-system'));
-    const r = await new DirectoryTarget(root, nodeTargetFs).apply(
-      plan({ 'hz/kurator-system/cm.yaml': 'x: 1\n', 'sh/default/cm.yaml': 'y: 1\n' }, [
-        write('hz/kurator-system/cm.yaml', 'x: 1\n'),
-        write('sh/default/cm.yaml', 'y: 1\n'),
-      ]),
-    );
-    expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['hz'] });
-    expect(r.message).toContain('hz/kurator-system is a symbolic link');
-    expect(await fs.readFile(path.join(victim, 'cm.yaml'), 'utf8')).toBe('precious\n');
-    expect(await fs.readFile(path.join(root, 'sh/default/cm.yaml'), 'utf8')).toBe('y: 1\n');
-    expect(await inventoryOf(root)).toEqual({ 'sh/default/cm.yaml': blobOid('y: 1\n') });
-  });
+  it(
+    'a linked namespace folder (hz/kurator-system → victim): the write is refused, the victim ' +
+      'file keeps its text, other clusters are written',
+    async () => {
+      const { root, victim } = await rootAndVictim();
+      await fs.mkdir(path.join(root, 'hz'));
+      await fs.symlink(victim, path.join(root, 'hz/kurator-system'));
+      const r = await new DirectoryTarget(root, nodeTargetFs).apply(
+        plan({ 'hz/kurator-system/cm.yaml': 'x: 1\n', 'sh/default/cm.yaml': 'y: 1\n' }, [
+          write('hz/kurator-system/cm.yaml', 'x: 1\n'),
+          write('sh/default/cm.yaml', 'y: 1\n'),
+        ]),
+      );
+      expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['hz'] });
+      expect(r.message).toContain('hz/kurator-system is a symbolic link');
+      expect(await fs.readFile(path.join(victim, 'cm.yaml'), 'utf8')).toBe('precious\n');
+      expect(await fs.readFile(path.join(root, 'sh/default/cm.yaml'), 'utf8')).toBe('y: 1\n');
+      expect(await inventoryOf(root)).toEqual({ 'sh/default/cm.yaml': blobOid('y: 1\n') });
+    },
+  );
 
   it('a folder replaced by a link after flotilla wrote into it: neither the delete nor the full pass removes the victim file', async () => {
     const { root, victim } = await rootAndVictim();
@@ -91,42 +95,49 @@ describe('directory target: symbolic links never lead it outside its root', () =
 });
 
 describe('directory target: files a person put in the folder are never touched', () => {
-  it('a hand-written file where an object goes: refused with the reason, left as it was, not adopted, and not deleted when the object leaves', async () => {
-    for (const full of [false, true]) {
+  it(
+    'a hand-written file where an object goes: refused with the reason, left as it was, not ' +
+      'adopted, and not deleted when the object leaves',
+    async () => {
+      for (const full of [false, true]) {
+        const root = await makeTempDir();
+        await fs.mkdir(path.join(root, 'a/default'), { recursive: true });
+        await fs.writeFile(path.join(root, 'a/default/cm.yaml'), 'mine\n');
+        const target = new DirectoryTarget(root, nodeTargetFs);
+        const r = await target.apply(
+          plan(
+            { 'a/default/cm.yaml': 'x: 1\n', 'b/default/cm.yaml': 'y: 1\n' },
+            [write('a/default/cm.yaml', 'x: 1\n'), write('b/default/cm.yaml', 'y: 1\n')],
+            full,
+          ),
+        );
+        expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['a'] });
+        expect(r.message).toContain('a/default/cm.yaml: a file flotilla did not write is already there');
+        expect(await fs.readFile(path.join(root, 'a/default/cm.yaml'), 'utf8')).toBe('mine\n');
+        expect(Object.keys(await inventoryOf(root))).toEqual(['b/default/cm.yaml']);
+        // The object leaves the desired state: the person's file stays.
+        const gone = await target.apply(plan({ 'b/default/cm.yaml': 'y: 1\n' }, [del('a/default/cm.yaml')], full));
+        expect(gone).toMatchObject({ ok: true, deleted: 0 });
+        expect(await fs.readFile(path.join(root, 'a/default/cm.yaml'), 'utf8')).toBe('mine\n');
+      }
+    },
+  );
+
+  it(
+    'a file already holding exactly the bytes flotilla would write (e.g. a lost inventory) is ' + 'adopted, then managed as its own',
+    async () => {
       const root = await makeTempDir();
       await fs.mkdir(path.join(root, 'a/default'), { recursive: true });
-      await fs.writeFile(path.join(root, 'a/default/cm.yaml'), 'mine\n');
+      await fs.writeFile(path.join(root, 'a/default/cm.yaml'), 'x: 1\n');
       const target = new DirectoryTarget(root, nodeTargetFs);
-      const r = await target.apply(
-        plan(
-          { 'a/default/cm.yaml': 'x: 1\n', 'b/default/cm.yaml': 'y: 1\n' },
-          [write('a/default/cm.yaml', 'x: 1\n'), write('b/default/cm.yaml', 'y: 1\n')],
-          full,
-        ),
-      );
-      expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['a'] });
-      expect(r.message).toContain('a/default/cm.yaml: a file flotilla did not write is already there');
-      expect(await fs.readFile(path.join(root, 'a/default/cm.yaml'), 'utf8')).toBe('mine\n');
-      expect(Object.keys(await inventoryOf(root))).toEqual(['b/default/cm.yaml']);
-      // The object leaves the desired state: the person's file stays.
-      const gone = await target.apply(plan({ 'b/default/cm.yaml': 'y: 1\n' }, [del('a/default/cm.yaml')], full));
-      expect(gone).toMatchObject({ ok: true, deleted: 0 });
-      expect(await fs.readFile(path.join(root, 'a/default/cm.yaml'), 'utf8')).toBe('mine\n');
-    }
-  });
-
-  it('a file already holding exactly the bytes flotilla would write (e.g. a lost inventory) is adopted, then managed as its own', async () => {
-    const root = await makeTempDir();
-    await fs.mkdir(path.join(root, 'a/default'), { recursive: true });
-    await fs.writeFile(path.join(root, 'a/default/cm.yaml'), 'x: 1\n');
-    const target = new DirectoryTarget(root, nodeTargetFs);
-    const r = await target.apply(plan({ 'a/default/cm.yaml': 'x: 1\n' }, [], true));
-    expect(r).toMatchObject({ ok: true, created: 0, configured: 0, unchanged: 1, failed: 0 });
-    expect(await inventoryOf(root)).toEqual({ 'a/default/cm.yaml': blobOid('x: 1\n') });
-    const gone = await target.apply(plan({}, [del('a/default/cm.yaml')]));
-    expect(gone).toMatchObject({ ok: true, deleted: 1 });
-    await expect(fs.stat(path.join(root, 'a/default/cm.yaml'))).rejects.toThrow();
-  });
+      const r = await target.apply(plan({ 'a/default/cm.yaml': 'x: 1\n' }, [], true));
+      expect(r).toMatchObject({ ok: true, created: 0, configured: 0, unchanged: 1, failed: 0 });
+      expect(await inventoryOf(root)).toEqual({ 'a/default/cm.yaml': blobOid('x: 1\n') });
+      const gone = await target.apply(plan({}, [del('a/default/cm.yaml')]));
+      expect(gone).toMatchObject({ ok: true, deleted: 1 });
+      await expect(fs.stat(path.join(root, 'a/default/cm.yaml'))).rejects.toThrow();
+    },
+  );
 
   it('a folder standing where an object file goes is refused, not an error for the whole pass', async () => {
     const root = await makeTempDir();

@@ -108,74 +108,80 @@ describe('failover: a cluster going down moves its replicas after the toleration
     await fleet?.close();
   });
 
-  it('shanghai down: NotReady + NoSchedule at the first failed probe, NoExecute 1 s later; nginx 6/4 becomes hangzhou 10; back up: taints removed', async () => {
-    fleet = await startSeedFleet();
-    const seed = await fixtureFiles('seed');
-    let now = Date.parse('2026-03-01T10:00:00Z');
-    const target = testTarget(fleet, {}, { now: () => now });
-    const live = liveFleetOf(target, () => now);
-    const maker = new PlanMaker();
-    try {
-      const first = maker.next(seed, { full: true });
-      await target.apply(first.plan);
-      const previous = previousFromJson(JSON.stringify({ placements: first.render.placements.map(placementJson) }), 'test');
-      const hz = fleet.servers.get('cluster-hangzhou')!;
-      hz.seedNode('node-1', { cpu: '8', memory: '32Gi' });
-      hz.seedPod('default', 'busy', { nodeName: 'node-1', requests: { cpu: '2', memory: '4Gi' } });
+  it(
+    'shanghai down: NotReady + NoSchedule at the first failed probe, NoExecute 1 s later; nginx ' +
+      '6/4 becomes hangzhou 10; back up: taints removed',
+    async () => {
+      fleet = await startSeedFleet();
+      const seed = await fixtureFiles('seed');
+      let now = Date.parse('2026-03-01T10:00:00Z');
+      const target = testTarget(fleet, {}, { now: () => now });
+      const live = liveFleetOf(target, () => now);
+      const maker = new PlanMaker();
+      try {
+        const first = maker.next(seed, { full: true });
+        await target.apply(first.plan);
+        const previous = previousFromJson(JSON.stringify({ placements: first.render.placements.map(placementJson) }), 'test');
+        const hz = fleet.servers.get('cluster-hangzhou')!;
+        hz.seedNode('node-1', { cpu: '8', memory: '32Gi' });
+        hz.seedPod('default', 'busy', { nodeName: 'node-1', requests: { cpu: '2', memory: '4Gi' } });
 
-      // Poll 1: every cluster answers; capacity is read.
-      let obs = await live.observe(SEED_CLUSTERS);
-      expect(obs.events).toEqual([]);
-      expect(obs.clusters.find((c) => c.name === 'cluster-hangzhou')!.resourceSummary).toEqual({
-        allocatable: { cpu: '8', memory: String(32 * 2 ** 30), pods: '110' },
-        allocated: { cpu: '2', memory: String(4 * 2 ** 30), pods: '1' },
-        allocating: {},
-      });
+        // Poll 1: every cluster answers; capacity is read.
+        let obs = await live.observe(SEED_CLUSTERS);
+        expect(obs.events).toEqual([]);
+        expect(obs.clusters.find((c) => c.name === 'cluster-hangzhou')!.resourceSummary).toEqual({
+          allocatable: { cpu: '8', memory: String(32 * 2 ** 30), pods: '110' },
+          allocated: { cpu: '2', memory: String(4 * 2 ** 30), pods: '1' },
+          allocating: {},
+        });
 
-      // Poll 2: shanghai is down.
-      await fleet.servers.get('cluster-shanghai')!.goDown();
-      now += 30_000;
-      obs = await live.observe(SEED_CLUSTERS);
-      expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai NotReady']);
-      expect(obs.events[0]!.message).toMatch(
-        /cluster-shanghai stopped answering \(.*(ECONNREFUSED|ECONNRESET).*\): tainted cluster.karmada.io\/not-ready:NoSchedule/,
-      );
-      expect(obs.clusters.find((c) => c.name === 'cluster-shanghai')!.taints).toEqual([{ key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' }]);
-      expect(obs.evicted).toEqual([]);
-      // NoSchedule alone moves nothing: shanghai is in the previous result, so the taint filter passes it.
-      let render = renderFleet({ files: [...seed, obs.file], revision: 'worktree', previous });
-      expect(render.placements.find((p) => p.resource.name === 'nginx')!.clusters).toEqual([
-        { name: 'cluster-hangzhou', replicas: 6 },
-        { name: 'cluster-shanghai', replicas: 4 },
-      ]);
+        // Poll 2: shanghai is down.
+        await fleet.servers.get('cluster-shanghai')!.goDown();
+        now += 30_000;
+        obs = await live.observe(SEED_CLUSTERS);
+        expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai NotReady']);
+        expect(obs.events[0]!.message).toMatch(
+          /cluster-shanghai stopped answering \(.*(ECONNREFUSED|ECONNRESET).*\): tainted cluster.karmada.io\/not-ready:NoSchedule/,
+        );
+        expect(obs.clusters.find((c) => c.name === 'cluster-shanghai')!.taints).toEqual([
+          { key: NOT_READY_TAINT_KEY, effect: 'NoSchedule' },
+        ]);
+        expect(obs.evicted).toEqual([]);
+        // NoSchedule alone moves nothing: shanghai is in the previous result, so the taint filter passes it.
+        let render = renderFleet({ files: [...seed, obs.file], revision: 'worktree', previous });
+        expect(render.placements.find((p) => p.resource.name === 'nginx')!.clusters).toEqual([
+          { name: 'cluster-hangzhou', replicas: 6 },
+          { name: 'cluster-shanghai', replicas: 4 },
+        ]);
 
-      // Poll 3, one toleration period (1 s) later: eviction.
-      now += 1_000;
-      obs = await live.observe(SEED_CLUSTERS);
-      expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai Evicting']);
-      expect(obs.events[0]!.message).toContain('its replicas move to the remaining eligible clusters');
-      expect(obs.evicted).toEqual(['cluster-shanghai']);
-      render = renderFleet({ files: [...seed, obs.file], revision: 'worktree', previous: evictFromPrevious(previous, obs.evicted) });
-      expect(render.placements.find((p) => p.resource.name === 'nginx')!.clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
-      // A workload that may only run on shanghai has nowhere to go, and says why.
-      expect(render.placements.find((p) => p.resource.name === 'reviews-v2')!.error).toContain(
-        'untolerated taint {cluster.karmada.io/not-ready:NoSchedule}',
-      );
+        // Poll 3, one toleration period (1 s) later: eviction.
+        now += 1_000;
+        obs = await live.observe(SEED_CLUSTERS);
+        expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai Evicting']);
+        expect(obs.events[0]!.message).toContain('its replicas move to the remaining eligible clusters');
+        expect(obs.evicted).toEqual(['cluster-shanghai']);
+        render = renderFleet({ files: [...seed, obs.file], revision: 'worktree', previous: evictFromPrevious(previous, obs.evicted) });
+        expect(render.placements.find((p) => p.resource.name === 'nginx')!.clusters).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
+        // A workload that may only run on shanghai has nowhere to go, and says why.
+        expect(render.placements.find((p) => p.resource.name === 'reviews-v2')!.error).toContain(
+          'untolerated taint {cluster.karmada.io/not-ready:NoSchedule}',
+        );
 
-      // Applying the new split: hangzhou gets 10; shanghai fails alone (down).
-      const report = await target.apply(maker.fromRender(render).plan);
-      expect(report.failedClusters).toContain('cluster-shanghai');
-      expect((hz.getObject('apps/v1', 'Deployment', 'default', 'nginx') as any).spec.replicas).toBe(10);
+        // Applying the new split: hangzhou gets 10; shanghai fails alone (down).
+        const report = await target.apply(maker.fromRender(render).plan);
+        expect(report.failedClusters).toContain('cluster-shanghai');
+        expect((hz.getObject('apps/v1', 'Deployment', 'default', 'nginx') as any).spec.replicas).toBe(10);
 
-      // Shanghai returns: Ready again, taints removed.
-      await fleet.servers.get('cluster-shanghai')!.comeBack();
-      now += 10_000;
-      obs = await live.observe(SEED_CLUSTERS);
-      expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai Ready']);
-      expect(obs.clusters.every((c) => c.taints.length === 0)).toBe(true);
-      expect(live.clusterConditions.find((c) => c.cluster === 'cluster-shanghai')!.ready).toBe(true);
-    } finally {
-      target.close();
-    }
-  });
+        // Shanghai returns: Ready again, taints removed.
+        await fleet.servers.get('cluster-shanghai')!.comeBack();
+        now += 10_000;
+        obs = await live.observe(SEED_CLUSTERS);
+        expect(obs.events.map((e) => `${e.cluster} ${e.type}`)).toEqual(['cluster-shanghai Ready']);
+        expect(obs.clusters.every((c) => c.taints.length === 0)).toBe(true);
+        expect(live.clusterConditions.find((c) => c.cluster === 'cluster-shanghai')!.ready).toBe(true);
+      } finally {
+        target.close();
+      }
+    },
+  );
 });

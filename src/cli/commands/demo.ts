@@ -26,11 +26,13 @@ export const demoRenderCommand: Command = async (argv, io) => {
   io.stdout(`== clusters ==\n${clustersTable(result)}\n`);
   io.stdout(`== placements ==\n${placementsTable(result)}\n`);
   io.stdout(
-    `== explain ${values.explain ?? 'Deployment/default/nginx'} ==\n${explainText(findPlacement(result.placements, values.explain ?? 'Deployment/default/nginx'))}\n`,
+    `== explain ${values.explain ?? 'Deployment/default/nginx'} ` +
+      `==\n${explainText(findPlacement(result.placements, values.explain ?? 'Deployment/default/nginx'))}\n`,
   );
   io.stdout(`== diagnostics (${summarizeDiagnostics(result.diagnostics)}) ==\n${formatDiagnosticsText(result.diagnostics)}\n`);
   io.stdout(
-    `${objects} objects rendered for ${Object.keys(result.manifests).length} clusters. Write them with: npx flotilla render --repo ${path.relative(process.cwd(), repo) || '.'} --out rendered/\n`,
+    `${objects} objects rendered for ${Object.keys(result.manifests).length} clusters. Write ` +
+      `them with: npx flotilla render --repo ${path.relative(process.cwd(), repo) || '.'} --out rendered/\n`,
   );
   return result.diagnostics.some((d) => d.severity === 'error') ? Exit.ERRORS : Exit.OK;
 };

@@ -160,7 +160,8 @@ async function checkLastReconcile(
       report(
         mark,
         'last reconcile',
-        `${s.reconciledAt}${age}: ${s.phase} at ${s.sourceRevision}${s.stage ? `, stage ${s.stage} (${s.reason})` : ''}${s.phase === 'Synced' ? '' : `: ${s.message}`}`,
+        `${s.reconciledAt}${age}: ${s.phase} at ` +
+          `${s.sourceRevision}${s.stage ? `, stage ${s.stage} (${s.reason})` : ''}${s.phase === 'Synced' ? '' : `: ${s.message}`}`,
       );
     }
   } catch (e) {

@@ -99,7 +99,10 @@ export function explainText(p: PlacementResult, contest: readonly PolicyContest[
       if (v.selected && v.replicas !== null) facts.push(`${v.replicas} replica${v.replicas === 1 ? '' : 's'}`);
       if (v.feasible) facts.push(`score ${v.score}`);
       if (v.feasible && v.availableReplicas !== null) facts.push(`available ${v.availableReplicas}`);
-      const head = `  ${mark} ${v.name.padEnd(width)}  ${v.selected ? 'selected' : v.feasible ? 'feasible, not selected' : 'filtered out'}${facts.length ? ` (${facts.join(', ')})` : ''}`;
+      const head =
+        `  ${mark} ${v.name.padEnd(width)}  ` +
+        `${v.selected ? 'selected' : v.feasible ? 'feasible, not selected' : 'filtered out'}` +
+        `${facts.length ? ` (${facts.join(', ')})` : ''}`;
       lines.push(head);
       for (const reason of v.reasons) lines.push(`      ${reason}`);
     }

@@ -620,7 +620,9 @@ export class KubeApi {
       throw new ApiError(
         415,
         'UnsupportedMediaType',
-        `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`,
+        `the body of the request was in an unknown format - accepted media types include: ` +
+          `application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, ` +
+          `application/strategic-merge-patch+json`,
         {},
       );
     if (!isPlainObject(next)) throw new ApiError(422, 'Invalid', 'the patched object is not an object', {});

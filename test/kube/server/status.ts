@@ -93,7 +93,8 @@ export function staleConflict(resource: string, group: string, name: string): Ap
   return new ApiError(
     409,
     'Conflict',
-    `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    `Operation cannot be fulfilled on ${qualified(resource, group)} "${name}": the object has ` +
+      `been modified; please apply your changes to the latest version and try again`,
     { name, group: group || undefined, kind: resource },
   );
 }

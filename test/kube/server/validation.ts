@@ -24,11 +24,13 @@ function nameProblem(type: ResourceType, name: string): string | undefined {
   if (type.kind === 'Namespace' || type.kind === 'Service') {
     return name.length <= 63 && DNS_LABEL.test(name)
       ? undefined
-      : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character";
+      : "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and " +
+          'must start and end with an alphanumeric character';
   }
   return name.length <= 253 && DNS_SUBDOMAIN.test(name)
     ? undefined
-    : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character";
+    : "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or " +
+        "'.', and must start and end with an alphanumeric character";
 }
 
 function labelProblems(labels: unknown): StatusCause[] {
