@@ -464,8 +464,8 @@ export function renderPlacement(
       for (const problem of o.problems) {
         if (problem.severity === 'error') failed = true;
         const { code, policy, path, severity } = problem;
-        const where = severity === 'error' ? target.name : '';
-        const id = `${code}|${policy.kind}|${policy.namespace}|${policy.name}|${path.join('/')}|${key}|${where}`;
+        const onCluster = severity === 'error' ? target.name : '';
+        const id = `${code}|${policy.kind}|${policy.namespace}|${policy.name}|${path.join('/')}|${key}|${onCluster}`;
         if (reported.has(id)) continue;
         reported.add(id);
         const where = problem.severity === 'error' ? ` on cluster ${target.name}` : '';
