@@ -293,7 +293,7 @@ spec:
     const raw = render(files);
     expect(raw.manifests.east!.map((o) => o.kind)).toEqual(['Namespace', 'ConfigMap']);
     const result = withScope(raw, scope);
-    expect(result.diagnostics.map((d) => `${d.file}:${d.line} ${d.message}`)).toEqual([
+    expect(result.diagnostics.filter((d) => d.code === 'SCOPE_DENIED').map((d) => `${d.file}:${d.line} ${d.message}`)).toEqual([
       'teams/a/cm.yaml:1 ConfigMap orders/x is outside the scope: namespace orders is not in scope.paths[0].namespaces.allow [team-a]',
     ]);
     expect(result.manifests).toEqual({});
