@@ -9,27 +9,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { fakeIO, flotilla, type CliResult } from '../helpers/cli.js';
 import { cleanupRepos, commitFiles, makeRepo, makeTempDir } from '../helpers/git.js';
+import { SCOPE_FLEET as FLEET } from '../helpers/scope-fleet.js';
 
 afterAll(cleanupRepos);
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: pair, namespace: kurator-system}
-spec:
-  clusters:
-  - name: east
-  - name: west
----
-apiVersion: policy.karmada.io/v1alpha1
-kind: ClusterPropagationPolicy
-metadata: {name: everything}
-spec:
-  resourceSelectors:
-  - {apiVersion: v1, kind: ConfigMap}
-  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding}
-  placement:
-    clusterAffinity: {clusterNames: [east, west]}
-`;
 const configMap = (namespace: string, name: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\n`;
 const SYSTEM = `# tuning the cluster DNS\n${configMap('kube-system', 'coredns')}`;

@@ -11,29 +11,12 @@ import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { clearRequests, writes } from '../kube/harness.js';
 import type { TestApiServerOptions } from '../kube/server/index.js';
 import { configFrom, reconcilerFor } from './harness.js';
+import { SCOPE_FLEET as FLEET } from '../helpers/scope-fleet.js';
 
 afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: pair, namespace: kurator-system}
-spec:
-  clusters:
-  - name: east
-  - name: west
----
-apiVersion: policy.karmada.io/v1alpha1
-kind: ClusterPropagationPolicy
-metadata: {name: everything}
-spec:
-  resourceSelectors:
-  - {apiVersion: v1, kind: ConfigMap}
-  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding}
-  placement:
-    clusterAffinity: {clusterNames: [east, west]}
-`;
 const configMap = (namespace: string, name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata: {value: "${value}"}\n`;
 const ADMIN = `apiVersion: rbac.authorization.k8s.io/v1

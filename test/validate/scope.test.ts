@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultScope, readScope, type ScopeConfig } from '../../src/config/scope.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { checkScope, effectiveScope, scopeRefusal, withScope } from '../../src/validate/scope.js';
+import { SCOPE_FLEET as FLEET } from '../helpers/scope-fleet.js';
 
 type Obj = Record<string, unknown>;
 
@@ -207,24 +208,6 @@ describe('config validation of scope: and impersonate: (every problem with its d
   });
 });
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: pair, namespace: kurator-system}
-spec:
-  clusters:
-  - name: east
-  - name: west
----
-apiVersion: policy.karmada.io/v1alpha1
-kind: ClusterPropagationPolicy
-metadata: {name: everything}
-spec:
-  resourceSelectors:
-  - {apiVersion: v1, kind: ConfigMap}
-  - {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding}
-  placement:
-    clusterAffinity: {clusterNames: [east, west]}
-`;
 const ADMIN = `apiVersion: v1
 kind: ConfigMap
 metadata: {name: fine, namespace: default}
