@@ -146,19 +146,7 @@ class HttpRepository implements SourceRepository {
       await this.network(`clone ${this.displayUrl}`, () => this.cloneFresh());
       this.cloned = true;
     } else {
-      await this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
-        fetchBranchRefs({
-          fs,
-          http: this.http,
-          gitdir: this.gitdir,
-          url: this.opts.source.url,
-          ref: branch,
-          singleBranch: true,
-          tags: false,
-          onAuth: this.onAuth,
-          cache: this.objects.packCache,
-        }),
-      );
+      await this.fetchOne(branch);
     }
     const tip = await this.knownTip(branch);
     if (!tip)
@@ -223,8 +211,14 @@ class HttpRepository implements SourceRepository {
       await git.deleteRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}` }).catch(() => undefined);
       return null;
     }
-    await this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
-      git.fetch({
+    await this.fetchOne(branch);
+    return this.knownTip(branch);
+  }
+
+  /** Fetches one branch into the cache (its remote-tracking ref), surviving an unborn remote HEAD. */
+  private fetchOne(branch: string): Promise<void> {
+    return this.network(`fetch ${branch} from ${this.displayUrl}`, () =>
+      fetchBranchRefs({
         fs,
         http: this.http,
         gitdir: this.gitdir,
@@ -236,7 +230,6 @@ class HttpRepository implements SourceRepository {
         cache: this.objects.packCache,
       }),
     );
-    return this.knownTip(branch);
   }
 
   async knownTip(branch: string): Promise<string | null> {

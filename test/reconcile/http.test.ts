@@ -99,6 +99,9 @@ describe('reconcile over HTTP', () => {
     expect(await repo.fetchSource()).toBe(main);
     const next = await fleet.push({ 'later.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\n' }, 'later');
     expect(await repo.fetchSource()).toBe(next);
+    // Another branch (the status branch's way) is fetched the same way.
+    await git(fleet.bare, 'branch', 'flotilla-status', next);
+    expect(await repo.fetchBranch('flotilla-status')).toBe(next);
   });
 
   it('editing a policy rewrites only the outputs it places (nginx 60/40 → 70/30: 2 files)', async () => {
