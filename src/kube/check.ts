@@ -5,7 +5,7 @@
 // others from being checked, and the probes run in parallel so a dead cluster costs one timeout.
 import { DEFAULT_KUBE_API_OPTIONS } from './api.js';
 import { closeClusterClients, openClusterClients, readTextFileOrNull, type TransportFactory } from './clients.js';
-import type { ConnectionSettings, ReadTextFile } from './connections.js';
+import type { ConnectionSettings, ReadTextFile, KubeconfigSecretRef } from './connections.js';
 import { mapLimit } from './limit.js';
 
 /** What doctor found out about one cluster. */
@@ -27,7 +27,7 @@ export interface ClusterCheck {
 
 /** Resolves every cluster's credentials and probes the ones that have some, `parallelism` at a time. */
 export async function checkClusters(
-  clusters: ReadonlyArray<{ name: string; secretRef?: { namespace: string; name: string } }>,
+  clusters: ReadonlyArray<{ name: string; secretRef?: KubeconfigSecretRef }>,
   settings: ConnectionSettings,
   opts: { probeTimeoutMs: number; parallelism?: number; readFile?: ReadTextFile; transport?: TransportFactory; now?: () => number },
 ): Promise<ClusterCheck[]> {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { KubeApi, type KubeApiOptions } from './api.js';
-import { resolveConnections, type ConnectionSettings, type ReadTextFile } from './connections.js';
+import { resolveConnections, type ConnectionSettings, type ReadTextFile, type KubeconfigSecretRef } from './connections.js';
 import { Discovery } from './discovery.js';
 import type { ClusterClient } from './fleet.js';
 import { kubeconfigTransport, type KubeTransport } from './transport.js';
@@ -23,7 +23,7 @@ export interface ClusterClients {
 
 /** Resolves and opens a client per cluster; a problem comes back per cluster, never thrown. */
 export function openClusterClients(
-  clusters: ReadonlyArray<{ name: string; secretRef?: { namespace: string; name: string } }>,
+  clusters: ReadonlyArray<{ name: string; secretRef?: KubeconfigSecretRef }>,
   settings: ConnectionSettings,
   opts: { readFile: ReadTextFile; apiOptions: KubeApiOptions; transport?: TransportFactory; now?: () => number },
 ): ClusterClients {

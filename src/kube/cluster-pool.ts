@@ -4,7 +4,7 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { DEFAULT_KUBE_API_OPTIONS, type KubeApiOptions } from './api.js';
 import { openClusterClients } from './clients.js';
-import type { ConnectionSettings, ReadTextFile } from './connections.js';
+import type { ConnectionSettings, ReadTextFile, KubeconfigSecretRef } from './connections.js';
 import type { ClusterClient } from './fleet.js';
 import type { KubeRetryPolicy } from './retry.js';
 import type { KubeTransport } from './transport.js';
@@ -29,7 +29,7 @@ export interface ClusterPoolSettings extends ConnectionSettings {
 /** A cluster of the fleet as the pool connects to it (AttachedCluster secretRef, when it has one). */
 export interface PoolCluster {
   name: string;
-  secretRef?: { namespace: string; name: string };
+  secretRef?: KubeconfigSecretRef;
 }
 
 export interface ClusterPoolDeps {

@@ -5,6 +5,7 @@
 // the reconciler writes such a target on every pass, since it compares with the live state.
 import type { FleetSyncResult } from '../kube/fleet.js';
 import type { ObjectChange } from '../state/change-set.js';
+import type { KubeconfigSecretRef } from '../kube/connections.js';
 
 export interface TargetPlan {
   /** The source revision being applied. */
@@ -58,7 +59,7 @@ export interface TargetReport {
 
 /** What targets that connect to the clusters need to know about the fleet beyond the plan: AttachedCluster secretRefs and tuning. */
 export interface FleetInfo {
-  clusters: ReadonlyArray<{ name: string; secretRef?: { namespace: string; name: string } }>;
+  clusters: ReadonlyArray<{ name: string; secretRef?: KubeconfigSecretRef }>;
   parallelism: number;
   /** The revision being applied has error diagnostics (pruning is then never allowed). */
   revisionHasErrors?: boolean;

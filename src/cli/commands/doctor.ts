@@ -17,6 +17,7 @@ import { checkClusters, describeClusterCheck } from '../../kube/check.js';
 import { renderFleet } from '../../render/render-fleet.js';
 import type { SourceRepository } from '../../source/remote.js';
 import { Exit, parseFlags, type Command, type CommandIO } from '../io.js';
+import type { KubeconfigSecretRef } from '../../kube/connections.js';
 
 const USAGE = 'flotilla doctor --config FILE';
 
@@ -186,7 +187,7 @@ const PROBE_TIMEOUT_SECONDS = 5;
 
 /** One line per member cluster of the fleet at the source branch's tip: credentials, then /readyz. */
 async function checkLiveClusters(repo: SourceRepository, subpath: string, kube: KubernetesTargetSettings, report: Report): Promise<void> {
-  let clusters: Array<{ name: string; secretRef?: { namespace: string; name: string } }>;
+  let clusters: Array<{ name: string; secretRef?: KubeconfigSecretRef }>;
   try {
     const head = await repo.fetchSource();
     const model = renderFleet({ files: await repo.readFleetFiles(head, subpath), revision: head }).model;
