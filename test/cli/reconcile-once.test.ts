@@ -16,28 +16,14 @@ import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helper
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { writes } from '../kube/harness.js';
 import { readTree } from '../reconcile/harness.js';
+import { duplicatedFleet } from '../helpers/fleet.js';
 
 afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 const CLUSTERS = ['a', 'b', 'c'];
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: f, namespace: default}
-spec:
-  clusters:
-${CLUSTERS.map((n) => `  - name: ${n}\n    labels: {env: prod}`).join('\n')}
----
-apiVersion: policy.karmada.io/v1alpha1
-kind: PropagationPolicy
-metadata: {name: p, namespace: default}
-spec:
-  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}, {apiVersion: apps/v1, kind: Deployment}]
-  placement:
-    clusterAffinity: {labelSelector: {matchLabels: {env: prod}}}
-    replicaScheduling: {replicaSchedulingType: Duplicated}
-`;
+const FLEET = duplicatedFleet(CLUSTERS, '{apiVersion: v1, kind: ConfigMap}, {apiVersion: apps/v1, kind: Deployment}');
 const CONFIG_MAP = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {k: v}\n`;
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment

@@ -38,3 +38,30 @@ export function manifestOn(r: RenderResult, cluster: string, kind: string, name:
   return r.manifests[cluster]?.find((o) => o.kind === kind && (o.metadata as { name?: string })?.name === name) as
     Record<string, any> | undefined;
 }
+
+/**
+ * A Kurator Fleet of `clusters` (all labelled env=prod) and one PropagationPolicy duplicating the
+ * given kinds (default: ConfigMaps) onto every one of them: the reconcile tests' smallest fleet.
+ */
+export function duplicatedFleet(clusters: readonly string[], selectors = '{apiVersion: v1, kind: ConfigMap}'): string {
+  return `apiVersion: fleet.kurator.dev/v1alpha1
+kind: Fleet
+metadata: {name: f, namespace: default}
+spec:
+  clusters:
+${clusters.map((n) => `  - name: ${n}\n    labels: {env: prod}`).join('\n')}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: p, namespace: default}
+spec:
+  resourceSelectors: [${selectors}]
+  placement:
+    clusterAffinity: {labelSelector: {matchLabels: {env: prod}}}
+    replicaScheduling: {replicaSchedulingType: Duplicated}
+`;
+}
+
+/** A ConfigMap in `default` with one key. */
+export const configMapYaml = (name: string): string =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: default}\ndata: {k: v}\n`;

@@ -12,6 +12,7 @@ import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helper
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { clearRequests, startSeedFleet, writes } from '../kube/harness.js';
 import { captureLogger, configFrom, fakeClock, kubernetesConfigYaml, reconcilerFor, seedFiles } from './harness.js';
+import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
 
 afterAll(cleanupRepos);
 
@@ -267,23 +268,8 @@ describe('restarts', () => {
 });
 
 describe('cluster names and lost records', () => {
-  const fleetYaml = (names: string[]) => `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: f, namespace: default}
-spec:
-  clusters:
-${names.map((n) => `  - name: ${n}\n    labels: {env: prod}`).join('\n')}
----
-apiVersion: policy.karmada.io/v1alpha1
-kind: PropagationPolicy
-metadata: {name: p, namespace: default}
-spec:
-  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
-  placement:
-    clusterAffinity: {labelSelector: {matchLabels: {env: prod}}}
-    replicaScheduling: {replicaSchedulingType: Duplicated}
-`;
-  const cm = (n: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${n}, namespace: default}\ndata: {k: v}\n`;
+  const fleetYaml = (names: string[]) => duplicatedFleet(names);
+  const cm = configMapYaml;
 
   it(
     'cluster c renamed c-eu (contexts: {c-eu: c}, same API server): the app ConfigMap c-eu ' +

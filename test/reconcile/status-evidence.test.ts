@@ -14,29 +14,15 @@ import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helper
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { parsePrometheusText } from '../server/prometheus-text.js';
 import { captureLogger, configFrom, fakeClock, reconcilerFor } from './harness.js';
+import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
 
 afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 const CLUSTERS = ['a', 'b', 'c'];
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: f, namespace: default}
-spec:
-  clusters:
-${CLUSTERS.map((n) => `  - name: ${n}\n    labels: {env: prod}`).join('\n')}
----
-apiVersion: policy.karmada.io/v1alpha1
-kind: PropagationPolicy
-metadata: {name: p, namespace: default}
-spec:
-  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
-  placement:
-    clusterAffinity: {labelSelector: {matchLabels: {env: prod}}}
-    replicaScheduling: {replicaSchedulingType: Duplicated}
-`;
-const configMap = (name: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: default}\ndata: {k: v}\n`;
+const FLEET = duplicatedFleet(CLUSTERS);
+const configMap = configMapYaml;
 
 const statusYaml = async (dir: string): Promise<Obj> => parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
 const manifests = async (dir: string): Promise<string[]> =>
