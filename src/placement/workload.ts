@@ -1,7 +1,8 @@
 // What makes a resource a workload with replicas, after Karmada's default resource interpreter
 // (pkg/resourceinterpreter/default/native/replica.go): Deployment, StatefulSet and ReplicaSet carry
 // spec.replicas (default 1); a Job's replicas are min(parallelism, completions), parallelism
-// defaulting to 1 and completions to parallelism, and each cluster's share is written to parallelism.
+// defaulting to 1 and completions to parallelism, and each cluster's share is written to parallelism (only
+// for Divided placements: render-fleet.ts revisesReplicas).
 import type { FieldPath, Manifest } from '../model/types.js';
 import { isMap } from '../objects/json.js';
 

@@ -31,6 +31,7 @@ import {
   placementContext,
   renderContext,
   renderPlacement,
+  revisesReplicas,
   type HpaBounds,
   type RenderContext,
   type RenderedObject,
@@ -421,7 +422,7 @@ export class IncrementalRenderer {
     }
     if (entry.placement !== p) {
       // The policy's ownership settings are rendered as annotations: a change there renders again.
-      const placementSig = JSON.stringify([p.policy, p.clusters, ownershipOf(rctx, p.policy)]);
+      const placementSig = JSON.stringify([p.policy, p.clusters, ownershipOf(rctx, p.policy), revisesReplicas(rctx, p)]);
       if (placementSig !== entry.placementSig) entry.stale = true;
       entry.placement = p;
       entry.placementSig = placementSig;

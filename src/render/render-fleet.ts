@@ -396,6 +396,8 @@ export interface RenderContext {
   overridesByNamespace: ReadonlyMap<string, OverridePolicy[]>;
   /** Each propagation policy's ownership settings, by `Kind/namespace/name`. */
   ownership: ReadonlyMap<string, Ownership>;
+  /** The policies and Fleets (by `Kind/namespace/name`) whose placement divides replicas: only theirs are revised. */
+  divided: ReadonlySet<string>;
 }
 
 /** Builds the per-revision render context. */
@@ -406,18 +408,34 @@ export function renderContext(model: FleetModel): RenderContext {
     list.push(op);
     overridesByNamespace.set(op.namespace, list);
   }
+  const policies = [...model.propagationPolicies, ...model.clusterPropagationPolicies];
+  const divided = new Set<string>();
+  for (const p of policies) if (p.placement.replicaScheduling?.replicaSchedulingType === 'Divided') divided.add(policyRefText(p));
+  for (const f of model.fleets) {
+    if (f.placement?.replicaScheduling?.replicaSchedulingType === 'Divided') divided.add(policyRefText({ kind: 'Fleet', ...f }));
+  }
   return {
     byKey: new Map(model.resources.map((m) => [versionedKey(refOf(m)), m])),
     clusters: new Map(model.clusters.map((c) => [c.name, c])),
     clusterOverridePolicies: model.clusterOverridePolicies,
     overridesByNamespace,
     ownership: new Map(
-      [...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [
+      policies.map((p) => [
         policyRefText(p),
         { conflictResolution: p.conflictResolution, preserveResourcesOnDeletion: p.preserveResourcesOnDeletion },
       ]),
     ),
+    divided,
   };
+}
+
+/**
+ * Whether each cluster's replica share is written into the object: Karmada's binding controller
+ * revises replicas only for a Divided placement of more than 0 replicas (needReviseReplicas); a
+ * Duplicated object keeps its replica fields as written, so a Job gets no parallelism it did not have.
+ */
+export function revisesReplicas(ctx: RenderContext, p: PlacementResult): boolean {
+  return p.policy !== null && (p.replicas ?? 0) > 0 && ctx.divided.has(policyRefText(p.policy));
 }
 
 /** The (Cluster)OverridePolicies that apply to a resource, in application order. */
@@ -452,10 +470,11 @@ export function renderPlacement(
   const base = sanitize(resource.object, resource.namespace);
   // Problem ids carry the resource key, so de-duplicating per resource equals de-duplicating per revision.
   const reported = new Set<string>();
+  const revise = revisesReplicas(ctx, p);
   for (const target of p.clusters) {
     const cluster = ctx.clusters.get(target.name);
     if (!cluster) continue;
-    let object = target.replicas !== null ? withReplicas(resource.apiVersion, resource.kind, base, target.replicas) : base;
+    let object = revise && target.replicas !== null ? withReplicas(resource.apiVersion, resource.kind, base, target.replicas) : base;
     const bounds = hpaBounds?.get(target.name);
     if (bounds) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), ...bounds } };
     if (policies.length > 0) {

@@ -331,3 +331,57 @@ ${spec}`;
     expect(JSON.stringify(rest)).toBe(JSON.stringify(full));
   });
 });
+
+describe('renderFleet: replica fields are revised only for Divided placements (Karmada needReviseReplicas)', () => {
+  const JOB = `apiVersion: batch/v1
+kind: Job
+metadata: {name: batch}
+spec:
+  completions: 6
+  template: {spec: {restartPolicy: Never, containers: [{name: c, image: busybox}]}}
+`;
+  const jobPolicy = (placement: string) => policy(placement, 'batch').replace('apps/v1\n    kind: Deployment', 'batch/v1\n    kind: Job');
+  const specOn = (r: RenderResult, cluster: string, kind: string) =>
+    r.manifests[cluster]!.find((o) => o.kind === kind)!.spec as Record<string, unknown>;
+
+  it('a Duplicated Job keeps its spec as written: no spec.parallelism is added on any cluster', () => {
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'job.yaml': JOB,
+      'policy.yaml': jobPolicy('    replicaScheduling: {replicaSchedulingType: Duplicated}\n'),
+    });
+    for (const cluster of ['east', 'west']) {
+      expect(specOn(r, cluster, 'Job')).not.toHaveProperty('parallelism');
+      expect(specOn(r, cluster, 'Job').completions).toBe(6);
+    }
+    const noScheduling = render({ 'clusters.yaml': CLUSTERS, 'job.yaml': JOB, 'policy.yaml': jobPolicy('    {}\n') });
+    expect(specOn(noScheduling, 'east', 'Job')).not.toHaveProperty('parallelism');
+  });
+
+  it('a Duplicated Deployment without spec.replicas gets none added; a Divided one gets each cluster’s share', () => {
+    const bare = DEPLOYMENT('web').replace('  replicas: 4\n', '');
+    const dup = render({ 'clusters.yaml': CLUSTERS, 'web.yaml': bare, 'policy.yaml': policy('    {}\n') });
+    expect(specOn(dup, 'east', 'Deployment')).not.toHaveProperty('replicas');
+    const divided = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': DEPLOYMENT('web'),
+      'policy.yaml': policy('    replicaScheduling: {replicaSchedulingType: Divided}\n'),
+    });
+    expect([specOn(divided, 'east', 'Deployment').replicas, specOn(divided, 'west', 'Deployment').replicas]).toEqual([2, 2]);
+  });
+
+  it('the incremental renderer renders again when a policy turns Divided into Duplicated with the same per-cluster counts', () => {
+    const engine = new IncrementalRenderer();
+    const one = '    clusterAffinity: {clusterNames: [east]}\n';
+    const files = {
+      'clusters.yaml': CLUSTERS,
+      'job.yaml': JOB,
+      'policy.yaml': jobPolicy(`${one}    replicaScheduling: {replicaSchedulingType: Divided}\n`),
+    };
+    const first = engine.update({ revision: 'r1', changes: Object.entries(files).map(([path, text]) => ({ path, text })) });
+    expect(specOn(first, 'east', 'Job').parallelism).toBe(1);
+    const text = jobPolicy(`${one}    replicaScheduling: {replicaSchedulingType: Duplicated}\n`);
+    const next = engine.update({ revision: 'r2', changes: [{ path: 'policy.yaml', text }] });
+    expect(specOn(next, 'east', 'Job')).not.toHaveProperty('parallelism');
+  });
+});
