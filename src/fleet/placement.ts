@@ -73,6 +73,7 @@ export function parsePlacement(r: ManifestReader, value: unknown, path: FieldPat
   const spread = parseSpreadConstraints(r, obj.spreadConstraints, [...path, 'spreadConstraints']);
   placement.spreadConstraints = spread.constraints;
   if (spread.skewConstraints) placement.skewConstraints = spread.skewConstraints;
+  if (spread.filterFields) placement.spreadFilterFields = spread.filterFields;
   if (!replicaScheduling || replicaScheduling.replicaSchedulingType === 'Duplicated') {
     // maxSkew balances divided replicas; Duplicated gives every cluster all of them (docs/reference/semantics.md extensions).
     for (const skewPath of spread.maxSkewPaths) {
@@ -227,6 +228,8 @@ interface ParsedSpread {
   /** Where each maxSkew is written, for MAXSKEW_NOT_APPLICABLE. */
   maxSkewPaths: FieldPath[];
   skewConstraints?: Array<{ field: SpreadField; maxSkew: number }>;
+  /** The fields of the replaced constraints, which the SpreadConstraint filter still requires. */
+  filterFields?: Array<Exclude<SpreadField, 'cluster'>>;
 }
 
 /** Spread constraints with SetDefaultSpreadConstraints applied and ValidateSpreadConstraint's checks. */
@@ -304,9 +307,11 @@ function parseSpreadConstraints(r: ManifestReader, value: unknown, path: FieldPa
     const skewConstraints = constraints
       .filter((c) => c.spreadByField && c.maxSkew !== undefined)
       .map((c) => ({ field: c.spreadByField!, maxSkew: c.maxSkew! }));
+    const filterFields = [...fieldsSeen].filter((f): f is Exclude<SpreadField, 'cluster'> => f !== 'cluster');
     return {
       constraints: [{ spreadByField: 'cluster', minGroups: 1, maxGroups: UNLIMITED_GROUPS }],
       maxSkewPaths,
+      filterFields,
       ...(skewConstraints.length > 0 ? { skewConstraints } : {}),
     };
   }

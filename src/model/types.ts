@@ -175,6 +175,11 @@ export interface Placement {
    * Karmada would reject (e.g. region/zone without a cluster constraint).
    */
   skewConstraints?: Array<{ field: SpreadField; maxSkew: number }>;
+  /**
+   * The provider/region/zone fields of spread constraints the loader replaced: Karmada's
+   * SpreadConstraint filter still removes clusters lacking them (docs/reference/semantics.md §3.1).
+   */
+  spreadFilterFields?: Array<Exclude<SpreadField, 'cluster'>>;
 }
 
 export interface PolicyRef {

@@ -77,18 +77,22 @@ export function filterAPIEnablement(cluster: Cluster, ctx: FilterContext): Filte
   };
 }
 
-/** SpreadConstraint plugin: spreading by provider/region/zone needs that field on the cluster. */
+/**
+ * SpreadConstraint plugin: whenever a constraint names provider/region/zone, the cluster needs that
+ * field — also when the loader replaced the constraints Karmada would reject (spreadFilterFields).
+ */
 export function filterSpreadConstraint(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
-  for (const c of ctx.placement.spreadConstraints) {
+  const fields = [...ctx.placement.spreadConstraints.map((c) => c.spreadByField), ...(ctx.placement.spreadFilterFields ?? [])];
+  for (const field of fields) {
     const missing =
-      (c.spreadByField === 'provider' && !cluster.provider) ||
-      (c.spreadByField === 'region' && !cluster.region) ||
-      (c.spreadByField === 'zone' && cluster.zones.length === 0);
+      (field === 'provider' && !cluster.provider) ||
+      (field === 'region' && !cluster.region) ||
+      (field === 'zone' && cluster.zones.length === 0);
     if (missing) {
       return {
         plugin: 'SpreadConstraint',
-        bucket: `cluster(s) did not have ${c.spreadByField === 'zone' ? 'zones' : c.spreadByField} property`,
-        detail: `spreadConstraints spread by ${c.spreadByField}, and the cluster declares no ${c.spreadByField}`,
+        bucket: `cluster(s) did not have ${field === 'zone' ? 'zones' : field} property`,
+        detail: `spreadConstraints spread by ${field}, and the cluster declares no ${field}`,
       };
     }
   }

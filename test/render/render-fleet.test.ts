@@ -385,3 +385,35 @@ spec:
     expect(specOn(next, 'east', 'Job')).not.toHaveProperty('parallelism');
   });
 });
+
+describe('renderFleet: the SpreadConstraint filter applies whenever a constraint names a field', () => {
+  const THREE = `${CLUSTERS}---
+apiVersion: cluster.karmada.io/v1alpha1
+kind: Cluster
+metadata:
+  name: bare
+spec: {}
+`;
+  it('spread by region without a cluster constraint (SPREAD_CONSTRAINT_IGNORED): a cluster without a region is still filtered', () => {
+    const r = render({
+      'clusters.yaml': THREE,
+      'web.yaml': DEPLOYMENT('web'),
+      'policy.yaml': policy('    spreadConstraints:\n    - spreadByField: region\n      maxGroups: 2\n'),
+    });
+    expect(diag(r, 'SPREAD_CONSTRAINT_IGNORED')).toMatchObject({ severity: 'warning', file: 'policy.yaml' });
+    expect(r.placements[0]!.clusters.map((c) => c.name)).toEqual(['east', 'west']);
+    expect(r.placements[0]!.verdicts.find((v) => v.name === 'bare')).toMatchObject({ feasible: false, selected: false });
+    expect(r.placements[0]!.verdicts.find((v) => v.name === 'bare')!.reasons.join('\n')).toContain('spread by region');
+  });
+
+  it('with a cluster constraint too, the same cluster is filtered (Karmada’s filter plugin, unchanged)', () => {
+    const r = render({
+      'clusters.yaml': THREE,
+      'web.yaml': DEPLOYMENT('web'),
+      'policy.yaml': policy(
+        '    spreadConstraints:\n    - spreadByField: cluster\n      maxGroups: 3\n    - spreadByField: region\n      maxGroups: 2\n',
+      ),
+    });
+    expect(r.placements[0]!.verdicts.find((v) => v.name === 'bare')).toMatchObject({ feasible: false, selected: false });
+  });
+});
