@@ -54,13 +54,6 @@ function reportUnsupportedSpec(r: ManifestReader, spec: Record<string, unknown>)
       );
     } else r.unsupported('info', ['spec', 'suspension'], 'nothing is suspended by it');
   }
-  if (has(spec, 'dependentOverrides')) {
-    r.unsupported(
-      'info',
-      ['spec', 'dependentOverrides'],
-      'the OverridePolicies of a revision always apply together, so there is nothing to wait for',
-    );
-  }
   if (has(spec, 'activationPreference')) {
     const lazy = spec.activationPreference === 'Lazy';
     r.unsupported(
@@ -79,14 +72,14 @@ function reportUnsupportedSpec(r: ManifestReader, spec: Record<string, unknown>)
       'it orders Karmada’s scheduling queue; flotilla schedules every resource of a revision',
     );
   }
-  for (const field of ['propagateDeps', 'association'] as const) {
-    if (r.boolean(spec[field], ['spec', field])) {
-      r.unsupported(
-        'warning',
-        ['spec', field],
-        'the ConfigMaps, Secrets and other objects its workloads reference are not propagated with them; select them with a policy',
-      );
-    }
+  if (r.boolean(spec.association, ['spec', 'association'])) {
+    // Deprecated in Karmada's API in favour of propagateDeps, and read by none of its controllers.
+    r.unsupported(
+      'warning',
+      ['spec', 'association'],
+      'Karmada ignores the deprecated association field: the objects its workloads reference are not propagated with them; ' +
+        'set propagateDeps: true instead',
+    );
   }
   const schedulerName = r.string(spec.schedulerName, ['spec', 'schedulerName']);
   if (schedulerName && schedulerName !== 'default-scheduler') {
@@ -181,6 +174,8 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
 
   const placement = parsePlacement(r, spec.placement, ['spec', 'placement']);
   const { conflictResolution, preserveResourcesOnDeletion } = parseOwnership(r, spec);
+  const propagateDeps = r.boolean(spec.propagateDeps, ['spec', 'propagateDeps']) ?? false;
+  const dependentOverrides = parseDependentOverrides(r, spec.dependentOverrides);
   if (r.errors > 0) return null;
   return {
     kind,
@@ -192,8 +187,21 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
     placement,
     conflictResolution,
     preserveResourcesOnDeletion,
+    propagateDeps,
+    dependentOverrides,
     source: m.source,
   };
+}
+
+/** spec.dependentOverrides: names of override policies (checked against the revision's: override/dependent.ts). */
+function parseDependentOverrides(r: ManifestReader, value: unknown): string[] {
+  const items = r.list(value, ['spec', 'dependentOverrides']) ?? [];
+  const names: string[] = [];
+  items.forEach((item, i) => {
+    const name = r.string(item, ['spec', 'dependentOverrides', i]);
+    if (name) names.push(name);
+  });
+  return names;
 }
 
 /**

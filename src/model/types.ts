@@ -205,6 +205,10 @@ export interface PropagationPolicy {
   conflictResolution: ConflictResolution;
   /** Karmada's spec.preserveResourcesOnDeletion: objects the repository drops stay on the clusters (released). */
   preserveResourcesOnDeletion: boolean;
+  /** Karmada's spec.propagateDeps: the objects its workloads reference go where they go (placement/dependencies.ts). */
+  propagateDeps: boolean;
+  /** Karmada's spec.dependentOverrides: (Cluster)OverridePolicies that must exist before it takes effect. */
+  dependentOverrides: string[];
   source: ManifestSource;
 }
 
@@ -341,4 +345,14 @@ export interface PlacementResult {
   /** Human-readable steps: which filters ran, the division arithmetic. */
   explanation: string[];
   verdicts: ClusterVerdict[];
+  /** propagateDeps: this object is a dependency of workloads placed with it (absent when it is not). */
+  dependency?: DependencyPlacement;
+}
+
+/** How an object that workloads reference is placed with them (Karmada's attached binding). */
+export interface DependencyPlacement {
+  /** The workloads that reference it, with the policies that propagate their dependencies (Karmada's requiredBy). */
+  requiredBy: Array<{ resource: ObjectRef; policy: PolicyRef }>;
+  /** No claim of its own: it goes only where they go, with their ownership settings merged. */
+  attachedOnly: boolean;
 }

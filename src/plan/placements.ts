@@ -77,6 +77,28 @@ function allocatable(v: ClusterVerdict | undefined, s: Side, held: number | null
   return v.availableReplicas - (s.onPrevious ? (held ?? 0) : 0);
 }
 
+function referrersText(p: PlacementResult): string {
+  return (p.dependency?.requiredBy ?? []).map((r) => `${r.resource.kind} ${r.resource.namespace}/${r.resource.name}`).join(', ');
+}
+
+/**
+ * A cluster a dependency (propagateDeps) joins or leaves because the workloads referencing it do,
+ * not because its own policy selects it there.
+ */
+function dependencyReason(cluster: string, before: PlacementResult, after: PlacementResult): { reason: string; kind: ReasonKind } | null {
+  const ownBefore = before.verdicts.find((v) => v.name === cluster)?.selected === true;
+  const ownAfter = after.verdicts.find((v) => v.name === cluster)?.selected === true;
+  const placedAfter = after.clusters.some((c) => c.name === cluster);
+  if (placedAfter && after.dependency && !ownAfter) {
+    return { reason: `goes with the workloads that reference it (propagateDeps): ${referrersText(after)}`, kind: 'dependency' };
+  }
+  if (!placedAfter && before.dependency && !ownBefore) {
+    const now = after.dependency ? `: ${referrersText(after)}` : '';
+    return { reason: `the workloads that reference it (propagateDeps) no longer go there${now}`, kind: 'dependency' };
+  }
+  return null;
+}
+
 /** The reason one cluster cell changed, most decisive rule first. */
 function cellReason(
   cluster: string,
@@ -88,6 +110,8 @@ function cellReason(
 ): { reason: string; kind: ReasonKind } {
   if (!after) return { reason: 'resource removed from the repository', kind: 'resource-removed' };
   if (!before) return { reason: 'new resource', kind: 'resource-added' };
+  const dependency = dependencyReason(cluster, before, after);
+  if (dependency) return dependency;
   if (policyChanged) return { reason: `claimed by ${policyText(after.policy)} instead of ${policyText(before.policy)}`, kind: 'policy' };
   if (!head.clusters.has(cluster)) return { reason: 'cluster removed from the fleet', kind: 'cluster-removed' };
   if (!base.clusters.has(cluster)) return { reason: 'new cluster', kind: 'cluster-added' };

@@ -29,6 +29,7 @@ export type ReasonKind =
   | 'resource-added'
   | 'resource-removed'
   | 'not-propagated'
+  | 'dependency' // it goes with the workloads that reference it (propagateDeps)
   | 'division';
 
 /** One cluster of one resource: before → after. Replica counts are null for non-workloads. */

@@ -26,7 +26,7 @@ import {
   completePlacements,
   isHpaFollower,
   overridesFor,
-  ownershipOf,
+  placementOwnership,
   placeResource,
   placementContext,
   renderContext,
@@ -422,7 +422,7 @@ export class IncrementalRenderer {
     }
     if (entry.placement !== p) {
       // The policy's ownership settings are rendered as annotations: a change there renders again.
-      const placementSig = JSON.stringify([p.policy, p.clusters, ownershipOf(rctx, p.policy), revisesReplicas(rctx, p)]);
+      const placementSig = JSON.stringify([p.policy, p.clusters, placementOwnership(rctx, p), revisesReplicas(rctx, p)]);
       if (placementSig !== entry.placementSig) entry.stale = true;
       entry.placement = p;
       entry.placementSig = placementSig;

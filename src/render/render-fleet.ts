@@ -19,6 +19,8 @@ import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { checkMisplacement } from '../placement/misplacement.js';
+import { attachDependencies } from '../placement/dependencies.js';
+import { checkDependentOverrides } from '../override/dependent.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
@@ -238,7 +240,9 @@ export function completePlacements(
     placements.set(versionedKey(result.resource), result);
     if (bounds) hpaBounds.set(versionedKey(result.resource), bounds);
   }
+  attachDependencies(model, placements, sink);
   const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
+  checkDependentOverrides(model, sortedPlacements, sink);
   checkVirtualServices(model, sortedPlacements, sink);
   checkBuiltinKinds(model.resources, sink, (m) => placements.get(versionedKey(refOf(m)))?.error != null);
   checkMisplacement(model, sortedPlacements, sink);
@@ -381,6 +385,20 @@ export function ownershipOf(ctx: RenderContext, policy: PolicyRef | null): Owner
   return (policy && ctx.ownership.get(policyRefText(policy))) ?? DEFAULT_OWNERSHIP;
 }
 
+/**
+ * The ownership settings an object is rendered with: its claiming policy's, or, for a dependency with
+ * no claim of its own, its referrers' merged as Karmada's dependencies distributor merges them —
+ * Overwrite if any referrer's policy overwrites, preserved if any preserves.
+ */
+export function placementOwnership(ctx: RenderContext, p: PlacementResult): Ownership {
+  if (!p.dependency?.attachedOnly) return ownershipOf(ctx, p.policy);
+  const all = p.dependency.requiredBy.map((r) => ownershipOf(ctx, r.policy));
+  return {
+    conflictResolution: all.some((o) => o.conflictResolution === 'Overwrite') ? 'Overwrite' : 'Abort',
+    preserveResourcesOnDeletion: all.some((o) => o.preserveResourcesOnDeletion),
+  };
+}
+
 /** Apply order inside a cluster: Namespaces, CRDs, everything else; then by identity. */
 function applyRank(o: Record<string, unknown>): number {
   if (o.kind === 'Namespace' && o.apiVersion === 'v1') return 0;
@@ -504,7 +522,7 @@ export function renderPlacement(
     out.push({
       cluster: target.name,
       namespace: resource.namespace,
-      object: withTracking(object, target.name, revision, p.policy, resource.source.file, ownershipOf(ctx, p.policy)),
+      object: withTracking(object, target.name, revision, p.policy, resource.source.file, placementOwnership(ctx, p)),
     });
   }
   return out;

@@ -261,18 +261,22 @@ describe('PropagationPolicy validation (Karmada TestValidatePropagationSpec, re-
     const { model, sink } = build(
       pp(
         '{}',
-        '  failover: {cluster: {purgeMode: Directly}}\n  propagateDeps: true\n' +
-          '  dependentOverrides: [o]\n' +
+        '  failover: {cluster: {purgeMode: Directly}}\n  association: true\n' +
           '  schedulePriority: {priorityClassSource: KubePriorityClass, priorityClassName: high}\n',
       ),
     );
     expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.line}`)).toEqual([
       'warning UNSUPPORTED_FIELD 10',
       'info NOT_APPLICABLE 12',
-      'info NOT_APPLICABLE 13',
       'warning UNSUPPORTED_FIELD 11',
     ]);
     expect(model.propagationPolicies).toHaveLength(1);
+  });
+
+  it('propagateDeps and dependentOverrides are implemented: read into the policy, no diagnostic', () => {
+    const { model, sink } = build(pp('{}', '  propagateDeps: true\n  dependentOverrides: [o, p]\n'));
+    expect(sink.items).toEqual([]);
+    expect(model.propagationPolicies[0]).toMatchObject({ propagateDeps: true, dependentOverrides: ['o', 'p'] });
   });
 
   it('suspension holding dispatching is an error (flotilla would apply what it suspends)', () => {

@@ -1,6 +1,7 @@
 // A small fleet as plain data, written out as files, for the incremental renderer's tests: four
-// clusters, propagation policies (Duplicated, static and dynamic weights), an OverridePolicy,
-// Deployments with ConfigMaps and HPAs that follow them. Commits are edits of this data; the files
+// clusters, propagation policies (Duplicated, static and dynamic weights; the Divided ones with
+// propagateDeps), an OverridePolicy, Deployments with ConfigMaps (their own, and a shared one no
+// policy selects) and HPAs that follow them. Commits are edits of this data; the files
 // that differ between two states are the commit's changes.
 import type { FileChange } from '../../src/render/incremental.js';
 import type { SourceFile } from '../../src/load/parse.js';
@@ -130,7 +131,7 @@ kind: ${p.kind}
 metadata:
   name: ${p.name}
 ${p.kind === 'PropagationPolicy' ? '  namespace: team-a\n' : ''}spec:
-  resourceSelectors:
+${p.mode === 'duplicated' ? '' : '  propagateDeps: true\n'}  resourceSelectors:
   - apiVersion: apps/v1
     kind: Deployment
     labelSelector: {matchLabels: {group: ${p.group}}}
@@ -179,6 +180,8 @@ spec:
       - name: main
         image: docker.io/library/${a.name}:1.0
         resources: {requests: {cpu: 500m, memory: 256Mi}}
+        envFrom: [{configMapRef: {name: shared}}]
+      volumes: [{name: config, configMap: {name: ${a.name}-config}}]
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -213,6 +216,11 @@ export function fleetFiles(s: FleetState): Map<string, string> {
   files.set('clusters.yaml', clustersYaml(s));
   for (const p of s.policies) files.set(`policies/${p.name}.yaml`, policyYaml(p));
   files.set('overrides/registry.yaml', overrideYaml(s));
+  // Selected by no policy: it goes only where the workloads of propagateDeps policies that mount it go.
+  files.set(
+    'shared.yaml',
+    NAMESPACES.map((ns) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: ${ns}}\ndata: {k: v}\n`).join('---\n'),
+  );
   for (const a of s.apps) files.set(a.path, appYaml(a));
   for (const path of s.broken) {
     const text = files.get(path);

@@ -119,7 +119,10 @@ export const explainCommand: Command = async (argv, io) => {
   const p = findPlacement(result.placements, positionals[0]!);
   const policies = policyContest(result.model, p);
   if (format === 'json') {
-    io.stdout(JSON.stringify({ ...placementJson(p), explanation: p.explanation, verdicts: p.verdicts, policies }, null, 2) + '\n');
+    const dependency = p.dependency ? { dependency: p.dependency } : {};
+    io.stdout(
+      JSON.stringify({ ...placementJson(p), ...dependency, explanation: p.explanation, verdicts: p.verdicts, policies }, null, 2) + '\n',
+    );
   } else {
     io.stdout(explainText(p, policies));
   }
