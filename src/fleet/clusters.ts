@@ -99,6 +99,9 @@ export function readAttachedCluster(r: ManifestReader): ClusterDeclaration {
   checkObjectFields(r);
   const decl = newDeclaration(m.name, m.source);
   readClusterLabels(r, metadataOf(r).labels, ['metadata', 'labels'], decl);
+  // Kurator's AttachedClusterStatus: ready false (its controller cannot reach the cluster) is not ready, as a Karmada Ready=False.
+  const status = isMap(m.object.status) ? m.object.status : {};
+  if (status.ready === false) decl.ready = false;
   const spec = r.record(m.object.spec, ['spec']);
   if (!spec) return decl;
   r.knownFields(spec, ['spec'], ['kubeconfig', 'labels']);

@@ -29,6 +29,12 @@ describe('flotilla validate --strict', () => {
     expect(strict.out).toContain(' info NOT_APPLICABLE: '); // notes are not promoted
   });
 
+  it.each(['fixtures/kurator', 'fixtures/kurator-published'])('Kurator’s own forms (%s) pass --strict', async (dir) => {
+    const strict = await validate('--repo', path.join(ROOT, dir), '--strict');
+    expect(strict.out).toMatch(/^valid: .*; 0 errors, 0 warnings/m);
+    expect(strict.code).toBe(0);
+  });
+
   it('json and github formats carry the promoted severity', async () => {
     const json = JSON.parse((await validate('--repo', path.join(BAD, 'unknown-cluster'), '--strict', '--format', 'json')).out) as {
       valid: boolean;

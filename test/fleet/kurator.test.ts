@@ -81,3 +81,44 @@ describe('AttachedCluster spec.kubeconfig', () => {
     );
   });
 });
+
+describe('fixtures/kurator-published: Kurator’s API as published (every Fleet plugin, ObjectReference members, status)', () => {
+  const PUBLISHED = path.resolve(import.meta.dirname, '../../fixtures/kurator-published');
+
+  it('validate with no error or warning (so --strict passes); the one note is that Kurator installs the plugins', async () => {
+    const result = renderFleet({ files: await readFleetDirectory(PUBLISHED), revision: 'w' });
+    expect(result.diagnostics.map((d) => `${d.severity} ${d.code} ${d.file}:${d.line}`)).toEqual(['info NOT_APPLICABLE 02-fleet.yaml:19']);
+    expect(result.model.fleets.map((f) => [f.name, f.clusters])).toEqual([['edge', ['edge-a', 'edge-b']]]);
+    expect(result.model.clusters.map((c) => [c.name, c.ready, c.region, c.secretRef?.key])).toEqual([
+      ['edge-a', true, 'eu-west', 'config'],
+      ['edge-b', true, 'eu-central', 'config'],
+    ]);
+    // The workload and the ConfigMap it mounts (propagateDeps) on both members.
+    expect(Object.keys(result.manifests)).toEqual(['edge-a', 'edge-b']);
+    expect(result.manifests['edge-a']!.map((o) => o.kind)).toEqual(['Namespace', 'Deployment', 'ConfigMap']);
+  });
+
+  it('a Fleet plugin Kurator does not have is UNKNOWN_FIELD, naming the closest one', () => {
+    const { diags } = render(`apiVersion: fleet.kurator.dev/v1alpha1
+kind: Fleet
+metadata: {name: f, namespace: default}
+spec:
+  clusters: [{name: a, labels: {env: prod}}]
+  plugin:
+    grafanna: {}
+`);
+    expect(diags.filter((d) => !d.startsWith('info'))).toEqual([expect.stringMatching(/^error UNKNOWN_FIELD 7: .*grafanna.*grafana/)]);
+  });
+
+  it('an AttachedCluster whose status says ready: false is not ready, as a Karmada Cluster whose Ready condition is False', () => {
+    const { result } = render(`apiVersion: cluster.kurator.dev/v1alpha1
+kind: AttachedCluster
+metadata: {name: down, namespace: default}
+spec:
+  kubeconfig: {name: down, key: config}
+status:
+  ready: false
+`);
+    expect(result.clusters.map((c) => [c.name, c.ready])).toEqual([['down', false]]);
+  });
+});
