@@ -2,9 +2,10 @@
 // (pkg/resourceinterpreter/default/native/replica.go): Deployment, StatefulSet and ReplicaSet carry
 // spec.replicas (default 1); a Job's replicas are min(parallelism, completions), parallelism
 // defaulting to 1 and completions to parallelism, and each cluster's share is written to parallelism (only
-// for Divided placements: render-fleet.ts revisesReplicas).
-import type { FieldPath, Manifest } from '../model/types.js';
+// for Divided placements: render-fleet.ts revisesReplicas), its completions divided in proportion.
+import type { FieldPath, Manifest, TargetCluster } from '../model/types.js';
 import { isMap } from '../objects/json.js';
+import { allocateWebsterSeats, tieBreakerByUid } from './webster.js';
 
 /** Kubernetes replica counts are int32: the API server rejects anything larger. */
 export const MAX_REPLICAS = 2147483647;
@@ -60,4 +61,20 @@ export function withReplicas(apiVersion: string, kind: string, object: Record<st
   if (!field) return object;
   const spec = { ...((object.spec as Record<string, unknown> | undefined) ?? {}), [field]: replicas };
   return { ...object, spec };
+}
+
+/**
+ * A Divided Job's `spec.completions` per cluster (Karmada's divideReplicasByJobCompletions): the
+ * template's completions apportioned (Webster, ties by the UID as for replicas) in proportion to
+ * each cluster's parallelism share; null when the Job leaves completions unset (a work queue) or
+ * the shares are all 0.
+ */
+export function divideJobCompletions(m: Manifest, clusters: readonly TargetCluster[]): ReadonlyMap<string, number> | null {
+  if (replicaField(m.apiVersion, m.kind) !== 'parallelism') return null;
+  const completions = specOf(m).completions;
+  if (!isCount(completions) || clusters.every((c) => !c.replicas)) return null;
+  const uid = (m.object.metadata as { uid?: unknown } | undefined)?.uid;
+  const parties = clusters.map((c) => ({ name: c.name, votes: c.replicas ?? 0 }));
+  const seats = allocateWebsterSeats(completions, parties, undefined, tieBreakerByUid(typeof uid === 'string' ? uid : ''));
+  return new Map(seats.map((s) => [s.name, s.seats]));
 }

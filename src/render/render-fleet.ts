@@ -22,7 +22,7 @@ import { checkMisplacement } from '../placement/misplacement.js';
 import { attachDependencies } from '../placement/dependencies.js';
 import { checkDependentOverrides } from '../override/dependent.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
-import { replicaProblem, withReplicas } from '../placement/workload.js';
+import { divideJobCompletions, replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
 import { checkBuiltinKinds } from '../validate/builtin-schema.js';
 import {
@@ -489,10 +489,13 @@ export function renderPlacement(
   // Problem ids carry the resource key, so de-duplicating per resource equals de-duplicating per revision.
   const reported = new Set<string>();
   const revise = revisesReplicas(ctx, p);
+  const completions = revise ? divideJobCompletions(resource, p.clusters) : null;
   for (const target of p.clusters) {
     const cluster = ctx.clusters.get(target.name);
     if (!cluster) continue;
     let object = revise && target.replicas !== null ? withReplicas(resource.apiVersion, resource.kind, base, target.replicas) : base;
+    const share = completions?.get(target.name);
+    if (share !== undefined) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), completions: share } };
     const bounds = hpaBounds?.get(target.name);
     if (bounds) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), ...bounds } };
     if (policies.length > 0) {

@@ -370,6 +370,18 @@ spec:
     expect([specOn(divided, 'east', 'Deployment').replicas, specOn(divided, 'west', 'Deployment').replicas]).toEqual([2, 2]);
   });
 
+  it('a Divided Job: parallelism 4 → 2 + 2 and completions 10 → 5 + 5 (divideReplicasByJobCompletions); a work queue gets none', () => {
+    const divided = jobPolicy('    replicaScheduling: {replicaSchedulingType: Divided}\n');
+    const job = JOB.replace('  completions: 6\n', '  parallelism: 4\n  completions: 10\n');
+    const r = render({ 'clusters.yaml': CLUSTERS, 'job.yaml': job, 'policy.yaml': divided });
+    for (const cluster of ['east', 'west']) expect(specOn(r, cluster, 'Job')).toMatchObject({ parallelism: 2, completions: 5 });
+    const queue = render({ 'clusters.yaml': CLUSTERS, 'job.yaml': job.replace('  completions: 10\n', ''), 'policy.yaml': divided });
+    for (const cluster of ['east', 'west']) {
+      expect(specOn(queue, cluster, 'Job').parallelism).toBe(2);
+      expect(specOn(queue, cluster, 'Job')).not.toHaveProperty('completions');
+    }
+  });
+
   it('the incremental renderer renders again when a policy turns Divided into Duplicated with the same per-cluster counts', () => {
     const engine = new IncrementalRenderer();
     const one = '    clusterAffinity: {clusterNames: [east]}\n';
