@@ -36,7 +36,13 @@ function problems(items: readonly Diagnostic[]): Expected[] {
 }
 
 /** Cases whose mistake only placing shows (docs/reference/semantics.md §2.1): loaded through renderFleet. */
-const RENDERED = new Set(['unselected-resource', 'selector-matches-nothing', 'shadowed-policy']);
+const RENDERED = new Set([
+  'unselected-resource',
+  'selector-matches-nothing',
+  'shadowed-policy',
+  'dependency-missing',
+  'dependent-override-missing',
+]);
 
 const CASES: Record<string, Expected[]> = {
   // YAML syntax: the document is skipped, loading goes on.
@@ -93,6 +99,8 @@ const CASES: Record<string, Expected[]> = {
   'unselected-resource': [['warning', 'NOT_PROPAGATED', 'web.yaml:1']],
   'selector-matches-nothing': [['warning', 'SELECTOR_MATCHES_NOTHING', 'policy.yaml:7']],
   'shadowed-policy': [['warning', 'POLICY_SHADOWED', 'policy-west.yaml:7']],
+  'dependency-missing': [['warning', 'DEPENDENCY_NOT_FOUND', 'web.yaml:18']],
+  'dependent-override-missing': [['error', 'DEPENDENT_OVERRIDE_NOT_FOUND', 'web.yaml:18']],
   // OverridePolicy.
   'proto-patch-path': [['error', 'OVERRIDE_UNSAFE_PATH', 'override.yaml:14']],
   'constructor-patch-path': [['error', 'OVERRIDE_UNSAFE_PATH', 'override.yaml:14']],
