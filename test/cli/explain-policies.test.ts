@@ -118,3 +118,47 @@ describe('flotilla explain: the policies that lost the resource', () => {
     expect(single.out).not.toContain('policies:');
   });
 });
+
+describe('flotilla explain: a dependency taken along by propagateDeps', () => {
+  const DEPS: Record<string, string> = {
+    'clusters.yaml': FILES['clusters.yaml']!,
+    'web.yaml': `${FILES['web.yaml']!.replace(
+      'spec: {containers: [{name: web, image: nginx}]}',
+      'spec: {containers: [{name: web, image: nginx, envFrom: [{secretRef: {name: web-env}}]}]}',
+    )}---
+apiVersion: v1
+kind: Secret
+metadata: {name: web-env, namespace: shop}
+stringData: {MODE: prod}
+`,
+    'policy.yaml': `apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: shop}
+spec:
+  propagateDeps: true
+  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}]
+  placement: {clusterAffinity: {clusterNames: [member-b]}}
+`,
+  };
+
+  it('text names the workload that takes it along and its policy; json carries them as `dependency`', async () => {
+    const dir = await fleetDir(DEPS);
+    const io = fakeIO();
+    expect(await explainCommand(['Secret/shop/web-env', '--repo', dir], io)).toBe(0);
+    expect(io.out).toContain('result:   member-b');
+    expect(io.out).toContain(
+      '  - dependency of Deployment shop/web (propagateDeps of PropagationPolicy/shop/web): goes where it goes, member-b',
+    );
+    const json = fakeIO();
+    await explainCommand(['Secret/shop/web-env', '--repo', dir, '--format', 'json'], json);
+    expect(JSON.parse(json.out).dependency).toEqual({
+      requiredBy: [
+        {
+          resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' },
+          policy: { kind: 'PropagationPolicy', namespace: 'shop', name: 'web' },
+        },
+      ],
+      attachedOnly: true,
+    });
+  });
+});
