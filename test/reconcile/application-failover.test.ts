@@ -8,6 +8,9 @@ import { parse } from 'yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock, Reconciler } from '../../src/reconcile/reconciler.js';
 import { renderFromOptions } from '../../src/cli/input.js';
+import { explainCommand } from '../../src/cli/commands/explain.js';
+import { statusCommand } from '../../src/cli/commands/status.js';
+import { runCommand } from '../plan/scenarios.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { configFrom, kubernetesConfigYaml, reconcilerFor } from './harness.js';
@@ -175,6 +178,16 @@ describe('application failover on live clusters (Deployment never available on w
     const api = offline.placements.find((p) => p.resource.name === 'api')!;
     expect(api.clusters).toEqual([{ name: 'east', replicas: 10 }]);
     expect(api.verdicts.find((v) => v.name === 'west')!.reasons.join(' ')).toContain('application failover is evicting');
+    const explainArgs = ['Deployment/default/api', '--repo', dir, '--observed', 'auto', '--previous', 'auto'];
+    const explain = await runCommand(explainCommand, explainArgs);
+    expect(explain.code).toBe(0);
+    expect(explain.stdout).toMatch(
+      /✗ west +filtered out\n +filtered out by ClusterEviction: application failover is evicting the workload/,
+    );
+    const shown = await runCommand(statusCommand, ['--repo', dir]);
+    expect(shown.stdout).toContain('application failover evictions:');
+    expect(shown.stdout).toContain('Deployment default/api evicted from west at 2026-03-01T10:00:31.000Z');
+    expect(shown.stdout).toMatch(/\(unhealthy since 2026-03-01T10:00:01.000Z: .*; purgeMode Never\)/);
     // Without the observation nothing keeps west out.
     const plain = await renderFromOptions({ repo: dir, previous: 'auto' });
     expect(plain.placements.find((p) => p.resource.name === 'api')!.verdicts.find((v) => v.name === 'west')!.feasible).toBe(true);
