@@ -88,9 +88,12 @@ export interface LiveFleet {
   close(): void;
   /**
    * Application failover (application-failover.ts) after the pass that applied `rendered`: clocks,
-   * evictions, their end. True when the evictions in force changed (the render must be redone).
+   * evictions, their end: whether the evictions in force changed (the render must be redone), and the events.
    */
-  applicationFailover?(rendered: Pick<RenderResult, 'placements' | 'model'>, sync: FleetSyncResult | null): boolean;
+  applicationFailover?(
+    rendered: Pick<RenderResult, 'placements' | 'model'>,
+    sync: FleetSyncResult | null,
+  ): { changed: boolean; events: FailoverEvent[] };
   /** The evictions in force, as a key: a render is reused only for the same evictions. */
   evictionKey?(): string;
   /** Old copies the apply engine keeps on the clusters their workload is being evicted from. */
@@ -173,13 +176,16 @@ export class LiveClusters implements LiveFleet {
     this.application = { unhealthy: [], tasks };
   }
 
-  applicationFailover(rendered: Pick<RenderResult, 'placements' | 'model'>, sync: FleetSyncResult | null): boolean {
+  applicationFailover(
+    rendered: Pick<RenderResult, 'placements' | 'model'>,
+    sync: FleetSyncResult | null,
+  ): { changed: boolean; events: FailoverEvent[] } {
     const before = this.evictionKey();
     const workloads = workloadObservations(rendered, sync);
     const { state, events } = nextApplicationFailover(this.application, workloads, this.opts.now());
     this.application = state;
     this.events = recentEvents(this.events, events);
-    return this.evictionKey() !== before;
+    return { changed: this.evictionKey() !== before, events };
   }
 
   evictionKey(): string {

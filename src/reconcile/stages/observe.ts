@@ -53,7 +53,9 @@ export async function observeStage(
   }
   for (const e of obs.events) ctx.revisionLog.warn({ cluster: e.cluster, event: e.type }, e.message);
   // Application failover reads the health the last apply found, for the placements it applied.
-  const evictionsChanged = ctx.live.applicationFailover?.(rendered, ctx.targets.find(writesLiveClusters)?.lastResult ?? null) ?? false;
+  const application = ctx.live.applicationFailover?.(rendered, ctx.targets.find(writesLiveClusters)?.lastResult ?? null);
+  for (const e of application?.events ?? []) ctx.revisionLog.warn({ cluster: e.cluster, event: e.type }, e.message);
+  const evictionsChanged = application?.changed ?? false;
   const changes = observedChanges(state.render, obs);
   if (changes.length === 0 && !evictionsChanged && obs.evicted.join(',') === state.render.evicted.join(','))
     return { ok: true, result: rendered };
