@@ -60,6 +60,16 @@ describe('ClusterEviction filter', () => {
     expect(after.verdict('b').reasons.join(' ')).toContain('application failover is evicting the workload from this cluster');
   });
 
+  it('Karmada’s docs example (Duplicated, spread maxGroups 1): evicted from a → b; once the eviction ends it stays on b', () => {
+    const one =
+      '    clusterAffinity: {clusterNames: [a, b]}\n' + '    spreadConstraints: [{spreadByField: cluster, maxGroups: 1, minGroups: 1}]\n';
+    expect(place(one, { clusters: [{ name: 'a', replicas: 6 }] }).clusters.map((c) => c.name)).toEqual(['a']);
+    const evicted = place(one, { clusters: [], evicted: ['a'] });
+    expect(evicted.clusters.map((c) => c.name)).toEqual(['b']);
+    // The eviction ended: a may be chosen again, but ClusterLocality keeps the copy where it is (no flap back).
+    expect(place(one, { clusters: [{ name: 'b', replicas: 6 }] }).clusters.map((c) => c.name)).toEqual(['b']);
+  });
+
   it('Divided by static weights: evicted from b, its replicas go to a and c', () => {
     const divided = '    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted}\n';
     const after = place(divided, {
