@@ -10,7 +10,7 @@ import { mapLimit } from '../kube/limit.js';
 import { ClusterPipelines } from '../kube/cluster-pipelines.js';
 import { observeCluster, type ClusterObservation } from '../kube/observe.js';
 import type { ClusterSyncResult } from '../kube/sync.js';
-import type { ApplicationFailover, FleetModel, ObjectRef, PlacementResult, PreviousPlacement } from '../model/types.js';
+import type { ApplicationFailover, FleetModel, ObjectRef, PreviousPlacement } from '../model/types.js';
 import { versionedKey } from '../objects/identity.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ClusterStatus, FailoverStatus, ReconcileStatus } from '../state/document.js';
@@ -181,7 +181,8 @@ export class LiveClusters implements LiveFleet {
     sync: FleetSyncResult | null,
   ): { changed: boolean; events: FailoverEvent[] } {
     const before = this.evictionKey();
-    const workloads = workloadObservations(rendered, sync);
+    const evicting = new Set(this.application.tasks.map((t) => versionedKey(t.resource)));
+    const workloads = workloadObservations(rendered, sync, evicting);
     const { state, events } = nextApplicationFailover(this.application, workloads, this.opts.now());
     this.application = state;
     this.events = recentEvents(this.events, events);
@@ -366,22 +367,27 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<FailoverEvent['type']>([
   'EvictionEnded',
 ]);
 
-/** The policy's application failover of a placement (null: none, or not claimed by a policy). */
-function failoverOf(model: FleetModel, p: PlacementResult): ApplicationFailover | null {
-  const ref = p.policy;
-  if (!ref || ref.kind === 'Fleet') return null;
-  const list = ref.kind === 'ClusterPropagationPolicy' ? model.clusterPropagationPolicies : model.propagationPolicies;
-  return list.find((x) => x.name === ref.name && x.namespace === ref.namespace)?.applicationFailover ?? null;
+/** Each policy's application failover, by `kind/namespace/name` (policies without one left out). */
+function failoverByPolicy(model: FleetModel): Map<string, ApplicationFailover> {
+  const out = new Map<string, ApplicationFailover>();
+  for (const p of [...model.propagationPolicies, ...model.clusterPropagationPolicies])
+    if (p.applicationFailover) out.set(`${p.kind}/${p.namespace}/${p.name}`, p.applicationFailover);
+  return out;
 }
 
 /**
  * The workloads application failover watches: the placements whose policy asks for it, with the
- * health the last live sync read of each copy. A cluster that did not answer says nothing.
+ * health the last live sync read of each copy (a cluster that did not answer says nothing), and,
+ * so their evictions end, those of the evicted workloads whose policy no longer asks for it.
  */
 export function workloadObservations(
   rendered: Pick<RenderResult, 'placements' | 'model'>,
   sync: FleetSyncResult | null,
+  evicting: ReadonlySet<string> = new Set(),
 ): WorkloadObservation[] {
+  const policies = failoverByPolicy(rendered.model);
+  // Nothing asks for application failover and nothing is evicted: no need to read any health.
+  if (policies.size === 0 && evicting.size === 0) return [];
   const health = new Map<string, { health: ReturnType<typeof failoverHealth>; message: string }>();
   for (const c of sync?.clusters ?? []) {
     if (!c.reachable) continue;
@@ -392,8 +398,9 @@ export function workloadObservations(
   }
   const out: WorkloadObservation[] = [];
   for (const p of rendered.placements) {
-    const failover = failoverOf(rendered.model, p);
     const key = versionedKey(p.resource);
+    const failover = p.policy ? (policies.get(`${p.policy.kind}/${p.policy.namespace}/${p.policy.name}`) ?? null) : null;
+    if (!failover && !evicting.has(key)) continue;
     const clusters = p.clusters.map((c) => c.name);
     const seen = new Map(
       clusters.flatMap((c) => {

@@ -15,6 +15,7 @@ import {
   type WorkloadObservation,
 } from '../../src/live/application-failover.js';
 import type { ApplicationFailover } from '../../src/model/types.js';
+import { workloadObservations } from '../../src/live/live-fleet.js';
 
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const S = 1000;
@@ -304,5 +305,45 @@ describe('what the scheduler, the apply engine and the status branch are told', 
     const text = `# observed\n${cluster}---\n${evictionDocuments(tasks).join('---\n')}`;
     expect(parseEvictionDocuments(text)).toEqual([tasks[1], tasks[0]]);
     expect(() => parseEvictionDocuments('kind: ApplicationEviction\nspec: {fromCluster: x}\n')).toThrow(/needs spec.resource/);
+  });
+});
+
+describe('workloadObservations (what the live fleet hands the decision)', () => {
+  const policy = (name: string, failover?: ApplicationFailover) =>
+    ({ kind: 'PropagationPolicy', namespace: 'shop', name, ...(failover ? { applicationFailover: failover } : {}) }) as never;
+  const placed = (name: string, policyName: string) =>
+    ({
+      resource: { ...WEB, name },
+      policy: { kind: 'PropagationPolicy', namespace: 'shop', name: policyName },
+      replicas: 2,
+      clusters: [
+        { name: 'east', replicas: 1 },
+        { name: 'west', replicas: 1 },
+      ],
+      error: null,
+      explanation: [],
+      verdicts: [],
+    }) as never;
+  const model = { propagationPolicies: [policy('guarded', GRACIOUSLY), policy('plain')], clusterPropagationPolicies: [] } as never;
+  const sync = {
+    clusters: [
+      { cluster: 'east', reachable: true, objects: [{ ref: { ...WEB, name: 'a' }, health: { status: 'Healthy', message: 'ok' } }] },
+      { cluster: 'west', reachable: false, objects: [{ ref: { ...WEB, name: 'a' }, health: { status: 'Degraded', message: 'bad' } }] },
+    ],
+  } as never;
+
+  it('only workloads whose policy asks for it, with the health of the clusters that answered', () => {
+    const out = workloadObservations({ model, placements: [placed('a', 'guarded'), placed('b', 'plain')] }, sync);
+    expect(out.map((w) => [w.resource.name, w.failover?.purgeMode ?? null, [...w.health.keys()]])).toEqual([['a', 'Graciously', ['east']]]);
+  });
+
+  it('an evicted workload whose policy no longer asks for it is handed over with no failover (its eviction ends)', () => {
+    const out = workloadObservations({ model, placements: [placed('b', 'plain')] }, sync, new Set(['apps/v1|Deployment|shop|b']));
+    expect(out.map((w) => [w.resource.name, w.failover])).toEqual([['b', null]]);
+  });
+
+  it('nothing asks for application failover and nothing is evicted: nothing to watch', () => {
+    const none = { propagationPolicies: [policy('plain')], clusterPropagationPolicies: [] } as never;
+    expect(workloadObservations({ model: none, placements: [placed('b', 'plain')] }, sync)).toEqual([]);
   });
 });
