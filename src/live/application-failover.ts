@@ -44,6 +44,12 @@ export interface WorkloadObservation {
   clusters: readonly string[];
   /** Per cluster: its health there and what the health check said. */
   health: ReadonlyMap<string, { health: WorkloadHealth; message: string }>;
+  /**
+   * Divided workloads: its placement and replicas as one key. Karmada reschedules a Divided
+   * binding only when they change (§4.4), so a cluster it was evicted from stays out after the
+   * eviction ends until this key changes. Null for Duplicated and non-workloads (always rescheduled).
+   */
+  rescheduleKey?: string | null;
 }
 
 /** Karmada's graceful eviction task: a workload being moved off a cluster. Kept on the status branch. */
@@ -58,6 +64,12 @@ export interface EvictionTask {
   evictedAt: number;
   /** What its health check said when it was evicted. */
   reason: string;
+  /**
+   * Set when the eviction ended for a Divided workload: the old copy is purged, but the cluster
+   * stays out of its scheduling until its `rescheduleKey` changes (Karmada does not reschedule an
+   * unchanged Divided binding, so its replicas do not move back).
+   */
+  ended?: { at: number; rescheduleKey: string };
 }
 
 /** When a workload was first seen unhealthy on a cluster (kept in memory only, as Karmada keeps it). */
@@ -107,9 +119,23 @@ export function nextApplicationFailover(
   const events: ApplicationFailoverEvent[] = [];
   const tasks: EvictionTask[] = [];
   for (const t of state.tasks) {
-    const ended = taskEnd(t, byKey.get(versionedKey(t.resource)), now);
+    const w = byKey.get(versionedKey(t.resource));
+    if (t.ended) {
+      // Held out until Karmada would reschedule the workload: its placement or replicas changed.
+      if (w && w.rescheduleKey === t.ended.rescheduleKey) tasks.push(t);
+      continue;
+    }
+    const ended = taskEnd(t, w, now);
     if (ended === null) tasks.push(t);
-    else events.push({ cluster: t.cluster, at: now, type: 'EvictionEnded', message: `${describeRef(t.resource)}: ${ended}` });
+    else {
+      const hold = w?.failover && w.rescheduleKey ? w.rescheduleKey : null;
+      if (hold) tasks.push({ ...t, ended: { at: now, rescheduleKey: hold } });
+      const after = hold
+        ? `; the copy there is deleted, and ${t.cluster} takes none of its replicas until its placement or replicas change ` +
+          '(Karmada does not reschedule an unchanged Divided workload)'
+        : '';
+      events.push({ cluster: t.cluster, at: now, type: 'EvictionEnded', message: `${describeRef(t.resource)}: ${ended}${after}` });
+    }
   }
   const evicting = new Set(tasks.map((t) => markKey(versionedKey(t.resource), t.cluster)));
   const unhealthy: UnhealthyMark[] = [];
@@ -191,7 +217,7 @@ export function withApplicationEvictions(
 /** The old copies the apply engine keeps on their evicted cluster while their task lasts (not Immediately). */
 export function retainedCopies(tasks: readonly EvictionTask[]): Array<{ cluster: string; ref: ObjectRef; message: string }> {
   return tasks
-    .filter((t) => t.purgeMode !== 'Immediately')
+    .filter((t) => t.purgeMode !== 'Immediately' && !t.ended)
     .map((t) => ({
       cluster: t.cluster,
       ref: t.resource,
@@ -222,6 +248,7 @@ export function evictionDocuments(tasks: readonly EvictionTask[]): string[] {
         unhealthySince: new Date(t.unhealthySince).toISOString(),
         evictedAt: new Date(t.evictedAt).toISOString(),
         reason: t.reason,
+        ...(t.ended ? { endedAt: new Date(t.ended.at).toISOString(), rescheduleKey: t.ended.rescheduleKey } : {}),
       },
     }),
   );
@@ -259,5 +286,13 @@ export function evictionTaskOf(s: Record<string, unknown>): EvictionTask | null 
     unhealthySince: time(s.unhealthySince) ?? evictedAt,
     evictedAt,
     reason: typeof s.reason === 'string' ? s.reason : '',
+    ...endedOf(s, time),
   };
+}
+
+/** The `ended` of a recorded task: `endedAt` and `rescheduleKey` (documents), or `ended` (status.yaml). */
+function endedOf(s: Record<string, unknown>, time: (v: unknown) => number | null): Pick<EvictionTask, 'ended'> {
+  const e = isMap(s.ended) ? s.ended : s;
+  const at = time(isMap(s.ended) ? e.at : s.endedAt);
+  return at !== null && typeof e.rescheduleKey === 'string' ? { ended: { at, rescheduleKey: e.rescheduleKey } } : {};
 }

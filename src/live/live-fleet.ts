@@ -10,7 +10,7 @@ import { mapLimit } from '../kube/limit.js';
 import { ClusterPipelines } from '../kube/cluster-pipelines.js';
 import { observeCluster, type ClusterObservation } from '../kube/observe.js';
 import type { ClusterSyncResult } from '../kube/sync.js';
-import type { ApplicationFailover, FleetModel, ObjectRef, PreviousPlacement } from '../model/types.js';
+import type { FleetModel, ObjectRef, PreviousPlacement, PropagationPolicy } from '../model/types.js';
 import { versionedKey } from '../objects/identity.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ClusterStatus, FailoverStatus, ReconcileStatus } from '../state/document.js';
@@ -367,12 +367,9 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<FailoverEvent['type']>([
   'EvictionEnded',
 ]);
 
-/** Each policy's application failover, by `kind/namespace/name` (policies without one left out). */
-function failoverByPolicy(model: FleetModel): Map<string, ApplicationFailover> {
-  const out = new Map<string, ApplicationFailover>();
-  for (const p of [...model.propagationPolicies, ...model.clusterPropagationPolicies])
-    if (p.applicationFailover) out.set(`${p.kind}/${p.namespace}/${p.name}`, p.applicationFailover);
-  return out;
+/** Every propagation policy by `kind/namespace/name`. */
+function policiesByRef(model: FleetModel): Map<string, PropagationPolicy> {
+  return new Map([...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [`${p.kind}/${p.namespace}/${p.name}`, p]));
 }
 
 /**
@@ -385,9 +382,9 @@ export function workloadObservations(
   sync: FleetSyncResult | null,
   evicting: ReadonlySet<string> = new Set(),
 ): WorkloadObservation[] {
-  const policies = failoverByPolicy(rendered.model);
+  const policies = policiesByRef(rendered.model);
   // Nothing asks for application failover and nothing is evicted: no need to read any health.
-  if (policies.size === 0 && evicting.size === 0) return [];
+  if (evicting.size === 0 && ![...policies.values()].some((p) => p.applicationFailover)) return [];
   const health = new Map<string, { health: ReturnType<typeof failoverHealth>; message: string }>();
   for (const c of sync?.clusters ?? []) {
     if (!c.reachable) continue;
@@ -399,8 +396,12 @@ export function workloadObservations(
   const out: WorkloadObservation[] = [];
   for (const p of rendered.placements) {
     const key = versionedKey(p.resource);
-    const failover = p.policy ? (policies.get(`${p.policy.kind}/${p.policy.namespace}/${p.policy.name}`) ?? null) : null;
+    const policy = p.policy ? policies.get(`${p.policy.kind}/${p.policy.namespace}/${p.policy.name}`) : undefined;
+    const failover = policy?.applicationFailover ?? null;
     if (!failover && !evicting.has(key)) continue;
+    // Karmada reschedules a Divided workload only when its placement or replicas change (§4.4).
+    const divided = policy?.placement.replicaScheduling?.replicaSchedulingType === 'Divided' && p.replicas !== null;
+    const rescheduleKey = divided ? JSON.stringify([policy!.placement, p.replicas]) : null;
     const clusters = p.clusters.map((c) => c.name);
     const seen = new Map(
       clusters.flatMap((c) => {
@@ -408,7 +409,7 @@ export function workloadObservations(
         return h ? [[c, h] as const] : [];
       }),
     );
-    out.push({ resource: p.resource, failover, clusters, health: seen });
+    out.push({ resource: p.resource, failover, clusters, health: seen, rescheduleKey });
   }
   return out;
 }

@@ -106,7 +106,9 @@ export function filterClusterEviction(cluster: Cluster, ctx: FilterContext): Fil
   return {
     plugin: 'ClusterEviction',
     bucket: 'cluster(s) is in the process of eviction',
-    detail: 'application failover is evicting the workload from this cluster (it stayed unhealthy there beyond tolerationSeconds)',
+    detail:
+      'application failover is evicting the workload from this cluster (it stayed unhealthy there beyond tolerationSeconds); ' +
+      'a Divided workload stays off it after the eviction ends until its placement or replicas change',
   };
 }
 

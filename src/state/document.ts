@@ -66,6 +66,8 @@ export interface FailoverStatus {
     unhealthySince: number;
     evictedAt: number;
     reason: string;
+    /** The eviction ended for a Divided workload: held out until its placement or replicas change. */
+    ended?: { at: number; rescheduleKey: string };
   }>;
 }
 
@@ -299,7 +301,9 @@ export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null)
       ? {
           conditions: s.failover.conditions.map((c) => ({ cluster: c.cluster, ready: c.ready, transitionAt: c.transitionAt })),
           events: s.failover.events,
-          evictions: (s.failover.evictions ?? []).map((e) => `${e.cluster}:${e.resource.kind}/${e.resource.namespace}/${e.resource.name}`),
+          evictions: (s.failover.evictions ?? []).map(
+            (e) => `${e.cluster}:${e.resource.kind}/${e.resource.namespace}/${e.resource.name}${e.ended ? ':ended' : ''}`,
+          ),
         }
       : null,
     health: s.health ?? null,

@@ -71,6 +71,7 @@ export function evictionLine(e: NonNullable<NonNullable<ReconcileStatus['failove
   const what = `${e.resource.kind} ${e.resource.namespace ? `${e.resource.namespace}/` : ''}${e.resource.name}`;
   return (
     `${what} evicted from ${e.cluster} at ${new Date(e.evictedAt).toISOString()} ` +
-    `(unhealthy since ${new Date(e.unhealthySince).toISOString()}: ${e.reason}; purgeMode ${e.purgeMode})`
+    `(unhealthy since ${new Date(e.unhealthySince).toISOString()}: ${e.reason}; purgeMode ${e.purgeMode})` +
+    (e.ended ? `; ended at ${new Date(e.ended.at).toISOString()}, ${e.cluster} held out until its placement or replicas change` : '')
   );
 }

@@ -209,6 +209,33 @@ const ROWS: Row[] = [
     events: ['west EvictionEnded'],
   },
   {
+    name: 'Divided: when the eviction ends the copy is purged, but the cluster stays out (Karmada does not reschedule it)',
+    state: { unhealthy: [], tasks: [task()] },
+    workloads: [{ ...workload({ east: 'healthy' }), rescheduleKey: 'k1' }],
+    now: T0 + 60 * S,
+    tasks: ['west (ended)'],
+    clocks: [],
+    events: ['west EvictionEnded'],
+  },
+  {
+    name: 'Divided, eviction ended: held out while its placement and replicas are unchanged, healthy or not',
+    state: { unhealthy: [], tasks: [task({ ended: { at: T0 + 60 * S, rescheduleKey: 'k1' } })] },
+    workloads: [{ ...workload({ east: 'healthy' }, ['east'], null), rescheduleKey: 'k1' }],
+    now: T0 + 86_400 * S,
+    tasks: ['west (ended)'],
+    clocks: [],
+    events: [],
+  },
+  {
+    name: 'Divided, eviction ended: its replicas or placement changed, Karmada reschedules it: the cluster may be chosen again',
+    state: { unhealthy: [], tasks: [task({ ended: { at: T0 + 60 * S, rescheduleKey: 'k1' } })] },
+    workloads: [{ ...workload({ east: 'healthy' }), rescheduleKey: 'k2' }],
+    now: T0 + 61 * S,
+    tasks: [],
+    clocks: [],
+    events: [],
+  },
+  {
     name: 'a task made this step is not assessed yet (its placement has not been applied)',
     state: { unhealthy: [{ resource: KEY, cluster: 'west', since: T0 }], tasks: [] },
     workloads: [workload({ east: 'healthy', west: 'unhealthy' })],
@@ -222,7 +249,7 @@ const ROWS: Row[] = [
 describe('nextApplicationFailover', () => {
   it.each(ROWS)('$name', (row) => {
     const { state, events } = nextApplicationFailover(row.state, row.workloads, row.now);
-    expect(state.tasks.map((t) => t.cluster)).toEqual(row.tasks);
+    expect(state.tasks.map((t) => `${t.cluster}${t.ended ? ' (ended)' : ''}`)).toEqual(row.tasks);
     expect(state.unhealthy.map((m) => `${m.cluster}@${(m.since - T0) / S}`)).toEqual(row.clocks);
     expect(events.map((e) => `${e.cluster} ${e.type}`)).toEqual(row.events);
   });
@@ -294,23 +321,34 @@ describe('what the scheduler, the apply engine and the status branch are told', 
       task({ cluster: 'a', purgeMode: 'Graciously' }),
       task({ cluster: 'b', purgeMode: 'Immediately', gracePeriodSeconds: null }),
       task({ cluster: 'c', purgeMode: 'Never', gracePeriodSeconds: null }),
+      task({ cluster: 'd', ended: { at: T0, rescheduleKey: 'k' } }),
     ]);
     expect(kept.map((k) => k.cluster)).toEqual(['a', 'c']);
     expect(kept[0]!.message).toContain('graceful eviction');
   });
 
   it('the ApplicationEviction documents of the observed-clusters file read back as the same tasks', () => {
-    const tasks = [task(), task({ cluster: 'north', purgeMode: 'Never', gracePeriodSeconds: null })];
+    const tasks = [
+      task(),
+      task({ cluster: 'north', purgeMode: 'Never', gracePeriodSeconds: null }),
+      task({ cluster: 'south', ended: { at: T0 + 90 * S, rescheduleKey: '[{},2]' } }),
+    ];
     const cluster = 'apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: east}\n';
     const text = `# observed\n${cluster}---\n${evictionDocuments(tasks).join('---\n')}`;
-    expect(parseEvictionDocuments(text)).toEqual([tasks[1], tasks[0]]);
+    expect(parseEvictionDocuments(text)).toEqual([tasks[1], tasks[2], tasks[0]]);
     expect(() => parseEvictionDocuments('kind: ApplicationEviction\nspec: {fromCluster: x}\n')).toThrow(/needs spec.resource/);
   });
 });
 
 describe('workloadObservations (what the live fleet hands the decision)', () => {
   const policy = (name: string, failover?: ApplicationFailover) =>
-    ({ kind: 'PropagationPolicy', namespace: 'shop', name, ...(failover ? { applicationFailover: failover } : {}) }) as never;
+    ({
+      kind: 'PropagationPolicy',
+      namespace: 'shop',
+      name,
+      placement: {},
+      ...(failover ? { applicationFailover: failover } : {}),
+    }) as never;
   const placed = (name: string, policyName: string) =>
     ({
       resource: { ...WEB, name },

@@ -29,7 +29,7 @@ spec:
 `;
 
 /** 10 replicas of 1 CPU over east and west (20 CPUs each): 5/5 by dynamic weights. */
-function app(failover: string): string {
+function app(failover: string, weights = '      weightPreference: {dynamicWeight: AvailableReplicas}\n'): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: default}
@@ -61,8 +61,7 @@ spec:
     replicaScheduling:
       replicaSchedulingType: Divided
       replicaDivisionPreference: Weighted
-      weightPreference: {dynamicWeight: AvailableReplicas}
-  failover:
+${weights}  failover:
     application:
 ${failover}`;
 }
@@ -80,12 +79,12 @@ describe('application failover on live clusters (Deployment never available on w
     await fleet?.close();
   });
 
-  async function start(failover: string) {
+  async function start(failover: string, weights?: string) {
     fleet = await startFleetApiServers(['east', 'west'], { autoReady: true });
     for (const s of fleet.servers.values()) s.seedNode('n1', { cpu: '20', memory: '64Gi', pods: '110' });
     // No controller on west: its Deployment never reports a finished rollout (Progressing, unhealthy).
     fleet.servers.get('west')!.setAutoReady(false);
-    const { dir } = await makeRepo({ 'fleet.yaml': FLEET, 'api.yaml': app(failover) });
+    const { dir } = await makeRepo({ 'fleet.yaml': FLEET, 'api.yaml': app(failover, weights) });
     const clock = manualClock();
     const config = configFrom(kubernetesConfigYaml(dir, fleet.kubeconfigPath), await makeTempDir('flotilla-app-failover-'));
     ({ reconciler } = await reconcilerFor(config, { clock }));
@@ -136,13 +135,33 @@ describe('application failover on live clusters (Deployment never available on w
     expect(replicas('west')).toBeUndefined();
     expect(replicas('east')).toBe(10);
     const after = await status();
-    expect(after.failover.evictions).toBeUndefined();
+    // Ended: the old copy is gone, and west stays out of this Divided workload until its placement or replicas change.
+    expect(after.failover.evictions).toEqual([
+      expect.objectContaining({ cluster: 'west', ended: { at: Date.parse('2026-03-01T10:00:32Z'), rescheduleKey: expect.any(String) } }),
+    ]);
     expect(after.failover.events.map((e: Obj) => `${e.cluster} ${e.type}`)).toEqual(['west ApplicationEvicted', 'west EvictionEnded']);
     expect(after.failover.events[1].message).toContain('the new placement is healthy on east');
     // Dynamic weights keep their split once the eviction ends (Karmada does not reschedule an unchanged Divided binding).
     clock.advance(60_000);
     await reconciler.reconcileOnce();
     expect([replicas('east'), replicas('west')]).toEqual([10, undefined]);
+  });
+
+  it('static weights (5/5, equal weights) do not flap back to west once the eviction ends: Karmada does not reschedule them', async () => {
+    const { replicas, status, clock, untilEvicted } = await start(
+      '      decisionConditions: {tolerationSeconds: 30}\n      purgeMode: Graciously\n      gracePeriodSeconds: 600\n',
+      '',
+    );
+    await untilEvicted();
+    expect([replicas('east'), replicas('west')]).toEqual([10, 5]);
+    clock.advance(1_000);
+    await reconciler.reconcileOnce(); // east healthy: the eviction ends, west's copy goes
+    for (let i = 0; i < 3; i++) {
+      clock.advance(60_000);
+      await reconciler.reconcileOnce();
+      expect([replicas('east'), replicas('west')]).toEqual([10, undefined]);
+    }
+    expect((await status()).failover.events.at(-1).message).toContain('takes none of its replicas until its placement or replicas change');
   });
 
   it('Immediately: west’s copy is deleted in the pass that evicts it', async () => {

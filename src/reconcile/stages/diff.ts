@@ -51,7 +51,8 @@ export function checkRevision(ctx: PassContext, state: ReconcilerState, result: 
   const diagnostics = kept.length > 0 ? keptDiagnostics(result.diagnostics, kept) : result.diagnostics;
   if (kept.length > 0) errors = [];
   const retained = ctx.live?.retainedCopies?.() ?? [];
-  publish(ctx, state, { ...state.render.fleet!, revisionHasErrors: errors.length > 0, ...(retained.length > 0 ? { retained } : {}) });
+  // Always set: the fleet published last pass may carry copies whose eviction has ended since.
+  publish(ctx, state, { ...state.render.fleet!, revisionHasErrors: errors.length > 0, retained });
   if (errors.length === 0) return { ok: true, result, kept, diagnostics };
   const first = errors[0]!;
   const where = `${first.file ?? ''}${first.line ? `:${first.line}` : ''}`;
