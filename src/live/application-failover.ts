@@ -128,7 +128,8 @@ export function nextApplicationFailover(
     const ended = taskEnd(t, w, now);
     if (ended === null) tasks.push(t);
     else {
-      const hold = w?.failover && w.rescheduleKey ? w.rescheduleKey : null;
+      // Only a workload that went elsewhere is held off; one no other cluster took may come back.
+      const hold = w?.failover && w.rescheduleKey && w.clusters.length > 0 ? w.rescheduleKey : null;
       if (hold) tasks.push({ ...t, ended: { at: now, rescheduleKey: hold } });
       const after = hold
         ? `; the copy there is deleted, and ${t.cluster} takes none of its replicas until its placement or replicas change ` +

@@ -218,6 +218,15 @@ const ROWS: Row[] = [
     events: ['west EvictionEnded'],
   },
   {
+    name: 'Divided, no other cluster took it: when the grace period is over the cluster is not held out',
+    state: { unhealthy: [], tasks: [task()] },
+    workloads: [{ ...workload({}, []), rescheduleKey: 'k1' }],
+    now: T0 + 150 * S,
+    tasks: [],
+    clocks: [],
+    events: ['west EvictionEnded'],
+  },
+  {
     name: 'Divided, eviction ended: held out while its placement and replicas are unchanged, healthy or not',
     state: { unhealthy: [], tasks: [task({ ended: { at: T0 + 60 * S, rescheduleKey: 'k1' } })] },
     workloads: [{ ...workload({ east: 'healthy' }, ['east'], null), rescheduleKey: 'k1' }],
