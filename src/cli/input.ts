@@ -14,6 +14,7 @@ import {
   parseObservedClusters,
   type ObservedCluster,
 } from '../live/observed.js';
+import { parseEvictionDocuments, withApplicationEvictions, type EvictionTask } from '../live/application-failover.js';
 import { readRevisionFiles, resolveRevision } from '../source/git-revision.js';
 import { readConfigFile } from '../config/load.js';
 import { DEFAULT_STATUS_BRANCH, type ReconcileConfig } from '../config/schema.js';
@@ -95,6 +96,8 @@ export interface FleetSourceOptions {
 export interface ObservedInput {
   from: string;
   clusters: ObservedCluster[];
+  /** Application failover's evictions recorded with the observation (absent: none). */
+  evictions?: EvictionTask[];
 }
 
 /**
@@ -141,7 +144,7 @@ export async function readObserved(value: string, repo: string, statusBranch?: s
     if (!tip) return null;
     const text = await tip.objects.readTextAt(tip.commit, OBSERVED_FILE);
     if (text === null) return null;
-    return { from: `${tip.ref}:${OBSERVED_FILE}`, clusters: parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`) };
+    return parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`);
   }
   let text: string;
   try {
@@ -149,12 +152,13 @@ export async function readObserved(value: string, repo: string, statusBranch?: s
   } catch (e) {
     throw new FlotillaError('USAGE', `--observed ${value}: ${(e as Error).message}`);
   }
-  return { from: value, clusters: parseObservedText(text, value) };
+  return parseObservedText(text, value);
 }
 
-function parseObservedText(text: string, from: string): ObservedCluster[] {
+function parseObservedText(text: string, from: string): ObservedInput {
   try {
-    return parseObservedClusters(text);
+    const evictions = parseEvictionDocuments(text);
+    return { from, clusters: parseObservedClusters(text), ...(evictions.length > 0 ? { evictions } : {}) };
   } catch (e) {
     throw new FlotillaError('INVALID_OBSERVED', `${from}: ${(e as Error).message}`);
   }
@@ -181,7 +185,9 @@ export async function readPrevious(
     previous = previousFromJson(await readFile(value, 'utf8'), value);
   }
   const evicted = opts.observed ? evictedByObservation(opts.observed.clusters) : [];
-  return evicted.length > 0 ? evictFromPrevious(previous, evicted) : previous;
+  const afterClusters = evicted.length > 0 ? evictFromPrevious(previous, evicted) : previous;
+  // Application failover's evictions, as the reconciler applies them before it schedules.
+  return new Map(withApplicationEvictions(afterClusters, opts.observed?.evictions ?? []));
 }
 
 /** Reads and renders in one step, as most commands need, judged by the scope of `config` (the defaults without). */

@@ -4,6 +4,7 @@ import type { FieldPath, PropagationPolicy, ResourceSelector } from '../model/ty
 import { formatPath, has, type ManifestReader } from '../model/fields.js';
 import { isMap } from '../objects/json.js';
 import { checkInside, checkObjectFields, UNSUPPORTED_SPEC_SHAPES } from './known-fields.js';
+import { parseFailover } from './failover.js';
 import { parsePlacement } from './placement.js';
 import { parseLabelSelector } from './selectors.js';
 
@@ -32,15 +33,6 @@ const PROPAGATION_SPEC_FIELDS = [
  */
 function reportUnsupportedSpec(r: ManifestReader, spec: Record<string, unknown>): void {
   checkInside(r, spec, ['spec'], UNSUPPORTED_SPEC_SHAPES);
-  if (has(spec, 'failover')) {
-    r.unsupported(
-      'warning',
-      ['spec', 'failover'],
-      'per-policy application and cluster failover (purgeMode, gracePeriodSeconds, statePreservation) is not done; ' +
-        'the reconciler moves replicas off clusters that stop answering, for every resource alike ' +
-        '(the kubernetes target’s failover settings)',
-    );
-  }
   if (has(spec, 'suspension')) {
     const s = isMap(spec.suspension) ? spec.suspension : {};
     const on = isMap(s.dispatchingOnClusters) ? s.dispatchingOnClusters.clusterNames : undefined;
@@ -139,6 +131,8 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
     return null;
   }
   r.knownFields(spec, ['spec'], PROPAGATION_SPEC_FIELDS);
+  // Read before the unimplemented fields are reported, so its notes come in the order of the spec.
+  const applicationFailover = parseFailover(r, spec);
   reportUnsupportedSpec(r, spec);
 
   const selectorsPath: FieldPath = ['spec', 'resourceSelectors'];
@@ -189,6 +183,7 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
     preserveResourcesOnDeletion,
     propagateDeps,
     dependentOverrides,
+    ...(applicationFailover ? { applicationFailover } : {}),
     source: m.source,
   };
 }

@@ -36,6 +36,8 @@ export interface ClusterWork {
   inventory: InventoryEntry[];
   /** No inventory is kept for the cluster yet: adopt flotilla's live objects for it (syncCluster adoptLive). */
   adoptLive?: boolean;
+  /** Ids of old copies application failover keeps here while their workload is evicted → why (never pruned). */
+  retained?: ReadonlyMap<string, string>;
 }
 
 export interface PruneGuard {
@@ -69,7 +71,8 @@ export function pruneGuard(
   for (const w of work) {
     const ids = new Set(w.desired.map((d) => d.id));
     total += w.inventory.length;
-    leaving += w.inventory.filter((e) => !ids.has(e.id)).length;
+    // A copy kept by a graceful eviction is not leaving (yet): it is counted when its eviction ends.
+    leaving += w.inventory.filter((e) => !ids.has(e.id) && !w.retained?.has(e.id)).length;
   }
   if (leaving === 0) return { allowed: true, leaving, total, reason: null };
   if (opts.revisionHasErrors) return { allowed: false, leaving, total, reason: 'the revision has error diagnostics' };
@@ -176,6 +179,7 @@ export async function syncFleet(input: {
         desired: w.desired,
         inventory: w.inventory,
         ...(w.adoptLive ? { adoptLive: true } : {}),
+        ...(w.retained ? { retained: w.retained } : {}),
         ...(elsewhere.has(w.cluster) ? { desiredElsewhere: elsewhere.get(w.cluster)! } : {}),
         pruneAllowed: prune.allowed,
         ...(prune.reason ? { pruneHeldReason: prune.reason } : {}),

@@ -51,6 +51,8 @@ export interface PruneContext {
   held: string | null;
   /** Ids another cluster name on the same API server desires this pass → that name. */
   desiredElsewhere: ReadonlyMap<string, string>;
+  /** Ids of old copies application failover keeps while their workload is evicted (graceful eviction) → why. */
+  retained?: ReadonlyMap<string, string>;
   /** Namespaces of entries kept earlier in this pass because they opted out (delete order puts them before their Namespace). */
   namespacesHoldingOptedOut: ReadonlySet<string>;
   /** The cascade check of this entry (Namespaces and CRDs only). */
@@ -65,6 +67,8 @@ export interface PruneContext {
 export const PRUNE_KEEP_REASONS = {
   /** Desired this pass: not leaving at all (the apply stage decides its inventory record). */
   'still-desired': { reported: false, staysInInventory: false },
+  /** An old copy a graceful eviction keeps until the new copies are healthy or its grace period ends. */
+  'graceful-eviction': { reported: true, staysInInventory: true },
   'prune-held': { reported: true, staysInInventory: true },
   'not-read': { reported: true, staysInInventory: true },
   'kind-not-served': { reported: true, staysInInventory: true },
@@ -115,6 +119,8 @@ export function cascades(entry: InventoryEntry): boolean {
  */
 export function pruneDecision(entry: InventoryEntry, live: LiveView, context: PruneContext): PruneDecision {
   if (context.desired.has(entry.id)) return keep('still-desired', 'still desired on this cluster');
+  const retained = context.retained?.get(entry.id);
+  if (retained !== undefined) return keep('graceful-eviction', retained);
   if (context.held !== null) return keep('prune-held', `not deleted: ${context.held}`);
   if (live.state === 'not-read') return keep('not-read', 'not deleted: its live object was not read');
   // Not served now: the object may still be there, so the entry stays and is pruned once the API is back.

@@ -62,6 +62,8 @@ export interface SyncClusterInput {
   adoptLive?: boolean;
   /** Ids desired this pass by another cluster name on the same API server → that name: never pruned here. */
   desiredElsewhere?: ReadonlyMap<string, string>;
+  /** Ids of old copies a graceful eviction keeps on this cluster → why: never pruned while it lasts. */
+  retained?: ReadonlyMap<string, string>;
   options: SyncOptions;
 }
 
@@ -106,6 +108,7 @@ export async function syncCluster(input: SyncClusterInput): Promise<ClusterSyncR
             desired: new Set(desired.map((d) => d.id)),
             held: input.pruneAllowed ? null : (input.pruneHeldReason ?? 'pruning held back'),
             desiredElsewhere: input.desiredElsewhere ?? new Map(),
+            ...(input.retained ? { retained: input.retained } : {}),
           },
           options,
         });

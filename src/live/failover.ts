@@ -48,7 +48,8 @@ export interface ClusterCondition {
 export interface FailoverEvent {
   cluster: string;
   at: number;
-  type: 'NotReady' | 'Evicting' | 'Ready';
+  /** Cluster failover's, and application failover's (application-failover.ts). */
+  type: 'NotReady' | 'Evicting' | 'Ready' | 'ApplicationEvicted' | 'EvictionEnded';
   message: string;
 }
 

@@ -10,7 +10,8 @@ import { mapLimit } from '../kube/limit.js';
 import { ClusterPipelines } from '../kube/cluster-pipelines.js';
 import { observeCluster, type ClusterObservation } from '../kube/observe.js';
 import type { ClusterSyncResult } from '../kube/sync.js';
-import type { PreviousPlacement } from '../model/types.js';
+import type { FleetModel, ObjectRef, PreviousPlacement, PropagationPolicy } from '../model/types.js';
+import { versionedKey } from '../objects/identity.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ClusterStatus, FailoverStatus, ReconcileStatus } from '../state/document.js';
 import {
@@ -33,6 +34,17 @@ import {
   type LivePhase,
 } from './live-status.js';
 import { observedClustersFile, type ObservedCluster } from './observed.js';
+import {
+  evictionDocuments,
+  evictionTaskOf,
+  failoverHealth,
+  nextApplicationFailover,
+  NO_APPLICATION_FAILOVER,
+  retainedCopies,
+  withApplicationEvictions,
+  type ApplicationFailoverState,
+  type WorkloadObservation,
+} from './application-failover.js';
 
 /** What one observation found: per cluster, plus failover's state and what changed. */
 export interface FleetObservation {
@@ -74,6 +86,18 @@ export interface LiveFleet {
   readonly clusterConditions: ClusterCondition[];
   /** Closes the clusters' connections. */
   close(): void;
+  /**
+   * Application failover (application-failover.ts) after the pass that applied `rendered`: clocks,
+   * evictions, their end: whether the evictions in force changed (the render must be redone), and the events.
+   */
+  applicationFailover?(
+    rendered: Pick<RenderResult, 'placements' | 'model'>,
+    sync: FleetSyncResult | null,
+  ): { changed: boolean; events: FailoverEvent[] };
+  /** The evictions in force, as a key: a render is reused only for the same evictions. */
+  evictionKey?(): string;
+  /** Old copies the apply engine keeps on the clusters their workload is being evicted from. */
+  retainedCopies?(): Array<{ cluster: string; ref: ObjectRef; message: string }>;
   /** Cluster isolation: observe() stops waiting for slow clusters (LiveClusters.applyInBackground). */
   applyInBackground?(deadlineMs: number): void;
 }
@@ -113,6 +137,8 @@ export class LiveClusters implements LiveFleet {
   private readonly rebalancing = new Set<string>();
   /** The base (last good placements) the last fresh marks were rendered on, and the marks. */
   private rebalanceRendered: { base: ReadonlyMap<string, PreviousPlacement>; keys: Set<string> } | null = null;
+  /** Application failover: unhealthy clocks (memory only, as Karmada's) and eviction tasks (status branch). */
+  private application: ApplicationFailoverState = NO_APPLICATION_FAILOVER;
   /** Failover events kept on the status branch (the newest, oldest first). */
   private events: FailoverEvent[] = [];
   private last: FleetObservation | null = null;
@@ -135,14 +161,40 @@ export class LiveClusters implements LiveFleet {
     return [...this.conditions.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
   }
 
+  /** The last observation's file, with the eviction tasks in force (--observed reproduces them). */
   get observedRecord(): string | null {
-    return this.last?.file.text ?? null;
+    if (!this.last) return null;
+    const docs = evictionDocuments(this.application.tasks);
+    return docs.length === 0 ? this.last.file.text : [this.last.file.text, ...docs].join('---\n');
   }
 
   restore(failover: FailoverStatus | null | undefined): void {
     if (!failover) return;
     this.conditions = new Map((failover.conditions as ClusterCondition[]).map((c) => [c.cluster, { ...c }]));
-    this.events = failover.events.filter((e): e is FailoverEvent => e.type === 'NotReady' || e.type === 'Evicting' || e.type === 'Ready');
+    this.events = failover.events.filter((e): e is FailoverEvent => EVENT_TYPES.has(e.type));
+    const tasks = (failover.evictions ?? []).flatMap((t) => evictionTaskOf(t as unknown as Record<string, unknown>) ?? []);
+    this.application = { unhealthy: [], tasks };
+  }
+
+  applicationFailover(
+    rendered: Pick<RenderResult, 'placements' | 'model'>,
+    sync: FleetSyncResult | null,
+  ): { changed: boolean; events: FailoverEvent[] } {
+    const before = this.evictionKey();
+    const evicting = new Set(this.application.tasks.map((t) => versionedKey(t.resource)));
+    const workloads = workloadObservations(rendered, sync, evicting);
+    const { state, events } = nextApplicationFailover(this.application, workloads, this.opts.now());
+    this.application = state;
+    this.events = recentEvents(this.events, events);
+    return { changed: this.evictionKey() !== before, events };
+  }
+
+  evictionKey(): string {
+    return this.application.tasks.map((t) => `${t.cluster}:${versionedKey(t.resource)}`).join(',');
+  }
+
+  retainedCopies(): Array<{ cluster: string; ref: ObjectRef; message: string }> {
+    return retainedCopies(this.application.tasks);
   }
 
   async observe(
@@ -259,6 +311,7 @@ export class LiveClusters implements LiveFleet {
       this.displaced.set(cluster, set);
     }
     let previous: ReadonlyMap<string, PreviousPlacement> = evicted.length > 0 ? evictFromPrevious(base, evicted) : base;
+    previous = withApplicationEvictions(previous, this.application.tasks);
     const marks = new Set([...this.rebalancing].filter((k) => previous.has(k)));
     if (marks.size > 0) {
       previous = markFresh(previous, marks);
@@ -290,10 +343,73 @@ export class LiveClusters implements LiveFleet {
 
   statusFields(sync: FleetSyncResult | null, last: ReconcileStatus | null): Pick<ReconcileStatus, 'health' | 'failover'> {
     const health = sync && sync.clusters.some((c) => c.objects.some((o) => o.health)) ? sync.health.status : (last?.health ?? null);
-    return { health, failover: { conditions: this.clusterConditions, events: this.events.map((e) => ({ ...e })) } };
+    const evictions = this.application.tasks.map((t) => ({ ...t, resource: { ...t.resource } }));
+    return {
+      health,
+      failover: {
+        conditions: this.clusterConditions,
+        events: this.events.map((e) => ({ ...e })),
+        ...(evictions.length > 0 ? { evictions } : {}),
+      },
+    };
   }
 
   close(): void {
     this.pool.close();
   }
+}
+
+const EVENT_TYPES: ReadonlySet<string> = new Set<FailoverEvent['type']>([
+  'NotReady',
+  'Evicting',
+  'Ready',
+  'ApplicationEvicted',
+  'EvictionEnded',
+]);
+
+/** Every propagation policy by `kind/namespace/name`. */
+function policiesByRef(model: FleetModel): Map<string, PropagationPolicy> {
+  return new Map([...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [`${p.kind}/${p.namespace}/${p.name}`, p]));
+}
+
+/**
+ * The workloads application failover watches: the placements whose policy asks for it, with the
+ * health the last live sync read of each copy (a cluster that did not answer says nothing), and,
+ * so their evictions end, those of the evicted workloads whose policy no longer asks for it.
+ */
+export function workloadObservations(
+  rendered: Pick<RenderResult, 'placements' | 'model'>,
+  sync: FleetSyncResult | null,
+  evicting: ReadonlySet<string> = new Set(),
+): WorkloadObservation[] {
+  const policies = policiesByRef(rendered.model);
+  // Nothing asks for application failover and nothing is evicted: no need to read any health.
+  if (evicting.size === 0 && ![...policies.values()].some((p) => p.applicationFailover)) return [];
+  const health = new Map<string, { health: ReturnType<typeof failoverHealth>; message: string }>();
+  for (const c of sync?.clusters ?? []) {
+    if (!c.reachable) continue;
+    for (const o of c.objects) {
+      if (o.health)
+        health.set(`${c.cluster}\u0000${versionedKey(o.ref)}`, { health: failoverHealth(o.health.status), message: o.health.message });
+    }
+  }
+  const out: WorkloadObservation[] = [];
+  for (const p of rendered.placements) {
+    const key = versionedKey(p.resource);
+    const policy = p.policy ? policies.get(`${p.policy.kind}/${p.policy.namespace}/${p.policy.name}`) : undefined;
+    const failover = policy?.applicationFailover ?? null;
+    if (!failover && !evicting.has(key)) continue;
+    // Karmada reschedules a Divided workload only when its placement or replicas change (§4.4).
+    const divided = policy?.placement.replicaScheduling?.replicaSchedulingType === 'Divided' && p.replicas !== null;
+    const rescheduleKey = divided ? JSON.stringify([policy!.placement, p.replicas]) : null;
+    const clusters = p.clusters.map((c) => c.name);
+    const seen = new Map(
+      clusters.flatMap((c) => {
+        const h = health.get(`${c}\u0000${key}`);
+        return h ? [[c, h] as const] : [];
+      }),
+    );
+    out.push({ resource: p.resource, failover, clusters, health: seen, rescheduleKey });
+  }
+  return out;
 }

@@ -35,6 +35,18 @@ function scheduleFailedPrefix(r: ObjectRef): string {
   return `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name} cannot be scheduled:`;
 }
 
+/** Karmada's histogram bucket of the ClusterEviction filter (src/placement/filter.ts). */
+const EVICTION_BUCKET = 'is in the process of eviction';
+
+/**
+ * A scheduling failure failover caused: a cluster's not-ready taint, or an application failover
+ * eviction (a workload no other cluster can take stays where it was, and the revision is not
+ * Invalid for it; docs/reference/semantics.md §4.5).
+ */
+function failoverCaused(error: string): boolean {
+  return error.includes(NOT_READY_TAINT_KEY) || error.includes(EVICTION_BUCKET);
+}
+
 /**
  * The placements failover made unschedulable, when they are the revision's only errors; null when
  * the revision has other errors (it is Invalid) or none of this kind.
@@ -49,7 +61,7 @@ export function failoverUnschedulable(
   const kept: KeptPlacement[] = [];
   for (const p of failing) {
     const before = previous?.get(versionedKey(p.resource));
-    if (!before || before.clusters.length === 0 || !p.error!.includes(NOT_READY_TAINT_KEY)) return null;
+    if (!before || before.clusters.length === 0 || !failoverCaused(p.error!)) return null;
     kept.push({ placement: p, previous: before });
   }
   // Every error must belong to one of the kept placements.
@@ -82,7 +94,8 @@ export function withKeptObjects(
 export function keptDiagnostics(diagnostics: readonly Diagnostic[], kept: readonly KeptPlacement[]): Diagnostic[] {
   return diagnostics.map((d) => {
     if (d.severity !== 'error' || !kept.some((k) => d.message.startsWith(scheduleFailedPrefix(k.placement.resource)))) return d;
-    return { ...d, severity: 'warning', message: `${d.message} (cluster failover: kept where it was until a cluster can take it)` };
+    const which = d.message.includes(EVICTION_BUCKET) ? 'application failover' : 'cluster failover';
+    return { ...d, severity: 'warning', message: `${d.message} (${which}: kept where it was until a cluster can take it)` };
   });
 }
 

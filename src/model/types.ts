@@ -209,7 +209,21 @@ export interface PropagationPolicy {
   propagateDeps: boolean;
   /** Karmada's spec.dependentOverrides: (Cluster)OverridePolicies that must exist before it takes effect. */
   dependentOverrides: string[];
+  /** Karmada's spec.failover.application (absent: the policy asks for no application failover). */
+  applicationFailover?: ApplicationFailover;
   source: ManifestSource;
+}
+
+/** What happens to the copy on the cluster a workload is evicted from (Karmada's purgeMode). */
+export type PurgeMode = 'Immediately' | 'Graciously' | 'Never';
+
+/** Karmada's ApplicationFailoverBehavior, defaults applied (docs/reference/semantics.md §4.5). */
+export interface ApplicationFailover {
+  /** How long a workload may stay unhealthy on a cluster before it is evicted from it (default 300). */
+  tolerationSeconds: number;
+  purgeMode: PurgeMode;
+  /** Graciously only: how long the old copy waits for the new ones to be healthy (default 600). */
+  gracePeriodSeconds: number | null;
 }
 
 export type ConflictResolution = 'Abort' | 'Overwrite';
@@ -318,6 +332,11 @@ export interface PreviousPlacement {
    * it): dynamic weights and Aggregated divide in Fresh mode (docs/reference/semantics.md §4.3), not on top of `clusters`.
    */
   fresh?: boolean;
+  /**
+   * Clusters the workload is being evicted from by application failover (Karmada's
+   * gracefulEvictionTasks): the ClusterEviction filter keeps them out until the eviction ends.
+   */
+  evicted?: readonly string[];
 }
 
 /** Per-cluster record of why a cluster was (not) chosen, for `explain`. */

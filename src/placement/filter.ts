@@ -13,10 +13,12 @@ export interface FilterContext {
   placement: Placement;
   /** Clusters in the previous result: taint and API filters let them stay (§3.1). */
   previous: ReadonlySet<string>;
+  /** Clusters application failover is evicting the resource from (Karmada's gracefulEvictionTasks), when any. */
+  evicted?: ReadonlySet<string>;
 }
 
 export interface FilterFailure {
-  plugin: 'ClusterAffinity' | 'TaintToleration' | 'APIEnablement' | 'SpreadConstraint';
+  plugin: 'ClusterAffinity' | 'TaintToleration' | 'APIEnablement' | 'SpreadConstraint' | 'ClusterEviction';
   /** Histogram bucket, as Karmada prints it after "N cluster(s) ...". */
   bucket: string;
   /** Detailed reason for `explain`. */
@@ -99,7 +101,22 @@ export function filterSpreadConstraint(cluster: Cluster, ctx: FilterContext): Fi
   return null;
 }
 
-const FILTERS = [filterAPIEnablement, filterTaintToleration, filterClusterAffinity, filterSpreadConstraint];
+/**
+ * ClusterEviction plugin: a cluster the resource is being evicted from (application failover,
+ * docs/reference/semantics.md §4.5) takes no replicas until the eviction ends.
+ */
+export function filterClusterEviction(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
+  if (!ctx.evicted?.has(cluster.name)) return null;
+  return {
+    plugin: 'ClusterEviction',
+    bucket: 'cluster(s) is in the process of eviction',
+    detail:
+      'application failover is evicting the workload from this cluster (it stayed unhealthy there beyond tolerationSeconds); ' +
+      'a Divided workload stays off it after the eviction ends until its placement or replicas change',
+  };
+}
+
+const FILTERS = [filterAPIEnablement, filterTaintToleration, filterClusterAffinity, filterSpreadConstraint, filterClusterEviction];
 
 /** Runs every filter in Karmada's registry order; the first failure is the cluster's reason. */
 export function filterCluster(cluster: Cluster, ctx: FilterContext): FilterFailure | null {

@@ -157,6 +157,7 @@ function attempt(
     overflow: isWorkload ? overflow : [],
     placement,
     previous: new Set(prevReplicas.keys()),
+    ...(previous?.evicted?.length ? { evicted: new Set(previous.evicted) } : {}),
   };
   const record: AttemptRecord = { verdicts: new Map(), explanation: [] };
   if (termName) record.explanation.push(`using clusterAffinities term "${termName}"`);

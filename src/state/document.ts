@@ -54,6 +54,21 @@ export interface FailoverStatus {
   }>;
   /** The newest events, oldest first; `at` in ms since the epoch. */
   events: Array<{ cluster: string; at: number; type: string; message: string }>;
+  /**
+   * Application failover's eviction tasks in force (src/live/application-failover.ts): which
+   * workload, from which cluster, since when (ms since the epoch) and why. Absent: none.
+   */
+  evictions?: Array<{
+    resource: { apiVersion: string; kind: string; namespace: string; name: string };
+    cluster: string;
+    purgeMode: string;
+    gracePeriodSeconds: number | null;
+    unhealthySince: number;
+    evictedAt: number;
+    reason: string;
+    /** The eviction ended for a Divided workload: held out until its placement or replicas change. */
+    ended?: { at: number; rescheduleKey: string };
+  }>;
 }
 
 /**
@@ -162,6 +177,7 @@ export function boundStatus(s: ReconcileStatus): ReconcileStatus {
           c.lastError !== null && c.lastError.length > STATUS_LIMITS.text ? { ...c, lastError: boundText(c.lastError) } : c,
         ),
         events: s.failover.events.slice(-STATUS_LIMITS.events).map(boundMessage),
+        ...(s.failover.evictions ? { evictions: s.failover.evictions } : {}),
       }
     : s.failover;
   return {
@@ -234,6 +250,7 @@ export function parseStatus(text: string): ReconcileStatus | null {
           failover: {
             conditions: Array.isArray(d.failover.conditions) ? d.failover.conditions : [],
             events: Array.isArray(d.failover.events) ? d.failover.events : [],
+            ...(Array.isArray(d.failover.evictions) ? { evictions: d.failover.evictions } : {}),
           },
         }
       : {}),
@@ -284,6 +301,9 @@ export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null)
       ? {
           conditions: s.failover.conditions.map((c) => ({ cluster: c.cluster, ready: c.ready, transitionAt: c.transitionAt })),
           events: s.failover.events,
+          evictions: (s.failover.evictions ?? []).map(
+            (e) => `${e.cluster}:${e.resource.kind}/${e.resource.namespace}/${e.resource.name}${e.ended ? ':ended' : ''}`,
+          ),
         }
       : null,
     health: s.health ?? null,

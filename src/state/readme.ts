@@ -3,6 +3,7 @@
 import { ALLOW_DELETIONS_TRAILER, describeHeld, type DeletionCheck } from './deletion-guard.js';
 import { boundStatus, describeObjects, MANIFESTS_DIR, type ReconcileStatus } from './document.js';
 import { describeRef } from '../objects/identity.js';
+import { evictionLine } from './summary.js';
 
 const PHASE_MARK: Record<string, string> = { Synced: '✅', Progressing: '🔄', Degraded: '⚠️', Failed: '❌', Invalid: '⛔' };
 /** Long tables are cut here; status.yaml has more (up to document.ts STATUS_LIMITS). */
@@ -123,8 +124,10 @@ function clustersSection(s: ReconcileStatus): string[] {
 /** Failover events, newest first; nothing when there were none. */
 function failoverSection(s: ReconcileStatus): string[] {
   const events = s.failover?.events ?? [];
-  if (events.length === 0) return [];
+  const evictions = s.failover?.evictions ?? [];
+  if (events.length === 0 && evictions.length === 0) return [];
   return [
+    ...(evictions.length > 0 ? ['', '## Application failover evictions', '', ...evictions.map((e) => `- ${evictionLine(e)}`)] : []),
     '',
     '## Failover',
     '',

@@ -40,6 +40,12 @@ export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | n
     }
     out.push(table(rows));
   }
+  const evictions = s.failover?.evictions ?? [];
+  if (evictions.length > 0) {
+    out.push('application failover evictions:');
+    for (const e of evictions) out.push(`  ${evictionLine(e)}`);
+    out.push('');
+  }
   const events = s.failover?.events ?? [];
   if (events.length > 0) {
     out.push('failover events:');
@@ -58,4 +64,14 @@ export function formatStatusText(s: ReconcileStatus, opts: { commit?: string | n
   out.push(`diagnostics: ${counts.error} error${counts.error === 1 ? '' : 's'}, ${others} other`);
   for (const d of errors) out.push(`  ${d.file ?? ''}${d.line ? `:${d.line}` : ''}${d.file ? ': ' : ''}${d.code}: ${d.message}`);
   return out.join('\n') + '\n';
+}
+
+/** One eviction task of application failover, for people: what, from where, since when, why. */
+export function evictionLine(e: NonNullable<NonNullable<ReconcileStatus['failover']>['evictions']>[number]): string {
+  const what = `${e.resource.kind} ${e.resource.namespace ? `${e.resource.namespace}/` : ''}${e.resource.name}`;
+  return (
+    `${what} evicted from ${e.cluster} at ${new Date(e.evictedAt).toISOString()} ` +
+    `(unhealthy since ${new Date(e.unhealthySince).toISOString()}: ${e.reason}; purgeMode ${e.purgeMode})` +
+    (e.ended ? `; ended at ${new Date(e.ended.at).toISOString()}, ${e.cluster} held out until its placement or replicas change` : '')
+  );
 }

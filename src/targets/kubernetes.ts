@@ -183,10 +183,17 @@ export class KubernetesTarget implements Target {
       ...[...this.pending].filter(([, p]) => p.deleted.size > 0).map(([c]) => c),
     ]);
     this.pool.connect(clusters);
+    const retained = new Map<string, Map<string, string>>();
+    for (const r of this.deps.fleet?.()?.retained ?? []) {
+      const m = retained.get(r.cluster) ?? new Map<string, string>();
+      m.set(refIdentity(r.ref), r.message);
+      retained.set(r.cluster, m);
+    }
     return [...clusters].sort().map((cluster) => {
       const changed = this.pending.get(cluster)?.changed ?? new Set<string>();
       const objects = (desired.get(cluster) ?? []).map((d) => ({ ...d, changed: d.changed || changed.has(d.id) }));
-      return this.startingWork({ cluster, desired: objects, inventory: [] });
+      const kept = retained.get(cluster);
+      return this.startingWork({ cluster, desired: objects, inventory: [], ...(kept ? { retained: kept } : {}) });
     });
   }
 

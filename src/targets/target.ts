@@ -6,6 +6,7 @@
 import type { FleetSyncResult } from '../kube/fleet.js';
 import type { ObjectChange } from '../state/change-set.js';
 import type { KubeconfigSecretRef } from '../kube/connections.js';
+import type { ObjectRef } from '../objects/identity.js';
 
 export interface TargetPlan {
   /** The source revision being applied. */
@@ -63,6 +64,8 @@ export interface FleetInfo {
   parallelism: number;
   /** The revision being applied has error diagnostics (pruning is then never allowed). */
   revisionHasErrors?: boolean;
+  /** Old copies application failover keeps on the clusters it evicts their workload from (graceful eviction): never pruned. */
+  retained?: ReadonlyArray<{ cluster: string; ref: ObjectRef; message: string }>;
 }
 
 export interface Target {

@@ -159,6 +159,21 @@ const ROWS: Row[] = [
   },
 
   // Not leaving, or not judged this pass.
+  {
+    name: 'an old copy a graceful eviction keeps (application failover): nothing needs reading',
+    entry: cm,
+    live: { state: 'not-read' },
+    context: { retained: new Map([[cm.id, 'not deleted: application failover evicted it (graceful eviction)']]) },
+    expected: 'graceful-eviction',
+    message: /graceful eviction/,
+  },
+  {
+    name: 'a graceful eviction keeps its copy even when it would be deleted; another id is not kept',
+    entry: cm,
+    live: found(live(CONFIGMAP)),
+    context: { retained: new Map([['apps|Deployment|shop|web', 'kept']]) },
+    expected: 'delete',
+  },
   { name: 'still desired', entry: cm, live: { state: 'not-read' }, context: { desired: new Set([cm.id]) }, expected: 'still-desired' },
   {
     name: 'still desired wins over pruning held back',
@@ -524,6 +539,7 @@ describe('what each keep reason does to the inventory entry', () => {
   // stays: tried again on a later pass; leaves: flotilla forgets it on this cluster.
   const EFFECTS: Array<[PruneKeepReason, 'reported' | 'silent', 'stays' | 'leaves']> = [
     ['still-desired', 'silent', 'leaves'], // its record follows the apply stage, not the prune
+    ['graceful-eviction', 'reported', 'stays'], // pruned once its eviction ends
     ['prune-held', 'reported', 'stays'],
     ['not-read', 'reported', 'stays'],
     ['kind-not-served', 'reported', 'stays'],

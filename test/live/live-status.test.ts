@@ -51,6 +51,19 @@ describe('failoverUnschedulable', () => {
     ]);
   });
 
+  it('unschedulable because application failover evicts it from its only cluster → kept, and the warning says which failover', () => {
+    const why =
+      '0/8 clusters are available: 1 cluster(s) is in the process of eviction, ' +
+      '7 cluster(s) did not match the placement cluster affinity constraint';
+    const result = { placements: [placement('reviews-v2', why)], diagnostics: [scheduleFailed('reviews-v2', why)] };
+    const kept = failoverUnschedulable(result, before);
+    expect(kept?.map((k) => k.placement.resource.name)).toEqual(['reviews-v2']);
+    expect(keptDiagnostics(result.diagnostics, kept!)[0]).toMatchObject({
+      severity: 'warning',
+      message: expect.stringContaining('(application failover: kept where it was until a cluster can take it)'),
+    });
+  });
+
   it('a resource never placed before is not kept (a new unschedulable resource stays an error)', () => {
     expect(
       failoverUnschedulable(

@@ -50,7 +50,9 @@ export function checkRevision(ctx: PassContext, state: ReconcilerState, result: 
   const kept = ctx.live?.keptPlacements(result, state.revisions.desired?.previous) ?? [];
   const diagnostics = kept.length > 0 ? keptDiagnostics(result.diagnostics, kept) : result.diagnostics;
   if (kept.length > 0) errors = [];
-  publish(ctx, state, { ...state.render.fleet!, revisionHasErrors: errors.length > 0 });
+  const retained = ctx.live?.retainedCopies?.() ?? [];
+  // Always set: the fleet published last pass may carry copies whose eviction has ended since.
+  publish(ctx, state, { ...state.render.fleet!, revisionHasErrors: errors.length > 0, retained });
   if (errors.length === 0) return { ok: true, result, kept, diagnostics };
   const first = errors[0]!;
   const where = `${first.file ?? ''}${first.line ? `:${first.line}` : ''}`;

@@ -9,6 +9,7 @@ import type { PassContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
 import type { ObserveReason, RenderReason } from '../reasons.js';
 import type { FileChange } from '../renderer.js';
+import { writesLiveClusters } from '../../targets/target.js';
 import { render, resetRender, type Rendered, type RenderState } from './render.js';
 
 /**
@@ -51,8 +52,13 @@ export async function observeStage(
     return stageFailure('observe', 'ObserveFailed', e);
   }
   for (const e of obs.events) ctx.revisionLog.warn({ cluster: e.cluster, event: e.type }, e.message);
+  // Application failover reads the health the last apply found, for the placements it applied.
+  const application = ctx.live.applicationFailover?.(rendered, ctx.targets.find(writesLiveClusters)?.lastResult ?? null);
+  for (const e of application?.events ?? []) ctx.revisionLog.warn({ cluster: e.cluster, event: e.type }, e.message);
+  const evictionsChanged = application?.changed ?? false;
   const changes = observedChanges(state.render, obs);
-  if (changes.length === 0 && obs.evicted.join(',') === state.render.evicted.join(',')) return { ok: true, result: rendered };
+  if (changes.length === 0 && !evictionsChanged && obs.evicted.join(',') === state.render.evicted.join(','))
+    return { ok: true, result: rendered };
   try {
     return { ok: true, result: render(ctx, state, changes, obs.evicted) };
   } catch (e) {

@@ -68,7 +68,8 @@ export function render(ctx: PassContext, state: ReconcilerState, changes: readon
   const { head } = ctx;
   const r = state.render;
   const desired = state.revisions.desired;
-  const key = evicted.join(',');
+  // Cluster evictions and application failover's evictions both change the previous result.
+  const key = `${evicted.join(',')}|${ctx.live?.evictionKey?.() ?? ''}`;
   const last = r.last;
   if (changes.length === 0 && last && state.revisions.rendered === head && last.desired === desired && last.evicted === key)
     return last.result;
