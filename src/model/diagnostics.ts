@@ -11,6 +11,10 @@ export type Severity = 'error' | 'warning' | 'info';
  * model/ is a leaf, so they are listed here and OverrideCode is checked against them.
  */
 export const DIAGNOSTIC_CODES = [
+  'BUILD_FAILED',
+  'BUILD_OUTPUT_LIMIT',
+  'BUILD_REMOTE_RESOURCE',
+  'BUILD_TIMEOUT',
   'CLUSTER_LABEL_CONFLICT',
   'DEPRECATED_FIELD',
   'DIAGNOSTICS_TRUNCATED',
@@ -43,6 +47,7 @@ export const DIAGNOSTIC_CODES = [
   'SCHEMA_UNKNOWN_FIELD',
   'SCOPE_DENIED',
   'SELECTOR_MATCHES_NOTHING',
+  'SOURCE_FETCH_FAILED',
   'SPREAD_CONSTRAINT_IGNORED',
   'SYMLINK_SKIPPED',
   'UNKNOWN_CLUSTER',
@@ -50,6 +55,7 @@ export const DIAGNOSTIC_CODES = [
   'UNSAFE_FIELD',
   'UNSUPPORTED_FIELD',
   'UNSUPPORTED_KIND',
+  'UNSUPPORTED_SOURCE',
   'VS_INVALID_ROUTE',
   'VS_SUBSET_UNBACKED',
   'VS_WEIGHTS',

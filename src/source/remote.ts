@@ -37,7 +37,8 @@ export interface SourceRepository {
    */
   publish(branch: string, commit: string, expected: string | null): Promise<void>;
   changedPaths(from: string, to: string): Promise<ChangedPath[]>;
-  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]>;
+  /** The fleet's YAML files at `commit`, or every file with `allFiles` (what the folder builder reads). */
+  readFleetFiles(commit: string, subpath: string, allFiles?: boolean): Promise<SourceFile[]>;
   /** Housekeeping after a reconcile (repack the cache). */
   maintain(): Promise<void>;
   /** Branch tips on the server: one cheap request, for `doctor` (reachability and auth). */
@@ -281,8 +282,8 @@ class HttpRepository implements SourceRepository {
     return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
   }
 
-  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache });
+  readFleetFiles(commit: string, subpath: string, allFiles = false): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles });
   }
 
   async maintain(): Promise<void> {
@@ -385,8 +386,8 @@ class LocalRepository implements SourceRepository {
     return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
   }
 
-  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache });
+  readFleetFiles(commit: string, subpath: string, allFiles = false): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles });
   }
 
   async maintain(): Promise<void> {

@@ -1,0 +1,181 @@
+// Kustomize folders and operator-configured generators, built for real: kubectl's kustomize on a
+// base and two per-region overlays, a shell script standing in for helm, and generators that hang,
+// flood their output, or try to write into the checkout.
+import { chmod, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { defaultBuildConfig, type BuildConfig, type GeneratorConfig } from '../../src/config/schema.js';
+import { buildSourceFiles, SourceBuilder } from '../../src/generate/builder.js';
+import { renderFleet } from '../../src/render/render-fleet.js';
+import { manifestOn, split } from '../helpers/fleet.js';
+import { fixtureBuildConfig, fixtureRepository, kustomizeAvailable } from '../helpers/kustomize.js';
+
+const withKustomize = await kustomizeAvailable();
+const scratch: string[] = [];
+afterAll(async () => Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true }))));
+
+/** A generator script in a scratch folder (outside any repository, as an operator's program is). */
+async function script(body: string): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'flotilla-gen-'));
+  scratch.push(dir);
+  const file = path.join(dir, 'gen.sh');
+  await writeFile(file, `#!/bin/sh\n${body}\n`);
+  await chmod(file, 0o755);
+  return file;
+}
+
+function generator(command: string[], extra: Partial<GeneratorConfig> = {}): BuildConfig {
+  const config = defaultBuildConfig();
+  config.generators = [{ name: 'test', match: 'Marker', command, timeoutSeconds: 10, maxOutputBytes: 1 << 20, env: [], ...extra }];
+  return config;
+}
+
+const MARKED = [
+  { path: 'app/Marker', text: '' },
+  { path: 'app/values.txt', text: 'v\n' },
+];
+
+describe.skipIf(!withKustomize)('Kustomize folders (kubectl kustomize; FLOTILLA_ALLOW_NO_KUSTOMIZE=1 skips)', () => {
+  it('a base and two per-region overlays: each overlay built once, the base never on its own, placed by its region policy', async () => {
+    const files = await buildSourceFiles(await fixtureRepository('kustomize'), await fixtureBuildConfig());
+    expect(files.map((f) => f.path)).toEqual([
+      'apps/web/overlays/eu (kustomize build)',
+      'apps/web/overlays/us (kustomize build)',
+      'charts/cache (generator helm)',
+      'fleet.yaml',
+      'policies.yaml',
+    ]);
+    const result = renderFleet({ files, revision: 'worktree' });
+    expect(result.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    expect(split(result, 'Deployment', 'web-eu', 'web')).toEqual({ 'eu-1': 2, 'eu-2': 2 });
+    expect(split(result, 'Deployment', 'web-us', 'web')).toEqual({ 'us-1': 3, 'us-2': 3 });
+    const eu = manifestOn(result, 'eu-1', 'Deployment', 'web-eu')!;
+    expect(eu.spec.template.spec.containers[0].image).toBe('registry.eu.example.com/nginx:1.27');
+    expect(eu.metadata.annotations['flotilla.dev/source-path']).toBe('apps/web/overlays/eu (kustomize build)');
+    // The configMapGenerator read a non-YAML file of the base.
+    expect(manifestOn(result, 'us-2', 'ConfigMap', 'web-settings-us')!.data['settings.properties']).toContain('greeting=hello');
+    expect(manifestOn(result, 'eu-1', 'Service', 'web-us')).toBeUndefined();
+  });
+
+  it('the same files build the same bytes', async () => {
+    const config = await fixtureBuildConfig();
+    const a = await buildSourceFiles(await fixtureRepository('kustomize'), config);
+    const b = await buildSourceFiles(await fixtureRepository('kustomize'), config);
+    expect(b).toEqual(a);
+  });
+
+  it('a commit touching one overlay rebuilds that overlay only; touching the base rebuilds both; a plain file none', async () => {
+    const builder = new SourceBuilder(await fixtureBuildConfig());
+    await builder.update(await fixtureRepository('kustomize'));
+    expect(builder.lastBuilds).toBe(3);
+    const eu = await builder.update([{ path: 'apps/web/overlays/eu/image.yaml', text: imagePatch('registry.eu.example.com/nginx:1.28') }]);
+    expect(builder.lastBuilds).toBe(1);
+    expect(eu.map((c) => c.path)).toEqual(['apps/web/overlays/eu (kustomize build)']);
+    expect(eu[0]!.text).toContain('nginx:1.28');
+    await builder.update([{ path: 'apps/web/base/settings.properties', text: 'greeting=hi\n' }]);
+    expect(builder.lastBuilds).toBe(2);
+    const plain = await builder.update([
+      { path: 'fleet.yaml', text: (await fixtureRepository('kustomize')).find((f) => f.path === 'fleet.yaml')!.text + '\n' },
+    ]);
+    expect(builder.lastBuilds).toBe(0);
+    expect(plain.map((c) => c.path)).toEqual(['fleet.yaml']);
+  });
+
+  it('a broken kustomization is a BUILD_FAILED error at the file kustomize names, with its message and no scratch path', async () => {
+    const files = await buildSourceFiles(
+      [
+        { path: 'app/kustomization.yaml', text: 'resources: [deployment.yaml]\npatches: [{path: missing-patch.yaml}]\n' },
+        { path: 'app/deployment.yaml', text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\n' },
+      ],
+      defaultBuildConfig(),
+    );
+    const result = renderFleet({ files, revision: 'worktree' });
+    expect(result.diagnostics).toHaveLength(1);
+    const d = result.diagnostics[0]!;
+    expect([d.severity, d.code, d.file, d.line]).toEqual(['error', 'BUILD_FAILED', 'app/kustomization.yaml', 1]);
+    expect(d.message).toMatch(/^kustomize build of app: kubectl exited with status 1: .*missing-patch\.yaml/s);
+    expect(d.message).not.toContain(tmpdir());
+    // No klog timestamp: the same failure is the same diagnostic on the next pass.
+    expect(d.message).not.toMatch(/\d\d:\d\d:\d\d\.\d+/);
+  });
+
+  it('a remote base is refused before kustomize runs (BUILD_REMOTE_RESOURCE)', async () => {
+    const files = await buildSourceFiles(
+      [{ path: 'app/kustomization.yaml', text: 'resources:\n  - https://github.com/example/fleet//base?ref=v1\n' }],
+      defaultBuildConfig(),
+    );
+    const [d] = renderFleet({ files, revision: 'worktree' }).diagnostics;
+    expect([d!.code, d!.file]).toEqual(['BUILD_REMOTE_RESOURCE', 'app/kustomization.yaml']);
+  });
+});
+
+function imagePatch(image: string): string {
+  return (
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n' +
+    `      containers:\n        - name: web\n          image: ${image}\n`
+  );
+}
+
+describe('generators', () => {
+  it('a generator that hangs is stopped at its timeout, with what it started, and reported as BUILD_TIMEOUT', async () => {
+    const started = Date.now();
+    const gen = await script('echo starting >&2\nsleep 60\necho never');
+    const files = await buildSourceFiles(MARKED, generator([gen], { timeoutSeconds: 1 }));
+    expect(Date.now() - started).toBeLessThan(8000);
+    const [d] = renderFleet({ files, revision: 'worktree' }).diagnostics;
+    expect([d!.severity, d!.code, d!.file]).toEqual(['error', 'BUILD_TIMEOUT', 'app/Marker']);
+    expect(d!.message).toContain('stopped after 1 s');
+    expect(d!.message).toContain('starting');
+  });
+
+  it('a generator that floods its output is stopped at maxOutputBytes (BUILD_OUTPUT_LIMIT)', async () => {
+    const gen = await script('while :; do echo "data: xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"; done');
+    const files = await buildSourceFiles(MARKED, generator([gen], { maxOutputBytes: 64 * 1024 }));
+    const [d] = renderFleet({ files, revision: 'worktree' }).diagnostics;
+    expect([d!.code, d!.file]).toEqual(['BUILD_OUTPUT_LIMIT', 'app/Marker']);
+    expect(d!.message).toContain('passed 65536 bytes');
+  });
+
+  it('a failing generator is BUILD_FAILED with its standard error', async () => {
+    const gen = await script('echo "template: values.txt:1: function \\"oops\\" not defined" >&2\nexit 3');
+    const files = await buildSourceFiles(MARKED, generator([gen]));
+    const [d] = renderFleet({ files, revision: 'worktree' }).diagnostics;
+    expect([d!.code, d!.file]).toEqual(['BUILD_FAILED', 'app/values.txt']);
+    expect(d!.message).toMatch(
+      /^generator test in app: \S+gen\.sh exited with status 3: template: values\.txt:1: function "oops" not defined$/,
+    );
+  });
+
+  it('runs in a copy of the folder as working directory, with only PATH, a scratch HOME and the named variables', async () => {
+    const repo = await mkdtemp(path.join(tmpdir(), 'flotilla-checkout-'));
+    scratch.push(repo);
+    await writeFile(path.join(repo, 'Marker'), '');
+    const gen = await script(
+      [
+        'touch written-by-generator ../outside',
+        'echo "apiVersion: v1"; echo "kind: ConfigMap"; echo "metadata: {name: env}"; echo "data:"',
+        'echo "  values: \\"$(cat values.txt)\\""',
+        "echo \"  names: \\\"$(env | cut -d= -f1 | grep -v '^PWD$' | grep -v '^SHLVL$' | grep -v '^_$' | sort | tr '\\n' ' ')\\\"\"",
+      ].join('\n'),
+    );
+    const config = generator([gen], { env: ['ALLOWED_TOKEN'] });
+    const builder = new SourceBuilder(config, { env: { ALLOWED_TOKEN: 'a', OTHER_SECRET: 'b' } });
+    await builder.update(MARKED);
+    const result = renderFleet({ files: builder.current(), revision: 'worktree' });
+    const cm = result.model.resources.find((r) => r.name === 'env')!.object as { data: Record<string, string> };
+    expect(cm.data.values).toBe('v');
+    expect(cm.data.names!.trim().split(' ')).toEqual(['ALLOWED_TOKEN', 'HOME', 'PATH']);
+    // The builder works on its own copy: the checkout it was read from is untouched.
+    expect(await readdir(repo)).toEqual(['Marker']);
+  });
+
+  it('the fake helm generator renders the chart folder (a test script standing in for helm template)', async () => {
+    const files = await buildSourceFiles(
+      (await fixtureRepository('kustomize')).filter((f) => f.path.startsWith('charts/')),
+      await fixtureBuildConfig(),
+    );
+    expect(files.map((f) => f.path)).toEqual(['charts/cache (generator helm)']);
+    expect(files[0]!.text).toContain('name: cache\n  namespace: web\ndata:\n  size: "128"');
+  });
+});
