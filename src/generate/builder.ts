@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BuildConfig } from '../config/schema.js';
 import type { BuildProblem, SourceFile } from '../load/parse.js';
+import { expandApplications } from './app-expand.js';
+import type { ApplicationFetchOptions, ApplicationRevision } from './app-source.js';
+import { findApplications, normalizePath } from './application.js';
 import { runBounded, type RunResult } from './run.js';
 import { kustomizeCommand } from './tools.js';
 import { findBuildUnits, isUnder, unitFiles, unitSourceName, type BuildFile, type BuildUnit } from './units.js';
@@ -36,7 +39,7 @@ const PARALLEL_BUILDS = 2;
 const YAML_FILE = /\.ya?ml$/;
 
 /** The output of one build, as the renderer reads it. */
-interface Built {
+export interface Built {
   text: string;
   problem?: BuildProblem;
 }
@@ -46,6 +49,8 @@ export interface BuilderOptions {
   claimed?: ReadonlySet<string>;
   /** The environment generators' `env:` names are read from (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** How Kurator Applications' sources are fetched; `fleetUrl` is the fleet repository's own URL. */
+  applications?: ApplicationFetchOptions & { fleetUrl?: string };
 }
 
 /** A repository's current files and the builds of its folders. */
@@ -53,6 +58,7 @@ export class SourceBuilder {
   private readonly files = new Map<string, BuildFile>();
   private cache = new Map<string, Built>();
   private emitted = new Map<string, SourceFile>();
+  private revisions: ApplicationRevision[] = [];
   /** Builds actually run (cache misses) by the last update: what a test of incrementality counts. */
   lastBuilds = 0;
 
@@ -91,36 +97,62 @@ export class SourceBuilder {
       if (!YAML_FILE.test(f.path) || folders.some((d) => isUnder(f.path, d))) continue;
       out.set(f.path, f.size === undefined ? { path: f.path, text: f.text } : { path: f.path, text: f.text, size: f.size });
     }
+    const apps = findApplications([...out.values()]);
+    // An Application over the fleet repository itself builds its paths; they are not also built on their own.
+    const own = this.options.applications?.fleetUrl;
+    const claimed = new Set(
+      apps.flatMap((a) =>
+        a.source.kind === 'git' && own !== undefined && a.source.url === own
+          ? a.policies.flatMap((p) => (p.kind === 'kustomization' ? [normalizePath(p.path) ?? ''] : []))
+          : [],
+      ),
+    );
     const used = new Map<string, Built>();
     let builds = 0;
-    const jobs = roots.map((unit) => async () => {
-      const files = unitFiles(unit, this.files);
-      const key = this.hashOf(unit, files);
+    const buildCached = async (unit: BuildUnit, files: readonly BuildFile[], env: Record<string, string> = {}) => {
+      const key = this.hashOf(unit, files, env);
       let built = used.get(key) ?? this.cache.get(key);
       if (!built) {
         builds++;
-        built = await this.build(unit, files);
+        built = await this.build(unit, files, env);
       }
       used.set(key, built);
-      const name = unitSourceName(unit);
-      out.set(name, built.problem ? { path: name, text: '', problem: built.problem } : { path: name, text: built.text });
-    });
+      return built;
+    };
+    const jobs = roots
+      .filter((unit) => !claimed.has(unit.folder))
+      .map((unit) => async () => {
+        const built = await buildCached(unit, unitFiles(unit, this.files));
+        const name = unitSourceName(unit);
+        out.set(name, built.problem ? { path: name, text: '', problem: built.problem } : { path: name, text: built.text });
+      });
     await runLimited(jobs, PARALLEL_BUILDS);
+    this.revisions = await expandApplications(apps, out, {
+      build: buildCached,
+      fleetFiles: this.files,
+      config: this.config,
+      fetch: this.options.applications ?? {},
+    });
     // Only what this revision uses stays cached: a folder's older outputs are not worth their memory.
     this.cache = used;
     this.lastBuilds = builds;
     return out;
   }
 
-  private hashOf(unit: BuildUnit, files: readonly BuildFile[]): string {
+  /** The pinned revision of every Application source of the last update (recorded on the status branch). */
+  applicationRevisions(): ApplicationRevision[] {
+    return this.revisions;
+  }
+
+  private hashOf(unit: BuildUnit, files: readonly BuildFile[], env: Record<string, string>): string {
     const h = createHash('sha256');
-    h.update(JSON.stringify({ folder: unit.folder, tool: unit.tool, kustomize: this.config.kustomize }));
+    h.update(JSON.stringify({ folder: unit.folder, tool: unit.tool, kustomize: this.config.kustomize, env }));
     for (const f of files) h.update(`\0${f.path}\0${f.size ?? ''}\0${f.text}`);
     return h.digest('hex');
   }
 
   /** Runs one build in a scratch copy of the files it reads, so nothing it does reaches the checkout. */
-  private async build(unit: BuildUnit, files: readonly BuildFile[]): Promise<Built> {
+  private async build(unit: BuildUnit, files: readonly BuildFile[], extraEnv: Record<string, string>): Promise<Built> {
     const at = { file: unit.marker, line: 1 };
     const what =
       unit.tool.kind === 'kustomize'
@@ -147,7 +179,7 @@ export class SourceBuilder {
       await mkdir(home);
       const cwd = path.join(tree, ...unit.folder.split('/').filter(Boolean));
       await mkdir(cwd, { recursive: true });
-      const result = await this.run(unit, cwd, home);
+      const result = await this.run(unit, cwd, home, extraEnv);
       if (result.ok) return { text: result.stdout };
       return { text: '', problem: describeFailure(what, result, tree, unit, files) };
     } finally {
@@ -155,8 +187,8 @@ export class SourceBuilder {
     }
   }
 
-  private async run(unit: BuildUnit, cwd: string, home: string): Promise<RunResult> {
-    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home };
+  private async run(unit: BuildUnit, cwd: string, home: string, extraEnv: Record<string, string>): Promise<RunResult> {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, ...extraEnv };
     if (unit.tool.kind === 'kustomize') {
       const k = this.config.kustomize;
       const command = await kustomizeCommand(k.command);

@@ -36,7 +36,14 @@ export interface SourceFile {
 
 /** Why a folder's build gave no manifests (docs/reference/diagnostics.md "Building folders"). */
 export interface BuildProblem {
-  code: 'BUILD_FAILED' | 'BUILD_TIMEOUT' | 'BUILD_OUTPUT_LIMIT' | 'BUILD_REMOTE_RESOURCE' | 'UNSUPPORTED_SOURCE' | 'SOURCE_FETCH_FAILED';
+  code:
+    | 'BUILD_FAILED'
+    | 'BUILD_TIMEOUT'
+    | 'BUILD_OUTPUT_LIMIT'
+    | 'BUILD_REMOTE_RESOURCE'
+    | 'UNSUPPORTED_SOURCE'
+    | 'SOURCE_FETCH_FAILED'
+    | 'INVALID_POLICY';
   message: string;
   /** The repository file to fix: the kustomization, the generator's marker, the Application. */
   file: string;

@@ -52,6 +52,8 @@ export interface OpenOptions {
   sleep(ms: number): Promise<void>;
   /** Repack once the cache holds more packs than this (default 8). */
   maxPacks?: number;
+  /** Clone the branch's whole history, not its tip only (a Kurator Application pinned to an older commit). */
+  fullHistory?: boolean;
 }
 
 /** Opens the configured source: a cached clone for http(s), the repository itself for a path. */
@@ -181,7 +183,8 @@ class HttpRepository implements SourceRepository {
         ref: branch,
         singleBranch: true,
         tags: false,
-        depth: 1,
+        // A clone for a pinned commit needs the branch's history; the fleet's own clone needs its tip only.
+        ...(this.opts.fullHistory ? {} : { depth: 1 }),
         onAuth: this.onAuth,
         cache: {},
       });

@@ -45,7 +45,12 @@ async function readChanges(ctx: PassContext, state: ReconcilerState): Promise<Re
 /** The renderer's changes: plain YAML files as they are, each Kustomize or generator folder as its build output. */
 async function buildChanges(ctx: PassContext, state: ReconcilerState, changes: readonly RepositoryChange[]): Promise<FileChange[]> {
   const r = state.render;
-  r.builder ??= new SourceBuilder(ctx.config.build);
+  const source = ctx.config.source;
+  // Applications' sources are cloned next to the fleet repository's clone, with its timeouts; one
+  // over the fleet's own URL claims its paths.
+  r.builder ??= new SourceBuilder(ctx.config.build, {
+    applications: { cacheDir: source.cacheDir, timeoutSeconds: source.timeoutSeconds, fleetUrl: source.url, log: ctx.log },
+  });
   const out = await r.builder.update(changes);
   if (r.builder.lastBuilds > 0) ctx.revisionLog.debug({ builds: r.builder.lastBuilds }, 'built folders');
   return out;

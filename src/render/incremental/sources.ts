@@ -62,6 +62,7 @@ const SELF_CONTAINED_CODES = new Set([
   'BUILD_REMOTE_RESOURCE',
   'UNSUPPORTED_SOURCE',
   'SOURCE_FETCH_FAILED',
+  'INVALID_POLICY',
 ]);
 
 /** The manifests of the current revision, in file order, and the load stage's diagnostics. */
