@@ -30,10 +30,13 @@ export interface BuildUnit {
   remote: string | null;
 }
 
-/** How a unit's build output is named in diagnostics and in the rendered objects' source annotation. */
+/**
+ * How a unit's build output is named in diagnostics and in the rendered objects' source annotation:
+ * inside its folder, so the operator's scope for the folder (config/scope.ts) judges what it builds.
+ */
 export function unitSourceName(unit: Pick<BuildUnit, 'folder' | 'tool'>): string {
   const tool = unit.tool.kind === 'kustomize' ? 'kustomize build' : `generator ${unit.tool.generator.name}`;
-  return `${unit.folder === '' ? '.' : unit.folder} (${tool})`;
+  return unit.folder === '' ? `(${tool})` : `${unit.folder}/(${tool})`;
 }
 
 function dirOf(p: string): string {

@@ -7,8 +7,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultBuildConfig, type BuildConfig, type GeneratorConfig } from '../../src/config/schema.js';
 import { buildSourceFiles, SourceBuilder } from '../../src/generate/builder.js';
+import { parseConfig } from '../../src/config/load.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
-import { manifestOn, split } from '../helpers/fleet.js';
+import { withScope } from '../../src/validate/scope.js';
+import { duplicatedFleet, manifestOn, split } from '../helpers/fleet.js';
 import { fixtureBuildConfig, fixtureRepository, kustomizeAvailable } from '../helpers/kustomize.js';
 
 const withKustomize = await kustomizeAvailable();
@@ -40,9 +42,9 @@ describe.skipIf(!withKustomize)('Kustomize folders (kubectl kustomize; FLOTILLA_
   it('a base and two per-region overlays: each overlay built once, the base never on its own, placed by its region policy', async () => {
     const files = await buildSourceFiles(await fixtureRepository('kustomize'), await fixtureBuildConfig());
     expect(files.map((f) => f.path)).toEqual([
-      'apps/web/overlays/eu (kustomize build)',
-      'apps/web/overlays/us (kustomize build)',
-      'charts/cache (generator helm)',
+      'apps/web/overlays/eu/(kustomize build)',
+      'apps/web/overlays/us/(kustomize build)',
+      'charts/cache/(generator helm)',
       'fleet.yaml',
       'policies.yaml',
     ]);
@@ -52,7 +54,7 @@ describe.skipIf(!withKustomize)('Kustomize folders (kubectl kustomize; FLOTILLA_
     expect(split(result, 'Deployment', 'web-us', 'web')).toEqual({ 'us-1': 3, 'us-2': 3 });
     const eu = manifestOn(result, 'eu-1', 'Deployment', 'web-eu')!;
     expect(eu.spec.template.spec.containers[0].image).toBe('registry.eu.example.com/nginx:1.27');
-    expect(eu.metadata.annotations['flotilla.dev/source-path']).toBe('apps/web/overlays/eu (kustomize build)');
+    expect(eu.metadata.annotations['flotilla.dev/source-path']).toBe('apps/web/overlays/eu/(kustomize build)');
     // The configMapGenerator read a non-YAML file of the base.
     expect(manifestOn(result, 'us-2', 'ConfigMap', 'web-settings-us')!.data['settings.properties']).toContain('greeting=hello');
     expect(manifestOn(result, 'eu-1', 'Service', 'web-us')).toBeUndefined();
@@ -71,7 +73,7 @@ describe.skipIf(!withKustomize)('Kustomize folders (kubectl kustomize; FLOTILLA_
     expect(builder.lastBuilds).toBe(3);
     const eu = await builder.update([{ path: 'apps/web/overlays/eu/image.yaml', text: imagePatch('registry.eu.example.com/nginx:1.28') }]);
     expect(builder.lastBuilds).toBe(1);
-    expect(eu.map((c) => c.path)).toEqual(['apps/web/overlays/eu (kustomize build)']);
+    expect(eu.map((c) => c.path)).toEqual(['apps/web/overlays/eu/(kustomize build)']);
     expect(eu[0]!.text).toContain('nginx:1.28');
     await builder.update([{ path: 'apps/web/base/settings.properties', text: 'greeting=hi\n' }]);
     expect(builder.lastBuilds).toBe(2);
@@ -175,7 +177,78 @@ describe('generators', () => {
       (await fixtureRepository('kustomize')).filter((f) => f.path.startsWith('charts/')),
       await fixtureBuildConfig(),
     );
-    expect(files.map((f) => f.path)).toEqual(['charts/cache (generator helm)']);
+    expect(files.map((f) => f.path)).toEqual(['charts/cache/(generator helm)']);
     expect(files[0]!.text).toContain('name: cache\n  namespace: web\ndata:\n  size: "128"');
+  });
+});
+
+describe.skipIf(!withKustomize)('what a build produces is judged and placed like the folder it comes from', () => {
+  it('the scope of the overlay folder judges the overlay build (SCOPE_DENIED for web-eu only)', async () => {
+    const files = await buildSourceFiles(await fixtureRepository('kustomize'), await fixtureBuildConfig());
+    const { config } = parseConfig(
+      'source: {url: /x}\nscope:\n  paths:\n    - {path: apps/web/overlays/eu, namespaces: {allow: ["eu-*"]}}\n',
+      { env: null, baseDir: '/' },
+    );
+    const denied = withScope(renderFleet({ files, revision: 'worktree' }), config.scope).diagnostics.filter(
+      (d) => d.code === 'SCOPE_DENIED',
+    );
+    expect(new Set(denied.map((d) => d.file))).toEqual(new Set(['apps/web/overlays/eu/(kustomize build)']));
+    expect(denied.length).toBeGreaterThan(0);
+  });
+});
+
+describe('Kurator Application sync policies that are not kustomizations', () => {
+  const fleet = { path: 'fleet.yaml', text: duplicatedFleet(['member-a', 'member-b']).replace('name: f,', 'name: quickstart,') };
+  const helmApp = {
+    path: 'app.yaml',
+    text: [
+      'apiVersion: apps.kurator.dev/v1alpha1',
+      'kind: Application',
+      'metadata: {name: helmrepo-helmrelease-demo, namespace: default}',
+      'spec:',
+      '  source:',
+      '    helmRepository: {interval: 5m, url: "https://charts.example.com/podinfo"}',
+      '  syncPolicies:',
+      '    - destination: {fleet: quickstart}',
+      '      helm:',
+      '        releaseName: podinfo',
+      '        chart: {spec: {chart: podinfo, version: 6.5.0}}',
+      '        values: {replicaCount: 3}',
+      '',
+    ].join('\n'),
+  };
+
+  it("a helm policy runs the operator's helm generator with the release, chart and values, and is placed on the fleet", async () => {
+    const gen = await script(
+      [
+        'echo "apiVersion: v1"; echo "kind: ConfigMap"',
+        'echo "metadata: {name: $FLOTILLA_HELM_RELEASE, namespace: $FLOTILLA_HELM_NAMESPACE}"',
+        'echo "data: {chart: \\"$FLOTILLA_HELM_CHART@$FLOTILLA_HELM_VERSION from $FLOTILLA_HELM_REPO_URL\\","',
+        'echo "  values: \\"$(cat $FLOTILLA_HELM_VALUES)\\"}"',
+      ].join('\n'),
+    );
+    const config = generator([gen]);
+    config.generators[0]!.name = 'helm';
+    const result = renderFleet({ files: await buildSourceFiles([fleet, helmApp], config), revision: 'worktree' });
+    expect(result.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    const cm = manifestOn(result, 'member-b', 'ConfigMap', 'podinfo')!;
+    expect(cm.data).toEqual({ chart: 'podinfo@6.5.0 from https://charts.example.com/podinfo', values: 'replicaCount: 3' });
+    expect(split(result, 'ConfigMap', 'podinfo')).toEqual({ 'member-a': null, 'member-b': null });
+  });
+
+  it('without a helm generator the policy is UNSUPPORTED_SOURCE at the Application; a missing fleet is INVALID_POLICY', async () => {
+    const unsupported = renderFleet({ files: await buildSourceFiles([fleet, helmApp], defaultBuildConfig()), revision: 'worktree' });
+    expect(unsupported.diagnostics.filter((d) => d.severity === 'error').map((d) => [d.code, d.file, d.line])).toEqual([
+      ['UNSUPPORTED_SOURCE', 'app.yaml', 1],
+    ]);
+    expect(unsupported.diagnostics.find((d) => d.code === 'UNSUPPORTED_SOURCE')!.message).toContain('generator named "helm"');
+    const noFleet = renderFleet({
+      files: await buildSourceFiles(
+        [fleet, { ...helmApp, text: helmApp.text.replace('fleet: quickstart', 'fleet: elsewhere') }],
+        defaultBuildConfig(),
+      ),
+      revision: 'worktree',
+    });
+    expect(noFleet.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['INVALID_POLICY']);
   });
 });
