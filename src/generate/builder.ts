@@ -11,7 +11,7 @@ import type { BuildConfig } from '../config/schema.js';
 import type { BuildProblem, SourceFile } from '../load/parse.js';
 import { expandApplications } from './app-expand.js';
 import type { ApplicationFetchOptions, ApplicationRevision } from './app-source.js';
-import { findApplications, normalizePath } from './application.js';
+import { findApplications, normalizePath, type Application } from './application.js';
 import { runBounded, type RunResult } from './run.js';
 import { kustomizeCommand } from './tools.js';
 import { findBuildUnits, isUnder, unitFiles, unitSourceName, type BuildFile, type BuildUnit } from './units.js';
@@ -59,6 +59,7 @@ export class SourceBuilder {
   private cache = new Map<string, Built>();
   private emitted = new Map<string, SourceFile>();
   private revisions: ApplicationRevision[] = [];
+  private applicationFiles = new Map<string, { text: string; apps: Application[] }>();
   /** Builds actually run (cache misses) by the last update: what a test of incrementality counts. */
   lastBuilds = 0;
 
@@ -97,7 +98,7 @@ export class SourceBuilder {
       if (!YAML_FILE.test(f.path) || folders.some((d) => isUnder(f.path, d))) continue;
       out.set(f.path, f.size === undefined ? { path: f.path, text: f.text } : { path: f.path, text: f.text, size: f.size });
     }
-    const apps = findApplications([...out.values()]);
+    const apps = this.applicationsOf(out);
     // An Application over the fleet repository itself builds its paths; they are not also built on their own.
     const own = this.options.applications?.fleetUrl;
     const claimed = new Set(
@@ -137,6 +138,18 @@ export class SourceBuilder {
     this.cache = used;
     this.lastBuilds = builds;
     return out;
+  }
+
+  /** The Applications of the plain files, each file read again only when its text changed. */
+  private applicationsOf(plain: ReadonlyMap<string, SourceFile>): Application[] {
+    const next = new Map<string, { text: string; apps: Application[] }>();
+    for (const f of plain.values()) {
+      const old = this.applicationFiles.get(f.path);
+      next.set(f.path, old && old.text === f.text ? old : { text: f.text, apps: findApplications([f]) });
+    }
+    this.applicationFiles = next;
+    // By file and line: the status records them in this order, whatever order the files changed in.
+    return [...next.values()].flatMap((e) => e.apps).sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.line - b.line));
   }
 
   /** The pinned revision of every Application source of the last update (recorded on the status branch). */
