@@ -117,7 +117,8 @@ export class SourceBuilder {
         builds++;
         built = await this.build(unit, files, env);
       }
-      used.set(key, built);
+      // A build stopped by its time bound may pass on a less loaded machine: it is tried again next time.
+      if (built.problem?.code !== 'BUILD_TIMEOUT') used.set(key, built);
       return built;
     };
     const jobs = roots
