@@ -11,11 +11,15 @@ import { parseConfig } from '../../src/config/load.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { withScope } from '../../src/validate/scope.js';
 import { duplicatedFleet, manifestOn, split } from '../helpers/fleet.js';
+import { cleanupRepos, makeRepo } from '../helpers/git.js';
 import { fixtureBuildConfig, fixtureRepository, kustomizeAvailable } from '../helpers/kustomize.js';
 
 const withKustomize = await kustomizeAvailable();
 const scratch: string[] = [];
-afterAll(async () => Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true }))));
+afterAll(async () => {
+  await Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true })));
+  await cleanupRepos();
+});
 
 /** A generator script in a scratch folder (outside any repository, as an operator's program is). */
 async function script(body: string): Promise<string> {
@@ -250,5 +254,36 @@ describe('Kurator Application sync policies that are not kustomizations', () => 
       revision: 'worktree',
     });
     expect(noFleet.diagnostics.filter((d) => d.severity === 'error').map((d) => d.code)).toEqual(['INVALID_POLICY']);
+  });
+});
+
+describe.skipIf(!withKustomize)('an Application over the fleet repository itself', () => {
+  it('builds its path from that repository, and the path is not also built on its own (no duplicates)', async () => {
+    const files = {
+      'fleet.yaml': duplicatedFleet(['member-a', 'member-b']).replace('name: f,', 'name: quickstart,'),
+      'deploy/kustomization.yaml': 'resources: [settings.yaml]\n',
+      'deploy/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {a: "1"}\n',
+    };
+    const { dir, commit } = await makeRepo(files);
+    const application = [
+      'apiVersion: apps.kurator.dev/v1alpha1',
+      'kind: Application',
+      'metadata: {name: self, namespace: default}',
+      'spec:',
+      `  source: {gitRepository: {url: ${dir}, ref: {branch: main}}}`,
+      '  syncPolicies: [{destination: {fleet: quickstart}, kustomization: {path: ./deploy, prune: true}}]',
+      '',
+    ].join('\n');
+    const cacheDir = await mkdtemp(path.join(tmpdir(), 'flotilla-app-cache-'));
+    scratch.push(cacheDir);
+    const builder = new SourceBuilder(defaultBuildConfig(), { applications: { fleetUrl: dir, cacheDir } });
+    await builder.update([...Object.entries(files).map(([p, text]) => ({ path: p, text })), { path: 'app.yaml', text: application }]);
+    expect(builder.current().map((f) => f.path)).toEqual(['app.yaml', 'app.yaml (Application default/self self-0)', 'fleet.yaml']);
+    expect(builder.applicationRevisions()).toEqual([
+      { application: 'default/self', file: 'app.yaml', url: dir, ref: 'branch main', revision: commit },
+    ]);
+    const result = renderFleet({ files: builder.current(), revision: 'worktree' });
+    expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    expect(split(result, 'ConfigMap', 'settings')).toEqual({ 'member-a': null, 'member-b': null });
   });
 });
