@@ -9,7 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFleetDirectory } from '../src/load/files.js';
-import { makeFieldLocator, parseFleetFiles } from '../src/load/parse.js';
+import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../src/load/parse.js';
+import { buildSourceFiles } from '../src/generate/builder.js';
+import { defaultBuildConfig } from '../src/config/schema.js';
 import { buildFleetModel } from '../src/fleet/build.js';
 import { DiagnosticSink, sortDiagnostics, type Diagnostic } from '../src/model/diagnostics.js';
 import type { FleetModel } from '../src/model/types.js';
@@ -21,8 +23,13 @@ const BAD = path.resolve(import.meta.dirname, '../fixtures/bad');
 /** [severity, code, file:line] */
 type Expected = ['error' | 'warning', string, string];
 
+/** A case's files as the commands read them: every file, Kustomize folders built (kubectl's kustomize on this machine). */
+async function readCase(dir: string): Promise<SourceFile[]> {
+  return buildSourceFiles(await readFleetDirectory(dir, '.', { allFiles: true }), defaultBuildConfig());
+}
+
 async function load(dir: string): Promise<{ sink: DiagnosticSink; model: FleetModel; seen: Expected[] }> {
-  const files = await readFleetDirectory(dir);
+  const files = await readCase(dir);
   const sink = new DiagnosticSink(makeFieldLocator(files));
   const model = buildFleetModel(parseFleetFiles(files, sink), sink);
   checkBuiltinKinds(model.resources, sink);
@@ -63,7 +70,8 @@ const CASES: Record<string, Expected[]> = {
   'attached-cluster-name-traversal': [['error', 'INVALID_NAME', 'clusters.yaml:4']],
   'fleet-cluster-name-traversal': [['error', 'INVALID_NAME', 'fleet.yaml:9']],
   'unsupported-kind': [['warning', 'UNSUPPORTED_KIND', 'scheduler.yaml:2']],
-  kustomization: [['warning', 'UNSUPPORTED_KIND', 'kustomization.yaml:2']],
+  // Built with kustomize: the file it names is missing, so the build fails and the revision is Invalid.
+  kustomization: [['error', 'BUILD_FAILED', 'kustomization.yaml:1']],
   // Cluster declarations.
   'invalid-taint-effect': [['error', 'INVALID_CLUSTER', 'cluster.yaml:10']],
   'unknown-fleet-reference': [['warning', 'UNKNOWN_CLUSTER', 'fleet.yaml:10']],
@@ -127,7 +135,7 @@ describe('bad-input catalogue', () => {
     it(`${name} → ${expected.map(([s, c, at]) => `${s} ${c} at ${at}`).join('; ')}`, async () => {
       const dir = path.join(BAD, name);
       const seen = RENDERED.has(name)
-        ? problems(renderFleet({ files: await readFleetDirectory(dir), revision: 'worktree' }).diagnostics)
+        ? problems(renderFleet({ files: await readCase(dir), revision: 'worktree' }).diagnostics)
         : (await load(dir)).seen;
       expect(seen).toEqual(expected);
     });

@@ -17,7 +17,8 @@ import {
 import { parseEvictionDocuments, withApplicationEvictions, type EvictionTask } from '../live/application-failover.js';
 import { readRevisionFiles, resolveRevision } from '../source/git-revision.js';
 import { readConfigFile } from '../config/load.js';
-import { DEFAULT_STATUS_BRANCH, type ReconcileConfig } from '../config/schema.js';
+import { DEFAULT_STATUS_BRANCH, defaultBuildConfig, type BuildConfig, type ReconcileConfig } from '../config/schema.js';
+import { buildSourceFiles } from '../generate/builder.js';
 import { defaultScope, type ScopeConfig } from '../config/scope.js';
 import { withScope } from '../validate/scope.js';
 import { statusBranchTip } from '../state/branch.js';
@@ -90,6 +91,8 @@ export interface FleetSourceOptions {
   observed?: string;
   /** Status branch for `auto` (default flotilla-status, then origin/<name>). */
   statusBranch?: string;
+  /** How Kustomize and generator folders are built: `--config`'s, or kustomize from PATH and no generators. */
+  build?: BuildConfig;
 }
 
 /** Where an observation came from and what it says. */
@@ -113,12 +116,14 @@ export async function readFleetSource(
   let revision: string;
   if (opts.ref) {
     const commit = await resolveRevision({ dir, ref: opts.ref });
-    files = await readRevisionFiles({ dir, commit, subpath: opts.path });
+    files = await readRevisionFiles({ dir, commit, subpath: opts.path, allFiles: true });
     revision = commit;
   } else {
-    files = await readFleetDirectory(dir, opts.path);
+    files = await readFleetDirectory(dir, opts.path, { allFiles: true });
     revision = 'worktree';
   }
+  // Kustomize and generator folders become their build output, as the reconciler renders them.
+  files = await buildSourceFiles(files, opts.build ?? defaultBuildConfig());
   const observed = opts.observed ? await readObserved(opts.observed, dir, opts.statusBranch) : null;
   if (observed) files = withObservation(files, observed.clusters);
   return { files, revision, observed };
@@ -192,8 +197,9 @@ export async function readPrevious(
 
 /** Reads and renders in one step, as most commands need, judged by the scope of `config` (the defaults without). */
 export async function renderFromOptions(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<RenderResult> {
-  const scope = await readScopeFlag(opts.config);
-  const { files, revision, observed } = await readFleetSource(opts);
+  const config = await readConfigFlag(opts.config);
+  const scope = config?.scope ?? defaultScope();
+  const { files, revision, observed } = await readFleetSource({ ...opts, build: config?.build ?? opts.build });
   const result = renderFleet({
     files,
     revision,

@@ -10,6 +10,9 @@ import { impersonationOf, readImpersonate, readScope } from './scope.js';
 import { readServiceSections } from './service.js';
 import {
   DEFAULT_AUTHOR,
+  DEFAULT_BUILD_MAX_OUTPUT_BYTES,
+  DEFAULT_BUILD_TIMEOUT_SECONDS,
+  defaultBuildConfig,
   DEFAULT_KUBE_FAILOVER,
   DEFAULT_KUBE_TIMEOUT_SECONDS,
   DEFAULT_DELETION_WINDOW_MINUTES,
@@ -20,6 +23,7 @@ import {
   DEFAULT_STATUS_BRANCH,
   DEFAULT_TIMEOUT_SECONDS,
   TOKEN_USERNAME,
+  type BuildConfig,
   type ReconcileConfig,
   type SourceConfig,
   type SourceCredentials,
@@ -82,7 +86,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   let webhookSecret: string | null = null;
   if (problems.length === 0) {
     const root = v.object(raw, '', true) ?? {};
-    v.known(root, '', ['source', 'status', 'targets', 'safety', 'scope', 'log', 'server', 'ha']);
+    v.known(root, '', ['source', 'status', 'targets', 'safety', 'scope', 'kustomize', 'generators', 'log', 'server', 'ha']);
     const sourceRaw = v.object(root.source, 'source', true);
     const source = sourceRaw ? readSource(v, sourceRaw, opts.baseDir) : null;
     credentials = source && opts.env ? readCredentials(v, source, opts.env) : null;
@@ -120,6 +124,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
       deletionWindowMinutes:
         v.number(safetyRaw.deletionWindowMinutes, 'safety.deletionWindowMinutes', 0, 7 * 24 * 60) ?? DEFAULT_DELETION_WINDOW_MINUTES,
     };
+    const build = readBuild(v, root.kustomize, root.generators, opts.baseDir);
     const logRaw = v.object(root.log, 'log', false) ?? {};
     v.known(logRaw, 'log', ['level']);
     const level = v.oneOf(logRaw.level, 'log.level', LOG_LEVELS) ?? 'info';
@@ -138,6 +143,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
         targets,
         safety,
         scope,
+        build,
         log: { level },
         server: service.server,
         ha: service.ha,
@@ -153,6 +159,51 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
     );
   }
   return { config, credentials, webhookSecret };
+}
+
+/** `kustomize:` and `generators:` (docs/guide/configuration.md): commands as argument lists, never a shell line. */
+function readBuild(v: Validator, kustomizeRaw: unknown, generatorsRaw: unknown, baseDir: string): BuildConfig {
+  const build = defaultBuildConfig();
+  const k = v.object(kustomizeRaw, 'kustomize', false) ?? {};
+  v.known(k, 'kustomize', ['command', 'timeoutSeconds', 'maxOutputBytes']);
+  build.kustomize = {
+    command: k.command === undefined || k.command === null ? null : v.command(k.command, 'kustomize.command'),
+    timeoutSeconds: v.number(k.timeoutSeconds, 'kustomize.timeoutSeconds', 1, 3600) ?? DEFAULT_BUILD_TIMEOUT_SECONDS,
+    maxOutputBytes: v.integer(k.maxOutputBytes, 'kustomize.maxOutputBytes', 1024, 1 << 30) ?? DEFAULT_BUILD_MAX_OUTPUT_BYTES,
+  };
+  if (generatorsRaw === undefined || generatorsRaw === null) return build;
+  if (!Array.isArray(generatorsRaw)) {
+    v.fail('generators', 'must be a list');
+    return build;
+  }
+  const names = new Set<string>();
+  generatorsRaw.forEach((raw, i) => {
+    const at = `generators[${i}]`;
+    const g = v.object(raw, at, true);
+    if (!g) return;
+    v.known(g, at, ['name', 'match', 'command', 'timeoutSeconds', 'maxOutputBytes', 'env']);
+    const name = v.string(g.name, `${at}.name`, true);
+    const match = v.string(g.match, `${at}.match`, true);
+    if (match !== undefined && match.includes('/')) v.fail(`${at}.match`, 'must be a file name, not a path');
+    if (name !== undefined && names.has(name)) v.fail(`${at}.name`, `"${name}" is already the name of another generator`);
+    if (name !== undefined) names.add(name);
+    // A program named by a path (./fake-helm.sh) is the config's; one named bare (helm) is found on PATH.
+    const command =
+      v.command(g.command, `${at}.command`, true)?.map((arg, j) => (j === 0 && arg.includes('/') ? path.resolve(baseDir, arg) : arg)) ??
+      null;
+    const env = g.env === undefined ? [] : Array.isArray(g.env) ? g.env.map((e, j) => v.envName(e, `${at}.env[${j}]`) ?? '') : null;
+    if (env === null) v.fail(`${at}.env`, 'must be a list of environment variable names');
+    if (name === undefined || match === undefined || command === null) return;
+    build.generators.push({
+      name,
+      match,
+      command,
+      timeoutSeconds: v.number(g.timeoutSeconds, `${at}.timeoutSeconds`, 1, 3600) ?? DEFAULT_BUILD_TIMEOUT_SECONDS,
+      maxOutputBytes: v.integer(g.maxOutputBytes, `${at}.maxOutputBytes`, 1024, 1 << 30) ?? DEFAULT_BUILD_MAX_OUTPUT_BYTES,
+      env: (env ?? []).filter((e) => e !== ''),
+    });
+  });
+  return build;
 }
 
 /** Query parameter names that carry a secret (GitLab's private_token, OAuth's access_token, api keys, …). */
@@ -471,6 +522,19 @@ class Validator {
       return undefined;
     }
     return name;
+  }
+
+  /** A command as a non-empty list of strings (no shell ever parses it). */
+  command(value: unknown, at: string, required = false): string[] | null {
+    if (value === undefined || value === null) {
+      if (required) this.fail(at, 'required');
+      return null;
+    }
+    if (!Array.isArray(value) || value.length === 0 || value.some((x) => typeof x !== 'string' || x === '')) {
+      this.fail(at, `must be a non-empty list of strings, e.g. [helm, template, release, .] (got ${describe(value)})`);
+      return null;
+    }
+    return value as string[];
   }
 
   envName(value: unknown, at: string): string | null {

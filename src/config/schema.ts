@@ -70,6 +70,44 @@ export interface SafetyConfig {
   deletionWindowMinutes: number;
 }
 
+/** How kustomize is run (docs/guide/configuration.md "kustomize"). */
+export interface KustomizeConfig {
+  /** The command before the folder argument: [kustomize, build] or [kubectl, kustomize]; null = whichever is on PATH, kustomize first. */
+  command: string[] | null;
+  timeoutSeconds: number;
+  maxOutputBytes: number;
+}
+
+/** An operator's generator (docs/guide/configuration.md "generators"): Argo CD's config-management plugins are the model. */
+export interface GeneratorConfig {
+  name: string;
+  /** The file name that makes a folder this generator's (`Chart.yaml`). */
+  match: string;
+  /** Run with the folder as working directory, no shell. */
+  command: string[];
+  timeoutSeconds: number;
+  maxOutputBytes: number;
+  /** Names of flotilla's environment variables the generator also gets (besides PATH, and HOME set to a scratch folder). */
+  env: string[];
+}
+
+/** How folders are built before they are rendered. */
+export interface BuildConfig {
+  kustomize: KustomizeConfig;
+  generators: GeneratorConfig[];
+}
+
+export const DEFAULT_BUILD_TIMEOUT_SECONDS = 60;
+export const DEFAULT_BUILD_MAX_OUTPUT_BYTES = 16 * 1024 * 1024;
+
+/** Kustomize found on PATH, no generators: what the rendering commands use without --config. */
+export function defaultBuildConfig(): BuildConfig {
+  return {
+    kustomize: { command: null, timeoutSeconds: DEFAULT_BUILD_TIMEOUT_SECONDS, maxOutputBytes: DEFAULT_BUILD_MAX_OUTPUT_BYTES },
+    generators: [],
+  };
+}
+
 export interface ReconcileConfig {
   /** The config file (for messages); '' when the config did not come from a file. */
   file: string;
@@ -79,6 +117,8 @@ export interface ReconcileConfig {
   safety: SafetyConfig;
   /** What the fleet repository may place, per folder (config/scope.ts); the safe defaults without `scope:`. */
   scope: ScopeConfig;
+  /** `kustomize:` and `generators:`: how Kustomize and generator folders are built. */
+  build: BuildConfig;
   log: { level: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent' };
   /** The HTTP server of `flotilla reconcile` as a service (null: none; config/service.ts). */
   server: ServerConfig | null;

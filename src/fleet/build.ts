@@ -8,6 +8,7 @@ import { mergeClusters, readAttachedCluster, readKarmadaCluster, readKuratorClus
 import { ManifestReader } from '../model/fields.js';
 import { readFleetMembers, resolveFleet, type FleetMembers } from './fleet.js';
 import { roleOf } from './kinds.js';
+import { APPLICATION_SPEC_SHAPE, checkObjectFields, checkShape } from './known-fields.js';
 import { parseOverridePolicy } from './overrides.js';
 import { parsePropagationPolicy } from './policies.js';
 import { DEFAULT_TUNING, readTuning } from './tuning.js';
@@ -40,6 +41,7 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
   const fleets = resolveFleets(fleetMembers, clusters, declared, sink);
   const policies = readPolicies(of, declared, sink);
   const tuning = readFirstTuning(of('KarmadaConfig'), sink);
+  for (const m of of('Application')) checkApplicationFields(new ManifestReader(m, sink));
   for (const m of of('Unsupported')) {
     new ManifestReader(m, sink).warn(
       'UNSUPPORTED_KIND',
@@ -151,4 +153,10 @@ function readFirstTuning(configs: readonly Manifest[], sink: DiagnosticSink): Tu
     r.warn('DUPLICATE_TUNING', `only the first KarmadaConfig (${first.file}:${first.line}) is used; this one is ignored`, []);
   });
   return tuning;
+}
+
+/** Strict fields of a Kurator Application (kurator pkg/apis/apps/v1alpha1/types.go); src/generate/ builds and places it. */
+function checkApplicationFields(r: ManifestReader): void {
+  checkObjectFields(r);
+  checkShape(r, r.manifest.object.spec, ['spec'], APPLICATION_SPEC_SHAPE);
 }

@@ -10,6 +10,7 @@ export type ManifestRole =
   | 'PropagationPolicy'
   | 'OverridePolicy'
   | 'KarmadaConfig'
+  | 'Application'
   | 'Unsupported'
   | 'Resource';
 
@@ -36,6 +37,9 @@ export function roleOf(m: Manifest): ManifestRole {
     case 'policy.karmada.io/PropagationPolicy':
     case 'policy.karmada.io/ClusterPropagationPolicy':
       return 'PropagationPolicy';
+    case 'apps.kurator.dev/Application':
+      // Built from its source and placed by src/generate/ before the model is built; here only its fields are checked.
+      return 'Application';
     case 'policy.karmada.io/OverridePolicy':
     case 'policy.karmada.io/ClusterOverridePolicy':
       return 'OverridePolicy';

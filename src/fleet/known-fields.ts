@@ -124,3 +124,62 @@ export const KURATOR_CLUSTER_SPEC_FIELDS = [
 
 /** Kurator Fleet `spec.plugin` (kurator pkg/apis/fleet/v1alpha1/types.go PluginConfig): its plugins, not their settings. */
 export const FLEET_PLUGIN_FIELDS = ['metric', 'grafana', 'policy', 'backup', 'distributedStorage', 'flagger', 'submariner'] as const;
+
+const SECRET_NAME: Shape = { name: null };
+const DESTINATION: Shape = { fleet: null, clusterSelector: { matchLabels: null } };
+
+/** Flux's GitRepositorySpec (source-controller api/v1beta2), as Kurator's Application embeds it. */
+const GIT_REPOSITORY: Shape = {
+  url: null,
+  secretRef: SECRET_NAME,
+  interval: null,
+  timeout: null,
+  ref: { branch: null, tag: null, semver: null, name: null, commit: null },
+  verify: { mode: null, secretRef: SECRET_NAME },
+  ignore: null,
+  suspend: null,
+  gitImplementation: null,
+  recurseSubmodules: null,
+  include: [{ repository: { name: null }, fromPath: null, toPath: null }],
+  accessFrom: null,
+};
+
+/** Flux's HelmRepositorySpec. */
+const HELM_REPOSITORY: Shape = {
+  url: null,
+  secretRef: SECRET_NAME,
+  passCredentials: null,
+  interval: null,
+  timeout: null,
+  suspend: null,
+  accessFrom: null,
+  type: null,
+  provider: null,
+};
+
+/** Kurator's Kustomization sync policy (kurator pkg/apis/apps/v1alpha1/kustomization_types.go). */
+const KUSTOMIZATION: Shape = {
+  commonMetadata: { annotations: null, labels: null },
+  dependsOn: null,
+  interval: null,
+  retryInterval: null,
+  path: null,
+  prune: null,
+  patches: null,
+  images: null,
+  targetNamespace: null,
+  timeout: null,
+  force: null,
+  components: null,
+};
+
+/**
+ * A Kurator Application's spec. `helm` is Flux's HelmReleaseSpec, checked at its top level by
+ * flotilla's reader (values are free-form); `rollout` is kept as written for canary rollouts
+ * (see traffic), not read here.
+ */
+export const APPLICATION_SPEC_SHAPE: Shape = {
+  source: { gitRepository: GIT_REPOSITORY, helmRepository: HELM_REPOSITORY, ociRepository: null },
+  syncPolicies: [{ name: null, kustomization: KUSTOMIZATION, helm: null, destination: DESTINATION, rollout: null }],
+  destination: DESTINATION,
+};

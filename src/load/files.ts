@@ -9,6 +9,8 @@ export interface ReadFleetOptions {
   maxFileBytes?: number;
   /** Receives a warning for every symlink that is not followed. */
   sink?: DiagnosticSink;
+  /** Every file, not only YAML: what the folder builder needs (src/generate/builder.ts). */
+  allFiles?: boolean;
 }
 
 const YAML_FILE = /\.ya?ml$/;
@@ -19,9 +21,13 @@ function isInside(parent: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-/** Reads every *.yaml / *.yml under root/subpath (recursively, skipping dot-directories and node_modules), sorted by path. */
+/**
+ * Reads every *.yaml / *.yml (every file with `allFiles`) under root/subpath (recursively, skipping
+ * dot-directories and node_modules), sorted by path.
+ */
 export async function readFleetDirectory(root: string, subpath = '.', opts: ReadFleetOptions = {}): Promise<SourceFile[]> {
   const maxBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const wanted = (name: string) => opts.allFiles === true || YAML_FILE.test(name);
   const rootAbs = path.resolve(root);
   const start = path.resolve(rootAbs, subpath);
   if (!isInside(rootAbs, start)) {
@@ -81,7 +87,7 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
         const target = await stat(real);
         if (target.isDirectory()) {
           if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(abs, real);
-        } else if (target.isFile() && YAML_FILE.test(entry.name)) {
+        } else if (target.isFile() && wanted(entry.name)) {
           await readOne(abs, real);
         }
         continue;
@@ -89,7 +95,7 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
       if (entry.isDirectory()) {
         if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
         await walk(abs, path.join(dirReal, entry.name));
-      } else if (entry.isFile() && YAML_FILE.test(entry.name)) {
+      } else if (entry.isFile() && wanted(entry.name)) {
         await readOne(abs, path.join(dirReal, entry.name));
       }
     }

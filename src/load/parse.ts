@@ -27,6 +27,27 @@ export interface SourceFile {
    * for files over the size limit so they are never read into memory.
    */
   size?: number;
+  /**
+   * Set on the output of a folder build (src/generate/) that failed: reported as an error at the
+   * file and line it names, and nothing of the file is loaded.
+   */
+  problem?: BuildProblem;
+}
+
+/** Why a folder's build gave no manifests (docs/reference/diagnostics.md "Building folders"). */
+export interface BuildProblem {
+  code:
+    | 'BUILD_FAILED'
+    | 'BUILD_TIMEOUT'
+    | 'BUILD_OUTPUT_LIMIT'
+    | 'BUILD_REMOTE_RESOURCE'
+    | 'UNSUPPORTED_SOURCE'
+    | 'SOURCE_FETCH_FAILED'
+    | 'INVALID_POLICY';
+  message: string;
+  /** The repository file to fix: the kustomization, the generator's marker, the Application. */
+  file: string;
+  line: number;
 }
 
 export interface ParseOptions {
@@ -55,6 +76,10 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   const maxBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const parsed: ParsedDocument[] = [];
   for (const file of files) {
+    if (file.problem) {
+      sink.error(file.problem.code, file.problem.message, { file: file.problem.file, line: file.problem.line, column: 1 });
+      continue;
+    }
     const size = file.size ?? Buffer.byteLength(file.text, 'utf8');
     if (size > maxBytes) {
       sink.error('FILE_TOO_LARGE', `file is ${size} bytes, over the ${maxBytes}-byte limit; it was not read`, {
@@ -216,7 +241,8 @@ function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>,
     sink.error('MANIFEST_MISSING_FIELD', `metadata must be a mapping, found ${describeValue(metadata)}`, at(['metadata']));
     return null;
   }
-  // A kustomization.yaml has no metadata.name; it is not a manifest flotilla can place.
+  // A kustomization.yaml is built with its folder (src/generate/) and never reaches here; one in a
+  // file kustomize would not read as a kustomization has no metadata.name and is not placed.
   if (ok && apiGroup(apiVersion) === 'kustomize.config.k8s.io') {
     sink.warn('UNSUPPORTED_KIND', `${kind} (${apiVersion}) is not built by flotilla; the file is ignored`, at(['kind']));
     return null;

@@ -11,6 +11,10 @@ export type Severity = 'error' | 'warning' | 'info';
  * model/ is a leaf, so they are listed here and OverrideCode is checked against them.
  */
 export const DIAGNOSTIC_CODES = [
+  'BUILD_FAILED',
+  'BUILD_OUTPUT_LIMIT',
+  'BUILD_REMOTE_RESOURCE',
+  'BUILD_TIMEOUT',
   'CLUSTER_LABEL_CONFLICT',
   'DEPENDENCY_IS_CREDENTIAL',
   'DEPENDENCY_NOT_FOUND',
@@ -46,6 +50,7 @@ export const DIAGNOSTIC_CODES = [
   'SCHEMA_UNKNOWN_FIELD',
   'SCOPE_DENIED',
   'SELECTOR_MATCHES_NOTHING',
+  'SOURCE_FETCH_FAILED',
   'SPREAD_CONSTRAINT_IGNORED',
   'SYMLINK_SKIPPED',
   'UNKNOWN_CLUSTER',
@@ -53,6 +58,7 @@ export const DIAGNOSTIC_CODES = [
   'UNSAFE_FIELD',
   'UNSUPPORTED_FIELD',
   'UNSUPPORTED_KIND',
+  'UNSUPPORTED_SOURCE',
   'VS_INVALID_ROUTE',
   'VS_SUBSET_UNBACKED',
   'VS_WEIGHTS',

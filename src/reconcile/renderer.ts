@@ -3,9 +3,10 @@
 // what a change affects, and keeps the object identity of everything it did not re-render (the
 // diff stage skips those without comparing). FullRenderer renders the whole file set every time:
 // the reference the property tests compare against.
-import type { SourceFile } from '../load/parse.js';
+import type { BuildProblem, SourceFile } from '../load/parse.js';
 import type { PreviousPlacement } from '../model/types.js';
 import { IncrementalRenderer } from '../render/incremental.js';
+import { fileOfChange } from '../render/incremental/sources.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 
 /** One file of a new revision; `text: null` means the file is gone. (Same shape as the engine's.) */
@@ -13,6 +14,7 @@ export interface FileChange {
   path: string;
   text: string | null;
   size?: number;
+  problem?: BuildProblem;
 }
 
 export interface RenderStats {
@@ -43,7 +45,7 @@ export class FullRenderer implements FleetRenderer {
   }): RenderResult & { stats: RenderStats } {
     for (const c of input.changes) {
       if (c.text === null) this.current.delete(c.path);
-      else this.current.set(c.path, c.size === undefined ? { path: c.path, text: c.text } : { path: c.path, text: c.text, size: c.size });
+      else this.current.set(c.path, fileOfChange({ ...c, text: c.text }));
     }
     const result = renderFleet({ files: this.files(), revision: input.revision, previous: input.previous });
     const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);

@@ -13,6 +13,7 @@ import {
   type ClusterStatus,
   type ObjectCounts,
   type Phase,
+  type ApplicationSourceRecord,
   type ReconcileStatus,
   type Stage,
   type TargetStatus,
@@ -121,6 +122,16 @@ function targetStatuses(targets: readonly Target[], p: StatusInput): TargetStatu
   });
 }
 
+/** The Applications' pinned sources of the revision rendered this pass (or the last status's when nothing was rendered). */
+function applicationSources(
+  state: ReconcilerState,
+  p: StatusInput,
+  lastStatus: ReconcileStatus | null,
+): { applications?: ApplicationSourceRecord[] } {
+  const records = p.result ? (state.render.builder?.applicationRevisions() ?? []) : (lastStatus?.applications ?? []);
+  return records.length > 0 ? { applications: records } : {};
+}
+
 /** The status document of a pass. */
 export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p: StatusInput): ReconcileStatus {
   const { lastStatus, lastGood, desired, pendingStatus } = state.revisions;
@@ -144,6 +155,7 @@ export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p:
     ...(deletions.length > 0 ? { deletions } : {}),
     placements: desired?.placements ?? [],
     diagnostics: p.diagnostics ?? (p.result ? p.result.diagnostics : (lastStatus?.diagnostics ?? [])),
+    ...applicationSources(state, p, lastStatus),
     ...(ctx.live?.statusFields(p.sync ?? null, lastStatus) ?? {}),
   };
 }

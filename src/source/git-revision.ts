@@ -63,6 +63,8 @@ export async function readRevisionFiles(opts: {
   subpath?: string;
   cache?: object;
   maxFileBytes?: number;
+  /** Every file, not only YAML: what the folder builder needs (src/generate/builder.ts). */
+  allFiles?: boolean;
 }): Promise<RevisionFile[]> {
   const sub = normalizeSubpath(opts.subpath);
   const cache = opts.cache ?? {};
@@ -81,7 +83,7 @@ export async function readRevisionFiles(opts: {
         if (filepath === '.' || !entry) return filepath === '.' ? undefined : null;
         const type = await entry.type();
         if (type === 'tree') return wantsDirectory(filepath, sub) ? undefined : null;
-        if (type !== 'blob' || !isInside(filepath, sub) || !isYamlName(filepath)) return null;
+        if (type !== 'blob' || !isInside(filepath, sub) || !(opts.allFiles || isYamlName(filepath))) return null;
         if ((await entry.mode()) === SYMLINK_MODE) return null;
         // isomorphic-git has no size-only read, so the blob is inflated, but never decoded or parsed.
         const content = await entry.content();
@@ -134,9 +136,9 @@ export async function changedPaths(opts: { dir: string; from: string; to: string
  * node_modules. The reconciler filters a commit's changed paths with it, so an incremental sync
  * reads exactly the files a full read would.
  */
-export function isFleetFilePath(filepath: string, subpath?: string): boolean {
+export function isFleetFilePath(filepath: string, subpath?: string, allFiles = false): boolean {
   const sub = normalizeSubpath(subpath);
-  if (!isInside(filepath, sub) || !isYamlName(filepath)) return false;
+  if (!isInside(filepath, sub) || !(allFiles || isYamlName(filepath))) return false;
   const parts = filepath.split('/');
   for (let i = 1; i < parts.length; i++) {
     if (!wantsDirectory(parts.slice(0, i).join('/'), sub)) return false;

@@ -248,6 +248,7 @@ export class ObjectStore {
     paths: readonly string[],
     subpath: string,
     maxFileBytes = DEFAULT_MAX_FILE_BYTES,
+    allFiles = false,
   ): Promise<Array<SourceFile | null>> {
     const folders = new Map<string, Map<string, { mode: string; oid: string; type: string }> | null>();
     const folder = async (dir: string) => {
@@ -264,7 +265,7 @@ export class ObjectStore {
     };
     const out: Array<SourceFile | null> = [];
     for (const p of paths) {
-      if (!isFleetFilePath(p, subpath)) {
+      if (!isFleetFilePath(p, subpath, allFiles)) {
         out.push(null);
         continue;
       }

@@ -37,7 +37,8 @@ export interface SourceRepository {
    */
   publish(branch: string, commit: string, expected: string | null): Promise<void>;
   changedPaths(from: string, to: string): Promise<ChangedPath[]>;
-  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]>;
+  /** The fleet's YAML files at `commit`, or every file with `allFiles` (what the folder builder reads). */
+  readFleetFiles(commit: string, subpath: string, allFiles?: boolean): Promise<SourceFile[]>;
   /** Housekeeping after a reconcile (repack the cache). */
   maintain(): Promise<void>;
   /** Branch tips on the server: one cheap request, for `doctor` (reachability and auth). */
@@ -51,6 +52,8 @@ export interface OpenOptions {
   sleep(ms: number): Promise<void>;
   /** Repack once the cache holds more packs than this (default 8). */
   maxPacks?: number;
+  /** Clone the branch's whole history, not its tip only (a Kurator Application pinned to an older commit). */
+  fullHistory?: boolean;
 }
 
 /** Opens the configured source: a cached clone for http(s), the repository itself for a path. */
@@ -180,7 +183,8 @@ class HttpRepository implements SourceRepository {
         ref: branch,
         singleBranch: true,
         tags: false,
-        depth: 1,
+        // A clone for a pinned commit needs the branch's history; the fleet's own clone needs its tip only.
+        ...(this.opts.fullHistory ? {} : { depth: 1 }),
         onAuth: this.onAuth,
         cache: {},
       });
@@ -281,8 +285,8 @@ class HttpRepository implements SourceRepository {
     return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
   }
 
-  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache });
+  readFleetFiles(commit: string, subpath: string, allFiles = false): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles });
   }
 
   async maintain(): Promise<void> {
@@ -385,8 +389,8 @@ class LocalRepository implements SourceRepository {
     return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
   }
 
-  readFleetFiles(commit: string, subpath: string): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache });
+  readFleetFiles(commit: string, subpath: string, allFiles = false): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles });
   }
 
   async maintain(): Promise<void> {

@@ -96,6 +96,19 @@ export interface TargetStatus {
   message: string | null;
 }
 
+/** One Application's source as fetched for a revision. */
+export interface ApplicationSourceRecord {
+  /** namespace/name of the Application. */
+  application: string;
+  file: string;
+  /** The repository URL, without credentials. */
+  url: string;
+  /** What the Application asked for: `branch main`, `commit <sha>`. */
+  ref: string;
+  /** The 40-hex commit built. */
+  revision: string;
+}
+
 export interface ReconcileStatus {
   apiVersion: string;
   kind: string;
@@ -131,6 +144,11 @@ export interface ReconcileStatus {
    */
   placements: Array<Record<string, unknown>>;
   diagnostics: Diagnostic[];
+  /**
+   * Kurator Applications' Git sources, each pinned to the commit this revision was built from
+   * (docs/reference/contract.md "The status branch"). Absent without Applications.
+   */
+  applications?: ApplicationSourceRecord[];
   /** Fleet-wide health roll-up of the live clusters (kubernetes target only). */
   health?: string | null;
   /** Failover conditions and events (kubernetes target only). */
@@ -244,6 +262,7 @@ export function parseStatus(text: string): ReconcileStatus | null {
     ...(Array.isArray(d.deletions) ? { deletions: d.deletions.filter(isDeletionRecord) } : {}),
     placements: Array.isArray(d.placements) ? d.placements : [],
     diagnostics: Array.isArray(d.diagnostics) ? d.diagnostics : [],
+    ...(Array.isArray(d.applications) ? { applications: d.applications } : {}),
     ...(d.health !== undefined ? { health: d.health } : {}),
     ...(d.failover && typeof d.failover === 'object'
       ? {

@@ -154,6 +154,8 @@ describe('flotilla doctor', () => {
     expect(await makeDoctorCommand({ env: {} })(['--config', config], io)).toBe(0);
     expect(io.out).toContain('✓ config:');
     expect(io.out).toContain('✓ schedule: "* * * * * *" is a valid cron expression');
+    // kubectl's built-in kustomize is on the project's machines (v5.5.0 with kubectl 1.32).
+    expect(io.out).toMatch(/✓ kustomize: \S+ \S+ \(kustomize v\d+\.\d+\.\d+/);
     expect(io.out).toContain('✓ git reachable:');
     expect(io.out).toMatch(/✓ source branch: main at [0-9a-f]{40}/);
     expect(io.out).toMatch(/✓ last reconcile: .*Synced at [0-9a-f]{40}/);

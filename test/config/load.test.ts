@@ -146,6 +146,39 @@ targets:
     expect(problems.at(-1)!.message).toContain('only one kubernetes target is allowed');
   });
 
+  it('kustomize and generators: defaults, commands as lists (a path relative to the config), every problem reported', () => {
+    const { config } = load(`source: {url: /srv/fleet}
+generators:
+  - {name: helm, match: Chart.yaml, command: [./bin/helm-template.sh, .], env: [HELM_CACHE_HOME]}
+`);
+    expect(config.build.kustomize).toEqual({ command: null, timeoutSeconds: 60, maxOutputBytes: 16 * 1024 * 1024 });
+    expect(config.build.generators).toEqual([
+      {
+        name: 'helm',
+        match: 'Chart.yaml',
+        command: [path.join(base, 'bin/helm-template.sh'), '.'],
+        timeoutSeconds: 60,
+        maxOutputBytes: 16 * 1024 * 1024,
+        env: ['HELM_CACHE_HOME'],
+      },
+    ]);
+    expect(
+      problemsOf(`source: {url: /srv/fleet}
+kustomize: {command: "kubectl kustomize", timeoutSeconds: 0}
+generators:
+  - {name: helm, match: charts/Chart.yaml, command: [helm], shell: true}
+  - {name: helm, match: Chart.yaml, command: []}
+`).map((p) => p.path),
+    ).toEqual([
+      'kustomize.command',
+      'kustomize.timeoutSeconds',
+      'generators[0].shell',
+      'generators[0].match',
+      'generators[1].name',
+      'generators[1].command',
+    ]);
+  });
+
   it('a token alone authenticates as x-access-token', () => {
     const { credentials } = load('source: {url: "https://h/x.git", auth: {tokenEnv: TOKEN}}\n', { TOKEN: 'ghp_abc' });
     expect(credentials).toEqual({ username: 'x-access-token', password: 'ghp_abc' });

@@ -501,7 +501,7 @@ describe('tuning, unsupported kinds and resources', () => {
     const { model, diags } = build(
       [
         doc('work.karmada.io/v1alpha2', 'ResourceBinding', 'rb'),
-        doc('apps.kurator.dev/v1alpha1', 'Application', 'app'),
+        doc('backup.kurator.dev/v1alpha1', 'Backup', 'nightly'),
         doc('v1', 'ConfigMap', 'b', 'shop'),
         doc('v1', 'ConfigMap', 'a', 'shop'),
         doc('apps/v1', 'Deployment', 'web', 'shop'),
@@ -517,6 +517,20 @@ describe('tuning, unsupported kinds and resources', () => {
       'v1/ConfigMap/shop/a',
       'v1/ConfigMap/shop/b',
     ]);
+  });
+
+  it('a Kurator Application is read strictly (UNKNOWN_FIELD with a hint), rollout kept as written, and never a resource', () => {
+    const app = (spec: string) =>
+      `apiVersion: apps.kurator.dev/v1alpha1\nkind: Application\nmetadata: {name: app, namespace: default}\nspec:\n${spec}`;
+    const good = app(
+      '  source:\n    gitRepository: {url: https://git.example.com/app.git, ref: {branch: main}, interval: 3m}\n' +
+        '  syncPolicies:\n    - destination: {fleet: quickstart, clusterSelector: {matchLabels: {env: prod}}}\n' +
+        '      kustomization: {path: ./deploy, prune: true, targetNamespace: web}\n' +
+        '      rollout: {workload: {kind: Deployment, name: web}, serviceName: web, port: 80, rolloutPolicy: {trafficAnalysis: {}}}\n',
+    );
+    expect(build(good)).toMatchObject({ diags: [], model: { resources: [] } });
+    const typo = good.replace('kustomization:', 'kustomisation:');
+    expect(build(typo).diags).toEqual(['error UNKNOWN_FIELD f0.yaml:9']);
   });
 
   it('the model does not depend on file order: shuffled inputs build the same model', () => {

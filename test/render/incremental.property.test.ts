@@ -8,6 +8,12 @@ import { IncrementalRenderer } from '../../src/render/incremental.js';
 import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
 import { versionedKey as resourceKey } from '../../src/objects/identity.js';
 import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFiles, type FleetEdit } from './incremental-fleet.js';
+import { defaultBuildConfig } from '../../src/config/schema.js';
+import { buildSourceFiles, SourceBuilder } from '../../src/generate/builder.js';
+import { duplicatedFleet } from '../helpers/fleet.js';
+import { kustomizeAvailable } from '../helpers/kustomize.js';
+
+const withKustomize = await kustomizeAvailable();
 
 const edit: fc.Arbitrary<FleetEdit> = fc.oneof(
   fc.record({ op: fc.constant('replicas' as const), app: fc.nat(40), replicas: fc.integer({ min: 0, max: 12 }) }),
@@ -107,3 +113,125 @@ describe('incremental renderer equals the full render', () => {
     90_000,
   ); // 50 sequences of 10 full-vs-incremental renders: about 15 s alone, more on a loaded 2-core machine
 });
+
+/** A repository with a Kustomize base, two overlays and plain files; each edit changes one of them. */
+interface KustomizeRepo {
+  baseValue: number;
+  baseSecond: boolean;
+  suffix: [string, string];
+  broken: [boolean, boolean];
+  kustomized: [boolean, boolean];
+  extra: [boolean, boolean];
+  plain: number | null;
+}
+
+type KustomizeEdit =
+  | { op: 'baseValue'; value: number }
+  | { op: 'baseSecond' }
+  | { op: 'suffix'; overlay: 0 | 1; suffix: string }
+  | { op: 'break'; overlay: 0 | 1 }
+  | { op: 'kustomized'; overlay: 0 | 1 }
+  | { op: 'extra'; overlay: 0 | 1 }
+  | { op: 'plain'; value: number | null };
+
+const kustomizeEdit: fc.Arbitrary<KustomizeEdit> = fc.oneof(
+  fc.record({ op: fc.constant('baseValue' as const), value: fc.nat(2) }),
+  fc.record({ op: fc.constant('baseSecond' as const) }),
+  fc.record({
+    op: fc.constant('suffix' as const),
+    overlay: fc.constantFrom(0 as const, 1 as const),
+    suffix: fc.constantFrom('-a', '-b', '-z'),
+  }),
+  fc.record({ op: fc.constant('break' as const), overlay: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({ op: fc.constant('kustomized' as const), overlay: fc.constantFrom(0 as const, 1 as const) }),
+  fc.record({ op: fc.constant('extra' as const), overlay: fc.constantFrom(0 as const, 1 as const) }),
+  // A plain ConfigMap, sometimes named like an overlay's output (a duplicate across a plain file and a build).
+  fc.record({ op: fc.constant('plain' as const), value: fc.option(fc.nat(2)) }),
+);
+
+function applyKustomizeEdit(r: KustomizeRepo, e: KustomizeEdit): KustomizeRepo {
+  const flip = <T extends [boolean, boolean]>(pair: T, i: 0 | 1): T => (i === 0 ? [!pair[0], pair[1]] : [pair[0], !pair[1]]) as T;
+  switch (e.op) {
+    case 'baseValue':
+      return { ...r, baseValue: e.value };
+    case 'baseSecond':
+      return { ...r, baseSecond: !r.baseSecond };
+    case 'suffix':
+      return { ...r, suffix: e.overlay === 0 ? [e.suffix, r.suffix[1]] : [r.suffix[0], e.suffix] };
+    case 'break':
+      return { ...r, broken: flip(r.broken, e.overlay) };
+    case 'kustomized':
+      return { ...r, kustomized: flip(r.kustomized, e.overlay) };
+    case 'extra':
+      return { ...r, extra: flip(r.extra, e.overlay) };
+    case 'plain':
+      return { ...r, plain: e.value };
+  }
+}
+
+const configMap = (name: string, value: string) =>
+  `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: default}\ndata: {v: "${value}"}\n`;
+
+function kustomizeFiles(r: KustomizeRepo): Map<string, string> {
+  const files = new Map<string, string>();
+  files.set('fleet.yaml', duplicatedFleet(['member-a', 'member-b']));
+  files.set('k/base/kustomization.yaml', `resources: [one.yaml${r.baseSecond ? ', two.yaml' : ''}]\n`);
+  files.set('k/base/one.yaml', configMap('one', `base-${r.baseValue}`));
+  files.set('k/base/two.yaml', configMap('two', 'second'));
+  ['x', 'y'].forEach((name, i) => {
+    const dir = `k/${name}`;
+    if (r.kustomized[i]) {
+      const resources = ['../base', ...(r.extra[i] ? ['extra.yaml'] : []), ...(r.broken[i] ? ['missing.yaml'] : [])];
+      files.set(`${dir}/kustomization.yaml`, `resources: [${resources.join(', ')}]\nnameSuffix: ${r.suffix[i]}\n`);
+    }
+    // Read on its own when the folder has no kustomization; part of the build when it has one.
+    if (r.extra[i]) files.set(`${dir}/extra.yaml`, configMap(`extra-${name}`, name));
+  });
+  if (r.plain !== null) files.set('plain.yaml', configMap(r.plain === 0 ? 'one-a' : `plain-${r.plain}`, 'plain'));
+  return files;
+}
+
+describe.skipIf(!withKustomize)(
+  'incremental renderer equals the full render over Kustomize folders (FLOTILLA_ALLOW_NO_KUSTOMIZE=1 skips)',
+  () => {
+    it(
+      'after every commit of 4 random 5-commit sequences ' +
+        '(base and overlay edits, suffix collisions, broken and removed kustomizations)',
+      async () => {
+        const config = defaultBuildConfig();
+        await fc.assert(
+          fc.asyncProperty(
+            fc.array(fc.array(kustomizeEdit, { minLength: 1, maxLength: 2 }), { minLength: 5, maxLength: 5 }),
+            async (commits) => {
+              const builder = new SourceBuilder(config);
+              const engine = new IncrementalRenderer();
+              let state: KustomizeRepo = {
+                baseValue: 0,
+                baseSecond: false,
+                suffix: ['-a', '-b'],
+                broken: [false, false],
+                kustomized: [true, true],
+                extra: [false, false],
+                plain: null,
+              };
+              let files = new Map<string, string>();
+              for (const [i, edits] of [[], ...commits].entries()) {
+                for (const e of edits) state = applyKustomizeEdit(state, e);
+                const next = kustomizeFiles(state);
+                const revision = `rev-${i}`;
+                const got = engine.update({ revision, changes: await builder.update(changesBetween(files, next)) });
+                files = next;
+                // The full side: a fresh build of every folder from the whole file set, then renderFleet.
+                const full = await buildSourceFiles(sourceFiles(files), config);
+                expect(engine.files()).toEqual(full);
+                expectSameRender(got, renderFleet({ files: full, revision }));
+              }
+            },
+          ),
+          { numRuns: 4 },
+        );
+      },
+      90_000,
+    ); // 4 sequences of 6 renders, each with a fresh full build (2 kubectl runs): about 10 s alone
+  },
+);

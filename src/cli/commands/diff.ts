@@ -135,7 +135,14 @@ export const diffCommand: Command = async (argv, io) => {
   const branch = values['status-branch'] ?? DEFAULT_STATUS_BRANCH;
   const config = await readConfigFlag(values.config);
 
-  const source = await readFleetSource({ repo: dir, ref: values.ref, path: values.path, observed: values.observed, statusBranch: branch });
+  const source = await readFleetSource({
+    repo: dir,
+    ref: values.ref,
+    path: values.path,
+    observed: values.observed,
+    statusBranch: branch,
+    build: config?.build,
+  });
   // Refused objects are reported and never sent, not even as a dry run.
   const desired = withScope(
     renderFleet({

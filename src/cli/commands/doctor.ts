@@ -1,11 +1,14 @@
 // flotilla doctor --config FILE: is the reconciler set up to work? The config parses, the
-// schedule is valid, every target is usable (a kubernetes target's kubeconfig is readable), the source answers, the credentials work, the
+// schedule is valid, kustomize and the generators' programs are there, every target is usable (a
+// kubernetes target's kubeconfig is readable), the source answers, the credentials work, the
 // branch exists, and what the last reconcile recorded. With a kubernetes target, every member
 // cluster of the fleet: credentials resolvable, and /readyz answering within a short timeout
 // (each cluster on its own). One line per check; exit 1 on any failure.
 import { execFile } from 'node:child_process';
+import { access, constants } from 'node:fs/promises';
 import { readConfigFile, type LoadedConfig } from '../../config/load.js';
-import type { ReconcileConfig } from '../../config/schema.js';
+import type { BuildConfig, ReconcileConfig } from '../../config/schema.js';
+import { findOnPath, kustomizeVersion } from '../../generate/tools.js';
 import { silentLogger } from '../../log/logger.js';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { systemClock, type Clock } from '../../reconcile/reconciler.js';
@@ -50,6 +53,7 @@ export function makeDoctorCommand(deps: { env: NodeJS.ProcessEnv; clock?: Clock 
     const { config } = loaded;
     report('ok', 'config', `${values.config} is valid`);
     report('ok', 'schedule', `"${config.source.schedule}" is a valid cron expression`);
+    await checkBuildTools(config.build, report);
     const kube = checkTargets(config, report);
 
     const repo = await openSourceRepository({
@@ -167,6 +171,28 @@ async function checkLastReconcile(
     }
   } catch (e) {
     report('fail', 'last reconcile', `cannot read status branch ${config.status.branch}: ${(e as Error).message}`);
+  }
+}
+
+/** The kustomize Kustomize folders are built with (and its version), and each generator's program. */
+async function checkBuildTools(build: BuildConfig, report: Report): Promise<void> {
+  const { command, version } = await kustomizeVersion(build.kustomize.command);
+  if (!command) report('warn', 'kustomize', 'neither kustomize nor kubectl is on PATH: Kustomize folders fail to build (BUILD_FAILED)');
+  else if (!version) report('warn', 'kustomize', `${command.join(' ')} does not run: Kustomize folders fail to build (BUILD_FAILED)`);
+  else report('ok', 'kustomize', `${command.join(' ')} (kustomize ${version})`);
+  for (const g of build.generators) {
+    const program = g.command[0]!;
+    const found = program.includes('/')
+      ? await access(program, constants.X_OK).then(
+          () => program,
+          () => null,
+        )
+      : await findOnPath(program);
+    report(
+      found ? 'ok' : 'warn',
+      `generator ${g.name}`,
+      found ? `${found} for folders with ${g.match}` : `${program} not found: its folders fail to build`,
+    );
   }
 }
 

@@ -11,7 +11,10 @@ import { formatPlanJson } from '../../plan/format-json.js';
 import { formatPlanMarkdown } from '../../plan/format-markdown.js';
 import { formatPlanText } from '../../plan/format-text.js';
 import { withScope } from '../../validate/scope.js';
-import { readObserved, readPrevious, readScopeFlag, withObservation } from '../input.js';
+import { readConfigFlag, readObserved, readPrevious, withObservation } from '../input.js';
+import { defaultBuildConfig, type BuildConfig } from '../../config/schema.js';
+import { defaultScope } from '../../config/scope.js';
+import { buildSourceFiles } from '../../generate/builder.js';
 import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
 const USAGE =
@@ -35,11 +38,15 @@ async function readSide(
   subpath: string | undefined,
   flag: string,
   cache: object,
+  build: BuildConfig,
 ): Promise<{ files: SourceFile[]; revision: string }> {
-  if (ref === undefined) return { files: await readFleetDirectory(dir, subpath), revision: 'worktree' };
+  // Kustomize and generator folders are built on both sides, as the reconciler renders them.
+  if (ref === undefined)
+    return { files: await buildSourceFiles(await readFleetDirectory(dir, subpath, { allFiles: true }), build), revision: 'worktree' };
   try {
     const commit = await resolveRevision({ dir, ref, cache });
-    return { files: await readRevisionFiles({ dir, commit, subpath, cache }), revision: commit };
+    const files = await readRevisionFiles({ dir, commit, subpath, cache, allFiles: true });
+    return { files: await buildSourceFiles(files, build), revision: commit };
   } catch (e) {
     if (e instanceof FlotillaError) throw new FlotillaError(e.code, `${flag} ${ref}: ${e.message}`, e.data);
     throw e;
@@ -71,10 +78,12 @@ export const planCommand: Command = async (argv, io) => {
   const dir = path.resolve(values.repo ?? '.');
   const cache = {};
   // Both sides under the operator's scope: a pull request that steps out of its lane shows SCOPE_DENIED at file:line.
-  const scope = await readScopeFlag(values.config);
+  const config = await readConfigFlag(values.config);
+  const scope = config?.scope ?? defaultScope();
+  const build = config?.build ?? defaultBuildConfig();
 
-  let baseSource = await readSide(dir, values.base, values.path, '--base', cache);
-  let headSource = await readSide(dir, values.head, values.path, '--head', cache);
+  let baseSource = await readSide(dir, values.base, values.path, '--base', cache, build);
+  let headSource = await readSide(dir, values.head, values.path, '--head', cache, build);
   // The reconciler's view of the live clusters (capacity, failover) and its placements, for both sides.
   const observed = values.observed ? await readObserved(values.observed, dir) : null;
   if (observed) {

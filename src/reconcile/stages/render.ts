@@ -3,6 +3,7 @@
 // rebalanced workloads). A poll that changes nothing reuses the last render. The renderer's state
 // (its file set, the observation written into it, the last render) lives in RenderState; a failed
 // stage resets it, so the next pass reads the whole revision again.
+import type { SourceBuilder } from '../../generate/builder.js';
 import type { PlacementResult, PreviousPlacement } from '../../model/types.js';
 import { placementJson } from '../../render/contract.js';
 import type { RenderResult } from '../../render/render-fleet.js';
@@ -26,6 +27,8 @@ export interface ObservedInput {
 
 export interface RenderState {
   renderer: FleetRenderer;
+  /** The repository's files and the builds of its Kustomize and generator folders, in step with the renderer (null: none yet). */
+  builder: SourceBuilder | null;
   /** Clusters evicted in the `previous` the renderer's last update was given. */
   evicted: string[];
   /** The last render and what it was computed from (reused by polls that change nothing). */
@@ -41,6 +44,7 @@ export interface RenderState {
 export function newRenderState(renderer: FleetRenderer): RenderState {
   return {
     renderer,
+    builder: null,
     evicted: [],
     last: null,
     observed: { text: null, overlaid: new Map() },
@@ -54,6 +58,7 @@ export function newRenderState(renderer: FleetRenderer): RenderState {
 export function resetRender(ctx: ReconcilerContext, state: ReconcilerState): void {
   const r = state.render;
   r.renderer = ctx.makeRenderer();
+  r.builder = null;
   r.observed = { text: null, overlaid: new Map() };
   r.evicted = [];
   r.last = null;

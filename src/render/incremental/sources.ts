@@ -1,7 +1,7 @@
 // The load stage of incremental rendering: the current file set, each file parsed on its own and
 // cached until it changes, and the rule that says when per-file results are not what parsing the
 // whole revision at once (parseFleetFiles over every file) would give.
-import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../../load/parse.js';
+import { makeFieldLocator, parseFleetFiles, type BuildProblem, type SourceFile } from '../../load/parse.js';
 import { apiGroup, clusterScopedKindOfCrd } from '../../objects/scope.js';
 import { DiagnosticSink, type Diagnostic, type FieldLocator } from '../../model/diagnostics.js';
 import type { Manifest } from '../../model/types.js';
@@ -13,6 +13,20 @@ export interface FileChange {
   text: string | null;
   /** Size in bytes when the text was not read (over the size limit), as SourceFile.size. */
   size?: number;
+  /** A folder build that failed (SourceFile.problem). */
+  problem?: BuildProblem;
+}
+
+/** The SourceFile a change sets. */
+export function fileOfChange(change: FileChange & { text: string }): SourceFile {
+  const file: SourceFile = { path: change.path, text: change.text };
+  if (change.size !== undefined) file.size = change.size;
+  if (change.problem) file.problem = change.problem;
+  return file;
+}
+
+function sameProblem(a: BuildProblem | undefined, b: BuildProblem | undefined): boolean {
+  return a === b || (!!a && !!b && a.code === b.code && a.message === b.message && a.file === b.file && a.line === b.line);
 }
 
 /** A file parsed on its own. */
@@ -41,6 +55,14 @@ const SELF_CONTAINED_CODES = new Set([
   'YAML_WARNING',
   'FILE_TOO_LARGE',
   'UNSUPPORTED_KIND',
+  // A failed folder build: the file holds no documents.
+  'BUILD_FAILED',
+  'BUILD_TIMEOUT',
+  'BUILD_OUTPUT_LIMIT',
+  'BUILD_REMOTE_RESOURCE',
+  'UNSUPPORTED_SOURCE',
+  'SOURCE_FETCH_FAILED',
+  'INVALID_POLICY',
 ]);
 
 /** The manifests of the current revision, in file order, and the load stage's diagnostics. */
@@ -76,9 +98,8 @@ export class SourceCache {
         }
         continue;
       }
-      if (old && old.file.text === change.text && old.file.size === change.size) continue;
-      const file: SourceFile =
-        change.size === undefined ? { path: change.path, text: change.text } : { path: change.path, text: change.text, size: change.size };
+      if (old && old.file.text === change.text && old.file.size === change.size && sameProblem(old.file.problem, change.problem)) continue;
+      const file = fileOfChange({ ...change, text: change.text });
       this.entries.set(change.path, parseOne(file, this.nextVersion++));
       if (!old) this.sortedPaths = null;
       parsed++;
