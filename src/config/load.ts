@@ -39,6 +39,8 @@ export interface LoadedConfig {
   credentials: SourceCredentials | null;
   /** The push webhook's shared secret, read from `server.webhook.secretEnv` (null: none). Never logged. */
   webhookSecret: string | null;
+  /** The dashboard's bearer token, read from `server.dashboard.tokenEnv` (null: none). Never logged. */
+  dashboardToken: string | null;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -80,6 +82,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   let config: ReconcileConfig | null = null;
   let credentials: SourceCredentials | null = null;
   let webhookSecret: string | null = null;
+  let dashboardToken: string | null = null;
   if (problems.length === 0) {
     const root = v.object(raw, '', true) ?? {};
     v.known(root, '', ['source', 'status', 'targets', 'safety', 'scope', 'log', 'server', 'ha']);
@@ -130,6 +133,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
       problems,
     );
     webhookSecret = service.webhookSecret;
+    dashboardToken = service.dashboardToken ?? null;
     if (source)
       config = {
         file,
@@ -152,7 +156,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
       { file, problems },
     );
   }
-  return { config, credentials, webhookSecret };
+  return { config, credentials, webhookSecret, dashboardToken };
 }
 
 /** Query parameter names that carry a secret (GitLab's private_token, OAuth's access_token, api keys, …). */

@@ -409,6 +409,7 @@ export const CLIENT_JS = String.raw`
   }
   function workload(w) {
     main.textContent = '';
+    main.focus();
     main.appendChild(el('p', null, [el('a', { href: '#/', text: '← Fleet' })]));
     main.appendChild(el('h2', { text: w.ref }));
     main.appendChild(
@@ -503,6 +504,7 @@ export const CLIENT_JS = String.raw`
   }
   function history(h) {
     main.textContent = '';
+    main.focus();
     main.appendChild(el('h2', { text: 'History' }));
     if (!h.entries.length) {
       main.appendChild(el('p', { className: 'muted', text: 'The status branch has no commit yet.' }));
@@ -533,7 +535,7 @@ export const CLIENT_JS = String.raw`
               null,
               e.changed
                 .map(function (c) {
-                  return el('li', { text: c });
+                  return el('li', null, [el('a', { href: '#/workload/' + encodeURIComponent(c), text: c })]);
                 })
                 .concat(e.moreChanged ? [el('li', { text: '… and ' + e.moreChanged + ' more' })] : []),
             ),
@@ -607,6 +609,8 @@ export const CLIENT_JS = String.raw`
     listening = true;
     fetch(api('events'), { headers: headers(), cache: 'no-store' })
       .then(function (res) {
+        // A refused token is not retried: the page asks for another one when it next loads data.
+        if (res.status === 401) return;
         if (!res.ok || !res.body) throw new Error('events: HTTP ' + res.status);
         var reader = res.body.getReader(),
           decoder = new TextDecoder(),
@@ -625,10 +629,19 @@ export const CLIENT_JS = String.raw`
         }
         return pump();
       })
-      .catch(function () {
-        listening = false;
-        setTimeout(listen, 3000);
-      });
+      .then(
+        function () {
+          listening = false;
+        },
+        function () {
+          // The service restarted or a proxy cut the stream: reconnect, and reload what is shown.
+          listening = false;
+          setTimeout(function () {
+            listen();
+            route();
+          }, 3000);
+        },
+      );
   }
   function onEvent(chunk) {
     var type = 'message',
@@ -710,8 +723,11 @@ export const CLIENT_JS = String.raw`
     report(JSON.parse(document.getElementById('flotilla-data').textContent));
   } else {
     window.addEventListener('hashchange', route);
-    route();
-    listen();
+    if (cfg.tokenRequired && !state.token) askToken('This dashboard requires a bearer token.');
+    else {
+      route();
+      listen();
+    }
   }
 })();
 `;

@@ -109,10 +109,13 @@ ${data}<script>${CLIENT_JS}</script>
 `;
 }
 
-/** The dashboard's HTML shell: no fleet data in it (that comes from the API, behind the token), only where the API is. */
-export function dashboardHtml(basePath: string): string {
+/**
+ * The dashboard's HTML shell: no fleet data in it (that comes from the API, behind the token), only
+ * where the API is and whether it wants a token, so the page asks for one before calling it.
+ */
+export function dashboardHtml(basePath: string, tokenRequired: boolean): string {
   const nav = `<nav aria-label="Views"><a href="#/">Fleet</a> · <a href="#/history">History</a></nav>`;
-  return page({ title: 'flotilla', mode: 'dashboard', config: { mode: 'dashboard', base: basePath }, nav });
+  return page({ title: 'flotilla', mode: 'dashboard', config: { mode: 'dashboard', base: basePath, tokenRequired }, nav });
 }
 
 /** The single-file report: the page with its data inside; the same data gives the same bytes. */
