@@ -550,7 +550,10 @@ export const CLIENT_JS = String.raw`
             ' · ' + e.at + (e.reason ? ' · ' + e.reason : ''),
           ]),
           el('p', { text: e.message }),
-          counts ? el('p', { className: 'muted', text: counts + ' · status commit ' + short(e.commit) }) : null,
+          el('p', { className: 'muted' }, [
+            counts,
+            el('span', { className: 'commit', text: (counts ? ' · ' : '') + 'status commit ' + short(e.commit) }),
+          ]),
           changed,
         ]),
       );

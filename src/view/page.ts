@@ -18,7 +18,7 @@ main:focus { outline: none; }
 h2 { font-size: 1.15rem; margin: 1.2rem 0 .5rem; }
 h3 { font-size: 1rem; }
 a { color: #0550ae; }
-a:focus, button:focus, input:focus, select:focus, [tabindex]:focus { outline: 3px solid #0969da; outline-offset: 1px; }
+a:focus, button:focus, input:focus, select:focus, .scroll:focus { outline: 3px solid #0969da; outline-offset: 1px; }
 .muted { color: var(--muted); }
 .scroll { overflow: auto; max-width: 100%; max-height: 75vh; border: 1px solid var(--line); }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }

@@ -43,11 +43,16 @@ export async function openPage(browser: Browser): Promise<{ page: Page; errors: 
 
 const DOCS_IMAGES = path.resolve(import.meta.dirname, '../../docs/images');
 
-/** Saves a screenshot as docs/images/<name>.png when FLOTILLA_SCREENSHOTS=1; otherwise does nothing. */
-export async function docsScreenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot as docs/images/<name>.png when FLOTILLA_SCREENSHOTS=1; otherwise does nothing.
+ * `hide`: selectors of text that changes from run to run (a commit id that hashes the test server's
+ * random port), hidden so a re-run does not rewrite the image.
+ */
+export async function docsScreenshot(page: Page, name: string, hide: string[] = []): Promise<void> {
   if (process.env.FLOTILLA_SCREENSHOTS !== '1') return;
   await fsp.mkdir(DOCS_IMAGES, { recursive: true });
-  await page.screenshot({ path: path.join(DOCS_IMAGES, `${name}.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
+  const style = hide.length ? `${hide.join(', ')} { visibility: hidden; }` : undefined;
+  await page.screenshot({ path: path.join(DOCS_IMAGES, `${name}.png`), animations: 'disabled', caret: 'hide', style });
 }
 
 /** The text of the matrix cell of `row` (KIND/NAMESPACE/NAME) and `cluster`. */
