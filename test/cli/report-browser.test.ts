@@ -86,7 +86,9 @@ describe.skipIf(!hasChromium)('flotilla report in Chromium', () => {
     expect(at).toBeGreaterThan(0);
     expect(at).toBeLessThan(2000);
     expect(await page.locator('table.matrix thead th[data-group]').count()).toBe(5);
-    await page.locator('th[data-group="asia-east"] button').click();
+    // Opened with the keyboard: the region header is a focusable button.
+    await page.locator('th[data-group="asia-east"] button').focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.locator('table.matrix thead th[data-cluster]').count()).toBe(200);
     expect(Number(await page.locator('body').getAttribute('data-matrix-ms'))).toBeLessThan(2000);
     expect(errors).toEqual([]);

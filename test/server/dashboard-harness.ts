@@ -21,9 +21,14 @@ export interface ServedDashboard {
   stop(): Promise<void>;
 }
 
-/** Starts the served fleet, the reconciler service and its dashboard; `token` false: no token. */
-export async function startServedDashboard(opts: { token?: boolean } = {}): Promise<ServedDashboard> {
-  const fleet = await serveFleet(await seedFiles());
+/**
+ * Starts the served fleet (default: the seed), the reconciler service and its dashboard; `token`
+ * false: no token; `targets`: the config's targets (default: a directory).
+ */
+export async function startServedDashboard(
+  opts: { token?: boolean; files?: Record<string, string>; targets?: string } = {},
+): Promise<ServedDashboard> {
+  const fleet = await serveFleet(opts.files ?? (await seedFiles()));
   const base = await makeTempDir('flotilla-dashboard-');
   const token = opts.token ?? true;
   const server = [
@@ -37,7 +42,7 @@ export async function startServedDashboard(opts: { token?: boolean } = {}): Prom
     .filter(Boolean)
     .join('\n');
   const env = { ...ENV, DASHBOARD_TOKEN: TOKEN };
-  const loaded = configFrom(`${remoteConfig(fleet.url)}\n${server}\n`, base, env);
+  const loaded = configFrom(`${remoteConfig(fleet.url, opts.targets ? { targets: opts.targets } : {})}\n${server}\n`, base, env);
   const logs = captureLogger([PASSWORD, TOKEN]);
   const { reconciler } = await reconcilerFor(loaded, { log: logs.log });
   let stop!: () => void;
