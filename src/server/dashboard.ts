@@ -117,7 +117,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       return json(res, 200, workloadView(render, p, source.unhealthy()));
     }
     if (name === 'history') return json(res, 200, { entries: await source.history(MAX_HISTORY) });
-    if (name === 'events') return openStream(res);
+    if (name === 'events') return res.req.method === 'HEAD' ? send(res, 200, '', 'text/event-stream') : openStream(res);
     return json(res, 404, { error: 'not found' });
   }
 

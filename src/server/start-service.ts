@@ -19,7 +19,7 @@ import type { HaConfig, ServiceSections } from '../config/service.js';
 import type { UnhealthyObject } from '../reconcile/context.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ObjectStore } from '../source/objects.js';
-import { readHistory } from '../state/history.js';
+import { readHistory, type HistoryEntry } from '../state/history.js';
 import { startDashboard, type DashboardSource, type RunningDashboard } from './dashboard.js';
 import { Readiness } from './http.js';
 import { createMetrics, type FlotillaMetrics } from './metrics.js';
@@ -192,13 +192,22 @@ export async function serveReconciler(opts: {
 
 /** The dashboard's view of a served reconciler: last render and status, the last pass's unhealthy objects, the status branch's history. */
 function dashboardSource(reconciler: ServedReconciler, unhealthy: () => readonly UnhealthyObject[]): DashboardSource {
+  // Commits never change: the history is read again only when the branch moved.
+  let read: { tip: string; limit: number; entries: Promise<HistoryEntry[]> } | null = null;
   return {
     render: () => reconciler.lastRender ?? null,
     status: () => reconciler.status,
     unhealthy,
-    history: async (limit) => {
+    history: (limit) => {
       const branch = reconciler.statusBranch;
-      return branch?.tip ? readHistory(branch.objects, branch.tip, limit) : [];
+      if (!branch?.tip) return Promise.resolve([]);
+      if (read?.tip !== branch.tip || read.limit !== limit) {
+        const entries = readHistory(branch.objects, branch.tip, limit);
+        read = { tip: branch.tip, limit, entries };
+        // A failed read is not kept: the next request tries again.
+        entries.catch(() => (read = null));
+      }
+      return read.entries;
     },
   };
 }
