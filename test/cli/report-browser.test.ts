@@ -41,7 +41,14 @@ describe.skipIf(!hasChromium)('flotilla report in Chromium', () => {
     await page.goto(pathToFileURL(out).href);
     await expect.poll(() => matrixCell(page, NGINX, 'cluster-hangzhou').textContent()).toBe('6');
     expect(await matrixCell(page, NGINX, 'cluster-shanghai').textContent()).toBe('4');
-    // Filtering by cluster keeps the seed's other clusters out of the table.
+    // The filters: rows by namespace and by policy, columns by cluster name.
+    await page.getByLabel('Namespace').selectOption('kurator-system');
+    expect(await page.locator('table.matrix tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-row')))).toEqual([
+      'ConfigMap/kurator-system/network-config',
+    ]);
+    await page.getByLabel('Namespace').selectOption('');
+    await page.getByLabel('Policy').selectOption('PropagationPolicy/default/nginx-propagation');
+    expect(await page.locator('table.matrix tbody tr').count()).toBe(1);
     await page.getByLabel('Cluster or region').fill('shanghai');
     expect(await page.locator('table.matrix thead th[data-cluster]').count()).toBe(1);
     expect(errors).toEqual([]);
