@@ -142,6 +142,10 @@ function readServer(
   }
   const shutdownTimeoutSeconds =
     check.num(s.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
+  // The dashboard has a listener of its own: the same port would fail at start with EADDRINUSE.
+  const overlaps = (a: string, b: string) => a === b || a === '0.0.0.0' || b === '0.0.0.0' || a === '::' || b === '::';
+  if (dashboard && dashboard.port !== 0 && dashboard.port === port && overlaps(dashboard.host, host))
+    check.fail('server.dashboard.listen', `must not be the port of server.listen (${port}): the dashboard has a listener of its own`);
   const server = { host, port, shutdownTimeoutSeconds, webhook, dashboard };
   return { server, webhookSecret, dashboardToken };
 }

@@ -97,6 +97,7 @@ describe('server: and ha: config sections', () => {
       'server.dashboard.tokenEnv',
     ]);
     expect(JSON.stringify(problems)).not.toContain('short-secret');
+    expect(read({ server: { listen: '0.0.0.0:8090', dashboard: {} } }).problems.map((p) => p.path)).toEqual(['server.dashboard.listen']);
     expect(read({ server: { dashboard: { tokenEnv: 'UNSET' } } }).problems).toEqual([
       { path: 'server.dashboard.tokenEnv', message: 'environment variable UNSET is not set' },
     ]);
