@@ -14,7 +14,7 @@ export const TIERS: readonly (readonly string[])[] = [
   ['model', 'objects', 'config', 'log'], // T0 base vocabulary
   ['load', 'fleet', 'placement', 'override', 'validate', 'render'], // T1 the pure compiler
   ['state', 'live', 'source', 'kube', 'output', 'generate'], // T2 state and adapters
-  ['reconcile', 'targets', 'plan', 'diff'], // T3 engine and review
+  ['reconcile', 'targets', 'plan', 'diff', 'view'], // T3 engine and review
   ['cli', 'server', 'ha'], // T4 applications
 ];
 

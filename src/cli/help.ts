@@ -76,6 +76,21 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
       { flag: '--config FILE', text: "the reconciler's flotilla.yaml: judge both sides by its scope" },
     ],
   },
+  report: {
+    summary: 'one self-contained HTML file of a render, or of a plan with --base',
+    usage: 'flotilla report [fleet flags] [--out FILE] | flotilla report --base REF [--head REF] [--out FILE] [plan flags]',
+    description:
+      'The placement matrix (base → head with the changed cells highlighted), the risks and the diagnostics; no network when viewed. ' +
+      'Exit 1 when the (head) revision has errors — the report is written all the same.',
+    flags: [
+      ...FLEET,
+      { flag: '--out FILE', text: 'where to write it (default: flotilla-report.html; - for stdout)' },
+      { flag: '--base REF', text: 'report the plan from this revision to --head instead of one render' },
+      { flag: '--head REF', text: 'the pull request (default: the working tree); with --base' },
+      { flag: '--max-move PCT', text: 'warn when more than PCT% of a workload’s replicas move (default: 50); with --base' },
+      { flag: '--fresh', text: 'schedule the head from scratch; with --base' },
+    ],
+  },
   diff: {
     summary: 'CI dry run: desired state against the status branch or the live clusters',
     usage: 'flotilla diff [--repo DIR] [--ref REF] [--format text|json|github] [--kubeconfig FILE ...]',

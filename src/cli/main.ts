@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   get: async () => (await import('./commands/get.js')).getCommand,
   plan: async () => (await import('./commands/plan.js')).planCommand,
   reconcile: async () => (await import('./commands/reconcile.js')).reconcileCommand,
+  report: async () => (await import('./commands/report.js')).reportCommand,
   render: async () => (await import('./commands/render.js')).renderCommand,
   status: async () => (await import('./commands/status.js')).statusCommand,
   validate: async () => (await import('./commands/validate.js')).validateCommand,

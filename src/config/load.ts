@@ -43,6 +43,8 @@ export interface LoadedConfig {
   credentials: SourceCredentials | null;
   /** The push webhook's shared secret, read from `server.webhook.secretEnv` (null: none). Never logged. */
   webhookSecret: string | null;
+  /** The dashboard's bearer token, read from `server.dashboard.tokenEnv` (null: none). Never logged. */
+  dashboardToken: string | null;
 }
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -84,6 +86,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   let config: ReconcileConfig | null = null;
   let credentials: SourceCredentials | null = null;
   let webhookSecret: string | null = null;
+  let dashboardToken: string | null = null;
   if (problems.length === 0) {
     const root = v.object(raw, '', true) ?? {};
     v.known(root, '', ['source', 'status', 'targets', 'safety', 'scope', 'kustomize', 'generators', 'log', 'server', 'ha']);
@@ -135,6 +138,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
       problems,
     );
     webhookSecret = service.webhookSecret;
+    dashboardToken = service.dashboardToken ?? null;
     if (source)
       config = {
         file,
@@ -158,7 +162,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
       { file, problems },
     );
   }
-  return { config, credentials, webhookSecret };
+  return { config, credentials, webhookSecret, dashboardToken };
 }
 
 /** `kustomize:` and `generators:` (docs/guide/configuration.md): commands as argument lists, never a shell line. */

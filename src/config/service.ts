@@ -18,7 +18,22 @@ export interface ServerConfig {
     maxBodyBytes: number;
     rateLimit: { burst: number; perSecond: number };
   } | null;
+  /** null: no dashboard. */
+  dashboard: DashboardConfig | null;
 }
+
+/** `server.dashboard`: the read-only dashboard on a listener of its own (loopback unless configured). */
+export interface DashboardConfig {
+  host: string;
+  port: number;
+  /** URL path it is served under, with a leading and trailing slash ("/", "/flotilla/"). */
+  path: string;
+  /** Environment variable holding the bearer token the API and events require (null: none). */
+  tokenEnv: string | null;
+}
+
+/** Loopback: the dashboard shows the whole fleet, so it is reachable from elsewhere only when configured. */
+export const DEFAULT_DASHBOARD_LISTEN = '127.0.0.1:8090';
 
 export interface HaConfig {
   shards: number;
@@ -39,6 +54,8 @@ export interface ServiceSections {
   ha: HaConfig | null;
   /** The webhook secret read from `server.webhook.secretEnv` (never logged, never in the config). */
   webhookSecret: string | null;
+  /** The dashboard's bearer token read from `server.dashboard.tokenEnv` (never logged, never in the config). */
+  dashboardToken?: string | null;
 }
 
 /** 25 s: under Kubernetes' default terminationGracePeriodSeconds of 30. */
@@ -58,16 +75,17 @@ export function readServiceSections(
   const check = new Checker(problems);
   let server: ServerConfig | null = null;
   let webhookSecret: string | null = null;
+  let dashboardToken: string | null = null;
   if (raw.server !== undefined) {
     if (!isMap(raw.server)) check.fail('server', 'must be a mapping');
-    else ({ server, webhookSecret } = readServer(raw.server, check, opts.env));
+    else ({ server, webhookSecret, dashboardToken } = readServer(raw.server, check, opts.env));
   }
   let ha: HaConfig | null = null;
   if (raw.ha !== undefined) {
     if (!isMap(raw.ha)) check.fail('ha', 'must be a mapping');
     else ha = readHa(raw.ha, check, (p) => opts.resolve(p));
   }
-  return { server, ha, webhookSecret };
+  return { server, ha, webhookSecret, dashboardToken };
 }
 
 /** Typed reads of config values: a wrong value is a problem at its dot-path and reads as undefined. */
@@ -107,12 +125,15 @@ function readServer(
   s: Record<string, unknown>,
   check: Checker,
   env: NodeJS.ProcessEnv | null,
-): { server: ServerConfig; webhookSecret: string | null } {
-  check.known(s, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook']);
-  const listen = check.str(s.listen, 'server.listen') ?? '0.0.0.0:8080';
-  const m = /^(.*):(\d{1,5})$/.exec(listen);
-  const port = m ? Number(m[2]) : NaN;
-  if (!m || port > 65535) check.fail('server.listen', `must be host:port, e.g. "0.0.0.0:8080" (got "${listen}")`);
+): { server: ServerConfig; webhookSecret: string | null; dashboardToken: string | null } {
+  check.known(s, 'server', ['listen', 'shutdownTimeoutSeconds', 'webhook', 'dashboard']);
+  const { host, port } = readListen(check.str(s.listen, 'server.listen') ?? '0.0.0.0:8080', 'server.listen', check, 8080);
+  let dashboard: DashboardConfig | null = null;
+  let dashboardToken: string | null = null;
+  if (s.dashboard !== undefined) {
+    if (!isMap(s.dashboard)) check.fail('server.dashboard', 'must be a mapping');
+    else ({ dashboard, dashboardToken } = readDashboard(s.dashboard, check, env));
+  }
   let webhook: ServerConfig['webhook'] = null;
   let webhookSecret: string | null = null;
   if (s.webhook !== undefined) {
@@ -121,13 +142,52 @@ function readServer(
   }
   const shutdownTimeoutSeconds =
     check.num(s.shutdownTimeoutSeconds, 'server.shutdownTimeoutSeconds', 1, 3600) ?? DEFAULT_SHUTDOWN_TIMEOUT_SECONDS;
-  const server = {
+  // The dashboard has a listener of its own: the same port would fail at start with EADDRINUSE.
+  const overlaps = (a: string, b: string) => a === b || a === '0.0.0.0' || b === '0.0.0.0' || a === '::' || b === '::';
+  if (dashboard && dashboard.port !== 0 && dashboard.port === port && overlaps(dashboard.host, host))
+    check.fail('server.dashboard.listen', `must not be the port of server.listen (${port}): the dashboard has a listener of its own`);
+  const server = { host, port, shutdownTimeoutSeconds, webhook, dashboard };
+  return { server, webhookSecret, dashboardToken };
+}
+
+/** "host:port" (IPv6 in brackets) → its parts; a malformed one is a problem at `at` and reads as the default. */
+function readListen(listen: string, at: string, check: Checker, defaultPort: number): { host: string; port: number } {
+  const m = /^(.*):(\d{1,5})$/.exec(listen);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) check.fail(at, `must be host:port, e.g. "0.0.0.0:${defaultPort}" (got "${listen}")`);
+  return {
     host: m ? m[1]!.replace(/^\[|\]$/g, '') || '0.0.0.0' : '0.0.0.0',
-    port: Number.isFinite(port) ? port : 8080,
-    shutdownTimeoutSeconds,
-    webhook,
+    port: Number.isFinite(port) && port <= 65535 ? port : defaultPort,
   };
-  return { server, webhookSecret };
+}
+
+/** `server.dashboard`: listen address (loopback by default), URL path, and the bearer token's variable (read here). */
+function readDashboard(
+  d: Record<string, unknown>,
+  check: Checker,
+  env: NodeJS.ProcessEnv | null,
+): { dashboard: DashboardConfig; dashboardToken: string | null } {
+  check.known(d, 'server.dashboard', ['listen', 'path', 'tokenEnv']);
+  const { host, port } = readListen(
+    check.str(d.listen, 'server.dashboard.listen') ?? DEFAULT_DASHBOARD_LISTEN,
+    'server.dashboard.listen',
+    check,
+    8090,
+  );
+  const rawPath = check.str(d.path, 'server.dashboard.path') ?? '/';
+  if (!/^\/[A-Za-z0-9._~/-]*$/.test(rawPath) || rawPath.includes('//'))
+    check.fail('server.dashboard.path', `must be a URL path starting with "/" of letters, digits and . _ ~ - / (got "${rawPath}")`);
+  const tokenEnv = check.str(d.tokenEnv, 'server.dashboard.tokenEnv') ?? null;
+  if (tokenEnv !== null && !ENV_NAME.test(tokenEnv)) check.fail('server.dashboard.tokenEnv', 'must be an environment variable name');
+  let dashboardToken: string | null = null;
+  if (tokenEnv !== null && env !== null) {
+    const value = env[tokenEnv];
+    if (!value) check.fail('server.dashboard.tokenEnv', `environment variable ${tokenEnv} is not set`);
+    else if (value.length < 16) check.fail('server.dashboard.tokenEnv', `the token in ${tokenEnv} is shorter than 16 characters`);
+    else dashboardToken = value;
+  }
+  const path = rawPath.endsWith('/') ? rawPath : `${rawPath}/`;
+  return { dashboard: { host, port, path, tokenEnv }, dashboardToken };
 }
 
 /** `server.webhook`: the secret's environment variable (read here) or allowUnsigned, and the limits. */

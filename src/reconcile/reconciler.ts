@@ -17,6 +17,8 @@ import type { Logger } from 'pino';
 import type { ReconcileConfig } from '../config/schema.js';
 import type { LiveFleet } from '../live/live-fleet.js';
 import { summarize, type SourceRepository } from '../source/remote.js';
+import type { ObjectStore } from '../source/objects.js';
+import type { RenderResult } from '../render/render-fleet.js';
 import type { ReconcileStatus } from '../state/document.js';
 import type { FleetInfo, Target } from '../targets/target.js';
 import {
@@ -87,6 +89,16 @@ export class Reconciler {
   /** The last status this reconciler knows (read from the branch or written by it). */
   get status(): ReconcileStatus | null {
     return knownStatus(this.state.revisions);
+  }
+
+  /** The last render (null before the first pass rendered): what the dashboard draws. */
+  get lastRender(): RenderResult | null {
+    return this.state.render.last?.result ?? null;
+  }
+
+  /** The status branch's tip as this process knows it, and the object store to read its history from. */
+  get statusBranch(): { tip: string | null; objects: ObjectStore } {
+    return { tip: this.state.revisions.statusTip, objects: this.ctx.git.objects };
   }
 
   // Cluster isolation (docs/design/pass-stages.md "Slow clusters"): the service lets slow clusters

@@ -16,6 +16,11 @@ import { ReconcileLoop, type Reconcilable } from '../reconcile/loop.js';
 import type { ReconcileStatus } from '../state/document.js';
 import type { Target } from '../targets/target.js';
 import type { HaConfig, ServiceSections } from '../config/service.js';
+import type { UnhealthyObject } from '../reconcile/context.js';
+import type { RenderResult } from '../render/render-fleet.js';
+import type { ObjectStore } from '../source/objects.js';
+import { readHistory, type HistoryEntry } from '../state/history.js';
+import { startDashboard, type DashboardSource, type RunningDashboard } from './dashboard.js';
 import { Readiness } from './http.js';
 import { createMetrics, type FlotillaMetrics } from './metrics.js';
 import { runService, type ServiceResult } from './service.js';
@@ -100,6 +105,9 @@ export const PASS_DEADLINE_MS = 30_000;
 /** What the service needs of the reconciler beyond its passes: cluster isolation and settling it before shutdown. */
 export interface ServedReconciler extends Reconcilable {
   readonly status: ReconcileStatus | null;
+  /** For the dashboard: the last render, and the status branch to read the history from. */
+  readonly lastRender?: RenderResult | null;
+  readonly statusBranch?: { tip: string | null; objects: ObjectStore };
   applyInBackground?(deadlineMs: number): void;
   settle?(opts?: { dropQueued?: boolean }): Promise<void>;
 }
@@ -118,16 +126,33 @@ export async function serveReconciler(opts: {
   onLoop?(loop: ReconcileLoop): void;
   /** How long a pass waits for its clusters (default PASS_DEADLINE_MS). */
   passDeadlineMs?: number;
+  /** Receives the dashboard once it listens (e.g. to learn its port). */
+  onDashboard?(dashboard: RunningDashboard): void;
 }): Promise<ServiceResult> {
   const { sections, metrics } = opts;
   const readiness = new Readiness();
   opts.reconciler.applyInBackground?.(opts.passDeadlineMs ?? PASS_DEADLINE_MS);
+  let unhealthy: readonly UnhealthyObject[] = [];
+  const dashboard = sections.server?.dashboard
+    ? await startDashboard({
+        listen: { host: sections.server.dashboard.host, port: sections.server.dashboard.port },
+        path: sections.server.dashboard.path,
+        token: sections.dashboardToken ?? null,
+        source: dashboardSource(opts.reconciler, () => unhealthy),
+        log: opts.log.child({ component: 'dashboard' }),
+      })
+    : null;
+  if (dashboard) opts.onDashboard?.(dashboard);
   const loop = new ReconcileLoop(opts.reconciler, {
     schedule: opts.schedule,
     log: opts.log,
     onOutcome: (o) => {
       readiness.observe(o);
       metrics.recordOutcome(o);
+      // A poll that found nothing new changes nothing a page shows.
+      if (o.skipped) return;
+      unhealthy = o.unhealthy;
+      dashboard?.notify({ revision: o.revision, phase: o.phase, reason: o.reason });
     },
   });
   opts.onLoop?.(loop);
@@ -139,26 +164,52 @@ export async function serveReconciler(opts: {
         rateLimit: sections.server.webhook.rateLimit,
       }
     : null;
-  return runService({
-    // Stopping waits for the pass and then for cluster runs still going in the background: they
-    // finish (within the shutdown bound) before the leases are released; work queued behind them
-    // does not start (the next start, or the replica taking the shard, applies it).
-    loop: {
-      startSchedule: () => loop.startSchedule(),
-      trigger: () => loop.trigger(),
-      stop: async () => {
-        await loop.stop();
-        await opts.reconciler.settle?.({ dropQueued: true });
+  try {
+    return await runService({
+      // Stopping waits for the pass and then for cluster runs still going in the background: they
+      // finish (within the shutdown bound) before the leases are released; work queued behind them
+      // does not start (the next start, or the replica taking the shard, applies it).
+      loop: {
+        startSchedule: () => loop.startSchedule(),
+        trigger: () => loop.trigger(),
+        stop: async () => {
+          await loop.stop();
+          await opts.reconciler.settle?.({ dropQueued: true });
+        },
       },
+      readiness,
+      metrics,
+      server: sections.server ? { listen: { host: sections.server.host, port: sections.server.port }, webhook } : null,
+      shards: opts.shards,
+      stopSignal: opts.stopSignal,
+      ...(sections.server ? { shutdownTimeoutMs: sections.server.shutdownTimeoutSeconds * 1000 } : {}),
+      log: opts.log,
+    });
+  } finally {
+    await dashboard?.close();
+  }
+}
+
+/** The dashboard's view of a served reconciler: last render and status, the last pass's unhealthy objects, the status branch's history. */
+function dashboardSource(reconciler: ServedReconciler, unhealthy: () => readonly UnhealthyObject[]): DashboardSource {
+  // Commits never change: the history is read again only when the branch moved.
+  let read: { tip: string; limit: number; entries: Promise<HistoryEntry[]> } | null = null;
+  return {
+    render: () => reconciler.lastRender ?? null,
+    status: () => reconciler.status,
+    unhealthy,
+    history: (limit) => {
+      const branch = reconciler.statusBranch;
+      if (!branch?.tip) return Promise.resolve([]);
+      if (read?.tip !== branch.tip || read.limit !== limit) {
+        const entries = readHistory(branch.objects, branch.tip, limit);
+        read = { tip: branch.tip, limit, entries };
+        // A failed read is not kept: the next request tries again.
+        entries.catch(() => (read = null));
+      }
+      return read.entries;
     },
-    readiness,
-    metrics,
-    server: sections.server ? { listen: { host: sections.server.host, port: sections.server.port }, webhook } : null,
-    shards: opts.shards,
-    stopSignal: opts.stopSignal,
-    ...(sections.server ? { shutdownTimeoutMs: sections.server.shutdownTimeoutSeconds * 1000 } : {}),
-    log: opts.log,
-  });
+  };
 }
 
 /** Metrics for a service: per-cluster counts from the sharded target when sharding is on. */

@@ -16,6 +16,7 @@ describe('server: and ha: config sections', () => {
       port: 8080,
       shutdownTimeoutSeconds: 25,
       webhook: { secretEnv: 'HOOK', allowUnsigned: false, maxBodyBytes: 1048576, rateLimit: { burst: 10, perSecond: 1 } },
+      dashboard: null,
     });
     expect(sections.webhookSecret).toBe('a-secret-of-16-chars');
     expect(sections.ha).toMatchObject({
@@ -68,5 +69,37 @@ describe('server: and ha: config sections', () => {
   it('server.shutdownTimeoutSeconds: 8 is kept; 0 is refused with its path', () => {
     expect(read({ server: { shutdownTimeoutSeconds: 8 } }).sections.server!.shutdownTimeoutSeconds).toBe(8);
     expect(read({ server: { shutdownTimeoutSeconds: 0 } }).problems.map((p) => p.path)).toEqual(['server.shutdownTimeoutSeconds']);
+  });
+
+  it('server.dashboard: loopback 127.0.0.1:8090 at / by default; path gets its trailing slash; the token is read from its variable', () => {
+    const defaults = read({ server: { dashboard: {} } });
+    expect(defaults.problems).toEqual([]);
+    expect(defaults.sections.server?.dashboard).toEqual({ host: '127.0.0.1', port: 8090, path: '/', tokenEnv: null });
+    expect(defaults.sections.dashboardToken).toBeNull();
+    const set = read(
+      { server: { dashboard: { listen: '0.0.0.0:9000', path: '/flotilla', tokenEnv: 'DASH' } } },
+      { DASH: 'a-token-of-16-characters' },
+    );
+    expect(set.problems).toEqual([]);
+    expect(set.sections.server?.dashboard).toEqual({ host: '0.0.0.0', port: 9000, path: '/flotilla/', tokenEnv: 'DASH' });
+    expect(set.sections.dashboardToken).toBe('a-token-of-16-characters');
+  });
+
+  it('server.dashboard problems with their paths, and the token never in a message', () => {
+    const { problems } = read(
+      { server: { dashboard: { listen: 'nope', path: 'no-slash', tokenEnv: 'DASH', open: true } } },
+      { DASH: 'short-secret' },
+    );
+    expect(problems.map((p) => p.path).sort()).toEqual([
+      'server.dashboard.listen',
+      'server.dashboard.open',
+      'server.dashboard.path',
+      'server.dashboard.tokenEnv',
+    ]);
+    expect(JSON.stringify(problems)).not.toContain('short-secret');
+    expect(read({ server: { listen: '0.0.0.0:8090', dashboard: {} } }).problems.map((p) => p.path)).toEqual(['server.dashboard.listen']);
+    expect(read({ server: { dashboard: { tokenEnv: 'UNSET' } } }).problems).toEqual([
+      { path: 'server.dashboard.tokenEnv', message: 'environment variable UNSET is not set' },
+    ]);
   });
 });

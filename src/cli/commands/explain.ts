@@ -1,13 +1,12 @@
 // flotilla explain KIND/NAMESPACE/NAME: why each cluster was chosen or filtered out, and how the
 // replicas were computed (Karmada's "0/7 clusters are available: ..." plus the arithmetic).
 import { FlotillaError } from '../../model/diagnostics.js';
-import type { FleetModel, PlacementResult } from '../../model/types.js';
-import { buildClaimIndex, claimants, lossReason, specificityText } from '../../placement/claim.js';
+import type { PlacementResult } from '../../model/types.js';
+import { policyContest, type PolicyContest } from '../../placement/contest.js';
 import { placementJson } from '../../render/contract.js';
 import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
-import { describeRef, versionedKey } from '../../objects/identity.js';
-import { refOf } from '../../placement/schedule.js';
+import { describeRef } from '../../objects/identity.js';
 
 const USAGE = `flotilla explain KIND/NAMESPACE/NAME ${FLEET_FLAGS_USAGE} [--format text|json]`;
 
@@ -33,39 +32,6 @@ export function findPlacement(placements: readonly PlacementResult[], target: st
     );
   }
   return found[0]!;
-}
-
-/** A policy that selects the explained resource: the one that claims it, or one that lost it and why. */
-export interface PolicyContest {
-  kind: string;
-  namespace: string;
-  name: string;
-  priority: number;
-  /** How its best selector selects the resource: "by name", "by label", "by kind". */
-  selects: string;
-  claims: boolean;
-  /** Why it does not claim the resource (absent for the one that does). */
-  lostBecause?: string;
-}
-
-/**
- * Every PropagationPolicy and ClusterPropagationPolicy that selects the placed resource, the
- * claiming one first (docs/reference/semantics.md §2): a policy that loses has no effect on it, and
- * `explain` says so instead of leaving it unmentioned.
- */
-export function policyContest(model: FleetModel, p: PlacementResult): PolicyContest[] {
-  const resource = model.resources.find((m) => versionedKey(refOf(m)) === versionedKey(p.resource));
-  if (!resource) return [];
-  const all = claimants(buildClaimIndex(model), resource);
-  return all.map((c, i) => ({
-    kind: c.policy.kind,
-    namespace: c.policy.namespace,
-    name: c.policy.name,
-    priority: c.policy.priority,
-    selects: specificityText(c.implicitPriority),
-    claims: i === 0,
-    ...(i === 0 ? {} : { lostBecause: lossReason(all[0]!, c) }),
-  }));
 }
 
 /** The text report of one placement; `contest` (policyContest) adds the policies that lost it, when there are any. */

@@ -5,7 +5,8 @@ import { FlotillaError } from '../../model/diagnostics.js';
 import { readFleetDirectory } from '../../load/files.js';
 import type { SourceFile } from '../../load/parse.js';
 import { readRevisionFiles, resolveRevision } from '../../source/git-revision.js';
-import { renderFleet } from '../../render/render-fleet.js';
+import { renderFleet, type RenderResult } from '../../render/render-fleet.js';
+import type { PlanReport } from '../../plan/types.js';
 import { computePlan, DEFAULT_MAX_MOVE, planExitCode, previousFromRender } from '../../plan/compute.js';
 import { formatPlanJson } from '../../plan/format-json.js';
 import { formatPlanMarkdown } from '../../plan/format-markdown.js';
@@ -53,6 +54,45 @@ async function readSide(
   }
 }
 
+/** The flags both `plan` and `report --base` read to compute a plan. */
+export interface PlanFlags {
+  base: string;
+  head?: string;
+  repo?: string;
+  path?: string;
+  'max-move'?: string;
+  fresh?: boolean;
+  observed?: string;
+  previous?: string;
+  config?: string;
+}
+
+/** Both renders and the plan between them, as `flotilla plan` computes them from its flags. */
+export async function planFromFlags(values: PlanFlags): Promise<{ base: RenderResult; head: RenderResult; report: PlanReport }> {
+  const maxMove = parseMaxMove(values['max-move']);
+  const dir = path.resolve(values.repo ?? '.');
+  const cache = {};
+  // Both sides under the operator's scope: a pull request that steps out of its lane shows SCOPE_DENIED at file:line.
+  const config = await readConfigFlag(values.config);
+  const scope = config?.scope ?? defaultScope();
+  const build = config?.build ?? defaultBuildConfig();
+
+  let baseSource = await readSide(dir, values.base, values.path, '--base', cache, build);
+  let headSource = await readSide(dir, values.head, values.path, '--head', cache, build);
+  // The reconciler's view of the live clusters (capacity, failover) and its placements, for both sides.
+  const observed = values.observed ? await readObserved(values.observed, dir) : null;
+  if (observed) {
+    baseSource = { ...baseSource, files: withObservation(baseSource.files, observed.clusters) };
+    headSource = { ...headSource, files: withObservation(headSource.files, observed.clusters) };
+  }
+  const base = withScope(renderFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) }), scope);
+  const onBase = !values.fresh;
+  const head = withScope(renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }), scope);
+  const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });
+
+  return { base, head, report };
+}
+
 /** Prints the plan; exit 0 no change, 2 changes, 1 head has errors (or a revision cannot be read). */
 export const planCommand: Command = async (argv, io) => {
   const { values, positionals } = parseFlags(
@@ -74,26 +114,7 @@ export const planCommand: Command = async (argv, io) => {
   if (positionals.length > 0) throw new FlotillaError('USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
   if (!values.base) throw new FlotillaError('USAGE', `--base is required (the revision the pull request merges into)\nusage: ${USAGE}`);
   const format = checkFormat(values.format, ['markdown', 'text', 'json'] as const, 'text');
-  const maxMove = parseMaxMove(values['max-move']);
-  const dir = path.resolve(values.repo ?? '.');
-  const cache = {};
-  // Both sides under the operator's scope: a pull request that steps out of its lane shows SCOPE_DENIED at file:line.
-  const config = await readConfigFlag(values.config);
-  const scope = config?.scope ?? defaultScope();
-  const build = config?.build ?? defaultBuildConfig();
-
-  let baseSource = await readSide(dir, values.base, values.path, '--base', cache, build);
-  let headSource = await readSide(dir, values.head, values.path, '--head', cache, build);
-  // The reconciler's view of the live clusters (capacity, failover) and its placements, for both sides.
-  const observed = values.observed ? await readObserved(values.observed, dir) : null;
-  if (observed) {
-    baseSource = { ...baseSource, files: withObservation(baseSource.files, observed.clusters) };
-    headSource = { ...headSource, files: withObservation(headSource.files, observed.clusters) };
-  }
-  const base = withScope(renderFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) }), scope);
-  const onBase = !values.fresh;
-  const head = withScope(renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }), scope);
-  const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });
+  const { report } = await planFromFlags({ ...values, base: values.base });
 
   if (format === 'json') io.stdout(formatPlanJson(report));
   else if (format === 'markdown') io.stdout(formatPlanMarkdown(report));

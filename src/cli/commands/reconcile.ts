@@ -85,7 +85,11 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
     if (!values.config || positionals.length > 0) throw new FlotillaError('USAGE', `reconcile needs --config FILE\nusage: ${USAGE}`);
     const waitMs = waitFlag(values.wait, { once: values.once ?? false, dryRun: values['dry-run'] ?? false });
     const loaded = await readConfigFile(values.config, deps.env);
-    const secrets = [...(loaded.credentials ? [loaded.credentials.password] : []), ...(loaded.webhookSecret ? [loaded.webhookSecret] : [])];
+    const secrets = [
+      ...(loaded.credentials ? [loaded.credentials.password] : []),
+      ...(loaded.webhookSecret ? [loaded.webhookSecret] : []),
+      ...(loaded.dashboardToken ? [loaded.dashboardToken] : []),
+    ];
     const log = createLogger({
       json: deps.json ?? !io.isTTY,
       write: io.stderr,
@@ -136,7 +140,7 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
         reconciler,
         schedule: config.source.schedule,
         branch: config.source.branch,
-        sections: { server: config.server, ha: config.ha, webhookSecret: loaded.webhookSecret },
+        sections: { server: config.server, ha: config.ha, webhookSecret: loaded.webhookSecret, dashboardToken: loaded.dashboardToken },
         shards,
         metrics,
         stopSignal,
