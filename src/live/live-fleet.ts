@@ -33,6 +33,9 @@ import {
   type LivePhase,
 } from './live-status.js';
 import { observedClustersFile, type ObservedCluster } from './observed.js';
+import { readWorkloads } from './workloads.js';
+import type { ObjectRef } from '../objects/identity.js';
+import type { WorkloadReading } from '../traffic/decide.js';
 
 /** What one observation found: per cluster, plus failover's state and what changed. */
 export interface FleetObservation {
@@ -76,6 +79,8 @@ export interface LiveFleet {
   close(): void;
   /** Cluster isolation: observe() stops waiting for slow clusters (LiveClusters.applyInBackground). */
   applyInBackground?(deadlineMs: number): void;
+  /** Ready replicas of workloads on clusters, for adaptive weights and canary checks (live/workloads.ts). */
+  readWorkloads?(requests: ReadonlyArray<{ cluster: string; ref: ObjectRef }>): Promise<Map<string, WorkloadReading>>;
 }
 
 /**
@@ -130,6 +135,10 @@ export class LiveClusters implements LiveFleet {
     private readonly pool: ClusterPool,
     private readonly opts: LiveClustersOptions,
   ) {}
+
+  readWorkloads(requests: ReadonlyArray<{ cluster: string; ref: ObjectRef }>): Promise<Map<string, WorkloadReading>> {
+    return readWorkloads((cluster) => this.pool.client(cluster), requests, this.pool.parallelism());
+  }
 
   get clusterConditions(): ClusterCondition[] {
     return [...this.conditions.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1));
