@@ -293,3 +293,34 @@ export function decideTraffic(input: TrafficInput): TrafficDecision {
     problems,
   };
 }
+
+/**
+ * The decisions a recorded pass made (traffic.yaml), for the same revision rendered offline
+ * (`render --observed auto`): the recorded effective weights of routes whose destinations are still
+ * the same, and the recorded canary states of workloads still under a rollout. Nothing is decided
+ * anew: this reproduces what the reconciler applied.
+ */
+export function replayTraffic(
+  input: Pick<TrafficInput, 'model' | 'placements' | 'declarations'>,
+  record: TrafficRecord,
+): { routes: RouteWeights[]; canaries: CanaryRender[] } {
+  const routes = adaptiveRoutes(input).flatMap((route) => {
+    const vsName = `${route.vs.vs.namespace}/${route.vs.vs.name}`;
+    const r = record.routes.find((x) => x.virtualService === vsName && x.route === `${route.routeKind}[${route.index}]`);
+    if (!r || r.destinations.map((d) => d.name).join() !== route.destinations.map((d) => d.name).join()) return [];
+    return [
+      {
+        vsKey: objectKey(refOf(route.vs.vs)),
+        routeKind: route.routeKind,
+        index: route.index,
+        weights: r.destinations.map((d) => d.effective),
+      },
+    ];
+  });
+  const byKey = placementsByKey(input.placements);
+  const canaries = input.declarations.rollouts.flatMap((r) => {
+    const state = record.canaries.find((c) => c.workload === r.key);
+    return state ? [{ rollout: r, state, canaryClusters: canaryClustersOf(state, workloadClusters(r, byKey)) }] : [];
+  });
+  return { routes, canaries };
+}

@@ -124,6 +124,7 @@ export function adaptiveWeights(
   steps.push(`Webster over 100 → ${computed.join('/')}`);
   if (previous && previous.length === computed.length) {
     const moved = Math.max(...computed.map((w, i) => Math.abs(w - previous[i]!)));
+    if (moved === 0) return { weights: computed, steps };
     const emptied = computed.some((w, i) => (w === 0) !== (previous[i] === 0));
     if (!emptied && moved < settings.hysteresis) {
       steps.push(`largest move ${moved} < hysteresis ${settings.hysteresis}: keep ${previous.join('/')}`);

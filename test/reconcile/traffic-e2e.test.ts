@@ -12,6 +12,10 @@ import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { FIXTURES } from '../helpers/fleet.js';
 import { VIRTUAL_SERVICE_CRD } from '../kube/harness.js';
 import { captureLogger, configFrom, kubernetesConfigYaml, reconcilerFor } from './harness.js';
+import { fakeIO } from '../helpers/cli.js';
+import { renderFromOptions } from '../../src/cli/input.js';
+import { explainCommand } from '../../src/cli/commands/explain.js';
+import { planCommand } from '../../src/cli/commands/plan.js';
 
 afterAll(cleanupRepos);
 
@@ -88,6 +92,19 @@ describe('adaptive weights on live clusters', () => {
       effective: 0,
     });
     expect(record.routes[0].steps.join('\n')).toContain('Webster over 100 → 100/0');
+    // Offline, from the status branch: render reproduces the applied weights, explain shows the arithmetic.
+    const head = (await git(dir, 'rev-parse', 'HEAD')).trim();
+    const offline = await renderFromOptions({ repo: dir, ref: head, observed: 'auto', previous: 'auto' });
+    const rendered = offline.manifests['cluster-a']!.find((o) => o.kind === 'VirtualService') as Obj;
+    const live = fleet.servers
+      .get('cluster-a')!
+      .getObject('networking.istio.io/v1beta1', 'VirtualService', 'default', 'reviews-route') as Obj;
+    expect(rendered.spec).toEqual(live.spec);
+    const io = fakeIO();
+    await explainCommand(['VirtualService/default/reviews-route', '--repo', dir, '--observed', 'auto', '--previous', 'auto'], io);
+    expect(io.out).toContain('traffic (recorded by the reconciler):\n  http[0]: declared 90/10 → effective 100/0\n');
+    expect(io.out).toContain('reviews.prod.svc.cluster.local/v2: weight 10, ready 0/0');
+    expect(io.out).toContain('    - declared × share × factor = 90/0\n');
 
     // cluster-b answers again: back to 90/10 everywhere.
     fleet.servers.get('cluster-b')!.clearFaults();
@@ -140,6 +157,16 @@ describe('a canary across the fleet (Kurator rolloutPolicy: stepWeight 10, maxWe
     await reconciler.reconcileOnce();
     expect(weightsOn(fleet, 'cluster-a', 'podinfo')).toEqual(['podinfo-primary=100', 'podinfo-canary=0']);
     expect(await canaryOf()).toMatchObject({ phase: 'Promoted', reason: 'CanaryPromoted' });
+
+    // The pull request's plan says which canary merging starts.
+    await git(dir, 'checkout', '-q', '-b', 'bump');
+    await commitFiles(dir, { '03-podinfo.yaml': withImage('6.0.1') }, 'podinfo 6.0.1');
+    const io = fakeIO();
+    await planCommand(['--repo', dir, '--base', 'main', '--head', 'bump', '--observed', 'auto'], io);
+    expect(io.out).toContain(
+      'traffic:\n  starts a canary of Deployment default/podinfo: weights 10, 20, 30, 40, 50, one step per 60s, first on cluster-a\n',
+    );
+    await git(dir, 'checkout', '-q', 'main');
 
     await commitFiles(dir, { '03-podinfo.yaml': withImage('6.0.1') }, 'podinfo 6.0.1');
     clock.advance(1_000);

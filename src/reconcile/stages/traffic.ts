@@ -9,6 +9,7 @@
 import { queryMetrics } from '../../live/prometheus.js';
 import { DiagnosticSink } from '../../model/diagnostics.js';
 import { sortForApply } from '../../render/render-fleet.js';
+import { withScope } from '../../validate/scope.js';
 import { parseTraffic, TRAFFIC_FILE } from '../../state/traffic.js';
 import { applyTraffic, renderedTemplates } from '../../traffic/apply.js';
 import { trafficDeclarations } from '../../traffic/declarations.js';
@@ -72,5 +73,8 @@ export async function trafficStage(ctx: PassContext, state: ReconcilerState, che
   const manifests = Object.fromEntries(
     Object.entries(applied).map(([cluster, list]) => [cluster, list === result.manifests[cluster] ? list : sortForApply(list)]),
   );
-  return { ...checked, result: { ...result, manifests } };
+  // What a rollout generates (Services, a VirtualService, the canary) answers to the operator's scope like the rest.
+  const scoped = withScope({ ...result, manifests }, ctx.config.scope);
+  const denied = scoped.diagnostics.filter((d) => !result.diagnostics.includes(d));
+  return { ...checked, result: scoped, diagnostics: [...checked.diagnostics, ...denied] };
 }
