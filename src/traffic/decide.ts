@@ -190,7 +190,9 @@ function decideRoute(route: Route, input: TrafficInput, problems: string[]): { w
   const vsName = `${route.vs.vs.namespace}/${route.vs.vs.name}`;
   const routeName = `${route.routeKind}[${route.index}]`;
   const previous = input.previous?.routes.find((r) => r.virtualService === vsName && r.route === routeName) ?? null;
-  const sameDestinations = previous?.destinations.map((d) => d.name).join() === route.destinations.map((d) => d.name).join();
+  // Hysteresis and kept weights hold only for the same route: a commit changing destinations or declared weights is applied at once.
+  const sameDestinations =
+    previous?.destinations.map((d) => `${d.name}=${d.declared}`).join() === route.destinations.map((d) => `${d.name}=${d.declared}`).join();
   const inputs: DestinationInput[] = route.destinations.map((d) => {
     let ready = 0;
     let desired = 0;

@@ -99,3 +99,13 @@ describe('decideTraffic', () => {
     });
   });
 });
+
+describe('decideTraffic and a commit changing the declared weights', () => {
+  it('applies the new declared weights at once, whatever the hysteresis band', async () => {
+    const files = await fixtureFiles('traffic/fleet');
+    const first = await pass(files, ALL_READY, null, 0);
+    const edited = editFile(editFile(files, '02-reviews.yaml', 'weight: 90', 'weight: 88'), '02-reviews.yaml', 'weight: 10', 'weight: 12');
+    const next = await pass(edited, ALL_READY, first.decision.record, 1000);
+    expect(next.decision.record.routes[0]!.destinations.map((d) => d.effective)).toEqual([88, 12]);
+  });
+});
