@@ -36,7 +36,7 @@ function problems(items: readonly Diagnostic[]): Expected[] {
 }
 
 /** Cases whose mistake only placing shows (docs/reference/semantics.md §2.1): loaded through renderFleet. */
-const RENDERED = new Set(['unselected-resource', 'selector-matches-nothing', 'shadowed-policy']);
+const RENDERED = new Set(['unselected-resource', 'selector-matches-nothing', 'shadowed-policy', 'rollout-invalid', 'traffic-invalid']);
 
 const CASES: Record<string, Expected[]> = {
   // YAML syntax: the document is skipped, loading goes on.
@@ -98,6 +98,9 @@ const CASES: Record<string, Expected[]> = {
   'constructor-patch-path': [['error', 'OVERRIDE_UNSAFE_PATH', 'override.yaml:14']],
   'override-rules-and-overriders': [['error', 'INVALID_POLICY', 'override.yaml:16']],
   'invalid-override-operator': [['error', 'OVERRIDE_INVALID', 'override.yaml:15']],
+  // Traffic annotations (docs/guide/traffic.md): the object is applied as declared.
+  'rollout-invalid': [['error', 'ROLLOUT_INVALID', 'fleet.yaml:22']],
+  'traffic-invalid': [['error', 'TRAFFIC_INVALID', 'fleet.yaml:23']],
   // KarmadaConfig.
   'invalid-tuning': [
     ['error', 'INVALID_CONFIG', 'karmada.yaml:7'],
