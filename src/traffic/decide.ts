@@ -142,8 +142,11 @@ function canaryTarget(r: RolloutDeclaration): ObjectRef {
 
 function canaryMetricRequests(r: RolloutDeclaration): MetricRequest[] {
   if (r.config.skipTrafficAnalysis) return [];
-  const vars = { namespace: r.workload.namespace, target: `${r.workload.name}-canary`, interval: `${r.config.checkIntervalSeconds}s` };
-  return r.config.metrics.map((m) => ({ key: `${m.name} ${JSON.stringify(vars)}`, metric: m.name, vars }));
+  return r.config.metrics.map((m) => {
+    const interval = `${m.intervalSeconds ?? r.config.checkIntervalSeconds}s`;
+    const vars = { namespace: r.workload.namespace, target: `${r.workload.name}-canary`, interval };
+    return { key: `${m.name} ${JSON.stringify(vars)}`, metric: m.name, vars };
+  });
 }
 
 /** The clusters a rollout's workload is placed on with replicas, sorted. */

@@ -14,6 +14,8 @@ export interface RolloutMetric {
   /** A check fails when the value is below min or above max (null: no bound). */
   min: number | null;
   max: number | null;
+  /** The query's window ({{ interval }}), seconds; null: the check interval. */
+  intervalSeconds: number | null;
 }
 
 /** Where the canary workload runs first: one cluster of the workload's placement, or all of them at once. */
@@ -172,13 +174,14 @@ function readMetrics(r: Reader, raw: unknown, path: FieldPath): RolloutMetric[] 
       if (metric) r.fail([...at, 'name'], 'a metric needs a name');
       return [];
     }
-    r.int(metric.intervalSeconds, [...at, 'intervalSeconds'], 1, 86_400);
+    const intervalSeconds = r.int(metric.intervalSeconds, [...at, 'intervalSeconds'], 1, 86_400);
     const range = r.map(metric.thresholdRange, [...at, 'thresholdRange'], ['min', 'max']);
     return [
       {
         name,
         min: range ? r.num(range.min, [...at, 'thresholdRange', 'min']) : null,
         max: range ? r.num(range.max, [...at, 'thresholdRange', 'max']) : null,
+        intervalSeconds,
       },
     ];
   });

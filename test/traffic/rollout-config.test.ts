@@ -22,8 +22,8 @@ describe('parseRolloutConfig', () => {
       checkIntervalSeconds: 90,
       checkFailedTimes: 2,
       metrics: [
-        { name: 'request-success-rate', min: 99, max: null },
-        { name: 'request-duration', min: null, max: 500 },
+        { name: 'request-success-rate', min: 99, max: null, intervalSeconds: 90 },
+        { name: 'request-duration', min: null, max: 500, intervalSeconds: 90 },
       ],
       rolloutTimeoutSeconds: 900,
       skipTrafficAnalysis: false,
