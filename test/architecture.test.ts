@@ -12,7 +12,7 @@ const src = path.join(root, 'src');
 /** The tiers, lowest first. A folder may import its own tier and those below it. */
 export const TIERS: readonly (readonly string[])[] = [
   ['model', 'objects', 'config', 'log'], // T0 base vocabulary
-  ['load', 'fleet', 'placement', 'override', 'validate', 'render'], // T1 the pure compiler
+  ['load', 'fleet', 'placement', 'override', 'validate', 'render', 'traffic'], // T1 the pure compiler
   ['state', 'live', 'source', 'kube', 'output', 'generate'], // T2 state and adapters
   ['reconcile', 'targets', 'plan', 'diff', 'view'], // T3 engine and review
   ['cli', 'server', 'ha'], // T4 applications

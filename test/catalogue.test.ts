@@ -49,6 +49,8 @@ const RENDERED = new Set([
   'shadowed-policy',
   'dependency-missing',
   'dependent-override-missing',
+  'rollout-invalid',
+  'traffic-invalid',
 ]);
 
 const CASES: Record<string, Expected[]> = {
@@ -114,6 +116,9 @@ const CASES: Record<string, Expected[]> = {
   'constructor-patch-path': [['error', 'OVERRIDE_UNSAFE_PATH', 'override.yaml:14']],
   'override-rules-and-overriders': [['error', 'INVALID_POLICY', 'override.yaml:16']],
   'invalid-override-operator': [['error', 'OVERRIDE_INVALID', 'override.yaml:15']],
+  // Traffic annotations (docs/guide/traffic.md): the object is applied as declared.
+  'rollout-invalid': [['error', 'ROLLOUT_INVALID', 'fleet.yaml:22']],
+  'traffic-invalid': [['error', 'TRAFFIC_INVALID', 'fleet.yaml:23']],
   // KarmadaConfig.
   'invalid-tuning': [
     ['error', 'INVALID_CONFIG', 'karmada.yaml:7'],

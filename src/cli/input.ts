@@ -1,11 +1,15 @@
 // Reads the fleet a command works on: the working tree of --repo, or a Git revision of it — and,
 // to reproduce the reconciler's split in CI, what it observed on the live clusters (--observed)
 // and the placements it recorded (--previous auto), both read from its status branch.
+import { parseTraffic, TRAFFIC_FILE } from '../state/traffic.js';
+import { applyTraffic } from '../traffic/apply.js';
+import { trafficDeclarations } from '../traffic/declarations.js';
+import { replayTraffic, type TrafficRecord } from '../traffic/decide.js';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readFleetDirectory } from '../load/files.js';
 import type { SourceFile } from '../load/parse.js';
-import { FlotillaError } from '../model/diagnostics.js';
+import { DiagnosticSink, FlotillaError } from '../model/diagnostics.js';
 import { evictFromPrevious } from '../live/failover.js';
 import {
   evictedByObservation,
@@ -24,7 +28,7 @@ import { withScope } from '../validate/scope.js';
 import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
-import { renderFleet, type RenderResult } from '../render/render-fleet.js';
+import { renderFleet, sortForApply, type RenderResult } from '../render/render-fleet.js';
 import type { PreviousPlacement } from '../model/types.js';
 
 /** The reconciler's status branch (docs/reference/contract.md). */
@@ -101,6 +105,8 @@ export interface ObservedInput {
   clusters: ObservedCluster[];
   /** Application failover's evictions recorded with the observation (absent: none). */
   evictions?: EvictionTask[];
+  /** The traffic decisions the reconciler recorded (traffic.yaml; `--observed auto` only), null: none. */
+  traffic?: TrafficRecord | null;
 }
 
 /**
@@ -149,7 +155,11 @@ export async function readObserved(value: string, repo: string, statusBranch?: s
     if (!tip) return null;
     const text = await tip.objects.readTextAt(tip.commit, OBSERVED_FILE);
     if (text === null) return null;
-    return parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`);
+    const trafficText = await tip.objects.readTextAt(tip.commit, TRAFFIC_FILE);
+    return {
+      ...parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`),
+      traffic: trafficText === null ? null : parseTraffic(trafficText),
+    };
   }
   let text: string;
   try {
@@ -197,6 +207,16 @@ export async function readPrevious(
 
 /** Reads and renders in one step, as most commands need, judged by the scope of `config` (the defaults without). */
 export async function renderFromOptions(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<RenderResult> {
+  return (await renderWithTraffic(opts)).result;
+}
+
+/**
+ * renderFromOptions, and with `--observed auto` the traffic decisions the reconciler recorded
+ * written into the render as it applied them (docs/guide/traffic.md "Where the numbers are").
+ */
+export async function renderWithTraffic(
+  opts: FleetSourceOptions & { previous?: string; config?: string },
+): Promise<{ result: RenderResult; traffic: TrafficRecord | null }> {
   const config = await readConfigFlag(opts.config);
   const scope = config?.scope ?? defaultScope();
   const { files, revision, observed } = await readFleetSource({ ...opts, build: config?.build ?? opts.build });
@@ -205,5 +225,18 @@ export async function renderFromOptions(opts: FleetSourceOptions & { previous?: 
     revision,
     previous: await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed }),
   });
-  return withScope(result, scope);
+  const traffic = observed?.traffic ?? null;
+  return { result: withScope(traffic ? withRecordedTraffic(result, traffic) : result, scope), traffic };
+}
+
+/** The render with the recorded traffic decisions written in (replayTraffic), as the reconciler applied them. */
+export function withRecordedTraffic(result: RenderResult, record: TrafficRecord): RenderResult {
+  const declarations = trafficDeclarations(result.model, new DiagnosticSink());
+  const { routes, canaries } = replayTraffic({ model: result.model, placements: result.placements, declarations }, record);
+  if (routes.length === 0 && canaries.length === 0) return result;
+  const applied = applyTraffic(result.manifests, routes, canaries);
+  const manifests = Object.fromEntries(
+    Object.entries(applied).map(([c, list]) => [c, list === result.manifests[c] ? list : sortForApply(list)]),
+  );
+  return { ...result, manifests };
 }

@@ -22,8 +22,11 @@ import {
   DEFAULT_SCHEDULE,
   DEFAULT_STATUS_BRANCH,
   DEFAULT_TIMEOUT_SECONDS,
+  DEFAULT_METRICS_TIMEOUT_SECONDS,
+  PREDEFINED_METRIC_QUERIES,
   TOKEN_USERNAME,
   type BuildConfig,
+  type MetricsConfig,
   type ReconcileConfig,
   type SourceConfig,
   type SourceCredentials,
@@ -89,7 +92,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
   let dashboardToken: string | null = null;
   if (problems.length === 0) {
     const root = v.object(raw, '', true) ?? {};
-    v.known(root, '', ['source', 'status', 'targets', 'safety', 'scope', 'kustomize', 'generators', 'log', 'server', 'ha']);
+    v.known(root, '', ['source', 'status', 'targets', 'safety', 'scope', 'kustomize', 'generators', 'log', 'server', 'ha', 'metrics']);
     const sourceRaw = v.object(root.source, 'source', true);
     const source = sourceRaw ? readSource(v, sourceRaw, opts.baseDir) : null;
     credentials = source && opts.env ? readCredentials(v, source, opts.env) : null;
@@ -139,6 +142,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
     );
     webhookSecret = service.webhookSecret;
     dashboardToken = service.dashboardToken ?? null;
+    const metrics = readMetrics(v, root.metrics);
     if (source)
       config = {
         file,
@@ -151,6 +155,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
         log: { level },
         server: service.server,
         ha: service.ha,
+        metrics,
       };
   }
   if (problems.length > 0 || !config) {
@@ -208,6 +213,31 @@ function readBuild(v: Validator, kustomizeRaw: unknown, generatorsRaw: unknown, 
     });
   });
   return build;
+}
+
+/** `metrics:`: Prometheus's http(s) URL (no credentials in it), a timeout, PromQL per metric name over the predefined ones. */
+function readMetrics(v: Validator, raw: unknown): MetricsConfig | null {
+  const metrics = v.object(raw, 'metrics', false);
+  if (!metrics) return null;
+  v.known(metrics, 'metrics', ['prometheus', 'queries']);
+  const prometheus = v.object(metrics.prometheus, 'metrics.prometheus', true) ?? {};
+  v.known(prometheus, 'metrics.prometheus', ['url', 'timeoutSeconds']);
+  const url = v.string(prometheus.url, 'metrics.prometheus.url', true) ?? '';
+  if (url && !/^https?:\/\/[^/@\s]+(\/.*)?$/.test(url))
+    v.fail('metrics.prometheus.url', `must be an http(s) URL without credentials, got ${JSON.stringify(redactUrl(url))}`);
+  const queries: Record<string, string> = { ...PREDEFINED_METRIC_QUERIES };
+  const rawQueries = v.object(metrics.queries, 'metrics.queries', false) ?? {};
+  for (const [name, q] of Object.entries(rawQueries)) {
+    const query = v.string(q, `metrics.queries.${name}`, true);
+    if (query) queries[name] = query;
+  }
+  return {
+    prometheus: {
+      url: url.replace(/\/+$/, ''),
+      timeoutSeconds: v.number(prometheus.timeoutSeconds, 'metrics.prometheus.timeoutSeconds', 0.1, 300) ?? DEFAULT_METRICS_TIMEOUT_SECONDS,
+    },
+    queries,
+  };
 }
 
 /** Query parameter names that carry a secret (GitLab's private_token, OAuth's access_token, api keys, …). */

@@ -124,7 +124,33 @@ export interface ReconcileConfig {
   server: ServerConfig | null;
   /** Leader election and cluster sharding over Leases (null: a single replica; config/service.ts). */
   ha: HaConfig | null;
+  /** Prometheus and the PromQL of each metric name, for adaptive weights and canary checks (null: no `metrics:`). */
+  metrics: MetricsConfig | null;
 }
+
+/** `metrics:` (docs/guide/traffic.md): where Prometheus is and a PromQL template per metric name. */
+export interface MetricsConfig {
+  prometheus: { url: string; timeoutSeconds: number };
+  /** Metric name → PromQL with {{ namespace }}, {{ target }}, {{ interval }}, {{ host }}, {{ subset }}; the predefined ones included. */
+  queries: Record<string, string>;
+}
+
+export const DEFAULT_METRICS_TIMEOUT_SECONDS = 5;
+
+/**
+ * Kurator's two built-in metric names with Flagger's Istio queries: the share of non-5xx responses
+ * of the target workload (0–100) and its P99 request duration in milliseconds.
+ */
+export const PREDEFINED_METRIC_QUERIES: Readonly<Record<string, string>> = {
+  'request-success-rate':
+    'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",' +
+    'destination_workload=~"{{ target }}",response_code!~"5.*"}[{{ interval }}])) / ' +
+    'sum(rate(istio_requests_total{reporter="destination",destination_workload_namespace="{{ namespace }}",' +
+    'destination_workload=~"{{ target }}"}[{{ interval }}])) * 100',
+  'request-duration':
+    'histogram_quantile(0.99, sum(rate(istio_request_duration_milliseconds_bucket{reporter="destination",' +
+    'destination_workload_namespace="{{ namespace }}",destination_workload=~"{{ target }}"}[{{ interval }}])) by (le))',
+};
 
 /** Credentials read from the environment variables the config names. Never logged, never written. */
 export interface SourceCredentials {

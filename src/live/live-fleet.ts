@@ -45,6 +45,8 @@ import {
   type ApplicationFailoverState,
   type WorkloadObservation,
 } from './application-failover.js';
+import { readWorkloads } from './workloads.js';
+import type { WorkloadReading } from '../traffic/decide.js';
 
 /** What one observation found: per cluster, plus failover's state and what changed. */
 export interface FleetObservation {
@@ -100,6 +102,8 @@ export interface LiveFleet {
   retainedCopies?(): Array<{ cluster: string; ref: ObjectRef; message: string }>;
   /** Cluster isolation: observe() stops waiting for slow clusters (LiveClusters.applyInBackground). */
   applyInBackground?(deadlineMs: number): void;
+  /** Ready replicas of workloads on clusters, for adaptive weights and canary checks (live/workloads.ts). */
+  readWorkloads?(requests: ReadonlyArray<{ cluster: string; ref: ObjectRef }>): Promise<Map<string, WorkloadReading>>;
 }
 
 /**
@@ -156,6 +160,10 @@ export class LiveClusters implements LiveFleet {
     private readonly pool: ClusterPool,
     private readonly opts: LiveClustersOptions,
   ) {}
+
+  readWorkloads(requests: ReadonlyArray<{ cluster: string; ref: ObjectRef }>): Promise<Map<string, WorkloadReading>> {
+    return readWorkloads((cluster) => this.pool.client(cluster), requests, this.pool.parallelism());
+  }
 
   get clusterConditions(): ClusterCondition[] {
     return [...this.conditions.values()].sort((a, b) => (a.cluster < b.cluster ? -1 : 1));

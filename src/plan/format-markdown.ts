@@ -1,6 +1,7 @@
 // The plan as a pull-request comment. GitHub caps a comment at 65,536 characters, so the text is
 // built from blocks and cut at a block boundary (never inside a table row or a <details>) below
 // the limit; the summary and the warnings always stay, followed by a note saying what was cut.
+import { trafficLines } from './traffic.js';
 import type { PlanReport } from './types.js';
 import { policyText } from './placements.js';
 import { cellText, plural, shortRevision, summaryParts } from './summary.js';
@@ -31,8 +32,24 @@ function code(s: string): string {
 /** The whole comment; `limit` keeps it under the host's cap (summary always included). */
 export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions = {}): string {
   const head = summaryBlocks(report).join('\n');
-  const blocks = [...placementBlocks(report), ...declarationBlocks(report), ...objectBlocks(report), ...diagnosticBlocks(report)];
+  const blocks = [
+    ...placementBlocks(report),
+    ...trafficBlocks(report),
+    ...declarationBlocks(report),
+    ...objectBlocks(report),
+    ...diagnosticBlocks(report),
+  ];
   return fitToLimit(head, blocks, options.limit ?? MARKDOWN_LIMIT);
+}
+
+/** Declared vs effective weights and the canaries merging starts (plan/traffic.ts). */
+function trafficBlocks(report: PlanReport): string[] {
+  if (!report.traffic) return [];
+  return [
+    `#### Traffic\n\n${trafficLines(report.traffic)
+      .map((l) => `- ${md(l)}`)
+      .join('\n')}\n`,
+  ];
 }
 
 /** "head: 1 error, 2 warnings". */

@@ -1,4 +1,5 @@
 // The plan for a terminal or a CI log: the same sections as the markdown, coloured on a TTY.
+import { trafficLines } from './traffic.js';
 import type { PlanReport } from './types.js';
 import { policyText } from './placements.js';
 import { cellText, deltaText, plural, shortRevision, summaryParts } from './summary.js';
@@ -82,6 +83,11 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
         if (o.moreFields) out.push(`        … ${o.moreFields} more`);
       }
     }
+  }
+
+  if (report.traffic) {
+    out.push('', paint('bold', 'traffic:'));
+    for (const line of trafficLines(report.traffic)) out.push(`  ${line}`);
   }
 
   if (report.diagnostics.length > 0) {

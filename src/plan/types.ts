@@ -1,5 +1,6 @@
 // The plain-data report of `flotilla plan`: what merging head onto base changes. computePlan builds
 // it; the markdown, text and JSON formatters only print it.
+import type { TrafficPlan } from './traffic.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { PolicyRef } from '../model/types.js';
 import type { ObjectRef } from '../objects/identity.js';
@@ -143,4 +144,6 @@ export interface PlanReport {
   /** Things a reviewer should know that are not changes (e.g. a new taint that placed workloads survive). */
   notes: string[];
   diagnostics: PlanDiagnostic[];
+  /** Adaptive routes and the canaries the pull request starts (plan/traffic.ts); absent when there are none. */
+  traffic?: TrafficPlan;
 }

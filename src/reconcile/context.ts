@@ -3,6 +3,7 @@
 // what one pass leaves to the next: the revision record, the applied state, the renderer and the
 // targets that must compare everything. A stage is a function (context, state, input) → result:
 // its value, or a StageFailure / StageStop that ends the pass with the stage and a typed reason.
+import type { TrafficRecord } from '../traffic/decide.js';
 import type { Logger } from 'pino';
 import type { ReconcileConfig } from '../config/schema.js';
 import type { Diagnostic } from '../model/diagnostics.js';
@@ -117,6 +118,8 @@ export interface ReconcilerState {
   render: RenderState;
   /** Targets that must compare everything with their own records (first pass, or after a failure). */
   needFull: Set<Target>;
+  /** Adaptive weights and canaries (stages/traffic.ts): the last record, whether traffic.yaml was read, this pass's problems. */
+  traffic: { record: TrafficRecord | null; restored: boolean; problems: string[] };
 }
 
 /** A stage could not do its work: the pass ends Failed with this stage and reason. */

@@ -41,6 +41,7 @@ import { observeStage } from './stages/observe.js';
 import { recordFailure, recordStage, recordStatus, recordStop } from './stages/record.js';
 import { newRenderState, renderStage, resetRender } from './stages/render.js';
 import { adoptDesired, writeStage } from './stages/write.js';
+import { trafficStage } from './stages/traffic.js';
 
 export { systemClock, type Clock, type ReconcileOutcome } from './context.js';
 
@@ -83,6 +84,7 @@ export class Reconciler {
       applied: { state: new Map(), lists: new Map(), identity: new WeakMap() },
       render: newRenderState(makeRenderer()),
       needFull: new Set(adapters.targets),
+      traffic: { record: null, restored: false, problems: [] },
     };
   }
 
@@ -185,8 +187,9 @@ export class Reconciler {
     if (!observed.ok) return this.end(observed, meter, ctx);
     meter.mark('render');
     ctx.revisionLog.debug({ changedFiles: loaded.changes.length, stats: observed.result.stats }, 'rendered');
-    const checked = checkRevision(ctx, state, observed.result);
-    if (!checked.ok) return this.end(checked, meter, ctx);
+    const valid = checkRevision(ctx, state, observed.result);
+    if (!valid.ok) return this.end(valid, meter, ctx);
+    const checked = { ...valid, ...(await trafficStage(ctx, state, valid)) };
     const diffed = await diffStage(ctx, state, checked);
     meter.mark('diff');
     if (!diffed.ok) return this.end(diffed, meter, ctx);

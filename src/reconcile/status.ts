@@ -2,6 +2,7 @@
 // state and the stage results come in, the document goes out), and the phase of a pass that
 // applied its revision: Failed or Degraded by its targets, then what the live fleet says (kept
 // placements, drift, health) for a pass whose targets all succeeded.
+import { trafficSummary } from '../state/traffic.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { FleetSyncResult } from '../kube/fleet.js';
 import type { RenderResult } from '../render/render-fleet.js';
@@ -157,6 +158,9 @@ export function composeStatus(ctx: ReconcilerContext, state: ReconcilerState, p:
     diagnostics: p.diagnostics ?? (p.result ? p.result.diagnostics : (lastStatus?.diagnostics ?? [])),
     ...applicationSources(state, p, lastStatus),
     ...(ctx.live?.statusFields(p.sync ?? null, lastStatus) ?? {}),
+    ...(state.traffic.record && (state.traffic.record.routes.length > 0 || state.traffic.record.canaries.length > 0)
+      ? { traffic: trafficSummary(state.traffic.record, state.traffic.problems) }
+      : {}),
   };
 }
 

@@ -24,6 +24,7 @@ import { checkDependentOverrides } from '../override/dependent.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { divideJobCompletions, replicaProblem, withReplicas } from '../placement/workload.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
+import { trafficDeclarations } from '../traffic/declarations.js';
 import { checkBuiltinKinds } from '../validate/builtin-schema.js';
 import {
   CLUSTER_ANNOTATION,
@@ -244,6 +245,7 @@ export function completePlacements(
   const sortedPlacements = [...placements.values()].sort((a, b) => compareRefs(a.resource, b.resource));
   checkDependentOverrides(model, sortedPlacements, sink);
   checkVirtualServices(model, sortedPlacements, sink);
+  trafficDeclarations(model, sink);
   checkBuiltinKinds(model.resources, sink, (m) => placements.get(versionedKey(refOf(m)))?.error != null);
   checkMisplacement(model, sortedPlacements, sink);
   return { sortedPlacements, hpaBounds };
@@ -573,4 +575,9 @@ export function assembleCluster(
     list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)', ADDED_NAMESPACE_OWNERSHIP));
   }
   return list.sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(refOfObject(a), refOfObject(b)));
+}
+
+/** A cluster's objects in apply order (Namespaces, CRDs, then by identity), for objects added after the render (traffic/apply.ts). */
+export function sortForApply(list: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  return [...list].sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(refOfObject(a), refOfObject(b)));
 }

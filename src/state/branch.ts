@@ -4,6 +4,7 @@
 // clusters, observed-clusters.yaml) of the branch's current tree, with the current tip as its only
 // parent: history stays linear and is never rewritten. When another writer moved the branch (or the
 // server refused the push for any reason), the commit is rebuilt on the new tip and pushed again.
+import { TRAFFIC_FILE } from './traffic.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { appliedObjectOf } from './applied-files.js';
 import type { AppliedObject, ObjectChange } from './change-set.js';
@@ -143,6 +144,8 @@ export async function commitStatus(opts: {
   author: Signature;
   /** The observed-clusters file the render used (kubernetes target); undefined leaves the branch's copy as it is. */
   observed?: string | null;
+  /** traffic.yaml (state/traffic.ts); undefined leaves the branch's copy as it is. */
+  traffic?: string | null;
   onRetry?: (attempt: number, newTip: string | null) => void;
   /** Waits between attempts (the reconciler's clock); real time by default. */
   sleep?: (ms: number) => Promise<void>;
@@ -153,6 +156,7 @@ export async function commitStatus(opts: {
   const readmeBlob = await repo.objects.writeBlob(statusReadme(opts.status));
   const manifests = opts.manifestsTree && opts.manifestsTree !== EMPTY_TREE ? { tree: opts.manifestsTree } : null;
   const observedBlob = typeof opts.observed === 'string' ? await repo.objects.writeBlob(opts.observed) : opts.observed;
+  const trafficBlob = typeof opts.traffic === 'string' ? await repo.objects.writeBlob(opts.traffic) : opts.traffic;
   let tip = opts.tip;
   for (let attempt = 1; ; attempt++) {
     const base = tip ? (await repo.objects.readCommit(tip)).tree : null;
@@ -163,6 +167,7 @@ export async function commitStatus(opts: {
         [README_FILE, readmeBlob],
         [MANIFESTS_DIR, manifests],
         ...(observedBlob !== undefined ? [[OBSERVED_FILE, observedBlob] as [string, string | null]] : []),
+        ...(trafficBlob !== undefined ? [[TRAFFIC_FILE, trafficBlob] as [string, string | null]] : []),
       ]),
     );
     const commit = await repo.objects.writeCommit({

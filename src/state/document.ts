@@ -1,6 +1,7 @@
 // status.yaml of the status branch (docs/reference/contract.md "The status branch"): what the last reconcile
 // did, per stage, cluster and target, plus the placements in force and the diagnostics. Pure:
 // compose, serialise, parse, compare.
+import type { TrafficStatus } from './traffic.js';
 import { parse } from 'yaml';
 import { boundDiagnostics, MAX_DIAGNOSTICS, type Diagnostic } from '../model/diagnostics.js';
 import { toStableYaml, sortKeysDeep } from '../objects/serialize.js';
@@ -153,6 +154,8 @@ export interface ReconcileStatus {
   health?: string | null;
   /** Failover conditions and events (kubernetes target only). */
   failover?: FailoverStatus | null;
+  /** Effective weights of adaptive routes and canaries by phase (docs/guide/traffic.md); absent without any. */
+  traffic?: TrafficStatus | null;
 }
 
 /** Above this many placements they are written one JSON line each (valid YAML, and fast). */
@@ -273,6 +276,7 @@ export function parseStatus(text: string): ReconcileStatus | null {
           },
         }
       : {}),
+    ...(d.traffic && typeof d.traffic === 'object' ? { traffic: d.traffic } : {}),
   };
 }
 

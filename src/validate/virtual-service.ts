@@ -14,13 +14,13 @@ interface Destination {
 
 const ROUTE_KINDS = ['http', 'tcp', 'tls'] as const;
 
-function templateLabels(m: Manifest): Record<string, string> {
+export function templateLabels(m: Manifest): Record<string, string> {
   const spec = m.object.spec as { template?: { metadata?: { labels?: Record<string, string> } } } | undefined;
   return spec?.template?.metadata?.labels ?? {};
 }
 
 /** Labels that select a subset's pods: the DestinationRule's subset labels, else {app: <service>, version: <subset>}. */
-function subsetSelector(model: FleetModel, vs: Manifest, host: string, subset: string): Record<string, string> {
+export function subsetSelector(model: FleetModel, vs: Manifest, host: string, subset: string): Record<string, string> {
   const short = host.split('.')[0]!;
   for (const dr of model.resources) {
     if (dr.kind !== 'DestinationRule' || !dr.apiVersion.startsWith('networking.istio.io/')) continue;

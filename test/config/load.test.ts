@@ -260,3 +260,24 @@ log: {level: loud}
     expect(problemsOf('targets: []\n')).toEqual([{ path: 'source', message: 'required' }]);
   });
 });
+
+describe('metrics: section', () => {
+  const head = 'source: {url: /srv/fleet}\ntargets: [{directory: {path: out}}]\n';
+  it('is absent by default; given, it has the predefined Istio queries unless replaced', () => {
+    expect(load(head).config.metrics).toBeNull();
+    const { config } = load(
+      `${head}metrics:\n  prometheus: {url: "http://prom:9090/"}\n  queries: {request-duration: "max(x)", errors: "sum(y)"}\n`,
+    );
+    expect(config.metrics!.prometheus).toEqual({ url: 'http://prom:9090', timeoutSeconds: 5 });
+    expect(config.metrics!.queries['request-duration']).toBe('max(x)');
+    expect(config.metrics!.queries.errors).toBe('sum(y)');
+    expect(config.metrics!.queries['request-success-rate']).toContain('istio_requests_total');
+  });
+  it('refuses a URL with credentials or another scheme, unknown keys and a timeout out of range', () => {
+    expect(problemsOf(`${head}metrics:\n  prometheus: {url: "http://u:p@prom:9090", timeoutSeconds: 0}\n  query: {}\n`)).toEqual([
+      { path: 'metrics.query', message: expect.stringContaining('unknown') },
+      { path: 'metrics.prometheus.url', message: expect.stringContaining('must be an http(s) URL without credentials') },
+      { path: 'metrics.prometheus.timeoutSeconds', message: expect.any(String) },
+    ]);
+  });
+});

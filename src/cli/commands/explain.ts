@@ -4,9 +4,12 @@ import { FlotillaError } from '../../model/diagnostics.js';
 import type { PlacementResult } from '../../model/types.js';
 import { policyContest, type PolicyContest } from '../../placement/contest.js';
 import { placementJson } from '../../render/contract.js';
-import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
+import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderWithTraffic } from '../input.js';
+import type { CanaryState } from '../../traffic/canary.js';
+import type { RouteRecord, TrafficRecord } from '../../traffic/decide.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
-import { describeRef } from '../../objects/identity.js';
+import { describeRef, objectKey, versionedKey } from '../../objects/identity.js';
+import { refOf } from '../../placement/schedule.js';
 
 const USAGE = `flotilla explain KIND/NAMESPACE/NAME ${FLEET_FLAGS_USAGE} [--format text|json]`;
 
@@ -76,21 +79,56 @@ export function explainText(p: PlacementResult, contest: readonly PolicyContest[
   return lines.join('\n') + '\n';
 }
 
+/** What the reconciler recorded about the resource's traffic (traffic.yaml): its routes' arithmetic, or its canary. */
+export function trafficOf(record: TrafficRecord, p: PlacementResult): { routes: RouteRecord[]; canary: CanaryState | null } | null {
+  const name = `${p.resource.namespace}/${p.resource.name}`;
+  const routes = p.resource.kind === 'VirtualService' ? record.routes.filter((r) => r.virtualService === name) : [];
+  const canary = record.canaries.find((c) => c.workload === objectKey(p.resource)) ?? null;
+  return routes.length > 0 || canary ? { routes, canary } : null;
+}
+
+/** The recorded traffic as text: per route declared → effective with every step, or the canary's phase and step. */
+export function trafficText(t: { routes: RouteRecord[]; canary: CanaryState | null }): string {
+  const lines = ['', 'traffic (recorded by the reconciler):'];
+  for (const r of t.routes) {
+    const declared = r.destinations.map((d) => d.declared).join('/');
+    lines.push(`  ${r.route}: declared ${declared} → effective ${r.destinations.map((d) => d.effective).join('/')}`);
+    for (const d of r.destinations)
+      lines.push(`    ${d.name}: weight ${d.declared}, ready ${d.ready}/${d.desired}${d.latency !== null ? `, latency ${d.latency}` : ''}`);
+    for (const s of r.steps) lines.push(`    - ${s}`);
+  }
+  if (t.canary) {
+    const c = t.canary;
+    lines.push(
+      `  canary: ${c.phase}, step ${c.step}, weight ${c.weight}` +
+        `${c.allClusters ? ', on every cluster' : ''}, failed checks ${c.failedChecks}`,
+    );
+    if (c.message) lines.push(`    ${c.message}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
 /** Prints the explanation; exit 1 when the resource is unschedulable. */
 export const explainCommand: Command = async (argv, io) => {
   const { values, positionals } = parseFlags(argv, FLEET_FLAGS, USAGE);
   const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
   if (positionals.length !== 1) throw new FlotillaError('USAGE', `explain takes one KIND/NAMESPACE/NAME\nusage: ${USAGE}`);
-  const result = await renderFromOptions(fleetOptions(values));
+  const { result, traffic } = await renderWithTraffic(fleetOptions(values));
   const p = findPlacement(result.placements, positionals[0]!);
   const policies = policyContest(result.model, p);
+  const recorded = traffic ? trafficOf(traffic, p) : null;
   if (format === 'json') {
-    const dependency = p.dependency ? { dependency: p.dependency } : {};
-    io.stdout(
-      JSON.stringify({ ...placementJson(p), ...dependency, explanation: p.explanation, verdicts: p.verdicts, policies }, null, 2) + '\n',
-    );
+    const json = {
+      ...placementJson(p),
+      ...(p.dependency ? { dependency: p.dependency } : {}),
+      explanation: p.explanation,
+      verdicts: p.verdicts,
+      policies,
+      ...(recorded ? { traffic: recorded } : {}),
+    };
+    io.stdout(JSON.stringify(json, null, 2) + '\n');
   } else {
-    io.stdout(explainText(p, policies));
+    io.stdout(explainText(p, policies) + (recorded ? trafficText(recorded) : ''));
   }
   return p.error ? Exit.ERRORS : Exit.OK;
 };

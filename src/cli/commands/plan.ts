@@ -1,5 +1,6 @@
 // flotilla plan --base REF [--head REF]: the pull-request view. Renders both revisions (head on top
 // of base's placements, as the reconciler would schedule it) and prints what merging changes.
+import { trafficPlan } from '../../plan/traffic.js';
 import path from 'node:path';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { readFleetDirectory } from '../../load/files.js';
@@ -89,6 +90,8 @@ export async function planFromFlags(values: PlanFlags): Promise<{ base: RenderRe
   const onBase = !values.fresh;
   const head = withScope(renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }), scope);
   const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });
+  const traffic = trafficPlan(base, head, observed?.traffic ?? null);
+  if (traffic) report.traffic = traffic;
 
   return { base, head, report };
 }

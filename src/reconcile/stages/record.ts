@@ -3,6 +3,7 @@
 // commit does not lose the status: it is kept as pending, retried next pass, and the pass is
 // Failed at stage `status`. recordStage records a pass that wrote its revision (its phase by the
 // targets and the live fleet); recordFailure and recordStop end a pass early through the same door.
+import { serializeTraffic } from '../../state/traffic.js';
 import type { Logger } from 'pino';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { summarize } from '../../source/remote.js';
@@ -45,6 +46,7 @@ export async function recordStatus(
     return outcome;
   }
   const observed = ctx.live?.observedRecord ?? null;
+  const traffic = status.traffic && state.traffic.record ? serializeTraffic(state.traffic.record) : null;
   try {
     const commit = await commitStatus({
       repo: ctx.git,
@@ -54,6 +56,7 @@ export async function recordStatus(
       manifestsTree: recordedTree(state.revisions),
       author: authorAt(ctx.config, ctx.clock),
       ...(observed !== null ? { observed } : {}),
+      ...(traffic !== null ? { traffic } : {}),
       onRetry: (attempt, tip) => log.warn({ attempt, tip }, `status branch ${branch} moved; rebuilding the status commit on the new tip`),
       sleep: (ms) => ctx.clock.sleep(ms),
     });

@@ -1,0 +1,37 @@
+// The plan's traffic section: declared vs effective weights of adaptive routes, and which canaries
+// a pull request starts (a new template of a workload under a rollout; not a new workload, not the
+// template a canary was rolled back from).
+import { describe, expect, it } from 'vitest';
+import { trafficPlan } from '../../src/plan/traffic.js';
+import type { TrafficRecord } from '../../src/traffic/decide.js';
+import { editFile, fixtureFiles, render } from '../helpers/fleet.js';
+
+describe('trafficPlan', () => {
+  it('a new image of a workload under a rollout starts a canary; the adaptive route shows declared and recorded weights', async () => {
+    const files = await fixtureFiles('traffic/fleet');
+    const base = render(files);
+    const head = render(editFile(files, '03-podinfo.yaml', 'podinfo:6.0.0', 'podinfo:6.0.1'));
+    const record: TrafficRecord = {
+      routes: [
+        {
+          virtualService: 'default/reviews-route',
+          route: 'http[0]',
+          destinations: [
+            { name: 'a', declared: 90, ready: 4, desired: 4, latency: null, effective: 100 },
+            { name: 'b', declared: 10, ready: 0, desired: 2, latency: null, effective: 0 },
+          ],
+          steps: [],
+        },
+      ],
+      canaries: [],
+    };
+    expect(trafficPlan(base, head, record)).toEqual({
+      routes: [{ virtualService: 'default/reviews-route', route: 'http[0]', declared: [90, 10], effective: [100, 0] }],
+      canaries: [
+        { workload: 'Deployment default/podinfo', steps: [10, 20, 30, 40, 50], checkIntervalSeconds: 60, firstClusters: ['cluster-a'] },
+      ],
+    });
+    expect(trafficPlan(base, base, null)!.canaries).toEqual([]);
+    expect(trafficPlan(base, base, null)!.routes[0]!.effective).toBeNull();
+  });
+});
