@@ -31,7 +31,14 @@ function code(s: string): string {
 /** The whole comment; `limit` keeps it under the host's cap (summary always included). */
 export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions = {}): string {
   const head = summaryBlocks(report).join('\n');
-  const blocks = [...placementBlocks(report), ...declarationBlocks(report), ...objectBlocks(report), ...diagnosticBlocks(report)];
+  const blocks = [
+    ...placementBlocks(report),
+    ...claimBlocks(report),
+    ...suspendedBlocks(report),
+    ...declarationBlocks(report),
+    ...objectBlocks(report),
+    ...diagnosticBlocks(report),
+  ];
   return fitToLimit(head, blocks, options.limit ?? MARKDOWN_LIMIT);
 }
 
@@ -99,6 +106,24 @@ function placementBlocks(report: PlanReport): string[] {
   }
   blocks.push(`\n<details><summary>Why each cell changed</summary>\n\n${why.join('\n')}\n\n</details>\n`);
   return blocks;
+}
+
+/** Claim changes (sticky claims, preemption) with the rule behind each. */
+function claimBlocks(report: PlanReport): string[] {
+  if (report.claims.length === 0) return [];
+  const lines = report.claims.map((c) => {
+    const arrow =
+      c.change === 'kept' ? `stays with ${md(policyText(c.after))}` : `${md(policyText(c.before))} → ${md(policyText(c.after))}`;
+    return `- **${md(describeRef(c.resource))}** ${c.change}: ${arrow} — ${md(c.reason)}`;
+  });
+  return [`#### Claims (${plural(report.claims.length, 'resource')})\n`, ...lines, ''];
+}
+
+/** Resources held by spec.suspension on some clusters. */
+function suspendedBlocks(report: PlanReport): string[] {
+  if (report.suspended.length === 0) return [];
+  const lines = report.suspended.map((s) => `- ⏸️ **${md(describeRef(s.resource))}** on ${s.clusters.map(md).join(', ')}`);
+  return [`#### Suspended (${plural(report.suspended.length, 'resource')}): nothing created, updated or deleted there\n`, ...lines, ''];
 }
 
 /** Policies, overrides and clusters added, removed or changed, with their changed fields. */

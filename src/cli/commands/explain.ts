@@ -2,7 +2,16 @@
 // replicas were computed (Karmada's "0/7 clusters are available: ..." plus the arithmetic).
 import { FlotillaError } from '../../model/diagnostics.js';
 import type { FleetModel, PlacementResult } from '../../model/types.js';
-import { buildClaimIndex, claimants, lossReason, specificityText } from '../../placement/claim.js';
+import {
+  buildClaimIndex,
+  claimants,
+  lossReason,
+  notPreemptingReason,
+  policyText,
+  sinceText,
+  specificityText,
+  wouldWinFresh,
+} from '../../placement/claim.js';
 import { placementJson } from '../../render/contract.js';
 import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
@@ -57,15 +66,33 @@ export function policyContest(model: FleetModel, p: PlacementResult): PolicyCont
   const resource = model.resources.find((m) => versionedKey(refOf(m)) === versionedKey(p.resource));
   if (!resource) return [];
   const all = claimants(buildClaimIndex(model), resource);
-  return all.map((c, i) => ({
-    kind: c.policy.kind,
-    namespace: c.policy.namespace,
-    name: c.policy.name,
-    priority: c.policy.priority,
-    selects: specificityText(c.implicitPriority),
-    claims: i === 0,
-    ...(i === 0 ? {} : { lostBecause: lossReason(all[0]!, c) }),
-  }));
+  // With a previous result the claim is sticky (§2.2): the claiming policy is the placement's, not the first claimant.
+  const winner = all.find(
+    (c) => p.policy && c.policy.kind === p.policy.kind && c.policy.namespace === p.policy.namespace && c.policy.name === p.policy.name,
+  );
+  const ordered = winner ? [winner, ...all.filter((c) => c !== winner)] : all;
+  const record = p.claim;
+  const holder = record?.change === 'kept' ? winner : undefined;
+  return ordered.map((c, i) => {
+    const claims = winner ? c === winner : i === 0;
+    let lostBecause: string | undefined;
+    if (!claims) {
+      const first = winner ?? ordered[0]!;
+      lostBecause =
+        holder && record && wouldWinFresh(c, holder)
+          ? `kept by ${policyText(holder.policy)} ${sinceText(record.since)}; ${notPreemptingReason(c.policy, holder.policy, resource)}`
+          : lossReason(first, c);
+    }
+    return {
+      kind: c.policy.kind,
+      namespace: c.policy.namespace,
+      name: c.policy.name,
+      priority: c.policy.priority,
+      selects: specificityText(c.implicitPriority),
+      claims,
+      ...(lostBecause === undefined ? {} : { lostBecause }),
+    };
+  });
 }
 
 /** The text report of one placement; `contest` (policyContest) adds the policies that lost it, when there are any. */
@@ -74,6 +101,9 @@ export function explainText(p: PlacementResult, contest: readonly PolicyContest[
   const lines: string[] = [];
   lines.push(`${describeRef(r)} (${r.apiVersion})`);
   lines.push(`policy:   ${p.policy ? `${p.policy.kind} ${p.policy.namespace ? p.policy.namespace + '/' : ''}${p.policy.name}` : '(none)'}`);
+  if (p.claim && p.claim.change !== 'new') lines.push(`claim:    ${p.claim.reason}`);
+  if (p.lazyKept) lines.push('lazy:     activationPreference Lazy keeps the previous placement until the resource itself changes');
+  if (p.suspendedClusters && p.suspendedClusters.length > 0) lines.push(`suspended: ${p.suspendedClusters.join(', ')}`);
   if (p.replicas !== null) lines.push(`replicas: ${p.replicas}`);
   if (p.affinityName) lines.push(`affinity: ${p.affinityName}`);
   const result =
