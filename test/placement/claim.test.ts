@@ -178,6 +178,25 @@ describe('sticky claims (§2.2)', () => {
     expect(text).toContain(`  ✗ PropagationPolicy default/high (priority 10, selects it by name)\n      loses it: ${KEPT}`);
   });
 
+  it('explain after a preemption: a policy that would win from scratch but does not preempt says why', () => {
+    const low = policy('low', 'member-a');
+    const mid = policy('mid', 'member-b', { priority: 5, preemption: 'Always' });
+    const top = policy('top', 'member-c', { priority: 10 });
+    const { second } = twoRevisions({ 'low.yaml': low }, { 'low.yaml': low, 'mid.yaml': mid, 'top.yaml': top });
+    expect(claimedBy(second)).toBe('mid');
+    const contest = policyContest(second.model, web(second));
+    expect(contest.map((c) => [c.name, c.claims, c.lostBecause ?? ''])).toEqual([
+      ['mid', true, ''],
+      [
+        'top',
+        false,
+        'PropagationPolicy default/mid (priority 5, preemption: Always) preempts PropagationPolicy default/low (priority 0); ' +
+          'PropagationPolicy default/top (priority 10) does not preempt (preemption: Never)',
+      ],
+      ['low', false, 'lower priority (0 < 5)'],
+    ]);
+  });
+
   it('two tied policies: the one that keeps the claim is not reported as shadowing the other by name', () => {
     const b = policy('b', 'member-b');
     const a = policy('a', 'member-a');

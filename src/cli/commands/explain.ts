@@ -67,21 +67,23 @@ export function policyContest(model: FleetModel, p: PlacementResult): PolicyCont
   if (!resource) return [];
   const all = claimants(buildClaimIndex(model), resource);
   // With a previous result the claim is sticky (§2.2): the claiming policy is the placement's, not the first claimant.
-  const winner = all.find(
-    (c) => p.policy && c.policy.kind === p.policy.kind && c.policy.namespace === p.policy.namespace && c.policy.name === p.policy.name,
-  );
+  const winner = p.policy ? all.find((c) => samePolicy(c.policy, p.policy!)) : undefined;
   const ordered = winner ? [winner, ...all.filter((c) => c !== winner)] : all;
   const record = p.claim;
-  const holder = record?.change === 'kept' ? winner : undefined;
+  // The policy the claim was held by before this revision: the one a fresh winner would have had to preempt.
+  const before = record?.previous ? all.find((c) => samePolicy(c.policy, record.previous!)) : undefined;
   return ordered.map((c, i) => {
     const claims = winner ? c === winner : i === 0;
     let lostBecause: string | undefined;
     if (!claims) {
       const first = winner ?? ordered[0]!;
-      lostBecause =
-        holder && record && wouldWinFresh(c, holder)
-          ? `kept by ${policyText(holder.policy)} ${sinceText(record.since)}; ${notPreemptingReason(c.policy, holder.policy, resource)}`
-          : lossReason(first, c);
+      const sticky = winner && record && (record.change === 'kept' || record.change === 'preempted') && wouldWinFresh(c, winner);
+      if (sticky && record.change === 'kept') {
+        const kept = `kept by ${policyText(winner.policy)} ${sinceText(record.since)}`;
+        lostBecause = `${kept}; ${notPreemptingReason(c.policy, winner.policy, resource)}`;
+      } else if (sticky) {
+        lostBecause = `${record.reason}; ${notPreemptingReason(c.policy, (before ?? winner).policy, resource)}`;
+      } else lostBecause = lossReason(first, c);
     }
     return {
       kind: c.policy.kind,
@@ -93,6 +95,10 @@ export function policyContest(model: FleetModel, p: PlacementResult): PolicyCont
       ...(lostBecause === undefined ? {} : { lostBecause }),
     };
   });
+}
+
+function samePolicy(a: { kind: string; namespace: string; name: string }, b: { kind: string; namespace: string; name: string }): boolean {
+  return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 }
 
 /** The text report of one placement; `contest` (policyContest) adds the policies that lost it, when there are any. */
