@@ -46,6 +46,8 @@ export interface ClaimIndex {
   byNamespace: Map<string, PropagationPolicy[]>;
   cluster: PropagationPolicy[];
   fleets: Fleet[];
+  /** Some policy sets preemption Always: only then can a kept claim be preempted. */
+  preempting?: boolean;
 }
 
 /** Builds the claim index once per revision. */
@@ -56,7 +58,8 @@ export function buildClaimIndex(model: FleetModel): ClaimIndex {
     list.push(p);
     byNamespace.set(p.namespace, list);
   }
-  return { byNamespace, cluster: model.clusterPropagationPolicies, fleets: model.fleets };
+  const preempting = [...model.propagationPolicies, ...model.clusterPropagationPolicies].some((p) => p.preemption === 'Always');
+  return { byNamespace, cluster: model.clusterPropagationPolicies, fleets: model.fleets, preempting };
 }
 
 /** PPs of the resource's namespace first, then CPPs, then (flotilla extension) a fleet's default placement. */
@@ -200,6 +203,18 @@ export function stickyClaim(index: ClaimIndex, resource: Manifest, previous: Pre
     const change = before === null || before.kind === 'Fleet' ? 'new' : 'released';
     return { ...fresh, record: { since: revision, change, previous: before, reason, notPreempting: [] } };
   }
+  const since = previous?.claimedSince ?? null;
+  if (fresh.kind === 'policy' && fresh.policy === holder && index.preempting === false) {
+    // The usual case, cheaply: the holder is also the fresh winner and nothing can preempt it.
+    const record: ClaimRecord = {
+      since,
+      change: 'kept',
+      previous: before,
+      reason: `kept by ${policyText(holder)} ${sinceText(since)}`,
+      notPreempting: [],
+    };
+    return { ...fresh, record };
+  }
   const others = claimants(index, resource).filter((c) => c.policy !== holder);
   const preemptor = others.find((c) => preempts(c.policy, holder, resource));
   if (preemptor) {
@@ -208,7 +223,6 @@ export function stickyClaim(index: ClaimIndex, resource: Manifest, previous: Pre
       `${policyText(holder)} (priority ${holder.priority})`;
     return { kind: 'policy', ...preemptor, record: { since: revision, change: 'preempted', previous: before, reason, notPreempting: [] } };
   }
-  const since = previous?.claimedSince ?? null;
   // The policies a fresh claim would prefer are the ones a reader expects to win: say why they do not.
   const holderClaimant = { policy: holder, implicitPriority: holderPriority };
   const passedOver = others.filter((c) => wouldWinFresh(c, holderClaimant));
