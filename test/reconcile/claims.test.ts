@@ -55,6 +55,13 @@ describe('sticky claims in the reconciler', () => {
         'PropagationPolicy default/high (priority 10) does not preempt (preemption: Never)',
     );
 
+    const json = fakeIO();
+    await explainCommand(['ConfigMap/default/one', '--repo', dir, '--previous', 'auto', '--format', 'json'], json);
+    expect(JSON.parse(json.out)).toMatchObject({
+      claimedSince: r0,
+      claim: { change: 'kept', since: r0, notPreempting: [{ name: 'high' }] },
+    });
+
     const r3 = await commitFiles(dir, { 'high.yaml': policy('high', 'b', '  priority: 10\n  preemption: Always\n') }, 'preempt');
     const o3 = await restarted.reconcileOnce();
     expect(o3.phase).toBe('Synced');

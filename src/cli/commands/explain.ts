@@ -155,7 +155,10 @@ export const explainCommand: Command = async (argv, io) => {
   const p = findPlacement(result.placements, positionals[0]!);
   const policies = policyContest(result.model, p);
   if (format === 'json') {
-    io.stdout(JSON.stringify({ ...placementJson(p), explanation: p.explanation, verdicts: p.verdicts, policies }, null, 2) + '\n');
+    const claim = p.claim ? { claim: p.claim } : {};
+    io.stdout(
+      JSON.stringify({ ...placementJson(p), ...claim, explanation: p.explanation, verdicts: p.verdicts, policies }, null, 2) + '\n',
+    );
   } else {
     io.stdout(explainText(p, policies));
   }
