@@ -97,7 +97,7 @@ const CASES: Record<string, Expected[]> = {
   'tolerations-alias': [['warning', 'FIELD_ALIAS', 'policy.yaml:11']],
   'invalid-toleration-operator': [['error', 'INVALID_POLICY', 'policy.yaml:13']],
   'unknown-field': [['error', 'UNKNOWN_FIELD', 'policy.yaml:11']],
-  'suspended-policy': [['error', 'UNSAFE_FIELD', 'policy.yaml:10']],
+  'suspension-unknown-cluster': [['warning', 'UNKNOWN_CLUSTER', 'policy.yaml:12']],
   'overflow-with-duplicated': [['error', 'INVALID_POLICY', 'policy.yaml:14']],
   'duplicate-affinity-name': [['error', 'INVALID_POLICY', 'policy.yaml:14']],
   'invalid-replica-scheduling-type': [['error', 'INVALID_POLICY', 'policy.yaml:12']],

@@ -2,7 +2,6 @@
 // checks of its validating webhook (pkg/util/validation/validation.go: ValidatePropagationSpec).
 import type { FieldPath, PropagationPolicy, ResourceSelector } from '../model/types.js';
 import { formatPath, has, type ManifestReader } from '../model/fields.js';
-import { isMap } from '../objects/json.js';
 import { checkInside, checkObjectFields, UNSUPPORTED_SPEC_SHAPES } from './known-fields.js';
 import { parseFailover } from './failover.js';
 import { parsePlacement } from './placement.js';
@@ -27,36 +26,11 @@ const PROPAGATION_SPEC_FIELDS = [
 
 /**
  * The PropagationSpec fields flotilla does not implement, each reported at the severity its
- * absence deserves (docs/reference/semantics.md §1.1): an error where flotilla would do what the
- * field forbids (apply what is suspended), a warning where the
- * result differs from what the field asks for, a note where nothing a user sees changes.
+ * absence deserves (docs/reference/semantics.md §1.1): a warning where the result differs from
+ * what the field asks for, a note where nothing a user sees changes.
  */
 function reportUnsupportedSpec(r: ManifestReader, spec: Record<string, unknown>): void {
   checkInside(r, spec, ['spec'], UNSUPPORTED_SPEC_SHAPES);
-  if (has(spec, 'suspension')) {
-    const s = isMap(spec.suspension) ? spec.suspension : {};
-    const on = isMap(s.dispatchingOnClusters) ? s.dispatchingOnClusters.clusterNames : undefined;
-    const holds = s.dispatching === true || (Array.isArray(on) && on.length > 0);
-    if (holds) {
-      r.unsupported(
-        'error',
-        ['spec', 'suspension'],
-        'flotilla cannot hold back dispatching and would go on applying what this policy suspends; ' +
-          'remove suspension to apply, or leave the revision unmerged',
-      );
-    } else r.unsupported('info', ['spec', 'suspension'], 'nothing is suspended by it');
-  }
-  if (has(spec, 'activationPreference')) {
-    const lazy = spec.activationPreference === 'Lazy';
-    r.unsupported(
-      lazy ? 'warning' : 'info',
-      ['spec', 'activationPreference'],
-      lazy
-        ? 'Lazy activation is not done: a change to this policy moves its resources at the next revision, ' +
-            'not when each resource next changes'
-        : 'policies are re-evaluated at every revision',
-    );
-  }
   if (has(spec, 'schedulePriority')) {
     r.unsupported(
       'info',
@@ -170,6 +144,8 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
   const { conflictResolution, preserveResourcesOnDeletion } = parseOwnership(r, spec);
   const propagateDeps = r.boolean(spec.propagateDeps, ['spec', 'propagateDeps']) ?? false;
   const dependentOverrides = parseDependentOverrides(r, spec.dependentOverrides);
+  const activationPreference = parseActivationPreference(r, spec);
+  const suspension = parseSuspension(r, spec);
   if (r.errors > 0) return null;
   return {
     kind,
@@ -184,6 +160,8 @@ export function parsePropagationPolicy(r: ManifestReader): PropagationPolicy | n
     propagateDeps,
     dependentOverrides,
     ...(applicationFailover ? { applicationFailover } : {}),
+    ...(activationPreference ? { activationPreference } : {}),
+    ...(suspension ? { suspension } : {}),
     source: m.source,
   };
 }
@@ -197,6 +175,40 @@ function parseDependentOverrides(r: ManifestReader, value: unknown): string[] {
     if (name) names.push(name);
   });
   return names;
+}
+
+/** spec.activationPreference: Karmada's enum has one value, Lazy; empty means immediate (docs/reference/semantics.md §2.3). */
+function parseActivationPreference(r: ManifestReader, spec: Record<string, unknown>): 'Lazy' | undefined {
+  const raw = r.string(spec.activationPreference, ['spec', 'activationPreference']);
+  if (!raw) return undefined;
+  if (raw !== 'Lazy') {
+    r.error('INVALID_POLICY', `spec.activationPreference: unsupported value "${raw}", must be Lazy or empty`, [
+      'spec',
+      'activationPreference',
+    ]);
+    return undefined;
+  }
+  return 'Lazy';
+}
+
+/**
+ * spec.suspension (docs/reference/semantics.md §2.4): `dispatching: true` holds every cluster,
+ * `dispatchingOnClusters.clusterNames` the named ones; neither holds nothing.
+ */
+function parseSuspension(r: ManifestReader, spec: Record<string, unknown>): PropagationPolicy['suspension'] {
+  if (!has(spec, 'suspension')) return undefined;
+  const s = r.record(spec.suspension, ['spec', 'suspension']);
+  if (!s) return undefined;
+  if (r.boolean(s.dispatching, ['spec', 'suspension', 'dispatching'])) return { all: true };
+  if (!has(s, 'dispatchingOnClusters')) return undefined;
+  const on = r.record(s.dispatchingOnClusters, ['spec', 'suspension', 'dispatchingOnClusters']);
+  const path: FieldPath = ['spec', 'suspension', 'dispatchingOnClusters', 'clusterNames'];
+  const names = (r.list(on?.clusterNames, path) ?? []).flatMap((n, i) => {
+    const name = r.string(n, [...path, i]);
+    return name ? [name] : [];
+  });
+  r.checkClusterNames(names, path);
+  return names.length > 0 ? { all: false, clusters: [...new Set(names)].sort() } : undefined;
 }
 
 /**

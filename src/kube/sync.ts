@@ -21,6 +21,7 @@ import { sortForApply } from './order.js';
 import { pruneLeaving, type Pruned } from './prune.js';
 import { PassMappings, STOPPED_REASON } from './sync-pass.js';
 import type { Origin } from './take-over.js';
+import { isSuspendedObject } from '../objects/tracking.js';
 import {
   emptyCounts,
   objectResult,
@@ -67,6 +68,9 @@ export interface SyncClusterInput {
   options: SyncOptions;
 }
 
+/** What a suspended object's result says (docs/reference/semantics.md §2.4). */
+export const SUSPENDED_MESSAGE = 'suspended: its policy holds dispatching to this cluster (spec.suspension); left as it is';
+
 /** A stage not run because the pass stopped before it. */
 const notApplied = (): Applied => ({ results: new Map(), liveAfter: new Map(), liveFound: new Map(), origins: new Map(), abort: null });
 const notPruned = (): Pruned => ({ results: new Map(), keep: new Set(), liveOfLeaving: new Map(), pruneHeld: null, abort: null });
@@ -82,13 +86,16 @@ export async function syncCluster(input: SyncClusterInput): Promise<ClusterSyncR
   const writesBefore = api.writes;
   const mappings = new PassMappings(discovery);
   const observed = await observeForSync({ api, mappings, desired, inventory, adoptLive: input.adoptLive === true, options });
+  // Suspended objects (spec.suspension) are observed and stay desired, so nothing prunes them, but are never applied.
+  const suspended = desired.filter((d) => isSuspendedObject(d.object));
+  const active = suspended.length === 0 ? desired : desired.filter((d) => !isSuspendedObject(d.object));
   const applied = observed.abort
     ? notApplied()
     : await applyDesired({
         api,
         discovery,
         mappings,
-        desired,
+        desired: active,
         liveBefore: observed.liveBefore,
         recorded: recordedOrigins(inventory),
         options,
@@ -112,8 +119,9 @@ export async function syncCluster(input: SyncClusterInput): Promise<ClusterSyncR
           },
           options,
         });
+  const held = observed.abort ? [] : suspended.map((d) => [d.id, objectResult(d, 'skipped', { message: SUSPENDED_MESSAGE })] as const);
   const result = passResult(input, {
-    results: new Map([...observed.results, ...applied.results, ...pruned.results]),
+    results: new Map([...observed.results, ...held, ...applied.results, ...pruned.results]),
     liveBefore: new Map([...observed.liveBefore, ...applied.liveFound]),
     liveAfter: applied.liveAfter,
     origins: applied.origins,

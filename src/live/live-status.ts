@@ -17,6 +17,7 @@ import { versionedKey, type ObjectRef } from '../objects/identity.js';
 import { NOT_READY_TAINT_KEY, type ClusterCondition, type FailoverEvent } from './failover.js';
 import type { FleetSyncResult } from '../kube/fleet.js';
 import type { HealthStatus } from '../kube/health.js';
+import { SUSPENDED_MESSAGE } from '../kube/sync.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ClusterStatus, Phase } from '../state/document.js';
 import { stateObjects, type AppliedState } from '../state/change-set.js';
@@ -151,8 +152,15 @@ export function liveClusterStatus(
             : null),
         // Cluster isolation: a run still going, or runs that ended in the background (kube/fleet.ts).
         sync.background?.message ?? null,
+        suspendedNote(sync.objects),
       ) ?? notReady,
   };
+}
+
+/** "2 objects suspended (spec.suspension): left as they are", or null (docs/reference/semantics.md §2.4). */
+function suspendedNote(objects: ReadonlyArray<{ action: string; message: string | null }>): string | null {
+  const n = objects.filter((o) => o.action === 'skipped' && o.message === SUSPENDED_MESSAGE).length;
+  return n === 0 ? null : `${n} object${n === 1 ? '' : 's'} suspended (spec.suspension): left as ${n === 1 ? 'it is' : 'they are'}`;
 }
 
 function joinNotes(...notes: Array<string | null>): string | null {

@@ -211,6 +211,17 @@ export interface PropagationPolicy {
   dependentOverrides: string[];
   /** Karmada's spec.failover.application (absent: the policy asks for no application failover). */
   applicationFailover?: ApplicationFailover;
+  /**
+   * Karmada's spec.activationPreference Lazy: a change to the policy reaches a resource it already
+   * placed only when the resource itself changes (docs/reference/semantics.md §2.3). Absent: immediate.
+   */
+  activationPreference?: 'Lazy';
+  /**
+   * Karmada's spec.suspension: dispatching to every cluster (`dispatching: true`) or to the named
+   * ones is held; what is on those clusters is neither created, updated nor deleted
+   * (docs/reference/semantics.md §2.4). Absent: nothing is suspended.
+   */
+  suspension?: Suspension;
   source: ManifestSource;
 }
 
@@ -225,6 +236,9 @@ export interface ApplicationFailover {
   /** Graciously only: how long the old copy waits for the new ones to be healthy (default 600). */
   gracePeriodSeconds: number | null;
 }
+
+/** What a policy's spec.suspension holds back: every cluster, or the named ones. */
+export type Suspension = { all: true } | { all: false; clusters: string[] };
 
 export type ConflictResolution = 'Abort' | 'Overwrite';
 
@@ -337,6 +351,30 @@ export interface PreviousPlacement {
    * gracefulEvictionTasks): the ClusterEviction filter keeps them out until the eviction ends.
    */
   evicted?: readonly string[];
+  /** The policy that claimed the resource (sticky claims, docs/reference/semantics.md §2.2); absent: unknown. */
+  policy?: PolicyRef | null;
+  /** The revision since which that policy claims it. */
+  claimedSince?: string;
+  /** The resource template's hash when a Lazy policy placed it (activationPreference, §2.3). */
+  templateHash?: string;
+}
+
+/** How a placement's claim follows from the previous revision's (sticky claims, docs/reference/semantics.md §2.2). */
+export interface ClaimRecord {
+  /** The revision since which the claiming policy claims the resource (null: before a previous result that did not say). */
+  since: string | null;
+  /**
+   * new: no policy claimed it before; kept: the previous claim stands; preempted: a policy with
+   * preemption Always took it; released: the previous policy is gone or no longer selects it;
+   * fleet: a Fleet's default placement, never sticky.
+   */
+  change: 'new' | 'kept' | 'preempted' | 'released';
+  /** The previous revision's claim (null: none). */
+  previous: PolicyRef | null;
+  /** Why, in words: "kept by …; … does not preempt". */
+  reason: string;
+  /** Policies that select the resource and would claim it from scratch but do not preempt (kept claims only). */
+  notPreempting: PolicyRef[];
 }
 
 /** Per-cluster record of why a cluster was (not) chosen, for `explain`. */
@@ -366,6 +404,14 @@ export interface PlacementResult {
   verdicts: ClusterVerdict[];
   /** propagateDeps: this object is a dependency of workloads placed with it (absent when it is not). */
   dependency?: DependencyPlacement;
+  /** Set when the render had a previous result: how the claim follows from the previous one. */
+  claim?: ClaimRecord;
+  /** The template's hash, when a Lazy policy claims it (the next revision tells whether it changed). */
+  templateHash?: string;
+  /** Lazy activation kept the previous placement: the policy's changes wait for a change to the resource. */
+  lazyKept?: boolean;
+  /** Clusters where the claiming policy suspends dispatching (spec.suspension), sorted. */
+  suspendedClusters?: string[];
 }
 
 /** How an object that workloads reference is placed with them (Karmada's attached binding). */

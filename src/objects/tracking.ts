@@ -33,8 +33,26 @@ export const PRESERVE_ANNOTATION = 'flotilla.dev/preserve-resources-on-deletion'
  */
 export const ADOPTED_ANNOTATION = 'flotilla.dev/adopted';
 
+/**
+ * Set by the render on an object whose claiming policy suspends dispatching to its cluster
+ * (spec.suspension, docs/reference/semantics.md §2.4): targets neither create, update nor delete it
+ * there. It reaches no cluster: a suspended object is never applied.
+ */
+export const SUSPENDED_ANNOTATION = 'flotilla.dev/suspended';
+
+/** Whether a rendered object is held by a suspension (SUSPENDED_ANNOTATION). */
+export function isSuspendedObject(object: { metadata?: unknown }): boolean {
+  const annotations = (object.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  return annotations?.[SUSPENDED_ANNOTATION] === 'true';
+}
+
 /** The annotations only flotilla sets: a manifest's own values for them are dropped by the render. */
-export const OWNERSHIP_ANNOTATIONS: readonly string[] = [CONFLICT_RESOLUTION_ANNOTATION, PRESERVE_ANNOTATION, ADOPTED_ANNOTATION];
+export const OWNERSHIP_ANNOTATIONS: readonly string[] = [
+  CONFLICT_RESOLUTION_ANNOTATION,
+  PRESERVE_ANNOTATION,
+  ADOPTED_ANNOTATION,
+  SUSPENDED_ANNOTATION,
+];
 /** Every annotation flotilla puts on an object: what a release removes. */
 export const TRACKING_ANNOTATIONS: readonly string[] = [
   REVISION_ANNOTATION,

@@ -28,7 +28,7 @@ export function checkMisplacement(model: FleetModel, placements: readonly Placem
   const index = buildClaimIndex(model);
   warnNotPropagated(model, index, placements, sink);
   warnSelectorsMatchingNothing(model, sink);
-  warnShadowedPolicies(model, index, sink);
+  warnShadowedPolicies(model, index, placements, sink);
 }
 
 /** Namespaces Karmada never propagates from: its own (names.IsReservedNamespace) and its default skipped ones, kube-*. */
@@ -257,22 +257,38 @@ interface Shadow {
 }
 
 /**
+ * The name-decided contest as the sticky claim settled it (§2.2): when another policy keeps the
+ * resource, the tied policies lose to that claim, not to a name — `explain` and `plan` say so, and
+ * no POLICY_SHADOWED is due.
+ */
+function actualContest(decided: NameDecided | null, claimedBy: string | undefined): NameDecided | null {
+  if (!decided || claimedBy === undefined || claimedBy === decided.winner) return decided;
+  return null;
+}
+
+/**
  * POLICY_SHADOWED, one warning per losing policy and winner, at the loser's first selector that
  * matches: a tie on priority and specificity is broken by the policy names, which no one reading
  * either policy would guess. A PropagationPolicy beating a ClusterPropagationPolicy, or a higher
  * priority or a more specific selector winning, is Karmada's documented order and is not warned.
  */
-function warnShadowedPolicies(model: FleetModel, index: ClaimIndex, sink: DiagnosticSink): void {
+function warnShadowedPolicies(model: FleetModel, index: ClaimIndex, placements: readonly PlacementResult[], sink: DiagnosticSink): void {
   const set = policySet(model);
   const policies = new Map([...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [policyText(p), p]));
   const shadows = new Map<string, Shadow>();
+  // Sticky claims (§2.2): a placement whose claim was kept or preempted is claimed by its own policy, not the fresh winner.
+  let claimedBy: Map<string, string> | null = null;
+  for (const p of placements) {
+    if (!p.claim || !p.policy || p.policy.kind === 'Fleet') continue;
+    (claimedBy ??= new Map()).set(versionedKey(p.resource), policyText(p.policy));
+  }
   for (const m of model.resources) {
     let entry = decidedCache.get(m);
     if (entry?.policySet !== set) {
       entry = { policySet: set, decided: decide(index, m) };
       decidedCache.set(m, entry);
     }
-    const decided = entry.decided;
+    const decided = claimedBy ? actualContest(entry.decided, claimedBy.get(versionedKey(refOf(m)))) : entry.decided;
     if (!decided) continue;
     const winner = policies.get(decided.winner)!;
     for (const l of decided.losers) {

@@ -3,10 +3,12 @@
 import { countDiagnostics } from '../model/diagnostics-format.js';
 import { versionedKey } from '../objects/identity.js';
 import { type RenderResult } from '../render/render-fleet.js';
+import { previousOfPlacement } from '../render/contract.js';
 import type { PreviousPlacement } from '../model/types.js';
 import { clusterDeclarationChanges, overrideChanges, policyChanges } from './declarations.js';
 import { objectChanges } from './objects.js';
 import { placementChanges } from './placements.js';
+import { claimChanges } from './claims.js';
 import { assessRisks } from './risks.js';
 import type { PlanDiagnostic, PlanReport, RevisionSummary } from './types.js';
 
@@ -33,11 +35,7 @@ function revisionSummary(r: RenderResult): RevisionSummary {
  * rather than a fresh schedule.
  */
 export function previousFromRender(base: RenderResult): Map<string, PreviousPlacement> {
-  return new Map(
-    base.placements
-      .filter((p) => !p.error)
-      .map((p) => [versionedKey(p.resource), { clusters: p.clusters, affinityName: p.affinityName ?? null }]),
-  );
+  return new Map(base.placements.filter((p) => !p.error).map((p) => [versionedKey(p.resource), previousOfPlacement(p, base.revision)]));
 }
 
 /** Compares two renders of the fleet: placements, per-cluster objects, declarations, risks, head diagnostics. */
@@ -99,6 +97,10 @@ export function computePlan(base: RenderResult, head: RenderResult, options: Pla
     },
     clusters: [...new Set([...base.clusters.map((c) => c.name), ...head.clusters.map((c) => c.name)])].sort(),
     workloads,
+    claims: claimChanges(base, head),
+    suspended: head.placements.flatMap((p) =>
+      p.suspendedClusters?.length ? [{ resource: p.resource, clusters: p.suspendedClusters }] : [],
+    ),
     objects,
     policies,
     overrides,

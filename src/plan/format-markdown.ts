@@ -34,6 +34,8 @@ export function formatPlanMarkdown(report: PlanReport, options: MarkdownOptions 
   const head = summaryBlocks(report).join('\n');
   const blocks = [
     ...placementBlocks(report),
+    ...claimBlocks(report),
+    ...suspendedBlocks(report),
     ...trafficBlocks(report),
     ...declarationBlocks(report),
     ...objectBlocks(report),
@@ -116,6 +118,24 @@ function placementBlocks(report: PlanReport): string[] {
   }
   blocks.push(`\n<details><summary>Why each cell changed</summary>\n\n${why.join('\n')}\n\n</details>\n`);
   return blocks;
+}
+
+/** Claim changes (sticky claims, preemption) with the rule behind each. */
+function claimBlocks(report: PlanReport): string[] {
+  if (report.claims.length === 0) return [];
+  const lines = report.claims.map((c) => {
+    const arrow =
+      c.change === 'kept' ? `stays with ${md(policyText(c.after))}` : `${md(policyText(c.before))} → ${md(policyText(c.after))}`;
+    return `- **${md(describeRef(c.resource))}** ${c.change}: ${arrow} — ${md(c.reason)}`;
+  });
+  return [`#### Claims (${plural(report.claims.length, 'resource')})\n`, ...lines, ''];
+}
+
+/** Resources held by spec.suspension on some clusters. */
+function suspendedBlocks(report: PlanReport): string[] {
+  if (report.suspended.length === 0) return [];
+  const lines = report.suspended.map((s) => `- ⏸️ **${md(describeRef(s.resource))}** on ${s.clusters.map(md).join(', ')}`);
+  return [`#### Suspended (${plural(report.suspended.length, 'resource')}): nothing created, updated or deleted there\n`, ...lines, ''];
 }
 
 /** Policies, overrides and clusters added, removed or changed, with their changed fields. */

@@ -51,6 +51,20 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
     }
   }
 
+  if (report.claims.length > 0) {
+    out.push('', paint('bold', `claims (${plural(report.claims.length, 'resource')}):`));
+    for (const c of report.claims) {
+      const arrow = c.change === 'kept' ? `stays with ${policyText(c.after)}` : `${policyText(c.before)} → ${policyText(c.after)}`;
+      out.push(paint(c.change === 'kept' ? 'dim' : 'yellow', `  ${describeRef(c.resource)} [${c.change}]  ${arrow}`));
+      out.push(paint('dim', `    · ${c.reason}`));
+    }
+  }
+
+  if (report.suspended.length > 0) {
+    out.push('', paint('bold', `suspended (${plural(report.suspended.length, 'resource')}: nothing created, updated or deleted there):`));
+    for (const s of report.suspended) out.push(paint('dim', `  ${describeRef(s.resource)}  on ${s.clusters.join(', ')}`));
+  }
+
   const declarations = [...report.policies, ...report.overrides, ...report.clusterDeclarations];
   if (declarations.length > 0) {
     out.push('', paint('bold', 'policies, overrides and clusters:'));

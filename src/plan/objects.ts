@@ -5,6 +5,7 @@ import { describeFieldChange, fieldChanges } from '../diff/fields.js';
 import { identityKey, refOfObject, type ObjectRef } from '../objects/identity.js';
 import { normalizeObject, redactSecretPair } from '../objects/normalize.js';
 import type { ClusterObjectChanges, ObjectChange } from './types.js';
+import { isSuspendedObject } from '../objects/tracking.js';
 
 type Manifests = Record<string, ReadonlyArray<Record<string, unknown>>>;
 
@@ -25,9 +26,11 @@ export function objectChanges(base: Manifests, head: Manifests, maxFields = 5): 
     const added: ObjectRef[] = [];
     const removed: ObjectRef[] = [];
     const changed: ObjectChange[] = [];
-    for (const [key, o] of after) if (!before.has(key)) added.push(refOfObject(o));
+    // A suspended object (spec.suspension) is neither created nor updated: the plan's `suspended` lists it instead.
+    for (const [key, o] of after) if (!before.has(key) && !isSuspendedObject(o)) added.push(refOfObject(o));
     for (const [key, o] of before) {
       const next = after.get(key);
+      if (next && isSuspendedObject(next)) continue;
       if (!next) {
         removed.push(refOfObject(o));
         continue;

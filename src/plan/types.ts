@@ -62,6 +62,19 @@ export interface WorkloadChange {
   moved: number;
 }
 
+/**
+ * A claim that changes at head, or is kept against a policy that would win from scratch
+ * (docs/reference/semantics.md §2.2): preempted (preemption Always), released (the policy is gone or
+ * no longer selects it), kept, or reclaimed (head scheduled from scratch).
+ */
+export interface ClaimChange {
+  resource: ObjectRef;
+  change: 'preempted' | 'released' | 'kept' | 'reclaimed';
+  before: PolicyRef | null;
+  after: PolicyRef | null;
+  reason: string;
+}
+
 /** A changed object with its field-level summary. */
 export interface ObjectChange extends ObjectRef {
   fields: string[];
@@ -136,6 +149,10 @@ export interface PlanReport {
   /** Every cluster of either revision, sorted. */
   clusters: string[];
   workloads: WorkloadChange[];
+  /** Claim changes, and claims kept against a policy that would win from scratch. */
+  claims: ClaimChange[];
+  /** Resources whose policy holds dispatching (spec.suspension) on some of their clusters: nothing is applied or deleted there. */
+  suspended: Array<{ resource: ObjectRef; clusters: string[] }>;
   objects: ClusterObjectChanges[];
   policies: DeclarationChange[];
   overrides: DeclarationChange[];

@@ -1,5 +1,5 @@
 // The JSON document of docs/reference/contract.md (`flotilla render --format json`), built from a RenderResult.
-import type { PlacementResult, PreviousPlacement } from '../model/types.js';
+import type { PlacementResult, PolicyRef, PreviousPlacement } from '../model/types.js';
 import { isMap } from '../objects/json.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import type { ClusterSummary, RenderResult } from './render-fleet.js';
@@ -16,7 +16,35 @@ export function placementJson(p: PlacementResult): Record<string, unknown> {
     error: p.error,
   };
   if (p.affinityName) out.affinityName = p.affinityName;
+  // Sticky claims (docs/reference/semantics.md §2.2) and Lazy activation (§2.3) read these back as the next previous result.
+  if (p.claim?.since) out.claimedSince = p.claim.since;
+  if (p.templateHash) out.templateHash = p.templateHash;
+  if (p.suspendedClusters && p.suspendedClusters.length > 0) out.suspendedClusters = p.suspendedClusters;
   return out;
+}
+
+/**
+ * A placement of a render at `revision` as the next render's previous result: its clusters,
+ * affinity, claim and template hash. A claim without a record (a render with no previous result)
+ * holds at least since that revision.
+ */
+export function previousOfPlacement(p: PlacementResult, revision: string): PreviousPlacement {
+  const out: PreviousPlacement = {
+    clusters: p.clusters.map((c) => ({ name: c.name, replicas: c.replicas })),
+    affinityName: p.affinityName ?? null,
+  };
+  out.policy = p.policy;
+  const since = p.claim ? p.claim.since : p.policy ? revision : null;
+  if (since) out.claimedSince = since;
+  if (p.templateHash) out.templateHash = p.templateHash;
+  return out;
+}
+
+function policyRefOf(value: unknown): PolicyRef | null {
+  if (!isMap(value) || typeof value.name !== 'string') return null;
+  const kind = value.kind;
+  if (kind !== 'PropagationPolicy' && kind !== 'ClusterPropagationPolicy' && kind !== 'Fleet') return null;
+  return { kind, namespace: typeof value.namespace === 'string' ? value.namespace : '', name: value.name };
 }
 
 /** A cluster of the render document, its labels in sorted order from the start. */
@@ -109,10 +137,14 @@ export function previousFromJson(text: string, file: string): Map<string, Previo
       const c = isMap(item) ? item : {};
       return { name: String(c.name), replicas: typeof c.replicas === 'number' ? c.replicas : null };
     });
-    out.set(versionedKey({ apiVersion: String(r.apiVersion ?? ''), kind: r.kind, namespace: String(r.namespace ?? ''), name: r.name }), {
-      clusters,
-      affinityName: typeof p.affinityName === 'string' ? p.affinityName : null,
-    });
+    const previous: PreviousPlacement = { clusters, affinityName: typeof p.affinityName === 'string' ? p.affinityName : null };
+    if ('policy' in p) previous.policy = policyRefOf(p.policy);
+    if (typeof p.claimedSince === 'string') previous.claimedSince = p.claimedSince;
+    if (typeof p.templateHash === 'string') previous.templateHash = p.templateHash;
+    out.set(
+      versionedKey({ apiVersion: String(r.apiVersion ?? ''), kind: r.kind, namespace: String(r.namespace ?? ''), name: r.name }),
+      previous,
+    );
   });
   return out;
 }

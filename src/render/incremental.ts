@@ -14,14 +14,23 @@
 // When unsure it recomputes: whatever is not provably unchanged is redone.
 import { boundDiagnostics, DiagnosticSink, type Diagnostic } from '../model/diagnostics.js';
 import { buildFleetModel } from '../fleet/build.js';
-import type { FleetModel, Manifest, OverridePolicy, PlacementResult, PreviousPlacement, PropagationPolicy } from '../model/types.js';
+import type {
+  ClaimRecord,
+  FleetModel,
+  Manifest,
+  OverridePolicy,
+  PlacementResult,
+  PreviousPlacement,
+  PropagationPolicy,
+} from '../model/types.js';
 import type { SourceFile } from '../load/parse.js';
-import { claimResource, type Claim } from '../placement/claim.js';
+import type { Claim } from '../placement/claim.js';
 import { refOf } from '../placement/schedule.js';
 import { REVISION_ANNOTATION } from '../objects/tracking.js';
 import { versionedKey } from '../objects/identity.js';
 import {
   assembleCluster,
+  claimFor,
   clusterSummaries,
   completePlacements,
   isHpaFollower,
@@ -69,6 +78,11 @@ interface ScheduleEntry {
   generation: number;
   claimEpoch: number;
   claimSig: string;
+  /** The previous placement the claim was made with (sticky claims depend on it), and whether there was a previous result. */
+  claimPrevious: PreviousPlacement | undefined;
+  claimSticky: boolean;
+  /** How the claim follows from the previous one (sticky claims only). */
+  claimRecord: ClaimRecord | undefined;
   follower: boolean;
   clusterEpoch: number;
   previous: PreviousPlacement | undefined;
@@ -208,7 +222,7 @@ export class IncrementalRenderer {
     const { policyPrints, overridePrints } = this.observeRevisionInputs(model);
     const generation = ++this.generation;
 
-    const scheduled = this.scheduleResources(model, policyPrints, input.previous ?? NO_PREVIOUS, generation);
+    const scheduled = this.scheduleResources(model, policyPrints, input.previous, input.revision, generation);
     const { sortedPlacements, hpaBounds } = completePlacements(model, scheduled.placements, scheduled.followers, sink);
     const rctx = renderContext(model);
     const rendered = this.renderPlacements(rctx, sortedPlacements, hpaBounds, overridePrints, input.revision, generation);
@@ -266,7 +280,8 @@ export class IncrementalRenderer {
   private scheduleResources(
     model: FleetModel,
     policyPrints: ReadonlyMap<PropagationPolicy, string>,
-    previous: ReadonlyMap<string, PreviousPlacement>,
+    previousMap: ReadonlyMap<string, PreviousPlacement> | undefined,
+    revision: string,
     generation: number,
   ): { placements: Map<string, PlacementResult>; followers: Manifest[]; diagnostics: Diagnostic[][]; rescheduled: number } {
     const ctx = placementContext(model);
@@ -274,17 +289,24 @@ export class IncrementalRenderer {
     const followers: Manifest[] = [];
     const diagnostics: Diagnostic[][] = [];
     let rescheduled = 0;
+    const previous = previousMap ?? NO_PREVIOUS;
     for (const resource of model.resources) {
       const key = versionedKey(refOf(resource));
       const prev = previous.get(key);
       const entry = this.scheduleEntry(key, resource, prev, generation);
       let claim: Claim | null = null;
-      if (entry.claimEpoch !== this.claims.value) {
-        claim = claimResource(ctx.index, resource);
+      // A sticky claim depends on the previous claim (docs/reference/semantics.md §2.2).
+      const sticky = previousMap !== undefined;
+      const claimStale = entry.claimSticky !== sticky || (sticky && !samePrevious(entry.claimPrevious, prev));
+      if (entry.claimEpoch !== this.claims.value || claimStale) {
+        claim = claimFor(ctx, resource, previousMap, revision);
         const claimSig = claimSignature(claim, policyPrints);
         if (claimSig !== entry.claimSig) entry.result = null;
         entry.claimEpoch = this.claims.value;
         entry.claimSig = claimSig;
+        entry.claimPrevious = prev;
+        entry.claimSticky = sticky;
+        entry.claimRecord = claim.kind === 'policy' ? claim.record : undefined;
         entry.follower = isHpaFollower(resource, claim);
       }
       if (entry.follower) {
@@ -295,17 +317,32 @@ export class IncrementalRenderer {
       if (entry.clusterEpoch !== this.clusters.value || !samePrevious(entry.previous, prev)) entry.result = null;
       if (entry.result === null) {
         const rs = new DiagnosticSink(this.sources.locate);
-        entry.result = placeResource(ctx, resource, claim ?? claimResource(ctx.index, resource), prev, rs);
+        entry.result = placeResource(ctx, resource, claim ?? claimFor(ctx, resource, previousMap, revision), prev, rs);
         entry.diagnostics = rs.items;
         entry.clusterEpoch = this.clusters.value;
         entry.previous = prev;
         rescheduled++;
       }
-      placements.set(key, entry.result);
+      placements.set(key, this.withClaimRecord(entry, revision));
       diagnostics.push(entry.diagnostics);
     }
     for (const [key, entry] of this.schedules) if (entry.generation !== generation) this.schedules.delete(key);
     return { placements, followers, diagnostics, rescheduled };
+  }
+
+  /**
+   * The entry's placement with the claim record of this revision: a claim made afresh (no previous
+   * policy) names the revision it is made at, which changes nothing the scheduler computed.
+   */
+  private withClaimRecord(entry: ScheduleEntry, revision: string): PlacementResult {
+    const result = entry.result!;
+    const record = entry.claimRecord;
+    const current = record?.change === 'new' ? { ...record, since: revision } : record;
+    if (JSON.stringify(result.claim) === JSON.stringify(current)) return result;
+    // placeResource sets `claim` last, so dropping and appending it keeps a fresh result's key order.
+    const { claim: _old, ...rest } = result;
+    entry.result = current ? { ...rest, claim: current } : rest;
+    return entry.result;
   }
 
   /** The resource's schedule entry, new when the resource is new or its manifest changed; marked as seen in `generation`. */
@@ -317,6 +354,9 @@ export class IncrementalRenderer {
         generation,
         claimEpoch: -1,
         claimSig: '',
+        claimPrevious: undefined,
+        claimSticky: false,
+        claimRecord: undefined,
         follower: false,
         clusterEpoch: -1,
         previous: prev,
@@ -422,7 +462,13 @@ export class IncrementalRenderer {
     }
     if (entry.placement !== p) {
       // The policy's ownership settings are rendered as annotations: a change there renders again.
-      const placementSig = JSON.stringify([p.policy, p.clusters, placementOwnership(rctx, p), revisesReplicas(rctx, p)]);
+      const placementSig = JSON.stringify([
+        p.policy,
+        p.clusters,
+        placementOwnership(rctx, p),
+        revisesReplicas(rctx, p),
+        p.suspendedClusters ?? [],
+      ]);
       if (placementSig !== entry.placementSig) entry.stale = true;
       entry.placement = p;
       entry.placementSig = placementSig;

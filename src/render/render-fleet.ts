@@ -11,18 +11,21 @@ import type {
   PlacementResult,
   PolicyRef,
   PreviousPlacement,
+  Suspension,
 } from '../model/types.js';
 import { describeRef, refOfObject, versionedKey, type ObjectRef } from '../objects/identity.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../fleet/build.js';
-import { buildClaimIndex, claimResource, type Claim, type ClaimIndex } from '../placement/claim.js';
+import { buildClaimIndex, claimResource, stickyClaim, type Claim, type ClaimIndex } from '../placement/claim.js';
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { checkMisplacement } from '../placement/misplacement.js';
 import { attachDependencies } from '../placement/dependencies.js';
 import { checkDependentOverrides } from '../override/dependent.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
-import { divideJobCompletions, replicaProblem, withReplicas } from '../placement/workload.js';
+import { divideJobCompletions, replicaProblem, replicasOf, withReplicas } from '../placement/workload.js';
+import { createHash } from 'node:crypto';
+import { sortKeysDeep } from '../objects/serialize.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
 import { trafficDeclarations } from '../traffic/declarations.js';
 import { checkBuiltinKinds } from '../validate/builtin-schema.js';
@@ -36,6 +39,7 @@ import {
   PRESERVE_ANNOTATION,
   REVISION_ANNOTATION,
   SOURCE_ANNOTATION,
+  SUSPENDED_ANNOTATION,
 } from '../objects/tracking.js';
 
 export interface RenderInput {
@@ -99,12 +103,12 @@ export function renderFleet(input: RenderInput): RenderResult {
   const placements = new Map<string, PlacementResult>();
   const followers: Manifest[] = [];
   for (const resource of model.resources) {
-    const claim = claimResource(ctx.index, resource);
+    const key = versionedKey(refOf(resource));
+    const claim = claimFor(ctx, resource, input.previous, input.revision);
     if (isHpaFollower(resource, claim)) {
       followers.push(resource);
       continue;
     }
-    const key = versionedKey(refOf(resource));
     placements.set(key, placeResource(ctx, resource, claim, previous.get(key), sink));
   }
 
@@ -154,6 +158,20 @@ export function placementContext(model: FleetModel): PlacementContext {
   return { index: buildClaimIndex(model), clusters: model.clusters, clusterByName: new Map(model.clusters.map((c) => [c.name, c])) };
 }
 
+/**
+ * The claim of a resource: from scratch without a previous result, else sticky (the previous
+ * revision's policy keeps it unless it is gone, no longer selects it or is preempted, §2.2).
+ */
+export function claimFor(
+  ctx: PlacementContext,
+  resource: Manifest,
+  previous: ReadonlyMap<string, PreviousPlacement> | undefined,
+  revision: string,
+): Claim {
+  if (!previous) return claimResource(ctx.index, resource);
+  return stickyClaim(ctx.index, resource, previous.get(versionedKey(refOf(resource))), revision);
+}
+
 /** An HPA that no policy claims follows its scale target instead of being scheduled itself. */
 export function isHpaFollower(resource: Manifest, claim: Claim): boolean {
   return claim.kind !== 'policy' && isFollowingHpa(resource);
@@ -191,6 +209,8 @@ export function placeResource(
   const universe =
     claim.kind === 'fleet' ? claim.fleet.clusters.map((n) => ctx.clusterByName.get(n)).filter((c): c is Cluster => !!c) : ctx.clusters;
   const invalid = replicaProblem(resource);
+  const lazy = claim.kind === 'policy' && claim.policy.activationPreference === 'Lazy' && !invalid;
+  const templateHash = lazy ? hashTemplate(resource) : undefined;
   if (invalid) {
     // The API server would reject it; scheduling it as a non-workload would copy it whole to every cluster.
     sink.error('INVALID_FIELD_TYPE', `${describeRef(ref)}: ${invalid.message}`, {
@@ -207,14 +227,92 @@ export function placeResource(
       verdicts: [],
     };
   }
-  const result = scheduleResource({ resource, placement, policy, clusters: universe, previous });
+  const kept = templateHash ? lazyPlacement(ctx, resource, claim, previous, templateHash) : null;
+  const result = kept ?? scheduleResource({ resource, placement, policy, clusters: universe, previous });
+  if (templateHash) result.templateHash = templateHash;
+  if (claim.kind === 'policy' && claim.policy.suspension) holdSuspended(result, claim.policy.suspension, previous);
   result.explanation.unshift(
     claim.kind === 'policy'
       ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})`
       : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
   );
+  // Kept out of the explanation steps: the incremental renderer updates a new claim's revision without scheduling again.
+  if (claim.kind === 'policy' && claim.record) result.claim = claim.record;
   if (result.error) sink.error('SCHEDULE_FAILED', `${describeRef(ref)} cannot be scheduled: ${result.error}`, { source: resource.source });
   return result;
+}
+
+/** A stable hash of a resource template as written (sanitized as rendered), for Lazy activation (§2.3). */
+export function hashTemplate(resource: Manifest): string {
+  return createHash('sha256')
+    .update(JSON.stringify(sortKeysDeep(sanitize(resource.object, resource.namespace))))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+/**
+ * activationPreference Lazy (docs/reference/semantics.md §2.3): a resource the same policy placed at
+ * the previous revision, whose template has not changed since, keeps that placement — a change to
+ * the policy waits for a change to the resource. Not when the previous placement cannot stand as
+ * it is: a cluster gone from the fleet, or replicas that no longer add up (failover took a cluster
+ * out of a Divided workload), then the policy as it is now places it.
+ */
+function lazyPlacement(
+  ctx: PlacementContext,
+  resource: Manifest,
+  claim: Claim,
+  previous: PreviousPlacement | undefined,
+  templateHash: string,
+): PlacementResult | null {
+  if (claim.kind !== 'policy' || !previous || previous.templateHash !== templateHash || previous.clusters.length === 0) return null;
+  if (claim.record?.change !== 'kept' && claim.record?.change !== undefined) return null;
+  const before = previous.policy;
+  if (!before || before.kind !== claim.policy.kind || before.namespace !== claim.policy.namespace || before.name !== claim.policy.name)
+    return null;
+  if (!previous.clusters.every((c) => ctx.clusterByName.has(c.name))) return null;
+  const replicas = replicasOf(resource);
+  if (replicas !== null) {
+    const counts = previous.clusters.map((c) => c.replicas);
+    if (counts.some((n) => n === null)) return null;
+    const sum = (counts as number[]).reduce((a, b) => a + b, 0);
+    if (sum !== replicas && !counts.every((n) => n === replicas)) return null;
+  } else if (previous.clusters.some((c) => c.replicas !== null)) return null;
+  return {
+    resource: refOf(resource),
+    policy: { kind: claim.policy.kind, namespace: claim.policy.namespace, name: claim.policy.name },
+    replicas,
+    clusters: previous.clusters.map((c) => ({ name: c.name, replicas: c.replicas })),
+    error: null,
+    ...(previous.affinityName ? { affinityName: previous.affinityName } : {}),
+    explanation: [
+      'activationPreference Lazy: the resource is unchanged since the previous revision, so it keeps the previous placement; ' +
+        'the policy as it is now applies when the resource next changes',
+    ],
+    verdicts: [],
+    lazyKept: true,
+  };
+}
+
+/**
+ * spec.suspension (docs/reference/semantics.md §2.4): the clusters where dispatching is held. A
+ * held cluster the previous placement had keeps the object as it was placed (nothing is deleted
+ * there); the rendered objects on held clusters carry SUSPENDED_ANNOTATION, which the targets
+ * neither apply nor prune.
+ */
+function holdSuspended(result: PlacementResult, suspension: Suspension, previous: PreviousPlacement | undefined): void {
+  const held = (name: string) => suspension.all || suspension.clusters.includes(name);
+  const placed = new Set(result.clusters.map((c) => c.name));
+  const kept = (previous?.clusters ?? []).filter((c) => held(c.name) && !placed.has(c.name));
+  if (kept.length > 0) {
+    result.clusters = [...result.clusters, ...kept.map((c) => ({ name: c.name, replicas: c.replicas }))].sort((a, b) =>
+      compareStrings(a.name, b.name),
+    );
+    result.explanation.push(`suspended: kept on ${kept.map((c) => c.name).join(', ')}, where dispatching is held`);
+  }
+  const suspended = result.clusters.map((c) => c.name).filter(held);
+  if (suspended.length === 0) return;
+  result.suspendedClusters = suspended;
+  result.explanation.push(`suspended (spec.suspension): nothing is created, updated or deleted on ${suspended.join(', ')}`);
 }
 
 /** Per-cluster HPA bounds of a following HPA. */
@@ -321,6 +419,8 @@ export function followTarget(
       error: null,
       explanation,
       verdicts: [],
+      // Held where its target is held (spec.suspension): an HPA applied without its workload would scale nothing.
+      ...(targetPlacement.suspendedClusters ? { suspendedClusters: targetPlacement.suspendedClusters } : {}),
     },
     bounds,
   };
@@ -367,6 +467,7 @@ function withTracking(
   policy: PolicyRef | null,
   sourceFile: string,
   ownership: Ownership,
+  suspended = false,
 ): Record<string, unknown> {
   const meta = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
   meta.labels = { ...((meta.labels as Record<string, string> | undefined) ?? {}), [MANAGED_LABEL]: MANAGED_VALUE };
@@ -378,6 +479,7 @@ function withTracking(
   if (policy) annotations[POLICY_ANNOTATION] = policyRefText(policy);
   if (ownership.conflictResolution === 'Overwrite') annotations[CONFLICT_RESOLUTION_ANNOTATION] = 'Overwrite';
   if (ownership.preserveResourcesOnDeletion) annotations[PRESERVE_ANNOTATION] = 'true';
+  if (suspended) annotations[SUSPENDED_ANNOTATION] = 'true';
   meta.annotations = annotations;
   return { ...object, metadata: meta };
 }
@@ -527,7 +629,15 @@ export function renderPlacement(
     out.push({
       cluster: target.name,
       namespace: resource.namespace,
-      object: withTracking(object, target.name, revision, p.policy, resource.source.file, placementOwnership(ctx, p)),
+      object: withTracking(
+        object,
+        target.name,
+        revision,
+        p.policy,
+        resource.source.file,
+        placementOwnership(ctx, p),
+        p.suspendedClusters?.includes(target.name) ?? false,
+      ),
     });
   }
   return out;

@@ -8,6 +8,8 @@ import { FlotillaError } from '../model/diagnostics.js';
 import { describeIoError } from '../output/directory.js';
 import type { EntryKind, TargetFs } from './fs.js';
 import type { Target, TargetPlan, TargetReport } from './target.js';
+import { parse as parseYaml } from 'yaml';
+import { isSuspendedObject, SUSPENDED_ANNOTATION } from '../objects/tracking.js';
 
 export const INVENTORY_FILE = '.flotilla-inventory.json';
 /** Inventory entry of a file flotilla owns whose content is unknown (a write failed part-way): never equal to a blob oid. */
@@ -169,6 +171,8 @@ export class DirectoryTarget implements Target {
     for (const [p, w] of writes) {
       // Reading the desired text is the repository's business: a failure there stops the pass.
       const text = w.text ?? (await plan.readText(w.oid));
+      // A suspended object (spec.suspension) is left as it is: the file keeps its last version, or stays absent.
+      if (isSuspendedText(text)) continue;
       try {
         await this.writeOne(p, w.oid, text, inventory, progress);
       } catch (e) {
@@ -345,6 +349,16 @@ export class DirectoryTarget implements Target {
 }
 
 /** One line naming the failed objects and why (the first few; a count for the rest). */
+/** Whether a rendered object's text carries SUSPENDED_ANNOTATION (the layout writes one object per file). */
+function isSuspendedText(text: string): boolean {
+  if (!text.includes(SUSPENDED_ANNOTATION)) return false;
+  try {
+    return isSuspendedObject(parseYaml(text) as { metadata?: unknown });
+  } catch {
+    return false;
+  }
+}
+
 function describeRefused(refused: readonly { path: string; reason: string }[]): string {
   const shown = refused.slice(0, 3).map((r) => `${r.path}: ${r.reason}`);
   const more = refused.length > shown.length ? `; and ${refused.length - shown.length} more` : '';

@@ -14,6 +14,8 @@ const EXPECTED_EXIT: Record<string, number> = {
   'cluster-removed': 2,
   'spread-new-region': 2,
   'priority-takeover': 2,
+  // A higher-priority policy without preemption: the claim is kept, only the policy is new.
+  'priority-no-preemption': 2,
   'override-change': 2,
   'invalid-head': 1,
   // The safe defaults refuse a binding to cluster-admin (SCOPE_DENIED): the head is invalid.

@@ -279,15 +279,16 @@ describe('PropagationPolicy validation (Karmada TestValidatePropagationSpec, re-
     expect(model.propagationPolicies[0]).toMatchObject({ propagateDeps: true, dependentOverrides: ['o', 'p'] });
   });
 
-  it('suspension holding dispatching is an error (flotilla would apply what it suspends)', () => {
-    const suspended = build(pp('{}', '  suspension: {dispatching: true}\n'));
-    expect(suspended.diags).toEqual(['error UNSAFE_FIELD f0.yaml:10']);
-    expect(suspended.sink.items[0]!.message).toMatch(/cannot hold back dispatching/);
-    expect(suspended.model.propagationPolicies).toEqual([]);
-    expect(build(pp('{}', '  suspension: {dispatchingOnClusters: {clusterNames: [a]}}\n')).diags).toEqual([
-      'error UNSAFE_FIELD f0.yaml:10',
-    ]);
-    expect(build(pp('{}', '  suspension: {dispatching: false}\n')).diags).toEqual(['info NOT_APPLICABLE f0.yaml:10']);
+  it('suspension and activationPreference are read into the policy, silently (docs/reference/semantics.md §2.3, §2.4)', () => {
+    const all = build(pp('{}', '  suspension: {dispatching: true}\n  activationPreference: Lazy\n'));
+    expect(all.sink.items).toEqual([]);
+    expect(all.model.propagationPolicies[0]).toMatchObject({ suspension: { all: true }, activationPreference: 'Lazy' });
+    const some = build(pp('{}', '  suspension: {dispatchingOnClusters: {clusterNames: [b, a, b]}}\n'));
+    expect(some.model.propagationPolicies[0]!.suspension).toEqual({ all: false, clusters: ['a', 'b'] });
+    const none = build(pp('{}', '  suspension: {dispatching: false}\n'));
+    expect(none.sink.items).toEqual([]);
+    expect(none.model.propagationPolicies[0]!.suspension).toBeUndefined();
+    expect(build(pp('{}', '  activationPreference: Eager\n')).diags).toEqual(['error INVALID_POLICY f0.yaml:10']);
   });
 
   it('fields inside unimplemented structures are checked too: a typo in failover is UNKNOWN_FIELD', () => {

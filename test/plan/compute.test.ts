@@ -185,3 +185,28 @@ describe('formatPlanMarkdown', () => {
     expect(md.replace(/`[^`]*`/g, '')).not.toContain('<img');
   });
 });
+
+describe('computePlan: suspension (docs/reference/semantics.md §2.4)', () => {
+  it('a suspended cluster is listed as suspended, and its objects are neither updated nor counted as changes', () => {
+    const held = editFile(
+      editFile(
+        seed,
+        '05-nginx.yaml',
+        '      name: nginx\n  placement:',
+        '      name: nginx\n  suspension: {dispatchingOnClusters: {clusterNames: [cluster-shanghai]}}\n  placement:',
+      ),
+      '05-nginx.yaml',
+      'image: nginx:1.25',
+      'image: nginx:1.27',
+    );
+    const r = plan(held);
+    expect(r.suspended).toEqual([
+      { resource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'default', name: 'nginx' }, clusters: ['cluster-shanghai'] },
+    ]);
+    // The image change reaches hangzhou only: shanghai is held.
+    expect(r.objects.map((c) => `${c.cluster}: ${c.changed.map((o) => o.name).join(',')}`)).toEqual(['cluster-hangzhou: nginx']);
+    expect(formatPlanText(r)).toContain(
+      'suspended (1 resource: nothing created, updated or deleted there):\n  Deployment default/nginx  on cluster-shanghai',
+    );
+  });
+});

@@ -152,7 +152,8 @@ describe('incremental reconcile == full render', () => {
         const { reconciler } = await reconcilerFor(loaded, { log: captureLogger().log });
         const files = initialFleet();
         let parent: string | null = null;
-        let previous: Map<string, PreviousPlacement> | undefined;
+        // The reconciler starts from an empty previous result: claims are sticky from its first revision on (§2.2).
+        let previous: Map<string, PreviousPlacement> = new Map();
         let lastGood: Record<string, unknown> = {};
         for (let n = 0; n <= ops.length; n++) {
           if (n > 0) ops[n - 1]!.op(files);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { IncrementalRenderer } from '../../src/render/incremental.js';
 import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
+import { previousFromJson, renderJson } from '../../src/render/contract.js';
 
 const CLUSTERS = `apiVersion: cluster.karmada.io/v1alpha1
 kind: Cluster
@@ -427,5 +428,69 @@ spec: {}
       ),
     });
     expect(r.placements[0]!.verdicts.find((v) => v.name === 'bare')).toMatchObject({ feasible: false, selected: false });
+  });
+});
+
+describe('activationPreference Lazy (docs/reference/semantics.md §2.3)', () => {
+  const fleet = ['a', 'b', 'c']
+    .map((n) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}}\n`)
+    .join('---\n');
+  const web = (image: string, replicas = 4) =>
+    `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: default}\nspec:\n  replicas: ${replicas}\n` +
+    `  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n` +
+    `    spec: {containers: [{name: c, image: ${image}}]}\n`;
+  const policy = (clusters: string, lazy: boolean, divided = false) =>
+    `apiVersion: policy.karmada.io/v1alpha1\nkind: PropagationPolicy\nmetadata: {name: web, namespace: default}\nspec:\n` +
+    `${lazy ? '  activationPreference: Lazy\n' : ''}  resourceSelectors: [{apiVersion: apps/v1, kind: Deployment, name: web}]\n` +
+    `  placement:\n    clusterAffinity: {clusterNames: [${clusters}]}\n` +
+    (divided ? '    replicaScheduling: {replicaSchedulingType: Divided, replicaDivisionPreference: Weighted}\n' : '');
+  const files = (p: string, w: string) => [
+    { path: 'clusters.yaml', text: fleet },
+    { path: 'policy.yaml', text: p },
+    { path: 'web.yaml', text: w },
+  ];
+  const next = (prev: RenderResult, p: string, w: string, revision: string) =>
+    renderFleet({ files: files(p, w), revision, previous: previousFromJson(JSON.stringify(renderJson(prev)), 'prev.json') });
+  const where = (r: RenderResult) => r.placements.find((p) => p.resource.name === 'web')!.clusters.map((c) => `${c.name}=${c.replicas}`);
+
+  it('a policy change waits for a change to the resource; then the policy as it is now places it', () => {
+    const r1 = renderFleet({ files: files(policy('a', true), web('nginx:1')), revision: 'r1', previous: new Map() });
+    expect(where(r1)).toEqual(['a=4']);
+    expect(r1.diagnostics.filter((d) => d.severity !== 'info')).toEqual([]);
+    const r2 = next(r1, policy('b', true), web('nginx:1'), 'r2');
+    expect(where(r2)).toEqual(['a=4']);
+    expect(r2.placements[0]!.lazyKept).toBe(true);
+    expect(r2.manifests.a!.map((o) => o.kind)).toEqual(['Deployment']); // stays on a, not moved to b
+    expect(r2.manifests.b).toBeUndefined();
+    const r3 = next(r2, policy('b', true), web('nginx:2'), 'r3');
+    expect(where(r3)).toEqual(['b=4']);
+    expect(r3.placements[0]!.lazyKept).toBeUndefined();
+  });
+
+  it('without Lazy the same policy change moves the resource at once', () => {
+    const r1 = renderFleet({ files: files(policy('a', false), web('nginx:1')), revision: 'r1', previous: new Map() });
+    expect(where(next(r1, policy('b', false), web('nginx:1'), 'r2'))).toEqual(['b=4']);
+  });
+
+  it('a previous placement that no longer adds up (a cluster taken out by failover) is placed again by the policy', () => {
+    const r1 = renderFleet({ files: files(policy('a, b', true, true), web('nginx:1')), revision: 'r1', previous: new Map() });
+    expect(where(r1)).toEqual(['a=2', 'b=2']);
+    const previous = previousFromJson(JSON.stringify(renderJson(r1)), 'r1.json');
+    const entry = [...previous.values()][0]!;
+    previous.set([...previous.keys()][0]!, { ...entry, clusters: entry.clusters.filter((c) => c.name !== 'b') });
+    const r2 = renderFleet({ files: files(policy('a, b', true, true), web('nginx:1')), revision: 'r2', previous });
+    expect(r2.placements[0]!.lazyKept).toBeUndefined();
+    expect(where(r2).reduce((n, s) => n + Number(s.split('=')[1]), 0)).toBe(4);
+  });
+
+  it('the incremental renderer keeps a Lazy placement as the full render does', () => {
+    const renderer = new IncrementalRenderer();
+    const r1 = renderer.update({ revision: 'r1', changes: files(policy('a', true), web('nginx:1')), previous: new Map() });
+    const previous = previousFromJson(JSON.stringify(renderJson(r1)), 'r1.json');
+    const r2 = renderer.update({ revision: 'r2', changes: [{ path: 'policy.yaml', text: policy('b', true) }], previous });
+    const full = renderFleet({ files: files(policy('b', true), web('nginx:1')), revision: 'r2', previous });
+    expect(where(r2)).toEqual(['a=4']);
+    const { stats: _stats, ...rest } = r2;
+    expect(JSON.stringify(rest)).toBe(JSON.stringify(full));
   });
 });

@@ -10,6 +10,28 @@ import { del, plan, write } from './plan-fixtures.js';
 afterAll(cleanupRepos);
 
 describe('directory target', () => {
+  it('a suspended object (spec.suspension) keeps its last version on disk, and one never written stays absent', async () => {
+    const root = await makeTempDir();
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    const v1 = 'kind: ConfigMap\nmetadata:\n  name: x\ndata: {v: "1"}\n';
+    await target.apply(plan({ 'a/default/x.yaml': v1 }, [write('a/default/x.yaml', v1)], true));
+    const held = (v: string) =>
+      `kind: ConfigMap\nmetadata:\n  name: x\n  annotations:\n    flotilla.dev/suspended: "true"\ndata: {v: "${v}"}\n`;
+    const r = await target.apply(
+      plan({ 'a/default/x.yaml': held('2'), 'b/default/x.yaml': held('2') }, [
+        write('a/default/x.yaml', held('2')),
+        write('b/default/x.yaml', held('2')),
+      ]),
+    );
+    expect(r).toMatchObject({ ok: true, created: 0, configured: 0, deleted: 0 });
+    expect(await fs.readFile(path.join(root, 'a/default/x.yaml'), 'utf8')).toBe(v1);
+    await expect(fs.stat(path.join(root, 'b'))).rejects.toThrow();
+    // Lifted: the object as rendered now is written.
+    const v3 = 'kind: ConfigMap\nmetadata:\n  name: x\ndata: {v: "3"}\n';
+    expect(await target.apply(plan({ 'a/default/x.yaml': v3 }, [write('a/default/x.yaml', v3)]))).toMatchObject({ configured: 1 });
+    expect(await fs.readFile(path.join(root, 'a/default/x.yaml'), 'utf8')).toBe(v3);
+  });
+
   it('writes, records an inventory, and deletes only what it wrote (never a file a person added)', async () => {
     const root = await makeTempDir();
     const target = new DirectoryTarget(root, nodeTargetFs);

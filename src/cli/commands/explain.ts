@@ -43,6 +43,9 @@ export function explainText(p: PlacementResult, contest: readonly PolicyContest[
   const lines: string[] = [];
   lines.push(`${describeRef(r)} (${r.apiVersion})`);
   lines.push(`policy:   ${p.policy ? `${p.policy.kind} ${p.policy.namespace ? p.policy.namespace + '/' : ''}${p.policy.name}` : '(none)'}`);
+  if (p.claim && p.claim.change !== 'new') lines.push(`claim:    ${p.claim.reason}`);
+  if (p.lazyKept) lines.push('lazy:     activationPreference Lazy keeps the previous placement until the resource itself changes');
+  if (p.suspendedClusters && p.suspendedClusters.length > 0) lines.push(`suspended: ${p.suspendedClusters.join(', ')}`);
   if (p.replicas !== null) lines.push(`replicas: ${p.replicas}`);
   if (p.affinityName) lines.push(`affinity: ${p.affinityName}`);
   const result =
@@ -121,6 +124,7 @@ export const explainCommand: Command = async (argv, io) => {
     const json = {
       ...placementJson(p),
       ...(p.dependency ? { dependency: p.dependency } : {}),
+      ...(p.claim ? { claim: p.claim } : {}),
       explanation: p.explanation,
       verdicts: p.verdicts,
       policies,

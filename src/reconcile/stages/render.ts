@@ -5,7 +5,7 @@
 // stage resets it, so the next pass reads the whole revision again.
 import type { SourceBuilder } from '../../generate/builder.js';
 import type { PlacementResult, PreviousPlacement } from '../../model/types.js';
-import { placementJson } from '../../render/contract.js';
+import { placementJson, previousOfPlacement } from '../../render/contract.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { versionedKey } from '../../objects/identity.js';
 import type { FleetInfo } from '../../targets/target.js';
@@ -15,6 +15,8 @@ import { stageFailure } from '../context.js';
 import type { RenderReason } from '../reasons.js';
 import type { FileChange, FleetRenderer, RenderStats } from '../renderer.js';
 import { renderedAt, type DesiredRecord } from '../revisions.js';
+
+const NO_PLACEMENTS: ReadonlyMap<string, PreviousPlacement> = new Map();
 
 export type Rendered = RenderResult & { stats: RenderStats };
 
@@ -78,7 +80,8 @@ export function render(ctx: PassContext, state: ReconcilerState, changes: readon
   const last = r.last;
   if (changes.length === 0 && last && state.revisions.rendered === head && last.desired === desired && last.evicted === key)
     return last.result;
-  const base = desired?.previous;
+  // Without a desired state yet the claims start here: an empty previous result makes them sticky from this revision on.
+  const base = desired?.previous ?? NO_PLACEMENTS;
   // The live fleet evicts and rebalances (failover.rebalanceOnRecovery); without one, nothing is ever evicted.
   const previous = ctx.live?.previousForRender(base, evicted) ?? base;
   // The scope is judged before anything is written: a refused object makes the revision Invalid (checkRevision).
@@ -133,11 +136,7 @@ export function previousPlacements(r: RenderState, result: RenderResult): Map<st
   const out = new Map<string, PreviousPlacement>();
   for (const p of result.placements) {
     let prev = r.previous.get(p);
-    if (!prev)
-      r.previous.set(
-        p,
-        (prev = { clusters: p.clusters.map((c) => ({ name: c.name, replicas: c.replicas })), affinityName: p.affinityName ?? null }),
-      );
+    if (!prev) r.previous.set(p, (prev = previousOfPlacement(p, result.revision)));
     out.set(versionedKey(p.resource), prev);
   }
   return out;
