@@ -169,6 +169,29 @@ describe('render index', () => {
     }
   });
 
+  it('a pass whose target failed writes no index for its status commit (the branch records another state than memory)', async () => {
+    const base = await reconciledFleet();
+    const tip1 = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
+    await commitFiles(path.join(base, 'repo'), { 'cm-3.yaml': cm('cm-3', 'v2') }, 'change');
+    // c2's folder replaced by a file: the directory target cannot write there and reports a failure.
+    await fs.rm(path.join(base, 'out/c2'), { recursive: true });
+    await fs.writeFile(path.join(base, 'out/c2'), 'not a folder');
+    const failed = await pass(base);
+    expect(failed.outcome.phase).not.toBe('Synced');
+    const tip2 = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
+    expect(tip2).not.toBe(tip1);
+    expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip1);
+    // The next process ignores that index and reconciles as one without it.
+    await fs.rm(path.join(base, 'out/c2'));
+    const without = await copyOf(base);
+    await fs.rm(indexPath(without));
+    const a = await pass(base);
+    await pass(without);
+    expect(a.fromIndex).toBe(false);
+    expect(a.outcome.phase).toBe('Synced');
+    expect(await result(base)).toEqual(await result(without));
+  });
+
   it('the index refuses entries that are not the files of the manifests/ tree, and is not written past its size bound', () => {
     const objects = [
       {
