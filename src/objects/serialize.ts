@@ -23,6 +23,8 @@ export function libraryYaml(value: unknown): string {
 // makes it give up, and the library writes the whole value. test/objects/serialize.property.test.ts
 // checks it equals the library.
 const MAX_SCALAR_MEMO = 200_000;
+/** Longer strings (a ConfigMap's file) are written without the memo, which must not hold fleets of large texts. */
+const MAX_MEMO_STRING = 256;
 const scalarMemo = {
   key: new Map<string, string | null>(),
   value: new Map<string, string | null>(),
@@ -46,7 +48,7 @@ function scalarText(kind: 'key' | 'value' | 'item', v: string | number | boolean
     const ok = out.startsWith(prefix) && out.endsWith(suffix) && inner.length > 0 && (kind !== 'key' || !inner.includes('\n'));
     text = ok ? inner : null;
     if (memo.size >= MAX_SCALAR_MEMO) memo.clear();
-    memo.set(memoKey, text);
+    if (memoKey.length <= MAX_MEMO_STRING) memo.set(memoKey, text);
   }
   if (text === null) throw UNSUPPORTED;
   return text;
