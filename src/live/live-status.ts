@@ -11,7 +11,7 @@
 // the diagnostic is downgraded to a warning in the status, and the pass is Degraded. Karmada does
 // the same: a binding the scheduler cannot place keeps its last schedule result. Any other error,
 // or a failover failure together with any other error, keeps the whole revision Invalid.
-import type { Diagnostic } from '../model/diagnostics.js';
+import { FlotillaError, type Diagnostic } from '../model/diagnostics.js';
 import type { PlacementResult, PreviousPlacement } from '../model/types.js';
 import { versionedKey, type ObjectRef } from '../objects/identity.js';
 import { NOT_READY_TAINT_KEY, type ClusterCondition, type FailoverEvent } from './failover.js';
@@ -83,6 +83,8 @@ export function withKeptObjects(
   const extra = new Map<string, Array<Record<string, unknown>>>();
   for (const o of stateObjects(applied)) {
     if (!kept.some((k) => sameRef(k.placement.resource, o.ref))) continue;
+    // The diff stage reads every restored object before it keeps any (hydrateApplied).
+    if (o.object === null) throw new FlotillaError('INTERNAL', `${o.path}: kept object not read`);
     const list = extra.get(o.cluster) ?? [];
     list.push(o.object);
     extra.set(o.cluster, list);

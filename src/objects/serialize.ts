@@ -2,9 +2,133 @@
 // wrapping, YAML 1.1 quoting so kubectl reads back exactly what we wrote).
 import { stringify } from 'yaml';
 
+const STABLE_OPTIONS = { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' } as const;
+
 /** One manifest as stable YAML (sorted keys, no wrapping, quoted where YAML 1.1 would misread). */
 export function toStableYaml(value: unknown): string {
-  return stringify(value, { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' });
+  return fastStableYaml(value) ?? libraryYaml(value);
+}
+
+/** toStableYaml through the yaml library alone: the reference the fast writer must equal byte for byte. */
+export function libraryYaml(value: unknown): string {
+  return stringify(value, STABLE_OPTIONS);
+}
+
+// The fast writer (issue 13): at 71,000 rendered objects the yaml library's stringify was a quarter
+// of a full reconcile's CPU time, building a node tree per object. This writer lays out the block
+// structure itself and asks the library how to write each distinct scalar once (quoting, YAML 1.1
+// booleans, numbers), memoised: manifests repeat the same keys and values across clusters. What
+// it does not lay out the same way — keys that are not one-line text,
+// undefined in a list, anything but plain objects, arrays, strings, numbers, booleans and null —
+// makes it give up, and the library writes the whole value. test/objects/serialize.property.test.ts
+// checks it equals the library.
+const MAX_SCALAR_MEMO = 200_000;
+/** Longer strings (a ConfigMap's file) are written without the memo, which must not hold fleets of large texts. */
+const MAX_MEMO_STRING = 256;
+const scalarMemo = {
+  key: new Map<string, string | null>(),
+  value: new Map<string, string | null>(),
+  item: new Map<string, string | null>(),
+};
+
+class Unsupported extends Error {}
+const UNSUPPORTED = new Unsupported();
+
+/** How the library writes `v` as a map key, a map value or a list item; null when not on one line. */
+function scalarText(kind: 'key' | 'value' | 'item', v: string | number | boolean | null): string {
+  const memoKey = typeof v === 'number' ? `n${Object.is(v, -0) ? '-0' : String(v)}` : typeof v === 'string' ? `s${v}` : `o${String(v)}`;
+  const memo = scalarMemo[kind];
+  let text = memo.get(memoKey);
+  if (text === undefined) {
+    const probe = kind === 'key' ? { [String(v)]: null } : kind === 'value' ? { v } : [v];
+    const out = libraryYaml(probe);
+    const [prefix, suffix] = kind === 'key' ? ['', ': null\n'] : kind === 'value' ? ['v: ', '\n'] : ['- ', '\n'];
+    const inner = out.slice(prefix.length, out.length - suffix.length);
+    // A value or item may be a block scalar (multi-line text): its lines are indented from the parent's indent, added when written.
+    const ok = out.startsWith(prefix) && out.endsWith(suffix) && inner.length > 0 && (kind !== 'key' || !inner.includes('\n'));
+    text = ok ? inner : null;
+    if (memo.size >= MAX_SCALAR_MEMO) memo.clear();
+    if (memoKey.length <= MAX_MEMO_STRING) memo.set(memoKey, text);
+  }
+  if (text === null) throw UNSUPPORTED;
+  return text;
+}
+
+/** A scalar's text whose block lines (if any) are indented from `indent`; blank lines stay blank. */
+function placed(text: string, indent: string): string {
+  return indent === '' || !text.includes('\n') ? text : text.replace(/\n(?=[^\n])/g, `\n${indent}`);
+}
+
+function isPlainObject(v: object): v is Record<string, unknown> {
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+function isScalar(v: unknown): v is string | number | boolean | null {
+  return v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+}
+
+/** A collection's lines at `indent`, the first one's indent replaced by `first` (a list item's "- "). */
+function writeNode(v: unknown, indent: string, first: string, out: string[], depth: number): void {
+  if (depth > 100) throw UNSUPPORTED;
+  if (Array.isArray(v)) {
+    let lead = first;
+    for (const item of v) {
+      writeItem(item, indent, lead, out, depth);
+      lead = indent;
+    }
+    return;
+  }
+  if (typeof v !== 'object' || v === null || !isPlainObject(v)) throw UNSUPPORTED;
+  let lead = first;
+  for (const k of Object.keys(v).sort()) {
+    const child = v[k];
+    if (child === undefined) continue;
+    const key = scalarText('key', k);
+    if (isScalar(child)) out.push(`${lead}${key}: ${placed(scalarText('value', child), indent)}\n`);
+    else if (
+      Array.isArray(child) ? child.length === 0 : typeof child === 'object' && isPlainObject(child) && Object.keys(child).length === 0
+    )
+      out.push(`${lead}${key}: ${Array.isArray(child) ? '[]' : '{}'}\n`);
+    else {
+      // A map of undefined values only: the library writes it as {} (left to it).
+      if (!Array.isArray(child) && Object.values(child as object).every((x) => x === undefined)) throw UNSUPPORTED;
+      out.push(`${lead}${key}:\n`);
+      const inner = `${indent}  `;
+      writeNode(child, inner, inner, out, depth + 1);
+    }
+    lead = indent;
+  }
+}
+
+/** One list item at `indent` (its first line starting with `lead`). */
+function writeItem(item: unknown, indent: string, lead: string, out: string[], depth: number): void {
+  if (isScalar(item)) return void out.push(`${lead}- ${placed(scalarText('item', item), indent)}\n`);
+  if (
+    Array.isArray(item)
+      ? item.length === 0
+      : typeof item === 'object' && item !== null && isPlainObject(item) && Object.keys(item).length === 0
+  ) {
+    return void out.push(`${lead}- ${Array.isArray(item) ? '[]' : '{}'}\n`);
+  }
+  if (typeof item === 'object' && item !== null && Object.values(item).every((x) => x === undefined)) throw UNSUPPORTED;
+  const inner = `${indent}  `;
+  writeNode(item, inner, `${lead}- `, out, depth + 1);
+}
+
+/** toStableYaml without the library's node tree; null when the value has a shape it leaves to the library. */
+export function fastStableYaml(value: unknown): string | null {
+  if (typeof value !== 'object' || value === null) return null;
+  if (Array.isArray(value) ? value.length === 0 : !isPlainObject(value) || Object.keys(value).length === 0) return null;
+  if (!Array.isArray(value) && Object.values(value).every((x) => x === undefined)) return null;
+  const out: string[] = [];
+  try {
+    writeNode(value, '', '', out, 0);
+  } catch (e) {
+    if (e instanceof Unsupported) return null;
+    throw e;
+  }
+  return out.join('');
 }
 
 /** Recursively sorts object keys so JSON output is byte-stable too. */

@@ -17,6 +17,7 @@ import type { HealthStatus } from '../kube/health.js';
 import type { Phase, ReconcileStatus, Stage, TargetStatus } from '../state/document.js';
 import type { FleetInfo, Target } from '../targets/target.js';
 import type { PassReason } from './reasons.js';
+import type { RenderIndexStore } from './render-index.js';
 import type { FleetRenderer, RenderStats } from './renderer.js';
 import type { RevisionRecord } from './revisions.js';
 import type { RenderState } from './stages/render.js';
@@ -91,6 +92,8 @@ export interface ReconcilerContext {
   publishFleet(fleet: FleetInfo): void;
   /** A dry run (`reconcile --dry-run`): the targets write nothing and no status is committed. */
   dryRun: boolean;
+  /** The render index in the cache folder (null: none; a restart reads the whole status branch). */
+  index: RenderIndexStore | null;
 }
 
 /** The context of one pass once its head is known. */
@@ -120,6 +123,8 @@ export interface ReconcilerState {
   needFull: Set<Target>;
   /** Adaptive weights and canaries (stages/traffic.ts): the last record, whether traffic.yaml was read, this pass's problems. */
   traffic: { record: TrafficRecord | null; restored: boolean; problems: string[] };
+  /** The status commit the render index on disk describes, as far as this process knows (null: none). */
+  indexedTip: string | null;
 }
 
 /** A stage could not do its work: the pass ends Failed with this stage and reason. */

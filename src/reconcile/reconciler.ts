@@ -32,6 +32,7 @@ import {
   type StageFailure,
   type StageStop,
 } from './context.js';
+import { saveRenderIndex, type RenderIndexStore } from './render-index.js';
 import { createFleetRenderer, type FleetRenderer } from './renderer.js';
 import { EMPTY_RECORD, fetched, knownStatus } from './revisions.js';
 import { checkRevision, diffStage } from './stages/diff.js';
@@ -59,6 +60,8 @@ export interface ReconcilerAdapters {
   publishFleet?(fleet: FleetInfo): void;
   /** A dry run: the targets given write nothing (start.ts makes them so), and no status is committed. */
   dryRun?: boolean;
+  /** Where the render index is kept (src/reconcile/render-index.ts; absent: none). */
+  index?: RenderIndexStore | null;
 }
 
 export class Reconciler {
@@ -78,6 +81,7 @@ export class Reconciler {
       makeRenderer,
       publishFleet: adapters.publishFleet ?? (() => undefined),
       dryRun: adapters.dryRun ?? false,
+      index: adapters.index ?? null,
     };
     this.state = {
       revisions: EMPTY_RECORD,
@@ -85,6 +89,7 @@ export class Reconciler {
       render: newRenderState(makeRenderer()),
       needFull: new Set(adapters.targets),
       traffic: { record: null, restored: false, problems: [] },
+      indexedTip: null,
     };
   }
 
@@ -150,7 +155,12 @@ export class Reconciler {
       return outcome;
     };
     try {
-      return done(await this.stages(meter));
+      const outcome = await this.stages(meter);
+      // A cache: failing to write it costs the next restart time, never this pass.
+      await saveRenderIndex(this.ctx, this.state).catch((e: unknown) =>
+        this.ctx.log.warn({ err: summarize(e) }, 'cannot write the render index'),
+      );
+      return done(outcome);
     } catch (e) {
       // A bug, not the outside world: still never crash the loop; report it as a failed pass.
       this.ctx.log.error({ err: e }, 'internal error in reconcile (please report it)');

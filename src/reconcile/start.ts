@@ -11,6 +11,7 @@ import type { FleetInfo, Target } from '../targets/target.js';
 import { authorAt } from './context.js';
 import { dryRunConfig, planOnly } from './dry-run.js';
 import { Reconciler, systemClock, type Clock } from './reconciler.js';
+import { fileRenderIndexStore, renderIndexFile } from './render-index.js';
 import type { FleetRenderer } from './renderer.js';
 
 /** Opens the source and builds the reconciler (throws KUBECONFIG_UNREADABLE when a kubernetes target's kubeconfig is missing). */
@@ -68,6 +69,7 @@ export async function startReconciler(
     live,
     publishFleet: (f) => (fleet = f),
     dryRun,
+    index: fileRenderIndexStore(renderIndexFile(config.source.cacheDir, config.source, config.status.branch)),
   });
   return { reconciler, git, targets };
 }

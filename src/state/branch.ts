@@ -91,6 +91,19 @@ export async function readAppliedState(
 }
 
 /**
+ * Reads the content of applied objects restored without it (the render index keeps only their
+ * hashes), from their blobs, in place: an entry's object is filled once and never changes after.
+ */
+export async function hydrateApplied(objects: ObjectStore, entries: readonly AppliedObject[]): Promise<void> {
+  for (const entry of entries) {
+    if (entry.object !== null) continue;
+    const read = appliedObjectOf(entry.path, entry.oid, await objects.readBlobText(entry.oid));
+    if ('problem' in read) throw new FlotillaError('INTERNAL', `${read.problem} (the render index listed it as one object)`);
+    entry.object = read.object;
+  }
+}
+
+/**
  * The edits that take manifests/ from the applied state a change set started from to the one it
  * ends with: path → blob oid, or null to delete. A moved object's old path is deleted; a path
  * both deleted and written (an apiVersion bump keeps the file name) keeps the new blob.

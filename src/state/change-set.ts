@@ -6,11 +6,13 @@
 // Objects are compared with fast-json-patch after dropping the annotations that change with every
 // commit (tracking.ts VOLATILE_ANNOTATIONS): a commit that does not change an object leaves its
 // written file alone, so "edit one policy" rewrites only what that policy places.
+import { createHash } from 'node:crypto';
 import jsonpatch, { type Operation } from 'fast-json-patch';
+import { FlotillaError } from '../model/diagnostics.js';
 import { clusterObjectId, refOfObject, type ObjectRef } from '../objects/identity.js';
 import { manifestPath } from '../render/layout.js';
 import { blobOid } from '../source/objects.js';
-import { sortKeysDeep, toStableYaml } from '../objects/serialize.js';
+import { sortKeysDeep, toSortedJson, toStableYaml } from '../objects/serialize.js';
 import { VOLATILE_ANNOTATIONS } from '../objects/tracking.js';
 
 /** One object of the applied state: where its file is and what it holds. */
@@ -25,8 +27,14 @@ export interface AppliedObject {
   qualified: boolean;
   /** Git blob oid of the file's text (toStableYaml of the object as written). */
   oid: string;
-  /** The desired object; equal to the written one up to volatile annotations. */
-  object: Record<string, unknown>;
+  /**
+   * The desired object; equal to the written one up to volatile annotations. Null when restored
+   * from the render index (src/reconcile/render-index.ts) and not read yet: `hash` stands for it
+   * until a diff needs the object itself (hydrateApplied reads it from its blob).
+   */
+  object: Record<string, unknown> | null;
+  /** contentHash of the object (memo, filled when first needed; always set when `object` is null). */
+  hash?: string;
 }
 
 /**
@@ -103,6 +111,73 @@ export function normalizeForDiff(o: Record<string, unknown>): Record<string, unk
   const kept: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(annotations)) if (!VOLATILE_ANNOTATIONS.includes(k)) kept[k] = v;
   return { ...o, metadata: { ...meta, annotations: kept } };
+}
+
+/** Content hash of an object as the diff compares it: volatile annotations ignored, keys sorted. */
+const contentHashes = new WeakMap<object, string>();
+export function contentHash(o: Record<string, unknown>): string {
+  // Rendered objects are reused from pass to pass with only the volatile annotation changed in place: the memo holds.
+  let h = contentHashes.get(o);
+  if (h === undefined) {
+    h = createHash('sha256')
+      .update(toSortedJson(normalizeForDiff(o))!)
+      .digest('base64url')
+      .slice(0, 32);
+    contentHashes.set(o, h);
+  }
+  return h;
+}
+
+/** The content hash of an applied object (computed once). */
+export function appliedHash(o: AppliedObject): string {
+  o.hash ??= contentHash(o.object!);
+  return o.hash;
+}
+
+/** Whether an applied object holds the same content as `object`, volatile annotations ignored. */
+function sameContent(prev: AppliedObject, object: Record<string, unknown>): boolean {
+  if (prev.object === null) return prev.hash === contentHash(object);
+  if (prev.object === object) return true;
+  return objectPatch(prev.object, object).length === 0;
+}
+
+/** The applied object's content, which the caller must have read (hydrateApplied). */
+function objectOf(prev: AppliedObject): Record<string, unknown> {
+  if (prev.object === null) throw new FlotillaError('INTERNAL', `${prev.path}: the applied object was not read before the diff needed it`);
+  return prev.object;
+}
+
+/** Per cluster map of an applied state (never changed once built): whether it holds an object restored without content. */
+const unreadMaps = new WeakMap<object, boolean>();
+function holdsUnread(inner: ReadonlyMap<string, AppliedObject>): boolean {
+  let unread = unreadMaps.get(inner);
+  if (unread === undefined) {
+    unread = false;
+    for (const o of inner.values()) if (o.object === null) unread = true;
+    // Only a state restored from the index has such maps; a diff's maps hold every object, so steady passes skip this.
+    if (!unread) unreadMaps.set(inner, false);
+  }
+  return unread;
+}
+
+/**
+ * The applied objects a diff to `manifests` will need the content of: those restored without it
+ * (render index) whose rendered counterpart differs. The caller reads them (hydrateApplied) first.
+ */
+export function objectsToRead(
+  previous: AppliedState,
+  manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>,
+): AppliedObject[] {
+  const out: AppliedObject[] = [];
+  for (const [cluster, list] of Object.entries(manifests)) {
+    const before = previous.get(cluster);
+    if (!before || !holdsUnread(before)) continue;
+    for (const object of list) {
+      const prev = before.get(clusterObjectId(cluster, refOfObject(object)));
+      if (prev && prev.object === null && prev.hash !== contentHash(object)) out.push(prev);
+    }
+  }
+  return out;
 }
 
 /** The JSON patch from `before` to `after`, volatile annotations ignored (empty = unchanged). */
@@ -209,7 +284,7 @@ function diffCluster(
     const qualified = clashCounts.get(item.base)! > 1;
     const prev = item.same ?? before.get(item.id) ?? null;
     const path = prev && prev.qualified === qualified ? prev.path : manifestPath(cluster, item.ref, qualified);
-    if (prev && (item.same || objectPatch(prev.object, item.object).length === 0)) {
+    if (prev && (item.same || sameContent(prev, item.object))) {
       if (prev.path === path) {
         const entry = prev.object === item.object ? prev : { ...prev, object: item.object };
         next.set(item.id, entry);
@@ -239,7 +314,7 @@ function diffCluster(
         path,
         text,
         oid: entry.oid,
-        patch: objectPatch(prev.object, item.object),
+        patch: objectPatch(objectOf(prev), item.object),
       };
       if (prev.path !== path) change.previousPath = prev.path;
       changes.push(change);

@@ -160,7 +160,8 @@ export function scaledToZero(previous: AppliedState, diff: Pick<DesiredDiff, 'ch
   for (const inner of diff.next.values()) {
     for (const o of inner.values()) {
       const key = versionedKey(o.ref);
-      if (candidates.has(key) && (replicasOf(o.object) ?? 1) > 0) stillRunning.add(key);
+      // A diff's next state holds every object it compares (an entry without one is unread, hence running).
+      if (candidates.has(key) && (o.object === null ? 1 : (replicasOf(o.object) ?? 1)) > 0) stillRunning.add(key);
     }
   }
   let n = 0;

@@ -237,11 +237,36 @@ function orderedStatus(s: Omit<ReconcileStatus, 'placements'>): Record<string, u
   return { ...s };
 }
 
+/**
+ * status.yaml as serializeStatus writes a large one: the YAML head, then `placements:` with one JSON
+ * line per placement, read with JSON.parse (YAML's flow style is a superset of JSON; the yaml
+ * parser took 1.5 s on 10,000 placements). Null when the text is not in that shape (hand-edited,
+ * or a short list): the caller reads it as YAML.
+ */
+function parseFlowPlacements(text: string): unknown {
+  const at = text.lastIndexOf('\nplacements:\n');
+  if (at < 0) return null;
+  const lines = text.slice(at + '\nplacements:\n'.length).split('\n');
+  if (lines.pop() !== '') return null;
+  const placements: unknown[] = [];
+  for (const line of lines) {
+    if (!line.startsWith('  - {')) return null;
+    try {
+      placements.push(JSON.parse(line.slice(4)));
+    } catch {
+      return null;
+    }
+  }
+  const head: unknown = parse(text.slice(0, at + 1), { version: '1.1', maxAliasCount: 100 });
+  if (!head || typeof head !== 'object' || 'placements' in head) return null;
+  return { ...head, placements };
+}
+
 /** Reads status.yaml; tolerant of missing fields (older or hand-edited files), strict about the kind. */
 export function parseStatus(text: string): ReconcileStatus | null {
   let doc: unknown;
   try {
-    doc = parse(text, { version: '1.1', maxAliasCount: 100 });
+    doc = parseFlowPlacements(text) ?? parse(text, { version: '1.1', maxAliasCount: 100 });
   } catch {
     return null;
   }

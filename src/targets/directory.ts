@@ -12,6 +12,8 @@ import { parse as parseYaml } from 'yaml';
 import { isSuspendedObject, SUSPENDED_ANNOTATION } from '../objects/tracking.js';
 
 export const INVENTORY_FILE = '.flotilla-inventory.json';
+/** Files whose kind a full compare asks the file system for at once. */
+const FULL_CHECK_CONCURRENCY = 16;
 /** Inventory entry of a file flotilla owns whose content is unknown (a write failed part-way): never equal to a blob oid. */
 const UNKNOWN_OID = '';
 
@@ -140,10 +142,21 @@ export class DirectoryTarget implements Target {
     const deletes = new Set<string>();
     const desired = plan.full ? plan.files() : null;
     if (desired) {
-      for (const [p, oid] of desired) {
-        if (inventory.get(p) !== oid || !this.inside(p) || (await this.fs.entryKind(path.join(this.root, p))) !== 'file')
-          writes.set(p, { oid });
-      }
+      // Up to FULL_CHECK_CONCURRENCY files looked at once: a restart checks every file, one lstat each;
+      // the writes keep the plan's order.
+      const entries = [...desired];
+      const rewrite = new Array<boolean>(entries.length);
+      let next = 0;
+      const worker = async () => {
+        for (let i = next++; i < entries.length; i = next++) {
+          const [p, oid] = entries[i]!;
+          rewrite[i] = inventory.get(p) !== oid || !this.inside(p) || (await this.fs.entryKind(path.join(this.root, p))) !== 'file';
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(FULL_CHECK_CONCURRENCY, entries.length) }, worker));
+      entries.forEach(([p, oid], i) => {
+        if (rewrite[i]) writes.set(p, { oid });
+      });
       for (const p of inventory.keys()) if (!desired.has(p)) deletes.add(p);
       for (const c of plan.changes) if (c.text !== undefined && writes.has(c.path)) writes.set(c.path, { oid: c.oid!, text: c.text });
     } else {

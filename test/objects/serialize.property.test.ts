@@ -1,8 +1,11 @@
 // toSortedJson writes, without a sorted copy, the bytes JSON.stringify(sortKeysDeep(value), null, 2) wrote:
-// the render JSON document (docs/reference/contract.md) depends on it byte for byte.
+// the render JSON document (docs/reference/contract.md) depends on it byte for byte. toStableYaml's
+// fast writer writes the bytes the yaml library writes: every file of the status branch and of the
+// targets, and the blob oids the reconciler compares, depend on it.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sortKeysDeep, sortedKeys, toSortedJson } from '../../src/objects/serialize.js';
+import { fastStableYaml, libraryYaml, sortKeysDeep, sortedKeys, toSortedJson, toStableYaml } from '../../src/objects/serialize.js';
+import { fixtureFiles, render } from '../helpers/fleet.js';
 
 const reference = (value: unknown) => JSON.stringify(sortKeysDeep(value), null, 2) as string | undefined;
 
@@ -95,5 +98,116 @@ describe('toSortedJson', () => {
     expect(Object.keys(object)).toEqual(['kind', '__proto__']);
     expect(toSortedJson(object)).toBe('{\n  "kind": "ConfigMap"\n}');
     expect(toSortedJson(object)).toBe(reference(object));
+  });
+});
+
+/** Strings YAML 1.1 reads as something else, or that need quoting, escaping or a block scalar. */
+const awkwardString = fc.constantFrom(
+  'yes',
+  'No',
+  'on',
+  'OFF',
+  'y',
+  'n',
+  '~',
+  'null',
+  'Null',
+  'true',
+  '<<',
+  '=',
+  '',
+  ' ',
+  ' lead',
+  'trail ',
+  '0123',
+  '0o17',
+  '0x1F',
+  '1_000',
+  '12:30',
+  '1:20:30',
+  '.inf',
+  '-.Inf',
+  '.nan',
+  '1e3',
+  '1.5e+3',
+  '2024-01-01',
+  '2024-01-01T10:00:00Z',
+  '- item',
+  '? key',
+  ': v',
+  'a: b',
+  'a #b',
+  '#c',
+  '&anchor',
+  '*alias',
+  '!tag',
+  '|',
+  '>',
+  '%x',
+  '@x',
+  '`x',
+  '"q"',
+  "'q'",
+  '{a}',
+  '[a]',
+  'a,b',
+  'line\nbreak',
+  'tail\n',
+  '\ttab',
+  'é',
+  '😀',
+  '\u0000',
+  '\u0085',
+  '\ud800',
+  'http://x/y?z=1#f',
+  'image:1.2.3',
+  '250m',
+  '1Gi',
+);
+
+const yamlLeaf = fc.oneof(
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.boolean(),
+  fc.integer(),
+  fc.double(),
+  fc.constant(-0),
+  awkwardString,
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+);
+const { yamlValue } = fc.letrec((tie) => ({
+  yamlValue: fc.oneof({ depthSize: 'small', withCrossShrink: true }, yamlLeaf, tie('array'), tie('object')),
+  array: fc.array(tie('yamlValue'), { maxLength: 4 }),
+  object: fc.dictionary(fc.oneof(awkwardKey, awkwardString, fc.string()), tie('yamlValue'), { maxKeys: 5 }),
+}));
+
+describe('toStableYaml', () => {
+  it('writes the bytes the yaml library writes, for any JSON-like value (property)', () => {
+    fc.assert(
+      fc.property(yamlValue, (v) => {
+        expect(toStableYaml(v)).toBe(libraryYaml(v));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('lays out every object of the seed fleet itself, byte for byte as the library', async () => {
+    const result = render(await fixtureFiles('seed'));
+    let n = 0;
+    for (const list of Object.values(result.manifests)) {
+      for (const object of list) {
+        expect(fastStableYaml(object)).toBe(libraryYaml(object));
+        n++;
+      }
+    }
+    expect(n).toBeGreaterThan(20);
+  });
+
+  it('leaves to the library what it does not lay out itself: dates, maps of undefined only, bare scalars', () => {
+    for (const v of [{ when: new Date(0) }, { a: { b: undefined } }, [{ a: undefined }], {}, [], 'text']) {
+      expect(fastStableYaml(v)).toBeNull();
+      expect(toStableYaml(v)).toBe(libraryYaml(v));
+    }
   });
 });

@@ -84,6 +84,19 @@ describe('status.yaml', () => {
     expect(parseStatus(text)!.placements).toEqual(placements);
   });
 
+  it('a large status reads the same through its JSON placement lines as through YAML, and a hand-edited one still reads', () => {
+    const p = status().placements[0]!;
+    const placements = Array.from({ length: 600 }, (_, i) => ({ ...p, resource: { ...(p.resource as object), name: `web-${i}: "x"\n` } }));
+    const s = status({ placements, message: 'a message with\nplacements:\n  - {"not": "one"}' });
+    const text = serializeStatus(s);
+    expect(parseStatus(text)).toEqual(s);
+    expect(parseStatus(text)).toEqual(parseStatus(text.replace('\nplacements:\n', '\nplacements:\n\n')));
+    // A line that is YAML but not JSON (edited by hand): read as YAML, not dropped.
+    const edited = text.replace(/\n {2}- \{[^\n]*\n$/, '\n  - {resource: {name: edited}}\n');
+    expect(parseStatus(edited)!.placements.at(-1)).toEqual({ resource: { name: 'edited' } });
+    expect(parseStatus(edited)!.placements).toHaveLength(600);
+  });
+
   it('sameStatus ignores the time and change counts, not the phase or revision', () => {
     expect(
       sameStatus(

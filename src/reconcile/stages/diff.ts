@@ -9,7 +9,8 @@ import type { Diagnostic } from '../../model/diagnostics.js';
 import { countDiagnostics } from '../../model/diagnostics-format.js';
 import type { KeptPlacement } from '../../live/live-status.js';
 import { keptDiagnostics, withKeptObjects } from '../../live/live-status.js';
-import { diffDesired, stateSize, type DesiredDiff } from '../../state/change-set.js';
+import { hydrateApplied } from '../../state/branch.js';
+import { diffDesired, objectsToRead, stateObjects, stateSize, type DesiredDiff } from '../../state/change-set.js';
 import type { SafetyConfig } from '../../config/schema.js';
 import {
   allowDeletionsTrailer,
@@ -120,6 +121,11 @@ export async function diffStage(
 ): Promise<StageResult<Diffed, DiffReason>> {
   const { result, kept } = checked;
   const applied = state.applied;
+  // Objects restored from the render index carry only a hash: read those the diff compares field by field (or keeps).
+  await hydrateApplied(
+    ctx.git.objects,
+    kept.length > 0 ? [...stateObjects(applied.state)] : objectsToRead(applied.state, result.manifests),
+  );
   const manifests = kept.length > 0 ? withKeptObjects(result.manifests, applied.state, kept) : result.manifests;
   const diff = diffDesired({ previous: applied.state, manifests, identity: applied.identity, previousLists: applied.lists });
   const total = stateSize(diff.next);

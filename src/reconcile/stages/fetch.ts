@@ -9,6 +9,7 @@ import { stateFromObjects, stateSize } from '../../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
 import type { FetchReason } from '../reasons.js';
+import { loadRenderIndex } from '../render-index.js';
 import { restored, statusRead, tipFetched, type DesiredRecord } from '../revisions.js';
 
 /**
@@ -26,8 +27,13 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
     const snapshot = await readStatusAt(git.objects, tip);
     const s = snapshot.status;
     state.revisions = statusRead(state.revisions, s, snapshot.manifestsTree);
-    const applied = await readAppliedState(git.objects, snapshot.manifestsTree, (m) => ctx.log.warn(m));
-    state.applied = { ...state.applied, state: stateFromObjects(applied.values()), lists: new Map() };
+    // The render index, when it holds for this very commit, spares reading and parsing every file of manifests/.
+    const indexed = await loadRenderIndex(ctx, { statusCommit: tip, manifestsTree: snapshot.manifestsTree }, (t) =>
+      git.objects.listTree(t),
+    );
+    const applied = indexed ?? (await readAppliedState(git.objects, snapshot.manifestsTree, (m) => ctx.log.warn(m))).values();
+    state.applied = { ...state.applied, state: stateFromObjects(applied), lists: new Map() };
+    state.indexedTip = indexed ? tip : null;
     // Failover's clocks survive a restart: a cluster down before it stays down, its toleration running.
     ctx.live?.restore(s?.failover);
     lastGoodRevision = s?.lastGoodRevision ?? null;
@@ -38,7 +44,12 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
       desired = { revision, placements: s.placements, previous };
     }
     ctx.log.info(
-      { statusCommit: tip, lastGoodRevision: s?.lastGoodRevision ?? null, objects: stateSize(state.applied.state) },
+      {
+        statusCommit: tip,
+        lastGoodRevision: s?.lastGoodRevision ?? null,
+        objects: stateSize(state.applied.state),
+        fromIndex: indexed !== null,
+      },
       'restored state from the status branch',
     );
   }

@@ -1,0 +1,142 @@
+// Restart benchmark (issue 13): the reconciler at fleet scale, each pass in its own process, as a
+// deploy, a crash, a shard hand-over or `reconcile --once` runs it. Needs the compiled dist/ and git.
+//   1. a full first reconcile of syntheticFleet(C, W) — directory target, status branch, cache
+//      folder — in a new process: its time, stage timings and peak RSS;
+//   2. one-file commit, then a reconcile in a NEW process with the render index the first left in
+//      the cache (src/reconcile/render-index.ts): time / full, and peak RSS;
+//   3. the same one-file commit pass in a new process with the index deleted (what a restart cost
+//      before the index): time / full.
+// Default size 100 × 1,000 (a few minutes on 2 cores, with `npm run bench`);
+// FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { syntheticFleet } from './synthetic-fleet.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FULL = process.env.FLOTILLA_BENCH_SCALE === 'full';
+const CLUSTERS = 100;
+const WORKLOADS = FULL ? 5000 : 1000;
+const dist = (p) => import(path.join(ROOT, 'dist', p));
+
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'bench',
+  GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid',
+  GIT_COMMITTER_NAME: 'bench',
+  GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid',
+};
+const git = (cwd, ...args) =>
+  execFileSync('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 26 })
+    .toString()
+    .trim();
+const ms = (x) => (x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
+const mib = (kib) => `${Math.round(kib / 1024)} MiB`;
+
+function makeFleetRepo(dir) {
+  const work = path.join(dir, 'work');
+  fs.mkdirSync(work, { recursive: true });
+  git(work, 'init', '-q', '-b', 'main');
+  git(work, 'config', 'gc.auto', '0');
+  const files = syntheticFleet(CLUSTERS, WORKLOADS);
+  for (const f of files) {
+    fs.mkdirSync(path.dirname(path.join(work, f.path)), { recursive: true });
+    fs.writeFileSync(path.join(work, f.path), f.text);
+  }
+  git(work, 'add', '-A');
+  git(work, 'commit', '-q', '-m', 'synthetic fleet');
+  return { work, files: files.filter((f) => f.path.startsWith('apps/')) };
+}
+
+function editOne(work, file, round) {
+  const target = path.join(work, file.path);
+  const text = fs.readFileSync(target, 'utf8').replace(/replicas: (\d+)/, (_, n) => `replicas: ${Number(n) + 1 + (round % 3)}`);
+  fs.writeFileSync(target, text);
+  git(work, 'commit', '-q', '-am', `bench edit ${round}`);
+}
+
+/** One pass in this process (the child): its outcome, time and peak RSS. */
+async function passPart(dir) {
+  const { parseConfig } = await dist('config/load.js');
+  const { startReconciler } = await dist('reconcile/start.js');
+  const { silentLogger } = await dist('log/logger.js');
+  const yaml = `source: {url: "${path.join(dir, 'work')}", cacheDir: cache}\ntargets:\n  - directory: {path: rendered}\n`;
+  const loaded = parseConfig(yaml, { env: {}, baseDir: dir });
+  const t0 = performance.now();
+  const { reconciler } = await startReconciler(loaded, { log: silentLogger() });
+  const o = await reconciler.reconcileOnce();
+  const time = performance.now() - t0;
+  if (o.phase !== 'Synced') throw new Error(`pass ended ${o.phase}: ${o.message}`);
+  return { time, timings: o.timings, counts: o.counts, stats: o.renderStats, maxRssKiB: process.resourceUsage().maxRSS };
+}
+
+function child(dir) {
+  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dir], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 24,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`reconcile child failed (exit ${r.status})`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/** Removes the render index from the cache folder (a restart as it was before the index). */
+function dropIndex(dir) {
+  const cache = path.join(dir, 'cache');
+  let n = 0;
+  for (const f of fs.readdirSync(cache, { recursive: true })) {
+    if (/render-index-[0-9a-f]+\.json\.gz$/.test(String(f))) {
+      fs.rmSync(path.join(cache, String(f)));
+      n++;
+    }
+  }
+  if (n === 0) throw new Error('no render index in the cache folder');
+}
+
+if (process.argv[2] === '--child') {
+  process.stdout.write(JSON.stringify(await passPart(process.argv[3])) + '\n');
+} else {
+  console.log(`flotilla restart benchmark: syntheticFleet(${CLUSTERS}, ${WORKLOADS}), ${os.cpus().length} CPUs, Node ${process.version}\n`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-restart-'));
+  try {
+    const { work, files } = makeFleetRepo(dir);
+    const full = child(dir);
+    editOne(work, files[0], 0);
+    const restart = child(dir);
+    editOne(work, files[97], 1);
+    dropIndex(dir);
+    const cold = child(dir);
+    const stages = (t) =>
+      Object.entries(t)
+        .map(([k, v]) => `${k} ${ms(v)}`)
+        .join(', ');
+    const rows = [
+      ['measurement', 'time', 'peak RSS', 'ratio'],
+      [`full first reconcile (${full.counts.created} objects), new process`, ms(full.time), mib(full.maxRssKiB), ''],
+      [
+        'restart, then one-file commit, with the render index',
+        ms(restart.time),
+        mib(restart.maxRssKiB),
+        `${(restart.time / full.time).toFixed(3)}× full`,
+      ],
+      ['restart, then one-file commit, index deleted', ms(cold.time), mib(cold.maxRssKiB), `${(cold.time / full.time).toFixed(3)}× full`],
+    ];
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+    for (const [i, row] of rows.entries()) {
+      console.log(`| ${row.map((c, j) => c.padEnd(widths[j])).join(' | ')} |`);
+      if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+    }
+    console.log(`\nfull pass stages: ${stages(full.timings)}`);
+    console.log(
+      `restart pass stages (index): ${stages(restart.timings)}; ` +
+        `rewritten ${restart.counts.configured}, render ${JSON.stringify(restart.stats)}`,
+    );
+    console.log(`restart pass stages (no index): ${stages(cold.timings)}`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
+  }
+}

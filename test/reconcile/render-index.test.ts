@@ -1,0 +1,224 @@
+// The render index (src/reconcile/render-index.ts): a restart that finds it reconciles exactly as one
+// that reads the whole status branch, and an index that does not hold for the status branch's tip
+// (stale, corrupt, another fleet's) is ignored and rebuilt — never trusted.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
+import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
+import {
+  decodeRenderIndex,
+  encodeRenderIndex,
+  indexMismatch,
+  renderIndexFile,
+  type RenderIndex,
+} from '../../src/reconcile/render-index.js';
+import { contentHash, stateFromObjects } from '../../src/state/change-set.js';
+import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor } from './harness.js';
+
+afterAll(cleanupRepos);
+
+const CLUSTERS = ['c1', 'c2', 'c3'];
+const cm = (name: string, value: string) => configMapYaml(name).replace('{k: v}', `{k: ${value}}`);
+
+/** A fleet of 3 clusters and 6 ConfigMaps, reconciled once into a directory target, in `base`. */
+async function reconciledFleet() {
+  const files: Record<string, string> = { 'fleet.yaml': duplicatedFleet(CLUSTERS) };
+  for (let i = 0; i < 6; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, 'v1');
+  const repo = await makeRepo(files);
+  const base = await makeTempDir('flotilla-index-');
+  // Paths relative to `base` so that copies of the setup are byte for byte the same fleet.
+  await fs.rename(repo.dir, path.join(base, 'repo'));
+  await fs.writeFile(path.join(base, 'flotilla.yaml'), 'source: {url: ./repo, cacheDir: cache}\ntargets:\n  - directory: {path: out}\n');
+  const first = await pass(base, fakeClock(Date.UTC(2024, 0, 1)));
+  expect(first.outcome.phase).toBe('Synced');
+  return base;
+}
+
+/** One pass of a new reconciler (a new process) over `base`. */
+async function pass(base: string, clock = fakeClock(Date.UTC(2024, 2, 1))) {
+  const loaded = configFrom(await fs.readFile(path.join(base, 'flotilla.yaml'), 'utf8'), base);
+  const logs = captureLogger();
+  const fsAdapter = countingFs();
+  const { reconciler } = await reconcilerFor(loaded, { clock, fs: fsAdapter, log: logs.log });
+  const outcome = await reconciler.reconcileOnce();
+  const restoredLine = logs.lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.msg === 'restored state from the status branch');
+  const notUsed = logs.lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => String(l.msg).startsWith('render index not used'));
+  return {
+    outcome,
+    fromIndex: restoredLine?.fromIndex ?? null,
+    problem: (notUsed?.problem as string | undefined) ?? null,
+    writes: fsAdapter.writes,
+  };
+}
+
+function indexPath(base: string): string {
+  return renderIndexFile(path.join(base, 'cache'), { url: './repo', branch: 'main', path: '' }, 'flotilla-status');
+}
+
+/** What a pass leaves, byte for byte: manifests/, status.yaml and README.md (the folder's own path aside), the target's files. */
+async function result(base: string) {
+  const repo = path.join(base, 'repo');
+  const show = async (file: string) => (await git(repo, 'show', `flotilla-status:${file}`)).split(base).join('<base>');
+  return {
+    manifests: await git(repo, 'rev-parse', 'flotilla-status:manifests'),
+    status: await show('status.yaml'),
+    readme: await show('README.md'),
+    commits: await git(repo, 'rev-list', '--count', 'flotilla-status'),
+    out: await readTree(path.join(base, 'out')),
+  };
+}
+
+async function copyOf(base: string): Promise<string> {
+  const copy = await makeTempDir('flotilla-index-copy-');
+  await fs.cp(base, copy, { recursive: true });
+  return copy;
+}
+
+describe('render index', () => {
+  it('a restart with the index reconciles a one-file commit byte for byte as one without it, rewriting only that file', async () => {
+    const base = await reconciledFleet();
+    expect((await fs.stat(indexPath(base))).size).toBeGreaterThan(0);
+    await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'one file');
+    const without = await copyOf(base);
+    await fs.rm(indexPath(without));
+
+    const a = await pass(base);
+    const b = await pass(without);
+    expect(a.fromIndex).toBe(true);
+    expect(b.fromIndex).toBe(false);
+    expect(a.outcome.counts).toEqual({ created: 0, configured: 3, unchanged: 15, deleted: 0 });
+    expect(b.outcome.counts).toEqual(a.outcome.counts);
+    expect(a.writes.map((w) => path.relative(path.join(base, 'out'), w)).sort()).toEqual(
+      CLUSTERS.map((c) => `${c}/default/configmap-cm-2.yaml`),
+    );
+    expect(await result(base)).toEqual(await result(without));
+    // The pass wrote a fresh index for the new tip: the next restart uses it again.
+    const next = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
+    expect(next.statusCommit).toBe(await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status'));
+    expect(b.problem).toBeNull();
+  });
+
+  it('a stale index (an older status commit) is ignored and rebuilt; trusted, it would have kept a reverted object changed', async () => {
+    const base = await reconciledFleet();
+    const stale = await fs.readFile(indexPath(base));
+    await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v2') }, 'change');
+    expect((await pass(base)).outcome.phase).toBe('Synced');
+    // Revert the change; put back the index of the first status commit, which records cm-1 at v1.
+    await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v1') }, 'revert');
+    await fs.writeFile(indexPath(base), stale);
+    const old = decodeRenderIndex(stale) as RenderIndex;
+    const entry = old.objects.find((o) => o.path === 'c1/default/configmap-cm-1.yaml')!;
+    const onBranch = await git(path.join(base, 'repo'), 'show', 'flotilla-status:manifests/c1/default/configmap-cm-1.yaml');
+    expect(onBranch).toContain('k: v2');
+    // What trusting it would do: its hash is the reverted object's, so the diff would call cm-1 unchanged and keep v2.
+    const parsedOnBranch = parse(onBranch) as Record<string, unknown>;
+    expect(entry.hash).toBe(contentHash({ ...parsedOnBranch, data: { k: 'v1' } }));
+    expect(entry.hash).not.toBe(contentHash(parsedOnBranch));
+
+    const without = await copyOf(base);
+    await fs.rm(indexPath(without));
+    const a = await pass(base);
+    expect(await fs.readFile(path.join(base, 'out/c1/default/configmap-cm-1.yaml'), 'utf8')).toContain('k: v1');
+    expect(a.outcome.counts.configured).toBe(3);
+    await pass(without);
+    expect(await result(base)).toEqual(await result(without));
+    expect(a.fromIndex).toBe(false);
+    expect(a.problem).toMatch(/^written for status commit /);
+    const tip = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
+    expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip);
+  });
+
+  it('a corrupt or foreign index is ignored, and the pass is the same as without one', async () => {
+    const base = await reconciledFleet();
+    const good = await fs.readFile(indexPath(base));
+    await commitFiles(path.join(base, 'repo'), { 'cm-4.yaml': cm('cm-4', 'v9') }, 'one file');
+    const reference = await copyOf(base);
+    await fs.rm(indexPath(reference));
+    await pass(reference);
+    const expected = await result(reference);
+
+    // Another fleet's index (same layout, other objects), renamed into place.
+    const other = await reconciledFleet();
+    await commitFiles(path.join(other, 'repo'), { 'cm-5.yaml': cm('cm-5', 'other') }, 'other fleet');
+    await pass(other);
+    const [plain] = gunzipSync(good).toString('utf8').split('\n');
+    const body = gunzipSync(good)
+      .toString('utf8')
+      .slice(plain!.length + 1);
+    const cases: Record<string, Buffer> = {
+      truncated: good.subarray(0, good.length >> 1),
+      'not gzip': Buffer.from('{"format": "flotilla.dev/render-index"}'),
+      'edited body': gzipSync(`${plain}\n${body.replace(/,"[A-Za-z0-9_-]{32}",/, ',"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",')}`),
+      'future version': gzipSync(`${plain!.replace('"version":1', '"version":99')}\n${body}`),
+      'another fleet': await fs.readFile(indexPath(other)),
+    };
+    for (const [name, data] of Object.entries(cases)) {
+      const copy = await copyOf(base);
+      await fs.writeFile(indexPath(copy), data);
+      const run = await pass(copy);
+      expect(run.fromIndex, name).toBe(false);
+      expect(run.problem, name).not.toBeNull();
+      expect(await result(copy), name).toEqual(expected);
+    }
+  });
+
+  it('a pass whose target failed writes no index for its status commit (the branch records another state than memory)', async () => {
+    const base = await reconciledFleet();
+    const tip1 = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
+    await commitFiles(path.join(base, 'repo'), { 'cm-3.yaml': cm('cm-3', 'v2') }, 'change');
+    // c2's folder replaced by a file: the directory target cannot write there and reports a failure.
+    await fs.rm(path.join(base, 'out/c2'), { recursive: true });
+    await fs.writeFile(path.join(base, 'out/c2'), 'not a folder');
+    const failed = await pass(base);
+    expect(failed.outcome.phase).not.toBe('Synced');
+    const tip2 = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
+    expect(tip2).not.toBe(tip1);
+    expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip1);
+    // The next process ignores that index and reconciles as one without it.
+    await fs.rm(path.join(base, 'out/c2'));
+    const without = await copyOf(base);
+    await fs.rm(indexPath(without));
+    const a = await pass(base);
+    await pass(without);
+    expect(a.fromIndex).toBe(false);
+    expect(a.outcome.phase).toBe('Synced');
+    expect(await result(base)).toEqual(await result(without));
+  });
+
+  it('the index refuses entries that are not the files of the manifests/ tree, and is not written past its size bound', () => {
+    const objects = [
+      {
+        id: 'x',
+        cluster: 'c1',
+        ref: { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'a' },
+        path: 'c1/default/configmap-a.yaml',
+        qualified: false,
+        oid: 'a'.repeat(40),
+        object: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'a', namespace: 'default' } },
+      },
+    ];
+    const state = stateFromObjects(objects);
+    const data = encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state)!;
+    const index = decodeRenderIndex(data) as RenderIndex;
+    const files = new Map([['c1/default/configmap-a.yaml', 'a'.repeat(40)]]);
+    expect(indexMismatch(index, { statusBranch: 's', statusCommit: 'c', manifestsTree: 't', files })).toBeNull();
+    expect(
+      indexMismatch(index, {
+        statusBranch: 's',
+        statusCommit: 'c',
+        manifestsTree: 't',
+        files: new Map([[objects[0]!.path, 'b'.repeat(40)]]),
+      }),
+    ).toMatch(/is not the file/);
+    expect(indexMismatch(index, { statusBranch: 's', statusCommit: 'c', manifestsTree: 't', files: new Map() })).toMatch(/1 objects/);
+    expect(indexMismatch(index, { statusBranch: 'other', statusCommit: 'c', manifestsTree: 't', files })).toMatch(/branch other|branch s/);
+    expect(encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state, 100)).toBeNull();
+  });
+});
