@@ -23,6 +23,7 @@ import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
+import { streamFleet, type StreamedRender } from '../render/stream.js';
 import type { PreviousPlacement } from '../model/types.js';
 
 /** The reconciler's status branch (docs/reference/contract.md). */
@@ -194,4 +195,15 @@ export async function renderFromOptions(opts: FleetSourceOptions & { previous?: 
     previous: await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed }),
   });
   return withScope(result, scope);
+}
+
+/**
+ * Reads and places now, renders a cluster at a time as the manifests are iterated: what
+ * renderFromOptions returns, without every rendered object in memory at once.
+ */
+export async function streamFromOptions(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<StreamedRender> {
+  const scope = await readScopeFlag(opts.config);
+  const { files, revision, observed } = await readFleetSource(opts);
+  const previous = await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed });
+  return streamFleet({ files, revision, previous }, scope);
 }
