@@ -63,6 +63,9 @@ export interface RenderResult {
   model: FleetModel;
 }
 
+/** A render without its manifests: what comparing placements, declarations and diagnostics needs (plan). */
+export type RenderSummary = Omit<RenderResult, 'manifests'>;
+
 function policyRefText(p: PolicyRef): string {
   return `${p.kind}/${p.namespace}/${p.name}`;
 }
@@ -99,8 +102,16 @@ export interface PlacedFleet {
   rctx: RenderContext;
 }
 
-/** Load, model, claim, schedule: everything of a render but the per-cluster objects. */
-export function placeFleet(input: RenderInput): PlacedFleet {
+/** One empty verdict list shared by every placement whose verdicts are not kept (frozen: never filled). */
+const NO_VERDICTS = Object.freeze([]) as unknown as PlacementResult['verdicts'];
+
+/**
+ * Load, model, claim, schedule: everything of a render but the per-cluster objects. `verdicts:
+ * false` drops each placement's per-cluster verdicts as soon as it is scheduled (only `explain` and
+ * `plan` show them): at a thousand clusters they outweigh the rest of a placement many times.
+ */
+export function placeFleet(input: RenderInput, options: { verdicts?: boolean } = {}): PlacedFleet {
+  const keepVerdicts = options.verdicts ?? true;
   const sink = new DiagnosticSink(makeFieldLocator(input.files));
   const manifests = parseFleetFiles(input.files, sink);
   const model = buildFleetModel(manifests, sink);
@@ -116,7 +127,9 @@ export function placeFleet(input: RenderInput): PlacedFleet {
       continue;
     }
     const key = versionedKey(refOf(resource));
-    placements.set(key, placeResource(ctx, resource, claim, previous.get(key), sink));
+    const placement = placeResource(ctx, resource, claim, previous.get(key), sink);
+    if (!keepVerdicts) placement.verdicts = NO_VERDICTS;
+    placements.set(key, placement);
   }
 
   const { sortedPlacements, hpaBounds } = completePlacements(model, placements, followers, sink);

@@ -5,7 +5,7 @@
 import { sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
 import type { FleetModel, OverridePolicy, PlacementResult } from '../model/types.js';
 import { versionedKey } from '../objects/identity.js';
-import { sortedKeys } from '../objects/serialize.js';
+import { compareRecordKeys } from '../objects/serialize.js';
 import type { ScopeConfig } from '../config/scope.js';
 import { keepInScope, ScopeJudge } from '../validate/scope.js';
 import {
@@ -21,6 +21,7 @@ import {
   type RenderedObject,
   type RenderInput,
   type RenderResult,
+  type RenderSummary,
 } from './render-fleet.js';
 
 /** One cluster's rendered objects, in apply order. */
@@ -62,16 +63,18 @@ function targetsByCluster(placed: PlacedFleet): Map<string, number[]> {
  * names that are array indices ("7", "12") come first in numeric order, as in every JavaScript object.
  */
 function recordOrder(names: Iterable<string>): string[] {
-  return sortedKeys(Object.fromEntries([...names].map((n) => [n, 0])));
+  return [...names].sort(compareRecordKeys);
 }
 
 /**
  * Places the revision now and renders its clusters as they are asked for. With `scope`, each
  * cluster is judged as withScope judges the whole render: refused objects (and the bare Namespaces
- * made only for them) left out, SCOPE_DENIED added to the diagnostics.
+ * made only for them) left out, SCOPE_DENIED added to the diagnostics. Placements come without
+ * their per-cluster verdicts unless `options.verdicts`.
  */
-export function streamFleet(input: RenderInput, scope?: ScopeConfig): StreamedRender {
-  const placed = placeFleet(input);
+export function streamFleet(input: RenderInput, scope?: ScopeConfig, options: { verdicts?: boolean } = {}): StreamedRender {
+  // Verdicts only when asked for (plan): validate, render and diff never show them.
+  const placed = placeFleet(input, { verdicts: options.verdicts ?? false });
   const { model, sink, placements, rctx } = placed;
   const judge = scope ? new ScopeJudge(scope, model.resources) : null;
   let state: 'ready' | 'running' | 'done' = 'ready';
@@ -130,5 +133,10 @@ export function streamFleet(input: RenderInput, scope?: ScopeConfig): StreamedRe
 export function collectStream(s: StreamedRender): RenderResult {
   const manifests: Record<string, Record<string, unknown>[]> = {};
   for (const [cluster, objects] of s.manifests()) manifests[cluster] = objects;
-  return { revision: s.revision, clusters: s.clusters, placements: s.placements, manifests, diagnostics: s.diagnostics(), model: s.model };
+  return { ...streamSummary(s), manifests };
+}
+
+/** The render without its manifests, once they were streamed: what plan compares beside the objects. */
+export function streamSummary(s: StreamedRender): RenderSummary {
+  return { revision: s.revision, clusters: s.clusters, placements: s.placements, diagnostics: s.diagnostics(), model: s.model };
 }

@@ -5,12 +5,12 @@ import { FlotillaError } from '../../model/diagnostics.js';
 import { readFleetDirectory } from '../../load/files.js';
 import type { SourceFile } from '../../load/parse.js';
 import { readRevisionFiles, resolveRevision } from '../../source/git-revision.js';
-import { renderFleet } from '../../render/render-fleet.js';
+import { streamFleet, streamSummary } from '../../render/stream.js';
 import { computePlan, DEFAULT_MAX_MOVE, planExitCode, previousFromRender } from '../../plan/compute.js';
 import { formatPlanJson } from '../../plan/format-json.js';
 import { formatPlanMarkdown } from '../../plan/format-markdown.js';
 import { formatPlanText } from '../../plan/format-text.js';
-import { withScope } from '../../validate/scope.js';
+import { streamedObjectChanges } from '../../plan/objects.js';
 import { readObserved, readPrevious, readScopeFlag, withObservation } from '../input.js';
 import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
@@ -81,10 +81,14 @@ export const planCommand: Command = async (argv, io) => {
     baseSource = { ...baseSource, files: withObservation(baseSource.files, observed.clusters) };
     headSource = { ...headSource, files: withObservation(headSource.files, observed.clusters) };
   }
-  const base = withScope(renderFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) }), scope);
+  // Both sides a cluster at a time: placements whole, objects compared and dropped cluster by cluster.
+  const base = streamFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) }, scope, {
+    verdicts: true,
+  });
   const onBase = !values.fresh;
-  const head = withScope(renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }), scope);
-  const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });
+  const head = streamFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }, scope, { verdicts: true });
+  const objects = streamedObjectChanges(base.manifests(), head.manifests());
+  const report = computePlan(streamSummary(base), streamSummary(head), { maxMove, headScheduledOnBase: onBase, objects });
 
   if (format === 'json') io.stdout(formatPlanJson(report));
   else if (format === 'markdown') io.stdout(formatPlanMarkdown(report));
