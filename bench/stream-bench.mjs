@@ -12,7 +12,7 @@
 // the point is the ratios within a run. Default sizes keep `npm run bench` short on 2 cores;
 // FLOTILLA_BENCH_SCALE=full runs issue 13's sizes (1,000 clusters × 2,500 and 10,000 workloads, each
 // policy on 6 of the 20 slots: about 3M rendered objects at 10,000 workloads) for validate, the whole
-// render and render --format json only, which takes many minutes.
+// render and render --format json only, which takes many minutes (FLOTILLA_BENCH_ONLY=validate: validate only).
 // Run after `npm run build`; results go to BENCHMARKS.md by hand with the command.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +23,8 @@ import { syntheticFleet } from './synthetic-fleet.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FULL = process.env.FLOTILLA_BENCH_SCALE === 'full';
+/** FLOTILLA_BENCH_ONLY=validate: the three validate rows alone (a full-size run in minutes, not half an hour). */
+const ONLY_VALIDATE = process.env.FLOTILLA_BENCH_ONLY === 'validate';
 const SIZES = FULL
   ? { clusters: 1000, base: 0, small: 2500, large: 10000, span: 6 }
   : { clusters: 200, base: 0, small: 500, large: 2000, span: 6 };
@@ -96,10 +98,11 @@ if (process.argv[2] === '--whole') {
       row('validate', size, r, objectsOf(r.stdout));
     }
     const objects = rows[2].objects;
-    const whole = run(reporter, [fileURLToPath(import.meta.url), '--whole', fleets.large]);
-    row('whole render in memory (before)', 'large', whole, objects);
-    row('render --format json', 'large', run(reporter, [bin, 'render', '--repo', fleets.large, '--format', 'json'], false), objects);
-    if (!FULL) {
+    const whole = ONLY_VALIDATE ? null : run(reporter, [fileURLToPath(import.meta.url), '--whole', fleets.large]);
+    if (whole) row('whole render in memory (before)', 'large', whole, objects);
+    if (!ONLY_VALIDATE)
+      row('render --format json', 'large', run(reporter, [bin, 'render', '--repo', fleets.large, '--format', 'json'], false), objects);
+    if (!FULL && !ONLY_VALIDATE) {
       row('render (yaml)', 'large', run(reporter, [bin, 'render', '--repo', fleets.large], false), objects);
       row('render --out', 'large', run(reporter, [bin, 'render', '--repo', fleets.large, '--out', path.join(dir, 'out')], false), objects);
     }
@@ -123,8 +126,10 @@ if (process.argv[2] === '--whole') {
       `\nvalidate CPU per object over the fixed cost, large / small: ${(per(rows[2]) / per(rows[1])).toFixed(2)}× (1.00× is linear)`,
     );
     console.log(`validate peak RSS over the fixed cost's, large / small: ${(rssOver(rows[2]) / rssOver(rows[1])).toFixed(2)}×`);
-    const wholeRss = whole.failed ? `the whole render ${whole.failed}` : ratio(rows[2].rssMiB, whole.rssMiB);
-    console.log(`validate peak RSS / whole render's, large: ${wholeRss}`);
+    if (whole) {
+      const wholeRss = whole.failed ? `the whole render ${whole.failed}` : ratio(rows[2].rssMiB, whole.rssMiB);
+      console.log(`validate peak RSS / whole render's, large: ${wholeRss}`);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -102,16 +102,17 @@ export interface PlacedFleet {
   rctx: RenderContext;
 }
 
-/** One empty verdict list shared by every placement whose verdicts are not kept (frozen: never filled). */
-const NO_VERDICTS = Object.freeze([]) as unknown as PlacementResult['verdicts'];
+/** One empty list shared by every placement whose verdicts or steps are not kept (frozen: never filled). */
+const NOTHING_KEPT = Object.freeze([]) as unknown as never[];
 
 /**
- * Load, model, claim, schedule: everything of a render but the per-cluster objects. `verdicts:
- * false` drops each placement's per-cluster verdicts as soon as it is scheduled (only `explain` and
- * `plan` show them): at a thousand clusters they outweigh the rest of a placement many times.
+ * Load, model, claim, schedule: everything of a render but the per-cluster objects. `details:
+ * false` drops each placement's per-cluster verdicts and explanation steps as soon as it is
+ * scheduled (only `explain` and `plan` show them): at a thousand clusters they outweigh the rest of
+ * a placement many times (the steps list clusters with their weights and replicas).
  */
-export function placeFleet(input: RenderInput, options: { verdicts?: boolean } = {}): PlacedFleet {
-  const keepVerdicts = options.verdicts ?? true;
+export function placeFleet(input: RenderInput, options: { details?: boolean } = {}): PlacedFleet {
+  const keepDetails = options.details ?? true;
   const sink = new DiagnosticSink(makeFieldLocator(input.files));
   const manifests = parseFleetFiles(input.files, sink);
   const model = buildFleetModel(manifests, sink);
@@ -128,7 +129,10 @@ export function placeFleet(input: RenderInput, options: { verdicts?: boolean } =
     }
     const key = versionedKey(refOf(resource));
     const placement = placeResource(ctx, resource, claim, previous.get(key), sink);
-    if (!keepVerdicts) placement.verdicts = NO_VERDICTS;
+    if (!keepDetails) {
+      placement.verdicts = NOTHING_KEPT;
+      placement.explanation = NOTHING_KEPT;
+    }
     placements.set(key, placement);
   }
 

@@ -70,11 +70,11 @@ function recordOrder(names: Iterable<string>): string[] {
  * Places the revision now and renders its clusters as they are asked for. With `scope`, each
  * cluster is judged as withScope judges the whole render: refused objects (and the bare Namespaces
  * made only for them) left out, SCOPE_DENIED added to the diagnostics. Placements come without
- * their per-cluster verdicts unless `options.verdicts`.
+ * their per-cluster verdicts and explanation steps unless `options.details`.
  */
-export function streamFleet(input: RenderInput, scope?: ScopeConfig, options: { verdicts?: boolean } = {}): StreamedRender {
-  // Verdicts only when asked for (plan): validate, render and diff never show them.
-  const placed = placeFleet(input, { verdicts: options.verdicts ?? false });
+export function streamFleet(input: RenderInput, scope?: ScopeConfig, options: { details?: boolean } = {}): StreamedRender {
+  // Verdicts and explanation steps only when asked for (plan): validate, render and diff never show them.
+  const placed = placeFleet(input, { details: options.details ?? false });
   const { model, sink, placements, rctx } = placed;
   const judge = scope ? new ScopeJudge(scope, model.resources) : null;
   let state: 'ready' | 'running' | 'done' = 'ready';

@@ -83,10 +83,10 @@ export const planCommand: Command = async (argv, io) => {
   }
   // Both sides a cluster at a time: placements whole, objects compared and dropped cluster by cluster.
   const base = streamFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) }, scope, {
-    verdicts: true,
+    details: true,
   });
   const onBase = !values.fresh;
-  const head = streamFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }, scope, { verdicts: true });
+  const head = streamFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }, scope, { details: true });
   const objects = streamedObjectChanges(base.manifests(), head.manifests());
   const report = computePlan(streamSummary(base), streamSummary(head), { maxMove, headScheduledOnBase: onBase, objects });
 
