@@ -9,8 +9,11 @@ const REGIONS = ['asia-east', 'asia-south', 'eu-central', 'us-east', 'us-west'];
 const STRATEGIES = ['duplicated', 'static', 'dynamic', 'aggregated', 'spread'];
 const SLOTS = 20;
 
-/** Files of a synthetic fleet: [{ path, text }]. */
-export function syntheticFleet(clusters, workloads) {
+/**
+ * Files of a synthetic fleet: [{ path, text }]. `span`: how many of the 20 slots each policy places
+ * its group on (default 2, a tenth of the clusters); more slots, more rendered objects per workload.
+ */
+export function syntheticFleet(clusters, workloads, { span = 2 } = {}) {
   const files = [];
   const clusterDocs = [];
   for (let i = 0; i < clusters; i++) {
@@ -42,7 +45,7 @@ ${tainted ? '  taints:\n  - key: maintenance\n    effect: NoSchedule\n' : ''}sta
     const affinity = `    clusterAffinity:
       labelSelector:
         matchExpressions:
-        - {key: slot, operator: In, values: [s${k}, s${(k + 1) % SLOTS}]}
+        - {key: slot, operator: In, values: [${Array.from({ length: span }, (_, j) => `s${(k + j) % SLOTS}`).join(', ')}]}
 `;
     const strategy = {
       duplicated: '',

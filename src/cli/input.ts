@@ -29,6 +29,7 @@ import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
 import { renderFleet, sortForApply, type RenderResult } from '../render/render-fleet.js';
+import { streamFleet, type StreamedRender } from '../render/stream.js';
 import type { PreviousPlacement } from '../model/types.js';
 
 /** The reconciler's status branch (docs/reference/contract.md). */
@@ -239,4 +240,15 @@ export function withRecordedTraffic(result: RenderResult, record: TrafficRecord)
     Object.entries(applied).map(([c, list]) => [c, list === result.manifests[c] ? list : sortForApply(list)]),
   );
   return { ...result, manifests };
+}
+
+/**
+ * Reads and places now, renders a cluster at a time as the manifests are iterated: what
+ * renderFromOptions returns, without every rendered object in memory at once.
+ */
+export async function streamFromOptions(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<StreamedRender> {
+  const scope = await readScopeFlag(opts.config);
+  const { files, revision, observed } = await readFleetSource(opts);
+  const previous = await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed });
+  return streamFleet({ files, revision, previous }, scope);
 }

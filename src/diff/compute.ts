@@ -78,28 +78,23 @@ export function sortedWithSummary(objects: ObjectDiff[], unchanged: number): { o
   };
 }
 
+type Located = { cluster: string; path: string; object: Record<string, unknown> };
+
 /**
  * Diffs desired manifests (per cluster) against the observed state; `live` null means no status
- * branch yet, so every desired object is "added" and a note says why.
+ * branch yet, so every desired object is "added" and a note says why. `desired` may come a cluster
+ * at a time (render/stream.ts): each cluster is compared and let go before the next.
  */
 export function computeDiff(input: {
   desiredRevision: string;
-  desired: Record<string, ReadonlyArray<Record<string, unknown>>>;
-  diagnostics: Diagnostic[];
+  desired: Record<string, ReadonlyArray<Record<string, unknown>>> | Iterable<readonly [string, ReadonlyArray<Record<string, unknown>>]>;
+  /** The desired state's diagnostics; a function when they are known only once `desired` was iterated. */
+  diagnostics: Diagnostic[] | (() => Diagnostic[]);
   live: { source: LiveSource; state: LiveState } | null;
   /** Name of the status branch, for the note when it does not exist. */
   statusBranch?: string;
 }): DiffReport {
-  const desired = new Map<string, { cluster: string; path: string; object: Record<string, unknown> }>();
-  for (const { path, object } of layoutManifests(input.desired)) {
-    const meta = (object.metadata ?? {}) as { annotations?: Record<string, string> };
-    desired.set(`${clusterFromPath(path)}|${identityKey(object)}`, {
-      cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? clusterFromPath(path),
-      path,
-      object,
-    });
-  }
-  const live = new Map<string, { cluster: string; path: string; object: Record<string, unknown> }>();
+  const live = new Map<string, Located>();
   for (const o of input.live?.state.objects ?? []) {
     const meta = (o.object.metadata ?? {}) as { annotations?: Record<string, string> };
     live.set(`${o.clusterSegment}|${identityKey(o.object)}`, {
@@ -108,16 +103,13 @@ export function computeDiff(input: {
       object: o.object,
     });
   }
-
   const objects: ObjectDiff[] = [];
   let unchanged = 0;
-  for (const key of [...new Set([...desired.keys(), ...live.keys()])]) {
-    const d = desired.get(key);
-    const l = live.get(key);
+  const compare = (d: Located | undefined, l: Located | undefined): void => {
     const { before, after } = comparableYamlPair(l?.object ?? null, d?.object ?? null);
     if (d && l && before === after) {
       unchanged++;
-      continue;
+      return;
     }
     const diff = unifiedDiff(l ? `live/${l.path}` : '/dev/null', d ? `desired/${d.path}` : '/dev/null', before, after);
     objects.push({
@@ -127,15 +119,37 @@ export function computeDiff(input: {
       desiredPath: d?.path ?? null,
       diff,
     });
+  };
+  const clusters = Symbol.iterator in input.desired ? input.desired : Object.entries(input.desired);
+  for (const [cluster, list] of clusters) {
+    for (const [key, d] of desiredOfCluster(cluster, list)) {
+      compare(d, live.get(key));
+      live.delete(key);
+    }
   }
+  for (const l of live.values()) compare(undefined, l);
   return {
     desiredRevision: input.desiredRevision,
     live: input.live ? { ...input.live.source, sourceRevision: input.live.state.sourceRevision } : null,
     note: input.live ? null : noStatusBranchNote(input.statusBranch),
     ...sortedWithSummary(objects, unchanged),
     liveProblems: input.live?.state.problems ?? [],
-    diagnostics: input.diagnostics,
+    diagnostics: typeof input.diagnostics === 'function' ? input.diagnostics() : input.diagnostics,
   };
+}
+
+/** One cluster's desired objects by `<cluster folder>|<identity>`, with their layout paths. */
+function desiredOfCluster(cluster: string, objects: ReadonlyArray<Record<string, unknown>>): Map<string, Located> {
+  const desired = new Map<string, Located>();
+  for (const { path, object } of layoutManifests({ [cluster]: objects })) {
+    const meta = (object.metadata ?? {}) as { annotations?: Record<string, string> };
+    desired.set(`${clusterFromPath(path)}|${identityKey(object)}`, {
+      cluster: meta.annotations?.[CLUSTER_ANNOTATION] ?? clusterFromPath(path),
+      path,
+      object,
+    });
+  }
+  return desired;
 }
 
 function noStatusBranchNote(statusBranch: string | undefined): string {

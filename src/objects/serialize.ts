@@ -154,6 +154,19 @@ function isArrayIndex(key: string): boolean {
 }
 
 /**
+ * The order in which a JavaScript object enumerates its keys once they were added sorted: array
+ * indices first, numerically, then the other keys sorted. A render's `manifests` record lists its
+ * clusters so, and a render streamed a cluster at a time keeps that order.
+ */
+export function compareRecordKeys(a: string, b: string): number {
+  const ia = isArrayIndex(a);
+  const ib = isArrayIndex(b);
+  if (ia && ib) return Number(a) - Number(b);
+  if (ia !== ib) return ia ? -1 : 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
  * The keys of `object` in the order an object built by sortKeysDeep enumerates them: array indices
  * first (numerically, as every object lists them), then the other keys sorted. Keys already in order
  * are not sorted again.

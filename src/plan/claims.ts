@@ -3,7 +3,7 @@
 // claim kept although a policy that would win from scratch now selects it.
 import type { PlacementResult } from '../model/types.js';
 import { versionedKey } from '../objects/identity.js';
-import type { RenderResult } from '../render/render-fleet.js';
+import type { RenderSummary } from '../render/render-fleet.js';
 import { policyText } from './placements.js';
 import type { ClaimChange } from './types.js';
 
@@ -16,7 +16,7 @@ function sameRef(a: PlacementResult['policy'], b: PlacementResult['policy']): bo
  * scratch. Head scheduled from scratch (`--fresh`) has no claim records: a changed policy is then
  * listed as claimed afresh.
  */
-export function claimChanges(base: RenderResult, head: RenderResult): ClaimChange[] {
+export function claimChanges(base: RenderSummary, head: RenderSummary): ClaimChange[] {
   const before = new Map(base.placements.map((p) => [versionedKey(p.resource), p]));
   const out: ClaimChange[] = [];
   for (const p of head.placements) {

@@ -2,7 +2,7 @@
 // revisions, renders them and prints the report with one of the formatters.
 import { countDiagnostics } from '../model/diagnostics-format.js';
 import { versionedKey } from '../objects/identity.js';
-import { type RenderResult } from '../render/render-fleet.js';
+import { type RenderResult, type RenderSummary } from '../render/render-fleet.js';
 import { previousOfPlacement } from '../render/contract.js';
 import type { PreviousPlacement } from '../model/types.js';
 import { clusterDeclarationChanges, overrideChanges, policyChanges } from './declarations.js';
@@ -10,7 +10,7 @@ import { objectChanges } from './objects.js';
 import { placementChanges } from './placements.js';
 import { claimChanges } from './claims.js';
 import { assessRisks } from './risks.js';
-import type { PlanDiagnostic, PlanReport, RevisionSummary } from './types.js';
+import type { ClusterObjectChanges, PlanDiagnostic, PlanReport, RevisionSummary } from './types.js';
 
 export interface PlanOptions {
   /** Share (0..1) of a workload's replicas that may move at once before a LARGE_MOVE warning; default 0.5. */
@@ -19,12 +19,17 @@ export interface PlanOptions {
   maxFields?: number;
   /** Whether head was scheduled with base's placements as previous (recorded in the report). */
   headScheduledOnBase?: boolean;
+  /** The per-cluster object changes when the renders were streamed (streamedObjectChanges); else computed from their manifests. */
+  objects?: ClusterObjectChanges[];
 }
+
+/** One side of a plan: a render, its manifests only when its object changes are not given apart. */
+export type PlanSide = RenderSummary & { manifests?: RenderResult['manifests'] };
 
 /** Default --max-move: more than half of a workload's replicas moving at once is a warning. */
 export const DEFAULT_MAX_MOVE = 0.5;
 
-function revisionSummary(r: RenderResult): RevisionSummary {
+function revisionSummary(r: RenderSummary): RevisionSummary {
   const counts = countDiagnostics(r.diagnostics); // a truncation summary counts as the diagnostics it left out
   return { revision: r.revision, errors: counts.error, warnings: counts.warning };
 }
@@ -34,16 +39,16 @@ function revisionSummary(r: RenderResult): RevisionSummary {
  * once base is applied, so head's plan shows Karmada's scale-up/down and taint rules (§3.1, §4)
  * rather than a fresh schedule.
  */
-export function previousFromRender(base: RenderResult): Map<string, PreviousPlacement> {
+export function previousFromRender(base: Pick<RenderSummary, 'placements' | 'revision'>): Map<string, PreviousPlacement> {
   return new Map(base.placements.filter((p) => !p.error).map((p) => [versionedKey(p.resource), previousOfPlacement(p, base.revision)]));
 }
 
 /** Compares two renders of the fleet: placements, per-cluster objects, declarations, risks, head diagnostics. */
-export function computePlan(base: RenderResult, head: RenderResult, options: PlanOptions = {}): PlanReport {
+export function computePlan(base: PlanSide, head: PlanSide, options: PlanOptions = {}): PlanReport {
   const maxMove = options.maxMove ?? DEFAULT_MAX_MOVE;
   const maxFields = options.maxFields ?? 5;
   const workloads = placementChanges(base, head, options.headScheduledOnBase ?? false);
-  const objects = objectChanges(base.manifests, head.manifests, maxFields);
+  const objects = options.objects ?? objectChanges(base.manifests ?? {}, head.manifests ?? {}, maxFields);
   const policies = policyChanges(base.model, head.model, maxFields);
   const overrides = overrideChanges(base.model, head.model, maxFields);
   const clusterDeclarations = clusterDeclarationChanges(base.model, head.model, maxFields);

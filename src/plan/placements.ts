@@ -4,7 +4,7 @@
 // TaintToleration …" or "static weight 60 → 50" instead of bare numbers.
 import type { Cluster, ClusterVerdict, FleetModel, Placement, PlacementResult, PolicyRef } from '../model/types.js';
 import { versionedKey } from '../objects/identity.js';
-import { compareRefs, type RenderResult } from '../render/render-fleet.js';
+import { compareRefs, type RenderSummary } from '../render/render-fleet.js';
 import { clusterMatches } from '../objects/label-selector.js';
 import { describeFieldChange, fieldChanges } from '../diff/fields.js';
 import type { ClusterMove, ReasonKind, WorkloadChange } from './types.js';
@@ -61,13 +61,13 @@ function firstReason(v: ClusterVerdict | undefined): string | null {
 }
 
 interface Side {
-  render: RenderResult;
+  render: RenderSummary;
   clusters: Map<string, Cluster>;
   /** Scheduled with the other side's placements as previous: its availability includes what they held. */
   onPrevious: boolean;
 }
 
-function side(render: RenderResult, onPrevious: boolean): Side {
+function side(render: RenderSummary, onPrevious: boolean): Side {
   return { render, clusters: new Map(render.model.clusters.map((c) => [c.name, c])), onPrevious };
 }
 
@@ -189,7 +189,7 @@ function movesOf(
 }
 
 /** Resource-level reasons: takeover by another policy, replica count, edits of the claiming placement. */
-function resourceReasons(before: PlacementResult, after: PlacementResult, base: RenderResult, head: RenderResult): string[] {
+function resourceReasons(before: PlacementResult, after: PlacementResult, base: RenderSummary, head: RenderSummary): string[] {
   const out: string[] = [];
   if (!samePolicy(before.policy, after.policy)) {
     const hp = findPlacement(head.model, after.policy);
@@ -222,7 +222,7 @@ function placementEqual(a: PlacementResult, b: PlacementResult): boolean {
 }
 
 /** Every resource whose placement differs between base and head, sorted by apiVersion, kind, namespace, name. */
-export function placementChanges(base: RenderResult, head: RenderResult, headScheduledOnBase = false): WorkloadChange[] {
+export function placementChanges(base: RenderSummary, head: RenderSummary, headScheduledOnBase = false): WorkloadChange[] {
   const b = side(base, false);
   const h = side(head, headScheduledOnBase);
   const before = new Map(base.placements.map((p) => [versionedKey(p.resource), p]));

@@ -1,14 +1,14 @@
 // Warnings for risky moves: what a reviewer must not miss even in a long plan.
-import type { RenderResult } from '../render/render-fleet.js';
+import type { RenderSummary } from '../render/render-fleet.js';
 import type { Risk, WorkloadChange } from './types.js';
 import { describeRef } from '../objects/identity.js';
 
-function regionMap(r: RenderResult): Map<string, string> {
+function regionMap(r: RenderSummary): Map<string, string> {
   return new Map(r.clusters.map((c) => [c.name, c.region]));
 }
 
 /** Sums replicas per group (cluster or region) over placements; non-workloads count nothing. */
-function totals(r: RenderResult, groupOf: (cluster: string) => string): Map<string, number> {
+function totals(r: RenderSummary, groupOf: (cluster: string) => string): Map<string, number> {
   const out = new Map<string, number>();
   for (const p of r.placements) {
     for (const c of p.clusters) {
@@ -26,7 +26,7 @@ function totals(r: RenderResult, groupOf: (cluster: string) => string): Map<stri
  * unschedulable, or more than `maxMove` (0..1) of its replicas moving at once; fleet-wide a
  * cluster or region losing all its replicas; VirtualService subsets newly left without replicas.
  */
-export function assessRisks(base: RenderResult, head: RenderResult, workloads: readonly WorkloadChange[], maxMove: number): Risk[] {
+export function assessRisks(base: RenderSummary, head: RenderSummary, workloads: readonly WorkloadChange[], maxMove: number): Risk[] {
   const risks: Risk[] = [];
   const baseRegion = regionMap(base);
   const headRegion = regionMap(head);

@@ -5,7 +5,7 @@
 import { DiagnosticSink } from '../model/diagnostics.js';
 import { objectKey, versionedKey } from '../objects/identity.js';
 import { refOf } from '../placement/schedule.js';
-import type { RenderResult } from '../render/render-fleet.js';
+import type { RenderSummary } from '../render/render-fleet.js';
 import { templateHash, trafficDeclarations } from '../traffic/declarations.js';
 import type { TrafficRecord } from '../traffic/decide.js';
 
@@ -15,7 +15,7 @@ export interface TrafficPlan {
 }
 
 /** The traffic section of a plan (null: head declares no adaptive route and starts no canary). */
-export function trafficPlan(base: RenderResult, head: RenderResult, record: TrafficRecord | null): TrafficPlan | null {
+export function trafficPlan(base: RenderSummary, head: RenderSummary, record: TrafficRecord | null): TrafficPlan | null {
   const declarations = trafficDeclarations(head.model, new DiagnosticSink());
   const routes: TrafficPlan['routes'] = [];
   for (const a of declarations.adaptive) {

@@ -91,22 +91,64 @@ function* arrayChunks<T>(items: readonly T[], depth: number, itemJson: (item: T,
  * The pieces join to JSON.stringify(renderJson(r), null, 2) + "\n", byte for byte, without the
  * sorted copy of every manifest: each object's keys are put in order as it is written.
  */
-export function* renderJsonChunks(r: RenderResult): Generator<string> {
-  yield `{\n${GAP}"revision": ${nestedJson(r.revision, 1)},\n${GAP}"clusters": `;
-  yield* arrayChunks(r.clusters, 1, (c, depth) => nestedJson(clusterJson(c), depth));
-  yield `,\n${GAP}"placements": `;
-  yield* arrayChunks(r.placements, 1, (p, depth) => nestedJson(placementJson(p), depth));
-  yield `,\n${GAP}"manifests": `;
+export function renderJsonChunks(r: RenderResult): Generator<string> {
   const clusters = sortedKeys(r.manifests);
-  const manifestJson = sortedJsonWriter();
-  for (let i = 0; i < clusters.length; i++) {
-    yield `${i === 0 ? '{' : ','}\n${GAP.repeat(2)}${JSON.stringify(clusters[i])}: `;
-    yield* arrayChunks(r.manifests[clusters[i]!]!, 2, (o, depth) => manifestJson(o, depth) ?? 'null');
+  return renderDocumentChunks({
+    ...r,
+    manifests: clusters.map((c) => [c, r.manifests[c]!] as const),
+    diagnostics: () => r.diagnostics,
+  });
+}
+
+/** What the render document is written from: the manifests as they come, in record order, then the diagnostics. */
+export interface RenderDocumentSource {
+  revision: string;
+  clusters: readonly ClusterSummary[];
+  placements: readonly PlacementResult[];
+  manifests: Iterable<readonly [string, readonly Record<string, unknown>[]]>;
+  /** Asked for once every manifest is written (a streamed render knows them only then). */
+  diagnostics: () => readonly unknown[];
+}
+
+/**
+ * The render document written in three parts — head, one cluster's manifests at a time, tail — for
+ * a caller that gets the manifests a cluster at a time (render/stream.ts) and must not hold them.
+ * One writer per document.
+ */
+export class RenderDocumentWriter {
+  private readonly manifestJson = sortedJsonWriter();
+  private clustersWritten = 0;
+
+  /** Revision, clusters, placements, and the opening of the manifests. */
+  *head(r: Pick<RenderDocumentSource, 'revision' | 'clusters' | 'placements'>): Generator<string> {
+    yield `{\n${GAP}"revision": ${nestedJson(r.revision, 1)},\n${GAP}"clusters": `;
+    yield* arrayChunks(r.clusters, 1, (c, depth) => nestedJson(clusterJson(c), depth));
+    yield `,\n${GAP}"placements": `;
+    yield* arrayChunks(r.placements, 1, (p, depth) => nestedJson(placementJson(p), depth));
+    yield `,\n${GAP}"manifests": `;
   }
-  yield clusters.length === 0 ? '{}' : `\n${GAP}}`;
-  yield `,\n${GAP}"diagnostics": `;
-  yield* arrayChunks(r.diagnostics, 1, (d, depth) => nestedJson(d, depth));
-  yield '\n}\n';
+
+  /** One cluster's manifests, keys in order; clusters come in the manifests record's order. */
+  *cluster(name: string, objects: readonly Record<string, unknown>[]): Generator<string> {
+    yield `${this.clustersWritten++ === 0 ? '{' : ','}\n${GAP.repeat(2)}${JSON.stringify(name)}: `;
+    yield* arrayChunks(objects, 2, (o, depth) => this.manifestJson(o, depth) ?? 'null');
+  }
+
+  /** The end of the manifests, the diagnostics and the end of the document. */
+  *tail(diagnostics: readonly unknown[]): Generator<string> {
+    yield this.clustersWritten === 0 ? '{}' : `\n${GAP}}`;
+    yield `,\n${GAP}"diagnostics": `;
+    yield* arrayChunks(diagnostics, 1, (d, depth) => nestedJson(d, depth));
+    yield '\n}\n';
+  }
+}
+
+/** renderJsonChunks over manifests that arrive a cluster at a time: the same bytes. */
+export function* renderDocumentChunks(r: RenderDocumentSource): Generator<string> {
+  const writer = new RenderDocumentWriter();
+  yield* writer.head(r);
+  for (const [cluster, objects] of r.manifests) yield* writer.cluster(cluster, objects);
+  yield* writer.tail(r.diagnostics());
 }
 
 /** Reads the `placements` of a previous render document (`--previous FILE`). */

@@ -70,6 +70,9 @@ export interface RenderResult {
   model: FleetModel;
 }
 
+/** A render without its manifests: what comparing placements, declarations and diagnostics needs (plan). */
+export type RenderSummary = Omit<RenderResult, 'manifests'>;
+
 function policyRefText(p: PolicyRef): string {
   return `${p.kind}/${p.namespace}/${p.name}`;
 }
@@ -92,8 +95,31 @@ const HPA_API = 'autoscaling/v2';
 /** Namespaces every cluster has: never rendered, so flotilla never claims (or prunes) them. */
 const BUILTIN_NAMESPACES = new Set(['default', 'kube-system', 'kube-public', 'kube-node-lease']);
 
-/** Renders a fleet revision: load, claim, schedule, override, render. */
-export function renderFleet(input: RenderInput): RenderResult {
+/**
+ * A revision placed but not yet rendered: what a render needs before its first object. Its sink
+ * holds the diagnostics so far; rendering adds the override problems.
+ */
+export interface PlacedFleet {
+  revision: string;
+  model: FleetModel;
+  sink: DiagnosticSink;
+  /** In contract order (apiVersion, kind, namespace, name). */
+  placements: PlacementResult[];
+  hpaBounds: ReadonlyMap<string, HpaBounds>;
+  rctx: RenderContext;
+}
+
+/** One empty list shared by every placement whose verdicts or steps are not kept (frozen: never filled). */
+const NOTHING_KEPT = Object.freeze([]) as unknown as never[];
+
+/**
+ * Load, model, claim, schedule: everything of a render but the per-cluster objects. `details:
+ * false` drops each placement's per-cluster verdicts and explanation steps as soon as it is
+ * scheduled (only `explain` and `plan` show them): at a thousand clusters they outweigh the rest of
+ * a placement many times (the steps list clusters with their weights and replicas).
+ */
+export function placeFleet(input: RenderInput, options: { details?: boolean } = {}): PlacedFleet {
+  const keepDetails = options.details ?? true;
   const sink = new DiagnosticSink(makeFieldLocator(input.files));
   const manifests = parseFleetFiles(input.files, sink);
   const model = buildFleetModel(manifests, sink);
@@ -109,14 +135,23 @@ export function renderFleet(input: RenderInput): RenderResult {
       followers.push(resource);
       continue;
     }
-    placements.set(key, placeResource(ctx, resource, claim, previous.get(key), sink));
+    const placement = placeResource(ctx, resource, claim, previous.get(key), sink);
+    if (!keepDetails) {
+      placement.verdicts = NOTHING_KEPT;
+      placement.explanation = NOTHING_KEPT;
+    }
+    placements.set(key, placement);
   }
 
   const { sortedPlacements, hpaBounds } = completePlacements(model, placements, followers, sink);
+  return { revision: input.revision, model, sink, placements: sortedPlacements, hpaBounds, rctx: renderContext(model) };
+}
 
-  const rctx = renderContext(model);
+/** Renders a fleet revision: load, claim, schedule, override, render. */
+export function renderFleet(input: RenderInput): RenderResult {
+  const { model, sink, placements, hpaBounds, rctx } = placeFleet(input);
   const rendered: RenderedObject[] = [];
-  for (const p of sortedPlacements) {
+  for (const p of placements) {
     if (p.clusters.length === 0) continue;
     const key = versionedKey(p.resource);
     const resource = rctx.byKey.get(key)!;
@@ -126,7 +161,7 @@ export function renderFleet(input: RenderInput): RenderResult {
   return {
     revision: input.revision,
     clusters: clusterSummaries(model),
-    placements: sortedPlacements,
+    placements,
     manifests: assembleManifests(rctx, rendered, input.revision),
     diagnostics: sink.sorted(),
     model,
@@ -588,59 +623,109 @@ export function renderPlacement(
 ): RenderedObject[] {
   const out: RenderedObject[] = [];
   if (p.clusters.length === 0) return out;
-  const key = versionedKey(p.resource);
-  const base = sanitize(resource.object, resource.namespace);
+  const job = placementJob(ctx, resource, p, policies, hpaBounds, revision);
   // Problem ids carry the resource key, so de-duplicating per resource equals de-duplicating per revision.
   const reported = new Set<string>();
-  const revise = revisesReplicas(ctx, p);
-  const completions = revise ? divideJobCompletions(resource, p.clusters) : null;
   for (const target of p.clusters) {
-    const cluster = ctx.clusters.get(target.name);
-    if (!cluster) continue;
-    let object = revise && target.replicas !== null ? withReplicas(resource.apiVersion, resource.kind, base, target.replicas) : base;
-    const share = completions?.get(target.name);
-    if (share !== undefined) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), completions: share } };
-    const bounds = hpaBounds?.get(target.name);
-    if (bounds) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), ...bounds } };
-    if (policies.length > 0) {
-      const o = applyOverrides(resource, object, cluster, policies);
-      let failed = false;
-      for (const problem of o.problems) {
-        if (problem.severity === 'error') failed = true;
-        const { code, policy, path, severity } = problem;
-        const onCluster = severity === 'error' ? target.name : '';
-        const id = `${code}|${policy.kind}|${policy.namespace}|${policy.name}|${path.join('/')}|${key}|${onCluster}`;
-        if (reported.has(id)) continue;
-        reported.add(id);
-        const where = problem.severity === 'error' ? ` on cluster ${target.name}` : '';
-        sink.report(
-          problem.severity,
-          problem.code,
-          `${problem.policy.kind} ${problem.policy.name} → ${p.resource.kind} ${p.resource.name}${where}: ${problem.message}`,
-          {
-            source: problem.policy.source,
-            path: problem.path,
-          },
-        );
-      }
-      if (failed) continue; // Karmada creates no Work for a cluster whose overrides fail.
-      object = o.object;
-    }
-    out.push({
-      cluster: target.name,
-      namespace: resource.namespace,
-      object: withTracking(
-        object,
-        target.name,
-        revision,
-        p.policy,
-        resource.source.file,
-        placementOwnership(ctx, p),
-        p.suspendedClusters?.includes(target.name) ?? false,
-      ),
-    });
+    const r = renderOnCluster(ctx, job, target, sink, reported);
+    if (r) out.push(r);
   }
   return out;
+}
+
+/** One placed resource ready to render on any of its clusters. */
+export interface PlacementJob {
+  resource: Manifest;
+  p: PlacementResult;
+  /** renderBase(resource), shared by every cluster's copy (never modified). */
+  base: Record<string, unknown>;
+  policies: readonly OverridePolicy[];
+  hpaBounds: HpaBounds | undefined;
+  revision: string;
+  /** Whether each cluster's replica share is written into its copy (revisesReplicas). */
+  revise: boolean;
+  /** A Divided Job's completions per cluster (divideJobCompletions), null otherwise. */
+  completions: ReadonlyMap<string, number> | null;
+}
+
+/** The job of rendering one placed resource on its clusters. */
+export function placementJob(
+  ctx: RenderContext,
+  resource: Manifest,
+  p: PlacementResult,
+  policies: readonly OverridePolicy[],
+  hpaBounds: HpaBounds | undefined,
+  revision: string,
+): PlacementJob {
+  const revise = revisesReplicas(ctx, p);
+  const completions = revise ? divideJobCompletions(resource, p.clusters) : null;
+  return { resource, p, base: renderBase(resource), policies, hpaBounds, revision, revise, completions };
+}
+
+/** The resource's object without server-set fields, its namespace explicit: what every cluster's copy starts from. */
+export function renderBase(resource: Manifest): Record<string, unknown> {
+  return sanitize(resource.object, resource.namespace);
+}
+
+/**
+ * The resource's copy for one of its clusters (null when the cluster is unknown or its overrides
+ * fail). Override problems whose id is in `reported` are not reported again; ids carry the
+ * resource's key, so one set can serve a whole revision.
+ */
+export function renderOnCluster(
+  ctx: RenderContext,
+  job: PlacementJob,
+  target: { name: string; replicas: number | null },
+  sink: DiagnosticSink,
+  reported: Set<string>,
+): RenderedObject | null {
+  const { resource, p, policies } = job;
+  const cluster = ctx.clusters.get(target.name);
+  if (!cluster) return null;
+  let object =
+    job.revise && target.replicas !== null ? withReplicas(resource.apiVersion, resource.kind, job.base, target.replicas) : job.base;
+  const share = job.completions?.get(target.name);
+  if (share !== undefined) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), completions: share } };
+  const bounds = job.hpaBounds?.get(target.name);
+  if (bounds) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), ...bounds } };
+  if (policies.length > 0) {
+    const key = versionedKey(p.resource);
+    const o = applyOverrides(resource, object, cluster, policies);
+    let failed = false;
+    for (const problem of o.problems) {
+      if (problem.severity === 'error') failed = true;
+      const { code, policy, path, severity } = problem;
+      const onCluster = severity === 'error' ? target.name : '';
+      const id = `${code}|${policy.kind}|${policy.namespace}|${policy.name}|${path.join('/')}|${key}|${onCluster}`;
+      if (reported.has(id)) continue;
+      reported.add(id);
+      const where = problem.severity === 'error' ? ` on cluster ${target.name}` : '';
+      sink.report(
+        problem.severity,
+        problem.code,
+        `${problem.policy.kind} ${problem.policy.name} → ${p.resource.kind} ${p.resource.name}${where}: ${problem.message}`,
+        {
+          source: problem.policy.source,
+          path: problem.path,
+        },
+      );
+    }
+    if (failed) return null; // Karmada creates no Work for a cluster whose overrides fail.
+    object = o.object;
+  }
+  return {
+    cluster: target.name,
+    namespace: resource.namespace,
+    object: withTracking(
+      object,
+      target.name,
+      job.revision,
+      p.policy,
+      resource.source.file,
+      placementOwnership(ctx, p),
+      p.suspendedClusters?.includes(target.name) ?? false,
+    ),
+  };
 }
 
 /**

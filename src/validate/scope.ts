@@ -136,43 +136,83 @@ function templateOf(byFile: ReadonlyMap<string, Manifest[]>, file: string, objec
   );
 }
 
-/** Judges every rendered object by the rule of its source file. */
-export function checkScope(scope: ScopeConfig, input: ScopeInput): ScopeCheck {
-  const byFile = new Map<string, Manifest[]>();
-  const custom = new Set<string>();
-  for (const m of input.resources) {
-    const list = byFile.get(m.source.file);
-    if (list) list.push(m);
-    else byFile.set(m.source.file, [m]);
-    const crd = clusterScopedKindOfCrd(m.apiVersion, m.kind, m.object);
-    if (crd) custom.add(crd);
-  }
-  const rules = new Map<string, EffectiveScope>();
-  const refused = new Set<Record<string, unknown>>();
-  const reported = new Map<string, Diagnostic>();
-  for (const objects of Object.values(input.manifests)) {
-    for (const object of objects) {
-      const file = sourceFile(object);
-      if (file === null) continue;
-      let rule = rules.get(file);
-      if (!rule) rules.set(file, (rule = effectiveScope(scope, file)));
-      const why = scopeRefusal(rule, object, isClusterScopedObject(object, custom));
-      if (why === null) continue;
-      refused.add(object);
-      const template = templateOf(byFile, file, object);
-      const message = `${describeRef(refOfObject(object))} is outside the scope: ${why}`;
-      const d: Diagnostic = {
-        severity: 'error',
-        code: 'SCOPE_DENIED',
-        message,
-        file,
-        line: template?.source.line ?? null,
-        column: template?.source.column ?? null,
-      };
-      reported.set(`${file}|${d.line}|${message}`, d);
+/**
+ * Judges rendered objects one at a time by the rule of their source file, and remembers one
+ * SCOPE_DENIED per refused template, so a render can be judged a cluster at a time as it streams.
+ */
+export class ScopeJudge {
+  private readonly byFile = new Map<string, Manifest[]>();
+  private readonly custom = new Set<string>();
+  private readonly rules = new Map<string, EffectiveScope>();
+  private readonly reported = new Map<string, Diagnostic>();
+
+  constructor(
+    private readonly scope: ScopeConfig,
+    resources: readonly Manifest[],
+  ) {
+    for (const m of resources) {
+      const list = this.byFile.get(m.source.file);
+      if (list) list.push(m);
+      else this.byFile.set(m.source.file, [m]);
+      const crd = clusterScopedKindOfCrd(m.apiVersion, m.kind, m.object);
+      if (crd) this.custom.add(crd);
     }
   }
-  return { diagnostics: sortDiagnostics([...reported.values()]), refused };
+
+  /** Whether the scope refuses `object` (recording why); what flotilla generates itself is never judged. */
+  refuses(object: Record<string, unknown>): boolean {
+    const file = sourceFile(object);
+    if (file === null) return false;
+    let rule = this.rules.get(file);
+    if (!rule) this.rules.set(file, (rule = effectiveScope(this.scope, file)));
+    const why = scopeRefusal(rule, object, isClusterScopedObject(object, this.custom));
+    if (why === null) return false;
+    const template = templateOf(this.byFile, file, object);
+    const message = `${describeRef(refOfObject(object))} is outside the scope: ${why}`;
+    const d: Diagnostic = {
+      severity: 'error',
+      code: 'SCOPE_DENIED',
+      message,
+      file,
+      line: template?.source.line ?? null,
+      column: template?.source.column ?? null,
+    };
+    this.reported.set(`${file}|${d.line}|${message}`, d);
+    return true;
+  }
+
+  /** Whether any object was refused so far. */
+  hasRefused(): boolean {
+    return this.reported.size > 0;
+  }
+
+  /** The SCOPE_DENIED errors so far, sorted. */
+  diagnostics(): Diagnostic[] {
+    return sortDiagnostics([...this.reported.values()]);
+  }
+}
+
+/** Judges every rendered object by the rule of its source file. */
+export function checkScope(scope: ScopeConfig, input: ScopeInput): ScopeCheck {
+  const judge = new ScopeJudge(scope, input.resources);
+  const refused = new Set<Record<string, unknown>>();
+  for (const objects of Object.values(input.manifests)) {
+    for (const object of objects) if (judge.refuses(object)) refused.add(object);
+  }
+  return { diagnostics: judge.diagnostics(), refused };
+}
+
+/**
+ * One cluster's objects without those `refused` says no to (asked once per object, in order), and
+ * without the bare Namespaces flotilla generated only for them.
+ */
+export function keepInScope(
+  objects: readonly Record<string, unknown>[],
+  refused: (object: Record<string, unknown>) => boolean,
+): Record<string, unknown>[] {
+  const kept = objects.filter((o) => !refused(o));
+  const needed = new Set(kept.map((o) => refOfObject(o).namespace).filter((ns) => ns !== ''));
+  return kept.filter((o) => !(sourceFile(o) === null && o.kind === 'Namespace' && !needed.has(refOfObject(o).name)));
 }
 
 /**
@@ -202,9 +242,7 @@ export function withScope<T extends ScopedRender>(result: T, scope: ScopeConfig)
   if (check.diagnostics.length === 0) return result;
   const manifests: Record<string, Record<string, unknown>[]> = {};
   for (const [cluster, objects] of Object.entries(result.manifests)) {
-    const kept = objects.filter((o) => !check.refused.has(o));
-    const needed = new Set(kept.map((o) => refOfObject(o).namespace).filter((ns) => ns !== ''));
-    const list = kept.filter((o) => !(sourceFile(o) === null && o.kind === 'Namespace' && !needed.has(refOfObject(o).name)));
+    const list = keepInScope(objects, (o) => check.refused.has(o));
     if (list.length > 0) manifests[cluster] = list;
   }
   return { ...result, manifests, diagnostics: sortDiagnostics([...result.diagnostics, ...check.diagnostics]) };

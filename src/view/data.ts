@@ -4,7 +4,7 @@
 // source URL and failover internals are left out, as nothing on a page needs them.
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { PlanDiagnostic, PlanReport } from '../plan/types.js';
-import type { RenderResult } from '../render/render-fleet.js';
+import type { RenderResult, RenderSummary } from '../render/render-fleet.js';
 import type { ReconcileStatus } from '../state/document.js';
 import { fleetMatrix, planMatrix, type CellHealth, type MatrixView } from './matrix.js';
 
@@ -61,7 +61,7 @@ export function renderReportData(render: RenderResult): ReportData {
 }
 
 /** The report of a plan: base → head, the changed cells marked, the risks and head's diagnostics. */
-export function planReportData(base: RenderResult, head: RenderResult, report: PlanReport): ReportData {
+export function planReportData(base: RenderSummary, head: RenderSummary, report: PlanReport): ReportData {
   const { summary, risks, notes } = report;
   return {
     matrix: planMatrix(base, head, report),

@@ -6,7 +6,7 @@
 import type { Cluster, PlacementResult } from '../model/types.js';
 import { describeRef, versionedKey } from '../objects/identity.js';
 import type { PlanReport } from '../plan/types.js';
-import type { RenderResult } from '../render/render-fleet.js';
+import type { RenderSummary } from '../render/render-fleet.js';
 import type { ReconcileStatus } from '../state/document.js';
 
 export interface MatrixCluster {
@@ -82,7 +82,7 @@ function capacityText(c: Cluster | undefined): string | null {
 }
 
 /** The clusters of a render (sorted by name as the render has them), with what the status says of each. */
-export function matrixClusters(render: RenderResult, status: ReconcileStatus | null): MatrixCluster[] {
+export function matrixClusters(render: RenderSummary, status: ReconcileStatus | null): MatrixCluster[] {
   const byName = new Map(render.model.clusters.map((c) => [c.name, c]));
   return render.clusters.map((c) => {
     const s = status?.clusters[c.name];
@@ -139,7 +139,7 @@ function rowOf(p: PlacementResult, index: ReadonlyMap<string, number>, health: R
 
 /** The matrix of one render: what `flotilla get placements` lists, one row per placed resource. */
 export function fleetMatrix(
-  render: RenderResult,
+  render: RenderSummary,
   status: ReconcileStatus | null = null,
   unhealthy: readonly CellHealth[] = [],
 ): MatrixView {
@@ -154,7 +154,7 @@ export function fleetMatrix(
  * with `was` on the cells the plan reports as changed (computePlan's ClusterMove: the same cells
  * `flotilla plan` lists). Clusters are every cluster of either revision.
  */
-export function planMatrix(base: RenderResult, head: RenderResult, report: PlanReport): MatrixView {
+export function planMatrix(base: RenderSummary, head: RenderSummary, report: PlanReport): MatrixView {
   const headClusters = matrixClusters(head, null);
   const known = new Set(headClusters.map((c) => c.name));
   const gone = matrixClusters(base, null).filter((c) => !known.has(c.name));

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { readRevisionFiles } from '../../source/git-revision.js';
 import { renderFleet } from '../../render/render-fleet.js';
+import { streamFleet } from '../../render/stream.js';
 import { computeDiff, diffExitCode, type DiffReport, type LiveSource } from '../../diff/compute.js';
 import { dryRunLiveClusters, liveDiffReport, liveDiffWork } from '../../diff/live-clusters.js';
 import { liveStateFromFiles, type LiveState } from '../../state/applied-files.js';
@@ -143,35 +144,38 @@ export const diffCommand: Command = async (argv, io) => {
     statusBranch: branch,
     build: config?.build,
   });
+  const render = {
+    files: source.files,
+    revision: source.revision,
+    previous: await readPrevious(values.previous, { repo: dir, statusBranch: branch, observed: source.observed }),
+  };
   // Refused objects are reported and never sent, not even as a dry run.
-  const desired = withScope(
-    renderFleet({
-      files: source.files,
-      revision: source.revision,
-      previous: await readPrevious(values.previous, { repo: dir, statusBranch: branch, observed: source.observed }),
-    }),
-    config?.scope ?? defaultScope(),
-  );
+  const scope = config?.scope ?? defaultScope();
   const kubeTarget = config?.targets.find((t) => t.type === 'kubernetes');
   const recorded = await readStatusBranch(dir, branch);
-  const report =
-    values.kubeconfig !== undefined
-      ? await diffLive({
-          desired,
-          recorded,
-          kubeconfig: values.kubeconfig,
-          contexts,
-          secretsDir: values['secrets-dir'] ? path.resolve(values['secrets-dir']) : null,
-          timeoutSeconds,
-          impersonation: kubeTarget?.type === 'kubernetes' ? kubeTarget.impersonation : null,
-        })
-      : computeDiff({
-          desiredRevision: desired.revision,
-          desired: desired.manifests,
-          diagnostics: desired.diagnostics,
-          live: recorded,
-          statusBranch: branch,
-        });
+  let report: DiffReport;
+  if (values.kubeconfig !== undefined) {
+    // The dry run plans its work over every cluster at once, so this render is held whole.
+    report = await diffLive({
+      desired: withScope(renderFleet(render), scope),
+      recorded,
+      kubeconfig: values.kubeconfig,
+      contexts,
+      secretsDir: values['secrets-dir'] ? path.resolve(values['secrets-dir']) : null,
+      timeoutSeconds,
+      impersonation: kubeTarget?.type === 'kubernetes' ? kubeTarget.impersonation : null,
+    });
+  } else {
+    // Against the status branch a cluster at a time: one cluster's desired objects are alive at once.
+    const desired = streamFleet(render, scope);
+    report = computeDiff({
+      desiredRevision: desired.revision,
+      desired: desired.manifests(),
+      diagnostics: () => desired.diagnostics(),
+      live: recorded,
+      statusBranch: branch,
+    });
+  }
   const code = diffExitCode(report);
 
   if (format === 'json') io.stdout(formatDiffJson(report, code));

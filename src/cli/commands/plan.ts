@@ -6,17 +6,18 @@ import { FlotillaError } from '../../model/diagnostics.js';
 import { readFleetDirectory } from '../../load/files.js';
 import type { SourceFile } from '../../load/parse.js';
 import { readRevisionFiles, resolveRevision } from '../../source/git-revision.js';
-import { renderFleet, type RenderResult } from '../../render/render-fleet.js';
+import type { RenderSummary } from '../../render/render-fleet.js';
 import type { PlanReport } from '../../plan/types.js';
+import { streamFleet, streamSummary } from '../../render/stream.js';
 import { computePlan, DEFAULT_MAX_MOVE, planExitCode, previousFromRender } from '../../plan/compute.js';
 import { formatPlanJson } from '../../plan/format-json.js';
 import { formatPlanMarkdown } from '../../plan/format-markdown.js';
 import { formatPlanText } from '../../plan/format-text.js';
-import { withScope } from '../../validate/scope.js';
 import { readConfigFlag, readObserved, readPrevious, withObservation } from '../input.js';
 import { defaultBuildConfig, type BuildConfig } from '../../config/schema.js';
 import { defaultScope } from '../../config/scope.js';
 import { buildSourceFiles } from '../../generate/builder.js';
+import { streamedObjectChanges } from '../../plan/objects.js';
 import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
 const USAGE =
@@ -69,7 +70,7 @@ export interface PlanFlags {
 }
 
 /** Both renders and the plan between them, as `flotilla plan` computes them from its flags. */
-export async function planFromFlags(values: PlanFlags): Promise<{ base: RenderResult; head: RenderResult; report: PlanReport }> {
+export async function planFromFlags(values: PlanFlags): Promise<{ base: RenderSummary; head: RenderSummary; report: PlanReport }> {
   const maxMove = parseMaxMove(values['max-move']);
   const dir = path.resolve(values.repo ?? '.');
   const cache = {};
@@ -86,10 +87,15 @@ export async function planFromFlags(values: PlanFlags): Promise<{ base: RenderRe
     baseSource = { ...baseSource, files: withObservation(baseSource.files, observed.clusters) };
     headSource = { ...headSource, files: withObservation(headSource.files, observed.clusters) };
   }
-  const base = withScope(renderFleet({ ...baseSource, previous: await readPrevious(values.previous, { repo: dir, observed }) }), scope);
+  // Both sides a cluster at a time: placements whole, objects compared and dropped cluster by cluster.
+  const previous = await readPrevious(values.previous, { repo: dir, observed });
+  const baseStream = streamFleet({ ...baseSource, previous }, scope, { details: true });
   const onBase = !values.fresh;
-  const head = withScope(renderFleet({ ...headSource, previous: onBase ? previousFromRender(base) : undefined }), scope);
-  const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase });
+  const headStream = streamFleet({ ...headSource, previous: onBase ? previousFromRender(baseStream) : undefined }, scope, { details: true });
+  const objects = streamedObjectChanges(baseStream.manifests(), headStream.manifests());
+  const base = streamSummary(baseStream);
+  const head = streamSummary(headStream);
+  const report = computePlan(base, head, { maxMove, headScheduledOnBase: onBase, objects });
   const traffic = trafficPlan(base, head, observed?.traffic ?? null);
   if (traffic) report.traffic = traffic;
 

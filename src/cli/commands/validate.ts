@@ -1,8 +1,8 @@
 // flotilla validate: load and schedule, print every diagnostic, exit 1 on any error (and, with
-// --strict, on any warning: CI can hold a fleet to "no warnings").
+// --strict, on any warning: CI can hold a fleet to "no warnings"). Renders a cluster at a time.
 import type { Diagnostic } from '../../model/diagnostics.js';
 import { formatDiagnosticsGithub, formatDiagnosticsText, summarizeDiagnostics } from '../../model/diagnostics-format.js';
-import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderFromOptions } from '../input.js';
+import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, streamFromOptions } from '../input.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
 
 const USAGE = `flotilla validate ${FLEET_FLAGS_USAGE} [--format text|json|github] [--strict]`;
@@ -16,8 +16,11 @@ function promoteWarnings(items: readonly Diagnostic[]): Diagnostic[] {
 export const validateCommand: Command = async (argv, io) => {
   const { values } = parseFlags(argv, { ...FLEET_FLAGS, strict: { type: 'boolean' } }, USAGE);
   const format = checkFormat(values.format, ['text', 'json', 'github'] as const, 'text');
-  const result = await renderFromOptions(fleetOptions(values));
-  const diagnostics = values.strict ? promoteWarnings(result.diagnostics) : result.diagnostics;
+  // A cluster at a time: only the count of its objects outlives it.
+  const result = await streamFromOptions(fleetOptions(values));
+  let objects = 0;
+  for (const [, list] of result.manifests()) objects += list.length;
+  const diagnostics = values.strict ? promoteWarnings(result.diagnostics()) : result.diagnostics();
   const errors = diagnostics.filter((d) => d.severity === 'error').length;
   if (format === 'json') {
     io.stdout(JSON.stringify({ revision: result.revision, valid: errors === 0, diagnostics }, null, 2) + '\n');
@@ -25,7 +28,6 @@ export const validateCommand: Command = async (argv, io) => {
     io.stdout(formatDiagnosticsGithub(diagnostics));
   } else {
     io.stdout(formatDiagnosticsText(diagnostics));
-    const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);
     const counts = `${result.placements.length} resources, ${result.clusters.length} clusters, ${objects} rendered objects`;
     const strictNote = values.strict ? ' (--strict: warnings count as errors)' : '';
     io.stdout(`${errors === 0 ? 'valid' : 'invalid'}: ${counts}; ${summarizeDiagnostics(diagnostics)}${strictNote}\n`);
