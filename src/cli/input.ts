@@ -247,8 +247,28 @@ export function withRecordedTraffic(result: RenderResult, record: TrafficRecord)
  * renderFromOptions returns, without every rendered object in memory at once.
  */
 export async function streamFromOptions(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<StreamedRender> {
-  const scope = await readScopeFlag(opts.config);
-  const { files, revision, observed } = await readFleetSource(opts);
+  const config = await readConfigFlag(opts.config);
+  const scope = config?.scope ?? defaultScope();
+  const { files, revision, observed } = await readFleetSource({ ...opts, build: config?.build ?? opts.build });
   const previous = await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed });
+  // Recorded traffic decisions rewrite objects across clusters (a VirtualService on one, canaries on others): whole render.
+  if (observed?.traffic)
+    return streamOfResult(withScope(withRecordedTraffic(renderFleet({ files, revision, previous }), observed.traffic), scope));
   return streamFleet({ files, revision, previous }, scope);
+}
+
+/** A whole render offered as a stream (its objects are all in memory already). */
+function streamOfResult(result: RenderResult): StreamedRender {
+  const errors = result.diagnostics.some((d) => d.severity === 'error');
+  return {
+    revision: result.revision,
+    clusters: result.clusters,
+    placements: result.placements,
+    model: result.model,
+    *manifests() {
+      yield* Object.entries(result.manifests);
+    },
+    hasErrors: () => errors,
+    diagnostics: () => result.diagnostics,
+  };
 }

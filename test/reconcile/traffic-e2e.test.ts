@@ -16,6 +16,7 @@ import { fakeIO } from '../helpers/cli.js';
 import { renderFromOptions } from '../../src/cli/input.js';
 import { explainCommand } from '../../src/cli/commands/explain.js';
 import { planCommand } from '../../src/cli/commands/plan.js';
+import { renderCommand } from '../../src/cli/commands/render.js';
 
 afterAll(cleanupRepos);
 
@@ -100,6 +101,11 @@ describe('adaptive weights on live clusters', () => {
       .get('cluster-a')!
       .getObject('networking.istio.io/v1beta1', 'VirtualService', 'default', 'reviews-route') as Obj;
     expect(rendered.spec).toEqual(live.spec);
+    // The render command (which streams a cluster at a time) writes the same recorded weights.
+    const renderIo = fakeIO();
+    await renderCommand(['--repo', dir, '--ref', head, '--observed', 'auto', '--previous', 'auto', '--format', 'json'], renderIo);
+    const cli = JSON.parse(renderIo.out) as { manifests: Record<string, Obj[]> };
+    expect(cli.manifests['cluster-a']!.find((o) => o.kind === 'VirtualService')!.spec).toEqual(live.spec);
     const io = fakeIO();
     await explainCommand(['VirtualService/default/reviews-route', '--repo', dir, '--observed', 'auto', '--previous', 'auto'], io);
     expect(io.out).toContain('traffic (recorded by the reconciler):\n  http[0]: declared 90/10 → effective 100/0\n');
