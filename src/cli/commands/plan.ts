@@ -91,7 +91,9 @@ export async function planFromFlags(values: PlanFlags): Promise<{ base: RenderSu
   const previous = await readPrevious(values.previous, { repo: dir, observed });
   const baseStream = streamFleet({ ...baseSource, previous }, scope, { details: true });
   const onBase = !values.fresh;
-  const headStream = streamFleet({ ...headSource, previous: onBase ? previousFromRender(baseStream) : undefined }, scope, { details: true });
+  const headStream = streamFleet({ ...headSource, previous: onBase ? previousFromRender(baseStream) : undefined }, scope, {
+    details: true,
+  });
   const objects = streamedObjectChanges(baseStream.manifests(), headStream.manifests());
   const base = streamSummary(baseStream);
   const head = streamSummary(headStream);
