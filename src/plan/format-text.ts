@@ -51,19 +51,7 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
     }
   }
 
-  if (report.claims.length > 0) {
-    out.push('', paint('bold', `claims (${plural(report.claims.length, 'resource')}):`));
-    for (const c of report.claims) {
-      const arrow = c.change === 'kept' ? `stays with ${policyText(c.after)}` : `${policyText(c.before)} → ${policyText(c.after)}`;
-      out.push(paint(c.change === 'kept' ? 'dim' : 'yellow', `  ${describeRef(c.resource)} [${c.change}]  ${arrow}`));
-      out.push(paint('dim', `    · ${c.reason}`));
-    }
-  }
-
-  if (report.suspended.length > 0) {
-    out.push('', paint('bold', `suspended (${plural(report.suspended.length, 'resource')}: nothing created, updated or deleted there):`));
-    for (const s of report.suspended) out.push(paint('dim', `  ${describeRef(s.resource)}  on ${s.clusters.join(', ')}`));
-  }
+  out.push(...claimAndSuspendedLines(report, paint));
 
   const declarations = [...report.policies, ...report.overrides, ...report.clusterDeclarations];
   if (declarations.length > 0) {
@@ -113,4 +101,23 @@ export function formatPlanText(report: PlanReport, options: TextOptions = {}): s
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** The claims section (sticky claims, preemption) and the suspended section of the text plan. */
+function claimAndSuspendedLines(report: PlanReport, paint: (color: keyof typeof ANSI, s: string) => string): string[] {
+  const out: string[] = [];
+  if (report.claims.length > 0) {
+    out.push('', paint('bold', `claims (${plural(report.claims.length, 'resource')}):`));
+    for (const c of report.claims) {
+      const arrow = c.change === 'kept' ? `stays with ${policyText(c.after)}` : `${policyText(c.before)} → ${policyText(c.after)}`;
+      out.push(paint(c.change === 'kept' ? 'dim' : 'yellow', `  ${describeRef(c.resource)} [${c.change}]  ${arrow}`));
+      out.push(paint('dim', `    · ${c.reason}`));
+    }
+  }
+
+  if (report.suspended.length > 0) {
+    out.push('', paint('bold', `suspended (${plural(report.suspended.length, 'resource')}: nothing created, updated or deleted there):`));
+    for (const s of report.suspended) out.push(paint('dim', `  ${describeRef(s.resource)}  on ${s.clusters.join(', ')}`));
+  }
+  return out;
 }

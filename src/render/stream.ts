@@ -13,7 +13,6 @@ import {
   clusterSummaries,
   overridesFor,
   placeFleet,
-  renderBase,
   placementJob,
   renderOnCluster,
   type ClusterSummary,

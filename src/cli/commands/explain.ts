@@ -8,8 +8,7 @@ import { FLEET_FLAGS, FLEET_FLAGS_USAGE, fleetOptions, renderWithTraffic } from 
 import type { CanaryState } from '../../traffic/canary.js';
 import type { RouteRecord, TrafficRecord } from '../../traffic/decide.js';
 import { checkFormat, Exit, parseFlags, type Command } from '../io.js';
-import { describeRef, objectKey, versionedKey } from '../../objects/identity.js';
-import { refOf } from '../../placement/schedule.js';
+import { describeRef, objectKey } from '../../objects/identity.js';
 
 const USAGE = `flotilla explain KIND/NAMESPACE/NAME ${FLEET_FLAGS_USAGE} [--format text|json]`;
 
