@@ -155,14 +155,16 @@ describe('allocateWebsterSeats', () => {
     expect(() => allocateWebsterSeats(1, votes({ a: 1 }), { a: -2 })).toThrow(/non-negative integer/);
   });
 
-  it('100 parties × 10,000 seats takes well under 50 ms and hands out every seat', () => {
+  // Its speed is measured by bench/webster-bench.mjs (npm run bench), not here: a timed unit test fails on a loaded machine.
+  it('100 parties × 10,000 seats: every seat handed out, each party within one seat of its quota', () => {
     const parties = Array.from({ length: 100 }, (_, i) => ({ name: `c${String(i).padStart(3, '0')}`, votes: ((i * 7919) % 1000) + 1 }));
-    allocateWebsterSeats(10_000, parties); // warm-up
-    const start = performance.now();
     const result = allocateWebsterSeats(10_000, parties);
-    const elapsed = performance.now() - start;
     expect(result.reduce((s, r) => s + r.seats, 0)).toBe(10_000);
-    expect(elapsed).toBeLessThan(50);
+    const total = parties.reduce((s, p) => s + p.votes, 0);
+    for (const r of result) {
+      const quota = (10_000 * parties.find((p) => p.name === r.name)!.votes) / total;
+      expect(Math.abs(r.seats - quota)).toBeLessThan(1);
+    }
   });
 
   it('matches seat-by-seat linear allocation for any votes (property)', () => {
