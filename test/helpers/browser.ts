@@ -9,6 +9,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.FLOTILLA_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
+// CI installs Chromium (.ci/run): there a missing browser fails the run instead of skipping the tests that need it.
+if (!hasChromium && process.env.CI) throw new Error(`no Chromium at ${CHROMIUM}: the browser tests cannot run (apt-get install chromium)`);
 if (!hasChromium) console.warn(`browser tests skipped: no Chromium at ${CHROMIUM} (apt-get install chromium, or set FLOTILLA_CHROMIUM)`);
 
 const ARGS = [
