@@ -92,7 +92,8 @@ describe('parseFleetFiles: documents', () => {
     const nested = (n: number) => cm('deep', `data: ${'['.repeat(n)}${']'.repeat(n)}\n`);
     // The column is where the parser's stack ran out, which depends on the machine: assert the line.
     const { sink } = parse({ 'a.yaml': nested(100_000) });
-    expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.file}:${d.line}`)).toEqual(['error YAML_PARSE a.yaml:5']);
+    // How many errors yaml reports there also depends on where the stack ran out (one or two): all of them at line 5.
+    expect([...new Set(sink.items.map((d) => `${d.severity} ${d.code} ${d.file}:${d.line}`))]).toEqual(['error YAML_PARSE a.yaml:5']);
     expect(parse({ 'a.yaml': nested(500) }).manifests).toHaveLength(1);
   });
 
