@@ -7,7 +7,6 @@
 // builders of src/view/, the same results `explain`, `plan` and `status` print.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { UnhealthyObject } from '../reconcile/context.js';
 import type { RenderResult } from '../render/render-fleet.js';
@@ -16,6 +15,7 @@ import { MAX_HISTORY, type HistoryEntry } from '../state/history.js';
 import { fleetData } from '../view/data.js';
 import { contentSecurityPolicy, dashboardHtml } from '../view/page.js';
 import { findRow, workloadView } from '../view/workload.js';
+import { listenOn } from './http.js';
 
 /** What the dashboard shows, read at each request (the reconciler's state after its last pass). */
 export interface DashboardSource {
@@ -134,15 +134,7 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
   }, opts.heartbeatMs ?? 25_000);
   heartbeat.unref();
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.listen.port, opts.listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;
+  const { port, host } = await listenOn(server, opts.listen);
   opts.log.info({ host: opts.listen.host, port, path: opts.path, token: opts.token !== null }, 'dashboard listening (read-only)');
   return {
     url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}${opts.path}`,

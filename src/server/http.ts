@@ -65,15 +65,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.listen.port, opts.listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const host = opts.listen.host.includes(':') ? `[${opts.listen.host}]` : opts.listen.host;
+  const { port, host } = await listenOn(server, opts.listen);
   log.info(
     { port, host: opts.listen.host, webhook: opts.webhook !== null },
     'http server listening (/healthz, /readyz, /metrics' + (opts.webhook ? ', /hooks/git)' : ')'),
@@ -274,4 +266,17 @@ class AddressLimiters {
       this.buckets.delete(address);
     }
   }
+}
+
+/** Starts listening; resolves with the bound port and the host as it goes in a URL (IPv6 in brackets). */
+export async function listenOn(server: http.Server, listen: { host: string; port: number }): Promise<{ port: number; host: string }> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return { port, host: listen.host.includes(':') ? `[${listen.host}]` : listen.host };
 }
