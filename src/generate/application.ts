@@ -139,7 +139,7 @@ function readRollout(
       message: `rollout${p.path.length > 0 ? `.${p.path.join('.')}` : ''}: ${p.message}`,
     })),
   };
-  if (config && !config.workload) {
+  if (!isMap(raw) || raw.workload === undefined || raw.workload === null) {
     out.problems.push({ line, message: 'rollout.workload is required: it names the workload of the sync policy the canary is of' });
     out.config = null;
   }
