@@ -22,6 +22,7 @@ import {
   type Application,
   type SyncPolicy,
 } from './application.js';
+import { attachRollout } from './app-rollout.js';
 import type { Built } from './builder.js';
 import { kustomizeClosure, type BuildFile, type BuildUnit } from './units.js';
 
@@ -108,7 +109,10 @@ async function expandPolicy(
         message: `Application ${app.namespace}/${app.name} syncPolicies[${policy.index}]: ${built.problem.message}`,
       },
     };
-  return { text: built.text + placementPolicy(app, policy, built.text, fleet) };
+  const rollout = app.rollouts.find((r) => r.index === policy.index);
+  const attached = rollout ? attachRollout(built.text, app, rollout) : { text: built.text };
+  if ('problem' in attached) return attached;
+  return { text: attached.text + placementPolicy(app, policy, attached.text, fleet) };
 }
 
 /** The operator's helm generator over a Helm repository chart: the chart, release and values reach it as files and variables. */

@@ -3,9 +3,10 @@
 // fleet repository's own machinery and pinned to a commit, each sync policy built and placed on
 // its destination fleet by a generated ClusterPropagationPolicy. What flotilla cannot build is an
 // error naming the Application, never dropped in silence.
-import { LineCounter, parseAllDocuments } from 'yaml';
+import { isMap as isMapNode, isScalar, LineCounter, parseAllDocuments, type Document } from 'yaml';
 import { isMap } from '../objects/json.js';
 import type { BuildProblem } from '../load/parse.js';
+import { parseRolloutConfig, type RolloutConfig } from '../traffic/rollout-config.js';
 import { kustomizeClosure, type BuildFile } from './units.js';
 
 export const APPLICATION_GROUP = 'apps.kurator.dev';
@@ -40,8 +41,19 @@ export interface Application {
   name: string;
   source: ApplicationSource;
   policies: SyncPolicy[];
-  /** `syncPolicies[].rollout` as written: canary rollouts are not done here (see docs/guide/fleet-repository.md). */
-  rollouts: Array<{ index: number; rollout: unknown }>;
+  /** Each sync policy's `rollout` block, parsed (docs/guide/traffic.md "Rollouts of a Kurator Application"). */
+  rollouts: ApplicationRollout[];
+}
+
+/** A sync policy's `rollout` block: as written (for the workload's annotation), parsed, and its problems at their lines. */
+export interface ApplicationRollout {
+  index: number;
+  /** Line of the `rollout:` block in the Application's file. */
+  line: number;
+  raw: unknown;
+  /** null when the block has problems. */
+  config: RolloutConfig | null;
+  problems: Array<{ line: number; message: string }>;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -90,6 +102,50 @@ function readPolicy(raw: unknown, index: number, appName: string, fallback: Dest
   return { index, name, kind: 'none', destination };
 }
 
+/** Where the field at `path` starts: its key for a map entry (`rollout:` rather than its first child), else its value; null when absent. */
+function keyOffset(doc: Document, path: ReadonlyArray<string | number>): number | null {
+  const last = path[path.length - 1];
+  const parent = path.length > 0 ? doc.getIn(path.slice(0, -1), true) : null;
+  if (isMapNode(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+    const range = pair && isScalar(pair.key) ? pair.key.range : null;
+    if (range) return range[0];
+  }
+  const node = doc.getIn(path, true) as { range?: [number, number, number] | null } | undefined;
+  return node?.range ? node.range[0] : null;
+}
+
+/**
+ * A sync policy's `rollout` block through the same parser as the workload annotation. Each problem
+ * is at the line of the field it is about, else at the line of the `rollout:` block itself.
+ */
+function readRollout(
+  file: string,
+  raw: unknown,
+  index: number,
+  lineOf: (path: ReadonlyArray<string | number>, fallback: number) => number,
+  appLine: number,
+): ApplicationRollout {
+  const at = ['spec', 'syncPolicies', index, 'rollout'];
+  const line = lineOf(at, appLine);
+  const { config, problems } = parseRolloutConfig(raw, file);
+  const out: ApplicationRollout = {
+    index,
+    line,
+    raw,
+    config,
+    problems: problems.map((p) => ({
+      line: lineOf([...at, ...p.path], line),
+      message: `rollout${p.path.length > 0 ? `.${p.path.join('.')}` : ''}: ${p.message}`,
+    })),
+  };
+  if (!isMap(raw) || raw.workload === undefined || raw.workload === null) {
+    out.problems.push({ line, message: 'rollout.workload is required: it names the workload of the sync policy the canary is of' });
+    out.config = null;
+  }
+  return out;
+}
+
 /** The Applications of the plain files (in file order), read leniently: the strict field check is the fleet model's (src/fleet/). */
 export function findApplications(files: readonly BuildFile[]): Application[] {
   const out: Application[] = [];
@@ -118,13 +174,20 @@ export function findApplications(files: readonly BuildFile[]): Application[] {
       const name = str(metadata.name) ?? '';
       const fallback = readDestination(spec.destination);
       const policies = Array.isArray(spec.syncPolicies) ? spec.syncPolicies.map((p, i) => readPolicy(p, i, name, fallback)) : [];
-      const rollouts = Array.isArray(spec.syncPolicies)
-        ? spec.syncPolicies.flatMap((p, index) => (isMap(p) && p.rollout !== undefined ? [{ index, rollout: p.rollout }] : []))
-        : [];
       const start = doc.contents?.range?.[0] ?? 0;
+      const line = lineCounter.linePos(start).line || 1;
+      const lineOf = (path: ReadonlyArray<string | number>, fallback: number): number => {
+        const offset = keyOffset(doc, path);
+        return offset === null ? fallback : lineCounter.linePos(offset).line;
+      };
+      const rollouts = Array.isArray(spec.syncPolicies)
+        ? spec.syncPolicies.flatMap((p, index) =>
+            isMap(p) && p.rollout !== undefined ? [readRollout(f.path, p.rollout, index, lineOf, line)] : [],
+          )
+        : [];
       out.push({
         file: f.path,
-        line: lineCounter.linePos(start).line || 1,
+        line,
         namespace: str(metadata.namespace) ?? 'default',
         name,
         source: readSource(spec.source),

@@ -43,7 +43,8 @@ export interface BuildProblem {
     | 'BUILD_REMOTE_RESOURCE'
     | 'UNSUPPORTED_SOURCE'
     | 'SOURCE_FETCH_FAILED'
-    | 'INVALID_POLICY';
+    | 'INVALID_POLICY'
+    | 'ROLLOUT_INVALID';
   message: string;
   /** The repository file to fix: the kustomization, the generator's marker, the Application. */
   file: string;

@@ -23,7 +23,8 @@ export const ROLLOUT_CLUSTERS_ANNOTATION = 'flotilla.dev/rollout-clusters';
 /** The pod label telling a rollout's primary pods from its canary pods. */
 export const VARIANT_LABEL = 'flotilla.dev/variant';
 
-const ROLLOUT_KINDS = new Set(['apps/v1|Deployment', 'apps/v1|StatefulSet']);
+/** The kinds a rollout applies to, by `apiVersion|kind`. */
+export const ROLLOUT_KINDS: ReadonlySet<string> = new Set(['apps/v1|Deployment', 'apps/v1|StatefulSet']);
 
 export interface AdaptiveDeclaration {
   vs: Manifest;
