@@ -116,6 +116,34 @@ describe('render index', () => {
     expect(b.problem).toBeNull();
   });
 
+  it('with kept parses, a commit dropping a cluster, adding a file and breaking another, then its fix, equal passes without', async () => {
+    const base = await reconciledFleet();
+    await commitFiles(
+      path.join(base, 'repo'),
+      { 'fleet.yaml': duplicatedFleet(['c1', 'c3']), 'cm-6.yaml': cm('cm-6', 'new'), 'cm-0.yaml': 'apiVersion: v1\nkind: [' },
+      'fleet change',
+    );
+    const without = await copyOf(base);
+    await fs.rm(indexPath(without));
+    const a = await pass(base);
+    const b = await pass(without);
+    expect(a.fromIndex).toBe(true);
+    expect(a.outcome.phase).toBe('Invalid');
+    expect(a.outcome.renderStats?.reparsedFiles).toBe(3);
+    expect(await result(base)).toEqual(await result(without));
+    expect(b.outcome.phase).toBe(a.outcome.phase);
+    // Fixed: the next restart (index of the Invalid pass's status commit) applies the fleet change alike.
+    for (const dir of [base, without]) await commitFiles(path.join(dir, 'repo'), { 'cm-0.yaml': cm('cm-0', 'fixed') }, 'fix');
+    const c = await pass(base);
+    const d = await pass(without);
+    expect(c.outcome.phase).toBe('Synced');
+    // The Invalid pass's index kept the broken file's parse too: only the fix is parsed.
+    expect(c.fromIndex).toBe(true);
+    expect(c.outcome.renderStats?.reparsedFiles).toBe(1);
+    expect(d.outcome.counts).toEqual(c.outcome.counts);
+    expect(await result(base)).toEqual(await result(without));
+  });
+
   it('a stale index (an older status commit) is ignored and rebuilt; trusted, it would have kept a reverted object changed', async () => {
     const base = await reconciledFleet();
     const stale = await fs.readFile(indexPath(base));
