@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { ReconcileConfig } from '../config/schema.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { LiveFleet } from '../live/live-fleet.js';
+import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
@@ -87,7 +88,8 @@ export interface ReconcilerContext {
   targets: readonly Target[];
   /** The live clusters (null: none; the observe stage does nothing, and only news makes a pass). */
   live: LiveFleet | null;
-  makeRenderer(): FleetRenderer;
+  /** A fresh renderer; `seeds` are parses kept by an earlier process (the render index). */
+  makeRenderer(seeds?: Iterable<ParsedFileRecord>): FleetRenderer;
   /** Tells the targets the fleet of the last render (secretRefs, parallelism, whether it has errors). */
   publishFleet(fleet: FleetInfo): void;
   /** A dry run (`reconcile --dry-run`): the targets write nothing and no status is committed. */

@@ -18,6 +18,7 @@ import type { ReconcileConfig } from '../config/schema.js';
 import type { LiveFleet } from '../live/live-fleet.js';
 import { summarize, type SourceRepository } from '../source/remote.js';
 import type { ObjectStore } from '../source/objects.js';
+import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ReconcileStatus } from '../state/document.js';
 import type { FleetInfo, Target } from '../targets/target.js';
@@ -51,7 +52,7 @@ export interface ReconcilerAdapters {
   clock: Clock;
   log: Logger;
   /** Defaults to createFleetRenderer(); a fresh one is made whenever its state may be stale. */
-  renderer?: () => FleetRenderer;
+  renderer?: (seeds?: Iterable<ParsedFileRecord>) => FleetRenderer;
   /** The targets every pass writes, in order (src/targets/create.ts createTargetSet). */
   targets: readonly Target[];
   /** The live clusters: observation, failover, kept placements (absent: none). */

@@ -14,17 +14,23 @@
 // only when the applied state in memory is the one the status branch's tip records (a target that
 // failed leaves the two apart), to a temporary file then renamed; past MAX_INDEX_BYTES it is not
 // written at all.
+//
+// It also keeps the renderer's parse of each source file (path, text, manifests, diagnostics):
+// parsing the YAML is most of a new process's first render. A kept parse is used only for a file
+// of exactly that path and text, so it is what parsing the file again gives.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
+import { isMap } from '../objects/json.js';
+import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
 import { appliedHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState } from './context.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
-export const RENDER_INDEX_VERSION = 1;
+export const RENDER_INDEX_VERSION = 2;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
@@ -42,6 +48,8 @@ export interface RenderIndex {
   statusCommit: string;
   manifestsTree: string | null;
   objects: AppliedObject[];
+  /** The renderer's parse of each source file when the index was written (a new renderer starts from them). */
+  parsed: ParsedFileRecord[];
 }
 
 /** One object as stored: cluster, path, oid, hash, qualified (0/1), apiVersion, kind, namespace, name. */
@@ -56,12 +64,13 @@ export function encodeRenderIndex(
   index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
   state: AppliedState,
   maxBytes = MAX_INDEX_BYTES,
+  parsed: readonly ParsedFileRecord[] = [],
 ): Buffer | null {
   const rows: Row[] = [];
   for (const o of stateObjects(state)) {
     rows.push([o.cluster, o.path, o.oid, appliedHash(o), o.qualified ? 1 : 0, o.ref.apiVersion, o.ref.kind, o.ref.namespace, o.ref.name]);
   }
-  const body = JSON.stringify({ ...index, objects: rows });
+  const body = JSON.stringify({ ...index, objects: rows, parsed });
   if (body.length > maxBytes) return null;
   const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: checksum(body) });
   return gzipSync(`${header}\n${body}`, { level: 1 });
@@ -71,6 +80,25 @@ function isRow(r: unknown): r is Row {
   return (
     Array.isArray(r) && r.length === 9 && (r[4] === 0 || r[4] === 1) && [0, 1, 2, 3, 5, 6, 7, 8].every((i) => typeof r[i] === 'string')
   );
+}
+
+const isString = (v: unknown): v is string => typeof v === 'string';
+const isInt = (v: unknown): boolean => Number.isSafeInteger(v);
+
+/** A kept parse as the renderer made it: manifests of its file, located in it, and diagnostics. */
+function isParsedRecord(r: unknown): r is ParsedFileRecord {
+  if (!isMap(r) || !isString(r.path) || !isString(r.text) || typeof r.selfContained !== 'boolean') return false;
+  if (!Array.isArray(r.scopes) || !r.scopes.every(isString) || !Array.isArray(r.diagnostics) || !Array.isArray(r.manifests)) return false;
+  const manifestOk = (m: unknown) =>
+    isMap(m) &&
+    [m.apiVersion, m.kind, m.name, m.namespace].every(isString) &&
+    isMap(m.object) &&
+    isMap(m.source) &&
+    m.source.file === r.path &&
+    [m.source.docIndex, m.source.line, m.source.column].every(isInt);
+  const diagnosticOk = (d: unknown) =>
+    isMap(d) && isString(d.severity) && isString(d.code) && isString(d.message) && (d.file === null || isString(d.file));
+  return r.manifests.every(manifestOk) && r.diagnostics.every(diagnosticOk);
 }
 
 /** The index in `data`, or why it is not one this version can trust. */
@@ -83,7 +111,7 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   }
   const nl = text.indexOf('\n');
   let header: { format?: unknown; version?: unknown; sha256?: unknown };
-  let doc: { statusBranch?: unknown; statusCommit?: unknown; manifestsTree?: unknown; objects?: unknown };
+  let doc: { statusBranch?: unknown; statusCommit?: unknown; manifestsTree?: unknown; objects?: unknown; parsed?: unknown };
   try {
     header = JSON.parse(text.slice(0, nl < 0 ? text.length : nl)) as typeof header;
     if (header.format !== FORMAT || header.version !== RENDER_INDEX_VERSION)
@@ -94,7 +122,7 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   } catch (e) {
     return { problem: `not JSON (${(e as Error).message})` };
   }
-  const { statusBranch, statusCommit, manifestsTree, objects } = doc;
+  const { statusBranch, statusCommit, manifestsTree, objects, parsed } = doc;
   if (
     typeof statusBranch !== 'string' ||
     typeof statusCommit !== 'string' ||
@@ -102,7 +130,9 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   )
     return { problem: 'no status commit' };
   if (!Array.isArray(objects) || !objects.every(isRow)) return { problem: 'malformed objects' };
+  if (!Array.isArray(parsed) || !parsed.every(isParsedRecord)) return { problem: 'malformed parsed files' };
   return {
+    parsed,
     statusBranch,
     statusCommit,
     manifestsTree,
@@ -189,7 +219,12 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
   const { statusTip, statusTree, manifestsTree } = state.revisions;
   if (!ctx.index || ctx.dryRun || statusTip === null || statusTree === undefined || manifestsTree !== statusTree) return;
   if (state.indexedTip === statusTip) return;
-  const data = encodeRenderIndex({ statusBranch: ctx.config.status.branch, statusCommit: statusTip, manifestsTree }, state.applied.state);
+  const data = encodeRenderIndex(
+    { statusBranch: ctx.config.status.branch, statusCommit: statusTip, manifestsTree },
+    state.applied.state,
+    MAX_INDEX_BYTES,
+    state.render.renderer.parsedFiles?.() ?? [],
+  );
   if (data === null) {
     ctx.log.warn({ objects: stateSize(state.applied.state) }, `render index over ${MAX_INDEX_BYTES} bytes: not written`);
     await ctx.index.remove();
@@ -199,14 +234,14 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
 
 /**
  * The applied state the index holds for the status branch at `statusCommit`, whose manifests/ is
- * `manifestsTree` (listed as path → oid by `listTree`); null, with the reason logged, when there is
- * no index or it may not be trusted.
+ * `manifestsTree` (listed as path → oid by `listTree`), and the source files' kept parses; null,
+ * with the reason logged, when there is no index or it may not be trusted.
  */
 export async function loadRenderIndex(
   ctx: ReconcilerContext,
   expected: { statusCommit: string; manifestsTree: string | null },
   listTree: (tree: string) => Promise<Map<string, string>>,
-): Promise<AppliedObject[] | null> {
+): Promise<{ objects: AppliedObject[]; parsed: ParsedFileRecord[] } | null> {
   if (!ctx.index) return null;
   const data = await ctx.index.read().catch((e: unknown) => {
     ctx.log.warn({ err: summarize(e) }, 'cannot read the render index; reading the status branch');
@@ -221,5 +256,5 @@ export async function loadRenderIndex(
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;
   }
-  return index.objects;
+  return { objects: index.objects, parsed: index.parsed };
 }

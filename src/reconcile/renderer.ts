@@ -6,7 +6,7 @@
 import type { BuildProblem, SourceFile } from '../load/parse.js';
 import type { PreviousPlacement } from '../model/types.js';
 import { IncrementalRenderer } from '../render/incremental.js';
-import { fileOfChange } from '../render/incremental/sources.js';
+import { fileOfChange, type ParsedFileRecord } from '../render/incremental/sources.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 
 /** One file of a new revision; `text: null` means the file is gone. (Same shape as the engine's.) */
@@ -32,6 +32,8 @@ export interface FleetRenderer {
     previous?: ReadonlyMap<string, import('../model/types.js').PreviousPlacement>;
   }): RenderResult & { stats: RenderStats };
   files(): SourceFile[];
+  /** The parses a later process may start from (the render index); absent: none kept. */
+  parsedFiles?(): ParsedFileRecord[];
 }
 
 /** Renders the whole current file set on every update: correct, not incremental. */
@@ -60,7 +62,7 @@ export class FullRenderer implements FleetRenderer {
   }
 }
 
-/** The renderer the reconciler uses: the incremental engine. */
-export function createFleetRenderer(): FleetRenderer {
-  return new IncrementalRenderer();
+/** The renderer the reconciler uses: the incremental engine, starting from an earlier process's parses when given. */
+export function createFleetRenderer(seeds: Iterable<ParsedFileRecord> = []): FleetRenderer {
+  return new IncrementalRenderer(seeds);
 }

@@ -46,9 +46,9 @@ import {
   type RenderedObject,
   type RenderResult,
 } from './render-fleet.js';
-import { SourceCache, type FileChange } from './incremental/sources.js';
+import { SourceCache, type FileChange, type ParsedFileRecord } from './incremental/sources.js';
 
-export type { FileChange } from './incremental/sources.js';
+export type { FileChange, ParsedFileRecord } from './incremental/sources.js';
 
 /** What one update recomputed. */
 export interface IncrementalStats {
@@ -162,7 +162,7 @@ class Epoch {
  * deep-copy a result to keep it exactly as it was.
  */
 export class IncrementalRenderer {
-  private sources = new SourceCache();
+  private sources: SourceCache;
   private schedules = new Map<string, ScheduleEntry>();
   private renders = new Map<string, RenderEntry>();
   private clusters = new Epoch();
@@ -173,6 +173,19 @@ export class IncrementalRenderer {
   /** The last result's manifests per cluster, and the Namespace manifests they were assembled with. */
   private outputs = new Map<string, Record<string, unknown>[]>();
   private namespaces: Manifest[] = [];
+
+  /**
+   * `seeds`: an earlier process's parses (parsedFiles()); the first update parses only the files
+   * whose text differs from theirs. The result is the same, since a seed is a parse of that very text.
+   */
+  constructor(seeds: Iterable<ParsedFileRecord> = []) {
+    this.sources = new SourceCache(seeds);
+  }
+
+  /** Every current file's parse that can be kept for a later process (see SourceCache.records). */
+  parsedFiles(): ParsedFileRecord[] {
+    return this.sources.records();
+  }
 
   /** Forgets everything: the next update must carry every file. */
   reset(): void {

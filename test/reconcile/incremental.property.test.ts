@@ -178,4 +178,55 @@ describe('incremental reconcile == full render', () => {
       { numRuns: 15 },
     );
   }, 60_000);
+
+  it('with restarts between commits: a new process starting from the render index equals a full render of the next commit', async () => {
+    let seeded = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(opArb, { minLength: 2, maxLength: 5 }),
+        fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+        async (ops, restarts) => {
+          const base = await makeTempDir('flotilla-prop-restart-');
+          const gitdir = path.join(base, 'fleet.git');
+          await git.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
+          const store = new ObjectStore(gitdir);
+          const loaded = configFrom(
+            'source: {url: fleet.git, branch: main, cacheDir: cache}\nsafety: {maxDeletePercent: 100}\n' +
+              'targets:\n  - directory: {path: out}\n',
+            base,
+          );
+          let { reconciler } = await reconcilerFor(loaded, { log: captureLogger().log });
+          const files = initialFleet();
+          let parent: string | null = null;
+          let previous: Map<string, PreviousPlacement> = new Map();
+          let lastGood: Record<string, unknown> = {};
+          for (let n = 0; n <= ops.length; n++) {
+            if (n > 0) ops[n - 1]!.op(files);
+            // A new process (deploy, crash): only the cache folder, the status branch and the target remain.
+            if (n > 0 && restarts[n - 1]) ({ reconciler } = await reconcilerFor(loaded, { log: captureLogger().log }));
+            parent = await commitAll(store, files, parent, n);
+            const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, text]) => ({ path: p, text }));
+            const full = renderFleet({ files: sorted, revision: parent, previous });
+            const outcome = await reconciler.reconcileOnce();
+            if (n > 0 && restarts[n - 1] && outcome.renderStats && outcome.renderStats.reparsedFiles < files.size) seeded++;
+            const valid = !full.diagnostics.some((d) => d.severity === 'error');
+            const names = ['initial', ...ops.map((o, i) => `${o.name}${restarts[i] ? ' (restart)' : ''}`)];
+            const step = `after ${names.slice(0, n + 1).join(' → ')}`;
+            expect(outcome.phase, step).toBe(valid ? 'Synced' : 'Invalid');
+            if (valid) {
+              lastGood = expectedLayout(full.manifests);
+              previous = previousFromJson(JSON.stringify({ placements: full.placements.map(placementJson) }), 'full');
+              expect(JSON.parse(JSON.stringify(reconciler.status!.placements)), step).toEqual(
+                JSON.parse(JSON.stringify(full.placements.map(placementJson))),
+              );
+            }
+            expect(actualLayout(await readTree(path.join(base, 'out'))), step).toEqual(lastGood);
+          }
+        },
+      ),
+      { numRuns: 10 },
+    );
+    // Restarts did start from the kept parses (not only from a full parse).
+    expect(seeded).toBeGreaterThan(3);
+  }, 90_000);
 });

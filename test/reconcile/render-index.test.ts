@@ -1,6 +1,7 @@
 // The render index (src/reconcile/render-index.ts): a restart that finds it reconciles exactly as one
 // that reads the whole status branch, and an index that does not hold for the status branch's tip
 // (stale, corrupt, another fleet's) is ignored and rebuilt — never trusted.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -12,6 +13,7 @@ import {
   decodeRenderIndex,
   encodeRenderIndex,
   indexMismatch,
+  RENDER_INDEX_VERSION,
   renderIndexFile,
   type RenderIndex,
 } from '../../src/reconcile/render-index.js';
@@ -75,6 +77,12 @@ async function result(base: string) {
   };
 }
 
+/** An index file's text with a valid header for `body` (what a writer with a bug could leave). */
+function headerOf(body: string): string {
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return `${JSON.stringify({ format: 'flotilla.dev/render-index', version: RENDER_INDEX_VERSION, sha256 })}\n${body}`;
+}
+
 async function copyOf(base: string): Promise<string> {
   const copy = await makeTempDir('flotilla-index-copy-');
   await fs.cp(base, copy, { recursive: true });
@@ -95,6 +103,9 @@ describe('render index', () => {
     expect(b.fromIndex).toBe(false);
     expect(a.outcome.counts).toEqual({ created: 0, configured: 3, unchanged: 15, deleted: 0 });
     expect(b.outcome.counts).toEqual(a.outcome.counts);
+    // The new process's renderer starts from the parses the index keeps: only the committed file is parsed.
+    expect(a.outcome.renderStats?.reparsedFiles).toBe(1);
+    expect(b.outcome.renderStats?.reparsedFiles).toBe(7);
     expect(a.writes.map((w) => path.relative(path.join(base, 'out'), w)).sort()).toEqual(
       CLUSTERS.map((c) => `${c}/default/configmap-cm-2.yaml`),
     );
@@ -103,6 +114,34 @@ describe('render index', () => {
     const next = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
     expect(next.statusCommit).toBe(await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status'));
     expect(b.problem).toBeNull();
+  });
+
+  it('with kept parses, a commit dropping a cluster, adding a file and breaking another, then its fix, equal passes without', async () => {
+    const base = await reconciledFleet();
+    await commitFiles(
+      path.join(base, 'repo'),
+      { 'fleet.yaml': duplicatedFleet(['c1', 'c3']), 'cm-6.yaml': cm('cm-6', 'new'), 'cm-0.yaml': 'apiVersion: v1\nkind: [' },
+      'fleet change',
+    );
+    const without = await copyOf(base);
+    await fs.rm(indexPath(without));
+    const a = await pass(base);
+    const b = await pass(without);
+    expect(a.fromIndex).toBe(true);
+    expect(a.outcome.phase).toBe('Invalid');
+    expect(a.outcome.renderStats?.reparsedFiles).toBe(3);
+    expect(await result(base)).toEqual(await result(without));
+    expect(b.outcome.phase).toBe(a.outcome.phase);
+    // Fixed: the next restart (index of the Invalid pass's status commit) applies the fleet change alike.
+    for (const dir of [base, without]) await commitFiles(path.join(dir, 'repo'), { 'cm-0.yaml': cm('cm-0', 'fixed') }, 'fix');
+    const c = await pass(base);
+    const d = await pass(without);
+    expect(c.outcome.phase).toBe('Synced');
+    // The Invalid pass's index kept the broken file's parse too: only the fix is parsed.
+    expect(c.fromIndex).toBe(true);
+    expect(c.outcome.renderStats?.reparsedFiles).toBe(1);
+    expect(d.outcome.counts).toEqual(c.outcome.counts);
+    expect(await result(base)).toEqual(await result(without));
   });
 
   it('a stale index (an older status commit) is ignored and rebuilt; trusted, it would have kept a reverted object changed', async () => {
@@ -152,11 +191,15 @@ describe('render index', () => {
     const body = gunzipSync(good)
       .toString('utf8')
       .slice(plain!.length + 1);
+    const foreign = body.replace('"source":{"file":"cm-0.yaml"', '"source":{"file":"cm-9.yaml"');
+    expect(foreign).not.toBe(body);
     const cases: Record<string, Buffer> = {
       truncated: good.subarray(0, good.length >> 1),
       'not gzip': Buffer.from('{"format": "flotilla.dev/render-index"}'),
       'edited body': gzipSync(`${plain}\n${body.replace(/,"[A-Za-z0-9_-]{32}",/, ',"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",')}`),
-      'future version': gzipSync(`${plain!.replace('"version":1', '"version":99')}\n${body}`),
+      'future version': gzipSync(`${plain!.replace(`"version":${RENDER_INDEX_VERSION}`, '"version":99')}\n${body}`),
+      // A kept parse that says another file's name: the checksum holds (recomputed), the record does not.
+      'foreign parse': gzipSync(headerOf(foreign)),
       'another fleet': await fs.readFile(indexPath(other)),
     };
     for (const [name, data] of Object.entries(cases)) {

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PreviousPlacement } from '../../src/model/types.js';
-import { IncrementalRenderer } from '../../src/render/incremental.js';
+import { IncrementalRenderer, type ParsedFileRecord } from '../../src/render/incremental.js';
 import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
 import { versionedKey as resourceKey } from '../../src/objects/identity.js';
 import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFiles, type FleetEdit } from './incremental-fleet.js';
@@ -112,6 +112,44 @@ describe('incremental renderer equals the full render', () => {
     },
     90_000,
   ); // 50 sequences of 10 full-vs-incremental renders: about 15 s alone, more on a loaded 2-core machine
+
+  it('in a new process started from the parses an earlier one kept (through JSON), after a commit and every commit after it', () => {
+    let seeded = 0;
+    fc.assert(
+      fc.property(fc.array(commit, { minLength: 1, maxLength: 4 }), fc.array(commit, { minLength: 1, maxLength: 3 }), (before, after) => {
+        // The earlier process: renders up to the last commit of `before` and keeps its parses.
+        const earlier = new IncrementalRenderer();
+        let state = initialFleet();
+        let files = fleetFiles(state);
+        earlier.update({ revision: 'rev-0', changes: changesBetween(new Map(), files) });
+        before.forEach((c, i) => {
+          for (const e of c.edits) state = applyEdit(state, e);
+          const next = fleetFiles(state);
+          earlier.update({ revision: `rev-${i + 1}`, changes: changesBetween(files, next) });
+          files = next;
+        });
+        const kept = JSON.parse(JSON.stringify(earlier.parsedFiles())) as ParsedFileRecord[];
+        // The new process: its first update carries every file of each later revision's head.
+        const engine = new IncrementalRenderer(kept);
+        let seen = new Map<string, string>();
+        after.forEach((c, i) => {
+          for (const e of c.edits) state = applyEdit(state, e);
+          const next = fleetFiles(state);
+          const revision = `rev-after-${i}`;
+          const got = engine.update({ revision, changes: changesBetween(seen, next) });
+          // Unless the revision had to be parsed whole, only the files the commit changed are parsed.
+          if (i === 0 && got.stats.reparsedFiles < next.size) {
+            expect(got.stats.reparsedFiles).toBeLessThanOrEqual([...next].filter(([p, text]) => files.get(p) !== text).length);
+            seeded++;
+          }
+          seen = next;
+          expectSameRender(got, renderFleet({ files: sourceFiles(next), revision }));
+        });
+      }),
+      { numRuns: 40 },
+    );
+    expect(seeded).toBeGreaterThan(20);
+  }, 90_000);
 });
 
 /** A repository with a Kustomize base, two overlays and plain files; each edit changes one of them. */

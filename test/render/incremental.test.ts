@@ -229,3 +229,22 @@ spec:
     expect(objectCount(r)).toBe(objectCount(h.full()));
   });
 });
+
+describe('IncrementalRenderer started from kept parses (the render index)', () => {
+  it('keeps no parse JSON would change (.nan, -0), and a renderer seeded with the rest equals renderFleet', () => {
+    const files = fleetFiles(initialFleet());
+    files.set('odd.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: odd, namespace: default}\nimmutable: .nan\n');
+    files.set('zero.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: zero, namespace: default}\nbinaryData: {n: -0}\n');
+    const earlier = new IncrementalRenderer();
+    earlier.update({ revision: 'rev-0', changes: changesBetween(new Map(), files) });
+    const kept = earlier.parsedFiles();
+    expect(kept.map((r) => r.path)).not.toContain('odd.yaml');
+    expect(kept.map((r) => r.path)).not.toContain('zero.yaml');
+    expect(kept).toHaveLength(files.size - 2);
+    const engine = new IncrementalRenderer(JSON.parse(JSON.stringify(kept)) as typeof kept);
+    const got = engine.update({ revision: 'rev-1', changes: changesBetween(new Map(), files) });
+    expect(got.stats.reparsedFiles).toBe(2);
+    const { stats: _stats, ...result } = got;
+    expect(JSON.stringify(result)).toBe(JSON.stringify(renderFleet({ files: sourceFiles(files), revision: 'rev-1' })));
+  });
+});

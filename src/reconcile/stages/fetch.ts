@@ -31,7 +31,9 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
     const indexed = await loadRenderIndex(ctx, { statusCommit: tip, manifestsTree: snapshot.manifestsTree }, (t) =>
       git.objects.listTree(t),
     );
-    const applied = indexed ?? (await readAppliedState(git.objects, snapshot.manifestsTree, (m) => ctx.log.warn(m))).values();
+    // The renderer has not run in this process yet: it starts from the parses the index keeps.
+    if (indexed && indexed.parsed.length > 0 && state.revisions.rendered === null) state.render.renderer = ctx.makeRenderer(indexed.parsed);
+    const applied = indexed?.objects ?? (await readAppliedState(git.objects, snapshot.manifestsTree, (m) => ctx.log.warn(m))).values();
     state.applied = { ...state.applied, state: stateFromObjects(applied), lists: new Map() };
     state.indexedTip = indexed ? tip : null;
     // Failover's clocks survive a restart: a cluster down before it stays down, its toleration running.

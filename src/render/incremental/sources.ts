@@ -65,6 +65,35 @@ const SELF_CONTAINED_CODES = new Set([
   'INVALID_POLICY',
 ]);
 
+/**
+ * A file's parse as kept across processes (the render index, issue 13): the file's text with what
+ * parsing it alone gave. It is used only for a file of exactly that path and text (no size, no
+ * build problem), so it stands for parsing it again; only results that JSON carries exactly are kept.
+ */
+export interface ParsedFileRecord {
+  path: string;
+  text: string;
+  manifests: Manifest[];
+  diagnostics: Diagnostic[];
+  scopes: string[];
+  selfContained: boolean;
+}
+
+/** Whether JSON.parse(JSON.stringify(value)) gives back `value` exactly: plain data, finite numbers (no -0), no undefined. */
+export function jsonExact(value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (!(i in value) || !jsonExact(value[i])) return false;
+    return true;
+  }
+  if (typeof value !== 'object') return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  for (const [k, v] of Object.entries(value)) if (k === '__proto__' || !jsonExact(v)) return false;
+  return true;
+}
+
 /** The manifests of the current revision, in file order, and the load stage's diagnostics. */
 export interface LoadedRevision {
   manifests: Manifest[];
@@ -85,6 +114,12 @@ export class SourceCache {
   private duplicateChecks = new Map<string, boolean>();
   private sortedPaths: string[] | null = [];
   private nextVersion = 1;
+  /** Parses kept by an earlier process, by path; each is used at most once, then dropped. */
+  private readonly seeds: Map<string, ParsedFileRecord>;
+
+  constructor(seeds: Iterable<ParsedFileRecord> = []) {
+    this.seeds = new Map([...seeds].map((r) => [r.path, r]));
+  }
 
   /** Applies a revision's changed files; returns how many files were parsed. */
   apply(changes: readonly FileChange[]): number {
@@ -100,11 +135,35 @@ export class SourceCache {
       }
       if (old && old.file.text === change.text && old.file.size === change.size && sameProblem(old.file.problem, change.problem)) continue;
       const file = fileOfChange({ ...change, text: change.text });
-      this.entries.set(change.path, parseOne(file, this.nextVersion++));
+      const seeded = this.seeded(file, this.nextVersion);
+      this.entries.set(change.path, seeded ?? parseOne(file, this.nextVersion));
+      this.nextVersion++;
       if (!old) this.sortedPaths = null;
-      parsed++;
+      if (!seeded) parsed++;
     }
     return parsed;
+  }
+
+  /** The kept parse of `file` when it is of exactly this path and text (the seed is dropped either way). */
+  private seeded(file: SourceFile, version: number): ParsedFile | null {
+    const seed = this.seeds.get(file.path);
+    if (seed === undefined) return null;
+    this.seeds.delete(file.path);
+    if (seed.text !== file.text || file.size !== undefined || file.problem !== undefined) return null;
+    const { manifests, diagnostics, scopes, selfContained } = seed;
+    return { file, version, manifests, diagnostics, scopes: new Set(scopes), selfContained };
+  }
+
+  /** The parse of every current file that a record carries exactly (files with a size or a build problem are left out). */
+  records(): ParsedFileRecord[] {
+    const out: ParsedFileRecord[] = [];
+    for (const p of this.paths()) {
+      const { file, manifests, diagnostics, scopes, selfContained } = this.entries.get(p)!;
+      if (file.size !== undefined || file.problem !== undefined) continue;
+      const record = { path: p, text: file.text, manifests, diagnostics, scopes: [...scopes], selfContained };
+      if (jsonExact(record)) out.push(record);
+    }
+    return out;
   }
 
   /** The current files, sorted by path like readFleetDirectory and readRevisionFiles. */
