@@ -65,3 +65,13 @@ spec:
 /** A ConfigMap in `default` with one key. */
 export const configMapYaml = (name: string): string =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: default}\ndata: {k: v}\n`;
+
+/** A Kurator Fleet of unlabelled clusters (the reconcile tests' fleet when a test's policies name clusters). */
+export function kuratorFleetYaml(clusters: readonly string[], name = 'fleet', namespace = 'kurator-system'): string {
+  return `apiVersion: fleet.kurator.dev/v1alpha1
+kind: Fleet
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  clusters:
+${clusters.map((n) => `  - name: ${n}\n`).join('')}`;
+}

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock, Reconciler } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
+import { kuratorFleetYaml } from '../helpers/fleet.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { configFrom, kubernetesConfigYaml, reconcilerFor, seedFiles } from '../reconcile/harness.js';
 import { startSeedFleet } from './harness.js';
@@ -17,14 +18,7 @@ afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: pair, namespace: kurator-system}
-spec:
-  clusters:
-  - name: east
-  - name: west
-`;
+const FLEET = kuratorFleetYaml(['east', 'west'], 'pair');
 const APP = `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: api, namespace: default}

@@ -13,20 +13,14 @@ import { statusCommand } from '../../src/cli/commands/status.js';
 import { runCommand } from '../plan/scenarios.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
+import { kuratorFleetYaml } from '../helpers/fleet.js';
 import { configFrom, kubernetesConfigYaml, reconcilerFor } from './harness.js';
 
 afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: pair, namespace: kurator-system}
-spec:
-  clusters:
-  - name: east
-  - name: west
-`;
+const FLEET = kuratorFleetYaml(['east', 'west'], 'pair');
 
 /** 10 replicas of 1 CPU over east and west (20 CPUs each): 5/5 by dynamic weights. */
 function app(failover: string, weights = '      weightPreference: {dynamicWeight: AvailableReplicas}\n'): string {

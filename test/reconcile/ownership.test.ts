@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { ADOPTED_ANNOTATION, MANAGED_LABEL } from '../../src/objects/tracking.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
+import { kuratorFleetYaml } from '../helpers/fleet.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { clearRequests, writes } from '../kube/harness.js';
 import type { KubeObject, TestApiServer } from '../kube/server/index.js';
@@ -26,13 +27,7 @@ function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock & { adva
 
 const COREFILE = '.:53 {\n    forward . /etc/resolv.conf\n}\n';
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: fleet, namespace: kurator-system}
-spec:
-  clusters:
-  - name: east
-`;
+const FLEET = kuratorFleetYaml(['east']);
 
 /** kube-system and its coredns ConfigMap (and, with `extra`, more objects), claimed by one ClusterPropagationPolicy. */
 function platform(spec: string, extra: { documents: string; selectors: string } = { documents: '', selectors: '' }): string {

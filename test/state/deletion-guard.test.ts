@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
+import { kuratorFleetYaml } from '../helpers/fleet.js';
 import { readdir } from 'node:fs/promises';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { captureLogger, configFrom, countingFs, readTree, reconcilerFor, seedFiles } from '../reconcile/harness.js';
@@ -130,13 +131,7 @@ function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock & { adva
   return { now: () => now, sleep: async () => undefined, advance: (minutes) => void (now += minutes * 60_000) };
 }
 
-const FLEET = `apiVersion: fleet.kurator.dev/v1alpha1
-kind: Fleet
-metadata: {name: fleet, namespace: kurator-system}
-spec:
-  clusters:
-  - name: east
-`;
+const FLEET = kuratorFleetYaml(['east']);
 const POLICY = (kind: string) => `apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {name: all, namespace: default}
