@@ -6,17 +6,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainCommand } from '../../src/cli/commands/explain.js';
 import { fakeIO } from '../helpers/cli.js';
+import { karmadaClustersYaml } from '../helpers/fleet.js';
 import { makeTempDir } from '../helpers/git.js';
 
 const FILES: Record<string, string> = {
-  'clusters.yaml': `apiVersion: cluster.karmada.io/v1alpha1
-kind: Cluster
-metadata: {name: member-a}
----
-apiVersion: cluster.karmada.io/v1alpha1
-kind: Cluster
-metadata: {name: member-b}
-`,
+  'clusters.yaml': karmadaClustersYaml(['member-a', 'member-b']),
   'web.yaml': `apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: shop}

@@ -75,3 +75,8 @@ spec:
   clusters:
 ${clusters.map((n) => `  - name: ${n}\n`).join('')}`;
 }
+
+/** Karmada Cluster declarations with nothing but a name, one document each. */
+export function karmadaClustersYaml(names: readonly string[]): string {
+  return names.map((n) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}}\n`).join('---\n');
+}

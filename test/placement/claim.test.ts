@@ -8,10 +8,9 @@ import { previousFromJson, renderJson } from '../../src/render/contract.js';
 import { IncrementalRenderer } from '../../src/render/incremental.js';
 import { explainText } from '../../src/cli/commands/explain.js';
 import { policyContest } from '../../src/placement/contest.js';
+import { karmadaClustersYaml } from '../helpers/fleet.js';
 
-const CLUSTERS = ['member-a', 'member-b', 'member-c']
-  .map((n) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}}\n`)
-  .join('---\n');
+const CLUSTERS = karmadaClustersYaml(['member-a', 'member-b', 'member-c']);
 
 const WEB = `apiVersion: apps/v1
 kind: Deployment

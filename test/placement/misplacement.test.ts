@@ -5,15 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { IncrementalRenderer } from '../../src/render/incremental.js';
+import { karmadaClustersYaml } from '../helpers/fleet.js';
 
-const CLUSTERS = `apiVersion: cluster.karmada.io/v1alpha1
-kind: Cluster
-metadata: {name: member-a}
----
-apiVersion: cluster.karmada.io/v1alpha1
-kind: Cluster
-metadata: {name: member-b}
-`;
+const CLUSTERS = karmadaClustersYaml(['member-a', 'member-b']);
 
 const deployment = (name: string, namespace = 'default') => `apiVersion: apps/v1
 kind: Deployment
