@@ -6,21 +6,12 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { explainCommand } from '../../src/cli/commands/explain.js';
 import { fakeIO } from '../helpers/cli.js';
-import { karmadaClustersYaml } from '../helpers/fleet.js';
+import { deploymentYaml, karmadaClustersYaml } from '../helpers/fleet.js';
 import { makeTempDir } from '../helpers/git.js';
 
 const FILES: Record<string, string> = {
   'clusters.yaml': karmadaClustersYaml(['member-a', 'member-b']),
-  'web.yaml': `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: nginx}]}
-`,
+  'web.yaml': deploymentYaml('web', { namespace: 'shop' }),
   'policies.yaml': `apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {name: web-west, namespace: shop}

@@ -16,7 +16,7 @@ import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helper
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { writes } from '../kube/harness.js';
 import { readTree } from '../reconcile/harness.js';
-import { duplicatedFleet } from '../helpers/fleet.js';
+import { configMapYaml, deploymentYaml, duplicatedFleet } from '../helpers/fleet.js';
 
 afterAll(cleanupRepos);
 
@@ -24,17 +24,8 @@ type Obj = Record<string, any>;
 const CLUSTERS = ['a', 'b', 'c'];
 
 const FLEET = duplicatedFleet(CLUSTERS, '{apiVersion: v1, kind: ConfigMap}, {apiVersion: apps/v1, kind: Deployment}');
-const CONFIG_MAP = `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {k: v}\n`;
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: nginx}]}
-`;
+const CONFIG_MAP = configMapYaml('settings');
+const DEPLOYMENT = deploymentYaml('web');
 
 /** flotilla.yaml for the repository with a kubernetes target over the fleet (`kube` adds to its settings) and more targets. */
 function configText(dir: string, fleet: TestFleet, kube = '', more = ''): string {

@@ -80,3 +80,20 @@ ${clusters.map((n) => `  - name: ${n}\n`).join('')}`;
 export function karmadaClustersYaml(names: readonly string[]): string {
   return names.map((n) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}}\n`).join('---\n');
 }
+
+/** A Deployment labelled app=`name` with one container (named `name`, running `image`). */
+export function deploymentYaml(
+  name: string,
+  { namespace = 'default', replicas = 2, image = 'nginx' }: { namespace?: string; replicas?: number; image?: string } = {},
+): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec: {containers: [{name: ${name}, image: ${image}}]}
+`;
+}

@@ -5,22 +5,14 @@
 import { describe, expect, it } from 'vitest';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import type { PreviousPlacement } from '../../src/model/types.js';
+import { deploymentYaml } from '../helpers/fleet.js';
 
 const CLUSTERS = ['a', 'b', 'c']
   .map((n) => `apiVersion: cluster.karmada.io/v1alpha1\nkind: Cluster\nmetadata: {name: ${n}}\nspec: {}\n`)
   .join('---\n');
 
 function fleet(placement: string): { path: string; text: string }[] {
-  const app = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: shop}
-spec:
-  replicas: 6
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: web:1}]}
----
+  const app = `${deploymentYaml('web', { namespace: 'shop', replicas: 6, image: 'web:1' })}---
 apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {name: web, namespace: shop}

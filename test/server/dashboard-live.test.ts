@@ -4,21 +4,12 @@
 // its health roll-up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupRepos } from '../helpers/git.js';
-import { duplicatedFleet } from '../helpers/fleet.js';
+import { deploymentYaml, duplicatedFleet } from '../helpers/fleet.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { startServedDashboard, TOKEN, type ServedDashboard } from './dashboard-harness.js';
 
 const CLUSTERS = ['east', 'west'];
-const DEPLOYMENT = `apiVersion: apps/v1
-kind: Deployment
-metadata: {name: web, namespace: default}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec: {containers: [{name: web, image: nginx:1.27}]}
-`;
+const DEPLOYMENT = deploymentYaml('web', { image: 'nginx:1.27' });
 
 let members: TestFleet;
 let served: ServedDashboard;
