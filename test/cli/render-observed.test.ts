@@ -23,6 +23,12 @@ function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock & { adva
 
 const nginxOf = (placements: Obj[]) => placements.find((p) => p.resource.name === 'nginx')!.clusters;
 
+/** `flotilla render --repo dir --ref ref …flags --format json`: its exit code and parsed document. */
+async function renderAt(dir: string, ref: string, ...flags: string[]): Promise<{ code: number; doc: Obj }> {
+  const r = await runCommand(renderCommand, ['--repo', dir, '--ref', ref, ...flags, '--format', 'json']);
+  return { code: r.code, doc: JSON.parse(r.stdout) as Obj };
+}
+
 describe('render --observed auto --previous auto (status branch of a real reconcile, shanghai failed over)', () => {
   let fleet: TestFleet;
   afterEach(async () => {
@@ -35,19 +41,8 @@ describe('render --observed auto --previous auto (status branch of a real reconc
     async () => {
       fleet = await startSeedFleet();
       const { dir } = await makeRepo(await seedFiles());
-      const plain = await runCommand(renderCommand, [
-        '--repo',
-        dir,
-        '--ref',
-        'HEAD',
-        '--observed',
-        'auto',
-        '--previous',
-        'auto',
-        '--format',
-        'json',
-      ]);
-      expect(nginxOf(JSON.parse(plain.stdout).placements)).toEqual([
+      const plain = (await renderAt(dir, 'HEAD', '--observed', 'auto', '--previous', 'auto')).doc;
+      expect(nginxOf(plain.placements)).toEqual([
         { name: 'cluster-hangzhou', replicas: 6 },
         { name: 'cluster-shanghai', replicas: 4 },
       ]);
@@ -65,31 +60,17 @@ describe('render --observed auto --previous auto (status branch of a real reconc
       const status = parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
       expect(nginxOf(status.placements)).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
 
-      const r = await runCommand(renderCommand, [
-        '--repo',
-        dir,
-        '--ref',
-        status.sourceRevision,
-        '--observed',
-        'auto',
-        '--previous',
-        'auto',
-        '--format',
-        'json',
-      ]);
-      const doc = JSON.parse(r.stdout);
+      const { code, doc } = await renderAt(dir, status.sourceRevision, '--observed', 'auto', '--previous', 'auto');
       expect(doc.placements).toEqual(status.placements);
       // reviews-v2 may only run on shanghai: the reconciler keeps it (a warning there); render reports the error.
-      expect(r.code).toBe(1);
+      expect(code).toBe(1);
       expect(doc.diagnostics.filter((d: Obj) => d.severity === 'error').map((d: Obj) => d.code)).toEqual(['SCHEDULE_FAILED']);
 
       // The observation alone (NoSchedule + NoExecute on shanghai) without the recorded placements also moves nginx.
-      const observedOnly = JSON.parse(
-        (await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--observed', 'auto', '--format', 'json'])).stdout,
-      );
+      const observedOnly = (await renderAt(dir, 'HEAD', '--observed', 'auto')).doc;
       expect(nginxOf(observedOnly.placements)).toEqual([{ name: 'cluster-hangzhou', replicas: 10 }]);
       // Without the flags, render does not know about the live clusters.
-      const offline = JSON.parse((await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--format', 'json'])).stdout);
+      const offline = (await renderAt(dir, 'HEAD')).doc;
       expect(nginxOf(offline.placements)).toEqual([
         { name: 'cluster-hangzhou', replicas: 6 },
         { name: 'cluster-shanghai', replicas: 4 },
@@ -100,10 +81,7 @@ describe('render --observed auto --previous auto (status branch of a real reconc
       await import('node:fs/promises').then((fs) =>
         git(dir, 'show', 'flotilla-status:observed-clusters.yaml').then((t) => fs.writeFile(file, t)),
       );
-      const fromFile = JSON.parse(
-        (await runCommand(renderCommand, ['--repo', dir, '--ref', 'HEAD', '--observed', file, '--previous', 'auto', '--format', 'json']))
-          .stdout,
-      );
+      const fromFile = (await renderAt(dir, 'HEAD', '--observed', file, '--previous', 'auto')).doc;
       expect(fromFile.placements).toEqual(status.placements);
       const plan = await runCommand(planCommand, [
         '--repo',
