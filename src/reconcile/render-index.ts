@@ -186,23 +186,6 @@ export function fileRenderIndexStore(file: string): RenderIndexStore {
   };
 }
 
-/** Keeps the index in memory (tests). */
-export function memoryRenderIndexStore(): RenderIndexStore & { data: Buffer | null } {
-  const store = {
-    data: null as Buffer | null,
-    read: () => Promise.resolve(store.data),
-    write: (d: Buffer) => {
-      store.data = d;
-      return Promise.resolve();
-    },
-    remove: () => {
-      store.data = null;
-      return Promise.resolve();
-    },
-  };
-  return store;
-}
-
 /** The index file for a source and status branch in the cache folder. */
 export function renderIndexFile(cacheDir: string, source: { url: string; branch: string; path: string }, statusBranch: string): string {
   const id = createHash('sha256').update(`${source.url}\n${source.branch}\n${source.path}\n${statusBranch}`).digest('hex').slice(0, 16);
