@@ -35,7 +35,7 @@ const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
 
-/** Where the index lives: bytes in, bytes out (a file in the cache folder; memory in tests). */
+/** Where the index lives: bytes in, bytes out (a file in the cache folder). */
 export interface RenderIndexStore {
   read(): Promise<Buffer | null>;
   write(data: Buffer): Promise<void>;
