@@ -1,14 +1,14 @@
 // Git helpers shared by the benchmarks that reconcile a synthetic fleet from a real repository
-// (reconcile-bench.mjs, restart-bench.mjs): a git CLI isolated from the user's configuration, a work
+// (reconcile-bench.mjs, restart-bench.mjs, plan-bench.mjs): a git CLI isolated from the user's configuration, a work
 // tree holding syntheticFleet(C, W) committed on main, and one-file commits.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { syntheticFleet } from './synthetic-fleet.mjs';
 
-/** The environment every git call of a benchmark runs in: no user or system configuration. */
+/** The environment every git call of a benchmark runs in: no inherited GIT_* variables, no user or system configuration. */
 export const gitEnv = {
-  ...process.env,
+  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))),
   GIT_CONFIG_GLOBAL: '/dev/null',
   GIT_CONFIG_NOSYSTEM: '1',
   GIT_AUTHOR_NAME: 'bench',
