@@ -2,31 +2,18 @@
 // second commit changes a policy touching a third of the workloads. Measures the whole process
 // (`node bin/flotilla.js plan --base HEAD~1 --head HEAD`), as CI runs it. Target: < 5 s.
 // Run after `npm run build`; prints one markdown table row per format, for BENCHMARKS.md.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { git } from './fleet-repo.mjs';
 import { syntheticFleet } from './synthetic-fleet.mjs';
 
 const CLUSTERS = 50;
 const WORKLOADS = 1000;
 const ROUNDS = 3;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-const env = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GIT_'))),
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid',
-};
-const git = (dir, ...args) =>
-  execFileSync('git', args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] })
-    .toString()
-    .trim();
 
 function write(dir, files) {
   for (const f of files) {

@@ -6,13 +6,13 @@
 //      pass and under 1 s. The first one-file pass after the full one reschedules everything once
 //      (the placements just became Karmada's `previous`), so the steady state is reported too.
 // Each part runs in its own child process (own heap, own RSS). Prints a table with the ratios.
-import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { syntheticFleet } from './synthetic-fleet.mjs';
+import { editOne, git, gitEnv, makeFleetRepo } from './fleet-repo.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const CLUSTERS = 100;
@@ -20,19 +20,6 @@ const WORKLOADS = 5000;
 const FETCH_ROUNDS = 7;
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid',
-};
-const git = (cwd, ...args) =>
-  execFileSync('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 26 })
-    .toString()
-    .trim();
 /** The git CLI without blocking the event loop: needed whenever it talks to the server in this process. */
 const gitAsync = (cwd, ...args) =>
   new Promise((resolve, reject) =>
@@ -43,31 +30,6 @@ const gitAsync = (cwd, ...args) =>
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const ms = (x) =>
   x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`;
-
-/** A work tree holding the synthetic fleet, committed on main. */
-function makeFleetRepo(dir) {
-  const work = path.join(dir, 'work');
-  fs.mkdirSync(work, { recursive: true });
-  git(work, 'init', '-q', '-b', 'main');
-  git(work, 'config', 'gc.auto', '0'); // no background gc racing the benchmark (or its clean-up)
-  const files = syntheticFleet(CLUSTERS, WORKLOADS);
-  for (const f of files) {
-    fs.mkdirSync(path.dirname(path.join(work, f.path)), { recursive: true });
-    fs.writeFileSync(path.join(work, f.path), f.text);
-  }
-  git(work, 'add', '-A');
-  git(work, 'commit', '-q', '-m', 'synthetic fleet');
-  return { work, files: files.filter((f) => f.path.startsWith('apps/')) };
-}
-
-/** Changes one workload's replicas and commits; returns the commit. */
-function editOne(work, file, round) {
-  const target = path.join(work, file.path);
-  const text = fs.readFileSync(target, 'utf8').replace(/replicas: (\d+)/, (_, n) => `replicas: ${Number(n) + 1 + (round % 3)}`);
-  fs.writeFileSync(target, text);
-  git(work, 'commit', '-q', '-am', `bench edit ${round}`);
-  return git(work, 'rev-parse', 'HEAD');
-}
 
 /** Node http → `git http-backend` (CGI), as docs/design/libraries.md §1; no auth, pushes allowed. */
 function serveGit(root) {
@@ -115,7 +77,7 @@ function serveGit(root) {
 async function fetchPart() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-fetch-'));
   try {
-    const { work, files } = makeFleetRepo(dir);
+    const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
     const served = path.join(dir, 'served');
     fs.mkdirSync(served);
     git(dir, 'clone', '-q', '--bare', work, path.join(served, 'fleet.git'));
@@ -173,7 +135,7 @@ async function fetchPart() {
 async function reconcilePart() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-reconcile-'));
   try {
-    const { work, files } = makeFleetRepo(dir);
+    const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
     const { parseConfig } = await dist('config/load.js');
     const { startReconciler } = await dist('reconcile/start.js');
     const { silentLogger } = await dist('log/logger.js');

@@ -8,12 +8,12 @@
 //      before the index): time / full.
 // Default size 100 × 1,000 (a few minutes on 2 cores, with `npm run bench`);
 // FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { syntheticFleet } from './synthetic-fleet.mjs';
+import { editOne, makeFleetRepo } from './fleet-repo.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FULL = process.env.FLOTILLA_BENCH_SCALE === 'full';
@@ -21,43 +21,8 @@ const CLUSTERS = 100;
 const WORKLOADS = FULL ? 5000 : 1000;
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_AUTHOR_NAME: 'bench',
-  GIT_AUTHOR_EMAIL: 'bench@flotilla.invalid',
-  GIT_COMMITTER_NAME: 'bench',
-  GIT_COMMITTER_EMAIL: 'bench@flotilla.invalid',
-};
-const git = (cwd, ...args) =>
-  execFileSync('git', args, { cwd, env: gitEnv, maxBuffer: 1 << 26 })
-    .toString()
-    .trim();
 const ms = (x) => (x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
 const mib = (kib) => `${Math.round(kib / 1024)} MiB`;
-
-function makeFleetRepo(dir) {
-  const work = path.join(dir, 'work');
-  fs.mkdirSync(work, { recursive: true });
-  git(work, 'init', '-q', '-b', 'main');
-  git(work, 'config', 'gc.auto', '0');
-  const files = syntheticFleet(CLUSTERS, WORKLOADS);
-  for (const f of files) {
-    fs.mkdirSync(path.dirname(path.join(work, f.path)), { recursive: true });
-    fs.writeFileSync(path.join(work, f.path), f.text);
-  }
-  git(work, 'add', '-A');
-  git(work, 'commit', '-q', '-m', 'synthetic fleet');
-  return { work, files: files.filter((f) => f.path.startsWith('apps/')) };
-}
-
-function editOne(work, file, round) {
-  const target = path.join(work, file.path);
-  const text = fs.readFileSync(target, 'utf8').replace(/replicas: (\d+)/, (_, n) => `replicas: ${Number(n) + 1 + (round % 3)}`);
-  fs.writeFileSync(target, text);
-  git(work, 'commit', '-q', '-am', `bench edit ${round}`);
-}
 
 /** One pass in this process (the child): its outcome, time and peak RSS. */
 async function passPart(dir) {
@@ -103,7 +68,7 @@ if (process.argv[2] === '--child') {
   console.log(`flotilla restart benchmark: syntheticFleet(${CLUSTERS}, ${WORKLOADS}), ${os.cpus().length} CPUs, Node ${process.version}\n`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-restart-'));
   try {
-    const { work, files } = makeFleetRepo(dir);
+    const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
     const full = child(dir);
     editOne(work, files[0], 0);
     const restart = child(dir);

@@ -9,34 +9,10 @@ import { FlotillaError } from '../model/diagnostics.js';
 import { layoutManifests } from '../render/layout.js';
 import { toStableYaml } from '../objects/serialize.js';
 
-/** What writeManifestTree did: the relative paths written, and those that failed with why. */
+/** What ManifestTreeWriter.commit() did: the relative paths written, and those that failed with why. */
 export interface ManifestTreeResult {
   written: string[];
   failed: Array<{ path: string; reason: string }>;
-}
-
-/**
- * Writes every object as YAML. Never deletes anything. The directory itself must be creatable: a
- * failure there is the whole command's and throws (one line naming the path, cli/main.ts).
- */
-export async function writeManifestTree(
-  dir: string,
-  manifests: Record<string, ReadonlyArray<Record<string, unknown>>>,
-): Promise<ManifestTreeResult> {
-  const root = path.resolve(dir);
-  await mkdir(root, { recursive: true });
-  const result: ManifestTreeResult = { written: [], failed: [] };
-  for (const { path: rel, object } of layoutManifests(manifests)) {
-    const target = insideRoot(root, rel);
-    try {
-      await mkdir(path.dirname(target), { recursive: true });
-      await writeFile(target, toStableYaml(object));
-      result.written.push(rel);
-    } catch (e) {
-      result.failed.push({ path: rel, reason: describeIoError(e) });
-    }
-  }
-  return result;
 }
 
 /** The hidden folder a streamed render writes into before it moves its files into place. */

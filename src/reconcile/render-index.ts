@@ -35,7 +35,7 @@ const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
 
-/** Where the index lives: bytes in, bytes out (a file in the cache folder; memory in tests). */
+/** Where the index lives: bytes in, bytes out (a file in the cache folder). */
 export interface RenderIndexStore {
   read(): Promise<Buffer | null>;
   write(data: Buffer): Promise<void>;
@@ -184,23 +184,6 @@ export function fileRenderIndexStore(file: string): RenderIndexStore {
       await rm(file, { force: true });
     },
   };
-}
-
-/** Keeps the index in memory (tests). */
-export function memoryRenderIndexStore(): RenderIndexStore & { data: Buffer | null } {
-  const store = {
-    data: null as Buffer | null,
-    read: () => Promise.resolve(store.data),
-    write: (d: Buffer) => {
-      store.data = d;
-      return Promise.resolve();
-    },
-    remove: () => {
-      store.data = null;
-      return Promise.resolve();
-    },
-  };
-  return store;
 }
 
 /** The index file for a source and status branch in the cache folder. */

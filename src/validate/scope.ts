@@ -57,10 +57,7 @@ const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const ADMISSION_GROUP = 'admissionregistration.k8s.io';
 
 /** The protected category an object falls in (null: none), and how to say so. */
-export function protectedCategory(
-  object: Record<string, unknown>,
-  clusterScoped: boolean,
-): { category: ProtectedCategory; what: string } | null {
+function protectedCategory(object: Record<string, unknown>, clusterScoped: boolean): { category: ProtectedCategory; what: string } | null {
   const ref = refOfObject(object);
   const group = apiGroup(ref.apiVersion);
   if (!clusterScoped && SYSTEM_NAMESPACES.includes(ref.namespace))

@@ -137,6 +137,44 @@ function actualLayout(tree: Record<string, string>): Record<string, unknown> {
   return out;
 }
 
+type Reconciler = Awaited<ReturnType<typeof reconcilerFor>>['reconciler'];
+
+/** What the next commit is checked against: the last valid full render's placements and layout. */
+interface Expected {
+  previous: Map<string, PreviousPlacement>;
+  lastGood: Record<string, unknown>;
+}
+
+/** A full render of `files` at `revision` from `expected.previous`. */
+function fullRender(files: Files, revision: string, expected: Expected) {
+  const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, text]) => ({ path: p, text }));
+  return renderFleet({ files: sorted, revision, previous: expected.previous });
+}
+
+/**
+ * Checks a pass against the full render of its commit: its phase, the status placements and the
+ * target directory (the last valid render's layout when the commit is invalid); moves `expected` on.
+ */
+async function expectFullRender(
+  full: ReturnType<typeof renderFleet>,
+  phase: string,
+  reconciler: Reconciler,
+  outDir: string,
+  expected: Expected,
+  step: string,
+): Promise<void> {
+  const valid = !full.diagnostics.some((d) => d.severity === 'error');
+  expect(phase, step).toBe(valid ? 'Synced' : 'Invalid');
+  if (valid) {
+    expected.lastGood = expectedLayout(full.manifests);
+    expected.previous = previousFromJson(JSON.stringify({ placements: full.placements.map(placementJson) }), 'full');
+    expect(JSON.parse(JSON.stringify(reconciler.status!.placements)), step).toEqual(
+      JSON.parse(JSON.stringify(full.placements.map(placementJson))),
+    );
+  }
+  expect(actualLayout(await readTree(outDir)), step).toEqual(expected.lastGood);
+}
+
 describe('incremental reconcile == full render', () => {
   it('after every commit of random sequences (edits, adds, deletes, renames, policies, clusters, overrides, broken files)', async () => {
     await fc.assert(
@@ -153,26 +191,15 @@ describe('incremental reconcile == full render', () => {
         const files = initialFleet();
         let parent: string | null = null;
         // The reconciler starts from an empty previous result: claims are sticky from its first revision on (§2.2).
-        let previous: Map<string, PreviousPlacement> = new Map();
-        let lastGood: Record<string, unknown> = {};
+        const expected: Expected = { previous: new Map(), lastGood: {} };
         for (let n = 0; n <= ops.length; n++) {
           if (n > 0) ops[n - 1]!.op(files);
           parent = await commitAll(store, files, parent, n);
-          const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, text]) => ({ path: p, text }));
-          const full = renderFleet({ files: sorted, revision: parent, previous });
+          const full = fullRender(files, parent, expected);
           const outcome = await reconciler.reconcileOnce();
-          const valid = !full.diagnostics.some((d) => d.severity === 'error');
           const step = `after ${['initial', ...ops.map((o) => o.name)].slice(0, n + 1).join(' → ')}`;
-          expect(outcome.phase, step).toBe(valid ? 'Synced' : 'Invalid');
           expect(outcome.revision).toBe(parent);
-          if (valid) {
-            lastGood = expectedLayout(full.manifests);
-            previous = previousFromJson(JSON.stringify({ placements: full.placements.map(placementJson) }), 'full');
-            expect(JSON.parse(JSON.stringify(reconciler.status!.placements)), step).toEqual(
-              JSON.parse(JSON.stringify(full.placements.map(placementJson))),
-            );
-          }
-          expect(actualLayout(await readTree(path.join(base, 'out'))), step).toEqual(lastGood);
+          await expectFullRender(full, outcome.phase, reconciler, path.join(base, 'out'), expected, step);
         }
       }),
       { numRuns: 15 },
@@ -198,29 +225,18 @@ describe('incremental reconcile == full render', () => {
           let { reconciler } = await reconcilerFor(loaded, { log: captureLogger().log });
           const files = initialFleet();
           let parent: string | null = null;
-          let previous: Map<string, PreviousPlacement> = new Map();
-          let lastGood: Record<string, unknown> = {};
+          const expected: Expected = { previous: new Map(), lastGood: {} };
           for (let n = 0; n <= ops.length; n++) {
             if (n > 0) ops[n - 1]!.op(files);
             // A new process (deploy, crash): only the cache folder, the status branch and the target remain.
             if (n > 0 && restarts[n - 1]) ({ reconciler } = await reconcilerFor(loaded, { log: captureLogger().log }));
             parent = await commitAll(store, files, parent, n);
-            const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, text]) => ({ path: p, text }));
-            const full = renderFleet({ files: sorted, revision: parent, previous });
+            const full = fullRender(files, parent, expected);
             const outcome = await reconciler.reconcileOnce();
             if (n > 0 && restarts[n - 1] && outcome.renderStats && outcome.renderStats.reparsedFiles < files.size) seeded++;
-            const valid = !full.diagnostics.some((d) => d.severity === 'error');
             const names = ['initial', ...ops.map((o, i) => `${o.name}${restarts[i] ? ' (restart)' : ''}`)];
             const step = `after ${names.slice(0, n + 1).join(' → ')}`;
-            expect(outcome.phase, step).toBe(valid ? 'Synced' : 'Invalid');
-            if (valid) {
-              lastGood = expectedLayout(full.manifests);
-              previous = previousFromJson(JSON.stringify({ placements: full.placements.map(placementJson) }), 'full');
-              expect(JSON.parse(JSON.stringify(reconciler.status!.placements)), step).toEqual(
-                JSON.parse(JSON.stringify(full.placements.map(placementJson))),
-              );
-            }
-            expect(actualLayout(await readTree(path.join(base, 'out'))), step).toEqual(lastGood);
+            await expectFullRender(full, outcome.phase, reconciler, path.join(base, 'out'), expected, step);
           }
         },
       ),

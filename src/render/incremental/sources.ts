@@ -80,7 +80,7 @@ export interface ParsedFileRecord {
 }
 
 /** Whether JSON.parse(JSON.stringify(value)) gives back `value` exactly: plain data, finite numbers (no -0), no undefined. */
-export function jsonExact(value: unknown): boolean {
+function jsonExact(value: unknown): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
   if (Array.isArray(value)) {
