@@ -82,7 +82,7 @@ function capacityText(c: Cluster | undefined): string | null {
 }
 
 /** The clusters of a render (sorted by name as the render has them), with what the status says of each. */
-export function matrixClusters(render: RenderSummary, status: ReconcileStatus | null): MatrixCluster[] {
+function matrixClusters(render: RenderSummary, status: ReconcileStatus | null): MatrixCluster[] {
   const byName = new Map(render.model.clusters.map((c) => [c.name, c]));
   return render.clusters.map((c) => {
     const s = status?.clusters[c.name];
