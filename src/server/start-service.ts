@@ -203,9 +203,13 @@ function dashboardSource(reconciler: ServedReconciler, unhealthy: () => readonly
       if (!branch?.tip) return Promise.resolve([]);
       if (read?.tip !== branch.tip || read.limit !== limit) {
         const entries = readHistory(branch.objects, branch.tip, limit);
-        read = { tip: branch.tip, limit, entries };
-        // A failed read is not kept: the next request tries again.
-        entries.catch(() => (read = null));
+        const mine = { tip: branch.tip, limit, entries };
+        read = mine;
+        // A failed read is not kept: the next request tries again. Only this read is dropped, not a
+        // newer one made meanwhile for a branch that moved on.
+        entries.catch(() => {
+          if (read === mine) read = null;
+        });
       }
       return read.entries;
     },

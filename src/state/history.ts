@@ -3,7 +3,7 @@
 // before it. Read without a work tree; the dashboard's history view shows it.
 import { sortKeysDeep } from '../objects/serialize.js';
 import type { ObjectStore } from '../source/objects.js';
-import { readStatusAt } from './branch.js';
+import { readStatusAt, type StatusSnapshot } from './branch.js';
 import type { ObjectCounts, Phase, Stage } from './document.js';
 
 export interface HistoryEntry {
@@ -58,7 +58,7 @@ export function changedPlacements(before: readonly PlacementRecord[] | null, aft
 
 /** The newest `limit` commits of the status branch from `tip`, following first parents. */
 export async function readHistory(objects: ObjectStore, tip: string, limit = MAX_HISTORY): Promise<HistoryEntry[]> {
-  const walked: Array<{ commit: string; timestamp: number; snapshot: Awaited<ReturnType<typeof readStatusAt>> }> = [];
+  const walked: Array<{ commit: string; timestamp: number; snapshot: StatusSnapshot }> = [];
   let commit: string | undefined = tip;
   // One more than shown, so the oldest shown entry can say what it changed.
   while (commit && walked.length <= limit) {

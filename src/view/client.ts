@@ -329,16 +329,31 @@ export const CLIENT_JS = String.raw`
     t.appendChild(body);
     return el('div', { className: 'scroll' }, [t]);
   }
+  /** The table of the rows, or a muted note when there are none. */
+  function tableOr(none, caption, headings, rows) {
+    return rows.length ? table(caption, headings, rows) : el('p', { className: 'muted', text: none });
+  }
   function diagnostics(list) {
-    if (!list || list.length === 0) return el('p', { className: 'muted', text: 'No diagnostics.' });
-    return table(
+    return tableOr(
+      'No diagnostics.',
       'Diagnostics',
       ['severity', 'code', 'where', 'message'],
-      list.map(function (d) {
+      (list || []).map(function (d) {
         var where = d.file ? d.file + (d.line ? ':' + d.line : '') : '-';
         return [el('span', { className: 'sev ' + d.severity, text: d.severity + (d.isNew ? ' (new)' : '') }), d.code, where, d.message];
       }),
     );
+  }
+  /** The filters and the matrix under them, appended to main; a filter change or a region opened redraws the matrix. */
+  function matrixSection(m) {
+    var holder = el('div');
+    redraw = function () {
+      holder.textContent = '';
+      drawMatrix(m, holder);
+    };
+    main.appendChild(filters(m, redraw));
+    main.appendChild(holder);
+    drawMatrix(m, holder);
   }
 
   // ---- dashboard views
@@ -391,19 +406,7 @@ export const CLIENT_JS = String.raw`
     );
     main.appendChild(clusters);
     main.appendChild(el('h2', { text: 'Placements' }));
-    var holder = el('div');
-    main.appendChild(
-      filters(m, function () {
-        holder.textContent = '';
-        drawMatrix(m, holder);
-      }),
-    );
-    main.appendChild(holder);
-    redraw = function () {
-      holder.textContent = '';
-      drawMatrix(m, holder);
-    };
-    drawMatrix(m, holder);
+    matrixSection(m);
     main.appendChild(el('h2', { text: 'Diagnostics' }));
     main.appendChild(diagnostics(data.diagnostics));
   }
@@ -469,37 +472,32 @@ export const CLIENT_JS = String.raw`
       ),
     );
     main.appendChild(
-      w.overrides.length
-        ? table(
-            'Overrides per cluster',
-            ['cluster', 'rules applied', 'problems'],
-            w.overrides.map(function (o) {
-              return [
-                o.cluster,
-                o.applied
-                  .map(function (a) {
-                    return a.policy + ' rule ' + a.rule + ': ' + a.overriders.join(', ');
-                  })
-                  .join('; ') || '-',
-                o.problems.join('; ') || '-',
-              ];
-            }),
-          )
-        : el('p', { className: 'muted', text: 'No override policy applies to it.' }),
+      tableOr(
+        'No override policy applies to it.',
+        'Overrides per cluster',
+        ['cluster', 'rules applied', 'problems'],
+        w.overrides.map(function (o) {
+          return [
+            o.cluster,
+            o.applied
+              .map(function (a) {
+                return a.policy + ' rule ' + a.rule + ': ' + a.overriders.join(', ');
+              })
+              .join('; ') || '-',
+            o.problems.join('; ') || '-',
+          ];
+        }),
+      ),
     );
     main.appendChild(
-      w.health.length
-        ? table(
-            'Live health (not Healthy)',
-            ['cluster', 'health', 'message'],
-            w.health.map(function (h) {
-              return [h.cluster, h.health, h.message];
-            }),
-          )
-        : el('p', {
-            className: 'muted',
-            text: 'Live health: every object the last pass read is Healthy, or no live cluster is configured.',
-          }),
+      tableOr(
+        'Live health: every object the last pass read is Healthy, or no live cluster is configured.',
+        'Live health (not Healthy)',
+        ['cluster', 'health', 'message'],
+        w.health.map(function (h) {
+          return [h.cluster, h.health, h.message];
+        }),
+      ),
     );
   }
   function history(h) {
@@ -705,19 +703,7 @@ export const CLIENT_JS = String.raw`
       main.appendChild(el('h2', { text: 'Render of ' + short(d.matrix.revision) }));
     }
     main.appendChild(el('h2', { text: 'Placements' + (d.plan ? ' (base → head, changed cells highlighted)' : '') }));
-    var holder = el('div');
-    main.appendChild(
-      filters(d.matrix, function () {
-        holder.textContent = '';
-        drawMatrix(d.matrix, holder);
-      }),
-    );
-    main.appendChild(holder);
-    redraw = function () {
-      holder.textContent = '';
-      drawMatrix(d.matrix, holder);
-    };
-    drawMatrix(d.matrix, holder);
+    matrixSection(d.matrix);
     main.appendChild(el('h2', { text: 'Diagnostics' }));
     main.appendChild(diagnostics(d.diagnostics));
   }

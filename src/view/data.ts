@@ -32,7 +32,7 @@ export interface ReportData {
   diagnostics: Array<Diagnostic | PlanDiagnostic>;
 }
 
-export function statusHeadline(s: ReconcileStatus): StatusHeadline {
+function statusHeadline(s: ReconcileStatus): StatusHeadline {
   return {
     phase: s.phase,
     stage: s.stage,

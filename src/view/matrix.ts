@@ -82,7 +82,7 @@ function capacityText(c: Cluster | undefined): string | null {
 }
 
 /** The clusters of a render (sorted by name as the render has them), with what the status says of each. */
-export function matrixClusters(render: RenderSummary, status: ReconcileStatus | null): MatrixCluster[] {
+function matrixClusters(render: RenderSummary, status: ReconcileStatus | null): MatrixCluster[] {
   const byName = new Map(render.model.clusters.map((c) => [c.name, c]));
   return render.clusters.map((c) => {
     const s = status?.clusters[c.name];
@@ -104,8 +104,9 @@ export function matrixClusters(render: RenderSummary, status: ReconcileStatus | 
   });
 }
 
-function policyText(p: PlacementResult['policy']): string | null {
-  return p ? `${p.kind}/${p.namespace ? `${p.namespace}/` : ''}${p.name}` : null;
+/** "PropagationPolicy/default/web" (cluster-scoped: "ClusterPropagationPolicy/web"), as the pages name a policy. */
+export function policyName(p: { kind: string; namespace: string; name: string }): string {
+  return `${p.kind}/${p.namespace ? `${p.namespace}/` : ''}${p.name}`;
 }
 
 /** "Deployment/default/nginx" (cluster-scoped: "ClusterRole/name"), what `explain` takes. */
@@ -129,7 +130,7 @@ function rowOf(p: PlacementResult, index: ReadonlyMap<string, number>, health: R
     kind: p.resource.kind,
     namespace: p.resource.namespace,
     name: p.resource.name,
-    policy: policyText(p.policy),
+    policy: p.policy ? policyName(p.policy) : null,
     replicas: p.replicas,
     error: p.error,
     cells,

@@ -55,17 +55,15 @@ dl.status dd { margin: 0; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
-/** The sha-256 source of the inline script, as a Content-Security-Policy names it. */
-function scriptHash(): string {
-  return `'sha256-${createHash('sha256').update(CLIENT_JS).digest('base64')}'`;
-}
+/** The sha-256 source of the inline script, as a Content-Security-Policy names it (the script is a constant: hashed once). */
+const SCRIPT_HASH = `'sha256-${createHash('sha256').update(CLIENT_JS).digest('base64')}'`;
 
 /** The Content-Security-Policy of a page: its own inline script and style only; the dashboard may also call its own origin. */
 export function contentSecurityPolicy(mode: 'dashboard' | 'report'): string {
   const connect = mode === 'dashboard' ? "'self'" : "'none'";
   return [
     "default-src 'none'",
-    `script-src ${scriptHash()}`,
+    `script-src ${SCRIPT_HASH}`,
     "style-src 'unsafe-inline'",
     'img-src data:',
     `connect-src ${connect}`,

@@ -4,13 +4,13 @@
 // (policyContest, the placement's explanation, matchingOverridePolicies/applyOverrides), never
 // re-derived. Override values are not included: a plaintext or field overrider may carry a
 // secret, and the page shows which rule applied, not what it wrote.
-import type { ClusterVerdict, PlacementResult } from '../model/types.js';
-import { versionedKey } from '../objects/identity.js';
+import type { ClusterVerdict, Manifest, PlacementResult } from '../model/types.js';
+import { describeRef, versionedKey } from '../objects/identity.js';
 import { applyOverrides } from '../override/apply.js';
 import { policyContest, type PolicyContest } from '../placement/contest.js';
 import { refOf } from '../placement/schedule.js';
 import { overridesFor, renderContext, type RenderResult } from '../render/render-fleet.js';
-import { explainRef, type CellHealth } from './matrix.js';
+import { explainRef, policyName, type CellHealth } from './matrix.js';
 
 export interface ClusterOverrides {
   cluster: string;
@@ -45,8 +45,7 @@ export function findRow(render: RenderResult, ref: string): PlacementResult | nu
   return render.placements.find((p) => versionedKey(p.resource) === ref || explainRef(p.resource) === ref) ?? null;
 }
 
-function overridesOf(render: RenderResult, p: PlacementResult): ClusterOverrides[] {
-  const resource = render.model.resources.find((m) => versionedKey(refOf(m)) === versionedKey(p.resource));
+function overridesOf(render: RenderResult, p: PlacementResult, resource: Manifest | undefined): ClusterOverrides[] {
   if (!resource) return [];
   const ctx = renderContext(render.model);
   const policies = overridesFor(ctx, resource);
@@ -60,7 +59,7 @@ function overridesOf(render: RenderResult, p: PlacementResult): ClusterOverrides
     const applied = result.applied.map((a) => {
       const rule = byName.get(`${a.policy.kind}/${a.policy.namespace}/${a.policy.name}`)?.rules[a.rule];
       return {
-        policy: `${a.policy.kind}/${a.policy.namespace ? `${a.policy.namespace}/` : ''}${a.policy.name}`,
+        policy: policyName(a.policy),
         rule: a.rule,
         overriders: rule ? Object.keys(rule.overriders).sort() : [],
       };
@@ -79,7 +78,8 @@ export function workloadView(
 ): WorkloadView {
   const r = p.resource;
   const resource = render.model.resources.find((m) => versionedKey(refOf(m)) === versionedKey(r));
-  const object = `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`;
+  // The unhealthy objects name theirs with describeRef (reconcile/stages/record.ts).
+  const object = describeRef(r);
   return {
     ref: explainRef(r),
     key: versionedKey(r),
@@ -88,14 +88,14 @@ export function workloadView(
     namespace: r.namespace,
     name: r.name,
     source: resource ? { file: resource.source.file, line: resource.source.line } : null,
-    policy: p.policy ? `${p.policy.kind}/${p.policy.namespace ? `${p.policy.namespace}/` : ''}${p.policy.name}` : null,
+    policy: p.policy ? policyName(p.policy) : null,
     replicas: p.replicas,
     affinityName: p.affinityName ?? null,
     error: p.error,
     policies: policyContest(render.model, p),
     steps: p.explanation,
     verdicts: p.verdicts,
-    overrides: overridesOf(render, p),
+    overrides: overridesOf(render, p, resource),
     health: unhealthy.filter((u) => u.object === object).map((u) => ({ cluster: u.cluster, health: u.health, message: u.message ?? '' })),
   };
 }

@@ -111,6 +111,17 @@ describe('workloadView', () => {
     expect(JSON.stringify(w)).not.toContain('registry.eu-central.example.com');
     expect(findRow(r, 'Deployment/default/missing')).toBeNull();
   });
+
+  it("lists the last pass's unhealthy objects of this resource only, matched by the name record.ts gives them", async () => {
+    const r = render(await fixtureFiles('seed'));
+    const unhealthy = [
+      { cluster: 'cluster-hangzhou', object: 'Deployment default/nginx', health: 'Progressing', message: '1 of 6 updated' },
+      { cluster: 'cluster-hangzhou', object: 'Deployment default/global-app', health: 'Degraded', message: 'crash loop' },
+    ];
+    const w = workloadView(r, findRow(r, 'Deployment/default/nginx')!, unhealthy);
+    expect(w.health).toEqual([{ cluster: 'cluster-hangzhou', health: 'Progressing', message: '1 of 6 updated' }]);
+    expect(w.policy).toBe(fleetMatrix(r).rows.find((row) => row.ref === 'Deployment/default/nginx')!.policy);
+  });
 });
 
 describe('page data', () => {

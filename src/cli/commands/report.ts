@@ -16,7 +16,7 @@ const USAGE =
   '              [--observed FILE|auto] [--previous FILE|auto] [--config FILE]';
 
 /** Where the report goes when --out is not given. */
-export const DEFAULT_REPORT_FILE = 'flotilla-report.html';
+const DEFAULT_REPORT_FILE = 'flotilla-report.html';
 
 const PLAN_ONLY = ['head', 'max-move', 'fresh'] as const;
 
