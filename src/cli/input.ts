@@ -23,7 +23,7 @@ import { readRevisionFiles, resolveRevision } from '../source/git-revision.js';
 import { readConfigFile } from '../config/load.js';
 import { DEFAULT_STATUS_BRANCH, defaultBuildConfig, type BuildConfig, type ReconcileConfig } from '../config/schema.js';
 import { buildSourceFiles } from '../generate/builder.js';
-import { defaultScope, type ScopeConfig } from '../config/scope.js';
+import { defaultScope } from '../config/scope.js';
 import { withScope } from '../validate/scope.js';
 import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
@@ -81,11 +81,6 @@ export function fleetOptions(values: {
  */
 export async function readConfigFlag(file: string | undefined): Promise<ReconcileConfig | null> {
   return file === undefined ? null : (await readConfigFile(file, null)).config;
-}
-
-/** The scope `--config FILE` sets, or the safe defaults without one (docs/guide/configuration.md "scope"). */
-export async function readScopeFlag(file: string | undefined): Promise<ScopeConfig> {
-  return (await readConfigFlag(file))?.scope ?? defaultScope();
 }
 
 export interface FleetSourceOptions {
