@@ -83,11 +83,6 @@ export async function readConfigFlag(file: string | undefined): Promise<Reconcil
   return file === undefined ? null : (await readConfigFile(file, null)).config;
 }
 
-/** The scope `--config FILE` sets, or the safe defaults without one (docs/guide/configuration.md "scope"). */
-export async function readScopeFlag(file: string | undefined): Promise<ScopeConfig> {
-  return (await readConfigFlag(file))?.scope ?? defaultScope();
-}
-
 export interface FleetSourceOptions {
   repo?: string;
   ref?: string;
@@ -218,16 +213,24 @@ export async function renderFromOptions(opts: FleetSourceOptions & { previous?: 
 export async function renderWithTraffic(
   opts: FleetSourceOptions & { previous?: string; config?: string },
 ): Promise<{ result: RenderResult; traffic: TrafficRecord | null }> {
-  const config = await readConfigFlag(opts.config);
-  const scope = config?.scope ?? defaultScope();
-  const { files, revision, observed } = await readFleetSource({ ...opts, build: config?.build ?? opts.build });
-  const result = renderFleet({
-    files,
-    revision,
-    previous: await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed }),
-  });
-  const traffic = observed?.traffic ?? null;
+  const { scope, input, traffic } = await readRenderInput(opts);
+  const result = renderFleet(input);
   return { result: withScope(traffic ? withRecordedTraffic(result, traffic) : result, scope), traffic };
+}
+
+/**
+ * What renderWithTraffic and streamFromOptions both read: `--config`'s scope and build, the built
+ * files, the previous placements and the recorded traffic decisions.
+ */
+async function readRenderInput(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<{
+  scope: ScopeConfig;
+  input: { files: SourceFile[]; revision: string; previous: Map<string, PreviousPlacement> | undefined };
+  traffic: TrafficRecord | null;
+}> {
+  const config = await readConfigFlag(opts.config);
+  const { files, revision, observed } = await readFleetSource({ ...opts, build: config?.build ?? opts.build });
+  const previous = await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed });
+  return { scope: config?.scope ?? defaultScope(), input: { files, revision, previous }, traffic: observed?.traffic ?? null };
 }
 
 /** The render with the recorded traffic decisions written in (replayTraffic), as the reconciler applied them. */
@@ -247,14 +250,10 @@ export function withRecordedTraffic(result: RenderResult, record: TrafficRecord)
  * renderFromOptions returns, without every rendered object in memory at once.
  */
 export async function streamFromOptions(opts: FleetSourceOptions & { previous?: string; config?: string }): Promise<StreamedRender> {
-  const config = await readConfigFlag(opts.config);
-  const scope = config?.scope ?? defaultScope();
-  const { files, revision, observed } = await readFleetSource({ ...opts, build: config?.build ?? opts.build });
-  const previous = await readPrevious(opts.previous, { repo: opts.repo, statusBranch: opts.statusBranch, observed });
+  const { scope, input, traffic } = await readRenderInput(opts);
   // Recorded traffic decisions rewrite objects across clusters (a VirtualService on one, canaries on others): whole render.
-  if (observed?.traffic)
-    return streamOfResult(withScope(withRecordedTraffic(renderFleet({ files, revision, previous }), observed.traffic), scope));
-  return streamFleet({ files, revision, previous }, scope);
+  if (traffic) return streamOfResult(withScope(withRecordedTraffic(renderFleet(input), traffic), scope));
+  return streamFleet(input, scope);
 }
 
 /** A whole render offered as a stream (its objects are all in memory already). */

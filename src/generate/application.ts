@@ -146,27 +146,34 @@ function readRollout(
   return out;
 }
 
+/** Each document of `text` (YAML 1.1) that parses without error, with its value; the others are skipped. */
+function* lenientDocuments(text: string, lineCounter?: LineCounter): Generator<{ doc: Document; value: unknown }> {
+  let docs;
+  try {
+    docs = parseAllDocuments(text, { ...(lineCounter ? { lineCounter } : {}), version: '1.1', logLevel: 'silent' });
+  } catch {
+    return;
+  }
+  if (!Array.isArray(docs)) return;
+  for (const doc of docs) {
+    if (doc.errors.length > 0) continue;
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch {
+      continue;
+    }
+    yield { doc, value };
+  }
+}
+
 /** The Applications of the plain files (in file order), read leniently: the strict field check is the fleet model's (src/fleet/). */
 export function findApplications(files: readonly BuildFile[]): Application[] {
   const out: Application[] = [];
   for (const f of files) {
     if (!f.text.includes(APPLICATION_GROUP)) continue;
     const lineCounter = new LineCounter();
-    let docs;
-    try {
-      docs = parseAllDocuments(f.text, { lineCounter, version: '1.1', logLevel: 'silent' });
-    } catch {
-      continue;
-    }
-    if (!Array.isArray(docs)) continue;
-    for (const doc of docs) {
-      if (doc.errors.length > 0) continue;
-      let value: unknown;
-      try {
-        value = doc.toJS({ maxAliasCount: 100 });
-      } catch {
-        continue;
-      }
+    for (const { doc, value } of lenientDocuments(f.text, lineCounter)) {
       if (!isMap(value) || value.kind !== 'Application' || typeof value.apiVersion !== 'string') continue;
       if (value.apiVersion.split('/')[0] !== APPLICATION_GROUP) continue;
       const metadata = isMap(value.metadata) ? value.metadata : {};
@@ -204,20 +211,7 @@ export function fleetMembers(files: readonly BuildFile[]): Map<string, string[]>
   const out = new Map<string, string[]>();
   for (const f of files) {
     if (!f.text.includes('fleet.kurator.dev')) continue;
-    let docs;
-    try {
-      docs = parseAllDocuments(f.text, { version: '1.1', logLevel: 'silent' });
-    } catch {
-      continue;
-    }
-    if (!Array.isArray(docs)) continue;
-    for (const doc of docs) {
-      let v: unknown;
-      try {
-        v = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : null;
-      } catch {
-        continue;
-      }
+    for (const { value: v } of lenientDocuments(f.text)) {
       if (!isMap(v) || v.kind !== 'Fleet' || typeof v.apiVersion !== 'string' || !v.apiVersion.startsWith('fleet.kurator.dev/')) continue;
       const md = isMap(v.metadata) ? v.metadata : {};
       const spec = isMap(v.spec) ? v.spec : {};

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { BuildConfig } from '../config/schema.js';
 import type { BuildProblem, SourceFile } from '../load/parse.js';
+import type { FileChange } from '../render/incremental/sources.js';
 import { expandApplications } from './app-expand.js';
 import type { ApplicationFetchOptions, ApplicationRevision } from './app-source.js';
 import { findApplications, normalizePath, type Application } from './application.js';
@@ -21,14 +22,6 @@ export interface RepositoryChange {
   path: string;
   text: string | null;
   size?: number;
-}
-
-/** A change of the renderer's file set (the same shape as src/render/incremental's FileChange). */
-export interface RenderChange {
-  path: string;
-  text: string | null;
-  size?: number;
-  problem?: BuildProblem;
 }
 
 const KLOG_PREFIX = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]\s]+\] /gm;
@@ -69,13 +62,13 @@ export class SourceBuilder {
   ) {}
 
   /** Applies repository changes; returns the changes of the renderer's file set. */
-  async update(changes: readonly RepositoryChange[]): Promise<RenderChange[]> {
+  async update(changes: readonly RepositoryChange[]): Promise<FileChange[]> {
     for (const c of changes) {
       if (c.text === null) this.files.delete(c.path);
       else this.files.set(c.path, c.size === undefined ? { path: c.path, text: c.text } : { path: c.path, text: c.text, size: c.size });
     }
     const next = await this.expand();
-    const out: RenderChange[] = [];
+    const out: FileChange[] = [];
     for (const [p, f] of next) {
       const old = this.emitted.get(p);
       if (old && old.text === f.text && old.size === f.size && JSON.stringify(old.problem) === JSON.stringify(f.problem)) continue;

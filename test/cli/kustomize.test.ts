@@ -1,14 +1,13 @@
 // The review commands over a repository of Kustomize overlays and a chart folder (fixtures/kustomize
 // with the operator's config fixtures/generators/flotilla.yaml): validate, explain and plan read the
 // builds exactly as the reconciler does.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explainCommand } from '../../src/cli/commands/explain.js';
 import { planCommand } from '../../src/cli/commands/plan.js';
 import { validateCommand } from '../../src/cli/commands/validate.js';
 import { cleanupRepos, commitFiles, makeRepo } from '../helpers/git.js';
-import { FIXTURES } from '../helpers/fleet.js';
+import { FIXTURES, folderFiles } from '../helpers/fleet.js';
 import { kustomizeAvailable } from '../helpers/kustomize.js';
 import { runCommand } from '../plan/scenarios.js';
 
@@ -16,18 +15,6 @@ const withKustomize = await kustomizeAvailable();
 const REPO = path.join(FIXTURES, 'kustomize');
 const CONFIG = path.join(FIXTURES, 'generators', 'flotilla.yaml');
 afterAll(cleanupRepos);
-
-async function fixtureTree(): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await fs.readdir(REPO, { recursive: true, withFileTypes: true })) {
-    if (e.isFile())
-      out[path.relative(REPO, path.join(e.parentPath, e.name)).split(path.sep).join('/')] = await fs.readFile(
-        path.join(e.parentPath, e.name),
-        'utf8',
-      );
-  }
-  return out;
-}
 
 describe.skipIf(!withKustomize)('review commands over Kustomize folders (FLOTILLA_ALLOW_NO_KUSTOMIZE=1 skips)', () => {
   it('validate: the overlays and the chart build, nothing to report (exit 0)', async () => {
@@ -49,7 +36,7 @@ describe.skipIf(!withKustomize)('review commands over Kustomize folders (FLOTILL
   });
 
   it("plan: a change to the base shows on both regions' overlays", async () => {
-    const files = await fixtureTree();
+    const files = await folderFiles(REPO);
     const { dir, commit: base } = await makeRepo(files);
     const head = await commitFiles(dir, { 'apps/web/base/settings.properties': 'greeting=hi\ncache.size=64\n' }, 'base: a new greeting');
     const r = await runCommand(planCommand, ['--repo', dir, '--base', base, '--head', head, '--config', CONFIG, '--format', 'json']);

@@ -1,4 +1,5 @@
 // Loading fixture fleets for tests, with in-memory edits for scenario variants.
+import fs from 'node:fs/promises';
 import path from 'node:path';
 import { readFleetDirectory } from '../../src/load/files.js';
 import type { SourceFile } from '../../src/load/parse.js';
@@ -9,6 +10,17 @@ export const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures');
 /** Reads a fixture fleet directory (relative to fixtures/). */
 export async function fixtureFiles(name: string): Promise<SourceFile[]> {
   return readFleetDirectory(path.join(FIXTURES, name));
+}
+
+/** Every file of a fixture folder (not only YAML), by posix path relative to `dir`: what makeRepo and serveFleet take. */
+export async function folderFiles(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const abs = path.join(entry.parentPath, entry.name);
+    out[path.relative(dir, abs).split(path.sep).join('/')] = await fs.readFile(abs, 'utf8');
+  }
+  return out;
 }
 
 /** Replaces text in one file of a fleet (throws if the text is not there, so edits cannot silently miss). */

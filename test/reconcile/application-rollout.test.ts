@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
-import { FIXTURES } from '../helpers/fleet.js';
+import { FIXTURES, folderFiles } from '../helpers/fleet.js';
 import { kustomizeAvailable } from '../helpers/kustomize.js';
 import { VIRTUAL_SERVICE_CRD } from '../kube/harness.js';
 import { captureLogger, configFrom, kubernetesConfigYaml, reconcilerFor } from './harness.js';
@@ -27,16 +27,6 @@ const APP_FILE = 'application.yaml';
 function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock & { advance(ms: number): void } {
   let now = start;
   return { now: () => now, sleep: async () => undefined, advance: (ms) => void (now += ms) };
-}
-
-async function folderFiles(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const abs = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, abs).split(path.sep).join('/')] = await fs.readFile(abs, 'utf8');
-  }
-  return out;
 }
 
 function weightsOn(fleet: TestFleet, cluster: string, name: string): string[] {

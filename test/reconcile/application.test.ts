@@ -2,11 +2,10 @@
 // repository is served over HTTP by git http-backend: the reconciler fetches it with the fleet
 // repository's machinery, builds each sync policy with kustomize, places it on the destination
 // fleet's selected clusters, and records the pinned revision on the status branch.
-import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupRepos, git, makeTempDir } from '../helpers/git.js';
-import { FIXTURES } from '../helpers/fleet.js';
+import { FIXTURES, folderFiles } from '../helpers/fleet.js';
 import { kustomizeAvailable } from '../helpers/kustomize.js';
 import { configFrom, readTree, reconcilerFor } from './harness.js';
 import { ENV, remoteConfig, serveFleet, type ServedFleet } from './remote-harness.js';
@@ -17,17 +16,6 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => s.server.close()));
 });
 afterAll(cleanupRepos);
-
-/** Every file of a fixture folder, by posix path. */
-async function folderFiles(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile()) continue;
-    const abs = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, abs).split(path.sep).join('/')] = await fs.readFile(abs, 'utf8');
-  }
-  return out;
-}
 
 /** The fleet repository and the application repository, served; the Application names the latter. */
 async function serve(application: (text: string) => string = (t) => t) {
