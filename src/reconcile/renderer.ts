@@ -3,19 +3,14 @@
 // what a change affects, and keeps the object identity of everything it did not re-render (the
 // diff stage skips those without comparing). FullRenderer renders the whole file set every time:
 // the reference the property tests compare against.
-import type { BuildProblem, SourceFile } from '../load/parse.js';
+import type { SourceFile } from '../load/parse.js';
 import type { PreviousPlacement } from '../model/types.js';
 import { IncrementalRenderer } from '../render/incremental.js';
-import { fileOfChange, type ParsedFileRecord } from '../render/incremental/sources.js';
+import { fileOfChange, type FileChange, type ParsedFileRecord } from '../render/incremental/sources.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 
-/** One file of a new revision; `text: null` means the file is gone. (Same shape as the engine's.) */
-export interface FileChange {
-  path: string;
-  text: string | null;
-  size?: number;
-  problem?: BuildProblem;
-}
+/** One file of a new revision (the engine's own type): `text: null` means the file is gone. */
+export type { FileChange };
 
 export interface RenderStats {
   reparsedFiles: number;
