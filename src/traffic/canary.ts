@@ -87,11 +87,6 @@ export function declare(state: CanaryState, d: DeclaredTemplate, now: number): C
   };
 }
 
-/** The template the canary runs (the declared one) and the one the primary runs, for rendering. */
-export function canaryRunning(state: CanaryState): boolean {
-  return state.phase === 'Progressing';
-}
-
 /**
  * One pass of the canary at `now`. Before the first check the canary starts at step 0 at once (its
  * pods must exist to be checked); afterwards a check counts only once per check interval.
