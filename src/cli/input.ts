@@ -2,7 +2,7 @@
 // to reproduce the reconciler's split in CI, what it observed on the live clusters (--observed)
 // and the placements it recorded (--previous auto), both read from its status branch.
 import { parseTraffic, TRAFFIC_FILE } from '../state/traffic.js';
-import { applyTraffic } from '../traffic/apply.js';
+import { withTrafficApplied } from '../render/traffic.js';
 import { trafficDeclarations } from '../traffic/declarations.js';
 import { replayTraffic, type TrafficRecord } from '../traffic/decide.js';
 import { readFile } from 'node:fs/promises';
@@ -28,7 +28,7 @@ import { withScope } from '../validate/scope.js';
 import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
-import { renderFleet, sortForApply, type RenderResult } from '../render/render-fleet.js';
+import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 import { streamFleet, type StreamedRender } from '../render/stream.js';
 import type { PreviousPlacement } from '../model/types.js';
 
@@ -234,12 +234,7 @@ export async function renderWithTraffic(
 export function withRecordedTraffic(result: RenderResult, record: TrafficRecord): RenderResult {
   const declarations = trafficDeclarations(result.model, new DiagnosticSink());
   const { routes, canaries } = replayTraffic({ model: result.model, placements: result.placements, declarations }, record);
-  if (routes.length === 0 && canaries.length === 0) return result;
-  const applied = applyTraffic(result.manifests, routes, canaries);
-  const manifests = Object.fromEntries(
-    Object.entries(applied).map(([c, list]) => [c, list === result.manifests[c] ? list : sortForApply(list)]),
-  );
-  return { ...result, manifests };
+  return routes.length === 0 && canaries.length === 0 ? result : withTrafficApplied(result, routes, canaries);
 }
 
 /**

@@ -8,10 +8,10 @@
 // the status, and the weights in force stay.
 import { queryMetrics } from '../../live/prometheus.js';
 import { DiagnosticSink } from '../../model/diagnostics.js';
-import { sortForApply } from '../../render/render-fleet.js';
+import { withTrafficApplied } from '../../render/traffic.js';
 import { withScope } from '../../validate/scope.js';
 import { parseTraffic, TRAFFIC_FILE } from '../../state/traffic.js';
-import { applyTraffic, renderedTemplates } from '../../traffic/apply.js';
+import { renderedTemplates } from '../../traffic/apply.js';
 import { trafficDeclarations } from '../../traffic/declarations.js';
 import { decideTraffic, trafficNeeds, type TrafficRecord } from '../../traffic/decide.js';
 import type { PassContext, ReconcilerState } from '../context.js';
@@ -69,12 +69,8 @@ export async function trafficStage(ctx: PassContext, state: ReconcilerState, che
   logCanaryChanges(ctx, previous, decision.record);
   state.traffic.record = decision.record;
   state.traffic.problems = decision.problems;
-  const applied = applyTraffic(result.manifests, decision.routes, decision.canaries);
-  const manifests = Object.fromEntries(
-    Object.entries(applied).map(([cluster, list]) => [cluster, list === result.manifests[cluster] ? list : sortForApply(list)]),
-  );
   // What a rollout generates (Services, a VirtualService, the canary) answers to the operator's scope like the rest.
-  const scoped = withScope({ ...result, manifests }, ctx.config.scope);
+  const scoped = withScope(withTrafficApplied(result, decision.routes, decision.canaries), ctx.config.scope);
   const denied = scoped.diagnostics.filter((d) => !result.diagnostics.includes(d));
   return { ...checked, result: scoped, diagnostics: [...checked.diagnostics, ...denied] };
 }
