@@ -1,7 +1,7 @@
 // Reads the fleet a command works on: the working tree of --repo, or a Git revision of it — and,
 // to reproduce the reconciler's split in CI, what it observed on the live clusters (--observed)
 // and the placements it recorded (--previous auto), both read from its status branch.
-import { parseTraffic, TRAFFIC_FILE } from '../state/traffic.js';
+import { readTrafficAt } from '../state/traffic.js';
 import { withTrafficApplied } from '../render/traffic.js';
 import { trafficDeclarations } from '../traffic/declarations.js';
 import { replayTraffic, type TrafficRecord } from '../traffic/decide.js';
@@ -156,11 +156,7 @@ export async function readObserved(value: string, repo: string, statusBranch?: s
     if (!tip) return null;
     const text = await tip.objects.readTextAt(tip.commit, OBSERVED_FILE);
     if (text === null) return null;
-    const trafficText = await tip.objects.readTextAt(tip.commit, TRAFFIC_FILE);
-    return {
-      ...parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`),
-      traffic: trafficText === null ? null : parseTraffic(trafficText),
-    };
+    return { ...parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`), traffic: await readTrafficAt(tip.objects, tip.commit) };
   }
   let text: string;
   try {

@@ -10,7 +10,7 @@ import { queryMetrics } from '../../live/prometheus.js';
 import { DiagnosticSink } from '../../model/diagnostics.js';
 import { withTrafficApplied } from '../../render/traffic.js';
 import { withScope } from '../../validate/scope.js';
-import { parseTraffic, TRAFFIC_FILE } from '../../state/traffic.js';
+import { readTrafficAt, TRAFFIC_FILE } from '../../state/traffic.js';
 import { renderedTemplates } from '../../traffic/apply.js';
 import { trafficDeclarations } from '../../traffic/declarations.js';
 import { decideTraffic, trafficNeeds, type TrafficRecord } from '../../traffic/decide.js';
@@ -21,8 +21,7 @@ async function restoreTraffic(ctx: PassContext, state: ReconcilerState): Promise
   state.traffic.restored = true;
   const tip = state.revisions.statusTip;
   if (!tip) return;
-  const text = await ctx.git.objects.readTextAt(tip, TRAFFIC_FILE).catch(() => null);
-  const record = text === null ? null : parseTraffic(text);
+  const record = await readTrafficAt(ctx.git.objects, tip).catch(() => null);
   if (record) {
     state.traffic.record = record;
     ctx.revisionLog.info({ routes: record.routes.length, canaries: record.canaries.length }, `restored traffic from ${TRAFFIC_FILE}`);
