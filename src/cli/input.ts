@@ -1,8 +1,8 @@
 // Reads the fleet a command works on: the working tree of --repo, or a Git revision of it — and,
 // to reproduce the reconciler's split in CI, what it observed on the live clusters (--observed)
 // and the placements it recorded (--previous auto), both read from its status branch.
-import { parseTraffic, TRAFFIC_FILE } from '../state/traffic.js';
-import { applyTraffic } from '../traffic/apply.js';
+import { readTrafficAt } from '../state/traffic.js';
+import { withTrafficApplied } from '../render/traffic.js';
 import { trafficDeclarations } from '../traffic/declarations.js';
 import { replayTraffic, type TrafficRecord } from '../traffic/decide.js';
 import { readFile } from 'node:fs/promises';
@@ -28,7 +28,7 @@ import { withScope } from '../validate/scope.js';
 import { statusBranchTip } from '../state/branch.js';
 import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
 import { previousFromJson } from '../render/contract.js';
-import { renderFleet, sortForApply, type RenderResult } from '../render/render-fleet.js';
+import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 import { streamFleet, type StreamedRender } from '../render/stream.js';
 import type { PreviousPlacement } from '../model/types.js';
 
@@ -151,11 +151,7 @@ export async function readObserved(value: string, repo: string, statusBranch?: s
     if (!tip) return null;
     const text = await tip.objects.readTextAt(tip.commit, OBSERVED_FILE);
     if (text === null) return null;
-    const trafficText = await tip.objects.readTextAt(tip.commit, TRAFFIC_FILE);
-    return {
-      ...parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`),
-      traffic: trafficText === null ? null : parseTraffic(trafficText),
-    };
+    return { ...parseObservedText(text, `${tip.ref}:${OBSERVED_FILE}`), traffic: await readTrafficAt(tip.objects, tip.commit) };
   }
   let text: string;
   try {
@@ -237,12 +233,7 @@ async function readRenderInput(opts: FleetSourceOptions & { previous?: string; c
 export function withRecordedTraffic(result: RenderResult, record: TrafficRecord): RenderResult {
   const declarations = trafficDeclarations(result.model, new DiagnosticSink());
   const { routes, canaries } = replayTraffic({ model: result.model, placements: result.placements, declarations }, record);
-  if (routes.length === 0 && canaries.length === 0) return result;
-  const applied = applyTraffic(result.manifests, routes, canaries);
-  const manifests = Object.fromEntries(
-    Object.entries(applied).map(([c, list]) => [c, list === result.manifests[c] ? list : sortForApply(list)]),
-  );
-  return { ...result, manifests };
+  return routes.length === 0 && canaries.length === 0 ? result : withTrafficApplied(result, routes, canaries);
 }
 
 /**

@@ -32,7 +32,7 @@ function valueOf(body: unknown): number | null {
 }
 
 /** Runs one instant query. */
-export async function queryPrometheus(config: MetricsConfig, promql: string): Promise<number | null> {
+async function queryPrometheus(config: MetricsConfig, promql: string): Promise<number | null> {
   const url = `${config.prometheus.url}/api/v1/query?query=${encodeURIComponent(promql)}`;
   let response: Response;
   try {

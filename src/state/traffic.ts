@@ -6,6 +6,7 @@
 import { parse } from 'yaml';
 import { isMap } from '../objects/json.js';
 import { toStableYaml } from '../objects/serialize.js';
+import type { ObjectStore } from '../source/objects.js';
 import type { CanaryState } from '../traffic/canary.js';
 import type { TrafficRecord } from '../traffic/decide.js';
 
@@ -71,6 +72,12 @@ function isCanary(c: unknown): c is Record<string, unknown> {
 }
 
 /** traffic.yaml back (null: not a traffic record). Entries that do not parse are dropped: that canary starts afresh. */
+/** The traffic record at `commit` of the status branch (null: no traffic.yaml, or not one flotilla reads). */
+export async function readTrafficAt(objects: Pick<ObjectStore, 'readTextAt'>, commit: string): Promise<TrafficRecord | null> {
+  const text = await objects.readTextAt(commit, TRAFFIC_FILE);
+  return text === null ? null : parseTraffic(text);
+}
+
 export function parseTraffic(text: string): TrafficRecord | null {
   let doc: unknown;
   try {

@@ -43,6 +43,13 @@ export interface DeclaredTemplate {
   template: Record<string, unknown>;
 }
 
+/** The progress fields of a run that has not started yet: no step, no weight, no checks, timed from `now`. */
+function unstarted(
+  now: number,
+): Pick<CanaryState, 'step' | 'weight' | 'allClusters' | 'failedChecks' | 'startedAt' | 'lastCheckAt' | 'message'> {
+  return { step: -1, weight: 0, allClusters: false, failedChecks: 0, startedAt: now, lastCheckAt: now, message: null };
+}
+
 /** The state for a workload seen for the first time: what the repository declares is stable (nothing to compare with). */
 export function initialCanary(d: DeclaredTemplate, now: number): CanaryState {
   return {
@@ -51,13 +58,7 @@ export function initialCanary(d: DeclaredTemplate, now: number): CanaryState {
     stableHash: d.hash,
     stableTemplate: d.template,
     canaryHash: null,
-    step: -1,
-    weight: 0,
-    allClusters: false,
-    failedChecks: 0,
-    startedAt: now,
-    lastCheckAt: now,
-    message: null,
+    ...unstarted(now),
   };
 }
 
@@ -73,23 +74,7 @@ export function declare(state: CanaryState, d: DeclaredTemplate, now: number): C
       : { ...initialCanary(d, now), stableTemplate: state.stableTemplate };
   }
   if (d.hash === state.canaryHash) return state;
-  return {
-    ...state,
-    phase: 'Progressing',
-    canaryHash: d.hash,
-    step: -1,
-    weight: 0,
-    allClusters: false,
-    failedChecks: 0,
-    startedAt: now,
-    lastCheckAt: now,
-    message: null,
-  };
-}
-
-/** The template the canary runs (the declared one) and the one the primary runs, for rendering. */
-export function canaryRunning(state: CanaryState): boolean {
-  return state.phase === 'Progressing';
+  return { ...state, phase: 'Progressing', canaryHash: d.hash, ...unstarted(now) };
 }
 
 /**

@@ -189,10 +189,19 @@ export function trafficNeeds(input: Pick<TrafficInput, 'model' | 'placements' | 
   return { workloads: [...workloads.values()], metrics: [...metrics.values()] };
 }
 
+/** How a route is named in traffic.yaml (its VirtualService and `kind[index]`), and the record of it there. */
+function routeNames(route: Route): { vsName: string; routeName: string } {
+  return { vsName: `${route.vs.vs.namespace}/${route.vs.vs.name}`, routeName: `${route.routeKind}[${route.index}]` };
+}
+
+function recordedRoute(route: Route, record: TrafficRecord | null): RouteRecord | null {
+  const { vsName, routeName } = routeNames(route);
+  return record?.routes.find((r) => r.virtualService === vsName && r.route === routeName) ?? null;
+}
+
 function decideRoute(route: Route, input: TrafficInput, problems: string[]): { weights: RouteWeights; record: RouteRecord } {
-  const vsName = `${route.vs.vs.namespace}/${route.vs.vs.name}`;
-  const routeName = `${route.routeKind}[${route.index}]`;
-  const previous = input.previous?.routes.find((r) => r.virtualService === vsName && r.route === routeName) ?? null;
+  const { vsName, routeName } = routeNames(route);
+  const previous = recordedRoute(route, input.previous);
   // Hysteresis and kept weights hold only for the same route: a commit changing destinations or declared weights is applied at once.
   const sameDestinations =
     previous?.destinations.map((d) => `${d.name}=${d.declared}`).join() === route.destinations.map((d) => `${d.name}=${d.declared}`).join();
@@ -310,8 +319,7 @@ export function replayTraffic(
   record: TrafficRecord,
 ): { routes: RouteWeights[]; canaries: CanaryRender[] } {
   const routes = adaptiveRoutes(input).flatMap((route) => {
-    const vsName = `${route.vs.vs.namespace}/${route.vs.vs.name}`;
-    const r = record.routes.find((x) => x.virtualService === vsName && x.route === `${route.routeKind}[${route.index}]`);
+    const r = recordedRoute(route, record);
     if (!r || r.destinations.map((d) => d.name).join() !== route.destinations.map((d) => d.name).join()) return [];
     return [
       {

@@ -7,13 +7,13 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { FIXTURES, folderFiles } from '../helpers/fleet.js';
 import { kustomizeAvailable } from '../helpers/kustomize.js';
 import { VIRTUAL_SERVICE_CRD } from '../kube/harness.js';
 import { captureLogger, configFrom, kubernetesConfigYaml, reconcilerFor } from './harness.js';
+import { imageOn, manualClock, weightsOn } from './traffic-harness.js';
 import { serveFleet, type ServedFleet } from './remote-harness.js';
 
 const withKustomize = await kustomizeAvailable();
@@ -23,22 +23,6 @@ type Obj = Record<string, any>;
 
 const FIXTURE = path.join(FIXTURES, 'traffic', 'application');
 const APP_FILE = 'application.yaml';
-
-function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock & { advance(ms: number): void } {
-  let now = start;
-  return { now: () => now, sleep: async () => undefined, advance: (ms) => void (now += ms) };
-}
-
-function weightsOn(fleet: TestFleet, cluster: string, name: string): string[] {
-  const vs = fleet.servers.get(cluster)!.getObject('networking.istio.io/v1beta1', 'VirtualService', 'default', name) as Obj | undefined;
-  if (!vs) return [];
-  return (vs.spec.http[0].route as Obj[]).map((d) => `${d.destination.subset ?? d.destination.host}=${d.weight}`);
-}
-
-function imageOn(fleet: TestFleet, cluster: string, name: string): string | undefined {
-  const d = fleet.servers.get(cluster)!.getObject('apps/v1', 'Deployment', 'default', name) as Obj | undefined;
-  return d?.spec.template.spec.containers[0].image;
-}
 
 describe.skipIf(!withKustomize)('the rollout block of a Kurator Application (FLOTILLA_ALLOW_NO_KUSTOMIZE=1 skips)', () => {
   let fleet: TestFleet;

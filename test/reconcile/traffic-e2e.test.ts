@@ -6,12 +6,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Clock } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { FIXTURES } from '../helpers/fleet.js';
 import { VIRTUAL_SERVICE_CRD } from '../kube/harness.js';
 import { captureLogger, configFrom, kubernetesConfigYaml, reconcilerFor } from './harness.js';
+import { imageOn, manualClock, weightsOn } from './traffic-harness.js';
 import { fakeIO } from '../helpers/cli.js';
 import { renderFromOptions } from '../../src/cli/input.js';
 import { explainCommand } from '../../src/cli/commands/explain.js';
@@ -22,21 +22,10 @@ afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 
-function manualClock(start = Date.parse('2026-03-01T10:00:00Z')): Clock & { advance(ms: number): void } {
-  let now = start;
-  return { now: () => now, sleep: async () => undefined, advance: (ms) => void (now += ms) };
-}
-
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, 'traffic/fleet', name), 'utf8');
 
 async function statusAt(dir: string): Promise<Obj> {
   return parse(await git(dir, 'show', 'flotilla-status:status.yaml')) as Obj;
-}
-
-function weightsOn(fleet: TestFleet, cluster: string, name: string): string[] {
-  const vs = fleet.servers.get(cluster)!.getObject('networking.istio.io/v1beta1', 'VirtualService', 'default', name) as Obj | undefined;
-  if (!vs) return [];
-  return (vs.spec.http[0].route as Obj[]).map((d) => `${d.destination.subset ?? d.destination.host}=${d.weight}`);
 }
 
 /** Sets a workload's ready replicas as its controller would (the object is otherwise unchanged). */
@@ -45,11 +34,6 @@ function setReady(fleet: TestFleet, cluster: string, name: string, ready: number
   const obj = structuredClone(server.getObject('apps/v1', 'Deployment', 'default', name)) as Obj;
   obj.status = { ...obj.status, readyReplicas: ready, availableReplicas: ready };
   server.api.write(obj as never, 'kube-controller-manager');
-}
-
-function imageOn(fleet: TestFleet, cluster: string, name: string): string | undefined {
-  const d = fleet.servers.get(cluster)!.getObject('apps/v1', 'Deployment', 'default', name) as Obj | undefined;
-  return d?.spec.template.spec.containers[0].image;
 }
 
 describe('adaptive weights on live clusters', () => {

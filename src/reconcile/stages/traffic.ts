@@ -8,10 +8,10 @@
 // the status, and the weights in force stay.
 import { queryMetrics } from '../../live/prometheus.js';
 import { DiagnosticSink } from '../../model/diagnostics.js';
-import { sortForApply } from '../../render/render-fleet.js';
+import { withTrafficApplied } from '../../render/traffic.js';
 import { withScope } from '../../validate/scope.js';
-import { parseTraffic, TRAFFIC_FILE } from '../../state/traffic.js';
-import { applyTraffic, renderedTemplates } from '../../traffic/apply.js';
+import { readTrafficAt, TRAFFIC_FILE } from '../../state/traffic.js';
+import { renderedTemplates } from '../../traffic/apply.js';
 import { trafficDeclarations } from '../../traffic/declarations.js';
 import { decideTraffic, trafficNeeds, type TrafficRecord } from '../../traffic/decide.js';
 import type { PassContext, ReconcilerState } from '../context.js';
@@ -21,8 +21,7 @@ async function restoreTraffic(ctx: PassContext, state: ReconcilerState): Promise
   state.traffic.restored = true;
   const tip = state.revisions.statusTip;
   if (!tip) return;
-  const text = await ctx.git.objects.readTextAt(tip, TRAFFIC_FILE).catch(() => null);
-  const record = text === null ? null : parseTraffic(text);
+  const record = await readTrafficAt(ctx.git.objects, tip).catch(() => null);
   if (record) {
     state.traffic.record = record;
     ctx.revisionLog.info({ routes: record.routes.length, canaries: record.canaries.length }, `restored traffic from ${TRAFFIC_FILE}`);
@@ -69,12 +68,8 @@ export async function trafficStage(ctx: PassContext, state: ReconcilerState, che
   logCanaryChanges(ctx, previous, decision.record);
   state.traffic.record = decision.record;
   state.traffic.problems = decision.problems;
-  const applied = applyTraffic(result.manifests, decision.routes, decision.canaries);
-  const manifests = Object.fromEntries(
-    Object.entries(applied).map(([cluster, list]) => [cluster, list === result.manifests[cluster] ? list : sortForApply(list)]),
-  );
   // What a rollout generates (Services, a VirtualService, the canary) answers to the operator's scope like the rest.
-  const scoped = withScope({ ...result, manifests }, ctx.config.scope);
+  const scoped = withScope(withTrafficApplied(result, decision.routes, decision.canaries), ctx.config.scope);
   const denied = scoped.diagnostics.filter((d) => !result.diagnostics.includes(d));
   return { ...checked, result: scoped, diagnostics: [...checked.diagnostics, ...denied] };
 }
