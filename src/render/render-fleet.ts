@@ -16,7 +16,7 @@ import type {
 import { describeRef, refOfObject, versionedKey, type ObjectRef } from '../objects/identity.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../fleet/build.js';
-import { buildClaimIndex, claimResource, stickyClaim, type Claim, type ClaimIndex } from '../placement/claim.js';
+import { buildClaimIndex, claimResource, policyRefText, stickyClaim, type Claim, type ClaimIndex } from '../placement/claim.js';
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { checkMisplacement } from '../placement/misplacement.js';
@@ -72,10 +72,6 @@ export interface RenderResult {
 
 /** A render without its manifests: what comparing placements, declarations and diagnostics needs (plan). */
 export type RenderSummary = Omit<RenderResult, 'manifests'>;
-
-function policyRefText(p: PolicyRef): string {
-  return `${p.kind}/${p.namespace}/${p.name}`;
-}
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
