@@ -112,7 +112,7 @@ export interface LiveFleet {
  * is three small requests, and one a pass late is harmless (capacity changes slowly, failover counts
  * in tens of seconds), while waiting would hold every other cluster back.
  */
-export const OBSERVE_WAIT_MS = 1000;
+const OBSERVE_WAIT_MS = 1000;
 /** ... and once half the clusters answered after T ms, at most max(250 ms, 3 × T) in all (cluster-pipelines.ts quorum). */
 const OBSERVE_QUORUM = { factor: 3, minMs: 250 };
 

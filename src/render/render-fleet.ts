@@ -274,7 +274,7 @@ export function placeResource(
 }
 
 /** A stable hash of a resource template as written (sanitized as rendered), for Lazy activation (§2.3). */
-export function hashTemplate(resource: Manifest): string {
+function hashTemplate(resource: Manifest): string {
   return createHash('sha256')
     .update(JSON.stringify(sortKeysDeep(sanitize(resource.object, resource.namespace))))
     .digest('hex')
@@ -516,7 +516,7 @@ function withTracking(
 }
 
 /** The ownership settings of the policy that placed an object (Karmada's defaults for a Fleet or none). */
-export function ownershipOf(ctx: RenderContext, policy: PolicyRef | null): Ownership {
+function ownershipOf(ctx: RenderContext, policy: PolicyRef | null): Ownership {
   return (policy && ctx.ownership.get(policyRefText(policy))) ?? DEFAULT_OWNERSHIP;
 }
 
@@ -659,7 +659,7 @@ export function placementJob(
 }
 
 /** The resource's object without server-set fields, its namespace explicit: what every cluster's copy starts from. */
-export function renderBase(resource: Manifest): Record<string, unknown> {
+function renderBase(resource: Manifest): Record<string, unknown> {
   return sanitize(resource.object, resource.namespace);
 }
 
