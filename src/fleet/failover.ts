@@ -8,7 +8,7 @@ import { has, type ManifestReader } from '../model/fields.js';
 import { isMap } from '../objects/json.js';
 
 /** Karmada's defaults: decisionConditions.tolerationSeconds and gracePeriodSeconds (with Graciously). */
-export const DEFAULT_TOLERATION_SECONDS = 300;
+const DEFAULT_TOLERATION_SECONDS = 300;
 export const DEFAULT_GRACE_PERIOD_SECONDS = 600;
 
 /** purgeMode values, with the spellings newer Karmada releases use for the first two. */

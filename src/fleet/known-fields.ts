@@ -7,7 +7,7 @@ import type { ManifestReader } from '../model/fields.js';
 import { isMap } from '../objects/json.js';
 
 /** Top-level keys of every Kubernetes object. `status` is written by servers and never checked. */
-export const OBJECT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
+const OBJECT_FIELDS = ['apiVersion', 'kind', 'metadata', 'spec', 'status'] as const;
 
 /** metav1.ObjectMeta's JSON fields. */
 const OBJECT_META_FIELDS = [

@@ -175,7 +175,7 @@ function evictedMessage(t: EvictionTask, tolerationSeconds: number): string {
 }
 
 /** Why an eviction task ends now, or null while it lasts (Karmada's graceful eviction controller). */
-export function taskEnd(t: EvictionTask, w: WorkloadObservation | undefined, now: number): string | null {
+function taskEnd(t: EvictionTask, w: WorkloadObservation | undefined, now: number): string | null {
   if (!w || !w.failover) return `eviction from ${t.cluster} ended: the resource or its application failover is gone`;
   // The policy's purgeMode now decides: changing it is how a Never eviction is ended.
   const mode = w.failover.purgeMode;

@@ -12,6 +12,7 @@ import { observeCluster, type ClusterObservation } from '../kube/observe.js';
 import type { ClusterSyncResult } from '../kube/sync.js';
 import type { FleetModel, ObjectRef, PreviousPlacement, PropagationPolicy } from '../model/types.js';
 import { versionedKey } from '../objects/identity.js';
+import { policyRefText } from '../placement/claim.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ClusterStatus, FailoverStatus, ReconcileStatus } from '../state/document.js';
 import {
@@ -111,7 +112,7 @@ export interface LiveFleet {
  * is three small requests, and one a pass late is harmless (capacity changes slowly, failover counts
  * in tens of seconds), while waiting would hold every other cluster back.
  */
-export const OBSERVE_WAIT_MS = 1000;
+const OBSERVE_WAIT_MS = 1000;
 /** ... and once half the clusters answered after T ms, at most max(250 ms, 3 × T) in all (cluster-pipelines.ts quorum). */
 const OBSERVE_QUORUM = { factor: 3, minMs: 250 };
 
@@ -377,7 +378,7 @@ const EVENT_TYPES: ReadonlySet<string> = new Set<FailoverEvent['type']>([
 
 /** Every propagation policy by `kind/namespace/name`. */
 function policiesByRef(model: FleetModel): Map<string, PropagationPolicy> {
-  return new Map([...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [`${p.kind}/${p.namespace}/${p.name}`, p]));
+  return new Map([...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [policyRefText(p), p]));
 }
 
 /**
@@ -404,7 +405,7 @@ export function workloadObservations(
   const out: WorkloadObservation[] = [];
   for (const p of rendered.placements) {
     const key = versionedKey(p.resource);
-    const policy = p.policy ? policies.get(`${p.policy.kind}/${p.policy.namespace}/${p.policy.name}`) : undefined;
+    const policy = p.policy ? policies.get(policyRefText(p.policy)) : undefined;
     const failover = policy?.applicationFailover ?? null;
     if (!failover && !evicting.has(key)) continue;
     // Karmada reschedules a Divided workload only when its placement or replicas change (§4.4).

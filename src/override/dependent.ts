@@ -7,18 +7,18 @@
 // and the last good state stays, which is what waiting looks like from a member cluster.
 import type { DiagnosticSink } from '../model/diagnostics.js';
 import type { FleetModel, PlacementResult } from '../model/types.js';
+import { policyRefText } from '../placement/claim.js';
 
 /** Reports DEPENDENT_OVERRIDE_NOT_FOUND at each name of a claiming policy's dependentOverrides that the revision lacks. */
 export function checkDependentOverrides(model: FleetModel, placements: Iterable<PlacementResult>, sink: DiagnosticSink): void {
   const policies = [...model.propagationPolicies, ...model.clusterPropagationPolicies].filter((p) => p.dependentOverrides.length > 0);
   if (policies.length === 0) return;
   const claiming = new Set<string>();
-  for (const p of placements)
-    if (p.policy && !p.dependency?.attachedOnly) claiming.add(`${p.policy.kind}/${p.policy.namespace}/${p.policy.name}`);
+  for (const p of placements) if (p.policy && !p.dependency?.attachedOnly) claiming.add(policyRefText(p.policy));
   const overrides = new Set(model.overridePolicies.map((o) => `${o.namespace}/${o.name}`));
   const clusterOverrides = new Set(model.clusterOverridePolicies.map((o) => o.name));
   for (const policy of policies) {
-    if (!claiming.has(`${policy.kind}/${policy.namespace}/${policy.name}`)) continue;
+    if (!claiming.has(policyRefText(policy))) continue;
     const cluster = policy.kind === 'ClusterPropagationPolicy';
     policy.dependentOverrides.forEach((name, i) => {
       if (cluster ? clusterOverrides.has(name) : overrides.has(`${policy.namespace}/${name}`)) return;

@@ -30,7 +30,7 @@ export function comparePrecedence(a: Claimant, b: Claimant): number {
 }
 
 /** Karmada's getHighestPriorityPropagationPolicy: explicit priority, then implicit, then name. */
-export function highestPriorityPolicy(policies: readonly PropagationPolicy[], resource: Manifest): Claimant | null {
+function highestPriorityPolicy(policies: readonly PropagationPolicy[], resource: Manifest): Claimant | null {
   let best: Claimant | null = null;
   for (const policy of policies) {
     const implicit = policyImplicitPriority(policy.resourceSelectors, resource);

@@ -7,6 +7,7 @@ import type { DiagnosticSink } from '../model/diagnostics.js';
 import type { FieldPath, FleetModel, Manifest, ObjectRef, PlacementResult, PolicyRef, TargetCluster } from '../model/types.js';
 import { describeRef, versionedKey } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
+import { policyRefText } from './claim.js';
 import { refOf } from './schedule.js';
 
 /** One reference from a workload to an object it needs, and where the workload names it. */
@@ -154,8 +155,6 @@ interface Referrer {
   clusters: readonly TargetCluster[];
 }
 
-const policyKey = (p: PolicyRef): string => `${p.kind}/${p.namespace}/${p.name}`;
-
 /**
  * propagateDeps (Karmada's dependencies distributor): every dependency of a workload whose policy
  * sets propagateDeps goes where the workload goes. An object with no claim of its own gets an
@@ -167,7 +166,7 @@ const policyKey = (p: PolicyRef): string => `${p.kind}/${p.namespace}/${p.name}`
  */
 export function attachDependencies(model: FleetModel, placements: Map<string, PlacementResult>, sink: DiagnosticSink): void {
   const deps = new Map(
-    [...model.propagationPolicies, ...model.clusterPropagationPolicies].filter((p) => p.propagateDeps).map((p) => [policyKey(p), p]),
+    [...model.propagationPolicies, ...model.clusterPropagationPolicies].filter((p) => p.propagateDeps).map((p) => [policyRefText(p), p]),
   );
   if (deps.size === 0) return;
   const present = new Set(model.resources.map((m) => versionedKey(refOf(m))));
@@ -176,7 +175,7 @@ export function attachDependencies(model: FleetModel, placements: Map<string, Pl
   for (const m of model.resources) {
     if (!hasDependencyInterpreter(m.apiVersion, m.kind)) continue;
     const p = placements.get(versionedKey(refOf(m)));
-    if (!p?.policy || !deps.has(policyKey(p.policy))) continue;
+    if (!p?.policy || !deps.has(policyRefText(p.policy))) continue;
     for (const dep of dependenciesOf(m)) {
       const where = { source: m.source, path: dep.path };
       const key = versionedKey(dep.ref);
@@ -184,7 +183,7 @@ export function attachDependencies(model: FleetModel, placements: Map<string, Pl
         sink.warn(
           'DEPENDENCY_NOT_FOUND',
           `${describeRef(p.resource)} references ${describeRef(dep.ref)}${dep.optional ? ' (optional)' : ''}, which is not in the ` +
-            `repository: propagateDeps of ${policyKey(p.policy)} cannot take it along`,
+            `repository: propagateDeps of ${policyRefText(p.policy)} cannot take it along`,
           where,
         );
         continue;
@@ -221,7 +220,8 @@ function withReferrers(own: PlacementResult, referrers: readonly Referrer[]): Pl
   const clusters = [...names].sort().map((name) => ({ name, replicas: null }));
   const lines = referrers.map(
     (r) =>
-      `dependency of ${describeRef(r.resource)} (propagateDeps of ${policyKey(r.policy)}): goes where it goes, ${clusterNames(r.clusters)}`,
+      `dependency of ${describeRef(r.resource)} (propagateDeps of ${policyRefText(r.policy)}): ` +
+      `goes where it goes, ${clusterNames(r.clusters)}`,
   );
   const explanation = attachedOnly
     ? [`no policy selects it; propagated as a dependency (Karmada's attached binding)`, ...lines, `→ ${clusterNames(clusters)}`]

@@ -137,9 +137,9 @@ function jumpAhead(entries: Entry[], seats: number, tieBreak: WebsterTieBreak): 
   const target = BigInt(seats);
   const half = BigInt(Math.ceil(entries.length / 2));
   const held = entries.reduce((s, e) => s + BigInt(e.seats), 0n);
-  // taken(M) lies within [M − n/2 − held, M + n/2], so the answer lies within these bounds, and taken(lo) ≤ seats < taken(hi).
-  let lo = target - half - 1n > 0n ? target - half - 1n : 0n;
-  let hi = target + held + half + 1n;
+  // taken(M) lies within [M − n/2 − held, M + n/2], so the answer lies within these bounds: taken(from) ≤ seats < taken(to).
+  const from = target - half - 1n > 0n ? target - half - 1n : 0n;
+  const to = target + held + half + 1n;
   const added = (e: Entry, m: bigint): bigint => {
     // Slots of e worth more than V/(2M): the k ≥ 0 with 2V·k < 2M·votes − V; those beyond the seats e already holds.
     const numerator = 2n * m * BigInt(e.votes) - total;
@@ -149,11 +149,7 @@ function jumpAhead(entries: Entry[], seats: number, tieBreak: WebsterTieBreak): 
     return extra > 0n ? extra : 0n;
   };
   const taken = (m: bigint): bigint => entries.reduce((s, e) => s + added(e, m), 0n);
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (taken(mid) <= target) lo = mid;
-    else hi = mid;
-  }
+  const lo = highestWithin(from, to, (m) => taken(m) <= target);
   let given = 0;
   for (const e of entries) {
     const extra = Number(added(e, lo));
@@ -168,13 +164,7 @@ function levelUp(entries: Entry[], seats: number): number {
   const target = BigInt(seats);
   const cost = (level: bigint): bigint => entries.reduce((s, e) => (level > BigInt(e.seats) ? s + level - BigInt(e.seats) : s), 0n);
   const lowest = BigInt(entries.reduce((m, e) => Math.min(m, e.seats), Infinity));
-  let lo = lowest;
-  let hi = lowest + target + 1n;
-  while (hi - lo > 1n) {
-    const mid = (lo + hi) / 2n;
-    if (cost(mid) <= target) lo = mid;
-    else hi = mid;
-  }
+  const lo = highestWithin(lowest, lowest + target + 1n, (level) => cost(level) <= target);
   let given = 0;
   for (const e of entries) {
     const extra = lo > BigInt(e.seats) ? Number(lo - BigInt(e.seats)) : 0;
@@ -204,4 +194,14 @@ export function tieBreakerByUid(uid: string): WebsterTieBreak {
   const tieBreak: WebsterTieBreak = (a, b) => a.seats - b.seats || (descending ? byName(b.name, a.name) : byName(a.name, b.name));
   FEWER_SEATS_FIRST.add(tieBreak);
   return tieBreak;
+}
+
+/** The highest m in [lo, hi) with fits(m), given fits(lo), !fits(hi) and fits monotone (true, then false). */
+function highestWithin(lo: bigint, hi: bigint, fits: (m: bigint) => boolean): bigint {
+  while (hi - lo > 1n) {
+    const mid = (lo + hi) / 2n;
+    if (fits(mid)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -1,15 +1,10 @@
 // Claim changes as their own kind of change (docs/reference/semantics.md §2.2): which policy claims a
 // resource at head, against base, with the rule behind it — a preemption, a released claim, a
 // claim kept although a policy that would win from scratch now selects it.
-import type { PlacementResult } from '../model/types.js';
 import { versionedKey } from '../objects/identity.js';
 import type { RenderSummary } from '../render/render-fleet.js';
-import { policyText } from './placements.js';
+import { policyText, samePolicy } from './placements.js';
 import type { ClaimChange } from './types.js';
-
-function sameRef(a: PlacementResult['policy'], b: PlacementResult['policy']): boolean {
-  return policyText(a) === policyText(b);
-}
 
 /**
  * Every resource of head whose claim changes or is held against a policy that would win it from
@@ -27,7 +22,7 @@ export function claimChanges(base: RenderSummary, head: RenderSummary): ClaimCha
       out.push({ resource: p.resource, change: record.change, before: b.policy, after: p.policy, reason: record.reason });
     } else if (record?.change === 'kept' && record.notPreempting.length > 0) {
       out.push({ resource: p.resource, change: 'kept', before: b.policy, after: p.policy, reason: record.reason });
-    } else if (!record && p.policy && b.policy && !sameRef(b.policy, p.policy)) {
+    } else if (!record && p.policy && b.policy && !samePolicy(b.policy, p.policy)) {
       const reason =
         `claimed by ${policyText(p.policy)} instead of ${policyText(b.policy)} ` + '(scheduled from scratch: claims are not sticky)';
       out.push({ resource: p.resource, change: 'reclaimed', before: b.policy, after: p.policy, reason });

@@ -15,7 +15,8 @@ export function policyText(p: PolicyRef | null): string {
   return p.namespace ? `${p.kind}/${p.namespace}/${p.name}` : `${p.kind}/${p.name}`;
 }
 
-function samePolicy(a: PolicyRef | null, b: PolicyRef | null): boolean {
+/** Whether two placements name the same policy (or both none). */
+export function samePolicy(a: PolicyRef | null, b: PolicyRef | null): boolean {
   return (a === null && b === null) || (!!a && !!b && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name);
 }
 

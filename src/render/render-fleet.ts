@@ -16,7 +16,7 @@ import type {
 import { describeRef, refOfObject, versionedKey, type ObjectRef } from '../objects/identity.js';
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../fleet/build.js';
-import { buildClaimIndex, claimResource, stickyClaim, type Claim, type ClaimIndex } from '../placement/claim.js';
+import { buildClaimIndex, claimResource, policyRefText, stickyClaim, type Claim, type ClaimIndex } from '../placement/claim.js';
 import { refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { checkMisplacement } from '../placement/misplacement.js';
@@ -72,10 +72,6 @@ export interface RenderResult {
 
 /** A render without its manifests: what comparing placements, declarations and diagnostics needs (plan). */
 export type RenderSummary = Omit<RenderResult, 'manifests'>;
-
-function policyRefText(p: PolicyRef): string {
-  return `${p.kind}/${p.namespace}/${p.name}`;
-}
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -278,7 +274,7 @@ export function placeResource(
 }
 
 /** A stable hash of a resource template as written (sanitized as rendered), for Lazy activation (§2.3). */
-export function hashTemplate(resource: Manifest): string {
+function hashTemplate(resource: Manifest): string {
   return createHash('sha256')
     .update(JSON.stringify(sortKeysDeep(sanitize(resource.object, resource.namespace))))
     .digest('hex')
@@ -520,7 +516,7 @@ function withTracking(
 }
 
 /** The ownership settings of the policy that placed an object (Karmada's defaults for a Fleet or none). */
-export function ownershipOf(ctx: RenderContext, policy: PolicyRef | null): Ownership {
+function ownershipOf(ctx: RenderContext, policy: PolicyRef | null): Ownership {
   return (policy && ctx.ownership.get(policyRefText(policy))) ?? DEFAULT_OWNERSHIP;
 }
 
@@ -663,7 +659,7 @@ export function placementJob(
 }
 
 /** The resource's object without server-set fields, its namespace explicit: what every cluster's copy starts from. */
-export function renderBase(resource: Manifest): Record<string, unknown> {
+function renderBase(resource: Manifest): Record<string, unknown> {
   return sanitize(resource.object, resource.namespace);
 }
 
