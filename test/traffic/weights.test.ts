@@ -52,7 +52,7 @@ describe('adaptiveWeights', () => {
     ]);
   });
 
-  it('property: weights sum to 100, zero exactly where nothing healthy or declared 0 (some destination healthy)', () => {
+  it('property: weights sum to 100, and 0 wherever nothing is healthy or 0 is declared (a tiny healthy share may round to 0 too)', () => {
     const input = fc.array(
       fc.record({
         declared: fc.integer({ min: 0, max: 100 }),
@@ -67,7 +67,7 @@ describe('adaptiveWeights', () => {
         const { weights } = adaptiveWeights(dests, SETTINGS, null);
         const live = dests.map((d) => d.declared > 0 && d.desired > 0 && d.ready > 0);
         if (!live.some(Boolean)) return weights.join() === dests.map((d) => d.declared).join();
-        return weights.reduce((a, b) => a + b, 0) === 100 && weights.every((w, i) => (w === 0) === !live[i] || (live[i] && w === 0));
+        return weights.reduce((a, b) => a + b, 0) === 100 && weights.every((w, i) => live[i] || w === 0);
       }),
     );
   });
