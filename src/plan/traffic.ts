@@ -7,7 +7,7 @@ import { objectKey, versionedKey } from '../objects/identity.js';
 import { refOf } from '../placement/schedule.js';
 import type { RenderSummary } from '../render/render-fleet.js';
 import { templateHash, trafficDeclarations } from '../traffic/declarations.js';
-import type { TrafficRecord } from '../traffic/decide.js';
+import { ROUTE_KINDS, type TrafficRecord } from '../traffic/decide.js';
 
 export interface TrafficPlan {
   routes: Array<{ virtualService: string; route: string; declared: number[]; effective: number[] | null }>;
@@ -20,14 +20,21 @@ export function trafficPlan(base: RenderSummary, head: RenderSummary, record: Tr
   const routes: TrafficPlan['routes'] = [];
   for (const a of declarations.adaptive) {
     const virtualService = `${a.vs.namespace}/${a.vs.name}`;
-    const http = ((a.vs.object.spec ?? {}) as { http?: Array<{ route?: Array<{ weight?: number }> }> }).http ?? [];
-    http.forEach((r, i) => {
-      if (!Array.isArray(r.route) || r.route.length < 2) return;
-      const declared = r.route.map((d) => d.weight ?? 0);
-      const recorded = record?.routes.find((x) => x.virtualService === virtualService && x.route === `http[${i}]`);
-      const effective = recorded && recorded.destinations.length === declared.length ? recorded.destinations.map((d) => d.effective) : null;
-      routes.push({ virtualService, route: `http[${i}]`, declared, effective });
-    });
+    const spec = (a.vs.object.spec ?? {}) as Record<string, unknown>;
+    // Every weighted list the reconciler adapts (tcp and tls routes too), named as traffic.yaml names them.
+    for (const kind of ROUTE_KINDS) {
+      const list = spec[kind];
+      if (!Array.isArray(list)) continue;
+      list.forEach((r: { route?: Array<{ weight?: number }> } | null, i) => {
+        if (!Array.isArray(r?.route) || r.route.length < 2) return;
+        const declared = r.route.map((d) => d.weight ?? 0);
+        const route = `${kind}[${i}]`;
+        const recorded = record?.routes.find((x) => x.virtualService === virtualService && x.route === route);
+        const effective =
+          recorded && recorded.destinations.length === declared.length ? recorded.destinations.map((d) => d.effective) : null;
+        routes.push({ virtualService, route, declared, effective });
+      });
+    }
   }
   const baseByKey = new Map(base.model.resources.map((m) => [objectKey(refOf(m)), m]));
   const canaries: TrafficPlan['canaries'] = [];

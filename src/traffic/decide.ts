@@ -69,7 +69,8 @@ export function readingKey(cluster: string, ref: ObjectRef): string {
   return `${cluster}\u0000${objectKey(ref)}`;
 }
 
-const ROUTE_KINDS = ['http', 'tcp', 'tls'] as const;
+/** The weighted route lists of a VirtualService spec an adaptive route can be in. */
+export const ROUTE_KINDS = ['http', 'tcp', 'tls'] as const;
 
 interface Destination {
   name: string;

@@ -34,4 +34,31 @@ describe('trafficPlan', () => {
     expect(trafficPlan(base, base, null)!.canaries).toEqual([]);
     expect(trafficPlan(base, base, null)!.routes[0]!.effective).toBeNull();
   });
+
+  it('lists an adaptive tcp route under the name the reconciler records it by (tcp[0]), with its recorded weights', async () => {
+    const files = editFile(
+      await fixtureFiles('traffic/fleet'),
+      '02-reviews.yaml',
+      '  http:\n  - route:',
+      '  tcp:\n  - match: [{port: 9080}]\n    route:',
+    );
+    const head = render(files);
+    const record: TrafficRecord = {
+      routes: [
+        {
+          virtualService: 'default/reviews-route',
+          route: 'tcp[0]',
+          destinations: [
+            { name: 'a', declared: 90, ready: 4, desired: 4, latency: null, effective: 80 },
+            { name: 'b', declared: 10, ready: 2, desired: 2, latency: null, effective: 20 },
+          ],
+          steps: [],
+        },
+      ],
+      canaries: [],
+    };
+    expect(trafficPlan(head, head, record)!.routes).toEqual([
+      { virtualService: 'default/reviews-route', route: 'tcp[0]', declared: [90, 10], effective: [80, 20] },
+    ]);
+  });
 });
