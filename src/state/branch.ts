@@ -7,7 +7,7 @@
 import { TRAFFIC_FILE } from './traffic.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { appliedObjectOf } from './applied-files.js';
-import type { AppliedObject, ObjectChange } from './change-set.js';
+import { contentHash, type AppliedObject, type ObjectChange } from './change-set.js';
 import { locateGitDirectory, resolveRevision } from '../source/git-revision.js';
 import { EMPTY_TREE, ObjectStore, type Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
@@ -71,9 +71,15 @@ export async function statusBranchTip(dir: string, branch: string): Promise<Stat
   return null;
 }
 
+/** Blobs of manifests/ read at once by the restore: one at a time, file-system latency dominated it. */
+const RESTORE_CONCURRENCY = 16;
+
 /**
  * The applied state recorded under manifests/, read back with applied-files.ts appliedObjectOf;
  * files that are not one object are skipped with a warning, and the next reconcile writes them again.
+ * Each object is kept as its content hash only, like a render-index restore: holding every parsed
+ * object of a large fleet next to the new render was most of a cold restart's peak memory, and the
+ * diff reads back (hydrateApplied) only the few it finds changed.
  */
 export async function readAppliedState(
   objects: ObjectStore,
@@ -82,8 +88,20 @@ export async function readAppliedState(
 ): Promise<Map<string, AppliedObject>> {
   const state = new Map<string, AppliedObject>();
   if (!manifestsTree) return state;
-  for (const [path, oid] of await objects.listTree(manifestsTree)) {
-    const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
+  const files = [...(await objects.listTree(manifestsTree))];
+  const read = new Array<AppliedObject | { problem: string }>(files.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < files.length; i = next++) {
+      const [path, oid] = files[i]!;
+      const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
+      if ('problem' in entry) read[i] = entry;
+      else read[i] = { ...entry, object: null, hash: contentHash(entry.object!) };
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RESTORE_CONCURRENCY, files.length) }, worker));
+  // In the tree's order, as before: warnings and map order do not depend on which read finished first.
+  for (const entry of read) {
     if ('problem' in entry) warn(entry.problem);
     else state.set(entry.id, entry);
   }
