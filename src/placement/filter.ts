@@ -42,13 +42,11 @@ function taintText(t: Taint): string {
 /** ClusterAffinity plugin: the affinity in force, or any overflow affinity for workloads. */
 export function filterClusterAffinity(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
   if (!ctx.affinity) return null;
-  if (clusterMatches(cluster, ctx.affinity)) return null;
+  // The reason is null exactly when the cluster matches: one pass over the selectors decides both.
+  const reason = clusterMismatchReason(cluster, ctx.affinity);
+  if (reason === null) return null;
   if (ctx.overflow.some((a) => clusterMatches(cluster, a))) return null;
-  return {
-    plugin: 'ClusterAffinity',
-    bucket: 'cluster(s) did not match the placement cluster affinity constraint',
-    detail: clusterMismatchReason(cluster, ctx.affinity) ?? 'does not match the cluster affinity',
-  };
+  return { plugin: 'ClusterAffinity', bucket: 'cluster(s) did not match the placement cluster affinity constraint', detail: reason };
 }
 
 /** TaintToleration plugin: NoSchedule/NoExecute taints must be tolerated, unless already placed there. */
