@@ -1,5 +1,6 @@
 // Reading a fleet repository's YAML files from disk: the one I/O adapter of the load stage.
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FlotillaError, type DiagnosticSink } from '../model/diagnostics.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from './parse.js';
@@ -14,12 +15,6 @@ export interface ReadFleetOptions {
 }
 
 const YAML_FILE = /\.ya?ml$/;
-
-/**
- * Files read at once. One at a time, each awaited read costs a round trip through the thread pool
- * (~0.5 ms on a busy machine, most of a 2,000-file fleet's load); 32 in flight cost ~0.08 ms each.
- */
-const READS_IN_FLIGHT = 32;
 
 /** True when `child` is `parent` or inside it (both absolute, normalised). */
 function isInside(parent: string, child: string): boolean {
@@ -59,19 +54,12 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
   const visitedDirs = new Set<string>();
   const toPosix = (abs: string) => path.relative(rootAbs, abs).split(path.sep).join('/');
 
-  // The walk only lists the files; they are read afterwards, READS_IN_FLIGHT at a time.
-  const toRead: Array<{ abs: string; real: string }> = [];
-  const listFile = (abs: string, real: string) => void toRead.push({ abs, real });
-  const readListed = async (): Promise<void> => {
-    let next = 0;
-    const worker = async () => {
-      while (next < toRead.length) {
-        const { abs, real } = toRead[next++]!;
-        const size = (await stat(real)).size;
-        files.push(size > maxBytes ? { path: toPosix(abs), text: '', size } : { path: toPosix(abs), text: await readFile(real, 'utf8') });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, toRead.length) }, worker));
+  // Files are read with the synchronous calls: only the CLI reads a directory, and it waits for every
+  // file anyway. On a 2,000-file fleet that is ~70 ms of CPU time against 400–500 ms for fs/promises'
+  // reads (one at a time or 32 in flight): their promises and file handles cost more than the reading.
+  const readOne = (abs: string, real: string) => {
+    const size = statSync(real).size;
+    files.push(size > maxBytes ? { path: toPosix(abs), text: '', size } : { path: toPosix(abs), text: readFileSync(real, 'utf8') });
   };
 
   const walk = async (dirAbs: string, dirReal: string): Promise<void> => {
@@ -100,7 +88,7 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
         if (target.isDirectory()) {
           if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(abs, real);
         } else if (target.isFile() && wanted(entry.name)) {
-          listFile(abs, real);
+          readOne(abs, real);
         }
         continue;
       }
@@ -108,12 +96,11 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
         if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
         await walk(abs, path.join(dirReal, entry.name));
       } else if (entry.isFile() && wanted(entry.name)) {
-        listFile(abs, path.join(dirReal, entry.name));
+        readOne(abs, path.join(dirReal, entry.name));
       }
     }
   };
   await walk(start, startReal);
-  await readListed();
   // Sorted by the posix path with plain code-unit order, independent of locale and directory order.
   return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
