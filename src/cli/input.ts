@@ -1,7 +1,6 @@
 // Reads the fleet a command works on: the working tree of --repo, or a Git revision of it — and,
 // to reproduce the reconciler's split in CI, what it observed on the live clusters (--observed)
 // and the placements it recorded (--previous auto), both read from its status branch.
-import { readTrafficAt } from '../state/traffic.js';
 import { withTrafficApplied } from '../render/traffic.js';
 import { trafficDeclarations } from '../traffic/declarations.js';
 import { replayTraffic, type TrafficRecord } from '../traffic/decide.js';
@@ -19,14 +18,12 @@ import {
   type ObservedCluster,
 } from '../live/observed.js';
 import { parseEvictionDocuments, withApplicationEvictions, type EvictionTask } from '../live/application-failover.js';
-import { readRevisionFiles, resolveRevision } from '../source/git-revision.js';
-import { readConfigFile } from '../config/load.js';
 import { DEFAULT_STATUS_BRANCH, defaultBuildConfig, type BuildConfig, type ReconcileConfig } from '../config/schema.js';
 import { buildSourceFiles } from '../generate/builder.js';
 import { defaultScope, type ScopeConfig } from '../config/scope.js';
 import { withScope } from '../validate/scope.js';
-import { statusBranchTip } from '../state/branch.js';
-import { OBSERVED_FILE, parseStatus, STATUS_FILE } from '../state/document.js';
+// Git (--ref, the status branch) and the config file (--config) are imported where a flag asks for
+// them: isomorphic-git and node-cron take a noticeable share of a plain `render`'s start-up.
 import { previousFromJson } from '../render/contract.js';
 import { renderFleet, type RenderResult } from '../render/render-fleet.js';
 import { streamFleet, type StreamedRender } from '../render/stream.js';
@@ -80,7 +77,9 @@ export function fleetOptions(values: {
  * scope, the kubernetes target) without its secrets, so CI needs none of them. Null without the flag.
  */
 export async function readConfigFlag(file: string | undefined): Promise<ReconcileConfig | null> {
-  return file === undefined ? null : (await readConfigFile(file, null)).config;
+  if (file === undefined) return null;
+  const { readConfigFile } = await import('../config/load.js');
+  return (await readConfigFile(file, null)).config;
 }
 
 export interface FleetSourceOptions {
@@ -117,6 +116,7 @@ export async function readFleetSource(
   let files: SourceFile[];
   let revision: string;
   if (opts.ref) {
+    const { readRevisionFiles, resolveRevision } = await import('../source/git-revision.js');
     const commit = await resolveRevision({ dir, ref: opts.ref });
     files = await readRevisionFiles({ dir, commit, subpath: opts.path, allFiles: true });
     revision = commit;
@@ -147,6 +147,11 @@ export function withObservation(files: readonly SourceFile[], clusters: readonly
 /** `--observed auto|FILE`: auto reads the status branch and is silently nothing without one. */
 export async function readObserved(value: string, repo: string, statusBranch?: string): Promise<ObservedInput | null> {
   if (value === 'auto') {
+    const [{ statusBranchTip }, { OBSERVED_FILE }, { readTrafficAt }] = await Promise.all([
+      import('../state/branch.js'),
+      import('../state/document.js'),
+      import('../state/traffic.js'),
+    ]);
     const tip = await statusBranchTip(repo, statusBranch ?? DEFAULT_STATUS_BRANCH);
     if (!tip) return null;
     const text = await tip.objects.readTextAt(tip.commit, OBSERVED_FILE);
@@ -183,6 +188,10 @@ export async function readPrevious(
   if (!value) return undefined;
   let previous: Map<string, PreviousPlacement> | undefined;
   if (value === 'auto') {
+    const [{ statusBranchTip }, { parseStatus, STATUS_FILE }] = await Promise.all([
+      import('../state/branch.js'),
+      import('../state/document.js'),
+    ]);
     const tip = await statusBranchTip(path.resolve(opts.repo ?? '.'), opts.statusBranch ?? DEFAULT_STATUS_BRANCH);
     const text = tip ? await tip.objects.readTextAt(tip.commit, STATUS_FILE) : null;
     const status = text === null ? null : parseStatus(text);

@@ -4,13 +4,7 @@
 import { stringify } from 'yaml';
 import type { BuildConfig } from '../config/schema.js';
 import type { BuildProblem, SourceFile } from '../load/parse.js';
-import {
-  fetchApplicationSource,
-  revisionRecord,
-  type ApplicationFetchOptions,
-  type ApplicationRevision,
-  type FetchedSource,
-} from './app-source.js';
+import type { ApplicationFetchOptions, ApplicationRevision, FetchedSource, fetchApplicationSource } from './app-source.js';
 import {
   fleetMembers,
   kustomizationInput,
@@ -43,6 +37,8 @@ export async function expandApplications(
   ctx: ExpandContext,
 ): Promise<ApplicationRevision[]> {
   if (apps.length === 0) return [];
+  // Loaded only for Applications: fetching brings Git and the logger in, which a fleet without any never needs.
+  const { fetchApplicationSource, revisionRecord } = await import('./app-source.js');
   const members = fleetMembers([...out.values()]);
   const fetches = new Map<string, ReturnType<typeof fetchApplicationSource>>();
   const revisions: ApplicationRevision[] = [];

@@ -1,5 +1,6 @@
 // Reading a fleet repository's YAML files from disk: the one I/O adapter of the load stage.
-import { readdir, readFile, realpath, stat } from 'node:fs/promises';
+import { readFileSync, statSync } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { FlotillaError, type DiagnosticSink } from '../model/diagnostics.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from './parse.js';
@@ -53,13 +54,12 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
   const visitedDirs = new Set<string>();
   const toPosix = (abs: string) => path.relative(rootAbs, abs).split(path.sep).join('/');
 
-  const readOne = async (abs: string, real: string) => {
-    const size = (await stat(real)).size;
-    if (size > maxBytes) {
-      files.push({ path: toPosix(abs), text: '', size });
-      return;
-    }
-    files.push({ path: toPosix(abs), text: await readFile(real, 'utf8') });
+  // Files are read with the synchronous calls: only the CLI reads a directory, and it waits for every
+  // file anyway. On a 2,000-file fleet that is ~70 ms of CPU time against 400–500 ms for fs/promises'
+  // reads (one at a time or 32 in flight): their promises and file handles cost more than the reading.
+  const readOne = (abs: string, real: string) => {
+    const size = statSync(real).size;
+    files.push(size > maxBytes ? { path: toPosix(abs), text: '', size } : { path: toPosix(abs), text: readFileSync(real, 'utf8') });
   };
 
   const walk = async (dirAbs: string, dirReal: string): Promise<void> => {
@@ -88,7 +88,7 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
         if (target.isDirectory()) {
           if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(abs, real);
         } else if (target.isFile() && wanted(entry.name)) {
-          await readOne(abs, real);
+          readOne(abs, real);
         }
         continue;
       }
@@ -96,7 +96,7 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
         if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
         await walk(abs, path.join(dirReal, entry.name));
       } else if (entry.isFile() && wanted(entry.name)) {
-        await readOne(abs, path.join(dirReal, entry.name));
+        readOne(abs, path.join(dirReal, entry.name));
       }
     }
   };

@@ -62,12 +62,14 @@ export const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** yaml's alias expansion limit (docs/design/libraries.md §3: 100 is the library default; never -1). */
 const MAX_ALIAS_COUNT = 100;
 
-/** A YAML document that parsed into a JS value. */
+/**
+ * A YAML document that parsed into a JS value. Its syntax tree is not kept: held for every file until
+ * the last one is parsed, the trees were most of the load's memory and garbage collection, and only
+ * a rejected manifest needs one again (positionOf re-parses its file).
+ */
 interface ParsedDocument {
   file: string;
   docIndex: number;
-  doc: Document;
-  lineCounter: LineCounter;
   start: Position;
   value: unknown;
 }
@@ -105,8 +107,10 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
 
   const manifests: Manifest[] = [];
   const firstByIdentity = new Map<string, Manifest>();
+  let locator: FieldLocator | null = null;
+  const locate: FieldLocator = (source, path) => (locator ??= makeFieldLocator(files))(source, path);
   for (const d of parsed) {
-    const m = toManifest(d, customClusterScoped, sink);
+    const m = toManifest(d, customClusterScoped, sink, locate);
     if (!m) continue;
     // Kubernetes identity: apps/v1 and apps/v1beta1 Deployments are the same object.
     const identity = objectKey(m);
@@ -205,20 +209,25 @@ function parseDocuments(file: SourceFile, sink: DiagnosticSink): ParsedDocument[
     }
     // Empty and comment-only documents (`---` alone, trailing separators) are not manifests.
     if (value === null || value === undefined) return;
-    out.push({ file: file.path, docIndex, doc, lineCounter, start, value });
+    out.push({ file: file.path, docIndex, start, value });
   });
   return out;
 }
 
 /** Position of a field, falling back to the document start. */
-function positionOf(d: ParsedDocument, path: FieldPath): Position {
-  return locateInDocument(d.doc, d.lineCounter, path) ?? d.start;
+function positionOf(d: ParsedDocument, path: FieldPath, locate: FieldLocator): Position {
+  return locate({ file: d.file, docIndex: d.docIndex, line: d.start.line, column: d.start.column }, path) ?? d.start;
 }
 
 /** Checks the identity fields of one document and builds its Manifest, or reports why it cannot. */
-function toManifest(d: ParsedDocument, customClusterScoped: ReadonlySet<string>, sink: DiagnosticSink): Manifest | null {
+function toManifest(
+  d: ParsedDocument,
+  customClusterScoped: ReadonlySet<string>,
+  sink: DiagnosticSink,
+  locate: FieldLocator,
+): Manifest | null {
   const source: ManifestSource = { file: d.file, docIndex: d.docIndex, line: d.start.line, column: d.start.column };
-  const at = (path: FieldPath) => ({ file: d.file, ...positionOf(d, path) });
+  const at = (path: FieldPath) => ({ file: d.file, ...positionOf(d, path, locate) });
   const obj = d.value;
   if (!isMap(obj)) {
     sink.error('MANIFEST_NOT_OBJECT', `a manifest must be a mapping, found ${Array.isArray(obj) ? 'a list' : `a ${typeof obj}`}`, at([]));

@@ -176,7 +176,8 @@ export function sortedKeys(object: object): string[] {
   let named = 0;
   while (named < keys.length && isArrayIndex(keys[named]!)) named++;
   for (let i = named + 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) return [...keys.slice(0, named), ...keys.slice(named).sort()];
+    // Object.keys made a fresh array: sorted in place when it holds no array index (nearly always).
+    if (keys[i - 1]! > keys[i]!) return named === 0 ? keys.sort() : [...keys.slice(0, named), ...keys.slice(named).sort()];
   }
   return keys;
 }

@@ -2,7 +2,7 @@
 // when the cluster passes, or the reason it fails in Karmada's histogram wording.
 import type { Cluster, ClusterAffinity, Placement, Taint, Toleration } from '../model/types.js';
 import type { ObjectRef } from '../objects/identity.js';
-import { clusterMatches, clusterMismatchReason } from '../objects/label-selector.js';
+import { clusterMismatchReason } from '../objects/label-selector.js';
 
 export interface FilterContext {
   resource: ObjectRef;
@@ -39,16 +39,27 @@ function taintText(t: Taint): string {
   return `{${t.key}${t.value ? `=${t.value}` : ''}:${t.effect}}`;
 }
 
+// Every resource a policy claims is filtered with the policy's own affinity object, against the same
+// few Cluster objects: why a cluster does not match is worked out once per (affinity, cluster), not
+// once per resource. Both are built with the revision's model and not changed after.
+const mismatches = new WeakMap<ClusterAffinity, WeakMap<Cluster, string | null>>();
+
+function mismatchReason(cluster: Cluster, affinity: ClusterAffinity): string | null {
+  let byCluster = mismatches.get(affinity);
+  if (!byCluster) mismatches.set(affinity, (byCluster = new WeakMap()));
+  let reason = byCluster.get(cluster);
+  if (reason === undefined) byCluster.set(cluster, (reason = clusterMismatchReason(cluster, affinity)));
+  return reason;
+}
+
 /** ClusterAffinity plugin: the affinity in force, or any overflow affinity for workloads. */
 export function filterClusterAffinity(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
   if (!ctx.affinity) return null;
-  if (clusterMatches(cluster, ctx.affinity)) return null;
-  if (ctx.overflow.some((a) => clusterMatches(cluster, a))) return null;
-  return {
-    plugin: 'ClusterAffinity',
-    bucket: 'cluster(s) did not match the placement cluster affinity constraint',
-    detail: clusterMismatchReason(cluster, ctx.affinity) ?? 'does not match the cluster affinity',
-  };
+  // The reason is null exactly when the cluster matches: one pass over the selectors decides both.
+  const reason = mismatchReason(cluster, ctx.affinity);
+  if (reason === null) return null;
+  if (ctx.overflow.some((a) => mismatchReason(cluster, a) === null)) return null;
+  return { plugin: 'ClusterAffinity', bucket: 'cluster(s) did not match the placement cluster affinity constraint', detail: reason };
 }
 
 /** TaintToleration plugin: NoSchedule/NoExecute taints must be tolerated, unless already placed there. */
@@ -84,6 +95,8 @@ export function filterAPIEnablement(cluster: Cluster, ctx: FilterContext): Filte
  * field — also when the loader replaced the constraints Karmada would reject (spreadFilterFields).
  */
 export function filterSpreadConstraint(cluster: Cluster, ctx: FilterContext): FilterFailure | null {
+  // Run for every cluster of every resource: most placements have no constraint, so no list is made.
+  if (ctx.placement.spreadConstraints.length === 0 && !ctx.placement.spreadFilterFields?.length) return null;
   const fields = [...ctx.placement.spreadConstraints.map((c) => c.spreadByField), ...(ctx.placement.spreadFilterFields ?? [])];
   for (const field of fields) {
     const missing =

@@ -35,7 +35,17 @@ export interface ScheduleInput {
   /** Every cluster the placement may use (a fleet's members for its default placement). */
   clusters: readonly Cluster[];
   previous?: PreviousPlacement;
+  /**
+   * False: the per-cluster verdicts and the explanation steps are not computed at all (the result
+   * carries NO_DETAILS for both); everything else of the result is the same. Only `explain`, `plan`
+   * and the dashboard show them, and filtering a hundred clusters per resource to say why each was
+   * left out costs more than the scheduling itself. Default true.
+   */
+  details?: boolean;
 }
+
+/** The verdicts and explanation of a result scheduled without details: one frozen empty list, never filled. */
+export const NO_DETAILS = Object.freeze([]) as unknown as never[];
 
 /** Karmada's ClusterLocality score for clusters already in the previous result. */
 const LOCALITY_SCORE = 100;
@@ -83,6 +93,7 @@ export function scheduleResource(input: ScheduleInput): PlacementResult {
   const replicas = replicasOf(resource);
   const base = { resource: refOf(resource), policy: input.policy, replicas };
   const terms = placement.clusterAffinities ?? [];
+  const details = input.details ?? true;
 
   if (terms.length === 0) {
     try {
@@ -104,26 +115,31 @@ export function scheduleResource(input: ScheduleInput): PlacementResult {
     const term = terms[i]!;
     try {
       const a = attempt(input, term, term.overflowAffinities ?? [], term.affinityName);
-      explanation.push(...a.explanation);
-      return { ...base, clusters: a.clusters, error: null, affinityName: term.affinityName, explanation, verdicts: a.verdicts };
+      if (details) explanation.push(...a.explanation);
+      const kept = details ? explanation : NO_DETAILS;
+      return { ...base, clusters: a.clusters, error: null, affinityName: term.affinityName, explanation: kept, verdicts: a.verdicts };
     } catch (e) {
       if (!(e instanceof AttemptError)) throw e;
-      explanation.push(...e.explanation, `clusterAffinities term "${term.affinityName}" failed: ${e.failure.message}`);
+      if (details) explanation.push(...e.explanation, `clusterAffinities term "${term.affinityName}" failed: ${e.failure.message}`);
       first ??= e;
     }
   }
   const err = first!;
-  return { ...base, clusters: [], error: err.failure.message, affinityName: observed, explanation, verdicts: err.verdicts };
+  const kept = details ? explanation : NO_DETAILS;
+  return { ...base, clusters: [], error: err.failure.message, affinityName: observed, explanation: kept, verdicts: err.verdicts };
 }
 
 /** One attempt's per-cluster verdicts and explanation so far; an AttemptError carries both. */
 interface AttemptRecord {
+  /** False: nothing is recorded (ScheduleInput.details); verdicts and explanation stay empty. */
+  details: boolean;
   verdicts: Map<string, ClusterVerdict>;
   explanation: string[];
 }
 
 /** Ends the attempt with `error`, the verdicts so far and the explanation followed by the error's message. */
 function failAttempt(record: AttemptRecord, error: ScheduleError): never {
+  if (!record.details) throw new AttemptError(error, NO_DETAILS, NO_DETAILS);
   throw new AttemptError(error, [...record.verdicts.values()], [...record.explanation, error.message]);
 }
 
@@ -159,8 +175,8 @@ function attempt(
     previous: new Set(prevReplicas.keys()),
     ...(previous?.evicted?.length ? { evicted: new Set(previous.evicted) } : {}),
   };
-  const record: AttemptRecord = { verdicts: new Map(), explanation: [] };
-  if (termName) record.explanation.push(`using clusterAffinities term "${termName}"`);
+  const record: AttemptRecord = { details: input.details ?? true, verdicts: new Map(), explanation: [] };
+  if (termName && record.details) record.explanation.push(`using clusterAffinities term "${termName}"`);
 
   const feasible = filterFeasible(input.clusters, ctx, record);
   const scoring: ScoringInput = { affinity, overflow, termName, prevReplicas, isWorkload, requests, replicas };
@@ -174,6 +190,7 @@ function attempt(
     failAttempt(record, e);
   }
   division = { ...division, clusters: division.clusters.filter((c) => c.replicas === null || c.replicas > 0 || !isWorkload) };
+  if (!record.details) return { clusters: division.clusters, verdicts: NO_DETAILS, explanation: NO_DETAILS };
   record.explanation.push(...division.steps);
   for (const t of division.clusters) {
     const v = record.verdicts.get(t.name)!;
@@ -194,24 +211,35 @@ function filterFeasible(candidates: readonly Cluster[], ctx: FilterContext, reco
   const feasible: Cluster[] = [];
   const clusters = sortedByName(candidates);
   let live = 0;
+  const details = record.details;
   for (const c of clusters) {
     if (c.deleting) {
-      verdicts.set(c.name, rejectedVerdict(c, '', 'cluster is being deleted (metadata.deletionTimestamp)'));
+      if (details) verdicts.set(c.name, rejectedVerdict(c, '', 'cluster is being deleted (metadata.deletionTimestamp)'));
       continue;
     }
     live++;
     const f = filterCluster(c, ctx);
     if (f) {
       failures.push(f);
-      verdicts.set(c.name, rejectedVerdict(c, f.plugin, f.detail));
+      if (details) verdicts.set(c.name, rejectedVerdict(c, f.plugin, f.detail));
       continue;
     }
-    verdicts.set(c.name, { name: c.name, feasible: true, reasons: [], score: 0, availableReplicas: null, selected: false, replicas: null });
+    if (details) {
+      verdicts.set(c.name, {
+        name: c.name,
+        feasible: true,
+        reasons: [],
+        score: 0,
+        availableReplicas: null,
+        selected: false,
+        replicas: null,
+      });
+    }
     feasible.push(c);
   }
   // Karmada counts every cluster of the snapshot, those being deleted included.
   if (feasible.length === 0) failAttempt(record, new ScheduleError('NoClusterFit', fitErrorMessage(clusters.length, failures)));
-  record.explanation.push(`${feasible.length}/${live} clusters passed the filters: ${feasible.map((c) => c.name).join(', ')}`);
+  if (details) record.explanation.push(`${feasible.length}/${live} clusters passed the filters: ${feasible.map((c) => c.name).join(', ')}`);
   return feasible;
 }
 
@@ -223,9 +251,11 @@ function scoreCandidates(feasible: readonly Cluster[], s: ScoringInput, record: 
     for (const p of preferred) if (matchesLabelSelector(p.preference, preferenceLabels(c))) score += p.weight;
     const allocatable = s.isWorkload ? estimate(c, s.requests, s.replicas!, record) : UNLIMITED;
     const tier = overflowTier(c, s.affinity, s.overflow, s.termName);
-    const v = record.verdicts.get(c.name)!;
-    v.score = score;
-    v.availableReplicas = s.isWorkload ? allocatable + (s.prevReplicas.get(c.name) ?? 0) : null;
+    const v = record.verdicts.get(c.name);
+    if (v) {
+      v.score = score;
+      v.availableReplicas = s.isWorkload ? allocatable + (s.prevReplicas.get(c.name) ?? 0) : null;
+    }
     return {
       cluster: c,
       score,
@@ -235,7 +265,7 @@ function scoreCandidates(feasible: readonly Cluster[], s: ScoringInput, record: 
     };
   });
   const sorted = sortCandidates(candidates);
-  if (preferred.length > 0 || s.prevReplicas.size > 0) {
+  if (record.details && (preferred.length > 0 || s.prevReplicas.size > 0)) {
     record.explanation.push(`scores: ${sorted.map((c) => `${c.cluster.name} ${c.score}`).join(', ')}`);
   }
   return sorted;
@@ -246,8 +276,10 @@ function selectCandidates(sorted: Candidate[], placement: Placement, replicas: n
   let selected: Candidate[];
   try {
     const selection = selectClusters(sorted, placement, replicas ?? 0);
-    record.explanation.push(...selection.steps);
-    for (const [name, why] of selection.dropped) record.verdicts.get(name)?.reasons.push(why);
+    if (record.details) {
+      record.explanation.push(...selection.steps);
+      for (const [name, why] of selection.dropped) record.verdicts.get(name)?.reasons.push(why);
+    }
     selected = selection.selected;
   } catch (e) {
     if (!(e instanceof ScheduleError)) throw e;

@@ -17,7 +17,7 @@ import { describeRef, refOfObject, versionedKey, type ObjectRef } from '../objec
 import { makeFieldLocator, parseFleetFiles, type SourceFile } from '../load/parse.js';
 import { buildFleetModel } from '../fleet/build.js';
 import { buildClaimIndex, claimResource, policyRefText, stickyClaim, type Claim, type ClaimIndex } from '../placement/claim.js';
-import { refOf, scheduleResource } from '../placement/schedule.js';
+import { NO_DETAILS, refOf, scheduleResource } from '../placement/schedule.js';
 import { divideHpaBounds } from '../placement/division.js';
 import { checkMisplacement } from '../placement/misplacement.js';
 import { attachDependencies } from '../placement/dependencies.js';
@@ -105,21 +105,18 @@ export interface PlacedFleet {
   rctx: RenderContext;
 }
 
-/** One empty list shared by every placement whose verdicts or steps are not kept (frozen: never filled). */
-const NOTHING_KEPT = Object.freeze([]) as unknown as never[];
-
 /**
  * Load, model, claim, schedule: everything of a render but the per-cluster objects. `details:
- * false` drops each placement's per-cluster verdicts and explanation steps as soon as it is
- * scheduled (only `explain` and `plan` show them): at a thousand clusters they outweigh the rest of
- * a placement many times (the steps list clusters with their weights and replicas).
+ * false` schedules without per-cluster verdicts and explanation steps (PlacementContext.details;
+ * only `explain`, `plan` and the dashboard show them): at a thousand clusters they outweigh the rest
+ * of a placement many times, and computing them costs more than the scheduling.
  */
 export function placeFleet(input: RenderInput, options: { details?: boolean } = {}): PlacedFleet {
   const keepDetails = options.details ?? true;
   const sink = new DiagnosticSink(makeFieldLocator(input.files));
   const manifests = parseFleetFiles(input.files, sink);
   const model = buildFleetModel(manifests, sink);
-  const ctx = placementContext(model);
+  const ctx = placementContext(model, { details: keepDetails });
   const previous = input.previous ?? new Map<string, PreviousPlacement>();
 
   const placements = new Map<string, PlacementResult>();
@@ -131,12 +128,7 @@ export function placeFleet(input: RenderInput, options: { details?: boolean } = 
       followers.push(resource);
       continue;
     }
-    const placement = placeResource(ctx, resource, claim, previous.get(key), sink);
-    if (!keepDetails) {
-      placement.verdicts = NOTHING_KEPT;
-      placement.explanation = NOTHING_KEPT;
-    }
-    placements.set(key, placement);
+    placements.set(key, placeResource(ctx, resource, claim, previous.get(key), sink));
   }
 
   const { sortedPlacements, hpaBounds } = completePlacements(model, placements, followers, sink);
@@ -182,11 +174,21 @@ export interface PlacementContext {
   index: ClaimIndex;
   clusters: readonly Cluster[];
   clusterByName: ReadonlyMap<string, Cluster>;
+  /**
+   * False: placeResource neither computes nor keeps per-cluster verdicts and explanation steps (both
+   * are NO_DETAILS); clusters, replicas, errors, claim and diagnostics are the same as with them.
+   */
+  details: boolean;
 }
 
-/** Builds the per-revision scheduling context. */
-export function placementContext(model: FleetModel): PlacementContext {
-  return { index: buildClaimIndex(model), clusters: model.clusters, clusterByName: new Map(model.clusters.map((c) => [c.name, c])) };
+/** Builds the per-revision scheduling context; `details` defaults to true (ScheduleInput.details). */
+export function placementContext(model: FleetModel, options: { details?: boolean } = {}): PlacementContext {
+  return {
+    index: buildClaimIndex(model),
+    clusters: model.clusters,
+    clusterByName: new Map(model.clusters.map((c) => [c.name, c])),
+    details: options.details ?? true,
+  };
 }
 
 /**
@@ -221,6 +223,7 @@ export function placeResource(
   sink: DiagnosticSink,
 ): PlacementResult {
   const ref = refOf(resource);
+  const { details } = ctx;
   if (claim.kind === 'none') {
     return {
       resource: ref,
@@ -228,8 +231,8 @@ export function placeResource(
       replicas: null,
       clusters: [],
       error: null,
-      explanation: [`not propagated: ${claim.reason}`],
-      verdicts: [],
+      explanation: details ? [`not propagated: ${claim.reason}`] : NO_DETAILS,
+      verdicts: details ? [] : NO_DETAILS,
     };
   }
   const policy: PolicyRef =
@@ -254,19 +257,25 @@ export function placeResource(
       replicas: null,
       clusters: [],
       error: invalid.message,
-      explanation: [`not scheduled: ${invalid.message}`],
-      verdicts: [],
+      explanation: details ? [`not scheduled: ${invalid.message}`] : NO_DETAILS,
+      verdicts: details ? [] : NO_DETAILS,
     };
   }
   const kept = templateHash ? lazyPlacement(ctx, resource, claim, previous, templateHash) : null;
-  const result = kept ?? scheduleResource({ resource, placement, policy, clusters: universe, previous });
+  const result = kept ?? scheduleResource({ resource, placement, policy, clusters: universe, previous, details });
   if (templateHash) result.templateHash = templateHash;
-  if (claim.kind === 'policy' && claim.policy.suspension) holdSuspended(result, claim.policy.suspension, previous);
-  result.explanation.unshift(
-    claim.kind === 'policy'
-      ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})`
-      : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
-  );
+  if (claim.kind === 'policy' && claim.policy.suspension) holdSuspended(result, claim.policy.suspension, previous, details);
+  if (!details) {
+    // A kept (Lazy) placement brings its own step; scheduled ones already carry NO_DETAILS.
+    result.explanation = NO_DETAILS;
+    result.verdicts = NO_DETAILS;
+  } else {
+    result.explanation.unshift(
+      claim.kind === 'policy'
+        ? `claimed by ${policyRefText(policy)} (priority ${claim.policy.priority})`
+        : `no policy selects it: default placement of Fleet ${claim.fleet.namespace}/${claim.fleet.name}`,
+    );
+  }
   // Kept out of the explanation steps: the incremental renderer updates a new claim's revision without scheduling again.
   if (claim.kind === 'policy' && claim.record) result.claim = claim.record;
   if (result.error) sink.error('SCHEDULE_FAILED', `${describeRef(ref)} cannot be scheduled: ${result.error}`, { source: resource.source });
@@ -330,7 +339,7 @@ function lazyPlacement(
  * there); the rendered objects on held clusters carry SUSPENDED_ANNOTATION, which the targets
  * neither apply nor prune.
  */
-function holdSuspended(result: PlacementResult, suspension: Suspension, previous: PreviousPlacement | undefined): void {
+function holdSuspended(result: PlacementResult, suspension: Suspension, previous: PreviousPlacement | undefined, details: boolean): void {
   const held = (name: string) => suspension.all || suspension.clusters.includes(name);
   const placed = new Set(result.clusters.map((c) => c.name));
   const kept = (previous?.clusters ?? []).filter((c) => held(c.name) && !placed.has(c.name));
@@ -338,12 +347,12 @@ function holdSuspended(result: PlacementResult, suspension: Suspension, previous
     result.clusters = [...result.clusters, ...kept.map((c) => ({ name: c.name, replicas: c.replicas }))].sort((a, b) =>
       compareStrings(a.name, b.name),
     );
-    result.explanation.push(`suspended: kept on ${kept.map((c) => c.name).join(', ')}, where dispatching is held`);
+    if (details) result.explanation.push(`suspended: kept on ${kept.map((c) => c.name).join(', ')}, where dispatching is held`);
   }
   const suspended = result.clusters.map((c) => c.name).filter(held);
   if (suspended.length === 0) return;
   result.suspendedClusters = suspended;
-  result.explanation.push(`suspended (spec.suspension): nothing is created, updated or deleted on ${suspended.join(', ')}`);
+  if (details) result.explanation.push(`suspended (spec.suspension): nothing is created, updated or deleted on ${suspended.join(', ')}`);
 }
 
 /** Per-cluster HPA bounds of a following HPA. */

@@ -1,9 +1,11 @@
 // Invariants of the whole pipeline over random fleets (fast-check): determinism, independence from
-// file and document order, replicas conserved for Divided, filtered clusters never chosen.
+// file and document order, replicas conserved for Divided, filtered clusters never chosen, and
+// scheduling without details placing exactly as with them.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { renderJson, renderJsonChunks } from '../../src/render/contract.js';
-import { renderFleet } from '../../src/render/render-fleet.js';
+import { previousFromJson, renderJson, renderJsonChunks } from '../../src/render/contract.js';
+import { placeFleet, renderFleet } from '../../src/render/render-fleet.js';
+import type { PlacementResult } from '../../src/model/types.js';
 import type { SourceFile } from '../../src/load/parse.js';
 
 const REGIONS = ['east', 'west', 'north'];
@@ -51,6 +53,10 @@ const policyArb = (i: number) =>
     .record({
       strategy: strategyArb,
       names: fc.option(fc.subarray(['c0', 'c1', 'c2', 'c3', 'c4']), { nil: undefined }),
+      // clusterAffinities terms, tried in order (used when `names` gives no clusterAffinity).
+      terms: fc.option(fc.array(fc.subarray(['c0', 'c1', 'c2', 'c3', 'c4'], { minLength: 1 }), { minLength: 1, maxLength: 3 }), {
+        nil: undefined,
+      }),
       tolerate: fc.boolean(),
       spread: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
     })
@@ -65,6 +71,10 @@ spec:
   - {apiVersion: v1, kind: ConfigMap, labelSelector: {matchLabels: {team: t${i}}}}
   placement:
 ${p.names ? `    clusterAffinity: {clusterNames: [${p.names.join(', ')}]}\n` : ''}${
+        !p.names && p.terms
+          ? `    clusterAffinities:\n${p.terms.map((t, k) => `    - {affinityName: t${k}, clusterNames: [${t.join(', ')}]}\n`).join('')}`
+          : ''
+      }${
         p.tolerate ? '    clusterTolerations: [{key: maint, operator: Exists}]\n' : ''
       }${p.spread ? `    spreadConstraints: [{spreadByField: cluster, minGroups: 1, maxGroups: ${p.spread}}]\n` : ''}${p.strategy}`,
     );
@@ -175,6 +185,31 @@ describe('render invariants', () => {
         }
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('placing without details gives the same placements and diagnostics, only without verdicts and explanation', () => {
+    // Everything of a placement but the two lists explain shows, in the same key order.
+    const placed = (p: PlacementResult) => JSON.stringify({ ...p, verdicts: undefined, explanation: undefined });
+    fc.assert(
+      fc.property(fleetArb, fc.boolean(), (files, withPrevious) => {
+        // A previous render's placements bring locality scores, sticky claims and observed affinity terms in.
+        const previous = withPrevious ? previousFromJson(JSON.stringify(renderJson(render(files))), 'previous.json') : undefined;
+        const input = { files, revision: 'worktree', previous };
+        const full = placeFleet(input, { details: true });
+        const lean = placeFleet(input, { details: false });
+        expect(lean.placements.map(placed)).toEqual(full.placements.map(placed));
+        expect(lean.sink.sorted()).toEqual(full.sink.sorted());
+        for (const p of lean.placements) {
+          // An HPA following its target is not scheduled: its one step is kept either way.
+          if (p.resource.kind === 'HorizontalPodAutoscaler') continue;
+          expect(p.verdicts).toEqual([]);
+          expect(p.explanation).toEqual([]);
+        }
+        // With details, every placed cluster has a verdict: the switch really switches.
+        for (const p of full.placements) for (const c of p.clusters) expect(p.verdicts.some((v) => v.name === c.name)).toBe(true);
+      }),
+      { numRuns: 150 },
     );
   });
 });
