@@ -18,6 +18,8 @@
 // It also keeps the renderer's parse of each source file (path, text, manifests, diagnostics):
 // parsing the YAML is most of a new process's first render. A kept parse is used only for a file
 // of exactly that path and text, so it is what parsing the file again gives.
+// And the renderer's seeds (placements, render signatures, content hashes; render-seeds.ts), with
+// the flotilla version that wrote the index: another version's index is not used at all.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
