@@ -149,15 +149,20 @@ function propagationFingerprint(p: PropagationPolicy): string {
   return JSON.stringify(rest);
 }
 
-/** What a claim contributes to a placement: the policy (by content) or fleet, or why there is none. */
+/**
+ * What a claim contributes to a placement: the policy (by content) or fleet, or why there is none;
+ * as a digest, since every resource a policy claims keeps one (and so does the render index).
+ */
 function claimSignature(claim: Claim, fingerprints: ReadonlyMap<PropagationPolicy, string>): string {
   switch (claim.kind) {
     case 'policy':
-      return `policy\u0000${claim.policy.kind}/${claim.policy.namespace}/${claim.policy.name}\u0000${fingerprints.get(claim.policy)}`;
+      return fingerprint(
+        `policy\u0000${claim.policy.kind}/${claim.policy.namespace}/${claim.policy.name}\u0000${fingerprints.get(claim.policy)}`,
+      );
     case 'fleet':
-      return `fleet\u0000${claim.fleet.namespace}/${claim.fleet.name}`;
+      return fingerprint(`fleet\u0000${claim.fleet.namespace}/${claim.fleet.name}`);
     default:
-      return `none\u0000${claim.reason}`;
+      return fingerprint(`none\u0000${claim.reason}`);
   }
 }
 
@@ -266,7 +271,12 @@ export class IncrementalRenderer {
     for (const [key, e] of this.renders) {
       const where = at.get(e.manifest);
       if (!where || e.stale || e.clusterEpoch !== this.clusters.value || e.overrideEpoch !== this.overrides.value) continue;
-      const { placementSig, overrideSig, boundsSig } = e;
+      // Signatures as digests: an override policy's content would otherwise be kept once per resource it selects.
+      const [placementSig, overrideSig, boundsSig] = [e.placementSig, e.overrideSig, e.boundsSig].map(fingerprint) as [
+        string,
+        string,
+        string,
+      ];
       renders.push({ key, ...where, placementSig, overrideSig, boundsSig, objects: e.objects.map((r) => [r.cluster, hashOf(r.object)]) });
     }
     return {
@@ -502,8 +512,9 @@ export class IncrementalRenderer {
   private checkRenderSeed(entry: RenderEntry, boundsSig: string): void {
     const seed = entry.seed!;
     delete entry.seed;
-    if (!this.seedMatch.clusters || seed.placementSig !== entry.placementSig || seed.overrideSig !== entry.overrideSig) return;
-    if (seed.boundsSig !== boundsSig || seed.objects.length !== entry.objects.length) return;
+    if (!this.seedMatch.clusters || seed.objects.length !== entry.objects.length) return;
+    if (seed.placementSig !== fingerprint(entry.placementSig) || seed.overrideSig !== fingerprint(entry.overrideSig)) return;
+    if (seed.boundsSig !== fingerprint(boundsSig)) return;
     if (!entry.objects.every((r, i) => r.cluster === seed.objects[i]![0])) return;
     entry.objects.forEach((r, i) => this.known.push([r.object, seed.objects[i]![1]]));
   }

@@ -32,7 +32,7 @@ export interface ScheduleSeed {
   diagnostics: Diagnostic[];
 }
 
-/** One placed resource's render signatures and the content hash of each object it rendered, in order. */
+/** One placed resource's render signatures (digests: fingerprint()) and the content hash of each object it rendered, in order. */
 export interface RenderSeed {
   key: string;
   file: string;
