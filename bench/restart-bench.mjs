@@ -109,7 +109,8 @@ if (process.argv[2] === '--child') {
         `rewritten ${restart.counts.configured}, render ${JSON.stringify(restart.stats)}`,
     );
     console.log(`restart pass stages (no index): ${stages(cold.timings)}`);
-    if (warm) console.log(`warm-up pass (before the restart): ${ms(warm.time)}, ${stages(warm.timings)}; render ${JSON.stringify(warm.stats)}`);
+    if (warm)
+      console.log(`warm-up pass (before the restart): ${ms(warm.time)}, ${stages(warm.timings)}; render ${JSON.stringify(warm.stats)}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
