@@ -220,6 +220,7 @@ export class IncrementalRenderer {
   private seedMatch = { clusters: false, claims: false };
   /** Objects rendered under the very inputs of a render seed, with the content hash it gives. */
   private known: Array<[Record<string, unknown>, string]> = [];
+  private seedDigests = new Map<string, string>();
   /** Per override policy file: its version and a digest of its content (what override signatures name it by). */
   private fileIds = new Map<string, { version: number; id: string }>();
 
@@ -335,6 +336,7 @@ export class IncrementalRenderer {
       throw e;
     } finally {
       this.pending = null;
+      this.seedDigests = new Map();
     }
   }
 
@@ -513,8 +515,14 @@ export class IncrementalRenderer {
     const seed = entry.seed!;
     delete entry.seed;
     if (!this.seedMatch.clusters || seed.objects.length !== entry.objects.length) return;
-    if (seed.placementSig !== fingerprint(entry.placementSig) || seed.overrideSig !== fingerprint(entry.overrideSig)) return;
-    if (seed.boundsSig !== fingerprint(boundsSig)) return;
+    const digest = (sig: string) => {
+      // Resources placed alike share their signatures: each is hashed once per update.
+      let d = this.seedDigests.get(sig);
+      if (d === undefined) this.seedDigests.set(sig, (d = fingerprint(sig)));
+      return d;
+    };
+    if (seed.placementSig !== digest(entry.placementSig) || seed.overrideSig !== digest(entry.overrideSig)) return;
+    if (seed.boundsSig !== digest(boundsSig)) return;
     if (!entry.objects.every((r, i) => r.cluster === seed.objects[i]![0])) return;
     entry.objects.forEach((r, i) => this.known.push([r.object, seed.objects[i]![1]]));
   }
