@@ -81,7 +81,7 @@ describe('render index seeds', () => {
     expect(await result(base)).toEqual(await result(without));
   });
 
-  it('an index another flotilla version wrote is not used: the pass reads the status branch and rewrites only the committed file', async () => {
+  it('another flotilla version’s index is not used: the pass reads the status branch, rewrites only the committed file', async () => {
     const base = await steadyFleet();
     // The index as another version would write it: a valid checksum, another version in its seeds.
     const [header, body] = gunzipSync(await fs.readFile(indexPath(base)))
