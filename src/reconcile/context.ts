@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import type { ReconcileConfig } from '../config/schema.js';
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { LiveFleet } from '../live/live-fleet.js';
-import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
@@ -19,7 +18,7 @@ import type { Phase, ReconcileStatus, Stage, TargetStatus } from '../state/docum
 import type { FleetInfo, Target } from '../targets/target.js';
 import type { PassReason } from './reasons.js';
 import type { RenderIndexStore } from './render-index.js';
-import type { FleetRenderer, RenderStats } from './renderer.js';
+import type { FleetRenderer, KeptParses, RenderStats } from './renderer.js';
 import type { RevisionRecord } from './revisions.js';
 import type { RenderState } from './stages/render.js';
 
@@ -88,8 +87,8 @@ export interface ReconcilerContext {
   targets: readonly Target[];
   /** The live clusters (null: none; the observe stage does nothing, and only news makes a pass). */
   live: LiveFleet | null;
-  /** A fresh renderer; `seeds` are parses kept by an earlier process (the render index). */
-  makeRenderer(seeds?: Iterable<ParsedFileRecord>): FleetRenderer;
+  /** A fresh renderer; `seeds` are parses (and seeds) kept by an earlier process (the render index). */
+  makeRenderer(seeds?: KeptParses): FleetRenderer;
   /** Tells the targets the fleet of the last render (secretRefs, parallelism, whether it has errors). */
   publishFleet(fleet: FleetInfo): void;
   /** A dry run (`reconcile --dry-run`): the targets write nothing and no status is committed. */

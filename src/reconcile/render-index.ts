@@ -18,19 +18,24 @@
 // It also keeps the renderer's parse of each source file (path, text, manifests, diagnostics):
 // parsing the YAML is most of a new process's first render. A kept parse is used only for a file
 // of exactly that path and text, so it is what parsing the file again gives.
+// And the renderer's seeds (placements, render signatures, content hashes; render-seeds.ts), with
+// the flotilla version that wrote the index: another version's index is not used at all.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
+import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
-import { appliedHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
+import { appliedHash, contentHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState } from './context.js';
+import type { KeptParses } from './renderer.js';
+import { readSeedsField, seedsField, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
-export const RENDER_INDEX_VERSION = 2;
+export const RENDER_INDEX_VERSION = 3;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
@@ -50,6 +55,8 @@ export interface RenderIndex {
   objects: AppliedObject[];
   /** The renderer's parse of each source file when the index was written (a new renderer starts from them). */
   parsed: ParsedFileRecord[];
+  /** What the renderer kept beside its parses (placements, render signatures, content hashes; src/reconcile/render-seeds.ts). */
+  seeds: RendererSeeds | null;
 }
 
 /** One object as stored: cluster, path, oid, hash, qualified (0/1), apiVersion, kind, namespace, name. */
@@ -65,12 +72,13 @@ export function encodeRenderIndex(
   state: AppliedState,
   maxBytes = MAX_INDEX_BYTES,
   parsed: readonly ParsedFileRecord[] = [],
+  seeds: SeedsField = seedsField(null),
 ): Buffer | null {
   const rows: Row[] = [];
   for (const o of stateObjects(state)) {
     rows.push([o.cluster, o.path, o.oid, appliedHash(o), o.qualified ? 1 : 0, o.ref.apiVersion, o.ref.kind, o.ref.namespace, o.ref.name]);
   }
-  const body = JSON.stringify({ ...index, objects: rows, parsed });
+  const body = JSON.stringify({ ...index, objects: rows, parsed, seeds });
   if (body.length > maxBytes) return null;
   const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: checksum(body) });
   return gzipSync(`${header}\n${body}`, { level: 1 });
@@ -111,7 +119,14 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   }
   const nl = text.indexOf('\n');
   let header: { format?: unknown; version?: unknown; sha256?: unknown };
-  let doc: { statusBranch?: unknown; statusCommit?: unknown; manifestsTree?: unknown; objects?: unknown; parsed?: unknown };
+  let doc: {
+    statusBranch?: unknown;
+    statusCommit?: unknown;
+    manifestsTree?: unknown;
+    objects?: unknown;
+    parsed?: unknown;
+    seeds?: unknown;
+  };
   try {
     header = JSON.parse(text.slice(0, nl < 0 ? text.length : nl)) as typeof header;
     if (header.format !== FORMAT || header.version !== RENDER_INDEX_VERSION)
@@ -131,8 +146,11 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
     return { problem: 'no status commit' };
   if (!Array.isArray(objects) || !objects.every(isRow)) return { problem: 'malformed objects' };
   if (!Array.isArray(parsed) || !parsed.every(isParsedRecord)) return { problem: 'malformed parsed files' };
+  const seeds = readSeedsField(doc.seeds);
+  if ('problem' in seeds) return seeds;
   return {
     parsed,
+    seeds: seeds.renderer,
     statusBranch,
     statusCommit,
     manifestsTree,
@@ -202,11 +220,14 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
   const { statusTip, statusTree, manifestsTree } = state.revisions;
   if (!ctx.index || ctx.dryRun || statusTip === null || statusTree === undefined || manifestsTree !== statusTree) return;
   if (state.indexedTip === statusTip) return;
+  const renderer = state.render.renderer;
+  const kept = renderer.keep?.(contentHash) ?? { parsed: renderer.parsedFiles?.() ?? [], seeds: null };
   const data = encodeRenderIndex(
     { statusBranch: ctx.config.status.branch, statusCommit: statusTip, manifestsTree },
     state.applied.state,
     MAX_INDEX_BYTES,
-    state.render.renderer.parsedFiles?.() ?? [],
+    kept.parsed,
+    seedsField(kept.seeds),
   );
   if (data === null) {
     ctx.log.warn({ objects: stateSize(state.applied.state) }, `render index over ${MAX_INDEX_BYTES} bytes: not written`);
@@ -224,7 +245,7 @@ export async function loadRenderIndex(
   ctx: ReconcilerContext,
   expected: { statusCommit: string; manifestsTree: string | null },
   listTree: (tree: string) => Promise<Map<string, string>>,
-): Promise<{ objects: AppliedObject[]; parsed: ParsedFileRecord[] } | null> {
+): Promise<{ objects: AppliedObject[]; parsed: ParsedFileRecord[] & KeptParses } | null> {
   if (!ctx.index) return null;
   const data = await ctx.index.read().catch((e: unknown) => {
     ctx.log.warn({ err: summarize(e) }, 'cannot read the render index; reading the status branch');
@@ -239,5 +260,6 @@ export async function loadRenderIndex(
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;
   }
-  return { objects: index.objects, parsed: index.parsed };
+  // The seeds travel with the parses they name manifests of, to the renderer made from them.
+  return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }) };
 }

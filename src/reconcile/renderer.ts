@@ -3,11 +3,28 @@
 // what a change affects, and keeps the object identity of everything it did not re-render (the
 // diff stage skips those without comparing). FullRenderer renders the whole file set every time:
 // the reference the property tests compare against.
+//
+// The reconciler's placements keep no per-cluster verdicts and explanation steps (placeFleet's
+// `details: false`): nothing of a pass reads them, they outweigh the rest of a placement at a
+// hundred clusters, and without them a placement can be kept for a later process (the render
+// index's seeds). The dashboard's workload page computes them for its one resource
+// (src/view/workload.ts).
 import type { SourceFile } from '../load/parse.js';
 import type { PreviousPlacement } from '../model/types.js';
-import { IncrementalRenderer } from '../render/incremental.js';
+import { versionedKey } from '../objects/identity.js';
+import { IncrementalRenderer, type KeptRender, type RendererSeeds } from '../render/incremental.js';
 import { fileOfChange, type FileChange, type ParsedFileRecord } from '../render/incremental/sources.js';
-import { renderFleet, type RenderResult } from '../render/render-fleet.js';
+import {
+  assembleManifests,
+  clusterSummaries,
+  overridesFor,
+  placeFleet,
+  renderFleet,
+  renderPlacement,
+  type RenderedObject,
+  type RenderInput,
+  type RenderResult,
+} from '../render/render-fleet.js';
 
 /** One file of a new revision (the engine's own type): `text: null` means the file is gone. */
 export type { FileChange };
@@ -17,7 +34,12 @@ export interface RenderStats {
   rescheduled: number;
   rerenderedObjects: number;
   full: boolean;
+  /** Rendered objects whose content hash the render index's seeds gave (absent: none kept). */
+  knownHashes?: number;
 }
+
+/** Kept parses as the render index gives them back, with the seeds kept with them (null: none). */
+export type KeptParses = Iterable<ParsedFileRecord> & { readonly seeds?: RendererSeeds | null };
 
 /** What the reconciler needs of a renderer. */
 export interface FleetRenderer {
@@ -29,11 +51,32 @@ export interface FleetRenderer {
   files(): SourceFile[];
   /** The parses a later process may start from (the render index); absent: none kept. */
   parsedFiles?(): ParsedFileRecord[];
+  /** The parses and seeds a later process may start from (the render index); absent: parsedFiles() alone. */
+  keep?(hashOf: (object: Record<string, unknown>) => string): KeptRender;
+  /** Rendered objects whose content hash a seed gave, since the last call (the diff's hash memo takes them). */
+  takeKnownHashes?(): Array<[Record<string, unknown>, string]>;
+}
+
+/** renderFleet with placeFleet's `details: false`: what the reconciler's renderer gives, rendered whole. */
+export function renderFleetLean(input: RenderInput): RenderResult {
+  const { model, sink, placements, hpaBounds, rctx } = placeFleet(input, { details: false });
+  const rendered: RenderedObject[] = [];
+  for (const p of placements) {
+    if (p.clusters.length === 0) continue;
+    const key = versionedKey(p.resource);
+    const resource = rctx.byKey.get(key)!;
+    rendered.push(...renderPlacement(rctx, resource, p, overridesFor(rctx, resource), hpaBounds.get(key), input.revision, sink));
+  }
+  const manifests = assembleManifests(rctx, rendered, input.revision);
+  return { revision: input.revision, clusters: clusterSummaries(model), placements, manifests, diagnostics: sink.sorted(), model };
 }
 
 /** Renders the whole current file set on every update: correct, not incremental. */
 export class FullRenderer implements FleetRenderer {
   private readonly current = new Map<string, SourceFile>();
+
+  /** `details: false` renders as the reconciler's renderer does (renderFleetLean). */
+  constructor(private readonly options: { details?: boolean } = {}) {}
 
   update(input: {
     revision: string;
@@ -44,7 +87,8 @@ export class FullRenderer implements FleetRenderer {
       if (c.text === null) this.current.delete(c.path);
       else this.current.set(c.path, fileOfChange({ ...c, text: c.text }));
     }
-    const result = renderFleet({ files: this.files(), revision: input.revision, previous: input.previous });
+    const render = this.options.details === false ? renderFleetLean : renderFleet;
+    const result = render({ files: this.files(), revision: input.revision, previous: input.previous });
     const objects = Object.values(result.manifests).reduce((n, l) => n + l.length, 0);
     return {
       ...result,
@@ -57,7 +101,7 @@ export class FullRenderer implements FleetRenderer {
   }
 }
 
-/** The renderer the reconciler uses: the incremental engine, starting from an earlier process's parses when given. */
-export function createFleetRenderer(seeds: Iterable<ParsedFileRecord> = []): FleetRenderer {
-  return new IncrementalRenderer(seeds);
+/** The reconciler's renderer: the incremental engine without details, from an earlier process's parses and seeds when given. */
+export function createFleetRenderer(parsed: KeptParses = []): FleetRenderer {
+  return new IncrementalRenderer(parsed, { details: false, seeds: parsed.seeds ?? null });
 }

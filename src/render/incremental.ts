@@ -46,9 +46,36 @@ import {
   type RenderedObject,
   type RenderResult,
 } from './render-fleet.js';
-import { SourceCache, type FileChange, type ParsedFileRecord } from './incremental/sources.js';
+import { jsonExact, SourceCache, type FileChange, type ParsedFileRecord } from './incremental/sources.js';
+import {
+  fingerprint,
+  manifestLocations,
+  resolveSeeds,
+  type RenderSeed,
+  type RendererSeeds,
+  type ResolvedSeeds,
+  type ScheduleSeed,
+} from './incremental/seeds.js';
 
 export type { FileChange, ParsedFileRecord } from './incremental/sources.js';
+export type { RendererSeeds } from './incremental/seeds.js';
+
+/** How a renderer is made. */
+export interface IncrementalOptions {
+  /**
+   * false: placements keep no per-cluster verdicts and explanation steps (as placeFleet's
+   * `details: false`); only then are schedule seeds kept and used, since a seed carries none.
+   */
+  details?: boolean;
+  /** What an earlier process's renderer kept (keep()), for the parses given with them. */
+  seeds?: RendererSeeds | null;
+}
+
+/** What a renderer keeps for a later process: its parses and the seeds that name their manifests. */
+export interface KeptRender {
+  parsed: ParsedFileRecord[];
+  seeds: RendererSeeds | null;
+}
 
 /** What one update recomputed. */
 export interface IncrementalStats {
@@ -60,6 +87,8 @@ export interface IncrementalStats {
   rerenderedObjects: number;
   /** Nothing was reused: the first update, after reset(), or a revision parsed whole. */
   full: boolean;
+  /** Rendered objects whose content hash an earlier process's seed gave (takeKnownHashes). */
+  knownHashes: number;
 }
 
 /** Input of one update. */
@@ -106,9 +135,13 @@ interface RenderEntry {
   diagnostics: Diagnostic[];
   /** An input changed: render again. */
   stale: boolean;
+  /** An earlier process's seed for this resource, checked once the entry is rendered. */
+  seed?: RenderSeed;
 }
 
 const NO_PREVIOUS: ReadonlyMap<string, PreviousPlacement> = new Map();
+/** Verdicts and steps not kept (details: false): one frozen empty list, as placeFleet's. */
+const NOTHING_KEPT = Object.freeze([]) as unknown as never[];
 
 /** A policy as scheduling sees it: everything but where it is declared (scheduling never reports at a policy). */
 function propagationFingerprint(p: PropagationPolicy): string {
@@ -116,15 +149,20 @@ function propagationFingerprint(p: PropagationPolicy): string {
   return JSON.stringify(rest);
 }
 
-/** What a claim contributes to a placement: the policy (by content) or fleet, or why there is none. */
+/**
+ * What a claim contributes to a placement: the policy (by content) or fleet, or why there is none;
+ * as a digest, since every resource a policy claims keeps one (and so does the render index).
+ */
 function claimSignature(claim: Claim, fingerprints: ReadonlyMap<PropagationPolicy, string>): string {
   switch (claim.kind) {
     case 'policy':
-      return `policy\u0000${claim.policy.kind}/${claim.policy.namespace}/${claim.policy.name}\u0000${fingerprints.get(claim.policy)}`;
+      return fingerprint(
+        `policy\u0000${claim.policy.kind}/${claim.policy.namespace}/${claim.policy.name}\u0000${fingerprints.get(claim.policy)}`,
+      );
     case 'fleet':
-      return `fleet\u0000${claim.fleet.namespace}/${claim.fleet.name}`;
+      return fingerprint(`fleet\u0000${claim.fleet.namespace}/${claim.fleet.name}`);
     default:
-      return `none\u0000${claim.reason}`;
+      return fingerprint(`none\u0000${claim.reason}`);
   }
 }
 
@@ -145,6 +183,9 @@ function samePrevious(a: PreviousPlacement | undefined, b: PreviousPlacement | u
 class Epoch {
   private sig: string | null = null;
   value = 0;
+  get signature(): string | null {
+    return this.sig;
+  }
   observe(sig: string): void {
     if (sig !== this.sig) {
       this.sig = sig;
@@ -173,13 +214,25 @@ export class IncrementalRenderer {
   /** The last result's manifests per cluster, and the Namespace manifests they were assembled with. */
   private outputs = new Map<string, Record<string, unknown>[]>();
   private namespaces: Manifest[] = [];
+  private readonly details: boolean;
+  /** An earlier process's seeds, used by the first update only; whether its fingerprints match this revision's. */
+  private pending: ResolvedSeeds | null = null;
+  private seedMatch = { clusters: false, claims: false };
+  /** Objects rendered under the very inputs of a render seed, with the content hash it gives. */
+  private known: Array<[Record<string, unknown>, string]> = [];
+  private seedDigests = new Map<string, string>();
+  /** Per override policy file: its version and a digest of its content (what override signatures name it by). */
+  private fileIds = new Map<string, { version: number; id: string }>();
 
   /**
-   * `seeds`: an earlier process's parses (parsedFiles()); the first update parses only the files
+   * `parsed`: an earlier process's parses (parsedFiles()); the first update parses only the files
    * whose text differs from theirs. The result is the same, since a seed is a parse of that very text.
    */
-  constructor(seeds: Iterable<ParsedFileRecord> = []) {
-    this.sources = new SourceCache(seeds);
+  constructor(parsed: Iterable<ParsedFileRecord> = [], options: IncrementalOptions = {}) {
+    const records = [...parsed];
+    this.sources = new SourceCache(records);
+    this.details = options.details ?? true;
+    if (options.seeds && !this.details) this.pending = resolveSeeds(options.seeds, records);
   }
 
   /** Every current file's parse that can be kept for a later process (see SourceCache.records). */
@@ -187,9 +240,68 @@ export class IncrementalRenderer {
     return this.sources.records();
   }
 
+  /**
+   * The parses and the seeds a later process may start from. Seeds are kept only without details,
+   * only for resources whose manifest is one of these parses' (a revision parsed whole has none),
+   * and only when JSON carries them exactly. `hashOf` is the diff's content hash.
+   */
+  keep(hashOf: (object: Record<string, unknown>) => string): KeptRender {
+    const parsed = this.sources.records();
+    if (this.details || !this.started || this.clusters.signature === null || this.claims.signature === null) return { parsed, seeds: null };
+    const at = manifestLocations(parsed);
+    const schedules: ScheduleSeed[] = [];
+    for (const [key, e] of this.schedules) {
+      const where = at.get(e.manifest);
+      if (!where || (e.result === null && !e.follower) || e.claimEpoch !== this.claims.value) continue;
+      if (!e.follower && e.clusterEpoch !== this.clusters.value) continue;
+      const seed: ScheduleSeed = {
+        key,
+        ...where,
+        claimSig: e.claimSig,
+        claimSticky: e.claimSticky,
+        claimPrevious: e.claimPrevious ?? null,
+        claimRecord: e.claimRecord ?? null,
+        follower: e.follower,
+        previous: e.previous ?? null,
+        result: e.follower ? null : e.result,
+        diagnostics: e.diagnostics,
+      };
+      if (jsonExact(seed)) schedules.push(seed);
+    }
+    const renders: RenderSeed[] = [];
+    for (const [key, e] of this.renders) {
+      const where = at.get(e.manifest);
+      if (!where || e.stale || e.clusterEpoch !== this.clusters.value || e.overrideEpoch !== this.overrides.value) continue;
+      // Signatures as digests: an override policy's content would otherwise be kept once per resource it selects.
+      const [placementSig, overrideSig, boundsSig] = [e.placementSig, e.overrideSig, e.boundsSig].map(fingerprint) as [
+        string,
+        string,
+        string,
+      ];
+      renders.push({ key, ...where, placementSig, overrideSig, boundsSig, objects: e.objects.map((r) => [r.cluster, hashOf(r.object)]) });
+    }
+    return {
+      parsed,
+      seeds: { clusters: fingerprint(this.clusters.signature), claims: fingerprint(this.claims.signature), schedules, renders },
+    };
+  }
+
+  /**
+   * The objects the last updates rendered under the very inputs of an earlier process's render seed,
+   * with the content hash that seed recorded for each (then forgotten: the caller memoizes them).
+   */
+  takeKnownHashes(): Array<[Record<string, unknown>, string]> {
+    const out = this.known;
+    this.known = [];
+    return out;
+  }
+
   /** Forgets everything: the next update must carry every file. */
   reset(): void {
     this.sources = new SourceCache();
+    // File versions start again with the new cache: ids cached by version would name other texts.
+    this.fileIds = new Map();
+    this.pending = null;
     this.forgetDerived();
   }
 
@@ -203,6 +315,7 @@ export class IncrementalRenderer {
     this.started = false;
     this.outputs = new Map();
     this.namespaces = [];
+    this.known = [];
   }
 
   /** The current full file set (for fallbacks and tests), sorted by path. */
@@ -221,6 +334,9 @@ export class IncrementalRenderer {
       // A half-applied update leaves caches that disagree with each other; the files stay applied.
       this.forgetDerived();
       throw e;
+    } finally {
+      this.pending = null;
+      this.seedDigests = new Map();
     }
   }
 
@@ -234,6 +350,13 @@ export class IncrementalRenderer {
     const model = buildFleetModel(loaded.manifests, sink);
     const { policyPrints, overridePrints } = this.observeRevisionInputs(model);
     const generation = ++this.generation;
+    if (this.pending) {
+      this.seedMatch = {
+        clusters: fingerprint(this.clusters.signature!) === this.pending.clusters,
+        claims: fingerprint(this.claims.signature!) === this.pending.claims,
+      };
+    }
+    const knownBefore = this.known.length;
 
     const scheduled = this.scheduleResources(model, policyPrints, input.previous, input.revision, generation);
     const { sortedPlacements, hpaBounds } = completePlacements(model, scheduled.placements, scheduled.followers, sink);
@@ -260,6 +383,7 @@ export class IncrementalRenderer {
         rescheduled: scheduled.rescheduled,
         rerenderedObjects: rendered.rerenderedObjects,
         full: first || loaded.whole,
+        knownHashes: this.known.length - knownBefore,
       },
     };
   }
@@ -280,7 +404,7 @@ export class IncrementalRenderer {
     // Override problems are located in the policy's file, so its version is part of its content.
     const overridePrints = new Map<OverridePolicy, string>();
     for (const op of [...model.clusterOverridePolicies, ...model.overridePolicies])
-      overridePrints.set(op, `${JSON.stringify(op)}@${this.sources.version(op.source.file)}`);
+      overridePrints.set(op, `${JSON.stringify(op)}@${this.fileId(op.source.file)}`);
     this.overrides.observe([...overridePrints.values()].join('\n'));
     return { policyPrints, overridePrints };
   }
@@ -331,6 +455,10 @@ export class IncrementalRenderer {
       if (entry.result === null) {
         const rs = new DiagnosticSink(this.sources.locate);
         entry.result = placeResource(ctx, resource, claim ?? claimFor(ctx, resource, previousMap, revision), prev, rs);
+        if (!this.details) {
+          entry.result.verdicts = NOTHING_KEPT;
+          entry.result.explanation = NOTHING_KEPT;
+        }
         entry.diagnostics = rs.items;
         entry.clusterEpoch = this.clusters.value;
         entry.previous = prev;
@@ -358,10 +486,67 @@ export class IncrementalRenderer {
     return entry.result;
   }
 
+  /**
+   * A schedule entry from an earlier process's seed for this very manifest object: its epochs are
+   * current when the revision's fingerprints are the seed's, so the usual checks decide the rest.
+   */
+  private seededSchedule(seed: ScheduleSeed, resource: Manifest): ScheduleEntry {
+    return {
+      manifest: resource,
+      generation: 0,
+      claimEpoch: this.seedMatch.claims ? this.claims.value : -1,
+      claimSig: seed.claimSig,
+      claimPrevious: seed.claimPrevious ?? undefined,
+      claimSticky: seed.claimSticky,
+      claimRecord: seed.claimRecord ?? undefined,
+      follower: seed.follower,
+      clusterEpoch: this.seedMatch.clusters ? this.clusters.value : -1,
+      previous: seed.previous ?? undefined,
+      result: seed.result,
+      diagnostics: seed.diagnostics,
+    };
+  }
+
+  /**
+   * An entry rendered from its seed's very inputs (manifest, signatures, clusters) rendered the
+   * objects the seed hashed: each object gets the seed's content hash, so the diff need not compute it.
+   */
+  private checkRenderSeed(entry: RenderEntry, boundsSig: string): void {
+    const seed = entry.seed!;
+    delete entry.seed;
+    if (!this.seedMatch.clusters || seed.objects.length !== entry.objects.length) return;
+    const digest = (sig: string) => {
+      // Resources placed alike share their signatures: each is hashed once per update.
+      let d = this.seedDigests.get(sig);
+      if (d === undefined) this.seedDigests.set(sig, (d = fingerprint(sig)));
+      return d;
+    };
+    if (seed.placementSig !== digest(entry.placementSig) || seed.overrideSig !== digest(entry.overrideSig)) return;
+    if (seed.boundsSig !== digest(boundsSig)) return;
+    if (!entry.objects.every((r, i) => r.cluster === seed.objects[i]![0])) return;
+    entry.objects.forEach((r, i) => this.known.push([r.object, seed.objects[i]![1]]));
+  }
+
+  /** A file's content as override signatures name it: the same in every process, changed whenever the file is. */
+  private fileId(path: string): string {
+    const version = this.sources.version(path);
+    let id = this.fileIds.get(path);
+    if (id?.version !== version) {
+      const f = this.sources.file(path);
+      id = { version, id: fingerprint(JSON.stringify([path, f?.text ?? null, f?.size ?? null, f?.problem ?? null])) };
+      this.fileIds.set(path, id);
+    }
+    return id.id;
+  }
+
   /** The resource's schedule entry, new when the resource is new or its manifest changed; marked as seen in `generation`. */
   private scheduleEntry(key: string, resource: Manifest, prev: PreviousPlacement | undefined, generation: number): ScheduleEntry {
     let entry = this.schedules.get(key);
-    if (entry === undefined || entry.manifest !== resource) {
+    const seed = entry === undefined ? this.pending?.schedules.get(resource) : undefined;
+    if (seed && seed.key === key) {
+      entry = this.seededSchedule(seed, resource);
+      this.schedules.set(key, entry);
+    } else if (entry === undefined || entry.manifest !== resource) {
       entry = {
         manifest: resource,
         generation,
@@ -413,6 +598,7 @@ export class IncrementalRenderer {
         entry.boundsSig = boundsSig;
         entry.clusterEpoch = this.clusters.value;
         entry.stale = false;
+        if (entry.seed) this.checkRenderSeed(entry, boundsSig);
         rerenderedObjects += entry.objects.length;
         for (const r of entry.objects) dirty.add(r.cluster);
       }
@@ -434,6 +620,7 @@ export class IncrementalRenderer {
     let entry = this.renders.get(key);
     if (entry === undefined || entry.manifest !== resource) {
       for (const r of entry?.objects ?? []) dirty.add(r.cluster);
+      const seed = entry === undefined ? this.pending?.renders.get(resource) : undefined;
       entry = {
         manifest: resource,
         generation,
@@ -446,6 +633,7 @@ export class IncrementalRenderer {
         objects: [],
         diagnostics: [],
         stale: true,
+        ...(seed && seed.key === key ? { seed } : {}),
       };
       this.renders.set(key, entry);
     }

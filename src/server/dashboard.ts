@@ -9,6 +9,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { Logger } from 'pino';
 import type { UnhealthyObject } from '../reconcile/context.js';
+import { previousOfRender } from '../reconcile/stages/render.js';
+import type { PreviousPlacement } from '../model/types.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { ReconcileStatus } from '../state/document.js';
 import { MAX_HISTORY, type HistoryEntry } from '../state/history.js';
@@ -20,6 +22,8 @@ import { listenOn } from './http.js';
 /** What the dashboard shows, read at each request (the reconciler's state after its last pass). */
 export interface DashboardSource {
   render(): RenderResult | null;
+  /** The previous placements render() was given (default: as the reconciler's render stage recorded them). */
+  previous?(): ReadonlyMap<string, PreviousPlacement> | undefined;
   status(): ReconcileStatus | null;
   /** The last pass's objects that are not Healthy (live clusters only). */
   unhealthy(): readonly UnhealthyObject[];
@@ -114,7 +118,8 @@ export async function startDashboard(opts: DashboardOptions): Promise<RunningDas
       const ref = url.searchParams.get('ref') ?? '';
       const p = render ? findRow(render, ref) : null;
       if (!render || !p) return json(res, 404, { error: `no resource ${ref} in the last render` });
-      return json(res, 200, workloadView(render, p, source.unhealthy()));
+      // Verdicts and steps are computed for this one resource, with the previous result its render was given.
+      return json(res, 200, workloadView(render, p, source.unhealthy(), source.previous?.() ?? previousOfRender(render)));
     }
     if (name === 'history') return json(res, 200, { entries: await source.history(MAX_HISTORY) });
     if (name === 'events') return res.req.method === 'HEAD' ? send(res, 200, '', 'text/event-stream') : openStream(res);

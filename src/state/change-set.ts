@@ -128,6 +128,15 @@ export function contentHash(o: Record<string, unknown>): string {
   return h;
 }
 
+/**
+ * Memoizes content hashes known without computing them: objects the renderer rendered from the very
+ * inputs of an earlier process's render seed, with the hash that process computed (a restart's
+ * first diff then compares hashes without serializing every object). A hash already known stays.
+ */
+export function rememberContentHashes(known: Iterable<[Record<string, unknown>, string]>): void {
+  for (const [o, h] of known) if (!contentHashes.has(o)) contentHashes.set(o, h);
+}
+
 /** The content hash of an applied object (computed once). */
 export function appliedHash(o: AppliedObject): string {
   o.hash ??= contentHash(o.object!);

@@ -3,13 +3,24 @@
 // the last pass read. Built with the functions `flotilla explain` and the renderer use
 // (policyContest, the placement's explanation, matchingOverridePolicies/applyOverrides), never
 // re-derived. Override values are not included: a plaintext or field overrider may carry a
-// secret, and the page shows which rule applied, not what it wrote.
-import type { ClusterVerdict, Manifest, PlacementResult } from '../model/types.js';
+// secret, and the page shows which rule applied, not what it wrote. The reconciler's placements
+// keep no verdicts and steps (src/reconcile/renderer.ts): the page schedules its one resource again
+// from the render's model and the previous result the render was given (placementDetails).
+import { DiagnosticSink } from '../model/diagnostics.js';
+import type { ClusterVerdict, Manifest, PlacementResult, PreviousPlacement } from '../model/types.js';
 import { describeRef, versionedKey } from '../objects/identity.js';
 import { applyOverrides } from '../override/apply.js';
 import { policyContest, type PolicyContest } from '../placement/contest.js';
 import { refOf } from '../placement/schedule.js';
-import { overridesFor, renderContext, type RenderResult } from '../render/render-fleet.js';
+import {
+  claimFor,
+  isHpaFollower,
+  overridesFor,
+  placeResource,
+  placementContext,
+  renderContext,
+  type RenderResult,
+} from '../render/render-fleet.js';
 import { explainRef, policyName, type CellHealth } from './matrix.js';
 
 export interface ClusterOverrides {
@@ -70,14 +81,41 @@ function overridesOf(render: RenderResult, p: PlacementResult, resource: Manifes
   return out;
 }
 
-/** The workload page of `p` in `render`; `unhealthy` from the last pass (empty without live clusters). */
+/**
+ * The verdicts and explanation steps of `p`, computed again for its one resource: scheduling is a
+ * pure function of the render's model, the resource and `previous` (the previous result the render
+ * was given), so it gives what the render computed before dropping them. HPA followers and
+ * dependencies' own lines are made after scheduling and kept in `p` whatever the details setting.
+ */
+export function placementDetails(
+  render: RenderResult,
+  p: PlacementResult,
+  resource: Manifest | undefined,
+  previous: ReadonlyMap<string, PreviousPlacement> | undefined,
+): { steps: string[]; verdicts: ClusterVerdict[] } {
+  if (!resource) return { steps: p.explanation, verdicts: p.verdicts };
+  const ctx = placementContext(render.model);
+  const claim = claimFor(ctx, resource, previous, render.revision);
+  if (isHpaFollower(resource, claim) || p.dependency?.attachedOnly) return { steps: p.explanation, verdicts: p.verdicts };
+  const own = placeResource(ctx, resource, claim, previous?.get(versionedKey(p.resource)), new DiagnosticSink());
+  // A dependency's placement is its own steps, then one line per referrer and the union (attachDependencies).
+  const added = p.dependency ? p.explanation.slice(-(p.dependency.requiredBy.length + 1)) : [];
+  return { steps: [...own.explanation, ...added], verdicts: own.verdicts };
+}
+
+/**
+ * The workload page of `p` in `render`; `unhealthy` from the last pass (empty without live
+ * clusters); `previous`: the previous result the render was given.
+ */
 export function workloadView(
   render: RenderResult,
   p: PlacementResult,
   unhealthy: readonly (CellHealth & { message?: string })[] = [],
+  previous?: ReadonlyMap<string, PreviousPlacement>,
 ): WorkloadView {
   const r = p.resource;
   const resource = render.model.resources.find((m) => versionedKey(refOf(m)) === versionedKey(r));
+  const { steps, verdicts } = placementDetails(render, p, resource, previous);
   // The unhealthy objects name theirs with describeRef (reconcile/stages/record.ts).
   const object = describeRef(r);
   return {
@@ -93,8 +131,8 @@ export function workloadView(
     affinityName: p.affinityName ?? null,
     error: p.error,
     policies: policyContest(render.model, p),
-    steps: p.explanation,
-    verdicts: p.verdicts,
+    steps,
+    verdicts,
     overrides: overridesOf(render, p, resource),
     health: unhealthy.filter((u) => u.object === object).map((u) => ({ cluster: u.cluster, health: u.health, message: u.message ?? '' })),
   };

@@ -74,7 +74,7 @@ describe('IncrementalRenderer', () => {
     const h = new Harness();
     const before = h.last.manifests['member-a']![0]!;
     const r = h.commitChanges([]);
-    expect(r.stats).toEqual({ reparsedFiles: 0, rescheduled: 0, rerenderedObjects: 0, full: false });
+    expect(r.stats).toEqual({ reparsedFiles: 0, rescheduled: 0, rerenderedObjects: 0, full: false, knownHashes: 0 });
     for (const list of Object.values(r.manifests))
       for (const o of list) expect((o.metadata as { annotations: Record<string, string> }).annotations[REVISION_ANNOTATION]).toBe('rev-1');
     // Untouched objects keep their identity (the reconciler's diff skips them without comparing).

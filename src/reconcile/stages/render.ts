@@ -8,6 +8,7 @@ import type { PlacementResult, PreviousPlacement } from '../../model/types.js';
 import { placementJson, previousOfPlacement } from '../../render/contract.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { versionedKey } from '../../objects/identity.js';
+import { rememberContentHashes } from '../../state/change-set.js';
 import type { FleetInfo } from '../../targets/target.js';
 import { withScope } from '../../validate/scope.js';
 import type { PassContext, ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
@@ -17,6 +18,14 @@ import type { FileChange, FleetRenderer, RenderStats } from '../renderer.js';
 import { renderedAt, type DesiredRecord } from '../revisions.js';
 
 const NO_PLACEMENTS: ReadonlyMap<string, PreviousPlacement> = new Map();
+
+/** The previous result each render was given (what the dashboard's workload page schedules its one resource with again). */
+const renderedFrom = new WeakMap<RenderResult, ReadonlyMap<string, PreviousPlacement>>();
+
+/** The previous placements `result` was rendered with (undefined: not a render of this stage). */
+export function previousOfRender(result: RenderResult): ReadonlyMap<string, PreviousPlacement> | undefined {
+  return renderedFrom.get(result);
+}
 
 export type Rendered = RenderResult & { stats: RenderStats };
 
@@ -86,6 +95,9 @@ export function render(ctx: PassContext, state: ReconcilerState, changes: readon
   const previous = ctx.live?.previousForRender(base, evicted) ?? base;
   // The scope is judged before anything is written: a refused object makes the revision Invalid (checkRevision).
   const result = withScope(r.renderer.update({ revision: head, changes, previous }), ctx.config.scope);
+  // Objects rendered from an earlier process's seeds come with their content hash: the diff compares it as is.
+  rememberContentHashes(r.renderer.takeKnownHashes?.() ?? []);
+  renderedFrom.set(result, previous);
   state.revisions = renderedAt(state.revisions, head);
   r.evicted = [...evicted];
   r.last = { result, desired, evicted: key };

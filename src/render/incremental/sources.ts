@@ -80,7 +80,7 @@ export interface ParsedFileRecord {
 }
 
 /** Whether JSON.parse(JSON.stringify(value)) gives back `value` exactly: plain data, finite numbers (no -0), no undefined. */
-function jsonExact(value: unknown): boolean {
+export function jsonExact(value: unknown): boolean {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
   if (typeof value === 'number') return Number.isFinite(value) && !Object.is(value, -0);
   if (Array.isArray(value)) {
@@ -169,6 +169,11 @@ export class SourceCache {
   /** The current files, sorted by path like readFleetDirectory and readRevisionFiles. */
   files(): SourceFile[] {
     return this.paths().map((p) => this.entries.get(p)!.file);
+  }
+
+  /** The current file at `path`, if any. */
+  file(path: string): SourceFile | undefined {
+    return this.entries.get(path)?.file;
   }
 
   /** The version of a file (0 if absent): changes whenever its text does. */

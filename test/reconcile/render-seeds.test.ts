@@ -1,0 +1,102 @@
+// The render index's seeds (src/reconcile/render-seeds.ts, src/render/incremental/seeds.ts): a new
+// process reuses the placements and knows the content hashes an earlier one computed, so a
+// one-file commit after a restart schedules and hashes about what the commit touched — and the pass
+// is byte for byte the one a restart without the index makes. An index another flotilla version
+// wrote is not used.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
+import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
+import { renderIndexFile } from '../../src/reconcile/render-index.js';
+import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor } from './harness.js';
+
+afterAll(cleanupRepos);
+
+const CLUSTERS = ['c1', 'c2', 'c3'];
+const cm = (name: string, value: string) => configMapYaml(name).replace('{k: v}', `{k: ${value}}`);
+
+/** One pass of a new reconciler (a new process) over `base`. */
+async function pass(base: string, day: number) {
+  const loaded = configFrom(await fs.readFile(path.join(base, 'flotilla.yaml'), 'utf8'), base);
+  const logs = captureLogger();
+  const fsAdapter = countingFs();
+  const { reconciler } = await reconcilerFor(loaded, { clock: fakeClock(Date.UTC(2024, 0, day)), fs: fsAdapter, log: logs.log });
+  const outcome = await reconciler.reconcileOnce();
+  const lines = logs.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    outcome,
+    fromIndex: lines.find((l) => l.msg === 'restored state from the status branch')?.fromIndex ?? null,
+    problem: (lines.find((l) => String(l.msg).startsWith('render index not used'))?.problem as string | undefined) ?? null,
+    writes: fsAdapter.writes.map((w) => path.relative(path.join(base, 'out'), w)).sort(),
+  };
+}
+
+const indexPath = (base: string) =>
+  renderIndexFile(path.join(base, 'cache'), { url: './repo', branch: 'main', path: '' }, 'flotilla-status');
+
+async function result(base: string) {
+  const repo = path.join(base, 'repo');
+  const show = async (file: string) => (await git(repo, 'show', `flotilla-status:${file}`)).split(base).join('<base>');
+  return {
+    status: await show('status.yaml'),
+    manifests: await git(repo, 'rev-parse', 'flotilla-status:manifests'),
+    out: await readTree(path.join(base, 'out')),
+  };
+}
+
+/** 3 clusters, 20 ConfigMaps: a first pass, then a one-file commit and its pass, each in a new process. */
+async function steadyFleet(): Promise<string> {
+  const files: Record<string, string> = { 'fleet.yaml': duplicatedFleet(CLUSTERS) };
+  for (let i = 0; i < 20; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, 'v1');
+  const repo = await makeRepo(files);
+  const base = await makeTempDir('flotilla-seeds-');
+  await fs.rename(repo.dir, path.join(base, 'repo'));
+  await fs.writeFile(path.join(base, 'flotilla.yaml'), 'source: {url: ./repo, cacheDir: cache}\ntargets:\n  - directory: {path: out}\n');
+  expect((await pass(base, 1)).outcome.phase).toBe('Synced');
+  await commitFiles(path.join(base, 'repo'), { 'cm-0.yaml': cm('cm-0', 'v2') }, 'first edit');
+  expect((await pass(base, 2)).outcome.phase).toBe('Synced');
+  return base;
+}
+
+describe('render index seeds', () => {
+  it('a restart then a one-file commit reschedules and rehashes only that resource, and equals a restart without the index', async () => {
+    const base = await steadyFleet();
+    await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
+    const without = await makeTempDir('flotilla-seeds-copy-');
+    await fs.cp(base, without, { recursive: true });
+    await fs.rm(indexPath(without));
+
+    const a = await pass(base, 3);
+    const b = await pass(without, 3);
+    expect(a.fromIndex).toBe(true);
+    expect(a.outcome.counts).toEqual({ created: 0, configured: 3, unchanged: 57, deleted: 0 });
+    expect(b.outcome.counts).toEqual(a.outcome.counts);
+    expect(a.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
+    // Only the committed resource is scheduled again; the other 19 resources' 57 objects come with their hash.
+    expect(a.outcome.renderStats).toMatchObject({ reparsedFiles: 1, rescheduled: 1, knownHashes: 57 });
+    expect(b.outcome.renderStats).toMatchObject({ rescheduled: 20 });
+    expect(await result(base)).toEqual(await result(without));
+  });
+
+  it('another flotilla version’s index is not used: the pass reads the status branch, rewrites only the committed file', async () => {
+    const base = await steadyFleet();
+    // The index as another version would write it: a valid checksum, another version in its seeds.
+    const [header, body] = gunzipSync(await fs.readFile(indexPath(base)))
+      .toString('utf8')
+      .split('\n', 2) as [string, string];
+    const doc = JSON.parse(body) as { seeds: { flotilla: string } };
+    doc.seeds.flotilla = '0.0.0-other';
+    const other = JSON.stringify(doc);
+    const h = { ...(JSON.parse(header) as object), sha256: createHash('sha256').update(other).digest('hex') };
+    await fs.writeFile(indexPath(base), gzipSync(`${JSON.stringify(h)}\n${other}`));
+    await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
+    const a = await pass(base, 3);
+    expect(a.fromIndex).toBe(false);
+    expect(a.problem).toMatch(/written by flotilla 0\.0\.0-other/);
+    expect(a.outcome.renderStats).toMatchObject({ reparsedFiles: 21, rescheduled: 20 });
+    expect(a.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
+  });
+});
