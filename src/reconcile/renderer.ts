@@ -11,20 +11,9 @@
 // (src/view/workload.ts).
 import type { SourceFile } from '../load/parse.js';
 import type { PreviousPlacement } from '../model/types.js';
-import { versionedKey } from '../objects/identity.js';
 import { IncrementalRenderer, type KeptRender, type RendererSeeds } from '../render/incremental.js';
 import { fileOfChange, type FileChange, type ParsedFileRecord } from '../render/incremental/sources.js';
-import {
-  assembleManifests,
-  clusterSummaries,
-  overridesFor,
-  placeFleet,
-  renderFleet,
-  renderPlacement,
-  type RenderedObject,
-  type RenderInput,
-  type RenderResult,
-} from '../render/render-fleet.js';
+import { renderFleet, type RenderInput, type RenderResult } from '../render/render-fleet.js';
 
 /** One file of a new revision (the engine's own type): `text: null` means the file is gone. */
 export type { FileChange };
@@ -59,16 +48,7 @@ export interface FleetRenderer {
 
 /** renderFleet with placeFleet's `details: false`: what the reconciler's renderer gives, rendered whole. */
 export function renderFleetLean(input: RenderInput): RenderResult {
-  const { model, sink, placements, hpaBounds, rctx } = placeFleet(input, { details: false });
-  const rendered: RenderedObject[] = [];
-  for (const p of placements) {
-    if (p.clusters.length === 0) continue;
-    const key = versionedKey(p.resource);
-    const resource = rctx.byKey.get(key)!;
-    rendered.push(...renderPlacement(rctx, resource, p, overridesFor(rctx, resource), hpaBounds.get(key), input.revision, sink));
-  }
-  const manifests = assembleManifests(rctx, rendered, input.revision);
-  return { revision: input.revision, clusters: clusterSummaries(model), placements, manifests, diagnostics: sink.sorted(), model };
+  return renderFleet(input, { details: false });
 }
 
 /** Renders the whole current file set on every update: correct, not incremental. */

@@ -140,8 +140,6 @@ interface RenderEntry {
 }
 
 const NO_PREVIOUS: ReadonlyMap<string, PreviousPlacement> = new Map();
-/** Verdicts and steps not kept (details: false): one frozen empty list, as placeFleet's. */
-const NOTHING_KEPT = Object.freeze([]) as unknown as never[];
 
 /** A policy as scheduling sees it: everything but where it is declared (scheduling never reports at a policy). */
 function propagationFingerprint(p: PropagationPolicy): string {
@@ -421,7 +419,7 @@ export class IncrementalRenderer {
     revision: string,
     generation: number,
   ): { placements: Map<string, PlacementResult>; followers: Manifest[]; diagnostics: Diagnostic[][]; rescheduled: number } {
-    const ctx = placementContext(model);
+    const ctx = placementContext(model, { details: this.details });
     const placements = new Map<string, PlacementResult>();
     const followers: Manifest[] = [];
     const diagnostics: Diagnostic[][] = [];
@@ -455,10 +453,6 @@ export class IncrementalRenderer {
       if (entry.result === null) {
         const rs = new DiagnosticSink(this.sources.locate);
         entry.result = placeResource(ctx, resource, claim ?? claimFor(ctx, resource, previousMap, revision), prev, rs);
-        if (!this.details) {
-          entry.result.verdicts = NOTHING_KEPT;
-          entry.result.explanation = NOTHING_KEPT;
-        }
         entry.diagnostics = rs.items;
         entry.clusterEpoch = this.clusters.value;
         entry.previous = prev;

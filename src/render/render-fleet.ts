@@ -135,9 +135,9 @@ export function placeFleet(input: RenderInput, options: { details?: boolean } = 
   return { revision: input.revision, model, sink, placements: sortedPlacements, hpaBounds, rctx: renderContext(model) };
 }
 
-/** Renders a fleet revision: load, claim, schedule, override, render. */
-export function renderFleet(input: RenderInput): RenderResult {
-  const { model, sink, placements, hpaBounds, rctx } = placeFleet(input);
+/** Renders a fleet revision: load, claim, schedule, override, render (`details` as placeFleet's). */
+export function renderFleet(input: RenderInput, options: { details?: boolean } = {}): RenderResult {
+  const { model, sink, placements, hpaBounds, rctx } = placeFleet(input, options);
   const rendered: RenderedObject[] = [];
   for (const p of placements) {
     if (p.clusters.length === 0) continue;
