@@ -1,7 +1,8 @@
 // The file-system adapter of the directory target: the few operations it needs, so tests can
 // count writes or inject failures, and nothing else of node:fs leaks into the target.
 import { constants } from 'node:fs';
-import { lstat, mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What a path names, without following a symbolic link there. */
@@ -22,6 +23,11 @@ export interface TargetFs {
   exists(file: string): Promise<boolean>;
   /** What is at `file` without following a symbolic link (lstat), or null when nothing is. */
   entryKind(file: string): Promise<EntryKind | null>;
+  /**
+   * The entries of a folder with their kinds as lstat would say (a link is 'symlink'), read in
+   * one call; null when there is no folder at `dir`.
+   */
+  listFolder(dir: string): Promise<Map<string, EntryKind> | null>;
 }
 
 // O_NOFOLLOW makes the open fail (ELOOP) when the last path segment is a symbolic link, so a
@@ -30,6 +36,10 @@ export interface TargetFs {
 const WRITE_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
 
 const missing = (e: unknown) => (e as { code?: string }).code === 'ENOENT';
+
+function direntKind(d: Dirent): EntryKind {
+  return d.isSymbolicLink() ? 'symlink' : d.isFile() ? 'file' : d.isDirectory() ? 'directory' : 'other';
+}
 
 /** The real file system. */
 export const nodeTargetFs: TargetFs = {
@@ -87,6 +97,15 @@ export const nodeTargetFs: TargetFs = {
     try {
       const s = await lstat(file);
       return s.isSymbolicLink() ? 'symlink' : s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+    } catch (e) {
+      if (missing(e) || (e as { code?: string }).code === 'ENOTDIR') return null;
+      throw e;
+    }
+  },
+  async listFolder(dir) {
+    try {
+      // Node lstat()s an entry whose type the file system does not report, so kinds never follow a link.
+      return new Map((await readdir(dir, { withFileTypes: true })).map((d) => [d.name, direntKind(d)]));
     } catch (e) {
       if (missing(e) || (e as { code?: string }).code === 'ENOTDIR') return null;
       throw e;
