@@ -234,6 +234,7 @@ export class DirectoryTarget implements Target {
 
   /** Writes (or adopts) one file; throws its I/O error. */
   private async writeOne(p: string, oid: string, text: string, inventory: Map<string, string>, progress: ApplyProgress): Promise<void> {
+    if (!inventory.has(p) && (await this.createNew(p, oid, text, inventory, progress))) return;
     const at = await this.inspect(p);
     let reason = at.refusal ?? (at.kind === 'directory' || at.kind === 'other' ? 'something other than a file is there' : null);
     if (reason === null && !inventory.has(p) && at.kind === 'file') {
@@ -267,6 +268,27 @@ export class DirectoryTarget implements Target {
     progress.changed = true;
     if (existed) progress.configured++;
     else progress.created++;
+  }
+
+  /**
+   * A file flotilla has not written, created only if nothing is at its path (O_EXCL: no lstat of
+   * the file first, the kernel checks and creates in one step), once its folders are checked.
+   * False when something is there or a folder is refused: writeOne's checks then say what and why.
+   */
+  private async createNew(p: string, oid: string, text: string, inventory: Map<string, string>, progress: ApplyProgress): Promise<boolean> {
+    if (!this.inside(p) || (await this.checkFolders(path.posix.dirname(p))).refusal !== null) return false;
+    try {
+      await this.fs.writeFile(this.abs(p), text, { exclusive: true });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EEXIST') return false;
+      await this.recordFailedWrite(p, false, inventory, progress);
+      throw e;
+    }
+    inventory.set(p, oid);
+    progress.done.add(p);
+    progress.changed = true;
+    progress.created++;
+    return true;
   }
 
   /**
@@ -368,23 +390,31 @@ export class DirectoryTarget implements Target {
    */
   private async inspect(p: string): Promise<{ kind: EntryKind | null; refusal: string | null }> {
     if (!this.inside(p)) return { kind: null, refusal: `it resolves outside ${this.root}` };
-    const segments = p.split('/');
+    const folders = await this.checkFolders(path.posix.dirname(p));
+    if (folders.refusal !== null || folders.missing) return { kind: null, refusal: folders.refusal };
+    const kind = await this.fs.entryKind(path.join(this.root, p));
+    if (kind === 'symlink') return { kind, refusal: linkRefusal(p, this.root) };
+    return { kind, refusal: null };
+  }
+
+  /**
+   * The folders of layout folder `dir` (`.` for the root), each checked with lstat from the root
+   * down (a real folder is remembered for the rest of the apply): a refusal at a symbolic link or
+   * something other than a folder; `missing` when one does not exist (nothing below it does).
+   */
+  private async checkFolders(dir: string): Promise<{ refusal: string | null; missing: boolean }> {
+    if (dir === '.' || this.safeFolders.has(dir)) return { refusal: null, missing: false };
     let rel = '';
-    for (let i = 0; i < segments.length; i++) {
-      rel = rel === '' ? segments[i]! : `${rel}/${segments[i]}`;
-      const last = i === segments.length - 1;
-      if (!last && this.safeFolders.has(rel)) continue;
+    for (const segment of dir.split('/')) {
+      rel = rel === '' ? segment : `${rel}/${segment}`;
+      if (this.safeFolders.has(rel)) continue;
       const kind = await this.fs.entryKind(path.join(this.root, rel));
-      if (kind === 'symlink')
-        return {
-          kind: 'symlink',
-          refusal: `${rel} is a symbolic link; flotilla never writes or deletes through one (it may point outside ${this.root})`,
-        };
-      if (last || kind === null) return { kind: last ? kind : null, refusal: null };
-      if (kind !== 'directory') return { kind: null, refusal: `${rel} is not a folder` };
+      if (kind === 'symlink') return { refusal: linkRefusal(rel, this.root), missing: false };
+      if (kind === null) return { refusal: null, missing: true };
+      if (kind !== 'directory') return { refusal: `${rel} is not a folder`, missing: false };
       this.safeFolders.add(rel);
     }
-    return { kind: null, refusal: null };
+    return { refusal: null, missing: false };
   }
 
   private inside(p: string): boolean {
@@ -428,6 +458,10 @@ function isSuspendedText(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+function linkRefusal(rel: string, root: string): string {
+  return `${rel} is a symbolic link; flotilla never writes or deletes through one (it may point outside ${root})`;
 }
 
 /** One line naming the failed objects and why (the first few; a count for the rest). */

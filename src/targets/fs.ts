@@ -13,8 +13,11 @@ export interface TargetFs {
   readFile(file: string): Promise<string | null>;
   /** The file's bytes, or null when it does not exist (to compare contents exactly). */
   readBytes(file: string): Promise<Uint8Array | null>;
-  /** Writes a file, creating its folders; never writes through a symbolic link at `file`. */
-  writeFile(file: string, text: string): Promise<void>;
+  /**
+   * Writes a file, creating its folders; never writes through a symbolic link at `file`. With
+   * `exclusive`, only creates it: fails with EEXIST when anything (a file, a folder, a link) is there.
+   */
+  writeFile(file: string, text: string, opts?: { exclusive?: boolean }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Removes a file (a symbolic link itself, never what it points to); a missing file is not an error. */
   removeFile(file: string): Promise<void>;
@@ -34,6 +37,8 @@ export interface TargetFs {
 // link planted where flotilla writes can never redirect the write. It is 0 where the platform
 // lacks it (Windows); the directory target checks every segment with lstat before writing anyway.
 const WRITE_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
+// O_EXCL: the kernel checks that nothing is there and creates the file in one step.
+const CREATE_ONLY = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 const missing = (e: unknown) => (e as { code?: string }).code === 'ENOENT';
 
@@ -59,15 +64,16 @@ export const nodeTargetFs: TargetFs = {
       throw e;
     }
   },
-  async writeFile(file, text) {
+  async writeFile(file, text, opts) {
+    const flag = opts?.exclusive ? CREATE_ONLY : WRITE_NOFOLLOW;
     // Folders are created only when missing: most writes go to an existing folder, and a
     // mkdir per file doubled the cost of a full reconcile.
     try {
-      await writeFile(file, text, { flag: WRITE_NOFOLLOW });
+      await writeFile(file, text, { flag });
     } catch (e) {
       if (!missing(e)) throw e;
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text, { flag: WRITE_NOFOLLOW });
+      await writeFile(file, text, { flag });
     }
   },
   rename: (from, to) => rename(from, to),
