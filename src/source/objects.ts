@@ -5,11 +5,10 @@
 // tree is (isomorphic-git's writeTree writes one level at a time).
 import fs from 'node:fs';
 import path from 'node:path';
-import { deflateSync } from 'node:zlib';
 import git from 'isomorphic-git';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { isFleetFilePath } from './git-revision.js';
-import { objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
+import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
 
 const SYMLINK_MODE = '120000';
 /** Suffix of temporary object files: unique within this process. */
@@ -25,13 +24,9 @@ const PACK_MIN_OBJECTS = 512;
 /** Loose object files written at once: file-system latency overlaps. */
 const LOOSE_CONCURRENCY = 16;
 
-function blobBody(text: string | Uint8Array): Buffer {
-  return typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text);
-}
-
 /** Git's blob oid of a text: what writeBlob returns for it, computed without writing (the change set's file oids). */
 export function blobOid(text: string | Uint8Array): string {
-  return objectOid('blob', blobBody(text));
+  return objectOid('blob', typeof text === 'string' ? text : Buffer.from(text));
 }
 
 /** Author/committer of commits flotilla writes. */
@@ -70,12 +65,15 @@ export class ObjectStore {
     return (await this.writeBlobs([text]))[0]!;
   }
 
-  /** Writes many blobs; oids in input order. */
-  async writeBlobs(texts: ReadonlyArray<string | Uint8Array>): Promise<string[]> {
+  /**
+   * Writes many blobs; oids in input order. With `oids` (what the caller computed for each text),
+   * each is checked as its text is stored, and a text that does not hash to its oid throws.
+   */
+  async writeBlobs(texts: ReadonlyArray<string | Uint8Array>, oids?: readonly string[]): Promise<string[]> {
     return this.writeObjects(
-      texts.map((t) => {
-        const body = blobBody(t);
-        return { type: 'blob', body, oid: objectOid('blob', body) };
+      texts.map((t, i) => {
+        const body = typeof t === 'string' ? t : Buffer.from(t);
+        return oids ? { type: 'blob', body, oid: oids[i]!, check: true } : { type: 'blob', body, oid: objectOid('blob', body) };
       }),
     );
   }
@@ -86,18 +84,25 @@ export class ObjectStore {
    * object (a full reconcile writes one blob per rendered object). A large batch becomes one pack
    * (packfile.ts); a small one loose objects — zlib("<type> <size>\0<body>") at
    * objects/<2 hex>/<38 hex>, written to a temporary file and renamed into place, so a crash never
-   * leaves a truncated object.
+   * leaves a truncated object. An object not stored (present already, or twice in the batch) is
+   * still checked when its oid is the caller's.
    */
   async writeObjects(objects: readonly RawObject[]): Promise<string[]> {
     const unique = new Map<string, RawObject>();
-    for (const o of objects) unique.set(o.oid, o);
+    const skipped: RawObject[] = [];
+    for (const o of objects) {
+      if (unique.has(o.oid)) skipped.push(o);
+      else unique.set(o.oid, o);
+    }
     const packed = await this.packed.lookup();
-    const fresh = [...unique.values()].filter((o) => !packed(o.oid));
+    const fresh: RawObject[] = [];
+    for (const o of unique.values()) (packed(o.oid) ? skipped : fresh).push(o);
     if (fresh.length >= PACK_MIN_OBJECTS) {
       const loose = await this.looseOids(fresh);
+      const toPack = fresh.filter((o) => !loose.has(o.oid) || (skipped.push(o), false));
       await writePacks(
         this.gitdir,
-        fresh.filter((o) => !loose.has(o.oid)).sort((a, b) => (a.oid < b.oid ? -1 : 1)),
+        toPack.sort((a, b) => (a.oid < b.oid ? -1 : 1)),
       );
     } else {
       let next = 0;
@@ -106,6 +111,7 @@ export class ObjectStore {
       };
       await Promise.all(Array.from({ length: Math.min(LOOSE_CONCURRENCY, fresh.length) }, worker));
     }
+    for (const o of skipped) if (o.check) checkOid(o);
     return objects.map((o) => o.oid);
   }
 
@@ -124,6 +130,7 @@ export class ObjectStore {
 
   /** One loose object; an existing one is kept. */
   private async writeLoose(o: RawObject): Promise<void> {
+    const body = bodyBytes(o);
     const dir = path.join(this.gitdir, 'objects', o.oid.slice(0, 2));
     const file = path.join(dir, o.oid.slice(2));
     if (
@@ -133,7 +140,7 @@ export class ObjectStore {
       )
     )
       return;
-    const data = deflateSync(Buffer.concat([Buffer.from(`${o.type} ${o.body.byteLength}\0`), o.body]), { level: 1 });
+    const data = deflateObject(Buffer.concat([Buffer.from(`${o.type} ${body.byteLength}\0`), body]));
     const temp = path.join(this.gitdir, 'objects', `tmp_obj_${process.pid}_${(tempCounter = (tempCounter + 1) % 1e9)}`);
     await fs.promises.writeFile(temp, data, { mode: 0o444 });
     try {

@@ -6,14 +6,43 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
+import { FlotillaError } from '../model/diagnostics.js';
 
 export type ObjectType = 'commit' | 'tree' | 'blob';
 
-/** An object to store: its type, its content (without git's header) and its oid. */
+/**
+ * An object to store: its type, its content (without git's header; a string is UTF-8 text,
+ * turned into bytes only while it is written, so a batch holds no second copy of every text) and
+ * its oid.
+ */
 export interface RawObject {
   type: ObjectType;
-  body: Buffer;
+  body: Buffer | string;
   oid: string;
+  /** The oid was computed by the caller: checked against the bytes as they are stored (each text turned into bytes once). */
+  check?: boolean;
+}
+
+/**
+ * zlib at level 1 into an output buffer about the size of the input: deflateSync's default 16 KiB
+ * output chunk would otherwise be allocated per object (a ~500-byte result keeps it alive, and
+ * tens of thousands of them raised the peak memory of a full reconcile).
+ */
+export function deflateObject(bytes: Buffer): Buffer {
+  return deflateSync(bytes, { level: 1, chunkSize: Math.max(64, bytes.byteLength + 64) });
+}
+
+/** An object's content as bytes; an oid the caller computed must be the bytes' (or the recorded state would not be what was written). */
+export function bodyBytes(o: RawObject): Buffer {
+  const bytes = typeof o.body === 'string' ? Buffer.from(o.body, 'utf8') : o.body;
+  if (o.check) checkOid(o, bytes);
+  return bytes;
+}
+
+/** Throws when `o`'s content does not hash to its oid. */
+export function checkOid(o: RawObject, body: Buffer | string = o.body): void {
+  const actual = objectOid(o.type, body);
+  if (actual !== o.oid) throw new FlotillaError('INTERNAL', `${o.type} oid mismatch: ${o.oid} expected, its content hashes to ${actual}`);
 }
 
 const TYPE_CODE: Record<ObjectType, number> = { commit: 1, tree: 2, blob: 3 };
@@ -22,8 +51,9 @@ const MAX_PACK_BYTES = 1 << 30;
 const IDX_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
 
 /** Git's oid of an object: SHA-1 of "<type> <size>\0<body>". */
-export function objectOid(type: ObjectType, body: Buffer): string {
-  return createHash('sha1').update(`${type} ${body.byteLength}\0`).update(body).digest('hex');
+export function objectOid(type: ObjectType, body: Buffer | string): string {
+  const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
+  return createHash('sha1').update(`${type} ${size}\0`).update(body).digest('hex');
 }
 
 /** An object's entry header: type and size as git's varint (4 size bits in the first byte, 7 after). */
@@ -40,28 +70,53 @@ function entryHeader(type: ObjectType, size: number): Buffer {
   return Buffer.from(bytes);
 }
 
-/** A pack's bytes (as chunks), its checksum and the matching idx v2; `objects` sorted by oid, no duplicates. */
-function buildPack(objects: readonly RawObject[]): { chunks: Buffer[]; checksum: Buffer; idx: Buffer } {
+/** Pack bytes gathered before one write: a batch never holds the whole pack in memory. */
+const FLUSH_BYTES = 4 << 20;
+
+/**
+ * Streams a pack of `objects` (sorted by oid, no duplicates) into `file`, synced: "PACK", version
+ * 2, count, then per object its header and zlib data, then the SHA-1 of all that. Returns the
+ * checksum and each entry's offset and CRC32 (for the idx).
+ */
+async function writePackFile(
+  file: string,
+  objects: readonly RawObject[],
+): Promise<{ checksum: Buffer; offsets: number[]; crcs: number[] }> {
   const header = Buffer.alloc(12);
   header.write('PACK', 0, 'latin1');
   header.writeUInt32BE(2, 4);
   header.writeUInt32BE(objects.length, 8);
   const sha = createHash('sha1').update(header);
-  const chunks = [header];
   const offsets: number[] = [];
   const crcs: number[] = [];
-  let offset = header.length;
-  for (const o of objects) {
-    const entry = Buffer.concat([entryHeader(o.type, o.body.byteLength), deflateSync(o.body, { level: 1 })]);
-    offsets.push(offset);
-    crcs.push(crc32(entry));
-    sha.update(entry);
-    chunks.push(entry);
-    offset += entry.length;
+  const handle = await fs.promises.open(file, 'w', 0o444);
+  try {
+    let pending = [header];
+    let pendingBytes = header.length;
+    let offset = header.length;
+    for (const o of objects) {
+      const body = bodyBytes(o);
+      const entry = Buffer.concat([entryHeader(o.type, body.byteLength), deflateObject(body)]);
+      offsets.push(offset);
+      crcs.push(crc32(entry));
+      sha.update(entry);
+      pending.push(entry);
+      offset += entry.length;
+      pendingBytes += entry.length;
+      if (pendingBytes >= FLUSH_BYTES) {
+        await handle.write(Buffer.concat(pending));
+        pending = [];
+        pendingBytes = 0;
+      }
+    }
+    const checksum = sha.digest();
+    pending.push(checksum);
+    await handle.write(Buffer.concat(pending));
+    await handle.sync();
+    return { checksum, offsets, crcs };
+  } finally {
+    await handle.close();
   }
-  const checksum = sha.digest();
-  chunks.push(checksum);
-  return { chunks, checksum, idx: buildIdx(objects, offsets, crcs, checksum) };
 }
 
 /** The idx v2 of a pack: magic, version, fanout, sorted oids, CRC32s, offsets, pack checksum, idx checksum. */
@@ -101,22 +156,32 @@ export async function writePacks(gitdir: string, objects: readonly RawObject[]):
   await fs.promises.mkdir(dir, { recursive: true });
   for (let start = 0; start < objects.length;) {
     let end = start;
-    for (let bytes = 0; end < objects.length && (end === start || bytes < MAX_PACK_BYTES); end++) bytes += objects[end]!.body.byteLength;
-    const { chunks, checksum, idx } = buildPack(objects.slice(start, end));
-    const name = path.join(dir, `pack-${checksum.toString('hex')}`);
+    for (let bytes = 0; end < objects.length && (end === start || bytes < MAX_PACK_BYTES); end++) bytes += sizeOf(objects[end]!);
+    const part = objects.slice(start, end);
     const temp = path.join(dir, `tmp_pack_${process.pid}_${(tempCounter = (tempCounter + 1) % 1e9)}`);
-    await writeSynced(`${temp}.pack`, chunks);
-    await writeSynced(`${temp}.idx`, [idx]);
-    await fs.promises.rename(`${temp}.pack`, `${name}.pack`);
-    await fs.promises.rename(`${temp}.idx`, `${name}.idx`);
+    try {
+      const { checksum, offsets, crcs } = await writePackFile(`${temp}.pack`, part);
+      await writeSynced(`${temp}.idx`, buildIdx(part, offsets, crcs, checksum));
+      const name = path.join(dir, `pack-${checksum.toString('hex')}`);
+      await fs.promises.rename(`${temp}.pack`, `${name}.pack`);
+      await fs.promises.rename(`${temp}.idx`, `${name}.idx`);
+    } catch (e) {
+      // Nothing half-written stays behind (a .pack already renamed without its .idx is invisible).
+      await Promise.all([fs.promises.rm(`${temp}.pack`, { force: true }), fs.promises.rm(`${temp}.idx`, { force: true })]);
+      throw e;
+    }
     start = end;
   }
 }
 
-async function writeSynced(file: string, chunks: readonly Buffer[]): Promise<void> {
+function sizeOf(o: RawObject): number {
+  return typeof o.body === 'string' ? Buffer.byteLength(o.body, 'utf8') : o.body.byteLength;
+}
+
+async function writeSynced(file: string, bytes: Buffer): Promise<void> {
   const handle = await fs.promises.open(file, 'w', 0o444);
   try {
-    await handle.writev(chunks as Buffer[]);
+    await handle.write(bytes);
     await handle.sync();
   } finally {
     await handle.close();

@@ -5,7 +5,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { EMPTY_TREE, ObjectStore } from '../../src/source/objects.js';
+import { blobOid, EMPTY_TREE, ObjectStore } from '../../src/source/objects.js';
 import { cleanupRepos, git, makeTempDir } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
@@ -82,6 +82,20 @@ describe('object store: a large batch becomes one pack', () => {
     expect(await fresh.readBlobText(oids[599]!)).toBe(texts(600)[599]);
     expect(await git(gitdir, 'cat-file', '-p', oids[0]!)).toBe(texts(1)[0]!.replace(/\n$/, ''));
     await git(gitdir, 'fsck', '--full', '--strict');
+  });
+
+  it('a text that does not hash to the oid its caller computed throws, and no pack of that batch appears', async () => {
+    const { gitdir, store } = await bareRepo();
+    const batch = texts(600);
+    const oids = batch.map((t) => blobOid(t));
+    const wrong = [...oids];
+    wrong[300] = oids[301]!;
+    await expect(store.writeBlobs(batch, wrong)).rejects.toMatchObject({ code: 'INTERNAL' });
+    await expect(store.writeBlobs(batch.slice(0, 2), [oids[1]!, oids[0]!])).rejects.toMatchObject({ code: 'INTERNAL' });
+    expect((await fs.readdir(path.join(gitdir, 'objects', 'pack'))).filter((f) => !f.startsWith('tmp_'))).toEqual([]);
+    expect((await fs.readdir(path.join(gitdir, 'objects', 'pack'))).filter((f) => f.startsWith('tmp_'))).toEqual([]);
+    expect(await store.writeBlobs(batch, oids)).toEqual(oids);
+    expect(await store.readBlobText(oids[300]!)).toBe(batch[300]);
   });
 
   it('trees sort as git sorts them (a folder as if its name ended in "/"); an emptied tree is the empty tree', async () => {
