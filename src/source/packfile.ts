@@ -71,7 +71,25 @@ function entryHeader(type: ObjectType, size: number): Buffer {
 }
 
 /** Pack bytes gathered before one write: a batch never holds the whole pack in memory. */
-const FLUSH_BYTES = 4 << 20;
+const FLUSH_BYTES = 1 << 20;
+
+/**
+ * One buffer the texts of a batch are encoded into in turn (a Buffer per text made tens of
+ * thousands of short-lived allocations outside the JS heap, which raised a full reconcile's peak).
+ */
+class Scratch {
+  private buffer = Buffer.allocUnsafe(64 << 10);
+
+  /** `o`'s content as bytes, valid until the next call; checked against its oid when the caller computed it. */
+  bytesOf(o: RawObject): Buffer {
+    if (typeof o.body !== 'string') return bodyBytes(o);
+    const max = o.body.length * 3; // UTF-8 bytes per UTF-16 unit, at most
+    if (this.buffer.length < max) this.buffer = Buffer.allocUnsafe(Math.max(max, this.buffer.length * 2));
+    const bytes = this.buffer.subarray(0, this.buffer.write(o.body, 0, 'utf8'));
+    if (o.check) checkOid(o, bytes);
+    return bytes;
+  }
+}
 
 /**
  * Streams a pack of `objects` (sorted by oid, no duplicates) into `file`, synced: "PACK", version
@@ -91,18 +109,22 @@ async function writePackFile(
   const crcs: number[] = [];
   const handle = await fs.promises.open(file, 'w', 0o444);
   try {
-    let pending = [header];
+    let pending: Buffer[] = [header];
     let pendingBytes = header.length;
     let offset = header.length;
+    const scratch = new Scratch();
     for (const o of objects) {
-      const body = bodyBytes(o);
-      const entry = Buffer.concat([entryHeader(o.type, body.byteLength), deflateObject(body)]);
+      // Per object only its zlib output is allocated: the text's bytes go to a reused buffer.
+      const body = scratch.bytesOf(o);
+      const head = entryHeader(o.type, body.byteLength);
+      const data = deflateObject(body);
       offsets.push(offset);
-      crcs.push(crc32(entry));
-      sha.update(entry);
-      pending.push(entry);
-      offset += entry.length;
-      pendingBytes += entry.length;
+      crcs.push(crc32(data, crc32(head)));
+      sha.update(head).update(data);
+      pending.push(head, data);
+      offset += head.length + data.length;
+      // Counted by what the chunks hold on to (zlib's output buffers are larger than their data).
+      pendingBytes += head.length + data.buffer.byteLength;
       if (pendingBytes >= FLUSH_BYTES) {
         await handle.write(Buffer.concat(pending));
         pending = [];
