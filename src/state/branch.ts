@@ -150,10 +150,11 @@ export async function writeManifestsTree(
   changes: readonly ObjectChange[],
 ): Promise<string | null> {
   const written = changes.filter((c) => c.action !== 'deleted');
-  const oids = await objects.writeBlobs(written.map((c) => c.text!));
-  written.forEach((c, i) => {
-    if (oids[i] !== c.oid) throw new FlotillaError('INTERNAL', `blob oid mismatch for ${c.path}: ${oids[i]} != ${c.oid}`);
-  });
+  // Each text is hashed as it is stored: a blob whose oid is not the change set's throws.
+  await objects.writeBlobs(
+    written.map((c) => c.text!),
+    written.map((c) => c.oid!),
+  );
   const edits = manifestsEdits(changes);
   if (edits.size === 0 && tree !== null) return tree;
   const next = await objects.editTree(tree, edits);

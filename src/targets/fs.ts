@@ -1,7 +1,8 @@
 // The file-system adapter of the directory target: the few operations it needs, so tests can
 // count writes or inject failures, and nothing else of node:fs leaks into the target.
 import { constants } from 'node:fs';
-import { lstat, mkdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
 /** What a path names, without following a symbolic link there. */
@@ -12,8 +13,11 @@ export interface TargetFs {
   readFile(file: string): Promise<string | null>;
   /** The file's bytes, or null when it does not exist (to compare contents exactly). */
   readBytes(file: string): Promise<Uint8Array | null>;
-  /** Writes a file, creating its folders; never writes through a symbolic link at `file`. */
-  writeFile(file: string, text: string): Promise<void>;
+  /**
+   * Writes a file, creating its folders; never writes through a symbolic link at `file`. With
+   * `exclusive`, only creates it: fails with EEXIST when anything (a file, a folder, a link) is there.
+   */
+  writeFile(file: string, text: string, opts?: { exclusive?: boolean }): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Removes a file (a symbolic link itself, never what it points to); a missing file is not an error. */
   removeFile(file: string): Promise<void>;
@@ -22,14 +26,25 @@ export interface TargetFs {
   exists(file: string): Promise<boolean>;
   /** What is at `file` without following a symbolic link (lstat), or null when nothing is. */
   entryKind(file: string): Promise<EntryKind | null>;
+  /**
+   * The entries of a folder with their kinds as lstat would say (a link is 'symlink'), read in
+   * one call; null when there is no folder at `dir`.
+   */
+  listFolder(dir: string): Promise<Map<string, EntryKind> | null>;
 }
 
 // O_NOFOLLOW makes the open fail (ELOOP) when the last path segment is a symbolic link, so a
 // link planted where flotilla writes can never redirect the write. It is 0 where the platform
 // lacks it (Windows); the directory target checks every segment with lstat before writing anyway.
 const WRITE_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
+// O_EXCL: the kernel checks that nothing is there and creates the file in one step.
+const CREATE_ONLY = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
 const missing = (e: unknown) => (e as { code?: string }).code === 'ENOENT';
+
+function direntKind(d: Dirent): EntryKind {
+  return d.isSymbolicLink() ? 'symlink' : d.isFile() ? 'file' : d.isDirectory() ? 'directory' : 'other';
+}
 
 /** The real file system. */
 export const nodeTargetFs: TargetFs = {
@@ -49,15 +64,16 @@ export const nodeTargetFs: TargetFs = {
       throw e;
     }
   },
-  async writeFile(file, text) {
+  async writeFile(file, text, opts) {
+    const flag = opts?.exclusive ? CREATE_ONLY : WRITE_NOFOLLOW;
     // Folders are created only when missing: most writes go to an existing folder, and a
     // mkdir per file doubled the cost of a full reconcile.
     try {
-      await writeFile(file, text, { flag: WRITE_NOFOLLOW });
+      await writeFile(file, text, { flag });
     } catch (e) {
       if (!missing(e)) throw e;
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text, { flag: WRITE_NOFOLLOW });
+      await writeFile(file, text, { flag });
     }
   },
   rename: (from, to) => rename(from, to),
@@ -87,6 +103,15 @@ export const nodeTargetFs: TargetFs = {
     try {
       const s = await lstat(file);
       return s.isSymbolicLink() ? 'symlink' : s.isFile() ? 'file' : s.isDirectory() ? 'directory' : 'other';
+    } catch (e) {
+      if (missing(e) || (e as { code?: string }).code === 'ENOTDIR') return null;
+      throw e;
+    }
+  },
+  async listFolder(dir) {
+    try {
+      // Node lstat()s an entry whose type the file system does not report, so kinds never follow a link.
+      return new Map((await readdir(dir, { withFileTypes: true })).map((d) => [d.name, direntKind(d)]));
     } catch (e) {
       if (missing(e) || (e as { code?: string }).code === 'ENOTDIR') return null;
       throw e;
