@@ -8,7 +8,8 @@
 //
 // It is a cache, never the source of truth: it is trusted only when its format version and
 // checksum hold, it names the status branch and the exact status commit the reconciler restores
-// from, and its files equal, path for path and oid for oid, the manifests/ tree of that commit.
+// from, and its files are exactly the manifests/ tree of that commit: git's tree oid of its (path,
+// blob oid) rows, computed in memory, is that tree's oid (no listing of the tree).
 // Anything else (missing, stale, corrupt, another branch's) is ignored, the state is read from the
 // status branch as before, and the next pass writes a fresh index. It is written, after a pass,
 // only when the applied state in memory is the one the status branch's tip records (a target that
@@ -26,6 +27,7 @@ import { clusterObjectId } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
+import { treeOidOfFiles } from '../source/tree-oid.js';
 import { appliedHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState } from './context.js';
 
@@ -145,23 +147,25 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
 
 /**
  * Why `index` may not stand for the status branch at `statusCommit` (null: it may): another branch
- * or commit, or files that are not exactly those of the commit's manifests/ tree (`files`: path → oid).
+ * or commit, an object twice, or files that are not exactly those of the commit's manifests/ tree.
+ * The last is proven without reading the tree: git's tree oid of the index's own (path, blob oid)
+ * rows, computed in memory, must be the commit's manifests/ tree oid (no manifests/: no objects).
  */
 export function indexMismatch(
   index: RenderIndex,
-  expected: { statusBranch: string; statusCommit: string; manifestsTree: string | null; files: ReadonlyMap<string, string> },
+  expected: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
 ): string | null {
   if (index.statusBranch !== expected.statusBranch) return `written for branch ${index.statusBranch}`;
   if (index.statusCommit !== expected.statusCommit) return `written for status commit ${index.statusCommit}`;
   if (index.manifestsTree !== expected.manifestsTree) return 'written for another manifests/ tree';
-  if (index.objects.length !== expected.files.size) return `${index.objects.length} objects, manifests/ holds ${expected.files.size}`;
   const ids = new Set<string>();
   for (const o of index.objects) {
-    if (expected.files.get(o.path) !== o.oid) return `${o.path} is not the file manifests/ holds`;
     if (ids.has(o.id)) return `${o.id} twice`;
     ids.add(o.id);
   }
-  return null;
+  if (expected.manifestsTree === null) return index.objects.length === 0 ? null : `${index.objects.length} objects, there is no manifests/`;
+  const tree = treeOidOfFiles(index.objects.map((o) => [o.path, o.oid] as const));
+  return tree === expected.manifestsTree ? null : 'its files are not those of the manifests/ tree';
 }
 
 /** The index as a file (written to a temporary name, then renamed: a crash never leaves half an index). */
@@ -217,13 +221,12 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
 
 /**
  * The applied state the index holds for the status branch at `statusCommit`, whose manifests/ is
- * `manifestsTree` (listed as path → oid by `listTree`), and the source files' kept parses; null,
- * with the reason logged, when there is no index or it may not be trusted.
+ * `manifestsTree`, and the source files' kept parses; null, with the reason logged, when there is
+ * no index or it may not be trusted. Reads the index file and nothing of the repository.
  */
 export async function loadRenderIndex(
   ctx: ReconcilerContext,
   expected: { statusCommit: string; manifestsTree: string | null },
-  listTree: (tree: string) => Promise<Map<string, string>>,
 ): Promise<{ objects: AppliedObject[]; parsed: ParsedFileRecord[] } | null> {
   if (!ctx.index) return null;
   const data = await ctx.index.read().catch((e: unknown) => {
@@ -232,9 +235,8 @@ export async function loadRenderIndex(
   });
   if (data === null) return null;
   const index = decodeRenderIndex(data);
-  const files = expected.manifestsTree === null ? new Map<string, string>() : await listTree(expected.manifestsTree);
   const problem =
-    'problem' in index ? `corrupt: ${index.problem}` : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch, files });
+    'problem' in index ? `corrupt: ${index.problem}` : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch });
   if (problem !== null || 'problem' in index) {
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;

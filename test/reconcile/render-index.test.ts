@@ -17,6 +17,7 @@ import {
   renderIndexFile,
   type RenderIndex,
 } from '../../src/reconcile/render-index.js';
+import { treeOidOfFiles } from '../../src/source/tree-oid.js';
 import { contentHash, stateFromObjects } from '../../src/state/change-set.js';
 import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor } from './harness.js';
 
@@ -200,6 +201,8 @@ describe('render index', () => {
       'future version': gzipSync(`${plain!.replace(`"version":${RENDER_INDEX_VERSION}`, '"version":99')}\n${body}`),
       // A kept parse that says another file's name: the checksum holds (recomputed), the record does not.
       'foreign parse': gzipSync(headerOf(foreign)),
+      // One object's blob oid changed, the checksum recomputed: its rows are not the manifests/ tree.
+      'another blob': gzipSync(headerOf(body.replace(/("objects":\[\["[^"]*","[^"]*",")[0-9a-f]{40}/, '$1' + '0'.repeat(40)))),
       'another fleet': await fs.readFile(indexPath(other)),
     };
     for (const [name, data] of Object.entries(cases)) {
@@ -248,20 +251,18 @@ describe('render index', () => {
       },
     ];
     const state = stateFromObjects(objects);
-    const data = encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state)!;
-    const index = decodeRenderIndex(data) as RenderIndex;
-    const files = new Map([['c1/default/configmap-a.yaml', 'a'.repeat(40)]]);
-    expect(indexMismatch(index, { statusBranch: 's', statusCommit: 'c', manifestsTree: 't', files })).toBeNull();
-    expect(
-      indexMismatch(index, {
-        statusBranch: 's',
-        statusCommit: 'c',
-        manifestsTree: 't',
-        files: new Map([[objects[0]!.path, 'b'.repeat(40)]]),
-      }),
-    ).toMatch(/is not the file/);
-    expect(indexMismatch(index, { statusBranch: 's', statusCommit: 'c', manifestsTree: 't', files: new Map() })).toMatch(/1 objects/);
-    expect(indexMismatch(index, { statusBranch: 'other', statusCommit: 'c', manifestsTree: 't', files })).toMatch(/branch other|branch s/);
+    const tree = treeOidOfFiles([[objects[0]!.path, objects[0]!.oid]])!;
+    const expected = { statusBranch: 's', statusCommit: 'c', manifestsTree: tree };
+    const indexOf = (manifestsTree: string | null, objectsOf = state) =>
+      decodeRenderIndex(encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf)!) as RenderIndex;
+    expect(indexMismatch(indexOf(tree), expected)).toBeNull();
+    // The index names the tree, but its rows are another file's: the tree computed from them is not that tree.
+    const otherFile = stateFromObjects([{ ...objects[0]!, oid: 'b'.repeat(40) }]);
+    expect(indexMismatch(indexOf(tree, otherFile), expected)).toMatch(/not those of the manifests/);
+    expect(indexMismatch(indexOf(tree, stateFromObjects([])), expected)).toMatch(/not those of the manifests/);
+    expect(indexMismatch(indexOf(null), { ...expected, manifestsTree: null })).toMatch(/1 objects, there is no manifests/);
+    expect(indexMismatch(indexOf(tree), { ...expected, manifestsTree: 'e'.repeat(40) })).toMatch(/another manifests/);
+    expect(indexMismatch(indexOf(tree), { ...expected, statusBranch: 'other' })).toMatch(/branch s/);
     expect(encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state, 100)).toBeNull();
   });
 });
