@@ -17,42 +17,80 @@ const OID = /^[0-9a-f]{40}$/;
  */
 export function treeOidOfFiles(files: Iterable<readonly [string, string]>): string | null {
   const root: Folder = new Map();
+  // Files come grouped by folder (the layout's order): the last folder found is looked up once.
+  let lastDir: string | null = null;
+  let lastFolder: Folder = root;
   for (const [p, oid] of files) {
     if (!OID.test(oid)) return null;
-    const parts = p.split('/');
-    let folder = root;
-    for (let i = 0; i < parts.length; i++) {
-      const name = parts[i]!;
-      if (name === '' || name === '.' || name === '..') return null;
-      const entry = folder.get(name);
-      if (i === parts.length - 1) {
-        if (entry !== undefined) return null;
-        folder.set(name, oid);
-      } else if (entry === undefined) {
-        const sub: Folder = new Map();
-        folder.set(name, sub);
-        folder = sub;
-      } else if (typeof entry === 'string') {
-        return null;
-      } else folder = entry;
+    const slash = p.lastIndexOf('/');
+    const dir = slash < 0 ? '' : p.slice(0, slash);
+    const name = p.slice(slash + 1);
+    if (dir !== lastDir) {
+      const folder = dir === '' ? root : folderAt(root, dir.split('/'));
+      if (folder === null) return null;
+      lastDir = dir;
+      lastFolder = folder;
     }
+    if (!validName(name) || lastFolder.has(name)) return null;
+    lastFolder.set(name, oid);
   }
-  return root.size === 0 ? EMPTY_TREE : hashFolder(root);
+  return root.size === 0
+    ? EMPTY_TREE
+    : hashFolder(
+        root,
+        [...names(root)].some((n) => WIDE.test(n)),
+      );
 }
 
-/** Git's tree object of one folder, its subfolders hashed first; returns its oid. */
-function hashFolder(folder: Folder): string {
-  const entries: Array<{ key: Buffer; head: Buffer; oid: string }> = [];
+const validName = (name: string) => name !== '' && name !== '.' && name !== '..';
+
+/** The folder at `parts` below `root`, made when missing; null when a file is in the way or a name is not valid. */
+function folderAt(root: Folder, parts: readonly string[]): Folder | null {
+  let folder = root;
+  for (const name of parts) {
+    if (!validName(name)) return null;
+    const entry = folder.get(name);
+    if (entry === undefined) {
+      const sub: Folder = new Map();
+      folder.set(name, sub);
+      folder = sub;
+    } else if (typeof entry === 'string') return null;
+    else folder = entry;
+  }
+  return folder;
+}
+
+/** Every name in a folder and below it. */
+function* names(folder: Folder): Generator<string> {
+  for (const [name, entry] of folder) {
+    yield name;
+    if (typeof entry !== 'string') yield* names(entry);
+  }
+}
+
+/** Characters whose UTF-16 order is not their UTF-8 byte order (surrogates sort before U+E000–U+FFFF in UTF-16 only). */
+const WIDE = /[\ud800-\uffff]/;
+
+const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const compareBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
+/** Git's tree object of one folder, its subfolders hashed first; returns its oid. `wide`: compare names as bytes. */
+function hashFolder(folder: Folder, wide: boolean): string {
+  const entries: Array<{ key: string; head: string; oid: string }> = [];
+  let size = 0;
   for (const [name, entry] of folder) {
     const isTree = typeof entry !== 'string';
+    const head = `${isTree ? '40000' : '100644'} ${name}\0`;
+    size += Buffer.byteLength(head, 'utf8') + 20;
     // Git sorts a folder as if its name ended in "/", by bytes: "a-b" < "a.b" < folder "a" < "a0".
-    entries.push({
-      key: Buffer.from(isTree ? `${name}/` : name, 'utf8'),
-      head: Buffer.from(`${isTree ? '40000' : '100644'} ${name}\0`, 'utf8'),
-      oid: isTree ? hashFolder(entry) : entry,
-    });
+    entries.push({ key: isTree ? `${name}/` : name, head, oid: isTree ? hashFolder(entry, wide) : entry });
   }
-  entries.sort((a, b) => Buffer.compare(a.key, b.key));
-  const body = Buffer.concat(entries.flatMap((e) => [e.head, Buffer.from(e.oid, 'hex')]));
-  return createHash('sha1').update(`tree ${body.byteLength}\0`).update(body).digest('hex');
+  entries.sort((a, b) => (wide ? compareBytes(a.key, b.key) : compareStrings(a.key, b.key)));
+  const body = Buffer.allocUnsafe(size);
+  let at = 0;
+  for (const e of entries) {
+    at += body.write(e.head, at, 'utf8');
+    at += body.write(e.oid, at, 'hex');
+  }
+  return createHash('sha1').update(`tree ${size}\0`).update(body).digest('hex');
 }
