@@ -53,8 +53,13 @@ async function pass(base: string, clock = fakeClock(Date.UTC(2024, 2, 1))) {
   const notUsed = logs.lines
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .find((l) => String(l.msg).startsWith('render index not used'));
+  const read = logs.lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.msg === 'read the revision, kept texts reused');
   return {
     outcome,
+    /** Source files the load stage read from their blobs, of all (null: it had no kept texts). */
+    sourceReads: read ? { read: read.read, files: read.files } : null,
     fromIndex: restoredLine?.fromIndex ?? null,
     problem: (notUsed?.problem as string | undefined) ?? null,
     writes: fsAdapter.writes,
@@ -107,6 +112,9 @@ describe('render index', () => {
     // The new process's renderer starts from the parses the index keeps: only the committed file is parsed.
     expect(a.outcome.renderStats?.reparsedFiles).toBe(1);
     expect(b.outcome.renderStats?.reparsedFiles).toBe(7);
+    // Its load stage reads one blob, the committed file's: the others are the texts the index kept.
+    expect(a.sourceReads).toEqual({ read: 1, files: 7 });
+    expect(b.sourceReads).toBeNull();
     expect(a.writes.map((w) => path.relative(path.join(base, 'out'), w)).sort()).toEqual(
       CLUSTERS.map((c) => `${c}/default/configmap-cm-2.yaml`),
     );
