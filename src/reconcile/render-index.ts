@@ -22,7 +22,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createGzip, gunzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
@@ -57,25 +57,77 @@ export interface RenderIndex {
 /** One object as stored: cluster, path, oid, hash, qualified (0/1), apiVersion, kind, namespace, name. */
 type Row = [string, string, string, string, 0 | 1, string, string, string, string];
 
-function checksum(payload: string): string {
-  return createHash('sha256').update(payload).digest('hex');
+/** About 1 MiB of JSON per piece handed to the hash and to gzip. */
+const PIECE = 2 ** 20;
+
+/**
+ * The index document's JSON — what JSON.stringify({ ...index, objects: rows, parsed }) gives —
+ * as pieces of about PIECE characters, made one object or parse at a time: the whole document
+ * (hundreds of MiB at 100 clusters × 5,000 workloads) is never one string.
+ */
+function* documentPieces(
+  index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
+  state: AppliedState,
+  parsed: readonly ParsedFileRecord[],
+): Generator<string> {
+  let piece = `${JSON.stringify(index).slice(0, -1)},"objects":[`;
+  const add = function* (json: string): Generator<string> {
+    piece += json;
+    if (piece.length >= PIECE) {
+      yield piece;
+      piece = '';
+    }
+  };
+  let first = true;
+  for (const o of stateObjects(state)) {
+    const row: Row = [
+      o.cluster,
+      o.path,
+      o.oid,
+      appliedHash(o),
+      o.qualified ? 1 : 0,
+      o.ref.apiVersion,
+      o.ref.kind,
+      o.ref.namespace,
+      o.ref.name,
+    ];
+    yield* add(`${first ? '' : ','}${JSON.stringify(row)}`);
+    first = false;
+  }
+  yield* add('],"parsed":[');
+  for (const [i, record] of parsed.entries()) yield* add(`${i === 0 ? '' : ','}${JSON.stringify(record)}`);
+  yield `${piece}]}`;
 }
 
-/** The index file's bytes: a checksummed JSON document, gzipped. Null when larger than MAX_INDEX_BYTES. */
-export function encodeRenderIndex(
+/**
+ * The index file's bytes: a checksummed JSON document, gzipped. Null when larger than MAX_INDEX_BYTES.
+ * The document is made twice, a piece at a time: once for its checksum (the header, first in the
+ * file, holds it) and once through gzip, so memory holds the compressed file, not the document.
+ */
+export async function encodeRenderIndex(
   index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
   state: AppliedState,
   maxBytes = MAX_INDEX_BYTES,
   parsed: readonly ParsedFileRecord[] = [],
-): Buffer | null {
-  const rows: Row[] = [];
-  for (const o of stateObjects(state)) {
-    rows.push([o.cluster, o.path, o.oid, appliedHash(o), o.qualified ? 1 : 0, o.ref.apiVersion, o.ref.kind, o.ref.namespace, o.ref.name]);
+): Promise<Buffer | null> {
+  const hash = createHash('sha256');
+  let length = 0;
+  for (const piece of documentPieces(index, state, parsed)) {
+    length += piece.length;
+    if (length > maxBytes) return null;
+    hash.update(piece);
   }
-  const body = JSON.stringify({ ...index, objects: rows, parsed });
-  if (body.length > maxBytes) return null;
-  const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: checksum(body) });
-  return gzipSync(`${header}\n${body}`, { level: 1 });
+  const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: hash.digest('hex') });
+  const gzip = createGzip({ level: 1 });
+  const out: Buffer[] = [];
+  gzip.on('data', (b: Buffer) => out.push(b));
+  const done = new Promise<void>((resolve, reject) => gzip.on('end', resolve).on('error', reject));
+  const write = (piece: string) => (gzip.write(piece) ? Promise.resolve() : new Promise<void>((r) => gzip.once('drain', r)));
+  await write(`${header}\n`);
+  for (const piece of documentPieces(index, state, parsed)) await write(piece);
+  gzip.end();
+  await done;
+  return Buffer.concat(out);
 }
 
 function isRow(r: unknown): r is Row {
@@ -105,22 +157,29 @@ function isParsedRecord(r: unknown): r is ParsedFileRecord {
 
 /** The index in `data`, or why it is not one this version can trust. */
 export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string } {
-  let text: string;
+  let raw: Buffer;
   try {
-    text = gunzipSync(data).toString('utf8');
+    raw = gunzipSync(data);
   } catch (e) {
     return { problem: `not gzip (${(e as Error).message})` };
   }
-  const nl = text.indexOf('\n');
+  // The checksum is of the body's bytes as they are, and the body is decoded once, for JSON.parse.
+  const nl = raw.indexOf(0x0a);
   let header: { format?: unknown; version?: unknown; sha256?: unknown };
   let doc: { statusBranch?: unknown; statusCommit?: unknown; manifestsTree?: unknown; objects?: unknown; parsed?: unknown };
   try {
-    header = JSON.parse(text.slice(0, nl < 0 ? text.length : nl)) as typeof header;
+    header = JSON.parse(raw.toString('utf8', 0, nl < 0 ? raw.length : nl)) as typeof header;
     if (header.format !== FORMAT || header.version !== RENDER_INDEX_VERSION)
       return { problem: `format ${String(header.version)}, not ${RENDER_INDEX_VERSION}` };
-    const body = text.slice(nl + 1);
-    if (nl < 0 || header.sha256 !== checksum(body)) return { problem: 'checksum mismatch' };
-    doc = JSON.parse(body) as typeof doc;
+    if (
+      nl < 0 ||
+      header.sha256 !==
+        createHash('sha256')
+          .update(raw.subarray(nl + 1))
+          .digest('hex')
+    )
+      return { problem: 'checksum mismatch' };
+    doc = JSON.parse(raw.toString('utf8', nl + 1)) as typeof doc;
   } catch (e) {
     return { problem: `not JSON (${(e as Error).message})` };
   }
@@ -206,7 +265,7 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
   const { statusTip, statusTree, manifestsTree } = state.revisions;
   if (!ctx.index || ctx.dryRun || statusTip === null || statusTree === undefined || manifestsTree !== statusTree) return;
   if (state.indexedTip === statusTip) return;
-  const data = encodeRenderIndex(
+  const data = await encodeRenderIndex(
     { statusBranch: ctx.config.status.branch, statusCommit: statusTip, manifestsTree },
     state.applied.state,
     MAX_INDEX_BYTES,

@@ -246,7 +246,7 @@ describe('render index', () => {
     expect(await result(base)).toEqual(await result(without));
   });
 
-  it('the index refuses entries that are not the files of the manifests/ tree, and is not written past its size bound', () => {
+  it('the index refuses entries that are not the files of the manifests/ tree, and is not written past its size bound', async () => {
     const objects = [
       {
         id: 'x',
@@ -261,16 +261,16 @@ describe('render index', () => {
     const state = stateFromObjects(objects);
     const tree = treeOidOfFiles([[objects[0]!.path, objects[0]!.oid]])!;
     const expected = { statusBranch: 's', statusCommit: 'c', manifestsTree: tree };
-    const indexOf = (manifestsTree: string | null, objectsOf = state) =>
-      decodeRenderIndex(encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf)!) as RenderIndex;
-    expect(indexMismatch(indexOf(tree), expected)).toBeNull();
+    const indexOf = async (manifestsTree: string | null, objectsOf = state) =>
+      decodeRenderIndex((await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf))!) as RenderIndex;
+    expect(indexMismatch(await indexOf(tree), expected)).toBeNull();
     // The index names the tree, but its rows are another file's: the tree computed from them is not that tree.
     const otherFile = stateFromObjects([{ ...objects[0]!, oid: 'b'.repeat(40) }]);
-    expect(indexMismatch(indexOf(tree, otherFile), expected)).toMatch(/not those of the manifests/);
-    expect(indexMismatch(indexOf(tree, stateFromObjects([])), expected)).toMatch(/not those of the manifests/);
-    expect(indexMismatch(indexOf(null), { ...expected, manifestsTree: null })).toMatch(/1 objects, there is no manifests/);
-    expect(indexMismatch(indexOf(tree), { ...expected, manifestsTree: 'e'.repeat(40) })).toMatch(/another manifests/);
-    expect(indexMismatch(indexOf(tree), { ...expected, statusBranch: 'other' })).toMatch(/branch s/);
-    expect(encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state, 100)).toBeNull();
+    expect(indexMismatch(await indexOf(tree, otherFile), expected)).toMatch(/not those of the manifests/);
+    expect(indexMismatch(await indexOf(tree, stateFromObjects([])), expected)).toMatch(/not those of the manifests/);
+    expect(indexMismatch(await indexOf(null), { ...expected, manifestsTree: null })).toMatch(/1 objects, there is no manifests/);
+    expect(indexMismatch(await indexOf(tree), { ...expected, manifestsTree: 'e'.repeat(40) })).toMatch(/another manifests/);
+    expect(indexMismatch(await indexOf(tree), { ...expected, statusBranch: 'other' })).toMatch(/branch s/);
+    expect(await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state, 100)).toBeNull();
   });
 });
