@@ -18,7 +18,8 @@
 //
 // It also keeps the renderer's parse of each source file (path, text, manifests, diagnostics):
 // parsing the YAML is most of a new process's first render. A kept parse is used only for a file
-// of exactly that path and text, so it is what parsing the file again gives.
+// of exactly that path and text, so it is what parsing the file again gives. The first load reads
+// only the source blobs whose oid is not that of the kept text (stages/load.ts).
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
