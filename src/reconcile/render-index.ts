@@ -64,7 +64,7 @@ const PIECE = 2 ** 20;
 /**
  * The index document's JSON — what JSON.stringify({ ...index, objects: rows, parsed }) gives —
  * as pieces of about PIECE characters, made one object or parse at a time: the whole document
- * (hundreds of MiB at 100 clusters × 5,000 workloads) is never one string.
+ * (about 23 MB at 100 clusters × 5,000 workloads) is never one string.
  */
 function* documentPieces(
   index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
