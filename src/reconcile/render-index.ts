@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createGzip, gunzipSync } from 'node:zlib';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
@@ -102,8 +102,9 @@ function* documentPieces(
 
 /**
  * The index file's bytes: a checksummed JSON document, gzipped. Null when larger than MAX_INDEX_BYTES.
- * The document is made twice, a piece at a time: once for its checksum (the header, first in the
- * file, holds it) and once through gzip, so memory holds the compressed file, not the document.
+ * The document is made once, a piece at a time, into its checksum and a gzip stream, so memory
+ * holds the compressed file, not the document. The file is two gzip members, the header line
+ * (which holds the checksum, known last) then the document: gunzip reads them as one text.
  */
 export async function encodeRenderIndex(
   index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
@@ -112,23 +113,24 @@ export async function encodeRenderIndex(
   parsed: readonly ParsedFileRecord[] = [],
 ): Promise<Buffer | null> {
   const hash = createHash('sha256');
-  let length = 0;
-  for (const piece of documentPieces(index, state, parsed)) {
-    length += piece.length;
-    if (length > maxBytes) return null;
-    hash.update(piece);
-  }
-  const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: hash.digest('hex') });
   const gzip = createGzip({ level: 1 });
   const out: Buffer[] = [];
   gzip.on('data', (b: Buffer) => out.push(b));
   const done = new Promise<void>((resolve, reject) => gzip.on('end', resolve).on('error', reject));
-  const write = (piece: string) => (gzip.write(piece) ? Promise.resolve() : new Promise<void>((r) => gzip.once('drain', r)));
-  await write(`${header}\n`);
-  for (const piece of documentPieces(index, state, parsed)) await write(piece);
+  let length = 0;
+  for (const piece of documentPieces(index, state, parsed)) {
+    length += piece.length;
+    if (length > maxBytes) {
+      gzip.destroy();
+      return null;
+    }
+    hash.update(piece);
+    if (!gzip.write(piece)) await new Promise((r) => gzip.once('drain', r));
+  }
   gzip.end();
   await done;
-  return Buffer.concat(out);
+  const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: hash.digest('hex') });
+  return Buffer.concat([gzipSync(`${header}\n`, { level: 1 }), ...out]);
 }
 
 function isRow(r: unknown): r is Row {
