@@ -58,8 +58,12 @@ export interface RenderIndex {
 /** One object as stored: cluster, path, oid, hash, qualified (0/1), apiVersion, kind, namespace, name. */
 type Row = [string, string, string, string, 0 | 1, string, string, string, string];
 
-/** About 1 MiB of JSON per piece handed to the hash and to gzip. */
-const PIECE = 2 ** 20;
+/**
+ * About 16 KiB of JSON per piece handed to the hash and to gzip: small enough to be allocated in
+ * V8's young generation and die there (a string past ~128 KiB goes straight to the old one, which
+ * only a full collection frees, so the garbage of a pass's end would add to its peak).
+ */
+const PIECE = 2 ** 14;
 
 /**
  * The index document's JSON — what JSON.stringify({ ...index, objects: rows, parsed }) gives —
