@@ -126,6 +126,8 @@ export interface ReconcilerState {
   traffic: { record: TrafficRecord | null; restored: boolean; problems: string[] };
   /** The status commit the render index on disk describes, as far as this process knows (null: none). */
   indexedTip: string | null;
+  /** The source files' texts the render index kept, by path, until the first load reads the revision (it reads only blobs that differ). */
+  keptSources: ReadonlyMap<string, string> | null;
 }
 
 /** A stage could not do its work: the pass ends Failed with this stage and reason. */

@@ -91,6 +91,7 @@ export class Reconciler {
       needFull: new Set(adapters.targets),
       traffic: { record: null, restored: false, problems: [] },
       indexedTip: null,
+      keptSources: null,
     };
   }
 

@@ -8,7 +8,8 @@
 //
 // It is a cache, never the source of truth: it is trusted only when its format version and
 // checksum hold, it names the status branch and the exact status commit the reconciler restores
-// from, and its files equal, path for path and oid for oid, the manifests/ tree of that commit.
+// from, and its files are exactly the manifests/ tree of that commit: git's tree oid of its (path,
+// blob oid) rows, computed in memory, is that tree's oid (no listing of the tree).
 // Anything else (missing, stale, corrupt, another branch's) is ignored, the state is read from the
 // status branch as before, and the next pass writes a fresh index. It is written, after a pass,
 // only when the applied state in memory is the one the status branch's tip records (a target that
@@ -17,18 +18,20 @@
 //
 // It also keeps the renderer's parse of each source file (path, text, manifests, diagnostics):
 // parsing the YAML is most of a new process's first render. A kept parse is used only for a file
-// of exactly that path and text, so it is what parsing the file again gives.
+// of exactly that path and text, so it is what parsing the file again gives. The first load reads
+// only the source blobs whose oid is not that of the kept text (stages/load.ts).
 // And the renderer's seeds (placements, render signatures, content hashes; render-seeds.ts), with
 // the flotilla version that wrote the index: another version's index is not used at all.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
+import { treeOidOfFiles } from '../source/tree-oid.js';
 import { appliedHash, contentHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState } from './context.js';
 import type { KeptParses } from './renderer.js';
@@ -62,26 +65,96 @@ export interface RenderIndex {
 /** One object as stored: cluster, path, oid, hash, qualified (0/1), apiVersion, kind, namespace, name. */
 type Row = [string, string, string, string, 0 | 1, string, string, string, string];
 
-function checksum(payload: string): string {
-  return createHash('sha256').update(payload).digest('hex');
+/**
+ * About 16 KiB of JSON per piece handed to the hash and to gzip: small enough to be allocated in
+ * V8's young generation and die there (a string past ~128 KiB goes straight to the old one, which
+ * only a full collection frees, so the garbage of a pass's end would add to its peak).
+ */
+const PIECE = 2 ** 14;
+
+/**
+ * The index document's JSON — what JSON.stringify({ ...index, objects: rows, parsed, seeds }) gives —
+ * as pieces of about PIECE characters, made one object or parse at a time: the whole document
+ * (about 23 MB at 100 clusters × 5,000 workloads) is never one string.
+ */
+function* documentPieces(
+  index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
+  state: AppliedState,
+  parsed: readonly ParsedFileRecord[],
+  seeds: SeedsField,
+): Generator<string> {
+  let piece = `${JSON.stringify(index).slice(0, -1)},"objects":[`;
+  const add = function* (json: string): Generator<string> {
+    piece += json;
+    if (piece.length >= PIECE) {
+      yield piece;
+      piece = '';
+    }
+  };
+  let first = true;
+  for (const o of stateObjects(state)) {
+    const row: Row = [
+      o.cluster,
+      o.path,
+      o.oid,
+      appliedHash(o),
+      o.qualified ? 1 : 0,
+      o.ref.apiVersion,
+      o.ref.kind,
+      o.ref.namespace,
+      o.ref.name,
+    ];
+    yield* add(`${first ? '' : ','}${JSON.stringify(row)}`);
+    first = false;
+  }
+  yield* add('],"parsed":[');
+  for (const [i, record] of parsed.entries()) yield* add(`${i === 0 ? '' : ','}${JSON.stringify(record)}`);
+  // The seeds a seed at a time, too: their placements and hashes are as many as the objects.
+  const renderer = seeds.renderer;
+  yield* add(`],"seeds":{"flotilla":${JSON.stringify(seeds.flotilla)},"renderer":`);
+  if (renderer === null) yield* add('null');
+  else {
+    yield* add(`{"clusters":${JSON.stringify(renderer.clusters)},"claims":${JSON.stringify(renderer.claims)},"schedules":[`);
+    for (const [i, seed] of renderer.schedules.entries()) yield* add(`${i === 0 ? '' : ','}${JSON.stringify(seed)}`);
+    yield* add('],"renders":[');
+    for (const [i, seed] of renderer.renders.entries()) yield* add(`${i === 0 ? '' : ','}${JSON.stringify(seed)}`);
+    yield* add(']}');
+  }
+  yield `${piece}}}`;
 }
 
-/** The index file's bytes: a checksummed JSON document, gzipped. Null when larger than MAX_INDEX_BYTES. */
-export function encodeRenderIndex(
+/**
+ * The index file's bytes: a checksummed JSON document, gzipped. Null when larger than MAX_INDEX_BYTES.
+ * The document is made once, a piece at a time, into its checksum and a gzip stream, so memory
+ * holds the compressed file, not the document. The file is two gzip members, the header line
+ * (which holds the checksum, known last) then the document: gunzip reads them as one text.
+ */
+export async function encodeRenderIndex(
   index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
   state: AppliedState,
   maxBytes = MAX_INDEX_BYTES,
   parsed: readonly ParsedFileRecord[] = [],
   seeds: SeedsField = seedsField(null),
-): Buffer | null {
-  const rows: Row[] = [];
-  for (const o of stateObjects(state)) {
-    rows.push([o.cluster, o.path, o.oid, appliedHash(o), o.qualified ? 1 : 0, o.ref.apiVersion, o.ref.kind, o.ref.namespace, o.ref.name]);
+): Promise<Buffer | null> {
+  const hash = createHash('sha256');
+  const gzip = createGzip({ level: 1 });
+  const out: Buffer[] = [];
+  gzip.on('data', (b: Buffer) => out.push(b));
+  const done = new Promise<void>((resolve, reject) => gzip.on('end', resolve).on('error', reject));
+  let length = 0;
+  for (const piece of documentPieces(index, state, parsed, seeds)) {
+    length += piece.length;
+    if (length > maxBytes) {
+      gzip.destroy();
+      return null;
+    }
+    hash.update(piece);
+    if (!gzip.write(piece)) await new Promise((r) => gzip.once('drain', r));
   }
-  const body = JSON.stringify({ ...index, objects: rows, parsed, seeds });
-  if (body.length > maxBytes) return null;
-  const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: checksum(body) });
-  return gzipSync(`${header}\n${body}`, { level: 1 });
+  gzip.end();
+  await done;
+  const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: hash.digest('hex') });
+  return Buffer.concat([gzipSync(`${header}\n`, { level: 1 }), ...out]);
 }
 
 function isRow(r: unknown): r is Row {
@@ -111,13 +184,14 @@ function isParsedRecord(r: unknown): r is ParsedFileRecord {
 
 /** The index in `data`, or why it is not one this version can trust. */
 export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string } {
-  let text: string;
+  let raw: Buffer;
   try {
-    text = gunzipSync(data).toString('utf8');
+    raw = gunzipSync(data);
   } catch (e) {
     return { problem: `not gzip (${(e as Error).message})` };
   }
-  const nl = text.indexOf('\n');
+  // The checksum is of the body's bytes as they are, and the body is decoded once, for JSON.parse.
+  const nl = raw.indexOf(0x0a);
   let header: { format?: unknown; version?: unknown; sha256?: unknown };
   let doc: {
     statusBranch?: unknown;
@@ -128,12 +202,18 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
     seeds?: unknown;
   };
   try {
-    header = JSON.parse(text.slice(0, nl < 0 ? text.length : nl)) as typeof header;
+    header = JSON.parse(raw.toString('utf8', 0, nl < 0 ? raw.length : nl)) as typeof header;
     if (header.format !== FORMAT || header.version !== RENDER_INDEX_VERSION)
       return { problem: `format ${String(header.version)}, not ${RENDER_INDEX_VERSION}` };
-    const body = text.slice(nl + 1);
-    if (nl < 0 || header.sha256 !== checksum(body)) return { problem: 'checksum mismatch' };
-    doc = JSON.parse(body) as typeof doc;
+    if (
+      nl < 0 ||
+      header.sha256 !==
+        createHash('sha256')
+          .update(raw.subarray(nl + 1))
+          .digest('hex')
+    )
+      return { problem: 'checksum mismatch' };
+    doc = JSON.parse(raw.toString('utf8', nl + 1)) as typeof doc;
   } catch (e) {
     return { problem: `not JSON (${(e as Error).message})` };
   }
@@ -163,23 +243,25 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
 
 /**
  * Why `index` may not stand for the status branch at `statusCommit` (null: it may): another branch
- * or commit, or files that are not exactly those of the commit's manifests/ tree (`files`: path → oid).
+ * or commit, an object twice, or files that are not exactly those of the commit's manifests/ tree.
+ * The last is proven without reading the tree: git's tree oid of the index's own (path, blob oid)
+ * rows, computed in memory, must be the commit's manifests/ tree oid (no manifests/: no objects).
  */
 export function indexMismatch(
   index: RenderIndex,
-  expected: { statusBranch: string; statusCommit: string; manifestsTree: string | null; files: ReadonlyMap<string, string> },
+  expected: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
 ): string | null {
   if (index.statusBranch !== expected.statusBranch) return `written for branch ${index.statusBranch}`;
   if (index.statusCommit !== expected.statusCommit) return `written for status commit ${index.statusCommit}`;
   if (index.manifestsTree !== expected.manifestsTree) return 'written for another manifests/ tree';
-  if (index.objects.length !== expected.files.size) return `${index.objects.length} objects, manifests/ holds ${expected.files.size}`;
   const ids = new Set<string>();
   for (const o of index.objects) {
-    if (expected.files.get(o.path) !== o.oid) return `${o.path} is not the file manifests/ holds`;
     if (ids.has(o.id)) return `${o.id} twice`;
     ids.add(o.id);
   }
-  return null;
+  if (expected.manifestsTree === null) return index.objects.length === 0 ? null : `${index.objects.length} objects, there is no manifests/`;
+  const tree = treeOidOfFiles(index.objects.map((o) => [o.path, o.oid] as const));
+  return tree === expected.manifestsTree ? null : 'its files are not those of the manifests/ tree';
 }
 
 /** The index as a file (written to a temporary name, then renamed: a crash never leaves half an index). */
@@ -222,7 +304,7 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
   if (state.indexedTip === statusTip) return;
   const renderer = state.render.renderer;
   const kept = renderer.keep?.(contentHash) ?? { parsed: renderer.parsedFiles?.() ?? [], seeds: null };
-  const data = encodeRenderIndex(
+  const data = await encodeRenderIndex(
     { statusBranch: ctx.config.status.branch, statusCommit: statusTip, manifestsTree },
     state.applied.state,
     MAX_INDEX_BYTES,
@@ -238,13 +320,12 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
 
 /**
  * The applied state the index holds for the status branch at `statusCommit`, whose manifests/ is
- * `manifestsTree` (listed as path → oid by `listTree`), and the source files' kept parses; null,
- * with the reason logged, when there is no index or it may not be trusted.
+ * `manifestsTree`, and the source files' kept parses; null, with the reason logged, when there is
+ * no index or it may not be trusted. Reads the index file and nothing of the repository.
  */
 export async function loadRenderIndex(
   ctx: ReconcilerContext,
   expected: { statusCommit: string; manifestsTree: string | null },
-  listTree: (tree: string) => Promise<Map<string, string>>,
 ): Promise<{ objects: AppliedObject[]; parsed: ParsedFileRecord[] & KeptParses } | null> {
   if (!ctx.index) return null;
   const data = await ctx.index.read().catch((e: unknown) => {
@@ -253,9 +334,8 @@ export async function loadRenderIndex(
   });
   if (data === null) return null;
   const index = decodeRenderIndex(data);
-  const files = expected.manifestsTree === null ? new Map<string, string>() : await listTree(expected.manifestsTree);
   const problem =
-    'problem' in index ? `corrupt: ${index.problem}` : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch, files });
+    'problem' in index ? `corrupt: ${index.problem}` : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch });
   if (problem !== null || 'problem' in index) {
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;

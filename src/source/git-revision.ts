@@ -2,6 +2,7 @@
 // no work tree, so `render --ref` and `plan --base/--head` see exactly what is committed and
 // never what happens to be on disk. I/O edge module: it reads the repository through node:fs
 // with isomorphic-git; everything downstream is pure.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
@@ -65,6 +66,8 @@ export async function readRevisionFiles(opts: {
   maxFileBytes?: number;
   /** Every file, not only YAML: what the folder builder needs (src/generate/builder.ts). */
   allFiles?: boolean;
+  /** Texts the caller may already have: a file whose blob is one of them is not read (see KnownTexts). */
+  known?: KnownTexts;
 }): Promise<RevisionFile[]> {
   const sub = normalizeSubpath(opts.subpath);
   const cache = opts.cache ?? {};
@@ -85,6 +88,11 @@ export async function readRevisionFiles(opts: {
         if (type === 'tree') return wantsDirectory(filepath, sub) ? undefined : null;
         if (type !== 'blob' || !isInside(filepath, sub) || !(opts.allFiles || isYamlName(filepath))) return null;
         if ((await entry.mode()) === SYMLINK_MODE) return null;
+        const known = opts.known && knownText(opts.known, filepath, await entry.oid(), maxFileBytes);
+        if (known !== undefined) {
+          files.push({ path: filepath, text: known });
+          return null;
+        }
         // isomorphic-git has no size-only read, so the blob is inflated, but never decoded or parsed.
         const content = await entry.content();
         const bytes = content?.byteLength ?? 0;
@@ -95,6 +103,33 @@ export async function readRevisionFiles(opts: {
     }),
   );
   return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/**
+ * Texts of files as a caller already has them (the render index keeps the source files' texts), by
+ * path; `reused` counts the files readRevisionFiles took from them instead of reading their blob.
+ */
+export interface KnownTexts {
+  texts: ReadonlyMap<string, string>;
+  reused: number;
+}
+
+/** A lone surrogate: UTF-8 cannot carry it, so a text holding one is no blob's decoded text. */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * The known text of `filepath` when it is exactly the blob `oid` decoded (what reading it gives):
+ * its UTF-8 bytes hash to that oid, and it is within the size limit. Equal oids are equal bytes.
+ */
+function knownText(known: KnownTexts, filepath: string, oid: string, maxFileBytes: number): string | undefined {
+  const text = known.texts.get(filepath);
+  if (text === undefined || LONE_SURROGATE.test(text)) return undefined;
+  const body = Buffer.from(text, 'utf8');
+  if (body.byteLength > maxFileBytes) return undefined;
+  const blob = createHash('sha1').update(`blob ${body.byteLength}\0`).update(body).digest('hex');
+  if (blob !== oid) return undefined;
+  known.reused++;
+  return text;
 }
 
 /**

@@ -15,7 +15,13 @@ import http from 'isomorphic-git/http/node';
 import type { Logger } from 'pino';
 import type { SourceConfig, SourceCredentials } from '../config/schema.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { changedPaths as listChangedPaths, locateGitDirectory, readRevisionFiles, type ChangedPath } from './git-revision.js';
+import {
+  changedPaths as listChangedPaths,
+  locateGitDirectory,
+  readRevisionFiles,
+  type ChangedPath,
+  type KnownTexts,
+} from './git-revision.js';
 import { ObjectStore } from './objects.js';
 import { httpStatusOf, isTransient, withRetry } from './retry.js';
 import type { SourceFile } from '../load/parse.js';
@@ -37,8 +43,11 @@ export interface SourceRepository {
    */
   publish(branch: string, commit: string, expected: string | null): Promise<void>;
   changedPaths(from: string, to: string): Promise<ChangedPath[]>;
-  /** The fleet's YAML files at `commit`, or every file with `allFiles` (what the folder builder reads). */
-  readFleetFiles(commit: string, subpath: string, allFiles?: boolean): Promise<SourceFile[]>;
+  /**
+   * The fleet's YAML files at `commit`, or every file with `allFiles` (what the folder builder
+   * reads); a file whose blob is one of the `known` texts is not read (readRevisionFiles).
+   */
+  readFleetFiles(commit: string, subpath: string, allFiles?: boolean, known?: KnownTexts): Promise<SourceFile[]>;
   /** Housekeeping after a reconcile (repack the cache). */
   maintain(): Promise<void>;
   /** Branch tips on the server: one cheap request, for `doctor` (reachability and auth). */
@@ -285,8 +294,8 @@ class HttpRepository implements SourceRepository {
     return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
   }
 
-  readFleetFiles(commit: string, subpath: string, allFiles = false): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles });
+  readFleetFiles(commit: string, subpath: string, allFiles = false, known?: KnownTexts): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles, known });
   }
 
   async maintain(): Promise<void> {
@@ -389,8 +398,8 @@ class LocalRepository implements SourceRepository {
     return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
   }
 
-  readFleetFiles(commit: string, subpath: string, allFiles = false): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles });
+  readFleetFiles(commit: string, subpath: string, allFiles = false, known?: KnownTexts): Promise<SourceFile[]> {
+    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles, known });
   }
 
   async maintain(): Promise<void> {

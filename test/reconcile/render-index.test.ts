@@ -17,6 +17,7 @@ import {
   renderIndexFile,
   type RenderIndex,
 } from '../../src/reconcile/render-index.js';
+import { treeOidOfFiles } from '../../src/source/tree-oid.js';
 import { contentHash, stateFromObjects } from '../../src/state/change-set.js';
 import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor } from './harness.js';
 
@@ -52,8 +53,13 @@ async function pass(base: string, clock = fakeClock(Date.UTC(2024, 2, 1))) {
   const notUsed = logs.lines
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .find((l) => String(l.msg).startsWith('render index not used'));
+  const read = logs.lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.msg === 'read the revision, kept texts reused');
   return {
     outcome,
+    /** Source files the load stage read from their blobs, of all (null: it had no kept texts). */
+    sourceReads: read ? { read: read.read, files: read.files } : null,
     fromIndex: restoredLine?.fromIndex ?? null,
     problem: (notUsed?.problem as string | undefined) ?? null,
     writes: fsAdapter.writes,
@@ -106,6 +112,9 @@ describe('render index', () => {
     // The new process's renderer starts from the parses the index keeps: only the committed file is parsed.
     expect(a.outcome.renderStats?.reparsedFiles).toBe(1);
     expect(b.outcome.renderStats?.reparsedFiles).toBe(7);
+    // Its load stage reads one blob, the committed file's: the others are the texts the index kept.
+    expect(a.sourceReads).toEqual({ read: 1, files: 7 });
+    expect(b.sourceReads).toBeNull();
     expect(a.writes.map((w) => path.relative(path.join(base, 'out'), w)).sort()).toEqual(
       CLUSTERS.map((c) => `${c}/default/configmap-cm-2.yaml`),
     );
@@ -200,6 +209,8 @@ describe('render index', () => {
       'future version': gzipSync(`${plain!.replace(`"version":${RENDER_INDEX_VERSION}`, '"version":99')}\n${body}`),
       // A kept parse that says another file's name: the checksum holds (recomputed), the record does not.
       'foreign parse': gzipSync(headerOf(foreign)),
+      // One object's blob oid changed, the checksum recomputed: its rows are not the manifests/ tree.
+      'another blob': gzipSync(headerOf(body.replace(/("objects":\[\["[^"]*","[^"]*",")[0-9a-f]{40}/, '$1' + '0'.repeat(40)))),
       'another fleet': await fs.readFile(indexPath(other)),
     };
     for (const [name, data] of Object.entries(cases)) {
@@ -235,7 +246,7 @@ describe('render index', () => {
     expect(await result(base)).toEqual(await result(without));
   });
 
-  it('the index refuses entries that are not the files of the manifests/ tree, and is not written past its size bound', () => {
+  it('the index refuses entries that are not the files of the manifests/ tree, and is not written past its size bound', async () => {
     const objects = [
       {
         id: 'x',
@@ -248,20 +259,18 @@ describe('render index', () => {
       },
     ];
     const state = stateFromObjects(objects);
-    const data = encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state)!;
-    const index = decodeRenderIndex(data) as RenderIndex;
-    const files = new Map([['c1/default/configmap-a.yaml', 'a'.repeat(40)]]);
-    expect(indexMismatch(index, { statusBranch: 's', statusCommit: 'c', manifestsTree: 't', files })).toBeNull();
-    expect(
-      indexMismatch(index, {
-        statusBranch: 's',
-        statusCommit: 'c',
-        manifestsTree: 't',
-        files: new Map([[objects[0]!.path, 'b'.repeat(40)]]),
-      }),
-    ).toMatch(/is not the file/);
-    expect(indexMismatch(index, { statusBranch: 's', statusCommit: 'c', manifestsTree: 't', files: new Map() })).toMatch(/1 objects/);
-    expect(indexMismatch(index, { statusBranch: 'other', statusCommit: 'c', manifestsTree: 't', files })).toMatch(/branch other|branch s/);
-    expect(encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state, 100)).toBeNull();
+    const tree = treeOidOfFiles([[objects[0]!.path, objects[0]!.oid]])!;
+    const expected = { statusBranch: 's', statusCommit: 'c', manifestsTree: tree };
+    const indexOf = async (manifestsTree: string | null, objectsOf = state) =>
+      decodeRenderIndex((await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf))!) as RenderIndex;
+    expect(indexMismatch(await indexOf(tree), expected)).toBeNull();
+    // The index names the tree, but its rows are another file's: the tree computed from them is not that tree.
+    const otherFile = stateFromObjects([{ ...objects[0]!, oid: 'b'.repeat(40) }]);
+    expect(indexMismatch(await indexOf(tree, otherFile), expected)).toMatch(/not those of the manifests/);
+    expect(indexMismatch(await indexOf(tree, stateFromObjects([])), expected)).toMatch(/not those of the manifests/);
+    expect(indexMismatch(await indexOf(null), { ...expected, manifestsTree: null })).toMatch(/1 objects, there is no manifests/);
+    expect(indexMismatch(await indexOf(tree), { ...expected, manifestsTree: 'e'.repeat(40) })).toMatch(/another manifests/);
+    expect(indexMismatch(await indexOf(tree), { ...expected, statusBranch: 'other' })).toMatch(/branch s/);
+    expect(await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state, 100)).toBeNull();
   });
 });

@@ -100,31 +100,31 @@ function diffJson(d: DesiredDiff): string {
 }
 
 /** The applied state through the index (hash only, as a restart restores it), objects read back from `written` when a diff needs them. */
-function restoredState(written: AppliedState): AppliedState {
-  const data = encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: null }, written)!;
+async function restoredState(written: AppliedState): Promise<AppliedState> {
+  const data = (await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: null }, written))!;
   const decoded = decodeRenderIndex(data);
   if ('problem' in decoded) throw new Error(decoded.problem);
   return stateFromObjects(decoded.objects);
 }
 
-function diffAfterRestart(written: AppliedState, manifests: RenderResult['manifests']): DesiredDiff {
-  const previous = restoredState(written);
+async function diffAfterRestart(written: AppliedState, manifests: RenderResult['manifests']): Promise<DesiredDiff> {
+  const previous = await restoredState(written);
   const byId = new Map([...stateObjects(written)].map((o) => [o.id, o.object!]));
   for (const o of objectsToRead(previous, manifests)) o.object = structuredClone(byId.get(o.id)!);
   return diffDesired({ previous, manifests });
 }
 
 describe('a renderer started from an earlier process’s seeds', () => {
-  it('renders as a full render and as the renderer that kept going; its known hashes are right; its diff is a cold restart’s', () => {
+  it('renders as a full render and as the renderer that kept going; its known hashes are right; its diff is a cold restart’s', async () => {
     const used = { schedules: 0, hashes: 0 };
-    fc.assert(
-      fc.property(
+    await fc.assert(
+      fc.asyncProperty(
         fc.array(commit, { minLength: 1, maxLength: 4 }),
         fc.option(fc.nat(CLUSTERS.length - 1)),
         fc.boolean(),
         restartCommit,
         fc.array(commit, { maxLength: 2 }),
-        (commits, taint, steady, first, rest) => {
+        async (commits, taint, steady, first, rest) => {
           // A steady pass (nothing changed, the last placements as previous) often comes before a restart.
           const tainted =
             taint === null ? commits : [{ edits: [{ op: 'taint' as const, cluster: taint }], withPrevious: true }, ...commits];
@@ -148,7 +148,7 @@ describe('a renderer started from an earlier process’s seeds', () => {
           const written = diffDesired({ previous: new Map(), manifests: last.manifests }).next;
           // Its index: parses and seeds, through the real format (encode, gzip, checksum, decode).
           const kept = earlier.keep(contentHash);
-          const data = encodeRenderIndex(
+          const data = await encodeRenderIndex(
             { statusBranch: 's', statusCommit: 'c', manifestsTree: null },
             new Map(),
             undefined,
@@ -161,7 +161,7 @@ describe('a renderer started from an earlier process’s seeds', () => {
           const cold = new IncrementalRenderer(JSON.parse(JSON.stringify(kept.parsed)), { details: false });
           let seen = new Map<string, string>();
           let previous = previousOf(last);
-          after.forEach((c: Commit, i) => {
+          for (const [i, c] of after.entries()) {
             for (const e of c.edits) state = applyEdit(state, e);
             if (i === 0 && first.untaint) state.taints.forEach((t, k) => t && (state = applyEdit(state, { op: 'taint', cluster: k })));
             const next = fleetFiles(state);
@@ -176,14 +176,15 @@ describe('a renderer started from an earlier process’s seeds', () => {
             if (i === 0) {
               const coldGot = cold.update({ revision, changes: changesBetween(seen, next), previous: prev });
               rememberContentHashes(known);
-              expect(diffJson(diffAfterRestart(written, got.manifests))).toBe(diffJson(diffAfterRestart(written, coldGot.manifests)));
+              const restarted = await diffAfterRestart(written, got.manifests);
+              expect(diffJson(restarted)).toBe(diffJson(await diffAfterRestart(written, coldGot.manifests)));
               if (got.stats.rescheduled < coldGot.stats.rescheduled) used.schedules++;
               if (known.length > 0) used.hashes++;
             }
             seen = next;
             files = next;
             previous = previousOf(got);
-          });
+          }
         },
       ),
       { numRuns: 60 },

@@ -213,6 +213,25 @@ describe('readRevisionFiles', () => {
     ]);
   });
 
+  it('known texts stand for a file only when they are its blob: the result is what reading every blob gives', async () => {
+    const files = { 'a.yaml': 'a: 1\n', 'b.yaml': 'b: 2\n', 'c.yaml': 'c: \ufffd\n', 'd.yaml': 'd'.repeat(20), 'e.yaml': 'e: 5\n' };
+    const { dir: repo, commit } = await makeRepo(files);
+    const known = {
+      texts: new Map([
+        ['a.yaml', 'a: 1\n'], // the file's text: not read
+        ['b.yaml', 'b: 1\n'], // an older text: read
+        ['c.yaml', 'c: \ud800\n'], // a lone surrogate, whose UTF-8 is that blob's, yet no reading gives it: read
+        ['d.yaml', 'd'.repeat(20)], // the file's text, but over the size limit: read (too large)
+        ['x.yaml', 'e: 5\n'], // another path's: e.yaml is read
+      ]),
+      reused: 0,
+    };
+    const plain = await readRevisionFiles({ dir: repo, commit, maxFileBytes: 16 });
+    expect(await readRevisionFiles({ dir: repo, commit, maxFileBytes: 16, known })).toEqual(plain);
+    expect(plain.find((f) => f.path === 'c.yaml')?.text).toBe('c: \ufffd\n');
+    expect(known.reused).toBe(1);
+  });
+
   it('the load stage reports an oversize file read at a revision as FILE_TOO_LARGE', async () => {
     const { dir: repo, commit } = await makeRepo({ 'big.yaml': 'kind: ConfigMap\n' + '#'.repeat(40) + '\n' });
     const sink = new DiagnosticSink();

@@ -28,11 +28,13 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
     const s = snapshot.status;
     state.revisions = statusRead(state.revisions, s, snapshot.manifestsTree);
     // The render index, when it holds for this very commit, spares reading and parsing every file of manifests/.
-    const indexed = await loadRenderIndex(ctx, { statusCommit: tip, manifestsTree: snapshot.manifestsTree }, (t) =>
-      git.objects.listTree(t),
-    );
+    const indexed = await loadRenderIndex(ctx, { statusCommit: tip, manifestsTree: snapshot.manifestsTree });
     // The renderer has not run in this process yet: it starts from the parses the index keeps.
-    if (indexed && indexed.parsed.length > 0 && state.revisions.rendered === null) state.render.renderer = ctx.makeRenderer(indexed.parsed);
+    if (indexed && indexed.parsed.length > 0 && state.revisions.rendered === null) {
+      state.render.renderer = ctx.makeRenderer(indexed.parsed);
+      // The load stage then reads only the files whose blob is not one of these texts.
+      state.keptSources = new Map(indexed.parsed.map((r) => [r.path, r.text]));
+    }
     const applied = indexed?.objects ?? (await readAppliedState(git.objects, snapshot.manifestsTree, (m) => ctx.log.warn(m))).values();
     state.applied = { ...state.applied, state: stateFromObjects(applied), lists: new Map() };
     state.indexedTip = indexed ? tip : null;

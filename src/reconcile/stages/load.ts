@@ -38,7 +38,11 @@ async function readChanges(ctx: PassContext, state: ReconcilerState): Promise<Re
       resetRender(ctx, state);
     }
   }
-  const files = await git.readFleetFiles(head, sub, true);
+  // After a restart, a file whose blob is a text the render index kept is not read again.
+  const known = state.keptSources ? { texts: state.keptSources, reused: 0 } : undefined;
+  state.keptSources = null;
+  const files = await git.readFleetFiles(head, sub, true, known);
+  if (known) ctx.revisionLog.debug({ files: files.length, read: files.length - known.reused }, 'read the revision, kept texts reused');
   return files.map((f) => fileChange(f.path, f));
 }
 
