@@ -10,6 +10,8 @@
 // FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000. FLOTILLA_BENCH_WARM=1 runs one more
 // one-file commit pass (new process, with the index) between 1 and 2: the restart then follows a
 // steady pass, whose placements were scheduled with a previous result, as most restarts do.
+// FLOTILLA_BENCH_HEAP_MB=N runs every pass with V8's heap capped at N MiB (--max-old-space-size),
+// as the shipped Deployment runs it.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,8 @@ const FULL = process.env.FLOTILLA_BENCH_SCALE === 'full';
 const CLUSTERS = 100;
 const WORKLOADS = FULL ? 5000 : 1000;
 const WARM = process.env.FLOTILLA_BENCH_WARM === '1';
+// The V8 heap cap each pass runs with, in MiB (the shipped Deployment's NODE_OPTIONS sets one); none by default.
+const HEAP_MB = process.env.FLOTILLA_BENCH_HEAP_MB ? Number(process.env.FLOTILLA_BENCH_HEAP_MB) : null;
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
 const ms = (x) => (x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
@@ -43,7 +47,8 @@ async function passPart(dir) {
 }
 
 function child(dir) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', dir], {
+  const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
+  const r = spawnSync(process.execPath, [...heap, fileURLToPath(import.meta.url), '--child', dir], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -68,7 +73,9 @@ function dropIndex(dir) {
 if (process.argv[2] === '--child') {
   process.stdout.write(JSON.stringify(await passPart(process.argv[3])) + '\n');
 } else {
-  console.log(`flotilla restart benchmark: syntheticFleet(${CLUSTERS}, ${WORKLOADS}), ${os.cpus().length} CPUs, Node ${process.version}\n`);
+  console.log(
+    `flotilla restart benchmark: syntheticFleet(${CLUSTERS}, ${WORKLOADS}), ${os.cpus().length} CPUs, Node ${process.version}${HEAP_MB ? `, heap capped at ${HEAP_MB} MiB` : ''}\n`,
+  );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-restart-'));
   try {
     const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);

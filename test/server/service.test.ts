@@ -133,8 +133,13 @@ describe('flotilla service: endpoints, webhook, metrics', () => {
           ).status,
         ).toBe(202);
         expect(await waitFor(async () => (await statusRevision(s.repo.dir)) === third, 1000)).toBe(true);
+        // The pass ends after its status commit (the render index is written last): the counter follows shortly.
+        const metrics = async () => parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+        expect(await waitFor(async () => sampleValue(await metrics(), 'flotilla_reconcile_total', { phase: 'Synced' }) === 3, 1000)).toBe(
+          true,
+        );
 
-        const m1 = parsePrometheusText(await (await fetch(`${server.url}/metrics`)).text());
+        const m1 = await metrics();
         expect(sampleValue(m1, 'flotilla_webhook_events_total', { provider: 'github', result: 'accepted' })).toBe(1);
         expect(sampleValue(m1, 'flotilla_webhook_events_total', { provider: 'github', result: 'unauthorized' })).toBe(2);
         expect(sampleValue(m1, 'flotilla_webhook_events_total', { provider: 'gitlab', result: 'unauthorized' })).toBe(1);
