@@ -73,9 +73,9 @@ function dropIndex(dir) {
 if (process.argv[2] === '--child') {
   process.stdout.write(JSON.stringify(await passPart(process.argv[3])) + '\n');
 } else {
-  console.log(
-    `flotilla restart benchmark: syntheticFleet(${CLUSTERS}, ${WORKLOADS}), ${os.cpus().length} CPUs, Node ${process.version}${HEAP_MB ? `, heap capped at ${HEAP_MB} MiB` : ''}\n`,
-  );
+  const cap = HEAP_MB ? `, heap capped at ${HEAP_MB} MiB` : '';
+  const size = `syntheticFleet(${CLUSTERS}, ${WORKLOADS})`;
+  console.log(`flotilla restart benchmark: ${size}, ${os.cpus().length} CPUs, Node ${process.version}${cap}\n`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-restart-'));
   try {
     const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
