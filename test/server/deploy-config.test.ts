@@ -72,6 +72,17 @@ describe('deploy/ ConfigMaps load with the config loader', () => {
     },
   );
 
+  it('the V8 heap is capped (NODE_OPTIONS) well under the memory limit: a pass collects before the container is killed', async () => {
+    const deployment = parse(await readFile(path.join(DEPLOY, 'base/deployment.yaml'), 'utf8'));
+    const container = deployment.spec.template.spec.containers[0];
+    const options = container.env.find((e: { name: string }) => e.name === 'NODE_OPTIONS')?.value as string | undefined;
+    const heapMiB = Number(/--max-old-space-size=(\d+)/.exec(options ?? '')?.[1]);
+    const limit = /^(\d+)Gi$/.exec(container.resources.limits.memory);
+    expect(limit).not.toBeNull();
+    expect(heapMiB).toBeGreaterThan(0);
+    expect(heapMiB).toBeLessThanOrEqual((Number(limit![1]) * 1024) / 2);
+  });
+
   it('without the webhook Secret the pod refuses to start, naming the variable (never a secret value)', async () => {
     const { WEBHOOK_SECRET: _, ...withoutHook } = POD_ENV;
     const error = await loadOverlay('ha', withoutHook).catch((e: unknown) => e);
