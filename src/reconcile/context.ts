@@ -126,6 +126,8 @@ export interface ReconcilerState {
   traffic: { record: TrafficRecord | null; restored: boolean; problems: string[] };
   /** The status commit the render index on disk describes, as far as this process knows (null: none). */
   indexedTip: string | null;
+  /** When this process last wrote the render index (its clock; null: not yet). */
+  indexWrittenAt: number | null;
   /** The source files' texts the render index kept, by path, until the first load reads the revision (it reads only blobs that differ). */
   keptSources: ReadonlyMap<string, string> | null;
 }

@@ -91,6 +91,7 @@ export class Reconciler {
       needFull: new Set(adapters.targets),
       traffic: { record: null, restored: false, problems: [] },
       indexedTip: null,
+      indexWrittenAt: null,
       keptSources: null,
     };
   }
@@ -122,6 +123,14 @@ export class Reconciler {
   /** Resolves once no cluster applies in the background (`dropQueued` when shutting down: see Target.settle). */
   async settle(opts: { dropQueued?: boolean } = {}): Promise<void> {
     await Promise.all(this.ctx.targets.map((t) => t.settle?.(opts)));
+  }
+
+  /** Writes the render index for the last pass if the pass left it to a later write (on shutdown: the next start uses it). */
+  async flushRenderIndex(): Promise<void> {
+    await this.running?.catch(() => undefined);
+    await saveRenderIndex(this.ctx, this.state, { force: true }).catch((e: unknown) =>
+      this.ctx.log.warn({ err: summarize(e) }, 'cannot write the render index'),
+    );
   }
 
   /** Closes the live clusters' connections (after the last pass). */

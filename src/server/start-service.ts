@@ -110,6 +110,8 @@ export interface ServedReconciler extends Reconcilable {
   readonly statusBranch?: { tip: string | null; objects: ObjectStore };
   applyInBackground?(deadlineMs: number): void;
   settle?(opts?: { dropQueued?: boolean }): Promise<void>;
+  /** Writes the render index the last passes left for later (Reconciler.flushRenderIndex). */
+  flushRenderIndex?(): Promise<void>;
 }
 
 /** Runs the reconciler as a service until `stopSignal`; returns how the shutdown went. */
@@ -175,6 +177,8 @@ export async function serveReconciler(opts: {
         stop: async () => {
           await loop.stop();
           await opts.reconciler.settle?.({ dropQueued: true });
+          // The render index may lag the last passes (written at most every few minutes): the next start uses it.
+          await opts.reconciler.flushRenderIndex?.();
         },
       },
       readiness,

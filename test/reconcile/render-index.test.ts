@@ -12,6 +12,7 @@ import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
 import {
   decodeRenderIndex,
   encodeRenderIndex,
+  INDEX_WRITE_INTERVAL_MS,
   indexMismatch,
   RENDER_INDEX_VERSION,
   renderIndexFile,
@@ -181,6 +182,36 @@ describe('render index', () => {
     expect(a.problem).toMatch(/^written for status commit /);
     const tip = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
     expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip);
+  });
+
+  it('a long-running reconciler writes the index at most every few minutes, and stopping writes the last one', async () => {
+    const base = await reconciledFleet();
+    const repo = path.join(base, 'repo');
+    const loaded = configFrom(await fs.readFile(path.join(base, 'flotilla.yaml'), 'utf8'), base);
+    let now = Date.UTC(2024, 2, 1);
+    const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
+    const { reconciler } = await reconcilerFor(loaded, { clock });
+    const indexed = async () => (decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit;
+    const tip = () => git(repo, 'rev-parse', 'flotilla-status');
+
+    await commitFiles(repo, { 'cm-1.yaml': cm('cm-1', 'v2') }, 'one');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    const first = await tip();
+    expect(await indexed()).toBe(first); // a process's first pass always writes it
+
+    now += 60_000;
+    await commitFiles(repo, { 'cm-2.yaml': cm('cm-2', 'v2') }, 'two');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    expect(await tip()).not.toBe(first);
+    expect(await indexed()).toBe(first); // within the interval: left for later (a restart now would find it stale)
+
+    await reconciler.flushRenderIndex();
+    expect(await indexed()).toBe(await tip()); // stopping writes the last one
+
+    now += INDEX_WRITE_INTERVAL_MS;
+    await commitFiles(repo, { 'cm-3.yaml': cm('cm-3', 'v2') }, 'three');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    expect(await indexed()).toBe(await tip()); // past the interval: written again
   });
 
   it('a corrupt or foreign index is ignored, and the pass is the same as without one', async () => {

@@ -109,6 +109,8 @@ function compareStrings(a: string, b: string): number {
 /** The current file set of a fleet repository, parsed file by file. */
 export class SourceCache {
   private readonly entries = new Map<string, ParsedFile>();
+  /** Whether a parse's manifests and diagnostics are JSON-exact, per parse (it never changes; records() runs after every pass). */
+  private readonly exact = new WeakMap<ParsedFile, boolean>();
   private readonly locators = new Map<string, { version: number; locate: FieldLocator }>();
   /** Cross-file duplicate checks by the versions of the files involved. */
   private duplicateChecks = new Map<string, boolean>();
@@ -158,10 +160,13 @@ export class SourceCache {
   records(): ParsedFileRecord[] {
     const out: ParsedFileRecord[] = [];
     for (const p of this.paths()) {
-      const { file, manifests, diagnostics, scopes, selfContained } = this.entries.get(p)!;
+      const entry = this.entries.get(p)!;
+      const { file, manifests, diagnostics, scopes, selfContained } = entry;
       if (file.size !== undefined || file.problem !== undefined) continue;
-      const record = { path: p, text: file.text, manifests, diagnostics, scopes: [...scopes], selfContained };
-      if (jsonExact(record)) out.push(record);
+      let exact = this.exact.get(entry);
+      if (exact === undefined) this.exact.set(entry, (exact = jsonExact({ manifests, diagnostics })));
+      // path, text and scopes are strings and selfContained a boolean: JSON carries them exactly.
+      if (exact) out.push({ path: p, text: file.text, manifests, diagnostics, scopes: [...scopes], selfContained });
     }
     return out;
   }
