@@ -23,61 +23,13 @@ import {
   type DesiredDiff,
 } from '../../src/state/change-set.js';
 import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFiles, type FleetEdit } from './incremental-fleet.js';
-
-const edit: fc.Arbitrary<FleetEdit> = fc.oneof(
-  fc.record({ op: fc.constant('replicas' as const), app: fc.nat(40), replicas: fc.integer({ min: 0, max: 12 }) }),
-  fc.record({
-    op: fc.constant('add' as const),
-    namespace: fc.nat(1),
-    group: fc.nat(2),
-    replicas: fc.integer({ min: 1, max: 9 }),
-    hpa: fc.boolean(),
-  }),
-  fc.record({ op: fc.constant('delete' as const), app: fc.nat(40) }),
-  fc.record({ op: fc.constant('rename' as const), app: fc.nat(40) }),
-  fc.record({ op: fc.constant('relabel' as const), app: fc.nat(40), group: fc.nat(2) }),
-  fc.record({
-    op: fc.constant('weights' as const),
-    policy: fc.nat(2),
-    weights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 4, maxLength: 4 }),
-  }),
-  fc.record({ op: fc.constant('clusterNames' as const), policy: fc.nat(2), mask: fc.integer({ min: 1, max: 15 }) }),
-  fc.record({
-    op: fc.constant('mode' as const),
-    policy: fc.nat(2),
-    mode: fc.constantFrom('duplicated' as const, 'static' as const, 'dynamic' as const),
-  }),
-  fc.record({ op: fc.constant('taint' as const), cluster: fc.nat(CLUSTERS.length - 1) }),
-  fc.record({
-    op: fc.constant('override' as const),
-    registry: fc.constantFrom('registry.example.com', 'mirror.example.org', 'eu.example.net'),
-    cluster: fc.nat(3),
-  }),
-  fc.record({ op: fc.constant('break' as const), app: fc.nat(40) }),
-  fc.record({ op: fc.constant('fix' as const) }),
-);
-
-/** Edits every resource's schedule or render may depend on: clusters, policies, overrides. */
-const revisionWide: fc.Arbitrary<FleetEdit> = fc.oneof(
-  fc.record({ op: fc.constant('taint' as const), cluster: fc.nat(CLUSTERS.length - 1) }),
-  fc.record({
-    op: fc.constant('weights' as const),
-    policy: fc.nat(2),
-    weights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 4, maxLength: 4 }),
-  }),
-  fc.record({ op: fc.constant('clusterNames' as const), policy: fc.nat(2), mask: fc.integer({ min: 1, max: 15 }) }),
-  fc.record({
-    op: fc.constant('override' as const),
-    registry: fc.constantFrom('mirror.example.org', 'eu.example.net'),
-    cluster: fc.nat(3),
-  }),
-);
+import { fleetEdit, revisionWideEdit } from './incremental-edits.js';
 
 /** A commit: zero to three edits (none: the same files at a new revision), and whether the last placements are passed as `previous`. */
-const commit = fc.record({ edits: fc.array(edit, { minLength: 0, maxLength: 3 }), withPrevious: fc.boolean() });
+const commit = fc.record({ edits: fc.array(fleetEdit, { minLength: 0, maxLength: 3 }), withPrevious: fc.boolean() });
 /** The restart's first commit: as likely to touch what every resource depends on as anything else. */
 const restartCommit = fc.record({
-  edits: fc.array(fc.oneof(edit, revisionWide), { minLength: 0, maxLength: 2 }),
+  edits: fc.array(fc.oneof(fleetEdit, revisionWideEdit), { minLength: 0, maxLength: 2 }),
   withPrevious: fc.constant(true),
   // Clears every taint: a NoSchedule taint keeps what was placed before, its removal opens the cluster to all.
   untaint: fc.boolean(),

@@ -7,7 +7,8 @@ import type { PreviousPlacement } from '../../src/model/types.js';
 import { IncrementalRenderer, type ParsedFileRecord } from '../../src/render/incremental.js';
 import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
 import { versionedKey as resourceKey } from '../../src/objects/identity.js';
-import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFiles, type FleetEdit } from './incremental-fleet.js';
+import { applyEdit, changesBetween, fleetFiles, initialFleet, sourceFiles } from './incremental-fleet.js';
+import { fleetEdit } from './incremental-edits.js';
 import { defaultBuildConfig } from '../../src/config/schema.js';
 import { buildSourceFiles, SourceBuilder } from '../../src/generate/builder.js';
 import { duplicatedFleet } from '../helpers/fleet.js';
@@ -15,41 +16,8 @@ import { kustomizeAvailable } from '../helpers/kustomize.js';
 
 const withKustomize = await kustomizeAvailable();
 
-const edit: fc.Arbitrary<FleetEdit> = fc.oneof(
-  fc.record({ op: fc.constant('replicas' as const), app: fc.nat(40), replicas: fc.integer({ min: 0, max: 12 }) }),
-  fc.record({
-    op: fc.constant('add' as const),
-    namespace: fc.nat(1),
-    group: fc.nat(2),
-    replicas: fc.integer({ min: 1, max: 9 }),
-    hpa: fc.boolean(),
-  }),
-  fc.record({ op: fc.constant('delete' as const), app: fc.nat(40) }),
-  fc.record({ op: fc.constant('rename' as const), app: fc.nat(40) }),
-  fc.record({ op: fc.constant('relabel' as const), app: fc.nat(40), group: fc.nat(2) }),
-  fc.record({
-    op: fc.constant('weights' as const),
-    policy: fc.nat(2),
-    weights: fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 4, maxLength: 4 }),
-  }),
-  fc.record({ op: fc.constant('clusterNames' as const), policy: fc.nat(2), mask: fc.integer({ min: 1, max: 15 }) }),
-  fc.record({
-    op: fc.constant('mode' as const),
-    policy: fc.nat(2),
-    mode: fc.constantFrom('duplicated' as const, 'static' as const, 'dynamic' as const),
-  }),
-  fc.record({ op: fc.constant('taint' as const), cluster: fc.nat(CLUSTERS.length - 1) }),
-  fc.record({
-    op: fc.constant('override' as const),
-    registry: fc.constantFrom('registry.example.com', 'mirror.example.org', 'eu.example.net'),
-    cluster: fc.nat(3),
-  }),
-  fc.record({ op: fc.constant('break' as const), app: fc.nat(40) }),
-  fc.record({ op: fc.constant('fix' as const) }),
-);
-
 /** A commit: one to three edits, and whether the reconciler passes the last placements as `previous`. */
-const commit = fc.record({ edits: fc.array(edit, { minLength: 1, maxLength: 3 }), withPrevious: fc.boolean() });
+const commit = fc.record({ edits: fc.array(fleetEdit, { minLength: 1, maxLength: 3 }), withPrevious: fc.boolean() });
 
 function previousOf(r: RenderResult): Map<string, PreviousPlacement> {
   return new Map(r.placements.map((p) => [resourceKey(p.resource), { clusters: p.clusters, affinityName: p.affinityName ?? null }]));
