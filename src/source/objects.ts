@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
+import { mapLimit } from '../kube/limit.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { isFleetFilePath } from './git-revision.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
@@ -105,11 +106,7 @@ export class ObjectStore {
         toPack.sort((a, b) => (a.oid < b.oid ? -1 : 1)),
       );
     } else {
-      let next = 0;
-      const worker = async () => {
-        for (let i = next++; i < fresh.length; i = next++) await this.writeLoose(fresh[i]!);
-      };
-      await Promise.all(Array.from({ length: Math.min(LOOSE_CONCURRENCY, fresh.length) }, worker));
+      await mapLimit(fresh, LOOSE_CONCURRENCY, (o) => this.writeLoose(o));
     }
     for (const o of skipped) if (o.check) checkOid(o);
     return objects.map((o) => o.oid);

@@ -5,6 +5,7 @@
 // parent: history stays linear and is never rewritten. When another writer moved the branch (or the
 // server refused the push for any reason), the commit is rebuilt on the new tip and pushed again.
 import { TRAFFIC_FILE } from './traffic.js';
+import { mapLimit } from '../kube/limit.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { appliedObjectOf } from './applied-files.js';
 import { contentHash, type AppliedObject, type ObjectChange } from './change-set.js';
@@ -89,17 +90,10 @@ export async function readAppliedState(
   const state = new Map<string, AppliedObject>();
   if (!manifestsTree) return state;
   const files = [...(await objects.listTree(manifestsTree))];
-  const read = new Array<AppliedObject | { problem: string }>(files.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < files.length; i = next++) {
-      const [path, oid] = files[i]!;
-      const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
-      if ('problem' in entry) read[i] = entry;
-      else read[i] = { ...entry, object: null, hash: contentHash(entry.object!) };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RESTORE_CONCURRENCY, files.length) }, worker));
+  const read = await mapLimit(files, RESTORE_CONCURRENCY, async ([path, oid]): Promise<AppliedObject | { problem: string }> => {
+    const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
+    return 'problem' in entry ? entry : { ...entry, object: null, hash: contentHash(entry.object!) };
+  });
   // In the tree's order, as before: warnings and map order do not depend on which read finished first.
   for (const entry of read) {
     if ('problem' in entry) warn(entry.problem);

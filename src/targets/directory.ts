@@ -5,6 +5,7 @@
 // folder are never touched.
 import path from 'node:path';
 import { FlotillaError } from '../model/diagnostics.js';
+import { mapLimit } from '../kube/limit.js';
 import { describeIoError } from '../output/directory.js';
 import type { EntryKind, TargetFs } from './fs.js';
 import type { Target, TargetPlan, TargetReport } from './target.js';
@@ -175,7 +176,7 @@ export class DirectoryTarget implements Target {
     for (const p of files) for (let d = path.posix.dirname(p); d !== '.' && !folders.has(d); d = path.posix.dirname(d)) folders.add(d);
     const listed = new Map<string, Map<string, EntryKind> | null | 'unreadable'>();
     const order = [...folders];
-    await eachAtOnce(order.length, IO_CONCURRENCY, async (i) => {
+    await mapLimit(order, IO_CONCURRENCY, async (_item, i) => {
       const d = order[i]!;
       listed.set(d, await this.fs.listFolder(d === '' ? this.root : path.join(this.root, d)).catch(() => 'unreadable' as const));
     });
@@ -197,7 +198,7 @@ export class DirectoryTarget implements Target {
       if (verdict === 'file') plain.add(p);
       else if (verdict === 'unknown') unsure.push(p);
     }
-    await eachAtOnce(unsure.length, IO_CONCURRENCY, async (i) => {
+    await mapLimit(unsure, IO_CONCURRENCY, async (_item, i) => {
       if ((await this.inspect(unsure[i]!)).kind === 'file') plain.add(unsure[i]!);
     });
     return plain;
@@ -217,7 +218,7 @@ export class DirectoryTarget implements Target {
     const list = [...writes];
     // IO_CONCURRENCY files at once. Each write is its own: its verdict, inventory entry and count
     // are settled when it ends, so whatever stops the pass, the ones already done are recorded.
-    await eachAtOnce(list.length, IO_CONCURRENCY, async (i) => {
+    await mapLimit(list, IO_CONCURRENCY, async (_item, i) => {
       const [p, w] = list[i]!;
       // Reading the desired text is the repository's business: a failure there stops the pass.
       const text = w.text ?? (await plan.readText(w.oid));
@@ -310,7 +311,7 @@ export class DirectoryTarget implements Target {
     const folders = new Set<string>();
     // Only what this target wrote: a path missing from the inventory is someone else's file.
     const list = [...deletes].filter((p) => inventory.has(p)).sort();
-    await eachAtOnce(list.length, IO_CONCURRENCY, async (i) => {
+    await mapLimit(list, IO_CONCURRENCY, async (_item, i) => {
       const p = list[i]!;
       try {
         const at = await this.inspect(p);
@@ -427,27 +428,6 @@ export class DirectoryTarget implements Target {
     if (!this.inside(p)) throw new FlotillaError('PATH_OUTSIDE_OUTPUT', `refusing to touch ${p}: it resolves outside ${this.root}`);
     return path.resolve(this.root, p);
   }
-}
-
-/**
- * Runs `work(0..count-1)`, `limit` at a time. The first error stops handing out more, and is
- * thrown once every call under way has ended (none is left running behind the caller's back).
- */
-async function eachAtOnce(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const failure: { error?: unknown; failed: boolean } = { failed: false };
-  const worker = async () => {
-    while (!failure.failed && next < count) {
-      const i = next++;
-      try {
-        await work(i);
-      } catch (e) {
-        if (!failure.failed) Object.assign(failure, { failed: true, error: e });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, worker));
-  if (failure.failed) throw failure.error;
 }
 
 /** Whether a rendered object's text carries SUSPENDED_ANNOTATION (the layout writes one object per file). */
