@@ -11,7 +11,7 @@ import type { ClusterVerdict, Manifest, PlacementResult, PreviousPlacement } fro
 import { describeRef, versionedKey } from '../objects/identity.js';
 import { applyOverrides } from '../override/apply.js';
 import { policyContest, type PolicyContest } from '../placement/contest.js';
-import { refOf } from '../placement/schedule.js';
+import { NO_DETAILS, refOf } from '../placement/schedule.js';
 import {
   claimFor,
   isHpaFollower,
@@ -93,7 +93,8 @@ export function placementDetails(
   resource: Manifest | undefined,
   previous: ReadonlyMap<string, PreviousPlacement> | undefined,
 ): { steps: string[]; verdicts: ClusterVerdict[] } {
-  if (!resource) return { steps: p.explanation, verdicts: p.verdicts };
+  // A render that kept its details (explain, report, plan) already has them: nothing to schedule again.
+  if (!resource || p.verdicts !== NO_DETAILS) return { steps: p.explanation, verdicts: p.verdicts };
   const ctx = placementContext(render.model);
   const claim = claimFor(ctx, resource, previous, render.revision);
   if (isHpaFollower(resource, claim) || p.dependency?.attachedOnly) return { steps: p.explanation, verdicts: p.verdicts };
