@@ -6,25 +6,35 @@ import { trafficPlan } from '../../src/plan/traffic.js';
 import type { TrafficRecord } from '../../src/traffic/decide.js';
 import { editFile, fixtureFiles, render } from '../helpers/fleet.js';
 
+/** What the reconciler recorded for the reviews route: declared 90/10, `effective` now. */
+function recordOf(route: string, effective: [number, number]): TrafficRecord {
+  const destination = (name: string, declared: number, e: number) => ({
+    name,
+    declared,
+    ready: 4,
+    desired: 4,
+    latency: null,
+    effective: e,
+  });
+  return {
+    routes: [
+      {
+        virtualService: 'default/reviews-route',
+        route,
+        destinations: [destination('a', 90, effective[0]), destination('b', 10, effective[1])],
+        steps: [],
+      },
+    ],
+    canaries: [],
+  };
+}
+
 describe('trafficPlan', () => {
   it('a new image of a workload under a rollout starts a canary; the adaptive route shows declared and recorded weights', async () => {
     const files = await fixtureFiles('traffic/fleet');
     const base = render(files);
     const head = render(editFile(files, '03-podinfo.yaml', 'podinfo:6.0.0', 'podinfo:6.0.1'));
-    const record: TrafficRecord = {
-      routes: [
-        {
-          virtualService: 'default/reviews-route',
-          route: 'http[0]',
-          destinations: [
-            { name: 'a', declared: 90, ready: 4, desired: 4, latency: null, effective: 100 },
-            { name: 'b', declared: 10, ready: 0, desired: 2, latency: null, effective: 0 },
-          ],
-          steps: [],
-        },
-      ],
-      canaries: [],
-    };
+    const record = recordOf('http[0]', [100, 0]);
     expect(trafficPlan(base, head, record)).toEqual({
       routes: [{ virtualService: 'default/reviews-route', route: 'http[0]', declared: [90, 10], effective: [100, 0] }],
       canaries: [
@@ -43,20 +53,7 @@ describe('trafficPlan', () => {
       '  tcp:\n  - match: [{port: 9080}]\n    route:',
     );
     const head = render(files);
-    const record: TrafficRecord = {
-      routes: [
-        {
-          virtualService: 'default/reviews-route',
-          route: 'tcp[0]',
-          destinations: [
-            { name: 'a', declared: 90, ready: 4, desired: 4, latency: null, effective: 80 },
-            { name: 'b', declared: 10, ready: 2, desired: 2, latency: null, effective: 20 },
-          ],
-          steps: [],
-        },
-      ],
-      canaries: [],
-    };
+    const record = recordOf('tcp[0]', [80, 20]);
     expect(trafficPlan(head, head, record)!.routes).toEqual([
       { virtualService: 'default/reviews-route', route: 'tcp[0]', declared: [90, 10], effective: [80, 20] },
     ]);
