@@ -126,8 +126,16 @@ export interface ReconcilerState {
   traffic: { record: TrafficRecord | null; restored: boolean; problems: string[] };
   /** The status commit the render index on disk describes, as far as this process knows (null: none). */
   indexedTip: string | null;
-  /** When this process last wrote the render index (its clock; null: not yet). */
-  indexWrittenAt: number | null;
+  /**
+   * When this process last wrote the render index (its clock); `found`: it started from one on disk
+   * (dated at its first pass's end, as if written then); null: neither.
+   */
+  indexWrittenAt: number | 'found' | null;
+  /**
+   * How far the render index on disk is behind this process: files of manifests/ its restore rolled
+   * forward, then objects and source files changed by each pass since (render-index.ts INDEX_LAG_LIMIT).
+   */
+  indexLag: number;
   /** The source files' texts the render index kept, by path, until the first load reads the revision (it reads only blobs that differ). */
   keptSources: ReadonlyMap<string, string> | null;
 }

@@ -33,7 +33,7 @@ import {
   type StageFailure,
   type StageStop,
 } from './context.js';
-import { saveRenderIndex, type RenderIndexStore } from './render-index.js';
+import { indexLagOf, saveRenderIndex, type RenderIndexStore } from './render-index.js';
 import { createFleetRenderer, type FleetRenderer } from './renderer.js';
 import { EMPTY_RECORD, fetched, knownStatus } from './revisions.js';
 import { checkRevision, diffStage } from './stages/diff.js';
@@ -92,6 +92,7 @@ export class Reconciler {
       traffic: { record: null, restored: false, problems: [] },
       indexedTip: null,
       indexWrittenAt: null,
+      indexLag: 0,
       keptSources: null,
     };
   }
@@ -167,6 +168,7 @@ export class Reconciler {
     };
     try {
       const outcome = await this.stages(meter);
+      if (!outcome.skipped) this.state.indexLag += indexLagOf(outcome, this.state.render.last?.result.placements.length ?? 0);
       // A cache: failing to write it costs the next restart time, never this pass.
       await saveRenderIndex(this.ctx, this.state).catch((e: unknown) =>
         this.ctx.log.warn({ err: summarize(e) }, 'cannot write the render index'),

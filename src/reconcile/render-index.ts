@@ -10,11 +10,13 @@
 // checksum hold, it names the status branch and the exact status commit the reconciler restores
 // from, and its files are exactly the manifests/ tree of that commit: git's tree oid of its (path,
 // blob oid) rows, computed in memory, is that tree's oid (no listing of the tree).
-// Anything else (missing, stale, corrupt, another branch's) is ignored, the state is read from the
-// status branch as before, and the next pass writes a fresh index. It is written, after a pass,
-// only when the applied state in memory is the one the status branch's tip records (a target that
-// failed leaves the two apart), to a temporary file then renamed; past MAX_INDEX_BYTES it is not
-// written at all.
+// An index written for an earlier commit of the branch (a crash, a `reconcile --once`, a write left
+// for later: INDEX_WRITE_INTERVAL_MS) is rolled forward by reading only the files of manifests/ that
+// differ between the two trees, then checked the same way. Anything else (missing, corrupt, another
+// branch's, not rollable) is ignored, the state is read from the status branch as before, and the
+// next pass writes a fresh index. It is written, after a pass, only when the applied state in memory
+// is the one the status branch's tip records (a target that failed leaves the two apart), to a
+// temporary file then renamed; past MAX_INDEX_BYTES it is not written at all.
 //
 // It also keeps the renderer's parse of each source file (path, text, manifests, diagnostics):
 // parsing the YAML is most of a new process's first render. A kept parse is used only for a file
@@ -32,8 +34,9 @@ import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
 import { treeOidOfFiles } from '../source/tree-oid.js';
+import { rollAppliedForward } from '../state/applied-roll-forward.js';
 import { appliedHash, contentHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
-import type { ReconcilerContext, ReconcilerState } from './context.js';
+import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './context.js';
 import type { KeptParses } from './renderer.js';
 import { readSeedsField, seedsField, type SeedsField } from './render-seeds.js';
 
@@ -299,26 +302,50 @@ export function renderIndexFile(cacheDir: string, source: { url: string; branch:
 }
 
 /**
- * How often a long-running reconciler writes the index at most: writing it is proportional to the
- * fleet (about a second at 71,000 objects), which after every commit was most of a steady pass.
- * The first pass of a process always writes it, and stopping writes the last one (flushRenderIndex):
- * only a crash leaves an older index, which the next start finds stale and does without.
+ * How often a reconciler writes the index at most: writing it is proportional to the fleet (about a
+ * second at 71,000 objects), which after every commit was most of a steady pass, and most of a
+ * restart's. A process writes it after its first pass unless it started from one (exact or rolled
+ * forward), then when it is INDEX_WRITE_INTERVAL_MS old or INDEX_LAG_LIMIT changes behind, and on
+ * stopping (flushRenderIndex). A crash, or a `reconcile --once` run, leaves an older index: the
+ * next start rolls it forward, reading only the files of manifests/ that changed since.
  */
 export const INDEX_WRITE_INTERVAL_MS = 5 * 60_000;
+/**
+ * Changes the index on disk may be behind before a pass writes it whatever its age: rolling a file
+ * forward costs a blob read and a parse (under a millisecond), about a thousandth of writing the
+ * index, so a restart never pays more than a write for the lag.
+ */
+export const INDEX_LAG_LIMIT = 1000;
+
+/**
+ * What a pass adds to the index's lag: the objects it changed, the source files it parsed anew and
+ * the resources it scheduled again. Unbounded when its render started from seeds that mostly did not
+ * hold (it scheduled again over half of the revision's `resources`: the index was the first sync's,
+ * whose placements had no previous one, or another revision's far behind): a restart from that index
+ * would schedule the whole fleet again, so the pass writes a new one.
+ */
+export function indexLagOf(outcome: Pick<ReconcileOutcome, 'counts' | 'renderStats'>, resources: number): number {
+  const { created, configured, deleted } = outcome.counts;
+  const stats = outcome.renderStats;
+  if (stats?.full && stats.rescheduled * 2 > resources) return Number.POSITIVE_INFINITY;
+  return created + configured + deleted + (stats ? stats.reparsedFiles + stats.rescheduled : 0);
+}
 
 /**
  * Writes the index after a pass when the applied state is the one the status branch's tip records
- * and the index on disk does not already describe that tip — at most every INDEX_WRITE_INTERVAL_MS
- * unless `force`d. When the two are apart (a target
- * failed, a dry run, a commit that did not happen) an index on disk for an older tip is left: it is
- * stale, and the next restart finds it so and ignores it.
+ * and the index on disk does not already describe that tip — at most every INDEX_WRITE_INTERVAL_MS,
+ * unless `force`d or INDEX_LAG_LIMIT changes behind. When the two are apart (a target failed, a dry
+ * run, a commit that did not happen) an index on disk for an older tip is left, for the next
+ * restart to roll forward.
  */
 export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerState, opts: { force?: boolean } = {}): Promise<void> {
   const { statusTip, statusTree, manifestsTree } = state.revisions;
   if (!ctx.index || ctx.dryRun || statusTip === null || statusTree === undefined || manifestsTree !== statusTree) return;
   if (state.indexedTip === statusTip) return;
   const now = ctx.clock.now();
-  if (!opts.force && state.indexWrittenAt !== null && now - state.indexWrittenAt < INDEX_WRITE_INTERVAL_MS) return;
+  if (state.indexWrittenAt === 'found') state.indexWrittenAt = now;
+  const recent = state.indexWrittenAt !== null && now - state.indexWrittenAt < INDEX_WRITE_INTERVAL_MS;
+  if (!opts.force && recent && state.indexLag <= INDEX_LAG_LIMIT) return;
   const renderer = state.render.renderer;
   const kept = renderer.keep?.(contentHash) ?? { parsed: renderer.parsedFiles?.() ?? [], seeds: null };
   const data = await encodeRenderIndex(
@@ -334,24 +361,28 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
   } else await ctx.index.write(data);
   state.indexedTip = statusTip;
   state.indexWrittenAt = now;
+  state.indexLag = 0;
 }
 
 /**
  * The applied state the index holds for the status branch at `statusCommit`, whose manifests/ is
  * `manifestsTree`, and the source files' kept parses; null, with the reason logged, when there is
- * no index or it may not be trusted. Reads the index file and nothing of the repository.
+ * no index or it may not be trusted. An index written for an earlier commit of the same branch is
+ * rolled forward (applied-roll-forward.ts): only the files of manifests/ that differ between its
+ * tree and `manifestsTree` are read, and `lag` counts them.
  */
 export async function loadRenderIndex(
   ctx: ReconcilerContext,
   expected: { statusCommit: string; manifestsTree: string | null },
-): Promise<{ objects: AppliedObject[]; parsed: ParsedFileRecord[] & KeptParses } | null> {
+): Promise<{ objects: AppliedObject[]; parsed: ParsedFileRecord[] & KeptParses; lag: number } | null> {
   if (!ctx.index) return null;
   const data = await ctx.index.read().catch((e: unknown) => {
     ctx.log.warn({ err: summarize(e) }, 'cannot read the render index; reading the status branch');
     return null;
   });
   if (data === null) return null;
-  const index = decodeRenderIndex(data);
+  const decoded = decodeRenderIndex(data);
+  const index = 'problem' in decoded ? decoded : await rolledForward(ctx, decoded, expected);
   const problem =
     'problem' in index ? `corrupt: ${index.problem}` : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch });
   if (problem !== null || 'problem' in index) {
@@ -359,5 +390,27 @@ export async function loadRenderIndex(
     return null;
   }
   // The seeds travel with the parses they name manifests of, to the renderer made from them.
-  return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }) };
+  return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }), lag: index.lag };
+}
+
+/**
+ * The index taken to the expected status commit when it was written for another commit of the same
+ * branch; as it is (lag 0) when it was written for that very commit, or when it cannot be rolled
+ * forward (indexMismatch then says why it is not used).
+ */
+async function rolledForward(
+  ctx: ReconcilerContext,
+  index: RenderIndex,
+  expected: { statusCommit: string; manifestsTree: string | null },
+): Promise<RenderIndex & { lag: number }> {
+  if (index.statusBranch !== ctx.config.status.branch || index.statusCommit === expected.statusCommit) return { ...index, lag: 0 };
+  try {
+    const rolled = await rollAppliedForward(ctx.git.objects, index.objects, index.manifestsTree, expected.manifestsTree);
+    if (rolled === null) return { ...index, lag: 0 };
+    ctx.log.info({ from: index.statusCommit, files: rolled.changedFiles }, 'render index rolled forward to the status branch tip');
+    return { ...index, ...expected, objects: rolled.objects, lag: rolled.changedFiles };
+  } catch (e) {
+    ctx.log.info({ err: summarize(e) }, 'cannot roll the render index forward');
+    return { ...index, lag: 0 };
+  }
 }

@@ -199,6 +199,37 @@ export class ObjectStore {
   }
 
   /**
+   * The blobs that differ between two trees (null: no tree) as path → blob oid in `to`, or null
+   * where `to` has no blob at that path. Subtrees of equal oid are not read, so a commit that
+   * changed a few files costs a few tree reads however large the trees (`git diff-tree -r`).
+   */
+  async changedBlobs(from: string | null, to: string | null): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    const entries = async (oid: string | null): Promise<Map<string, { oid: string; type: string }>> => {
+      if (oid === null) return new Map();
+      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache });
+      return new Map(tree.map((e) => [e.path, { oid: e.oid, type: e.type }]));
+    };
+    const visit = async (a: string | null, b: string | null, prefix: string): Promise<void> => {
+      if (a === b) return;
+      const [left, right] = await Promise.all([entries(a), entries(b)]);
+      for (const name of new Set([...left.keys(), ...right.keys()])) {
+        const x = left.get(name);
+        const y = right.get(name);
+        if (x?.oid === y?.oid && x?.type === y?.type) continue;
+        const p = prefix ? `${prefix}/${name}` : name;
+        const subtree = (e: typeof x) => (e?.type === 'tree' ? e.oid : null);
+        if (subtree(x) !== null || subtree(y) !== null) await visit(subtree(x), subtree(y), p);
+        // Only blobs count, as in listTree: a submodule entry is neither written nor read here.
+        if (y?.type === 'blob') out.set(p, y.oid);
+        else if (x?.type === 'blob') out.set(p, null);
+      }
+    };
+    await visit(from, to, '');
+    return out;
+  }
+
+  /**
    * Applies `edits` (path → blob oid to set, or null to delete; a path may also name a folder to
    * put a whole subtree with `{ tree: oid }`) to `base` and returns the new root tree oid. Folders
    * that end up empty disappear, as in git. The new trees are built in memory and stored in one

@@ -12,6 +12,7 @@ import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
 import {
   decodeRenderIndex,
   encodeRenderIndex,
+  INDEX_LAG_LIMIT,
   INDEX_WRITE_INTERVAL_MS,
   indexMismatch,
   RENDER_INDEX_VERSION,
@@ -41,6 +42,21 @@ async function reconciledFleet() {
   return base;
 }
 
+/**
+ * reconciledFleet, then a one-file commit reconciled by a new process: after a first sync the next
+ * pass schedules every resource again (their previous placement went from none to the first), so
+ * that process writes a new index. The one on disk is then a steady pass's, as for most restarts.
+ */
+async function steadyFleet() {
+  const base = await reconciledFleet();
+  await commitFiles(path.join(base, 'repo'), { 'cm-5.yaml': cm('cm-5', 'v0') }, 'steady');
+  const second = await pass(base, fakeClock(Date.UTC(2024, 1, 1)));
+  expect(second.outcome.phase).toBe('Synced');
+  const tip = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
+  expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip);
+  return base;
+}
+
 /** One pass of a new reconciler (a new process) over `base`. */
 async function pass(base: string, clock = fakeClock(Date.UTC(2024, 2, 1))) {
   const loaded = configFrom(await fs.readFile(path.join(base, 'flotilla.yaml'), 'utf8'), base);
@@ -57,12 +73,17 @@ async function pass(base: string, clock = fakeClock(Date.UTC(2024, 2, 1))) {
   const read = logs.lines
     .map((l) => JSON.parse(l) as Record<string, unknown>)
     .find((l) => l.msg === 'read the revision, kept texts reused');
+  const rolled = logs.lines
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.msg === 'render index rolled forward to the status branch tip');
   return {
     outcome,
     /** Source files the load stage read from their blobs, of all (null: it had no kept texts). */
     sourceReads: read ? { read: read.read, files: read.files } : null,
     fromIndex: restoredLine?.fromIndex ?? null,
     problem: (notUsed?.problem as string | undefined) ?? null,
+    /** The files of manifests/ a restore read to roll the index forward (null: it did not). */
+    rolled: rolled ? { files: rolled.files } : null,
     writes: fsAdapter.writes,
   };
 }
@@ -98,7 +119,7 @@ async function copyOf(base: string): Promise<string> {
 
 describe('render index', () => {
   it('a restart with the index reconciles a one-file commit byte for byte as one without it, rewriting only that file', async () => {
-    const base = await reconciledFleet();
+    const base = await steadyFleet();
     expect((await fs.stat(indexPath(base))).size).toBeGreaterThan(0);
     await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'one file');
     const without = await copyOf(base);
@@ -120,10 +141,19 @@ describe('render index', () => {
       CLUSTERS.map((c) => `${c}/default/configmap-cm-2.yaml`),
     );
     expect(await result(base)).toEqual(await result(without));
-    // The pass wrote a fresh index for the new tip: the next restart uses it again.
-    const next = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
-    expect(next.statusCommit).toBe(await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status'));
+    // A process that started from an index leaves writing the next for later (INDEX_WRITE_INTERVAL_MS):
+    // the one on disk is a commit behind, and the next restart rolls it forward, reading the 3 files that changed.
+    const onDisk = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
+    expect(onDisk.statusCommit).not.toBe(await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status'));
     expect(b.problem).toBeNull();
+    for (const dir of [base, without]) await commitFiles(path.join(dir, 'repo'), { 'cm-3.yaml': cm('cm-3', 'v2') }, 'another');
+    const c = await pass(base);
+    const d = await pass(without);
+    expect(c.fromIndex).toBe(true);
+    expect(c.rolled).toEqual({ files: 3 });
+    expect(c.outcome.counts).toEqual({ created: 0, configured: 3, unchanged: 15, deleted: 0 });
+    expect(d.outcome.counts).toEqual(c.outcome.counts);
+    expect(await result(base)).toEqual(await result(without));
   });
 
   it('with kept parses, a commit dropping a cluster, adding a file and breaking another, then its fix, equal passes without', async () => {
@@ -154,7 +184,7 @@ describe('render index', () => {
     expect(await result(base)).toEqual(await result(without));
   });
 
-  it('a stale index (an older status commit) is ignored and rebuilt; trusted, it would have kept a reverted object changed', async () => {
+  it("an older status commit's index is rolled forward by the files that changed (as is, it would keep a reverted object)", async () => {
     const base = await reconciledFleet();
     const stale = await fs.readFile(indexPath(base));
     await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v2') }, 'change');
@@ -166,7 +196,7 @@ describe('render index', () => {
     const entry = old.objects.find((o) => o.path === 'c1/default/configmap-cm-1.yaml')!;
     const onBranch = await git(path.join(base, 'repo'), 'show', 'flotilla-status:manifests/c1/default/configmap-cm-1.yaml');
     expect(onBranch).toContain('k: v2');
-    // What trusting it would do: its hash is the reverted object's, so the diff would call cm-1 unchanged and keep v2.
+    // What keeping its rows as they were would do: its hash is the reverted object's, so the diff would call cm-1 unchanged and keep v2.
     const parsedOnBranch = parse(onBranch) as Record<string, unknown>;
     expect(entry.hash).toBe(contentHash({ ...parsedOnBranch, data: { k: 'v1' } }));
     expect(entry.hash).not.toBe(contentHash(parsedOnBranch));
@@ -178,14 +208,35 @@ describe('render index', () => {
     expect(a.outcome.counts.configured).toBe(3);
     await pass(without);
     expect(await result(base)).toEqual(await result(without));
-    expect(a.fromIndex).toBe(false);
-    expect(a.problem).toMatch(/^written for status commit /);
-    const tip = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
-    expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip);
+    expect(a.fromIndex).toBe(true);
+    expect(a.rolled).toEqual({ files: 3 }); // cm-1 on each cluster, read from its blob at the tip
+    expect(a.problem).toBeNull();
   });
 
-  it('a long-running reconciler writes the index at most every few minutes, and stopping writes the last one', async () => {
-    const base = await reconciledFleet();
+  it('an index whose manifests/ tree the repository does not have is not rolled forward, and not used', async () => {
+    const base = await steadyFleet();
+    await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v2') }, 'change');
+    expect((await pass(base)).fromIndex).toBe(true); // it leaves the index a status commit behind
+    const [plain, body] = gunzipSync(await fs.readFile(indexPath(base)))
+      .toString('utf8')
+      .split('\n') as [string, string];
+    expect(plain).toContain('"sha256"');
+    const lost = body.replace(/"manifestsTree":"[0-9a-f]{40}"/, `"manifestsTree":"${'1'.repeat(40)}"`);
+    expect(lost).not.toBe(body);
+    await fs.writeFile(indexPath(base), gzipSync(headerOf(lost)));
+    await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'another');
+    const reference = await copyOf(base);
+    await fs.rm(indexPath(reference));
+    await pass(reference);
+    const a = await pass(base);
+    expect(a.fromIndex).toBe(false);
+    expect(a.rolled).toBeNull();
+    expect(a.problem).toMatch(/^written for status commit /);
+    expect(await result(base)).toEqual(await result(reference));
+  });
+
+  it('a long-running reconciler writes the index every few minutes or changes behind, and stopping writes the last one', async () => {
+    const base = await steadyFleet();
     const repo = path.join(base, 'repo');
     const loaded = configFrom(await fs.readFile(path.join(base, 'flotilla.yaml'), 'utf8'), base);
     let now = Date.UTC(2024, 2, 1);
@@ -193,17 +244,17 @@ describe('render index', () => {
     const { reconciler } = await reconcilerFor(loaded, { clock });
     const indexed = async () => (decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit;
     const tip = () => git(repo, 'rev-parse', 'flotilla-status');
+    const initial = await indexed();
 
     await commitFiles(repo, { 'cm-1.yaml': cm('cm-1', 'v2') }, 'one');
     expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
-    const first = await tip();
-    expect(await indexed()).toBe(first); // a process's first pass always writes it
+    expect(await tip()).not.toBe(initial);
+    expect(await indexed()).toBe(initial); // it started from an index: writing the next is left for later
 
     now += 60_000;
     await commitFiles(repo, { 'cm-2.yaml': cm('cm-2', 'v2') }, 'two');
     expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
-    expect(await tip()).not.toBe(first);
-    expect(await indexed()).toBe(first); // within the interval: left for later (a restart now would find it stale)
+    expect(await indexed()).toBe(initial); // within the interval, 10 changes behind (objects, parsed files, rescheduled resources)
 
     await reconciler.flushRenderIndex();
     expect(await indexed()).toBe(await tip()); // stopping writes the last one
@@ -211,7 +262,18 @@ describe('render index', () => {
     now += INDEX_WRITE_INTERVAL_MS;
     await commitFiles(repo, { 'cm-3.yaml': cm('cm-3', 'v2') }, 'three');
     expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
-    expect(await indexed()).toBe(await tip()); // past the interval: written again
+    const third = await tip();
+    expect(await indexed()).toBe(third); // past the interval: written again
+
+    // Within the interval, but more than INDEX_LAG_LIMIT objects changed: written at once.
+    now += 60_000;
+    const many = Math.ceil(INDEX_LAG_LIMIT / CLUSTERS.length) + 1;
+    const bulk = Array.from({ length: many }, (_, i) => cm(`bulk-${i}`, 'v1')).join('---\n');
+    await commitFiles(repo, { 'bulk.yaml': bulk }, 'bulk');
+    const outcome = await reconciler.reconcileOnce();
+    expect(outcome.counts.created).toBe(many * CLUSTERS.length);
+    expect(await indexed()).not.toBe(third);
+    expect(await indexed()).toBe(await tip());
   });
 
   it('a corrupt or foreign index is ignored, and the pass is the same as without one', async () => {
@@ -226,6 +288,8 @@ describe('render index', () => {
     // Another fleet's index (same layout, other objects), renamed into place.
     const other = await reconciledFleet();
     await commitFiles(path.join(other, 'repo'), { 'cm-5.yaml': cm('cm-5', 'other') }, 'other fleet');
+    // Without an index to start from, its pass writes one, for a manifests/ tree this repository never had.
+    await fs.rm(indexPath(other));
     await pass(other);
     const [plain] = gunzipSync(good).toString('utf8').split('\n');
     const body = gunzipSync(good)
@@ -266,13 +330,14 @@ describe('render index', () => {
     const tip2 = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
     expect(tip2).not.toBe(tip1);
     expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip1);
-    // The next process ignores that index and reconciles as one without it.
+    // The next process rolls that index forward to what the branch records, and reconciles as one without it.
     await fs.rm(path.join(base, 'out/c2'));
     const without = await copyOf(base);
     await fs.rm(indexPath(without));
     const a = await pass(base);
     await pass(without);
-    expect(a.fromIndex).toBe(false);
+    expect(a.fromIndex).toBe(true);
+    expect(a.rolled).not.toBeNull();
     expect(a.outcome.phase).toBe('Synced');
     expect(await result(base)).toEqual(await result(without));
   });

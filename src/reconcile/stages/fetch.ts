@@ -37,7 +37,13 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
     }
     const applied = indexed?.objects ?? (await readAppliedState(git.objects, snapshot.manifestsTree, (m) => ctx.log.warn(m))).values();
     state.applied = { ...state.applied, state: stateFromObjects(applied), lists: new Map() };
-    state.indexedTip = indexed ? tip : null;
+    state.indexedTip = indexed && indexed.lag === 0 ? tip : null;
+    // An index this process could use is as good as one it wrote: the next write waits for the
+    // interval or the lag limit (a restart then leaves it behind by one commit; the next rolls it forward).
+    if (indexed) {
+      state.indexWrittenAt = 'found';
+      state.indexLag = indexed.lag;
+    }
     // Failover's clocks survive a restart: a cluster down before it stays down, its toleration running.
     ctx.live?.restore(s?.failover);
     lastGoodRevision = s?.lastGoodRevision ?? null;
