@@ -472,7 +472,9 @@ export class IncrementalRenderer {
   private withClaimRecord(entry: ScheduleEntry, revision: string): PlacementResult {
     const result = entry.result!;
     const record = entry.claimRecord;
-    const current = record?.change === 'new' ? { ...record, since: revision } : record;
+    // Only a kept claim dates from the previous result; any other is made at the revision rendered,
+    // also when the entry was cached from an earlier revision that was never applied (an invalid one).
+    const current = record && record.change !== 'kept' ? { ...record, since: revision } : record;
     if (JSON.stringify(result.claim) === JSON.stringify(current)) return result;
     // placeResource sets `claim` last, so dropping and appending it keeps a fresh result's key order.
     const { claim: _old, ...rest } = result;

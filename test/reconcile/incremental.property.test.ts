@@ -202,7 +202,19 @@ describe('incremental reconcile == full render', () => {
           await expectFullRender(full, outcome.phase, reconciler, path.join(base, 'out'), expected, step);
         }
       }),
-      { numRuns: 15 },
+      {
+        numRuns: 15,
+        // Found by this property: a claim released at an invalid revision must name the revision applied after it.
+        examples: [
+          [
+            [
+              { name: 'break #0', op: (f: Files) => void f.set('broken/b0.yaml', 'kind: [unclosed\n') },
+              { name: 'set d0 g1 ×0', op: (f: Files) => void f.set('apps/d0.yaml', deployment(0, 1, 0)) },
+              { name: 'fix b0', op: (f: Files) => void f.delete('broken/b0.yaml') },
+            ],
+          ],
+        ],
+      },
     );
   }, 60_000);
 
