@@ -4,7 +4,9 @@
 //      folder — in a new process: its time, stage timings and peak RSS;
 //   2. one-file commit, then a reconcile in a NEW process with the render index the first left in
 //      the cache (src/reconcile/render-index.ts): time / full, and peak RSS;
-//   3. the same one-file commit pass in a new process with the index deleted (what a restart cost
+//   3. another one-file commit in a new process: the index on disk is now a commit behind (a
+//      process that started from an index leaves the next write for later) and is rolled forward;
+//   4. the same one-file commit pass in a new process with the index deleted (what a restart cost
 //      before the index): time / full.
 // Default size 100 × 1,000 (a few minutes on 2 cores, with `npm run bench`);
 // FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000. FLOTILLA_BENCH_WARM=1 runs one more
@@ -46,7 +48,16 @@ async function passPart(dir) {
   return { time, timings: o.timings, counts: o.counts, stats: o.renderStats, maxRssKiB: process.resourceUsage().maxRSS };
 }
 
+/** The render index file's modification time in the cache folder (null: none): whether a pass wrote it. */
+function indexStamp(dir) {
+  const cache = path.join(dir, 'cache');
+  if (!fs.existsSync(cache)) return null;
+  const f = fs.readdirSync(cache).find((n) => /^render-index-[0-9a-f]+\.json\.gz$/.test(n));
+  return f ? fs.statSync(path.join(cache, f)).mtimeMs : null;
+}
+
 function child(dir) {
+  const before = indexStamp(dir);
   const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
   const r = spawnSync(process.execPath, [...heap, fileURLToPath(import.meta.url), '--child', dir], {
     encoding: 'utf8',
@@ -54,7 +65,7 @@ function child(dir) {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   if (r.status !== 0) throw new Error(`reconcile child failed (exit ${r.status})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  return { ...JSON.parse(r.stdout.trim().split('\n').pop()), wroteIndex: indexStamp(dir) !== before };
 }
 
 /** Removes the render index from the cache folder (a restart as it was before the index). */
@@ -87,6 +98,8 @@ if (process.argv[2] === '--child') {
     }
     editOne(work, files[0], 0);
     const restart = child(dir);
+    editOne(work, files[33], 0);
+    const rolled = child(dir);
     editOne(work, files[97], 1);
     dropIndex(dir);
     const cold = child(dir);
@@ -103,6 +116,12 @@ if (process.argv[2] === '--child') {
         mib(restart.maxRssKiB),
         `${(restart.time / full.time).toFixed(3)}× full`,
       ],
+      [
+        'restart again, one-file commit, index a commit behind (rolled forward)',
+        ms(rolled.time),
+        mib(rolled.maxRssKiB),
+        `${(rolled.time / full.time).toFixed(3)}× full`,
+      ],
       ['restart, then one-file commit, index deleted', ms(cold.time), mib(cold.maxRssKiB), `${(cold.time / full.time).toFixed(3)}× full`],
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
@@ -111,10 +130,19 @@ if (process.argv[2] === '--child') {
       if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     }
     console.log(`\nfull pass stages: ${stages(full.timings)}`);
+    const wrote = { full, warm, restart, rolled, cold };
+    console.log(
+      `passes that wrote the render index: ${
+        Object.keys(wrote)
+          .filter((k) => wrote[k]?.wroteIndex)
+          .join(', ') || 'none'
+      }`,
+    );
     console.log(
       `restart pass stages (index): ${stages(restart.timings)}; ` +
         `rewritten ${restart.counts.configured}, render ${JSON.stringify(restart.stats)}`,
     );
+    console.log(`restart pass stages (index a commit behind): ${stages(rolled.timings)}; render ${JSON.stringify(rolled.stats)}`);
     console.log(`restart pass stages (no index): ${stages(cold.timings)}`);
     if (warm)
       console.log(`warm-up pass (before the restart): ${ms(warm.time)}, ${stages(warm.timings)}; render ${JSON.stringify(warm.stats)}`);
