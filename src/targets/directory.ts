@@ -213,8 +213,19 @@ export class DirectoryTarget implements Target {
    * cannot be listed falls back to one lstat per file below it.
    */
   private async plainFiles(files: readonly string[]): Promise<Set<string>> {
+    // Each file's folder, the very string of the file before when they share it (files come grouped
+    // by folder): a folder string is made and looked up once per folder, not once per file.
+    const dirs: string[] = [];
     const folders = new Set<string>(['']);
-    for (const p of files) for (let d = parentOf(p); d !== '' && !folders.has(d); d = parentOf(d)) folders.add(d);
+    let last = '';
+    for (const p of files) {
+      const at = p.lastIndexOf('/');
+      if (at !== last.length || !p.startsWith(last)) {
+        last = at < 0 ? '' : p.slice(0, at);
+        for (let d = last; d !== '' && !folders.has(d); d = parentOf(d)) folders.add(d);
+      }
+      dirs.push(last);
+    }
     const listed = new Map<string, Map<string, EntryKind> | null | 'unreadable'>();
     const order = [...folders];
     await mapLimit(order, IO_CONCURRENCY, async (_item, i) => {
@@ -242,8 +253,9 @@ export class DirectoryTarget implements Target {
     };
     const plain = new Set<string>();
     const unsure: string[] = [];
-    for (const p of files) {
-      const d = parentOf(p);
+    for (let i = 0; i < files.length; i++) {
+      const p = files[i]!;
+      const d = dirs[i]!;
       let verdict = folderVerdict(d);
       if (verdict === 'file') {
         const kind = kindIn(d, d === '' ? p : p.slice(d.length + 1));
@@ -431,7 +443,10 @@ export class DirectoryTarget implements Target {
   private async saveInventory(revision: string): Promise<void> {
     this.inventorySaved = false;
     const head = { apiVersion: 'flotilla.dev/v1alpha1', kind: 'Inventory', version: INVENTORY_VERSION, revision };
-    const lines = [...this.inventory!.keys()].sort().map((p) => `${JSON.stringify(p)},${JSON.stringify(this.inventory!.get(p))}`);
+    const paths = [...this.inventory!.keys()];
+    // Read sorted and rewritten in place, the map is nearly always in order already.
+    if (!isSorted(paths)) paths.sort();
+    const lines = paths.map((p) => `${JSON.stringify(p)},${JSON.stringify(this.inventory!.get(p))}`);
     const text = `${JSON.stringify(head).slice(0, -1)},\n"pathsAndOids":[\n${lines.join(',\n')}\n]}\n`;
     const target = path.join(this.root, INVENTORY_FILE);
     await this.fs.writeFile(`${target}.tmp`, text);
@@ -495,6 +510,11 @@ export class DirectoryTarget implements Target {
 
 /** What plainFiles finds at a path: a plain file (for a folder: a real folder), something else, or unknown (unlistable parent). */
 type Verdict = 'file' | 'not' | 'unknown';
+
+function isSorted(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i - 1]! > list[i]!) return false;
+  return true;
+}
 
 /** The folder of a layout path, '' at the root (path.posix.dirname's '.'). */
 function parentOf(p: string): string {
