@@ -172,10 +172,11 @@ function holdsUnread(inner: ReadonlyMap<string, AppliedObject>): boolean {
 /**
  * The applied objects a diff to `manifests` will need the content of: those restored without it
  * (render index) whose rendered counterpart differs. The caller reads them (hydrateApplied) first.
- * With `identity`, each rendered object found equal to its applied one (same content hash) is
- * recorded there as that entry, as a renderer that reused it would: the diff then takes it as
- * unchanged without working out its identity and path a second time (a restart's first diff did
- * both for every object of the fleet).
+ * One whose rendered counterpart has its content hash takes that object as its content, in place
+ * (they are equal up to volatile annotations, as hydrateApplied's read would be), and with
+ * `identity` is recorded there as that object's entry, as a renderer that reused it would: the
+ * diff then keeps the entry as it is, without working out its identity and path a second time (a
+ * restart's first diff did both, and copied the entry, for every object of the fleet).
  */
 export function objectsToRead(
   previous: AppliedState,
@@ -190,7 +191,10 @@ export function objectsToRead(
       const prev = before.get(clusterObjectId(cluster, refOfObject(object)));
       if (!prev || prev.object !== null) continue;
       if (prev.hash !== contentHash(object)) out.push(prev);
-      else identity?.set(object, prev);
+      else {
+        prev.object = object;
+        identity?.set(object, prev);
+      }
     }
   }
   return out;
