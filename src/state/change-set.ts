@@ -172,10 +172,16 @@ function holdsUnread(inner: ReadonlyMap<string, AppliedObject>): boolean {
 /**
  * The applied objects a diff to `manifests` will need the content of: those restored without it
  * (render index) whose rendered counterpart differs. The caller reads them (hydrateApplied) first.
+ * One whose rendered counterpart has its content hash takes that object as its content, in place
+ * (they are equal up to volatile annotations, as hydrateApplied's read would be), and with
+ * `identity` is recorded there as that object's entry, as a renderer that reused it would: the
+ * diff then keeps the entry as it is, without working out its identity and path a second time (a
+ * restart's first diff did both, and copied the entry, for every object of the fleet).
  */
 export function objectsToRead(
   previous: AppliedState,
   manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>,
+  identity?: IdentityCache,
 ): AppliedObject[] {
   const out: AppliedObject[] = [];
   for (const [cluster, list] of Object.entries(manifests)) {
@@ -183,7 +189,12 @@ export function objectsToRead(
     if (!before || !holdsUnread(before)) continue;
     for (const object of list) {
       const prev = before.get(clusterObjectId(cluster, refOfObject(object)));
-      if (prev && prev.object === null && prev.hash !== contentHash(object)) out.push(prev);
+      if (!prev || prev.object !== null) continue;
+      if (prev.hash !== contentHash(object)) out.push(prev);
+      else {
+        prev.object = object;
+        identity?.set(object, prev);
+      }
     }
   }
   return out;
@@ -333,7 +344,9 @@ function diffCluster(
       counts.created++;
     }
   }
-  for (const p of [...before.values()].filter((o) => !next.has(o.id)).sort(byPath)) {
+  const gone: AppliedObject[] = [];
+  for (const o of before.values()) if (!next.has(o.id)) gone.push(o);
+  for (const p of gone.sort(byPath)) {
     changes.push({ action: 'deleted', id: p.id, cluster, ref: p.ref, path: p.path });
     counts.deleted++;
   }
@@ -348,6 +361,6 @@ function manifestPathKey(o: AppliedObject): string {
 /** Every file of a state as path → blob oid. */
 export function stateFiles(state: AppliedState): Map<string, string> {
   const files = new Map<string, string>();
-  for (const o of stateObjects(state)) files.set(o.path, o.oid);
+  for (const inner of state.values()) for (const o of inner.values()) files.set(o.path, o.oid);
   return files;
 }

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { diffDesired, normalizeForDiff, stateObjects, type AppliedState } from '../../src/state/change-set.js';
+import {
+  appliedHash,
+  diffDesired,
+  normalizeForDiff,
+  objectsToRead,
+  stateFromObjects,
+  stateObjects,
+  type AppliedState,
+  type DesiredDiff,
+} from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
 import { layoutManifests } from '../../src/render/layout.js';
 import { toStableYaml } from '../../src/objects/serialize.js';
@@ -163,6 +172,49 @@ describe('diffDesired', () => {
           new Map([...stateObjects(second.next)].map((o) => [o.path, o.oid] as [string, string]).sort()),
         );
       }),
+    );
+  });
+
+  it('property: after a restart (applied objects as hashes), the unchanged recorded in the identity cache leave the diff as it was', () => {
+    const objects = fc.array(
+      fc.record({
+        kind: fc.constantFrom('ConfigMap', 'Secret', 'Deployment'),
+        name: fc.constantFrom('a', 'b', 'c'),
+        cluster: fc.constantFrom('east', 'west'),
+        value: fc.constantFrom('1', '2'),
+      }),
+      { maxLength: 10 },
+    );
+    const toManifests = (list: Array<{ kind: string; name: string; cluster: string; value: string }>, revision: string) => {
+      const m: Record<string, Array<Record<string, unknown>>> = {};
+      const seen = new Set<string>();
+      for (const o of list) {
+        if (seen.has(`${o.cluster}|${o.kind}|${o.name}`)) continue;
+        seen.add(`${o.cluster}|${o.kind}|${o.name}`);
+        (m[o.cluster] ??= []).push(obj(o.kind, o.name, { data: { v: o.value } }, revision));
+      }
+      return m;
+    };
+    const summary = (d: DesiredDiff) =>
+      JSON.stringify({ changes: d.changes, counts: d.counts, next: [...stateObjects(d.next)].map((o) => [o.id, o.path, o.oid]) });
+    fc.assert(
+      fc.property(objects, objects, (a, b) => {
+        const written = apply(toManifests(a, 'r1')).next;
+        const objectOf = new Map([...stateObjects(written)].map((o) => [o.id, o.object!]));
+        // As a restart restores it: content hashes only, objects read back when the diff needs them.
+        const restored = () => stateFromObjects([...stateObjects(written)].map((o) => ({ ...o, hash: appliedHash(o), object: null })));
+        const manifests = toManifests(b, 'r2');
+        const plain = restored();
+        for (const o of objectsToRead(plain, manifests)) o.object = objectOf.get(o.id)!;
+        const expected = diffDesired({ previous: plain, manifests });
+        const identity = new WeakMap();
+        const previous = restored();
+        const toRead = objectsToRead(previous, manifests, identity);
+        for (const o of toRead) o.object = objectOf.get(o.id)!;
+        expect(summary(diffDesired({ previous, manifests, identity }))).toBe(summary(expected));
+        expect(toRead.length).toBe(expected.counts.configured);
+      }),
+      { numRuns: 300 },
     );
   });
 });

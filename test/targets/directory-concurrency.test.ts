@@ -10,12 +10,9 @@ import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { blobOid } from '../../src/source/objects.js';
 import type { TargetPlan } from '../../src/targets/target.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
-import { plan, write } from './plan-fixtures.js';
+import { plan, write, inventoryOf } from './plan-fixtures.js';
 
 afterAll(cleanupRepos);
-
-const inventoryOf = async (root: string) =>
-  JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files as Record<string, string>;
 
 /** Every file under `root` but the inventory, as layout path → blob oid of its bytes. */
 async function onDisk(root: string): Promise<Record<string, string>> {

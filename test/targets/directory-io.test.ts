@@ -8,12 +8,9 @@ import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js'
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { blobOid } from '../../src/source/objects.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
-import { del, plan, write } from './plan-fixtures.js';
+import { del, plan, write, inventoryOf } from './plan-fixtures.js';
 
 afterAll(cleanupRepos);
-
-const inventoryOf = async (root: string) =>
-  JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files as Record<string, string>;
 
 /** An error as node:fs throws it. */
 function systemError(code: string, words: string, syscall: string, file: string): NodeJS.ErrnoException {

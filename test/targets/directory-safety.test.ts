@@ -8,12 +8,9 @@ import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js'
 import { nodeTargetFs } from '../../src/targets/fs.js';
 import { blobOid } from '../../src/source/objects.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
-import { del, plan, write } from './plan-fixtures.js';
+import { del, plan, write, inventoryOf } from './plan-fixtures.js';
 
 afterAll(cleanupRepos);
-
-const inventoryOf = async (root: string) =>
-  JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files as Record<string, string>;
 
 /** An output root and, beside it, a victim folder holding a file that must never change. */
 async function rootAndVictim() {

@@ -5,7 +5,7 @@ import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js'
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { blobOid } from '../../src/source/objects.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
-import { del, plan, write } from './plan-fixtures.js';
+import { del, inventoryOf, plan, write } from './plan-fixtures.js';
 
 afterAll(cleanupRepos);
 
@@ -43,8 +43,7 @@ describe('directory target', () => {
       ),
     );
     expect(r1).toMatchObject({ ok: true, created: 2, configured: 0, deleted: 0 });
-    const inventory = JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8'));
-    expect(inventory.files).toEqual({ 'a/default/x.yaml': blobOid('x: 1\n'), 'a/default/y.yaml': blobOid('y: 1\n') });
+    expect(await inventoryOf(root)).toEqual({ 'a/default/x.yaml': blobOid('x: 1\n'), 'a/default/y.yaml': blobOid('y: 1\n') });
     await fs.writeFile(path.join(root, 'a/default/notes.yaml'), 'mine\n');
     // A change set that (wrongly) names a file flotilla never wrote: it stays.
     const r2 = await target.apply(plan({ 'a/default/x.yaml': 'x: 1\n' }, [del('a/default/y.yaml'), del('a/default/notes.yaml')]));
@@ -80,7 +79,7 @@ describe('directory target', () => {
     );
     expect(r).toMatchObject({ ok: false, created: 1, failed: 1, failedClusters: ['b'] });
     expect(r.message).toContain('disk full');
-    expect(JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).files).toEqual({ 'a/n/x.yaml': blobOid('x\n') });
+    expect(await inventoryOf(root)).toEqual({ 'a/n/x.yaml': blobOid('x\n') });
   });
 
   it('refuses paths that climb out of the directory, even from a tampered inventory', async () => {
@@ -97,5 +96,62 @@ describe('directory target', () => {
     const root = await makeTempDir();
     await fs.writeFile(path.join(root, INVENTORY_FILE), '{not json');
     await expect(new DirectoryTarget(root, nodeTargetFs).readInventory()).rejects.toMatchObject({ code: 'INVENTORY_CORRUPT' });
+  });
+
+  it('reads an inventory of the earlier format and deletes what it lists; the next write records the current format', async () => {
+    const root = await makeTempDir();
+    await fs.mkdir(path.join(root, 'a/n'), { recursive: true });
+    await fs.writeFile(path.join(root, 'a/n/old.yaml'), 'old\n');
+    await fs.writeFile(path.join(root, 'a/n/mine.yaml'), 'mine\n');
+    const files = { 'a/n/old.yaml': blobOid('old\n') };
+    await fs.writeFile(
+      path.join(root, INVENTORY_FILE),
+      JSON.stringify({ apiVersion: 'flotilla.dev/v1alpha1', kind: 'Inventory', revision: 'q', files }),
+    );
+    const r = await new DirectoryTarget(root, nodeTargetFs).apply(plan({ 'a/n/x.yaml': 'x\n' }, [], true));
+    expect(r).toMatchObject({ ok: true, created: 1, deleted: 1 });
+    expect((await fs.readdir(path.join(root, 'a/n'))).sort()).toEqual(['mine.yaml', 'x.yaml']);
+    expect(await inventoryOf(root)).toEqual({ 'a/n/x.yaml': blobOid('x\n') });
+  });
+
+  it('a restart whose full compare changes nothing leaves the inventory file as it is (format 1 is rewritten once)', async () => {
+    const root = await makeTempDir();
+    const inventoryWrites: string[] = [];
+    const counting: TargetFs = {
+      ...nodeTargetFs,
+      writeFile: async (f, t, o) => {
+        if (f.includes(INVENTORY_FILE)) inventoryWrites.push(f);
+        return nodeTargetFs.writeFile(f, t, o);
+      },
+    };
+    const desired = { 'a/n/x.yaml': 'x\n', 'b/n/y.yaml': 'y\n' };
+    await new DirectoryTarget(root, counting).apply(plan(desired, [write('a/n/x.yaml', 'x\n'), write('b/n/y.yaml', 'y\n')], true));
+    expect(inventoryWrites).toHaveLength(1);
+    const text = await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8');
+    expect(await new DirectoryTarget(root, counting).apply(plan(desired, [], true))).toMatchObject({ ok: true, unchanged: 2 });
+    expect(inventoryWrites).toHaveLength(1);
+    expect(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).toBe(text);
+    // The same files recorded in the earlier format: the full compare rewrites it in the current one.
+    await fs.writeFile(path.join(root, INVENTORY_FILE), JSON.stringify({ files: await inventoryOf(root) }));
+    expect(await new DirectoryTarget(root, counting).apply(plan(desired, [], true))).toMatchObject({ ok: true, unchanged: 2 });
+    expect(inventoryWrites).toHaveLength(2);
+    expect(await inventoryOf(root)).toEqual({ 'a/n/x.yaml': blobOid('x\n'), 'b/n/y.yaml': blobOid('y\n') });
+  });
+
+  it('a tampered entry of the current format is dropped, and the full compare records the inventory again without it', async () => {
+    const root = await makeTempDir();
+    await fs.mkdir(path.join(root, 'a/n'), { recursive: true });
+    await fs.writeFile(path.join(root, 'a/n/x.yaml'), 'x\n');
+    const pathsAndOids = ['../outside.yaml', 'x', 'a/n/x.yaml', blobOid('x\n'), 'a/n/y.yaml', 7];
+    await fs.writeFile(path.join(root, INVENTORY_FILE), JSON.stringify({ kind: 'Inventory', version: 2, revision: 'q', pathsAndOids }));
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    expect(Object.fromEntries(await target.readInventory())).toEqual({ 'a/n/x.yaml': blobOid('x\n') });
+    expect(await target.apply(plan({ 'a/n/x.yaml': 'x\n' }, [], true))).toMatchObject({
+      ok: true,
+      unchanged: 1,
+      created: 0,
+      configured: 0,
+    });
+    expect(await inventoryOf(root)).toEqual({ 'a/n/x.yaml': blobOid('x\n') });
   });
 });

@@ -1,4 +1,8 @@
 // Hand-made target plans for the directory and git target tests.
+import fs from 'node:fs/promises';
+import { expect } from 'vitest';
+import path from 'node:path';
+import { INVENTORY_FILE } from '../../src/targets/directory.js';
 import type { ObjectChange } from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
 import type { TargetPlan } from '../../src/targets/target.js';
@@ -34,3 +38,12 @@ export const write = (p: string, text: string, action: 'created' | 'configured' 
 });
 /** A deleted object at `p`. */
 export const del = (p: string): ObjectChange => ({ action: 'deleted', id: p, cluster: p.split('/')[0]!, ref, path: p });
+
+/** The directory target's inventory file under `root`, read as its format says: layout path → blob oid. */
+export async function inventoryOf(root: string): Promise<Record<string, string>> {
+  const doc = JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')) as { version: number; pathsAndOids: string[] };
+  expect(doc.version).toBe(2);
+  const files: Record<string, string> = {};
+  for (let i = 0; i < doc.pathsAndOids.length; i += 2) files[doc.pathsAndOids[i]!] = doc.pathsAndOids[i + 1]!;
+  return files;
+}

@@ -121,10 +121,11 @@ export async function diffStage(
 ): Promise<StageResult<Diffed, DiffReason>> {
   const { result, kept } = checked;
   const applied = state.applied;
-  // Objects restored from the render index carry only a hash: read those the diff compares field by field (or keeps).
+  // Objects restored from the render index carry only a hash: read those the diff compares field by
+  // field (or keeps); those whose hash matches are recorded in the identity cache, for the diff to skip.
   await hydrateApplied(
     ctx.git.objects,
-    kept.length > 0 ? [...stateObjects(applied.state)] : objectsToRead(applied.state, result.manifests),
+    kept.length > 0 ? [...stateObjects(applied.state)] : objectsToRead(applied.state, result.manifests, applied.identity),
   );
   const manifests = kept.length > 0 ? withKeptObjects(result.manifests, applied.state, kept) : result.manifests;
   const diff = diffDesired({ previous: applied.state, manifests, identity: applied.identity, previousLists: applied.lists });
