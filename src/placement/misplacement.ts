@@ -244,6 +244,47 @@ function policySet(model: FleetModel): number {
   return policySetId;
 }
 
+/**
+ * What of a resource its contest can depend on, for the revision's policies: its type and
+ * namespace, its name when a selector names one, and the labels the selectors look at. Resources
+ * alike in these are decided alike, so a new process (which has no decidedCache) decides each
+ * such group once instead of every resource against every policy.
+ */
+interface ContestKeys {
+  policySet: number;
+  byName: boolean;
+  labelKeys: string[];
+  decided: Map<string, NameDecided | null>;
+}
+
+let contestKeys: ContestKeys = { policySet: -1, byName: false, labelKeys: [], decided: new Map() };
+
+function contestKeysFor(model: FleetModel, set: number): ContestKeys {
+  if (contestKeys.policySet === set) return contestKeys;
+  const labels = new Set<string>();
+  let byName = false;
+  for (const p of [...model.propagationPolicies, ...model.clusterPropagationPolicies]) {
+    for (const sel of p.resourceSelectors) {
+      if (sel.name) byName = true;
+      for (const k of Object.keys(sel.labelSelector?.matchLabels ?? {})) labels.add(k);
+      for (const r of sel.labelSelector?.matchExpressions ?? []) if (typeof r?.key === 'string') labels.add(r.key);
+    }
+  }
+  contestKeys = { policySet: set, byName, labelKeys: [...labels].sort(), decided: new Map() };
+  return contestKeys;
+}
+
+/** The resource's contest: decided once per group of resources alike in what selectors read (ContestKeys). */
+function decideAlike(keys: ContestKeys, index: ClaimIndex, m: Manifest): NameDecided | null {
+  const labels = labelsOf(m);
+  const parts = [m.apiVersion, m.kind, m.namespace, keys.byName ? m.name : ''];
+  for (const k of keys.labelKeys) parts.push(Object.prototype.hasOwnProperty.call(labels, k) ? `=${JSON.stringify(labels[k])}` : '-');
+  const key = JSON.stringify(parts);
+  let decided = keys.decided.get(key);
+  if (decided === undefined) keys.decided.set(key, (decided = decide(index, m)));
+  return decided;
+}
+
 function decide(index: ClaimIndex, m: Manifest): NameDecided | null {
   const namespaced = m.namespace ? (index.byNamespace.get(m.namespace) ?? []) : [];
   const inNamespace = namespaced.some((p) => policyImplicitPriority(p.resourceSelectors, m) !== Priority.MisMatch);
@@ -274,6 +315,7 @@ function actualContest(decided: NameDecided | null, claimedBy: string | undefine
  */
 function warnShadowedPolicies(model: FleetModel, index: ClaimIndex, placements: readonly PlacementResult[], sink: DiagnosticSink): void {
   const set = policySet(model);
+  const keys = contestKeysFor(model, set);
   const policies = new Map([...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [policyText(p), p]));
   const shadows = new Map<string, Shadow>();
   // Sticky claims (§2.2): a placement whose claim was kept or preempted is claimed by its own policy, not the fresh winner.
@@ -285,7 +327,7 @@ function warnShadowedPolicies(model: FleetModel, index: ClaimIndex, placements: 
   for (const m of model.resources) {
     let entry = decidedCache.get(m);
     if (entry?.policySet !== set) {
-      entry = { policySet: set, decided: decide(index, m) };
+      entry = { policySet: set, decided: decideAlike(keys, index, m) };
       decidedCache.set(m, entry);
     }
     const decided = claimedBy ? actualContest(entry.decided, claimedBy.get(versionedKey(refOf(m)))) : entry.decided;

@@ -118,6 +118,11 @@ interface ScheduleEntry {
   /** null: to be scheduled (followers are placed after their targets at every update). */
   result: PlacementResult | null;
   diagnostics: Diagnostic[];
+  /**
+   * The seed this entry was made from (values read back from the render index, so exact) or last
+   * kept as (checked exact): while the entry holds the very same values, they need no checking again.
+   */
+  kept?: ScheduleSeed;
 }
 
 /** One placed resource's rendered objects, kept while its inputs stay the same. */
@@ -173,8 +178,50 @@ function setRevision(object: Record<string, unknown>, revision: string): void {
   if (annotations[REVISION_ANNOTATION] !== revision) annotations[REVISION_ANNOTATION] = revision;
 }
 
+/** Whether two schedule seeds hold the very same values (members compared by reference). */
+function sameSeedValues(a: ScheduleSeed, b: ScheduleSeed): boolean {
+  return (
+    a.key === b.key &&
+    a.file === b.file &&
+    a.index === b.index &&
+    a.claimSig === b.claimSig &&
+    a.claimSticky === b.claimSticky &&
+    a.claimPrevious === b.claimPrevious &&
+    a.claimRecord === b.claimRecord &&
+    a.follower === b.follower &&
+    a.previous === b.previous &&
+    a.result === b.result &&
+    a.diagnostics === b.diagnostics
+  );
+}
+
 function samePrevious(a: PreviousPlacement | undefined, b: PreviousPlacement | undefined): boolean {
-  return a === b || JSON.stringify(a) === JSON.stringify(b);
+  return a === b || sameJsonValue(a, b);
+}
+
+/**
+ * Whether two JSON values are written alike: same keys in the same order, same values. Never true
+ * where JSON.stringify would differ; false for some it writes alike (an undefined member), which
+ * only schedules again. A restart compares every previous placement its seeds name with the status
+ * branch's, and writing both out cost more than the rest of scheduling.
+ */
+function sameJsonValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJsonValue(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (let i = 0; i < ka.length; i++) {
+    const k = ka[i]!;
+    if (k !== kb[i] || !sameJsonValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
 }
 
 /** Bumps an epoch counter when a signature changes; entries remember the epoch they were computed in. */
@@ -264,18 +311,25 @@ export class IncrementalRenderer {
         result: e.follower ? null : e.result,
         diagnostics: e.diagnostics,
       };
-      if (jsonExact(seed)) schedules.push(seed);
+      // The very values of a seed kept before (or read back from JSON) are exact: checking them again cost as much as scheduling.
+      if ((e.kept && sameSeedValues(e.kept, seed)) || jsonExact(seed)) {
+        schedules.push(seed);
+        e.kept = seed;
+      }
     }
     const renders: RenderSeed[] = [];
+    const digests = new Map<string, string>();
+    const digest = (sig: string) => {
+      // Resources placed alike share their signatures: each is hashed once.
+      let d = digests.get(sig);
+      if (d === undefined) digests.set(sig, (d = fingerprint(sig)));
+      return d;
+    };
     for (const [key, e] of this.renders) {
       const where = at.get(e.manifest);
       if (!where || e.stale || e.clusterEpoch !== this.clusters.value || e.overrideEpoch !== this.overrides.value) continue;
       // Signatures as digests: an override policy's content would otherwise be kept once per resource it selects.
-      const [placementSig, overrideSig, boundsSig] = [e.placementSig, e.overrideSig, e.boundsSig].map(fingerprint) as [
-        string,
-        string,
-        string,
-      ];
+      const [placementSig, overrideSig, boundsSig] = [e.placementSig, e.overrideSig, e.boundsSig].map(digest) as [string, string, string];
       renders.push({ key, ...where, placementSig, overrideSig, boundsSig, objects: e.objects.map((r) => [r.cluster, hashOf(r.object)]) });
     }
     return {
@@ -475,7 +529,7 @@ export class IncrementalRenderer {
     // Only a kept claim dates from the previous result; any other is made at the revision rendered,
     // also when the entry was cached from an earlier revision that was never applied (an invalid one).
     const current = record && record.change !== 'kept' ? { ...record, since: revision } : record;
-    if (JSON.stringify(result.claim) === JSON.stringify(current)) return result;
+    if (sameJsonValue(result.claim, current)) return result;
     // placeResource sets `claim` last, so dropping and appending it keeps a fresh result's key order.
     const { claim: _old, ...rest } = result;
     entry.result = current ? { ...rest, claim: current } : rest;
@@ -500,6 +554,7 @@ export class IncrementalRenderer {
       previous: seed.previous ?? undefined,
       result: seed.result,
       diagnostics: seed.diagnostics,
+      kept: seed,
     };
   }
 

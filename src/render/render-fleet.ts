@@ -466,11 +466,17 @@ export function followTarget(
   };
 }
 
-/** Server-populated fields never belong in a rendered manifest. */
+/**
+ * Server-populated fields never belong in a rendered manifest. Only the top level and metadata are
+ * copied: the rest is shared with the template, as rendered objects already share it with each
+ * other (read-only, like every render result; whoever changes one copies it first, as overrides
+ * and traffic do). Deep-copying every template cost a restart more than the rest of rendering it.
+ */
 function sanitize(object: Record<string, unknown>, namespace = ''): Record<string, unknown> {
-  const copy = structuredClone(object);
+  const copy = { ...object };
   delete copy.status;
-  const meta = (copy.metadata ?? {}) as Record<string, unknown>;
+  const m = copy.metadata ?? {};
+  const meta = (typeof m === 'object' && m !== null && !Array.isArray(m) ? { ...m } : structuredClone(m)) as Record<string, unknown>;
   for (const k of ['uid', 'resourceVersion', 'generation', 'creationTimestamp', 'managedFields', 'selfLink', 'deletionTimestamp'])
     delete meta[k];
   // The namespace is explicit in what we render ('default' when the manifest left it out), so an
@@ -509,16 +515,36 @@ function withTracking(
   ownership: Ownership,
   suspended = false,
 ): Record<string, unknown> {
-  const meta = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
-  meta.labels = { ...((meta.labels as Record<string, string> | undefined) ?? {}), [MANAGED_LABEL]: MANAGED_VALUE };
-  const annotations: Record<string, string> = { ...((meta.annotations as Record<string, string> | undefined) ?? {}) };
+  return tracked(object, trackingOf(object.metadata, revision, policy, sourceFile, ownership), cluster, suspended);
+}
+
+/** The tracking labels and annotations of an object's metadata on any cluster (the cluster's own annotation left empty). */
+interface Tracking {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+function trackingOf(metadata: unknown, revision: string, policy: PolicyRef | null, sourceFile: string, ownership: Ownership): Tracking {
+  const meta = (metadata ?? {}) as { labels?: Record<string, string>; annotations?: Record<string, string> };
+  const labels = { ...(meta.labels ?? {}), [MANAGED_LABEL]: MANAGED_VALUE };
+  const annotations: Record<string, string> = { ...(meta.annotations ?? {}) };
   for (const k of OWNERSHIP_ANNOTATIONS) delete annotations[k];
   annotations[REVISION_ANNOTATION] = revision;
   annotations[SOURCE_ANNOTATION] = sourceFile;
-  annotations[CLUSTER_ANNOTATION] = cluster;
+  // Set here so that every cluster's copy has it in the same place as a fresh withTracking.
+  annotations[CLUSTER_ANNOTATION] = '';
   if (policy) annotations[POLICY_ANNOTATION] = policyRefText(policy);
   if (ownership.conflictResolution === 'Overwrite') annotations[CONFLICT_RESOLUTION_ANNOTATION] = 'Overwrite';
   if (ownership.preserveResourcesOnDeletion) annotations[PRESERVE_ANNOTATION] = 'true';
+  return { labels, annotations };
+}
+
+/** The object with `tracking` (made from its metadata) for `cluster`: metadata, labels and annotations are its own. */
+function tracked(object: Record<string, unknown>, tracking: Tracking, cluster: string, suspended: boolean): Record<string, unknown> {
+  const meta = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
+  meta.labels = { ...tracking.labels };
+  const annotations = { ...tracking.annotations };
+  annotations[CLUSTER_ANNOTATION] = cluster;
   if (suspended) annotations[SUSPENDED_ANNOTATION] = 'true';
   meta.annotations = annotations;
   return { ...object, metadata: meta };
@@ -651,6 +677,10 @@ export interface PlacementJob {
   revise: boolean;
   /** A Divided Job's completions per cluster (divideJobCompletions), null otherwise. */
   completions: ReadonlyMap<string, number> | null;
+  /** The placement's ownership settings (placementOwnership). */
+  ownership: Ownership;
+  /** The tracking of `base`'s metadata: a copy whose metadata no override changed gets it without recomputing. */
+  tracking: Tracking;
 }
 
 /** The job of rendering one placed resource on its clusters. */
@@ -664,7 +694,10 @@ export function placementJob(
 ): PlacementJob {
   const revise = revisesReplicas(ctx, p);
   const completions = revise ? divideJobCompletions(resource, p.clusters) : null;
-  return { resource, p, base: renderBase(resource), policies, hpaBounds, revision, revise, completions };
+  const base = renderBase(resource);
+  const ownership = placementOwnership(ctx, p);
+  const tracking = trackingOf(base.metadata, revision, p.policy, resource.source.file, ownership);
+  return { resource, p, base, policies, hpaBounds, revision, revise, completions, ownership, tracking };
 }
 
 /** The resource's object without server-set fields, its namespace explicit: what every cluster's copy starts from. */
@@ -721,13 +754,12 @@ export function renderOnCluster(
   return {
     cluster: target.name,
     namespace: resource.namespace,
-    object: withTracking(
+    object: tracked(
       object,
+      object.metadata === job.base.metadata
+        ? job.tracking
+        : trackingOf(object.metadata, job.revision, p.policy, resource.source.file, job.ownership),
       target.name,
-      job.revision,
-      p.policy,
-      resource.source.file,
-      placementOwnership(ctx, p),
       p.suspendedClusters?.includes(target.name) ?? false,
     ),
   };
@@ -774,10 +806,20 @@ export function assembleCluster(
     const object = declared ? sanitize(declared.object) : { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } };
     list.push(withTracking(object, cluster, revision, null, declared?.source.file ?? '(generated)', ADDED_NAMESPACE_OWNERSHIP));
   }
-  return list.sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(refOfObject(a), refOfObject(b)));
+  return inApplyOrder(list);
+}
+
+/**
+ * Objects sorted in apply order (stable), each ref read once: a comparator reading them costs a
+ * ref per comparison, and at a thousand objects per cluster that was most of assembling one.
+ */
+function inApplyOrder(list: readonly Record<string, unknown>[]): Record<string, unknown>[] {
+  const keyed = list.map((o) => ({ o, rank: applyRank(o), ref: refOfObject(o) }));
+  keyed.sort((a, b) => a.rank - b.rank || compareRefs(a.ref, b.ref));
+  return keyed.map((k) => k.o);
 }
 
 /** A cluster's objects in apply order (Namespaces, CRDs, then by identity), for objects added after the render (traffic/apply.ts). */
 export function sortForApply(list: readonly Record<string, unknown>[]): Record<string, unknown>[] {
-  return [...list].sort((a, b) => applyRank(a) - applyRank(b) || compareRefs(refOfObject(a), refOfObject(b)));
+  return inApplyOrder(list);
 }

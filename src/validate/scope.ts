@@ -134,13 +134,24 @@ function templateOf(byFile: ReadonlyMap<string, Manifest[]>, file: string, objec
 }
 
 /**
+ * A rule with what it said of each object type (`apiVersion kind namespace`): a fleet renders each
+ * template on many clusters, and the verdict depends on the type alone for all but a few kinds.
+ */
+interface JudgedRule {
+  scope: EffectiveScope;
+  verdicts: Map<string, string | null>;
+}
+
+/**
  * Judges rendered objects one at a time by the rule of their source file, and remembers one
  * SCOPE_DENIED per refused template, so a render can be judged a cluster at a time as it streams.
  */
 export class ScopeJudge {
   private readonly byFile = new Map<string, Manifest[]>();
   private readonly custom = new Set<string>();
-  private readonly rules = new Map<string, EffectiveScope>();
+  /** Per source file, its rule; files under the same `scope.paths[]` entry share one. */
+  private readonly rules = new Map<string, JudgedRule>();
+  private readonly byEntry = new Map<number, JudgedRule>();
   private readonly reported = new Map<string, Diagnostic>();
 
   constructor(
@@ -160,9 +171,16 @@ export class ScopeJudge {
   refuses(object: Record<string, unknown>): boolean {
     const file = sourceFile(object);
     if (file === null) return false;
-    let rule = this.rules.get(file);
-    if (!rule) this.rules.set(file, (rule = effectiveScope(this.scope, file)));
-    const why = scopeRefusal(rule, object, isClusterScopedObject(object, this.custom));
+    const rule = this.ruleOf(file);
+    const ref = refOfObject(object);
+    // Only a Namespace (its name) and a binding (its roleRef) are judged by more than apiVersion, kind and namespace.
+    const byType = ref.kind !== 'Namespace' && ref.kind !== 'ClusterRoleBinding' && ref.kind !== 'RoleBinding';
+    const type = byType ? `${ref.apiVersion}\u0000${ref.kind}\u0000${ref.namespace}` : '';
+    let why = byType ? rule.verdicts.get(type) : undefined;
+    if (why === undefined) {
+      why = scopeRefusal(rule.scope, object, isClusterScopedObject(object, this.custom));
+      if (byType) rule.verdicts.set(type, why);
+    }
     if (why === null) return false;
     const template = templateOf(this.byFile, file, object);
     const message = `${describeRef(refOfObject(object))} is outside the scope: ${why}`;
@@ -176,6 +194,18 @@ export class ScopeJudge {
     };
     this.reported.set(`${file}|${d.line}|${message}`, d);
     return true;
+  }
+
+  /** The rule of `file`: the same object for every file under the same `scope.paths[]` entry (or none). */
+  private ruleOf(file: string): JudgedRule {
+    let rule = this.rules.get(file);
+    if (!rule) {
+      const entry = scopeEntryFor(this.scope.paths, file);
+      rule = this.byEntry.get(entry);
+      if (!rule) this.byEntry.set(entry, (rule = { scope: effectiveScope(this.scope, file), verdicts: new Map() }));
+      this.rules.set(file, rule);
+    }
+    return rule;
   }
 
   /** Whether any object was refused so far. */

@@ -221,6 +221,39 @@ describe('POLICY_SHADOWED: a policy that loses to another of equal priority and 
   });
 });
 
+describe('POLICY_SHADOWED: resources of one type and namespace are each decided by what the selectors read of them', () => {
+  const labelled = (name: string, tier: string) =>
+    deployment(name).replace(`labels: {app: ${name}}}`, `labels: {app: ${name}, tier: ${tier}}}`);
+
+  it('a label the selectors read sets a resource apart; other labels do not', () => {
+    const tier = (t: string) => `    - apiVersion: apps/v1\n      kind: Deployment\n      labelSelector: {matchLabels: {tier: ${t}}}`;
+    const { warnings, messages } = render({
+      'clusters.yaml': CLUSTERS,
+      'apps.yaml': [labelled('api', 'back'), labelled('db', 'front'), labelled('web', 'front')].join('---\n'),
+      'f1.yaml': policy('front-1', tier('front'), 'member-a'),
+      'f2.yaml': policy('front-2', tier('front'), 'member-b'),
+      'b1.yaml': policy('back-1', tier('back'), 'member-a'),
+    });
+    expect(warnings).toEqual(['warning POLICY_SHADOWED f2.yaml:6']);
+    const message = messages.find((m) => m.includes('has no effect'));
+    expect(message).toMatch(/^PropagationPolicy default\/front-2 has no effect on Deployment default\/db, Deployment default\/web: /);
+    expect(message).toContain('PropagationPolicy default/front-1 claims them');
+  });
+
+  it('so does the name a selector names', () => {
+    const { warnings, messages } = render({
+      'clusters.yaml': CLUSTERS,
+      'apps.yaml': [labelled('api', 'x'), labelled('ops', 'x'), labelled('web', 'x')].join('---\n'),
+      'o1.yaml': policy('ops-1', byName('ops'), 'member-a'),
+      'o2.yaml': policy('ops-2', byName('ops'), 'member-b'),
+    });
+    expect(warnings.filter((w) => w.includes('POLICY_SHADOWED'))).toEqual(['warning POLICY_SHADOWED o2.yaml:6']);
+    expect(messages.find((m) => m.includes('has no effect'))).toMatch(
+      /^PropagationPolicy default\/ops-2 has no effect on Deployment default\/ops: /,
+    );
+  });
+});
+
 describe('the incremental render reports the same misplacements as the full render', () => {
   it('after a commit that adds a shadowing policy and removes a resource', () => {
     const files = {

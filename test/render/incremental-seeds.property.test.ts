@@ -12,6 +12,7 @@ import type { RenderResult } from '../../src/render/render-fleet.js';
 import { decodeRenderIndex, encodeRenderIndex } from '../../src/reconcile/render-index.js';
 import { seedsField } from '../../src/reconcile/render-seeds.js';
 import { renderFleetLean } from '../../src/reconcile/renderer.js';
+import { jsonExact } from '../../src/render/incremental/sources.js';
 import {
   contentHash,
   diffDesired,
@@ -137,6 +138,9 @@ describe('a renderer started from an earlier process’s seeds', () => {
             files = next;
             previous = previousOf(got);
           }
+          // What it keeps for the next process (seeds read back are not checked again) is exact, as a fresh check finds.
+          const again = seeded.keep(contentHash);
+          expect(jsonExact(again.seeds)).toBe(true);
         },
       ),
       { numRuns: 60 },

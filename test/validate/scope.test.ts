@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { defaultScope, readScope, type ScopeConfig } from '../../src/config/scope.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
-import { checkScope, effectiveScope, scopeRefusal, withScope } from '../../src/validate/scope.js';
+import { SOURCE_ANNOTATION } from '../../src/objects/tracking.js';
+import { checkScope, effectiveScope, ScopeJudge, scopeRefusal, withScope } from '../../src/validate/scope.js';
 import { SCOPE_FLEET as FLEET } from '../helpers/scope-fleet.js';
 
 type Obj = Record<string, unknown>;
@@ -157,6 +158,27 @@ describe('scope rules', () => {
   for (const [what, file, object, expected] of cases) {
     it(`${what} → ${expected ?? 'allowed'}`, () => expect(refusal(scope, object, file)).toBe(expected));
   }
+
+  it('a judge of many objects says of each what its own rule says, whatever it judged before', () => {
+    // The same types under other rules, Namespaces and bindings that differ only in name or role, in both orders.
+    const objects: Array<[string, Obj]> = [
+      ...cases.map(([, file, object]): [string, Obj] => [file, object]),
+      ['teams/payments/app.yaml', deploy('payments-eu')],
+      ['apps/other.yaml', deploy('orders')],
+      ['teams/payments/platform/ns.yaml', ns('payments-eu')],
+      ['teams/payments/platform/other.yaml', ns('kube-flannel')],
+      ['apps/x.yaml', binding('RoleBinding', 'view', 'team')],
+      ['apps/x.yaml', binding('RoleBinding', 'cluster-admin', 'team')],
+    ];
+    const annotated = objects.map(([file, object]): [string, Obj] => [
+      file,
+      { ...object, metadata: { ...(object.metadata as Obj), annotations: { [SOURCE_ANNOTATION]: file } } },
+    ]);
+    for (const order of [annotated, [...annotated].reverse()]) {
+      const judge = new ScopeJudge(scope, []);
+      for (const [file, object] of order) expect(judge.refuses(object), file).toBe(refusal(scope, object, file) !== null);
+    }
+  });
 
   it('the protected categories come first, and name the entry to widen', () => {
     expect(refusal(scope, cm('kube-system'), 'teams/payments/x.yaml')).toBe(
