@@ -12,19 +12,17 @@ const MANIFEST_KEYS = 'apiVersion,kind,name,namespace,object,source';
 const SOURCE_KEYS = 'file,docIndex,line,column';
 
 /** A manifest as written: a row when it is a plain one of `file` (these keys, in this order), else as it is. */
-function manifestJson(t: WriteTables, m: Manifest, file: string): string {
+function manifestRow(t: WriteTables, m: Manifest, file: string): unknown {
   const s = m.source;
-  if (Object.keys(m).join() !== MANIFEST_KEYS || Object.keys(s).join() !== SOURCE_KEYS || s.file !== file) return JSON.stringify(m);
+  if (Object.keys(m).join() !== MANIFEST_KEYS || Object.keys(s).join() !== SOURCE_KEYS || s.file !== file) return m;
   const str = (v: string) => t.strings.of(v);
-  const at = JSON.stringify([s.docIndex, s.line, s.column]).slice(1, -1);
-  return `[${str(m.apiVersion)},${str(m.kind)},${str(m.name)},${str(m.namespace)},${at},${JSON.stringify(m.object)}]`;
+  return [str(m.apiVersion), str(m.kind), str(m.name), str(m.namespace), s.docIndex, s.line, s.column, m.object];
 }
 
-/** A kept parse as written, its strings interned into `t`. */
+/** A kept parse as written (one JSON.stringify of it), its strings interned into `t`. */
 export function parsedJson(t: WriteTables, r: ParsedFileRecord): string {
-  const manifests = r.manifests.map((m) => manifestJson(t, m, r.path)).join(',');
-  const rest = JSON.stringify([r.diagnostics, r.scopes, r.selfContained ? 1 : 0]).slice(1);
-  return `[${JSON.stringify(r.path)},${JSON.stringify(r.text)},[${manifests}],${rest}`;
+  const manifests = r.manifests.map((m) => manifestRow(t, m, r.path));
+  return JSON.stringify([r.path, r.text, manifests, r.diagnostics, r.scopes, r.selfContained ? 1 : 0]);
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';

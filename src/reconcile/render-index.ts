@@ -25,8 +25,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { gunzipSync, gzip, gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
@@ -36,7 +35,7 @@ import { appliedHash, contentHash, stateObjects, stateSize, type AppliedObject, 
 import type { ReconcilerContext, ReconcilerState } from './context.js';
 import type { KeptParses } from './renderer.js';
 import { parsedJson, parsedRecordOf } from './index-parses.js';
-import { readTables, stringAt, writeTables, type ReadTables, type WriteTables } from './index-tables.js';
+import { flatRows, jsonString, readTables, stringAt, writeTables, type ReadTables, type WriteTables } from './index-tables.js';
 import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
@@ -81,13 +80,23 @@ const GZIP_BATCH = 6 * PIECE;
  */
 const OBJECT_FIELDS = 9;
 
-function objectRow(t: WriteTables, o: AppliedObject, hash: string): string {
+function objectRow(t: WriteTables, o: AppliedObject, hash: string): unknown[] {
   const str = (v: string) => t.strings.of(v);
   const prefix = `${o.cluster}/`;
-  const p = o.path.startsWith(prefix) ? str(o.path.slice(prefix.length)) : JSON.stringify(o.path);
+  const p = o.path.startsWith(prefix) ? str(o.path.slice(prefix.length)) : o.path;
   const { apiVersion, kind, namespace, name } = o.ref;
-  const names = `${str(apiVersion)},${str(kind)},${str(namespace)},${str(name)}`;
-  return `${str(o.cluster)},${p},${JSON.stringify(o.oid)},${JSON.stringify(hash)},${o.qualified ? 1 : 0},${names}`;
+  return [str(o.cluster), p, o.oid, hash, o.qualified ? 1 : 0, str(apiVersion), str(kind), str(namespace), str(name)];
+}
+
+/** Each applied object's row, noting in `hashRows` the first row of each content hash. */
+function* objectRows(state: AppliedState, t: WriteTables, hashRows: Map<string, number>): Generator<unknown[]> {
+  let row = 0;
+  for (const o of stateObjects(state)) {
+    const hash = appliedHash(o);
+    if (!hashRows.has(hash)) hashRows.set(hash, row);
+    yield objectRow(t, o, hash);
+    row++;
+  }
 }
 
 /** Each JSON text of `items` with a comma before all but the first: a list's elements. */
@@ -114,19 +123,13 @@ function* documentParts(
   const tables = writeTables();
   // A render seed names an object's hash by the row of an applied object with that very hash.
   const hashRows = new Map<string, number>();
-  let row = 0;
-  for (const o of stateObjects(state)) {
-    const hash = appliedHash(o);
-    if (!hashRows.has(hash)) hashRows.set(hash, row);
-    yield `${row === 0 ? '' : ','}${objectRow(tables, o, hash)}`;
-    row++;
-  }
+  yield* flatRows(objectRows(state, tables, hashRows));
   yield '],"parsed":[';
   for (const [i, record] of parsed.entries()) yield `${i === 0 ? '' : ','}${parsedJson(tables, record)}`;
   yield '],"seeds":';
   yield* seedsFieldPieces(seeds, tables, hashRows);
   yield ',"strings":[';
-  yield* listed(tables.strings.list.map((s) => JSON.stringify(s)));
+  yield* listed(tables.strings.list.map(jsonString));
   yield '],"values":[';
   yield* listed(tables.values.list);
   yield ']}';
@@ -145,18 +148,14 @@ function* documentPieces(...args: Parameters<typeof documentParts>): Generator<s
   if (piece.length > 0) yield piece;
 }
 
-const gzipAsync = promisify(gzip);
-/** Batches being compressed at once, on the thread pool while the next ones are made. */
-const GZIP_IN_FLIGHT = 4;
-
 /**
  * The index file's bytes: a checksummed JSON document, gzipped. Null when larger than MAX_INDEX_BYTES.
  * The document is made once, a piece at a time, into its checksum and gzip, so memory holds the
  * compressed file, not the document. Pieces are compressed about 96 KiB at a time, each batch a
- * gzip member of its own (gunzip reads consecutive members as one text), on the thread pool while
- * the main thread makes the next ones (at most GZIP_IN_FLIGHT at once): a gzip stream fed 16 KiB
- * pieces made a thread-pool round trip per piece. The header line (which holds the checksum,
- * known last) is the first member.
+ * gzip member of its own (gunzip reads consecutive members as one text): a gzip stream fed
+ * 16 KiB pieces made a thread-pool round trip per piece, most of writing the index after every pass
+ * (compressing batches on the thread pool while the next ones are made measured no faster).
+ * The header line (which holds the checksum, known last) is the first member.
  */
 export async function encodeRenderIndex(
   index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
@@ -166,32 +165,26 @@ export async function encodeRenderIndex(
   seeds: SeedsField = seedsField(null),
 ): Promise<Buffer | null> {
   const hash = createHash('sha256');
-  const out: Array<Promise<Buffer>> = [];
+  const out: Buffer[] = [];
   let batch: string[] = [];
   let batched = 0;
   const flush = () => {
-    if (batch.length > 0) out.push(gzipAsync(batch.join(''), { level: 1 }));
+    if (batch.length > 0) out.push(gzipSync(batch.join(''), { level: 1 }));
     batch = [];
     batched = 0;
   };
   let length = 0;
-  let compressed = 0;
   for (const piece of documentPieces(index, state, parsed, seeds)) {
     length += piece.length;
-    if (length > maxBytes) {
-      // Batches still compressing are dropped with the document.
-      for (const p of out) p.catch(() => undefined);
-      return null;
-    }
+    if (length > maxBytes) return null;
     hash.update(piece);
     batch.push(piece);
     batched += piece.length;
     if (batched >= GZIP_BATCH) flush();
-    if (out.length - compressed > GZIP_IN_FLIGHT) await out[compressed++];
   }
   flush();
   const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: hash.digest('hex') });
-  return Buffer.concat([gzipSync(`${header}\n`, { level: 1 }), ...(await Promise.all(out))]);
+  return Buffer.concat([gzipSync(`${header}\n`, { level: 1 }), ...out]);
 }
 
 /** The index in `data`, or why it is not one this version can trust. */

@@ -4,10 +4,11 @@
 // at all. The checksum guards the bytes; the shape is checked here so a seed is always what
 // IncrementalRenderer expects, and a seed that is wrong in content only costs its reuse.
 import { readFileSync } from 'node:fs';
+import type { PlacementResult } from '../model/types.js';
 import { isMap } from '../objects/json.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { RenderSeed, ScheduleSeed } from '../render/incremental/seeds.js';
-import { isValueId, stringAt, type ReadTables, type WriteTables } from './index-tables.js';
+import { flatRows, isValueId, stringAt, type ReadTables, type WriteTables } from './index-tables.js';
 
 /** The package's version: package.json sits two folders above this module in src/ and in dist/. */
 export const FLOTILLA_VERSION: string = (() => {
@@ -69,12 +70,12 @@ const valueId = (tables: WriteTables, v: object | null): number => (v === null ?
  * resource its seed's key names, written first (most are: placeResource puts it first); otherwise
  * the whole placement.
  */
-function resultField(tables: WriteTables, key: string, result: ScheduleSeed['result']): string {
-  if (result === null) return '-1';
+function resultField(tables: WriteTables, key: string, result: ScheduleSeed['result']): number | PlacementResult {
+  if (result === null) return -1;
   const full = JSON.stringify(result);
   const ref = refOfKey(key);
   const head = ref && `{"resource":${JSON.stringify(ref)},`;
-  return head && full.startsWith(head) ? String(tables.values.of(`{${full.slice(head.length)}`)) : full;
+  return head && full.startsWith(head) ? tables.values.of(`{${full.slice(head.length)}`) : result;
 }
 
 /**
@@ -82,12 +83,12 @@ function resultField(tables: WriteTables, key: string, result: ScheduleSeed['res
  * claimPrevious, claimRecord, follower (0/1), previous, result, diagnostics. Strings are numbers
  * in the strings table, previous placements and claim records in the values table (-1: null).
  */
-function scheduleRow(t: WriteTables, s: ScheduleSeed): string {
+function scheduleRow(t: WriteTables, s: ScheduleSeed): unknown[] {
   const str = (v: string) => t.strings.of(v);
   return [
     str(s.key),
     str(s.file),
-    JSON.stringify(s.index),
+    s.index,
     str(s.claimSig),
     s.claimSticky ? 1 : 0,
     valueId(t, s.claimPrevious),
@@ -95,8 +96,8 @@ function scheduleRow(t: WriteTables, s: ScheduleSeed): string {
     s.follower ? 1 : 0,
     valueId(t, s.previous),
     resultField(t, s.key, s.result),
-    JSON.stringify(s.diagnostics),
-  ].join(',');
+    s.diagnostics,
+  ];
 }
 
 /**
@@ -104,11 +105,11 @@ function scheduleRow(t: WriteTables, s: ScheduleSeed): string {
  * objects as [cluster, hash] pairs flattened, the hash as the number of an applied object's row
  * of that very hash (`hashRows`) when there is one: it is the same content hash in most rows.
  */
-function renderRow(t: WriteTables, s: RenderSeed, hashRows: ReadonlyMap<string, number>): string {
+function renderRow(t: WriteTables, s: RenderSeed, hashRows: ReadonlyMap<string, number>): unknown[] {
   const str = (v: string) => t.strings.of(v);
-  const objects = s.objects.map(([cluster, hash]) => `${str(cluster)},${hashRows.get(hash) ?? JSON.stringify(hash)}`);
-  const signatures = `${str(s.placementSig)},${str(s.overrideSig)},${str(s.boundsSig)}`;
-  return `${str(s.key)},${str(s.file)},${JSON.stringify(s.index)},${signatures},[${objects.join(',')}]`;
+  const objects: Array<number | string> = [];
+  for (const [cluster, hash] of s.objects) objects.push(str(cluster), hashRows.get(hash) ?? hash);
+  return [str(s.key), str(s.file), s.index, str(s.placementSig), str(s.overrideSig), str(s.boundsSig), objects];
 }
 
 /**
@@ -123,9 +124,9 @@ export function* seedsFieldPieces(field: SeedsField, tables: WriteTables, hashRo
     return;
   }
   yield `{"clusters":${JSON.stringify(r.clusters)},"claims":${JSON.stringify(r.claims)},"schedules":[`;
-  for (const [i, seed] of r.schedules.entries()) yield `${i === 0 ? '' : ','}${scheduleRow(tables, seed)}`;
+  yield* flatRows(r.schedules.map((seed) => scheduleRow(tables, seed)));
   yield '],"renders":[';
-  for (const [i, seed] of r.renders.entries()) yield `${i === 0 ? '' : ','}${renderRow(tables, seed, hashRows)}`;
+  yield* flatRows(r.renders.map((seed) => renderRow(tables, seed, hashRows)));
   yield ']}}';
 }
 
