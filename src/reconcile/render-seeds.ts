@@ -65,17 +65,40 @@ const RENDER_FIELDS = 7;
 /** A value's number in the values table, -1 for null. */
 const valueId = (tables: WriteTables, v: object | null): number => (v === null ? -1 : tables.values.ofValue(v));
 
-/**
- * A placement as written: -1 for none; the number of its JSON without `resource` when that is the
- * resource its seed's key names, written first (most are: placeResource puts it first); otherwise
- * the whole placement.
- */
-function resultField(tables: WriteTables, key: string, result: ScheduleSeed['result']): number | PlacementResult {
-  if (result === null) return -1;
-  const full = JSON.stringify(result);
+const REF_KEYS = 'apiVersion,kind,namespace,name';
+
+/** Whether `resource` is `result`'s first field and exactly the resource `key` names (same fields, same order). */
+function resourceOfKey(result: PlacementResult, key: string): boolean {
   const ref = refOfKey(key);
-  const head = ref && `{"resource":${JSON.stringify(ref)},`;
-  return head && full.startsWith(head) ? tables.values.of(`{${full.slice(head.length)}`) : result;
+  const r = result.resource;
+  for (const first in result) {
+    if (first !== 'resource' || ref === null || Object.keys(r).join() !== REF_KEYS) return false;
+    return r.apiVersion === ref.apiVersion && r.kind === ref.kind && r.namespace === ref.namespace && r.name === ref.name;
+  }
+  return false;
+}
+
+/**
+ * A placement as written: -1 for none; when its resource is the one its seed's key names, written
+ * first (most are: placeResource puts it first), a row [shape, ...fields] of its other fields:
+ * `shape` (strings table) lists their names in order, `name:v` for one whose value is an object or
+ * list, written as its number in the values table (clusters, policy, claim: a few hundred distinct
+ * ones for 10,000 resources, the same objects after a restart, so serialized once); otherwise the
+ * whole placement.
+ */
+function resultField(t: WriteTables, key: string, result: ScheduleSeed['result']): number | unknown[] | PlacementResult {
+  if (result === null) return -1;
+  if (!resourceOfKey(result, key)) return result;
+  const shape: string[] = [];
+  const fields: unknown[] = [];
+  for (const [k, v] of Object.entries(result)) {
+    if (k === 'resource' || v === undefined) continue;
+    if (k.includes(',') || k.includes(':')) return result;
+    const isObject = typeof v === 'object' && v !== null;
+    shape.push(isObject ? `${k}:v` : k);
+    fields.push(isObject ? t.values.ofValue(v as object) : v);
+  }
+  return [t.strings.of(shape.join(',')), ...fields];
 }
 
 /**
@@ -136,14 +159,28 @@ function valueAt(tables: ReadTables, id: unknown, ok: (v: unknown) => boolean): 
   return isValueId(tables, id) && ok(tables.values[id]) ? tables.values[id] : undefined;
 }
 
-/** The placement of a schedule row (null: none), undefined when it is not one. */
+const isPrimitive = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** The placement of a schedule row (null: none), undefined when it is not one (resultField). */
 function resultAt(tables: ReadTables, key: string, field: unknown): unknown {
   if (field === -1) return null;
   if (isMap(field)) return field;
   const ref = refOfKey(key);
-  const body = valueAt(tables, field, isMap) as Record<string, unknown> | null | undefined;
-  if (!ref || !body || Object.hasOwn(body, 'resource')) return undefined;
-  return { resource: ref, ...body };
+  const shape = Array.isArray(field) ? stringAt(tables, field[0]) : undefined;
+  if (!ref || shape === undefined) return undefined;
+  const names = shape === '' ? [] : shape.split(',');
+  if (names.length !== (field as unknown[]).length - 1) return undefined;
+  const out: Record<string, unknown> = { resource: ref };
+  for (const [i, name] of names.entries()) {
+    const [k, kind] = name.split(':') as [string, string | undefined];
+    const v = (field as unknown[])[i + 1];
+    if (k === 'resource' || k === '__proto__' || Object.hasOwn(out, k)) return undefined;
+    const value =
+      kind === 'v' ? valueAt(tables, v, (x) => typeof x === 'object' && x !== null) : kind === undefined && isPrimitive(v) ? v : undefined;
+    if (value === undefined || (kind === 'v' && value === null)) return undefined;
+    out[k] = value;
+  }
+  return out;
 }
 
 /** The schedule seed of a row's fields, or null when they are not one. */
