@@ -29,7 +29,6 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
-import { isMap } from '../objects/json.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
@@ -38,10 +37,12 @@ import { rollAppliedForward } from '../state/applied-roll-forward.js';
 import { appliedHash, contentHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
 import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './context.js';
 import type { KeptParses } from './renderer.js';
-import { readSeedsField, seedsField, type SeedsField } from './render-seeds.js';
+import { parsedJson, parsedRecordOf } from './index-parses.js';
+import { flatRows, jsonString, readTables, stringAt, writeTables, type ReadTables, type WriteTables } from './index-tables.js';
+import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
-export const RENDER_INDEX_VERSION = 3;
+export const RENDER_INDEX_VERSION = 4;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
@@ -65,9 +66,6 @@ export interface RenderIndex {
   seeds: RendererSeeds | null;
 }
 
-/** One object as stored: cluster, path, oid, hash, qualified (0/1), apiVersion, kind, namespace, name. */
-type Row = [string, string, string, string, 0 | 1, string, string, string, string];
-
 /**
  * About 16 KiB of JSON per piece handed to the hash and to gzip: small enough to be allocated in
  * V8's young generation and die there (a string past ~128 KiB goes straight to the old one, which
@@ -78,54 +76,79 @@ const PIECE = 2 ** 14;
 const GZIP_BATCH = 6 * PIECE;
 
 /**
- * The index document's JSON — what JSON.stringify({ ...index, objects: rows, parsed, seeds }) gives —
- * as pieces of about PIECE characters, made one object or parse at a time: the whole document
- * (about 23 MB at 100 clusters × 5,000 workloads) is never one string.
+ * Fields of one applied object as stored, in a flat list of them: cluster, path, blob oid, content
+ * hash, qualified (0/1), apiVersion, kind, namespace, name. Strings other than the oid and hash are
+ * numbers in the strings table; the path is the number of what follows `<cluster>/` in it (the
+ * same in every cluster an object is placed in), or the path itself when it does not start so.
  */
-function* documentPieces(
+const OBJECT_FIELDS = 9;
+
+function objectRow(t: WriteTables, o: AppliedObject, hash: string): unknown[] {
+  const str = (v: string) => t.strings.of(v);
+  const prefix = `${o.cluster}/`;
+  const p = o.path.startsWith(prefix) ? str(o.path.slice(prefix.length)) : o.path;
+  const { apiVersion, kind, namespace, name } = o.ref;
+  return [str(o.cluster), p, o.oid, hash, o.qualified ? 1 : 0, str(apiVersion), str(kind), str(namespace), str(name)];
+}
+
+/** Each applied object's row, noting in `hashRows` the first row of each content hash. */
+function* objectRows(state: AppliedState, t: WriteTables, hashRows: Map<string, number>): Generator<unknown[]> {
+  let row = 0;
+  for (const o of stateObjects(state)) {
+    const hash = appliedHash(o);
+    if (!hashRows.has(hash)) hashRows.set(hash, row);
+    yield objectRow(t, o, hash);
+    row++;
+  }
+}
+
+/** Each JSON text of `items` with a comma before all but the first: a list's elements. */
+function* listed(items: Iterable<string>): Generator<string> {
+  let first = true;
+  for (const json of items) {
+    yield first ? json : `,${json}`;
+    first = false;
+  }
+}
+
+/**
+ * The index document's JSON, a part per row. The strings and values tables come last, when every
+ * row has interned into them.
+ */
+function* documentParts(
   index: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
   state: AppliedState,
   parsed: readonly ParsedFileRecord[],
   seeds: SeedsField,
 ): Generator<string> {
-  let piece = `${JSON.stringify(index).slice(0, -1)},"objects":[`;
-  const add = function* (json: string): Generator<string> {
-    piece += json;
+  const { statusBranch, statusCommit, manifestsTree } = index;
+  yield `${JSON.stringify({ statusBranch, statusCommit, manifestsTree }).slice(0, -1)},"objects":[`;
+  const tables = writeTables();
+  // A render seed names an object's hash by the row of an applied object with that very hash.
+  const hashRows = new Map<string, number>();
+  yield* flatRows(objectRows(state, tables, hashRows));
+  yield '],"parsed":[';
+  for (const [i, record] of parsed.entries()) yield `${i === 0 ? '' : ','}${parsedJson(tables, record)}`;
+  yield '],"seeds":';
+  yield* seedsFieldPieces(seeds, tables, hashRows);
+  yield ',"strings":[';
+  yield* listed(tables.strings.list.map(jsonString));
+  yield '],"values":[';
+  yield* listed(tables.values.list);
+  yield ']}';
+}
+
+/** The document's JSON in pieces of about PIECE characters: the whole document is never one string. */
+function* documentPieces(...args: Parameters<typeof documentParts>): Generator<string> {
+  let piece = '';
+  for (const part of documentParts(...args)) {
+    piece += part;
     if (piece.length >= PIECE) {
       yield piece;
       piece = '';
     }
-  };
-  let first = true;
-  for (const o of stateObjects(state)) {
-    const row: Row = [
-      o.cluster,
-      o.path,
-      o.oid,
-      appliedHash(o),
-      o.qualified ? 1 : 0,
-      o.ref.apiVersion,
-      o.ref.kind,
-      o.ref.namespace,
-      o.ref.name,
-    ];
-    yield* add(`${first ? '' : ','}${JSON.stringify(row)}`);
-    first = false;
   }
-  yield* add('],"parsed":[');
-  for (const [i, record] of parsed.entries()) yield* add(`${i === 0 ? '' : ','}${JSON.stringify(record)}`);
-  // The seeds a seed at a time, too: their placements and hashes are as many as the objects.
-  const renderer = seeds.renderer;
-  yield* add(`],"seeds":{"flotilla":${JSON.stringify(seeds.flotilla)},"renderer":`);
-  if (renderer === null) yield* add('null');
-  else {
-    yield* add(`{"clusters":${JSON.stringify(renderer.clusters)},"claims":${JSON.stringify(renderer.claims)},"schedules":[`);
-    for (const [i, seed] of renderer.schedules.entries()) yield* add(`${i === 0 ? '' : ','}${JSON.stringify(seed)}`);
-    yield* add('],"renders":[');
-    for (const [i, seed] of renderer.renders.entries()) yield* add(`${i === 0 ? '' : ','}${JSON.stringify(seed)}`);
-    yield* add(']}');
-  }
-  yield `${piece}}}`;
+  if (piece.length > 0) yield piece;
 }
 
 /**
@@ -133,7 +156,8 @@ function* documentPieces(
  * The document is made once, a piece at a time, into its checksum and gzip, so memory holds the
  * compressed file, not the document. Pieces are compressed about 96 KiB at a time, each batch a
  * gzip member of its own (gunzip reads consecutive members as one text): a gzip stream fed
- * 16 KiB pieces made a thread-pool round trip per piece, most of writing the index after every pass.
+ * 16 KiB pieces made a thread-pool round trip per piece, most of writing the index after every pass
+ * (compressing batches on the thread pool while the next ones are made measured no faster).
  * The header line (which holds the checksum, known last) is the first member.
  */
 export async function encodeRenderIndex(
@@ -166,31 +190,6 @@ export async function encodeRenderIndex(
   return Buffer.concat([gzipSync(`${header}\n`, { level: 1 }), ...out]);
 }
 
-function isRow(r: unknown): r is Row {
-  return (
-    Array.isArray(r) && r.length === 9 && (r[4] === 0 || r[4] === 1) && [0, 1, 2, 3, 5, 6, 7, 8].every((i) => typeof r[i] === 'string')
-  );
-}
-
-const isString = (v: unknown): v is string => typeof v === 'string';
-const isInt = (v: unknown): boolean => Number.isSafeInteger(v);
-
-/** A kept parse as the renderer made it: manifests of its file, located in it, and diagnostics. */
-function isParsedRecord(r: unknown): r is ParsedFileRecord {
-  if (!isMap(r) || !isString(r.path) || !isString(r.text) || typeof r.selfContained !== 'boolean') return false;
-  if (!Array.isArray(r.scopes) || !r.scopes.every(isString) || !Array.isArray(r.diagnostics) || !Array.isArray(r.manifests)) return false;
-  const manifestOk = (m: unknown) =>
-    isMap(m) &&
-    [m.apiVersion, m.kind, m.name, m.namespace].every(isString) &&
-    isMap(m.object) &&
-    isMap(m.source) &&
-    m.source.file === r.path &&
-    [m.source.docIndex, m.source.line, m.source.column].every(isInt);
-  const diagnosticOk = (d: unknown) =>
-    isMap(d) && isString(d.severity) && isString(d.code) && isString(d.message) && (d.file === null || isString(d.file));
-  return r.manifests.every(manifestOk) && r.diagnostics.every(diagnosticOk);
-}
-
 /** The index in `data`, or why it is not one this version can trust. */
 export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string } {
   let raw: Buffer;
@@ -209,6 +208,8 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
     objects?: unknown;
     parsed?: unknown;
     seeds?: unknown;
+    strings?: unknown;
+    values?: unknown;
   };
   try {
     header = JSON.parse(raw.toString('utf8', 0, nl < 0 ? raw.length : nl)) as typeof header;
@@ -226,28 +227,56 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   } catch (e) {
     return { problem: `not JSON (${(e as Error).message})` };
   }
-  const { statusBranch, statusCommit, manifestsTree, objects, parsed } = doc;
+  const { statusBranch, statusCommit, manifestsTree } = doc;
   if (
     typeof statusBranch !== 'string' ||
     typeof statusCommit !== 'string' ||
     !(manifestsTree === null || typeof manifestsTree === 'string')
   )
     return { problem: 'no status commit' };
-  if (!Array.isArray(objects) || !objects.every(isRow)) return { problem: 'malformed objects' };
-  if (!Array.isArray(parsed) || !parsed.every(isParsedRecord)) return { problem: 'malformed parsed files' };
-  const seeds = readSeedsField(doc.seeds);
+  const tables = readTables(doc.strings, doc.values);
+  if (tables === null) return { problem: 'malformed tables' };
+  const objects = appliedObjects(doc.objects, tables);
+  if (objects === null) return { problem: 'malformed objects' };
+  const parsed = parsedRecords(doc.parsed, tables);
+  if (parsed === null) return { problem: 'malformed parsed files' };
+  const seeds = readSeedsField(
+    doc.seeds,
+    tables,
+    objects.map((o) => o.hash!),
+  );
   if ('problem' in seeds) return seeds;
-  return {
-    parsed,
-    seeds: seeds.renderer,
-    statusBranch,
-    statusCommit,
-    manifestsTree,
-    objects: objects.map(([cluster, p, oid, hash, qualified, apiVersion, kind, namespace, name]) => {
-      const ref = { apiVersion, kind, namespace, name };
-      return { id: clusterObjectId(cluster, ref), cluster, ref, path: p, qualified: qualified === 1, oid, object: null, hash };
-    }),
-  };
+  return { parsed, seeds: seeds.renderer, statusBranch, statusCommit, manifestsTree, objects };
+}
+
+/** The kept parses of their written rows (index-parses.ts), or null when one is not a parse. */
+function parsedRecords(written: unknown, tables: ReadTables): ParsedFileRecord[] | null {
+  if (!Array.isArray(written)) return null;
+  const out: ParsedFileRecord[] = [];
+  for (const w of written) {
+    const r = parsedRecordOf(tables, w);
+    if (r === null) return null;
+    out.push(r);
+  }
+  return out;
+}
+
+/** The applied objects of a flat list of rows (objectRow), or null when it is not one. */
+function appliedObjects(flat: unknown, tables: ReadTables): AppliedObject[] | null {
+  if (!Array.isArray(flat) || flat.length % OBJECT_FIELDS !== 0) return null;
+  const out: AppliedObject[] = [];
+  for (let i = 0; i < flat.length; i += OBJECT_FIELDS) {
+    const [cluster, apiVersion, kind, namespace, name] = [0, 5, 6, 7, 8].map((k) => stringAt(tables, flat[i + k]));
+    const [p, oid, hash, qualified] = [flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4]] as unknown[];
+    const suffix = typeof p === 'string' ? p : stringAt(tables, p);
+    if (cluster === undefined || apiVersion === undefined || kind === undefined || namespace === undefined || name === undefined)
+      return null;
+    if (suffix === undefined || typeof oid !== 'string' || typeof hash !== 'string' || !(qualified === 0 || qualified === 1)) return null;
+    const ref = { apiVersion, kind, namespace, name };
+    const path = typeof p === 'string' ? p : `${cluster}/${suffix}`;
+    out.push({ id: clusterObjectId(cluster, ref), cluster, ref, path, qualified: qualified === 1, oid, object: null, hash });
+  }
+  return out;
 }
 
 /**
