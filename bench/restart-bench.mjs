@@ -6,7 +6,9 @@
 //      the cache (src/reconcile/render-index.ts): time / full, and peak RSS;
 //   3. another one-file commit in a new process: the index on disk is now a commit behind (a
 //      process that started from an index leaves the next write for later) and is rolled forward;
-//   4. the same one-file commit pass in a new process with the index deleted (what a restart cost
+//   4. another one-file commit in a new process whose index another flotilla version wrote (a
+//      deploy): its applied state is used, not its parses and seeds;
+//   5. the same one-file commit pass in a new process with the index deleted (what a restart cost
 //      before the index): time / full.
 // Default size 100 × 1,000 (a few minutes on 2 cores, with `npm run bench`);
 // FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000. FLOTILLA_BENCH_WARM=1 runs one more
@@ -15,10 +17,12 @@
 // FLOTILLA_BENCH_HEAP_MB=N runs every pass with V8's heap capped at N MiB (--max-old-space-size),
 // as the shipped Deployment runs it.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { editOne, makeFleetRepo } from './fleet-repo.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -68,6 +72,26 @@ function child(dir) {
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()), wroteIndex: indexStamp(dir) !== before };
 }
 
+/** The render index file in the cache folder. */
+function indexFile(dir) {
+  const cache = path.join(dir, 'cache');
+  const f = fs.readdirSync(cache).find((n) => /^render-index-[0-9a-f]+\.json\.gz$/.test(n));
+  if (!f) throw new Error('no render index in the cache folder');
+  return path.join(cache, f);
+}
+
+/** Makes the render index one another flotilla version wrote, as after a deploy (its checksum kept valid). */
+function markOtherVersion(dir) {
+  const file = indexFile(dir);
+  const text = gunzipSync(fs.readFileSync(file)).toString('utf8');
+  const nl = text.indexOf('\n');
+  const doc = JSON.parse(text.slice(nl + 1));
+  doc.seeds.flotilla = '0.0.0-previous';
+  const body = JSON.stringify(doc);
+  const header = { ...JSON.parse(text.slice(0, nl)), sha256: createHash('sha256').update(body).digest('hex') };
+  fs.writeFileSync(file, gzipSync(`${JSON.stringify(header)}\n${body}`, { level: 1 }));
+}
+
 /** Removes the render index from the cache folder (a restart as it was before the index). */
 function dropIndex(dir) {
   const cache = path.join(dir, 'cache');
@@ -100,6 +124,9 @@ if (process.argv[2] === '--child') {
     const restart = child(dir);
     editOne(work, files[33], 0);
     const rolled = child(dir);
+    editOne(work, files[61], 0);
+    markOtherVersion(dir);
+    const deploy = child(dir);
     editOne(work, files[97], 1);
     dropIndex(dir);
     const cold = child(dir);
@@ -122,6 +149,12 @@ if (process.argv[2] === '--child') {
         mib(rolled.maxRssKiB),
         `${(rolled.time / full.time).toFixed(3)}× full`,
       ],
+      [
+        'deploy of a new version (index of another), then one-file commit',
+        ms(deploy.time),
+        mib(deploy.maxRssKiB),
+        `${(deploy.time / full.time).toFixed(3)}× full`,
+      ],
       ['restart, then one-file commit, index deleted', ms(cold.time), mib(cold.maxRssKiB), `${(cold.time / full.time).toFixed(3)}× full`],
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
@@ -130,7 +163,7 @@ if (process.argv[2] === '--child') {
       if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     }
     console.log(`\nfull pass stages: ${stages(full.timings)}`);
-    const wrote = { full, warm, restart, rolled, cold };
+    const wrote = { full, warm, restart, rolled, deploy, cold };
     console.log(
       `passes that wrote the render index: ${
         Object.keys(wrote)
@@ -143,6 +176,7 @@ if (process.argv[2] === '--child') {
         `rewritten ${restart.counts.configured}, render ${JSON.stringify(restart.stats)}`,
     );
     console.log(`restart pass stages (index a commit behind): ${stages(rolled.timings)}; render ${JSON.stringify(rolled.stats)}`);
+    console.log(`deploy pass stages (another version's index): ${stages(deploy.timings)}; render ${JSON.stringify(deploy.stats)}`);
     console.log(`restart pass stages (no index): ${stages(cold.timings)}`);
     if (warm)
       console.log(`warm-up pass (before the restart): ${ms(warm.time)}, ${stages(warm.timings)}; render ${JSON.stringify(warm.stats)}`);

@@ -23,26 +23,38 @@
 // of exactly that path and text, so it is what parsing the file again gives. The first load reads
 // only the source blobs whose oid is not that of the kept text (stages/load.ts).
 // And the renderer's seeds (placements, render signatures, content hashes; render-seeds.ts), with
-// the flotilla version that wrote the index: another version's index is not used at all.
+// the flotilla version that wrote the index: of another version's index (a deploy) only the applied
+// state is used, while CONTENT_HASH_VERSION says its hashes are this version's; the parses and seeds
+// are not, so that first pass parses, schedules and renders everything as a new version must.
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
+import { isMap } from '../objects/json.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
 import { treeOidOfFiles } from '../source/tree-oid.js';
 import { rollAppliedForward } from '../state/applied-roll-forward.js';
-import { appliedHash, contentHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
+import { manifestPath } from '../render/layout.js';
+import {
+  appliedHash,
+  CONTENT_HASH_VERSION,
+  contentHash,
+  stateObjects,
+  stateSize,
+  type AppliedObject,
+  type AppliedState,
+} from '../state/change-set.js';
 import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './context.js';
 import type { KeptParses } from './renderer.js';
 import { parsedJson, parsedRecordOf } from './index-parses.js';
 import { flatRows, jsonString, readTables, stringAt, writeTables, type ReadTables, type WriteTables } from './index-tables.js';
-import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
+import { FLOTILLA_VERSION, readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
-export const RENDER_INDEX_VERSION = 4;
+export const RENDER_INDEX_VERSION = 5;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
@@ -64,6 +76,8 @@ export interface RenderIndex {
   parsed: ParsedFileRecord[];
   /** What the renderer kept beside its parses (placements, render signatures, content hashes; src/reconcile/render-seeds.ts). */
   seeds: RendererSeeds | null;
+  /** The other flotilla version that wrote the index, when one did: its parses and seeds were left out. */
+  writtenBy?: string;
 }
 
 /**
@@ -122,7 +136,8 @@ function* documentParts(
   seeds: SeedsField,
 ): Generator<string> {
   const { statusBranch, statusCommit, manifestsTree } = index;
-  yield `${JSON.stringify({ statusBranch, statusCommit, manifestsTree }).slice(0, -1)},"objects":[`;
+  const contentHashes = CONTENT_HASH_VERSION;
+  yield `${JSON.stringify({ statusBranch, statusCommit, manifestsTree, contentHashes }).slice(0, -1)},"objects":[`;
   const tables = writeTables();
   // A render seed names an object's hash by the row of an applied object with that very hash.
   const hashRows = new Map<string, number>();
@@ -205,6 +220,7 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
     statusBranch?: unknown;
     statusCommit?: unknown;
     manifestsTree?: unknown;
+    contentHashes?: unknown;
     objects?: unknown;
     parsed?: unknown;
     seeds?: unknown;
@@ -234,10 +250,19 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
     !(manifestsTree === null || typeof manifestsTree === 'string')
   )
     return { problem: 'no status commit' };
+  if (doc.contentHashes !== CONTENT_HASH_VERSION) return { problem: `content hashes of version ${String(doc.contentHashes)}` };
   const tables = readTables(doc.strings, doc.values);
   if (tables === null) return { problem: 'malformed tables' };
   const objects = appliedObjects(doc.objects, tables);
   if (objects === null) return { problem: 'malformed objects' };
+  const writtenBy = isMap(doc.seeds) && typeof doc.seeds.flotilla === 'string' ? doc.seeds.flotilla : FLOTILLA_VERSION;
+  if (writtenBy !== FLOTILLA_VERSION) {
+    // Another version (a deploy) may parse, schedule and render differently, so its parses and seeds
+    // are left out; the applied state is what the status branch holds, hashed as this version hashes
+    // (CONTENT_HASH_VERSION): kept, with the one thing the layout decides worked out again.
+    for (const o of objects) o.qualified = o.path !== manifestPath(o.cluster, o.ref);
+    return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, writtenBy };
+  }
   const parsed = parsedRecords(doc.parsed, tables);
   if (parsed === null) return { problem: 'malformed parsed files' };
   const seeds = readSeedsField(
@@ -418,6 +443,11 @@ export async function loadRenderIndex(
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;
   }
+  if (index.writtenBy !== undefined)
+    ctx.log.info(
+      { writtenBy: index.writtenBy },
+      'render index of another flotilla version: its applied state is used, its parses and seeds are not',
+    );
   // The seeds travel with the parses they name manifests of, to the renderer made from them.
   return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }), lag: index.lag };
 }

@@ -113,6 +113,13 @@ export function normalizeForDiff(o: Record<string, unknown>): Record<string, unk
   return { ...o, metadata: { ...meta, annotations: kept } };
 }
 
+/**
+ * What contentHash computes, numbered: change it when contentHash or normalizeForDiff hashes an
+ * object differently. A render index keeps content hashes across flotilla versions (a deploy of a
+ * new version reuses the applied state's hashes) only while this number is the same.
+ */
+export const CONTENT_HASH_VERSION = 1;
+
 /** Content hash of an object as the diff compares it: volatile annotations ignored, keys sorted. */
 const contentHashes = new WeakMap<object, string>();
 export function contentHash(o: Record<string, unknown>): string {

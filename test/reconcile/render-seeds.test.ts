@@ -1,8 +1,8 @@
 // The render index's seeds (src/reconcile/render-seeds.ts, src/render/incremental/seeds.ts): a new
 // process reuses the placements and knows the content hashes an earlier one computed, so a
 // one-file commit after a restart schedules and hashes about what the commit touched — and the pass
-// is byte for byte the one a restart without the index makes. An index another flotilla version
-// wrote is not used.
+// is byte for byte the one a restart without the index makes. Of an index another flotilla version
+// wrote (a deploy), only the applied state is used.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -81,22 +81,54 @@ describe('render index seeds', () => {
     expect(await result(base)).toEqual(await result(without));
   });
 
-  it('another flotilla version’s index is not used: the pass reads the status branch, rewrites only the committed file', async () => {
-    const base = await steadyFleet();
-    // The index as another version would write it: a valid checksum, another version in its seeds.
+  /** Rewrites the index at `base` as another writer would: `edit` changes its document; the checksum holds. */
+  async function rewriteIndex(base: string, edit: (doc: { seeds: { flotilla: string }; contentHashes: number }) => void) {
     const [header, body] = gunzipSync(await fs.readFile(indexPath(base)))
       .toString('utf8')
       .split('\n', 2) as [string, string];
-    const doc = JSON.parse(body) as { seeds: { flotilla: string } };
-    doc.seeds.flotilla = '0.0.0-other';
+    const doc = JSON.parse(body) as { seeds: { flotilla: string }; contentHashes: number };
+    edit(doc);
     const other = JSON.stringify(doc);
     const h = { ...(JSON.parse(header) as object), sha256: createHash('sha256').update(other).digest('hex') };
     await fs.writeFile(indexPath(base), gzipSync(`${JSON.stringify(h)}\n${other}`));
+  }
+
+  it('another flotilla version’s index (a deploy): its applied state is used, its parses and seeds are not; same result as without it', async () => {
+    const base = await steadyFleet();
+    await rewriteIndex(base, (doc) => (doc.seeds.flotilla = '0.0.0-other'));
+    await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
+    const without = await makeTempDir('flotilla-seeds-copy-');
+    await fs.cp(base, without, { recursive: true });
+    await fs.rm(indexPath(without));
+
+    const a = await pass(base, 3);
+    const b = await pass(without, 3);
+    expect(a.fromIndex).toBe(true);
+    expect(a.problem).toBeNull();
+    // Every file parsed and every resource scheduled again by this version, no hash taken from seeds...
+    expect(a.outcome.renderStats).toMatchObject({ reparsedFiles: 21, rescheduled: 20, knownHashes: 0 });
+    // ...but the applied state came from the index: only the committed file is written.
+    expect(a.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
+    expect(a.outcome.counts).toEqual(b.outcome.counts);
+    expect(await result(base)).toEqual(await result(without));
+    // This version wrote its own index after the pass.
+    const written = JSON.parse(
+      gunzipSync(await fs.readFile(indexPath(base)))
+        .toString('utf8')
+        .split('\n', 2)[1]!,
+    ) as {
+      seeds: { flotilla: string };
+    };
+    expect(written.seeds.flotilla).not.toBe('0.0.0-other');
+  });
+
+  it('an index whose content hashes another version computed differently is not used: the status branch is read', async () => {
+    const base = await steadyFleet();
+    await rewriteIndex(base, (doc) => (doc.contentHashes += 1));
     await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
     const a = await pass(base, 3);
     expect(a.fromIndex).toBe(false);
-    expect(a.problem).toMatch(/written by flotilla 0\.0\.0-other/);
-    expect(a.outcome.renderStats).toMatchObject({ reparsedFiles: 21, rescheduled: 20 });
+    expect(a.problem).toMatch(/content hashes of version/);
     expect(a.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
   });
 });
