@@ -8,7 +8,9 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { mapLimit } from '../kube/limit.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
+import { FlotillaError } from '../model/diagnostics.js';
 import { isFleetFilePath } from './git-revision.js';
+import { PackReader } from './pack-reader.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
 
 const SYMLINK_MODE = '120000';
@@ -45,15 +47,42 @@ type TreeEdit = { parts: string[]; value: string | { tree: string } | null };
 export class ObjectStore {
   private cache: object = {};
   private readonly packed: PackedObjects;
+  private reader: PackReader;
+  /** Calls of withPackReader under way: while any is, blobs are read by `reader`, whose packs stay open. */
+  private packReads = 0;
 
   constructor(readonly gitdir: string) {
     this.packed = new PackedObjects(gitdir);
+    this.reader = new PackReader(gitdir);
+  }
+
+  /**
+   * Runs `read` with blobs read straight from the packs (PackReader: each pack opened once, one
+   * positional read per object) instead of by isomorphic-git, which probes for a loose file and
+   * lists objects/pack per object. For reads of many blobs; the packs are closed when the last
+   * such call ends.
+   */
+  async withPackReader<T>(read: () => Promise<T>): Promise<T> {
+    this.packReads++;
+    try {
+      return await read();
+    } finally {
+      if (--this.packReads === 0) await this.replaceReader();
+    }
+  }
+
+  private async replaceReader(): Promise<void> {
+    const old = this.reader;
+    this.reader = new PackReader(this.gitdir);
+    await old.close();
   }
 
   /** Drops the pack cache (after a repack replaced the packs it indexes). */
   resetCache(): void {
     this.cache = {};
     this.packed.clear();
+    // A read still under way on the old packs fails and is done again by isomorphic-git.
+    void this.replaceReader();
   }
 
   /** The cache object to hand to isomorphic-git calls on this gitdir. */
@@ -149,10 +178,27 @@ export class ObjectStore {
     }
   }
 
-  /** The text of a blob. */
+  /**
+   * The text of a blob: within withPackReader from its pack (one read, no failed probe for a loose
+   * file), else — and for a loose object, or a read cut by a repack closing the pack — by isomorphic-git.
+   */
   async readBlobText(oid: string): Promise<string> {
-    const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-    return Buffer.from(blob).toString('utf8');
+    return Buffer.from(await this.readBlobBytes(oid)).toString('utf8');
+  }
+
+  private async readBlobBytes(oid: string): Promise<Uint8Array> {
+    const packed =
+      this.packReads === 0
+        ? null
+        : await this.reader.read(oid).catch((e: unknown) => {
+            if (e instanceof FlotillaError) throw e;
+            return null;
+          });
+    if (packed !== null) {
+      if (packed.type !== 'blob') throw new FlotillaError('INTERNAL', `object ${oid} is a ${packed.type}, not a blob`);
+      return packed.body;
+    }
+    return (await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob;
   }
 
   /** Text of the file at `filepath` in a commit, or null when it is not there. */
@@ -326,36 +372,38 @@ export class ObjectStore {
     maxFileBytes = DEFAULT_MAX_FILE_BYTES,
     allFiles = false,
   ): Promise<Array<SourceFile | null>> {
-    const folders = new Map<string, Map<string, { mode: string; oid: string; type: string }> | null>();
-    const folder = async (dir: string) => {
-      if (!folders.has(dir)) {
-        try {
-          const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: dir || undefined, cache: this.cache });
-          folders.set(dir, new Map(tree.map((e) => [e.path, e])));
-        } catch (e) {
-          if (!isCode(e, 'NotFoundError') && !isCode(e, 'ObjectTypeError')) throw e;
-          folders.set(dir, null);
+    return this.withPackReader(async () => {
+      const folders = new Map<string, Map<string, { mode: string; oid: string; type: string }> | null>();
+      const folder = async (dir: string) => {
+        if (!folders.has(dir)) {
+          try {
+            const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: dir || undefined, cache: this.cache });
+            folders.set(dir, new Map(tree.map((e) => [e.path, e])));
+          } catch (e) {
+            if (!isCode(e, 'NotFoundError') && !isCode(e, 'ObjectTypeError')) throw e;
+            folders.set(dir, null);
+          }
         }
+        return folders.get(dir)!;
+      };
+      const out: Array<SourceFile | null> = [];
+      for (const p of paths) {
+        if (!isFleetFilePath(p, subpath, allFiles)) {
+          out.push(null);
+          continue;
+        }
+        const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
+        const entry = (await folder(dir))?.get(path.posix.basename(p));
+        if (!entry || entry.type !== 'blob' || entry.mode === SYMLINK_MODE) {
+          out.push(null);
+          continue;
+        }
+        const blob = await this.readBlobBytes(entry.oid);
+        if (blob.byteLength > maxFileBytes) out.push({ path: p, text: '', size: blob.byteLength });
+        else out.push({ path: p, text: Buffer.from(blob).toString('utf8') });
       }
-      return folders.get(dir)!;
-    };
-    const out: Array<SourceFile | null> = [];
-    for (const p of paths) {
-      if (!isFleetFilePath(p, subpath, allFiles)) {
-        out.push(null);
-        continue;
-      }
-      const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
-      const entry = (await folder(dir))?.get(path.posix.basename(p));
-      if (!entry || entry.type !== 'blob' || entry.mode === SYMLINK_MODE) {
-        out.push(null);
-        continue;
-      }
-      const { blob } = await git.readBlob({ fs, gitdir: this.gitdir, oid: entry.oid, cache: this.cache });
-      if (blob.byteLength > maxFileBytes) out.push({ path: p, text: '', size: blob.byteLength });
-      else out.push({ path: p, text: Buffer.from(blob).toString('utf8') });
-    }
-    return out;
+      return out;
+    });
   }
 }
 

@@ -34,8 +34,8 @@ export async function rollAppliedForward(
   const changed = await objects.changedBlobs(from, to);
   if (changed.size === 0) return { objects: [...rows], changedFiles: 0 };
   const written = [...changed].filter((e): e is [string, string] => e[1] !== null);
-  const read = await mapLimit(written, ROLL_CONCURRENCY, async ([path, oid]) =>
-    appliedObjectOf(path, oid, await objects.readBlobText(oid)),
+  const read = await objects.withPackReader(() =>
+    mapLimit(written, ROLL_CONCURRENCY, async ([path, oid]) => appliedObjectOf(path, oid, await objects.readBlobText(oid))),
   );
   const fresh = new Map<string, AppliedObject>();
   for (const entry of read) {

@@ -90,10 +90,12 @@ export async function readAppliedState(
   const state = new Map<string, AppliedObject>();
   if (!manifestsTree) return state;
   const files = [...(await objects.listTree(manifestsTree))];
-  const read = await mapLimit(files, RESTORE_CONCURRENCY, async ([path, oid]): Promise<AppliedObject | { problem: string }> => {
-    const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
-    return 'problem' in entry ? entry : { ...entry, object: null, hash: contentHash(entry.object!) };
-  });
+  const read = await objects.withPackReader(() =>
+    mapLimit(files, RESTORE_CONCURRENCY, async ([path, oid]): Promise<AppliedObject | { problem: string }> => {
+      const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
+      return 'problem' in entry ? entry : { ...entry, object: null, hash: contentHash(entry.object!) };
+    }),
+  );
   // In the tree's order, as before: warnings and map order do not depend on which read finished first.
   for (const entry of read) {
     if ('problem' in entry) warn(entry.problem);
@@ -107,12 +109,14 @@ export async function readAppliedState(
  * hashes), from their blobs, in place: an entry's object is filled once and never changes after.
  */
 export async function hydrateApplied(objects: ObjectStore, entries: readonly AppliedObject[]): Promise<void> {
-  for (const entry of entries) {
-    if (entry.object !== null) continue;
-    const read = appliedObjectOf(entry.path, entry.oid, await objects.readBlobText(entry.oid));
-    if ('problem' in read) throw new FlotillaError('INTERNAL', `${read.problem} (the render index listed it as one object)`);
-    entry.object = read.object;
-  }
+  await objects.withPackReader(async () => {
+    for (const entry of entries) {
+      if (entry.object !== null) continue;
+      const read = appliedObjectOf(entry.path, entry.oid, await objects.readBlobText(entry.oid));
+      if ('problem' in read) throw new FlotillaError('INTERNAL', `${read.problem} (the render index listed it as one object)`);
+      entry.object = read.object;
+    }
+  });
 }
 
 /**
