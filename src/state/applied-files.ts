@@ -12,6 +12,7 @@
 import { parse, parseAllDocuments } from 'yaml';
 import { clusterObjectId, refOfObject } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
+import { readStableYaml } from '../objects/stable-yaml-read.js';
 import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
 import { manifestPath } from '../render/layout.js';
 import type { AppliedObject } from './change-set.js';
@@ -52,8 +53,13 @@ function firstLine(e: unknown): string {
   return (e as Error).message.split('\n')[0]!;
 }
 
-/** Parses one file of manifests/ as YAML 1.1, as toStableYaml writes it. */
+/**
+ * Parses one file of manifests/ as YAML 1.1, as toStableYaml writes it: by readStableYaml when the
+ * text is exactly what toStableYaml writes (every file flotilla wrote), else by the library.
+ */
 function readManifestFile(text: string): ManifestFileRead {
+  const stable = readStableYaml(text);
+  if (stable !== undefined) return { documents: [stable], error: null };
   const documents: unknown[] = [];
   try {
     const parsed = parseAllDocuments(text, { version: '1.1' });

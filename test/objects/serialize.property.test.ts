@@ -6,40 +6,12 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fastStableYaml, libraryYaml, sortKeysDeep, sortedKeys, toSortedJson, toStableYaml } from '../../src/objects/serialize.js';
 import { fixtureFiles, render } from '../helpers/fleet.js';
+import { awkwardKey, yamlValue } from '../helpers/yaml-arbitraries.js';
 
 const reference = (value: unknown) => JSON.stringify(sortKeysDeep(value), null, 2) as string | undefined;
 
 /** Re-indents a reference text written at depth 0 as the lines of a value nested `depth` levels deep. */
 const nested = (text: string, depth: number) => text.replaceAll('\n', `\n${'  '.repeat(depth)}`);
-
-/** Keys that sort differently as strings and as array indices, or are no array index at all. */
-const awkwardKey = fc.constantFrom(
-  '0',
-  '1',
-  '2',
-  '9',
-  '10',
-  '01',
-  '-1',
-  '1.5',
-  '4294967294',
-  '4294967295',
-  '99999999999',
-  '',
-  ' ',
-  'a',
-  'B',
-  'b',
-  'é',
-  '😀',
-  '\u0000',
-  '"',
-  'toJSON',
-  '__proto__x',
-  '__proto__',
-  'apiVersion',
-  'metadata',
-);
 
 const leaf = fc.oneof(
   fc.constant(undefined),
@@ -100,87 +72,6 @@ describe('toSortedJson', () => {
     expect(toSortedJson(object)).toBe(reference(object));
   });
 });
-
-/** Strings YAML 1.1 reads as something else, or that need quoting, escaping or a block scalar. */
-const awkwardString = fc.constantFrom(
-  'yes',
-  'No',
-  'on',
-  'OFF',
-  'y',
-  'n',
-  '~',
-  'null',
-  'Null',
-  'true',
-  '<<',
-  '=',
-  '',
-  ' ',
-  ' lead',
-  'trail ',
-  '0123',
-  '0o17',
-  '0x1F',
-  '1_000',
-  '12:30',
-  '1:20:30',
-  '.inf',
-  '-.Inf',
-  '.nan',
-  '1e3',
-  '1.5e+3',
-  '2024-01-01',
-  '2024-01-01T10:00:00Z',
-  '- item',
-  '? key',
-  ': v',
-  'a: b',
-  'a #b',
-  '#c',
-  '&anchor',
-  '*alias',
-  '!tag',
-  '|',
-  '>',
-  '%x',
-  '@x',
-  '`x',
-  '"q"',
-  "'q'",
-  '{a}',
-  '[a]',
-  'a,b',
-  'line\nbreak',
-  'tail\n',
-  '\ttab',
-  'é',
-  '😀',
-  '\u0000',
-  '\u0085',
-  '\ud800',
-  'http://x/y?z=1#f',
-  'image:1.2.3',
-  '250m',
-  '1Gi',
-);
-
-const yamlLeaf = fc.oneof(
-  fc.constant(null),
-  fc.constant(undefined),
-  fc.boolean(),
-  fc.integer(),
-  fc.double(),
-  fc.constant(-0),
-  awkwardString,
-  fc.string(),
-  fc.string({ unit: 'binary' }),
-);
-const { yamlValue } = fc.letrec((tie) => ({
-  yamlValue: fc.oneof({ depthSize: 'small', withCrossShrink: true }, yamlLeaf, tie('array'), tie('object')),
-  array: fc.array(tie('yamlValue'), { maxLength: 4 }),
-  object: fc.dictionary(fc.oneof(awkwardKey, awkwardString, fc.string()), tie('yamlValue'), { maxKeys: 5 }),
-}));
 
 describe('toStableYaml', () => {
   it('writes the bytes the yaml library writes, for any JSON-like value (property)', () => {

@@ -1,0 +1,101 @@
+// readStableYaml (src/objects/stable-yaml-read.ts), how a restart without the render index reads
+// the status branch's manifests/: for anything toStableYaml wrote it gives what the yaml library
+// reads, and for any other text it gives either that too or nothing (the caller then asks the
+// library) — never another value.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { parse } from 'yaml';
+import { readStableYaml } from '../../src/objects/stable-yaml-read.js';
+import { toStableYaml } from '../../src/objects/serialize.js';
+import { fixtureFiles, render } from '../helpers/fleet.js';
+import { yamlValue } from '../helpers/yaml-arbitraries.js';
+
+const library = (text: string) => parse(text, { version: '1.1' }) as unknown;
+
+/** Edits a written text the way a hand, another tool or a bug might. */
+const edit = fc.oneof(
+  fc.constant((t: string) => `# comment\n${t}`),
+  fc.constant((t: string) => t.replace('\n', ' # trailing\n')),
+  fc.constant((t: string) => t.replace(/\n {2}(?=\S)/, '\n   ')),
+  fc.constant((t: string) => t.replace(/\n {2}(?=\S)/, '\n ')),
+  fc.constant((t: string) => t.replace(': ', ':  ')),
+  fc.constant((t: string) => t.replace(': ', ': &a ')),
+  fc.constant((t: string) => t.replace('- ', '-  ')),
+  fc.constant((t: string) => `---\n${t}`),
+  fc.constant((t: string) => `${t}\n`),
+  fc.constant((t: string) => t.slice(0, -1)),
+  fc.constant((t: string) => t.replace(/\n[^\n]*\n$/, '\n')),
+  fc.constant((t: string) => t.replace(/'/, '"')),
+  fc.constant((t: string) => t.replace(/\|-?\n/, '>\n')),
+  fc.constant((t: string) => t.replaceAll('\n', '\r\n')),
+);
+
+describe('readStableYaml', () => {
+  it('reads anything toStableYaml wrote as the yaml library does, or leaves it to the library (property)', () => {
+    let read = 0;
+    fc.assert(
+      fc.property(yamlValue, (v) => {
+        const text = toStableYaml(v) as string | undefined;
+        if (text === undefined) return; // undefined writes nothing
+        const fast = readStableYaml(text);
+        if (fast === undefined) return;
+        read++;
+        expect(fast).toEqual(library(text));
+      }),
+      { numRuns: 3000 },
+    );
+    // It is a fast path, not a refusal: most generated values are read by it.
+    expect(read).toBeGreaterThan(1500);
+  });
+
+  it('never reads an edited text as another value than the library (property)', () => {
+    fc.assert(
+      fc.property(yamlValue, edit, (v, change) => {
+        const written = toStableYaml(v) as string | undefined;
+        if (written === undefined) return;
+        const text = change(written);
+        const fast = readStableYaml(text);
+        if (fast !== undefined) expect(fast).toEqual(library(text));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('reads every rendered object of the bundled fixtures itself, block scalars and nested lists included', async () => {
+    let n = 0;
+    for (const fixture of ['seed', 'seed-article', 'kurator', 'traffic']) {
+      const result = render(await fixtureFiles(fixture));
+      for (const list of Object.values(result.manifests)) {
+        for (const object of list) {
+          const text = toStableYaml(object);
+          expect(readStableYaml(text), text).toEqual(library(text));
+          n++;
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(40);
+    const awkward = {
+      data: { 'settings.yaml': 'a: 1\nb:\n  - x\n', 'keep.txt': 'trailing\n\n\n', 'lead.txt': '  indented first\nline\n' },
+      lists: [[1, [2, []]], [{}], [{ a: [{ b: 'yes' }] }]],
+      'key: colon': '0777',
+      "it's": ['1.0', 'on', '~', 'null', '- dash', '#hash', ''],
+      n: [0, -0, 1.5e300, -7],
+    };
+    const text = toStableYaml(awkward);
+    expect(readStableYaml(text)).toEqual(library(text));
+    expect(readStableYaml(text)).toEqual(awkward);
+  });
+
+  it('leaves hand-written YAML to the library: comments, anchors, flow maps, another indentation', () => {
+    for (const text of [
+      'kind: ConfigMap # a comment\n',
+      'a: &x 1\nb: *x\n',
+      'a: {b: 1}\n',
+      'a:\n    b: 1\n',
+      'a:\n- 1\n',
+      'a: 1\na: 2\n',
+    ]) {
+      expect(readStableYaml(text), text).toBeUndefined();
+    }
+  });
+});
