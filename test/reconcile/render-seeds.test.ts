@@ -93,7 +93,7 @@ describe('render index seeds', () => {
     await fs.writeFile(indexPath(base), gzipSync(`${JSON.stringify(h)}\n${other}`));
   }
 
-  it('another flotilla version’s index (a deploy): its applied state is used, its parses and seeds are not; same result as without it', async () => {
+  it('another version’s index (a deploy): its applied state is used, not its parses and seeds; same result as without it', async () => {
     const base = await steadyFleet();
     await rewriteIndex(base, (doc) => (doc.seeds.flotilla = '0.0.0-other'));
     await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
