@@ -32,14 +32,26 @@ interface Line {
   text: string;
 }
 
-const MAX_MEMO = 200_000;
-const MAX_MEMO_TEXT = 4096;
+/**
+ * The memos hold each distinct scalar's text and value (a fleet repeats names, labels and whole
+ * ConfigMap texts across clusters), up to about 16 million characters of both; then they start over.
+ */
+const MAX_MEMO_CHARS = 16 * 2 ** 20;
+const MAX_MEMO_TEXT = 64 * 2 ** 10;
 const scalars = new Map<string, string | number | boolean | null>();
 const keys = new Map<string, string>();
+let memoChars = 0;
 
 function remember<V>(memo: Map<string, V>, text: string, value: V): V {
-  if (memo.size >= MAX_MEMO) memo.clear();
-  if (text.length <= MAX_MEMO_TEXT) memo.set(text, value);
+  if (text.length > MAX_MEMO_TEXT) return value;
+  const chars = text.length + (typeof value === 'string' ? value.length : 0);
+  if (memoChars + chars > MAX_MEMO_CHARS) {
+    scalars.clear();
+    keys.clear();
+    memoChars = 0;
+  }
+  memo.set(text, value);
+  memoChars += chars;
   return value;
 }
 
