@@ -1,6 +1,6 @@
 // Renders every kustomize overlay under deploy/ with `kubectl kustomize` and checks the objects a
 // user relies on: least-privilege RBAC, probes, a restrictive securityContext, the config, and the
-// HA overlay's replicas, sharding and PodDisruptionBudget.
+// HA overlay's replicas, sharding and PodDisruptionBudget, the persistent-cache overlay's claim.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,8 +37,8 @@ const overlays = fs
   .sort();
 
 describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
-  it('the overlays are base and ha', () => {
-    expect(overlays).toEqual(['base', 'ha']);
+  it('the overlays are base, ha and persistent-cache', () => {
+    expect(overlays).toEqual(['base', 'ha', 'persistent-cache']);
   });
 
   for (const overlay of overlays) {
@@ -125,6 +125,18 @@ describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
           expect(deployment.spec.strategy.type).toBe('Recreate');
           const cm = objs.find((o) => o.kind === 'ConfigMap')!;
           expect(parse(cm.data['flotilla.yaml']).ha).toBeUndefined();
+        });
+      }
+      if (overlay === 'persistent-cache') {
+        it('persistent-cache: the cache on a ReadWriteOnce claim held by one replica at a time (Recreate), the rest as the base', () => {
+          const cache = pod.volumes.find((v: any) => v.name === 'cache');
+          expect(cache).toEqual({ name: 'cache', persistentVolumeClaim: { claimName: 'flotilla-cache' } });
+          const claim = find(objs, 'PersistentVolumeClaim', 'flotilla-cache')!;
+          expect(claim.metadata.namespace).toBe('flotilla-system');
+          expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+          expect(deployment.spec.replicas).toBe(1);
+          expect(deployment.spec.strategy.type).toBe('Recreate');
+          expect(pod.volumes.find((v: any) => v.name === 'tmp').emptyDir).toBeDefined();
         });
       }
       if (overlay === 'ha') {
