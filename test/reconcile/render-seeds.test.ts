@@ -131,4 +131,30 @@ describe('render index seeds', () => {
     expect(a.problem).toMatch(/content hashes of version/);
     expect(a.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
   });
+
+  it('a restart with no index reads a packed status branch (600 objects in one pack) to the same pass as one with the index', async () => {
+    const files: Record<string, string> = { 'fleet.yaml': duplicatedFleet(CLUSTERS) };
+    for (let i = 0; i < 200; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, 'v1');
+    const repo = await makeRepo(files);
+    const base = await makeTempDir('flotilla-seeds-packed-');
+    await fs.rename(repo.dir, path.join(base, 'repo'));
+    await fs.writeFile(path.join(base, 'flotilla.yaml'), 'source: {url: ./repo, cacheDir: cache}\ntargets:\n  - directory: {path: out}\n');
+    expect((await pass(base, 1)).outcome.phase).toBe('Synced');
+    // The first pass stored its 600 manifests (and their trees) as a pack, not as loose objects.
+    const packs = (await fs.readdir(path.join(base, 'repo', '.git', 'objects', 'pack'))).filter((n) => n.endsWith('.pack'));
+    expect(packs.length).toBeGreaterThan(0);
+    await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
+    const without = await makeTempDir('flotilla-seeds-packed-copy-');
+    await fs.cp(base, without, { recursive: true });
+    await fs.rm(indexPath(without));
+
+    const a = await pass(base, 2);
+    const b = await pass(without, 2);
+    expect(a.fromIndex).toBe(true);
+    expect(b.fromIndex).toBe(false);
+    expect(b.outcome.counts).toEqual({ created: 0, configured: 3, unchanged: 597, deleted: 0 });
+    expect(b.outcome.counts).toEqual(a.outcome.counts);
+    expect(b.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
+    expect(await result(without)).toEqual(await result(base));
+  });
 });
