@@ -23,7 +23,7 @@
 // of exactly that path and text, so it is what parsing the file again gives. The first load reads
 // only the source blobs whose oid is not that of the kept text (stages/load.ts).
 // And the renderer's seeds (placements, render signatures, content hashes; render-seeds.ts), with
-// the flotilla version that wrote the index: of another version's index (a deploy) only the applied
+// the flotilla build that wrote the index: of another build's index (a deploy) only the applied
 // state is used, while CONTENT_HASH_VERSION says its hashes are this version's; the parses and seeds
 // are not, so that first pass parses, schedules and renders everything as a new version must.
 import { createHash } from 'node:crypto';
@@ -51,7 +51,7 @@ import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './con
 import type { KeptParses } from './renderer.js';
 import { parsedJson, parsedRecordOf } from './index-parses.js';
 import { flatRows, jsonString, readTables, stringAt, writeTables, type ReadTables, type WriteTables } from './index-tables.js';
-import { FLOTILLA_VERSION, readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
+import { flotillaBuild, readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
 export const RENDER_INDEX_VERSION = 5;
@@ -76,7 +76,7 @@ export interface RenderIndex {
   parsed: ParsedFileRecord[];
   /** What the renderer kept beside its parses (placements, render signatures, content hashes; src/reconcile/render-seeds.ts). */
   seeds: RendererSeeds | null;
-  /** The other flotilla version that wrote the index, when one did: its parses and seeds were left out. */
+  /** The other flotilla build that wrote the index, when one did: its parses and seeds were left out. */
   writtenBy?: string;
 }
 
@@ -255,9 +255,9 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   if (tables === null) return { problem: 'malformed tables' };
   const objects = appliedObjects(doc.objects, tables);
   if (objects === null) return { problem: 'malformed objects' };
-  const writtenBy = isMap(doc.seeds) && typeof doc.seeds.flotilla === 'string' ? doc.seeds.flotilla : FLOTILLA_VERSION;
-  if (writtenBy !== FLOTILLA_VERSION) {
-    // Another version (a deploy) may parse, schedule and render differently, so its parses and seeds
+  const writtenBy = isMap(doc.seeds) && typeof doc.seeds.flotilla === 'string' ? doc.seeds.flotilla : flotillaBuild();
+  if (writtenBy !== flotillaBuild()) {
+    // Another build (a deploy) may parse, schedule and render differently, so its parses and seeds
     // are left out; the applied state is what the status branch holds, hashed as this version hashes
     // (CONTENT_HASH_VERSION): kept, with the one thing the layout decides worked out again.
     for (const o of objects) o.qualified = o.path !== manifestPath(o.cluster, o.ref);
@@ -446,7 +446,7 @@ export async function loadRenderIndex(
   if (index.writtenBy !== undefined)
     ctx.log.info(
       { writtenBy: index.writtenBy },
-      'render index of another flotilla version: its applied state is used, its parses and seeds are not',
+      'render index of another flotilla build: its applied state is used, its parses and seeds are not',
     );
   // The seeds travel with the parses they name manifests of, to the renderer made from them.
   return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }), lag: index.lag };

@@ -11,6 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
 import { renderIndexFile } from '../../src/reconcile/render-index.js';
+import { codeHash, flotillaBuild } from '../../src/reconcile/render-seeds.js';
 import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor } from './harness.js';
 
 afterAll(cleanupRepos);
@@ -156,5 +157,25 @@ describe('render index seeds', () => {
     expect(b.outcome.counts).toEqual(a.outcome.counts);
     expect(b.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
     expect(await result(without)).toEqual(await result(base));
+  });
+
+  it('a build is told apart by its code, not only by its version: any module changed, added or renamed changes it', async () => {
+    const root = await makeTempDir('flotilla-build-');
+    await fs.mkdir(path.join(root, 'render'), { recursive: true });
+    await fs.writeFile(path.join(root, 'cli.js'), 'export const a = 1;\n');
+    await fs.writeFile(path.join(root, 'render', 'schedule.js'), 'export const b = 2;\n');
+    const first = codeHash(root);
+    expect(codeHash(root)).toBe(first);
+    // Type declarations and source maps are not code that runs.
+    await fs.writeFile(path.join(root, 'render', 'schedule.d.ts'), 'export declare const b: number;\n');
+    await fs.writeFile(path.join(root, 'render', 'schedule.js.map'), '{}');
+    expect(codeHash(root)).toBe(first);
+    await fs.writeFile(path.join(root, 'render', 'schedule.js'), 'export const b = 3;\n');
+    const changed = codeHash(root);
+    expect(changed).not.toBe(first);
+    await fs.rename(path.join(root, 'render', 'schedule.js'), path.join(root, 'render', 'place.js'));
+    expect(codeHash(root)).not.toBe(changed);
+    // This process's build: the package version and the hash of its own modules.
+    expect(flotillaBuild()).toMatch(/^\d+\.\d+\.\d+.*\+[0-9a-f]{16}$/);
   });
 });
