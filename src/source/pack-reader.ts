@@ -10,8 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { FlotillaError } from '../model/diagnostics.js';
+import { idxPosition, readIdx } from './packfile.js';
 
-const IDX_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
 /** Delta bases kept inflated (a base shared by many deltas is inflated once while they are read). */
@@ -37,23 +37,6 @@ interface Pack {
 
 function corrupt(pack: string, what: string): FlotillaError {
   return new FlotillaError('INTERNAL', `pack ${pack}: ${what}`);
-}
-
-/** Position of `oid` (20 bytes) in a v2 idx's sorted oid table, or -1. */
-function idxPosition(idx: Buffer, oid: Buffer): number {
-  const first = oid[0]!;
-  let lo = first === 0 ? 0 : idx.readUInt32BE(8 + (first - 1) * 4);
-  let hi = idx.readUInt32BE(8 + first * 4);
-  const base = 8 + 256 * 4;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    // The idx's entry compared with `oid`.
-    const c = idx.compare(oid, 0, 20, base + mid * 20, base + mid * 20 + 20);
-    if (c === 0) return mid;
-    if (c > 0) hi = mid;
-    else lo = mid + 1;
-  }
-  return -1;
 }
 
 /** The pack offset of the idx's `i`-th object (a 31-bit offset, or one of the 64-bit table). */
@@ -227,8 +210,8 @@ function entryEnd(pack: Pack, offset: number): number {
 
 /** A pack and its v2 idx, opened; null when the idx is not v2 or the pack is missing (read with isomorphic-git instead). */
 async function openPack(base: string): Promise<Pack | null> {
-  const idx = await fs.promises.readFile(`${base}.idx`).catch(() => null);
-  if (!idx || idx.length < 8 + 256 * 4 || !idx.subarray(0, 4).equals(IDX_MAGIC) || idx.readUInt32BE(4) !== 2) return null;
+  const idx = await readIdx(`${base}.idx`);
+  if (!idx) return null;
   const handle = await fs.promises.open(`${base}.pack`, 'r').catch(() => null);
   if (!handle) return null;
   const count = idx.readUInt32BE(8 + 255 * 4);

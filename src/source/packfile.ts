@@ -210,20 +210,24 @@ async function writeSynced(file: string, bytes: Buffer): Promise<void> {
   }
 }
 
-/** Whether a v2 idx lists `oid` (20 bytes): the fanout narrows it to one first byte, then a binary search. */
-function idxHas(idx: Buffer, oid: Buffer): boolean {
+/**
+ * Position of `oid` (20 bytes) in a v2 idx's sorted oid table, or -1: the fanout narrows it to one
+ * first byte, then a binary search. Also what PackReader (pack-reader.ts) looks objects up with.
+ */
+export function idxPosition(idx: Buffer, oid: Buffer): number {
   const first = oid[0]!;
   let lo = first === 0 ? 0 : idx.readUInt32BE(8 + (first - 1) * 4);
   let hi = idx.readUInt32BE(8 + first * 4);
   const base = 8 + 256 * 4;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
+    // The idx's entry compared with `oid`.
     const c = idx.compare(oid, 0, 20, base + mid * 20, base + mid * 20 + 20);
-    if (c === 0) return true;
+    if (c === 0) return mid;
     if (c > 0) hi = mid;
     else lo = mid + 1;
   }
-  return false;
+  return -1;
 }
 
 /**
@@ -247,7 +251,7 @@ export class PackedObjects {
     }
     return (oid) => {
       const bytes = Buffer.from(oid, 'hex');
-      return tables.some((t) => idxHas(t, bytes));
+      return tables.some((t) => idxPosition(t, bytes) >= 0);
     };
   }
 
@@ -258,7 +262,7 @@ export class PackedObjects {
 }
 
 /** A v2 idx file's bytes, or null for one unreadable or of another version (then: not known to be packed, written loose). */
-async function readIdx(file: string): Promise<Buffer | null> {
+export async function readIdx(file: string): Promise<Buffer | null> {
   const bytes = await fs.promises.readFile(file).catch(() => null);
   if (!bytes || bytes.length < 8 + 256 * 4 || !bytes.subarray(0, 4).equals(IDX_MAGIC) || bytes.readUInt32BE(4) !== 2) return null;
   return bytes;
