@@ -1,5 +1,6 @@
 // Shared set-up of the reconciler tests: configs, a clock that never really sleeps, a file
 // system that counts writes, a logger that keeps its lines.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { parseConfig, type LoadedConfig } from '../../src/config/load.js';
@@ -8,6 +9,9 @@ import type { Clock } from '../../src/reconcile/reconciler.js';
 import { startReconciler } from '../../src/reconcile/start.js';
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { INVENTORY_FILE } from '../../src/targets/directory.js';
+import { RENDER_INDEX_VERSION, renderIndexFile } from '../../src/reconcile/render-index.js';
+import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
+import { makeRepo, makeTempDir } from '../helpers/git.js';
 
 /** A clock at a fixed start that advances by what it is asked to sleep, plus 1 s per reading step. */
 export function fakeClock(start = Date.UTC(2024, 0, 1)): Clock & { slept: number[] } {
@@ -101,4 +105,48 @@ targets:
       timeoutSeconds: 2
       failover: {failureThresholdSeconds: 0, tolerationSeconds: 1, recoveryThresholdSeconds: 0${failoverExtra ? `, ${failoverExtra}` : ''}}
 `;
+}
+
+/** A ConfigMap `name` whose one data value is `value` (commits change it to make one-file edits). */
+export const versionedConfigMap = (name: string, value: string) => configMapYaml(name).replace('{k: v}', `{k: ${value}}`);
+
+/**
+ * A new folder holding `repo/` (`count` ConfigMaps cm-0… at v1, duplicated to `clusters`) and a
+ * flotilla.yaml rendering it into `out/` with its cache in `cache/`. The paths are relative to the
+ * folder, so a copy of it is byte for byte the same fleet (the render index tests compare passes
+ * over a folder and its copy).
+ */
+export async function configMapFleetFolder(clusters: readonly string[], count: number, prefix: string): Promise<string> {
+  const files: Record<string, string> = { 'fleet.yaml': duplicatedFleet(clusters) };
+  for (let i = 0; i < count; i++) files[`cm-${i}.yaml`] = versionedConfigMap(`cm-${i}`, 'v1');
+  const repo = await makeRepo(files);
+  const base = await makeTempDir(prefix);
+  await fs.rename(repo.dir, path.join(base, 'repo'));
+  await fs.writeFile(path.join(base, 'flotilla.yaml'), 'source: {url: ./repo, cacheDir: cache}\ntargets:\n  - directory: {path: out}\n');
+  return base;
+}
+
+/** A copy of a fleet folder (configMapFleetFolder): the same fleet, for a pass to compare with. */
+export async function copyOf(base: string): Promise<string> {
+  const copy = await makeTempDir('flotilla-index-copy-');
+  await fs.cp(base, copy, { recursive: true });
+  return copy;
+}
+
+/** The render index file of a fleet folder made by configMapFleetFolder. */
+export function indexPath(base: string): string {
+  return renderIndexFile(path.join(base, 'cache'), { url: './repo', branch: 'main', path: '' }, 'flotilla-status');
+}
+
+/** A copy of a fleet folder without its render index: a restart as it was before the index, to compare passes with. */
+export async function copyWithoutIndex(base: string): Promise<string> {
+  const copy = await copyOf(base);
+  await fs.rm(indexPath(copy));
+  return copy;
+}
+
+/** A render index file's text with a valid header for `body` (what another writer, or one with a bug, could leave). */
+export function indexFileText(body: string): string {
+  const sha256 = createHash('sha256').update(body).digest('hex');
+  return `${JSON.stringify({ format: 'flotilla.dev/render-index', version: RENDER_INDEX_VERSION, sha256 })}\n${body}`;
 }

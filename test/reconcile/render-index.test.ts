@@ -1,14 +1,13 @@
 // The render index (src/reconcile/render-index.ts): a restart that finds it reconciles exactly as one
 // that reads the whole status branch, and an index that does not hold for the status branch's tip
 // (stale, corrupt, another fleet's) is ignored and rebuilt — never trusted.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
-import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
+import { duplicatedFleet } from '../helpers/fleet.js';
+import { cleanupRepos, commitFiles, git } from '../helpers/git.js';
 import {
   decodeRenderIndex,
   encodeRenderIndex,
@@ -16,27 +15,33 @@ import {
   INDEX_WRITE_INTERVAL_MS,
   indexMismatch,
   RENDER_INDEX_VERSION,
-  renderIndexFile,
   type RenderIndex,
 } from '../../src/reconcile/render-index.js';
 import { treeOidOfFiles } from '../../src/source/tree-oid.js';
 import { contentHash, stateFromObjects } from '../../src/state/change-set.js';
-import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor } from './harness.js';
+import {
+  captureLogger,
+  configFrom,
+  configMapFleetFolder,
+  copyOf,
+  copyWithoutIndex,
+  countingFs,
+  fakeClock,
+  indexFileText,
+  indexPath,
+  readTree,
+  reconcilerFor,
+  versionedConfigMap,
+} from './harness.js';
 
 afterAll(cleanupRepos);
 
 const CLUSTERS = ['c1', 'c2', 'c3'];
-const cm = (name: string, value: string) => configMapYaml(name).replace('{k: v}', `{k: ${value}}`);
+const cm = versionedConfigMap;
 
 /** A fleet of 3 clusters and 6 ConfigMaps, reconciled once into a directory target, in `base`. */
 async function reconciledFleet() {
-  const files: Record<string, string> = { 'fleet.yaml': duplicatedFleet(CLUSTERS) };
-  for (let i = 0; i < 6; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, 'v1');
-  const repo = await makeRepo(files);
-  const base = await makeTempDir('flotilla-index-');
-  // Paths relative to `base` so that copies of the setup are byte for byte the same fleet.
-  await fs.rename(repo.dir, path.join(base, 'repo'));
-  await fs.writeFile(path.join(base, 'flotilla.yaml'), 'source: {url: ./repo, cacheDir: cache}\ntargets:\n  - directory: {path: out}\n');
+  const base = await configMapFleetFolder(CLUSTERS, 6, 'flotilla-index-');
   const first = await pass(base, fakeClock(Date.UTC(2024, 0, 1)));
   expect(first.outcome.phase).toBe('Synced');
   return base;
@@ -88,10 +93,6 @@ async function pass(base: string, clock = fakeClock(Date.UTC(2024, 2, 1))) {
   };
 }
 
-function indexPath(base: string): string {
-  return renderIndexFile(path.join(base, 'cache'), { url: './repo', branch: 'main', path: '' }, 'flotilla-status');
-}
-
 /** What a pass leaves, byte for byte: manifests/, status.yaml and README.md (the folder's own path aside), the target's files. */
 async function result(base: string) {
   const repo = path.join(base, 'repo');
@@ -105,25 +106,12 @@ async function result(base: string) {
   };
 }
 
-/** An index file's text with a valid header for `body` (what a writer with a bug could leave). */
-function headerOf(body: string): string {
-  const sha256 = createHash('sha256').update(body).digest('hex');
-  return `${JSON.stringify({ format: 'flotilla.dev/render-index', version: RENDER_INDEX_VERSION, sha256 })}\n${body}`;
-}
-
-async function copyOf(base: string): Promise<string> {
-  const copy = await makeTempDir('flotilla-index-copy-');
-  await fs.cp(base, copy, { recursive: true });
-  return copy;
-}
-
 describe('render index', () => {
   it('a restart with the index reconciles a one-file commit byte for byte as one without it, rewriting only that file', async () => {
     const base = await steadyFleet();
     expect((await fs.stat(indexPath(base))).size).toBeGreaterThan(0);
     await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'one file');
-    const without = await copyOf(base);
-    await fs.rm(indexPath(without));
+    const without = await copyWithoutIndex(base);
 
     const a = await pass(base);
     const b = await pass(without);
@@ -163,8 +151,7 @@ describe('render index', () => {
       { 'fleet.yaml': duplicatedFleet(['c1', 'c3']), 'cm-6.yaml': cm('cm-6', 'new'), 'cm-0.yaml': 'apiVersion: v1\nkind: [' },
       'fleet change',
     );
-    const without = await copyOf(base);
-    await fs.rm(indexPath(without));
+    const without = await copyWithoutIndex(base);
     const a = await pass(base);
     const b = await pass(without);
     expect(a.fromIndex).toBe(true);
@@ -201,8 +188,7 @@ describe('render index', () => {
     expect(entry.hash).toBe(contentHash({ ...parsedOnBranch, data: { k: 'v1' } }));
     expect(entry.hash).not.toBe(contentHash(parsedOnBranch));
 
-    const without = await copyOf(base);
-    await fs.rm(indexPath(without));
+    const without = await copyWithoutIndex(base);
     const a = await pass(base);
     expect(await fs.readFile(path.join(base, 'out/c1/default/configmap-cm-1.yaml'), 'utf8')).toContain('k: v1');
     expect(a.outcome.counts.configured).toBe(3);
@@ -223,7 +209,7 @@ describe('render index', () => {
     expect(plain).toContain('"sha256"');
     const lost = body.replace(/"manifestsTree":"[0-9a-f]{40}"/, `"manifestsTree":"${'1'.repeat(40)}"`);
     expect(lost).not.toBe(body);
-    await fs.writeFile(indexPath(base), gzipSync(headerOf(lost)));
+    await fs.writeFile(indexPath(base), gzipSync(indexFileText(lost)));
     await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'another');
     const reference = await copyOf(base);
     await fs.rm(indexPath(reference));
@@ -304,9 +290,9 @@ describe('render index', () => {
       'edited body': gzipSync(`${plain}\n${body.replace(/,"[A-Za-z0-9_-]{32}",/, ',"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",')}`),
       'future version': gzipSync(`${plain!.replace(`"version":${RENDER_INDEX_VERSION}`, '"version":99')}\n${body}`),
       // A kept parse naming a string the index does not have: the checksum holds (recomputed), the record does not.
-      'foreign parse': gzipSync(headerOf(foreign)),
+      'foreign parse': gzipSync(indexFileText(foreign)),
       // One object's blob oid changed, the checksum recomputed: its rows are not the manifests/ tree.
-      'another blob': gzipSync(headerOf(body.replace(/("objects":\[\d+,(?:\d+|"[^"]*"),")[0-9a-f]{40}/, '$1' + '0'.repeat(40)))),
+      'another blob': gzipSync(indexFileText(body.replace(/("objects":\[\d+,(?:\d+|"[^"]*"),")[0-9a-f]{40}/, '$1' + '0'.repeat(40)))),
       'another fleet': await fs.readFile(indexPath(other)),
     };
     for (const [name, data] of Object.entries(cases)) {
@@ -333,8 +319,7 @@ describe('render index', () => {
     expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip1);
     // The next process rolls that index forward to what the branch records, and reconciles as one without it.
     await fs.rm(path.join(base, 'out/c2'));
-    const without = await copyOf(base);
-    await fs.rm(indexPath(without));
+    const without = await copyWithoutIndex(base);
     const a = await pass(base);
     await pass(without);
     expect(a.fromIndex).toBe(true);

@@ -6,18 +6,27 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { createHash } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
-import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
-import { renderIndexFile } from '../../src/reconcile/render-index.js';
+import { cleanupRepos, commitFiles, git, makeTempDir } from '../helpers/git.js';
 import { codeHash, flotillaBuild } from '../../src/reconcile/render-seeds.js';
-import { captureLogger, configFrom, countingFs, fakeClock, readTree, reconcilerFor } from './harness.js';
+import {
+  captureLogger,
+  configFrom,
+  configMapFleetFolder,
+  copyWithoutIndex,
+  countingFs,
+  fakeClock,
+  indexFileText,
+  indexPath,
+  readTree,
+  reconcilerFor,
+  versionedConfigMap,
+} from './harness.js';
 
 afterAll(cleanupRepos);
 
 const CLUSTERS = ['c1', 'c2', 'c3'];
-const cm = (name: string, value: string) => configMapYaml(name).replace('{k: v}', `{k: ${value}}`);
+const cm = versionedConfigMap;
 
 /** One pass of a new reconciler (a new process) over `base`. */
 async function pass(base: string, day: number) {
@@ -35,9 +44,6 @@ async function pass(base: string, day: number) {
   };
 }
 
-const indexPath = (base: string) =>
-  renderIndexFile(path.join(base, 'cache'), { url: './repo', branch: 'main', path: '' }, 'flotilla-status');
-
 async function result(base: string) {
   const repo = path.join(base, 'repo');
   const show = async (file: string) => (await git(repo, 'show', `flotilla-status:${file}`)).split(base).join('<base>');
@@ -50,12 +56,7 @@ async function result(base: string) {
 
 /** 3 clusters, 20 ConfigMaps: a first pass, then a one-file commit and its pass, each in a new process. */
 async function steadyFleet(): Promise<string> {
-  const files: Record<string, string> = { 'fleet.yaml': duplicatedFleet(CLUSTERS) };
-  for (let i = 0; i < 20; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, 'v1');
-  const repo = await makeRepo(files);
-  const base = await makeTempDir('flotilla-seeds-');
-  await fs.rename(repo.dir, path.join(base, 'repo'));
-  await fs.writeFile(path.join(base, 'flotilla.yaml'), 'source: {url: ./repo, cacheDir: cache}\ntargets:\n  - directory: {path: out}\n');
+  const base = await configMapFleetFolder(CLUSTERS, 20, 'flotilla-seeds-');
   expect((await pass(base, 1)).outcome.phase).toBe('Synced');
   await commitFiles(path.join(base, 'repo'), { 'cm-0.yaml': cm('cm-0', 'v2') }, 'first edit');
   expect((await pass(base, 2)).outcome.phase).toBe('Synced');
@@ -66,9 +67,7 @@ describe('render index seeds', () => {
   it('a restart then a one-file commit reschedules and rehashes only that resource, and equals a restart without the index', async () => {
     const base = await steadyFleet();
     await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
-    const without = await makeTempDir('flotilla-seeds-copy-');
-    await fs.cp(base, without, { recursive: true });
-    await fs.rm(indexPath(without));
+    const without = await copyWithoutIndex(base);
 
     const a = await pass(base, 3);
     const b = await pass(without, 3);
@@ -84,23 +83,19 @@ describe('render index seeds', () => {
 
   /** Rewrites the index at `base` as another writer would: `edit` changes its document; the checksum holds. */
   async function rewriteIndex(base: string, edit: (doc: { seeds: { flotilla: string }; contentHashes: number }) => void) {
-    const [header, body] = gunzipSync(await fs.readFile(indexPath(base)))
+    const body = gunzipSync(await fs.readFile(indexPath(base)))
       .toString('utf8')
-      .split('\n', 2) as [string, string];
+      .split('\n', 2)[1]!;
     const doc = JSON.parse(body) as { seeds: { flotilla: string }; contentHashes: number };
     edit(doc);
-    const other = JSON.stringify(doc);
-    const h = { ...(JSON.parse(header) as object), sha256: createHash('sha256').update(other).digest('hex') };
-    await fs.writeFile(indexPath(base), gzipSync(`${JSON.stringify(h)}\n${other}`));
+    await fs.writeFile(indexPath(base), gzipSync(indexFileText(JSON.stringify(doc))));
   }
 
   it('another version’s index (a deploy): its applied state is used, not its parses and seeds; same result as without it', async () => {
     const base = await steadyFleet();
     await rewriteIndex(base, (doc) => (doc.seeds.flotilla = '0.0.0-other'));
     await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
-    const without = await makeTempDir('flotilla-seeds-copy-');
-    await fs.cp(base, without, { recursive: true });
-    await fs.rm(indexPath(without));
+    const without = await copyWithoutIndex(base);
 
     const a = await pass(base, 3);
     const b = await pass(without, 3);
@@ -134,20 +129,13 @@ describe('render index seeds', () => {
   });
 
   it('a restart with no index reads a packed status branch (600 objects in one pack) to the same pass as one with the index', async () => {
-    const files: Record<string, string> = { 'fleet.yaml': duplicatedFleet(CLUSTERS) };
-    for (let i = 0; i < 200; i++) files[`cm-${i}.yaml`] = cm(`cm-${i}`, 'v1');
-    const repo = await makeRepo(files);
-    const base = await makeTempDir('flotilla-seeds-packed-');
-    await fs.rename(repo.dir, path.join(base, 'repo'));
-    await fs.writeFile(path.join(base, 'flotilla.yaml'), 'source: {url: ./repo, cacheDir: cache}\ntargets:\n  - directory: {path: out}\n');
+    const base = await configMapFleetFolder(CLUSTERS, 200, 'flotilla-seeds-packed-');
     expect((await pass(base, 1)).outcome.phase).toBe('Synced');
     // The first pass stored its 600 manifests (and their trees) as a pack, not as loose objects.
     const packs = (await fs.readdir(path.join(base, 'repo', '.git', 'objects', 'pack'))).filter((n) => n.endsWith('.pack'));
     expect(packs.length).toBeGreaterThan(0);
     await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
-    const without = await makeTempDir('flotilla-seeds-packed-copy-');
-    await fs.cp(base, without, { recursive: true });
-    await fs.rm(indexPath(without));
+    const without = await copyWithoutIndex(base);
 
     const a = await pass(base, 2);
     const b = await pass(without, 2);
