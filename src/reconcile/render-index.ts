@@ -449,7 +449,10 @@ export async function loadRenderIndex(
       'render index of another flotilla build: its applied state is used, its parses and seeds are not',
     );
   // The seeds travel with the parses they name manifests of, to the renderer made from them.
-  return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }), lag: index.lag };
+  // Another build's index is as far behind as an index can be: this build writes its own after its
+  // first pass, even when the status branch does not move (a deploy with no new commit).
+  const lag = index.writtenBy === undefined ? index.lag : Number.POSITIVE_INFINITY;
+  return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }), lag };
 }
 
 /**

@@ -118,6 +118,24 @@ describe('render index seeds', () => {
     expect(written.seeds.flotilla).not.toBe('0.0.0-other');
   });
 
+  it('another build’s index with no new commit (a deploy, nothing pushed): the pass writes this build’s index', async () => {
+    const base = await steadyFleet();
+    await rewriteIndex(base, (doc) => (doc.seeds.flotilla = '0.0.0-other'));
+    const a = await pass(base, 3);
+    expect(a.fromIndex).toBe(true);
+    expect(a.writes).toEqual([]);
+    const written = JSON.parse(
+      gunzipSync(await fs.readFile(indexPath(base)))
+        .toString('utf8')
+        .split('\n', 2)[1]!,
+    ) as {
+      seeds: { flotilla: string };
+    };
+    expect(written.seeds.flotilla).toBe(flotillaBuild());
+    // The next restart reuses this build's seeds: nothing parsed or scheduled again.
+    expect((await pass(base, 4)).outcome.renderStats).toMatchObject({ reparsedFiles: 0, rescheduled: 0 });
+  });
+
   it('an index whose content hashes another version computed differently is not used: the status branch is read', async () => {
     const base = await steadyFleet();
     await rewriteIndex(base, (doc) => (doc.contentHashes += 1));
