@@ -2,7 +2,7 @@
 import { FlotillaError } from '../model/diagnostics.js';
 import { commandHelp, completionScript, generalHelp } from './help.js';
 import { Exit, type Command, type CommandIO } from './io.js';
-import { readFileSync } from 'node:fs';
+import { flotillaVersion } from '../reconcile/build-identity.js';
 
 /** `npm run demo`: the reconciler once over the bundled fleet, then how it placed things and why. */
 const demoCommand: Command = async (argv, io) => {
@@ -50,15 +50,6 @@ const processIO: CommandIO = {
   stderr: (s) => void process.stderr.write(s),
   isTTY: !!process.stdout.isTTY,
 };
-
-/** The package's version: package.json sits two folders above this module in src/ and in dist/. */
-export function flotillaVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** Words for the system errors people meet at the command line. */
 const SYSTEM_ERRORS: Record<string, string> = {

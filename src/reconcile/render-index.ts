@@ -51,7 +51,8 @@ import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './con
 import type { KeptParses } from './renderer.js';
 import { parsedJson, parsedRecordOf } from './index-parses.js';
 import { flatRows, jsonString, readTables, stringAt, writeTables, type ReadTables, type WriteTables } from './index-tables.js';
-import { flotillaBuild, readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
+import { flotillaBuild } from './build-identity.js';
+import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
 export const RENDER_INDEX_VERSION = 5;

@@ -1,54 +1,15 @@
-// The render index's `seeds` field (src/reconcile/render-index.ts): the flotilla build that wrote
+// The render index's `seeds` field (src/reconcile/render-index.ts): the flotilla build (build-identity.ts) that wrote
 // the index, and what the renderer kept for a later process (src/render/incremental/seeds.ts). A new
 // build may parse, schedule or render differently, so of an index another build wrote only the
 // applied state is used (render-index.ts). The checksum guards the bytes; the shape is checked here
 // so a seed is always what IncrementalRenderer expects, and a seed that is wrong in content only
 // costs its reuse.
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { PlacementResult } from '../model/types.js';
 import { isMap } from '../objects/json.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { RenderSeed, ScheduleSeed } from '../render/incremental/seeds.js';
+import { flotillaBuild } from './build-identity.js';
 import { flatRows, isValueId, stringAt, type ReadTables, type WriteTables } from './index-tables.js';
-
-let build: string | null = null;
-
-/**
- * The exact code this process runs: the package's version and codeHash of its own modules (dist/ or
- * src/, whichever this module was loaded from). The version alone did not tell two builds apart:
- * every image built from a changed tree before the next release carried the same one, and would
- * have reused the seeds of code that scheduled differently. Computed once per process (about 1.5 MB
- * read, some 20 ms).
- */
-export function flotillaBuild(): string {
-  if (build !== null) return build;
-  let version = 'unknown';
-  try {
-    version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  } catch {
-    // a package without its package.json: the code's hash still tells builds apart
-  }
-  build = `${version}+${codeHash(fileURLToPath(new URL('../', import.meta.url)))}`;
-  return build;
-}
-
-/** SHA-256 (16 hex digits) of the .js and .ts modules under `root` (not .d.ts, not source maps): their paths and bytes. */
-export function codeHash(root: string): string {
-  const hash = createHash('sha256');
-  const files = (readdirSync(root, { recursive: true }) as string[])
-    .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.split(path.sep).join('/'))
-    .sort();
-  for (const f of files)
-    hash
-      .update(`${f}\0`)
-      .update(readFileSync(path.join(root, f)))
-      .update('\0');
-  return hash.digest('hex').slice(0, 16);
-}
 
 /** The field as written. */
 export interface SeedsField {

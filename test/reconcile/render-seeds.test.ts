@@ -8,7 +8,7 @@ import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupRepos, commitFiles, git, makeTempDir } from '../helpers/git.js';
-import { codeHash, flotillaBuild } from '../../src/reconcile/render-seeds.js';
+import { codeHash, flotillaBuild } from '../../src/reconcile/build-identity.js';
 import {
   captureLogger,
   configFrom,
@@ -181,6 +181,13 @@ describe('render index seeds', () => {
     expect(changed).not.toBe(first);
     await fs.rename(path.join(root, 'render', 'schedule.js'), path.join(root, 'render', 'place.js'));
     expect(codeHash(root)).not.toBe(changed);
+    // A dependency upgrade is another build: the lockfile counts, when there is one.
+    const lock = path.join(root, 'package-lock.json');
+    expect(codeHash(root, [lock])).toBe(codeHash(root));
+    await fs.writeFile(lock, '{"yaml": "2.9.1"}');
+    const locked = codeHash(root, [lock]);
+    await fs.writeFile(lock, '{"yaml": "2.9.2"}');
+    expect(codeHash(root, [lock])).not.toBe(locked);
     // This process's build: the package version and the hash of its own modules.
     expect(flotillaBuild()).toMatch(/^\d+\.\d+\.\d+.*\+[0-9a-f]{16}$/);
   });
