@@ -36,8 +36,8 @@ import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
 import { treeOidOfFiles } from '../source/tree-oid.js';
+import { isQualifiedPath } from '../state/applied-files.js';
 import { rollAppliedForward } from '../state/applied-roll-forward.js';
-import { manifestPath } from '../render/layout.js';
 import {
   appliedHash,
   CONTENT_HASH_VERSION,
@@ -261,7 +261,7 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
     // Another build (a deploy) may parse, schedule and render differently, so its parses and seeds
     // are left out; the applied state is what the status branch holds, hashed as this version hashes
     // (CONTENT_HASH_VERSION): kept, with the one thing the layout decides worked out again.
-    for (const o of objects) o.qualified = o.path !== manifestPath(o.cluster, o.ref);
+    for (const o of objects) o.qualified = isQualifiedPath(o.path, o.cluster, o.ref);
     return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, writtenBy };
   }
   const parsed = parsedRecords(doc.parsed, tables);

@@ -5,12 +5,11 @@
 // is read once, each pack stays open, and an object costs one positional read (plus its delta
 // bases). What is not in a known pack (a loose object, a pack written since) the caller reads with
 // isomorphic-git.
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { FlotillaError } from '../model/diagnostics.js';
-import { idxPosition, readIdx } from './packfile.js';
+import { idxPosition, objectOid, readIdx } from './packfile.js';
 
 const OFS_DELTA = 6;
 const REF_DELTA = 7;
@@ -92,6 +91,8 @@ export function applyDelta(base: Buffer, delta: Buffer): Buffer {
 export class PackReader {
   private readonly packs = new Map<string, Pack>();
   private scanning: Promise<Pack[]> | null = null;
+  /** Closed: reads still under way find nothing more, and a scan under way opens nothing it keeps. */
+  private closed = false;
   private readonly bases = new Map<string, PackedObject>();
 
   constructor(private readonly gitdir: string) {}
@@ -101,19 +102,20 @@ export class PackReader {
    * object), or it is a delta whose base is in no pack.
    */
   async read(oid: string): Promise<PackedObject | null> {
+    if (this.closed) return null;
     const bytes = Buffer.from(oid, 'hex');
-    if (this.packs.size === 0 && this.scanning === null) await this.scan();
     const found = (await this.find(bytes, [...this.packs.values()])) ?? (await this.find(bytes, await this.scan()));
     if (found === null) return null;
     const object = await this.readAt(found.pack, found.offset);
     if (object === null) return null;
-    const actual = createHash('sha1').update(`${object.type} ${object.body.length}\0`).update(object.body).digest('hex');
+    const actual = objectOid(object.type, object.body);
     if (actual !== oid) throw corrupt(found.pack.name, `object ${oid} reads as ${actual}`);
     return object;
   }
 
   /** Closes the packs. */
   async close(): Promise<void> {
+    this.closed = true;
     const packs = [...this.packs.values()];
     this.packs.clear();
     this.bases.clear();
@@ -139,6 +141,10 @@ export class PackReader {
           if (this.packs.has(name)) continue;
           const pack = await openPack(path.join(dir, name.slice(0, -'.idx'.length)));
           if (!pack) continue;
+          if (this.closed) {
+            await pack.handle.close();
+            continue;
+          }
           this.packs.set(name, pack);
           added.push(pack);
         }

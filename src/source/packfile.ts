@@ -51,7 +51,7 @@ const MAX_PACK_BYTES = 1 << 30;
 const IDX_MAGIC = Buffer.from([0xff, 0x74, 0x4f, 0x63]);
 
 /** Git's oid of an object: SHA-1 of "<type> <size>\0<body>". */
-export function objectOid(type: ObjectType, body: Buffer | string): string {
+export function objectOid(type: ObjectType | 'tag', body: Buffer | string): string {
   const size = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.byteLength;
   return createHash('sha1').update(`${type} ${size}\0`).update(body).digest('hex');
 }

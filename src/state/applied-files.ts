@@ -10,6 +10,7 @@
 // - `flotilla diff` (liveStateFromFiles) shows every object it can read, by cluster folder, which
 //   it compares with the folders of the desired layout; what it cannot read it reports.
 import { parse, parseAllDocuments } from 'yaml';
+import type { ObjectRef } from '../model/types.js';
 import { clusterObjectId, refOfObject } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
 import { readStableYaml } from '../objects/stable-yaml-read.js';
@@ -78,6 +79,11 @@ function isKubernetesObject(v: unknown): v is Record<string, unknown> {
   return isMap(v) && typeof v.kind === 'string';
 }
 
+/** Whether a file of manifests/ is at its group-qualified path (a kind-name clash), not the plain one. */
+export function isQualifiedPath(path: string, cluster: string, ref: ObjectRef): boolean {
+  return path !== manifestPath(cluster, ref);
+}
+
 /**
  * The applied-state entry of one file of manifests/ (`path` relative to it, `oid` its blob), or
  * the warning that says why it is not one.
@@ -96,7 +102,7 @@ export function appliedObjectOf(path: string, oid: string, text: string): Applie
   const cluster = (annotations[CLUSTER_ANNOTATION] as string | undefined) ?? path.split('/')[0]!;
   const ref = refOfObject(object);
   const id = clusterObjectId(cluster, ref);
-  return { id, cluster, ref, path, qualified: path !== manifestPath(cluster, ref), oid, object };
+  return { id, cluster, ref, path, qualified: isQualifiedPath(path, cluster, ref), oid, object };
 }
 
 /** The revision manifests/ holds the objects of: lastGoodRevision, else sourceRevision (an Invalid revision is never applied). */

@@ -4,13 +4,9 @@
 // (a minute at 71,000 objects), the restore reads only the files that differ between the index's
 // manifests/ tree and the tip's: the rows of the others stand. Whether the result is exactly the
 // tip's files is then proven as for an index that matched (render-index.ts indexMismatch).
-import { mapLimit } from '../kube/limit.js';
 import type { ObjectStore } from '../source/objects.js';
-import { appliedObjectOf } from './applied-files.js';
-import { contentHash, type AppliedObject } from './change-set.js';
-
-/** Blobs read at once (as the full restore reads them). */
-const ROLL_CONCURRENCY = 16;
+import { readHashedEntries } from './branch.js';
+import type { AppliedObject } from './change-set.js';
 
 /** The applied state rolled forward, and how many files of manifests/ it read or dropped to get there. */
 export interface RolledState {
@@ -34,13 +30,10 @@ export async function rollAppliedForward(
   const changed = await objects.changedBlobs(from, to);
   if (changed.size === 0) return { objects: [...rows], changedFiles: 0 };
   const written = [...changed].filter((e): e is [string, string] => e[1] !== null);
-  const read = await objects.withPackReader(() =>
-    mapLimit(written, ROLL_CONCURRENCY, async ([path, oid]) => appliedObjectOf(path, oid, await objects.readBlobText(oid))),
-  );
   const fresh = new Map<string, AppliedObject>();
-  for (const entry of read) {
+  for (const entry of await readHashedEntries(objects, written)) {
     if ('problem' in entry) return null;
-    fresh.set(entry.path, { ...entry, object: null, hash: contentHash(entry.object!) });
+    fresh.set(entry.path, entry);
   }
   // Rows keep their order; a changed file's row is replaced where it was, new files come last.
   const out: AppliedObject[] = [];

@@ -76,6 +76,23 @@ export async function statusBranchTip(dir: string, branch: string): Promise<Stat
 const RESTORE_CONCURRENCY = 16;
 
 /**
+ * Files of manifests/ (path relative to it, blob oid) as applied-state entries kept as their content
+ * hash, in the order given, or the warning saying why a file is not one object: what the full
+ * restore and the render index's roll-forward (applied-roll-forward.ts) read.
+ */
+export function readHashedEntries(
+  objects: ObjectStore,
+  files: ReadonlyArray<readonly [string, string]>,
+): Promise<Array<AppliedObject | { problem: string }>> {
+  return objects.withPackReader(() =>
+    mapLimit(files, RESTORE_CONCURRENCY, async ([path, oid]): Promise<AppliedObject | { problem: string }> => {
+      const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
+      return 'problem' in entry ? entry : { ...entry, object: null, hash: contentHash(entry.object!) };
+    }),
+  );
+}
+
+/**
  * The applied state recorded under manifests/, read back with applied-files.ts appliedObjectOf;
  * files that are not one object are skipped with a warning, and the next reconcile writes them again.
  * Each object is kept as its content hash only, like a render-index restore: holding every parsed
@@ -89,13 +106,7 @@ export async function readAppliedState(
 ): Promise<Map<string, AppliedObject>> {
   const state = new Map<string, AppliedObject>();
   if (!manifestsTree) return state;
-  const files = [...(await objects.listTree(manifestsTree))];
-  const read = await objects.withPackReader(() =>
-    mapLimit(files, RESTORE_CONCURRENCY, async ([path, oid]): Promise<AppliedObject | { problem: string }> => {
-      const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
-      return 'problem' in entry ? entry : { ...entry, object: null, hash: contentHash(entry.object!) };
-    }),
-  );
+  const read = await readHashedEntries(objects, [...(await objects.listTree(manifestsTree))]);
   // In the tree's order, as before: warnings and map order do not depend on which read finished first.
   for (const entry of read) {
     if ('problem' in entry) warn(entry.problem);
