@@ -48,17 +48,32 @@ describe('readStableYaml', () => {
     expect(read).toBeGreaterThan(1500);
   });
 
-  it('never reads an edited text as another value than the library (property)', () => {
+  it('reads an edited text only when it is still toStableYaml of what the library reads, and then as the library (property)', () => {
+    let readEdited = 0;
     fc.assert(
       fc.property(yamlValue, edit, (v, change) => {
         const written = toStableYaml(v) as string | undefined;
         if (written === undefined) return;
         const text = change(written);
         const fast = readStableYaml(text);
-        if (fast !== undefined) expect(fast).toEqual(library(text));
+        let expected: unknown;
+        try {
+          expected = library(text);
+        } catch {
+          expect(fast).toBeUndefined(); // not YAML at all: never a value
+          return;
+        }
+        if ((toStableYaml(expected) as string | undefined) !== text) expect(fast).toBeUndefined();
+        else if (fast !== undefined) {
+          // (It may still leave such a text to the library: a __proto__ key, say.)
+          expect(fast).toEqual(expected);
+          readEdited++;
+        }
       }),
       { numRuns: 3000 },
     );
+    // Some edits leave a text toStableYaml would write (e.g. a quote style it also uses): those are read.
+    expect(readEdited).toBeGreaterThan(0);
   });
 
   it('reads every rendered object of the bundled fixtures itself, block scalars and nested lists included', async () => {
