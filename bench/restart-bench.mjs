@@ -115,6 +115,8 @@ if (process.argv[2] === '--child') {
   try {
     const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
     const full = child(dir);
+    const written = fs.readFileSync(indexFile(dir));
+    const indexSize = `${(gunzipSync(written).length / 1e6).toFixed(1)} MB (${(written.length / 1e6).toFixed(1)} MB gzipped)`;
     let warm = null;
     if (WARM) {
       editOne(work, files[50], 0);
@@ -163,6 +165,7 @@ if (process.argv[2] === '--child') {
       if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     }
     console.log(`\nfull pass stages: ${stages(full.timings)}`);
+    console.log(`render index after the full pass: ${indexSize}`);
     const wrote = { full, warm, restart, rolled, deploy, cold };
     console.log(
       `passes that wrote the render index: ${

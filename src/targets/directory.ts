@@ -90,7 +90,7 @@ export class DirectoryTarget implements Target {
 
   /**
    * The recorded files, and whether the file on disk holds exactly them in the current format (a
-   * pass that changes none of them then leaves it as it is: rewriting 7 MB cost a restart ~0.1 s).
+   * pass that changes none of them then leaves it as it is: rewriting 7 MB was a restart's cost).
    */
   private async readInventoryFile(): Promise<{ files: Map<string, string>; current: boolean }> {
     const text = await this.fs.readFile(path.join(this.root, INVENTORY_FILE));
@@ -493,7 +493,7 @@ export class DirectoryTarget implements Target {
    * Whether layout path `p` names something strictly below the root. A layout path is relative
    * with `/` separators and never climbs (`..`) nor has an empty segment (an absolute path, `//`);
    * on POSIX such a path resolves below the root unless it is only `.` segments, so the check is on
-   * the text (a path.resolve per file cost ~0.5 s at fleet scale). Where `\` separates too (Windows) it resolves.
+   * the text (a path.resolve per file was a restart's cost at fleet scale). Where `\` separates too (Windows) it resolves.
    */
   private inside(p: string): boolean {
     if (!this.rootHoldsChildren || !isClimbFreeLayoutPath(p)) return false;

@@ -1,6 +1,6 @@
 // The render index (src/reconcile/render-index.ts): a restart that finds it reconciles exactly as one
-// that reads the whole status branch, and an index that does not hold for the status branch's tip
-// (stale, corrupt, another fleet's) is ignored and rebuilt — never trusted.
+// that reads the whole status branch; an older status commit's index is rolled forward, and one that
+// cannot be (corrupt, another fleet's, a tree the repository lacks) is ignored and rebuilt.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
