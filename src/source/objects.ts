@@ -10,7 +10,7 @@ import { mapLimit } from '../kube/limit.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { isFleetFilePath } from './git-revision.js';
-import { PackReader } from './pack-reader.js';
+import { PackReader, type PackTable } from './pack-reader.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
 
 const SYMLINK_MODE = '120000';
@@ -48,12 +48,14 @@ export class ObjectStore {
   private cache: object = {};
   private readonly packed: PackedObjects;
   private reader: PackReader;
+  /** The packs' idx tables, read once each (kept until a repack: resetCache). */
+  private readonly packTables = new Map<string, PackTable>();
   /** Calls of withPackReader under way: while any is, blobs are read by `reader`, whose packs stay open. */
   private packReads = 0;
 
   constructor(readonly gitdir: string) {
     this.packed = new PackedObjects(gitdir);
-    this.reader = new PackReader(gitdir);
+    this.reader = new PackReader(gitdir, this.packTables);
   }
 
   /**
@@ -73,7 +75,7 @@ export class ObjectStore {
 
   private async replaceReader(): Promise<void> {
     const old = this.reader;
-    this.reader = new PackReader(this.gitdir);
+    this.reader = new PackReader(this.gitdir, this.packTables);
     await old.close();
   }
 
@@ -81,6 +83,7 @@ export class ObjectStore {
   resetCache(): void {
     this.cache = {};
     this.packed.clear();
+    this.packTables.clear();
     // A read still under way on the old packs fails and is done again by isomorphic-git.
     void this.replaceReader();
   }

@@ -23,13 +23,17 @@ export interface PackedObject {
 
 const TYPES: Partial<Record<number, PackedObject['type']>> = { 1: 'commit', 2: 'tree', 3: 'blob', 4: 'tag' };
 
-/** One pack: its idx, its entries' offsets in order (an entry ends where the next begins), its file. */
-interface Pack {
-  name: string;
+/** What a pack's idx tells, kept across readers (a pack's name is its checksum: its idx never changes). */
+export interface PackTable {
   idx: Buffer;
   count: number;
-  /** Entry offsets, ascending; the last entry ends at `dataEnd` (before the trailing checksum). */
+  /** Entry offsets, ascending (an entry ends where the next begins; the last before the trailing checksum). */
   sorted: Float64Array;
+}
+
+/** One pack open for reading: its table, its file and where its entries end. */
+interface Pack extends PackTable {
+  name: string;
   dataEnd: number;
   handle: fs.promises.FileHandle;
 }
@@ -95,7 +99,11 @@ export class PackReader {
   private closed = false;
   private readonly bases = new Map<string, PackedObject>();
 
-  constructor(private readonly gitdir: string) {}
+  /** `tables`: idx tables by pack name, shared by the readers of one repository (ObjectStore's). */
+  constructor(
+    private readonly gitdir: string,
+    private readonly tables: Map<string, PackTable> = new Map(),
+  ) {}
 
   /**
    * The object `oid` from a pack, checked against its oid; null when no pack has it (a loose
@@ -139,7 +147,7 @@ export class PackReader {
         const added: Pack[] = [];
         for (const name of names) {
           if (this.packs.has(name)) continue;
-          const pack = await openPack(path.join(dir, name.slice(0, -'.idx'.length)));
+          const pack = await openPack(path.join(dir, name.slice(0, -'.idx'.length)), this.tables);
           if (!pack) continue;
           if (this.closed) {
             await pack.handle.close();
@@ -215,15 +223,21 @@ function entryEnd(pack: Pack, offset: number): number {
 }
 
 /** A pack and its v2 idx, opened; null when the idx is not v2 or the pack is missing (read with isomorphic-git instead). */
-async function openPack(base: string): Promise<Pack | null> {
-  const idx = await readIdx(`${base}.idx`);
-  if (!idx) return null;
+async function openPack(base: string, tables: Map<string, PackTable>): Promise<Pack | null> {
+  const name = path.basename(base);
+  let table = tables.get(name);
+  if (!table) {
+    const idx = await readIdx(`${base}.idx`);
+    if (!idx) return null;
+    const count = idx.readUInt32BE(8 + 255 * 4);
+    const sorted = new Float64Array(count);
+    for (let i = 0; i < count; i++) sorted[i] = idxOffset(idx, count, i);
+    sorted.sort();
+    table = { idx, count, sorted };
+    tables.set(name, table);
+  }
   const handle = await fs.promises.open(`${base}.pack`, 'r').catch(() => null);
   if (!handle) return null;
-  const count = idx.readUInt32BE(8 + 255 * 4);
-  const sorted = new Float64Array(count);
-  for (let i = 0; i < count; i++) sorted[i] = idxOffset(idx, count, i);
-  sorted.sort();
   const { size } = await handle.stat();
-  return { name: path.basename(base), idx, count, sorted, dataEnd: size - 20, handle };
+  return { ...table, name, dataEnd: size - 20, handle };
 }
