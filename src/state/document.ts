@@ -5,6 +5,7 @@ import type { TrafficStatus } from './traffic.js';
 import { parse } from 'yaml';
 import { boundDiagnostics, MAX_DIAGNOSTICS, type Diagnostic } from '../model/diagnostics.js';
 import { toStableYaml, sortKeysDeep } from '../objects/serialize.js';
+import { readStableYaml } from '../objects/stable-yaml-read.js';
 import type { DeletionCheck, DeletionRecord } from './deletion-guard.js';
 
 export const STATUS_API_VERSION = 'flotilla.dev/v1alpha1';
@@ -257,9 +258,24 @@ function parseFlowPlacements(text: string): unknown {
       return null;
     }
   }
-  const head: unknown = parse(text.slice(0, at + 1), { version: '1.1', maxAliasCount: 100 });
+  // The head as serializeStatus wrote it is stable YAML, read without the library's parser (in a new
+  // process, ~90 ms against ~110 ms at 100 clusters); anything else (edited by hand) is parsed by the library.
+  const headText = text.slice(0, at + 1);
+  const head: unknown = readStableYaml(headText) ?? parse(headText, { version: '1.1', maxAliasCount: 100 });
   if (!head || typeof head !== 'object' || 'placements' in head) return null;
+  jsonPlacements.add(placements);
   return { ...head, placements };
+}
+
+/** Placement lists parseFlowPlacements read with JSON.parse: plain JSON data, nothing YAML alone gives (a Date, NaN). */
+const jsonPlacements = new WeakSet<object>();
+
+/**
+ * Whether a parsed status's placements are what JSON.parse gave (its large lists, one JSON line each),
+ * so a reader that wants JSON data takes them as they are instead of writing and parsing them again.
+ */
+export function placementsAreJson(s: ReconcileStatus): boolean {
+  return jsonPlacements.has(s.placements);
 }
 
 /** Reads status.yaml; tolerant of missing fields (older or hand-edited files), strict about the kind. */

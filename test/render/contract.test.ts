@@ -1,8 +1,8 @@
 // The render JSON document (docs/reference/contract.md) written piece by piece: the same bytes as the
 // document built whole, whatever a manifest holds, and never one piece per document.
 import { describe, expect, it } from 'vitest';
-import { renderJson, renderJsonChunks } from '../../src/render/contract.js';
-import { render } from '../helpers/fleet.js';
+import { placementJson, previousFromJson, previousFromPlacements, renderJson, renderJsonChunks } from '../../src/render/contract.js';
+import { fixtureFiles, render } from '../helpers/fleet.js';
 
 const CLUSTERS = `apiVersion: cluster.karmada.io/v1alpha1
 kind: Cluster
@@ -95,5 +95,24 @@ describe('renderJsonChunks', () => {
     expect(chunks.length).toBeGreaterThanOrEqual(r.clusters.length + r.placements.length + objects);
     const longest = Math.max(...chunks.map((c) => c.length));
     expect(longest).toBeLessThan(chunks.join('').length / 4);
+  });
+});
+
+describe('previousFromPlacements', () => {
+  it('gives what previousFromJson gives for the same placements written as JSON, odd numbers included', async () => {
+    const placements = render(await fixtureFiles('seed')).placements.map(placementJson);
+    // JSON.parse can give -0 and Infinity, which a JSON round trip writes as 0 and null.
+    const odd = '[{"resource":{"kind":"Deployment","name":"x"},"clusters":[{"name":"a","replicas":-0},{"name":"b","replicas":1e999}]}]';
+    for (const text of [JSON.stringify(placements), odd]) {
+      const parsed = JSON.parse(text) as unknown[];
+      const viaText = previousFromJson(JSON.stringify({ placements: parsed }), 'status.yaml');
+      const direct = previousFromPlacements(parsed, 'status.yaml');
+      expect([...direct]).toEqual([...viaText]);
+      expect(direct.size).toBeGreaterThan(0);
+    }
+    const [[, odd0]] = [...previousFromPlacements(JSON.parse(odd), 'status.yaml')];
+    expect(Object.is(odd0!.clusters[0]!.replicas, 0)).toBe(true);
+    expect(odd0!.clusters[1]!.replicas).toBeNull();
+    expect(() => previousFromPlacements({}, 'status.yaml')).toThrow(/placements/);
   });
 });

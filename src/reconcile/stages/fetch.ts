@@ -3,8 +3,9 @@
 // Then whether the head needs a pass at all: without live clusters, a head already settled with
 // nothing pending is skipped; with a live fleet every poll runs (drift, failover).
 import { FlotillaError } from '../../model/diagnostics.js';
-import { previousFromJson } from '../../render/contract.js';
+import { previousFromJson, previousFromPlacements } from '../../render/contract.js';
 import { readAppliedState, readStatusAt } from '../../state/branch.js';
+import { placementsAreJson } from '../../state/document.js';
 import { stateFromObjects, stateSize } from '../../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
@@ -48,7 +49,10 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
     ctx.live?.restore(s?.failover);
     lastGoodRevision = s?.lastGoodRevision ?? null;
     if (s && (s.lastGoodRevision || s.placements.length > 0)) {
-      const previous = previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml');
+      // JSON lines are JSON data already; a status read as YAML is first made JSON (a YAML date becomes its text).
+      const previous = placementsAreJson(s)
+        ? previousFromPlacements(s.placements, 'status.yaml')
+        : previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml');
       // The placements are the last good revision's only when its pass applied everywhere; otherwise of one applied in part.
       const revision = s.phase === 'Synced' || s.phase === 'Progressing' ? s.lastGoodRevision : null;
       desired = { revision, placements: s.placements, previous };
