@@ -249,3 +249,47 @@ export function sortedJsonWriter(): SortedJsonWriter {
 export function toSortedJson(value: unknown, depth = 0): string | undefined {
   return sortedJsonWriter()(value, depth);
 }
+
+/**
+ * JSON.stringify(sortKeysDeep(value)) (no indentation) without the sorted copy. With `memo`, every
+ * object or array it writes is remembered by identity and written once: only for values that never
+ * change after they are first written (status.yaml's placement records, whose cluster lists and
+ * policies the renderer shares between resources — ~150 lists for 10,000 placements).
+ */
+export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>): string | undefined {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(value) as string | undefined; // undefined, a function or a symbol: left out; a bigint throws
+  }
+  if (value === null) return 'null';
+  let text = memo?.get(value);
+  if (text !== undefined) return text;
+  if (Array.isArray(value)) {
+    text = '[';
+    // Indexed, not mapped: a hole is written null, as JSON.stringify writes it.
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + (toSortedJsonLine(value[i], memo) ?? 'null');
+    text += ']';
+  } else {
+    text = '';
+    for (const key of sortedKeys(value)) {
+      // The sorted copy assigned every key, and assigning __proto__ sets a prototype: the member was never written.
+      if (key === '__proto__') continue;
+      // The sorted copy keeps an own toJSON, which JSON.stringify then calls: left to them.
+      if (key === 'toJSON') return JSON.stringify(sortKeysDeep(value));
+      const member = toSortedJsonLine((value as Record<string, unknown>)[key], memo);
+      if (member === undefined) continue;
+      text += `${text === '' ? '{' : ','}${quote(key)}:${member}`;
+    }
+    text = text === '' ? '{}' : `${text}}`;
+  }
+  memo?.set(value, text);
+  return text;
+}

@@ -4,7 +4,7 @@
 import type { TrafficStatus } from './traffic.js';
 import { parse } from 'yaml';
 import { boundDiagnostics, MAX_DIAGNOSTICS, type Diagnostic } from '../model/diagnostics.js';
-import { toStableYaml, sortKeysDeep } from '../objects/serialize.js';
+import { toStableYaml, sortKeysDeep, toSortedJsonLine } from '../objects/serialize.js';
 import { readStableYaml } from '../objects/stable-yaml-read.js';
 import type { DeletionCheck, DeletionRecord } from './deletion-guard.js';
 
@@ -223,13 +223,16 @@ export function serializeStatus(s: ReconcileStatus): string {
 
 /**
  * Memo of flowLine, a pure function of an object treated as immutable: the reconciler passes the
- * same placement records from pass to pass, so only re-placed resources are serialised again.
+ * same placement records from pass to pass, so only re-placed resources are serialised again. A new
+ * process makes new records, but their cluster lists and policies are shared between resources
+ * (the render index keeps each distinct one once): those are memoised by identity too, and a
+ * restart's first status writes ~150 cluster lists where it wrote 10,000.
  */
 const flowLines = new WeakMap<object, string>();
 
 function flowLine(p: Record<string, unknown>): string {
   let line = flowLines.get(p);
-  if (line === undefined) flowLines.set(p, (line = JSON.stringify(sortKeysDeep(p))));
+  if (line === undefined) line = toSortedJsonLine(p, flowLines)!;
   return line;
 }
 

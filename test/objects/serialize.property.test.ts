@@ -4,7 +4,15 @@
 // targets, and the blob oids the reconciler compares, depend on it.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fastStableYaml, libraryYaml, sortKeysDeep, sortedKeys, toSortedJson, toStableYaml } from '../../src/objects/serialize.js';
+import {
+  fastStableYaml,
+  libraryYaml,
+  sortKeysDeep,
+  sortedKeys,
+  toSortedJson,
+  toSortedJsonLine,
+  toStableYaml,
+} from '../../src/objects/serialize.js';
 import { fixtureFiles, render } from '../helpers/fleet.js';
 import { awkwardKey, yamlValue } from '../helpers/yaml-arbitraries.js';
 
@@ -31,6 +39,35 @@ const { value } = fc.letrec((tie) => ({
   array: fc.array(tie('value'), { maxLength: 5 }),
   object: fc.dictionary(fc.oneof(awkwardKey, fc.string()), tie('value'), { maxKeys: 6 }),
 }));
+
+describe('toSortedJsonLine', () => {
+  it('equals JSON.stringify(sortKeysDeep(value)) for any JSON-like value, with or without a memo (property)', () => {
+    const memo = new WeakMap<object, string>();
+    fc.assert(
+      fc.property(value, (v) => {
+        const expected = JSON.stringify(sortKeysDeep(v)) as string | undefined;
+        expect(toSortedJsonLine(v)).toBe(expected);
+        // Twice through one memo: the second write is the remembered text.
+        expect(toSortedJsonLine(v, memo)).toBe(expected);
+        expect(toSortedJsonLine(v, memo)).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('writes holes, __proto__ and an own toJSON as the sorted copy does, and a shared subtree the same under each parent', () => {
+    const shared = { z: 1, a: [{ y: 2, b: 3 }] };
+    const values: unknown[] = [
+      // eslint-disable-next-line no-sparse-arrays -- a hole is what this checks
+      [1, , 3],
+      JSON.parse('{"__proto__": {"x": 1}, "b": 2}'),
+      { b: 1, toJSON: () => 'own' },
+      { second: shared, first: shared },
+    ];
+    const memo = new WeakMap<object, string>();
+    for (const v of values) expect(toSortedJsonLine(v, memo)).toBe(JSON.stringify(sortKeysDeep(v)));
+  });
+});
 
 describe('toSortedJson', () => {
   it('equals JSON.stringify(sortKeysDeep(value), null, 2) for any JSON-like value, at any depth (property)', () => {

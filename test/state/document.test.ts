@@ -4,7 +4,14 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseStatus, sameStatus, serializeStatus, statusCommitMessage, type ReconcileStatus } from '../../src/state/document.js';
+import {
+  parseStatus,
+  placementsAreJson,
+  sameStatus,
+  serializeStatus,
+  statusCommitMessage,
+  type ReconcileStatus,
+} from '../../src/state/document.js';
 import { statusReadme } from '../../src/state/readme.js';
 import { ObjectStore } from '../../src/source/objects.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
@@ -95,6 +102,39 @@ describe('status.yaml', () => {
     const edited = text.replace(/\n {2}- \{[^\n]*\n$/, '\n  - {resource: {name: edited}}\n');
     expect(parseStatus(edited)!.placements.at(-1)).toEqual({ resource: { name: 'edited' } });
     expect(parseStatus(edited)!.placements).toHaveLength(600);
+  });
+
+  it('placementsAreJson tells the JSON placement lines from a status read as YAML; a hand-edited head still reads', () => {
+    const p = status().placements[0]!;
+    const placements = Array.from({ length: 600 }, (_, i) => ({ ...p, resource: { ...(p.resource as object), name: `web-${i}` } }));
+    const text = serializeStatus(status({ placements }));
+    expect(placementsAreJson(parseStatus(text)!)).toBe(true);
+    expect(placementsAreJson(parseStatus(serializeStatus(status()))!)).toBe(false);
+    // A head that is not stable YAML (a comment, a flow map) is read by the library, as before.
+    const edited = text
+      .replace('phase: Synced\n', 'phase: Synced # by hand\n')
+      .replace(/clusters:\n(?: {2}.*\n)+/, 'clusters: {east: {reachable: true}}\n');
+    expect(edited).not.toBe(text);
+    const read = parseStatus(edited)!;
+    expect(read.phase).toBe('Synced');
+    expect(read.clusters).toEqual({ east: { reachable: true } });
+    expect(read.placements).toEqual(placements);
+    expect(placementsAreJson(read)).toBe(true);
+  });
+
+  it('placements that share cluster lists and policies are written as when each had its own copy (the memo is by identity)', () => {
+    const p = status().placements[0]!;
+    const clusters = [{ replicas: 2, name: 'east' }];
+    const policy = { name: 'pp', namespace: 'default', kind: 'PropagationPolicy' };
+    const shared = Array.from({ length: 600 }, (_, i) => ({
+      ...p,
+      clusters,
+      policy,
+      resource: { ...(p.resource as object), name: `w-${i}` },
+    }));
+    const copies = shared.map((x) => JSON.parse(JSON.stringify(x)) as Record<string, unknown>);
+    expect(serializeStatus(status({ placements: shared }))).toBe(serializeStatus(status({ placements: copies })));
+    expect(serializeStatus(status({ placements: shared }))).toContain('"clusters":[{"name":"east","replicas":2}],');
   });
 
   it('sameStatus ignores the time and change counts, not the phase or revision', () => {
