@@ -3,6 +3,7 @@
 // its blob oid, in `.flotilla-inventory.json` at the root: only those files are ever rewritten
 // or deleted (Flux's inventory: pruning is an inventory diff), so files a person put in the
 // folder are never touched.
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { FlotillaError } from '../model/diagnostics.js';
 import { mapLimit } from '../kube/limit.js';
@@ -14,6 +15,13 @@ import { isSuspendedObject, SUSPENDED_ANNOTATION } from '../objects/tracking.js'
 
 export const INVENTORY_FILE = '.flotilla-inventory.json';
 /**
+ * What changed since INVENTORY_FILE was written, one entry a line, appended after each pass that
+ * changed some (rewriting a 7 MB inventory for a one-file commit was a restart's cost); its first
+ * line names the inventory file it follows (`generation`), so a journal left behind by a rewrite
+ * that stopped before removing it is never applied to the newer file.
+ */
+export const INVENTORY_JOURNAL = '.flotilla-inventory.journal';
+/**
  * File-system calls in flight at once (folders listed, files written or deleted): awaited one at a
  * time each costs ~0.5 ms of latency, with 16–32 in flight ~0.08 ms.
  */
@@ -21,8 +29,13 @@ const IO_CONCURRENCY = 32;
 /** Inventory entry of a file flotilla owns whose content is unknown (a write failed part-way): never equal to a blob oid. */
 const UNKNOWN_OID = '';
 
-/** The inventory format this build writes; format 1 (no `version`, `files` an object) is still read. */
-const INVENTORY_VERSION = 2;
+/**
+ * The inventory format this build writes: format 2 with a `generation` and INVENTORY_JOURNAL. Format 2
+ * (the same without them, no journal) and format 1 (no `version`, `files` an object) are still read.
+ */
+const INVENTORY_VERSION = 3;
+/** Journal entries past which the next save writes the inventory whole instead (and starts a new journal). */
+const journalLimit = (entries: number) => Math.max(256, entries >> 4);
 
 interface InventoryDoc {
   apiVersion: string;
@@ -38,6 +51,15 @@ interface InventoryDoc {
   pathsAndOids?: unknown[];
   /** Format 1: layout path → blob oid. */
   files?: Record<string, unknown>;
+  /** Format 3: names this file for INVENTORY_JOURNAL's first line (a hash of its entries). */
+  generation?: unknown;
+}
+
+/** INVENTORY_JOURNAL as this target knows it to be on disk: follows `generation`, `lines` complete entries (absent: none). */
+interface JournalState {
+  generation: string;
+  lines: number;
+  exists: boolean;
 }
 
 /** A file to write: its blob oid, and its text when the plan carries it (else read by oid). */
@@ -70,8 +92,12 @@ export class DirectoryTarget implements Target {
   private readonly safeFolders = new Set<string>();
   /** Whether a path below the root can be told inside it by its text (see inside). */
   private readonly rootHoldsChildren: boolean;
-  /** Whether INVENTORY_FILE holds exactly `inventory`, in the current format. */
+  /** Whether INVENTORY_FILE and INVENTORY_JOURNAL hold exactly `inventory`, in the current format. */
   private inventorySaved = false;
+  /** The journal on disk, when it is known to be exactly what it should be (else the next save writes the inventory whole). */
+  private journal: JournalState | null = null;
+  /** Entries changed since the inventory was last saved: path → oid, or null when removed. */
+  private unsaved = new Map<string, string | null>();
 
   constructor(
     root: string,
@@ -89,21 +115,18 @@ export class DirectoryTarget implements Target {
   }
 
   /**
-   * The recorded files, and whether the file on disk holds exactly them in the current format (a
-   * pass that changes none of them then leaves it as it is: rewriting 7 MB was a restart's cost).
+   * The recorded files, and whether the files on disk hold exactly them in the current format (a
+   * pass that changes none of them then leaves them as they are: rewriting 7 MB was a restart's cost).
    */
-  private async readInventoryFile(): Promise<{ files: Map<string, string>; current: boolean }> {
-    const text = await this.fs.readFile(path.join(this.root, INVENTORY_FILE));
-    if (text === null) return { files: new Map(), current: false };
+  private async readInventoryFile(): Promise<{ files: Map<string, string>; current: boolean; journal: JournalState | null }> {
+    const file = path.join(this.root, INVENTORY_FILE);
+    const text = await this.fs.readFile(file);
+    if (text === null) return { files: new Map(), current: false, journal: null };
     let doc: InventoryDoc;
     try {
       doc = JSON.parse(text) as InventoryDoc;
     } catch (e) {
-      throw new FlotillaError(
-        'INVENTORY_CORRUPT',
-        `${path.join(this.root, INVENTORY_FILE)} is not valid JSON (${(e as Error).message}); fix ` +
-          `or delete it (flotilla then deletes nothing it wrote before)`,
-      );
+      throw corrupt(file, e as Error);
     }
     const files = new Map<string, string>();
     let dropped = false;
@@ -111,14 +134,53 @@ export class DirectoryTarget implements Target {
       if (typeof p === 'string' && typeof oid === 'string' && this.inside(p)) files.set(p, oid);
       else dropped = true;
     };
-    if (doc.version === INVENTORY_VERSION && Array.isArray(doc.pathsAndOids)) {
+    if ((doc.version === 2 || doc.version === INVENTORY_VERSION) && Array.isArray(doc.pathsAndOids)) {
       const list = doc.pathsAndOids;
       for (let i = 0; i + 1 < list.length; i += 2) record(list[i], list[i + 1]);
       if (list.length % 2 !== 0 || files.size * 2 !== list.length) dropped = true;
-      return { files, current: !dropped };
+      if (doc.version !== INVENTORY_VERSION || typeof doc.generation !== 'string') return { files, current: false, journal: null };
+      const journal = await this.readJournal(doc.generation, files);
+      return { files, current: !dropped && journal !== null, journal: dropped ? null : journal };
     }
     for (const [p, oid] of Object.entries(doc.files ?? {})) record(p, oid);
-    return { files, current: false };
+    return { files, current: false, journal: null };
+  }
+
+  /**
+   * Applies INVENTORY_JOURNAL to `files` when it follows the inventory of `generation`; returns what
+   * it is on disk, or null when it must not be appended to (the next save writes the inventory whole):
+   * it follows another inventory (ignored), its last line was cut short by a stop mid-append (that
+   * entry is left out, as a stop before the save leaves out the pass's entries), or an entry is not
+   * a path inside the root (dropped). A complete line that is not JSON makes the inventory corrupt.
+   */
+  private async readJournal(generation: string, files: Map<string, string>): Promise<JournalState | null> {
+    const file = path.join(this.root, INVENTORY_JOURNAL);
+    const text = await this.fs.readFile(file);
+    if (text === null) return { generation, lines: 0, exists: false };
+    const lines = text.split('\n');
+    const torn = lines.pop() !== '';
+    let head: unknown;
+    try {
+      head = JSON.parse(lines[0] ?? '');
+    } catch {
+      return null; // a header cut short: nothing after it was written
+    }
+    if ((head as { generation?: unknown } | null)?.generation !== generation) return null;
+    let clean = !torn;
+    for (let i = 1; i < lines.length; i++) {
+      let entry: unknown;
+      try {
+        entry = JSON.parse(lines[i]!);
+      } catch (e) {
+        throw corrupt(file, e as Error);
+      }
+      const [p, oid] = Array.isArray(entry) ? (entry as unknown[]) : [];
+      if (typeof p !== 'string' || !this.inside(p) || (entry as unknown[]).length > 2) clean = false;
+      else if ((entry as unknown[]).length === 1) files.delete(p);
+      else if (typeof oid === 'string') files.set(p, oid);
+      else clean = false;
+    }
+    return clean ? { generation, lines: lines.length - 1, exists: true } : null;
   }
 
   async apply(plan: TargetPlan): Promise<TargetReport> {
@@ -126,6 +188,8 @@ export class DirectoryTarget implements Target {
       const read = await this.readInventoryFile();
       this.inventory = read.files;
       this.inventorySaved = read.current;
+      this.journal = read.journal;
+      this.unsaved = new Map();
     }
     const inventory = this.inventory;
     this.safeFolders.clear(); // a folder checked in an earlier pass may have been replaced since
@@ -309,7 +373,7 @@ export class DirectoryTarget implements Target {
       // Adopting it is harmless only when it already holds exactly what flotilla would write.
       const bytes = await this.fs.readBytes(this.abs(p));
       if (bytes !== null && Buffer.from(text, 'utf8').equals(bytes)) {
-        inventory.set(p, oid);
+        this.setEntry(inventory, p, oid);
         progress.done.add(p);
         progress.changed = true;
         return;
@@ -330,7 +394,7 @@ export class DirectoryTarget implements Target {
       await this.recordFailedWrite(p, existed, inventory, progress);
       throw e;
     }
-    inventory.set(p, oid);
+    this.setEntry(inventory, p, oid);
     progress.done.add(p);
     progress.changed = true;
     if (existed) progress.configured++;
@@ -351,7 +415,7 @@ export class DirectoryTarget implements Target {
       await this.recordFailedWrite(p, false, inventory, progress);
       throw e;
     }
-    inventory.set(p, oid);
+    this.setEntry(inventory, p, oid);
     progress.done.add(p);
     progress.changed = true;
     progress.created++;
@@ -366,8 +430,8 @@ export class DirectoryTarget implements Target {
    */
   private async recordFailedWrite(p: string, existed: boolean, inventory: Map<string, string>, progress: ApplyProgress): Promise<void> {
     const now = await this.fs.entryKind(this.abs(p)).catch(() => undefined);
-    if (now === 'file') inventory.set(p, UNKNOWN_OID);
-    else if (now === null && existed) inventory.delete(p);
+    if (now === 'file') this.setEntry(inventory, p, UNKNOWN_OID);
+    else if (now === null && existed) this.setEntry(inventory, p, null);
     else return;
     progress.changed = true;
   }
@@ -392,7 +456,7 @@ export class DirectoryTarget implements Target {
         progress.refused.push({ path: p, reason: `cannot delete: ${describeIoError(e)}` });
         return;
       }
-      inventory.delete(p);
+      this.setEntry(inventory, p, null);
       progress.done.add(p);
       progress.changed = true;
       progress.deleted++;
@@ -440,17 +504,63 @@ export class DirectoryTarget implements Target {
     }
   }
 
+  /**
+   * Appends the unsaved entries to the journal; a journal not there yet is created with its first
+   * line only if nothing is at its path. False when something unexpected is there: the caller then
+   * writes the inventory whole.
+   */
+  private async appendJournal(journal: JournalState): Promise<boolean> {
+    let text = '';
+    for (const [p, oid] of this.unsaved) text += `${JSON.stringify(oid === null ? [p] : [p, oid])}\n`;
+    const file = path.join(this.root, INVENTORY_JOURNAL);
+    if (journal.exists) {
+      await this.fs.appendFile(file, text);
+      return true;
+    }
+    try {
+      await this.fs.writeFile(file, `${JSON.stringify({ generation: journal.generation })}\n${text}`, { exclusive: true });
+    } catch (e) {
+      if ((e as { code?: string }).code === 'EEXIST') return false;
+      throw e;
+    }
+    return true;
+  }
+
+  /** Records (oid) or removes (null) an entry of the inventory, to be saved. */
+  private setEntry(inventory: Map<string, string>, p: string, oid: string | null): void {
+    if (oid === null) inventory.delete(p);
+    else inventory.set(p, oid);
+    this.unsaved.set(p, oid);
+  }
+
+  /**
+   * Saves the inventory: the entries changed since the last save appended to INVENTORY_JOURNAL when
+   * it is known exactly and stays short, else the whole inventory written (to a temporary file then
+   * renamed) with a new generation, and the journal that followed the old one removed.
+   */
   private async saveInventory(revision: string): Promise<void> {
     this.inventorySaved = false;
-    const head = { apiVersion: 'flotilla.dev/v1alpha1', kind: 'Inventory', version: INVENTORY_VERSION, revision };
-    const paths = [...this.inventory!.keys()];
-    // Read sorted and rewritten in place, the map is nearly always in order already.
-    if (!isSorted(paths)) paths.sort();
-    const lines = paths.map((p) => `${JSON.stringify(p)},${JSON.stringify(this.inventory!.get(p))}`);
-    const text = `${JSON.stringify(head).slice(0, -1)},\n"pathsAndOids":[\n${lines.join(',\n')}\n]}\n`;
-    const target = path.join(this.root, INVENTORY_FILE);
-    await this.fs.writeFile(`${target}.tmp`, text);
-    await this.fs.rename(`${target}.tmp`, target);
+    const inventory = this.inventory!;
+    const journal = this.journal;
+    this.journal = null; // unknown until the write below ends
+    if (journal !== null && journal.lines + this.unsaved.size <= journalLimit(inventory.size) && (await this.appendJournal(journal))) {
+      this.journal = { generation: journal.generation, lines: journal.lines + this.unsaved.size, exists: true };
+    } else {
+      const paths = [...inventory.keys()];
+      // Read sorted and rewritten in place, the map is nearly always in order already.
+      if (!isSorted(paths)) paths.sort();
+      const lines = paths.map((p) => `${JSON.stringify(p)},${JSON.stringify(inventory.get(p))}`).join(',\n');
+      // A new name every time: a journal left from before (its removal below failed or never ran) follows another.
+      const generation = randomBytes(16).toString('hex');
+      const head = { apiVersion: 'flotilla.dev/v1alpha1', kind: 'Inventory', version: INVENTORY_VERSION, revision, generation };
+      const text = `${JSON.stringify(head).slice(0, -1)},\n"pathsAndOids":[\n${lines}\n]}\n`;
+      const target = path.join(this.root, INVENTORY_FILE);
+      await this.fs.writeFile(`${target}.tmp`, text);
+      await this.fs.rename(`${target}.tmp`, target);
+      await this.fs.removeFile(path.join(this.root, INVENTORY_JOURNAL));
+      this.journal = { generation, lines: 0, exists: false };
+    }
+    this.unsaved = new Map();
     this.inventorySaved = true;
   }
 
@@ -510,6 +620,13 @@ export class DirectoryTarget implements Target {
 
 /** What plainFiles finds at a path: a plain file (for a folder: a real folder), something else, or unknown (unlistable parent). */
 type Verdict = 'file' | 'not' | 'unknown';
+
+function corrupt(file: string, e: Error): FlotillaError {
+  return new FlotillaError(
+    'INVENTORY_CORRUPT',
+    `${file} is not valid JSON (${e.message}); fix or delete it (flotilla then deletes nothing it wrote before)`,
+  );
+}
 
 function isSorted(list: readonly string[]): boolean {
   for (let i = 1; i < list.length; i++) if (list[i - 1]! > list[i]!) return false;

@@ -18,6 +18,8 @@ export interface TargetFs {
    * `exclusive`, only creates it: fails with EEXIST when anything (a file, a folder, a link) is there.
    */
   writeFile(file: string, text: string, opts?: { exclusive?: boolean }): Promise<void>;
+  /** Appends to a file, creating it (not its folders) when missing; never writes through a symbolic link at `file`. */
+  appendFile(file: string, text: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Removes a file (a symbolic link itself, never what it points to); a missing file is not an error. */
   removeFile(file: string): Promise<void>;
@@ -37,6 +39,7 @@ export interface TargetFs {
 // link planted where flotilla writes can never redirect the write. It is 0 where the platform
 // lacks it (Windows); the directory target checks every segment with lstat before writing anyway.
 const WRITE_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
+const APPEND_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0);
 // O_EXCL: the kernel checks that nothing is there and creates the file in one step.
 const CREATE_ONLY = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 
@@ -76,6 +79,7 @@ export const nodeTargetFs: TargetFs = {
       await writeFile(file, text, { flag });
     }
   },
+  appendFile: (file, text) => writeFile(file, text, { flag: APPEND_NOFOLLOW }),
   rename: (from, to) => rename(from, to),
   async removeFile(file) {
     // unlink removes a link itself and never follows it (rm would too, but say so explicitly).

@@ -8,7 +8,7 @@ import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { startReconciler } from '../../src/reconcile/start.js';
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
-import { INVENTORY_FILE } from '../../src/targets/directory.js';
+import { INVENTORY_FILE, INVENTORY_JOURNAL } from '../../src/targets/directory.js';
 import { RENDER_INDEX_VERSION, renderIndexFile } from '../../src/reconcile/render-index.js';
 import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
 import { makeRepo, makeTempDir } from '../helpers/git.js';
@@ -40,7 +40,7 @@ export function countingFs(): TargetFs & { writes: string[]; removals: string[];
     },
     ...nodeTargetFs,
     async writeFile(file, text) {
-      if (!file.includes(INVENTORY_FILE)) writes.push(file);
+      if (!file.includes(INVENTORY_FILE) && !file.includes(INVENTORY_JOURNAL)) writes.push(file);
       await nodeTargetFs.writeFile(file, text);
     },
     async removeFile(file) {
@@ -77,7 +77,8 @@ export async function readTree(dir: string): Promise<Record<string, string>> {
     for (const e of await fs.readdir(d, { withFileTypes: true }).catch(() => [])) {
       const abs = path.join(d, e.name);
       if (e.isDirectory()) await walk(abs);
-      else if (e.name !== INVENTORY_FILE) out[path.relative(dir, abs).split(path.sep).join('/')] = await fs.readFile(abs, 'utf8');
+      else if (e.name !== INVENTORY_FILE && e.name !== INVENTORY_JOURNAL)
+        out[path.relative(dir, abs).split(path.sep).join('/')] = await fs.readFile(abs, 'utf8');
     }
   };
   await walk(dir);

@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js';
+import { DirectoryTarget, INVENTORY_FILE, INVENTORY_JOURNAL } from '../../src/targets/directory.js';
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { blobOid } from '../../src/source/objects.js';
 import type { TargetPlan } from '../../src/targets/target.js';
@@ -14,11 +14,11 @@ import { plan, write, inventoryOf } from './plan-fixtures.js';
 
 afterAll(cleanupRepos);
 
-/** Every file under `root` but the inventory, as layout path → blob oid of its bytes. */
+/** Every file under `root` but the inventory and its journal, as layout path → blob oid of its bytes. */
 async function onDisk(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const f of await fs.readdir(root, { recursive: true, withFileTypes: true })) {
-    if (!f.isFile() || f.name === INVENTORY_FILE) continue;
+    if (!f.isFile() || f.name === INVENTORY_FILE || f.name === INVENTORY_JOURNAL) continue;
     const abs = path.join(f.parentPath, f.name);
     out[path.relative(root, abs)] = blobOid(await fs.readFile(abs));
   }

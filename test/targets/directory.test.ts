@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DirectoryTarget, INVENTORY_FILE } from '../../src/targets/directory.js';
+import { DirectoryTarget, INVENTORY_FILE, INVENTORY_JOURNAL } from '../../src/targets/directory.js';
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { blobOid } from '../../src/source/objects.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
@@ -153,5 +153,120 @@ describe('directory target', () => {
       configured: 0,
     });
     expect(await inventoryOf(root)).toEqual({ 'a/n/x.yaml': blobOid('x\n') });
+  });
+});
+
+describe('directory target: the inventory journal', () => {
+  const text = (i: number, v = 1) => `name: f${i}\nv: ${v}\n`;
+  /** A folder with 300 files written and recorded whole (the first save writes the inventory file). */
+  async function written(): Promise<{ root: string; desired: Record<string, string> }> {
+    const root = await makeTempDir();
+    const desired: Record<string, string> = {};
+    for (let i = 0; i < 300; i++) desired[`a/n/f${i}.yaml`] = text(i);
+    const r = await new DirectoryTarget(root, nodeTargetFs).apply(
+      plan(
+        desired,
+        Object.entries(desired).map(([p, t]) => write(p, t)),
+        true,
+      ),
+    );
+    expect(r).toMatchObject({ ok: true, created: 300 });
+    await expect(fs.access(path.join(root, INVENTORY_JOURNAL))).rejects.toThrow();
+    return { root, desired };
+  }
+  const journalLines = async (root: string) => (await fs.readFile(path.join(root, INVENTORY_JOURNAL), 'utf8')).split('\n');
+
+  it('a pass that changes a few files appends them to the journal and leaves the inventory file; a restart reads both', async () => {
+    const { root, desired } = await written();
+    const before = await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8');
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    const next: Record<string, string> = { ...desired, 'a/n/f1.yaml': text(1, 2), 'a/n/new.yaml': 'new\n' };
+    delete next['a/n/f2.yaml'];
+    const changes = [write('a/n/f1.yaml', text(1, 2), 'configured'), write('a/n/new.yaml', 'new\n'), del('a/n/f2.yaml')];
+    // A restart's full compare, then a pass of the same process.
+    expect(await target.apply(plan(next, changes, true))).toMatchObject({ ok: true, created: 1, configured: 1, deleted: 1 });
+    expect(
+      await target.apply(plan({ ...next, 'a/n/f3.yaml': text(3, 2) }, [write('a/n/f3.yaml', text(3, 2), 'configured')])),
+    ).toMatchObject({
+      ok: true,
+      configured: 1,
+    });
+    expect(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).toBe(before);
+    expect(await journalLines(root)).toHaveLength(1 + 4 + 1); // the header, four entries, the final newline
+    const expected = Object.fromEntries(Object.entries({ ...next, 'a/n/f3.yaml': text(3, 2) }).map(([p, t]) => [p, blobOid(t)]));
+    expect(await inventoryOf(root)).toEqual(expected);
+    expect(Object.fromEntries(await new DirectoryTarget(root, nodeTargetFs).readInventory())).toEqual(expected);
+    // A restart that finds nothing to do writes neither.
+    const journal = await fs.readFile(path.join(root, INVENTORY_JOURNAL), 'utf8');
+    expect(await new DirectoryTarget(root, nodeTargetFs).apply(plan({ ...next, 'a/n/f3.yaml': text(3, 2) }, [], true))).toMatchObject({
+      ok: true,
+      unchanged: 300,
+    });
+    expect(await fs.readFile(path.join(root, INVENTORY_JOURNAL), 'utf8')).toBe(journal);
+    expect(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')).toBe(before);
+  });
+
+  it('a journal whose last entry was cut short (a stop mid-append) is read up to it; the next save writes it whole', async () => {
+    const { root, desired } = await written();
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    await target.apply(plan({ ...desired, 'a/n/f1.yaml': text(1, 2) }, [write('a/n/f1.yaml', text(1, 2), 'configured')]));
+    // The process stopped while appending the next pass's entry: the file is written, its entry cut short.
+    await fs.writeFile(path.join(root, 'a/n/f2.yaml'), text(2, 2));
+    await fs.appendFile(path.join(root, INVENTORY_JOURNAL), `["a/n/f2.yaml","${blobOid(text(2, 2)).slice(0, 7)}`);
+    const restarted = new DirectoryTarget(root, nodeTargetFs);
+    expect((await restarted.readInventory()).get('a/n/f2.yaml')).toBe(blobOid(text(2)));
+    expect((await restarted.readInventory()).get('a/n/f1.yaml')).toBe(blobOid(text(1, 2)));
+    // The full compare rewrites f2 (its recorded oid is not the desired one) and records everything whole.
+    const next = { ...desired, 'a/n/f1.yaml': text(1, 2), 'a/n/f2.yaml': text(2, 2) };
+    expect(await restarted.apply(plan(next, [], true))).toMatchObject({ ok: true, configured: 1 });
+    await expect(fs.access(path.join(root, INVENTORY_JOURNAL))).rejects.toThrow();
+    expect(await inventoryOf(root)).toEqual(Object.fromEntries(Object.entries(next).map(([p, t]) => [p, blobOid(t)])));
+  });
+
+  it('a journal left by a rewrite that stopped before removing it follows another generation and is not applied', async () => {
+    const { root, desired } = await written();
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    await target.apply(plan({ ...desired, 'a/n/f1.yaml': text(1, 2) }, [write('a/n/f1.yaml', text(1, 2), 'configured')]));
+    const stale = await fs.readFile(path.join(root, INVENTORY_JOURNAL), 'utf8');
+    // Many changes at once: the inventory is written whole, and the journal removed...
+    const next = Object.fromEntries(Object.keys(desired).map((p) => [p, `${p}: 3\n`]));
+    const all = Object.entries(next).map(([p, t]) => write(p, t, 'configured'));
+    expect(await target.apply(plan(next, all))).toMatchObject({ ok: true, configured: 300 });
+    await expect(fs.access(path.join(root, INVENTORY_JOURNAL))).rejects.toThrow();
+    // ...had the removal not happened, the old journal (f1 at v2) must not be applied over it.
+    await fs.writeFile(path.join(root, INVENTORY_JOURNAL), stale);
+    const expected = Object.fromEntries(Object.entries(next).map(([p, t]) => [p, blobOid(t)]));
+    expect(Object.fromEntries(await new DirectoryTarget(root, nodeTargetFs).readInventory())).toEqual(expected);
+    // The next full compare records the inventory anew, the stale journal gone.
+    expect(await new DirectoryTarget(root, nodeTargetFs).apply(plan(next, [], true))).toMatchObject({ ok: true, unchanged: 300 });
+    await expect(fs.access(path.join(root, INVENTORY_JOURNAL))).rejects.toThrow();
+    expect(await inventoryOf(root)).toEqual(expected);
+  });
+
+  it('a complete journal line that is not JSON makes the inventory corrupt; a tampered entry is dropped', async () => {
+    const { root, desired } = await written();
+    await new DirectoryTarget(root, nodeTargetFs).apply(
+      plan({ ...desired, 'a/n/f1.yaml': text(1, 2) }, [write('a/n/f1.yaml', text(1, 2), 'configured')]),
+    );
+    const journal = await fs.readFile(path.join(root, INVENTORY_JOURNAL), 'utf8');
+    await fs.writeFile(path.join(root, INVENTORY_JOURNAL), `${journal}["../outside.yaml","x"]\n`);
+    const read = await new DirectoryTarget(root, nodeTargetFs).readInventory();
+    expect(read.has('../outside.yaml')).toBe(false);
+    expect(read.get('a/n/f1.yaml')).toBe(blobOid(text(1, 2)));
+    await fs.writeFile(path.join(root, INVENTORY_JOURNAL), `${journal}{not json\n`);
+    await expect(new DirectoryTarget(root, nodeTargetFs).readInventory()).rejects.toMatchObject({ code: 'INVENTORY_CORRUPT' });
+  });
+
+  it('an inventory of format 2 (no journal) is read, and the first save writes format 3 whole', async () => {
+    const { root, desired } = await written();
+    const doc = JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')) as Record<string, unknown>;
+    await fs.writeFile(path.join(root, INVENTORY_FILE), JSON.stringify({ ...doc, version: 2, generation: undefined }));
+    // A journal beside a format 2 file is not its own: never applied.
+    await fs.writeFile(path.join(root, INVENTORY_JOURNAL), `${JSON.stringify({ generation: doc.generation })}\n["a/n/f1.yaml"]\n`);
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    expect((await target.readInventory()).size).toBe(300);
+    expect(await target.apply(plan(desired, [], true))).toMatchObject({ ok: true, unchanged: 300 });
+    await expect(fs.access(path.join(root, INVENTORY_JOURNAL))).rejects.toThrow();
+    expect(await inventoryOf(root)).toEqual(Object.fromEntries(Object.entries(desired).map(([p, t]) => [p, blobOid(t)])));
   });
 });

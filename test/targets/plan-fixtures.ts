@@ -2,7 +2,7 @@
 import fs from 'node:fs/promises';
 import { expect } from 'vitest';
 import path from 'node:path';
-import { INVENTORY_FILE } from '../../src/targets/directory.js';
+import { INVENTORY_FILE, INVENTORY_JOURNAL } from '../../src/targets/directory.js';
 import type { ObjectChange } from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
 import type { TargetPlan } from '../../src/targets/target.js';
@@ -39,11 +39,28 @@ export const write = (p: string, text: string, action: 'created' | 'configured' 
 /** A deleted object at `p`. */
 export const del = (p: string): ObjectChange => ({ action: 'deleted', id: p, cluster: p.split('/')[0]!, ref, path: p });
 
-/** The directory target's inventory file under `root`, read as its format says: layout path → blob oid. */
+/**
+ * The directory target's inventory under `root`, read as its format says: INVENTORY_FILE's entries,
+ * then INVENTORY_JOURNAL's when it follows that file's generation. Layout path → blob oid.
+ */
 export async function inventoryOf(root: string): Promise<Record<string, string>> {
-  const doc = JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')) as { version: number; pathsAndOids: string[] };
-  expect(doc.version).toBe(2);
+  const doc = JSON.parse(await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8')) as {
+    version: number;
+    generation: string;
+    pathsAndOids: string[];
+  };
+  expect(doc.version).toBe(3);
   const files: Record<string, string> = {};
   for (let i = 0; i < doc.pathsAndOids.length; i += 2) files[doc.pathsAndOids[i]!] = doc.pathsAndOids[i + 1]!;
+  const journal = await fs.readFile(path.join(root, INVENTORY_JOURNAL), 'utf8').catch(() => null);
+  if (journal === null) return files;
+  const [head, ...lines] = journal.split('\n');
+  if ((JSON.parse(head!) as { generation: string }).generation !== doc.generation) return files;
+  expect(lines.pop()).toBe('');
+  for (const line of lines) {
+    const [p, oid] = JSON.parse(line) as [string, string?];
+    if (oid === undefined) delete files[p];
+    else files[p] = oid;
+  }
   return files;
 }
