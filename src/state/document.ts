@@ -261,8 +261,8 @@ function parseFlowPlacements(text: string): unknown {
       return null;
     }
   }
-  // The head as serializeStatus wrote it is stable YAML, read without the library's parser (in a new
-  // process, ~90 ms against ~110 ms at 100 clusters); anything else (edited by hand) is parsed by the library.
+  // The head as serializeStatus wrote it is stable YAML, read without the library's parser (a restart
+  // reads it first thing, with the parser not warmed up); anything else (edited by hand) is parsed by the library.
   const headText = text.slice(0, at + 1);
   const head: unknown = readStableYaml(headText) ?? parse(headText, { version: '1.1', maxAliasCount: 100 });
   if (!head || typeof head !== 'object' || 'placements' in head) return null;

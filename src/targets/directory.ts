@@ -506,21 +506,19 @@ export class DirectoryTarget implements Target {
 
   /**
    * Appends the unsaved entries to the journal; a journal not there yet is created with its first
-   * line only if nothing is at its path. False when something unexpected is there: the caller then
-   * writes the inventory whole.
+   * line only if nothing is at its path. False when the journal is not where it was left (something
+   * is there already, or it is gone): the caller then writes the inventory whole from memory.
    */
   private async appendJournal(journal: JournalState): Promise<boolean> {
     let text = '';
     for (const [p, oid] of this.unsaved) text += `${JSON.stringify(oid === null ? [p] : [p, oid])}\n`;
     const file = path.join(this.root, INVENTORY_JOURNAL);
-    if (journal.exists) {
-      await this.fs.appendFile(file, text);
-      return true;
-    }
     try {
-      await this.fs.writeFile(file, `${JSON.stringify({ generation: journal.generation })}\n${text}`, { exclusive: true });
+      if (journal.exists) await this.fs.appendFile(file, text);
+      else await this.fs.writeFile(file, `${JSON.stringify({ generation: journal.generation })}\n${text}`, { exclusive: true });
     } catch (e) {
-      if ((e as { code?: string }).code === 'EEXIST') return false;
+      const code = (e as { code?: string }).code;
+      if (code === (journal.exists ? 'ENOENT' : 'EEXIST')) return false;
       throw e;
     }
     return true;

@@ -18,7 +18,7 @@ export interface TargetFs {
    * `exclusive`, only creates it: fails with EEXIST when anything (a file, a folder, a link) is there.
    */
   writeFile(file: string, text: string, opts?: { exclusive?: boolean }): Promise<void>;
-  /** Appends to a file, creating it (not its folders) when missing; never writes through a symbolic link at `file`. */
+  /** Appends to an existing file (ENOENT when there is none); never writes through a symbolic link at `file`. */
   appendFile(file: string, text: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   /** Removes a file (a symbolic link itself, never what it points to); a missing file is not an error. */
@@ -39,7 +39,7 @@ export interface TargetFs {
 // link planted where flotilla writes can never redirect the write. It is 0 where the platform
 // lacks it (Windows); the directory target checks every segment with lstat before writing anyway.
 const WRITE_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0);
-const APPEND_NOFOLLOW = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0);
+const APPEND_NOFOLLOW = constants.O_WRONLY | constants.O_APPEND | (constants.O_NOFOLLOW ?? 0);
 // O_EXCL: the kernel checks that nothing is there and creates the file in one step.
 const CREATE_ONLY = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
 

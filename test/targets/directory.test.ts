@@ -243,6 +243,18 @@ describe('directory target: the inventory journal', () => {
     expect(await inventoryOf(root)).toEqual(expected);
   });
 
+  it('a journal removed by hand while the process runs: the next save writes the inventory whole from memory', async () => {
+    const { root, desired } = await written();
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    const v2 = { ...desired, 'a/n/f1.yaml': text(1, 2) };
+    await target.apply(plan(v2, [write('a/n/f1.yaml', text(1, 2), 'configured')]));
+    await fs.rm(path.join(root, INVENTORY_JOURNAL));
+    const v3 = { ...v2, 'a/n/f2.yaml': text(2, 3) };
+    expect(await target.apply(plan(v3, [write('a/n/f2.yaml', text(2, 3), 'configured')]))).toMatchObject({ ok: true, configured: 1 });
+    await expect(fs.access(path.join(root, INVENTORY_JOURNAL))).rejects.toThrow();
+    expect(await inventoryOf(root)).toEqual(Object.fromEntries(Object.entries(v3).map(([p, t]) => [p, blobOid(t)])));
+  });
+
   it('a complete journal line that is not JSON makes the inventory corrupt; a tampered entry is dropped', async () => {
     const { root, desired } = await written();
     await new DirectoryTarget(root, nodeTargetFs).apply(
