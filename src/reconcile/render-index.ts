@@ -55,7 +55,7 @@ import { flotillaBuild } from './build-identity.js';
 import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
-export const RENDER_INDEX_VERSION = 5;
+export const RENDER_INDEX_VERSION = 6;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
