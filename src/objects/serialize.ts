@@ -34,8 +34,23 @@ const scalarMemo = {
 class Unsupported extends Error {}
 const UNSUPPORTED = new Unsupported();
 
+/**
+ * Strings every YAML 1.1 reader takes as plain text and the library writes bare, as key, value or
+ * item: a letter, then letters, digits, `.`, `_`, `/` and `-` — no indicator, no space, nothing a
+ * number, date or timestamp starts with — except the words YAML 1.1 reads as booleans or null and
+ * an exponent alone (`e5` is a float to the library's yaml-1.1 schema). Names, labels and most values of a manifest are such strings:
+ * asking the library for each distinct one was most of writing and reading a fleet's files.
+ * test/objects/serialize.property.test.ts checks the rule against the library.
+ */
+const PLAIN_TEXT = /^[A-Za-z][A-Za-z0-9._/-]*$/;
+const YAML11_WORDS = /^(?:[YyNn]|[Yy]es|YES|[Nn]o|NO|[Tt]rue|TRUE|[Ff]alse|FALSE|[Oo]n|ON|[Oo]ff|OFF|[Nn]ull|NULL|[eE]-?[0-9]+)$/;
+export function isPlainText(s: string): boolean {
+  return PLAIN_TEXT.test(s) && !YAML11_WORDS.test(s);
+}
+
 /** How the library writes `v` as a map key, a map value or a list item; null when not on one line. */
 function scalarText(kind: 'key' | 'value' | 'item', v: string | number | boolean | null): string {
+  if (typeof v === 'string' && isPlainText(v)) return v;
   const memoKey = typeof v === 'number' ? `n${Object.is(v, -0) ? '-0' : String(v)}` : typeof v === 'string' ? `s${v}` : `o${String(v)}`;
   const memo = scalarMemo[kind];
   let text = memo.get(memoKey);

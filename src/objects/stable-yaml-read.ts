@@ -9,7 +9,7 @@
 // would have read. Anything else (a file edited by hand, comments, anchors, flow collections,
 // another layout) gives undefined and the caller parses the text with the library.
 import { parse } from 'yaml';
-import { toStableYaml } from './serialize.js';
+import { isPlainText, toStableYaml } from './serialize.js';
 
 /** The value `text` holds when it is exactly what toStableYaml writes for it; undefined otherwise. */
 export function readStableYaml(text: string): unknown {
@@ -73,12 +73,14 @@ function scalarValue(text: string): unknown {
   if (text === '[]') return [];
   // Flow collections, anchors, aliases, tags, comments, directives: not what toStableYaml writes inline.
   if ('{[&*!|>#%@`'.includes(text[0]!)) throw NOT_STABLE;
+  if (isPlainText(text)) return text;
   const known = scalars.get(text);
   if (known !== undefined) return known;
   return remember(scalars, text, libraryScalar(`v: ${text}\n`));
 }
 
 function keyValue(text: string): string {
+  if (isPlainText(text)) return text;
   const known = keys.get(text);
   if (known !== undefined) return known;
   let doc: unknown;

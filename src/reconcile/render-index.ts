@@ -55,7 +55,7 @@ import { flotillaBuild } from './build-identity.js';
 import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
-export const RENDER_INDEX_VERSION = 5;
+export const RENDER_INDEX_VERSION = 6;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
@@ -292,8 +292,16 @@ function appliedObjects(flat: unknown, tables: ReadTables): AppliedObject[] | nu
   if (!Array.isArray(flat) || flat.length % OBJECT_FIELDS !== 0) return null;
   const out: AppliedObject[] = [];
   for (let i = 0; i < flat.length; i += OBJECT_FIELDS) {
-    const [cluster, apiVersion, kind, namespace, name] = [0, 5, 6, 7, 8].map((k) => stringAt(tables, flat[i + k]));
-    const [p, oid, hash, qualified] = [flat[i + 1], flat[i + 2], flat[i + 3], flat[i + 4]] as unknown[];
+    // Fields read one by one: 71,000 rows at fleet scale, and an array per row was a third of this loop.
+    const cluster = stringAt(tables, flat[i]);
+    const apiVersion = stringAt(tables, flat[i + 5]);
+    const kind = stringAt(tables, flat[i + 6]);
+    const namespace = stringAt(tables, flat[i + 7]);
+    const name = stringAt(tables, flat[i + 8]);
+    const p: unknown = flat[i + 1];
+    const oid: unknown = flat[i + 2];
+    const hash: unknown = flat[i + 3];
+    const qualified: unknown = flat[i + 4];
     const suffix = typeof p === 'string' ? p : stringAt(tables, p);
     if (cluster === undefined || apiVersion === undefined || kind === undefined || namespace === undefined || name === undefined)
       return null;

@@ -153,18 +153,32 @@ function valueAt(tables: ReadTables, id: unknown, ok: (v: unknown) => boolean): 
 
 const isPrimitive = (v: unknown): boolean => v === null || ['string', 'number', 'boolean'].includes(typeof v);
 
+type ShapeFields = ReadonlyArray<readonly [string, string | undefined]>;
+
+/** A placement shape's fields and their kinds (`v`: a value's number), each shape split once per decode: thousands of rows share a few. */
+function shapeReader(): (shape: string) => ShapeFields {
+  const shapes = new Map<string, ShapeFields>();
+  return (shape) => {
+    let fields = shapes.get(shape);
+    if (fields === undefined) {
+      fields = (shape === '' ? [] : shape.split(',')).map((name) => name.split(':') as [string, string | undefined]);
+      shapes.set(shape, fields);
+    }
+    return fields;
+  };
+}
+
 /** The placement of a schedule row (null: none), undefined when it is not one (resultField). */
-function resultAt(tables: ReadTables, key: string, field: unknown): unknown {
+function resultAt(tables: ReadTables, key: string, field: unknown, shapeFields: (shape: string) => ShapeFields): unknown {
   if (field === -1) return null;
   if (isMap(field)) return field;
   const ref = refOfKey(key);
   const shape = Array.isArray(field) ? stringAt(tables, field[0]) : undefined;
   if (!ref || shape === undefined) return undefined;
-  const names = shape === '' ? [] : shape.split(',');
+  const names = shapeFields(shape);
   if (names.length !== (field as unknown[]).length - 1) return undefined;
   const out: Record<string, unknown> = { resource: ref };
-  for (const [i, name] of names.entries()) {
-    const [k, kind] = name.split(':') as [string, string | undefined];
+  for (const [i, [k, kind]] of names.entries()) {
     const v = (field as unknown[])[i + 1];
     if (k === 'resource' || k === '__proto__' || Object.hasOwn(out, k)) return undefined;
     const value =
@@ -176,14 +190,14 @@ function resultAt(tables: ReadTables, key: string, field: unknown): unknown {
 }
 
 /** The schedule seed of a row's fields, or null when they are not one. */
-function scheduleSeed(tables: ReadTables, f: readonly unknown[]): ScheduleSeed | null {
+function scheduleSeed(tables: ReadTables, f: readonly unknown[], shapeFields: (shape: string) => ShapeFields): ScheduleSeed | null {
   const [key, file, claimSig] = [stringAt(tables, f[0]), stringAt(tables, f[1]), stringAt(tables, f[3])];
   if (key === undefined || file === undefined || claimSig === undefined || !isInt(f[2])) return null;
   if (!isFlag(f[4]) || !isFlag(f[7]) || !isList(f[10], isDiagnostic)) return null;
   const claimPrevious = valueAt(tables, f[5], isPrevious);
   const claimRecord = valueAt(tables, f[6], isMap);
   const previous = valueAt(tables, f[8], isPrevious);
-  const result = resultAt(tables, key, f[9]);
+  const result = resultAt(tables, key, f[9], shapeFields);
   if (claimPrevious === undefined || claimRecord === undefined || previous === undefined || result === undefined) return null;
   const follower = f[7] === 1;
   if (follower ? result !== null : !isPlacement(result)) return null;
@@ -204,9 +218,15 @@ function scheduleSeed(tables: ReadTables, f: readonly unknown[]): ScheduleSeed |
 
 /** The render seed of a row's fields, or null when they are not one; `hashes` are the applied objects' by row. */
 function renderSeed(tables: ReadTables, f: readonly unknown[], hashes: readonly string[]): RenderSeed | null {
-  const [key, file, placementSig, overrideSig, boundsSig] = [0, 1, 3, 4, 5].map((i) => stringAt(tables, f[i]));
+  const key = stringAt(tables, f[0]);
+  const file = stringAt(tables, f[1]);
+  const placementSig = stringAt(tables, f[3]);
+  const overrideSig = stringAt(tables, f[4]);
+  const boundsSig = stringAt(tables, f[5]);
   const flat = f[6];
-  if ([key, file, placementSig, overrideSig, boundsSig].includes(undefined) || !isInt(f[2])) return null;
+  if (key === undefined || file === undefined || placementSig === undefined || overrideSig === undefined || boundsSig === undefined)
+    return null;
+  if (!isInt(f[2])) return null;
   if (!Array.isArray(flat) || flat.length % 2 !== 0) return null;
   const objects: Array<[string, string]> = [];
   for (let i = 0; i < flat.length; i += 2) {
@@ -217,12 +237,12 @@ function renderSeed(tables: ReadTables, f: readonly unknown[], hashes: readonly 
     objects.push([cluster, hash]);
   }
   return {
-    key: key!,
-    file: file!,
+    key,
+    file,
     index: f[2] as number,
-    placementSig: placementSig!,
-    overrideSig: overrideSig!,
-    boundsSig: boundsSig!,
+    placementSig,
+    overrideSig,
+    boundsSig,
     objects,
   };
 }
@@ -254,7 +274,8 @@ export function readSeedsField(
   const r = field.renderer;
   if (r === null) return { renderer: null };
   if (!isMap(r) || !isString(r.clusters) || !isString(r.claims)) return { problem: 'malformed seeds' };
-  const schedules = rowsOf(r.schedules, SCHEDULE_FIELDS, (f) => scheduleSeed(tables, f));
+  const shapeFields = shapeReader();
+  const schedules = rowsOf(r.schedules, SCHEDULE_FIELDS, (f) => scheduleSeed(tables, f, shapeFields));
   const renders = rowsOf(r.renders, RENDER_FIELDS, (f) => renderSeed(tables, f, hashes));
   if (schedules === null || renders === null) return { problem: 'malformed seeds' };
   return { renderer: { clusters: r.clusters, claims: r.claims, schedules, renders } };

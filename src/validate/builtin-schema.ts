@@ -156,6 +156,15 @@ export function schemaFindings(m: Manifest): readonly SchemaFinding[] {
   return findings;
 }
 
+/**
+ * Takes the findings an earlier process's walk gave for this very parse (a kept parse of the same
+ * text, src/render/incremental/sources.ts): a restart need not walk every manifest of the fleet
+ * again. A manifest already walked keeps its own.
+ */
+export function rememberSchemaFindings(m: Manifest, findings: readonly SchemaFinding[]): void {
+  if (!findingsOf.has(m)) findingsOf.set(m, findings);
+}
+
 function samePath(a: FieldPath, b: FieldPath): boolean {
   return a.length === b.length && a.every((s, i) => s === b[i]);
 }

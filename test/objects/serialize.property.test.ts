@@ -4,8 +4,10 @@
 // targets, and the blob oids the reconciler compares, depend on it.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { parse } from 'yaml';
 import {
   fastStableYaml,
+  isPlainText,
   libraryYaml,
   sortKeysDeep,
   sortedKeys,
@@ -107,6 +109,63 @@ describe('toSortedJson', () => {
     expect(Object.keys(object)).toEqual(['kind', '__proto__']);
     expect(toSortedJson(object)).toBe('{\n  "kind": "ConfigMap"\n}');
     expect(toSortedJson(object)).toBe(reference(object));
+  });
+});
+
+describe('isPlainText', () => {
+  // Strings of its alphabet, and words YAML 1.1 reads as booleans or null, in every case, with neighbours.
+  const words = [
+    'y',
+    'n',
+    'yes',
+    'no',
+    'true',
+    'false',
+    'on',
+    'off',
+    'null',
+    'nulls',
+    'yess',
+    'of',
+    'o',
+    'tru',
+    'nan',
+    'inf',
+    'e0',
+    'e12',
+    'e1x',
+  ];
+  const cased = fc
+    .tuple(fc.constantFrom(...words), fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }))
+    .map(([w, up]) => [...w].map((c, i) => (up[i % up.length] ? c.toUpperCase() : c)).join(''));
+  const candidate = fc.oneof(fc.stringMatching(/^[A-Za-z][A-Za-z0-9._/-]{0,12}$/), cased, fc.string({ maxLength: 6 }));
+
+  it('holds only for strings the library writes bare as key, value and item and reads back as those very strings (property)', () => {
+    let plain = 0;
+    fc.assert(
+      fc.property(candidate, (s) => {
+        if (!isPlainText(s)) return;
+        plain++;
+        expect(libraryYaml({ v: s })).toBe(`v: ${s}\n`);
+        expect(libraryYaml({ [s]: null })).toBe(`${s}: null\n`);
+        expect(libraryYaml([s])).toBe(`- ${s}\n`);
+        expect(parse(`v: ${s}\n`, { version: '1.1' })).toEqual({ v: s });
+        expect(Object.keys(parse(`${s}: 0\n`, { version: '1.1' }) as object)).toEqual([s]);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(plain).toBeGreaterThan(1000);
+  });
+
+  it('does not hold for the words YAML 1.1 reads as booleans or null', () => {
+    for (const w of ['y', 'Y', 'yes', 'Yes', 'YES', 'n', 'N', 'no', 'No', 'NO', 'true', 'True', 'TRUE', 'false', 'False', 'FALSE']) {
+      expect(isPlainText(w), w).toBe(false);
+    }
+    const others = ['on', 'On', 'ON', 'off', 'Off', 'OFF', 'null', 'Null', 'NULL', 'e0', 'E12', 'E-0'];
+    for (const w of [...others, '', '~', '1', '.5', 'a b', 'a:b', 'a#b']) {
+      expect(isPlainText(w), w).toBe(false);
+    }
+    expect(['nginx', 'app.kubernetes.io/name', 'yes-please', 'ON_CALL', 'v1'].every(isPlainText)).toBe(true);
   });
 });
 

@@ -28,6 +28,14 @@ const edit = fc.oneof(
   fc.constant((t: string) => t.replace(/'/, '"')),
   fc.constant((t: string) => t.replace(/\|-?\n/, '>\n')),
   fc.constant((t: string) => t.replaceAll('\n', '\r\n')),
+  // Still YAML of the same value, not as toStableYaml lays it out: what the reader checks as it reads.
+  fc.constant((t: string) => t.replace(/^([^\n]*)\n([^\n]*)\n/, '$2\n$1\n')), // two lines swapped (keys out of order)
+  fc.constant((t: string) => t.replace(/: (\d+)\n/, ': $1.0\n')), // a number written otherwise
+  fc.constant((t: string) => t.replace(/: true\n/, ': yes\n')), // a YAML 1.1 boolean written otherwise
+  fc.constant((t: string) => t.replace(/: ([a-z][a-z0-9-]*)\n/, ": '$1'\n")), // quotes where none are needed
+  fc.constant((t: string) => t.replace(/^([a-z][\w-]*): ([^\n]+)\n/m, "'$1': $2\n")), // a key quoted
+  fc.constant((t: string) => t.replace(/\n( *)(?=\S)/g, '\n$1$1')), // every block indented twice as far
+  fc.constant((t: string) => t.replace(/:\n/, ': \n')), // a trailing space after a bare key
 );
 
 describe('readStableYaml', () => {
@@ -112,5 +120,26 @@ describe('readStableYaml', () => {
     ]) {
       expect(readStableYaml(text), text).toBeUndefined();
     }
+  });
+
+  it('leaves to the library a text of the same value in another layout than toStableYaml’s, each rule it checks', () => {
+    const texts: Record<string, string> = {
+      'keys out of order': 'b: 1\na: 2\n',
+      'a nested map four columns in': 'a:\n  b:\n      c: 1\n',
+      'a list four columns in': 'a:\n    - 1\n',
+      'a block scalar four columns in': 'a: |-\n    x\n    y\n',
+      'a list item’s block scalar four columns in': '- |-\n    x\n    y\n',
+      'a blank line of spaces in a block scalar': 'a: |-\n  x\n  \n  y\n',
+      'a number written otherwise': 'a: 1.0\n',
+      'a quoted key': "'a': 1\n",
+      'quotes where none are needed': "a: 'x'\n",
+      'a trailing space after a bare key': 'a: \n  b: 1\n',
+    };
+    for (const [what, text] of Object.entries(texts)) {
+      expect(toStableYaml(parse(text)), what).not.toBe(text);
+      expect(readStableYaml(text), what).toBeUndefined();
+    }
+    // The very layout is read.
+    expect(readStableYaml('a:\n  b: |-\n    x\n    y\nc:\n  - 1\n')).toEqual({ a: { b: 'x\ny' }, c: [1] });
   });
 });

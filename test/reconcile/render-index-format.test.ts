@@ -105,6 +105,9 @@ describe('the render index format', () => {
     Object.assign(withManifests[0]!.manifests[0]!, { extra: true });
     const { source, ...rest } = withManifests[1]!.manifests[0]!;
     withManifests[1]!.manifests[0] = { source, ...rest };
+    // A parse whose first manifest has schema findings (written per manifest; a parse with none as 0).
+    const findings = [{ code: 'SCHEMA_TYPE' as const, path: ['data', 0, 'k'], message: 'data[0].k must be a string' }];
+    withManifests[2]!.schema = withManifests[2]!.manifests.map((_, i) => (i === 0 ? findings : []));
     // An applied object whose path is not under its cluster's folder.
     const objects = [...stateObjects(applied)];
     const moved = new Map(
@@ -125,6 +128,7 @@ describe('the render index format', () => {
     const data = (await encodeRenderIndex(STATUS, applied, undefined, kept.parsed, seedsField(kept.seeds)))!;
     type Seeds = { renderer: { schedules: unknown[]; renders: unknown[] } };
     const seedsOf = (doc: Record<string, unknown>) => (doc.seeds as Seeds).renderer;
+    const withManifest = (doc: Record<string, unknown>) => (doc.parsed as unknown[][]).find((r) => (r[2] as unknown[]).length > 0)!;
     const cases: Array<[string, (doc: Record<string, unknown>) => void, RegExp]> = [
       ['a string past the table', (doc) => ((doc.objects as unknown[])[0] = (doc.strings as unknown[]).length), /malformed objects/],
       ['an object row cut short', (doc) => (doc.objects as unknown[]).pop(), /malformed objects/],
@@ -134,6 +138,15 @@ describe('the render index format', () => {
       ['a previous placement that is not one', (doc) => (doc.values as unknown[]).fill({ clusters: 'all' }), /malformed seeds/],
       ['a hash row past the objects', (doc) => seedsOf(doc).renders.splice(6, 1, [0, 10 ** 9]), /malformed seeds/],
       ['a parse without its text', (doc) => ((doc.parsed as unknown[][])[0]![1] = null), /malformed parsed files/],
+      ['schema findings for no manifest', (doc) => (withManifest(doc)[6] = []), /malformed parsed files/],
+      [
+        'a schema finding of another code',
+        (doc) => {
+          const row = withManifest(doc);
+          row[6] = (row[2] as unknown[]).map(() => [{ code: 'X', path: [], message: '' }]);
+        },
+        /malformed parsed files/,
+      ],
     ];
     expect(decodeRenderIndex(edited(data, () => {}))).toStrictEqual(expectedIndex(applied, kept.parsed, kept.seeds));
     for (const [name, edit, problem] of cases) {

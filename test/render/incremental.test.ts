@@ -247,4 +247,25 @@ describe('IncrementalRenderer started from kept parses (the render index)', () =
     const { stats: _stats, ...result } = got;
     expect(JSON.stringify(result)).toBe(JSON.stringify(renderFleet({ files: sourceFiles(files), revision: 'rev-1' })));
   });
+
+  it('a kept parse brings what the schema check found in its manifests: a new process reports it without walking them again', () => {
+    const files = fleetFiles(initialFleet());
+    files.set('bad.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bad, namespace: default}\ndata: {count: 1}\n');
+    const earlier = new IncrementalRenderer();
+    const first = earlier.update({ revision: 'rev-0', changes: changesBetween(new Map(), files) });
+    const typeError = first.diagnostics.find((d) => d.code === 'SCHEMA_TYPE' && d.file === 'bad.yaml');
+    expect(typeError?.message).toMatch(/data\.count must be a string/);
+    const kept = JSON.parse(JSON.stringify(earlier.parsedFiles())) as ReturnType<typeof earlier.parsedFiles>;
+    const bad = kept.find((r) => r.path === 'bad.yaml')!;
+    expect(bad.schema).toEqual([[expect.objectContaining({ code: 'SCHEMA_TYPE', path: ['data', 'count'] })]]);
+    // The kept finding is what the new process reports: it did not walk the manifest (the walk would say "must be a string").
+    bad.schema = [[{ ...bad.schema[0]![0]!, message: 'data.count as the earlier process found it' }]];
+    const got = new IncrementalRenderer(kept).update({ revision: 'rev-1', changes: changesBetween(new Map(), files) });
+    expect(got.stats.reparsedFiles).toBe(0);
+    const reported = got.diagnostics.filter((d) => d.code === 'SCHEMA_TYPE' && d.file === 'bad.yaml').map((d) => d.message);
+    expect(reported).toEqual([typeError!.message.replace(/data\.count must be .*/, 'data.count as the earlier process found it')]);
+    // Without kept parses, the walk.
+    const fresh = new IncrementalRenderer().update({ revision: 'rev-1', changes: changesBetween(new Map(), files) });
+    expect(fresh.diagnostics.find((d) => d.code === 'SCHEMA_TYPE' && d.file === 'bad.yaml')?.message).toBe(typeError!.message);
+  });
 });

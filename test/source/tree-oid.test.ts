@@ -40,6 +40,9 @@ describe('treeOidOfFiles', () => {
       'c1/d.x': 'x\n',
       'Z/upper': 'upper case sorts first\n',
       'é/ü.yaml': 'not ascii\n',
+      // UTF-16 puts the surrogate pair of 😀 before U+E000; UTF-8, as git compares, after it.
+      'w/\u{1F600}': 'outside the BMP\n',
+      'w/\ue000': 'private use\n',
     };
     const { dir } = await makeRepo(files);
     const root = await gitTree(dir, 'HEAD^{tree}');
@@ -47,6 +50,13 @@ describe('treeOidOfFiles', () => {
     // In any order of the pairs.
     expect(treeOidOfFiles(root.files)).toBe(root.oid);
     expect(treeOidOfFiles([...root.files].reverse())).toBe(root.oid);
+    // A folder met again after another one's files.
+    const [x, y, ...others] = root.files;
+    expect(treeOidOfFiles([...others, x!, y!])).toBe(root.oid);
+    // Names all ASCII (written a byte a character).
+    const ascii = root.files.filter(([p]) => !/[\u0080-\uffff]/.test(p));
+    const asciiRepo = await makeRepo(Object.fromEntries(Object.entries(files).filter(([p]) => !/[\u0080-\uffff]/.test(p))));
+    expect(treeOidOfFiles(ascii)).toBe((await gitTree(asciiRepo.dir, 'HEAD^{tree}')).oid);
     // A subtree, with paths relative to it (the status branch's manifests/).
     const sub = await gitTree(dir, 'HEAD:c1');
     expect(treeOidOfFiles(sub.files)).toBe(sub.oid);

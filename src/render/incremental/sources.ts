@@ -5,6 +5,7 @@ import { makeFieldLocator, parseFleetFiles, type BuildProblem, type SourceFile }
 import { apiGroup, clusterScopedKindOfCrd } from '../../objects/scope.js';
 import { DiagnosticSink, type Diagnostic, type FieldLocator } from '../../model/diagnostics.js';
 import type { Manifest } from '../../model/types.js';
+import { rememberSchemaFindings, schemaFindings, type SchemaFinding } from '../../validate/builtin-schema.js';
 
 /** One file of a new revision; `text: null` means the file was deleted. */
 export interface FileChange {
@@ -77,6 +78,11 @@ export interface ParsedFileRecord {
   diagnostics: Diagnostic[];
   scopes: string[];
   selfContained: boolean;
+  /**
+   * Per manifest, what the built-in schema check found in it (validate/builtin-schema.ts): a pure
+   * function of the manifest, kept so that a restart does not walk every manifest of the fleet again.
+   */
+  schema: ReadonlyArray<readonly SchemaFinding[]>;
 }
 
 /** Whether JSON.parse(JSON.stringify(value)) gives back `value` exactly: plain data, finite numbers (no -0), no undefined. */
@@ -153,6 +159,7 @@ export class SourceCache {
     this.seeds.delete(file.path);
     if (seed.text !== file.text || file.size !== undefined || file.problem !== undefined) return null;
     const { manifests, diagnostics, scopes, selfContained } = seed;
+    manifests.forEach((m, i) => rememberSchemaFindings(m, seed.schema[i]!));
     return { file, version, manifests, diagnostics, scopes: new Set(scopes), selfContained };
   }
 
@@ -166,7 +173,11 @@ export class SourceCache {
       let exact = this.exact.get(entry);
       if (exact === undefined) this.exact.set(entry, (exact = jsonExact({ manifests, diagnostics })));
       // path, text and scopes are strings and selfContained a boolean: JSON carries them exactly.
-      if (exact) out.push({ path: p, text: file.text, manifests, diagnostics, scopes: [...scopes], selfContained });
+      // Schema findings are plain strings and field paths (names and indexes): JSON carries them exactly.
+      if (exact) {
+        const schema = manifests.map(schemaFindings);
+        out.push({ path: p, text: file.text, manifests, diagnostics, scopes: [...scopes], selfContained, schema });
+      }
     }
     return out;
   }
