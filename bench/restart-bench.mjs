@@ -15,7 +15,8 @@
 // one-file commit pass (new process, with the index) between 1 and 2: the restart then follows a
 // steady pass, whose placements were scheduled with a previous result, as most restarts do.
 // FLOTILLA_BENCH_HEAP_MB=N runs every pass with V8's heap capped at N MiB (--max-old-space-size),
-// as the shipped Deployment runs it.
+// as the shipped Deployment runs it. Each pass starts after sync(1), with what the passes before it
+// wrote on disk (not in the kernel's write-back queue).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -61,6 +62,9 @@ function indexStamp(dir) {
 }
 
 function child(dir) {
+  // The previous pass's writes (71,000 files and packs at full scale) are flushed first: the kernel
+  // writing them back during the next process would be timed as that process's work.
+  spawnSync('sync', { stdio: 'ignore' });
   const before = indexStamp(dir);
   const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
   const r = spawnSync(process.execPath, [...heap, fileURLToPath(import.meta.url), '--child', dir], {
