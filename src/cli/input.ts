@@ -188,7 +188,7 @@ export async function readPrevious(
   if (!value) return undefined;
   let previous: Map<string, PreviousPlacement> | undefined;
   if (value === 'auto') {
-    const [{ statusBranchTip }, { parseStatus, STATUS_FILE }] = await Promise.all([
+    const [{ statusBranchTip }, { parseStatus, previousOfStatus, STATUS_FILE }] = await Promise.all([
       import('../state/branch.js'),
       import('../state/document.js'),
     ]);
@@ -196,7 +196,7 @@ export async function readPrevious(
     const text = tip ? await tip.objects.readTextAt(tip.commit, STATUS_FILE) : null;
     const status = text === null ? null : parseStatus(text);
     if (!status) return undefined;
-    previous = previousFromJson(JSON.stringify({ placements: status.placements }), `${tip!.ref}:${STATUS_FILE}`);
+    previous = previousOfStatus(status, `${tip!.ref}:${STATUS_FILE}`);
   } else {
     previous = previousFromJson(await readFile(value, 'utf8'), value);
   }

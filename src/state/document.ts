@@ -6,6 +6,8 @@ import { parse } from 'yaml';
 import { boundDiagnostics, MAX_DIAGNOSTICS, type Diagnostic } from '../model/diagnostics.js';
 import { toStableYaml, sortKeysDeep, toSortedJsonLine } from '../objects/serialize.js';
 import { readStableYaml } from '../objects/stable-yaml-read.js';
+import type { PreviousPlacement } from '../model/types.js';
+import { previousFromJson, previousFromPlacements } from '../render/contract.js';
 import type { DeletionCheck, DeletionRecord } from './deletion-guard.js';
 
 export const STATUS_API_VERSION = 'flotilla.dev/v1alpha1';
@@ -279,6 +281,17 @@ const jsonPlacements = new WeakSet<object>();
  */
 export function placementsAreJson(s: ReconcileStatus): boolean {
   return jsonPlacements.has(s.placements);
+}
+
+/**
+ * The previous result a status's placements stand for, as `--previous` reads a render document
+ * (previousFromJson): JSON placement lines taken as parsed, a status read as YAML first made JSON
+ * (a YAML date becomes its text). The restore and `--previous auto` both read it so.
+ */
+export function previousOfStatus(s: ReconcileStatus, file: string): Map<string, PreviousPlacement> {
+  return placementsAreJson(s)
+    ? previousFromPlacements(s.placements, file)
+    : previousFromJson(JSON.stringify({ placements: s.placements }), file);
 }
 
 /** Reads status.yaml; tolerant of missing fields (older or hand-edited files), strict about the kind. */

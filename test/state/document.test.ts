@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   parseStatus,
   placementsAreJson,
+  previousOfStatus,
   sameStatus,
   serializeStatus,
   statusCommitMessage,
@@ -14,6 +15,7 @@ import {
 } from '../../src/state/document.js';
 import { statusReadme } from '../../src/state/readme.js';
 import { ObjectStore } from '../../src/source/objects.js';
+import { previousFromJson } from '../../src/render/contract.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
@@ -120,6 +122,18 @@ describe('status.yaml', () => {
     expect(read.clusters).toEqual({ east: { reachable: true } });
     expect(read.placements).toEqual(placements);
     expect(placementsAreJson(read)).toBe(true);
+  });
+
+  it('previousOfStatus gives what previousFromJson reads of the placements, from JSON lines and from YAML alike', () => {
+    const p = status().placements[0]!;
+    const placements = Array.from({ length: 600 }, (_, i) => ({ ...p, resource: { ...(p.resource as object), name: `web-${i}` } }));
+    for (const text of [serializeStatus(status({ placements })), serializeStatus(status())]) {
+      const read = parseStatus(text)!;
+      expect(previousOfStatus(read, 'status.yaml')).toEqual(
+        previousFromJson(JSON.stringify({ placements: read.placements }), 'status.yaml'),
+      );
+      expect(previousOfStatus(read, 'status.yaml').size).toBe(read.placements.length);
+    }
   });
 
   it('placements that share cluster lists and policies are written as when each had its own copy (the memo is by identity)', () => {

@@ -3,9 +3,8 @@
 // Then whether the head needs a pass at all: without live clusters, a head already settled with
 // nothing pending is skipped; with a live fleet every poll runs (drift, failover).
 import { FlotillaError } from '../../model/diagnostics.js';
-import { previousFromJson, previousFromPlacements } from '../../render/contract.js';
 import { readAppliedState, readStatusAt } from '../../state/branch.js';
-import { placementsAreJson } from '../../state/document.js';
+import { previousOfStatus } from '../../state/document.js';
 import { stateFromObjects, stateSize } from '../../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
@@ -49,10 +48,7 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
     ctx.live?.restore(s?.failover);
     lastGoodRevision = s?.lastGoodRevision ?? null;
     if (s && (s.lastGoodRevision || s.placements.length > 0)) {
-      // JSON lines are JSON data already; a status read as YAML is first made JSON (a YAML date becomes its text).
-      const previous = placementsAreJson(s)
-        ? previousFromPlacements(s.placements, 'status.yaml')
-        : previousFromJson(JSON.stringify({ placements: s.placements }), 'status.yaml');
+      const previous = previousOfStatus(s, 'status.yaml');
       // The placements are the last good revision's only when its pass applied everywhere; otherwise of one applied in part.
       const revision = s.phase === 'Synced' || s.phase === 'Progressing' ? s.lastGoodRevision : null;
       desired = { revision, placements: s.placements, previous };
