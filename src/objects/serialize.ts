@@ -205,6 +205,25 @@ function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
+/** What scalarJson gives for an object or an array, which each writer lays out its own way. */
+const COMPOSITE = Symbol('composite');
+
+/** JSON.stringify of a value that is not an object or array (undefined: JSON leaves it out); COMPOSITE for one that is. */
+function scalarJson(value: unknown): string | undefined | typeof COMPOSITE {
+  switch (typeof value) {
+    case 'string':
+      return quote(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      return value === null ? 'null' : COMPOSITE;
+    default:
+      return JSON.stringify(value) as string | undefined; // undefined, a function or a symbol: left out; a bigint throws
+  }
+}
+
 /** Writes one value at a depth; undefined for what JSON leaves out (undefined, a function, a symbol). */
 export type SortedJsonWriter = (value: unknown, depth?: number) => string | undefined;
 
@@ -220,19 +239,8 @@ export function sortedJsonWriter(): SortedJsonWriter {
   const next: string[] = [];
   const close: string[] = [];
   const write = (value: unknown, depth: number): string | undefined => {
-    switch (typeof value) {
-      case 'string':
-        return quote(value);
-      case 'number':
-        return Number.isFinite(value) ? String(value) : 'null';
-      case 'boolean':
-        return value ? 'true' : 'false';
-      case 'object':
-        break;
-      default:
-        return JSON.stringify(value) as string | undefined; // undefined, a function or a symbol: left out; a bigint throws
-    }
-    if (value === null) return 'null';
+    const scalar = scalarJson(value);
+    if (scalar !== COMPOSITE) return scalar;
     if (open[depth] === undefined) {
       open[depth] = `\n${'  '.repeat(depth + 1)}`;
       next[depth] = `,${open[depth]}`;
@@ -246,7 +254,7 @@ export function sortedJsonWriter(): SortedJsonWriter {
     }
     // Like the copy sortKeysDeep made, only own enumerable keys count and no toJSON is called (a Date is {}).
     let text = '';
-    for (const key of sortedKeys(value)) {
+    for (const key of sortedKeys(value as object)) {
       // The sorted copy assigned every key, and assigning __proto__ sets a prototype: the member was never written.
       if (key === '__proto__') continue;
       const member = write((value as Record<string, unknown>)[key], depth + 1);
@@ -272,20 +280,9 @@ export function toSortedJson(value: unknown, depth = 0): string | undefined {
  * policies the renderer shares between resources — ~150 lists for 10,000 placements).
  */
 export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>): string | undefined {
-  switch (typeof value) {
-    case 'string':
-      return quote(value);
-    case 'number':
-      return Number.isFinite(value) ? String(value) : 'null';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'object':
-      break;
-    default:
-      return JSON.stringify(value) as string | undefined; // undefined, a function or a symbol: left out; a bigint throws
-  }
-  if (value === null) return 'null';
-  let text = memo?.get(value);
+  const scalar = scalarJson(value);
+  if (scalar !== COMPOSITE) return scalar;
+  let text = memo?.get(value as object);
   if (text !== undefined) return text;
   if (Array.isArray(value)) {
     text = '[';
@@ -294,7 +291,7 @@ export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>)
     text += ']';
   } else {
     text = '';
-    for (const key of sortedKeys(value)) {
+    for (const key of sortedKeys(value as object)) {
       // The sorted copy assigned every key, and assigning __proto__ sets a prototype: the member was never written.
       if (key === '__proto__') continue;
       // The sorted copy keeps an own toJSON, which JSON.stringify then calls: left to them.
@@ -305,6 +302,6 @@ export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>)
     }
     text = text === '' ? '{}' : `${text}}`;
   }
-  memo?.set(value, text);
+  memo?.set(value as object, text);
   return text;
 }
