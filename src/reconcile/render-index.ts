@@ -292,7 +292,7 @@ function appliedObjects(flat: unknown, tables: ReadTables): AppliedObject[] | nu
   if (!Array.isArray(flat) || flat.length % OBJECT_FIELDS !== 0) return null;
   const out: AppliedObject[] = [];
   for (let i = 0; i < flat.length; i += OBJECT_FIELDS) {
-    // Fields read one by one: 71,000 rows at fleet scale, and an array per row was a third of this loop.
+    // Fields read one by one, without an array of indexes and one of fields per row (71,000 rows at fleet scale).
     const cluster = stringAt(tables, flat[i]);
     const apiVersion = stringAt(tables, flat[i + 5]);
     const kind = stringAt(tables, flat[i + 6]);

@@ -139,17 +139,7 @@ function templateOf(byFile: ReadonlyMap<string, Manifest[]>, file: string, objec
  */
 interface JudgedRule {
   scope: EffectiveScope;
-  /** By apiVersion, kind, then namespace: nested, so judging an object builds no key. */
-  verdicts: Map<string, Map<string, Map<string, string | null>>>;
-}
-
-/** The verdict map of an object type in `rule`, made when missing. */
-function verdictsOf(rule: JudgedRule, apiVersion: string, kind: string): Map<string, string | null> {
-  let byKind = rule.verdicts.get(apiVersion);
-  if (byKind === undefined) rule.verdicts.set(apiVersion, (byKind = new Map()));
-  let byNamespace = byKind.get(kind);
-  if (byNamespace === undefined) byKind.set(kind, (byNamespace = new Map()));
-  return byNamespace;
+  verdicts: Map<string, string | null>;
 }
 
 /**
@@ -182,22 +172,14 @@ export class ScopeJudge {
     const file = sourceFile(object);
     if (file === null) return false;
     const rule = this.ruleOf(file);
-    // Read as refOfObject reads them, without making a ref: this runs once per rendered object.
-    const kind = String(object.kind ?? '');
+    const ref = refOfObject(object);
     // Only a Namespace (its name) and a binding (its roleRef) are judged by more than apiVersion, kind and namespace.
-    const byType = kind !== 'Namespace' && kind !== 'ClusterRoleBinding' && kind !== 'RoleBinding';
-    let verdicts: Map<string, string | null> | undefined;
-    let namespace = '';
-    let why: string | null | undefined;
-    if (byType) {
-      const ns = (object.metadata as { namespace?: unknown } | undefined)?.namespace;
-      namespace = typeof ns === 'string' ? ns : '';
-      verdicts = verdictsOf(rule, String(object.apiVersion ?? ''), kind);
-      why = verdicts.get(namespace);
-    }
+    const byType = ref.kind !== 'Namespace' && ref.kind !== 'ClusterRoleBinding' && ref.kind !== 'RoleBinding';
+    const type = byType ? `${ref.apiVersion}\u0000${ref.kind}\u0000${ref.namespace}` : '';
+    let why = byType ? rule.verdicts.get(type) : undefined;
     if (why === undefined) {
       why = scopeRefusal(rule.scope, object, isClusterScopedObject(object, this.custom));
-      verdicts?.set(namespace, why);
+      if (byType) rule.verdicts.set(type, why);
     }
     if (why === null) return false;
     const template = templateOf(this.byFile, file, object);
