@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { parseConfig, type LoadedConfig } from '../../src/config/load.js';
 import { createLogger, type Logger } from '../../src/log/logger.js';
 import type { Clock } from '../../src/reconcile/reconciler.js';
@@ -150,4 +151,16 @@ export async function copyWithoutIndex(base: string): Promise<string> {
 export function indexFileText(body: string): string {
   const sha256 = createHash('sha256').update(body).digest('hex');
   return `${JSON.stringify({ format: 'flotilla.dev/render-index', version: RENDER_INDEX_VERSION, sha256 })}\n${body}`;
+}
+
+/** The render index file of a fleet folder as text: its header line and its document (JSON). */
+export async function readIndexFile(base: string): Promise<{ header: string; body: string }> {
+  const text = gunzipSync(await fs.readFile(indexPath(base))).toString('utf8');
+  const nl = text.indexOf('\n');
+  return { header: text.slice(0, nl), body: text.slice(nl + 1) };
+}
+
+/** Replaces a fleet folder's render index with `body` under a valid header (indexFileText). */
+export async function writeIndexBody(base: string, body: string): Promise<void> {
+  await fs.writeFile(indexPath(base), gzipSync(indexFileText(body)));
 }

@@ -29,9 +29,11 @@ import {
   fakeClock,
   indexFileText,
   indexPath,
+  readIndexFile,
   readTree,
   reconcilerFor,
   versionedConfigMap,
+  writeIndexBody,
 } from './harness.js';
 
 afterAll(cleanupRepos);
@@ -203,13 +205,11 @@ describe('render index', () => {
     const base = await steadyFleet();
     await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v2') }, 'change');
     expect((await pass(base)).fromIndex).toBe(true); // it leaves the index a status commit behind
-    const [plain, body] = gunzipSync(await fs.readFile(indexPath(base)))
-      .toString('utf8')
-      .split('\n') as [string, string];
-    expect(plain).toContain('"sha256"');
+    const { header, body } = await readIndexFile(base);
+    expect(header).toContain('"sha256"');
     const lost = body.replace(/"manifestsTree":"[0-9a-f]{40}"/, `"manifestsTree":"${'1'.repeat(40)}"`);
     expect(lost).not.toBe(body);
-    await fs.writeFile(indexPath(base), gzipSync(indexFileText(lost)));
+    await writeIndexBody(base, lost);
     await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'another');
     const reference = await copyOf(base);
     await fs.rm(indexPath(reference));

@@ -5,7 +5,6 @@
 // wrote (a deploy), only the applied state is used.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PackReader } from '../../src/source/pack-reader.js';
 import { cleanupRepos, commitFiles, git, makeTempDir } from '../helpers/git.js';
@@ -17,11 +16,11 @@ import {
   copyWithoutIndex,
   countingFs,
   fakeClock,
-  indexFileText,
-  indexPath,
+  readIndexFile,
   readTree,
   reconcilerFor,
   versionedConfigMap,
+  writeIndexBody,
 } from './harness.js';
 
 afterAll(cleanupRepos);
@@ -84,12 +83,9 @@ describe('render index seeds', () => {
 
   /** Rewrites the index at `base` as another writer would: `edit` changes its document; the checksum holds. */
   async function rewriteIndex(base: string, edit: (doc: { seeds: { flotilla: string }; contentHashes: number }) => void) {
-    const body = gunzipSync(await fs.readFile(indexPath(base)))
-      .toString('utf8')
-      .split('\n', 2)[1]!;
-    const doc = JSON.parse(body) as { seeds: { flotilla: string }; contentHashes: number };
+    const doc = JSON.parse((await readIndexFile(base)).body) as { seeds: { flotilla: string }; contentHashes: number };
     edit(doc);
-    await fs.writeFile(indexPath(base), gzipSync(indexFileText(JSON.stringify(doc))));
+    await writeIndexBody(base, JSON.stringify(doc));
   }
 
   it('another version’s index (a deploy): its applied state is used, not its parses and seeds; same result as without it', async () => {
@@ -109,13 +105,7 @@ describe('render index seeds', () => {
     expect(a.outcome.counts).toEqual(b.outcome.counts);
     expect(await result(base)).toEqual(await result(without));
     // This version wrote its own index after the pass.
-    const written = JSON.parse(
-      gunzipSync(await fs.readFile(indexPath(base)))
-        .toString('utf8')
-        .split('\n', 2)[1]!,
-    ) as {
-      seeds: { flotilla: string };
-    };
+    const written = JSON.parse((await readIndexFile(base)).body) as { seeds: { flotilla: string } };
     expect(written.seeds.flotilla).not.toBe('0.0.0-other');
   });
 
@@ -125,13 +115,7 @@ describe('render index seeds', () => {
     const a = await pass(base, 3);
     expect(a.fromIndex).toBe(true);
     expect(a.writes).toEqual([]);
-    const written = JSON.parse(
-      gunzipSync(await fs.readFile(indexPath(base)))
-        .toString('utf8')
-        .split('\n', 2)[1]!,
-    ) as {
-      seeds: { flotilla: string };
-    };
+    const written = JSON.parse((await readIndexFile(base)).body) as { seeds: { flotilla: string } };
     expect(written.seeds.flotilla).toBe(flotillaBuild());
     // The next restart reuses this build's seeds: nothing parsed or scheduled again.
     expect((await pass(base, 4)).outcome.renderStats).toMatchObject({ reparsedFiles: 0, rescheduled: 0 });
