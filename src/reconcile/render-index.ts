@@ -9,10 +9,12 @@
 // It is a cache, never the source of truth: it is trusted only when its format version and
 // checksum hold, it names the status branch and the exact status commit the reconciler restores
 // from, and its files are exactly the manifests/ tree of that commit: git's tree oid of its (path,
-// blob oid) rows, computed in memory, is that tree's oid (no listing of the tree).
+// blob oid) rows, computed in memory, is that tree's oid (no listing of the tree). That proof is made
+// when the index is written (encodeRenderIndex refuses rows that are not the tree it names), so a
+// restart from an index written for its very commit trusts the checksum instead of making it again.
 // An index written for an earlier commit of the branch (a crash, a `reconcile --once`, a write left
 // for later: INDEX_WRITE_INTERVAL_MS) is rolled forward by reading only the files of manifests/ that
-// differ between the two trees, then checked the same way. Anything else (missing, corrupt, another
+// differ between the two trees, then its rows are proven against the tip's tree on load. Anything else (missing, corrupt, another
 // branch's, not rollable) is ignored, the state is read from the status branch as before, and the
 // next pass writes a fresh index. It is written, after a pass, only when the applied state in memory
 // is the one the status branch's tip records (a target that failed leaves the two apart), to a
@@ -31,6 +33,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
+import { FlotillaError } from '../model/diagnostics.js';
 import { isMap } from '../objects/json.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { ParsedFileRecord } from '../render/incremental/sources.js';
@@ -55,7 +58,7 @@ import { flotillaBuild } from './build-identity.js';
 import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
-export const RENDER_INDEX_VERSION = 6;
+export const RENDER_INDEX_VERSION = 7;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
@@ -183,6 +186,9 @@ export async function encodeRenderIndex(
   parsed: readonly ParsedFileRecord[] = [],
   seeds: SeedsField = seedsField(null),
 ): Promise<Buffer | null> {
+  // The proof a restart relies on (indexMismatch): rows that are not the tree the index names are never written.
+  const mismatch = filesMismatch(stateObjects(state), index.manifestsTree);
+  if (mismatch !== null) throw new FlotillaError('INTERNAL', `render index not written, the applied state does not hold: ${mismatch}`);
   const hash = createHash('sha256');
   const out: Buffer[] = [];
   let batch: string[] = [];
@@ -314,26 +320,38 @@ function appliedObjects(flat: unknown, tables: ReadTables): AppliedObject[] | nu
 }
 
 /**
- * Why `index` may not stand for the status branch at `statusCommit` (null: it may): another branch
- * or commit, an object twice, or files that are not exactly those of the commit's manifests/ tree.
- * The last is proven without reading the tree: git's tree oid of the index's own (path, blob oid)
- * rows, computed in memory, must be the commit's manifests/ tree oid (no manifests/: no objects).
+ * Why `index` may not stand for the status branch at `statusCommit` (null: it may): another branch,
+ * commit or manifests/ tree. An index rolled forward (`proven` false) must also have exactly the
+ * files of that tree (filesMismatch); one read as written was proven so by encodeRenderIndex, and
+ * its checksum holds.
  */
 export function indexMismatch(
   index: RenderIndex,
   expected: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
+  proven: boolean,
 ): string | null {
   if (index.statusBranch !== expected.statusBranch) return `written for branch ${index.statusBranch}`;
   if (index.statusCommit !== expected.statusCommit) return `written for status commit ${index.statusCommit}`;
   if (index.manifestsTree !== expected.manifestsTree) return 'written for another manifests/ tree';
+  return proven ? null : filesMismatch(index.objects, expected.manifestsTree);
+}
+
+/**
+ * Why `objects` are not exactly the files of the manifests/ tree `manifestsTree` (null: they are):
+ * an object twice, objects where there is no manifests/, or other files. The last is proven without
+ * reading the tree: git's tree oid of their (path, blob oid) rows, computed in memory, must be it.
+ */
+export function filesMismatch(objects: Iterable<AppliedObject>, manifestsTree: string | null): string | null {
   const ids = new Set<string>();
-  for (const o of index.objects) {
+  const files: Array<readonly [string, string]> = [];
+  for (const o of objects) {
     if (ids.has(o.id)) return `${o.id} twice`;
     ids.add(o.id);
+    files.push([o.path, o.oid]);
   }
-  if (expected.manifestsTree === null) return index.objects.length === 0 ? null : `${index.objects.length} objects, there is no manifests/`;
-  const tree = treeOidOfFiles(index.objects.map((o) => [o.path, o.oid] as const));
-  return tree === expected.manifestsTree ? null : 'its files are not those of the manifests/ tree';
+  if (manifestsTree === null) return files.length === 0 ? null : `${files.length} objects, there is no manifests/`;
+  const tree = treeOidOfFiles(files);
+  return tree === manifestsTree ? null : 'its files are not those of the manifests/ tree';
 }
 
 /** The index as a file (written to a temporary name, then renamed: a crash never leaves half an index). */
@@ -448,7 +466,9 @@ export async function loadRenderIndex(
   const decoded = decodeRenderIndex(data);
   const index = 'problem' in decoded ? decoded : await rolledForward(ctx, decoded, expected);
   const problem =
-    'problem' in index ? `corrupt: ${index.problem}` : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch });
+    'problem' in index
+      ? `corrupt: ${index.problem}`
+      : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch }, index.proven);
   if (problem !== null || 'problem' in index) {
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;
@@ -467,22 +487,24 @@ export async function loadRenderIndex(
 
 /**
  * The index taken to the expected status commit when it was written for another commit of the same
- * branch; as it is (lag 0) when it was written for that very commit, or when it cannot be rolled
- * forward (indexMismatch then says why it is not used).
+ * branch (`proven` false: its rows are not the ones encodeRenderIndex proved); as it is (lag 0) when
+ * it was written for that very commit, or when it cannot be rolled forward (indexMismatch then says
+ * why it is not used).
  */
 async function rolledForward(
   ctx: ReconcilerContext,
   index: RenderIndex,
   expected: { statusCommit: string; manifestsTree: string | null },
-): Promise<RenderIndex & { lag: number }> {
-  if (index.statusBranch !== ctx.config.status.branch || index.statusCommit === expected.statusCommit) return { ...index, lag: 0 };
+): Promise<RenderIndex & { lag: number; proven: boolean }> {
+  const asWritten = { ...index, lag: 0, proven: true };
+  if (index.statusBranch !== ctx.config.status.branch || index.statusCommit === expected.statusCommit) return asWritten;
   try {
     const rolled = await rollAppliedForward(ctx.git.objects, index.objects, index.manifestsTree, expected.manifestsTree);
-    if (rolled === null) return { ...index, lag: 0 };
+    if (rolled === null) return asWritten;
     ctx.log.info({ from: index.statusCommit, files: rolled.changedFiles }, 'render index rolled forward to the status branch tip');
-    return { ...index, ...expected, objects: rolled.objects, lag: rolled.changedFiles };
+    return { ...index, ...expected, objects: rolled.objects, lag: rolled.changedFiles, proven: false };
   } catch (e) {
     ctx.log.info({ err: summarize(e) }, 'cannot roll the render index forward');
-    return { ...index, lag: 0 };
+    return asWritten;
   }
 }

@@ -11,6 +11,8 @@ import { startReconciler } from '../../src/reconcile/start.js';
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { INVENTORY_FILE, INVENTORY_JOURNAL } from '../../src/targets/directory.js';
 import { RENDER_INDEX_VERSION, renderIndexFile } from '../../src/reconcile/render-index.js';
+import { treeOidOfFiles } from '../../src/source/tree-oid.js';
+import { stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
 import { makeRepo, makeTempDir } from '../helpers/git.js';
 
@@ -163,4 +165,10 @@ export async function readIndexFile(base: string): Promise<{ header: string; bod
 /** Replaces a fleet folder's render index with `body` under a valid header (indexFileText). */
 export async function writeIndexBody(base: string, body: string): Promise<void> {
   await fs.writeFile(indexPath(base), gzipSync(indexFileText(body)));
+}
+
+/** The manifests/ tree an index over `state` names (null: no objects): encodeRenderIndex writes an index only for its very files. */
+export function manifestsTreeOf(state: AppliedState): string | null {
+  const files = [...stateObjects(state)].map((o) => [o.path, o.oid] as const);
+  return files.length === 0 ? null : treeOidOfFiles(files);
 }

@@ -17,8 +17,11 @@ import { seedsField } from '../../src/reconcile/render-seeds.js';
 import { appliedHash, contentHash, diffDesired, stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { fleetEdit } from '../render/incremental-edits.js';
 import { applyEdit, changesBetween, fleetFiles, initialFleet, type FleetEdit } from '../render/incremental-fleet.js';
+import { manifestsTreeOf } from './harness.js';
 
-const STATUS = { statusBranch: 'flotilla-status', statusCommit: 'c'.repeat(40), manifestsTree: 't'.repeat(40) };
+const STATUS = { statusBranch: 'flotilla-status', statusCommit: 'c'.repeat(40) };
+/** The index's status commit, with the manifests/ tree of `applied`'s files (the only tree encodeRenderIndex writes it for). */
+const statusOf = (applied: AppliedState) => ({ ...STATUS, manifestsTree: manifestsTreeOf(applied) });
 
 function previousOf(r: RenderResult): Map<string, PreviousPlacement> {
   return new Map(r.placements.map((p) => [versionedKey(p.resource), previousOfPlacement(p, r.revision)]));
@@ -49,13 +52,13 @@ async function roundTrip(
   parsed: ParsedFileRecord[],
   seeds: RendererSeeds | null,
 ): Promise<RenderIndex | { problem: string }> {
-  return decodeRenderIndex((await encodeRenderIndex(STATUS, applied, undefined, parsed, seedsField(seeds)))!);
+  return decodeRenderIndex((await encodeRenderIndex(statusOf(applied), applied, undefined, parsed, seedsField(seeds)))!);
 }
 
 /** The index a decode should give: applied objects unread, standing for their hash. */
 function expectedIndex(applied: AppliedState, parsed: ParsedFileRecord[], seeds: RendererSeeds | null): RenderIndex {
   const objects = [...stateObjects(applied)].map((o) => ({ ...o, object: null, hash: appliedHash(o) }));
-  return { ...STATUS, objects, parsed, seeds };
+  return { ...statusOf(applied), objects, parsed, seeds };
 }
 
 /** The document of an index file, edited by `edit`, as a file again (checksum recomputed: only the shape can refuse it). */
@@ -125,7 +128,7 @@ describe('the render index format', () => {
 
   it('a document whose rows name strings, values or objects it does not have is refused with a reason', async () => {
     const { applied, kept } = renderedFleet([{ edits: [], withPrevious: true }]);
-    const data = (await encodeRenderIndex(STATUS, applied, undefined, kept.parsed, seedsField(kept.seeds)))!;
+    const data = (await encodeRenderIndex(statusOf(applied), applied, undefined, kept.parsed, seedsField(kept.seeds)))!;
     type Seeds = { renderer: { schedules: unknown[]; renders: unknown[] } };
     const seedsOf = (doc: Record<string, unknown>) => (doc.seeds as Seeds).renderer;
     const withManifest = (doc: Record<string, unknown>) => (doc.parsed as unknown[][]).find((r) => (r[2] as unknown[]).length > 0)!;

@@ -13,6 +13,7 @@ import {
   encodeRenderIndex,
   INDEX_LAG_LIMIT,
   INDEX_WRITE_INTERVAL_MS,
+  filesMismatch,
   indexMismatch,
   RENDER_INDEX_VERSION,
   type RenderIndex,
@@ -221,6 +222,25 @@ describe('render index', () => {
     expect(await result(base)).toEqual(await result(reference));
   });
 
+  it("an index rolled forward is proven again: rows that are not the tip's manifests/ tree are not used", async () => {
+    const base = await steadyFleet();
+    await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v2') }, 'change');
+    expect((await pass(base)).fromIndex).toBe(true); // it leaves the index a status commit behind
+    // cm-0's blob oid, which the roll forward (cm-1's files) does not read again, made another one; checksum recomputed.
+    const index = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
+    const oid = index.objects.find((o) => o.path.includes('configmap-cm-0'))!.oid;
+    const { body } = await readIndexFile(base);
+    await writeIndexBody(base, body.split(`"${oid}"`).join(`"${'0'.repeat(40)}"`));
+    await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'another');
+    const reference = await copyWithoutIndex(base);
+    await pass(reference);
+    const a = await pass(base);
+    expect(a.rolled).not.toBeNull();
+    expect(a.fromIndex).toBe(false);
+    expect(a.problem).toBe('its files are not those of the manifests/ tree');
+    expect(await result(base)).toEqual(await result(reference));
+  });
+
   it('a long-running reconciler writes the index every few minutes or changes behind, and stopping writes the last one', async () => {
     const base = await steadyFleet();
     const repo = path.join(base, 'repo');
@@ -291,8 +311,6 @@ describe('render index', () => {
       'future version': gzipSync(`${plain!.replace(`"version":${RENDER_INDEX_VERSION}`, '"version":99')}\n${body}`),
       // A kept parse naming a string the index does not have: the checksum holds (recomputed), the record does not.
       'foreign parse': gzipSync(indexFileText(foreign)),
-      // One object's blob oid changed, the checksum recomputed: its rows are not the manifests/ tree.
-      'another blob': gzipSync(indexFileText(body.replace(/("objects":\[\d+,(?:\d+|"[^"]*"),")[0-9a-f]{40}/, '$1' + '0'.repeat(40)))),
       'another fleet': await fs.readFile(indexPath(other)),
     };
     for (const [name, data] of Object.entries(cases)) {
@@ -328,7 +346,7 @@ describe('render index', () => {
     expect(await result(base)).toEqual(await result(without));
   });
 
-  it('the index refuses entries that are not the files of the manifests/ tree, and is not written past its size bound', async () => {
+  it('an index is written only for rows that are the files of the manifests/ tree it names, and not past its size bound', async () => {
     const objects = [
       {
         id: 'x',
@@ -343,16 +361,28 @@ describe('render index', () => {
     const state = stateFromObjects(objects);
     const tree = treeOidOfFiles([[objects[0]!.path, objects[0]!.oid]])!;
     const expected = { statusBranch: 's', statusCommit: 'c', manifestsTree: tree };
-    const indexOf = async (manifestsTree: string | null, objectsOf = state) =>
-      decodeRenderIndex((await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf))!) as RenderIndex;
-    expect(indexMismatch(await indexOf(tree), expected)).toBeNull();
-    // The index names the tree, but its rows are another file's: the tree computed from them is not that tree.
+    const encode = (manifestsTree: string | null, objectsOf = state, maxBytes?: number) =>
+      encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf, maxBytes);
+    const index = decodeRenderIndex((await encode(tree))!) as RenderIndex;
+    // As written, it was proven at the write: the load checks only what it names.
+    expect(indexMismatch(index, expected, true)).toBeNull();
+    // Rows that are another file's, or none, are never written for the tree: the tree computed from them is not it.
     const otherFile = stateFromObjects([{ ...objects[0]!, oid: 'b'.repeat(40) }]);
-    expect(indexMismatch(await indexOf(tree, otherFile), expected)).toMatch(/not those of the manifests/);
-    expect(indexMismatch(await indexOf(tree, stateFromObjects([])), expected)).toMatch(/not those of the manifests/);
-    expect(indexMismatch(await indexOf(null), { ...expected, manifestsTree: null })).toMatch(/1 objects, there is no manifests/);
-    expect(indexMismatch(await indexOf(tree), { ...expected, manifestsTree: 'e'.repeat(40) })).toMatch(/another manifests/);
-    expect(indexMismatch(await indexOf(tree), { ...expected, statusBranch: 'other' })).toMatch(/branch s/);
-    expect(await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: 't' }, state, 100)).toBeNull();
+    await expect(encode(tree, otherFile)).rejects.toThrow(/render index not written.*not those of the manifests/);
+    await expect(encode(tree, stateFromObjects([]))).rejects.toThrow(/not those of the manifests/);
+    await expect(encode(null)).rejects.toThrow(/1 objects, there is no manifests/);
+    // Rolled forward, its rows are not the ones the write proved: the load proves them again.
+    expect(indexMismatch({ ...index, objects: [{ ...index.objects[0]!, oid: 'b'.repeat(40) }] }, expected, false)).toMatch(
+      /not those of the manifests/,
+    );
+    expect(indexMismatch({ ...index, objects: [...index.objects, index.objects[0]!] }, expected, false)).toMatch(
+      /ConfigMap\|default\|a twice$/,
+    );
+    expect(indexMismatch(index, expected, false)).toBeNull();
+    expect(filesMismatch([], null)).toBeNull();
+    expect(indexMismatch(index, { ...expected, manifestsTree: 'e'.repeat(40) }, true)).toMatch(/another manifests/);
+    expect(indexMismatch(index, { ...expected, statusBranch: 'other' }, true)).toMatch(/branch s/);
+    expect(indexMismatch(index, { ...expected, statusCommit: 'd' }, true)).toMatch(/status commit c/);
+    expect(await encode(tree, state, 100)).toBeNull();
   });
 });

@@ -25,6 +25,7 @@ import {
 } from '../../src/state/change-set.js';
 import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFiles, type FleetEdit } from './incremental-fleet.js';
 import { fleetEdit, revisionWideEdit } from './incremental-edits.js';
+import { manifestsTreeOf } from '../reconcile/harness.js';
 
 /** A commit: zero to three edits (none: the same files at a new revision), and whether the last placements are passed as `previous`. */
 const commit = fc.record({ edits: fc.array(fleetEdit, { minLength: 0, maxLength: 3 }), withPrevious: fc.boolean() });
@@ -54,7 +55,7 @@ function diffJson(d: DesiredDiff): string {
 
 /** The applied state through the index (hash only, as a restart restores it), objects read back from `written` when a diff needs them. */
 async function restoredState(written: AppliedState): Promise<AppliedState> {
-  const data = (await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: null }, written))!;
+  const data = (await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: manifestsTreeOf(written) }, written))!;
   const decoded = decodeRenderIndex(data);
   if ('problem' in decoded) throw new Error(decoded.problem);
   return stateFromObjects(decoded.objects);
