@@ -59,6 +59,12 @@ import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from '.
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
 export const RENDER_INDEX_VERSION = 7;
+/**
+ * The format before the files proof moved to the write: the same document, so the first start of
+ * this version after an upgrade still uses the older one's applied state (as any other build's),
+ * proving its rows on load as that format did.
+ */
+const UNPROVEN_VERSION = 6;
 const FORMAT = 'flotilla.dev/render-index';
 /** Largest index written, uncompressed (about 2.5 million objects); a larger one is not written. */
 export const MAX_INDEX_BYTES = 512 * 2 ** 20;
@@ -82,6 +88,8 @@ export interface RenderIndex {
   seeds: RendererSeeds | null;
   /** The other flotilla build that wrote the index, when one did: its parses and seeds were left out. */
   writtenBy?: string;
+  /** Set when the index is of UNPROVEN_VERSION: its rows were not proven to be its tree when written. */
+  unproven?: true;
 }
 
 /**
@@ -236,7 +244,7 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   };
   try {
     header = JSON.parse(raw.toString('utf8', 0, nl < 0 ? raw.length : nl)) as typeof header;
-    if (header.format !== FORMAT || header.version !== RENDER_INDEX_VERSION)
+    if (header.format !== FORMAT || (header.version !== RENDER_INDEX_VERSION && header.version !== UNPROVEN_VERSION))
       return { problem: `format ${String(header.version)}, not ${RENDER_INDEX_VERSION}` };
     if (
       nl < 0 ||
@@ -263,12 +271,14 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   const objects = appliedObjects(doc.objects, tables);
   if (objects === null) return { problem: 'malformed objects' };
   const writtenBy = isMap(doc.seeds) && typeof doc.seeds.flotilla === 'string' ? doc.seeds.flotilla : flotillaBuild();
-  if (writtenBy !== flotillaBuild()) {
+  // An index of the older format was written by an older build, whatever it says.
+  if (writtenBy !== flotillaBuild() || header.version === UNPROVEN_VERSION) {
     // Another build (a deploy) may parse, schedule and render differently, so its parses and seeds
     // are left out; the applied state is what the status branch holds, hashed as this version hashes
     // (CONTENT_HASH_VERSION): kept, with the one thing the layout decides worked out again.
     for (const o of objects) o.qualified = isQualifiedPath(o.path, o.cluster, o.ref);
-    return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, writtenBy };
+    const unproven = header.version === UNPROVEN_VERSION ? { unproven: true as const } : {};
+    return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, writtenBy, ...unproven };
   }
   const parsed = parsedRecords(doc.parsed, tables);
   if (parsed === null) return { problem: 'malformed parsed files' };
@@ -496,7 +506,7 @@ async function rolledForward(
   index: RenderIndex,
   expected: { statusCommit: string; manifestsTree: string | null },
 ): Promise<RenderIndex & { lag: number; proven: boolean }> {
-  const asWritten = { ...index, lag: 0, proven: true };
+  const asWritten = { ...index, lag: 0, proven: index.unproven !== true };
   if (index.statusBranch !== ctx.config.status.branch || index.statusCommit === expected.statusCommit) return asWritten;
   try {
     const rolled = await rollAppliedForward(ctx.git.objects, index.objects, index.manifestsTree, expected.manifestsTree);

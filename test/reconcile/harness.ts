@@ -150,9 +150,9 @@ export async function copyWithoutIndex(base: string): Promise<string> {
 }
 
 /** A render index file's text with a valid header for `body` (what another writer, or one with a bug, could leave). */
-export function indexFileText(body: string): string {
+export function indexFileText(body: string, version = RENDER_INDEX_VERSION): string {
   const sha256 = createHash('sha256').update(body).digest('hex');
-  return `${JSON.stringify({ format: 'flotilla.dev/render-index', version: RENDER_INDEX_VERSION, sha256 })}\n${body}`;
+  return `${JSON.stringify({ format: 'flotilla.dev/render-index', version, sha256 })}\n${body}`;
 }
 
 /** The render index file of a fleet folder as text: its header line and its document (JSON). */

@@ -241,6 +241,30 @@ describe('render index', () => {
     expect(await result(base)).toEqual(await result(reference));
   });
 
+  it("an index of the format before (6) is used as another build's, its rows proven on load as that format did", async () => {
+    const base = await steadyFleet();
+    await commitFiles(path.join(base, 'repo'), { 'cm-2.yaml': cm('cm-2', 'v2') }, 'one file');
+    const reference = await copyWithoutIndex(base);
+    await pass(reference);
+    const { body } = await readIndexFile(base);
+    const index = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
+    const oid = index.objects.find((o) => o.path.includes('configmap-cm-0'))!.oid;
+    const tampered = await copyOf(base);
+    await fs.writeFile(indexPath(tampered), gzipSync(indexFileText(body.split(`"${oid}"`).join(`"${'0'.repeat(40)}"`), 6)));
+    await fs.writeFile(indexPath(base), gzipSync(indexFileText(body, 6)));
+    expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).unproven).toBe(true);
+
+    const a = await pass(base);
+    expect(a.fromIndex).toBe(true);
+    expect(a.problem).toBeNull();
+    expect(a.outcome.renderStats?.reparsedFiles).toBe(7); // its parses and seeds are not this build's
+    expect(await result(base)).toEqual(await result(reference));
+    const b = await pass(tampered);
+    expect(b.fromIndex).toBe(false);
+    expect(b.problem).toBe('its files are not those of the manifests/ tree');
+    expect(await result(tampered)).toEqual(await result(reference));
+  });
+
   it('a long-running reconciler writes the index every few minutes or changes behind, and stopping writes the last one', async () => {
     const base = await steadyFleet();
     const repo = path.join(base, 'repo');
