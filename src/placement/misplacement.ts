@@ -258,6 +258,14 @@ interface ContestKeys {
 }
 
 let contestKeys: ContestKeys = { policySet: -1, byName: false, labelKeys: [], decided: new Map() };
+/** The decided groups kept at most: this many per resource of the revision, plus the slack. */
+const CONTEST_MEMO_FACTOR = 4;
+const CONTEST_MEMO_SLACK = 1024;
+
+/** How many groups of resources the contest memo holds: what its bound is checked by. */
+export function contestMemoSize(): number {
+  return contestKeys.decided.size;
+}
 
 function contestKeysFor(model: FleetModel, set: number): ContestKeys {
   if (contestKeys.policySet === set) return contestKeys;
@@ -316,6 +324,10 @@ function actualContest(decided: NameDecided | null, claimedBy: string | undefine
 function warnShadowedPolicies(model: FleetModel, index: ClaimIndex, placements: readonly PlacementResult[], sink: DiagnosticSink): void {
   const set = policySet(model);
   const keys = contestKeysFor(model, set);
+  // Groups of resources long gone stay decided while the policies stay the same (a name or label
+  // value a selector reads sets a group apart): past a few times the revision's resources the memo
+  // starts over, as a new process does, so a daemon does not keep every resource it ever saw.
+  if (keys.decided.size > CONTEST_MEMO_FACTOR * model.resources.length + CONTEST_MEMO_SLACK) keys.decided.clear();
   const policies = new Map([...model.propagationPolicies, ...model.clusterPropagationPolicies].map((p) => [policyText(p), p]));
   const shadows = new Map<string, Shadow>();
   // Sticky claims (§2.2): a placement whose claim was kept or preempted is claimed by its own policy, not the fresh winner.

@@ -3,6 +3,7 @@
 // catch-all policy), and a policy that loses to another of equal priority — each a warning at the
 // file and line to fix, in the full and the incremental render alike.
 import { describe, expect, it } from 'vitest';
+import { contestMemoSize } from '../../src/placement/misplacement.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { IncrementalRenderer } from '../../src/render/incremental.js';
 import { karmadaClustersYaml } from '../helpers/fleet.js';
@@ -279,5 +280,32 @@ describe('the incremental render reports the same misplacements as the full rend
     });
     expect(second.diagnostics).toEqual(full.result.diagnostics);
     expect(second.diagnostics.map((d) => d.code)).toEqual(['POLICY_SHADOWED']);
+  });
+});
+
+describe('the contest memo of a long-running process', () => {
+  it('does not keep every resource it ever saw while the policies stay the same, and still warns right', () => {
+    // Two policies tied on a by-name selector: each resource name is a group of its own.
+    const policies = { 'a.yaml': policy('a', byName('web-0'), 'member-a'), 'b.yaml': policy('b', byName('web-0'), 'member-b') };
+    const renderer = new IncrementalRenderer();
+    let files = new Map<string, string>();
+    let peak = 0;
+    // 1,100 revisions of one resource each, every one with a new name (preview environments come and go).
+    for (let i = 0; i < 1100; i++) {
+      const next = new Map<string, string>([
+        ['clusters.yaml', CLUSTERS],
+        ...Object.entries(policies),
+        ['web.yaml', deployment(`web-${i}`)],
+      ]);
+      const changes = [...next].filter(([p, t]) => files.get(p) !== t).map(([path, text]) => ({ path, text }));
+      const result = renderer.update({ revision: `r${i}`, changes });
+      files = next;
+      peak = Math.max(peak, contestMemoSize());
+      const shadowed = result.diagnostics.filter((d) => d.code === 'POLICY_SHADOWED').map((d) => d.file);
+      // Only web-0 is selected by both, so only then does b lose by name.
+      expect(shadowed, `revision ${i}`).toEqual(i === 0 ? ['b.yaml'] : []);
+    }
+    expect(peak).toBeGreaterThan(1000); // it does remember across revisions…
+    expect(peak).toBeLessThanOrEqual(4 * 3 + 1024 + 1); // …but not past its bound (3 resources a revision)
   });
 });
