@@ -88,7 +88,10 @@ export interface RenderIndex {
   seeds: RendererSeeds | null;
   /** The other flotilla build that wrote the index, when one did: its parses and seeds were left out. */
   writtenBy?: string;
-  /** Set when the index is of UNPROVEN_VERSION: its rows were not proven to be its tree when written. */
+  /**
+   * Set when its rows are not the ones encodeRenderIndex proved to be its manifests/ tree: an index
+   * of UNPROVEN_VERSION, or one rolled forward. They are proven on load (indexMismatch).
+   */
   unproven?: true;
 }
 
@@ -331,19 +334,18 @@ function appliedObjects(flat: unknown, tables: ReadTables): AppliedObject[] | nu
 
 /**
  * Why `index` may not stand for the status branch at `statusCommit` (null: it may): another branch,
- * commit or manifests/ tree. An index rolled forward (`proven` false) must also have exactly the
- * files of that tree (filesMismatch); one read as written was proven so by encodeRenderIndex, and
- * its checksum holds.
+ * commit or manifests/ tree. An `unproven` one (rolled forward, or of the older format) must also
+ * have exactly the files of that tree (filesMismatch); one read as written was proven so by
+ * encodeRenderIndex, and its checksum holds.
  */
 export function indexMismatch(
   index: RenderIndex,
   expected: { statusBranch: string; statusCommit: string; manifestsTree: string | null },
-  proven: boolean,
 ): string | null {
   if (index.statusBranch !== expected.statusBranch) return `written for branch ${index.statusBranch}`;
   if (index.statusCommit !== expected.statusCommit) return `written for status commit ${index.statusCommit}`;
   if (index.manifestsTree !== expected.manifestsTree) return 'written for another manifests/ tree';
-  return proven ? null : filesMismatch(index.objects, expected.manifestsTree);
+  return index.unproven ? filesMismatch(index.objects, expected.manifestsTree) : null;
 }
 
 /**
@@ -476,9 +478,7 @@ export async function loadRenderIndex(
   const decoded = decodeRenderIndex(data);
   const index = 'problem' in decoded ? decoded : await rolledForward(ctx, decoded, expected);
   const problem =
-    'problem' in index
-      ? `corrupt: ${index.problem}`
-      : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch }, index.proven);
+    'problem' in index ? `corrupt: ${index.problem}` : indexMismatch(index, { ...expected, statusBranch: ctx.config.status.branch });
   if (problem !== null || 'problem' in index) {
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;
@@ -497,22 +497,22 @@ export async function loadRenderIndex(
 
 /**
  * The index taken to the expected status commit when it was written for another commit of the same
- * branch (`proven` false: its rows are not the ones encodeRenderIndex proved); as it is (lag 0) when
- * it was written for that very commit, or when it cannot be rolled forward (indexMismatch then says
+ * branch (`unproven`: its rows are not the ones encodeRenderIndex proved); as it is (lag 0) when it
+ * was written for that very commit, or when it cannot be rolled forward (indexMismatch then says
  * why it is not used).
  */
 async function rolledForward(
   ctx: ReconcilerContext,
   index: RenderIndex,
   expected: { statusCommit: string; manifestsTree: string | null },
-): Promise<RenderIndex & { lag: number; proven: boolean }> {
-  const asWritten = { ...index, lag: 0, proven: index.unproven !== true };
+): Promise<RenderIndex & { lag: number }> {
+  const asWritten = { ...index, lag: 0 };
   if (index.statusBranch !== ctx.config.status.branch || index.statusCommit === expected.statusCommit) return asWritten;
   try {
     const rolled = await rollAppliedForward(ctx.git.objects, index.objects, index.manifestsTree, expected.manifestsTree);
     if (rolled === null) return asWritten;
     ctx.log.info({ from: index.statusCommit, files: rolled.changedFiles }, 'render index rolled forward to the status branch tip');
-    return { ...index, ...expected, objects: rolled.objects, lag: rolled.changedFiles, proven: false };
+    return { ...index, ...expected, objects: rolled.objects, lag: rolled.changedFiles, unproven: true };
   } catch (e) {
     ctx.log.info({ err: summarize(e) }, 'cannot roll the render index forward');
     return asWritten;

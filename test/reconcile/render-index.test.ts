@@ -389,24 +389,23 @@ describe('render index', () => {
       encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf, maxBytes);
     const index = decodeRenderIndex((await encode(tree))!) as RenderIndex;
     // As written, it was proven at the write: the load checks only what it names.
-    expect(indexMismatch(index, expected, true)).toBeNull();
+    expect(indexMismatch(index, expected)).toBeNull();
     // Rows that are another file's, or none, are never written for the tree: the tree computed from them is not it.
     const otherFile = stateFromObjects([{ ...objects[0]!, oid: 'b'.repeat(40) }]);
     await expect(encode(tree, otherFile)).rejects.toThrow(/render index not written.*not those of the manifests/);
     await expect(encode(tree, stateFromObjects([]))).rejects.toThrow(/not those of the manifests/);
     await expect(encode(null)).rejects.toThrow(/1 objects, there is no manifests/);
     // Rolled forward, its rows are not the ones the write proved: the load proves them again.
-    expect(indexMismatch({ ...index, objects: [{ ...index.objects[0]!, oid: 'b'.repeat(40) }] }, expected, false)).toMatch(
+    const rolled = { ...index, unproven: true as const };
+    expect(indexMismatch({ ...rolled, objects: [{ ...index.objects[0]!, oid: 'b'.repeat(40) }] }, expected)).toMatch(
       /not those of the manifests/,
     );
-    expect(indexMismatch({ ...index, objects: [...index.objects, index.objects[0]!] }, expected, false)).toMatch(
-      /ConfigMap\|default\|a twice$/,
-    );
-    expect(indexMismatch(index, expected, false)).toBeNull();
+    expect(indexMismatch({ ...rolled, objects: [...index.objects, index.objects[0]!] }, expected)).toMatch(/ConfigMap\|default\|a twice$/);
+    expect(indexMismatch(rolled, expected)).toBeNull();
     expect(filesMismatch([], null)).toBeNull();
-    expect(indexMismatch(index, { ...expected, manifestsTree: 'e'.repeat(40) }, true)).toMatch(/another manifests/);
-    expect(indexMismatch(index, { ...expected, statusBranch: 'other' }, true)).toMatch(/branch s/);
-    expect(indexMismatch(index, { ...expected, statusCommit: 'd' }, true)).toMatch(/status commit c/);
+    expect(indexMismatch(index, { ...expected, manifestsTree: 'e'.repeat(40) })).toMatch(/another manifests/);
+    expect(indexMismatch(index, { ...expected, statusBranch: 'other' })).toMatch(/branch s/);
+    expect(indexMismatch(index, { ...expected, statusCommit: 'd' })).toMatch(/status commit c/);
     expect(await encode(tree, state, 100)).toBeNull();
   });
 });
