@@ -12,10 +12,10 @@ import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { isFleetFilePath } from './git-revision.js';
 import { PackReader, type PackTable } from './pack-reader.js';
+import { isObjectId } from './tree-oid.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
 
 const SYMLINK_MODE = '120000';
-const OID = /^[0-9a-f]{40}$/;
 /** Suffix of temporary object files: unique within this process. */
 let tempCounter = 0;
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -213,11 +213,11 @@ export class ObjectStore {
 
   /**
    * A loose object (`objects/<2 hex>/<38 hex>`, zlib of "<type> <size>\0<body>"), or null when it is
-   * not loose. Inflated by node's zlib: isomorphic-git inflates in JavaScript, which took 50–86 ms
-   * for the 5.5 MB status.yaml of 10,000 placements a restart reads first, against 7–12 ms.
+   * not loose. Inflated by node's zlib, not isomorphic-git's inflate in JavaScript: a restart reads
+   * status.yaml first (5.5 MB for 10,000 placements), loose until a repack.
    */
   private async readLoose(oid: string): Promise<{ type: string; body: Buffer } | null> {
-    if (!OID.test(oid)) throw new FlotillaError('INTERNAL', `not an object id: ${oid}`);
+    if (!isObjectId(oid)) throw new FlotillaError('INTERNAL', `not an object id: ${oid}`);
     let data: Buffer;
     try {
       data = await fs.promises.readFile(path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
@@ -235,20 +235,23 @@ export class ObjectStore {
 
   /** Text of the file at `filepath` in a commit, or null when it is not there. */
   async readTextAt(commit: string, filepath: string): Promise<string | null> {
-    // The folder is listed and the blob read by readBlobBytes (a loose status.yaml inflated natively).
+    // Read through readBlobBytes, so a loose status.yaml is inflated natively.
     const dir = path.posix.dirname(filepath);
-    let entries: Array<{ path: string; oid: string; type: string }>;
-    try {
-      entries = (await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: dir === '.' ? undefined : dir, cache: this.cache }))
-        .tree;
-    } catch (e) {
-      if (isCode(e, 'NotFoundError')) return null;
-      throw e;
-    }
-    const entry = entries.find((e) => e.path === path.posix.basename(filepath));
+    const entry = (await this.folderEntries(commit, dir === '.' ? '' : dir))?.get(path.posix.basename(filepath));
     if (entry === undefined) return null;
     if (entry.type !== 'blob') throw new FlotillaError('INTERNAL', `${filepath} at ${commit} is a ${entry.type}, not a file`);
     return Buffer.from(await this.readBlobBytes(entry.oid)).toString('utf8');
+  }
+
+  /** The entries of folder `dir` ('' for the root) in a commit by name, or null when there is no such folder. */
+  private async folderEntries(commit: string, dir: string): Promise<Map<string, { mode: string; oid: string; type: string }> | null> {
+    try {
+      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: dir || undefined, cache: this.cache });
+      return new Map(tree.map((e) => [e.path, e]));
+    } catch (e) {
+      if (isCode(e, 'NotFoundError') || isCode(e, 'ObjectTypeError')) return null;
+      throw e;
+    }
   }
 
   /** Tree oid of a commit, or of a folder inside it (null when absent). */
@@ -414,15 +417,7 @@ export class ObjectStore {
     return this.withPackReader(async () => {
       const folders = new Map<string, Map<string, { mode: string; oid: string; type: string }> | null>();
       const folder = async (dir: string) => {
-        if (!folders.has(dir)) {
-          try {
-            const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: dir || undefined, cache: this.cache });
-            folders.set(dir, new Map(tree.map((e) => [e.path, e])));
-          } catch (e) {
-            if (!isCode(e, 'NotFoundError') && !isCode(e, 'ObjectTypeError')) throw e;
-            folders.set(dir, null);
-          }
-        }
+        if (!folders.has(dir)) folders.set(dir, await this.folderEntries(commit, dir));
         return folders.get(dir)!;
       };
       const out: Array<SourceFile | null> = [];

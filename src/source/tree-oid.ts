@@ -11,6 +11,11 @@ const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 const OID = /^[0-9a-f]{40}$/;
 
+/** Whether `s` is a full object id: 40 lowercase hex digits. */
+export function isObjectId(s: string): boolean {
+  return OID.test(s);
+}
+
 /**
  * The tree oid of `files` (path relative to the tree → blob oid), each a regular file (100644), or
  * null when they cannot be one git tree: a malformed oid or path (empty, `.` or `..` segment), a
