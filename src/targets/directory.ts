@@ -51,7 +51,7 @@ interface InventoryDoc {
   pathsAndOids?: unknown[];
   /** Format 1: layout path → blob oid. */
   files?: Record<string, unknown>;
-  /** Format 3: names this file for INVENTORY_JOURNAL's first line (a hash of its entries). */
+  /** Format 3: names this file for INVENTORY_JOURNAL's first line (random, new at each whole write). */
   generation?: unknown;
 }
 
@@ -92,9 +92,11 @@ export class DirectoryTarget implements Target {
   private readonly safeFolders = new Set<string>();
   /** Whether a path below the root can be told inside it by its text (see inside). */
   private readonly rootHoldsChildren: boolean;
-  /** Whether INVENTORY_FILE and INVENTORY_JOURNAL hold exactly `inventory`, in the current format. */
-  private inventorySaved = false;
-  /** The journal on disk, when it is known to be exactly what it should be (else the next save writes the inventory whole). */
+  /**
+   * The journal on disk, when it is known to be exactly what it should be (else the next save writes
+   * the inventory whole): known only when INVENTORY_FILE and the journal hold exactly `inventory`
+   * as last read or saved, in the current format.
+   */
   private journal: JournalState | null = null;
   /** Entries changed since the inventory was last saved: path → oid, or null when removed. */
   private unsaved = new Map<string, string | null>();
@@ -115,13 +117,14 @@ export class DirectoryTarget implements Target {
   }
 
   /**
-   * The recorded files, and whether the files on disk hold exactly them in the current format (a
-   * pass that changes none of them then leaves them as they are: rewriting 7 MB was a restart's cost).
+   * The recorded files, and the journal when the files on disk hold exactly them in the current format
+   * (null otherwise; a pass that changes none of them then leaves them as they are: rewriting 7 MB was
+   * a restart's cost).
    */
-  private async readInventoryFile(): Promise<{ files: Map<string, string>; current: boolean; journal: JournalState | null }> {
+  private async readInventoryFile(): Promise<{ files: Map<string, string>; journal: JournalState | null }> {
     const file = path.join(this.root, INVENTORY_FILE);
     const text = await this.fs.readFile(file);
-    if (text === null) return { files: new Map(), current: false, journal: null };
+    if (text === null) return { files: new Map(), journal: null };
     let doc: InventoryDoc;
     try {
       doc = JSON.parse(text) as InventoryDoc;
@@ -138,12 +141,12 @@ export class DirectoryTarget implements Target {
       const list = doc.pathsAndOids;
       for (let i = 0; i + 1 < list.length; i += 2) record(list[i], list[i + 1]);
       if (list.length % 2 !== 0 || files.size * 2 !== list.length) dropped = true;
-      if (doc.version !== INVENTORY_VERSION || typeof doc.generation !== 'string') return { files, current: false, journal: null };
+      if (doc.version !== INVENTORY_VERSION || typeof doc.generation !== 'string') return { files, journal: null };
       const journal = await this.readJournal(doc.generation, files);
-      return { files, current: !dropped && journal !== null, journal: dropped ? null : journal };
+      return { files, journal: dropped ? null : journal };
     }
     for (const [p, oid] of Object.entries(doc.files ?? {})) record(p, oid);
-    return { files, current: false, journal: null };
+    return { files, journal: null };
   }
 
   /**
@@ -187,7 +190,6 @@ export class DirectoryTarget implements Target {
     if (plan.full || !this.inventory) {
       const read = await this.readInventoryFile();
       this.inventory = read.files;
-      this.inventorySaved = read.current;
       this.journal = read.journal;
       this.unsaved = new Map();
     }
@@ -212,7 +214,7 @@ export class DirectoryTarget implements Target {
       return this.interruptedReport(plan, writes, deletes, inventory, progress, e as Error);
     }
     let inventoryError: string | null = null;
-    if (progress.changed || (plan.full && !this.inventorySaved)) {
+    if (progress.changed || (plan.full && this.journal === null)) {
       try {
         await this.saveInventory(plan.revision);
       } catch (e) {
@@ -537,7 +539,6 @@ export class DirectoryTarget implements Target {
    * renamed) with a new generation, and the journal that followed the old one removed.
    */
   private async saveInventory(revision: string): Promise<void> {
-    this.inventorySaved = false;
     const inventory = this.inventory!;
     const journal = this.journal;
     this.journal = null; // unknown until the write below ends
@@ -559,7 +560,6 @@ export class DirectoryTarget implements Target {
       this.journal = { generation, lines: 0, exists: false };
     }
     this.unsaved = new Map();
-    this.inventorySaved = true;
   }
 
   /**
