@@ -233,9 +233,8 @@ export function serializeStatus(s: ReconcileStatus): string {
 const flowLines = new WeakMap<object, string>();
 
 function flowLine(p: Record<string, unknown>): string {
-  let line = flowLines.get(p);
-  if (line === undefined) line = toSortedJsonLine(p, flowLines)!;
-  return line;
+  // toSortedJsonLine looks the memo up first.
+  return toSortedJsonLine(p, flowLines)!;
 }
 
 /** The fields of status.yaml in reading order (stable YAML sorts keys anyway; this only filters). */
