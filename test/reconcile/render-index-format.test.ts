@@ -2,7 +2,6 @@
 // state come back from encode then decode exactly as they went in — interned strings and values,
 // rows without the fields they can be told from, hashes named by an applied object's row — and a
 // document whose rows name what its tables do not have is refused, never trusted in part.
-import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -17,7 +16,7 @@ import { seedsField } from '../../src/reconcile/render-seeds.js';
 import { appliedHash, contentHash, diffDesired, stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { fleetEdit } from '../render/incremental-edits.js';
 import { applyEdit, changesBetween, fleetFiles, initialFleet, type FleetEdit } from '../render/incremental-fleet.js';
-import { manifestsTreeOf } from './harness.js';
+import { indexFileText, manifestsTreeOf } from './harness.js';
 
 const STATUS = { statusBranch: 'flotilla-status', statusCommit: 'c'.repeat(40) };
 /** The index's status commit, with the manifests/ tree of `applied`'s files (the only tree encodeRenderIndex writes it for). */
@@ -67,9 +66,7 @@ function edited(data: Buffer, edit: (doc: Record<string, unknown>) => void): Buf
   const nl = text.indexOf('\n');
   const doc = JSON.parse(text.slice(nl + 1)) as Record<string, unknown>;
   edit(doc);
-  const body = JSON.stringify(doc);
-  const header = { ...(JSON.parse(text.slice(0, nl)) as object), sha256: createHash('sha256').update(body).digest('hex') };
-  return gzipSync(`${JSON.stringify(header)}\n${body}`);
+  return gzipSync(indexFileText(JSON.stringify(doc)));
 }
 
 describe('the render index format', () => {
