@@ -14,10 +14,11 @@ function cell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
-function tableOf(header: string[], rows: string[][]): string[] {
+/** A table of `items`, a row each; only the rows shown are made (a status lists up to 10,000 placements). */
+function tableOf<T>(header: string[], items: readonly T[], row: (item: T) => string[]): string[] {
   const out = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
-  for (const r of rows.slice(0, MAX_ROWS)) out.push(`| ${r.map(cell).join(' | ')} |`);
-  if (rows.length > MAX_ROWS) out.push('', `…and ${rows.length - MAX_ROWS} more (see status.yaml).`);
+  for (const item of items.slice(0, MAX_ROWS)) out.push(`| ${row(item).map(cell).join(' | ')} |`);
+  if (items.length > MAX_ROWS) out.push('', `…and ${items.length - MAX_ROWS} more (see status.yaml).`);
   return out;
 }
 
@@ -97,7 +98,8 @@ function clustersSection(s: ReconcileStatus): string[] {
     lines.push(
       ...tableOf(
         ['Cluster', 'Sync', 'Applied', 'Unchanged', 'Deleted', 'Failed', ...(live ? ['Ready', 'Health', 'Drifted', 'Message'] : [])],
-        clusterNames.map((n) => {
+        clusterNames,
+        (n) => {
           const c = s.clusters[n]!;
           const sync = !c.reachable
             ? '❌ unreachable'
@@ -115,7 +117,7 @@ function clustersSection(s: ReconcileStatus): string[] {
               ]
             : [];
           return [n, sync, String(c.applied), String(c.unchanged), String(c.deleted), String(c.failed), ...extra];
-        }),
+        },
       ),
     );
   return lines;
@@ -131,10 +133,12 @@ function failoverSection(s: ReconcileStatus): string[] {
     '',
     '## Failover',
     '',
-    ...tableOf(
-      ['When', 'Cluster', 'Event', 'Message'],
-      [...events].reverse().map((e) => [new Date(e.at).toISOString(), e.cluster, e.type, e.message]),
-    ),
+    ...tableOf(['When', 'Cluster', 'Event', 'Message'], [...events].reverse(), (e) => [
+      new Date(e.at).toISOString(),
+      e.cluster,
+      e.type,
+      e.message,
+    ]),
   ];
 }
 
@@ -143,19 +147,16 @@ function targetsSection(s: ReconcileStatus): string[] {
   if (s.targets.length === 0) lines.push('No targets: status only.');
   else
     lines.push(
-      ...tableOf(
-        ['Target', 'Result', 'Created', 'Configured', 'Unchanged', 'Deleted', 'Failed', 'Message'],
-        s.targets.map((t) => [
-          t.name,
-          t.phase,
-          String(t.created),
-          String(t.configured),
-          String(t.unchanged),
-          String(t.deleted),
-          String(t.failed),
-          t.message ?? '',
-        ]),
-      ),
+      ...tableOf(['Target', 'Result', 'Created', 'Configured', 'Unchanged', 'Deleted', 'Failed', 'Message'], s.targets, (t) => [
+        t.name,
+        t.phase,
+        String(t.created),
+        String(t.configured),
+        String(t.unchanged),
+        String(t.deleted),
+        String(t.failed),
+        t.message ?? '',
+      ]),
     );
   return lines;
 }
@@ -165,23 +166,20 @@ function placementsSection(s: ReconcileStatus): string[] {
   if (s.placements.length === 0) lines.push('No placements.');
   else
     lines.push(
-      ...tableOf(
-        ['Resource', 'Policy', 'Replicas', 'Clusters'],
-        s.placements.map((p) => {
-          const r = p.resource as { kind: string; namespace: string; name: string };
-          const pol = p.policy as { kind: string; name: string } | null;
-          const clusters = (p.clusters as Array<{ name: string; replicas: number | null }>) ?? [];
-          const where = p.error
-            ? `error: ${String(p.error)}`
-            : clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ') || '—';
-          return [
-            describeRef(r),
-            pol ? `${pol.kind}/${pol.name}` : '—',
-            p.replicas === null || p.replicas === undefined ? '—' : String(p.replicas),
-            where,
-          ];
-        }),
-      ),
+      ...tableOf(['Resource', 'Policy', 'Replicas', 'Clusters'], s.placements, (p) => {
+        const r = p.resource as { kind: string; namespace: string; name: string };
+        const pol = p.policy as { kind: string; name: string } | null;
+        const clusters = (p.clusters as Array<{ name: string; replicas: number | null }>) ?? [];
+        const where = p.error
+          ? `error: ${String(p.error)}`
+          : clusters.map((c) => (c.replicas === null ? c.name : `${c.name}=${c.replicas}`)).join(', ') || '—';
+        return [
+          describeRef(r),
+          pol ? `${pol.kind}/${pol.name}` : '—',
+          p.replicas === null || p.replicas === undefined ? '—' : String(p.replicas),
+          where,
+        ];
+      }),
     );
   return lines;
 }
@@ -191,10 +189,12 @@ function diagnosticsSection(s: ReconcileStatus): string[] {
   if (s.diagnostics.length === 0) lines.push('None.');
   else
     lines.push(
-      ...tableOf(
-        ['Severity', 'Code', 'Where', 'Message'],
-        s.diagnostics.map((d) => [d.severity, d.code, d.file ? `${d.file}${d.line ? `:${d.line}` : ''}` : '—', d.message]),
-      ),
+      ...tableOf(['Severity', 'Code', 'Where', 'Message'], s.diagnostics, (d) => [
+        d.severity,
+        d.code,
+        d.file ? `${d.file}${d.line ? `:${d.line}` : ''}` : '—',
+        d.message,
+      ]),
     );
   return lines;
 }
