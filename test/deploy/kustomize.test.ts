@@ -1,6 +1,7 @@
 // Renders every kustomize overlay under deploy/ with `kubectl kustomize` and checks the objects a
 // user relies on: least-privilege RBAC, probes, a restrictive securityContext, the config, and the
-// HA overlay's replicas, sharding and PodDisruptionBudget, the persistent-cache overlay's claim.
+// HA overlay's replicas, sharding and PodDisruptionBudget, the persistent-cache overlay's claim, and
+// the ha-persistent-cache overlay's StatefulSet (the HA pod template, each replica's cache on a claim).
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -37,23 +38,25 @@ const overlays = fs
   .sort();
 
 describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
-  it('the overlays are base, ha and persistent-cache', () => {
-    expect(overlays).toEqual(['base', 'ha', 'persistent-cache']);
+  it('the overlays are base, ha, ha-persistent-cache and persistent-cache', () => {
+    expect(overlays).toEqual(['base', 'ha', 'ha-persistent-cache', 'persistent-cache']);
   });
 
   for (const overlay of overlays) {
     describe(overlay, () => {
       const objs = HAS_KUBECTL ? render(overlay) : [];
-      const deployment = find(objs, 'Deployment', 'flotilla')!;
+      // The pods' owner: a Deployment, or the StatefulSet of ha-persistent-cache.
+      const deployment = (find(objs, 'Deployment', 'flotilla') ?? find(objs, 'StatefulSet', 'flotilla'))!;
       const pod = deployment?.spec.template.spec;
       const container = pod?.containers[0];
 
       it(
         'every namespaced object is in flotilla-system; Namespace, ServiceAccount, Role, ' +
-          'RoleBinding, Deployment, Service and ConfigMap are there',
+          'RoleBinding, one Deployment or StatefulSet, Service and ConfigMap are there',
         () => {
-          for (const kind of ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ConfigMap'])
+          for (const kind of ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Service', 'ConfigMap'])
             expect(find(objs, kind), kind).toBeDefined();
+          expect(objs.filter((o) => o.kind === 'Deployment' || o.kind === 'StatefulSet')).toEqual([deployment]);
           for (const o of objs)
             if (o.kind !== 'Namespace') expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe('flotilla-system');
         },
@@ -139,7 +142,7 @@ describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
           expect(pod.volumes.find((v: any) => v.name === 'tmp').emptyDir).toBeDefined();
         });
       }
-      if (overlay === 'ha') {
+      if (overlay === 'ha' || overlay === 'ha-persistent-cache') {
         it('ha: 3 replicas spread over nodes, sharding on in the config, a PodDisruptionBudget of maxUnavailable 1', () => {
           expect(deployment.spec.replicas).toBe(3);
           expect(pod.topologySpreadConstraints[0].topologyKey).toBe('kubernetes.io/hostname');
@@ -151,6 +154,35 @@ describe.skipIf(!HAS_KUBECTL)('deploy/ overlays (kubectl kustomize)', () => {
           const pdb = find(objs, 'PodDisruptionBudget')!;
           expect(pdb.spec.maxUnavailable).toBe(1);
           expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+        });
+      }
+      if (overlay === 'ha-persistent-cache') {
+        it('ha-persistent-cache: the ha pod template in a StatefulSet, each replica its cache on a ReadWriteOnce claim', () => {
+          expect(deployment.kind).toBe('StatefulSet');
+          expect(deployment.spec.replicas).toBe(3);
+          expect(deployment.spec.podManagementPolicy).toBe('Parallel');
+          expect(deployment.spec.updateStrategy).toEqual({ type: 'RollingUpdate' });
+          expect(find(objs, 'Service', deployment.spec.serviceName)).toBeDefined();
+          // The template is the ha Deployment's, bar the emptyDir cache the claim template replaces.
+          const ha = find(render('ha'), 'Deployment', 'flotilla')!.spec.template;
+          const { volumes, ...rest } = ha.spec;
+          expect(deployment.spec.template).toEqual({
+            ...ha,
+            spec: { ...rest, volumes: volumes.filter((v: any) => v.name !== 'cache') },
+          });
+          expect(pod.volumes.find((v: any) => v.name === 'cache')).toBeUndefined();
+          expect(deployment.spec.volumeClaimTemplates).toHaveLength(1);
+          const claim = deployment.spec.volumeClaimTemplates[0];
+          expect(claim.metadata.name).toBe('cache');
+          expect(claim.spec.accessModes).toEqual(['ReadWriteOnce']);
+          expect(container.volumeMounts.find((m: any) => m.name === 'cache').mountPath).toBe('/var/cache/flotilla');
+          // A replica's stable name is its lease identity.
+          const cm = objs.find((o) => o.kind === 'ConfigMap')!;
+          const config = parse(cm.data['flotilla.yaml']);
+          expect(config.ha.identityEnv).toBe('POD_NAME');
+          expect(container.env.find((e: any) => e.name === 'POD_NAME').valueFrom).toEqual({ fieldRef: { fieldPath: 'metadata.name' } });
+          expect(find(objs, 'PodDisruptionBudget')!.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+          expect(deployment.spec.template.metadata.labels).toMatchObject(deployment.spec.selector.matchLabels);
         });
       }
     });
