@@ -186,6 +186,8 @@ export class Reconciler {
   /** The stages in order; the first that cannot go on ends the pass. */
   private async stages(meter: PassMeter): Promise<PassOutcome> {
     const { state } = this;
+    // Targets that will compare in full (a restart) read what they can while the pass fetches and renders.
+    for (const target of state.needFull) target.prepareFullCompare?.();
     const fetchedHead = await fetchStage(this.ctx, state);
     if (!fetchedHead.ok) return this.end(fetchedHead, meter);
     meter.mark('fetch');

@@ -100,6 +100,11 @@ export class DirectoryTarget implements Target {
   private journal: JournalState | null = null;
   /** Entries changed since the inventory was last saved: path → oid, or null when removed. */
   private unsaved = new Map<string, string | null>();
+  /**
+   * The inventory and which of its files are plain files on disk, read ahead for the next full
+   * apply (prepareFullCompare); null when that read failed (the apply reads again, and reports).
+   */
+  private prepared: Promise<PreparedCompare | null> | null = null;
 
   constructor(
     root: string,
@@ -186,16 +191,32 @@ export class DirectoryTarget implements Target {
     return clean ? { generation, lines: lines.length - 1, exists: true } : null;
   }
 
-  async apply(plan: TargetPlan): Promise<TargetReport> {
-    if (plan.full || !this.inventory) {
+  /**
+   * Reads the inventory and lists the folders of its files now, for the next full apply: at fleet
+   * scale that listing is most of a restart's write stage, and nothing of it depends on the render.
+   * The files are judged as they were when the pass began, as a restart judges those deleted by hand.
+   */
+  prepareFullCompare(): void {
+    this.prepared = (async () => {
       const read = await this.readInventoryFile();
+      return { read, plain: await this.plainFiles([...read.files.keys()]) };
+    })().catch(() => null);
+  }
+
+  async apply(plan: TargetPlan): Promise<TargetReport> {
+    const prepared = this.prepared === null ? null : await this.prepared;
+    this.prepared = null;
+    let plain: ReadonlySet<string> | null = null;
+    if (plan.full || !this.inventory) {
+      const read = prepared?.read ?? (await this.readInventoryFile());
       this.inventory = read.files;
       this.journal = read.journal;
       this.unsaved = new Map();
+      plain = prepared?.plain ?? null;
     }
     const inventory = this.inventory;
     this.safeFolders.clear(); // a folder checked in an earlier pass may have been replaced since
-    const { writes, deletes } = await this.pendingWork(plan, inventory);
+    const { writes, deletes } = await this.pendingWork(plan, inventory, plain);
     const progress: ApplyProgress = {
       created: 0,
       configured: 0,
@@ -247,6 +268,7 @@ export class DirectoryTarget implements Target {
   private async pendingWork(
     plan: TargetPlan,
     inventory: ReadonlyMap<string, string>,
+    plain: ReadonlySet<string> | null,
   ): Promise<{ writes: Map<string, PendingWrite>; deletes: Set<string> }> {
     const writes = new Map<string, PendingWrite>();
     const deletes = new Set<string>();
@@ -256,7 +278,8 @@ export class DirectoryTarget implements Target {
       // (deleted or replaced by hand); the writes keep the plan's order.
       const recorded: string[] = [];
       for (const [p, oid] of desired) if (inventory.get(p) === oid && this.inside(p)) recorded.push(p);
-      const onDisk = await this.plainFiles(recorded);
+      // Read ahead for every file of this very inventory (prepareFullCompare), or now for these.
+      const onDisk = plain ? new Set(recorded.filter((p) => plain.has(p))) : await this.plainFiles(recorded);
       for (const [p, oid] of desired) if (!onDisk.has(p)) writes.set(p, { oid });
       for (const p of inventory.keys()) if (!desired.has(p)) deletes.add(p);
       for (const c of plan.changes) if (c.text !== undefined && writes.has(c.path)) writes.set(c.path, { oid: c.oid!, text: c.text });
@@ -614,6 +637,12 @@ export class DirectoryTarget implements Target {
     if (!this.inside(p)) throw new FlotillaError('PATH_OUTSIDE_OUTPUT', `refusing to touch ${p}: it resolves outside ${this.root}`);
     return path.resolve(this.root, p);
   }
+}
+
+/** What prepareFullCompare reads ahead: the inventory file, and which of its files are plain files on disk. */
+interface PreparedCompare {
+  read: { files: Map<string, string>; journal: JournalState | null };
+  plain: ReadonlySet<string>;
 }
 
 /** What plainFiles finds at a path: a plain file (for a folder: a real folder), something else, or unknown (unlistable parent). */

@@ -81,6 +81,12 @@ export interface Target {
   /** Closes what the target holds open (cluster connections). */
   close?(): void;
   /**
+   * Called when a pass begins that will apply this target in full (a restart, a failed target): the
+   * target may start reading what that compare needs, so the reads overlap the pass's fetch and
+   * render. What it read serves the next apply only; a later call starts over.
+   */
+  prepareFullCompare?(): void;
+  /**
    * Targets over live clusters: passes wait for clusters at most `deadlineMs`, a slower cluster
    * goes on applying in the background and is reported by a later pass (the service turns it on).
    */
