@@ -197,7 +197,11 @@ export class DirectoryTarget implements Target {
    * The files are judged as they were when the pass began, as a restart judges those deleted by hand.
    */
   prepareFullCompare(): void {
+    // After any earlier one (a pass that stopped before its write stage): once the apply has awaited
+    // the last, none is still running, so none touches safeFolders while the apply writes.
+    const earlier = this.prepared;
     this.prepared = (async () => {
+      await earlier;
       const read = await this.readInventoryFile();
       return { read, plain: await this.plainFiles([...read.files.keys()]) };
     })().catch(() => null);
