@@ -334,6 +334,30 @@ describe('directory target: the full compare read ahead (prepareFullCompare)', (
     await expect(target.apply(plan(FILES, [], true))).rejects.toMatchObject({ code: 'INVENTORY_CORRUPT' });
   });
 
+  it('a second read ahead (the pass before stopped early) starts only once the first has settled', async () => {
+    const root = await makeTempDir();
+    const changes = Object.entries(FILES).map(([p, t]) => write(p, t));
+    await new DirectoryTarget(root, nodeTargetFs).apply(plan(FILES, changes, true));
+    let reads = 0;
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slowFs: TargetFs = {
+      ...nodeTargetFs,
+      readFile: async (f) => {
+        if (f.endsWith(INVENTORY_FILE) && ++reads === 1) await held;
+        return nodeTargetFs.readFile(f);
+      },
+    };
+    const target = new DirectoryTarget(root, slowFs);
+    target.prepareFullCompare();
+    target.prepareFullCompare();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(reads).toBe(1);
+    release();
+    expect(await target.apply(plan(FILES, [], true))).toMatchObject({ ok: true, unchanged: 3, configured: 0 });
+    expect(reads).toBe(2);
+  });
+
   it('a read ahead that fails and is never used (a pass that stopped before its write stage) rejects nothing unhandled', async () => {
     const root = await makeTempDir();
     await fs.writeFile(path.join(root, INVENTORY_FILE), '{not json');
