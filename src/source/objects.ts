@@ -378,18 +378,9 @@ export class ObjectStore {
 
   /** Writes a commit object (no ref is moved). */
   async writeCommit(spec: { tree: string; parents: string[]; message: string; author: Signature }): Promise<string> {
-    const who = { name: spec.author.name, email: spec.author.email, timestamp: spec.author.timestamp, timezoneOffset: 0 };
-    return git.writeCommit({
-      fs,
-      gitdir: this.gitdir,
-      commit: {
-        message: spec.message.endsWith('\n') ? spec.message : spec.message + '\n',
-        tree: spec.tree,
-        parent: spec.parents,
-        author: who,
-        committer: who,
-      },
-    });
+    const commit = commitObject(spec);
+    await this.writeObjects([commit]);
+    return commit.oid;
   }
 
   /** Whether `ancestor` is `commit` or one of its ancestors (both must be present locally). */
@@ -457,6 +448,21 @@ function applyEdit(entries: Map<string, TreeEntry>, name: string, value: string 
  * A tree object in git's format: "<mode> <name>\0<20-byte oid>" per entry, sorted by name as git
  * does (a folder's name compared as if it ended in "/"), modes without a leading zero.
  */
+/**
+ * A commit as isomorphic-git's writeCommit wrote flotilla's (the same bytes, so the same oid): the
+ * author as committer, in UTC; the message without carriage returns or blank lines before and
+ * after, ending in one newline. Written here: isomorphic-git compresses through the Compression
+ * Streams API, whose first use in a process (a restart's first status commit) costs many times the
+ * commit itself.
+ */
+function commitObject(spec: { tree: string; parents: readonly string[]; message: string; author: Signature }): RawObject {
+  const who = `${spec.author.name} <${spec.author.email}> ${spec.author.timestamp} +0000`;
+  const message = `${spec.message.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
+  const parents = spec.parents.map((p) => `parent ${p}\n`).join('');
+  const body = `tree ${spec.tree}\n${parents}author ${who}\ncommitter ${who}\n\n${message}`;
+  return { type: 'commit', body, oid: objectOid('commit', body) };
+}
+
 function treeObject(entries: ReadonlyMap<string, TreeEntry>): RawObject {
   const key = (name: string, e: TreeEntry) => Buffer.from(e.type === 'tree' ? `${name}/` : name, 'utf8');
   const sorted = [...entries].map(([name, e]) => ({ name, e, key: key(name, e) })).sort((a, b) => Buffer.compare(a.key, b.key));
