@@ -445,10 +445,6 @@ function applyEdit(entries: Map<string, TreeEntry>, name: string, value: string 
 }
 
 /**
- * A tree object in git's format: "<mode> <name>\0<20-byte oid>" per entry, sorted by name as git
- * does (a folder's name compared as if it ended in "/"), modes without a leading zero.
- */
-/**
  * A commit as isomorphic-git's writeCommit wrote flotilla's (the same bytes, so the same oid): the
  * author as committer, in UTC; the message without carriage returns or blank lines before and
  * after, ending in one newline. Written here: isomorphic-git compresses through the Compression
@@ -463,6 +459,10 @@ function commitObject(spec: { tree: string; parents: readonly string[]; message:
   return { type: 'commit', body, oid: objectOid('commit', body) };
 }
 
+/**
+ * A tree object in git's format: "<mode> <name>\0<20-byte oid>" per entry, sorted by name as git
+ * does (a folder's name compared as if it ended in "/"), modes without a leading zero.
+ */
 function treeObject(entries: ReadonlyMap<string, TreeEntry>): RawObject {
   const key = (name: string, e: TreeEntry) => Buffer.from(e.type === 'tree' ? `${name}/` : name, 'utf8');
   const sorted = [...entries].map(([name, e]) => ({ name, e, key: key(name, e) })).sort((a, b) => Buffer.compare(a.key, b.key));
