@@ -68,15 +68,19 @@ export async function readRevisionFiles(opts: {
   allFiles?: boolean;
   /** Texts the caller may already have: a file whose blob is one of them is not read (see KnownTexts). */
   known?: KnownTexts;
+  /** Reads trees and blobs itself (the reconciler's object store); absent: isomorphic-git's walk. */
+  objects?: TreeObjects;
 }): Promise<RevisionFile[]> {
   const sub = normalizeSubpath(opts.subpath);
   const cache = opts.cache ?? {};
-  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const location = await locateRepository(opts.dir);
   const commit = await resolveIn(location, opts.commit, cache);
+  const pick = filePicker(sub, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, opts.allFiles ?? false, opts.known);
   const files: RevisionFile[] = [];
-  await walkOrExplain(location, commit, () =>
-    git.walk({
+  const objects = opts.objects;
+  await walkOrExplain(location, commit, async () => {
+    if (objects) return walkTrees(objects, await objects.treeOfCommit(commit), '', pick, files);
+    return git.walk({
       fs,
       gitdir: location.gitdir,
       cache,
@@ -84,25 +88,77 @@ export async function readRevisionFiles(opts: {
       // Returning null prunes: the walk then never reads the subtree's objects.
       map: async (filepath, [entry]) => {
         if (filepath === '.' || !entry) return filepath === '.' ? undefined : null;
-        const type = await entry.type();
-        if (type === 'tree') return wantsDirectory(filepath, sub) ? undefined : null;
-        if (type !== 'blob' || !isInside(filepath, sub) || !(opts.allFiles || isYamlName(filepath))) return null;
-        if ((await entry.mode()) === SYMLINK_MODE) return null;
-        const known = opts.known && knownText(opts.known, filepath, await entry.oid(), maxFileBytes);
-        if (known !== undefined) {
-          files.push({ path: filepath, text: known });
-          return null;
-        }
-        // isomorphic-git has no size-only read, so the blob is inflated, but never decoded or parsed.
-        const content = await entry.content();
-        const bytes = content?.byteLength ?? 0;
-        if (bytes > maxFileBytes) files.push({ path: filepath, text: '', tooLarge: true, bytes, size: bytes });
-        else files.push({ path: filepath, text: content ? Buffer.from(content).toString('utf8') : '' });
+        const content = async () => (await entry.content()) ?? undefined;
+        const take = await pick(
+          filepath,
+          await entry.type(),
+          () => entry.mode(),
+          () => entry.oid(),
+          content,
+        );
+        if (take === 'descend') return undefined;
+        if (take !== null) files.push(take);
         return null;
       },
-    }),
-  );
+    });
+  });
   return files.sort((a, b) => compareStrings(a.path, b.path));
+}
+
+/** A tree entry as a TreeObjects reads it: its name, git's mode as a number, what it is and its oid. */
+export interface TreeObjectEntry {
+  name: string;
+  mode: number;
+  type: 'tree' | 'blob' | 'commit';
+  oid: string;
+}
+
+/** Reads a revision's trees and blobs by oid (the object store's own reads, src/source/objects.ts). */
+export interface TreeObjects {
+  /** The root tree of a commit. */
+  treeOfCommit(commit: string): Promise<string>;
+  treeEntries(tree: string): Promise<TreeObjectEntry[]>;
+  blobBytes(blob: string): Promise<Uint8Array>;
+}
+
+/** Every file of `tree` (at `prefix`) that `pick` takes, into `files`; the folders it descends into the same way. */
+async function walkTrees(objects: TreeObjects, tree: string, prefix: string, pick: FilePicker, files: RevisionFile[]): Promise<void> {
+  for (const e of await objects.treeEntries(tree)) {
+    const filepath = prefix ? `${prefix}/${e.name}` : e.name;
+    const take = await pick(
+      filepath,
+      e.type,
+      async () => e.mode,
+      async () => e.oid,
+      () => objects.blobBytes(e.oid),
+    );
+    if (take === 'descend') await walkTrees(objects, e.oid, filepath, pick, files);
+    else if (take !== null) files.push(take);
+  }
+}
+
+/** What readRevisionFiles does with one entry: descend into a folder, skip it (null), or take the file. */
+type FilePicker = (
+  filepath: string,
+  type: string,
+  mode: () => Promise<number>,
+  oid: () => Promise<string>,
+  content: () => Promise<Uint8Array | undefined>,
+) => Promise<RevisionFile | 'descend' | null>;
+
+function filePicker(sub: string, maxFileBytes: number, allFiles: boolean, known: KnownTexts | undefined): FilePicker {
+  return async (filepath, type, mode, oid, content) => {
+    if (type === 'tree') return wantsDirectory(filepath, sub) ? 'descend' : null;
+    if (type !== 'blob' || !isInside(filepath, sub) || !(allFiles || isYamlName(filepath))) return null;
+    if ((await mode()) === SYMLINK_MODE) return null;
+    const text = known && knownText(known, filepath, await oid(), maxFileBytes);
+    if (text !== undefined) return { path: filepath, text };
+    // There is no size-only read, so the blob is inflated, but never decoded or parsed.
+    const bytes = await content();
+    const size = bytes?.byteLength ?? 0;
+    if (size > maxFileBytes) return { path: filepath, text: '', tooLarge: true, bytes: size, size };
+    return { path: filepath, text: bytes ? Buffer.from(bytes).toString('utf8') : '' };
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import git from 'isomorphic-git';
 import { mapLimit } from '../kube/limit.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { isFleetFilePath } from './git-revision.js';
+import { isFleetFilePath, type TreeObjectEntry } from './git-revision.js';
 import { PackReader, type PackTable } from './pack-reader.js';
 import { isObjectId } from './tree-oid.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
@@ -192,6 +192,11 @@ export class ObjectStore {
   }
 
   private async readBlobBytes(oid: string): Promise<Uint8Array> {
+    return (await this.readTyped(oid, 'blob')).body;
+  }
+
+  /** An object of `type`: within withPackReader from its pack, else loose, else through isomorphic-git. */
+  private async readTyped(oid: string, type: 'blob' | 'tree' | 'commit' | 'tag' | null): Promise<{ type: string; body: Uint8Array }> {
     const packed =
       this.packReads === 0
         ? null
@@ -199,16 +204,38 @@ export class ObjectStore {
             if (e instanceof FlotillaError) throw e;
             return null;
           });
-    if (packed !== null) {
-      if (packed.type !== 'blob') throw new FlotillaError('INTERNAL', `object ${oid} is a ${packed.type}, not a blob`);
-      return packed.body;
+    let read: { type: string; body: Uint8Array } | null = packed ?? (await this.readLoose(oid));
+    if (read === null) {
+      const o = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.cache });
+      read = { type: o.type, body: o.object as Uint8Array };
     }
-    const loose = await this.readLoose(oid);
-    if (loose !== null) {
-      if (loose.type !== 'blob') throw new FlotillaError('INTERNAL', `object ${oid} is a ${loose.type}, not a blob`);
-      return loose.body;
+    if (type !== null && read.type !== type) throw new FlotillaError('INTERNAL', `object ${oid} is a ${read.type}, not a ${type}`);
+    return read;
+  }
+
+  /** The root tree of a commit (an annotated tag is followed to what it names). */
+  async treeOfCommit(commit: string): Promise<string> {
+    let oid = commit;
+    for (let hops = 0; hops < 8; hops++) {
+      const { type, body } = await this.readTyped(oid, null);
+      if (type === 'tree') return oid;
+      const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 64)).toString('latin1');
+      const named = (type === 'commit' ? /^tree ([0-9a-f]{40})\n/ : type === 'tag' ? /^object ([0-9a-f]{40})\n/ : null)?.exec(head);
+      if (!named) throw new FlotillaError('INTERNAL', `object ${oid} is a ${type}, not a commit`);
+      if (type === 'commit') return named[1]!;
+      oid = named[1]!;
     }
-    return (await git.readBlob({ fs, gitdir: this.gitdir, oid, cache: this.cache })).blob;
+    throw new FlotillaError('INTERNAL', `${commit}: too many tags in a row`);
+  }
+
+  /** A tree's entries in its order, read and parsed here (parseTree), not by isomorphic-git. */
+  async treeEntries(tree: string): Promise<TreeObjectEntry[]> {
+    return parseTree(tree, (await this.readTyped(tree, 'tree')).body);
+  }
+
+  /** A blob's bytes (see readBlobText). */
+  async blobBytes(oid: string): Promise<Uint8Array> {
+    return this.readBlobBytes(oid);
   }
 
   /**
@@ -442,6 +469,57 @@ function applyEdit(entries: Map<string, TreeEntry>, name: string, value: string 
   }
   entries.set(name, { mode: '040000', oid: value.tree, type: 'tree' });
   return !before || before.oid !== value.tree || before.type !== 'tree';
+}
+
+const TREE_MODES: ReadonlyMap<string, { mode: number; type: TreeObjectEntry['type'] }> = new Map([
+  ['40000', { mode: 0o40000, type: 'tree' }],
+  ['040000', { mode: 0o40000, type: 'tree' }],
+  ['100644', { mode: 0o100644, type: 'blob' }],
+  ['100755', { mode: 0o100755, type: 'blob' }],
+  ['120000', { mode: 0o120000, type: 'blob' }],
+  ['160000', { mode: 0o160000, type: 'commit' }],
+]);
+
+/**
+ * The entries of a tree object ("<mode> <name>\0<20-byte oid>" each). Refused, as isomorphic-git
+ * refuses them: a mode git does not write, and a name git's verify_path would not check out
+ * (unsafeEntryName) — readers join names into paths.
+ */
+export function parseTree(oid: string, body: Uint8Array): TreeObjectEntry[] {
+  const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const out: TreeObjectEntry[] = [];
+  for (let at = 0; at < bytes.length;) {
+    const space = bytes.indexOf(0x20, at);
+    const nul = space < 0 ? -1 : bytes.indexOf(0, space + 1);
+    if (nul < 0 || nul + 21 > bytes.length) throw new FlotillaError('INTERNAL', `tree ${oid} is damaged at byte ${at}`);
+    const kind = TREE_MODES.get(bytes.toString('latin1', at, space));
+    if (kind === undefined) throw new FlotillaError('INTERNAL', `tree ${oid}: unexpected mode ${bytes.toString('latin1', at, space)}`);
+    const name = bytes.toString('utf8', space + 1, nul);
+    if (unsafeEntryName(name)) throw new FlotillaError('INTERNAL', `tree ${oid}: unsafe entry name ${JSON.stringify(name)}`);
+    out.push({ name, mode: kind.mode, type: kind.type, oid: bytes.toString('hex', nul + 1, nul + 21) });
+    at = nul + 21;
+  }
+  return out;
+}
+
+/** Code points HFS+ ignores in a name (zero-width joiners, direction marks, the BOM): `.g\u200cit` is `.git` there. */
+const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
+
+/**
+ * Whether a tree entry's name could name something else than one entry of its folder: a separator
+ * (`/`, `\`), a name Windows reads as `.` or `..` (only dots and spaces, as it drops them at the
+ * end), or `.git` however a file system may spell it (any case, trailing dots or spaces, an NTFS
+ * stream after `:`, an 8.3 alias `git~1`, HFS+ ignored code points).
+ */
+function unsafeEntryName(name: string): boolean {
+  if (name.includes('/') || name.includes('\\')) return true;
+  const spelled = name.replace(HFS_IGNORED, '').split(':')[0]!.toLowerCase();
+  // Trailing dots and spaces dropped by a backward scan: a regular expression for them backtracks
+  // quadratically on a long run of dots followed by anything else.
+  let end = spelled.length;
+  while (end > 0 && (spelled[end - 1] === '.' || spelled[end - 1] === ' ')) end--;
+  const base = spelled.slice(0, end);
+  return base === '' || base === '.git' || /^\.?git~[1-9]$/.test(base);
 }
 
 /**

@@ -295,7 +295,7 @@ class HttpRepository implements SourceRepository {
   }
 
   readFleetFiles(commit: string, subpath: string, allFiles = false, known?: KnownTexts): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles, known });
+    return readFleetFilesWith(this.objects, this.gitdir, commit, subpath, allFiles, known);
   }
 
   async maintain(): Promise<void> {
@@ -399,7 +399,7 @@ class LocalRepository implements SourceRepository {
   }
 
   readFleetFiles(commit: string, subpath: string, allFiles = false, known?: KnownTexts): Promise<SourceFile[]> {
-    return readRevisionFiles({ dir: this.gitdir, commit, subpath, cache: this.objects.packCache, allFiles, known });
+    return readFleetFilesWith(this.objects, this.gitdir, commit, subpath, allFiles, known);
   }
 
   async maintain(): Promise<void> {
@@ -479,4 +479,22 @@ function run(cmd: string, args: string[], cwd: string, timeout: number): Promise
   return new Promise((resolve, reject) => {
     execFile(cmd, args, { cwd, timeout, env: { ...process.env, GIT_DIR: cwd } }, (err) => (err ? reject(err) : resolve()));
   });
+}
+
+/**
+ * A revision's fleet files with the object store's own reads (pack reader, node's zlib) instead of
+ * isomorphic-git's walk, which inflates each object in JavaScript: what readRevisionFiles gives
+ * either way (test/source/tree-walk.test.ts).
+ */
+function readFleetFilesWith(
+  objects: ObjectStore,
+  gitdir: string,
+  commit: string,
+  subpath: string,
+  allFiles: boolean,
+  known: KnownTexts | undefined,
+): Promise<SourceFile[]> {
+  return objects.withPackReader(() =>
+    readRevisionFiles({ dir: gitdir, commit, subpath, cache: objects.packCache, allFiles, known, objects }),
+  );
 }
