@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import git from 'isomorphic-git';
+import { mapLimit } from '../kube/limit.js';
 import { FlotillaError } from '../model/diagnostics.js';
 
 /**
@@ -121,9 +122,13 @@ export interface TreeObjects {
   blobBytes(blob: string): Promise<Uint8Array>;
 }
 
-/** Every file of `tree` (at `prefix`) that `pick` takes, into `files`; the folders it descends into the same way. */
+/** Entries of one folder read at once by walkTrees: each read of a loose object is a file read of its own. */
+const WALK_CONCURRENCY = 16;
+
+/** Every file of `tree` (at `prefix`) that `pick` takes, into `files` (in no order); the folders it descends into the same way. */
 async function walkTrees(objects: TreeObjects, tree: string, prefix: string, pick: FilePicker, files: RevisionFile[]): Promise<void> {
-  for (const e of await objects.treeEntries(tree)) {
+  const entries = await objects.treeEntries(tree);
+  await mapLimit(entries, WALK_CONCURRENCY, async (e) => {
     const filepath = prefix ? `${prefix}/${e.name}` : e.name;
     const take = await pick(
       filepath,
@@ -134,7 +139,7 @@ async function walkTrees(objects: TreeObjects, tree: string, prefix: string, pic
     );
     if (take === 'descend') await walkTrees(objects, e.oid, filepath, pick, files);
     else if (take !== null) files.push(take);
-  }
+  });
 }
 
 /** What readRevisionFiles does with one entry: descend into a folder, skip it (null), or take the file. */

@@ -195,16 +195,20 @@ export class ObjectStore {
     return (await this.readTyped(oid, 'blob')).body;
   }
 
-  /** An object of `type`: within withPackReader from its pack, else loose, else through isomorphic-git. */
+  /**
+   * An object of `type`: within withPackReader from a pack already open, else loose, else from a
+   * pack not open yet (objects/pack listed once the object is not loose: a listing for every loose
+   * object of a repository read whole was most of reading it); otherwise through isomorphic-git.
+   */
   private async readTyped(oid: string, type: 'blob' | 'tree' | 'commit' | 'tag' | null): Promise<{ type: string; body: Uint8Array }> {
-    const packed =
+    const packed = (scan: boolean) =>
       this.packReads === 0
         ? null
-        : await this.reader.read(oid).catch((e: unknown) => {
+        : this.reader.read(oid, { scan }).catch((e: unknown) => {
             if (e instanceof FlotillaError) throw e;
             return null;
           });
-    let read: { type: string; body: Uint8Array } | null = packed ?? (await this.readLoose(oid));
+    let read: { type: string; body: Uint8Array } | null = (await packed(false)) ?? (await this.readLoose(oid)) ?? (await packed(true));
     if (read === null) {
       const o = await git.readObject({ fs, gitdir: this.gitdir, oid, format: 'content', cache: this.cache });
       read = { type: o.type, body: o.object as Uint8Array };
@@ -491,11 +495,12 @@ export function parseTree(oid: string, body: Uint8Array): TreeObjectEntry[] {
   for (let at = 0; at < bytes.length;) {
     const space = bytes.indexOf(0x20, at);
     const nul = space < 0 ? -1 : bytes.indexOf(0, space + 1);
-    if (nul < 0 || nul + 21 > bytes.length) throw new FlotillaError('INTERNAL', `tree ${oid} is damaged at byte ${at}`);
+    // Plain errors: what the repository holds, not a flaw of flotilla (readRevisionFiles reports GIT_READ_FAILED).
+    if (nul < 0 || nul + 21 > bytes.length) throw new Error(`tree ${oid} is damaged at byte ${at}`);
     const kind = TREE_MODES.get(bytes.toString('latin1', at, space));
-    if (kind === undefined) throw new FlotillaError('INTERNAL', `tree ${oid}: unexpected mode ${bytes.toString('latin1', at, space)}`);
+    if (kind === undefined) throw new Error(`tree ${oid}: unexpected mode ${bytes.toString('latin1', at, space)}`);
     const name = bytes.toString('utf8', space + 1, nul);
-    if (unsafeEntryName(name)) throw new FlotillaError('INTERNAL', `tree ${oid}: unsafe entry name ${JSON.stringify(name)}`);
+    if (unsafeEntryName(name)) throw new Error(`tree ${oid}: unsafe entry name ${JSON.stringify(name)}`);
     out.push({ name, mode: kind.mode, type: kind.type, oid: bytes.toString('hex', nul + 1, nul + 21) });
     at = nul + 21;
   }

@@ -109,10 +109,13 @@ export class PackReader {
    * The object `oid` from a pack, checked against its oid; null when no pack has it (a loose
    * object), or it is a delta whose base is in no pack.
    */
-  async read(oid: string): Promise<PackedObject | null> {
+  async read(oid: string, opts: { scan?: boolean } = {}): Promise<PackedObject | null> {
     if (this.closed) return null;
     const bytes = Buffer.from(oid, 'hex');
-    const found = (await this.find(bytes, [...this.packs.values()])) ?? (await this.find(bytes, await this.scan()));
+    // scan: false looks in the packs already open only (a caller that tries loose objects next lists
+    // objects/pack once they are not loose either, not for every loose object).
+    const found =
+      (await this.find(bytes, [...this.packs.values()])) ?? (opts.scan === false ? null : await this.find(bytes, await this.scan()));
     if (found === null) return null;
     const object = await this.readAt(found.pack, found.offset);
     if (object === null) return null;
