@@ -456,7 +456,7 @@ function isYamlName(filepath: string): boolean {
 }
 
 /** Code-unit order: independent of locale, same on every machine. */
-function compareStrings(a: string, b: string): number {
+export function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 

@@ -10,12 +10,12 @@ import git from 'isomorphic-git';
 import { mapLimit } from '../kube/limit.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { isFleetFilePath, type TreeObjectEntry } from './git-revision.js';
+import { compareStrings, isFleetFilePath, type ChangedPath, type TreeObjectEntry } from './git-revision.js';
 import { PackReader, type PackTable } from './pack-reader.js';
 import { isObjectId } from './tree-oid.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
 
-const SYMLINK_MODE = '120000';
+const SYMLINK_MODE = 0o120000;
 /** Suffix of temporary object files: unique within this process. */
 let tempCounter = 0;
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -266,54 +266,77 @@ export class ObjectStore {
 
   /** Text of the file at `filepath` in a commit, or null when it is not there. */
   async readTextAt(commit: string, filepath: string): Promise<string | null> {
-    // Read through readBlobBytes, so a loose status.yaml is inflated natively.
-    const dir = path.posix.dirname(filepath);
-    const entry = (await this.folderEntries(commit, dir === '.' ? '' : dir))?.get(path.posix.basename(filepath));
-    if (entry === undefined) return null;
-    if (entry.type !== 'blob') throw new FlotillaError('INTERNAL', `${filepath} at ${commit} is a ${entry.type}, not a file`);
-    return Buffer.from(await this.readBlobBytes(entry.oid)).toString('utf8');
-  }
-
-  /** The entries of folder `dir` ('' for the root) in a commit by name, or null when there is no such folder. */
-  private async folderEntries(commit: string, dir: string): Promise<Map<string, { mode: string; oid: string; type: string }> | null> {
-    try {
-      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: dir || undefined, cache: this.cache });
-      return new Map(tree.map((e) => [e.path, e]));
-    } catch (e) {
-      if (isCode(e, 'NotFoundError') || isCode(e, 'ObjectTypeError')) return null;
-      throw e;
-    }
+    return this.withPackReader(async () => {
+      const entry = await this.entryAt(commit, filepath);
+      if (entry === null) return null;
+      if (entry.type !== 'blob') throw new FlotillaError('INTERNAL', `${filepath} at ${commit} is a ${entry.type}, not a file`);
+      return Buffer.from(await this.readBlobBytes(entry.oid)).toString('utf8');
+    });
   }
 
   /** Tree oid of a commit, or of a folder inside it (null when absent). */
   async treeOf(commit: string, folder = ''): Promise<string | null> {
+    const entry = await this.withPackReader(() => this.entryAt(commit, folder));
+    if (entry === null) return null;
+    if (entry.type !== 'tree') throw new FlotillaError('INTERNAL', `${folder} at ${commit} is a ${entry.type}, not a folder`);
+    return entry.oid;
+  }
+
+  /**
+   * The entry at `filepath` ('' for the root tree) in a commit, null when the commit or the path is
+   * not there (a path through a file included). Read by this store (readTyped), as the revision walk
+   * reads: isomorphic-git's readTree loads a whole packfile into memory at its first packed object
+   * (24 MB at fleet scale, most of a restart's read of status.yaml and the manifests/ tree). Called
+   * within withPackReader, so packed objects are read from the packs.
+   */
+  private async entryAt(commit: string, filepath: string): Promise<{ oid: string; type: TreeObjectEntry['type'] } | null> {
+    let at: { oid: string; type: TreeObjectEntry['type'] };
     try {
-      const { oid } = await git.readTree({ fs, gitdir: this.gitdir, oid: commit, filepath: folder || undefined, cache: this.cache });
-      return oid;
+      at = { oid: await this.treeOfCommit(commit), type: 'tree' };
     } catch (e) {
       if (isCode(e, 'NotFoundError')) return null;
       throw e;
     }
+    for (const name of filepath.split('/')) {
+      if (name === '' || name === '.') continue;
+      if (at.type !== 'tree') return null;
+      const entry = (await this.treeEntries(at.oid)).find((e) => e.name === name);
+      if (entry === undefined) return null;
+      at = entry;
+    }
+    return at;
   }
 
-  /** First line of a commit's message and its parents. */
+  /** A commit's message, parents, tree and committer time (an annotated tag is followed to what it names). */
   async readCommit(commit: string): Promise<{ message: string; parents: string[]; tree: string; timestamp: number }> {
-    const { commit: c } = await git.readCommit({ fs, gitdir: this.gitdir, oid: commit, cache: this.cache });
-    return { message: c.message, parents: c.parent, tree: c.tree, timestamp: c.committer.timestamp };
+    return this.withPackReader(() => this.commitOf(commit));
+  }
+
+  /** readCommit within withPackReader: read by this store, parsed as isomorphic-git's readCommit parses. */
+  private async commitOf(commit: string): Promise<{ message: string; parents: string[]; tree: string; timestamp: number }> {
+    let oid = commit;
+    for (let hops = 0; hops < 8; hops++) {
+      const { type, body } = await this.readTyped(oid, null);
+      const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
+      if (type === 'commit') return parseCommit(oid, text);
+      const named = type === 'tag' ? /^object ([0-9a-f]{40})\n/.exec(text) : null;
+      if (!named) throw new FlotillaError('INTERNAL', `object ${oid} is a ${type}, not a commit`);
+      oid = named[1]!;
+    }
+    throw new FlotillaError('INTERNAL', `${commit}: too many tags in a row`);
   }
 
   /** Every blob below a tree as path → oid (paths relative to that tree). */
   async listTree(tree: string): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     const visit = async (oid: string, prefix: string): Promise<void> => {
-      const { tree: entries } = await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-      for (const e of entries) {
-        const p = prefix ? `${prefix}/${e.path}` : e.path;
+      for (const e of await this.treeEntries(oid)) {
+        const p = prefix ? `${prefix}/${e.name}` : e.name;
         if (e.type === 'tree') await visit(e.oid, p);
         else if (e.type === 'blob') out.set(p, e.oid);
       }
     };
-    await visit(tree, '');
+    await this.withPackReader(() => visit(tree, ''));
     return out;
   }
 
@@ -324,11 +347,44 @@ export class ObjectStore {
    */
   async changedBlobs(from: string | null, to: string | null): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
-    const entries = async (oid: string | null): Promise<Map<string, { oid: string; type: string }>> => {
-      if (oid === null) return new Map();
-      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid, cache: this.cache });
-      return new Map(tree.map((e) => [e.path, { oid: e.oid, type: e.type }]));
-    };
+    // Only blobs count, as in listTree: a submodule entry is neither written nor read here.
+    await this.diffTrees(from, to, (p, before, after) => {
+      if (after?.type === 'blob') out.set(p, after.oid);
+      else if (before?.type === 'blob') out.set(p, null);
+    });
+    return out;
+  }
+
+  /**
+   * The files (entries other than folders) that differ between two commits, sorted by path, as
+   * git.walk over both trees reports them: a file that became a folder is deleted and the files
+   * below it added. Read by this store, so a packed history is read from its packs.
+   */
+  async changedPaths(from: string, to: string): Promise<ChangedPath[]> {
+    const changes: ChangedPath[] = [];
+    await this.withPackReader(async () => {
+      const [a, b] = [await this.treeOfCommit(from), await this.treeOfCommit(to)];
+      await this.diffTrees(a, b, (p, before, after) => {
+        if (before) changes.push({ path: p, op: after ? 'modify' : 'delete' });
+        else changes.push({ path: p, op: 'add' });
+      });
+    });
+    return changes.sort((x, y) => compareStrings(x.path, y.path));
+  }
+
+  /**
+   * Calls `each` for every path whose file (an entry other than a folder) differs between two trees
+   * (null: none), with its entry on either side; subtrees of equal oid are not read. Within withPackReader.
+   */
+  private async diffTrees(
+    from: string | null,
+    to: string | null,
+    each: (path: string, before: TreeObjectEntry | undefined, after: TreeObjectEntry | undefined) => void,
+  ): Promise<void> {
+    const entries = async (oid: string | null): Promise<Map<string, TreeObjectEntry>> =>
+      oid === null ? new Map() : new Map((await this.treeEntries(oid)).map((e) => [e.name, e]));
+    const subtree = (e: TreeObjectEntry | undefined) => (e?.type === 'tree' ? e.oid : null);
+    const file = (e: TreeObjectEntry | undefined) => (e !== undefined && e.type !== 'tree' ? e : undefined);
     const visit = async (a: string | null, b: string | null, prefix: string): Promise<void> => {
       if (a === b) return;
       const [left, right] = await Promise.all([entries(a), entries(b)]);
@@ -337,15 +393,11 @@ export class ObjectStore {
         const y = right.get(name);
         if (x?.oid === y?.oid && x?.type === y?.type) continue;
         const p = prefix ? `${prefix}/${name}` : name;
-        const subtree = (e: typeof x) => (e?.type === 'tree' ? e.oid : null);
         if (subtree(x) !== null || subtree(y) !== null) await visit(subtree(x), subtree(y), p);
-        // Only blobs count, as in listTree: a submodule entry is neither written nor read here.
-        if (y?.type === 'blob') out.set(p, y.oid);
-        else if (x?.type === 'blob') out.set(p, null);
+        if (file(x) || file(y)) each(p, file(x), file(y));
       }
     };
     await visit(from, to, '');
-    return out;
   }
 
   /**
@@ -356,10 +408,12 @@ export class ObjectStore {
    */
   async editTree(base: string | null, edits: ReadonlyMap<string, string | { tree: string } | null>): Promise<string> {
     const fresh: RawObject[] = [];
-    const root = await this.editLevel(
-      base,
-      [...edits.entries()].map(([p, v]) => ({ parts: p.split('/'), value: v })),
-      fresh,
+    const root = await this.withPackReader(() =>
+      this.editLevel(
+        base,
+        [...edits.entries()].map(([p, v]) => ({ parts: p.split('/'), value: v })),
+        fresh,
+      ),
     );
     if (root === null) fresh.push(treeObject(new Map()));
     await this.writeObjects(fresh);
@@ -370,8 +424,8 @@ export class ObjectStore {
   private async editLevel(base: string | null, edits: TreeEdit[], fresh: RawObject[]): Promise<string | null> {
     const entries = new Map<string, TreeEntry>();
     if (base) {
-      const { tree } = await git.readTree({ fs, gitdir: this.gitdir, oid: base, cache: this.cache });
-      for (const e of tree) entries.set(e.path, { mode: e.mode, oid: e.oid, type: e.type });
+      for (const e of await this.treeEntries(base))
+        entries.set(e.name, { mode: e.mode.toString(8).padStart(6, '0'), oid: e.oid, type: e.type });
     }
     const nested = new Map<string, TreeEdit[]>();
     let changed = false;
@@ -417,12 +471,29 @@ export class ObjectStore {
   /** Whether `ancestor` is `commit` or one of its ancestors (both must be present locally). */
   async isAncestor(ancestor: string, commit: string): Promise<boolean> {
     if (ancestor === commit) return true;
-    try {
-      return await git.isDescendent({ fs, gitdir: this.gitdir, oid: commit, ancestor, depth: -1, cache: this.cache });
-    } catch (e) {
-      if (isCode(e, 'NotFoundError') || isCode(e, 'MaxDepthError')) return false;
-      throw e;
-    }
+    // Breadth first over the parents, as isomorphic-git's isDescendent walks; a commit not here
+    // (a shallow history) ends the search with false.
+    return this.withPackReader(async () => {
+      const seen = new Set([commit]);
+      const queue = [commit];
+      for (let i = 0; i < queue.length; i++) {
+        let parents: string[];
+        try {
+          parents = (await this.commitOf(queue[i]!)).parents;
+        } catch (e) {
+          if (isCode(e, 'NotFoundError')) return false;
+          throw e;
+        }
+        for (const p of parents) {
+          if (p === ancestor) return true;
+          if (!seen.has(p)) {
+            seen.add(p);
+            queue.push(p);
+          }
+        }
+      }
+      return false;
+    });
   }
 
   /**
@@ -437,9 +508,12 @@ export class ObjectStore {
     allFiles = false,
   ): Promise<Array<SourceFile | null>> {
     return this.withPackReader(async () => {
-      const folders = new Map<string, Map<string, { mode: string; oid: string; type: string }> | null>();
+      const folders = new Map<string, Map<string, TreeObjectEntry> | null>();
       const folder = async (dir: string) => {
-        if (!folders.has(dir)) folders.set(dir, await this.folderEntries(commit, dir));
+        if (!folders.has(dir)) {
+          const at = await this.entryAt(commit, dir);
+          folders.set(dir, at?.type === 'tree' ? new Map((await this.treeEntries(at.oid)).map((e) => [e.name, e])) : null);
+        }
         return folders.get(dir)!;
       };
       const out: Array<SourceFile | null> = [];
@@ -557,4 +631,31 @@ function treeObject(entries: ReadonlyMap<string, TreeEntry>): RawObject {
 
 function isCode(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
+}
+
+/** Git's text as isomorphic-git gives a commit message: no carriage returns, no blank lines before, one newline at the end. */
+function normalizeNewlines(text: string): string {
+  return `${text.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
+}
+
+/**
+ * A commit object's tree, parents, committer time and message, read as isomorphic-git's
+ * GitCommit reads them: `tree` the first header, the `parent` lines right after it, the message
+ * after the first blank line.
+ */
+export function parseCommit(oid: string, text: string): { message: string; parents: string[]; tree: string; timestamp: number } {
+  const split = text.indexOf('\n\n');
+  // A header continued on lines that start with a space (a signature) has no key on those lines.
+  const headers = (split < 0 ? text : text.slice(0, split)).split('\n');
+  const keyOf = (h: string) => h.slice(0, h.indexOf(' '));
+  const valueOf = (h: string) => h.slice(h.indexOf(' ') + 1);
+  // Plain errors: what the repository holds, not a flaw of flotilla.
+  if (headers.length === 0 || keyOf(headers[0]!) !== 'tree') throw new Error(`commit ${oid} is damaged: its first header is not its tree`);
+  const parents: string[] = [];
+  let at = 1;
+  while (at < headers.length && keyOf(headers[at]!) === 'parent') parents.push(valueOf(headers[at++]!));
+  const committer = headers.find((h) => keyOf(h) === 'committer');
+  const time = committer === undefined ? null : /^(.*) <(.*)> (.*) (.*)$/.exec(valueOf(committer));
+  if (time === null) throw new Error(`commit ${oid} is damaged: it names no committer`);
+  return { message: normalizeNewlines(text.slice(split + 2)), parents, tree: valueOf(headers[0]!), timestamp: Number(time[3]) };
 }

@@ -15,13 +15,7 @@ import http from 'isomorphic-git/http/node';
 import type { Logger } from 'pino';
 import type { SourceConfig, SourceCredentials } from '../config/schema.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import {
-  changedPaths as listChangedPaths,
-  locateGitDirectory,
-  readRevisionFiles,
-  type ChangedPath,
-  type KnownTexts,
-} from './git-revision.js';
+import { locateGitDirectory, readRevisionFiles, type ChangedPath, type KnownTexts } from './git-revision.js';
 import { ObjectStore } from './objects.js';
 import { httpStatusOf, isTransient, withRetry } from './retry.js';
 import type { SourceFile } from '../load/parse.js';
@@ -291,7 +285,7 @@ class HttpRepository implements SourceRepository {
   }
 
   changedPaths(from: string, to: string): Promise<ChangedPath[]> {
-    return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
+    return this.objects.changedPaths(from, to);
   }
 
   readFleetFiles(commit: string, subpath: string, allFiles = false, known?: KnownTexts): Promise<SourceFile[]> {
@@ -395,7 +389,7 @@ class LocalRepository implements SourceRepository {
   }
 
   changedPaths(from: string, to: string): Promise<ChangedPath[]> {
-    return listChangedPaths({ dir: this.gitdir, from, to, cache: this.objects.packCache });
+    return this.objects.changedPaths(from, to);
   }
 
   readFleetFiles(commit: string, subpath: string, allFiles = false, known?: KnownTexts): Promise<SourceFile[]> {
