@@ -6,9 +6,11 @@
 //      the cache (src/reconcile/render-index.ts): time / full, and peak RSS;
 //   3. another one-file commit in a new process: the index on disk is now a commit behind (a
 //      process that started from an index leaves the next write for later) and is rolled forward;
-//   4. another one-file commit in a new process whose index another flotilla version wrote (a
+//   4. `git gc` of the repository (as maintenance repacks a remote source's cache: every object in
+//      a pack), another one-file commit in a new process, the index two commits behind;
+//   5. another one-file commit in a new process whose index another flotilla version wrote (a
 //      deploy): its applied state is used, not its parses and seeds;
-//   5. the same one-file commit pass in a new process with the index deleted (what a restart cost
+//   6. the same one-file commit pass in a new process with the index deleted (what a restart cost
 //      before the index): time / full.
 // Default size 100 × 1,000 (a few minutes on 2 cores, with `npm run bench`);
 // FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000. FLOTILLA_BENCH_WARM=1 runs one more
@@ -24,7 +26,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { editOne, makeFleetRepo } from './fleet-repo.mjs';
+import { editOne, git, makeFleetRepo } from './fleet-repo.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FULL = process.env.FLOTILLA_BENCH_SCALE === 'full';
@@ -130,6 +132,9 @@ if (process.argv[2] === '--child') {
     const restart = child(dir);
     editOne(work, files[33], 0);
     const rolled = child(dir);
+    git(work, 'gc', '-q');
+    editOne(work, files[75], 0);
+    const packed = child(dir);
     editOne(work, files[61], 0);
     markOtherVersion(dir);
     const deploy = child(dir);
@@ -156,6 +161,12 @@ if (process.argv[2] === '--child') {
         `${(rolled.time / full.time).toFixed(3)}× full`,
       ],
       [
+        'restart after git gc (all objects packed), one-file commit, index two commits behind',
+        ms(packed.time),
+        mib(packed.maxRssKiB),
+        `${(packed.time / full.time).toFixed(3)}× full`,
+      ],
+      [
         'deploy of a new version (index of another), then one-file commit',
         ms(deploy.time),
         mib(deploy.maxRssKiB),
@@ -170,7 +181,7 @@ if (process.argv[2] === '--child') {
     }
     console.log(`\nfull pass stages: ${stages(full.timings)}`);
     console.log(`render index after the full pass: ${indexSize}`);
-    const wrote = { full, warm, restart, rolled, deploy, cold };
+    const wrote = { full, warm, restart, rolled, packed, deploy, cold };
     console.log(
       `passes that wrote the render index: ${
         Object.keys(wrote)
@@ -183,6 +194,7 @@ if (process.argv[2] === '--child') {
         `rewritten ${restart.counts.configured}, render ${JSON.stringify(restart.stats)}`,
     );
     console.log(`restart pass stages (index a commit behind): ${stages(rolled.timings)}; render ${JSON.stringify(rolled.stats)}`);
+    console.log(`restart pass stages (after git gc): ${stages(packed.timings)}; render ${JSON.stringify(packed.stats)}`);
     console.log(`deploy pass stages (another version's index): ${stages(deploy.timings)}; render ${JSON.stringify(deploy.stats)}`);
     console.log(`restart pass stages (no index): ${stages(cold.timings)}`);
     if (warm)
