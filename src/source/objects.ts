@@ -348,10 +348,12 @@ export class ObjectStore {
   async changedBlobs(from: string | null, to: string | null): Promise<Map<string, string | null>> {
     const out = new Map<string, string | null>();
     // Only blobs count, as in listTree: a submodule entry is neither written nor read here.
-    await this.diffTrees(from, to, (p, before, after) => {
-      if (after?.type === 'blob') out.set(p, after.oid);
-      else if (before?.type === 'blob') out.set(p, null);
-    });
+    await this.withPackReader(() =>
+      this.diffTrees(from, to, (p, before, after) => {
+        if (after?.type === 'blob') out.set(p, after.oid);
+        else if (before?.type === 'blob') out.set(p, null);
+      }),
+    );
     return out;
   }
 

@@ -6,7 +6,7 @@
 import path from 'node:path';
 import git from 'isomorphic-git';
 import fs from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { changedPaths } from '../../src/source/git-revision.js';
 import { ObjectStore, parseCommit } from '../../src/source/objects.js';
 import { cleanupRepos, commitFiles, git as gitCli, makeRepo } from '../helpers/git.js';
@@ -143,6 +143,28 @@ describe('object store reads of paths, commits and changes', () => {
     await gitCli(h.dir, 'gc', '-q', '--prune=now');
     expect((await gitCli(h.dir, 'count-objects', '-v')).split('\n')).toContain('count: 0');
     await expectAnswersOfGit(h.dir, h);
+  });
+
+  it('after git gc, none of these reads goes through isomorphic-git (which would load the whole pack)', async () => {
+    const h = await history();
+    await gitCli(h.dir, 'gc', '-q', '--prune=now');
+    const store = new ObjectStore(path.join(h.dir, '.git'));
+    const spies = (['readObject', 'readTree', 'readCommit', 'readBlob', 'walk', 'isDescendent'] as const).map((name) =>
+      vi.spyOn(git, name),
+    );
+    try {
+      const tree = await store.treeOf(h.third);
+      expect(await store.readTextAt(h.third, 'apps/a/deploy.yaml')).toBe('kind: Deployment\nreplicas: 2\n');
+      expect((await store.readCommit(h.merge)).parents).toHaveLength(2);
+      expect(await store.isAncestor(h.first, h.third)).toBe(true);
+      expect((await store.changedPaths(h.first, h.third)).length).toBeGreaterThan(0);
+      expect((await store.changedBlobs(await store.treeOf(h.first), tree)).size).toBeGreaterThan(0);
+      expect((await store.listTree(tree!)).size).toBe(5);
+      await store.editTree(tree, new Map([['apps/new.yaml', await store.writeBlob('kind: New\n')]]));
+      for (const spy of spies) expect(spy).not.toHaveBeenCalled();
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
   });
 
   it('refuses a commit whose first header is not its tree, or that names no committer', () => {
