@@ -194,39 +194,6 @@ function knownText(known: KnownTexts, filepath: string, oid: string, maxFileByte
 }
 
 /**
- * Paths whose content differs between two revisions, sorted by path. Subtrees with equal oids are
- * not descended, so the cost follows the size of the change, not of the repository.
- */
-export async function changedPaths(opts: { dir: string; from: string; to: string; cache?: object }): Promise<ChangedPath[]> {
-  const cache = opts.cache ?? {};
-  const location = await locateRepository(opts.dir);
-  const from = await resolveIn(location, opts.from, cache);
-  const to = await resolveIn(location, opts.to, cache);
-  const changes: ChangedPath[] = [];
-  await walkOrExplain(location, `${from}..${to}`, () =>
-    git.walk({
-      fs,
-      gitdir: location.gitdir,
-      cache,
-      trees: [git.TREE({ ref: from }), git.TREE({ ref: to })],
-      map: async (filepath, [before, after]) => {
-        if (filepath === '.') return undefined;
-        const [oldOid, newOid] = [await before?.oid(), await after?.oid()];
-        if (oldOid === newOid) return null;
-        const oldIsTree = (await before?.type()) === 'tree';
-        const newIsTree = (await after?.type()) === 'tree';
-        // A file that became a directory (or back) is a delete plus adds below it; the walk
-        // descends into whichever side is a tree and reports its files as added or deleted.
-        if (before && !oldIsTree) changes.push({ path: filepath, op: after && !newIsTree ? 'modify' : 'delete' });
-        else if (after && !newIsTree) changes.push({ path: filepath, op: 'add' });
-        return undefined;
-      },
-    }),
-  );
-  return changes.sort((a, b) => compareStrings(a.path, b.path));
-}
-
-/**
  * Whether `filepath` (posix, relative to the root) is a file readRevisionFiles would return under
  * `subpath`, symlinks aside: a *.yaml/*.yml inside `subpath`, below no dot-directory or
  * node_modules. The reconciler filters a commit's changed paths with it, so an incremental sync

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseFleetFiles } from '../../src/load/parse.js';
 import { DiagnosticSink, FlotillaError } from '../../src/model/diagnostics.js';
-import { changedPaths, readRevisionFiles, resolveRevision } from '../../src/source/git-revision.js';
+import { locateGitDirectory, readRevisionFiles, resolveRevision } from '../../src/source/git-revision.js';
+import { ObjectStore } from '../../src/source/objects.js';
 import { cleanupRepos, commitFiles, git, gitEnv, makeBareClone, makeRepo, makeTempDir } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
@@ -260,7 +261,13 @@ describe('readRevisionFiles', () => {
   });
 });
 
-describe('changedPaths', () => {
+/** ObjectStore.changedPaths between two revisions of a repository (a work tree or a bare one), each resolved by git. */
+async function changedPaths(opts: { dir: string; from: string; to: string }) {
+  const store = new ObjectStore(await locateGitDirectory(opts.dir));
+  return store.changedPaths(await git(opts.dir, 'rev-parse', opts.from), await git(opts.dir, 'rev-parse', opts.to));
+}
+
+describe("changedPaths (the object store, as the reconciler lists a commit's changes)", () => {
   let dir: string;
   let base: string;
 
@@ -351,9 +358,11 @@ describe('changedPaths', () => {
     await git(dir, 'reset', '-q', '--hard', base);
   });
 
-  it('an unknown revision on either side is UNKNOWN_REF', async () => {
-    expect((await rejection(changedPaths({ dir, from: 'nope', to: base }))).code).toBe('UNKNOWN_REF');
-    expect((await rejection(changedPaths({ dir, from: base, to: 'nope' }))).code).toBe('UNKNOWN_REF');
+  it('a commit not in the repository on either side is refused, not read as no change', async () => {
+    const store = new ObjectStore(path.join(dir, '.git'));
+    const missing = 'f'.repeat(40);
+    await expect(store.changedPaths(missing, base)).rejects.toThrow();
+    await expect(store.changedPaths(base, missing)).rejects.toThrow();
   });
 });
 
