@@ -217,19 +217,30 @@ export class ObjectStore {
     return read;
   }
 
-  /** The root tree of a commit (an annotated tag is followed to what it names). */
+  /** The root tree of a commit (an annotated tag is followed to what it names; a tree is its own). */
   async treeOfCommit(commit: string): Promise<string> {
-    let oid = commit;
+    const { oid, type, body } = await this.peeled(commit);
+    if (type === 'tree') return oid;
+    const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 64)).toString('latin1');
+    const named = /^tree ([0-9a-f]{40})\n/.exec(head);
+    if (!named) throw new Error(`commit ${oid} is damaged: its first header is not its tree`);
+    return named[1]!;
+  }
+
+  /** The object `oid` names once annotated tags are followed: a commit or a tree, else INTERNAL. */
+  private async peeled(oid: string): Promise<{ oid: string; type: string; body: Uint8Array }> {
+    let at = oid;
     for (let hops = 0; hops < 8; hops++) {
-      const { type, body } = await this.readTyped(oid, null);
-      if (type === 'tree') return oid;
-      const head = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 64)).toString('latin1');
-      const named = (type === 'commit' ? /^tree ([0-9a-f]{40})\n/ : type === 'tag' ? /^object ([0-9a-f]{40})\n/ : null)?.exec(head);
-      if (!named) throw new FlotillaError('INTERNAL', `object ${oid} is a ${type}, not a commit`);
-      if (type === 'commit') return named[1]!;
-      oid = named[1]!;
+      const { type, body } = await this.readTyped(at, null);
+      if (type === 'commit' || type === 'tree') return { oid: at, type, body };
+      const named =
+        type === 'tag'
+          ? /^object ([0-9a-f]{40})\n/.exec(Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('latin1', 0, 64))
+          : null;
+      if (!named) throw new FlotillaError('INTERNAL', `object ${at} is a ${type}, not a commit`);
+      at = named[1]!;
     }
-    throw new FlotillaError('INTERNAL', `${commit}: too many tags in a row`);
+    throw new FlotillaError('INTERNAL', `${oid}: too many tags in a row`);
   }
 
   /** A tree's entries in its order, read and parsed here (parseTree), not by isomorphic-git. */
@@ -314,16 +325,9 @@ export class ObjectStore {
 
   /** readCommit within withPackReader: read by this store, parsed as isomorphic-git's readCommit parses. */
   private async commitOf(commit: string): Promise<{ message: string; parents: string[]; tree: string; timestamp: number }> {
-    let oid = commit;
-    for (let hops = 0; hops < 8; hops++) {
-      const { type, body } = await this.readTyped(oid, null);
-      const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
-      if (type === 'commit') return parseCommit(oid, text);
-      const named = type === 'tag' ? /^object ([0-9a-f]{40})\n/.exec(text) : null;
-      if (!named) throw new FlotillaError('INTERNAL', `object ${oid} is a ${type}, not a commit`);
-      oid = named[1]!;
-    }
-    throw new FlotillaError('INTERNAL', `${commit}: too many tags in a row`);
+    const { oid, type, body } = await this.peeled(commit);
+    if (type !== 'commit') throw new FlotillaError('INTERNAL', `object ${oid} is a ${type}, not a commit`);
+    return parseCommit(oid, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
   }
 
   /** Every blob below a tree as path → oid (paths relative to that tree). */
@@ -612,7 +616,7 @@ function unsafeEntryName(name: string): boolean {
  */
 function commitObject(spec: { tree: string; parents: readonly string[]; message: string; author: Signature }): RawObject {
   const who = `${spec.author.name} <${spec.author.email}> ${spec.author.timestamp} +0000`;
-  const message = `${spec.message.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
+  const message = normalizeNewlines(spec.message);
   const parents = spec.parents.map((p) => `parent ${p}\n`).join('');
   const body = `tree ${spec.tree}\n${parents}author ${who}\ncommitter ${who}\n\n${message}`;
   return { type: 'commit', body, oid: objectOid('commit', body) };
@@ -635,7 +639,7 @@ function isCode(e: unknown, code: string): boolean {
   return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === code;
 }
 
-/** Git's text as isomorphic-git gives a commit message: no carriage returns, no blank lines before, one newline at the end. */
+/** A commit message as isomorphic-git writes and reads it: no carriage returns, no blank lines before, one newline at the end. */
 function normalizeNewlines(text: string): string {
   return `${text.replace(/\r/g, '').replace(/^\n+/, '').replace(/\n+$/, '')}\n`;
 }
