@@ -75,12 +75,14 @@ export async function readRevisionFiles(opts: {
   const sub = normalizeSubpath(opts.subpath);
   const cache = opts.cache ?? {};
   const location = await locateRepository(opts.dir);
-  const commit = await resolveIn(location, opts.commit, cache);
+  const objects = opts.objects;
+  // The store resolves a full oid itself: resolveIn's isomorphic-git reads load a whole packfile into memory when the commit is packed.
+  const root = objects && FULL_OID.test(opts.commit) ? await rootTreeOf(objects, location, opts.commit) : null;
+  const commit = root === null ? await resolveIn(location, opts.commit, cache) : opts.commit;
   const pick = filePicker(sub, opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES, opts.allFiles ?? false, opts.known);
   const files: RevisionFile[] = [];
-  const objects = opts.objects;
   await walkOrExplain(location, commit, async () => {
-    if (objects) return walkTrees(objects, await objects.treeOfCommit(commit), '', pick, files);
+    if (objects) return walkTrees(objects, root ?? (await objects.readCommit(commit)).tree, '', pick, files);
     return git.walk({
       fs,
       gitdir: location.gitdir,
@@ -116,8 +118,8 @@ export interface TreeObjectEntry {
 
 /** Reads a revision's trees and blobs by oid (the object store's own reads, src/source/objects.ts). */
 export interface TreeObjects {
-  /** The root tree of a commit. */
-  treeOfCommit(commit: string): Promise<string>;
+  /** A commit's root tree (an annotated tag followed to it); rejects with isomorphic-git's NotFoundError when it is not there. */
+  readCommit(commit: string): Promise<{ tree: string }>;
   treeEntries(tree: string): Promise<TreeObjectEntry[]>;
   blobBytes(blob: string): Promise<Uint8Array>;
 }
@@ -140,6 +142,16 @@ async function walkTrees(objects: TreeObjects, tree: string, prefix: string, pic
     if (take === 'descend') await walkTrees(objects, e.oid, filepath, pick, files);
     else if (take !== null) files.push(take);
   });
+}
+
+/** The root tree of the commit a full oid names, read by the store; a missing commit is UNKNOWN_REF, as resolveIn says it. */
+async function rootTreeOf(objects: TreeObjects, location: RepositoryLocation, commit: string): Promise<string> {
+  try {
+    return (await objects.readCommit(commit)).tree;
+  } catch (err) {
+    if (isGitError(err, 'NotFoundError')) throw unknownRef(location, commit);
+    throw err;
+  }
 }
 
 /** What readRevisionFiles does with one entry: descend into a folder, skip it (null), or take the file. */

@@ -8,6 +8,7 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import fs from 'node:fs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { readRevisionFiles } from '../../src/source/git-revision.js';
 import { ObjectStore, parseCommit } from '../../src/source/objects.js';
 import { cleanupRepos, commitFiles, git as gitCli, makeRepo } from '../helpers/git.js';
 
@@ -168,6 +169,8 @@ describe('object store reads of paths, commits and changes', () => {
       expect((await store.changedBlobs(await store.treeOf(h.first), tree)).size).toBeGreaterThan(0);
       expect((await store.listTree(tree!)).size).toBe(5);
       await store.editTree(tree, new Map([['apps/new.yaml', await store.writeBlob('kind: New\n')]]));
+      const files = await store.withPackReader(() => readRevisionFiles({ dir: h.dir, commit: h.third, objects: store }));
+      expect(files.map((f) => f.path)).toContain('apps/a/deploy.yaml');
       for (const spy of spies) expect(spy).not.toHaveBeenCalled();
     } finally {
       for (const spy of spies) spy.mockRestore();

@@ -79,6 +79,19 @@ describe('the object store tree walk', () => {
     await git(dir, 'tag', '-a', '-m', 'v1', 'v1');
     const store = new ObjectStore(path.join(dir, '.git'));
     expect(await store.treeOfCommit(await git(dir, 'rev-parse', 'v1'))).toBe(await git(dir, 'rev-parse', 'HEAD^{tree}'));
+    // The store resolves a full oid itself: a tag's oid reads its commit's files, a missing one is refused as without it.
+    const tag = await git(dir, 'rev-parse', 'v1');
+    const tagged = await store.withPackReader(() => readRevisionFiles({ dir, commit: tag, objects: store }));
+    expect(tagged).toEqual(await readRevisionFiles({ dir, commit }));
+    const refusal = (read: Promise<unknown>) =>
+      read.then(
+        () => null,
+        (e: { code?: string; message?: string }) => [e.code, e.message],
+      );
+    const missing = 'f'.repeat(40);
+    const native = await refusal(store.withPackReader(() => readRevisionFiles({ dir, commit: missing, objects: store })));
+    expect(native).toEqual(await refusal(readRevisionFiles({ dir, commit: missing })));
+    expect(native![0]).toBe('UNKNOWN_REF');
   });
 
   it('refuses a tree entry git would not check out (.git in any spelling, a dot-only name), as isomorphic-git does', async () => {
