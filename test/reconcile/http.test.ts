@@ -88,6 +88,43 @@ describe('reconcile over HTTP', () => {
     expect((await repo.readFleetFiles(tip, '')).map((f) => f.path)).toContain('pack-2.yaml');
   });
 
+  it('a fetch brings only the objects the cache lacks: a one-file commit is one pack of three objects', async () => {
+    const fleet = await serveFleet(await seedFiles());
+    servers.push(fleet);
+    const base = await makeTempDir('flotilla-run-');
+    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
+    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined });
+    await repo.fetchSource();
+    const packDir = path.join(cacheFolder(config.source), 'repo.git', 'objects', 'pack');
+    const indexes = async () => new Set((await fsp.readdir(packDir)).filter((f) => f.endsWith('.idx')));
+    /** Objects in the pack the last fetch added (git verify-pack lists one line per object). */
+    const newPackObjects = async (before: Set<string>) => {
+      const added = [...(await indexes())].filter((f) => !before.has(f));
+      expect(added).toHaveLength(1);
+      const listing = await git(packDir, 'verify-pack', '-v', added[0]!);
+      return listing.split('\n').filter((l) => /^[0-9a-f]{40} (commit|tree|blob|tag) /.test(l)).length;
+    };
+    const snapshot = (await git(fleet.bare, 'ls-tree', '-r', '-t', 'main')).split('\n').length + 1;
+    expect(snapshot).toBeGreaterThan(5);
+    /** A new file at the root: its blob, the root tree and the commit are all the cache lacks. */
+    const pushOne = (name: string) =>
+      fleet.push({ [`${name}.yaml`]: `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}}\n` }, name);
+
+    let before = await indexes();
+    const tip = await pushOne('one');
+    expect(await repo.fetchSource()).toBe(tip);
+    expect(await newPackObjects(before)).toBe(3);
+
+    // Another branch (the status branch's way), known to the cache at that commit, then one ahead.
+    await git(fleet.bare, 'branch', 'flotilla-status', tip);
+    expect(await repo.fetchBranch('flotilla-status')).toBe(tip);
+    before = await indexes();
+    const next = await pushOne('two');
+    await git(fleet.bare, 'branch', '-f', 'flotilla-status', next);
+    expect(await repo.fetchBranch('flotilla-status')).toBe(next);
+    expect(await newPackObjects(before)).toBe(3);
+  });
+
   it('a remote whose HEAD is unborn (git init --bare, users push main; HEAD names master) is cloned by its branch', async () => {
     const fleet = await serveFleet(await seedFiles());
     servers.push(fleet);
