@@ -13,7 +13,7 @@ import { FlotillaError } from '../model/diagnostics.js';
 import { compareStrings, isFleetFilePath, type ChangedPath, type TreeObjectEntry } from './git-revision.js';
 import { PackReader, type PackTable } from './pack-reader.js';
 import { isObjectId } from './tree-oid.js';
-import { bodyBytes, checkOid, deflateObject, objectOid, PackedObjects, writePacks, type RawObject } from './packfile.js';
+import { bodyBytes, checkOid, deflateObject, objectOid, PackBuilder, PackedObjects, writePacks, type RawObject } from './packfile.js';
 
 const SYMLINK_MODE = 0o120000;
 /** Suffix of temporary object files: unique within this process. */
@@ -500,6 +500,54 @@ export class ObjectStore {
       }
       return false;
     });
+  }
+
+  /**
+   * A pack of what `commit` adds to `base` (null: the receiver has none of its history): what a
+   * push of `commit` over `base` sends. The commits of the first-parent chain from `commit` down to
+   * `base` (or to the root, or to a commit this shallow repository lacks), and of each one's tree
+   * what its parent's tree lacks, descending only into folders whose oid differs (a status commit
+   * that changes one file sends its blob and the trees on its path). The status branch's commits
+   * have one parent each; a merge's other parents would have to be on the receiver already.
+   */
+  async packSince(commit: string, base: string | null): Promise<{ pack: Buffer[]; count: number }> {
+    return this.withPackReader(async () => {
+      const pack = new PackBuilder();
+      const sent = new Set<string>();
+      for (let at: string | null = commit; at !== null && at !== base;) {
+        const { body } = await this.readTyped(at, 'commit');
+        const parsed = parseCommit(at, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
+        pack.add('commit', body);
+        sent.add(at);
+        const parent = parsed.parents[0] ?? null;
+        const parentTree =
+          parent === null
+            ? null
+            : await this.treeOfCommit(parent).catch((e: unknown) => (isCode(e, 'NotFoundError') ? null : Promise.reject(e)));
+        await this.packTreeDifference(pack, sent, parsed.tree, parentTree);
+        at = parentTree === null ? null : parent;
+      }
+      return { pack: pack.finish(), count: sent.size };
+    });
+  }
+
+  /** Adds to `pack` the objects of `tree` that `base` (the same folder in the parent, null: none) lacks. */
+  private async packTreeDifference(pack: PackBuilder, sent: Set<string>, tree: string, base: string | null): Promise<void> {
+    if (tree === base || sent.has(tree)) return;
+    const { body } = await this.readTyped(tree, 'tree');
+    pack.add('tree', body);
+    sent.add(tree);
+    const before = new Map(base === null ? [] : (await this.treeEntries(base)).map((e) => [e.name, e]));
+    for (const e of parseTree(tree, body)) {
+      const was = before.get(e.name);
+      if (was?.oid === e.oid || sent.has(e.oid)) continue;
+      if (e.type === 'tree') await this.packTreeDifference(pack, sent, e.oid, was?.type === 'tree' ? was.oid : null);
+      else if (e.type === 'blob') {
+        pack.add('blob', (await this.readTyped(e.oid, 'blob')).body);
+        sent.add(e.oid);
+      }
+      // A gitlink names a commit of another repository: nothing of it is sent.
+    }
   }
 
   /**

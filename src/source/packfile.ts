@@ -91,6 +91,39 @@ class Scratch {
   }
 }
 
+/** A pack's first 12 bytes: "PACK", version 2, the number of objects. */
+function packHeader(count: number): Buffer {
+  const header = Buffer.alloc(12);
+  header.write('PACK', 0, 'latin1');
+  header.writeUInt32BE(2, 4);
+  header.writeUInt32BE(count, 8);
+  return header;
+}
+
+/**
+ * A pack built in memory from objects as they come (what a push sends): the header once their
+ * number is known, each object's header and zlib data as it is read (its content is not kept), and
+ * the SHA-1 trailer. No deltas: every object is whole.
+ */
+export class PackBuilder {
+  private readonly chunks: Buffer[] = [];
+  private count = 0;
+
+  add(type: ObjectType, body: Uint8Array): void {
+    const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    this.chunks.push(entryHeader(type, bytes.byteLength), deflateObject(bytes));
+    this.count++;
+  }
+
+  /** The pack's bytes, in pieces (a request body of pieces is joined once, by the HTTP client). */
+  finish(): Buffer[] {
+    const header = packHeader(this.count);
+    const sha = createHash('sha1').update(header);
+    for (const c of this.chunks) sha.update(c);
+    return [header, ...this.chunks, sha.digest()];
+  }
+}
+
 /**
  * Streams a pack of `objects` (sorted by oid, no duplicates) into `file`, synced: "PACK", version
  * 2, count, then per object its header and zlib data, then the SHA-1 of all that. Returns the
@@ -100,10 +133,7 @@ async function writePackFile(
   file: string,
   objects: readonly RawObject[],
 ): Promise<{ checksum: Buffer; offsets: number[]; crcs: number[] }> {
-  const header = Buffer.alloc(12);
-  header.write('PACK', 0, 'latin1');
-  header.writeUInt32BE(2, 4);
-  header.writeUInt32BE(objects.length, 8);
+  const header = packHeader(objects.length);
   const sha = createHash('sha1').update(header);
   const offsets: number[] = [];
   const crcs: number[] = [];

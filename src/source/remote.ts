@@ -17,6 +17,7 @@ import type { SourceConfig, SourceCredentials } from '../config/schema.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { locateGitDirectory, readRevisionFiles, type ChangedPath, type KnownTexts } from './git-revision.js';
 import { ObjectStore } from './objects.js';
+import { discoverReceivePack, sendReceivePack, ZERO_OID } from './receive-pack.js';
 import { httpStatusOf, isTransient, withRetry } from './retry.js';
 import type { SourceFile } from '../load/parse.js';
 
@@ -135,6 +136,12 @@ class HttpRepository implements SourceRepository {
     this.objects = new ObjectStore(this.gitdir);
     const ms = opts.source.timeoutSeconds * 1000;
     this.http = { request: (r) => http.request({ ...r, signal: r.signal ?? AbortSignal.timeout(ms) }) };
+  }
+
+  /** Basic credentials for the requests flotilla makes itself (isomorphic-git's take onAuth). */
+  private get authHeaders(): Record<string, string> {
+    const c = this.opts.credentials;
+    return c ? { authorization: `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}` } : {};
   }
 
   private get onAuth() {
@@ -263,34 +270,35 @@ class HttpRepository implements SourceRepository {
       throw nonFastForward(branch, this.displayUrl);
     }
     await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
+    const ref = `refs/heads/${branch}`;
     await this.network(`push ${branch} to ${this.displayUrl}`, async () => {
-      try {
-        const result = await git.push({
-          fs,
-          http: this.http,
-          gitdir: this.gitdir,
-          url: this.opts.source.url,
-          ref: branch,
-          remoteRef: branch,
-          force: false,
-          onAuth: this.onAuth,
-          cache: this.objects.packCache,
-        });
-        const refResult = result.refs?.[`refs/heads/${branch}`];
-        if (!result.ok || (refResult && !refResult.ok)) {
-          throw Object.assign(new Error(refResult?.error ?? result.error ?? 'push rejected'), {
-            code: 'GitPushError',
-            data: { reason: refResult?.error ?? result.error },
-          });
-        }
-      } catch (e) {
-        // Not retried here: the caller must rebuild its commit on the new tip first. Any refusal
-        // of the ref update counts, whatever the server's words ("failed to update ref" when a
-        // push landed between our ref discovery and our update, "cannot lock ref", "stale info"…).
-        const refusal = pushRefusal(e);
-        if (refusal !== null) throw nonFastForward(branch, this.displayUrl, refusal);
-        throw e;
+      const { refs, capabilities } = await discoverReceivePack(this.http, this.opts.source.url, this.authHeaders);
+      const old = refs.get(ref) ?? ZERO_OID;
+      if (old === commit) return;
+      // Not retried here: the caller must rebuild its commit on the new tip first.
+      if (old !== ZERO_OID && !(await this.objects.isAncestor(old, commit)))
+        throw nonFastForward(branch, this.displayUrl, 'not-fast-forward');
+      const { pack } = await this.objects.packSince(commit, old === ZERO_OID ? null : old);
+      const report = await sendReceivePack(this.http, this.opts.source.url, this.authHeaders, {
+        ref,
+        old,
+        next: commit,
+        pack,
+        capabilities,
+      });
+      if (report.unpack !== 'ok') {
+        throw new FlotillaError(
+          'GIT_FAILED',
+          `push ${branch} to ${this.displayUrl}: the server could not store the objects (${report.unpack})`,
+          {
+            url: this.displayUrl,
+            branch,
+          },
+        );
       }
+      // Any refusal of the ref update counts, whatever the server's words ("failed to update ref"
+      // when a push landed between our discovery and our update, "cannot lock ref", a hook's…).
+      if (report.refused !== null) throw nonFastForward(branch, this.displayUrl, report.refused);
     });
     await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/remotes/origin/${branch}`, value: commit, force: true });
   }
@@ -425,20 +433,6 @@ class LocalRepository implements SourceRepository {
 function nonFastForward(branch: string, url: string, serverReason?: string): FlotillaError {
   const why = serverReason === undefined ? 'moved while flotilla was writing to it' : `was not updated (${serverReason})`;
   return new FlotillaError('NON_FAST_FORWARD', `branch ${branch} of ${url} ${why}`, { branch, url });
-}
-
-/**
- * Why the server (or isomorphic-git's own fast-forward check) refused a push's ref update; null
- * when the push failed some other way (network, authentication), which is not a refusal.
- */
-function pushRefusal(e: unknown): string | null {
-  const err = e as { code?: string; data?: { reason?: string; prettyDetails?: string; result?: { refs?: object } } } | null;
-  if (!err) return null;
-  if (err.code === 'PushRejectedError') return err.data?.reason ?? 'rejected';
-  if (err.code !== 'GitPushError') return null;
-  const refs = Object.values(err.data?.result?.refs ?? {}) as Array<{ ok?: boolean; error?: string }>;
-  const reasons = refs.filter((r) => !r.ok && r.error).map((r) => r.error!);
-  return reasons.length > 0 ? reasons.join('; ') : (err.data?.reason ?? err.data?.prettyDetails?.trim() ?? 'push rejected');
 }
 
 /** Maps a failed git operation to an error that says what the user must do (docs/design/conventions.md 5). */

@@ -60,6 +60,8 @@ describe('reconcile over HTTP', () => {
     );
     // The credentials are nowhere on the status branch.
     await expect(git(fleet.bare, 'grep', '-q', PASSWORD, 'flotilla-status')).rejects.toThrow();
+    // What flotilla pushed (its own packs: ObjectStore.packSince) is whole and connected, as git checks it.
+    await git(fleet.bare, 'fsck', '--strict', '--no-dangling');
   });
 
   it('fetches add packs; past the limit the cache is repacked into one and still reads', async () => {
