@@ -4,7 +4,9 @@
 //   2. a full reconcile of syntheticFleet(100, 5000) — 10,000 objects in the repository — into a
 //      directory target with a status commit, then one-file commits — target ≤ 10% of the full
 //      pass and under 1 s. The first one-file pass after the full one reschedules everything once
-//      (the placements just became Karmada's `previous`), so the steady state is reported too.
+//      (the placements just became Karmada's `previous`), so the steady state is reported too;
+//   3. the same over smart HTTP (`git http-backend`): the source fetched and the status branch
+//      pushed by flotilla, as a daemon with a remote repository runs.
 // Each part runs in its own child process (own heap, own RSS). Prints a table with the ratios.
 import { execFile, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -132,14 +134,29 @@ async function fetchPart() {
   }
 }
 
-async function reconcilePart() {
+/** Reconciles a full pass then one-file commits; `overHttp`: the source served by `git http-backend` (fetched, status pushed). */
+async function reconcilePart(overHttp) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-reconcile-'));
+  let server = null;
   try {
     const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
+    let source = `{url: "${work}"}`;
+    if (overHttp) {
+      const served = path.join(dir, 'served');
+      fs.mkdirSync(served);
+      git(dir, 'clone', '-q', '--bare', work, path.join(served, 'fleet.git'));
+      git(work, 'remote', 'add', 'origin', path.join(served, 'fleet.git'));
+      server = await serveGit(served);
+      source = `{url: "http://127.0.0.1:${server.address().port}/fleet.git", cacheDir: cache}`;
+    }
+    const edit = (file, round) => {
+      editOne(work, file, round);
+      if (overHttp) git(work, 'push', '-q', 'origin', 'main');
+    };
     const { parseConfig } = await dist('config/load.js');
     const { startReconciler } = await dist('reconcile/start.js');
     const { silentLogger } = await dist('log/logger.js');
-    const loaded = parseConfig(`source: {url: "${work}"}\ntargets:\n  - directory: {path: rendered}\n`, { env: {}, baseDir: dir });
+    const loaded = parseConfig(`source: ${source}\ntargets:\n  - directory: {path: rendered}\n`, { env: {}, baseDir: dir });
     const { reconciler } = await startReconciler(loaded, { log: silentLogger() });
     const pass = async () => {
       const t0 = performance.now();
@@ -149,11 +166,11 @@ async function reconcilePart() {
       return { time, o };
     };
     const full = await pass();
-    editOne(work, files[0], 0);
+    edit(files[0], 0);
     const first = await pass();
     const steady = [];
     for (let i = 1; i <= 3; i++) {
-      editOne(work, files[i * 97], i);
+      edit(files[i * 97], i);
       steady.push(await pass());
     }
     const s = steady.sort((a, b) => a.time - b.time)[1];
@@ -171,6 +188,7 @@ async function reconcilePart() {
       rss: process.memoryUsage().rss,
     };
   } finally {
+    server?.close();
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
 }
@@ -186,7 +204,8 @@ function child(part) {
 }
 
 if (process.argv[2] === '--child') {
-  const result = process.argv[3] === 'fetch' ? await fetchPart() : await reconcilePart();
+  const part = process.argv[3];
+  const result = part === 'fetch' ? await fetchPart() : await reconcilePart(part === 'reconcile-http');
   process.stdout.write(JSON.stringify(result) + '\n');
 } else {
   console.log(
@@ -194,6 +213,7 @@ if (process.argv[2] === '--child') {
   );
   const f = child('fetch');
   const r = child('reconcile');
+  const h = child('reconcile-http');
   const rows = [
     ['measurement', 'time', 'ratio', 'target'],
     [
@@ -207,6 +227,8 @@ if (process.argv[2] === '--child') {
     [`reconcile full: ${r.objects} objects → ${r.rendered} rendered`, ms(r.full), '', ''],
     ['reconcile one-file commit, first after full', ms(r.first), `${((r.first / r.full) * 100).toFixed(1)}% of full`, ''],
     ['reconcile one-file commit, steady state', ms(r.steady), `${((r.steady / r.full) * 100).toFixed(1)}% of full`, '≤ 10%, < 1 s'],
+    ['over HTTP: reconcile full (status branch pushed)', ms(h.full), '', ''],
+    ['over HTTP: reconcile one-file commit, steady state', ms(h.steady), `${((h.steady / h.full) * 100).toFixed(1)}% of full`, ''],
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   for (const [i, row] of rows.entries()) {
@@ -219,13 +241,16 @@ if (process.argv[2] === '--child') {
       .join(', ');
   console.log(`\nfull pass stages: ${stages(r.fullTimings)}`);
   console.log(`steady one-file pass stages: ${stages(r.steadyTimings)}`);
+  console.log(`over HTTP: full pass stages: ${stages(h.fullTimings)}`);
+  console.log(`over HTTP: steady one-file pass stages: ${stages(h.steadyTimings)}`);
   console.log(
     `steady one-file pass: ${r.steadyCounts.configured} objects rewritten; renderer reparsed ` +
       `${r.steadyStats.reparsedFiles} file, rescheduled ${r.steadyStats.rescheduled}, ` +
       `re-rendered ${r.steadyStats.rerenderedObjects}`,
   );
   console.log(`first one-file pass: renderer rescheduled ${r.firstStats.rescheduled} (the placements became Karmada's previous)`);
-  console.log(`peak RSS: fetch ${Math.round(f.rss / 2 ** 20)} MiB, reconcile ${Math.round(r.rss / 2 ** 20)} MiB`);
+  const mib = (bytes) => `${Math.round(bytes / 2 ** 20)} MiB`;
+  console.log(`peak RSS: fetch ${mib(f.rss)}, reconcile ${mib(r.rss)}, over HTTP ${mib(h.rss)}`);
   const okFetch = f.iso / f.cli <= 3;
   const okReconcile = r.steady / r.full <= 0.1 && r.steady < 1000;
   console.log(`\nfetch ${okFetch ? 'meets' : 'MISSES'} its target; one-file reconcile ${okReconcile ? 'meets' : 'MISSES'} its target.`);
