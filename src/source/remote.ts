@@ -269,8 +269,8 @@ class HttpRepository implements SourceRepository {
     if (expected !== null && !(await this.objects.isAncestor(expected, commit))) {
       throw nonFastForward(branch, this.displayUrl);
     }
-    await git.writeRef({ fs, gitdir: this.gitdir, ref: `refs/heads/${branch}`, value: commit, force: true });
     const ref = `refs/heads/${branch}`;
+    await git.writeRef({ fs, gitdir: this.gitdir, ref, value: commit, force: true });
     await this.network(`push ${branch} to ${this.displayUrl}`, async () => {
       const { refs, capabilities } = await discoverReceivePack(this.http, this.opts.source.url, this.authHeaders);
       const old = refs.get(ref) ?? ZERO_OID;
@@ -287,14 +287,8 @@ class HttpRepository implements SourceRepository {
         capabilities,
       });
       if (report.unpack !== 'ok') {
-        throw new FlotillaError(
-          'GIT_FAILED',
-          `push ${branch} to ${this.displayUrl}: the server could not store the objects (${report.unpack})`,
-          {
-            url: this.displayUrl,
-            branch,
-          },
-        );
+        const message = `push ${branch} to ${this.displayUrl}: the server could not store the objects (${report.unpack})`;
+        throw new FlotillaError('GIT_FAILED', message, { url: this.displayUrl, branch });
       }
       // Any refusal of the ref update counts, whatever the server's words ("failed to update ref"
       // when a push landed between our discovery and our update, "cannot lock ref", a hook's…).
