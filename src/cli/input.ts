@@ -116,9 +116,10 @@ export async function readFleetSource(
   let files: SourceFile[];
   let revision: string;
   if (opts.ref) {
-    const { readRevisionFiles, resolveRevision } = await import('../source/git-revision.js');
+    const { resolveRevision } = await import('../source/git-revision.js');
+    const { readRevisionFilesByStore } = await import('../source/objects.js');
     const commit = await resolveRevision({ dir, ref: opts.ref });
-    files = await readRevisionFiles({ dir, commit, subpath: opts.path, allFiles: true });
+    files = await readRevisionFilesByStore({ dir, commit, subpath: opts.path, allFiles: true });
     revision = commit;
   } else {
     files = await readFleetDirectory(dir, opts.path, { allFiles: true });

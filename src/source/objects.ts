@@ -10,7 +10,15 @@ import git from 'isomorphic-git';
 import { mapLimit } from '../kube/limit.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { compareStrings, isFleetFilePath, type ChangedPath, type TreeObjectEntry } from './git-revision.js';
+import {
+  compareStrings,
+  isFleetFilePath,
+  locateGitDirectory,
+  readRevisionFiles,
+  type ChangedPath,
+  type RevisionFile,
+  type TreeObjectEntry,
+} from './git-revision.js';
 import { PackReader, type PackTable } from './pack-reader.js';
 import { isObjectId } from './tree-oid.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackBuilder, PackedObjects, writePacks, type RawObject } from './packfile.js';
@@ -712,4 +720,15 @@ export function parseCommit(oid: string, text: string): { message: string; paren
   const time = committer === undefined ? null : /^(.*) <(.*)> (.*) (.*)$/.exec(valueOf(committer));
   if (time === null) throw new Error(`commit ${oid} is damaged: it names no committer`);
   return { message: normalizeNewlines(text.slice(split + 2)), parents, tree: valueOf(headers[0]!), timestamp: Number(time[3]) };
+}
+
+/**
+ * A revision's files as readRevisionFiles gives them, read by an object store of the repository at
+ * `dir` (pack reader, node's zlib) instead of isomorphic-git's walk, which loads a whole packfile
+ * into memory at its first packed object and inflates every object in JavaScript: what the
+ * commands that read a revision (`render --ref`, `plan`, `diff`) use, as the reconciler does.
+ */
+export async function readRevisionFilesByStore(opts: Omit<Parameters<typeof readRevisionFiles>[0], 'objects'>): Promise<RevisionFile[]> {
+  const store = new ObjectStore(await locateGitDirectory(opts.dir));
+  return store.withPackReader(() => readRevisionFiles({ ...opts, objects: store }));
 }

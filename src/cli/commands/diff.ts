@@ -32,7 +32,7 @@ export { DEFAULT_STATUS_BRANCH };
 export async function readStatusBranch(dir: string, branch: string): Promise<{ source: LiveSource; state: LiveState } | null> {
   const tip = await statusBranchTip(dir, branch);
   if (!tip) return null;
-  const files = await readRevisionFiles({ dir, commit: tip.commit });
+  const files = await tip.objects.withPackReader(() => readRevisionFiles({ dir, commit: tip.commit, objects: tip.objects }));
   return { source: { ref: tip.ref, commit: tip.commit }, state: liveStateFromFiles(files) };
 }
 

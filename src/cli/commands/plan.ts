@@ -5,7 +5,8 @@ import path from 'node:path';
 import { FlotillaError } from '../../model/diagnostics.js';
 import { readFleetDirectory } from '../../load/files.js';
 import type { SourceFile } from '../../load/parse.js';
-import { readRevisionFiles, resolveRevision } from '../../source/git-revision.js';
+import { resolveRevision } from '../../source/git-revision.js';
+import { readRevisionFilesByStore } from '../../source/objects.js';
 import type { RenderSummary } from '../../render/render-fleet.js';
 import type { PlanReport } from '../../plan/types.js';
 import { streamFleet, streamSummary } from '../../render/stream.js';
@@ -48,7 +49,7 @@ async function readSide(
     return { files: await buildSourceFiles(await readFleetDirectory(dir, subpath, { allFiles: true }), build), revision: 'worktree' };
   try {
     const commit = await resolveRevision({ dir, ref, cache });
-    const files = await readRevisionFiles({ dir, commit, subpath, cache, allFiles: true });
+    const files = await readRevisionFilesByStore({ dir, commit, subpath, cache, allFiles: true });
     return { files: await buildSourceFiles(files, build), revision: commit };
   } catch (e) {
     if (e instanceof FlotillaError) throw new FlotillaError(e.code, `${flag} ${ref}: ${e.message}`, e.data);
