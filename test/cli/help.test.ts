@@ -1,6 +1,6 @@
 // The CLI explains itself: help per command (exit 0), --version, completion scripts, NO_COLOR and
 // --no-color, and operating-system errors as one line naming the path, never a stack trace.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,5 +124,21 @@ describe('errors of the operating system', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a reader that closes the pipe early (`| head`): exit 141 as git, no stack trace', async () => {
+    const child = spawn(
+      process.execPath,
+      [path.join(ROOT, 'bin/flotilla.js'), 'render', '--repo', path.join(ROOT, 'fixtures/seed'), '--format', 'json'],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (c) => (stderr += c));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).toBe('');
+    expect(code).toBe(141);
   });
 });
