@@ -41,7 +41,8 @@ interface RepositoryLocation {
 }
 
 const DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024;
-const SYMLINK_MODE = 0o120000;
+/** Git's mode of a symbolic link's tree entry. */
+export const SYMLINK_MODE = 0o120000;
 const FULL_OID = /^[0-9a-f]{40}$/;
 const SHORT_OID = /^[0-9a-f]{4,39}$/;
 /** `base` followed by any number of `~N`, `^` or `^N` steps, as in git rev-parse. */

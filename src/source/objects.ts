@@ -15,6 +15,7 @@ import {
   isFleetFilePath,
   locateGitDirectory,
   readRevisionFiles,
+  SYMLINK_MODE,
   type ChangedPath,
   type RevisionFile,
   type TreeObjectEntry,
@@ -23,7 +24,6 @@ import { PackReader, type PackTable } from './pack-reader.js';
 import { isObjectId } from './tree-oid.js';
 import { bodyBytes, checkOid, deflateObject, objectOid, PackBuilder, PackedObjects, writePacks, type RawObject } from './packfile.js';
 
-const SYMLINK_MODE = 0o120000;
 /** Suffix of temporary object files: unique within this process. */
 let tempCounter = 0;
 export const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
@@ -196,11 +196,7 @@ export class ObjectStore {
    * file), else — and for a loose object, or a read cut by a repack closing the pack — by isomorphic-git.
    */
   async readBlobText(oid: string): Promise<string> {
-    return Buffer.from(await this.readBlobBytes(oid)).toString('utf8');
-  }
-
-  private async readBlobBytes(oid: string): Promise<Uint8Array> {
-    return (await this.readTyped(oid, 'blob')).body;
+    return Buffer.from(await this.blobBytes(oid)).toString('utf8');
   }
 
   /**
@@ -258,7 +254,7 @@ export class ObjectStore {
 
   /** A blob's bytes (see readBlobText). */
   async blobBytes(oid: string): Promise<Uint8Array> {
-    return this.readBlobBytes(oid);
+    return (await this.readTyped(oid, 'blob')).body;
   }
 
   /**
@@ -289,7 +285,7 @@ export class ObjectStore {
       const entry = await this.entryAt(commit, filepath);
       if (entry === null) return null;
       if (entry.type !== 'blob') throw new FlotillaError('INTERNAL', `${filepath} at ${commit} is a ${entry.type}, not a file`);
-      return Buffer.from(await this.readBlobBytes(entry.oid)).toString('utf8');
+      return Buffer.from(await this.blobBytes(entry.oid)).toString('utf8');
     });
   }
 
@@ -590,7 +586,7 @@ export class ObjectStore {
           out.push(null);
           continue;
         }
-        const blob = await this.readBlobBytes(entry.oid);
+        const blob = await this.blobBytes(entry.oid);
         if (blob.byteLength > maxFileBytes) out.push({ path: p, text: '', size: blob.byteLength });
         else out.push({ path: p, text: Buffer.from(blob).toString('utf8') });
       }
