@@ -566,13 +566,17 @@ export class ObjectStore {
     allFiles = false,
   ): Promise<Array<SourceFile | null>> {
     return this.withPackReader(async () => {
+      // Each folder's entries read once, from its parent's: a wide commit shares the root and the parents.
       const folders = new Map<string, Map<string, TreeObjectEntry> | null>();
-      const folder = async (dir: string) => {
-        if (!folders.has(dir)) {
-          const at = await this.entryAt(commit, dir);
-          folders.set(dir, at?.type === 'tree' ? new Map((await this.treeEntries(at.oid)).map((e) => [e.name, e])) : null);
+      const folder = async (dir: string): Promise<Map<string, TreeObjectEntry> | null> => {
+        let entries = folders.get(dir);
+        if (entries === undefined) {
+          const parent = dir === '' ? null : await folder(parentFolder(dir));
+          const at = dir === '' ? await this.entryAt(commit, '') : parent?.get(path.posix.basename(dir));
+          entries = at?.type === 'tree' ? new Map((await this.treeEntries(at.oid)).map((e) => [e.name, e])) : null;
+          folders.set(dir, entries);
         }
-        return folders.get(dir)!;
+        return entries;
       };
       const out: Array<SourceFile | null> = [];
       for (const p of paths) {
@@ -580,8 +584,7 @@ export class ObjectStore {
           out.push(null);
           continue;
         }
-        const dir = path.posix.dirname(p) === '.' ? '' : path.posix.dirname(p);
-        const entry = (await folder(dir))?.get(path.posix.basename(p));
+        const entry = (await folder(parentFolder(p)))?.get(path.posix.basename(p));
         if (!entry || entry.type !== 'blob' || entry.mode === SYMLINK_MODE) {
           out.push(null);
           continue;
@@ -593,6 +596,12 @@ export class ObjectStore {
       return out;
     });
   }
+}
+
+/** The folder a repository path is in ('' for the root). */
+function parentFolder(filepath: string): string {
+  const dir = path.posix.dirname(filepath);
+  return dir === '.' ? '' : dir;
 }
 
 /** Sets or deletes one entry of a folder; whether that changed it. */

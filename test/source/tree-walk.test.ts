@@ -5,7 +5,7 @@
 // A tree entry git would not check out is refused, as isomorphic-git refuses it.
 import { execFile } from 'node:child_process';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ObjectStore } from '../../src/source/objects.js';
 import { readRevisionFiles, type KnownTexts } from '../../src/source/git-revision.js';
 import { cleanupRepos, git, makeRepo } from '../helpers/git.js';
@@ -112,5 +112,33 @@ describe('the object store tree walk', () => {
       expect([name, native]).toEqual([name, walked]);
       expect([name, native]).toEqual([name, 'GIT_READ_FAILED']);
     }
+  });
+
+  it('readFleetFilesAt gives the revision’s files at the paths asked, reading each folder once', async () => {
+    const { dir, commit } = await makeRepo(FILES);
+    const store = new ObjectStore(path.join(dir, '.git'));
+    const treeReads = vi.spyOn(store, 'treeEntries');
+    const paths = [
+      'apps/a/deploy.yaml',
+      'apps/b/c/svc.yml',
+      'apps/b/link.yaml',
+      'fleet.yaml',
+      'apps/a/deploy.yaml/x.yaml',
+      'gone/x.yaml',
+      'big.yaml',
+    ];
+    const files = await store.readFleetFilesAt(commit, paths, '', 2048, true);
+    const texts = new Map((await readRevisionFiles({ dir, commit, allFiles: true })).map((f) => [f.path, f.text]));
+    expect(files).toEqual([
+      { path: 'apps/a/deploy.yaml', text: texts.get('apps/a/deploy.yaml') },
+      { path: 'apps/b/c/svc.yml', text: texts.get('apps/b/c/svc.yml') },
+      null, // a symlink has no content of its own
+      { path: 'fleet.yaml', text: 'kind: Fleet\n' },
+      null, // through a file
+      null, // no such folder
+      { path: 'big.yaml', text: '', size: 3007 },
+    ]);
+    // root, apps, apps/a, apps/b, apps/b/c: each once (the root and apps are shared by four paths)
+    expect(treeReads).toHaveBeenCalledTimes(5);
   });
 });
