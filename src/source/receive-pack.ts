@@ -41,13 +41,28 @@ async function bodyOf(res: { body?: AsyncIterableIterator<Uint8Array> }): Promis
   return Buffer.concat(chunks);
 }
 
+/**
+ * An answer cut short or not in the protocol's framing (a proxy's empty 200, a dropped
+ * connection): retried, as isomorphic-git's SmartHttpError is (retry.ts); a retry is safe, since
+ * discovery then finds the ref already moved if the update landed.
+ */
+function garbledAnswer(message: string): Error {
+  return Object.assign(new Error(message), { code: 'SmartHttpError' });
+}
+
+/** A line the server sends instead of an answer: "ERR <why>" (gitprotocol-pack). */
+function serverError(line: string): FlotillaError | null {
+  return line.startsWith('ERR ') ? new FlotillaError('GIT_FAILED', `the git server refused: ${line.slice(4)}`) : null;
+}
+
 /** Each pkt-line's payload in order; null for a flush-pkt ("0000"). */
 export function readPktLines(bytes: Buffer): Array<Buffer | null> {
   const out: Array<Buffer | null> = [];
   for (let at = 0; at < bytes.length;) {
-    const length = Number.parseInt(bytes.toString('latin1', at, at + 4), 16);
-    if (!Number.isInteger(length) || (length !== 0 && length < 4) || at + Math.max(length, 4) > bytes.length) {
-      throw new FlotillaError('GIT_FAILED', `the git server sent a malformed pkt-line at byte ${at}`);
+    const hex = bytes.toString('latin1', at, at + 4);
+    const length = /^[0-9a-f]{4}$/i.test(hex) ? Number.parseInt(hex, 16) : -1;
+    if (length < 0 || (length !== 0 && length < 4) || at + Math.max(length, 4) > bytes.length) {
+      throw garbledAnswer(`the git server sent a malformed pkt-line at byte ${at}`);
     }
     out.push(length === 0 ? null : bytes.subarray(at + 4, at + length));
     at += Math.max(length, 4);
@@ -74,9 +89,12 @@ export function parseReceiveAdvertisement(bytes: Buffer): ReceiveAdvertisement {
   }
   const refs = new Map<string, string>();
   const capabilities = new Set<string>();
-  for (const line of lines.slice(2)) {
+  // The refs follow the first flush (git's client skips any other line before it).
+  for (const line of lines.slice(lines.indexOf(null) + 1)) {
     if (line === null) break;
     const text = line.toString('utf8').replace(/\n$/, '');
+    const refusal = serverError(text);
+    if (refusal) throw refusal;
     const nul = text.indexOf('\0');
     const refPart = nul < 0 ? text : text.slice(0, nul);
     if (nul >= 0) for (const c of text.slice(nul + 1).split(' ')) if (c) capabilities.add(c);
@@ -93,12 +111,14 @@ export function parseReceiveReport(bytes: Buffer, ref: string): ReceiveReport {
   for (const line of readPktLines(bytes)) {
     if (line === null) continue;
     const text = line.toString('utf8').replace(/\n$/, '');
+    const refusal = serverError(text);
+    if (refusal) throw refusal;
     if (text.startsWith('unpack ')) unpack = text.slice(7);
     else if (text === `ok ${ref}`) refused = null;
     else if (text.startsWith(`ng ${ref} `)) refused = text.slice(ref.length + 4);
   }
   if (unpack === null || refused === undefined) {
-    throw new FlotillaError('GIT_FAILED', `the git server's answer to the push does not report ${ref}`);
+    throw garbledAnswer(`the git server's answer to the push does not report ${ref}`);
   }
   return { unpack, refused };
 }
@@ -132,7 +152,9 @@ export async function sendReceivePack(
   if (!update.capabilities.has('report-status')) {
     throw new FlotillaError('GIT_FAILED', 'the git server does not offer report-status: flotilla cannot tell whether a push landed');
   }
-  const command = pktLine(`${update.old} ${update.next} ${update.ref}\0report-status ${AGENT}`);
+  // A client names only capabilities the server offered: CodeCommit answers nothing to an agent it did not ask for.
+  const asked = ['report-status', ...([...update.capabilities].some((c) => c.startsWith('agent=')) ? [AGENT] : [])];
+  const command = pktLine(`${update.old} ${update.next} ${update.ref}\0${asked.join(' ')}`);
   const res = await client.request({
     url: `${url.replace(/\/$/, '')}/git-receive-pack`,
     method: 'POST',

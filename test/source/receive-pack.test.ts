@@ -5,7 +5,14 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ObjectStore } from '../../src/source/objects.js';
-import { parseReceiveAdvertisement, parseReceiveReport, readPktLines } from '../../src/source/receive-pack.js';
+import {
+  parseReceiveAdvertisement,
+  parseReceiveReport,
+  readPktLines,
+  sendReceivePack,
+  type GitHttpClient,
+} from '../../src/source/receive-pack.js';
+import { isTransient } from '../../src/source/retry.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
@@ -100,6 +107,55 @@ describe('receive-pack protocol', () => {
     const ad = parseReceiveAdvertisement(Buffer.from(text));
     expect(ad.refs.size).toBe(0);
     expect(ad.capabilities.has('report-status')).toBe(true);
+  });
+
+  it('skips lines before the first flush; an ERR line is the server’s refusal, in its words', () => {
+    const ad = parseReceiveAdvertisement(
+      Buffer.from(
+        `${pkt('# service=git-receive-pack\n')}${pkt('extra\n')}0000${pkt(`${'c'.repeat(40)} refs/heads/main\0report-status\n`)}0000`,
+      ),
+    );
+    expect([...ad.refs.keys()]).toEqual(['refs/heads/main']);
+    expect(() => parseReceiveAdvertisement(Buffer.from(`${pkt('# service=git-receive-pack\n')}0000${pkt('ERR access denied\n')}`))).toThrow(
+      'the git server refused: access denied',
+    );
+  });
+
+  it('an answer cut short or out of framing is retried (transient), as isomorphic-git’s was', () => {
+    const errorOf = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return e;
+      }
+      throw new Error('no error');
+    };
+    for (const bad of ['0x0a', '+00a', ' 00a', '00zz', '00ffshort'])
+      expect(isTransient(errorOf(() => readPktLines(Buffer.from(bad)))), bad).toBe(true);
+    expect(isTransient(errorOf(() => parseReceiveReport(Buffer.from(''), 'refs/heads/main')))).toBe(true);
+  });
+
+  it('names the agent only when the server offered one (a client must not send capabilities it was not offered)', async () => {
+    const sent: string[] = [];
+    const client: GitHttpClient = {
+      request: async (r) => {
+        sent.push(Buffer.concat((r.body as unknown as Buffer[]) ?? []).toString('latin1'));
+        const answer = Buffer.from(`${pkt('unpack ok\n')}${pkt('ok refs/heads/s\n')}0000`);
+        return {
+          url: r.url,
+          method: r.method,
+          headers: {},
+          statusCode: 200,
+          statusMessage: 'OK',
+          body: [answer][Symbol.iterator]() as never,
+        };
+      },
+    };
+    const update = { ref: 'refs/heads/s', old: '0'.repeat(40), next: 'a'.repeat(40), pack: [Buffer.from('PACK')] };
+    await sendReceivePack(client, 'http://x/r.git', {}, { ...update, capabilities: new Set(['report-status']) });
+    await sendReceivePack(client, 'http://x/r.git', {}, { ...update, capabilities: new Set(['report-status', 'agent=git/2.39']) });
+    expect(sent[0]).toContain('\0report-status0000');
+    expect(sent[1]).toContain('\0report-status agent=flotilla0000');
   });
 
   it('refuses an answer that is not git-receive-pack, and a malformed pkt-line', () => {
