@@ -275,9 +275,10 @@ class HttpRepository implements SourceRepository {
       const { refs, capabilities } = await discoverReceivePack(this.http, this.opts.source.url, this.authHeaders);
       const old = refs.get(ref) ?? ZERO_OID;
       if (old === commit) return;
-      // Not retried here: the caller must rebuild its commit on the new tip first.
-      if (old !== ZERO_OID && !(await this.objects.isAncestor(old, commit)))
-        throw nonFastForward(branch, this.displayUrl, 'not-fast-forward');
+      // The branch moved (or was created, rewound, deleted) since the caller saw it: not retried
+      // here, the caller must rebuild its commit on the new tip first. `commit` descends from
+      // `expected` (checked above), so an update from `expected` is a fast-forward.
+      if (old !== (expected ?? ZERO_OID)) throw nonFastForward(branch, this.displayUrl);
       const { pack } = await this.objects.packSince(commit, old === ZERO_OID ? null : old);
       const report = await sendReceivePack(this.http, this.opts.source.url, this.authHeaders, {
         ref,

@@ -127,6 +127,35 @@ describe('reconcile over HTTP', () => {
     expect(await newPackObjects(before)).toBe(3);
   });
 
+  it('publish refuses a branch that moved since the commit was built, even back to an ancestor (never fast-forwarded over)', async () => {
+    const fleet = await serveFleet(await seedFiles());
+    servers.push(fleet);
+    const base = await makeTempDir('flotilla-run-');
+    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
+    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined });
+    const first = await repo.fetchSource();
+    const second = await fleet.push({ 'later.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\n' }, 'later');
+    await git(fleet.bare, 'branch', 'flotilla-status', second);
+    expect(await repo.fetchBranch('flotilla-status')).toBe(second);
+    const author = { name: 'flotilla', email: 'flotilla@localhost', timestamp: 1700000000 };
+    const next = await repo.objects.writeCommit({
+      tree: (await repo.objects.readCommit(second)).tree,
+      parents: [second],
+      message: 'status\n',
+      author,
+    });
+    // Another writer rewinds the branch to its parent: `next` would still fast-forward it.
+    await git(fleet.bare, 'update-ref', 'refs/heads/flotilla-status', first);
+    await expect(repo.publish('flotilla-status', next, second)).rejects.toMatchObject({ code: 'NON_FAST_FORWARD' });
+    expect(await git(fleet.bare, 'rev-parse', 'flotilla-status')).toBe(first);
+    // Built on what the branch now is, it lands.
+    await repo.publish(
+      'flotilla-status',
+      await repo.objects.writeCommit({ tree: (await repo.objects.readCommit(first)).tree, parents: [first], message: 'status\n', author }),
+      first,
+    );
+  });
+
   it('a remote whose HEAD is unborn (git init --bare, users push main; HEAD names master) is cloned by its branch', async () => {
     const fleet = await serveFleet(await seedFiles());
     servers.push(fleet);
