@@ -3,9 +3,10 @@
 //
 // isomorphic-git's push lists every object of the new commit's tree and of the receiver's tip's
 // tree, reading each through its whole-pack loader, to find the few that changed: at 100 clusters
-// × 5,000 workloads a status commit that changes one file took 1.2–1.4 s to push, and the first
-// (71,370 manifests) 73 s. The object store knows what a status commit adds (ObjectStore.packSince),
-// so the protocol, which is small, is spoken here.
+// × 5,000 workloads the status stage of a one-file pass over HTTP took 1.62 s, and of the first
+// (71,370 manifests) 83.6 s (BENCHMARKS.md, `node bench/reconcile-bench.mjs`). The object store
+// knows what a status commit adds (ObjectStore.packSince), so the protocol, which is small, is
+// spoken here.
 import type { HttpClient } from 'isomorphic-git';
 import { FlotillaError } from '../model/diagnostics.js';
 
