@@ -25,6 +25,22 @@ async function setup(opts: { targets?: string; retry?: string; timeoutSeconds?: 
   return { fleet, base, loaded, logs, ...run, out: path.join(base, 'rendered') };
 }
 
+/** A served seed fleet and the source repository flotilla opens on it (cache under a new folder). */
+async function servedRepository(opts: { maxPacks?: number } = {}) {
+  const fleet = await serveFleet(await seedFiles());
+  servers.push(fleet);
+  const base = await makeTempDir('flotilla-run-');
+  const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
+  const repo = await openSourceRepository({
+    source: config.source,
+    credentials,
+    log: silentLogger(),
+    sleep: async () => undefined,
+    ...opts,
+  });
+  return { fleet, config, repo };
+}
+
 /** `git log` of the status branch on the server: "<sha> <subject>" lines, newest first. */
 function statusLog(fleet: ServedFleet, branch = 'flotilla-status'): Promise<string[]> {
   return git(fleet.bare, 'log', '--format=%H %s', branch).then((s) => s.split('\n'));
@@ -65,17 +81,7 @@ describe('reconcile over HTTP', () => {
   });
 
   it('fetches add packs; past the limit the cache is repacked into one and still reads', async () => {
-    const fleet = await serveFleet(await seedFiles());
-    servers.push(fleet);
-    const base = await makeTempDir('flotilla-run-');
-    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
-    const repo = await openSourceRepository({
-      source: config.source,
-      credentials,
-      log: silentLogger(),
-      sleep: async () => undefined,
-      maxPacks: 2,
-    });
+    const { fleet, config, repo } = await servedRepository({ maxPacks: 2 });
     await repo.fetchSource();
     let tip = '';
     for (let i = 0; i < 3; i++) {
@@ -91,11 +97,7 @@ describe('reconcile over HTTP', () => {
   });
 
   it('a fetch brings only the objects the cache lacks: a one-file commit is one pack of three objects', async () => {
-    const fleet = await serveFleet(await seedFiles());
-    servers.push(fleet);
-    const base = await makeTempDir('flotilla-run-');
-    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
-    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined });
+    const { fleet, config, repo } = await servedRepository();
     await repo.fetchSource();
     const packDir = path.join(cacheFolder(config.source), 'repo.git', 'objects', 'pack');
     const indexes = async () => new Set((await fsp.readdir(packDir)).filter((f) => f.endsWith('.idx')));
@@ -128,11 +130,7 @@ describe('reconcile over HTTP', () => {
   });
 
   it('publish refuses a branch that moved since the commit was built, even back to an ancestor (never fast-forwarded over)', async () => {
-    const fleet = await serveFleet(await seedFiles());
-    servers.push(fleet);
-    const base = await makeTempDir('flotilla-run-');
-    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
-    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined });
+    const { fleet, repo } = await servedRepository();
     const first = await repo.fetchSource();
     const second = await fleet.push({ 'later.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\n' }, 'later');
     await git(fleet.bare, 'branch', 'flotilla-status', second);
@@ -157,13 +155,9 @@ describe('reconcile over HTTP', () => {
   });
 
   it('a remote whose HEAD is unborn (git init --bare, users push main; HEAD names master) is cloned by its branch', async () => {
-    const fleet = await serveFleet(await seedFiles());
-    servers.push(fleet);
+    const { fleet, repo } = await servedRepository();
     await git(fleet.bare, 'symbolic-ref', 'HEAD', 'refs/heads/master');
     const main = await git(fleet.bare, 'rev-parse', 'refs/heads/main');
-    const base = await makeTempDir('flotilla-run-');
-    const { config, credentials } = configFrom(remoteConfig(fleet.url), base, ENV);
-    const repo = await openSourceRepository({ source: config.source, credentials, log: silentLogger(), sleep: async () => undefined });
     expect(await repo.fetchSource()).toBe(main);
     const next = await fleet.push({ 'later.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: later}\n' }, 'later');
     expect(await repo.fetchSource()).toBe(next);
