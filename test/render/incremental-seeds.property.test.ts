@@ -144,7 +144,7 @@ describe('a renderer started from an earlier process’s seeds', () => {
           expect(jsonExact(again.seeds)).toBe(true);
         },
       ),
-      { numRuns: 60 },
+      { numRuns: 60, seed: 13 },
     );
     // Not vacuous: seeds were used in most runs.
     expect(used.schedules).toBeGreaterThan(15);
