@@ -302,6 +302,10 @@ describe('flotilla explain / validate / get / demo', () => {
 
   it('npm run demo: renders and explains the bundled fleet with no cluster', async () => {
     const r = await flotilla(['demo']);
+    // The demo keeps its folder for the user to look at (it prints where); the test removes it.
+    const work = /directory target: (.+)\/rendered\n/.exec(r.stdout)?.[1];
+    if (work) rmSync(work, { recursive: true, force: true });
+    expect(work).toBeDefined();
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nginx .*cluster-hangzhou=6,cluster-shanghai=4/);
     expect(r.stdout).toMatch(/== explain Deployment\/default\/nginx ==/);

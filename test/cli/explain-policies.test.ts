@@ -3,11 +3,13 @@
 // mentions it").
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { explainCommand } from '../../src/cli/commands/explain.js';
 import { fakeIO } from '../helpers/cli.js';
 import { deploymentYaml, karmadaClustersYaml } from '../helpers/fleet.js';
-import { makeTempDir } from '../helpers/git.js';
+import { cleanupRepos, makeTempDir } from '../helpers/git.js';
+
+afterAll(cleanupRepos);
 
 const FILES: Record<string, string> = {
   'clusters.yaml': karmadaClustersYaml(['member-a', 'member-b']),

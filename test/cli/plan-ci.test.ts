@@ -2,12 +2,11 @@
 // fixture repository with two commits (seed → scenario), with the real `node bin/flotilla.js`.
 import { afterAll, describe, it, expect } from 'vitest';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { parse } from 'yaml';
-import { cleanupRepos, gitEnv } from '../helpers/git.js';
+import { cleanupRepos, gitEnv, makeTempDir } from '../helpers/git.js';
 import { scenarioRepo } from '../plan/scenarios.js';
 
 afterAll(cleanupRepos);
@@ -82,7 +81,7 @@ async function postComment(
 /** Runs validate → plan → comment → check of the GitHub workflow on a scenario; HEAD is the pull request's head. */
 async function runGithubWorkflow(scenario: string) {
   const { dir, base } = await scenarioRepo(scenario);
-  const temp = mkdtempSync(path.join(os.tmpdir(), 'flotilla-ci-'));
+  const temp = await makeTempDir('flotilla-ci-');
   const env = {
     FLOTILLA,
     BASE_SHA: base,
