@@ -114,7 +114,7 @@ describe('incremental renderer equals the full render', () => {
           expectSameRender(got, renderFleet({ files: sourceFiles(next), revision }));
         });
       }),
-      { numRuns: 40 },
+      { numRuns: 40, seed: 13 },
     );
     expect(seeded).toBeGreaterThan(20);
   }, 90_000);
