@@ -1,7 +1,8 @@
 // Restart benchmark (issue 13): the reconciler at fleet scale, each pass in its own process, as a
 // deploy, a crash, a shard hand-over or `reconcile --once` runs it. Needs the compiled dist/ and git.
 //   1. a full first reconcile of syntheticFleet(C, W) — directory target, status branch, cache
-//      folder — in a new process: its time, stage timings and peak RSS;
+//      folder — in a new process: its time, stage timings and peak RSS; then the file-creation
+//      floor: the same files' sizes written by plain node, to read the write stage against;
 //   2. one-file commit, then a reconcile in a NEW process with the render index the first left in
 //      the cache (src/reconcile/render-index.ts): time / full, and peak RSS;
 //   3. another one-file commit in a new process: the index on disk is now a commit behind (a
@@ -78,6 +79,37 @@ function child(dir) {
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()), wroteIndex: indexStamp(dir) !== before };
 }
 
+/**
+ * What creating the full pass's files costs this machine's file system right now: the same number
+ * of files, of the same sizes, in the same folders, written by plain node (fs.promises.writeFile,
+ * 32 at a time, as the directory target writes) into a new folder beside them. On this VM, file
+ * creation right after a large delete ran 4-8x slower for minutes, so the full pass's write stage is
+ * read against this floor, measured in the same run. The folder stays until the bench ends.
+ */
+async function fileCreationFloor(dir) {
+  const from = path.join(dir, 'rendered');
+  const to = path.join(dir, 'floor');
+  const files = [];
+  for (const rel of fs.readdirSync(from, { recursive: true })) {
+    const st = fs.lstatSync(path.join(from, String(rel)));
+    if (st.isFile() && !String(rel).startsWith('.flotilla-')) files.push([String(rel), st.size]);
+  }
+  for (const folder of new Set(files.map(([rel]) => path.dirname(rel)))) fs.mkdirSync(path.join(to, folder), { recursive: true });
+  const pad = Buffer.alloc(Math.max(0, ...files.map(([, n]) => n)), 'x');
+  spawnSync('sync', { stdio: 'ignore' });
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < files.length) {
+        const [rel, n] = files[next++];
+        await fs.promises.writeFile(path.join(to, rel), pad.subarray(0, n), { flag: 'wx' });
+      }
+    }),
+  );
+  return { time: performance.now() - t0, files: files.length, bytes: files.reduce((a, [, n]) => a + n, 0) };
+}
+
 /** The render index file in the cache folder. */
 function indexFile(dir) {
   const cache = path.join(dir, 'cache');
@@ -116,11 +148,13 @@ if (process.argv[2] === '--child') {
 } else {
   const cap = HEAP_MB ? `, heap capped at ${HEAP_MB} MiB` : '';
   const size = `syntheticFleet(${CLUSTERS}, ${WORKLOADS})`;
-  console.log(`flotilla restart benchmark: ${size}, ${os.cpus().length} CPUs, Node ${process.version}${cap}\n`);
+  const load = os.loadavg()[0].toFixed(2);
+  console.log(`flotilla restart benchmark: ${size}, ${os.cpus().length} CPUs, Node ${process.version}${cap}, load average ${load}\n`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-restart-'));
   try {
     const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
     const full = child(dir);
+    const floor = await fileCreationFloor(dir);
     const written = fs.readFileSync(indexFile(dir));
     const indexSize = `${(gunzipSync(written).length / 1e6).toFixed(1)} MB (${(written.length / 1e6).toFixed(1)} MB gzipped)`;
     let warm = null;
@@ -180,6 +214,11 @@ if (process.argv[2] === '--child') {
       if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     }
     console.log(`\nfull pass stages: ${stages(full.timings)}`);
+    const floorRatio = (full.timings.write / floor.time).toFixed(2);
+    console.log(
+      `file-creation floor right after it: ${floor.files} files (${(floor.bytes / 1e6).toFixed(1)} MB) written by plain node in ` +
+        `${ms(floor.time)}; the full pass's write stage (objects pack, then these files) took ${floorRatio}× that`,
+    );
     console.log(`render index after the full pass: ${indexSize}`);
     const wrote = { full, warm, restart, rolled, packed, deploy, cold };
     console.log(
