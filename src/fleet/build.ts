@@ -12,13 +12,10 @@ import { APPLICATION_SPEC_SHAPE, checkObjectFields, checkShape } from './known-f
 import { parseOverridePolicy } from './overrides.js';
 import { parsePropagationPolicy } from './policies.js';
 import { DEFAULT_TUNING, readTuning } from './tuning.js';
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+import { compareStrings } from '../model/order.js';
 
 function byNamespaceName<T extends { namespace: string; name: string }>(a: T, b: T): number {
-  return compare(a.namespace, b.namespace) || compare(a.name, b.name);
+  return compareStrings(a.namespace, b.namespace) || compareStrings(a.name, b.name);
 }
 
 /** Builds the fleet model; every problem goes to `sink` (construct it with makeFieldLocator for field lines). */
@@ -51,7 +48,10 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
   }
   const resources = [...of('Resource')].sort(
     (a, b) =>
-      compare(a.apiVersion, b.apiVersion) || compare(a.kind, b.kind) || compare(a.namespace, b.namespace) || compare(a.name, b.name),
+      compareStrings(a.apiVersion, b.apiVersion) ||
+      compareStrings(a.kind, b.kind) ||
+      compareStrings(a.namespace, b.namespace) ||
+      compareStrings(a.name, b.name),
   );
   return { clusters, fleets, ...policies, resources, tuning };
 }
@@ -108,7 +108,7 @@ function resolveFleets(
       if (c && !c.fleets.includes(fleet.name)) c.fleets.push(fleet.name);
     }
   }
-  for (const c of clusters) c.fleets.sort(compare);
+  for (const c of clusters) c.fleets.sort(compareStrings);
   return fleets;
 }
 

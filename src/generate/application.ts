@@ -8,6 +8,7 @@ import { isMap } from '../objects/json.js';
 import type { BuildProblem } from '../load/parse.js';
 import { parseRolloutConfig, type RolloutConfig } from '../traffic/rollout-config.js';
 import { kustomizeClosure, type BuildFile } from './units.js';
+import { compareStrings } from '../model/order.js';
 
 export const APPLICATION_GROUP = 'apps.kurator.dev';
 
@@ -299,7 +300,7 @@ export function placementPolicy(app: Application, policy: SyncPolicy, output: st
     );
   }
   const labels = Object.entries(policy.destination?.matchLabels ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([k, v]) => `${JSON.stringify(k)}: ${JSON.stringify(v)}`);
   const name = `kurator-application-${app.namespace}-${app.name}-${policy.index}`;
   return [

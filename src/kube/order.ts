@@ -2,6 +2,7 @@
 // Namespaces and CRDs first, because everything else may live in them or be one of their kinds;
 // admission webhooks last, because a webhook whose service is not running yet would reject the
 // very objects that start it. Deletion runs the reverse order. Pure and stable.
+import { compareStrings } from '../model/order.js';
 
 /** Apply phase of a kind: 0 = first (Namespace, CRD), 1 = everything else, 2 = last (webhooks). */
 export function applyPhase(apiVersion: string, kind: string): 0 | 1 | 2 {
@@ -30,19 +31,15 @@ interface Identified {
   name: string;
 }
 
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Sorts for applying: phase, then kind rank, then apiVersion, kind, namespace, name. */
 export function compareForApply(a: Identified, b: Identified): number {
   return (
     applyPhase(a.apiVersion, a.kind) - applyPhase(b.apiVersion, b.kind) ||
     rankInPhase(a.kind) - rankInPhase(b.kind) ||
-    cmp(a.apiVersion, b.apiVersion) ||
-    cmp(a.kind, b.kind) ||
-    cmp(a.namespace, b.namespace) ||
-    cmp(a.name, b.name)
+    compareStrings(a.apiVersion, b.apiVersion) ||
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.namespace, b.namespace) ||
+    compareStrings(a.name, b.name)
   );
 }
 

@@ -1,6 +1,7 @@
 // Byte-stable serialisation: the same object always gives the same text (sorted keys, no line
 // wrapping, YAML 1.1 quoting so kubectl reads back exactly what we wrote).
 import { stringify } from 'yaml';
+import { compareStrings } from '../model/order.js';
 
 const STABLE_OPTIONS = { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' } as const;
 
@@ -178,7 +179,7 @@ export function compareRecordKeys(a: string, b: string): number {
   const ib = isArrayIndex(b);
   if (ia && ib) return Number(a) - Number(b);
   if (ia !== ib) return ia ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareStrings(a, b);
 }
 
 /**

@@ -10,6 +10,7 @@ import { OverrideCode, applyPatchOps, type OverriderIssue, type PatchOp, type Pa
 import { labelAnnotationPatches } from './labels.js';
 import { plaintextOps } from './plaintext.js';
 import { isMap } from '../objects/json.js';
+import { compareStrings } from '../model/order.js';
 
 /** Identifies an (Cluster)OverridePolicy in results and messages. */
 export interface OverridePolicyRef {
@@ -46,10 +47,6 @@ export function overridePolicyRef(policy: OverridePolicy): OverridePolicyRef {
   return { kind: policy.kind, namespace: policy.namespace, name: policy.name };
 }
 
-function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Karmada's getOverridersFromOverridePolicies ordering for one kind of policy. */
 function matchingOfKind(resource: Manifest, policies: readonly OverridePolicy[]): OverridePolicy[] {
   const scored: Array<{ policy: OverridePolicy; priority: ImplicitPriority }> = [];
@@ -59,7 +56,7 @@ function matchingOfKind(resource: Manifest, policies: readonly OverridePolicy[])
     if (priority > Priority.MisMatch) scored.push({ policy, priority });
   }
   // Least specific first, so the most specific policy is applied last and wins.
-  scored.sort((a, b) => a.priority - b.priority || compareNames(a.policy.name, b.policy.name));
+  scored.sort((a, b) => a.priority - b.priority || compareStrings(a.policy.name, b.policy.name));
   return scored.map((s) => s.policy);
 }
 

@@ -5,6 +5,7 @@ import type { FieldPath, OverridePolicy, OverrideRule, Overriders } from '../mod
 import { isValidLabelKey, labelSelectorProblem } from '../objects/label-selector.js';
 import type { OverrideProblem } from './apply.js';
 import { OverrideCode, parsePointer, unsafePointerSegment } from './json-patch.js';
+import { compareStrings } from '../model/order.js';
 
 const OPERATORS = ['add', 'remove', 'replace'];
 const COMMAND_OPERATORS = ['add', 'remove'];
@@ -63,7 +64,7 @@ class PolicyChecker {
 }
 
 function byKey<T>([a]: [string, T], [b]: [string, T]): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+  return compareStrings(a, b);
 }
 
 /** One rule's overriders, kind by kind in field order, then its target cluster selector. */

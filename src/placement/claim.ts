@@ -3,6 +3,7 @@
 // Karmada pkg/detector/detector.go propagateResource and preemption.go).
 import { labelsOf, policyImplicitPriority, Priority, resourceSelectorPriority, type ImplicitPriority } from './resource-selector.js';
 import type { ClaimRecord, Fleet, FleetModel, Manifest, PolicyRef, PreviousPlacement, PropagationPolicy } from '../model/types.js';
+import { compareStrings } from '../model/order.js';
 
 /** The label that ties a resource to one Kurator fleet's default placement. */
 export const FLEET_LABEL = 'fleet.kurator.dev/name';
@@ -11,10 +12,6 @@ export type Claim =
   | { kind: 'policy'; policy: PropagationPolicy; implicitPriority: ImplicitPriority; record?: ClaimRecord }
   | { kind: 'fleet'; fleet: Fleet }
   | { kind: 'none'; reason: string };
-
-function compareName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** A policy that selects a resource, with how specifically its best selector matches. */
 export interface Claimant {
@@ -26,7 +23,7 @@ export interface Claimant {
 export function comparePrecedence(a: Claimant, b: Claimant): number {
   if (a.policy.priority !== b.policy.priority) return b.policy.priority - a.policy.priority;
   if (a.implicitPriority !== b.implicitPriority) return b.implicitPriority - a.implicitPriority;
-  return compareName(a.policy.name, b.policy.name);
+  return compareStrings(a.policy.name, b.policy.name);
 }
 
 /** Karmada's getHighestPriorityPropagationPolicy: explicit priority, then implicit, then name. */

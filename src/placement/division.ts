@@ -8,6 +8,7 @@ import type { Candidate } from './candidate.js';
 import { clusterMatches } from '../objects/label-selector.js';
 import { allocateWebsterSeats, tieBreakerByUid } from './webster.js';
 import type { Party } from './webster.js';
+import { compareStrings } from '../model/order.js';
 
 /** Per-cluster replicas (sorted by name, no 0-replica entries) and how they were computed. */
 export interface DivisionResult {
@@ -26,10 +27,6 @@ interface Count {
   replicas: number;
 }
 
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function replicasOf(t: TargetCluster): number {
   return t.replicas ?? 0;
 }
@@ -39,7 +36,7 @@ function finish(counts: readonly Count[]): TargetCluster[] {
   return counts
     .filter((c) => c.replicas > 0)
     .map((c) => ({ name: c.name, replicas: c.replicas }))
-    .sort((a, b) => byName(a.name, b.name));
+    .sort((a, b) => compareStrings(a.name, b.name));
 }
 
 /** "a:1 b:2" — an input list (weights, availability) in the order it is used. */
@@ -107,10 +104,10 @@ export function divideByStaticWeight(
       list = selected.map((c) => ({ name: c.cluster.name, replicas: 1 }));
       steps.push('no staticWeightList rule matches a selected cluster: every selected cluster weight 1');
     } else if (left.length > 0) {
-      steps.push(`no staticWeightList rule matches ${[...left].sort(byName).join(', ')}: left out`);
+      steps.push(`no staticWeightList rule matches ${[...left].sort(compareStrings).join(', ')}: left out`);
     }
   }
-  const byNameList = [...list].sort((a, b) => byName(a.name, b.name));
+  const byNameList = [...list].sort((a, b) => compareStrings(a.name, b.name));
   const clusters = finish(webster(replicas, list, uid));
   steps.push(`static weights ${listText(byNameList)} → Webster over ${replicas} replicas → ${resultText(clusters)}`);
   return { clusters, steps };
@@ -263,7 +260,7 @@ export function divideWithOverflow(
     steps.push(
       `${tierName(tier)} (${members
         .map((c) => c.cluster.name)
-        .sort(byName)
+        .sort(compareStrings)
         .join(', ')}): available ${capacity}, takes ${share} of ${remaining} remaining`,
     );
     const part = divide(share, members, previous);
@@ -298,13 +295,13 @@ export function enforceMaxSkew(
   const counts = new Map<string, number>();
   for (const c of clusters) counts.set(c.name, (counts.get(c.name) ?? 0) + replicasOf(c));
   const members = new Map<string, string[]>();
-  for (const name of [...counts.keys()].sort(byName)) {
+  for (const name of [...counts.keys()].sort(compareStrings)) {
     const g = groupOf(name);
     const list = members.get(g);
     if (list) list.push(name);
     else members.set(g, [name]);
   }
-  const groupNames = [...members.keys()].sort(byName);
+  const groupNames = [...members.keys()].sort(compareStrings);
   const totals = new Map(groupNames.map((g) => [g, members.get(g)!.reduce((s, n) => s + counts.get(n)!, 0)]));
   const steps: string[] = [];
   const moves = new Map<string, { from: string; to: string; n: number }>();
@@ -374,5 +371,5 @@ export function divideHpaBounds(
     new Map(allocateWebsterSeats(Math.max(0, Math.floor(bound) - split.length), parties, initial, tie).map((s) => [s.name, s.seats]));
   const mins = spread(minReplicas);
   const maxs = spread(maxReplicas);
-  return [...mins.keys()].sort(byName).map((name) => ({ name, minReplicas: mins.get(name)!, maxReplicas: maxs.get(name)! }));
+  return [...mins.keys()].sort(compareStrings).map((name) => ({ name, minReplicas: mins.get(name)!, maxReplicas: maxs.get(name)! }));
 }

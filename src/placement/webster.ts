@@ -1,6 +1,7 @@
 // Webster (Sainte-Laguë) apportionment, the arithmetic behind every Karmada replica division
 // (pkg/util/helper/webstermethod.go: AllocateWebsterSeats; docs/reference/semantics.md §4.1).
 import { FlotillaError } from '../model/diagnostics.js';
+import { compareStrings } from '../model/order.js';
 
 /** A party (cluster) and its votes (weight or available replicas). */
 export interface Party {
@@ -23,12 +24,8 @@ interface Entry {
   seats: number;
 }
 
-function byName(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /** Karmada's default tie-break: fewer seats first (the "HA first" rule), then name ascending. */
-export const defaultTieBreak: WebsterTieBreak = (a, b) => a.seats - b.seats || byName(a.name, b.name);
+export const defaultTieBreak: WebsterTieBreak = (a, b) => a.seats - b.seats || compareStrings(a.name, b.name);
 
 /**
  * Sign of priority(a) − priority(b) where priority = votes/(2·seats+1), compared as exact rationals
@@ -84,7 +81,7 @@ export function allocateWebsterSeats(
   // With no more seats than parties a jump cannot save anything: what is left after it is below one seat per party.
   const jumped = seats > entries.length ? jumpAhead(entries, seats, tieBreak ?? defaultTieBreak) : 0;
   seatBySeat(entries, seats - jumped, tieBreak);
-  return entries.map((e) => ({ name: e.name, seats: e.seats })).sort((a, b) => byName(a.name, b.name));
+  return entries.map((e) => ({ name: e.name, seats: e.seats })).sort((a, b) => compareStrings(a.name, b.name));
 }
 
 /** Hands out `seats` one at a time from the entries' current seats, by priority then tie-break (a heap). */
@@ -191,7 +188,8 @@ export function fnv1a32(s: string): number {
  */
 export function tieBreakerByUid(uid: string): WebsterTieBreak {
   const descending = uid !== '' && (fnv1a32(uid) & 1) === 1;
-  const tieBreak: WebsterTieBreak = (a, b) => a.seats - b.seats || (descending ? byName(b.name, a.name) : byName(a.name, b.name));
+  const tieBreak: WebsterTieBreak = (a, b) =>
+    a.seats - b.seats || (descending ? compareStrings(b.name, a.name) : compareStrings(a.name, b.name));
   FEWER_SEATS_FIRST.add(tieBreak);
   return tieBreak;
 }

@@ -41,6 +41,7 @@ import {
   SOURCE_ANNOTATION,
   SUSPENDED_ANNOTATION,
 } from '../objects/tracking.js';
+import { compareStrings } from '../model/order.js';
 
 export interface RenderInput {
   files: readonly SourceFile[];
@@ -72,10 +73,6 @@ export interface RenderResult {
 
 /** A render without its manifests: what comparing placements, declarations and diagnostics needs (plan). */
 export type RenderSummary = Omit<RenderResult, 'manifests'>;
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 /** Orders placements as docs/reference/contract.md says: apiVersion, kind, namespace, name. */
 export function compareRefs(a: ObjectRef, b: ObjectRef): number {

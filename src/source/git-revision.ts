@@ -8,6 +8,7 @@ import path from 'node:path';
 import git from 'isomorphic-git';
 import { mapLimit } from '../kube/limit.js';
 import { FlotillaError } from '../model/diagnostics.js';
+import { compareStrings } from '../model/order.js';
 
 /**
  * One YAML file at a revision; `tooLarge` files carry no text, only their size. The shape is a
@@ -433,11 +434,6 @@ function wantsDirectory(dir: string, sub: string): boolean {
 
 function isYamlName(filepath: string): boolean {
   return filepath.endsWith('.yaml') || filepath.endsWith('.yml');
-}
-
-/** Code-unit order: independent of locale, same on every machine. */
-export function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function isGitError(err: unknown, code: string): boolean {

@@ -10,8 +10,8 @@ import git from 'isomorphic-git';
 import { mapLimit } from '../kube/limit.js';
 import { DEFAULT_MAX_FILE_BYTES, type SourceFile } from '../load/parse.js';
 import { FlotillaError } from '../model/diagnostics.js';
+import { compareStrings } from '../model/order.js';
 import {
-  compareStrings,
   isFleetFilePath,
   locateGitDirectory,
   readRevisionFiles,

@@ -3,6 +3,7 @@
 // files are that tree's, path for path and blob for blob, without reading a single tree object
 // (the render index's check, issue 13). Pure: no I/O.
 import { createHash } from 'node:crypto';
+import { compareStrings } from '../model/order.js';
 
 /** A folder being built: name → blob oid (a file) or a folder. */
 type Folder = Map<string, string | Folder>;
@@ -84,7 +85,6 @@ function nameKind(name: string): NameKind {
   return WIDE.test(name) ? NameKind.Wide : NameKind.Unicode;
 }
 
-const compareStrings = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const compareBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
 const FILE_MODE = '100644 ';

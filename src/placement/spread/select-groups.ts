@@ -1,5 +1,6 @@
 // Choosing a set of topology groups, after selectGroups in Karmada's
 // pkg/scheduler/core/spreadconstraint/select_groups.go (docs/reference/semantics.md §3.5, "By region", step 3).
+import { compareStrings } from '../../model/order.js';
 
 /** A topology group as the search sees it: `value` counts toward the target, `weight` is its score. */
 export interface GroupInfo {
@@ -17,11 +18,9 @@ export interface FeasiblePath {
   value: number;
 }
 
-const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-
 /** Groups in the order Karmada presents a chosen path: weight desc, name asc. */
 export function sortByWeight(groups: readonly GroupInfo[]): GroupInfo[] {
-  return [...groups].sort((a, b) => b.weight - a.weight || byName(a.name, b.name));
+  return [...groups].sort((a, b) => b.weight - a.weight || compareStrings(a.name, b.name));
 }
 
 /**
@@ -31,7 +30,7 @@ export function sortByWeight(groups: readonly GroupInfo[]): GroupInfo[] {
  * there are exactly minGroups groups, the search stops backtracking after the first branch.
  */
 export function findFeasiblePaths(groups: readonly GroupInfo[], minGroups: number, maxGroups: number, target: number): FeasiblePath[] {
-  const ordered = [...groups].sort((a, b) => a.value - b.value || b.weight - a.weight || byName(a.name, b.name));
+  const ordered = [...groups].sort((a, b) => a.value - b.value || b.weight - a.weight || compareStrings(a.name, b.name));
   const paths: FeasiblePath[] = [];
   const path: GroupInfo[] = [];
   let nextId = 0;

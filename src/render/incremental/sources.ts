@@ -6,6 +6,7 @@ import { apiGroup, clusterScopedKindOfCrd } from '../../objects/scope.js';
 import { DiagnosticSink, type Diagnostic, type FieldLocator } from '../../model/diagnostics.js';
 import type { Manifest } from '../../model/types.js';
 import { rememberSchemaFindings, schemaFindings, type SchemaFinding } from '../../validate/builtin-schema.js';
+import { compareStrings } from '../../model/order.js';
 
 /** One file of a new revision; `text: null` means the file was deleted. */
 export interface FileChange {
@@ -106,10 +107,6 @@ export interface LoadedRevision {
   diagnostics: Diagnostic[];
   /** The files were parsed together because per-file results would differ (CRD scopes, duplicates). */
   whole: boolean;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** The current file set of a fleet repository, parsed file by file. */
