@@ -304,7 +304,8 @@ describe('flotilla explain / validate / get / demo', () => {
     const r = await flotilla(['demo']);
     // The demo keeps its folder for the user to look at (it prints where); the test removes it.
     const work = /directory target: (.+)\/rendered\n/.exec(r.stdout)?.[1];
-    if (work) rmSync(work, { recursive: true, force: true });
+    if (work && path.dirname(work) === os.tmpdir() && path.basename(work).startsWith('flotilla-demo-'))
+      rmSync(work, { recursive: true, force: true });
     expect(work).toBeDefined();
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/nginx .*cluster-hangzhou=6,cluster-shanghai=4/);
