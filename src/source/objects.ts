@@ -518,18 +518,20 @@ export class ObjectStore {
     return this.withPackReader(async () => {
       const pack = new PackBuilder();
       const sent = new Set<string>();
-      for (let at: string | null = commit; at !== null && at !== base;) {
-        const { body } = await this.readTyped(at, 'commit');
-        const parsed = parseCommit(at, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8'));
-        pack.add('commit', body);
-        sent.add(at);
-        const parent = parsed.parents[0] ?? null;
-        const parentTree =
-          parent === null
-            ? null
-            : await this.treeOfCommit(parent).catch((e: unknown) => (isCode(e, 'NotFoundError') ? null : Promise.reject(e)));
-        await this.packTreeDifference(pack, sent, parsed.tree, parentTree);
-        at = parentTree === null ? null : parent;
+      const read = async (oid: string) => {
+        const { body } = await this.readTyped(oid, 'commit');
+        return { oid, body, parsed: parseCommit(oid, Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')) };
+      };
+      // Each commit of the chain is read once: as the parent whose tree the one above is compared with, then sent.
+      let at = commit === base ? null : await read(commit);
+      while (at !== null) {
+        pack.add('commit', at.body);
+        sent.add(at.oid);
+        const first = at.parsed.parents[0];
+        const parent =
+          first === undefined ? null : await read(first).catch((e: unknown) => (isCode(e, 'NotFoundError') ? null : Promise.reject(e)));
+        await this.packTreeDifference(pack, sent, at.parsed.tree, parent?.parsed.tree ?? null);
+        at = parent === null || parent.oid === base ? null : parent;
       }
       return { pack: pack.finish(), count: sent.size };
     });
