@@ -82,9 +82,10 @@ function child(dir) {
 /**
  * What creating the full pass's files costs this machine's file system right now: the same number
  * of files, of the same sizes, in the same folders, written by plain node (fs.promises.writeFile,
- * 32 at a time, as the directory target writes) into a new folder beside them. On this VM, file
- * creation right after a large delete ran 4-8x slower for minutes, so the full pass's write stage is
- * read against this floor, measured in the same run. The folder stays until the bench ends.
+ * 32 at a time through the pool the directory target uses) into a new folder beside them. On this
+ * VM, file creation in the minute after a large delete ran 4-10x slower (BENCHMARKS.md, runs 40-41),
+ * so the full pass's write stage is read against this floor, measured in the same run. The folder
+ * stays until the bench ends.
  */
 async function fileCreationFloor(dir) {
   const from = path.join(dir, 'rendered');
@@ -97,16 +98,9 @@ async function fileCreationFloor(dir) {
   for (const folder of new Set(files.map(([rel]) => path.dirname(rel)))) fs.mkdirSync(path.join(to, folder), { recursive: true });
   const pad = Buffer.alloc(Math.max(0, ...files.map(([, n]) => n)), 'x');
   spawnSync('sync', { stdio: 'ignore' });
+  const { mapLimit } = await dist('kube/limit.js');
   const t0 = performance.now();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < files.length) {
-        const [rel, n] = files[next++];
-        await fs.promises.writeFile(path.join(to, rel), pad.subarray(0, n), { flag: 'wx' });
-      }
-    }),
-  );
+  await mapLimit(files, 32, ([rel, n]) => fs.promises.writeFile(path.join(to, rel), pad.subarray(0, n), { flag: 'wx' }));
   return { time: performance.now() - t0, files: files.length, bytes: files.reduce((a, [, n]) => a + n, 0) };
 }
 
