@@ -1,8 +1,9 @@
 // Which flotilla is running, read from its own files once per process (the edge: the render
 // index's codec only compares the strings). The package version is what `flotilla version` prints;
-// the build tells two builds of one version apart, for the render index's seeds and parses.
+// the build tells two builds of one version apart; the renderer build tells whether two builds
+// parse, schedule and render alike, for the render index's seeds and parses.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -42,11 +43,16 @@ export function flotillaBuild(): string {
  * their paths and bytes — and of the `extra` files that exist.
  */
 export function codeHash(root: string, extra: readonly string[] = []): string {
-  const hash = createHash('sha256');
   const files = (readdirSync(root, { recursive: true }) as string[])
     .filter((f) => /\.(js|ts)$/.test(f) && !f.endsWith('.d.ts'))
-    .map((f) => f.split(path.sep).join('/'))
-    .sort();
+    .map((f) => f.split(path.sep).join('/'));
+  return filesHash(root, files, extra);
+}
+
+/** SHA-256 (16 hex digits) of `modules` (paths below `root`, with `/`) — their paths and bytes — and of the `extra` files that exist. */
+function filesHash(root: string, modules: readonly string[], extra: readonly string[]): string {
+  const hash = createHash('sha256');
+  const files = [...modules].sort();
   for (const f of files)
     hash
       .update(`${f}\0`)
@@ -62,4 +68,84 @@ export function codeHash(root: string, extra: readonly string[] = []): string {
     hash.update(`${path.basename(file)}\0`).update(bytes);
   }
   return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * The modules that parse, schedule, render and keep what a later process reuses (the render index's
+ * parses and seeds), and the codecs that write and read those back: their imports, followed, are
+ * the code a seed is a memo of. `render/layout` decides the applied objects' `qualified` flag.
+ */
+export const RENDERER_MODULES = [
+  'render/incremental',
+  'reconcile/renderer',
+  'reconcile/index-parses',
+  'reconcile/render-seeds',
+  'reconcile/index-tables',
+  'render/layout',
+] as const;
+
+// Imports and re-exports (`import … from '…'`, `export … from '…'`, `import '…'`) and imports of
+// a module named by a string literal (`import('…')`, in code or in a type); an import of anything
+// else makes the closure unknowable from the text.
+const STATIC_IMPORT = /\b(?:import|export)\b[^'"`;]*?\bfrom\s*(['"])([^'"]+)\1|\bimport\s*(['"])([^'"]+)\3/g;
+const LITERAL_IMPORT_CALL = /\bimport\s*\(\s*(['"])([^'"]+)\1\s*\)/g;
+const ANY_IMPORT_CALL = /\bimport\s*\(/g;
+
+/** The module specifiers a module's text imports, and whether it also imports something not named by a literal (`opaque`). */
+export function moduleImports(text: string): { specifiers: string[]; opaque: boolean } {
+  const specifiers = [...text.matchAll(STATIC_IMPORT)].map((m) => (m[2] ?? m[4])!);
+  const calls = [...text.matchAll(LITERAL_IMPORT_CALL)].map((m) => m[2]!);
+  const opaque = [...text.matchAll(ANY_IMPORT_CALL)].length > calls.length;
+  return { specifiers: [...specifiers, ...calls], opaque };
+}
+
+/**
+ * The modules under `root` that `starts` (paths without extension) import, themselves included,
+ * following relative imports (`./x.js` is x.js, or x.ts in the sources); sorted. Null when one of
+ * them imports what no literal names (moduleImports) or a module that is not there: then the
+ * closure is not known.
+ */
+export function importClosure(root: string, starts: readonly string[]): string[] | null {
+  const resolve = (stem: string): string | null => {
+    for (const ext of ['.js', '.ts']) if (existsSync(path.join(root, stem + ext))) return stem + ext;
+    return null;
+  };
+  const seen = new Set<string>();
+  const todo: Array<string | null> = starts.map(resolve);
+  while (todo.length > 0) {
+    const file = todo.pop()!;
+    if (file === null) return null;
+    if (seen.has(file)) continue;
+    seen.add(file);
+    const { specifiers, opaque } = moduleImports(readFileSync(path.join(root, file), 'utf8'));
+    if (opaque) return null;
+    for (const s of specifiers) {
+      if (!s.startsWith('./') && !s.startsWith('../')) continue; // a package: the lockfile names its version
+      const target = path.posix.join(path.posix.dirname(file), s);
+      todo.push(resolve(target.replace(/\.js$/, '')));
+    }
+  }
+  return [...seen].sort();
+}
+
+let renderer: string | null = null;
+
+/**
+ * Which renderer this process runs: codeHash of RENDERER_MODULES and every module they import,
+ * followed, with package-lock.json — the same for two builds that differ elsewhere (the service,
+ * the targets, the dashboard), so a deploy of such a build keeps the render index's parses and
+ * seeds. When the closure cannot be known (an import no literal names, a missing module) or read, the whole
+ * build stands for it.
+ */
+export function rendererBuild(): string {
+  if (renderer !== null) return renderer;
+  try {
+    const root = fileURLToPath(new URL('../', import.meta.url));
+    const lock = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
+    const closure = importClosure(root, RENDERER_MODULES);
+    renderer = closure === null ? `build:${flotillaBuild()}` : `renderer:${filesHash(root, closure, [lock])}`;
+  } catch {
+    renderer = `build:${flotillaBuild()}`;
+  }
+  return renderer;
 }

@@ -54,7 +54,7 @@ import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './con
 import type { KeptParses } from './renderer.js';
 import { parsedJson, parsedRecordOf } from './index-parses.js';
 import { flatRows, jsonString, readTables, stringAt, writeTables, type ReadTables, type WriteTables } from './index-tables.js';
-import { flotillaBuild } from './build-identity.js';
+import { flotillaBuild, rendererBuild } from './build-identity.js';
 import { readSeedsField, seedsField, seedsFieldPieces, type SeedsField } from './render-seeds.js';
 
 /** Format of the index file; a file of another version is ignored (and replaced). */
@@ -86,8 +86,10 @@ export interface RenderIndex {
   parsed: ParsedFileRecord[];
   /** What the renderer kept beside its parses (placements, render signatures, content hashes; src/reconcile/render-seeds.ts). */
   seeds: RendererSeeds | null;
-  /** The other flotilla build that wrote the index, when one did: its parses and seeds were left out. */
+  /** The other flotilla build that wrote the index, when one did. */
   writtenBy?: string;
+  /** Set when its parses and seeds were left out: the build that wrote it had another renderer (rendererBuild). */
+  seedsLeftOut?: true;
   /**
    * Set when its rows are not the ones encodeRenderIndex proved to be its manifests/ tree: an index
    * of UNPROVEN_VERSION, or one rolled forward. They are proven on load (indexMismatch).
@@ -273,15 +275,17 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   if (tables === null) return { problem: 'malformed tables' };
   const objects = appliedObjects(doc.objects, tables);
   if (objects === null) return { problem: 'malformed objects' };
-  const writtenBy = isMap(doc.seeds) && typeof doc.seeds.flotilla === 'string' ? doc.seeds.flotilla : flotillaBuild();
+  const seedsDoc = isMap(doc.seeds) ? doc.seeds : {};
+  const writtenBy = typeof seedsDoc.flotilla === 'string' ? seedsDoc.flotilla : flotillaBuild();
+  const other = writtenBy !== flotillaBuild() ? { writtenBy } : {};
   // An index of the older format was written by an older build, whatever it says.
-  if (writtenBy !== flotillaBuild() || header.version === UNPROVEN_VERSION) {
-    // Another build (a deploy) may parse, schedule and render differently, so its parses and seeds
-    // are left out; the applied state is what the status branch holds, hashed as this version hashes
-    // (CONTENT_HASH_VERSION): kept, with the one thing the layout decides worked out again.
+  if (seedsDoc.rendering !== rendererBuild() || header.version === UNPROVEN_VERSION) {
+    // A build with another renderer (a deploy) may parse, schedule and render differently, so its
+    // parses and seeds are left out; the applied state is what the status branch holds, hashed as
+    // this version hashes (CONTENT_HASH_VERSION): kept, with the one thing the layout decides worked out again.
     for (const o of objects) o.qualified = isQualifiedPath(o.path, o.cluster, o.ref);
     const unproven = header.version === UNPROVEN_VERSION ? { unproven: true as const } : {};
-    return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, writtenBy, ...unproven };
+    return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, writtenBy, seedsLeftOut: true, ...unproven };
   }
   const parsed = parsedRecords(doc.parsed, tables);
   if (parsed === null) return { problem: 'malformed parsed files' };
@@ -291,7 +295,7 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
     objects.map((o) => o.hash!),
   );
   if ('problem' in seeds) return seeds;
-  return { parsed, seeds: seeds.renderer, statusBranch, statusCommit, manifestsTree, objects };
+  return { parsed, seeds: seeds.renderer, statusBranch, statusCommit, manifestsTree, objects, ...other };
 }
 
 /** The kept parses of their written rows (index-parses.ts), or null when one is not a parse. */
@@ -483,11 +487,13 @@ export async function loadRenderIndex(
     ctx.log.info({ problem }, 'render index not used (it is rebuilt after this pass); reading the status branch');
     return null;
   }
-  if (index.writtenBy !== undefined)
+  if (index.seedsLeftOut)
     ctx.log.info(
       { writtenBy: index.writtenBy },
-      'render index of another flotilla build: its applied state is used, its parses and seeds are not',
+      'render index of a flotilla build with another renderer: its applied state is used, its parses and seeds are not',
     );
+  else if (index.writtenBy !== undefined)
+    ctx.log.info({ writtenBy: index.writtenBy }, 'render index of another flotilla build with this renderer: all of it is used');
   // The seeds travel with the parses they name manifests of, to the renderer made from them.
   // Another build's index is as far behind as an index can be: this build writes its own after its
   // first pass, even when the status branch does not move (a deploy with no new commit).

@@ -1,24 +1,26 @@
-// The render index's `seeds` field (src/reconcile/render-index.ts): the flotilla build (build-identity.ts) that wrote
-// the index, and what the renderer kept for a later process (src/render/incremental/seeds.ts). A new
-// build may parse, schedule or render differently, so of an index another build wrote only the
-// applied state is used (render-index.ts). The checksum guards the bytes; the shape is checked here
+// The render index's `seeds` field (src/reconcile/render-index.ts): the flotilla build and the
+// renderer build (build-identity.ts) that wrote the index, and what the renderer kept for a later
+// process (src/render/incremental/seeds.ts). A build whose renderer differs may parse, schedule or
+// render differently, so of its index only the applied state is used (render-index.ts); a build
+// that differs elsewhere only (a deploy that changed the service) keeps it all. The checksum guards the bytes; the shape is checked here
 // so a seed is always what IncrementalRenderer expects, and a seed that is wrong in content only
 // costs its reuse.
 import type { PlacementResult } from '../model/types.js';
 import { isMap } from '../objects/json.js';
 import type { RendererSeeds } from '../render/incremental.js';
 import type { RenderSeed, ScheduleSeed } from '../render/incremental/seeds.js';
-import { flotillaBuild } from './build-identity.js';
+import { flotillaBuild, rendererBuild } from './build-identity.js';
 import { flatRows, isValueId, stringAt, type ReadTables, type WriteTables } from './index-tables.js';
 
-/** The field as written. */
+/** The field as written: the build that wrote it, the renderer build its seeds and parses hold for, the seeds. */
 export interface SeedsField {
   flotilla: string;
+  rendering: string;
   renderer: RendererSeeds | null;
 }
 
-export function seedsField(renderer: RendererSeeds | null, version = flotillaBuild()): SeedsField {
-  return { flotilla: version, renderer };
+export function seedsField(renderer: RendererSeeds | null, version = flotillaBuild(), rendering = rendererBuild()): SeedsField {
+  return { flotilla: version, rendering, renderer };
 }
 
 const isString = (v: unknown): v is string => typeof v === 'string';
@@ -133,7 +135,7 @@ function renderRow(t: WriteTables, s: RenderSeed, hashRows: ReadonlyMap<string, 
  */
 export function* seedsFieldPieces(field: SeedsField, tables: WriteTables, hashRows: ReadonlyMap<string, number>): Generator<string> {
   const r = field.renderer;
-  yield `{"flotilla":${JSON.stringify(field.flotilla)},"renderer":`;
+  yield `{"flotilla":${JSON.stringify(field.flotilla)},"rendering":${JSON.stringify(field.rendering)},"renderer":`;
   if (r === null) {
     yield 'null}';
     return;
@@ -267,10 +269,10 @@ export function readSeedsField(
   field: unknown,
   tables: ReadTables,
   hashes: readonly string[],
-  version = flotillaBuild(),
+  rendering = rendererBuild(),
 ): { renderer: RendererSeeds | null } | { problem: string } {
-  if (!isMap(field) || !isString(field.flotilla)) return { problem: 'no flotilla version' };
-  if (field.flotilla !== version) return { problem: `written by flotilla ${field.flotilla}, this is ${version}` };
+  if (!isMap(field) || !isString(field.flotilla) || !isString(field.rendering)) return { problem: 'no flotilla version' };
+  if (field.rendering !== rendering) return { problem: `seeds of renderer ${field.rendering}, this is ${rendering}` };
   const r = field.renderer;
   if (r === null) return { renderer: null };
   if (!isMap(r) || !isString(r.clusters) || !isString(r.claims)) return { problem: 'malformed seeds' };

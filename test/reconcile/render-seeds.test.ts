@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PackReader } from '../../src/source/pack-reader.js';
 import { cleanupRepos, commitFiles, git, makeTempDir } from '../helpers/git.js';
-import { codeHash, flotillaBuild } from '../../src/reconcile/build-identity.js';
+import { codeHash, flotillaBuild, rendererBuild } from '../../src/reconcile/build-identity.js';
 import {
   captureLogger,
   configFrom,
@@ -82,15 +82,25 @@ describe('render index seeds', () => {
   });
 
   /** Rewrites the index at `base` as another writer would: `edit` changes its document; the checksum holds. */
-  async function rewriteIndex(base: string, edit: (doc: { seeds: { flotilla: string }; contentHashes: number }) => void) {
-    const doc = JSON.parse((await readIndexFile(base)).body) as { seeds: { flotilla: string }; contentHashes: number };
+  async function rewriteIndex(
+    base: string,
+    edit: (doc: { seeds: { flotilla: string; rendering: string }; contentHashes: number }) => void,
+  ) {
+    const doc = JSON.parse((await readIndexFile(base)).body) as { seeds: { flotilla: string; rendering: string }; contentHashes: number };
     edit(doc);
     await writeIndexBody(base, JSON.stringify(doc));
   }
 
-  it('another version’s index (a deploy): its applied state is used, not its parses and seeds; same result as without it', async () => {
+  /** The index as a build with another renderer wrote it (a deploy that changed how flotilla parses, schedules or renders). */
+  const otherRenderer = (doc: { seeds: { flotilla: string; rendering: string } }) => {
+    doc.seeds.flotilla = '0.0.0-other';
+    doc.seeds.rendering = 'renderer:0000000000000000';
+  };
+
+  it('a build with another renderer’s index (deploy): its applied state is used, not its parses or seeds; result as without', async () => {
     const base = await steadyFleet();
-    await rewriteIndex(base, (doc) => (doc.seeds.flotilla = '0.0.0-other'));
+    expect(JSON.parse((await readIndexFile(base)).body).seeds.rendering).toBe(rendererBuild());
+    await rewriteIndex(base, otherRenderer);
     await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
     const without = await copyWithoutIndex(base);
 
@@ -111,7 +121,7 @@ describe('render index seeds', () => {
 
   it('another build’s index with no new commit (a deploy, nothing pushed): the pass writes this build’s index', async () => {
     const base = await steadyFleet();
-    await rewriteIndex(base, (doc) => (doc.seeds.flotilla = '0.0.0-other'));
+    await rewriteIndex(base, otherRenderer);
     const a = await pass(base, 3);
     expect(a.fromIndex).toBe(true);
     expect(a.writes).toEqual([]);
@@ -119,6 +129,24 @@ describe('render index seeds', () => {
     expect(written.seeds.flotilla).toBe(flotillaBuild());
     // The next restart reuses this build's seeds: nothing parsed or scheduled again.
     expect((await pass(base, 4)).outcome.renderStats).toMatchObject({ reparsedFiles: 0, rescheduled: 0 });
+  });
+
+  it('another build’s index with this very renderer (a deploy that changed the service only): its parses and seeds are used', async () => {
+    const base = await steadyFleet();
+    await rewriteIndex(base, (doc) => (doc.seeds.flotilla = '0.0.0-other'));
+    await commitFiles(path.join(base, 'repo'), { 'cm-7.yaml': cm('cm-7', 'v2') }, 'one file');
+    const without = await copyWithoutIndex(base);
+
+    const a = await pass(base, 3);
+    const b = await pass(without, 3);
+    expect(a.fromIndex).toBe(true);
+    // As a restart of the same build: one file parsed, one resource scheduled, the other objects' hashes from the seeds.
+    expect(a.outcome.renderStats).toMatchObject({ reparsedFiles: 1, rescheduled: 1, knownHashes: 57 });
+    expect(a.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
+    expect(a.outcome.counts).toEqual(b.outcome.counts);
+    expect(await result(base)).toEqual(await result(without));
+    // This build wrote its own index after the pass.
+    expect(JSON.parse((await readIndexFile(base)).body).seeds.flotilla).toBe(flotillaBuild());
   });
 
   it('an index whose content hashes another version computed differently is not used: the status branch is read', async () => {
