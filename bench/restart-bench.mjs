@@ -9,9 +9,13 @@
 //      process that started from an index leaves the next write for later) and is rolled forward;
 //   4. `git gc` of the repository (as maintenance repacks a remote source's cache: every object in
 //      a pack), another one-file commit in a new process, the index two commits behind;
-//   5. another one-file commit in a new process whose index another flotilla version wrote (a
-//      deploy): its applied state is used, not its parses and seeds;
-//   6. the same one-file commit pass in a new process with the index deleted (what a restart cost
+//   5. another one-file commit in a new process whose index another flotilla build with the same
+//      renderer wrote (a deploy that changed only the service, the targets or the dashboard): all
+//      of the index is used (rendererBuild in src/reconcile/build-identity.ts);
+//   6. another one-file commit in a new process whose index a build with another renderer wrote (a
+//      deploy that changed how flotilla parses, schedules or renders): its applied state is used,
+//      not its parses and seeds;
+//   7. the same one-file commit pass in a new process with the index deleted (what a restart cost
 //      before the index): time / full.
 // Default size 100 × 1,000 (a few minutes on 2 cores, with `npm run bench`);
 // FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000. FLOTILLA_BENCH_WARM=1 runs one more
@@ -112,13 +116,17 @@ function indexFile(dir) {
   return path.join(cache, f);
 }
 
-/** Makes the render index one another flotilla version wrote, as after a deploy (its checksum kept valid). */
-function markOtherVersion(dir) {
+/**
+ * Makes the render index one another flotilla build wrote, as after a deploy (its checksum kept
+ * valid): a build with this renderer, or with another one when `otherRenderer`.
+ */
+function markOtherBuild(dir, otherRenderer) {
   const file = indexFile(dir);
   const text = gunzipSync(fs.readFileSync(file)).toString('utf8');
   const nl = text.indexOf('\n');
   const doc = JSON.parse(text.slice(nl + 1));
   doc.seeds.flotilla = '0.0.0-previous';
+  if (otherRenderer) doc.seeds.rendering = 'renderer:0000000000000000';
   const body = JSON.stringify(doc);
   const header = { ...JSON.parse(text.slice(0, nl)), sha256: createHash('sha256').update(body).digest('hex') };
   fs.writeFileSync(file, gzipSync(`${JSON.stringify(header)}\n${body}`, { level: 1 }));
@@ -163,8 +171,11 @@ if (process.argv[2] === '--child') {
     git(work, 'gc', '-q');
     editOne(work, files[75], 0);
     const packed = child(dir);
+    editOne(work, files[42], 0);
+    markOtherBuild(dir, false);
+    const service = child(dir);
     editOne(work, files[61], 0);
-    markOtherVersion(dir);
+    markOtherBuild(dir, true);
     const deploy = child(dir);
     editOne(work, files[97], 1);
     dropIndex(dir);
@@ -195,7 +206,13 @@ if (process.argv[2] === '--child') {
         `${(packed.time / full.time).toFixed(3)}× full`,
       ],
       [
-        'deploy of a new version (index of another), then one-file commit',
+        'deploy of a build with the same renderer (index of another build), then one-file commit',
+        ms(service.time),
+        mib(service.maxRssKiB),
+        `${(service.time / full.time).toFixed(3)}× full`,
+      ],
+      [
+        'deploy of a build with another renderer, then one-file commit',
         ms(deploy.time),
         mib(deploy.maxRssKiB),
         `${(deploy.time / full.time).toFixed(3)}× full`,
@@ -214,7 +231,7 @@ if (process.argv[2] === '--child') {
         `${ms(floor.time)}; the full pass's write stage (objects pack, then these files) took ${floorRatio}× that`,
     );
     console.log(`render index after the full pass: ${indexSize}`);
-    const wrote = { full, warm, restart, rolled, packed, deploy, cold };
+    const wrote = { full, warm, restart, rolled, packed, service, deploy, cold };
     console.log(
       `passes that wrote the render index: ${
         Object.keys(wrote)
@@ -228,7 +245,8 @@ if (process.argv[2] === '--child') {
     );
     console.log(`restart pass stages (index a commit behind): ${stages(rolled.timings)}; render ${JSON.stringify(rolled.stats)}`);
     console.log(`restart pass stages (after git gc): ${stages(packed.timings)}; render ${JSON.stringify(packed.stats)}`);
-    console.log(`deploy pass stages (another version's index): ${stages(deploy.timings)}; render ${JSON.stringify(deploy.stats)}`);
+    console.log(`deploy pass stages (same renderer): ${stages(service.timings)}; render ${JSON.stringify(service.stats)}`);
+    console.log(`deploy pass stages (another renderer): ${stages(deploy.timings)}; render ${JSON.stringify(deploy.stats)}`);
     console.log(`restart pass stages (no index): ${stages(cold.timings)}`);
     if (warm)
       console.log(`warm-up pass (before the restart): ${ms(warm.time)}, ${stages(warm.timings)}; render ${JSON.stringify(warm.stats)}`);
