@@ -72,8 +72,9 @@ function filesHash(root: string, modules: readonly string[], extra: readonly str
 
 /**
  * The modules that parse, schedule, render and keep what a later process reuses (the render index's
- * parses and seeds), and the codecs that write and read those back: their imports, followed, are
- * the code a seed is a memo of. `render/layout` decides the applied objects' `qualified` flag.
+ * parses and seeds), the content hash the seeds hold (state/change-set), and the codecs that write
+ * and read them back, the applied objects' rows the seeds name hashes by included (reconcile/render-index):
+ * their imports, followed, are the code a seed is a memo of.
  */
 export const RENDERER_MODULES = [
   'render/incremental',
@@ -81,36 +82,46 @@ export const RENDERER_MODULES = [
   'reconcile/index-parses',
   'reconcile/render-seeds',
   'reconcile/index-tables',
-  'render/layout',
+  'reconcile/render-index',
+  'state/change-set',
 ] as const;
 
-// Imports and re-exports (`import … from '…'`, `export … from '…'`, `import '…'`) and imports of
-// a module named by a string literal (`import('…')`, in code or in a type); an import of anything
-// else makes the closure unknowable from the text.
-const STATIC_IMPORT = /\b(?:import|export)\b[^'"`;]*?\bfrom\s*(['"])([^'"]+)\1|\bimport\s*(['"])([^'"]+)\3/g;
+// The `from` clause of an import or export statement (not of an `import type` or `export type`,
+// which load nothing), a module imported for its effects, and an import call whose argument is a
+// string literal (in code or in a type). An import call of anything else, require and
+// createRequire make the closure unknowable from the text.
+const STATIC_IMPORT = /\b(?:import|export)\b(?!\s+type[\s{])[^'"`;]*?\bfrom\s*(['"])([^'"]+)\1|\bimport\s*(['"])([^'"]+)\3/g;
 const LITERAL_IMPORT_CALL = /\bimport\s*\(\s*(['"])([^'"]+)\1\s*\)/g;
 const ANY_IMPORT_CALL = /\bimport\s*\(/g;
+const REQUIRE = /\brequire\(|\bcreateRequire\(/;
 
-/** The module specifiers a module's text imports, and whether it also imports something not named by a literal (`opaque`). */
+/** The module specifiers a module's text imports, and whether it also loads code no literal names (`opaque`). */
 export function moduleImports(text: string): { specifiers: string[]; opaque: boolean } {
   const specifiers = [...text.matchAll(STATIC_IMPORT)].map((m) => (m[2] ?? m[4])!);
   const calls = [...text.matchAll(LITERAL_IMPORT_CALL)].map((m) => m[2]!);
-  const opaque = [...text.matchAll(ANY_IMPORT_CALL)].length > calls.length;
+  const opaque = [...text.matchAll(ANY_IMPORT_CALL)].length > calls.length || REQUIRE.test(text);
   return { specifiers: [...specifiers, ...calls], opaque };
+}
+
+/** The package a bare specifier names: `yaml`, `@kubernetes/client-node`, `isomorphic-git` of `isomorphic-git/http/node`. */
+function packageOf(specifier: string): string {
+  const parts = specifier.split('/');
+  return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
 
 /**
  * The modules under `root` that `starts` (paths without extension) import, themselves included,
- * following relative imports (`./x.js` is x.js, or x.ts in the sources); sorted. Null when one of
- * them imports what no literal names (moduleImports) or a module that is not there: then the
- * closure is not known.
+ * following relative imports (`./x.js` is x.js, or x.ts in the sources), sorted; and the packages
+ * they load, Node's own (`node:…`) left out. Null when one of them imports what no literal
+ * names (moduleImports) or a module that is not there: then the closure is not known.
  */
-export function importClosure(root: string, starts: readonly string[]): string[] | null {
+export function importClosure(root: string, starts: readonly string[]): { files: string[]; packages: string[] } | null {
   const resolve = (stem: string): string | null => {
     for (const ext of ['.js', '.ts']) if (existsSync(path.join(root, stem + ext))) return stem + ext;
     return null;
   };
   const seen = new Set<string>();
+  const packages = new Set<string>();
   const todo: Array<string | null> = starts.map(resolve);
   while (todo.length > 0) {
     const file = todo.pop()!;
@@ -120,30 +131,83 @@ export function importClosure(root: string, starts: readonly string[]): string[]
     const { specifiers, opaque } = moduleImports(readFileSync(path.join(root, file), 'utf8'));
     if (opaque) return null;
     for (const s of specifiers) {
-      if (!s.startsWith('./') && !s.startsWith('../')) continue; // a package: the lockfile names its version
-      const target = path.posix.join(path.posix.dirname(file), s);
-      todo.push(resolve(target.replace(/\.js$/, '')));
+      if (s.startsWith('./') || s.startsWith('../')) todo.push(resolve(path.posix.join(path.posix.dirname(file), s).replace(/\.js$/, '')));
+      else if (!s.startsWith('node:')) packages.add(packageOf(s));
     }
   }
-  return [...seen].sort();
+  return { files: [...seen].sort(), packages: [...packages].sort() };
+}
+
+interface LockEntry {
+  version?: string;
+  integrity?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+}
+
+/**
+ * What package-lock.json (lockfile v2 or v3) installs for `names` and everything they depend on,
+ * as Node resolves it (a nested node_modules first): each one's location, version and integrity,
+ * as a stable text. Null when the lock cannot say (no `packages`, a package it does not list).
+ */
+export function lockedPackages(lockText: string, names: readonly string[]): string | null {
+  let packages: Record<string, LockEntry>;
+  try {
+    packages = (JSON.parse(lockText) as { packages?: Record<string, LockEntry> }).packages ?? {};
+  } catch {
+    return null;
+  }
+  const found = new Map<string, LockEntry>();
+  // The location `name` resolves to from the package at `from` ('' for the project).
+  const locate = (from: string, name: string): string | null => {
+    for (let at = from; ; at = at.slice(0, Math.max(0, at.lastIndexOf('/node_modules/')))) {
+      const candidate = at === '' ? `node_modules/${name}` : `${at}/node_modules/${name}`;
+      if (Object.hasOwn(packages, candidate)) return candidate;
+      if (at === '') return null;
+    }
+  };
+  const todo: Array<[string, string, boolean]> = names.map((n) => ['', n, true]);
+  while (todo.length > 0) {
+    const [from, name, required] = todo.pop()!;
+    const at = locate(from, name);
+    if (at === null) {
+      if (required) return null;
+      continue; // an optional or peer dependency not installed
+    }
+    if (found.has(at)) continue;
+    const entry = packages[at]!;
+    found.set(at, entry);
+    for (const d of Object.keys(entry.dependencies ?? {})) todo.push([at, d, true]);
+    for (const d of Object.keys({ ...entry.optionalDependencies, ...entry.peerDependencies })) todo.push([at, d, false]);
+  }
+  return JSON.stringify([...found].sort(([a], [b]) => (a < b ? -1 : 1)).map(([at, e]) => [at, e.version ?? null, e.integrity ?? null]));
 }
 
 let renderer: string | null = null;
 
 /**
- * Which renderer this process runs: codeHash of RENDERER_MODULES and every module they import,
- * followed, with package-lock.json — the same for two builds that differ elsewhere (the service,
- * the targets, the dashboard), so a deploy of such a build keeps the render index's parses and
- * seeds. When the closure cannot be known (an import no literal names, a missing module) or read, the whole
- * build stands for it.
+ * Which renderer this process runs: the modules of RENDERER_MODULES and every module they import,
+ * followed (paths and bytes), and what package-lock.json installs for the packages they import —
+ * the same for two builds that differ elsewhere (the service, the targets, the dashboard, a
+ * package only those use, the release number), so a deploy of such a build keeps the render
+ * index's parses and seeds. When the closure cannot be known (an import no literal names, a
+ * missing module) or read, the whole build stands for it; when the lock cannot say, all of it.
  */
 export function rendererBuild(): string {
   if (renderer !== null) return renderer;
   try {
     const root = fileURLToPath(new URL('../', import.meta.url));
-    const lock = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
     const closure = importClosure(root, RENDERER_MODULES);
-    renderer = closure === null ? `build:${flotillaBuild()}` : `renderer:${filesHash(root, closure, [lock])}`;
+    if (closure === null) return (renderer = `build:${flotillaBuild()}`);
+    const lockFile = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
+    const lock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : '';
+    const hash = createHash('sha256')
+      .update(filesHash(root, closure.files, []))
+      .update('\0')
+      .update(lockedPackages(lock, closure.packages) ?? lock)
+      .digest('hex');
+    renderer = `renderer:${hash.slice(0, 16)}`;
   } catch {
     renderer = `build:${flotillaBuild()}`;
   }

@@ -3,12 +3,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importClosure, moduleImports, RENDERER_MODULES, rendererBuild } from '../../src/reconcile/build-identity.js';
+import { importClosure, lockedPackages, moduleImports, RENDERER_MODULES, rendererBuild } from '../../src/reconcile/build-identity.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
+const DIST_IDENTITY = new URL('../../dist/reconcile/build-identity.js', import.meta.url).href;
 
 /** Writes `files` (path → text) under a new folder; its path. */
 async function moduleTree(files: Record<string, string>): Promise<string> {
@@ -23,20 +24,25 @@ async function moduleTree(files: Record<string, string>): Promise<string> {
 describe('the renderer build: the modules the renderer imports, followed', () => {
   it('follows imports, re-exports and literal import() across folders, and leaves out what they never reach', async () => {
     const root = await moduleTree({
-      'render/incremental.js': "import { a } from './a.js';\nexport * from '../model/types.js';\n",
+      'render/incremental.js':
+        "import { a } from './a.js';\nimport type { T } from '../server/types.js';\nexport * from '../model/types.js';\n",
       'render/a.js': "import '../load/side.js';\nexport const a = () => import('./lazy.js');\n",
-      'model/types.js': 'export const t = 1;\n',
+      'model/types.js':
+        "import { parse } from 'yaml';\nimport { Api } from '@kubernetes/client-node/dist/api.js';\nimport fs from 'node:fs';\n",
       'load/side.js': 'globalThis.x = 1;\n',
       'render/lazy.js': 'export const l = 1;\n',
+      'server/types.js': "import { a } from '../render/a.js';\n",
       'server/dashboard.js': "import { a } from '../render/a.js';\n",
     });
-    expect(importClosure(root, ['render/incremental'])).toEqual([
+    expect(importClosure(root, ['render/incremental'])?.files).toEqual([
       'load/side.js',
       'model/types.js',
       'render/a.js',
       'render/incremental.js',
       'render/lazy.js',
     ]);
+    // The packages they load, by name; Node's own are not packages.
+    expect(importClosure(root, ['render/incremental'])?.packages).toEqual(['@kubernetes/client-node', 'yaml']);
   });
 
   it('is unknown when a module imports what no literal names, or a module that is not there', async () => {
@@ -45,35 +51,75 @@ describe('the renderer build: the modules the renderer imports, followed', () =>
       'render/a.js': "const name = './b.js';\nexport const a = () => import(name);\n",
     });
     expect(importClosure(opaque, ['render/incremental'])).toBeNull();
+    const required = await moduleTree({ 'render/incremental.js': "const lib = require('./lib.js');\n" });
+    expect(importClosure(required, ['render/incremental'])).toBeNull();
     const missing = await moduleTree({ 'render/incremental.js': "import { gone } from './gone.js';\n" });
     expect(importClosure(missing, ['render/incremental'])).toBeNull();
   });
 
-  it('finds in every module of the sources every import TypeScript finds, and only imports named by literals', async () => {
+  it('finds in every module, as source and compiled, every import TypeScript finds in the compiled module', async () => {
     const files = (await fs.readdir(SRC, { recursive: true })).filter((f) => f.endsWith('.ts'));
     expect(files.length).toBeGreaterThan(100);
     for (const f of files) {
       const text = await fs.readFile(path.join(SRC, f), 'utf8');
-      const theirs = ts.preProcessFile(text, true, true).importedFiles.map((i) => i.fileName);
-      const ours = moduleImports(text);
+      // What runs: the module with its types erased, as dist/ holds it.
+      const compiled = ts.transpileModule(text, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      }).outputText;
+      const theirs = ts.preProcessFile(compiled, true, true).importedFiles.map((i) => i.fileName);
       // The scan reads comments too: one written like an import adds a module, which is safe; missing one is not.
-      expect({ file: f, missed: theirs.filter((s) => !ours.specifiers.includes(s)), opaque: ours.opaque }).toEqual({
-        file: f,
-        missed: [],
-        opaque: false,
-      });
+      for (const scanned of [text, compiled]) {
+        const ours = moduleImports(scanned);
+        expect({ file: f, missed: theirs.filter((s) => !ours.specifiers.includes(s)), opaque: ours.opaque }).toEqual({
+          file: f,
+          missed: [],
+          opaque: false,
+        });
+      }
     }
   });
 
   it('of the sources holds the renderer’s modules and not the service’s', () => {
-    const closure = importClosure(SRC, RENDERER_MODULES);
-    expect(closure).not.toBeNull();
+    const closure = importClosure(SRC, RENDERER_MODULES)?.files;
+    expect(closure).toBeDefined();
     expect(closure).toEqual(
       expect.arrayContaining(['render/incremental.ts', 'placement/schedule.ts', 'load/parse.ts', 'render/layout.ts']),
     );
-    for (const outside of ['server/service.ts', 'targets/directory.ts', 'reconcile/reconciler.ts', 'cli/main.ts'])
+    for (const outside of ['server/service.ts', 'targets/directory.ts', 'reconcile/reconciler.ts', 'cli/main.ts', 'kube/apply.ts'])
       expect(closure).not.toContain(outside);
     // This process's renderer is named by that closure, not by the whole build.
     expect(rendererBuild()).toMatch(/^renderer:[0-9a-f]{16}$/);
+  });
+
+  it('of the compiled modules (dist/, what a deployment runs) is named by their closure too', async () => {
+    // npm test compiles dist/ first; the import scan must see through what the compiler writes.
+    const compiled = (await import(DIST_IDENTITY)) as typeof import('../../src/reconcile/build-identity.js');
+    expect(compiled.rendererBuild()).toMatch(/^renderer:[0-9a-f]{16}$/);
+  });
+
+  it('follows the lockfile only for the packages the renderer loads: another release or another package leaves it alone', () => {
+    const lock = (version: string, yaml: string, pino: string) =>
+      JSON.stringify({
+        name: 'flotilla',
+        version,
+        lockfileVersion: 3,
+        packages: {
+          '': { version, dependencies: { yaml: '^2', pino: '^9' } },
+          'node_modules/yaml': { version: yaml, integrity: `sha512-yaml${yaml}`, dependencies: { tiny: '^1' } },
+          'node_modules/yaml/node_modules/tiny': { version: '1.0.1', integrity: 'sha512-nested' },
+          'node_modules/tiny': { version: '2.0.0', integrity: 'sha512-top' },
+          'node_modules/pino': { version: pino, integrity: `sha512-pino${pino}` },
+        },
+      });
+    const base = lockedPackages(lock('0.1.0', '2.9.1', '9.0.0'), ['yaml']);
+    // yaml and the tiny it resolves to (its own nested copy, as Node resolves it), not the top-level one.
+    expect(JSON.parse(base!)).toEqual([
+      ['node_modules/yaml', '2.9.1', 'sha512-yaml2.9.1'],
+      ['node_modules/yaml/node_modules/tiny', '1.0.1', 'sha512-nested'],
+    ]);
+    expect(lockedPackages(lock('0.2.0', '2.9.1', '9.1.0'), ['yaml'])).toBe(base);
+    expect(lockedPackages(lock('0.1.0', '2.9.2', '9.0.0'), ['yaml'])).not.toBe(base);
+    // A package the lock does not list: it cannot say.
+    expect(lockedPackages(lock('0.1.0', '2.9.1', '9.0.0'), ['yaml', 'undici'])).toBeNull();
   });
 });
