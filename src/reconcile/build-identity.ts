@@ -132,6 +132,8 @@ export function importClosure(root: string, starts: readonly string[]): { files:
     if (opaque) return null;
     for (const s of specifiers) {
       if (s.startsWith('./') || s.startsWith('../')) todo.push(resolve(path.posix.join(path.posix.dirname(file), s).replace(/\.js$/, '')));
+      else if (s.startsWith('#') || s.startsWith('/'))
+        return null; // package.json "imports", or a path: not followed
       else if (!s.startsWith('node:')) packages.add(packageOf(s));
     }
   }
@@ -192,7 +194,7 @@ let renderer: string | null = null;
  * the same for two builds that differ elsewhere (the service, the targets, the dashboard, a
  * package only those use, the release number), so a deploy of such a build keeps the render
  * index's parses and seeds. When the closure cannot be known (an import no literal names, a
- * missing module) or read, the whole build stands for it; when the lock cannot say, all of it.
+ * missing module, a package the lock does not list) or read, the whole build stands for it.
  */
 export function rendererBuild(): string {
   if (renderer !== null) return renderer;
@@ -201,11 +203,13 @@ export function rendererBuild(): string {
     const closure = importClosure(root, RENDERER_MODULES);
     if (closure === null) return (renderer = `build:${flotillaBuild()}`);
     const lockFile = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
-    const lock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : '';
+    // A package the lock does not list (this package importing itself, a lock missing) is code not hashed here.
+    const locked = existsSync(lockFile) ? lockedPackages(readFileSync(lockFile, 'utf8'), closure.packages) : null;
+    if (locked === null) return (renderer = `build:${flotillaBuild()}`);
     const hash = createHash('sha256')
       .update(filesHash(root, closure.files, []))
       .update('\0')
-      .update(lockedPackages(lock, closure.packages) ?? lock)
+      .update(locked)
       .digest('hex');
     renderer = `renderer:${hash.slice(0, 16)}`;
   } catch {

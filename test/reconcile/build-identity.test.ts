@@ -53,6 +53,9 @@ describe('the renderer build: the modules the renderer imports, followed', () =>
     expect(importClosure(opaque, ['render/incremental'])).toBeNull();
     const required = await moduleTree({ 'render/incremental.js': "const lib = require('./lib.js');\n" });
     expect(importClosure(required, ['render/incremental'])).toBeNull();
+    // package.json "imports" map a # name to a file of the package: not followed, so not known.
+    const mapped = await moduleTree({ 'render/incremental.js': "import { x } from '#internal/x.js';\n" });
+    expect(importClosure(mapped, ['render/incremental'])).toBeNull();
     const missing = await moduleTree({ 'render/incremental.js': "import { gone } from './gone.js';\n" });
     expect(importClosure(missing, ['render/incremental'])).toBeNull();
   });
