@@ -24,7 +24,8 @@ let build: string | null = null;
  * of the yaml parser, is another build too). The version alone did not tell two builds apart: every
  * image built from a changed tree before the next release carried the same one, and would have
  * reused the seeds of code that scheduled differently. When the files cannot be read, the build is
- * one no index can name (this process's own), so no seed of another build is ever trusted.
+ * one no index can name (this process's own), so a renderer named by it (rendererBuild's fallback)
+ * trusts no seed another process kept.
  */
 export function flotillaBuild(): string {
   if (build !== null) return build;
