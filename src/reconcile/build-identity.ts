@@ -72,10 +72,10 @@ function filesHash(root: string, modules: readonly string[], extra: readonly str
 }
 
 /**
- * The modules that parse, schedule, render and keep what a later process reuses (the render index's
- * parses and seeds), the content hash the seeds hold (state/change-set), and the codecs that write
- * and read them back, the applied objects' rows the seeds name hashes by included (reconcile/render-index):
- * their imports, followed, are the code a seed is a memo of.
+ * The code a seed is a memo of: the modules that parse, schedule, render and keep what a later
+ * process reuses (the render index's parses and seeds), the content hash the seeds hold
+ * (state/change-set), and the codecs that write and read them back (reconcile/render-index among
+ * them: seeds name their hashes by its object rows); with every module they import, followed.
  */
 export const RENDERER_MODULES = [
   'render/incremental',
@@ -92,9 +92,12 @@ export const RENDERER_MODULES = [
 // string literal (in code or in a type). An import call of anything else, require and
 // createRequire make the closure unknowable from the text.
 const STATIC_IMPORT = /\b(?:import|export)\b(?!\s+type[\s{])[^'"`;]*?\bfrom\s*(['"])([^'"]+)\1|\bimport\s*(['"])([^'"]+)\3/g;
-const LITERAL_IMPORT_CALL = /\bimport\s*\(\s*(['"])([^'"]+)\1\s*\)/g;
-const ANY_IMPORT_CALL = /\bimport\s*\(/g;
+// Calls as the formatter writes them, with no space before the parenthesis: prose in a comment is seldom one.
+const LITERAL_IMPORT_CALL = /\bimport\(\s*(['"])([^'"]+)\1\s*\)/g;
+const ANY_IMPORT_CALL = /\bimport\(/g;
 const REQUIRE = /\brequire\(|\bcreateRequire\(/;
+/** Node's modules that load or run code a module names at run time: a module importing one has a closure the text cannot tell. */
+const LOADERS = new Set(['node:module', 'module', 'node:worker_threads', 'worker_threads', 'node:vm', 'vm']);
 
 /** The module specifiers a module's text imports, and whether it also loads code no literal names (`opaque`). */
 export function moduleImports(text: string): { specifiers: string[]; opaque: boolean } {
@@ -133,8 +136,8 @@ export function importClosure(root: string, starts: readonly string[]): { files:
     if (opaque) return null;
     for (const s of specifiers) {
       if (s.startsWith('./') || s.startsWith('../')) todo.push(resolve(path.posix.join(path.posix.dirname(file), s).replace(/\.js$/, '')));
-      else if (s.startsWith('#') || s.startsWith('/'))
-        return null; // package.json "imports", or a path: not followed
+      else if (s.startsWith('#') || s.startsWith('/') || LOADERS.has(s))
+        return null; // package.json "imports" names, paths, code loaded by hand: not followed
       else if (!s.startsWith('node:')) packages.add(packageOf(s));
     }
   }
@@ -144,6 +147,9 @@ export function importClosure(root: string, starts: readonly string[]): { files:
 interface LockEntry {
   version?: string;
   integrity?: string;
+  resolved?: string;
+  link?: boolean;
+  inBundle?: boolean;
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
@@ -151,8 +157,10 @@ interface LockEntry {
 
 /**
  * What package-lock.json (lockfile v2 or v3) installs for `names` and everything they depend on,
- * as Node resolves it (a nested node_modules first): each one's location, version and integrity,
- * as a stable text. Null when the lock cannot say (no `packages`, a package it does not list).
+ * as Node resolves it (a nested node_modules first): each one's location, version, integrity and
+ * source, as a stable text. Null when the lock cannot say: a package it does not list, a linked
+ * folder (its code is not in the lock), one without an integrity (a git dependency's commit can
+ * move under the same version).
  */
 export function lockedPackages(lockText: string, names: readonly string[]): string | null {
   let packages: Record<string, LockEntry>;
@@ -180,39 +188,48 @@ export function lockedPackages(lockText: string, names: readonly string[]): stri
     }
     if (found.has(at)) continue;
     const entry = packages[at]!;
+    if (entry.link || (entry.integrity === undefined && !entry.inBundle)) return null;
     found.set(at, entry);
     for (const d of Object.keys(entry.dependencies ?? {})) todo.push([at, d, true]);
     for (const d of Object.keys({ ...entry.optionalDependencies, ...entry.peerDependencies })) todo.push([at, d, false]);
   }
-  return JSON.stringify([...found].sort(([a], [b]) => (a < b ? -1 : 1)).map(([at, e]) => [at, e.version ?? null, e.integrity ?? null]));
+  const rows = [...found].sort(([a], [b]) => (a < b ? -1 : 1));
+  return JSON.stringify(rows.map(([at, e]) => [at, e.version ?? null, e.integrity ?? null, e.resolved ?? null]));
 }
 
 let renderer: string | null = null;
 
 /**
- * Which renderer this process runs: the modules of RENDERER_MODULES and every module they import,
- * followed (paths and bytes), and what package-lock.json installs for the packages they import —
- * the same for two builds that differ elsewhere (the service, the targets, the dashboard, a
- * package only those use, the release number), so a deploy of such a build keeps the render
- * index's parses and seeds. When the closure cannot be known (an import no literal names, a
- * missing module, a package the lock does not list) or read, the whole build stands for it.
+ * The renderer of the modules under `root` with `lockText` as package-lock.json, on Node `node`:
+ * RENDERER_MODULES and every module they import, by path and bytes; what the lock installs for the
+ * packages they load, and the Node version (its engine sorts, hashes and parses too). Null when
+ * the closure cannot be known (an import no literal names, a missing module) or the lock cannot
+ * say (a package it does not list, as this package importing itself; a linked one).
+ */
+export function rendererOf(root: string, lockText: string | null, node: string): string | null {
+  const closure = importClosure(root, RENDERER_MODULES);
+  const locked = closure && lockText !== null ? lockedPackages(lockText, closure.packages) : null;
+  if (closure === null || locked === null) return null;
+  const hash = createHash('sha256')
+    .update(filesHash(root, closure.files, []))
+    .update(`\0${locked}\0${node}`)
+    .digest('hex');
+  return `renderer:${hash.slice(0, 16)}`;
+}
+
+/**
+ * Which renderer this process runs (rendererOf its own modules, lockfile and Node): the same for two
+ * builds that differ elsewhere (the service, the targets, the dashboard, a package only those use,
+ * the release number), so a deploy of such a build keeps the render index's parses and seeds.
+ * When rendererOf cannot tell, or the files cannot be read, the whole build stands for it.
  */
 export function rendererBuild(): string {
   if (renderer !== null) return renderer;
   try {
     const root = fileURLToPath(new URL('../', import.meta.url));
-    const closure = importClosure(root, RENDERER_MODULES);
-    if (closure === null) return (renderer = `build:${flotillaBuild()}`);
     const lockFile = fileURLToPath(new URL('../../package-lock.json', import.meta.url));
-    // A package the lock does not list (this package importing itself, a lock missing) is code not hashed here.
-    const locked = existsSync(lockFile) ? lockedPackages(readFileSync(lockFile, 'utf8'), closure.packages) : null;
-    if (locked === null) return (renderer = `build:${flotillaBuild()}`);
-    const hash = createHash('sha256')
-      .update(filesHash(root, closure.files, []))
-      .update('\0')
-      .update(locked)
-      .digest('hex');
-    renderer = `renderer:${hash.slice(0, 16)}`;
+    const lock = existsSync(lockFile) ? readFileSync(lockFile, 'utf8') : null;
+    renderer = rendererOf(root, lock, process.version) ?? `build:${flotillaBuild()}`;
   } catch {
     renderer = `build:${flotillaBuild()}`;
   }

@@ -3,7 +3,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, describe, expect, it } from 'vitest';
-import { importClosure, lockedPackages, moduleImports, RENDERER_MODULES, rendererBuild } from '../../src/reconcile/build-identity.js';
+import {
+  importClosure,
+  lockedPackages,
+  moduleImports,
+  RENDERER_MODULES,
+  rendererBuild,
+  rendererOf,
+} from '../../src/reconcile/build-identity.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
@@ -117,12 +124,71 @@ describe('the renderer build: the modules the renderer imports, followed', () =>
     const base = lockedPackages(lock('0.1.0', '2.9.1', '9.0.0'), ['yaml']);
     // yaml and the tiny it resolves to (its own nested copy, as Node resolves it), not the top-level one.
     expect(JSON.parse(base!)).toEqual([
-      ['node_modules/yaml', '2.9.1', 'sha512-yaml2.9.1'],
-      ['node_modules/yaml/node_modules/tiny', '1.0.1', 'sha512-nested'],
+      ['node_modules/yaml', '2.9.1', 'sha512-yaml2.9.1', null],
+      ['node_modules/yaml/node_modules/tiny', '1.0.1', 'sha512-nested', null],
     ]);
     expect(lockedPackages(lock('0.2.0', '2.9.1', '9.1.0'), ['yaml'])).toBe(base);
     expect(lockedPackages(lock('0.1.0', '2.9.2', '9.0.0'), ['yaml'])).not.toBe(base);
     // A package the lock does not list: it cannot say.
     expect(lockedPackages(lock('0.1.0', '2.9.1', '9.0.0'), ['yaml', 'undici'])).toBeNull();
+  });
+
+  it('changes with the renderer’s code, its packages and Node, and not with the service’s code or packages', async () => {
+    const modules: Record<string, string> = Object.fromEntries(RENDERER_MODULES.map((m) => [`${m}.js`, 'export {};\n']));
+    const root = await moduleTree({
+      ...modules,
+      'render/incremental.js': "import { parse } from 'yaml';\nimport { h } from './helper.js';\n",
+      'render/helper.js': 'export const h = 1;\n',
+      'server/service.js': "import pino from 'pino';\nimport { h } from '../render/helper.js';\n",
+    });
+    const lock = (o: { yaml?: string; tiny?: string; pino?: string; link?: boolean } = {}) =>
+      JSON.stringify({
+        lockfileVersion: 3,
+        packages: {
+          '': { version: '0.1.0' },
+          'node_modules/yaml': o.link
+            ? { resolved: '../yaml', link: true }
+            : { version: o.yaml ?? '2.9.1', integrity: `sha512-y${o.yaml ?? '2.9.1'}`, dependencies: { tiny: '^1' } },
+          'node_modules/tiny': { version: o.tiny ?? '1.0.0', integrity: `sha512-t${o.tiny ?? '1.0.0'}` },
+          'node_modules/pino': { version: o.pino ?? '9.0.0', integrity: `sha512-p${o.pino ?? '9.0.0'}` },
+        },
+      });
+    const base = rendererOf(root, lock(), 'v20.20.2');
+    expect(base).toMatch(/^renderer:[0-9a-f]{16}$/);
+    expect(rendererOf(root, lock({ pino: '9.1.0' }), 'v20.20.2')).toBe(base);
+    expect(rendererOf(root, lock({ yaml: '2.9.2' }), 'v20.20.2')).not.toBe(base);
+    expect(rendererOf(root, lock({ tiny: '1.0.1' }), 'v20.20.2')).not.toBe(base);
+    expect(rendererOf(root, lock(), 'v22.0.0')).not.toBe(base);
+    // A linked package's code is not in the lock, nor is anything without a lock: the whole build stands for the renderer.
+    expect(rendererOf(root, lock({ link: true }), 'v20.20.2')).toBeNull();
+    expect(rendererOf(root, null, 'v20.20.2')).toBeNull();
+    await fs.writeFile(path.join(root, 'server', 'service.js'), "import pino from 'pino';\nexport const changed = true;\n");
+    expect(rendererOf(root, lock(), 'v20.20.2')).toBe(base);
+    await fs.writeFile(path.join(root, 'render', 'helper.js'), 'export const h = 2;\n');
+    expect(rendererOf(root, lock(), 'v20.20.2')).not.toBe(base);
+  });
+
+  it('resolves each dependency as Node does, up the nested node_modules, and skips optional ones not installed', () => {
+    const lock = JSON.stringify({
+      lockfileVersion: 3,
+      packages: {
+        'node_modules/a': { version: '1.0.0', integrity: 'sha512-a', dependencies: { b: '^1' } },
+        'node_modules/a/node_modules/b': {
+          version: '1.0.0',
+          integrity: 'sha512-b',
+          dependencies: { c: '^1' },
+          optionalDependencies: { fsevents: '^2' },
+        },
+        'node_modules/c': { version: '1.0.0', integrity: 'sha512-c' },
+      },
+    });
+    // b's c is found two levels up, at the top; the optional fsevents is not installed.
+    expect(JSON.parse(lockedPackages(lock, ['a'])!).map((row: unknown[]) => row[0])).toEqual([
+      'node_modules/a',
+      'node_modules/a/node_modules/b',
+      'node_modules/c',
+    ]);
+    // A required dependency the lock does not hold: it cannot say.
+    expect(lockedPackages(lock.replace('"node_modules/c"', '"node_modules/elsewhere"'), ['a'])).toBeNull();
   });
 });
