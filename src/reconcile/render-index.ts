@@ -280,15 +280,15 @@ export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string
   const seedsDoc = isMap(doc.seeds) ? doc.seeds : {};
   const writtenBy = typeof seedsDoc.flotilla === 'string' ? seedsDoc.flotilla : flotillaBuild();
   const other = writtenBy !== flotillaBuild() ? { writtenBy } : {};
-  const renderedAlike = seedsDoc.rendering === rendererBuild() && header.version !== UNPROVEN_VERSION;
-  // The applied state is what the status branch holds, hashed as this version hashes
-  // (CONTENT_HASH_VERSION); of another build's, the one thing the layout decides is worked out again.
-  if (writtenBy !== flotillaBuild() || !renderedAlike) for (const o of objects) o.qualified = isQualifiedPath(o.path, o.cluster, o.ref);
   // An index of the older format was written by an older build, whatever it says.
-  if (!renderedAlike) {
-    // A build with another renderer (a deploy) may parse, schedule and render differently, so its parses and seeds are left out.
+  if (seedsDoc.rendering !== rendererBuild() || header.version === UNPROVEN_VERSION) {
+    // A build with another renderer (a deploy) may parse, schedule and render differently, so its
+    // parses and seeds are left out; the applied state is what the status branch holds, hashed as
+    // this version hashes (CONTENT_HASH_VERSION): kept, with the one thing the layout decides worked
+    // out again (the layout's code is the renderer's: state/change-set and render-index are in it).
+    for (const o of objects) o.qualified = isQualifiedPath(o.path, o.cluster, o.ref);
     const unproven = header.version === UNPROVEN_VERSION ? { unproven: true as const } : {};
-    return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, writtenBy, seedsLeftOut: true, ...unproven };
+    return { parsed: [], seeds: null, statusBranch, statusCommit, manifestsTree, objects, ...other, seedsLeftOut: true, ...unproven };
   }
   const parsed = parsedRecords(doc.parsed, tables);
   if (parsed === null) return { problem: 'malformed parsed files' };
@@ -501,7 +501,7 @@ export async function loadRenderIndex(
   // The index of a build with another renderer is as far behind as an index can be: this build
   // writes its own after its first pass, even when the status branch does not move (a deploy with
   // no new commit). One of this very renderer is as good as this build's own (writing it again at
-  // once cost that deploy's pass about a second at 100 × 5,000).
+  // once cost that deploy's pass about a second at 100 × 5,000: BENCHMARKS.md, run 42).
   const lag = index.seedsLeftOut ? Number.POSITIVE_INFINITY : index.lag;
   return { objects: index.objects, parsed: Object.assign(index.parsed, { seeds: index.seeds }), lag };
 }

@@ -263,16 +263,15 @@ function rowsOf<S>(flat: unknown, width: number, seed: (fields: readonly unknown
 
 /**
  * The renderer's seeds in a decoded `seeds` field, or why the index may not be used. `tables` are
- * the document's, `hashes` its applied objects' content hashes by row.
+ * the document's, `hashes` its applied objects' content hashes by row. Whether the field's renderer
+ * build is this process's is decodeRenderIndex's to decide, before it reads anything it names.
  */
 export function readSeedsField(
   field: unknown,
   tables: ReadTables,
   hashes: readonly string[],
-  rendering = rendererBuild(),
 ): { renderer: RendererSeeds | null } | { problem: string } {
-  if (!isMap(field) || !isString(field.flotilla) || !isString(field.rendering)) return { problem: 'no flotilla version' };
-  if (field.rendering !== rendering) return { problem: `seeds of renderer ${field.rendering}, this is ${rendering}` };
+  if (!isMap(field)) return { problem: 'malformed seeds' };
   const r = field.renderer;
   if (r === null) return { renderer: null };
   if (!isMap(r) || !isString(r.clusters) || !isString(r.claims)) return { problem: 'malformed seeds' };
