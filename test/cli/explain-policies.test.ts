@@ -1,13 +1,11 @@
 // `flotilla explain` names every policy that selects the resource and did not claim it, and why it
 // lost (issue 10, defect 6: "of two equal-priority policies the loser has no effect and explain never
 // mentions it").
-import fs from 'node:fs/promises';
-import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { explainCommand } from '../../src/cli/commands/explain.js';
 import { fakeIO } from '../helpers/cli.js';
 import { deploymentYaml, karmadaClustersYaml } from '../helpers/fleet.js';
-import { cleanupRepos, makeTempDir } from '../helpers/git.js';
+import { cleanupRepos, makeTempTree } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
 
@@ -43,11 +41,7 @@ spec:
 `,
 };
 
-async function fleetDir(files: Record<string, string>): Promise<string> {
-  const dir = await makeTempDir('flotilla-explain-');
-  for (const [name, text] of Object.entries(files)) await fs.writeFile(path.join(dir, name), text);
-  return dir;
-}
+const fleetDir = (files: Record<string, string>) => makeTempTree(files, 'flotilla-explain-');
 
 describe('flotilla explain: the policies that lost the resource', () => {
   it('text: the claiming policy, then each loser with the rule it lost by', async () => {

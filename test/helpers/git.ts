@@ -55,6 +55,16 @@ export async function makeTempDir(prefix = 'flotilla-git-'): Promise<string> {
   return dir;
 }
 
+/** A fresh directory (makeTempDir) holding `files` (path → text, folders made as needed). */
+export async function makeTempTree(files: Record<string, string>, prefix?: string): Promise<string> {
+  const dir = await makeTempDir(prefix);
+  for (const [name, text] of Object.entries(files)) {
+    await fs.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fs.writeFile(path.join(dir, name), text);
+  }
+  return dir;
+}
+
 /** Creates a repository on branch main holding `files` in one commit (message "initial"). */
 export async function makeRepo(files: Record<string, FileSpec>, opts: { message?: string } = {}): Promise<{ dir: string; commit: string }> {
   const dir = await makeTempDir('flotilla-repo-');

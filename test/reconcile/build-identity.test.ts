@@ -11,22 +11,15 @@ import {
   rendererBuild,
   rendererOf,
 } from '../../src/reconcile/build-identity.js';
-import { cleanupRepos, makeTempDir } from '../helpers/git.js';
+import { cleanupRepos, makeTempTree } from '../helpers/git.js';
 
 afterAll(cleanupRepos);
 
 const SRC = fileURLToPath(new URL('../../src/', import.meta.url));
 const DIST_IDENTITY = new URL('../../dist/reconcile/build-identity.js', import.meta.url).href;
 
-/** Writes `files` (path → text) under a new folder; its path. */
-async function moduleTree(files: Record<string, string>): Promise<string> {
-  const root = await makeTempDir('flotilla-closure-');
-  for (const [p, text] of Object.entries(files)) {
-    await fs.mkdir(path.dirname(path.join(root, p)), { recursive: true });
-    await fs.writeFile(path.join(root, p), text);
-  }
-  return root;
-}
+/** A new folder of modules (path → text). */
+const moduleTree = (files: Record<string, string>) => makeTempTree(files, 'flotilla-closure-');
 
 describe('the renderer build: the modules the renderer imports, followed', () => {
   it('follows imports, re-exports and literal import() across folders, and leaves out what they never reach', async () => {
