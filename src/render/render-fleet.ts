@@ -26,6 +26,7 @@ import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
 import { divideJobCompletions, replicaProblem, replicasOf, withReplicas } from '../placement/workload.js';
 import { createHash } from 'node:crypto';
 import { sortKeysDeep } from '../objects/serialize.js';
+import { copyMembers } from '../objects/json.js';
 import { checkVirtualServices } from '../validate/virtual-service.js';
 import { trafficDeclarations } from '../traffic/declarations.js';
 import { checkBuiltinKinds } from '../validate/builtin-schema.js';
@@ -538,7 +539,7 @@ function trackingOf(metadata: unknown, revision: string, policy: PolicyRef | nul
 
 /** The object with `tracking` (made from its metadata) for `cluster`: metadata, labels and annotations are its own. */
 function tracked(object: Record<string, unknown>, tracking: Tracking, cluster: string, suspended: boolean): Record<string, unknown> {
-  const meta = { ...((object.metadata as Record<string, unknown> | undefined) ?? {}) };
+  const meta = copyMembers((object.metadata as Record<string, unknown> | undefined) ?? {});
   meta.labels = { ...tracking.labels };
   const annotations = { ...tracking.annotations };
   annotations[CLUSTER_ANNOTATION] = cluster;
