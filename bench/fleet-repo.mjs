@@ -23,13 +23,16 @@ export const git = (cwd, ...args) =>
     .toString()
     .trim();
 
-/** A work tree under `dir` holding syntheticFleet(clusters, workloads), committed on main; with its workload files. */
-export function makeFleetRepo(dir, clusters, workloads) {
+/**
+ * A work tree under `dir` holding syntheticFleet(clusters, workloads, options), committed on main;
+ * with its workload files.
+ */
+export function makeFleetRepo(dir, clusters, workloads, options = {}) {
   const work = path.join(dir, 'work');
   fs.mkdirSync(work, { recursive: true });
   git(work, 'init', '-q', '-b', 'main');
   git(work, 'config', 'gc.auto', '0'); // no background gc racing the benchmark (or its clean-up)
-  const files = syntheticFleet(clusters, workloads);
+  const files = syntheticFleet(clusters, workloads, options);
   for (const f of files) {
     fs.mkdirSync(path.dirname(path.join(work, f.path)), { recursive: true });
     fs.writeFileSync(path.join(work, f.path), f.text);
