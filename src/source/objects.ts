@@ -51,7 +51,18 @@ export interface Signature {
 }
 
 type TreeEntry = { mode: string; oid: string; type: 'blob' | 'tree' | 'commit' };
-type TreeEdit = { parts: string[]; value: string | { tree: string } | null };
+/**
+ * The edits of one editTree call: each path, its value, and where the part of the path below the
+ * folder being edited starts. Folders pass on the numbers of their edits, not copies of the edits
+ * and their split paths: a first reconcile edits one path per rendered object (175,000 at the issue's
+ * fleet size), and those copies were some 50 MiB of the pass's peak heap.
+ */
+interface TreeEdits {
+  paths: string[];
+  values: Array<string | { tree: string } | null>;
+  /** Per edit, the index in its path where the part below the current folder starts. */
+  at: Int32Array;
+}
 
 /** Object-database operations over one git directory, sharing isomorphic-git's pack cache. */
 export class ObjectStore {
@@ -418,10 +429,12 @@ export class ObjectStore {
    */
   async editTree(base: string | null, edits: ReadonlyMap<string, string | { tree: string } | null>): Promise<string> {
     const fresh: RawObject[] = [];
+    const all: TreeEdits = { paths: [...edits.keys()], values: [...edits.values()], at: new Int32Array(edits.size) };
     const root = await this.withPackReader(() =>
       this.editLevel(
         base,
-        [...edits.entries()].map(([p, v]) => ({ parts: p.split('/'), value: v })),
+        all,
+        all.paths.map((_, i) => i),
         fresh,
       ),
     );
@@ -430,29 +443,34 @@ export class ObjectStore {
     return root ?? EMPTY_TREE;
   }
 
-  /** One folder's edits; new trees (this one and below) go to `fresh`. */
-  private async editLevel(base: string | null, edits: TreeEdit[], fresh: RawObject[]): Promise<string | null> {
+  /** One folder's edits (`mine`: their numbers in `all`); new trees (this one and below) go to `fresh`. */
+  private async editLevel(base: string | null, all: TreeEdits, mine: readonly number[], fresh: RawObject[]): Promise<string | null> {
     const entries = new Map<string, TreeEntry>();
     if (base) {
       for (const e of await this.treeEntries(base))
         entries.set(e.name, { mode: e.mode.toString(8).padStart(6, '0'), oid: e.oid, type: e.type });
     }
-    const nested = new Map<string, TreeEdit[]>();
+    const nested = new Map<string, number[]>();
     let changed = false;
-    for (const edit of edits) {
-      const [head, ...rest] = edit.parts;
-      if (rest.length > 0) {
-        const list = nested.get(head!) ?? [];
-        list.push({ parts: rest, value: edit.value });
-        nested.set(head!, list);
-      } else if (applyEdit(entries, head!, edit.value)) changed = true;
+    for (const i of mine) {
+      // The path's segments as split('/') gives them, read in place.
+      const path = all.paths[i]!;
+      const from = all.at[i]!;
+      const slash = path.indexOf('/', from);
+      if (slash >= 0) {
+        const head = path.slice(from, slash);
+        all.at[i] = slash + 1;
+        const list = nested.get(head);
+        if (list) list.push(i);
+        else nested.set(head, [i]);
+      } else if (applyEdit(entries, path.slice(from), all.values[i]!)) changed = true;
     }
     // Sub-folders are edited side by side (their base trees are read at once), applied in order.
     const subs = [...nested];
     const results = await Promise.all(
       subs.map(([name, sub]) => {
         const before = entries.get(name);
-        return this.editLevel(before?.type === 'tree' ? before.oid : null, sub, fresh);
+        return this.editLevel(before?.type === 'tree' ? before.oid : null, all, sub, fresh);
       }),
     );
     subs.forEach(([name], i) => {
