@@ -21,6 +21,8 @@
 // FLOTILLA_BENCH_SCALE=full runs the issue's 100 × 5,000. FLOTILLA_BENCH_WARM=1 runs one more
 // one-file commit pass (new process, with the index) between 1 and 2: the restart then follows a
 // steady pass, whose placements were scheduled with a previous result, as most restarts do.
+// FLOTILLA_BENCH_SPAN=N places each policy's group on N of the 20 slots (syntheticFleet's span; 2 by
+// default, 71,370 rendered objects at full scale; 6 renders 174,721, the issue's "170k rendered objects").
 // FLOTILLA_BENCH_HEAP_MB=N runs every pass with V8's heap capped at N MiB (--max-old-space-size),
 // as the shipped Deployment runs it. Each pass starts after sync(1), with what the passes before it
 // wrote on disk (not in the kernel's write-back queue).
@@ -38,6 +40,7 @@ const FULL = process.env.FLOTILLA_BENCH_SCALE === 'full';
 const CLUSTERS = 100;
 const WORKLOADS = FULL ? 5000 : 1000;
 const WARM = process.env.FLOTILLA_BENCH_WARM === '1';
+const SPAN = process.env.FLOTILLA_BENCH_SPAN ? Number(process.env.FLOTILLA_BENCH_SPAN) : 2;
 // The V8 heap cap each pass runs with, in MiB (the shipped Deployment's NODE_OPTIONS sets one); none by default.
 const HEAP_MB = process.env.FLOTILLA_BENCH_HEAP_MB ? Number(process.env.FLOTILLA_BENCH_HEAP_MB) : null;
 const dist = (p) => import(path.join(ROOT, 'dist', p));
@@ -149,12 +152,12 @@ if (process.argv[2] === '--child') {
   process.stdout.write(JSON.stringify(await passPart(process.argv[3])) + '\n');
 } else {
   const cap = HEAP_MB ? `, heap capped at ${HEAP_MB} MiB` : '';
-  const size = `syntheticFleet(${CLUSTERS}, ${WORKLOADS})`;
+  const size = `syntheticFleet(${CLUSTERS}, ${WORKLOADS}, {span: ${SPAN}})`;
   const load = os.loadavg()[0].toFixed(2);
   console.log(`flotilla restart benchmark: ${size}, ${os.cpus().length} CPUs, Node ${process.version}${cap}, load average ${load}\n`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flotilla-bench-restart-'));
   try {
-    const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS);
+    const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS, { span: SPAN });
     const full = child(dir);
     const floor = await fileCreationFloor(dir);
     const written = fs.readFileSync(indexFile(dir));
