@@ -6,10 +6,11 @@ export function isMap(v: unknown): v is Record<string, unknown> {
 }
 
 /**
- * A shallow copy of a JSON object, members in the same order (what `{ ...o }` gives). Spreading
- * objects of many shapes at one site made V8 give each copy a hidden class of its own (about 240
- * bytes of map and descriptors per object, a sixth of the heap at fleet scale); copies assigned
- * member by member share hidden classes. `__proto__` is defined as an own member, as a spread does.
+ * A shallow copy of a parsed JSON object: its string-keyed members in the same order, which is what
+ * `{ ...o }` gives such an object. On Node 20.20 (V8 11.3), rendered metadata copied by spreading the
+ * template's got one hidden class per copy, with no transition parent (a map and its descriptors:
+ * about 470 bytes per rendered object, 78 MiB at 175,000 objects); copies assigned member by member
+ * share hidden classes. `__proto__` is defined as an own member, as a spread does.
  */
 export function copyMembers(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

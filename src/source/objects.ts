@@ -463,7 +463,7 @@ export class ObjectStore {
         const list = nested.get(head);
         if (list) list.push(i);
         else nested.set(head, [i]);
-      } else if (applyEdit(entries, path.slice(from), all.values[i]!)) changed = true;
+      } else if (applyEdit(entries, path.slice(from), all.values[i] as string | { tree: string } | null)) changed = true;
     }
     // Sub-folders are edited side by side (their base trees are read at once), applied in order.
     const subs = [...nested];
