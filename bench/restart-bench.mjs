@@ -103,7 +103,10 @@ async function fileCreationFloor(dir) {
     if (st.isFile() && !String(rel).startsWith('.flotilla-')) files.push([String(rel), st.size]);
   }
   for (const folder of new Set(files.map(([rel]) => path.dirname(rel)))) fs.mkdirSync(path.join(to, folder), { recursive: true });
-  const pad = Buffer.alloc(files.reduce((max, [, n]) => Math.max(max, n), 0), 'x');
+  const pad = Buffer.alloc(
+    files.reduce((max, [, n]) => Math.max(max, n), 0),
+    'x',
+  );
   spawnSync('sync', { stdio: 'ignore' });
   const { mapLimit } = await dist('kube/limit.js');
   const t0 = performance.now();
