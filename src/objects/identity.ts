@@ -49,7 +49,9 @@ export function versionedKey(ref: ObjectRef): string {
 
 /** An object of one cluster in the applied state: `cluster` + NUL + versionedKey. */
 export function clusterObjectId(cluster: string, ref: ObjectRef): string {
-  return `${cluster}\u0000${versionedKey(ref)}`;
+  // Joined, not a template literal: a template leaves a tree of string pieces, which V8 keeps beside
+  // the flat copy it makes to hash a Map key; the applied state holds one id per rendered object.
+  return [cluster, '\u0000', ref.apiVersion, '|', ref.kind, '|', ref.namespace, '|', ref.name].join('');
 }
 
 /** `Kind namespace/name` (`Kind name` when cluster-scoped), for messages. */
