@@ -45,8 +45,9 @@ const SPAN = process.env.FLOTILLA_BENCH_SPAN ? Number(process.env.FLOTILLA_BENCH
 const HEAP_MB = process.env.FLOTILLA_BENCH_HEAP_MB ? Number(process.env.FLOTILLA_BENCH_HEAP_MB) : null;
 const dist = (p) => import(path.join(ROOT, 'dist', p));
 
-const ms = (x) => (x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`);
-const mib = (kib) => `${Math.round(kib / 1024)} MiB`;
+const ms = (x) =>
+  Number.isNaN(x) ? 'failed' : x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`;
+const mib = (kib) => (Number.isNaN(kib) ? 'failed' : `${Math.round(kib / 1024)} MiB`);
 
 /** One pass in this process (the child): its outcome, time and peak RSS. */
 async function passPart(dir) {
@@ -82,7 +83,11 @@ function child(dir) {
     maxBuffer: 1 << 24,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  if (r.status !== 0) throw new Error(`reconcile child failed (exit ${r.status})`);
+  if (r.status !== 0) {
+    // A pass that ran out of heap (the cap is the point of FLOTILLA_BENCH_HEAP_MB) is a result, not the end of the bench.
+    console.error(`reconcile child failed (exit ${r.status ?? r.signal}); its row says so`);
+    return { failed: true, time: NaN, timings: {}, counts: { configured: NaN }, stats: null, maxRssKiB: NaN, wroteIndex: false };
+  }
   return { ...JSON.parse(r.stdout.trim().split('\n').pop()), wroteIndex: indexStamp(dir) !== before };
 }
 
@@ -162,6 +167,7 @@ if (process.argv[2] === '--child') {
   try {
     const { work, files } = makeFleetRepo(dir, CLUSTERS, WORKLOADS, { span: SPAN });
     const full = child(dir);
+    if (full.failed) throw new Error('the full first reconcile failed: nothing to measure the restarts against');
     const floor = await fileCreationFloor(dir);
     const written = fs.readFileSync(indexFile(dir));
     const indexSize = `${(gunzipSync(written).length / 1e6).toFixed(1)} MB (${(written.length / 1e6).toFixed(1)} MB gzipped)`;
@@ -186,6 +192,7 @@ if (process.argv[2] === '--child') {
     editOne(work, files[97], 1);
     dropIndex(dir);
     const cold = child(dir);
+    const ratio = (pass) => (pass.failed ? 'failed' : `${(pass.time / full.time).toFixed(3)}× full`);
     const stages = (t) =>
       Object.entries(t)
         .map(([k, v]) => `${k} ${ms(v)}`)
@@ -193,37 +200,22 @@ if (process.argv[2] === '--child') {
     const rows = [
       ['measurement', 'time', 'peak RSS', 'ratio'],
       [`full first reconcile (${full.counts.created} objects), new process`, ms(full.time), mib(full.maxRssKiB), ''],
-      [
-        'restart, then one-file commit, with the render index',
-        ms(restart.time),
-        mib(restart.maxRssKiB),
-        `${(restart.time / full.time).toFixed(3)}× full`,
-      ],
-      [
-        'restart again, one-file commit, index a commit behind (rolled forward)',
-        ms(rolled.time),
-        mib(rolled.maxRssKiB),
-        `${(rolled.time / full.time).toFixed(3)}× full`,
-      ],
+      ['restart, then one-file commit, with the render index', ms(restart.time), mib(restart.maxRssKiB), ratio(restart)],
+      ['restart again, one-file commit, index a commit behind (rolled forward)', ms(rolled.time), mib(rolled.maxRssKiB), ratio(rolled)],
       [
         'restart after git gc (all objects packed), one-file commit, index two commits behind',
         ms(packed.time),
         mib(packed.maxRssKiB),
-        `${(packed.time / full.time).toFixed(3)}× full`,
+        ratio(packed),
       ],
       [
         'deploy of a build with the same renderer (index of another build), then one-file commit',
         ms(service.time),
         mib(service.maxRssKiB),
-        `${(service.time / full.time).toFixed(3)}× full`,
+        ratio(service),
       ],
-      [
-        'deploy of a build with another renderer, then one-file commit',
-        ms(deploy.time),
-        mib(deploy.maxRssKiB),
-        `${(deploy.time / full.time).toFixed(3)}× full`,
-      ],
-      ['restart, then one-file commit, index deleted', ms(cold.time), mib(cold.maxRssKiB), `${(cold.time / full.time).toFixed(3)}× full`],
+      ['deploy of a build with another renderer, then one-file commit', ms(deploy.time), mib(deploy.maxRssKiB), ratio(deploy)],
+      ['restart, then one-file commit, index deleted', ms(cold.time), mib(cold.maxRssKiB), ratio(cold)],
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     for (const [i, row] of rows.entries()) {
