@@ -44,14 +44,15 @@ export function identityKey(object: Record<string, unknown>): string {
 
 /** Revision identity: `apiVersion|kind|namespace|name`. */
 export function versionedKey(ref: ObjectRef): string {
-  return `${ref.apiVersion}|${ref.kind}|${ref.namespace}|${ref.name}`;
+  // Joined, not a template literal: a template leaves a tree of string pieces, which V8 keeps beside
+  // the flat copy it makes to hash a Map key (keys and ids are held per resource and per rendered object).
+  return [ref.apiVersion, ref.kind, ref.namespace, ref.name].join('|');
 }
 
 /** An object of one cluster in the applied state: `cluster` + NUL + versionedKey. */
 export function clusterObjectId(cluster: string, ref: ObjectRef): string {
-  // Joined, not a template literal: a template leaves a tree of string pieces, which V8 keeps beside
-  // the flat copy it makes to hash a Map key; the applied state holds one id per rendered object.
-  return [cluster, '\u0000', ref.apiVersion, '|', ref.kind, '|', ref.namespace, '|', ref.name].join('');
+  // Joined into one flat string, as versionedKey is.
+  return [cluster, versionedKey(ref)].join('\u0000');
 }
 
 /** `Kind namespace/name` (`Kind name` when cluster-scoped), for messages. */

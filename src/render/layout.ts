@@ -51,7 +51,7 @@ export function manifestPath(cluster: string, ref: ObjectRef, qualified = false)
   const ns = ref.namespace ? safeSegment(ref.namespace) : '_cluster';
   const group = apiGroup(ref.apiVersion);
   const kind = ref.kind.toLowerCase() + (qualified && group ? `.${group}` : '');
-  // Joined into one flat string (clusterObjectId says why): the applied state holds one path per rendered object.
+  // Joined into one flat string (versionedKey says why): the applied state holds one path per rendered object.
   return [safeSegment(cluster), ns, boundedSegment(encodeSegment(`${kind}-${ref.name}`), '.yaml')].join('/');
 }
 
