@@ -20,3 +20,13 @@ export function copyMembers(o: Readonly<Record<string, unknown>>): Record<string
   }
   return out;
 }
+
+/**
+ * A copy of `s` that holds its own characters. V8 keeps a substring of 13 characters or more as a
+ * view into the string it was cut from, so a name parsed from a file and kept keeps the whole file
+ * alive: a restart that kept only the identity of each object of manifests/ held every file's text
+ * (57 MiB at 175,000 objects).
+ */
+export function ownCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}

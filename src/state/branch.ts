@@ -7,6 +7,7 @@
 import { TRAFFIC_FILE } from './traffic.js';
 import { mapLimit } from '../kube/limit.js';
 import { FlotillaError } from '../model/diagnostics.js';
+import { ownCopy } from '../objects/json.js';
 import { appliedObjectOf } from './applied-files.js';
 import { contentHash, type AppliedObject, type ObjectChange } from './change-set.js';
 import { locateGitDirectory, resolveRevision } from '../source/git-revision.js';
@@ -87,7 +88,16 @@ export function readHashedEntries(
   return objects.withPackReader(() =>
     mapLimit(files, RESTORE_CONCURRENCY, async ([path, oid]): Promise<AppliedObject | { problem: string }> => {
       const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
-      return 'problem' in entry ? entry : { ...entry, object: null, hash: contentHash(entry.object!) };
+      if ('problem' in entry) return entry;
+      // Kept for the whole process: its strings must not be views into the file's text (ownCopy).
+      const { id, cluster, ref, qualified } = entry;
+      const kept = {
+        apiVersion: ownCopy(ref.apiVersion),
+        kind: ownCopy(ref.kind),
+        namespace: ownCopy(ref.namespace),
+        name: ownCopy(ref.name),
+      };
+      return { id, cluster: ownCopy(cluster), ref: kept, path, qualified, oid, object: null, hash: contentHash(entry.object!) };
     }),
   );
 }

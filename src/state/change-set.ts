@@ -126,10 +126,12 @@ export function contentHash(o: Record<string, unknown>): string {
   // Rendered objects are reused from pass to pass with only the volatile annotation changed in place: the memo holds.
   let h = contentHashes.get(o);
   if (h === undefined) {
+    // The first 24 bytes are the first 32 base64url characters, made as a string of their own:
+    // slicing the 43-character digest kept both strings (two objects per hash).
     h = createHash('sha256')
       .update(toSortedJson(normalizeForDiff(o))!)
-      .digest('base64url')
-      .slice(0, 32);
+      .digest()
+      .toString('base64url', 0, 24);
     contentHashes.set(o, h);
   }
   return h;

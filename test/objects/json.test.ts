@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyMembers } from '../../src/objects/json.js';
+import { copyMembers, ownCopy } from '../../src/objects/json.js';
 
 describe('copyMembers', () => {
   it('copies members in their order, as a spread does, without sharing the object', () => {
@@ -20,5 +21,13 @@ describe('copyMembers', () => {
     expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
     expect((copy as { polluted?: unknown }).polluted).toBeUndefined();
     expect(JSON.stringify(copy)).toBe(JSON.stringify({ ...source }));
+  });
+});
+
+describe('ownCopy', () => {
+  // A UTF-8 round trip would replace a lone surrogate.
+  it('gives back every string exactly: lone surrogates, NUL and quotes included', () => {
+    for (const s of ['', 'app-00211-config', '\ud800', 'x\udc00y', '\u0000"\\\n', '名前-🚀']) expect(ownCopy(s)).toBe(s);
+    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => ownCopy(s) === s));
   });
 });
