@@ -2,6 +2,7 @@
 // wrapping, YAML 1.1 quoting so kubectl reads back exactly what we wrote).
 import { stringify } from 'yaml';
 import { compareStrings } from '../model/order.js';
+import { ownCopy } from './json.js';
 
 const STABLE_OPTIONS = { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' } as const;
 
@@ -303,6 +304,8 @@ export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>)
     }
     text = text === '' ? '{}' : `${text}}`;
   }
-  memo?.set(value as object, text);
+  // Kept as long as the value: a copy of its own, not the tree of pieces `+=` built (10,000
+  // placement lines held 1.45 million pieces, 44 MiB).
+  if (memo) memo.set(value as object, (text = ownCopy(text)));
   return text;
 }
