@@ -237,17 +237,16 @@ if (process.argv[2] === '--child') {
           .join(', ') || 'none'
       }`,
     );
-    console.log(
-      `restart pass stages (index): ${stages(restart.timings)}; ` +
-        `rewritten ${restart.counts.configured}, render ${JSON.stringify(restart.stats)}`,
-    );
-    console.log(`restart pass stages (index a commit behind): ${stages(rolled.timings)}; render ${JSON.stringify(rolled.stats)}`);
-    console.log(`restart pass stages (after git gc): ${stages(packed.timings)}; render ${JSON.stringify(packed.stats)}`);
-    console.log(`deploy pass stages (same renderer): ${stages(service.timings)}; render ${JSON.stringify(service.stats)}`);
-    console.log(`deploy pass stages (another renderer): ${stages(deploy.timings)}; render ${JSON.stringify(deploy.stats)}`);
-    console.log(`restart pass stages (no index): ${stages(cold.timings)}`);
-    if (warm)
-      console.log(`warm-up pass (before the restart): ${ms(warm.time)}, ${stages(warm.timings)}; render ${JSON.stringify(warm.stats)}`);
+    // A pass that failed (out of a capped heap) has no stages to print: its line says so.
+    const detail = (pass, extra = '') =>
+      pass.failed ? 'failed (its error is above)' : `${stages(pass.timings)}; ${extra}render ${JSON.stringify(pass.stats)}`;
+    console.log(`restart pass stages (index): ${detail(restart, `rewritten ${restart.counts.configured}, `)}`);
+    console.log(`restart pass stages (index a commit behind): ${detail(rolled)}`);
+    console.log(`restart pass stages (after git gc): ${detail(packed)}`);
+    console.log(`deploy pass stages (same renderer): ${detail(service)}`);
+    console.log(`deploy pass stages (another renderer): ${detail(deploy)}`);
+    console.log(`restart pass stages (no index): ${detail(cold)}`);
+    if (warm) console.log(`warm-up pass (before the restart): ${warm.failed ? detail(warm) : `${ms(warm.time)}, ${detail(warm)}`}`);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
