@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { boundDiagnostics, MAX_DIAGNOSTICS, type Diagnostic } from '../model/diagnostics.js';
 import { toStableYaml, sortKeysDeep, toSortedJsonLine } from '../objects/serialize.js';
 import { readStableYaml } from '../objects/stable-yaml-read.js';
+import { ownCopy } from '../objects/json.js';
 import type { PreviousPlacement } from '../model/types.js';
 import { previousFromJson, previousFromPlacements } from '../render/contract.js';
 import type { DeletionCheck, DeletionRecord } from './deletion-guard.js';
@@ -264,7 +265,9 @@ function parseFlowPlacements(text: string): unknown {
   }
   // The head as serializeStatus wrote it is stable YAML, read without the library's parser (a restart
   // reads it first thing, with the parser not warmed up); anything else (edited by hand) is parsed by the library.
-  const headText = text.slice(0, at + 1);
+  // A copy of its own: the revisions read from it are kept for the process's life, and as views
+  // into a slice of `text` they kept the whole status.yaml alive (9.4 MB at 10,000 placements).
+  const headText = ownCopy(text.slice(0, at + 1));
   const head: unknown = readStableYaml(headText) ?? parse(headText, { version: '1.1', maxAliasCount: 100 });
   if (!head || typeof head !== 'object' || 'placements' in head) return null;
   jsonPlacements.add(placements);
