@@ -131,6 +131,10 @@ interface RenderEntry {
   generation: number;
   clusterEpoch: number;
   placement: PlacementResult | null;
+  /**
+   * fingerprint() of what the placement renders from: a digest, since the JSON it is made from is
+   * about a kilobyte per resource and lives as long as the resource (10,000 of them: 7 MiB).
+   */
   placementSig: string;
   boundsSig: string;
   overrideEpoch: number;
@@ -329,7 +333,8 @@ export class IncrementalRenderer {
       const where = at.get(e.manifest);
       if (!where || e.stale || e.clusterEpoch !== this.clusters.value || e.overrideEpoch !== this.overrides.value) continue;
       // Signatures as digests: an override policy's content would otherwise be kept once per resource it selects.
-      const [placementSig, overrideSig, boundsSig] = [e.placementSig, e.overrideSig, e.boundsSig].map(digest) as [string, string, string];
+      const [overrideSig, boundsSig] = [e.overrideSig, e.boundsSig].map(digest) as [string, string];
+      const placementSig = e.placementSig; // a digest already
       renders.push({ key, ...where, placementSig, overrideSig, boundsSig, objects: e.objects.map((r) => [r.cluster, hashOf(r.object)]) });
     }
     return {
@@ -572,7 +577,7 @@ export class IncrementalRenderer {
       if (d === undefined) this.seedDigests.set(sig, (d = fingerprint(sig)));
       return d;
     };
-    if (seed.placementSig !== digest(entry.placementSig) || seed.overrideSig !== digest(entry.overrideSig)) return;
+    if (seed.placementSig !== entry.placementSig || seed.overrideSig !== digest(entry.overrideSig)) return;
     if (seed.boundsSig !== digest(boundsSig)) return;
     if (!entry.objects.every((r, i) => r.cluster === seed.objects[i]![0])) return;
     entry.objects.forEach((r, i) => this.known.push([r.object, seed.objects[i]![1]]));
@@ -714,13 +719,9 @@ export class IncrementalRenderer {
     }
     if (entry.placement !== p) {
       // The policy's ownership settings are rendered as annotations: a change there renders again.
-      const placementSig = JSON.stringify([
-        p.policy,
-        p.clusters,
-        placementOwnership(rctx, p),
-        revisesReplicas(rctx, p),
-        p.suspendedClusters ?? [],
-      ]);
+      const placementSig = fingerprint(
+        JSON.stringify([p.policy, p.clusters, placementOwnership(rctx, p), revisesReplicas(rctx, p), p.suspendedClusters ?? []]),
+      );
       if (placementSig !== entry.placementSig) entry.stale = true;
       entry.placement = p;
       entry.placementSig = placementSig;
