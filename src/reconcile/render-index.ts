@@ -333,7 +333,8 @@ function appliedObjects(flat: unknown, tables: ReadTables): AppliedObject[] | nu
       return null;
     if (suffix === undefined || typeof oid !== 'string' || typeof hash !== 'string' || !(qualified === 0 || qualified === 1)) return null;
     const ref = { apiVersion, kind, namespace, name };
-    const path = typeof p === 'string' ? p : `${cluster}/${suffix}`;
+    // Joined into one flat string, not a template's tree of pieces (as clusterObjectId and manifestPath are).
+    const path = typeof p === 'string' ? p : [cluster, suffix].join('/');
     out.push({ id: clusterObjectId(cluster, ref), cluster, ref, path, qualified: qualified === 1, oid, object: null, hash });
   }
   return out;
