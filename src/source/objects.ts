@@ -350,7 +350,8 @@ export class ObjectStore {
     const out = new Map<string, string>();
     const visit = async (oid: string, prefix: string): Promise<void> => {
       for (const e of await this.treeEntries(oid)) {
-        const p = prefix ? `${prefix}/${e.name}` : e.name;
+        // Joined flat, not a template's pieces: the restore keeps every path for the process's life.
+        const p = prefix ? [prefix, e.name].join('/') : e.name;
         if (e.type === 'tree') await visit(e.oid, p);
         else if (e.type === 'blob') out.set(p, e.oid);
       }
@@ -413,7 +414,7 @@ export class ObjectStore {
         const x = left.get(name);
         const y = right.get(name);
         if (x?.oid === y?.oid && x?.type === y?.type) continue;
-        const p = prefix ? `${prefix}/${name}` : name;
+        const p = prefix ? [prefix, name].join('/') : name;
         if (subtree(x) !== null || subtree(y) !== null) await visit(subtree(x), subtree(y), p);
         if (file(x) || file(y)) each(p, file(x), file(y));
       }
