@@ -1,7 +1,8 @@
 // Restart benchmark (issue 13): the reconciler at fleet scale, each pass in its own process, as a
 // deploy, a crash, a shard hand-over or `reconcile --once` runs it. Needs the compiled dist/ and git.
 //   1. a full first reconcile of syntheticFleet(C, W) — directory target, status branch, cache
-//      folder — in a new process: its time, stage timings and peak RSS; then the file-creation
+//      folder — in a new process: its time, stage timings, peak RSS and the heap it keeps after the
+//      pass (after two full collections; each pass is run with --expose-gc); then the file-creation
 //      floor: the same files' sizes written by plain node, to read the write stage against;
 //   2. one-file commit, then a reconcile in a NEW process with the render index the first left in
 //      the cache (src/reconcile/render-index.ts): time / full, and peak RSS;
@@ -47,6 +48,8 @@ const dist = (p) => import(path.join(ROOT, 'dist', p));
 
 const ms = (x) =>
   Number.isNaN(x) ? 'failed' : x >= 10000 ? `${(x / 1000).toFixed(1)} s` : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${x.toFixed(0)} ms`;
+/** A pass's peak RSS, and the heap it keeps once the pass is over (live data, not garbage). */
+const memory = (pass) => (pass.failed ? 'failed' : `${mib(pass.maxRssKiB)} (${(pass.keptHeapBytes / 1e6).toFixed(1)} MB)`);
 const mib = (kib) => (Number.isNaN(kib) ? 'failed' : `${Math.round(kib / 1024)} MiB`);
 
 /** One pass in this process (the child): its outcome, time and peak RSS. */
@@ -61,7 +64,12 @@ async function passPart(dir) {
   const o = await reconciler.reconcileOnce();
   const time = performance.now() - t0;
   if (o.phase !== 'Synced') throw new Error(`pass ended ${o.phase}: ${o.message}`);
-  return { time, timings: o.timings, counts: o.counts, stats: o.renderStats, maxRssKiB: process.resourceUsage().maxRSS };
+  const maxRssKiB = process.resourceUsage().maxRSS;
+  // What the process keeps between passes (the parent runs it with --expose-gc): the heap after two
+  // full collections, measured after the pass so its time is not touched.
+  globalThis.gc?.();
+  globalThis.gc?.();
+  return { time, timings: o.timings, counts: o.counts, stats: o.renderStats, maxRssKiB, keptHeapBytes: process.memoryUsage().heapUsed };
 }
 
 /** The render index file's modification time in the cache folder (null: none): whether a pass wrote it. */
@@ -78,7 +86,7 @@ function child(dir) {
   spawnSync('sync', { stdio: 'ignore' });
   const before = indexStamp(dir);
   const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
-  const r = spawnSync(process.execPath, [...heap, fileURLToPath(import.meta.url), '--child', dir], {
+  const r = spawnSync(process.execPath, [...heap, '--expose-gc', fileURLToPath(import.meta.url), '--child', dir], {
     encoding: 'utf8',
     maxBuffer: 1 << 24,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -198,24 +206,24 @@ if (process.argv[2] === '--child') {
         .map(([k, v]) => `${k} ${ms(v)}`)
         .join(', ');
     const rows = [
-      ['measurement', 'time', 'peak RSS', 'ratio'],
-      [`full first reconcile (${full.counts.created} objects), new process`, ms(full.time), mib(full.maxRssKiB), ''],
-      ['restart, then one-file commit, with the render index', ms(restart.time), mib(restart.maxRssKiB), ratio(restart)],
-      ['restart again, one-file commit, index a commit behind (rolled forward)', ms(rolled.time), mib(rolled.maxRssKiB), ratio(rolled)],
+      ['measurement', 'time', 'peak RSS (heap kept after the pass)', 'ratio'],
+      [`full first reconcile (${full.counts.created} objects), new process`, ms(full.time), memory(full), ''],
+      ['restart, then one-file commit, with the render index', ms(restart.time), memory(restart), ratio(restart)],
+      ['restart again, one-file commit, index a commit behind (rolled forward)', ms(rolled.time), memory(rolled), ratio(rolled)],
       [
         'restart after git gc (all objects packed), one-file commit, index two commits behind',
         ms(packed.time),
-        mib(packed.maxRssKiB),
+        memory(packed),
         ratio(packed),
       ],
       [
         'deploy of a build with the same renderer (index of another build), then one-file commit',
         ms(service.time),
-        mib(service.maxRssKiB),
+        memory(service),
         ratio(service),
       ],
-      ['deploy of a build with another renderer, then one-file commit', ms(deploy.time), mib(deploy.maxRssKiB), ratio(deploy)],
-      ['restart, then one-file commit, index deleted', ms(cold.time), mib(cold.maxRssKiB), ratio(cold)],
+      ['deploy of a build with another renderer, then one-file commit', ms(deploy.time), memory(deploy), ratio(deploy)],
+      ['restart, then one-file commit, index deleted', ms(cold.time), memory(cold), ratio(cold)],
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
     for (const [i, row] of rows.entries()) {
