@@ -43,15 +43,8 @@ import { summarize } from '../source/remote.js';
 import { treeOidOfFiles } from '../source/tree-oid.js';
 import { isQualifiedPath } from '../state/applied-files.js';
 import { rollAppliedForward } from '../state/applied-roll-forward.js';
-import {
-  appliedHash,
-  CONTENT_HASH_VERSION,
-  contentHash,
-  stateObjects,
-  stateSize,
-  type AppliedObject,
-  type AppliedState,
-} from '../state/change-set.js';
+import { CONTENT_HASH_VERSION, contentHash } from '../objects/content-hash.js';
+import { appliedHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
 import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './context.js';
 import type { KeptParses } from './renderer.js';
 import { parsedJson, parsedRecordOf } from './index-parses.js';

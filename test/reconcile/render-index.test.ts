@@ -19,7 +19,8 @@ import {
   type RenderIndex,
 } from '../../src/reconcile/render-index.js';
 import { treeOidOfFiles } from '../../src/source/tree-oid.js';
-import { contentHash, stateFromObjects } from '../../src/state/change-set.js';
+import { contentHash } from '../../src/objects/content-hash.js';
+import { stateFromObjects } from '../../src/state/change-set.js';
 import {
   captureLogger,
   configFrom,

@@ -1,9 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
 import {
   appliedHash,
-  contentHash,
   diffDesired,
   normalizeForDiff,
   objectsToRead,
@@ -14,7 +12,7 @@ import {
 } from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
 import { layoutManifests } from '../../src/render/layout.js';
-import { toSortedJson, toStableYaml } from '../../src/objects/serialize.js';
+import { toStableYaml } from '../../src/objects/serialize.js';
 import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
 
 const obj = (
@@ -218,22 +216,5 @@ describe('diffDesired', () => {
       }),
       { numRuns: 300 },
     );
-  });
-});
-
-describe('contentHash', () => {
-  // The hashes render indexes written by earlier builds hold.
-  it('is the first 32 base64url characters of the SHA-256 of the sorted JSON, volatile annotations left out', () => {
-    const o = obj('ConfigMap', 'app-00211-config', { data: { b: '2', a: '1' } }, 'r9');
-    const stable = {
-      apiVersion: 'v1',
-      data: { a: '1', b: '2' },
-      kind: 'ConfigMap',
-      metadata: { annotations: {}, name: 'app-00211-config', namespace: 'default' },
-    };
-    const expected = createHash('sha256').update(toSortedJson(stable)!).digest('base64url').slice(0, 32);
-    expect(contentHash(o)).toBe(expected);
-    expect(contentHash(obj('ConfigMap', 'app-00211-config', { data: { a: '1', b: '2' } }, 'r10'))).toBe(expected);
-    expect(contentHash(obj('ConfigMap', 'app-00211-config', { data: { a: '1', b: '3' } }))).not.toBe(expected);
   });
 });
