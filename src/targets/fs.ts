@@ -1,6 +1,6 @@
 // The file-system adapter of the directory target: the few operations it needs, so tests can
 // count writes or inject failures, and nothing else of node:fs leaks into the target.
-import { constants } from 'node:fs';
+import { close, constants, open, write } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, rename, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -45,6 +45,28 @@ const CREATE_ONLY = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | 
 
 const missing = (e: unknown) => (e as { code?: string }).code === 'ENOENT';
 
+/**
+ * Writes `text` to a file opened with `flag`, through the callback API: a full reconcile creates a
+ * file per rendered object, and the promise API's FileHandle (an object, an event emitter and a
+ * promise per open, write and close) cost about three times the main thread's time per file (by
+ * hand: 20,000 files of 600 bytes, 32 at a time, 445–504 ms of user time against 144–211 ms).
+ */
+function writeWithFlag(file: string, text: string, flag: number): Promise<void> {
+  const bytes = Buffer.from(text, 'utf8');
+  return new Promise((resolve, reject) => {
+    open(file, flag, 0o666, (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (e: Error | null) => close(fd, (closeError) => ((e ?? closeError) ? reject(e ?? closeError) : resolve()));
+      // A write may take fewer bytes than asked: the rest follows from where it stopped.
+      const writeFrom = (at: number): void => {
+        if (at >= bytes.length) return finish(null);
+        write(fd, bytes, at, bytes.length - at, null, (writeError, n) => (writeError ? finish(writeError) : writeFrom(at + n)));
+      };
+      writeFrom(0);
+    });
+  });
+}
+
 function direntKind(d: Dirent): EntryKind {
   return d.isSymbolicLink() ? 'symlink' : d.isFile() ? 'file' : d.isDirectory() ? 'directory' : 'other';
 }
@@ -72,11 +94,11 @@ export const nodeTargetFs: TargetFs = {
     // Folders are created only when missing: most writes go to an existing folder, and a
     // mkdir per file doubled the cost of a full reconcile.
     try {
-      await writeFile(file, text, { flag });
+      await writeWithFlag(file, text, flag);
     } catch (e) {
       if (!missing(e)) throw e;
       await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(file, text, { flag });
+      await writeWithFlag(file, text, flag);
     }
   },
   appendFile: (file, text) => writeFile(file, text, { flag: APPEND_NOFOLLOW }),
