@@ -73,13 +73,6 @@ export function contentHash(o: Record<string, unknown>): string {
   return h;
 }
 
-/** The content hash of `o`, whose stable YAML the caller made as `text` (to write it): hashed from it, and remembered. */
-export function contentHashOfText(o: Record<string, unknown>, text: string): string {
-  let h = contentHashes.get(o);
-  if (h === undefined) contentHashes.set(o, (h = textContentHash(text)));
-  return h;
-}
-
 /**
  * Memoizes content hashes known without computing them: objects the renderer rendered from the very
  * inputs of an earlier process's render seed, with the hash that process computed (a restart's

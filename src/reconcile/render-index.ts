@@ -442,7 +442,11 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
   const recent = state.indexWrittenAt !== null && now - state.indexWrittenAt < INDEX_WRITE_INTERVAL_MS;
   if (!opts.force && recent && state.indexLag <= INDEX_LAG_LIMIT) return;
   const renderer = state.render.renderer;
-  const kept = renderer.keep?.(contentHash) ?? { parsed: renderer.parsedFiles?.() ?? [], seeds: null };
+  // A rendered object's applied entry holds its hash when the diff hashed the text it wrote (every
+  // object of a first reconcile): found through the identity cache rather than hashed again.
+  const identity = state.applied.identity;
+  const hashOf = (o: Record<string, unknown>) => identity.get(o)?.hash ?? contentHash(o);
+  const kept = renderer.keep?.(hashOf) ?? { parsed: renderer.parsedFiles?.() ?? [], seeds: null };
   const data = await encodeRenderIndex(
     { statusBranch: ctx.config.status.branch, statusCommit: statusTip, manifestsTree },
     state.applied.state,

@@ -11,7 +11,7 @@ import { FlotillaError } from '../model/diagnostics.js';
 import { clusterObjectId, refOfObject, type ObjectRef } from '../objects/identity.js';
 import { manifestPath } from '../render/layout.js';
 import { blobOid } from '../source/objects.js';
-import { contentHash, contentHashOfText } from '../objects/content-hash.js';
+import { contentHash, textContentHash } from '../objects/content-hash.js';
 import { sortKeysDeep, toStableYaml } from '../objects/serialize.js';
 import { VOLATILE_ANNOTATIONS } from '../objects/tracking.js';
 
@@ -290,7 +290,6 @@ function diffCluster(
       }
       // Same content, new file name: the written file moves (and gets this revision's text).
       const text = toStableYaml(item.object);
-      contentHashOfText(item.object, text);
       const entry: AppliedObject = { ...prev, path, qualified, oid: blobOid(text), object: item.object };
       next.set(item.id, entry);
       identity?.set(item.object, entry);
@@ -299,9 +298,11 @@ function diffCluster(
       continue;
     }
     const text = toStableYaml(item.object);
-    // Hashed now, from the text it writes: the render index and the seeds ask for every object's hash.
-    contentHashOfText(item.object, text);
-    const entry: AppliedObject = { id: item.id, cluster, ref: item.ref, path, qualified, oid: blobOid(text), object: item.object };
+    // Hashed now, from the text it writes: the render index and the seeds ask for every object's
+    // hash. Kept on the entry, which the identity cache finds from the object (not in contentHash's
+    // memo: a first reconcile's 174,721 more entries in a WeakMap every collection walks).
+    const hash = textContentHash(text);
+    const entry: AppliedObject = { id: item.id, cluster, ref: item.ref, path, qualified, oid: blobOid(text), object: item.object, hash };
     next.set(item.id, entry);
     identity?.set(item.object, entry);
     if (prev) {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { contentHash, contentHashOfText, textContentHash, withoutVolatileLines } from '../../src/objects/content-hash.js';
+import { contentHash, textContentHash, withoutVolatileLines } from '../../src/objects/content-hash.js';
 import { toStableYaml } from '../../src/objects/serialize.js';
 import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
 import { awkwardString, yamlValue } from '../helpers/yaml-arbitraries.js';
@@ -76,13 +76,6 @@ describe('contentHash', () => {
     for (const text of ['kind: A\n', 'metadata:\n  name: a\n', 'kind: A\nmetadata: {}\n', 'metadata:\n  annotations: {}\n']) {
       expect(withoutVolatileLines(text)).toBe(text);
     }
-  });
-
-  it('remembers the hash of the text the caller wrote for an object', () => {
-    const o = config('r1', { data: { a: '1' } });
-    const h = contentHashOfText(o, toStableYaml(o));
-    expect(h).toBe(textContentHash(toStableYaml(config('r2', { data: { a: '1' } }))));
-    expect(contentHash(o)).toBe(h);
   });
 
   const revision = fc.oneof(awkwardString, fc.string());

@@ -41,6 +41,7 @@ async function pass(base: string, day: number) {
     fromIndex: lines.find((l) => l.msg === 'restored state from the status branch')?.fromIndex ?? null,
     problem: (lines.find((l) => String(l.msg).startsWith('render index not used'))?.problem as string | undefined) ?? null,
     writes: fsAdapter.writes.map((w) => path.relative(path.join(base, 'out'), w)).sort(),
+    readBack: (lines.find((l) => l.msg === 'read back applied objects for the diff')?.objects as number | undefined) ?? 0,
   };
 }
 
@@ -77,6 +78,8 @@ describe('render index seeds', () => {
     expect(a.writes).toEqual(CLUSTERS.map((c) => `${c}/default/configmap-cm-7.yaml`));
     // Only the committed resource is scheduled again; the other 19 resources' 57 objects come with their hash.
     expect(a.outcome.renderStats).toMatchObject({ reparsedFiles: 1, rescheduled: 1, knownHashes: 57 });
+    // The seeds' hashes are the applied objects' own: only the 3 changed objects are read back to compare.
+    expect(a.readBack).toBe(3);
     expect(b.outcome.renderStats).toMatchObject({ rescheduled: 20 });
     expect(await result(base)).toEqual(await result(without));
   });

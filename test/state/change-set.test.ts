@@ -12,6 +12,7 @@ import {
 } from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
 import { layoutManifests } from '../../src/render/layout.js';
+import { contentHash } from '../../src/objects/content-hash.js';
 import { toStableYaml } from '../../src/objects/serialize.js';
 import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
 
@@ -40,6 +41,8 @@ describe('diffDesired', () => {
     const web = d.changes.find((c) => c.ref.name === 'web')!;
     expect(web.text).toBe(toStableYaml(obj('Deployment', 'web', { spec: { replicas: 2 } })));
     expect(web.oid).toBe(blobOid(web.text!));
+    // Each written object's entry carries the content hash of the text written, as a fresh hash of the object gives it.
+    for (const o of stateObjects(d.next)) expect(o.hash).toBe(contentHash(o.object!));
   });
 
   it('a new revision that changes nothing but the revision annotation: 0 writes', () => {
@@ -72,6 +75,8 @@ describe('diffDesired', () => {
       patch: [{ op: 'replace', path: '/spec/replicas', value: 3 }],
     });
     expect(second.perCluster.get('west')).toEqual({ created: 0, configured: 0, unchanged: 1, deleted: 0 });
+    const east = second.next.get('east')!.get(second.changes[0]!.id)!;
+    expect(east.hash).toBe(contentHash(obj('Deployment', 'web', { spec: { replicas: 3 } })));
   });
 
   it('an object that leaves the desired state is deleted at the path it was written to', () => {
