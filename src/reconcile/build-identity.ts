@@ -85,7 +85,6 @@ export const RENDERER_MODULES = [
   'reconcile/index-tables',
   'reconcile/render-index',
   'state/change-set',
-  'objects/content-hash',
 ] as const;
 
 // The `from` clause of an import or export statement (not of an `import type` or `export type`,

@@ -43,8 +43,15 @@ import { summarize } from '../source/remote.js';
 import { treeOidOfFiles } from '../source/tree-oid.js';
 import { isQualifiedPath } from '../state/applied-files.js';
 import { rollAppliedForward } from '../state/applied-roll-forward.js';
-import { CONTENT_HASH_VERSION, contentHash } from '../objects/content-hash.js';
-import { appliedHash, stateObjects, stateSize, type AppliedObject, type AppliedState } from '../state/change-set.js';
+import {
+  appliedHash,
+  CONTENT_HASH_VERSION,
+  contentHash,
+  stateObjects,
+  stateSize,
+  type AppliedObject,
+  type AppliedState,
+} from '../state/change-set.js';
 import type { ReconcileOutcome, ReconcilerContext, ReconcilerState } from './context.js';
 import type { KeptParses } from './renderer.js';
 import { parsedJson, parsedRecordOf } from './index-parses.js';
@@ -442,11 +449,7 @@ export async function saveRenderIndex(ctx: ReconcilerContext, state: ReconcilerS
   const recent = state.indexWrittenAt !== null && now - state.indexWrittenAt < INDEX_WRITE_INTERVAL_MS;
   if (!opts.force && recent && state.indexLag <= INDEX_LAG_LIMIT) return;
   const renderer = state.render.renderer;
-  // A rendered object's applied entry holds its hash when the diff hashed the text it wrote (every
-  // object of a first reconcile): found through the identity cache rather than hashed again.
-  const identity = state.applied.identity;
-  const hashOf = (o: Record<string, unknown>) => identity.get(o)?.hash ?? contentHash(o);
-  const kept = renderer.keep?.(hashOf) ?? { parsed: renderer.parsedFiles?.() ?? [], seeds: null };
+  const kept = renderer.keep?.(contentHash) ?? { parsed: renderer.parsedFiles?.() ?? [], seeds: null };
   const data = await encodeRenderIndex(
     { statusBranch: ctx.config.status.branch, statusCommit: statusTip, manifestsTree },
     state.applied.state,

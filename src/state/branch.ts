@@ -9,8 +9,7 @@ import { mapLimit } from '../kube/limit.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { ownCopy } from '../objects/json.js';
 import { appliedObjectOf } from './applied-files.js';
-import { contentHash, textContentHash } from '../objects/content-hash.js';
-import { type AppliedObject, type ObjectChange } from './change-set.js';
+import { contentHash, type AppliedObject, type ObjectChange } from './change-set.js';
 import { locateGitDirectory, resolveRevision } from '../source/git-revision.js';
 import { EMPTY_TREE, ObjectStore, type Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
@@ -88,8 +87,7 @@ export function readHashedEntries(
 ): Promise<Array<AppliedObject | { problem: string }>> {
   return objects.withPackReader(() =>
     mapLimit(files, RESTORE_CONCURRENCY, async ([path, oid]): Promise<AppliedObject | { problem: string }> => {
-      const text = await objects.readBlobText(oid);
-      const entry = appliedObjectOf(path, oid, text);
+      const entry = appliedObjectOf(path, oid, await objects.readBlobText(oid));
       if ('problem' in entry) return entry;
       // Kept for the whole process: its strings must not be views into the file's text (ownCopy).
       const { id, cluster, ref, qualified } = entry;
@@ -107,9 +105,7 @@ export function readHashedEntries(
         qualified,
         oid,
         object: null,
-        // The file's own text: a file laid out otherwise than this build writes it (hand-edited, an
-        // older writer) hashes apart, and the diff reads it back and compares the objects.
-        hash: textContentHash(text),
+        hash: contentHash(entry.object!),
       };
     }),
   );
@@ -149,8 +145,6 @@ export async function hydrateApplied(objects: ObjectStore, entries: readonly App
       const read = appliedObjectOf(entry.path, entry.oid, await objects.readBlobText(entry.oid));
       if ('problem' in read) throw new FlotillaError('INTERNAL', `${read.problem} (the render index listed it as one object)`);
       entry.object = read.object;
-      // The hash of the object as this build writes it: the one a render of the same content has.
-      if (read.object !== null) entry.hash = contentHash(read.object);
     }
   });
 }

@@ -6,13 +6,13 @@
 // Objects are compared with fast-json-patch after dropping the annotations that change with every
 // commit (tracking.ts VOLATILE_ANNOTATIONS): a commit that does not change an object leaves its
 // written file alone, so "edit one policy" rewrites only what that policy places.
+import { createHash } from 'node:crypto';
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { FlotillaError } from '../model/diagnostics.js';
 import { clusterObjectId, refOfObject, type ObjectRef } from '../objects/identity.js';
 import { manifestPath } from '../render/layout.js';
 import { blobOid } from '../source/objects.js';
-import { contentHash, textContentHash } from '../objects/content-hash.js';
-import { sortKeysDeep, toStableYaml } from '../objects/serialize.js';
+import { sortKeysDeep, toSortedJson, toStableYaml } from '../objects/serialize.js';
 import { VOLATILE_ANNOTATIONS } from '../objects/tracking.js';
 
 /** One object of the applied state: where its file is and what it holds. */
@@ -111,6 +111,39 @@ export function normalizeForDiff(o: Record<string, unknown>): Record<string, unk
   const kept: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(annotations)) if (!VOLATILE_ANNOTATIONS.includes(k)) kept[k] = v;
   return { ...o, metadata: { ...meta, annotations: kept } };
+}
+
+/**
+ * What contentHash computes, numbered: change it when contentHash or normalizeForDiff hashes an
+ * object differently. A render index keeps content hashes across flotilla versions (a deploy of a
+ * new version reuses the applied state's hashes) only while this number is the same.
+ */
+export const CONTENT_HASH_VERSION = 1;
+
+/** Content hash of an object as the diff compares it: volatile annotations ignored, keys sorted. */
+const contentHashes = new WeakMap<object, string>();
+export function contentHash(o: Record<string, unknown>): string {
+  // Rendered objects are reused from pass to pass with only the volatile annotation changed in place: the memo holds.
+  let h = contentHashes.get(o);
+  if (h === undefined) {
+    // The first 24 bytes are the first 32 base64url characters, made as a string of their own:
+    // slicing the 43-character digest kept both strings (two objects per hash).
+    h = createHash('sha256')
+      .update(toSortedJson(normalizeForDiff(o))!)
+      .digest()
+      .toString('base64url', 0, 24);
+    contentHashes.set(o, h);
+  }
+  return h;
+}
+
+/**
+ * Memoizes content hashes known without computing them: objects the renderer rendered from the very
+ * inputs of an earlier process's render seed, with the hash that process computed (a restart's
+ * first diff then compares hashes without serializing every object). A hash already known stays.
+ */
+export function rememberContentHashes(known: Iterable<[Record<string, unknown>, string]>): void {
+  for (const [o, h] of known) if (!contentHashes.has(o)) contentHashes.set(o, h);
 }
 
 /** The content hash of an applied object (computed once). */
@@ -298,11 +331,7 @@ function diffCluster(
       continue;
     }
     const text = toStableYaml(item.object);
-    // Hashed now, from the text it writes: the render index and the seeds ask for every object's
-    // hash. Kept on the entry, which the identity cache finds from the object (not in contentHash's
-    // memo: a first reconcile's 174,721 more entries in a WeakMap every collection walks).
-    const hash = textContentHash(text);
-    const entry: AppliedObject = { id: item.id, cluster, ref: item.ref, path, qualified, oid: blobOid(text), object: item.object, hash };
+    const entry: AppliedObject = { id: item.id, cluster, ref: item.ref, path, qualified, oid: blobOid(text), object: item.object };
     next.set(item.id, entry);
     identity?.set(item.object, entry);
     if (prev) {

@@ -19,8 +19,7 @@ import {
   type RenderIndex,
 } from '../../src/reconcile/render-index.js';
 import { treeOidOfFiles } from '../../src/source/tree-oid.js';
-import { contentHash } from '../../src/objects/content-hash.js';
-import { stateFromObjects } from '../../src/state/change-set.js';
+import { contentHash, stateFromObjects } from '../../src/state/change-set.js';
 import {
   captureLogger,
   configFrom,

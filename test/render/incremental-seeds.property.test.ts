@@ -13,10 +13,11 @@ import { decodeRenderIndex, encodeRenderIndex } from '../../src/reconcile/render
 import { seedsField } from '../../src/reconcile/render-seeds.js';
 import { renderFleetLean } from '../../src/reconcile/renderer.js';
 import { jsonExact } from '../../src/render/incremental/sources.js';
-import { contentHash, rememberContentHashes } from '../../src/objects/content-hash.js';
 import {
+  contentHash,
   diffDesired,
   objectsToRead,
+  rememberContentHashes,
   stateFromObjects,
   stateObjects,
   type AppliedState,

@@ -8,11 +8,9 @@ import { CLUSTER_ANNOTATION } from '../../src/objects/tracking.js';
 import { ObjectStore } from '../../src/source/objects.js';
 import { appliedObjectOf } from '../../src/state/applied-files.js';
 import { hydrateApplied, manifestsEdits, readAppliedState, statusBranchTip, writeManifestsTree } from '../../src/state/branch.js';
-import { contentHash } from '../../src/objects/content-hash.js';
 import {
   appliedHash,
   diffDesired,
-  objectsToRead,
   stateFromObjects,
   stateObjects,
   type AppliedState,
@@ -71,40 +69,6 @@ describe('manifests/ written and read back', () => {
     await hydrateApplied(store, restored2);
     expect(restored2).toEqual([...stateObjects(withHashes(second.next))]);
     expect(await writeManifestsTree(store, tree2, diffDesired({ previous: second.next, manifests: {} }).changes)).toBeNull();
-  });
-
-  it('a file laid out by hand restores with the hash of its own text: the diff reads it back, finds it unchanged', async () => {
-    const gitdir = path.join(await makeTempDir(), 'r.git');
-    await isoGit.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
-    const store = new ObjectStore(gitdir);
-    const desired = { east: [cm('east', 'a'), cm('east', 'b')] };
-    const first = diffDesired({ previous: new Map(), manifests: desired });
-    const tree = await writeManifestsTree(store, null, first.changes);
-    const edited = first.changes.find((c) => c.ref.name === 'a')!;
-    // The same object, its keys in another order.
-    const byHand = [
-      'kind: ConfigMap',
-      'apiVersion: v1',
-      'metadata:',
-      '  namespace: default',
-      '  name: a',
-      '  annotations:',
-      `    ${CLUSTER_ANNOTATION}: east`,
-      '',
-    ].join('\n');
-    const handTree = await store.editTree(tree, new Map([[edited.path, await store.writeBlob(byHand)]]));
-
-    const restored = stateFromObjects((await readAppliedState(store, handTree)).values());
-    const entry = restored.get('east')!.get(edited.id)!;
-    expect(entry.hash).not.toBe(contentHash(cm('east', 'a')));
-    const toRead = objectsToRead(restored, desired);
-    expect(toRead).toEqual([entry]);
-    await hydrateApplied(store, toRead);
-    // Read back, it carries the hash of the object as this build writes it.
-    expect(entry.hash).toBe(contentHash(cm('east', 'a')));
-    const next = diffDesired({ previous: restored, manifests: desired });
-    expect(next.counts).toEqual({ created: 0, configured: 0, unchanged: 2, deleted: 0 });
-    expect(next.changes).toEqual([]);
   });
 
   it('an apiVersion bump deletes and writes the same path: the path keeps the new blob', () => {

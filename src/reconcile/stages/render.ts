@@ -8,7 +8,7 @@ import type { PlacementResult, PreviousPlacement } from '../../model/types.js';
 import { placementJson, previousOfPlacement } from '../../render/contract.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { versionedKey } from '../../objects/identity.js';
-import { rememberContentHashes } from '../../objects/content-hash.js';
+import { rememberContentHashes } from '../../state/change-set.js';
 import type { FleetInfo } from '../../targets/target.js';
 import { withScope } from '../../validate/scope.js';
 import type { PassContext, ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
