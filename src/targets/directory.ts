@@ -64,8 +64,8 @@ interface JournalState {
 
 /** A file to write: its blob oid, and its text when the plan carries it (else read by oid). */
 interface PendingWrite {
-  oid: string;
-  text?: string;
+  readonly oid: string;
+  readonly text?: string | undefined;
 }
 
 /** What one apply did so far; an apply that throws part-way reports from it. */
@@ -286,7 +286,10 @@ export class DirectoryTarget implements Target {
       const onDisk = plain ? new Set(recorded.filter((p) => plain.has(p))) : await this.plainFiles(recorded);
       for (const [p, oid] of desired) if (!onDisk.has(p)) writes.set(p, { oid });
       for (const p of inventory.keys()) if (!desired.has(p)) deletes.add(p);
-      for (const c of plan.changes) if (c.text !== undefined && writes.has(c.path)) writes.set(c.path, { oid: c.oid!, text: c.text });
+      // The change itself stands for its write (its oid and text): no second object per file of a full pass.
+      for (const c of plan.changes) {
+        if (c.text !== undefined && c.oid !== undefined && writes.has(c.path)) writes.set(c.path, c as PendingWrite);
+      }
     } else {
       for (const c of plan.changes) {
         if (c.previousPath !== undefined) deletes.add(c.previousPath);
@@ -374,11 +377,13 @@ export class DirectoryTarget implements Target {
     inventory: Map<string, string>,
     progress: ApplyProgress,
   ): Promise<void> {
-    const list = [...writes];
+    // The paths alone, not a [path, write] pair per file: a full pass writes one per rendered object.
+    const list = [...writes.keys()];
     // IO_CONCURRENCY files at once. Each write is its own: its verdict, inventory entry and count
     // are settled when it ends, so whatever stops the pass, the ones already done are recorded.
     await mapLimit(list, IO_CONCURRENCY, async (_item, i) => {
-      const [p, w] = list[i]!;
+      const p = list[i]!;
+      const w = writes.get(p)!;
       // Reading the desired text is the repository's business: a failure there stops the pass.
       const text = w.text ?? (await plan.readText(w.oid));
       // A suspended object (spec.suspension) is left as it is: the file keeps its last version, or stays absent.
@@ -557,7 +562,9 @@ export class DirectoryTarget implements Target {
   private setEntry(inventory: Map<string, string>, p: string, oid: string | null): void {
     if (oid === null) inventory.delete(p);
     else inventory.set(p, oid);
-    this.unsaved.set(p, oid);
+    // Only a journal can take the entries alone; without one the next save writes the inventory
+    // whole, and a first pass would keep a second map of every file it writes.
+    if (this.journal !== null) this.unsaved.set(p, oid);
   }
 
   /**
