@@ -124,7 +124,8 @@ export async function diffStage(
   // Objects restored from the render index carry only a hash: read those the diff compares field by
   // field (or keeps); those whose hash matches are recorded in the identity cache, for the diff to skip.
   const toRead = kept.length > 0 ? [...stateObjects(applied.state)] : objectsToRead(applied.state, result.manifests, applied.identity);
-  const unread = toRead.filter((o) => o.object === null).length;
+  let unread = 0;
+  for (const o of toRead) if (o.object === null) unread++;
   if (unread > 0) ctx.revisionLog.debug({ objects: unread }, 'read back applied objects for the diff');
   await hydrateApplied(ctx.git.objects, toRead);
   const manifests = kept.length > 0 ? withKeptObjects(result.manifests, applied.state, kept) : result.manifests;
