@@ -99,7 +99,9 @@ export function appliedObjectOf(path: string, oid: string, text: string): Applie
     string,
     unknown
   >;
-  const cluster = (annotations[CLUSTER_ANNOTATION] as string | undefined) ?? path.split('/')[0]!;
+  // A value that is not text (a hand edit YAML reads as a number or a date) names no cluster: the folder does.
+  const named = annotations[CLUSTER_ANNOTATION];
+  const cluster = typeof named === 'string' ? named : path.split('/')[0]!;
   const ref = refOfObject(object);
   const id = clusterObjectId(cluster, ref);
   return { id, cluster, ref, path, qualified: isQualifiedPath(path, cluster, ref), oid, object };

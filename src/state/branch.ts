@@ -97,16 +97,7 @@ export function readHashedEntries(
         namespace: ownCopy(ref.namespace),
         name: ownCopy(ref.name),
       };
-      return {
-        id,
-        cluster: typeof cluster === 'string' ? ownCopy(cluster) : cluster,
-        ref: kept,
-        path,
-        qualified,
-        oid,
-        object: null,
-        hash: contentHash(entry.object!),
-      };
+      return { id, cluster: ownCopy(cluster), ref: kept, path, qualified, oid, object: null, hash: contentHash(entry.object!) };
     }),
   );
 }

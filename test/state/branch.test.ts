@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import isoGit from 'isomorphic-git';
 import { afterAll, describe, expect, it } from 'vitest';
+import { clusterObjectId } from '../../src/objects/identity.js';
 import { CLUSTER_ANNOTATION } from '../../src/objects/tracking.js';
 import { ObjectStore } from '../../src/source/objects.js';
 import { appliedObjectOf } from '../../src/state/applied-files.js';
@@ -13,6 +14,7 @@ import {
   diffDesired,
   stateFromObjects,
   stateObjects,
+  type AppliedObject,
   type AppliedState,
   type ObjectChange,
 } from '../../src/state/change-set.js';
@@ -87,6 +89,11 @@ describe('manifests/ written and read back', () => {
   it('the restore takes one object per file, its cluster from the tracking annotation', () => {
     const annotated = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  annotations:\n    ' + `${CLUSTER_ANNOTATION}: we st\n`;
     expect(appliedObjectOf('we%20st/_cluster/configmap-a.yaml', 'oid', annotated)).toMatchObject({ cluster: 'we st', oid: 'oid' });
+    // An annotation YAML reads as something other than text (a hand edit) names no cluster: the folder does, in the id too.
+    const dated = annotated.replace('we st', '2024-01-01');
+    const entry = appliedObjectOf('east/_cluster/configmap-a.yaml', 'oid', dated) as AppliedObject;
+    expect(entry.cluster).toBe('east');
+    expect(entry.id).toBe(clusterObjectId('east', entry.ref));
     expect(appliedObjectOf('c/x.yaml', 'o', 'kind: A\n---\nkind: B\n')).toEqual({
       problem: 'manifests/c/x.yaml: 2 documents, not one object; it will be rewritten',
     });
