@@ -128,16 +128,20 @@ export async function readAppliedState(
 /**
  * Reads the content of applied objects restored without it (the render index keeps only their
  * hashes), from their blobs, in place: an entry's object is filled once and never changes after.
+ * Returns how many it read.
  */
-export async function hydrateApplied(objects: ObjectStore, entries: readonly AppliedObject[]): Promise<void> {
+export async function hydrateApplied(objects: ObjectStore, entries: readonly AppliedObject[]): Promise<number> {
+  let count = 0;
   await objects.withPackReader(async () => {
     for (const entry of entries) {
       if (entry.object !== null) continue;
+      count++;
       const read = appliedObjectOf(entry.path, entry.oid, await objects.readBlobText(entry.oid));
       if ('problem' in read) throw new FlotillaError('INTERNAL', `${read.problem} (the render index listed it as one object)`);
       entry.object = read.object;
     }
   });
+  return count;
 }
 
 /**

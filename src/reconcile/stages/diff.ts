@@ -123,11 +123,11 @@ export async function diffStage(
   const applied = state.applied;
   // Objects restored from the render index carry only a hash: read those the diff compares field by
   // field (or keeps); those whose hash matches are recorded in the identity cache, for the diff to skip.
-  const toRead = kept.length > 0 ? [...stateObjects(applied.state)] : objectsToRead(applied.state, result.manifests, applied.identity);
-  let unread = 0;
-  for (const o of toRead) if (o.object === null) unread++;
-  if (unread > 0) ctx.revisionLog.debug({ objects: unread }, 'read back applied objects for the diff');
-  await hydrateApplied(ctx.git.objects, toRead);
+  const read = await hydrateApplied(
+    ctx.git.objects,
+    kept.length > 0 ? [...stateObjects(applied.state)] : objectsToRead(applied.state, result.manifests, applied.identity),
+  );
+  if (read > 0) ctx.revisionLog.debug({ objects: read }, 'read back applied objects for the diff');
   const manifests = kept.length > 0 ? withKeptObjects(result.manifests, applied.state, kept) : result.manifests;
   const diff = diffDesired({ previous: applied.state, manifests, identity: applied.identity, previousLists: applied.lists });
   const total = stateSize(diff.next);
