@@ -46,13 +46,12 @@ const CREATE_ONLY = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | 
 const missing = (e: unknown) => (e as { code?: string }).code === 'ENOENT';
 
 /**
- * Writes `text` to a file opened with `flag`, through the callback API: a full reconcile creates a
+ * Writes `bytes` to a file opened with `flag`, through the callback API: a full reconcile creates a
  * file per rendered object, and the promise API's FileHandle (an object, an event emitter and a
- * promise per open, write and close) cost about three times the main thread's time per file (by
- * hand: 20,000 files of 600 bytes, 32 at a time, 445–504 ms of user time against 144–211 ms).
+ * promise per open, write and close) cost the main thread more per file than the write itself
+ * (`node bench/file-write-bench.mjs`; BENCHMARKS.md, "File writes").
  */
-function writeWithFlag(file: string, text: string, flag: number): Promise<void> {
-  const bytes = Buffer.from(text, 'utf8');
+function writeWithFlag(file: string, bytes: Buffer, flag: number): Promise<void> {
   return new Promise((resolve, reject) => {
     open(file, flag, 0o666, (openError, fd) => {
       if (openError) return reject(openError);
@@ -93,12 +92,13 @@ export const nodeTargetFs: TargetFs = {
     const flag = opts?.exclusive ? CREATE_ONLY : WRITE_NOFOLLOW;
     // Folders are created only when missing: most writes go to an existing folder, and a
     // mkdir per file doubled the cost of a full reconcile.
+    const bytes = Buffer.from(text, 'utf8');
     try {
-      await writeWithFlag(file, text, flag);
+      await writeWithFlag(file, bytes, flag);
     } catch (e) {
       if (!missing(e)) throw e;
       await mkdir(path.dirname(file), { recursive: true });
-      await writeWithFlag(file, text, flag);
+      await writeWithFlag(file, bytes, flag);
     }
   },
   appendFile: (file, text) => writeFile(file, text, { flag: APPEND_NOFOLLOW }),
