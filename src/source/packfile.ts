@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import { FlotillaError } from '../model/diagnostics.js';
+import { Slices } from '../model/slices.js';
 
 export type ObjectType = 'commit' | 'tree' | 'blob';
 
@@ -143,7 +144,10 @@ async function writePackFile(
     let pendingBytes = header.length;
     let offset = header.length;
     const scratch = new Scratch();
+    // In slices: a full reconcile stores its blobs while the directory target writes its files (reconcile/stages/write.ts).
+    const slices = new Slices();
     for (const o of objects) {
+      if (slices.due()) await slices.next();
       // Per object only its zlib output is allocated: the text's bytes go to a reused buffer.
       const body = scratch.bytesOf(o);
       const head = entryHeader(o.type, body.byteLength);

@@ -164,20 +164,40 @@ export function manifestsEdits(changes: readonly ObjectChange[]): Map<string, st
 
 /**
  * Writes the blobs of a change set and returns manifests/'s new tree (null when it is empty):
- * `tree` edited in place, so a one-object change rewrites a handful of trees. Every blob's oid
- * must be the one the change set computed, or the recorded state would not be what was written.
+ * storeManifestBlobs, then editManifestsTree.
  */
 export async function writeManifestsTree(
   objects: ObjectStore,
   tree: string | null,
   changes: readonly ObjectChange[],
 ): Promise<string | null> {
+  await storeManifestBlobs(objects, changes);
+  return editManifestsTree(objects, tree, changes);
+}
+
+/**
+ * Stores the blob of every text a change set writes. Every blob's oid must be the one the change
+ * set computed, or the recorded state would not be what was written: each text is hashed as it
+ * is stored, and one whose oid is not the change set's throws.
+ */
+export async function storeManifestBlobs(objects: ObjectStore, changes: readonly ObjectChange[]): Promise<void> {
   const written = changes.filter((c) => c.action !== 'deleted');
-  // Each text is hashed as it is stored: a blob whose oid is not the change set's throws.
   await objects.writeBlobs(
     written.map((c) => c.text!),
     written.map((c) => c.oid!),
   );
+}
+
+/**
+ * manifests/'s tree after a change set (null when it is empty): `tree` edited in place, so a
+ * one-object change rewrites a handful of trees. Only tree objects are written: the blobs they
+ * name are storeManifestBlobs's, and may still be on their way.
+ */
+export async function editManifestsTree(
+  objects: ObjectStore,
+  tree: string | null,
+  changes: readonly ObjectChange[],
+): Promise<string | null> {
   const edits = manifestsEdits(changes);
   if (edits.size === 0 && tree !== null) return tree;
   const next = await objects.editTree(tree, edits);
