@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startReconciler } from '../../src/reconcile/start.js';
 import type { ObjectStore } from '../../src/source/objects.js';
-import type { Target, TargetReport } from '../../src/targets/target.js';
+import type { Target, TargetPlan, TargetReport } from '../../src/targets/target.js';
 import { cleanupRepos } from '../helpers/git.js';
 import { captureLogger, configFrom, configMapFleetFolder, countingFs, fakeClock, readTree } from './harness.js';
 
@@ -115,5 +115,28 @@ describe('blobs stored beside the targets', () => {
     // The target's inventory knew the files: nothing written again, and the tree is the same.
     expect(files.writes).toEqual([]);
     expect(await readTree(path.join(base, 'out'))).toEqual(written);
+  });
+
+  it('after the write stage a plan gives its texts from the object database: a target that goes on later reads them there', async () => {
+    const base = await configMapFleetFolder(['c1', 'c2'], 3, 'flotilla-overlap-later-');
+    let kept: TargetPlan | null = null;
+    const { reconciler } = await reconcilerOver(base, (ts) =>
+      ts.map((t): Target => ({
+        name: t.name,
+        type: t.type,
+        async apply(plan) {
+          kept = plan;
+          return t.apply(plan);
+        },
+      })),
+    );
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    const plan = kept as TargetPlan | null;
+    expect(plan?.changes).toHaveLength(6);
+    for (const c of plan!.changes) {
+      // The change set no longer holds the text (a full pass's texts are most of its heap), the object database does.
+      expect(c.text).toBeUndefined();
+      expect(await plan!.readText(c.oid!)).toBe(await fs.readFile(path.join(base, 'out', c.path), 'utf8'));
+    }
   });
 });
