@@ -17,7 +17,7 @@ export interface TargetFs {
    * Writes a file, creating its folders; never writes through a symbolic link at `file`. With
    * `exclusive`, only creates it: fails with EEXIST when anything (a file, a folder, a link) is there.
    */
-  writeFile(file: string, text: string, opts?: { exclusive?: boolean }): Promise<void>;
+  writeFile(file: string, text: string | Uint8Array, opts?: { exclusive?: boolean }): Promise<void>;
   /** Appends to an existing file (ENOENT when there is none); never writes through a symbolic link at `file`. */
   appendFile(file: string, text: string): Promise<void>;
   rename(from: string, to: string): Promise<void>;
@@ -92,7 +92,7 @@ export const nodeTargetFs: TargetFs = {
     const flag = opts?.exclusive ? CREATE_ONLY : WRITE_NOFOLLOW;
     // Folders are created only when missing: most writes go to an existing folder, and a
     // mkdir per file doubled the cost of a full reconcile.
-    const bytes = Buffer.from(text, 'utf8');
+    const bytes = typeof text === 'string' ? Buffer.from(text, 'utf8') : Buffer.from(text.buffer, text.byteOffset, text.byteLength);
     try {
       await writeWithFlag(file, bytes, flag);
     } catch (e) {

@@ -32,6 +32,29 @@ describe('directory target', () => {
     expect(await fs.readFile(path.join(root, 'a/default/x.yaml'), 'utf8')).toBe(v3);
   });
 
+  it('the inventory of many files is one JSON document, a sorted "path","oid" pair a line', async () => {
+    const root = await makeTempDir();
+    const target = new DirectoryTarget(root, nodeTargetFs);
+    // Enough files for the inventory to span several of the pieces it is made of (16 KiB each).
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 600; i++) files[`c${i % 3}/default/cm-${String(599 - i).padStart(3, '0')}.yaml`] = `v: ${i}\n`;
+    await target.apply(
+      plan(
+        files,
+        Object.entries(files).map(([p, t]) => write(p, t)),
+        true,
+      ),
+    );
+    const text = await fs.readFile(path.join(root, INVENTORY_FILE), 'utf8');
+    const lines = text.split('\n');
+    expect(lines[1]).toBe('"pathsAndOids":[');
+    const pairs = lines.slice(2, -2);
+    const sorted = Object.keys(files).sort();
+    expect(pairs).toEqual(sorted.map((p, i) => `"${p}","${blobOid(files[p]!)}"${i < sorted.length - 1 ? ',' : ''}`));
+    expect(lines.slice(-2)).toEqual([']}', '']);
+    expect(JSON.parse(text)).toMatchObject({ kind: 'Inventory', pathsAndOids: sorted.flatMap((p) => [p, blobOid(files[p]!)]) });
+  });
+
   it('writes, records an inventory, and deletes only what it wrote (never a file a person added)', async () => {
     const root = await makeTempDir();
     const target = new DirectoryTarget(root, nodeTargetFs);
