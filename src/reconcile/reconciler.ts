@@ -33,7 +33,8 @@ import {
   type StageFailure,
   type StageStop,
 } from './context.js';
-import { indexLagOf, saveRenderIndex, type RenderIndexStore } from './render-index.js';
+import { firstIndexWriteDue, hashWhile, indexLagOf, saveRenderIndex, type RenderIndexStore } from './render-index.js';
+import { stateObjects } from '../state/change-set.js';
 import { createFleetRenderer, type FleetRenderer } from './renderer.js';
 import { EMPTY_RECORD, fetched, knownStatus } from './revisions.js';
 import { checkRevision, diffStage } from './stages/diff.js';
@@ -218,7 +219,9 @@ export class Reconciler {
     const diffed = await diffStage(ctx, state, checked);
     meter.mark('diff');
     if (!diffed.ok) return this.end(diffed, meter, ctx);
-    const written = await writeStage(ctx, state, diffed);
+    const writing = writeStage(ctx, state, diffed);
+    // The index write that ends a process's first pass hashes every object: done while the targets write.
+    const written = firstIndexWriteDue(ctx, state) ? await hashWhile(stateObjects(diffed.diff.next), writing) : await writing;
     if (!written.ok) return this.end(written, meter, ctx);
     meter.mark('write');
     adoptDesired(ctx, state, checked, diffed, written);

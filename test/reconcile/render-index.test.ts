@@ -17,9 +17,10 @@ import {
   indexMismatch,
   RENDER_INDEX_VERSION,
   type RenderIndex,
+  hashWhile,
 } from '../../src/reconcile/render-index.js';
 import { treeOidOfFiles } from '../../src/source/tree-oid.js';
-import { contentHash, stateFromObjects } from '../../src/state/change-set.js';
+import { contentHash, stateFromObjects, type AppliedObject } from '../../src/state/change-set.js';
 import {
   captureLogger,
   configFrom,
@@ -404,5 +405,35 @@ describe('render index', () => {
     expect(indexMismatch(index, { ...expected, statusBranch: 'other' })).toMatch(/branch s/);
     expect(indexMismatch(index, { ...expected, statusCommit: 'd' })).toMatch(/status commit c/);
     expect(await encode(tree, state, 100)).toBeNull();
+  });
+});
+
+describe('content hashes computed while the write stage runs (hashWhile)', () => {
+  const objects = (n: number): AppliedObject[] =>
+    Array.from({ length: n }, (_, i) => {
+      const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: `cm-${i}` };
+      const object = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: ref.name, namespace: 'default' }, data: { i: String(i) } };
+      return {
+        id: `c1/${ref.name}`,
+        cluster: 'c1',
+        ref,
+        path: `c1/default/${ref.name}.yaml`,
+        qualified: false,
+        oid: '0'.repeat(40),
+        object,
+      };
+    });
+
+  it("hashes every object while the write is under way, as the index write would, and gives the write's result", async () => {
+    const list = objects(500);
+    const busy = new Promise<string>((resolve) => setTimeout(() => resolve('written'), 300));
+    expect(await hashWhile(list, busy)).toBe('written');
+    for (const o of list) expect(o.hash).toBe(contentHash(o.object!));
+  });
+
+  it('stops once the write is over: the pass does not wait for the hashing (the index write computes the rest)', async () => {
+    const list = objects(50_000);
+    expect(await hashWhile(list, Promise.resolve('written'))).toBe('written');
+    expect(list.filter((o) => o.hash !== undefined).length).toBeLessThan(list.length);
   });
 });
