@@ -43,7 +43,7 @@ import type { ParsedFileRecord } from '../render/incremental/sources.js';
 import { summarize } from '../source/remote.js';
 import { treeOidOfFiles } from '../source/tree-oid.js';
 import { isQualifiedPath } from '../state/applied-files.js';
-import { rollAppliedForward } from '../state/applied-roll-forward.js';
+import { rollAppliedForward, rolledRowsMismatch } from '../state/applied-roll-forward.js';
 import {
   appliedHash,
   CONTENT_HASH_VERSION,
@@ -94,8 +94,9 @@ export interface RenderIndex {
   /** Set when its parses and seeds were left out: the build that wrote it had another renderer (rendererBuild). */
   seedsLeftOut?: true;
   /**
-   * Set when its rows are not the ones encodeRenderIndex proved to be its manifests/ tree: an index
-   * of UNPROVEN_VERSION, or one rolled forward. They are proven on load (indexMismatch).
+   * Set when its rows are not known to be its manifests/ tree's files: an index of UNPROVEN_VERSION,
+   * or one rolled forward from such an index or whose changed folders did not check out
+   * (rolledRowsMismatch). They are proven whole on load (indexMismatch).
    */
   unproven?: true;
 }
@@ -343,9 +344,9 @@ function appliedObjects(flat: unknown, tables: ReadTables): AppliedObject[] | nu
 
 /**
  * Why `index` may not stand for the status branch at `statusCommit` (null: it may): another branch,
- * commit or manifests/ tree. An `unproven` one (rolled forward, or of the older format) must also
- * have exactly the files of that tree (filesMismatch); one read as written was proven so by
- * encodeRenderIndex, and its checksum holds.
+ * commit or manifests/ tree. An `unproven` one must also have exactly the files of that tree
+ * (filesMismatch); one read as written was proven so by encodeRenderIndex, and its checksum holds,
+ * and one rolled forward from it was checked where its rows changed (rolledForward).
  */
 export function indexMismatch(
   index: RenderIndex,
@@ -542,9 +543,10 @@ export async function loadRenderIndex(
 
 /**
  * The index taken to the expected status commit when it was written for another commit of the same
- * branch (`unproven`: its rows are not the ones encodeRenderIndex proved); as it is (lag 0) when it
- * was written for that very commit, or when it cannot be rolled forward (indexMismatch then says
- * why it is not used).
+ * branch: rows that encodeRenderIndex proved stay proven where the roll forward did not touch them,
+ * and the folders it touched are compared with the tip's tree (rolledRowsMismatch); otherwise it is
+ * `unproven`, proven whole on load. As it is (lag 0) when it was written for that very commit, or
+ * when it cannot be rolled forward (indexMismatch then says why it is not used).
  */
 async function rolledForward(
   ctx: ReconcilerContext,
@@ -557,7 +559,9 @@ async function rolledForward(
     const rolled = await rollAppliedForward(ctx.git.objects, index.objects, index.manifestsTree, expected.manifestsTree);
     if (rolled === null) return asWritten;
     ctx.log.info({ from: index.statusCommit, files: rolled.changedFiles }, 'render index rolled forward to the status branch tip');
-    return { ...index, ...expected, objects: rolled.objects, lag: rolled.changedFiles, unproven: true };
+    // Rows the write proved, rolled forward, are proven where they changed; any others are proven whole (indexMismatch).
+    const proven = !index.unproven && (await rolledRowsMismatch(ctx.git.objects, rolled, expected.manifestsTree)) === null;
+    return { ...index, ...expected, objects: rolled.objects, lag: rolled.changedFiles, ...(proven ? {} : { unproven: true as const }) };
   } catch (e) {
     ctx.log.info({ err: summarize(e) }, 'cannot roll the render index forward');
     return asWritten;
