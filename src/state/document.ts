@@ -353,12 +353,20 @@ function isDeletionRecord(r: unknown): r is DeletionRecord {
 export function sameStatus(a: ReconcileStatus | null, b: ReconcileStatus | null): boolean {
   if (!a || !b) return a === b;
   if (a.placements.length !== b.placements.length) return false;
+  // The rest first: a new revision differs there, and 10,000 placements read from the branch are
+  // written out only when it does not (about 0.1 s of a restart's status stage at fleet scale).
+  if (!sameBesidesPlacements(a, b)) return false;
   // Placements by reference first: the reconciler reuses the records of resources it did not re-place.
   for (let i = 0; i < a.placements.length; i++) {
     const pa = a.placements[i]!;
     const pb = b.placements[i]!;
     if (pa !== pb && flowLine(pa) !== flowLine(pb)) return false;
   }
+  return true;
+}
+
+/** sameStatus of all but the placements. */
+function sameBesidesPlacements(a: ReconcileStatus, b: ReconcileStatus): boolean {
   const strip = (s: ReconcileStatus) => ({
     ...s,
     placements: [],

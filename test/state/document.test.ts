@@ -169,6 +169,13 @@ describe('status.yaml', () => {
     ).toBe(true);
     expect(sameStatus(status(), status({ phase: 'Failed' }))).toBe(false);
     expect(sameStatus(status(), status({ sourceRevision: 'b'.repeat(40) }))).toBe(false);
+    // Placements by content: a copy is the same, one replica moved is news.
+    const placements = status().placements;
+    const copy = JSON.parse(JSON.stringify(placements)) as ReconcileStatus['placements'];
+    expect(sameStatus(status({ placements }), status({ placements: copy }))).toBe(true);
+    const moved = [{ ...copy[0]!, replicas: Number(copy[0]!.replicas) + 1 }, ...copy.slice(1)];
+    expect(sameStatus(status({ placements }), status({ placements: moved }))).toBe(false);
+    expect(sameStatus(status({ placements }), status({ placements: [] }))).toBe(false);
   });
 
   it('live clusters: a new probe time is not news; a cluster turning not ready, drift or a failover event is', () => {
