@@ -93,7 +93,7 @@ export async function rolledRowsMismatch(objects: ObjectStore, rolled: RolledSta
   }
   // Each folder after the one above it, which says its tree in `to` (none: the folder is gone, and so must its rows be).
   const treeOf = new Map<string, string>(to === null ? [] : [['', to]]);
-  for (const folder of [...folders].sort((a, b) => a.length - b.length)) {
+  const compare = async (folder: string): Promise<string | null> => {
     const tree = treeOf.get(folder);
     const rows = rowsIn.get(folder)!;
     let files = 0;
@@ -104,7 +104,15 @@ export async function rolledRowsMismatch(objects: ObjectStore, rolled: RolledSta
       } else if (e.type !== 'blob' || e.mode !== FILE_MODE || rows.get(e.name) !== e.oid) return `${p} is not the row's file`;
       else files++;
     }
-    if (files !== rows.size) return `rows in ${folder || 'manifests/'} that are not its files`;
-  }
-  return null;
+    return files === rows.size ? null : `rows in ${folder || 'manifests/'} that are not its files`;
+  };
+  // Trees read from the packs by position: read by isomorphic-git, a tree in a pack loads that pack
+  // into its cache for the process's life (after a `git gc`, every object of the repository).
+  return objects.withPackReader(async () => {
+    for (const folder of [...folders].sort((a, b) => a.length - b.length)) {
+      const problem = await compare(folder);
+      if (problem !== null) return problem;
+    }
+    return null;
+  });
 }

@@ -116,4 +116,19 @@ describe('rolledRowsMismatch', () => {
     expect(await rolledRowsMismatch(store, { objects: [], changedFiles: 1, changed }, null)).toBeNull();
     expect(await rolledRowsMismatch(store, { objects: rows, changedFiles: 1, changed }, null)).toMatch(/rows in c1\/default/);
   });
+
+  it('reads the trees from the packs by position: after git gc no pack is loaded into the store for the process', async () => {
+    const repo = await makeRepo({ 'c1/default/cm-a.yaml': 'a: 1\n', 'c1/default/cm-b.yaml': 'b: 1\n' });
+    const from = await git(repo.dir, 'rev-parse', 'HEAD^{tree}');
+    const proven = await rowsOf(repo.dir, from);
+    await commitFiles(repo.dir, { 'c1/default/cm-a.yaml': 'a: 2\n' }, 'second');
+    const to = await git(repo.dir, 'rev-parse', 'HEAD^{tree}');
+    await git(repo.dir, 'gc', '-q');
+    const store = new ObjectStore(path.join(repo.dir, '.git'));
+    const changed = await store.changedBlobs(from, to);
+    const rows = [...proven.filter((o) => !changed.has(o.path)), row('c1/default/cm-a.yaml', changed.get('c1/default/cm-a.yaml')!)];
+    expect(await rolledRowsMismatch(store, { objects: rows, changedFiles: 1, changed }, to)).toBeNull();
+    // isomorphic-git keeps a pack it read from in the cache object it is given: none was.
+    expect(Reflect.ownKeys(store.packCache)).toEqual([]);
+  });
 });
