@@ -163,19 +163,6 @@ export function manifestsEdits(changes: readonly ObjectChange[]): Map<string, st
 }
 
 /**
- * Writes the blobs of a change set and returns manifests/'s new tree (null when it is empty):
- * storeManifestBlobs, then editManifestsTree.
- */
-export async function writeManifestsTree(
-  objects: ObjectStore,
-  tree: string | null,
-  changes: readonly ObjectChange[],
-): Promise<string | null> {
-  await storeManifestBlobs(objects, changes);
-  return editManifestsTree(objects, tree, changes);
-}
-
-/**
  * Stores the blob of every text a change set writes. Every blob's oid must be the one the change
  * set computed, or the recorded state would not be what was written: each text is hashed as it
  * is stored, and one whose oid is not the change set's throws.

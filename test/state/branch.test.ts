@@ -8,7 +8,14 @@ import { clusterObjectId } from '../../src/objects/identity.js';
 import { CLUSTER_ANNOTATION } from '../../src/objects/tracking.js';
 import { ObjectStore } from '../../src/source/objects.js';
 import { appliedObjectOf } from '../../src/state/applied-files.js';
-import { hydrateApplied, manifestsEdits, readAppliedState, statusBranchTip, writeManifestsTree } from '../../src/state/branch.js';
+import {
+  editManifestsTree,
+  hydrateApplied,
+  manifestsEdits,
+  readAppliedState,
+  statusBranchTip,
+  storeManifestBlobs,
+} from '../../src/state/branch.js';
 import {
   appliedHash,
   diffDesired,
@@ -52,11 +59,16 @@ describe('manifests/ written and read back', () => {
     const gitdir = path.join(await makeTempDir(), 'r.git');
     await isoGit.init({ fs, gitdir, bare: true, defaultBranch: 'main' });
     const store = new ObjectStore(gitdir);
+    // As the write stage stores a change set: its blobs, and manifests/'s tree edited.
+    const writeManifestsTree = async (tree: string | null, changes: readonly ObjectChange[]) => {
+      await storeManifestBlobs(store, changes);
+      return editManifestsTree(store, tree, changes);
+    };
     const first = diffDesired({
       previous: new Map(),
       manifests: { east: [cm('east', 'a'), cm('east', 'b')], 'we st': [cm('we st', 'a')] },
     });
-    const tree = await writeManifestsTree(store, null, first.changes);
+    const tree = await writeManifestsTree(null, first.changes);
     const restored = await readAppliedState(store, tree);
     // Restored as content hashes only (the diff reads back what it needs); read back, they are what was written.
     expect([...restored.values()].every((o) => o.object === null && o.hash === appliedHash(first.next.get(o.cluster)!.get(o.id)!))).toBe(
@@ -66,11 +78,11 @@ describe('manifests/ written and read back', () => {
     expect(stateFromObjects(restored.values())).toEqual(withHashes(first.next));
 
     const second = diffDesired({ previous: first.next, manifests: { east: [cm('east', 'a')] } });
-    const tree2 = await writeManifestsTree(store, tree, second.changes);
+    const tree2 = await writeManifestsTree(tree, second.changes);
     const restored2 = [...(await readAppliedState(store, tree2)).values()];
     await hydrateApplied(store, restored2);
     expect(restored2).toEqual([...stateObjects(withHashes(second.next))]);
-    expect(await writeManifestsTree(store, tree2, diffDesired({ previous: second.next, manifests: {} }).changes)).toBeNull();
+    expect(await writeManifestsTree(tree2, diffDesired({ previous: second.next, manifests: {} }).changes)).toBeNull();
   });
 
   it('an apiVersion bump deletes and writes the same path: the path keeps the new blob', () => {
