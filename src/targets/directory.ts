@@ -40,8 +40,9 @@ const journalLimit = (entries: number) => Math.max(256, entries >> 4);
 /**
  * `paths` reordered to take one file of each folder in turn, each folder's files in their order:
  * the kernel creates one file at a time in a folder (ext4 holds the folder's lock), so the writes
- * in flight, all in the plan's current folder, ran nearly one after another; spread over folders,
- * the thread pool's threads create files side by side (`node bench/file-write-bench.mjs`).
+ * in flight, all in the plan's current folder, could run nearly one after another. What
+ * `node bench/file-write-bench.mjs` shows of it depends on the disk: 0.84× the wall time while it
+ * was slow from large deletes, no difference on a settled one (BENCHMARKS.md, "File writes").
  */
 export function interleaveFolders(paths: readonly string[]): string[] {
   const folders = new Map<string, string[]>();
