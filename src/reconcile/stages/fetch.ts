@@ -9,7 +9,7 @@ import { stateFromObjects, stateSize } from '../../state/change-set.js';
 import type { ReconcilerContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
 import type { FetchReason } from '../reasons.js';
-import { loadRenderIndex } from '../render-index.js';
+import { loadRenderIndex, readRenderIndex } from '../render-index.js';
 import { restored, statusRead, tipFetched, type DesiredRecord } from '../revisions.js';
 
 /**
@@ -24,11 +24,13 @@ async function restoreState(ctx: ReconcilerContext, state: ReconcilerState): Pro
   let desired: DesiredRecord | null = null;
   let lastGoodRevision: string | null = null;
   if (tip) {
+    // The index file is read and gunzipped while the status is.
+    const indexRead = readRenderIndex(ctx);
     const snapshot = await readStatusAt(git.objects, tip);
     const s = snapshot.status;
     state.revisions = statusRead(state.revisions, s, snapshot.manifestsTree);
     // The render index, when it holds for this very commit, spares reading and parsing every file of manifests/.
-    const indexed = await loadRenderIndex(ctx, { statusCommit: tip, manifestsTree: snapshot.manifestsTree });
+    const indexed = await loadRenderIndex(ctx, { statusCommit: tip, manifestsTree: snapshot.manifestsTree }, indexRead);
     // The renderer has not run in this process yet: it starts from the parses the index keeps.
     if (indexed && indexed.parsed.length > 0 && state.revisions.rendered === null) {
       state.render.renderer = ctx.makeRenderer(indexed.parsed);
