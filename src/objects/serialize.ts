@@ -207,6 +207,9 @@ function quote(text: string): string {
   return NEEDS_ESCAPE.test(text) ? JSON.stringify(text) : `"${text}"`;
 }
 
+/** How deep toSortedJsonLine's memo reaches: the value written (0) and the objects and arrays in it (1). */
+const MEMO_DEPTH = 1;
+
 /** What scalarJson gives for an object or an array, which each writer lays out its own way. */
 const COMPOSITE = Symbol('composite');
 
@@ -276,20 +279,24 @@ export function toSortedJson(value: unknown, depth = 0): string | undefined {
 }
 
 /**
- * JSON.stringify(sortKeysDeep(value)) (no indentation) without the sorted copy. With `memo`, every
- * object or array it writes is remembered by identity and written once: only for values that never
- * change after they are first written (status.yaml's placement records, whose cluster lists and
- * policies the renderer shares between resources — ~150 lists for 10,000 placements).
+ * JSON.stringify(sortKeysDeep(value)) (no indentation) without the sorted copy. With `memo`, the
+ * value and the objects and arrays directly in it are remembered by identity and written once:
+ * only for values that never change after they are first written (status.yaml's placement
+ * records, whose cluster lists and policies the renderer shares between resources — ~150 lists for
+ * 10,000 placements). What lies deeper (a list's `{name, replicas}` entries) is written each time:
+ * remembered, it took a copy and a memo entry per entry, about 9 KB per placement of a restart,
+ * most of them for lists no other resource shares (divided replicas).
  */
-export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>): string | undefined {
+export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>, depth = 0): string | undefined {
   const scalar = scalarJson(value);
   if (scalar !== COMPOSITE) return scalar;
-  let text = memo?.get(value as object);
+  const remembered = memo !== undefined && depth <= MEMO_DEPTH ? memo : undefined;
+  let text = remembered?.get(value as object);
   if (text !== undefined) return text;
   if (Array.isArray(value)) {
     text = '[';
     // Indexed, not mapped: a hole is written null, as JSON.stringify writes it.
-    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + (toSortedJsonLine(value[i], memo) ?? 'null');
+    for (let i = 0; i < value.length; i++) text += (i === 0 ? '' : ',') + (toSortedJsonLine(value[i], memo, depth + 1) ?? 'null');
     text += ']';
   } else {
     text = '';
@@ -298,7 +305,7 @@ export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>)
       if (key === '__proto__') continue;
       // The sorted copy keeps an own toJSON, which JSON.stringify then calls: left to them.
       if (key === 'toJSON') return JSON.stringify(sortKeysDeep(value));
-      const member = toSortedJsonLine((value as Record<string, unknown>)[key], memo);
+      const member = toSortedJsonLine((value as Record<string, unknown>)[key], memo, depth + 1);
       if (member === undefined) continue;
       text += `${text === '' ? '{' : ','}${quote(key)}:${member}`;
     }
@@ -306,6 +313,6 @@ export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>)
   }
   // Kept as long as the value: a copy of its own, not the tree of pieces `+=` built (10,000
   // placement lines held 1.45 million pieces, 44 MiB).
-  if (memo) memo.set(value as object, (text = ownCopy(text)));
+  if (remembered) remembered.set(value as object, (text = ownCopy(text)));
   return text;
 }

@@ -69,6 +69,22 @@ describe('toSortedJsonLine', () => {
     const memo = new WeakMap<object, string>();
     for (const v of values) expect(toSortedJsonLine(v, memo)).toBe(JSON.stringify(sortKeysDeep(v)));
   });
+
+  it('remembers the value and what is directly in it, not what lies deeper (a list entry is written each time)', () => {
+    const entry = { replicas: 2, name: 'member-1' };
+    const clusters = [entry];
+    const policy = { name: 'p', kind: 'ClusterPropagationPolicy' };
+    const placement = { policy, clusters };
+    const memo = new WeakMap<object, string>();
+    const line = toSortedJsonLine(placement, memo);
+    expect(line).toBe('{"clusters":[{"name":"member-1","replicas":2}],"policy":{"kind":"ClusterPropagationPolicy","name":"p"}}');
+    expect(memo.get(placement)).toBe(line);
+    expect(memo.get(clusters)).toBe('[{"name":"member-1","replicas":2}]');
+    expect(memo.get(policy)).toBe('{"kind":"ClusterPropagationPolicy","name":"p"}');
+    expect(memo.has(entry)).toBe(false);
+    // A list shared by another record is written from the memo there: the same text.
+    expect(toSortedJsonLine({ clusters, other: 1 }, memo)).toBe('{"clusters":[{"name":"member-1","replicas":2}],"other":1}');
+  });
 });
 
 describe('toSortedJson', () => {
