@@ -209,23 +209,39 @@ function samePrevious(a: PreviousPlacement | undefined, b: PreviousPlacement | u
  * only schedules again. A restart compares every previous placement its seeds name with the status
  * branch's, and writing both out cost more than the rest of scheduling.
  */
-function sameJsonValue(a: unknown, b: unknown): boolean {
+function sameJsonValue(a: unknown, b: unknown, depth = 0): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
   if (Array.isArray(a)) {
     if (!Array.isArray(b) || a.length !== b.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameJsonValue(a[i], b[i])) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJsonValue(a[i], b[i], depth + 1)) return false;
     return true;
   }
   if (Array.isArray(b)) return false;
-  const ka = Object.keys(a);
-  const kb = Object.keys(b);
-  if (ka.length !== kb.length) return false;
-  for (let i = 0; i < ka.length; i++) {
-    const k = ka[i]!;
-    if (k !== kb[i] || !sameJsonValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  const ka = ownKeys(2 * depth, a);
+  const kb = ownKeys(2 * depth + 1, b);
+  if (ka.count !== kb.count) return false;
+  for (let i = 0; i < ka.count; i++) {
+    const k = ka.keys[i]!;
+    if (k !== kb.keys[i] || !sameJsonValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth + 1)) return false;
   }
   return true;
+}
+
+/**
+ * Key lists sameJsonValue compares, two per depth (the keys of a nested pair go to deeper slots,
+ * so a pair's own stay put), reused: Object.keys made two arrays per object compared, about 50 MB
+ * at a restart comparing 10,000 previous placements of thirty clusters each.
+ */
+const keySlots: Array<{ keys: string[]; count: number }> = [];
+
+/** Object.keys(o) (own enumerable keys, in their order) into slot `slot`: its first `count` keys. */
+function ownKeys(slot: number, o: object): { keys: string[]; count: number } {
+  const list = (keySlots[slot] ??= { keys: [], count: 0 });
+  let n = 0;
+  for (const k in o) if (Object.hasOwn(o, k)) list.keys[n++] = k;
+  list.count = n;
+  return list;
 }
 
 /** Bumps an epoch counter when a signature changes; entries remember the epoch they were computed in. */
