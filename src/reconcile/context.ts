@@ -11,11 +11,11 @@ import type { LiveFleet } from '../live/live-fleet.js';
 import type { RenderResult } from '../render/render-fleet.js';
 import type { Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
-import type { AppliedState, ClusterCounts, IdentityCache } from '../state/change-set.js';
+import type { AppliedState, ClusterCounts, DesiredDiff, IdentityCache } from '../state/change-set.js';
 import type { DeletionCheck } from '../state/deletion-guard.js';
 import type { HealthStatus } from '../kube/health.js';
 import type { Phase, ReconcileStatus, Stage, TargetStatus } from '../state/document.js';
-import type { FleetInfo, Target } from '../targets/target.js';
+import type { FleetInfo, Target, TargetReport } from '../targets/target.js';
 import type { PassReason } from './reasons.js';
 import type { RenderIndexStore } from './render-index.js';
 import type { FleetRenderer, KeptParses, RenderStats } from './renderer.js';
@@ -147,6 +147,11 @@ export interface StageFailure<R extends PassReason = PassReason> {
   stage: Stage;
   reason: R;
   error: unknown;
+  /**
+   * What targets wrote before the stage failed (the write stage's blob store failing beside them):
+   * the status records their reports, not targets the pass never touched.
+   */
+  written?: { diff: DesiredDiff; reports: ReadonlyMap<Target, TargetReport> };
 }
 
 /** A stage ends the pass without failing: the revision is Invalid, or its deletions are held back. */

@@ -33,7 +33,7 @@ export interface StatusInput {
   message: string;
   result: RenderResult | null;
   diff: DesiredDiff | null;
-  reports: Map<Target, TargetReport> | null;
+  reports: ReadonlyMap<Target, TargetReport> | null;
   held: DeletionCheck | null;
   /** The deletion guard's window after this pass (absent: the newest status's, unchanged). */
   deletions?: DeletionRecord[];

@@ -1,7 +1,8 @@
 // The write stage stores the desired state's blobs while the directory target writes its files
 // (src/reconcile/stages/write.ts): the target does not wait for the store, a target that reads the
 // object database itself (type git) starts only once the blobs are there, and a store that fails
-// after the target wrote fails the pass at the write stage, the next pass completing the rest.
+// after the target wrote fails the pass at the write stage — its status saying what the target wrote —
+// the next pass completing the rest.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -107,6 +108,11 @@ describe('blobs stored beside the targets', () => {
       .map((l) => JSON.parse(l) as { msg: string; targets?: unknown })
       .find((l) => l.msg.startsWith('storing the blobs failed'));
     expect(line?.targets).toEqual([{ target: `directory:${path.join(base, 'out')}`, created: 6, configured: 0, deleted: 0 }]);
+    // The status committed for the failed pass says so too: the target wrote, it was not left untouched.
+    const targetRow = failed.status?.targets[0];
+    expect(targetRow).toMatchObject({ phase: 'Applied', created: 6, failed: 0, message: null });
+    expect(failed.status?.objects).toMatchObject({ created: 6, failed: 0 });
+    expect(failed.statusCommit).toBeTruthy();
 
     objects.writeBlobs = writeBlobs;
     files.reset();

@@ -93,8 +93,8 @@ export async function recordFailure(
     reason,
     message,
     result: null,
-    diff: null,
-    reports: null,
+    diff: failure.written?.diff ?? null,
+    reports: failure.written?.reports ?? null,
     held: null,
   });
   state.revisions = settledAt(state.revisions, null);

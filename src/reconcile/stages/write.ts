@@ -126,10 +126,10 @@ export async function writeStage(ctx: PassContext, state: ReconcilerState, diffe
   try {
     await stored;
   } catch (e) {
-    // The status says the stage failed; the log says what the targets that ran beside the store wrote.
+    // The status says the stage failed, and with the log what the targets that ran beside the store wrote.
     const wrote = [...reports].map(([t, r]) => ({ target: t.name, created: r.created, configured: r.configured, deleted: r.deleted }));
     ctx.revisionLog.error({ targets: wrote }, 'storing the blobs failed; these targets wrote beside it');
-    return stageFailure('write', 'ObjectWriteFailed', e);
+    return { ...stageFailure('write', 'ObjectWriteFailed', e), written: { diff: diffed.diff, reports } };
   }
   releaseTexts(diffed.diff.changes);
   return { ok: true, manifestsTree, reports };
