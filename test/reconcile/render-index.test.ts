@@ -328,6 +328,7 @@ describe('render index', () => {
     expect(foreign).not.toBe(body);
     const cases: Record<string, Buffer> = {
       truncated: good.subarray(0, good.length >> 1),
+      empty: Buffer.alloc(0),
       'not gzip': Buffer.from('{"format": "flotilla.dev/render-index"}'),
       'edited body': gzipSync(`${plain}\n${body.replace(/,"[A-Za-z0-9_-]{32}",/, ',"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",')}`),
       'future version': gzipSync(`${plain.replace(`"version":${RENDER_INDEX_VERSION}`, '"version":99')}\n${body}`),
