@@ -34,7 +34,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { gunzip, gunzipSync, gzipSync } from 'node:zlib';
+import { gunzip, gzipSync } from 'node:zlib';
 import { clusterObjectId } from '../objects/identity.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { Slices } from '../model/slices.js';
@@ -230,17 +230,6 @@ export async function encodeRenderIndex(
   flush();
   const header = JSON.stringify({ format: FORMAT, version: RENDER_INDEX_VERSION, sha256: hash.digest('hex') });
   return Buffer.concat([gzipSync(`${header}\n`, { level: 1 }), ...out]);
-}
-
-/** The index in `data` (the file's bytes), or why it is not one this version can trust. */
-export function decodeRenderIndex(data: Buffer): RenderIndex | { problem: string } {
-  let raw: Buffer;
-  try {
-    raw = gunzipSync(data);
-  } catch (e) {
-    return { problem: `not gzip (${(e as Error).message})` };
-  }
-  return decodeGunzipped(raw);
 }
 
 /**

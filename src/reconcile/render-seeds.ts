@@ -264,7 +264,7 @@ function rowsOf<S>(flat: unknown, width: number, seed: (fields: readonly unknown
 /**
  * The renderer's seeds in a decoded `seeds` field, or why the index may not be used. `tables` are
  * the document's, `hashes` its applied objects' content hashes by row. Whether the field's renderer
- * build is this process's is decodeRenderIndex's to decide, before it reads anything it names.
+ * build is this process's is decodeGunzipped's to decide, before it reads anything it names.
  */
 export function readSeedsField(
   field: unknown,

@@ -10,7 +10,7 @@ import type { Clock } from '../../src/reconcile/reconciler.js';
 import { startReconciler } from '../../src/reconcile/start.js';
 import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { INVENTORY_FILE, INVENTORY_JOURNAL } from '../../src/targets/directory.js';
-import { RENDER_INDEX_VERSION, renderIndexFile } from '../../src/reconcile/render-index.js';
+import { decodeGunzipped, RENDER_INDEX_VERSION, renderIndexFile, type RenderIndex } from '../../src/reconcile/render-index.js';
 import { treeOidOfFiles } from '../../src/source/tree-oid.js';
 import { stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { configMapYaml, duplicatedFleet } from '../helpers/fleet.js';
@@ -160,6 +160,11 @@ export async function readIndexFile(base: string): Promise<{ header: string; bod
   const text = gunzipSync(await fs.readFile(indexPath(base))).toString('utf8');
   const nl = text.indexOf('\n');
   return { header: text.slice(0, nl), body: text.slice(nl + 1) };
+}
+
+/** The index in a render index file's bytes, as a restart reads it (gunzipped, then decoded), or why it is not one. */
+export function decodeIndexFile(data: Buffer): RenderIndex | { problem: string } {
+  return decodeGunzipped(gunzipSync(data));
 }
 
 /** Replaces a fleet folder's render index with `body` under a valid header (indexFileText). */

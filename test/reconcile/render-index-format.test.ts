@@ -11,12 +11,12 @@ import { previousOfPlacement } from '../../src/render/contract.js';
 import { IncrementalRenderer, type RendererSeeds } from '../../src/render/incremental.js';
 import type { ParsedFileRecord } from '../../src/render/incremental/sources.js';
 import type { RenderResult } from '../../src/render/render-fleet.js';
-import { decodeRenderIndex, encodeRenderIndex, type RenderIndex } from '../../src/reconcile/render-index.js';
+import { encodeRenderIndex, type RenderIndex } from '../../src/reconcile/render-index.js';
 import { seedsField } from '../../src/reconcile/render-seeds.js';
 import { appliedHash, contentHash, diffDesired, stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { fleetEdit } from '../render/incremental-edits.js';
 import { applyEdit, changesBetween, fleetFiles, initialFleet, type FleetEdit } from '../render/incremental-fleet.js';
-import { indexFileText, manifestsTreeOf } from './harness.js';
+import { decodeIndexFile, indexFileText, manifestsTreeOf } from './harness.js';
 
 const STATUS = { statusBranch: 'flotilla-status', statusCommit: 'c'.repeat(40) };
 /** The index's status commit, with the manifests/ tree of `applied`'s files (the only tree encodeRenderIndex writes it for). */
@@ -51,7 +51,7 @@ async function roundTrip(
   parsed: ParsedFileRecord[],
   seeds: RendererSeeds | null,
 ): Promise<RenderIndex | { problem: string }> {
-  return decodeRenderIndex((await encodeRenderIndex(statusOf(applied), applied, undefined, parsed, seedsField(seeds)))!);
+  return decodeIndexFile((await encodeRenderIndex(statusOf(applied), applied, undefined, parsed, seedsField(seeds)))!);
 }
 
 /** The index a decode should give: applied objects unread, standing for their hash. */
@@ -148,9 +148,9 @@ describe('the render index format', () => {
         /malformed parsed files/,
       ],
     ];
-    expect(decodeRenderIndex(edited(data, () => {}))).toStrictEqual(expectedIndex(applied, kept.parsed, kept.seeds));
+    expect(decodeIndexFile(edited(data, () => {}))).toStrictEqual(expectedIndex(applied, kept.parsed, kept.seeds));
     for (const [name, edit, problem] of cases) {
-      const decoded = decodeRenderIndex(edited(data, edit));
+      const decoded = decodeIndexFile(edited(data, edit));
       expect('problem' in decoded ? decoded.problem : 'trusted', name).toMatch(problem);
     }
   });

@@ -9,7 +9,6 @@ import { parse } from 'yaml';
 import { duplicatedFleet } from '../helpers/fleet.js';
 import { cleanupRepos, commitFiles, git } from '../helpers/git.js';
 import {
-  decodeRenderIndex,
   encodeRenderIndex,
   INDEX_LAG_LIMIT,
   INDEX_WRITE_INTERVAL_MS,
@@ -28,6 +27,7 @@ import {
   copyOf,
   copyWithoutIndex,
   countingFs,
+  decodeIndexFile,
   fakeClock,
   indexFileText,
   indexPath,
@@ -62,7 +62,7 @@ async function steadyFleet() {
   const second = await pass(base, fakeClock(Date.UTC(2024, 1, 1)));
   expect(second.outcome.phase).toBe('Synced');
   const tip = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
-  expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip);
+  expect((decodeIndexFile(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip);
   return base;
 }
 
@@ -135,7 +135,7 @@ describe('render index', () => {
     expect(await result(base)).toEqual(await result(without));
     // A process that started from an index leaves writing the next for later (INDEX_WRITE_INTERVAL_MS):
     // the one on disk is a commit behind, and the next restart rolls it forward, reading the 3 files that changed.
-    const onDisk = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
+    const onDisk = decodeIndexFile(await fs.readFile(indexPath(base))) as RenderIndex;
     expect(onDisk.statusCommit).not.toBe(await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status'));
     expect(b.problem).toBeNull();
     for (const dir of [base, without]) await commitFiles(path.join(dir, 'repo'), { 'cm-3.yaml': cm('cm-3', 'v2') }, 'another');
@@ -183,7 +183,7 @@ describe('render index', () => {
     // Revert the change; put back the index of the first status commit, which records cm-1 at v1.
     await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v1') }, 'revert');
     await fs.writeFile(indexPath(base), stale);
-    const old = decodeRenderIndex(stale) as RenderIndex;
+    const old = decodeIndexFile(stale) as RenderIndex;
     const entry = old.objects.find((o) => o.path === 'c1/default/configmap-cm-1.yaml')!;
     const onBranch = await git(path.join(base, 'repo'), 'show', 'flotilla-status:manifests/c1/default/configmap-cm-1.yaml');
     expect(onBranch).toContain('k: v2');
@@ -228,7 +228,7 @@ describe('render index', () => {
     await commitFiles(path.join(base, 'repo'), { 'cm-1.yaml': cm('cm-1', 'v2') }, 'change');
     expect((await pass(base)).fromIndex).toBe(true); // it leaves the index a status commit behind
     // cm-0's blob oid, which the roll forward (cm-1's files) does not read again, made another one; checksum recomputed.
-    const index = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
+    const index = decodeIndexFile(await fs.readFile(indexPath(base))) as RenderIndex;
     const oid = index.objects.find((o) => o.path.includes('configmap-cm-0'))!.oid;
     const { body } = await readIndexFile(base);
     await writeIndexBody(base, body.split(`"${oid}"`).join(`"${'0'.repeat(40)}"`));
@@ -248,12 +248,12 @@ describe('render index', () => {
     const reference = await copyWithoutIndex(base);
     await pass(reference);
     const { body } = await readIndexFile(base);
-    const index = decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex;
+    const index = decodeIndexFile(await fs.readFile(indexPath(base))) as RenderIndex;
     const oid = index.objects.find((o) => o.path.includes('configmap-cm-0'))!.oid;
     const tampered = await copyOf(base);
     await fs.writeFile(indexPath(tampered), gzipSync(indexFileText(body.split(`"${oid}"`).join(`"${'0'.repeat(40)}"`), 6)));
     await fs.writeFile(indexPath(base), gzipSync(indexFileText(body, 6)));
-    expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).unproven).toBe(true);
+    expect((decodeIndexFile(await fs.readFile(indexPath(base))) as RenderIndex).unproven).toBe(true);
 
     const a = await pass(base);
     expect(a.fromIndex).toBe(true);
@@ -273,7 +273,7 @@ describe('render index', () => {
     let now = Date.UTC(2024, 2, 1);
     const clock = { now: () => now, sleep: async (ms: number) => void (now += ms) };
     const { reconciler } = await reconcilerFor(loaded, { clock });
-    const indexed = async () => (decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit;
+    const indexed = async () => (decodeIndexFile(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit;
     const tip = () => git(repo, 'rev-parse', 'flotilla-status');
     const initial = await indexed();
 
@@ -357,7 +357,7 @@ describe('render index', () => {
     expect(failed.outcome.phase).not.toBe('Synced');
     const tip2 = await git(path.join(base, 'repo'), 'rev-parse', 'flotilla-status');
     expect(tip2).not.toBe(tip1);
-    expect((decodeRenderIndex(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip1);
+    expect((decodeIndexFile(await fs.readFile(indexPath(base))) as RenderIndex).statusCommit).toBe(tip1);
     // The next process rolls that index forward to what the branch records, and reconciles as one without it.
     await fs.rm(path.join(base, 'out/c2'));
     const without = await copyWithoutIndex(base);
@@ -386,7 +386,7 @@ describe('render index', () => {
     const expected = { statusBranch: 's', statusCommit: 'c', manifestsTree: tree };
     const encode = (manifestsTree: string | null, objectsOf = state, maxBytes?: number) =>
       encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree }, objectsOf, maxBytes);
-    const index = decodeRenderIndex((await encode(tree))!) as RenderIndex;
+    const index = decodeIndexFile((await encode(tree))!) as RenderIndex;
     // As written, it was proven at the write: the load checks only what it names.
     expect(indexMismatch(index, expected)).toBeNull();
     // Rows that are another file's, or none, are never written for the tree: the tree computed from them is not it.

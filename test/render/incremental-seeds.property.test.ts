@@ -9,7 +9,7 @@ import { versionedKey } from '../../src/objects/identity.js';
 import { previousOfPlacement } from '../../src/render/contract.js';
 import { IncrementalRenderer } from '../../src/render/incremental.js';
 import type { RenderResult } from '../../src/render/render-fleet.js';
-import { decodeRenderIndex, encodeRenderIndex } from '../../src/reconcile/render-index.js';
+import { encodeRenderIndex } from '../../src/reconcile/render-index.js';
 import { seedsField } from '../../src/reconcile/render-seeds.js';
 import { renderFleetLean } from '../../src/reconcile/renderer.js';
 import { jsonExact } from '../../src/render/incremental/sources.js';
@@ -25,7 +25,7 @@ import {
 } from '../../src/state/change-set.js';
 import { applyEdit, changesBetween, CLUSTERS, fleetFiles, initialFleet, sourceFiles, type FleetEdit } from './incremental-fleet.js';
 import { fleetEdit, revisionWideEdit } from './incremental-edits.js';
-import { manifestsTreeOf } from '../reconcile/harness.js';
+import { decodeIndexFile, manifestsTreeOf } from '../reconcile/harness.js';
 
 /** A commit: zero to three edits (none: the same files at a new revision), and whether the last placements are passed as `previous`. */
 const commit = fc.record({ edits: fc.array(fleetEdit, { minLength: 0, maxLength: 3 }), withPrevious: fc.boolean() });
@@ -56,7 +56,7 @@ function diffJson(d: DesiredDiff): string {
 /** The applied state through the index (hash only, as a restart restores it), objects read back from `written` when a diff needs them. */
 async function restoredState(written: AppliedState): Promise<AppliedState> {
   const data = (await encodeRenderIndex({ statusBranch: 's', statusCommit: 'c', manifestsTree: manifestsTreeOf(written) }, written))!;
-  const decoded = decodeRenderIndex(data);
+  const decoded = decodeIndexFile(data);
   if ('problem' in decoded) throw new Error(decoded.problem);
   return stateFromObjects(decoded.objects);
 }
@@ -109,7 +109,7 @@ describe('a renderer started from an earlier process’s seeds', () => {
             kept.parsed,
             seedsField(kept.seeds),
           );
-          const decoded = decodeRenderIndex(data!);
+          const decoded = decodeIndexFile(data!);
           if ('problem' in decoded) throw new Error(decoded.problem);
           const seeded = new IncrementalRenderer(decoded.parsed, { details: false, seeds: decoded.seeds });
           const cold = new IncrementalRenderer(JSON.parse(JSON.stringify(kept.parsed)), { details: false });
