@@ -64,8 +64,9 @@ async function restoredState(written: AppliedState): Promise<AppliedState> {
 async function diffAfterRestart(written: AppliedState, manifests: RenderResult['manifests']): Promise<DesiredDiff> {
   const previous = await restoredState(written);
   const byId = new Map([...stateObjects(written)].map((o) => [o.id, o.object!]));
-  for (const o of objectsToRead(previous, manifests)) o.object = structuredClone(byId.get(o.id)!);
-  return diffDesired({ previous, manifests });
+  const { toRead, lists } = objectsToRead(previous, manifests);
+  for (const o of toRead) o.object = structuredClone(byId.get(o.id)!);
+  return diffDesired({ previous, manifests, previousLists: lists });
 }
 
 describe('a renderer started from an earlier process’s seeds', () => {

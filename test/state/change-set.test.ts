@@ -177,17 +177,30 @@ describe('diffDesired', () => {
     );
   });
 
-  it('property: after a restart (applied objects as hashes), the unchanged recorded in the identity cache leave the diff as it was', () => {
-    const objects = fc.array(
-      fc.record({
-        kind: fc.constantFrom('ConfigMap', 'Secret', 'Deployment'),
-        name: fc.constantFrom('a', 'b', 'c'),
-        cluster: fc.constantFrom('east', 'west'),
-        value: fc.constantFrom('1', '2'),
-      }),
-      { maxLength: 10 },
-    );
-    const toManifests = (list: Array<{ kind: string; name: string; cluster: string; value: string }>, revision: string) => {
+  it('property: after a restart (applied objects as hashes), the diff is the one of a process that never stopped', () => {
+    const item = fc.record({
+      kind: fc.constantFrom('ConfigMap', 'Secret', 'Deployment'),
+      name: fc.constantFrom('a', 'b', 'c'),
+      cluster: fc.constantFrom('east', 'west'),
+      value: fc.constantFrom('1', '2'),
+    });
+    const objects = fc.array(item, { maxLength: 10 });
+    type Item = { kind: string; name: string; cluster: string; value: string };
+    // The commit after the restart: often the same objects in the same order with a few changed, as
+    // most commits are (clusters they leave alone are kept whole), otherwise any other set.
+    const values = fc.array(fc.option(fc.constantFrom('1', '2'), { freq: 3 }), { maxLength: 10 });
+    const commits = fc
+      .tuple(
+        objects,
+        fc.oneof(
+          objects.map((other) => ({ other })),
+          values.map((values) => ({ values })),
+        ),
+      )
+      .map(([a, next]): [Item[], Item[]] =>
+        'other' in next ? [a, next.other] : [a, a.map((o, i) => (next.values[i] ? { ...o, value: next.values[i]! } : o))],
+      );
+    const toManifests = (list: Item[], revision: string) => {
       const m: Record<string, Array<Record<string, unknown>>> = {};
       const seen = new Set<string>();
       for (const o of list) {
@@ -199,25 +212,45 @@ describe('diffDesired', () => {
     };
     const summary = (d: DesiredDiff) =>
       JSON.stringify({ changes: d.changes, counts: d.counts, next: [...stateObjects(d.next)].map((o) => [o.id, o.path, o.oid]) });
+    let keptWhole = 0;
     fc.assert(
-      fc.property(objects, objects, (a, b) => {
+      fc.property(commits, ([a, b]) => {
         const written = apply(toManifests(a, 'r1')).next;
         const objectOf = new Map([...stateObjects(written)].map((o) => [o.id, o.object!]));
-        // As a restart restores it: content hashes only, objects read back when the diff needs them.
-        const restored = () => stateFromObjects([...stateObjects(written)].map((o) => ({ ...o, hash: appliedHash(o), object: null })));
         const manifests = toManifests(b, 'r2');
-        const plain = restored();
-        for (const o of objectsToRead(plain, manifests)) o.object = objectOf.get(o.id)!;
-        const expected = diffDesired({ previous: plain, manifests });
+        const expected = diffDesired({ previous: written, manifests });
+        // As a restart restores it: content hashes only, objects read back when the diff needs them.
+        const previous = stateFromObjects([...stateObjects(written)].map((o) => ({ ...o, hash: appliedHash(o), object: null })));
         const identity = new WeakMap();
-        const previous = restored();
-        const toRead = objectsToRead(previous, manifests, identity);
+        const { toRead, lists } = objectsToRead(previous, manifests, identity);
         for (const o of toRead) o.object = objectOf.get(o.id)!;
-        expect(summary(diffDesired({ previous, manifests, identity }))).toBe(summary(expected));
+        const got = diffDesired({ previous, manifests, identity, previousLists: lists });
+        expect(summary(got)).toBe(summary(expected));
         expect(toRead.length).toBe(expected.counts.configured);
+        // A cluster kept whole is the restored map itself, holding the rendered objects.
+        for (const [cluster, list] of lists) {
+          expect(got.next.get(cluster)).toBe(previous.get(cluster));
+          expect([...got.next.get(cluster)!.values()].map((o) => o.object)).toEqual(list);
+          keptWhole++;
+        }
       }),
       { numRuns: 300 },
     );
+    expect(keptWhole).toBeGreaterThan(50);
+  });
+
+  it('after a restart, a cluster whose objects are the rendered list in another order is diffed object by object, unchanged', () => {
+    const written = apply({
+      east: [obj('ConfigMap', 'a', { data: { v: '1' } }, 'r1'), obj('ConfigMap', 'b', { data: { v: '1' } }, 'r1')],
+    }).next;
+    const previous = stateFromObjects([...stateObjects(written)].map((o) => ({ ...o, hash: appliedHash(o), object: null })));
+    const swapped = { east: [obj('ConfigMap', 'b', { data: { v: '1' } }, 'r2'), obj('ConfigMap', 'a', { data: { v: '1' } }, 'r2')] };
+    const { toRead, lists } = objectsToRead(previous, swapped);
+    expect(toRead).toEqual([]);
+    expect(lists.size).toBe(0);
+    const got = diffDesired({ previous, manifests: swapped, previousLists: lists });
+    expect(got.changes).toEqual([]);
+    expect(got.counts).toEqual({ created: 0, configured: 0, unchanged: 2, deleted: 0 });
   });
 });
 

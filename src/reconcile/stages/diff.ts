@@ -123,13 +123,16 @@ export async function diffStage(
   const applied = state.applied;
   // Objects restored from the render index carry only a hash: read those the diff compares field by
   // field (or keeps); those whose hash matches are recorded in the identity cache, for the diff to skip.
-  const read = await hydrateApplied(
-    ctx.git.objects,
-    kept.length > 0 ? [...stateObjects(applied.state)] : objectsToRead(applied.state, result.manifests, applied.identity),
-  );
+  // Clusters whose restored objects are the rendered lists' (a restart's untouched clusters) are kept whole.
+  const prepared =
+    kept.length > 0
+      ? { toRead: [...stateObjects(applied.state)], lists: null }
+      : objectsToRead(applied.state, result.manifests, applied.identity);
+  const read = await hydrateApplied(ctx.git.objects, prepared.toRead);
   if (read > 0) ctx.revisionLog.debug({ objects: read }, 'read back applied objects for the diff');
   const manifests = kept.length > 0 ? withKeptObjects(result.manifests, applied.state, kept) : result.manifests;
-  const diff = diffDesired({ previous: applied.state, manifests, identity: applied.identity, previousLists: applied.lists });
+  const previousLists = prepared.lists?.size ? new Map([...applied.lists, ...prepared.lists]) : applied.lists;
+  const diff = diffDesired({ previous: applied.state, manifests, identity: applied.identity, previousLists });
   const total = stateSize(diff.next);
   const limits = limitsOf(ctx.config.safety);
   const now = ctx.clock.now();
