@@ -3,6 +3,7 @@
 // reads back as `git cat-file` gives it; what is not packed is left to isomorphic-git; a damaged
 // pack is an error, never other bytes.
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readdirSync, readlinkSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +34,16 @@ async function packedRepo(config: string[] = []): Promise<string> {
   await commitFiles(dir, manifests(2), 'round 2');
   await git(dir, ...config, 'repack', '-a', '-d', '-f', '--window=50', '--depth=20');
   return path.join(dir, '.git');
+}
+
+function adler32(bytes: Buffer): number {
+  let a = 1;
+  let b = 0;
+  for (const byte of bytes) {
+    a = (a + byte) % 65521;
+    b = (b + a) % 65521;
+  }
+  return ((b << 16) | a) >>> 0;
 }
 
 function catFile(gitdir: string, ...args: string[]): Buffer {
@@ -129,6 +140,32 @@ describe('PackReader', () => {
     await git(repo, 'repack'); // a second pack, holding the new objects
     expect((await again.read(loose))?.body.toString()).toBe('only loose\n');
     await again.close();
+  });
+
+  it('reads an entry whose deflated data is far longer than its object (a writer that deflates worse than zlib)', async () => {
+    // One blob, deflated as 6,000 empty stored blocks before the one that holds it: a valid stream,
+    // 30 kB for 11 bytes, so the reader's first window and its bound both end inside it.
+    const body = Buffer.from('far longer\n');
+    const empty = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
+    const last = Buffer.concat([Buffer.from([0x01, body.length, 0x00, ~body.length & 0xff, 0xff]), body]);
+    const adler = Buffer.alloc(4);
+    adler.writeUInt32BE(adler32(body));
+    const stream = Buffer.concat([Buffer.from([0x78, 0x01]), ...Array.from({ length: 6000 }, () => empty), last, adler]);
+    const head = Buffer.from([0x80 | (3 << 4) | (body.length & 0x0f), body.length >> 4]);
+    const count = Buffer.alloc(4);
+    count.writeUInt32BE(1);
+    const content = Buffer.concat([Buffer.from('PACK'), Buffer.from([0, 0, 0, 2]), count, head, stream]);
+    const { dir } = await makeRepo({ 'a.txt': 'a\n' });
+    const packDir = path.join(dir, '.git', 'objects', 'pack');
+    const file = path.join(packDir, 'pack-test.pack');
+    await fs.writeFile(file, Buffer.concat([content, createHash('sha1').update(content).digest()]));
+    execFileSync('git', ['index-pack', file], { env: gitEnv() });
+    const oid = execFileSync('git', ['hash-object', '--stdin'], { input: body, env: gitEnv() }).toString().trim();
+    const reader = new PackReader(path.join(dir, '.git'));
+    const read = await reader.read(oid);
+    await reader.close();
+    expect(read?.type).toBe('blob');
+    expect(read?.body.equals(body)).toBe(true);
   });
 
   it('a damaged pack is an error, never other bytes', async () => {
