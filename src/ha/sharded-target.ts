@@ -25,7 +25,7 @@ import { rollUpHealth } from '../kube/health.js';
 import { emptyCounts } from '../kube/sync-types.js';
 import type { ClusterSyncResult, ObjectAction } from '../kube/sync.js';
 import type { ObjectChange } from '../state/change-set.js';
-import type { Target, TargetPlan, TargetReport } from '../targets/target.js';
+import { visitFiles, type Target, type TargetPlan, type TargetReport } from '../targets/target.js';
 import { fitRequestPolicy, type RequestPolicy } from './request-bound.js';
 import type { ClusterBatch, ClusterGate } from './shards.js';
 
@@ -77,7 +77,7 @@ export function clusterPlan(
   full: boolean,
   changes: readonly ObjectChange[] = plan.changes.filter((c) => c.cluster === cluster),
 ): TargetPlan {
-  return { ...plan, changes, files: () => files, total: files.size, full: plan.full || full };
+  return { ...plan, changes, files: () => files, forEachFile: visitFiles(files), total: files.size, full: plan.full || full };
 }
 
 /** One cluster's run: its report, and the inner target's sync result of it (null: not applied, the lease ran out). */

@@ -416,6 +416,11 @@ function manifestPathKey(o: AppliedObject): string {
 /** Every file of a state as path → blob oid. */
 export function stateFiles(state: AppliedState): Map<string, string> {
   const files = new Map<string, string>();
-  for (const inner of state.values()) for (const o of inner.values()) files.set(o.path, o.oid);
+  forEachStateFile(state, (p, oid) => files.set(p, oid));
   return files;
+}
+
+/** Visits every file of a state (path, blob oid), as stateFiles lists them. */
+export function forEachStateFile(state: AppliedState, visit: (path: string, oid: string) => void): void {
+  for (const inner of state.values()) for (const o of inner.values()) visit(o.path, o.oid);
 }

@@ -327,20 +327,30 @@ export class DirectoryTarget implements Target {
   ): Promise<{ writes: Map<string, PendingWrite>; deletes: Set<string> }> {
     const writes = new Map<string, PendingWrite>();
     const deletes = new Set<string>();
-    const desired = plan.full ? plan.files() : null;
-    if (desired) {
+    if (plan.full) {
       // Files recorded with the desired oid are rewritten only when no longer a plain file on disk
-      // (deleted or replaced by hand); the writes keep the plan's order.
-      const recorded = (p: string, oid: string) => inventory.get(p) === oid && this.inside(p);
+      // (deleted or replaced by hand); the writes keep the plan's order. The desired files are
+      // walked, not gathered into a map (174,721 entries at fleet scale). Every inventory entry is
+      // inside the root (checked when read, and before each write), so `recorded` need not ask.
       // Read ahead for every file of this very inventory (prepareFullCompare), or now for these.
       let notPlain = readAhead;
       if (notPlain === null) {
         const paths: string[] = [];
-        for (const [p, oid] of desired) if (recorded(p, oid)) paths.push(p);
+        plan.forEachFile((p, oid) => inventory.get(p) === oid && paths.push(p));
         notPlain = await this.notPlainFiles(paths);
       }
-      for (const [p, oid] of desired) if (!recorded(p, oid) || notPlain.has(p)) writes.set(p, { oid });
-      for (const p of inventory.keys()) if (!desired.has(p)) deletes.add(p);
+      // Desired files the inventory holds (a desired state has one path per object): when that is all of it, nothing is to be deleted.
+      let recorded = 0;
+      plan.forEachFile((p, oid) => {
+        const was = inventory.get(p);
+        if (was !== undefined) recorded++;
+        if (was !== oid || notPlain.has(p)) writes.set(p, { oid });
+      });
+      if (recorded < inventory.size) {
+        const desired = new Set<string>();
+        plan.forEachFile((p) => desired.add(p));
+        for (const p of inventory.keys()) if (!desired.has(p)) deletes.add(p);
+      }
       // The change itself stands for its write (its oid and text): no second object per file of a full pass.
       for (const c of plan.changes) {
         if (c.text !== undefined && c.oid !== undefined && writes.has(c.path)) writes.set(c.path, c as PendingWrite);

@@ -15,6 +15,11 @@ export interface TargetPlan {
   changes: readonly ObjectChange[];
   /** The whole desired state: layout path → blob oid. */
   files(): ReadonlyMap<string, string>;
+  /**
+   * files()' entries one at a time, without building its map (a restart's full compare walks every
+   * file of the fleet once). A plan made from another by changing files() must change this too.
+   */
+  forEachFile(visit: (path: string, oid: string) => void): void;
   /** Number of objects in the desired state (files().size without building it). */
   total: number;
   /** The desired state's root tree in the repository's object database (null = no objects). */
@@ -120,4 +125,11 @@ export function countChanges(
     else configured++;
   }
   return { created, configured, deleted, unchanged: Math.max(0, total - created - configured) };
+}
+
+/** forEachFile for a plan whose files() is `files`. */
+export function visitFiles(files: ReadonlyMap<string, string>): TargetPlan['forEachFile'] {
+  return (visit) => {
+    for (const [p, oid] of files) visit(p, oid);
+  };
 }

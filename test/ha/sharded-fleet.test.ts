@@ -13,7 +13,7 @@ import { silentLogger } from '../../src/log/logger.js';
 import type { SourceFile } from '../../src/load/parse.js';
 import type { ObjectChange } from '../../src/state/change-set.js';
 import type { KubernetesTarget } from '../../src/targets/kubernetes.js';
-import type { Target, TargetPlan, TargetReport } from '../../src/targets/target.js';
+import { visitFiles, type Target, type TargetPlan, type TargetReport } from '../../src/targets/target.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 import { PlanMaker, clearRequests, testTarget, writes } from '../kube/harness.js';
 import { duplicatedFleet } from './fleet.js';
@@ -35,6 +35,7 @@ function plan(clusters: readonly string[], deleting: readonly string[] = []): Ta
     revision: 'r',
     changes,
     files: () => files,
+    forEachFile: visitFiles(files),
     total: files.size,
     manifestsTree: null,
     previousManifestsTree: null,

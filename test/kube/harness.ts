@@ -5,7 +5,7 @@ import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js
 import { diffDesired, stateObjects, type AppliedState } from '../../src/state/change-set.js';
 import { safeSegment } from '../../src/render/layout.js';
 import type { SourceFile } from '../../src/load/parse.js';
-import type { TargetPlan } from '../../src/targets/target.js';
+import { visitFiles, type TargetPlan } from '../../src/targets/target.js';
 import {
   KubernetesTarget,
   DEFAULT_KUBERNETES_SETTINGS,
@@ -83,6 +83,7 @@ export class PlanMaker {
       revision: render.revision,
       changes: diff.changes,
       files: () => files_,
+      forEachFile: visitFiles(files_),
       total: files_.size,
       manifestsTree: null,
       previousManifestsTree: null,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { INVENTORY_FILE, INVENTORY_JOURNAL } from '../../src/targets/directory.js';
 import type { ObjectChange } from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
-import type { TargetPlan } from '../../src/targets/target.js';
+import { visitFiles, type TargetPlan } from '../../src/targets/target.js';
 
 export const ref = { apiVersion: 'v1', kind: 'ConfigMap', namespace: 'default', name: 'x' };
 
@@ -17,6 +17,7 @@ export function plan(files: Record<string, string>, changes: ObjectChange[], ful
     revision: 'r',
     changes,
     files: () => oids,
+    forEachFile: visitFiles(oids),
     total: oids.size,
     manifestsTree: null,
     previousManifestsTree: null,

@@ -15,7 +15,7 @@
 import { versionedKey } from '../../objects/identity.js';
 import { safeSegment } from '../../render/layout.js';
 import { summarize } from '../../source/remote.js';
-import { stateFiles, type DesiredDiff, type ObjectChange } from '../../state/change-set.js';
+import { forEachStateFile, stateFiles, type DesiredDiff, type ObjectChange } from '../../state/change-set.js';
 import { writesLiveClusters, type Target, type TargetPlan, type TargetReport } from '../../targets/target.js';
 import type { PassContext, ReconcilerState, StageResult } from '../context.js';
 import { stageFailure } from '../context.js';
@@ -62,6 +62,7 @@ async function applyTargets(ctx: PassContext, state: ReconcilerState, diffed: Di
     revision: ctx.head,
     changes: diff.changes,
     files: lazy(() => stateFiles(diff.next)),
+    forEachFile: (visit) => forEachStateFile(diff.next, visit),
     total,
     manifestsTree,
     previousManifestsTree: state.revisions.manifestsTree,
