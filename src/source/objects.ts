@@ -277,7 +277,10 @@ export class ObjectStore {
     if (!isObjectId(oid)) throw new FlotillaError('INTERNAL', `not an object id: ${oid}`);
     let data: Buffer;
     try {
-      data = await fs.promises.readFile(path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+      // Synchronous, as PackReader reads an entry: a loose object is small (a tree, a file of
+      // manifests/) and in the page cache, and readFile's four thread-pool round trips (open, stat,
+      // read, close) cost many times the read when a restart rolls its index forward tree by tree.
+      data = fs.readFileSync(path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
     } catch (e) {
       if (isCode(e, 'ENOENT')) return null;
       throw e;
@@ -669,6 +672,8 @@ export function parseTree(oid: string, body: Uint8Array): TreeObjectEntry[] {
   return out;
 }
 
+const PLAIN_ENTRY_NAME = /^[A-Za-z0-9_-](?:[A-Za-z0-9._-]*[A-Za-z0-9_-])?$/;
+
 /** Code points HFS+ ignores in a name (zero-width joiners, direction marks, the BOM): `.g\u200cit` is `.git` there. */
 const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
 
@@ -679,6 +684,9 @@ const HFS_IGNORED = /[\u200c-\u200f\u202a-\u202e\u206a-\u206f\ufeff]/g;
  * stream after `:`, an 8.3 alias `git~1`, HFS+ ignored code points).
  */
 function unsafeEntryName(name: string): boolean {
+  // Most names: ASCII letters, digits, `.`, `_`, `-`, neither starting with a dot nor ending with
+  // one, so none of the spellings below (read for every entry of every tree a restart reads).
+  if (PLAIN_ENTRY_NAME.test(name)) return false;
   if (name.includes('/') || name.includes('\\')) return true;
   const spelled = name.replace(HFS_IGNORED, '').split(':')[0]!.toLowerCase();
   // Trailing dots and spaces dropped by a backward scan: a regular expression for them backtracks
