@@ -32,6 +32,7 @@ const NOT_CODES: ReadonlyMap<string, string> = new Map([
   ['BAD_INDENT', "the yaml library's error code, reported as YAML_PARSE"],
   ['UNEXPECTED_TOKEN', "the yaml library's error code, reported as YAML_PARSE"],
   ['POD_NAME', 'the default of ha.identityEnv: an environment variable name'],
+  ['Z_BUF_ERROR', "zlib's code for a deflate stream that ends early (PackReader then reads more of the entry)"],
 ]);
 /** Single-word errno names (ECONNRESET, ENOENT, …) are Node's, never flotilla's. */
 const ERRNO = /^E[A-Z]+$/;
