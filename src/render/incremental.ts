@@ -141,6 +141,8 @@ interface RenderEntry {
   overrideSig: string;
   /** Shared with the results: their revision annotation follows the latest update. */
   objects: RenderedObject[];
+  /** The revision `objects` carry in their annotation (the update that rendered them, or last moved them). */
+  revision: string;
   diagnostics: Diagnostic[];
   /** An input changed: render again. */
   stale: boolean;
@@ -666,6 +668,7 @@ export class IncrementalRenderer {
         for (const r of entry.objects) dirty.add(r.cluster);
         const rs = new DiagnosticSink(this.sources.locate);
         entry.objects = renderPlacement(rctx, resource, p, overridesFor(rctx, resource), bounds, revision, rs);
+        entry.revision = revision;
         entry.diagnostics = rs.items;
         entry.boundsSig = boundsSig;
         entry.clusterEpoch = this.clusters.value;
@@ -703,6 +706,7 @@ export class IncrementalRenderer {
         overrideEpoch: -1,
         overrideSig: '',
         objects: [],
+        revision: '',
         diagnostics: [],
         stale: true,
         ...(seed && seed.key === key ? { seed } : {}),
@@ -763,6 +767,12 @@ export class IncrementalRenderer {
       for (const p of placements) {
         const entry = this.renders.get(versionedKey(p.resource));
         if (!entry) continue;
+        // An entry's objects move to this revision here, in whichever lists hold them; those it
+        // just rendered carry it already (a restart renders all 174,721: none is touched again).
+        if (entry.revision !== revision) {
+          for (const r of entry.objects) setRevision(r.object, revision);
+          entry.revision = revision;
+        }
         for (const r of entry.objects) {
           if (dirty !== null && !dirty.has(r.cluster)) continue;
           const list = gathered.get(r.cluster);
@@ -778,7 +788,8 @@ export class IncrementalRenderer {
     for (const name of [...names].sort()) {
       const gatheredList = gathered.get(name);
       const list = gatheredList ? assembleCluster(rctx, name, gatheredList, revision) : this.outputs.get(name)!;
-      for (const o of list) setRevision(o, revision);
+      // A list assembled now holds objects at this revision (above) and Namespaces made at it.
+      if (!gatheredList) for (const o of list) setRevision(o, revision);
       outputs.set(name, list);
       result[name] = list.slice();
     }
