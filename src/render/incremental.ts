@@ -34,6 +34,7 @@ import {
   clusterSummaries,
   completePlacements,
   isHpaFollower,
+  isNamespaceObject,
   overridesFor,
   placementOwnership,
   placeResource,
@@ -762,17 +763,18 @@ export class IncrementalRenderer {
     dirty: ReadonlySet<string> | null,
     revision: string,
   ): Record<string, Record<string, unknown>[]> {
+    // Objects move to this revision with their entry, each once, in whichever lists hold them;
+    // those an entry rendered in this update carry it already (a restart renders all 174,721).
+    for (const entry of this.renders.values()) {
+      if (entry.revision === revision) continue;
+      for (const r of entry.objects) setRevision(r.object, revision);
+      entry.revision = revision;
+    }
     const gathered = new Map<string, RenderedObject[]>();
     if (dirty === null || dirty.size > 0) {
       for (const p of placements) {
         const entry = this.renders.get(versionedKey(p.resource));
         if (!entry) continue;
-        // An entry's objects move to this revision here, in whichever lists hold them; those it
-        // just rendered carry it already (a restart renders all 174,721: none is touched again).
-        if (entry.revision !== revision) {
-          for (const r of entry.objects) setRevision(r.object, revision);
-          entry.revision = revision;
-        }
         for (const r of entry.objects) {
           if (dirty !== null && !dirty.has(r.cluster)) continue;
           const list = gathered.get(r.cluster);
@@ -788,8 +790,9 @@ export class IncrementalRenderer {
     for (const name of [...names].sort()) {
       const gatheredList = gathered.get(name);
       const list = gatheredList ? assembleCluster(rctx, name, gatheredList, revision) : this.outputs.get(name)!;
-      // A list assembled now holds objects at this revision (above) and Namespaces made at it.
-      if (!gatheredList) for (const o of list) setRevision(o, revision);
+      // What an entry holds moved above; a list kept from the last update also starts with the
+      // Namespaces assembleCluster made for it (a list assembled now made them at this revision).
+      if (!gatheredList) for (let i = 0; i < list.length && isNamespaceObject(list[i]!); i++) setRevision(list[i]!, revision);
       outputs.set(name, list);
       result[name] = list.slice();
     }

@@ -568,8 +568,13 @@ export function placementOwnership(ctx: RenderContext, p: PlacementResult): Owne
 }
 
 /** Apply order inside a cluster: Namespaces, CRDs, everything else; then by identity. */
+/** Whether `o` is a Namespace: first in apply order. */
+export function isNamespaceObject(o: Record<string, unknown>): boolean {
+  return o.kind === 'Namespace' && o.apiVersion === 'v1';
+}
+
 function applyRank(o: Record<string, unknown>): number {
-  if (o.kind === 'Namespace' && o.apiVersion === 'v1') return 0;
+  if (isNamespaceObject(o)) return 0;
   if (o.kind === 'CustomResourceDefinition') return 1;
   return 2;
 }
