@@ -32,6 +32,17 @@ export function refOfObject(object: Record<string, unknown>): ObjectRef {
   };
 }
 
+/** Whether `ref` is refOfObject(object), read without making the ref (a restart's diff asks it of every rendered object). */
+export function isRefOf(ref: ObjectRef, object: Record<string, unknown>): boolean {
+  const meta = (object.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+  return (
+    String(object.apiVersion ?? '') === ref.apiVersion &&
+    String(object.kind ?? '') === ref.kind &&
+    (typeof meta.namespace === 'string' ? meta.namespace : '') === ref.namespace &&
+    (typeof meta.name === 'string' ? meta.name : '') === ref.name
+  );
+}
+
 /** Kubernetes identity: `group|kind|namespace|name` (an apiVersion bump is the same object). */
 export function objectKey(ref: ObjectRef): string {
   return `${apiGroup(ref.apiVersion)}|${ref.kind}|${ref.namespace}|${ref.name}`;

@@ -9,7 +9,7 @@
 import { createHash } from 'node:crypto';
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { FlotillaError } from '../model/diagnostics.js';
-import { clusterObjectId, refOfObject, type ObjectRef } from '../objects/identity.js';
+import { clusterObjectId, isRefOf, refOfObject, type ObjectRef } from '../objects/identity.js';
 import { manifestPath } from '../render/layout.js';
 import { blobOid } from '../source/objects.js';
 import { sortKeysDeep, toSortedJson, toStableYaml } from '../objects/serialize.js';
@@ -226,13 +226,6 @@ export function objectsToRead(
   return { toRead, lists };
 }
 
-/** Whether `object` is the one `ref` names (as refOfObject reads it; a field that is not a string never matches). */
-function namedBy(ref: ObjectRef, object: Record<string, unknown>): boolean {
-  const meta = object.metadata as { name?: unknown; namespace?: unknown } | undefined;
-  const namespace = meta?.namespace === undefined ? '' : meta.namespace;
-  return object.apiVersion === ref.apiVersion && object.kind === ref.kind && namespace === ref.namespace && meta?.name === ref.name;
-}
-
 /**
  * Whether `before` holds exactly `list`'s objects, in its order, each with the rendered object's
  * content hash (or already that object); if so each takes its rendered object as its content. The
@@ -247,7 +240,7 @@ function attachInOrder(before: ReadonlyMap<string, AppliedObject>, list: Readonl
   let i = 0;
   for (const prev of before.values()) {
     const object = list[i++]!;
-    if (!namedBy(prev.ref, object)) return false;
+    if (!isRefOf(prev.ref, object)) return false;
     if (prev.object === null ? prev.hash !== contentHash(object) : prev.object !== object) return false;
   }
   i = 0;
