@@ -1,5 +1,5 @@
 // Git helpers shared by the benchmarks that reconcile a synthetic fleet from a real repository
-// (reconcile-bench.mjs, restart-bench.mjs, plan-bench.mjs): a git CLI isolated from the user's configuration, a work
+// (reconcile-bench.mjs, restart-bench.mjs, restart-ab.mjs, plan-bench.mjs): a git CLI isolated from the user's configuration, a work
 // tree holding syntheticFleet(C, W) committed on main, and one-file commits.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';

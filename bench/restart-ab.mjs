@@ -17,12 +17,12 @@
 // that build's own render index (the other build's may be of another renderer, which a pass
 // rebuilds: not a restart), then RESTARTS restarts, each after a one-file commit. Prints every
 // restart, then per build the mean and range of the pass and of each stage.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { editOne, makeFleetRepo } from './fleet-repo.mjs';
+import { passInNewProcess, reconcilePass } from './reconcile-pass.mjs';
 
 const WORKLOADS = Number(process.env.FLOTILLA_BENCH_WORKLOADS ?? 5000);
 const SPAN = Number(process.env.FLOTILLA_BENCH_SPAN ?? 6);
@@ -32,28 +32,15 @@ const RESTARTS = Number(process.env.FLOTILLA_BENCH_RESTARTS ?? 4);
 
 /** One pass of the build in `dist` over the fleet folder `dir`, in this process (the child). */
 async function passPart(dist, dir) {
-  const load = (p) => import(pathToFileURL(path.join(dist, p)).href);
-  const { parseConfig } = await load('config/load.js');
-  const { startReconciler } = await load('reconcile/start.js');
-  const { silentLogger } = await load('log/logger.js');
-  const yaml = `source: {url: "${path.join(dir, 'work')}", cacheDir: cache}\ntargets:\n  - directory: {path: rendered}\n`;
-  const t0 = performance.now();
-  const { reconciler } = await startReconciler(parseConfig(yaml, { env: {}, baseDir: dir }), { log: silentLogger() });
-  const o = await reconciler.reconcileOnce();
-  if (o.phase !== 'Synced') throw new Error(`pass ended ${o.phase}: ${o.message}`);
-  return { time: performance.now() - t0, timings: o.timings, maxRssKiB: process.resourceUsage().maxRSS };
+  const { time, outcome } = await reconcilePass(dist, dir);
+  return { time, timings: outcome.timings, maxRssKiB: process.resourceUsage().maxRSS };
 }
 
-/** A pass in a new process, after sync(1) (the last pass's writes are on disk, not in the write-back queue). */
+/** A pass of the build in `dist` in a new process, with the shipped heap cap. */
 function child(dist, dir) {
-  spawnSync('sync', { stdio: 'ignore' });
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${HEAP_MB}`, fileURLToPath(import.meta.url), '--child', dist, dir], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (r.status !== 0) throw new Error(`pass of ${dist} failed (exit ${r.status ?? r.signal})`);
-  return JSON.parse(r.stdout.trim().split('\n').pop());
+  const pass = passInNewProcess(fileURLToPath(import.meta.url), [dist, dir], [`--max-old-space-size=${HEAP_MB}`]);
+  if (pass === null) throw new Error(`pass of ${dist} failed`);
+  return pass;
 }
 
 const fmt = (ms) => `${(ms / 1000).toFixed(2)} s`;

@@ -35,6 +35,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { editOne, git, makeFleetRepo } from './fleet-repo.mjs';
+import { passInNewProcess, reconcilePass } from './reconcile-pass.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FULL = process.env.FLOTILLA_BENCH_SCALE === 'full';
@@ -54,16 +55,7 @@ const mib = (kib) => (Number.isNaN(kib) ? 'failed' : `${Math.round(kib / 1024)} 
 
 /** One pass in this process (the child): its outcome, time and peak RSS. */
 async function passPart(dir) {
-  const { parseConfig } = await dist('config/load.js');
-  const { startReconciler } = await dist('reconcile/start.js');
-  const { silentLogger } = await dist('log/logger.js');
-  const yaml = `source: {url: "${path.join(dir, 'work')}", cacheDir: cache}\ntargets:\n  - directory: {path: rendered}\n`;
-  const loaded = parseConfig(yaml, { env: {}, baseDir: dir });
-  const t0 = performance.now();
-  const { reconciler } = await startReconciler(loaded, { log: silentLogger() });
-  const o = await reconciler.reconcileOnce();
-  const time = performance.now() - t0;
-  if (o.phase !== 'Synced') throw new Error(`pass ended ${o.phase}: ${o.message}`);
+  const { time, outcome: o } = await reconcilePass(path.join(ROOT, 'dist'), dir);
   const maxRssKiB = process.resourceUsage().maxRSS;
   // What the process keeps between passes (the parent runs it with --expose-gc): the heap after two
   // full collections, measured after the pass so its time is not touched.
@@ -81,22 +73,13 @@ function indexStamp(dir) {
 }
 
 function child(dir) {
-  // The previous pass's writes (71,000 files and packs at full scale) are flushed first: the kernel
-  // writing them back during the next process would be timed as that process's work.
-  spawnSync('sync', { stdio: 'ignore' });
   const before = indexStamp(dir);
   const heap = HEAP_MB ? [`--max-old-space-size=${HEAP_MB}`] : [];
-  const r = spawnSync(process.execPath, [...heap, '--expose-gc', fileURLToPath(import.meta.url), '--child', dir], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 24,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  if (r.status !== 0) {
-    // A pass that ran out of heap (the cap is the point of FLOTILLA_BENCH_HEAP_MB) is a result, not the end of the bench.
-    console.error(`reconcile child failed (exit ${r.status ?? r.signal}); its row says so`);
+  const pass = passInNewProcess(fileURLToPath(import.meta.url), [dir], [...heap, '--expose-gc']);
+  // A pass that ran out of heap (the cap is the point of FLOTILLA_BENCH_HEAP_MB) is a result, not the end of the bench.
+  if (pass === null)
     return { failed: true, time: NaN, timings: {}, counts: { configured: NaN }, stats: null, maxRssKiB: NaN, wroteIndex: false };
-  }
-  return { ...JSON.parse(r.stdout.trim().split('\n').pop()), wroteIndex: indexStamp(dir) !== before };
+  return { ...pass, wroteIndex: indexStamp(dir) !== before };
 }
 
 /**
