@@ -23,13 +23,24 @@ export type Command = (argv: string[], io: CommandIO) => Promise<number>;
 /** Exit statuses of docs/reference/contract.md. */
 export const Exit = { OK: 0, ERRORS: 1, CHANGES: 2 } as const;
 
-/** node:util parseArgs, with unknown flags and bad values turned into a FlotillaError USAGE. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string) {
+/**
+ * node:util parseArgs, with unknown flags and bad values turned into a FlotillaError USAGE, and so
+ * are arguments past the first `positionals` (none unless said): `flotilla validate fleet/` read the
+ * current folder and passed, the folder it was given never looked at.
+ */
+export function parseFlags<T extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: T, usage: string, positionals = 0) {
+  let parsed;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
   } catch (e) {
     throw new FlotillaError('USAGE', `${(e as Error).message}\nusage: ${usage}`);
   }
+  const extra = parsed.positionals[positionals];
+  if (extra !== undefined) {
+    const hint = 'repo' in options ? ` (the fleet's folder or repository is --repo ${extra})` : '';
+    throw new FlotillaError('USAGE', `unexpected argument "${extra}"${hint}\nusage: ${usage}`);
+  }
+  return parsed;
 }
 
 /** Checks a --format value against the formats a command supports. */

@@ -312,3 +312,28 @@ describe('flotilla explain / validate / get / demo', () => {
     expect(r.stdout).toMatch(/== explain Deployment\/default\/nginx ==/);
   });
 });
+
+describe('arguments a command does not take', () => {
+  it('are refused by name, with the flag that says it, before anything is read or written', async () => {
+    const out = path.join(tmp, 'extra-argument-out');
+    // `render fleet/` used to render the current folder (exit 0), the folder it was given never read.
+    const cases: Array<[string[], RegExp]> = [
+      [['render', SEED, '--out', out], /unexpected argument ".*fixtures\/seed" \(the fleet's folder or repository is --repo /],
+      [['validate', SEED], /unexpected argument ".*fixtures\/seed" \(the fleet's folder or repository is --repo /],
+      [['get', 'clusters', SEED], /unexpected argument ".*fixtures\/seed"/],
+      [['explain', 'Deployment/default/nginx', 'extra', '--repo', SEED], /unexpected argument "extra"/],
+      [['status', 'extra'], /unexpected argument "extra"/],
+      [['doctor', 'extra'], /unexpected argument "extra"$/m],
+    ];
+    for (const [args, message] of cases) {
+      const r = await flotilla(args);
+      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+      expect(r.stderr, args.join(' ')).toContain('[USAGE]');
+      expect(r.stdout, args.join(' ')).toBe('');
+    }
+    expect(existsSync(out)).toBe(false);
+    // One positional where the command takes one still works.
+    expect((await flotilla(['get', 'clusters', '--repo', SEED])).code).toBe(0);
+  });
+});

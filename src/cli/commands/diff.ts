@@ -105,7 +105,7 @@ async function diffLive(input: {
 
 /** Prints the diff; exit 0 no difference, 2 differences, 1 errors (in the desired state, or a cluster that could not be diffed). */
 export const diffCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(
+  const { values } = parseFlags(
     argv,
     {
       repo: { type: 'string' },
@@ -123,7 +123,6 @@ export const diffCommand: Command = async (argv, io) => {
     },
     USAGE,
   );
-  if (positionals.length > 0) throw new FlotillaError('USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
   const format = checkFormat(values.format, ['text', 'json', 'github'] as const, 'text');
   if (values.kubeconfig === undefined && (values['context-map'] || values['secrets-dir'] || values.timeout)) {
     throw new FlotillaError('USAGE', `--context-map, --secrets-dir and --timeout go with --kubeconfig\nusage: ${USAGE}`);

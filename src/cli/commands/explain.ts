@@ -112,7 +112,7 @@ export function trafficText(t: { routes: RouteRecord[]; canary: CanaryState | nu
 
 /** Prints the explanation; exit 1 when the resource is unschedulable. */
 export const explainCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLEET_FLAGS, USAGE);
+  const { values, positionals } = parseFlags(argv, FLEET_FLAGS, USAGE, 1);
   const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
   if (positionals.length !== 1) throw new FlotillaError('USAGE', `explain takes one KIND/NAMESPACE/NAME\nusage: ${USAGE}`);
   const { result, traffic } = await renderWithTraffic(fleetOptions(values));

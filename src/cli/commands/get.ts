@@ -49,7 +49,7 @@ export function placementsTable(r: RenderResult): string {
 
 /** `get clusters` or `get placements`. */
 export const getCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(argv, FLEET_FLAGS, USAGE);
+  const { values, positionals } = parseFlags(argv, FLEET_FLAGS, USAGE, 1);
   const format = checkFormat(values.format, ['text', 'json'] as const, 'text');
   const what = positionals[0];
   if (positionals.length !== 1 || !['clusters', 'placements', 'cluster', 'placement', 'workload', 'workloads'].includes(what!)) {

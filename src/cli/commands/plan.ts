@@ -107,7 +107,7 @@ export async function planFromFlags(values: PlanFlags): Promise<{ base: RenderSu
 
 /** Prints the plan; exit 0 no change, 2 changes, 1 head has errors (or a revision cannot be read). */
 export const planCommand: Command = async (argv, io) => {
-  const { values, positionals } = parseFlags(
+  const { values } = parseFlags(
     argv,
     {
       base: { type: 'string' },
@@ -123,7 +123,6 @@ export const planCommand: Command = async (argv, io) => {
     },
     USAGE,
   );
-  if (positionals.length > 0) throw new FlotillaError('USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
   if (!values.base) throw new FlotillaError('USAGE', `--base is required (the revision the pull request merges into)\nusage: ${USAGE}`);
   const format = checkFormat(values.format, ['markdown', 'text', 'json'] as const, 'text');
   const { report } = await planFromFlags({ ...values, base: values.base });

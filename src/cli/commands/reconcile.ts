@@ -70,7 +70,7 @@ function processStopSignal(): Promise<void> {
 /** The reconcile command with its outside world passed in (tests pass env and a stop signal). */
 export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
   return async (argv: string[], io: CommandIO) => {
-    const { values, positionals } = parseFlags(
+    const { values } = parseFlags(
       // A bare --wait takes the default duration (parseArgs wants a value for a string option).
       argv.map((a) => (a === '--wait' ? `--wait=${formatDuration(DEFAULT_WAIT_MS)}` : a)),
       {
@@ -82,7 +82,7 @@ export function makeReconcileCommand(deps: ReconcileCommandDeps): Command {
       },
       USAGE,
     );
-    if (!values.config || positionals.length > 0) throw new FlotillaError('USAGE', `reconcile needs --config FILE\nusage: ${USAGE}`);
+    if (!values.config) throw new FlotillaError('USAGE', `reconcile needs --config FILE\nusage: ${USAGE}`);
     const waitMs = waitFlag(values.wait, { once: values.once ?? false, dryRun: values['dry-run'] ?? false });
     const loaded = await readConfigFile(values.config, deps.env);
     const secrets = [

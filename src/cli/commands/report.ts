@@ -38,7 +38,7 @@ function short(revision: string): string {
 
 /** Writes the report; exit 1 when the (head) revision has error diagnostics — the report is written all the same. */
 export const reportCommand: Command = async (argv: string[], io: CommandIO) => {
-  const { values, positionals } = parseFlags(
+  const { values } = parseFlags(
     argv,
     {
       ...FLEET_FLAGS,
@@ -50,7 +50,6 @@ export const reportCommand: Command = async (argv: string[], io: CommandIO) => {
     },
     USAGE,
   );
-  if (positionals.length > 0) throw new FlotillaError('USAGE', `unexpected argument "${positionals[0]}"\nusage: ${USAGE}`);
   if (values.format !== undefined) throw new FlotillaError('USAGE', `report writes HTML only (no --format)\nusage: ${USAGE}`);
   let data: ReportData;
   let title: string;
