@@ -14,11 +14,18 @@ export function isMap(v: unknown): v is Record<string, unknown> {
  */
 export function copyMembers(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) {
-    if (k === '__proto__') Object.defineProperty(out, k, { value: o[k], enumerable: true, writable: true, configurable: true });
-    else out[k] = o[k];
-  }
+  for (const k of Object.keys(o)) setMember(out, k, o[k]);
   return out;
+}
+
+/**
+ * `out[key] = value` as a member of its own, `__proto__` too (a ConfigMap may hold that key, and YAML
+ * and JSON.parse make it a member): assigned, `__proto__` sets the object's prototype instead and
+ * the member is lost.
+ */
+export function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  else out[key] = value;
 }
 
 /**

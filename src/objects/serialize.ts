@@ -2,7 +2,7 @@
 // wrapping, YAML 1.1 quoting so kubectl reads back exactly what we wrote).
 import { stringify } from 'yaml';
 import { compareStrings } from '../model/order.js';
-import { ownCopy } from './json.js';
+import { ownCopy, setMember } from './json.js';
 
 const STABLE_OPTIONS = { sortMapEntries: true, lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' } as const;
 
@@ -153,7 +153,8 @@ export function sortKeysDeep<T>(value: T): T {
   if (Array.isArray(value)) return value.map((v) => sortKeysDeep(v)) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(value as Record<string, unknown>).sort()) out[k] = sortKeysDeep((value as Record<string, unknown>)[k]);
+    for (const k of Object.keys(value as Record<string, unknown>).sort())
+      setMember(out, k, sortKeysDeep((value as Record<string, unknown>)[k]));
     return out as T;
   }
   return value;
@@ -260,8 +261,6 @@ export function sortedJsonWriter(): SortedJsonWriter {
     // Like the copy sortKeysDeep made, only own enumerable keys count and no toJSON is called (a Date is {}).
     let text = '';
     for (const key of sortedKeys(value as object)) {
-      // The sorted copy assigned every key, and assigning __proto__ sets a prototype: the member was never written.
-      if (key === '__proto__') continue;
       const member = write((value as Record<string, unknown>)[key], depth + 1);
       if (member === undefined) continue;
       let keyText = keyTexts.get(key);
@@ -301,8 +300,6 @@ export function toSortedJsonLine(value: unknown, memo?: WeakMap<object, string>,
   } else {
     text = '';
     for (const key of sortedKeys(value as object)) {
-      // The sorted copy assigned every key, and assigning __proto__ sets a prototype: the member was never written.
-      if (key === '__proto__') continue;
       // The sorted copy keeps an own toJSON, which JSON.stringify then calls: left to them.
       if (key === 'toJSON') return JSON.stringify(sortKeysDeep(value));
       const member = toSortedJsonLine((value as Record<string, unknown>)[key], memo, depth + 1);

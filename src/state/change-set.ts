@@ -118,7 +118,7 @@ export function normalizeForDiff(o: Record<string, unknown>): Record<string, unk
  * object differently. A render index keeps content hashes across flotilla versions (a deploy of a
  * new version reuses the applied state's hashes) only while this number is the same.
  */
-export const CONTENT_HASH_VERSION = 1;
+export const CONTENT_HASH_VERSION = 2; // 2: an own `__proto__` member is hashed (version 1 left it out)
 
 /** Content hash of an object as the diff compares it: volatile annotations ignored, keys sorted. */
 const contentHashes = new WeakMap<object, string>();

@@ -119,12 +119,18 @@ describe('toSortedJson', () => {
     expect(toSortedJson(undefined)).toBeUndefined();
   });
 
-  it('leaves out an own __proto__ member (YAML can make one), which the sorted copy turned into a prototype', () => {
+  it('writes an own __proto__ member (YAML can make one, a ConfigMap may hold it) as a member, in its place', () => {
     const object = { kind: 'ConfigMap' };
     Object.defineProperty(object, '__proto__', { value: { polluted: true }, enumerable: true, writable: true, configurable: true });
     expect(Object.keys(object)).toEqual(['kind', '__proto__']);
-    expect(toSortedJson(object)).toBe('{\n  "kind": "ConfigMap"\n}');
+    expect(toSortedJson(object)).toBe('{\n  "__proto__": {\n    "polluted": true\n  },\n  "kind": "ConfigMap"\n}');
     expect(toSortedJson(object)).toBe(reference(object));
+    expect(toSortedJsonLine(object)).toBe('{"__proto__":{"polluted":true},"kind":"ConfigMap"}');
+    // The sorted copy holds it as its own member, and leaves every prototype alone.
+    const sorted = sortKeysDeep(object) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(sorted)).toBe(Object.prototype);
+    expect(Object.keys(sorted)).toEqual(['__proto__', 'kind']);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 });
 

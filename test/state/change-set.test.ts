@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { parse } from 'yaml';
 import {
   appliedHash,
   contentHash,
   diffDesired,
   normalizeForDiff,
+  objectPatch,
   objectsToRead,
   stateFromObjects,
   stateObjects,
@@ -268,5 +270,15 @@ describe('contentHash', () => {
     expect(contentHash(o)).toBe(expected);
     expect(contentHash(obj('ConfigMap', 'app-00211-config', { data: { a: '1', b: '2' } }, 'r10'))).toBe(expected);
     expect(contentHash(obj('ConfigMap', 'app-00211-config', { data: { a: '1', b: '3' } }))).not.toBe(expected);
+  });
+
+  it('tells apart objects that differ only in a __proto__ member (a ConfigMap key, as YAML reads it)', () => {
+    const head = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: keys, namespace: default}\ndata:\n  a: "1"\n';
+    const withProto = (value: string | null) => parse(`${head}${value === null ? '' : `  __proto__: ${value}\n`}`);
+    const [one, two, none] = [withProto('one'), withProto('two'), withProto(null)];
+    expect(Object.keys(one.data)).toEqual(['a', '__proto__']);
+    expect(new Set([contentHash(one), contentHash(two), contentHash(none)]).size).toBe(3);
+    // And the diff shows the member that changed.
+    expect(objectPatch(one, two)).toEqual([{ op: 'replace', path: '/data/__proto__', value: 'two' }]);
   });
 });
