@@ -182,29 +182,36 @@ export class PackReader {
     if (cached) return cached;
     const entry = readEntry(pack, offset, ENTRY_WINDOW);
     let at = 0;
-    let c = entry[at++]!;
+    // The header's bytes, each checked to be there before it is read: a header cut by the pack's end
+    // is an error before any base is looked for (an offset made of missing bytes is no offset).
+    const next = (length = 1): number => {
+      if (at + length > entry.length) throw corrupt(pack.name, `entry at ${offset} cut short`);
+      at += length;
+      return entry[at - length]!;
+    };
+    let c = next();
     const type = (c >> 4) & 7;
     let size = c & 0x0f;
     for (let shift = 4; c & 0x80; shift += 7) {
-      c = entry[at++]!;
+      c = next();
       size += (c & 0x7f) * 2 ** shift;
     }
     let base: PackedObject | null = null;
     if (type === OFS_DELTA) {
-      c = entry[at++]!;
+      c = next();
       let back = c & 0x7f;
       while (c & 0x80) {
-        c = entry[at++]!;
+        c = next();
         back = (back + 1) * 128 + (c & 0x7f);
       }
+      // A base lies before its delta: one at the delta's own offset would be read for ever.
+      if (back === 0 || back > offset) throw corrupt(pack.name, `entry at ${offset} has its base ${back} bytes back`);
       base = await this.readAt(pack, offset - back, true);
     } else if (type === REF_DELTA) {
-      const baseOid = entry.toString('hex', at, at + 20);
-      at += 20;
-      base = await this.read(baseOid);
+      next(20);
+      base = await this.read(entry.toString('hex', at - 20, at));
     } else if (!TYPES[type]) throw corrupt(pack.name, `entry at ${offset} has type ${type}`);
     if ((type === OFS_DELTA || type === REF_DELTA) && base === null) return null;
-    if (at > entry.length) throw corrupt(pack.name, `entry at ${offset} cut short`);
     const data = inflateEntry(pack, offset, entry, at, size);
     if (data.length !== size) throw corrupt(pack.name, `entry at ${offset} inflates to ${data.length} bytes, not ${size}`);
     const object: PackedObject = base ? { type: base.type, body: applyDelta(base.body, data) } : { type: TYPES[type]!, body: data };

@@ -193,6 +193,50 @@ describe('PackReader', () => {
     await reader.close();
   });
 
+  it('an entry cut by the end of its pack is an error saying so, its header read no further than the data', async () => {
+    const gitdir = await packedRepo();
+    const dir = path.join(gitdir, 'objects', 'pack');
+    const pack = path.join(
+      dir,
+      (await fs.readdir(dir)).find((n) => n.endsWith('.pack'))!,
+    );
+    const whole = Buffer.from(await fs.readFile(pack));
+    // verify-pack -v: oid, type, size, size in pack, offset, and for a delta its depth and base.
+    const entries = (await git(gitdir, 'verify-pack', '-v', pack.replace(/\.pack$/, '.idx')))
+      .split('\n')
+      .map((l) => l.split(/\s+/))
+      .filter((f) => /^[0-9a-f]{40}$/.test(f[0]!) && f.length >= 5)
+      .map((f) => ({ oid: f[0]!, offset: Number(f[4]), delta: f.length > 5 }));
+    // The last delta and whole object whose first header byte says more follow (a size over 15
+    // bytes): 1 byte cuts the header, and 2–3 bytes a delta's base offset too, or the data.
+    const last = (delta: boolean) =>
+      entries.filter((e) => e.delta === delta && (whole[e.offset]! & 0x80) !== 0).sort((a, b) => b.offset - a.offset)[0]!;
+    await fs.chmod(pack, 0o644);
+    for (const entry of [last(true), last(false)]) {
+      for (const kept of [1, 2, 3]) {
+        // The pack's data ends `kept` bytes into the entry; its last 20 bytes stand for the checksum.
+        await fs.writeFile(pack, Buffer.concat([whole.subarray(0, entry.offset + kept), Buffer.alloc(20)]));
+        const reader = new PackReader(gitdir);
+        const read = reader.read(entry.oid);
+        await expect(read, `${entry.delta ? 'delta' : 'object'}, ${kept} bytes`).rejects.toMatchObject({
+          code: 'INTERNAL',
+          message: expect.stringMatching(new RegExp(`entry at ${entry.offset} (cut short|does not inflate)`)),
+        });
+        await reader.close();
+      }
+    }
+    // A delta whose base offset is 0 bytes back (itself) is refused, not followed for ever.
+    const delta = last(true);
+    let at = delta.offset;
+    while (whole[at]! & 0x80) at++;
+    const selfBased = Buffer.from(whole);
+    selfBased[at + 1] = 0x00;
+    await fs.writeFile(pack, selfBased);
+    const reader = new PackReader(gitdir);
+    await expect(reader.read(delta.oid)).rejects.toThrow(new RegExp(`entry at ${delta.offset} has its base 0 bytes back`));
+    await reader.close();
+  });
+
   it('applyDelta refuses a delta that does not fit its base', () => {
     // base size 3, result size 3, copy 4 bytes from offset 0
     expect(() => applyDelta(Buffer.from('abc'), Buffer.from([3, 3, 0x90, 4]))).toThrow(/out of range/);
