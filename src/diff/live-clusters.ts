@@ -9,7 +9,7 @@
 import type { Diagnostic } from '../model/diagnostics.js';
 import type { ClusterClients } from '../kube/clients.js';
 import { syncFleet, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
-import { refOf, type InventoryEntry, type ObjectResult } from '../kube/sync.js';
+import { refOf, type InventoryEntry, type ObjectResult, type SyncOptions } from '../kube/sync.js';
 import { describeRef } from '../objects/identity.js';
 import { layoutManifests, manifestPath } from '../render/layout.js';
 import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../objects/tracking.js';
@@ -80,13 +80,21 @@ export async function dryRunLiveClusters(input: {
   parallelism: number;
   revisionHasErrors: boolean;
   maxDeletePercent?: number;
+  clusterScopedRefusal?: SyncOptions['clusterScopedRefusal'];
 }): Promise<FleetSyncResult> {
   return syncFleet({
     work: input.work,
     client: (cluster) =>
       input.clients.clients.get(cluster) ?? { error: input.clients.errors.get(cluster) ?? `no connection for cluster ${cluster}` },
     parallelism: input.parallelism,
-    options: { fieldManager: MANAGED_VALUE, force: false, dryRun: true, objectConcurrency: 8, keepObjects: true },
+    options: {
+      fieldManager: MANAGED_VALUE,
+      force: false,
+      dryRun: true,
+      objectConcurrency: 8,
+      keepObjects: true,
+      ...(input.clusterScopedRefusal ? { clusterScopedRefusal: input.clusterScopedRefusal } : {}),
+    },
     maxDeletePercent: input.maxDeletePercent ?? 50,
     revisionHasErrors: input.revisionHasErrors,
   });

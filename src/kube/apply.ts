@@ -115,6 +115,17 @@ async function applyOne(run: ApplyRun, d: DesiredObject): Promise<void> {
     );
     return;
   }
+  // The render judged the object namespaced, by a repository that does not declare its kind; this
+  // cluster serves it cluster-wide, so the namespace would be dropped and the object placed for the
+  // whole cluster: judged again as what it is here, before anything is sent.
+  const asClusterScoped = !m.namespaced && d.ref.namespace !== '' ? (options.clusterScopedRefusal?.(d.object) ?? null) : null;
+  if (asClusterScoped !== null) {
+    const message =
+      `this cluster serves ${d.ref.apiVersion} ${d.ref.kind} cluster-wide, which the repository does not declare (no CRD of it), ` +
+      `so the render judged it in namespace ${d.ref.namespace}; as a cluster-scoped object it is outside the scope: ${asClusterScoped}`;
+    run.results.set(d.id, objectResult(d, 'failed', { code: 'SCOPE_DENIED', message }));
+    return;
+  }
   const live = run.input.liveBefore.get(d.id) ?? run.liveFound.get(d.id) ?? null;
   const decision = takeOver({
     live,

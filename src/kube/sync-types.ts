@@ -79,6 +79,12 @@ export interface SyncOptions {
    * cluster's shard lease", so a replica that lost it stops writing (src/ha/sharded-target.ts).
    */
   shouldContinue?: () => boolean;
+  /**
+   * Why the repository's scope refuses an object as a cluster-scoped one (null: it does not; absent:
+   * no scope). Asked before an object is sent whose kind the cluster serves cluster-wide although
+   * the render judged it namespaced, its CRD not being in the repository.
+   */
+  clusterScopedRefusal?: (object: Record<string, unknown>) => string | null;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = { fieldManager: MANAGED_VALUE, force: false, dryRun: false, objectConcurrency: 8 };

@@ -13,6 +13,7 @@ import { dryRunConfig, planOnly } from './dry-run.js';
 import { Reconciler, systemClock, type Clock } from './reconciler.js';
 import { fileRenderIndexStore, renderIndexFile } from './render-index.js';
 import type { FleetRenderer } from './renderer.js';
+import { clusterScopedRefusal } from '../validate/scope.js';
 
 /** Opens the source and builds the reconciler (throws KUBECONFIG_UNREADABLE when a kubernetes target's kubeconfig is missing). */
 export async function startReconciler(
@@ -57,6 +58,7 @@ export async function startReconciler(
       cacheDir: config.source.cacheDir,
       fleet: () => fleet,
       maxDeletePercent: config.safety.maxDeletePercent,
+      clusterScopedRefusal: (object) => clusterScopedRefusal(config.scope, object),
     },
     wrap,
   );

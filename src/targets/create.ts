@@ -15,7 +15,7 @@ import type { SourceRepository } from '../source/remote.js';
 import { DirectoryTarget } from './directory.js';
 import type { TargetFs } from './fs.js';
 import { GitBranchTarget } from './git.js';
-import { DEFAULT_KUBERNETES_SETTINGS, KubernetesTarget, type KubernetesTargetSettings } from './kubernetes.js';
+import { DEFAULT_KUBERNETES_SETTINGS, KubernetesTarget, type KubernetesTargetDeps, type KubernetesTargetSettings } from './kubernetes.js';
 import type { FleetInfo, Target } from './target.js';
 
 /** File of the kubernetes target's inventory (what it applied per cluster) in the cache directory. */
@@ -37,6 +37,8 @@ export interface TargetDeps {
   fleet?: () => FleetInfo | null;
   /** safety.maxDeletePercent, for the kubernetes target's own prune guard. */
   maxDeletePercent?: number;
+  /** The scope, judging an object as cluster-scoped (src/validate/scope.ts clusterScopedRefusal); absent: none. */
+  clusterScopedRefusal?: KubernetesTargetDeps['clusterScopedRefusal'];
 }
 
 /** Reads a file's text, or null when it does not exist. */
@@ -93,6 +95,7 @@ function kubernetesTarget(t: KubernetesTargetConfig, deps: TargetDeps): Kubernet
     sleep: (ms) => clock.sleep(ms),
     random: Math.random,
     ...(deps.fleet ? { fleet: deps.fleet } : {}),
+    ...(deps.clusterScopedRefusal ? { clusterScopedRefusal: deps.clusterScopedRefusal } : {}),
     ...(deps.cacheDir ? { inventory: fileInventoryStore(path.join(deps.cacheDir, KUBE_INVENTORY_FILE)) } : {}),
   });
 }

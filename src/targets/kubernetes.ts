@@ -57,6 +57,8 @@ export interface KubernetesTargetDeps extends Omit<ClusterPoolDeps, 'fleet' | 'o
   onRetry?: KubeApiOptions['onRetry'];
   /** The connections to share with the live fleet (default: a pool of the target's own). */
   pool?: ClusterPool;
+  /** The repository's scope, for objects a cluster serves cluster-wide that the render judged namespaced (SyncOptions). */
+  clusterScopedRefusal?: SyncOptions['clusterScopedRefusal'];
 }
 
 export class KubernetesTarget implements Target {
@@ -244,6 +246,7 @@ export class KubernetesTarget implements Target {
       dryRun: this.settings.dryRun,
       objectConcurrency: 8,
       ...(control.shouldContinue ? { shouldContinue: () => control.shouldContinue!() } : {}),
+      ...(this.deps.clusterScopedRefusal ? { clusterScopedRefusal: this.deps.clusterScopedRefusal } : {}),
     };
     const result = await syncFleet({
       work,

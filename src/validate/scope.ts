@@ -103,6 +103,17 @@ export function scopeRefusal(rule: EffectiveScope, object: Record<string, unknow
   return null;
 }
 
+/**
+ * Why `scope` refuses `object` as a cluster-scoped object (null: it does not, or flotilla made the
+ * object itself). The render judges a kind by the repository, which may not declare it (a CRD a
+ * cluster got elsewhere); the kubernetes target asks this when a cluster's discovery says such a
+ * kind is cluster-scoped, before it sends the object there.
+ */
+export function clusterScopedRefusal(scope: ScopeConfig, object: Record<string, unknown>): string | null {
+  const file = sourceFile(object);
+  return file === null ? null : scopeRefusal(effectiveScope(scope, file), object, true);
+}
+
 /** What the check reads: the rendered objects per cluster and the templates they came from. */
 export interface ScopeInput {
   manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;

@@ -1,9 +1,11 @@
 // `flotilla diff --kubeconfig`: the desired state against live clusters (test API servers, test
 // doubles of kube-apiserver) through server-side dry runs. The seed fleet is applied first by the
 // kubernetes target, then the repository or a live cluster changes and diff must show exactly that.
+import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diffCommand } from '../../src/cli/commands/diff.js';
-import { cleanupRepos, commitFiles, makeRepo } from '../helpers/git.js';
+import { cleanupRepos, commitFiles, makeRepo, makeTempDir } from '../helpers/git.js';
 import type { TestFleet } from '../helpers/kube.js';
 import { PlanMaker, SEED_CLUSTERS, startSeedFleet, testTarget } from '../kube/harness.js';
 import { runCommand, seedFiles } from '../plan/scenarios.js';
@@ -100,6 +102,49 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
       expect(doc.liveClusters[0]).toEqual({ cluster: 'cluster-frankfurt', reachable: true, via: 'context cluster-frankfurt', error: null });
     },
   );
+
+  it('a kind served cluster-wide that the repository judged namespaced is judged again by --config’s scope: never sent', async () => {
+    for (const s of fleet.servers.values()) {
+      s.putObject({
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'clusterpolicies.kyverno.io' },
+        spec: {
+          group: 'kyverno.io',
+          scope: 'Cluster',
+          names: { plural: 'clusterpolicies', singular: 'clusterpolicy', kind: 'ClusterPolicy', listKind: 'ClusterPolicyList' },
+          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+        },
+      });
+    }
+    await commitFiles(
+      dir,
+      {
+        'kyverno.yaml':
+          'apiVersion: policy.karmada.io/v1alpha1\nkind: ClusterPropagationPolicy\nmetadata: {name: kyverno}\nspec:\n' +
+          '  resourceSelectors: [{apiVersion: kyverno.io/v1, kind: ClusterPolicy}]\n' +
+          '  placement: {clusterAffinity: {clusterNames: [cluster-hangzhou]}}\n',
+        'teams/web/policy.yaml': 'apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: everything, namespace: web}\nspec: {}\n',
+      },
+      'a team policy',
+    );
+    const config = path.join(await makeTempDir('flotilla-diff-scope-'), 'flotilla.yaml');
+    await writeFile(
+      config,
+      `source: {url: ${dir}}\ntargets: []\nscope:\n  paths:\n    - {path: teams/web/, namespaces: {allow: [web]}, clusterScoped: false}\n`,
+    );
+    const r = await run(['--repo', dir, '--kubeconfig', fleet.kubeconfigPath, '--config', config, '--format', 'json']);
+    expect(r.code).toBe(1);
+    const failures = JSON.parse(r.stdout).liveFailures as Obj[];
+    expect(failures.map((f) => `${f.cluster} ${f.object}`)).toEqual(['cluster-hangzhou ClusterPolicy web/everything']);
+    expect(failures[0]!.message).toContain('kyverno.io/ClusterPolicy is cluster-scoped and scope.paths[0].clusterScoped is false');
+    expect(
+      fleet.servers
+        .get('cluster-hangzhou')!
+        .writeRequests()
+        .filter((w) => w.path.includes('clusterpolicies')),
+    ).toEqual([]);
+  });
 
   it('one cluster down → reported (exit 1) while the other clusters’ diffs still show', async () => {
     const nginx = files['05-nginx.yaml']!;

@@ -116,6 +116,56 @@ describe('scope in the reconciler', () => {
         'scope.paths[0].namespaces.allow [payments]',
     ]);
   });
+
+  it('a kind the clusters serve cluster-wide but the repository does not declare is judged again before it is sent', async () => {
+    // Kyverno's ClusterPolicy: installed on the clusters by someone else, its CRD not in the repository.
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'clusterpolicies.kyverno.io' },
+      spec: {
+        group: 'kyverno.io',
+        scope: 'Cluster',
+        names: { plural: 'clusterpolicies', singular: 'clusterpolicy', kind: 'ClusterPolicy', listKind: 'ClusterPolicyList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+      },
+    };
+    const placeAll = `apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: kyverno}
+spec:
+  resourceSelectors: [{apiVersion: kyverno.io/v1, kind: ClusterPolicy}]
+  placement: {clusterAffinity: {clusterNames: [east, west]}}
+`;
+    const policy = (name: string) =>
+      `apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: ${name}, namespace: payments}\nspec: {rules: []}\n`;
+    const { reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        'kyverno.yaml': placeAll,
+        'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
+        // In the payments team's namespace, as the render reads it; the clusters would place it for all of them.
+        'teams/payments/policy.yaml': policy('mutate-everything'),
+        'platform/policy.yaml': policy('platform-baseline'),
+      },
+      'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments]}, clusterScoped: false}\n',
+    );
+    for (const server of fleet.servers.values()) server.putObject(crd);
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
+    expect(o.message).toContain(
+      'this cluster serves kyverno.io/v1 ClusterPolicy cluster-wide, which the repository does not declare (no CRD of it), so the ' +
+        'render judged it in namespace payments; as a cluster-scoped object it is outside the scope: kyverno.io/ClusterPolicy is ' +
+        'cluster-scoped and scope.paths[0].clusterScoped is false',
+    );
+    for (const server of fleet.servers.values()) {
+      // Not one request writes it; the path the scope allows cluster-wide objects is applied, as is the team's ConfigMap.
+      expect(server.writeRequests().filter((r) => r.path.includes('mutate-everything'))).toEqual([]);
+      expect(server.getObject('kyverno.io/v1', 'ClusterPolicy', undefined, 'mutate-everything')).toBeUndefined();
+      expect(server.getObject('kyverno.io/v1', 'ClusterPolicy', undefined, 'platform-baseline')).toBeDefined();
+      expect(server.getObject('v1', 'ConfigMap', 'payments', 'app')).toBeDefined();
+    }
+  });
 });
 
 describe('impersonation in the reconciler', () => {

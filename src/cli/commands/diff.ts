@@ -16,8 +16,8 @@ import { DEFAULT_KUBE_API_OPTIONS } from '../../kube/api.js';
 import { closeClusterClients, openClusterClients, readTextFileOrNull } from '../../kube/clients.js';
 import type { RenderResult } from '../../render/render-fleet.js';
 import { formatDiagnosticsText } from '../../model/diagnostics-format.js';
-import { defaultScope, type Impersonation } from '../../config/scope.js';
-import { withScope } from '../../validate/scope.js';
+import { defaultScope, type Impersonation, type ScopeConfig } from '../../config/scope.js';
+import { clusterScopedRefusal, withScope } from '../../validate/scope.js';
 import { DEFAULT_STATUS_BRANCH, readConfigFlag, readFleetSource, readPrevious } from '../input.js';
 import { checkFormat, parseFlags, useColor, type Command } from '../io.js';
 
@@ -58,6 +58,8 @@ async function diffLive(input: {
   timeoutSeconds: number;
   /** The identities of --config's kubernetes target (null: the kubeconfig's user). */
   impersonation: Impersonation | null;
+  /** The scope the render was judged by: what a cluster serves cluster-wide is judged again so. */
+  scope: ScopeConfig;
 }): Promise<DiffReport> {
   let kubeconfigText: string;
   try {
@@ -88,6 +90,7 @@ async function diffLive(input: {
       clients,
       parallelism: desired.model.tuning.parallelism,
       revisionHasErrors: desired.diagnostics.some((d) => d.severity === 'error'),
+      clusterScopedRefusal: (object) => clusterScopedRefusal(input.scope, object),
     });
     return liveDiffReport({
       desiredRevision: desired.revision,
@@ -163,6 +166,7 @@ export const diffCommand: Command = async (argv, io) => {
       secretsDir: values['secrets-dir'] ? path.resolve(values['secrets-dir']) : null,
       timeoutSeconds,
       impersonation: kubeTarget?.type === 'kubernetes' ? kubeTarget.impersonation : null,
+      scope,
     });
   } else {
     // Against the status branch a cluster at a time: one cluster's desired objects are alive at once.
