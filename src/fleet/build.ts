@@ -21,11 +21,14 @@ function byNamespaceName<T extends { namespace: string; name: string }>(a: T, b:
 /** Builds the fleet model; every problem goes to `sink` (construct it with makeFieldLocator for field lines). */
 export function buildFleetModel(manifests: readonly Manifest[], sink: DiagnosticSink): FleetModel {
   const byRole = new Map<string, Manifest[]>();
+  const controlPlane: Manifest[] = [];
   for (const m of manifests) {
     const role = roleOf(m);
     const list = byRole.get(role) ?? [];
     list.push(m);
     byRole.set(role, list);
+    // What flotilla neither implements nor places (Unsupported) steers nothing.
+    if (role !== 'Resource' && role !== 'Unsupported') controlPlane.push(m);
   }
   const of: ManifestsOf = (role) => byRole.get(role) ?? [];
 
@@ -46,14 +49,22 @@ export function buildFleetModel(manifests: readonly Manifest[], sink: Diagnostic
       ['kind'],
     );
   }
-  const resources = [...of('Resource')].sort(
-    (a, b) =>
-      compareStrings(a.apiVersion, b.apiVersion) ||
-      compareStrings(a.kind, b.kind) ||
-      compareStrings(a.namespace, b.namespace) ||
-      compareStrings(a.name, b.name),
+  const resources = [...of('Resource')].sort(byIdentity);
+  return { clusters, fleets, ...policies, resources, controlPlane: controlPlane.sort(byIdentityThenSource), tuning };
+}
+
+function byIdentity(a: Manifest, b: Manifest): number {
+  return (
+    compareStrings(a.apiVersion, b.apiVersion) ||
+    compareStrings(a.kind, b.kind) ||
+    compareStrings(a.namespace, b.namespace) ||
+    compareStrings(a.name, b.name)
   );
-  return { clusters, fleets, ...policies, resources, tuning };
+}
+
+/** Documents one identity may have several of (a cluster declared twice) in a stable order too: by file and place in it. */
+function byIdentityThenSource(a: Manifest, b: Manifest): number {
+  return byIdentity(a, b) || compareStrings(a.source.file, b.source.file) || a.source.docIndex - b.source.docIndex;
 }
 
 /** The manifests of one role (roleOf), in input order. */

@@ -325,6 +325,12 @@ export interface FleetModel {
   clusterOverridePolicies: OverridePolicy[];
   /** Everything to propagate, sorted by apiVersion, kind, namespace, name. */
   resources: Manifest[];
+  /**
+   * The documents that steer the fleet instead of being placed on it (fleets, cluster declarations,
+   * policies, KarmadaConfig, Applications), sorted as `resources`: the scope judges each by its file's rule
+   * as an object of its kind (validate/scope.ts), so no path reaches past its lane through a policy.
+   */
+  controlPlane: Manifest[];
   tuning: Tuning;
 }
 

@@ -76,7 +76,7 @@ export function streamFleet(input: RenderInput, scope?: ScopeConfig, options: { 
   // Verdicts and explanation steps only when asked for (plan): validate, render and diff never show them.
   const placed = placeFleet(input, { details: options.details ?? false });
   const { model, sink, placements, rctx } = placed;
-  const judge = scope ? new ScopeJudge(scope, model.resources) : null;
+  const judge = scope ? new ScopeJudge(scope, model.resources, model.controlPlane) : null;
   let state: 'ready' | 'running' | 'done' = 'ready';
 
   // The per-resource part of a render (sanitized template, its override policies) is made once, on first use.

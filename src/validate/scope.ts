@@ -15,6 +15,7 @@ import {
 } from '../config/scope.js';
 import { sortDiagnostics, type Diagnostic } from '../model/diagnostics.js';
 import type { Manifest } from '../model/types.js';
+import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
 import { SOURCE_ANNOTATION } from '../objects/tracking.js';
@@ -114,10 +115,25 @@ export function clusterScopedRefusal(scope: ScopeConfig, object: Record<string, 
   return file === null ? null : scopeRefusal(effectiveScope(scope, file), object, true);
 }
 
+/**
+ * The documents whose effect reaches every path, though their kind may be namespaced: the clusters
+ * are one set for the whole fleet (a declaration of a cluster merges into it, its labels and taints
+ * steer every workload), and so are a Fleet's members and default placement and the tuning.
+ */
+const FLEET_WIDE: Partial<Record<ManifestRole, string>> = {
+  Fleet: "a Fleet sets the fleet's members and its default placement",
+  AttachedCluster: 'a cluster declaration changes a member cluster for every path',
+  KuratorCluster: 'a cluster declaration changes a member cluster for every path',
+  KarmadaCluster: 'a cluster declaration changes a member cluster for every path',
+  KarmadaConfig: 'KarmadaConfig tunes the whole fleet',
+};
+
 /** What the check reads: the rendered objects per cluster and the templates they came from. */
 export interface ScopeInput {
   manifests: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>>;
   resources: readonly Manifest[];
+  /** The documents that steer the fleet (FleetModel.controlPlane), judged as objects of their kinds. */
+  controlPlane?: readonly Manifest[];
 }
 
 export interface ScopeCheck {
@@ -166,9 +182,17 @@ export class ScopeJudge {
   private readonly byEntry = new Map<number, JudgedRule>();
   private readonly reported = new Map<string, Diagnostic>();
 
+  /**
+   * `controlPlane`: the documents that steer the fleet (FleetModel.controlPlane), judged here at once,
+   * each by its file's rule as an object of its kind: a ClusterOverridePolicy rewrites objects of
+   * every path, a PropagationPolicy places its namespace's, a Fleet or cluster declaration changes
+   * where everything goes. They are never placed, so nothing is left out for them; their
+   * SCOPE_DENIED makes the revision invalid as an object's does.
+   */
   constructor(
     private readonly scope: ScopeConfig,
     resources: readonly Manifest[],
+    controlPlane: readonly Manifest[] = [],
   ) {
     for (const m of resources) {
       const list = this.byFile.get(m.source.file);
@@ -177,6 +201,33 @@ export class ScopeJudge {
       const crd = clusterScopedKindOfCrd(m.apiVersion, m.kind, m.object);
       if (crd) this.custom.add(crd);
     }
+    for (const m of controlPlane) this.judgeDocument(m);
+  }
+
+  /**
+   * Judges a document flotilla reads but never places, as the object it is (its namespace as parsed,
+   * '' when cluster-scoped); one whose effect is fleet-wide (FLEET_WIDE) as a cluster-scoped object,
+   * whatever namespace it names.
+   */
+  private judgeDocument(m: Manifest): void {
+    const rule = this.ruleOf(m.source.file).scope;
+    const fleetWide = FLEET_WIDE[roleOf(m)];
+    const metadata = m.namespace === '' ? { name: m.name } : { name: m.name, namespace: m.namespace };
+    const why =
+      fleetWide !== undefined && !rule.clusterScoped.value
+        ? `${fleetWide}, which only a path whose ${rule.clusterScoped.at} is true may write`
+        : scopeRefusal(rule, { apiVersion: m.apiVersion, kind: m.kind, metadata }, m.namespace === '' || fleetWide !== undefined);
+    if (why === null) return;
+    const message = `${describeRef(m)} is outside the scope: ${why}`;
+    const d: Diagnostic = {
+      severity: 'error',
+      code: 'SCOPE_DENIED',
+      message,
+      file: m.source.file,
+      line: m.source.line,
+      column: m.source.column,
+    };
+    this.reported.set(`${m.source.file}|${d.line}|${message}`, d);
   }
 
   /** Whether the scope refuses `object` (recording why); what flotilla generates itself is never judged. */
@@ -250,7 +301,7 @@ export class ScopeJudge {
 
 /** Judges every rendered object by the rule of its source file. */
 export function checkScope(scope: ScopeConfig, input: ScopeInput): ScopeCheck {
-  const judge = new ScopeJudge(scope, input.resources);
+  const judge = new ScopeJudge(scope, input.resources, input.controlPlane);
   const refused = new Set<Record<string, unknown>>();
   for (const objects of Object.values(input.manifests)) {
     for (const object of objects) if (judge.refuses(object)) refused.add(object);
@@ -285,7 +336,7 @@ function isClusterScopedObject(object: Record<string, unknown>, custom: CustomSc
 export interface ScopedRender {
   manifests: Record<string, Record<string, unknown>[]>;
   diagnostics: Diagnostic[];
-  model: { resources: readonly Manifest[] };
+  model: { resources: readonly Manifest[]; controlPlane: readonly Manifest[] };
 }
 
 /**
@@ -294,7 +345,11 @@ export interface ScopedRender {
  * the bare Namespaces flotilla generated only for them, so not even a dry run sends them.
  */
 export function withScope<T extends ScopedRender>(result: T, scope: ScopeConfig): T {
-  const check = checkScope(scope, { manifests: result.manifests, resources: result.model.resources });
+  const check = checkScope(scope, {
+    manifests: result.manifests,
+    resources: result.model.resources,
+    controlPlane: result.model.controlPlane,
+  });
   if (check.diagnostics.length === 0) return result;
   const manifests: Record<string, Record<string, unknown>[]> = {};
   for (const [cluster, objects] of Object.entries(result.manifests)) {

@@ -117,6 +117,33 @@ describe('scope in the reconciler', () => {
     ]);
   });
 
+  it("a team's policy that would rewrite another path's object makes the revision Invalid: nothing of it is applied", async () => {
+    const { dir, reconciler, fleet } = await setup(
+      { 'fleet.yaml': FLEET, 'platform/ingress.yaml': configMap('platform', 'ingress', 'ours') },
+      'scope:\n  paths:\n    - {path: teams/web/, namespaces: {allow: [web]}, clusterScoped: false}\n',
+    );
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    clearRequests(fleet);
+    const hijack = `apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterOverridePolicy
+metadata: {name: hijack}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: ingress}]
+  overrideRules:
+  - overriders:
+      plaintext: [{path: /data/value, operator: replace, value: theirs}]
+`;
+    const bad = await commitFiles(dir, { 'teams/web/override.yaml': hijack }, 'a team override');
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ revision: bad, phase: 'Invalid', reason: 'InvalidRevision' });
+    expect(o.message).toContain(
+      'teams/web/override.yaml:1 SCOPE_DENIED: ClusterOverridePolicy hijack is outside the scope: ' +
+        'policy.karmada.io/ClusterOverridePolicy is cluster-scoped and scope.paths[0].clusterScoped is false',
+    );
+    expect(writes(fleet)).toEqual([]);
+    expect(valueOn(fleet, 'east', 'platform', 'ingress')).toBe('ours');
+  });
+
   it('a kind the clusters serve cluster-wide but the repository does not declare is judged again before it is sent', async () => {
     // Kyverno's ClusterPolicy: installed on the clusters by someone else, its CRD not in the repository.
     const crd = {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultScope, readScope, type ScopeConfig } from '../../src/config/scope.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
+import { streamFleet } from '../../src/render/stream.js';
 import { SOURCE_ANNOTATION } from '../../src/objects/tracking.js';
 import { checkScope, effectiveScope, ScopeJudge, scopeRefusal, withScope } from '../../src/validate/scope.js';
 import { SCOPE_FLEET as FLEET } from '../helpers/scope-fleet.js';
@@ -287,6 +288,88 @@ spec:
     const result = withScope(raw, defaultScope());
     expect(result.manifests.east!.map((o) => o.kind)).toEqual(['ConfigMap']);
     expect(result.manifests.west).toBeUndefined();
+  });
+
+  it("the documents that steer the fleet are judged by their file's rule too: a team's policy cannot rewrite another's objects", () => {
+    const scope = scopeOf({ paths: [{ path: 'teams/web', namespaces: { allow: ['web'] }, clusterScoped: false }] });
+    const platformConfig = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ingress, namespace: platform}\ndata: {image: ours}\n';
+    const rewrite = (kind: string, namespace?: string) => `apiVersion: policy.karmada.io/v1alpha1
+kind: ${kind}
+metadata: {name: hijack${namespace ? `, namespace: ${namespace}` : ''}}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: ingress}]
+  overrideRules:
+  - overriders:
+      plaintext: [{path: /data/image, operator: replace, value: theirs}]
+`;
+    const place = `# the team's own placement, in its namespace
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: web, namespace: web}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+  placement: {clusterAffinity: {clusterNames: [east]}}
+`;
+    const cases: Array<[string, Record<string, string>, string[]]> = [
+      [
+        'a ClusterOverridePolicy',
+        { 'teams/web/override.yaml': rewrite('ClusterOverridePolicy') },
+        [
+          'teams/web/override.yaml:1 ClusterOverridePolicy hijack is outside the scope: policy.karmada.io/ClusterOverridePolicy ' +
+            'is cluster-scoped and scope.paths[0].clusterScoped is false',
+        ],
+      ],
+      [
+        "an OverridePolicy in another team's namespace",
+        { 'teams/web/override.yaml': rewrite('OverridePolicy', 'platform') },
+        [
+          'teams/web/override.yaml:1 OverridePolicy platform/hijack is outside the scope: namespace platform is not in ' +
+            'scope.paths[0].namespaces.allow [web]',
+        ],
+      ],
+      [
+        'a Fleet of its own',
+        { 'teams/web/fleet.yaml': FLEET.replace('name: pair', 'name: mine').replace('name: everything', 'name: theirs') },
+        [
+          "teams/web/fleet.yaml:3 Fleet kurator-system/mine is outside the scope: a Fleet sets the fleet's members and its default " +
+            'placement, which only a path whose scope.paths[0].clusterScoped is true may write',
+          'teams/web/fleet.yaml:11 ClusterPropagationPolicy theirs is outside the scope: policy.karmada.io/' +
+            'ClusterPropagationPolicy is cluster-scoped and scope.paths[0].clusterScoped is false',
+        ],
+      ],
+      [
+        'a cluster declaration in its own namespace, tainting a member cluster',
+        {
+          'teams/web/cluster.yaml':
+            'apiVersion: cluster.kurator.dev/v1alpha1\nkind: AttachedCluster\nmetadata: {name: east, namespace: web}\n' +
+            'spec:\n  kubeconfig: {name: east, key: value}\n  taints: [{key: gone, effect: NoExecute}]\n',
+        },
+        [
+          'teams/web/cluster.yaml:1 AttachedCluster web/east is outside the scope: a cluster declaration changes a member cluster ' +
+            'for every path, which only a path whose scope.paths[0].clusterScoped is true may write',
+        ],
+      ],
+      ['a PropagationPolicy in its own namespace', { 'teams/web/place.yaml': place }, []],
+    ];
+    for (const [what, files, expected] of cases) {
+      const result = withScope(render({ 'fleet.yaml': FLEET, 'platform/ingress.yaml': platformConfig, ...files }), scope);
+      const denied = result.diagnostics.filter((d) => d.code === 'SCOPE_DENIED').map((d) => `${d.file}:${d.line} ${d.message}`);
+      expect(denied, what).toEqual(expected);
+    }
+    // The same judgement when a render is streamed a cluster at a time (render, validate, diff).
+    const files = {
+      'fleet.yaml': FLEET,
+      'platform/ingress.yaml': platformConfig,
+      'teams/web/override.yaml': rewrite('ClusterOverridePolicy'),
+    };
+    const streamed = streamFleet({ files: Object.entries(files).map(([path, text]) => ({ path, text })), revision: 'worktree' }, scope);
+    for (const cluster of streamed.manifests()) void cluster;
+    expect(
+      streamed
+        .diagnostics()
+        .filter((d) => d.code === 'SCOPE_DENIED')
+        .map((d) => `${d.file}:${d.line}`),
+    ).toEqual(['teams/web/override.yaml:1']);
   });
 
   it('a generated Namespace needed only by refused objects goes with them', () => {
