@@ -1,6 +1,7 @@
 // Scope (issue 11): what the fleet repository may place on the member clusters, judged on the
 // rendered objects — after overrides, so an OverridePolicy cannot move an object out of its lane —
-// and reported at the template's file:line as SCOPE_DENIED, naming the rule that refused it. Pure:
+// and on the documents that steer the fleet (policies, fleets, clusters: a path's policy may not
+// reach past its lane either), reported at the file:line as SCOPE_DENIED, naming the rule. Pure:
 // `validate`, `render`, `plan`, `diff` and the reconciler's render stage all call withScope, so a
 // pull request shows exactly what the reconciler would refuse. The rules: docs/guide/configuration.md
 // "scope"; the config: src/config/scope.ts.
