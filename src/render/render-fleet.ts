@@ -23,6 +23,7 @@ import { checkMisplacement } from '../placement/misplacement.js';
 import { attachDependencies } from '../placement/dependencies.js';
 import { checkDependentOverrides } from '../override/dependent.js';
 import { applyOverrides, matchingOverridePolicies } from '../override/apply.js';
+import { recordOverriddenBy } from '../override/overridden-by.js';
 import { divideJobCompletions, replicaProblem, replicasOf, withReplicas } from '../placement/workload.js';
 import { createHash } from 'node:crypto';
 import { sortKeysDeep } from '../objects/serialize.js';
@@ -729,6 +730,7 @@ export function renderOnCluster(
   if (share !== undefined) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), completions: share } };
   const bounds = job.hpaBounds?.get(target.name);
   if (bounds) object = { ...object, spec: { ...(object.spec as Record<string, unknown>), ...bounds } };
+  let applied: readonly OverridePolicy[] = [];
   if (policies.length > 0) {
     const key = versionedKey(p.resource);
     const o = applyOverrides(resource, object, cluster, policies);
@@ -753,19 +755,21 @@ export function renderOnCluster(
     }
     if (failed) return null; // Karmada creates no Work for a cluster whose overrides fail.
     object = o.object;
+    applied = policies.filter((policy) =>
+      o.applied.some((a) => a.policy.kind === policy.kind && a.policy.namespace === policy.namespace && a.policy.name === policy.name),
+    );
   }
-  return {
-    cluster: target.name,
-    namespace: resource.namespace,
-    object: tracked(
-      object,
-      object.metadata === job.base.metadata
-        ? job.tracking
-        : trackingOf(object.metadata, job.revision, p.policy, resource.source.file, job.ownership),
-      target.name,
-      p.suspendedClusters?.includes(target.name) ?? false,
-    ),
-  };
+  const rendered = tracked(
+    object,
+    object.metadata === job.base.metadata
+      ? job.tracking
+      : trackingOf(object.metadata, job.revision, p.policy, resource.source.file, job.ownership),
+    target.name,
+    p.suspendedClusters?.includes(target.name) ?? false,
+  );
+  // The scope judges the copy by the rules of the paths whose policies changed it, too.
+  recordOverriddenBy(rendered, applied);
+  return { cluster: target.name, namespace: resource.namespace, object: rendered };
 }
 
 /**

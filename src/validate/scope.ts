@@ -20,6 +20,7 @@ import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
 import { SOURCE_ANNOTATION } from '../objects/tracking.js';
+import { overriddenBy } from '../override/overridden-by.js';
 
 /** A setting with the dot-path of the entry it came from (messages name the rule). */
 interface Setting<T> {
@@ -218,37 +219,41 @@ export class ScopeJudge {
       fleetWide !== undefined && !rule.clusterScoped.value
         ? `${fleetWide}, which only a path whose ${rule.clusterScoped.at} is true may write`
         : scopeRefusal(rule, { apiVersion: m.apiVersion, kind: m.kind, metadata }, m.namespace === '' || fleetWide !== undefined);
-    if (why === null) return;
-    const message = `${describeRef(m)} is outside the scope: ${why}`;
-    const d: Diagnostic = {
-      severity: 'error',
-      code: 'SCOPE_DENIED',
-      message,
-      file: m.source.file,
-      line: m.source.line,
-      column: m.source.column,
-    };
-    this.reported.set(`${m.source.file}|${d.line}|${message}`, d);
+    if (why !== null) this.report(m.source.file, m.source, `${describeRef(m)} is outside the scope: ${why}`);
   }
 
   /** Whether the scope refuses `object` (recording why); what flotilla generates itself is never judged. */
   refuses(object: Record<string, unknown>): boolean {
     const file = sourceFile(object);
     if (file === null) return false;
-    const why = this.verdictOn(this.ruleOf(file), object);
-    if (why === null) return false;
-    const template = templateOf(this.byFile, file, object);
-    const message = `${describeRef(refOfObject(object))} is outside the scope: ${why}`;
-    const d: Diagnostic = {
-      severity: 'error',
-      code: 'SCOPE_DENIED',
-      message,
-      file,
-      line: template?.source.line ?? null,
-      column: template?.source.column ?? null,
-    };
+    const own = this.ruleOf(file);
+    const why = this.verdictOn(own, object);
+    if (why !== null) {
+      const template = templateOf(this.byFile, file, object);
+      this.report(file, template?.source ?? null, `${describeRef(refOfObject(object))} is outside the scope: ${why}`);
+      return true;
+    }
+    // An override of another path changed it: what it made must be within that path's lane too, reported at the policy.
+    for (const policy of overriddenBy(object)) {
+      const rule = this.ruleOf(policy.source.file);
+      if (rule === own) continue;
+      const theirs = this.verdictOn(rule, object);
+      if (theirs === null) continue;
+      const by = `${policy.kind} ${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+      this.report(
+        policy.source.file,
+        policy.source,
+        `${by} turns an object of ${file} into ${describeRef(refOfObject(object))}, ` +
+          `which is outside the scope of the policy's file: ${theirs}`,
+      );
+      return true;
+    }
+    return false;
+  }
+
+  private report(file: string, at: { line: number; column: number } | null, message: string): void {
+    const d: Diagnostic = { severity: 'error', code: 'SCOPE_DENIED', message, file, line: at?.line ?? null, column: at?.column ?? null };
     this.reported.set(`${file}|${d.line}|${message}`, d);
-    return true;
   }
 
   /**

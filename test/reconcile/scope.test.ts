@@ -142,6 +142,22 @@ spec:
     );
     expect(writes(fleet)).toEqual([]);
     expect(valueOn(fleet, 'east', 'platform', 'ingress')).toBe('ours');
+
+    // A namespaced OverridePolicy in the team's own namespace, moving the platform's object there into another: Invalid too.
+    await commitFiles(dir, { 'teams/web/override.yaml': null, 'platform/limits.yaml': configMap('web', 'limits', '10') }, 'limits');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    clearRequests(fleet);
+    const move = hijack
+      .replace('kind: ClusterOverridePolicy', 'kind: OverridePolicy')
+      .replace('{name: hijack}', '{name: move, namespace: web}')
+      .replace('name: ingress}', 'name: limits}')
+      .replace('{path: /data/value, operator: replace, value: theirs}', '{path: /metadata/namespace, operator: replace, value: platform}');
+    await commitFiles(dir, { 'teams/web/move.yaml': move }, 'move it');
+    const moved = await reconciler.reconcileOnce();
+    expect(moved).toMatchObject({ phase: 'Invalid', reason: 'InvalidRevision' });
+    expect(moved.message).toContain('teams/web/move.yaml:1 SCOPE_DENIED: OverridePolicy web/move turns an object of platform/limits.yaml');
+    expect(writes(fleet)).toEqual([]);
+    expect(valueOn(fleet, 'west', 'web', 'limits')).toBe('10');
   });
 
   it('a kind the clusters serve cluster-wide but the repository does not declare is judged again before it is sent', async () => {

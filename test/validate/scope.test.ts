@@ -317,6 +317,10 @@ spec:
         [
           'teams/web/override.yaml:1 ClusterOverridePolicy hijack is outside the scope: policy.karmada.io/ClusterOverridePolicy ' +
             'is cluster-scoped and scope.paths[0].clusterScoped is false',
+          // And what it did to the platform's object, judged by the same rule.
+          'teams/web/override.yaml:1 ClusterOverridePolicy hijack turns an object of platform/ingress.yaml into ConfigMap ' +
+            "platform/ingress, which is outside the scope of the policy's file: namespace platform is not in " +
+            'scope.paths[0].namespaces.allow [web]',
         ],
       ],
       [
@@ -324,6 +328,9 @@ spec:
         { 'teams/web/override.yaml': rewrite('OverridePolicy', 'platform') },
         [
           'teams/web/override.yaml:1 OverridePolicy platform/hijack is outside the scope: namespace platform is not in ' +
+            'scope.paths[0].namespaces.allow [web]',
+          'teams/web/override.yaml:1 OverridePolicy platform/hijack turns an object of platform/ingress.yaml into ConfigMap ' +
+            "platform/ingress, which is outside the scope of the policy's file: namespace platform is not in " +
             'scope.paths[0].namespaces.allow [web]',
         ],
       ],
@@ -369,7 +376,80 @@ spec:
         .diagnostics()
         .filter((d) => d.code === 'SCOPE_DENIED')
         .map((d) => `${d.file}:${d.line}`),
-    ).toEqual(['teams/web/override.yaml:1']);
+    ).toEqual(['teams/web/override.yaml:1', 'teams/web/override.yaml:1']);
+  });
+
+  it("an override of one path that changes another path's object is judged by its own path's rule too, at the policy", () => {
+    const scope = scopeOf({ paths: [{ path: 'teams/web', namespaces: { allow: ['web'] }, clusterScoped: false }] });
+    // The platform's guardrails, placed in the team's namespace.
+    const guardrails = `apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: web-devs, namespace: web}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: Group, name: web-devs}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: limits, namespace: web}
+data: {pods: "10"}
+`;
+    const place = `apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: guardrails}
+spec:
+  resourceSelectors: [{apiVersion: rbac.authorization.k8s.io/v1, kind: RoleBinding}]
+  placement: {clusterAffinity: {clusterNames: [east, west]}}
+`;
+    const override = (name: string, kind: string, ops: string) => `apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: ${name}, namespace: web}
+spec:
+  resourceSelectors: [{apiVersion: ${kind === 'RoleBinding' ? 'rbac.authorization.k8s.io/v1' : 'v1'}, kind: ${kind}}]
+  overrideRules:
+  - targetCluster: {clusterNames: [west]}
+    overriders:
+      plaintext: ${ops}
+`;
+    const files = (team: Record<string, string>) => ({
+      'fleet.yaml': FLEET,
+      'platform/guardrails.yaml': guardrails,
+      'platform/place.yaml': place,
+      ...team,
+    });
+    const denied = (team: Record<string, string>) =>
+      withScope(render(files(team)), scope)
+        .diagnostics.filter((d) => d.code === 'SCOPE_DENIED')
+        .map((d) => `${d.file}:${d.line} ${d.message}`);
+    // Made cluster-wide on west: refused at the team's policy, naming the object it came from.
+    const widen = override(
+      'widen',
+      'RoleBinding',
+      '[{path: /kind, operator: replace, value: ClusterRoleBinding}, {path: /roleRef/name, operator: replace, value: admin}]',
+    );
+    expect(denied({ 'teams/web/widen.yaml': widen })).toEqual([
+      'teams/web/widen.yaml:1 OverridePolicy web/widen turns an object of platform/guardrails.yaml into ClusterRoleBinding ' +
+        "web/web-devs, which is outside the scope of the policy's file: rbac.authorization.k8s.io/ClusterRoleBinding is cluster-scoped " +
+        'and scope.paths[0].clusterScoped is false',
+    ]);
+    // Moved into another team's namespace: refused likewise.
+    const move = override('move', 'ConfigMap', '[{path: /metadata/namespace, operator: replace, value: payments}]');
+    expect(denied({ 'teams/web/move.yaml': move })).toEqual([
+      'teams/web/move.yaml:1 OverridePolicy web/move turns an object of platform/guardrails.yaml into ConfigMap payments/limits, ' +
+        "which is outside the scope of the policy's file: namespace payments is not in scope.paths[0].namespaces.allow [web]",
+    ]);
+    // Changed within the team's own namespace: its rule allows it (a namespaced OverridePolicy acts on its namespace, as in Karmada).
+    const relabel = override('relabel', 'ConfigMap', '[{path: /data/pods, operator: replace, value: "20"}]');
+    expect(denied({ 'teams/web/relabel.yaml': relabel })).toEqual([]);
+    // The platform's own cluster-wide override of the team's objects is judged by the platform's rule: allowed.
+    const platformOverride = override('registry', 'ConfigMap', '[{path: /data/registry, operator: add, value: mirror}]')
+      .replace('kind: OverridePolicy', 'kind: ClusterOverridePolicy')
+      .replace(', namespace: web}', '}');
+    expect(
+      denied({
+        'platform/registry.yaml': platformOverride,
+        'teams/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine, namespace: web}\n',
+      }),
+    ).toEqual([]);
   });
 
   it('a generated Namespace needed only by refused objects goes with them', () => {

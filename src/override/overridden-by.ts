@@ -1,0 +1,18 @@
+// Which override policies changed a rendered object (issue 11's scope, after a red-team review):
+// an OverridePolicy of one path may rewrite an object another path wrote (a namespaced one every
+// object of its namespace, a cluster-wide one any object), and the result is then judged by the
+// rule of the path that changed it too, not only by the object's own (validate/scope.ts). Kept
+// beside the object, keyed by it, so nothing of it is rendered or written.
+import type { OverridePolicy } from '../model/types.js';
+
+const changedBy = new WeakMap<object, readonly OverridePolicy[]>();
+
+/** Notes that `policies` applied a rule to `object` (the render's own copy for one cluster). */
+export function recordOverriddenBy(object: object, policies: readonly OverridePolicy[]): void {
+  if (policies.length > 0) changedBy.set(object, policies);
+}
+
+/** The override policies that applied a rule to `object`, in the order they ran (none: not recorded). */
+export function overriddenBy(object: object): readonly OverridePolicy[] {
+  return changedBy.get(object) ?? [];
+}
