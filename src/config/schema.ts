@@ -95,6 +95,12 @@ export interface GeneratorConfig {
 export interface BuildConfig {
   kustomize: KustomizeConfig;
   generators: GeneratorConfig[];
+  /**
+   * The folders of the scope's paths (config/scope.ts `scope.paths[].path`): a kustomization or an
+   * Application under one path's rule does not take over the build of a folder under another's
+   * (generate/units.ts). Empty without `scope.paths`.
+   */
+  scopePaths: string[];
 }
 
 export const DEFAULT_BUILD_TIMEOUT_SECONDS = 60;
@@ -105,6 +111,7 @@ export function defaultBuildConfig(): BuildConfig {
   return {
     kustomize: { command: null, timeoutSeconds: DEFAULT_BUILD_TIMEOUT_SECONDS, maxOutputBytes: DEFAULT_BUILD_MAX_OUTPUT_BYTES },
     generators: [],
+    scopePaths: [],
   };
 }
 

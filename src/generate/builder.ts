@@ -15,7 +15,16 @@ import type { ApplicationFetchOptions, ApplicationRevision } from './app-source.
 import { findApplications, normalizePath, type Application } from './application.js';
 import { runBounded, type RunResult } from './run.js';
 import { kustomizeCommand } from './tools.js';
-import { findBuildUnits, isUnder, unitFiles, unitSourceName, type BuildFile, type BuildUnit } from './units.js';
+import {
+  findBuildUnits,
+  isUnder,
+  scopePathOf,
+  scopePathOfFolder,
+  unitFiles,
+  unitSourceName,
+  type BuildFile,
+  type BuildUnit,
+} from './units.js';
 
 /** One changed file of the repository (any file, not only YAML); `text: null` = deleted. */
 export interface RepositoryChange {
@@ -85,7 +94,8 @@ export class SourceBuilder {
   }
 
   private async expand(): Promise<Map<string, SourceFile>> {
-    const { roots, folders } = findBuildUnits(this.files, this.config.generators, this.options.claimed);
+    const { scopePaths } = this.config;
+    const { roots, folders } = findBuildUnits(this.files, this.config.generators, this.options.claimed, scopePaths);
     const out = new Map<string, SourceFile>();
     for (const f of this.files.values()) {
       if (!YAML_FILE.test(f.path) || folders.some((d) => isUnder(f.path, d))) continue;
@@ -94,10 +104,15 @@ export class SourceBuilder {
     const apps = this.applicationsOf(out);
     // An Application over the fleet repository itself builds its paths; they are not also built on their own.
     const own = this.options.applications?.fleetUrl;
+    // Only a folder under the Application's own scope path: one of another path is built on its own too.
     const claimed = new Set(
       apps.flatMap((a) =>
         a.source.kind === 'git' && own !== undefined && a.source.url === own
-          ? a.policies.flatMap((p) => (p.kind === 'kustomization' ? [normalizePath(p.path) ?? ''] : []))
+          ? a.policies.flatMap((p) => {
+              const folder = p.kind === 'kustomization' ? (normalizePath(p.path) ?? '') : null;
+              const same = folder !== null && scopePathOfFolder(scopePaths, folder) === scopePathOf(scopePaths, a.file);
+              return same ? [folder] : [];
+            })
           : [],
       ),
     );

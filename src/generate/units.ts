@@ -4,6 +4,7 @@
 import { parseDocument } from 'yaml';
 import { isMap } from '../objects/json.js';
 import type { GeneratorConfig } from '../config/schema.js';
+import { scopeEntryFor } from '../config/scope.js';
 
 /** The file names kustomize recognises as a kustomization, in its order of preference. */
 export const KUSTOMIZATION_FILES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -109,14 +110,34 @@ function kustomizationFiles(files: ReadonlyMap<string, BuildFile>): Map<string, 
 }
 
 /**
- * The build units of a file set. A kustomization that another kustomization names as a base is
- * built only as part of it; a unit inside another unit's folder belongs to that one. Folders
- * named in `claimed` (an Application's paths) are not roots either: whoever claimed them builds them.
+ * Which scope path governs what is built in `folder` (the index of `scopePaths`, -1: none, so
+ * `scope.default`), as scopeEntryFor judges the build's output, named inside the folder.
+ */
+export function scopePathOfFolder(scopePaths: readonly string[], folder: string): number {
+  return scopePathOf(scopePaths, folder === '' ? '(build)' : `${folder}/(build)`);
+}
+
+/** Which scope path governs the file `file` (the index of `scopePaths`, -1: none), as the scope itself says. */
+export function scopePathOf(scopePaths: readonly string[], file: string): number {
+  return scopeEntryFor(
+    scopePaths.map((path) => ({ path })),
+    file,
+  );
+}
+
+/**
+ * The build units of a file set. A kustomization that another kustomization under the same scope
+ * path names as a base is built only as part of it; a unit inside another unit's folder belongs to
+ * that one. Folders named in `claimed` (an Application's paths) are not roots either: whoever
+ * claimed them builds them. A kustomization under another scope path naming a folder as its base
+ * does not stop that folder's own build: a team's overlay of the platform's folder (a `$patch:
+ * delete`, a namespace of its own) would otherwise take the platform's objects out of the render.
  */
 export function findBuildUnits(
   files: ReadonlyMap<string, BuildFile>,
   generators: readonly GeneratorConfig[],
   claimed: ReadonlySet<string> = new Set(),
+  scopePaths: readonly string[] = [],
 ): { roots: BuildUnit[]; folders: string[] } {
   const kustomizations = kustomizationFiles(files);
   const folderSet = foldersOf(files);
@@ -124,7 +145,8 @@ export function findBuildUnits(
   const candidates: BuildUnit[] = [];
   for (const [folder, marker] of kustomizations) {
     const closure = kustomizeClosure(folder, files, kustomizations, folderSet);
-    for (const f of closure.folders) if (f !== folder) referenced.add(f);
+    const rule = scopePathOfFolder(scopePaths, folder);
+    for (const f of closure.folders) if (f !== folder && scopePathOfFolder(scopePaths, f) === rule) referenced.add(f);
     candidates.push({ folder, marker, tool: { kind: 'kustomize' }, folders: closure.folders, remote: closure.remote });
   }
   for (const generator of generators) {

@@ -201,6 +201,41 @@ describe.skipIf(!withKustomize)('what a build produces is judged and placed like
   });
 });
 
+describe.skipIf(!withKustomize)('a kustomization of one scope path naming another path’s folder as its base', () => {
+  const platform = [
+    { path: 'platform/kustomization.yaml', text: 'resources: [guard.yaml]\n' },
+    {
+      path: 'platform/guard.yaml',
+      text:
+        'apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n' +
+        'metadata: {name: deny-all, namespace: payments}\nspec: {podSelector: {}}\n',
+    },
+  ];
+  // The team's overlay of the platform's folder, deleting its guard.
+  const overlay = {
+    path: 'teams/web/kustomization.yaml',
+    text:
+      'resources: [../../platform]\npatches:\n- patch: |\n    $patch: delete\n    apiVersion: networking.k8s.io/v1\n' +
+      '    kind: NetworkPolicy\n    metadata: {name: deny-all, namespace: payments}\n',
+  };
+  const built = async (scopePaths: string[]) =>
+    (await buildSourceFiles([...platform, overlay], { ...(await fixtureBuildConfig()), scopePaths })).map((f) => f.path);
+
+  it('does not stop that folder’s own build: the team cannot take the platform’s objects out of the render', async () => {
+    expect(await built(['teams/web'])).toEqual(['platform/(kustomize build)', 'teams/web/(kustomize build)']);
+  });
+
+  it('under the same scope path (or without scope paths) the base is built only as part of the overlay, as before', async () => {
+    expect(await built([])).toEqual(['teams/web/(kustomize build)']);
+    // The team's own base, under its own path.
+    const own = [...platform.map((f) => ({ ...f, path: f.path.replace('platform/', 'teams/web/base/') })), overlay].map((f) =>
+      f === overlay ? { path: 'teams/web/overlays/eu/kustomization.yaml', text: 'resources: [../../base]\n' } : f,
+    );
+    const files = await buildSourceFiles(own, { ...(await fixtureBuildConfig()), scopePaths: ['teams/web'] });
+    expect(files.map((f) => f.path)).toEqual(['teams/web/overlays/eu/(kustomize build)']);
+  });
+});
+
 describe('Kurator Application sync policies that are not kustomizations', () => {
   const fleet = { path: 'fleet.yaml', text: duplicatedFleet(['member-a', 'member-b']).replace('name: f,', 'name: quickstart,') };
   const helmApp = {
@@ -285,5 +320,18 @@ describe.skipIf(!withKustomize)('an Application over the fleet repository itself
     const result = renderFleet({ files: builder.current(), revision: 'worktree' });
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     expect(split(result, 'ConfigMap', 'settings')).toEqual({ 'member-a': null, 'member-b': null });
+
+    // An Application under another scope path than the folder does not take the folder's own build over.
+    const scoped = new SourceBuilder({ ...defaultBuildConfig(), scopePaths: ['teams/web'] }, { applications: { fleetUrl: dir, cacheDir } });
+    await scoped.update([
+      ...Object.entries(files).map(([p, text]) => ({ path: p, text })),
+      { path: 'teams/web/app.yaml', text: application },
+    ]);
+    expect(scoped.current().map((f) => f.path)).toEqual([
+      'deploy/(kustomize build)',
+      'fleet.yaml',
+      'teams/web/app.yaml',
+      'teams/web/app.yaml (Application default/self self-0)',
+    ]);
   });
 });
