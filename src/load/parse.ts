@@ -246,6 +246,18 @@ function toManifest(
   };
   const apiVersion = requireString(['apiVersion'], obj.apiVersion);
   const kind = requireString(['kind'], obj.kind);
+  // kubectl (and what reads a directory target's files with it) expands a list into the objects in
+  // its items, each with its own kind and namespace: flotilla would place, judge and write the list
+  // as one object of the list's kind, and what it holds would reach the clusters unjudged.
+  if (kind === 'List' || Array.isArray(obj.items)) {
+    const what = kind === 'List' ? 'a List' : `${kind} has a top-level items list, so it`;
+    sink.error(
+      'MANIFEST_LIST',
+      `${what} is expanded by kubectl into the objects it holds, which flotilla would not see: write each item as a document of its own`,
+      at(kind === 'List' ? ['kind'] : ['items']),
+    );
+    return null;
+  }
   const metadata = obj.metadata;
   if (metadata !== undefined && !isMap(metadata)) {
     sink.error('MANIFEST_MISSING_FIELD', `metadata must be a mapping, found ${describeValue(metadata)}`, at(['metadata']));

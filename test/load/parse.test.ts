@@ -68,6 +68,20 @@ describe('parseFleetFiles: documents', () => {
     expect(Object.prototype.hasOwnProperty.call(manifests[0]!.object, '__proto__')).toBe(true);
   });
 
+  it('a List, or any object with a top-level items list, is MANIFEST_LIST at that field and left out: kubectl would expand it', () => {
+    const list = [
+      'apiVersion: v1',
+      'kind: List',
+      'items:',
+      '- {apiVersion: rbac.authorization.k8s.io/v1, kind: ClusterRoleBinding, metadata: {name: pwn}}',
+      '',
+    ].join('\n');
+    const widget = 'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: web}\nitems:\n- {kind: Secret}\n';
+    const { manifests, diags } = parse({ 'list.yaml': list, 'widget.yaml': widget, 'fine.yaml': cm('fine') });
+    expect(diags).toEqual(['error MANIFEST_LIST list.yaml:2:1', 'error MANIFEST_LIST widget.yaml:4:1']);
+    expect(manifests.map((m) => m.name)).toEqual(['fine']);
+  });
+
   it('an alias bomb is YAML_ALIAS_LIMIT at the document start, in milliseconds', () => {
     let text = cm('bomb') + 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
     for (const [n, p] of [
