@@ -51,7 +51,6 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
   }
 
   const files: SourceFile[] = [];
-  const visitedDirs = new Set<string>();
   const toPosix = (abs: string) => path.relative(rootAbs, abs).split(path.sep).join('/');
 
   // Files are read with the synchronous calls: only the CLI reads a directory, and it waits for every
@@ -63,33 +62,18 @@ export async function readFleetDirectory(root: string, subpath = '.', opts: Read
   };
 
   const walk = async (dirAbs: string, dirReal: string): Promise<void> => {
-    // Symlinked directories can form loops; each real directory is read once.
-    if (visitedDirs.has(dirReal)) return;
-    visitedDirs.add(dirReal);
     const entries = await readdir(dirAbs, { withFileTypes: true });
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const abs = path.join(dirAbs, entry.name);
       if (entry.isSymbolicLink()) {
-        let real: string;
-        try {
-          real = await realpath(abs);
-        } catch {
-          opts.sink?.warn('SYMLINK_SKIPPED', `symlink ${toPosix(abs)} is broken; it is skipped`, { file: toPosix(abs) });
-          continue;
-        }
-        if (!isInside(rootReal, real)) {
-          opts.sink?.warn('SYMLINK_SKIPPED', `symlink ${toPosix(abs)} points outside the repository; it is not followed`, {
-            file: toPosix(abs),
-          });
-          continue;
-        }
-        const target = await stat(real);
-        if (target.isDirectory()) {
-          if (!entry.name.startsWith('.') && entry.name !== 'node_modules') await walk(abs, real);
-        } else if (target.isFile() && wanted(entry.name)) {
-          readOne(abs, real);
-        }
+        // Not followed, wherever it points: git stores a link, not its target, and the reconciler
+        // (and --ref) read the repository from git, where a link is skipped. Followed here, a link in
+        // one path's folder to another's folder read that folder as the first path's (a real folder
+        // is read once), so the working tree rendered what no commit would.
+        opts.sink?.warn('SYMLINK_SKIPPED', `symlink ${toPosix(abs)} is skipped, as it is when the repository is read from git`, {
+          file: toPosix(abs),
+        });
         continue;
       }
       if (entry.isDirectory()) {

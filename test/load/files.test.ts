@@ -58,18 +58,23 @@ describe('readFleetDirectory', () => {
     await expect(readFleetDirectory(root, 'escape')).rejects.toMatchObject({ code: 'PATH_OUTSIDE_REPO' });
   });
 
-  it('symlinks escaping the root are not followed (SYMLINK_SKIPPED warning); symlinks inside it are', async () => {
+  it('symlinks are not followed, inside the root or out (SYMLINK_SKIPPED), as git reads them', async () => {
     await put('secret.yaml', 'stolen: true\n', outside);
     await put('real/a.yaml');
+    await put('zeta/b.yaml');
     await symlink(path.join(outside, 'secret.yaml'), path.join(root, 'leak.yaml'));
     await symlink(outside, path.join(root, 'leakdir'));
     await symlink(path.join(root, 'real', 'a.yaml'), path.join(root, 'alias.yaml'));
+    // A link in one folder to another folder, walked first (it sorts first), used to read that folder as its own.
+    await symlink('../zeta', path.join(root, 'real', 'aaa'));
     const sink = new DiagnosticSink();
     const files = await readFleetDirectory(root, '.', { sink });
-    expect(files.map((f) => f.path)).toEqual(['alias.yaml', 'real/a.yaml']);
+    expect(files.map((f) => f.path)).toEqual(['real/a.yaml', 'zeta/b.yaml']);
     expect(sink.items.map((d) => `${d.severity} ${d.code} ${d.file}`)).toEqual([
+      'warning SYMLINK_SKIPPED alias.yaml',
       'warning SYMLINK_SKIPPED leak.yaml',
       'warning SYMLINK_SKIPPED leakdir',
+      'warning SYMLINK_SKIPPED real/aaa',
     ]);
   });
 
