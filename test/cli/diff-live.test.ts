@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diffCommand } from '../../src/cli/commands/diff.js';
 import { cleanupRepos, commitFiles, makeRepo, makeTempDir } from '../helpers/git.js';
 import type { TestFleet } from '../helpers/kube.js';
-import { PlanMaker, SEED_CLUSTERS, startSeedFleet, testTarget } from '../kube/harness.js';
+import { CLUSTER_POLICY_CRD, PlanMaker, SEED_CLUSTERS, startSeedFleet, testTarget } from '../kube/harness.js';
 import { runCommand, seedFiles } from '../plan/scenarios.js';
 import { statusFiles, writeStatusBranch } from '../diff/status-branch.js';
 
@@ -104,19 +104,7 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
   );
 
   it('a kind served cluster-wide that the repository judged namespaced is judged again by --config’s scope: never sent', async () => {
-    for (const s of fleet.servers.values()) {
-      s.putObject({
-        apiVersion: 'apiextensions.k8s.io/v1',
-        kind: 'CustomResourceDefinition',
-        metadata: { name: 'clusterpolicies.kyverno.io' },
-        spec: {
-          group: 'kyverno.io',
-          scope: 'Cluster',
-          names: { plural: 'clusterpolicies', singular: 'clusterpolicy', kind: 'ClusterPolicy', listKind: 'ClusterPolicyList' },
-          versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
-        },
-      });
-    }
+    for (const s of fleet.servers.values()) s.putObject(CLUSTER_POLICY_CRD);
     await commitFiles(
       dir,
       {

@@ -52,6 +52,22 @@ export const VIRTUAL_SERVICE_CRD = {
   },
 };
 
+/**
+ * Kyverno's ClusterPolicy CRD, cluster-scoped, as a cluster that runs Kyverno has it: a kind the
+ * fleet repository does not declare (the scope tests place one and expect it judged as cluster-scoped).
+ */
+export const CLUSTER_POLICY_CRD = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'clusterpolicies.kyverno.io' },
+  spec: {
+    group: 'kyverno.io',
+    scope: 'Cluster',
+    names: { plural: 'clusterpolicies', singular: 'clusterpolicy', kind: 'ClusterPolicy', listKind: 'ClusterPolicyList' },
+    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
+  },
+};
+
 /** Starts one server per cluster with Istio's CRD installed and workloads that become ready when written. */
 export async function startSeedFleet(names = SEED_CLUSTERS): Promise<TestFleet> {
   const fleet = await startFleetApiServers(names, { autoReady: true });

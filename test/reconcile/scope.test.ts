@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
-import { clearRequests, writes } from '../kube/harness.js';
+import { CLUSTER_POLICY_CRD, clearRequests, writes } from '../kube/harness.js';
 import type { TestApiServerOptions } from '../kube/server/index.js';
 import { configFrom, reconcilerFor } from './harness.js';
 import { SCOPE_FLEET as FLEET } from '../helpers/scope-fleet.js';
@@ -162,17 +162,6 @@ spec:
 
   it('a kind the clusters serve cluster-wide but the repository does not declare is judged again before it is sent', async () => {
     // Kyverno's ClusterPolicy: installed on the clusters by someone else, its CRD not in the repository.
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'clusterpolicies.kyverno.io' },
-      spec: {
-        group: 'kyverno.io',
-        scope: 'Cluster',
-        names: { plural: 'clusterpolicies', singular: 'clusterpolicy', kind: 'ClusterPolicy', listKind: 'ClusterPolicyList' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object' } } }],
-      },
-    };
     const placeAll = `apiVersion: policy.karmada.io/v1alpha1
 kind: ClusterPropagationPolicy
 metadata: {name: kyverno}
@@ -193,7 +182,7 @@ spec:
       },
       'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments]}, clusterScoped: false}\n',
     );
-    for (const server of fleet.servers.values()) server.putObject(crd);
+    for (const server of fleet.servers.values()) server.putObject(CLUSTER_POLICY_CRD);
     const o = await reconciler.reconcileOnce();
     expect(o).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
     expect(o.message).toContain(
