@@ -92,8 +92,16 @@ async function expandPolicy(
       return fail('SOURCE_FETCH_FAILED', `path "${policy.path}" is not a folder of ${source.url} at ${source.commit}`);
     }
     const files = kustomizationInput(source.files, policy, folder);
-    const remote = kustomizeClosure(WRAPPER_FOLDER, new Map(files.map((f) => [f.path, f]))).remote;
-    const unit: BuildUnit = { folder: WRAPPER_FOLDER, marker: app.file, tool: { kind: 'kustomize' }, folders: [], remote };
+    const { remote, outside } = kustomizeClosure(WRAPPER_FOLDER, new Map(files.map((f) => [f.path, f])));
+    const unit: BuildUnit = {
+      folder: WRAPPER_FOLDER,
+      marker: app.file,
+      tool: { kind: 'kustomize' },
+      folders: [],
+      remote,
+      outside,
+      foreign: null,
+    };
     built = await ctx.build(unit, files);
   }
   if (built.problem)
@@ -130,6 +138,14 @@ function buildHelm(
   };
   const folder = '.flotilla-helm-release';
   const files = [{ path: `${folder}/values.yaml`, text: stringify(release.values ?? {}) }];
-  const unit: BuildUnit = { folder, marker: app.file, tool: { kind: 'generator', generator: helm }, folders: [folder], remote: null };
+  const unit: BuildUnit = {
+    folder,
+    marker: app.file,
+    tool: { kind: 'generator', generator: helm },
+    folders: [folder],
+    remote: null,
+    outside: null,
+    foreign: null,
+  };
   return ctx.build(unit, files, env);
 }

@@ -186,6 +186,16 @@ export class SourceBuilder {
         'flotilla builds only what the repository holds (vendor it into the repository)';
       return { text: '', problem: { code: 'BUILD_REMOTE_RESOURCE', message, ...at } };
     }
+    if (unit.outside !== null) {
+      const message = `${what}: "${unit.outside}" leaves the repository; flotilla builds only what the repository holds`;
+      return { text: '', problem: { code: 'BUILD_OUTSIDE_REPOSITORY', message, ...at } };
+    }
+    if (unit.foreign !== null) {
+      const message =
+        `${what}: it would read ${unit.foreign}, which another scope path governs; a build reads only its own scope ` +
+        "path's files (and scope.default's), since everything it makes is judged by its own path's rule";
+      return { text: '', problem: { code: 'BUILD_ACROSS_SCOPE_PATHS', message, ...at } };
+    }
     const tooLarge = files.find((f) => f.size !== undefined);
     if (tooLarge)
       return { text: '', problem: { code: 'BUILD_FAILED', message: `${what}: ${tooLarge.path} is over the size limit`, ...at } };

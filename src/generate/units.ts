@@ -29,6 +29,13 @@ export interface BuildUnit {
   folders: string[];
   /** A resource kustomize would fetch from the network (the build is refused: it must be a function of the repository). */
   remote: string | null;
+  /** A resource named by a path that leaves the repository (the build is refused: it would read the host's files). */
+  outside: string | null;
+  /**
+   * A file the build would read that lies under another scope path than the unit's own (and not
+   * under `scope.default`): the build is refused, since all it makes is judged by the unit's rule.
+   */
+  foreign: string | null;
 }
 
 /**
@@ -147,16 +154,26 @@ export function findBuildUnits(
     const closure = kustomizeClosure(folder, files, kustomizations, folderSet);
     const rule = scopePathOfFolder(scopePaths, folder);
     for (const f of closure.folders) if (f !== folder && scopePathOfFolder(scopePaths, f) === rule) referenced.add(f);
-    candidates.push({ folder, marker, tool: { kind: 'kustomize' }, folders: closure.folders, remote: closure.remote });
+    const { remote, outside } = closure;
+    candidates.push({ folder, marker, tool: { kind: 'kustomize' }, folders: closure.folders, remote, outside, foreign: null });
   }
   for (const generator of generators) {
     for (const p of files.keys()) {
       const folder = dirOf(p);
       if (baseOf(p) !== generator.match || kustomizations.has(folder)) continue;
       if (candidates.some((c) => c.folder === folder)) continue;
-      candidates.push({ folder, marker: p, tool: { kind: 'generator', generator }, folders: [folder], remote: null });
+      candidates.push({
+        folder,
+        marker: p,
+        tool: { kind: 'generator', generator },
+        folders: [folder],
+        remote: null,
+        outside: null,
+        foreign: null,
+      });
     }
   }
+  if (scopePaths.length > 0) for (const unit of candidates) unit.foreign = foreignFile(unit, files, scopePaths);
   // The outermost unit owns its subtree: a nested one is built only if the outer one names it.
   const roots = candidates
     .filter((u) => !referenced.has(u.folder) && !claimed.has(u.folder))
@@ -166,16 +183,33 @@ export function findBuildUnits(
   return { roots, folders: [...new Set(candidates.map((c) => c.folder))].sort() };
 }
 
+/**
+ * The first file (by path) the unit's build reads that lies under another scope path than the
+ * unit's own, other than `scope.default`'s (null: none). A team's overlay may read the platform's
+ * base (what it makes is judged by the team's rule), but a build under the platform's rule must not
+ * read a team's folder (the team's objects would be judged as the platform's), nor a team's build
+ * a folder another path governs inside its own (those objects would leave the render unjudged).
+ */
+function foreignFile(unit: BuildUnit, files: ReadonlyMap<string, BuildFile>, scopePaths: readonly string[]): string | null {
+  const own = scopePathOfFolder(scopePaths, unit.folder);
+  for (const f of unitFiles(unit, files)) {
+    const theirs = scopePathOf(scopePaths, f.path);
+    if (theirs !== own && theirs !== -1) return f.path;
+  }
+  return null;
+}
+
 /** A kustomization's folder and the local folders it names, transitively (kustomize reads nothing else of the repository). */
 export function kustomizeClosure(
   folder: string,
   files: ReadonlyMap<string, BuildFile>,
   kustomizations: ReadonlyMap<string, string> = kustomizationFiles(files),
   folderSet?: ReadonlySet<string>,
-): { folders: string[]; remote: string | null } {
+): { folders: string[]; remote: string | null; outside: string | null } {
   const folders = folderSet ?? foldersOf(files);
   const seen = new Set<string>();
   let remote: string | null = null;
+  let outside: string | null = null;
   const visit = (dir: string) => {
     if (seen.has(dir)) return;
     seen.add(dir);
@@ -187,12 +221,17 @@ export function kustomizeClosure(
         continue;
       }
       const target = joinPath(dir, ref);
+      // Climbing above the repository's root reaches, from the build's scratch copy, the host's files.
+      if (target === null || ref.startsWith('/')) {
+        outside ??= ref;
+        continue;
+      }
       // A file is read from its own folder's subtree; only a folder outside it widens the build.
       if (target !== null && folders.has(target) && !isUnder(target, dir)) visit(target);
     }
   };
   visit(folder);
-  return { folders: [...seen].sort(), remote };
+  return { folders: [...seen].sort(), remote, outside };
 }
 
 /** The files a unit's build reads: everything under its folders. */

@@ -11,8 +11,10 @@ export type Severity = 'error' | 'warning' | 'info';
  * model/ is a leaf, so they are listed here and OverrideCode is checked against them.
  */
 export const DIAGNOSTIC_CODES = [
+  'BUILD_ACROSS_SCOPE_PATHS',
   'BUILD_FAILED',
   'BUILD_OUTPUT_LIMIT',
+  'BUILD_OUTSIDE_REPOSITORY',
   'BUILD_REMOTE_RESOURCE',
   'BUILD_TIMEOUT',
   'CLUSTER_LABEL_CONFLICT',

@@ -45,6 +45,8 @@ const CLUSTER_SCOPED_KINDS = new Set([
 const CLUSTER_SCOPED_GROUP_KINDS = new Set([
   'cluster.karmada.io/Cluster',
   '/ComponentStatus',
+  'policy/PodSecurityPolicy',
+  'extensions/PodSecurityPolicy',
   'networking.k8s.io/IPAddress',
   'networking.k8s.io/ServiceCIDR',
   'certificates.k8s.io/ClusterTrustBundle',

@@ -236,6 +236,48 @@ describe.skipIf(!withKustomize)('a kustomization of one scope path naming anothe
   });
 });
 
+describe('what a build may read', () => {
+  const problems = async (files: Array<{ path: string; text: string }>, scopePaths: string[]) =>
+    (await buildSourceFiles(files, { ...defaultBuildConfig(), scopePaths }))
+      .filter((f) => f.problem)
+      .map((f) => `${f.problem!.code} ${f.problem!.file}: ${f.problem!.message.split(': ').slice(1).join(': ')}`);
+  const cm = (name: string, namespace: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\n`;
+
+  it('a resource path that leaves the repository is BUILD_OUTSIDE_REPOSITORY, before kustomize runs', async () => {
+    const files = [{ path: 'teams/web/kustomization.yaml', text: 'resources: [../../../../host/dir]\n' }];
+    expect(await problems(files, [])).toEqual([
+      'BUILD_OUTSIDE_REPOSITORY teams/web/kustomization.yaml: "../../../../host/dir" leaves the repository; ' +
+        'flotilla builds only what the repository holds',
+    ]);
+  });
+
+  it("reading another scope path's files is BUILD_ACROSS_SCOPE_PATHS: the platform's aggregator of team folders", async () => {
+    const files = [
+      { path: 'teams/kustomization.yaml', text: 'resources: [web, payments]\n' },
+      { path: 'teams/web/kustomization.yaml', text: 'resources: [cm.yaml]\n' },
+      { path: 'teams/web/cm.yaml', text: cm('web', 'web') },
+      { path: 'teams/payments/kustomization.yaml', text: 'resources: [cm.yaml]\n' },
+      { path: 'teams/payments/cm.yaml', text: cm('payments', 'payments') },
+    ];
+    expect(await problems(files, ['teams/web', 'teams/payments'])).toEqual([
+      'BUILD_ACROSS_SCOPE_PATHS teams/kustomization.yaml: it would read teams/payments/cm.yaml, which another scope path ' +
+        "governs; a build reads only its own scope path's files (and scope.default's), since everything it makes is judged " +
+        "by its own path's rule",
+    ]);
+  });
+
+  it("and a team's folder holding a folder another path governs (the platform's guardrails inside it)", async () => {
+    const files = [
+      { path: 'teams/web/kustomization.yaml', text: 'resources: [cm.yaml]\n' },
+      { path: 'teams/web/cm.yaml', text: cm('web', 'web') },
+      { path: 'teams/web/guardrails/guard.yaml', text: cm('guard', 'web') },
+    ];
+    expect((await problems(files, ['teams/web', 'teams/web/guardrails']))[0]).toMatch(
+      /^BUILD_ACROSS_SCOPE_PATHS teams\/web\/kustomization.yaml: it would read teams\/web\/guardrails\/guard.yaml/,
+    );
+  });
+});
+
 describe('Kurator Application sync policies that are not kustomizations', () => {
   const fleet = { path: 'fleet.yaml', text: duplicatedFleet(['member-a', 'member-b']).replace('name: f,', 'name: quickstart,') };
   const helmApp = {

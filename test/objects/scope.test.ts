@@ -24,6 +24,7 @@ describe('isClusterScoped', () => {
       ['resource.k8s.io/v1', 'DeviceClass'],
       ['resource.k8s.io/v1', 'ResourceSlice'],
       ['v1', 'ComponentStatus'],
+      ['policy/v1beta1', 'PodSecurityPolicy'],
       ['v1', 'Namespace'],
     ] as const)
       expect(isClusterScoped(apiVersion, kind, none), `${apiVersion} ${kind}`).toBe(true);
