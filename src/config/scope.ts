@@ -76,8 +76,13 @@ export function defaultScope(): ScopeConfig {
 }
 
 /** True when `file` is `entry` or inside the folder `entry` (both repository-relative, posix). */
+/**
+ * Whether `file` is the entry or below it; what flotilla generates from a file (an Application's
+ * output: `teams/web/app.yaml (Application web/app app-0)`) is named after that file, a space and a
+ * parenthesis, and belongs to the file's entry (a file entry judges, and impersonates, its output).
+ */
 function isUnder(file: string, entry: string): boolean {
-  return file === entry || file.startsWith(entry + '/');
+  return file === entry || file.startsWith(entry + '/') || file.startsWith(entry + ' (');
 }
 
 /** Index of the longest `paths[]` entry that contains `file`, or -1 (then `scope.default` applies). */

@@ -18,7 +18,7 @@ import {
 } from './application.js';
 import { attachRollout } from './app-rollout.js';
 import type { Built } from './builder.js';
-import { kustomizeClosure, type BuildFile, type BuildUnit } from './units.js';
+import { foreignFileIn, kustomizeClosure, scopePathOf, type BuildFile, type BuildUnit } from './units.js';
 
 export interface ExpandContext {
   build(unit: BuildUnit, files: readonly BuildFile[], env?: Record<string, string>): Promise<Built>;
@@ -93,6 +93,12 @@ async function expandPolicy(
     }
     const files = kustomizationInput(source.files, policy, folder);
     const { remote, outside } = kustomizeClosure(WRAPPER_FOLDER, new Map(files.map((f) => [f.path, f])));
+    // Over the fleet repository itself it reads that repository's folders: only its own scope path's (or scope.default's).
+    const { scopePaths } = ctx.config;
+    const foreign =
+      ctx.fetch.fleetUrl !== undefined && app.source.url === ctx.fetch.fleetUrl
+        ? foreignFileIn(kustomizeClosure(folder, source.files).folders, source.files, scopePaths, scopePathOf(scopePaths, app.file))
+        : null;
     const unit: BuildUnit = {
       folder: WRAPPER_FOLDER,
       marker: app.file,
@@ -100,7 +106,7 @@ async function expandPolicy(
       folders: [],
       remote,
       outside,
-      foreign: null,
+      foreign,
     };
     built = await ctx.build(unit, files);
   }

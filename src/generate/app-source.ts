@@ -14,6 +14,8 @@ export interface ApplicationFetchOptions {
   cacheDir?: string;
   timeoutSeconds?: number;
   log?: Logger;
+  /** The fleet repository's own URL: the one local path an Application may name (and whose paths it then builds). */
+  fleetUrl?: string;
 }
 
 /** A fetched source: the pinned commit and every file of the repository at it. */
@@ -39,6 +41,13 @@ export async function fetchApplicationSource(
   const http = /^https?:\/\//i.test(source.url);
   if (!http && !source.url.startsWith('/') && !source.url.startsWith('file://')) {
     return { unsupported: `${displayUrl(source.url)}: only http(s) URLs and local paths are fetched (no ssh)` };
+  }
+  // A local path is the reconciler host's: any repository there (another tenant's clone, the
+  // status branch's cache) would be read into the fleet by whoever writes an Application.
+  if (!http && source.url !== opts.fleetUrl) {
+    return {
+      unsupported: `${displayUrl(source.url)}: a local path is fetched only when it is the fleet repository's own; use an http(s) URL`,
+    };
   }
   // Flux's default branch when the ref names none.
   const branch = ref.branch ?? 'master';

@@ -52,7 +52,7 @@ export interface BuilderOptions {
   /** The environment generators' `env:` names are read from (default: this process's). */
   env?: NodeJS.ProcessEnv;
   /** How Kurator Applications' sources are fetched; `fleetUrl` is the fleet repository's own URL. */
-  applications?: ApplicationFetchOptions & { fleetUrl?: string };
+  applications?: ApplicationFetchOptions;
 }
 
 /** A repository's current files and the builds of its folders. */

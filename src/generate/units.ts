@@ -191,8 +191,22 @@ export function findBuildUnits(
  * a folder another path governs inside its own (those objects would leave the render unjudged).
  */
 function foreignFile(unit: BuildUnit, files: ReadonlyMap<string, BuildFile>, scopePaths: readonly string[]): string | null {
-  const own = scopePathOfFolder(scopePaths, unit.folder);
-  for (const f of unitFiles(unit, files)) {
+  return foreignFileIn(unit.folders, files, scopePaths, scopePathOfFolder(scopePaths, unit.folder));
+}
+
+/**
+ * The first file under `folders` that lies under another scope path than `own` (an index of
+ * `scopePaths`), other than `scope.default`'s; null: none. What a unit's build, or an Application's
+ * over the fleet repository, reads must be of its own path (or of the platform's default).
+ */
+export function foreignFileIn(
+  folders: readonly string[],
+  files: ReadonlyMap<string, BuildFile>,
+  scopePaths: readonly string[],
+  own: number,
+): string | null {
+  if (scopePaths.length === 0) return null;
+  for (const f of unitFiles({ folders }, files)) {
     const theirs = scopePathOf(scopePaths, f.path);
     if (theirs !== own && theirs !== -1) return f.path;
   }
@@ -235,7 +249,7 @@ export function kustomizeClosure(
 }
 
 /** The files a unit's build reads: everything under its folders. */
-export function unitFiles(unit: BuildUnit, files: ReadonlyMap<string, BuildFile>): BuildFile[] {
+export function unitFiles(unit: { readonly folders: readonly string[] }, files: ReadonlyMap<string, BuildFile>): BuildFile[] {
   const out: BuildFile[] = [];
   for (const f of files.values()) if (unit.folders.some((d) => isUnder(f.path, d))) out.push(f);
   return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));

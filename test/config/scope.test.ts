@@ -29,6 +29,8 @@ scope:
       namespaces: {allow: [payments-*]}
       impersonate: {serviceAccount: payments/deployer}
     - path: teams/payments/readonly
+    - path: teams/web/app.yaml
+      impersonate: {user: web-deployer}
 `);
     const target = config.targets[0]!;
     if (target.type !== 'kubernetes') throw new Error('not a kubernetes target');
@@ -36,12 +38,16 @@ scope:
     expect(target.impersonation.paths).toEqual([
       { path: 'teams/payments', identity: { user: 'system:serviceaccount:payments:deployer', groups: [] } },
       { path: 'teams/payments/readonly', identity: null },
+      { path: 'teams/web/app.yaml', identity: { user: 'web-deployer', groups: [] } },
     ]);
     const who = (file: string | null) => identityFor(target.impersonation, file)?.user;
     expect(who('teams/payments/app.yaml')).toBe('system:serviceaccount:payments:deployer');
     // The longest path wins, and a path without an identity falls back to the target's.
     expect(who('teams/payments/readonly/app.yaml')).toBe('flotilla-deployer');
     expect(who('apps/web.yaml')).toBe('flotilla-deployer');
+    // A file entry covers what flotilla generates from that file (an Application's output), not a sibling whose name starts alike.
+    expect(who('teams/web/app.yaml (Application web/app app-0)')).toBe('web-deployer');
+    expect(who('teams/web/app.yaml.bak/x.yaml')).toBe('flotilla-deployer');
     expect(who(null)).toBe('flotilla-deployer');
     expect(config.scope.default.allowProtected).toEqual(['systemNamespaces']);
   });

@@ -375,5 +375,28 @@ describe.skipIf(!withKustomize)('an Application over the fleet repository itself
       'teams/web/app.yaml',
       'teams/web/app.yaml (Application default/self self-0)',
     ]);
+
+    // Over the fleet repository, it reads only its own scope path's folders (and scope.default's).
+    const across = new SourceBuilder(
+      { ...defaultBuildConfig(), scopePaths: ['teams/web', 'deploy'] },
+      { applications: { fleetUrl: dir, cacheDir } },
+    );
+    await across.update([
+      ...Object.entries(files).map(([p, text]) => ({ path: p, text })),
+      { path: 'teams/web/app.yaml', text: application },
+    ]);
+    expect(across.current().find((f) => f.path.includes('(Application'))?.problem).toMatchObject({
+      code: 'BUILD_ACROSS_SCOPE_PATHS',
+      file: 'teams/web/app.yaml',
+      message: expect.stringContaining('it would read deploy/kustomization.yaml, which another scope path governs'),
+    });
+
+    // A local path other than the fleet repository's own is not fetched: it would read the host's repositories.
+    const elsewhere = new SourceBuilder(defaultBuildConfig(), { applications: { fleetUrl: `${dir}-other`, cacheDir } });
+    await elsewhere.update([...Object.entries(files).map(([p, text]) => ({ path: p, text })), { path: 'app.yaml', text: application }]);
+    expect(elsewhere.current().find((f) => f.path.includes('(Application'))?.problem).toMatchObject({
+      code: 'UNSUPPORTED_SOURCE',
+      message: expect.stringContaining("a local path is fetched only when it is the fleet repository's own"),
+    });
   });
 });

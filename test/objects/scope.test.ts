@@ -25,6 +25,9 @@ describe('isClusterScoped', () => {
       ['resource.k8s.io/v1', 'ResourceSlice'],
       ['v1', 'ComponentStatus'],
       ['policy/v1beta1', 'PodSecurityPolicy'],
+      ['networking.k8s.io/v1alpha1', 'ClusterCIDR'],
+      ['resource.k8s.io/v1alpha2', 'ResourceClass'],
+      ['auditregistration.k8s.io/v1alpha1', 'AuditSink'],
       ['v1', 'Namespace'],
     ] as const)
       expect(isClusterScoped(apiVersion, kind, none), `${apiVersion} ${kind}`).toBe(true);
