@@ -114,8 +114,9 @@ export function parseFleetFiles(files: readonly SourceFile[], sink: DiagnosticSi
   for (const d of parsed) {
     const m = toManifest(d, customClusterScoped, sink, locate);
     if (!m) continue;
-    // Kubernetes identity: apps/v1 and apps/v1beta1 Deployments are the same object.
-    const identity = objectKey(m);
+    // Kubernetes identity: apps/v1 and apps/v1beta1 Deployments are the same object; and kinds that
+    // differ only in case (Resourcequota) name one file of the layout, which lowercases the kind.
+    const identity = objectKey({ ...m, kind: m.kind.toLowerCase() });
     const first = firstByIdentity.get(identity);
     if (first) {
       sink.error(

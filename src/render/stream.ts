@@ -108,7 +108,8 @@ export function streamFleet(input: RenderInput, scope?: ScopeConfig, options: { 
       }
       if (rendered.length === 0) continue;
       const list = assembleCluster(rctx, name, rendered, input.revision);
-      const kept = judge ? keepInScope(list, (o) => judge.refuses(o)) : list;
+      const twice = judge?.collisions(list);
+      const kept = judge ? keepInScope(list, (o) => twice!.has(o) || judge.refuses(o)) : list;
       if (kept.length > 0) yield [name, kept];
     }
     state = 'done';

@@ -251,8 +251,43 @@ export class ScopeJudge {
     return false;
   }
 
-  private report(file: string, at: { line: number; column: number } | null, message: string): void {
-    const d: Diagnostic = { severity: 'error', code: 'SCOPE_DENIED', message, file, line: at?.line ?? null, column: at?.column ?? null };
+  /**
+   * The objects of one cluster's list that share an identity with another (group, kind in any case,
+   * namespace, name: one resource on the cluster and one file of the layout, which lowercases the
+   * kind), each reported as DUPLICATE_RESOURCE. Parsing refuses two templates of one identity; an
+   * override can still rename or re-kind an object onto another's (a team's override onto what the
+   * platform placed in its namespace), and whichever came last would have been written.
+   */
+  collisions(objects: readonly Record<string, unknown>[]): Set<Record<string, unknown>> {
+    const first = new Map<string, Record<string, unknown>>();
+    const out = new Set<Record<string, unknown>>();
+    for (const object of objects) {
+      const ref = refOfObject(object);
+      const key = [apiGroup(ref.apiVersion), ref.kind.toLowerCase(), ref.namespace, ref.name].join('|');
+      const earlier = first.get(key);
+      if (earlier === undefined) {
+        first.set(key, object);
+        continue;
+      }
+      out.add(earlier).add(object);
+      const files = [...new Set([sourceFile(earlier) ?? '(generated)', sourceFile(object) ?? '(generated)'])].sort();
+      const file = sourceFile(object) ?? sourceFile(earlier);
+      const template = file === null ? undefined : templateOf(this.byFile, file, object);
+      const message =
+        `${describeRef(ref)} is made twice on a cluster, after overrides (from ${files.join(' and ')}): ` +
+        'one object of a cluster has one source, so neither is placed';
+      this.report(file ?? '(generated)', template?.source ?? null, message, 'DUPLICATE_RESOURCE');
+    }
+    return out;
+  }
+
+  private report(
+    file: string,
+    at: { line: number; column: number } | null,
+    message: string,
+    code: 'SCOPE_DENIED' | 'DUPLICATE_RESOURCE' = 'SCOPE_DENIED',
+  ): void {
+    const d: Diagnostic = { severity: 'error', code, message, file, line: at?.line ?? null, column: at?.column ?? null };
     this.reported.set(`${file}|${d.line}|${message}`, d);
   }
 
@@ -310,7 +345,8 @@ export function checkScope(scope: ScopeConfig, input: ScopeInput): ScopeCheck {
   const judge = new ScopeJudge(scope, input.resources, input.controlPlane);
   const refused = new Set<Record<string, unknown>>();
   for (const objects of Object.values(input.manifests)) {
-    for (const object of objects) if (judge.refuses(object)) refused.add(object);
+    for (const object of judge.collisions(objects)) refused.add(object);
+    for (const object of objects) if (!refused.has(object) && judge.refuses(object)) refused.add(object);
   }
   return { diagnostics: judge.diagnostics(), refused };
 }

@@ -82,6 +82,13 @@ describe('parseFleetFiles: documents', () => {
     expect(manifests.map((m) => m.name)).toEqual(['fine']);
   });
 
+  it('kinds that differ only in case are one identity (one file of the layout): the second is DUPLICATE_RESOURCE', () => {
+    const quota = (kind: string) => `apiVersion: v1\nkind: ${kind}\nmetadata: {name: quota, namespace: web}\nspec: {}\n`;
+    const { manifests, diags } = parse({ 'a.yaml': quota('ResourceQuota'), 'b.yaml': quota('Resourcequota') });
+    expect(diags).toEqual(['error DUPLICATE_RESOURCE b.yaml:1:1']);
+    expect(manifests.map((m) => m.kind)).toEqual(['ResourceQuota']);
+  });
+
   it('an alias bomb is YAML_ALIAS_LIMIT at the document start, in milliseconds', () => {
     let text = cm('bomb') + 'a: &a [x, x, x, x, x, x, x, x, x, x]\n';
     for (const [n, p] of [

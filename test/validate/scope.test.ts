@@ -452,6 +452,34 @@ spec:
     ).toEqual([]);
   });
 
+  it("an override that renames an object onto another's identity on a cluster places neither (DUPLICATE_RESOURCE)", () => {
+    const scope = scopeOf({ paths: [{ path: 'teams/web', namespaces: { allow: ['web'] }, clusterScoped: false }] });
+    const files = {
+      'fleet.yaml': FLEET,
+      'platform/settings.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: web}\ndata: {a: ours}\n',
+      'teams/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine, namespace: web}\ndata: {a: theirs}\n',
+      'teams/web/rename.yaml': `apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: rename, namespace: web}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: mine}]
+  overrideRules:
+  - overriders:
+      plaintext: [{path: /metadata/name, operator: replace, value: settings}]
+`,
+    };
+    const result = withScope(render(files), scope);
+    expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`)).toEqual([
+      'DUPLICATE_RESOURCE ConfigMap web/settings is made twice on a cluster, after overrides (from platform/settings.yaml and ' +
+        'teams/web/cm.yaml): one object of a cluster has one source, so neither is placed',
+    ]);
+    for (const cluster of ['east', 'west']) expect((result.manifests[cluster] ?? []).filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+    const streamed = streamFleet({ files: Object.entries(files).map(([path, text]) => ({ path, text })), revision: 'worktree' }, scope);
+    const placed = [...streamed.manifests()].flatMap(([, objects]) => objects.filter((o) => o.kind === 'ConfigMap'));
+    expect(placed).toEqual([]);
+    expect(streamed.diagnostics().filter((d) => d.code === 'DUPLICATE_RESOURCE')).toHaveLength(1);
+  });
+
   it('a generated Namespace needed only by refused objects goes with them', () => {
     const scope = scopeOf({ paths: [{ path: 'teams/a', namespaces: { allow: ['team-a'] } }] });
     const files = {
