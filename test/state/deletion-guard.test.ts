@@ -67,6 +67,36 @@ describe('mass-deletion guard', () => {
     expect(await git(dir, 'rev-list', '--count', 'flotilla-status')).toBe('2');
   });
 
+  it("with scope paths, only a commit that changes no scoped path's files releases held deletions", async () => {
+    const { dir, seed, reconciler, lines } = await (async () => {
+      const logs = captureLogger();
+      const seedFilesMap = await seedFiles();
+      const { dir } = await makeRepo(seedFilesMap);
+      const base = await makeTempDir('flotilla-safety-scoped-');
+      const scope = 'scope:\n  paths:\n    - {path: teams/web, namespaces: {allow: [web]}}\n';
+      const loaded = configFrom(`source: {url: ${dir}}\n${scope}targets:\n  - directory: {path: out}\n`, base);
+      const run = await reconcilerFor(loaded, { log: logs.log });
+      return { ...run, dir, seed: seedFilesMap, lines: logs.lines };
+    })();
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    const keep = ['01-fleet-global-production.yaml', '05-nginx.yaml', '07-attached-cluster.yaml'];
+    const gone = Object.fromEntries(
+      Object.keys(seed)
+        .filter((f) => !keep.includes(f))
+        .map((f) => [f, null]),
+    );
+    await commitFiles(dir, gone, 'remove most of the fleet');
+    expect(await reconciler.reconcileOnce()).toMatchObject({ reason: 'DeletionHeldBack' });
+    // A team's commit under its own path carries the trailer: ignored, and said so.
+    const team = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: web}\n';
+    await commitFiles(dir, { 'teams/web/x.yaml': team }, 'web: a change\n\nFlotilla-Allow-Deletions: 26');
+    expect(await reconciler.reconcileOnce()).toMatchObject({ reason: 'DeletionHeldBack' });
+    expect(lines.some((l) => l.includes('Flotilla-Allow-Deletions ignored: the commit changes teams/web/x.yaml'))).toBe(true);
+    // The platform's commit (it changes no scoped path's files) releases them.
+    await commitFiles(dir, {}, 'release\n\nFlotilla-Allow-Deletions: 26');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+  });
+
   it('with safety.maxDeletePercent: 100 the same deletion is applied and only flotilla’s files go', async () => {
     const { dir, seed, fs, reconciler, out } = await setup('safety: {maxDeletePercent: 100}\n');
     await reconciler.reconcileOnce();

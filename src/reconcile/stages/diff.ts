@@ -12,7 +12,9 @@ import { keptDiagnostics, withKeptObjects } from '../../live/live-status.js';
 import { hydrateApplied } from '../../state/branch.js';
 import { diffDesired, objectsToRead, stateObjects, stateSize, type DesiredDiff } from '../../state/change-set.js';
 import type { SafetyConfig } from '../../config/schema.js';
+import { scopeEntryFor } from '../../config/scope.js';
 import {
+  ALLOW_DELETIONS_TRAILER,
   allowDeletionsTrailer,
   checkDeletions,
   countDeletions,
@@ -107,10 +109,34 @@ async function allowedDeletions(ctx: PassContext, state: ReconcilerState): Promi
     const read: { message: string; parents: string[] } | null = await ctx.git.objects.readCommit(commit).catch(() => null);
     if (!read) return null;
     const allowed = allowDeletionsTrailer(read.message);
-    if (allowed !== null) return allowed;
-    commit = read.parents[0] ?? null;
+    const parent: string | null = read.parents[0] ?? null;
+    if (allowed !== null) {
+      const scoped = await scopedChange(ctx, parent, commit);
+      if (scoped === null) return allowed;
+      ctx.revisionLog.warn(
+        { commit, path: scoped },
+        `${ALLOW_DELETIONS_TRAILER} ignored: the commit changes ${scoped}, which a scope path governs; ` +
+          "only a commit that changes no scope path's files releases deletions",
+      );
+    }
+    commit = parent;
   }
   return null;
+}
+
+/**
+ * A file `commit` changes (against its first parent) that one of the scope's paths governs, or
+ * null when it changes none. The trailer releases deletions fleet-wide, so it is the platform's
+ * (scope.default's) to give: a team's commit under its own path could otherwise release the
+ * deletions held back from another team's, or a newer one cancel the platform's approval.
+ */
+async function scopedChange(ctx: PassContext, parent: string | null, commit: string): Promise<string | null> {
+  const paths = ctx.config.scope.paths;
+  if (paths.length === 0) return null;
+  if (parent === null) return '(the whole repository: the commit has no parent)';
+  const changes = await ctx.git.objects.changedPaths(parent, commit).catch(() => null);
+  if (changes === null) return '(a change that cannot be read)';
+  return changes.find((c) => scopeEntryFor(paths, c.path) >= 0)?.path ?? null;
 }
 
 /** The change set from the applied state to the checked render (kept placements' objects included), through the deletion guard. */
