@@ -1,7 +1,7 @@
 // `flotilla diff`'s core: desired objects (a render) against observed ones (the status branch),
 // one unified diff per object, both sides normalized and Secret values redacted.
 import type { Diagnostic } from '../model/diagnostics.js';
-import { layoutManifests } from '../render/layout.js';
+import { layoutManifests } from '../objects/layout.js';
 import { toStableYaml } from '../objects/serialize.js';
 import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
 import { identityKey } from '../objects/identity.js';

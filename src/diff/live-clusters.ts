@@ -11,7 +11,7 @@ import type { ClusterClients } from '../kube/clients.js';
 import { syncFleet, type ClusterWork, type FleetSyncResult } from '../kube/fleet.js';
 import { refOf, type InventoryEntry, type ObjectResult, type SyncOptions } from '../kube/sync.js';
 import { describeRef } from '../objects/identity.js';
-import { layoutManifests, manifestPath } from '../render/layout.js';
+import { layoutManifests, manifestPath } from '../objects/layout.js';
 import { CLUSTER_ANNOTATION, MANAGED_VALUE } from '../objects/tracking.js';
 import { comparableYamlPair, sortedWithSummary, type DiffReport, type ObjectDiff } from './compute.js';
 import type { LiveState } from '../state/applied-files.js';

@@ -6,7 +6,7 @@
 import { lstat, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { FlotillaError } from '../model/diagnostics.js';
-import { layoutManifests } from '../render/layout.js';
+import { layoutManifests } from '../objects/layout.js';
 import { toStableYaml } from '../objects/serialize.js';
 
 /** What ManifestTreeWriter.commit() did: the relative paths written, and those that failed with why. */

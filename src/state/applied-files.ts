@@ -15,7 +15,7 @@ import { clusterObjectId, refOfObject } from '../objects/identity.js';
 import { isMap } from '../objects/json.js';
 import { readStableYaml } from '../objects/stable-yaml-read.js';
 import { CLUSTER_ANNOTATION } from '../objects/tracking.js';
-import { manifestPath } from '../render/layout.js';
+import { manifestPath } from '../objects/layout.js';
 import type { AppliedObject } from './change-set.js';
 import { MANIFESTS_DIR, STATUS_FILE } from './document.js';
 

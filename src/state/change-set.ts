@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { FlotillaError } from '../model/diagnostics.js';
 import { clusterObjectId, isRefOf, refOfObject, type ObjectRef } from '../objects/identity.js';
-import { manifestPath } from '../render/layout.js';
+import { manifestPath } from '../objects/layout.js';
 import { blobOid } from '../source/objects.js';
 import { sortKeysDeep, toSortedJson, toStableYaml } from '../objects/serialize.js';
 import { VOLATILE_ANNOTATIONS } from '../objects/tracking.js';

@@ -9,7 +9,7 @@ import type { KubernetesTargetConfig, TargetConfig } from '../config/schema.js';
 import { fileInventoryStore } from '../kube/inventory.js';
 import { LiveClusters, type LiveFleet } from '../live/live-fleet.js';
 import { FlotillaError } from '../model/diagnostics.js';
-import { safeSegment } from '../render/layout.js';
+import { safeSegment } from '../objects/layout.js';
 import type { Signature } from '../source/objects.js';
 import type { SourceRepository } from '../source/remote.js';
 import { DirectoryTarget } from './directory.js';

@@ -20,6 +20,7 @@ import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
 import { SOURCE_ANNOTATION } from '../objects/tracking.js';
+import { layoutClashes } from '../objects/layout.js';
 import { overriddenBy } from '../override/overridden-by.js';
 
 /** A setting with the dot-path of the entry it came from (messages name the rule). */
@@ -252,30 +253,25 @@ export class ScopeJudge {
   }
 
   /**
-   * The objects of one cluster's list that share an identity with another (group, kind in any case,
-   * namespace, name: one resource on the cluster and one file of the layout, which lowercases the
-   * kind), each reported as DUPLICATE_RESOURCE. Parsing refuses two templates of one identity; an
-   * override can still rename or re-kind an object onto another's (a team's override onto what the
-   * platform placed in its namespace), and whichever came last would have been written.
+   * The objects of one cluster's list that the layout would write to one file with another (one
+   * identity: group, kind in any case, namespace, name; or names that only meet in the file's name),
+   * each reported as DUPLICATE_RESOURCE and refused, both. Parsing refuses two templates of one
+   * identity; an override can still rename or re-kind an object onto another's, and a kind can be
+   * spelled to meet another's file (layoutClashes): whichever came last would have replaced the
+   * other, no deletion counted (a team's object over what the platform placed in its namespace).
    */
   collisions(objects: readonly Record<string, unknown>[]): Set<Record<string, unknown>> {
-    const first = new Map<string, Record<string, unknown>>();
     const out = new Set<Record<string, unknown>>();
-    for (const object of objects) {
-      const ref = refOfObject(object);
-      const key = [apiGroup(ref.apiVersion), ref.kind.toLowerCase(), ref.namespace, ref.name].join('|');
-      const earlier = first.get(key);
-      if (earlier === undefined) {
-        first.set(key, object);
-        continue;
-      }
-      out.add(earlier).add(object);
-      const files = [...new Set([sourceFile(earlier) ?? '(generated)', sourceFile(object) ?? '(generated)'])].sort();
-      const file = sourceFile(object) ?? sourceFile(earlier);
-      const template = file === null ? undefined : templateOf(this.byFile, file, object);
+    for (const clash of layoutClashes(objects)) {
+      for (const o of clash.objects) out.add(o);
+      const files = [...new Set(clash.objects.map((o) => sourceFile(o) ?? '(generated)'))].sort();
+      const last = clash.objects[clash.objects.length - 1]!;
+      const file = sourceFile(last) ?? clash.objects.map(sourceFile).find((f) => f !== null) ?? null;
+      const template = file === null ? undefined : templateOf(this.byFile, file, last);
+      const what = [...new Set(clash.objects.map((o) => describeRef(refOfObject(o))))].join(' and ');
       const message =
-        `${describeRef(ref)} is made twice on a cluster, after overrides (from ${files.join(' and ')}): ` +
-        'one object of a cluster has one source, so neither is placed';
+        `${what} would be written to one file on a cluster, ${clash.path}, after overrides (from ${files.join(' and ')}): ` +
+        'one file of a cluster has one object, so none of them is placed';
       this.report(file ?? '(generated)', template?.source ?? null, message, 'DUPLICATE_RESOURCE');
     }
     return out;

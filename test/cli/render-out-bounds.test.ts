@@ -5,7 +5,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_SEGMENT_BYTES } from '../../src/render/layout.js';
+import { MAX_SEGMENT_BYTES } from '../../src/objects/layout.js';
 import { flotilla } from '../helpers/cli.js';
 import { LONG_NAME, longNameFleetFiles } from '../helpers/long-name.js';
 

@@ -9,7 +9,7 @@ import { renderCommand } from '../../src/cli/commands/render.js';
 import { validateCommand } from '../../src/cli/commands/validate.js';
 import { renderJsonChunks } from '../../src/render/contract.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
-import { layoutManifests } from '../../src/render/layout.js';
+import { layoutManifests } from '../../src/objects/layout.js';
 import { toStableYaml } from '../../src/objects/serialize.js';
 import { withScope } from '../../src/validate/scope.js';
 import { defaultScope } from '../../src/config/scope.js';

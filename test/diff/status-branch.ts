@@ -1,7 +1,7 @@
 // A status branch as the reconciler writes it (docs/reference/contract.md): status.yaml plus every applied object
 // under manifests/ in the `render --out` layout, committed in its own history and fetched into the
 // fleet repository as `flotilla-status` (or as origin/flotilla-status).
-import { layoutManifests } from '../../src/render/layout.js';
+import { layoutManifests } from '../../src/objects/layout.js';
 import { toStableYaml } from '../../src/objects/serialize.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { git, makeRepo } from '../helpers/git.js';

@@ -3,7 +3,7 @@
 // TargetPlan. Tests drive the target pass by pass and count requests from the servers' logs.
 import { renderFleet, type RenderResult } from '../../src/render/render-fleet.js';
 import { diffDesired, stateObjects, type AppliedState } from '../../src/state/change-set.js';
-import { safeSegment } from '../../src/render/layout.js';
+import { safeSegment } from '../../src/objects/layout.js';
 import type { SourceFile } from '../../src/load/parse.js';
 import { visitFiles, type TargetPlan } from '../../src/targets/target.js';
 import {

@@ -86,7 +86,7 @@ describe('the renderer build: the modules the renderer imports, followed', () =>
     const closure = importClosure(SRC, RENDERER_MODULES)?.files;
     expect(closure).toBeDefined();
     expect(closure).toEqual(
-      expect.arrayContaining(['render/incremental.ts', 'placement/schedule.ts', 'load/parse.ts', 'render/layout.ts']),
+      expect.arrayContaining(['render/incremental.ts', 'placement/schedule.ts', 'load/parse.ts', 'objects/layout.ts']),
     );
     for (const outside of ['server/service.ts', 'targets/directory.ts', 'reconcile/reconciler.ts', 'cli/main.ts', 'kube/apply.ts'])
       expect(closure).not.toContain(outside);

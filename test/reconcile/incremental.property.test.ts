@@ -9,7 +9,7 @@ import git from 'isomorphic-git';
 import { parse } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { previousFromJson, placementJson } from '../../src/render/contract.js';
-import { layoutManifests } from '../../src/render/layout.js';
+import { layoutManifests } from '../../src/objects/layout.js';
 import { renderFleet } from '../../src/render/render-fleet.js';
 import { sortKeysDeep } from '../../src/objects/serialize.js';
 import { normalizeForDiff } from '../../src/state/change-set.js';

@@ -15,7 +15,7 @@ import {
   type DesiredDiff,
 } from '../../src/state/change-set.js';
 import { blobOid } from '../../src/source/objects.js';
-import { layoutManifests } from '../../src/render/layout.js';
+import { layoutManifests } from '../../src/objects/layout.js';
 import { toSortedJson, toStableYaml } from '../../src/objects/serialize.js';
 import { REVISION_ANNOTATION } from '../../src/objects/tracking.js';
 

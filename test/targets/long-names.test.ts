@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { diffCommand } from '../../src/cli/commands/diff.js';
-import { MAX_SEGMENT_BYTES } from '../../src/render/layout.js';
+import { MAX_SEGMENT_BYTES } from '../../src/objects/layout.js';
 import { cleanupRepos, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { LONG_NAME, longNameFleetFiles } from '../helpers/long-name.js';
 import { runCommand } from '../plan/scenarios.js';

@@ -470,14 +470,35 @@ spec:
     };
     const result = withScope(render(files), scope);
     expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`)).toEqual([
-      'DUPLICATE_RESOURCE ConfigMap web/settings is made twice on a cluster, after overrides (from platform/settings.yaml and ' +
-        'teams/web/cm.yaml): one object of a cluster has one source, so neither is placed',
+      'DUPLICATE_RESOURCE ConfigMap web/settings would be written to one file on a cluster, web/configmap-settings.yaml, after ' +
+        'overrides (from platform/settings.yaml and teams/web/cm.yaml): one file of a cluster has one object, so none of them is placed',
     ]);
     for (const cluster of ['east', 'west']) expect((result.manifests[cluster] ?? []).filter((o) => o.kind === 'ConfigMap')).toEqual([]);
     const streamed = streamFleet({ files: Object.entries(files).map(([path, text]) => ({ path, text })), revision: 'worktree' }, scope);
     const placed = [...streamed.manifests()].flatMap(([, objects]) => objects.filter((o) => o.kind === 'ConfigMap'));
     expect(placed).toEqual([]);
     expect(streamed.diagnostics().filter((d) => d.code === 'DUPLICATE_RESOURCE')).toHaveLength(1);
+  });
+
+  it("a kind spelled to meet another object's file (ResourceQuota-web named quota) places neither", () => {
+    const files = {
+      'fleet.yaml': FLEET.replace(
+        '{apiVersion: v1, kind: ConfigMap}',
+        '{apiVersion: v1, kind: ConfigMap}\n  - {apiVersion: v1, kind: ResourceQuota}\n  - {apiVersion: v1, kind: ResourceQuota-web}',
+      ),
+      'platform/quota.yaml':
+        'apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: web-quota, namespace: web}\nspec: {hard: {pods: "10"}}\n',
+      'teams/web/quota.yaml':
+        'apiVersion: v1\nkind: ResourceQuota-web\nmetadata: {name: quota, namespace: web}\nspec: {hard: {pods: "100000"}}\n',
+    };
+    const result = withScope(render(files), defaultScope());
+    expect(result.diagnostics.filter((d) => d.code === 'DUPLICATE_RESOURCE').map((d) => d.message)).toEqual([
+      'ResourceQuota web/web-quota and ResourceQuota-web web/quota would be written to one file on a cluster, ' +
+        'web/resourcequota-web-quota.yaml, after overrides (from platform/quota.yaml and teams/web/quota.yaml): one file of a ' +
+        'cluster has one object, so none of them is placed',
+    ]);
+    for (const cluster of ['east', 'west'])
+      expect((result.manifests[cluster] ?? []).filter((o) => String(o.kind).startsWith('Resource'))).toEqual([]);
   });
 
   it('a generated Namespace needed only by refused objects goes with them', () => {

@@ -13,7 +13,7 @@
 // targets that ran beside it have written (each records what it wrote, and the next pass, which
 // starts from the last applied state again, completes the rest).
 import { versionedKey } from '../../objects/identity.js';
-import { safeSegment } from '../../render/layout.js';
+import { safeSegment } from '../../objects/layout.js';
 import { summarize } from '../../source/remote.js';
 import { forEachStateFile, stateFiles, type DesiredDiff, type ObjectChange } from '../../state/change-set.js';
 import { writesLiveClusters, type Target, type TargetPlan, type TargetReport } from '../../targets/target.js';

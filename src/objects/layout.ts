@@ -3,8 +3,8 @@
 // the output directory, whatever a manifest says, and no segment is longer than a file system
 // takes (docs/reference/contract.md "flotilla render").
 import { createHash } from 'node:crypto';
-import { refOfObject, type ObjectRef } from '../objects/identity.js';
-import { apiGroup } from '../objects/scope.js';
+import { refOfObject, type ObjectRef } from './identity.js';
+import { apiGroup } from './scope.js';
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -60,15 +60,45 @@ export function layoutManifests(
   manifests: Record<string, ReadonlyArray<Record<string, unknown>>>,
 ): Array<{ path: string; object: Record<string, unknown> }> {
   const out: Array<{ path: string; object: Record<string, unknown> }> = [];
-  for (const cluster of Object.keys(manifests).sort()) {
-    const entries = manifests[cluster]!.map((object) => {
-      const ref = refOfObject(object);
-      return { ref, object, path: manifestPath(cluster, ref) };
-    });
-    const counts = new Map<string, number>();
-    for (const e of entries) counts.set(e.path.toLowerCase(), (counts.get(e.path.toLowerCase()) ?? 0) + 1);
-    for (const e of entries)
-      out.push({ path: counts.get(e.path.toLowerCase())! > 1 ? manifestPath(cluster, e.ref, true) : e.path, object: e.object });
-  }
+  for (const cluster of Object.keys(manifests).sort()) out.push(...clusterLayout(cluster, manifests[cluster]!));
   return out;
+}
+
+/** One cluster's objects with their paths, in their order: group-qualified where their kind-name clash in a folder. */
+function clusterLayout(
+  cluster: string,
+  objects: ReadonlyArray<Record<string, unknown>>,
+): Array<{ path: string; object: Record<string, unknown> }> {
+  const entries = objects.map((object) => {
+    const ref = refOfObject(object);
+    return { ref, object, path: manifestPath(cluster, ref) };
+  });
+  const counts = new Map<string, number>();
+  for (const e of entries) counts.set(e.path.toLowerCase(), (counts.get(e.path.toLowerCase()) ?? 0) + 1);
+  return entries.map((e) => ({
+    path: counts.get(e.path.toLowerCase())! > 1 ? manifestPath(cluster, e.ref, true) : e.path,
+    object: e.object,
+  }));
+}
+
+/**
+ * The objects of one cluster's list that the layout would write to the same file as another (in any
+ * case), with that file. Distinct identities can meet there: a kind is not checked for the `-` and
+ * `.` that join it to the name and the group (`ResourceQuota-web` named `quota` is
+ * `resourcequota-web-quota.yaml`, a ResourceQuota named `web-quota`), and the last one written would
+ * replace the other, no deletion counted (validate/scope.ts refuses both).
+ */
+export function layoutClashes(
+  objects: ReadonlyArray<Record<string, unknown>>,
+): Array<{ path: string; objects: Record<string, unknown>[] }> {
+  const byPath = new Map<string, Record<string, unknown>[]>();
+  for (const { path, object } of clusterLayout('cluster', objects)) {
+    const key = path.toLowerCase();
+    const list = byPath.get(key);
+    if (list) list.push(object);
+    else byPath.set(key, [object]);
+  }
+  return [...byPath]
+    .filter(([, list]) => list.length > 1)
+    .map(([path, list]) => ({ path: path.slice(path.indexOf('/') + 1), objects: list }));
 }
