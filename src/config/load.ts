@@ -130,7 +130,7 @@ export function parseConfig(text: string, opts: ParseOptions): LoadedConfig {
       deletionWindowMinutes:
         v.number(safetyRaw.deletionWindowMinutes, 'safety.deletionWindowMinutes', 0, 7 * 24 * 60) ?? DEFAULT_DELETION_WINDOW_MINUTES,
     };
-    const build = { ...readBuild(v, root.kustomize, root.generators, opts.baseDir), scopePaths: scope.paths.map((p) => p.path) };
+    const build = { ...readBuild(v, root.kustomize, root.generators, opts.baseDir), scopePaths: scope.paths };
     const logRaw = v.object(root.log, 'log', false) ?? {};
     v.known(logRaw, 'log', ['level']);
     const level = v.oneOf(logRaw.level, 'log.level', LOG_LEVELS) ?? 'info';

@@ -100,7 +100,7 @@ export interface BuildConfig {
    * Application under one path's rule does not take over the build of a folder under another's
    * (generate/units.ts). Empty without `scope.paths`.
    */
-  scopePaths: string[];
+  scopePaths: ReadonlyArray<{ path: string }>;
 }
 
 export const DEFAULT_BUILD_TIMEOUT_SECONDS = 60;

@@ -2,6 +2,7 @@
 // output and the generated policy placing it on the destination fleet, or the problem that kept
 // it from being built (docs/guide/fleet-repository.md "Kurator Applications").
 import { stringify } from 'yaml';
+import { scopeEntryFor } from '../config/scope.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { BuildProblem, SourceFile } from '../load/parse.js';
 import type { ApplicationFetchOptions, ApplicationRevision, FetchedSource, fetchApplicationSource } from './app-source.js';
@@ -18,7 +19,7 @@ import {
 } from './application.js';
 import { attachRollout } from './app-rollout.js';
 import type { Built } from './builder.js';
-import { foreignFileIn, kustomizeClosure, scopePathOf, type BuildFile, type BuildUnit } from './units.js';
+import { foreignFileIn, kustomizeClosure, type BuildFile, type BuildUnit } from './units.js';
 
 export interface ExpandContext {
   build(unit: BuildUnit, files: readonly BuildFile[], env?: Record<string, string>): Promise<Built>;
@@ -97,7 +98,7 @@ async function expandPolicy(
     const { scopePaths } = ctx.config;
     const foreign =
       ctx.fetch.fleetUrl !== undefined && app.source.url === ctx.fetch.fleetUrl
-        ? foreignFileIn(kustomizeClosure(folder, source.files).folders, source.files, scopePaths, scopePathOf(scopePaths, app.file))
+        ? foreignFileIn(kustomizeClosure(folder, source.files).folders, source.files, scopePaths, scopeEntryFor(scopePaths, app.file))
         : null;
     const unit: BuildUnit = {
       folder: WRAPPER_FOLDER,

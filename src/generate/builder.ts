@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { scopeEntryFor } from '../config/scope.js';
 import type { BuildConfig } from '../config/schema.js';
 import type { BuildProblem, SourceFile } from '../load/parse.js';
 import type { FileChange } from '../render/incremental/sources.js';
@@ -15,16 +16,7 @@ import type { ApplicationFetchOptions, ApplicationRevision } from './app-source.
 import { findApplications, normalizePath, type Application } from './application.js';
 import { runBounded, type RunResult } from './run.js';
 import { kustomizeCommand } from './tools.js';
-import {
-  findBuildUnits,
-  isUnder,
-  scopePathOf,
-  scopePathOfFolder,
-  unitFiles,
-  unitSourceName,
-  type BuildFile,
-  type BuildUnit,
-} from './units.js';
+import { findBuildUnits, isUnder, scopePathOfFolder, unitFiles, unitSourceName, type BuildFile, type BuildUnit } from './units.js';
 
 /** One changed file of the repository (any file, not only YAML); `text: null` = deleted. */
 export interface RepositoryChange {
@@ -110,7 +102,7 @@ export class SourceBuilder {
         a.source.kind === 'git' && own !== undefined && a.source.url === own
           ? a.policies.flatMap((p) => {
               const folder = p.kind === 'kustomization' ? (normalizePath(p.path) ?? '') : null;
-              const same = folder !== null && scopePathOfFolder(scopePaths, folder) === scopePathOf(scopePaths, a.file);
+              const same = folder !== null && scopePathOfFolder(scopePaths, folder) === scopeEntryFor(scopePaths, a.file);
               return same ? [folder] : [];
             })
           : [],

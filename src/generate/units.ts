@@ -120,16 +120,8 @@ function kustomizationFiles(files: ReadonlyMap<string, BuildFile>): Map<string, 
  * Which scope path governs what is built in `folder` (the index of `scopePaths`, -1: none, so
  * `scope.default`), as scopeEntryFor judges the build's output, named inside the folder.
  */
-export function scopePathOfFolder(scopePaths: readonly string[], folder: string): number {
-  return scopePathOf(scopePaths, folder === '' ? '(build)' : `${folder}/(build)`);
-}
-
-/** Which scope path governs the file `file` (the index of `scopePaths`, -1: none), as the scope itself says. */
-export function scopePathOf(scopePaths: readonly string[], file: string): number {
-  return scopeEntryFor(
-    scopePaths.map((path) => ({ path })),
-    file,
-  );
+export function scopePathOfFolder(scopePaths: ReadonlyArray<{ path: string }>, folder: string): number {
+  return scopeEntryFor(scopePaths, folder === '' ? '(build)' : `${folder}/(build)`);
 }
 
 /**
@@ -144,7 +136,7 @@ export function findBuildUnits(
   files: ReadonlyMap<string, BuildFile>,
   generators: readonly GeneratorConfig[],
   claimed: ReadonlySet<string> = new Set(),
-  scopePaths: readonly string[] = [],
+  scopePaths: ReadonlyArray<{ path: string }> = [],
 ): { roots: BuildUnit[]; folders: string[] } {
   const kustomizations = kustomizationFiles(files);
   const folderSet = foldersOf(files);
@@ -190,7 +182,7 @@ export function findBuildUnits(
  * read a team's folder (the team's objects would be judged as the platform's), nor a team's build
  * a folder another path governs inside its own (those objects would leave the render unjudged).
  */
-function foreignFile(unit: BuildUnit, files: ReadonlyMap<string, BuildFile>, scopePaths: readonly string[]): string | null {
+function foreignFile(unit: BuildUnit, files: ReadonlyMap<string, BuildFile>, scopePaths: ReadonlyArray<{ path: string }>): string | null {
   return foreignFileIn(unit.folders, files, scopePaths, scopePathOfFolder(scopePaths, unit.folder));
 }
 
@@ -202,12 +194,12 @@ function foreignFile(unit: BuildUnit, files: ReadonlyMap<string, BuildFile>, sco
 export function foreignFileIn(
   folders: readonly string[],
   files: ReadonlyMap<string, BuildFile>,
-  scopePaths: readonly string[],
+  scopePaths: ReadonlyArray<{ path: string }>,
   own: number,
 ): string | null {
   if (scopePaths.length === 0) return null;
   for (const f of unitFiles({ folders }, files)) {
-    const theirs = scopePathOf(scopePaths, f.path);
+    const theirs = scopeEntryFor(scopePaths, f.path);
     if (theirs !== own && theirs !== -1) return f.path;
   }
   return null;

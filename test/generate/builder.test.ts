@@ -218,8 +218,10 @@ describe.skipIf(!withKustomize)('a kustomization of one scope path naming anothe
       'resources: [../../platform]\npatches:\n- patch: |\n    $patch: delete\n    apiVersion: networking.k8s.io/v1\n' +
       '    kind: NetworkPolicy\n    metadata: {name: deny-all, namespace: payments}\n',
   };
-  const built = async (scopePaths: string[]) =>
-    (await buildSourceFiles([...platform, overlay], { ...(await fixtureBuildConfig()), scopePaths })).map((f) => f.path);
+  const built = async (paths: string[]) =>
+    (await buildSourceFiles([...platform, overlay], { ...(await fixtureBuildConfig()), scopePaths: paths.map((path) => ({ path })) })).map(
+      (f) => f.path,
+    );
 
   it('does not stop that folder’s own build: the team cannot take the platform’s objects out of the render', async () => {
     expect(await built(['teams/web'])).toEqual(['platform/(kustomize build)', 'teams/web/(kustomize build)']);
@@ -231,14 +233,14 @@ describe.skipIf(!withKustomize)('a kustomization of one scope path naming anothe
     const own = [...platform.map((f) => ({ ...f, path: f.path.replace('platform/', 'teams/web/base/') })), overlay].map((f) =>
       f === overlay ? { path: 'teams/web/overlays/eu/kustomization.yaml', text: 'resources: [../../base]\n' } : f,
     );
-    const files = await buildSourceFiles(own, { ...(await fixtureBuildConfig()), scopePaths: ['teams/web'] });
+    const files = await buildSourceFiles(own, { ...(await fixtureBuildConfig()), scopePaths: [{ path: 'teams/web' }] });
     expect(files.map((f) => f.path)).toEqual(['teams/web/overlays/eu/(kustomize build)']);
   });
 });
 
 describe('what a build may read', () => {
-  const problems = async (files: Array<{ path: string; text: string }>, scopePaths: string[]) =>
-    (await buildSourceFiles(files, { ...defaultBuildConfig(), scopePaths }))
+  const problems = async (files: Array<{ path: string; text: string }>, paths: string[]) =>
+    (await buildSourceFiles(files, { ...defaultBuildConfig(), scopePaths: paths.map((path) => ({ path })) }))
       .filter((f) => f.problem)
       .map((f) => `${f.problem!.code} ${f.problem!.file}: ${f.problem!.message.split(': ').slice(1).join(': ')}`);
   const cm = (name: string, namespace: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\n`;
@@ -364,7 +366,10 @@ describe.skipIf(!withKustomize)('an Application over the fleet repository itself
     expect(split(result, 'ConfigMap', 'settings')).toEqual({ 'member-a': null, 'member-b': null });
 
     // An Application under another scope path than the folder does not take the folder's own build over.
-    const scoped = new SourceBuilder({ ...defaultBuildConfig(), scopePaths: ['teams/web'] }, { applications: { fleetUrl: dir, cacheDir } });
+    const scoped = new SourceBuilder(
+      { ...defaultBuildConfig(), scopePaths: [{ path: 'teams/web' }] },
+      { applications: { fleetUrl: dir, cacheDir } },
+    );
     await scoped.update([
       ...Object.entries(files).map(([p, text]) => ({ path: p, text })),
       { path: 'teams/web/app.yaml', text: application },
@@ -378,7 +383,7 @@ describe.skipIf(!withKustomize)('an Application over the fleet repository itself
 
     // Over the fleet repository, it reads only its own scope path's folders (and scope.default's).
     const across = new SourceBuilder(
-      { ...defaultBuildConfig(), scopePaths: ['teams/web', 'deploy'] },
+      { ...defaultBuildConfig(), scopePaths: [{ path: 'teams/web' }, { path: 'deploy' }] },
       { applications: { fleetUrl: dir, cacheDir } },
     );
     await across.update([
