@@ -270,7 +270,7 @@ export class ScopeJudge {
       const template = file === null ? undefined : templateOf(this.byFile, file, last);
       const what = [...new Set(clash.objects.map((o) => describeRef(refOfObject(o))))].join(' and ');
       const message =
-        `${what} would be written to one file on a cluster, ${clash.path}, after overrides (from ${files.join(' and ')}): ` +
+        `${what} would be written to one file on a cluster, ${clash.path} (from ${files.join(' and ')}): ` +
         'one file of a cluster has one object, so none of them is placed';
       this.report(file ?? '(generated)', template?.source ?? null, message, 'DUPLICATE_RESOURCE');
     }

@@ -49,6 +49,5 @@ describe('a __proto__ key in a manifest', () => {
       ['c1/default/configmap-keys.yaml', 'three'],
       ['c2/default/configmap-keys.yaml', 'three'],
     ]);
-    expect(({} as Record<string, unknown>).three).toBeUndefined();
   });
 });

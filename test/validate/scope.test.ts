@@ -470,8 +470,8 @@ spec:
     };
     const result = withScope(render(files), scope);
     expect(result.diagnostics.filter((d) => d.severity === 'error').map((d) => `${d.code} ${d.message}`)).toEqual([
-      'DUPLICATE_RESOURCE ConfigMap web/settings would be written to one file on a cluster, web/configmap-settings.yaml, after ' +
-        'overrides (from platform/settings.yaml and teams/web/cm.yaml): one file of a cluster has one object, so none of them is placed',
+      'DUPLICATE_RESOURCE ConfigMap web/settings would be written to one file on a cluster, web/configmap-settings.yaml (from ' +
+        'platform/settings.yaml and teams/web/cm.yaml): one file of a cluster has one object, so none of them is placed',
     ]);
     for (const cluster of ['east', 'west']) expect((result.manifests[cluster] ?? []).filter((o) => o.kind === 'ConfigMap')).toEqual([]);
     const streamed = streamFleet({ files: Object.entries(files).map(([path, text]) => ({ path, text })), revision: 'worktree' }, scope);
@@ -494,7 +494,7 @@ spec:
     const result = withScope(render(files), defaultScope());
     expect(result.diagnostics.filter((d) => d.code === 'DUPLICATE_RESOURCE').map((d) => d.message)).toEqual([
       'ResourceQuota web/web-quota and ResourceQuota-web web/quota would be written to one file on a cluster, ' +
-        'web/resourcequota-web-quota.yaml, after overrides (from platform/quota.yaml and teams/web/quota.yaml): one file of a ' +
+        'web/resourcequota-web-quota.yaml (from platform/quota.yaml and teams/web/quota.yaml): one file of a ' +
         'cluster has one object, so none of them is placed',
     ]);
     for (const cluster of ['east', 'west'])
