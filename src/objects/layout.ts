@@ -55,16 +55,20 @@ export function manifestPath(cluster: string, ref: ObjectRef, qualified = false)
   return [safeSegment(cluster), ns, boundedSegment(encodeSegment(`${kind}-${ref.name}`), '.yaml')].join('/');
 }
 
-/** Each object's folder and file name before qualification and encoding, in lower case (layoutClashes). */
+/** Each kept object's folder and file name before qualification and encoding, in lower case (layoutClashes). */
 const folderKeys = new WeakMap<object, string>();
 /** The last list found clear of meetings that started with an object, by that object (layoutClashes). */
 const clearLists = new WeakMap<object, readonly Record<string, unknown>[]>();
 
-function folderKey(object: Record<string, unknown>): string {
+function folderKeyOf(object: Record<string, unknown>): string {
+  const ref = refOfObject(object);
+  return `${ref.namespace}/${ref.kind}-${ref.name}`.toLowerCase();
+}
+
+function keptFolderKey(object: Record<string, unknown>): string {
   let key = folderKeys.get(object);
   if (key === undefined) {
-    const ref = refOfObject(object);
-    key = `${ref.namespace}/${ref.kind}-${ref.name}`.toLowerCase();
+    key = folderKeyOf(object);
     folderKeys.set(object, key);
   }
   return key;
@@ -101,10 +105,15 @@ function clusterLayout(
  * case), with that file. Distinct identities can meet there: a kind is not checked for the `-` and
  * `.` that join it to the name and the group (`ResourceQuota-web` named `quota` is
  * `resourcequota-web-quota.yaml`, a ResourceQuota named `web-quota`), and the last one written would
- * replace the other, no deletion counted (validate/scope.ts refuses both).
+ * replace the other, no deletion counted (validate/scope.ts refuses both). `kept`: the caller renders
+ * these objects again next pass (the reconciler), so each object's key and a list found clear are
+ * remembered beside it. A one-shot render (validate, render, plan) does not: remembering millions
+ * of objects a WeakMap entry each cost validate at 2.9M objects half its CPU, and in one run of
+ * three 23 s of folderKey lookups.
  */
 export function layoutClashes(
   objects: ReadonlyArray<Record<string, unknown>>,
+  kept = false,
 ): Array<{ path: string; objects: Record<string, unknown>[] }> {
   // Names are qualified only where two meet in a folder, and the encoding is one to one: when no two
   // objects have one folder and file name (unencoded, in any case), no two files can be one. That
@@ -113,17 +122,18 @@ export function layoutClashes(
   // A list of the very objects found clear last time is clear: a steady pass keeps most clusters'
   // objects as they were, and comparing them is a pointer each, where their keys' set cost ~50 ms.
   const first = objects[0];
-  const clear = first === undefined ? undefined : clearLists.get(first);
+  const clear = first === undefined || !kept ? undefined : clearLists.get(first);
   if (clear !== undefined && clear.length === objects.length && clear.every((o, i) => o === objects[i])) return [];
   const seen = new Set<string>();
   let meet = false;
+  const keyOf = kept ? keptFolderKey : folderKeyOf;
   for (const object of objects) {
-    const key = folderKey(object);
+    const key = keyOf(object);
     if (seen.has(key)) meet = true;
     seen.add(key);
   }
   if (!meet) {
-    if (first !== undefined) clearLists.set(first, [...objects]);
+    if (first !== undefined && kept) clearLists.set(first, [...objects]);
     return [];
   }
   const byPath = new Map<string, Record<string, unknown>[]>();

@@ -137,6 +137,8 @@ export interface ScopeInput {
   resources: readonly Manifest[];
   /** The documents that steer the fleet (FleetModel.controlPlane), judged as objects of their kinds. */
   controlPlane?: readonly Manifest[];
+  /** The manifests are rendered again next pass (the reconciler): per-object checks are remembered beside them (layoutClashes). */
+  kept?: boolean;
 }
 
 export interface ScopeCheck {
@@ -260,9 +262,9 @@ export class ScopeJudge {
    * spelled to meet another's file (layoutClashes): whichever came last would have replaced the
    * other, no deletion counted (a team's object over what the platform placed in its namespace).
    */
-  collisions(objects: readonly Record<string, unknown>[]): Set<Record<string, unknown>> {
+  collisions(objects: readonly Record<string, unknown>[], kept = false): Set<Record<string, unknown>> {
     const out = new Set<Record<string, unknown>>();
-    for (const clash of layoutClashes(objects)) {
+    for (const clash of layoutClashes(objects, kept)) {
       for (const o of clash.objects) out.add(o);
       const files = [...new Set(clash.objects.map((o) => sourceFile(o) ?? '(generated)'))].sort();
       const last = clash.objects[clash.objects.length - 1]!;
@@ -341,7 +343,7 @@ export function checkScope(scope: ScopeConfig, input: ScopeInput): ScopeCheck {
   const judge = new ScopeJudge(scope, input.resources, input.controlPlane);
   const refused = new Set<Record<string, unknown>>();
   for (const objects of Object.values(input.manifests)) {
-    for (const object of judge.collisions(objects)) refused.add(object);
+    for (const object of judge.collisions(objects, input.kept)) refused.add(object);
     for (const object of objects) if (!refused.has(object) && judge.refuses(object)) refused.add(object);
   }
   return { diagnostics: judge.diagnostics(), refused };
@@ -382,11 +384,12 @@ export interface ScopedRender {
  * errors added (the revision is invalid) and the refused objects taken out of the manifests, with
  * the bare Namespaces flotilla generated only for them, so not even a dry run sends them.
  */
-export function withScope<T extends ScopedRender>(result: T, scope: ScopeConfig): T {
+export function withScope<T extends ScopedRender>(result: T, scope: ScopeConfig, options: { kept?: boolean } = {}): T {
   const check = checkScope(scope, {
     manifests: result.manifests,
     resources: result.model.resources,
     controlPlane: result.model.controlPlane,
+    ...options,
   });
   if (check.diagnostics.length === 0) return result;
   const manifests: Record<string, Record<string, unknown>[]> = {};

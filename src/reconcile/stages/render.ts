@@ -94,7 +94,7 @@ export function render(ctx: PassContext, state: ReconcilerState, changes: readon
   // The live fleet evicts and rebalances (failover.rebalanceOnRecovery); without one, nothing is ever evicted.
   const previous = ctx.live?.previousForRender(base, evicted) ?? base;
   // The scope is judged before anything is written: a refused object makes the revision Invalid (checkRevision).
-  const result = withScope(r.renderer.update({ revision: head, changes, previous }), ctx.config.scope);
+  const result = withScope(r.renderer.update({ revision: head, changes, previous }), ctx.config.scope, { kept: true });
   // Objects rendered from an earlier process's seeds come with their content hash: the diff compares it as is.
   rememberContentHashes(r.renderer.takeKnownHashes?.() ?? []);
   renderedFrom.set(result, previous);

@@ -69,7 +69,7 @@ export async function trafficStage(ctx: PassContext, state: ReconcilerState, che
   state.traffic.record = decision.record;
   state.traffic.problems = decision.problems;
   // What a rollout generates (Services, a VirtualService, the canary) answers to the operator's scope like the rest.
-  const scoped = withScope(withTrafficApplied(result, decision.routes, decision.canaries), ctx.config.scope);
+  const scoped = withScope(withTrafficApplied(result, decision.routes, decision.canaries), ctx.config.scope, { kept: true });
   const denied = scoped.diagnostics.filter((d) => !result.diagnostics.includes(d));
   return { ...checked, result: scoped, diagnostics: [...checked.diagnostics, ...denied] };
 }
