@@ -9,7 +9,7 @@ import { imagePatches } from './image.js';
 import { OverrideCode, applyPatchOps, type OverriderIssue, type PatchOp, type PatchPlan } from './json-patch.js';
 import { labelAnnotationPatches } from './labels.js';
 import { plaintextOps } from './plaintext.js';
-import { isMap } from '../objects/json.js';
+import { copyMembers, isMap } from '../objects/json.js';
 import { compareStrings } from '../model/order.js';
 
 /** Identifies an (Cluster)OverridePolicy in results and messages. */
@@ -128,7 +128,11 @@ export function applyOverrides(
   cluster: Cluster,
   policies: readonly OverridePolicy[],
 ): OverrideResult {
-  let working: Record<string, unknown> = structuredClone(object);
+  // Copy on write: the containers an op reaches are copied as it goes (ownPathTo), the rest shared
+  // with `object`. A whole copy per cluster (structuredClone) was most of validate's time on a fleet
+  // whose every Deployment a policy labels (4 s of 23 s at 1.45M overridden copies).
+  let working: Record<string, unknown> = copyMembers(object);
+  const owned = new Set<object>([working]);
   const applied: AppliedOverride[] = [];
   const problems: OverrideProblem[] = [];
   const problemOf = (policy: OverridePolicy, issue: OverriderIssue): OverrideProblem => ({
@@ -146,8 +150,8 @@ export function applyOverrides(
         const error = plan.issues.find((i) => i.severity === 'error');
         problems.push(...plan.issues.filter((i) => i.severity !== 'error').map((i) => problemOf(policy, i)));
         if (error) return { object, applied: [], problems: [...problems, problemOf(policy, error)] };
-        // `working` is this function's own copy, so the patch may edit it in place.
-        const result = applyPatchOps(working, plan.ops, step.opPath ?? step.at, step.what, true);
+        // The patch edits in place only what it made `working`'s own: `object` is left as it was.
+        const result = applyPatchOps(working, plan.ops, step.opPath ?? step.at, step.what, { owned });
         if (!result.ok) return { object, applied: [], problems: [...problems, problemOf(policy, result.issue)] };
         if (!isMap(result.doc)) {
           // Only a plaintext op on the root path "" can replace the whole manifest.
@@ -160,6 +164,7 @@ export function applyOverrides(
           return { object, applied: [], problems: [...problems, problemOf(policy, issue)] };
         }
         working = result.doc;
+        owned.add(working); // a new root (a plaintext op on "") is a copy of the op's value
       }
       applied.push({ policy: overridePolicyRef(policy), rule: index });
     }

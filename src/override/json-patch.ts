@@ -7,6 +7,7 @@ import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { DiagnosticCode } from '../model/diagnostics.js';
 import type { FieldPath } from '../model/types.js';
+import { copyMembers, isMap, setMember } from '../objects/json.js';
 
 /** Stable codes of the problems overriders report. */
 export const OverrideCode = {
@@ -125,7 +126,7 @@ export function applyPatchOps(
   ops: readonly PatchOp[],
   at: FieldPath | ((opIndex: number) => FieldPath),
   what: string,
-  inPlace = false,
+  inPlace: boolean | { owned: Set<object> } = false,
 ): { ok: true; doc: unknown } | { ok: false; issue: OverriderIssue } {
   const pathOf = (i: number): FieldPath => (typeof at === 'function' ? at(i) : at);
   for (const [i, op] of ops.entries()) {
@@ -155,9 +156,12 @@ export function applyPatchOps(
   }
   if (ops.length === 0) return { ok: true, doc };
   let current: unknown = inPlace ? doc : structuredClone(doc);
+  const owned = typeof inPlace === 'object' ? inPlace.owned : null;
   for (const [i, o] of ops.entries()) {
     // One op at a time: fast-json-patch's validation errors do not carry the op's index.
     const copy = o.op === 'remove' ? { op: o.op, path: o.path } : { op: o.op, path: o.path, value: cloneValue(o.value) };
+    // Before each op, not all at first: an earlier op may have moved what a later one's path reaches (an insert into a list).
+    if (owned) ownPathTo(current, o.path, owned);
     try {
       // validate=true: a replace/remove of a missing path fails instead of creating it;
       // banPrototypeModifications stays on as a second line of defence.
@@ -172,6 +176,34 @@ export function applyPatchOps(
     }
   }
   return { ok: true, doc: current };
+}
+
+/**
+ * Makes each object and list on the way to `pointer`'s parent one of `doc`'s own: a shallow copy put
+ * in its place, remembered in `owned` (which holds `doc`, the caller's own copy). An op applied in
+ * place then changes only copies, and what the rest is shared with (the resource's template, the
+ * other clusters' copies) stays as it was. A path that does not exist is followed as far as it goes:
+ * the op fails there, or adds its last member to a container made own.
+ */
+export function ownPathTo(doc: unknown, pointer: string, owned: Set<object>): void {
+  const segments = parsePointer(pointer);
+  if (segments === null) return;
+  let node = doc;
+  for (let i = 0; i < segments.length - 1; i++) {
+    const seg = segments[i]!;
+    let child: unknown;
+    if (Array.isArray(node)) child = /^(0|[1-9][0-9]*)$/.test(seg) ? node[Number(seg)] : undefined;
+    else if (isMap(node) && Object.prototype.hasOwnProperty.call(node, seg)) child = node[seg];
+    if (typeof child !== 'object' || child === null) return;
+    if (!owned.has(child)) {
+      const copy = Array.isArray(child) ? child.slice() : copyMembers(child as Record<string, unknown>);
+      owned.add(copy);
+      if (Array.isArray(node)) node[Number(seg)] = copy;
+      else setMember(node as Record<string, unknown>, seg, copy);
+      child = copy;
+    }
+    node = child;
+  }
 }
 
 function cloneValue(v: unknown): unknown {

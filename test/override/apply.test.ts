@@ -81,7 +81,7 @@ describe('scenario 3: OverridePolicy cross-cloud-config on Deployment global-app
     expect(r.applied).toEqual([]);
   });
 
-  it('the input object is never mutated and the result is a separate copy', () => {
+  it("the input object is never mutated, and what a rule changed is the copy's own", () => {
     const before = structuredClone(globalApp);
     const r = applyOverrides(resource, globalApp, cluster('cluster-hangzhou'), policies);
     expect(globalApp).toEqual(before);

@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import type { PlaintextOverrider } from '../../src/model/types.js';
 import { formatImageReference, parseImageReference } from '../../src/override/image-reference.js';
+import { applyPatchOps } from '../../src/override/json-patch.js';
+import { plaintextOps } from '../../src/override/plaintext.js';
 import { deployment, override } from './fixtures.js';
 
 const component = fc.stringMatching(/^[a-z0-9]{1,6}([._-][a-z0-9]{1,4})?$/);
@@ -23,6 +25,56 @@ describe('properties', () => {
         const parsed = parseImageReference(ref.tag && ref.digest ? `${image}@${ref.digest}` : image);
         expect(parsed).toEqual({ ok: true, ref: expected });
       }),
+    );
+  });
+
+  it('an override copies only what it changes: a whole copy patched, the template and other copies as they were', () => {
+    // Paths into lists too: an insert before an element a later op replaces must not reach the template's element.
+    const path = fc.constantFrom(
+      '',
+      '/spec',
+      '/spec/replicas',
+      '/spec/selector/matchLabels/app',
+      '/metadata/labels',
+      '/metadata/labels/x',
+      '/spec/template/spec/containers/-',
+      '/spec/template/spec/containers/0',
+      '/spec/template/spec/containers/1',
+      '/spec/template/spec/containers/0/image',
+      '/spec/template/spec/containers/1/image',
+      '/spec/template/spec/containers/1/args',
+      '/spec/template/spec/containers/1/args/0',
+      '/spec/template/spec/containers/1/args/-',
+    );
+    const op: fc.Arbitrary<PlaintextOverrider> = fc.record({
+      path,
+      operator: fc.constantFrom('add', 'remove', 'replace'),
+      value: fc.constantFrom('yes', 3, { name: 'side', image: 'side:1', args: ['--s'] }, ['--x'], { kind: 'Deployment', spec: {} }),
+    });
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 1, maxLength: 4 }), (plaintext) => {
+        const obj = deployment(
+          [
+            { name: 'app', image: 'app:1' },
+            { name: 'db', image: 'db:1', args: ['--a', '--b'] },
+          ],
+          { labels: { a: 'b' } },
+        );
+        const before = structuredClone(obj);
+        const reference = applyPatchOps(obj, plaintextOps(plaintext), ['plaintext'], 'plaintext');
+        const first = override(obj, { plaintext });
+        const second = override(obj, { plaintext });
+        expect(obj).toEqual(before);
+        if (first.problems.some((p) => p.severity === 'error')) {
+          expect(first.object).toBe(obj);
+          return;
+        }
+        expect(reference.ok).toBe(true);
+        if (reference.ok) expect(first.object).toEqual(reference.doc);
+        // The second cluster's copy, made after the first from the same template, is the same.
+        expect(second.object).toEqual(first.object);
+      }),
+      { numRuns: 500 },
     );
   });
 
