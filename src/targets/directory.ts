@@ -10,6 +10,7 @@ import { mapLimit } from '../kube/limit.js';
 import { describeIoError } from '../output/directory.js';
 import type { EntryKind, TargetFs } from './fs.js';
 import type { Target, TargetPlan, TargetReport } from './target.js';
+import type { ObjectChange } from '../state/change-set.js';
 import { parse as parseYaml } from 'yaml';
 import { isSuspendedObject, SUSPENDED_ANNOTATION } from '../objects/tracking.js';
 
@@ -113,6 +114,18 @@ interface JournalState {
   exists: boolean;
 }
 
+/** The new and old paths of the plan's objects whose file name changed (ApplyProgress.moves). */
+function movesOf(changes: readonly ObjectChange[]): ApplyProgress['moves'] {
+  const to = new Set<string>();
+  const from = new Set<string>();
+  for (const c of changes) {
+    if (c.previousPath === undefined || c.action === 'deleted') continue;
+    to.add(c.path);
+    from.add(c.previousPath);
+  }
+  return { to, from };
+}
+
 /** A file to write: its blob oid, and its text when the plan carries it (else read by oid). */
 interface PendingWrite {
   readonly oid: string;
@@ -132,6 +145,12 @@ interface ApplyProgress {
   refused: { path: string; reason: string }[];
   /** How many of the failed were writes (they count as neither created, configured nor unchanged). */
   refusedWrites: number;
+  /**
+   * The new and old files of objects whose file name changed (a name qualified by its group when
+   * another kind of that name came, or no longer): the new one is counted as configured, the old
+   * one's removal not as a deletion, as the diff and the deletion gate count them (one object, kept).
+   */
+  moves: { to: ReadonlySet<string>; from: ReadonlySet<string> };
 }
 
 export class DirectoryTarget implements Target {
@@ -280,6 +299,7 @@ export class DirectoryTarget implements Target {
       done: new Set(),
       refused: [],
       refusedWrites: 0,
+      moves: movesOf(plan.changes),
     };
     try {
       await this.writeFiles(plan, writes, inventory, progress);
@@ -496,7 +516,7 @@ export class DirectoryTarget implements Target {
     this.setEntry(inventory, p, oid);
     progress.done.add(p);
     progress.changed = true;
-    if (existed) progress.configured++;
+    if (existed || progress.moves.to.has(p)) progress.configured++;
     else progress.created++;
   }
 
@@ -517,7 +537,8 @@ export class DirectoryTarget implements Target {
     this.setEntry(inventory, p, oid);
     progress.done.add(p);
     progress.changed = true;
-    progress.created++;
+    if (progress.moves.to.has(p)) progress.configured++;
+    else progress.created++;
     return true;
   }
 
@@ -558,7 +579,7 @@ export class DirectoryTarget implements Target {
       this.setEntry(inventory, p, null);
       progress.done.add(p);
       progress.changed = true;
-      progress.deleted++;
+      if (!progress.moves.from.has(p)) progress.deleted++;
       folders.add(path.posix.dirname(p));
     });
     await this.pruneEmptyFolders(folders);

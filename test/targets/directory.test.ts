@@ -6,6 +6,7 @@ import { nodeTargetFs, type TargetFs } from '../../src/targets/fs.js';
 import { blobOid } from '../../src/source/objects.js';
 import { cleanupRepos, makeTempDir } from '../helpers/git.js';
 import { del, inventoryOf, plan, write } from './plan-fixtures.js';
+import type { ObjectChange } from '../../src/state/change-set.js';
 
 afterAll(cleanupRepos);
 
@@ -54,6 +55,24 @@ describe('directory target', () => {
     expect(lines.slice(-2)).toEqual([']}', '']);
     expect(JSON.parse(text)).toMatchObject({ kind: 'Inventory', pathsAndOids: sorted.flatMap((p) => [p, blobOid(files[p]!)]) });
   });
+
+  it.each([false, true])(
+    'an object whose file name changed is counted as configured, its old file removed but not counted deleted (full: %s)',
+    async (full) => {
+      const root = await makeTempDir();
+      const target = new DirectoryTarget(root, nodeTargetFs);
+      const text = 'kind: Deployment\n';
+      const old = 'a/web/deployment-web.yaml';
+      const moved = 'a/web/deployment.apps-web.yaml';
+      await target.apply(plan({ [old]: text, 'a/web/cm.yaml': 'x\n' }, [write(old, text), write('a/web/cm.yaml', 'x\n')], true));
+      // Another kind named web came (its file is another change); this one's name is now qualified by its group.
+      const move: ObjectChange = { ...write(moved, text, 'configured'), previousPath: old };
+      const r = await target.apply(plan({ [moved]: text, 'a/web/cm.yaml': 'x\n' }, [move], full));
+      expect(r).toMatchObject({ ok: true, created: 0, configured: 1, deleted: 0, unchanged: 1 });
+      expect((await fs.readdir(path.join(root, 'a/web'))).sort()).toEqual(['cm.yaml', 'deployment.apps-web.yaml']);
+      expect(await inventoryOf(root)).toEqual({ [moved]: blobOid(text), 'a/web/cm.yaml': blobOid('x\n') });
+    },
+  );
 
   it('writes, records an inventory, and deletes only what it wrote (never a file a person added)', async () => {
     const root = await makeTempDir();
