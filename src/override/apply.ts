@@ -39,6 +39,8 @@ export interface AppliedOverride {
 export interface OverrideResult {
   object: Record<string, unknown>;
   applied: AppliedOverride[];
+  /** The policies of `applied`, each once, in the order they ran (what the scope judges the copy by too). */
+  changedBy: OverridePolicy[];
   problems: OverrideProblem[];
 }
 
@@ -134,6 +136,7 @@ export function applyOverrides(
   let working: Record<string, unknown> = copyMembers(object);
   const owned = new Set<object>([working]);
   const applied: AppliedOverride[] = [];
+  const changedBy: OverridePolicy[] = [];
   const problems: OverrideProblem[] = [];
   const problemOf = (policy: OverridePolicy, issue: OverriderIssue): OverrideProblem => ({
     policy,
@@ -149,10 +152,10 @@ export function applyOverrides(
         const plan = step.plan(working);
         const error = plan.issues.find((i) => i.severity === 'error');
         problems.push(...plan.issues.filter((i) => i.severity !== 'error').map((i) => problemOf(policy, i)));
-        if (error) return { object, applied: [], problems: [...problems, problemOf(policy, error)] };
+        if (error) return { object, applied: [], changedBy: [], problems: [...problems, problemOf(policy, error)] };
         // The patch edits in place only what it made `working`'s own: `object` is left as it was.
         const result = applyPatchOps(working, plan.ops, step.opPath ?? step.at, step.what, { owned });
-        if (!result.ok) return { object, applied: [], problems: [...problems, problemOf(policy, result.issue)] };
+        if (!result.ok) return { object, applied: [], changedBy: [], problems: [...problems, problemOf(policy, result.issue)] };
         if (!isMap(result.doc)) {
           // Only a plaintext op on the root path "" can replace the whole manifest.
           const issue: OverriderIssue = {
@@ -161,13 +164,14 @@ export function applyOverrides(
             path: step.at,
             message: `${step.what}: the result is no longer an object`,
           };
-          return { object, applied: [], problems: [...problems, problemOf(policy, issue)] };
+          return { object, applied: [], changedBy: [], problems: [...problems, problemOf(policy, issue)] };
         }
         working = result.doc;
         owned.add(working); // a new root (a plaintext op on "") is a copy of the op's value
       }
       applied.push({ policy: overridePolicyRef(policy), rule: index });
+      if (changedBy[changedBy.length - 1] !== policy) changedBy.push(policy);
     }
   }
-  return { object: working, applied, problems };
+  return { object: working, applied, changedBy, problems };
 }

@@ -755,9 +755,7 @@ export function renderOnCluster(
     }
     if (failed) return null; // Karmada creates no Work for a cluster whose overrides fail.
     object = o.object;
-    applied = policies.filter((policy) =>
-      o.applied.some((a) => a.policy.kind === policy.kind && a.policy.namespace === policy.namespace && a.policy.name === policy.name),
-    );
+    applied = o.changedBy;
   }
   const rendered = tracked(
     object,

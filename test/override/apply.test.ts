@@ -190,6 +190,8 @@ describe('applyOverrides: rules per cluster and order of application', () => {
   it('cluster2 → overridePolicy2 rule 0, overridePolicy1 rules 0 and 1', () => {
     const r = run('cluster2');
     expect(r.applied.map((a) => `${a.policy.name}#${a.rule}`)).toEqual(['overridePolicy2#0', 'overridePolicy1#0', 'overridePolicy1#1']);
+    // Each policy once, in the order it ran: what the scope judges the copy by (validate/scope.ts).
+    expect(r.changedBy).toEqual([p2, p1]);
     expect((r.object.metadata as any).annotations).toEqual({ o3: 'hello: world', o1: 'foo: bar', o2: 'aaa: bbb' });
   });
 
