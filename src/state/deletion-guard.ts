@@ -116,12 +116,10 @@ export function describeHeld(check: DeletionCheck, revision: string): string {
   return `revision ${revision} ${what}, ${limit}${tooFew}`;
 }
 
-/** How to release a held deletion. */
-export function releaseHint(check: DeletionCheck): string {
-  return (
-    `to apply it anyway, push a commit (git commit --allow-empty works) whose message ends with the trailer ` +
-    `"${ALLOW_DELETIONS_TRAILER}: ${check.deleted}"`
-  );
+/** How to release a held deletion; `scoped`: the scope has paths, so only the platform's commit releases it. */
+export function releaseHint(check: DeletionCheck, scoped = false): string {
+  const commit = scoped ? "a commit that changes scope.default's files and no scope path's" : 'a commit (git commit --allow-empty works)';
+  return `to apply it anyway, push ${commit} whose message ends with the trailer "${ALLOW_DELETIONS_TRAILER}: ${check.deleted}"`;
 }
 
 /** The Flotilla-Allow-Deletions trailer's value in a commit message's trailer block (its last paragraph), or null. */

@@ -80,8 +80,8 @@ function overviewSection(s: ReconcileStatus): string[] {
       `${cell(capitalized(describeHeld(held, `\`${shortRevision(s.sourceRevision)}\``)))}. Nothing was applied; revision ` +
         `\`${shortRevision(s.lastGoodRevision)}\` stays in force.`,
       '',
-      `To apply it anyway, push a commit (\`git commit --allow-empty\` works) whose message ends with the trailer ` +
-        `\`${ALLOW_DELETIONS_TRAILER}: ${held.deleted}\`.`,
+      `To apply it anyway, push a commit whose message ends with the trailer \`${ALLOW_DELETIONS_TRAILER}: ${held.deleted}\` ` +
+        "(`git commit --allow-empty` works; with scope paths, a commit that changes scope.default's files and no scope path's).",
       '',
     );
   }

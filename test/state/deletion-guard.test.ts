@@ -67,7 +67,7 @@ describe('mass-deletion guard', () => {
     expect(await git(dir, 'rev-list', '--count', 'flotilla-status')).toBe('2');
   });
 
-  it("with scope paths, only a commit that changes no scoped path's files releases held deletions", async () => {
+  it("with scope paths, only a commit that changes scope.default's files and no scoped path's releases held deletions", async () => {
     const { dir, seed, reconciler, lines } = await (async () => {
       const logs = captureLogger();
       const seedFilesMap = await seedFiles();
@@ -92,8 +92,16 @@ describe('mass-deletion guard', () => {
     await commitFiles(dir, { 'teams/web/x.yaml': team }, 'web: a change\n\nFlotilla-Allow-Deletions: 26');
     expect(await reconciler.reconcileOnce()).toMatchObject({ reason: 'DeletionHeldBack' });
     expect(lines.some((l) => l.includes('Flotilla-Allow-Deletions ignored: the commit changes teams/web/x.yaml'))).toBe(true);
-    // The platform's commit (it changes no scoped path's files) releases them.
+    // An empty commit changes no one's files, so any team could push it: ignored too (red team).
     await commitFiles(dir, {}, 'release\n\nFlotilla-Allow-Deletions: 26');
+    expect(await reconciler.reconcileOnce()).toMatchObject({ reason: 'DeletionHeldBack' });
+    expect(lines.some((l) => l.includes('Flotilla-Allow-Deletions ignored: the commit changes no file (an empty commit'))).toBe(true);
+    // The platform's commit (it changes scope.default's files, no scoped path's) releases them.
+    await commitFiles(
+      dir,
+      { 'platform/retired.txt': 'Most of the fleet, retired on purpose.\n' },
+      'release\n\nFlotilla-Allow-Deletions: 26',
+    );
     expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
   });
 

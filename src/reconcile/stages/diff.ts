@@ -111,12 +111,12 @@ async function allowedDeletions(ctx: PassContext, state: ReconcilerState): Promi
     const allowed = allowDeletionsTrailer(read.message);
     const parent: string | null = read.parents[0] ?? null;
     if (allowed !== null) {
-      const scoped = await scopedChange(ctx, parent, commit);
-      if (scoped === null) return allowed;
+      const notThePlatforms = await trailerRefusal(ctx, parent, commit);
+      if (notThePlatforms === null) return allowed;
       ctx.revisionLog.warn(
-        { commit, path: scoped },
-        `${ALLOW_DELETIONS_TRAILER} ignored: the commit changes ${scoped}, which a scope path governs; ` +
-          "only a commit that changes no scope path's files releases deletions",
+        { commit },
+        `${ALLOW_DELETIONS_TRAILER} ignored: the commit ${notThePlatforms}; with scope paths only a commit that ` +
+          "changes scope.default's files, and no scope path's, releases deletions",
       );
     }
     commit = parent;
@@ -125,18 +125,21 @@ async function allowedDeletions(ctx: PassContext, state: ReconcilerState): Promi
 }
 
 /**
- * A file `commit` changes (against its first parent) that one of the scope's paths governs, or
- * null when it changes none. The trailer releases deletions fleet-wide, so it is the platform's
- * (scope.default's) to give: a team's commit under its own path could otherwise release the
- * deletions held back from another team's, or a newer one cancel the platform's approval.
+ * Why the trailer on `commit` is not the platform's to give (null: it is, or there are no scope
+ * paths). It releases deletions fleet-wide, so with scope paths only a commit that changes
+ * scope.default's files, and none a scope path governs, counts: a team's commit under its own path
+ * could otherwise release the deletions held back from another team's, or a newer one cancel the
+ * platform's approval; and an empty commit changes no one's files, so anyone may push it.
  */
-async function scopedChange(ctx: PassContext, parent: string | null, commit: string): Promise<string | null> {
+async function trailerRefusal(ctx: PassContext, parent: string | null, commit: string): Promise<string | null> {
   const paths = ctx.config.scope.paths;
   if (paths.length === 0) return null;
-  if (parent === null) return '(the whole repository: the commit has no parent)';
+  if (parent === null) return 'has no parent (it changes the whole repository)';
   const changes = await ctx.git.objects.changedPaths(parent, commit).catch(() => null);
-  if (changes === null) return '(a change that cannot be read)';
-  return changes.find((c) => scopeEntryFor(paths, c.path) >= 0)?.path ?? null;
+  if (changes === null) return 'changes what cannot be read';
+  if (changes.length === 0) return "changes no file (an empty commit is no path's, so anyone could push it)";
+  const scoped = changes.find((c) => scopeEntryFor(paths, c.path) >= 0)?.path;
+  return scoped === undefined ? null : `changes ${scoped}, which a scope path governs`;
 }
 
 /** The change set from the applied state to the checked render (kept placements' objects included), through the deletion guard. */
@@ -173,6 +176,8 @@ export async function diffStage(
       guard.deleted > 0 && !guard.approved ? [{ at: new Date(now).toISOString(), revision: ctx.head, deleted: guard.deleted }] : [];
     return { ok: true, diff, total, deletions: [...window, ...record], deletionsAllowed: guard.approved ? guard.allowed : null };
   }
-  const message = `${describeHeld(guard, ctx.head)}: held back; ${staysInForce(state.revisions)}; ${releaseHint(guard)}`;
+  const message =
+    `${describeHeld(guard, ctx.head)}: held back; ${staysInForce(state.revisions)}; ` +
+    releaseHint(guard, ctx.config.scope.paths.length > 0);
   return { ok: false, kind: 'stop', phase: 'Degraded', stage: 'diff', reason: 'DeletionHeldBack', message, result, held: guard };
 }
