@@ -6,10 +6,10 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { identityFor, impersonationHeaders, type Identity, type Impersonation } from '../config/scope.js';
+import { identityFor, impersonationHeaders, scopeEntryFor, type Identity, type Impersonation } from '../config/scope.js';
 import { FlotillaError } from '../model/diagnostics.js';
 import { isMap } from '../objects/json.js';
-import { SOURCE_ANNOTATION } from '../objects/tracking.js';
+import { overridingFiles, SOURCE_ANNOTATION } from '../objects/tracking.js';
 
 export interface KubeHttpRequest {
   method: 'GET' | 'PATCH' | 'DELETE' | 'POST' | 'PUT';
@@ -40,32 +40,44 @@ export interface KubeTransport {
 /** How long authentication headers (which may come from an exec plugin with expiring tokens) are reused. */
 const AUTH_REFRESH_MS = 60_000;
 
-/** The repository file a request's body was rendered from (its flotilla.dev/source-path), or null. */
-function sourcePathOfBody(body: string): string | null {
+/**
+ * The repository files a request's body was rendered from: its flotilla.dev/source-path (null: none),
+ * and the files of the override policies that changed it (flotilla.dev/overridden-by).
+ */
+function filesOfBody(body: string): { source: string | null; overriddenBy: string[] } {
   let object: unknown;
   try {
     object = JSON.parse(body);
   } catch {
-    return null;
+    return { source: null, overriddenBy: [] };
   }
   const meta = isMap(object) && isMap(object.metadata) ? object.metadata : null;
   const file = meta && isMap(meta.annotations) ? meta.annotations[SOURCE_ANNOTATION] : undefined;
   // Namespaces flotilla adds for its objects ("(generated)") belong to no path.
-  return typeof file === 'string' && file !== '(generated)' ? file : null;
+  return { source: typeof file === 'string' && file !== '(generated)' ? file : null, overriddenBy: overridingFiles(object) };
 }
 
 /**
  * Who a request acts as (docs/guide/live-clusters.md "Impersonation"): a write carrying an object
  * rendered from a scope path with its own identity is sent as that identity; every other request
- * (reads, discovery, probes, deletes, and the objects of other paths) as the target's. The
- * source-path annotation is flotilla's own: render sets it after overrides, so the repository
- * cannot choose another path's identity.
+ * (reads, discovery, probes, deletes, and the objects of other paths) as the target's. An object an
+ * override policy changed is written as the identity of the last such policy's path that has one
+ * (else its own path's): what a team's OverridePolicy makes of the platform's object in the team's
+ * namespace is the team's change, and the member cluster's RBAC for the team decides it. Both
+ * annotations are flotilla's own: the render sets them after overrides, so the repository cannot
+ * choose another path's identity.
  */
 export function requestIdentity(imp: Impersonation | null, req: Pick<KubeHttpRequest, 'method' | 'body'>): Identity | null {
   if (!imp) return null;
   if (req.body === undefined || req.method === 'GET' || req.method === 'DELETE' || imp.paths.every((p) => p.identity === null))
     return imp.identity;
-  return identityFor(imp, sourcePathOfBody(req.body));
+  const { source, overriddenBy } = filesOfBody(req.body);
+  for (let i = overriddenBy.length - 1; i >= 0; i--) {
+    const entry = scopeEntryFor(imp.paths, overriddenBy[i]!);
+    const identity = entry < 0 ? null : imp.paths[entry]!.identity;
+    if (identity !== null) return identity;
+  }
+  return identityFor(imp, source);
 }
 
 /**

@@ -46,12 +46,38 @@ export function isSuspendedObject(object: { metadata?: unknown }): boolean {
   return annotations?.[SUSPENDED_ANNOTATION] === 'true';
 }
 
+/**
+ * Set by the render on an object an override policy changed: the files of those policies, in the
+ * order they ran, as a JSON list (Karmada records the same as policy.karmada.io/applied-overrides).
+ * The scope judges the object by those files' rules too, and the kubernetes target writes it as the
+ * identity of the last of them whose path has one of its own (docs/guide/configuration.md "scope").
+ */
+export const OVERRIDDEN_BY_ANNOTATION = 'flotilla.dev/overridden-by';
+
+/** The files of OVERRIDDEN_BY_ANNOTATION on a rendered object (none: no override changed it, or not a list). */
+export function overridingFiles(object: unknown): string[] {
+  const meta = typeof object === 'object' && object !== null ? (object as { metadata?: unknown }).metadata : undefined;
+  const annotations = typeof meta === 'object' && meta !== null ? (meta as { annotations?: unknown }).annotations : undefined;
+  const text =
+    typeof annotations === 'object' && annotations !== null
+      ? (annotations as Record<string, unknown>)[OVERRIDDEN_BY_ANNOTATION]
+      : undefined;
+  if (typeof text !== 'string') return [];
+  try {
+    const files: unknown = JSON.parse(text);
+    return Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
 /** The annotations only flotilla sets: a manifest's own values for them are dropped by the render. */
 export const OWNERSHIP_ANNOTATIONS: readonly string[] = [
   CONFLICT_RESOLUTION_ANNOTATION,
   PRESERVE_ANNOTATION,
   ADOPTED_ANNOTATION,
   SUSPENDED_ANNOTATION,
+  OVERRIDDEN_BY_ANNOTATION,
 ];
 /** Every annotation flotilla puts on an object: what a release removes. */
 export const TRACKING_ANNOTATIONS: readonly string[] = [

@@ -36,6 +36,7 @@ import {
   CONFLICT_RESOLUTION_ANNOTATION,
   MANAGED_LABEL,
   MANAGED_VALUE,
+  OVERRIDDEN_BY_ANNOTATION,
   OWNERSHIP_ANNOTATIONS,
   POLICY_ANNOTATION,
   PRESERVE_ANNOTATION,
@@ -538,13 +539,23 @@ function trackingOf(metadata: unknown, revision: string, policy: PolicyRef | nul
   return { labels, annotations };
 }
 
-/** The object with `tracking` (made from its metadata) for `cluster`: metadata, labels and annotations are its own. */
-function tracked(object: Record<string, unknown>, tracking: Tracking, cluster: string, suspended: boolean): Record<string, unknown> {
+/**
+ * The object with `tracking` (made from its metadata) for `cluster`: metadata, labels and annotations
+ * are its own. `overriddenBy`: the override policies that changed it (OVERRIDDEN_BY_ANNOTATION).
+ */
+function tracked(
+  object: Record<string, unknown>,
+  tracking: Tracking,
+  cluster: string,
+  suspended: boolean,
+  overriddenBy: readonly OverridePolicy[] = [],
+): Record<string, unknown> {
   const meta = copyMembers((object.metadata as Record<string, unknown> | undefined) ?? {});
   meta.labels = { ...tracking.labels };
   const annotations = { ...tracking.annotations };
   annotations[CLUSTER_ANNOTATION] = cluster;
   if (suspended) annotations[SUSPENDED_ANNOTATION] = 'true';
+  if (overriddenBy.length > 0) annotations[OVERRIDDEN_BY_ANNOTATION] = JSON.stringify([...new Set(overriddenBy.map((p) => p.source.file))]);
   meta.annotations = annotations;
   return { ...object, metadata: meta };
 }
@@ -764,6 +775,7 @@ export function renderOnCluster(
       : trackingOf(object.metadata, job.revision, p.policy, resource.source.file, job.ownership),
     target.name,
     p.suspendedClusters?.includes(target.name) ?? false,
+    applied,
   );
   // The scope judges the copy by the rules of the paths whose policies changed it, too.
   recordOverriddenBy(rendered, applied);

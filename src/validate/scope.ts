@@ -19,7 +19,7 @@ import type { Manifest } from '../model/types.js';
 import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
-import { SOURCE_ANNOTATION } from '../objects/tracking.js';
+import { overridingFiles, SOURCE_ANNOTATION } from '../objects/tracking.js';
 import { layoutClashes } from '../objects/layout.js';
 import { overriddenBy } from '../override/overridden-by.js';
 
@@ -115,7 +115,17 @@ export function scopeRefusal(rule: EffectiveScope, object: Record<string, unknow
  */
 export function clusterScopedRefusal(scope: ScopeConfig, object: Record<string, unknown>): string | null {
   const file = sourceFile(object);
-  return file === null ? null : scopeRefusal(effectiveScope(scope, file), object, true);
+  if (file === null) return null;
+  const own = scopeRefusal(effectiveScope(scope, file), object, true);
+  if (own !== null) return own;
+  // As the render judges it (ScopeJudge.refuses): an override of another path changed it, so that
+  // path's rule must allow it too, here as the cluster-wide object it is on this cluster. The target
+  // reads the object from its text, so the render's record of those policies is its annotation.
+  for (const policyFile of overridingFiles(object)) {
+    const why = scopeRefusal(effectiveScope(scope, policyFile), object, true);
+    if (why !== null) return `an override policy of ${policyFile} changed it, and by that file's rule ${why}`;
+  }
+  return null;
 }
 
 /**

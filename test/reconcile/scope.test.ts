@@ -200,6 +200,56 @@ spec:
   });
 });
 
+describe('an override of another path, on a kind the clusters serve cluster-wide', () => {
+  it("a team's OverridePolicy that changes the platform's cluster-wide object is refused before it is sent (red team)", async () => {
+    const placeAll = `apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: kyverno}
+spec:
+  resourceSelectors: [{apiVersion: kyverno.io/v1, kind: ClusterPolicy}]
+  placement: {clusterAffinity: {clusterNames: [east, west]}}
+`;
+    // The platform's baseline, in the team's namespace as the render reads it (a kustomize namespace transformer, say).
+    const baseline =
+      'apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: baseline, namespace: payments}\n' +
+      'spec: {validationFailureAction: Enforce}\n';
+    const { dir, reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        'kyverno.yaml': placeAll,
+        'platform/baseline.yaml': baseline,
+        'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
+      },
+      'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments]}, clusterScoped: false}\n',
+    );
+    for (const server of fleet.servers.values()) server.putObject(CLUSTER_POLICY_CRD);
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    const relax = `apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: relax, namespace: payments}
+spec:
+  resourceSelectors: [{apiVersion: kyverno.io/v1, kind: ClusterPolicy, name: baseline}]
+  overrideRules:
+  - overriders:
+      plaintext: [{path: /spec/validationFailureAction, operator: replace, value: Audit}]
+`;
+    await commitFiles(dir, { 'teams/payments/relax.yaml': relax }, 'team: relax the baseline');
+    clearRequests(fleet);
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
+    expect(o.message).toContain(
+      "an override policy of teams/payments/relax.yaml changed it, and by that file's rule kyverno.io/ClusterPolicy is " +
+        'cluster-scoped and scope.paths[0].clusterScoped is false',
+    );
+    for (const server of fleet.servers.values()) {
+      expect(server.writeRequests().filter((r) => r.path.includes('clusterpolicies'))).toEqual([]);
+      expect((server.getObject('kyverno.io/v1', 'ClusterPolicy', undefined, 'baseline') as Obj).spec.validationFailureAction).toBe(
+        'Enforce',
+      );
+    }
+  });
+});
+
 describe('impersonation in the reconciler', () => {
   it("every request carries its identity; a path's identity writes its objects; the cluster refuses writes outside", async () => {
     const { reconciler, fleet } = await setup(
@@ -251,5 +301,49 @@ describe('impersonation in the reconciler', () => {
     expect(valueOn(fleet, 'east', 'payments', 'app')).toBe('v1');
     expect(valueOn(fleet, 'west', 'default', 'web')).toBe('v1');
     expect(o.message).toContain('User "payments-deployer" cannot patch resource "configmaps" in API group "" in the namespace "shared"');
+  });
+
+  it("a team's override of the platform's object is written as the team's identity: the cluster's RBAC decides (red team)", async () => {
+    const { dir, reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        'platform/limits.yaml': configMap('payments-a', 'limits', 'cpu=2'),
+        'teams/payments/app.yaml': configMap('payments-b', 'app', 'v1'),
+      },
+      'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments-*]}, impersonate: {user: payments-deployer}}\n',
+      '\n      impersonate: {user: flotilla-deployer}',
+      {
+        impersonation: {
+          require: true,
+          rules: [
+            { user: 'flotilla-deployer', namespaces: ['default', 'payments-a', 'payments-b'], clusterScoped: true },
+            { user: 'payments-deployer', namespaces: ['payments-b'] },
+          ],
+        },
+      },
+    );
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    // In payments-a, which the scope gives the team: Karmada lets its OverridePolicy change what is there.
+    const loosen = `apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: loosen, namespace: payments-a}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: limits}]
+  overrideRules:
+  - overriders:
+      plaintext: [{path: /data/value, operator: replace, value: "cpu=unlimited"}]
+`;
+    await commitFiles(dir, { 'teams/payments/loosen.yaml': loosen }, 'team: loosen the limits');
+    clearRequests(fleet);
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
+    for (const server of fleet.servers.values()) {
+      const writesBy = server
+        .writeRequests()
+        .filter((r) => !r.dryRun)
+        .map((r) => `${r.method} ${r.path} ${r.status} as ${r.impersonate!.user}`);
+      expect(writesBy).toEqual(['PATCH /api/v1/namespaces/payments-a/configmaps/limits 403 as payments-deployer']);
+    }
+    expect(valueOn(fleet, 'east', 'payments-a', 'limits')).toBe('cpu=2');
   });
 });

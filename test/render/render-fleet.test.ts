@@ -309,6 +309,33 @@ ${spec}`;
     expect(Object.keys(a).filter((k) => /conflict-resolution|preserve|adopted/.test(k))).toEqual([]);
   });
 
+  it("an object an override changed names the policies' files (flotilla.dev/overridden-by); a manifest cannot claim it", () => {
+    const override = (name: string, value: string) => `apiVersion: policy.karmada.io/v1alpha1
+kind: OverridePolicy
+metadata: {name: ${name}, namespace: shop}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap, name: web}]
+  overrideRules:
+  - targetCluster: {clusterNames: [east]}
+    overriders: {plaintext: [{path: /data/k, operator: replace, value: ${value}}]}
+`;
+    const r = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': CONFIG('\n  annotations: {flotilla.dev/overridden-by: \'["elsewhere.yaml"]\'}'),
+      'policy.yaml': SHOP_POLICY(),
+      'teams/b.yaml': override('b', 'from-b'),
+      'teams/a.yaml': override('a', 'from-a'),
+    });
+    // In the order they ran (Karmada's: by name within a kind), each file once.
+    expect(annotationsOf(r, 'ConfigMap')['flotilla.dev/overridden-by']).toBe('["teams/a.yaml","teams/b.yaml"]');
+    const plain = render({
+      'clusters.yaml': CLUSTERS,
+      'web.yaml': CONFIG('\n  annotations: {flotilla.dev/overridden-by: \'["x.yaml"]\'}'),
+      'policy.yaml': SHOP_POLICY(),
+    });
+    expect(annotationsOf(plain, 'ConfigMap')).not.toHaveProperty('flotilla.dev/overridden-by');
+  });
+
   it('the Namespace flotilla adds for its objects adopts an existing one (Overwrite): refusing it would fail everything in it', () => {
     const r = render({ 'clusters.yaml': CLUSTERS, 'web.yaml': CONFIG(), 'policy.yaml': SHOP_POLICY() });
     expect(annotationsOf(r, 'Namespace')).toMatchObject({
