@@ -9,7 +9,7 @@ import { resourcePath } from './discovery.js';
 import type { KubeApiError } from './errors.js';
 import { mapLimit } from './limit.js';
 import { appliedForCluster, carriesManagedLabel, managedBy, pruneDisabled } from './live-object.js';
-import { abortCause, guard, objectPath, type PassMappings } from './sync-pass.js';
+import { abortCause, guard, objectPath, ownReadFailure, type PassMappings } from './sync-pass.js';
 import { carriesAdoptedMark } from './take-over.js';
 import {
   objectResult,
@@ -29,6 +29,12 @@ export interface Observed {
   /** Entries adopted into the inventory (adoptLive), and their results (skipped: pruned on a later pass). */
   adopted: InventoryEntry[];
   results: ResultsById;
+  /**
+   * Desired objects that could not be read (a 403 on their kind's list and on the object: the
+   * target's identity may not read them). Failed with why, and not applied: the rest of the cluster
+   * goes on, since one path's kind must not stop every path's objects there.
+   */
+  unread: Set<string>;
   /** Set when the cluster could not be read: the pass stops here. */
   abort: KubeApiError | null;
 }
@@ -42,7 +48,7 @@ export async function observeForSync(input: {
   options: SyncOptions;
 }): Promise<Observed> {
   const { api, mappings, desired, options } = input;
-  const out: Observed = { listed: new Map(), liveBefore: new Map(), adopted: [], results: new Map(), abort: null };
+  const out: Observed = { listed: new Map(), liveBefore: new Map(), adopted: [], results: new Map(), unread: new Set(), abort: null };
   try {
     await listManaged(api, mappings, [...desired.map((d) => d.ref), ...input.inventory], out.listed);
     if (input.adoptLive && !options.dryRun) {
@@ -66,7 +72,14 @@ export async function observeForSync(input: {
       }
       const m = await guard(() => mappings.of(d.ref));
       if (!m) return; // unknown kind: the apply stage decides
-      out.liveBefore.set(d.id, await guard(() => api.get(objectPath(m, d.ref))));
+      try {
+        out.liveBefore.set(d.id, await guard(() => api.get(objectPath(m, d.ref))));
+      } catch (e) {
+        const own = ownReadFailure(e);
+        if (own === null) throw e;
+        out.unread.add(d.id);
+        out.results.set(d.id, objectResult(d, 'failed', { code: own.code, message: `not applied: cannot read it: ${own.message}` }));
+      }
     });
   } catch (e) {
     out.abort = abortCause(e);
@@ -82,9 +95,16 @@ async function listManaged(api: KubeApi, mappings: PassMappings, refs: readonly 
     const ref = kinds.get(key)!;
     const m = await guard(() => mappings.of(ref));
     if (!m) continue;
-    const items = await guard(() =>
-      api.list(resourcePath(m, ''), { labelSelector: `${MANAGED_LABEL}=${MANAGED_VALUE}`, apiVersion: m.apiVersion, kind: m.kind }),
-    );
+    let items: KubeObject[];
+    try {
+      items = await guard(() =>
+        api.list(resourcePath(m, ''), { labelSelector: `${MANAGED_LABEL}=${MANAGED_VALUE}`, apiVersion: m.apiVersion, kind: m.kind }),
+      );
+    } catch (e) {
+      // This kind only (a 403 for the whole cluster's list): its objects are read by name, or fail, one by one.
+      if (ownReadFailure(e) === null) throw e;
+      continue;
+    }
     for (const item of items) into.set(refOf(item).id, item);
   }
 }

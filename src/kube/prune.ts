@@ -11,7 +11,17 @@ import { uidOf } from './live-object.js';
 import { sortForDelete } from './order.js';
 import { releasePatch } from './release.js';
 import { PRUNE_KEEP_REASONS, pruneDecision, type LiveView, type PruneContext, type PruneDecision } from './prune-decision.js';
-import { abortCause, ClusterAbort, guard, isClusterWide, objectPath, stoppedError, toldToStop, type PassMappings } from './sync-pass.js';
+import {
+  abortCause,
+  ClusterAbort,
+  guard,
+  isClusterWide,
+  objectPath,
+  ownReadFailure,
+  stoppedError,
+  toldToStop,
+  type PassMappings,
+} from './sync-pass.js';
 import { objectResult, type InventoryEntry, type ResultsById, type SyncOptions } from './sync-types.js';
 
 export interface Pruned {
@@ -57,7 +67,18 @@ export async function pruneLeaving(input: PruneInput): Promise<Pruned> {
   };
   try {
     for (const e of sortForDelete(input.inventory, (x) => x)) {
-      const { decision, path } = await decide(run, e);
+      let decided: Awaited<ReturnType<typeof decide>>;
+      try {
+        decided = await decide(run, e);
+      } catch (err) {
+        // A read of this object alone failed (a 403 for its kind): kept, and said so; the rest go on.
+        const own = ownReadFailure(err);
+        if (own === null) throw err;
+        run.results.set(e.id, objectResult(e, 'failed', { code: own.code, message: `not pruned: cannot read it: ${own.message}` }));
+        run.keep.add(e.id);
+        continue;
+      }
+      const { decision, path } = decided;
       if (decision.action === 'delete') await deleteEntry(run, e, path!);
       else if (decision.action === 'release') await releaseEntry(run, e, path!, decision.message);
       else keepEntry(run, e, decision);

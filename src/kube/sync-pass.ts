@@ -17,6 +17,14 @@ export class ClusterAbort extends Error {
   }
 }
 
+/**
+ * What a guarded read threw when the cluster answered for that kind or object only (a 403 or 404 of
+ * its own): that object fails, the pass goes on. Null for a ClusterAbort (the pass stops) or a bug.
+ */
+export function ownReadFailure(e: unknown): KubeApiError | null {
+  return e instanceof KubeApiError ? e : null;
+}
+
 /** The KubeApiError of a ClusterAbort; anything else is rethrown (a bug, not the cluster's doing). */
 export function abortCause(e: unknown): KubeApiError {
   if (e instanceof ClusterAbort) return e.cause;

@@ -88,7 +88,10 @@ export async function syncCluster(input: SyncClusterInput): Promise<ClusterSyncR
   const observed = await observeForSync({ api, mappings, desired, inventory, adoptLive: input.adoptLive === true, options });
   // Suspended objects (spec.suspension) are observed and stay desired, so nothing prunes them, but are never applied.
   const suspended = desired.filter((d) => isSuspendedObject(d.object));
-  const active = suspended.length === 0 ? desired : desired.filter((d) => !isSuspendedObject(d.object));
+  const active =
+    suspended.length === 0 && observed.unread.size === 0
+      ? desired
+      : desired.filter((d) => !isSuspendedObject(d.object) && !observed.unread.has(d.id));
   const applied = observed.abort
     ? notApplied()
     : await applyDesired({

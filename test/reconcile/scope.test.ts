@@ -8,7 +8,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
-import { CLUSTER_POLICY_CRD, clearRequests, writes } from '../kube/harness.js';
+import { CLUSTER_POLICY_CRD, VIRTUAL_SERVICE_CRD, clearRequests, writes } from '../kube/harness.js';
 import type { TestApiServerOptions } from '../kube/server/index.js';
 import { configFrom, reconcilerFor } from './harness.js';
 import { SCOPE_FLEET as FLEET } from '../helpers/scope-fleet.js';
@@ -247,6 +247,70 @@ spec:
         'Enforce',
       );
     }
+  });
+});
+
+describe("a kind the target's identity may not list", () => {
+  it("fails that kind's objects on that cluster only: the other paths' changes are applied, the cluster reachable (red team)", async () => {
+    const { dir, reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        'platform/web.yaml': configMap('platform', 'web', 'v1'),
+        'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
+      },
+      'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments]}, clusterScoped: false}\n',
+    );
+    for (const server of fleet.servers.values()) server.putObject(VIRTUAL_SERVICE_CRD);
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    // east's RBAC: the target's identity may neither list VirtualServices cluster-wide nor read one.
+    fleet.servers.get('east')!.addFault({
+      action: 'status',
+      status: 403,
+      method: 'GET',
+      path: /^\/apis\/networking\.istio\.io\/v1beta1\/(namespaces\/payments\/)?virtualservices(\/pay)?$/,
+      message: 'virtualservices.networking.istio.io is forbidden: User "flotilla" cannot list resource "virtualservices"',
+    });
+    const vs = `apiVersion: networking.istio.io/v1beta1
+kind: VirtualService
+metadata: {name: pay, namespace: payments}
+spec: {hosts: [pay], http: [{route: [{destination: {host: pay}}]}]}
+---
+apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: vs, namespace: payments}
+spec:
+  resourceSelectors: [{apiVersion: networking.istio.io/v1beta1, kind: VirtualService}]
+  placement: {clusterAffinity: {clusterNames: [east, west]}}
+`;
+    // One poll: the platform's fix and the team's VirtualService.
+    await commitFiles(dir, { 'platform/web.yaml': configMap('platform', 'web', 'v2'), 'teams/payments/vs.yaml': vs }, 'both');
+    const o = await reconciler.reconcileOnce();
+    expect(o).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
+    expect(valueOn(fleet, 'east', 'platform', 'web')).toBe('v2');
+    expect(valueOn(fleet, 'west', 'platform', 'web')).toBe('v2');
+    expect(fleet.servers.get('east')!.getObject('networking.istio.io/v1beta1', 'VirtualService', 'payments', 'pay')).toBeUndefined();
+    expect(fleet.servers.get('west')!.getObject('networking.istio.io/v1beta1', 'VirtualService', 'payments', 'pay')).toBeDefined();
+    expect(o.message).toContain('east: 1 object failed (first: VirtualService payments/pay: not applied: cannot read it:');
+    const status = await statusAt(dir);
+    expect(status.clusters.east).toMatchObject({ reachable: true, failed: 1 });
+    // west applied it; now west may not read it either, and the team removes it: not pruned blind, kept, and said so.
+    fleet.servers.get('west')!.addFault({
+      action: 'status',
+      status: 403,
+      method: 'GET',
+      path: /^\/apis\/networking\.istio\.io\/v1beta1\/(namespaces\/payments\/)?virtualservices(\/pay)?$/,
+      message: 'virtualservices.networking.istio.io is forbidden',
+    });
+    await commitFiles(
+      dir,
+      { 'platform/web.yaml': configMap('platform', 'web', 'v3'), 'teams/payments/vs.yaml': null },
+      'drop the VirtualService',
+    );
+    const dropped = await reconciler.reconcileOnce();
+    expect(dropped.message).toContain('west: 1 object failed (first: VirtualService payments/pay: not pruned: cannot read it:');
+    expect(fleet.servers.get('west')!.getObject('networking.istio.io/v1beta1', 'VirtualService', 'payments', 'pay')).toBeDefined();
+    expect(valueOn(fleet, 'west', 'platform', 'web')).toBe('v3');
+    expect((await statusAt(dir)).clusters.west).toMatchObject({ reachable: true, failed: 1 });
   });
 });
 
