@@ -19,7 +19,8 @@ import type { Manifest } from '../model/types.js';
 import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
-import { overridingFiles, SOURCE_ANNOTATION } from '../objects/tracking.js';
+import { overridingFiles, PRUNE_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
+import { isMap } from '../objects/json.js';
 import { layoutClashes } from '../objects/layout.js';
 import { overriddenBy } from '../override/overridden-by.js';
 
@@ -166,6 +167,13 @@ function sourceFile(object: Record<string, unknown>): string | null {
 }
 
 /** The template a rendered object came from: same identity in its file, else same kind and name (an override renamed its namespace). */
+/** An object's own flotilla.dev/prune annotation (undefined: none). */
+function pruneOf(object: Record<string, unknown>): unknown {
+  const metadata = object.metadata;
+  const annotations = isMap(metadata) && isMap(metadata.annotations) ? metadata.annotations : undefined;
+  return annotations?.[PRUNE_ANNOTATION];
+}
+
 function templateOf(byFile: ReadonlyMap<string, Manifest[]>, file: string, object: Record<string, unknown>): Manifest | undefined {
   const candidates = byFile.get(file) ?? [];
   const ref = refOfObject(object);
@@ -247,12 +255,26 @@ export class ScopeJudge {
       return true;
     }
     // An override of another path changed it: what it made must be within that path's lane too, reported at the policy.
-    for (const policy of overriddenBy(object)) {
+    const policies = overriddenBy(object);
+    for (const policy of policies) {
       const rule = this.ruleOf(policy.source.file);
       if (rule === own) continue;
+      const by = `${policy.kind} ${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+      // Whether flotilla deletes the object when its file drops it is that file's to say, or the platform's
+      // (scope.default's, which releases deletions fleet-wide too), not another path's.
+      const template = templateOf(this.byFile, file, object);
+      const platforms = scopeEntryFor(this.scope.paths, policy.source.file) < 0;
+      if (!platforms && template !== undefined && pruneOf(object) !== pruneOf(template.object)) {
+        this.report(
+          policy.source.file,
+          policy.source,
+          `${by} changes ${PRUNE_ANNOTATION} of ${describeRef(refOfObject(object))}, an object of ${file}: whether flotilla ` +
+            "deletes an object is for the object's own file or scope.default's to say",
+        );
+        return true;
+      }
       const theirs = this.verdictOn(rule, object);
       if (theirs === null) continue;
-      const by = `${policy.kind} ${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
       this.report(
         policy.source.file,
         policy.source,

@@ -440,16 +440,35 @@ spec:
     // Changed within the team's own namespace: its rule allows it (a namespaced OverridePolicy acts on its namespace, as in Karmada).
     const relabel = override('relabel', 'ConfigMap', '[{path: /data/pods, operator: replace, value: "20"}]');
     expect(denied({ 'teams/web/relabel.yaml': relabel })).toEqual([]);
+    // But not whether flotilla deletes the platform's object (red team: "true" turned the release of an adopted one into a delete).
+    const prune = override('prune', 'ConfigMap', "[{path: /metadata/annotations, operator: add, value: {flotilla.dev/prune: 'true'}}]");
+    expect(denied({ 'teams/web/prune.yaml': prune })).toEqual([
+      'teams/web/prune.yaml:1 OverridePolicy web/prune changes flotilla.dev/prune of ConfigMap web/limits, an object of ' +
+        "platform/guardrails.yaml: whether flotilla deletes an object is for the object's own file or scope.default's to say",
+    ]);
     // The platform's own cluster-wide override of the team's objects is judged by the platform's rule: allowed.
-    const platformOverride = override('registry', 'ConfigMap', '[{path: /data/registry, operator: add, value: mirror}]')
+    const platformOverride = override(
+      'registry',
+      'ConfigMap',
+      '[{path: /data/registry, operator: add, value: mirror}, ' +
+        "{path: /metadata/annotations, operator: add, value: {flotilla.dev/prune: 'false'}}]",
+    )
       .replace('kind: OverridePolicy', 'kind: ClusterOverridePolicy')
       .replace(', namespace: web}', '}');
     expect(
       denied({
         'platform/registry.yaml': platformOverride,
-        'teams/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine, namespace: web}\n',
+        'teams/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine, namespace: web}\ndata: {a: b}\n',
       }),
     ).toEqual([]);
+    // (It did change the team's object on west: the registry and the prune annotation.)
+    const west = render(
+      files({
+        'platform/registry.yaml': platformOverride,
+        'teams/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine, namespace: web}\ndata: {a: b}\n',
+      }),
+    ).manifests.west!.find((o) => (o.metadata as { name: string }).name === 'mine')!;
+    expect(west).toMatchObject({ data: { registry: 'mirror' }, metadata: { annotations: { 'flotilla.dev/prune': 'false' } } });
   });
 
   it("an override that renames an object onto another's identity on a cluster places neither (DUPLICATE_RESOURCE)", () => {
