@@ -19,7 +19,13 @@ import type { Manifest } from '../model/types.js';
 import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
-import { overridingFiles, PRUNE_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
+import {
+  CONFLICT_RESOLUTION_ANNOTATION,
+  overridingFiles,
+  POLICY_ANNOTATION,
+  PRUNE_ANNOTATION,
+  SOURCE_ANNOTATION,
+} from '../objects/tracking.js';
 import { isMap } from '../objects/json.js';
 import { layoutClashes } from '../objects/layout.js';
 import { overriddenBy } from '../override/overridden-by.js';
@@ -204,6 +210,8 @@ export class ScopeJudge {
   private readonly rules = new Map<string, JudgedRule>();
   private readonly byEntry = new Map<number, JudgedRule>();
   private readonly reported = new Map<string, Diagnostic>();
+  /** The steering documents by `Kind/namespace/name`, as a rendered object's flotilla.dev/policy names its claiming policy. */
+  private readonly policies = new Map<string, Manifest>();
 
   /**
    * `controlPlane`: the documents that steer the fleet (FleetModel.controlPlane), judged here at once,
@@ -224,7 +232,10 @@ export class ScopeJudge {
       const crd = clusterScopedKindOfCrd(m.apiVersion, m.kind, m.object);
       if (crd) this.custom.add(crd);
     }
-    for (const m of controlPlane) this.judgeDocument(m);
+    for (const m of controlPlane) {
+      this.policies.set(`${m.kind}/${m.namespace}/${m.name}`, m);
+      this.judgeDocument(m);
+    }
   }
 
   /**
@@ -254,6 +265,7 @@ export class ScopeJudge {
       this.report(file, template?.source ?? null, `${describeRef(refOfObject(object))} is outside the scope: ${why}`);
       return true;
     }
+    if (this.takesOverForAnotherPath(object, file, own)) return true;
     // An override of another path changed it: what it made must be within that path's lane too, reported at the policy.
     const policies = overriddenBy(object);
     for (const policy of policies) {
@@ -284,6 +296,30 @@ export class ScopeJudge {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Whether `object` is claimed, with conflictResolution Overwrite, by a policy of another scope path
+   * than its file's (recording why). In Karmada a namespace's PropagationPolicy claims the objects it
+   * selects there, the platform's too; but Overwrite lets the claim take over what is already on a
+   * cluster (another tool's object, adopted with force), and that is for the object's own path, or
+   * scope.default's policies, to decide (a red-team review: a team's policy adopted a Helm object).
+   */
+  private takesOverForAnotherPath(object: Record<string, unknown>, file: string, own: JudgedRule): boolean {
+    const metadata = object.metadata;
+    const annotations = isMap(metadata) && isMap(metadata.annotations) ? metadata.annotations : undefined;
+    if (annotations?.[CONFLICT_RESOLUTION_ANNOTATION] !== 'Overwrite') return false;
+    const claim = this.policies.get(String(annotations[POLICY_ANNOTATION]));
+    if (claim === undefined || scopeEntryFor(this.scope.paths, claim.source.file) < 0 || this.ruleOf(claim.source.file) === own)
+      return false;
+    this.report(
+      claim.source.file,
+      claim.source,
+      `${claim.kind} ${claim.namespace ? `${claim.namespace}/` : ''}${claim.name} claims ${describeRef(refOfObject(object))}, an ` +
+        `object of ${file}, with conflictResolution Overwrite: taking over what is already on a cluster is for the object's own ` +
+        "file, or scope.default's policies, to decide",
+    );
+    return true;
   }
 
   /**

@@ -471,6 +471,37 @@ spec:
     expect(west).toMatchObject({ data: { registry: 'mirror' }, metadata: { annotations: { 'flotilla.dev/prune': 'false' } } });
   });
 
+  it("a team's policy may claim the platform's object in its namespace, but not take over what is on a cluster (red team)", () => {
+    const scope = scopeOf({ paths: [{ path: 'teams/web', namespaces: { allow: ['web'] }, clusterScoped: false }] });
+    const claim = (name: string, spec = '') => `apiVersion: policy.karmada.io/v1alpha1
+kind: PropagationPolicy
+metadata: {name: ${name}, namespace: web}
+spec:
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+  placement: {clusterAffinity: {clusterNames: [east]}}
+${spec}`;
+    const denied = (team: Record<string, string>) =>
+      withScope(
+        render({
+          'fleet.yaml': FLEET,
+          'platform/shared.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: shared, namespace: web}\ndata: {a: ours}\n',
+          'teams/web/cm.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine, namespace: web}\ndata: {a: b}\n',
+          ...team,
+        }),
+        scope,
+      )
+        .diagnostics.filter((d) => d.code === 'SCOPE_DENIED')
+        .map((d) => `${d.file}:${d.line} ${d.message}`);
+    // Karmada's rule: the namespace's policy claims what it selects there, the platform's object too.
+    expect(denied({ 'teams/web/place.yaml': claim('place') })).toEqual([]);
+    // With Overwrite it would adopt whatever another tool put there under that name, as the platform's object.
+    expect(denied({ 'teams/web/place.yaml': claim('grab', '  conflictResolution: Overwrite\n') })).toEqual([
+      'teams/web/place.yaml:1 PropagationPolicy web/grab claims ConfigMap web/shared, an object of platform/shared.yaml, with ' +
+        "conflictResolution Overwrite: taking over what is already on a cluster is for the object's own file, or scope.default's " +
+        'policies, to decide',
+    ]);
+  });
+
   it("an override that renames an object onto another's identity on a cluster places neither (DUPLICATE_RESOURCE)", () => {
     const scope = scopeOf({ paths: [{ path: 'teams/web', namespaces: { allow: ['web'] }, clusterScoped: false }] });
     const files = {
