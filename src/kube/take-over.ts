@@ -12,7 +12,7 @@
 import { isMap } from '../objects/json.js';
 import { ADOPTED_ANNOTATION, CONFLICT_RESOLUTION_ANNOTATION, POLICY_ANNOTATION } from '../objects/tracking.js';
 import type { KubeObject } from './api.js';
-import { managedBy } from './live-object.js';
+import { managedBy, pruneDisabled } from './live-object.js';
 
 /** Whether flotilla created an object or took over one that was already there. */
 export type Origin = 'created' | 'adopted';
@@ -62,16 +62,24 @@ function managersOf(live: KubeObject): string[] {
 export function takeOver(input: TakeOverInput): TakeOver {
   const { live } = input;
   if (live === null) return { action: 'create' };
-  if (managedBy(live, input.fieldManager))
+  // Handed off: flotilla.dev/prune "false" and in no inventory. flotilla left it on the cluster,
+  // kept as it was, when the repository dropped it (its Apply entry stays), and forgot it; whoever
+  // manages it since, it is no longer provably flotilla's. Declaring that name again (from any
+  // path) must not overwrite it, nor make a later drop delete it (a red-team review).
+  const handedOff = pruneDisabled(live) && input.recorded === undefined;
+  if (managedBy(live, input.fieldManager) && !handedOff)
     return { action: 'update', origin: input.recorded === 'adopted' || carriesAdoptedMark(live) ? 'adopted' : 'created' };
   const annotations = annotationsOf(input.desired);
   if (input.force || annotations[CONFLICT_RESOLUTION_ANNOTATION] === 'Overwrite') return { action: 'adopt' };
   const managers = managersOf(live);
   const policy = typeof annotations[POLICY_ANNOTATION] === 'string' ? `policy ${String(annotations[POLICY_ANNOTATION])}` : 'its policy';
+  const whose = handedOff
+    ? ' and flotilla handed it off (flotilla.dev/prune "false" when the repository dropped it; no inventory records it)'
+    : ' and flotilla did not create it';
   return {
     action: 'refuse',
     message:
-      `${input.describe} already exists on cluster ${input.cluster} and flotilla did not create it` +
+      `${input.describe} already exists on cluster ${input.cluster}${whose}` +
       `${managers.length > 0 ? ` (field managers: ${managers.join(', ')})` : ''}; ` +
       `conflictResolution Abort (${policy}) does not take it over — set spec.conflictResolution: Overwrite on the policy to adopt it`,
   };

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/kube/api.js';
 import { takeOver, withOriginMark, type TakeOver, type TakeOverInput } from '../../src/kube/take-over.js';
-import { ADOPTED_ANNOTATION, CONFLICT_RESOLUTION_ANNOTATION, POLICY_ANNOTATION } from '../../src/objects/tracking.js';
+import { ADOPTED_ANNOTATION, CONFLICT_RESOLUTION_ANNOTATION, POLICY_ANNOTATION, PRUNE_ANNOTATION } from '../../src/objects/tracking.js';
 
 /** A live ConfigMap kube-system/coredns with these managedFields (manager:operation) and annotations. */
 function live(managers: string[], annotations: Record<string, string> = {}): KubeObject {
@@ -117,6 +117,22 @@ const ROWS: Row[] = [
     name: "the inventory claims it, but flotilla's Apply entry is gone: refused",
     input: { live: live(['kubectl:Update']), recorded: 'created' },
     expected: 'refuse',
+  },
+  {
+    name: 'flotilla\'s Apply entry but handed off (prune "false", in no inventory): refused, saying so (red team)',
+    input: { live: live(['flotilla:Apply', 'helm:Update'], { [PRUNE_ANNOTATION]: 'false' }) },
+    expected: 'refuse',
+    message: /^ConfigMap kube-system\/coredns already exists on cluster c1 and flotilla handed it off \(flotilla\.dev\/prune "false"/,
+  },
+  {
+    name: 'handed off, under Overwrite: adopted (so released, never deleted, when dropped)',
+    input: { live: live(['flotilla:Apply'], { [PRUNE_ANNOTATION]: 'disabled' }), desired: desired(OVERWRITE) },
+    expected: 'adopt',
+  },
+  {
+    name: 'prune "false" and in the inventory (the repository keeps it): flotilla\'s, updated',
+    input: { live: live(['flotilla:Apply'], { [PRUNE_ANNOTATION]: 'false' }), recorded: 'created' },
+    expected: 'update:created',
   },
   {
     name: "someone else's under Overwrite: adopted",

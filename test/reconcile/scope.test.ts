@@ -314,6 +314,44 @@ spec:
   });
 });
 
+describe('an object flotilla handed off (flotilla.dev/prune "false")', () => {
+  it("declared again by another path, it is refused as someone else's: not overwritten, never deleted (red team)", async () => {
+    const kept = (value: string) =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ledger, namespace: payments, annotations: {flotilla.dev/prune: "false"}}\n` +
+      `data: {value: "${value}"}\n`;
+    const fillers = Object.fromEntries(
+      [0, 1, 2, 3, 4, 5].map((i) => [`platform/filler-${i}.yaml`, configMap('platform', `filler-${i}`, 'x')]),
+    );
+    const { dir, reconciler, fleet } = await setup(
+      {
+        'fleet.yaml': FLEET,
+        ...fillers,
+        'platform/ledger.yaml': kept('platform-data'),
+        'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
+      },
+      'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments]}, clusterScoped: false}\n',
+    );
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    // The platform hands the ledger off: dropped from the repository, kept on the clusters as it is.
+    await commitFiles(dir, { 'platform/ledger.yaml': null }, 'platform: hand the ledger off');
+    expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+    // Helm manages its data since.
+    for (const server of fleet.servers.values()) {
+      const live = server.getObject('v1', 'ConfigMap', 'payments', 'ledger') as Obj;
+      server.putObject({ ...live, data: { value: 'helm-data' } }, 'helm');
+    }
+    await commitFiles(dir, { 'teams/payments/ledger.yaml': configMap('payments', 'ledger', 'team-data') }, 'team: claim the ledger');
+    const claim = await reconciler.reconcileOnce();
+    expect(claim).toMatchObject({ phase: 'Degraded', reason: 'TargetWriteFailed' });
+    expect(claim.message).toContain('ConfigMap payments/ledger already exists on cluster east and flotilla handed it off');
+    expect(valueOn(fleet, 'east', 'payments', 'ledger')).toBe('helm-data');
+    await commitFiles(dir, { 'teams/payments/ledger.yaml': null }, 'team: drop the ledger');
+    await reconciler.reconcileOnce();
+    for (const server of fleet.servers.values()) expect(server.writeRequests().filter((r) => r.method === 'DELETE')).toEqual([]);
+    expect(valueOn(fleet, 'west', 'payments', 'ledger')).toBe('helm-data');
+  });
+});
+
 describe('impersonation in the reconciler', () => {
   it("every request carries its identity; a path's identity writes its objects; the cluster refuses writes outside", async () => {
     const { reconciler, fleet } = await setup(
