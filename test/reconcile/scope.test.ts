@@ -262,14 +262,16 @@ describe("a kind the target's identity may not list", () => {
     );
     for (const server of fleet.servers.values()) server.putObject(VIRTUAL_SERVICE_CRD);
     expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
-    // east's RBAC: the target's identity may neither list VirtualServices cluster-wide nor read one.
-    fleet.servers.get('east')!.addFault({
-      action: 'status',
-      status: 403,
-      method: 'GET',
-      path: /^\/apis\/networking\.istio\.io\/v1beta1\/(namespaces\/payments\/)?virtualservices(\/pay)?$/,
-      message: 'virtualservices.networking.istio.io is forbidden: User "flotilla" cannot list resource "virtualservices"',
-    });
+    // The cluster's RBAC: the target's identity may neither list VirtualServices cluster-wide nor read one.
+    const forbidVirtualServices = (cluster: string) =>
+      fleet.servers.get(cluster)!.addFault({
+        action: 'status',
+        status: 403,
+        method: 'GET',
+        path: /^\/apis\/networking\.istio\.io\/v1beta1\/(namespaces\/payments\/)?virtualservices(\/pay)?$/,
+        message: 'virtualservices.networking.istio.io is forbidden: User "flotilla" cannot list resource "virtualservices"',
+      });
+    forbidVirtualServices('east');
     const vs = `apiVersion: networking.istio.io/v1beta1
 kind: VirtualService
 metadata: {name: pay, namespace: payments}
@@ -294,13 +296,7 @@ spec:
     const status = await statusAt(dir);
     expect(status.clusters.east).toMatchObject({ reachable: true, failed: 1 });
     // west applied it; now west may not read it either, and the team removes it: not pruned blind, kept, and said so.
-    fleet.servers.get('west')!.addFault({
-      action: 'status',
-      status: 403,
-      method: 'GET',
-      path: /^\/apis\/networking\.istio\.io\/v1beta1\/(namespaces\/payments\/)?virtualservices(\/pay)?$/,
-      message: 'virtualservices.networking.istio.io is forbidden',
-    });
+    forbidVirtualServices('west');
     await commitFiles(
       dir,
       { 'platform/web.yaml': configMap('platform', 'web', 'v3'), 'teams/payments/vs.yaml': null },
