@@ -60,10 +60,11 @@ function filesOfBody(body: string): { source: string | null; overriddenBy: strin
 /**
  * Who a request acts as (docs/guide/live-clusters.md "Impersonation"): a write carrying an object
  * rendered from a scope path with its own identity is sent as that identity; every other request
- * (reads, discovery, probes, deletes, and the objects of other paths) as the target's. An object an
- * override policy changed is written as the identity of the last such policy's path that has one
- * (else its own path's): what a team's OverridePolicy makes of the platform's object in the team's
- * namespace is the team's change, and the member cluster's RBAC for the team decides it. Both
+ * (reads, discovery, probes, deletes, and the objects of other paths) as the target's. An object
+ * whose own path has no identity of its own, changed by override policies, is written as the
+ * identity of the last of their paths that has one: what a team's OverridePolicy makes of the
+ * platform's object in the team's namespace is the team's change, and the member cluster's RBAC for
+ * the team decides it. An object whose path has an identity is always written as it. Both
  * annotations are flotilla's own: the render sets them after overrides, so the repository cannot
  * choose another path's identity.
  */
@@ -72,10 +73,15 @@ export function requestIdentity(imp: Impersonation | null, req: Pick<KubeHttpReq
   if (req.body === undefined || req.method === 'GET' || req.method === 'DELETE' || imp.paths.every((p) => p.identity === null))
     return imp.identity;
   const { source, overriddenBy } = filesOfBody(req.body);
-  for (let i = overriddenBy.length - 1; i >= 0; i--) {
-    const entry = scopeEntryFor(imp.paths, overriddenBy[i]!);
-    const identity = entry < 0 ? null : imp.paths[entry]!.identity;
-    if (identity !== null) return identity;
+  // The object's own path's identity, when it has one: another path's override never lends its own
+  // (a platform policy that labels a team's object must not write it as the platform's identity).
+  const own = source === null ? -1 : scopeEntryFor(imp.paths, source);
+  if (own < 0 || imp.paths[own]!.identity === null) {
+    for (let i = overriddenBy.length - 1; i >= 0; i--) {
+      const entry = scopeEntryFor(imp.paths, overriddenBy[i]!);
+      const identity = entry < 0 ? null : imp.paths[entry]!.identity;
+      if (identity !== null) return identity;
+    }
   }
   return identityFor(imp, source);
 }

@@ -8,7 +8,7 @@ import type { Impersonation } from '../../src/config/scope.js';
 import { DEFAULT_KUBE_API_OPTIONS, KubeApi } from '../../src/kube/api.js';
 import { KubeApiError } from '../../src/kube/errors.js';
 import { kubeconfigTransport, requestIdentity } from '../../src/kube/transport.js';
-import { SOURCE_ANNOTATION } from '../../src/objects/tracking.js';
+import { OVERRIDDEN_BY_ANNOTATION, SOURCE_ANNOTATION } from '../../src/objects/tracking.js';
 import { startFleetApiServers, type TestFleet } from '../helpers/kube.js';
 
 let fleet: TestFleet | null = null;
@@ -52,6 +52,21 @@ describe('impersonation headers', () => {
     expect(who({ method: 'DELETE' })).toBe('flotilla-deployer');
     expect(who({ method: 'PATCH', body: 'not json' })).toBe('flotilla-deployer');
     expect(requestIdentity(null, { method: 'PATCH', body: body('teams/payments/app.yaml') })).toBeNull();
+  });
+
+  it('requestIdentity: an object changed by overrides (flotilla.dev/overridden-by) of a path with an identity (red team)', () => {
+    const plan: Impersonation = { ...PLAN, paths: [...PLAN.paths, { path: 'platform', identity: { user: 'platform-admin', groups: [] } }] };
+    const who = (source: string, overriddenBy: string[]) => {
+      const object = configMap('payments', 'x', source);
+      (object.metadata as { annotations: Record<string, string> }).annotations[OVERRIDDEN_BY_ANNOTATION] = JSON.stringify(overriddenBy);
+      return requestIdentity(plan, { method: 'PATCH', body: JSON.stringify(object) })?.user ?? null;
+    };
+    // An object of a path without an identity of its own, a team's override changed: the team's change, the team's identity.
+    expect(who('apps/limits.yaml', ['teams/payments/loosen.yaml'])).toBe('payments-deployer');
+    expect(who('apps/limits.yaml', ['teams/payments/loosen.yaml', 'platform/stamp.yaml'])).toBe('platform-admin');
+    expect(who('apps/limits.yaml', ['apps/registry.yaml'])).toBe('flotilla-deployer');
+    // An object whose path has an identity keeps it: the platform's policy does not lend the team its own.
+    expect(who('teams/payments/app.yaml', ['platform/stamp.yaml'])).toBe('payments-deployer');
   });
 
   it('every request carries them — discovery, reads, applies, deletes, /readyz — each with its identity', async () => {
