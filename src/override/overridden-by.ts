@@ -3,16 +3,21 @@
 // object of its namespace, a cluster-wide one any object), and the result is then judged by the
 // rule of the path that changed it too, not only by the object's own (validate/scope.ts). Kept
 // beside the object, keyed by it, so nothing of it is rendered or written.
-import type { OverridePolicy } from '../model/types.js';
+import type { Manifest, OverridePolicy } from '../model/types.js';
 
-const changedBy = new WeakMap<object, readonly OverridePolicy[]>();
+const changedBy = new WeakMap<object, { policies: readonly OverridePolicy[]; template: Manifest }>();
 
-/** Notes that `policies` applied a rule to `object` (the render's own copy for one cluster). */
-export function recordOverriddenBy(object: object, policies: readonly OverridePolicy[]): void {
-  if (policies.length > 0) changedBy.set(object, policies);
+/** Notes that `policies` applied a rule to `object` (the render's own copy for one cluster of `template`). */
+export function recordOverriddenBy(object: object, policies: readonly OverridePolicy[], template: Manifest): void {
+  if (policies.length > 0) changedBy.set(object, { policies, template });
 }
 
 /** The override policies that applied a rule to `object`, in the order they ran (none: not recorded). */
 export function overriddenBy(object: object): readonly OverridePolicy[] {
-  return changedBy.get(object) ?? [];
+  return changedBy.get(object)?.policies ?? [];
+}
+
+/** The template an overridden `object` was rendered from (undefined: no override changed it). */
+export function overriddenTemplate(object: object): Manifest | undefined {
+  return changedBy.get(object)?.template;
 }

@@ -778,7 +778,7 @@ export function renderOnCluster(
     applied,
   );
   // The scope judges the copy by the rules of the paths whose policies changed it, too.
-  recordOverriddenBy(rendered, applied);
+  recordOverriddenBy(rendered, applied, resource);
   return { cluster: target.name, namespace: resource.namespace, object: rendered };
 }
 

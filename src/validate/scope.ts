@@ -28,7 +28,7 @@ import {
 } from '../objects/tracking.js';
 import { isMap } from '../objects/json.js';
 import { layoutClashes } from '../objects/layout.js';
-import { overriddenBy } from '../override/overridden-by.js';
+import { overriddenBy, overriddenTemplate } from '../override/overridden-by.js';
 
 /** A setting with the dot-path of the entry it came from (messages name the rule). */
 interface Setting<T> {
@@ -173,6 +173,14 @@ function sourceFile(object: Record<string, unknown>): string | null {
 }
 
 /** The template a rendered object came from: same identity in its file, else same kind and name (an override renamed its namespace). */
+/** Whether two refs name one object: API group, kind, namespace and name (the version may differ). */
+function sameIdentity(
+  a: { apiVersion: string; kind: string; namespace: string; name: string },
+  b: { apiVersion: string; kind: string; namespace: string; name: string },
+): boolean {
+  return apiGroup(a.apiVersion) === apiGroup(b.apiVersion) && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+}
+
 /** An object's own flotilla.dev/prune annotation (undefined: none). */
 function pruneOf(object: Record<string, unknown>): unknown {
   const metadata = object.metadata;
@@ -274,7 +282,7 @@ export class ScopeJudge {
       const by = `${policy.kind} ${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
       // Whether flotilla deletes the object when its file drops it is that file's to say, or the platform's
       // (scope.default's, which releases deletions fleet-wide too), not another path's.
-      const template = templateOf(this.byFile, file, object);
+      const template = overriddenTemplate(object) ?? templateOf(this.byFile, file, object);
       const platforms = scopeEntryFor(this.scope.paths, policy.source.file) < 0;
       if (!platforms && template !== undefined && pruneOf(object) !== pruneOf(template.object)) {
         this.report(
@@ -286,14 +294,26 @@ export class ScopeJudge {
         return true;
       }
       const theirs = this.verdictOn(rule, object);
-      if (theirs === null) continue;
-      this.report(
-        policy.source.file,
-        policy.source,
-        `${by} turns an object of ${file} into ${describeRef(refOfObject(object))}, ` +
-          `which is outside the scope of the policy's file: ${theirs}`,
-      );
-      return true;
+      if (theirs !== null) {
+        this.report(
+          policy.source.file,
+          policy.source,
+          `${by} turns an object of ${file} into ${describeRef(refOfObject(object))}, ` +
+            `which is outside the scope of the policy's file: ${theirs}`,
+        );
+        return true;
+      }
+      // Renamed, moved or re-kinded, it is another object: the original leaves its clusters (flotilla
+      // deletes it) by another path's say. Changing the object is allowed, replacing it is not.
+      if (template !== undefined && !sameIdentity(refOfObject(object), template)) {
+        this.report(
+          policy.source.file,
+          policy.source,
+          `${by} turns ${describeRef(template)}, an object of ${file}, into ${describeRef(refOfObject(object))}: an override ` +
+            "of another path may change an object, not rename, move or re-kind it (flotilla would delete the original)",
+        );
+        return true;
+      }
     }
     return false;
   }

@@ -437,6 +437,13 @@ spec:
       'teams/web/move.yaml:1 OverridePolicy web/move turns an object of platform/guardrails.yaml into ConfigMap payments/limits, ' +
         "which is outside the scope of the policy's file: namespace payments is not in scope.paths[0].namespaces.allow [web]",
     ]);
+    // Renamed: another object, and the platform's would be deleted from the cluster by the team's say (red team).
+    const rename = override('rename', 'ConfigMap', '[{path: /metadata/name, operator: replace, value: limits-gone}]');
+    expect(denied({ 'teams/web/rename.yaml': rename })).toEqual([
+      'teams/web/rename.yaml:1 OverridePolicy web/rename turns ConfigMap web/limits, an object of platform/guardrails.yaml, into ' +
+        'ConfigMap web/limits-gone: an override of another path may change an object, not rename, move or re-kind it (flotilla ' +
+        'would delete the original)',
+    ]);
     // Changed within the team's own namespace: its rule allows it (a namespaced OverridePolicy acts on its namespace, as in Karmada).
     const relabel = override('relabel', 'ConfigMap', '[{path: /data/pods, operator: replace, value: "20"}]');
     expect(denied({ 'teams/web/relabel.yaml': relabel })).toEqual([]);
