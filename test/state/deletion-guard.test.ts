@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { cleanupRepos, commitFiles, git, makeRepo, makeTempDir } from '../helpers/git.js';
 import { kuratorFleetYaml } from '../helpers/fleet.js';
+import { SCOPE_FLEET } from '../helpers/scope-fleet.js';
 import { readdir } from 'node:fs/promises';
 import type { Clock } from '../../src/reconcile/reconciler.js';
 import { captureLogger, configFrom, countingFs, readTree, reconcilerFor, seedFiles } from '../reconcile/harness.js';
@@ -103,6 +104,56 @@ describe('mass-deletion guard', () => {
       'release\n\nFlotilla-Allow-Deletions: 26',
     );
     expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+  });
+
+  describe('with scope paths, a trailer reached through a merge (red team)', () => {
+    const cm = (ns: string, name: string, v = 'x') =>
+      `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${ns}}\ndata: {v: ${v}}\n`;
+    async function fleet() {
+      const files: Record<string, string> = { 'fleet.yaml': SCOPE_FLEET };
+      for (let i = 0; i < 10; i++) files[`platform/p-${i}.yaml`] = cm('platform', `p-${i}`);
+      for (let i = 0; i < 4; i++) files[`teams/payments/t-${i}.yaml`] = cm('payments', `t-${i}`);
+      const { dir } = await makeRepo(files);
+      const scope = 'scope:\n  paths:\n    - {path: teams/payments/, namespaces: {allow: [payments]}}\nsafety: {maxDeletions: 3}\n';
+      const loaded = configFrom(
+        `source: {url: ${dir}}\n${scope}targets:\n  - directory: {path: out}\n`,
+        await makeTempDir('flotilla-merge-'),
+      );
+      const { reconciler } = await reconcilerFor(loaded);
+      expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+      const retire = Object.fromEntries([0, 1, 2, 3].map((i) => [`teams/payments/t-${i}.yaml`, null]));
+      return { dir, reconciler, retire };
+    }
+
+    it("a team's merge of main carrying the trailer: against main it changes the team's files, so it is ignored", async () => {
+      const { dir, reconciler, retire } = await fleet();
+      const base = await git(dir, 'rev-parse', 'HEAD');
+      await commitFiles(dir, { 'platform/p-0.yaml': cm('platform', 'p-0', 'two') }, 'platform: a change');
+      expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+      await git(dir, 'checkout', '-q', '-b', 'team', base);
+      await commitFiles(dir, retire, 'team: retire');
+      // Its diff against its first parent is only the platform's change.
+      await git(dir, 'merge', '-q', '--no-ff', 'main', '-m', "Merge branch 'main' into team\n\nFlotilla-Allow-Deletions: 100");
+      await git(dir, 'checkout', '-q', 'main');
+      await git(dir, 'merge', '-q', '--ff-only', 'team');
+      expect(await reconciler.reconcileOnce()).toMatchObject({ reason: 'DeletionHeldBack' });
+    });
+
+    it('a platform trailer already applied, reached again through a merged branch, does not count again', async () => {
+      const { dir, reconciler, retire } = await fleet();
+      await commitFiles(dir, { 'platform/p-1.yaml': cm('platform', 'p-1', 'two') }, 'platform: a cleanup\n\nFlotilla-Allow-Deletions: 100');
+      expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+      const used = await git(dir, 'rev-parse', 'HEAD');
+      await commitFiles(dir, { 'platform/p-0.yaml': cm('platform', 'p-0', 'two') }, 'platform: a change');
+      expect((await reconciler.reconcileOnce()).phase).toBe('Synced');
+      // The team branches from the commit with the used trailer and merges main with git's default message.
+      await git(dir, 'checkout', '-q', '-b', 'team', used);
+      await commitFiles(dir, retire, 'team: retire');
+      await git(dir, 'merge', '-q', '--no-ff', 'main', '-m', "Merge branch 'main' into team");
+      await git(dir, 'checkout', '-q', 'main');
+      await git(dir, 'merge', '-q', '--ff-only', 'team');
+      expect(await reconciler.reconcileOnce()).toMatchObject({ reason: 'DeletionHeldBack' });
+    });
   });
 
   it('with safety.maxDeletePercent: 100 the same deletion is applied and only flotilla’s files go', async () => {

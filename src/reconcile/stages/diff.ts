@@ -104,22 +104,29 @@ const TRAILER_SEARCH_LIMIT = 100;
  */
 async function allowedDeletions(ctx: PassContext, state: ReconcilerState): Promise<number | null> {
   const stop = state.revisions.lastGood?.revision ?? null;
+  // The first parents from the head, back to the revision in force (or the limit).
+  const chain: Array<{ commit: string; message: string; parents: string[] }> = [];
   let commit: string | null = ctx.head;
   for (let i = 0; i < TRAILER_SEARCH_LIMIT && commit !== null && commit !== stop; i++) {
     const read: { message: string; parents: string[] } | null = await ctx.git.objects.readCommit(commit).catch(() => null);
-    if (!read) return null;
-    const allowed = allowDeletionsTrailer(read.message);
-    const parent: string | null = read.parents[0] ?? null;
-    if (allowed !== null) {
-      const notThePlatforms = await trailerRefusal(ctx, parent, commit);
-      if (notThePlatforms === null) return allowed;
-      ctx.revisionLog.warn(
-        { commit },
-        `${ALLOW_DELETIONS_TRAILER} ignored: the commit ${notThePlatforms}; with scope paths only a commit that ` +
-          "changes scope.default's files, and no scope path's, releases deletions",
-      );
-    }
-    commit = parent;
+    if (!read) break;
+    chain.push({ commit, ...read });
+    commit = read.parents[0] ?? null;
+  }
+  // A chain that did not reach the revision in force (a branch merged with main as its second parent)
+  // runs on into history already applied: a trailer there was used once and does not count again.
+  const reachedStop = stop === null || commit === stop;
+  for (const c of chain) {
+    const allowed = allowDeletionsTrailer(c.message);
+    if (allowed === null) continue;
+    if (!reachedStop && (await ctx.git.objects.isAncestor(c.commit, stop!).catch(() => true))) continue;
+    const notThePlatforms = await trailerRefusal(ctx, c.parents, c.commit);
+    if (notThePlatforms === null) return allowed;
+    ctx.revisionLog.warn(
+      { commit: c.commit },
+      `${ALLOW_DELETIONS_TRAILER} ignored: the commit ${notThePlatforms}; with scope paths only a commit that ` +
+        "changes scope.default's files, and no scope path's, releases deletions",
+    );
   }
   return null;
 }
@@ -131,15 +138,20 @@ async function allowedDeletions(ctx: PassContext, state: ReconcilerState): Promi
  * could otherwise release the deletions held back from another team's, or a newer one cancel the
  * platform's approval; and an empty commit changes no one's files, so anyone may push it.
  */
-async function trailerRefusal(ctx: PassContext, parent: string | null, commit: string): Promise<string | null> {
+async function trailerRefusal(ctx: PassContext, parents: readonly string[], commit: string): Promise<string | null> {
   const paths = ctx.config.scope.paths;
   if (paths.length === 0) return null;
-  if (parent === null) return 'has no parent (it changes the whole repository)';
-  const changes = await ctx.git.objects.changedPaths(parent, commit).catch(() => null);
-  if (changes === null) return 'changes what cannot be read';
-  if (changes.length === 0) return "changes no file (an empty commit is no path's, so anyone could push it)";
-  const scoped = changes.find((c) => scopeEntryFor(paths, c.path) >= 0)?.path;
-  return scoped === undefined ? null : `changes ${scoped}, which a scope path governs`;
+  if (parents.length === 0) return 'has no parent (it changes the whole repository)';
+  // Against every parent: a merge of a team's branch changes the team's files against main.
+  for (const [i, parent] of parents.entries()) {
+    const changes = await ctx.git.objects.changedPaths(parent, commit).catch(() => null);
+    if (changes === null) return 'changes what cannot be read';
+    if (i === 0 && changes.length === 0) return "changes no file (an empty commit is no path's, so anyone could push it)";
+    const scoped = changes.find((c) => scopeEntryFor(paths, c.path) >= 0)?.path;
+    const against = i > 0 ? ` against its parent ${parent.slice(0, 12)}` : '';
+    if (scoped !== undefined) return `changes ${scoped}${against}, which a scope path governs`;
+  }
+  return null;
 }
 
 /** The change set from the applied state to the checked render (kept placements' objects included), through the deletion guard. */
