@@ -20,7 +20,6 @@ import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
 import {
-  CONFLICT_RESOLUTION_ANNOTATION,
   overridingFiles,
   POLICY_ANNOTATION,
   PRUNE_ANNOTATION,
@@ -273,7 +272,7 @@ export class ScopeJudge {
       this.report(file, template?.source ?? null, `${describeRef(refOfObject(object))} is outside the scope: ${why}`);
       return true;
     }
-    if (this.takesOverForAnotherPath(object, file, own)) return true;
+    if (this.claimedByAnotherPath(object, file, own)) return true;
     // An override of another path changed it: what it made must be within that path's lane too, reported at the policy.
     const policies = overriddenBy(object);
     for (const policy of policies) {
@@ -310,7 +309,7 @@ export class ScopeJudge {
           policy.source.file,
           policy.source,
           `${by} turns ${describeRef(template)}, an object of ${file}, into ${describeRef(refOfObject(object))}: an override ` +
-            "of another path may change an object, not rename, move or re-kind it (flotilla would delete the original)",
+            'of another path may change an object, not rename, move or re-kind it (flotilla would delete the original)',
         );
         return true;
       }
@@ -319,25 +318,26 @@ export class ScopeJudge {
   }
 
   /**
-   * Whether `object` is claimed, with conflictResolution Overwrite, by a policy of another scope path
-   * than its file's (recording why). In Karmada a namespace's PropagationPolicy claims the objects it
-   * selects there, the platform's too; but Overwrite lets the claim take over what is already on a
-   * cluster (another tool's object, adopted with force), and that is for the object's own path, or
-   * scope.default's policies, to decide (a red-team review: a team's policy adopted a Helm object).
+   * Whether `object` is claimed by a policy of another scope path than its file's (recording why). In
+   * Karmada a namespace's PropagationPolicy claims what it selects there, the platform's objects too,
+   * and so decides where they run, whether they are dispatched at all (suspension), whether they
+   * are kept when dropped (preserveResourcesOnDeletion) and whether to take over what another tool
+   * put on a cluster (conflictResolution Overwrite); on a cluster it no longer picks, flotilla deletes
+   * them. Two red-team rounds used each of these on the platform's objects in a team's namespace, so
+   * a scope path's policies place only that path's objects; scope.default's may place anyone's.
    */
-  private takesOverForAnotherPath(object: Record<string, unknown>, file: string, own: JudgedRule): boolean {
+  private claimedByAnotherPath(object: Record<string, unknown>, file: string, own: JudgedRule): boolean {
     const metadata = object.metadata;
     const annotations = isMap(metadata) && isMap(metadata.annotations) ? metadata.annotations : undefined;
-    if (annotations?.[CONFLICT_RESOLUTION_ANNOTATION] !== 'Overwrite') return false;
-    const claim = this.policies.get(String(annotations[POLICY_ANNOTATION]));
+    const claim = annotations === undefined ? undefined : this.policies.get(String(annotations[POLICY_ANNOTATION]));
     if (claim === undefined || scopeEntryFor(this.scope.paths, claim.source.file) < 0 || this.ruleOf(claim.source.file) === own)
       return false;
     this.report(
       claim.source.file,
       claim.source,
       `${claim.kind} ${claim.namespace ? `${claim.namespace}/` : ''}${claim.name} claims ${describeRef(refOfObject(object))}, an ` +
-        `object of ${file}, with conflictResolution Overwrite: taking over what is already on a cluster is for the object's own ` +
-        "file, or scope.default's policies, to decide",
+        `object of ${file}: a scope path's policies place only that path's objects (where another's runs, and whether it is ` +
+        "kept, suspended, taken over or deleted, is for its own file or scope.default's policies to decide)",
     );
     return true;
   }

@@ -478,13 +478,13 @@ spec:
     expect(west).toMatchObject({ data: { registry: 'mirror' }, metadata: { annotations: { 'flotilla.dev/prune': 'false' } } });
   });
 
-  it("a team's policy may claim the platform's object in its namespace, but not take over what is on a cluster (red team)", () => {
+  it("a team's policy places only the team's objects, not the platform's in its namespace (red team)", () => {
     const scope = scopeOf({ paths: [{ path: 'teams/web', namespaces: { allow: ['web'] }, clusterScoped: false }] });
-    const claim = (name: string, spec = '') => `apiVersion: policy.karmada.io/v1alpha1
+    const claim = (name: string, selector: string, spec = '') => `apiVersion: policy.karmada.io/v1alpha1
 kind: PropagationPolicy
 metadata: {name: ${name}, namespace: web}
 spec:
-  resourceSelectors: [{apiVersion: v1, kind: ConfigMap}]
+  resourceSelectors: [{apiVersion: v1, kind: ConfigMap${selector}}]
   placement: {clusterAffinity: {clusterNames: [east]}}
 ${spec}`;
     const denied = (team: Record<string, string>) =>
@@ -499,14 +499,18 @@ ${spec}`;
       )
         .diagnostics.filter((d) => d.code === 'SCOPE_DENIED')
         .map((d) => `${d.file}:${d.line} ${d.message}`);
-    // Karmada's rule: the namespace's policy claims what it selects there, the platform's object too.
-    expect(denied({ 'teams/web/place.yaml': claim('place') })).toEqual([]);
-    // With Overwrite it would adopt whatever another tool put there under that name, as the platform's object.
-    expect(denied({ 'teams/web/place.yaml': claim('grab', '  conflictResolution: Overwrite\n') })).toEqual([
-      'teams/web/place.yaml:1 PropagationPolicy web/grab claims ConfigMap web/shared, an object of platform/shared.yaml, with ' +
-        "conflictResolution Overwrite: taking over what is already on a cluster is for the object's own file, or scope.default's " +
-        'policies, to decide',
-    ]);
+    // Its own objects: placed as it says, Overwrite included.
+    expect(denied({ 'teams/web/place.yaml': claim('place', ', name: mine', '  conflictResolution: Overwrite\n') })).toEqual([]);
+    // Karmada's rule would let it claim every ConfigMap of its namespace, and so move the platform's off west (flotilla would
+    // delete it there), suspend it, keep it when dropped, or take over another tool's object under its name.
+    const refused =
+      'teams/web/place.yaml:1 PropagationPolicy web/grab claims ConfigMap web/shared, an object of platform/shared.yaml: a scope ' +
+      "path's policies place only that path's objects (where another's runs, and whether it is kept, suspended, taken over or " +
+      "deleted, is for its own file or scope.default's policies to decide)";
+    expect(denied({ 'teams/web/place.yaml': claim('grab', '') })).toEqual([refused]);
+    expect(
+      denied({ 'teams/web/place.yaml': claim('grab', ', name: shared', '  conflictResolution: Overwrite\n  preemption: Always\n') }),
+    ).toEqual([refused]);
   });
 
   it("an override that renames an object onto another's identity on a cluster places neither (DUPLICATE_RESOURCE)", () => {
