@@ -19,12 +19,7 @@ import type { Manifest } from '../model/types.js';
 import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
-import {
-  overridingFiles,
-  POLICY_ANNOTATION,
-  PRUNE_ANNOTATION,
-  SOURCE_ANNOTATION,
-} from '../objects/tracking.js';
+import { overridingFiles, POLICY_ANNOTATION, PRUNE_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
 import { isMap } from '../objects/json.js';
 import { layoutClashes } from '../objects/layout.js';
 import { overriddenBy, overriddenTemplate } from '../override/overridden-by.js';
@@ -219,6 +214,8 @@ export class ScopeJudge {
   private readonly reported = new Map<string, Diagnostic>();
   /** The steering documents by `Kind/namespace/name`, as a rendered object's flotilla.dev/policy names its claiming policy. */
   private readonly policies = new Map<string, Manifest>();
+  /** Whether a file is under one of scope.paths (not scope.default's), by file: asked per object of a claim. */
+  private readonly scopedFiles = new Map<string, boolean>();
 
   /**
    * `controlPlane`: the documents that steer the fleet (FleetModel.controlPlane), judged here at once,
@@ -282,7 +279,7 @@ export class ScopeJudge {
       // Whether flotilla deletes the object when its file drops it is that file's to say, or the platform's
       // (scope.default's, which releases deletions fleet-wide too), not another path's.
       const template = overriddenTemplate(object) ?? templateOf(this.byFile, file, object);
-      const platforms = scopeEntryFor(this.scope.paths, policy.source.file) < 0;
+      const platforms = !this.isScopedFile(policy.source.file);
       if (!platforms && template !== undefined && pruneOf(object) !== pruneOf(template.object)) {
         this.report(
           policy.source.file,
@@ -317,6 +314,13 @@ export class ScopeJudge {
     return false;
   }
 
+  /** Whether `file` is under one of scope.paths (not scope.default's). */
+  private isScopedFile(file: string): boolean {
+    let scoped = this.scopedFiles.get(file);
+    if (scoped === undefined) this.scopedFiles.set(file, (scoped = scopeEntryFor(this.scope.paths, file) >= 0));
+    return scoped;
+  }
+
   /**
    * Whether `object` is claimed by a policy of another scope path than its file's (recording why). In
    * Karmada a namespace's PropagationPolicy claims what it selects there, the platform's objects too,
@@ -327,11 +331,11 @@ export class ScopeJudge {
    * a scope path's policies place only that path's objects; scope.default's may place anyone's.
    */
   private claimedByAnotherPath(object: Record<string, unknown>, file: string, own: JudgedRule): boolean {
+    if (this.scope.paths.length === 0) return false; // one rule for every file: no other path
     const metadata = object.metadata;
     const annotations = isMap(metadata) && isMap(metadata.annotations) ? metadata.annotations : undefined;
     const claim = annotations === undefined ? undefined : this.policies.get(String(annotations[POLICY_ANNOTATION]));
-    if (claim === undefined || scopeEntryFor(this.scope.paths, claim.source.file) < 0 || this.ruleOf(claim.source.file) === own)
-      return false;
+    if (claim === undefined || !this.isScopedFile(claim.source.file) || this.ruleOf(claim.source.file) === own) return false;
     this.report(
       claim.source.file,
       claim.source,
