@@ -110,7 +110,11 @@ export function formatDiffText(report: DiffReport, options: { color?: boolean } 
     for (const o of list) out.push(options.color ? colorDiff(o.diff).replace(/\n$/, '') : o.diff.replace(/\n$/, ''));
   }
   const text = out.length > 0 ? out.join('\n') + '\n' : '';
-  return text + `# ${diffSummary(report)}; ${summarizeDiagnostics(report.diagnostics)}\n`;
+  // The diagnostics' count is the render's; the clusters' own errors (a dry run refused, a cluster
+  // not diffed) are counted beside it, or the summary would say "0 errors" under them.
+  const live = liveErrors(report).length;
+  const liveCount = live === 0 ? '' : `; ${live} cluster error${live === 1 ? '' : 's'} (above)`;
+  return text + `# ${diffSummary(report)}; ${summarizeDiagnostics(report.diagnostics)}${liveCount}\n`;
 }
 
 /** The report as one JSON document with the exit status. */

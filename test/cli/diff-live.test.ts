@@ -148,6 +148,8 @@ describe('flotilla diff --kubeconfig (server-side dry run against 7 test API ser
     expect(r.stdout).toContain('--- live/cluster-hangzhou/default/deployment-nginx.yaml');
     expect(changedLines(r.stdout)).toEqual(['-  replicas: 6', '+  replicas: 5']);
     expect(r.stdout).toContain('6 of 7 clusters reached');
+    // The summary counts the cluster's error beside the render's diagnostics, not "0 errors" alone.
+    expect(r.stdout).toMatch(/; 0 errors, \d+ warnings; 1 cluster error \(above\)\n$/);
   });
 
   it('every cluster down → no "no differences" summary: it says 0 of 7 clusters were compared and names each (exit 1)', async () => {
