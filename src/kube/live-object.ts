@@ -2,7 +2,14 @@
 // manager's Apply entry in managedFields, the member cluster it was applied for, the prune
 // opt-out) and, for a CRD, which kind it defines. Pure.
 import { isMap } from '../objects/json.js';
-import { CLUSTER_ANNOTATION, MANAGED_LABEL, MANAGED_VALUE, PRESERVE_ANNOTATION, PRUNE_ANNOTATION } from '../objects/tracking.js';
+import {
+  annotationsOf,
+  CLUSTER_ANNOTATION,
+  MANAGED_LABEL,
+  MANAGED_VALUE,
+  PRESERVE_ANNOTATION,
+  PRUNE_ANNOTATION,
+} from '../objects/tracking.js';
 import type { KubeObject } from './api.js';
 
 /** Whether flotilla's field manager has applied this live object before. */
@@ -19,13 +26,8 @@ export function carriesManagedLabel(live: KubeObject): boolean {
 
 /** The member cluster a live object was last applied for (its flotilla.dev/cluster annotation), or null. */
 export function appliedForCluster(live: KubeObject): string | null {
-  const annotations = isMap(live.metadata) && isMap(live.metadata.annotations) ? live.metadata.annotations : {};
-  const v = annotations[CLUSTER_ANNOTATION];
+  const v = annotationsOf(live)[CLUSTER_ANNOTATION];
   return typeof v === 'string' ? v : null;
-}
-
-function annotationsOf(live: KubeObject): Record<string, unknown> {
-  return isMap(live.metadata) && isMap(live.metadata.annotations) ? live.metadata.annotations : {};
 }
 
 /** A live object's flotilla.dev/prune annotation: "true", "false", "disabled" (the older "false"), or null. */

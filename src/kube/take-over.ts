@@ -10,7 +10,7 @@
 // and its apply fails with a conflict naming it; under Overwrite (or the target's force: true) it is
 // adopted — applied with force, marked flotilla.dev/adopted, and later released, never deleted.
 import { isMap } from '../objects/json.js';
-import { ADOPTED_ANNOTATION, CONFLICT_RESOLUTION_ANNOTATION, POLICY_ANNOTATION } from '../objects/tracking.js';
+import { ADOPTED_ANNOTATION, annotationsOf, CONFLICT_RESOLUTION_ANNOTATION, POLICY_ANNOTATION } from '../objects/tracking.js';
 import type { KubeObject } from './api.js';
 import { managedBy, pruneDisabled } from './live-object.js';
 
@@ -40,10 +40,6 @@ export interface TakeOverInput {
   /** For messages: `Kind namespace/name` and the cluster. */
   describe: string;
   cluster: string;
-}
-
-function annotationsOf(o: KubeObject): Record<string, unknown> {
-  return isMap(o.metadata) && isMap(o.metadata.annotations) ? o.metadata.annotations : {};
 }
 
 /** Whether the apply engine marked a live object as adopted. */

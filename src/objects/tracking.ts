@@ -1,5 +1,6 @@
 // flotilla's tracking metadata on every rendered object: how the reconciler finds what it owns
 // (label) and how a person finds where an object came from (annotations).
+import { isMap } from './json.js';
 
 /** Label on every object flotilla renders; inventory and pruning select by it. */
 export const MANAGED_LABEL = 'flotilla.dev/managed-by';
@@ -56,12 +57,7 @@ export const OVERRIDDEN_BY_ANNOTATION = 'flotilla.dev/overridden-by';
 
 /** The files of OVERRIDDEN_BY_ANNOTATION on a rendered object (none: no override changed it, or not a list). */
 export function overridingFiles(object: unknown): string[] {
-  const meta = typeof object === 'object' && object !== null ? (object as { metadata?: unknown }).metadata : undefined;
-  const annotations = typeof meta === 'object' && meta !== null ? (meta as { annotations?: unknown }).annotations : undefined;
-  const text =
-    typeof annotations === 'object' && annotations !== null
-      ? (annotations as Record<string, unknown>)[OVERRIDDEN_BY_ANNOTATION]
-      : undefined;
+  const text = annotationsOf(object)[OVERRIDDEN_BY_ANNOTATION];
   if (typeof text !== 'string') return [];
   try {
     const files: unknown = JSON.parse(text);
@@ -69,6 +65,12 @@ export function overridingFiles(object: unknown): string[] {
   } catch {
     return [];
   }
+}
+
+/** An object's metadata.annotations as read (empty when it has none, or they are not a map). */
+export function annotationsOf(object: unknown): Readonly<Record<string, unknown>> {
+  const metadata = isMap(object) ? object.metadata : undefined;
+  return isMap(metadata) && isMap(metadata.annotations) ? metadata.annotations : {};
 }
 
 /** The annotations only flotilla sets: a manifest's own values for them are dropped by the render. */

@@ -19,8 +19,7 @@ import type { Manifest } from '../model/types.js';
 import { roleOf, type ManifestRole } from '../fleet/kinds.js';
 import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
-import { overridingFiles, POLICY_ANNOTATION, PRUNE_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
-import { isMap } from '../objects/json.js';
+import { annotationsOf, overridingFiles, POLICY_ANNOTATION, PRUNE_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
 import { layoutClashes } from '../objects/layout.js';
 import { overriddenBy, overriddenTemplate } from '../override/overridden-by.js';
 
@@ -175,13 +174,6 @@ function sameIdentity(
   return apiGroup(a.apiVersion) === apiGroup(b.apiVersion) && a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 }
 
-/** An object's own flotilla.dev/prune annotation (undefined: none). */
-function pruneOf(object: Record<string, unknown>): unknown {
-  const metadata = object.metadata;
-  const annotations = isMap(metadata) && isMap(metadata.annotations) ? metadata.annotations : undefined;
-  return annotations?.[PRUNE_ANNOTATION];
-}
-
 function templateOf(byFile: ReadonlyMap<string, Manifest[]>, file: string, object: Record<string, unknown>): Manifest | undefined {
   const candidates = byFile.get(file) ?? [];
   const ref = refOfObject(object);
@@ -280,7 +272,9 @@ export class ScopeJudge {
       // (scope.default's, which releases deletions fleet-wide too), not another path's.
       const template = overriddenTemplate(object) ?? templateOf(this.byFile, file, object);
       const platforms = !this.isScopedFile(policy.source.file);
-      if (!platforms && template !== undefined && pruneOf(object) !== pruneOf(template.object)) {
+      const pruneChanged =
+        template !== undefined && annotationsOf(object)[PRUNE_ANNOTATION] !== annotationsOf(template.object)[PRUNE_ANNOTATION];
+      if (!platforms && pruneChanged) {
         this.report(
           policy.source.file,
           policy.source,
@@ -332,9 +326,7 @@ export class ScopeJudge {
    */
   private claimedByAnotherPath(object: Record<string, unknown>, file: string, own: JudgedRule): boolean {
     if (this.scope.paths.length === 0) return false; // one rule for every file: no other path
-    const metadata = object.metadata;
-    const annotations = isMap(metadata) && isMap(metadata.annotations) ? metadata.annotations : undefined;
-    const claim = annotations === undefined ? undefined : this.policies.get(String(annotations[POLICY_ANNOTATION]));
+    const claim = this.policies.get(String(annotationsOf(object)[POLICY_ANNOTATION]));
     if (claim === undefined || !this.isScopedFile(claim.source.file) || this.ruleOf(claim.source.file) === own) return false;
     this.report(
       claim.source.file,
