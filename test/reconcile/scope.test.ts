@@ -17,6 +17,14 @@ afterAll(cleanupRepos);
 
 type Obj = Record<string, any>;
 
+/** Places Kyverno's ClusterPolicies (a kind whose CRD the clusters got elsewhere) on east and west. */
+const KYVERNO_EVERYWHERE = `apiVersion: policy.karmada.io/v1alpha1
+kind: ClusterPropagationPolicy
+metadata: {name: kyverno}
+spec:
+  resourceSelectors: [{apiVersion: kyverno.io/v1, kind: ClusterPolicy}]
+  placement: {clusterAffinity: {clusterNames: [east, west]}}
+`;
 const configMap = (namespace: string, name: string, value: string) =>
   `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata: {value: "${value}"}\n`;
 const ADMIN = `apiVersion: rbac.authorization.k8s.io/v1
@@ -162,19 +170,12 @@ spec:
 
   it('a kind the clusters serve cluster-wide but the repository does not declare is judged again before it is sent', async () => {
     // Kyverno's ClusterPolicy: installed on the clusters by someone else, its CRD not in the repository.
-    const placeAll = `apiVersion: policy.karmada.io/v1alpha1
-kind: ClusterPropagationPolicy
-metadata: {name: kyverno}
-spec:
-  resourceSelectors: [{apiVersion: kyverno.io/v1, kind: ClusterPolicy}]
-  placement: {clusterAffinity: {clusterNames: [east, west]}}
-`;
     const policy = (name: string) =>
       `apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: ${name}, namespace: payments}\nspec: {rules: []}\n`;
     const { reconciler, fleet } = await setup(
       {
         'fleet.yaml': FLEET,
-        'kyverno.yaml': placeAll,
+        'kyverno.yaml': KYVERNO_EVERYWHERE,
         'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
         // In the payments team's namespace, as the render reads it; the clusters would place it for all of them.
         'teams/payments/policy.yaml': policy('mutate-everything'),
@@ -202,13 +203,6 @@ spec:
 
 describe('an override of another path, on a kind the clusters serve cluster-wide', () => {
   it("a team's OverridePolicy that changes the platform's cluster-wide object is refused before it is sent (red team)", async () => {
-    const placeAll = `apiVersion: policy.karmada.io/v1alpha1
-kind: ClusterPropagationPolicy
-metadata: {name: kyverno}
-spec:
-  resourceSelectors: [{apiVersion: kyverno.io/v1, kind: ClusterPolicy}]
-  placement: {clusterAffinity: {clusterNames: [east, west]}}
-`;
     // The platform's baseline, in the team's namespace as the render reads it (a kustomize namespace transformer, say).
     const baseline =
       'apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: baseline, namespace: payments}\n' +
@@ -216,7 +210,7 @@ spec:
     const { dir, reconciler, fleet } = await setup(
       {
         'fleet.yaml': FLEET,
-        'kyverno.yaml': placeAll,
+        'kyverno.yaml': KYVERNO_EVERYWHERE,
         'platform/baseline.yaml': baseline,
         'teams/payments/app.yaml': configMap('payments', 'app', 'v1'),
       },
