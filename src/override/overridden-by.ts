@@ -7,9 +7,15 @@ import type { Manifest, OverridePolicy } from '../model/types.js';
 
 const changedBy = new WeakMap<object, { policies: readonly OverridePolicy[]; template: Manifest }>();
 
+/** One record per policy list (a resource's copies share it): a record per copy cost ~3 MB at 87,000 overridden copies. */
+const records = new WeakMap<readonly OverridePolicy[], { policies: readonly OverridePolicy[]; template: Manifest }>();
+
 /** Notes that `policies` applied a rule to `object` (the render's own copy for one cluster of `template`). */
 export function recordOverriddenBy(object: object, policies: readonly OverridePolicy[], template: Manifest): void {
-  if (policies.length > 0) changedBy.set(object, { policies, template });
+  if (policies.length === 0) return;
+  let record = records.get(policies);
+  if (record?.template !== template) records.set(policies, (record = { policies, template }));
+  changedBy.set(object, record);
 }
 
 /** The override policies that applied a rule to `object`, in the order they ran (none: not recorded). */

@@ -539,6 +539,15 @@ function trackingOf(metadata: unknown, revision: string, policy: PolicyRef | nul
   return { labels, annotations };
 }
 
+/** OVERRIDDEN_BY_ANNOTATION's text of a policy list, made once per list (a resource's copies share theirs: renderOnCluster). */
+const overriddenByTexts = new WeakMap<readonly OverridePolicy[], string>();
+
+function overriddenByText(policies: readonly OverridePolicy[]): string {
+  let text = overriddenByTexts.get(policies);
+  if (text === undefined) overriddenByTexts.set(policies, (text = JSON.stringify([...new Set(policies.map((p) => p.source.file))])));
+  return text;
+}
+
 /**
  * The object with `tracking` (made from its metadata) for `cluster`: metadata, labels and annotations
  * are its own. `overriddenBy`: the override policies that changed it (OVERRIDDEN_BY_ANNOTATION).
@@ -555,7 +564,7 @@ function tracked(
   const annotations = { ...tracking.annotations };
   annotations[CLUSTER_ANNOTATION] = cluster;
   if (suspended) annotations[SUSPENDED_ANNOTATION] = 'true';
-  if (overriddenBy.length > 0) annotations[OVERRIDDEN_BY_ANNOTATION] = JSON.stringify([...new Set(overriddenBy.map((p) => p.source.file))]);
+  if (overriddenBy.length > 0) annotations[OVERRIDDEN_BY_ANNOTATION] = overriddenByText(overriddenBy);
   meta.annotations = annotations;
   return { ...object, metadata: meta };
 }
@@ -766,7 +775,8 @@ export function renderOnCluster(
     }
     if (failed) return null; // Karmada creates no Work for a cluster whose overrides fail.
     object = o.object;
-    applied = o.changedBy;
+    // Every matching policy applied (no rule left out for this cluster): the job's own list, shared by its copies.
+    applied = o.changedBy.length === policies.length && o.changedBy.every((x, i) => x === policies[i]) ? policies : o.changedBy;
   }
   const rendered = tracked(
     object,
