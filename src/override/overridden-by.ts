@@ -18,12 +18,7 @@ export function recordOverriddenBy(object: object, policies: readonly OverridePo
   changedBy.set(object, record);
 }
 
-/** The override policies that applied a rule to `object`, in the order they ran (none: not recorded). */
-export function overriddenBy(object: object): readonly OverridePolicy[] {
-  return changedBy.get(object)?.policies ?? [];
-}
-
-/** The template an overridden `object` was rendered from (undefined: no override changed it). */
-export function overriddenTemplate(object: object): Manifest | undefined {
-  return changedBy.get(object)?.template;
+/** The override policies that changed `object`, in the order they ran, and the template it was rendered from (undefined: none). */
+export function overrideOf(object: object): { policies: readonly OverridePolicy[]; template: Manifest } | undefined {
+  return changedBy.get(object);
 }

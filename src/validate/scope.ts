@@ -21,7 +21,7 @@ import { describeRef, refOfObject, versionedKey } from '../objects/identity.js';
 import { apiGroup, clusterScopedKindOfCrd, isClusterScoped, type CustomScopes } from '../objects/scope.js';
 import { annotationsOf, overridingFiles, POLICY_ANNOTATION, PRUNE_ANNOTATION, SOURCE_ANNOTATION } from '../objects/tracking.js';
 import { layoutClashes } from '../objects/layout.js';
-import { overriddenBy, overriddenTemplate } from '../override/overridden-by.js';
+import { overrideOf } from '../override/overridden-by.js';
 
 /** A setting with the dot-path of the entry it came from (messages name the rule). */
 interface Setting<T> {
@@ -229,7 +229,7 @@ export class ScopeJudge {
       if (crd) this.custom.add(crd);
     }
     for (const m of controlPlane) {
-      this.policies.set(`${m.kind}/${m.namespace}/${m.name}`, m);
+      this.policies.set(`${m.kind}/${m.namespace}/${m.name}`, m); // policyRefText's form (placement/claim.ts)
       this.judgeDocument(m);
     }
   }
@@ -263,18 +263,17 @@ export class ScopeJudge {
     }
     if (this.claimedByAnotherPath(object, file, own)) return true;
     // An override of another path changed it: what it made must be within that path's lane too, reported at the policy.
-    const policies = overriddenBy(object);
-    for (const policy of policies) {
+    const override = overrideOf(object);
+    if (override === undefined) return false;
+    const { template } = override;
+    const pruneChanged = annotationsOf(object)[PRUNE_ANNOTATION] !== annotationsOf(template.object)[PRUNE_ANNOTATION];
+    for (const policy of override.policies) {
       const rule = this.ruleOf(policy.source.file);
       if (rule === own) continue;
-      const by = `${policy.kind} ${policy.namespace ? `${policy.namespace}/` : ''}${policy.name}`;
+      const by = describeRef(policy);
       // Whether flotilla deletes the object when its file drops it is that file's to say, or the platform's
       // (scope.default's, which releases deletions fleet-wide too), not another path's.
-      const template = overriddenTemplate(object) ?? templateOf(this.byFile, file, object);
-      const platforms = !this.isScopedFile(policy.source.file);
-      const pruneChanged =
-        template !== undefined && annotationsOf(object)[PRUNE_ANNOTATION] !== annotationsOf(template.object)[PRUNE_ANNOTATION];
-      if (!platforms && pruneChanged) {
+      if (pruneChanged && this.isScopedFile(policy.source.file)) {
         this.report(
           policy.source.file,
           policy.source,
@@ -295,7 +294,7 @@ export class ScopeJudge {
       }
       // Renamed, moved or re-kinded, it is another object: the original leaves its clusters (flotilla
       // deletes it) by another path's say. Changing the object is allowed, replacing it is not.
-      if (template !== undefined && !sameIdentity(refOfObject(object), template)) {
+      if (!sameIdentity(refOfObject(object), template)) {
         this.report(
           policy.source.file,
           policy.source,
@@ -331,7 +330,7 @@ export class ScopeJudge {
     this.report(
       claim.source.file,
       claim.source,
-      `${claim.kind} ${claim.namespace ? `${claim.namespace}/` : ''}${claim.name} claims ${describeRef(refOfObject(object))}, an ` +
+      `${describeRef(claim)} claims ${describeRef(refOfObject(object))}, an ` +
         `object of ${file}: a scope path's policies place only that path's objects (where another's runs, and whether it is ` +
         "kept, suspended, taken over or deleted, is for its own file or scope.default's policies to decide)",
     );
